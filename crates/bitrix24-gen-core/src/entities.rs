@@ -13,40 +13,35 @@ pub mod catalog_catalog {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogCatalog {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `iblockId`: `integer`, optional.
+		/// `iblockId`: `integer`.
 		pub iblock_id: Option<i64>,
-		/// `iblockTypeId`: `string`, optional.
+		/// `iblockTypeId`: `string`.
 		pub iblock_type_id: Option<String>,
-		/// `lid`: `string`, optional.
+		/// `lid`: `string`.
 		pub lid: Option<String>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `productIblockId`: `integer`, optional.
+		/// `productIblockId`: `integer`.
 		pub product_iblock_id: Option<i64>,
-		/// `skuPropertyId`: `integer`, optional.
+		/// `skuPropertyId`: `integer`.
 		pub sku_property_id: Option<i64>,
-		/// `subscription`: `boolean`, optional.
+		/// `subscription`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub subscription: Option<bool>,
-		/// `vatId`: `integer`, optional.
+		/// `vatId`: `integer`.
 		pub vat_id: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogCatalog { id : field "id", iblock_id : field "iblockId", iblock_type_id :
-		field "iblockTypeId", lid : field "lid", name : field "name", product_iblock_id :
-		field "productIblockId", sku_property_id : field "skuPropertyId", subscription :
-		field "subscription", vat_id : field "vatId", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogCatalog { opt "id" id, opt "iblockId" iblock_id, opt "iblockTypeId"
-		iblock_type_id, opt "lid" lid, opt "name" name, opt "productIblockId"
-		product_iblock_id, opt "skuPropertyId" sku_property_id, opt_yn "subscription"
-		subscription, opt "vatId" vat_id, rest "" extra }
+	result_impls!(
+		CatalogCatalog { opt field "id" id, opt field "iblockId" iblock_id, opt field
+		"iblockTypeId" iblock_type_id, opt field "lid" lid, opt field "name" name, opt
+		field "productIblockId" product_iblock_id, opt field "skuPropertyId"
+		sku_property_id, opt_yn field "subscription" subscription, opt field "vatId"
+		vat_id, }
 	);
 	deserialize_via_from_value!(CatalogCatalog);
 }
@@ -63,60 +58,52 @@ pub mod catalog_document {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogDocument {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `docType`: `string`, optional.
+		/// `docType`: `string`.
 		pub doc_type: Option<String>,
-		/// `docNumber`: `string`, optional.
+		/// `docNumber`: `string`.
 		pub doc_number: Option<String>,
-		/// `title`: `string`, optional.
+		/// `title`: `string`.
 		pub title: Option<String>,
-		/// `siteId`: `string`, optional.
+		/// `siteId`: `string`.
 		pub site_id: Option<String>,
-		/// `responsibleId`: `integer`, optional.
+		/// `responsibleId`: `integer`.
 		pub responsible_id: Option<i64>,
-		/// `createdBy`: `integer`, optional.
+		/// `createdBy`: `integer`.
 		pub created_by: Option<i64>,
-		/// `modifiedBy`: `integer`, optional.
+		/// `modifiedBy`: `integer`.
 		pub modified_by: Option<i64>,
-		/// `status`: `string`, optional.
+		/// `status`: `string`.
 		pub status: Option<String>,
-		/// `statusBy`: `integer`, optional.
+		/// `statusBy`: `integer`.
 		pub status_by: Option<i64>,
-		/// `dateStatus`: `datetime`, optional.
+		/// `dateStatus`: `datetime`.
 		pub date_status: Option<::bitrix24_runtime::DateTime>,
-		/// `dateCreate`: `datetime`, optional.
+		/// `dateCreate`: `datetime`.
 		pub date_create: Option<::bitrix24_runtime::DateTime>,
-		/// `dateModify`: `datetime`, optional.
+		/// `dateModify`: `datetime`.
 		pub date_modify: Option<::bitrix24_runtime::DateTime>,
-		/// `dateDocument`: `datetime`, optional.
+		/// `dateDocument`: `datetime`.
 		pub date_document: Option<::bitrix24_runtime::DateTime>,
-		/// `currency`: `string`, optional.
+		/// `currency`: `string`.
 		pub currency: Option<String>,
-		/// `total`: `double`, optional.
+		/// `total`: `double`.
 		pub total: Option<::bitrix24_runtime::Decimal>,
-		/// `commentary`: `string`, optional.
+		/// `commentary`: `string`.
 		pub commentary: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogDocument { id : field "id", doc_type : field "docType", doc_number : field
-		"docNumber", title : field "title", site_id : field "siteId", responsible_id :
-		field "responsibleId", created_by : field "createdBy", modified_by : field
-		"modifiedBy", status : field "status", status_by : field "statusBy", date_status
-		: field "dateStatus", date_create : field "dateCreate", date_modify : field
-		"dateModify", date_document : field "dateDocument", currency : field "currency",
-		total : field "total", commentary : field "commentary", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogDocument { opt "id" id, opt "docType" doc_type, opt "docNumber"
-		doc_number, opt "title" title, opt "siteId" site_id, opt "responsibleId"
-		responsible_id, opt "createdBy" created_by, opt "modifiedBy" modified_by, opt
-		"status" status, opt "statusBy" status_by, opt "dateStatus" date_status, opt
-		"dateCreate" date_create, opt "dateModify" date_modify, opt "dateDocument"
-		date_document, opt "currency" currency, opt "total" total, opt "commentary"
-		commentary, rest "" extra }
+	result_impls!(
+		CatalogDocument { opt field "id" id, opt field "docType" doc_type, opt field
+		"docNumber" doc_number, opt field "title" title, opt field "siteId" site_id, opt
+		field "responsibleId" responsible_id, opt field "createdBy" created_by, opt field
+		"modifiedBy" modified_by, opt field "status" status, opt field "statusBy"
+		status_by, opt field "dateStatus" date_status, opt field "dateCreate"
+		date_create, opt field "dateModify" date_modify, opt field "dateDocument"
+		date_document, opt field "currency" currency, opt field "total" total, opt field
+		"commentary" commentary, }
 	);
 	deserialize_via_from_value!(CatalogDocument);
 }
@@ -133,33 +120,28 @@ pub mod catalog_document_element {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogDocumentElement {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `docId`: `integer`, optional.
+		/// `docId`: `integer`.
 		pub doc_id: Option<i64>,
-		/// `elementId`: `integer`, optional.
+		/// `elementId`: `integer`.
 		pub element_id: Option<i64>,
-		/// `storeFrom`: `integer`, optional.
+		/// `storeFrom`: `integer`.
 		pub store_from: Option<i64>,
-		/// `storeTo`: `integer`, optional.
+		/// `storeTo`: `integer`.
 		pub store_to: Option<i64>,
-		/// `amount`: `double`, optional.
+		/// `amount`: `double`.
 		pub amount: Option<::bitrix24_runtime::Decimal>,
-		/// `purchasingPrice`: `double`, optional.
+		/// `purchasingPrice`: `double`.
 		pub purchasing_price: Option<::bitrix24_runtime::Decimal>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogDocumentElement { id : field "id", doc_id : field "docId", element_id :
-		field "elementId", store_from : field "storeFrom", store_to : field "storeTo",
-		amount : field "amount", purchasing_price : field "purchasingPrice", extra : rest
-		"", }
-	);
-	serialize_map!(
-		CatalogDocumentElement { opt "id" id, opt "docId" doc_id, opt "elementId"
-		element_id, opt "storeFrom" store_from, opt "storeTo" store_to, opt "amount"
-		amount, opt "purchasingPrice" purchasing_price, rest "" extra }
+	result_impls!(
+		CatalogDocumentElement { opt field "id" id, opt field "docId" doc_id, opt field
+		"elementId" element_id, opt field "storeFrom" store_from, opt field "storeTo"
+		store_to, opt field "amount" amount, opt field "purchasingPrice"
+		purchasing_price, }
 	);
 	deserialize_via_from_value!(CatalogDocumentElement);
 }
@@ -176,15 +158,14 @@ pub mod catalog_enum {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogEnum {
-		/// `id`: `integer | string`, optional.
+		/// `id`: `integer | string`.
 		pub id: Option<String>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(CatalogEnum { id : field "id", name : field "name", extra : rest "", });
-	serialize_map!(CatalogEnum { opt "id" id, opt "name" name, rest "" extra });
+	result_impls!(CatalogEnum { opt field "id" id, opt field "name" name, });
 	deserialize_via_from_value!(CatalogEnum);
 }
 #[cfg(feature = "catalog")]
@@ -200,22 +181,18 @@ pub mod catalog_extra {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogExtra {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `percentage`: `double`, optional.
+		/// `percentage`: `double`.
 		pub percentage: Option<::bitrix24_runtime::Decimal>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogExtra { id : field "id", name : field "name", percentage : field
-		"percentage", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogExtra { opt "id" id, opt "name" name, opt "percentage" percentage, rest ""
-		extra }
+	result_impls!(
+		CatalogExtra { opt field "id" id, opt field "name" name, opt field "percentage"
+		percentage, }
 	);
 	deserialize_via_from_value!(CatalogExtra);
 }
@@ -232,24 +209,20 @@ pub mod catalog_language {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogLanguage {
-		/// `lid`: `string`, optional.
+		/// `lid`: `string`.
 		pub lid: Option<String>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogLanguage { lid : field "lid", name : field "name", active : field
-		"active", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogLanguage { opt "lid" lid, opt "name" name, opt_yn "active" active, rest ""
-		extra }
+	result_impls!(
+		CatalogLanguage { opt field "lid" lid, opt field "name" name, opt_yn field
+		"active" active, }
 	);
 	deserialize_via_from_value!(CatalogLanguage);
 }
@@ -266,35 +239,30 @@ pub mod catalog_measure {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogMeasure {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `code`: `integer`, optional.
+		/// `code`: `integer`.
 		pub code: Option<i64>,
-		/// `isDefault`: `boolean`, optional.
+		/// `isDefault`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_default: Option<bool>,
-		/// `measureTitle`: `string`, optional.
+		/// `measureTitle`: `string`.
 		pub measure_title: Option<String>,
-		/// `symbol`: `string`, optional.
+		/// `symbol`: `string`.
 		pub symbol: Option<String>,
-		/// `symbolIntl`: `string`, optional.
+		/// `symbolIntl`: `string`.
 		pub symbol_intl: Option<String>,
-		/// `symbolLetterIntl`: `string`, optional.
+		/// `symbolLetterIntl`: `string`.
 		pub symbol_letter_intl: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogMeasure { id : field "id", code : field "code", is_default : field
-		"isDefault", measure_title : field "measureTitle", symbol : field "symbol",
-		symbol_intl : field "symbolIntl", symbol_letter_intl : field "symbolLetterIntl",
-		extra : rest "", }
-	);
-	serialize_map!(
-		CatalogMeasure { opt "id" id, opt "code" code, opt_yn "isDefault" is_default, opt
-		"measureTitle" measure_title, opt "symbol" symbol, opt "symbolIntl" symbol_intl,
-		opt "symbolLetterIntl" symbol_letter_intl, rest "" extra }
+	result_impls!(
+		CatalogMeasure { opt field "id" id, opt field "code" code, opt_yn field
+		"isDefault" is_default, opt field "measureTitle" measure_title, opt field
+		"symbol" symbol, opt field "symbolIntl" symbol_intl, opt field "symbolLetterIntl"
+		symbol_letter_intl, }
 	);
 	deserialize_via_from_value!(CatalogMeasure);
 }
@@ -311,41 +279,35 @@ pub mod catalog_price {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogPrice {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `productId`: `integer`, optional.
+		/// `productId`: `integer`.
 		pub product_id: Option<i64>,
-		/// `catalogGroupId`: `integer`, optional.
+		/// `catalogGroupId`: `integer`.
 		pub catalog_group_id: Option<i64>,
-		/// `price`: `double`, optional.
+		/// `price`: `double`.
 		pub price: Option<::bitrix24_runtime::Decimal>,
-		/// `priceScale`: `double`, optional.
+		/// `priceScale`: `double`.
 		pub price_scale: Option<::bitrix24_runtime::Decimal>,
-		/// `currency`: `string`, optional.
+		/// `currency`: `string`.
 		pub currency: Option<String>,
-		/// `quantityFrom`: `double`, optional.
+		/// `quantityFrom`: `double`.
 		pub quantity_from: Option<::bitrix24_runtime::Decimal>,
-		/// `quantityTo`: `double`, optional.
+		/// `quantityTo`: `double`.
 		pub quantity_to: Option<::bitrix24_runtime::Decimal>,
-		/// `extraId`: `integer`, optional.
+		/// `extraId`: `integer`.
 		pub extra_id: Option<i64>,
-		/// `timestampX`: `datetime`, optional.
+		/// `timestampX`: `datetime`.
 		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogPrice { id : field "id", product_id : field "productId", catalog_group_id
-		: field "catalogGroupId", price : field "price", price_scale : field
-		"priceScale", currency : field "currency", quantity_from : field "quantityFrom",
-		quantity_to : field "quantityTo", extra_id : field "extraId", timestamp_x : field
-		"timestampX", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogPrice { opt "id" id, opt "productId" product_id, opt "catalogGroupId"
-		catalog_group_id, opt "price" price, opt "priceScale" price_scale, opt "currency"
-		currency, opt "quantityFrom" quantity_from, opt "quantityTo" quantity_to, opt
-		"extraId" extra_id, opt "timestampX" timestamp_x, rest "" extra }
+	result_impls!(
+		CatalogPrice { opt field "id" id, opt field "productId" product_id, opt field
+		"catalogGroupId" catalog_group_id, opt field "price" price, opt field
+		"priceScale" price_scale, opt field "currency" currency, opt field "quantityFrom"
+		quantity_from, opt field "quantityTo" quantity_to, opt field "extraId" extra_id,
+		opt field "timestampX" timestamp_x, }
 	);
 	deserialize_via_from_value!(CatalogPrice);
 }
@@ -362,40 +324,34 @@ pub mod catalog_price_type {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogPriceType {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `base`: `boolean`, optional.
+		/// `base`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub base: Option<bool>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `timestampX`: `datetime`, optional.
+		/// `timestampX`: `datetime`.
 		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-		/// `createdBy`: `user.id`, optional.
+		/// `createdBy`: `user.id`.
 		pub created_by: Option<i64>,
-		/// `modifiedBy`: `user.id`, optional.
+		/// `modifiedBy`: `user.id`.
 		pub modified_by: Option<i64>,
-		/// `dateCreate`: `datetime`, optional.
+		/// `dateCreate`: `datetime`.
 		pub date_create: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogPriceType { id : field "id", name : field "name", base : field "base",
-		sort : field "sort", xml_id : field "xmlId", timestamp_x : field "timestampX",
-		created_by : field "createdBy", modified_by : field "modifiedBy", date_create :
-		field "dateCreate", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogPriceType { opt "id" id, opt "name" name, opt_yn "base" base, opt "sort"
-		sort, opt "xmlId" xml_id, opt "timestampX" timestamp_x, opt "createdBy"
-		created_by, opt "modifiedBy" modified_by, opt "dateCreate" date_create, rest ""
-		extra }
+	result_impls!(
+		CatalogPriceType { opt field "id" id, opt field "name" name, opt_yn field "base"
+		base, opt field "sort" sort, opt field "xmlId" xml_id, opt field "timestampX"
+		timestamp_x, opt field "createdBy" created_by, opt field "modifiedBy"
+		modified_by, opt field "dateCreate" date_create, }
 	);
 	deserialize_via_from_value!(CatalogPriceType);
 }
@@ -412,27 +368,22 @@ pub mod catalog_price_type_group {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogPriceTypeGroup {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `catalogGroupId`: `integer`, optional.
+		/// `catalogGroupId`: `integer`.
 		pub catalog_group_id: Option<i64>,
-		/// `groupId`: `integer`, optional.
+		/// `groupId`: `integer`.
 		pub group_id: Option<i64>,
-		/// `access`: `boolean`, optional.
+		/// `access`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub access: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogPriceTypeGroup { id : field "id", catalog_group_id : field
-		"catalogGroupId", group_id : field "groupId", access : field "access", extra :
-		rest "", }
-	);
-	serialize_map!(
-		CatalogPriceTypeGroup { opt "id" id, opt "catalogGroupId" catalog_group_id, opt
-		"groupId" group_id, opt_yn "access" access, rest "" extra }
+	result_impls!(
+		CatalogPriceTypeGroup { opt field "id" id, opt field "catalogGroupId"
+		catalog_group_id, opt field "groupId" group_id, opt_yn field "access" access, }
 	);
 	deserialize_via_from_value!(CatalogPriceTypeGroup);
 }
@@ -449,24 +400,20 @@ pub mod catalog_price_type_lang {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogPriceTypeLang {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `catalogGroupId`: `integer`, optional.
+		/// `catalogGroupId`: `integer`.
 		pub catalog_group_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `lang`: `string`, optional.
+		/// `lang`: `string`.
 		pub lang: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogPriceTypeLang { id : field "id", catalog_group_id : field
-		"catalogGroupId", name : field "name", lang : field "lang", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogPriceTypeLang { opt "id" id, opt "catalogGroupId" catalog_group_id, opt
-		"name" name, opt "lang" lang, rest "" extra }
+	result_impls!(
+		CatalogPriceTypeLang { opt field "id" id, opt field "catalogGroupId"
+		catalog_group_id, opt field "name" name, opt field "lang" lang, }
 	);
 	deserialize_via_from_value!(CatalogPriceTypeLang);
 }
@@ -478,60 +425,44 @@ pub mod catalog_product {
 	/// The object `catalog_product.previewPicture` of `catalog_product`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductPreviewPicture {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `url`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `url`: `string`, only in the example response.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `urlMachine`: `string`, only in the example response.
 		pub url_machine: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductPreviewPicture { id : soft "id", url : soft "url", url_machine :
-		soft "urlMachine", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductPreviewPicture { opt "id" id, opt "url" url, opt "urlMachine"
-		url_machine, rest "" extra }
+	result_impls!(
+		CatalogProductPreviewPicture { opt soft "id" id, opt soft "url" url, opt soft
+		"urlMachine" url_machine, }
 	);
 	/// The object `catalog_product.detailPicture` of `catalog_product`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductDetailPicture {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `url`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `url`: `string`, only in the example response.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `urlMachine`: `string`, only in the example response.
 		pub url_machine: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductDetailPicture { id : soft "id", url : soft "url", url_machine :
-		soft "urlMachine", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductDetailPicture { opt "id" id, opt "url" url, opt "urlMachine"
-		url_machine, rest "" extra }
+	result_impls!(
+		CatalogProductDetailPicture { opt soft "id" id, opt soft "url" url, opt soft
+		"urlMachine" url_machine, }
 	);
 	/// Allowed values of `catalog_product.previewTextType` in `catalog_product`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -615,171 +546,153 @@ pub mod catalog_product {
 	/// In the results of `catalog.product.add`, `catalog.product.get`, `catalog.product.list`, `catalog.product.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProduct {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `iblockId`: `integer`, optional.
+		/// `iblockId`: `integer`.
 		pub iblock_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `available`: `boolean`, optional.
+		/// `available`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub available: Option<bool>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `barcodeMulti`: `boolean`, optional.
+		/// `barcodeMulti`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub barcode_multi: Option<bool>,
-		/// `bundle`: `boolean`, optional.
+		/// `bundle`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub bundle: Option<bool>,
-		/// `canBuyZero`: `boolean`, optional.
+		/// `canBuyZero`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub can_buy_zero: Option<bool>,
-		/// `createdBy`: `user.id`, optional.
+		/// `createdBy`: `user.id`.
 		pub created_by: Option<i64>,
-		/// `modifiedBy`: `user.id`, optional.
+		/// `modifiedBy`: `user.id`.
 		pub modified_by: Option<i64>,
-		/// `dateActiveFrom`: `datetime`, optional.
+		/// `dateActiveFrom`: `datetime`.
 		pub date_active_from: Option<::bitrix24_runtime::DateTime>,
-		/// `dateActiveTo`: `datetime`, optional.
+		/// `dateActiveTo`: `datetime`.
 		pub date_active_to: Option<::bitrix24_runtime::DateTime>,
-		/// `dateCreate`: `datetime`, optional.
+		/// `dateCreate`: `datetime`.
 		pub date_create: Option<::bitrix24_runtime::DateTime>,
-		/// `timestampX`: `datetime`, optional.
+		/// `timestampX`: `datetime`.
 		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-		/// `iblockSectionId`: `integer`, optional.
+		/// `iblockSectionId`: `integer`.
 		pub iblock_section_id: Option<i64>,
-		/// `measure`: `integer`, optional.
+		/// `measure`: `integer`.
 		pub measure: Option<i64>,
-		/// `previewText`: `string`, optional.
+		/// `previewText`: `string`.
 		pub preview_text: Option<String>,
-		/// `detailText`: `string`, optional.
+		/// `detailText`: `string`.
 		pub detail_text: Option<String>,
-		/// `previewPicture`: `object`, optional.
+		/// `previewPicture`: `object`.
 		pub preview_picture: Option<CatalogProductPreviewPicture>,
-		/// `detailPicture`: `object`, optional.
+		/// `detailPicture`: `object`.
 		pub detail_picture: Option<CatalogProductDetailPicture>,
-		/// `previewTextType`: `string`, optional.
+		/// `previewTextType`: `string`.
 		///
 		/// Values: `text`, `html`.
 		pub preview_text_type: Option<CatalogProductPreviewTextType>,
-		/// `detailTextType`: `string`, optional.
+		/// `detailTextType`: `string`.
 		///
 		/// Values: `text`, `html`.
 		pub detail_text_type: Option<CatalogProductDetailTextType>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `subscribe`: `string`, optional.
+		/// `subscribe`: `string`.
 		///
 		/// Values: `Y`, `N`, `D`.
 		pub subscribe: Option<CatalogProductSubscribe>,
-		/// `vatId`: `integer`, optional.
+		/// `vatId`: `integer`.
 		pub vat_id: Option<i64>,
-		/// `vatIncluded`: `boolean`, optional.
+		/// `vatIncluded`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub vat_included: Option<bool>,
-		/// `height`: `double`, optional.
+		/// `height`: `double`.
 		pub height: Option<::bitrix24_runtime::Decimal>,
-		/// `length`: `double`, optional.
+		/// `length`: `double`.
 		pub length: Option<::bitrix24_runtime::Decimal>,
-		/// `weight`: `double`, optional.
+		/// `weight`: `double`.
 		pub weight: Option<::bitrix24_runtime::Decimal>,
-		/// `width`: `double`, optional.
+		/// `width`: `double`.
 		pub width: Option<::bitrix24_runtime::Decimal>,
-		/// `quantityTrace`: `string`, optional.
+		/// `quantityTrace`: `string`.
 		///
 		/// Values: `Y`, `N`, `D`.
 		pub quantity_trace: Option<CatalogProductQuantityTrace>,
-		/// `type`: `integer`, optional.
+		/// `type`: `integer`.
 		///
 		/// Values: `1`.
 		pub type_: Option<i64>,
-		/// `purchasingCurrency`: `string`, optional.
+		/// `purchasingCurrency`: `string`.
 		pub purchasing_currency: Option<String>,
-		/// `purchasingPrice`: `double`, optional.
+		/// `purchasingPrice`: `double`.
 		pub purchasing_price: Option<::bitrix24_runtime::Decimal>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `quantityReserved`: `double`, optional.
+		/// `quantityReserved`: `double`.
 		pub quantity_reserved: Option<::bitrix24_runtime::Decimal>,
-		/// `recurSchemeLength`: `integer`, optional.
+		/// `recurSchemeLength`: `integer`.
 		pub recur_scheme_length: Option<i64>,
-		/// `recurSchemeType`: `string`, optional.
+		/// `recurSchemeType`: `string`.
 		///
 		/// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
 		pub recur_scheme_type: Option<CatalogProductRecurSchemeType>,
-		/// `trialPriceId`: `integer`, optional.
+		/// `trialPriceId`: `integer`.
 		pub trial_price_id: Option<i64>,
-		/// `withoutOrder`: `boolean`, optional.
+		/// `withoutOrder`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub without_order: Option<bool>,
-		/// `propertyN`: `object | array`, optional.
+		/// `propertyN`: `object | array`.
 		pub property_n: ::serde_json::Value,
-		/// `property...`: `any`, optional.
+		/// `property...`: `any`, only in the example response.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProduct { id : field "id", iblock_id : field "iblockId", name : field
-		"name", active : field "active", available : field "available", code : field
-		"code", xml_id : field "xmlId", barcode_multi : field "barcodeMulti", bundle :
-		field "bundle", can_buy_zero : field "canBuyZero", created_by : field
-		"createdBy", modified_by : field "modifiedBy", date_active_from : field
-		"dateActiveFrom", date_active_to : field "dateActiveTo", date_create : field
-		"dateCreate", timestamp_x : field "timestampX", iblock_section_id : field
-		"iblockSectionId", measure : field "measure", preview_text : field "previewText",
-		detail_text : field "detailText", preview_picture : field "previewPicture",
-		detail_picture : field "detailPicture", preview_text_type : field
-		"previewTextType", detail_text_type : field "detailTextType", sort : field
-		"sort", subscribe : field "subscribe", vat_id : field "vatId", vat_included :
-		field "vatIncluded", height : field "height", length : field "length", weight :
-		field "weight", width : field "width", quantity_trace : field "quantityTrace",
-		type_ : field "type", purchasing_currency : field "purchasingCurrency",
-		purchasing_price : field "purchasingPrice", quantity : field "quantity",
-		quantity_reserved : field "quantityReserved", recur_scheme_length : field
-		"recurSchemeLength", recur_scheme_type : field "recurSchemeType", trial_price_id
-		: field "trialPriceId", without_order : field "withoutOrder", property_n : field
-		"propertyN", property : soft_pattern "property*", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProduct { opt "id" id, opt "iblockId" iblock_id, opt "name" name, opt_yn
-		"active" active, opt_yn "available" available, opt "code" code, opt "xmlId"
-		xml_id, opt_yn "barcodeMulti" barcode_multi, opt_yn "bundle" bundle, opt_yn
-		"canBuyZero" can_buy_zero, opt "createdBy" created_by, opt "modifiedBy"
-		modified_by, opt "dateActiveFrom" date_active_from, opt "dateActiveTo"
-		date_active_to, opt "dateCreate" date_create, opt "timestampX" timestamp_x, opt
-		"iblockSectionId" iblock_section_id, opt "measure" measure, opt "previewText"
-		preview_text, opt "detailText" detail_text, opt "previewPicture" preview_picture,
-		opt "detailPicture" detail_picture, opt "previewTextType" preview_text_type, opt
-		"detailTextType" detail_text_type, opt "sort" sort, opt "subscribe" subscribe,
-		opt "vatId" vat_id, opt_yn "vatIncluded" vat_included, opt "height" height, opt
-		"length" length, opt "weight" weight, opt "width" width, opt "quantityTrace"
-		quantity_trace, opt "type" type_, opt "purchasingCurrency" purchasing_currency,
-		opt "purchasingPrice" purchasing_price, opt "quantity" quantity, opt
-		"quantityReserved" quantity_reserved, opt "recurSchemeLength"
-		recur_scheme_length, opt "recurSchemeType" recur_scheme_type, opt "trialPriceId"
-		trial_price_id, opt_yn "withoutOrder" without_order, req "propertyN" property_n,
-		rest "property*" property, rest "" extra }
+	result_impls!(
+		CatalogProduct { opt field "id" id, opt field "iblockId" iblock_id, opt field
+		"name" name, opt_yn field "active" active, opt_yn field "available" available,
+		opt field "code" code, opt field "xmlId" xml_id, opt_yn field "barcodeMulti"
+		barcode_multi, opt_yn field "bundle" bundle, opt_yn field "canBuyZero"
+		can_buy_zero, opt field "createdBy" created_by, opt field "modifiedBy"
+		modified_by, opt field "dateActiveFrom" date_active_from, opt field
+		"dateActiveTo" date_active_to, opt field "dateCreate" date_create, opt field
+		"timestampX" timestamp_x, opt field "iblockSectionId" iblock_section_id, opt
+		field "measure" measure, opt field "previewText" preview_text, opt field
+		"detailText" detail_text, opt field "previewPicture" preview_picture, opt field
+		"detailPicture" detail_picture, opt field "previewTextType" preview_text_type,
+		opt field "detailTextType" detail_text_type, opt field "sort" sort, opt field
+		"subscribe" subscribe, opt field "vatId" vat_id, opt_yn field "vatIncluded"
+		vat_included, opt field "height" height, opt field "length" length, opt field
+		"weight" weight, opt field "width" width, opt field "quantityTrace"
+		quantity_trace, opt field "type" type_, opt field "purchasingCurrency"
+		purchasing_currency, opt field "purchasingPrice" purchasing_price, opt field
+		"quantity" quantity, opt field "quantityReserved" quantity_reserved, opt field
+		"recurSchemeLength" recur_scheme_length, opt field "recurSchemeType"
+		recur_scheme_type, opt field "trialPriceId" trial_price_id, opt_yn field
+		"withoutOrder" without_order, req field "propertyN" property_n, rest soft_pattern
+		"property*" property, }
 	);
 	deserialize_via_from_value!(CatalogProduct);
 }
@@ -796,32 +709,28 @@ pub mod catalog_product_image {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductImage {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `productId`: `integer`, optional.
+		/// `productId`: `integer`.
 		pub product_id: Option<i64>,
-		/// `type`: `string`, optional.
+		/// `type`: `string`.
 		pub type_: Option<String>,
-		/// `createTime`: `datetime`, optional.
+		/// `createTime`: `datetime`.
 		pub create_time: Option<::bitrix24_runtime::DateTime>,
-		/// `downloadUrl`: `string`, optional.
+		/// `downloadUrl`: `string`.
 		pub download_url: Option<String>,
-		/// `detailUrl`: `string`, optional.
+		/// `detailUrl`: `string`.
 		pub detail_url: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductImage { id : field "id", name : field "name", product_id : field
-		"productId", type_ : field "type", create_time : field "createTime", download_url
-		: field "downloadUrl", detail_url : field "detailUrl", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductImage { opt "id" id, opt "name" name, opt "productId" product_id,
-		opt "type" type_, opt "createTime" create_time, opt "downloadUrl" download_url,
-		opt "detailUrl" detail_url, rest "" extra }
+	result_impls!(
+		CatalogProductImage { opt field "id" id, opt field "name" name, opt field
+		"productId" product_id, opt field "type" type_, opt field "createTime"
+		create_time, opt field "downloadUrl" download_url, opt field "detailUrl"
+		detail_url, }
 	);
 	deserialize_via_from_value!(CatalogProductImage);
 }
@@ -833,60 +742,44 @@ pub mod catalog_product_offer {
 	/// The object `catalog_product_offer.previewPicture` of `catalog_product_offer`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductOfferPreviewPicture {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `url`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `url`: `string`, only in the example response.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `urlMachine`: `string`, only in the example response.
 		pub url_machine: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductOfferPreviewPicture { id : soft "id", url : soft "url", url_machine
-		: soft "urlMachine", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductOfferPreviewPicture { opt "id" id, opt "url" url, opt "urlMachine"
-		url_machine, rest "" extra }
+	result_impls!(
+		CatalogProductOfferPreviewPicture { opt soft "id" id, opt soft "url" url, opt
+		soft "urlMachine" url_machine, }
 	);
 	/// The object `catalog_product_offer.detailPicture` of `catalog_product_offer`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductOfferDetailPicture {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `url`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `url`: `string`, only in the example response.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `urlMachine`: `string`, only in the example response.
 		pub url_machine: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductOfferDetailPicture { id : soft "id", url : soft "url", url_machine
-		: soft "urlMachine", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductOfferDetailPicture { opt "id" id, opt "url" url, opt "urlMachine"
-		url_machine, rest "" extra }
+	result_impls!(
+		CatalogProductOfferDetailPicture { opt soft "id" id, opt soft "url" url, opt soft
+		"urlMachine" url_machine, }
 	);
 	/// Allowed values of `catalog_product_offer.previewTextType` in `catalog_product_offer`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -968,203 +861,176 @@ pub mod catalog_product_offer {
 	/// The object `catalog_product_offer.parentId` of `catalog_product_offer`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductOfferParentId {
-		/// `value`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `value`: `string`, only in the example response.
 		pub value: Option<String>,
-		/// `valueId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `valueId`: `string`, only in the example response.
 		pub value_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductOfferParentId { value : soft "value", value_id : soft "valueId",
-		extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductOfferParentId { opt "value" value, opt "valueId" value_id, rest ""
-		extra }
+	result_impls!(
+		CatalogProductOfferParentId { opt soft "value" value, opt soft "valueId"
+		value_id, }
 	);
 	/// The entity `catalog_product_offer`, one type wherever a result holds it.
 	///
 	/// In the results of `catalog.product.offer.add`, `catalog.product.offer.get`, `catalog.product.offer.list`, `catalog.product.offer.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductOffer {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `iblockId`: `integer`, optional.
+		/// `iblockId`: `integer`.
 		pub iblock_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `available`: `boolean`, optional.
+		/// `available`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub available: Option<bool>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `barcodeMulti`: `boolean`, optional.
+		/// `barcodeMulti`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub barcode_multi: Option<bool>,
-		/// `bundle`: `boolean`, optional.
+		/// `bundle`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub bundle: Option<bool>,
-		/// `canBuyZero`: `boolean`, optional.
+		/// `canBuyZero`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub can_buy_zero: Option<bool>,
-		/// `createdBy`: `user.id`, optional.
+		/// `createdBy`: `user.id`.
 		pub created_by: Option<i64>,
-		/// `modifiedBy`: `user.id`, optional.
+		/// `modifiedBy`: `user.id`.
 		pub modified_by: Option<i64>,
-		/// `dateActiveFrom`: `datetime`, optional.
+		/// `dateActiveFrom`: `datetime`.
 		pub date_active_from: Option<::bitrix24_runtime::DateTime>,
-		/// `dateActiveTo`: `datetime`, optional.
+		/// `dateActiveTo`: `datetime`.
 		pub date_active_to: Option<::bitrix24_runtime::DateTime>,
-		/// `dateCreate`: `datetime`, optional.
+		/// `dateCreate`: `datetime`.
 		pub date_create: Option<::bitrix24_runtime::DateTime>,
-		/// `timestampX`: `datetime`, optional.
+		/// `timestampX`: `datetime`.
 		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-		/// `iblockSectionId`: `integer`, optional.
+		/// `iblockSectionId`: `integer`.
 		pub iblock_section_id: Option<i64>,
-		/// `measure`: `integer`, optional.
+		/// `measure`: `integer`.
 		pub measure: Option<i64>,
-		/// `previewText`: `string`, optional.
+		/// `previewText`: `string`.
 		pub preview_text: Option<String>,
-		/// `detailText`: `string`, optional.
+		/// `detailText`: `string`.
 		pub detail_text: Option<String>,
-		/// `previewPicture`: `object`, optional.
+		/// `previewPicture`: `object`.
 		pub preview_picture: Option<CatalogProductOfferPreviewPicture>,
-		/// `detailPicture`: `object`, optional.
+		/// `detailPicture`: `object`.
 		pub detail_picture: Option<CatalogProductOfferDetailPicture>,
-		/// `previewTextType`: `string`, optional.
+		/// `previewTextType`: `string`.
 		///
 		/// Values: `text`, `html`.
 		pub preview_text_type: Option<CatalogProductOfferPreviewTextType>,
-		/// `detailTextType`: `string`, optional.
+		/// `detailTextType`: `string`.
 		///
 		/// Values: `text`, `html`.
 		pub detail_text_type: Option<CatalogProductOfferDetailTextType>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `subscribe`: `string`, optional.
+		/// `subscribe`: `string`.
 		///
 		/// Values: `Y`, `N`, `D`.
 		pub subscribe: Option<CatalogProductOfferSubscribe>,
-		/// `vatId`: `integer`, optional.
+		/// `vatId`: `integer`.
 		pub vat_id: Option<i64>,
-		/// `vatIncluded`: `boolean`, optional.
+		/// `vatIncluded`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub vat_included: Option<bool>,
-		/// `height`: `double`, optional.
+		/// `height`: `double`.
 		pub height: Option<::bitrix24_runtime::Decimal>,
-		/// `length`: `double`, optional.
+		/// `length`: `double`.
 		pub length: Option<::bitrix24_runtime::Decimal>,
-		/// `weight`: `double`, optional.
+		/// `weight`: `double`.
 		pub weight: Option<::bitrix24_runtime::Decimal>,
-		/// `width`: `double`, optional.
+		/// `width`: `double`.
 		pub width: Option<::bitrix24_runtime::Decimal>,
-		/// `quantityTrace`: `string`, optional.
+		/// `quantityTrace`: `string`.
 		///
 		/// Values: `Y`, `N`, `D`.
 		pub quantity_trace: Option<CatalogProductOfferQuantityTrace>,
-		/// `type`: `integer`, optional.
+		/// `type`: `integer`.
 		///
 		/// Values: `4`, `5`.
 		pub type_: Option<i64>,
-		/// `purchasingCurrency`: `string`, optional.
+		/// `purchasingCurrency`: `string`.
 		pub purchasing_currency: Option<String>,
-		/// `purchasingPrice`: `double`, optional.
+		/// `purchasingPrice`: `double`.
 		pub purchasing_price: Option<::bitrix24_runtime::Decimal>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `quantityReserved`: `double`, optional.
+		/// `quantityReserved`: `double`.
 		pub quantity_reserved: Option<::bitrix24_runtime::Decimal>,
-		/// `recurSchemeLength`: `integer`, optional.
+		/// `recurSchemeLength`: `integer`.
 		pub recur_scheme_length: Option<i64>,
-		/// `recurSchemeType`: `string`, optional.
+		/// `recurSchemeType`: `string`.
 		///
 		/// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
 		pub recur_scheme_type: Option<CatalogProductOfferRecurSchemeType>,
-		/// `trialPriceId`: `integer`, optional.
+		/// `trialPriceId`: `integer`.
 		pub trial_price_id: Option<i64>,
-		/// `withoutOrder`: `boolean`, optional.
+		/// `withoutOrder`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub without_order: Option<bool>,
-		/// `propertyN`: `object | array`, optional.
+		/// `propertyN`: `object | array`.
 		pub property_n: ::serde_json::Value,
-		/// `parentId`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `parentId`: `object`, only in the example response.
 		pub parent_id: Option<CatalogProductOfferParentId>,
-		/// `property...`: `any`, optional.
+		/// `property...`: `any`, only in the example response.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductOffer { id : field "id", iblock_id : field "iblockId", name : field
-		"name", active : field "active", available : field "available", code : field
-		"code", xml_id : field "xmlId", barcode_multi : field "barcodeMulti", bundle :
-		field "bundle", can_buy_zero : field "canBuyZero", created_by : field
-		"createdBy", modified_by : field "modifiedBy", date_active_from : field
-		"dateActiveFrom", date_active_to : field "dateActiveTo", date_create : field
-		"dateCreate", timestamp_x : field "timestampX", iblock_section_id : field
-		"iblockSectionId", measure : field "measure", preview_text : field "previewText",
-		detail_text : field "detailText", preview_picture : field "previewPicture",
-		detail_picture : field "detailPicture", preview_text_type : field
-		"previewTextType", detail_text_type : field "detailTextType", sort : field
-		"sort", subscribe : field "subscribe", vat_id : field "vatId", vat_included :
-		field "vatIncluded", height : field "height", length : field "length", weight :
-		field "weight", width : field "width", quantity_trace : field "quantityTrace",
-		type_ : field "type", purchasing_currency : field "purchasingCurrency",
-		purchasing_price : field "purchasingPrice", quantity : field "quantity",
-		quantity_reserved : field "quantityReserved", recur_scheme_length : field
-		"recurSchemeLength", recur_scheme_type : field "recurSchemeType", trial_price_id
-		: field "trialPriceId", without_order : field "withoutOrder", property_n : field
-		"propertyN", parent_id : soft "parentId", property : soft_pattern "property*",
-		extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductOffer { opt "id" id, opt "iblockId" iblock_id, opt "name" name,
-		opt_yn "active" active, opt_yn "available" available, opt "code" code, opt
-		"xmlId" xml_id, opt_yn "barcodeMulti" barcode_multi, opt_yn "bundle" bundle,
-		opt_yn "canBuyZero" can_buy_zero, opt "createdBy" created_by, opt "modifiedBy"
-		modified_by, opt "dateActiveFrom" date_active_from, opt "dateActiveTo"
-		date_active_to, opt "dateCreate" date_create, opt "timestampX" timestamp_x, opt
-		"iblockSectionId" iblock_section_id, opt "measure" measure, opt "previewText"
-		preview_text, opt "detailText" detail_text, opt "previewPicture" preview_picture,
-		opt "detailPicture" detail_picture, opt "previewTextType" preview_text_type, opt
-		"detailTextType" detail_text_type, opt "sort" sort, opt "subscribe" subscribe,
-		opt "vatId" vat_id, opt_yn "vatIncluded" vat_included, opt "height" height, opt
-		"length" length, opt "weight" weight, opt "width" width, opt "quantityTrace"
-		quantity_trace, opt "type" type_, opt "purchasingCurrency" purchasing_currency,
-		opt "purchasingPrice" purchasing_price, opt "quantity" quantity, opt
-		"quantityReserved" quantity_reserved, opt "recurSchemeLength"
-		recur_scheme_length, opt "recurSchemeType" recur_scheme_type, opt "trialPriceId"
-		trial_price_id, opt_yn "withoutOrder" without_order, req "propertyN" property_n,
-		opt "parentId" parent_id, rest "property*" property, rest "" extra }
+	result_impls!(
+		CatalogProductOffer { opt field "id" id, opt field "iblockId" iblock_id, opt
+		field "name" name, opt_yn field "active" active, opt_yn field "available"
+		available, opt field "code" code, opt field "xmlId" xml_id, opt_yn field
+		"barcodeMulti" barcode_multi, opt_yn field "bundle" bundle, opt_yn field
+		"canBuyZero" can_buy_zero, opt field "createdBy" created_by, opt field
+		"modifiedBy" modified_by, opt field "dateActiveFrom" date_active_from, opt field
+		"dateActiveTo" date_active_to, opt field "dateCreate" date_create, opt field
+		"timestampX" timestamp_x, opt field "iblockSectionId" iblock_section_id, opt
+		field "measure" measure, opt field "previewText" preview_text, opt field
+		"detailText" detail_text, opt field "previewPicture" preview_picture, opt field
+		"detailPicture" detail_picture, opt field "previewTextType" preview_text_type,
+		opt field "detailTextType" detail_text_type, opt field "sort" sort, opt field
+		"subscribe" subscribe, opt field "vatId" vat_id, opt_yn field "vatIncluded"
+		vat_included, opt field "height" height, opt field "length" length, opt field
+		"weight" weight, opt field "width" width, opt field "quantityTrace"
+		quantity_trace, opt field "type" type_, opt field "purchasingCurrency"
+		purchasing_currency, opt field "purchasingPrice" purchasing_price, opt field
+		"quantity" quantity, opt field "quantityReserved" quantity_reserved, opt field
+		"recurSchemeLength" recur_scheme_length, opt field "recurSchemeType"
+		recur_scheme_type, opt field "trialPriceId" trial_price_id, opt_yn field
+		"withoutOrder" without_order, req field "propertyN" property_n, opt soft
+		"parentId" parent_id, rest soft_pattern "property*" property, }
 	);
 	deserialize_via_from_value!(CatalogProductOffer);
 }
@@ -1199,41 +1065,28 @@ pub mod catalog_product_property {
 	/// The object `catalog_product_property.userTypeSettings` of `catalog_product_property`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductPropertyUserTypeSettings {
-		/// `group`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `group`: `string`, only in the example response.
 		pub group: Option<String>,
-		/// `multiple`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `multiple`: `string`, only in the example response.
 		pub multiple: Option<String>,
-		/// `size`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `size`: `integer`, only in the example response.
 		pub size: Option<i64>,
-		/// `tableName`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `tableName`: `string`, only in the example response.
 		pub table_name: Option<String>,
-		/// `width`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `width`: `integer`, only in the example response.
 		pub width: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductPropertyUserTypeSettings { group : soft "group", multiple : soft
-		"multiple", size : soft "size", table_name : soft "tableName", width : soft
-		"width", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductPropertyUserTypeSettings { opt "group" group, opt "multiple"
-		multiple, opt "size" size, opt "tableName" table_name, opt "width" width, rest ""
-		extra }
+	result_impls!(
+		CatalogProductPropertyUserTypeSettings { opt soft "group" group, opt soft
+		"multiple" multiple, opt soft "size" size, opt soft "tableName" table_name, opt
+		soft "width" width, }
 	);
 	/// The entity `catalog_product_property`, one type wherever a result holds it.
 	///
@@ -1243,91 +1096,79 @@ pub mod catalog_product_property {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductProperty {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `timestampX`: `datetime`, optional.
+		/// `timestampX`: `datetime`.
 		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-		/// `iblockId`: `integer`, optional.
+		/// `iblockId`: `integer`.
 		pub iblock_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `defaultValue`: `text`, optional.
+		/// `defaultValue`: `text`.
 		pub default_value: Option<String>,
-		/// `propertyType`: `string`, optional.
+		/// `propertyType`: `string`.
 		///
 		/// Values: `N`, `S`, `L`, `F`, `E`, `G`.
 		pub property_type: Option<CatalogProductPropertyPropertyType>,
-		/// `userType`: `string`, optional.
+		/// `userType`: `string`.
 		pub user_type: Option<String>,
-		/// `rowCount`: `integer`, optional.
+		/// `rowCount`: `integer`.
 		pub row_count: Option<i64>,
-		/// `colCount`: `integer`, optional.
+		/// `colCount`: `integer`.
 		pub col_count: Option<i64>,
-		/// `listType`: `char`, optional.
+		/// `listType`: `char`.
 		pub list_type: Option<String>,
-		/// `multiple`: `boolean`, optional.
+		/// `multiple`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub multiple: Option<bool>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `fileType`: `string`, optional.
+		/// `fileType`: `string`.
 		pub file_type: Option<String>,
-		/// `multipleCnt`: `integer`, optional.
+		/// `multipleCnt`: `integer`.
 		pub multiple_cnt: Option<i64>,
-		/// `linkIblockId`: `integer`, optional.
+		/// `linkIblockId`: `integer`.
 		pub link_iblock_id: Option<i64>,
-		/// `withDescription`: `char`, optional.
+		/// `withDescription`: `char`.
 		pub with_description: Option<String>,
-		/// `searchable`: `boolean`, optional.
+		/// `searchable`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub searchable: Option<bool>,
-		/// `filtrable`: `char`, optional.
+		/// `filtrable`: `char`.
 		pub filtrable: Option<String>,
-		/// `isRequired`: `boolean`, optional.
+		/// `isRequired`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_required: Option<bool>,
-		/// `hint`: `string`, optional.
+		/// `hint`: `string`.
 		pub hint: Option<String>,
-		/// `userTypeSettings`: `object`, optional.
+		/// `userTypeSettings`: `object`.
 		pub user_type_settings: Option<CatalogProductPropertyUserTypeSettings>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductProperty { id : field "id", timestamp_x : field "timestampX",
-		iblock_id : field "iblockId", name : field "name", active : field "active", sort
-		: field "sort", code : field "code", default_value : field "defaultValue",
-		property_type : field "propertyType", user_type : field "userType", row_count :
-		field "rowCount", col_count : field "colCount", list_type : field "listType",
-		multiple : field "multiple", xml_id : field "xmlId", file_type : field
-		"fileType", multiple_cnt : field "multipleCnt", link_iblock_id : field
-		"linkIblockId", with_description : field "withDescription", searchable : field
-		"searchable", filtrable : field "filtrable", is_required : field "isRequired",
-		hint : field "hint", user_type_settings : field "userTypeSettings", extra : rest
-		"", }
-	);
-	serialize_map!(
-		CatalogProductProperty { opt "id" id, opt "timestampX" timestamp_x, opt
-		"iblockId" iblock_id, opt "name" name, opt_yn "active" active, opt "sort" sort,
-		opt "code" code, opt "defaultValue" default_value, opt "propertyType"
-		property_type, opt "userType" user_type, opt "rowCount" row_count, opt "colCount"
-		col_count, opt "listType" list_type, opt_yn "multiple" multiple, opt "xmlId"
-		xml_id, opt "fileType" file_type, opt "multipleCnt" multiple_cnt, opt
-		"linkIblockId" link_iblock_id, opt "withDescription" with_description, opt_yn
-		"searchable" searchable, opt "filtrable" filtrable, opt_yn "isRequired"
-		is_required, opt "hint" hint, opt "userTypeSettings" user_type_settings, rest ""
-		extra }
+	result_impls!(
+		CatalogProductProperty { opt field "id" id, opt field "timestampX" timestamp_x,
+		opt field "iblockId" iblock_id, opt field "name" name, opt_yn field "active"
+		active, opt field "sort" sort, opt field "code" code, opt field "defaultValue"
+		default_value, opt field "propertyType" property_type, opt field "userType"
+		user_type, opt field "rowCount" row_count, opt field "colCount" col_count, opt
+		field "listType" list_type, opt_yn field "multiple" multiple, opt field "xmlId"
+		xml_id, opt field "fileType" file_type, opt field "multipleCnt" multiple_cnt, opt
+		field "linkIblockId" link_iblock_id, opt field "withDescription"
+		with_description, opt_yn field "searchable" searchable, opt field "filtrable"
+		filtrable, opt_yn field "isRequired" is_required, opt field "hint" hint, opt
+		field "userTypeSettings" user_type_settings, }
 	);
 	deserialize_via_from_value!(CatalogProductProperty);
 }
@@ -1344,32 +1185,27 @@ pub mod catalog_product_property_enum {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductPropertyEnum {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `propertyId`: `integer`, optional.
+		/// `propertyId`: `integer`.
 		pub property_id: Option<i64>,
-		/// `value`: `string`, optional.
+		/// `value`: `string`.
 		pub value: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `def`: `boolean`, optional.
+		/// `def`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub def: Option<bool>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductPropertyEnum { id : field "id", property_id : field "propertyId",
-		value : field "value", xml_id : field "xmlId", def : field "def", sort : field
-		"sort", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductPropertyEnum { opt "id" id, opt "propertyId" property_id, opt
-		"value" value, opt "xmlId" xml_id, opt_yn "def" def, opt "sort" sort, rest ""
-		extra }
+	result_impls!(
+		CatalogProductPropertyEnum { opt field "id" id, opt field "propertyId"
+		property_id, opt field "value" value, opt field "xmlId" xml_id, opt_yn field
+		"def" def, opt field "sort" sort, }
 	);
 	deserialize_via_from_value!(CatalogProductPropertyEnum);
 }
@@ -1386,30 +1222,25 @@ pub mod catalog_product_property_features {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductPropertyFeatures {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `propertyId`: `integer`, optional.
+		/// `propertyId`: `integer`.
 		pub property_id: Option<i64>,
-		/// `moduleId`: `string`, optional.
+		/// `moduleId`: `string`.
 		pub module_id: Option<String>,
-		/// `featureId`: `string`, optional.
+		/// `featureId`: `string`.
 		pub feature_id: Option<String>,
-		/// `isEnabled`: `boolean`, optional.
+		/// `isEnabled`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_enabled: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductPropertyFeatures { id : field "id", property_id : field
-		"propertyId", module_id : field "moduleId", feature_id : field "featureId",
-		is_enabled : field "isEnabled", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductPropertyFeatures { opt "id" id, opt "propertyId" property_id, opt
-		"moduleId" module_id, opt "featureId" feature_id, opt_yn "isEnabled" is_enabled,
-		rest "" extra }
+	result_impls!(
+		CatalogProductPropertyFeatures { opt field "id" id, opt field "propertyId"
+		property_id, opt field "moduleId" module_id, opt field "featureId" feature_id,
+		opt_yn field "isEnabled" is_enabled, }
 	);
 	deserialize_via_from_value!(CatalogProductPropertyFeatures);
 }
@@ -1440,40 +1271,34 @@ pub mod catalog_product_property_section {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductPropertySection {
-		/// `iblockId`: `integer`, optional.
+		/// `iblockId`: `integer`.
 		pub iblock_id: Option<i64>,
-		/// `propertyId`: `integer`, optional.
+		/// `propertyId`: `integer`.
 		pub property_id: Option<i64>,
-		/// `sectionId`: `integer`, optional.
+		/// `sectionId`: `integer`.
 		pub section_id: Option<i64>,
-		/// `smartFilter`: `boolean`, optional.
+		/// `smartFilter`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub smart_filter: Option<bool>,
-		/// `displayType`: `char`, optional.
+		/// `displayType`: `char`.
 		///
 		/// Values: `F`, `K`, `P`.
 		pub display_type: Option<CatalogProductPropertySectionDisplayType>,
-		/// `displayExpanded`: `boolean`, optional.
+		/// `displayExpanded`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub display_expanded: Option<bool>,
-		/// `filterHint`: `string`, optional.
+		/// `filterHint`: `string`.
 		pub filter_hint: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductPropertySection { iblock_id : field "iblockId", property_id : field
-		"propertyId", section_id : field "sectionId", smart_filter : field "smartFilter",
-		display_type : field "displayType", display_expanded : field "displayExpanded",
-		filter_hint : field "filterHint", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductPropertySection { opt "iblockId" iblock_id, opt "propertyId"
-		property_id, opt "sectionId" section_id, opt_yn "smartFilter" smart_filter, opt
-		"displayType" display_type, opt_yn "displayExpanded" display_expanded, opt
-		"filterHint" filter_hint, rest "" extra }
+	result_impls!(
+		CatalogProductPropertySection { opt field "iblockId" iblock_id, opt field
+		"propertyId" property_id, opt field "sectionId" section_id, opt_yn field
+		"smartFilter" smart_filter, opt field "displayType" display_type, opt_yn field
+		"displayExpanded" display_expanded, opt field "filterHint" filter_hint, }
 	);
 	deserialize_via_from_value!(CatalogProductPropertySection);
 }
@@ -1485,60 +1310,44 @@ pub mod catalog_product_service {
 	/// The object `catalog_product_service.previewPicture` of `catalog_product_service`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductServicePreviewPicture {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `url`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `url`: `string`, only in the example response.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `urlMachine`: `string`, only in the example response.
 		pub url_machine: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductServicePreviewPicture { id : soft "id", url : soft "url",
-		url_machine : soft "urlMachine", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductServicePreviewPicture { opt "id" id, opt "url" url, opt
-		"urlMachine" url_machine, rest "" extra }
+	result_impls!(
+		CatalogProductServicePreviewPicture { opt soft "id" id, opt soft "url" url, opt
+		soft "urlMachine" url_machine, }
 	);
 	/// The object `catalog_product_service.detailPicture` of `catalog_product_service`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductServiceDetailPicture {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `url`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `url`: `string`, only in the example response.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `urlMachine`: `string`, only in the example response.
 		pub url_machine: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductServiceDetailPicture { id : soft "id", url : soft "url",
-		url_machine : soft "urlMachine", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductServiceDetailPicture { opt "id" id, opt "url" url, opt "urlMachine"
-		url_machine, rest "" extra }
+	result_impls!(
+		CatalogProductServiceDetailPicture { opt soft "id" id, opt soft "url" url, opt
+		soft "urlMachine" url_machine, }
 	);
 	/// Allowed values of `catalog_product_service.previewTextType` in `catalog_product_service`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1569,113 +1378,100 @@ pub mod catalog_product_service {
 	/// In the results of `catalog.product.service.add`, `catalog.product.service.get`, `catalog.product.service.list`, `catalog.product.service.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductService {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `iblockId`: `integer`, optional.
+		/// `iblockId`: `integer`.
 		pub iblock_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `available`: `boolean`, optional.
+		/// `available`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub available: Option<bool>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `bundle`: `boolean`, optional.
+		/// `bundle`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub bundle: Option<bool>,
-		/// `createdBy`: `user.id`, optional.
+		/// `createdBy`: `user.id`.
 		pub created_by: Option<i64>,
-		/// `modifiedBy`: `user.id`, optional.
+		/// `modifiedBy`: `user.id`.
 		pub modified_by: Option<i64>,
-		/// `dateActiveFrom`: `datetime`, optional.
+		/// `dateActiveFrom`: `datetime`.
 		pub date_active_from: Option<::bitrix24_runtime::DateTime>,
-		/// `dateActiveTo`: `datetime`, optional.
+		/// `dateActiveTo`: `datetime`.
 		pub date_active_to: Option<::bitrix24_runtime::DateTime>,
-		/// `dateCreate`: `datetime`, optional.
+		/// `dateCreate`: `datetime`.
 		pub date_create: Option<::bitrix24_runtime::DateTime>,
-		/// `timestampX`: `datetime`, optional.
+		/// `timestampX`: `datetime`.
 		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-		/// `iblockSectionId`: `integer`, optional.
+		/// `iblockSectionId`: `integer`.
 		pub iblock_section_id: Option<i64>,
-		/// `measure`: `integer`, optional.
+		/// `measure`: `integer`.
 		pub measure: Option<i64>,
-		/// `previewText`: `string`, optional.
+		/// `previewText`: `string`.
 		pub preview_text: Option<String>,
-		/// `detailText`: `string`, optional.
+		/// `detailText`: `string`.
 		pub detail_text: Option<String>,
-		/// `previewPicture`: `object`, optional.
+		/// `previewPicture`: `object`.
 		pub preview_picture: Option<CatalogProductServicePreviewPicture>,
-		/// `detailPicture`: `object`, optional.
+		/// `detailPicture`: `object`.
 		pub detail_picture: Option<CatalogProductServiceDetailPicture>,
-		/// `previewTextType`: `string`, optional.
+		/// `previewTextType`: `string`.
 		///
 		/// Values: `text`, `html`.
 		pub preview_text_type: Option<CatalogProductServicePreviewTextType>,
-		/// `detailTextType`: `string`, optional.
+		/// `detailTextType`: `string`.
 		///
 		/// Values: `text`, `html`.
 		pub detail_text_type: Option<CatalogProductServiceDetailTextType>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `vatId`: `integer`, optional.
+		/// `vatId`: `integer`.
 		pub vat_id: Option<i64>,
-		/// `vatIncluded`: `boolean`, optional.
+		/// `vatIncluded`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub vat_included: Option<bool>,
-		/// `type`: `integer`, optional.
+		/// `type`: `integer`.
 		///
 		/// Values: `7`.
 		pub type_: Option<i64>,
-		/// `propertyN`: `object | array`, optional.
+		/// `propertyN`: `object | array`.
 		pub property_n: ::serde_json::Value,
-		/// `property...`: `any`, optional.
+		/// `property...`: `any`, only in the example response.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductService { id : field "id", iblock_id : field "iblockId", name :
-		field "name", active : field "active", available : field "available", code :
-		field "code", xml_id : field "xmlId", bundle : field "bundle", created_by : field
-		"createdBy", modified_by : field "modifiedBy", date_active_from : field
-		"dateActiveFrom", date_active_to : field "dateActiveTo", date_create : field
-		"dateCreate", timestamp_x : field "timestampX", iblock_section_id : field
-		"iblockSectionId", measure : field "measure", preview_text : field "previewText",
-		detail_text : field "detailText", preview_picture : field "previewPicture",
-		detail_picture : field "detailPicture", preview_text_type : field
-		"previewTextType", detail_text_type : field "detailTextType", sort : field
-		"sort", vat_id : field "vatId", vat_included : field "vatIncluded", type_ : field
-		"type", property_n : field "propertyN", property : soft_pattern "property*",
-		extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductService { opt "id" id, opt "iblockId" iblock_id, opt "name" name,
-		opt_yn "active" active, opt_yn "available" available, opt "code" code, opt
-		"xmlId" xml_id, opt_yn "bundle" bundle, opt "createdBy" created_by, opt
-		"modifiedBy" modified_by, opt "dateActiveFrom" date_active_from, opt
-		"dateActiveTo" date_active_to, opt "dateCreate" date_create, opt "timestampX"
-		timestamp_x, opt "iblockSectionId" iblock_section_id, opt "measure" measure, opt
-		"previewText" preview_text, opt "detailText" detail_text, opt "previewPicture"
-		preview_picture, opt "detailPicture" detail_picture, opt "previewTextType"
-		preview_text_type, opt "detailTextType" detail_text_type, opt "sort" sort, opt
-		"vatId" vat_id, opt_yn "vatIncluded" vat_included, opt "type" type_, req
-		"propertyN" property_n, rest "property*" property, rest "" extra }
+	result_impls!(
+		CatalogProductService { opt field "id" id, opt field "iblockId" iblock_id, opt
+		field "name" name, opt_yn field "active" active, opt_yn field "available"
+		available, opt field "code" code, opt field "xmlId" xml_id, opt_yn field "bundle"
+		bundle, opt field "createdBy" created_by, opt field "modifiedBy" modified_by, opt
+		field "dateActiveFrom" date_active_from, opt field "dateActiveTo" date_active_to,
+		opt field "dateCreate" date_create, opt field "timestampX" timestamp_x, opt field
+		"iblockSectionId" iblock_section_id, opt field "measure" measure, opt field
+		"previewText" preview_text, opt field "detailText" detail_text, opt field
+		"previewPicture" preview_picture, opt field "detailPicture" detail_picture, opt
+		field "previewTextType" preview_text_type, opt field "detailTextType"
+		detail_text_type, opt field "sort" sort, opt field "vatId" vat_id, opt_yn field
+		"vatIncluded" vat_included, opt field "type" type_, req field "propertyN"
+		property_n, rest soft_pattern "property*" property, }
 	);
 	deserialize_via_from_value!(CatalogProductService);
 }
@@ -1687,60 +1483,44 @@ pub mod catalog_product_sku {
 	/// The object `catalog_product_sku.previewPicture` of `catalog_product_sku`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductSkuPreviewPicture {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `url`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `url`: `string`, only in the example response.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `urlMachine`: `string`, only in the example response.
 		pub url_machine: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductSkuPreviewPicture { id : soft "id", url : soft "url", url_machine :
-		soft "urlMachine", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductSkuPreviewPicture { opt "id" id, opt "url" url, opt "urlMachine"
-		url_machine, rest "" extra }
+	result_impls!(
+		CatalogProductSkuPreviewPicture { opt soft "id" id, opt soft "url" url, opt soft
+		"urlMachine" url_machine, }
 	);
 	/// The object `catalog_product_sku.detailPicture` of `catalog_product_sku`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductSkuDetailPicture {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `url`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `url`: `string`, only in the example response.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `urlMachine`: `string`, only in the example response.
 		pub url_machine: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductSkuDetailPicture { id : soft "id", url : soft "url", url_machine :
-		soft "urlMachine", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductSkuDetailPicture { opt "id" id, opt "url" url, opt "urlMachine"
-		url_machine, rest "" extra }
+	result_impls!(
+		CatalogProductSkuDetailPicture { opt soft "id" id, opt soft "url" url, opt soft
+		"urlMachine" url_machine, }
 	);
 	/// Allowed values of `catalog_product_sku.previewTextType` in `catalog_product_sku`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1785,142 +1565,126 @@ pub mod catalog_product_sku {
 	/// In the results of `catalog.product.sku.add`, `catalog.product.sku.get`, `catalog.product.sku.list`, `catalog.product.sku.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductSku {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `iblockId`: `integer`, optional.
+		/// `iblockId`: `integer`.
 		pub iblock_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `available`: `boolean`, optional.
+		/// `available`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub available: Option<bool>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `bundle`: `boolean`, optional.
+		/// `bundle`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub bundle: Option<bool>,
-		/// `canBuyZero`: `boolean`, optional.
+		/// `canBuyZero`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub can_buy_zero: Option<bool>,
-		/// `createdBy`: `user.id`, optional.
+		/// `createdBy`: `user.id`.
 		pub created_by: Option<i64>,
-		/// `modifiedBy`: `user.id`, optional.
+		/// `modifiedBy`: `user.id`.
 		pub modified_by: Option<i64>,
-		/// `dateActiveFrom`: `datetime`, optional.
+		/// `dateActiveFrom`: `datetime`.
 		pub date_active_from: Option<::bitrix24_runtime::DateTime>,
-		/// `dateActiveTo`: `datetime`, optional.
+		/// `dateActiveTo`: `datetime`.
 		pub date_active_to: Option<::bitrix24_runtime::DateTime>,
-		/// `dateCreate`: `datetime`, optional.
+		/// `dateCreate`: `datetime`.
 		pub date_create: Option<::bitrix24_runtime::DateTime>,
-		/// `timestampX`: `datetime`, optional.
+		/// `timestampX`: `datetime`.
 		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-		/// `iblockSectionId`: `integer`, optional.
+		/// `iblockSectionId`: `integer`.
 		pub iblock_section_id: Option<i64>,
-		/// `measure`: `integer`, optional.
+		/// `measure`: `integer`.
 		pub measure: Option<i64>,
-		/// `previewText`: `string`, optional.
+		/// `previewText`: `string`.
 		pub preview_text: Option<String>,
-		/// `detailText`: `string`, optional.
+		/// `detailText`: `string`.
 		pub detail_text: Option<String>,
-		/// `previewPicture`: `object`, optional.
+		/// `previewPicture`: `object`.
 		pub preview_picture: Option<CatalogProductSkuPreviewPicture>,
-		/// `detailPicture`: `object`, optional.
+		/// `detailPicture`: `object`.
 		pub detail_picture: Option<CatalogProductSkuDetailPicture>,
-		/// `previewTextType`: `string`, optional.
+		/// `previewTextType`: `string`.
 		///
 		/// Values: `text`, `html`.
 		pub preview_text_type: Option<CatalogProductSkuPreviewTextType>,
-		/// `detailTextType`: `string`, optional.
+		/// `detailTextType`: `string`.
 		///
 		/// Values: `text`, `html`.
 		pub detail_text_type: Option<CatalogProductSkuDetailTextType>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `subscribe`: `string`, optional.
+		/// `subscribe`: `string`.
 		///
 		/// Values: `Y`, `N`, `D`.
 		pub subscribe: Option<CatalogProductSkuSubscribe>,
-		/// `vatId`: `integer`, optional.
+		/// `vatId`: `integer`.
 		pub vat_id: Option<i64>,
-		/// `vatIncluded`: `boolean`, optional.
+		/// `vatIncluded`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub vat_included: Option<bool>,
-		/// `height`: `double`, optional.
+		/// `height`: `double`.
 		pub height: Option<::bitrix24_runtime::Decimal>,
-		/// `length`: `double`, optional.
+		/// `length`: `double`.
 		pub length: Option<::bitrix24_runtime::Decimal>,
-		/// `weight`: `double`, optional.
+		/// `weight`: `double`.
 		pub weight: Option<::bitrix24_runtime::Decimal>,
-		/// `width`: `double`, optional.
+		/// `width`: `double`.
 		pub width: Option<::bitrix24_runtime::Decimal>,
-		/// `type`: `integer`, optional.
+		/// `type`: `integer`.
 		///
 		/// Values: `3`, `6`.
 		pub type_: Option<i64>,
-		/// `purchasingCurrency`: `string`, optional.
+		/// `purchasingCurrency`: `string`.
 		pub purchasing_currency: Option<String>,
-		/// `purchasingPrice`: `double`, optional.
+		/// `purchasingPrice`: `double`.
 		pub purchasing_price: Option<::bitrix24_runtime::Decimal>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `propertyN`: `object | array`, optional.
+		/// `propertyN`: `object | array`.
 		pub property_n: ::serde_json::Value,
-		/// `property...`: `any`, optional.
+		/// `property...`: `any`, only in the example response.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogProductSku { id : field "id", iblock_id : field "iblockId", name : field
-		"name", active : field "active", available : field "available", code : field
-		"code", xml_id : field "xmlId", bundle : field "bundle", can_buy_zero : field
-		"canBuyZero", created_by : field "createdBy", modified_by : field "modifiedBy",
-		date_active_from : field "dateActiveFrom", date_active_to : field "dateActiveTo",
-		date_create : field "dateCreate", timestamp_x : field "timestampX",
-		iblock_section_id : field "iblockSectionId", measure : field "measure",
-		preview_text : field "previewText", detail_text : field "detailText",
-		preview_picture : field "previewPicture", detail_picture : field "detailPicture",
-		preview_text_type : field "previewTextType", detail_text_type : field
-		"detailTextType", sort : field "sort", subscribe : field "subscribe", vat_id :
-		field "vatId", vat_included : field "vatIncluded", height : field "height",
-		length : field "length", weight : field "weight", width : field "width", type_ :
-		field "type", purchasing_currency : field "purchasingCurrency", purchasing_price
-		: field "purchasingPrice", quantity : field "quantity", property_n : field
-		"propertyN", property : soft_pattern "property*", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogProductSku { opt "id" id, opt "iblockId" iblock_id, opt "name" name,
-		opt_yn "active" active, opt_yn "available" available, opt "code" code, opt
-		"xmlId" xml_id, opt_yn "bundle" bundle, opt_yn "canBuyZero" can_buy_zero, opt
-		"createdBy" created_by, opt "modifiedBy" modified_by, opt "dateActiveFrom"
-		date_active_from, opt "dateActiveTo" date_active_to, opt "dateCreate"
-		date_create, opt "timestampX" timestamp_x, opt "iblockSectionId"
-		iblock_section_id, opt "measure" measure, opt "previewText" preview_text, opt
-		"detailText" detail_text, opt "previewPicture" preview_picture, opt
-		"detailPicture" detail_picture, opt "previewTextType" preview_text_type, opt
-		"detailTextType" detail_text_type, opt "sort" sort, opt "subscribe" subscribe,
-		opt "vatId" vat_id, opt_yn "vatIncluded" vat_included, opt "height" height, opt
-		"length" length, opt "weight" weight, opt "width" width, opt "type" type_, opt
-		"purchasingCurrency" purchasing_currency, opt "purchasingPrice" purchasing_price,
-		opt "quantity" quantity, req "propertyN" property_n, rest "property*" property,
-		rest "" extra }
+	result_impls!(
+		CatalogProductSku { opt field "id" id, opt field "iblockId" iblock_id, opt field
+		"name" name, opt_yn field "active" active, opt_yn field "available" available,
+		opt field "code" code, opt field "xmlId" xml_id, opt_yn field "bundle" bundle,
+		opt_yn field "canBuyZero" can_buy_zero, opt field "createdBy" created_by, opt
+		field "modifiedBy" modified_by, opt field "dateActiveFrom" date_active_from, opt
+		field "dateActiveTo" date_active_to, opt field "dateCreate" date_create, opt
+		field "timestampX" timestamp_x, opt field "iblockSectionId" iblock_section_id,
+		opt field "measure" measure, opt field "previewText" preview_text, opt field
+		"detailText" detail_text, opt field "previewPicture" preview_picture, opt field
+		"detailPicture" detail_picture, opt field "previewTextType" preview_text_type,
+		opt field "detailTextType" detail_text_type, opt field "sort" sort, opt field
+		"subscribe" subscribe, opt field "vatId" vat_id, opt_yn field "vatIncluded"
+		vat_included, opt field "height" height, opt field "length" length, opt field
+		"weight" weight, opt field "width" width, opt field "type" type_, opt field
+		"purchasingCurrency" purchasing_currency, opt field "purchasingPrice"
+		purchasing_price, opt field "quantity" quantity, req field "propertyN"
+		property_n, rest soft_pattern "property*" property, }
 	);
 	deserialize_via_from_value!(CatalogProductSku);
 }
@@ -1937,26 +1701,22 @@ pub mod catalog_ratio {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogRatio {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `productId`: `integer`, optional.
+		/// `productId`: `integer`.
 		pub product_id: Option<i64>,
-		/// `ratio`: `double`, optional.
+		/// `ratio`: `double`.
 		pub ratio: Option<::bitrix24_runtime::Decimal>,
-		/// `isDefault`: `boolean`, optional.
+		/// `isDefault`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_default: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogRatio { id : field "id", product_id : field "productId", ratio : field
-		"ratio", is_default : field "isDefault", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogRatio { opt "id" id, opt "productId" product_id, opt "ratio" ratio, opt_yn
-		"isDefault" is_default, rest "" extra }
+	result_impls!(
+		CatalogRatio { opt field "id" id, opt field "productId" product_id, opt field
+		"ratio" ratio, opt_yn field "isDefault" is_default, }
 	);
 	deserialize_via_from_value!(CatalogRatio);
 }
@@ -1973,41 +1733,35 @@ pub mod catalog_rounding_rule {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogRoundingRule {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `catalogGroupId`: `integer`, optional.
+		/// `catalogGroupId`: `integer`.
 		pub catalog_group_id: Option<i64>,
-		/// `price`: `double`, optional.
+		/// `price`: `double`.
 		pub price: Option<::bitrix24_runtime::Decimal>,
-		/// `roundType`: `integer`, optional.
+		/// `roundType`: `integer`.
 		///
 		/// Values: `1`, `2`, `4`.
 		pub round_type: Option<i64>,
-		/// `roundPrecision`: `double`, optional.
+		/// `roundPrecision`: `double`.
 		pub round_precision: Option<::bitrix24_runtime::Decimal>,
-		/// `createdBy`: `user.id`, optional.
+		/// `createdBy`: `user.id`.
 		pub created_by: Option<i64>,
-		/// `modifiedBy`: `user.id`, optional.
+		/// `modifiedBy`: `user.id`.
 		pub modified_by: Option<i64>,
-		/// `dateCreate`: `datetime`, optional.
+		/// `dateCreate`: `datetime`.
 		pub date_create: Option<::bitrix24_runtime::DateTime>,
-		/// `dateModify`: `datetime`, optional.
+		/// `dateModify`: `datetime`.
 		pub date_modify: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogRoundingRule { id : field "id", catalog_group_id : field "catalogGroupId",
-		price : field "price", round_type : field "roundType", round_precision : field
-		"roundPrecision", created_by : field "createdBy", modified_by : field
-		"modifiedBy", date_create : field "dateCreate", date_modify : field "dateModify",
-		extra : rest "", }
-	);
-	serialize_map!(
-		CatalogRoundingRule { opt "id" id, opt "catalogGroupId" catalog_group_id, opt
-		"price" price, opt "roundType" round_type, opt "roundPrecision" round_precision,
-		opt "createdBy" created_by, opt "modifiedBy" modified_by, opt "dateCreate"
-		date_create, opt "dateModify" date_modify, rest "" extra }
+	result_impls!(
+		CatalogRoundingRule { opt field "id" id, opt field "catalogGroupId"
+		catalog_group_id, opt field "price" price, opt field "roundType" round_type, opt
+		field "roundPrecision" round_precision, opt field "createdBy" created_by, opt
+		field "modifiedBy" modified_by, opt field "dateCreate" date_create, opt field
+		"dateModify" date_modify, }
 	);
 	deserialize_via_from_value!(CatalogRoundingRule);
 }
@@ -2024,42 +1778,37 @@ pub mod catalog_section {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogSection {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `iblockId`: `integer`, optional.
+		/// `iblockId`: `integer`.
 		pub iblock_id: Option<i64>,
-		/// `iblockSectionId`: `integer`, optional.
+		/// `iblockSectionId`: `integer`.
 		pub iblock_section_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `description`: `string`, optional.
+		/// `description`: `string`.
 		pub description: Option<String>,
-		/// `descriptionType`: `string`, optional.
+		/// `descriptionType`: `string`.
 		pub description_type: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogSection { id : field "id", iblock_id : field "iblockId", iblock_section_id
-		: field "iblockSectionId", name : field "name", xml_id : field "xmlId", code :
-		field "code", sort : field "sort", active : field "active", description : field
-		"description", description_type : field "descriptionType", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogSection { opt "id" id, opt "iblockId" iblock_id, opt "iblockSectionId"
-		iblock_section_id, opt "name" name, opt "xmlId" xml_id, opt "code" code, opt
-		"sort" sort, opt_yn "active" active, opt "description" description, opt
-		"descriptionType" description_type, rest "" extra }
+	result_impls!(
+		CatalogSection { opt field "id" id, opt field "iblockId" iblock_id, opt field
+		"iblockSectionId" iblock_section_id, opt field "name" name, opt field "xmlId"
+		xml_id, opt field "code" code, opt field "sort" sort, opt_yn field "active"
+		active, opt field "description" description, opt field "descriptionType"
+		description_type, }
 	);
 	deserialize_via_from_value!(CatalogSection);
 }
@@ -2071,24 +1820,19 @@ pub mod catalog_store {
 	/// The object `catalog_store.imageId` of `catalog_store`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogStoreImageId {
-		/// `id`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `integer`, only in the example response.
 		pub id: Option<i64>,
-		/// `url`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `url`: `string`, only in the example response.
 		pub url: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogStoreImageId { id : soft "id", url : soft "url", extra : rest "", }
-	);
-	serialize_map!(CatalogStoreImageId { opt "id" id, opt "url" url, rest "" extra });
+	result_impls!(CatalogStoreImageId { opt soft "id" id, opt soft "url" url, });
 	/// The entity `catalog_store`, one type wherever a result holds it.
 	///
 	/// In the results of `catalog.store.add`, `catalog.store.get`, `catalog.store.list`, `catalog.store.update`.
@@ -2097,67 +1841,60 @@ pub mod catalog_store {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogStore {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `address`: `string`, optional.
+		/// `address`: `string`.
 		pub address: Option<String>,
-		/// `title`: `string`, optional.
+		/// `title`: `string`.
 		pub title: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `description`: `string`, optional.
+		/// `description`: `string`.
 		pub description: Option<String>,
-		/// `gpsN`: `double`, optional.
+		/// `gpsN`: `double`.
 		pub gps_n: Option<::bitrix24_runtime::Decimal>,
-		/// `gpsS`: `double`, optional.
+		/// `gpsS`: `double`.
 		pub gps_s: Option<::bitrix24_runtime::Decimal>,
-		/// `imageId`: `object`, optional.
+		/// `imageId`: `object`.
 		pub image_id: Option<CatalogStoreImageId>,
-		/// `dateModify`: `datetime`, optional.
+		/// `dateModify`: `datetime`.
 		pub date_modify: Option<::bitrix24_runtime::DateTime>,
-		/// `dateCreate`: `datetime`, optional.
+		/// `dateCreate`: `datetime`.
 		pub date_create: Option<::bitrix24_runtime::DateTime>,
-		/// `userId`: `user.id`, optional.
+		/// `userId`: `user.id`.
 		pub user_id: Option<i64>,
-		/// `modifiedBy`: `user.id`, optional.
+		/// `modifiedBy`: `user.id`.
 		pub modified_by: Option<i64>,
-		/// `phone`: `string`, optional.
+		/// `phone`: `string`.
 		pub phone: Option<String>,
-		/// `schedule`: `string`, optional.
+		/// `schedule`: `string`.
 		pub schedule: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `email`: `string`, optional.
+		/// `email`: `string`.
 		pub email: Option<String>,
-		/// `issuingCenter`: `boolean`, optional.
+		/// `issuingCenter`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub issuing_center: Option<bool>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogStore { id : field "id", address : field "address", title : field "title",
-		active : field "active", description : field "description", gps_n : field "gpsN",
-		gps_s : field "gpsS", image_id : field "imageId", date_modify : field
-		"dateModify", date_create : field "dateCreate", user_id : field "userId",
-		modified_by : field "modifiedBy", phone : field "phone", schedule : field
-		"schedule", xml_id : field "xmlId", sort : field "sort", email : field "email",
-		issuing_center : field "issuingCenter", code : field "code", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogStore { opt "id" id, opt "address" address, opt "title" title, opt_yn
-		"active" active, opt "description" description, opt "gpsN" gps_n, opt "gpsS"
-		gps_s, opt "imageId" image_id, opt "dateModify" date_modify, opt "dateCreate"
-		date_create, opt "userId" user_id, opt "modifiedBy" modified_by, opt "phone"
-		phone, opt "schedule" schedule, opt "xmlId" xml_id, opt "sort" sort, opt "email"
-		email, opt_yn "issuingCenter" issuing_center, opt "code" code, rest "" extra }
+	result_impls!(
+		CatalogStore { opt field "id" id, opt field "address" address, opt field "title"
+		title, opt_yn field "active" active, opt field "description" description, opt
+		field "gpsN" gps_n, opt field "gpsS" gps_s, opt field "imageId" image_id, opt
+		field "dateModify" date_modify, opt field "dateCreate" date_create, opt field
+		"userId" user_id, opt field "modifiedBy" modified_by, opt field "phone" phone,
+		opt field "schedule" schedule, opt field "xmlId" xml_id, opt field "sort" sort,
+		opt field "email" email, opt_yn field "issuingCenter" issuing_center, opt field
+		"code" code, }
 	);
 	deserialize_via_from_value!(CatalogStore);
 }
@@ -2174,28 +1911,23 @@ pub mod catalog_storeproduct {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogStoreproduct {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `productId`: `integer`, optional.
+		/// `productId`: `integer`.
 		pub product_id: Option<i64>,
-		/// `storeId`: `integer`, optional.
+		/// `storeId`: `integer`.
 		pub store_id: Option<i64>,
-		/// `amount`: `double`, optional.
+		/// `amount`: `double`.
 		pub amount: Option<::bitrix24_runtime::Decimal>,
-		/// `quantityReserved`: `double`, optional.
+		/// `quantityReserved`: `double`.
 		pub quantity_reserved: Option<::bitrix24_runtime::Decimal>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogStoreproduct { id : field "id", product_id : field "productId", store_id :
-		field "storeId", amount : field "amount", quantity_reserved : field
-		"quantityReserved", extra : rest "", }
-	);
-	serialize_map!(
-		CatalogStoreproduct { opt "id" id, opt "productId" product_id, opt "storeId"
-		store_id, opt "amount" amount, opt "quantityReserved" quantity_reserved, rest ""
-		extra }
+	result_impls!(
+		CatalogStoreproduct { opt field "id" id, opt field "productId" product_id, opt
+		field "storeId" store_id, opt field "amount" amount, opt field "quantityReserved"
+		quantity_reserved, }
 	);
 	deserialize_via_from_value!(CatalogStoreproduct);
 }
@@ -2209,32 +1941,28 @@ pub mod catalog_userfield_document {
 	/// In the results of `catalog.userfield.document.list`, `catalog.userfield.document.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogUserfieldDocument {
-		/// `documentId`: `integer`, optional.
+		/// `documentId`: `integer`.
 		pub document_id: Option<i64>,
-		/// `documentType`: `string`, optional.
+		/// `documentType`: `string`.
 		pub document_type: Option<String>,
-		/// `fieldN`: `any`, optional.
+		/// `fieldN`: `any`.
 		pub field_n: ::serde_json::Value,
-		/// `field...`: `string`, optional.
+		/// `field...`: `string`, only in the example response.
 		///
 		/// Stands for every key matching `field*`: one entry per key.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub field: ::std::collections::BTreeMap<String, String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogUserfieldDocument { document_id : field "documentId", document_type :
-		field "documentType", field_n : field "fieldN", field : soft_pattern "field*",
-		extra : rest "", }
-	);
-	serialize_map!(
-		CatalogUserfieldDocument { opt "documentId" document_id, opt "documentType"
-		document_type, req "fieldN" field_n, rest "field*" field, rest "" extra }
+	result_impls!(
+		CatalogUserfieldDocument { opt field "documentId" document_id, opt field
+		"documentType" document_type, req field "fieldN" field_n, rest soft_pattern
+		"field*" field, }
 	);
 	deserialize_via_from_value!(CatalogUserfieldDocument);
 }
@@ -2251,31 +1979,27 @@ pub mod catalog_vat {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogVat {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `rate`: `double`, optional.
+		/// `rate`: `double`.
 		pub rate: Option<::bitrix24_runtime::Decimal>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `timestampX`: `datetime`, optional.
+		/// `timestampX`: `datetime`.
 		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CatalogVat { id : field "id", name : field "name", active : field "active", rate
-		: field "rate", sort : field "sort", timestamp_x : field "timestampX", extra :
-		rest "", }
-	);
-	serialize_map!(
-		CatalogVat { opt "id" id, opt "name" name, opt_yn "active" active, opt "rate"
-		rate, opt "sort" sort, opt "timestampX" timestamp_x, rest "" extra }
+	result_impls!(
+		CatalogVat { opt field "id" id, opt field "name" name, opt_yn field "active"
+		active, opt field "rate" rate, opt field "sort" sort, opt field "timestampX"
+		timestamp_x, }
 	);
 	deserialize_via_from_value!(CatalogVat);
 }
@@ -2290,38 +2014,32 @@ pub mod chat_bots_outdated_chats_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct ChatBotsOutdatedChatsFieldsRestrictions {
-		/// `avatar`: `boolean`, optional.
+		/// `avatar`: `boolean`.
 		pub avatar: Option<bool>,
-		/// `rename`: `boolean`, optional.
+		/// `rename`: `boolean`.
 		pub rename: Option<bool>,
-		/// `extend`: `boolean`, optional.
+		/// `extend`: `boolean`.
 		pub extend: Option<bool>,
-		/// `call`: `boolean`, optional.
+		/// `call`: `boolean`.
 		pub call: Option<bool>,
-		/// `mute`: `boolean`, optional.
+		/// `mute`: `boolean`.
 		pub mute: Option<bool>,
-		/// `leave`: `boolean`, optional.
+		/// `leave`: `boolean`.
 		pub leave: Option<bool>,
-		/// `leave_owner`: `boolean`, optional.
+		/// `leave_owner`: `boolean`.
 		pub leave_owner: Option<bool>,
-		/// `send`: `boolean`, optional.
+		/// `send`: `boolean`.
 		pub send: Option<bool>,
-		/// `user_list`: `boolean`, optional.
+		/// `user_list`: `boolean`.
 		pub user_list: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		ChatBotsOutdatedChatsFieldsRestrictions { avatar : field "avatar", rename : field
-		"rename", extend : field "extend", call : field "call", mute : field "mute",
-		leave : field "leave", leave_owner : field "leave_owner", send : field "send",
-		user_list : field "user_list", extra : rest "", }
-	);
-	serialize_map!(
-		ChatBotsOutdatedChatsFieldsRestrictions { opt "avatar" avatar, opt "rename"
-		rename, opt "extend" extend, opt "call" call, opt "mute" mute, opt "leave" leave,
-		opt "leave_owner" leave_owner, opt "send" send, opt "user_list" user_list, rest
-		"" extra }
+	result_impls!(
+		ChatBotsOutdatedChatsFieldsRestrictions { opt field "avatar" avatar, opt field
+		"rename" rename, opt field "extend" extend, opt field "call" call, opt field
+		"mute" mute, opt field "leave" leave, opt field "leave_owner" leave_owner, opt
+		field "send" send, opt field "user_list" user_list, }
 	);
 	/// The object `chat_bots.outdated.chats.fields.entity_link` of `chat_bots.outdated.chats.fields`: `object`.
 	///
@@ -2329,22 +2047,18 @@ pub mod chat_bots_outdated_chats_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct ChatBotsOutdatedChatsFieldsEntityLink {
-		/// `type`: `string`, optional.
+		/// `type`: `string`.
 		pub type_: Option<String>,
-		/// `url`: `string`, optional.
+		/// `url`: `string`.
 		pub url: Option<String>,
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		ChatBotsOutdatedChatsFieldsEntityLink { type_ : field "type", url : field "url",
-		id : field "id", extra : rest "", }
-	);
-	serialize_map!(
-		ChatBotsOutdatedChatsFieldsEntityLink { opt "type" type_, opt "url" url, opt "id"
-		id, rest "" extra }
+	result_impls!(
+		ChatBotsOutdatedChatsFieldsEntityLink { opt field "type" type_, opt field "url"
+		url, opt field "id" id, }
 	);
 	/// The object `chat_bots.outdated.chats.fields.permissions` of `chat_bots.outdated.chats.fields`: `object`.
 	///
@@ -2352,32 +2066,26 @@ pub mod chat_bots_outdated_chats_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct ChatBotsOutdatedChatsFieldsPermissions {
-		/// `manage_users_add`: `string`, optional.
+		/// `manage_users_add`: `string`.
 		pub manage_users_add: Option<String>,
-		/// `manage_users_delete`: `string`, optional.
+		/// `manage_users_delete`: `string`.
 		pub manage_users_delete: Option<String>,
-		/// `manage_ui`: `string`, optional.
+		/// `manage_ui`: `string`.
 		pub manage_ui: Option<String>,
-		/// `manage_settings`: `string`, optional.
+		/// `manage_settings`: `string`.
 		pub manage_settings: Option<String>,
-		/// `manage_messages`: `string`, optional.
+		/// `manage_messages`: `string`.
 		pub manage_messages: Option<String>,
-		/// `can_post`: `string`, optional.
+		/// `can_post`: `string`.
 		pub can_post: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		ChatBotsOutdatedChatsFieldsPermissions { manage_users_add : field
-		"manage_users_add", manage_users_delete : field "manage_users_delete", manage_ui
-		: field "manage_ui", manage_settings : field "manage_settings", manage_messages :
-		field "manage_messages", can_post : field "can_post", extra : rest "", }
-	);
-	serialize_map!(
-		ChatBotsOutdatedChatsFieldsPermissions { opt "manage_users_add" manage_users_add,
-		opt "manage_users_delete" manage_users_delete, opt "manage_ui" manage_ui, opt
-		"manage_settings" manage_settings, opt "manage_messages" manage_messages, opt
-		"can_post" can_post, rest "" extra }
+	result_impls!(
+		ChatBotsOutdatedChatsFieldsPermissions { opt field "manage_users_add"
+		manage_users_add, opt field "manage_users_delete" manage_users_delete, opt field
+		"manage_ui" manage_ui, opt field "manage_settings" manage_settings, opt field
+		"manage_messages" manage_messages, opt field "can_post" can_post, }
 	);
 	/// The object `chat_bots.outdated.chats.fields.readed_list` of `chat_bots.outdated.chats.fields`: `array`.
 	///
@@ -2385,25 +2093,21 @@ pub mod chat_bots_outdated_chats_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct ChatBotsOutdatedChatsFieldsReadedList {
-		/// `user_id`: `integer`, optional.
+		/// `user_id`: `integer`.
 		pub user_id: Option<i64>,
-		/// `user_name`: `string`, optional.
+		/// `user_name`: `string`.
 		pub user_name: Option<String>,
-		/// `message_id`: `integer`, optional.
+		/// `message_id`: `integer`.
 		pub message_id: Option<i64>,
-		/// `date`: `string`, optional.
+		/// `date`: `string`.
 		pub date: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		ChatBotsOutdatedChatsFieldsReadedList { user_id : field "user_id", user_name :
-		field "user_name", message_id : field "message_id", date : field "date", extra :
-		rest "", }
-	);
-	serialize_map!(
-		ChatBotsOutdatedChatsFieldsReadedList { opt "user_id" user_id, opt "user_name"
-		user_name, opt "message_id" message_id, opt "date" date, rest "" extra }
+	result_impls!(
+		ChatBotsOutdatedChatsFieldsReadedList { opt field "user_id" user_id, opt field
+		"user_name" user_name, opt field "message_id" message_id, opt field "date" date,
+		}
 	);
 	/// The object `chat_bots.outdated.chats.fields.last_message_views.first_viewers` of `chat_bots.outdated.chats.fields`: `array`.
 	///
@@ -2411,22 +2115,18 @@ pub mod chat_bots_outdated_chats_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct ChatBotsOutdatedChatsFieldsLastMessageViewsFirstViewers {
-		/// `user_id`: `integer`, optional.
+		/// `user_id`: `integer`.
 		pub user_id: Option<i64>,
-		/// `user_name`: `string`, optional.
+		/// `user_name`: `string`.
 		pub user_name: Option<String>,
-		/// `date`: `string`, optional.
+		/// `date`: `string`.
 		pub date: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		ChatBotsOutdatedChatsFieldsLastMessageViewsFirstViewers { user_id : field
-		"user_id", user_name : field "user_name", date : field "date", extra : rest "", }
-	);
-	serialize_map!(
-		ChatBotsOutdatedChatsFieldsLastMessageViewsFirstViewers { opt "user_id" user_id,
-		opt "user_name" user_name, opt "date" date, rest "" extra }
+	result_impls!(
+		ChatBotsOutdatedChatsFieldsLastMessageViewsFirstViewers { opt field "user_id"
+		user_id, opt field "user_name" user_name, opt field "date" date, }
 	);
 	/// The object `chat_bots.outdated.chats.fields.last_message_views` of `chat_bots.outdated.chats.fields`: `object`.
 	///
@@ -2434,24 +2134,19 @@ pub mod chat_bots_outdated_chats_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct ChatBotsOutdatedChatsFieldsLastMessageViews {
-		/// `message_id`: `integer`, optional.
+		/// `message_id`: `integer`.
 		pub message_id: Option<i64>,
-		/// `first_viewers`: `array`, optional.
+		/// `first_viewers`: `array`.
 		pub first_viewers: Vec<ChatBotsOutdatedChatsFieldsLastMessageViewsFirstViewers>,
-		/// `count_of_viewers`: `integer`, optional.
+		/// `count_of_viewers`: `integer`.
 		pub count_of_viewers: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		ChatBotsOutdatedChatsFieldsLastMessageViews { message_id : field "message_id",
-		first_viewers : field "first_viewers", count_of_viewers : field
-		"count_of_viewers", extra : rest "", }
-	);
-	serialize_map!(
-		ChatBotsOutdatedChatsFieldsLastMessageViews { opt "message_id" message_id, req
-		"first_viewers" first_viewers, opt "count_of_viewers" count_of_viewers, rest ""
-		extra }
+	result_impls!(
+		ChatBotsOutdatedChatsFieldsLastMessageViews { opt field "message_id" message_id,
+		req field "first_viewers" first_viewers, opt field "count_of_viewers"
+		count_of_viewers, }
 	);
 	/// The entity `chat_bots.outdated.chats.fields`, one type wherever a result holds it.
 	///
@@ -2461,122 +2156,104 @@ pub mod chat_bots_outdated_chats_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct ChatBotsOutdatedChatsFields {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `parent_chat_id`: `integer`, optional.
+		/// `parent_chat_id`: `integer`.
 		pub parent_chat_id: Option<i64>,
-		/// `parent_message_id`: `integer`, optional.
+		/// `parent_message_id`: `integer`.
 		pub parent_message_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `description`: `string`, optional.
+		/// `description`: `string`.
 		pub description: Option<String>,
-		/// `owner`: `integer`, optional.
+		/// `owner`: `integer`.
 		pub owner: Option<i64>,
-		/// `extranet`: `boolean`, optional.
+		/// `extranet`: `boolean`.
 		pub extranet: Option<bool>,
-		/// `avatar`: `string`, optional.
+		/// `avatar`: `string`.
 		pub avatar: Option<String>,
-		/// `color`: `string`, optional.
+		/// `color`: `string`.
 		pub color: Option<String>,
-		/// `type`: `string`, optional.
+		/// `type`: `string`.
 		pub type_: Option<String>,
-		/// `counter`: `integer`, optional.
+		/// `counter`: `integer`.
 		pub counter: Option<i64>,
-		/// `user_counter`: `integer`, optional.
+		/// `user_counter`: `integer`.
 		pub user_counter: Option<i64>,
-		/// `message_count`: `integer`, optional.
+		/// `message_count`: `integer`.
 		pub message_count: Option<i64>,
-		/// `unread_id`: `integer`, optional.
+		/// `unread_id`: `integer`.
 		pub unread_id: Option<i64>,
-		/// `restrictions`: `object`, optional.
+		/// `restrictions`: `object`.
 		pub restrictions: Option<ChatBotsOutdatedChatsFieldsRestrictions>,
-		/// `last_message_id`: `integer`, optional.
+		/// `last_message_id`: `integer`.
 		pub last_message_id: Option<i64>,
-		/// `last_id`: `integer`, optional.
+		/// `last_id`: `integer`.
 		pub last_id: Option<i64>,
-		/// `marked_id`: `integer`, optional.
+		/// `marked_id`: `integer`.
 		pub marked_id: Option<i64>,
-		/// `disk_folder_id`: `integer`, optional.
+		/// `disk_folder_id`: `integer`.
 		pub disk_folder_id: Option<i64>,
-		/// `entity_type`: `string`, optional.
+		/// `entity_type`: `string`.
 		pub entity_type: Option<String>,
-		/// `entity_id`: `string`, optional.
+		/// `entity_id`: `string`.
 		pub entity_id: Option<String>,
-		/// `entity_data_1`: `string`, optional.
+		/// `entity_data_1`: `string`.
 		pub entity_data_1: Option<String>,
-		/// `entity_data_2`: `string`, optional.
+		/// `entity_data_2`: `string`.
 		pub entity_data_2: Option<String>,
-		/// `entity_data_3`: `string`, optional.
+		/// `entity_data_3`: `string`.
 		pub entity_data_3: Option<String>,
-		/// `mute_list`: `array`, optional.
+		/// `mute_list`: `array`.
 		pub mute_list: Vec<::serde_json::Value>,
-		/// `date_create`: `string`, optional.
+		/// `date_create`: `string`.
 		pub date_create: Option<String>,
-		/// `message_type`: `string`, optional.
+		/// `message_type`: `string`.
 		pub message_type: Option<String>,
-		/// `public`: `string`, optional.
+		/// `public`: `string`.
 		pub public: Option<String>,
-		/// `role`: `string`, optional.
+		/// `role`: `string`.
 		pub role: Option<String>,
-		/// `entity_link`: `object`, optional.
+		/// `entity_link`: `object`.
 		pub entity_link: Option<ChatBotsOutdatedChatsFieldsEntityLink>,
-		/// `text_field_enabled`: `boolean`, optional.
+		/// `text_field_enabled`: `boolean`.
 		pub text_field_enabled: Option<bool>,
-		/// `background_id`: `integer`, optional.
+		/// `background_id`: `integer`.
 		pub background_id: Option<i64>,
-		/// `permissions`: `object`, optional.
+		/// `permissions`: `object`.
 		pub permissions: Option<ChatBotsOutdatedChatsFieldsPermissions>,
-		/// `is_new`: `boolean`, optional.
+		/// `is_new`: `boolean`.
 		pub is_new: Option<bool>,
-		/// `readed_list`: `array`, optional.
+		/// `readed_list`: `array`.
 		pub readed_list: Vec<ChatBotsOutdatedChatsFieldsReadedList>,
-		/// `manager_list`: `array`, optional.
+		/// `manager_list`: `array`.
 		pub manager_list: Vec<::serde_json::Value>,
-		/// `last_message_views`: `object`, optional.
+		/// `last_message_views`: `object`.
 		pub last_message_views: Option<ChatBotsOutdatedChatsFieldsLastMessageViews>,
-		/// `dialog_id`: `string`, optional.
+		/// `dialog_id`: `string`.
 		pub dialog_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		ChatBotsOutdatedChatsFields { id : field "id", parent_chat_id : field
-		"parent_chat_id", parent_message_id : field "parent_message_id", name : field
-		"name", description : field "description", owner : field "owner", extranet :
-		field "extranet", avatar : field "avatar", color : field "color", type_ : field
-		"type", counter : field "counter", user_counter : field "user_counter",
-		message_count : field "message_count", unread_id : field "unread_id",
-		restrictions : field "restrictions", last_message_id : field "last_message_id",
-		last_id : field "last_id", marked_id : field "marked_id", disk_folder_id : field
-		"disk_folder_id", entity_type : field "entity_type", entity_id : field
-		"entity_id", entity_data_1 : field "entity_data_1", entity_data_2 : field
-		"entity_data_2", entity_data_3 : field "entity_data_3", mute_list : field
-		"mute_list", date_create : field "date_create", message_type : field
-		"message_type", public : field "public", role : field "role", entity_link : field
-		"entity_link", text_field_enabled : field "text_field_enabled", background_id :
-		field "background_id", permissions : field "permissions", is_new : field
-		"is_new", readed_list : field "readed_list", manager_list : field "manager_list",
-		last_message_views : field "last_message_views", dialog_id : field "dialog_id",
-		extra : rest "", }
-	);
-	serialize_map!(
-		ChatBotsOutdatedChatsFields { opt "id" id, opt "parent_chat_id" parent_chat_id,
-		opt "parent_message_id" parent_message_id, opt "name" name, opt "description"
-		description, opt "owner" owner, opt "extranet" extranet, opt "avatar" avatar, opt
-		"color" color, opt "type" type_, opt "counter" counter, opt "user_counter"
-		user_counter, opt "message_count" message_count, opt "unread_id" unread_id, opt
-		"restrictions" restrictions, opt "last_message_id" last_message_id, opt "last_id"
-		last_id, opt "marked_id" marked_id, opt "disk_folder_id" disk_folder_id, opt
-		"entity_type" entity_type, opt "entity_id" entity_id, opt "entity_data_1"
-		entity_data_1, opt "entity_data_2" entity_data_2, opt "entity_data_3"
-		entity_data_3, req "mute_list" mute_list, opt "date_create" date_create, opt
-		"message_type" message_type, opt "public" public, opt "role" role, opt
-		"entity_link" entity_link, opt "text_field_enabled" text_field_enabled, opt
-		"background_id" background_id, opt "permissions" permissions, opt "is_new"
-		is_new, req "readed_list" readed_list, req "manager_list" manager_list, opt
-		"last_message_views" last_message_views, opt "dialog_id" dialog_id, rest "" extra
-		}
+	result_impls!(
+		ChatBotsOutdatedChatsFields { opt field "id" id, opt field "parent_chat_id"
+		parent_chat_id, opt field "parent_message_id" parent_message_id, opt field "name"
+		name, opt field "description" description, opt field "owner" owner, opt field
+		"extranet" extranet, opt field "avatar" avatar, opt field "color" color, opt
+		field "type" type_, opt field "counter" counter, opt field "user_counter"
+		user_counter, opt field "message_count" message_count, opt field "unread_id"
+		unread_id, opt field "restrictions" restrictions, opt field "last_message_id"
+		last_message_id, opt field "last_id" last_id, opt field "marked_id" marked_id,
+		opt field "disk_folder_id" disk_folder_id, opt field "entity_type" entity_type,
+		opt field "entity_id" entity_id, opt field "entity_data_1" entity_data_1, opt
+		field "entity_data_2" entity_data_2, opt field "entity_data_3" entity_data_3, req
+		field "mute_list" mute_list, opt field "date_create" date_create, opt field
+		"message_type" message_type, opt field "public" public, opt field "role" role,
+		opt field "entity_link" entity_link, opt field "text_field_enabled"
+		text_field_enabled, opt field "background_id" background_id, opt field
+		"permissions" permissions, opt field "is_new" is_new, req field "readed_list"
+		readed_list, req field "manager_list" manager_list, opt field
+		"last_message_views" last_message_views, opt field "dialog_id" dialog_id, }
 	);
 	deserialize_via_from_value!(ChatBotsOutdatedChatsFields);
 }
@@ -2601,13 +2278,13 @@ pub mod crm_activity {
 		pub owner_type_id: Option<i64>,
 		/// `TYPE_ID`: `crm_enum_activitytype`, required in the docs.
 		pub type_id: ::serde_json::Value,
-		/// `ASSOCIATED_ENTITY_ID`: `integer`, optional.
+		/// `ASSOCIATED_ENTITY_ID`: `integer`.
 		pub associated_entity_id: Option<i64>,
 		/// `AUTHOR_ID`: `integer`, required in the docs.
 		pub author_id: Option<i64>,
-		/// `AUTOCOMPLETE_RULE`: `integer`, optional.
+		/// `AUTOCOMPLETE_RULE`: `integer`.
 		pub autocomplete_rule: Option<i64>,
-		/// `BINDINGS`: `crm_activity_binding`, optional.
+		/// `BINDINGS`: `crm_activity_binding`.
 		pub bindings: Option<crate::entities::CrmActivityBinding>,
 		/// `COMMUNICATIONS`: `crm_activity_communication`, required in the docs.
 		pub communications: ::serde_json::Value,
@@ -2617,124 +2294,103 @@ pub mod crm_activity {
 		pub completed: Option<bool>,
 		/// `CREATED`: `datetime`, required in the docs.
 		pub created: Option<::bitrix24_runtime::DateTime>,
-		/// `DEADLINE`: `datetime`, optional.
+		/// `DEADLINE`: `datetime`.
 		pub deadline: Option<::bitrix24_runtime::DateTime>,
-		/// `DESCRIPTION`: `string`, optional.
+		/// `DESCRIPTION`: `string`.
 		pub description: Option<String>,
-		/// `DESCRIPTION_TYPE`: `crm_enum_contenttype`, optional.
+		/// `DESCRIPTION_TYPE`: `crm_enum_contenttype`.
 		pub description_type: ::serde_json::Value,
-		/// `DIRECTION`: `crm_enum_activitydirection`, optional.
+		/// `DIRECTION`: `crm_enum_activitydirection`.
 		pub direction: ::serde_json::Value,
-		/// `EDITOR_ID`: `user`, optional.
+		/// `EDITOR_ID`: `user`.
 		pub editor_id: Option<i64>,
-		/// `END_TIME`: `datetime`, optional.
+		/// `END_TIME`: `datetime`.
 		pub end_time: Option<::bitrix24_runtime::DateTime>,
-		/// `FILES`: `diskfile`, optional.
+		/// `FILES`: `diskfile`.
 		pub files: ::serde_json::Value,
-		/// `LAST_UPDATED`: `datetime`, optional.
+		/// `LAST_UPDATED`: `datetime`.
 		pub last_updated: Option<::bitrix24_runtime::DateTime>,
-		/// `LOCATION`: `string`, optional.
+		/// `LOCATION`: `string`.
 		pub location: Option<String>,
-		/// `NOTIFY_TYPE`: `crm_enum_activitynotifytype`, optional.
+		/// `NOTIFY_TYPE`: `crm_enum_activitynotifytype`.
 		pub notify_type: ::serde_json::Value,
-		/// `NOTIFY_VALUE`: `integer`, optional.
+		/// `NOTIFY_VALUE`: `integer`.
 		pub notify_value: Option<i64>,
-		/// `ORIGINATOR_ID`: `string`, optional.
+		/// `ORIGINATOR_ID`: `string`.
 		pub originator_id: Option<String>,
-		/// `ORIGIN_ID`: `string`, optional.
+		/// `ORIGIN_ID`: `string`.
 		pub origin_id: Option<String>,
-		/// `ORIGIN_VERSION`: `string`, optional.
+		/// `ORIGIN_VERSION`: `string`.
 		pub origin_version: Option<String>,
-		/// `PRIORITY`: `crm_enum_activitypriority`, optional.
+		/// `PRIORITY`: `crm_enum_activitypriority`.
 		pub priority: ::serde_json::Value,
-		/// `PROVIDER_DATA`: `string`, optional.
+		/// `PROVIDER_DATA`: `string`.
 		pub provider_data: Option<String>,
-		/// `PROVIDER_GROUP_ID`: `string`, optional.
+		/// `PROVIDER_GROUP_ID`: `string`.
 		pub provider_group_id: Option<String>,
-		/// `PROVIDER_ID`: `string`, optional.
+		/// `PROVIDER_ID`: `string`.
 		pub provider_id: Option<String>,
-		/// `PROVIDER_TYPE_ID`: `string`, optional.
+		/// `PROVIDER_TYPE_ID`: `string`.
 		pub provider_type_id: Option<String>,
-		/// `PROVIDER_PARAMS`: `object`, optional.
+		/// `PROVIDER_PARAMS`: `object`.
 		pub provider_params: ::serde_json::Value,
 		/// `RESPONSIBLE_ID`: `user`, required in the docs.
 		pub responsible_id: Option<i64>,
-		/// `RESULT_CURRENCY_ID`: `string`, optional.
+		/// `RESULT_CURRENCY_ID`: `string`.
 		pub result_currency_id: Option<String>,
-		/// `RESULT_MARK`: `integer`, optional.
+		/// `RESULT_MARK`: `integer`.
 		pub result_mark: Option<i64>,
-		/// `RESULT_SOURCE_ID`: `string`, optional.
+		/// `RESULT_SOURCE_ID`: `string`.
 		pub result_source_id: Option<String>,
-		/// `RESULT_STATUS`: `integer`, optional.
+		/// `RESULT_STATUS`: `integer`.
 		pub result_status: Option<i64>,
-		/// `RESULT_STREAM`: `integer`, optional.
+		/// `RESULT_STREAM`: `integer`.
 		pub result_stream: Option<i64>,
-		/// `RESULT_SUM`: `double`, optional.
+		/// `RESULT_SUM`: `double`.
 		pub result_sum: Option<::bitrix24_runtime::Decimal>,
-		/// `RESULT_VALUE`: `double`, optional.
+		/// `RESULT_VALUE`: `double`.
 		pub result_value: Option<::bitrix24_runtime::Decimal>,
-		/// `SETTINGS`: `object`, optional.
+		/// `SETTINGS`: `object`.
 		pub settings: ::serde_json::Value,
-		/// `START_TIME`: `datetime`, optional.
+		/// `START_TIME`: `datetime`.
 		pub start_time: Option<::bitrix24_runtime::DateTime>,
-		/// `STATUS`: `crm_enum_activitystatus`, optional.
+		/// `STATUS`: `crm_enum_activitystatus`.
 		pub status: ::serde_json::Value,
-		/// `SUBJECT`: `string`, optional.
+		/// `SUBJECT`: `string`.
 		pub subject: Option<String>,
-		/// `WEBDAV_ELEMENTS`: `diskfile`, optional.
+		/// `WEBDAV_ELEMENTS`: `diskfile`.
 		pub webdav_elements: ::serde_json::Value,
-		/// `IS_INCOMING_CHANNEL`: `boolean`, optional.
+		/// `IS_INCOMING_CHANNEL`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_incoming_channel: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmActivity { id : field "ID", owner_id : field "OWNER_ID", owner_type_id : field
-		"OWNER_TYPE_ID", type_id : field "TYPE_ID", associated_entity_id : field
-		"ASSOCIATED_ENTITY_ID", author_id : field "AUTHOR_ID", autocomplete_rule : field
-		"AUTOCOMPLETE_RULE", bindings : field "BINDINGS", communications : field
-		"COMMUNICATIONS", completed : field "COMPLETED", created : field "CREATED",
-		deadline : field "DEADLINE", description : field "DESCRIPTION", description_type
-		: field "DESCRIPTION_TYPE", direction : field "DIRECTION", editor_id : field
-		"EDITOR_ID", end_time : field "END_TIME", files : field "FILES", last_updated :
-		field "LAST_UPDATED", location : field "LOCATION", notify_type : field
-		"NOTIFY_TYPE", notify_value : field "NOTIFY_VALUE", originator_id : field
-		"ORIGINATOR_ID", origin_id : field "ORIGIN_ID", origin_version : field
-		"ORIGIN_VERSION", priority : field "PRIORITY", provider_data : field
-		"PROVIDER_DATA", provider_group_id : field "PROVIDER_GROUP_ID", provider_id :
-		field "PROVIDER_ID", provider_type_id : field "PROVIDER_TYPE_ID", provider_params
-		: field "PROVIDER_PARAMS", responsible_id : field "RESPONSIBLE_ID",
-		result_currency_id : field "RESULT_CURRENCY_ID", result_mark : field
-		"RESULT_MARK", result_source_id : field "RESULT_SOURCE_ID", result_status : field
-		"RESULT_STATUS", result_stream : field "RESULT_STREAM", result_sum : field
-		"RESULT_SUM", result_value : field "RESULT_VALUE", settings : field "SETTINGS",
-		start_time : field "START_TIME", status : field "STATUS", subject : field
-		"SUBJECT", webdav_elements : field "WEBDAV_ELEMENTS", is_incoming_channel : field
-		"IS_INCOMING_CHANNEL", extra : rest "", }
-	);
-	serialize_map!(
-		CrmActivity { opt "ID" id, opt "OWNER_ID" owner_id, opt "OWNER_TYPE_ID"
-		owner_type_id, req "TYPE_ID" type_id, opt "ASSOCIATED_ENTITY_ID"
-		associated_entity_id, opt "AUTHOR_ID" author_id, opt "AUTOCOMPLETE_RULE"
-		autocomplete_rule, opt "BINDINGS" bindings, req "COMMUNICATIONS" communications,
-		opt_yn "COMPLETED" completed, opt "CREATED" created, opt "DEADLINE" deadline, opt
-		"DESCRIPTION" description, req "DESCRIPTION_TYPE" description_type, req
-		"DIRECTION" direction, opt "EDITOR_ID" editor_id, opt "END_TIME" end_time, req
-		"FILES" files, opt "LAST_UPDATED" last_updated, opt "LOCATION" location, req
-		"NOTIFY_TYPE" notify_type, opt "NOTIFY_VALUE" notify_value, opt "ORIGINATOR_ID"
-		originator_id, opt "ORIGIN_ID" origin_id, opt "ORIGIN_VERSION" origin_version,
-		req "PRIORITY" priority, opt "PROVIDER_DATA" provider_data, opt
-		"PROVIDER_GROUP_ID" provider_group_id, opt "PROVIDER_ID" provider_id, opt
-		"PROVIDER_TYPE_ID" provider_type_id, req "PROVIDER_PARAMS" provider_params, opt
-		"RESPONSIBLE_ID" responsible_id, opt "RESULT_CURRENCY_ID" result_currency_id, opt
-		"RESULT_MARK" result_mark, opt "RESULT_SOURCE_ID" result_source_id, opt
-		"RESULT_STATUS" result_status, opt "RESULT_STREAM" result_stream, opt
-		"RESULT_SUM" result_sum, opt "RESULT_VALUE" result_value, req "SETTINGS"
-		settings, opt "START_TIME" start_time, req "STATUS" status, opt "SUBJECT"
-		subject, req "WEBDAV_ELEMENTS" webdav_elements, opt_yn "IS_INCOMING_CHANNEL"
-		is_incoming_channel, rest "" extra }
+	result_impls!(
+		CrmActivity { opt field "ID" id, opt field "OWNER_ID" owner_id, opt field
+		"OWNER_TYPE_ID" owner_type_id, req field "TYPE_ID" type_id, opt field
+		"ASSOCIATED_ENTITY_ID" associated_entity_id, opt field "AUTHOR_ID" author_id, opt
+		field "AUTOCOMPLETE_RULE" autocomplete_rule, opt field "BINDINGS" bindings, req
+		field "COMMUNICATIONS" communications, opt_yn field "COMPLETED" completed, opt
+		field "CREATED" created, opt field "DEADLINE" deadline, opt field "DESCRIPTION"
+		description, req field "DESCRIPTION_TYPE" description_type, req field "DIRECTION"
+		direction, opt field "EDITOR_ID" editor_id, opt field "END_TIME" end_time, req
+		field "FILES" files, opt field "LAST_UPDATED" last_updated, opt field "LOCATION"
+		location, req field "NOTIFY_TYPE" notify_type, opt field "NOTIFY_VALUE"
+		notify_value, opt field "ORIGINATOR_ID" originator_id, opt field "ORIGIN_ID"
+		origin_id, opt field "ORIGIN_VERSION" origin_version, req field "PRIORITY"
+		priority, opt field "PROVIDER_DATA" provider_data, opt field "PROVIDER_GROUP_ID"
+		provider_group_id, opt field "PROVIDER_ID" provider_id, opt field
+		"PROVIDER_TYPE_ID" provider_type_id, req field "PROVIDER_PARAMS" provider_params,
+		opt field "RESPONSIBLE_ID" responsible_id, opt field "RESULT_CURRENCY_ID"
+		result_currency_id, opt field "RESULT_MARK" result_mark, opt field
+		"RESULT_SOURCE_ID" result_source_id, opt field "RESULT_STATUS" result_status, opt
+		field "RESULT_STREAM" result_stream, opt field "RESULT_SUM" result_sum, opt field
+		"RESULT_VALUE" result_value, req field "SETTINGS" settings, opt field
+		"START_TIME" start_time, req field "STATUS" status, opt field "SUBJECT" subject,
+		req field "WEBDAV_ELEMENTS" webdav_elements, opt_yn field "IS_INCOMING_CHANNEL"
+		is_incoming_channel, }
 	);
 	deserialize_via_from_value!(CrmActivity);
 }
@@ -2760,234 +2416,174 @@ pub mod crm_company {
 	/// In the results of `crm.company.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/crm-company-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmCompany {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `TITLE`: `string`, optional.
+		/// `TITLE`: `string`.
 		pub title: Option<String>,
-		/// `COMPANY_TYPE`: `crm_status`, optional.
+		/// `COMPANY_TYPE`: `crm_status`.
 		pub company_type: Option<String>,
-		/// `LOGO`: `file`, optional.
+		/// `LOGO`: `file`.
 		pub logo: ::serde_json::Value,
-		/// `ADDRESS`: `string`, optional.
+		/// `ADDRESS`: `string`.
 		pub address: Option<String>,
-		/// `BANKING_DETAILS`: `string`, optional.
+		/// `BANKING_DETAILS`: `string`.
 		pub banking_details: Option<String>,
-		/// `INDUSTRY`: `crm_status`, optional.
+		/// `INDUSTRY`: `crm_status`.
 		pub industry: Option<String>,
-		/// `EMPLOYEES`: `crm_status`, optional.
+		/// `EMPLOYEES`: `crm_status`.
 		pub employees: Option<String>,
-		/// `CURRENCY_ID`: `crm_currency`, optional.
+		/// `CURRENCY_ID`: `crm_currency`.
 		pub currency_id: Option<String>,
-		/// `REVENUE`: `double`, optional.
+		/// `REVENUE`: `double`.
 		pub revenue: Option<::bitrix24_runtime::Decimal>,
-		/// `OPENED`: `boolean`, optional.
+		/// `OPENED`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub opened: Option<bool>,
-		/// `COMMENTS`: `string`, optional.
+		/// `COMMENTS`: `string`.
 		pub comments: Option<String>,
-		/// `HAS_PHONE`: `char`, optional.
+		/// `HAS_PHONE`: `char`.
 		pub has_phone: Option<String>,
-		/// `HAS_EMAIL`: `char`, optional.
+		/// `HAS_EMAIL`: `char`.
 		pub has_email: Option<String>,
-		/// `HAS_IMOL`: `char`, optional.
+		/// `HAS_IMOL`: `char`.
 		pub has_imol: Option<String>,
-		/// `IS_MY_COMPANY`: `boolean`, optional.
+		/// `IS_MY_COMPANY`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_my_company: Option<bool>,
-		/// `ASSIGNED_BY_ID`: `user`, optional.
+		/// `ASSIGNED_BY_ID`: `user`.
 		pub assigned_by_id: Option<i64>,
-		/// `CREATED_BY_ID`: `user`, optional.
+		/// `CREATED_BY_ID`: `user`.
 		pub created_by_id: Option<i64>,
-		/// `MODIFY_BY_ID`: `user`, optional.
+		/// `MODIFY_BY_ID`: `user`.
 		pub modify_by_id: Option<i64>,
-		/// `DATE_CREATE`: `datetime`, optional.
+		/// `DATE_CREATE`: `datetime`.
 		pub date_create: Option<::bitrix24_runtime::DateTime>,
-		/// `DATE_MODIFY`: `datetime`, optional.
+		/// `DATE_MODIFY`: `datetime`.
 		pub date_modify: Option<::bitrix24_runtime::DateTime>,
-		/// `CONTACT_ID`: `crm_contact`, optional.
+		/// `CONTACT_ID`: `crm_contact`.
 		pub contact_id: Option<i64>,
-		/// `LEAD_ID`: `crm_lead`, optional.
+		/// `LEAD_ID`: `crm_lead`.
 		pub lead_id: Option<i64>,
-		/// `ORIGINATOR_ID`: `string`, optional.
+		/// `ORIGINATOR_ID`: `string`.
 		pub originator_id: Option<String>,
-		/// `ORIGIN_ID`: `string`, optional.
+		/// `ORIGIN_ID`: `string`.
 		pub origin_id: Option<String>,
-		/// `ORIGIN_VERSION`: `string`, optional.
+		/// `ORIGIN_VERSION`: `string`.
 		pub origin_version: Option<String>,
-		/// `UTM_SOURCE`: `string`, optional.
+		/// `UTM_SOURCE`: `string`.
 		pub utm_source: Option<String>,
-		/// `UTM_MEDIUM`: `string`, optional.
+		/// `UTM_MEDIUM`: `string`.
 		///
 		/// Values: `CPC`, `CPM`.
 		pub utm_medium: Option<CrmCompanyUtmMedium>,
-		/// `UTM_CAMPAIGN`: `string`, optional.
+		/// `UTM_CAMPAIGN`: `string`.
 		pub utm_campaign: Option<String>,
-		/// `UTM_CONTENT`: `string`, optional.
+		/// `UTM_CONTENT`: `string`.
 		pub utm_content: Option<String>,
-		/// `UTM_TERM`: `string`, optional.
+		/// `UTM_TERM`: `string`.
 		pub utm_term: Option<String>,
-		/// `PARENT_ID_...`: `any`, optional.
+		/// `PARENT_ID_...`: `any`.
 		///
 		/// Stands for every key matching `PARENT_ID_*`: one entry per key.
 		pub parent_id: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// `LAST_ACTIVITY_TIME`: `datetime`, optional.
+		/// `LAST_ACTIVITY_TIME`: `datetime`.
 		pub last_activity_time: Option<::bitrix24_runtime::DateTime>,
-		/// `LAST_ACTIVITY_BY`: `user`, optional.
+		/// `LAST_ACTIVITY_BY`: `user`.
 		pub last_activity_by: Option<i64>,
-		/// `LAST_COMMUNICATION_TIME`: `string`, optional.
+		/// `LAST_COMMUNICATION_TIME`: `string`.
 		pub last_communication_time: Option<String>,
-		/// `PHONE`: `crm_multifield`, optional.
+		/// `PHONE`: `crm_multifield`.
 		pub phone: Option<crate::entities::CrmMultifield>,
-		/// `EMAIL`: `crm_multifield`, optional.
+		/// `EMAIL`: `crm_multifield`.
 		pub email: Option<crate::entities::CrmMultifield>,
-		/// `WEB`: `crm_multifield`, optional.
+		/// `WEB`: `crm_multifield`.
 		pub web: Option<crate::entities::CrmMultifield>,
-		/// `IM`: `crm_multifield`, optional.
+		/// `IM`: `crm_multifield`.
 		pub im: Option<crate::entities::CrmMultifield>,
-		/// `LINK`: `crm_multifield`, optional.
+		/// `LINK`: `crm_multifield`.
 		pub link: Option<crate::entities::CrmMultifield>,
-		/// `UF_...`: `any`, optional.
+		/// `UF_...`: `any`.
 		///
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// `ADDRESS_2`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ADDRESS_2`: `any`, only in the example response.
 		pub address_2: ::serde_json::Value,
-		/// `ADDRESS_CITY`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ADDRESS_CITY`: `any`, only in the example response.
 		pub address_city: ::serde_json::Value,
-		/// `ADDRESS_POSTAL_CODE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ADDRESS_POSTAL_CODE`: `any`, only in the example response.
 		pub address_postal_code: ::serde_json::Value,
-		/// `ADDRESS_REGION`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ADDRESS_REGION`: `any`, only in the example response.
 		pub address_region: ::serde_json::Value,
-		/// `ADDRESS_PROVINCE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ADDRESS_PROVINCE`: `any`, only in the example response.
 		pub address_province: ::serde_json::Value,
-		/// `ADDRESS_COUNTRY`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ADDRESS_COUNTRY`: `any`, only in the example response.
 		pub address_country: ::serde_json::Value,
-		/// `ADDRESS_COUNTRY_CODE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ADDRESS_COUNTRY_CODE`: `any`, only in the example response.
 		pub address_country_code: ::serde_json::Value,
-		/// `ADDRESS_LOC_ADDR_ID`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ADDRESS_LOC_ADDR_ID`: `any`, only in the example response.
 		pub address_loc_addr_id: ::serde_json::Value,
-		/// `ADDRESS_LEGAL`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ADDRESS_LEGAL`: `any`, only in the example response.
 		pub address_legal: ::serde_json::Value,
-		/// `REG_ADDRESS`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REG_ADDRESS`: `any`, only in the example response.
 		pub reg_address: ::serde_json::Value,
-		/// `REG_ADDRESS_2`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REG_ADDRESS_2`: `any`, only in the example response.
 		pub reg_address_2: ::serde_json::Value,
-		/// `REG_ADDRESS_CITY`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REG_ADDRESS_CITY`: `any`, only in the example response.
 		pub reg_address_city: ::serde_json::Value,
-		/// `REG_ADDRESS_POSTAL_CODE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REG_ADDRESS_POSTAL_CODE`: `any`, only in the example response.
 		pub reg_address_postal_code: ::serde_json::Value,
-		/// `REG_ADDRESS_REGION`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REG_ADDRESS_REGION`: `any`, only in the example response.
 		pub reg_address_region: ::serde_json::Value,
-		/// `REG_ADDRESS_PROVINCE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REG_ADDRESS_PROVINCE`: `any`, only in the example response.
 		pub reg_address_province: ::serde_json::Value,
-		/// `REG_ADDRESS_COUNTRY`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REG_ADDRESS_COUNTRY`: `any`, only in the example response.
 		pub reg_address_country: ::serde_json::Value,
-		/// `REG_ADDRESS_COUNTRY_CODE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REG_ADDRESS_COUNTRY_CODE`: `any`, only in the example response.
 		pub reg_address_country_code: ::serde_json::Value,
-		/// `REG_ADDRESS_LOC_ADDR_ID`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REG_ADDRESS_LOC_ADDR_ID`: `any`, only in the example response.
 		pub reg_address_loc_addr_id: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmCompany { id : field "ID", title : field "TITLE", company_type : field
-		"COMPANY_TYPE", logo : field "LOGO", address : field "ADDRESS", banking_details :
-		field "BANKING_DETAILS", industry : field "INDUSTRY", employees : field
-		"EMPLOYEES", currency_id : field "CURRENCY_ID", revenue : field "REVENUE", opened
-		: field "OPENED", comments : field "COMMENTS", has_phone : field "HAS_PHONE",
-		has_email : field "HAS_EMAIL", has_imol : field "HAS_IMOL", is_my_company : field
-		"IS_MY_COMPANY", assigned_by_id : field "ASSIGNED_BY_ID", created_by_id : field
-		"CREATED_BY_ID", modify_by_id : field "MODIFY_BY_ID", date_create : field
-		"DATE_CREATE", date_modify : field "DATE_MODIFY", contact_id : field
-		"CONTACT_ID", lead_id : field "LEAD_ID", originator_id : field "ORIGINATOR_ID",
-		origin_id : field "ORIGIN_ID", origin_version : field "ORIGIN_VERSION",
-		utm_source : field "UTM_SOURCE", utm_medium : field "UTM_MEDIUM", utm_campaign :
-		field "UTM_CAMPAIGN", utm_content : field "UTM_CONTENT", utm_term : field
-		"UTM_TERM", last_activity_time : field "LAST_ACTIVITY_TIME", last_activity_by :
-		field "LAST_ACTIVITY_BY", last_communication_time : field
-		"LAST_COMMUNICATION_TIME", phone : field "PHONE", email : field "EMAIL", web :
-		field "WEB", im : field "IM", link : field "LINK", address_2 : soft "ADDRESS_2",
-		address_city : soft "ADDRESS_CITY", address_postal_code : soft
-		"ADDRESS_POSTAL_CODE", address_region : soft "ADDRESS_REGION", address_province :
-		soft "ADDRESS_PROVINCE", address_country : soft "ADDRESS_COUNTRY",
-		address_country_code : soft "ADDRESS_COUNTRY_CODE", address_loc_addr_id : soft
-		"ADDRESS_LOC_ADDR_ID", address_legal : soft "ADDRESS_LEGAL", reg_address : soft
-		"REG_ADDRESS", reg_address_2 : soft "REG_ADDRESS_2", reg_address_city : soft
-		"REG_ADDRESS_CITY", reg_address_postal_code : soft "REG_ADDRESS_POSTAL_CODE",
-		reg_address_region : soft "REG_ADDRESS_REGION", reg_address_province : soft
-		"REG_ADDRESS_PROVINCE", reg_address_country : soft "REG_ADDRESS_COUNTRY",
-		reg_address_country_code : soft "REG_ADDRESS_COUNTRY_CODE",
-		reg_address_loc_addr_id : soft "REG_ADDRESS_LOC_ADDR_ID", parent_id : pattern
-		"PARENT_ID_*", uf : pattern "UF_*", extra : rest "", }
-	);
-	serialize_map!(
-		CrmCompany { opt "ID" id, opt "TITLE" title, opt "COMPANY_TYPE" company_type, req
-		"LOGO" logo, opt "ADDRESS" address, opt "BANKING_DETAILS" banking_details, opt
-		"INDUSTRY" industry, opt "EMPLOYEES" employees, opt "CURRENCY_ID" currency_id,
-		opt "REVENUE" revenue, opt_yn "OPENED" opened, opt "COMMENTS" comments, opt
-		"HAS_PHONE" has_phone, opt "HAS_EMAIL" has_email, opt "HAS_IMOL" has_imol, opt_yn
-		"IS_MY_COMPANY" is_my_company, opt "ASSIGNED_BY_ID" assigned_by_id, opt
-		"CREATED_BY_ID" created_by_id, opt "MODIFY_BY_ID" modify_by_id, opt "DATE_CREATE"
-		date_create, opt "DATE_MODIFY" date_modify, opt "CONTACT_ID" contact_id, opt
-		"LEAD_ID" lead_id, opt "ORIGINATOR_ID" originator_id, opt "ORIGIN_ID" origin_id,
-		opt "ORIGIN_VERSION" origin_version, opt "UTM_SOURCE" utm_source, opt
-		"UTM_MEDIUM" utm_medium, opt "UTM_CAMPAIGN" utm_campaign, opt "UTM_CONTENT"
-		utm_content, opt "UTM_TERM" utm_term, rest "PARENT_ID_*" parent_id, opt
-		"LAST_ACTIVITY_TIME" last_activity_time, opt "LAST_ACTIVITY_BY" last_activity_by,
-		opt "LAST_COMMUNICATION_TIME" last_communication_time, opt "PHONE" phone, opt
-		"EMAIL" email, opt "WEB" web, opt "IM" im, opt "LINK" link, rest "UF_*" uf, req
-		"ADDRESS_2" address_2, req "ADDRESS_CITY" address_city, req "ADDRESS_POSTAL_CODE"
-		address_postal_code, req "ADDRESS_REGION" address_region, req "ADDRESS_PROVINCE"
-		address_province, req "ADDRESS_COUNTRY" address_country, req
-		"ADDRESS_COUNTRY_CODE" address_country_code, req "ADDRESS_LOC_ADDR_ID"
-		address_loc_addr_id, req "ADDRESS_LEGAL" address_legal, req "REG_ADDRESS"
-		reg_address, req "REG_ADDRESS_2" reg_address_2, req "REG_ADDRESS_CITY"
-		reg_address_city, req "REG_ADDRESS_POSTAL_CODE" reg_address_postal_code, req
-		"REG_ADDRESS_REGION" reg_address_region, req "REG_ADDRESS_PROVINCE"
-		reg_address_province, req "REG_ADDRESS_COUNTRY" reg_address_country, req
-		"REG_ADDRESS_COUNTRY_CODE" reg_address_country_code, req
-		"REG_ADDRESS_LOC_ADDR_ID" reg_address_loc_addr_id, rest "" extra }
+	result_impls!(
+		CrmCompany { opt field "ID" id, opt field "TITLE" title, opt field "COMPANY_TYPE"
+		company_type, req field "LOGO" logo, opt field "ADDRESS" address, opt field
+		"BANKING_DETAILS" banking_details, opt field "INDUSTRY" industry, opt field
+		"EMPLOYEES" employees, opt field "CURRENCY_ID" currency_id, opt field "REVENUE"
+		revenue, opt_yn field "OPENED" opened, opt field "COMMENTS" comments, opt field
+		"HAS_PHONE" has_phone, opt field "HAS_EMAIL" has_email, opt field "HAS_IMOL"
+		has_imol, opt_yn field "IS_MY_COMPANY" is_my_company, opt field "ASSIGNED_BY_ID"
+		assigned_by_id, opt field "CREATED_BY_ID" created_by_id, opt field "MODIFY_BY_ID"
+		modify_by_id, opt field "DATE_CREATE" date_create, opt field "DATE_MODIFY"
+		date_modify, opt field "CONTACT_ID" contact_id, opt field "LEAD_ID" lead_id, opt
+		field "ORIGINATOR_ID" originator_id, opt field "ORIGIN_ID" origin_id, opt field
+		"ORIGIN_VERSION" origin_version, opt field "UTM_SOURCE" utm_source, opt field
+		"UTM_MEDIUM" utm_medium, opt field "UTM_CAMPAIGN" utm_campaign, opt field
+		"UTM_CONTENT" utm_content, opt field "UTM_TERM" utm_term, opt field
+		"LAST_ACTIVITY_TIME" last_activity_time, opt field "LAST_ACTIVITY_BY"
+		last_activity_by, opt field "LAST_COMMUNICATION_TIME" last_communication_time,
+		opt field "PHONE" phone, opt field "EMAIL" email, opt field "WEB" web, opt field
+		"IM" im, opt field "LINK" link, req soft "ADDRESS_2" address_2, req soft
+		"ADDRESS_CITY" address_city, req soft "ADDRESS_POSTAL_CODE" address_postal_code,
+		req soft "ADDRESS_REGION" address_region, req soft "ADDRESS_PROVINCE"
+		address_province, req soft "ADDRESS_COUNTRY" address_country, req soft
+		"ADDRESS_COUNTRY_CODE" address_country_code, req soft "ADDRESS_LOC_ADDR_ID"
+		address_loc_addr_id, req soft "ADDRESS_LEGAL" address_legal, req soft
+		"REG_ADDRESS" reg_address, req soft "REG_ADDRESS_2" reg_address_2, req soft
+		"REG_ADDRESS_CITY" reg_address_city, req soft "REG_ADDRESS_POSTAL_CODE"
+		reg_address_postal_code, req soft "REG_ADDRESS_REGION" reg_address_region, req
+		soft "REG_ADDRESS_PROVINCE" reg_address_province, req soft "REG_ADDRESS_COUNTRY"
+		reg_address_country, req soft "REG_ADDRESS_COUNTRY_CODE"
+		reg_address_country_code, req soft "REG_ADDRESS_LOC_ADDR_ID"
+		reg_address_loc_addr_id, rest pattern "PARENT_ID_*" parent_id, rest pattern
+		"UF_*" uf, }
 	);
 	deserialize_via_from_value!(CrmCompany);
 }
@@ -2999,111 +2595,78 @@ pub mod crm_timeline_comment {
 	/// The object `crm.timeline.comment.FILES.<key>.image` of `crm.timeline.comment`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmTimelineCommentFilesKeyImage {
-		/// `width`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `width`: `integer`, only in the example response.
 		pub width: Option<i64>,
-		/// `height`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `height`: `integer`, only in the example response.
 		pub height: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmTimelineCommentFilesKeyImage { width : soft "width", height : soft "height",
-		extra : rest "", }
-	);
-	serialize_map!(
-		CrmTimelineCommentFilesKeyImage { opt "width" width, opt "height" height, rest ""
-		extra }
+	result_impls!(
+		CrmTimelineCommentFilesKeyImage { opt soft "width" width, opt soft "height"
+		height, }
 	);
 	/// The object `crm.timeline.comment.FILES.<key>` of `crm.timeline.comment`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmTimelineCommentFilesKey {
-		/// `id`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `integer`, only in the example response.
 		pub id: Option<i64>,
-		/// `date`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `date`: `string`, only in the example response.
 		pub date: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `name`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `name`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `size`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `size`: `integer`, only in the example response.
 		pub size: Option<i64>,
-		/// `image`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `image`: `object`, only in the example response.
 		pub image: Option<CrmTimelineCommentFilesKeyImage>,
-		/// `authorId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `authorId`: `integer`, only in the example response.
 		pub author_id: Option<i64>,
-		/// `authorName`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `authorName`: `string`, only in the example response.
 		pub author_name: Option<String>,
-		/// `urlPreview`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `urlPreview`: `string`, only in the example response.
 		pub url_preview: Option<String>,
-		/// `urlShow`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `urlShow`: `string`, only in the example response.
 		pub url_show: Option<String>,
-		/// `urlDownload`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `urlDownload`: `string`, only in the example response.
 		pub url_download: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmTimelineCommentFilesKey { id : soft "id", date : soft "date", type_ : soft
-		"type", name : soft "name", size : soft "size", image : soft "image", author_id :
-		soft "authorId", author_name : soft "authorName", url_preview : soft
-		"urlPreview", url_show : soft "urlShow", url_download : soft "urlDownload", extra
-		: rest "", }
-	);
-	serialize_map!(
-		CrmTimelineCommentFilesKey { opt "id" id, opt "date" date, opt "type" type_, opt
-		"name" name, opt "size" size, opt "image" image, opt "authorId" author_id, opt
-		"authorName" author_name, opt "urlPreview" url_preview, opt "urlShow" url_show,
-		opt "urlDownload" url_download, rest "" extra }
+	result_impls!(
+		CrmTimelineCommentFilesKey { opt soft "id" id, opt soft "date" date, opt soft
+		"type" type_, opt soft "name" name, opt soft "size" size, opt soft "image" image,
+		opt soft "authorId" author_id, opt soft "authorName" author_name, opt soft
+		"urlPreview" url_preview, opt soft "urlShow" url_show, opt soft "urlDownload"
+		url_download, }
 	);
 	/// The object `crm.timeline.comment.FILES` of `crm.timeline.comment`: `attached_diskfile`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmTimelineCommentFiles {
-		/// `<key>`: `object`, optional.
+		/// `<key>`: `object`, only in the example response.
 		///
 		/// Stands for every key matching `*`: one entry per key.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub key: ::std::collections::BTreeMap<String, CrmTimelineCommentFilesKey>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(CrmTimelineCommentFiles { key : soft_pattern "*", extra : rest "", });
-	serialize_map!(CrmTimelineCommentFiles { rest "*" key, rest "" extra });
+	result_impls!(CrmTimelineCommentFiles { rest soft_pattern "*" key, });
 	/// The entity `crm.timeline.comment`, one type wherever a result holds it.
 	///
 	/// In the results of `crm.timeline.comment.get`.
@@ -3112,32 +2675,27 @@ pub mod crm_timeline_comment {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmTimelineComment {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `CREATED`: `datetime`, optional.
+		/// `CREATED`: `datetime`.
 		pub created: Option<::bitrix24_runtime::DateTime>,
-		/// `ENTITY_ID`: `integer`, optional.
+		/// `ENTITY_ID`: `integer`.
 		pub entity_id: Option<i64>,
-		/// `ENTITY_TYPE`: `string`, optional.
+		/// `ENTITY_TYPE`: `string`.
 		pub entity_type: Option<String>,
-		/// `AUTHOR_ID`: `integer`, optional.
+		/// `AUTHOR_ID`: `integer`.
 		pub author_id: Option<i64>,
-		/// `COMMENT`: `string`, optional.
+		/// `COMMENT`: `string`.
 		pub comment: Option<String>,
-		/// `FILES`: `attached_diskfile`, optional.
+		/// `FILES`: `attached_diskfile`.
 		pub files: Option<CrmTimelineCommentFiles>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmTimelineComment { id : field "ID", created : field "CREATED", entity_id :
-		field "ENTITY_ID", entity_type : field "ENTITY_TYPE", author_id : field
-		"AUTHOR_ID", comment : field "COMMENT", files : field "FILES", extra : rest "", }
-	);
-	serialize_map!(
-		CrmTimelineComment { opt "ID" id, opt "CREATED" created, opt "ENTITY_ID"
-		entity_id, opt "ENTITY_TYPE" entity_type, opt "AUTHOR_ID" author_id, opt
-		"COMMENT" comment, opt "FILES" files, rest "" extra }
+	result_impls!(
+		CrmTimelineComment { opt field "ID" id, opt field "CREATED" created, opt field
+		"ENTITY_ID" entity_id, opt field "ENTITY_TYPE" entity_type, opt field "AUTHOR_ID"
+		author_id, opt field "COMMENT" comment, opt field "FILES" files, }
 	);
 	deserialize_via_from_value!(CrmTimelineComment);
 }
@@ -3149,476 +2707,277 @@ pub mod crm_universal_object_fields {
 	/// The object `crm.universal.object_fields.fm` of `crm.universal.object_fields`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmUniversalObjectFieldsFm {
-		/// `id`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `integer`, only in the example response.
 		pub id: Option<i64>,
-		/// `valueType`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `valueType`: `string`, only in the example response.
 		pub value_type: Option<String>,
-		/// `value`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `value`: `string`, only in the example response.
 		pub value: Option<String>,
-		/// `typeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `typeId`: `string`, only in the example response.
 		pub type_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmUniversalObjectFieldsFm { id : soft "id", value_type : soft "valueType", value
-		: soft "value", type_id : soft "typeId", extra : rest "", }
-	);
-	serialize_map!(
-		CrmUniversalObjectFieldsFm { opt "id" id, opt "valueType" value_type, opt "value"
-		value, opt "typeId" type_id, rest "" extra }
+	result_impls!(
+		CrmUniversalObjectFieldsFm { opt soft "id" id, opt soft "valueType" value_type,
+		opt soft "value" value, opt soft "typeId" type_id, }
 	);
 	/// The entity `crm.universal.object_fields`, one type wherever a result holds it.
 	///
 	/// In the results of `crm.item.add`, `crm.item.get`, `crm.item.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmUniversalObjectFields {
-		/// `assignedById`: `user`, optional.
+		/// `assignedById`: `user`.
 		pub assigned_by_id: Option<i64>,
-		/// `createdBy`: `user`, optional.
+		/// `createdBy`: `user`.
 		pub created_by: Option<i64>,
-		/// `createdTime`: `datetime`, optional.
+		/// `createdTime`: `datetime`.
 		pub created_time: Option<::bitrix24_runtime::DateTime>,
-		/// `entityTypeId`: `integer`, optional.
+		/// `entityTypeId`: `integer`.
 		pub entity_type_id: Option<i64>,
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `lastActivityBy`: `user`, optional.
+		/// `lastActivityBy`: `user`.
 		pub last_activity_by: Option<i64>,
-		/// `lastActivityTime`: `datetime`, optional.
+		/// `lastActivityTime`: `datetime`.
 		pub last_activity_time: Option<::bitrix24_runtime::DateTime>,
-		/// `opened`: `boolean`, optional.
+		/// `opened`: `boolean`.
 		pub opened: Option<bool>,
-		/// `parentId...`: `crm_entity`, optional.
+		/// `parentId...`: `crm_entity`.
 		///
 		/// Stands for every key matching `parentId*`: one entry per key.
 		pub parent_id: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// `ufCrm...`: `crm_userfield`, optional.
+		/// `ufCrm...`: `crm_userfield`.
 		///
 		/// Stands for every key matching `ufCrm*`: one entry per key.
 		pub uf_crm: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// `updatedBy`: `user`, optional.
+		/// `updatedBy`: `user`.
 		pub updated_by: Option<i64>,
-		/// `updatedTime`: `datetime`, optional.
+		/// `updatedTime`: `datetime`.
 		pub updated_time: Option<::bitrix24_runtime::DateTime>,
-		/// `utmCampaign`: `string`, optional.
+		/// `utmCampaign`: `string`.
 		pub utm_campaign: Option<String>,
-		/// `utmContent`: `string`, optional.
+		/// `utmContent`: `string`.
 		pub utm_content: Option<String>,
-		/// `utmMedium`: `string`, optional.
+		/// `utmMedium`: `string`.
 		pub utm_medium: Option<String>,
-		/// `utmSource`: `string`, optional.
+		/// `utmSource`: `string`.
 		pub utm_source: Option<String>,
-		/// `utmTerm`: `string`, optional.
+		/// `utmTerm`: `string`.
 		pub utm_term: Option<String>,
-		/// `webformId`: `integer`, optional.
+		/// `webformId`: `integer`.
 		pub webform_id: Option<i64>,
-		/// `dateCreateShort`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `dateCreateShort`: `any`, only in the example response.
 		pub date_create_short: ::serde_json::Value,
-		/// `dateModifyShort`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `dateModifyShort`: `any`, only in the example response.
 		pub date_modify_short: ::serde_json::Value,
-		/// `leadId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `leadId`: `integer`, only in the example response.
 		pub lead_id: Option<i64>,
-		/// `companyId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `companyId`: `integer`, only in the example response.
 		pub company_id: Option<i64>,
-		/// `contactId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `contactId`: `integer`, only in the example response.
 		pub contact_id: Option<i64>,
-		/// `quoteId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `quoteId`: `integer`, only in the example response.
 		pub quote_id: Option<i64>,
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `productId`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `productId`: `any`, only in the example response.
 		pub product_id: ::serde_json::Value,
-		/// `categoryId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `categoryId`: `integer`, only in the example response.
 		pub category_id: Option<i64>,
-		/// `stageId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `stageId`: `string`, only in the example response.
 		pub stage_id: Option<String>,
-		/// `stageSemanticId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `stageSemanticId`: `string`, only in the example response.
 		pub stage_semantic_id: Option<String>,
-		/// `isNew`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isNew`: `string`, only in the example response.
 		pub is_new: Option<String>,
-		/// `isRecurring`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isRecurring`: `string`, only in the example response.
 		pub is_recurring: Option<String>,
-		/// `isReturnCustomer`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isReturnCustomer`: `string`, only in the example response.
 		pub is_return_customer: Option<String>,
-		/// `isRepeatedApproach`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isRepeatedApproach`: `string`, only in the example response.
 		pub is_repeated_approach: Option<String>,
-		/// `closed`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `closed`: `string`, only in the example response.
 		pub closed: Option<String>,
-		/// `typeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `typeId`: `string`, only in the example response.
 		pub type_id: Option<String>,
-		/// `opportunity`: `double`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `opportunity`: `double`, only in the example response.
 		pub opportunity: Option<::bitrix24_runtime::Decimal>,
-		/// `isManualOpportunity`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isManualOpportunity`: `string`, only in the example response.
 		pub is_manual_opportunity: Option<String>,
-		/// `taxValue`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `taxValue`: `integer`, only in the example response.
 		pub tax_value: Option<i64>,
-		/// `currencyId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `currencyId`: `string`, only in the example response.
 		pub currency_id: Option<String>,
-		/// `probability`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `probability`: `integer`, only in the example response.
 		pub probability: Option<i64>,
-		/// `comments`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `comments`: `string`, only in the example response.
 		pub comments: Option<String>,
-		/// `begindate`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `begindate`: `string`, only in the example response.
 		pub begindate: Option<String>,
-		/// `begindateShort`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `begindateShort`: `any`, only in the example response.
 		pub begindate_short: ::serde_json::Value,
-		/// `closedate`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `closedate`: `string`, only in the example response.
 		pub closedate: Option<String>,
-		/// `closedateShort`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `closedateShort`: `any`, only in the example response.
 		pub closedate_short: ::serde_json::Value,
-		/// `eventDate`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `eventDate`: `any`, only in the example response.
 		pub event_date: ::serde_json::Value,
-		/// `eventDateShort`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `eventDateShort`: `any`, only in the example response.
 		pub event_date_short: ::serde_json::Value,
-		/// `eventId`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `eventId`: `any`, only in the example response.
 		pub event_id: ::serde_json::Value,
-		/// `eventDescription`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `eventDescription`: `any`, only in the example response.
 		pub event_description: ::serde_json::Value,
-		/// `locationId`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `locationId`: `any`, only in the example response.
 		pub location_id: ::serde_json::Value,
-		/// `sourceId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `sourceId`: `string`, only in the example response.
 		pub source_id: Option<String>,
-		/// `sourceDescription`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `sourceDescription`: `string`, only in the example response.
 		pub source_description: Option<String>,
-		/// `originatorId`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `originatorId`: `any`, only in the example response.
 		pub originator_id: ::serde_json::Value,
-		/// `originId`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `originId`: `any`, only in the example response.
 		pub origin_id: ::serde_json::Value,
-		/// `additionalInfo`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `additionalInfo`: `string`, only in the example response.
 		pub additional_info: Option<String>,
-		/// `searchContent`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `searchContent`: `string`, only in the example response.
 		pub search_content: Option<String>,
-		/// `orderStage`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `orderStage`: `any`, only in the example response.
 		pub order_stage: ::serde_json::Value,
-		/// `movedBy`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `movedBy`: `integer`, only in the example response.
 		pub moved_by: Option<i64>,
-		/// `movedTime`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `movedTime`: `string`, only in the example response.
 		pub moved_time: Option<String>,
-		/// `isWork`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isWork`: `any`, only in the example response.
 		pub is_work: ::serde_json::Value,
-		/// `isWon`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isWon`: `any`, only in the example response.
 		pub is_won: ::serde_json::Value,
-		/// `isLose`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isLose`: `any`, only in the example response.
 		pub is_lose: ::serde_json::Value,
-		/// `receivedAmount`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `receivedAmount`: `any`, only in the example response.
 		pub received_amount: ::serde_json::Value,
-		/// `lostAmount`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `lostAmount`: `any`, only in the example response.
 		pub lost_amount: ::serde_json::Value,
-		/// `hasProducts`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `hasProducts`: `any`, only in the example response.
 		pub has_products: ::serde_json::Value,
-		/// `observers`: `integer[]`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `observers`: `integer[]`, only in the example response.
 		pub observers: Vec<i64>,
-		/// `contactIds`: `integer[]`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `contactIds`: `integer[]`, only in the example response.
 		pub contact_ids: Vec<i64>,
-		/// `isConvert`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isConvert`: `any`, only in the example response.
 		pub is_convert: ::serde_json::Value,
-		/// `statusDescription`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `statusDescription`: `any`, only in the example response.
 		pub status_description: ::serde_json::Value,
-		/// `name`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `name`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `lastName`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `lastName`: `string`, only in the example response.
 		pub last_name: Option<String>,
-		/// `secondName`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `secondName`: `string`, only in the example response.
 		pub second_name: Option<String>,
-		/// `shortName`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `shortName`: `any`, only in the example response.
 		pub short_name: ::serde_json::Value,
-		/// `companyTitle`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `companyTitle`: `string`, only in the example response.
 		pub company_title: Option<String>,
-		/// `post`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `post`: `string`, only in the example response.
 		pub post: Option<String>,
-		/// `address`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `address`: `any`, only in the example response.
 		pub address: ::serde_json::Value,
-		/// `dateClosed`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `dateClosed`: `any`, only in the example response.
 		pub date_closed: ::serde_json::Value,
-		/// `birthdate`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `birthdate`: `string`, only in the example response.
 		pub birthdate: Option<String>,
-		/// `honorific`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `honorific`: `string`, only in the example response.
 		pub honorific: Option<String>,
-		/// `hasPhone`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `hasPhone`: `string`, only in the example response.
 		pub has_phone: Option<String>,
-		/// `hasEmail`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `hasEmail`: `string`, only in the example response.
 		pub has_email: Option<String>,
-		/// `hasImol`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `hasImol`: `string`, only in the example response.
 		pub has_imol: Option<String>,
-		/// `login`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `login`: `any`, only in the example response.
 		pub login: ::serde_json::Value,
-		/// `phoneMobile`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `phoneMobile`: `string`, only in the example response.
 		pub phone_mobile: Option<String>,
-		/// `phoneWork`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `phoneWork`: `string`, only in the example response.
 		pub phone_work: Option<String>,
-		/// `phoneMailing`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `phoneMailing`: `string`, only in the example response.
 		pub phone_mailing: Option<String>,
-		/// `emailHome`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `emailHome`: `string`, only in the example response.
 		pub email_home: Option<String>,
-		/// `emailWork`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `emailWork`: `string`, only in the example response.
 		pub email_work: Option<String>,
-		/// `emailMailing`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `emailMailing`: `string`, only in the example response.
 		pub email_mailing: Option<String>,
-		/// `skype`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `skype`: `any`, only in the example response.
 		pub skype: ::serde_json::Value,
-		/// `icq`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `icq`: `any`, only in the example response.
 		pub icq: ::serde_json::Value,
-		/// `imol`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `imol`: `string`, only in the example response.
 		pub imol: Option<String>,
-		/// `email`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `email`: `string`, only in the example response.
 		pub email: Option<String>,
-		/// `phone`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `phone`: `string`, only in the example response.
 		pub phone: Option<String>,
-		/// `fm`: `object[]`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `fm`: `object[]`, only in the example response.
 		pub fm: Vec<CrmUniversalObjectFieldsFm>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmUniversalObjectFields { assigned_by_id : field "assignedById", created_by :
-		field "createdBy", created_time : field "createdTime", entity_type_id : field
-		"entityTypeId", id : field "id", last_activity_by : field "lastActivityBy",
-		last_activity_time : field "lastActivityTime", opened : field "opened",
-		updated_by : field "updatedBy", updated_time : field "updatedTime", utm_campaign
-		: field "utmCampaign", utm_content : field "utmContent", utm_medium : field
-		"utmMedium", utm_source : field "utmSource", utm_term : field "utmTerm",
-		webform_id : field "webformId", date_create_short : soft "dateCreateShort",
-		date_modify_short : soft "dateModifyShort", lead_id : soft "leadId", company_id :
-		soft "companyId", contact_id : soft "contactId", quote_id : soft "quoteId", title
-		: soft "title", product_id : soft "productId", category_id : soft "categoryId",
-		stage_id : soft "stageId", stage_semantic_id : soft "stageSemanticId", is_new :
-		soft "isNew", is_recurring : soft "isRecurring", is_return_customer : soft
-		"isReturnCustomer", is_repeated_approach : soft "isRepeatedApproach", closed :
-		soft "closed", type_id : soft "typeId", opportunity : soft "opportunity",
-		is_manual_opportunity : soft "isManualOpportunity", tax_value : soft "taxValue",
-		currency_id : soft "currencyId", probability : soft "probability", comments :
-		soft "comments", begindate : soft "begindate", begindate_short : soft
-		"begindateShort", closedate : soft "closedate", closedate_short : soft
-		"closedateShort", event_date : soft "eventDate", event_date_short : soft
-		"eventDateShort", event_id : soft "eventId", event_description : soft
-		"eventDescription", location_id : soft "locationId", source_id : soft "sourceId",
-		source_description : soft "sourceDescription", originator_id : soft
-		"originatorId", origin_id : soft "originId", additional_info : soft
-		"additionalInfo", search_content : soft "searchContent", order_stage : soft
-		"orderStage", moved_by : soft "movedBy", moved_time : soft "movedTime", is_work :
-		soft "isWork", is_won : soft "isWon", is_lose : soft "isLose", received_amount :
-		soft "receivedAmount", lost_amount : soft "lostAmount", has_products : soft
-		"hasProducts", observers : soft "observers", contact_ids : soft "contactIds",
-		is_convert : soft "isConvert", status_description : soft "statusDescription",
-		name : soft "name", last_name : soft "lastName", second_name : soft "secondName",
-		short_name : soft "shortName", company_title : soft "companyTitle", post : soft
-		"post", address : soft "address", date_closed : soft "dateClosed", birthdate :
-		soft "birthdate", honorific : soft "honorific", has_phone : soft "hasPhone",
-		has_email : soft "hasEmail", has_imol : soft "hasImol", login : soft "login",
-		phone_mobile : soft "phoneMobile", phone_work : soft "phoneWork", phone_mailing :
-		soft "phoneMailing", email_home : soft "emailHome", email_work : soft
-		"emailWork", email_mailing : soft "emailMailing", skype : soft "skype", icq :
-		soft "icq", imol : soft "imol", email : soft "email", phone : soft "phone", fm :
-		soft "fm", parent_id : pattern "parentId*", uf_crm : pattern "ufCrm*", extra :
-		rest "", }
-	);
-	serialize_map!(
-		CrmUniversalObjectFields { opt "assignedById" assigned_by_id, opt "createdBy"
-		created_by, opt "createdTime" created_time, opt "entityTypeId" entity_type_id,
-		opt "id" id, opt "lastActivityBy" last_activity_by, opt "lastActivityTime"
-		last_activity_time, opt "opened" opened, rest "parentId*" parent_id, rest
-		"ufCrm*" uf_crm, opt "updatedBy" updated_by, opt "updatedTime" updated_time, opt
-		"utmCampaign" utm_campaign, opt "utmContent" utm_content, opt "utmMedium"
-		utm_medium, opt "utmSource" utm_source, opt "utmTerm" utm_term, opt "webformId"
-		webform_id, req "dateCreateShort" date_create_short, req "dateModifyShort"
-		date_modify_short, opt "leadId" lead_id, opt "companyId" company_id, opt
-		"contactId" contact_id, opt "quoteId" quote_id, opt "title" title, req
-		"productId" product_id, opt "categoryId" category_id, opt "stageId" stage_id, opt
-		"stageSemanticId" stage_semantic_id, opt "isNew" is_new, opt "isRecurring"
-		is_recurring, opt "isReturnCustomer" is_return_customer, opt "isRepeatedApproach"
-		is_repeated_approach, opt "closed" closed, opt "typeId" type_id, opt
-		"opportunity" opportunity, opt "isManualOpportunity" is_manual_opportunity, opt
-		"taxValue" tax_value, opt "currencyId" currency_id, opt "probability"
-		probability, opt "comments" comments, opt "begindate" begindate, req
-		"begindateShort" begindate_short, opt "closedate" closedate, req "closedateShort"
-		closedate_short, req "eventDate" event_date, req "eventDateShort"
-		event_date_short, req "eventId" event_id, req "eventDescription"
-		event_description, req "locationId" location_id, opt "sourceId" source_id, opt
-		"sourceDescription" source_description, req "originatorId" originator_id, req
-		"originId" origin_id, opt "additionalInfo" additional_info, opt "searchContent"
-		search_content, req "orderStage" order_stage, opt "movedBy" moved_by, opt
-		"movedTime" moved_time, req "isWork" is_work, req "isWon" is_won, req "isLose"
-		is_lose, req "receivedAmount" received_amount, req "lostAmount" lost_amount, req
-		"hasProducts" has_products, req "observers" observers, req "contactIds"
-		contact_ids, req "isConvert" is_convert, req "statusDescription"
-		status_description, opt "name" name, opt "lastName" last_name, opt "secondName"
-		second_name, req "shortName" short_name, opt "companyTitle" company_title, opt
-		"post" post, req "address" address, req "dateClosed" date_closed, opt "birthdate"
-		birthdate, opt "honorific" honorific, opt "hasPhone" has_phone, opt "hasEmail"
-		has_email, opt "hasImol" has_imol, req "login" login, opt "phoneMobile"
-		phone_mobile, opt "phoneWork" phone_work, opt "phoneMailing" phone_mailing, opt
-		"emailHome" email_home, opt "emailWork" email_work, opt "emailMailing"
-		email_mailing, req "skype" skype, req "icq" icq, opt "imol" imol, opt "email"
-		email, opt "phone" phone, req "fm" fm, rest "" extra }
+	result_impls!(
+		CrmUniversalObjectFields { opt field "assignedById" assigned_by_id, opt field
+		"createdBy" created_by, opt field "createdTime" created_time, opt field
+		"entityTypeId" entity_type_id, opt field "id" id, opt field "lastActivityBy"
+		last_activity_by, opt field "lastActivityTime" last_activity_time, opt field
+		"opened" opened, opt field "updatedBy" updated_by, opt field "updatedTime"
+		updated_time, opt field "utmCampaign" utm_campaign, opt field "utmContent"
+		utm_content, opt field "utmMedium" utm_medium, opt field "utmSource" utm_source,
+		opt field "utmTerm" utm_term, opt field "webformId" webform_id, req soft
+		"dateCreateShort" date_create_short, req soft "dateModifyShort"
+		date_modify_short, opt soft "leadId" lead_id, opt soft "companyId" company_id,
+		opt soft "contactId" contact_id, opt soft "quoteId" quote_id, opt soft "title"
+		title, req soft "productId" product_id, opt soft "categoryId" category_id, opt
+		soft "stageId" stage_id, opt soft "stageSemanticId" stage_semantic_id, opt soft
+		"isNew" is_new, opt soft "isRecurring" is_recurring, opt soft "isReturnCustomer"
+		is_return_customer, opt soft "isRepeatedApproach" is_repeated_approach, opt soft
+		"closed" closed, opt soft "typeId" type_id, opt soft "opportunity" opportunity,
+		opt soft "isManualOpportunity" is_manual_opportunity, opt soft "taxValue"
+		tax_value, opt soft "currencyId" currency_id, opt soft "probability" probability,
+		opt soft "comments" comments, opt soft "begindate" begindate, req soft
+		"begindateShort" begindate_short, opt soft "closedate" closedate, req soft
+		"closedateShort" closedate_short, req soft "eventDate" event_date, req soft
+		"eventDateShort" event_date_short, req soft "eventId" event_id, req soft
+		"eventDescription" event_description, req soft "locationId" location_id, opt soft
+		"sourceId" source_id, opt soft "sourceDescription" source_description, req soft
+		"originatorId" originator_id, req soft "originId" origin_id, opt soft
+		"additionalInfo" additional_info, opt soft "searchContent" search_content, req
+		soft "orderStage" order_stage, opt soft "movedBy" moved_by, opt soft "movedTime"
+		moved_time, req soft "isWork" is_work, req soft "isWon" is_won, req soft "isLose"
+		is_lose, req soft "receivedAmount" received_amount, req soft "lostAmount"
+		lost_amount, req soft "hasProducts" has_products, req soft "observers" observers,
+		req soft "contactIds" contact_ids, req soft "isConvert" is_convert, req soft
+		"statusDescription" status_description, opt soft "name" name, opt soft "lastName"
+		last_name, opt soft "secondName" second_name, req soft "shortName" short_name,
+		opt soft "companyTitle" company_title, opt soft "post" post, req soft "address"
+		address, req soft "dateClosed" date_closed, opt soft "birthdate" birthdate, opt
+		soft "honorific" honorific, opt soft "hasPhone" has_phone, opt soft "hasEmail"
+		has_email, opt soft "hasImol" has_imol, req soft "login" login, opt soft
+		"phoneMobile" phone_mobile, opt soft "phoneWork" phone_work, opt soft
+		"phoneMailing" phone_mailing, opt soft "emailHome" email_home, opt soft
+		"emailWork" email_work, opt soft "emailMailing" email_mailing, req soft "skype"
+		skype, req soft "icq" icq, opt soft "imol" imol, opt soft "email" email, opt soft
+		"phone" phone, req soft "fm" fm, rest pattern "parentId*" parent_id, rest pattern
+		"ufCrm*" uf_crm, }
 	);
 	deserialize_via_from_value!(CrmUniversalObjectFields);
 }
@@ -3635,26 +2994,22 @@ pub mod crm_userfield_enumeration {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmUserfieldEnumeration {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `SORT`: `integer`, optional.
+		/// `SORT`: `integer`.
 		pub sort: Option<i64>,
-		/// `VALUE`: `string`, optional.
+		/// `VALUE`: `string`.
 		pub value: Option<String>,
-		/// `DEF`: `string`, optional.
+		/// `DEF`: `string`.
 		pub def: Option<String>,
-		/// `DEL`: `string`, optional.
+		/// `DEL`: `string`.
 		pub del: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmUserfieldEnumeration { id : field "ID", sort : field "SORT", value : field
-		"VALUE", def : field "DEF", del : field "DEL", extra : rest "", }
-	);
-	serialize_map!(
-		CrmUserfieldEnumeration { opt "ID" id, opt "SORT" sort, opt "VALUE" value, opt
-		"DEF" def, opt "DEL" del, rest "" extra }
+	result_impls!(
+		CrmUserfieldEnumeration { opt field "ID" id, opt field "SORT" sort, opt field
+		"VALUE" value, opt field "DEF" def, opt field "DEL" del, }
 	);
 	deserialize_via_from_value!(CrmUserfieldEnumeration);
 }
@@ -3671,20 +3026,16 @@ pub mod crm_activity_binding {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmActivityBinding {
-		/// `OWNER_TYPE_ID`: `crm_enum_ownertype`, optional.
+		/// `OWNER_TYPE_ID`: `crm_enum_ownertype`.
 		pub owner_type_id: ::serde_json::Value,
-		/// `OWNER_ID`: `integer`, optional.
+		/// `OWNER_ID`: `integer`.
 		pub owner_id: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmActivityBinding { owner_type_id : field "OWNER_TYPE_ID", owner_id : field
-		"OWNER_ID", extra : rest "", }
-	);
-	serialize_map!(
-		CrmActivityBinding { req "OWNER_TYPE_ID" owner_type_id, opt "OWNER_ID" owner_id,
-		rest "" extra }
+	result_impls!(
+		CrmActivityBinding { req field "OWNER_TYPE_ID" owner_type_id, opt field
+		"OWNER_ID" owner_id, }
 	);
 	deserialize_via_from_value!(CrmActivityBinding);
 }
@@ -3696,145 +3047,101 @@ pub mod crm_currency {
 	/// The object `crm_currency.LANG.en` of `crm_currency`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmCurrencyLangEn {
-		/// `FORMAT_STRING`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FORMAT_STRING`: `string`, only in the example response.
 		pub format_string: Option<String>,
-		/// `FULL_NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FULL_NAME`: `string`, only in the example response.
 		pub full_name: Option<String>,
-		/// `DEC_POINT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DEC_POINT`: `string`, only in the example response.
 		pub dec_point: Option<String>,
-		/// `THOUSANDS_SEP`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `THOUSANDS_SEP`: `any`, only in the example response.
 		pub thousands_sep: ::serde_json::Value,
-		/// `DECIMALS`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DECIMALS`: `string`, only in the example response.
 		pub decimals: Option<String>,
-		/// `THOUSANDS_VARIANT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `THOUSANDS_VARIANT`: `string`, only in the example response.
 		pub thousands_variant: Option<String>,
-		/// `HIDE_ZERO`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `HIDE_ZERO`: `string`, only in the example response.
 		pub hide_zero: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmCurrencyLangEn { format_string : soft "FORMAT_STRING", full_name : soft
-		"FULL_NAME", dec_point : soft "DEC_POINT", thousands_sep : soft "THOUSANDS_SEP",
-		decimals : soft "DECIMALS", thousands_variant : soft "THOUSANDS_VARIANT",
-		hide_zero : soft "HIDE_ZERO", extra : rest "", }
-	);
-	serialize_map!(
-		CrmCurrencyLangEn { opt "FORMAT_STRING" format_string, opt "FULL_NAME" full_name,
-		opt "DEC_POINT" dec_point, req "THOUSANDS_SEP" thousands_sep, opt "DECIMALS"
-		decimals, opt "THOUSANDS_VARIANT" thousands_variant, opt "HIDE_ZERO" hide_zero,
-		rest "" extra }
+	result_impls!(
+		CrmCurrencyLangEn { opt soft "FORMAT_STRING" format_string, opt soft "FULL_NAME"
+		full_name, opt soft "DEC_POINT" dec_point, req soft "THOUSANDS_SEP"
+		thousands_sep, opt soft "DECIMALS" decimals, opt soft "THOUSANDS_VARIANT"
+		thousands_variant, opt soft "HIDE_ZERO" hide_zero, }
 	);
 	/// The object `crm_currency.LANG.de` of `crm_currency`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmCurrencyLangDe {
-		/// `FORMAT_STRING`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FORMAT_STRING`: `string`, only in the example response.
 		pub format_string: Option<String>,
-		/// `FULL_NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FULL_NAME`: `string`, only in the example response.
 		pub full_name: Option<String>,
-		/// `DEC_POINT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DEC_POINT`: `string`, only in the example response.
 		pub dec_point: Option<String>,
-		/// `THOUSANDS_SEP`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `THOUSANDS_SEP`: `string`, only in the example response.
 		pub thousands_sep: Option<String>,
-		/// `DECIMALS`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DECIMALS`: `string`, only in the example response.
 		pub decimals: Option<String>,
-		/// `THOUSANDS_VARIANT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `THOUSANDS_VARIANT`: `string`, only in the example response.
 		pub thousands_variant: Option<String>,
-		/// `HIDE_ZERO`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `HIDE_ZERO`: `string`, only in the example response.
 		pub hide_zero: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmCurrencyLangDe { format_string : soft "FORMAT_STRING", full_name : soft
-		"FULL_NAME", dec_point : soft "DEC_POINT", thousands_sep : soft "THOUSANDS_SEP",
-		decimals : soft "DECIMALS", thousands_variant : soft "THOUSANDS_VARIANT",
-		hide_zero : soft "HIDE_ZERO", extra : rest "", }
-	);
-	serialize_map!(
-		CrmCurrencyLangDe { opt "FORMAT_STRING" format_string, opt "FULL_NAME" full_name,
-		opt "DEC_POINT" dec_point, opt "THOUSANDS_SEP" thousands_sep, opt "DECIMALS"
-		decimals, opt "THOUSANDS_VARIANT" thousands_variant, opt "HIDE_ZERO" hide_zero,
-		rest "" extra }
+	result_impls!(
+		CrmCurrencyLangDe { opt soft "FORMAT_STRING" format_string, opt soft "FULL_NAME"
+		full_name, opt soft "DEC_POINT" dec_point, opt soft "THOUSANDS_SEP"
+		thousands_sep, opt soft "DECIMALS" decimals, opt soft "THOUSANDS_VARIANT"
+		thousands_variant, opt soft "HIDE_ZERO" hide_zero, }
 	);
 	/// The object `crm_currency.LANG` of `crm_currency`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmCurrencyLang {
-		/// `DECIMALS`: `integer`, optional.
+		/// `DECIMALS`: `integer`.
 		pub decimals: Option<i64>,
-		/// `DEC_POINT`: `string`, optional.
+		/// `DEC_POINT`: `string`.
 		pub dec_point: Option<String>,
-		/// `FORMAT_STRING`: `string`, optional.
+		/// `FORMAT_STRING`: `string`.
 		pub format_string: Option<String>,
-		/// `FULL_NAME`: `string`, optional.
+		/// `FULL_NAME`: `string`.
 		pub full_name: Option<String>,
-		/// `HIDE_ZERO`: `boolean`, optional.
+		/// `HIDE_ZERO`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub hide_zero: Option<bool>,
-		/// `THOUSANDS_SEP`: `string`, optional.
+		/// `THOUSANDS_SEP`: `string`.
 		pub thousands_sep: Option<String>,
-		/// `THOUSANDS_VARIANT`: `string`, optional.
+		/// `THOUSANDS_VARIANT`: `string`.
 		pub thousands_variant: Option<String>,
-		/// `en`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `object`, only in the example response.
 		pub en: Option<CrmCurrencyLangEn>,
-		/// `de`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `de`: `object`, only in the example response.
 		pub de: Option<CrmCurrencyLangDe>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmCurrencyLang { decimals : field "DECIMALS", dec_point : field "DEC_POINT",
-		format_string : field "FORMAT_STRING", full_name : field "FULL_NAME", hide_zero :
-		field "HIDE_ZERO", thousands_sep : field "THOUSANDS_SEP", thousands_variant :
-		field "THOUSANDS_VARIANT", en : soft "en", de : soft "de", extra : rest "", }
-	);
-	serialize_map!(
-		CrmCurrencyLang { opt "DECIMALS" decimals, opt "DEC_POINT" dec_point, opt
-		"FORMAT_STRING" format_string, opt "FULL_NAME" full_name, opt_yn "HIDE_ZERO"
-		hide_zero, opt "THOUSANDS_SEP" thousands_sep, opt "THOUSANDS_VARIANT"
-		thousands_variant, opt "en" en, opt "de" de, rest "" extra }
+	result_impls!(
+		CrmCurrencyLang { opt field "DECIMALS" decimals, opt field "DEC_POINT" dec_point,
+		opt field "FORMAT_STRING" format_string, opt field "FULL_NAME" full_name, opt_yn
+		field "HIDE_ZERO" hide_zero, opt field "THOUSANDS_SEP" thousands_sep, opt field
+		"THOUSANDS_VARIANT" thousands_variant, opt soft "en" en, opt soft "de" de, }
 	);
 	/// The entity `crm_currency`, one type wherever a result holds it.
 	///
@@ -3844,51 +3151,44 @@ pub mod crm_currency {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmCurrency {
-		/// `AMOUNT`: `double`, optional.
+		/// `AMOUNT`: `double`.
 		pub amount: Option<::bitrix24_runtime::Decimal>,
-		/// `AMOUNT_CNT`: `integer`, optional.
+		/// `AMOUNT_CNT`: `integer`.
 		pub amount_cnt: Option<i64>,
-		/// `BASE`: `boolean`, optional.
+		/// `BASE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub base: Option<bool>,
-		/// `CURRENCY`: `string`, optional.
+		/// `CURRENCY`: `string`.
 		pub currency: Option<String>,
-		/// `DATE_UPDATE`: `datetime`, optional.
+		/// `DATE_UPDATE`: `datetime`.
 		pub date_update: Option<::bitrix24_runtime::DateTime>,
-		/// `SORT`: `integer`, optional.
+		/// `SORT`: `integer`.
 		pub sort: Option<i64>,
-		/// `LID`: `string`, optional.
+		/// `LID`: `string`.
 		pub lid: Option<String>,
-		/// `DECIMALS`: `integer`, optional.
+		/// `DECIMALS`: `integer`.
 		pub decimals: Option<i64>,
-		/// `DEC_POINT`: `string`, optional.
+		/// `DEC_POINT`: `string`.
 		pub dec_point: Option<String>,
-		/// `FORMAT_STRING`: `string`, optional.
+		/// `FORMAT_STRING`: `string`.
 		pub format_string: Option<String>,
-		/// `FULL_NAME`: `string`, optional.
+		/// `FULL_NAME`: `string`.
 		pub full_name: Option<String>,
-		/// `THOUSANDS_SEP`: `string`, optional.
+		/// `THOUSANDS_SEP`: `string`.
 		pub thousands_sep: Option<String>,
-		/// `LANG`: `object`, optional.
+		/// `LANG`: `object`.
 		pub lang: Option<CrmCurrencyLang>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmCurrency { amount : field "AMOUNT", amount_cnt : field "AMOUNT_CNT", base :
-		field "BASE", currency : field "CURRENCY", date_update : field "DATE_UPDATE",
-		sort : field "SORT", lid : field "LID", decimals : field "DECIMALS", dec_point :
-		field "DEC_POINT", format_string : field "FORMAT_STRING", full_name : field
-		"FULL_NAME", thousands_sep : field "THOUSANDS_SEP", lang : field "LANG", extra :
-		rest "", }
-	);
-	serialize_map!(
-		CrmCurrency { opt "AMOUNT" amount, opt "AMOUNT_CNT" amount_cnt, opt_yn "BASE"
-		base, opt "CURRENCY" currency, opt "DATE_UPDATE" date_update, opt "SORT" sort,
-		opt "LID" lid, opt "DECIMALS" decimals, opt "DEC_POINT" dec_point, opt
-		"FORMAT_STRING" format_string, opt "FULL_NAME" full_name, opt "THOUSANDS_SEP"
-		thousands_sep, opt "LANG" lang, rest "" extra }
+	result_impls!(
+		CrmCurrency { opt field "AMOUNT" amount, opt field "AMOUNT_CNT" amount_cnt,
+		opt_yn field "BASE" base, opt field "CURRENCY" currency, opt field "DATE_UPDATE"
+		date_update, opt field "SORT" sort, opt field "LID" lid, opt field "DECIMALS"
+		decimals, opt field "DEC_POINT" dec_point, opt field "FORMAT_STRING"
+		format_string, opt field "FULL_NAME" full_name, opt field "THOUSANDS_SEP"
+		thousands_sep, opt field "LANG" lang, }
 	);
 	deserialize_via_from_value!(CrmCurrency);
 }
@@ -3905,84 +3205,73 @@ pub mod crm_item_product_row {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmItemProductRow {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `ownerId`: `integer`, optional.
+		/// `ownerId`: `integer`.
 		pub owner_id: Option<i64>,
-		/// `ownerType`: `string`, optional.
+		/// `ownerType`: `string`.
 		pub owner_type: Option<String>,
-		/// `productId`: `integer`, optional.
+		/// `productId`: `integer`.
 		pub product_id: Option<i64>,
-		/// `productName`: `string`, optional.
+		/// `productName`: `string`.
 		pub product_name: Option<String>,
-		/// `price`: `double`, optional.
+		/// `price`: `double`.
 		pub price: Option<::bitrix24_runtime::Decimal>,
-		/// `priceAccount`: `double`, optional.
+		/// `priceAccount`: `double`.
 		pub price_account: Option<::bitrix24_runtime::Decimal>,
-		/// `priceExclusive`: `double`, optional.
+		/// `priceExclusive`: `double`.
 		pub price_exclusive: Option<::bitrix24_runtime::Decimal>,
-		/// `priceNetto`: `double`, optional.
+		/// `priceNetto`: `double`.
 		pub price_netto: Option<::bitrix24_runtime::Decimal>,
-		/// `priceBrutto`: `double`, optional.
+		/// `priceBrutto`: `double`.
 		pub price_brutto: Option<::bitrix24_runtime::Decimal>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `discountTypeId`: `integer`, optional.
+		/// `discountTypeId`: `integer`.
 		///
 		/// Values: `1`, `2`.
 		pub discount_type_id: Option<i64>,
-		/// `discountRate`: `double`, optional.
+		/// `discountRate`: `double`.
 		pub discount_rate: Option<::bitrix24_runtime::Decimal>,
-		/// `discountSum`: `double`, optional.
+		/// `discountSum`: `double`.
 		pub discount_sum: Option<::bitrix24_runtime::Decimal>,
-		/// `taxRate`: `double`, optional.
+		/// `taxRate`: `double`.
 		pub tax_rate: Option<::bitrix24_runtime::Decimal>,
-		/// `taxIncluded`: `boolean`, optional.
+		/// `taxIncluded`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub tax_included: Option<bool>,
-		/// `customized`: `string`, optional.
+		/// `customized`: `string`.
 		pub customized: Option<String>,
-		/// `measureCode`: `integer`, optional.
+		/// `measureCode`: `integer`.
 		pub measure_code: Option<i64>,
-		/// `measureName`: `string`, optional.
+		/// `measureName`: `string`.
 		pub measure_name: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `type`: `integer`, optional.
+		/// `type`: `integer`.
 		///
 		/// Values: `1`, `2`, `3`, `4`, `5`, `6`, `7`.
 		pub type_: Option<i64>,
-		/// `storeId`: `integer`, optional.
+		/// `storeId`: `integer`.
 		pub store_id: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmItemProductRow { id : field "id", owner_id : field "ownerId", owner_type :
-		field "ownerType", product_id : field "productId", product_name : field
-		"productName", price : field "price", price_account : field "priceAccount",
-		price_exclusive : field "priceExclusive", price_netto : field "priceNetto",
-		price_brutto : field "priceBrutto", quantity : field "quantity", discount_type_id
-		: field "discountTypeId", discount_rate : field "discountRate", discount_sum :
-		field "discountSum", tax_rate : field "taxRate", tax_included : field
-		"taxIncluded", customized : field "customized", measure_code : field
-		"measureCode", measure_name : field "measureName", sort : field "sort", xml_id :
-		field "xmlId", type_ : field "type", store_id : field "storeId", extra : rest "",
-		}
-	);
-	serialize_map!(
-		CrmItemProductRow { opt "id" id, opt "ownerId" owner_id, opt "ownerType"
-		owner_type, opt "productId" product_id, opt "productName" product_name, opt
-		"price" price, opt "priceAccount" price_account, opt "priceExclusive"
-		price_exclusive, opt "priceNetto" price_netto, opt "priceBrutto" price_brutto,
-		opt "quantity" quantity, opt "discountTypeId" discount_type_id, opt
-		"discountRate" discount_rate, opt "discountSum" discount_sum, opt "taxRate"
-		tax_rate, opt_yn "taxIncluded" tax_included, opt "customized" customized, opt
-		"measureCode" measure_code, opt "measureName" measure_name, opt "sort" sort, opt
-		"xmlId" xml_id, opt "type" type_, opt "storeId" store_id, rest "" extra }
+	result_impls!(
+		CrmItemProductRow { opt field "id" id, opt field "ownerId" owner_id, opt field
+		"ownerType" owner_type, opt field "productId" product_id, opt field "productName"
+		product_name, opt field "price" price, opt field "priceAccount" price_account,
+		opt field "priceExclusive" price_exclusive, opt field "priceNetto" price_netto,
+		opt field "priceBrutto" price_brutto, opt field "quantity" quantity, opt field
+		"discountTypeId" discount_type_id, opt field "discountRate" discount_rate, opt
+		field "discountSum" discount_sum, opt field "taxRate" tax_rate, opt_yn field
+		"taxIncluded" tax_included, opt field "customized" customized, opt field
+		"measureCode" measure_code, opt field "measureName" measure_name, opt field
+		"sort" sort, opt field "xmlId" xml_id, opt field "type" type_, opt field
+		"storeId" store_id, }
 	);
 	deserialize_via_from_value!(CrmItemProductRow);
 }
@@ -3999,24 +3288,20 @@ pub mod crm_multifield {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmMultifield {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `TYPE_ID`: `string`, optional.
+		/// `TYPE_ID`: `string`.
 		pub type_id: Option<String>,
-		/// `VALUE`: `string`, optional.
+		/// `VALUE`: `string`.
 		pub value: Option<String>,
-		/// `VALUE_TYPE`: `string`, optional.
+		/// `VALUE_TYPE`: `string`.
 		pub value_type: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmMultifield { id : field "ID", type_id : field "TYPE_ID", value : field
-		"VALUE", value_type : field "VALUE_TYPE", extra : rest "", }
-	);
-	serialize_map!(
-		CrmMultifield { opt "ID" id, opt "TYPE_ID" type_id, opt "VALUE" value, opt
-		"VALUE_TYPE" value_type, rest "" extra }
+	result_impls!(
+		CrmMultifield { opt field "ID" id, opt field "TYPE_ID" type_id, opt field "VALUE"
+		value, opt field "VALUE_TYPE" value_type, }
 	);
 	deserialize_via_from_value!(CrmMultifield);
 }
@@ -4030,46 +3315,36 @@ pub mod crm_orderentity {
 	/// In the results of `crm.orderentity.add`, `crm.orderentity.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmOrderentity {
-		/// `OWNER_ID`: `integer`, optional.
+		/// `OWNER_ID`: `integer`.
 		pub owner_id: Option<i64>,
-		/// `OWNER_TYPE_ID`: `integer`, optional.
+		/// `OWNER_TYPE_ID`: `integer`.
 		pub owner_type_id: Option<i64>,
-		/// `ORDER_ID`: `integer`, optional.
+		/// `ORDER_ID`: `integer`.
 		pub order_id: Option<i64>,
-		/// `orderId`: `integer`, optional.
+		/// `orderId`: `integer`, only in the example response.
 		///
 		/// Rust name `order_id_2`: `order_id` is the wire name `ORDER_ID`.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub order_id_2: Option<i64>,
-		/// `ownerId`: `integer`, optional.
+		/// `ownerId`: `integer`, only in the example response.
 		///
 		/// Rust name `owner_id_2`: `owner_id` is the wire name `OWNER_ID`.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub owner_id_2: Option<i64>,
-		/// `ownerTypeId`: `integer`, optional.
+		/// `ownerTypeId`: `integer`, only in the example response.
 		///
 		/// Rust name `owner_type_id_2`: `owner_type_id` is the wire name `OWNER_TYPE_ID`.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub owner_type_id_2: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		CrmOrderentity { owner_id : field "OWNER_ID", owner_type_id : field
-		"OWNER_TYPE_ID", order_id : field "ORDER_ID", order_id_2 : soft "orderId",
-		owner_id_2 : soft "ownerId", owner_type_id_2 : soft "ownerTypeId", extra : rest
-		"", }
-	);
-	serialize_map!(
-		CrmOrderentity { opt "OWNER_ID" owner_id, opt "OWNER_TYPE_ID" owner_type_id, opt
-		"ORDER_ID" order_id, opt "orderId" order_id_2, opt "ownerId" owner_id_2, opt
-		"ownerTypeId" owner_type_id_2, rest "" extra }
+	result_impls!(
+		CrmOrderentity { opt field "OWNER_ID" owner_id, opt field "OWNER_TYPE_ID"
+		owner_type_id, opt field "ORDER_ID" order_id, opt soft "orderId" order_id_2, opt
+		soft "ownerId" owner_id_2, opt soft "ownerTypeId" owner_type_id_2, }
 	);
 	deserialize_via_from_value!(CrmOrderentity);
 }
@@ -4145,73 +3420,63 @@ pub mod landing_page_additional_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct LandingPageAdditionalFields {
-		/// `THEME_CODE`: `string`, optional.
+		/// `THEME_CODE`: `string`.
 		pub theme_code: Option<String>,
-		/// `THEME_USE`: `boolean`, optional.
+		/// `THEME_USE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub theme_use: Option<bool>,
-		/// `THEME_COLOR`: `string`, optional.
+		/// `THEME_COLOR`: `string`.
 		pub theme_color: Option<String>,
-		/// `THEMEFONTS_USE`: `boolean`, optional.
+		/// `THEMEFONTS_USE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub themefonts_use: Option<bool>,
-		/// `THEMEFONTS_CODE`: `string`, optional.
+		/// `THEMEFONTS_CODE`: `string`.
 		pub themefonts_code: Option<String>,
-		/// `THEMEFONTS_CODE_H`: `string`, optional.
+		/// `THEMEFONTS_CODE_H`: `string`.
 		pub themefonts_code_h: Option<String>,
-		/// `THEMEFONTS_SIZE`: `string`, optional.
+		/// `THEMEFONTS_SIZE`: `string`.
 		///
 		/// Values: `0.92857`, `1`, `1.14286`.
 		pub themefonts_size: Option<LandingPageAdditionalFieldsThemefontsSize>,
-		/// `THEMEFONTS_COLOR`: `string`, optional.
+		/// `THEMEFONTS_COLOR`: `string`.
 		pub themefonts_color: Option<String>,
-		/// `THEMEFONTS_COLOR_H`: `string`, optional.
+		/// `THEMEFONTS_COLOR_H`: `string`.
 		pub themefonts_color_h: Option<String>,
-		/// `THEMEFONTS_LINE_HEIGHT`: `string`, optional.
+		/// `THEMEFONTS_LINE_HEIGHT`: `string`.
 		///
 		/// Values: `0.7`, `2`.
 		pub themefonts_line_height: Option<
 			LandingPageAdditionalFieldsThemefontsLineHeight,
 		>,
-		/// `THEMEFONTS_FONT_WEIGHT`: `string`, optional.
+		/// `THEMEFONTS_FONT_WEIGHT`: `string`.
 		///
 		/// Values: `100`, `900`.
 		pub themefonts_font_weight: Option<
 			LandingPageAdditionalFieldsThemefontsFontWeight,
 		>,
-		/// `THEMEFONTS_FONT_WEIGHT_H`: `string`, optional.
+		/// `THEMEFONTS_FONT_WEIGHT_H`: `string`.
 		///
 		/// Values: `100`, `900`.
 		pub themefonts_font_weight_h: Option<
 			LandingPageAdditionalFieldsThemefontsFontWeightH,
 		>,
-		/// `FONTS_CODE`: `string`, optional.
+		/// `FONTS_CODE`: `string`.
 		pub fonts_code: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		LandingPageAdditionalFields { theme_code : field "THEME_CODE", theme_use : field
-		"THEME_USE", theme_color : field "THEME_COLOR", themefonts_use : field
-		"THEMEFONTS_USE", themefonts_code : field "THEMEFONTS_CODE", themefonts_code_h :
-		field "THEMEFONTS_CODE_H", themefonts_size : field "THEMEFONTS_SIZE",
-		themefonts_color : field "THEMEFONTS_COLOR", themefonts_color_h : field
-		"THEMEFONTS_COLOR_H", themefonts_line_height : field "THEMEFONTS_LINE_HEIGHT",
-		themefonts_font_weight : field "THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h
-		: field "THEMEFONTS_FONT_WEIGHT_H", fonts_code : field "FONTS_CODE", extra : rest
-		"", }
-	);
-	serialize_map!(
-		LandingPageAdditionalFields { opt "THEME_CODE" theme_code, opt_yn "THEME_USE"
-		theme_use, opt "THEME_COLOR" theme_color, opt_yn "THEMEFONTS_USE" themefonts_use,
-		opt "THEMEFONTS_CODE" themefonts_code, opt "THEMEFONTS_CODE_H" themefonts_code_h,
-		opt "THEMEFONTS_SIZE" themefonts_size, opt "THEMEFONTS_COLOR" themefonts_color,
-		opt "THEMEFONTS_COLOR_H" themefonts_color_h, opt "THEMEFONTS_LINE_HEIGHT"
-		themefonts_line_height, opt "THEMEFONTS_FONT_WEIGHT" themefonts_font_weight, opt
-		"THEMEFONTS_FONT_WEIGHT_H" themefonts_font_weight_h, opt "FONTS_CODE" fonts_code,
-		rest "" extra }
+	result_impls!(
+		LandingPageAdditionalFields { opt field "THEME_CODE" theme_code, opt_yn field
+		"THEME_USE" theme_use, opt field "THEME_COLOR" theme_color, opt_yn field
+		"THEMEFONTS_USE" themefonts_use, opt field "THEMEFONTS_CODE" themefonts_code, opt
+		field "THEMEFONTS_CODE_H" themefonts_code_h, opt field "THEMEFONTS_SIZE"
+		themefonts_size, opt field "THEMEFONTS_COLOR" themefonts_color, opt field
+		"THEMEFONTS_COLOR_H" themefonts_color_h, opt field "THEMEFONTS_LINE_HEIGHT"
+		themefonts_line_height, opt field "THEMEFONTS_FONT_WEIGHT"
+		themefonts_font_weight, opt field "THEMEFONTS_FONT_WEIGHT_H"
+		themefonts_font_weight_h, opt field "FONTS_CODE" fonts_code, }
 	);
 	deserialize_via_from_value!(LandingPageAdditionalFields);
 }
@@ -4228,71 +3493,62 @@ pub mod landing_page_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct LandingPageFields {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `TITLE`: `string`, optional.
+		/// `TITLE`: `string`.
 		pub title: Option<String>,
-		/// `CODE`: `string`, optional.
+		/// `CODE`: `string`.
 		pub code: Option<String>,
-		/// `SITE_ID`: `integer`, optional.
+		/// `SITE_ID`: `integer`.
 		pub site_id: Option<i64>,
-		/// `FOLDER_ID`: `integer`, optional.
+		/// `FOLDER_ID`: `integer`.
 		pub folder_id: Option<i64>,
-		/// `TPL_ID`: `integer`, optional.
+		/// `TPL_ID`: `integer`.
 		pub tpl_id: Option<i64>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `DELETED`: `boolean`, optional.
+		/// `DELETED`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub deleted: Option<bool>,
-		/// `DESCRIPTION`: `string`, optional.
+		/// `DESCRIPTION`: `string`.
 		pub description: Option<String>,
-		/// `XML_ID`: `string`, optional.
+		/// `XML_ID`: `string`.
 		pub xml_id: Option<String>,
-		/// `SITEMAP`: `boolean`, optional.
+		/// `SITEMAP`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub sitemap: Option<bool>,
-		/// `FOLDER`: `boolean`, optional.
+		/// `FOLDER`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub folder: Option<bool>,
-		/// `RULE`: `string`, optional.
+		/// `RULE`: `string`.
 		pub rule: Option<String>,
-		/// `CREATED_BY_ID`: `integer`, optional.
+		/// `CREATED_BY_ID`: `integer`.
 		pub created_by_id: Option<i64>,
-		/// `MODIFIED_BY_ID`: `integer`, optional.
+		/// `MODIFIED_BY_ID`: `integer`.
 		pub modified_by_id: Option<i64>,
-		/// `DATE_CREATE`: `datetime`, optional.
+		/// `DATE_CREATE`: `datetime`.
 		pub date_create: Option<::bitrix24_runtime::DateTime>,
-		/// `DATE_MODIFY`: `datetime`, optional.
+		/// `DATE_MODIFY`: `datetime`.
 		pub date_modify: Option<::bitrix24_runtime::DateTime>,
-		/// `DATE_PUBLIC`: `datetime | null`, optional.
+		/// `DATE_PUBLIC`: `datetime | null`.
 		pub date_public: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		LandingPageFields { id : field "ID", title : field "TITLE", code : field "CODE",
-		site_id : field "SITE_ID", folder_id : field "FOLDER_ID", tpl_id : field
-		"TPL_ID", active : field "ACTIVE", deleted : field "DELETED", description : field
-		"DESCRIPTION", xml_id : field "XML_ID", sitemap : field "SITEMAP", folder : field
-		"FOLDER", rule : field "RULE", created_by_id : field "CREATED_BY_ID",
-		modified_by_id : field "MODIFIED_BY_ID", date_create : field "DATE_CREATE",
-		date_modify : field "DATE_MODIFY", date_public : field "DATE_PUBLIC", extra :
-		rest "", }
-	);
-	serialize_map!(
-		LandingPageFields { opt "ID" id, opt "TITLE" title, opt "CODE" code, opt
-		"SITE_ID" site_id, opt "FOLDER_ID" folder_id, opt "TPL_ID" tpl_id, opt_yn
-		"ACTIVE" active, opt_yn "DELETED" deleted, opt "DESCRIPTION" description, opt
-		"XML_ID" xml_id, opt_yn "SITEMAP" sitemap, opt_yn "FOLDER" folder, opt "RULE"
-		rule, opt "CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
-		"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt "DATE_PUBLIC"
-		date_public, rest "" extra }
+	result_impls!(
+		LandingPageFields { opt field "ID" id, opt field "TITLE" title, opt field "CODE"
+		code, opt field "SITE_ID" site_id, opt field "FOLDER_ID" folder_id, opt field
+		"TPL_ID" tpl_id, opt_yn field "ACTIVE" active, opt_yn field "DELETED" deleted,
+		opt field "DESCRIPTION" description, opt field "XML_ID" xml_id, opt_yn field
+		"SITEMAP" sitemap, opt_yn field "FOLDER" folder, opt field "RULE" rule, opt field
+		"CREATED_BY_ID" created_by_id, opt field "MODIFIED_BY_ID" modified_by_id, opt
+		field "DATE_CREATE" date_create, opt field "DATE_MODIFY" date_modify, opt field
+		"DATE_PUBLIC" date_public, }
 	);
 	deserialize_via_from_value!(LandingPageFields);
 }
@@ -4368,69 +3624,61 @@ pub mod landing_site_additional_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct LandingSiteAdditionalFields {
-		/// `THEME_CODE`: `string`, optional.
+		/// `THEME_CODE`: `string`.
 		pub theme_code: Option<String>,
-		/// `THEME_USE`: `boolean`, optional.
+		/// `THEME_USE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub theme_use: Option<bool>,
-		/// `THEME_COLOR`: `string`, optional.
+		/// `THEME_COLOR`: `string`.
 		pub theme_color: Option<String>,
-		/// `THEMEFONTS_USE`: `boolean`, optional.
+		/// `THEMEFONTS_USE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub themefonts_use: Option<bool>,
-		/// `THEMEFONTS_CODE`: `string`, optional.
+		/// `THEMEFONTS_CODE`: `string`.
 		pub themefonts_code: Option<String>,
-		/// `THEMEFONTS_CODE_H`: `string`, optional.
+		/// `THEMEFONTS_CODE_H`: `string`.
 		pub themefonts_code_h: Option<String>,
-		/// `THEMEFONTS_SIZE`: `string`, optional.
+		/// `THEMEFONTS_SIZE`: `string`.
 		///
 		/// Values: `0.92857`, `1`, `1.14286`.
 		pub themefonts_size: Option<LandingSiteAdditionalFieldsThemefontsSize>,
-		/// `THEMEFONTS_COLOR`: `string`, optional.
+		/// `THEMEFONTS_COLOR`: `string`.
 		pub themefonts_color: Option<String>,
-		/// `THEMEFONTS_COLOR_H`: `string`, optional.
+		/// `THEMEFONTS_COLOR_H`: `string`.
 		pub themefonts_color_h: Option<String>,
-		/// `THEMEFONTS_LINE_HEIGHT`: `string`, optional.
+		/// `THEMEFONTS_LINE_HEIGHT`: `string`.
 		///
 		/// Values: `0.7`, `2`.
 		pub themefonts_line_height: Option<
 			LandingSiteAdditionalFieldsThemefontsLineHeight,
 		>,
-		/// `THEMEFONTS_FONT_WEIGHT`: `string`, optional.
+		/// `THEMEFONTS_FONT_WEIGHT`: `string`.
 		///
 		/// Values: `100`, `900`.
 		pub themefonts_font_weight: Option<
 			LandingSiteAdditionalFieldsThemefontsFontWeight,
 		>,
-		/// `THEMEFONTS_FONT_WEIGHT_H`: `string`, optional.
+		/// `THEMEFONTS_FONT_WEIGHT_H`: `string`.
 		///
 		/// Values: `100`, `900`.
 		pub themefonts_font_weight_h: Option<
 			LandingSiteAdditionalFieldsThemefontsFontWeightH,
 		>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		LandingSiteAdditionalFields { theme_code : field "THEME_CODE", theme_use : field
-		"THEME_USE", theme_color : field "THEME_COLOR", themefonts_use : field
-		"THEMEFONTS_USE", themefonts_code : field "THEMEFONTS_CODE", themefonts_code_h :
-		field "THEMEFONTS_CODE_H", themefonts_size : field "THEMEFONTS_SIZE",
-		themefonts_color : field "THEMEFONTS_COLOR", themefonts_color_h : field
-		"THEMEFONTS_COLOR_H", themefonts_line_height : field "THEMEFONTS_LINE_HEIGHT",
-		themefonts_font_weight : field "THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h
-		: field "THEMEFONTS_FONT_WEIGHT_H", extra : rest "", }
-	);
-	serialize_map!(
-		LandingSiteAdditionalFields { opt "THEME_CODE" theme_code, opt_yn "THEME_USE"
-		theme_use, opt "THEME_COLOR" theme_color, opt_yn "THEMEFONTS_USE" themefonts_use,
-		opt "THEMEFONTS_CODE" themefonts_code, opt "THEMEFONTS_CODE_H" themefonts_code_h,
-		opt "THEMEFONTS_SIZE" themefonts_size, opt "THEMEFONTS_COLOR" themefonts_color,
-		opt "THEMEFONTS_COLOR_H" themefonts_color_h, opt "THEMEFONTS_LINE_HEIGHT"
-		themefonts_line_height, opt "THEMEFONTS_FONT_WEIGHT" themefonts_font_weight, opt
-		"THEMEFONTS_FONT_WEIGHT_H" themefonts_font_weight_h, rest "" extra }
+	result_impls!(
+		LandingSiteAdditionalFields { opt field "THEME_CODE" theme_code, opt_yn field
+		"THEME_USE" theme_use, opt field "THEME_COLOR" theme_color, opt_yn field
+		"THEMEFONTS_USE" themefonts_use, opt field "THEMEFONTS_CODE" themefonts_code, opt
+		field "THEMEFONTS_CODE_H" themefonts_code_h, opt field "THEMEFONTS_SIZE"
+		themefonts_size, opt field "THEMEFONTS_COLOR" themefonts_color, opt field
+		"THEMEFONTS_COLOR_H" themefonts_color_h, opt field "THEMEFONTS_LINE_HEIGHT"
+		themefonts_line_height, opt field "THEMEFONTS_FONT_WEIGHT"
+		themefonts_font_weight, opt field "THEMEFONTS_FONT_WEIGHT_H"
+		themefonts_font_weight_h, }
 	);
 	deserialize_via_from_value!(LandingSiteAdditionalFields);
 }
@@ -4447,46 +3695,39 @@ pub mod landing_template_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct LandingTemplateFields {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `AREA_COUNT`: `integer`, optional.
+		/// `AREA_COUNT`: `integer`.
 		pub area_count: Option<i64>,
-		/// `SORT`: `integer`, optional.
+		/// `SORT`: `integer`.
 		pub sort: Option<i64>,
-		/// `TITLE`: `string`, optional.
+		/// `TITLE`: `string`.
 		pub title: Option<String>,
-		/// `XML_ID`: `string`, optional.
+		/// `XML_ID`: `string`.
 		pub xml_id: Option<String>,
-		/// `CONTENT`: `string`, optional.
+		/// `CONTENT`: `string`.
 		pub content: Option<String>,
-		/// `CREATED_BY_ID`: `integer`, optional.
+		/// `CREATED_BY_ID`: `integer`.
 		pub created_by_id: Option<i64>,
-		/// `MODIFIED_BY_ID`: `integer`, optional.
+		/// `MODIFIED_BY_ID`: `integer`.
 		pub modified_by_id: Option<i64>,
-		/// `DATE_CREATE`: `datetime`, optional.
+		/// `DATE_CREATE`: `datetime`.
 		pub date_create: Option<::bitrix24_runtime::DateTime>,
-		/// `DATE_MODIFY`: `datetime`, optional.
+		/// `DATE_MODIFY`: `datetime`.
 		pub date_modify: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		LandingTemplateFields { id : field "ID", active : field "ACTIVE", area_count :
-		field "AREA_COUNT", sort : field "SORT", title : field "TITLE", xml_id : field
-		"XML_ID", content : field "CONTENT", created_by_id : field "CREATED_BY_ID",
-		modified_by_id : field "MODIFIED_BY_ID", date_create : field "DATE_CREATE",
-		date_modify : field "DATE_MODIFY", extra : rest "", }
-	);
-	serialize_map!(
-		LandingTemplateFields { opt "ID" id, opt_yn "ACTIVE" active, opt "AREA_COUNT"
-		area_count, opt "SORT" sort, opt "TITLE" title, opt "XML_ID" xml_id, opt
-		"CONTENT" content, opt "CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID"
-		modified_by_id, opt "DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify,
-		rest "" extra }
+	result_impls!(
+		LandingTemplateFields { opt field "ID" id, opt_yn field "ACTIVE" active, opt
+		field "AREA_COUNT" area_count, opt field "SORT" sort, opt field "TITLE" title,
+		opt field "XML_ID" xml_id, opt field "CONTENT" content, opt field "CREATED_BY_ID"
+		created_by_id, opt field "MODIFIED_BY_ID" modified_by_id, opt field "DATE_CREATE"
+		date_create, opt field "DATE_MODIFY" date_modify, }
 	);
 	deserialize_via_from_value!(LandingTemplateFields);
 }
@@ -4501,32 +3742,27 @@ pub mod sale_basket_item {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleBasketItemProperties {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `basketId`: `integer`, optional.
+		/// `basketId`: `integer`.
 		pub basket_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `value`: `string`, optional.
+		/// `value`: `string`.
 		pub value: Option<String>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleBasketItemProperties { id : field "id", basket_id : field "basketId", name :
-		field "name", value : field "value", code : field "code", sort : field "sort",
-		xml_id : field "xmlId", extra : rest "", }
-	);
-	serialize_map!(
-		SaleBasketItemProperties { opt "id" id, opt "basketId" basket_id, opt "name"
-		name, opt "value" value, opt "code" code, opt "sort" sort, opt "xmlId" xml_id,
-		rest "" extra }
+	result_impls!(
+		SaleBasketItemProperties { opt field "id" id, opt field "basketId" basket_id, opt
+		field "name" name, opt field "value" value, opt field "code" code, opt field
+		"sort" sort, opt field "xmlId" xml_id, }
 	);
 	/// The object `sale_basket_item.reservations` of `sale_basket_item`: `sale_basket_item_reservation[]`.
 	///
@@ -4534,139 +3770,122 @@ pub mod sale_basket_item {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleBasketItemReservations {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `basketId`: `integer`, optional.
+		/// `basketId`: `integer`.
 		pub basket_id: Option<i64>,
-		/// `storeId`: `integer`, optional.
+		/// `storeId`: `integer`.
 		pub store_id: Option<i64>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `dateReserve`: `datetime`, optional.
+		/// `dateReserve`: `datetime`.
 		pub date_reserve: Option<::bitrix24_runtime::DateTime>,
-		/// `dateReserveEnd`: `datetime`, optional.
+		/// `dateReserveEnd`: `datetime`.
 		pub date_reserve_end: Option<::bitrix24_runtime::DateTime>,
-		/// `reservedBy`: `user.id`, optional.
+		/// `reservedBy`: `user.id`.
 		pub reserved_by: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleBasketItemReservations { id : field "id", basket_id : field "basketId",
-		store_id : field "storeId", quantity : field "quantity", date_reserve : field
-		"dateReserve", date_reserve_end : field "dateReserveEnd", reserved_by : field
-		"reservedBy", extra : rest "", }
-	);
-	serialize_map!(
-		SaleBasketItemReservations { opt "id" id, opt "basketId" basket_id, opt "storeId"
-		store_id, opt "quantity" quantity, opt "dateReserve" date_reserve, opt
-		"dateReserveEnd" date_reserve_end, opt "reservedBy" reserved_by, rest "" extra }
+	result_impls!(
+		SaleBasketItemReservations { opt field "id" id, opt field "basketId" basket_id,
+		opt field "storeId" store_id, opt field "quantity" quantity, opt field
+		"dateReserve" date_reserve, opt field "dateReserveEnd" date_reserve_end, opt
+		field "reservedBy" reserved_by, }
 	);
 	/// The entity `sale_basket_item`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.basketitem.add`, `sale.basketitem.addCatalogProduct`, `sale.basketitem.get`, `sale.basketitem.list`, `sale.basketitem.update`, `sale.basketitem.updateCatalogProduct`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleBasketItem {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `orderId`: `integer`, optional.
+		/// `orderId`: `integer`.
 		pub order_id: Option<i64>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `productId`: `integer`, optional.
+		/// `productId`: `integer`.
 		pub product_id: Option<i64>,
-		/// `price`: `double`, optional.
+		/// `price`: `double`.
 		pub price: Option<::bitrix24_runtime::Decimal>,
-		/// `customPrice`: `boolean`, optional.
+		/// `customPrice`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub custom_price: Option<bool>,
-		/// `currency`: `string`, optional.
+		/// `currency`: `string`.
 		pub currency: Option<String>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `dateInsert`: `datetime`, optional.
+		/// `dateInsert`: `datetime`.
 		pub date_insert: Option<::bitrix24_runtime::DateTime>,
-		/// `dateUpdate`: `datetime`, optional.
+		/// `dateUpdate`: `datetime`.
 		pub date_update: Option<::bitrix24_runtime::DateTime>,
-		/// `properties`: `sale_basket_item_property[]`, optional.
+		/// `properties`: `sale_basket_item_property[]`.
 		pub properties: Vec<SaleBasketItemProperties>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `basePrice`: `double`, optional.
+		/// `basePrice`: `double`.
 		pub base_price: Option<::bitrix24_runtime::Decimal>,
-		/// `discountPrice`: `double`, optional.
+		/// `discountPrice`: `double`.
 		pub discount_price: Option<::bitrix24_runtime::Decimal>,
-		/// `weight`: `double`, optional.
+		/// `weight`: `double`.
 		pub weight: Option<::bitrix24_runtime::Decimal>,
-		/// `dimensions`: `string`, optional.
+		/// `dimensions`: `string`.
 		pub dimensions: Option<String>,
-		/// `measureCode`: `string`, optional.
+		/// `measureCode`: `string`.
 		pub measure_code: Option<String>,
-		/// `measureName`: `string`, optional.
+		/// `measureName`: `string`.
 		pub measure_name: Option<String>,
-		/// `canBuy`: `boolean`, optional.
+		/// `canBuy`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub can_buy: Option<bool>,
-		/// `vatRate`: `double`, optional.
+		/// `vatRate`: `double`.
 		pub vat_rate: Option<::bitrix24_runtime::Decimal>,
-		/// `vatIncluded`: `boolean`, optional.
+		/// `vatIncluded`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub vat_included: Option<bool>,
-		/// `barcodeMulti`: `boolean`, optional.
+		/// `barcodeMulti`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub barcode_multi: Option<bool>,
-		/// `type`: `integer`, optional.
+		/// `type`: `integer`.
 		///
 		/// Values: `1`, `2`, `null`.
 		pub type_: Option<i64>,
-		/// `catalogXmlId`: `string`, optional.
+		/// `catalogXmlId`: `string`.
 		pub catalog_xml_id: Option<String>,
-		/// `productXmlId`: `string`, optional.
+		/// `productXmlId`: `string`.
 		pub product_xml_id: Option<String>,
-		/// `reservations`: `sale_basket_item_reservation[]`, optional.
+		/// `reservations`: `sale_basket_item_reservation[]`.
 		pub reservations: Vec<SaleBasketItemReservations>,
-		/// `productid`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `productid`: `integer`, only in the example response.
 		pub productid: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleBasketItem { id : field "id", order_id : field "orderId", sort : field
-		"sort", product_id : field "productId", price : field "price", custom_price :
-		field "customPrice", currency : field "currency", quantity : field "quantity",
-		xml_id : field "xmlId", date_insert : field "dateInsert", date_update : field
-		"dateUpdate", properties : field "properties", name : field "name", base_price :
-		field "basePrice", discount_price : field "discountPrice", weight : field
-		"weight", dimensions : field "dimensions", measure_code : field "measureCode",
-		measure_name : field "measureName", can_buy : field "canBuy", vat_rate : field
-		"vatRate", vat_included : field "vatIncluded", barcode_multi : field
-		"barcodeMulti", type_ : field "type", catalog_xml_id : field "catalogXmlId",
-		product_xml_id : field "productXmlId", reservations : field "reservations",
-		productid : soft "productid", extra : rest "", }
-	);
-	serialize_map!(
-		SaleBasketItem { opt "id" id, opt "orderId" order_id, opt "sort" sort, opt
-		"productId" product_id, opt "price" price, opt_yn "customPrice" custom_price, opt
-		"currency" currency, opt "quantity" quantity, opt "xmlId" xml_id, opt
-		"dateInsert" date_insert, opt "dateUpdate" date_update, req "properties"
-		properties, opt "name" name, opt "basePrice" base_price, opt "discountPrice"
-		discount_price, opt "weight" weight, opt "dimensions" dimensions, opt
-		"measureCode" measure_code, opt "measureName" measure_name, opt_yn "canBuy"
-		can_buy, opt "vatRate" vat_rate, opt_yn "vatIncluded" vat_included, opt_yn
-		"barcodeMulti" barcode_multi, opt "type" type_, opt "catalogXmlId"
-		catalog_xml_id, opt "productXmlId" product_xml_id, req "reservations"
-		reservations, opt "productid" productid, rest "" extra }
+	result_impls!(
+		SaleBasketItem { opt field "id" id, opt field "orderId" order_id, opt field
+		"sort" sort, opt field "productId" product_id, opt field "price" price, opt_yn
+		field "customPrice" custom_price, opt field "currency" currency, opt field
+		"quantity" quantity, opt field "xmlId" xml_id, opt field "dateInsert"
+		date_insert, opt field "dateUpdate" date_update, req field "properties"
+		properties, opt field "name" name, opt field "basePrice" base_price, opt field
+		"discountPrice" discount_price, opt field "weight" weight, opt field "dimensions"
+		dimensions, opt field "measureCode" measure_code, opt field "measureName"
+		measure_name, opt_yn field "canBuy" can_buy, opt field "vatRate" vat_rate, opt_yn
+		field "vatIncluded" vat_included, opt_yn field "barcodeMulti" barcode_multi, opt
+		field "type" type_, opt field "catalogXmlId" catalog_xml_id, opt field
+		"productXmlId" product_xml_id, req field "reservations" reservations, opt soft
+		"productid" productid, }
 	);
 	deserialize_via_from_value!(SaleBasketItem);
 }
@@ -4683,32 +3902,27 @@ pub mod sale_basket_item_property {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleBasketItemProperty {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `basketId`: `integer`, optional.
+		/// `basketId`: `integer`.
 		pub basket_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `value`: `string`, optional.
+		/// `value`: `string`.
 		pub value: Option<String>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleBasketItemProperty { id : field "id", basket_id : field "basketId", name :
-		field "name", value : field "value", code : field "code", sort : field "sort",
-		xml_id : field "xmlId", extra : rest "", }
-	);
-	serialize_map!(
-		SaleBasketItemProperty { opt "id" id, opt "basketId" basket_id, opt "name" name,
-		opt "value" value, opt "code" code, opt "sort" sort, opt "xmlId" xml_id, rest ""
-		extra }
+	result_impls!(
+		SaleBasketItemProperty { opt field "id" id, opt field "basketId" basket_id, opt
+		field "name" name, opt field "value" value, opt field "code" code, opt field
+		"sort" sort, opt field "xmlId" xml_id, }
 	);
 	deserialize_via_from_value!(SaleBasketItemProperty);
 }
@@ -4725,20 +3939,16 @@ pub mod sale_business_value_person_domain {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleBusinessValuePersonDomain {
-		/// `personTypeId`: `integer`, optional.
+		/// `personTypeId`: `integer`.
 		pub person_type_id: Option<i64>,
-		/// `domain`: `string`, optional.
+		/// `domain`: `string`.
 		pub domain: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleBusinessValuePersonDomain { person_type_id : field "personTypeId", domain :
-		field "domain", extra : rest "", }
-	);
-	serialize_map!(
-		SaleBusinessValuePersonDomain { opt "personTypeId" person_type_id, opt "domain"
-		domain, rest "" extra }
+	result_impls!(
+		SaleBusinessValuePersonDomain { opt field "personTypeId" person_type_id, opt
+		field "domain" domain, }
 	);
 	deserialize_via_from_value!(SaleBusinessValuePersonDomain);
 }
@@ -4770,22 +3980,18 @@ pub mod sale_delivery_extra_service {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleDeliveryExtraServiceItems {
-		/// `TITLE`: `string`, optional.
+		/// `TITLE`: `string`.
 		pub title: Option<String>,
-		/// `CODE`: `string`, optional.
+		/// `CODE`: `string`.
 		pub code: Option<String>,
-		/// `PRICE`: `double`, optional.
+		/// `PRICE`: `double`.
 		pub price: Option<::bitrix24_runtime::Decimal>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleDeliveryExtraServiceItems { title : field "TITLE", code : field "CODE", price
-		: field "PRICE", extra : rest "", }
-	);
-	serialize_map!(
-		SaleDeliveryExtraServiceItems { opt "TITLE" title, opt "CODE" code, opt "PRICE"
-		price, rest "" extra }
+	result_impls!(
+		SaleDeliveryExtraServiceItems { opt field "TITLE" title, opt field "CODE" code,
+		opt field "PRICE" price, }
 	);
 	/// The entity `sale_delivery_extra_service`, one type wherever a result holds it.
 	///
@@ -4795,41 +4001,36 @@ pub mod sale_delivery_extra_service {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleDeliveryExtraService {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `TYPE`: `string`, optional.
+		/// `TYPE`: `string`.
 		///
 		/// Values: `enum`, `checkbox`, `quantity`.
 		pub type_: Option<SaleDeliveryExtraServiceType>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `CODE`: `string`, optional.
+		/// `CODE`: `string`.
 		pub code: Option<String>,
-		/// `SORT`: `integer`, optional.
+		/// `SORT`: `integer`.
 		pub sort: Option<i64>,
-		/// `DESCRIPTION`: `string`, optional.
+		/// `DESCRIPTION`: `string`.
 		pub description: Option<String>,
-		/// `PRICE`: `double`, optional.
+		/// `PRICE`: `double`.
 		pub price: Option<::bitrix24_runtime::Decimal>,
-		/// `ITEMS`: `sale_delivery_extra_service_enum_item[]`, optional.
+		/// `ITEMS`: `sale_delivery_extra_service_enum_item[]`.
 		pub items: Vec<SaleDeliveryExtraServiceItems>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleDeliveryExtraService { id : field "ID", type_ : field "TYPE", name : field
-		"NAME", active : field "ACTIVE", code : field "CODE", sort : field "SORT",
-		description : field "DESCRIPTION", price : field "PRICE", items : field "ITEMS",
-		extra : rest "", }
-	);
-	serialize_map!(
-		SaleDeliveryExtraService { opt "ID" id, opt "TYPE" type_, opt "NAME" name, opt_yn
-		"ACTIVE" active, opt "CODE" code, opt "SORT" sort, opt "DESCRIPTION" description,
-		opt "PRICE" price, req "ITEMS" items, rest "" extra }
+	result_impls!(
+		SaleDeliveryExtraService { opt field "ID" id, opt field "TYPE" type_, opt field
+		"NAME" name, opt_yn field "ACTIVE" active, opt field "CODE" code, opt field
+		"SORT" sort, opt field "DESCRIPTION" description, opt field "PRICE" price, req
+		field "ITEMS" items, }
 	);
 	deserialize_via_from_value!(SaleDeliveryExtraService);
 }
@@ -4864,42 +4065,28 @@ pub mod sale_delivery_handler {
 	/// The object `sale_delivery_handler.SETTINGS.CONFIG.OPTIONS` of `sale_delivery_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleDeliveryHandlerSettingsConfigOptions {
-		/// `Option1Code`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Option1Code`: `string`, only in the example response.
 		pub option1_code: Option<String>,
-		/// `Option2Code`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Option2Code`: `string`, only in the example response.
 		pub option2_code: Option<String>,
-		/// `Option3Code`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Option3Code`: `string`, only in the example response.
 		pub option3_code: Option<String>,
-		/// `Option4Code`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Option4Code`: `string`, only in the example response.
 		pub option4_code: Option<String>,
-		/// `Option5Code`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Option5Code`: `string`, only in the example response.
 		pub option5_code: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleDeliveryHandlerSettingsConfigOptions { option1_code : soft "Option1Code",
-		option2_code : soft "Option2Code", option3_code : soft "Option3Code",
-		option4_code : soft "Option4Code", option5_code : soft "Option5Code", extra :
-		rest "", }
-	);
-	serialize_map!(
-		SaleDeliveryHandlerSettingsConfigOptions { opt "Option1Code" option1_code, opt
-		"Option2Code" option2_code, opt "Option3Code" option3_code, opt "Option4Code"
-		option4_code, opt "Option5Code" option5_code, rest "" extra }
+	result_impls!(
+		SaleDeliveryHandlerSettingsConfigOptions { opt soft "Option1Code" option1_code,
+		opt soft "Option2Code" option2_code, opt soft "Option3Code" option3_code, opt
+		soft "Option4Code" option4_code, opt soft "Option5Code" option5_code, }
 	);
 	/// The object `sale_delivery_handler.SETTINGS.CONFIG` of `sale_delivery_handler`: `sale_delivery_handler_settings_config_item[]`.
 	///
@@ -4907,26 +4094,22 @@ pub mod sale_delivery_handler {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleDeliveryHandlerSettingsConfig {
-		/// `TYPE`: `string`, optional.
+		/// `TYPE`: `string`.
 		///
 		/// Values: `STRING`, `Y/N`, `NUMBER`, `ENUM`, `DATE`, `LOCATION`.
 		pub type_: Option<SaleDeliveryHandlerSettingsConfigType>,
-		/// `CODE`: `string`, optional.
+		/// `CODE`: `string`.
 		pub code: Option<String>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `OPTIONS`: `object`, optional.
+		/// `OPTIONS`: `object`.
 		pub options: Option<SaleDeliveryHandlerSettingsConfigOptions>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleDeliveryHandlerSettingsConfig { type_ : field "TYPE", code : field "CODE",
-		name : field "NAME", options : field "OPTIONS", extra : rest "", }
-	);
-	serialize_map!(
-		SaleDeliveryHandlerSettingsConfig { opt "TYPE" type_, opt "CODE" code, opt "NAME"
-		name, opt "OPTIONS" options, rest "" extra }
+	result_impls!(
+		SaleDeliveryHandlerSettingsConfig { opt field "TYPE" type_, opt field "CODE"
+		code, opt field "NAME" name, opt field "OPTIONS" options, }
 	);
 	/// The object `sale_delivery_handler.SETTINGS` of `sale_delivery_handler`: `sale_delivery_handler_settings`.
 	///
@@ -4934,34 +4117,27 @@ pub mod sale_delivery_handler {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleDeliveryHandlerSettings {
-		/// `CALCULATE_URL`: `string`, optional.
+		/// `CALCULATE_URL`: `string`.
 		pub calculate_url: Option<String>,
-		/// `CREATE_DELIVERY_REQUEST_URL`: `string`, optional.
+		/// `CREATE_DELIVERY_REQUEST_URL`: `string`.
 		pub create_delivery_request_url: Option<String>,
-		/// `CANCEL_DELIVERY_REQUEST_URL`: `string`, optional.
+		/// `CANCEL_DELIVERY_REQUEST_URL`: `string`.
 		pub cancel_delivery_request_url: Option<String>,
-		/// `HAS_CALLBACK_TRACKING_SUPPORT`: `boolean`, optional.
+		/// `HAS_CALLBACK_TRACKING_SUPPORT`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub has_callback_tracking_support: Option<bool>,
-		/// `CONFIG`: `sale_delivery_handler_settings_config_item[]`, optional.
+		/// `CONFIG`: `sale_delivery_handler_settings_config_item[]`.
 		pub config: Vec<SaleDeliveryHandlerSettingsConfig>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleDeliveryHandlerSettings { calculate_url : field "CALCULATE_URL",
-		create_delivery_request_url : field "CREATE_DELIVERY_REQUEST_URL",
-		cancel_delivery_request_url : field "CANCEL_DELIVERY_REQUEST_URL",
-		has_callback_tracking_support : field "HAS_CALLBACK_TRACKING_SUPPORT", config :
-		field "CONFIG", extra : rest "", }
-	);
-	serialize_map!(
-		SaleDeliveryHandlerSettings { opt "CALCULATE_URL" calculate_url, opt
-		"CREATE_DELIVERY_REQUEST_URL" create_delivery_request_url, opt
-		"CANCEL_DELIVERY_REQUEST_URL" cancel_delivery_request_url, opt_yn
-		"HAS_CALLBACK_TRACKING_SUPPORT" has_callback_tracking_support, req "CONFIG"
-		config, rest "" extra }
+	result_impls!(
+		SaleDeliveryHandlerSettings { opt field "CALCULATE_URL" calculate_url, opt field
+		"CREATE_DELIVERY_REQUEST_URL" create_delivery_request_url, opt field
+		"CANCEL_DELIVERY_REQUEST_URL" cancel_delivery_request_url, opt_yn field
+		"HAS_CALLBACK_TRACKING_SUPPORT" has_callback_tracking_support, req field "CONFIG"
+		config, }
 	);
 	/// The object `sale_delivery_handler.PROFILES` of `sale_delivery_handler`: `sale_delivery_handler_profile[]`.
 	///
@@ -4969,22 +4145,18 @@ pub mod sale_delivery_handler {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleDeliveryHandlerProfiles {
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `CODE`: `string`, optional.
+		/// `CODE`: `string`.
 		pub code: Option<String>,
-		/// `DESCRIPTION`: `string`, optional.
+		/// `DESCRIPTION`: `string`.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleDeliveryHandlerProfiles { name : field "NAME", code : field "CODE",
-		description : field "DESCRIPTION", extra : rest "", }
-	);
-	serialize_map!(
-		SaleDeliveryHandlerProfiles { opt "NAME" name, opt "CODE" code, opt "DESCRIPTION"
-		description, rest "" extra }
+	result_impls!(
+		SaleDeliveryHandlerProfiles { opt field "NAME" name, opt field "CODE" code, opt
+		field "DESCRIPTION" description, }
 	);
 	/// The entity `sale_delivery_handler`, one type wherever a result holds it.
 	///
@@ -4994,32 +4166,27 @@ pub mod sale_delivery_handler {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleDeliveryHandler {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `CODE`: `string`, optional.
+		/// `CODE`: `string`.
 		pub code: Option<String>,
-		/// `SORT`: `integer`, optional.
+		/// `SORT`: `integer`.
 		pub sort: Option<i64>,
-		/// `DESCRIPTION`: `string`, optional.
+		/// `DESCRIPTION`: `string`.
 		pub description: Option<String>,
-		/// `SETTINGS`: `sale_delivery_handler_settings`, optional.
+		/// `SETTINGS`: `sale_delivery_handler_settings`.
 		pub settings: Option<SaleDeliveryHandlerSettings>,
-		/// `PROFILES`: `sale_delivery_handler_profile[]`, optional.
+		/// `PROFILES`: `sale_delivery_handler_profile[]`.
 		pub profiles: Vec<SaleDeliveryHandlerProfiles>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleDeliveryHandler { id : field "ID", name : field "NAME", code : field "CODE",
-		sort : field "SORT", description : field "DESCRIPTION", settings : field
-		"SETTINGS", profiles : field "PROFILES", extra : rest "", }
-	);
-	serialize_map!(
-		SaleDeliveryHandler { opt "ID" id, opt "NAME" name, opt "CODE" code, opt "SORT"
-		sort, opt "DESCRIPTION" description, opt "SETTINGS" settings, req "PROFILES"
-		profiles, rest "" extra }
+	result_impls!(
+		SaleDeliveryHandler { opt field "ID" id, opt field "NAME" name, opt field "CODE"
+		code, opt field "SORT" sort, opt field "DESCRIPTION" description, opt field
+		"SETTINGS" settings, req field "PROFILES" profiles, }
 	);
 	deserialize_via_from_value!(SaleDeliveryHandler);
 }
@@ -5033,42 +4200,37 @@ pub mod sale_delivery_service {
 	/// In the results of `sale.delivery.add`, `sale.delivery.getlist`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleDeliveryService {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `PARENT_ID`: `integer`, optional.
+		/// `PARENT_ID`: `integer`.
 		pub parent_id: Option<i64>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `CURRENCY`: `string`, optional.
+		/// `CURRENCY`: `string`.
 		pub currency: Option<String>,
-		/// `DESCRIPTION`: `string`, optional.
+		/// `DESCRIPTION`: `string`.
 		pub description: Option<String>,
-		/// `SORT`: `integer`, optional.
+		/// `SORT`: `integer`.
 		pub sort: Option<i64>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `LOGOTYPE`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LOGOTYPE`: `integer`, only in the example response.
 		pub logotype: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleDeliveryService { id : field "ID", parent_id : field "PARENT_ID", name :
-		field "NAME", currency : field "CURRENCY", description : field "DESCRIPTION",
-		sort : field "SORT", active : field "ACTIVE", logotype : soft "LOGOTYPE", extra :
-		rest "", }
-	);
-	serialize_map!(
-		SaleDeliveryService { opt "ID" id, opt "PARENT_ID" parent_id, opt "NAME" name,
-		opt "CURRENCY" currency, opt "DESCRIPTION" description, opt "SORT" sort, opt_yn
-		"ACTIVE" active, opt "LOGOTYPE" logotype, rest "" extra }
+	result_impls!(
+		SaleDeliveryService { opt field "ID" id, opt field "PARENT_ID" parent_id, opt
+		field "NAME" name, opt field "CURRENCY" currency, opt field "DESCRIPTION"
+		description, opt field "SORT" sort, opt_yn field "ACTIVE" active, opt soft
+		"LOGOTYPE" logotype, }
 	);
 	deserialize_via_from_value!(SaleDeliveryService);
 }
@@ -5085,24 +4247,20 @@ pub mod sale_lang {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleLang {
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `lid`: `string`, optional.
+		/// `lid`: `string`.
 		pub lid: Option<String>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleLang { active : field "active", lid : field "lid", name : field "name", extra
-		: rest "", }
-	);
-	serialize_map!(
-		SaleLang { opt_yn "active" active, opt "lid" lid, opt "name" name, rest "" extra
-		}
+	result_impls!(
+		SaleLang { opt_yn field "active" active, opt field "lid" lid, opt field "name"
+		name, }
 	);
 	deserialize_via_from_value!(SaleLang);
 }
@@ -5117,32 +4275,27 @@ pub mod sale_order {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderBasketItemsProperties {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `basketId`: `integer`, optional.
+		/// `basketId`: `integer`.
 		pub basket_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `value`: `string`, optional.
+		/// `value`: `string`.
 		pub value: Option<String>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderBasketItemsProperties { id : field "id", basket_id : field "basketId",
-		name : field "name", value : field "value", code : field "code", sort : field
-		"sort", xml_id : field "xmlId", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderBasketItemsProperties { opt "id" id, opt "basketId" basket_id, opt
-		"name" name, opt "value" value, opt "code" code, opt "sort" sort, opt "xmlId"
-		xml_id, rest "" extra }
+	result_impls!(
+		SaleOrderBasketItemsProperties { opt field "id" id, opt field "basketId"
+		basket_id, opt field "name" name, opt field "value" value, opt field "code" code,
+		opt field "sort" sort, opt field "xmlId" xml_id, }
 	);
 	/// The object `sale_order.basketItems.reservations` of `sale_order`: `sale_basket_item_reservation[]`.
 	///
@@ -5150,206 +4303,155 @@ pub mod sale_order {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderBasketItemsReservations {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `basketId`: `integer`, optional.
+		/// `basketId`: `integer`.
 		pub basket_id: Option<i64>,
-		/// `storeId`: `integer`, optional.
+		/// `storeId`: `integer`.
 		pub store_id: Option<i64>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `dateReserve`: `datetime`, optional.
+		/// `dateReserve`: `datetime`.
 		pub date_reserve: Option<::bitrix24_runtime::DateTime>,
-		/// `dateReserveEnd`: `datetime`, optional.
+		/// `dateReserveEnd`: `datetime`.
 		pub date_reserve_end: Option<::bitrix24_runtime::DateTime>,
-		/// `reservedBy`: `user.id`, optional.
+		/// `reservedBy`: `user.id`.
 		pub reserved_by: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderBasketItemsReservations { id : field "id", basket_id : field "basketId",
-		store_id : field "storeId", quantity : field "quantity", date_reserve : field
-		"dateReserve", date_reserve_end : field "dateReserveEnd", reserved_by : field
-		"reservedBy", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderBasketItemsReservations { opt "id" id, opt "basketId" basket_id, opt
-		"storeId" store_id, opt "quantity" quantity, opt "dateReserve" date_reserve, opt
-		"dateReserveEnd" date_reserve_end, opt "reservedBy" reserved_by, rest "" extra }
+	result_impls!(
+		SaleOrderBasketItemsReservations { opt field "id" id, opt field "basketId"
+		basket_id, opt field "storeId" store_id, opt field "quantity" quantity, opt field
+		"dateReserve" date_reserve, opt field "dateReserveEnd" date_reserve_end, opt
+		field "reservedBy" reserved_by, }
 	);
 	/// The object `sale_order.basketItems` of `sale_order`: `sale_basket_item[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderBasketItems {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `orderId`: `integer`, optional.
+		/// `orderId`: `integer`.
 		pub order_id: Option<i64>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `productId`: `integer`, optional.
+		/// `productId`: `integer`.
 		pub product_id: Option<i64>,
-		/// `price`: `double`, optional.
+		/// `price`: `double`.
 		pub price: Option<::bitrix24_runtime::Decimal>,
-		/// `customPrice`: `boolean`, optional.
+		/// `customPrice`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub custom_price: Option<bool>,
-		/// `currency`: `string`, optional.
+		/// `currency`: `string`.
 		pub currency: Option<String>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `dateInsert`: `datetime`, optional.
+		/// `dateInsert`: `datetime`.
 		pub date_insert: Option<::bitrix24_runtime::DateTime>,
-		/// `dateUpdate`: `datetime`, optional.
+		/// `dateUpdate`: `datetime`.
 		pub date_update: Option<::bitrix24_runtime::DateTime>,
-		/// `properties`: `sale_basket_item_property[]`, optional.
+		/// `properties`: `sale_basket_item_property[]`.
 		pub properties: Vec<SaleOrderBasketItemsProperties>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `basePrice`: `double`, optional.
+		/// `basePrice`: `double`.
 		pub base_price: Option<::bitrix24_runtime::Decimal>,
-		/// `discountPrice`: `double`, optional.
+		/// `discountPrice`: `double`.
 		pub discount_price: Option<::bitrix24_runtime::Decimal>,
-		/// `weight`: `double`, optional.
+		/// `weight`: `double`.
 		pub weight: Option<::bitrix24_runtime::Decimal>,
-		/// `dimensions`: `string`, optional.
+		/// `dimensions`: `string`.
 		pub dimensions: Option<String>,
-		/// `measureCode`: `string`, optional.
+		/// `measureCode`: `string`.
 		pub measure_code: Option<String>,
-		/// `measureName`: `string`, optional.
+		/// `measureName`: `string`.
 		pub measure_name: Option<String>,
-		/// `canBuy`: `boolean`, optional.
+		/// `canBuy`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub can_buy: Option<bool>,
-		/// `vatRate`: `double`, optional.
+		/// `vatRate`: `double`.
 		pub vat_rate: Option<::bitrix24_runtime::Decimal>,
-		/// `vatIncluded`: `boolean`, optional.
+		/// `vatIncluded`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub vat_included: Option<bool>,
-		/// `barcodeMulti`: `boolean`, optional.
+		/// `barcodeMulti`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub barcode_multi: Option<bool>,
-		/// `type`: `integer`, optional.
+		/// `type`: `integer`.
 		///
 		/// Values: `1`, `2`, `null`.
 		pub type_: Option<i64>,
-		/// `catalogXmlId`: `string`, optional.
+		/// `catalogXmlId`: `string`.
 		pub catalog_xml_id: Option<String>,
-		/// `productXmlId`: `string`, optional.
+		/// `productXmlId`: `string`.
 		pub product_xml_id: Option<String>,
-		/// `reservations`: `sale_basket_item_reservation[]`, optional.
+		/// `reservations`: `sale_basket_item_reservation[]`.
 		pub reservations: Vec<SaleOrderBasketItemsReservations>,
-		/// `dateRefresh`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `dateRefresh`: `any`, only in the example response.
 		pub date_refresh: ::serde_json::Value,
-		/// `detailPageUrl`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `detailPageUrl`: `string`, only in the example response.
 		pub detail_page_url: Option<String>,
-		/// `discountCoupon`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `discountCoupon`: `string`, only in the example response.
 		pub discount_coupon: Option<String>,
-		/// `discountName`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `discountName`: `string`, only in the example response.
 		pub discount_name: Option<String>,
-		/// `discountValue`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `discountValue`: `string`, only in the example response.
 		pub discount_value: Option<String>,
-		/// `fuserId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `fuserId`: `integer`, only in the example response.
 		pub fuser_id: Option<i64>,
-		/// `lid`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `lid`: `string`, only in the example response.
 		pub lid: Option<String>,
-		/// `module`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `module`: `string`, only in the example response.
 		pub module: Option<String>,
-		/// `notes`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `notes`: `string`, only in the example response.
 		pub notes: Option<String>,
-		/// `priceTypeId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `priceTypeId`: `integer`, only in the example response.
 		pub price_type_id: Option<i64>,
-		/// `productPriceId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `productPriceId`: `integer`, only in the example response.
 		pub product_price_id: Option<i64>,
-		/// `productProviderClass`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `productProviderClass`: `string`, only in the example response.
 		pub product_provider_class: Option<String>,
-		/// `recommendation`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `recommendation`: `string`, only in the example response.
 		pub recommendation: Option<String>,
-		/// `setParentId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `setParentId`: `string`, only in the example response.
 		pub set_parent_id: Option<String>,
-		/// `subscribe`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `subscribe`: `string`, only in the example response.
 		pub subscribe: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderBasketItems { id : field "id", order_id : field "orderId", sort : field
-		"sort", product_id : field "productId", price : field "price", custom_price :
-		field "customPrice", currency : field "currency", quantity : field "quantity",
-		xml_id : field "xmlId", date_insert : field "dateInsert", date_update : field
-		"dateUpdate", properties : field "properties", name : field "name", base_price :
-		field "basePrice", discount_price : field "discountPrice", weight : field
-		"weight", dimensions : field "dimensions", measure_code : field "measureCode",
-		measure_name : field "measureName", can_buy : field "canBuy", vat_rate : field
-		"vatRate", vat_included : field "vatIncluded", barcode_multi : field
-		"barcodeMulti", type_ : field "type", catalog_xml_id : field "catalogXmlId",
-		product_xml_id : field "productXmlId", reservations : field "reservations",
-		date_refresh : soft "dateRefresh", detail_page_url : soft "detailPageUrl",
-		discount_coupon : soft "discountCoupon", discount_name : soft "discountName",
-		discount_value : soft "discountValue", fuser_id : soft "fuserId", lid : soft
-		"lid", module : soft "module", notes : soft "notes", price_type_id : soft
-		"priceTypeId", product_price_id : soft "productPriceId", product_provider_class :
-		soft "productProviderClass", recommendation : soft "recommendation",
-		set_parent_id : soft "setParentId", subscribe : soft "subscribe", extra : rest
-		"", }
-	);
-	serialize_map!(
-		SaleOrderBasketItems { opt "id" id, opt "orderId" order_id, opt "sort" sort, opt
-		"productId" product_id, opt "price" price, opt_yn "customPrice" custom_price, opt
-		"currency" currency, opt "quantity" quantity, opt "xmlId" xml_id, opt
-		"dateInsert" date_insert, opt "dateUpdate" date_update, req "properties"
-		properties, opt "name" name, opt "basePrice" base_price, opt "discountPrice"
-		discount_price, opt "weight" weight, opt "dimensions" dimensions, opt
-		"measureCode" measure_code, opt "measureName" measure_name, opt_yn "canBuy"
-		can_buy, opt "vatRate" vat_rate, opt_yn "vatIncluded" vat_included, opt_yn
-		"barcodeMulti" barcode_multi, opt "type" type_, opt "catalogXmlId"
-		catalog_xml_id, opt "productXmlId" product_xml_id, req "reservations"
-		reservations, req "dateRefresh" date_refresh, opt "detailPageUrl"
-		detail_page_url, opt "discountCoupon" discount_coupon, opt "discountName"
-		discount_name, opt "discountValue" discount_value, opt "fuserId" fuser_id, opt
-		"lid" lid, opt "module" module, opt "notes" notes, opt "priceTypeId"
-		price_type_id, opt "productPriceId" product_price_id, opt "productProviderClass"
-		product_provider_class, opt "recommendation" recommendation, opt "setParentId"
-		set_parent_id, opt "subscribe" subscribe, rest "" extra }
+	result_impls!(
+		SaleOrderBasketItems { opt field "id" id, opt field "orderId" order_id, opt field
+		"sort" sort, opt field "productId" product_id, opt field "price" price, opt_yn
+		field "customPrice" custom_price, opt field "currency" currency, opt field
+		"quantity" quantity, opt field "xmlId" xml_id, opt field "dateInsert"
+		date_insert, opt field "dateUpdate" date_update, req field "properties"
+		properties, opt field "name" name, opt field "basePrice" base_price, opt field
+		"discountPrice" discount_price, opt field "weight" weight, opt field "dimensions"
+		dimensions, opt field "measureCode" measure_code, opt field "measureName"
+		measure_name, opt_yn field "canBuy" can_buy, opt field "vatRate" vat_rate, opt_yn
+		field "vatIncluded" vat_included, opt_yn field "barcodeMulti" barcode_multi, opt
+		field "type" type_, opt field "catalogXmlId" catalog_xml_id, opt field
+		"productXmlId" product_xml_id, req field "reservations" reservations, req soft
+		"dateRefresh" date_refresh, opt soft "detailPageUrl" detail_page_url, opt soft
+		"discountCoupon" discount_coupon, opt soft "discountName" discount_name, opt soft
+		"discountValue" discount_value, opt soft "fuserId" fuser_id, opt soft "lid" lid,
+		opt soft "module" module, opt soft "notes" notes, opt soft "priceTypeId"
+		price_type_id, opt soft "productPriceId" product_price_id, opt soft
+		"productProviderClass" product_provider_class, opt soft "recommendation"
+		recommendation, opt soft "setParentId" set_parent_id, opt soft "subscribe"
+		subscribe, }
 	);
 	/// The object `sale_order.clients` of `sale_order`: `sale_order_crm_client[] | Array of contacts and companies of the order from the CRM module`.
 	///
@@ -5357,34 +4459,29 @@ pub mod sale_order {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderClients {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `entityId`: `integer`, optional.
+		/// `entityId`: `integer`.
 		pub entity_id: Option<i64>,
-		/// `entityTypeId`: `integer`, optional.
+		/// `entityTypeId`: `integer`.
 		pub entity_type_id: Option<i64>,
-		/// `isPrimary`: `boolean`, optional.
+		/// `isPrimary`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_primary: Option<bool>,
-		/// `orderId`: `integer`, optional.
+		/// `orderId`: `integer`.
 		pub order_id: Option<i64>,
-		/// `roleId`: `integer`, optional.
+		/// `roleId`: `integer`.
 		pub role_id: Option<i64>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderClients { id : field "id", entity_id : field "entityId", entity_type_id
-		: field "entityTypeId", is_primary : field "isPrimary", order_id : field
-		"orderId", role_id : field "roleId", sort : field "sort", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderClients { opt "id" id, opt "entityId" entity_id, opt "entityTypeId"
-		entity_type_id, opt_yn "isPrimary" is_primary, opt "orderId" order_id, opt
-		"roleId" role_id, opt "sort" sort, rest "" extra }
+	result_impls!(
+		SaleOrderClients { opt field "id" id, opt field "entityId" entity_id, opt field
+		"entityTypeId" entity_type_id, opt_yn field "isPrimary" is_primary, opt field
+		"orderId" order_id, opt field "roleId" role_id, opt field "sort" sort, }
 	);
 	/// The object `sale_order.payments` of `sale_order`: `sale_order_payment[]`.
 	///
@@ -5392,154 +4489,135 @@ pub mod sale_order {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderPayments {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `orderId`: `integer`, optional.
+		/// `orderId`: `integer`.
 		pub order_id: Option<i64>,
-		/// `paySystemXmlId`: `string`, optional.
+		/// `paySystemXmlId`: `string`.
 		pub pay_system_xml_id: Option<String>,
-		/// `paySystemIsCash`: `boolean`, optional.
+		/// `paySystemIsCash`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub pay_system_is_cash: Option<bool>,
-		/// `accountNumber`: `string`, optional.
+		/// `accountNumber`: `string`.
 		pub account_number: Option<String>,
-		/// `paid`: `boolean`, optional.
+		/// `paid`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub paid: Option<bool>,
-		/// `datePaid`: `datetime`, optional.
+		/// `datePaid`: `datetime`.
 		pub date_paid: Option<::bitrix24_runtime::DateTime>,
-		/// `empPaidId`: `user.id`, optional.
+		/// `empPaidId`: `user.id`.
 		pub emp_paid_id: Option<i64>,
-		/// `paySystemId`: `string`, optional.
+		/// `paySystemId`: `string`.
 		pub pay_system_id: Option<String>,
-		/// `psStatus`: `boolean`, optional.
+		/// `psStatus`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub ps_status: Option<bool>,
-		/// `psStatusCode`: `string`, optional.
+		/// `psStatusCode`: `string`.
 		pub ps_status_code: Option<String>,
-		/// `psStatusDescription`: `string`, optional.
+		/// `psStatusDescription`: `string`.
 		pub ps_status_description: Option<String>,
-		/// `psStatusMessage`: `string`, optional.
+		/// `psStatusMessage`: `string`.
 		pub ps_status_message: Option<String>,
-		/// `psSum`: `double`, optional.
+		/// `psSum`: `double`.
 		pub ps_sum: Option<::bitrix24_runtime::Decimal>,
-		/// `psCurrency`: `string`, optional.
+		/// `psCurrency`: `string`.
 		pub ps_currency: Option<String>,
-		/// `psResponseDate`: `datetime`, optional.
+		/// `psResponseDate`: `datetime`.
 		pub ps_response_date: Option<::bitrix24_runtime::DateTime>,
-		/// `payVoucherNum`: `string`, optional.
+		/// `payVoucherNum`: `string`.
 		pub pay_voucher_num: Option<String>,
-		/// `payVoucherDate`: `date`, optional.
+		/// `payVoucherDate`: `date`.
 		pub pay_voucher_date: Option<::bitrix24_runtime::DateTime>,
-		/// `datePayBefore`: `datetime`, optional.
+		/// `datePayBefore`: `datetime`.
 		pub date_pay_before: Option<::bitrix24_runtime::DateTime>,
-		/// `dateBill`: `datetime`, optional.
+		/// `dateBill`: `datetime`.
 		pub date_bill: Option<::bitrix24_runtime::DateTime>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `sum`: `double`, optional.
+		/// `sum`: `double`.
 		pub sum: Option<::bitrix24_runtime::Decimal>,
-		/// `currency`: `string`, optional.
+		/// `currency`: `string`.
 		pub currency: Option<String>,
-		/// `paySystemName`: `string`, optional.
+		/// `paySystemName`: `string`.
 		pub pay_system_name: Option<String>,
-		/// `companyId`: `integer`, optional.
+		/// `companyId`: `integer`.
 		pub company_id: Option<i64>,
-		/// `payReturnNum`: `string`, optional.
+		/// `payReturnNum`: `string`.
 		pub pay_return_num: Option<String>,
-		/// `priceCod`: `double`, optional.
+		/// `priceCod`: `double`.
 		pub price_cod: Option<::bitrix24_runtime::Decimal>,
-		/// `payReturnDate`: `date`, optional.
+		/// `payReturnDate`: `date`.
 		pub pay_return_date: Option<::bitrix24_runtime::DateTime>,
-		/// `empReturnId`: `user.id`, optional.
+		/// `empReturnId`: `user.id`.
 		pub emp_return_id: Option<i64>,
-		/// `payReturnComment`: `string`, optional.
+		/// `payReturnComment`: `string`.
 		pub pay_return_comment: Option<String>,
-		/// `responsibleId`: `user.id`, optional.
+		/// `responsibleId`: `user.id`.
 		pub responsible_id: Option<i64>,
-		/// `empResponsibleId`: `user.id`, optional.
+		/// `empResponsibleId`: `user.id`.
 		pub emp_responsible_id: Option<i64>,
-		/// `dateResponsibleId`: `datetime`, optional.
+		/// `dateResponsibleId`: `datetime`.
 		pub date_responsible_id: Option<::bitrix24_runtime::DateTime>,
-		/// `isReturn`: `boolean`, optional.
+		/// `isReturn`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_return: Option<bool>,
-		/// `comments`: `string`, optional.
+		/// `comments`: `string`.
 		pub comments: Option<String>,
-		/// `updated1c`: `boolean`, optional.
+		/// `updated1c`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub updated1c: Option<bool>,
-		/// `id1c`: `string`, optional.
+		/// `id1c`: `string`.
 		pub id1c: Option<String>,
-		/// `version1c`: `string`, optional.
+		/// `version1c`: `string`.
 		pub version1c: Option<String>,
-		/// `externalPayment`: `boolean`, optional.
+		/// `externalPayment`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub external_payment: Option<bool>,
-		/// `psInvoiceId`: `string`, optional.
+		/// `psInvoiceId`: `string`.
 		pub ps_invoice_id: Option<String>,
-		/// `marked`: `boolean`, optional.
+		/// `marked`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub marked: Option<bool>,
-		/// `reasonMarked`: `string`, optional.
+		/// `reasonMarked`: `string`.
 		pub reason_marked: Option<String>,
-		/// `dateMarked`: `datetime`, optional.
+		/// `dateMarked`: `datetime`.
 		pub date_marked: Option<::bitrix24_runtime::DateTime>,
-		/// `empMarkedId`: `user.id`, optional.
+		/// `empMarkedId`: `user.id`.
 		pub emp_marked_id: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderPayments { id : field "id", order_id : field "orderId",
-		pay_system_xml_id : field "paySystemXmlId", pay_system_is_cash : field
-		"paySystemIsCash", account_number : field "accountNumber", paid : field "paid",
-		date_paid : field "datePaid", emp_paid_id : field "empPaidId", pay_system_id :
-		field "paySystemId", ps_status : field "psStatus", ps_status_code : field
-		"psStatusCode", ps_status_description : field "psStatusDescription",
-		ps_status_message : field "psStatusMessage", ps_sum : field "psSum", ps_currency
-		: field "psCurrency", ps_response_date : field "psResponseDate", pay_voucher_num
-		: field "payVoucherNum", pay_voucher_date : field "payVoucherDate",
-		date_pay_before : field "datePayBefore", date_bill : field "dateBill", xml_id :
-		field "xmlId", sum : field "sum", currency : field "currency", pay_system_name :
-		field "paySystemName", company_id : field "companyId", pay_return_num : field
-		"payReturnNum", price_cod : field "priceCod", pay_return_date : field
-		"payReturnDate", emp_return_id : field "empReturnId", pay_return_comment : field
-		"payReturnComment", responsible_id : field "responsibleId", emp_responsible_id :
-		field "empResponsibleId", date_responsible_id : field "dateResponsibleId",
-		is_return : field "isReturn", comments : field "comments", updated1c : field
-		"updated1c", id1c : field "id1c", version1c : field "version1c", external_payment
-		: field "externalPayment", ps_invoice_id : field "psInvoiceId", marked : field
-		"marked", reason_marked : field "reasonMarked", date_marked : field "dateMarked",
-		emp_marked_id : field "empMarkedId", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderPayments { opt "id" id, opt "orderId" order_id, opt "paySystemXmlId"
-		pay_system_xml_id, opt_yn "paySystemIsCash" pay_system_is_cash, opt
-		"accountNumber" account_number, opt_yn "paid" paid, opt "datePaid" date_paid, opt
-		"empPaidId" emp_paid_id, opt "paySystemId" pay_system_id, opt_yn "psStatus"
-		ps_status, opt "psStatusCode" ps_status_code, opt "psStatusDescription"
-		ps_status_description, opt "psStatusMessage" ps_status_message, opt "psSum"
-		ps_sum, opt "psCurrency" ps_currency, opt "psResponseDate" ps_response_date, opt
-		"payVoucherNum" pay_voucher_num, opt "payVoucherDate" pay_voucher_date, opt
-		"datePayBefore" date_pay_before, opt "dateBill" date_bill, opt "xmlId" xml_id,
-		opt "sum" sum, opt "currency" currency, opt "paySystemName" pay_system_name, opt
-		"companyId" company_id, opt "payReturnNum" pay_return_num, opt "priceCod"
-		price_cod, opt "payReturnDate" pay_return_date, opt "empReturnId" emp_return_id,
-		opt "payReturnComment" pay_return_comment, opt "responsibleId" responsible_id,
-		opt "empResponsibleId" emp_responsible_id, opt "dateResponsibleId"
-		date_responsible_id, opt_yn "isReturn" is_return, opt "comments" comments, opt_yn
-		"updated1c" updated1c, opt "id1c" id1c, opt "version1c" version1c, opt_yn
-		"externalPayment" external_payment, opt "psInvoiceId" ps_invoice_id, opt_yn
-		"marked" marked, opt "reasonMarked" reason_marked, opt "dateMarked" date_marked,
-		opt "empMarkedId" emp_marked_id, rest "" extra }
+	result_impls!(
+		SaleOrderPayments { opt field "id" id, opt field "orderId" order_id, opt field
+		"paySystemXmlId" pay_system_xml_id, opt_yn field "paySystemIsCash"
+		pay_system_is_cash, opt field "accountNumber" account_number, opt_yn field "paid"
+		paid, opt field "datePaid" date_paid, opt field "empPaidId" emp_paid_id, opt
+		field "paySystemId" pay_system_id, opt_yn field "psStatus" ps_status, opt field
+		"psStatusCode" ps_status_code, opt field "psStatusDescription"
+		ps_status_description, opt field "psStatusMessage" ps_status_message, opt field
+		"psSum" ps_sum, opt field "psCurrency" ps_currency, opt field "psResponseDate"
+		ps_response_date, opt field "payVoucherNum" pay_voucher_num, opt field
+		"payVoucherDate" pay_voucher_date, opt field "datePayBefore" date_pay_before, opt
+		field "dateBill" date_bill, opt field "xmlId" xml_id, opt field "sum" sum, opt
+		field "currency" currency, opt field "paySystemName" pay_system_name, opt field
+		"companyId" company_id, opt field "payReturnNum" pay_return_num, opt field
+		"priceCod" price_cod, opt field "payReturnDate" pay_return_date, opt field
+		"empReturnId" emp_return_id, opt field "payReturnComment" pay_return_comment, opt
+		field "responsibleId" responsible_id, opt field "empResponsibleId"
+		emp_responsible_id, opt field "dateResponsibleId" date_responsible_id, opt_yn
+		field "isReturn" is_return, opt field "comments" comments, opt_yn field
+		"updated1c" updated1c, opt field "id1c" id1c, opt field "version1c" version1c,
+		opt_yn field "externalPayment" external_payment, opt field "psInvoiceId"
+		ps_invoice_id, opt_yn field "marked" marked, opt field "reasonMarked"
+		reason_marked, opt field "dateMarked" date_marked, opt field "empMarkedId"
+		emp_marked_id, }
 	);
 	/// The object `sale_order.shipments.shipmentItems` of `sale_order`: `sale_order_shipment_item[]`.
 	///
@@ -5547,34 +4625,28 @@ pub mod sale_order {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderShipmentsShipmentItems {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `orderDeliveryId`: `string`, optional.
+		/// `orderDeliveryId`: `string`.
 		pub order_delivery_id: Option<String>,
-		/// `basketId`: `integer`, optional.
+		/// `basketId`: `integer`.
 		pub basket_id: Option<i64>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `reservedQuantity`: `double`, optional.
+		/// `reservedQuantity`: `double`.
 		pub reserved_quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `dateInsert`: `datetime`, optional.
+		/// `dateInsert`: `datetime`.
 		pub date_insert: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderShipmentsShipmentItems { id : field "id", order_delivery_id : field
-		"orderDeliveryId", basket_id : field "basketId", quantity : field "quantity",
-		reserved_quantity : field "reservedQuantity", xml_id : field "xmlId", date_insert
-		: field "dateInsert", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderShipmentsShipmentItems { opt "id" id, opt "orderDeliveryId"
-		order_delivery_id, opt "basketId" basket_id, opt "quantity" quantity, opt
-		"reservedQuantity" reserved_quantity, opt "xmlId" xml_id, opt "dateInsert"
-		date_insert, rest "" extra }
+	result_impls!(
+		SaleOrderShipmentsShipmentItems { opt field "id" id, opt field "orderDeliveryId"
+		order_delivery_id, opt field "basketId" basket_id, opt field "quantity" quantity,
+		opt field "reservedQuantity" reserved_quantity, opt field "xmlId" xml_id, opt
+		field "dateInsert" date_insert, }
 	);
 	/// The object `sale_order.shipments` of `sale_order`: `sale_order_shipment[]`.
 	///
@@ -5582,164 +4654,141 @@ pub mod sale_order {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderShipments {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `dateInsert`: `datetime`, optional.
+		/// `dateInsert`: `datetime`.
 		pub date_insert: Option<::bitrix24_runtime::DateTime>,
-		/// `orderId`: `integer`, optional.
+		/// `orderId`: `integer`.
 		pub order_id: Option<i64>,
-		/// `accountNumber`: `string`, optional.
+		/// `accountNumber`: `string`.
 		pub account_number: Option<String>,
-		/// `allowDelivery`: `boolean`, optional.
+		/// `allowDelivery`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub allow_delivery: Option<bool>,
-		/// `dateAllowDelivery`: `datetime`, optional.
+		/// `dateAllowDelivery`: `datetime`.
 		pub date_allow_delivery: Option<::bitrix24_runtime::DateTime>,
-		/// `empAllowDeliveryId`: `user.id`, optional.
+		/// `empAllowDeliveryId`: `user.id`.
 		pub emp_allow_delivery_id: Option<i64>,
-		/// `deducted`: `boolean`, optional.
+		/// `deducted`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub deducted: Option<bool>,
-		/// `dateDeducted`: `datetime`, optional.
+		/// `dateDeducted`: `datetime`.
 		pub date_deducted: Option<::bitrix24_runtime::DateTime>,
-		/// `empDeductedId`: `user.id`, optional.
+		/// `empDeductedId`: `user.id`.
 		pub emp_deducted_id: Option<i64>,
-		/// `reasonUndoDeducted`: `string`, optional.
+		/// `reasonUndoDeducted`: `string`.
 		pub reason_undo_deducted: Option<String>,
-		/// `system`: `boolean`, optional.
+		/// `system`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub system: Option<bool>,
-		/// `deliveryId`: `integer`, optional.
+		/// `deliveryId`: `integer`.
 		pub delivery_id: Option<i64>,
-		/// `deliveryName`: `string`, optional.
+		/// `deliveryName`: `string`.
 		pub delivery_name: Option<String>,
-		/// `deliveryXmlId`: `string`, optional.
+		/// `deliveryXmlId`: `string`.
 		pub delivery_xml_id: Option<String>,
-		/// `statusId`: `string`, optional.
+		/// `statusId`: `string`.
 		pub status_id: Option<String>,
-		/// `statusXmlId`: `string`, optional.
+		/// `statusXmlId`: `string`.
 		pub status_xml_id: Option<String>,
-		/// `canceled`: `boolean`, optional.
+		/// `canceled`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub canceled: Option<bool>,
-		/// `dateCanceled`: `datetime`, optional.
+		/// `dateCanceled`: `datetime`.
 		pub date_canceled: Option<::bitrix24_runtime::DateTime>,
-		/// `empCanceledId`: `user.id`, optional.
+		/// `empCanceledId`: `user.id`.
 		pub emp_canceled_id: Option<i64>,
-		/// `marked`: `boolean`, optional.
+		/// `marked`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub marked: Option<bool>,
-		/// `dateMarked`: `datetime`, optional.
+		/// `dateMarked`: `datetime`.
 		pub date_marked: Option<::bitrix24_runtime::DateTime>,
-		/// `reasonMarked`: `string`, optional.
+		/// `reasonMarked`: `string`.
 		pub reason_marked: Option<String>,
-		/// `empMarkedId`: `user.id`, optional.
+		/// `empMarkedId`: `user.id`.
 		pub emp_marked_id: Option<i64>,
-		/// `deliveryDocDate`: `datetime`, optional.
+		/// `deliveryDocDate`: `datetime`.
 		pub delivery_doc_date: Option<::bitrix24_runtime::DateTime>,
-		/// `deliveryDocNum`: `string`, optional.
+		/// `deliveryDocNum`: `string`.
 		pub delivery_doc_num: Option<String>,
-		/// `trackingNumber`: `string`, optional.
+		/// `trackingNumber`: `string`.
 		pub tracking_number: Option<String>,
-		/// `trackingDescription`: `string`, optional.
+		/// `trackingDescription`: `string`.
 		pub tracking_description: Option<String>,
-		/// `trackingLastCheck`: `datetime`, optional.
+		/// `trackingLastCheck`: `datetime`.
 		pub tracking_last_check: Option<::bitrix24_runtime::DateTime>,
-		/// `trackingStatus`: `string`, optional.
+		/// `trackingStatus`: `string`.
 		pub tracking_status: Option<String>,
-		/// `currency`: `string`, optional.
+		/// `currency`: `string`.
 		pub currency: Option<String>,
-		/// `customPriceDelivery`: `boolean`, optional.
+		/// `customPriceDelivery`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub custom_price_delivery: Option<bool>,
-		/// `basePriceDelivery`: `double`, optional.
+		/// `basePriceDelivery`: `double`.
 		pub base_price_delivery: Option<::bitrix24_runtime::Decimal>,
-		/// `priceDelivery`: `double`, optional.
+		/// `priceDelivery`: `double`.
 		pub price_delivery: Option<::bitrix24_runtime::Decimal>,
-		/// `discountPrice`: `double`, optional.
+		/// `discountPrice`: `double`.
 		pub discount_price: Option<::bitrix24_runtime::Decimal>,
-		/// `comments`: `string`, optional.
+		/// `comments`: `string`.
 		pub comments: Option<String>,
-		/// `companyId`: `integer`, optional.
+		/// `companyId`: `integer`.
 		pub company_id: Option<i64>,
-		/// `responsibleId`: `user.id`, optional.
+		/// `responsibleId`: `user.id`.
 		pub responsible_id: Option<i64>,
-		/// `dateResponsibleId`: `datetime`, optional.
+		/// `dateResponsibleId`: `datetime`.
 		pub date_responsible_id: Option<::bitrix24_runtime::DateTime>,
-		/// `empResponsibleId`: `user.id`, optional.
+		/// `empResponsibleId`: `user.id`.
 		pub emp_responsible_id: Option<i64>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `externalDelivery`: `boolean`, optional.
+		/// `externalDelivery`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub external_delivery: Option<bool>,
-		/// `id1c`: `string`, optional.
+		/// `id1c`: `string`.
 		pub id1c: Option<String>,
-		/// `updated1c`: `string`, optional.
+		/// `updated1c`: `string`.
 		pub updated1c: Option<String>,
-		/// `version1c`: `string`, optional.
+		/// `version1c`: `string`.
 		pub version1c: Option<String>,
-		/// `shipmentItems`: `sale_order_shipment_item[]`, optional.
+		/// `shipmentItems`: `sale_order_shipment_item[]`.
 		pub shipment_items: Vec<SaleOrderShipmentsShipmentItems>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderShipments { id : field "id", date_insert : field "dateInsert", order_id
-		: field "orderId", account_number : field "accountNumber", allow_delivery : field
-		"allowDelivery", date_allow_delivery : field "dateAllowDelivery",
-		emp_allow_delivery_id : field "empAllowDeliveryId", deducted : field "deducted",
-		date_deducted : field "dateDeducted", emp_deducted_id : field "empDeductedId",
-		reason_undo_deducted : field "reasonUndoDeducted", system : field "system",
-		delivery_id : field "deliveryId", delivery_name : field "deliveryName",
-		delivery_xml_id : field "deliveryXmlId", status_id : field "statusId",
-		status_xml_id : field "statusXmlId", canceled : field "canceled", date_canceled :
-		field "dateCanceled", emp_canceled_id : field "empCanceledId", marked : field
-		"marked", date_marked : field "dateMarked", reason_marked : field "reasonMarked",
-		emp_marked_id : field "empMarkedId", delivery_doc_date : field "deliveryDocDate",
-		delivery_doc_num : field "deliveryDocNum", tracking_number : field
-		"trackingNumber", tracking_description : field "trackingDescription",
-		tracking_last_check : field "trackingLastCheck", tracking_status : field
-		"trackingStatus", currency : field "currency", custom_price_delivery : field
-		"customPriceDelivery", base_price_delivery : field "basePriceDelivery",
-		price_delivery : field "priceDelivery", discount_price : field "discountPrice",
-		comments : field "comments", company_id : field "companyId", responsible_id :
-		field "responsibleId", date_responsible_id : field "dateResponsibleId",
-		emp_responsible_id : field "empResponsibleId", xml_id : field "xmlId",
-		external_delivery : field "externalDelivery", id1c : field "id1c", updated1c :
-		field "updated1c", version1c : field "version1c", shipment_items : field
-		"shipmentItems", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderShipments { opt "id" id, opt "dateInsert" date_insert, opt "orderId"
-		order_id, opt "accountNumber" account_number, opt_yn "allowDelivery"
-		allow_delivery, opt "dateAllowDelivery" date_allow_delivery, opt
-		"empAllowDeliveryId" emp_allow_delivery_id, opt_yn "deducted" deducted, opt
-		"dateDeducted" date_deducted, opt "empDeductedId" emp_deducted_id, opt
-		"reasonUndoDeducted" reason_undo_deducted, opt_yn "system" system, opt
-		"deliveryId" delivery_id, opt "deliveryName" delivery_name, opt "deliveryXmlId"
-		delivery_xml_id, opt "statusId" status_id, opt "statusXmlId" status_xml_id,
-		opt_yn "canceled" canceled, opt "dateCanceled" date_canceled, opt "empCanceledId"
-		emp_canceled_id, opt_yn "marked" marked, opt "dateMarked" date_marked, opt
-		"reasonMarked" reason_marked, opt "empMarkedId" emp_marked_id, opt
-		"deliveryDocDate" delivery_doc_date, opt "deliveryDocNum" delivery_doc_num, opt
-		"trackingNumber" tracking_number, opt "trackingDescription" tracking_description,
-		opt "trackingLastCheck" tracking_last_check, opt "trackingStatus"
-		tracking_status, opt "currency" currency, opt_yn "customPriceDelivery"
-		custom_price_delivery, opt "basePriceDelivery" base_price_delivery, opt
-		"priceDelivery" price_delivery, opt "discountPrice" discount_price, opt
-		"comments" comments, opt "companyId" company_id, opt "responsibleId"
-		responsible_id, opt "dateResponsibleId" date_responsible_id, opt
-		"empResponsibleId" emp_responsible_id, opt "xmlId" xml_id, opt_yn
-		"externalDelivery" external_delivery, opt "id1c" id1c, opt "updated1c" updated1c,
-		opt "version1c" version1c, req "shipmentItems" shipment_items, rest "" extra }
+	result_impls!(
+		SaleOrderShipments { opt field "id" id, opt field "dateInsert" date_insert, opt
+		field "orderId" order_id, opt field "accountNumber" account_number, opt_yn field
+		"allowDelivery" allow_delivery, opt field "dateAllowDelivery"
+		date_allow_delivery, opt field "empAllowDeliveryId" emp_allow_delivery_id, opt_yn
+		field "deducted" deducted, opt field "dateDeducted" date_deducted, opt field
+		"empDeductedId" emp_deducted_id, opt field "reasonUndoDeducted"
+		reason_undo_deducted, opt_yn field "system" system, opt field "deliveryId"
+		delivery_id, opt field "deliveryName" delivery_name, opt field "deliveryXmlId"
+		delivery_xml_id, opt field "statusId" status_id, opt field "statusXmlId"
+		status_xml_id, opt_yn field "canceled" canceled, opt field "dateCanceled"
+		date_canceled, opt field "empCanceledId" emp_canceled_id, opt_yn field "marked"
+		marked, opt field "dateMarked" date_marked, opt field "reasonMarked"
+		reason_marked, opt field "empMarkedId" emp_marked_id, opt field "deliveryDocDate"
+		delivery_doc_date, opt field "deliveryDocNum" delivery_doc_num, opt field
+		"trackingNumber" tracking_number, opt field "trackingDescription"
+		tracking_description, opt field "trackingLastCheck" tracking_last_check, opt
+		field "trackingStatus" tracking_status, opt field "currency" currency, opt_yn
+		field "customPriceDelivery" custom_price_delivery, opt field "basePriceDelivery"
+		base_price_delivery, opt field "priceDelivery" price_delivery, opt field
+		"discountPrice" discount_price, opt field "comments" comments, opt field
+		"companyId" company_id, opt field "responsibleId" responsible_id, opt field
+		"dateResponsibleId" date_responsible_id, opt field "empResponsibleId"
+		emp_responsible_id, opt field "xmlId" xml_id, opt_yn field "externalDelivery"
+		external_delivery, opt field "id1c" id1c, opt field "updated1c" updated1c, opt
+		field "version1c" version1c, req field "shipmentItems" shipment_items, }
 	);
 	/// Allowed values of `sale_order.propertyValues.type` in `sale_order`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5772,178 +4821,150 @@ pub mod sale_order {
 	/// The object `sale_order.propertyValues` of `sale_order`: `sale_order_property[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderPropertyValues {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `personTypeId`: `integer`, optional.
+		/// `personTypeId`: `integer`.
 		pub person_type_id: Option<i64>,
-		/// `propsGroupId`: `integer`, optional.
+		/// `propsGroupId`: `integer`.
 		pub props_group_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `type`: `string`, optional.
+		/// `type`: `string`.
 		///
 		/// Values: `STRING`, `Y/N`, `NUMBER`, `ENUM`, `FILE`, `DATE`, `LOCATION`, `ADDRESS`.
 		pub type_: Option<SaleOrderPropertyValuesType>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `util`: `boolean`, optional.
+		/// `util`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub util: Option<bool>,
-		/// `userProps`: `boolean`, optional.
+		/// `userProps`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub user_props: Option<bool>,
-		/// `isFiltered`: `boolean`, optional.
+		/// `isFiltered`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_filtered: Option<bool>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `description`: `string`, optional.
+		/// `description`: `string`.
 		pub description: Option<String>,
-		/// `required`: `boolean`, optional.
+		/// `required`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub required: Option<bool>,
-		/// `multiple`: `boolean`, optional.
+		/// `multiple`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub multiple: Option<bool>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `defaultValue`: `string | double | string[] | double[]`, optional.
+		/// `defaultValue`: `string | double | string[] | double[]`.
 		pub default_value: ::serde_json::Value,
-		/// `settings`: `object`, optional.
+		/// `settings`: `object`.
 		pub settings: ::serde_json::Value,
-		/// `isProfileName`: `boolean`, optional.
+		/// `isProfileName`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_profile_name: Option<bool>,
-		/// `isPayer`: `boolean`, optional.
+		/// `isPayer`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_payer: Option<bool>,
-		/// `isEmail`: `boolean`, optional.
+		/// `isEmail`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_email: Option<bool>,
-		/// `isPhone`: `boolean`, optional.
+		/// `isPhone`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_phone: Option<bool>,
-		/// `isZip`: `boolean`, optional.
+		/// `isZip`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_zip: Option<bool>,
-		/// `isAddress`: `boolean`, optional.
+		/// `isAddress`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_address: Option<bool>,
-		/// `isLocation`: `boolean`, optional.
+		/// `isLocation`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_location: Option<bool>,
-		/// `isLocation4tax`: `boolean`, optional.
+		/// `isLocation4tax`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_location4tax: Option<bool>,
-		/// `inputFieldLocation`: `string`, optional.
+		/// `inputFieldLocation`: `string`.
 		pub input_field_location: Option<String>,
-		/// `isAddressFrom`: `boolean`, optional.
+		/// `isAddressFrom`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_address_from: Option<bool>,
-		/// `isAddressTo`: `boolean`, optional.
+		/// `isAddressTo`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_address_to: Option<bool>,
-		/// `orderPropsId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `orderPropsId`: `integer`, only in the example response.
 		pub order_props_id: Option<i64>,
-		/// `orderPropsXmlId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `orderPropsXmlId`: `string`, only in the example response.
 		pub order_props_xml_id: Option<String>,
-		/// `value`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `value`: `string`, only in the example response.
 		pub value: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderPropertyValues { id : field "id", person_type_id : field "personTypeId",
-		props_group_id : field "propsGroupId", name : field "name", type_ : field "type",
-		code : field "code", active : field "active", util : field "util", user_props :
-		field "userProps", is_filtered : field "isFiltered", sort : field "sort",
-		description : field "description", required : field "required", multiple : field
-		"multiple", xml_id : field "xmlId", default_value : field "defaultValue",
-		settings : field "settings", is_profile_name : field "isProfileName", is_payer :
-		field "isPayer", is_email : field "isEmail", is_phone : field "isPhone", is_zip :
-		field "isZip", is_address : field "isAddress", is_location : field "isLocation",
-		is_location4tax : field "isLocation4tax", input_field_location : field
-		"inputFieldLocation", is_address_from : field "isAddressFrom", is_address_to :
-		field "isAddressTo", order_props_id : soft "orderPropsId", order_props_xml_id :
-		soft "orderPropsXmlId", value : soft "value", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderPropertyValues { opt "id" id, opt "personTypeId" person_type_id, opt
-		"propsGroupId" props_group_id, opt "name" name, opt "type" type_, opt "code"
-		code, opt_yn "active" active, opt_yn "util" util, opt_yn "userProps" user_props,
-		opt_yn "isFiltered" is_filtered, opt "sort" sort, opt "description" description,
-		opt_yn "required" required, opt_yn "multiple" multiple, opt "xmlId" xml_id, req
-		"defaultValue" default_value, req "settings" settings, opt_yn "isProfileName"
-		is_profile_name, opt_yn "isPayer" is_payer, opt_yn "isEmail" is_email, opt_yn
-		"isPhone" is_phone, opt_yn "isZip" is_zip, opt_yn "isAddress" is_address, opt_yn
-		"isLocation" is_location, opt_yn "isLocation4tax" is_location4tax, opt
-		"inputFieldLocation" input_field_location, opt_yn "isAddressFrom"
-		is_address_from, opt_yn "isAddressTo" is_address_to, opt "orderPropsId"
-		order_props_id, opt "orderPropsXmlId" order_props_xml_id, opt "value" value, rest
-		"" extra }
+	result_impls!(
+		SaleOrderPropertyValues { opt field "id" id, opt field "personTypeId"
+		person_type_id, opt field "propsGroupId" props_group_id, opt field "name" name,
+		opt field "type" type_, opt field "code" code, opt_yn field "active" active,
+		opt_yn field "util" util, opt_yn field "userProps" user_props, opt_yn field
+		"isFiltered" is_filtered, opt field "sort" sort, opt field "description"
+		description, opt_yn field "required" required, opt_yn field "multiple" multiple,
+		opt field "xmlId" xml_id, req field "defaultValue" default_value, req field
+		"settings" settings, opt_yn field "isProfileName" is_profile_name, opt_yn field
+		"isPayer" is_payer, opt_yn field "isEmail" is_email, opt_yn field "isPhone"
+		is_phone, opt_yn field "isZip" is_zip, opt_yn field "isAddress" is_address,
+		opt_yn field "isLocation" is_location, opt_yn field "isLocation4tax"
+		is_location4tax, opt field "inputFieldLocation" input_field_location, opt_yn
+		field "isAddressFrom" is_address_from, opt_yn field "isAddressTo" is_address_to,
+		opt soft "orderPropsId" order_props_id, opt soft "orderPropsXmlId"
+		order_props_xml_id, opt soft "value" value, }
 	);
 	/// The object `sale_order.requisiteLink` of `sale_order`: `Array of links to requisites from the CRM module`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderRequisiteLink {
-		/// `bankDetailId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `bankDetailId`: `integer`, only in the example response.
 		pub bank_detail_id: Option<i64>,
-		/// `mcBankDetailId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `mcBankDetailId`: `integer`, only in the example response.
 		pub mc_bank_detail_id: Option<i64>,
-		/// `mcRequisiteId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `mcRequisiteId`: `integer`, only in the example response.
 		pub mc_requisite_id: Option<i64>,
-		/// `requisiteId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `requisiteId`: `integer`, only in the example response.
 		pub requisite_id: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderRequisiteLink { bank_detail_id : soft "bankDetailId", mc_bank_detail_id
-		: soft "mcBankDetailId", mc_requisite_id : soft "mcRequisiteId", requisite_id :
-		soft "requisiteId", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderRequisiteLink { opt "bankDetailId" bank_detail_id, opt "mcBankDetailId"
-		mc_bank_detail_id, opt "mcRequisiteId" mc_requisite_id, opt "requisiteId"
-		requisite_id, rest "" extra }
+	result_impls!(
+		SaleOrderRequisiteLink { opt soft "bankDetailId" bank_detail_id, opt soft
+		"mcBankDetailId" mc_bank_detail_id, opt soft "mcRequisiteId" mc_requisite_id, opt
+		soft "requisiteId" requisite_id, }
 	);
 	/// The object `sale_order.tradeBindings` of `sale_order`: `sale_order_trade_binding[]`.
 	///
@@ -5951,208 +4972,181 @@ pub mod sale_order {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderTradeBindings {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `externalOrderId`: `string`, optional.
+		/// `externalOrderId`: `string`.
 		pub external_order_id: Option<String>,
-		/// `orderId`: `integer`, optional.
+		/// `orderId`: `integer`.
 		pub order_id: Option<i64>,
-		/// `tradingPlatformId`: `integer`, optional.
+		/// `tradingPlatformId`: `integer`.
 		pub trading_platform_id: Option<i64>,
-		/// `tradingPlatformXmlId`: `string`, optional.
+		/// `tradingPlatformXmlId`: `string`.
 		pub trading_platform_xml_id: Option<String>,
-		/// `params`: `string`, optional.
+		/// `params`: `string`.
 		pub params: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderTradeBindings { id : field "id", xml_id : field "xmlId",
-		external_order_id : field "externalOrderId", order_id : field "orderId",
-		trading_platform_id : field "tradingPlatformId", trading_platform_xml_id : field
-		"tradingPlatformXmlId", params : field "params", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderTradeBindings { opt "id" id, opt "xmlId" xml_id, opt "externalOrderId"
-		external_order_id, opt "orderId" order_id, opt "tradingPlatformId"
-		trading_platform_id, opt "tradingPlatformXmlId" trading_platform_xml_id, opt
-		"params" params, rest "" extra }
+	result_impls!(
+		SaleOrderTradeBindings { opt field "id" id, opt field "xmlId" xml_id, opt field
+		"externalOrderId" external_order_id, opt field "orderId" order_id, opt field
+		"tradingPlatformId" trading_platform_id, opt field "tradingPlatformXmlId"
+		trading_platform_xml_id, opt field "params" params, }
 	);
 	/// The entity `sale_order`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.order.add`, `sale.order.get`, `sale.order.list`, `sale.order.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrder {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `lid`: `string`, optional.
+		/// `lid`: `string`.
 		pub lid: Option<String>,
-		/// `dateInsert`: `datetime`, optional.
+		/// `dateInsert`: `datetime`.
 		pub date_insert: Option<::bitrix24_runtime::DateTime>,
-		/// `dateUpdate`: `datetime`, optional.
+		/// `dateUpdate`: `datetime`.
 		pub date_update: Option<::bitrix24_runtime::DateTime>,
-		/// `personTypeId`: `integer`, optional.
+		/// `personTypeId`: `integer`.
 		pub person_type_id: Option<i64>,
-		/// `personTypeXmlId`: `string`, optional.
+		/// `personTypeXmlId`: `string`.
 		pub person_type_xml_id: Option<String>,
-		/// `statusId`: `string`, optional.
+		/// `statusId`: `string`.
 		pub status_id: Option<String>,
-		/// `empStatusId`: `user.id`, optional.
+		/// `empStatusId`: `user.id`.
 		pub emp_status_id: Option<i64>,
-		/// `dateStatus`: `datetime`, optional.
+		/// `dateStatus`: `datetime`.
 		pub date_status: Option<::bitrix24_runtime::DateTime>,
-		/// `marked`: `boolean`, optional.
+		/// `marked`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub marked: Option<bool>,
-		/// `dateMarked`: `datetime`, optional.
+		/// `dateMarked`: `datetime`.
 		pub date_marked: Option<::bitrix24_runtime::DateTime>,
-		/// `empMarkedId`: `user.id`, optional.
+		/// `empMarkedId`: `user.id`.
 		pub emp_marked_id: Option<i64>,
-		/// `reasonMarked`: `string`, optional.
+		/// `reasonMarked`: `string`.
 		pub reason_marked: Option<String>,
-		/// `price`: `double`, optional.
+		/// `price`: `double`.
 		pub price: Option<::bitrix24_runtime::Decimal>,
-		/// `discountValue`: `double`, optional.
+		/// `discountValue`: `double`.
 		pub discount_value: Option<::bitrix24_runtime::Decimal>,
-		/// `taxValue`: `double`, optional.
+		/// `taxValue`: `double`.
 		pub tax_value: Option<::bitrix24_runtime::Decimal>,
-		/// `userDescription`: `string`, optional.
+		/// `userDescription`: `string`.
 		pub user_description: Option<String>,
-		/// `additionalInfo`: `string`, optional.
+		/// `additionalInfo`: `string`.
 		pub additional_info: Option<String>,
-		/// `comments`: `string`, optional.
+		/// `comments`: `string`.
 		pub comments: Option<String>,
-		/// `responsibleId`: `user.id`, optional.
+		/// `responsibleId`: `user.id`.
 		pub responsible_id: Option<i64>,
-		/// `recurringId`: `integer`, optional.
+		/// `recurringId`: `integer`.
 		pub recurring_id: Option<i64>,
-		/// `lockedBy`: `user.id`, optional.
+		/// `lockedBy`: `user.id`.
 		pub locked_by: Option<i64>,
-		/// `dateLock`: `datetime`, optional.
+		/// `dateLock`: `datetime`.
 		pub date_lock: Option<::bitrix24_runtime::DateTime>,
-		/// `recountFlag`: `boolean`, optional.
+		/// `recountFlag`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub recount_flag: Option<bool>,
-		/// `affiliateId`: `integer`, optional.
+		/// `affiliateId`: `integer`.
 		pub affiliate_id: Option<i64>,
-		/// `updated1c`: `boolean`, optional.
+		/// `updated1c`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub updated1c: Option<bool>,
-		/// `orderTopic`: `string`, optional.
+		/// `orderTopic`: `string`.
 		pub order_topic: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `statusXmlId`: `string`, optional.
+		/// `statusXmlId`: `string`.
 		pub status_xml_id: Option<String>,
-		/// `id1c`: `string`, optional.
+		/// `id1c`: `string`.
 		pub id1c: Option<String>,
-		/// `version`: `integer`, optional.
+		/// `version`: `integer`.
 		pub version: Option<i64>,
-		/// `version1c`: `string`, optional.
+		/// `version1c`: `string`.
 		pub version1c: Option<String>,
-		/// `externalOrder`: `boolean`, optional.
+		/// `externalOrder`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub external_order: Option<bool>,
-		/// `canceled`: `boolean`, optional.
+		/// `canceled`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub canceled: Option<bool>,
-		/// `dateCanceled`: `datetime`, optional.
+		/// `dateCanceled`: `datetime`.
 		pub date_canceled: Option<::bitrix24_runtime::DateTime>,
-		/// `empCanceledId`: `user.id`, optional.
+		/// `empCanceledId`: `user.id`.
 		pub emp_canceled_id: Option<i64>,
-		/// `reasonCanceled`: `string`, optional.
+		/// `reasonCanceled`: `string`.
 		pub reason_canceled: Option<String>,
-		/// `userId`: `user.id`, optional.
+		/// `userId`: `user.id`.
 		pub user_id: Option<i64>,
-		/// `currency`: `string`, optional.
+		/// `currency`: `string`.
 		pub currency: Option<String>,
-		/// `accountNumber`: `string`, optional.
+		/// `accountNumber`: `string`.
 		pub account_number: Option<String>,
-		/// `payed`: `boolean`, optional.
+		/// `payed`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub payed: Option<bool>,
-		/// `deducted`: `boolean`, optional.
+		/// `deducted`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub deducted: Option<bool>,
-		/// `basketItems`: `sale_basket_item[]`, optional.
+		/// `basketItems`: `sale_basket_item[]`.
 		pub basket_items: Vec<SaleOrderBasketItems>,
-		/// `clients`: `sale_order_crm_client[] | Array of contacts and companies of the order from the CRM module`, optional.
+		/// `clients`: `sale_order_crm_client[] | Array of contacts and companies of the order from the CRM module`.
 		pub clients: Option<SaleOrderClients>,
-		/// `payments`: `sale_order_payment[]`, optional.
+		/// `payments`: `sale_order_payment[]`.
 		pub payments: Vec<SaleOrderPayments>,
-		/// `shipments`: `sale_order_shipment[]`, optional.
+		/// `shipments`: `sale_order_shipment[]`.
 		pub shipments: Vec<SaleOrderShipments>,
-		/// `propertyValues`: `sale_order_property[]`, optional.
+		/// `propertyValues`: `sale_order_property[]`.
 		pub property_values: Vec<SaleOrderPropertyValues>,
-		/// `requisiteLink`: `Array of links to requisites from the CRM module`, optional.
+		/// `requisiteLink`: `Array of links to requisites from the CRM module`.
 		pub requisite_link: Option<SaleOrderRequisiteLink>,
-		/// `tradeBindings`: `sale_order_trade_binding[]`, optional.
+		/// `tradeBindings`: `sale_order_trade_binding[]`.
 		pub trade_bindings: Vec<SaleOrderTradeBindings>,
-		/// `companyId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `companyId`: `integer`, only in the example response.
 		pub company_id: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrder { id : field "id", lid : field "lid", date_insert : field "dateInsert",
-		date_update : field "dateUpdate", person_type_id : field "personTypeId",
-		person_type_xml_id : field "personTypeXmlId", status_id : field "statusId",
-		emp_status_id : field "empStatusId", date_status : field "dateStatus", marked :
-		field "marked", date_marked : field "dateMarked", emp_marked_id : field
-		"empMarkedId", reason_marked : field "reasonMarked", price : field "price",
-		discount_value : field "discountValue", tax_value : field "taxValue",
-		user_description : field "userDescription", additional_info : field
-		"additionalInfo", comments : field "comments", responsible_id : field
-		"responsibleId", recurring_id : field "recurringId", locked_by : field
-		"lockedBy", date_lock : field "dateLock", recount_flag : field "recountFlag",
-		affiliate_id : field "affiliateId", updated1c : field "updated1c", order_topic :
-		field "orderTopic", xml_id : field "xmlId", status_xml_id : field "statusXmlId",
-		id1c : field "id1c", version : field "version", version1c : field "version1c",
-		external_order : field "externalOrder", canceled : field "canceled",
-		date_canceled : field "dateCanceled", emp_canceled_id : field "empCanceledId",
-		reason_canceled : field "reasonCanceled", user_id : field "userId", currency :
-		field "currency", account_number : field "accountNumber", payed : field "payed",
-		deducted : field "deducted", basket_items : field "basketItems", clients : field
-		"clients", payments : field "payments", shipments : field "shipments",
-		property_values : field "propertyValues", requisite_link : field "requisiteLink",
-		trade_bindings : field "tradeBindings", company_id : soft "companyId", extra :
-		rest "", }
-	);
-	serialize_map!(
-		SaleOrder { opt "id" id, opt "lid" lid, opt "dateInsert" date_insert, opt
-		"dateUpdate" date_update, opt "personTypeId" person_type_id, opt
-		"personTypeXmlId" person_type_xml_id, opt "statusId" status_id, opt "empStatusId"
-		emp_status_id, opt "dateStatus" date_status, opt_yn "marked" marked, opt
-		"dateMarked" date_marked, opt "empMarkedId" emp_marked_id, opt "reasonMarked"
-		reason_marked, opt "price" price, opt "discountValue" discount_value, opt
-		"taxValue" tax_value, opt "userDescription" user_description, opt
-		"additionalInfo" additional_info, opt "comments" comments, opt "responsibleId"
-		responsible_id, opt "recurringId" recurring_id, opt "lockedBy" locked_by, opt
-		"dateLock" date_lock, opt_yn "recountFlag" recount_flag, opt "affiliateId"
-		affiliate_id, opt_yn "updated1c" updated1c, opt "orderTopic" order_topic, opt
-		"xmlId" xml_id, opt "statusXmlId" status_xml_id, opt "id1c" id1c, opt "version"
-		version, opt "version1c" version1c, opt_yn "externalOrder" external_order, opt_yn
-		"canceled" canceled, opt "dateCanceled" date_canceled, opt "empCanceledId"
-		emp_canceled_id, opt "reasonCanceled" reason_canceled, opt "userId" user_id, opt
-		"currency" currency, opt "accountNumber" account_number, opt_yn "payed" payed,
-		opt_yn "deducted" deducted, req "basketItems" basket_items, opt "clients"
-		clients, req "payments" payments, req "shipments" shipments, req "propertyValues"
-		property_values, opt "requisiteLink" requisite_link, req "tradeBindings"
-		trade_bindings, opt "companyId" company_id, rest "" extra }
+	result_impls!(
+		SaleOrder { opt field "id" id, opt field "lid" lid, opt field "dateInsert"
+		date_insert, opt field "dateUpdate" date_update, opt field "personTypeId"
+		person_type_id, opt field "personTypeXmlId" person_type_xml_id, opt field
+		"statusId" status_id, opt field "empStatusId" emp_status_id, opt field
+		"dateStatus" date_status, opt_yn field "marked" marked, opt field "dateMarked"
+		date_marked, opt field "empMarkedId" emp_marked_id, opt field "reasonMarked"
+		reason_marked, opt field "price" price, opt field "discountValue" discount_value,
+		opt field "taxValue" tax_value, opt field "userDescription" user_description, opt
+		field "additionalInfo" additional_info, opt field "comments" comments, opt field
+		"responsibleId" responsible_id, opt field "recurringId" recurring_id, opt field
+		"lockedBy" locked_by, opt field "dateLock" date_lock, opt_yn field "recountFlag"
+		recount_flag, opt field "affiliateId" affiliate_id, opt_yn field "updated1c"
+		updated1c, opt field "orderTopic" order_topic, opt field "xmlId" xml_id, opt
+		field "statusXmlId" status_xml_id, opt field "id1c" id1c, opt field "version"
+		version, opt field "version1c" version1c, opt_yn field "externalOrder"
+		external_order, opt_yn field "canceled" canceled, opt field "dateCanceled"
+		date_canceled, opt field "empCanceledId" emp_canceled_id, opt field
+		"reasonCanceled" reason_canceled, opt field "userId" user_id, opt field
+		"currency" currency, opt field "accountNumber" account_number, opt_yn field
+		"payed" payed, opt_yn field "deducted" deducted, req field "basketItems"
+		basket_items, opt field "clients" clients, req field "payments" payments, req
+		field "shipments" shipments, req field "propertyValues" property_values, opt
+		field "requisiteLink" requisite_link, req field "tradeBindings" trade_bindings,
+		opt soft "companyId" company_id, }
 	);
 	deserialize_via_from_value!(SaleOrder);
 }
@@ -6169,154 +5163,135 @@ pub mod sale_order_payment {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderPayment {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `orderId`: `integer`, optional.
+		/// `orderId`: `integer`.
 		pub order_id: Option<i64>,
-		/// `paySystemXmlId`: `string`, optional.
+		/// `paySystemXmlId`: `string`.
 		pub pay_system_xml_id: Option<String>,
-		/// `paySystemIsCash`: `boolean`, optional.
+		/// `paySystemIsCash`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub pay_system_is_cash: Option<bool>,
-		/// `accountNumber`: `string`, optional.
+		/// `accountNumber`: `string`.
 		pub account_number: Option<String>,
-		/// `paid`: `boolean`, optional.
+		/// `paid`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub paid: Option<bool>,
-		/// `datePaid`: `datetime`, optional.
+		/// `datePaid`: `datetime`.
 		pub date_paid: Option<::bitrix24_runtime::DateTime>,
-		/// `empPaidId`: `user.id`, optional.
+		/// `empPaidId`: `user.id`.
 		pub emp_paid_id: Option<i64>,
-		/// `paySystemId`: `string`, optional.
+		/// `paySystemId`: `string`.
 		pub pay_system_id: Option<String>,
-		/// `psStatus`: `boolean`, optional.
+		/// `psStatus`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub ps_status: Option<bool>,
-		/// `psStatusCode`: `string`, optional.
+		/// `psStatusCode`: `string`.
 		pub ps_status_code: Option<String>,
-		/// `psStatusDescription`: `string`, optional.
+		/// `psStatusDescription`: `string`.
 		pub ps_status_description: Option<String>,
-		/// `psStatusMessage`: `string`, optional.
+		/// `psStatusMessage`: `string`.
 		pub ps_status_message: Option<String>,
-		/// `psSum`: `double`, optional.
+		/// `psSum`: `double`.
 		pub ps_sum: Option<::bitrix24_runtime::Decimal>,
-		/// `psCurrency`: `string`, optional.
+		/// `psCurrency`: `string`.
 		pub ps_currency: Option<String>,
-		/// `psResponseDate`: `datetime`, optional.
+		/// `psResponseDate`: `datetime`.
 		pub ps_response_date: Option<::bitrix24_runtime::DateTime>,
-		/// `payVoucherNum`: `string`, optional.
+		/// `payVoucherNum`: `string`.
 		pub pay_voucher_num: Option<String>,
-		/// `payVoucherDate`: `date`, optional.
+		/// `payVoucherDate`: `date`.
 		pub pay_voucher_date: Option<::bitrix24_runtime::DateTime>,
-		/// `datePayBefore`: `datetime`, optional.
+		/// `datePayBefore`: `datetime`.
 		pub date_pay_before: Option<::bitrix24_runtime::DateTime>,
-		/// `dateBill`: `datetime`, optional.
+		/// `dateBill`: `datetime`.
 		pub date_bill: Option<::bitrix24_runtime::DateTime>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `sum`: `double`, optional.
+		/// `sum`: `double`.
 		pub sum: Option<::bitrix24_runtime::Decimal>,
-		/// `currency`: `string`, optional.
+		/// `currency`: `string`.
 		pub currency: Option<String>,
-		/// `paySystemName`: `string`, optional.
+		/// `paySystemName`: `string`.
 		pub pay_system_name: Option<String>,
-		/// `companyId`: `integer`, optional.
+		/// `companyId`: `integer`.
 		pub company_id: Option<i64>,
-		/// `payReturnNum`: `string`, optional.
+		/// `payReturnNum`: `string`.
 		pub pay_return_num: Option<String>,
-		/// `priceCod`: `double`, optional.
+		/// `priceCod`: `double`.
 		pub price_cod: Option<::bitrix24_runtime::Decimal>,
-		/// `payReturnDate`: `date`, optional.
+		/// `payReturnDate`: `date`.
 		pub pay_return_date: Option<::bitrix24_runtime::DateTime>,
-		/// `empReturnId`: `user.id`, optional.
+		/// `empReturnId`: `user.id`.
 		pub emp_return_id: Option<i64>,
-		/// `payReturnComment`: `string`, optional.
+		/// `payReturnComment`: `string`.
 		pub pay_return_comment: Option<String>,
-		/// `responsibleId`: `user.id`, optional.
+		/// `responsibleId`: `user.id`.
 		pub responsible_id: Option<i64>,
-		/// `empResponsibleId`: `user.id`, optional.
+		/// `empResponsibleId`: `user.id`.
 		pub emp_responsible_id: Option<i64>,
-		/// `dateResponsibleId`: `datetime`, optional.
+		/// `dateResponsibleId`: `datetime`.
 		pub date_responsible_id: Option<::bitrix24_runtime::DateTime>,
-		/// `isReturn`: `boolean`, optional.
+		/// `isReturn`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_return: Option<bool>,
-		/// `comments`: `string`, optional.
+		/// `comments`: `string`.
 		pub comments: Option<String>,
-		/// `updated1c`: `boolean`, optional.
+		/// `updated1c`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub updated1c: Option<bool>,
-		/// `id1c`: `string`, optional.
+		/// `id1c`: `string`.
 		pub id1c: Option<String>,
-		/// `version1c`: `string`, optional.
+		/// `version1c`: `string`.
 		pub version1c: Option<String>,
-		/// `externalPayment`: `boolean`, optional.
+		/// `externalPayment`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub external_payment: Option<bool>,
-		/// `psInvoiceId`: `string`, optional.
+		/// `psInvoiceId`: `string`.
 		pub ps_invoice_id: Option<String>,
-		/// `marked`: `boolean`, optional.
+		/// `marked`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub marked: Option<bool>,
-		/// `reasonMarked`: `string`, optional.
+		/// `reasonMarked`: `string`.
 		pub reason_marked: Option<String>,
-		/// `dateMarked`: `datetime`, optional.
+		/// `dateMarked`: `datetime`.
 		pub date_marked: Option<::bitrix24_runtime::DateTime>,
-		/// `empMarkedId`: `user.id`, optional.
+		/// `empMarkedId`: `user.id`.
 		pub emp_marked_id: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderPayment { id : field "id", order_id : field "orderId", pay_system_xml_id
-		: field "paySystemXmlId", pay_system_is_cash : field "paySystemIsCash",
-		account_number : field "accountNumber", paid : field "paid", date_paid : field
-		"datePaid", emp_paid_id : field "empPaidId", pay_system_id : field "paySystemId",
-		ps_status : field "psStatus", ps_status_code : field "psStatusCode",
-		ps_status_description : field "psStatusDescription", ps_status_message : field
-		"psStatusMessage", ps_sum : field "psSum", ps_currency : field "psCurrency",
-		ps_response_date : field "psResponseDate", pay_voucher_num : field
-		"payVoucherNum", pay_voucher_date : field "payVoucherDate", date_pay_before :
-		field "datePayBefore", date_bill : field "dateBill", xml_id : field "xmlId", sum
-		: field "sum", currency : field "currency", pay_system_name : field
-		"paySystemName", company_id : field "companyId", pay_return_num : field
-		"payReturnNum", price_cod : field "priceCod", pay_return_date : field
-		"payReturnDate", emp_return_id : field "empReturnId", pay_return_comment : field
-		"payReturnComment", responsible_id : field "responsibleId", emp_responsible_id :
-		field "empResponsibleId", date_responsible_id : field "dateResponsibleId",
-		is_return : field "isReturn", comments : field "comments", updated1c : field
-		"updated1c", id1c : field "id1c", version1c : field "version1c", external_payment
-		: field "externalPayment", ps_invoice_id : field "psInvoiceId", marked : field
-		"marked", reason_marked : field "reasonMarked", date_marked : field "dateMarked",
-		emp_marked_id : field "empMarkedId", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderPayment { opt "id" id, opt "orderId" order_id, opt "paySystemXmlId"
-		pay_system_xml_id, opt_yn "paySystemIsCash" pay_system_is_cash, opt
-		"accountNumber" account_number, opt_yn "paid" paid, opt "datePaid" date_paid, opt
-		"empPaidId" emp_paid_id, opt "paySystemId" pay_system_id, opt_yn "psStatus"
-		ps_status, opt "psStatusCode" ps_status_code, opt "psStatusDescription"
-		ps_status_description, opt "psStatusMessage" ps_status_message, opt "psSum"
-		ps_sum, opt "psCurrency" ps_currency, opt "psResponseDate" ps_response_date, opt
-		"payVoucherNum" pay_voucher_num, opt "payVoucherDate" pay_voucher_date, opt
-		"datePayBefore" date_pay_before, opt "dateBill" date_bill, opt "xmlId" xml_id,
-		opt "sum" sum, opt "currency" currency, opt "paySystemName" pay_system_name, opt
-		"companyId" company_id, opt "payReturnNum" pay_return_num, opt "priceCod"
-		price_cod, opt "payReturnDate" pay_return_date, opt "empReturnId" emp_return_id,
-		opt "payReturnComment" pay_return_comment, opt "responsibleId" responsible_id,
-		opt "empResponsibleId" emp_responsible_id, opt "dateResponsibleId"
-		date_responsible_id, opt_yn "isReturn" is_return, opt "comments" comments, opt_yn
-		"updated1c" updated1c, opt "id1c" id1c, opt "version1c" version1c, opt_yn
-		"externalPayment" external_payment, opt "psInvoiceId" ps_invoice_id, opt_yn
-		"marked" marked, opt "reasonMarked" reason_marked, opt "dateMarked" date_marked,
-		opt "empMarkedId" emp_marked_id, rest "" extra }
+	result_impls!(
+		SaleOrderPayment { opt field "id" id, opt field "orderId" order_id, opt field
+		"paySystemXmlId" pay_system_xml_id, opt_yn field "paySystemIsCash"
+		pay_system_is_cash, opt field "accountNumber" account_number, opt_yn field "paid"
+		paid, opt field "datePaid" date_paid, opt field "empPaidId" emp_paid_id, opt
+		field "paySystemId" pay_system_id, opt_yn field "psStatus" ps_status, opt field
+		"psStatusCode" ps_status_code, opt field "psStatusDescription"
+		ps_status_description, opt field "psStatusMessage" ps_status_message, opt field
+		"psSum" ps_sum, opt field "psCurrency" ps_currency, opt field "psResponseDate"
+		ps_response_date, opt field "payVoucherNum" pay_voucher_num, opt field
+		"payVoucherDate" pay_voucher_date, opt field "datePayBefore" date_pay_before, opt
+		field "dateBill" date_bill, opt field "xmlId" xml_id, opt field "sum" sum, opt
+		field "currency" currency, opt field "paySystemName" pay_system_name, opt field
+		"companyId" company_id, opt field "payReturnNum" pay_return_num, opt field
+		"priceCod" price_cod, opt field "payReturnDate" pay_return_date, opt field
+		"empReturnId" emp_return_id, opt field "payReturnComment" pay_return_comment, opt
+		field "responsibleId" responsible_id, opt field "empResponsibleId"
+		emp_responsible_id, opt field "dateResponsibleId" date_responsible_id, opt_yn
+		field "isReturn" is_return, opt field "comments" comments, opt_yn field
+		"updated1c" updated1c, opt field "id1c" id1c, opt field "version1c" version1c,
+		opt_yn field "externalPayment" external_payment, opt field "psInvoiceId"
+		ps_invoice_id, opt_yn field "marked" marked, opt field "reasonMarked"
+		reason_marked, opt field "dateMarked" date_marked, opt field "empMarkedId"
+		emp_marked_id, }
 	);
 	deserialize_via_from_value!(SaleOrderPayment);
 }
@@ -6356,31 +5331,23 @@ pub mod sale_order_property {
 	/// The object `sale_order_property.settings` of `sale_order_property`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderPropertySettings {
-		/// `maxlength`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `maxlength`: `string`, only in the example response.
 		pub maxlength: Option<String>,
-		/// `multiline`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `multiline`: `string`, only in the example response.
 		pub multiline: Option<String>,
-		/// `size`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `size`: `integer`, only in the example response.
 		pub size: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderPropertySettings { maxlength : soft "maxlength", multiline : soft
-		"multiline", size : soft "size", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderPropertySettings { opt "maxlength" maxlength, opt "multiline" multiline,
-		opt "size" size, rest "" extra }
+	result_impls!(
+		SaleOrderPropertySettings { opt soft "maxlength" maxlength, opt soft "multiline"
+		multiline, opt soft "size" size, }
 	);
 	/// The entity `sale_order_property`, one type wherever a result holds it.
 	///
@@ -6390,125 +5357,113 @@ pub mod sale_order_property {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderProperty {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `personTypeId`: `integer`, optional.
+		/// `personTypeId`: `integer`.
 		pub person_type_id: Option<i64>,
-		/// `propsGroupId`: `integer`, optional.
+		/// `propsGroupId`: `integer`.
 		pub props_group_id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `type`: `string`, optional.
+		/// `type`: `string`.
 		///
 		/// Values: `STRING`, `Y/N`, `NUMBER`, `ENUM`, `FILE`, `DATE`, `LOCATION`, `ADDRESS`.
 		pub type_: Option<SaleOrderPropertyType>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `util`: `boolean`, optional.
+		/// `util`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub util: Option<bool>,
-		/// `userProps`: `boolean`, optional.
+		/// `userProps`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub user_props: Option<bool>,
-		/// `isFiltered`: `boolean`, optional.
+		/// `isFiltered`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_filtered: Option<bool>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `description`: `string`, optional.
+		/// `description`: `string`.
 		pub description: Option<String>,
-		/// `required`: `boolean`, optional.
+		/// `required`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub required: Option<bool>,
-		/// `multiple`: `boolean`, optional.
+		/// `multiple`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub multiple: Option<bool>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `defaultValue`: `string | double | string[] | double[]`, optional.
+		/// `defaultValue`: `string | double | string[] | double[]`.
 		pub default_value: ::serde_json::Value,
-		/// `settings`: `object`, optional.
+		/// `settings`: `object`.
 		pub settings: Option<SaleOrderPropertySettings>,
-		/// `isProfileName`: `boolean`, optional.
+		/// `isProfileName`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_profile_name: Option<bool>,
-		/// `isPayer`: `boolean`, optional.
+		/// `isPayer`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_payer: Option<bool>,
-		/// `isEmail`: `boolean`, optional.
+		/// `isEmail`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_email: Option<bool>,
-		/// `isPhone`: `boolean`, optional.
+		/// `isPhone`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_phone: Option<bool>,
-		/// `isZip`: `boolean`, optional.
+		/// `isZip`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_zip: Option<bool>,
-		/// `isAddress`: `boolean`, optional.
+		/// `isAddress`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_address: Option<bool>,
-		/// `isLocation`: `boolean`, optional.
+		/// `isLocation`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_location: Option<bool>,
-		/// `isLocation4tax`: `boolean`, optional.
+		/// `isLocation4tax`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_location4tax: Option<bool>,
-		/// `inputFieldLocation`: `string`, optional.
+		/// `inputFieldLocation`: `string`.
 		pub input_field_location: Option<String>,
-		/// `isAddressFrom`: `boolean`, optional.
+		/// `isAddressFrom`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_address_from: Option<bool>,
-		/// `isAddressTo`: `boolean`, optional.
+		/// `isAddressTo`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_address_to: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderProperty { id : field "id", person_type_id : field "personTypeId",
-		props_group_id : field "propsGroupId", name : field "name", type_ : field "type",
-		code : field "code", active : field "active", util : field "util", user_props :
-		field "userProps", is_filtered : field "isFiltered", sort : field "sort",
-		description : field "description", required : field "required", multiple : field
-		"multiple", xml_id : field "xmlId", default_value : field "defaultValue",
-		settings : field "settings", is_profile_name : field "isProfileName", is_payer :
-		field "isPayer", is_email : field "isEmail", is_phone : field "isPhone", is_zip :
-		field "isZip", is_address : field "isAddress", is_location : field "isLocation",
-		is_location4tax : field "isLocation4tax", input_field_location : field
-		"inputFieldLocation", is_address_from : field "isAddressFrom", is_address_to :
-		field "isAddressTo", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderProperty { opt "id" id, opt "personTypeId" person_type_id, opt
-		"propsGroupId" props_group_id, opt "name" name, opt "type" type_, opt "code"
-		code, opt_yn "active" active, opt_yn "util" util, opt_yn "userProps" user_props,
-		opt_yn "isFiltered" is_filtered, opt "sort" sort, opt "description" description,
-		opt_yn "required" required, opt_yn "multiple" multiple, opt "xmlId" xml_id, req
-		"defaultValue" default_value, opt "settings" settings, opt_yn "isProfileName"
-		is_profile_name, opt_yn "isPayer" is_payer, opt_yn "isEmail" is_email, opt_yn
-		"isPhone" is_phone, opt_yn "isZip" is_zip, opt_yn "isAddress" is_address, opt_yn
-		"isLocation" is_location, opt_yn "isLocation4tax" is_location4tax, opt
-		"inputFieldLocation" input_field_location, opt_yn "isAddressFrom"
-		is_address_from, opt_yn "isAddressTo" is_address_to, rest "" extra }
+	result_impls!(
+		SaleOrderProperty { opt field "id" id, opt field "personTypeId" person_type_id,
+		opt field "propsGroupId" props_group_id, opt field "name" name, opt field "type"
+		type_, opt field "code" code, opt_yn field "active" active, opt_yn field "util"
+		util, opt_yn field "userProps" user_props, opt_yn field "isFiltered" is_filtered,
+		opt field "sort" sort, opt field "description" description, opt_yn field
+		"required" required, opt_yn field "multiple" multiple, opt field "xmlId" xml_id,
+		req field "defaultValue" default_value, opt field "settings" settings, opt_yn
+		field "isProfileName" is_profile_name, opt_yn field "isPayer" is_payer, opt_yn
+		field "isEmail" is_email, opt_yn field "isPhone" is_phone, opt_yn field "isZip"
+		is_zip, opt_yn field "isAddress" is_address, opt_yn field "isLocation"
+		is_location, opt_yn field "isLocation4tax" is_location4tax, opt field
+		"inputFieldLocation" input_field_location, opt_yn field "isAddressFrom"
+		is_address_from, opt_yn field "isAddressTo" is_address_to, }
 	);
 	deserialize_via_from_value!(SaleOrderProperty);
 }
@@ -6525,24 +5480,20 @@ pub mod sale_order_property_group {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderPropertyGroup {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `personTypeId`: `integer`, optional.
+		/// `personTypeId`: `integer`.
 		pub person_type_id: Option<i64>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderPropertyGroup { id : field "id", name : field "name", person_type_id :
-		field "personTypeId", sort : field "sort", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderPropertyGroup { opt "id" id, opt "name" name, opt "personTypeId"
-		person_type_id, opt "sort" sort, rest "" extra }
+	result_impls!(
+		SaleOrderPropertyGroup { opt field "id" id, opt field "name" name, opt field
+		"personTypeId" person_type_id, opt field "sort" sort, }
 	);
 	deserialize_via_from_value!(SaleOrderPropertyGroup);
 }
@@ -6559,22 +5510,18 @@ pub mod sale_order_property_relation {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderPropertyRelation {
-		/// `entityId`: `integer`, optional.
+		/// `entityId`: `integer`.
 		pub entity_id: Option<i64>,
-		/// `entityType`: `string`, optional.
+		/// `entityType`: `string`.
 		pub entity_type: Option<String>,
-		/// `propertyId`: `integer`, optional.
+		/// `propertyId`: `integer`.
 		pub property_id: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderPropertyRelation { entity_id : field "entityId", entity_type : field
-		"entityType", property_id : field "propertyId", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderPropertyRelation { opt "entityId" entity_id, opt "entityType"
-		entity_type, opt "propertyId" property_id, rest "" extra }
+	result_impls!(
+		SaleOrderPropertyRelation { opt field "entityId" entity_id, opt field
+		"entityType" entity_type, opt field "propertyId" property_id, }
 	);
 	deserialize_via_from_value!(SaleOrderPropertyRelation);
 }
@@ -6591,32 +5538,27 @@ pub mod sale_order_property_value {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderPropertyValue {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `orderId`: `integer`, optional.
+		/// `orderId`: `integer`.
 		pub order_id: Option<i64>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `value`: `string | sale_order_property_value_file_value`, optional.
+		/// `value`: `string | sale_order_property_value_file_value`.
 		pub value: ::serde_json::Value,
-		/// `orderPropsId`: `integer`, optional.
+		/// `orderPropsId`: `integer`.
 		pub order_props_id: Option<i64>,
-		/// `orderPropsXmlId`: `string`, optional.
+		/// `orderPropsXmlId`: `string`.
 		pub order_props_xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderPropertyValue { id : field "id", name : field "name", order_id : field
-		"orderId", code : field "code", value : field "value", order_props_id : field
-		"orderPropsId", order_props_xml_id : field "orderPropsXmlId", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderPropertyValue { opt "id" id, opt "name" name, opt "orderId" order_id,
-		opt "code" code, req "value" value, opt "orderPropsId" order_props_id, opt
-		"orderPropsXmlId" order_props_xml_id, rest "" extra }
+	result_impls!(
+		SaleOrderPropertyValue { opt field "id" id, opt field "name" name, opt field
+		"orderId" order_id, opt field "code" code, req field "value" value, opt field
+		"orderPropsId" order_props_id, opt field "orderPropsXmlId" order_props_xml_id, }
 	);
 	deserialize_via_from_value!(SaleOrderPropertyValue);
 }
@@ -6633,30 +5575,25 @@ pub mod sale_order_property_variant {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderPropertyVariant {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `value`: `string`, optional.
+		/// `value`: `string`.
 		pub value: Option<String>,
-		/// `orderPropsId`: `integer`, optional.
+		/// `orderPropsId`: `integer`.
 		pub order_props_id: Option<i64>,
-		/// `description`: `string`, optional.
+		/// `description`: `string`.
 		pub description: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderPropertyVariant { id : field "id", name : field "name", value : field
-		"value", order_props_id : field "orderPropsId", description : field
-		"description", sort : field "sort", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderPropertyVariant { opt "id" id, opt "name" name, opt "value" value, opt
-		"orderPropsId" order_props_id, opt "description" description, opt "sort" sort,
-		rest "" extra }
+	result_impls!(
+		SaleOrderPropertyVariant { opt field "id" id, opt field "name" name, opt field
+		"value" value, opt field "orderPropsId" order_props_id, opt field "description"
+		description, opt field "sort" sort, }
 	);
 	deserialize_via_from_value!(SaleOrderPropertyVariant);
 }
@@ -6671,34 +5608,28 @@ pub mod sale_order_shipment {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderShipmentShipmentItems {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `orderDeliveryId`: `string`, optional.
+		/// `orderDeliveryId`: `string`.
 		pub order_delivery_id: Option<String>,
-		/// `basketId`: `integer`, optional.
+		/// `basketId`: `integer`.
 		pub basket_id: Option<i64>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `reservedQuantity`: `double`, optional.
+		/// `reservedQuantity`: `double`.
 		pub reserved_quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `dateInsert`: `datetime`, optional.
+		/// `dateInsert`: `datetime`.
 		pub date_insert: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderShipmentShipmentItems { id : field "id", order_delivery_id : field
-		"orderDeliveryId", basket_id : field "basketId", quantity : field "quantity",
-		reserved_quantity : field "reservedQuantity", xml_id : field "xmlId", date_insert
-		: field "dateInsert", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderShipmentShipmentItems { opt "id" id, opt "orderDeliveryId"
-		order_delivery_id, opt "basketId" basket_id, opt "quantity" quantity, opt
-		"reservedQuantity" reserved_quantity, opt "xmlId" xml_id, opt "dateInsert"
-		date_insert, rest "" extra }
+	result_impls!(
+		SaleOrderShipmentShipmentItems { opt field "id" id, opt field "orderDeliveryId"
+		order_delivery_id, opt field "basketId" basket_id, opt field "quantity" quantity,
+		opt field "reservedQuantity" reserved_quantity, opt field "xmlId" xml_id, opt
+		field "dateInsert" date_insert, }
 	);
 	/// The entity `sale_order_shipment`, one type wherever a result holds it.
 	///
@@ -6708,164 +5639,141 @@ pub mod sale_order_shipment {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderShipment {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `dateInsert`: `datetime`, optional.
+		/// `dateInsert`: `datetime`.
 		pub date_insert: Option<::bitrix24_runtime::DateTime>,
-		/// `orderId`: `integer`, optional.
+		/// `orderId`: `integer`.
 		pub order_id: Option<i64>,
-		/// `accountNumber`: `string`, optional.
+		/// `accountNumber`: `string`.
 		pub account_number: Option<String>,
-		/// `allowDelivery`: `boolean`, optional.
+		/// `allowDelivery`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub allow_delivery: Option<bool>,
-		/// `dateAllowDelivery`: `datetime`, optional.
+		/// `dateAllowDelivery`: `datetime`.
 		pub date_allow_delivery: Option<::bitrix24_runtime::DateTime>,
-		/// `empAllowDeliveryId`: `user.id`, optional.
+		/// `empAllowDeliveryId`: `user.id`.
 		pub emp_allow_delivery_id: Option<i64>,
-		/// `deducted`: `boolean`, optional.
+		/// `deducted`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub deducted: Option<bool>,
-		/// `dateDeducted`: `datetime`, optional.
+		/// `dateDeducted`: `datetime`.
 		pub date_deducted: Option<::bitrix24_runtime::DateTime>,
-		/// `empDeductedId`: `user.id`, optional.
+		/// `empDeductedId`: `user.id`.
 		pub emp_deducted_id: Option<i64>,
-		/// `reasonUndoDeducted`: `string`, optional.
+		/// `reasonUndoDeducted`: `string`.
 		pub reason_undo_deducted: Option<String>,
-		/// `system`: `boolean`, optional.
+		/// `system`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub system: Option<bool>,
-		/// `deliveryId`: `integer`, optional.
+		/// `deliveryId`: `integer`.
 		pub delivery_id: Option<i64>,
-		/// `deliveryName`: `string`, optional.
+		/// `deliveryName`: `string`.
 		pub delivery_name: Option<String>,
-		/// `deliveryXmlId`: `string`, optional.
+		/// `deliveryXmlId`: `string`.
 		pub delivery_xml_id: Option<String>,
-		/// `statusId`: `string`, optional.
+		/// `statusId`: `string`.
 		pub status_id: Option<String>,
-		/// `statusXmlId`: `string`, optional.
+		/// `statusXmlId`: `string`.
 		pub status_xml_id: Option<String>,
-		/// `canceled`: `boolean`, optional.
+		/// `canceled`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub canceled: Option<bool>,
-		/// `dateCanceled`: `datetime`, optional.
+		/// `dateCanceled`: `datetime`.
 		pub date_canceled: Option<::bitrix24_runtime::DateTime>,
-		/// `empCanceledId`: `user.id`, optional.
+		/// `empCanceledId`: `user.id`.
 		pub emp_canceled_id: Option<i64>,
-		/// `marked`: `boolean`, optional.
+		/// `marked`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub marked: Option<bool>,
-		/// `dateMarked`: `datetime`, optional.
+		/// `dateMarked`: `datetime`.
 		pub date_marked: Option<::bitrix24_runtime::DateTime>,
-		/// `reasonMarked`: `string`, optional.
+		/// `reasonMarked`: `string`.
 		pub reason_marked: Option<String>,
-		/// `empMarkedId`: `user.id`, optional.
+		/// `empMarkedId`: `user.id`.
 		pub emp_marked_id: Option<i64>,
-		/// `deliveryDocDate`: `datetime`, optional.
+		/// `deliveryDocDate`: `datetime`.
 		pub delivery_doc_date: Option<::bitrix24_runtime::DateTime>,
-		/// `deliveryDocNum`: `string`, optional.
+		/// `deliveryDocNum`: `string`.
 		pub delivery_doc_num: Option<String>,
-		/// `trackingNumber`: `string`, optional.
+		/// `trackingNumber`: `string`.
 		pub tracking_number: Option<String>,
-		/// `trackingDescription`: `string`, optional.
+		/// `trackingDescription`: `string`.
 		pub tracking_description: Option<String>,
-		/// `trackingLastCheck`: `datetime`, optional.
+		/// `trackingLastCheck`: `datetime`.
 		pub tracking_last_check: Option<::bitrix24_runtime::DateTime>,
-		/// `trackingStatus`: `string`, optional.
+		/// `trackingStatus`: `string`.
 		pub tracking_status: Option<String>,
-		/// `currency`: `string`, optional.
+		/// `currency`: `string`.
 		pub currency: Option<String>,
-		/// `customPriceDelivery`: `boolean`, optional.
+		/// `customPriceDelivery`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub custom_price_delivery: Option<bool>,
-		/// `basePriceDelivery`: `double`, optional.
+		/// `basePriceDelivery`: `double`.
 		pub base_price_delivery: Option<::bitrix24_runtime::Decimal>,
-		/// `priceDelivery`: `double`, optional.
+		/// `priceDelivery`: `double`.
 		pub price_delivery: Option<::bitrix24_runtime::Decimal>,
-		/// `discountPrice`: `double`, optional.
+		/// `discountPrice`: `double`.
 		pub discount_price: Option<::bitrix24_runtime::Decimal>,
-		/// `comments`: `string`, optional.
+		/// `comments`: `string`.
 		pub comments: Option<String>,
-		/// `companyId`: `integer`, optional.
+		/// `companyId`: `integer`.
 		pub company_id: Option<i64>,
-		/// `responsibleId`: `user.id`, optional.
+		/// `responsibleId`: `user.id`.
 		pub responsible_id: Option<i64>,
-		/// `dateResponsibleId`: `datetime`, optional.
+		/// `dateResponsibleId`: `datetime`.
 		pub date_responsible_id: Option<::bitrix24_runtime::DateTime>,
-		/// `empResponsibleId`: `user.id`, optional.
+		/// `empResponsibleId`: `user.id`.
 		pub emp_responsible_id: Option<i64>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `externalDelivery`: `boolean`, optional.
+		/// `externalDelivery`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub external_delivery: Option<bool>,
-		/// `id1c`: `string`, optional.
+		/// `id1c`: `string`.
 		pub id1c: Option<String>,
-		/// `updated1c`: `string`, optional.
+		/// `updated1c`: `string`.
 		pub updated1c: Option<String>,
-		/// `version1c`: `string`, optional.
+		/// `version1c`: `string`.
 		pub version1c: Option<String>,
-		/// `shipmentItems`: `sale_order_shipment_item[]`, optional.
+		/// `shipmentItems`: `sale_order_shipment_item[]`.
 		pub shipment_items: Vec<SaleOrderShipmentShipmentItems>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderShipment { id : field "id", date_insert : field "dateInsert", order_id :
-		field "orderId", account_number : field "accountNumber", allow_delivery : field
-		"allowDelivery", date_allow_delivery : field "dateAllowDelivery",
-		emp_allow_delivery_id : field "empAllowDeliveryId", deducted : field "deducted",
-		date_deducted : field "dateDeducted", emp_deducted_id : field "empDeductedId",
-		reason_undo_deducted : field "reasonUndoDeducted", system : field "system",
-		delivery_id : field "deliveryId", delivery_name : field "deliveryName",
-		delivery_xml_id : field "deliveryXmlId", status_id : field "statusId",
-		status_xml_id : field "statusXmlId", canceled : field "canceled", date_canceled :
-		field "dateCanceled", emp_canceled_id : field "empCanceledId", marked : field
-		"marked", date_marked : field "dateMarked", reason_marked : field "reasonMarked",
-		emp_marked_id : field "empMarkedId", delivery_doc_date : field "deliveryDocDate",
-		delivery_doc_num : field "deliveryDocNum", tracking_number : field
-		"trackingNumber", tracking_description : field "trackingDescription",
-		tracking_last_check : field "trackingLastCheck", tracking_status : field
-		"trackingStatus", currency : field "currency", custom_price_delivery : field
-		"customPriceDelivery", base_price_delivery : field "basePriceDelivery",
-		price_delivery : field "priceDelivery", discount_price : field "discountPrice",
-		comments : field "comments", company_id : field "companyId", responsible_id :
-		field "responsibleId", date_responsible_id : field "dateResponsibleId",
-		emp_responsible_id : field "empResponsibleId", xml_id : field "xmlId",
-		external_delivery : field "externalDelivery", id1c : field "id1c", updated1c :
-		field "updated1c", version1c : field "version1c", shipment_items : field
-		"shipmentItems", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderShipment { opt "id" id, opt "dateInsert" date_insert, opt "orderId"
-		order_id, opt "accountNumber" account_number, opt_yn "allowDelivery"
-		allow_delivery, opt "dateAllowDelivery" date_allow_delivery, opt
-		"empAllowDeliveryId" emp_allow_delivery_id, opt_yn "deducted" deducted, opt
-		"dateDeducted" date_deducted, opt "empDeductedId" emp_deducted_id, opt
-		"reasonUndoDeducted" reason_undo_deducted, opt_yn "system" system, opt
-		"deliveryId" delivery_id, opt "deliveryName" delivery_name, opt "deliveryXmlId"
-		delivery_xml_id, opt "statusId" status_id, opt "statusXmlId" status_xml_id,
-		opt_yn "canceled" canceled, opt "dateCanceled" date_canceled, opt "empCanceledId"
-		emp_canceled_id, opt_yn "marked" marked, opt "dateMarked" date_marked, opt
-		"reasonMarked" reason_marked, opt "empMarkedId" emp_marked_id, opt
-		"deliveryDocDate" delivery_doc_date, opt "deliveryDocNum" delivery_doc_num, opt
-		"trackingNumber" tracking_number, opt "trackingDescription" tracking_description,
-		opt "trackingLastCheck" tracking_last_check, opt "trackingStatus"
-		tracking_status, opt "currency" currency, opt_yn "customPriceDelivery"
-		custom_price_delivery, opt "basePriceDelivery" base_price_delivery, opt
-		"priceDelivery" price_delivery, opt "discountPrice" discount_price, opt
-		"comments" comments, opt "companyId" company_id, opt "responsibleId"
-		responsible_id, opt "dateResponsibleId" date_responsible_id, opt
-		"empResponsibleId" emp_responsible_id, opt "xmlId" xml_id, opt_yn
-		"externalDelivery" external_delivery, opt "id1c" id1c, opt "updated1c" updated1c,
-		opt "version1c" version1c, req "shipmentItems" shipment_items, rest "" extra }
+	result_impls!(
+		SaleOrderShipment { opt field "id" id, opt field "dateInsert" date_insert, opt
+		field "orderId" order_id, opt field "accountNumber" account_number, opt_yn field
+		"allowDelivery" allow_delivery, opt field "dateAllowDelivery"
+		date_allow_delivery, opt field "empAllowDeliveryId" emp_allow_delivery_id, opt_yn
+		field "deducted" deducted, opt field "dateDeducted" date_deducted, opt field
+		"empDeductedId" emp_deducted_id, opt field "reasonUndoDeducted"
+		reason_undo_deducted, opt_yn field "system" system, opt field "deliveryId"
+		delivery_id, opt field "deliveryName" delivery_name, opt field "deliveryXmlId"
+		delivery_xml_id, opt field "statusId" status_id, opt field "statusXmlId"
+		status_xml_id, opt_yn field "canceled" canceled, opt field "dateCanceled"
+		date_canceled, opt field "empCanceledId" emp_canceled_id, opt_yn field "marked"
+		marked, opt field "dateMarked" date_marked, opt field "reasonMarked"
+		reason_marked, opt field "empMarkedId" emp_marked_id, opt field "deliveryDocDate"
+		delivery_doc_date, opt field "deliveryDocNum" delivery_doc_num, opt field
+		"trackingNumber" tracking_number, opt field "trackingDescription"
+		tracking_description, opt field "trackingLastCheck" tracking_last_check, opt
+		field "trackingStatus" tracking_status, opt field "currency" currency, opt_yn
+		field "customPriceDelivery" custom_price_delivery, opt field "basePriceDelivery"
+		base_price_delivery, opt field "priceDelivery" price_delivery, opt field
+		"discountPrice" discount_price, opt field "comments" comments, opt field
+		"companyId" company_id, opt field "responsibleId" responsible_id, opt field
+		"dateResponsibleId" date_responsible_id, opt field "empResponsibleId"
+		emp_responsible_id, opt field "xmlId" xml_id, opt_yn field "externalDelivery"
+		external_delivery, opt field "id1c" id1c, opt field "updated1c" updated1c, opt
+		field "version1c" version1c, req field "shipmentItems" shipment_items, }
 	);
 	deserialize_via_from_value!(SaleOrderShipment);
 }
@@ -6882,34 +5790,28 @@ pub mod sale_order_shipment_item {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderShipmentItem {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `orderDeliveryId`: `string`, optional.
+		/// `orderDeliveryId`: `string`.
 		pub order_delivery_id: Option<String>,
-		/// `basketId`: `integer`, optional.
+		/// `basketId`: `integer`.
 		pub basket_id: Option<i64>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `reservedQuantity`: `double`, optional.
+		/// `reservedQuantity`: `double`.
 		pub reserved_quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `dateInsert`: `datetime`, optional.
+		/// `dateInsert`: `datetime`.
 		pub date_insert: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderShipmentItem { id : field "id", order_delivery_id : field
-		"orderDeliveryId", basket_id : field "basketId", quantity : field "quantity",
-		reserved_quantity : field "reservedQuantity", xml_id : field "xmlId", date_insert
-		: field "dateInsert", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderShipmentItem { opt "id" id, opt "orderDeliveryId" order_delivery_id, opt
-		"basketId" basket_id, opt "quantity" quantity, opt "reservedQuantity"
-		reserved_quantity, opt "xmlId" xml_id, opt "dateInsert" date_insert, rest ""
-		extra }
+	result_impls!(
+		SaleOrderShipmentItem { opt field "id" id, opt field "orderDeliveryId"
+		order_delivery_id, opt field "basketId" basket_id, opt field "quantity" quantity,
+		opt field "reservedQuantity" reserved_quantity, opt field "xmlId" xml_id, opt
+		field "dateInsert" date_insert, }
 	);
 	deserialize_via_from_value!(SaleOrderShipmentItem);
 }
@@ -6926,34 +5828,28 @@ pub mod sale_order_trade_binding {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderTradeBinding {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `externalOrderId`: `string`, optional.
+		/// `externalOrderId`: `string`.
 		pub external_order_id: Option<String>,
-		/// `orderId`: `integer`, optional.
+		/// `orderId`: `integer`.
 		pub order_id: Option<i64>,
-		/// `tradingPlatformId`: `integer`, optional.
+		/// `tradingPlatformId`: `integer`.
 		pub trading_platform_id: Option<i64>,
-		/// `tradingPlatformXmlId`: `string`, optional.
+		/// `tradingPlatformXmlId`: `string`.
 		pub trading_platform_xml_id: Option<String>,
-		/// `params`: `string`, optional.
+		/// `params`: `string`.
 		pub params: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderTradeBinding { id : field "id", xml_id : field "xmlId",
-		external_order_id : field "externalOrderId", order_id : field "orderId",
-		trading_platform_id : field "tradingPlatformId", trading_platform_xml_id : field
-		"tradingPlatformXmlId", params : field "params", extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderTradeBinding { opt "id" id, opt "xmlId" xml_id, opt "externalOrderId"
-		external_order_id, opt "orderId" order_id, opt "tradingPlatformId"
-		trading_platform_id, opt "tradingPlatformXmlId" trading_platform_xml_id, opt
-		"params" params, rest "" extra }
+	result_impls!(
+		SaleOrderTradeBinding { opt field "id" id, opt field "xmlId" xml_id, opt field
+		"externalOrderId" external_order_id, opt field "orderId" order_id, opt field
+		"tradingPlatformId" trading_platform_id, opt field "tradingPlatformXmlId"
+		trading_platform_xml_id, opt field "params" params, }
 	);
 	deserialize_via_from_value!(SaleOrderTradeBinding);
 }
@@ -6970,41 +5866,35 @@ pub mod sale_order_trade_platform {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderTradePlatform {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `description`: `string`, optional.
+		/// `description`: `string`.
 		pub description: Option<String>,
-		/// `settings`: `string`, optional.
+		/// `settings`: `string`.
 		pub settings: Option<String>,
-		/// `catalogSectionTabClassName`: `string`, optional.
+		/// `catalogSectionTabClassName`: `string`.
 		pub catalog_section_tab_class_name: Option<String>,
-		/// `class`: `string`, optional.
+		/// `class`: `string`.
 		pub class: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleOrderTradePlatform { id : field "id", code : field "code", active : field
-		"active", name : field "name", description : field "description", settings :
-		field "settings", catalog_section_tab_class_name : field
-		"catalogSectionTabClassName", class : field "class", xml_id : field "xmlId",
-		extra : rest "", }
-	);
-	serialize_map!(
-		SaleOrderTradePlatform { opt "id" id, opt "code" code, opt_yn "active" active,
-		opt "name" name, opt "description" description, opt "settings" settings, opt
-		"catalogSectionTabClassName" catalog_section_tab_class_name, opt "class" class,
-		opt "xmlId" xml_id, rest "" extra }
+	result_impls!(
+		SaleOrderTradePlatform { opt field "id" id, opt field "code" code, opt_yn field
+		"active" active, opt field "name" name, opt field "description" description, opt
+		field "settings" settings, opt field "catalogSectionTabClassName"
+		catalog_section_tab_class_name, opt field "class" class, opt field "xmlId"
+		xml_id, }
 	);
 	deserialize_via_from_value!(SaleOrderTradePlatform);
 }
@@ -7021,30 +5911,25 @@ pub mod sale_payment_item_basket {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaymentItemBasket {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `paymentId`: `integer`, optional.
+		/// `paymentId`: `integer`.
 		pub payment_id: Option<i64>,
-		/// `basketId`: `integer`, optional.
+		/// `basketId`: `integer`.
 		pub basket_id: Option<i64>,
-		/// `quantity`: `double`, optional.
+		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `dateInsert`: `datetime`, optional.
+		/// `dateInsert`: `datetime`.
 		pub date_insert: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaymentItemBasket { id : field "id", payment_id : field "paymentId",
-		basket_id : field "basketId", quantity : field "quantity", xml_id : field
-		"xmlId", date_insert : field "dateInsert", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaymentItemBasket { opt "id" id, opt "paymentId" payment_id, opt "basketId"
-		basket_id, opt "quantity" quantity, opt "xmlId" xml_id, opt "dateInsert"
-		date_insert, rest "" extra }
+	result_impls!(
+		SalePaymentItemBasket { opt field "id" id, opt field "paymentId" payment_id, opt
+		field "basketId" basket_id, opt field "quantity" quantity, opt field "xmlId"
+		xml_id, opt field "dateInsert" date_insert, }
 	);
 	deserialize_via_from_value!(SalePaymentItemBasket);
 }
@@ -7061,28 +5946,23 @@ pub mod sale_payment_item_shipment {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaymentItemShipment {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `shipmentId`: `string`, optional.
+		/// `shipmentId`: `string`.
 		pub shipment_id: Option<String>,
-		/// `paymentId`: `integer`, optional.
+		/// `paymentId`: `integer`.
 		pub payment_id: Option<i64>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `dateInsert`: `datetime`, optional.
+		/// `dateInsert`: `datetime`.
 		pub date_insert: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaymentItemShipment { id : field "id", shipment_id : field "shipmentId",
-		payment_id : field "paymentId", xml_id : field "xmlId", date_insert : field
-		"dateInsert", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaymentItemShipment { opt "id" id, opt "shipmentId" shipment_id, opt
-		"paymentId" payment_id, opt "xmlId" xml_id, opt "dateInsert" date_insert, rest ""
-		extra }
+	result_impls!(
+		SalePaymentItemShipment { opt field "id" id, opt field "shipmentId" shipment_id,
+		opt field "paymentId" payment_id, opt field "xmlId" xml_id, opt field
+		"dateInsert" date_insert, }
 	);
 	deserialize_via_from_value!(SalePaymentItemShipment);
 }
@@ -7127,116 +6007,91 @@ pub mod sale_paysystem {
 	/// In the results of `sale.paysystem.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystem {
-		/// `ID`: `string`, optional.
+		/// `ID`: `string`.
 		pub id: Option<String>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `DESCRIPTION`: `string`, optional.
+		/// `DESCRIPTION`: `string`.
 		pub description: Option<String>,
-		/// `XML_ID`: `string`, optional.
+		/// `XML_ID`: `string`.
 		pub xml_id: Option<String>,
-		/// `PERSON_TYPE_ID`: `integer`, optional.
+		/// `PERSON_TYPE_ID`: `integer`.
 		pub person_type_id: Option<i64>,
-		/// `ACTION_FILE`: `string`, optional.
+		/// `ACTION_FILE`: `string`.
 		pub action_file: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `ENTITY_REGISTRY_TYPE`: `string`, optional.
+		/// `ENTITY_REGISTRY_TYPE`: `string`.
 		pub entity_registry_type: Option<String>,
-		/// `NEW_WINDOW`: `boolean`, optional.
+		/// `NEW_WINDOW`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub new_window: Option<bool>,
-		/// `ALLOW_EDIT_PAYMENT`: `boolean`, optional.
+		/// `ALLOW_EDIT_PAYMENT`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub allow_edit_payment: Option<bool>,
-		/// `AUTO_CHANGE_1C`: `boolean`, optional.
+		/// `AUTO_CHANGE_1C`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub auto_change_1_c: Option<bool>,
-		/// `CAN_PRINT_CHECK`: `boolean`, optional.
+		/// `CAN_PRINT_CHECK`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub can_print_check: Option<bool>,
-		/// `ENCODING`: `string`, optional.
+		/// `ENCODING`: `string`.
 		///
 		/// Values: `windows-1251`, `utf-8`, `iso-8859-1`.
 		pub encoding: Option<SalePaysystemEncoding>,
-		/// `IS_CASH`: `string`, optional.
+		/// `IS_CASH`: `string`.
 		///
 		/// Values: `N`, `Y`, `A`.
 		pub is_cash: Option<SalePaysystemIsCash>,
-		/// `PSA_NAME`: `string`, optional.
+		/// `PSA_NAME`: `string`.
 		pub psa_name: Option<String>,
-		/// `PS_MODE`: `string`, optional.
+		/// `PS_MODE`: `string`.
 		pub ps_mode: Option<String>,
-		/// `SORT`: `string`, optional.
+		/// `SORT`: `string`.
 		pub sort: Option<String>,
-		/// `TARIFF`: `string`, optional.
+		/// `TARIFF`: `string`.
 		pub tariff: Option<String>,
-		/// `RESULT_FILE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `RESULT_FILE`: `any`, only in the example response.
 		pub result_file: ::serde_json::Value,
-		/// `HAVE_PAYMENT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `HAVE_PAYMENT`: `string`, only in the example response.
 		pub have_payment: Option<String>,
-		/// `HAVE_ACTION`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `HAVE_ACTION`: `string`, only in the example response.
 		pub have_action: Option<String>,
-		/// `HAVE_RESULT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `HAVE_RESULT`: `string`, only in the example response.
 		pub have_result: Option<String>,
-		/// `HAVE_PREPAY`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `HAVE_PREPAY`: `string`, only in the example response.
 		pub have_prepay: Option<String>,
-		/// `HAVE_PRICE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `HAVE_PRICE`: `string`, only in the example response.
 		pub have_price: Option<String>,
-		/// `HAVE_RESULT_RECEIVE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `HAVE_RESULT_RECEIVE`: `string`, only in the example response.
 		pub have_result_receive: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystem { id : field "ID", name : field "NAME", description : field
-		"DESCRIPTION", xml_id : field "XML_ID", person_type_id : field "PERSON_TYPE_ID",
-		action_file : field "ACTION_FILE", active : field "ACTIVE", entity_registry_type
-		: field "ENTITY_REGISTRY_TYPE", new_window : field "NEW_WINDOW",
-		allow_edit_payment : field "ALLOW_EDIT_PAYMENT", auto_change_1_c : field
-		"AUTO_CHANGE_1C", can_print_check : field "CAN_PRINT_CHECK", encoding : field
-		"ENCODING", is_cash : field "IS_CASH", psa_name : field "PSA_NAME", ps_mode :
-		field "PS_MODE", sort : field "SORT", tariff : field "TARIFF", result_file : soft
-		"RESULT_FILE", have_payment : soft "HAVE_PAYMENT", have_action : soft
-		"HAVE_ACTION", have_result : soft "HAVE_RESULT", have_prepay : soft
-		"HAVE_PREPAY", have_price : soft "HAVE_PRICE", have_result_receive : soft
-		"HAVE_RESULT_RECEIVE", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystem { opt "ID" id, opt "NAME" name, opt "DESCRIPTION" description, opt
-		"XML_ID" xml_id, opt "PERSON_TYPE_ID" person_type_id, opt "ACTION_FILE"
-		action_file, opt_yn "ACTIVE" active, opt "ENTITY_REGISTRY_TYPE"
-		entity_registry_type, opt_yn "NEW_WINDOW" new_window, opt_yn "ALLOW_EDIT_PAYMENT"
-		allow_edit_payment, opt_yn "AUTO_CHANGE_1C" auto_change_1_c, opt_yn
-		"CAN_PRINT_CHECK" can_print_check, opt "ENCODING" encoding, opt "IS_CASH"
-		is_cash, opt "PSA_NAME" psa_name, opt "PS_MODE" ps_mode, opt "SORT" sort, opt
-		"TARIFF" tariff, req "RESULT_FILE" result_file, opt "HAVE_PAYMENT" have_payment,
-		opt "HAVE_ACTION" have_action, opt "HAVE_RESULT" have_result, opt "HAVE_PREPAY"
-		have_prepay, opt "HAVE_PRICE" have_price, opt "HAVE_RESULT_RECEIVE"
-		have_result_receive, rest "" extra }
+	result_impls!(
+		SalePaysystem { opt field "ID" id, opt field "NAME" name, opt field "DESCRIPTION"
+		description, opt field "XML_ID" xml_id, opt field "PERSON_TYPE_ID"
+		person_type_id, opt field "ACTION_FILE" action_file, opt_yn field "ACTIVE"
+		active, opt field "ENTITY_REGISTRY_TYPE" entity_registry_type, opt_yn field
+		"NEW_WINDOW" new_window, opt_yn field "ALLOW_EDIT_PAYMENT" allow_edit_payment,
+		opt_yn field "AUTO_CHANGE_1C" auto_change_1_c, opt_yn field "CAN_PRINT_CHECK"
+		can_print_check, opt field "ENCODING" encoding, opt field "IS_CASH" is_cash, opt
+		field "PSA_NAME" psa_name, opt field "PS_MODE" ps_mode, opt field "SORT" sort,
+		opt field "TARIFF" tariff, req soft "RESULT_FILE" result_file, opt soft
+		"HAVE_PAYMENT" have_payment, opt soft "HAVE_ACTION" have_action, opt soft
+		"HAVE_RESULT" have_result, opt soft "HAVE_PREPAY" have_prepay, opt soft
+		"HAVE_PRICE" have_price, opt soft "HAVE_RESULT_RECEIVE" have_result_receive, }
 	);
 	deserialize_via_from_value!(SalePaysystem);
 }
@@ -7248,535 +6103,392 @@ pub mod sale_paysystem_handler {
 	/// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS.phone.CODE` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormDataFieldsPhoneCode {
-		/// `NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NAME`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `TYPE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `TYPE`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsFormDataFieldsPhoneCode { name : soft "NAME", type_ :
-		soft "TYPE", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsFormDataFieldsPhoneCode { opt "NAME" name, opt "TYPE"
-		type_, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsFormDataFieldsPhoneCode { opt soft "NAME" name, opt
+		soft "TYPE" type_, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS.phone` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormDataFieldsPhone {
-		/// `VISIBLE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `VISIBLE`: `string`, only in the example response.
 		pub visible: Option<String>,
-		/// `CODE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CODE`: `object`, only in the example response.
 		pub code: Option<SalePaysystemHandlerSettingsFormDataFieldsPhoneCode>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsFormDataFieldsPhone { visible : soft "VISIBLE", code
-		: soft "CODE", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsFormDataFieldsPhone { opt "VISIBLE" visible, opt
-		"CODE" code, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsFormDataFieldsPhone { opt soft "VISIBLE" visible, opt
+		soft "CODE" code, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS.paymentId` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormDataFieldsPaymentId {
-		/// `CODE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CODE`: `string`, only in the example response.
 		pub code: Option<String>,
-		/// `VISIBLE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `VISIBLE`: `string`, only in the example response.
 		pub visible: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsFormDataFieldsPaymentId { code : soft "CODE", visible
-		: soft "VISIBLE", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsFormDataFieldsPaymentId { opt "CODE" code, opt
-		"VISIBLE" visible, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsFormDataFieldsPaymentId { opt soft "CODE" code, opt
+		soft "VISIBLE" visible, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS.serviceid` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormDataFieldsServiceid {
-		/// `CODE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CODE`: `string`, only in the example response.
 		pub code: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsFormDataFieldsServiceid { code : soft "CODE", extra :
-		rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsFormDataFieldsServiceid { opt "CODE" code, rest ""
-		extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsFormDataFieldsServiceid { opt soft "CODE" code, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormDataFields {
-		/// `phone`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `phone`: `object`, only in the example response.
 		pub phone: Option<SalePaysystemHandlerSettingsFormDataFieldsPhone>,
-		/// `paymentId`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `paymentId`: `object`, only in the example response.
 		pub payment_id: Option<SalePaysystemHandlerSettingsFormDataFieldsPaymentId>,
-		/// `serviceid`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `serviceid`: `object`, only in the example response.
 		pub serviceid: Option<SalePaysystemHandlerSettingsFormDataFieldsServiceid>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsFormDataFields { phone : soft "phone", payment_id :
-		soft "paymentId", serviceid : soft "serviceid", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsFormDataFields { opt "phone" phone, opt "paymentId"
-		payment_id, opt "serviceid" serviceid, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsFormDataFields { opt soft "phone" phone, opt soft
+		"paymentId" payment_id, opt soft "serviceid" serviceid, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.FORM_DATA` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormData {
-		/// `ACTION_URI`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ACTION_URI`: `string`, only in the example response.
 		pub action_uri: Option<String>,
-		/// `METHOD`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `METHOD`: `string`, only in the example response.
 		pub method: Option<String>,
-		/// `FIELDS`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FIELDS`: `object`, only in the example response.
 		pub fields: Option<SalePaysystemHandlerSettingsFormDataFields>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsFormData { action_uri : soft "ACTION_URI", method :
-		soft "METHOD", fields : soft "FIELDS", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsFormData { opt "ACTION_URI" action_uri, opt "METHOD"
-		method, opt "FIELDS" fields, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsFormData { opt soft "ACTION_URI" action_uri, opt soft
+		"METHOD" method, opt soft "FIELDS" fields, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.REST_SERVICE_ID` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesRestServiceId {
-		/// `NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NAME`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `DESCRIPTION`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DESCRIPTION`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// `SORT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SORT`: `string`, only in the example response.
 		pub sort: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodesRestServiceId { name : soft "NAME", description
-		: soft "DESCRIPTION", sort : soft "SORT", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodesRestServiceId { opt "NAME" name, opt
-		"DESCRIPTION" description, opt "SORT" sort, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodesRestServiceId { opt soft "NAME" name, opt soft
+		"DESCRIPTION" description, opt soft "SORT" sort, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.REST_SERVICE_KEY` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesRestServiceKey {
-		/// `NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NAME`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `DESCRIPTION`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DESCRIPTION`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// `SORT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SORT`: `string`, only in the example response.
 		pub sort: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodesRestServiceKey { name : soft "NAME", description
-		: soft "DESCRIPTION", sort : soft "SORT", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodesRestServiceKey { opt "NAME" name, opt
-		"DESCRIPTION" description, opt "SORT" sort, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodesRestServiceKey { opt soft "NAME" name, opt soft
+		"DESCRIPTION" description, opt soft "SORT" sort, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_ID.DEFAULT` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPaymentIdDefault {
-		/// `PROVIDER_KEY`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PROVIDER_KEY`: `string`, only in the example response.
 		pub provider_key: Option<String>,
-		/// `PROVIDER_VALUE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PROVIDER_VALUE`: `string`, only in the example response.
 		pub provider_value: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodesPaymentIdDefault { provider_key : soft
-		"PROVIDER_KEY", provider_value : soft "PROVIDER_VALUE", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodesPaymentIdDefault { opt "PROVIDER_KEY"
-		provider_key, opt "PROVIDER_VALUE" provider_value, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodesPaymentIdDefault { opt soft "PROVIDER_KEY"
+		provider_key, opt soft "PROVIDER_VALUE" provider_value, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_ID` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPaymentId {
-		/// `NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NAME`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `SORT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SORT`: `string`, only in the example response.
 		pub sort: Option<String>,
-		/// `GROUP`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `GROUP`: `string`, only in the example response.
 		pub group: Option<String>,
-		/// `DEFAULT`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DEFAULT`: `object`, only in the example response.
 		pub default: Option<SalePaysystemHandlerSettingsCodesPaymentIdDefault>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodesPaymentId { name : soft "NAME", sort : soft
-		"SORT", group : soft "GROUP", default : soft "DEFAULT", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodesPaymentId { opt "NAME" name, opt "SORT" sort,
-		opt "GROUP" group, opt "DEFAULT" default, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodesPaymentId { opt soft "NAME" name, opt soft
+		"SORT" sort, opt soft "GROUP" group, opt soft "DEFAULT" default, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PS_CHANGE_STATUS_PAY.INPUT` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput {
-		/// `TYPE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `TYPE`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput { type_ : soft "TYPE",
-		extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput { opt "TYPE" type_, rest
-		"" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput { opt soft "TYPE" type_,
+		}
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PS_CHANGE_STATUS_PAY` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPsChangeStatusPay {
-		/// `NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NAME`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `SORT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SORT`: `string`, only in the example response.
 		pub sort: Option<String>,
-		/// `INPUT`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `INPUT`: `object`, only in the example response.
 		pub input: Option<SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodesPsChangeStatusPay { name : soft "NAME", sort :
-		soft "SORT", input : soft "INPUT", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodesPsChangeStatusPay { opt "NAME" name, opt "SORT"
-		sort, opt "INPUT" input, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodesPsChangeStatusPay { opt soft "NAME" name, opt
+		soft "SORT" sort, opt soft "INPUT" input, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_BUYER_ID.DEFAULT` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault {
-		/// `PROVIDER_KEY`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PROVIDER_KEY`: `string`, only in the example response.
 		pub provider_key: Option<String>,
-		/// `PROVIDER_VALUE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PROVIDER_VALUE`: `string`, only in the example response.
 		pub provider_value: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault { provider_key : soft
-		"PROVIDER_KEY", provider_value : soft "PROVIDER_VALUE", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault { opt "PROVIDER_KEY"
-		provider_key, opt "PROVIDER_VALUE" provider_value, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault { opt soft "PROVIDER_KEY"
+		provider_key, opt soft "PROVIDER_VALUE" provider_value, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_BUYER_ID` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPaymentBuyerId {
-		/// `NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NAME`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `SORT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SORT`: `string`, only in the example response.
 		pub sort: Option<String>,
-		/// `GROUP`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `GROUP`: `string`, only in the example response.
 		pub group: Option<String>,
-		/// `DEFAULT`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DEFAULT`: `object`, only in the example response.
 		pub default: Option<SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodesPaymentBuyerId { name : soft "NAME", sort : soft
-		"SORT", group : soft "GROUP", default : soft "DEFAULT", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodesPaymentBuyerId { opt "NAME" name, opt "SORT"
-		sort, opt "GROUP" group, opt "DEFAULT" default, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodesPaymentBuyerId { opt soft "NAME" name, opt soft
+		"SORT" sort, opt soft "GROUP" group, opt soft "DEFAULT" default, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PS_WORK_MODE.INPUT.OPTIONS` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions {
-		/// `TEST`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `TEST`: `string`, only in the example response.
 		pub test: Option<String>,
-		/// `REGULAR`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REGULAR`: `string`, only in the example response.
 		pub regular: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions { test : soft "TEST",
-		regular : soft "REGULAR", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions { opt "TEST" test, opt
-		"REGULAR" regular, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions { opt soft "TEST" test,
+		opt soft "REGULAR" regular, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PS_WORK_MODE.INPUT` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPsWorkModeInput {
-		/// `TYPE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `TYPE`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `OPTIONS`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `OPTIONS`: `object`, only in the example response.
 		pub options: Option<SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodesPsWorkModeInput { type_ : soft "TYPE", options :
-		soft "OPTIONS", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodesPsWorkModeInput { opt "TYPE" type_, opt
-		"OPTIONS" options, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodesPsWorkModeInput { opt soft "TYPE" type_, opt
+		soft "OPTIONS" options, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PS_WORK_MODE` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPsWorkMode {
-		/// `NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NAME`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `SORT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SORT`: `string`, only in the example response.
 		pub sort: Option<String>,
-		/// `INPUT`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `INPUT`: `object`, only in the example response.
 		pub input: Option<SalePaysystemHandlerSettingsCodesPsWorkModeInput>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodesPsWorkMode { name : soft "NAME", sort : soft
-		"SORT", input : soft "INPUT", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodesPsWorkMode { opt "NAME" name, opt "SORT" sort,
-		opt "INPUT" input, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodesPsWorkMode { opt soft "NAME" name, opt soft
+		"SORT" sort, opt soft "INPUT" input, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodes {
-		/// `REST_SERVICE_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REST_SERVICE_ID`: `object`, only in the example response.
 		pub rest_service_id: Option<SalePaysystemHandlerSettingsCodesRestServiceId>,
-		/// `REST_SERVICE_KEY`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REST_SERVICE_KEY`: `object`, only in the example response.
 		pub rest_service_key: Option<SalePaysystemHandlerSettingsCodesRestServiceKey>,
-		/// `PAYMENT_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PAYMENT_ID`: `object`, only in the example response.
 		pub payment_id: Option<SalePaysystemHandlerSettingsCodesPaymentId>,
-		/// `PS_CHANGE_STATUS_PAY`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PS_CHANGE_STATUS_PAY`: `object`, only in the example response.
 		pub ps_change_status_pay: Option<
 			SalePaysystemHandlerSettingsCodesPsChangeStatusPay,
 		>,
-		/// `PAYMENT_BUYER_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PAYMENT_BUYER_ID`: `object`, only in the example response.
 		pub payment_buyer_id: Option<SalePaysystemHandlerSettingsCodesPaymentBuyerId>,
-		/// `PS_WORK_MODE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PS_WORK_MODE`: `object`, only in the example response.
 		pub ps_work_mode: Option<SalePaysystemHandlerSettingsCodesPsWorkMode>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettingsCodes { rest_service_id : soft "REST_SERVICE_ID",
-		rest_service_key : soft "REST_SERVICE_KEY", payment_id : soft "PAYMENT_ID",
-		ps_change_status_pay : soft "PS_CHANGE_STATUS_PAY", payment_buyer_id : soft
-		"PAYMENT_BUYER_ID", ps_work_mode : soft "PS_WORK_MODE", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettingsCodes { opt "REST_SERVICE_ID" rest_service_id, opt
-		"REST_SERVICE_KEY" rest_service_key, opt "PAYMENT_ID" payment_id, opt
-		"PS_CHANGE_STATUS_PAY" ps_change_status_pay, opt "PAYMENT_BUYER_ID"
-		payment_buyer_id, opt "PS_WORK_MODE" ps_work_mode, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettingsCodes { opt soft "REST_SERVICE_ID" rest_service_id,
+		opt soft "REST_SERVICE_KEY" rest_service_key, opt soft "PAYMENT_ID" payment_id,
+		opt soft "PS_CHANGE_STATUS_PAY" ps_change_status_pay, opt soft "PAYMENT_BUYER_ID"
+		payment_buyer_id, opt soft "PS_WORK_MODE" ps_work_mode, }
 	);
 	/// The object `sale_paysystem_handler.SETTINGS` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettings {
-		/// `CURRENCY`: `string[]`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CURRENCY`: `string[]`, only in the example response.
 		pub currency: Vec<String>,
-		/// `FORM_DATA`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FORM_DATA`: `object`, only in the example response.
 		pub form_data: Option<SalePaysystemHandlerSettingsFormData>,
-		/// `CODES`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CODES`: `object`, only in the example response.
 		pub codes: Option<SalePaysystemHandlerSettingsCodes>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandlerSettings { currency : soft "CURRENCY", form_data : soft
-		"FORM_DATA", codes : soft "CODES", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandlerSettings { req "CURRENCY" currency, opt "FORM_DATA"
-		form_data, opt "CODES" codes, rest "" extra }
+	result_impls!(
+		SalePaysystemHandlerSettings { req soft "CURRENCY" currency, opt soft "FORM_DATA"
+		form_data, opt soft "CODES" codes, }
 	);
 	/// The entity `sale_paysystem_handler`, one type wherever a result holds it.
 	///
@@ -7786,26 +6498,22 @@ pub mod sale_paysystem_handler {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandler {
-		/// `ID`: `string`, optional.
+		/// `ID`: `string`.
 		pub id: Option<String>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `CODE`: `string`, optional.
+		/// `CODE`: `string`.
 		pub code: Option<String>,
-		/// `SORT`: `string`, optional.
+		/// `SORT`: `string`.
 		pub sort: Option<String>,
-		/// `SETTINGS`: `object`, optional.
+		/// `SETTINGS`: `object`.
 		pub settings: Option<SalePaysystemHandlerSettings>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePaysystemHandler { id : field "ID", name : field "NAME", code : field "CODE",
-		sort : field "SORT", settings : field "SETTINGS", extra : rest "", }
-	);
-	serialize_map!(
-		SalePaysystemHandler { opt "ID" id, opt "NAME" name, opt "CODE" code, opt "SORT"
-		sort, opt "SETTINGS" settings, rest "" extra }
+	result_impls!(
+		SalePaysystemHandler { opt field "ID" id, opt field "NAME" name, opt field "CODE"
+		code, opt field "SORT" sort, opt field "SETTINGS" settings, }
 	);
 	deserialize_via_from_value!(SalePaysystemHandler);
 }
@@ -7822,31 +6530,26 @@ pub mod sale_person_type {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePersonType {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `sort`: `string`, optional.
+		/// `sort`: `string`.
 		pub sort: Option<String>,
-		/// `active`: `boolean`, optional.
+		/// `active`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SalePersonType { id : field "id", name : field "name", code : field "code", sort
-		: field "sort", active : field "active", xml_id : field "xmlId", extra : rest "",
-		}
-	);
-	serialize_map!(
-		SalePersonType { opt "id" id, opt "name" name, opt "code" code, opt "sort" sort,
-		opt_yn "active" active, opt "xmlId" xml_id, rest "" extra }
+	result_impls!(
+		SalePersonType { opt field "id" id, opt field "name" name, opt field "code" code,
+		opt field "sort" sort, opt_yn field "active" active, opt field "xmlId" xml_id, }
 	);
 	deserialize_via_from_value!(SalePersonType);
 }
@@ -7863,34 +6566,28 @@ pub mod sale_shipment_property_value {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleShipmentPropertyValue {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `shipmentId`: `string`, optional.
+		/// `shipmentId`: `string`.
 		pub shipment_id: Option<String>,
-		/// `code`: `string`, optional.
+		/// `code`: `string`.
 		pub code: Option<String>,
-		/// `value`: `string | sale_order_property_value_file_value`, optional.
+		/// `value`: `string | sale_order_property_value_file_value`.
 		pub value: ::serde_json::Value,
-		/// `shipmentPropsId`: `sale_shipment_property.id`, optional.
+		/// `shipmentPropsId`: `sale_shipment_property.id`.
 		pub shipment_props_id: Option<i64>,
-		/// `shipmentPropsXmlId`: `string`, optional.
+		/// `shipmentPropsXmlId`: `string`.
 		pub shipment_props_xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleShipmentPropertyValue { id : field "id", name : field "name", shipment_id :
-		field "shipmentId", code : field "code", value : field "value", shipment_props_id
-		: field "shipmentPropsId", shipment_props_xml_id : field "shipmentPropsXmlId",
-		extra : rest "", }
-	);
-	serialize_map!(
-		SaleShipmentPropertyValue { opt "id" id, opt "name" name, opt "shipmentId"
-		shipment_id, opt "code" code, req "value" value, opt "shipmentPropsId"
-		shipment_props_id, opt "shipmentPropsXmlId" shipment_props_xml_id, rest "" extra
-		}
+	result_impls!(
+		SaleShipmentPropertyValue { opt field "id" id, opt field "name" name, opt field
+		"shipmentId" shipment_id, opt field "code" code, req field "value" value, opt
+		field "shipmentPropsId" shipment_props_id, opt field "shipmentPropsXmlId"
+		shipment_props_xml_id, }
 	);
 	deserialize_via_from_value!(SaleShipmentPropertyValue);
 }
@@ -7907,31 +6604,27 @@ pub mod sale_status {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleStatus {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `type`: `string`, optional.
+		/// `type`: `string`.
 		pub type_: Option<String>,
-		/// `notify`: `boolean`, optional.
+		/// `notify`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub notify: Option<bool>,
-		/// `color`: `string`, optional.
+		/// `color`: `string`.
 		pub color: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleStatus { id : field "id", type_ : field "type", notify : field "notify",
-		color : field "color", sort : field "sort", xml_id : field "xmlId", extra : rest
-		"", }
-	);
-	serialize_map!(
-		SaleStatus { opt "id" id, opt "type" type_, opt_yn "notify" notify, opt "color"
-		color, opt "sort" sort, opt "xmlId" xml_id, rest "" extra }
+	result_impls!(
+		SaleStatus { opt field "id" id, opt field "type" type_, opt_yn field "notify"
+		notify, opt field "color" color, opt field "sort" sort, opt field "xmlId" xml_id,
+		}
 	);
 	deserialize_via_from_value!(SaleStatus);
 }
@@ -7948,24 +6641,20 @@ pub mod sale_status_lang {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleStatusLang {
-		/// `statusId`: `string`, optional.
+		/// `statusId`: `string`.
 		pub status_id: Option<String>,
-		/// `lid`: `string`, optional.
+		/// `lid`: `string`.
 		pub lid: Option<String>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `description`: `string`, optional.
+		/// `description`: `string`.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		SaleStatusLang { status_id : field "statusId", lid : field "lid", name : field
-		"name", description : field "description", extra : rest "", }
-	);
-	serialize_map!(
-		SaleStatusLang { opt "statusId" status_id, opt "lid" lid, opt "name" name, opt
-		"description" description, rest "" extra }
+	result_impls!(
+		SaleStatusLang { opt field "statusId" status_id, opt field "lid" lid, opt field
+		"name" name, opt field "description" description, }
 	);
 	deserialize_via_from_value!(SaleStatusLang);
 }
@@ -8051,220 +6740,157 @@ pub mod tasks_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsChecklistAction {
-		/// `modify`: `boolean`, optional.
+		/// `modify`: `boolean`.
 		pub modify: Option<bool>,
-		/// `remove`: `boolean`, optional.
+		/// `remove`: `boolean`.
 		pub remove: Option<bool>,
-		/// `toggle`: `boolean`, optional.
+		/// `toggle`: `boolean`.
 		pub toggle: Option<bool>,
-		/// `add`: `boolean`, optional.
+		/// `add`: `boolean`.
 		pub add: Option<bool>,
-		/// `addAccomplice`: `boolean`, optional.
+		/// `addAccomplice`: `boolean`.
 		pub add_accomplice: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsChecklistAction { modify : field "modify", remove : field "remove",
-		toggle : field "toggle", add : field "add", add_accomplice : field
-		"addAccomplice", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsChecklistAction { opt "modify" modify, opt "remove" remove, opt
-		"toggle" toggle, opt "add" add, opt "addAccomplice" add_accomplice, rest "" extra
-		}
+	result_impls!(
+		TasksFieldsChecklistAction { opt field "modify" modify, opt field "remove"
+		remove, opt field "toggle" toggle, opt field "add" add, opt field "addAccomplice"
+		add_accomplice, }
 	);
 	/// The object `tasks.fields.checklist.<key>.action` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsChecklistKeyAction {
-		/// `modify`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `modify`: `boolean`, only in the example response.
 		pub modify: Option<bool>,
-		/// `remove`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `remove`: `boolean`, only in the example response.
 		pub remove: Option<bool>,
-		/// `toggle`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `toggle`: `boolean`, only in the example response.
 		pub toggle: Option<bool>,
-		/// `add`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `add`: `boolean`, only in the example response.
 		pub add: Option<bool>,
-		/// `addAccomplice`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `addAccomplice`: `boolean`, only in the example response.
 		pub add_accomplice: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsChecklistKeyAction { modify : soft "modify", remove : soft "remove",
-		toggle : soft "toggle", add : soft "add", add_accomplice : soft "addAccomplice",
-		extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsChecklistKeyAction { opt "modify" modify, opt "remove" remove, opt
-		"toggle" toggle, opt "add" add, opt "addAccomplice" add_accomplice, rest "" extra
-		}
+	result_impls!(
+		TasksFieldsChecklistKeyAction { opt soft "modify" modify, opt soft "remove"
+		remove, opt soft "toggle" toggle, opt soft "add" add, opt soft "addAccomplice"
+		add_accomplice, }
 	);
 	/// The object `tasks.fields.checklist.<key>` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsChecklistKey {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `taskId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `taskId`: `string`, only in the example response.
 		pub task_id: Option<String>,
-		/// `createdBy`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `createdBy`: `string`, only in the example response.
 		pub created_by: Option<String>,
-		/// `parentId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `parentId`: `string`, only in the example response.
 		pub parent_id: Option<String>,
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `sortIndex`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `sortIndex`: `string`, only in the example response.
 		pub sort_index: Option<String>,
-		/// `isComplete`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isComplete`: `string`, only in the example response.
 		pub is_complete: Option<String>,
-		/// `isImportant`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isImportant`: `string`, only in the example response.
 		pub is_important: Option<String>,
-		/// `toggledBy`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `toggledBy`: `any`, only in the example response.
 		pub toggled_by: ::serde_json::Value,
-		/// `toggledDate`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `toggledDate`: `any`, only in the example response.
 		pub toggled_date: ::serde_json::Value,
-		/// `ufChecklistFiles`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ufChecklistFiles`: `boolean`, only in the example response.
 		pub uf_checklist_files: Option<bool>,
-		/// `members`: `array`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `members`: `array`, only in the example response.
 		pub members: Vec<::serde_json::Value>,
-		/// `attachments`: `array`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `attachments`: `array`, only in the example response.
 		pub attachments: Vec<::serde_json::Value>,
-		/// `entityId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `entityId`: `string`, only in the example response.
 		pub entity_id: Option<String>,
-		/// `action`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `action`: `object`, only in the example response.
 		pub action: Option<TasksFieldsChecklistKeyAction>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsChecklistKey { id : soft "id", task_id : soft "taskId", created_by :
-		soft "createdBy", parent_id : soft "parentId", title : soft "title", sort_index :
-		soft "sortIndex", is_complete : soft "isComplete", is_important : soft
-		"isImportant", toggled_by : soft "toggledBy", toggled_date : soft "toggledDate",
-		uf_checklist_files : soft "ufChecklistFiles", members : soft "members",
-		attachments : soft "attachments", entity_id : soft "entityId", action : soft
-		"action", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsChecklistKey { opt "id" id, opt "taskId" task_id, opt "createdBy"
-		created_by, opt "parentId" parent_id, opt "title" title, opt "sortIndex"
-		sort_index, opt "isComplete" is_complete, opt "isImportant" is_important, req
-		"toggledBy" toggled_by, req "toggledDate" toggled_date, opt "ufChecklistFiles"
-		uf_checklist_files, req "members" members, req "attachments" attachments, opt
-		"entityId" entity_id, opt "action" action, rest "" extra }
+	result_impls!(
+		TasksFieldsChecklistKey { opt soft "id" id, opt soft "taskId" task_id, opt soft
+		"createdBy" created_by, opt soft "parentId" parent_id, opt soft "title" title,
+		opt soft "sortIndex" sort_index, opt soft "isComplete" is_complete, opt soft
+		"isImportant" is_important, req soft "toggledBy" toggled_by, req soft
+		"toggledDate" toggled_date, opt soft "ufChecklistFiles" uf_checklist_files, req
+		soft "members" members, req soft "attachments" attachments, opt soft "entityId"
+		entity_id, opt soft "action" action, }
 	);
 	/// The object `tasks.fields.checklist` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsChecklist {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `taskId`: `string`, optional.
+		/// `taskId`: `string`.
 		pub task_id: Option<String>,
-		/// `createdBy`: `string`, optional.
+		/// `createdBy`: `string`.
 		pub created_by: Option<String>,
-		/// `parentId`: `string`, optional.
+		/// `parentId`: `string`.
 		pub parent_id: Option<String>,
-		/// `title`: `string`, optional.
+		/// `title`: `string`.
 		pub title: Option<String>,
-		/// `sortIndex`: `string`, optional.
+		/// `sortIndex`: `string`.
 		pub sort_index: Option<String>,
-		/// `isComplete`: `boolean`, optional.
+		/// `isComplete`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_complete: Option<bool>,
-		/// `isImportant`: `boolean`, optional.
+		/// `isImportant`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_important: Option<bool>,
-		/// `toggledBy`: `string`, optional.
+		/// `toggledBy`: `string`.
 		pub toggled_by: Option<String>,
-		/// `toggledDate`: `string`, optional.
+		/// `toggledDate`: `string`.
 		pub toggled_date: Option<String>,
-		/// `ufChecklistFiles`: `boolean`, optional.
+		/// `ufChecklistFiles`: `boolean`.
 		pub uf_checklist_files: Option<bool>,
-		/// `members`: `array`, optional.
+		/// `members`: `array`.
 		pub members: Vec<::serde_json::Value>,
-		/// `attachments`: `array`, optional.
+		/// `attachments`: `array`.
 		pub attachments: Vec<::serde_json::Value>,
-		/// `entityId`: `string`, optional.
+		/// `entityId`: `string`.
 		pub entity_id: Option<String>,
-		/// `action`: `object`, optional.
+		/// `action`: `object`.
 		pub action: Option<TasksFieldsChecklistAction>,
-		/// `<key>`: `object`, optional.
+		/// `<key>`: `object`, only in the example response.
 		///
 		/// Stands for every key matching `*`: one entry per key.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub key: ::std::collections::BTreeMap<String, TasksFieldsChecklistKey>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsChecklist { id : field "id", task_id : field "taskId", created_by :
-		field "createdBy", parent_id : field "parentId", title : field "title",
-		sort_index : field "sortIndex", is_complete : field "isComplete", is_important :
-		field "isImportant", toggled_by : field "toggledBy", toggled_date : field
-		"toggledDate", uf_checklist_files : field "ufChecklistFiles", members : field
-		"members", attachments : field "attachments", entity_id : field "entityId",
-		action : field "action", key : soft_pattern "*", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsChecklist { opt "id" id, opt "taskId" task_id, opt "createdBy"
-		created_by, opt "parentId" parent_id, opt "title" title, opt "sortIndex"
-		sort_index, opt_yn "isComplete" is_complete, opt_yn "isImportant" is_important,
-		opt "toggledBy" toggled_by, opt "toggledDate" toggled_date, opt
-		"ufChecklistFiles" uf_checklist_files, req "members" members, req "attachments"
-		attachments, opt "entityId" entity_id, opt "action" action, rest "*" key, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsChecklist { opt field "id" id, opt field "taskId" task_id, opt field
+		"createdBy" created_by, opt field "parentId" parent_id, opt field "title" title,
+		opt field "sortIndex" sort_index, opt_yn field "isComplete" is_complete, opt_yn
+		field "isImportant" is_important, opt field "toggledBy" toggled_by, opt field
+		"toggledDate" toggled_date, opt field "ufChecklistFiles" uf_checklist_files, req
+		field "members" members, req field "attachments" attachments, opt field
+		"entityId" entity_id, opt field "action" action, rest soft_pattern "*" key, }
 	);
 	/// The object `tasks.fields.group` of `tasks.fields`: `object`.
 	///
@@ -8272,30 +6898,25 @@ pub mod tasks_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsGroup {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `opened`: `boolean`, optional.
+		/// `opened`: `boolean`.
 		pub opened: Option<bool>,
-		/// `membersCount`: `integer`, optional.
+		/// `membersCount`: `integer`.
 		pub members_count: Option<i64>,
-		/// `image`: `string`, optional.
+		/// `image`: `string`.
 		pub image: Option<String>,
-		/// `additionalData`: `array`, optional.
+		/// `additionalData`: `array`.
 		pub additional_data: Vec<::serde_json::Value>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsGroup { id : field "id", name : field "name", opened : field "opened",
-		members_count : field "membersCount", image : field "image", additional_data :
-		field "additionalData", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsGroup { opt "id" id, opt "name" name, opt "opened" opened, opt
-		"membersCount" members_count, opt "image" image, req "additionalData"
-		additional_data, rest "" extra }
+	result_impls!(
+		TasksFieldsGroup { opt field "id" id, opt field "name" name, opt field "opened"
+		opened, opt field "membersCount" members_count, opt field "image" image, req
+		field "additionalData" additional_data, }
 	);
 	/// The object `tasks.fields.creator` of `tasks.fields`: `object`.
 	///
@@ -8303,26 +6924,22 @@ pub mod tasks_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCreator {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `link`: `string`, optional.
+		/// `link`: `string`.
 		pub link: Option<String>,
-		/// `icon`: `string`, optional.
+		/// `icon`: `string`.
 		pub icon: Option<String>,
-		/// `workPosition`: `string`, optional.
+		/// `workPosition`: `string`.
 		pub work_position: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsCreator { id : field "id", name : field "name", link : field "link",
-		icon : field "icon", work_position : field "workPosition", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsCreator { opt "id" id, opt "name" name, opt "link" link, opt "icon"
-		icon, opt "workPosition" work_position, rest "" extra }
+	result_impls!(
+		TasksFieldsCreator { opt field "id" id, opt field "name" name, opt field "link"
+		link, opt field "icon" icon, opt field "workPosition" work_position, }
 	);
 	/// The object `tasks.fields.responsible` of `tasks.fields`: `object`.
 	///
@@ -8330,27 +6947,22 @@ pub mod tasks_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsResponsible {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `link`: `string`, optional.
+		/// `link`: `string`.
 		pub link: Option<String>,
-		/// `icon`: `string`, optional.
+		/// `icon`: `string`.
 		pub icon: Option<String>,
-		/// `workPosition`: `string`, optional.
+		/// `workPosition`: `string`.
 		pub work_position: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsResponsible { id : field "id", name : field "name", link : field
-		"link", icon : field "icon", work_position : field "workPosition", extra : rest
-		"", }
-	);
-	serialize_map!(
-		TasksFieldsResponsible { opt "id" id, opt "name" name, opt "link" link, opt
-		"icon" icon, opt "workPosition" work_position, rest "" extra }
+	result_impls!(
+		TasksFieldsResponsible { opt field "id" id, opt field "name" name, opt field
+		"link" link, opt field "icon" icon, opt field "workPosition" work_position, }
 	);
 	/// The object `tasks.fields.accomplicesData` of `tasks.fields`: `array`.
 	///
@@ -8358,99 +6970,77 @@ pub mod tasks_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsAccomplicesData {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `link`: `string`, optional.
+		/// `link`: `string`.
 		pub link: Option<String>,
-		/// `icon`: `string`, optional.
+		/// `icon`: `string`.
 		pub icon: Option<String>,
-		/// `workPosition`: `string`, optional.
+		/// `workPosition`: `string`.
 		pub work_position: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsAccomplicesData { id : field "id", name : field "name", link : field
-		"link", icon : field "icon", work_position : field "workPosition", extra : rest
-		"", }
-	);
-	serialize_map!(
-		TasksFieldsAccomplicesData { opt "id" id, opt "name" name, opt "link" link, opt
-		"icon" icon, opt "workPosition" work_position, rest "" extra }
+	result_impls!(
+		TasksFieldsAccomplicesData { opt field "id" id, opt field "name" name, opt field
+		"link" link, opt field "icon" icon, opt field "workPosition" work_position, }
 	);
 	/// The object `tasks.fields.auditorsData.<key>` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsAuditorsDataKey {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `name`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `name`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `link`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `link`: `string`, only in the example response.
 		pub link: Option<String>,
-		/// `icon`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `icon`: `string`, only in the example response.
 		pub icon: Option<String>,
-		/// `workPosition`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `workPosition`: `string`, only in the example response.
 		pub work_position: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsAuditorsDataKey { id : soft "id", name : soft "name", link : soft
-		"link", icon : soft "icon", work_position : soft "workPosition", extra : rest "",
-		}
-	);
-	serialize_map!(
-		TasksFieldsAuditorsDataKey { opt "id" id, opt "name" name, opt "link" link, opt
-		"icon" icon, opt "workPosition" work_position, rest "" extra }
+	result_impls!(
+		TasksFieldsAuditorsDataKey { opt soft "id" id, opt soft "name" name, opt soft
+		"link" link, opt soft "icon" icon, opt soft "workPosition" work_position, }
 	);
 	/// The object `tasks.fields.auditorsData` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsAuditorsData {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `name`: `string`, optional.
+		/// `name`: `string`.
 		pub name: Option<String>,
-		/// `link`: `string`, optional.
+		/// `link`: `string`.
 		pub link: Option<String>,
-		/// `icon`: `string`, optional.
+		/// `icon`: `string`.
 		pub icon: Option<String>,
-		/// `workPosition`: `string`, optional.
+		/// `workPosition`: `string`.
 		pub work_position: Option<String>,
-		/// `<key>`: `object`, optional.
+		/// `<key>`: `object`, only in the example response.
 		///
 		/// Stands for every key matching `*`: one entry per key.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub key: ::std::collections::BTreeMap<String, TasksFieldsAuditorsDataKey>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsAuditorsData { id : field "id", name : field "name", link : field
-		"link", icon : field "icon", work_position : field "workPosition", key :
-		soft_pattern "*", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsAuditorsData { opt "id" id, opt "name" name, opt "link" link, opt
-		"icon" icon, opt "workPosition" work_position, rest "*" key, rest "" extra }
+	result_impls!(
+		TasksFieldsAuditorsData { opt field "id" id, opt field "name" name, opt field
+		"link" link, opt field "icon" icon, opt field "workPosition" work_position, rest
+		soft_pattern "*" key, }
 	);
 	/// The object `tasks.fields.action` of `tasks.fields`: `object`.
 	///
@@ -8458,89 +7048,77 @@ pub mod tasks_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsAction {
-		/// `accept`: `boolean`, optional.
+		/// `accept`: `boolean`.
 		pub accept: Option<bool>,
-		/// `decline`: `boolean`, optional.
+		/// `decline`: `boolean`.
 		pub decline: Option<bool>,
-		/// `complete`: `boolean`, optional.
+		/// `complete`: `boolean`.
 		pub complete: Option<bool>,
-		/// `approve`: `boolean`, optional.
+		/// `approve`: `boolean`.
 		pub approve: Option<bool>,
-		/// `disapprove`: `boolean`, optional.
+		/// `disapprove`: `boolean`.
 		pub disapprove: Option<bool>,
-		/// `start`: `boolean`, optional.
+		/// `start`: `boolean`.
 		pub start: Option<bool>,
-		/// `pause`: `boolean`, optional.
+		/// `pause`: `boolean`.
 		pub pause: Option<bool>,
-		/// `delegate`: `boolean`, optional.
+		/// `delegate`: `boolean`.
 		pub delegate: Option<bool>,
-		/// `remove`: `boolean`, optional.
+		/// `remove`: `boolean`.
 		pub remove: Option<bool>,
-		/// `edit`: `boolean`, optional.
+		/// `edit`: `boolean`.
 		pub edit: Option<bool>,
-		/// `defer`: `boolean`, optional.
+		/// `defer`: `boolean`.
 		pub defer: Option<bool>,
-		/// `renew`: `boolean`, optional.
+		/// `renew`: `boolean`.
 		pub renew: Option<bool>,
-		/// `create`: `boolean`, optional.
+		/// `create`: `boolean`.
 		pub create: Option<bool>,
-		/// `changeDeadline`: `boolean`, optional.
+		/// `changeDeadline`: `boolean`.
 		pub change_deadline: Option<bool>,
-		/// `checklistAddItems`: `boolean`, optional.
+		/// `checklistAddItems`: `boolean`.
 		pub checklist_add_items: Option<bool>,
-		/// `addFavorite`: `boolean`, optional.
+		/// `addFavorite`: `boolean`.
 		pub add_favorite: Option<bool>,
-		/// `deleteFavorite`: `boolean`, optional.
+		/// `deleteFavorite`: `boolean`.
 		pub delete_favorite: Option<bool>,
-		/// `rate`: `boolean`, optional.
+		/// `rate`: `boolean`.
 		pub rate: Option<bool>,
-		/// `take`: `boolean`, optional.
+		/// `take`: `boolean`.
 		pub take: Option<bool>,
-		/// `edit.originator`: `boolean`, optional.
+		/// `edit.originator`: `boolean`.
 		pub edit_originator: Option<bool>,
-		/// `checklist.reorder`: `boolean`, optional.
+		/// `checklist.reorder`: `boolean`.
 		pub checklist_reorder: Option<bool>,
-		/// `elapsedtime.add`: `boolean`, optional.
+		/// `elapsedtime.add`: `boolean`.
 		pub elapsedtime_add: Option<bool>,
-		/// `dayplan.timer.toggle`: `boolean`, optional.
+		/// `dayplan.timer.toggle`: `boolean`.
 		pub dayplan_timer_toggle: Option<bool>,
-		/// `edit.plan`: `boolean`, optional.
+		/// `edit.plan`: `boolean`.
 		pub edit_plan: Option<bool>,
-		/// `checklist.add`: `boolean`, optional.
+		/// `checklist.add`: `boolean`.
 		pub checklist_add: Option<bool>,
-		/// `favorite.add`: `boolean`, optional.
+		/// `favorite.add`: `boolean`.
 		pub favorite_add: Option<bool>,
-		/// `favorite.delete`: `boolean`, optional.
+		/// `favorite.delete`: `boolean`.
 		pub favorite_delete: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsAction { accept : field "accept", decline : field "decline", complete
-		: field "complete", approve : field "approve", disapprove : field "disapprove",
-		start : field "start", pause : field "pause", delegate : field "delegate", remove
-		: field "remove", edit : field "edit", defer : field "defer", renew : field
-		"renew", create : field "create", change_deadline : field "changeDeadline",
-		checklist_add_items : field "checklistAddItems", add_favorite : field
-		"addFavorite", delete_favorite : field "deleteFavorite", rate : field "rate",
-		take : field "take", edit_originator : field "edit.originator", checklist_reorder
-		: field "checklist.reorder", elapsedtime_add : field "elapsedtime.add",
-		dayplan_timer_toggle : field "dayplan.timer.toggle", edit_plan : field
-		"edit.plan", checklist_add : field "checklist.add", favorite_add : field
-		"favorite.add", favorite_delete : field "favorite.delete", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsAction { opt "accept" accept, opt "decline" decline, opt "complete"
-		complete, opt "approve" approve, opt "disapprove" disapprove, opt "start" start,
-		opt "pause" pause, opt "delegate" delegate, opt "remove" remove, opt "edit" edit,
-		opt "defer" defer, opt "renew" renew, opt "create" create, opt "changeDeadline"
-		change_deadline, opt "checklistAddItems" checklist_add_items, opt "addFavorite"
-		add_favorite, opt "deleteFavorite" delete_favorite, opt "rate" rate, opt "take"
-		take, opt "edit.originator" edit_originator, opt "checklist.reorder"
-		checklist_reorder, opt "elapsedtime.add" elapsedtime_add, opt
-		"dayplan.timer.toggle" dayplan_timer_toggle, opt "edit.plan" edit_plan, opt
-		"checklist.add" checklist_add, opt "favorite.add" favorite_add, opt
-		"favorite.delete" favorite_delete, rest "" extra }
+	result_impls!(
+		TasksFieldsAction { opt field "accept" accept, opt field "decline" decline, opt
+		field "complete" complete, opt field "approve" approve, opt field "disapprove"
+		disapprove, opt field "start" start, opt field "pause" pause, opt field
+		"delegate" delegate, opt field "remove" remove, opt field "edit" edit, opt field
+		"defer" defer, opt field "renew" renew, opt field "create" create, opt field
+		"changeDeadline" change_deadline, opt field "checklistAddItems"
+		checklist_add_items, opt field "addFavorite" add_favorite, opt field
+		"deleteFavorite" delete_favorite, opt field "rate" rate, opt field "take" take,
+		opt field "edit.originator" edit_originator, opt field "checklist.reorder"
+		checklist_reorder, opt field "elapsedtime.add" elapsedtime_add, opt field
+		"dayplan.timer.toggle" dayplan_timer_toggle, opt field "edit.plan" edit_plan, opt
+		field "checklist.add" checklist_add, opt field "favorite.add" favorite_add, opt
+		field "favorite.delete" favorite_delete, }
 	);
 	/// The object `tasks.fields.checkListTree.fields` of `tasks.fields`: `object`.
 	///
@@ -8548,376 +7126,246 @@ pub mod tasks_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeFields {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `copiedId`: `string`, optional.
+		/// `copiedId`: `string`.
 		pub copied_id: Option<String>,
-		/// `entityId`: `string`, optional.
+		/// `entityId`: `string`.
 		pub entity_id: Option<String>,
-		/// `userId`: `integer`, optional.
+		/// `userId`: `integer`.
 		pub user_id: Option<i64>,
-		/// `createdBy`: `string`, optional.
+		/// `createdBy`: `string`.
 		pub created_by: Option<String>,
-		/// `parentId`: `string`, optional.
+		/// `parentId`: `string`.
 		pub parent_id: Option<String>,
-		/// `title`: `string`, optional.
+		/// `title`: `string`.
 		pub title: Option<String>,
-		/// `sortIndex`: `string`, optional.
+		/// `sortIndex`: `string`.
 		pub sort_index: Option<String>,
-		/// `displaySortIndex`: `string`, optional.
+		/// `displaySortIndex`: `string`.
 		pub display_sort_index: Option<String>,
-		/// `isComplete`: `boolean`, optional.
+		/// `isComplete`: `boolean`.
 		pub is_complete: Option<bool>,
-		/// `isImportant`: `boolean`, optional.
+		/// `isImportant`: `boolean`.
 		pub is_important: Option<bool>,
-		/// `completedCount`: `integer`, optional.
+		/// `completedCount`: `integer`.
 		pub completed_count: Option<i64>,
-		/// `members`: `array`, optional.
+		/// `members`: `array`.
 		pub members: Vec<::serde_json::Value>,
-		/// `attachments`: `array`, optional.
+		/// `attachments`: `array`.
 		pub attachments: Vec<::serde_json::Value>,
-		/// `nodeId`: `string`, optional.
+		/// `nodeId`: `string`.
 		pub node_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsCheckListTreeFields { id : field "id", copied_id : field "copiedId",
-		entity_id : field "entityId", user_id : field "userId", created_by : field
-		"createdBy", parent_id : field "parentId", title : field "title", sort_index :
-		field "sortIndex", display_sort_index : field "displaySortIndex", is_complete :
-		field "isComplete", is_important : field "isImportant", completed_count : field
-		"completedCount", members : field "members", attachments : field "attachments",
-		node_id : field "nodeId", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsCheckListTreeFields { opt "id" id, opt "copiedId" copied_id, opt
-		"entityId" entity_id, opt "userId" user_id, opt "createdBy" created_by, opt
-		"parentId" parent_id, opt "title" title, opt "sortIndex" sort_index, opt
-		"displaySortIndex" display_sort_index, opt "isComplete" is_complete, opt
-		"isImportant" is_important, opt "completedCount" completed_count, req "members"
-		members, req "attachments" attachments, opt "nodeId" node_id, rest "" extra }
+	result_impls!(
+		TasksFieldsCheckListTreeFields { opt field "id" id, opt field "copiedId"
+		copied_id, opt field "entityId" entity_id, opt field "userId" user_id, opt field
+		"createdBy" created_by, opt field "parentId" parent_id, opt field "title" title,
+		opt field "sortIndex" sort_index, opt field "displaySortIndex"
+		display_sort_index, opt field "isComplete" is_complete, opt field "isImportant"
+		is_important, opt field "completedCount" completed_count, req field "members"
+		members, req field "attachments" attachments, opt field "nodeId" node_id, }
 	);
 	/// The object `tasks.fields.checkListTree.descendants.fields` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendantsFields {
-		/// `id`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `integer`, only in the example response.
 		pub id: Option<i64>,
-		/// `copiedId`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `copiedId`: `any`, only in the example response.
 		pub copied_id: ::serde_json::Value,
-		/// `entityId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `entityId`: `integer`, only in the example response.
 		pub entity_id: Option<i64>,
-		/// `userId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userId`: `integer`, only in the example response.
 		pub user_id: Option<i64>,
-		/// `createdBy`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `createdBy`: `integer`, only in the example response.
 		pub created_by: Option<i64>,
-		/// `parentId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `parentId`: `integer`, only in the example response.
 		pub parent_id: Option<i64>,
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `sortIndex`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `sortIndex`: `integer`, only in the example response.
 		pub sort_index: Option<i64>,
-		/// `displaySortIndex`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `displaySortIndex`: `string`, only in the example response.
 		pub display_sort_index: Option<String>,
-		/// `isComplete`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isComplete`: `boolean`, only in the example response.
 		pub is_complete: Option<bool>,
-		/// `isImportant`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isImportant`: `boolean`, only in the example response.
 		pub is_important: Option<bool>,
-		/// `completedCount`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `completedCount`: `integer`, only in the example response.
 		pub completed_count: Option<i64>,
-		/// `members`: `array`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `members`: `array`, only in the example response.
 		pub members: Vec<::serde_json::Value>,
-		/// `attachments`: `array`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `attachments`: `array`, only in the example response.
 		pub attachments: Vec<::serde_json::Value>,
-		/// `nodeId`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `nodeId`: `any`, only in the example response.
 		pub node_id: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsCheckListTreeDescendantsFields { id : soft "id", copied_id : soft
-		"copiedId", entity_id : soft "entityId", user_id : soft "userId", created_by :
-		soft "createdBy", parent_id : soft "parentId", title : soft "title", sort_index :
-		soft "sortIndex", display_sort_index : soft "displaySortIndex", is_complete :
-		soft "isComplete", is_important : soft "isImportant", completed_count : soft
-		"completedCount", members : soft "members", attachments : soft "attachments",
-		node_id : soft "nodeId", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsCheckListTreeDescendantsFields { opt "id" id, req "copiedId"
-		copied_id, opt "entityId" entity_id, opt "userId" user_id, opt "createdBy"
-		created_by, opt "parentId" parent_id, opt "title" title, opt "sortIndex"
-		sort_index, opt "displaySortIndex" display_sort_index, opt "isComplete"
-		is_complete, opt "isImportant" is_important, opt "completedCount"
-		completed_count, req "members" members, req "attachments" attachments, req
-		"nodeId" node_id, rest "" extra }
+	result_impls!(
+		TasksFieldsCheckListTreeDescendantsFields { opt soft "id" id, req soft "copiedId"
+		copied_id, opt soft "entityId" entity_id, opt soft "userId" user_id, opt soft
+		"createdBy" created_by, opt soft "parentId" parent_id, opt soft "title" title,
+		opt soft "sortIndex" sort_index, opt soft "displaySortIndex" display_sort_index,
+		opt soft "isComplete" is_complete, opt soft "isImportant" is_important, opt soft
+		"completedCount" completed_count, req soft "members" members, req soft
+		"attachments" attachments, req soft "nodeId" node_id, }
 	);
 	/// The object `tasks.fields.checkListTree.descendants.action` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendantsAction {
-		/// `modify`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `modify`: `boolean`, only in the example response.
 		pub modify: Option<bool>,
-		/// `remove`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `remove`: `boolean`, only in the example response.
 		pub remove: Option<bool>,
-		/// `toggle`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `toggle`: `boolean`, only in the example response.
 		pub toggle: Option<bool>,
-		/// `add`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `add`: `boolean`, only in the example response.
 		pub add: Option<bool>,
-		/// `addAccomplice`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `addAccomplice`: `boolean`, only in the example response.
 		pub add_accomplice: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsCheckListTreeDescendantsAction { modify : soft "modify", remove : soft
-		"remove", toggle : soft "toggle", add : soft "add", add_accomplice : soft
-		"addAccomplice", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsCheckListTreeDescendantsAction { opt "modify" modify, opt "remove"
-		remove, opt "toggle" toggle, opt "add" add, opt "addAccomplice" add_accomplice,
-		rest "" extra }
+	result_impls!(
+		TasksFieldsCheckListTreeDescendantsAction { opt soft "modify" modify, opt soft
+		"remove" remove, opt soft "toggle" toggle, opt soft "add" add, opt soft
+		"addAccomplice" add_accomplice, }
 	);
 	/// The object `tasks.fields.checkListTree.descendants.descendants.fields` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendantsDescendantsFields {
-		/// `id`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `integer`, only in the example response.
 		pub id: Option<i64>,
-		/// `copiedId`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `copiedId`: `any`, only in the example response.
 		pub copied_id: ::serde_json::Value,
-		/// `entityId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `entityId`: `integer`, only in the example response.
 		pub entity_id: Option<i64>,
-		/// `userId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userId`: `integer`, only in the example response.
 		pub user_id: Option<i64>,
-		/// `createdBy`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `createdBy`: `integer`, only in the example response.
 		pub created_by: Option<i64>,
-		/// `parentId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `parentId`: `integer`, only in the example response.
 		pub parent_id: Option<i64>,
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `sortIndex`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `sortIndex`: `integer`, only in the example response.
 		pub sort_index: Option<i64>,
-		/// `displaySortIndex`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `displaySortIndex`: `string`, only in the example response.
 		pub display_sort_index: Option<String>,
-		/// `isComplete`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isComplete`: `boolean`, only in the example response.
 		pub is_complete: Option<bool>,
-		/// `isImportant`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `isImportant`: `boolean`, only in the example response.
 		pub is_important: Option<bool>,
-		/// `completedCount`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `completedCount`: `integer`, only in the example response.
 		pub completed_count: Option<i64>,
-		/// `members`: `array`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `members`: `array`, only in the example response.
 		pub members: Vec<::serde_json::Value>,
-		/// `attachments`: `array`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `attachments`: `array`, only in the example response.
 		pub attachments: Vec<::serde_json::Value>,
-		/// `nodeId`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `nodeId`: `any`, only in the example response.
 		pub node_id: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsCheckListTreeDescendantsDescendantsFields { id : soft "id", copied_id
-		: soft "copiedId", entity_id : soft "entityId", user_id : soft "userId",
-		created_by : soft "createdBy", parent_id : soft "parentId", title : soft "title",
-		sort_index : soft "sortIndex", display_sort_index : soft "displaySortIndex",
-		is_complete : soft "isComplete", is_important : soft "isImportant",
-		completed_count : soft "completedCount", members : soft "members", attachments :
-		soft "attachments", node_id : soft "nodeId", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsCheckListTreeDescendantsDescendantsFields { opt "id" id, req
-		"copiedId" copied_id, opt "entityId" entity_id, opt "userId" user_id, opt
-		"createdBy" created_by, opt "parentId" parent_id, opt "title" title, opt
-		"sortIndex" sort_index, opt "displaySortIndex" display_sort_index, opt
-		"isComplete" is_complete, opt "isImportant" is_important, opt "completedCount"
-		completed_count, req "members" members, req "attachments" attachments, req
-		"nodeId" node_id, rest "" extra }
+	result_impls!(
+		TasksFieldsCheckListTreeDescendantsDescendantsFields { opt soft "id" id, req soft
+		"copiedId" copied_id, opt soft "entityId" entity_id, opt soft "userId" user_id,
+		opt soft "createdBy" created_by, opt soft "parentId" parent_id, opt soft "title"
+		title, opt soft "sortIndex" sort_index, opt soft "displaySortIndex"
+		display_sort_index, opt soft "isComplete" is_complete, opt soft "isImportant"
+		is_important, opt soft "completedCount" completed_count, req soft "members"
+		members, req soft "attachments" attachments, req soft "nodeId" node_id, }
 	);
 	/// The object `tasks.fields.checkListTree.descendants.descendants.action` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendantsDescendantsAction {
-		/// `modify`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `modify`: `boolean`, only in the example response.
 		pub modify: Option<bool>,
-		/// `remove`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `remove`: `boolean`, only in the example response.
 		pub remove: Option<bool>,
-		/// `toggle`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `toggle`: `boolean`, only in the example response.
 		pub toggle: Option<bool>,
-		/// `add`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `add`: `boolean`, only in the example response.
 		pub add: Option<bool>,
-		/// `addAccomplice`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `addAccomplice`: `boolean`, only in the example response.
 		pub add_accomplice: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsCheckListTreeDescendantsDescendantsAction { modify : soft "modify",
-		remove : soft "remove", toggle : soft "toggle", add : soft "add", add_accomplice
-		: soft "addAccomplice", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsCheckListTreeDescendantsDescendantsAction { opt "modify" modify, opt
-		"remove" remove, opt "toggle" toggle, opt "add" add, opt "addAccomplice"
-		add_accomplice, rest "" extra }
+	result_impls!(
+		TasksFieldsCheckListTreeDescendantsDescendantsAction { opt soft "modify" modify,
+		opt soft "remove" remove, opt soft "toggle" toggle, opt soft "add" add, opt soft
+		"addAccomplice" add_accomplice, }
 	);
 	/// The object `tasks.fields.checkListTree.descendants.descendants` of `tasks.fields`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendantsDescendants {
-		/// `nodeId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `nodeId`: `integer`, only in the example response.
 		pub node_id: Option<i64>,
-		/// `fields`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `fields`: `object`, only in the example response.
 		pub fields: Option<TasksFieldsCheckListTreeDescendantsDescendantsFields>,
-		/// `action`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `action`: `object`, only in the example response.
 		pub action: Option<TasksFieldsCheckListTreeDescendantsDescendantsAction>,
-		/// `descendants`: `array`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `descendants`: `array`, only in the example response.
 		pub descendants: Vec<::serde_json::Value>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsCheckListTreeDescendantsDescendants { node_id : soft "nodeId", fields
-		: soft "fields", action : soft "action", descendants : soft "descendants", extra
-		: rest "", }
-	);
-	serialize_map!(
-		TasksFieldsCheckListTreeDescendantsDescendants { opt "nodeId" node_id, opt
-		"fields" fields, opt "action" action, req "descendants" descendants, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsCheckListTreeDescendantsDescendants { opt soft "nodeId" node_id, opt
+		soft "fields" fields, opt soft "action" action, req soft "descendants"
+		descendants, }
 	);
 	/// The object `tasks.fields.checkListTree.descendants` of `tasks.fields`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendants {
-		/// `nodeId`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `nodeId`: `integer`, only in the example response.
 		pub node_id: Option<i64>,
-		/// `fields`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `fields`: `object`, only in the example response.
 		pub fields: Option<TasksFieldsCheckListTreeDescendantsFields>,
-		/// `action`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `action`: `object`, only in the example response.
 		pub action: Option<TasksFieldsCheckListTreeDescendantsAction>,
-		/// `descendants`: `object[]`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `descendants`: `object[]`, only in the example response.
 		pub descendants: Vec<TasksFieldsCheckListTreeDescendantsDescendants>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsCheckListTreeDescendants { node_id : soft "nodeId", fields : soft
-		"fields", action : soft "action", descendants : soft "descendants", extra : rest
-		"", }
-	);
-	serialize_map!(
-		TasksFieldsCheckListTreeDescendants { opt "nodeId" node_id, opt "fields" fields,
-		opt "action" action, req "descendants" descendants, rest "" extra }
+	result_impls!(
+		TasksFieldsCheckListTreeDescendants { opt soft "nodeId" node_id, opt soft
+		"fields" fields, opt soft "action" action, req soft "descendants" descendants, }
 	);
 	/// The object `tasks.fields.checkListTree` of `tasks.fields`: `object`.
 	///
@@ -8925,3015 +7373,2151 @@ pub mod tasks_fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTree {
-		/// `nodeId`: `integer`, optional.
+		/// `nodeId`: `integer`.
 		pub node_id: Option<i64>,
-		/// `fields`: `object`, optional.
+		/// `fields`: `object`.
 		pub fields: Option<TasksFieldsCheckListTreeFields>,
-		/// `action`: `array`, optional.
+		/// `action`: `array`.
 		pub action: Vec<::serde_json::Value>,
-		/// `descendants`: `object[]`, optional.
+		/// `descendants`: `object[]`.
 		pub descendants: Vec<TasksFieldsCheckListTreeDescendants>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsCheckListTree { node_id : field "nodeId", fields : field "fields",
-		action : field "action", descendants : field "descendants", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsCheckListTree { opt "nodeId" node_id, opt "fields" fields, req
-		"action" action, req "descendants" descendants, rest "" extra }
+	result_impls!(
+		TasksFieldsCheckListTree { opt field "nodeId" node_id, opt field "fields" fields,
+		req field "action" action, req field "descendants" descendants, }
 	);
 	/// The object `tasks.fields.fields.ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `primary`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `primary`: `boolean`, only in the example response.
 		pub primary: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsId { title : soft "title", type_ : soft "type", primary : soft
-		"primary", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsId { opt "title" title, opt "type" type_, opt "primary" primary,
-		rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsId { opt soft "title" title, opt soft "type" type_, opt soft
+		"primary" primary, }
 	);
 	/// The object `tasks.fields.fields.PARENT_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsParentId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `integer`, only in the example response.
 		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsParentId { title : soft "title", type_ : soft "type", default :
-		soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsParentId { opt "title" title, opt "type" type_, opt "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsParentId { opt soft "title" title, opt soft "type" type_, opt
+		soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.TITLE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsTitle {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `required`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `required`: `boolean`, only in the example response.
 		pub required: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsTitle { title : soft "title", type_ : soft "type", required :
-		soft "required", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsTitle { opt "title" title, opt "type" type_, opt "required"
-		required, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsTitle { opt soft "title" title, opt soft "type" type_, opt soft
+		"required" required, }
 	);
 	/// The object `tasks.fields.fields.DESCRIPTION` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDescription {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsDescription { title : soft "title", type_ : soft "type", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsDescription { opt "title" title, opt "type" type_, rest "" extra
-		}
+	result_impls!(
+		TasksFieldsFieldsDescription { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.MARK.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsMarkValues {
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// `P`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `P`: `string`, only in the example response.
 		pub p: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsMarkValues { n : soft "N", p : soft "P", extra : rest "", }
-	);
-	serialize_map!(TasksFieldsFieldsMarkValues { opt "N" n, opt "P" p, rest "" extra });
+	result_impls!(TasksFieldsFieldsMarkValues { opt soft "N" n, opt soft "P" p, });
 	/// The object `tasks.fields.fields.MARK` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsMark {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsMarkValues>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsMark { title : soft "title", type_ : soft "type", values : soft
-		"values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsMark { opt "title" title, opt "type" type_, opt "values" values,
-		req "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsMark { opt soft "title" title, opt soft "type" type_, opt soft
+		"values" values, req soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.PRIORITY.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsPriorityValues {
-		/// `<key>`: `string`, optional.
+		/// `<key>`: `string`, only in the example response.
 		///
 		/// Stands for every key matching `*`: one entry per key.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub key: ::std::collections::BTreeMap<String, String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsPriorityValues { key : soft_pattern "*", extra : rest "", }
-	);
-	serialize_map!(TasksFieldsFieldsPriorityValues { rest "*" key, rest "" extra });
+	result_impls!(TasksFieldsFieldsPriorityValues { rest soft_pattern "*" key, });
 	/// The object `tasks.fields.fields.PRIORITY` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsPriority {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsPriorityValues>,
-		/// `default`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `integer`, only in the example response.
 		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsPriority { title : soft "title", type_ : soft "type", values :
-		soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsPriority { opt "title" title, opt "type" type_, opt "values"
-		values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsPriority { opt soft "title" title, opt soft "type" type_, opt
+		soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.STATUS.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStatusValues {
-		/// `<key>`: `string`, optional.
+		/// `<key>`: `string`, only in the example response.
 		///
 		/// Stands for every key matching `*`: one entry per key.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub key: ::std::collections::BTreeMap<String, String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsStatusValues { key : soft_pattern "*", extra : rest "", }
-	);
-	serialize_map!(TasksFieldsFieldsStatusValues { rest "*" key, rest "" extra });
+	result_impls!(TasksFieldsFieldsStatusValues { rest soft_pattern "*" key, });
 	/// The object `tasks.fields.fields.STATUS` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStatus {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsStatusValues>,
-		/// `default`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `integer`, only in the example response.
 		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsStatus { title : soft "title", type_ : soft "type", values :
-		soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsStatus { opt "title" title, opt "type" type_, opt "values"
-		values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsStatus { opt soft "title" title, opt soft "type" type_, opt soft
+		"values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.MULTITASK.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsMultitaskValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsMultitaskValues { y : soft "Y", n : soft "N", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsMultitaskValues { opt "Y" y, opt "N" n, rest "" extra }
-	);
+	result_impls!(TasksFieldsFieldsMultitaskValues { opt soft "Y" y, opt soft "N" n, });
 	/// The object `tasks.fields.fields.MULTITASK` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsMultitask {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsMultitaskValues>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsMultitask { title : soft "title", type_ : soft "type", values :
-		soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsMultitask { opt "title" title, opt "type" type_, opt "values"
-		values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsMultitask { opt soft "title" title, opt soft "type" type_, opt
+		soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.NOT_VIEWED.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsNotViewedValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsNotViewedValues { y : soft "Y", n : soft "N", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsNotViewedValues { opt "Y" y, opt "N" n, rest "" extra }
-	);
+	result_impls!(TasksFieldsFieldsNotViewedValues { opt soft "Y" y, opt soft "N" n, });
 	/// The object `tasks.fields.fields.NOT_VIEWED` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsNotViewed {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsNotViewedValues>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsNotViewed { title : soft "title", type_ : soft "type", values :
-		soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsNotViewed { req "title" title, opt "type" type_, opt "values"
-		values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsNotViewed { req soft "title" title, opt soft "type" type_, opt
+		soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.REPLICATE.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsReplicateValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsReplicateValues { y : soft "Y", n : soft "N", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsReplicateValues { opt "Y" y, opt "N" n, rest "" extra }
-	);
+	result_impls!(TasksFieldsFieldsReplicateValues { opt soft "Y" y, opt soft "N" n, });
 	/// The object `tasks.fields.fields.REPLICATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsReplicate {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsReplicateValues>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsReplicate { title : soft "title", type_ : soft "type", values :
-		soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsReplicate { opt "title" title, opt "type" type_, opt "values"
-		values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsReplicate { opt soft "title" title, opt soft "type" type_, opt
+		soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.GROUP_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsGroupId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `integer`, only in the example response.
 		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsGroupId { title : soft "title", type_ : soft "type", default :
-		soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsGroupId { opt "title" title, opt "type" type_, opt "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsGroupId { opt soft "title" title, opt soft "type" type_, opt
+		soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.STAGE_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStageId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `integer`, only in the example response.
 		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsStageId { title : soft "title", type_ : soft "type", default :
-		soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsStageId { opt "title" title, opt "type" type_, opt "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsStageId { opt soft "title" title, opt soft "type" type_, opt
+		soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.SPRINT_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsSprintId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `integer`, only in the example response.
 		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsSprintId { title : soft "title", type_ : soft "type", default :
-		soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsSprintId { opt "title" title, opt "type" type_, opt "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsSprintId { opt soft "title" title, opt soft "type" type_, opt
+		soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.BACKLOG_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsBacklogId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `integer`, only in the example response.
 		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsBacklogId { title : soft "title", type_ : soft "type", default :
-		soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsBacklogId { opt "title" title, opt "type" type_, opt "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsBacklogId { opt soft "title" title, opt soft "type" type_, opt
+		soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.CREATED_BY` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsCreatedBy {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `required`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `required`: `boolean`, only in the example response.
 		pub required: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsCreatedBy { title : soft "title", type_ : soft "type", required
-		: soft "required", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsCreatedBy { opt "title" title, opt "type" type_, opt "required"
-		required, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsCreatedBy { opt soft "title" title, opt soft "type" type_, opt
+		soft "required" required, }
 	);
 	/// The object `tasks.fields.fields.CREATED_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsCreatedDate {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsCreatedDate { title : soft "title", type_ : soft "type", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsCreatedDate { req "title" title, opt "type" type_, rest "" extra
-		}
+	result_impls!(
+		TasksFieldsFieldsCreatedDate { req soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.RESPONSIBLE_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsResponsibleId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `required`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `required`: `boolean`, only in the example response.
 		pub required: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsResponsibleId { title : soft "title", type_ : soft "type",
-		required : soft "required", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsResponsibleId { opt "title" title, opt "type" type_, opt
-		"required" required, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsResponsibleId { opt soft "title" title, opt soft "type" type_,
+		opt soft "required" required, }
 	);
 	/// The object `tasks.fields.fields.ACCOMPLICES` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAccomplices {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsAccomplices { title : soft "title", type_ : soft "type", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsAccomplices { req "title" title, opt "type" type_, rest "" extra
-		}
+	result_impls!(
+		TasksFieldsFieldsAccomplices { req soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.AUDITORS` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAuditors {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsAuditors { title : soft "title", type_ : soft "type", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsAuditors { req "title" title, opt "type" type_, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsAuditors { req soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.CHANGED_BY` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsChangedBy {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsChangedBy { title : soft "title", type_ : soft "type", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsChangedBy { opt "title" title, opt "type" type_, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsChangedBy { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.CHANGED_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsChangedDate {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsChangedDate { title : soft "title", type_ : soft "type", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsChangedDate { opt "title" title, opt "type" type_, rest "" extra
-		}
+	result_impls!(
+		TasksFieldsFieldsChangedDate { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.STATUS_CHANGED_BY` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStatusChangedBy {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsStatusChangedBy { title : soft "title", type_ : soft "type",
-		extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsStatusChangedBy { opt "title" title, opt "type" type_, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsFieldsStatusChangedBy { opt soft "title" title, opt soft "type" type_,
+		}
 	);
 	/// The object `tasks.fields.fields.STATUS_CHANGED_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStatusChangedDate {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsStatusChangedDate { title : soft "title", type_ : soft "type",
-		extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsStatusChangedDate { opt "title" title, opt "type" type_, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsFieldsStatusChangedDate { opt soft "title" title, opt soft "type"
+		type_, }
 	);
 	/// The object `tasks.fields.fields.CLOSED_BY` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsClosedBy {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsClosedBy { title : soft "title", type_ : soft "type", default :
-		soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsClosedBy { opt "title" title, opt "type" type_, req "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsClosedBy { opt soft "title" title, opt soft "type" type_, req
+		soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.CLOSED_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsClosedDate {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsClosedDate { title : soft "title", type_ : soft "type", default
-		: soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsClosedDate { opt "title" title, opt "type" type_, req "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsClosedDate { opt soft "title" title, opt soft "type" type_, req
+		soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.ACTIVITY_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsActivityDate {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsActivityDate { title : soft "title", type_ : soft "type",
-		default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsActivityDate { req "title" title, opt "type" type_, req
-		"default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsActivityDate { req soft "title" title, opt soft "type" type_,
+		req soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.DATE_START` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDateStart {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsDateStart { title : soft "title", type_ : soft "type", default :
-		soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsDateStart { opt "title" title, opt "type" type_, req "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsDateStart { opt soft "title" title, opt soft "type" type_, req
+		soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.DEADLINE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDeadline {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsDeadline { title : soft "title", type_ : soft "type", default :
-		soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsDeadline { opt "title" title, opt "type" type_, req "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsDeadline { opt soft "title" title, opt soft "type" type_, req
+		soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.START_DATE_PLAN` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStartDatePlan {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsStartDatePlan { title : soft "title", type_ : soft "type",
-		default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsStartDatePlan { opt "title" title, opt "type" type_, req
-		"default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsStartDatePlan { opt soft "title" title, opt soft "type" type_,
+		req soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.END_DATE_PLAN` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsEndDatePlan {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsEndDatePlan { title : soft "title", type_ : soft "type", default
-		: soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsEndDatePlan { opt "title" title, opt "type" type_, req "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsEndDatePlan { opt soft "title" title, opt soft "type" type_, req
+		soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.GUID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsGuid {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsGuid { title : soft "title", type_ : soft "type", default : soft
-		"default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsGuid { opt "title" title, opt "type" type_, req "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsGuid { opt soft "title" title, opt soft "type" type_, req soft
+		"default" default, }
 	);
 	/// The object `tasks.fields.fields.XML_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsXmlId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsXmlId { title : soft "title", type_ : soft "type", default :
-		soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsXmlId { opt "title" title, opt "type" type_, req "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsXmlId { opt soft "title" title, opt soft "type" type_, req soft
+		"default" default, }
 	);
 	/// The object `tasks.fields.fields.COMMENTS_COUNT` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsCommentsCount {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `integer`, only in the example response.
 		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsCommentsCount { title : soft "title", type_ : soft "type",
-		default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsCommentsCount { opt "title" title, opt "type" type_, opt
-		"default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsCommentsCount { opt soft "title" title, opt soft "type" type_,
+		opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.SERVICE_COMMENTS_COUNT` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsServiceCommentsCount {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `integer`, only in the example response.
 		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsServiceCommentsCount { title : soft "title", type_ : soft
-		"type", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsServiceCommentsCount { req "title" title, opt "type" type_, opt
-		"default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsServiceCommentsCount { req soft "title" title, opt soft "type"
+		type_, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.NEW_COMMENTS_COUNT` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsNewCommentsCount {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `integer`, only in the example response.
 		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsNewCommentsCount { title : soft "title", type_ : soft "type",
-		default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsNewCommentsCount { req "title" title, opt "type" type_, opt
-		"default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsNewCommentsCount { req soft "title" title, opt soft "type"
+		type_, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.ALLOW_CHANGE_DEADLINE.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAllowChangeDeadlineValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsAllowChangeDeadlineValues { y : soft "Y", n : soft "N", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsAllowChangeDeadlineValues { opt "Y" y, opt "N" n, rest "" extra
-		}
+	result_impls!(
+		TasksFieldsFieldsAllowChangeDeadlineValues { opt soft "Y" y, opt soft "N" n, }
 	);
 	/// The object `tasks.fields.fields.ALLOW_CHANGE_DEADLINE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAllowChangeDeadline {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsAllowChangeDeadlineValues>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsAllowChangeDeadline { title : soft "title", type_ : soft "type",
-		values : soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsAllowChangeDeadline { req "title" title, opt "type" type_, opt
-		"values" values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsAllowChangeDeadline { req soft "title" title, opt soft "type"
+		type_, opt soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.ALLOW_TIME_TRACKING.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAllowTimeTrackingValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsAllowTimeTrackingValues { y : soft "Y", n : soft "N", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsAllowTimeTrackingValues { opt "Y" y, opt "N" n, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsAllowTimeTrackingValues { opt soft "Y" y, opt soft "N" n, }
 	);
 	/// The object `tasks.fields.fields.ALLOW_TIME_TRACKING` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAllowTimeTracking {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsAllowTimeTrackingValues>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsAllowTimeTracking { title : soft "title", type_ : soft "type",
-		values : soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsAllowTimeTracking { req "title" title, opt "type" type_, opt
-		"values" values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsAllowTimeTracking { req soft "title" title, opt soft "type"
+		type_, opt soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.TASK_CONTROL.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsTaskControlValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsTaskControlValues { y : soft "Y", n : soft "N", extra : rest "",
-		}
-	);
-	serialize_map!(
-		TasksFieldsFieldsTaskControlValues { opt "Y" y, opt "N" n, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsTaskControlValues { opt soft "Y" y, opt soft "N" n, }
 	);
 	/// The object `tasks.fields.fields.TASK_CONTROL` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsTaskControl {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsTaskControlValues>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsTaskControl { title : soft "title", type_ : soft "type", values
-		: soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsTaskControl { opt "title" title, opt "type" type_, opt "values"
-		values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsTaskControl { opt soft "title" title, opt soft "type" type_, opt
+		soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.ADD_IN_REPORT.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAddInReportValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsAddInReportValues { y : soft "Y", n : soft "N", extra : rest "",
-		}
-	);
-	serialize_map!(
-		TasksFieldsFieldsAddInReportValues { opt "Y" y, opt "N" n, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsAddInReportValues { opt soft "Y" y, opt soft "N" n, }
 	);
 	/// The object `tasks.fields.fields.ADD_IN_REPORT` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAddInReport {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsAddInReportValues>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsAddInReport { title : soft "title", type_ : soft "type", values
-		: soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsAddInReport { opt "title" title, opt "type" type_, opt "values"
-		values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsAddInReport { opt soft "title" title, opt soft "type" type_, opt
+		soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.FORKED_BY_TEMPLATE_ID.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsForkedByTemplateIdValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsForkedByTemplateIdValues { y : soft "Y", n : soft "N", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsForkedByTemplateIdValues { opt "Y" y, opt "N" n, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsForkedByTemplateIdValues { opt soft "Y" y, opt soft "N" n, }
 	);
 	/// The object `tasks.fields.fields.FORKED_BY_TEMPLATE_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsForkedByTemplateId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsForkedByTemplateIdValues>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsForkedByTemplateId { title : soft "title", type_ : soft "type",
-		values : soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsForkedByTemplateId { opt "title" title, opt "type" type_, opt
-		"values" values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsForkedByTemplateId { opt soft "title" title, opt soft "type"
+		type_, opt soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.TIME_ESTIMATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsTimeEstimate {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsTimeEstimate { title : soft "title", type_ : soft "type", extra
-		: rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsTimeEstimate { opt "title" title, opt "type" type_, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsFieldsTimeEstimate { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.TIME_SPENT_IN_LOGS` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsTimeSpentInLogs {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsTimeSpentInLogs { title : soft "title", type_ : soft "type",
-		extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsTimeSpentInLogs { opt "title" title, opt "type" type_, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsFieldsTimeSpentInLogs { opt soft "title" title, opt soft "type" type_,
+		}
 	);
 	/// The object `tasks.fields.fields.MATCH_WORK_TIME` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsMatchWorkTime {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsMatchWorkTime { title : soft "title", type_ : soft "type", extra
-		: rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsMatchWorkTime { opt "title" title, opt "type" type_, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsFieldsMatchWorkTime { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.FORUM_TOPIC_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsForumTopicId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsForumTopicId { title : soft "title", type_ : soft "type", extra
-		: rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsForumTopicId { opt "title" title, opt "type" type_, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsFieldsForumTopicId { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.FORUM_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsForumId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsForumId { title : soft "title", type_ : soft "type", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsForumId { opt "title" title, opt "type" type_, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsForumId { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.SITE_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsSiteId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsSiteId { title : soft "title", type_ : soft "type", extra : rest
-		"", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsSiteId { opt "title" title, opt "type" type_, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsSiteId { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.SUBORDINATE.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsSubordinateValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsSubordinateValues { y : soft "Y", n : soft "N", extra : rest "",
-		}
-	);
-	serialize_map!(
-		TasksFieldsFieldsSubordinateValues { opt "Y" y, opt "N" n, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsSubordinateValues { opt soft "Y" y, opt soft "N" n, }
 	);
 	/// The object `tasks.fields.fields.SUBORDINATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsSubordinate {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsSubordinateValues>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsSubordinate { title : soft "title", type_ : soft "type", values
-		: soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsSubordinate { opt "title" title, opt "type" type_, opt "values"
-		values, req "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsSubordinate { opt soft "title" title, opt soft "type" type_, opt
+		soft "values" values, req soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.FAVORITE.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsFavoriteValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsFavoriteValues { y : soft "Y", n : soft "N", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsFavoriteValues { opt "Y" y, opt "N" n, rest "" extra }
-	);
+	result_impls!(TasksFieldsFieldsFavoriteValues { opt soft "Y" y, opt soft "N" n, });
 	/// The object `tasks.fields.fields.FAVORITE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsFavorite {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsFavoriteValues>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsFavorite { title : soft "title", type_ : soft "type", values :
-		soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsFavorite { req "title" title, opt "type" type_, opt "values"
-		values, req "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsFavorite { req soft "title" title, opt soft "type" type_, opt
+		soft "values" values, req soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.EXCHANGE_MODIFIED` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsExchangeModified {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsExchangeModified { title : soft "title", type_ : soft "type",
-		default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsExchangeModified { opt "title" title, opt "type" type_, req
-		"default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsExchangeModified { opt soft "title" title, opt soft "type"
+		type_, req soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.EXCHANGE_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsExchangeId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsExchangeId { title : soft "title", type_ : soft "type", default
-		: soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsExchangeId { opt "title" title, opt "type" type_, req "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsExchangeId { opt soft "title" title, opt soft "type" type_, req
+		soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.OUTLOOK_VERSION` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsOutlookVersion {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `any`, only in the example response.
 		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsOutlookVersion { title : soft "title", type_ : soft "type",
-		default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsOutlookVersion { opt "title" title, opt "type" type_, req
-		"default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsOutlookVersion { opt soft "title" title, opt soft "type" type_,
+		req soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.VIEWED_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsViewedDate {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsViewedDate { title : soft "title", type_ : soft "type", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsViewedDate { opt "title" title, opt "type" type_, rest "" extra
-		}
+	result_impls!(
+		TasksFieldsFieldsViewedDate { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.SORTING` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsSorting {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsSorting { title : soft "title", type_ : soft "type", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsSorting { opt "title" title, opt "type" type_, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsSorting { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.DURATION_PLAN` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDurationPlan {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsDurationPlan { title : soft "title", type_ : soft "type", extra
-		: rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsDurationPlan { opt "title" title, opt "type" type_, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsFieldsDurationPlan { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.DURATION_FACT` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDurationFact {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsDurationFact { title : soft "title", type_ : soft "type", extra
-		: rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsDurationFact { opt "title" title, opt "type" type_, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsFieldsDurationFact { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.CHECKLIST` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsChecklist {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsChecklist { title : soft "title", type_ : soft "type", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsChecklist { req "title" title, opt "type" type_, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsChecklist { req soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.DURATION_TYPE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDurationType {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `string[]`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `string[]`, only in the example response.
 		pub values: Vec<String>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsDurationType { title : soft "title", type_ : soft "type", values
-		: soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsDurationType { opt "title" title, opt "type" type_, req "values"
-		values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsDurationType { opt soft "title" title, opt soft "type" type_,
+		req soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.IS_MUTED.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsMutedValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsIsMutedValues { y : soft "Y", n : soft "N", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsIsMutedValues { opt "Y" y, opt "N" n, rest "" extra }
-	);
+	result_impls!(TasksFieldsFieldsIsMutedValues { opt soft "Y" y, opt soft "N" n, });
 	/// The object `tasks.fields.fields.IS_MUTED` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsMuted {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsIsMutedValues>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsIsMuted { title : soft "title", type_ : soft "type", values :
-		soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsIsMuted { req "title" title, opt "type" type_, opt "values"
-		values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsIsMuted { req soft "title" title, opt soft "type" type_, opt
+		soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.IS_PINNED.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsPinnedValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsIsPinnedValues { y : soft "Y", n : soft "N", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsIsPinnedValues { opt "Y" y, opt "N" n, rest "" extra }
-	);
+	result_impls!(TasksFieldsFieldsIsPinnedValues { opt soft "Y" y, opt soft "N" n, });
 	/// The object `tasks.fields.fields.IS_PINNED` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsPinned {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsIsPinnedValues>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsIsPinned { title : soft "title", type_ : soft "type", values :
-		soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsIsPinned { req "title" title, opt "type" type_, opt "values"
-		values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsIsPinned { req soft "title" title, opt soft "type" type_, opt
+		soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.IS_PINNED_IN_GROUP.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsPinnedInGroupValues {
-		/// `Y`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `Y`: `string`, only in the example response.
 		pub y: Option<String>,
-		/// `N`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `N`: `string`, only in the example response.
 		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsIsPinnedInGroupValues { y : soft "Y", n : soft "N", extra : rest
-		"", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsIsPinnedInGroupValues { opt "Y" y, opt "N" n, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsIsPinnedInGroupValues { opt soft "Y" y, opt soft "N" n, }
 	);
 	/// The object `tasks.fields.fields.IS_PINNED_IN_GROUP` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsPinnedInGroup {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `values`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `values`: `object`, only in the example response.
 		pub values: Option<TasksFieldsFieldsIsPinnedInGroupValues>,
-		/// `default`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `string`, only in the example response.
 		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsIsPinnedInGroup { title : soft "title", type_ : soft "type",
-		values : soft "values", default : soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsIsPinnedInGroup { req "title" title, opt "type" type_, opt
-		"values" values, opt "default" default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsIsPinnedInGroup { req soft "title" title, opt soft "type" type_,
+		opt soft "values" values, opt soft "default" default, }
 	);
 	/// The object `tasks.fields.fields.FLOW_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsFlowId {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// `default`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `default`: `integer`, only in the example response.
 		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsFlowId { title : soft "title", type_ : soft "type", default :
-		soft "default", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsFlowId { opt "title" title, opt "type" type_, opt "default"
-		default, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsFlowId { opt soft "title" title, opt soft "type" type_, opt soft
+		"default" default, }
 	);
 	/// The object `tasks.fields.fields.UF_CRM_TASK` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsUfCrmTask {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsUfCrmTask { title : soft "title", type_ : soft "type", extra :
-		rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsUfCrmTask { opt "title" title, opt "type" type_, rest "" extra }
+	result_impls!(
+		TasksFieldsFieldsUfCrmTask { opt soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.UF_TASK_WEBDAV_FILES` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsUfTaskWebdavFiles {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsUfTaskWebdavFiles { title : soft "title", type_ : soft "type",
-		extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsUfTaskWebdavFiles { opt "title" title, opt "type" type_, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsFieldsUfTaskWebdavFiles { opt soft "title" title, opt soft "type"
+		type_, }
 	);
 	/// The object `tasks.fields.fields.UF_MAIL_MESSAGE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsUfMailMessage {
-		/// `title`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `any`, only in the example response.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsUfMailMessage { title : soft "title", type_ : soft "type", extra
-		: rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsUfMailMessage { req "title" title, opt "type" type_, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsFieldsUfMailMessage { req soft "title" title, opt soft "type" type_, }
 	);
 	/// The object `tasks.fields.fields.UF_NEW_TASKS_FIELD` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsUfNewTasksField {
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// `type`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `type`: `string`, only in the example response.
 		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFieldsUfNewTasksField { title : soft "title", type_ : soft "type",
-		extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFieldsUfNewTasksField { opt "title" title, opt "type" type_, rest ""
-		extra }
+	result_impls!(
+		TasksFieldsFieldsUfNewTasksField { opt soft "title" title, opt soft "type" type_,
+		}
 	);
 	/// The object `tasks.fields.fields` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFields {
-		/// `ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ID`: `object`, only in the example response.
 		pub id: Option<TasksFieldsFieldsId>,
-		/// `PARENT_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PARENT_ID`: `object`, only in the example response.
 		pub parent_id: Option<TasksFieldsFieldsParentId>,
-		/// `TITLE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `TITLE`: `object`, only in the example response.
 		pub title: Option<TasksFieldsFieldsTitle>,
-		/// `DESCRIPTION`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DESCRIPTION`: `object`, only in the example response.
 		pub description: Option<TasksFieldsFieldsDescription>,
-		/// `MARK`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `MARK`: `object`, only in the example response.
 		pub mark: Option<TasksFieldsFieldsMark>,
-		/// `PRIORITY`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PRIORITY`: `object`, only in the example response.
 		pub priority: Option<TasksFieldsFieldsPriority>,
-		/// `STATUS`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `STATUS`: `object`, only in the example response.
 		pub status: Option<TasksFieldsFieldsStatus>,
-		/// `MULTITASK`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `MULTITASK`: `object`, only in the example response.
 		pub multitask: Option<TasksFieldsFieldsMultitask>,
-		/// `NOT_VIEWED`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NOT_VIEWED`: `object`, only in the example response.
 		pub not_viewed: Option<TasksFieldsFieldsNotViewed>,
-		/// `REPLICATE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REPLICATE`: `object`, only in the example response.
 		pub replicate: Option<TasksFieldsFieldsReplicate>,
-		/// `GROUP_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `GROUP_ID`: `object`, only in the example response.
 		pub group_id: Option<TasksFieldsFieldsGroupId>,
-		/// `STAGE_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `STAGE_ID`: `object`, only in the example response.
 		pub stage_id: Option<TasksFieldsFieldsStageId>,
-		/// `SPRINT_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SPRINT_ID`: `object`, only in the example response.
 		pub sprint_id: Option<TasksFieldsFieldsSprintId>,
-		/// `BACKLOG_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `BACKLOG_ID`: `object`, only in the example response.
 		pub backlog_id: Option<TasksFieldsFieldsBacklogId>,
-		/// `CREATED_BY`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CREATED_BY`: `object`, only in the example response.
 		pub created_by: Option<TasksFieldsFieldsCreatedBy>,
-		/// `CREATED_DATE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CREATED_DATE`: `object`, only in the example response.
 		pub created_date: Option<TasksFieldsFieldsCreatedDate>,
-		/// `RESPONSIBLE_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `RESPONSIBLE_ID`: `object`, only in the example response.
 		pub responsible_id: Option<TasksFieldsFieldsResponsibleId>,
-		/// `ACCOMPLICES`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ACCOMPLICES`: `object`, only in the example response.
 		pub accomplices: Option<TasksFieldsFieldsAccomplices>,
-		/// `AUDITORS`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `AUDITORS`: `object`, only in the example response.
 		pub auditors: Option<TasksFieldsFieldsAuditors>,
-		/// `CHANGED_BY`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CHANGED_BY`: `object`, only in the example response.
 		pub changed_by: Option<TasksFieldsFieldsChangedBy>,
-		/// `CHANGED_DATE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CHANGED_DATE`: `object`, only in the example response.
 		pub changed_date: Option<TasksFieldsFieldsChangedDate>,
-		/// `STATUS_CHANGED_BY`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `STATUS_CHANGED_BY`: `object`, only in the example response.
 		pub status_changed_by: Option<TasksFieldsFieldsStatusChangedBy>,
-		/// `STATUS_CHANGED_DATE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `STATUS_CHANGED_DATE`: `object`, only in the example response.
 		pub status_changed_date: Option<TasksFieldsFieldsStatusChangedDate>,
-		/// `CLOSED_BY`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CLOSED_BY`: `object`, only in the example response.
 		pub closed_by: Option<TasksFieldsFieldsClosedBy>,
-		/// `CLOSED_DATE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CLOSED_DATE`: `object`, only in the example response.
 		pub closed_date: Option<TasksFieldsFieldsClosedDate>,
-		/// `ACTIVITY_DATE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ACTIVITY_DATE`: `object`, only in the example response.
 		pub activity_date: Option<TasksFieldsFieldsActivityDate>,
-		/// `DATE_START`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DATE_START`: `object`, only in the example response.
 		pub date_start: Option<TasksFieldsFieldsDateStart>,
-		/// `DEADLINE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DEADLINE`: `object`, only in the example response.
 		pub deadline: Option<TasksFieldsFieldsDeadline>,
-		/// `START_DATE_PLAN`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `START_DATE_PLAN`: `object`, only in the example response.
 		pub start_date_plan: Option<TasksFieldsFieldsStartDatePlan>,
-		/// `END_DATE_PLAN`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `END_DATE_PLAN`: `object`, only in the example response.
 		pub end_date_plan: Option<TasksFieldsFieldsEndDatePlan>,
-		/// `GUID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `GUID`: `object`, only in the example response.
 		pub guid: Option<TasksFieldsFieldsGuid>,
-		/// `XML_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `XML_ID`: `object`, only in the example response.
 		pub xml_id: Option<TasksFieldsFieldsXmlId>,
-		/// `COMMENTS_COUNT`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `COMMENTS_COUNT`: `object`, only in the example response.
 		pub comments_count: Option<TasksFieldsFieldsCommentsCount>,
-		/// `SERVICE_COMMENTS_COUNT`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SERVICE_COMMENTS_COUNT`: `object`, only in the example response.
 		pub service_comments_count: Option<TasksFieldsFieldsServiceCommentsCount>,
-		/// `NEW_COMMENTS_COUNT`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NEW_COMMENTS_COUNT`: `object`, only in the example response.
 		pub new_comments_count: Option<TasksFieldsFieldsNewCommentsCount>,
-		/// `ALLOW_CHANGE_DEADLINE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ALLOW_CHANGE_DEADLINE`: `object`, only in the example response.
 		pub allow_change_deadline: Option<TasksFieldsFieldsAllowChangeDeadline>,
-		/// `ALLOW_TIME_TRACKING`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ALLOW_TIME_TRACKING`: `object`, only in the example response.
 		pub allow_time_tracking: Option<TasksFieldsFieldsAllowTimeTracking>,
-		/// `TASK_CONTROL`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `TASK_CONTROL`: `object`, only in the example response.
 		pub task_control: Option<TasksFieldsFieldsTaskControl>,
-		/// `ADD_IN_REPORT`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ADD_IN_REPORT`: `object`, only in the example response.
 		pub add_in_report: Option<TasksFieldsFieldsAddInReport>,
-		/// `FORKED_BY_TEMPLATE_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FORKED_BY_TEMPLATE_ID`: `object`, only in the example response.
 		pub forked_by_template_id: Option<TasksFieldsFieldsForkedByTemplateId>,
-		/// `TIME_ESTIMATE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `TIME_ESTIMATE`: `object`, only in the example response.
 		pub time_estimate: Option<TasksFieldsFieldsTimeEstimate>,
-		/// `TIME_SPENT_IN_LOGS`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `TIME_SPENT_IN_LOGS`: `object`, only in the example response.
 		pub time_spent_in_logs: Option<TasksFieldsFieldsTimeSpentInLogs>,
-		/// `MATCH_WORK_TIME`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `MATCH_WORK_TIME`: `object`, only in the example response.
 		pub match_work_time: Option<TasksFieldsFieldsMatchWorkTime>,
-		/// `FORUM_TOPIC_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FORUM_TOPIC_ID`: `object`, only in the example response.
 		pub forum_topic_id: Option<TasksFieldsFieldsForumTopicId>,
-		/// `FORUM_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FORUM_ID`: `object`, only in the example response.
 		pub forum_id: Option<TasksFieldsFieldsForumId>,
-		/// `SITE_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SITE_ID`: `object`, only in the example response.
 		pub site_id: Option<TasksFieldsFieldsSiteId>,
-		/// `SUBORDINATE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SUBORDINATE`: `object`, only in the example response.
 		pub subordinate: Option<TasksFieldsFieldsSubordinate>,
-		/// `FAVORITE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FAVORITE`: `object`, only in the example response.
 		pub favorite: Option<TasksFieldsFieldsFavorite>,
-		/// `EXCHANGE_MODIFIED`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `EXCHANGE_MODIFIED`: `object`, only in the example response.
 		pub exchange_modified: Option<TasksFieldsFieldsExchangeModified>,
-		/// `EXCHANGE_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `EXCHANGE_ID`: `object`, only in the example response.
 		pub exchange_id: Option<TasksFieldsFieldsExchangeId>,
-		/// `OUTLOOK_VERSION`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `OUTLOOK_VERSION`: `object`, only in the example response.
 		pub outlook_version: Option<TasksFieldsFieldsOutlookVersion>,
-		/// `VIEWED_DATE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `VIEWED_DATE`: `object`, only in the example response.
 		pub viewed_date: Option<TasksFieldsFieldsViewedDate>,
-		/// `SORTING`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SORTING`: `object`, only in the example response.
 		pub sorting: Option<TasksFieldsFieldsSorting>,
-		/// `DURATION_PLAN`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DURATION_PLAN`: `object`, only in the example response.
 		pub duration_plan: Option<TasksFieldsFieldsDurationPlan>,
-		/// `DURATION_FACT`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DURATION_FACT`: `object`, only in the example response.
 		pub duration_fact: Option<TasksFieldsFieldsDurationFact>,
-		/// `CHECKLIST`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CHECKLIST`: `object`, only in the example response.
 		pub checklist: Option<TasksFieldsFieldsChecklist>,
-		/// `DURATION_TYPE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DURATION_TYPE`: `object`, only in the example response.
 		pub duration_type: Option<TasksFieldsFieldsDurationType>,
-		/// `IS_MUTED`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `IS_MUTED`: `object`, only in the example response.
 		pub is_muted: Option<TasksFieldsFieldsIsMuted>,
-		/// `IS_PINNED`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `IS_PINNED`: `object`, only in the example response.
 		pub is_pinned: Option<TasksFieldsFieldsIsPinned>,
-		/// `IS_PINNED_IN_GROUP`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `IS_PINNED_IN_GROUP`: `object`, only in the example response.
 		pub is_pinned_in_group: Option<TasksFieldsFieldsIsPinnedInGroup>,
-		/// `FLOW_ID`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FLOW_ID`: `object`, only in the example response.
 		pub flow_id: Option<TasksFieldsFieldsFlowId>,
-		/// `UF_CRM_TASK`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `UF_CRM_TASK`: `object`, only in the example response.
 		pub uf_crm_task: Option<TasksFieldsFieldsUfCrmTask>,
-		/// `UF_TASK_WEBDAV_FILES`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `UF_TASK_WEBDAV_FILES`: `object`, only in the example response.
 		pub uf_task_webdav_files: Option<TasksFieldsFieldsUfTaskWebdavFiles>,
-		/// `UF_MAIL_MESSAGE`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `UF_MAIL_MESSAGE`: `object`, only in the example response.
 		pub uf_mail_message: Option<TasksFieldsFieldsUfMailMessage>,
-		/// `UF_NEW_TASKS_FIELD`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `UF_NEW_TASKS_FIELD`: `object`, only in the example response.
 		pub uf_new_tasks_field: Option<TasksFieldsFieldsUfNewTasksField>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsFields { id : soft "ID", parent_id : soft "PARENT_ID", title : soft
-		"TITLE", description : soft "DESCRIPTION", mark : soft "MARK", priority : soft
-		"PRIORITY", status : soft "STATUS", multitask : soft "MULTITASK", not_viewed :
-		soft "NOT_VIEWED", replicate : soft "REPLICATE", group_id : soft "GROUP_ID",
-		stage_id : soft "STAGE_ID", sprint_id : soft "SPRINT_ID", backlog_id : soft
-		"BACKLOG_ID", created_by : soft "CREATED_BY", created_date : soft "CREATED_DATE",
-		responsible_id : soft "RESPONSIBLE_ID", accomplices : soft "ACCOMPLICES",
-		auditors : soft "AUDITORS", changed_by : soft "CHANGED_BY", changed_date : soft
-		"CHANGED_DATE", status_changed_by : soft "STATUS_CHANGED_BY", status_changed_date
-		: soft "STATUS_CHANGED_DATE", closed_by : soft "CLOSED_BY", closed_date : soft
-		"CLOSED_DATE", activity_date : soft "ACTIVITY_DATE", date_start : soft
-		"DATE_START", deadline : soft "DEADLINE", start_date_plan : soft
-		"START_DATE_PLAN", end_date_plan : soft "END_DATE_PLAN", guid : soft "GUID",
-		xml_id : soft "XML_ID", comments_count : soft "COMMENTS_COUNT",
-		service_comments_count : soft "SERVICE_COMMENTS_COUNT", new_comments_count : soft
-		"NEW_COMMENTS_COUNT", allow_change_deadline : soft "ALLOW_CHANGE_DEADLINE",
-		allow_time_tracking : soft "ALLOW_TIME_TRACKING", task_control : soft
-		"TASK_CONTROL", add_in_report : soft "ADD_IN_REPORT", forked_by_template_id :
-		soft "FORKED_BY_TEMPLATE_ID", time_estimate : soft "TIME_ESTIMATE",
-		time_spent_in_logs : soft "TIME_SPENT_IN_LOGS", match_work_time : soft
-		"MATCH_WORK_TIME", forum_topic_id : soft "FORUM_TOPIC_ID", forum_id : soft
-		"FORUM_ID", site_id : soft "SITE_ID", subordinate : soft "SUBORDINATE", favorite
-		: soft "FAVORITE", exchange_modified : soft "EXCHANGE_MODIFIED", exchange_id :
-		soft "EXCHANGE_ID", outlook_version : soft "OUTLOOK_VERSION", viewed_date : soft
-		"VIEWED_DATE", sorting : soft "SORTING", duration_plan : soft "DURATION_PLAN",
-		duration_fact : soft "DURATION_FACT", checklist : soft "CHECKLIST", duration_type
-		: soft "DURATION_TYPE", is_muted : soft "IS_MUTED", is_pinned : soft "IS_PINNED",
-		is_pinned_in_group : soft "IS_PINNED_IN_GROUP", flow_id : soft "FLOW_ID",
-		uf_crm_task : soft "UF_CRM_TASK", uf_task_webdav_files : soft
-		"UF_TASK_WEBDAV_FILES", uf_mail_message : soft "UF_MAIL_MESSAGE",
-		uf_new_tasks_field : soft "UF_NEW_TASKS_FIELD", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsFields { opt "ID" id, opt "PARENT_ID" parent_id, opt "TITLE" title,
-		opt "DESCRIPTION" description, opt "MARK" mark, opt "PRIORITY" priority, opt
-		"STATUS" status, opt "MULTITASK" multitask, opt "NOT_VIEWED" not_viewed, opt
-		"REPLICATE" replicate, opt "GROUP_ID" group_id, opt "STAGE_ID" stage_id, opt
-		"SPRINT_ID" sprint_id, opt "BACKLOG_ID" backlog_id, opt "CREATED_BY" created_by,
-		opt "CREATED_DATE" created_date, opt "RESPONSIBLE_ID" responsible_id, opt
-		"ACCOMPLICES" accomplices, opt "AUDITORS" auditors, opt "CHANGED_BY" changed_by,
-		opt "CHANGED_DATE" changed_date, opt "STATUS_CHANGED_BY" status_changed_by, opt
-		"STATUS_CHANGED_DATE" status_changed_date, opt "CLOSED_BY" closed_by, opt
-		"CLOSED_DATE" closed_date, opt "ACTIVITY_DATE" activity_date, opt "DATE_START"
-		date_start, opt "DEADLINE" deadline, opt "START_DATE_PLAN" start_date_plan, opt
-		"END_DATE_PLAN" end_date_plan, opt "GUID" guid, opt "XML_ID" xml_id, opt
-		"COMMENTS_COUNT" comments_count, opt "SERVICE_COMMENTS_COUNT"
-		service_comments_count, opt "NEW_COMMENTS_COUNT" new_comments_count, opt
-		"ALLOW_CHANGE_DEADLINE" allow_change_deadline, opt "ALLOW_TIME_TRACKING"
-		allow_time_tracking, opt "TASK_CONTROL" task_control, opt "ADD_IN_REPORT"
-		add_in_report, opt "FORKED_BY_TEMPLATE_ID" forked_by_template_id, opt
-		"TIME_ESTIMATE" time_estimate, opt "TIME_SPENT_IN_LOGS" time_spent_in_logs, opt
-		"MATCH_WORK_TIME" match_work_time, opt "FORUM_TOPIC_ID" forum_topic_id, opt
-		"FORUM_ID" forum_id, opt "SITE_ID" site_id, opt "SUBORDINATE" subordinate, opt
-		"FAVORITE" favorite, opt "EXCHANGE_MODIFIED" exchange_modified, opt "EXCHANGE_ID"
-		exchange_id, opt "OUTLOOK_VERSION" outlook_version, opt "VIEWED_DATE"
-		viewed_date, opt "SORTING" sorting, opt "DURATION_PLAN" duration_plan, opt
-		"DURATION_FACT" duration_fact, opt "CHECKLIST" checklist, opt "DURATION_TYPE"
-		duration_type, opt "IS_MUTED" is_muted, opt "IS_PINNED" is_pinned, opt
-		"IS_PINNED_IN_GROUP" is_pinned_in_group, opt "FLOW_ID" flow_id, opt "UF_CRM_TASK"
-		uf_crm_task, opt "UF_TASK_WEBDAV_FILES" uf_task_webdav_files, opt
-		"UF_MAIL_MESSAGE" uf_mail_message, opt "UF_NEW_TASKS_FIELD" uf_new_tasks_field,
-		rest "" extra }
+	result_impls!(
+		TasksFieldsFields { opt soft "ID" id, opt soft "PARENT_ID" parent_id, opt soft
+		"TITLE" title, opt soft "DESCRIPTION" description, opt soft "MARK" mark, opt soft
+		"PRIORITY" priority, opt soft "STATUS" status, opt soft "MULTITASK" multitask,
+		opt soft "NOT_VIEWED" not_viewed, opt soft "REPLICATE" replicate, opt soft
+		"GROUP_ID" group_id, opt soft "STAGE_ID" stage_id, opt soft "SPRINT_ID"
+		sprint_id, opt soft "BACKLOG_ID" backlog_id, opt soft "CREATED_BY" created_by,
+		opt soft "CREATED_DATE" created_date, opt soft "RESPONSIBLE_ID" responsible_id,
+		opt soft "ACCOMPLICES" accomplices, opt soft "AUDITORS" auditors, opt soft
+		"CHANGED_BY" changed_by, opt soft "CHANGED_DATE" changed_date, opt soft
+		"STATUS_CHANGED_BY" status_changed_by, opt soft "STATUS_CHANGED_DATE"
+		status_changed_date, opt soft "CLOSED_BY" closed_by, opt soft "CLOSED_DATE"
+		closed_date, opt soft "ACTIVITY_DATE" activity_date, opt soft "DATE_START"
+		date_start, opt soft "DEADLINE" deadline, opt soft "START_DATE_PLAN"
+		start_date_plan, opt soft "END_DATE_PLAN" end_date_plan, opt soft "GUID" guid,
+		opt soft "XML_ID" xml_id, opt soft "COMMENTS_COUNT" comments_count, opt soft
+		"SERVICE_COMMENTS_COUNT" service_comments_count, opt soft "NEW_COMMENTS_COUNT"
+		new_comments_count, opt soft "ALLOW_CHANGE_DEADLINE" allow_change_deadline, opt
+		soft "ALLOW_TIME_TRACKING" allow_time_tracking, opt soft "TASK_CONTROL"
+		task_control, opt soft "ADD_IN_REPORT" add_in_report, opt soft
+		"FORKED_BY_TEMPLATE_ID" forked_by_template_id, opt soft "TIME_ESTIMATE"
+		time_estimate, opt soft "TIME_SPENT_IN_LOGS" time_spent_in_logs, opt soft
+		"MATCH_WORK_TIME" match_work_time, opt soft "FORUM_TOPIC_ID" forum_topic_id, opt
+		soft "FORUM_ID" forum_id, opt soft "SITE_ID" site_id, opt soft "SUBORDINATE"
+		subordinate, opt soft "FAVORITE" favorite, opt soft "EXCHANGE_MODIFIED"
+		exchange_modified, opt soft "EXCHANGE_ID" exchange_id, opt soft "OUTLOOK_VERSION"
+		outlook_version, opt soft "VIEWED_DATE" viewed_date, opt soft "SORTING" sorting,
+		opt soft "DURATION_PLAN" duration_plan, opt soft "DURATION_FACT" duration_fact,
+		opt soft "CHECKLIST" checklist, opt soft "DURATION_TYPE" duration_type, opt soft
+		"IS_MUTED" is_muted, opt soft "IS_PINNED" is_pinned, opt soft
+		"IS_PINNED_IN_GROUP" is_pinned_in_group, opt soft "FLOW_ID" flow_id, opt soft
+		"UF_CRM_TASK" uf_crm_task, opt soft "UF_TASK_WEBDAV_FILES" uf_task_webdav_files,
+		opt soft "UF_MAIL_MESSAGE" uf_mail_message, opt soft "UF_NEW_TASKS_FIELD"
+		uf_new_tasks_field, }
 	);
 	/// The object `tasks.fields.counter.counters` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCounterCounters {
-		/// `expired`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `expired`: `integer`, only in the example response.
 		pub expired: Option<i64>,
-		/// `newComments`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `newComments`: `integer`, only in the example response.
 		pub new_comments: Option<i64>,
-		/// `projectExpired`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `projectExpired`: `integer`, only in the example response.
 		pub project_expired: Option<i64>,
-		/// `projectNewComments`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `projectNewComments`: `integer`, only in the example response.
 		pub project_new_comments: Option<i64>,
-		/// `mutedExpired`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `mutedExpired`: `integer`, only in the example response.
 		pub muted_expired: Option<i64>,
-		/// `mutedNewComments`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `mutedNewComments`: `integer`, only in the example response.
 		pub muted_new_comments: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsCounterCounters { expired : soft "expired", new_comments : soft
-		"newComments", project_expired : soft "projectExpired", project_new_comments :
-		soft "projectNewComments", muted_expired : soft "mutedExpired",
-		muted_new_comments : soft "mutedNewComments", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsCounterCounters { opt "expired" expired, opt "newComments"
-		new_comments, opt "projectExpired" project_expired, opt "projectNewComments"
-		project_new_comments, opt "mutedExpired" muted_expired, opt "mutedNewComments"
-		muted_new_comments, rest "" extra }
+	result_impls!(
+		TasksFieldsCounterCounters { opt soft "expired" expired, opt soft "newComments"
+		new_comments, opt soft "projectExpired" project_expired, opt soft
+		"projectNewComments" project_new_comments, opt soft "mutedExpired" muted_expired,
+		opt soft "mutedNewComments" muted_new_comments, }
 	);
 	/// The object `tasks.fields.counter` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCounter {
-		/// `counters`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `counters`: `object`, only in the example response.
 		pub counters: Option<TasksFieldsCounterCounters>,
-		/// `color`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `color`: `string`, only in the example response.
 		pub color: Option<String>,
-		/// `value`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `value`: `integer`, only in the example response.
 		pub value: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsCounter { counters : soft "counters", color : soft "color", value :
-		soft "value", extra : rest "", }
-	);
-	serialize_map!(
-		TasksFieldsCounter { opt "counters" counters, opt "color" color, opt "value"
-		value, rest "" extra }
+	result_impls!(
+		TasksFieldsCounter { opt soft "counters" counters, opt soft "color" color, opt
+		soft "value" value, }
 	);
 	/// The object `tasks.fields.tags.<key>` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsTagsKey {
-		/// `id`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `integer`, only in the example response.
 		pub id: Option<i64>,
-		/// `title`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `title`: `string`, only in the example response.
 		pub title: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFieldsTagsKey { id : soft "id", title : soft "title", extra : rest "", }
-	);
-	serialize_map!(TasksFieldsTagsKey { opt "id" id, opt "title" title, rest "" extra });
+	result_impls!(TasksFieldsTagsKey { opt soft "id" id, opt soft "title" title, });
 	/// The object `tasks.fields.tags` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsTags {
-		/// `<key>`: `object`, optional.
+		/// `<key>`: `object`, only in the example response.
 		///
 		/// Stands for every key matching `*`: one entry per key.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 		pub key: ::std::collections::BTreeMap<String, TasksFieldsTagsKey>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(TasksFieldsTags { key : soft_pattern "*", extra : rest "", });
-	serialize_map!(TasksFieldsTags { rest "*" key, rest "" extra });
+	result_impls!(TasksFieldsTags { rest soft_pattern "*" key, });
 	/// The entity `tasks.fields`, one type wherever a result holds it.
 	///
 	/// In the results of `tasks.task.add`, `tasks.task.approve`, `tasks.task.complete`, `tasks.task.defer`, `tasks.task.delegate`, `tasks.task.disapprove`, `tasks.task.get`, `tasks.task.getFields` and 12 more.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFields {
-		/// `id`: `string`, optional.
+		/// `id`: `string`.
 		pub id: Option<String>,
-		/// `parentId`: `string`, optional.
+		/// `parentId`: `string`.
 		pub parent_id: Option<String>,
-		/// `title`: `string`, optional.
+		/// `title`: `string`.
 		pub title: Option<String>,
-		/// `description`: `string`, optional.
+		/// `description`: `string`.
 		pub description: Option<String>,
-		/// `chatId`: `integer`, optional.
+		/// `chatId`: `integer`.
 		pub chat_id: Option<i64>,
-		/// `mark`: `string`, optional.
+		/// `mark`: `string`.
 		///
 		/// Values: `N`, `P`, `null`.
 		pub mark: Option<TasksFieldsMark>,
-		/// `priority`: `string`, optional.
+		/// `priority`: `string`.
 		///
 		/// Values: `2`, `1`, `0`.
 		pub priority: Option<TasksFieldsPriority>,
-		/// `multitask`: `boolean`, optional.
+		/// `multitask`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub multitask: Option<bool>,
-		/// `notViewed`: `boolean`, optional.
+		/// `notViewed`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub not_viewed: Option<bool>,
-		/// `replicate`: `boolean`, optional.
+		/// `replicate`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub replicate: Option<bool>,
-		/// `stageId`: `string`, optional.
+		/// `stageId`: `string`.
 		pub stage_id: Option<String>,
-		/// `sprintId`: `string`, optional.
+		/// `sprintId`: `string`.
 		pub sprint_id: Option<String>,
-		/// `backlogId`: `string`, optional.
+		/// `backlogId`: `string`.
 		pub backlog_id: Option<String>,
-		/// `createdBy`: `string`, optional.
+		/// `createdBy`: `string`.
 		pub created_by: Option<String>,
-		/// `createdDate`: `string`, optional.
+		/// `createdDate`: `string`.
 		pub created_date: Option<String>,
-		/// `responsibleId`: `string`, optional.
+		/// `responsibleId`: `string`.
 		pub responsible_id: Option<String>,
-		/// `changedBy`: `string`, optional.
+		/// `changedBy`: `string`.
 		pub changed_by: Option<String>,
-		/// `changedDate`: `string`, optional.
+		/// `changedDate`: `string`.
 		pub changed_date: Option<String>,
-		/// `statusChangedBy`: `string`, optional.
+		/// `statusChangedBy`: `string`.
 		pub status_changed_by: Option<String>,
-		/// `closedBy`: `string`, optional.
+		/// `closedBy`: `string`.
 		pub closed_by: Option<String>,
-		/// `closedDate`: `string`, optional.
+		/// `closedDate`: `string`.
 		pub closed_date: Option<String>,
-		/// `activityDate`: `string`, optional.
+		/// `activityDate`: `string`.
 		pub activity_date: Option<String>,
-		/// `dateStart`: `string`, optional.
+		/// `dateStart`: `string`.
 		pub date_start: Option<String>,
-		/// `deadline`: `string`, optional.
+		/// `deadline`: `string`.
 		pub deadline: Option<String>,
-		/// `startDatePlan`: `string`, optional.
+		/// `startDatePlan`: `string`.
 		pub start_date_plan: Option<String>,
-		/// `endDatePlan`: `string`, optional.
+		/// `endDatePlan`: `string`.
 		pub end_date_plan: Option<String>,
-		/// `guid`: `string`, optional.
+		/// `guid`: `string`.
 		pub guid: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `commentsCount`: `string`, optional.
+		/// `commentsCount`: `string`.
 		pub comments_count: Option<String>,
-		/// `serviceCommentsCount`: `string`, optional.
+		/// `serviceCommentsCount`: `string`.
 		pub service_comments_count: Option<String>,
-		/// `allowChangeDeadline`: `boolean`, optional.
+		/// `allowChangeDeadline`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub allow_change_deadline: Option<bool>,
-		/// `allowTimeTracking`: `boolean`, optional.
+		/// `allowTimeTracking`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub allow_time_tracking: Option<bool>,
-		/// `taskControl`: `boolean`, optional.
+		/// `taskControl`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub task_control: Option<bool>,
-		/// `addInReport`: `boolean`, optional.
+		/// `addInReport`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub add_in_report: Option<bool>,
-		/// `forkedByTemplateId`: `string`, optional.
+		/// `forkedByTemplateId`: `string`.
 		pub forked_by_template_id: Option<String>,
-		/// `timeEstimate`: `string`, optional.
+		/// `timeEstimate`: `string`.
 		pub time_estimate: Option<String>,
-		/// `timeSpentInLogs`: `string`, optional.
+		/// `timeSpentInLogs`: `string`.
 		pub time_spent_in_logs: Option<String>,
-		/// `matchWorkTime`: `boolean`, optional.
+		/// `matchWorkTime`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub match_work_time: Option<bool>,
-		/// `forumTopicId`: `string`, optional.
+		/// `forumTopicId`: `string`.
 		pub forum_topic_id: Option<String>,
-		/// `forumId`: `string`, optional.
+		/// `forumId`: `string`.
 		pub forum_id: Option<String>,
-		/// `siteId`: `string`, optional.
+		/// `siteId`: `string`.
 		pub site_id: Option<String>,
-		/// `subordinate`: `boolean`, optional.
+		/// `subordinate`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub subordinate: Option<bool>,
-		/// `exchangeModified`: `string`, optional.
+		/// `exchangeModified`: `string`.
 		pub exchange_modified: Option<String>,
-		/// `exchangeId`: `string`, optional.
+		/// `exchangeId`: `string`.
 		pub exchange_id: Option<String>,
-		/// `outlookVersion`: `string`, optional.
+		/// `outlookVersion`: `string`.
 		pub outlook_version: Option<String>,
-		/// `viewedDate`: `string`, optional.
+		/// `viewedDate`: `string`.
 		pub viewed_date: Option<String>,
-		/// `sorting`: `string`, optional.
+		/// `sorting`: `string`.
 		pub sorting: Option<String>,
-		/// `durationFact`: `string`, optional.
+		/// `durationFact`: `string`.
 		pub duration_fact: Option<String>,
-		/// `isMuted`: `boolean`, optional.
+		/// `isMuted`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_muted: Option<bool>,
-		/// `isPinned`: `boolean`, optional.
+		/// `isPinned`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_pinned: Option<bool>,
-		/// `isPinnedInGroup`: `boolean`, optional.
+		/// `isPinnedInGroup`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_pinned_in_group: Option<bool>,
-		/// `flowId`: `string`, optional.
+		/// `flowId`: `string`.
 		pub flow_id: Option<String>,
-		/// `descriptionInBbcode`: `boolean`, optional.
+		/// `descriptionInBbcode`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub description_in_bbcode: Option<bool>,
-		/// `status`: `string`, optional.
+		/// `status`: `string`.
 		///
 		/// Values: `2`, `3`, `4`, `5`, `6`.
 		pub status: Option<TasksFieldsStatus>,
-		/// `statusChangedDate`: `string`, optional.
+		/// `statusChangedDate`: `string`.
 		pub status_changed_date: Option<String>,
-		/// `durationPlan`: `string`, optional.
+		/// `durationPlan`: `string`.
 		pub duration_plan: Option<String>,
-		/// `durationType`: `string`, optional.
+		/// `durationType`: `string`.
 		///
 		/// Values: `secs`, `mins`, `hours`, `days`, `weeks`, `monts`, `years`.
 		pub duration_type: Option<TasksFieldsDurationType>,
-		/// `favorite`: `boolean`, optional.
+		/// `favorite`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub favorite: Option<bool>,
-		/// `groupId`: `string`, optional.
+		/// `groupId`: `string`.
 		pub group_id: Option<String>,
-		/// `auditors`: `array`, optional.
+		/// `auditors`: `array`.
 		pub auditors: Vec<::serde_json::Value>,
-		/// `accomplices`: `array`, optional.
+		/// `accomplices`: `array`.
 		pub accomplices: Vec<::serde_json::Value>,
-		/// `checklist`: `object`, optional.
+		/// `checklist`: `object`.
 		pub checklist: Option<TasksFieldsChecklist>,
-		/// `group`: `object`, optional.
+		/// `group`: `object`.
 		pub group: Option<TasksFieldsGroup>,
-		/// `creator`: `object`, optional.
+		/// `creator`: `object`.
 		pub creator: Option<TasksFieldsCreator>,
-		/// `responsible`: `object`, optional.
+		/// `responsible`: `object`.
 		pub responsible: Option<TasksFieldsResponsible>,
-		/// `accomplicesData`: `array`, optional.
+		/// `accomplicesData`: `array`.
 		pub accomplices_data: Vec<TasksFieldsAccomplicesData>,
-		/// `auditorsData`: `object`, optional.
+		/// `auditorsData`: `object`.
 		pub auditors_data: Option<TasksFieldsAuditorsData>,
-		/// `newCommentsCount`: `integer`, optional.
+		/// `newCommentsCount`: `integer`.
 		pub new_comments_count: Option<i64>,
-		/// `action`: `object`, optional.
+		/// `action`: `object`.
 		pub action: Option<TasksFieldsAction>,
-		/// `checkListTree`: `object`, optional.
+		/// `checkListTree`: `object`.
 		pub check_list_tree: Option<TasksFieldsCheckListTree>,
-		/// `checkListCanAdd`: `boolean`, optional.
+		/// `checkListCanAdd`: `boolean`.
 		pub check_list_can_add: Option<bool>,
-		/// `ufCrmTask`: `array`, optional.
+		/// `ufCrmTask`: `array`.
 		pub uf_crm_task: Vec<::serde_json::Value>,
-		/// `ufTaskWebdavFiles`: `array`, optional.
+		/// `ufTaskWebdavFiles`: `array`.
 		pub uf_task_webdav_files: Vec<::serde_json::Value>,
-		/// `ufMailMessage`: `string`, optional.
+		/// `ufMailMessage`: `string`.
 		pub uf_mail_message: Option<String>,
 		/// `UF_`: `any`, required in the docs.
 		///
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// `fields`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `fields`: `object`, only in the example response.
 		pub fields: Option<TasksFieldsFields>,
-		/// `lengthDeadline`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `lengthDeadline`: `string`, only in the example response.
 		pub length_deadline: Option<String>,
-		/// `taskRequireResult`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `taskRequireResult`: `string`, only in the example response.
 		pub task_require_result: Option<String>,
-		/// `taskHasOpenResult`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `taskHasOpenResult`: `string`, only in the example response.
 		pub task_has_open_result: Option<String>,
-		/// `taskHasResult`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `taskHasResult`: `string`, only in the example response.
 		pub task_has_result: Option<String>,
-		/// `timeElapsed`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `timeElapsed`: `any`, only in the example response.
 		pub time_elapsed: ::serde_json::Value,
-		/// `timerIsRunningForCurrentUser`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `timerIsRunningForCurrentUser`: `string`, only in the example response.
 		pub timer_is_running_for_current_user: Option<String>,
-		/// `parsedDescription`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `parsedDescription`: `string`, only in the example response.
 		pub parsed_description: Option<String>,
-		/// `counter`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `counter`: `object`, only in the example response.
 		pub counter: Option<TasksFieldsCounter>,
-		/// `tags`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `tags`: `object`, only in the example response.
 		pub tags: Option<TasksFieldsTags>,
-		/// `subStatus`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `subStatus`: `string`, only in the example response.
 		pub sub_status: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		TasksFields { id : field "id", parent_id : field "parentId", title : field
-		"title", description : field "description", chat_id : field "chatId", mark :
-		field "mark", priority : field "priority", multitask : field "multitask",
-		not_viewed : field "notViewed", replicate : field "replicate", stage_id : field
-		"stageId", sprint_id : field "sprintId", backlog_id : field "backlogId",
-		created_by : field "createdBy", created_date : field "createdDate",
-		responsible_id : field "responsibleId", changed_by : field "changedBy",
-		changed_date : field "changedDate", status_changed_by : field "statusChangedBy",
-		closed_by : field "closedBy", closed_date : field "closedDate", activity_date :
-		field "activityDate", date_start : field "dateStart", deadline : field
-		"deadline", start_date_plan : field "startDatePlan", end_date_plan : field
-		"endDatePlan", guid : field "guid", xml_id : field "xmlId", comments_count :
-		field "commentsCount", service_comments_count : field "serviceCommentsCount",
-		allow_change_deadline : field "allowChangeDeadline", allow_time_tracking : field
-		"allowTimeTracking", task_control : field "taskControl", add_in_report : field
-		"addInReport", forked_by_template_id : field "forkedByTemplateId", time_estimate
-		: field "timeEstimate", time_spent_in_logs : field "timeSpentInLogs",
-		match_work_time : field "matchWorkTime", forum_topic_id : field "forumTopicId",
-		forum_id : field "forumId", site_id : field "siteId", subordinate : field
-		"subordinate", exchange_modified : field "exchangeModified", exchange_id : field
-		"exchangeId", outlook_version : field "outlookVersion", viewed_date : field
-		"viewedDate", sorting : field "sorting", duration_fact : field "durationFact",
-		is_muted : field "isMuted", is_pinned : field "isPinned", is_pinned_in_group :
-		field "isPinnedInGroup", flow_id : field "flowId", description_in_bbcode : field
-		"descriptionInBbcode", status : field "status", status_changed_date : field
-		"statusChangedDate", duration_plan : field "durationPlan", duration_type : field
-		"durationType", favorite : field "favorite", group_id : field "groupId", auditors
-		: field "auditors", accomplices : field "accomplices", checklist : field
-		"checklist", group : field "group", creator : field "creator", responsible :
-		field "responsible", accomplices_data : field "accomplicesData", auditors_data :
-		field "auditorsData", new_comments_count : field "newCommentsCount", action :
-		field "action", check_list_tree : field "checkListTree", check_list_can_add :
-		field "checkListCanAdd", uf_crm_task : field "ufCrmTask", uf_task_webdav_files :
-		field "ufTaskWebdavFiles", uf_mail_message : field "ufMailMessage", fields : soft
-		"fields", length_deadline : soft "lengthDeadline", task_require_result : soft
-		"taskRequireResult", task_has_open_result : soft "taskHasOpenResult",
-		task_has_result : soft "taskHasResult", time_elapsed : soft "timeElapsed",
-		timer_is_running_for_current_user : soft "timerIsRunningForCurrentUser",
-		parsed_description : soft "parsedDescription", counter : soft "counter", tags :
-		soft "tags", sub_status : soft "subStatus", uf : pattern "UF_*", extra : rest "",
-		}
-	);
-	serialize_map!(
-		TasksFields { opt "id" id, opt "parentId" parent_id, opt "title" title, opt
-		"description" description, opt "chatId" chat_id, opt "mark" mark, opt "priority"
-		priority, opt_yn "multitask" multitask, opt_yn "notViewed" not_viewed, opt_yn
-		"replicate" replicate, opt "stageId" stage_id, opt "sprintId" sprint_id, opt
-		"backlogId" backlog_id, opt "createdBy" created_by, opt "createdDate"
-		created_date, opt "responsibleId" responsible_id, opt "changedBy" changed_by, opt
-		"changedDate" changed_date, opt "statusChangedBy" status_changed_by, opt
-		"closedBy" closed_by, opt "closedDate" closed_date, opt "activityDate"
-		activity_date, opt "dateStart" date_start, opt "deadline" deadline, opt
-		"startDatePlan" start_date_plan, opt "endDatePlan" end_date_plan, opt "guid"
-		guid, opt "xmlId" xml_id, opt "commentsCount" comments_count, opt
-		"serviceCommentsCount" service_comments_count, opt_yn "allowChangeDeadline"
-		allow_change_deadline, opt_yn "allowTimeTracking" allow_time_tracking, opt_yn
-		"taskControl" task_control, opt_yn "addInReport" add_in_report, opt
-		"forkedByTemplateId" forked_by_template_id, opt "timeEstimate" time_estimate, opt
-		"timeSpentInLogs" time_spent_in_logs, opt_yn "matchWorkTime" match_work_time, opt
-		"forumTopicId" forum_topic_id, opt "forumId" forum_id, opt "siteId" site_id,
-		opt_yn "subordinate" subordinate, opt "exchangeModified" exchange_modified, opt
-		"exchangeId" exchange_id, opt "outlookVersion" outlook_version, opt "viewedDate"
-		viewed_date, opt "sorting" sorting, opt "durationFact" duration_fact, opt_yn
-		"isMuted" is_muted, opt_yn "isPinned" is_pinned, opt_yn "isPinnedInGroup"
-		is_pinned_in_group, opt "flowId" flow_id, opt_yn "descriptionInBbcode"
-		description_in_bbcode, opt "status" status, opt "statusChangedDate"
-		status_changed_date, opt "durationPlan" duration_plan, opt "durationType"
-		duration_type, opt_yn "favorite" favorite, opt "groupId" group_id, req "auditors"
-		auditors, req "accomplices" accomplices, opt "checklist" checklist, opt "group"
-		group, opt "creator" creator, opt "responsible" responsible, req
-		"accomplicesData" accomplices_data, opt "auditorsData" auditors_data, opt
-		"newCommentsCount" new_comments_count, opt "action" action, opt "checkListTree"
-		check_list_tree, opt "checkListCanAdd" check_list_can_add, req "ufCrmTask"
-		uf_crm_task, req "ufTaskWebdavFiles" uf_task_webdav_files, opt "ufMailMessage"
-		uf_mail_message, rest "UF_*" uf, opt "fields" fields, opt "lengthDeadline"
-		length_deadline, opt "taskRequireResult" task_require_result, opt
-		"taskHasOpenResult" task_has_open_result, opt "taskHasResult" task_has_result,
-		req "timeElapsed" time_elapsed, opt "timerIsRunningForCurrentUser"
-		timer_is_running_for_current_user, opt "parsedDescription" parsed_description,
-		opt "counter" counter, opt "tags" tags, opt "subStatus" sub_status, rest "" extra
-		}
+	result_impls!(
+		TasksFields { opt field "id" id, opt field "parentId" parent_id, opt field
+		"title" title, opt field "description" description, opt field "chatId" chat_id,
+		opt field "mark" mark, opt field "priority" priority, opt_yn field "multitask"
+		multitask, opt_yn field "notViewed" not_viewed, opt_yn field "replicate"
+		replicate, opt field "stageId" stage_id, opt field "sprintId" sprint_id, opt
+		field "backlogId" backlog_id, opt field "createdBy" created_by, opt field
+		"createdDate" created_date, opt field "responsibleId" responsible_id, opt field
+		"changedBy" changed_by, opt field "changedDate" changed_date, opt field
+		"statusChangedBy" status_changed_by, opt field "closedBy" closed_by, opt field
+		"closedDate" closed_date, opt field "activityDate" activity_date, opt field
+		"dateStart" date_start, opt field "deadline" deadline, opt field "startDatePlan"
+		start_date_plan, opt field "endDatePlan" end_date_plan, opt field "guid" guid,
+		opt field "xmlId" xml_id, opt field "commentsCount" comments_count, opt field
+		"serviceCommentsCount" service_comments_count, opt_yn field "allowChangeDeadline"
+		allow_change_deadline, opt_yn field "allowTimeTracking" allow_time_tracking,
+		opt_yn field "taskControl" task_control, opt_yn field "addInReport"
+		add_in_report, opt field "forkedByTemplateId" forked_by_template_id, opt field
+		"timeEstimate" time_estimate, opt field "timeSpentInLogs" time_spent_in_logs,
+		opt_yn field "matchWorkTime" match_work_time, opt field "forumTopicId"
+		forum_topic_id, opt field "forumId" forum_id, opt field "siteId" site_id, opt_yn
+		field "subordinate" subordinate, opt field "exchangeModified" exchange_modified,
+		opt field "exchangeId" exchange_id, opt field "outlookVersion" outlook_version,
+		opt field "viewedDate" viewed_date, opt field "sorting" sorting, opt field
+		"durationFact" duration_fact, opt_yn field "isMuted" is_muted, opt_yn field
+		"isPinned" is_pinned, opt_yn field "isPinnedInGroup" is_pinned_in_group, opt
+		field "flowId" flow_id, opt_yn field "descriptionInBbcode" description_in_bbcode,
+		opt field "status" status, opt field "statusChangedDate" status_changed_date, opt
+		field "durationPlan" duration_plan, opt field "durationType" duration_type,
+		opt_yn field "favorite" favorite, opt field "groupId" group_id, req field
+		"auditors" auditors, req field "accomplices" accomplices, opt field "checklist"
+		checklist, opt field "group" group, opt field "creator" creator, opt field
+		"responsible" responsible, req field "accomplicesData" accomplices_data, opt
+		field "auditorsData" auditors_data, opt field "newCommentsCount"
+		new_comments_count, opt field "action" action, opt field "checkListTree"
+		check_list_tree, opt field "checkListCanAdd" check_list_can_add, req field
+		"ufCrmTask" uf_crm_task, req field "ufTaskWebdavFiles" uf_task_webdav_files, opt
+		field "ufMailMessage" uf_mail_message, opt soft "fields" fields, opt soft
+		"lengthDeadline" length_deadline, opt soft "taskRequireResult"
+		task_require_result, opt soft "taskHasOpenResult" task_has_open_result, opt soft
+		"taskHasResult" task_has_result, req soft "timeElapsed" time_elapsed, opt soft
+		"timerIsRunningForCurrentUser" timer_is_running_for_current_user, opt soft
+		"parsedDescription" parsed_description, opt soft "counter" counter, opt soft
+		"tags" tags, opt soft "subStatus" sub_status, rest pattern "UF_*" uf, }
 	);
 	deserialize_via_from_value!(TasksFields);
 }

@@ -17,6 +17,11 @@ mod macros;
 pub mod support;
 pub mod entities;
 pub use support::List;
+/// The keys of an object that the docs do not describe (custom
+/// fields such as `UF_CRM_*`, keys newer than the docs), as sent.
+/// Every generated struct keeps them in its `extra` field: decoding
+/// drops nothing, and parameters send them after the documented ones.
+pub type Extra = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// Error codes any method can return.
 ///
 /// Docs: <https://apidocs.bitrix24.com/error-codes.html>

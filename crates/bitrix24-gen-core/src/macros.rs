@@ -51,15 +51,14 @@ macro_rules! deserialize_via_from_value {
 macro_rules! serialize_map {
     ($name:ident { $($kind:ident $wire:literal $field:ident),* $(,)? }) => {
         impl ::serde::Serialize for $name { fn serialize < S : ::serde::Serializer > (&
-        self, serializer : S) -> ::std::result::Result < S::Ok, S::Error > { use
-        ::serde::ser::SerializeMap as _; let mut map = serializer
-        .serialize_map(::std::option::Option::None) ?; $($crate::support::ser::$kind (&
-        mut map, $wire, & self.$field) ?;)* map.end() } }
+        self, serializer : S) -> ::std::result::Result < S::Ok, S::Error > {
+        $crate::support::ser::map(serializer, & [$($crate::support::ser::$kind ($wire, &
+        self.$field)),*]) } }
     };
 }
-/// `FromValue` for a generated struct: each field `field: kind "wire"`, the
-/// kind a function of `support::de`; `fits [keys] [globs]` checks that a
-/// `result` object is the documented one.
+/// `FromValue` for a generated result struct: each field `field: kind
+/// "wire"`, the kind a function of `support::take`; `fits [keys] [globs]`
+/// checks that a `result` object is the documented one.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! from_value {
@@ -71,8 +70,117 @@ macro_rules! from_value {
         &::serde_json::Value) -> bool { v.is_object() } fn from_value(value :
         ::serde_json::Value) -> ::std::result::Result < Self, ::serde_json::Error > {
         #[allow(unused_mut)] let mut object = $crate::support::Object::new(value) ?;
-        $(object.fits(& [$($key),*], & [$($glob),*]) ?;)? ::std::result::Result::Ok(Self
-        { $($field : $crate::support::de::$kind (& mut object, $wire) ?,)* }) } }
+        $(object.fits(& [$($key),*], & [$($glob),*]) ?;)? let value = Self { $($field :
+        $crate::support::take::$kind (& mut object, $wire),)* }; object.done(value) } }
+    };
+}
+/// `FromValue` for a generated parameters struct (tests only): each field
+/// `field: kind "wire"`, the kind a function of `support::de`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! params_from_value {
+    ($name:ident { $($field:ident : $kind:ident $wire:literal),* $(,)? }) => {
+        impl $crate::support::FromValue for $name { fn holds_empty(v :
+        &::serde_json::Value) -> bool { v.is_object() } fn from_value(value :
+        ::serde_json::Value) -> ::std::result::Result < Self, ::serde_json::Error > {
+        #[allow(unused_mut)] let mut object = $crate::support::Object::new(value) ?;
+        ::std::result::Result::Ok(Self { $($field : $crate::support::de::$kind (& mut
+        object, $wire) ?,)* }) } }
+    };
+}
+/// The impls of a generated result struct: lenient `FromValue`
+/// ([`from_value!`]) and `Serialize` ([`serialize_map!`]), then `extra`.
+/// Each entry `ser de "key" field`: how `Serialize` writes the field (a
+/// function of `support::ser`), how `FromValue` takes it (of
+/// `support::take`), its wire name or key pattern, its name; decoding takes
+/// them in the order given.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! result_impls {
+    (
+        $name:ident { $($ser:ident $de:ident $wire:literal $field:ident),* $(,)? }
+        $($fits:tt)*
+    ) => {
+        $crate::from_value!($name { $($field : $de $wire,)* extra : rest "", }
+        $($fits)*); $crate::serialize_map!($name { $($ser $wire $field,)* rest "" extra
+        });
+    };
+}
+/// The impls of a generated parameters struct: the `extra` setter,
+/// `Serialize` ([`serialize_map!`]) and, for tests only, exact decoding
+/// ([`params_from_value!`]). Entries as in [`result_impls!`], the decoding
+/// kinds those of `support::de`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! params_impls {
+    ($name:ident { $($ser:ident $de:ident $wire:literal $field:ident),* $(,)? }) => {
+        $crate::extra_setter!($name); $crate::serialize_map!($name { $($ser $wire
+        $field,)* rest "" extra }); #[cfg(feature = "deserialize-params")]
+        $crate::params_from_value!($name { $($field : $de $wire,)* extra : rest "", });
+        #[cfg(feature = "deserialize-params")]
+        $crate::deserialize_via_from_value!($name);
+    };
+}
+/// `bitrix24_runtime::Method` for a generated call type, in the module
+/// that holds its `Output` and `Error`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! method {
+    ($ty:ty, $name:literal, $version:ident, $idempotent:literal) => {
+        impl ::bitrix24_runtime::Method for $ty { const NAME : &'static str = $name;
+        const VERSION : ::bitrix24_runtime::ApiVersion =
+        ::bitrix24_runtime::ApiVersion::$version; const IDEMPOTENT : bool = $idempotent;
+        type Output = Output; type ErrorCode = Error; }
+    };
+}
+/// The setters of a generated parameters struct, one a field that `new`
+/// does not take: `how conv name field "doc": T`. `how`: `some` sets an
+/// `Option`, `set` a field, `map` adds an entry to the map of a key
+/// pattern (`key`, `value`); `conv`: `into` takes `impl Into<T>`, `iter`
+/// any iterator of `impl Into<T>` (a list of `T`); `doc` is the wire name
+/// the setter's doc shows.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! setters {
+    (
+        $name:ident { $($how:ident $conv:ident $setter:ident $field:ident $doc:literal :
+        $ty:ty),* $(,)? }
+    ) => {
+        impl $name { $($crate::setter!($how $conv $setter $field $doc $ty);)* }
+    };
+}
+/// One setter of [`setters!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! setter {
+    (some into $setter:ident $field:ident $doc:literal $ty:ty) => {
+        #[doc = concat!("Sets `", $doc, "`.")] pub fn $setter (mut self, value : impl
+        Into <$ty >) -> Self { self.$field = Some(value.into()); self }
+    };
+    (some iter $setter:ident $field:ident $doc:literal $ty:ty) => {
+        #[doc = concat!("Sets `", $doc, "`.")] pub fn $setter (mut self, value : impl
+        IntoIterator < Item = impl Into <$ty >>) -> Self { self.$field = Some(value
+        .into_iter().map(Into::into).collect()); self }
+    };
+    (set into $setter:ident $field:ident $doc:literal $ty:ty) => {
+        #[doc = concat!("Sets `", $doc, "`.")] pub fn $setter (mut self, value : impl
+        Into <$ty >) -> Self { self.$field = value.into(); self }
+    };
+    (set iter $setter:ident $field:ident $doc:literal $ty:ty) => {
+        #[doc = concat!("Sets `", $doc, "`.")] pub fn $setter (mut self, value : impl
+        IntoIterator < Item = impl Into <$ty >>) -> Self { self.$field = value
+        .into_iter().map(Into::into).collect(); self }
+    };
+    (map into $setter:ident $field:ident $doc:literal $ty:ty) => {
+        #[doc = concat!("Adds an entry for `", $doc, "` under `key`.")] pub fn $setter
+        (mut self, key : impl Into < String >, value : impl Into <$ty >) -> Self { self
+        .$field .insert(key.into(), value.into()); self }
+    };
+    (map iter $setter:ident $field:ident $doc:literal $ty:ty) => {
+        #[doc = concat!("Adds an entry for `", $doc, "` under `key`.")] pub fn $setter
+        (mut self, key : impl Into < String >, value : impl IntoIterator < Item = impl
+        Into <$ty >>) -> Self { self.$field .insert(key.into(), value.into_iter()
+        .map(Into::into).collect()); self }
     };
 }
 /// The `extra` setter of a generated parameters struct.

@@ -153,15 +153,34 @@ impl<T: FromValue> FromValue for BTreeMap<String, T> {
         Ok(items.into_iter().map(|(k, e)| (k, e.0)).collect())
     }
 }
-/// The fields of a JSON object, taken out one by one by generated decoders.
-pub struct Object(BTreeMap<String, Value>);
+/// The fields of a JSON object, taken out one by one by generated decoders,
+/// with the first error a field gave ([`take`]).
+pub struct Object(BTreeMap<String, Value>, Option<serde_json::Error>);
 impl Object {
     /// An object from a value; `[]`, `null`, `""` and `false` are empty objects.
     pub fn new(v: Value) -> Result<Self, serde_json::Error> {
-        match v {
-            Value::Object(m) => Ok(Object(m.into_iter().collect())),
-            Value::Bool(false) => Ok(Object(BTreeMap::new())),
-            other => lenient::map(other).map(Object),
+        let fields = match v {
+            Value::Object(m) => m.into_iter().collect(),
+            Value::Bool(false) => BTreeMap::new(),
+            other => lenient::map(other)?,
+        };
+        Ok(Object(fields, None))
+    }
+    /// The decoded value, or the first error a field gave.
+    pub fn done<T>(self, value: T) -> Result<T, serde_json::Error> {
+        match self.1 {
+            None => Ok(value),
+            Some(e) => Err(e),
+        }
+    }
+    /// Keeps the first error; a field that failed is left at its default.
+    fn keep<T: Default>(&mut self, r: Result<T, serde_json::Error>) -> T {
+        match r {
+            Ok(t) => t,
+            Err(e) => {
+                self.1.get_or_insert(e);
+                T::default()
+            }
         }
     }
     /// Takes out and decodes one field; a missing field decodes from `null`.
@@ -291,31 +310,9 @@ where
     let v = <Value as serde::Deserialize>::deserialize(d)?;
     T::from_value(v).map_err(serde::de::Error::custom)
 }
-/// Writes an optional entry only when it is set.
-pub fn opt_entry<M, T>(map: &mut M, key: &str, value: &Option<T>) -> Result<(), M::Error>
-where
-    M: serde::ser::SerializeMap,
-    T: serde::Serialize,
-{
-    match value {
-        Some(v) => map.serialize_entry(key, v),
-        None => Ok(()),
-    }
-}
 /// The wire spelling of a boolean that the docs list as `Y`/`N`.
 pub fn yes_no(value: bool) -> &'static str {
     if value { "Y" } else { "N" }
-}
-/// Writes every entry of a map of free keys (`<siteId>`) inline.
-pub fn rest_entries<M, T>(
-    map: &mut M,
-    values: &BTreeMap<String, T>,
-) -> Result<(), M::Error>
-where
-    M: serde::ser::SerializeMap,
-    T: serde::Serialize,
-{
-    values.iter().try_for_each(|(k, v)| map.serialize_entry(k, v))
 }
 /// A list in a `result`: decoded from a JSON array, or from an object keyed
 /// by ID (its values, in order); `null` and `""` are empty. Dereferences to
@@ -350,129 +347,185 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for List<T> {
         lenient::vec(d).map(List)
     }
 }
-/// One entry of a generated `Serialize` impl ([`serialize_map!`]), by kind.
+/// The entries of a generated `Serialize` impl ([`serialize_map!`]), by
+/// kind: each field becomes an [`ser::Entry`] holding it as
+/// `&dyn erased_serde::Serialize`, and one non-generic loop ([`ser::map`])
+/// writes them. A generic body per struct cost a quarter of a scope's check
+/// time; this costs one slice (docs/DECISIONS.md).
 pub mod ser {
     use std::collections::BTreeMap;
+    use erased_serde::Serialize as Erased;
     use serde::ser::SerializeMap;
-    use serde::Serialize;
+    use serde::{Serialize, Serializer};
+    /// One field of a struct being serialized, by how the wire spells it.
+    pub struct Entry<'a>(Kind<'a>);
+    enum Kind<'a> {
+        Skip,
+        Value(&'a str, &'a dyn Erased),
+        Text(&'a str, &'static str),
+        Int(&'a str, i64),
+        IntText(&'a str, i64),
+        Num(&'a str, &'a dyn Erased),
+        Rest(&'a dyn Rest),
+    }
+    /// A map of free keys (`<siteId>`, `extra`), written inline.
+    pub trait Rest {
+        /// Hands every entry to `f`, in key order.
+        fn each(&self, f: &mut dyn FnMut(&str, &dyn Erased));
+    }
+    impl<T: Serialize> Rest for BTreeMap<String, T> {
+        fn each(&self, f: &mut dyn FnMut(&str, &dyn Erased)) {
+            self.iter().for_each(|(k, v)| f(k, v))
+        }
+    }
+    /// Writes the entries as one map.
+    pub fn map<S: Serializer>(
+        serializer: S,
+        entries: &[Entry<'_>],
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for entry in entries {
+            match entry.0 {
+                Kind::Skip => {}
+                Kind::Value(k, v) => map.serialize_entry(k, v)?,
+                Kind::Text(k, v) => map.serialize_entry(k, v)?,
+                Kind::Int(k, v) => map.serialize_entry(k, &v)?,
+                Kind::IntText(k, v) => map.serialize_entry(k, &v.to_string())?,
+                Kind::Num(k, v) => {
+                    match serde_json::to_value(v) {
+                        Ok(serde_json::Value::String(s)) => {
+                            match s.parse::<i64>() {
+                                Ok(n) if n.to_string() == s => map.serialize_entry(k, &n)?,
+                                _ => map.serialize_entry(k, &s)?,
+                            }
+                        }
+                        _ => map.serialize_entry(k, v)?,
+                    }
+                }
+                Kind::Rest(r) => {
+                    let mut written = Ok(());
+                    r.each(
+                        &mut |k, v| {
+                            if written.is_ok() {
+                                written = map.serialize_entry(k, v);
+                            }
+                        },
+                    );
+                    written?
+                }
+            }
+        }
+        map.end()
+    }
+    fn some<'a, T>(
+        value: &'a Option<T>,
+        f: impl FnOnce(&'a T) -> Entry<'a>,
+    ) -> Entry<'a> {
+        match value {
+            Some(v) => f(v),
+            None => Entry(Kind::Skip),
+        }
+    }
     /// A value always written.
-    pub fn req<M: SerializeMap, T: Serialize>(
-        map: &mut M,
-        key: &str,
-        value: &T,
-    ) -> Result<(), M::Error> {
-        map.serialize_entry(key, value)
+    pub fn req<'a, T: Serialize>(key: &'a str, value: &'a T) -> Entry<'a> {
+        Entry(Kind::Value(key, value))
     }
     /// A value written only when set.
-    pub fn opt<M: SerializeMap, T: Serialize>(
-        map: &mut M,
-        key: &str,
-        value: &Option<T>,
-    ) -> Result<(), M::Error> {
-        super::opt_entry(map, key, value)
+    pub fn opt<'a, T: Serialize>(key: &'a str, value: &'a Option<T>) -> Entry<'a> {
+        some(value, |v| req(key, v))
     }
     /// A boolean the wire spells `Y`/`N`.
-    pub fn yn<M: SerializeMap>(
-        map: &mut M,
-        key: &str,
-        value: &bool,
-    ) -> Result<(), M::Error> {
-        map.serialize_entry(key, super::yes_no(*value))
+    pub fn yn<'a>(key: &'a str, value: &bool) -> Entry<'a> {
+        Entry(Kind::Text(key, super::yes_no(*value)))
     }
     /// An optional boolean the wire spells `Y`/`N`.
-    pub fn opt_yn<M: SerializeMap>(
-        map: &mut M,
-        key: &str,
-        value: &Option<bool>,
-    ) -> Result<(), M::Error> {
-        super::opt_entry(map, key, &value.map(super::yes_no))
+    pub fn opt_yn<'a>(key: &'a str, value: &'a Option<bool>) -> Entry<'a> {
+        some(value, |v| yn(key, v))
     }
     /// An integer the wire spells as text (`"5"`).
-    pub fn text<M: SerializeMap>(
-        map: &mut M,
-        key: &str,
-        value: &i64,
-    ) -> Result<(), M::Error> {
-        map.serialize_entry(key, &value.to_string())
+    pub fn text<'a>(key: &'a str, value: &i64) -> Entry<'a> {
+        Entry(Kind::IntText(key, *value))
     }
     /// An optional integer the wire spells as text.
-    pub fn opt_text<M: SerializeMap>(
-        map: &mut M,
-        key: &str,
-        value: &Option<i64>,
-    ) -> Result<(), M::Error> {
-        super::opt_entry(map, key, &value.map(|v| v.to_string()))
+    pub fn opt_text<'a>(key: &'a str, value: &'a Option<i64>) -> Entry<'a> {
+        some(value, |v| text(key, v))
     }
     /// Text the wire sends as a number where it is an integer's text (`5`,
     /// not `"5"`); other text as it is.
-    pub fn num<M: SerializeMap, T: Serialize>(
-        map: &mut M,
-        key: &str,
-        value: &T,
-    ) -> Result<(), M::Error> {
-        match serde_json::to_value(value) {
-            Ok(serde_json::Value::String(s)) => {
-                match s.parse::<i64>() {
-                    Ok(n) if n.to_string() == s => map.serialize_entry(key, &n),
-                    _ => map.serialize_entry(key, &s),
-                }
-            }
-            _ => map.serialize_entry(key, value),
-        }
+    pub fn num<'a, T: Serialize>(key: &'a str, value: &'a T) -> Entry<'a> {
+        Entry(Kind::Num(key, value))
     }
     /// [`num`] for an optional value.
-    pub fn opt_num<M: SerializeMap, T: Serialize>(
-        map: &mut M,
-        key: &str,
-        value: &Option<T>,
-    ) -> Result<(), M::Error> {
-        match value {
-            Some(v) => num(map, key, v),
-            None => Ok(()),
-        }
+    pub fn opt_num<'a, T: Serialize>(key: &'a str, value: &'a Option<T>) -> Entry<'a> {
+        some(value, |v| num(key, v))
     }
     /// A boolean the wire spells `1`/`0`.
-    pub fn bit<M: SerializeMap>(
-        map: &mut M,
-        key: &str,
-        value: &bool,
-    ) -> Result<(), M::Error> {
-        map.serialize_entry(key, &u8::from(*value))
+    pub fn bit<'a>(key: &'a str, value: &bool) -> Entry<'a> {
+        Entry(Kind::Int(key, i64::from(*value)))
     }
     /// An optional boolean the wire spells `1`/`0`.
-    pub fn opt_bit<M: SerializeMap>(
-        map: &mut M,
-        key: &str,
-        value: &Option<bool>,
-    ) -> Result<(), M::Error> {
-        super::opt_entry(map, key, &value.map(u8::from))
+    pub fn opt_bit<'a>(key: &'a str, value: &'a Option<bool>) -> Entry<'a> {
+        some(value, |v| bit(key, v))
     }
     /// A boolean the wire spells `"true"`/`"false"`.
-    pub fn tf<M: SerializeMap>(
-        map: &mut M,
-        key: &str,
-        value: &bool,
-    ) -> Result<(), M::Error> {
-        map.serialize_entry(key, if *value { "true" } else { "false" })
+    pub fn tf<'a>(key: &'a str, value: &bool) -> Entry<'a> {
+        Entry(Kind::Text(key, if *value { "true" } else { "false" }))
     }
     /// An optional boolean the wire spells `"true"`/`"false"`.
-    pub fn opt_tf<M: SerializeMap>(
-        map: &mut M,
-        key: &str,
-        value: &Option<bool>,
-    ) -> Result<(), M::Error> {
-        super::opt_entry(map, key, &value.map(|v| if v { "true" } else { "false" }))
+    pub fn opt_tf<'a>(key: &'a str, value: &'a Option<bool>) -> Entry<'a> {
+        some(value, |v| tf(key, v))
     }
     /// Every entry of a map of free keys (`<siteId>`, `extra`), inline.
-    pub fn rest<M: SerializeMap, T: Serialize>(
-        map: &mut M,
+    pub fn rest<'a, T: Serialize>(
         _pattern: &str,
-        values: &BTreeMap<String, T>,
-    ) -> Result<(), M::Error> {
-        super::rest_entries(map, values)
+        values: &'a BTreeMap<String, T>,
+    ) -> Entry<'a> {
+        Entry(Kind::Rest(values))
     }
 }
-/// One field of a generated `FromValue` impl ([`from_value!`]), by kind.
+/// One field of a generated result's `FromValue` impl ([`from_value!`]),
+/// by kind. Every result field has a default (it is an `Option`, a list, a
+/// map or a JSON value), so a field that fails is left at it and the error
+/// kept for [`Object::done`]: the generated body is one call a field, with
+/// no `?` (docs/DECISIONS.md, compile time).
+pub mod take {
+    use std::collections::BTreeMap;
+    use super::{FromValue, Object};
+    /// A field by its wire name ([`Object::field`]).
+    pub fn field<T: FromValue + Default>(object: &mut Object, key: &str) -> T {
+        let r = object.field(key);
+        object.keep(r)
+    }
+    /// A field only an example shows ([`Object::soft`]).
+    pub fn soft<T: FromValue + Default>(object: &mut Object, key: &str) -> T {
+        object.soft(key)
+    }
+    /// The keys matching a pattern ([`Object::pattern`]).
+    pub fn pattern<T: FromValue>(
+        object: &mut Object,
+        glob: &str,
+    ) -> BTreeMap<String, T> {
+        let r = object.pattern(glob);
+        object.keep(r)
+    }
+    /// The keys matching a pattern only an example shows ([`Object::soft_pattern`]).
+    pub fn soft_pattern<T: FromValue>(
+        object: &mut Object,
+        glob: &str,
+    ) -> BTreeMap<String, T> {
+        object.soft_pattern(glob)
+    }
+    /// Every key not taken yet ([`Object::rest`]).
+    pub fn rest<T: FromValue>(
+        object: &mut Object,
+        _pattern: &str,
+    ) -> BTreeMap<String, T> {
+        let r = object.rest();
+        object.keep(r)
+    }
+}
+/// One field of a generated parameters' `FromValue` impl
+/// ([`params_from_value!`], tests only), by kind.
 pub mod de {
     use std::collections::BTreeMap;
     use super::{FromValue, Object};
@@ -490,26 +543,12 @@ pub mod de {
     ) -> Result<Option<T>, serde_json::Error> {
         object.exact(key)
     }
-    /// A field only an example shows ([`Object::soft`]).
-    pub fn soft<T: FromValue + Default>(
-        object: &mut Object,
-        key: &str,
-    ) -> Result<T, serde_json::Error> {
-        Ok(object.soft(key))
-    }
     /// The keys matching a pattern ([`Object::pattern`]).
     pub fn pattern<T: FromValue>(
         object: &mut Object,
         glob: &str,
     ) -> Result<BTreeMap<String, T>, serde_json::Error> {
         object.pattern(glob)
-    }
-    /// The keys matching a pattern only an example shows ([`Object::soft_pattern`]).
-    pub fn soft_pattern<T: FromValue>(
-        object: &mut Object,
-        glob: &str,
-    ) -> Result<BTreeMap<String, T>, serde_json::Error> {
-        Ok(object.soft_pattern(glob))
     }
     /// Every key not taken yet ([`Object::rest`]).
     pub fn rest<T: FromValue>(

@@ -13,7 +13,7 @@
 #[macro_use]
 extern crate bitrix24_gen_core;
 #[allow(unused_imports)]
-use ::bitrix24_gen_core::{entities, support, List, SystemError};
+use ::bitrix24_gen_core::{entities, support, Extra, List, SystemError};
 #[cfg(feature = "crm")]
 /// Scope `crm` (429 methods, part 2 of 2), behind the feature `crm`.
 pub mod crm;

@@ -20,36 +20,19 @@ pub mod ai {
 			/// `limit`: `integer`, optional.
 			pub limit: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					filter: Default::default(),
-					limit: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `limit`.
-			pub fn limit(mut self, value: impl Into<i64>) -> Self {
-				self.limit = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(List { opt "filter" filter, opt "limit" limit, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { filter : exact "filter", limit : exact "limit", extra : rest "", }
+		setters!(
+			List { some into filter filter "filter" : list::Filter, some into limit limit
+			"limit" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
+		params_impls!(List { opt exact "filter" filter, opt exact "limit" limit, });
 		/// `ai.engine.register`: REST 2, scope `ai_admin`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html>
@@ -73,7 +56,7 @@ pub mod ai {
 			/// `settings`: `object`, optional.
 			pub settings: Option<register::Settings>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Register {
 			/// The call with its required parameters: `name`, `code`, `category`, `completions_url`.
@@ -92,25 +75,15 @@ pub mod ai {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `settings`.
-			pub fn settings(mut self, value: impl Into<register::Settings>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Register);
-		serialize_map!(
-			Register { req "name" name, req "code" code, req "category" category, req
-			"completions_url" completions_url, opt "settings" settings, rest "" extra }
+		setters!(
+			Register { some into settings settings "settings" : register::Settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Register { name : field "name", code : field "code", category : field
-			"category", completions_url : field "completions_url", settings : exact
-			"settings", extra : rest "", }
+		params_impls!(
+			Register { req field "name" name, req field "code" code, req field "category"
+			category, req field "completions_url" completions_url, opt exact "settings"
+			settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Register);
 		/// `ai.engine.unregister`: REST 2, scope `ai_admin`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-unregister.html>
@@ -124,33 +97,21 @@ pub mod ai {
 			/// `code`: `string`, optional.
 			pub code: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Unregister {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Unregister);
-		serialize_map!(Unregister { opt "code" code, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Unregister { code : exact "code", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Unregister);
+		setters!(Unregister { some into code code "code" : String, });
+		params_impls!(Unregister { opt exact "code" code, });
 		/// Types of `ai.engine.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
 		pub mod list {
-			/// Error codes of `ai.engine.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `ai.engine.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
 			/// The object `params.filter` of `ai.engine.list`: `object`.
 			///
@@ -173,129 +134,70 @@ pub mod ai {
 				/// `DATE_CREATE`: `datetime`, optional.
 				pub date_create: Option<::bitrix24_runtime::DateTime>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						app_code: Default::default(),
-						name: Default::default(),
-						code: Default::default(),
-						category: Default::default(),
-						completions_url: Default::default(),
-						date_create: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `ID`.
-				pub fn id(mut self, value: impl Into<i64>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `APP_CODE`.
-				pub fn app_code(mut self, value: impl Into<String>) -> Self {
-					self.app_code = Some(value.into());
-					self
-				}
-				/// Sets `NAME`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `CODE`.
-				pub fn code(mut self, value: impl Into<String>) -> Self {
-					self.code = Some(value.into());
-					self
-				}
-				/// Sets `CATEGORY`.
-				pub fn category(mut self, value: impl Into<String>) -> Self {
-					self.category = Some(value.into());
-					self
-				}
-				/// Sets `COMPLETIONS_URL`.
-				pub fn completions_url(mut self, value: impl Into<String>) -> Self {
-					self.completions_url = Some(value.into());
-					self
-				}
-				/// Sets `DATE_CREATE`.
-				pub fn date_create(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.date_create = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(
-				Filter { opt "ID" id, opt "APP_CODE" app_code, opt "NAME" name, opt
-				"CODE" code, opt "CATEGORY" category, opt "COMPLETIONS_URL"
-				completions_url, opt "DATE_CREATE" date_create, rest "" extra }
+			setters!(
+				Filter { some into id id "ID" : i64, some into app_code app_code
+				"APP_CODE" : String, some into name name "NAME" : String, some into code
+				code "CODE" : String, some into category category "CATEGORY" : String,
+				some into completions_url completions_url "COMPLETIONS_URL" : String,
+				some into date_create date_create "DATE_CREATE" :
+				::bitrix24_runtime::DateTime, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Filter { id : exact "ID", app_code : exact "APP_CODE", name : exact
-				"NAME", code : exact "CODE", category : exact "CATEGORY", completions_url
-				: exact "COMPLETIONS_URL", date_create : exact "DATE_CREATE", extra :
-				rest "", }
+			params_impls!(
+				Filter { opt exact "ID" id, opt exact "APP_CODE" app_code, opt exact
+				"NAME" name, opt exact "CODE" code, opt exact "CATEGORY" category, opt
+				exact "COMPLETIONS_URL" completions_url, opt exact "DATE_CREATE"
+				date_create, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
 			/// The object `result` of `ai.engine.list`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `app_code`: `string`, optional.
+				/// `app_code`: `string`.
 				pub app_code: Option<String>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `code`: `string`, optional.
+				/// `code`: `string`.
 				pub code: Option<String>,
-				/// `category`: `string`, optional.
+				/// `category`: `string`.
 				pub category: Option<String>,
-				/// `completions_url`: `string`, optional.
+				/// `completions_url`: `string`.
 				pub completions_url: Option<String>,
-				/// `settings`: `object`, optional.
+				/// `settings`: `object`.
 				pub settings: ::serde_json::Value,
-				/// `date_create`: `integer`, optional.
+				/// `date_create`: `integer`.
 				pub date_create: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { id : field "id", app_code : field "app_code", name : field "name",
-				code : field "code", category : field "category", completions_url : field
-				"completions_url", settings : field "settings", date_create : field
-				"date_create", extra : rest "", } fits["id", "app_code", "name", "code",
+			result_impls!(
+				Item { opt field "id" id, opt field "app_code" app_code, opt field "name"
+				name, opt field "code" code, opt field "category" category, opt field
+				"completions_url" completions_url, req field "settings" settings, opt
+				field "date_create" date_create, } fits["id", "app_code", "name", "code",
 				"category", "completions_url", "settings", "date_create"] []
-			);
-			serialize_map!(
-				Item { opt "id" id, opt "app_code" app_code, opt "name" name, opt "code"
-				code, opt "category" category, opt "completions_url" completions_url, req
-				"settings" settings, opt "date_create" date_create, rest "" extra }
 			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "ai.engine.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "ai.engine.list", V2, true);
 			deserialize_via_from_value!(Item);
 		}
 		/// Types of `ai.engine.register`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html>
 		pub mod register {
-			/// Error codes of `ai.engine.register`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `ai.engine.register`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -384,76 +286,38 @@ pub mod ai {
 				/// `model_context_limit`: `integer`, optional.
 				pub model_context_limit: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Settings {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						code_alias: Default::default(),
-						model_context_type: Default::default(),
-						model_context_limit: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `code_alias`.
-				pub fn code_alias(mut self, value: impl Into<String>) -> Self {
-					self.code_alias = Some(value.into());
-					self
-				}
-				/// Sets `model_context_type`.
-				pub fn model_context_type(
-					mut self,
-					value: impl Into<SettingsModelContextType>,
-				) -> Self {
-					self.model_context_type = Some(value.into());
-					self
-				}
-				/// Sets `model_context_limit`.
-				pub fn model_context_limit(mut self, value: impl Into<i64>) -> Self {
-					self.model_context_limit = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Settings);
-			serialize_map!(
-				Settings { opt "code_alias" code_alias, opt "model_context_type"
-				model_context_type, opt "model_context_limit" model_context_limit, rest
-				"" extra }
+			setters!(
+				Settings { some into code_alias code_alias "code_alias" : String, some
+				into model_context_type model_context_type "model_context_type" :
+				SettingsModelContextType, some into model_context_limit
+				model_context_limit "model_context_limit" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Settings { code_alias : exact "code_alias", model_context_type : exact
-				"model_context_type", model_context_limit : exact "model_context_limit",
-				extra : rest "", }
+			params_impls!(
+				Settings { opt exact "code_alias" code_alias, opt exact
+				"model_context_type" model_context_type, opt exact "model_context_limit"
+				model_context_limit, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Settings);
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Register {
-				const NAME: &'static str = "ai.engine.register";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Register, "ai.engine.register", V2, false);
 		}
 		/// Types of `ai.engine.unregister`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-unregister.html>
 		pub mod unregister {
-			/// Error codes of `ai.engine.unregister`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `ai.engine.unregister`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Unregister {
-				const NAME: &'static str = "ai.engine.unregister";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Unregister, "ai.engine.unregister", V2, false);
 		}
 	}
 }

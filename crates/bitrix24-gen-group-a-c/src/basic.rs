@@ -18,7 +18,7 @@ pub struct Batch {
 	/// Sent as `1`/`0`, as the docs' examples send it.
 	pub halt: Option<bool>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Batch {
 	/// The call with its required parameters: `cmd`.
@@ -29,18 +29,9 @@ impl Batch {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `halt`.
-	pub fn halt(mut self, value: impl Into<bool>) -> Self {
-		self.halt = Some(value.into());
-		self
-	}
 }
-extra_setter!(Batch);
-serialize_map!(Batch { req "cmd" cmd, opt_bit "halt" halt, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Batch { cmd : field "cmd", halt : exact "halt", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Batch);
+setters!(Batch { some into halt halt "halt" : bool, });
+params_impls!(Batch { req field "cmd" cmd, opt_bit exact "halt" halt, });
 /// `methods`: REST 2, scope `basic`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/methods.html>
@@ -58,34 +49,19 @@ pub struct Methods {
 	/// `scope`: `string`, optional.
 	pub scope: Option<String>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Methods {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			full: Default::default(),
-			scope: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `full`.
-	pub fn full(mut self, value: impl Into<bool>) -> Self {
-		self.full = Some(value.into());
-		self
-	}
-	/// Sets `scope`.
-	pub fn scope(mut self, value: impl Into<String>) -> Self {
-		self.scope = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Methods);
-serialize_map!(Methods { opt "full" full, opt "scope" scope, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Methods { full : exact "full", scope : exact "scope", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Methods);
+setters!(
+	Methods { some into full full "full" : bool, some into scope scope "scope" : String,
+	}
+);
+params_impls!(Methods { opt exact "full" full, opt exact "scope" scope, });
 /// `profile`: REST 2, scope `basic`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/profile.html>
@@ -97,20 +73,15 @@ deserialize_via_from_value!(Methods);
 #[non_exhaustive]
 pub struct Profile {
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Profile {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self { extra: Default::default() }
+		Default::default()
 	}
 }
-extra_setter!(Profile);
-serialize_map!(Profile { rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Profile { extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Profile);
+params_impls!(Profile {});
 /// `scope`: REST 2, scope `basic`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/scope.html>
@@ -124,28 +95,16 @@ pub struct Scope {
 	/// `full`: `boolean`, optional.
 	pub full: Option<bool>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Scope {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			full: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `full`.
-	pub fn full(mut self, value: impl Into<bool>) -> Self {
-		self.full = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Scope);
-serialize_map!(Scope { opt "full" full, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Scope { full : exact "full", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Scope);
+setters!(Scope { some into full full "full" : bool, });
+params_impls!(Scope { opt exact "full" full, });
 /// Methods under `access`.
 pub mod access {
 	/// `access.name`: REST 2, scope `basic`.
@@ -161,7 +120,7 @@ pub mod access {
 		/// `ACCESS`: `array`, required.
 		pub access: ::serde_json::Value,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Name {
 		/// The call with its required parameters: `ACCESS`.
@@ -172,17 +131,12 @@ pub mod access {
 			}
 		}
 	}
-	extra_setter!(Name);
-	serialize_map!(Name { req "ACCESS" access, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Name { access : field "ACCESS", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Name);
+	params_impls!(Name { req field "ACCESS" access, });
 	/// Types of `access.name`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
 	pub mod name {
-		/// Error codes of `access.name`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `access.name`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result.<key>` of `access.name`: `object`.
 		///
@@ -190,22 +144,18 @@ pub mod access {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputKey {
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `provider`: `string`, optional.
+			/// `provider`: `string`.
 			pub provider: Option<String>,
-			/// `provider_id`: `string`, optional.
+			/// `provider_id`: `string`.
 			pub provider_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputKey { name : field "name", provider : field "provider", provider_id :
-			field "provider_id", extra : rest "", }
-		);
-		serialize_map!(
-			OutputKey { opt "name" name, opt "provider" provider, opt "provider_id"
-			provider_id, rest "" extra }
+		result_impls!(
+			OutputKey { opt field "name" name, opt field "provider" provider, opt field
+			"provider_id" provider_id, }
 		);
 		/// The object `result` of `access.name`: `object`.
 		///
@@ -213,22 +163,15 @@ pub mod access {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, OutputKey>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { key : pattern "*", extra : rest "", });
-		serialize_map!(Output { rest "*" key, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Name {
-			const NAME: &'static str = "access.name";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { rest pattern "*" key, });
+		method!(super::Name, "access.name", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -245,25 +188,20 @@ pub mod app {
 	#[non_exhaustive]
 	pub struct Info {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Info {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Info);
-	serialize_map!(Info { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Info { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Info);
+	params_impls!(Info {});
 	/// Types of `app.info`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/app-info.html>
 	pub mod info {
-		/// Error codes of `app.info`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `app.info`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -280,54 +218,41 @@ pub mod app {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `CODE`: `string`, optional.
+			/// `CODE`: `string`.
 			pub code: Option<String>,
-			/// `VERSION`: `integer`, optional.
+			/// `VERSION`: `integer`.
 			pub version: Option<i64>,
-			/// `STATUS`: `string`, optional.
+			/// `STATUS`: `string`.
 			pub status: Option<String>,
-			/// `INSTALLED`: `boolean`, optional.
+			/// `INSTALLED`: `boolean`.
 			pub installed: Option<bool>,
-			/// `PAYMENT_EXPIRED`: `string`, optional.
+			/// `PAYMENT_EXPIRED`: `string`.
 			pub payment_expired: Option<String>,
-			/// `DAYS`: `any`, optional.
+			/// `DAYS`: `any`.
 			pub days: ::serde_json::Value,
-			/// `LANGUAGE_ID`: `string`, optional.
+			/// `LANGUAGE_ID`: `string`.
 			pub language_id: Option<String>,
-			/// `LICENSE`: `string`, optional.
+			/// `LICENSE`: `string`.
 			pub license: Option<String>,
-			/// `LICENSE_TYPE`: `string`, optional.
+			/// `LICENSE_TYPE`: `string`.
 			pub license_type: Option<String>,
-			/// `LICENSE_FAMILY`: `string`, optional.
+			/// `LICENSE_FAMILY`: `string`.
 			pub license_family: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "ID", code : field "CODE", version : field "VERSION",
-			status : field "STATUS", installed : field "INSTALLED", payment_expired :
-			field "PAYMENT_EXPIRED", days : field "DAYS", language_id : field
-			"LANGUAGE_ID", license : field "LICENSE", license_type : field
-			"LICENSE_TYPE", license_family : field "LICENSE_FAMILY", extra : rest "", }
+		result_impls!(
+			Output { opt field "ID" id, opt field "CODE" code, opt field "VERSION"
+			version, opt field "STATUS" status, opt field "INSTALLED" installed, opt
+			field "PAYMENT_EXPIRED" payment_expired, req field "DAYS" days, opt field
+			"LANGUAGE_ID" language_id, opt field "LICENSE" license, opt field
+			"LICENSE_TYPE" license_type, opt field "LICENSE_FAMILY" license_family, }
 			fits["ID", "CODE", "VERSION", "STATUS", "INSTALLED", "PAYMENT_EXPIRED",
 			"DAYS", "LANGUAGE_ID", "LICENSE", "LICENSE_TYPE", "LICENSE_FAMILY"] []
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "CODE" code, opt "VERSION" version, opt "STATUS"
-			status, opt "INSTALLED" installed, opt "PAYMENT_EXPIRED" payment_expired, req
-			"DAYS" days, opt "LANGUAGE_ID" language_id, opt "LICENSE" license, opt
-			"LICENSE_TYPE" license_type, opt "LICENSE_FAMILY" license_family, rest ""
-			extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Info {
-			const NAME: &'static str = "app.info";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Info, "app.info", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Methods under `app::option`.
@@ -345,28 +270,16 @@ pub mod app {
 			/// `option`: `string`, optional.
 			pub option: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					option: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `option`.
-			pub fn option(mut self, value: impl Into<String>) -> Self {
-				self.option = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { opt "option" option, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { option : exact "option", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		setters!(Get { some into option option "option" : String, });
+		params_impls!(Get { opt exact "option" option, });
 		/// `app.option.set`: REST 2, scope `basic`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-set.html>
@@ -380,7 +293,7 @@ pub mod app {
 			/// `options`: `object`, required.
 			pub options: ::serde_json::Value,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Set {
 			/// The call with its required parameters: `options`.
@@ -391,17 +304,12 @@ pub mod app {
 				}
 			}
 		}
-		extra_setter!(Set);
-		serialize_map!(Set { req "options" options, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Set { options : field "options", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Set);
+		params_impls!(Set { req field "options" options, });
 		/// Types of `app.option.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-get.html>
 		pub mod get {
-			/// Error codes of `app.option.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `app.option.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -414,19 +322,13 @@ pub mod app {
 			error_code!(Error);
 			/// The `result` of the call: `object | string | null`.
 			pub type Output = Option<::serde_json::Value>;
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "app.option.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "app.option.get", V2, true);
 		}
 		/// Types of `app.option.set`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-set.html>
 		pub mod set {
-			/// Error codes of `app.option.set`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `app.option.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -444,13 +346,7 @@ pub mod app {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Set {
-				const NAME: &'static str = "app.option.set";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Set, "app.option.set", V2, false);
 		}
 	}
 }
@@ -458,7 +354,7 @@ pub mod app {
 ///
 /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
 pub mod batch {
-	/// Error codes of `batch`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `batch`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -477,269 +373,180 @@ pub mod batch {
 	/// The object `result.result.get_user` of `batch`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultGetUser {
-		/// `ID`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ID`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ACTIVE`: `boolean`, only in the example response.
 		pub active: Option<bool>,
-		/// `NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NAME`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `LAST_NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LAST_NAME`: `string`, only in the example response.
 		pub last_name: Option<String>,
-		/// `EMAIL`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `EMAIL`: `string`, only in the example response.
 		pub email: Option<String>,
-		/// `LAST_LOGIN`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LAST_LOGIN`: `string`, only in the example response.
 		pub last_login: Option<String>,
-		/// `DATE_REGISTER`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DATE_REGISTER`: `string`, only in the example response.
 		pub date_register: Option<String>,
-		/// `IS_ONLINE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `IS_ONLINE`: `string`, only in the example response.
 		pub is_online: Option<String>,
-		/// `TIMESTAMP_X`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `TIMESTAMP_X`: `string`, only in the example response.
 		pub timestamp_x: Option<String>,
-		/// `LAST_ACTIVITY_DATE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LAST_ACTIVITY_DATE`: `string`, only in the example response.
 		pub last_activity_date: Option<String>,
-		/// `PERSONAL_GENDER`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PERSONAL_GENDER`: `string`, only in the example response.
 		pub personal_gender: Option<String>,
-		/// `PERSONAL_BIRTHDAY`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PERSONAL_BIRTHDAY`: `string`, only in the example response.
 		pub personal_birthday: Option<String>,
-		/// `UF_EMPLOYMENT_DATE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `UF_EMPLOYMENT_DATE`: `string`, only in the example response.
 		pub uf_employment_date: Option<String>,
-		/// `UF_DEPARTMENT`: `integer[]`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `UF_DEPARTMENT`: `integer[]`, only in the example response.
 		pub uf_department: Vec<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputResultGetUser { id : soft "ID", active : soft "ACTIVE", name : soft "NAME",
-		last_name : soft "LAST_NAME", email : soft "EMAIL", last_login : soft
-		"LAST_LOGIN", date_register : soft "DATE_REGISTER", is_online : soft "IS_ONLINE",
-		timestamp_x : soft "TIMESTAMP_X", last_activity_date : soft "LAST_ACTIVITY_DATE",
-		personal_gender : soft "PERSONAL_GENDER", personal_birthday : soft
-		"PERSONAL_BIRTHDAY", uf_employment_date : soft "UF_EMPLOYMENT_DATE",
-		uf_department : soft "UF_DEPARTMENT", extra : rest "", }
-	);
-	serialize_map!(
-		OutputResultGetUser { opt "ID" id, opt "ACTIVE" active, opt "NAME" name, opt
-		"LAST_NAME" last_name, opt "EMAIL" email, opt "LAST_LOGIN" last_login, opt
-		"DATE_REGISTER" date_register, opt "IS_ONLINE" is_online, opt "TIMESTAMP_X"
-		timestamp_x, opt "LAST_ACTIVITY_DATE" last_activity_date, opt "PERSONAL_GENDER"
-		personal_gender, opt "PERSONAL_BIRTHDAY" personal_birthday, opt
-		"UF_EMPLOYMENT_DATE" uf_employment_date, req "UF_DEPARTMENT" uf_department, rest
-		"" extra }
+	result_impls!(
+		OutputResultGetUser { opt soft "ID" id, opt soft "ACTIVE" active, opt soft "NAME"
+		name, opt soft "LAST_NAME" last_name, opt soft "EMAIL" email, opt soft
+		"LAST_LOGIN" last_login, opt soft "DATE_REGISTER" date_register, opt soft
+		"IS_ONLINE" is_online, opt soft "TIMESTAMP_X" timestamp_x, opt soft
+		"LAST_ACTIVITY_DATE" last_activity_date, opt soft "PERSONAL_GENDER"
+		personal_gender, opt soft "PERSONAL_BIRTHDAY" personal_birthday, opt soft
+		"UF_EMPLOYMENT_DATE" uf_employment_date, req soft "UF_DEPARTMENT" uf_department,
+		}
 	);
 	/// The object `result.result.get_department` of `batch`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultGetDepartment {
-		/// `ID`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ID`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NAME`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `SORT`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SORT`: `integer`, only in the example response.
 		pub sort: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputResultGetDepartment { id : soft "ID", name : soft "NAME", sort : soft
-		"SORT", extra : rest "", }
-	);
-	serialize_map!(
-		OutputResultGetDepartment { opt "ID" id, opt "NAME" name, opt "SORT" sort, rest
-		"" extra }
+	result_impls!(
+		OutputResultGetDepartment { opt soft "ID" id, opt soft "NAME" name, opt soft
+		"SORT" sort, }
 	);
 	/// The object `result.result` of `batch`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResult {
-		/// `get_user`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `get_user`: `object`, only in the example response.
 		pub get_user: Option<OutputResultGetUser>,
-		/// `get_department`: `object[]`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `get_department`: `object[]`, only in the example response.
 		pub get_department: Vec<OutputResultGetDepartment>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputResult { get_user : soft "get_user", get_department : soft
-		"get_department", extra : rest "", }
-	);
-	serialize_map!(
-		OutputResult { opt "get_user" get_user, req "get_department" get_department, rest
-		"" extra }
+	result_impls!(
+		OutputResult { opt soft "get_user" get_user, req soft "get_department"
+		get_department, }
 	);
 	/// The object `result.result_total` of `batch`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultTotal {
-		/// `get_department`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `get_department`: `integer`, only in the example response.
 		pub get_department: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputResultTotal { get_department : soft "get_department", extra : rest "", }
-	);
-	serialize_map!(
-		OutputResultTotal { opt "get_department" get_department, rest "" extra }
-	);
+	result_impls!(OutputResultTotal { opt soft "get_department" get_department, });
 	/// The object `result.result_time.get_user` of `batch`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultTimeGetUser {
-		/// `start`: `double`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `start`: `double`, only in the example response.
 		pub start: Option<::bitrix24_runtime::Decimal>,
-		/// `finish`: `double`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `finish`: `double`, only in the example response.
 		pub finish: Option<::bitrix24_runtime::Decimal>,
-		/// `duration`: `double`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `duration`: `double`, only in the example response.
 		pub duration: Option<::bitrix24_runtime::Decimal>,
-		/// `processing`: `double`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `processing`: `double`, only in the example response.
 		pub processing: Option<::bitrix24_runtime::Decimal>,
-		/// `date_start`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `date_start`: `string`, only in the example response.
 		pub date_start: Option<String>,
-		/// `date_finish`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `date_finish`: `string`, only in the example response.
 		pub date_finish: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputResultTimeGetUser { start : soft "start", finish : soft "finish", duration
-		: soft "duration", processing : soft "processing", date_start : soft
-		"date_start", date_finish : soft "date_finish", extra : rest "", }
-	);
-	serialize_map!(
-		OutputResultTimeGetUser { opt "start" start, opt "finish" finish, opt "duration"
-		duration, opt "processing" processing, opt "date_start" date_start, opt
-		"date_finish" date_finish, rest "" extra }
+	result_impls!(
+		OutputResultTimeGetUser { opt soft "start" start, opt soft "finish" finish, opt
+		soft "duration" duration, opt soft "processing" processing, opt soft "date_start"
+		date_start, opt soft "date_finish" date_finish, }
 	);
 	/// The object `result.result_time.get_department` of `batch`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultTimeGetDepartment {
-		/// `start`: `double`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `start`: `double`, only in the example response.
 		pub start: Option<::bitrix24_runtime::Decimal>,
-		/// `finish`: `double`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `finish`: `double`, only in the example response.
 		pub finish: Option<::bitrix24_runtime::Decimal>,
-		/// `duration`: `double`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `duration`: `double`, only in the example response.
 		pub duration: Option<::bitrix24_runtime::Decimal>,
-		/// `processing`: `double`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `processing`: `double`, only in the example response.
 		pub processing: Option<::bitrix24_runtime::Decimal>,
-		/// `date_start`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `date_start`: `string`, only in the example response.
 		pub date_start: Option<String>,
-		/// `date_finish`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `date_finish`: `string`, only in the example response.
 		pub date_finish: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputResultTimeGetDepartment { start : soft "start", finish : soft "finish",
-		duration : soft "duration", processing : soft "processing", date_start : soft
-		"date_start", date_finish : soft "date_finish", extra : rest "", }
-	);
-	serialize_map!(
-		OutputResultTimeGetDepartment { opt "start" start, opt "finish" finish, opt
-		"duration" duration, opt "processing" processing, opt "date_start" date_start,
-		opt "date_finish" date_finish, rest "" extra }
+	result_impls!(
+		OutputResultTimeGetDepartment { opt soft "start" start, opt soft "finish" finish,
+		opt soft "duration" duration, opt soft "processing" processing, opt soft
+		"date_start" date_start, opt soft "date_finish" date_finish, }
 	);
 	/// The object `result.result_time` of `batch`: `time`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultTime {
-		/// `get_user`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `get_user`: `object`, only in the example response.
 		pub get_user: Option<OutputResultTimeGetUser>,
-		/// `get_department`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `get_department`: `object`, only in the example response.
 		pub get_department: Option<OutputResultTimeGetDepartment>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputResultTime { get_user : soft "get_user", get_department : soft
-		"get_department", extra : rest "", }
-	);
-	serialize_map!(
-		OutputResultTime { opt "get_user" get_user, opt "get_department" get_department,
-		rest "" extra }
+	result_impls!(
+		OutputResultTime { opt soft "get_user" get_user, opt soft "get_department"
+		get_department, }
 	);
 	/// The object `result` of `batch`: `object`.
 	///
@@ -747,37 +554,26 @@ pub mod batch {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `result`: `object`, optional.
+		/// `result`: `object`.
 		pub result: Option<OutputResult>,
-		/// `result_error`: `object`, optional.
+		/// `result_error`: `object`.
 		pub result_error: ::serde_json::Value,
-		/// `result_total`: `object`, optional.
+		/// `result_total`: `object`.
 		pub result_total: Option<OutputResultTotal>,
-		/// `result_next`: `object`, optional.
+		/// `result_next`: `object`.
 		pub result_next: ::serde_json::Value,
-		/// `result_time`: `time`, optional.
+		/// `result_time`: `time`.
 		pub result_time: Option<OutputResultTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Output { result : field "result", result_error : field "result_error",
-		result_total : field "result_total", result_next : field "result_next",
-		result_time : field "result_time", extra : rest "", } fits["result",
-		"result_error", "result_total", "result_next", "result_time"] []
+	result_impls!(
+		Output { opt field "result" result, req field "result_error" result_error, opt
+		field "result_total" result_total, req field "result_next" result_next, opt field
+		"result_time" result_time, } fits["result", "result_error", "result_total",
+		"result_next", "result_time"] []
 	);
-	serialize_map!(
-		Output { opt "result" result, req "result_error" result_error, opt "result_total"
-		result_total, req "result_next" result_next, opt "result_time" result_time, rest
-		"" extra }
-	);
-	impl ::bitrix24_runtime::Method for super::Batch {
-		const NAME: &'static str = "batch";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Batch, "batch", V2, false);
 	deserialize_via_from_value!(Output);
 }
 /// The payload types of this scope's events: the `data` each event sends.
@@ -809,17 +605,13 @@ pub mod events {
 			pub installed: Option<bool>,
 			/// `LANGUAGE_ID`: `string`, required in the docs.
 			pub language_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnAppInstall { version : field "VERSION", active : field "ACTIVE", installed
-			: field "INSTALLED", language_id : field "LANGUAGE_ID", extra : rest "", }
+		result_impls!(
+			OnAppInstall { opt field "VERSION" version, opt_yn field "ACTIVE" active,
+			opt_yn field "INSTALLED" installed, opt field "LANGUAGE_ID" language_id, }
 			fits["VERSION", "ACTIVE", "INSTALLED", "LANGUAGE_ID"] []
-		);
-		serialize_map!(
-			OnAppInstall { opt "VERSION" version, opt_yn "ACTIVE" active, opt_yn
-			"INSTALLED" installed, opt "LANGUAGE_ID" language_id, rest "" extra }
 		);
 		deserialize_via_from_value!(OnAppInstall);
 		event_payload!(OnAppInstall, "ONAPPINSTALL");
@@ -842,17 +634,13 @@ pub mod events {
 			pub confirmed: Option<String>,
 			/// `LANGUAGE_ID`: `string`, required in the docs.
 			pub language_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnAppMethodConfirm { token : field "TOKEN", method : field "METHOD",
-			confirmed : field "CONFIRMED", language_id : field "LANGUAGE_ID", extra :
-			rest "", } fits["TOKEN", "METHOD", "CONFIRMED", "LANGUAGE_ID"] []
-		);
-		serialize_map!(
-			OnAppMethodConfirm { opt "TOKEN" token, opt "METHOD" method, opt "CONFIRMED"
-			confirmed, opt "LANGUAGE_ID" language_id, rest "" extra }
+		result_impls!(
+			OnAppMethodConfirm { opt field "TOKEN" token, opt field "METHOD" method, opt
+			field "CONFIRMED" confirmed, opt field "LANGUAGE_ID" language_id, }
+			fits["TOKEN", "METHOD", "CONFIRMED", "LANGUAGE_ID"] []
 		);
 		deserialize_via_from_value!(OnAppMethodConfirm);
 		event_payload!(OnAppMethodConfirm, "ONAPPMETHODCONFIRM");
@@ -897,19 +685,14 @@ pub mod events {
 			pub days: Option<i64>,
 			/// `LANGUAGE_ID`: `string`, required in the docs.
 			pub language_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnAppPayment { code : field "CODE", version : field "VERSION", status : field
-			"STATUS", payment_expired : field "PAYMENT_EXPIRED", days : field "DAYS",
-			language_id : field "LANGUAGE_ID", extra : rest "", } fits["CODE", "VERSION",
+		result_impls!(
+			OnAppPayment { opt field "CODE" code, opt field "VERSION" version, opt field
+			"STATUS" status, opt field "PAYMENT_EXPIRED" payment_expired, opt field
+			"DAYS" days, opt field "LANGUAGE_ID" language_id, } fits["CODE", "VERSION",
 			"STATUS", "PAYMENT_EXPIRED", "DAYS", "LANGUAGE_ID"] []
-		);
-		serialize_map!(
-			OnAppPayment { opt "CODE" code, opt "VERSION" version, opt "STATUS" status,
-			opt "PAYMENT_EXPIRED" payment_expired, opt "DAYS" days, opt "LANGUAGE_ID"
-			language_id, rest "" extra }
 		);
 		deserialize_via_from_value!(OnAppPayment);
 		event_payload!(OnAppPayment, "ONAPPPAYMENT");
@@ -928,16 +711,12 @@ pub mod events {
 			pub language_id: Option<String>,
 			/// `CLEAN`: `integer`, required in the docs.
 			pub clean: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnAppUninstall { language_id : field "LANGUAGE_ID", clean : field "CLEAN",
-			extra : rest "", } fits["LANGUAGE_ID", "CLEAN"] []
-		);
-		serialize_map!(
-			OnAppUninstall { opt "LANGUAGE_ID" language_id, opt "CLEAN" clean, rest ""
-			extra }
+		result_impls!(
+			OnAppUninstall { opt field "LANGUAGE_ID" language_id, opt field "CLEAN"
+			clean, } fits["LANGUAGE_ID", "CLEAN"] []
 		);
 		deserialize_via_from_value!(OnAppUninstall);
 		event_payload!(OnAppUninstall, "ONAPPUNINSTALL");
@@ -958,17 +737,13 @@ pub mod events {
 			pub previous_version: Option<String>,
 			/// `LANGUAGE_ID`: `string`, required in the docs.
 			pub language_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnAppUpdate { version : field "VERSION", previous_version : field
-			"PREVIOUS_VERSION", language_id : field "LANGUAGE_ID", extra : rest "", }
-			fits["VERSION", "PREVIOUS_VERSION", "LANGUAGE_ID"] []
-		);
-		serialize_map!(
-			OnAppUpdate { opt "VERSION" version, opt "PREVIOUS_VERSION" previous_version,
-			opt "LANGUAGE_ID" language_id, rest "" extra }
+		result_impls!(
+			OnAppUpdate { opt field "VERSION" version, opt field "PREVIOUS_VERSION"
+			previous_version, opt field "LANGUAGE_ID" language_id, } fits["VERSION",
+			"PREVIOUS_VERSION", "LANGUAGE_ID"] []
 		);
 		deserialize_via_from_value!(OnAppUpdate);
 		event_payload!(OnAppUpdate, "ONAPPUPDATE");
@@ -989,7 +764,7 @@ pub mod feature {
 		/// `CODE`: `string`, required.
 		pub code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `CODE`.
@@ -1000,17 +775,12 @@ pub mod feature {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "CODE" code, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { code : field "CODE", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "CODE" code, });
 	/// Types of `feature.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/feature-get.html>
 	pub mod get {
-		/// Error codes of `feature.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `feature.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1027,20 +797,13 @@ pub mod feature {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `value`: `string`, optional.
+			/// `value`: `string`.
 			pub value: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { value : field "value", extra : rest "", } fits["value"] []);
-		serialize_map!(Output { opt "value" value, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "feature.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "value" value, } fits["value"] []);
+		method!(super::Get, "feature.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -1059,66 +822,42 @@ pub mod method {
 		/// `name`: `string`, optional.
 		pub name: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				name: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `name`.
-		pub fn name(mut self, value: impl Into<String>) -> Self {
-			self.name = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { opt "name" name, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { name : exact "name", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	setters!(Get { some into name name "name" : String, });
+	params_impls!(Get { opt exact "name" name, });
 	/// Types of `method.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/method-get.html>
 	pub mod get {
-		/// Error codes of `method.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `method.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result` of `method.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/method-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `isExisting`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isExisting`: `boolean`, only in the example response.
 			pub is_existing: Option<bool>,
-			/// `isAvailable`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAvailable`: `boolean`, only in the example response.
 			pub is_available: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { is_existing : soft "isExisting", is_available : soft "isAvailable",
-			extra : rest "", }
+		result_impls!(
+			Output { opt soft "isExisting" is_existing, opt soft "isAvailable"
+			is_available, }
 		);
-		serialize_map!(
-			Output { opt "isExisting" is_existing, opt "isAvailable" is_available, rest
-			"" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "method.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "method.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -1126,23 +865,17 @@ pub mod method {
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/methods.html>
 pub mod methods {
-	/// Error codes of `methods`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `methods`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// The `result` of the call: `array`.
 	pub type Output = crate::List<::serde_json::Value>;
-	impl ::bitrix24_runtime::Method for super::Methods {
-		const NAME: &'static str = "methods";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Methods, "methods", V2, false);
 }
 /// Types of `profile`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/profile.html>
 pub mod profile {
-	/// Error codes of `profile`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `profile`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// The object `result` of `profile`: `object`.
 	///
@@ -1150,59 +883,42 @@ pub mod profile {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `ID`: `string`, optional.
+		/// `ID`: `string`.
 		pub id: Option<String>,
-		/// `ADMIN`: `boolean`, optional.
+		/// `ADMIN`: `boolean`.
 		pub admin: Option<bool>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `LAST_NAME`: `string`, optional.
+		/// `LAST_NAME`: `string`.
 		pub last_name: Option<String>,
-		/// `PERSONAL_GENDER`: `string`, optional.
+		/// `PERSONAL_GENDER`: `string`.
 		pub personal_gender: Option<String>,
-		/// `TIME_ZONE`: `string`, optional.
+		/// `TIME_ZONE`: `string`.
 		pub time_zone: Option<String>,
-		/// `PERSONAL_PHOTO`: `string`, optional.
+		/// `PERSONAL_PHOTO`: `string`.
 		pub personal_photo: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Output { id : field "ID", admin : field "ADMIN", name : field "NAME", last_name :
-		field "LAST_NAME", personal_gender : field "PERSONAL_GENDER", time_zone : field
-		"TIME_ZONE", personal_photo : field "PERSONAL_PHOTO", extra : rest "", }
+	result_impls!(
+		Output { opt field "ID" id, opt field "ADMIN" admin, opt field "NAME" name, opt
+		field "LAST_NAME" last_name, opt field "PERSONAL_GENDER" personal_gender, opt
+		field "TIME_ZONE" time_zone, opt field "PERSONAL_PHOTO" personal_photo, }
 		fits["ID", "ADMIN", "NAME", "LAST_NAME", "PERSONAL_GENDER", "TIME_ZONE",
 		"PERSONAL_PHOTO"] []
 	);
-	serialize_map!(
-		Output { opt "ID" id, opt "ADMIN" admin, opt "NAME" name, opt "LAST_NAME"
-		last_name, opt "PERSONAL_GENDER" personal_gender, opt "TIME_ZONE" time_zone, opt
-		"PERSONAL_PHOTO" personal_photo, rest "" extra }
-	);
-	impl ::bitrix24_runtime::Method for super::Profile {
-		const NAME: &'static str = "profile";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Profile, "profile", V2, false);
 	deserialize_via_from_value!(Output);
 }
 /// Types of `scope`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/scope.html>
 pub mod scope {
-	/// Error codes of `scope`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `scope`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// The `result` of the call: `array`.
 	pub type Output = crate::List<::serde_json::Value>;
-	impl ::bitrix24_runtime::Method for super::Scope {
-		const NAME: &'static str = "scope";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Scope, "scope", V2, false);
 }
 /// Methods under `server`.
 pub mod server {
@@ -1217,35 +933,24 @@ pub mod server {
 	#[non_exhaustive]
 	pub struct Time {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Time {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Time);
-	serialize_map!(Time { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Time { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Time);
+	params_impls!(Time {});
 	/// Types of `server.time`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/server-time.html>
 	pub mod time {
-		/// Error codes of `server.time`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `server.time`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `string`.
 		pub type Output = ::bitrix24_runtime::lenient::Str;
-		impl ::bitrix24_runtime::Method for super::Time {
-			const NAME: &'static str = "server.time";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Time, "server.time", V2, false);
 	}
 }
 /// Methods under `user`.
@@ -1263,7 +968,7 @@ pub mod user {
 		/// `ACCESS`: `array`, required.
 		pub access: ::serde_json::Value,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Access {
 		/// The call with its required parameters: `ACCESS`.
@@ -1274,12 +979,7 @@ pub mod user {
 			}
 		}
 	}
-	extra_setter!(Access);
-	serialize_map!(Access { req "ACCESS" access, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Access { access : field "ACCESS", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Access);
+	params_impls!(Access { req field "ACCESS" access, });
 	/// `user.admin`: REST 2, scope `basic`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-admin.html>
@@ -1291,51 +991,34 @@ pub mod user {
 	#[non_exhaustive]
 	pub struct Admin {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Admin {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Admin);
-	serialize_map!(Admin { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Admin { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Admin);
+	params_impls!(Admin {});
 	/// Types of `user.access`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-access.html>
 	pub mod access {
-		/// Error codes of `user.access`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `user.access`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Access {
-			const NAME: &'static str = "user.access";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Access, "user.access", V2, false);
 	}
 	/// Types of `user.admin`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-admin.html>
 	pub mod admin {
-		/// Error codes of `user.admin`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `user.admin`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Admin {
-			const NAME: &'static str = "user.admin";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Admin, "user.admin", V2, false);
 	}
 	/// Methods under `user::option`.
 	pub mod option {
@@ -1352,28 +1035,16 @@ pub mod user {
 			/// `option`: `string`, optional.
 			pub option: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					option: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `option`.
-			pub fn option(mut self, value: impl Into<String>) -> Self {
-				self.option = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { opt "option" option, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { option : exact "option", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		setters!(Get { some into option option "option" : String, });
+		params_impls!(Get { opt exact "option" option, });
 		/// `user.option.set`: REST 2, scope `basic`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-set.html>
@@ -1387,7 +1058,7 @@ pub mod user {
 			/// `options`: `object`, required.
 			pub options: ::serde_json::Value,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Set {
 			/// The call with its required parameters: `options`.
@@ -1398,17 +1069,12 @@ pub mod user {
 				}
 			}
 		}
-		extra_setter!(Set);
-		serialize_map!(Set { req "options" options, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Set { options : field "options", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Set);
+		params_impls!(Set { req field "options" options, });
 		/// Types of `user.option.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-get.html>
 		pub mod get {
-			/// Error codes of `user.option.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `user.option.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1421,19 +1087,13 @@ pub mod user {
 			error_code!(Error);
 			/// The `result` of the call: `object | string | null`.
 			pub type Output = Option<::serde_json::Value>;
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "user.option.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "user.option.get", V2, true);
 		}
 		/// Types of `user.option.set`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-set.html>
 		pub mod set {
-			/// Error codes of `user.option.set`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `user.option.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1451,13 +1111,7 @@ pub mod user {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Set {
-				const NAME: &'static str = "user.option.set";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Set, "user.option.set", V2, false);
 		}
 	}
 }

@@ -16,7 +16,7 @@ pub mod connector {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -27,12 +27,7 @@ pub mod connector {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `biconnector.connector.delete`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-delete.html>
@@ -46,7 +41,7 @@ pub mod connector {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -57,12 +52,7 @@ pub mod connector {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `biconnector.connector.fields`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
@@ -74,20 +64,15 @@ pub mod connector {
 	#[non_exhaustive]
 	pub struct Fields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Fields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Fields);
-	serialize_map!(Fields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Fields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Fields);
+	params_impls!(Fields {});
 	/// `biconnector.connector.get`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
@@ -101,7 +86,7 @@ pub mod connector {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -112,12 +97,7 @@ pub mod connector {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `biconnector.connector.list`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
@@ -137,55 +117,23 @@ pub mod connector {
 		/// `page`: `integer`, optional.
 		pub page: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				page: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `page`.
-		pub fn page(mut self, value: impl Into<i64>) -> Self {
-			self.page = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "page"
-		page, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		page page "page" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		page : exact "page", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "page" page, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `biconnector.connector.update`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-update.html>
@@ -201,7 +149,7 @@ pub mod connector {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -213,17 +161,12 @@ pub mod connector {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `biconnector.connector.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
 	pub mod add {
-		/// Error codes of `biconnector.connector.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.connector.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -289,7 +232,7 @@ pub mod connector {
 			/// `sort`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `title`, `logo`, `urlCheck`, `urlTableList`, `urlTableDescription`, `urlData`, `settings`.
@@ -315,61 +258,38 @@ pub mod connector {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "title" title, req "logo" logo, opt "description" description,
-			req "urlCheck" url_check, req "urlTableList" url_table_list, req
-			"urlTableDescription" url_table_description, req "urlData" url_data, req
-			"settings" settings, opt "sort" sort, rest "" extra }
+		setters!(
+			Fields { some into description description "description" : String, some into
+			sort sort "sort" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : field "title", logo : field "logo", description : exact
-			"description", url_check : field "urlCheck", url_table_list : field
-			"urlTableList", url_table_description : field "urlTableDescription", url_data
-			: field "urlData", settings : field "settings", sort : exact "sort", extra :
-			rest "", }
+		params_impls!(
+			Fields { req field "title" title, req field "logo" logo, opt exact
+			"description" description, req field "urlCheck" url_check, req field
+			"urlTableList" url_table_list, req field "urlTableDescription"
+			url_table_description, req field "urlData" url_data, req field "settings"
+			settings, opt exact "sort" sort, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `biconnector.connector.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { id : field "id", extra : rest "", } fits["id"] []);
-		serialize_map!(Output { opt "id" id, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "biconnector.connector.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "id" id, } fits["id"] []);
+		method!(super::Add, "biconnector.connector.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `biconnector.connector.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-delete.html>
 	pub mod delete {
-		/// Error codes of `biconnector.connector.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.connector.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -393,62 +313,41 @@ pub mod connector {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "biconnector.connector.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "biconnector.connector.delete", V2, false);
 	}
 	/// Types of `biconnector.connector.fields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
 	pub mod fields {
-		/// Error codes of `biconnector.connector.fields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.connector.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result.<field>` of `biconnector.connector.fields`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputField {
-			/// `title`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `title`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isRequired`: `boolean`, only in the example response.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isReadOnly`: `boolean`, only in the example response.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isImmutable`: `boolean`, only in the example response.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isMultiple`: `boolean`, only in the example response.
 			pub is_multiple: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputField { title : soft "title", type_ : soft "type", is_required : soft
-			"isRequired", is_read_only : soft "isReadOnly", is_immutable : soft
-			"isImmutable", is_multiple : soft "isMultiple", extra : rest "", }
-		);
-		serialize_map!(
-			OutputField { opt "title" title, opt "type" type_, opt "isRequired"
-			is_required, opt "isReadOnly" is_read_only, opt "isImmutable" is_immutable,
-			opt "isMultiple" is_multiple, rest "" extra }
+		result_impls!(
+			OutputField { opt soft "title" title, opt soft "type" type_, opt soft
+			"isRequired" is_required, opt soft "isReadOnly" is_read_only, opt soft
+			"isImmutable" is_immutable, opt soft "isMultiple" is_multiple, }
 		);
 		/// The object `result` of `biconnector.connector.fields`: `object`.
 		///
@@ -456,29 +355,22 @@ pub mod connector {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `<field>`: `object[]`, optional.
+			/// `<field>`: `object[]`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, Vec<OutputField>>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { field : pattern "*", extra : rest "", });
-		serialize_map!(Output { rest "*" field, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Fields {
-			const NAME: &'static str = "biconnector.connector.fields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { rest pattern "*" field, });
+		method!(super::Fields, "biconnector.connector.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `biconnector.connector.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
 	pub mod get {
-		/// Error codes of `biconnector.connector.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.connector.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -503,22 +395,18 @@ pub mod connector {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemSettings {
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItemSettings { name : field "name", code : field "code", type_ : field
-			"type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItemSettings { opt "name" name, opt "code" code, opt "type" type_, rest
-			"" extra }
+		result_impls!(
+			OutputItemSettings { opt field "name" name, opt field "code" code, opt field
+			"type" type_, }
 		);
 		/// The object `result.item` of `biconnector.connector.get`: `object`.
 		///
@@ -526,44 +414,37 @@ pub mod connector {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItem {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `title`: `string`, optional.
+			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `dateCreate`: `string`, optional.
+			/// `dateCreate`: `string`.
 			pub date_create: Option<String>,
-			/// `logo`: `string`, optional.
+			/// `logo`: `string`.
 			pub logo: Option<String>,
-			/// `description`: `string`, optional.
+			/// `description`: `string`.
 			pub description: Option<String>,
-			/// `sort`: `integer`, optional.
+			/// `sort`: `integer`.
 			pub sort: Option<i64>,
-			/// `urlCheck`: `string`, optional.
+			/// `urlCheck`: `string`.
 			pub url_check: Option<String>,
-			/// `settings`: `object[]`, optional.
+			/// `settings`: `object[]`.
 			pub settings: Vec<OutputItemSettings>,
-			/// `urlData`: `string`, optional.
+			/// `urlData`: `string`.
 			pub url_data: Option<String>,
-			/// `urlTableList`: `string`, optional.
+			/// `urlTableList`: `string`.
 			pub url_table_list: Option<String>,
-			/// `urlTableDescription`: `string`, optional.
+			/// `urlTableDescription`: `string`.
 			pub url_table_description: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItem { id : field "id", title : field "title", date_create : field
-			"dateCreate", logo : field "logo", description : field "description", sort :
-			field "sort", url_check : field "urlCheck", settings : field "settings",
-			url_data : field "urlData", url_table_list : field "urlTableList",
-			url_table_description : field "urlTableDescription", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItem { opt "id" id, opt "title" title, opt "dateCreate" date_create,
-			opt "logo" logo, opt "description" description, opt "sort" sort, opt
-			"urlCheck" url_check, req "settings" settings, opt "urlData" url_data, opt
-			"urlTableList" url_table_list, opt "urlTableDescription"
-			url_table_description, rest "" extra }
+		result_impls!(
+			OutputItem { opt field "id" id, opt field "title" title, opt field
+			"dateCreate" date_create, opt field "logo" logo, opt field "description"
+			description, opt field "sort" sort, opt field "urlCheck" url_check, req field
+			"settings" settings, opt field "urlData" url_data, opt field "urlTableList"
+			url_table_list, opt field "urlTableDescription" url_table_description, }
 		);
 		/// The object `result` of `biconnector.connector.get`: `object`.
 		///
@@ -571,27 +452,20 @@ pub mod connector {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `item`: `object`, optional.
+			/// `item`: `object`.
 			pub item: Option<OutputItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { item : field "item", extra : rest "", } fits["item"] []);
-		serialize_map!(Output { opt "item" item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "biconnector.connector.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "item" item, } fits["item"] []);
+		method!(super::Get, "biconnector.connector.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `biconnector.connector.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
 	pub mod list {
-		/// Error codes of `biconnector.connector.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.connector.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -632,32 +506,16 @@ pub mod connector {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `biconnector.connector.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
@@ -669,81 +527,49 @@ pub mod connector {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `biconnector.connector.list`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `id`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `title`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `title`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `urlCheck`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `urlCheck`: `string`, only in the example response.
 			pub url_check: Option<String>,
-			/// `dateCreate`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dateCreate`: `string`, only in the example response.
 			pub date_create: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : soft "id", title : soft "title", url_check : soft "urlCheck",
-			date_create : soft "dateCreate", extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "id" id, opt "title" title, opt "urlCheck" url_check, opt
-			"dateCreate" date_create, rest "" extra }
+		result_impls!(
+			Item { opt soft "id" id, opt soft "title" title, opt soft "urlCheck"
+			url_check, opt soft "dateCreate" date_create, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "biconnector.connector.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "biconnector.connector.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `biconnector.connector.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-update.html>
 	pub mod update {
-		/// Error codes of `biconnector.connector.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.connector.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -815,96 +641,33 @@ pub mod connector {
 			/// `sort`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					title: Default::default(),
-					logo: Default::default(),
-					description: Default::default(),
-					url_check: Default::default(),
-					url_table_list: Default::default(),
-					url_table_description: Default::default(),
-					url_data: Default::default(),
-					settings: Default::default(),
-					sort: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `title`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `logo`.
-			pub fn logo(mut self, value: impl Into<String>) -> Self {
-				self.logo = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `urlCheck`.
-			pub fn url_check(mut self, value: impl Into<String>) -> Self {
-				self.url_check = Some(value.into());
-				self
-			}
-			/// Sets `urlTableList`.
-			pub fn url_table_list(mut self, value: impl Into<String>) -> Self {
-				self.url_table_list = Some(value.into());
-				self
-			}
-			/// Sets `urlTableDescription`.
-			pub fn url_table_description(mut self, value: impl Into<String>) -> Self {
-				self.url_table_description = Some(value.into());
-				self
-			}
-			/// Sets `urlData`.
-			pub fn url_data(mut self, value: impl Into<String>) -> Self {
-				self.url_data = Some(value.into());
-				self
-			}
-			/// Sets `settings`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "title" title, opt "logo" logo, opt "description" description,
-			opt "urlCheck" url_check, opt "urlTableList" url_table_list, opt
-			"urlTableDescription" url_table_description, opt "urlData" url_data, opt
-			"settings" settings, opt "sort" sort, rest "" extra }
+		setters!(
+			Fields { some into title title "title" : String, some into logo logo "logo" :
+			String, some into description description "description" : String, some into
+			url_check url_check "urlCheck" : String, some into url_table_list
+			url_table_list "urlTableList" : String, some into url_table_description
+			url_table_description "urlTableDescription" : String, some into url_data
+			url_data "urlData" : String, some into settings settings "settings" :
+			::serde_json::Value, some into sort sort "sort" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : exact "title", logo : exact "logo", description : exact
-			"description", url_check : exact "urlCheck", url_table_list : exact
-			"urlTableList", url_table_description : exact "urlTableDescription", url_data
-			: exact "urlData", settings : exact "settings", sort : exact "sort", extra :
-			rest "", }
+		params_impls!(
+			Fields { opt exact "title" title, opt exact "logo" logo, opt exact
+			"description" description, opt exact "urlCheck" url_check, opt exact
+			"urlTableList" url_table_list, opt exact "urlTableDescription"
+			url_table_description, opt exact "urlData" url_data, opt exact "settings"
+			settings, opt exact "sort" sort, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "biconnector.connector.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "biconnector.connector.update", V2, false);
 	}
 }
 /// Methods under `dataset`.
@@ -922,7 +685,7 @@ pub mod dataset {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -933,12 +696,7 @@ pub mod dataset {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `biconnector.dataset.delete`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-delete.html>
@@ -952,7 +710,7 @@ pub mod dataset {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -963,12 +721,7 @@ pub mod dataset {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `biconnector.dataset.fields`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
@@ -980,20 +733,15 @@ pub mod dataset {
 	#[non_exhaustive]
 	pub struct Fields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Fields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Fields);
-	serialize_map!(Fields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Fields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Fields);
+	params_impls!(Fields {});
 	/// `biconnector.dataset.get`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
@@ -1007,7 +755,7 @@ pub mod dataset {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -1018,12 +766,7 @@ pub mod dataset {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `biconnector.dataset.list`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
@@ -1043,55 +786,23 @@ pub mod dataset {
 		/// `page`: `integer`, optional.
 		pub page: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				page: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `page`.
-		pub fn page(mut self, value: impl Into<i64>) -> Self {
-			self.page = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "page"
-		page, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		page page "page" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		page : exact "page", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "page" page, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `biconnector.dataset.update`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-update.html>
@@ -1107,7 +818,7 @@ pub mod dataset {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -1119,17 +830,12 @@ pub mod dataset {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `biconnector.dataset.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
 	pub mod add {
-		/// Error codes of `biconnector.dataset.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.dataset.add`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1248,7 +954,7 @@ pub mod dataset {
 			/// `fields`: `array`, required.
 			pub fields: ::serde_json::Value,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `name`, `externalName`, `externalCode`, `sourceId`, `fields`.
@@ -1269,54 +975,33 @@ pub mod dataset {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "name" name, req "externalName" external_name, req
-			"externalCode" external_code, req "sourceId" source_id, opt "description"
-			description, req "fields" fields, rest "" extra }
+		setters!(Fields { some into description description "description" : String, });
+		params_impls!(
+			Fields { req field "name" name, req field "externalName" external_name, req
+			field "externalCode" external_code, req field "sourceId" source_id, opt exact
+			"description" description, req field "fields" fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "name", external_name : field "externalName",
-			external_code : field "externalCode", source_id : field "sourceId",
-			description : exact "description", fields : field "fields", extra : rest "",
-			}
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `biconnector.dataset.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { id : field "id", extra : rest "", } fits["id"] []);
-		serialize_map!(Output { opt "id" id, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "biconnector.dataset.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "id" id, } fits["id"] []);
+		method!(super::Add, "biconnector.dataset.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `biconnector.dataset.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-delete.html>
 	pub mod delete {
-		/// Error codes of `biconnector.dataset.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.dataset.delete`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1339,62 +1024,41 @@ pub mod dataset {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "biconnector.dataset.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "biconnector.dataset.delete", V2, false);
 	}
 	/// Types of `biconnector.dataset.fields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
 	pub mod fields {
-		/// Error codes of `biconnector.dataset.fields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.dataset.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result.<field>` of `biconnector.dataset.fields`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputField {
-			/// `title`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `title`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isRequired`: `boolean`, only in the example response.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isReadOnly`: `boolean`, only in the example response.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isImmutable`: `boolean`, only in the example response.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isMultiple`: `boolean`, only in the example response.
 			pub is_multiple: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputField { title : soft "title", type_ : soft "type", is_required : soft
-			"isRequired", is_read_only : soft "isReadOnly", is_immutable : soft
-			"isImmutable", is_multiple : soft "isMultiple", extra : rest "", }
-		);
-		serialize_map!(
-			OutputField { opt "title" title, opt "type" type_, opt "isRequired"
-			is_required, opt "isReadOnly" is_read_only, opt "isImmutable" is_immutable,
-			opt "isMultiple" is_multiple, rest "" extra }
+		result_impls!(
+			OutputField { opt soft "title" title, opt soft "type" type_, opt soft
+			"isRequired" is_required, opt soft "isReadOnly" is_read_only, opt soft
+			"isImmutable" is_immutable, opt soft "isMultiple" is_multiple, }
 		);
 		/// The object `result` of `biconnector.dataset.fields`: `object`.
 		///
@@ -1402,22 +1066,15 @@ pub mod dataset {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `<field>`: `object[]`, optional.
+			/// `<field>`: `object[]`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, Vec<OutputField>>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { field : pattern "*", extra : rest "", });
-		serialize_map!(Output { rest "*" field, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Fields {
-			const NAME: &'static str = "biconnector.dataset.fields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { rest pattern "*" field, });
+		method!(super::Fields, "biconnector.dataset.fields", V2, true);
 		deserialize_via_from_value!(Output);
 		/// `biconnector.dataset.fields.update`: REST 2, scope `biconnector`.
 		///
@@ -1438,7 +1095,7 @@ pub mod dataset {
 			/// `delete`: `integer[]`, optional.
 			pub delete: Option<Vec<i64>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `id`.
@@ -1451,48 +1108,21 @@ pub mod dataset {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `add`.
-			pub fn add(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<::serde_json::Value>>,
-			) -> Self {
-				self.add = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `update`.
-			pub fn update(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<::serde_json::Value>>,
-			) -> Self {
-				self.update = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `delete`.
-			pub fn delete(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<i64>>,
-			) -> Self {
-				self.delete = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
 		}
-		extra_setter!(Update);
-		serialize_map!(
-			Update { req "id" id, opt "add" add, opt "update" update, opt "delete"
-			delete, rest "" extra }
+		setters!(
+			Update { some iter add add "add" : ::serde_json::Value, some iter update
+			update "update" : ::serde_json::Value, some iter delete delete "delete" :
+			i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "id", add : exact "add", update : exact "update", delete
-			: exact "delete", extra : rest "", }
+		params_impls!(
+			Update { req field "id" id, opt exact "add" add, opt exact "update" update,
+			opt exact "delete" delete, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
 		/// Types of `biconnector.dataset.fields.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields-update.html>
 		pub mod update {
-			/// Error codes of `biconnector.dataset.fields.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `biconnector.dataset.fields.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1548,20 +1178,14 @@ pub mod dataset {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "biconnector.dataset.fields.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "biconnector.dataset.fields.update", V2, false);
 		}
 	}
 	/// Types of `biconnector.dataset.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
 	pub mod get {
-		/// Error codes of `biconnector.dataset.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.dataset.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1586,30 +1210,25 @@ pub mod dataset {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemFields {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `datasetId`: `integer`, optional.
+			/// `datasetId`: `integer`.
 			pub dataset_id: Option<i64>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `externalCode`: `string`, optional.
+			/// `externalCode`: `string`.
 			pub external_code: Option<String>,
-			/// `visible`: `boolean`, optional.
+			/// `visible`: `boolean`.
 			pub visible: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItemFields { id : field "id", dataset_id : field "datasetId", type_ :
-			field "type", name : field "name", external_code : field "externalCode",
-			visible : field "visible", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItemFields { opt "id" id, opt "datasetId" dataset_id, opt "type" type_,
-			opt "name" name, opt "externalCode" external_code, opt "visible" visible,
-			rest "" extra }
+		result_impls!(
+			OutputItemFields { opt field "id" id, opt field "datasetId" dataset_id, opt
+			field "type" type_, opt field "name" name, opt field "externalCode"
+			external_code, opt field "visible" visible, }
 		);
 		/// The object `result.item` of `biconnector.dataset.get`: `object`.
 		///
@@ -1617,48 +1236,40 @@ pub mod dataset {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItem {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `description`: `string`, optional.
+			/// `description`: `string`.
 			pub description: Option<String>,
-			/// `externalCode`: `string`, optional.
+			/// `externalCode`: `string`.
 			pub external_code: Option<String>,
-			/// `externalName`: `string`, optional.
+			/// `externalName`: `string`.
 			pub external_name: Option<String>,
-			/// `dateCreate`: `string`, optional.
+			/// `dateCreate`: `string`.
 			pub date_create: Option<String>,
-			/// `dateUpdate`: `string`, optional.
+			/// `dateUpdate`: `string`.
 			pub date_update: Option<String>,
-			/// `createdById`: `integer`, optional.
+			/// `createdById`: `integer`.
 			pub created_by_id: Option<i64>,
-			/// `updatedById`: `integer`, optional.
+			/// `updatedById`: `integer`.
 			pub updated_by_id: Option<i64>,
-			/// `externalId`: `integer`, optional.
+			/// `externalId`: `integer`.
 			pub external_id: Option<i64>,
-			/// `fields`: `object[]`, optional.
+			/// `fields`: `object[]`.
 			pub fields: Vec<OutputItemFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItem { id : field "id", type_ : field "type", name : field "name",
-			description : field "description", external_code : field "externalCode",
-			external_name : field "externalName", date_create : field "dateCreate",
-			date_update : field "dateUpdate", created_by_id : field "createdById",
-			updated_by_id : field "updatedById", external_id : field "externalId", fields
-			: field "fields", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItem { opt "id" id, opt "type" type_, opt "name" name, opt
-			"description" description, opt "externalCode" external_code, opt
-			"externalName" external_name, opt "dateCreate" date_create, opt "dateUpdate"
-			date_update, opt "createdById" created_by_id, opt "updatedById"
-			updated_by_id, opt "externalId" external_id, req "fields" fields, rest ""
-			extra }
+		result_impls!(
+			OutputItem { opt field "id" id, opt field "type" type_, opt field "name"
+			name, opt field "description" description, opt field "externalCode"
+			external_code, opt field "externalName" external_name, opt field "dateCreate"
+			date_create, opt field "dateUpdate" date_update, opt field "createdById"
+			created_by_id, opt field "updatedById" updated_by_id, opt field "externalId"
+			external_id, req field "fields" fields, }
 		);
 		/// The object `result` of `biconnector.dataset.get`: `object`.
 		///
@@ -1666,27 +1277,20 @@ pub mod dataset {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `item`: `object`, optional.
+			/// `item`: `object`.
 			pub item: Option<OutputItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { item : field "item", extra : rest "", } fits["item"] []);
-		serialize_map!(Output { opt "item" item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "biconnector.dataset.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "item" item, } fits["item"] []);
+		method!(super::Get, "biconnector.dataset.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `biconnector.dataset.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
 	pub mod list {
-		/// Error codes of `biconnector.dataset.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.dataset.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1724,32 +1328,16 @@ pub mod dataset {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `biconnector.dataset.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
@@ -1761,77 +1349,47 @@ pub mod dataset {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `biconnector.dataset.list`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `id`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `description`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `description`: `string`, only in the example response.
 			pub description: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : soft "id", name : soft "name", description : soft "description",
-			extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "id" id, opt "name" name, opt "description" description, rest ""
-			extra }
+		result_impls!(
+			Item { opt soft "id" id, opt soft "name" name, opt soft "description"
+			description, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "biconnector.dataset.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "biconnector.dataset.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `biconnector.dataset.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-update.html>
 	pub mod update {
-		/// Error codes of `biconnector.dataset.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.dataset.update`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1881,37 +1439,19 @@ pub mod dataset {
 			/// `description`: `string`, optional.
 			pub description: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					description: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(Fields { opt "description" description, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Fields { description : exact "description", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
+		setters!(Fields { some into description description "description" : String, });
+		params_impls!(Fields { opt exact "description" description, });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "biconnector.dataset.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "biconnector.dataset.update", V2, false);
 	}
 }
 /// Methods under `source`.
@@ -1929,7 +1469,7 @@ pub mod source {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -1940,12 +1480,7 @@ pub mod source {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `biconnector.source.delete`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-delete.html>
@@ -1959,7 +1494,7 @@ pub mod source {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -1970,12 +1505,7 @@ pub mod source {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `biconnector.source.fields`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
@@ -1987,20 +1517,15 @@ pub mod source {
 	#[non_exhaustive]
 	pub struct Fields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Fields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Fields);
-	serialize_map!(Fields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Fields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Fields);
+	params_impls!(Fields {});
 	/// `biconnector.source.get`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
@@ -2014,7 +1539,7 @@ pub mod source {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -2025,12 +1550,7 @@ pub mod source {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `biconnector.source.list`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
@@ -2050,55 +1570,23 @@ pub mod source {
 		/// `page`: `integer`, optional.
 		pub page: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				page: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `page`.
-		pub fn page(mut self, value: impl Into<i64>) -> Self {
-			self.page = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "page"
-		page, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		page page "page" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		page : exact "page", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "page" page, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `biconnector.source.update`: REST 2, scope `biconnector`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-update.html>
@@ -2114,7 +1602,7 @@ pub mod source {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -2126,17 +1614,12 @@ pub mod source {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `biconnector.source.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
 	pub mod add {
-		/// Error codes of `biconnector.source.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.source.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2192,7 +1675,7 @@ pub mod source {
 			/// `settings`: `object`, required.
 			pub settings: ::serde_json::Value,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `title`, `connectorId`, `settings`.
@@ -2210,58 +1693,36 @@ pub mod source {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "title" title, opt "description" description, opt "active"
-			active, req "connectorId" connector_id, req "settings" settings, rest ""
-			extra }
+		setters!(
+			Fields { some into description description "description" : String, some into
+			active active "active" : bool, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : field "title", description : exact "description", active :
-			exact "active", connector_id : field "connectorId", settings : field
-			"settings", extra : rest "", }
+		params_impls!(
+			Fields { req field "title" title, opt exact "description" description, opt
+			exact "active" active, req field "connectorId" connector_id, req field
+			"settings" settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `biconnector.source.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { id : field "id", extra : rest "", } fits["id"] []);
-		serialize_map!(Output { opt "id" id, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "biconnector.source.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "id" id, } fits["id"] []);
+		method!(super::Add, "biconnector.source.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `biconnector.source.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-delete.html>
 	pub mod delete {
-		/// Error codes of `biconnector.source.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.source.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2284,62 +1745,41 @@ pub mod source {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "biconnector.source.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "biconnector.source.delete", V2, false);
 	}
 	/// Types of `biconnector.source.fields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
 	pub mod fields {
-		/// Error codes of `biconnector.source.fields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.source.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result.<field>` of `biconnector.source.fields`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputField {
-			/// `title`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `title`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isRequired`: `boolean`, only in the example response.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isReadOnly`: `boolean`, only in the example response.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isImmutable`: `boolean`, only in the example response.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isMultiple`: `boolean`, only in the example response.
 			pub is_multiple: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputField { title : soft "title", type_ : soft "type", is_required : soft
-			"isRequired", is_read_only : soft "isReadOnly", is_immutable : soft
-			"isImmutable", is_multiple : soft "isMultiple", extra : rest "", }
-		);
-		serialize_map!(
-			OutputField { opt "title" title, opt "type" type_, opt "isRequired"
-			is_required, opt "isReadOnly" is_read_only, opt "isImmutable" is_immutable,
-			opt "isMultiple" is_multiple, rest "" extra }
+		result_impls!(
+			OutputField { opt soft "title" title, opt soft "type" type_, opt soft
+			"isRequired" is_required, opt soft "isReadOnly" is_read_only, opt soft
+			"isImmutable" is_immutable, opt soft "isMultiple" is_multiple, }
 		);
 		/// The object `result` of `biconnector.source.fields`: `object`.
 		///
@@ -2347,29 +1787,22 @@ pub mod source {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `<field>`: `object[]`, optional.
+			/// `<field>`: `object[]`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, Vec<OutputField>>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { field : pattern "*", extra : rest "", });
-		serialize_map!(Output { rest "*" field, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Fields {
-			const NAME: &'static str = "biconnector.source.fields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { rest pattern "*" field, });
+		method!(super::Fields, "biconnector.source.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `biconnector.source.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
 	pub mod get {
-		/// Error codes of `biconnector.source.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.source.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2394,41 +1827,35 @@ pub mod source {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemConnection {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `title`: `string`, optional.
+			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `description`: `string`, optional.
+			/// `description`: `string`.
 			pub description: Option<String>,
-			/// `active`: `boolean`, optional.
+			/// `active`: `boolean`.
 			pub active: Option<bool>,
-			/// `dateCreate`: `string`, optional.
+			/// `dateCreate`: `string`.
 			pub date_create: Option<String>,
-			/// `dateUpdate`: `string`, optional.
+			/// `dateUpdate`: `string`.
 			pub date_update: Option<String>,
-			/// `createdById`: `integer`, optional.
+			/// `createdById`: `integer`.
 			pub created_by_id: Option<i64>,
-			/// `updatedById`: `integer`, optional.
+			/// `updatedById`: `integer`.
 			pub updated_by_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItemConnection { id : field "id", type_ : field "type", code : field
-			"code", title : field "title", description : field "description", active :
-			field "active", date_create : field "dateCreate", date_update : field
-			"dateUpdate", created_by_id : field "createdById", updated_by_id : field
-			"updatedById", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItemConnection { opt "id" id, opt "type" type_, opt "code" code, opt
-			"title" title, opt "description" description, opt "active" active, opt
-			"dateCreate" date_create, opt "dateUpdate" date_update, opt "createdById"
-			created_by_id, opt "updatedById" updated_by_id, rest "" extra }
+		result_impls!(
+			OutputItemConnection { opt field "id" id, opt field "type" type_, opt field
+			"code" code, opt field "title" title, opt field "description" description,
+			opt field "active" active, opt field "dateCreate" date_create, opt field
+			"dateUpdate" date_update, opt field "createdById" created_by_id, opt field
+			"updatedById" updated_by_id, }
 		);
 		/// The object `result.item.settings` of `biconnector.source.get`: `object[]`.
 		///
@@ -2436,26 +1863,22 @@ pub mod source {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemSettings {
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `value`: `string`, optional.
+			/// `value`: `string`.
 			pub value: Option<String>,
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItemSettings { code : field "code", name : field "name", type_ : field
-			"type", value : field "value", id : field "id", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItemSettings { opt "code" code, opt "name" name, opt "type" type_, opt
-			"value" value, opt "id" id, rest "" extra }
+		result_impls!(
+			OutputItemSettings { opt field "code" code, opt field "name" name, opt field
+			"type" type_, opt field "value" value, opt field "id" id, }
 		);
 		/// The object `result.item` of `biconnector.source.get`: `object`.
 		///
@@ -2463,22 +1886,18 @@ pub mod source {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItem {
-			/// `connection`: `object`, optional.
+			/// `connection`: `object`.
 			pub connection: Option<OutputItemConnection>,
-			/// `connectorId`: `integer`, optional.
+			/// `connectorId`: `integer`.
 			pub connector_id: Option<i64>,
-			/// `settings`: `object[]`, optional.
+			/// `settings`: `object[]`.
 			pub settings: Vec<OutputItemSettings>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItem { connection : field "connection", connector_id : field
-			"connectorId", settings : field "settings", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItem { opt "connection" connection, opt "connectorId" connector_id, req
-			"settings" settings, rest "" extra }
+		result_impls!(
+			OutputItem { opt field "connection" connection, opt field "connectorId"
+			connector_id, req field "settings" settings, }
 		);
 		/// The object `result` of `biconnector.source.get`: `object`.
 		///
@@ -2486,27 +1905,20 @@ pub mod source {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `item`: `object`, optional.
+			/// `item`: `object`.
 			pub item: Option<OutputItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { item : field "item", extra : rest "", } fits["item"] []);
-		serialize_map!(Output { opt "item" item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "biconnector.source.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "item" item, } fits["item"] []);
+		method!(super::Get, "biconnector.source.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `biconnector.source.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
 	pub mod list {
-		/// Error codes of `biconnector.source.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.source.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2544,32 +1956,16 @@ pub mod source {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `biconnector.source.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
@@ -2581,81 +1977,49 @@ pub mod source {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `biconnector.source.list`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `id`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `title`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `title`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `active`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `active`: `boolean`, only in the example response.
 			pub active: Option<bool>,
-			/// `dateCreate`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dateCreate`: `string`, only in the example response.
 			pub date_create: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : soft "id", title : soft "title", active : soft "active",
-			date_create : soft "dateCreate", extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "id" id, opt "title" title, opt "active" active, opt "dateCreate"
-			date_create, rest "" extra }
+		result_impls!(
+			Item { opt soft "id" id, opt soft "title" title, opt soft "active" active,
+			opt soft "dateCreate" date_create, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "biconnector.source.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "biconnector.source.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `biconnector.source.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-update.html>
 	pub mod update {
-		/// Error codes of `biconnector.source.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `biconnector.source.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2715,60 +2079,25 @@ pub mod source {
 			/// `settings`: `object`, optional.
 			pub settings: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					title: Default::default(),
-					description: Default::default(),
-					active: Default::default(),
-					settings: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `title`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `settings`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "title" title, opt "description" description, opt "active"
-			active, opt "settings" settings, rest "" extra }
+		setters!(
+			Fields { some into title title "title" : String, some into description
+			description "description" : String, some into active active "active" : bool,
+			some into settings settings "settings" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : exact "title", description : exact "description", active :
-			exact "active", settings : exact "settings", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "title" title, opt exact "description" description, opt
+			exact "active" active, opt exact "settings" settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "biconnector.source.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "biconnector.source.update", V2, false);
 	}
 }

@@ -42,7 +42,7 @@ pub mod activity {
 		/// `PLACEMENT_HANDLER`: `string`, optional.
 		pub placement_handler: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `CODE`, `HANDLER`, `NAME`.
@@ -67,75 +67,26 @@ pub mod activity {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `AUTH_USER_ID`.
-		pub fn auth_user_id(mut self, value: impl Into<i64>) -> Self {
-			self.auth_user_id = Some(value.into());
-			self
-		}
-		/// Sets `USE_SUBSCRIPTION`.
-		pub fn use_subscription(mut self, value: impl Into<bool>) -> Self {
-			self.use_subscription = Some(value.into());
-			self
-		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `PROPERTIES`.
-		pub fn properties(mut self, value: impl Into<add::Properties>) -> Self {
-			self.properties = Some(value.into());
-			self
-		}
-		/// Sets `RETURN_PROPERTIES`.
-		pub fn return_properties(
-			mut self,
-			value: impl Into<add::ReturnProperties>,
-		) -> Self {
-			self.return_properties = Some(value.into());
-			self
-		}
-		/// Sets `DOCUMENT_TYPE`.
-		pub fn document_type(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.document_type = Some(value.into());
-			self
-		}
-		/// Sets `FILTER`.
-		pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `USE_PLACEMENT`.
-		pub fn use_placement(mut self, value: impl Into<bool>) -> Self {
-			self.use_placement = Some(value.into());
-			self
-		}
-		/// Sets `PLACEMENT_HANDLER`.
-		pub fn placement_handler(mut self, value: impl Into<String>) -> Self {
-			self.placement_handler = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "CODE" code, req "HANDLER" handler, opt "AUTH_USER_ID" auth_user_id,
-		opt_yn "USE_SUBSCRIPTION" use_subscription, req "NAME" name, opt "DESCRIPTION"
-		description, opt "PROPERTIES" properties, opt "RETURN_PROPERTIES"
-		return_properties, opt "DOCUMENT_TYPE" document_type, opt "FILTER" filter, opt_yn
-		"USE_PLACEMENT" use_placement, opt "PLACEMENT_HANDLER" placement_handler, rest ""
-		extra }
+	setters!(
+		Add { some into auth_user_id auth_user_id "AUTH_USER_ID" : i64, some into
+		use_subscription use_subscription "USE_SUBSCRIPTION" : bool, some into
+		description description "DESCRIPTION" : ::serde_json::Value, some into properties
+		properties "PROPERTIES" : add::Properties, some into return_properties
+		return_properties "RETURN_PROPERTIES" : add::ReturnProperties, some into
+		document_type document_type "DOCUMENT_TYPE" : ::serde_json::Value, some into
+		filter filter "FILTER" : ::serde_json::Value, some into use_placement
+		use_placement "USE_PLACEMENT" : bool, some into placement_handler
+		placement_handler "PLACEMENT_HANDLER" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { code : field "CODE", handler : field "HANDLER", auth_user_id : exact
-		"AUTH_USER_ID", use_subscription : exact "USE_SUBSCRIPTION", name : field "NAME",
-		description : exact "DESCRIPTION", properties : exact "PROPERTIES",
-		return_properties : exact "RETURN_PROPERTIES", document_type : exact
-		"DOCUMENT_TYPE", filter : exact "FILTER", use_placement : exact "USE_PLACEMENT",
-		placement_handler : exact "PLACEMENT_HANDLER", extra : rest "", }
+	params_impls!(
+		Add { req field "CODE" code, req field "HANDLER" handler, opt exact
+		"AUTH_USER_ID" auth_user_id, opt_yn exact "USE_SUBSCRIPTION" use_subscription,
+		req field "NAME" name, opt exact "DESCRIPTION" description, opt exact
+		"PROPERTIES" properties, opt exact "RETURN_PROPERTIES" return_properties, opt
+		exact "DOCUMENT_TYPE" document_type, opt exact "FILTER" filter, opt_yn exact
+		"USE_PLACEMENT" use_placement, opt exact "PLACEMENT_HANDLER" placement_handler, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `bizproc.activity.delete`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-delete.html>
@@ -149,7 +100,7 @@ pub mod activity {
 		/// `CODE`: `string`, required.
 		pub code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `CODE`.
@@ -160,12 +111,7 @@ pub mod activity {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "CODE" code, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { code : field "CODE", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "CODE" code, });
 	/// `bizproc.activity.list`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-list.html>
@@ -177,20 +123,15 @@ pub mod activity {
 	#[non_exhaustive]
 	pub struct List {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(List { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(List { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
+	params_impls!(List {});
 	/// `bizproc.activity.log`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-log.html>
@@ -206,7 +147,7 @@ pub mod activity {
 		/// `LOG_MESSAGE`: `string`, required.
 		pub log_message: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Log {
 		/// The call with its required parameters: `EVENT_TOKEN`, `LOG_MESSAGE`.
@@ -221,18 +162,9 @@ pub mod activity {
 			}
 		}
 	}
-	extra_setter!(Log);
-	serialize_map!(
-		Log { req "EVENT_TOKEN" event_token, req "LOG_MESSAGE" log_message, rest "" extra
-		}
+	params_impls!(
+		Log { req field "EVENT_TOKEN" event_token, req field "LOG_MESSAGE" log_message, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Log { event_token : field "EVENT_TOKEN", log_message : field "LOG_MESSAGE", extra
-		: rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Log);
 	/// `bizproc.activity.update`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
@@ -248,7 +180,7 @@ pub mod activity {
 		/// `FIELDS`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `CODE`, `FIELDS`.
@@ -260,19 +192,12 @@ pub mod activity {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "CODE" code, req "FIELDS" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { code : field "CODE", fields : field "FIELDS", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "CODE" code, req field "FIELDS" fields, });
 	/// Types of `bizproc.activity.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
 	pub mod add {
-		/// Error codes of `bizproc.activity.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.activity.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -325,72 +250,27 @@ pub mod activity {
 			/// `Default`: `any`, optional.
 			pub default: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Properties {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					options: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					default: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `Description`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `Type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `Options`.
-			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.options = Some(value.into());
-				self
-			}
-			/// Sets `Required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `Multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `Default`.
-			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.default = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Properties);
-		serialize_map!(
-			Properties { opt "Name" name, opt "Description" description, opt "Type"
-			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
-			multiple, opt "Default" default, rest "" extra }
+		setters!(
+			Properties { some into name name "Name" : ::serde_json::Value, some into
+			description description "Description" : ::serde_json::Value, some into type_
+			type_ "Type" : String, some into options options "Options" :
+			::serde_json::Value, some into required required "Required" : bool, some into
+			multiple multiple "Multiple" : bool, some into default default "Default" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Properties { name : exact "Name", description : exact "Description", type_ :
-			exact "Type", options : exact "Options", required : exact "Required",
-			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
+		params_impls!(
+			Properties { opt exact "Name" name, opt exact "Description" description, opt
+			exact "Type" type_, opt exact "Options" options, opt_yn exact "Required"
+			required, opt_yn exact "Multiple" multiple, opt exact "Default" default, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Properties);
 		/// The object `params.RETURN_PROPERTIES` of `bizproc.activity.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
@@ -416,87 +296,37 @@ pub mod activity {
 			/// `Default`: `any`, optional.
 			pub default: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ReturnProperties {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					options: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					default: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `Description`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `Type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `Options`.
-			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.options = Some(value.into());
-				self
-			}
-			/// Sets `Required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `Multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `Default`.
-			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.default = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ReturnProperties);
-		serialize_map!(
-			ReturnProperties { opt "Name" name, opt "Description" description, opt "Type"
-			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
-			multiple, opt "Default" default, rest "" extra }
+		setters!(
+			ReturnProperties { some into name name "Name" : ::serde_json::Value, some
+			into description description "Description" : ::serde_json::Value, some into
+			type_ type_ "Type" : String, some into options options "Options" :
+			::serde_json::Value, some into required required "Required" : bool, some into
+			multiple multiple "Multiple" : bool, some into default default "Default" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ReturnProperties { name : exact "Name", description : exact "Description",
-			type_ : exact "Type", options : exact "Options", required : exact "Required",
-			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
+		params_impls!(
+			ReturnProperties { opt exact "Name" name, opt exact "Description"
+			description, opt exact "Type" type_, opt exact "Options" options, opt_yn
+			exact "Required" required, opt_yn exact "Multiple" multiple, opt exact
+			"Default" default, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ReturnProperties);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "bizproc.activity.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "bizproc.activity.add", V2, false);
 	}
 	/// Types of `bizproc.activity.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-delete.html>
 	pub mod delete {
-		/// Error codes of `bizproc.activity.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.activity.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -517,19 +347,13 @@ pub mod activity {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "bizproc.activity.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "bizproc.activity.delete", V2, false);
 	}
 	/// Types of `bizproc.activity.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-list.html>
 	pub mod list {
-		/// Error codes of `bizproc.activity.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.activity.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -542,19 +366,13 @@ pub mod activity {
 		error_code!(Error);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<::serde_json::Value>;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "bizproc.activity.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "bizproc.activity.list", V2, true);
 	}
 	/// Types of `bizproc.activity.log`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-log.html>
 	pub mod log {
-		/// Error codes of `bizproc.activity.log`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.activity.log`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `Depends on the business process error` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -574,19 +392,13 @@ pub mod activity {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Log {
-			const NAME: &'static str = "bizproc.activity.log";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Log, "bizproc.activity.log", V2, false);
 	}
 	/// Types of `bizproc.activity.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
 	pub mod update {
-		/// Error codes of `bizproc.activity.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.activity.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -636,72 +448,28 @@ pub mod activity {
 			/// `Default`: `any`, optional.
 			pub default: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsProperties {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					options: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					default: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `Description`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `Type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `Options`.
-			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.options = Some(value.into());
-				self
-			}
-			/// Sets `Required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `Multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `Default`.
-			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.default = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsProperties);
-		serialize_map!(
-			FieldsProperties { opt "Name" name, opt "Description" description, opt "Type"
-			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
-			multiple, opt "Default" default, rest "" extra }
+		setters!(
+			FieldsProperties { some into name name "Name" : ::serde_json::Value, some
+			into description description "Description" : ::serde_json::Value, some into
+			type_ type_ "Type" : String, some into options options "Options" :
+			::serde_json::Value, some into required required "Required" : bool, some into
+			multiple multiple "Multiple" : bool, some into default default "Default" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsProperties { name : exact "Name", description : exact "Description",
-			type_ : exact "Type", options : exact "Options", required : exact "Required",
-			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
+		params_impls!(
+			FieldsProperties { opt exact "Name" name, opt exact "Description"
+			description, opt exact "Type" type_, opt exact "Options" options, opt_yn
+			exact "Required" required, opt_yn exact "Multiple" multiple, opt exact
+			"Default" default, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsProperties);
 		/// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.activity.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
@@ -727,73 +495,28 @@ pub mod activity {
 			/// `Default`: `any`, optional.
 			pub default: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsReturnProperties {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					options: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					default: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `Description`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `Type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `Options`.
-			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.options = Some(value.into());
-				self
-			}
-			/// Sets `Required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `Multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `Default`.
-			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.default = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsReturnProperties);
-		serialize_map!(
-			FieldsReturnProperties { opt "Name" name, opt "Description" description, opt
-			"Type" type_, opt "Options" options, opt_yn "Required" required, opt_yn
-			"Multiple" multiple, opt "Default" default, rest "" extra }
+		setters!(
+			FieldsReturnProperties { some into name name "Name" : ::serde_json::Value,
+			some into description description "Description" : ::serde_json::Value, some
+			into type_ type_ "Type" : String, some into options options "Options" :
+			::serde_json::Value, some into required required "Required" : bool, some into
+			multiple multiple "Multiple" : bool, some into default default "Default" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsReturnProperties { name : exact "Name", description : exact
-			"Description", type_ : exact "Type", options : exact "Options", required :
-			exact "Required", multiple : exact "Multiple", default : exact "Default",
-			extra : rest "", }
+		params_impls!(
+			FieldsReturnProperties { opt exact "Name" name, opt exact "Description"
+			description, opt exact "Type" type_, opt exact "Options" options, opt_yn
+			exact "Required" required, opt_yn exact "Multiple" multiple, opt exact
+			"Default" default, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsReturnProperties);
 		/// The object `params.FIELDS` of `bizproc.activity.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
@@ -827,117 +550,38 @@ pub mod activity {
 			/// `PLACEMENT_HANDLER`: `string`, optional.
 			pub placement_handler: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					handler: Default::default(),
-					auth_user_id: Default::default(),
-					use_subscription: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					properties: Default::default(),
-					return_properties: Default::default(),
-					document_type: Default::default(),
-					filter: Default::default(),
-					use_placement: Default::default(),
-					placement_handler: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `HANDLER`.
-			pub fn handler(mut self, value: impl Into<String>) -> Self {
-				self.handler = Some(value.into());
-				self
-			}
-			/// Sets `AUTH_USER_ID`.
-			pub fn auth_user_id(mut self, value: impl Into<i64>) -> Self {
-				self.auth_user_id = Some(value.into());
-				self
-			}
-			/// Sets `USE_SUBSCRIPTION`.
-			pub fn use_subscription(mut self, value: impl Into<bool>) -> Self {
-				self.use_subscription = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `PROPERTIES`.
-			pub fn properties(mut self, value: impl Into<FieldsProperties>) -> Self {
-				self.properties = Some(value.into());
-				self
-			}
-			/// Sets `RETURN_PROPERTIES`.
-			pub fn return_properties(
-				mut self,
-				value: impl Into<FieldsReturnProperties>,
-			) -> Self {
-				self.return_properties = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENT_TYPE`.
-			pub fn document_type(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.document_type = Some(value.into());
-				self
-			}
-			/// Sets `FILTER`.
-			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `USE_PLACEMENT`.
-			pub fn use_placement(mut self, value: impl Into<bool>) -> Self {
-				self.use_placement = Some(value.into());
-				self
-			}
-			/// Sets `PLACEMENT_HANDLER`.
-			pub fn placement_handler(mut self, value: impl Into<String>) -> Self {
-				self.placement_handler = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "HANDLER" handler, opt "AUTH_USER_ID" auth_user_id, opt_yn
-			"USE_SUBSCRIPTION" use_subscription, opt "NAME" name, opt "DESCRIPTION"
-			description, opt "PROPERTIES" properties, opt "RETURN_PROPERTIES"
-			return_properties, opt "DOCUMENT_TYPE" document_type, opt "FILTER" filter,
-			opt_yn "USE_PLACEMENT" use_placement, opt "PLACEMENT_HANDLER"
-			placement_handler, rest "" extra }
+		setters!(
+			Fields { some into handler handler "HANDLER" : String, some into auth_user_id
+			auth_user_id "AUTH_USER_ID" : i64, some into use_subscription
+			use_subscription "USE_SUBSCRIPTION" : bool, some into name name "NAME" :
+			::serde_json::Value, some into description description "DESCRIPTION" :
+			::serde_json::Value, some into properties properties "PROPERTIES" :
+			FieldsProperties, some into return_properties return_properties
+			"RETURN_PROPERTIES" : FieldsReturnProperties, some into document_type
+			document_type "DOCUMENT_TYPE" : ::serde_json::Value, some into filter filter
+			"FILTER" : ::serde_json::Value, some into use_placement use_placement
+			"USE_PLACEMENT" : bool, some into placement_handler placement_handler
+			"PLACEMENT_HANDLER" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { handler : exact "HANDLER", auth_user_id : exact "AUTH_USER_ID",
-			use_subscription : exact "USE_SUBSCRIPTION", name : exact "NAME", description
-			: exact "DESCRIPTION", properties : exact "PROPERTIES", return_properties :
-			exact "RETURN_PROPERTIES", document_type : exact "DOCUMENT_TYPE", filter :
-			exact "FILTER", use_placement : exact "USE_PLACEMENT", placement_handler :
-			exact "PLACEMENT_HANDLER", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "HANDLER" handler, opt exact "AUTH_USER_ID" auth_user_id,
+			opt_yn exact "USE_SUBSCRIPTION" use_subscription, opt exact "NAME" name, opt
+			exact "DESCRIPTION" description, opt exact "PROPERTIES" properties, opt exact
+			"RETURN_PROPERTIES" return_properties, opt exact "DOCUMENT_TYPE"
+			document_type, opt exact "FILTER" filter, opt_yn exact "USE_PLACEMENT"
+			use_placement, opt exact "PLACEMENT_HANDLER" placement_handler, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "bizproc.activity.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "bizproc.activity.update", V2, false);
 	}
 }
 /// Methods under `event`.
@@ -959,7 +603,7 @@ pub mod event {
 		/// `LOG_MESSAGE`: `string`, optional.
 		pub log_message: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Send {
 		/// The call with its required parameters: `EVENT_TOKEN`.
@@ -971,34 +615,20 @@ pub mod event {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `RETURN_VALUES`.
-		pub fn return_values(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.return_values = Some(value.into());
-			self
-		}
-		/// Sets `LOG_MESSAGE`.
-		pub fn log_message(mut self, value: impl Into<String>) -> Self {
-			self.log_message = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Send);
-	serialize_map!(
-		Send { req "EVENT_TOKEN" event_token, opt "RETURN_VALUES" return_values, opt
-		"LOG_MESSAGE" log_message, rest "" extra }
+	setters!(
+		Send { some into return_values return_values "RETURN_VALUES" :
+		::serde_json::Value, some into log_message log_message "LOG_MESSAGE" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Send { event_token : field "EVENT_TOKEN", return_values : exact "RETURN_VALUES",
-		log_message : exact "LOG_MESSAGE", extra : rest "", }
+	params_impls!(
+		Send { req field "EVENT_TOKEN" event_token, opt exact "RETURN_VALUES"
+		return_values, opt exact "LOG_MESSAGE" log_message, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Send);
 	/// Types of `bizproc.event.send`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-event-send.html>
 	pub mod send {
-		/// Error codes of `bizproc.event.send`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.event.send`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1011,13 +641,7 @@ pub mod event {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Send {
-			const NAME: &'static str = "bizproc.event.send";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Send, "bizproc.event.send", V2, false);
 	}
 }
 /// Methods under `robot`.
@@ -1061,7 +685,7 @@ pub mod robot {
 		/// `PLACEMENT_HANDLER`: `string`, optional.
 		pub placement_handler: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `CODE`, `HANDLER`, `NAME`.
@@ -1086,75 +710,26 @@ pub mod robot {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `AUTH_USER_ID`.
-		pub fn auth_user_id(mut self, value: impl Into<i64>) -> Self {
-			self.auth_user_id = Some(value.into());
-			self
-		}
-		/// Sets `USE_SUBSCRIPTION`.
-		pub fn use_subscription(mut self, value: impl Into<bool>) -> Self {
-			self.use_subscription = Some(value.into());
-			self
-		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `PROPERTIES`.
-		pub fn properties(mut self, value: impl Into<add::Properties>) -> Self {
-			self.properties = Some(value.into());
-			self
-		}
-		/// Sets `RETURN_PROPERTIES`.
-		pub fn return_properties(
-			mut self,
-			value: impl Into<add::ReturnProperties>,
-		) -> Self {
-			self.return_properties = Some(value.into());
-			self
-		}
-		/// Sets `DOCUMENT_TYPE`.
-		pub fn document_type(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.document_type = Some(value.into());
-			self
-		}
-		/// Sets `FILTER`.
-		pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `USE_PLACEMENT`.
-		pub fn use_placement(mut self, value: impl Into<bool>) -> Self {
-			self.use_placement = Some(value.into());
-			self
-		}
-		/// Sets `PLACEMENT_HANDLER`.
-		pub fn placement_handler(mut self, value: impl Into<String>) -> Self {
-			self.placement_handler = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "CODE" code, req "HANDLER" handler, opt "AUTH_USER_ID" auth_user_id,
-		opt_yn "USE_SUBSCRIPTION" use_subscription, req "NAME" name, opt "DESCRIPTION"
-		description, opt "PROPERTIES" properties, opt "RETURN_PROPERTIES"
-		return_properties, opt "DOCUMENT_TYPE" document_type, opt "FILTER" filter, opt_yn
-		"USE_PLACEMENT" use_placement, opt "PLACEMENT_HANDLER" placement_handler, rest ""
-		extra }
+	setters!(
+		Add { some into auth_user_id auth_user_id "AUTH_USER_ID" : i64, some into
+		use_subscription use_subscription "USE_SUBSCRIPTION" : bool, some into
+		description description "DESCRIPTION" : ::serde_json::Value, some into properties
+		properties "PROPERTIES" : add::Properties, some into return_properties
+		return_properties "RETURN_PROPERTIES" : add::ReturnProperties, some into
+		document_type document_type "DOCUMENT_TYPE" : ::serde_json::Value, some into
+		filter filter "FILTER" : ::serde_json::Value, some into use_placement
+		use_placement "USE_PLACEMENT" : bool, some into placement_handler
+		placement_handler "PLACEMENT_HANDLER" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { code : field "CODE", handler : field "HANDLER", auth_user_id : exact
-		"AUTH_USER_ID", use_subscription : exact "USE_SUBSCRIPTION", name : field "NAME",
-		description : exact "DESCRIPTION", properties : exact "PROPERTIES",
-		return_properties : exact "RETURN_PROPERTIES", document_type : exact
-		"DOCUMENT_TYPE", filter : exact "FILTER", use_placement : exact "USE_PLACEMENT",
-		placement_handler : exact "PLACEMENT_HANDLER", extra : rest "", }
+	params_impls!(
+		Add { req field "CODE" code, req field "HANDLER" handler, opt exact
+		"AUTH_USER_ID" auth_user_id, opt_yn exact "USE_SUBSCRIPTION" use_subscription,
+		req field "NAME" name, opt exact "DESCRIPTION" description, opt exact
+		"PROPERTIES" properties, opt exact "RETURN_PROPERTIES" return_properties, opt
+		exact "DOCUMENT_TYPE" document_type, opt exact "FILTER" filter, opt_yn exact
+		"USE_PLACEMENT" use_placement, opt exact "PLACEMENT_HANDLER" placement_handler, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `bizproc.robot.delete`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-delete.html>
@@ -1168,7 +743,7 @@ pub mod robot {
 		/// `CODE`: `string`, required.
 		pub code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `CODE`.
@@ -1179,12 +754,7 @@ pub mod robot {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "CODE" code, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { code : field "CODE", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "CODE" code, });
 	/// `bizproc.robot.list`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-list.html>
@@ -1196,20 +766,15 @@ pub mod robot {
 	#[non_exhaustive]
 	pub struct List {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(List { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(List { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
+	params_impls!(List {});
 	/// `bizproc.robot.update`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
@@ -1225,7 +790,7 @@ pub mod robot {
 		/// `FIELDS`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `CODE`, `FIELDS`.
@@ -1237,19 +802,12 @@ pub mod robot {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "CODE" code, req "FIELDS" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { code : field "CODE", fields : field "FIELDS", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "CODE" code, req field "FIELDS" fields, });
 	/// Types of `bizproc.robot.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
 	pub mod add {
-		/// Error codes of `bizproc.robot.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.robot.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1302,72 +860,27 @@ pub mod robot {
 			/// `Default`: `any`, optional.
 			pub default: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Properties {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					options: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					default: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `Description`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `Type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `Options`.
-			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.options = Some(value.into());
-				self
-			}
-			/// Sets `Required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `Multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `Default`.
-			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.default = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Properties);
-		serialize_map!(
-			Properties { opt "Name" name, opt "Description" description, opt "Type"
-			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
-			multiple, opt "Default" default, rest "" extra }
+		setters!(
+			Properties { some into name name "Name" : ::serde_json::Value, some into
+			description description "Description" : ::serde_json::Value, some into type_
+			type_ "Type" : String, some into options options "Options" :
+			::serde_json::Value, some into required required "Required" : bool, some into
+			multiple multiple "Multiple" : bool, some into default default "Default" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Properties { name : exact "Name", description : exact "Description", type_ :
-			exact "Type", options : exact "Options", required : exact "Required",
-			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
+		params_impls!(
+			Properties { opt exact "Name" name, opt exact "Description" description, opt
+			exact "Type" type_, opt exact "Options" options, opt_yn exact "Required"
+			required, opt_yn exact "Multiple" multiple, opt exact "Default" default, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Properties);
 		/// The object `params.RETURN_PROPERTIES` of `bizproc.robot.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
@@ -1393,87 +906,37 @@ pub mod robot {
 			/// `Default`: `any`, optional.
 			pub default: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ReturnProperties {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					options: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					default: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `Description`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `Type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `Options`.
-			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.options = Some(value.into());
-				self
-			}
-			/// Sets `Required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `Multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `Default`.
-			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.default = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ReturnProperties);
-		serialize_map!(
-			ReturnProperties { opt "Name" name, opt "Description" description, opt "Type"
-			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
-			multiple, opt "Default" default, rest "" extra }
+		setters!(
+			ReturnProperties { some into name name "Name" : ::serde_json::Value, some
+			into description description "Description" : ::serde_json::Value, some into
+			type_ type_ "Type" : String, some into options options "Options" :
+			::serde_json::Value, some into required required "Required" : bool, some into
+			multiple multiple "Multiple" : bool, some into default default "Default" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ReturnProperties { name : exact "Name", description : exact "Description",
-			type_ : exact "Type", options : exact "Options", required : exact "Required",
-			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
+		params_impls!(
+			ReturnProperties { opt exact "Name" name, opt exact "Description"
+			description, opt exact "Type" type_, opt exact "Options" options, opt_yn
+			exact "Required" required, opt_yn exact "Multiple" multiple, opt exact
+			"Default" default, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ReturnProperties);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "bizproc.robot.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "bizproc.robot.add", V2, false);
 	}
 	/// Types of `bizproc.robot.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-delete.html>
 	pub mod delete {
-		/// Error codes of `bizproc.robot.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.robot.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1494,19 +957,13 @@ pub mod robot {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "bizproc.robot.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "bizproc.robot.delete", V2, false);
 	}
 	/// Types of `bizproc.robot.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-list.html>
 	pub mod list {
-		/// Error codes of `bizproc.robot.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.robot.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1519,19 +976,13 @@ pub mod robot {
 		error_code!(Error);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<::serde_json::Value>;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "bizproc.robot.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "bizproc.robot.list", V2, true);
 	}
 	/// Types of `bizproc.robot.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
 	pub mod update {
-		/// Error codes of `bizproc.robot.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.robot.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1581,72 +1032,28 @@ pub mod robot {
 			/// `Default`: `any`, optional.
 			pub default: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsProperties {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					options: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					default: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `Description`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `Type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `Options`.
-			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.options = Some(value.into());
-				self
-			}
-			/// Sets `Required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `Multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `Default`.
-			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.default = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsProperties);
-		serialize_map!(
-			FieldsProperties { opt "Name" name, opt "Description" description, opt "Type"
-			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
-			multiple, opt "Default" default, rest "" extra }
+		setters!(
+			FieldsProperties { some into name name "Name" : ::serde_json::Value, some
+			into description description "Description" : ::serde_json::Value, some into
+			type_ type_ "Type" : String, some into options options "Options" :
+			::serde_json::Value, some into required required "Required" : bool, some into
+			multiple multiple "Multiple" : bool, some into default default "Default" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsProperties { name : exact "Name", description : exact "Description",
-			type_ : exact "Type", options : exact "Options", required : exact "Required",
-			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
+		params_impls!(
+			FieldsProperties { opt exact "Name" name, opt exact "Description"
+			description, opt exact "Type" type_, opt exact "Options" options, opt_yn
+			exact "Required" required, opt_yn exact "Multiple" multiple, opt exact
+			"Default" default, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsProperties);
 		/// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.robot.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
@@ -1672,73 +1079,28 @@ pub mod robot {
 			/// `Default`: `any`, optional.
 			pub default: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsReturnProperties {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					options: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					default: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `Description`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `Type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `Options`.
-			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.options = Some(value.into());
-				self
-			}
-			/// Sets `Required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `Multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `Default`.
-			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.default = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsReturnProperties);
-		serialize_map!(
-			FieldsReturnProperties { opt "Name" name, opt "Description" description, opt
-			"Type" type_, opt "Options" options, opt_yn "Required" required, opt_yn
-			"Multiple" multiple, opt "Default" default, rest "" extra }
+		setters!(
+			FieldsReturnProperties { some into name name "Name" : ::serde_json::Value,
+			some into description description "Description" : ::serde_json::Value, some
+			into type_ type_ "Type" : String, some into options options "Options" :
+			::serde_json::Value, some into required required "Required" : bool, some into
+			multiple multiple "Multiple" : bool, some into default default "Default" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsReturnProperties { name : exact "Name", description : exact
-			"Description", type_ : exact "Type", options : exact "Options", required :
-			exact "Required", multiple : exact "Multiple", default : exact "Default",
-			extra : rest "", }
+		params_impls!(
+			FieldsReturnProperties { opt exact "Name" name, opt exact "Description"
+			description, opt exact "Type" type_, opt exact "Options" options, opt_yn
+			exact "Required" required, opt_yn exact "Multiple" multiple, opt exact
+			"Default" default, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsReturnProperties);
 		/// The object `params.FIELDS` of `bizproc.robot.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
@@ -1772,117 +1134,38 @@ pub mod robot {
 			/// `PLACEMENT_HANDLER`: `string`, optional.
 			pub placement_handler: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					handler: Default::default(),
-					auth_user_id: Default::default(),
-					use_subscription: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					properties: Default::default(),
-					return_properties: Default::default(),
-					document_type: Default::default(),
-					filter: Default::default(),
-					use_placement: Default::default(),
-					placement_handler: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `HANDLER`.
-			pub fn handler(mut self, value: impl Into<String>) -> Self {
-				self.handler = Some(value.into());
-				self
-			}
-			/// Sets `AUTH_USER_ID`.
-			pub fn auth_user_id(mut self, value: impl Into<i64>) -> Self {
-				self.auth_user_id = Some(value.into());
-				self
-			}
-			/// Sets `USE_SUBSCRIPTION`.
-			pub fn use_subscription(mut self, value: impl Into<bool>) -> Self {
-				self.use_subscription = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `PROPERTIES`.
-			pub fn properties(mut self, value: impl Into<FieldsProperties>) -> Self {
-				self.properties = Some(value.into());
-				self
-			}
-			/// Sets `RETURN_PROPERTIES`.
-			pub fn return_properties(
-				mut self,
-				value: impl Into<FieldsReturnProperties>,
-			) -> Self {
-				self.return_properties = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENT_TYPE`.
-			pub fn document_type(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.document_type = Some(value.into());
-				self
-			}
-			/// Sets `FILTER`.
-			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `USE_PLACEMENT`.
-			pub fn use_placement(mut self, value: impl Into<bool>) -> Self {
-				self.use_placement = Some(value.into());
-				self
-			}
-			/// Sets `PLACEMENT_HANDLER`.
-			pub fn placement_handler(mut self, value: impl Into<String>) -> Self {
-				self.placement_handler = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "HANDLER" handler, opt "AUTH_USER_ID" auth_user_id, opt_yn
-			"USE_SUBSCRIPTION" use_subscription, opt "NAME" name, opt "DESCRIPTION"
-			description, opt "PROPERTIES" properties, opt "RETURN_PROPERTIES"
-			return_properties, opt "DOCUMENT_TYPE" document_type, opt "FILTER" filter,
-			opt_yn "USE_PLACEMENT" use_placement, opt "PLACEMENT_HANDLER"
-			placement_handler, rest "" extra }
+		setters!(
+			Fields { some into handler handler "HANDLER" : String, some into auth_user_id
+			auth_user_id "AUTH_USER_ID" : i64, some into use_subscription
+			use_subscription "USE_SUBSCRIPTION" : bool, some into name name "NAME" :
+			::serde_json::Value, some into description description "DESCRIPTION" :
+			::serde_json::Value, some into properties properties "PROPERTIES" :
+			FieldsProperties, some into return_properties return_properties
+			"RETURN_PROPERTIES" : FieldsReturnProperties, some into document_type
+			document_type "DOCUMENT_TYPE" : ::serde_json::Value, some into filter filter
+			"FILTER" : ::serde_json::Value, some into use_placement use_placement
+			"USE_PLACEMENT" : bool, some into placement_handler placement_handler
+			"PLACEMENT_HANDLER" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { handler : exact "HANDLER", auth_user_id : exact "AUTH_USER_ID",
-			use_subscription : exact "USE_SUBSCRIPTION", name : exact "NAME", description
-			: exact "DESCRIPTION", properties : exact "PROPERTIES", return_properties :
-			exact "RETURN_PROPERTIES", document_type : exact "DOCUMENT_TYPE", filter :
-			exact "FILTER", use_placement : exact "USE_PLACEMENT", placement_handler :
-			exact "PLACEMENT_HANDLER", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "HANDLER" handler, opt exact "AUTH_USER_ID" auth_user_id,
+			opt_yn exact "USE_SUBSCRIPTION" use_subscription, opt exact "NAME" name, opt
+			exact "DESCRIPTION" description, opt exact "PROPERTIES" properties, opt exact
+			"RETURN_PROPERTIES" return_properties, opt exact "DOCUMENT_TYPE"
+			document_type, opt exact "FILTER" filter, opt_yn exact "USE_PLACEMENT"
+			use_placement, opt exact "PLACEMENT_HANDLER" placement_handler, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "bizproc.robot.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "bizproc.robot.update", V2, false);
 	}
 }
 /// Methods under `task`.
@@ -1908,7 +1191,7 @@ pub mod task {
 		/// `FIELDS`: `object`, optional.
 		pub fields: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Complete {
 		/// The call with its required parameters: `TASK_ID`, `STATUS`.
@@ -1924,29 +1207,15 @@ pub mod task {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `COMMENT`.
-		pub fn comment(mut self, value: impl Into<String>) -> Self {
-			self.comment = Some(value.into());
-			self
-		}
-		/// Sets `FIELDS`.
-		pub fn fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.fields = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Complete);
-	serialize_map!(
-		Complete { req "TASK_ID" task_id, req "STATUS" status, opt "COMMENT" comment, opt
-		"FIELDS" fields, rest "" extra }
+	setters!(
+		Complete { some into comment comment "COMMENT" : String, some into fields fields
+		"FIELDS" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Complete { task_id : field "TASK_ID", status : field "STATUS", comment : exact
-		"COMMENT", fields : exact "FIELDS", extra : rest "", }
+	params_impls!(
+		Complete { req field "TASK_ID" task_id, req field "STATUS" status, opt exact
+		"COMMENT" comment, opt exact "FIELDS" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Complete);
 	/// `bizproc.task.delegate`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-delegate.html>
@@ -1964,7 +1233,7 @@ pub mod task {
 		/// `TO_USER_ID`: `integer`, required.
 		pub to_user_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delegate {
 		/// The call with its required parameters: `TASK_IDS`, `FROM_USER_ID`, `TO_USER_ID`.
@@ -1981,18 +1250,10 @@ pub mod task {
 			}
 		}
 	}
-	extra_setter!(Delegate);
-	serialize_map!(
-		Delegate { req "TASK_IDS" task_ids, req "FROM_USER_ID" from_user_id, req
-		"TO_USER_ID" to_user_id, rest "" extra }
+	params_impls!(
+		Delegate { req field "TASK_IDS" task_ids, req field "FROM_USER_ID" from_user_id,
+		req field "TO_USER_ID" to_user_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Delegate { task_ids : field "TASK_IDS", from_user_id : field "FROM_USER_ID",
-		to_user_id : field "TO_USER_ID", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delegate);
 	/// `bizproc.task.list`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -2014,57 +1275,28 @@ pub mod task {
 		/// `START`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `SELECT`.
-		pub fn select(mut self, value: impl Into<list::Select>) -> Self {
-			self.select = Some(value.into());
-			self
-		}
-		/// Sets `FILTER`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `ORDER`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `START`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, opt "START"
-		start, rest "" extra }
+	setters!(
+		List { some into select select "SELECT" : list::Select, some into filter filter
+		"FILTER" : list::Filter, some into order order "ORDER" : list::Order, some into
+		start start "START" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "SELECT", filter : exact "FILTER", order : exact "ORDER",
-		start : exact "START", extra : rest "", }
+	params_impls!(
+		List { opt exact "SELECT" select, opt exact "FILTER" filter, opt exact "ORDER"
+		order, opt exact "START" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// Types of `bizproc.task.complete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-complete.html>
 	pub mod complete {
-		/// Error codes of `bizproc.task.complete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.task.complete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2090,19 +1322,13 @@ pub mod task {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Complete {
-			const NAME: &'static str = "bizproc.task.complete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Complete, "bizproc.task.complete", V2, false);
 	}
 	/// Types of `bizproc.task.delegate`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-delegate.html>
 	pub mod delegate {
-		/// Error codes of `bizproc.task.delegate`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.task.delegate`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2123,19 +1349,13 @@ pub mod task {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delegate {
-			const NAME: &'static str = "bizproc.task.delegate";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delegate, "bizproc.task.delegate", V2, false);
 	}
 	/// Types of `bizproc.task.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
 	pub mod list {
-		/// Error codes of `bizproc.task.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.task.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2214,86 +1434,29 @@ pub mod task {
 			/// `Default`: `any`, optional.
 			pub default: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl SelectParametersFields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					type_: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					multiple: Default::default(),
-					required: Default::default(),
-					options: Default::default(),
-					settings: Default::default(),
-					default: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Id`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `Type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `Name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `Description`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `Multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `Required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `Options`.
-			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.options = Some(value.into());
-				self
-			}
-			/// Sets `Settings`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
-			/// Sets `Default`.
-			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.default = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(SelectParametersFields);
-		serialize_map!(
-			SelectParametersFields { opt "Id" id, opt "Type" type_, opt "Name" name, opt
-			"Description" description, opt "Multiple" multiple, opt "Required" required,
-			opt "Options" options, opt "Settings" settings, opt "Default" default, rest
-			"" extra }
+		setters!(
+			SelectParametersFields { some into id id "Id" : String, some into type_ type_
+			"Type" : String, some into name name "Name" : ::serde_json::Value, some into
+			description description "Description" : ::serde_json::Value, some into
+			multiple multiple "Multiple" : bool, some into required required "Required" :
+			bool, some into options options "Options" : ::serde_json::Value, some into
+			settings settings "Settings" : ::serde_json::Value, some into default default
+			"Default" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			SelectParametersFields { id : exact "Id", type_ : exact "Type", name : exact
-			"Name", description : exact "Description", multiple : exact "Multiple",
-			required : exact "Required", options : exact "Options", settings : exact
-			"Settings", default : exact "Default", extra : rest "", }
+		params_impls!(
+			SelectParametersFields { opt exact "Id" id, opt exact "Type" type_, opt exact
+			"Name" name, opt exact "Description" description, opt exact "Multiple"
+			multiple, opt exact "Required" required, opt exact "Options" options, opt
+			exact "Settings" settings, opt exact "Default" default, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(SelectParametersFields);
 		/// The object `params.SELECT.PARAMETERS` of `bizproc.task.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -2319,78 +1482,31 @@ pub mod task {
 			/// `Fields`: `object`, optional.
 			pub fields: Option<SelectParametersFields>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl SelectParameters {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					comment_label: Default::default(),
-					comment_required: Default::default(),
-					show_comment: Default::default(),
-					status_ok_label: Default::default(),
-					status_yes_label: Default::default(),
-					status_no_label: Default::default(),
-					fields: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `CommentLabel`.
-			pub fn comment_label(mut self, value: impl Into<String>) -> Self {
-				self.comment_label = Some(value.into());
-				self
-			}
-			/// Sets `CommentRequired`.
-			pub fn comment_required(
-				mut self,
-				value: impl Into<SelectParametersCommentRequired>,
-			) -> Self {
-				self.comment_required = Some(value.into());
-				self
-			}
-			/// Sets `ShowComment`.
-			pub fn show_comment(mut self, value: impl Into<bool>) -> Self {
-				self.show_comment = Some(value.into());
-				self
-			}
-			/// Sets `StatusOkLabel`.
-			pub fn status_ok_label(mut self, value: impl Into<String>) -> Self {
-				self.status_ok_label = Some(value.into());
-				self
-			}
-			/// Sets `StatusYesLabel`.
-			pub fn status_yes_label(mut self, value: impl Into<String>) -> Self {
-				self.status_yes_label = Some(value.into());
-				self
-			}
-			/// Sets `StatusNoLabel`.
-			pub fn status_no_label(mut self, value: impl Into<String>) -> Self {
-				self.status_no_label = Some(value.into());
-				self
-			}
-			/// Sets `Fields`.
-			pub fn fields(mut self, value: impl Into<SelectParametersFields>) -> Self {
-				self.fields = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(SelectParameters);
-		serialize_map!(
-			SelectParameters { opt "CommentLabel" comment_label, opt "CommentRequired"
-			comment_required, opt_yn "ShowComment" show_comment, opt "StatusOkLabel"
-			status_ok_label, opt "StatusYesLabel" status_yes_label, opt "StatusNoLabel"
-			status_no_label, opt "Fields" fields, rest "" extra }
+		setters!(
+			SelectParameters { some into comment_label comment_label "CommentLabel" :
+			String, some into comment_required comment_required "CommentRequired" :
+			SelectParametersCommentRequired, some into show_comment show_comment
+			"ShowComment" : bool, some into status_ok_label status_ok_label
+			"StatusOkLabel" : String, some into status_yes_label status_yes_label
+			"StatusYesLabel" : String, some into status_no_label status_no_label
+			"StatusNoLabel" : String, some into fields fields "Fields" :
+			SelectParametersFields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			SelectParameters { comment_label : exact "CommentLabel", comment_required :
-			exact "CommentRequired", show_comment : exact "ShowComment", status_ok_label
-			: exact "StatusOkLabel", status_yes_label : exact "StatusYesLabel",
-			status_no_label : exact "StatusNoLabel", fields : exact "Fields", extra :
-			rest "", }
+		params_impls!(
+			SelectParameters { opt exact "CommentLabel" comment_label, opt exact
+			"CommentRequired" comment_required, opt_yn exact "ShowComment" show_comment,
+			opt exact "StatusOkLabel" status_ok_label, opt exact "StatusYesLabel"
+			status_yes_label, opt exact "StatusNoLabel" status_no_label, opt exact
+			"Fields" fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(SelectParameters);
 		/// The object `params.SELECT` of `bizproc.task.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -2448,187 +1564,49 @@ pub mod task {
 			/// `DOCUMENT_URL`: `string`, optional.
 			pub document_url: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Select {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					workflow_id: Default::default(),
-					document_name: Default::default(),
-					description: Default::default(),
-					name: Default::default(),
-					modified: Default::default(),
-					workflow_started: Default::default(),
-					workflow_started_by: Default::default(),
-					overdue_date: Default::default(),
-					workflow_template_id: Default::default(),
-					workflow_template_name: Default::default(),
-					workflow_state: Default::default(),
-					status: Default::default(),
-					user_id: Default::default(),
-					user_status: Default::default(),
-					module_id: Default::default(),
-					entity: Default::default(),
-					document_id: Default::default(),
-					activity: Default::default(),
-					activity_name: Default::default(),
-					parameters: Default::default(),
-					document_url: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_ID`.
-			pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
-				self.workflow_id = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENT_NAME`.
-			pub fn document_name(mut self, value: impl Into<String>) -> Self {
-				self.document_name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED`.
-			pub fn modified(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.modified = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_STARTED`.
-			pub fn workflow_started(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.workflow_started = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_STARTED_BY`.
-			pub fn workflow_started_by(mut self, value: impl Into<i64>) -> Self {
-				self.workflow_started_by = Some(value.into());
-				self
-			}
-			/// Sets `OVERDUE_DATE`.
-			pub fn overdue_date(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.overdue_date = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_TEMPLATE_ID`.
-			pub fn workflow_template_id(mut self, value: impl Into<i64>) -> Self {
-				self.workflow_template_id = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_TEMPLATE_NAME`.
-			pub fn workflow_template_name(mut self, value: impl Into<String>) -> Self {
-				self.workflow_template_name = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_STATE`.
-			pub fn workflow_state(mut self, value: impl Into<String>) -> Self {
-				self.workflow_state = Some(value.into());
-				self
-			}
-			/// Sets `STATUS`.
-			pub fn status(mut self, value: impl Into<i64>) -> Self {
-				self.status = Some(value.into());
-				self
-			}
-			/// Sets `USER_ID`.
-			pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-				self.user_id = Some(value.into());
-				self
-			}
-			/// Sets `USER_STATUS`.
-			pub fn user_status(mut self, value: impl Into<i64>) -> Self {
-				self.user_status = Some(value.into());
-				self
-			}
-			/// Sets `MODULE_ID`.
-			pub fn module_id(mut self, value: impl Into<String>) -> Self {
-				self.module_id = Some(value.into());
-				self
-			}
-			/// Sets `ENTITY`.
-			pub fn entity(mut self, value: impl Into<String>) -> Self {
-				self.entity = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENT_ID`.
-			pub fn document_id(mut self, value: impl Into<i64>) -> Self {
-				self.document_id = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVITY`.
-			pub fn activity(mut self, value: impl Into<SelectActivity>) -> Self {
-				self.activity = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVITY_NAME`.
-			pub fn activity_name(mut self, value: impl Into<String>) -> Self {
-				self.activity_name = Some(value.into());
-				self
-			}
-			/// Sets `PARAMETERS`.
-			pub fn parameters(mut self, value: impl Into<SelectParameters>) -> Self {
-				self.parameters = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENT_URL`.
-			pub fn document_url(mut self, value: impl Into<String>) -> Self {
-				self.document_url = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Select);
-		serialize_map!(
-			Select { opt "ID" id, opt "WORKFLOW_ID" workflow_id, opt "DOCUMENT_NAME"
-			document_name, opt "DESCRIPTION" description, opt "NAME" name, opt "MODIFIED"
-			modified, opt "WORKFLOW_STARTED" workflow_started, opt "WORKFLOW_STARTED_BY"
-			workflow_started_by, opt "OVERDUE_DATE" overdue_date, opt
-			"WORKFLOW_TEMPLATE_ID" workflow_template_id, opt "WORKFLOW_TEMPLATE_NAME"
-			workflow_template_name, opt "WORKFLOW_STATE" workflow_state, opt "STATUS"
-			status, opt "USER_ID" user_id, opt "USER_STATUS" user_status, opt "MODULE_ID"
-			module_id, opt "ENTITY" entity, opt "DOCUMENT_ID" document_id, opt "ACTIVITY"
-			activity, opt "ACTIVITY_NAME" activity_name, opt "PARAMETERS" parameters, opt
-			"DOCUMENT_URL" document_url, rest "" extra }
+		setters!(
+			Select { some into id id "ID" : i64, some into workflow_id workflow_id
+			"WORKFLOW_ID" : String, some into document_name document_name "DOCUMENT_NAME"
+			: String, some into description description "DESCRIPTION" : String, some into
+			name name "NAME" : String, some into modified modified "MODIFIED" :
+			::bitrix24_runtime::DateTime, some into workflow_started workflow_started
+			"WORKFLOW_STARTED" : ::bitrix24_runtime::DateTime, some into
+			workflow_started_by workflow_started_by "WORKFLOW_STARTED_BY" : i64, some
+			into overdue_date overdue_date "OVERDUE_DATE" : ::bitrix24_runtime::DateTime,
+			some into workflow_template_id workflow_template_id "WORKFLOW_TEMPLATE_ID" :
+			i64, some into workflow_template_name workflow_template_name
+			"WORKFLOW_TEMPLATE_NAME" : String, some into workflow_state workflow_state
+			"WORKFLOW_STATE" : String, some into status status "STATUS" : i64, some into
+			user_id user_id "USER_ID" : i64, some into user_status user_status
+			"USER_STATUS" : i64, some into module_id module_id "MODULE_ID" : String, some
+			into entity entity "ENTITY" : String, some into document_id document_id
+			"DOCUMENT_ID" : i64, some into activity activity "ACTIVITY" : SelectActivity,
+			some into activity_name activity_name "ACTIVITY_NAME" : String, some into
+			parameters parameters "PARAMETERS" : SelectParameters, some into document_url
+			document_url "DOCUMENT_URL" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Select { id : exact "ID", workflow_id : exact "WORKFLOW_ID", document_name :
-			exact "DOCUMENT_NAME", description : exact "DESCRIPTION", name : exact
-			"NAME", modified : exact "MODIFIED", workflow_started : exact
-			"WORKFLOW_STARTED", workflow_started_by : exact "WORKFLOW_STARTED_BY",
-			overdue_date : exact "OVERDUE_DATE", workflow_template_id : exact
-			"WORKFLOW_TEMPLATE_ID", workflow_template_name : exact
-			"WORKFLOW_TEMPLATE_NAME", workflow_state : exact "WORKFLOW_STATE", status :
-			exact "STATUS", user_id : exact "USER_ID", user_status : exact "USER_STATUS",
-			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : exact
-			"DOCUMENT_ID", activity : exact "ACTIVITY", activity_name : exact
-			"ACTIVITY_NAME", parameters : exact "PARAMETERS", document_url : exact
-			"DOCUMENT_URL", extra : rest "", }
+		params_impls!(
+			Select { opt exact "ID" id, opt exact "WORKFLOW_ID" workflow_id, opt exact
+			"DOCUMENT_NAME" document_name, opt exact "DESCRIPTION" description, opt exact
+			"NAME" name, opt exact "MODIFIED" modified, opt exact "WORKFLOW_STARTED"
+			workflow_started, opt exact "WORKFLOW_STARTED_BY" workflow_started_by, opt
+			exact "OVERDUE_DATE" overdue_date, opt exact "WORKFLOW_TEMPLATE_ID"
+			workflow_template_id, opt exact "WORKFLOW_TEMPLATE_NAME"
+			workflow_template_name, opt exact "WORKFLOW_STATE" workflow_state, opt exact
+			"STATUS" status, opt exact "USER_ID" user_id, opt exact "USER_STATUS"
+			user_status, opt exact "MODULE_ID" module_id, opt exact "ENTITY" entity, opt
+			exact "DOCUMENT_ID" document_id, opt exact "ACTIVITY" activity, opt exact
+			"ACTIVITY_NAME" activity_name, opt exact "PARAMETERS" parameters, opt exact
+			"DOCUMENT_URL" document_url, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Select);
 		/// Allowed values of `params.FILTER.ACTIVITY` in `bizproc.task.list`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -2692,86 +1670,29 @@ pub mod task {
 			/// `Default`: `any`, optional.
 			pub default: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FilterParametersFields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					type_: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					multiple: Default::default(),
-					required: Default::default(),
-					options: Default::default(),
-					settings: Default::default(),
-					default: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Id`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `Type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `Name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `Description`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `Multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `Required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `Options`.
-			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.options = Some(value.into());
-				self
-			}
-			/// Sets `Settings`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
-			/// Sets `Default`.
-			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.default = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FilterParametersFields);
-		serialize_map!(
-			FilterParametersFields { opt "Id" id, opt "Type" type_, opt "Name" name, opt
-			"Description" description, opt "Multiple" multiple, opt "Required" required,
-			opt "Options" options, opt "Settings" settings, opt "Default" default, rest
-			"" extra }
+		setters!(
+			FilterParametersFields { some into id id "Id" : String, some into type_ type_
+			"Type" : String, some into name name "Name" : ::serde_json::Value, some into
+			description description "Description" : ::serde_json::Value, some into
+			multiple multiple "Multiple" : bool, some into required required "Required" :
+			bool, some into options options "Options" : ::serde_json::Value, some into
+			settings settings "Settings" : ::serde_json::Value, some into default default
+			"Default" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FilterParametersFields { id : exact "Id", type_ : exact "Type", name : exact
-			"Name", description : exact "Description", multiple : exact "Multiple",
-			required : exact "Required", options : exact "Options", settings : exact
-			"Settings", default : exact "Default", extra : rest "", }
+		params_impls!(
+			FilterParametersFields { opt exact "Id" id, opt exact "Type" type_, opt exact
+			"Name" name, opt exact "Description" description, opt exact "Multiple"
+			multiple, opt exact "Required" required, opt exact "Options" options, opt
+			exact "Settings" settings, opt exact "Default" default, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FilterParametersFields);
 		/// The object `params.FILTER.PARAMETERS` of `bizproc.task.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -2797,78 +1718,31 @@ pub mod task {
 			/// `Fields`: `object`, optional.
 			pub fields: Option<FilterParametersFields>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FilterParameters {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					comment_label: Default::default(),
-					comment_required: Default::default(),
-					show_comment: Default::default(),
-					status_ok_label: Default::default(),
-					status_yes_label: Default::default(),
-					status_no_label: Default::default(),
-					fields: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `CommentLabel`.
-			pub fn comment_label(mut self, value: impl Into<String>) -> Self {
-				self.comment_label = Some(value.into());
-				self
-			}
-			/// Sets `CommentRequired`.
-			pub fn comment_required(
-				mut self,
-				value: impl Into<FilterParametersCommentRequired>,
-			) -> Self {
-				self.comment_required = Some(value.into());
-				self
-			}
-			/// Sets `ShowComment`.
-			pub fn show_comment(mut self, value: impl Into<bool>) -> Self {
-				self.show_comment = Some(value.into());
-				self
-			}
-			/// Sets `StatusOkLabel`.
-			pub fn status_ok_label(mut self, value: impl Into<String>) -> Self {
-				self.status_ok_label = Some(value.into());
-				self
-			}
-			/// Sets `StatusYesLabel`.
-			pub fn status_yes_label(mut self, value: impl Into<String>) -> Self {
-				self.status_yes_label = Some(value.into());
-				self
-			}
-			/// Sets `StatusNoLabel`.
-			pub fn status_no_label(mut self, value: impl Into<String>) -> Self {
-				self.status_no_label = Some(value.into());
-				self
-			}
-			/// Sets `Fields`.
-			pub fn fields(mut self, value: impl Into<FilterParametersFields>) -> Self {
-				self.fields = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FilterParameters);
-		serialize_map!(
-			FilterParameters { opt "CommentLabel" comment_label, opt "CommentRequired"
-			comment_required, opt_yn "ShowComment" show_comment, opt "StatusOkLabel"
-			status_ok_label, opt "StatusYesLabel" status_yes_label, opt "StatusNoLabel"
-			status_no_label, opt "Fields" fields, rest "" extra }
+		setters!(
+			FilterParameters { some into comment_label comment_label "CommentLabel" :
+			String, some into comment_required comment_required "CommentRequired" :
+			FilterParametersCommentRequired, some into show_comment show_comment
+			"ShowComment" : bool, some into status_ok_label status_ok_label
+			"StatusOkLabel" : String, some into status_yes_label status_yes_label
+			"StatusYesLabel" : String, some into status_no_label status_no_label
+			"StatusNoLabel" : String, some into fields fields "Fields" :
+			FilterParametersFields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FilterParameters { comment_label : exact "CommentLabel", comment_required :
-			exact "CommentRequired", show_comment : exact "ShowComment", status_ok_label
-			: exact "StatusOkLabel", status_yes_label : exact "StatusYesLabel",
-			status_no_label : exact "StatusNoLabel", fields : exact "Fields", extra :
-			rest "", }
+		params_impls!(
+			FilterParameters { opt exact "CommentLabel" comment_label, opt exact
+			"CommentRequired" comment_required, opt_yn exact "ShowComment" show_comment,
+			opt exact "StatusOkLabel" status_ok_label, opt exact "StatusYesLabel"
+			status_yes_label, opt exact "StatusNoLabel" status_no_label, opt exact
+			"Fields" fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FilterParameters);
 		/// The object `params.FILTER` of `bizproc.task.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -2926,187 +1800,49 @@ pub mod task {
 			/// `DOCUMENT_URL`: `string`, optional.
 			pub document_url: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					workflow_id: Default::default(),
-					document_name: Default::default(),
-					description: Default::default(),
-					name: Default::default(),
-					modified: Default::default(),
-					workflow_started: Default::default(),
-					workflow_started_by: Default::default(),
-					overdue_date: Default::default(),
-					workflow_template_id: Default::default(),
-					workflow_template_name: Default::default(),
-					workflow_state: Default::default(),
-					status: Default::default(),
-					user_id: Default::default(),
-					user_status: Default::default(),
-					module_id: Default::default(),
-					entity: Default::default(),
-					document_id: Default::default(),
-					activity: Default::default(),
-					activity_name: Default::default(),
-					parameters: Default::default(),
-					document_url: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_ID`.
-			pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
-				self.workflow_id = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENT_NAME`.
-			pub fn document_name(mut self, value: impl Into<String>) -> Self {
-				self.document_name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED`.
-			pub fn modified(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.modified = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_STARTED`.
-			pub fn workflow_started(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.workflow_started = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_STARTED_BY`.
-			pub fn workflow_started_by(mut self, value: impl Into<i64>) -> Self {
-				self.workflow_started_by = Some(value.into());
-				self
-			}
-			/// Sets `OVERDUE_DATE`.
-			pub fn overdue_date(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.overdue_date = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_TEMPLATE_ID`.
-			pub fn workflow_template_id(mut self, value: impl Into<i64>) -> Self {
-				self.workflow_template_id = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_TEMPLATE_NAME`.
-			pub fn workflow_template_name(mut self, value: impl Into<String>) -> Self {
-				self.workflow_template_name = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_STATE`.
-			pub fn workflow_state(mut self, value: impl Into<String>) -> Self {
-				self.workflow_state = Some(value.into());
-				self
-			}
-			/// Sets `STATUS`.
-			pub fn status(mut self, value: impl Into<i64>) -> Self {
-				self.status = Some(value.into());
-				self
-			}
-			/// Sets `USER_ID`.
-			pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-				self.user_id = Some(value.into());
-				self
-			}
-			/// Sets `USER_STATUS`.
-			pub fn user_status(mut self, value: impl Into<i64>) -> Self {
-				self.user_status = Some(value.into());
-				self
-			}
-			/// Sets `MODULE_ID`.
-			pub fn module_id(mut self, value: impl Into<String>) -> Self {
-				self.module_id = Some(value.into());
-				self
-			}
-			/// Sets `ENTITY`.
-			pub fn entity(mut self, value: impl Into<String>) -> Self {
-				self.entity = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENT_ID`.
-			pub fn document_id(mut self, value: impl Into<i64>) -> Self {
-				self.document_id = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVITY`.
-			pub fn activity(mut self, value: impl Into<FilterActivity>) -> Self {
-				self.activity = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVITY_NAME`.
-			pub fn activity_name(mut self, value: impl Into<String>) -> Self {
-				self.activity_name = Some(value.into());
-				self
-			}
-			/// Sets `PARAMETERS`.
-			pub fn parameters(mut self, value: impl Into<FilterParameters>) -> Self {
-				self.parameters = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENT_URL`.
-			pub fn document_url(mut self, value: impl Into<String>) -> Self {
-				self.document_url = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(
-			Filter { opt "ID" id, opt "WORKFLOW_ID" workflow_id, opt "DOCUMENT_NAME"
-			document_name, opt "DESCRIPTION" description, opt "NAME" name, opt "MODIFIED"
-			modified, opt "WORKFLOW_STARTED" workflow_started, opt "WORKFLOW_STARTED_BY"
-			workflow_started_by, opt "OVERDUE_DATE" overdue_date, opt
-			"WORKFLOW_TEMPLATE_ID" workflow_template_id, opt "WORKFLOW_TEMPLATE_NAME"
-			workflow_template_name, opt "WORKFLOW_STATE" workflow_state, opt "STATUS"
-			status, opt "USER_ID" user_id, opt "USER_STATUS" user_status, opt "MODULE_ID"
-			module_id, opt "ENTITY" entity, opt "DOCUMENT_ID" document_id, opt "ACTIVITY"
-			activity, opt "ACTIVITY_NAME" activity_name, opt "PARAMETERS" parameters, opt
-			"DOCUMENT_URL" document_url, rest "" extra }
+		setters!(
+			Filter { some into id id "ID" : i64, some into workflow_id workflow_id
+			"WORKFLOW_ID" : String, some into document_name document_name "DOCUMENT_NAME"
+			: String, some into description description "DESCRIPTION" : String, some into
+			name name "NAME" : String, some into modified modified "MODIFIED" :
+			::bitrix24_runtime::DateTime, some into workflow_started workflow_started
+			"WORKFLOW_STARTED" : ::bitrix24_runtime::DateTime, some into
+			workflow_started_by workflow_started_by "WORKFLOW_STARTED_BY" : i64, some
+			into overdue_date overdue_date "OVERDUE_DATE" : ::bitrix24_runtime::DateTime,
+			some into workflow_template_id workflow_template_id "WORKFLOW_TEMPLATE_ID" :
+			i64, some into workflow_template_name workflow_template_name
+			"WORKFLOW_TEMPLATE_NAME" : String, some into workflow_state workflow_state
+			"WORKFLOW_STATE" : String, some into status status "STATUS" : i64, some into
+			user_id user_id "USER_ID" : i64, some into user_status user_status
+			"USER_STATUS" : i64, some into module_id module_id "MODULE_ID" : String, some
+			into entity entity "ENTITY" : String, some into document_id document_id
+			"DOCUMENT_ID" : i64, some into activity activity "ACTIVITY" : FilterActivity,
+			some into activity_name activity_name "ACTIVITY_NAME" : String, some into
+			parameters parameters "PARAMETERS" : FilterParameters, some into document_url
+			document_url "DOCUMENT_URL" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Filter { id : exact "ID", workflow_id : exact "WORKFLOW_ID", document_name :
-			exact "DOCUMENT_NAME", description : exact "DESCRIPTION", name : exact
-			"NAME", modified : exact "MODIFIED", workflow_started : exact
-			"WORKFLOW_STARTED", workflow_started_by : exact "WORKFLOW_STARTED_BY",
-			overdue_date : exact "OVERDUE_DATE", workflow_template_id : exact
-			"WORKFLOW_TEMPLATE_ID", workflow_template_name : exact
-			"WORKFLOW_TEMPLATE_NAME", workflow_state : exact "WORKFLOW_STATE", status :
-			exact "STATUS", user_id : exact "USER_ID", user_status : exact "USER_STATUS",
-			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : exact
-			"DOCUMENT_ID", activity : exact "ACTIVITY", activity_name : exact
-			"ACTIVITY_NAME", parameters : exact "PARAMETERS", document_url : exact
-			"DOCUMENT_URL", extra : rest "", }
+		params_impls!(
+			Filter { opt exact "ID" id, opt exact "WORKFLOW_ID" workflow_id, opt exact
+			"DOCUMENT_NAME" document_name, opt exact "DESCRIPTION" description, opt exact
+			"NAME" name, opt exact "MODIFIED" modified, opt exact "WORKFLOW_STARTED"
+			workflow_started, opt exact "WORKFLOW_STARTED_BY" workflow_started_by, opt
+			exact "OVERDUE_DATE" overdue_date, opt exact "WORKFLOW_TEMPLATE_ID"
+			workflow_template_id, opt exact "WORKFLOW_TEMPLATE_NAME"
+			workflow_template_name, opt exact "WORKFLOW_STATE" workflow_state, opt exact
+			"STATUS" status, opt exact "USER_ID" user_id, opt exact "USER_STATUS"
+			user_status, opt exact "MODULE_ID" module_id, opt exact "ENTITY" entity, opt
+			exact "DOCUMENT_ID" document_id, opt exact "ACTIVITY" activity, opt exact
+			"ACTIVITY_NAME" activity_name, opt exact "PARAMETERS" parameters, opt exact
+			"DOCUMENT_URL" document_url, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
 		/// Allowed values of `params.ORDER.ACTIVITY` in `bizproc.task.list`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -3170,86 +1906,29 @@ pub mod task {
 			/// `Default`: `any`, optional.
 			pub default: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl OrderParametersFields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					type_: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					multiple: Default::default(),
-					required: Default::default(),
-					options: Default::default(),
-					settings: Default::default(),
-					default: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Id`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `Type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `Name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `Description`.
-			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `Multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `Required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `Options`.
-			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.options = Some(value.into());
-				self
-			}
-			/// Sets `Settings`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
-			/// Sets `Default`.
-			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.default = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(OrderParametersFields);
-		serialize_map!(
-			OrderParametersFields { opt "Id" id, opt "Type" type_, opt "Name" name, opt
-			"Description" description, opt "Multiple" multiple, opt "Required" required,
-			opt "Options" options, opt "Settings" settings, opt "Default" default, rest
-			"" extra }
+		setters!(
+			OrderParametersFields { some into id id "Id" : String, some into type_ type_
+			"Type" : String, some into name name "Name" : ::serde_json::Value, some into
+			description description "Description" : ::serde_json::Value, some into
+			multiple multiple "Multiple" : bool, some into required required "Required" :
+			bool, some into options options "Options" : ::serde_json::Value, some into
+			settings settings "Settings" : ::serde_json::Value, some into default default
+			"Default" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			OrderParametersFields { id : exact "Id", type_ : exact "Type", name : exact
-			"Name", description : exact "Description", multiple : exact "Multiple",
-			required : exact "Required", options : exact "Options", settings : exact
-			"Settings", default : exact "Default", extra : rest "", }
+		params_impls!(
+			OrderParametersFields { opt exact "Id" id, opt exact "Type" type_, opt exact
+			"Name" name, opt exact "Description" description, opt exact "Multiple"
+			multiple, opt exact "Required" required, opt exact "Options" options, opt
+			exact "Settings" settings, opt exact "Default" default, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(OrderParametersFields);
 		/// The object `params.ORDER.PARAMETERS` of `bizproc.task.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -3275,78 +1954,31 @@ pub mod task {
 			/// `Fields`: `object`, optional.
 			pub fields: Option<OrderParametersFields>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl OrderParameters {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					comment_label: Default::default(),
-					comment_required: Default::default(),
-					show_comment: Default::default(),
-					status_ok_label: Default::default(),
-					status_yes_label: Default::default(),
-					status_no_label: Default::default(),
-					fields: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `CommentLabel`.
-			pub fn comment_label(mut self, value: impl Into<String>) -> Self {
-				self.comment_label = Some(value.into());
-				self
-			}
-			/// Sets `CommentRequired`.
-			pub fn comment_required(
-				mut self,
-				value: impl Into<OrderParametersCommentRequired>,
-			) -> Self {
-				self.comment_required = Some(value.into());
-				self
-			}
-			/// Sets `ShowComment`.
-			pub fn show_comment(mut self, value: impl Into<bool>) -> Self {
-				self.show_comment = Some(value.into());
-				self
-			}
-			/// Sets `StatusOkLabel`.
-			pub fn status_ok_label(mut self, value: impl Into<String>) -> Self {
-				self.status_ok_label = Some(value.into());
-				self
-			}
-			/// Sets `StatusYesLabel`.
-			pub fn status_yes_label(mut self, value: impl Into<String>) -> Self {
-				self.status_yes_label = Some(value.into());
-				self
-			}
-			/// Sets `StatusNoLabel`.
-			pub fn status_no_label(mut self, value: impl Into<String>) -> Self {
-				self.status_no_label = Some(value.into());
-				self
-			}
-			/// Sets `Fields`.
-			pub fn fields(mut self, value: impl Into<OrderParametersFields>) -> Self {
-				self.fields = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(OrderParameters);
-		serialize_map!(
-			OrderParameters { opt "CommentLabel" comment_label, opt "CommentRequired"
-			comment_required, opt_yn "ShowComment" show_comment, opt "StatusOkLabel"
-			status_ok_label, opt "StatusYesLabel" status_yes_label, opt "StatusNoLabel"
-			status_no_label, opt "Fields" fields, rest "" extra }
+		setters!(
+			OrderParameters { some into comment_label comment_label "CommentLabel" :
+			String, some into comment_required comment_required "CommentRequired" :
+			OrderParametersCommentRequired, some into show_comment show_comment
+			"ShowComment" : bool, some into status_ok_label status_ok_label
+			"StatusOkLabel" : String, some into status_yes_label status_yes_label
+			"StatusYesLabel" : String, some into status_no_label status_no_label
+			"StatusNoLabel" : String, some into fields fields "Fields" :
+			OrderParametersFields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			OrderParameters { comment_label : exact "CommentLabel", comment_required :
-			exact "CommentRequired", show_comment : exact "ShowComment", status_ok_label
-			: exact "StatusOkLabel", status_yes_label : exact "StatusYesLabel",
-			status_no_label : exact "StatusNoLabel", fields : exact "Fields", extra :
-			rest "", }
+		params_impls!(
+			OrderParameters { opt exact "CommentLabel" comment_label, opt exact
+			"CommentRequired" comment_required, opt_yn exact "ShowComment" show_comment,
+			opt exact "StatusOkLabel" status_ok_label, opt exact "StatusYesLabel"
+			status_yes_label, opt exact "StatusNoLabel" status_no_label, opt exact
+			"Fields" fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(OrderParameters);
 		/// The object `params.ORDER` of `bizproc.task.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -3404,187 +2036,49 @@ pub mod task {
 			/// `DOCUMENT_URL`: `string`, optional.
 			pub document_url: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					workflow_id: Default::default(),
-					document_name: Default::default(),
-					description: Default::default(),
-					name: Default::default(),
-					modified: Default::default(),
-					workflow_started: Default::default(),
-					workflow_started_by: Default::default(),
-					overdue_date: Default::default(),
-					workflow_template_id: Default::default(),
-					workflow_template_name: Default::default(),
-					workflow_state: Default::default(),
-					status: Default::default(),
-					user_id: Default::default(),
-					user_status: Default::default(),
-					module_id: Default::default(),
-					entity: Default::default(),
-					document_id: Default::default(),
-					activity: Default::default(),
-					activity_name: Default::default(),
-					parameters: Default::default(),
-					document_url: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_ID`.
-			pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
-				self.workflow_id = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENT_NAME`.
-			pub fn document_name(mut self, value: impl Into<String>) -> Self {
-				self.document_name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED`.
-			pub fn modified(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.modified = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_STARTED`.
-			pub fn workflow_started(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.workflow_started = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_STARTED_BY`.
-			pub fn workflow_started_by(mut self, value: impl Into<i64>) -> Self {
-				self.workflow_started_by = Some(value.into());
-				self
-			}
-			/// Sets `OVERDUE_DATE`.
-			pub fn overdue_date(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.overdue_date = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_TEMPLATE_ID`.
-			pub fn workflow_template_id(mut self, value: impl Into<i64>) -> Self {
-				self.workflow_template_id = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_TEMPLATE_NAME`.
-			pub fn workflow_template_name(mut self, value: impl Into<String>) -> Self {
-				self.workflow_template_name = Some(value.into());
-				self
-			}
-			/// Sets `WORKFLOW_STATE`.
-			pub fn workflow_state(mut self, value: impl Into<String>) -> Self {
-				self.workflow_state = Some(value.into());
-				self
-			}
-			/// Sets `STATUS`.
-			pub fn status(mut self, value: impl Into<i64>) -> Self {
-				self.status = Some(value.into());
-				self
-			}
-			/// Sets `USER_ID`.
-			pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-				self.user_id = Some(value.into());
-				self
-			}
-			/// Sets `USER_STATUS`.
-			pub fn user_status(mut self, value: impl Into<i64>) -> Self {
-				self.user_status = Some(value.into());
-				self
-			}
-			/// Sets `MODULE_ID`.
-			pub fn module_id(mut self, value: impl Into<String>) -> Self {
-				self.module_id = Some(value.into());
-				self
-			}
-			/// Sets `ENTITY`.
-			pub fn entity(mut self, value: impl Into<String>) -> Self {
-				self.entity = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENT_ID`.
-			pub fn document_id(mut self, value: impl Into<i64>) -> Self {
-				self.document_id = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVITY`.
-			pub fn activity(mut self, value: impl Into<OrderActivity>) -> Self {
-				self.activity = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVITY_NAME`.
-			pub fn activity_name(mut self, value: impl Into<String>) -> Self {
-				self.activity_name = Some(value.into());
-				self
-			}
-			/// Sets `PARAMETERS`.
-			pub fn parameters(mut self, value: impl Into<OrderParameters>) -> Self {
-				self.parameters = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENT_URL`.
-			pub fn document_url(mut self, value: impl Into<String>) -> Self {
-				self.document_url = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(
-			Order { opt "ID" id, opt "WORKFLOW_ID" workflow_id, opt "DOCUMENT_NAME"
-			document_name, opt "DESCRIPTION" description, opt "NAME" name, opt "MODIFIED"
-			modified, opt "WORKFLOW_STARTED" workflow_started, opt "WORKFLOW_STARTED_BY"
-			workflow_started_by, opt "OVERDUE_DATE" overdue_date, opt
-			"WORKFLOW_TEMPLATE_ID" workflow_template_id, opt "WORKFLOW_TEMPLATE_NAME"
-			workflow_template_name, opt "WORKFLOW_STATE" workflow_state, opt "STATUS"
-			status, opt "USER_ID" user_id, opt "USER_STATUS" user_status, opt "MODULE_ID"
-			module_id, opt "ENTITY" entity, opt "DOCUMENT_ID" document_id, opt "ACTIVITY"
-			activity, opt "ACTIVITY_NAME" activity_name, opt "PARAMETERS" parameters, opt
-			"DOCUMENT_URL" document_url, rest "" extra }
+		setters!(
+			Order { some into id id "ID" : i64, some into workflow_id workflow_id
+			"WORKFLOW_ID" : String, some into document_name document_name "DOCUMENT_NAME"
+			: String, some into description description "DESCRIPTION" : String, some into
+			name name "NAME" : String, some into modified modified "MODIFIED" :
+			::bitrix24_runtime::DateTime, some into workflow_started workflow_started
+			"WORKFLOW_STARTED" : ::bitrix24_runtime::DateTime, some into
+			workflow_started_by workflow_started_by "WORKFLOW_STARTED_BY" : i64, some
+			into overdue_date overdue_date "OVERDUE_DATE" : ::bitrix24_runtime::DateTime,
+			some into workflow_template_id workflow_template_id "WORKFLOW_TEMPLATE_ID" :
+			i64, some into workflow_template_name workflow_template_name
+			"WORKFLOW_TEMPLATE_NAME" : String, some into workflow_state workflow_state
+			"WORKFLOW_STATE" : String, some into status status "STATUS" : i64, some into
+			user_id user_id "USER_ID" : i64, some into user_status user_status
+			"USER_STATUS" : i64, some into module_id module_id "MODULE_ID" : String, some
+			into entity entity "ENTITY" : String, some into document_id document_id
+			"DOCUMENT_ID" : i64, some into activity activity "ACTIVITY" : OrderActivity,
+			some into activity_name activity_name "ACTIVITY_NAME" : String, some into
+			parameters parameters "PARAMETERS" : OrderParameters, some into document_url
+			document_url "DOCUMENT_URL" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Order { id : exact "ID", workflow_id : exact "WORKFLOW_ID", document_name :
-			exact "DOCUMENT_NAME", description : exact "DESCRIPTION", name : exact
-			"NAME", modified : exact "MODIFIED", workflow_started : exact
-			"WORKFLOW_STARTED", workflow_started_by : exact "WORKFLOW_STARTED_BY",
-			overdue_date : exact "OVERDUE_DATE", workflow_template_id : exact
-			"WORKFLOW_TEMPLATE_ID", workflow_template_name : exact
-			"WORKFLOW_TEMPLATE_NAME", workflow_state : exact "WORKFLOW_STATE", status :
-			exact "STATUS", user_id : exact "USER_ID", user_status : exact "USER_STATUS",
-			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : exact
-			"DOCUMENT_ID", activity : exact "ACTIVITY", activity_name : exact
-			"ACTIVITY_NAME", parameters : exact "PARAMETERS", document_url : exact
-			"DOCUMENT_URL", extra : rest "", }
+		params_impls!(
+			Order { opt exact "ID" id, opt exact "WORKFLOW_ID" workflow_id, opt exact
+			"DOCUMENT_NAME" document_name, opt exact "DESCRIPTION" description, opt exact
+			"NAME" name, opt exact "MODIFIED" modified, opt exact "WORKFLOW_STARTED"
+			workflow_started, opt exact "WORKFLOW_STARTED_BY" workflow_started_by, opt
+			exact "OVERDUE_DATE" overdue_date, opt exact "WORKFLOW_TEMPLATE_ID"
+			workflow_template_id, opt exact "WORKFLOW_TEMPLATE_NAME"
+			workflow_template_name, opt exact "WORKFLOW_STATE" workflow_state, opt exact
+			"STATUS" status, opt exact "USER_ID" user_id, opt exact "USER_STATUS"
+			user_status, opt exact "MODULE_ID" module_id, opt exact "ENTITY" entity, opt
+			exact "DOCUMENT_ID" document_id, opt exact "ACTIVITY" activity, opt exact
+			"ACTIVITY_NAME" activity_name, opt exact "PARAMETERS" parameters, opt exact
+			"DOCUMENT_URL" document_url, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
 		/// Allowed values of `result.ACTIVITY` in `bizproc.task.list`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -3629,38 +2123,32 @@ pub mod task {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemParametersFields {
-			/// `Id`: `string`, optional.
+			/// `Id`: `string`.
 			pub id: Option<String>,
-			/// `Type`: `string`, optional.
+			/// `Type`: `string`.
 			pub type_: Option<String>,
-			/// `Name`: `string | object`, optional.
+			/// `Name`: `string | object`.
 			pub name: ::serde_json::Value,
-			/// `Description`: `string | object`, optional.
+			/// `Description`: `string | object`.
 			pub description: ::serde_json::Value,
-			/// `Multiple`: `boolean`, optional.
+			/// `Multiple`: `boolean`.
 			pub multiple: Option<bool>,
-			/// `Required`: `boolean`, optional.
+			/// `Required`: `boolean`.
 			pub required: Option<bool>,
-			/// `Options`: `object`, optional.
+			/// `Options`: `object`.
 			pub options: ::serde_json::Value,
-			/// `Settings`: `object`, optional.
+			/// `Settings`: `object`.
 			pub settings: ::serde_json::Value,
-			/// `Default`: `any`, optional.
+			/// `Default`: `any`.
 			pub default: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			ItemParametersFields { id : field "Id", type_ : field "Type", name : field
-			"Name", description : field "Description", multiple : field "Multiple",
-			required : field "Required", options : field "Options", settings : field
-			"Settings", default : field "Default", extra : rest "", }
-		);
-		serialize_map!(
-			ItemParametersFields { opt "Id" id, opt "Type" type_, req "Name" name, req
-			"Description" description, opt "Multiple" multiple, opt "Required" required,
-			req "Options" options, req "Settings" settings, req "Default" default, rest
-			"" extra }
+		result_impls!(
+			ItemParametersFields { opt field "Id" id, opt field "Type" type_, req field
+			"Name" name, req field "Description" description, opt field "Multiple"
+			multiple, opt field "Required" required, req field "Options" options, req
+			field "Settings" settings, req field "Default" default, }
 		);
 		/// The object `result.PARAMETERS` of `bizproc.task.list`: `object`.
 		///
@@ -3668,39 +2156,33 @@ pub mod task {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemParameters {
-			/// `CommentLabel`: `string`, optional.
+			/// `CommentLabel`: `string`.
 			pub comment_label: Option<String>,
-			/// `CommentRequired`: `string`, optional.
+			/// `CommentRequired`: `string`.
 			///
 			/// Values: `N`, `Y`, `YA`, `YR`.
 			pub comment_required: Option<ItemParametersCommentRequired>,
-			/// `ShowComment`: `boolean`, optional.
+			/// `ShowComment`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub show_comment: Option<bool>,
-			/// `StatusOkLabel`: `string`, optional.
+			/// `StatusOkLabel`: `string`.
 			pub status_ok_label: Option<String>,
-			/// `StatusYesLabel`: `string`, optional.
+			/// `StatusYesLabel`: `string`.
 			pub status_yes_label: Option<String>,
-			/// `StatusNoLabel`: `string`, optional.
+			/// `StatusNoLabel`: `string`.
 			pub status_no_label: Option<String>,
-			/// `Fields`: `array`, optional.
+			/// `Fields`: `array`.
 			pub fields: Vec<ItemParametersFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			ItemParameters { comment_label : field "CommentLabel", comment_required :
-			field "CommentRequired", show_comment : field "ShowComment", status_ok_label
-			: field "StatusOkLabel", status_yes_label : field "StatusYesLabel",
-			status_no_label : field "StatusNoLabel", fields : field "Fields", extra :
-			rest "", }
-		);
-		serialize_map!(
-			ItemParameters { opt "CommentLabel" comment_label, opt "CommentRequired"
-			comment_required, opt_yn "ShowComment" show_comment, opt "StatusOkLabel"
-			status_ok_label, opt "StatusYesLabel" status_yes_label, opt "StatusNoLabel"
-			status_no_label, req "Fields" fields, rest "" extra }
+		result_impls!(
+			ItemParameters { opt field "CommentLabel" comment_label, opt field
+			"CommentRequired" comment_required, opt_yn field "ShowComment" show_comment,
+			opt field "StatusOkLabel" status_ok_label, opt field "StatusYesLabel"
+			status_yes_label, opt field "StatusNoLabel" status_no_label, req field
+			"Fields" fields, }
 		);
 		/// The object `result` of `bizproc.task.list`: `array`.
 		///
@@ -3708,98 +2190,80 @@ pub mod task {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `WORKFLOW_ID`: `string`, optional.
+			/// `WORKFLOW_ID`: `string`.
 			pub workflow_id: Option<String>,
-			/// `DOCUMENT_NAME`: `string`, optional.
+			/// `DOCUMENT_NAME`: `string`.
 			pub document_name: Option<String>,
-			/// `DESCRIPTION`: `string`, optional.
+			/// `DESCRIPTION`: `string`.
 			pub description: Option<String>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `MODIFIED`: `datetime`, optional.
+			/// `MODIFIED`: `datetime`.
 			pub modified: Option<::bitrix24_runtime::DateTime>,
-			/// `WORKFLOW_STARTED`: `datetime`, optional.
+			/// `WORKFLOW_STARTED`: `datetime`.
 			pub workflow_started: Option<::bitrix24_runtime::DateTime>,
-			/// `WORKFLOW_STARTED_BY`: `user`, optional.
+			/// `WORKFLOW_STARTED_BY`: `user`.
 			pub workflow_started_by: Option<i64>,
-			/// `OVERDUE_DATE`: `datetime`, optional.
+			/// `OVERDUE_DATE`: `datetime`.
 			pub overdue_date: Option<::bitrix24_runtime::DateTime>,
-			/// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
+			/// `WORKFLOW_TEMPLATE_ID`: `integer`.
 			pub workflow_template_id: Option<i64>,
-			/// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
+			/// `WORKFLOW_TEMPLATE_NAME`: `string`.
 			pub workflow_template_name: Option<String>,
-			/// `WORKFLOW_STATE`: `string`, optional.
+			/// `WORKFLOW_STATE`: `string`.
 			pub workflow_state: Option<String>,
-			/// `STATUS`: `integer`, optional.
+			/// `STATUS`: `integer`.
 			///
 			/// Values: `0`, `1`, `2`, `3`, `4`.
 			pub status: Option<i64>,
-			/// `USER_ID`: `user`, optional.
+			/// `USER_ID`: `user`.
 			pub user_id: Option<i64>,
-			/// `USER_STATUS`: `integer`, optional.
+			/// `USER_STATUS`: `integer`.
 			///
 			/// Values: `0`, `1`, `2`, `3`.
 			pub user_status: Option<i64>,
-			/// `MODULE_ID`: `string`, optional.
+			/// `MODULE_ID`: `string`.
 			pub module_id: Option<String>,
-			/// `ENTITY`: `string`, optional.
+			/// `ENTITY`: `string`.
 			pub entity: Option<String>,
-			/// `DOCUMENT_ID`: `integer`, optional.
+			/// `DOCUMENT_ID`: `integer`.
 			pub document_id: Option<i64>,
-			/// `ACTIVITY`: `string`, optional.
+			/// `ACTIVITY`: `string`.
 			///
 			/// Values: `ApproveActivity`, `ReviewActivity`, `RequestInformationActivity`, `RequestInformationOptionalActivity`.
 			pub activity: Option<ItemActivity>,
-			/// `ACTIVITY_NAME`: `string`, optional.
+			/// `ACTIVITY_NAME`: `string`.
 			pub activity_name: Option<String>,
-			/// `PARAMETERS`: `object`, optional.
+			/// `PARAMETERS`: `object`.
 			pub parameters: Option<ItemParameters>,
-			/// `DOCUMENT_URL`: `string`, optional.
+			/// `DOCUMENT_URL`: `string`.
 			pub document_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", workflow_id : field "WORKFLOW_ID", document_name :
-			field "DOCUMENT_NAME", description : field "DESCRIPTION", name : field
-			"NAME", modified : field "MODIFIED", workflow_started : field
-			"WORKFLOW_STARTED", workflow_started_by : field "WORKFLOW_STARTED_BY",
-			overdue_date : field "OVERDUE_DATE", workflow_template_id : field
-			"WORKFLOW_TEMPLATE_ID", workflow_template_name : field
-			"WORKFLOW_TEMPLATE_NAME", workflow_state : field "WORKFLOW_STATE", status :
-			field "STATUS", user_id : field "USER_ID", user_status : field "USER_STATUS",
-			module_id : field "MODULE_ID", entity : field "ENTITY", document_id : field
-			"DOCUMENT_ID", activity : field "ACTIVITY", activity_name : field
-			"ACTIVITY_NAME", parameters : field "PARAMETERS", document_url : field
-			"DOCUMENT_URL", extra : rest "", } fits["ID", "WORKFLOW_ID", "DOCUMENT_NAME",
+		result_impls!(
+			Item { opt field "ID" id, opt field "WORKFLOW_ID" workflow_id, opt field
+			"DOCUMENT_NAME" document_name, opt field "DESCRIPTION" description, opt field
+			"NAME" name, opt field "MODIFIED" modified, opt field "WORKFLOW_STARTED"
+			workflow_started, opt field "WORKFLOW_STARTED_BY" workflow_started_by, opt
+			field "OVERDUE_DATE" overdue_date, opt field "WORKFLOW_TEMPLATE_ID"
+			workflow_template_id, opt field "WORKFLOW_TEMPLATE_NAME"
+			workflow_template_name, opt field "WORKFLOW_STATE" workflow_state, opt field
+			"STATUS" status, opt field "USER_ID" user_id, opt field "USER_STATUS"
+			user_status, opt field "MODULE_ID" module_id, opt field "ENTITY" entity, opt
+			field "DOCUMENT_ID" document_id, opt field "ACTIVITY" activity, opt field
+			"ACTIVITY_NAME" activity_name, opt field "PARAMETERS" parameters, opt field
+			"DOCUMENT_URL" document_url, } fits["ID", "WORKFLOW_ID", "DOCUMENT_NAME",
 			"DESCRIPTION", "NAME", "MODIFIED", "WORKFLOW_STARTED", "WORKFLOW_STARTED_BY",
 			"OVERDUE_DATE", "WORKFLOW_TEMPLATE_ID", "WORKFLOW_TEMPLATE_NAME",
 			"WORKFLOW_STATE", "STATUS", "USER_ID", "USER_STATUS", "MODULE_ID", "ENTITY",
 			"DOCUMENT_ID", "ACTIVITY", "ACTIVITY_NAME", "PARAMETERS", "DOCUMENT_URL"] []
 		);
-		serialize_map!(
-			Item { opt "ID" id, opt "WORKFLOW_ID" workflow_id, opt "DOCUMENT_NAME"
-			document_name, opt "DESCRIPTION" description, opt "NAME" name, opt "MODIFIED"
-			modified, opt "WORKFLOW_STARTED" workflow_started, opt "WORKFLOW_STARTED_BY"
-			workflow_started_by, opt "OVERDUE_DATE" overdue_date, opt
-			"WORKFLOW_TEMPLATE_ID" workflow_template_id, opt "WORKFLOW_TEMPLATE_NAME"
-			workflow_template_name, opt "WORKFLOW_STATE" workflow_state, opt "STATUS"
-			status, opt "USER_ID" user_id, opt "USER_STATUS" user_status, opt "MODULE_ID"
-			module_id, opt "ENTITY" entity, opt "DOCUMENT_ID" document_id, opt "ACTIVITY"
-			activity, opt "ACTIVITY_NAME" activity_name, opt "PARAMETERS" parameters, opt
-			"DOCUMENT_URL" document_url, rest "" extra }
-		);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "bizproc.task.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "bizproc.task.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -3832,52 +2296,23 @@ pub mod workflow {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Instances {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `SELECT`.
-		pub fn select(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.select = Some(value.into());
-			self
-		}
-		/// Sets `FILTER`.
-		pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `ORDER`.
-		pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Instances);
-	serialize_map!(
-		Instances { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, opt
-		"start" start, rest "" extra }
+	setters!(
+		Instances { some into select select "SELECT" : ::serde_json::Value, some into
+		filter filter "FILTER" : ::serde_json::Value, some into order order "ORDER" :
+		::serde_json::Value, some into start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Instances { select : exact "SELECT", filter : exact "FILTER", order : exact
-		"ORDER", start : exact "start", extra : rest "", }
+	params_impls!(
+		Instances { opt exact "SELECT" select, opt exact "FILTER" filter, opt exact
+		"ORDER" order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Instances);
 	/// `bizproc.workflow.kill`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-kill.html>
@@ -3891,7 +2326,7 @@ pub mod workflow {
 		/// `ID`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Kill {
 		/// The call with its required parameters: `ID`.
@@ -3902,12 +2337,7 @@ pub mod workflow {
 			}
 		}
 	}
-	extra_setter!(Kill);
-	serialize_map!(Kill { req "ID" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Kill { id : field "ID", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Kill);
+	params_impls!(Kill { req field "ID" id, });
 	/// `bizproc.workflow.start`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-start.html>
@@ -3925,7 +2355,7 @@ pub mod workflow {
 		/// `PARAMETERS`: `object`, optional.
 		pub parameters: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Start {
 		/// The call with its required parameters: `TEMPLATE_ID`, `DOCUMENT_ID`.
@@ -3940,24 +2370,14 @@ pub mod workflow {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `PARAMETERS`.
-		pub fn parameters(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.parameters = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Start);
-	serialize_map!(
-		Start { req "TEMPLATE_ID" template_id, req "DOCUMENT_ID" document_id, opt
-		"PARAMETERS" parameters, rest "" extra }
+	setters!(
+		Start { some into parameters parameters "PARAMETERS" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Start { template_id : field "TEMPLATE_ID", document_id : field "DOCUMENT_ID",
-		parameters : exact "PARAMETERS", extra : rest "", }
+	params_impls!(
+		Start { req field "TEMPLATE_ID" template_id, req field "DOCUMENT_ID" document_id,
+		opt exact "PARAMETERS" parameters, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Start);
 	/// `bizproc.workflow.terminate`: REST 2, scope `bizproc`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-terminate.html>
@@ -3973,7 +2393,7 @@ pub mod workflow {
 		/// `STATUS`: `string`, optional.
 		pub status: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Terminate {
 		/// The call with its required parameters: `ID`.
@@ -3984,25 +2404,14 @@ pub mod workflow {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `STATUS`.
-		pub fn status(mut self, value: impl Into<String>) -> Self {
-			self.status = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Terminate);
-	serialize_map!(Terminate { req "ID" id, opt "STATUS" status, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Terminate { id : field "ID", status : exact "STATUS", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Terminate);
+	setters!(Terminate { some into status status "STATUS" : String, });
+	params_impls!(Terminate { req field "ID" id, opt exact "STATUS" status, });
 	/// Types of `bizproc.workflow.instances`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html>
 	pub mod instances {
-		/// Error codes of `bizproc.workflow.instances`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.workflow.instances`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4019,46 +2428,35 @@ pub mod workflow {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `DOCUMENT_ID`: `string`, optional.
+			/// `DOCUMENT_ID`: `string`.
 			pub document_id: Option<String>,
-			/// `ENTITY`: `string`, optional.
+			/// `ENTITY`: `string`.
 			pub entity: Option<String>,
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `STARTED`: `string`, optional.
+			/// `STARTED`: `string`.
 			pub started: Option<String>,
-			/// `MODULE_ID`: `string`, optional.
+			/// `MODULE_ID`: `string`.
 			pub module_id: Option<String>,
-			/// `OWNED_UNTIL`: `any`, optional.
+			/// `OWNED_UNTIL`: `any`.
 			pub owned_until: ::serde_json::Value,
-			/// `TEMPLATE_ID`: `string`, optional.
+			/// `TEMPLATE_ID`: `string`.
 			pub template_id: Option<String>,
-			/// `STARTED_BY`: `string`, optional.
+			/// `STARTED_BY`: `string`.
 			pub started_by: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { document_id : field "DOCUMENT_ID", entity : field "ENTITY", id : field
-			"ID", started : field "STARTED", module_id : field "MODULE_ID", owned_until :
-			field "OWNED_UNTIL", template_id : field "TEMPLATE_ID", started_by : field
-			"STARTED_BY", extra : rest "", } fits["DOCUMENT_ID", "ENTITY", "ID",
+		result_impls!(
+			Item { opt field "DOCUMENT_ID" document_id, opt field "ENTITY" entity, opt
+			field "ID" id, opt field "STARTED" started, opt field "MODULE_ID" module_id,
+			req field "OWNED_UNTIL" owned_until, opt field "TEMPLATE_ID" template_id, opt
+			field "STARTED_BY" started_by, } fits["DOCUMENT_ID", "ENTITY", "ID",
 			"STARTED", "MODULE_ID", "OWNED_UNTIL", "TEMPLATE_ID", "STARTED_BY"] []
-		);
-		serialize_map!(
-			Item { opt "DOCUMENT_ID" document_id, opt "ENTITY" entity, opt "ID" id, opt
-			"STARTED" started, opt "MODULE_ID" module_id, req "OWNED_UNTIL" owned_until,
-			opt "TEMPLATE_ID" template_id, opt "STARTED_BY" started_by, rest "" extra }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Instances {
-			const NAME: &'static str = "bizproc.workflow.instances";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Instances, "bizproc.workflow.instances", V2, false);
 		impl ::bitrix24_runtime::Paged for super::Instances {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -4071,7 +2469,7 @@ pub mod workflow {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-kill.html>
 	pub mod kill {
-		/// Error codes of `bizproc.workflow.kill`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.workflow.kill`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4089,19 +2487,13 @@ pub mod workflow {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Kill {
-			const NAME: &'static str = "bizproc.workflow.kill";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Kill, "bizproc.workflow.kill", V2, false);
 	}
 	/// Types of `bizproc.workflow.start`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-start.html>
 	pub mod start {
-		/// Error codes of `bizproc.workflow.start`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.workflow.start`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: HTTP 400.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4121,13 +2513,7 @@ pub mod workflow {
 		error_code!(Error);
 		/// The `result` of the call: `string`.
 		pub type Output = ::bitrix24_runtime::lenient::Str;
-		impl ::bitrix24_runtime::Method for super::Start {
-			const NAME: &'static str = "bizproc.workflow.start";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Start, "bizproc.workflow.start", V2, false);
 	}
 	/// Methods under `workflow::template`.
 	pub mod template {
@@ -4152,7 +2538,7 @@ pub mod workflow {
 			/// `AUTO_EXECUTE`: `integer`, optional.
 			pub auto_execute: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `DOCUMENT_TYPE`, `NAME`, `TEMPLATE_DATA`.
@@ -4170,31 +2556,16 @@ pub mod workflow {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `AUTO_EXECUTE`.
-			pub fn auto_execute(mut self, value: impl Into<i64>) -> Self {
-				self.auto_execute = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "DOCUMENT_TYPE" document_type, req "NAME" name, opt "DESCRIPTION"
-			description, req "TEMPLATE_DATA" template_data, opt "AUTO_EXECUTE"
-			auto_execute, rest "" extra }
+		setters!(
+			Add { some into description description "DESCRIPTION" : String, some into
+			auto_execute auto_execute "AUTO_EXECUTE" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { document_type : field "DOCUMENT_TYPE", name : field "NAME", description
-			: exact "DESCRIPTION", template_data : field "TEMPLATE_DATA", auto_execute :
-			exact "AUTO_EXECUTE", extra : rest "", }
+		params_impls!(
+			Add { req field "DOCUMENT_TYPE" document_type, req field "NAME" name, opt
+			exact "DESCRIPTION" description, req field "TEMPLATE_DATA" template_data, opt
+			exact "AUTO_EXECUTE" auto_execute, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// `bizproc.workflow.template.delete`: REST 2, scope `bizproc`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-delete.html>
@@ -4208,7 +2579,7 @@ pub mod workflow {
 			/// `ID`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `ID`.
@@ -4219,12 +2590,7 @@ pub mod workflow {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "ID" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "ID" id, });
 		/// `bizproc.workflow.template.list`: REST 2, scope `bizproc`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
@@ -4246,52 +2612,23 @@ pub mod workflow {
 			/// `start`: `integer`, optional.
 			pub start: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					order: Default::default(),
-					start: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `SELECT`.
-			pub fn select(mut self, value: impl Into<list::Select>) -> Self {
-				self.select = Some(value.into());
-				self
-			}
-			/// Sets `FILTER`.
-			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `ORDER`.
-			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `start`.
-			pub fn start(mut self, value: impl Into<i64>) -> Self {
-				self.start = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, opt
-			"start" start, rest "" extra }
+		setters!(
+			List { some into select select "SELECT" : list::Select, some into filter
+			filter "FILTER" : list::Filter, some into order order "ORDER" : list::Order,
+			some into start start "start" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { select : exact "SELECT", filter : exact "FILTER", order : exact
-			"ORDER", start : exact "start", extra : rest "", }
+		params_impls!(
+			List { opt exact "SELECT" select, opt exact "FILTER" filter, opt exact
+			"ORDER" order, opt exact "start" start, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// `bizproc.workflow.template.update`: REST 2, scope `bizproc`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html>
@@ -4309,7 +2646,7 @@ pub mod workflow {
 			/// `FIELDS`: `object`, required.
 			pub fields: update::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `ID`, `FIELDS`.
@@ -4324,19 +2661,12 @@ pub mod workflow {
 				}
 			}
 		}
-		extra_setter!(Update);
-		serialize_map!(Update { num "ID" id, req "FIELDS" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "ID", fields : field "FIELDS", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
+		params_impls!(Update { num field "ID" id, req field "FIELDS" fields, });
 		/// Types of `bizproc.workflow.template.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-add.html>
 		pub mod add {
-			/// Error codes of `bizproc.workflow.template.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `bizproc.workflow.template.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -4354,19 +2684,13 @@ pub mod workflow {
 			error_code!(Error);
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "bizproc.workflow.template.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "bizproc.workflow.template.add", V2, false);
 		}
 		/// Types of `bizproc.workflow.template.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-delete.html>
 		pub mod delete {
-			/// Error codes of `bizproc.workflow.template.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `bizproc.workflow.template.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -4384,19 +2708,13 @@ pub mod workflow {
 			error_code!(Error);
 			/// The `result` of the call: `null`.
 			pub type Output = ::serde_json::Value;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "bizproc.workflow.template.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "bizproc.workflow.template.delete", V2, false);
 		}
 		/// Types of `bizproc.workflow.template.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
 		pub mod list {
-			/// Error codes of `bizproc.workflow.template.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `bizproc.workflow.template.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -4460,136 +2778,37 @@ pub mod workflow {
 				/// `SYSTEM_CODE`: `string`, optional.
 				pub system_code: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Select {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						module_id: Default::default(),
-						entity: Default::default(),
-						document_type: Default::default(),
-						auto_execute: Default::default(),
-						name: Default::default(),
-						template: Default::default(),
-						parameters: Default::default(),
-						variables: Default::default(),
-						constants: Default::default(),
-						modified: Default::default(),
-						is_modified: Default::default(),
-						user_id: Default::default(),
-						system_code: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `ID`.
-				pub fn id(mut self, value: impl Into<i64>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `MODULE_ID`.
-				pub fn module_id(mut self, value: impl Into<SelectModuleId>) -> Self {
-					self.module_id = Some(value.into());
-					self
-				}
-				/// Sets `ENTITY`.
-				pub fn entity(mut self, value: impl Into<String>) -> Self {
-					self.entity = Some(value.into());
-					self
-				}
-				/// Sets `DOCUMENT_TYPE`.
-				pub fn document_type(mut self, value: impl Into<String>) -> Self {
-					self.document_type = Some(value.into());
-					self
-				}
-				/// Sets `AUTO_EXECUTE`.
-				pub fn auto_execute(mut self, value: impl Into<i64>) -> Self {
-					self.auto_execute = Some(value.into());
-					self
-				}
-				/// Sets `NAME`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `TEMPLATE`.
-				pub fn template(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.template = Some(value.into());
-					self
-				}
-				/// Sets `PARAMETERS`.
-				pub fn parameters(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.parameters = Some(value.into());
-					self
-				}
-				/// Sets `VARIABLES`.
-				pub fn variables(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.variables = Some(value.into());
-					self
-				}
-				/// Sets `CONSTANTS`.
-				pub fn constants(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.constants = Some(value.into());
-					self
-				}
-				/// Sets `MODIFIED`.
-				pub fn modified(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.modified = Some(value.into());
-					self
-				}
-				/// Sets `IS_MODIFIED`.
-				pub fn is_modified(mut self, value: impl Into<bool>) -> Self {
-					self.is_modified = Some(value.into());
-					self
-				}
-				/// Sets `USER_ID`.
-				pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-					self.user_id = Some(value.into());
-					self
-				}
-				/// Sets `SYSTEM_CODE`.
-				pub fn system_code(mut self, value: impl Into<String>) -> Self {
-					self.system_code = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Select);
-			serialize_map!(
-				Select { opt "ID" id, opt "MODULE_ID" module_id, opt "ENTITY" entity, opt
-				"DOCUMENT_TYPE" document_type, opt "AUTO_EXECUTE" auto_execute, opt
-				"NAME" name, opt "TEMPLATE" template, opt "PARAMETERS" parameters, opt
-				"VARIABLES" variables, opt "CONSTANTS" constants, opt "MODIFIED"
-				modified, opt_yn "IS_MODIFIED" is_modified, opt "USER_ID" user_id, opt
-				"SYSTEM_CODE" system_code, rest "" extra }
+			setters!(
+				Select { some into id id "ID" : i64, some into module_id module_id
+				"MODULE_ID" : SelectModuleId, some into entity entity "ENTITY" : String,
+				some into document_type document_type "DOCUMENT_TYPE" : String, some into
+				auto_execute auto_execute "AUTO_EXECUTE" : i64, some into name name
+				"NAME" : String, some into template template "TEMPLATE" :
+				::serde_json::Value, some into parameters parameters "PARAMETERS" :
+				::serde_json::Value, some into variables variables "VARIABLES" :
+				::serde_json::Value, some into constants constants "CONSTANTS" :
+				::serde_json::Value, some into modified modified "MODIFIED" :
+				::bitrix24_runtime::DateTime, some into is_modified is_modified
+				"IS_MODIFIED" : bool, some into user_id user_id "USER_ID" : i64, some
+				into system_code system_code "SYSTEM_CODE" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Select { id : exact "ID", module_id : exact "MODULE_ID", entity : exact
-				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : exact
-				"AUTO_EXECUTE", name : exact "NAME", template : exact "TEMPLATE",
-				parameters : exact "PARAMETERS", variables : exact "VARIABLES", constants
-				: exact "CONSTANTS", modified : exact "MODIFIED", is_modified : exact
-				"IS_MODIFIED", user_id : exact "USER_ID", system_code : exact
-				"SYSTEM_CODE", extra : rest "", }
+			params_impls!(
+				Select { opt exact "ID" id, opt exact "MODULE_ID" module_id, opt exact
+				"ENTITY" entity, opt exact "DOCUMENT_TYPE" document_type, opt exact
+				"AUTO_EXECUTE" auto_execute, opt exact "NAME" name, opt exact "TEMPLATE"
+				template, opt exact "PARAMETERS" parameters, opt exact "VARIABLES"
+				variables, opt exact "CONSTANTS" constants, opt exact "MODIFIED"
+				modified, opt_yn exact "IS_MODIFIED" is_modified, opt exact "USER_ID"
+				user_id, opt exact "SYSTEM_CODE" system_code, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Select);
 			/// Allowed values of `params.FILTER.MODULE_ID` in `bizproc.workflow.template.list`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -4643,136 +2862,37 @@ pub mod workflow {
 				/// `SYSTEM_CODE`: `string`, optional.
 				pub system_code: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						module_id: Default::default(),
-						entity: Default::default(),
-						document_type: Default::default(),
-						auto_execute: Default::default(),
-						name: Default::default(),
-						template: Default::default(),
-						parameters: Default::default(),
-						variables: Default::default(),
-						constants: Default::default(),
-						modified: Default::default(),
-						is_modified: Default::default(),
-						user_id: Default::default(),
-						system_code: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `ID`.
-				pub fn id(mut self, value: impl Into<i64>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `MODULE_ID`.
-				pub fn module_id(mut self, value: impl Into<FilterModuleId>) -> Self {
-					self.module_id = Some(value.into());
-					self
-				}
-				/// Sets `ENTITY`.
-				pub fn entity(mut self, value: impl Into<String>) -> Self {
-					self.entity = Some(value.into());
-					self
-				}
-				/// Sets `DOCUMENT_TYPE`.
-				pub fn document_type(mut self, value: impl Into<String>) -> Self {
-					self.document_type = Some(value.into());
-					self
-				}
-				/// Sets `AUTO_EXECUTE`.
-				pub fn auto_execute(mut self, value: impl Into<i64>) -> Self {
-					self.auto_execute = Some(value.into());
-					self
-				}
-				/// Sets `NAME`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `TEMPLATE`.
-				pub fn template(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.template = Some(value.into());
-					self
-				}
-				/// Sets `PARAMETERS`.
-				pub fn parameters(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.parameters = Some(value.into());
-					self
-				}
-				/// Sets `VARIABLES`.
-				pub fn variables(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.variables = Some(value.into());
-					self
-				}
-				/// Sets `CONSTANTS`.
-				pub fn constants(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.constants = Some(value.into());
-					self
-				}
-				/// Sets `MODIFIED`.
-				pub fn modified(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.modified = Some(value.into());
-					self
-				}
-				/// Sets `IS_MODIFIED`.
-				pub fn is_modified(mut self, value: impl Into<bool>) -> Self {
-					self.is_modified = Some(value.into());
-					self
-				}
-				/// Sets `USER_ID`.
-				pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-					self.user_id = Some(value.into());
-					self
-				}
-				/// Sets `SYSTEM_CODE`.
-				pub fn system_code(mut self, value: impl Into<String>) -> Self {
-					self.system_code = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(
-				Filter { opt "ID" id, opt "MODULE_ID" module_id, opt "ENTITY" entity, opt
-				"DOCUMENT_TYPE" document_type, opt "AUTO_EXECUTE" auto_execute, opt
-				"NAME" name, opt "TEMPLATE" template, opt "PARAMETERS" parameters, opt
-				"VARIABLES" variables, opt "CONSTANTS" constants, opt "MODIFIED"
-				modified, opt_yn "IS_MODIFIED" is_modified, opt "USER_ID" user_id, opt
-				"SYSTEM_CODE" system_code, rest "" extra }
+			setters!(
+				Filter { some into id id "ID" : i64, some into module_id module_id
+				"MODULE_ID" : FilterModuleId, some into entity entity "ENTITY" : String,
+				some into document_type document_type "DOCUMENT_TYPE" : String, some into
+				auto_execute auto_execute "AUTO_EXECUTE" : i64, some into name name
+				"NAME" : String, some into template template "TEMPLATE" :
+				::serde_json::Value, some into parameters parameters "PARAMETERS" :
+				::serde_json::Value, some into variables variables "VARIABLES" :
+				::serde_json::Value, some into constants constants "CONSTANTS" :
+				::serde_json::Value, some into modified modified "MODIFIED" :
+				::bitrix24_runtime::DateTime, some into is_modified is_modified
+				"IS_MODIFIED" : bool, some into user_id user_id "USER_ID" : i64, some
+				into system_code system_code "SYSTEM_CODE" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Filter { id : exact "ID", module_id : exact "MODULE_ID", entity : exact
-				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : exact
-				"AUTO_EXECUTE", name : exact "NAME", template : exact "TEMPLATE",
-				parameters : exact "PARAMETERS", variables : exact "VARIABLES", constants
-				: exact "CONSTANTS", modified : exact "MODIFIED", is_modified : exact
-				"IS_MODIFIED", user_id : exact "USER_ID", system_code : exact
-				"SYSTEM_CODE", extra : rest "", }
+			params_impls!(
+				Filter { opt exact "ID" id, opt exact "MODULE_ID" module_id, opt exact
+				"ENTITY" entity, opt exact "DOCUMENT_TYPE" document_type, opt exact
+				"AUTO_EXECUTE" auto_execute, opt exact "NAME" name, opt exact "TEMPLATE"
+				template, opt exact "PARAMETERS" parameters, opt exact "VARIABLES"
+				variables, opt exact "CONSTANTS" constants, opt exact "MODIFIED"
+				modified, opt_yn exact "IS_MODIFIED" is_modified, opt exact "USER_ID"
+				user_id, opt exact "SYSTEM_CODE" system_code, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
 			/// Allowed values of `params.ORDER.MODULE_ID` in `bizproc.workflow.template.list`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -4826,136 +2946,37 @@ pub mod workflow {
 				/// `SYSTEM_CODE`: `string`, optional.
 				pub system_code: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Order {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						module_id: Default::default(),
-						entity: Default::default(),
-						document_type: Default::default(),
-						auto_execute: Default::default(),
-						name: Default::default(),
-						template: Default::default(),
-						parameters: Default::default(),
-						variables: Default::default(),
-						constants: Default::default(),
-						modified: Default::default(),
-						is_modified: Default::default(),
-						user_id: Default::default(),
-						system_code: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `ID`.
-				pub fn id(mut self, value: impl Into<i64>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `MODULE_ID`.
-				pub fn module_id(mut self, value: impl Into<OrderModuleId>) -> Self {
-					self.module_id = Some(value.into());
-					self
-				}
-				/// Sets `ENTITY`.
-				pub fn entity(mut self, value: impl Into<String>) -> Self {
-					self.entity = Some(value.into());
-					self
-				}
-				/// Sets `DOCUMENT_TYPE`.
-				pub fn document_type(mut self, value: impl Into<String>) -> Self {
-					self.document_type = Some(value.into());
-					self
-				}
-				/// Sets `AUTO_EXECUTE`.
-				pub fn auto_execute(mut self, value: impl Into<i64>) -> Self {
-					self.auto_execute = Some(value.into());
-					self
-				}
-				/// Sets `NAME`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `TEMPLATE`.
-				pub fn template(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.template = Some(value.into());
-					self
-				}
-				/// Sets `PARAMETERS`.
-				pub fn parameters(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.parameters = Some(value.into());
-					self
-				}
-				/// Sets `VARIABLES`.
-				pub fn variables(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.variables = Some(value.into());
-					self
-				}
-				/// Sets `CONSTANTS`.
-				pub fn constants(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.constants = Some(value.into());
-					self
-				}
-				/// Sets `MODIFIED`.
-				pub fn modified(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.modified = Some(value.into());
-					self
-				}
-				/// Sets `IS_MODIFIED`.
-				pub fn is_modified(mut self, value: impl Into<bool>) -> Self {
-					self.is_modified = Some(value.into());
-					self
-				}
-				/// Sets `USER_ID`.
-				pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-					self.user_id = Some(value.into());
-					self
-				}
-				/// Sets `SYSTEM_CODE`.
-				pub fn system_code(mut self, value: impl Into<String>) -> Self {
-					self.system_code = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Order);
-			serialize_map!(
-				Order { opt "ID" id, opt "MODULE_ID" module_id, opt "ENTITY" entity, opt
-				"DOCUMENT_TYPE" document_type, opt "AUTO_EXECUTE" auto_execute, opt
-				"NAME" name, opt "TEMPLATE" template, opt "PARAMETERS" parameters, opt
-				"VARIABLES" variables, opt "CONSTANTS" constants, opt "MODIFIED"
-				modified, opt_yn "IS_MODIFIED" is_modified, opt "USER_ID" user_id, opt
-				"SYSTEM_CODE" system_code, rest "" extra }
+			setters!(
+				Order { some into id id "ID" : i64, some into module_id module_id
+				"MODULE_ID" : OrderModuleId, some into entity entity "ENTITY" : String,
+				some into document_type document_type "DOCUMENT_TYPE" : String, some into
+				auto_execute auto_execute "AUTO_EXECUTE" : i64, some into name name
+				"NAME" : String, some into template template "TEMPLATE" :
+				::serde_json::Value, some into parameters parameters "PARAMETERS" :
+				::serde_json::Value, some into variables variables "VARIABLES" :
+				::serde_json::Value, some into constants constants "CONSTANTS" :
+				::serde_json::Value, some into modified modified "MODIFIED" :
+				::bitrix24_runtime::DateTime, some into is_modified is_modified
+				"IS_MODIFIED" : bool, some into user_id user_id "USER_ID" : i64, some
+				into system_code system_code "SYSTEM_CODE" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Order { id : exact "ID", module_id : exact "MODULE_ID", entity : exact
-				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : exact
-				"AUTO_EXECUTE", name : exact "NAME", template : exact "TEMPLATE",
-				parameters : exact "PARAMETERS", variables : exact "VARIABLES", constants
-				: exact "CONSTANTS", modified : exact "MODIFIED", is_modified : exact
-				"IS_MODIFIED", user_id : exact "USER_ID", system_code : exact
-				"SYSTEM_CODE", extra : rest "", }
+			params_impls!(
+				Order { opt exact "ID" id, opt exact "MODULE_ID" module_id, opt exact
+				"ENTITY" entity, opt exact "DOCUMENT_TYPE" document_type, opt exact
+				"AUTO_EXECUTE" auto_execute, opt exact "NAME" name, opt exact "TEMPLATE"
+				template, opt exact "PARAMETERS" parameters, opt exact "VARIABLES"
+				variables, opt exact "CONSTANTS" constants, opt exact "MODIFIED"
+				modified, opt_yn exact "IS_MODIFIED" is_modified, opt exact "USER_ID"
+				user_id, opt exact "SYSTEM_CODE" system_code, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Order);
 			/// Allowed values of `result.MODULE_ID` in `bizproc.workflow.template.list`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -4976,70 +2997,56 @@ pub mod workflow {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `ID`: `integer`, optional.
+				/// `ID`: `integer`.
 				pub id: Option<i64>,
-				/// `MODULE_ID`: `string`, optional.
+				/// `MODULE_ID`: `string`.
 				///
 				/// Values: `crm`, `lists`, `disk`.
 				pub module_id: Option<ItemModuleId>,
-				/// `ENTITY`: `string`, optional.
+				/// `ENTITY`: `string`.
 				pub entity: Option<String>,
-				/// `DOCUMENT_TYPE`: `string`, optional.
+				/// `DOCUMENT_TYPE`: `string`.
 				pub document_type: Option<String>,
-				/// `AUTO_EXECUTE`: `integer`, optional.
+				/// `AUTO_EXECUTE`: `integer`.
 				pub auto_execute: Option<i64>,
-				/// `NAME`: `string`, optional.
+				/// `NAME`: `string`.
 				pub name: Option<String>,
-				/// `TEMPLATE`: `array`, optional.
+				/// `TEMPLATE`: `array`.
 				pub template: Vec<::serde_json::Value>,
-				/// `PARAMETERS`: `array`, optional.
+				/// `PARAMETERS`: `array`.
 				pub parameters: Vec<::serde_json::Value>,
-				/// `VARIABLES`: `array`, optional.
+				/// `VARIABLES`: `array`.
 				pub variables: Vec<::serde_json::Value>,
-				/// `CONSTANTS`: `array`, optional.
+				/// `CONSTANTS`: `array`.
 				pub constants: Vec<::serde_json::Value>,
-				/// `MODIFIED`: `datetime`, optional.
+				/// `MODIFIED`: `datetime`.
 				pub modified: Option<::bitrix24_runtime::DateTime>,
-				/// `IS_MODIFIED`: `boolean`, optional.
+				/// `IS_MODIFIED`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_modified: Option<bool>,
-				/// `USER_ID`: `integer`, optional.
+				/// `USER_ID`: `integer`.
 				pub user_id: Option<i64>,
-				/// `SYSTEM_CODE`: `string`, optional.
+				/// `SYSTEM_CODE`: `string`.
 				pub system_code: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { id : field "ID", module_id : field "MODULE_ID", entity : field
-				"ENTITY", document_type : field "DOCUMENT_TYPE", auto_execute : field
-				"AUTO_EXECUTE", name : field "NAME", template : field "TEMPLATE",
-				parameters : field "PARAMETERS", variables : field "VARIABLES", constants
-				: field "CONSTANTS", modified : field "MODIFIED", is_modified : field
-				"IS_MODIFIED", user_id : field "USER_ID", system_code : field
-				"SYSTEM_CODE", extra : rest "", } fits["ID", "MODULE_ID", "ENTITY",
-				"DOCUMENT_TYPE", "AUTO_EXECUTE", "NAME", "TEMPLATE", "PARAMETERS",
-				"VARIABLES", "CONSTANTS", "MODIFIED", "IS_MODIFIED", "USER_ID",
-				"SYSTEM_CODE"] []
-			);
-			serialize_map!(
-				Item { opt "ID" id, opt "MODULE_ID" module_id, opt "ENTITY" entity, opt
-				"DOCUMENT_TYPE" document_type, opt "AUTO_EXECUTE" auto_execute, opt
-				"NAME" name, req "TEMPLATE" template, req "PARAMETERS" parameters, req
-				"VARIABLES" variables, req "CONSTANTS" constants, opt "MODIFIED"
-				modified, opt_yn "IS_MODIFIED" is_modified, opt "USER_ID" user_id, opt
-				"SYSTEM_CODE" system_code, rest "" extra }
+			result_impls!(
+				Item { opt field "ID" id, opt field "MODULE_ID" module_id, opt field
+				"ENTITY" entity, opt field "DOCUMENT_TYPE" document_type, opt field
+				"AUTO_EXECUTE" auto_execute, opt field "NAME" name, req field "TEMPLATE"
+				template, req field "PARAMETERS" parameters, req field "VARIABLES"
+				variables, req field "CONSTANTS" constants, opt field "MODIFIED"
+				modified, opt_yn field "IS_MODIFIED" is_modified, opt field "USER_ID"
+				user_id, opt field "SYSTEM_CODE" system_code, } fits["ID", "MODULE_ID",
+				"ENTITY", "DOCUMENT_TYPE", "AUTO_EXECUTE", "NAME", "TEMPLATE",
+				"PARAMETERS", "VARIABLES", "CONSTANTS", "MODIFIED", "IS_MODIFIED",
+				"USER_ID", "SYSTEM_CODE"] []
 			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "bizproc.workflow.template.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "bizproc.workflow.template.list", V2, true);
 			impl ::bitrix24_runtime::Paged for super::List {
 				type Item = Item;
 				fn into_items(output: Output) -> Vec<Item> {
@@ -5052,7 +3059,7 @@ pub mod workflow {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html>
 		pub mod update {
-			/// Error codes of `bizproc.workflow.template.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `bizproc.workflow.template.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -5089,73 +3096,35 @@ pub mod workflow {
 				/// `AUTO_EXECUTE`: `integer`, optional.
 				pub auto_execute: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						name: Default::default(),
-						description: Default::default(),
-						template_data: Default::default(),
-						auto_execute: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `NAME`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `DESCRIPTION`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
-				/// Sets `TEMPLATE_DATA`.
-				pub fn template_data(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.template_data = Some(value.into());
-					self
-				}
-				/// Sets `AUTO_EXECUTE`.
-				pub fn auto_execute(mut self, value: impl Into<i64>) -> Self {
-					self.auto_execute = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "NAME" name, opt "DESCRIPTION" description, opt
-				"TEMPLATE_DATA" template_data, opt "AUTO_EXECUTE" auto_execute, rest ""
-				extra }
+			setters!(
+				Fields { some into name name "NAME" : String, some into description
+				description "DESCRIPTION" : String, some into template_data template_data
+				"TEMPLATE_DATA" : ::serde_json::Value, some into auto_execute
+				auto_execute "AUTO_EXECUTE" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { name : exact "NAME", description : exact "DESCRIPTION",
-				template_data : exact "TEMPLATE_DATA", auto_execute : exact
-				"AUTO_EXECUTE", extra : rest "", }
+			params_impls!(
+				Fields { opt exact "NAME" name, opt exact "DESCRIPTION" description, opt
+				exact "TEMPLATE_DATA" template_data, opt exact "AUTO_EXECUTE"
+				auto_execute, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "bizproc.workflow.template.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "bizproc.workflow.template.update", V2, false);
 		}
 	}
 	/// Types of `bizproc.workflow.terminate`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-terminate.html>
 	pub mod terminate {
-		/// Error codes of `bizproc.workflow.terminate`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `bizproc.workflow.terminate`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5173,12 +3142,6 @@ pub mod workflow {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Terminate {
-			const NAME: &'static str = "bizproc.workflow.terminate";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Terminate, "bizproc.workflow.terminate", V2, false);
 	}
 }

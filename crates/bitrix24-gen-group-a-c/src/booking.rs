@@ -25,13 +25,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingAdd {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnBookingAdd { id : field "ID", extra : rest "", } fits["ID"] []);
-		serialize_map!(OnBookingAdd { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingAdd { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingAdd);
 		event_payload!(OnBookingAdd, "ONBOOKINGADD");
 	}
@@ -45,13 +44,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingDelete {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnBookingDelete { id : field "ID", extra : rest "", } fits["ID"] []);
-		serialize_map!(OnBookingDelete { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingDelete { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingDelete);
 		event_payload!(OnBookingDelete, "ONBOOKINGDELETE");
 	}
@@ -65,15 +63,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingResourceAdd {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnBookingResourceAdd { id : field "ID", extra : rest "", } fits["ID"] []
-		);
-		serialize_map!(OnBookingResourceAdd { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingResourceAdd { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingResourceAdd);
 		event_payload!(OnBookingResourceAdd, "ONBOOKINGRESOURCEADD");
 	}
@@ -87,15 +82,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingResourceDelete {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnBookingResourceDelete { id : field "ID", extra : rest "", } fits["ID"] []
-		);
-		serialize_map!(OnBookingResourceDelete { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingResourceDelete { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingResourceDelete);
 		event_payload!(OnBookingResourceDelete, "ONBOOKINGRESOURCEDELETE");
 	}
@@ -109,15 +101,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingResourceTypeAdd {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnBookingResourceTypeAdd { id : field "ID", extra : rest "", } fits["ID"] []
-		);
-		serialize_map!(OnBookingResourceTypeAdd { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingResourceTypeAdd { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingResourceTypeAdd);
 		event_payload!(OnBookingResourceTypeAdd, "ONBOOKINGRESOURCETYPEADD");
 	}
@@ -131,16 +120,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingResourceTypeDelete {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnBookingResourceTypeDelete { id : field "ID", extra : rest "", } fits["ID"]
-			[]
-		);
-		serialize_map!(OnBookingResourceTypeDelete { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingResourceTypeDelete { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingResourceTypeDelete);
 		event_payload!(OnBookingResourceTypeDelete, "ONBOOKINGRESOURCETYPEDELETE");
 	}
@@ -154,16 +139,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingResourceTypeUpdate {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnBookingResourceTypeUpdate { id : field "ID", extra : rest "", } fits["ID"]
-			[]
-		);
-		serialize_map!(OnBookingResourceTypeUpdate { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingResourceTypeUpdate { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingResourceTypeUpdate);
 		event_payload!(OnBookingResourceTypeUpdate, "ONBOOKINGRESOURCETYPEUPDATE");
 	}
@@ -177,15 +158,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingResourceUpdate {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnBookingResourceUpdate { id : field "ID", extra : rest "", } fits["ID"] []
-		);
-		serialize_map!(OnBookingResourceUpdate { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingResourceUpdate { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingResourceUpdate);
 		event_payload!(OnBookingResourceUpdate, "ONBOOKINGRESOURCEUPDATE");
 	}
@@ -199,13 +177,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingUpdate {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnBookingUpdate { id : field "ID", extra : rest "", } fits["ID"] []);
-		serialize_map!(OnBookingUpdate { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingUpdate { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingUpdate);
 		event_payload!(OnBookingUpdate, "ONBOOKINGUPDATE");
 	}
@@ -219,15 +196,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingWaitlistitemAdd {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnBookingWaitlistitemAdd { id : field "ID", extra : rest "", } fits["ID"] []
-		);
-		serialize_map!(OnBookingWaitlistitemAdd { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingWaitlistitemAdd { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingWaitlistitemAdd);
 		event_payload!(OnBookingWaitlistitemAdd, "ONBOOKINGWAITLISTITEMADD");
 	}
@@ -241,16 +215,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingWaitlistitemDelete {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnBookingWaitlistitemDelete { id : field "ID", extra : rest "", } fits["ID"]
-			[]
-		);
-		serialize_map!(OnBookingWaitlistitemDelete { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingWaitlistitemDelete { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingWaitlistitemDelete);
 		event_payload!(OnBookingWaitlistitemDelete, "ONBOOKINGWAITLISTITEMDELETE");
 	}
@@ -264,16 +234,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnBookingWaitlistitemUpdate {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnBookingWaitlistitemUpdate { id : field "ID", extra : rest "", } fits["ID"]
-			[]
-		);
-		serialize_map!(OnBookingWaitlistitemUpdate { opt "ID" id, rest "" extra });
+		result_impls!(OnBookingWaitlistitemUpdate { opt field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnBookingWaitlistitemUpdate);
 		event_payload!(OnBookingWaitlistitemUpdate, "ONBOOKINGWAITLISTITEMUPDATE");
 	}
@@ -295,7 +261,7 @@ pub mod v1 {
 			/// `fields`: `object`, required.
 			pub fields: add::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `fields`.
@@ -306,12 +272,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Add);
-		serialize_map!(Add { req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Add { fields : field "fields", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
+		params_impls!(Add { req field "fields" fields, });
 		/// `booking.v1.booking.createfromwaitlist`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-createfromwaitlist.html>
@@ -327,7 +288,7 @@ pub mod v1 {
 			/// `fields`: `object`, optional.
 			pub fields: Option<createfromwaitlist::Fields>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Createfromwaitlist {
 			/// The call with its required parameters: `waitListId`.
@@ -338,27 +299,15 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `fields`.
-			pub fn fields(
-				mut self,
-				value: impl Into<createfromwaitlist::Fields>,
-			) -> Self {
-				self.fields = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Createfromwaitlist);
-		serialize_map!(
-			Createfromwaitlist { req "waitListId" wait_list_id, opt "fields" fields, rest
-			"" extra }
+		setters!(
+			Createfromwaitlist { some into fields fields "fields" :
+			createfromwaitlist::Fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Createfromwaitlist { wait_list_id : field "waitListId", fields : exact
-			"fields", extra : rest "", }
+		params_impls!(
+			Createfromwaitlist { req field "waitListId" wait_list_id, opt exact "fields"
+			fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Createfromwaitlist);
 		/// `booking.v1.booking.delete`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-delete.html>
@@ -372,7 +321,7 @@ pub mod v1 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `id`.
@@ -383,12 +332,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "id" id, });
 		/// `booking.v1.booking.get`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
@@ -402,7 +346,7 @@ pub mod v1 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`.
@@ -413,12 +357,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "id" id, });
 		/// `booking.v1.booking.list`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
@@ -434,36 +373,19 @@ pub mod v1 {
 			/// `ORDER`: `object`, optional.
 			pub order: Option<list::Order>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					filter: Default::default(),
-					order: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `FILTER`.
-			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `ORDER`.
-			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-				self.order = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(List { opt "FILTER" filter, opt "ORDER" order, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { filter : exact "FILTER", order : exact "ORDER", extra : rest "", }
+		setters!(
+			List { some into filter filter "FILTER" : list::Filter, some into order order
+			"ORDER" : list::Order, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
+		params_impls!(List { opt exact "FILTER" filter, opt exact "ORDER" order, });
 		/// `booking.v1.booking.update`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-update.html>
@@ -479,7 +401,7 @@ pub mod v1 {
 			/// `fields`: `object`, required.
 			pub fields: update::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `id`, `fields`.
@@ -491,19 +413,12 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Update);
-		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "id", fields : field "fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
+		params_impls!(Update { req field "id" id, req field "fields" fields, });
 		/// Types of `booking.v1.booking.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html>
 		pub mod add {
-			/// Error codes of `booking.v1.booking.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.booking.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -531,7 +446,7 @@ pub mod v1 {
 				/// `to`: `object`, required.
 				pub to: ::serde_json::Value,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl FieldsDatePeriod {
 				/// The object with its required parameters: `from`, `to`.
@@ -546,17 +461,9 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(FieldsDatePeriod);
-			serialize_map!(
-				FieldsDatePeriod { req "from" from, req "to" to, rest "" extra }
+			params_impls!(
+				FieldsDatePeriod { req field "from" from, req field "to" to, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				FieldsDatePeriod { from : field "from", to : field "to", extra : rest "",
-				}
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(FieldsDatePeriod);
 			/// The object `params.fields` of `booking.v1.booking.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html>
@@ -572,7 +479,7 @@ pub mod v1 {
 				/// `datePeriod`: `object`, required.
 				pub date_period: FieldsDatePeriod,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `resourceIds`, `datePeriod`.
@@ -588,39 +495,18 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `name`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `description`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { req "resourceIds" resource_ids, opt "name" name, opt
-				"description" description, req "datePeriod" date_period, rest "" extra }
+			setters!(
+				Fields { some into name name "name" : String, some into description
+				description "description" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { resource_ids : field "resourceIds", name : exact "name",
-				description : exact "description", date_period : field "datePeriod",
-				extra : rest "", }
+			params_impls!(
+				Fields { req field "resourceIds" resource_ids, opt exact "name" name, opt
+				exact "description" description, req field "datePeriod" date_period, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "booking.v1.booking.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "booking.v1.booking.add", V2, false);
 		}
 		/// Methods under `v1::booking::client`.
 		pub mod client {
@@ -637,7 +523,7 @@ pub mod v1 {
 				/// `bookingId`: `integer`, required.
 				pub booking_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call with its required parameters: `bookingId`.
@@ -648,12 +534,7 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { req "bookingId" booking_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { booking_id : field "bookingId", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			params_impls!(List { req field "bookingId" booking_id, });
 			/// `booking.v1.booking.client.set`: REST 2, scope `booking`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-set.html>
@@ -669,7 +550,7 @@ pub mod v1 {
 				/// `clients`: `array`, required.
 				pub clients: Vec<set::Clients>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Set {
 				/// The call with its required parameters: `bookingId`, `clients`.
@@ -684,17 +565,9 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Set);
-			serialize_map!(
-				Set { req "bookingId" booking_id, req "clients" clients, rest "" extra }
+			params_impls!(
+				Set { req field "bookingId" booking_id, req field "clients" clients, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Set { booking_id : field "bookingId", clients : field "clients", extra :
-				rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Set);
 			/// `booking.v1.booking.client.unset`: REST 2, scope `booking`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-unset.html>
@@ -708,7 +581,7 @@ pub mod v1 {
 				/// `bookingId`: `integer`, required.
 				pub booking_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Unset {
 				/// The call with its required parameters: `bookingId`.
@@ -719,17 +592,12 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Unset);
-			serialize_map!(Unset { req "bookingId" booking_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Unset { booking_id : field "bookingId", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Unset);
+			params_impls!(Unset { req field "bookingId" booking_id, });
 			/// Types of `booking.v1.booking.client.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html>
 			pub mod list {
-				/// Error codes of `booking.v1.booking.client.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.booking.client.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -745,27 +613,21 @@ pub mod v1 {
 				/// The object `result.bookingClient.type` of `booking.v1.booking.client.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputBookingClientType {
-					/// `code`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `code`: `string`, only in the example response.
 					pub code: Option<String>,
-					/// `module`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `module`: `string`, only in the example response.
 					pub module: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputBookingClientType { code : soft "code", module : soft "module",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputBookingClientType { opt "code" code, opt "module" module, rest
-					"" extra }
+				result_impls!(
+					OutputBookingClientType { opt soft "code" code, opt soft "module"
+					module, }
 				);
 				/// The object `result.bookingClient` of `booking.v1.booking.client.list`: `object[]`.
 				///
@@ -773,19 +635,15 @@ pub mod v1 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputBookingClient {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `type`: `object`, optional.
+					/// `type`: `object`.
 					pub type_: Option<OutputBookingClientType>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputBookingClient { id : field "id", type_ : field "type", extra :
-					rest "", }
-				);
-				serialize_map!(
-					OutputBookingClient { opt "id" id, opt "type" type_, rest "" extra }
+				result_impls!(
+					OutputBookingClient { opt field "id" id, opt field "type" type_, }
 				);
 				/// The object `result` of `booking.v1.booking.client.list`: `object`.
 				///
@@ -795,30 +653,21 @@ pub mod v1 {
 				pub struct Output {
 					/// `bookingClient`: `object[]`, required in the docs.
 					pub booking_client: Vec<OutputBookingClient>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { booking_client : field "bookingClient", extra : rest "", }
+				result_impls!(
+					Output { req field "bookingClient" booking_client, }
 					fits["bookingClient"] []
 				);
-				serialize_map!(
-					Output { req "bookingClient" booking_client, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "booking.v1.booking.client.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "booking.v1.booking.client.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `booking.v1.booking.client.set`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-set.html>
 			pub mod set {
-				/// Error codes of `booking.v1.booking.client.set`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.booking.client.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -846,7 +695,7 @@ pub mod v1 {
 					/// Values: `code`, `CONTACT`, `COMPANY`.
 					pub type_: ::serde_json::Value,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Clients {
 					/// The object with its required parameters: `id`, `type`.
@@ -861,29 +710,16 @@ pub mod v1 {
 						}
 					}
 				}
-				extra_setter!(Clients);
-				serialize_map!(Clients { req "id" id, req "type" type_, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Clients { id : field "id", type_ : field "type", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Clients);
+				params_impls!(Clients { req field "id" id, req field "type" type_, });
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Set {
-					const NAME: &'static str = "booking.v1.booking.client.set";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Set, "booking.v1.booking.client.set", V2, false);
 			}
 			/// Types of `booking.v1.booking.client.unset`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-unset.html>
 			pub mod unset {
-				/// Error codes of `booking.v1.booking.client.unset`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.booking.client.unset`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -898,20 +734,14 @@ pub mod v1 {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Unset {
-					const NAME: &'static str = "booking.v1.booking.client.unset";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Unset, "booking.v1.booking.client.unset", V2, false);
 			}
 		}
 		/// Types of `booking.v1.booking.createfromwaitlist`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-createfromwaitlist.html>
 		pub mod createfromwaitlist {
-			/// Error codes of `booking.v1.booking.createfromwaitlist`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.booking.createfromwaitlist`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -939,7 +769,7 @@ pub mod v1 {
 				/// `to`: `object`, required.
 				pub to: ::serde_json::Value,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl FieldsDatePeriod {
 				/// The object with its required parameters: `from`, `to`.
@@ -954,17 +784,9 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(FieldsDatePeriod);
-			serialize_map!(
-				FieldsDatePeriod { req "from" from, req "to" to, rest "" extra }
+			params_impls!(
+				FieldsDatePeriod { req field "from" from, req field "to" to, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				FieldsDatePeriod { from : field "from", to : field "to", extra : rest "",
-				}
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(FieldsDatePeriod);
 			/// The object `params.fields` of `booking.v1.booking.createfromwaitlist`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-createfromwaitlist.html>
@@ -980,7 +802,7 @@ pub mod v1 {
 				/// `datePeriod`: `object`, required.
 				pub date_period: FieldsDatePeriod,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `resourceIds`, `datePeriod`.
@@ -996,45 +818,27 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `name`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `description`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { req "resourceIds" resource_ids, opt "name" name, opt
-				"description" description, req "datePeriod" date_period, rest "" extra }
+			setters!(
+				Fields { some into name name "name" : String, some into description
+				description "description" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { resource_ids : field "resourceIds", name : exact "name",
-				description : exact "description", date_period : field "datePeriod",
-				extra : rest "", }
+			params_impls!(
+				Fields { req field "resourceIds" resource_ids, opt exact "name" name, opt
+				exact "description" description, req field "datePeriod" date_period, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Createfromwaitlist {
-				const NAME: &'static str = "booking.v1.booking.createfromwaitlist";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(
+				super::Createfromwaitlist, "booking.v1.booking.createfromwaitlist", V2,
+				false
+			);
 		}
 		/// Types of `booking.v1.booking.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-delete.html>
 		pub mod delete {
-			/// Error codes of `booking.v1.booking.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.booking.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1047,13 +851,7 @@ pub mod v1 {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "booking.v1.booking.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "booking.v1.booking.delete", V2, false);
 		}
 		/// Methods under `v1::booking::external_data`.
 		pub mod external_data {
@@ -1070,7 +868,7 @@ pub mod v1 {
 				/// `bookingId`: `integer`, required.
 				pub booking_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call with its required parameters: `bookingId`.
@@ -1081,12 +879,7 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { req "bookingId" booking_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { booking_id : field "bookingId", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			params_impls!(List { req field "bookingId" booking_id, });
 			/// `booking.v1.booking.externalData.set`: REST 2, scope `booking`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-set.html>
@@ -1102,7 +895,7 @@ pub mod v1 {
 				/// `externalData`: `array`, required.
 				pub external_data: Vec<set::ExternalData>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Set {
 				/// The call with its required parameters: `bookingId`, `externalData`.
@@ -1120,18 +913,10 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Set);
-			serialize_map!(
-				Set { req "bookingId" booking_id, req "externalData" external_data, rest
-				"" extra }
+			params_impls!(
+				Set { req field "bookingId" booking_id, req field "externalData"
+				external_data, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Set { booking_id : field "bookingId", external_data : field
-				"externalData", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Set);
 			/// `booking.v1.booking.externalData.unset`: REST 2, scope `booking`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-unset.html>
@@ -1145,7 +930,7 @@ pub mod v1 {
 				/// `bookingId`: `integer`, required.
 				pub booking_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Unset {
 				/// The call with its required parameters: `bookingId`.
@@ -1156,17 +941,12 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Unset);
-			serialize_map!(Unset { req "bookingId" booking_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Unset { booking_id : field "bookingId", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Unset);
+			params_impls!(Unset { req field "bookingId" booking_id, });
 			/// Types of `booking.v1.booking.externalData.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-list.html>
 			pub mod list {
-				/// Error codes of `booking.v1.booking.externalData.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.booking.externalData.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1185,22 +965,18 @@ pub mod v1 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputExternalData {
-					/// `entityTypeId`: `string`, optional.
+					/// `entityTypeId`: `string`.
 					pub entity_type_id: Option<String>,
-					/// `moduleId`: `string`, optional.
+					/// `moduleId`: `string`.
 					pub module_id: Option<String>,
-					/// `value`: `string`, optional.
+					/// `value`: `string`.
 					pub value: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputExternalData { entity_type_id : field "entityTypeId", module_id
-					: field "moduleId", value : field "value", extra : rest "", }
-				);
-				serialize_map!(
-					OutputExternalData { opt "entityTypeId" entity_type_id, opt
-					"moduleId" module_id, opt "value" value, rest "" extra }
+				result_impls!(
+					OutputExternalData { opt field "entityTypeId" entity_type_id, opt
+					field "moduleId" module_id, opt field "value" value, }
 				);
 				/// The object `result` of `booking.v1.booking.externalData.list`: `object`.
 				///
@@ -1210,30 +986,21 @@ pub mod v1 {
 				pub struct Output {
 					/// `externalData`: `object[]`, required in the docs.
 					pub external_data: Vec<OutputExternalData>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { external_data : field "externalData", extra : rest "", }
+				result_impls!(
+					Output { req field "externalData" external_data, }
 					fits["externalData"] []
 				);
-				serialize_map!(
-					Output { req "externalData" external_data, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "booking.v1.booking.externalData.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "booking.v1.booking.externalData.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `booking.v1.booking.externalData.set`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-set.html>
 			pub mod set {
-				/// Error codes of `booking.v1.booking.externalData.set`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.booking.externalData.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1261,7 +1028,7 @@ pub mod v1 {
 					/// `value`: `string`, required.
 					pub value: String,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl ExternalData {
 					/// The object with its required parameters: `moduleId`, `entityTypeId`, `value`.
@@ -1278,33 +1045,19 @@ pub mod v1 {
 						}
 					}
 				}
-				extra_setter!(ExternalData);
-				serialize_map!(
-					ExternalData { req "moduleId" module_id, req "entityTypeId"
-					entity_type_id, req "value" value, rest "" extra }
+				params_impls!(
+					ExternalData { req field "moduleId" module_id, req field
+					"entityTypeId" entity_type_id, req field "value" value, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					ExternalData { module_id : field "moduleId", entity_type_id : field
-					"entityTypeId", value : field "value", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(ExternalData);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Set {
-					const NAME: &'static str = "booking.v1.booking.externalData.set";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Set, "booking.v1.booking.externalData.set", V2, false);
 			}
 			/// Types of `booking.v1.booking.externalData.unset`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-unset.html>
 			pub mod unset {
-				/// Error codes of `booking.v1.booking.externalData.unset`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.booking.externalData.unset`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1319,20 +1072,16 @@ pub mod v1 {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Unset {
-					const NAME: &'static str = "booking.v1.booking.externalData.unset";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(
+					super::Unset, "booking.v1.booking.externalData.unset", V2, false
+				);
 			}
 		}
 		/// Types of `booking.v1.booking.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
 		pub mod get {
-			/// Error codes of `booking.v1.booking.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.booking.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1348,76 +1097,58 @@ pub mod v1 {
 			/// The object `result.booking.datePeriod.from` of `booking.v1.booking.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriodFrom {
-				/// `timestamp`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `timestamp`: `integer`, only in the example response.
 				pub timestamp: Option<i64>,
-				/// `timezone`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `timezone`: `string`, only in the example response.
 				pub timezone: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBookingDatePeriodFrom { timestamp : soft "timestamp", timezone :
-				soft "timezone", extra : rest "", }
-			);
-			serialize_map!(
-				OutputBookingDatePeriodFrom { opt "timestamp" timestamp, opt "timezone"
-				timezone, rest "" extra }
+			result_impls!(
+				OutputBookingDatePeriodFrom { opt soft "timestamp" timestamp, opt soft
+				"timezone" timezone, }
 			);
 			/// The object `result.booking.datePeriod.to` of `booking.v1.booking.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriodTo {
-				/// `timestamp`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `timestamp`: `integer`, only in the example response.
 				pub timestamp: Option<i64>,
-				/// `timezone`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `timezone`: `string`, only in the example response.
 				pub timezone: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBookingDatePeriodTo { timestamp : soft "timestamp", timezone : soft
-				"timezone", extra : rest "", }
-			);
-			serialize_map!(
-				OutputBookingDatePeriodTo { opt "timestamp" timestamp, opt "timezone"
-				timezone, rest "" extra }
+			result_impls!(
+				OutputBookingDatePeriodTo { opt soft "timestamp" timestamp, opt soft
+				"timezone" timezone, }
 			);
 			/// The object `result.booking.datePeriod` of `booking.v1.booking.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriod {
-				/// `from`: `object`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `from`: `object`, only in the example response.
 				pub from: Option<OutputBookingDatePeriodFrom>,
-				/// `to`: `object`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `to`: `object`, only in the example response.
 				pub to: Option<OutputBookingDatePeriodTo>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBookingDatePeriod { from : soft "from", to : soft "to", extra :
-				rest "", }
-			);
-			serialize_map!(
-				OutputBookingDatePeriod { opt "from" from, opt "to" to, rest "" extra }
+			result_impls!(
+				OutputBookingDatePeriod { opt soft "from" from, opt soft "to" to, }
 			);
 			/// The object `result.booking` of `booking.v1.booking.get`: `object`.
 			///
@@ -1425,28 +1156,23 @@ pub mod v1 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBooking {
-				/// `datePeriod`: `object`, optional.
+				/// `datePeriod`: `object`.
 				pub date_period: Option<OutputBookingDatePeriod>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `resourceIds`: `array`, optional.
+				/// `resourceIds`: `array`.
 				pub resource_ids: Vec<::serde_json::Value>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBooking { date_period : field "datePeriod", description : field
-				"description", id : field "id", name : field "name", resource_ids : field
-				"resourceIds", extra : rest "", }
-			);
-			serialize_map!(
-				OutputBooking { opt "datePeriod" date_period, opt "description"
-				description, opt "id" id, opt "name" name, req "resourceIds"
-				resource_ids, rest "" extra }
+			result_impls!(
+				OutputBooking { opt field "datePeriod" date_period, opt field
+				"description" description, opt field "id" id, opt field "name" name, req
+				field "resourceIds" resource_ids, }
 			);
 			/// The object `result` of `booking.v1.booking.get`: `object`.
 			///
@@ -1456,27 +1182,18 @@ pub mod v1 {
 			pub struct Output {
 				/// `booking`: `object`, required in the docs.
 				pub booking: Option<OutputBooking>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { booking : field "booking", extra : rest "", } fits["booking"] []
-			);
-			serialize_map!(Output { opt "booking" booking, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "booking.v1.booking.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "booking" booking, } fits["booking"] []);
+			method!(super::Get, "booking.v1.booking.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `booking.v1.booking.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
 		pub mod list {
-			/// Error codes of `booking.v1.booking.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.booking.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1504,39 +1221,21 @@ pub mod v1 {
 				/// `client`: `object`, optional.
 				pub client: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						within: Default::default(),
-						client: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `within`.
-				pub fn within(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.within = Some(value.into());
-					self
-				}
-				/// Sets `client`.
-				pub fn client(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.client = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(
-				Filter { opt "within" within, opt "client" client, rest "" extra }
+			setters!(
+				Filter { some into within within "within" : ::serde_json::Value, some
+				into client client "client" : ::serde_json::Value, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Filter { within : exact "within", client : exact "client", extra : rest
-				"", }
+			params_impls!(
+				Filter { opt exact "within" within, opt exact "client" client, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
 			/// The object `params.ORDER` of `booking.v1.booking.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
@@ -1550,119 +1249,77 @@ pub mod v1 {
 				/// `dateTo`: `string`, optional.
 				pub date_to: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Order {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						date_from: Default::default(),
-						date_to: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `id`.
-				pub fn id(mut self, value: impl Into<String>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `dateFrom`.
-				pub fn date_from(mut self, value: impl Into<String>) -> Self {
-					self.date_from = Some(value.into());
-					self
-				}
-				/// Sets `dateTo`.
-				pub fn date_to(mut self, value: impl Into<String>) -> Self {
-					self.date_to = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Order);
-			serialize_map!(
-				Order { opt "id" id, opt "dateFrom" date_from, opt "dateTo" date_to, rest
-				"" extra }
+			setters!(
+				Order { some into id id "id" : String, some into date_from date_from
+				"dateFrom" : String, some into date_to date_to "dateTo" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Order { id : exact "id", date_from : exact "dateFrom", date_to : exact
-				"dateTo", extra : rest "", }
+			params_impls!(
+				Order { opt exact "id" id, opt exact "dateFrom" date_from, opt exact
+				"dateTo" date_to, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Order);
 			/// The object `result.booking.datePeriod.from` of `booking.v1.booking.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriodFrom {
-				/// `timestamp`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `timestamp`: `integer`, only in the example response.
 				pub timestamp: Option<i64>,
-				/// `timezone`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `timezone`: `string`, only in the example response.
 				pub timezone: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBookingDatePeriodFrom { timestamp : soft "timestamp", timezone :
-				soft "timezone", extra : rest "", }
-			);
-			serialize_map!(
-				OutputBookingDatePeriodFrom { opt "timestamp" timestamp, opt "timezone"
-				timezone, rest "" extra }
+			result_impls!(
+				OutputBookingDatePeriodFrom { opt soft "timestamp" timestamp, opt soft
+				"timezone" timezone, }
 			);
 			/// The object `result.booking.datePeriod.to` of `booking.v1.booking.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriodTo {
-				/// `timestamp`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `timestamp`: `integer`, only in the example response.
 				pub timestamp: Option<i64>,
-				/// `timezone`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `timezone`: `string`, only in the example response.
 				pub timezone: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBookingDatePeriodTo { timestamp : soft "timestamp", timezone : soft
-				"timezone", extra : rest "", }
-			);
-			serialize_map!(
-				OutputBookingDatePeriodTo { opt "timestamp" timestamp, opt "timezone"
-				timezone, rest "" extra }
+			result_impls!(
+				OutputBookingDatePeriodTo { opt soft "timestamp" timestamp, opt soft
+				"timezone" timezone, }
 			);
 			/// The object `result.booking.datePeriod` of `booking.v1.booking.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriod {
-				/// `from`: `object`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `from`: `object`, only in the example response.
 				pub from: Option<OutputBookingDatePeriodFrom>,
-				/// `to`: `object`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `to`: `object`, only in the example response.
 				pub to: Option<OutputBookingDatePeriodTo>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBookingDatePeriod { from : soft "from", to : soft "to", extra :
-				rest "", }
-			);
-			serialize_map!(
-				OutputBookingDatePeriod { opt "from" from, opt "to" to, rest "" extra }
+			result_impls!(
+				OutputBookingDatePeriod { opt soft "from" from, opt soft "to" to, }
 			);
 			/// The object `result.booking` of `booking.v1.booking.list`: `object[]`.
 			///
@@ -1670,28 +1327,23 @@ pub mod v1 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBooking {
-				/// `datePeriod`: `object`, optional.
+				/// `datePeriod`: `object`.
 				pub date_period: Option<OutputBookingDatePeriod>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `resourceIds`: `array`, optional.
+				/// `resourceIds`: `array`.
 				pub resource_ids: Vec<::serde_json::Value>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBooking { date_period : field "datePeriod", description : field
-				"description", id : field "id", name : field "name", resource_ids : field
-				"resourceIds", extra : rest "", }
-			);
-			serialize_map!(
-				OutputBooking { opt "datePeriod" date_period, opt "description"
-				description, opt "id" id, opt "name" name, req "resourceIds"
-				resource_ids, rest "" extra }
+			result_impls!(
+				OutputBooking { opt field "datePeriod" date_period, opt field
+				"description" description, opt field "id" id, opt field "name" name, req
+				field "resourceIds" resource_ids, }
 			);
 			/// The object `result` of `booking.v1.booking.list`: `object`.
 			///
@@ -1701,27 +1353,18 @@ pub mod v1 {
 			pub struct Output {
 				/// `booking`: `object[]`, required in the docs.
 				pub booking: Vec<OutputBooking>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { booking : field "booking", extra : rest "", } fits["booking"] []
-			);
-			serialize_map!(Output { req "booking" booking, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "booking.v1.booking.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { req field "booking" booking, } fits["booking"] []);
+			method!(super::List, "booking.v1.booking.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `booking.v1.booking.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-update.html>
 		pub mod update {
-			/// Error codes of `booking.v1.booking.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.booking.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1754,7 +1397,7 @@ pub mod v1 {
 				/// `to`: `object`, required.
 				pub to: ::serde_json::Value,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl FieldsDatePeriod {
 				/// The object with its required parameters: `from`, `to`.
@@ -1769,17 +1412,9 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(FieldsDatePeriod);
-			serialize_map!(
-				FieldsDatePeriod { req "from" from, req "to" to, rest "" extra }
+			params_impls!(
+				FieldsDatePeriod { req field "from" from, req field "to" to, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				FieldsDatePeriod { from : field "from", to : field "to", extra : rest "",
-				}
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(FieldsDatePeriod);
 			/// The object `params.fields` of `booking.v1.booking.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-update.html>
@@ -1795,68 +1430,27 @@ pub mod v1 {
 				/// `datePeriod`: `object`, optional.
 				pub date_period: Option<FieldsDatePeriod>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						resource_ids: Default::default(),
-						name: Default::default(),
-						description: Default::default(),
-						date_period: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `resourceIds`.
-				pub fn resource_ids(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.resource_ids = Some(value.into());
-					self
-				}
-				/// Sets `name`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `description`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
-				/// Sets `datePeriod`.
-				pub fn date_period(
-					mut self,
-					value: impl Into<FieldsDatePeriod>,
-				) -> Self {
-					self.date_period = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "resourceIds" resource_ids, opt "name" name, opt
-				"description" description, opt "datePeriod" date_period, rest "" extra }
+			setters!(
+				Fields { some into resource_ids resource_ids "resourceIds" :
+				::serde_json::Value, some into name name "name" : String, some into
+				description description "description" : String, some into date_period
+				date_period "datePeriod" : FieldsDatePeriod, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { resource_ids : exact "resourceIds", name : exact "name",
-				description : exact "description", date_period : exact "datePeriod",
-				extra : rest "", }
+			params_impls!(
+				Fields { opt exact "resourceIds" resource_ids, opt exact "name" name, opt
+				exact "description" description, opt exact "datePeriod" date_period, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "booking.v1.booking.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "booking.v1.booking.update", V2, false);
 		}
 	}
 	/// Methods under `v1::clienttype`.
@@ -1872,25 +1466,20 @@ pub mod v1 {
 		#[non_exhaustive]
 		pub struct List {
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self { extra: Default::default() }
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(List { rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(List { extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
+		params_impls!(List {});
 		/// Types of `booking.v1.clienttype.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking-v1-clienttype-list.html>
 		pub mod list {
-			/// Error codes of `booking.v1.clienttype.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.clienttype.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
 			/// The object `result.clientType` of `booking.v1.clienttype.list`: `object[]`.
 			///
@@ -1898,19 +1487,15 @@ pub mod v1 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputClientType {
-				/// `code`: `string`, optional.
+				/// `code`: `string`.
 				pub code: Option<String>,
-				/// `module`: `string`, optional.
+				/// `module`: `string`.
 				pub module: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputClientType { code : field "code", module : field "module", extra :
-				rest "", }
-			);
-			serialize_map!(
-				OutputClientType { opt "code" code, opt "module" module, rest "" extra }
+			result_impls!(
+				OutputClientType { opt field "code" code, opt field "module" module, }
 			);
 			/// The object `result` of `booking.v1.clienttype.list`: `object`.
 			///
@@ -1918,23 +1503,15 @@ pub mod v1 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `clientType`: `object[]`, optional.
+				/// `clientType`: `object[]`.
 				pub client_type: Vec<OutputClientType>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { client_type : field "clientType", extra : rest "", }
-				fits["clientType"] []
+			result_impls!(
+				Output { req field "clientType" client_type, } fits["clientType"] []
 			);
-			serialize_map!(Output { req "clientType" client_type, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "booking.v1.clienttype.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "booking.v1.clienttype.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -1953,7 +1530,7 @@ pub mod v1 {
 			/// `fields`: `object`, required.
 			pub fields: add::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `fields`.
@@ -1964,12 +1541,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Add);
-		serialize_map!(Add { req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Add { fields : field "fields", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
+		params_impls!(Add { req field "fields" fields, });
 		/// `booking.v1.resource.delete`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-delete.html>
@@ -1983,7 +1555,7 @@ pub mod v1 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `id`.
@@ -1994,12 +1566,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "id" id, });
 		/// `booking.v1.resource.get`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
@@ -2013,7 +1580,7 @@ pub mod v1 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`.
@@ -2024,12 +1591,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "id" id, });
 		/// `booking.v1.resource.list`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html>
@@ -2045,36 +1607,19 @@ pub mod v1 {
 			/// `ORDER`: `object`, optional.
 			pub order: Option<list::Order>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					filter: Default::default(),
-					order: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `FILTER`.
-			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `ORDER`.
-			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-				self.order = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(List { opt "FILTER" filter, opt "ORDER" order, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { filter : exact "FILTER", order : exact "ORDER", extra : rest "", }
+		setters!(
+			List { some into filter filter "FILTER" : list::Filter, some into order order
+			"ORDER" : list::Order, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
+		params_impls!(List { opt exact "FILTER" filter, opt exact "ORDER" order, });
 		/// `booking.v1.resource.update`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-update.html>
@@ -2090,7 +1635,7 @@ pub mod v1 {
 			/// `fields`: `object`, required.
 			pub fields: update::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `id`, `fields`.
@@ -2102,19 +1647,12 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Update);
-		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "id", fields : field "fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
+		params_impls!(Update { req field "id" id, req field "fields" fields, });
 		/// Types of `booking.v1.resource.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html>
 		pub mod add {
-			/// Error codes of `booking.v1.resource.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.resource.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2278,7 +1816,7 @@ pub mod v1 {
 				/// `confirmationCounterDelay`: `integer`, optional.
 				pub confirmation_counter_delay: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `name`, `typeId`.
@@ -2309,216 +1847,77 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `description`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
-				/// Sets `isMain`.
-				pub fn is_main(mut self, value: impl Into<bool>) -> Self {
-					self.is_main = Some(value.into());
-					self
-				}
-				/// Sets `isInfoNotificationOn`.
-				pub fn is_info_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_info_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeInfo`.
-				pub fn template_type_info(
-					mut self,
-					value: impl Into<FieldsTemplateTypeInfo>,
-				) -> Self {
-					self.template_type_info = Some(value.into());
-					self
-				}
-				/// Sets `isConfirmationNotificationOn`.
-				pub fn is_confirmation_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_confirmation_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeConfirmation`.
-				pub fn template_type_confirmation(
-					mut self,
-					value: impl Into<FieldsTemplateTypeConfirmation>,
-				) -> Self {
-					self.template_type_confirmation = Some(value.into());
-					self
-				}
-				/// Sets `isReminderNotificationOn`.
-				pub fn is_reminder_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_reminder_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeReminder`.
-				pub fn template_type_reminder(
-					mut self,
-					value: impl Into<FieldsTemplateTypeReminder>,
-				) -> Self {
-					self.template_type_reminder = Some(value.into());
-					self
-				}
-				/// Sets `isFeedbackNotificationOn`.
-				pub fn is_feedback_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_feedback_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeFeedback`.
-				pub fn template_type_feedback(
-					mut self,
-					value: impl Into<FieldsTemplateTypeFeedback>,
-				) -> Self {
-					self.template_type_feedback = Some(value.into());
-					self
-				}
-				/// Sets `isDelayedNotificationOn`.
-				pub fn is_delayed_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_delayed_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeDelayed`.
-				pub fn template_type_delayed(
-					mut self,
-					value: impl Into<FieldsTemplateTypeDelayed>,
-				) -> Self {
-					self.template_type_delayed = Some(value.into());
-					self
-				}
-				/// Sets `infoDelay`.
-				pub fn info_delay(mut self, value: impl Into<i64>) -> Self {
-					self.info_delay = Some(value.into());
-					self
-				}
-				/// Sets `reminderDelay`.
-				pub fn reminder_delay(mut self, value: impl Into<i64>) -> Self {
-					self.reminder_delay = Some(value.into());
-					self
-				}
-				/// Sets `delayedDelay`.
-				pub fn delayed_delay(mut self, value: impl Into<i64>) -> Self {
-					self.delayed_delay = Some(value.into());
-					self
-				}
-				/// Sets `delayedCounterDelay`.
-				pub fn delayed_counter_delay(mut self, value: impl Into<i64>) -> Self {
-					self.delayed_counter_delay = Some(value.into());
-					self
-				}
-				/// Sets `confirmationDelay`.
-				pub fn confirmation_delay(mut self, value: impl Into<i64>) -> Self {
-					self.confirmation_delay = Some(value.into());
-					self
-				}
-				/// Sets `confirmationRepetitions`.
-				pub fn confirmation_repetitions(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_repetitions = Some(value.into());
-					self
-				}
-				/// Sets `confirmationRepetitionsInterval`.
-				pub fn confirmation_repetitions_interval(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_repetitions_interval = Some(value.into());
-					self
-				}
-				/// Sets `confirmationCounterDelay`.
-				pub fn confirmation_counter_delay(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_counter_delay = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { req "name" name, opt "description" description, req "typeId"
-				type_id, opt_yn "isMain" is_main, opt_yn "isInfoNotificationOn"
-				is_info_notification_on, opt "templateTypeInfo" template_type_info,
-				opt_yn "isConfirmationNotificationOn" is_confirmation_notification_on,
-				opt "templateTypeConfirmation" template_type_confirmation, opt_yn
-				"isReminderNotificationOn" is_reminder_notification_on, opt
-				"templateTypeReminder" template_type_reminder, opt_yn
-				"isFeedbackNotificationOn" is_feedback_notification_on, opt
-				"templateTypeFeedback" template_type_feedback, opt_yn
-				"isDelayedNotificationOn" is_delayed_notification_on, opt
-				"templateTypeDelayed" template_type_delayed, opt "infoDelay" info_delay,
-				opt "reminderDelay" reminder_delay, opt "delayedDelay" delayed_delay, opt
-				"delayedCounterDelay" delayed_counter_delay, opt "confirmationDelay"
-				confirmation_delay, opt "confirmationRepetitions"
-				confirmation_repetitions, opt "confirmationRepetitionsInterval"
-				confirmation_repetitions_interval, opt "confirmationCounterDelay"
-				confirmation_counter_delay, rest "" extra }
+			setters!(
+				Fields { some into description description "description" : String, some
+				into is_main is_main "isMain" : bool, some into is_info_notification_on
+				is_info_notification_on "isInfoNotificationOn" : bool, some into
+				template_type_info template_type_info "templateTypeInfo" :
+				FieldsTemplateTypeInfo, some into is_confirmation_notification_on
+				is_confirmation_notification_on "isConfirmationNotificationOn" : bool,
+				some into template_type_confirmation template_type_confirmation
+				"templateTypeConfirmation" : FieldsTemplateTypeConfirmation, some into
+				is_reminder_notification_on is_reminder_notification_on
+				"isReminderNotificationOn" : bool, some into template_type_reminder
+				template_type_reminder "templateTypeReminder" :
+				FieldsTemplateTypeReminder, some into is_feedback_notification_on
+				is_feedback_notification_on "isFeedbackNotificationOn" : bool, some into
+				template_type_feedback template_type_feedback "templateTypeFeedback" :
+				FieldsTemplateTypeFeedback, some into is_delayed_notification_on
+				is_delayed_notification_on "isDelayedNotificationOn" : bool, some into
+				template_type_delayed template_type_delayed "templateTypeDelayed" :
+				FieldsTemplateTypeDelayed, some into info_delay info_delay "infoDelay" :
+				i64, some into reminder_delay reminder_delay "reminderDelay" : i64, some
+				into delayed_delay delayed_delay "delayedDelay" : i64, some into
+				delayed_counter_delay delayed_counter_delay "delayedCounterDelay" : i64,
+				some into confirmation_delay confirmation_delay "confirmationDelay" :
+				i64, some into confirmation_repetitions confirmation_repetitions
+				"confirmationRepetitions" : i64, some into
+				confirmation_repetitions_interval confirmation_repetitions_interval
+				"confirmationRepetitionsInterval" : i64, some into
+				confirmation_counter_delay confirmation_counter_delay
+				"confirmationCounterDelay" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { name : field "name", description : exact "description", type_id
-				: field "typeId", is_main : exact "isMain", is_info_notification_on :
-				exact "isInfoNotificationOn", template_type_info : exact
-				"templateTypeInfo", is_confirmation_notification_on : exact
-				"isConfirmationNotificationOn", template_type_confirmation : exact
-				"templateTypeConfirmation", is_reminder_notification_on : exact
-				"isReminderNotificationOn", template_type_reminder : exact
-				"templateTypeReminder", is_feedback_notification_on : exact
-				"isFeedbackNotificationOn", template_type_feedback : exact
-				"templateTypeFeedback", is_delayed_notification_on : exact
-				"isDelayedNotificationOn", template_type_delayed : exact
-				"templateTypeDelayed", info_delay : exact "infoDelay", reminder_delay :
-				exact "reminderDelay", delayed_delay : exact "delayedDelay",
-				delayed_counter_delay : exact "delayedCounterDelay", confirmation_delay :
-				exact "confirmationDelay", confirmation_repetitions : exact
-				"confirmationRepetitions", confirmation_repetitions_interval : exact
-				"confirmationRepetitionsInterval", confirmation_counter_delay : exact
-				"confirmationCounterDelay", extra : rest "", }
+			params_impls!(
+				Fields { req field "name" name, opt exact "description" description, req
+				field "typeId" type_id, opt_yn exact "isMain" is_main, opt_yn exact
+				"isInfoNotificationOn" is_info_notification_on, opt exact
+				"templateTypeInfo" template_type_info, opt_yn exact
+				"isConfirmationNotificationOn" is_confirmation_notification_on, opt exact
+				"templateTypeConfirmation" template_type_confirmation, opt_yn exact
+				"isReminderNotificationOn" is_reminder_notification_on, opt exact
+				"templateTypeReminder" template_type_reminder, opt_yn exact
+				"isFeedbackNotificationOn" is_feedback_notification_on, opt exact
+				"templateTypeFeedback" template_type_feedback, opt_yn exact
+				"isDelayedNotificationOn" is_delayed_notification_on, opt exact
+				"templateTypeDelayed" template_type_delayed, opt exact "infoDelay"
+				info_delay, opt exact "reminderDelay" reminder_delay, opt exact
+				"delayedDelay" delayed_delay, opt exact "delayedCounterDelay"
+				delayed_counter_delay, opt exact "confirmationDelay" confirmation_delay,
+				opt exact "confirmationRepetitions" confirmation_repetitions, opt exact
+				"confirmationRepetitionsInterval" confirmation_repetitions_interval, opt
+				exact "confirmationCounterDelay" confirmation_counter_delay, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result` of `booking.v1.resource.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(Output { id : field "id", extra : rest "", } fits["id"] []);
-			serialize_map!(Output { opt "id" id, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "booking.v1.resource.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "id" id, } fits["id"] []);
+			method!(super::Add, "booking.v1.resource.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `booking.v1.resource.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-delete.html>
 		pub mod delete {
-			/// Error codes of `booking.v1.resource.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.resource.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2533,19 +1932,13 @@ pub mod v1 {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "booking.v1.resource.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "booking.v1.resource.delete", V2, false);
 		}
 		/// Types of `booking.v1.resource.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
 		pub mod get {
-			/// Error codes of `booking.v1.resource.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.resource.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2631,160 +2024,124 @@ pub mod v1 {
 			/// The object `result.resource` of `booking.v1.resource.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputResource {
-				/// `confirmationCounterDelay`: `integer`, optional.
+				/// `confirmationCounterDelay`: `integer`.
 				pub confirmation_counter_delay: Option<i64>,
-				/// `confirmationDelay`: `integer`, optional.
+				/// `confirmationDelay`: `integer`.
 				pub confirmation_delay: Option<i64>,
-				/// `confirmationRepetitions`: `integer`, optional.
+				/// `confirmationRepetitions`: `integer`.
 				pub confirmation_repetitions: Option<i64>,
-				/// `confirmationRepetitionsInterval`: `integer`, optional.
+				/// `confirmationRepetitionsInterval`: `integer`.
 				pub confirmation_repetitions_interval: Option<i64>,
-				/// `delayedCounterDelay`: `integer`, optional.
+				/// `delayedCounterDelay`: `integer`.
 				pub delayed_counter_delay: Option<i64>,
-				/// `delayedDelay`: `integer`, optional.
+				/// `delayedDelay`: `integer`.
 				pub delayed_delay: Option<i64>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `infoDelay`: `integer`, optional.
+				/// `infoDelay`: `integer`.
 				pub info_delay: Option<i64>,
-				/// `isConfirmationNotificationOn`: `boolean`, optional.
+				/// `isConfirmationNotificationOn`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_confirmation_notification_on: Option<bool>,
-				/// `isDelayedNotificationOn`: `boolean`, optional.
+				/// `isDelayedNotificationOn`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_delayed_notification_on: Option<bool>,
-				/// `isFeedbackNotificationOn`: `boolean`, optional.
+				/// `isFeedbackNotificationOn`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_feedback_notification_on: Option<bool>,
-				/// `isInfoNotificationOn`: `boolean`, optional.
+				/// `isInfoNotificationOn`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_info_notification_on: Option<bool>,
-				/// `isMain`: `boolean`, optional.
+				/// `isMain`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_main: Option<bool>,
-				/// `isReminderNotificationOn`: `boolean`, optional.
+				/// `isReminderNotificationOn`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_reminder_notification_on: Option<bool>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `reminderDelay`: `integer`, optional.
+				/// `reminderDelay`: `integer`.
 				pub reminder_delay: Option<i64>,
-				/// `templateTypeConfirmation`: `string`, optional.
+				/// `templateTypeConfirmation`: `string`.
 				///
 				/// Values: `inanimate`, `animate`.
 				pub template_type_confirmation: Option<
 					OutputResourceTemplateTypeConfirmation,
 				>,
-				/// `templateTypeDelayed`: `string`, optional.
+				/// `templateTypeDelayed`: `string`.
 				///
 				/// Values: `inanimate`, `animate`.
 				pub template_type_delayed: Option<OutputResourceTemplateTypeDelayed>,
-				/// `templateTypeFeedback`: `string`, optional.
+				/// `templateTypeFeedback`: `string`.
 				///
 				/// Values: `inanimate`, `animate`.
 				pub template_type_feedback: Option<OutputResourceTemplateTypeFeedback>,
-				/// `templateTypeInfo`: `string`, optional.
+				/// `templateTypeInfo`: `string`.
 				///
 				/// Values: `inanimate`, `animate`.
 				pub template_type_info: Option<OutputResourceTemplateTypeInfo>,
-				/// `templateTypeReminder`: `string`, optional.
+				/// `templateTypeReminder`: `string`.
 				///
 				/// Values: `base`.
 				pub template_type_reminder: Option<OutputResourceTemplateTypeReminder>,
-				/// `typeId`: `integer`, optional.
+				/// `typeId`: `integer`.
 				pub type_id: Option<i64>,
-				/// `confirmationNotificationDelay`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `confirmationNotificationDelay`: `integer`, only in the example response.
 				pub confirmation_notification_delay: Option<i64>,
-				/// `confirmationNotificationRepetitions`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `confirmationNotificationRepetitions`: `any`, only in the example response.
 				pub confirmation_notification_repetitions: ::serde_json::Value,
-				/// `confirmationNotificationRepetitionsInterval`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `confirmationNotificationRepetitionsInterval`: `integer`, only in the example response.
 				pub confirmation_notification_repetitions_interval: Option<i64>,
-				/// `delayedNotificationDelay`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `delayedNotificationDelay`: `integer`, only in the example response.
 				pub delayed_notification_delay: Option<i64>,
-				/// `infoNotificationDelay`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `infoNotificationDelay`: `any`, only in the example response.
 				pub info_notification_delay: ::serde_json::Value,
-				/// `reminderNotificationDelay`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `reminderNotificationDelay`: `integer`, only in the example response.
 				pub reminder_notification_delay: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputResource { confirmation_counter_delay : field
-				"confirmationCounterDelay", confirmation_delay : field
-				"confirmationDelay", confirmation_repetitions : field
-				"confirmationRepetitions", confirmation_repetitions_interval : field
-				"confirmationRepetitionsInterval", delayed_counter_delay : field
-				"delayedCounterDelay", delayed_delay : field "delayedDelay", description
-				: field "description", id : field "id", info_delay : field "infoDelay",
-				is_confirmation_notification_on : field "isConfirmationNotificationOn",
-				is_delayed_notification_on : field "isDelayedNotificationOn",
-				is_feedback_notification_on : field "isFeedbackNotificationOn",
-				is_info_notification_on : field "isInfoNotificationOn", is_main : field
-				"isMain", is_reminder_notification_on : field "isReminderNotificationOn",
-				name : field "name", reminder_delay : field "reminderDelay",
-				template_type_confirmation : field "templateTypeConfirmation",
-				template_type_delayed : field "templateTypeDelayed",
-				template_type_feedback : field "templateTypeFeedback", template_type_info
-				: field "templateTypeInfo", template_type_reminder : field
-				"templateTypeReminder", type_id : field "typeId",
-				confirmation_notification_delay : soft "confirmationNotificationDelay",
-				confirmation_notification_repetitions : soft
-				"confirmationNotificationRepetitions",
-				confirmation_notification_repetitions_interval : soft
-				"confirmationNotificationRepetitionsInterval", delayed_notification_delay
-				: soft "delayedNotificationDelay", info_notification_delay : soft
-				"infoNotificationDelay", reminder_notification_delay : soft
-				"reminderNotificationDelay", extra : rest "", }
-			);
-			serialize_map!(
-				OutputResource { opt "confirmationCounterDelay"
-				confirmation_counter_delay, opt "confirmationDelay" confirmation_delay,
-				opt "confirmationRepetitions" confirmation_repetitions, opt
-				"confirmationRepetitionsInterval" confirmation_repetitions_interval, opt
-				"delayedCounterDelay" delayed_counter_delay, opt "delayedDelay"
-				delayed_delay, opt "description" description, opt "id" id, opt
-				"infoDelay" info_delay, opt_yn "isConfirmationNotificationOn"
-				is_confirmation_notification_on, opt_yn "isDelayedNotificationOn"
-				is_delayed_notification_on, opt_yn "isFeedbackNotificationOn"
-				is_feedback_notification_on, opt_yn "isInfoNotificationOn"
-				is_info_notification_on, opt_yn "isMain" is_main, opt_yn
-				"isReminderNotificationOn" is_reminder_notification_on, opt "name" name,
-				opt "reminderDelay" reminder_delay, opt "templateTypeConfirmation"
-				template_type_confirmation, opt "templateTypeDelayed"
-				template_type_delayed, opt "templateTypeFeedback" template_type_feedback,
-				opt "templateTypeInfo" template_type_info, opt "templateTypeReminder"
-				template_type_reminder, opt "typeId" type_id, opt
-				"confirmationNotificationDelay" confirmation_notification_delay, req
+			result_impls!(
+				OutputResource { opt field "confirmationCounterDelay"
+				confirmation_counter_delay, opt field "confirmationDelay"
+				confirmation_delay, opt field "confirmationRepetitions"
+				confirmation_repetitions, opt field "confirmationRepetitionsInterval"
+				confirmation_repetitions_interval, opt field "delayedCounterDelay"
+				delayed_counter_delay, opt field "delayedDelay" delayed_delay, opt field
+				"description" description, opt field "id" id, opt field "infoDelay"
+				info_delay, opt_yn field "isConfirmationNotificationOn"
+				is_confirmation_notification_on, opt_yn field "isDelayedNotificationOn"
+				is_delayed_notification_on, opt_yn field "isFeedbackNotificationOn"
+				is_feedback_notification_on, opt_yn field "isInfoNotificationOn"
+				is_info_notification_on, opt_yn field "isMain" is_main, opt_yn field
+				"isReminderNotificationOn" is_reminder_notification_on, opt field "name"
+				name, opt field "reminderDelay" reminder_delay, opt field
+				"templateTypeConfirmation" template_type_confirmation, opt field
+				"templateTypeDelayed" template_type_delayed, opt field
+				"templateTypeFeedback" template_type_feedback, opt field
+				"templateTypeInfo" template_type_info, opt field "templateTypeReminder"
+				template_type_reminder, opt field "typeId" type_id, opt soft
+				"confirmationNotificationDelay" confirmation_notification_delay, req soft
 				"confirmationNotificationRepetitions"
-				confirmation_notification_repetitions, opt
+				confirmation_notification_repetitions, opt soft
 				"confirmationNotificationRepetitionsInterval"
-				confirmation_notification_repetitions_interval, opt
-				"delayedNotificationDelay" delayed_notification_delay, req
-				"infoNotificationDelay" info_notification_delay, opt
-				"reminderNotificationDelay" reminder_notification_delay, rest "" extra }
+				confirmation_notification_repetitions_interval, opt soft
+				"delayedNotificationDelay" delayed_notification_delay, req soft
+				"infoNotificationDelay" info_notification_delay, opt soft
+				"reminderNotificationDelay" reminder_notification_delay, }
 			);
 			/// The object `result` of `booking.v1.resource.get`: `object`.
 			///
@@ -2794,28 +2151,18 @@ pub mod v1 {
 			pub struct Output {
 				/// `resource`: `object`, required in the docs.
 				pub resource: Option<OutputResource>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { resource : field "resource", extra : rest "", } fits["resource"]
-				[]
-			);
-			serialize_map!(Output { opt "resource" resource, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "booking.v1.resource.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "resource" resource, } fits["resource"] []);
+			method!(super::Get, "booking.v1.resource.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `booking.v1.resource.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html>
 		pub mod list {
-			/// Error codes of `booking.v1.resource.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.resource.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2845,60 +2192,25 @@ pub mod v1 {
 				/// `description`: `string`, optional.
 				pub description: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						search_query: Default::default(),
-						is_main: Default::default(),
-						type_id: Default::default(),
-						name: Default::default(),
-						description: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `searchQuery`.
-				pub fn search_query(mut self, value: impl Into<String>) -> Self {
-					self.search_query = Some(value.into());
-					self
-				}
-				/// Sets `isMain`.
-				pub fn is_main(mut self, value: impl Into<bool>) -> Self {
-					self.is_main = Some(value.into());
-					self
-				}
-				/// Sets `typeId`.
-				pub fn type_id(mut self, value: impl Into<i64>) -> Self {
-					self.type_id = Some(value.into());
-					self
-				}
-				/// Sets `name`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `description`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(
-				Filter { opt "searchQuery" search_query, opt_yn "isMain" is_main, opt
-				"typeId" type_id, opt "name" name, opt "description" description, rest ""
-				extra }
+			setters!(
+				Filter { some into search_query search_query "searchQuery" : String, some
+				into is_main is_main "isMain" : bool, some into type_id type_id "typeId"
+				: i64, some into name name "name" : String, some into description
+				description "description" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Filter { search_query : exact "searchQuery", is_main : exact "isMain",
-				type_id : exact "typeId", name : exact "name", description : exact
-				"description", extra : rest "", }
+			params_impls!(
+				Filter { opt exact "searchQuery" search_query, opt_yn exact "isMain"
+				is_main, opt exact "typeId" type_id, opt exact "name" name, opt exact
+				"description" description, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
 			/// The object `params.ORDER` of `booking.v1.resource.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html>
@@ -2910,36 +2222,19 @@ pub mod v1 {
 				/// `name`: `string`, optional.
 				pub name: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Order {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						name: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `id`.
-				pub fn id(mut self, value: impl Into<String>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `name`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Order);
-			serialize_map!(Order { opt "id" id, opt "name" name, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Order { id : exact "id", name : exact "name", extra : rest "", }
+			setters!(
+				Order { some into id id "id" : String, some into name name "name" :
+				String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Order);
+			params_impls!(Order { opt exact "id" id, opt exact "name" name, });
 			/// Allowed values of `result.resource.templateTypeConfirmation` in `booking.v1.resource.list`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -3013,160 +2308,124 @@ pub mod v1 {
 			/// The object `result.resource` of `booking.v1.resource.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputResource {
-				/// `confirmationCounterDelay`: `integer`, optional.
+				/// `confirmationCounterDelay`: `integer`.
 				pub confirmation_counter_delay: Option<i64>,
-				/// `confirmationDelay`: `integer`, optional.
+				/// `confirmationDelay`: `integer`.
 				pub confirmation_delay: Option<i64>,
-				/// `confirmationRepetitions`: `integer`, optional.
+				/// `confirmationRepetitions`: `integer`.
 				pub confirmation_repetitions: Option<i64>,
-				/// `confirmationRepetitionsInterval`: `integer`, optional.
+				/// `confirmationRepetitionsInterval`: `integer`.
 				pub confirmation_repetitions_interval: Option<i64>,
-				/// `delayedCounterDelay`: `integer`, optional.
+				/// `delayedCounterDelay`: `integer`.
 				pub delayed_counter_delay: Option<i64>,
-				/// `delayedDelay`: `integer`, optional.
+				/// `delayedDelay`: `integer`.
 				pub delayed_delay: Option<i64>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `infoDelay`: `integer`, optional.
+				/// `infoDelay`: `integer`.
 				pub info_delay: Option<i64>,
-				/// `isConfirmationNotificationOn`: `boolean`, optional.
+				/// `isConfirmationNotificationOn`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_confirmation_notification_on: Option<bool>,
-				/// `isDelayedNotificationOn`: `boolean`, optional.
+				/// `isDelayedNotificationOn`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_delayed_notification_on: Option<bool>,
-				/// `isFeedbackNotificationOn`: `boolean`, optional.
+				/// `isFeedbackNotificationOn`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_feedback_notification_on: Option<bool>,
-				/// `isInfoNotificationOn`: `boolean`, optional.
+				/// `isInfoNotificationOn`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_info_notification_on: Option<bool>,
-				/// `isMain`: `boolean`, optional.
+				/// `isMain`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_main: Option<bool>,
-				/// `isReminderNotificationOn`: `boolean`, optional.
+				/// `isReminderNotificationOn`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_reminder_notification_on: Option<bool>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `reminderDelay`: `integer`, optional.
+				/// `reminderDelay`: `integer`.
 				pub reminder_delay: Option<i64>,
-				/// `templateTypeConfirmation`: `string`, optional.
+				/// `templateTypeConfirmation`: `string`.
 				///
 				/// Values: `inanimate`, `animate`.
 				pub template_type_confirmation: Option<
 					OutputResourceTemplateTypeConfirmation,
 				>,
-				/// `templateTypeDelayed`: `string`, optional.
+				/// `templateTypeDelayed`: `string`.
 				///
 				/// Values: `inanimate`, `animate`.
 				pub template_type_delayed: Option<OutputResourceTemplateTypeDelayed>,
-				/// `templateTypeFeedback`: `string`, optional.
+				/// `templateTypeFeedback`: `string`.
 				///
 				/// Values: `inanimate`, `animate`.
 				pub template_type_feedback: Option<OutputResourceTemplateTypeFeedback>,
-				/// `templateTypeInfo`: `string`, optional.
+				/// `templateTypeInfo`: `string`.
 				///
 				/// Values: `inanimate`, `animate`.
 				pub template_type_info: Option<OutputResourceTemplateTypeInfo>,
-				/// `templateTypeReminder`: `string`, optional.
+				/// `templateTypeReminder`: `string`.
 				///
 				/// Values: `base`.
 				pub template_type_reminder: Option<OutputResourceTemplateTypeReminder>,
-				/// `typeId`: `integer`, optional.
+				/// `typeId`: `integer`.
 				pub type_id: Option<i64>,
-				/// `confirmationNotificationDelay`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `confirmationNotificationDelay`: `integer`, only in the example response.
 				pub confirmation_notification_delay: Option<i64>,
-				/// `confirmationNotificationRepetitions`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `confirmationNotificationRepetitions`: `any`, only in the example response.
 				pub confirmation_notification_repetitions: ::serde_json::Value,
-				/// `confirmationNotificationRepetitionsInterval`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `confirmationNotificationRepetitionsInterval`: `integer`, only in the example response.
 				pub confirmation_notification_repetitions_interval: Option<i64>,
-				/// `delayedNotificationDelay`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `delayedNotificationDelay`: `integer`, only in the example response.
 				pub delayed_notification_delay: Option<i64>,
-				/// `infoNotificationDelay`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `infoNotificationDelay`: `any`, only in the example response.
 				pub info_notification_delay: ::serde_json::Value,
-				/// `reminderNotificationDelay`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `reminderNotificationDelay`: `integer`, only in the example response.
 				pub reminder_notification_delay: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputResource { confirmation_counter_delay : field
-				"confirmationCounterDelay", confirmation_delay : field
-				"confirmationDelay", confirmation_repetitions : field
-				"confirmationRepetitions", confirmation_repetitions_interval : field
-				"confirmationRepetitionsInterval", delayed_counter_delay : field
-				"delayedCounterDelay", delayed_delay : field "delayedDelay", description
-				: field "description", id : field "id", info_delay : field "infoDelay",
-				is_confirmation_notification_on : field "isConfirmationNotificationOn",
-				is_delayed_notification_on : field "isDelayedNotificationOn",
-				is_feedback_notification_on : field "isFeedbackNotificationOn",
-				is_info_notification_on : field "isInfoNotificationOn", is_main : field
-				"isMain", is_reminder_notification_on : field "isReminderNotificationOn",
-				name : field "name", reminder_delay : field "reminderDelay",
-				template_type_confirmation : field "templateTypeConfirmation",
-				template_type_delayed : field "templateTypeDelayed",
-				template_type_feedback : field "templateTypeFeedback", template_type_info
-				: field "templateTypeInfo", template_type_reminder : field
-				"templateTypeReminder", type_id : field "typeId",
-				confirmation_notification_delay : soft "confirmationNotificationDelay",
-				confirmation_notification_repetitions : soft
-				"confirmationNotificationRepetitions",
-				confirmation_notification_repetitions_interval : soft
-				"confirmationNotificationRepetitionsInterval", delayed_notification_delay
-				: soft "delayedNotificationDelay", info_notification_delay : soft
-				"infoNotificationDelay", reminder_notification_delay : soft
-				"reminderNotificationDelay", extra : rest "", }
-			);
-			serialize_map!(
-				OutputResource { opt "confirmationCounterDelay"
-				confirmation_counter_delay, opt "confirmationDelay" confirmation_delay,
-				opt "confirmationRepetitions" confirmation_repetitions, opt
-				"confirmationRepetitionsInterval" confirmation_repetitions_interval, opt
-				"delayedCounterDelay" delayed_counter_delay, opt "delayedDelay"
-				delayed_delay, opt "description" description, opt "id" id, opt
-				"infoDelay" info_delay, opt_yn "isConfirmationNotificationOn"
-				is_confirmation_notification_on, opt_yn "isDelayedNotificationOn"
-				is_delayed_notification_on, opt_yn "isFeedbackNotificationOn"
-				is_feedback_notification_on, opt_yn "isInfoNotificationOn"
-				is_info_notification_on, opt_yn "isMain" is_main, opt_yn
-				"isReminderNotificationOn" is_reminder_notification_on, opt "name" name,
-				opt "reminderDelay" reminder_delay, opt "templateTypeConfirmation"
-				template_type_confirmation, opt "templateTypeDelayed"
-				template_type_delayed, opt "templateTypeFeedback" template_type_feedback,
-				opt "templateTypeInfo" template_type_info, opt "templateTypeReminder"
-				template_type_reminder, opt "typeId" type_id, opt
-				"confirmationNotificationDelay" confirmation_notification_delay, req
+			result_impls!(
+				OutputResource { opt field "confirmationCounterDelay"
+				confirmation_counter_delay, opt field "confirmationDelay"
+				confirmation_delay, opt field "confirmationRepetitions"
+				confirmation_repetitions, opt field "confirmationRepetitionsInterval"
+				confirmation_repetitions_interval, opt field "delayedCounterDelay"
+				delayed_counter_delay, opt field "delayedDelay" delayed_delay, opt field
+				"description" description, opt field "id" id, opt field "infoDelay"
+				info_delay, opt_yn field "isConfirmationNotificationOn"
+				is_confirmation_notification_on, opt_yn field "isDelayedNotificationOn"
+				is_delayed_notification_on, opt_yn field "isFeedbackNotificationOn"
+				is_feedback_notification_on, opt_yn field "isInfoNotificationOn"
+				is_info_notification_on, opt_yn field "isMain" is_main, opt_yn field
+				"isReminderNotificationOn" is_reminder_notification_on, opt field "name"
+				name, opt field "reminderDelay" reminder_delay, opt field
+				"templateTypeConfirmation" template_type_confirmation, opt field
+				"templateTypeDelayed" template_type_delayed, opt field
+				"templateTypeFeedback" template_type_feedback, opt field
+				"templateTypeInfo" template_type_info, opt field "templateTypeReminder"
+				template_type_reminder, opt field "typeId" type_id, opt soft
+				"confirmationNotificationDelay" confirmation_notification_delay, req soft
 				"confirmationNotificationRepetitions"
-				confirmation_notification_repetitions, opt
+				confirmation_notification_repetitions, opt soft
 				"confirmationNotificationRepetitionsInterval"
-				confirmation_notification_repetitions_interval, opt
-				"delayedNotificationDelay" delayed_notification_delay, req
-				"infoNotificationDelay" info_notification_delay, opt
-				"reminderNotificationDelay" reminder_notification_delay, rest "" extra }
+				confirmation_notification_repetitions_interval, opt soft
+				"delayedNotificationDelay" delayed_notification_delay, req soft
+				"infoNotificationDelay" info_notification_delay, opt soft
+				"reminderNotificationDelay" reminder_notification_delay, }
 			);
 			/// The object `result` of `booking.v1.resource.list`: `object`.
 			///
@@ -3176,21 +2435,11 @@ pub mod v1 {
 			pub struct Output {
 				/// `resource`: `object[]`, required in the docs.
 				pub resource: Vec<OutputResource>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { resource : field "resource", extra : rest "", } fits["resource"]
-				[]
-			);
-			serialize_map!(Output { req "resource" resource, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "booking.v1.resource.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { req field "resource" resource, } fits["resource"] []);
+			method!(super::List, "booking.v1.resource.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v1::resource::slots`.
@@ -3208,7 +2457,7 @@ pub mod v1 {
 				/// `resourceId`: `integer`, required.
 				pub resource_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call with its required parameters: `resourceId`.
@@ -3219,12 +2468,7 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { req "resourceId" resource_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { resource_id : field "resourceId", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			params_impls!(List { req field "resourceId" resource_id, });
 			/// `booking.v1.resource.slots.set`: REST 2, scope `booking`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-set.html>
@@ -3240,7 +2484,7 @@ pub mod v1 {
 				/// `slots`: `array`, required.
 				pub slots: Vec<set::Slots>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Set {
 				/// The call with its required parameters: `resourceId`, `slots`.
@@ -3255,17 +2499,9 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Set);
-			serialize_map!(
-				Set { req "resourceId" resource_id, req "slots" slots, rest "" extra }
+			params_impls!(
+				Set { req field "resourceId" resource_id, req field "slots" slots, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Set { resource_id : field "resourceId", slots : field "slots", extra :
-				rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Set);
 			/// `booking.v1.resource.slots.unset`: REST 2, scope `booking`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-unset.html>
@@ -3279,7 +2515,7 @@ pub mod v1 {
 				/// `resourceId`: `integer`, required.
 				pub resource_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Unset {
 				/// The call with its required parameters: `resourceId`.
@@ -3290,17 +2526,12 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Unset);
-			serialize_map!(Unset { req "resourceId" resource_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Unset { resource_id : field "resourceId", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Unset);
+			params_impls!(Unset { req field "resourceId" resource_id, });
 			/// Types of `booking.v1.resource.slots.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-list.html>
 			pub mod list {
-				/// Error codes of `booking.v1.resource.slots.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.resource.slots.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3344,32 +2575,27 @@ pub mod v1 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputSlots {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `from`: `integer`, optional.
+					/// `from`: `integer`.
 					pub from: Option<i64>,
-					/// `to`: `integer`, optional.
+					/// `to`: `integer`.
 					pub to: Option<i64>,
-					/// `timezone`: `string`, optional.
+					/// `timezone`: `string`.
 					pub timezone: Option<String>,
-					/// `weekDays`: `array`, optional.
+					/// `weekDays`: `array`.
 					///
 					/// Values: `Mon`, `Tue`, `Wed`, `Thu`, `Fri`, `Sat`, `Sun`.
 					pub week_days: Vec<OutputSlotsWeekDays>,
-					/// `slotSize`: `integer`, optional.
+					/// `slotSize`: `integer`.
 					pub slot_size: Option<i64>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputSlots { id : field "id", from : field "from", to : field "to",
-					timezone : field "timezone", week_days : field "weekDays", slot_size
-					: field "slotSize", extra : rest "", }
-				);
-				serialize_map!(
-					OutputSlots { opt "id" id, opt "from" from, opt "to" to, opt
-					"timezone" timezone, req "weekDays" week_days, opt "slotSize"
-					slot_size, rest "" extra }
+				result_impls!(
+					OutputSlots { opt field "id" id, opt field "from" from, opt field
+					"to" to, opt field "timezone" timezone, req field "weekDays"
+					week_days, opt field "slotSize" slot_size, }
 				);
 				/// The object `result` of `booking.v1.resource.slots.list`: `object`.
 				///
@@ -3379,27 +2605,18 @@ pub mod v1 {
 				pub struct Output {
 					/// `slots`: `object[]`, required in the docs.
 					pub slots: Vec<OutputSlots>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { slots : field "slots", extra : rest "", } fits["slots"] []
-				);
-				serialize_map!(Output { req "slots" slots, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "booking.v1.resource.slots.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "slots" slots, } fits["slots"] []);
+				method!(super::List, "booking.v1.resource.slots.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `booking.v1.resource.slots.set`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-set.html>
 			pub mod set {
-				/// Error codes of `booking.v1.resource.slots.set`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.resource.slots.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3433,7 +2650,7 @@ pub mod v1 {
 					/// `slotSize`: `integer`, required.
 					pub slot_size: i64,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Slots {
 					/// The object with its required parameters: `from`, `to`, `timezone`, `weekDays`, `slotSize`.
@@ -3454,34 +2671,20 @@ pub mod v1 {
 						}
 					}
 				}
-				extra_setter!(Slots);
-				serialize_map!(
-					Slots { req "from" from, req "to" to, req "timezone" timezone, req
-					"weekDays" week_days, req "slotSize" slot_size, rest "" extra }
+				params_impls!(
+					Slots { req field "from" from, req field "to" to, req field
+					"timezone" timezone, req field "weekDays" week_days, req field
+					"slotSize" slot_size, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Slots { from : field "from", to : field "to", timezone : field
-					"timezone", week_days : field "weekDays", slot_size : field
-					"slotSize", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Slots);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Set {
-					const NAME: &'static str = "booking.v1.resource.slots.set";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Set, "booking.v1.resource.slots.set", V2, false);
 			}
 			/// Types of `booking.v1.resource.slots.unset`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-unset.html>
 			pub mod unset {
-				/// Error codes of `booking.v1.resource.slots.unset`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.resource.slots.unset`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3496,20 +2699,14 @@ pub mod v1 {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Unset {
-					const NAME: &'static str = "booking.v1.resource.slots.unset";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Unset, "booking.v1.resource.slots.unset", V2, false);
 			}
 		}
 		/// Types of `booking.v1.resource.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-update.html>
 		pub mod update {
-			/// Error codes of `booking.v1.resource.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.resource.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3670,239 +2867,68 @@ pub mod v1 {
 				/// `confirmationCounterDelay`: `integer`, optional.
 				pub confirmation_counter_delay: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						name: Default::default(),
-						description: Default::default(),
-						type_id: Default::default(),
-						is_main: Default::default(),
-						is_info_notification_on: Default::default(),
-						template_type_info: Default::default(),
-						is_confirmation_notification_on: Default::default(),
-						template_type_confirmation: Default::default(),
-						is_reminder_notification_on: Default::default(),
-						template_type_reminder: Default::default(),
-						is_feedback_notification_on: Default::default(),
-						template_type_feedback: Default::default(),
-						is_delayed_notification_on: Default::default(),
-						template_type_delayed: Default::default(),
-						info_delay: Default::default(),
-						reminder_delay: Default::default(),
-						delayed_delay: Default::default(),
-						delayed_counter_delay: Default::default(),
-						confirmation_delay: Default::default(),
-						confirmation_repetitions: Default::default(),
-						confirmation_repetitions_interval: Default::default(),
-						confirmation_counter_delay: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `name`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `description`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
-				/// Sets `typeId`.
-				pub fn type_id(mut self, value: impl Into<i64>) -> Self {
-					self.type_id = Some(value.into());
-					self
-				}
-				/// Sets `isMain`.
-				pub fn is_main(mut self, value: impl Into<bool>) -> Self {
-					self.is_main = Some(value.into());
-					self
-				}
-				/// Sets `isInfoNotificationOn`.
-				pub fn is_info_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_info_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeInfo`.
-				pub fn template_type_info(
-					mut self,
-					value: impl Into<FieldsTemplateTypeInfo>,
-				) -> Self {
-					self.template_type_info = Some(value.into());
-					self
-				}
-				/// Sets `isConfirmationNotificationOn`.
-				pub fn is_confirmation_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_confirmation_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeConfirmation`.
-				pub fn template_type_confirmation(
-					mut self,
-					value: impl Into<FieldsTemplateTypeConfirmation>,
-				) -> Self {
-					self.template_type_confirmation = Some(value.into());
-					self
-				}
-				/// Sets `isReminderNotificationOn`.
-				pub fn is_reminder_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_reminder_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeReminder`.
-				pub fn template_type_reminder(
-					mut self,
-					value: impl Into<FieldsTemplateTypeReminder>,
-				) -> Self {
-					self.template_type_reminder = Some(value.into());
-					self
-				}
-				/// Sets `isFeedbackNotificationOn`.
-				pub fn is_feedback_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_feedback_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeFeedback`.
-				pub fn template_type_feedback(
-					mut self,
-					value: impl Into<FieldsTemplateTypeFeedback>,
-				) -> Self {
-					self.template_type_feedback = Some(value.into());
-					self
-				}
-				/// Sets `isDelayedNotificationOn`.
-				pub fn is_delayed_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_delayed_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeDelayed`.
-				pub fn template_type_delayed(
-					mut self,
-					value: impl Into<FieldsTemplateTypeDelayed>,
-				) -> Self {
-					self.template_type_delayed = Some(value.into());
-					self
-				}
-				/// Sets `infoDelay`.
-				pub fn info_delay(mut self, value: impl Into<i64>) -> Self {
-					self.info_delay = Some(value.into());
-					self
-				}
-				/// Sets `reminderDelay`.
-				pub fn reminder_delay(mut self, value: impl Into<i64>) -> Self {
-					self.reminder_delay = Some(value.into());
-					self
-				}
-				/// Sets `delayedDelay`.
-				pub fn delayed_delay(mut self, value: impl Into<i64>) -> Self {
-					self.delayed_delay = Some(value.into());
-					self
-				}
-				/// Sets `delayedCounterDelay`.
-				pub fn delayed_counter_delay(mut self, value: impl Into<i64>) -> Self {
-					self.delayed_counter_delay = Some(value.into());
-					self
-				}
-				/// Sets `confirmationDelay`.
-				pub fn confirmation_delay(mut self, value: impl Into<i64>) -> Self {
-					self.confirmation_delay = Some(value.into());
-					self
-				}
-				/// Sets `confirmationRepetitions`.
-				pub fn confirmation_repetitions(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_repetitions = Some(value.into());
-					self
-				}
-				/// Sets `confirmationRepetitionsInterval`.
-				pub fn confirmation_repetitions_interval(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_repetitions_interval = Some(value.into());
-					self
-				}
-				/// Sets `confirmationCounterDelay`.
-				pub fn confirmation_counter_delay(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_counter_delay = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "name" name, opt "description" description, opt "typeId"
-				type_id, opt_yn "isMain" is_main, opt_yn "isInfoNotificationOn"
-				is_info_notification_on, opt "templateTypeInfo" template_type_info,
-				opt_yn "isConfirmationNotificationOn" is_confirmation_notification_on,
-				opt "templateTypeConfirmation" template_type_confirmation, opt_yn
-				"isReminderNotificationOn" is_reminder_notification_on, opt
-				"templateTypeReminder" template_type_reminder, opt_yn
-				"isFeedbackNotificationOn" is_feedback_notification_on, opt
-				"templateTypeFeedback" template_type_feedback, opt_yn
-				"isDelayedNotificationOn" is_delayed_notification_on, opt
-				"templateTypeDelayed" template_type_delayed, opt "infoDelay" info_delay,
-				opt "reminderDelay" reminder_delay, opt "delayedDelay" delayed_delay, opt
-				"delayedCounterDelay" delayed_counter_delay, opt "confirmationDelay"
-				confirmation_delay, opt "confirmationRepetitions"
-				confirmation_repetitions, opt "confirmationRepetitionsInterval"
-				confirmation_repetitions_interval, opt "confirmationCounterDelay"
-				confirmation_counter_delay, rest "" extra }
+			setters!(
+				Fields { some into name name "name" : String, some into description
+				description "description" : String, some into type_id type_id "typeId" :
+				i64, some into is_main is_main "isMain" : bool, some into
+				is_info_notification_on is_info_notification_on "isInfoNotificationOn" :
+				bool, some into template_type_info template_type_info "templateTypeInfo"
+				: FieldsTemplateTypeInfo, some into is_confirmation_notification_on
+				is_confirmation_notification_on "isConfirmationNotificationOn" : bool,
+				some into template_type_confirmation template_type_confirmation
+				"templateTypeConfirmation" : FieldsTemplateTypeConfirmation, some into
+				is_reminder_notification_on is_reminder_notification_on
+				"isReminderNotificationOn" : bool, some into template_type_reminder
+				template_type_reminder "templateTypeReminder" :
+				FieldsTemplateTypeReminder, some into is_feedback_notification_on
+				is_feedback_notification_on "isFeedbackNotificationOn" : bool, some into
+				template_type_feedback template_type_feedback "templateTypeFeedback" :
+				FieldsTemplateTypeFeedback, some into is_delayed_notification_on
+				is_delayed_notification_on "isDelayedNotificationOn" : bool, some into
+				template_type_delayed template_type_delayed "templateTypeDelayed" :
+				FieldsTemplateTypeDelayed, some into info_delay info_delay "infoDelay" :
+				i64, some into reminder_delay reminder_delay "reminderDelay" : i64, some
+				into delayed_delay delayed_delay "delayedDelay" : i64, some into
+				delayed_counter_delay delayed_counter_delay "delayedCounterDelay" : i64,
+				some into confirmation_delay confirmation_delay "confirmationDelay" :
+				i64, some into confirmation_repetitions confirmation_repetitions
+				"confirmationRepetitions" : i64, some into
+				confirmation_repetitions_interval confirmation_repetitions_interval
+				"confirmationRepetitionsInterval" : i64, some into
+				confirmation_counter_delay confirmation_counter_delay
+				"confirmationCounterDelay" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { name : exact "name", description : exact "description", type_id
-				: exact "typeId", is_main : exact "isMain", is_info_notification_on :
-				exact "isInfoNotificationOn", template_type_info : exact
-				"templateTypeInfo", is_confirmation_notification_on : exact
-				"isConfirmationNotificationOn", template_type_confirmation : exact
-				"templateTypeConfirmation", is_reminder_notification_on : exact
-				"isReminderNotificationOn", template_type_reminder : exact
-				"templateTypeReminder", is_feedback_notification_on : exact
-				"isFeedbackNotificationOn", template_type_feedback : exact
-				"templateTypeFeedback", is_delayed_notification_on : exact
-				"isDelayedNotificationOn", template_type_delayed : exact
-				"templateTypeDelayed", info_delay : exact "infoDelay", reminder_delay :
-				exact "reminderDelay", delayed_delay : exact "delayedDelay",
-				delayed_counter_delay : exact "delayedCounterDelay", confirmation_delay :
-				exact "confirmationDelay", confirmation_repetitions : exact
-				"confirmationRepetitions", confirmation_repetitions_interval : exact
-				"confirmationRepetitionsInterval", confirmation_counter_delay : exact
-				"confirmationCounterDelay", extra : rest "", }
+			params_impls!(
+				Fields { opt exact "name" name, opt exact "description" description, opt
+				exact "typeId" type_id, opt_yn exact "isMain" is_main, opt_yn exact
+				"isInfoNotificationOn" is_info_notification_on, opt exact
+				"templateTypeInfo" template_type_info, opt_yn exact
+				"isConfirmationNotificationOn" is_confirmation_notification_on, opt exact
+				"templateTypeConfirmation" template_type_confirmation, opt_yn exact
+				"isReminderNotificationOn" is_reminder_notification_on, opt exact
+				"templateTypeReminder" template_type_reminder, opt_yn exact
+				"isFeedbackNotificationOn" is_feedback_notification_on, opt exact
+				"templateTypeFeedback" template_type_feedback, opt_yn exact
+				"isDelayedNotificationOn" is_delayed_notification_on, opt exact
+				"templateTypeDelayed" template_type_delayed, opt exact "infoDelay"
+				info_delay, opt exact "reminderDelay" reminder_delay, opt exact
+				"delayedDelay" delayed_delay, opt exact "delayedCounterDelay"
+				delayed_counter_delay, opt exact "confirmationDelay" confirmation_delay,
+				opt exact "confirmationRepetitions" confirmation_repetitions, opt exact
+				"confirmationRepetitionsInterval" confirmation_repetitions_interval, opt
+				exact "confirmationCounterDelay" confirmation_counter_delay, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "booking.v1.resource.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "booking.v1.resource.update", V2, false);
 		}
 	}
 	/// Methods under `v1::resource_type`.
@@ -3920,7 +2946,7 @@ pub mod v1 {
 			/// `fields`: `object`, required.
 			pub fields: add::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `fields`.
@@ -3931,12 +2957,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Add);
-		serialize_map!(Add { req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Add { fields : field "fields", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
+		params_impls!(Add { req field "fields" fields, });
 		/// `booking.v1.resourceType.delete`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-delete.html>
@@ -3950,7 +2971,7 @@ pub mod v1 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `id`.
@@ -3961,12 +2982,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "id" id, });
 		/// `booking.v1.resourceType.get`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-get.html>
@@ -3980,7 +2996,7 @@ pub mod v1 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`.
@@ -3991,12 +3007,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "id" id, });
 		/// `booking.v1.resourceType.list`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-list.html>
@@ -4012,36 +3023,19 @@ pub mod v1 {
 			/// `ORDER`: `object`, optional.
 			pub order: Option<list::Order>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					filter: Default::default(),
-					order: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `FILTER`.
-			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `ORDER`.
-			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-				self.order = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(List { opt "FILTER" filter, opt "ORDER" order, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { filter : exact "FILTER", order : exact "ORDER", extra : rest "", }
+		setters!(
+			List { some into filter filter "FILTER" : list::Filter, some into order order
+			"ORDER" : list::Order, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
+		params_impls!(List { opt exact "FILTER" filter, opt exact "ORDER" order, });
 		/// `booking.v1.resourceType.update`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-update.html>
@@ -4057,7 +3051,7 @@ pub mod v1 {
 			/// `fields`: `object`, required.
 			pub fields: update::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `id`, `fields`.
@@ -4069,19 +3063,12 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Update);
-		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "id", fields : field "fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
+		params_impls!(Update { req field "id" id, req field "fields" fields, });
 		/// Types of `booking.v1.resourceType.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-add.html>
 		pub mod add {
-			/// Error codes of `booking.v1.resourceType.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.resourceType.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -4234,7 +3221,7 @@ pub mod v1 {
 				/// `confirmationCounterDelay`: `integer`, optional.
 				pub confirmation_counter_delay: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `name`, `code`.
@@ -4263,205 +3250,75 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `isInfoNotificationOn`.
-				pub fn is_info_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_info_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeInfo`.
-				pub fn template_type_info(
-					mut self,
-					value: impl Into<FieldsTemplateTypeInfo>,
-				) -> Self {
-					self.template_type_info = Some(value.into());
-					self
-				}
-				/// Sets `isConfirmationNotificationOn`.
-				pub fn is_confirmation_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_confirmation_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeConfirmation`.
-				pub fn template_type_confirmation(
-					mut self,
-					value: impl Into<FieldsTemplateTypeConfirmation>,
-				) -> Self {
-					self.template_type_confirmation = Some(value.into());
-					self
-				}
-				/// Sets `isReminderNotificationOn`.
-				pub fn is_reminder_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_reminder_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeReminder`.
-				pub fn template_type_reminder(
-					mut self,
-					value: impl Into<FieldsTemplateTypeReminder>,
-				) -> Self {
-					self.template_type_reminder = Some(value.into());
-					self
-				}
-				/// Sets `isFeedbackNotificationOn`.
-				pub fn is_feedback_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_feedback_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeFeedback`.
-				pub fn template_type_feedback(
-					mut self,
-					value: impl Into<FieldsTemplateTypeFeedback>,
-				) -> Self {
-					self.template_type_feedback = Some(value.into());
-					self
-				}
-				/// Sets `isDelayedNotificationOn`.
-				pub fn is_delayed_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_delayed_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeDelayed`.
-				pub fn template_type_delayed(
-					mut self,
-					value: impl Into<FieldsTemplateTypeDelayed>,
-				) -> Self {
-					self.template_type_delayed = Some(value.into());
-					self
-				}
-				/// Sets `infoDelay`.
-				pub fn info_delay(mut self, value: impl Into<i64>) -> Self {
-					self.info_delay = Some(value.into());
-					self
-				}
-				/// Sets `reminderDelay`.
-				pub fn reminder_delay(mut self, value: impl Into<i64>) -> Self {
-					self.reminder_delay = Some(value.into());
-					self
-				}
-				/// Sets `delayedDelay`.
-				pub fn delayed_delay(mut self, value: impl Into<i64>) -> Self {
-					self.delayed_delay = Some(value.into());
-					self
-				}
-				/// Sets `delayedCounterDelay`.
-				pub fn delayed_counter_delay(mut self, value: impl Into<i64>) -> Self {
-					self.delayed_counter_delay = Some(value.into());
-					self
-				}
-				/// Sets `confirmationDelay`.
-				pub fn confirmation_delay(mut self, value: impl Into<i64>) -> Self {
-					self.confirmation_delay = Some(value.into());
-					self
-				}
-				/// Sets `confirmationRepetitions`.
-				pub fn confirmation_repetitions(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_repetitions = Some(value.into());
-					self
-				}
-				/// Sets `confirmationRepetitionsInterval`.
-				pub fn confirmation_repetitions_interval(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_repetitions_interval = Some(value.into());
-					self
-				}
-				/// Sets `confirmationCounterDelay`.
-				pub fn confirmation_counter_delay(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_counter_delay = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { req "name" name, req "code" code, opt_yn "isInfoNotificationOn"
-				is_info_notification_on, opt "templateTypeInfo" template_type_info,
-				opt_yn "isConfirmationNotificationOn" is_confirmation_notification_on,
-				opt "templateTypeConfirmation" template_type_confirmation, opt_yn
-				"isReminderNotificationOn" is_reminder_notification_on, opt
-				"templateTypeReminder" template_type_reminder, opt_yn
-				"isFeedbackNotificationOn" is_feedback_notification_on, opt
-				"templateTypeFeedback" template_type_feedback, opt_yn
-				"isDelayedNotificationOn" is_delayed_notification_on, opt
-				"templateTypeDelayed" template_type_delayed, opt "infoDelay" info_delay,
-				opt "reminderDelay" reminder_delay, opt "delayedDelay" delayed_delay, opt
-				"delayedCounterDelay" delayed_counter_delay, opt "confirmationDelay"
-				confirmation_delay, opt "confirmationRepetitions"
-				confirmation_repetitions, opt "confirmationRepetitionsInterval"
-				confirmation_repetitions_interval, opt "confirmationCounterDelay"
-				confirmation_counter_delay, rest "" extra }
+			setters!(
+				Fields { some into is_info_notification_on is_info_notification_on
+				"isInfoNotificationOn" : bool, some into template_type_info
+				template_type_info "templateTypeInfo" : FieldsTemplateTypeInfo, some into
+				is_confirmation_notification_on is_confirmation_notification_on
+				"isConfirmationNotificationOn" : bool, some into
+				template_type_confirmation template_type_confirmation
+				"templateTypeConfirmation" : FieldsTemplateTypeConfirmation, some into
+				is_reminder_notification_on is_reminder_notification_on
+				"isReminderNotificationOn" : bool, some into template_type_reminder
+				template_type_reminder "templateTypeReminder" :
+				FieldsTemplateTypeReminder, some into is_feedback_notification_on
+				is_feedback_notification_on "isFeedbackNotificationOn" : bool, some into
+				template_type_feedback template_type_feedback "templateTypeFeedback" :
+				FieldsTemplateTypeFeedback, some into is_delayed_notification_on
+				is_delayed_notification_on "isDelayedNotificationOn" : bool, some into
+				template_type_delayed template_type_delayed "templateTypeDelayed" :
+				FieldsTemplateTypeDelayed, some into info_delay info_delay "infoDelay" :
+				i64, some into reminder_delay reminder_delay "reminderDelay" : i64, some
+				into delayed_delay delayed_delay "delayedDelay" : i64, some into
+				delayed_counter_delay delayed_counter_delay "delayedCounterDelay" : i64,
+				some into confirmation_delay confirmation_delay "confirmationDelay" :
+				i64, some into confirmation_repetitions confirmation_repetitions
+				"confirmationRepetitions" : i64, some into
+				confirmation_repetitions_interval confirmation_repetitions_interval
+				"confirmationRepetitionsInterval" : i64, some into
+				confirmation_counter_delay confirmation_counter_delay
+				"confirmationCounterDelay" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { name : field "name", code : field "code",
-				is_info_notification_on : exact "isInfoNotificationOn",
-				template_type_info : exact "templateTypeInfo",
-				is_confirmation_notification_on : exact "isConfirmationNotificationOn",
-				template_type_confirmation : exact "templateTypeConfirmation",
-				is_reminder_notification_on : exact "isReminderNotificationOn",
-				template_type_reminder : exact "templateTypeReminder",
-				is_feedback_notification_on : exact "isFeedbackNotificationOn",
-				template_type_feedback : exact "templateTypeFeedback",
-				is_delayed_notification_on : exact "isDelayedNotificationOn",
-				template_type_delayed : exact "templateTypeDelayed", info_delay : exact
-				"infoDelay", reminder_delay : exact "reminderDelay", delayed_delay :
-				exact "delayedDelay", delayed_counter_delay : exact
-				"delayedCounterDelay", confirmation_delay : exact "confirmationDelay",
-				confirmation_repetitions : exact "confirmationRepetitions",
-				confirmation_repetitions_interval : exact
-				"confirmationRepetitionsInterval", confirmation_counter_delay : exact
-				"confirmationCounterDelay", extra : rest "", }
+			params_impls!(
+				Fields { req field "name" name, req field "code" code, opt_yn exact
+				"isInfoNotificationOn" is_info_notification_on, opt exact
+				"templateTypeInfo" template_type_info, opt_yn exact
+				"isConfirmationNotificationOn" is_confirmation_notification_on, opt exact
+				"templateTypeConfirmation" template_type_confirmation, opt_yn exact
+				"isReminderNotificationOn" is_reminder_notification_on, opt exact
+				"templateTypeReminder" template_type_reminder, opt_yn exact
+				"isFeedbackNotificationOn" is_feedback_notification_on, opt exact
+				"templateTypeFeedback" template_type_feedback, opt_yn exact
+				"isDelayedNotificationOn" is_delayed_notification_on, opt exact
+				"templateTypeDelayed" template_type_delayed, opt exact "infoDelay"
+				info_delay, opt exact "reminderDelay" reminder_delay, opt exact
+				"delayedDelay" delayed_delay, opt exact "delayedCounterDelay"
+				delayed_counter_delay, opt exact "confirmationDelay" confirmation_delay,
+				opt exact "confirmationRepetitions" confirmation_repetitions, opt exact
+				"confirmationRepetitionsInterval" confirmation_repetitions_interval, opt
+				exact "confirmationCounterDelay" confirmation_counter_delay, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result` of `booking.v1.resourceType.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-add.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(Output { id : field "id", extra : rest "", } fits["id"] []);
-			serialize_map!(Output { opt "id" id, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "booking.v1.resourceType.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "id" id, } fits["id"] []);
+			method!(super::Add, "booking.v1.resourceType.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `booking.v1.resourceType.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-delete.html>
 		pub mod delete {
-			/// Error codes of `booking.v1.resourceType.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.resourceType.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -4476,19 +3333,13 @@ pub mod v1 {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "booking.v1.resourceType.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "booking.v1.resourceType.delete", V2, false);
 		}
 		/// Types of `booking.v1.resourceType.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-get.html>
 		pub mod get {
-			/// Error codes of `booking.v1.resourceType.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.resourceType.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -4507,87 +3358,67 @@ pub mod v1 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputResourceType {
-				/// `code`: `string`, optional.
+				/// `code`: `string`.
 				pub code: Option<String>,
-				/// `confirmationCounterDelay`: `integer`, optional.
+				/// `confirmationCounterDelay`: `integer`.
 				pub confirmation_counter_delay: Option<i64>,
-				/// `confirmationNotificationDelay`: `integer`, optional.
+				/// `confirmationNotificationDelay`: `integer`.
 				pub confirmation_notification_delay: Option<i64>,
-				/// `confirmationNotificationRepetitions`: `any`, optional.
+				/// `confirmationNotificationRepetitions`: `any`.
 				pub confirmation_notification_repetitions: ::serde_json::Value,
-				/// `confirmationNotificationRepetitionsInterval`: `integer`, optional.
+				/// `confirmationNotificationRepetitionsInterval`: `integer`.
 				pub confirmation_notification_repetitions_interval: Option<i64>,
-				/// `delayedCounterDelay`: `integer`, optional.
+				/// `delayedCounterDelay`: `integer`.
 				pub delayed_counter_delay: Option<i64>,
-				/// `delayedNotificationDelay`: `integer`, optional.
+				/// `delayedNotificationDelay`: `integer`.
 				pub delayed_notification_delay: Option<i64>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `infoNotificationDelay`: `any`, optional.
+				/// `infoNotificationDelay`: `any`.
 				pub info_notification_delay: ::serde_json::Value,
-				/// `isConfirmationNotificationOn`: `string`, optional.
+				/// `isConfirmationNotificationOn`: `string`.
 				pub is_confirmation_notification_on: Option<String>,
-				/// `isDelayedNotificationOn`: `string`, optional.
+				/// `isDelayedNotificationOn`: `string`.
 				pub is_delayed_notification_on: Option<String>,
-				/// `isFeedbackNotificationOn`: `string`, optional.
+				/// `isFeedbackNotificationOn`: `string`.
 				pub is_feedback_notification_on: Option<String>,
-				/// `isReminderNotificationOn`: `string`, optional.
+				/// `isReminderNotificationOn`: `string`.
 				pub is_reminder_notification_on: Option<String>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `reminderNotificationDelay`: `integer`, optional.
+				/// `reminderNotificationDelay`: `integer`.
 				pub reminder_notification_delay: Option<i64>,
-				/// `templateTypeConfirmation`: `string`, optional.
+				/// `templateTypeConfirmation`: `string`.
 				pub template_type_confirmation: Option<String>,
-				/// `templateTypeDelayed`: `string`, optional.
+				/// `templateTypeDelayed`: `string`.
 				pub template_type_delayed: Option<String>,
-				/// `templateTypeFeedback`: `string`, optional.
+				/// `templateTypeFeedback`: `string`.
 				pub template_type_feedback: Option<String>,
-				/// `templateTypeReminder`: `string`, optional.
+				/// `templateTypeReminder`: `string`.
 				pub template_type_reminder: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputResourceType { code : field "code", confirmation_counter_delay :
-				field "confirmationCounterDelay", confirmation_notification_delay : field
-				"confirmationNotificationDelay", confirmation_notification_repetitions :
-				field "confirmationNotificationRepetitions",
-				confirmation_notification_repetitions_interval : field
-				"confirmationNotificationRepetitionsInterval", delayed_counter_delay :
-				field "delayedCounterDelay", delayed_notification_delay : field
-				"delayedNotificationDelay", id : field "id", info_notification_delay :
-				field "infoNotificationDelay", is_confirmation_notification_on : field
-				"isConfirmationNotificationOn", is_delayed_notification_on : field
-				"isDelayedNotificationOn", is_feedback_notification_on : field
-				"isFeedbackNotificationOn", is_reminder_notification_on : field
-				"isReminderNotificationOn", name : field "name",
-				reminder_notification_delay : field "reminderNotificationDelay",
-				template_type_confirmation : field "templateTypeConfirmation",
-				template_type_delayed : field "templateTypeDelayed",
-				template_type_feedback : field "templateTypeFeedback",
-				template_type_reminder : field "templateTypeReminder", extra : rest "", }
-			);
-			serialize_map!(
-				OutputResourceType { opt "code" code, opt "confirmationCounterDelay"
-				confirmation_counter_delay, opt "confirmationNotificationDelay"
-				confirmation_notification_delay, req
-				"confirmationNotificationRepetitions"
-				confirmation_notification_repetitions, opt
+			result_impls!(
+				OutputResourceType { opt field "code" code, opt field
+				"confirmationCounterDelay" confirmation_counter_delay, opt field
+				"confirmationNotificationDelay" confirmation_notification_delay, req
+				field "confirmationNotificationRepetitions"
+				confirmation_notification_repetitions, opt field
 				"confirmationNotificationRepetitionsInterval"
-				confirmation_notification_repetitions_interval, opt "delayedCounterDelay"
-				delayed_counter_delay, opt "delayedNotificationDelay"
-				delayed_notification_delay, opt "id" id, req "infoNotificationDelay"
-				info_notification_delay, opt "isConfirmationNotificationOn"
-				is_confirmation_notification_on, opt "isDelayedNotificationOn"
-				is_delayed_notification_on, opt "isFeedbackNotificationOn"
-				is_feedback_notification_on, opt "isReminderNotificationOn"
-				is_reminder_notification_on, opt "name" name, opt
-				"reminderNotificationDelay" reminder_notification_delay, opt
-				"templateTypeConfirmation" template_type_confirmation, opt
-				"templateTypeDelayed" template_type_delayed, opt "templateTypeFeedback"
-				template_type_feedback, opt "templateTypeReminder"
-				template_type_reminder, rest "" extra }
+				confirmation_notification_repetitions_interval, opt field
+				"delayedCounterDelay" delayed_counter_delay, opt field
+				"delayedNotificationDelay" delayed_notification_delay, opt field "id" id,
+				req field "infoNotificationDelay" info_notification_delay, opt field
+				"isConfirmationNotificationOn" is_confirmation_notification_on, opt field
+				"isDelayedNotificationOn" is_delayed_notification_on, opt field
+				"isFeedbackNotificationOn" is_feedback_notification_on, opt field
+				"isReminderNotificationOn" is_reminder_notification_on, opt field "name"
+				name, opt field "reminderNotificationDelay" reminder_notification_delay,
+				opt field "templateTypeConfirmation" template_type_confirmation, opt
+				field "templateTypeDelayed" template_type_delayed, opt field
+				"templateTypeFeedback" template_type_feedback, opt field
+				"templateTypeReminder" template_type_reminder, }
 			);
 			/// The object `result` of `booking.v1.resourceType.get`: `object`.
 			///
@@ -4595,30 +3426,23 @@ pub mod v1 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `resourceType`: `object`, optional.
+				/// `resourceType`: `object`.
 				pub resource_type: Option<OutputResourceType>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { resource_type : field "resourceType", extra : rest "", }
-				fits["resourceType"] []
+			result_impls!(
+				Output { opt field "resourceType" resource_type, } fits["resourceType"]
+				[]
 			);
-			serialize_map!(Output { opt "resourceType" resource_type, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "booking.v1.resourceType.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "booking.v1.resourceType.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `booking.v1.resourceType.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-list.html>
 		pub mod list {
-			/// Error codes of `booking.v1.resourceType.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.resourceType.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -4644,52 +3468,23 @@ pub mod v1 {
 				/// `code`: `string`, optional.
 				pub code: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						search_query: Default::default(),
-						module_id: Default::default(),
-						name: Default::default(),
-						code: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `searchQuery`.
-				pub fn search_query(mut self, value: impl Into<String>) -> Self {
-					self.search_query = Some(value.into());
-					self
-				}
-				/// Sets `moduleId`.
-				pub fn module_id(mut self, value: impl Into<String>) -> Self {
-					self.module_id = Some(value.into());
-					self
-				}
-				/// Sets `name`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `code`.
-				pub fn code(mut self, value: impl Into<String>) -> Self {
-					self.code = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(
-				Filter { opt "searchQuery" search_query, opt "moduleId" module_id, opt
-				"name" name, opt "code" code, rest "" extra }
+			setters!(
+				Filter { some into search_query search_query "searchQuery" : String, some
+				into module_id module_id "moduleId" : String, some into name name "name"
+				: String, some into code code "code" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Filter { search_query : exact "searchQuery", module_id : exact
-				"moduleId", name : exact "name", code : exact "code", extra : rest "", }
+			params_impls!(
+				Filter { opt exact "searchQuery" search_query, opt exact "moduleId"
+				module_id, opt exact "name" name, opt exact "code" code, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
 			/// The object `params.ORDER` of `booking.v1.resourceType.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-list.html>
@@ -4703,132 +3498,89 @@ pub mod v1 {
 				/// `code`: `string`, optional.
 				pub code: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Order {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						name: Default::default(),
-						code: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `id`.
-				pub fn id(mut self, value: impl Into<String>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `name`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `code`.
-				pub fn code(mut self, value: impl Into<String>) -> Self {
-					self.code = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Order);
-			serialize_map!(
-				Order { opt "id" id, opt "name" name, opt "code" code, rest "" extra }
+			setters!(
+				Order { some into id id "id" : String, some into name name "name" :
+				String, some into code code "code" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Order { id : exact "id", name : exact "name", code : exact "code", extra
-				: rest "", }
+			params_impls!(
+				Order { opt exact "id" id, opt exact "name" name, opt exact "code" code,
+				}
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Order);
 			/// The object `result.resource` of `booking.v1.resourceType.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-list.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputResource {
-				/// `code`: `string`, optional.
+				/// `code`: `string`.
 				pub code: Option<String>,
-				/// `confirmationCounterDelay`: `integer`, optional.
+				/// `confirmationCounterDelay`: `integer`.
 				pub confirmation_counter_delay: Option<i64>,
-				/// `confirmationNotificationDelay`: `integer`, optional.
+				/// `confirmationNotificationDelay`: `integer`.
 				pub confirmation_notification_delay: Option<i64>,
-				/// `confirmationNotificationRepetitions`: `any`, optional.
+				/// `confirmationNotificationRepetitions`: `any`.
 				pub confirmation_notification_repetitions: ::serde_json::Value,
-				/// `confirmationNotificationRepetitionsInterval`: `integer`, optional.
+				/// `confirmationNotificationRepetitionsInterval`: `integer`.
 				pub confirmation_notification_repetitions_interval: Option<i64>,
-				/// `delayedCounterDelay`: `integer`, optional.
+				/// `delayedCounterDelay`: `integer`.
 				pub delayed_counter_delay: Option<i64>,
-				/// `delayedNotificationDelay`: `integer`, optional.
+				/// `delayedNotificationDelay`: `integer`.
 				pub delayed_notification_delay: Option<i64>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `infoNotificationDelay`: `any`, optional.
+				/// `infoNotificationDelay`: `any`.
 				pub info_notification_delay: ::serde_json::Value,
-				/// `isConfirmationNotificationOn`: `string`, optional.
+				/// `isConfirmationNotificationOn`: `string`.
 				pub is_confirmation_notification_on: Option<String>,
-				/// `isDelayedNotificationOn`: `string`, optional.
+				/// `isDelayedNotificationOn`: `string`.
 				pub is_delayed_notification_on: Option<String>,
-				/// `isFeedbackNotificationOn`: `string`, optional.
+				/// `isFeedbackNotificationOn`: `string`.
 				pub is_feedback_notification_on: Option<String>,
-				/// `isReminderNotificationOn`: `string`, optional.
+				/// `isReminderNotificationOn`: `string`.
 				pub is_reminder_notification_on: Option<String>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `reminderNotificationDelay`: `integer`, optional.
+				/// `reminderNotificationDelay`: `integer`.
 				pub reminder_notification_delay: Option<i64>,
-				/// `templateTypeConfirmation`: `string`, optional.
+				/// `templateTypeConfirmation`: `string`.
 				pub template_type_confirmation: Option<String>,
-				/// `templateTypeDelayed`: `string`, optional.
+				/// `templateTypeDelayed`: `string`.
 				pub template_type_delayed: Option<String>,
-				/// `templateTypeFeedback`: `string`, optional.
+				/// `templateTypeFeedback`: `string`.
 				pub template_type_feedback: Option<String>,
-				/// `templateTypeReminder`: `string`, optional.
+				/// `templateTypeReminder`: `string`.
 				pub template_type_reminder: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputResource { code : field "code", confirmation_counter_delay : field
-				"confirmationCounterDelay", confirmation_notification_delay : field
-				"confirmationNotificationDelay", confirmation_notification_repetitions :
-				field "confirmationNotificationRepetitions",
-				confirmation_notification_repetitions_interval : field
-				"confirmationNotificationRepetitionsInterval", delayed_counter_delay :
-				field "delayedCounterDelay", delayed_notification_delay : field
-				"delayedNotificationDelay", id : field "id", info_notification_delay :
-				field "infoNotificationDelay", is_confirmation_notification_on : field
-				"isConfirmationNotificationOn", is_delayed_notification_on : field
-				"isDelayedNotificationOn", is_feedback_notification_on : field
-				"isFeedbackNotificationOn", is_reminder_notification_on : field
-				"isReminderNotificationOn", name : field "name",
-				reminder_notification_delay : field "reminderNotificationDelay",
-				template_type_confirmation : field "templateTypeConfirmation",
-				template_type_delayed : field "templateTypeDelayed",
-				template_type_feedback : field "templateTypeFeedback",
-				template_type_reminder : field "templateTypeReminder", extra : rest "", }
-			);
-			serialize_map!(
-				OutputResource { opt "code" code, opt "confirmationCounterDelay"
-				confirmation_counter_delay, opt "confirmationNotificationDelay"
-				confirmation_notification_delay, req
-				"confirmationNotificationRepetitions"
-				confirmation_notification_repetitions, opt
+			result_impls!(
+				OutputResource { opt field "code" code, opt field
+				"confirmationCounterDelay" confirmation_counter_delay, opt field
+				"confirmationNotificationDelay" confirmation_notification_delay, req
+				field "confirmationNotificationRepetitions"
+				confirmation_notification_repetitions, opt field
 				"confirmationNotificationRepetitionsInterval"
-				confirmation_notification_repetitions_interval, opt "delayedCounterDelay"
-				delayed_counter_delay, opt "delayedNotificationDelay"
-				delayed_notification_delay, opt "id" id, req "infoNotificationDelay"
-				info_notification_delay, opt "isConfirmationNotificationOn"
-				is_confirmation_notification_on, opt "isDelayedNotificationOn"
-				is_delayed_notification_on, opt "isFeedbackNotificationOn"
-				is_feedback_notification_on, opt "isReminderNotificationOn"
-				is_reminder_notification_on, opt "name" name, opt
-				"reminderNotificationDelay" reminder_notification_delay, opt
-				"templateTypeConfirmation" template_type_confirmation, opt
-				"templateTypeDelayed" template_type_delayed, opt "templateTypeFeedback"
-				template_type_feedback, opt "templateTypeReminder"
-				template_type_reminder, rest "" extra }
+				confirmation_notification_repetitions_interval, opt field
+				"delayedCounterDelay" delayed_counter_delay, opt field
+				"delayedNotificationDelay" delayed_notification_delay, opt field "id" id,
+				req field "infoNotificationDelay" info_notification_delay, opt field
+				"isConfirmationNotificationOn" is_confirmation_notification_on, opt field
+				"isDelayedNotificationOn" is_delayed_notification_on, opt field
+				"isFeedbackNotificationOn" is_feedback_notification_on, opt field
+				"isReminderNotificationOn" is_reminder_notification_on, opt field "name"
+				name, opt field "reminderNotificationDelay" reminder_notification_delay,
+				opt field "templateTypeConfirmation" template_type_confirmation, opt
+				field "templateTypeDelayed" template_type_delayed, opt field
+				"templateTypeFeedback" template_type_feedback, opt field
+				"templateTypeReminder" template_type_reminder, }
 			);
 			/// The object `result` of `booking.v1.resourceType.list`: `object`.
 			///
@@ -4836,30 +3588,20 @@ pub mod v1 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `resource`: `object[]`, optional.
+				/// `resource`: `object[]`.
 				pub resource: Vec<OutputResource>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { resource : field "resource", extra : rest "", } fits["resource"]
-				[]
-			);
-			serialize_map!(Output { req "resource" resource, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "booking.v1.resourceType.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { req field "resource" resource, } fits["resource"] []);
+			method!(super::List, "booking.v1.resourceType.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `booking.v1.resourceType.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-update.html>
 		pub mod update {
-			/// Error codes of `booking.v1.resourceType.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.resourceType.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -5014,226 +3756,66 @@ pub mod v1 {
 				/// `confirmationCounterDelay`: `integer`, optional.
 				pub confirmation_counter_delay: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						name: Default::default(),
-						code: Default::default(),
-						is_info_notification_on: Default::default(),
-						template_type_info: Default::default(),
-						is_confirmation_notification_on: Default::default(),
-						template_type_confirmation: Default::default(),
-						is_reminder_notification_on: Default::default(),
-						template_type_reminder: Default::default(),
-						is_feedback_notification_on: Default::default(),
-						template_type_feedback: Default::default(),
-						is_delayed_notification_on: Default::default(),
-						template_type_delayed: Default::default(),
-						info_delay: Default::default(),
-						reminder_delay: Default::default(),
-						delayed_delay: Default::default(),
-						delayed_counter_delay: Default::default(),
-						confirmation_delay: Default::default(),
-						confirmation_repetitions: Default::default(),
-						confirmation_repetitions_interval: Default::default(),
-						confirmation_counter_delay: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `name`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `code`.
-				pub fn code(mut self, value: impl Into<String>) -> Self {
-					self.code = Some(value.into());
-					self
-				}
-				/// Sets `isInfoNotificationOn`.
-				pub fn is_info_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_info_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeInfo`.
-				pub fn template_type_info(
-					mut self,
-					value: impl Into<FieldsTemplateTypeInfo>,
-				) -> Self {
-					self.template_type_info = Some(value.into());
-					self
-				}
-				/// Sets `isConfirmationNotificationOn`.
-				pub fn is_confirmation_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_confirmation_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeConfirmation`.
-				pub fn template_type_confirmation(
-					mut self,
-					value: impl Into<FieldsTemplateTypeConfirmation>,
-				) -> Self {
-					self.template_type_confirmation = Some(value.into());
-					self
-				}
-				/// Sets `isReminderNotificationOn`.
-				pub fn is_reminder_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_reminder_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeReminder`.
-				pub fn template_type_reminder(
-					mut self,
-					value: impl Into<FieldsTemplateTypeReminder>,
-				) -> Self {
-					self.template_type_reminder = Some(value.into());
-					self
-				}
-				/// Sets `isFeedbackNotificationOn`.
-				pub fn is_feedback_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_feedback_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeFeedback`.
-				pub fn template_type_feedback(
-					mut self,
-					value: impl Into<FieldsTemplateTypeFeedback>,
-				) -> Self {
-					self.template_type_feedback = Some(value.into());
-					self
-				}
-				/// Sets `isDelayedNotificationOn`.
-				pub fn is_delayed_notification_on(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.is_delayed_notification_on = Some(value.into());
-					self
-				}
-				/// Sets `templateTypeDelayed`.
-				pub fn template_type_delayed(
-					mut self,
-					value: impl Into<FieldsTemplateTypeDelayed>,
-				) -> Self {
-					self.template_type_delayed = Some(value.into());
-					self
-				}
-				/// Sets `infoDelay`.
-				pub fn info_delay(mut self, value: impl Into<i64>) -> Self {
-					self.info_delay = Some(value.into());
-					self
-				}
-				/// Sets `reminderDelay`.
-				pub fn reminder_delay(mut self, value: impl Into<i64>) -> Self {
-					self.reminder_delay = Some(value.into());
-					self
-				}
-				/// Sets `delayedDelay`.
-				pub fn delayed_delay(mut self, value: impl Into<i64>) -> Self {
-					self.delayed_delay = Some(value.into());
-					self
-				}
-				/// Sets `delayedCounterDelay`.
-				pub fn delayed_counter_delay(mut self, value: impl Into<i64>) -> Self {
-					self.delayed_counter_delay = Some(value.into());
-					self
-				}
-				/// Sets `confirmationDelay`.
-				pub fn confirmation_delay(mut self, value: impl Into<i64>) -> Self {
-					self.confirmation_delay = Some(value.into());
-					self
-				}
-				/// Sets `confirmationRepetitions`.
-				pub fn confirmation_repetitions(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_repetitions = Some(value.into());
-					self
-				}
-				/// Sets `confirmationRepetitionsInterval`.
-				pub fn confirmation_repetitions_interval(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_repetitions_interval = Some(value.into());
-					self
-				}
-				/// Sets `confirmationCounterDelay`.
-				pub fn confirmation_counter_delay(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.confirmation_counter_delay = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "name" name, opt "code" code, opt_yn "isInfoNotificationOn"
-				is_info_notification_on, opt "templateTypeInfo" template_type_info,
-				opt_yn "isConfirmationNotificationOn" is_confirmation_notification_on,
-				opt "templateTypeConfirmation" template_type_confirmation, opt_yn
-				"isReminderNotificationOn" is_reminder_notification_on, opt
-				"templateTypeReminder" template_type_reminder, opt_yn
-				"isFeedbackNotificationOn" is_feedback_notification_on, opt
-				"templateTypeFeedback" template_type_feedback, opt_yn
-				"isDelayedNotificationOn" is_delayed_notification_on, opt
-				"templateTypeDelayed" template_type_delayed, opt "infoDelay" info_delay,
-				opt "reminderDelay" reminder_delay, opt "delayedDelay" delayed_delay, opt
-				"delayedCounterDelay" delayed_counter_delay, opt "confirmationDelay"
-				confirmation_delay, opt "confirmationRepetitions"
-				confirmation_repetitions, opt "confirmationRepetitionsInterval"
-				confirmation_repetitions_interval, opt "confirmationCounterDelay"
-				confirmation_counter_delay, rest "" extra }
+			setters!(
+				Fields { some into name name "name" : String, some into code code "code"
+				: String, some into is_info_notification_on is_info_notification_on
+				"isInfoNotificationOn" : bool, some into template_type_info
+				template_type_info "templateTypeInfo" : FieldsTemplateTypeInfo, some into
+				is_confirmation_notification_on is_confirmation_notification_on
+				"isConfirmationNotificationOn" : bool, some into
+				template_type_confirmation template_type_confirmation
+				"templateTypeConfirmation" : FieldsTemplateTypeConfirmation, some into
+				is_reminder_notification_on is_reminder_notification_on
+				"isReminderNotificationOn" : bool, some into template_type_reminder
+				template_type_reminder "templateTypeReminder" :
+				FieldsTemplateTypeReminder, some into is_feedback_notification_on
+				is_feedback_notification_on "isFeedbackNotificationOn" : bool, some into
+				template_type_feedback template_type_feedback "templateTypeFeedback" :
+				FieldsTemplateTypeFeedback, some into is_delayed_notification_on
+				is_delayed_notification_on "isDelayedNotificationOn" : bool, some into
+				template_type_delayed template_type_delayed "templateTypeDelayed" :
+				FieldsTemplateTypeDelayed, some into info_delay info_delay "infoDelay" :
+				i64, some into reminder_delay reminder_delay "reminderDelay" : i64, some
+				into delayed_delay delayed_delay "delayedDelay" : i64, some into
+				delayed_counter_delay delayed_counter_delay "delayedCounterDelay" : i64,
+				some into confirmation_delay confirmation_delay "confirmationDelay" :
+				i64, some into confirmation_repetitions confirmation_repetitions
+				"confirmationRepetitions" : i64, some into
+				confirmation_repetitions_interval confirmation_repetitions_interval
+				"confirmationRepetitionsInterval" : i64, some into
+				confirmation_counter_delay confirmation_counter_delay
+				"confirmationCounterDelay" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { name : exact "name", code : exact "code",
-				is_info_notification_on : exact "isInfoNotificationOn",
-				template_type_info : exact "templateTypeInfo",
-				is_confirmation_notification_on : exact "isConfirmationNotificationOn",
-				template_type_confirmation : exact "templateTypeConfirmation",
-				is_reminder_notification_on : exact "isReminderNotificationOn",
-				template_type_reminder : exact "templateTypeReminder",
-				is_feedback_notification_on : exact "isFeedbackNotificationOn",
-				template_type_feedback : exact "templateTypeFeedback",
-				is_delayed_notification_on : exact "isDelayedNotificationOn",
-				template_type_delayed : exact "templateTypeDelayed", info_delay : exact
-				"infoDelay", reminder_delay : exact "reminderDelay", delayed_delay :
-				exact "delayedDelay", delayed_counter_delay : exact
-				"delayedCounterDelay", confirmation_delay : exact "confirmationDelay",
-				confirmation_repetitions : exact "confirmationRepetitions",
-				confirmation_repetitions_interval : exact
-				"confirmationRepetitionsInterval", confirmation_counter_delay : exact
-				"confirmationCounterDelay", extra : rest "", }
+			params_impls!(
+				Fields { opt exact "name" name, opt exact "code" code, opt_yn exact
+				"isInfoNotificationOn" is_info_notification_on, opt exact
+				"templateTypeInfo" template_type_info, opt_yn exact
+				"isConfirmationNotificationOn" is_confirmation_notification_on, opt exact
+				"templateTypeConfirmation" template_type_confirmation, opt_yn exact
+				"isReminderNotificationOn" is_reminder_notification_on, opt exact
+				"templateTypeReminder" template_type_reminder, opt_yn exact
+				"isFeedbackNotificationOn" is_feedback_notification_on, opt exact
+				"templateTypeFeedback" template_type_feedback, opt_yn exact
+				"isDelayedNotificationOn" is_delayed_notification_on, opt exact
+				"templateTypeDelayed" template_type_delayed, opt exact "infoDelay"
+				info_delay, opt exact "reminderDelay" reminder_delay, opt exact
+				"delayedDelay" delayed_delay, opt exact "delayedCounterDelay"
+				delayed_counter_delay, opt exact "confirmationDelay" confirmation_delay,
+				opt exact "confirmationRepetitions" confirmation_repetitions, opt exact
+				"confirmationRepetitionsInterval" confirmation_repetitions_interval, opt
+				exact "confirmationCounterDelay" confirmation_counter_delay, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "booking.v1.resourceType.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "booking.v1.resourceType.update", V2, false);
 		}
 	}
 	/// Methods under `v1::waitlist`.
@@ -5251,7 +3833,7 @@ pub mod v1 {
 			/// `fields`: `object`, required.
 			pub fields: add::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `fields`.
@@ -5262,12 +3844,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Add);
-		serialize_map!(Add { req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Add { fields : field "fields", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
+		params_impls!(Add { req field "fields" fields, });
 		/// `booking.v1.waitlist.createfrombooking`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-createfrombooking.html>
@@ -5281,7 +3858,7 @@ pub mod v1 {
 			/// `bookingId`: `integer`, required.
 			pub booking_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Createfrombooking {
 			/// The call with its required parameters: `bookingId`.
@@ -5292,14 +3869,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Createfrombooking);
-		serialize_map!(Createfrombooking { req "bookingId" booking_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Createfrombooking { booking_id : field "bookingId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Createfrombooking);
+		params_impls!(Createfrombooking { req field "bookingId" booking_id, });
 		/// `booking.v1.waitlist.delete`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-delete.html>
@@ -5313,7 +3883,7 @@ pub mod v1 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `id`.
@@ -5324,12 +3894,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "id" id, });
 		/// `booking.v1.waitlist.get`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-get.html>
@@ -5343,7 +3908,7 @@ pub mod v1 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`.
@@ -5354,12 +3919,7 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "id" id, });
 		/// `booking.v1.waitlist.list`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html>
@@ -5373,28 +3933,16 @@ pub mod v1 {
 			/// `filter`: `object`, optional.
 			pub filter: Option<list::Filter>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					filter: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(List { opt "filter" filter, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(List { filter : exact "filter", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
+		setters!(List { some into filter filter "filter" : list::Filter, });
+		params_impls!(List { opt exact "filter" filter, });
 		/// `booking.v1.waitlist.update`: REST 2, scope `booking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-update.html>
@@ -5410,7 +3958,7 @@ pub mod v1 {
 			/// `fields`: `object`, required.
 			pub fields: update::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `id`, `fields`.
@@ -5422,19 +3970,12 @@ pub mod v1 {
 				}
 			}
 		}
-		extra_setter!(Update);
-		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "id", fields : field "fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
+		params_impls!(Update { req field "id" id, req field "fields" fields, });
 		/// Types of `booking.v1.waitlist.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html>
 		pub mod add {
-			/// Error codes of `booking.v1.waitlist.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.waitlist.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -5454,7 +3995,7 @@ pub mod v1 {
 				/// `note`: `string`, required.
 				pub note: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `note`.
@@ -5465,21 +4006,10 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(Fields { req "note" note, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Fields { note : field "note", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
+			params_impls!(Fields { req field "note" note, });
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "booking.v1.waitlist.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "booking.v1.waitlist.add", V2, false);
 		}
 		/// Methods under `v1::waitlist::client`.
 		pub mod client {
@@ -5496,7 +4026,7 @@ pub mod v1 {
 				/// `waitListId`: `integer`, required.
 				pub wait_list_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call with its required parameters: `waitListId`.
@@ -5507,12 +4037,7 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { req "waitListId" wait_list_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { wait_list_id : field "waitListId", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			params_impls!(List { req field "waitListId" wait_list_id, });
 			/// `booking.v1.waitlist.client.set`: REST 2, scope `booking`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-set.html>
@@ -5528,7 +4053,7 @@ pub mod v1 {
 				/// `clients`: `array`, required.
 				pub clients: Vec<set::Clients>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Set {
 				/// The call with its required parameters: `waitListId`, `clients`.
@@ -5543,18 +4068,9 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Set);
-			serialize_map!(
-				Set { req "waitListId" wait_list_id, req "clients" clients, rest "" extra
-				}
+			params_impls!(
+				Set { req field "waitListId" wait_list_id, req field "clients" clients, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Set { wait_list_id : field "waitListId", clients : field "clients", extra
-				: rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Set);
 			/// `booking.v1.waitlist.client.unset`: REST 2, scope `booking`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-unset.html>
@@ -5568,7 +4084,7 @@ pub mod v1 {
 				/// `waitListId`: `integer`, required.
 				pub wait_list_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Unset {
 				/// The call with its required parameters: `waitListId`.
@@ -5579,17 +4095,12 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Unset);
-			serialize_map!(Unset { req "waitListId" wait_list_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Unset { wait_list_id : field "waitListId", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Unset);
+			params_impls!(Unset { req field "waitListId" wait_list_id, });
 			/// Types of `booking.v1.waitlist.client.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html>
 			pub mod list {
-				/// Error codes of `booking.v1.waitlist.client.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.waitlist.client.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -5605,27 +4116,21 @@ pub mod v1 {
 				/// The object `result.waitListClient.type` of `booking.v1.waitlist.client.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputWaitListClientType {
-					/// `code`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `code`: `string`, only in the example response.
 					pub code: Option<String>,
-					/// `module`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `module`: `string`, only in the example response.
 					pub module: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputWaitListClientType { code : soft "code", module : soft
-					"module", extra : rest "", }
-				);
-				serialize_map!(
-					OutputWaitListClientType { opt "code" code, opt "module" module, rest
-					"" extra }
+				result_impls!(
+					OutputWaitListClientType { opt soft "code" code, opt soft "module"
+					module, }
 				);
 				/// The object `result.waitListClient` of `booking.v1.waitlist.client.list`: `object[]`.
 				///
@@ -5633,19 +4138,15 @@ pub mod v1 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputWaitListClient {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `type`: `object`, optional.
+					/// `type`: `object`.
 					pub type_: Option<OutputWaitListClientType>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputWaitListClient { id : field "id", type_ : field "type", extra :
-					rest "", }
-				);
-				serialize_map!(
-					OutputWaitListClient { opt "id" id, opt "type" type_, rest "" extra }
+				result_impls!(
+					OutputWaitListClient { opt field "id" id, opt field "type" type_, }
 				);
 				/// The object `result` of `booking.v1.waitlist.client.list`: `object`.
 				///
@@ -5655,30 +4156,21 @@ pub mod v1 {
 				pub struct Output {
 					/// `waitListClient`: `object[]`, required in the docs.
 					pub wait_list_client: Vec<OutputWaitListClient>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { wait_list_client : field "waitListClient", extra : rest "",
-					} fits["waitListClient"] []
+				result_impls!(
+					Output { req field "waitListClient" wait_list_client, }
+					fits["waitListClient"] []
 				);
-				serialize_map!(
-					Output { req "waitListClient" wait_list_client, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "booking.v1.waitlist.client.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "booking.v1.waitlist.client.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `booking.v1.waitlist.client.set`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-set.html>
 			pub mod set {
-				/// Error codes of `booking.v1.waitlist.client.set`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.waitlist.client.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -5704,7 +4196,7 @@ pub mod v1 {
 					/// `type`: `object`, required.
 					pub type_: ::serde_json::Value,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Clients {
 					/// The object with its required parameters: `id`, `type`.
@@ -5719,29 +4211,16 @@ pub mod v1 {
 						}
 					}
 				}
-				extra_setter!(Clients);
-				serialize_map!(Clients { req "id" id, req "type" type_, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Clients { id : field "id", type_ : field "type", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Clients);
+				params_impls!(Clients { req field "id" id, req field "type" type_, });
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Set {
-					const NAME: &'static str = "booking.v1.waitlist.client.set";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Set, "booking.v1.waitlist.client.set", V2, false);
 			}
 			/// Types of `booking.v1.waitlist.client.unset`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-unset.html>
 			pub mod unset {
-				/// Error codes of `booking.v1.waitlist.client.unset`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.waitlist.client.unset`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -5756,20 +4235,14 @@ pub mod v1 {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Unset {
-					const NAME: &'static str = "booking.v1.waitlist.client.unset";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Unset, "booking.v1.waitlist.client.unset", V2, false);
 			}
 		}
 		/// Types of `booking.v1.waitlist.createfrombooking`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-createfrombooking.html>
 		pub mod createfrombooking {
-			/// Error codes of `booking.v1.waitlist.createfrombooking`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.waitlist.createfrombooking`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -5784,19 +4257,16 @@ pub mod v1 {
 			error_code!(Error);
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Createfrombooking {
-				const NAME: &'static str = "booking.v1.waitlist.createfrombooking";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(
+				super::Createfrombooking, "booking.v1.waitlist.createfrombooking", V2,
+				false
+			);
 		}
 		/// Types of `booking.v1.waitlist.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-delete.html>
 		pub mod delete {
-			/// Error codes of `booking.v1.waitlist.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.waitlist.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -5811,13 +4281,7 @@ pub mod v1 {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "booking.v1.waitlist.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "booking.v1.waitlist.delete", V2, false);
 		}
 		/// Methods under `v1::waitlist::external_data`.
 		pub mod external_data {
@@ -5834,7 +4298,7 @@ pub mod v1 {
 				/// `waitListId`: `integer`, required.
 				pub wait_list_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call with its required parameters: `waitListId`.
@@ -5845,12 +4309,7 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { req "waitListId" wait_list_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { wait_list_id : field "waitListId", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			params_impls!(List { req field "waitListId" wait_list_id, });
 			/// `booking.v1.waitlist.externalData.set`: REST 2, scope `booking`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-set.html>
@@ -5866,7 +4325,7 @@ pub mod v1 {
 				/// `externalData`: `array`, required.
 				pub external_data: Vec<set::ExternalData>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Set {
 				/// The call with its required parameters: `waitListId`, `externalData`.
@@ -5884,18 +4343,10 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Set);
-			serialize_map!(
-				Set { req "waitListId" wait_list_id, req "externalData" external_data,
-				rest "" extra }
+			params_impls!(
+				Set { req field "waitListId" wait_list_id, req field "externalData"
+				external_data, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Set { wait_list_id : field "waitListId", external_data : field
-				"externalData", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Set);
 			/// `booking.v1.waitlist.externalData.unset`: REST 2, scope `booking`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-unset.html>
@@ -5909,7 +4360,7 @@ pub mod v1 {
 				/// `waitListId`: `integer`, required.
 				pub wait_list_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Unset {
 				/// The call with its required parameters: `waitListId`.
@@ -5920,17 +4371,12 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Unset);
-			serialize_map!(Unset { req "waitListId" wait_list_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Unset { wait_list_id : field "waitListId", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Unset);
+			params_impls!(Unset { req field "waitListId" wait_list_id, });
 			/// Types of `booking.v1.waitlist.externalData.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-list.html>
 			pub mod list {
-				/// Error codes of `booking.v1.waitlist.externalData.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.waitlist.externalData.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -5949,22 +4395,18 @@ pub mod v1 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputExternalData {
-					/// `entityTypeId`: `string`, optional.
+					/// `entityTypeId`: `string`.
 					pub entity_type_id: Option<String>,
-					/// `moduleId`: `string`, optional.
+					/// `moduleId`: `string`.
 					pub module_id: Option<String>,
-					/// `value`: `string`, optional.
+					/// `value`: `string`.
 					pub value: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputExternalData { entity_type_id : field "entityTypeId", module_id
-					: field "moduleId", value : field "value", extra : rest "", }
-				);
-				serialize_map!(
-					OutputExternalData { opt "entityTypeId" entity_type_id, opt
-					"moduleId" module_id, opt "value" value, rest "" extra }
+				result_impls!(
+					OutputExternalData { opt field "entityTypeId" entity_type_id, opt
+					field "moduleId" module_id, opt field "value" value, }
 				);
 				/// The object `result` of `booking.v1.waitlist.externalData.list`: `object`.
 				///
@@ -5974,30 +4416,21 @@ pub mod v1 {
 				pub struct Output {
 					/// `externalData`: `object[]`, required in the docs.
 					pub external_data: Vec<OutputExternalData>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { external_data : field "externalData", extra : rest "", }
+				result_impls!(
+					Output { req field "externalData" external_data, }
 					fits["externalData"] []
 				);
-				serialize_map!(
-					Output { req "externalData" external_data, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "booking.v1.waitlist.externalData.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "booking.v1.waitlist.externalData.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `booking.v1.waitlist.externalData.set`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-set.html>
 			pub mod set {
-				/// Error codes of `booking.v1.waitlist.externalData.set`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.waitlist.externalData.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -6025,7 +4458,7 @@ pub mod v1 {
 					/// `value`: `string`, required.
 					pub value: String,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl ExternalData {
 					/// The object with its required parameters: `moduleId`, `entityTypeId`, `value`.
@@ -6042,33 +4475,19 @@ pub mod v1 {
 						}
 					}
 				}
-				extra_setter!(ExternalData);
-				serialize_map!(
-					ExternalData { req "moduleId" module_id, req "entityTypeId"
-					entity_type_id, req "value" value, rest "" extra }
+				params_impls!(
+					ExternalData { req field "moduleId" module_id, req field
+					"entityTypeId" entity_type_id, req field "value" value, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					ExternalData { module_id : field "moduleId", entity_type_id : field
-					"entityTypeId", value : field "value", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(ExternalData);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Set {
-					const NAME: &'static str = "booking.v1.waitlist.externalData.set";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Set, "booking.v1.waitlist.externalData.set", V2, false);
 			}
 			/// Types of `booking.v1.waitlist.externalData.unset`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-unset.html>
 			pub mod unset {
-				/// Error codes of `booking.v1.waitlist.externalData.unset`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `booking.v1.waitlist.externalData.unset`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -6083,20 +4502,16 @@ pub mod v1 {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Unset {
-					const NAME: &'static str = "booking.v1.waitlist.externalData.unset";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(
+					super::Unset, "booking.v1.waitlist.externalData.unset", V2, false
+				);
 			}
 		}
 		/// Types of `booking.v1.waitlist.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-get.html>
 		pub mod get {
-			/// Error codes of `booking.v1.waitlist.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.waitlist.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -6115,19 +4530,14 @@ pub mod v1 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputWaitList {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `note`: `string`, optional.
+				/// `note`: `string`.
 				pub note: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputWaitList { id : field "id", note : field "note", extra : rest "", }
-			);
-			serialize_map!(
-				OutputWaitList { opt "id" id, opt "note" note, rest "" extra }
-			);
+			result_impls!(OutputWaitList { opt field "id" id, opt field "note" note, });
 			/// The object `result` of `booking.v1.waitlist.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-get.html>
@@ -6136,28 +4546,20 @@ pub mod v1 {
 			pub struct Output {
 				/// `waitList`: `object`, required in the docs.
 				pub wait_list: Option<OutputWaitList>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { wait_list : field "waitList", extra : rest "", }
-				fits["waitList"] []
+			result_impls!(
+				Output { opt field "waitList" wait_list, } fits["waitList"] []
 			);
-			serialize_map!(Output { opt "waitList" wait_list, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "booking.v1.waitlist.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "booking.v1.waitlist.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `booking.v1.waitlist.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html>
 		pub mod list {
-			/// Error codes of `booking.v1.waitlist.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.waitlist.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -6181,7 +4583,7 @@ pub mod v1 {
 				/// `to`: `string`, required.
 				pub to: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object with its required parameters: `from`, `to`.
@@ -6193,33 +4595,21 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(Filter { req "from" from, req "to" to, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Filter { from : field "from", to : field "to", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
+			params_impls!(Filter { req field "from" from, req field "to" to, });
 			/// The object `result.waitList` of `booking.v1.waitlist.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputWaitList {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `note`: `string`, optional.
+				/// `note`: `string`.
 				pub note: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputWaitList { id : field "id", note : field "note", extra : rest "", }
-			);
-			serialize_map!(
-				OutputWaitList { opt "id" id, opt "note" note, rest "" extra }
-			);
+			result_impls!(OutputWaitList { opt field "id" id, opt field "note" note, });
 			/// The object `result` of `booking.v1.waitlist.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html>
@@ -6228,28 +4618,20 @@ pub mod v1 {
 			pub struct Output {
 				/// `waitList`: `object[]`, required in the docs.
 				pub wait_list: Vec<OutputWaitList>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { wait_list : field "waitList", extra : rest "", }
-				fits["waitList"] []
+			result_impls!(
+				Output { req field "waitList" wait_list, } fits["waitList"] []
 			);
-			serialize_map!(Output { req "waitList" wait_list, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "booking.v1.waitlist.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "booking.v1.waitlist.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `booking.v1.waitlist.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-update.html>
 		pub mod update {
-			/// Error codes of `booking.v1.waitlist.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `booking.v1.waitlist.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -6271,7 +4653,7 @@ pub mod v1 {
 				/// `note`: `string`, required.
 				pub note: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `note`.
@@ -6282,21 +4664,10 @@ pub mod v1 {
 					}
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(Fields { req "note" note, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Fields { note : field "note", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
+			params_impls!(Fields { req field "note" note, });
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "booking.v1.waitlist.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "booking.v1.waitlist.update", V2, false);
 		}
 	}
 }

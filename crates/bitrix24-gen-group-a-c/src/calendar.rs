@@ -20,7 +20,7 @@ pub mod accessibility {
 		/// `to`: `date`, required.
 		pub to: ::bitrix24_runtime::DateTime,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `users`, `from`, `to`.
@@ -37,22 +37,14 @@ pub mod accessibility {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(
-		Get { req "users" users, req "from" from, req "to" to, rest "" extra }
+	params_impls!(
+		Get { req field "users" users, req field "from" from, req field "to" to, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { users : field "users", from : field "from", to : field "to", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
 	/// Types of `calendar.accessibility.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-accessibility-get.html>
 	pub mod get {
-		/// Error codes of `calendar.accessibility.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.accessibility.get`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `The required parameter "from" for the method "calendar.accessibility.get" is not set.` (no status), `The required parameter "to" for the method "calendar.accessibility.get" is not set.` (no status), `The required parameter "users" for the method "calendar.accessibility.get" is not set.` (no status), `Access denied` (no status).
 		pub type Error = crate::SystemError;
@@ -76,71 +68,56 @@ pub mod accessibility {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `DATE_FROM`: `datetime`, optional.
+			/// `DATE_FROM`: `datetime`.
 			pub date_from: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_TO`: `datetime`, optional.
+			/// `DATE_TO`: `datetime`.
 			pub date_to: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_FROM_TS_UTC`: `string`, optional.
+			/// `DATE_FROM_TS_UTC`: `string`.
 			pub date_from_ts_utc: Option<String>,
-			/// `DATE_TO_TS_UTC`: `string`, optional.
+			/// `DATE_TO_TS_UTC`: `string`.
 			pub date_to_ts_utc: Option<String>,
-			/// `~USER_OFFSET_FROM`: `integer`, optional.
+			/// `~USER_OFFSET_FROM`: `integer`.
 			pub tilde_user_offset_from: Option<i64>,
-			/// `~USER_OFFSET_TO`: `integer`, optional.
+			/// `~USER_OFFSET_TO`: `integer`.
 			pub tilde_user_offset_to: Option<i64>,
-			/// `DT_SKIP_TIME`: `integer`, optional.
+			/// `DT_SKIP_TIME`: `integer`.
 			///
 			/// Values: `Y`, `N`.
 			pub dt_skip_time: Option<i64>,
-			/// `TZ_FROM`: `integer`, optional.
+			/// `TZ_FROM`: `integer`.
 			pub tz_from: Option<i64>,
-			/// `TZ_TO`: `integer`, optional.
+			/// `TZ_TO`: `integer`.
 			pub tz_to: Option<i64>,
-			/// `ACCESSIBILITY`: `integer`, optional.
+			/// `ACCESSIBILITY`: `integer`.
 			///
 			/// Values: `busy`, `absent`, `quest`, `free`.
 			pub accessibility: Option<i64>,
-			/// `IMPORTANCE`: `string`, optional.
+			/// `IMPORTANCE`: `string`.
 			///
 			/// Values: `high`, `normal`, `low`.
 			pub importance: Option<OutputImportance>,
-			/// `EVENT_TYPE`: `string`, optional.
+			/// `EVENT_TYPE`: `string`.
 			pub event_type: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "ID", name : field "NAME", date_from : field "DATE_FROM",
-			date_to : field "DATE_TO", date_from_ts_utc : field "DATE_FROM_TS_UTC",
-			date_to_ts_utc : field "DATE_TO_TS_UTC", tilde_user_offset_from : field
-			"~USER_OFFSET_FROM", tilde_user_offset_to : field "~USER_OFFSET_TO",
-			dt_skip_time : field "DT_SKIP_TIME", tz_from : field "TZ_FROM", tz_to : field
-			"TZ_TO", accessibility : field "ACCESSIBILITY", importance : field
-			"IMPORTANCE", event_type : field "EVENT_TYPE", extra : rest "", } fits["ID",
-			"NAME", "DATE_FROM", "DATE_TO", "DATE_FROM_TS_UTC", "DATE_TO_TS_UTC",
-			"~USER_OFFSET_FROM", "~USER_OFFSET_TO", "DT_SKIP_TIME", "TZ_FROM", "TZ_TO",
-			"ACCESSIBILITY", "IMPORTANCE", "EVENT_TYPE"] []
+		result_impls!(
+			Output { opt field "ID" id, opt field "NAME" name, opt field "DATE_FROM"
+			date_from, opt field "DATE_TO" date_to, opt field "DATE_FROM_TS_UTC"
+			date_from_ts_utc, opt field "DATE_TO_TS_UTC" date_to_ts_utc, opt field
+			"~USER_OFFSET_FROM" tilde_user_offset_from, opt field "~USER_OFFSET_TO"
+			tilde_user_offset_to, opt field "DT_SKIP_TIME" dt_skip_time, opt field
+			"TZ_FROM" tz_from, opt field "TZ_TO" tz_to, opt field "ACCESSIBILITY"
+			accessibility, opt field "IMPORTANCE" importance, opt field "EVENT_TYPE"
+			event_type, } fits["ID", "NAME", "DATE_FROM", "DATE_TO", "DATE_FROM_TS_UTC",
+			"DATE_TO_TS_UTC", "~USER_OFFSET_FROM", "~USER_OFFSET_TO", "DT_SKIP_TIME",
+			"TZ_FROM", "TZ_TO", "ACCESSIBILITY", "IMPORTANCE", "EVENT_TYPE"] []
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, opt "DATE_FROM" date_from, opt
-			"DATE_TO" date_to, opt "DATE_FROM_TS_UTC" date_from_ts_utc, opt
-			"DATE_TO_TS_UTC" date_to_ts_utc, opt "~USER_OFFSET_FROM"
-			tilde_user_offset_from, opt "~USER_OFFSET_TO" tilde_user_offset_to, opt
-			"DT_SKIP_TIME" dt_skip_time, opt "TZ_FROM" tz_from, opt "TZ_TO" tz_to, opt
-			"ACCESSIBILITY" accessibility, opt "IMPORTANCE" importance, opt "EVENT_TYPE"
-			event_type, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "calendar.accessibility.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "calendar.accessibility.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -215,7 +192,7 @@ pub mod event {
 		/// `crm_fields`: `array`, optional.
 		pub crm_fields: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `type`, `ownerId`, `from`, `to`, `section`, `name`.
@@ -256,132 +233,36 @@ pub mod event {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `from_ts`.
-		pub fn from_ts(mut self, value: impl Into<i64>) -> Self {
-			self.from_ts = Some(value.into());
-			self
-		}
-		/// Sets `to_ts`.
-		pub fn to_ts(mut self, value: impl Into<i64>) -> Self {
-			self.to_ts = Some(value.into());
-			self
-		}
-		/// Sets `auto_detect_section`.
-		pub fn auto_detect_section(mut self, value: impl Into<bool>) -> Self {
-			self.auto_detect_section = Some(value.into());
-			self
-		}
-		/// Sets `skip_time`.
-		pub fn skip_time(mut self, value: impl Into<bool>) -> Self {
-			self.skip_time = Some(value.into());
-			self
-		}
-		/// Sets `timezone_from`.
-		pub fn timezone_from(mut self, value: impl Into<String>) -> Self {
-			self.timezone_from = Some(value.into());
-			self
-		}
-		/// Sets `timezone_to`.
-		pub fn timezone_to(mut self, value: impl Into<String>) -> Self {
-			self.timezone_to = Some(value.into());
-			self
-		}
-		/// Sets `description`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `color`.
-		pub fn color(mut self, value: impl Into<String>) -> Self {
-			self.color = Some(value.into());
-			self
-		}
-		/// Sets `text_color`.
-		pub fn text_color(mut self, value: impl Into<String>) -> Self {
-			self.text_color = Some(value.into());
-			self
-		}
-		/// Sets `accessibility`.
-		pub fn accessibility(mut self, value: impl Into<String>) -> Self {
-			self.accessibility = Some(value.into());
-			self
-		}
-		/// Sets `importance`.
-		pub fn importance(mut self, value: impl Into<String>) -> Self {
-			self.importance = Some(value.into());
-			self
-		}
-		/// Sets `private_event`.
-		pub fn private_event(mut self, value: impl Into<bool>) -> Self {
-			self.private_event = Some(value.into());
-			self
-		}
-		/// Sets `rrule`.
-		pub fn rrule(mut self, value: impl Into<add::Rrule>) -> Self {
-			self.rrule = Some(value.into());
-			self
-		}
-		/// Sets `is_meeting`.
-		pub fn is_meeting(mut self, value: impl Into<bool>) -> Self {
-			self.is_meeting = Some(value.into());
-			self
-		}
-		/// Sets `location`.
-		pub fn location(mut self, value: impl Into<String>) -> Self {
-			self.location = Some(value.into());
-			self
-		}
-		/// Sets `remind`.
-		pub fn remind(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<add::Remind>>,
-		) -> Self {
-			self.remind = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `attendees`.
-		pub fn attendees(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.attendees = Some(value.into());
-			self
-		}
-		/// Sets `meeting`.
-		pub fn meeting(mut self, value: impl Into<add::Meeting>) -> Self {
-			self.meeting = Some(value.into());
-			self
-		}
-		/// Sets `crm_fields`.
-		pub fn crm_fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.crm_fields = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "type" type_, req "ownerId" owner_id, req "from" from, req "to" to, opt
-		"from_ts" from_ts, opt "to_ts" to_ts, req "section" section, opt_yn
-		"auto_detect_section" auto_detect_section, req "name" name, opt_yn "skip_time"
-		skip_time, opt "timezone_from" timezone_from, opt "timezone_to" timezone_to, opt
-		"description" description, opt "color" color, opt "text_color" text_color, opt
-		"accessibility" accessibility, opt "importance" importance, opt_yn
-		"private_event" private_event, opt "rrule" rrule, opt_yn "is_meeting" is_meeting,
-		opt "location" location, opt "remind" remind, opt "attendees" attendees, opt
-		"meeting" meeting, opt "crm_fields" crm_fields, rest "" extra }
+	setters!(
+		Add { some into from_ts from_ts "from_ts" : i64, some into to_ts to_ts "to_ts" :
+		i64, some into auto_detect_section auto_detect_section "auto_detect_section" :
+		bool, some into skip_time skip_time "skip_time" : bool, some into timezone_from
+		timezone_from "timezone_from" : String, some into timezone_to timezone_to
+		"timezone_to" : String, some into description description "description" : String,
+		some into color color "color" : String, some into text_color text_color
+		"text_color" : String, some into accessibility accessibility "accessibility" :
+		String, some into importance importance "importance" : String, some into
+		private_event private_event "private_event" : bool, some into rrule rrule "rrule"
+		: add::Rrule, some into is_meeting is_meeting "is_meeting" : bool, some into
+		location location "location" : String, some iter remind remind "remind" :
+		add::Remind, some into attendees attendees "attendees" : ::serde_json::Value,
+		some into meeting meeting "meeting" : add::Meeting, some into crm_fields
+		crm_fields "crm_fields" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { type_ : field "type", owner_id : field "ownerId", from : field "from", to :
-		field "to", from_ts : exact "from_ts", to_ts : exact "to_ts", section : field
-		"section", auto_detect_section : exact "auto_detect_section", name : field
-		"name", skip_time : exact "skip_time", timezone_from : exact "timezone_from",
-		timezone_to : exact "timezone_to", description : exact "description", color :
-		exact "color", text_color : exact "text_color", accessibility : exact
-		"accessibility", importance : exact "importance", private_event : exact
-		"private_event", rrule : exact "rrule", is_meeting : exact "is_meeting", location
-		: exact "location", remind : exact "remind", attendees : exact "attendees",
-		meeting : exact "meeting", crm_fields : exact "crm_fields", extra : rest "", }
+	params_impls!(
+		Add { req field "type" type_, req field "ownerId" owner_id, req field "from"
+		from, req field "to" to, opt exact "from_ts" from_ts, opt exact "to_ts" to_ts,
+		req field "section" section, opt_yn exact "auto_detect_section"
+		auto_detect_section, req field "name" name, opt_yn exact "skip_time" skip_time,
+		opt exact "timezone_from" timezone_from, opt exact "timezone_to" timezone_to, opt
+		exact "description" description, opt exact "color" color, opt exact "text_color"
+		text_color, opt exact "accessibility" accessibility, opt exact "importance"
+		importance, opt_yn exact "private_event" private_event, opt exact "rrule" rrule,
+		opt_yn exact "is_meeting" is_meeting, opt exact "location" location, opt exact
+		"remind" remind, opt exact "attendees" attendees, opt exact "meeting" meeting,
+		opt exact "crm_fields" crm_fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `calendar.event.delete`: REST 2, scope `calendar`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-delete.html>
@@ -395,7 +276,7 @@ pub mod event {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -406,12 +287,7 @@ pub mod event {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `calendar.event.get`: REST 2, scope `calendar`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
@@ -433,7 +309,7 @@ pub mod event {
 		/// `section`: `array`, optional.
 		pub section: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `type`, `ownerId`.
@@ -447,34 +323,16 @@ pub mod event {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `from`.
-		pub fn from(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
-			self.from = Some(value.into());
-			self
-		}
-		/// Sets `to`.
-		pub fn to(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
-			self.to = Some(value.into());
-			self
-		}
-		/// Sets `section`.
-		pub fn section(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.section = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Get);
-	serialize_map!(
-		Get { req "type" type_, req "ownerId" owner_id, opt "from" from, opt "to" to, opt
-		"section" section, rest "" extra }
+	setters!(
+		Get { some into from from "from" : ::bitrix24_runtime::DateTime, some into to to
+		"to" : ::bitrix24_runtime::DateTime, some into section section "section" :
+		::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { type_ : field "type", owner_id : field "ownerId", from : exact "from", to :
-		exact "to", section : exact "section", extra : rest "", }
+	params_impls!(
+		Get { req field "type" type_, req field "ownerId" owner_id, opt exact "from"
+		from, opt exact "to" to, opt exact "section" section, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
 	/// `calendar.event.getbyid`: REST 2, scope `calendar`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -488,7 +346,7 @@ pub mod event {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getbyid {
 		/// The call with its required parameters: `id`.
@@ -499,12 +357,7 @@ pub mod event {
 			}
 		}
 	}
-	extra_setter!(Getbyid);
-	serialize_map!(Getbyid { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Getbyid { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getbyid);
+	params_impls!(Getbyid { req field "id" id, });
 	/// `calendar.event.update`: REST 2, scope `calendar`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
@@ -580,7 +433,7 @@ pub mod event {
 		/// `crm_fields`: `array`, optional.
 		pub crm_fields: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `type`, `ownerId`.
@@ -621,176 +474,47 @@ pub mod event {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `from`.
-		pub fn from(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
-			self.from = Some(value.into());
-			self
-		}
-		/// Sets `to`.
-		pub fn to(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
-			self.to = Some(value.into());
-			self
-		}
-		/// Sets `from_ts`.
-		pub fn from_ts(mut self, value: impl Into<i64>) -> Self {
-			self.from_ts = Some(value.into());
-			self
-		}
-		/// Sets `to_ts`.
-		pub fn to_ts(mut self, value: impl Into<i64>) -> Self {
-			self.to_ts = Some(value.into());
-			self
-		}
-		/// Sets `section`.
-		pub fn section(mut self, value: impl Into<i64>) -> Self {
-			self.section = Some(value.into());
-			self
-		}
-		/// Sets `name`.
-		pub fn name(mut self, value: impl Into<String>) -> Self {
-			self.name = Some(value.into());
-			self
-		}
-		/// Sets `skip_time`.
-		pub fn skip_time(mut self, value: impl Into<bool>) -> Self {
-			self.skip_time = Some(value.into());
-			self
-		}
-		/// Sets `timezone_from`.
-		pub fn timezone_from(mut self, value: impl Into<String>) -> Self {
-			self.timezone_from = Some(value.into());
-			self
-		}
-		/// Sets `timezone_to`.
-		pub fn timezone_to(mut self, value: impl Into<String>) -> Self {
-			self.timezone_to = Some(value.into());
-			self
-		}
-		/// Sets `description`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `color`.
-		pub fn color(mut self, value: impl Into<String>) -> Self {
-			self.color = Some(value.into());
-			self
-		}
-		/// Sets `text_color`.
-		pub fn text_color(mut self, value: impl Into<String>) -> Self {
-			self.text_color = Some(value.into());
-			self
-		}
-		/// Sets `accessibility`.
-		pub fn accessibility(mut self, value: impl Into<String>) -> Self {
-			self.accessibility = Some(value.into());
-			self
-		}
-		/// Sets `importance`.
-		pub fn importance(mut self, value: impl Into<String>) -> Self {
-			self.importance = Some(value.into());
-			self
-		}
-		/// Sets `private_event`.
-		pub fn private_event(mut self, value: impl Into<bool>) -> Self {
-			self.private_event = Some(value.into());
-			self
-		}
-		/// Sets `recurrence_mode`.
-		pub fn recurrence_mode(
-			mut self,
-			value: impl Into<update::RecurrenceMode>,
-		) -> Self {
-			self.recurrence_mode = Some(value.into());
-			self
-		}
-		/// Sets `current_date_from`.
-		pub fn current_date_from(
-			mut self,
-			value: impl Into<::bitrix24_runtime::DateTime>,
-		) -> Self {
-			self.current_date_from = Some(value.into());
-			self
-		}
-		/// Sets `rrule`.
-		pub fn rrule(mut self, value: impl Into<update::Rrule>) -> Self {
-			self.rrule = Some(value.into());
-			self
-		}
-		/// Sets `is_meeting`.
-		pub fn is_meeting(mut self, value: impl Into<bool>) -> Self {
-			self.is_meeting = Some(value.into());
-			self
-		}
-		/// Sets `location`.
-		pub fn location(mut self, value: impl Into<String>) -> Self {
-			self.location = Some(value.into());
-			self
-		}
-		/// Sets `remind`.
-		pub fn remind(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<update::Remind>>,
-		) -> Self {
-			self.remind = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `attendees`.
-		pub fn attendees(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.attendees = Some(value.into());
-			self
-		}
-		/// Sets `host`.
-		pub fn host(mut self, value: impl Into<i64>) -> Self {
-			self.host = Some(value.into());
-			self
-		}
-		/// Sets `meeting`.
-		pub fn meeting(mut self, value: impl Into<update::Meeting>) -> Self {
-			self.meeting = Some(value.into());
-			self
-		}
-		/// Sets `crm_fields`.
-		pub fn crm_fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.crm_fields = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "id" id, req "type" type_, req "ownerId" owner_id, opt "from" from,
-		opt "to" to, opt "from_ts" from_ts, opt "to_ts" to_ts, opt "section" section, opt
-		"name" name, opt_yn "skip_time" skip_time, opt "timezone_from" timezone_from, opt
-		"timezone_to" timezone_to, opt "description" description, opt "color" color, opt
-		"text_color" text_color, opt "accessibility" accessibility, opt "importance"
-		importance, opt_yn "private_event" private_event, opt "recurrence_mode"
-		recurrence_mode, opt "current_date_from" current_date_from, opt "rrule" rrule,
-		opt_yn "is_meeting" is_meeting, opt "location" location, opt "remind" remind, opt
-		"attendees" attendees, opt "host" host, opt "meeting" meeting, opt "crm_fields"
-		crm_fields, rest "" extra }
+	setters!(
+		Update { some into from from "from" : ::bitrix24_runtime::DateTime, some into to
+		to "to" : ::bitrix24_runtime::DateTime, some into from_ts from_ts "from_ts" :
+		i64, some into to_ts to_ts "to_ts" : i64, some into section section "section" :
+		i64, some into name name "name" : String, some into skip_time skip_time
+		"skip_time" : bool, some into timezone_from timezone_from "timezone_from" :
+		String, some into timezone_to timezone_to "timezone_to" : String, some into
+		description description "description" : String, some into color color "color" :
+		String, some into text_color text_color "text_color" : String, some into
+		accessibility accessibility "accessibility" : String, some into importance
+		importance "importance" : String, some into private_event private_event
+		"private_event" : bool, some into recurrence_mode recurrence_mode
+		"recurrence_mode" : update::RecurrenceMode, some into current_date_from
+		current_date_from "current_date_from" : ::bitrix24_runtime::DateTime, some into
+		rrule rrule "rrule" : update::Rrule, some into is_meeting is_meeting "is_meeting"
+		: bool, some into location location "location" : String, some iter remind remind
+		"remind" : update::Remind, some into attendees attendees "attendees" :
+		::serde_json::Value, some into host host "host" : i64, some into meeting meeting
+		"meeting" : update::Meeting, some into crm_fields crm_fields "crm_fields" :
+		::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { id : field "id", type_ : field "type", owner_id : field "ownerId", from
-		: exact "from", to : exact "to", from_ts : exact "from_ts", to_ts : exact
-		"to_ts", section : exact "section", name : exact "name", skip_time : exact
-		"skip_time", timezone_from : exact "timezone_from", timezone_to : exact
-		"timezone_to", description : exact "description", color : exact "color",
-		text_color : exact "text_color", accessibility : exact "accessibility",
-		importance : exact "importance", private_event : exact "private_event",
-		recurrence_mode : exact "recurrence_mode", current_date_from : exact
-		"current_date_from", rrule : exact "rrule", is_meeting : exact "is_meeting",
-		location : exact "location", remind : exact "remind", attendees : exact
-		"attendees", host : exact "host", meeting : exact "meeting", crm_fields : exact
-		"crm_fields", extra : rest "", }
+	params_impls!(
+		Update { req field "id" id, req field "type" type_, req field "ownerId" owner_id,
+		opt exact "from" from, opt exact "to" to, opt exact "from_ts" from_ts, opt exact
+		"to_ts" to_ts, opt exact "section" section, opt exact "name" name, opt_yn exact
+		"skip_time" skip_time, opt exact "timezone_from" timezone_from, opt exact
+		"timezone_to" timezone_to, opt exact "description" description, opt exact "color"
+		color, opt exact "text_color" text_color, opt exact "accessibility"
+		accessibility, opt exact "importance" importance, opt_yn exact "private_event"
+		private_event, opt exact "recurrence_mode" recurrence_mode, opt exact
+		"current_date_from" current_date_from, opt exact "rrule" rrule, opt_yn exact
+		"is_meeting" is_meeting, opt exact "location" location, opt exact "remind"
+		remind, opt exact "attendees" attendees, opt exact "host" host, opt exact
+		"meeting" meeting, opt exact "crm_fields" crm_fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `calendar.event.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
 	pub mod add {
-		/// Error codes of `calendar.event.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.event.add`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.event.add" is not set` (no status), `The required parameter "ownerId" for the method "calendar.event.add" is not set` (no status), `The required parameter "name" for the method "calendar.event.add" is not set` (no status), `The required parameter "from" for the method "calendar.event.add" is not set` (no status), `The required parameter "to" for the method "calendar.event.add" is not set` (no status), `Invalid value for the parameter "name` (no status), `Invalid value for the parameter "description` (no status), `Access denied` (no status), `You specified an invalid calendar section ID or the user does not have access to it` (no status), `The list of event links to CRM must be an array` (no status), `An error occurred while creating the event` (no status).
 		pub type Error = crate::SystemError;
@@ -811,61 +535,24 @@ pub mod event {
 			/// `UNTIL`: `date`, optional.
 			pub until: Option<::bitrix24_runtime::DateTime>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Rrule {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					freq: Default::default(),
-					count: Default::default(),
-					interval: Default::default(),
-					byday: Default::default(),
-					until: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `FREQ`.
-			pub fn freq(mut self, value: impl Into<String>) -> Self {
-				self.freq = Some(value.into());
-				self
-			}
-			/// Sets `COUNT`.
-			pub fn count(mut self, value: impl Into<i64>) -> Self {
-				self.count = Some(value.into());
-				self
-			}
-			/// Sets `INTERVAL`.
-			pub fn interval(mut self, value: impl Into<i64>) -> Self {
-				self.interval = Some(value.into());
-				self
-			}
-			/// Sets `BYDAY`.
-			pub fn byday(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.byday = Some(value.into());
-				self
-			}
-			/// Sets `UNTIL`.
-			pub fn until(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.until = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Rrule);
-		serialize_map!(
-			Rrule { opt "FREQ" freq, opt "COUNT" count, opt "INTERVAL" interval, opt
-			"BYDAY" byday, opt "UNTIL" until, rest "" extra }
+		setters!(
+			Rrule { some into freq freq "FREQ" : String, some into count count "COUNT" :
+			i64, some into interval interval "INTERVAL" : i64, some into byday byday
+			"BYDAY" : ::serde_json::Value, some into until until "UNTIL" :
+			::bitrix24_runtime::DateTime, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Rrule { freq : exact "FREQ", count : exact "COUNT", interval : exact
-			"INTERVAL", byday : exact "BYDAY", until : exact "UNTIL", extra : rest "", }
+		params_impls!(
+			Rrule { opt exact "FREQ" freq, opt exact "COUNT" count, opt exact "INTERVAL"
+			interval, opt exact "BYDAY" byday, opt exact "UNTIL" until, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Rrule);
 		/// The object `params.remind` of `calendar.event.add`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
@@ -877,36 +564,19 @@ pub mod event {
 			/// `count`: `integer`, optional.
 			pub count: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Remind {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					type_: Default::default(),
-					count: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `count`.
-			pub fn count(mut self, value: impl Into<i64>) -> Self {
-				self.count = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Remind);
-		serialize_map!(Remind { opt "type" type_, opt "count" count, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Remind { type_ : exact "type", count : exact "count", extra : rest "", }
+		setters!(
+			Remind { some into type_ type_ "type" : String, some into count count "count"
+			: i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Remind);
+		params_impls!(Remind { opt exact "type" type_, opt exact "count" count, });
 		/// The object `params.meeting` of `calendar.event.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
@@ -922,85 +592,45 @@ pub mod event {
 			/// `hide_guests`: `boolean`, optional.
 			pub hide_guests: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Meeting {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					notify: Default::default(),
-					reinvite: Default::default(),
-					allow_invite: Default::default(),
-					hide_guests: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `notify`.
-			pub fn notify(mut self, value: impl Into<bool>) -> Self {
-				self.notify = Some(value.into());
-				self
-			}
-			/// Sets `reinvite`.
-			pub fn reinvite(mut self, value: impl Into<bool>) -> Self {
-				self.reinvite = Some(value.into());
-				self
-			}
-			/// Sets `allow_invite`.
-			pub fn allow_invite(mut self, value: impl Into<bool>) -> Self {
-				self.allow_invite = Some(value.into());
-				self
-			}
-			/// Sets `hide_guests`.
-			pub fn hide_guests(mut self, value: impl Into<bool>) -> Self {
-				self.hide_guests = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Meeting);
-		serialize_map!(
-			Meeting { opt "notify" notify, opt "reinvite" reinvite, opt "allow_invite"
-			allow_invite, opt "hide_guests" hide_guests, rest "" extra }
+		setters!(
+			Meeting { some into notify notify "notify" : bool, some into reinvite
+			reinvite "reinvite" : bool, some into allow_invite allow_invite
+			"allow_invite" : bool, some into hide_guests hide_guests "hide_guests" :
+			bool, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Meeting { notify : exact "notify", reinvite : exact "reinvite", allow_invite
-			: exact "allow_invite", hide_guests : exact "hide_guests", extra : rest "", }
+		params_impls!(
+			Meeting { opt exact "notify" notify, opt exact "reinvite" reinvite, opt exact
+			"allow_invite" allow_invite, opt exact "hide_guests" hide_guests, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Meeting);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "calendar.event.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "calendar.event.add", V2, false);
 	}
 	/// Types of `calendar.event.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-delete.html>
 	pub mod delete {
-		/// Error codes of `calendar.event.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.event.delete`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `Event id not specified` (no status), `An error occurred while deleting the event` (no status).
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "calendar.event.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "calendar.event.delete", V2, false);
 	}
 	/// Types of `calendar.event.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
 	pub mod get {
-		/// Error codes of `calendar.event.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.event.get`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `Required parameter "type" is not specified for method "calendar.event.get` (no status), `Access denied` (no status).
 		pub type Error = crate::SystemError;
@@ -1026,36 +656,30 @@ pub mod event {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputMeeting {
-			/// `HOST_NAME`: `string`, optional.
+			/// `HOST_NAME`: `string`.
 			pub host_name: Option<String>,
-			/// `NOTIFY`: `boolean`, optional.
+			/// `NOTIFY`: `boolean`.
 			pub notify: Option<bool>,
-			/// `REINVITE`: `boolean`, optional.
+			/// `REINVITE`: `boolean`.
 			pub reinvite: Option<bool>,
-			/// `ALLOW_INVITE`: `boolean`, optional.
+			/// `ALLOW_INVITE`: `boolean`.
 			pub allow_invite: Option<bool>,
-			/// `HIDE_GUESTS`: `boolean`, optional.
+			/// `HIDE_GUESTS`: `boolean`.
 			pub hide_guests: Option<bool>,
-			/// `MEETING_CREATOR`: `integer`, optional.
+			/// `MEETING_CREATOR`: `integer`.
 			pub meeting_creator: Option<i64>,
-			/// `LANGUAGE_ID`: `string`, optional.
+			/// `LANGUAGE_ID`: `string`.
 			pub language_id: Option<String>,
-			/// `MAIL_FROM`: `string`, optional.
+			/// `MAIL_FROM`: `string`.
 			pub mail_from: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputMeeting { host_name : field "HOST_NAME", notify : field "NOTIFY",
-			reinvite : field "REINVITE", allow_invite : field "ALLOW_INVITE", hide_guests
-			: field "HIDE_GUESTS", meeting_creator : field "MEETING_CREATOR", language_id
-			: field "LANGUAGE_ID", mail_from : field "MAIL_FROM", extra : rest "", }
-		);
-		serialize_map!(
-			OutputMeeting { opt "HOST_NAME" host_name, opt "NOTIFY" notify, opt
-			"REINVITE" reinvite, opt "ALLOW_INVITE" allow_invite, opt "HIDE_GUESTS"
-			hide_guests, opt "MEETING_CREATOR" meeting_creator, opt "LANGUAGE_ID"
-			language_id, opt "MAIL_FROM" mail_from, rest "" extra }
+		result_impls!(
+			OutputMeeting { opt field "HOST_NAME" host_name, opt field "NOTIFY" notify,
+			opt field "REINVITE" reinvite, opt field "ALLOW_INVITE" allow_invite, opt
+			field "HIDE_GUESTS" hide_guests, opt field "MEETING_CREATOR" meeting_creator,
+			opt field "LANGUAGE_ID" language_id, opt field "MAIL_FROM" mail_from, }
 		);
 		/// The object `result.REMIND` of `calendar.event.get`: `array`.
 		///
@@ -1063,50 +687,39 @@ pub mod event {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRemind {
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `count`: `integer`, optional.
+			/// `count`: `integer`.
 			pub count: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRemind { type_ : field "type", count : field "count", extra : rest "",
-			}
-		);
-		serialize_map!(
-			OutputRemind { opt "type" type_, opt "count" count, rest "" extra }
-		);
+		result_impls!(OutputRemind { opt field "type" type_, opt field "count" count, });
 		/// The object `result.RRULE` of `calendar.event.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRrule {
-			/// `FREQ`: `string`, optional.
+			/// `FREQ`: `string`.
 			pub freq: Option<String>,
-			/// `BYDAY`: `object`, optional.
+			/// `BYDAY`: `object`.
 			pub byday: ::serde_json::Value,
-			/// `INTERVAL`: `integer`, optional.
+			/// `INTERVAL`: `integer`.
 			pub interval: Option<i64>,
-			/// `UNTIL`: `date`, optional.
+			/// `UNTIL`: `date`.
 			pub until: Option<::bitrix24_runtime::DateTime>,
-			/// `~UNTIL`: `date`, optional.
+			/// `~UNTIL`: `date`.
 			pub tilde_until: Option<::bitrix24_runtime::DateTime>,
-			/// `UNTIL_TS`: `integer`, optional.
+			/// `UNTIL_TS`: `integer`.
 			pub until_ts: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRrule { freq : field "FREQ", byday : field "BYDAY", interval : field
-			"INTERVAL", until : field "UNTIL", tilde_until : field "~UNTIL", until_ts :
-			field "UNTIL_TS", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRrule { opt "FREQ" freq, req "BYDAY" byday, opt "INTERVAL" interval,
-			opt "UNTIL" until, opt "~UNTIL" tilde_until, opt "UNTIL_TS" until_ts, rest ""
-			extra }
+		result_impls!(
+			OutputRrule { opt field "FREQ" freq, req field "BYDAY" byday, opt field
+			"INTERVAL" interval, opt field "UNTIL" until, opt field "~UNTIL" tilde_until,
+			opt field "UNTIL_TS" until_ts, }
 		);
 		/// The object `result.RELATIONS` of `calendar.event.get`: `object`.
 		///
@@ -1114,20 +727,16 @@ pub mod event {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRelations {
-			/// `ORIGINAL_RECURSION_ID`: `integer`, optional.
+			/// `ORIGINAL_RECURSION_ID`: `integer`.
 			pub original_recursion_id: Option<i64>,
-			/// `COMMENT_XML_ID`: `string`, optional.
+			/// `COMMENT_XML_ID`: `string`.
 			pub comment_xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRelations { original_recursion_id : field "ORIGINAL_RECURSION_ID",
-			comment_xml_id : field "COMMENT_XML_ID", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRelations { opt "ORIGINAL_RECURSION_ID" original_recursion_id, opt
-			"COMMENT_XML_ID" comment_xml_id, rest "" extra }
+		result_impls!(
+			OutputRelations { opt field "ORIGINAL_RECURSION_ID" original_recursion_id,
+			opt field "COMMENT_XML_ID" comment_xml_id, }
 		);
 		/// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1151,24 +760,20 @@ pub mod event {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttendeeList {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `entryId`: `string`, optional.
+			/// `entryId`: `string`.
 			pub entry_id: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			///
 			/// Values: `Y`, `N`, `Q`, `H`.
 			pub status: Option<OutputAttendeeListStatus>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttendeeList { id : field "id", entry_id : field "entryId", status :
-			field "status", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttendeeList { opt "id" id, opt "entryId" entry_id, opt "status"
-			status, rest "" extra }
+		result_impls!(
+			OutputAttendeeList { opt field "id" id, opt field "entryId" entry_id, opt
+			field "status" status, }
 		);
 		/// The object `result.attendeesEntityList` of `calendar.event.get`: `array`.
 		///
@@ -1176,20 +781,16 @@ pub mod event {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttendeesEntityList {
-			/// `entityId`: `string`, optional.
+			/// `entityId`: `string`.
 			pub entity_id: Option<String>,
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttendeesEntityList { entity_id : field "entityId", id : field "id",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttendeesEntityList { opt "entityId" entity_id, opt "id" id, rest ""
-			extra }
+		result_impls!(
+			OutputAttendeesEntityList { opt field "entityId" entity_id, opt field "id"
+			id, }
 		);
 		/// The object `result` of `calendar.event.get`: `object`.
 		///
@@ -1197,208 +798,176 @@ pub mod event {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
+			/// `PARENT_ID`: `string`.
 			pub parent_id: Option<String>,
-			/// `DELETED`: `boolean`, optional.
+			/// `DELETED`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub deleted: Option<bool>,
-			/// `CAL_TYPE`: `string`, optional.
+			/// `CAL_TYPE`: `string`.
 			pub cal_type: Option<String>,
-			/// `OWNER_ID`: `string`, optional.
+			/// `OWNER_ID`: `string`.
 			pub owner_id: Option<String>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `DATE_FROM`: `datetime`, optional.
+			/// `DATE_FROM`: `datetime`.
 			pub date_from: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_TO`: `datetime`, optional.
+			/// `DATE_TO`: `datetime`.
 			pub date_to: Option<::bitrix24_runtime::DateTime>,
-			/// `ORIGINAL_DATE_FROM`: `datetime`, optional.
+			/// `ORIGINAL_DATE_FROM`: `datetime`.
 			pub original_date_from: Option<::bitrix24_runtime::DateTime>,
-			/// `TZ_FROM`: `string`, optional.
+			/// `TZ_FROM`: `string`.
 			pub tz_from: Option<String>,
-			/// `TZ_TO`: `string`, optional.
+			/// `TZ_TO`: `string`.
 			pub tz_to: Option<String>,
-			/// `TZ_OFFSET_FROM`: `string`, optional.
+			/// `TZ_OFFSET_FROM`: `string`.
 			pub tz_offset_from: Option<String>,
-			/// `TZ_OFFSET_TO`: `string`, optional.
+			/// `TZ_OFFSET_TO`: `string`.
 			pub tz_offset_to: Option<String>,
-			/// `DATE_FROM_TS_UTC`: `string`, optional.
+			/// `DATE_FROM_TS_UTC`: `string`.
 			pub date_from_ts_utc: Option<String>,
-			/// `DATE_TO_TS_UTC`: `string`, optional.
+			/// `DATE_TO_TS_UTC`: `string`.
 			pub date_to_ts_utc: Option<String>,
-			/// `DT_SKIP_TIME`: `boolean`, optional.
+			/// `DT_SKIP_TIME`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub dt_skip_time: Option<bool>,
-			/// `DT_LENGTH`: `integer`, optional.
+			/// `DT_LENGTH`: `integer`.
 			pub dt_length: Option<i64>,
-			/// `EVENT_TYPE`: `string`, optional.
+			/// `EVENT_TYPE`: `string`.
 			pub event_type: Option<String>,
-			/// `CREATED_BY`: `string`, optional.
+			/// `CREATED_BY`: `string`.
 			pub created_by: Option<String>,
-			/// `DATE_CREATE`: `datetime`, optional.
+			/// `DATE_CREATE`: `datetime`.
 			pub date_create: Option<::bitrix24_runtime::DateTime>,
-			/// `TIMESTAMP_X`: `datetime`, optional.
+			/// `TIMESTAMP_X`: `datetime`.
 			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-			/// `DESCRIPTION`: `string`, optional.
+			/// `DESCRIPTION`: `string`.
 			pub description: Option<String>,
-			/// `PRIVATE_EVENT`: `boolean`, optional.
+			/// `PRIVATE_EVENT`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub private_event: Option<bool>,
-			/// `ACCESSIBILITY`: `string`, optional.
+			/// `ACCESSIBILITY`: `string`.
 			pub accessibility: Option<String>,
-			/// `IMPORTANCE`: `string`, optional.
+			/// `IMPORTANCE`: `string`.
 			pub importance: Option<String>,
-			/// `IS_MEETING`: `boolean`, optional.
+			/// `IS_MEETING`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_meeting: Option<bool>,
-			/// `MEETING_STATUS`: `string`, optional.
+			/// `MEETING_STATUS`: `string`.
 			///
 			/// Values: `Y`, `N`, `Q`, `H`.
 			pub meeting_status: Option<OutputMeetingStatus>,
-			/// `MEETING_HOST`: `string`, optional.
+			/// `MEETING_HOST`: `string`.
 			pub meeting_host: Option<String>,
-			/// `MEETING`: `object`, optional.
+			/// `MEETING`: `object`.
 			pub meeting: Option<OutputMeeting>,
-			/// `LOCATION`: `string`, optional.
+			/// `LOCATION`: `string`.
 			pub location: Option<String>,
-			/// `REMIND`: `array`, optional.
+			/// `REMIND`: `array`.
 			pub remind: Vec<OutputRemind>,
-			/// `COLOR`: `string`, optional.
+			/// `COLOR`: `string`.
 			pub color: Option<String>,
-			/// `RRULE`: `object`, optional.
+			/// `RRULE`: `object`.
 			pub rrule: Option<OutputRrule>,
-			/// `EXDATE`: `string`, optional.
+			/// `EXDATE`: `string`.
 			pub exdate: Option<String>,
-			/// `DAV_XML_ID`: `string`, optional.
+			/// `DAV_XML_ID`: `string`.
 			pub dav_xml_id: Option<String>,
-			/// `G_EVENT_ID`: `string`, optional.
+			/// `G_EVENT_ID`: `string`.
 			pub g_event_id: Option<String>,
-			/// `CAL_DAV_LABEL`: `string`, optional.
+			/// `CAL_DAV_LABEL`: `string`.
 			pub cal_dav_label: Option<String>,
-			/// `VERSION`: `string`, optional.
+			/// `VERSION`: `string`.
 			pub version: Option<String>,
-			/// `ATTENDEES_CODES`: `array`, optional.
+			/// `ATTENDEES_CODES`: `array`.
 			pub attendees_codes: Vec<::serde_json::Value>,
-			/// `RECURRENCE_ID`: `string`, optional.
+			/// `RECURRENCE_ID`: `string`.
 			pub recurrence_id: Option<String>,
-			/// `RELATIONS`: `object`, optional.
+			/// `RELATIONS`: `object`.
 			pub relations: Option<OutputRelations>,
-			/// `SECTION_ID`: `string`, optional.
+			/// `SECTION_ID`: `string`.
 			pub section_id: Option<String>,
-			/// `SYNC_STATUS`: `string`, optional.
+			/// `SYNC_STATUS`: `string`.
 			pub sync_status: Option<String>,
-			/// `UF_CRM_CAL_EVENT`: `array`, optional.
+			/// `UF_CRM_CAL_EVENT`: `array`.
 			pub uf_crm_cal_event: Vec<::serde_json::Value>,
-			/// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
+			/// `UF_WEBDAV_CAL_EVENT`: `array`.
 			pub uf_webdav_cal_event: Vec<::serde_json::Value>,
-			/// `SECTION_DAV_XML_ID`: `array`, optional.
+			/// `SECTION_DAV_XML_ID`: `array`.
 			pub section_dav_xml_id: Vec<::serde_json::Value>,
-			/// `DATE_FROM_FORMATTED`: `string`, optional.
+			/// `DATE_FROM_FORMATTED`: `string`.
 			pub date_from_formatted: Option<String>,
-			/// `DATE_TO_FORMATTED`: `string`, optional.
+			/// `DATE_TO_FORMATTED`: `string`.
 			pub date_to_formatted: Option<String>,
-			/// `SECT_ID`: `string`, optional.
+			/// `SECT_ID`: `string`.
 			pub sect_id: Option<String>,
-			/// `ATTENDEE_LIST`: `array`, optional.
+			/// `ATTENDEE_LIST`: `array`.
 			pub attendee_list: Vec<OutputAttendeeList>,
-			/// `COLLAB_ID`: `integer`, optional.
+			/// `COLLAB_ID`: `integer`.
 			pub collab_id: Option<i64>,
-			/// `~RRULE_DESCRIPTION`: `string`, optional.
+			/// `~RRULE_DESCRIPTION`: `string`.
 			pub tilde_rrule_description: Option<String>,
-			/// `attendeesEntityList`: `array`, optional.
+			/// `attendeesEntityList`: `array`.
 			pub attendees_entity_list: Vec<OutputAttendeesEntityList>,
-			/// `~DESCRIPTION`: `string`, optional.
+			/// `~DESCRIPTION`: `string`.
 			pub tilde_description: Option<String>,
-			/// `~USER_OFFSET_FROM`: `integer`, optional.
+			/// `~USER_OFFSET_FROM`: `integer`.
 			pub tilde_user_offset_from: Option<i64>,
-			/// `~USER_OFFSET_TO`: `integer`, optional.
+			/// `~USER_OFFSET_TO`: `integer`.
 			pub tilde_user_offset_to: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "ID", parent_id : field "PARENT_ID", deleted : field
-			"DELETED", cal_type : field "CAL_TYPE", owner_id : field "OWNER_ID", name :
-			field "NAME", date_from : field "DATE_FROM", date_to : field "DATE_TO",
-			original_date_from : field "ORIGINAL_DATE_FROM", tz_from : field "TZ_FROM",
-			tz_to : field "TZ_TO", tz_offset_from : field "TZ_OFFSET_FROM", tz_offset_to
-			: field "TZ_OFFSET_TO", date_from_ts_utc : field "DATE_FROM_TS_UTC",
-			date_to_ts_utc : field "DATE_TO_TS_UTC", dt_skip_time : field "DT_SKIP_TIME",
-			dt_length : field "DT_LENGTH", event_type : field "EVENT_TYPE", created_by :
-			field "CREATED_BY", date_create : field "DATE_CREATE", timestamp_x : field
-			"TIMESTAMP_X", description : field "DESCRIPTION", private_event : field
-			"PRIVATE_EVENT", accessibility : field "ACCESSIBILITY", importance : field
-			"IMPORTANCE", is_meeting : field "IS_MEETING", meeting_status : field
-			"MEETING_STATUS", meeting_host : field "MEETING_HOST", meeting : field
-			"MEETING", location : field "LOCATION", remind : field "REMIND", color :
-			field "COLOR", rrule : field "RRULE", exdate : field "EXDATE", dav_xml_id :
-			field "DAV_XML_ID", g_event_id : field "G_EVENT_ID", cal_dav_label : field
-			"CAL_DAV_LABEL", version : field "VERSION", attendees_codes : field
-			"ATTENDEES_CODES", recurrence_id : field "RECURRENCE_ID", relations : field
-			"RELATIONS", section_id : field "SECTION_ID", sync_status : field
-			"SYNC_STATUS", uf_crm_cal_event : field "UF_CRM_CAL_EVENT",
-			uf_webdav_cal_event : field "UF_WEBDAV_CAL_EVENT", section_dav_xml_id : field
-			"SECTION_DAV_XML_ID", date_from_formatted : field "DATE_FROM_FORMATTED",
-			date_to_formatted : field "DATE_TO_FORMATTED", sect_id : field "SECT_ID",
-			attendee_list : field "ATTENDEE_LIST", collab_id : field "COLLAB_ID",
-			tilde_rrule_description : field "~RRULE_DESCRIPTION", attendees_entity_list :
-			field "attendeesEntityList", tilde_description : field "~DESCRIPTION",
-			tilde_user_offset_from : field "~USER_OFFSET_FROM", tilde_user_offset_to :
-			field "~USER_OFFSET_TO", extra : rest "", } fits["ID", "PARENT_ID",
-			"DELETED", "CAL_TYPE", "OWNER_ID", "NAME", "DATE_FROM", "DATE_TO",
-			"ORIGINAL_DATE_FROM", "TZ_FROM", "TZ_TO", "TZ_OFFSET_FROM", "TZ_OFFSET_TO",
-			"DATE_FROM_TS_UTC", "DATE_TO_TS_UTC", "DT_SKIP_TIME", "DT_LENGTH",
-			"EVENT_TYPE", "CREATED_BY", "DATE_CREATE", "TIMESTAMP_X", "DESCRIPTION",
-			"PRIVATE_EVENT", "ACCESSIBILITY", "IMPORTANCE", "IS_MEETING",
-			"MEETING_STATUS", "MEETING_HOST", "MEETING", "LOCATION", "REMIND", "COLOR",
-			"RRULE", "EXDATE", "DAV_XML_ID", "G_EVENT_ID", "CAL_DAV_LABEL", "VERSION",
-			"ATTENDEES_CODES", "RECURRENCE_ID", "RELATIONS", "SECTION_ID", "SYNC_STATUS",
+		result_impls!(
+			Output { opt field "ID" id, opt field "PARENT_ID" parent_id, opt_yn field
+			"DELETED" deleted, opt field "CAL_TYPE" cal_type, opt field "OWNER_ID"
+			owner_id, opt field "NAME" name, opt field "DATE_FROM" date_from, opt field
+			"DATE_TO" date_to, opt field "ORIGINAL_DATE_FROM" original_date_from, opt
+			field "TZ_FROM" tz_from, opt field "TZ_TO" tz_to, opt field "TZ_OFFSET_FROM"
+			tz_offset_from, opt field "TZ_OFFSET_TO" tz_offset_to, opt field
+			"DATE_FROM_TS_UTC" date_from_ts_utc, opt field "DATE_TO_TS_UTC"
+			date_to_ts_utc, opt_yn field "DT_SKIP_TIME" dt_skip_time, opt field
+			"DT_LENGTH" dt_length, opt field "EVENT_TYPE" event_type, opt field
+			"CREATED_BY" created_by, opt field "DATE_CREATE" date_create, opt field
+			"TIMESTAMP_X" timestamp_x, opt field "DESCRIPTION" description, opt_yn field
+			"PRIVATE_EVENT" private_event, opt field "ACCESSIBILITY" accessibility, opt
+			field "IMPORTANCE" importance, opt_yn field "IS_MEETING" is_meeting, opt
+			field "MEETING_STATUS" meeting_status, opt field "MEETING_HOST" meeting_host,
+			opt field "MEETING" meeting, opt field "LOCATION" location, req field
+			"REMIND" remind, opt field "COLOR" color, opt field "RRULE" rrule, opt field
+			"EXDATE" exdate, opt field "DAV_XML_ID" dav_xml_id, opt field "G_EVENT_ID"
+			g_event_id, opt field "CAL_DAV_LABEL" cal_dav_label, opt field "VERSION"
+			version, req field "ATTENDEES_CODES" attendees_codes, opt field
+			"RECURRENCE_ID" recurrence_id, opt field "RELATIONS" relations, opt field
+			"SECTION_ID" section_id, opt field "SYNC_STATUS" sync_status, req field
+			"UF_CRM_CAL_EVENT" uf_crm_cal_event, req field "UF_WEBDAV_CAL_EVENT"
+			uf_webdav_cal_event, req field "SECTION_DAV_XML_ID" section_dav_xml_id, opt
+			field "DATE_FROM_FORMATTED" date_from_formatted, opt field
+			"DATE_TO_FORMATTED" date_to_formatted, opt field "SECT_ID" sect_id, req field
+			"ATTENDEE_LIST" attendee_list, opt field "COLLAB_ID" collab_id, opt field
+			"~RRULE_DESCRIPTION" tilde_rrule_description, req field "attendeesEntityList"
+			attendees_entity_list, opt field "~DESCRIPTION" tilde_description, opt field
+			"~USER_OFFSET_FROM" tilde_user_offset_from, opt field "~USER_OFFSET_TO"
+			tilde_user_offset_to, } fits["ID", "PARENT_ID", "DELETED", "CAL_TYPE",
+			"OWNER_ID", "NAME", "DATE_FROM", "DATE_TO", "ORIGINAL_DATE_FROM", "TZ_FROM",
+			"TZ_TO", "TZ_OFFSET_FROM", "TZ_OFFSET_TO", "DATE_FROM_TS_UTC",
+			"DATE_TO_TS_UTC", "DT_SKIP_TIME", "DT_LENGTH", "EVENT_TYPE", "CREATED_BY",
+			"DATE_CREATE", "TIMESTAMP_X", "DESCRIPTION", "PRIVATE_EVENT",
+			"ACCESSIBILITY", "IMPORTANCE", "IS_MEETING", "MEETING_STATUS",
+			"MEETING_HOST", "MEETING", "LOCATION", "REMIND", "COLOR", "RRULE", "EXDATE",
+			"DAV_XML_ID", "G_EVENT_ID", "CAL_DAV_LABEL", "VERSION", "ATTENDEES_CODES",
+			"RECURRENCE_ID", "RELATIONS", "SECTION_ID", "SYNC_STATUS",
 			"UF_CRM_CAL_EVENT", "UF_WEBDAV_CAL_EVENT", "SECTION_DAV_XML_ID",
 			"DATE_FROM_FORMATTED", "DATE_TO_FORMATTED", "SECT_ID", "ATTENDEE_LIST",
 			"COLLAB_ID", "~RRULE_DESCRIPTION", "attendeesEntityList", "~DESCRIPTION",
 			"~USER_OFFSET_FROM", "~USER_OFFSET_TO"] []
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "PARENT_ID" parent_id, opt_yn "DELETED" deleted,
-			opt "CAL_TYPE" cal_type, opt "OWNER_ID" owner_id, opt "NAME" name, opt
-			"DATE_FROM" date_from, opt "DATE_TO" date_to, opt "ORIGINAL_DATE_FROM"
-			original_date_from, opt "TZ_FROM" tz_from, opt "TZ_TO" tz_to, opt
-			"TZ_OFFSET_FROM" tz_offset_from, opt "TZ_OFFSET_TO" tz_offset_to, opt
-			"DATE_FROM_TS_UTC" date_from_ts_utc, opt "DATE_TO_TS_UTC" date_to_ts_utc,
-			opt_yn "DT_SKIP_TIME" dt_skip_time, opt "DT_LENGTH" dt_length, opt
-			"EVENT_TYPE" event_type, opt "CREATED_BY" created_by, opt "DATE_CREATE"
-			date_create, opt "TIMESTAMP_X" timestamp_x, opt "DESCRIPTION" description,
-			opt_yn "PRIVATE_EVENT" private_event, opt "ACCESSIBILITY" accessibility, opt
-			"IMPORTANCE" importance, opt_yn "IS_MEETING" is_meeting, opt "MEETING_STATUS"
-			meeting_status, opt "MEETING_HOST" meeting_host, opt "MEETING" meeting, opt
-			"LOCATION" location, req "REMIND" remind, opt "COLOR" color, opt "RRULE"
-			rrule, opt "EXDATE" exdate, opt "DAV_XML_ID" dav_xml_id, opt "G_EVENT_ID"
-			g_event_id, opt "CAL_DAV_LABEL" cal_dav_label, opt "VERSION" version, req
-			"ATTENDEES_CODES" attendees_codes, opt "RECURRENCE_ID" recurrence_id, opt
-			"RELATIONS" relations, opt "SECTION_ID" section_id, opt "SYNC_STATUS"
-			sync_status, req "UF_CRM_CAL_EVENT" uf_crm_cal_event, req
-			"UF_WEBDAV_CAL_EVENT" uf_webdav_cal_event, req "SECTION_DAV_XML_ID"
-			section_dav_xml_id, opt "DATE_FROM_FORMATTED" date_from_formatted, opt
-			"DATE_TO_FORMATTED" date_to_formatted, opt "SECT_ID" sect_id, req
-			"ATTENDEE_LIST" attendee_list, opt "COLLAB_ID" collab_id, opt
-			"~RRULE_DESCRIPTION" tilde_rrule_description, req "attendeesEntityList"
-			attendees_entity_list, opt "~DESCRIPTION" tilde_description, opt
-			"~USER_OFFSET_FROM" tilde_user_offset_from, opt "~USER_OFFSET_TO"
-			tilde_user_offset_to, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "calendar.event.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "calendar.event.get", V2, true);
 		deserialize_via_from_value!(Output);
 		/// `calendar.event.get.nearest`: REST 2, scope `calendar`.
 		///
@@ -1423,71 +992,31 @@ pub mod event {
 			/// `detailUrl`: `string`, optional.
 			pub detail_url: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Nearest {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					type_: Default::default(),
-					owner_id: Default::default(),
-					days: Default::default(),
-					for_current_user: Default::default(),
-					max_events_count: Default::default(),
-					detail_url: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `ownerId`.
-			pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
-				self.owner_id = Some(value.into());
-				self
-			}
-			/// Sets `days`.
-			pub fn days(mut self, value: impl Into<i64>) -> Self {
-				self.days = Some(value.into());
-				self
-			}
-			/// Sets `forCurrentUser`.
-			pub fn for_current_user(mut self, value: impl Into<bool>) -> Self {
-				self.for_current_user = Some(value.into());
-				self
-			}
-			/// Sets `maxEventsCount`.
-			pub fn max_events_count(mut self, value: impl Into<i64>) -> Self {
-				self.max_events_count = Some(value.into());
-				self
-			}
-			/// Sets `detailUrl`.
-			pub fn detail_url(mut self, value: impl Into<String>) -> Self {
-				self.detail_url = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Nearest);
-		serialize_map!(
-			Nearest { opt "type" type_, opt "ownerId" owner_id, opt "days" days, opt
-			"forCurrentUser" for_current_user, opt "maxEventsCount" max_events_count, opt
-			"detailUrl" detail_url, rest "" extra }
+		setters!(
+			Nearest { some into type_ type_ "type" : String, some into owner_id owner_id
+			"ownerId" : i64, some into days days "days" : i64, some into for_current_user
+			for_current_user "forCurrentUser" : bool, some into max_events_count
+			max_events_count "maxEventsCount" : i64, some into detail_url detail_url
+			"detailUrl" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Nearest { type_ : exact "type", owner_id : exact "ownerId", days : exact
-			"days", for_current_user : exact "forCurrentUser", max_events_count : exact
-			"maxEventsCount", detail_url : exact "detailUrl", extra : rest "", }
+		params_impls!(
+			Nearest { opt exact "type" type_, opt exact "ownerId" owner_id, opt exact
+			"days" days, opt exact "forCurrentUser" for_current_user, opt exact
+			"maxEventsCount" max_events_count, opt exact "detailUrl" detail_url, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Nearest);
 		/// Types of `calendar.event.get.nearest`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
 		pub mod nearest {
-			/// Error codes of `calendar.event.get.nearest`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `calendar.event.get.nearest`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: `Access denied` (no status).
 			pub type Error = crate::SystemError;
@@ -1513,37 +1042,31 @@ pub mod event {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputMeeting {
-				/// `HOST_NAME`: `string`, optional.
+				/// `HOST_NAME`: `string`.
 				pub host_name: Option<String>,
-				/// `NOTIFY`: `boolean`, optional.
+				/// `NOTIFY`: `boolean`.
 				pub notify: Option<bool>,
-				/// `REINVITE`: `boolean`, optional.
+				/// `REINVITE`: `boolean`.
 				pub reinvite: Option<bool>,
-				/// `ALLOW_INVITE`: `boolean`, optional.
+				/// `ALLOW_INVITE`: `boolean`.
 				pub allow_invite: Option<bool>,
-				/// `HIDE_GUESTS`: `boolean`, optional.
+				/// `HIDE_GUESTS`: `boolean`.
 				pub hide_guests: Option<bool>,
-				/// `MEETING_CREATOR`: `integer`, optional.
+				/// `MEETING_CREATOR`: `integer`.
 				pub meeting_creator: Option<i64>,
-				/// `LANGUAGE_ID`: `string`, optional.
+				/// `LANGUAGE_ID`: `string`.
 				pub language_id: Option<String>,
-				/// `MAIL_FROM`: `string`, optional.
+				/// `MAIL_FROM`: `string`.
 				pub mail_from: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputMeeting { host_name : field "HOST_NAME", notify : field "NOTIFY",
-				reinvite : field "REINVITE", allow_invite : field "ALLOW_INVITE",
-				hide_guests : field "HIDE_GUESTS", meeting_creator : field
-				"MEETING_CREATOR", language_id : field "LANGUAGE_ID", mail_from : field
-				"MAIL_FROM", extra : rest "", }
-			);
-			serialize_map!(
-				OutputMeeting { opt "HOST_NAME" host_name, opt "NOTIFY" notify, opt
-				"REINVITE" reinvite, opt "ALLOW_INVITE" allow_invite, opt "HIDE_GUESTS"
-				hide_guests, opt "MEETING_CREATOR" meeting_creator, opt "LANGUAGE_ID"
-				language_id, opt "MAIL_FROM" mail_from, rest "" extra }
+			result_impls!(
+				OutputMeeting { opt field "HOST_NAME" host_name, opt field "NOTIFY"
+				notify, opt field "REINVITE" reinvite, opt field "ALLOW_INVITE"
+				allow_invite, opt field "HIDE_GUESTS" hide_guests, opt field
+				"MEETING_CREATOR" meeting_creator, opt field "LANGUAGE_ID" language_id,
+				opt field "MAIL_FROM" mail_from, }
 			);
 			/// The object `result.REMIND` of `calendar.event.get.nearest`: `array`.
 			///
@@ -1551,19 +1074,15 @@ pub mod event {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputRemind {
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `count`: `integer`, optional.
+				/// `count`: `integer`.
 				pub count: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputRemind { type_ : field "type", count : field "count", extra : rest
-				"", }
-			);
-			serialize_map!(
-				OutputRemind { opt "type" type_, opt "count" count, rest "" extra }
+			result_impls!(
+				OutputRemind { opt field "type" type_, opt field "count" count, }
 			);
 			/// The object `result.RRULE` of `calendar.event.get.nearest`: `object`.
 			///
@@ -1571,30 +1090,25 @@ pub mod event {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputRrule {
-				/// `FREQ`: `string`, optional.
+				/// `FREQ`: `string`.
 				pub freq: Option<String>,
-				/// `BYDAY`: `object`, optional.
+				/// `BYDAY`: `object`.
 				pub byday: ::serde_json::Value,
-				/// `INTERVAL`: `integer`, optional.
+				/// `INTERVAL`: `integer`.
 				pub interval: Option<i64>,
-				/// `UNTIL`: `date`, optional.
+				/// `UNTIL`: `date`.
 				pub until: Option<::bitrix24_runtime::DateTime>,
-				/// `~UNTIL`: `date`, optional.
+				/// `~UNTIL`: `date`.
 				pub tilde_until: Option<::bitrix24_runtime::DateTime>,
-				/// `UNTIL_TS`: `integer`, optional.
+				/// `UNTIL_TS`: `integer`.
 				pub until_ts: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputRrule { freq : field "FREQ", byday : field "BYDAY", interval :
-				field "INTERVAL", until : field "UNTIL", tilde_until : field "~UNTIL",
-				until_ts : field "UNTIL_TS", extra : rest "", }
-			);
-			serialize_map!(
-				OutputRrule { opt "FREQ" freq, req "BYDAY" byday, opt "INTERVAL"
-				interval, opt "UNTIL" until, opt "~UNTIL" tilde_until, opt "UNTIL_TS"
-				until_ts, rest "" extra }
+			result_impls!(
+				OutputRrule { opt field "FREQ" freq, req field "BYDAY" byday, opt field
+				"INTERVAL" interval, opt field "UNTIL" until, opt field "~UNTIL"
+				tilde_until, opt field "UNTIL_TS" until_ts, }
 			);
 			/// The object `result.RELATIONS` of `calendar.event.get.nearest`: `object`.
 			///
@@ -1602,20 +1116,16 @@ pub mod event {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputRelations {
-				/// `ORIGINAL_RECURSION_ID`: `integer`, optional.
+				/// `ORIGINAL_RECURSION_ID`: `integer`.
 				pub original_recursion_id: Option<i64>,
-				/// `COMMENT_XML_ID`: `string`, optional.
+				/// `COMMENT_XML_ID`: `string`.
 				pub comment_xml_id: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputRelations { original_recursion_id : field "ORIGINAL_RECURSION_ID",
-				comment_xml_id : field "COMMENT_XML_ID", extra : rest "", }
-			);
-			serialize_map!(
-				OutputRelations { opt "ORIGINAL_RECURSION_ID" original_recursion_id, opt
-				"COMMENT_XML_ID" comment_xml_id, rest "" extra }
+			result_impls!(
+				OutputRelations { opt field "ORIGINAL_RECURSION_ID"
+				original_recursion_id, opt field "COMMENT_XML_ID" comment_xml_id, }
 			);
 			/// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get.nearest`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1641,24 +1151,20 @@ pub mod event {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputAttendeeList {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `entryId`: `string`, optional.
+				/// `entryId`: `string`.
 				pub entry_id: Option<String>,
-				/// `status`: `string`, optional.
+				/// `status`: `string`.
 				///
 				/// Values: `Y`, `N`, `Q`, `H`.
 				pub status: Option<OutputAttendeeListStatus>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputAttendeeList { id : field "id", entry_id : field "entryId", status
-				: field "status", extra : rest "", }
-			);
-			serialize_map!(
-				OutputAttendeeList { opt "id" id, opt "entryId" entry_id, opt "status"
-				status, rest "" extra }
+			result_impls!(
+				OutputAttendeeList { opt field "id" id, opt field "entryId" entry_id, opt
+				field "status" status, }
 			);
 			/// The object `result.attendeesEntityList` of `calendar.event.get.nearest`: `array`.
 			///
@@ -1666,20 +1172,16 @@ pub mod event {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputAttendeesEntityList {
-				/// `entityId`: `string`, optional.
+				/// `entityId`: `string`.
 				pub entity_id: Option<String>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputAttendeesEntityList { entity_id : field "entityId", id : field
-				"id", extra : rest "", }
-			);
-			serialize_map!(
-				OutputAttendeesEntityList { opt "entityId" entity_id, opt "id" id, rest
-				"" extra }
+			result_impls!(
+				OutputAttendeesEntityList { opt field "entityId" entity_id, opt field
+				"id" id, }
 			);
 			/// The object `result` of `calendar.event.get.nearest`: `object`.
 			///
@@ -1687,164 +1189,165 @@ pub mod event {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `ID`: `string`, optional.
+				/// `ID`: `string`.
 				pub id: Option<String>,
-				/// `PARENT_ID`: `string`, optional.
+				/// `PARENT_ID`: `string`.
 				pub parent_id: Option<String>,
-				/// `DELETED`: `boolean`, optional.
+				/// `DELETED`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub deleted: Option<bool>,
-				/// `CAL_TYPE`: `string`, optional.
+				/// `CAL_TYPE`: `string`.
 				pub cal_type: Option<String>,
-				/// `OWNER_ID`: `string`, optional.
+				/// `OWNER_ID`: `string`.
 				pub owner_id: Option<String>,
-				/// `NAME`: `string`, optional.
+				/// `NAME`: `string`.
 				pub name: Option<String>,
-				/// `DATE_FROM`: `datetime`, optional.
+				/// `DATE_FROM`: `datetime`.
 				pub date_from: Option<::bitrix24_runtime::DateTime>,
-				/// `DATE_TO`: `datetime`, optional.
+				/// `DATE_TO`: `datetime`.
 				pub date_to: Option<::bitrix24_runtime::DateTime>,
-				/// `ORIGINAL_DATE_FROM`: `datetime`, optional.
+				/// `ORIGINAL_DATE_FROM`: `datetime`.
 				pub original_date_from: Option<::bitrix24_runtime::DateTime>,
-				/// `TZ_FROM`: `string`, optional.
+				/// `TZ_FROM`: `string`.
 				pub tz_from: Option<String>,
-				/// `TZ_TO`: `string`, optional.
+				/// `TZ_TO`: `string`.
 				pub tz_to: Option<String>,
-				/// `TZ_OFFSET_FROM`: `string`, optional.
+				/// `TZ_OFFSET_FROM`: `string`.
 				pub tz_offset_from: Option<String>,
-				/// `TZ_OFFSET_TO`: `string`, optional.
+				/// `TZ_OFFSET_TO`: `string`.
 				pub tz_offset_to: Option<String>,
-				/// `DATE_FROM_TS_UTC`: `string`, optional.
+				/// `DATE_FROM_TS_UTC`: `string`.
 				pub date_from_ts_utc: Option<String>,
-				/// `DATE_TO_TS_UTC`: `string`, optional.
+				/// `DATE_TO_TS_UTC`: `string`.
 				pub date_to_ts_utc: Option<String>,
-				/// `DT_SKIP_TIME`: `boolean`, optional.
+				/// `DT_SKIP_TIME`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub dt_skip_time: Option<bool>,
-				/// `DT_LENGTH`: `integer`, optional.
+				/// `DT_LENGTH`: `integer`.
 				pub dt_length: Option<i64>,
-				/// `EVENT_TYPE`: `string`, optional.
+				/// `EVENT_TYPE`: `string`.
 				pub event_type: Option<String>,
-				/// `CREATED_BY`: `string`, optional.
+				/// `CREATED_BY`: `string`.
 				pub created_by: Option<String>,
-				/// `DATE_CREATE`: `datetime`, optional.
+				/// `DATE_CREATE`: `datetime`.
 				pub date_create: Option<::bitrix24_runtime::DateTime>,
-				/// `TIMESTAMP_X`: `datetime`, optional.
+				/// `TIMESTAMP_X`: `datetime`.
 				pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-				/// `DESCRIPTION`: `string`, optional.
+				/// `DESCRIPTION`: `string`.
 				pub description: Option<String>,
-				/// `PRIVATE_EVENT`: `boolean`, optional.
+				/// `PRIVATE_EVENT`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub private_event: Option<bool>,
-				/// `ACCESSIBILITY`: `string`, optional.
+				/// `ACCESSIBILITY`: `string`.
 				pub accessibility: Option<String>,
-				/// `IMPORTANCE`: `string`, optional.
+				/// `IMPORTANCE`: `string`.
 				pub importance: Option<String>,
-				/// `IS_MEETING`: `boolean`, optional.
+				/// `IS_MEETING`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub is_meeting: Option<bool>,
-				/// `MEETING_STATUS`: `string`, optional.
+				/// `MEETING_STATUS`: `string`.
 				///
 				/// Values: `Y`, `N`, `Q`, `H`.
 				pub meeting_status: Option<OutputMeetingStatus>,
-				/// `MEETING_HOST`: `string`, optional.
+				/// `MEETING_HOST`: `string`.
 				pub meeting_host: Option<String>,
-				/// `MEETING`: `object`, optional.
+				/// `MEETING`: `object`.
 				pub meeting: Option<OutputMeeting>,
-				/// `LOCATION`: `string`, optional.
+				/// `LOCATION`: `string`.
 				pub location: Option<String>,
-				/// `REMIND`: `array`, optional.
+				/// `REMIND`: `array`.
 				pub remind: Vec<OutputRemind>,
-				/// `COLOR`: `string`, optional.
+				/// `COLOR`: `string`.
 				pub color: Option<String>,
-				/// `RRULE`: `object`, optional.
+				/// `RRULE`: `object`.
 				pub rrule: Option<OutputRrule>,
-				/// `EXDATE`: `string`, optional.
+				/// `EXDATE`: `string`.
 				pub exdate: Option<String>,
-				/// `DAV_XML_ID`: `string`, optional.
+				/// `DAV_XML_ID`: `string`.
 				pub dav_xml_id: Option<String>,
-				/// `G_EVENT_ID`: `string`, optional.
+				/// `G_EVENT_ID`: `string`.
 				pub g_event_id: Option<String>,
-				/// `CAL_DAV_LABEL`: `string`, optional.
+				/// `CAL_DAV_LABEL`: `string`.
 				pub cal_dav_label: Option<String>,
-				/// `VERSION`: `string`, optional.
+				/// `VERSION`: `string`.
 				pub version: Option<String>,
-				/// `ATTENDEES_CODES`: `array`, optional.
+				/// `ATTENDEES_CODES`: `array`.
 				pub attendees_codes: Vec<::serde_json::Value>,
-				/// `RECURRENCE_ID`: `string`, optional.
+				/// `RECURRENCE_ID`: `string`.
 				pub recurrence_id: Option<String>,
-				/// `RELATIONS`: `object`, optional.
+				/// `RELATIONS`: `object`.
 				pub relations: Option<OutputRelations>,
-				/// `SECTION_ID`: `string`, optional.
+				/// `SECTION_ID`: `string`.
 				pub section_id: Option<String>,
-				/// `SYNC_STATUS`: `string`, optional.
+				/// `SYNC_STATUS`: `string`.
 				pub sync_status: Option<String>,
-				/// `UF_CRM_CAL_EVENT`: `array`, optional.
+				/// `UF_CRM_CAL_EVENT`: `array`.
 				pub uf_crm_cal_event: Vec<::serde_json::Value>,
-				/// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
+				/// `UF_WEBDAV_CAL_EVENT`: `array`.
 				pub uf_webdav_cal_event: Vec<::serde_json::Value>,
-				/// `SECTION_DAV_XML_ID`: `array`, optional.
+				/// `SECTION_DAV_XML_ID`: `array`.
 				pub section_dav_xml_id: Vec<::serde_json::Value>,
-				/// `DATE_FROM_FORMATTED`: `string`, optional.
+				/// `DATE_FROM_FORMATTED`: `string`.
 				pub date_from_formatted: Option<String>,
-				/// `DATE_TO_FORMATTED`: `string`, optional.
+				/// `DATE_TO_FORMATTED`: `string`.
 				pub date_to_formatted: Option<String>,
-				/// `SECT_ID`: `string`, optional.
+				/// `SECT_ID`: `string`.
 				pub sect_id: Option<String>,
-				/// `ATTENDEE_LIST`: `array`, optional.
+				/// `ATTENDEE_LIST`: `array`.
 				pub attendee_list: Vec<OutputAttendeeList>,
-				/// `COLLAB_ID`: `integer`, optional.
+				/// `COLLAB_ID`: `integer`.
 				pub collab_id: Option<i64>,
-				/// `~RRULE_DESCRIPTION`: `string`, optional.
+				/// `~RRULE_DESCRIPTION`: `string`.
 				pub tilde_rrule_description: Option<String>,
-				/// `attendeesEntityList`: `array`, optional.
+				/// `attendeesEntityList`: `array`.
 				pub attendees_entity_list: Vec<OutputAttendeesEntityList>,
-				/// `~DESCRIPTION`: `string`, optional.
+				/// `~DESCRIPTION`: `string`.
 				pub tilde_description: Option<String>,
-				/// `~USER_OFFSET_FROM`: `integer`, optional.
+				/// `~USER_OFFSET_FROM`: `integer`.
 				pub tilde_user_offset_from: Option<i64>,
-				/// `~USER_OFFSET_TO`: `integer`, optional.
+				/// `~USER_OFFSET_TO`: `integer`.
 				pub tilde_user_offset_to: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { id : field "ID", parent_id : field "PARENT_ID", deleted : field
-				"DELETED", cal_type : field "CAL_TYPE", owner_id : field "OWNER_ID", name
-				: field "NAME", date_from : field "DATE_FROM", date_to : field "DATE_TO",
-				original_date_from : field "ORIGINAL_DATE_FROM", tz_from : field
-				"TZ_FROM", tz_to : field "TZ_TO", tz_offset_from : field
-				"TZ_OFFSET_FROM", tz_offset_to : field "TZ_OFFSET_TO", date_from_ts_utc :
-				field "DATE_FROM_TS_UTC", date_to_ts_utc : field "DATE_TO_TS_UTC",
-				dt_skip_time : field "DT_SKIP_TIME", dt_length : field "DT_LENGTH",
-				event_type : field "EVENT_TYPE", created_by : field "CREATED_BY",
-				date_create : field "DATE_CREATE", timestamp_x : field "TIMESTAMP_X",
-				description : field "DESCRIPTION", private_event : field "PRIVATE_EVENT",
-				accessibility : field "ACCESSIBILITY", importance : field "IMPORTANCE",
-				is_meeting : field "IS_MEETING", meeting_status : field "MEETING_STATUS",
-				meeting_host : field "MEETING_HOST", meeting : field "MEETING", location
-				: field "LOCATION", remind : field "REMIND", color : field "COLOR", rrule
-				: field "RRULE", exdate : field "EXDATE", dav_xml_id : field
-				"DAV_XML_ID", g_event_id : field "G_EVENT_ID", cal_dav_label : field
-				"CAL_DAV_LABEL", version : field "VERSION", attendees_codes : field
-				"ATTENDEES_CODES", recurrence_id : field "RECURRENCE_ID", relations :
-				field "RELATIONS", section_id : field "SECTION_ID", sync_status : field
-				"SYNC_STATUS", uf_crm_cal_event : field "UF_CRM_CAL_EVENT",
-				uf_webdav_cal_event : field "UF_WEBDAV_CAL_EVENT", section_dav_xml_id :
-				field "SECTION_DAV_XML_ID", date_from_formatted : field
-				"DATE_FROM_FORMATTED", date_to_formatted : field "DATE_TO_FORMATTED",
-				sect_id : field "SECT_ID", attendee_list : field "ATTENDEE_LIST",
-				collab_id : field "COLLAB_ID", tilde_rrule_description : field
-				"~RRULE_DESCRIPTION", attendees_entity_list : field
-				"attendeesEntityList", tilde_description : field "~DESCRIPTION",
-				tilde_user_offset_from : field "~USER_OFFSET_FROM", tilde_user_offset_to
-				: field "~USER_OFFSET_TO", extra : rest "", } fits["ID", "PARENT_ID",
-				"DELETED", "CAL_TYPE", "OWNER_ID", "NAME", "DATE_FROM", "DATE_TO",
-				"ORIGINAL_DATE_FROM", "TZ_FROM", "TZ_TO", "TZ_OFFSET_FROM",
+			result_impls!(
+				Output { opt field "ID" id, opt field "PARENT_ID" parent_id, opt_yn field
+				"DELETED" deleted, opt field "CAL_TYPE" cal_type, opt field "OWNER_ID"
+				owner_id, opt field "NAME" name, opt field "DATE_FROM" date_from, opt
+				field "DATE_TO" date_to, opt field "ORIGINAL_DATE_FROM"
+				original_date_from, opt field "TZ_FROM" tz_from, opt field "TZ_TO" tz_to,
+				opt field "TZ_OFFSET_FROM" tz_offset_from, opt field "TZ_OFFSET_TO"
+				tz_offset_to, opt field "DATE_FROM_TS_UTC" date_from_ts_utc, opt field
+				"DATE_TO_TS_UTC" date_to_ts_utc, opt_yn field "DT_SKIP_TIME"
+				dt_skip_time, opt field "DT_LENGTH" dt_length, opt field "EVENT_TYPE"
+				event_type, opt field "CREATED_BY" created_by, opt field "DATE_CREATE"
+				date_create, opt field "TIMESTAMP_X" timestamp_x, opt field "DESCRIPTION"
+				description, opt_yn field "PRIVATE_EVENT" private_event, opt field
+				"ACCESSIBILITY" accessibility, opt field "IMPORTANCE" importance, opt_yn
+				field "IS_MEETING" is_meeting, opt field "MEETING_STATUS" meeting_status,
+				opt field "MEETING_HOST" meeting_host, opt field "MEETING" meeting, opt
+				field "LOCATION" location, req field "REMIND" remind, opt field "COLOR"
+				color, opt field "RRULE" rrule, opt field "EXDATE" exdate, opt field
+				"DAV_XML_ID" dav_xml_id, opt field "G_EVENT_ID" g_event_id, opt field
+				"CAL_DAV_LABEL" cal_dav_label, opt field "VERSION" version, req field
+				"ATTENDEES_CODES" attendees_codes, opt field "RECURRENCE_ID"
+				recurrence_id, opt field "RELATIONS" relations, opt field "SECTION_ID"
+				section_id, opt field "SYNC_STATUS" sync_status, req field
+				"UF_CRM_CAL_EVENT" uf_crm_cal_event, req field "UF_WEBDAV_CAL_EVENT"
+				uf_webdav_cal_event, req field "SECTION_DAV_XML_ID" section_dav_xml_id,
+				opt field "DATE_FROM_FORMATTED" date_from_formatted, opt field
+				"DATE_TO_FORMATTED" date_to_formatted, opt field "SECT_ID" sect_id, req
+				field "ATTENDEE_LIST" attendee_list, opt field "COLLAB_ID" collab_id, opt
+				field "~RRULE_DESCRIPTION" tilde_rrule_description, req field
+				"attendeesEntityList" attendees_entity_list, opt field "~DESCRIPTION"
+				tilde_description, opt field "~USER_OFFSET_FROM" tilde_user_offset_from,
+				opt field "~USER_OFFSET_TO" tilde_user_offset_to, } fits["ID",
+				"PARENT_ID", "DELETED", "CAL_TYPE", "OWNER_ID", "NAME", "DATE_FROM",
+				"DATE_TO", "ORIGINAL_DATE_FROM", "TZ_FROM", "TZ_TO", "TZ_OFFSET_FROM",
 				"TZ_OFFSET_TO", "DATE_FROM_TS_UTC", "DATE_TO_TS_UTC", "DT_SKIP_TIME",
 				"DT_LENGTH", "EVENT_TYPE", "CREATED_BY", "DATE_CREATE", "TIMESTAMP_X",
 				"DESCRIPTION", "PRIVATE_EVENT", "ACCESSIBILITY", "IMPORTANCE",
@@ -1857,42 +1360,7 @@ pub mod event {
 				"~RRULE_DESCRIPTION", "attendeesEntityList", "~DESCRIPTION",
 				"~USER_OFFSET_FROM", "~USER_OFFSET_TO"] []
 			);
-			serialize_map!(
-				Output { opt "ID" id, opt "PARENT_ID" parent_id, opt_yn "DELETED"
-				deleted, opt "CAL_TYPE" cal_type, opt "OWNER_ID" owner_id, opt "NAME"
-				name, opt "DATE_FROM" date_from, opt "DATE_TO" date_to, opt
-				"ORIGINAL_DATE_FROM" original_date_from, opt "TZ_FROM" tz_from, opt
-				"TZ_TO" tz_to, opt "TZ_OFFSET_FROM" tz_offset_from, opt "TZ_OFFSET_TO"
-				tz_offset_to, opt "DATE_FROM_TS_UTC" date_from_ts_utc, opt
-				"DATE_TO_TS_UTC" date_to_ts_utc, opt_yn "DT_SKIP_TIME" dt_skip_time, opt
-				"DT_LENGTH" dt_length, opt "EVENT_TYPE" event_type, opt "CREATED_BY"
-				created_by, opt "DATE_CREATE" date_create, opt "TIMESTAMP_X" timestamp_x,
-				opt "DESCRIPTION" description, opt_yn "PRIVATE_EVENT" private_event, opt
-				"ACCESSIBILITY" accessibility, opt "IMPORTANCE" importance, opt_yn
-				"IS_MEETING" is_meeting, opt "MEETING_STATUS" meeting_status, opt
-				"MEETING_HOST" meeting_host, opt "MEETING" meeting, opt "LOCATION"
-				location, req "REMIND" remind, opt "COLOR" color, opt "RRULE" rrule, opt
-				"EXDATE" exdate, opt "DAV_XML_ID" dav_xml_id, opt "G_EVENT_ID"
-				g_event_id, opt "CAL_DAV_LABEL" cal_dav_label, opt "VERSION" version, req
-				"ATTENDEES_CODES" attendees_codes, opt "RECURRENCE_ID" recurrence_id, opt
-				"RELATIONS" relations, opt "SECTION_ID" section_id, opt "SYNC_STATUS"
-				sync_status, req "UF_CRM_CAL_EVENT" uf_crm_cal_event, req
-				"UF_WEBDAV_CAL_EVENT" uf_webdav_cal_event, req "SECTION_DAV_XML_ID"
-				section_dav_xml_id, opt "DATE_FROM_FORMATTED" date_from_formatted, opt
-				"DATE_TO_FORMATTED" date_to_formatted, opt "SECT_ID" sect_id, req
-				"ATTENDEE_LIST" attendee_list, opt "COLLAB_ID" collab_id, opt
-				"~RRULE_DESCRIPTION" tilde_rrule_description, req "attendeesEntityList"
-				attendees_entity_list, opt "~DESCRIPTION" tilde_description, opt
-				"~USER_OFFSET_FROM" tilde_user_offset_from, opt "~USER_OFFSET_TO"
-				tilde_user_offset_to, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Nearest {
-				const NAME: &'static str = "calendar.event.get.nearest";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Nearest, "calendar.event.get.nearest", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -1900,7 +1368,7 @@ pub mod event {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
 	pub mod getbyid {
-		/// Error codes of `calendar.event.getbyid`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.event.getbyid`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `The required parameter "id" for the method "calendar.event.getbyid" is not set` (no status), `Access denied` (no status).
 		pub type Error = crate::SystemError;
@@ -1926,36 +1394,30 @@ pub mod event {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputMeeting {
-			/// `HOST_NAME`: `string`, optional.
+			/// `HOST_NAME`: `string`.
 			pub host_name: Option<String>,
-			/// `NOTIFY`: `boolean`, optional.
+			/// `NOTIFY`: `boolean`.
 			pub notify: Option<bool>,
-			/// `REINVITE`: `boolean`, optional.
+			/// `REINVITE`: `boolean`.
 			pub reinvite: Option<bool>,
-			/// `ALLOW_INVITE`: `boolean`, optional.
+			/// `ALLOW_INVITE`: `boolean`.
 			pub allow_invite: Option<bool>,
-			/// `HIDE_GUESTS`: `boolean`, optional.
+			/// `HIDE_GUESTS`: `boolean`.
 			pub hide_guests: Option<bool>,
-			/// `MEETING_CREATOR`: `integer`, optional.
+			/// `MEETING_CREATOR`: `integer`.
 			pub meeting_creator: Option<i64>,
-			/// `LANGUAGE_ID`: `string`, optional.
+			/// `LANGUAGE_ID`: `string`.
 			pub language_id: Option<String>,
-			/// `MAIL_FROM`: `string`, optional.
+			/// `MAIL_FROM`: `string`.
 			pub mail_from: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputMeeting { host_name : field "HOST_NAME", notify : field "NOTIFY",
-			reinvite : field "REINVITE", allow_invite : field "ALLOW_INVITE", hide_guests
-			: field "HIDE_GUESTS", meeting_creator : field "MEETING_CREATOR", language_id
-			: field "LANGUAGE_ID", mail_from : field "MAIL_FROM", extra : rest "", }
-		);
-		serialize_map!(
-			OutputMeeting { opt "HOST_NAME" host_name, opt "NOTIFY" notify, opt
-			"REINVITE" reinvite, opt "ALLOW_INVITE" allow_invite, opt "HIDE_GUESTS"
-			hide_guests, opt "MEETING_CREATOR" meeting_creator, opt "LANGUAGE_ID"
-			language_id, opt "MAIL_FROM" mail_from, rest "" extra }
+		result_impls!(
+			OutputMeeting { opt field "HOST_NAME" host_name, opt field "NOTIFY" notify,
+			opt field "REINVITE" reinvite, opt field "ALLOW_INVITE" allow_invite, opt
+			field "HIDE_GUESTS" hide_guests, opt field "MEETING_CREATOR" meeting_creator,
+			opt field "LANGUAGE_ID" language_id, opt field "MAIL_FROM" mail_from, }
 		);
 		/// The object `result.REMIND` of `calendar.event.getbyid`: `array`.
 		///
@@ -1963,71 +1425,55 @@ pub mod event {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRemind {
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `count`: `integer`, optional.
+			/// `count`: `integer`.
 			pub count: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRemind { type_ : field "type", count : field "count", extra : rest "",
-			}
-		);
-		serialize_map!(
-			OutputRemind { opt "type" type_, opt "count" count, rest "" extra }
-		);
+		result_impls!(OutputRemind { opt field "type" type_, opt field "count" count, });
 		/// The object `result.RRULE.BYDAY` of `calendar.event.getbyid`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRruleByday {
-			/// `MO`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MO`: `string`, only in the example response.
 			pub mo: Option<String>,
-			/// `WE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `WE`: `string`, only in the example response.
 			pub we: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRruleByday { mo : soft "MO", we : soft "WE", extra : rest "", }
-		);
-		serialize_map!(OutputRruleByday { opt "MO" mo, opt "WE" we, rest "" extra });
+		result_impls!(OutputRruleByday { opt soft "MO" mo, opt soft "WE" we, });
 		/// The object `result.RRULE` of `calendar.event.getbyid`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRrule {
-			/// `FREQ`: `string`, optional.
+			/// `FREQ`: `string`.
 			pub freq: Option<String>,
-			/// `BYDAY`: `object`, optional.
+			/// `BYDAY`: `object`.
 			pub byday: Option<OutputRruleByday>,
-			/// `INTERVAL`: `integer`, optional.
+			/// `INTERVAL`: `integer`.
 			pub interval: Option<i64>,
-			/// `UNTIL`: `date`, optional.
+			/// `UNTIL`: `date`.
 			pub until: Option<::bitrix24_runtime::DateTime>,
-			/// `~UNTIL`: `date`, optional.
+			/// `~UNTIL`: `date`.
 			pub tilde_until: Option<::bitrix24_runtime::DateTime>,
-			/// `UNTIL_TS`: `integer`, optional.
+			/// `UNTIL_TS`: `integer`.
 			pub until_ts: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRrule { freq : field "FREQ", byday : field "BYDAY", interval : field
-			"INTERVAL", until : field "UNTIL", tilde_until : field "~UNTIL", until_ts :
-			field "UNTIL_TS", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRrule { opt "FREQ" freq, opt "BYDAY" byday, opt "INTERVAL" interval,
-			opt "UNTIL" until, opt "~UNTIL" tilde_until, opt "UNTIL_TS" until_ts, rest ""
-			extra }
+		result_impls!(
+			OutputRrule { opt field "FREQ" freq, opt field "BYDAY" byday, opt field
+			"INTERVAL" interval, opt field "UNTIL" until, opt field "~UNTIL" tilde_until,
+			opt field "UNTIL_TS" until_ts, }
 		);
 		/// The object `result.RELATIONS` of `calendar.event.getbyid`: `object`.
 		///
@@ -2035,20 +1481,16 @@ pub mod event {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRelations {
-			/// `ORIGINAL_RECURSION_ID`: `integer`, optional.
+			/// `ORIGINAL_RECURSION_ID`: `integer`.
 			pub original_recursion_id: Option<i64>,
-			/// `COMMENT_XML_ID`: `string`, optional.
+			/// `COMMENT_XML_ID`: `string`.
 			pub comment_xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRelations { original_recursion_id : field "ORIGINAL_RECURSION_ID",
-			comment_xml_id : field "COMMENT_XML_ID", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRelations { opt "ORIGINAL_RECURSION_ID" original_recursion_id, opt
-			"COMMENT_XML_ID" comment_xml_id, rest "" extra }
+		result_impls!(
+			OutputRelations { opt field "ORIGINAL_RECURSION_ID" original_recursion_id,
+			opt field "COMMENT_XML_ID" comment_xml_id, }
 		);
 		/// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.getbyid`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2072,24 +1514,20 @@ pub mod event {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttendeeList {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `entryId`: `string`, optional.
+			/// `entryId`: `string`.
 			pub entry_id: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			///
 			/// Values: `Y`, `N`, `Q`, `H`.
 			pub status: Option<OutputAttendeeListStatus>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttendeeList { id : field "id", entry_id : field "entryId", status :
-			field "status", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttendeeList { opt "id" id, opt "entryId" entry_id, opt "status"
-			status, rest "" extra }
+		result_impls!(
+			OutputAttendeeList { opt field "id" id, opt field "entryId" entry_id, opt
+			field "status" status, }
 		);
 		/// The object `result.attendeesEntityList` of `calendar.event.getbyid`: `array`.
 		///
@@ -2097,240 +1535,204 @@ pub mod event {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttendeesEntityList {
-			/// `entityId`: `string`, optional.
+			/// `entityId`: `string`.
 			pub entity_id: Option<String>,
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttendeesEntityList { entity_id : field "entityId", id : field "id",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttendeesEntityList { opt "entityId" entity_id, opt "id" id, rest ""
-			extra }
+		result_impls!(
+			OutputAttendeesEntityList { opt field "entityId" entity_id, opt field "id"
+			id, }
 		);
 		/// The object `result` of `calendar.event.getbyid`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
+			/// `PARENT_ID`: `string`.
 			pub parent_id: Option<String>,
-			/// `DELETED`: `boolean`, optional.
+			/// `DELETED`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub deleted: Option<bool>,
-			/// `CAL_TYPE`: `string`, optional.
+			/// `CAL_TYPE`: `string`.
 			pub cal_type: Option<String>,
-			/// `OWNER_ID`: `string`, optional.
+			/// `OWNER_ID`: `string`.
 			pub owner_id: Option<String>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `DATE_FROM`: `datetime`, optional.
+			/// `DATE_FROM`: `datetime`.
 			pub date_from: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_TO`: `datetime`, optional.
+			/// `DATE_TO`: `datetime`.
 			pub date_to: Option<::bitrix24_runtime::DateTime>,
-			/// `ORIGINAL_DATE_FROM`: `datetime`, optional.
+			/// `ORIGINAL_DATE_FROM`: `datetime`.
 			pub original_date_from: Option<::bitrix24_runtime::DateTime>,
-			/// `TZ_FROM`: `string`, optional.
+			/// `TZ_FROM`: `string`.
 			pub tz_from: Option<String>,
-			/// `TZ_TO`: `string`, optional.
+			/// `TZ_TO`: `string`.
 			pub tz_to: Option<String>,
-			/// `TZ_OFFSET_FROM`: `string`, optional.
+			/// `TZ_OFFSET_FROM`: `string`.
 			pub tz_offset_from: Option<String>,
-			/// `TZ_OFFSET_TO`: `string`, optional.
+			/// `TZ_OFFSET_TO`: `string`.
 			pub tz_offset_to: Option<String>,
-			/// `DATE_FROM_TS_UTC`: `string`, optional.
+			/// `DATE_FROM_TS_UTC`: `string`.
 			pub date_from_ts_utc: Option<String>,
-			/// `DATE_TO_TS_UTC`: `string`, optional.
+			/// `DATE_TO_TS_UTC`: `string`.
 			pub date_to_ts_utc: Option<String>,
-			/// `DT_SKIP_TIME`: `boolean`, optional.
+			/// `DT_SKIP_TIME`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub dt_skip_time: Option<bool>,
-			/// `DT_LENGTH`: `integer`, optional.
+			/// `DT_LENGTH`: `integer`.
 			pub dt_length: Option<i64>,
-			/// `EVENT_TYPE`: `string`, optional.
+			/// `EVENT_TYPE`: `string`.
 			pub event_type: Option<String>,
-			/// `CREATED_BY`: `string`, optional.
+			/// `CREATED_BY`: `string`.
 			pub created_by: Option<String>,
-			/// `DATE_CREATE`: `datetime`, optional.
+			/// `DATE_CREATE`: `datetime`.
 			pub date_create: Option<::bitrix24_runtime::DateTime>,
-			/// `TIMESTAMP_X`: `datetime`, optional.
+			/// `TIMESTAMP_X`: `datetime`.
 			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-			/// `DESCRIPTION`: `string`, optional.
+			/// `DESCRIPTION`: `string`.
 			pub description: Option<String>,
-			/// `PRIVATE_EVENT`: `boolean`, optional.
+			/// `PRIVATE_EVENT`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub private_event: Option<bool>,
-			/// `ACCESSIBILITY`: `string`, optional.
+			/// `ACCESSIBILITY`: `string`.
 			pub accessibility: Option<String>,
-			/// `IMPORTANCE`: `string`, optional.
+			/// `IMPORTANCE`: `string`.
 			pub importance: Option<String>,
-			/// `IS_MEETING`: `boolean`, optional.
+			/// `IS_MEETING`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_meeting: Option<bool>,
-			/// `MEETING_STATUS`: `string`, optional.
+			/// `MEETING_STATUS`: `string`.
 			///
 			/// Values: `Y`, `N`, `Q`, `H`.
 			pub meeting_status: Option<OutputMeetingStatus>,
-			/// `MEETING_HOST`: `string`, optional.
+			/// `MEETING_HOST`: `string`.
 			pub meeting_host: Option<String>,
-			/// `MEETING`: `object`, optional.
+			/// `MEETING`: `object`.
 			pub meeting: Option<OutputMeeting>,
-			/// `LOCATION`: `string`, optional.
+			/// `LOCATION`: `string`.
 			pub location: Option<String>,
-			/// `REMIND`: `array`, optional.
+			/// `REMIND`: `array`.
 			pub remind: Vec<OutputRemind>,
-			/// `COLOR`: `string`, optional.
+			/// `COLOR`: `string`.
 			pub color: Option<String>,
-			/// `RRULE`: `object`, optional.
+			/// `RRULE`: `object`.
 			pub rrule: Option<OutputRrule>,
-			/// `EXDATE`: `string`, optional.
+			/// `EXDATE`: `string`.
 			pub exdate: Option<String>,
-			/// `DAV_XML_ID`: `string`, optional.
+			/// `DAV_XML_ID`: `string`.
 			pub dav_xml_id: Option<String>,
-			/// `G_EVENT_ID`: `string`, optional.
+			/// `G_EVENT_ID`: `string`.
 			pub g_event_id: Option<String>,
-			/// `CAL_DAV_LABEL`: `string`, optional.
+			/// `CAL_DAV_LABEL`: `string`.
 			pub cal_dav_label: Option<String>,
-			/// `VERSION`: `string`, optional.
+			/// `VERSION`: `string`.
 			pub version: Option<String>,
-			/// `ATTENDEES_CODES`: `array`, optional.
+			/// `ATTENDEES_CODES`: `array`.
 			pub attendees_codes: Vec<::serde_json::Value>,
-			/// `RECURRENCE_ID`: `string`, optional.
+			/// `RECURRENCE_ID`: `string`.
 			pub recurrence_id: Option<String>,
-			/// `RELATIONS`: `object`, optional.
+			/// `RELATIONS`: `object`.
 			pub relations: Option<OutputRelations>,
-			/// `SECTION_ID`: `string`, optional.
+			/// `SECTION_ID`: `string`.
 			pub section_id: Option<String>,
-			/// `SYNC_STATUS`: `string`, optional.
+			/// `SYNC_STATUS`: `string`.
 			pub sync_status: Option<String>,
-			/// `UF_CRM_CAL_EVENT`: `array`, optional.
+			/// `UF_CRM_CAL_EVENT`: `array`.
 			pub uf_crm_cal_event: Vec<::serde_json::Value>,
-			/// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
+			/// `UF_WEBDAV_CAL_EVENT`: `array`.
 			pub uf_webdav_cal_event: Vec<::serde_json::Value>,
-			/// `SECTION_DAV_XML_ID`: `array`, optional.
+			/// `SECTION_DAV_XML_ID`: `array`.
 			pub section_dav_xml_id: Vec<::serde_json::Value>,
-			/// `DATE_FROM_FORMATTED`: `string`, optional.
+			/// `DATE_FROM_FORMATTED`: `string`.
 			pub date_from_formatted: Option<String>,
-			/// `DATE_TO_FORMATTED`: `string`, optional.
+			/// `DATE_TO_FORMATTED`: `string`.
 			pub date_to_formatted: Option<String>,
-			/// `SECT_ID`: `string`, optional.
+			/// `SECT_ID`: `string`.
 			pub sect_id: Option<String>,
-			/// `ATTENDEE_LIST`: `array`, optional.
+			/// `ATTENDEE_LIST`: `array`.
 			pub attendee_list: Vec<OutputAttendeeList>,
-			/// `COLLAB_ID`: `integer`, optional.
+			/// `COLLAB_ID`: `integer`.
 			pub collab_id: Option<i64>,
-			/// `~RRULE_DESCRIPTION`: `string`, optional.
+			/// `~RRULE_DESCRIPTION`: `string`.
 			pub tilde_rrule_description: Option<String>,
-			/// `attendeesEntityList`: `array`, optional.
+			/// `attendeesEntityList`: `array`.
 			pub attendees_entity_list: Vec<OutputAttendeesEntityList>,
-			/// `~DESCRIPTION`: `string`, optional.
+			/// `~DESCRIPTION`: `string`.
 			pub tilde_description: Option<String>,
-			/// `~USER_OFFSET_FROM`: `integer`, optional.
+			/// `~USER_OFFSET_FROM`: `integer`.
 			pub tilde_user_offset_from: Option<i64>,
-			/// `~USER_OFFSET_TO`: `integer`, optional.
+			/// `~USER_OFFSET_TO`: `integer`.
 			pub tilde_user_offset_to: Option<i64>,
-			/// `DAV_EXCH_LABEL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DAV_EXCH_LABEL`: `string`, only in the example response.
 			pub dav_exch_label: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "ID", parent_id : field "PARENT_ID", deleted : field
-			"DELETED", cal_type : field "CAL_TYPE", owner_id : field "OWNER_ID", name :
-			field "NAME", date_from : field "DATE_FROM", date_to : field "DATE_TO",
-			original_date_from : field "ORIGINAL_DATE_FROM", tz_from : field "TZ_FROM",
-			tz_to : field "TZ_TO", tz_offset_from : field "TZ_OFFSET_FROM", tz_offset_to
-			: field "TZ_OFFSET_TO", date_from_ts_utc : field "DATE_FROM_TS_UTC",
-			date_to_ts_utc : field "DATE_TO_TS_UTC", dt_skip_time : field "DT_SKIP_TIME",
-			dt_length : field "DT_LENGTH", event_type : field "EVENT_TYPE", created_by :
-			field "CREATED_BY", date_create : field "DATE_CREATE", timestamp_x : field
-			"TIMESTAMP_X", description : field "DESCRIPTION", private_event : field
-			"PRIVATE_EVENT", accessibility : field "ACCESSIBILITY", importance : field
-			"IMPORTANCE", is_meeting : field "IS_MEETING", meeting_status : field
-			"MEETING_STATUS", meeting_host : field "MEETING_HOST", meeting : field
-			"MEETING", location : field "LOCATION", remind : field "REMIND", color :
-			field "COLOR", rrule : field "RRULE", exdate : field "EXDATE", dav_xml_id :
-			field "DAV_XML_ID", g_event_id : field "G_EVENT_ID", cal_dav_label : field
-			"CAL_DAV_LABEL", version : field "VERSION", attendees_codes : field
-			"ATTENDEES_CODES", recurrence_id : field "RECURRENCE_ID", relations : field
-			"RELATIONS", section_id : field "SECTION_ID", sync_status : field
-			"SYNC_STATUS", uf_crm_cal_event : field "UF_CRM_CAL_EVENT",
-			uf_webdav_cal_event : field "UF_WEBDAV_CAL_EVENT", section_dav_xml_id : field
-			"SECTION_DAV_XML_ID", date_from_formatted : field "DATE_FROM_FORMATTED",
-			date_to_formatted : field "DATE_TO_FORMATTED", sect_id : field "SECT_ID",
-			attendee_list : field "ATTENDEE_LIST", collab_id : field "COLLAB_ID",
-			tilde_rrule_description : field "~RRULE_DESCRIPTION", attendees_entity_list :
-			field "attendeesEntityList", tilde_description : field "~DESCRIPTION",
-			tilde_user_offset_from : field "~USER_OFFSET_FROM", tilde_user_offset_to :
-			field "~USER_OFFSET_TO", dav_exch_label : soft "DAV_EXCH_LABEL", extra : rest
-			"", } fits["ID", "PARENT_ID", "DELETED", "CAL_TYPE", "OWNER_ID", "NAME",
-			"DATE_FROM", "DATE_TO", "ORIGINAL_DATE_FROM", "TZ_FROM", "TZ_TO",
-			"TZ_OFFSET_FROM", "TZ_OFFSET_TO", "DATE_FROM_TS_UTC", "DATE_TO_TS_UTC",
-			"DT_SKIP_TIME", "DT_LENGTH", "EVENT_TYPE", "CREATED_BY", "DATE_CREATE",
-			"TIMESTAMP_X", "DESCRIPTION", "PRIVATE_EVENT", "ACCESSIBILITY", "IMPORTANCE",
-			"IS_MEETING", "MEETING_STATUS", "MEETING_HOST", "MEETING", "LOCATION",
-			"REMIND", "COLOR", "RRULE", "EXDATE", "DAV_XML_ID", "G_EVENT_ID",
-			"CAL_DAV_LABEL", "VERSION", "ATTENDEES_CODES", "RECURRENCE_ID", "RELATIONS",
-			"SECTION_ID", "SYNC_STATUS", "UF_CRM_CAL_EVENT", "UF_WEBDAV_CAL_EVENT",
-			"SECTION_DAV_XML_ID", "DATE_FROM_FORMATTED", "DATE_TO_FORMATTED", "SECT_ID",
-			"ATTENDEE_LIST", "COLLAB_ID", "~RRULE_DESCRIPTION", "attendeesEntityList",
-			"~DESCRIPTION", "~USER_OFFSET_FROM", "~USER_OFFSET_TO", "DAV_EXCH_LABEL"] []
+		result_impls!(
+			Output { opt field "ID" id, opt field "PARENT_ID" parent_id, opt_yn field
+			"DELETED" deleted, opt field "CAL_TYPE" cal_type, opt field "OWNER_ID"
+			owner_id, opt field "NAME" name, opt field "DATE_FROM" date_from, opt field
+			"DATE_TO" date_to, opt field "ORIGINAL_DATE_FROM" original_date_from, opt
+			field "TZ_FROM" tz_from, opt field "TZ_TO" tz_to, opt field "TZ_OFFSET_FROM"
+			tz_offset_from, opt field "TZ_OFFSET_TO" tz_offset_to, opt field
+			"DATE_FROM_TS_UTC" date_from_ts_utc, opt field "DATE_TO_TS_UTC"
+			date_to_ts_utc, opt_yn field "DT_SKIP_TIME" dt_skip_time, opt field
+			"DT_LENGTH" dt_length, opt field "EVENT_TYPE" event_type, opt field
+			"CREATED_BY" created_by, opt field "DATE_CREATE" date_create, opt field
+			"TIMESTAMP_X" timestamp_x, opt field "DESCRIPTION" description, opt_yn field
+			"PRIVATE_EVENT" private_event, opt field "ACCESSIBILITY" accessibility, opt
+			field "IMPORTANCE" importance, opt_yn field "IS_MEETING" is_meeting, opt
+			field "MEETING_STATUS" meeting_status, opt field "MEETING_HOST" meeting_host,
+			opt field "MEETING" meeting, opt field "LOCATION" location, req field
+			"REMIND" remind, opt field "COLOR" color, opt field "RRULE" rrule, opt field
+			"EXDATE" exdate, opt field "DAV_XML_ID" dav_xml_id, opt field "G_EVENT_ID"
+			g_event_id, opt field "CAL_DAV_LABEL" cal_dav_label, opt field "VERSION"
+			version, req field "ATTENDEES_CODES" attendees_codes, opt field
+			"RECURRENCE_ID" recurrence_id, opt field "RELATIONS" relations, opt field
+			"SECTION_ID" section_id, opt field "SYNC_STATUS" sync_status, req field
+			"UF_CRM_CAL_EVENT" uf_crm_cal_event, req field "UF_WEBDAV_CAL_EVENT"
+			uf_webdav_cal_event, req field "SECTION_DAV_XML_ID" section_dav_xml_id, opt
+			field "DATE_FROM_FORMATTED" date_from_formatted, opt field
+			"DATE_TO_FORMATTED" date_to_formatted, opt field "SECT_ID" sect_id, req field
+			"ATTENDEE_LIST" attendee_list, opt field "COLLAB_ID" collab_id, opt field
+			"~RRULE_DESCRIPTION" tilde_rrule_description, req field "attendeesEntityList"
+			attendees_entity_list, opt field "~DESCRIPTION" tilde_description, opt field
+			"~USER_OFFSET_FROM" tilde_user_offset_from, opt field "~USER_OFFSET_TO"
+			tilde_user_offset_to, opt soft "DAV_EXCH_LABEL" dav_exch_label, } fits["ID",
+			"PARENT_ID", "DELETED", "CAL_TYPE", "OWNER_ID", "NAME", "DATE_FROM",
+			"DATE_TO", "ORIGINAL_DATE_FROM", "TZ_FROM", "TZ_TO", "TZ_OFFSET_FROM",
+			"TZ_OFFSET_TO", "DATE_FROM_TS_UTC", "DATE_TO_TS_UTC", "DT_SKIP_TIME",
+			"DT_LENGTH", "EVENT_TYPE", "CREATED_BY", "DATE_CREATE", "TIMESTAMP_X",
+			"DESCRIPTION", "PRIVATE_EVENT", "ACCESSIBILITY", "IMPORTANCE", "IS_MEETING",
+			"MEETING_STATUS", "MEETING_HOST", "MEETING", "LOCATION", "REMIND", "COLOR",
+			"RRULE", "EXDATE", "DAV_XML_ID", "G_EVENT_ID", "CAL_DAV_LABEL", "VERSION",
+			"ATTENDEES_CODES", "RECURRENCE_ID", "RELATIONS", "SECTION_ID", "SYNC_STATUS",
+			"UF_CRM_CAL_EVENT", "UF_WEBDAV_CAL_EVENT", "SECTION_DAV_XML_ID",
+			"DATE_FROM_FORMATTED", "DATE_TO_FORMATTED", "SECT_ID", "ATTENDEE_LIST",
+			"COLLAB_ID", "~RRULE_DESCRIPTION", "attendeesEntityList", "~DESCRIPTION",
+			"~USER_OFFSET_FROM", "~USER_OFFSET_TO", "DAV_EXCH_LABEL"] []
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "PARENT_ID" parent_id, opt_yn "DELETED" deleted,
-			opt "CAL_TYPE" cal_type, opt "OWNER_ID" owner_id, opt "NAME" name, opt
-			"DATE_FROM" date_from, opt "DATE_TO" date_to, opt "ORIGINAL_DATE_FROM"
-			original_date_from, opt "TZ_FROM" tz_from, opt "TZ_TO" tz_to, opt
-			"TZ_OFFSET_FROM" tz_offset_from, opt "TZ_OFFSET_TO" tz_offset_to, opt
-			"DATE_FROM_TS_UTC" date_from_ts_utc, opt "DATE_TO_TS_UTC" date_to_ts_utc,
-			opt_yn "DT_SKIP_TIME" dt_skip_time, opt "DT_LENGTH" dt_length, opt
-			"EVENT_TYPE" event_type, opt "CREATED_BY" created_by, opt "DATE_CREATE"
-			date_create, opt "TIMESTAMP_X" timestamp_x, opt "DESCRIPTION" description,
-			opt_yn "PRIVATE_EVENT" private_event, opt "ACCESSIBILITY" accessibility, opt
-			"IMPORTANCE" importance, opt_yn "IS_MEETING" is_meeting, opt "MEETING_STATUS"
-			meeting_status, opt "MEETING_HOST" meeting_host, opt "MEETING" meeting, opt
-			"LOCATION" location, req "REMIND" remind, opt "COLOR" color, opt "RRULE"
-			rrule, opt "EXDATE" exdate, opt "DAV_XML_ID" dav_xml_id, opt "G_EVENT_ID"
-			g_event_id, opt "CAL_DAV_LABEL" cal_dav_label, opt "VERSION" version, req
-			"ATTENDEES_CODES" attendees_codes, opt "RECURRENCE_ID" recurrence_id, opt
-			"RELATIONS" relations, opt "SECTION_ID" section_id, opt "SYNC_STATUS"
-			sync_status, req "UF_CRM_CAL_EVENT" uf_crm_cal_event, req
-			"UF_WEBDAV_CAL_EVENT" uf_webdav_cal_event, req "SECTION_DAV_XML_ID"
-			section_dav_xml_id, opt "DATE_FROM_FORMATTED" date_from_formatted, opt
-			"DATE_TO_FORMATTED" date_to_formatted, opt "SECT_ID" sect_id, req
-			"ATTENDEE_LIST" attendee_list, opt "COLLAB_ID" collab_id, opt
-			"~RRULE_DESCRIPTION" tilde_rrule_description, req "attendeesEntityList"
-			attendees_entity_list, opt "~DESCRIPTION" tilde_description, opt
-			"~USER_OFFSET_FROM" tilde_user_offset_from, opt "~USER_OFFSET_TO"
-			tilde_user_offset_to, opt "DAV_EXCH_LABEL" dav_exch_label, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Getbyid {
-			const NAME: &'static str = "calendar.event.getbyid";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getbyid, "calendar.event.getbyid", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `calendar.event.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
 	pub mod update {
-		/// Error codes of `calendar.event.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.event.update`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `The required parameter "id" for the method "calendar.event.update" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.event.update" is not set.` (no status), `The required parameter "type" for the method "calendar.event.update" is not set.` (no status), `Invalid value for the "name" parameter.` (no status), `Invalid value for the "description" parameter.` (no status), `Access denied.` (no status), `You specified an invalid calendar section ID or the user does not have access to it.` (no status), `An invalid editing type for the recurring event is specified.` (no status), `The event's CRM links list must be an array.` (no status), `An error occurred while changing the event.` (no status).
 		pub type Error = crate::SystemError;
@@ -2365,61 +1767,24 @@ pub mod event {
 			/// `UNTIL`: `date`, optional.
 			pub until: Option<::bitrix24_runtime::DateTime>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Rrule {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					freq: Default::default(),
-					count: Default::default(),
-					interval: Default::default(),
-					byday: Default::default(),
-					until: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `FREQ`.
-			pub fn freq(mut self, value: impl Into<String>) -> Self {
-				self.freq = Some(value.into());
-				self
-			}
-			/// Sets `COUNT`.
-			pub fn count(mut self, value: impl Into<i64>) -> Self {
-				self.count = Some(value.into());
-				self
-			}
-			/// Sets `INTERVAL`.
-			pub fn interval(mut self, value: impl Into<i64>) -> Self {
-				self.interval = Some(value.into());
-				self
-			}
-			/// Sets `BYDAY`.
-			pub fn byday(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.byday = Some(value.into());
-				self
-			}
-			/// Sets `UNTIL`.
-			pub fn until(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.until = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Rrule);
-		serialize_map!(
-			Rrule { opt "FREQ" freq, opt "COUNT" count, opt "INTERVAL" interval, opt
-			"BYDAY" byday, opt "UNTIL" until, rest "" extra }
+		setters!(
+			Rrule { some into freq freq "FREQ" : String, some into count count "COUNT" :
+			i64, some into interval interval "INTERVAL" : i64, some into byday byday
+			"BYDAY" : ::serde_json::Value, some into until until "UNTIL" :
+			::bitrix24_runtime::DateTime, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Rrule { freq : exact "FREQ", count : exact "COUNT", interval : exact
-			"INTERVAL", byday : exact "BYDAY", until : exact "UNTIL", extra : rest "", }
+		params_impls!(
+			Rrule { opt exact "FREQ" freq, opt exact "COUNT" count, opt exact "INTERVAL"
+			interval, opt exact "BYDAY" byday, opt exact "UNTIL" until, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Rrule);
 		/// The object `params.remind` of `calendar.event.update`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
@@ -2431,36 +1796,19 @@ pub mod event {
 			/// `count`: `integer`, optional.
 			pub count: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Remind {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					type_: Default::default(),
-					count: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `type`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `count`.
-			pub fn count(mut self, value: impl Into<i64>) -> Self {
-				self.count = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Remind);
-		serialize_map!(Remind { opt "type" type_, opt "count" count, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Remind { type_ : exact "type", count : exact "count", extra : rest "", }
+		setters!(
+			Remind { some into type_ type_ "type" : String, some into count count "count"
+			: i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Remind);
+		params_impls!(Remind { opt exact "type" type_, opt exact "count" count, });
 		/// The object `params.meeting` of `calendar.event.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
@@ -2476,61 +1824,27 @@ pub mod event {
 			/// `hide_guests`: `boolean`, optional.
 			pub hide_guests: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Meeting {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					notify: Default::default(),
-					reinvite: Default::default(),
-					allow_invite: Default::default(),
-					hide_guests: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `notify`.
-			pub fn notify(mut self, value: impl Into<bool>) -> Self {
-				self.notify = Some(value.into());
-				self
-			}
-			/// Sets `reinvite`.
-			pub fn reinvite(mut self, value: impl Into<bool>) -> Self {
-				self.reinvite = Some(value.into());
-				self
-			}
-			/// Sets `allow_invite`.
-			pub fn allow_invite(mut self, value: impl Into<bool>) -> Self {
-				self.allow_invite = Some(value.into());
-				self
-			}
-			/// Sets `hide_guests`.
-			pub fn hide_guests(mut self, value: impl Into<bool>) -> Self {
-				self.hide_guests = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Meeting);
-		serialize_map!(
-			Meeting { opt "notify" notify, opt "reinvite" reinvite, opt "allow_invite"
-			allow_invite, opt "hide_guests" hide_guests, rest "" extra }
+		setters!(
+			Meeting { some into notify notify "notify" : bool, some into reinvite
+			reinvite "reinvite" : bool, some into allow_invite allow_invite
+			"allow_invite" : bool, some into hide_guests hide_guests "hide_guests" :
+			bool, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Meeting { notify : exact "notify", reinvite : exact "reinvite", allow_invite
-			: exact "allow_invite", hide_guests : exact "hide_guests", extra : rest "", }
+		params_impls!(
+			Meeting { opt exact "notify" notify, opt exact "reinvite" reinvite, opt exact
+			"allow_invite" allow_invite, opt exact "hide_guests" hide_guests, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Meeting);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "calendar.event.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "calendar.event.update", V2, false);
 	}
 }
 /// The payload types of this scope's events: the `data` each event sends.
@@ -2551,15 +1865,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnCalendarEntryAdd {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnCalendarEntryAdd { id : field "id", extra : rest "", } fits["id"] []
-		);
-		serialize_map!(OnCalendarEntryAdd { opt "id" id, rest "" extra });
+		result_impls!(OnCalendarEntryAdd { opt field "id" id, } fits["id"] []);
 		deserialize_via_from_value!(OnCalendarEntryAdd);
 		event_payload!(OnCalendarEntryAdd, "ONCALENDARENTRYADD");
 	}
@@ -2573,15 +1884,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnCalendarEntryDelete {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnCalendarEntryDelete { id : field "id", extra : rest "", } fits["id"] []
-		);
-		serialize_map!(OnCalendarEntryDelete { opt "id" id, rest "" extra });
+		result_impls!(OnCalendarEntryDelete { opt field "id" id, } fits["id"] []);
 		deserialize_via_from_value!(OnCalendarEntryDelete);
 		event_payload!(OnCalendarEntryDelete, "ONCALENDARENTRYDELETE");
 	}
@@ -2595,15 +1903,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnCalendarEntryUpdate {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnCalendarEntryUpdate { id : field "id", extra : rest "", } fits["id"] []
-		);
-		serialize_map!(OnCalendarEntryUpdate { opt "id" id, rest "" extra });
+		result_impls!(OnCalendarEntryUpdate { opt field "id" id, } fits["id"] []);
 		deserialize_via_from_value!(OnCalendarEntryUpdate);
 		event_payload!(OnCalendarEntryUpdate, "ONCALENDARENTRYUPDATE");
 	}
@@ -2617,15 +1922,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnCalendarSectionAdd {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnCalendarSectionAdd { id : field "id", extra : rest "", } fits["id"] []
-		);
-		serialize_map!(OnCalendarSectionAdd { opt "id" id, rest "" extra });
+		result_impls!(OnCalendarSectionAdd { opt field "id" id, } fits["id"] []);
 		deserialize_via_from_value!(OnCalendarSectionAdd);
 		event_payload!(OnCalendarSectionAdd, "ONCALENDARSECTIONADD");
 	}
@@ -2639,15 +1941,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnCalendarSectionDelete {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnCalendarSectionDelete { id : field "id", extra : rest "", } fits["id"] []
-		);
-		serialize_map!(OnCalendarSectionDelete { opt "id" id, rest "" extra });
+		result_impls!(OnCalendarSectionDelete { opt field "id" id, } fits["id"] []);
 		deserialize_via_from_value!(OnCalendarSectionDelete);
 		event_payload!(OnCalendarSectionDelete, "ONCALENDARSECTIONDELETE");
 	}
@@ -2661,15 +1960,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnCalendarSectionUpdate {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnCalendarSectionUpdate { id : field "id", extra : rest "", } fits["id"] []
-		);
-		serialize_map!(OnCalendarSectionUpdate { opt "id" id, rest "" extra });
+		result_impls!(OnCalendarSectionUpdate { opt field "id" id, } fits["id"] []);
 		deserialize_via_from_value!(OnCalendarSectionUpdate);
 		event_payload!(OnCalendarSectionUpdate, "ONCALENDARSECTIONUPDATE");
 	}
@@ -2691,7 +1987,7 @@ pub mod meeting {
 			/// `eventId`: `integer`, required.
 			pub event_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `eventId`.
@@ -2702,12 +1998,7 @@ pub mod meeting {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "eventId" event_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { event_id : field "eventId", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "eventId" event_id, });
 		/// `calendar.meeting.status.set`: REST 2, scope `calendar`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-set.html>
@@ -2725,7 +2016,7 @@ pub mod meeting {
 			/// Values: `Y`, `N`, `Q`.
 			pub status: set::Status,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Set {
 			/// The call with its required parameters: `eventId`, `status`.
@@ -2740,21 +2031,12 @@ pub mod meeting {
 				}
 			}
 		}
-		extra_setter!(Set);
-		serialize_map!(
-			Set { req "eventId" event_id, req "status" status, rest "" extra }
-		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Set { event_id : field "eventId", status : field "status", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Set);
+		params_impls!(Set { req field "eventId" event_id, req field "status" status, });
 		/// Types of `calendar.meeting.status.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-get.html>
 		pub mod get {
-			/// Error codes of `calendar.meeting.status.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `calendar.meeting.status.get`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: `The required parameter "eventId" for the method "calendar.meeting.status.set" is not set` (no status), `An error occurred while retrieving the status` (no status).
 			pub type Error = crate::SystemError;
@@ -2772,20 +2054,14 @@ pub mod meeting {
 				Unknown(String),
 			}
 			string_enum!(Output { Y = "Y", N = "N", Q = "Q" });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "calendar.meeting.status.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "calendar.meeting.status.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `calendar.meeting.status.set`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-set.html>
 		pub mod set {
-			/// Error codes of `calendar.meeting.status.set`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `calendar.meeting.status.set`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: `The required parameter "status" for the method "calendar.meeting.status.set" is not set` (no status), `The required parameter "eventId" for the method "calendar.meeting.status.set" is not set` (no status), `Invalid value for the parameter "status` (no status).
 			pub type Error = crate::SystemError;
@@ -2805,13 +2081,7 @@ pub mod meeting {
 			string_enum!(Status { Y = "Y", N = "N", Q = "Q" });
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Set {
-				const NAME: &'static str = "calendar.meeting.status.set";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Set, "calendar.meeting.status.set", V2, false);
 		}
 	}
 }
@@ -2830,7 +2100,7 @@ pub mod resource {
 		/// `name`: `string`, required.
 		pub name: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `name`.
@@ -2841,12 +2111,7 @@ pub mod resource {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "name" name, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { name : field "name", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "name" name, });
 	/// `calendar.resource.delete`: REST 2, scope `calendar`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-delete.html>
@@ -2860,7 +2125,7 @@ pub mod resource {
 		/// `resourceId`: `any`, required.
 		pub resource_id: ::serde_json::Value,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `resourceId`.
@@ -2871,12 +2136,7 @@ pub mod resource {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "resourceId" resource_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { resource_id : field "resourceId", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "resourceId" resource_id, });
 	/// `calendar.resource.list`: REST 2, scope `calendar`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-list.html>
@@ -2888,20 +2148,15 @@ pub mod resource {
 	#[non_exhaustive]
 	pub struct List {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(List { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(List { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
+	params_impls!(List {});
 	/// `calendar.resource.update`: REST 2, scope `calendar`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-update.html>
@@ -2917,7 +2172,7 @@ pub mod resource {
 		/// `name`: `string`, required.
 		pub name: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `resourceId`, `name`.
@@ -2929,34 +2184,18 @@ pub mod resource {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "resourceId" resource_id, req "name" name, rest "" extra }
-	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { resource_id : field "resourceId", name : field "name", extra : rest "",
-		}
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "resourceId" resource_id, req field "name" name, });
 	/// Types of `calendar.resource.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-add.html>
 	pub mod add {
-		/// Error codes of `calendar.resource.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.resource.add`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `The required parameter "name" for the method "calendar.resource.add" is not set` (no status), `Access denied` (no status), `An error occurred while creating the resource` (no status).
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "calendar.resource.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "calendar.resource.add", V2, false);
 	}
 	/// Methods under `resource::booking`.
 	pub mod booking {
@@ -2973,7 +2212,7 @@ pub mod resource {
 			/// `filter`: `object`, required.
 			pub filter: list::Filter,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call with its required parameters: `filter`.
@@ -2984,17 +2223,12 @@ pub mod resource {
 				}
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(List { req "filter" filter, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(List { filter : field "filter", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
+		params_impls!(List { req field "filter" filter, });
 		/// Types of `calendar.resource.booking.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
 		pub mod list {
-			/// Error codes of `calendar.resource.booking.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `calendar.resource.booking.list`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: `Access denied` (no status), `The required parameter "filter['resourceTypeIdList']" is not set for the method "calendar.resource.booking.list` (no status).
 			pub type Error = crate::SystemError;
@@ -3013,7 +2247,7 @@ pub mod resource {
 				/// `resourceIdList`: `array`, required.
 				pub resource_id_list: ::serde_json::Value,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object with its required parameters: `resourceTypeIdList`, `resourceIdList`.
@@ -3029,158 +2263,117 @@ pub mod resource {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `from`.
-				pub fn from(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.from = Some(value.into());
-					self
-				}
-				/// Sets `to`.
-				pub fn to(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.to = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(
-				Filter { req "resourceTypeIdList" resource_type_id_list, opt "from" from,
-				opt "to" to, req "resourceIdList" resource_id_list, rest "" extra }
+			setters!(
+				Filter { some into from from "from" : ::bitrix24_runtime::DateTime, some
+				into to to "to" : ::bitrix24_runtime::DateTime, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Filter { resource_type_id_list : field "resourceTypeIdList", from : exact
-				"from", to : exact "to", resource_id_list : field "resourceIdList", extra
-				: rest "", }
+			params_impls!(
+				Filter { req field "resourceTypeIdList" resource_type_id_list, opt exact
+				"from" from, opt exact "to" to, req field "resourceIdList"
+				resource_id_list, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
 			/// The object `result` of `calendar.resource.booking.list`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `ID`: `string`, optional.
+				/// `ID`: `string`.
 				pub id: Option<String>,
-				/// `PARENT_ID`: `string`, optional.
+				/// `PARENT_ID`: `string`.
 				pub parent_id: Option<String>,
-				/// `DELETED`: `boolean`, optional.
+				/// `DELETED`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub deleted: Option<bool>,
-				/// `CAL_TYPE`: `string`, optional.
+				/// `CAL_TYPE`: `string`.
 				pub cal_type: Option<String>,
-				/// `OWNER_ID`: `string`, optional.
+				/// `OWNER_ID`: `string`.
 				pub owner_id: Option<String>,
-				/// `NAME`: `string`, optional.
+				/// `NAME`: `string`.
 				pub name: Option<String>,
-				/// `DATE_FROM`: `datetime`, optional.
+				/// `DATE_FROM`: `datetime`.
 				pub date_from: Option<::bitrix24_runtime::DateTime>,
-				/// `DATE_TO`: `datetime`, optional.
+				/// `DATE_TO`: `datetime`.
 				pub date_to: Option<::bitrix24_runtime::DateTime>,
-				/// `TZ_FROM`: `string`, optional.
+				/// `TZ_FROM`: `string`.
 				pub tz_from: Option<String>,
-				/// `TZ_TO`: `string`, optional.
+				/// `TZ_TO`: `string`.
 				pub tz_to: Option<String>,
-				/// `TZ_OFFSET_FROM`: `string`, optional.
+				/// `TZ_OFFSET_FROM`: `string`.
 				pub tz_offset_from: Option<String>,
-				/// `TZ_OFFSET_TO`: `string`, optional.
+				/// `TZ_OFFSET_TO`: `string`.
 				pub tz_offset_to: Option<String>,
-				/// `DATE_FROM_TS_UTC`: `string`, optional.
+				/// `DATE_FROM_TS_UTC`: `string`.
 				pub date_from_ts_utc: Option<String>,
-				/// `DATE_TO_TS_UTC`: `string`, optional.
+				/// `DATE_TO_TS_UTC`: `string`.
 				pub date_to_ts_utc: Option<String>,
-				/// `DT_SKIP_TIME`: `boolean`, optional.
+				/// `DT_SKIP_TIME`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub dt_skip_time: Option<bool>,
-				/// `DT_LENGTH`: `integer`, optional.
+				/// `DT_LENGTH`: `integer`.
 				pub dt_length: Option<i64>,
-				/// `EVENT_TYPE`: `string`, optional.
+				/// `EVENT_TYPE`: `string`.
 				pub event_type: Option<String>,
-				/// `CREATED_BY`: `string`, optional.
+				/// `CREATED_BY`: `string`.
 				pub created_by: Option<String>,
-				/// `DATE_CREATE`: `datetime`, optional.
+				/// `DATE_CREATE`: `datetime`.
 				pub date_create: Option<::bitrix24_runtime::DateTime>,
-				/// `TIMESTAMP_X`: `datetime`, optional.
+				/// `TIMESTAMP_X`: `datetime`.
 				pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-				/// `DESCRIPTION`: `string`, optional.
+				/// `DESCRIPTION`: `string`.
 				pub description: Option<String>,
-				/// `IS_MEETING`: `boolean`, optional.
+				/// `IS_MEETING`: `boolean`.
 				pub is_meeting: Option<bool>,
-				/// `MEETING_STATUS`: `string`, optional.
+				/// `MEETING_STATUS`: `string`.
 				pub meeting_status: Option<String>,
-				/// `MEETING_HOST`: `string`, optional.
+				/// `MEETING_HOST`: `string`.
 				pub meeting_host: Option<String>,
-				/// `VERSION`: `string`, optional.
+				/// `VERSION`: `string`.
 				pub version: Option<String>,
-				/// `SECTION_ID`: `string`, optional.
+				/// `SECTION_ID`: `string`.
 				pub section_id: Option<String>,
-				/// `DATE_FROM_FORMATTED`: `string`, optional.
+				/// `DATE_FROM_FORMATTED`: `string`.
 				pub date_from_formatted: Option<String>,
-				/// `DATE_TO_FORMATTED`: `string`, optional.
+				/// `DATE_TO_FORMATTED`: `string`.
 				pub date_to_formatted: Option<String>,
-				/// `SECT_ID`: `string`, optional.
+				/// `SECT_ID`: `string`.
 				pub sect_id: Option<String>,
-				/// `RESOURCE_BOOKING_ID`: `integer`, optional.
+				/// `RESOURCE_BOOKING_ID`: `integer`.
 				pub resource_booking_id: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { id : field "ID", parent_id : field "PARENT_ID", deleted : field
-				"DELETED", cal_type : field "CAL_TYPE", owner_id : field "OWNER_ID", name
-				: field "NAME", date_from : field "DATE_FROM", date_to : field "DATE_TO",
-				tz_from : field "TZ_FROM", tz_to : field "TZ_TO", tz_offset_from : field
-				"TZ_OFFSET_FROM", tz_offset_to : field "TZ_OFFSET_TO", date_from_ts_utc :
-				field "DATE_FROM_TS_UTC", date_to_ts_utc : field "DATE_TO_TS_UTC",
-				dt_skip_time : field "DT_SKIP_TIME", dt_length : field "DT_LENGTH",
-				event_type : field "EVENT_TYPE", created_by : field "CREATED_BY",
-				date_create : field "DATE_CREATE", timestamp_x : field "TIMESTAMP_X",
-				description : field "DESCRIPTION", is_meeting : field "IS_MEETING",
-				meeting_status : field "MEETING_STATUS", meeting_host : field
-				"MEETING_HOST", version : field "VERSION", section_id : field
-				"SECTION_ID", date_from_formatted : field "DATE_FROM_FORMATTED",
-				date_to_formatted : field "DATE_TO_FORMATTED", sect_id : field "SECT_ID",
-				resource_booking_id : field "RESOURCE_BOOKING_ID", extra : rest "", }
-				fits["ID", "PARENT_ID", "DELETED", "CAL_TYPE", "OWNER_ID", "NAME",
-				"DATE_FROM", "DATE_TO", "TZ_FROM", "TZ_TO", "TZ_OFFSET_FROM",
-				"TZ_OFFSET_TO", "DATE_FROM_TS_UTC", "DATE_TO_TS_UTC", "DT_SKIP_TIME",
-				"DT_LENGTH", "EVENT_TYPE", "CREATED_BY", "DATE_CREATE", "TIMESTAMP_X",
-				"DESCRIPTION", "IS_MEETING", "MEETING_STATUS", "MEETING_HOST", "VERSION",
-				"SECTION_ID", "DATE_FROM_FORMATTED", "DATE_TO_FORMATTED", "SECT_ID",
+			result_impls!(
+				Item { opt field "ID" id, opt field "PARENT_ID" parent_id, opt_yn field
+				"DELETED" deleted, opt field "CAL_TYPE" cal_type, opt field "OWNER_ID"
+				owner_id, opt field "NAME" name, opt field "DATE_FROM" date_from, opt
+				field "DATE_TO" date_to, opt field "TZ_FROM" tz_from, opt field "TZ_TO"
+				tz_to, opt field "TZ_OFFSET_FROM" tz_offset_from, opt field
+				"TZ_OFFSET_TO" tz_offset_to, opt field "DATE_FROM_TS_UTC"
+				date_from_ts_utc, opt field "DATE_TO_TS_UTC" date_to_ts_utc, opt_yn field
+				"DT_SKIP_TIME" dt_skip_time, opt field "DT_LENGTH" dt_length, opt field
+				"EVENT_TYPE" event_type, opt field "CREATED_BY" created_by, opt field
+				"DATE_CREATE" date_create, opt field "TIMESTAMP_X" timestamp_x, opt field
+				"DESCRIPTION" description, opt field "IS_MEETING" is_meeting, opt field
+				"MEETING_STATUS" meeting_status, opt field "MEETING_HOST" meeting_host,
+				opt field "VERSION" version, opt field "SECTION_ID" section_id, opt field
+				"DATE_FROM_FORMATTED" date_from_formatted, opt field "DATE_TO_FORMATTED"
+				date_to_formatted, opt field "SECT_ID" sect_id, opt field
+				"RESOURCE_BOOKING_ID" resource_booking_id, } fits["ID", "PARENT_ID",
+				"DELETED", "CAL_TYPE", "OWNER_ID", "NAME", "DATE_FROM", "DATE_TO",
+				"TZ_FROM", "TZ_TO", "TZ_OFFSET_FROM", "TZ_OFFSET_TO", "DATE_FROM_TS_UTC",
+				"DATE_TO_TS_UTC", "DT_SKIP_TIME", "DT_LENGTH", "EVENT_TYPE",
+				"CREATED_BY", "DATE_CREATE", "TIMESTAMP_X", "DESCRIPTION", "IS_MEETING",
+				"MEETING_STATUS", "MEETING_HOST", "VERSION", "SECTION_ID",
+				"DATE_FROM_FORMATTED", "DATE_TO_FORMATTED", "SECT_ID",
 				"RESOURCE_BOOKING_ID"] []
-			);
-			serialize_map!(
-				Item { opt "ID" id, opt "PARENT_ID" parent_id, opt_yn "DELETED" deleted,
-				opt "CAL_TYPE" cal_type, opt "OWNER_ID" owner_id, opt "NAME" name, opt
-				"DATE_FROM" date_from, opt "DATE_TO" date_to, opt "TZ_FROM" tz_from, opt
-				"TZ_TO" tz_to, opt "TZ_OFFSET_FROM" tz_offset_from, opt "TZ_OFFSET_TO"
-				tz_offset_to, opt "DATE_FROM_TS_UTC" date_from_ts_utc, opt
-				"DATE_TO_TS_UTC" date_to_ts_utc, opt_yn "DT_SKIP_TIME" dt_skip_time, opt
-				"DT_LENGTH" dt_length, opt "EVENT_TYPE" event_type, opt "CREATED_BY"
-				created_by, opt "DATE_CREATE" date_create, opt "TIMESTAMP_X" timestamp_x,
-				opt "DESCRIPTION" description, opt "IS_MEETING" is_meeting, opt
-				"MEETING_STATUS" meeting_status, opt "MEETING_HOST" meeting_host, opt
-				"VERSION" version, opt "SECTION_ID" section_id, opt "DATE_FROM_FORMATTED"
-				date_from_formatted, opt "DATE_TO_FORMATTED" date_to_formatted, opt
-				"SECT_ID" sect_id, opt "RESOURCE_BOOKING_ID" resource_booking_id, rest ""
-				extra }
 			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "calendar.resource.booking.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "calendar.resource.booking.list", V2, true);
 			deserialize_via_from_value!(Item);
 		}
 	}
@@ -3188,25 +2381,19 @@ pub mod resource {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-delete.html>
 	pub mod delete {
-		/// Error codes of `calendar.resource.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.resource.delete`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `The required parameter "resourceId" for the method "calendar.resource.delete" is not set` (no status), `Access denied` (no status), `An error occurred while deleting the resource` (no status).
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "calendar.resource.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "calendar.resource.delete", V2, false);
 	}
 	/// Types of `calendar.resource.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-list.html>
 	pub mod list {
-		/// Error codes of `calendar.resource.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.resource.list`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `Access denied` (no status).
 		pub type Error = crate::SystemError;
@@ -3216,51 +2403,35 @@ pub mod resource {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `CREATED_BY`: `string`, optional.
+			/// `CREATED_BY`: `string`.
 			pub created_by: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", name : field "NAME", created_by : field "CREATED_BY",
-			extra : rest "", } fits["ID", "NAME", "CREATED_BY"] []
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "NAME" name, opt "CREATED_BY" created_by, rest ""
-			extra }
+		result_impls!(
+			Item { opt field "ID" id, opt field "NAME" name, opt field "CREATED_BY"
+			created_by, } fits["ID", "NAME", "CREATED_BY"] []
 		);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "calendar.resource.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "calendar.resource.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `calendar.resource.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-update.html>
 	pub mod update {
-		/// Error codes of `calendar.resource.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.resource.update`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `The required parameter "resourceId" for the method "calendar.resource.update" is not set` (no status), `The required parameter "name" for the method "calendar.resource.update" is not set` (no status), `Access denied` (no status), `An error occurred while updating the resource` (no status).
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "calendar.resource.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "calendar.resource.update", V2, false);
 	}
 }
 /// Methods under `section`.
@@ -3292,7 +2463,7 @@ pub mod section {
 		/// `export`: `object`, optional.
 		pub export: Option<add::Export>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `type`, `ownerId`, `name`.
@@ -3312,41 +2483,17 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `description`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `color`.
-		pub fn color(mut self, value: impl Into<String>) -> Self {
-			self.color = Some(value.into());
-			self
-		}
-		/// Sets `text_color`.
-		pub fn text_color(mut self, value: impl Into<String>) -> Self {
-			self.text_color = Some(value.into());
-			self
-		}
-		/// Sets `export`.
-		pub fn export(mut self, value: impl Into<add::Export>) -> Self {
-			self.export = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "type" type_, req "ownerId" owner_id, req "name" name, opt
-		"description" description, opt "color" color, opt "text_color" text_color, opt
-		"export" export, rest "" extra }
+	setters!(
+		Add { some into description description "description" : String, some into color
+		color "color" : String, some into text_color text_color "text_color" : String,
+		some into export export "export" : add::Export, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { type_ : field "type", owner_id : field "ownerId", name : field "name",
-		description : exact "description", color : exact "color", text_color : exact
-		"text_color", export : exact "export", extra : rest "", }
+	params_impls!(
+		Add { req field "type" type_, req field "ownerId" owner_id, req field "name"
+		name, opt exact "description" description, opt exact "color" color, opt exact
+		"text_color" text_color, opt exact "export" export, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `calendar.section.delete`: REST 2, scope `calendar`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-delete.html>
@@ -3364,7 +2511,7 @@ pub mod section {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `type`, `ownerId`, `id`.
@@ -3381,17 +2528,10 @@ pub mod section {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(
-		Delete { req "type" type_, req "ownerId" owner_id, req "id" id, rest "" extra }
+	params_impls!(
+		Delete { req field "type" type_, req field "ownerId" owner_id, req field "id" id,
+		}
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Delete { type_ : field "type", owner_id : field "ownerId", id : field "id", extra
-		: rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
 	/// `calendar.section.get`: REST 2, scope `calendar`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>
@@ -3407,7 +2547,7 @@ pub mod section {
 		/// `ownerId`: `integer`, required.
 		pub owner_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `type`, `ownerId`.
@@ -3419,14 +2559,7 @@ pub mod section {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "type" type_, req "ownerId" owner_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { type_ : field "type", owner_id : field "ownerId", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "type" type_, req field "ownerId" owner_id, });
 	/// `calendar.section.update`: REST 2, scope `calendar`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-update.html>
@@ -3458,7 +2591,7 @@ pub mod section {
 		/// `export`: `object[]`, optional.
 		pub export: Option<Vec<update::Export>>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `type`, `ownerId`, `id`.
@@ -3479,54 +2612,23 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `name`.
-		pub fn name(mut self, value: impl Into<String>) -> Self {
-			self.name = Some(value.into());
-			self
-		}
-		/// Sets `description`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `color`.
-		pub fn color(mut self, value: impl Into<String>) -> Self {
-			self.color = Some(value.into());
-			self
-		}
-		/// Sets `text_color`.
-		pub fn text_color(mut self, value: impl Into<String>) -> Self {
-			self.text_color = Some(value.into());
-			self
-		}
-		/// Sets `export`.
-		pub fn export(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<update::Export>>,
-		) -> Self {
-			self.export = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "type" type_, req "ownerId" owner_id, num "id" id, opt "name" name,
-		opt "description" description, opt "color" color, opt "text_color" text_color,
-		opt "export" export, rest "" extra }
+	setters!(
+		Update { some into name name "name" : String, some into description description
+		"description" : String, some into color color "color" : String, some into
+		text_color text_color "text_color" : String, some iter export export "export" :
+		update::Export, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { type_ : field "type", owner_id : field "ownerId", id : field "id", name
-		: exact "name", description : exact "description", color : exact "color",
-		text_color : exact "text_color", export : exact "export", extra : rest "", }
+	params_impls!(
+		Update { req field "type" type_, req field "ownerId" owner_id, num field "id" id,
+		opt exact "name" name, opt exact "description" description, opt exact "color"
+		color, opt exact "text_color" text_color, opt exact "export" export, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `calendar.section.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-add.html>
 	pub mod add {
-		/// Error codes of `calendar.section.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.section.add`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.add" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.section.add" is not set.` (no status), `Invalid value for the "name" parameter` (no status), `Invalid value for the "description" parameter` (no status), `Access denied` (no status), `An error occurred while creating the section` (no status).
 		pub type Error = crate::SystemError;
@@ -3569,87 +2671,52 @@ pub mod section {
 			/// Values: `all`, `3_9`, `6_12`.
 			pub set: Option<ExportSet>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Export {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					allow: Default::default(),
-					set: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ALLOW`.
-			pub fn allow(mut self, value: impl Into<bool>) -> Self {
-				self.allow = Some(value.into());
-				self
-			}
-			/// Sets `SET`.
-			pub fn set(mut self, value: impl Into<ExportSet>) -> Self {
-				self.set = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Export);
-		serialize_map!(Export { opt "ALLOW" allow, opt "SET" set, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Export { allow : exact "ALLOW", set : exact "SET", extra : rest "", }
+		setters!(
+			Export { some into allow allow "ALLOW" : bool, some into set set "SET" :
+			ExportSet, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Export);
+		params_impls!(Export { opt exact "ALLOW" allow, opt exact "SET" set, });
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "calendar.section.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "calendar.section.add", V2, false);
 	}
 	/// Types of `calendar.section.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-delete.html>
 	pub mod delete {
-		/// Error codes of `calendar.section.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.section.delete`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.delete" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.section.delete" is not set.` (no status), `Section ID is not set.` (no status), `Access denied.` (no status), `An error occurred while deleting the section.` (no status).
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "calendar.section.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "calendar.section.delete", V2, false);
 	}
 	/// Types of `calendar.section.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>
 	pub mod get {
-		/// Error codes of `calendar.section.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.section.get`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.get" is not set` (no status), `The required parameter "ownerId" for the method "calendar.section.get" is not set` (no status), `Access denied` (no status).
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<::serde_json::Value>;
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "calendar.section.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "calendar.section.get", V2, true);
 	}
 	/// Types of `calendar.section.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-update.html>
 	pub mod update {
-		/// Error codes of `calendar.section.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.section.update`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.update" is not set` (no status), `The required parameter "ownerId" for the method "calendar.section.update" is not set` (no status), `Section ID is not set` (no status), `Invalid value for the "name" parameter` (no status), `Invalid value for the "description" parameter` (no status), `Access denied` (no status), `An error occurred while updating the section` (no status).
 		pub type Error = crate::SystemError;
@@ -3692,45 +2759,22 @@ pub mod section {
 			/// Values: `all`, `3_9`, `6_12`.
 			pub set: Option<ExportSet>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Export {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					allow: Default::default(),
-					set: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ALLOW`.
-			pub fn allow(mut self, value: impl Into<bool>) -> Self {
-				self.allow = Some(value.into());
-				self
-			}
-			/// Sets `SET`.
-			pub fn set(mut self, value: impl Into<ExportSet>) -> Self {
-				self.set = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Export);
-		serialize_map!(Export { opt "ALLOW" allow, opt "SET" set, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Export { allow : exact "ALLOW", set : exact "SET", extra : rest "", }
+		setters!(
+			Export { some into allow allow "ALLOW" : bool, some into set set "SET" :
+			ExportSet, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Export);
+		params_impls!(Export { opt exact "ALLOW" allow, opt exact "SET" set, });
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "calendar.section.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "calendar.section.update", V2, false);
 	}
 }
 /// Methods under `settings`.
@@ -3746,135 +2790,109 @@ pub mod settings {
 	#[non_exhaustive]
 	pub struct Get {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get {});
 	/// Types of `calendar.settings.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
 	pub mod get {
-		/// Error codes of `calendar.settings.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `calendar.settings.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result` of `calendar.settings.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `work_time_start`: `string`, optional.
+			/// `work_time_start`: `string`.
 			pub work_time_start: Option<String>,
-			/// `work_time_end`: `string`, optional.
+			/// `work_time_end`: `string`.
 			pub work_time_end: Option<String>,
-			/// `year_holidays`: `string`, optional.
+			/// `year_holidays`: `string`.
 			pub year_holidays: Option<String>,
-			/// `week_holidays`: `array`, optional.
+			/// `week_holidays`: `array`.
 			pub week_holidays: Vec<::serde_json::Value>,
-			/// `week_start`: `string`, optional.
+			/// `week_start`: `string`.
 			pub week_start: Option<String>,
-			/// `user_name_template`: `string`, optional.
+			/// `user_name_template`: `string`.
 			pub user_name_template: Option<String>,
-			/// `sync_by_push`: `boolean`, optional.
+			/// `sync_by_push`: `boolean`.
 			pub sync_by_push: Option<bool>,
-			/// `user_show_login`: `boolean`, optional.
+			/// `user_show_login`: `boolean`.
 			pub user_show_login: Option<bool>,
-			/// `path_to_user`: `string`, optional.
+			/// `path_to_user`: `string`.
 			pub path_to_user: Option<String>,
-			/// `path_to_user_calendar`: `string`, optional.
+			/// `path_to_user_calendar`: `string`.
 			pub path_to_user_calendar: Option<String>,
-			/// `path_to_group`: `string`, optional.
+			/// `path_to_group`: `string`.
 			pub path_to_group: Option<String>,
-			/// `path_to_group_calendar`: `string`, optional.
+			/// `path_to_group_calendar`: `string`.
 			pub path_to_group_calendar: Option<String>,
-			/// `path_to_vr`: `string`, optional.
+			/// `path_to_vr`: `string`.
 			pub path_to_vr: Option<String>,
-			/// `path_to_rm`: `string`, optional.
+			/// `path_to_rm`: `string`.
 			pub path_to_rm: Option<String>,
-			/// `rm_iblock_type`: `string`, optional.
+			/// `rm_iblock_type`: `string`.
 			pub rm_iblock_type: Option<String>,
-			/// `rm_iblock_id`: `string`, optional.
+			/// `rm_iblock_id`: `string`.
 			pub rm_iblock_id: Option<String>,
-			/// `dep_manager_sub`: `boolean`, optional.
+			/// `dep_manager_sub`: `boolean`.
 			pub dep_manager_sub: Option<bool>,
-			/// `denied_superpose_types`: `array`, optional.
+			/// `denied_superpose_types`: `array`.
 			pub denied_superpose_types: Vec<::serde_json::Value>,
-			/// `pathes_for_sites`: `boolean`, optional.
+			/// `pathes_for_sites`: `boolean`.
 			pub pathes_for_sites: Option<bool>,
-			/// `forum_id`: `string`, optional.
+			/// `forum_id`: `string`.
 			pub forum_id: Option<String>,
-			/// `rm_for_sites`: `boolean`, optional.
+			/// `rm_for_sites`: `boolean`.
 			pub rm_for_sites: Option<bool>,
-			/// `path_to_type_company_calendar`: `string`, optional.
+			/// `path_to_type_company_calendar`: `string`.
 			pub path_to_type_company_calendar: Option<String>,
-			/// `path_to_type_location`: `string`, optional.
+			/// `path_to_type_location`: `string`.
 			pub path_to_type_location: Option<String>,
-			/// `path_to_type_open_event`: `string`, optional.
+			/// `path_to_type_open_event`: `string`.
 			pub path_to_type_open_event: Option<String>,
-			/// `year_workdays`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `year_workdays`: `string`, only in the example response.
 			pub year_workdays: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { work_time_start : field "work_time_start", work_time_end : field
-			"work_time_end", year_holidays : field "year_holidays", week_holidays : field
-			"week_holidays", week_start : field "week_start", user_name_template : field
-			"user_name_template", sync_by_push : field "sync_by_push", user_show_login :
-			field "user_show_login", path_to_user : field "path_to_user",
-			path_to_user_calendar : field "path_to_user_calendar", path_to_group : field
-			"path_to_group", path_to_group_calendar : field "path_to_group_calendar",
-			path_to_vr : field "path_to_vr", path_to_rm : field "path_to_rm",
-			rm_iblock_type : field "rm_iblock_type", rm_iblock_id : field "rm_iblock_id",
-			dep_manager_sub : field "dep_manager_sub", denied_superpose_types : field
-			"denied_superpose_types", pathes_for_sites : field "pathes_for_sites",
-			forum_id : field "forum_id", rm_for_sites : field "rm_for_sites",
-			path_to_type_company_calendar : field "path_to_type_company_calendar",
-			path_to_type_location : field "path_to_type_location",
-			path_to_type_open_event : field "path_to_type_open_event", year_workdays :
-			soft "year_workdays", extra : rest "", } fits["work_time_start",
-			"work_time_end", "year_holidays", "week_holidays", "week_start",
-			"user_name_template", "sync_by_push", "user_show_login", "path_to_user",
-			"path_to_user_calendar", "path_to_group", "path_to_group_calendar",
-			"path_to_vr", "path_to_rm", "rm_iblock_type", "rm_iblock_id",
-			"dep_manager_sub", "denied_superpose_types", "pathes_for_sites", "forum_id",
-			"rm_for_sites", "path_to_type_company_calendar", "path_to_type_location",
+		result_impls!(
+			Output { opt field "work_time_start" work_time_start, opt field
+			"work_time_end" work_time_end, opt field "year_holidays" year_holidays, req
+			field "week_holidays" week_holidays, opt field "week_start" week_start, opt
+			field "user_name_template" user_name_template, opt field "sync_by_push"
+			sync_by_push, opt field "user_show_login" user_show_login, opt field
+			"path_to_user" path_to_user, opt field "path_to_user_calendar"
+			path_to_user_calendar, opt field "path_to_group" path_to_group, opt field
+			"path_to_group_calendar" path_to_group_calendar, opt field "path_to_vr"
+			path_to_vr, opt field "path_to_rm" path_to_rm, opt field "rm_iblock_type"
+			rm_iblock_type, opt field "rm_iblock_id" rm_iblock_id, opt field
+			"dep_manager_sub" dep_manager_sub, req field "denied_superpose_types"
+			denied_superpose_types, opt field "pathes_for_sites" pathes_for_sites, opt
+			field "forum_id" forum_id, opt field "rm_for_sites" rm_for_sites, opt field
+			"path_to_type_company_calendar" path_to_type_company_calendar, opt field
+			"path_to_type_location" path_to_type_location, opt field
+			"path_to_type_open_event" path_to_type_open_event, opt soft "year_workdays"
+			year_workdays, } fits["work_time_start", "work_time_end", "year_holidays",
+			"week_holidays", "week_start", "user_name_template", "sync_by_push",
+			"user_show_login", "path_to_user", "path_to_user_calendar", "path_to_group",
+			"path_to_group_calendar", "path_to_vr", "path_to_rm", "rm_iblock_type",
+			"rm_iblock_id", "dep_manager_sub", "denied_superpose_types",
+			"pathes_for_sites", "forum_id", "rm_for_sites",
+			"path_to_type_company_calendar", "path_to_type_location",
 			"path_to_type_open_event", "year_workdays"] []
 		);
-		serialize_map!(
-			Output { opt "work_time_start" work_time_start, opt "work_time_end"
-			work_time_end, opt "year_holidays" year_holidays, req "week_holidays"
-			week_holidays, opt "week_start" week_start, opt "user_name_template"
-			user_name_template, opt "sync_by_push" sync_by_push, opt "user_show_login"
-			user_show_login, opt "path_to_user" path_to_user, opt "path_to_user_calendar"
-			path_to_user_calendar, opt "path_to_group" path_to_group, opt
-			"path_to_group_calendar" path_to_group_calendar, opt "path_to_vr" path_to_vr,
-			opt "path_to_rm" path_to_rm, opt "rm_iblock_type" rm_iblock_type, opt
-			"rm_iblock_id" rm_iblock_id, opt "dep_manager_sub" dep_manager_sub, req
-			"denied_superpose_types" denied_superpose_types, opt "pathes_for_sites"
-			pathes_for_sites, opt "forum_id" forum_id, opt "rm_for_sites" rm_for_sites,
-			opt "path_to_type_company_calendar" path_to_type_company_calendar, opt
-			"path_to_type_location" path_to_type_location, opt "path_to_type_open_event"
-			path_to_type_open_event, opt "year_workdays" year_workdays, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "calendar.settings.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "calendar.settings.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -3893,20 +2911,15 @@ pub mod user {
 		#[non_exhaustive]
 		pub struct Get {
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self { extra: Default::default() }
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get {});
 		/// `calendar.user.settings.set`: REST 2, scope `calendar`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
@@ -3920,7 +2933,7 @@ pub mod user {
 			/// `settings`: `object`, required.
 			pub settings: set::Settings,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Set {
 			/// The call with its required parameters: `settings`.
@@ -3931,17 +2944,12 @@ pub mod user {
 				}
 			}
 		}
-		extra_setter!(Set);
-		serialize_map!(Set { req "settings" settings, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Set { settings : field "settings", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Set);
+		params_impls!(Set { req field "settings" settings, });
 		/// Types of `calendar.user.settings.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
 		pub mod get {
-			/// Error codes of `calendar.user.settings.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `calendar.user.settings.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
 			/// Allowed values of `result.view` in `calendar.user.settings.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3964,27 +2972,21 @@ pub mod user {
 			/// The object `result.defaultSections` of `calendar.user.settings.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputDefaultSections {
-				/// `user1`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `user1`: `string`, only in the example response.
 				pub user1: Option<String>,
-				/// `group6`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `group6`: `string`, only in the example response.
 				pub group6: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputDefaultSections { user1 : soft "user1", group6 : soft "group6",
-				extra : rest "", }
-			);
-			serialize_map!(
-				OutputDefaultSections { opt "user1" user1, opt "group6" group6, rest ""
-				extra }
+			result_impls!(
+				OutputDefaultSections { opt soft "user1" user1, opt soft "group6" group6,
+				}
 			);
 			/// Allowed values of `result.defaultReminders.fullDay.type` in `calendar.user.settings.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4009,22 +3011,18 @@ pub mod user {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputDefaultRemindersFullDay {
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				///
 				/// Values: `min`, `hour`, `day`.
 				pub type_: Option<OutputDefaultRemindersFullDayType>,
-				/// `count`: `integer`, optional.
+				/// `count`: `integer`.
 				pub count: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputDefaultRemindersFullDay { type_ : field "type", count : field
-				"count", extra : rest "", }
-			);
-			serialize_map!(
-				OutputDefaultRemindersFullDay { opt "type" type_, opt "count" count, rest
-				"" extra }
+			result_impls!(
+				OutputDefaultRemindersFullDay { opt field "type" type_, opt field "count"
+				count, }
 			);
 			/// Allowed values of `result.defaultReminders.withTime.type` in `calendar.user.settings.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4049,22 +3047,18 @@ pub mod user {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputDefaultRemindersWithTime {
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				///
 				/// Values: `min`, `hour`, `day`.
 				pub type_: Option<OutputDefaultRemindersWithTimeType>,
-				/// `count`: `integer`, optional.
+				/// `count`: `integer`.
 				pub count: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputDefaultRemindersWithTime { type_ : field "type", count : field
-				"count", extra : rest "", }
-			);
-			serialize_map!(
-				OutputDefaultRemindersWithTime { opt "type" type_, opt "count" count,
-				rest "" extra }
+			result_impls!(
+				OutputDefaultRemindersWithTime { opt field "type" type_, opt field
+				"count" count, }
 			);
 			/// The object `result.defaultReminders` of `calendar.user.settings.get`: `object`.
 			///
@@ -4072,20 +3066,16 @@ pub mod user {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputDefaultReminders {
-				/// `fullDay`: `array`, optional.
+				/// `fullDay`: `array`.
 				pub full_day: Vec<OutputDefaultRemindersFullDay>,
-				/// `withTime`: `array`, optional.
+				/// `withTime`: `array`.
 				pub with_time: Vec<OutputDefaultRemindersWithTime>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputDefaultReminders { full_day : field "fullDay", with_time : field
-				"withTime", extra : rest "", }
-			);
-			serialize_map!(
-				OutputDefaultReminders { req "fullDay" full_day, req "withTime"
-				with_time, rest "" extra }
+			result_impls!(
+				OutputDefaultReminders { req field "fullDay" full_day, req field
+				"withTime" with_time, }
 			);
 			/// The object `result` of `calendar.user.settings.get`: `object`.
 			///
@@ -4093,113 +3083,93 @@ pub mod user {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `view`: `string`, optional.
+				/// `view`: `string`.
 				///
 				/// Values: `day`, `week`, `month`, `list`.
 				pub view: Option<OutputView>,
-				/// `meetSection`: `string`, optional.
+				/// `meetSection`: `string`.
 				pub meet_section: Option<String>,
-				/// `crmSection`: `string`, optional.
+				/// `crmSection`: `string`.
 				pub crm_section: Option<String>,
-				/// `showDeclined`: `boolean`, optional.
+				/// `showDeclined`: `boolean`.
 				pub show_declined: Option<bool>,
-				/// `denyBusyInvitation`: `boolean`, optional.
+				/// `denyBusyInvitation`: `boolean`.
 				pub deny_busy_invitation: Option<bool>,
-				/// `collapseOffHours`: `boolean`, optional.
+				/// `collapseOffHours`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub collapse_off_hours: Option<bool>,
-				/// `showWeekNumbers`: `boolean`, optional.
+				/// `showWeekNumbers`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub show_week_numbers: Option<bool>,
-				/// `showTasks`: `boolean`, optional.
+				/// `showTasks`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub show_tasks: Option<bool>,
-				/// `syncTasks`: `boolean`, optional.
+				/// `syncTasks`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub sync_tasks: Option<bool>,
-				/// `showCompletedTasks`: `boolean`, optional.
+				/// `showCompletedTasks`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub show_completed_tasks: Option<bool>,
-				/// `lastUsedSection`: `string`, optional.
+				/// `lastUsedSection`: `string`.
 				pub last_used_section: Option<String>,
-				/// `sendFromEmail`: `string`, optional.
+				/// `sendFromEmail`: `string`.
 				pub send_from_email: Option<String>,
-				/// `defaultSections`: `object`, optional.
+				/// `defaultSections`: `object`.
 				pub default_sections: Option<OutputDefaultSections>,
-				/// `syncPeriodPast`: `string`, optional.
+				/// `syncPeriodPast`: `string`.
 				pub sync_period_past: Option<String>,
-				/// `syncPeriodFuture`: `string`, optional.
+				/// `syncPeriodFuture`: `string`.
 				pub sync_period_future: Option<String>,
-				/// `defaultReminders`: `object`, optional.
+				/// `defaultReminders`: `object`.
 				pub default_reminders: Option<OutputDefaultReminders>,
-				/// `timezoneName`: `string`, optional.
+				/// `timezoneName`: `string`.
 				pub timezone_name: Option<String>,
-				/// `timezoneOffsetUTC`: `integer`, optional.
+				/// `timezoneOffsetUTC`: `integer`.
 				pub timezone_offset_utc: Option<i64>,
-				/// `timezoneDefaultName`: `string`, optional.
+				/// `timezoneDefaultName`: `string`.
 				pub timezone_default_name: Option<String>,
-				/// `work_time_start`: `string`, optional.
+				/// `work_time_start`: `string`.
 				pub work_time_start: Option<String>,
-				/// `work_time_end`: `string`, optional.
+				/// `work_time_end`: `string`.
 				pub work_time_end: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { view : field "view", meet_section : field "meetSection",
-				crm_section : field "crmSection", show_declined : field "showDeclined",
-				deny_busy_invitation : field "denyBusyInvitation", collapse_off_hours :
-				field "collapseOffHours", show_week_numbers : field "showWeekNumbers",
-				show_tasks : field "showTasks", sync_tasks : field "syncTasks",
-				show_completed_tasks : field "showCompletedTasks", last_used_section :
-				field "lastUsedSection", send_from_email : field "sendFromEmail",
-				default_sections : field "defaultSections", sync_period_past : field
-				"syncPeriodPast", sync_period_future : field "syncPeriodFuture",
-				default_reminders : field "defaultReminders", timezone_name : field
-				"timezoneName", timezone_offset_utc : field "timezoneOffsetUTC",
-				timezone_default_name : field "timezoneDefaultName", work_time_start :
-				field "work_time_start", work_time_end : field "work_time_end", extra :
-				rest "", } fits["view", "meetSection", "crmSection", "showDeclined",
-				"denyBusyInvitation", "collapseOffHours", "showWeekNumbers", "showTasks",
-				"syncTasks", "showCompletedTasks", "lastUsedSection", "sendFromEmail",
-				"defaultSections", "syncPeriodPast", "syncPeriodFuture",
-				"defaultReminders", "timezoneName", "timezoneOffsetUTC",
-				"timezoneDefaultName", "work_time_start", "work_time_end"] []
+			result_impls!(
+				Output { opt field "view" view, opt field "meetSection" meet_section, opt
+				field "crmSection" crm_section, opt field "showDeclined" show_declined,
+				opt field "denyBusyInvitation" deny_busy_invitation, opt_yn field
+				"collapseOffHours" collapse_off_hours, opt_yn field "showWeekNumbers"
+				show_week_numbers, opt_yn field "showTasks" show_tasks, opt_yn field
+				"syncTasks" sync_tasks, opt_yn field "showCompletedTasks"
+				show_completed_tasks, opt field "lastUsedSection" last_used_section, opt
+				field "sendFromEmail" send_from_email, opt field "defaultSections"
+				default_sections, opt field "syncPeriodPast" sync_period_past, opt field
+				"syncPeriodFuture" sync_period_future, opt field "defaultReminders"
+				default_reminders, opt field "timezoneName" timezone_name, opt field
+				"timezoneOffsetUTC" timezone_offset_utc, opt field "timezoneDefaultName"
+				timezone_default_name, opt field "work_time_start" work_time_start, opt
+				field "work_time_end" work_time_end, } fits["view", "meetSection",
+				"crmSection", "showDeclined", "denyBusyInvitation", "collapseOffHours",
+				"showWeekNumbers", "showTasks", "syncTasks", "showCompletedTasks",
+				"lastUsedSection", "sendFromEmail", "defaultSections", "syncPeriodPast",
+				"syncPeriodFuture", "defaultReminders", "timezoneName",
+				"timezoneOffsetUTC", "timezoneDefaultName", "work_time_start",
+				"work_time_end"] []
 			);
-			serialize_map!(
-				Output { opt "view" view, opt "meetSection" meet_section, opt
-				"crmSection" crm_section, opt "showDeclined" show_declined, opt
-				"denyBusyInvitation" deny_busy_invitation, opt_yn "collapseOffHours"
-				collapse_off_hours, opt_yn "showWeekNumbers" show_week_numbers, opt_yn
-				"showTasks" show_tasks, opt_yn "syncTasks" sync_tasks, opt_yn
-				"showCompletedTasks" show_completed_tasks, opt "lastUsedSection"
-				last_used_section, opt "sendFromEmail" send_from_email, opt
-				"defaultSections" default_sections, opt "syncPeriodPast"
-				sync_period_past, opt "syncPeriodFuture" sync_period_future, opt
-				"defaultReminders" default_reminders, opt "timezoneName" timezone_name,
-				opt "timezoneOffsetUTC" timezone_offset_utc, opt "timezoneDefaultName"
-				timezone_default_name, opt "work_time_start" work_time_start, opt
-				"work_time_end" work_time_end, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "calendar.user.settings.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "calendar.user.settings.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `calendar.user.settings.set`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
 		pub mod set {
-			/// Error codes of `calendar.user.settings.set`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `calendar.user.settings.set`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: `The required parameter "settings" for the method "calendar.user.settings.set" is not set` (no status).
 			pub type Error = crate::SystemError;
@@ -4252,43 +3222,23 @@ pub mod user {
 				/// `count`: `integer`, optional.
 				pub count: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl SettingsDefaultRemindersFullDay {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						type_: Default::default(),
-						count: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `type`.
-				pub fn type_(
-					mut self,
-					value: impl Into<SettingsDefaultRemindersFullDayType>,
-				) -> Self {
-					self.type_ = Some(value.into());
-					self
-				}
-				/// Sets `count`.
-				pub fn count(mut self, value: impl Into<i64>) -> Self {
-					self.count = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(SettingsDefaultRemindersFullDay);
-			serialize_map!(
-				SettingsDefaultRemindersFullDay { opt "type" type_, opt "count" count,
-				rest "" extra }
+			setters!(
+				SettingsDefaultRemindersFullDay { some into type_ type_ "type" :
+				SettingsDefaultRemindersFullDayType, some into count count "count" : i64,
+				}
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				SettingsDefaultRemindersFullDay { type_ : exact "type", count : exact
-				"count", extra : rest "", }
+			params_impls!(
+				SettingsDefaultRemindersFullDay { opt exact "type" type_, opt exact
+				"count" count, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(SettingsDefaultRemindersFullDay);
 			/// Allowed values of `params.settings.defaultReminders.withTime.type` in `calendar.user.settings.set`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -4319,43 +3269,23 @@ pub mod user {
 				/// `count`: `integer`, optional.
 				pub count: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl SettingsDefaultRemindersWithTime {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						type_: Default::default(),
-						count: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `type`.
-				pub fn type_(
-					mut self,
-					value: impl Into<SettingsDefaultRemindersWithTimeType>,
-				) -> Self {
-					self.type_ = Some(value.into());
-					self
-				}
-				/// Sets `count`.
-				pub fn count(mut self, value: impl Into<i64>) -> Self {
-					self.count = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(SettingsDefaultRemindersWithTime);
-			serialize_map!(
-				SettingsDefaultRemindersWithTime { opt "type" type_, opt "count" count,
-				rest "" extra }
+			setters!(
+				SettingsDefaultRemindersWithTime { some into type_ type_ "type" :
+				SettingsDefaultRemindersWithTimeType, some into count count "count" :
+				i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				SettingsDefaultRemindersWithTime { type_ : exact "type", count : exact
-				"count", extra : rest "", }
+			params_impls!(
+				SettingsDefaultRemindersWithTime { opt exact "type" type_, opt exact
+				"count" count, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(SettingsDefaultRemindersWithTime);
 			/// The object `params.settings.defaultReminders` of `calendar.user.settings.set`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
@@ -4367,50 +3297,23 @@ pub mod user {
 				/// `withTime`: `array`, optional.
 				pub with_time: Option<Vec<SettingsDefaultRemindersWithTime>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl SettingsDefaultReminders {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						full_day: Default::default(),
-						with_time: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `fullDay`.
-				pub fn full_day(
-					mut self,
-					value: impl IntoIterator<
-						Item = impl Into<SettingsDefaultRemindersFullDay>,
-					>,
-				) -> Self {
-					self.full_day = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
-				/// Sets `withTime`.
-				pub fn with_time(
-					mut self,
-					value: impl IntoIterator<
-						Item = impl Into<SettingsDefaultRemindersWithTime>,
-					>,
-				) -> Self {
-					self.with_time = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(SettingsDefaultReminders);
-			serialize_map!(
-				SettingsDefaultReminders { opt "fullDay" full_day, opt "withTime"
-				with_time, rest "" extra }
+			setters!(
+				SettingsDefaultReminders { some iter full_day full_day "fullDay" :
+				SettingsDefaultRemindersFullDay, some iter with_time with_time "withTime"
+				: SettingsDefaultRemindersWithTime, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				SettingsDefaultReminders { full_day : exact "fullDay", with_time : exact
-				"withTime", extra : rest "", }
+			params_impls!(
+				SettingsDefaultReminders { opt exact "fullDay" full_day, opt exact
+				"withTime" with_time, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(SettingsDefaultReminders);
 			/// The object `params.settings` of `calendar.user.settings.set`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
@@ -4462,155 +3365,50 @@ pub mod user {
 				/// `defaultReminders`: `object`, optional.
 				pub default_reminders: Option<SettingsDefaultReminders>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Settings {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						view: Default::default(),
-						meet_section: Default::default(),
-						crm_section: Default::default(),
-						show_declined: Default::default(),
-						deny_busy_invitation: Default::default(),
-						collapse_off_hours: Default::default(),
-						show_week_numbers: Default::default(),
-						show_tasks: Default::default(),
-						sync_tasks: Default::default(),
-						show_completed_tasks: Default::default(),
-						last_used_section: Default::default(),
-						send_from_email: Default::default(),
-						default_sections: Default::default(),
-						sync_period_past: Default::default(),
-						sync_period_future: Default::default(),
-						default_reminders: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `view`.
-				pub fn view(mut self, value: impl Into<SettingsView>) -> Self {
-					self.view = Some(value.into());
-					self
-				}
-				/// Sets `meetSection`.
-				pub fn meet_section(mut self, value: impl Into<String>) -> Self {
-					self.meet_section = Some(value.into());
-					self
-				}
-				/// Sets `crmSection`.
-				pub fn crm_section(mut self, value: impl Into<String>) -> Self {
-					self.crm_section = Some(value.into());
-					self
-				}
-				/// Sets `showDeclined`.
-				pub fn show_declined(mut self, value: impl Into<bool>) -> Self {
-					self.show_declined = Some(value.into());
-					self
-				}
-				/// Sets `denyBusyInvitation`.
-				pub fn deny_busy_invitation(mut self, value: impl Into<bool>) -> Self {
-					self.deny_busy_invitation = Some(value.into());
-					self
-				}
-				/// Sets `collapseOffHours`.
-				pub fn collapse_off_hours(mut self, value: impl Into<bool>) -> Self {
-					self.collapse_off_hours = Some(value.into());
-					self
-				}
-				/// Sets `showWeekNumbers`.
-				pub fn show_week_numbers(mut self, value: impl Into<bool>) -> Self {
-					self.show_week_numbers = Some(value.into());
-					self
-				}
-				/// Sets `showTasks`.
-				pub fn show_tasks(mut self, value: impl Into<bool>) -> Self {
-					self.show_tasks = Some(value.into());
-					self
-				}
-				/// Sets `syncTasks`.
-				pub fn sync_tasks(mut self, value: impl Into<bool>) -> Self {
-					self.sync_tasks = Some(value.into());
-					self
-				}
-				/// Sets `showCompletedTasks`.
-				pub fn show_completed_tasks(mut self, value: impl Into<bool>) -> Self {
-					self.show_completed_tasks = Some(value.into());
-					self
-				}
-				/// Sets `lastUsedSection`.
-				pub fn last_used_section(mut self, value: impl Into<String>) -> Self {
-					self.last_used_section = Some(value.into());
-					self
-				}
-				/// Sets `sendFromEmail`.
-				pub fn send_from_email(mut self, value: impl Into<String>) -> Self {
-					self.send_from_email = Some(value.into());
-					self
-				}
-				/// Sets `defaultSections`.
-				pub fn default_sections(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.default_sections = Some(value.into());
-					self
-				}
-				/// Sets `syncPeriodPast`.
-				pub fn sync_period_past(mut self, value: impl Into<String>) -> Self {
-					self.sync_period_past = Some(value.into());
-					self
-				}
-				/// Sets `syncPeriodFuture`.
-				pub fn sync_period_future(mut self, value: impl Into<String>) -> Self {
-					self.sync_period_future = Some(value.into());
-					self
-				}
-				/// Sets `defaultReminders`.
-				pub fn default_reminders(
-					mut self,
-					value: impl Into<SettingsDefaultReminders>,
-				) -> Self {
-					self.default_reminders = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Settings);
-			serialize_map!(
-				Settings { opt "view" view, opt "meetSection" meet_section, opt
-				"crmSection" crm_section, opt "showDeclined" show_declined, opt
-				"denyBusyInvitation" deny_busy_invitation, opt_yn "collapseOffHours"
-				collapse_off_hours, opt_yn "showWeekNumbers" show_week_numbers, opt_yn
-				"showTasks" show_tasks, opt_yn "syncTasks" sync_tasks, opt_yn
-				"showCompletedTasks" show_completed_tasks, opt "lastUsedSection"
-				last_used_section, opt "sendFromEmail" send_from_email, opt
-				"defaultSections" default_sections, opt "syncPeriodPast"
-				sync_period_past, opt "syncPeriodFuture" sync_period_future, opt
-				"defaultReminders" default_reminders, rest "" extra }
+			setters!(
+				Settings { some into view view "view" : SettingsView, some into
+				meet_section meet_section "meetSection" : String, some into crm_section
+				crm_section "crmSection" : String, some into show_declined show_declined
+				"showDeclined" : bool, some into deny_busy_invitation
+				deny_busy_invitation "denyBusyInvitation" : bool, some into
+				collapse_off_hours collapse_off_hours "collapseOffHours" : bool, some
+				into show_week_numbers show_week_numbers "showWeekNumbers" : bool, some
+				into show_tasks show_tasks "showTasks" : bool, some into sync_tasks
+				sync_tasks "syncTasks" : bool, some into show_completed_tasks
+				show_completed_tasks "showCompletedTasks" : bool, some into
+				last_used_section last_used_section "lastUsedSection" : String, some into
+				send_from_email send_from_email "sendFromEmail" : String, some into
+				default_sections default_sections "defaultSections" :
+				::serde_json::Value, some into sync_period_past sync_period_past
+				"syncPeriodPast" : String, some into sync_period_future
+				sync_period_future "syncPeriodFuture" : String, some into
+				default_reminders default_reminders "defaultReminders" :
+				SettingsDefaultReminders, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Settings { view : exact "view", meet_section : exact "meetSection",
-				crm_section : exact "crmSection", show_declined : exact "showDeclined",
-				deny_busy_invitation : exact "denyBusyInvitation", collapse_off_hours :
-				exact "collapseOffHours", show_week_numbers : exact "showWeekNumbers",
-				show_tasks : exact "showTasks", sync_tasks : exact "syncTasks",
-				show_completed_tasks : exact "showCompletedTasks", last_used_section :
-				exact "lastUsedSection", send_from_email : exact "sendFromEmail",
-				default_sections : exact "defaultSections", sync_period_past : exact
-				"syncPeriodPast", sync_period_future : exact "syncPeriodFuture",
-				default_reminders : exact "defaultReminders", extra : rest "", }
+			params_impls!(
+				Settings { opt exact "view" view, opt exact "meetSection" meet_section,
+				opt exact "crmSection" crm_section, opt exact "showDeclined"
+				show_declined, opt exact "denyBusyInvitation" deny_busy_invitation,
+				opt_yn exact "collapseOffHours" collapse_off_hours, opt_yn exact
+				"showWeekNumbers" show_week_numbers, opt_yn exact "showTasks" show_tasks,
+				opt_yn exact "syncTasks" sync_tasks, opt_yn exact "showCompletedTasks"
+				show_completed_tasks, opt exact "lastUsedSection" last_used_section, opt
+				exact "sendFromEmail" send_from_email, opt exact "defaultSections"
+				default_sections, opt exact "syncPeriodPast" sync_period_past, opt exact
+				"syncPeriodFuture" sync_period_future, opt exact "defaultReminders"
+				default_reminders, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Settings);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Set {
-				const NAME: &'static str = "calendar.user.settings.set";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Set, "calendar.user.settings.set", V2, false);
 		}
 	}
 }

@@ -24,7 +24,7 @@ pub mod v3 {
 			/// Values: `bb`, `html`, `none`.
 			pub mention_format: Option<get::MentionFormat>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `callId`.
@@ -36,35 +36,15 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `mentionFormat`.
-			pub fn mention_format(
-				mut self,
-				value: impl Into<get::MentionFormat>,
-			) -> Self {
-				self.mention_format = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Get);
-		serialize_map!(
-			Get { req "callId" call_id, opt "select" select, opt "mentionFormat"
-			mention_format, rest "" extra }
+		setters!(
+			Get { some iter select select "select" : String, some into mention_format
+			mention_format "mentionFormat" : get::MentionFormat, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { call_id : field "callId", select : exact "select", mention_format :
-			exact "mentionFormat", extra : rest "", }
+		params_impls!(
+			Get { req field "callId" call_id, opt exact "select" select, opt exact
+			"mentionFormat" mention_format, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
 		/// `call.followup.list`: REST 3.0, scope `call`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -88,7 +68,7 @@ pub mod v3 {
 			/// Values: `bb`, `html`, `none`.
 			pub mention_format: Option<list::MentionFormat>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call with its required parameters: `filter`.
@@ -102,46 +82,18 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<list::Pagination>) -> Self {
-				self.pagination = Some(value.into());
-				self
-			}
-			/// Sets `mentionFormat`.
-			pub fn mention_format(
-				mut self,
-				value: impl Into<list::MentionFormat>,
-			) -> Self {
-				self.mention_format = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { req "filter" filter, opt "select" select, opt "order" order, opt
-			"pagination" pagination, opt "mentionFormat" mention_format, rest "" extra }
+		setters!(
+			List { some iter select select "select" : String, some into order order
+			"order" : list::Order, some into pagination pagination "pagination" :
+			list::Pagination, some into mention_format mention_format "mentionFormat" :
+			list::MentionFormat, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { filter : field "filter", select : exact "select", order : exact
-			"order", pagination : exact "pagination", mention_format : exact
-			"mentionFormat", extra : rest "", }
+		params_impls!(
+			List { req field "filter" filter, opt exact "select" select, opt exact
+			"order" order, opt exact "pagination" pagination, opt exact "mentionFormat"
+			mention_format, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// Methods under `v3::followup::field`.
 		pub mod field {
 			/// `call.followup.field.get`: REST 3.0, scope `call`.
@@ -159,7 +111,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -170,23 +122,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `call.followup.field.list`: REST 3.0, scope `call`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
@@ -200,36 +138,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `call.followup.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
 			pub mod get {
-				/// Error codes of `call.followup.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `call.followup.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -266,50 +189,33 @@ pub mod v3 {
 				/// The object `result.item` of `call.followup.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `description`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `description`: `string`, only in the example response.
 					pub description: Option<String>,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// `multiple`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `multiple`: `boolean`, only in the example response.
 					pub multiple: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { name : soft "name", type_ : soft "type", title : soft
-					"title", description : soft "description", filterable : soft
-					"filterable", sortable : soft "sortable", multiple : soft "multiple",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
-					opt "description" description, opt "filterable" filterable, opt
-					"sortable" sortable, opt "multiple" multiple, rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "description" description, opt soft
+					"filterable" filterable, opt soft "sortable" sortable, opt soft
+					"multiple" multiple, }
 				);
 				/// The object `result` of `call.followup.field.get`: `object`.
 				///
@@ -317,29 +223,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "call.followup.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "call.followup.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `call.followup.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
 			pub mod list {
-				/// Error codes of `call.followup.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `call.followup.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -368,31 +265,23 @@ pub mod v3 {
 				/// The object `result.items` of `call.followup.field.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `description`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `description`: `string`, only in the example response.
 					pub description: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { name : soft "name", type_ : soft "type", description :
-					soft "description", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { opt "name" name, opt "type" type_, opt "description"
-					description, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "name" name, opt soft "type" type_, opt soft
+					"description" description, }
 				);
 				/// The object `result` of `call.followup.field.list`: `object`.
 				///
@@ -400,22 +289,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "call.followup.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "call.followup.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -423,7 +303,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-get.html>
 		pub mod get {
-			/// Error codes of `call.followup.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `call.followup.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -470,29 +350,20 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: ::serde_json::Value,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", extra : rest "", } fits["item"] []
-			);
-			serialize_map!(Output { req "item" item, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "call.followup.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { req field "item" item, } fits["item"] []);
+			method!(super::Get, "call.followup.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `call.followup.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
 		pub mod list {
-			/// Error codes of `call.followup.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `call.followup.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -531,7 +402,7 @@ pub mod v3 {
 				/// `to`: `string`, required.
 				pub to: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl FilterStartDate {
 				/// The object with its required parameters: `from`, `to`.
@@ -543,17 +414,7 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(FilterStartDate);
-			serialize_map!(
-				FilterStartDate { req "from" from, req "to" to, rest "" extra }
-			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				FilterStartDate { from : field "from", to : field "to", extra : rest "",
-				}
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(FilterStartDate);
+			params_impls!(FilterStartDate { req field "from" from, req field "to" to, });
 			/// The object `params.filter` of `call.followup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -565,7 +426,7 @@ pub mod v3 {
 				/// `participantId`: `integer`, optional.
 				pub participant_id: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object with its required parameters: `startDate`.
@@ -576,24 +437,14 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `participantId`.
-				pub fn participant_id(mut self, value: impl Into<i64>) -> Self {
-					self.participant_id = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(
-				Filter { req "startDate" start_date, opt "participantId" participant_id,
-				rest "" extra }
+			setters!(
+				Filter { some into participant_id participant_id "participantId" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Filter { start_date : field "startDate", participant_id : exact
-				"participantId", extra : rest "", }
+			params_impls!(
+				Filter { req field "startDate" start_date, opt exact "participantId"
+				participant_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
 			/// Allowed values of `params.order.startDate` in `call.followup.list`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -617,28 +468,18 @@ pub mod v3 {
 				/// Values: `asc`, `desc`.
 				pub start_date: Option<OrderStartDate>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Order {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						start_date: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `startDate`.
-				pub fn start_date(mut self, value: impl Into<OrderStartDate>) -> Self {
-					self.start_date = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Order);
-			serialize_map!(Order { opt "startDate" start_date, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Order { start_date : exact "startDate", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Order);
+			setters!(
+				Order { some into start_date start_date "startDate" : OrderStartDate, }
+			);
+			params_impls!(Order { opt exact "startDate" start_date, });
 			/// The object `params.pagination.afterCursor` of `call.followup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -650,7 +491,7 @@ pub mod v3 {
 				/// `id`: `integer`, required.
 				pub id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl PaginationAfterCursor {
 				/// The object with its required parameters: `startDate`, `id`.
@@ -662,18 +503,10 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(PaginationAfterCursor);
-			serialize_map!(
-				PaginationAfterCursor { req "startDate" start_date, req "id" id, rest ""
-				extra }
+			params_impls!(
+				PaginationAfterCursor { req field "startDate" start_date, req field "id"
+				id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				PaginationAfterCursor { start_date : field "startDate", id : field "id",
-				extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(PaginationAfterCursor);
 			/// The object `params.pagination` of `call.followup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -685,43 +518,22 @@ pub mod v3 {
 				/// `afterCursor`: `object`, optional.
 				pub after_cursor: Option<PaginationAfterCursor>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Pagination {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						limit: Default::default(),
-						after_cursor: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `limit`.
-				pub fn limit(mut self, value: impl Into<i64>) -> Self {
-					self.limit = Some(value.into());
-					self
-				}
-				/// Sets `afterCursor`.
-				pub fn after_cursor(
-					mut self,
-					value: impl Into<PaginationAfterCursor>,
-				) -> Self {
-					self.after_cursor = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Pagination);
-			serialize_map!(
-				Pagination { opt "limit" limit, opt "afterCursor" after_cursor, rest ""
-				extra }
+			setters!(
+				Pagination { some into limit limit "limit" : i64, some into after_cursor
+				after_cursor "afterCursor" : PaginationAfterCursor, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Pagination { limit : exact "limit", after_cursor : exact "afterCursor",
-				extra : rest "", }
+			params_impls!(
+				Pagination { opt exact "limit" limit, opt exact "afterCursor"
+				after_cursor, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Pagination);
 			/// Allowed values of `params.mentionFormat` in `call.followup.list`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -739,145 +551,105 @@ pub mod v3 {
 			/// The object `result.items.participants` of `call.followup.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemsParticipants {
-				/// `userId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userId`: `integer`, only in the example response.
 				pub user_id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `avatar`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `avatar`: `string`, only in the example response.
 				pub avatar: Option<String>,
-				/// `talkedSeconds`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `talkedSeconds`: `integer`, only in the example response.
 				pub talked_seconds: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItemsParticipants { user_id : soft "userId", name : soft "name",
-				avatar : soft "avatar", talked_seconds : soft "talkedSeconds", extra :
-				rest "", }
-			);
-			serialize_map!(
-				OutputItemsParticipants { opt "userId" user_id, opt "name" name, opt
-				"avatar" avatar, opt "talkedSeconds" talked_seconds, rest "" extra }
+			result_impls!(
+				OutputItemsParticipants { opt soft "userId" user_id, opt soft "name"
+				name, opt soft "avatar" avatar, opt soft "talkedSeconds" talked_seconds,
+				}
 			);
 			/// The object `result.items.overview.actionItems` of `call.followup.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemsOverviewActionItems {
-				/// `actionItem`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `actionItem`: `string`, only in the example response.
 				pub action_item: Option<String>,
-				/// `quote`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `quote`: `string`, only in the example response.
 				pub quote: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItemsOverviewActionItems { action_item : soft "actionItem", quote :
-				soft "quote", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItemsOverviewActionItems { opt "actionItem" action_item, opt
-				"quote" quote, rest "" extra }
+			result_impls!(
+				OutputItemsOverviewActionItems { opt soft "actionItem" action_item, opt
+				soft "quote" quote, }
 			);
 			/// The object `result.items.overview` of `call.followup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemsOverview {
-				/// `topic`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `topic`: `string`, only in the example response.
 				pub topic: Option<String>,
-				/// `actionItems`: `object[]`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `actionItems`: `object[]`, only in the example response.
 				pub action_items: Vec<OutputItemsOverviewActionItems>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItemsOverview { topic : soft "topic", action_items : soft
-				"actionItems", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItemsOverview { opt "topic" topic, req "actionItems" action_items,
-				rest "" extra }
+			result_impls!(
+				OutputItemsOverview { opt soft "topic" topic, req soft "actionItems"
+				action_items, }
 			);
 			/// The object `result.items` of `call.followup.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `callId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `callId`: `integer`, only in the example response.
 				pub call_id: Option<i64>,
-				/// `startDate`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `startDate`: `string`, only in the example response.
 				pub start_date: Option<String>,
-				/// `participants`: `object[]`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `participants`: `object[]`, only in the example response.
 				pub participants: Vec<OutputItemsParticipants>,
-				/// `overview`: `object`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `overview`: `object`, only in the example response.
 				pub overview: Option<OutputItemsOverview>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { call_id : soft "callId", start_date : soft "startDate",
-				participants : soft "participants", overview : soft "overview", extra :
-				rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "callId" call_id, opt "startDate" start_date, req
-				"participants" participants, opt "overview" overview, rest "" extra }
+			result_impls!(
+				OutputItems { opt soft "callId" call_id, opt soft "startDate" start_date,
+				req soft "participants" participants, opt soft "overview" overview, }
 			);
 			/// The object `result.afterCursor` of `call.followup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputAfterCursor {
-				/// `startDate`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `startDate`: `string`, only in the example response.
 				pub start_date: Option<String>,
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputAfterCursor { start_date : soft "startDate", id : soft "id", extra
-				: rest "", }
-			);
-			serialize_map!(
-				OutputAfterCursor { opt "startDate" start_date, opt "id" id, rest ""
-				extra }
+			result_impls!(
+				OutputAfterCursor { opt soft "startDate" start_date, opt soft "id" id, }
 			);
 			/// The object `result` of `call.followup.list`: `object`.
 			///
@@ -885,31 +657,20 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// `hasMore`: `boolean`, optional.
+				/// `hasMore`: `boolean`.
 				pub has_more: Option<bool>,
-				/// `afterCursor`: `object`, optional.
+				/// `afterCursor`: `object`.
 				pub after_cursor: Option<OutputAfterCursor>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", has_more : field "hasMore", after_cursor
-				: field "afterCursor", extra : rest "", } fits["items", "hasMore",
-				"afterCursor"] []
+			result_impls!(
+				Output { req field "items" items, opt field "hasMore" has_more, opt field
+				"afterCursor" after_cursor, } fits["items", "hasMore", "afterCursor"] []
 			);
-			serialize_map!(
-				Output { req "items" items, opt "hasMore" has_more, opt "afterCursor"
-				after_cursor, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "call.followup.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "call.followup.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 	}

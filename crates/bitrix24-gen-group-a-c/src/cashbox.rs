@@ -40,7 +40,7 @@ pub mod sale {
 			/// `SETTINGS`: `object`, optional.
 			pub settings: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `NAME`, `REST_CODE`, `EMAIL`.
@@ -63,58 +63,21 @@ pub mod sale {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `OFD`.
-			pub fn ofd(mut self, value: impl Into<String>) -> Self {
-				self.ofd = Some(value.into());
-				self
-			}
-			/// Sets `OFD_SETTINGS`.
-			pub fn ofd_settings(mut self, value: impl Into<add::OfdSettings>) -> Self {
-				self.ofd_settings = Some(value.into());
-				self
-			}
-			/// Sets `NUMBER_KKM`.
-			pub fn number_kkm(mut self, value: impl Into<String>) -> Self {
-				self.number_kkm = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `USE_OFFLINE`.
-			pub fn use_offline(mut self, value: impl Into<bool>) -> Self {
-				self.use_offline = Some(value.into());
-				self
-			}
-			/// Sets `SETTINGS`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "NAME" name, req "REST_CODE" rest_code, req "EMAIL" email, opt
-			"OFD" ofd, opt "OFD_SETTINGS" ofd_settings, opt "NUMBER_KKM" number_kkm,
-			opt_yn "ACTIVE" active, opt "SORT" sort, opt_yn "USE_OFFLINE" use_offline,
-			opt "SETTINGS" settings, rest "" extra }
+		setters!(
+			Add { some into ofd ofd "OFD" : String, some into ofd_settings ofd_settings
+			"OFD_SETTINGS" : add::OfdSettings, some into number_kkm number_kkm
+			"NUMBER_KKM" : String, some into active active "ACTIVE" : bool, some into
+			sort sort "SORT" : i64, some into use_offline use_offline "USE_OFFLINE" :
+			bool, some into settings settings "SETTINGS" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { name : field "NAME", rest_code : field "REST_CODE", email : field
-			"EMAIL", ofd : exact "OFD", ofd_settings : exact "OFD_SETTINGS", number_kkm :
-			exact "NUMBER_KKM", active : exact "ACTIVE", sort : exact "SORT", use_offline
-			: exact "USE_OFFLINE", settings : exact "SETTINGS", extra : rest "", }
+		params_impls!(
+			Add { req field "NAME" name, req field "REST_CODE" rest_code, req field
+			"EMAIL" email, opt exact "OFD" ofd, opt exact "OFD_SETTINGS" ofd_settings,
+			opt exact "NUMBER_KKM" number_kkm, opt_yn exact "ACTIVE" active, opt exact
+			"SORT" sort, opt_yn exact "USE_OFFLINE" use_offline, opt exact "SETTINGS"
+			settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// `sale.cashbox.delete`: REST 2, scope `cashbox`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-delete.html>
@@ -128,7 +91,7 @@ pub mod sale {
 			/// `ID`: `sale_cashbox.ID`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `ID`.
@@ -139,12 +102,7 @@ pub mod sale {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "ID" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "ID" id, });
 		/// `sale.cashbox.list`: REST 2, scope `cashbox`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
@@ -166,46 +124,23 @@ pub mod sale {
 			/// Values: `field`.
 			pub order: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					order: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `SELECT`.
-			pub fn select(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.select = Some(value.into());
-				self
-			}
-			/// Sets `FILTER`.
-			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `ORDER`.
-			pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.order = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, rest ""
-			extra }
+		setters!(
+			List { some into select select "SELECT" : ::serde_json::Value, some into
+			filter filter "FILTER" : ::serde_json::Value, some into order order "ORDER" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { select : exact "SELECT", filter : exact "FILTER", order : exact
-			"ORDER", extra : rest "", }
+		params_impls!(
+			List { opt exact "SELECT" select, opt exact "FILTER" filter, opt exact
+			"ORDER" order, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// `sale.cashbox.update`: REST 2, scope `cashbox`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
@@ -221,7 +156,7 @@ pub mod sale {
 			/// `FIELDS`: `object`, required.
 			pub fields: update::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `ID`, `FIELDS`.
@@ -233,19 +168,12 @@ pub mod sale {
 				}
 			}
 		}
-		extra_setter!(Update);
-		serialize_map!(Update { req "ID" id, req "FIELDS" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "ID", fields : field "FIELDS", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
+		params_impls!(Update { req field "ID" id, req field "FIELDS" fields, });
 		/// Types of `sale.cashbox.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-add.html>
 		pub mod add {
-			/// Error codes of `sale.cashbox.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.cashbox.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -282,95 +210,35 @@ pub mod sale {
 				/// `AUTH`: `object`, optional.
 				pub auth: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl OfdSettings {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						settings_for_all_of_ds: Default::default(),
-						ofd_mode: Default::default(),
-						additional_settings_for_ofd_ru: Default::default(),
-						seller_info: Default::default(),
-						additional_settings_for_yarus_ofd: Default::default(),
-						auth: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `Settings for all OFDs`.
-				pub fn settings_for_all_of_ds(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.settings_for_all_of_ds = Some(value.into());
-					self
-				}
-				/// Sets `OFD_MODE`.
-				pub fn ofd_mode(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.ofd_mode = Some(value.into());
-					self
-				}
-				/// Sets `Additional settings for OFD.RU`.
-				pub fn additional_settings_for_ofd_ru(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.additional_settings_for_ofd_ru = Some(value.into());
-					self
-				}
-				/// Sets `SELLER_INFO`.
-				pub fn seller_info(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.seller_info = Some(value.into());
-					self
-				}
-				/// Sets `Additional settings for YARUS OFD`.
-				pub fn additional_settings_for_yarus_ofd(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.additional_settings_for_yarus_ofd = Some(value.into());
-					self
-				}
-				/// Sets `AUTH`.
-				pub fn auth(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.auth = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(OfdSettings);
-			serialize_map!(
-				OfdSettings { opt "Settings for all OFDs" settings_for_all_of_ds, opt
-				"OFD_MODE" ofd_mode, opt "Additional settings for OFD.RU"
-				additional_settings_for_ofd_ru, opt "SELLER_INFO" seller_info, opt
-				"Additional settings for YARUS OFD" additional_settings_for_yarus_ofd,
-				opt "AUTH" auth, rest "" extra }
+			setters!(
+				OfdSettings { some into settings_for_all_of_ds settings_for_all_of_ds
+				"Settings for all OFDs" : ::serde_json::Value, some into ofd_mode
+				ofd_mode "OFD_MODE" : ::serde_json::Value, some into
+				additional_settings_for_ofd_ru additional_settings_for_ofd_ru
+				"Additional settings for OFD.RU" : ::serde_json::Value, some into
+				seller_info seller_info "SELLER_INFO" : ::serde_json::Value, some into
+				additional_settings_for_yarus_ofd additional_settings_for_yarus_ofd
+				"Additional settings for YARUS OFD" : ::serde_json::Value, some into auth
+				auth "AUTH" : ::serde_json::Value, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				OfdSettings { settings_for_all_of_ds : exact "Settings for all OFDs",
-				ofd_mode : exact "OFD_MODE", additional_settings_for_ofd_ru : exact
-				"Additional settings for OFD.RU", seller_info : exact "SELLER_INFO",
-				additional_settings_for_yarus_ofd : exact
-				"Additional settings for YARUS OFD", auth : exact "AUTH", extra : rest
-				"", }
+			params_impls!(
+				OfdSettings { opt exact "Settings for all OFDs" settings_for_all_of_ds,
+				opt exact "OFD_MODE" ofd_mode, opt exact "Additional settings for OFD.RU"
+				additional_settings_for_ofd_ru, opt exact "SELLER_INFO" seller_info, opt
+				exact "Additional settings for YARUS OFD"
+				additional_settings_for_yarus_ofd, opt exact "AUTH" auth, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(OfdSettings);
 			/// The `result` of the call: `sale_cashbox.ID`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "sale.cashbox.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "sale.cashbox.add", V2, false);
 		}
 		/// Methods under `sale::cashbox::check`.
 		pub mod check {
@@ -401,7 +269,7 @@ pub mod sale {
 				/// `SHIFT_NUMBER`: `string`, optional.
 				pub shift_number: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Apply {
 				/// The call with its required parameters: `UUID`.
@@ -418,68 +286,29 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `PRINT_END_TIME`.
-				pub fn print_end_time(mut self, value: impl Into<String>) -> Self {
-					self.print_end_time = Some(value.into());
-					self
-				}
-				/// Sets `REG_NUMBER_KKT`.
-				pub fn reg_number_kkt(mut self, value: impl Into<String>) -> Self {
-					self.reg_number_kkt = Some(value.into());
-					self
-				}
-				/// Sets `FISCAL_DOC_ATTR`.
-				pub fn fiscal_doc_attr(mut self, value: impl Into<String>) -> Self {
-					self.fiscal_doc_attr = Some(value.into());
-					self
-				}
-				/// Sets `FISCAL_DOC_NUMBER`.
-				pub fn fiscal_doc_number(mut self, value: impl Into<String>) -> Self {
-					self.fiscal_doc_number = Some(value.into());
-					self
-				}
-				/// Sets `FISCAL_RECEIPT_NUMBER`.
-				pub fn fiscal_receipt_number(
-					mut self,
-					value: impl Into<String>,
-				) -> Self {
-					self.fiscal_receipt_number = Some(value.into());
-					self
-				}
-				/// Sets `FN_NUMBER`.
-				pub fn fn_number(mut self, value: impl Into<String>) -> Self {
-					self.fn_number = Some(value.into());
-					self
-				}
-				/// Sets `SHIFT_NUMBER`.
-				pub fn shift_number(mut self, value: impl Into<String>) -> Self {
-					self.shift_number = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Apply);
-			serialize_map!(
-				Apply { req "UUID" uuid, opt "PRINT_END_TIME" print_end_time, opt
-				"REG_NUMBER_KKT" reg_number_kkt, opt "FISCAL_DOC_ATTR" fiscal_doc_attr,
-				opt "FISCAL_DOC_NUMBER" fiscal_doc_number, opt "FISCAL_RECEIPT_NUMBER"
-				fiscal_receipt_number, opt "FN_NUMBER" fn_number, opt "SHIFT_NUMBER"
-				shift_number, rest "" extra }
+			setters!(
+				Apply { some into print_end_time print_end_time "PRINT_END_TIME" :
+				String, some into reg_number_kkt reg_number_kkt "REG_NUMBER_KKT" :
+				String, some into fiscal_doc_attr fiscal_doc_attr "FISCAL_DOC_ATTR" :
+				String, some into fiscal_doc_number fiscal_doc_number "FISCAL_DOC_NUMBER"
+				: String, some into fiscal_receipt_number fiscal_receipt_number
+				"FISCAL_RECEIPT_NUMBER" : String, some into fn_number fn_number
+				"FN_NUMBER" : String, some into shift_number shift_number "SHIFT_NUMBER"
+				: String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Apply { uuid : field "UUID", print_end_time : exact "PRINT_END_TIME",
-				reg_number_kkt : exact "REG_NUMBER_KKT", fiscal_doc_attr : exact
-				"FISCAL_DOC_ATTR", fiscal_doc_number : exact "FISCAL_DOC_NUMBER",
-				fiscal_receipt_number : exact "FISCAL_RECEIPT_NUMBER", fn_number : exact
-				"FN_NUMBER", shift_number : exact "SHIFT_NUMBER", extra : rest "", }
+			params_impls!(
+				Apply { req field "UUID" uuid, opt exact "PRINT_END_TIME" print_end_time,
+				opt exact "REG_NUMBER_KKT" reg_number_kkt, opt exact "FISCAL_DOC_ATTR"
+				fiscal_doc_attr, opt exact "FISCAL_DOC_NUMBER" fiscal_doc_number, opt
+				exact "FISCAL_RECEIPT_NUMBER" fiscal_receipt_number, opt exact
+				"FN_NUMBER" fn_number, opt exact "SHIFT_NUMBER" shift_number, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Apply);
 			/// Types of `sale.cashbox.check.apply`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-check-apply.html>
 			pub mod apply {
-				/// Error codes of `sale.cashbox.check.apply`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.cashbox.check.apply`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -502,20 +331,14 @@ pub mod sale {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Apply {
-					const NAME: &'static str = "sale.cashbox.check.apply";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Apply, "sale.cashbox.check.apply", V2, false);
 			}
 		}
 		/// Types of `sale.cashbox.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-delete.html>
 		pub mod delete {
-			/// Error codes of `sale.cashbox.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.cashbox.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -538,13 +361,7 @@ pub mod sale {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "sale.cashbox.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "sale.cashbox.delete", V2, false);
 		}
 		/// Methods under `sale::cashbox::handler`.
 		pub mod handler {
@@ -571,7 +388,7 @@ pub mod sale {
 				/// `SETTINGS`: `object`, required.
 				pub settings: add::Settings,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Add {
 				/// The call with its required parameters: `CODE`, `NAME`, `SETTINGS`.
@@ -589,31 +406,16 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `SORT`.
-				pub fn sort(mut self, value: impl Into<i64>) -> Self {
-					self.sort = Some(value.into());
-					self
-				}
-				/// Sets `SUPPORTS_FFD105`.
-				pub fn supports_ffd105(mut self, value: impl Into<bool>) -> Self {
-					self.supports_ffd105 = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Add);
-			serialize_map!(
-				Add { req "CODE" code, req "NAME" name, opt "SORT" sort, opt_yn
-				"SUPPORTS_FFD105" supports_ffd105, req "SETTINGS" settings, rest "" extra
-				}
+			setters!(
+				Add { some into sort sort "SORT" : i64, some into supports_ffd105
+				supports_ffd105 "SUPPORTS_FFD105" : bool, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Add { code : field "CODE", name : field "NAME", sort : exact "SORT",
-				supports_ffd105 : exact "SUPPORTS_FFD105", settings : field "SETTINGS",
-				extra : rest "", }
+			params_impls!(
+				Add { req field "CODE" code, req field "NAME" name, opt exact "SORT"
+				sort, opt_yn exact "SUPPORTS_FFD105" supports_ffd105, req field
+				"SETTINGS" settings, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Add);
 			/// `sale.cashbox.handler.delete`: REST 2, scope `cashbox`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-delete.html>
@@ -627,7 +429,7 @@ pub mod sale {
 				/// `ID`: `sale_cashbox_handler.ID`, required.
 				pub id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Delete {
 				/// The call with its required parameters: `ID`.
@@ -638,12 +440,7 @@ pub mod sale {
 					}
 				}
 			}
-			extra_setter!(Delete);
-			serialize_map!(Delete { req "ID" id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Delete { id : field "ID", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Delete);
+			params_impls!(Delete { req field "ID" id, });
 			/// `sale.cashbox.handler.list`: REST 2, scope `cashbox`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -655,20 +452,15 @@ pub mod sale {
 			#[non_exhaustive]
 			pub struct List {
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self { extra: Default::default() }
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			params_impls!(List {});
 			/// `sale.cashbox.handler.update`: REST 2, scope `cashbox`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-update.html>
@@ -684,7 +476,7 @@ pub mod sale {
 				/// `FIELDS`: `object`, required.
 				pub fields: ::serde_json::Value,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Update {
 				/// The call with its required parameters: `ID`, `FIELDS`.
@@ -699,19 +491,12 @@ pub mod sale {
 					}
 				}
 			}
-			extra_setter!(Update);
-			serialize_map!(Update { req "ID" id, req "FIELDS" fields, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Update { id : field "ID", fields : field "FIELDS", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Update);
+			params_impls!(Update { req field "ID" id, req field "FIELDS" fields, });
 			/// Types of `sale.cashbox.handler.add`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
 			pub mod add {
-				/// Error codes of `sale.cashbox.handler.add`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.cashbox.handler.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -803,7 +588,7 @@ pub mod sale {
 					/// Values: `Y`, `N`.
 					pub time: Option<bool>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl SettingsConfigItems {
 					/// The object with its required parameters: `TYPE`, `LABEL`, `REQUIRED`, `OPTIONS`.
@@ -825,43 +610,18 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `DISABLED`.
-					pub fn disabled(mut self, value: impl Into<bool>) -> Self {
-						self.disabled = Some(value.into());
-						self
-					}
-					/// Sets `MULTIPLE`.
-					pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-						self.multiple = Some(value.into());
-						self
-					}
-					/// Sets `MULTILINE`.
-					pub fn multiline(mut self, value: impl Into<bool>) -> Self {
-						self.multiline = Some(value.into());
-						self
-					}
-					/// Sets `TIME`.
-					pub fn time(mut self, value: impl Into<bool>) -> Self {
-						self.time = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(SettingsConfigItems);
-				serialize_map!(
-					SettingsConfigItems { req "TYPE" type_, req "LABEL" label, yn
-					"REQUIRED" required, opt_yn "DISABLED" disabled, opt_yn "MULTIPLE"
-					multiple, opt_yn "MULTILINE" multiline, req "OPTIONS" options, opt_yn
-					"TIME" time, rest "" extra }
+				setters!(
+					SettingsConfigItems { some into disabled disabled "DISABLED" : bool,
+					some into multiple multiple "MULTIPLE" : bool, some into multiline
+					multiline "MULTILINE" : bool, some into time time "TIME" : bool, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					SettingsConfigItems { type_ : field "TYPE", label : field "LABEL",
-					required : field "REQUIRED", disabled : exact "DISABLED", multiple :
-					exact "MULTIPLE", multiline : exact "MULTILINE", options : field
-					"OPTIONS", time : exact "TIME", extra : rest "", }
+				params_impls!(
+					SettingsConfigItems { req field "TYPE" type_, req field "LABEL"
+					label, yn field "REQUIRED" required, opt_yn exact "DISABLED"
+					disabled, opt_yn exact "MULTIPLE" multiple, opt_yn exact "MULTILINE"
+					multiline, req field "OPTIONS" options, opt_yn exact "TIME" time, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(SettingsConfigItems);
 				/// The object `params.SETTINGS.CONFIG` of `sale.cashbox.handler.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
@@ -873,7 +633,7 @@ pub mod sale {
 					/// `ITEMS`: `object`, required.
 					pub items: SettingsConfigItems,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl SettingsConfig {
 					/// The object with its required parameters: `LABEL`, `ITEMS`.
@@ -888,18 +648,9 @@ pub mod sale {
 						}
 					}
 				}
-				extra_setter!(SettingsConfig);
-				serialize_map!(
-					SettingsConfig { req "LABEL" label, req "ITEMS" items, rest "" extra
-					}
+				params_impls!(
+					SettingsConfig { req field "LABEL" label, req field "ITEMS" items, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					SettingsConfig { label : field "LABEL", items : field "ITEMS", extra
-					: rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(SettingsConfig);
 				/// The object `params.SETTINGS` of `sale.cashbox.handler.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
@@ -917,7 +668,7 @@ pub mod sale {
 					/// `CONFIG`: `object`, required.
 					pub config: SettingsConfig,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Settings {
 					/// The object with its required parameters: `PRINT_URL`, `CHECK_URL`, `CONFIG`.
@@ -934,43 +685,25 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `HTTP_VERSION`.
-					pub fn http_version(
-						mut self,
-						value: impl Into<SettingsHttpVersion>,
-					) -> Self {
-						self.http_version = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(Settings);
-				serialize_map!(
-					Settings { req "PRINT_URL" print_url, req "CHECK_URL" check_url, opt
-					"HTTP_VERSION" http_version, req "CONFIG" config, rest "" extra }
+				setters!(
+					Settings { some into http_version http_version "HTTP_VERSION" :
+					SettingsHttpVersion, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Settings { print_url : field "PRINT_URL", check_url : field
-					"CHECK_URL", http_version : exact "HTTP_VERSION", config : field
-					"CONFIG", extra : rest "", }
+				params_impls!(
+					Settings { req field "PRINT_URL" print_url, req field "CHECK_URL"
+					check_url, opt exact "HTTP_VERSION" http_version, req field "CONFIG"
+					config, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Settings);
 				/// The `result` of the call: `sale_cashbox_handler.ID`.
 				pub type Output = ::bitrix24_runtime::lenient::Int;
-				impl ::bitrix24_runtime::Method for super::Add {
-					const NAME: &'static str = "sale.cashbox.handler.add";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Add, "sale.cashbox.handler.add", V2, false);
 			}
 			/// Types of `sale.cashbox.handler.delete`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-delete.html>
 			pub mod delete {
-				/// Error codes of `sale.cashbox.handler.delete`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.cashbox.handler.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -994,19 +727,13 @@ pub mod sale {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Delete {
-					const NAME: &'static str = "sale.cashbox.handler.delete";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Delete, "sale.cashbox.handler.delete", V2, false);
 			}
 			/// Types of `sale.cashbox.handler.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 			pub mod list {
-				/// Error codes of `sale.cashbox.handler.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.cashbox.handler.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1020,415 +747,300 @@ pub mod sale {
 				/// The object `result.SETTINGS.CONFIG.AUTH.ITEMS.LOGIN` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigAuthItemsLogin {
-					/// `TYPE`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `TYPE`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `REQUIRED`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `REQUIRED`: `string`, only in the example response.
 					pub required: Option<String>,
-					/// `LABEL`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `LABEL`: `string`, only in the example response.
 					pub label: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfigAuthItemsLogin { type_ : soft "TYPE", required :
-					soft "REQUIRED", label : soft "LABEL", extra : rest "", }
-				);
-				serialize_map!(
-					ItemSettingsConfigAuthItemsLogin { opt "TYPE" type_, opt "REQUIRED"
-					required, opt "LABEL" label, rest "" extra }
+				result_impls!(
+					ItemSettingsConfigAuthItemsLogin { opt soft "TYPE" type_, opt soft
+					"REQUIRED" required, opt soft "LABEL" label, }
 				);
 				/// The object `result.SETTINGS.CONFIG.AUTH.ITEMS.PASSWORD` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigAuthItemsPassword {
-					/// `TYPE`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `TYPE`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `REQUIRED`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `REQUIRED`: `string`, only in the example response.
 					pub required: Option<String>,
-					/// `LABEL`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `LABEL`: `string`, only in the example response.
 					pub label: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfigAuthItemsPassword { type_ : soft "TYPE", required :
-					soft "REQUIRED", label : soft "LABEL", extra : rest "", }
-				);
-				serialize_map!(
-					ItemSettingsConfigAuthItemsPassword { opt "TYPE" type_, opt
-					"REQUIRED" required, opt "LABEL" label, rest "" extra }
+				result_impls!(
+					ItemSettingsConfigAuthItemsPassword { opt soft "TYPE" type_, opt soft
+					"REQUIRED" required, opt soft "LABEL" label, }
 				);
 				/// The object `result.SETTINGS.CONFIG.AUTH.ITEMS` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigAuthItems {
-					/// `LOGIN`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `LOGIN`: `object`, only in the example response.
 					pub login: Option<ItemSettingsConfigAuthItemsLogin>,
-					/// `PASSWORD`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `PASSWORD`: `object`, only in the example response.
 					pub password: Option<ItemSettingsConfigAuthItemsPassword>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfigAuthItems { login : soft "LOGIN", password : soft
-					"PASSWORD", extra : rest "", }
-				);
-				serialize_map!(
-					ItemSettingsConfigAuthItems { opt "LOGIN" login, opt "PASSWORD"
-					password, rest "" extra }
+				result_impls!(
+					ItemSettingsConfigAuthItems { opt soft "LOGIN" login, opt soft
+					"PASSWORD" password, }
 				);
 				/// The object `result.SETTINGS.CONFIG.AUTH` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigAuth {
-					/// `LABEL`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `LABEL`: `string`, only in the example response.
 					pub label: Option<String>,
-					/// `ITEMS`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `ITEMS`: `object`, only in the example response.
 					pub items: Option<ItemSettingsConfigAuthItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfigAuth { label : soft "LABEL", items : soft "ITEMS",
-					extra : rest "", }
-				);
-				serialize_map!(
-					ItemSettingsConfigAuth { opt "LABEL" label, opt "ITEMS" items, rest
-					"" extra }
+				result_impls!(
+					ItemSettingsConfigAuth { opt soft "LABEL" label, opt soft "ITEMS"
+					items, }
 				);
 				/// The object `result.SETTINGS.CONFIG.COMPANY.ITEMS.INN` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigCompanyItemsInn {
-					/// `TYPE`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `TYPE`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `REQUIRED`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `REQUIRED`: `string`, only in the example response.
 					pub required: Option<String>,
-					/// `LABEL`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `LABEL`: `string`, only in the example response.
 					pub label: Option<String>,
-					/// `DISABLED`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `DISABLED`: `string`, only in the example response.
 					pub disabled: Option<String>,
-					/// `MULTIPLE`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `MULTIPLE`: `string`, only in the example response.
 					pub multiple: Option<String>,
-					/// `MULTILINE`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `MULTILINE`: `string`, only in the example response.
 					pub multiline: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfigCompanyItemsInn { type_ : soft "TYPE", required :
-					soft "REQUIRED", label : soft "LABEL", disabled : soft "DISABLED",
-					multiple : soft "MULTIPLE", multiline : soft "MULTILINE", extra :
-					rest "", }
-				);
-				serialize_map!(
-					ItemSettingsConfigCompanyItemsInn { opt "TYPE" type_, opt "REQUIRED"
-					required, opt "LABEL" label, opt "DISABLED" disabled, opt "MULTIPLE"
-					multiple, opt "MULTILINE" multiline, rest "" extra }
+				result_impls!(
+					ItemSettingsConfigCompanyItemsInn { opt soft "TYPE" type_, opt soft
+					"REQUIRED" required, opt soft "LABEL" label, opt soft "DISABLED"
+					disabled, opt soft "MULTIPLE" multiple, opt soft "MULTILINE"
+					multiline, }
 				);
 				/// The object `result.SETTINGS.CONFIG.COMPANY.ITEMS` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigCompanyItems {
-					/// `INN`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `INN`: `object`, only in the example response.
 					pub inn: Option<ItemSettingsConfigCompanyItemsInn>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfigCompanyItems { inn : soft "INN", extra : rest "", }
-				);
-				serialize_map!(
-					ItemSettingsConfigCompanyItems { opt "INN" inn, rest "" extra }
-				);
+				result_impls!(ItemSettingsConfigCompanyItems { opt soft "INN" inn, });
 				/// The object `result.SETTINGS.CONFIG.COMPANY` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigCompany {
-					/// `LABEL`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `LABEL`: `string`, only in the example response.
 					pub label: Option<String>,
-					/// `ITEMS`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `ITEMS`: `object`, only in the example response.
 					pub items: Option<ItemSettingsConfigCompanyItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfigCompany { label : soft "LABEL", items : soft
-					"ITEMS", extra : rest "", }
-				);
-				serialize_map!(
-					ItemSettingsConfigCompany { opt "LABEL" label, opt "ITEMS" items,
-					rest "" extra }
+				result_impls!(
+					ItemSettingsConfigCompany { opt soft "LABEL" label, opt soft "ITEMS"
+					items, }
 				);
 				/// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS.MODE.OPTIONS` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigInteractionItemsModeOptions {
-					/// `ACTIVE`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `ACTIVE`: `string`, only in the example response.
 					pub active: Option<String>,
-					/// `TEST`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `TEST`: `string`, only in the example response.
 					pub test: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfigInteractionItemsModeOptions { active : soft
-					"ACTIVE", test : soft "TEST", extra : rest "", }
-				);
-				serialize_map!(
-					ItemSettingsConfigInteractionItemsModeOptions { opt "ACTIVE" active,
-					opt "TEST" test, rest "" extra }
+				result_impls!(
+					ItemSettingsConfigInteractionItemsModeOptions { opt soft "ACTIVE"
+					active, opt soft "TEST" test, }
 				);
 				/// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS.MODE` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigInteractionItemsMode {
-					/// `TYPE`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `TYPE`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `LABEL`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `LABEL`: `string`, only in the example response.
 					pub label: Option<String>,
-					/// `OPTIONS`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `OPTIONS`: `object`, only in the example response.
 					pub options: Option<ItemSettingsConfigInteractionItemsModeOptions>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfigInteractionItemsMode { type_ : soft "TYPE", label :
-					soft "LABEL", options : soft "OPTIONS", extra : rest "", }
-				);
-				serialize_map!(
-					ItemSettingsConfigInteractionItemsMode { opt "TYPE" type_, opt
-					"LABEL" label, opt "OPTIONS" options, rest "" extra }
+				result_impls!(
+					ItemSettingsConfigInteractionItemsMode { opt soft "TYPE" type_, opt
+					soft "LABEL" label, opt soft "OPTIONS" options, }
 				);
 				/// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigInteractionItems {
-					/// `MODE`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `MODE`: `object`, only in the example response.
 					pub mode: Option<ItemSettingsConfigInteractionItemsMode>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfigInteractionItems { mode : soft "MODE", extra : rest
-					"", }
-				);
-				serialize_map!(
-					ItemSettingsConfigInteractionItems { opt "MODE" mode, rest "" extra }
+				result_impls!(
+					ItemSettingsConfigInteractionItems { opt soft "MODE" mode, }
 				);
 				/// The object `result.SETTINGS.CONFIG.INTERACTION` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigInteraction {
-					/// `LABEL`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `LABEL`: `string`, only in the example response.
 					pub label: Option<String>,
-					/// `ITEMS`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `ITEMS`: `object`, only in the example response.
 					pub items: Option<ItemSettingsConfigInteractionItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfigInteraction { label : soft "LABEL", items : soft
-					"ITEMS", extra : rest "", }
-				);
-				serialize_map!(
-					ItemSettingsConfigInteraction { opt "LABEL" label, opt "ITEMS" items,
-					rest "" extra }
+				result_impls!(
+					ItemSettingsConfigInteraction { opt soft "LABEL" label, opt soft
+					"ITEMS" items, }
 				);
 				/// The object `result.SETTINGS.CONFIG` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfig {
-					/// `AUTH`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `AUTH`: `object`, only in the example response.
 					pub auth: Option<ItemSettingsConfigAuth>,
-					/// `COMPANY`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `COMPANY`: `object`, only in the example response.
 					pub company: Option<ItemSettingsConfigCompany>,
-					/// `INTERACTION`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `INTERACTION`: `object`, only in the example response.
 					pub interaction: Option<ItemSettingsConfigInteraction>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettingsConfig { auth : soft "AUTH", company : soft "COMPANY",
-					interaction : soft "INTERACTION", extra : rest "", }
-				);
-				serialize_map!(
-					ItemSettingsConfig { opt "AUTH" auth, opt "COMPANY" company, opt
-					"INTERACTION" interaction, rest "" extra }
+				result_impls!(
+					ItemSettingsConfig { opt soft "AUTH" auth, opt soft "COMPANY"
+					company, opt soft "INTERACTION" interaction, }
 				);
 				/// The object `result.SETTINGS` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettings {
-					/// `PRINT_URL`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `PRINT_URL`: `string`, only in the example response.
 					pub print_url: Option<String>,
-					/// `CHECK_URL`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `CHECK_URL`: `string`, only in the example response.
 					pub check_url: Option<String>,
-					/// `CONFIG`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `CONFIG`: `object`, only in the example response.
 					pub config: Option<ItemSettingsConfig>,
-					/// `SUPPORTS_FFD105`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `SUPPORTS_FFD105`: `string`, only in the example response.
 					pub supports_ffd105: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemSettings { print_url : soft "PRINT_URL", check_url : soft
-					"CHECK_URL", config : soft "CONFIG", supports_ffd105 : soft
-					"SUPPORTS_FFD105", extra : rest "", }
-				);
-				serialize_map!(
-					ItemSettings { opt "PRINT_URL" print_url, opt "CHECK_URL" check_url,
-					opt "CONFIG" config, opt "SUPPORTS_FFD105" supports_ffd105, rest ""
-					extra }
+				result_impls!(
+					ItemSettings { opt soft "PRINT_URL" print_url, opt soft "CHECK_URL"
+					check_url, opt soft "CONFIG" config, opt soft "SUPPORTS_FFD105"
+					supports_ffd105, }
 				);
 				/// The object `result` of `sale.cashbox.handler.list`: `sale_cashbox_handler[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `ID`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `ID`: `string`, only in the example response.
 					pub id: Option<String>,
-					/// `NAME`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `NAME`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `CODE`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `CODE`: `string`, only in the example response.
 					pub code: Option<String>,
-					/// `SORT`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `SORT`: `string`, only in the example response.
 					pub sort: Option<String>,
-					/// `SETTINGS`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `SETTINGS`: `object`, only in the example response.
 					pub settings: Option<ItemSettings>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Item { id : soft "ID", name : soft "NAME", code : soft "CODE", sort :
-					soft "SORT", settings : soft "SETTINGS", extra : rest "", }
-				);
-				serialize_map!(
-					Item { opt "ID" id, opt "NAME" name, opt "CODE" code, opt "SORT"
-					sort, opt "SETTINGS" settings, rest "" extra }
+				result_impls!(
+					Item { opt soft "ID" id, opt soft "NAME" name, opt soft "CODE" code,
+					opt soft "SORT" sort, opt soft "SETTINGS" settings, }
 				);
 				/// The `result` of the call: `sale_cashbox_handler[]`.
 				pub type Output = crate::List<Item>;
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "sale.cashbox.handler.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "sale.cashbox.handler.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
 			/// Types of `sale.cashbox.handler.update`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-update.html>
 			pub mod update {
-				/// Error codes of `sale.cashbox.handler.update`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.cashbox.handler.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1452,20 +1064,14 @@ pub mod sale {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Update {
-					const NAME: &'static str = "sale.cashbox.handler.update";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Update, "sale.cashbox.handler.update", V2, false);
 			}
 		}
 		/// Types of `sale.cashbox.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
 		pub mod list {
-			/// Error codes of `sale.cashbox.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.cashbox.list`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: `‘’ (empty error code)` (HTTP 400).
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1481,90 +1087,55 @@ pub mod sale {
 			/// The object `result` of `sale.cashbox.list`: `sale_cashbox[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `ID`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `ID`: `string`, only in the example response.
 				pub id: Option<String>,
-				/// `NAME`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `NAME`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `OFD`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `OFD`: `string`, only in the example response.
 				pub ofd: Option<String>,
-				/// `EMAIL`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `EMAIL`: `string`, only in the example response.
 				pub email: Option<String>,
-				/// `DATE_CREATE`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `DATE_CREATE`: `any`, only in the example response.
 				pub date_create: ::serde_json::Value,
-				/// `DATE_LAST_CHECK`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `DATE_LAST_CHECK`: `any`, only in the example response.
 				pub date_last_check: ::serde_json::Value,
-				/// `NUMBER_KKM`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `NUMBER_KKM`: `string`, only in the example response.
 				pub number_kkm: Option<String>,
-				/// `KKM_ID`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `KKM_ID`: `any`, only in the example response.
 				pub kkm_id: ::serde_json::Value,
-				/// `ACTIVE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `ACTIVE`: `string`, only in the example response.
 				pub active: Option<String>,
-				/// `SORT`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `SORT`: `string`, only in the example response.
 				pub sort: Option<String>,
-				/// `USE_OFFLINE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `USE_OFFLINE`: `string`, only in the example response.
 				pub use_offline: Option<String>,
-				/// `ENABLED`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `ENABLED`: `string`, only in the example response.
 				pub enabled: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { id : soft "ID", name : soft "NAME", ofd : soft "OFD", email : soft
-				"EMAIL", date_create : soft "DATE_CREATE", date_last_check : soft
-				"DATE_LAST_CHECK", number_kkm : soft "NUMBER_KKM", kkm_id : soft
-				"KKM_ID", active : soft "ACTIVE", sort : soft "SORT", use_offline : soft
-				"USE_OFFLINE", enabled : soft "ENABLED", extra : rest "", }
-			);
-			serialize_map!(
-				Item { opt "ID" id, opt "NAME" name, opt "OFD" ofd, opt "EMAIL" email,
-				req "DATE_CREATE" date_create, req "DATE_LAST_CHECK" date_last_check, opt
-				"NUMBER_KKM" number_kkm, req "KKM_ID" kkm_id, opt "ACTIVE" active, opt
-				"SORT" sort, opt "USE_OFFLINE" use_offline, opt "ENABLED" enabled, rest
-				"" extra }
+			result_impls!(
+				Item { opt soft "ID" id, opt soft "NAME" name, opt soft "OFD" ofd, opt
+				soft "EMAIL" email, req soft "DATE_CREATE" date_create, req soft
+				"DATE_LAST_CHECK" date_last_check, opt soft "NUMBER_KKM" number_kkm, req
+				soft "KKM_ID" kkm_id, opt soft "ACTIVE" active, opt soft "SORT" sort, opt
+				soft "USE_OFFLINE" use_offline, opt soft "ENABLED" enabled, }
 			);
 			/// The `result` of the call: `sale_cashbox[]`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "sale.cashbox.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "sale.cashbox.list", V2, true);
 			deserialize_via_from_value!(Item);
 		}
 		/// Types of `sale.cashbox.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
 		pub mod update {
-			/// Error codes of `sale.cashbox.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.cashbox.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1604,86 +1175,33 @@ pub mod sale {
 				/// `AUTH`: `object`, optional.
 				pub auth: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl FieldsOfdSettings {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						settings_for_all_of_ds: Default::default(),
-						ofd_mode: Default::default(),
-						additional_settings_for_ofd_ru: Default::default(),
-						seller_info: Default::default(),
-						additional_settings_for_yarus_ofd: Default::default(),
-						auth: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `Settings for all OFDs`.
-				pub fn settings_for_all_of_ds(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.settings_for_all_of_ds = Some(value.into());
-					self
-				}
-				/// Sets `OFD_MODE`.
-				pub fn ofd_mode(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.ofd_mode = Some(value.into());
-					self
-				}
-				/// Sets `Additional settings for OFD.RU`.
-				pub fn additional_settings_for_ofd_ru(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.additional_settings_for_ofd_ru = Some(value.into());
-					self
-				}
-				/// Sets `SELLER_INFO`.
-				pub fn seller_info(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.seller_info = Some(value.into());
-					self
-				}
-				/// Sets `Additional settings for YARUS OFD`.
-				pub fn additional_settings_for_yarus_ofd(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.additional_settings_for_yarus_ofd = Some(value.into());
-					self
-				}
-				/// Sets `AUTH`.
-				pub fn auth(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.auth = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(FieldsOfdSettings);
-			serialize_map!(
-				FieldsOfdSettings { opt "Settings for all OFDs" settings_for_all_of_ds,
-				opt "OFD_MODE" ofd_mode, opt "Additional settings for OFD.RU"
-				additional_settings_for_ofd_ru, opt "SELLER_INFO" seller_info, opt
+			setters!(
+				FieldsOfdSettings { some into settings_for_all_of_ds
+				settings_for_all_of_ds "Settings for all OFDs" : ::serde_json::Value,
+				some into ofd_mode ofd_mode "OFD_MODE" : ::serde_json::Value, some into
+				additional_settings_for_ofd_ru additional_settings_for_ofd_ru
+				"Additional settings for OFD.RU" : ::serde_json::Value, some into
+				seller_info seller_info "SELLER_INFO" : ::serde_json::Value, some into
+				additional_settings_for_yarus_ofd additional_settings_for_yarus_ofd
+				"Additional settings for YARUS OFD" : ::serde_json::Value, some into auth
+				auth "AUTH" : ::serde_json::Value, }
+			);
+			params_impls!(
+				FieldsOfdSettings { opt exact "Settings for all OFDs"
+				settings_for_all_of_ds, opt exact "OFD_MODE" ofd_mode, opt exact
+				"Additional settings for OFD.RU" additional_settings_for_ofd_ru, opt
+				exact "SELLER_INFO" seller_info, opt exact
 				"Additional settings for YARUS OFD" additional_settings_for_yarus_ofd,
-				opt "AUTH" auth, rest "" extra }
+				opt exact "AUTH" auth, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				FieldsOfdSettings { settings_for_all_of_ds : exact
-				"Settings for all OFDs", ofd_mode : exact "OFD_MODE",
-				additional_settings_for_ofd_ru : exact "Additional settings for OFD.RU",
-				seller_info : exact "SELLER_INFO", additional_settings_for_yarus_ofd :
-				exact "Additional settings for YARUS OFD", auth : exact "AUTH", extra :
-				rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(FieldsOfdSettings);
 			/// The object `params.FIELDS` of `sale.cashbox.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
@@ -1713,101 +1231,32 @@ pub mod sale {
 				/// `SETTINGS`: `object`, optional.
 				pub settings: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						name: Default::default(),
-						email: Default::default(),
-						ofd: Default::default(),
-						ofd_settings: Default::default(),
-						number_kkm: Default::default(),
-						active: Default::default(),
-						sort: Default::default(),
-						use_offline: Default::default(),
-						settings: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `NAME`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `EMAIL`.
-				pub fn email(mut self, value: impl Into<String>) -> Self {
-					self.email = Some(value.into());
-					self
-				}
-				/// Sets `OFD`.
-				pub fn ofd(mut self, value: impl Into<String>) -> Self {
-					self.ofd = Some(value.into());
-					self
-				}
-				/// Sets `OFD_SETTINGS`.
-				pub fn ofd_settings(
-					mut self,
-					value: impl Into<FieldsOfdSettings>,
-				) -> Self {
-					self.ofd_settings = Some(value.into());
-					self
-				}
-				/// Sets `NUMBER_KKM`.
-				pub fn number_kkm(mut self, value: impl Into<String>) -> Self {
-					self.number_kkm = Some(value.into());
-					self
-				}
-				/// Sets `ACTIVE`.
-				pub fn active(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.active = Some(value.into());
-					self
-				}
-				/// Sets `SORT`.
-				pub fn sort(mut self, value: impl Into<i64>) -> Self {
-					self.sort = Some(value.into());
-					self
-				}
-				/// Sets `USE_OFFLINE`.
-				pub fn use_offline(mut self, value: impl Into<bool>) -> Self {
-					self.use_offline = Some(value.into());
-					self
-				}
-				/// Sets `SETTINGS`.
-				pub fn settings(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.settings = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "NAME" name, opt "EMAIL" email, opt "OFD" ofd, opt
-				"OFD_SETTINGS" ofd_settings, opt "NUMBER_KKM" number_kkm, opt "ACTIVE"
-				active, opt "SORT" sort, opt_yn "USE_OFFLINE" use_offline, opt "SETTINGS"
-				settings, rest "" extra }
+			setters!(
+				Fields { some into name name "NAME" : String, some into email email
+				"EMAIL" : String, some into ofd ofd "OFD" : String, some into
+				ofd_settings ofd_settings "OFD_SETTINGS" : FieldsOfdSettings, some into
+				number_kkm number_kkm "NUMBER_KKM" : String, some into active active
+				"ACTIVE" : ::serde_json::Value, some into sort sort "SORT" : i64, some
+				into use_offline use_offline "USE_OFFLINE" : bool, some into settings
+				settings "SETTINGS" : ::serde_json::Value, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { name : exact "NAME", email : exact "EMAIL", ofd : exact "OFD",
-				ofd_settings : exact "OFD_SETTINGS", number_kkm : exact "NUMBER_KKM",
-				active : exact "ACTIVE", sort : exact "SORT", use_offline : exact
-				"USE_OFFLINE", settings : exact "SETTINGS", extra : rest "", }
+			params_impls!(
+				Fields { opt exact "NAME" name, opt exact "EMAIL" email, opt exact "OFD"
+				ofd, opt exact "OFD_SETTINGS" ofd_settings, opt exact "NUMBER_KKM"
+				number_kkm, opt exact "ACTIVE" active, opt exact "SORT" sort, opt_yn
+				exact "USE_OFFLINE" use_offline, opt exact "SETTINGS" settings, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "sale.cashbox.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "sale.cashbox.update", V2, false);
 		}
 	}
 }

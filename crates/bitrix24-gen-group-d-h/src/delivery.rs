@@ -42,7 +42,7 @@ pub mod sale {
 					/// `ITEMS`: `object[]`, required.
 					pub items: Vec<add::Items>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Add {
 					/// The call with its required parameters: `DELIVERY_ID`, `TYPE`, `NAME`, `ITEMS`.
@@ -65,51 +65,19 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `ACTIVE`.
-					pub fn active(mut self, value: impl Into<bool>) -> Self {
-						self.active = Some(value.into());
-						self
-					}
-					/// Sets `CODE`.
-					pub fn code(mut self, value: impl Into<String>) -> Self {
-						self.code = Some(value.into());
-						self
-					}
-					/// Sets `SORT`.
-					pub fn sort(mut self, value: impl Into<i64>) -> Self {
-						self.sort = Some(value.into());
-						self
-					}
-					/// Sets `DESCRIPTION`.
-					pub fn description(mut self, value: impl Into<String>) -> Self {
-						self.description = Some(value.into());
-						self
-					}
-					/// Sets `PRICE`.
-					pub fn price(
-						mut self,
-						value: impl Into<::bitrix24_runtime::Decimal>,
-					) -> Self {
-						self.price = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(Add);
-				serialize_map!(
-					Add { req "DELIVERY_ID" delivery_id, req "TYPE" type_, req "NAME"
-					name, opt_yn "ACTIVE" active, opt "CODE" code, opt "SORT" sort, opt
-					"DESCRIPTION" description, opt "PRICE" price, req "ITEMS" items, rest
-					"" extra }
+				setters!(
+					Add { some into active active "ACTIVE" : bool, some into code code
+					"CODE" : String, some into sort sort "SORT" : i64, some into
+					description description "DESCRIPTION" : String, some into price price
+					"PRICE" : ::bitrix24_runtime::Decimal, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Add { delivery_id : field "DELIVERY_ID", type_ : field "TYPE", name :
-					field "NAME", active : exact "ACTIVE", code : exact "CODE", sort :
-					exact "SORT", description : exact "DESCRIPTION", price : exact
-					"PRICE", items : field "ITEMS", extra : rest "", }
+				params_impls!(
+					Add { req field "DELIVERY_ID" delivery_id, req field "TYPE" type_,
+					req field "NAME" name, opt_yn exact "ACTIVE" active, opt exact "CODE"
+					code, opt exact "SORT" sort, opt exact "DESCRIPTION" description, opt
+					exact "PRICE" price, req field "ITEMS" items, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Add);
 				/// `sale.delivery.extra.service.delete`: REST 2, scope `delivery`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-delete.html>
@@ -123,7 +91,7 @@ pub mod sale {
 					/// `ID`: `integer`, required.
 					pub id: i64,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Delete {
 					/// The call with its required parameters: `ID`.
@@ -134,12 +102,7 @@ pub mod sale {
 						}
 					}
 				}
-				extra_setter!(Delete);
-				serialize_map!(Delete { req "ID" id, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(Delete { id : field "ID", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Delete);
+				params_impls!(Delete { req field "ID" id, });
 				/// `sale.delivery.extra.service.get`: REST 2, scope `delivery`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html>
@@ -153,7 +116,7 @@ pub mod sale {
 					/// `DELIVERY_ID`: `integer`, required.
 					pub delivery_id: i64,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Get {
 					/// The call with its required parameters: `DELIVERY_ID`.
@@ -164,12 +127,7 @@ pub mod sale {
 						}
 					}
 				}
-				extra_setter!(Get);
-				serialize_map!(Get { req "DELIVERY_ID" delivery_id, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(Get { delivery_id : field "DELIVERY_ID", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Get);
+				params_impls!(Get { req field "DELIVERY_ID" delivery_id, });
 				/// `sale.delivery.extra.service.update`: REST 2, scope `delivery`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html>
@@ -199,7 +157,7 @@ pub mod sale {
 					/// `ITEMS`: `object[]`, optional.
 					pub items: Option<Vec<update::Items>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Update {
 					/// The call with its required parameters: `ID`.
@@ -216,68 +174,25 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `NAME`.
-					pub fn name(mut self, value: impl Into<String>) -> Self {
-						self.name = Some(value.into());
-						self
-					}
-					/// Sets `ACTIVE`.
-					pub fn active(mut self, value: impl Into<bool>) -> Self {
-						self.active = Some(value.into());
-						self
-					}
-					/// Sets `CODE`.
-					pub fn code(mut self, value: impl Into<String>) -> Self {
-						self.code = Some(value.into());
-						self
-					}
-					/// Sets `SORT`.
-					pub fn sort(mut self, value: impl Into<i64>) -> Self {
-						self.sort = Some(value.into());
-						self
-					}
-					/// Sets `DESCRIPTION`.
-					pub fn description(mut self, value: impl Into<String>) -> Self {
-						self.description = Some(value.into());
-						self
-					}
-					/// Sets `PRICE`.
-					pub fn price(
-						mut self,
-						value: impl Into<::bitrix24_runtime::Decimal>,
-					) -> Self {
-						self.price = Some(value.into());
-						self
-					}
-					/// Sets `ITEMS`.
-					pub fn items(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<update::Items>>,
-					) -> Self {
-						self.items = Some(value.into_iter().map(Into::into).collect());
-						self
-					}
 				}
-				extra_setter!(Update);
-				serialize_map!(
-					Update { req "ID" id, opt "NAME" name, opt_yn "ACTIVE" active, opt
-					"CODE" code, opt "SORT" sort, opt "DESCRIPTION" description, opt
-					"PRICE" price, opt "ITEMS" items, rest "" extra }
+				setters!(
+					Update { some into name name "NAME" : String, some into active active
+					"ACTIVE" : bool, some into code code "CODE" : String, some into sort
+					sort "SORT" : i64, some into description description "DESCRIPTION" :
+					String, some into price price "PRICE" : ::bitrix24_runtime::Decimal,
+					some iter items items "ITEMS" : update::Items, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Update { id : field "ID", name : exact "NAME", active : exact
-					"ACTIVE", code : exact "CODE", sort : exact "SORT", description :
-					exact "DESCRIPTION", price : exact "PRICE", items : exact "ITEMS",
-					extra : rest "", }
+				params_impls!(
+					Update { req field "ID" id, opt exact "NAME" name, opt_yn exact
+					"ACTIVE" active, opt exact "CODE" code, opt exact "SORT" sort, opt
+					exact "DESCRIPTION" description, opt exact "PRICE" price, opt exact
+					"ITEMS" items, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Update);
 				/// Types of `sale.delivery.extra.service.add`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-add.html>
 				pub mod add {
-					/// Error codes of `sale.delivery.extra.service.add`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `sale.delivery.extra.service.add`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -329,10 +244,7 @@ pub mod sale {
 						/// `PRICE`: `double`, optional.
 						pub price: Option<::bitrix24_runtime::Decimal>,
 						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						pub extra: crate::Extra,
 					}
 					impl Items {
 						/// The object with its required parameters: `TITLE`, `CODE`.
@@ -347,42 +259,24 @@ pub mod sale {
 								extra: Default::default(),
 							}
 						}
-						/// Sets `PRICE`.
-						pub fn price(
-							mut self,
-							value: impl Into<::bitrix24_runtime::Decimal>,
-						) -> Self {
-							self.price = Some(value.into());
-							self
-						}
 					}
-					extra_setter!(Items);
-					serialize_map!(
-						Items { req "TITLE" title, req "CODE" code, opt "PRICE" price,
-						rest "" extra }
+					setters!(
+						Items { some into price price "PRICE" :
+						::bitrix24_runtime::Decimal, }
 					);
-					#[cfg(feature = "deserialize-params")]
-					from_value!(
-						Items { title : field "TITLE", code : field "CODE", price : exact
-						"PRICE", extra : rest "", }
+					params_impls!(
+						Items { req field "TITLE" title, req field "CODE" code, opt exact
+						"PRICE" price, }
 					);
-					#[cfg(feature = "deserialize-params")]
-					deserialize_via_from_value!(Items);
 					/// The `result` of the call: `integer`.
 					pub type Output = ::bitrix24_runtime::lenient::Int;
-					impl ::bitrix24_runtime::Method for super::Add {
-						const NAME: &'static str = "sale.delivery.extra.service.add";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = false;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(super::Add, "sale.delivery.extra.service.add", V2, false);
 				}
 				/// Types of `sale.delivery.extra.service.delete`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-delete.html>
 				pub mod delete {
-					/// Error codes of `sale.delivery.extra.service.delete`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `sale.delivery.extra.service.delete`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -406,19 +300,15 @@ pub mod sale {
 					error_code!(Error);
 					/// The `result` of the call: `boolean`.
 					pub type Output = ::bitrix24_runtime::lenient::Bool;
-					impl ::bitrix24_runtime::Method for super::Delete {
-						const NAME: &'static str = "sale.delivery.extra.service.delete";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = false;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(
+						super::Delete, "sale.delivery.extra.service.delete", V2, false
+					);
 				}
 				/// Types of `sale.delivery.extra.service.get`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html>
 				pub mod get {
-					/// Error codes of `sale.delivery.extra.service.get`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `sale.delivery.extra.service.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -441,19 +331,13 @@ pub mod sale {
 					pub type Output = crate::List<
 						crate::entities::SaleDeliveryExtraService,
 					>;
-					impl ::bitrix24_runtime::Method for super::Get {
-						const NAME: &'static str = "sale.delivery.extra.service.get";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(super::Get, "sale.delivery.extra.service.get", V2, true);
 				}
 				/// Types of `sale.delivery.extra.service.update`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html>
 				pub mod update {
-					/// Error codes of `sale.delivery.extra.service.update`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `sale.delivery.extra.service.update`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -488,10 +372,7 @@ pub mod sale {
 						/// `PRICE`: `double`, optional.
 						pub price: Option<::bitrix24_runtime::Decimal>,
 						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						pub extra: crate::Extra,
 					}
 					impl Items {
 						/// The object with its required parameters: `TITLE`, `CODE`.
@@ -506,36 +387,20 @@ pub mod sale {
 								extra: Default::default(),
 							}
 						}
-						/// Sets `PRICE`.
-						pub fn price(
-							mut self,
-							value: impl Into<::bitrix24_runtime::Decimal>,
-						) -> Self {
-							self.price = Some(value.into());
-							self
-						}
 					}
-					extra_setter!(Items);
-					serialize_map!(
-						Items { req "TITLE" title, req "CODE" code, opt "PRICE" price,
-						rest "" extra }
+					setters!(
+						Items { some into price price "PRICE" :
+						::bitrix24_runtime::Decimal, }
 					);
-					#[cfg(feature = "deserialize-params")]
-					from_value!(
-						Items { title : field "TITLE", code : field "CODE", price : exact
-						"PRICE", extra : rest "", }
+					params_impls!(
+						Items { req field "TITLE" title, req field "CODE" code, opt exact
+						"PRICE" price, }
 					);
-					#[cfg(feature = "deserialize-params")]
-					deserialize_via_from_value!(Items);
 					/// The `result` of the call: `boolean`.
 					pub type Output = ::bitrix24_runtime::lenient::Bool;
-					impl ::bitrix24_runtime::Method for super::Update {
-						const NAME: &'static str = "sale.delivery.extra.service.update";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = false;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(
+						super::Update, "sale.delivery.extra.service.update", V2, false
+					);
 				}
 			}
 		}
@@ -556,7 +421,7 @@ pub mod sale {
 				/// `REQUEST_ID`: `string`, required.
 				pub request_id: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Delete {
 				/// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`.
@@ -571,18 +436,10 @@ pub mod sale {
 					}
 				}
 			}
-			extra_setter!(Delete);
-			serialize_map!(
-				Delete { req "DELIVERY_ID" delivery_id, req "REQUEST_ID" request_id, rest
-				"" extra }
+			params_impls!(
+				Delete { req field "DELIVERY_ID" delivery_id, req field "REQUEST_ID"
+				request_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Delete { delivery_id : field "DELIVERY_ID", request_id : field
-				"REQUEST_ID", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Delete);
 			/// `sale.delivery.request.sendmessage`: REST 2, scope `delivery`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
@@ -604,7 +461,7 @@ pub mod sale {
 				/// `MESSAGE`: `object`, required.
 				pub message: sendmessage::Message,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Sendmessage {
 				/// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`, `ADDRESSEE`, `MESSAGE`.
@@ -623,19 +480,11 @@ pub mod sale {
 					}
 				}
 			}
-			extra_setter!(Sendmessage);
-			serialize_map!(
-				Sendmessage { req "DELIVERY_ID" delivery_id, req "REQUEST_ID" request_id,
-				req "ADDRESSEE" addressee, req "MESSAGE" message, rest "" extra }
+			params_impls!(
+				Sendmessage { req field "DELIVERY_ID" delivery_id, req field "REQUEST_ID"
+				request_id, req field "ADDRESSEE" addressee, req field "MESSAGE" message,
+				}
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Sendmessage { delivery_id : field "DELIVERY_ID", request_id : field
-				"REQUEST_ID", addressee : field "ADDRESSEE", message : field "MESSAGE",
-				extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Sendmessage);
 			/// `sale.delivery.request.update`: REST 2, scope `delivery`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
@@ -663,7 +512,7 @@ pub mod sale {
 				/// Values: `Y`, `N`.
 				pub overwrite_properties: Option<bool>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Update {
 				/// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`.
@@ -681,51 +530,24 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `FINALIZE`.
-				pub fn finalize(mut self, value: impl Into<bool>) -> Self {
-					self.finalize = Some(value.into());
-					self
-				}
-				/// Sets `STATUS`.
-				pub fn status(mut self, value: impl Into<update::Status>) -> Self {
-					self.status = Some(value.into());
-					self
-				}
-				/// Sets `PROPERTIES`.
-				pub fn properties(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<update::Properties>>,
-				) -> Self {
-					self.properties = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
-				/// Sets `OVERWRITE_PROPERTIES`.
-				pub fn overwrite_properties(mut self, value: impl Into<bool>) -> Self {
-					self.overwrite_properties = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Update);
-			serialize_map!(
-				Update { req "DELIVERY_ID" delivery_id, req "REQUEST_ID" request_id,
-				opt_yn "FINALIZE" finalize, opt "STATUS" status, opt "PROPERTIES"
-				properties, opt_yn "OVERWRITE_PROPERTIES" overwrite_properties, rest ""
-				extra }
+			setters!(
+				Update { some into finalize finalize "FINALIZE" : bool, some into status
+				status "STATUS" : update::Status, some iter properties properties
+				"PROPERTIES" : update::Properties, some into overwrite_properties
+				overwrite_properties "OVERWRITE_PROPERTIES" : bool, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Update { delivery_id : field "DELIVERY_ID", request_id : field
-				"REQUEST_ID", finalize : exact "FINALIZE", status : exact "STATUS",
-				properties : exact "PROPERTIES", overwrite_properties : exact
-				"OVERWRITE_PROPERTIES", extra : rest "", }
+			params_impls!(
+				Update { req field "DELIVERY_ID" delivery_id, req field "REQUEST_ID"
+				request_id, opt_yn exact "FINALIZE" finalize, opt exact "STATUS" status,
+				opt exact "PROPERTIES" properties, opt_yn exact "OVERWRITE_PROPERTIES"
+				overwrite_properties, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Update);
 			/// Types of `sale.delivery.request.delete`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-delete.html>
 			pub mod delete {
-				/// Error codes of `sale.delivery.request.delete`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.delivery.request.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -754,19 +576,13 @@ pub mod sale {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Delete {
-					const NAME: &'static str = "sale.delivery.request.delete";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Delete, "sale.delivery.request.delete", V2, false);
 			}
 			/// Types of `sale.delivery.request.sendmessage`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
 			pub mod sendmessage {
-				/// Error codes of `sale.delivery.request.sendmessage`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.delivery.request.sendmessage`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -854,7 +670,7 @@ pub mod sale {
 					/// Values: `success`, `process`, `error`.
 					pub semantic: MessageStatusSemantic,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl MessageStatus {
 					/// The object with its required parameters: `MESSAGE`, `SEMANTIC`.
@@ -869,18 +685,10 @@ pub mod sale {
 						}
 					}
 				}
-				extra_setter!(MessageStatus);
-				serialize_map!(
-					MessageStatus { req "MESSAGE" message, req "SEMANTIC" semantic, rest
-					"" extra }
+				params_impls!(
+					MessageStatus { req field "MESSAGE" message, req field "SEMANTIC"
+					semantic, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					MessageStatus { message : field "MESSAGE", semantic : field
-					"SEMANTIC", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(MessageStatus);
 				/// The object `params.MESSAGE` of `sale.delivery.request.sendmessage`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
@@ -896,7 +704,7 @@ pub mod sale {
 					/// `MONEY_VALUES`: `object`, optional.
 					pub money_values: Option<::serde_json::Value>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Message {
 					/// The object with its required parameters: `SUBJECT`, `BODY`.
@@ -912,48 +720,26 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `STATUS`.
-					pub fn status(mut self, value: impl Into<MessageStatus>) -> Self {
-						self.status = Some(value.into());
-						self
-					}
-					/// Sets `MONEY_VALUES`.
-					pub fn money_values(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.money_values = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(Message);
-				serialize_map!(
-					Message { req "SUBJECT" subject, req "BODY" body, opt "STATUS"
-					status, opt "MONEY_VALUES" money_values, rest "" extra }
+				setters!(
+					Message { some into status status "STATUS" : MessageStatus, some into
+					money_values money_values "MONEY_VALUES" : ::serde_json::Value, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Message { subject : field "SUBJECT", body : field "BODY", status :
-					exact "STATUS", money_values : exact "MONEY_VALUES", extra : rest "",
-					}
+				params_impls!(
+					Message { req field "SUBJECT" subject, req field "BODY" body, opt
+					exact "STATUS" status, opt exact "MONEY_VALUES" money_values, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Message);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Sendmessage {
-					const NAME: &'static str = "sale.delivery.request.sendmessage";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(
+					super::Sendmessage, "sale.delivery.request.sendmessage", V2, false
+				);
 			}
 			/// Types of `sale.delivery.request.update`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
 			pub mod update {
-				/// Error codes of `sale.delivery.request.update`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.delivery.request.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1040,7 +826,7 @@ pub mod sale {
 					/// Values: `process`, `success`.
 					pub semantic: StatusSemantic,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Status {
 					/// The object with its required parameters: `TEXT`, `SEMANTIC`.
@@ -1055,17 +841,9 @@ pub mod sale {
 						}
 					}
 				}
-				extra_setter!(Status);
-				serialize_map!(
-					Status { req "TEXT" text, req "SEMANTIC" semantic, rest "" extra }
+				params_impls!(
+					Status { req field "TEXT" text, req field "SEMANTIC" semantic, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Status { text : field "TEXT", semantic : field "SEMANTIC", extra :
-					rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Status);
 				/// Allowed values of `params.PROPERTIES.TAGS` in `sale.delivery.request.update`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
@@ -1091,7 +869,7 @@ pub mod sale {
 					/// Values: `phone`.
 					pub tags: Option<Vec<PropertiesTags>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Properties {
 					/// The object with its required parameters: `NAME`, `VALUE`.
@@ -1106,36 +884,15 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `TAGS`.
-					pub fn tags(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<PropertiesTags>>,
-					) -> Self {
-						self.tags = Some(value.into_iter().map(Into::into).collect());
-						self
-					}
 				}
-				extra_setter!(Properties);
-				serialize_map!(
-					Properties { req "NAME" name, req "VALUE" value, opt "TAGS" tags,
-					rest "" extra }
+				setters!(Properties { some iter tags tags "TAGS" : PropertiesTags, });
+				params_impls!(
+					Properties { req field "NAME" name, req field "VALUE" value, opt
+					exact "TAGS" tags, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Properties { name : field "NAME", value : field "VALUE", tags : exact
-					"TAGS", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Properties);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Update {
-					const NAME: &'static str = "sale.delivery.request.update";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Update, "sale.delivery.request.update", V2, false);
 			}
 		}
 	}

@@ -20,7 +20,7 @@ pub struct Add {
 	/// `UF_HEAD`: `integer`, optional.
 	pub uf_head: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Add {
 	/// The call with its required parameters: `NAME`, `PARENT`.
@@ -33,29 +33,14 @@ impl Add {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `SORT`.
-	pub fn sort(mut self, value: impl Into<i64>) -> Self {
-		self.sort = Some(value.into());
-		self
-	}
-	/// Sets `UF_HEAD`.
-	pub fn uf_head(mut self, value: impl Into<i64>) -> Self {
-		self.uf_head = Some(value.into());
-		self
-	}
 }
-extra_setter!(Add);
-serialize_map!(
-	Add { req "NAME" name, opt "SORT" sort, req "PARENT" parent, opt "UF_HEAD" uf_head,
-	rest "" extra }
+setters!(
+	Add { some into sort sort "SORT" : i64, some into uf_head uf_head "UF_HEAD" : i64, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Add { name : field "NAME", sort : exact "SORT", parent : field "PARENT", uf_head :
-	exact "UF_HEAD", extra : rest "", }
+params_impls!(
+	Add { req field "NAME" name, opt exact "SORT" sort, req field "PARENT" parent, opt
+	exact "UF_HEAD" uf_head, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Add);
 /// `department.delete`: REST 2, scope `department`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-delete.html>
@@ -69,7 +54,7 @@ pub struct Delete {
 	/// `ID`: `integer`, required.
 	pub id: i64,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Delete {
 	/// The call with its required parameters: `ID`.
@@ -80,12 +65,7 @@ impl Delete {
 		}
 	}
 }
-extra_setter!(Delete);
-serialize_map!(Delete { req "ID" id, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Delete { id : field "ID", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Delete);
+params_impls!(Delete { req field "ID" id, });
 /// `department.fields`: REST 2, scope `department`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-fields.html>
@@ -97,20 +77,15 @@ deserialize_via_from_value!(Delete);
 #[non_exhaustive]
 pub struct Fields {
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Fields {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self { extra: Default::default() }
+		Default::default()
 	}
 }
-extra_setter!(Fields);
-serialize_map!(Fields { rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Fields { extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Fields);
+params_impls!(Fields {});
 /// `department.get`: REST 2, scope `department`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-get.html>
@@ -144,78 +119,25 @@ pub struct Get {
 	/// `START`: `integer`, optional.
 	pub start: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Get {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			sort: Default::default(),
-			order: Default::default(),
-			id: Default::default(),
-			name: Default::default(),
-			sort_2: Default::default(),
-			parent: Default::default(),
-			uf_head: Default::default(),
-			start: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `sort`.
-	pub fn sort(mut self, value: impl Into<String>) -> Self {
-		self.sort = Some(value.into());
-		self
-	}
-	/// Sets `order`.
-	pub fn order(mut self, value: impl Into<get::Order>) -> Self {
-		self.order = Some(value.into());
-		self
-	}
-	/// Sets `ID`.
-	pub fn id(mut self, value: impl Into<i64>) -> Self {
-		self.id = Some(value.into());
-		self
-	}
-	/// Sets `NAME`.
-	pub fn name(mut self, value: impl Into<String>) -> Self {
-		self.name = Some(value.into());
-		self
-	}
-	/// Sets `SORT`.
-	pub fn sort_2(mut self, value: impl Into<i64>) -> Self {
-		self.sort_2 = Some(value.into());
-		self
-	}
-	/// Sets `PARENT`.
-	pub fn parent(mut self, value: impl Into<i64>) -> Self {
-		self.parent = Some(value.into());
-		self
-	}
-	/// Sets `UF_HEAD`.
-	pub fn uf_head(mut self, value: impl Into<i64>) -> Self {
-		self.uf_head = Some(value.into());
-		self
-	}
-	/// Sets `START`.
-	pub fn start(mut self, value: impl Into<i64>) -> Self {
-		self.start = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Get);
-serialize_map!(
-	Get { opt "sort" sort, opt "order" order, opt "ID" id, opt "NAME" name, opt "SORT"
-	sort_2, opt "PARENT" parent, opt "UF_HEAD" uf_head, opt "START" start, rest "" extra
-	}
+setters!(
+	Get { some into sort sort "sort" : String, some into order order "order" :
+	get::Order, some into id id "ID" : i64, some into name name "NAME" : String, some
+	into sort_2 sort_2 "SORT" : i64, some into parent parent "PARENT" : i64, some into
+	uf_head uf_head "UF_HEAD" : i64, some into start start "START" : i64, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Get { sort : exact "sort", order : exact "order", id : exact "ID", name : exact
-	"NAME", sort_2 : exact "SORT", parent : exact "PARENT", uf_head : exact "UF_HEAD",
-	start : exact "START", extra : rest "", }
+params_impls!(
+	Get { opt exact "sort" sort, opt exact "order" order, opt exact "ID" id, opt exact
+	"NAME" name, opt exact "SORT" sort_2, opt exact "PARENT" parent, opt exact "UF_HEAD"
+	uf_head, opt exact "START" start, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Get);
 /// `department.update`: REST 2, scope `department`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-update.html>
@@ -237,7 +159,7 @@ pub struct Update {
 	/// `UF_HEAD`: `integer`, optional.
 	pub uf_head: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Update {
 	/// The call with its required parameters: `ID`.
@@ -251,44 +173,20 @@ impl Update {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `NAME`.
-	pub fn name(mut self, value: impl Into<String>) -> Self {
-		self.name = Some(value.into());
-		self
-	}
-	/// Sets `SORT`.
-	pub fn sort(mut self, value: impl Into<i64>) -> Self {
-		self.sort = Some(value.into());
-		self
-	}
-	/// Sets `PARENT`.
-	pub fn parent(mut self, value: impl Into<i64>) -> Self {
-		self.parent = Some(value.into());
-		self
-	}
-	/// Sets `UF_HEAD`.
-	pub fn uf_head(mut self, value: impl Into<i64>) -> Self {
-		self.uf_head = Some(value.into());
-		self
-	}
 }
-extra_setter!(Update);
-serialize_map!(
-	Update { req "ID" id, opt "NAME" name, opt "SORT" sort, opt "PARENT" parent, opt
-	"UF_HEAD" uf_head, rest "" extra }
+setters!(
+	Update { some into name name "NAME" : String, some into sort sort "SORT" : i64, some
+	into parent parent "PARENT" : i64, some into uf_head uf_head "UF_HEAD" : i64, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Update { id : field "ID", name : exact "NAME", sort : exact "SORT", parent : exact
-	"PARENT", uf_head : exact "UF_HEAD", extra : rest "", }
+params_impls!(
+	Update { req field "ID" id, opt exact "NAME" name, opt exact "SORT" sort, opt exact
+	"PARENT" parent, opt exact "UF_HEAD" uf_head, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Update);
 /// Types of `department.add`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-add.html>
 pub mod add {
-	/// Error codes of `department.add`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `department.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -301,19 +199,13 @@ pub mod add {
 	error_code!(Error);
 	/// The `result` of the call: `integer`.
 	pub type Output = ::bitrix24_runtime::lenient::Int;
-	impl ::bitrix24_runtime::Method for super::Add {
-		const NAME: &'static str = "department.add";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Add, "department.add", V2, false);
 }
 /// Types of `department.delete`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-delete.html>
 pub mod delete {
-	/// Error codes of `department.delete`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `department.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -326,19 +218,13 @@ pub mod delete {
 	error_code!(Error);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Delete {
-		const NAME: &'static str = "department.delete";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Delete, "department.delete", V2, false);
 }
 /// Types of `department.fields`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-fields.html>
 pub mod fields {
-	/// Error codes of `department.fields`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `department.fields`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// The object `result` of `department.fields`: `object`.
 	///
@@ -346,29 +232,22 @@ pub mod fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `<field>`: `string`, optional.
+		/// `<field>`: `string`.
 		///
 		/// Stands for every key matching `*`: one entry per key.
 		pub field: ::std::collections::BTreeMap<String, String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(Output { field : pattern "*", extra : rest "", });
-	serialize_map!(Output { rest "*" field, rest "" extra });
-	impl ::bitrix24_runtime::Method for super::Fields {
-		const NAME: &'static str = "department.fields";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	result_impls!(Output { rest pattern "*" field, });
+	method!(super::Fields, "department.fields", V2, true);
 	deserialize_via_from_value!(Output);
 }
 /// Types of `department.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-get.html>
 pub mod get {
-	/// Error codes of `department.get`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `department.get`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// Allowed values of `params.order` in `department.get`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -388,34 +267,24 @@ pub mod get {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Item {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `SORT`: `integer`, optional.
+		/// `SORT`: `integer`.
 		pub sort: Option<i64>,
-		/// `PARENT`: `integer`, optional.
+		/// `PARENT`: `integer`.
 		pub parent: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Item { id : field "ID", name : field "NAME", sort : field "SORT", parent : field
-		"PARENT", extra : rest "", } fits["ID", "NAME", "SORT", "PARENT"] []
-	);
-	serialize_map!(
-		Item { opt "ID" id, opt "NAME" name, opt "SORT" sort, opt "PARENT" parent, rest
-		"" extra }
+	result_impls!(
+		Item { opt field "ID" id, opt field "NAME" name, opt field "SORT" sort, opt field
+		"PARENT" parent, } fits["ID", "NAME", "SORT", "PARENT"] []
 	);
 	/// The `result` of the call: `department[]`.
 	pub type Output = crate::List<Item>;
-	impl ::bitrix24_runtime::Method for super::Get {
-		const NAME: &'static str = "department.get";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Get, "department.get", V2, true);
 	impl ::bitrix24_runtime::Paged for super::Get {
 		type Item = Item;
 		fn into_items(output: Output) -> Vec<Item> {
@@ -428,7 +297,7 @@ pub mod get {
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-update.html>
 pub mod update {
-	/// Error codes of `department.update`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `department.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -441,11 +310,5 @@ pub mod update {
 	error_code!(Error);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Update {
-		const NAME: &'static str = "department.update";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Update, "department.update", V2, false);
 }

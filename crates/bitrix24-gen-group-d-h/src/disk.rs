@@ -16,7 +16,7 @@ pub mod attached_object {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -27,17 +27,12 @@ pub mod attached_object {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// Types of `disk.attachedObject.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/attached-object/disk-attached-object-get.html>
 	pub mod get {
-		/// Error codes of `disk.attachedObject.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.attachedObject.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -58,51 +53,39 @@ pub mod attached_object {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `OBJECT_ID`: `integer`, optional.
+			/// `OBJECT_ID`: `integer`.
 			pub object_id: Option<i64>,
-			/// `MODULE_ID`: `string`, optional.
+			/// `MODULE_ID`: `string`.
 			pub module_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`, optional.
+			/// `ENTITY_TYPE`: `string`.
 			pub entity_type: Option<String>,
-			/// `ENTITY_ID`: `integer`, optional.
+			/// `ENTITY_ID`: `integer`.
 			pub entity_id: Option<i64>,
-			/// `CREATE_TIME`: `string`, optional.
+			/// `CREATE_TIME`: `string`.
 			pub create_time: Option<String>,
-			/// `CREATED_BY`: `integer`, optional.
+			/// `CREATED_BY`: `integer`.
 			pub created_by: Option<i64>,
-			/// `DOWNLOAD_URL`: `string`, optional.
+			/// `DOWNLOAD_URL`: `string`.
 			pub download_url: Option<String>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `SIZE`: `integer`, optional.
+			/// `SIZE`: `integer`.
 			pub size: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "ID", object_id : field "OBJECT_ID", module_id : field
-			"MODULE_ID", entity_type : field "ENTITY_TYPE", entity_id : field
-			"ENTITY_ID", create_time : field "CREATE_TIME", created_by : field
-			"CREATED_BY", download_url : field "DOWNLOAD_URL", name : field "NAME", size
-			: field "SIZE", extra : rest "", } fits["ID", "OBJECT_ID", "MODULE_ID",
+		result_impls!(
+			Output { opt field "ID" id, opt field "OBJECT_ID" object_id, opt field
+			"MODULE_ID" module_id, opt field "ENTITY_TYPE" entity_type, opt field
+			"ENTITY_ID" entity_id, opt field "CREATE_TIME" create_time, opt field
+			"CREATED_BY" created_by, opt field "DOWNLOAD_URL" download_url, opt field
+			"NAME" name, opt field "SIZE" size, } fits["ID", "OBJECT_ID", "MODULE_ID",
 			"ENTITY_TYPE", "ENTITY_ID", "CREATE_TIME", "CREATED_BY", "DOWNLOAD_URL",
 			"NAME", "SIZE"] []
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "OBJECT_ID" object_id, opt "MODULE_ID" module_id,
-			opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt "CREATE_TIME"
-			create_time, opt "CREATED_BY" created_by, opt "DOWNLOAD_URL" download_url,
-			opt "NAME" name, opt "SIZE" size, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "disk.attachedObject.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "disk.attachedObject.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -123,7 +106,7 @@ pub mod file {
 		/// `targetFolderId`: `integer`, required.
 		pub target_folder_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl CopyTo {
 		/// The call with its required parameters: `id`, `targetFolderId`.
@@ -135,17 +118,9 @@ pub mod file {
 			}
 		}
 	}
-	extra_setter!(CopyTo);
-	serialize_map!(
-		CopyTo { req "id" id, req "targetFolderId" target_folder_id, rest "" extra }
+	params_impls!(
+		CopyTo { req field "id" id, req field "targetFolderId" target_folder_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		CopyTo { id : field "id", target_folder_id : field "targetFolderId", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(CopyTo);
 	/// `disk.file.delete`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-delete.html>
@@ -159,7 +134,7 @@ pub mod file {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -170,12 +145,7 @@ pub mod file {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `disk.file.get`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get.html>
@@ -189,7 +159,7 @@ pub mod file {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -200,12 +170,7 @@ pub mod file {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `disk.file.getExternalLink`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-external-link.html>
@@ -219,7 +184,7 @@ pub mod file {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetExternalLink {
 		/// The call with its required parameters: `id`.
@@ -230,12 +195,7 @@ pub mod file {
 			}
 		}
 	}
-	extra_setter!(GetExternalLink);
-	serialize_map!(GetExternalLink { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetExternalLink { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetExternalLink);
+	params_impls!(GetExternalLink { req field "id" id, });
 	/// `disk.file.getFields`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -247,20 +207,15 @@ pub mod file {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `disk.file.getVersions`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-versions.html>
@@ -280,7 +235,7 @@ pub mod file {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetVersions {
 		/// The call with its required parameters: `id`.
@@ -292,29 +247,15 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<get_versions::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetVersions);
-	serialize_map!(
-		GetVersions { req "id" id, opt "filter" filter, opt "start" start, rest "" extra
-		}
+	setters!(
+		GetVersions { some into filter filter "filter" : get_versions::Filter, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetVersions { id : field "id", filter : exact "filter", start : exact "start",
-		extra : rest "", }
+	params_impls!(
+		GetVersions { req field "id" id, opt exact "filter" filter, opt exact "start"
+		start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetVersions);
 	/// `disk.file.markDeleted`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-mark-deleted.html>
@@ -328,7 +269,7 @@ pub mod file {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl MarkDeleted {
 		/// The call with its required parameters: `id`.
@@ -339,12 +280,7 @@ pub mod file {
 			}
 		}
 	}
-	extra_setter!(MarkDeleted);
-	serialize_map!(MarkDeleted { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(MarkDeleted { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(MarkDeleted);
+	params_impls!(MarkDeleted { req field "id" id, });
 	/// `disk.file.moveTo`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-move-to.html>
@@ -360,7 +296,7 @@ pub mod file {
 		/// `targetFolderId`: `integer`, required.
 		pub target_folder_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl MoveTo {
 		/// The call with its required parameters: `id`, `targetFolderId`.
@@ -372,17 +308,9 @@ pub mod file {
 			}
 		}
 	}
-	extra_setter!(MoveTo);
-	serialize_map!(
-		MoveTo { req "id" id, req "targetFolderId" target_folder_id, rest "" extra }
+	params_impls!(
+		MoveTo { req field "id" id, req field "targetFolderId" target_folder_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		MoveTo { id : field "id", target_folder_id : field "targetFolderId", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(MoveTo);
 	/// `disk.file.rename`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-rename.html>
@@ -398,7 +326,7 @@ pub mod file {
 		/// `newName`: `string`, required.
 		pub new_name: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Rename {
 		/// The call with its required parameters: `id`, `newName`.
@@ -410,14 +338,7 @@ pub mod file {
 			}
 		}
 	}
-	extra_setter!(Rename);
-	serialize_map!(Rename { req "id" id, req "newName" new_name, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Rename { id : field "id", new_name : field "newName", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Rename);
+	params_impls!(Rename { req field "id" id, req field "newName" new_name, });
 	/// `disk.file.restore`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore.html>
@@ -431,7 +352,7 @@ pub mod file {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Restore {
 		/// The call with its required parameters: `id`.
@@ -442,12 +363,7 @@ pub mod file {
 			}
 		}
 	}
-	extra_setter!(Restore);
-	serialize_map!(Restore { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Restore { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Restore);
+	params_impls!(Restore { req field "id" id, });
 	/// `disk.file.restoreFromVersion`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore-from-version.html>
@@ -463,7 +379,7 @@ pub mod file {
 		/// `versionId`: `integer`, required.
 		pub version_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl RestoreFromVersion {
 		/// The call with its required parameters: `id`, `versionId`.
@@ -475,17 +391,9 @@ pub mod file {
 			}
 		}
 	}
-	extra_setter!(RestoreFromVersion);
-	serialize_map!(
-		RestoreFromVersion { req "id" id, req "versionId" version_id, rest "" extra }
+	params_impls!(
+		RestoreFromVersion { req field "id" id, req field "versionId" version_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		RestoreFromVersion { id : field "id", version_id : field "versionId", extra :
-		rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(RestoreFromVersion);
 	/// `disk.file.search`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-search.html>
@@ -507,7 +415,7 @@ pub mod file {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Search {
 		/// The call with its required parameters: `QUERY`.
@@ -520,34 +428,15 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `TYPE`.
-		pub fn type_(mut self, value: impl Into<String>) -> Self {
-			self.type_ = Some(value.into());
-			self
-		}
-		/// Sets `FILTER`.
-		pub fn filter(mut self, value: impl Into<search::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Search);
-	serialize_map!(
-		Search { req "QUERY" query, opt "TYPE" type_, opt "FILTER" filter, opt "start"
-		start, rest "" extra }
+	setters!(
+		Search { some into type_ type_ "TYPE" : String, some into filter filter "FILTER"
+		: search::Filter, some into start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Search { query : field "QUERY", type_ : exact "TYPE", filter : exact "FILTER",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		Search { req field "QUERY" query, opt exact "TYPE" type_, opt exact "FILTER"
+		filter, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Search);
 	/// `disk.file.uploadVersion`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-upload-version.html>
@@ -563,7 +452,7 @@ pub mod file {
 		/// `fileContent`: `array`, required.
 		pub file_content: ::serde_json::Value,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UploadVersion {
 		/// The call with its required parameters: `id`, `fileContent`.
@@ -578,22 +467,14 @@ pub mod file {
 			}
 		}
 	}
-	extra_setter!(UploadVersion);
-	serialize_map!(
-		UploadVersion { req "id" id, req "fileContent" file_content, rest "" extra }
+	params_impls!(
+		UploadVersion { req field "id" id, req field "fileContent" file_content, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UploadVersion { id : field "id", file_content : field "fileContent", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UploadVersion);
 	/// Types of `disk.file.copyTo`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-copy-to.html>
 	pub mod copy_to {
-		/// Error codes of `disk.file.copyTo`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.copyTo`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -619,117 +500,69 @@ pub mod file {
 		/// The object `result` of `disk.file.copyTo`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-copy-to.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `integer`, only in the example response.
 			pub deleted_type: Option<i64>,
-			/// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `integer`, only in the example response.
 			pub global_content_version: Option<i64>,
-			/// `FILE_ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `integer`, only in the example response.
 			pub file_id: Option<i64>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `any`, only in the example response.
 			pub deleted_by: ::serde_json::Value,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
-			deleted_type : soft "DELETED_TYPE", global_content_version : soft
-			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
-			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
-			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
-			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "PARENT_ID"
+			parent_id, opt soft "DELETED_TYPE" deleted_type, opt soft
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt soft "FILE_ID" file_id,
+			opt soft "SIZE" size, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, req soft
+			"DELETED_BY" deleted_by, opt soft "DOWNLOAD_URL" download_url, opt soft
+			"DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
-			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
-			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
-			created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY" deleted_by, opt
-			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::CopyTo {
-			const NAME: &'static str = "disk.file.copyTo";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::CopyTo, "disk.file.copyTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.file.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-delete.html>
 	pub mod delete {
-		/// Error codes of `disk.file.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -751,19 +584,13 @@ pub mod file {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "disk.file.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "disk.file.delete", V2, false);
 	}
 	/// Types of `disk.file.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get.html>
 	pub mod get {
-		/// Error codes of `disk.file.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -784,117 +611,69 @@ pub mod file {
 		/// The object `result` of `disk.file.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `string`, only in the example response.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `string`, only in the example response.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
-			deleted_type : soft "DELETED_TYPE", global_content_version : soft
-			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
-			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
-			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
-			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "PARENT_ID"
+			parent_id, opt soft "DELETED_TYPE" deleted_type, opt soft
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt soft "FILE_ID" file_id,
+			opt soft "SIZE" size, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DOWNLOAD_URL" download_url, opt soft
+			"DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
-			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
-			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
-			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
-			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "disk.file.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "disk.file.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.file.getExternalLink`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-external-link.html>
 	pub mod get_external_link {
-		/// Error codes of `disk.file.getExternalLink`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.getExternalLink`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -914,589 +693,411 @@ pub mod file {
 		error_code!(Error);
 		/// The `result` of the call: `string`.
 		pub type Output = ::bitrix24_runtime::lenient::Str;
-		impl ::bitrix24_runtime::Method for super::GetExternalLink {
-			const NAME: &'static str = "disk.file.getExternalLink";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetExternalLink, "disk.file.getExternalLink", V2, true);
 	}
 	/// Types of `disk.file.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `disk.file.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result.ID` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter, opt
+			soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.NAME` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputName {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputName { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputName { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputName { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
+			opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.TYPE` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputType {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputType { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputType { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputType { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
+			opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.CODE` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCode {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputCode { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputCode { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputCode { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
+			opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.STORAGE_ID` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStorageId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputStorageId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputStorageId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputStorageId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.PARENT_ID` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputParentId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputParentId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputParentId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputParentId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.CREATE_TIME` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCreateTime {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputCreateTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputCreateTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputCreateTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.UPDATE_TIME` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputUpdateTime {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputUpdateTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputUpdateTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputUpdateTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.DELETE_TIME` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeleteTime {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDeleteTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputDeleteTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputDeleteTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.CREATED_BY` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCreatedBy {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputCreatedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputCreatedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputCreatedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.UPDATED_BY` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputUpdatedBy {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputUpdatedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputUpdatedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputUpdatedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.DELETED_BY` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeletedBy {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDeletedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputDeletedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputDeletedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.GLOBAL_CONTENT_VERSION` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputGlobalContentVersion {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputGlobalContentVersion { type_ : soft "TYPE", use_in_filter : soft
-			"USE_IN_FILTER", use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputGlobalContentVersion { opt "TYPE" type_, opt "USE_IN_FILTER"
-			use_in_filter, opt "USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputGlobalContentVersion { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.FILE_ID` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFileId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputFileId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputFileId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputFileId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
+			opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.SIZE` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputSize {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputSize { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputSize { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputSize { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
+			opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.DELETED_TYPE` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeletedType {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDeletedType { type_ : soft "TYPE", use_in_filter : soft
-			"USE_IN_FILTER", use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputDeletedType { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputDeletedType { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `object`, only in the example response.
 			pub id: Option<OutputId>,
-			/// `NAME`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `object`, only in the example response.
 			pub name: Option<OutputName>,
-			/// `TYPE`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `object`, only in the example response.
 			pub type_: Option<OutputType>,
-			/// `CODE`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `object`, only in the example response.
 			pub code: Option<OutputCode>,
-			/// `STORAGE_ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `object`, only in the example response.
 			pub storage_id: Option<OutputStorageId>,
-			/// `PARENT_ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `object`, only in the example response.
 			pub parent_id: Option<OutputParentId>,
-			/// `CREATE_TIME`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `object`, only in the example response.
 			pub create_time: Option<OutputCreateTime>,
-			/// `UPDATE_TIME`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `object`, only in the example response.
 			pub update_time: Option<OutputUpdateTime>,
-			/// `DELETE_TIME`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `object`, only in the example response.
 			pub delete_time: Option<OutputDeleteTime>,
-			/// `CREATED_BY`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `object`, only in the example response.
 			pub created_by: Option<OutputCreatedBy>,
-			/// `UPDATED_BY`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `object`, only in the example response.
 			pub updated_by: Option<OutputUpdatedBy>,
-			/// `DELETED_BY`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `object`, only in the example response.
 			pub deleted_by: Option<OutputDeletedBy>,
-			/// `GLOBAL_CONTENT_VERSION`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `object`, only in the example response.
 			pub global_content_version: Option<OutputGlobalContentVersion>,
-			/// `FILE_ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `object`, only in the example response.
 			pub file_id: Option<OutputFileId>,
-			/// `SIZE`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `object`, only in the example response.
 			pub size: Option<OutputSize>,
-			/// `DELETED_TYPE`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `object`, only in the example response.
 			pub deleted_type: Option<OutputDeletedType>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", type_ : soft "TYPE", code : soft
-			"CODE", storage_id : soft "STORAGE_ID", parent_id : soft "PARENT_ID",
-			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
-			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
-			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", global_content_version :
-			soft "GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			deleted_type : soft "DELETED_TYPE", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, opt soft "TYPE" type_, opt
+			soft "CODE" code, opt soft "STORAGE_ID" storage_id, opt soft "PARENT_ID"
+			parent_id, opt soft "CREATE_TIME" create_time, opt soft "UPDATE_TIME"
+			update_time, opt soft "DELETE_TIME" delete_time, opt soft "CREATED_BY"
+			created_by, opt soft "UPDATED_BY" updated_by, opt soft "DELETED_BY"
+			deleted_by, opt soft "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			soft "FILE_ID" file_id, opt soft "SIZE" size, opt soft "DELETED_TYPE"
+			deleted_type, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, opt "TYPE" type_, opt "CODE" code, opt
-			"STORAGE_ID" storage_id, opt "PARENT_ID" parent_id, opt "CREATE_TIME"
-			create_time, opt "UPDATE_TIME" update_time, opt "DELETE_TIME" delete_time,
-			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
-			deleted_by, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			"FILE_ID" file_id, opt "SIZE" size, opt "DELETED_TYPE" deleted_type, rest ""
-			extra }
-		);
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "disk.file.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "disk.file.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.file.getVersions`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-versions.html>
 	pub mod get_versions {
-		/// Error codes of `disk.file.getVersions`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.getVersions`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1525,94 +1126,52 @@ pub mod file {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `result` of `disk.file.getVersions`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-versions.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `OBJECT_ID`: `string`, only in the example response.
 			pub object_id: Option<String>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
 			pub global_content_version: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : soft "ID", object_id : soft "OBJECT_ID", size : soft "SIZE", name
-			: soft "NAME", global_content_version : soft "GLOBAL_CONTENT_VERSION",
-			create_time : soft "CREATE_TIME", created_by : soft "CREATED_BY",
-			download_url : soft "DOWNLOAD_URL", extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "OBJECT_ID" object_id, opt "SIZE" size, opt "NAME"
-			name, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt "CREATE_TIME"
-			create_time, opt "CREATED_BY" created_by, opt "DOWNLOAD_URL" download_url,
-			rest "" extra }
+		result_impls!(
+			Item { opt soft "ID" id, opt soft "OBJECT_ID" object_id, opt soft "SIZE"
+			size, opt soft "NAME" name, opt soft "GLOBAL_CONTENT_VERSION"
+			global_content_version, opt soft "CREATE_TIME" create_time, opt soft
+			"CREATED_BY" created_by, opt soft "DOWNLOAD_URL" download_url, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetVersions {
-			const NAME: &'static str = "disk.file.getVersions";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetVersions, "disk.file.getVersions", V2, true);
 		impl ::bitrix24_runtime::Paged for super::GetVersions {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -1625,7 +1184,7 @@ pub mod file {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-mark-deleted.html>
 	pub mod mark_deleted {
-		/// Error codes of `disk.file.markDeleted`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.markDeleted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1646,117 +1205,69 @@ pub mod file {
 		/// The object `result` of `disk.file.markDeleted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-mark-deleted.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `string`, only in the example response.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `string`, only in the example response.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `string`, only in the example response.
 			pub delete_time: Option<String>,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
-			deleted_type : soft "DELETED_TYPE", global_content_version : soft
-			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
-			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
-			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
-			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "PARENT_ID"
+			parent_id, opt soft "DELETED_TYPE" deleted_type, opt soft
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt soft "FILE_ID" file_id,
+			opt soft "SIZE" size, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, opt soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DOWNLOAD_URL" download_url, opt soft
+			"DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
-			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
-			"UPDATE_TIME" update_time, opt "DELETE_TIME" delete_time, opt "CREATED_BY"
-			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
-			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::MarkDeleted {
-			const NAME: &'static str = "disk.file.markDeleted";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::MarkDeleted, "disk.file.markDeleted", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.file.moveTo`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-move-to.html>
 	pub mod move_to {
-		/// Error codes of `disk.file.moveTo`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.moveTo`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1782,117 +1293,69 @@ pub mod file {
 		/// The object `result` of `disk.file.moveTo`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-move-to.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `integer`, only in the example response.
 			pub parent_id: Option<i64>,
-			/// `DELETED_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `string`, only in the example response.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `string`, only in the example response.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
-			deleted_type : soft "DELETED_TYPE", global_content_version : soft
-			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
-			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
-			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
-			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "PARENT_ID"
+			parent_id, opt soft "DELETED_TYPE" deleted_type, opt soft
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt soft "FILE_ID" file_id,
+			opt soft "SIZE" size, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DOWNLOAD_URL" download_url, opt soft
+			"DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
-			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
-			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
-			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
-			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::MoveTo {
-			const NAME: &'static str = "disk.file.moveTo";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::MoveTo, "disk.file.moveTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.file.rename`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-rename.html>
 	pub mod rename {
-		/// Error codes of `disk.file.rename`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.rename`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1917,117 +1380,69 @@ pub mod file {
 		/// The object `result` of `disk.file.rename`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-rename.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `string`, only in the example response.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `string`, only in the example response.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
-			deleted_type : soft "DELETED_TYPE", global_content_version : soft
-			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
-			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
-			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
-			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "PARENT_ID"
+			parent_id, opt soft "DELETED_TYPE" deleted_type, opt soft
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt soft "FILE_ID" file_id,
+			opt soft "SIZE" size, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DOWNLOAD_URL" download_url, opt soft
+			"DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
-			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
-			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
-			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
-			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Rename {
-			const NAME: &'static str = "disk.file.rename";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Rename, "disk.file.rename", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.file.restore`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore.html>
 	pub mod restore {
-		/// Error codes of `disk.file.restore`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.restore`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2048,117 +1463,69 @@ pub mod file {
 		/// The object `result` of `disk.file.restore`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `integer`, only in the example response.
 			pub deleted_type: Option<i64>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `string`, only in the example response.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `string`, only in the example response.
 			pub delete_time: Option<String>,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
-			deleted_type : soft "DELETED_TYPE", global_content_version : soft
-			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
-			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
-			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
-			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "PARENT_ID"
+			parent_id, opt soft "DELETED_TYPE" deleted_type, opt soft
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt soft "FILE_ID" file_id,
+			opt soft "SIZE" size, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, opt soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DOWNLOAD_URL" download_url, opt soft
+			"DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
-			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
-			"UPDATE_TIME" update_time, opt "DELETE_TIME" delete_time, opt "CREATED_BY"
-			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
-			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Restore {
-			const NAME: &'static str = "disk.file.restore";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Restore, "disk.file.restore", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.file.restoreFromVersion`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore-from-version.html>
 	pub mod restore_from_version {
-		/// Error codes of `disk.file.restoreFromVersion`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.restoreFromVersion`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2184,117 +1551,69 @@ pub mod file {
 		/// The object `result` of `disk.file.restoreFromVersion`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore-from-version.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `string`, only in the example response.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `integer`, only in the example response.
 			pub global_content_version: Option<i64>,
-			/// `FILE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `string`, only in the example response.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
-			deleted_type : soft "DELETED_TYPE", global_content_version : soft
-			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
-			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
-			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
-			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "PARENT_ID"
+			parent_id, opt soft "DELETED_TYPE" deleted_type, opt soft
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt soft "FILE_ID" file_id,
+			opt soft "SIZE" size, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DOWNLOAD_URL" download_url, opt soft
+			"DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
-			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
-			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
-			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
-			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::RestoreFromVersion {
-			const NAME: &'static str = "disk.file.restoreFromVersion";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::RestoreFromVersion, "disk.file.restoreFromVersion", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.file.search`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-search.html>
 	pub mod search {
-		/// Error codes of `disk.file.search`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.search`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2330,121 +1649,87 @@ pub mod file {
 			/// `FOLDER_ID`: `integer`, optional.
 			pub folder_id: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					storage_id: Default::default(),
-					folder_id: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `STORAGE_ID`.
-			pub fn storage_id(mut self, value: impl Into<i64>) -> Self {
-				self.storage_id = Some(value.into());
-				self
-			}
-			/// Sets `FOLDER_ID`.
-			pub fn folder_id(mut self, value: impl Into<i64>) -> Self {
-				self.folder_id = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(
-			Filter { opt "STORAGE_ID" storage_id, opt "FOLDER_ID" folder_id, rest ""
-			extra }
+		setters!(
+			Filter { some into storage_id storage_id "STORAGE_ID" : i64, some into
+			folder_id folder_id "FOLDER_ID" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Filter { storage_id : exact "STORAGE_ID", folder_id : exact "FOLDER_ID",
-			extra : rest "", }
+		params_impls!(
+			Filter { opt exact "STORAGE_ID" storage_id, opt exact "FOLDER_ID" folder_id,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
 		/// The object `result` of `disk.file.search`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-search.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `CODE`: `string`, optional.
+			/// `CODE`: `string`.
 			pub code: Option<String>,
-			/// `STORAGE_ID`: `integer`, optional.
+			/// `STORAGE_ID`: `integer`.
 			pub storage_id: Option<i64>,
-			/// `TYPE`: `enum`, optional.
+			/// `TYPE`: `enum`.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `integer`, optional.
+			/// `REAL_OBJECT_ID`: `integer`.
 			pub real_object_id: Option<i64>,
-			/// `PARENT_ID`: `integer`, optional.
+			/// `PARENT_ID`: `integer`.
 			pub parent_id: Option<i64>,
-			/// `DELETED_TYPE`: `enum`, optional.
+			/// `DELETED_TYPE`: `enum`.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
+			/// `GLOBAL_CONTENT_VERSION`: `integer`.
 			pub global_content_version: Option<i64>,
-			/// `FILE_ID`: `integer`, optional.
+			/// `FILE_ID`: `integer`.
 			pub file_id: Option<i64>,
-			/// `SIZE`: `integer`, optional.
+			/// `SIZE`: `integer`.
 			pub size: Option<i64>,
-			/// `CREATE_TIME`: `datetime`, optional.
+			/// `CREATE_TIME`: `datetime`.
 			pub create_time: Option<::bitrix24_runtime::DateTime>,
-			/// `UPDATE_TIME`: `datetime`, optional.
+			/// `UPDATE_TIME`: `datetime`.
 			pub update_time: Option<::bitrix24_runtime::DateTime>,
-			/// `DELETE_TIME`: `datetime`, optional.
+			/// `DELETE_TIME`: `datetime`.
 			pub delete_time: Option<::bitrix24_runtime::DateTime>,
-			/// `CREATED_BY`: `integer`, optional.
+			/// `CREATED_BY`: `integer`.
 			pub created_by: Option<i64>,
-			/// `UPDATED_BY`: `integer`, optional.
+			/// `UPDATED_BY`: `integer`.
 			pub updated_by: Option<i64>,
-			/// `DELETED_BY`: `integer`, optional.
+			/// `DELETED_BY`: `integer`.
 			pub deleted_by: Option<i64>,
-			/// `DOWNLOAD_URL`: `string`, optional.
+			/// `DOWNLOAD_URL`: `string`.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
+			/// `DETAIL_URL`: `string`.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", name : field "NAME", code : field "CODE", storage_id
-			: field "STORAGE_ID", type_ : field "TYPE", real_object_id : field
-			"REAL_OBJECT_ID", parent_id : field "PARENT_ID", deleted_type : field
-			"DELETED_TYPE", global_content_version : field "GLOBAL_CONTENT_VERSION",
-			file_id : field "FILE_ID", size : field "SIZE", create_time : field
-			"CREATE_TIME", update_time : field "UPDATE_TIME", delete_time : field
-			"DELETE_TIME", created_by : field "CREATED_BY", updated_by : field
-			"UPDATED_BY", deleted_by : field "DELETED_BY", download_url : field
-			"DOWNLOAD_URL", detail_url : field "DETAIL_URL", extra : rest "", }
-			fits["ID", "NAME", "CODE", "STORAGE_ID", "TYPE", "REAL_OBJECT_ID",
-			"PARENT_ID", "DELETED_TYPE", "GLOBAL_CONTENT_VERSION", "FILE_ID", "SIZE",
-			"CREATE_TIME", "UPDATE_TIME", "DELETE_TIME", "CREATED_BY", "UPDATED_BY",
-			"DELETED_BY", "DOWNLOAD_URL", "DETAIL_URL"] []
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "NAME" name, opt "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
-			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt
-			"GLOBAL_CONTENT_VERSION" global_content_version, opt "FILE_ID" file_id, opt
-			"SIZE" size, opt "CREATE_TIME" create_time, opt "UPDATE_TIME" update_time,
-			opt "DELETE_TIME" delete_time, opt "CREATED_BY" created_by, opt "UPDATED_BY"
-			updated_by, opt "DELETED_BY" deleted_by, opt "DOWNLOAD_URL" download_url, opt
-			"DETAIL_URL" detail_url, rest "" extra }
+		result_impls!(
+			Item { opt field "ID" id, opt field "NAME" name, opt field "CODE" code, opt
+			field "STORAGE_ID" storage_id, opt field "TYPE" type_, opt field
+			"REAL_OBJECT_ID" real_object_id, opt field "PARENT_ID" parent_id, opt field
+			"DELETED_TYPE" deleted_type, opt field "GLOBAL_CONTENT_VERSION"
+			global_content_version, opt field "FILE_ID" file_id, opt field "SIZE" size,
+			opt field "CREATE_TIME" create_time, opt field "UPDATE_TIME" update_time, opt
+			field "DELETE_TIME" delete_time, opt field "CREATED_BY" created_by, opt field
+			"UPDATED_BY" updated_by, opt field "DELETED_BY" deleted_by, opt field
+			"DOWNLOAD_URL" download_url, opt field "DETAIL_URL" detail_url, } fits["ID",
+			"NAME", "CODE", "STORAGE_ID", "TYPE", "REAL_OBJECT_ID", "PARENT_ID",
+			"DELETED_TYPE", "GLOBAL_CONTENT_VERSION", "FILE_ID", "SIZE", "CREATE_TIME",
+			"UPDATE_TIME", "DELETE_TIME", "CREATED_BY", "UPDATED_BY", "DELETED_BY",
+			"DOWNLOAD_URL", "DETAIL_URL"] []
 		);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Search {
-			const NAME: &'static str = "disk.file.search";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Search, "disk.file.search", V2, true);
 		impl ::bitrix24_runtime::Paged for super::Search {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -2457,7 +1742,7 @@ pub mod file {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-upload-version.html>
 	pub mod upload_version {
-		/// Error codes of `disk.file.uploadVersion`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.file.uploadVersion`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2485,110 +1770,62 @@ pub mod file {
 		/// The object `result` of `disk.file.uploadVersion`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-upload-version.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `string`, only in the example response.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `integer`, only in the example response.
 			pub global_content_version: Option<i64>,
-			/// `FILE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `string`, only in the example response.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
-			deleted_type : soft "DELETED_TYPE", global_content_version : soft
-			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
-			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
-			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
-			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "PARENT_ID"
+			parent_id, opt soft "DELETED_TYPE" deleted_type, opt soft
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt soft "FILE_ID" file_id,
+			opt soft "SIZE" size, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DOWNLOAD_URL" download_url, opt soft
+			"DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
-			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
-			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
-			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
-			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::UploadVersion {
-			const NAME: &'static str = "disk.file.uploadVersion";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UploadVersion, "disk.file.uploadVersion", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -2609,7 +1846,7 @@ pub mod folder {
 		/// `data`: `object`, required.
 		pub data: ::serde_json::Value,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl AddSubFolder {
 		/// The call with its required parameters: `id`, `data`.
@@ -2621,12 +1858,7 @@ pub mod folder {
 			}
 		}
 	}
-	extra_setter!(AddSubFolder);
-	serialize_map!(AddSubFolder { req "id" id, req "data" data, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(AddSubFolder { id : field "id", data : field "data", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(AddSubFolder);
+	params_impls!(AddSubFolder { req field "id" id, req field "data" data, });
 	/// `disk.folder.copyTo`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-copy-to.html>
@@ -2642,7 +1874,7 @@ pub mod folder {
 		/// `targetFolderId`: `integer`, required.
 		pub target_folder_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl CopyTo {
 		/// The call with its required parameters: `id`, `targetFolderId`.
@@ -2654,17 +1886,9 @@ pub mod folder {
 			}
 		}
 	}
-	extra_setter!(CopyTo);
-	serialize_map!(
-		CopyTo { req "id" id, req "targetFolderId" target_folder_id, rest "" extra }
+	params_impls!(
+		CopyTo { req field "id" id, req field "targetFolderId" target_folder_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		CopyTo { id : field "id", target_folder_id : field "targetFolderId", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(CopyTo);
 	/// `disk.folder.deleteTree`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-delete-tree.html>
@@ -2678,7 +1902,7 @@ pub mod folder {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl DeleteTree {
 		/// The call with its required parameters: `id`.
@@ -2689,12 +1913,7 @@ pub mod folder {
 			}
 		}
 	}
-	extra_setter!(DeleteTree);
-	serialize_map!(DeleteTree { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(DeleteTree { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(DeleteTree);
+	params_impls!(DeleteTree { req field "id" id, });
 	/// `disk.folder.get`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get.html>
@@ -2708,7 +1927,7 @@ pub mod folder {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -2719,12 +1938,7 @@ pub mod folder {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `disk.folder.getChildren`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-children.html>
@@ -2746,7 +1960,7 @@ pub mod folder {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetChildren {
 		/// The call with its required parameters: `id`.
@@ -2759,34 +1973,15 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<get_children::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<get_children::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetChildren);
-	serialize_map!(
-		GetChildren { req "id" id, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		GetChildren { some into filter filter "filter" : get_children::Filter, some into
+		order order "order" : get_children::Order, some into start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetChildren { id : field "id", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		GetChildren { req field "id" id, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetChildren);
 	/// `disk.folder.getExternalLink`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-external-link.html>
@@ -2800,7 +1995,7 @@ pub mod folder {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetExternalLink {
 		/// The call with its required parameters: `id`.
@@ -2811,12 +2006,7 @@ pub mod folder {
 			}
 		}
 	}
-	extra_setter!(GetExternalLink);
-	serialize_map!(GetExternalLink { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetExternalLink { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetExternalLink);
+	params_impls!(GetExternalLink { req field "id" id, });
 	/// `disk.folder.getFields`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -2828,20 +2018,15 @@ pub mod folder {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `disk.folder.markDeleted`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-mark-deleted.html>
@@ -2855,7 +2040,7 @@ pub mod folder {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl MarkDeleted {
 		/// The call with its required parameters: `id`.
@@ -2866,12 +2051,7 @@ pub mod folder {
 			}
 		}
 	}
-	extra_setter!(MarkDeleted);
-	serialize_map!(MarkDeleted { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(MarkDeleted { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(MarkDeleted);
+	params_impls!(MarkDeleted { req field "id" id, });
 	/// `disk.folder.moveTo`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-move-to.html>
@@ -2887,7 +2067,7 @@ pub mod folder {
 		/// `targetFolderId`: `integer`, required.
 		pub target_folder_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl MoveTo {
 		/// The call with its required parameters: `id`, `targetFolderId`.
@@ -2899,17 +2079,9 @@ pub mod folder {
 			}
 		}
 	}
-	extra_setter!(MoveTo);
-	serialize_map!(
-		MoveTo { req "id" id, req "targetFolderId" target_folder_id, rest "" extra }
+	params_impls!(
+		MoveTo { req field "id" id, req field "targetFolderId" target_folder_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		MoveTo { id : field "id", target_folder_id : field "targetFolderId", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(MoveTo);
 	/// `disk.folder.rename`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-rename.html>
@@ -2925,7 +2097,7 @@ pub mod folder {
 		/// `newName`: `string`, required.
 		pub new_name: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Rename {
 		/// The call with its required parameters: `id`, `newName`.
@@ -2937,14 +2109,7 @@ pub mod folder {
 			}
 		}
 	}
-	extra_setter!(Rename);
-	serialize_map!(Rename { req "id" id, req "newName" new_name, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Rename { id : field "id", new_name : field "newName", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Rename);
+	params_impls!(Rename { req field "id" id, req field "newName" new_name, });
 	/// `disk.folder.restore`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-restore.html>
@@ -2958,7 +2123,7 @@ pub mod folder {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Restore {
 		/// The call with its required parameters: `id`.
@@ -2969,12 +2134,7 @@ pub mod folder {
 			}
 		}
 	}
-	extra_setter!(Restore);
-	serialize_map!(Restore { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Restore { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Restore);
+	params_impls!(Restore { req field "id" id, });
 	/// `disk.folder.shareToUser`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-share-to-user.html>
@@ -2994,7 +2154,7 @@ pub mod folder {
 		/// Values: `disk_access_read`, `disk_access_add`, `disk_access_edit`, `disk_access_full`.
 		pub task_name: share_to_user::TaskName,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl ShareToUser {
 		/// The call with its required parameters: `id`, `userId`, `taskName`.
@@ -3011,18 +2171,10 @@ pub mod folder {
 			}
 		}
 	}
-	extra_setter!(ShareToUser);
-	serialize_map!(
-		ShareToUser { req "id" id, req "userId" user_id, req "taskName" task_name, rest
-		"" extra }
+	params_impls!(
+		ShareToUser { req field "id" id, req field "userId" user_id, req field "taskName"
+		task_name, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		ShareToUser { id : field "id", user_id : field "userId", task_name : field
-		"taskName", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(ShareToUser);
 	/// `disk.folder.uploadFile`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-upload-file.html>
@@ -3044,7 +2196,7 @@ pub mod folder {
 		/// `generateUniqueName`: `boolean`, optional.
 		pub generate_unique_name: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UploadFile {
 		/// The call with its required parameters: `id`, `data`.
@@ -3058,40 +2210,22 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `fileContent`.
-		pub fn file_content(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.file_content = Some(value.into());
-			self
-		}
-		/// Sets `rights`.
-		pub fn rights(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.rights = Some(value.into());
-			self
-		}
-		/// Sets `generateUniqueName`.
-		pub fn generate_unique_name(mut self, value: impl Into<bool>) -> Self {
-			self.generate_unique_name = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(UploadFile);
-	serialize_map!(
-		UploadFile { req "id" id, req "data" data, opt "fileContent" file_content, opt
-		"rights" rights, opt "generateUniqueName" generate_unique_name, rest "" extra }
+	setters!(
+		UploadFile { some into file_content file_content "fileContent" :
+		::serde_json::Value, some into rights rights "rights" : ::serde_json::Value, some
+		into generate_unique_name generate_unique_name "generateUniqueName" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UploadFile { id : field "id", data : field "data", file_content : exact
-		"fileContent", rights : exact "rights", generate_unique_name : exact
-		"generateUniqueName", extra : rest "", }
+	params_impls!(
+		UploadFile { req field "id" id, req field "data" data, opt exact "fileContent"
+		file_content, opt exact "rights" rights, opt exact "generateUniqueName"
+		generate_unique_name, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UploadFile);
 	/// Types of `disk.folder.addSubFolder`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-add-subfolder.html>
 	pub mod add_sub_folder {
-		/// Error codes of `disk.folder.addSubFolder`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.addSubFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3114,103 +2248,61 @@ pub mod folder {
 		/// The object `result` of `disk.folder.addSubFolder`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-add-subfolder.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REAL_OBJECT_ID`: `integer`, only in the example response.
 			pub real_object_id: Option<i64>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `integer`, only in the example response.
 			pub deleted_type: Option<i64>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `any`, only in the example response.
 			pub deleted_by: ::serde_json::Value,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
-			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
-			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
-			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
-			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
-			detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft
+			"REAL_OBJECT_ID" real_object_id, opt soft "PARENT_ID" parent_id, opt soft
+			"DELETED_TYPE" deleted_type, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, req soft
+			"DELETED_BY" deleted_by, opt soft "DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
-			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
-			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
-			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY"
-			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::AddSubFolder {
-			const NAME: &'static str = "disk.folder.addSubFolder";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::AddSubFolder, "disk.folder.addSubFolder", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.folder.copyTo`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-copy-to.html>
 	pub mod copy_to {
-		/// Error codes of `disk.folder.copyTo`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.copyTo`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3233,103 +2325,61 @@ pub mod folder {
 		/// The object `result` of `disk.folder.copyTo`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-copy-to.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REAL_OBJECT_ID`: `integer`, only in the example response.
 			pub real_object_id: Option<i64>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `integer`, only in the example response.
 			pub deleted_type: Option<i64>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `any`, only in the example response.
 			pub deleted_by: ::serde_json::Value,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
-			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
-			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
-			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
-			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
-			detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft
+			"REAL_OBJECT_ID" real_object_id, opt soft "PARENT_ID" parent_id, opt soft
+			"DELETED_TYPE" deleted_type, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, req soft
+			"DELETED_BY" deleted_by, opt soft "DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
-			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
-			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
-			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY"
-			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::CopyTo {
-			const NAME: &'static str = "disk.folder.copyTo";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::CopyTo, "disk.folder.copyTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.folder.deleteTree`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-delete-tree.html>
 	pub mod delete_tree {
-		/// Error codes of `disk.folder.deleteTree`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.deleteTree`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3351,19 +2401,13 @@ pub mod folder {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::DeleteTree {
-			const NAME: &'static str = "disk.folder.deleteTree";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::DeleteTree, "disk.folder.deleteTree", V2, false);
 	}
 	/// Types of `disk.folder.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get.html>
 	pub mod get {
-		/// Error codes of `disk.folder.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3384,103 +2428,61 @@ pub mod folder {
 		/// The object `result` of `disk.folder.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REAL_OBJECT_ID`: `string`, only in the example response.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `string`, only in the example response.
 			pub deleted_type: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
-			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
-			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
-			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
-			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
-			detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft
+			"REAL_OBJECT_ID" real_object_id, opt soft "PARENT_ID" parent_id, opt soft
+			"DELETED_TYPE" deleted_type, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
-			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
-			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
-			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
-			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "disk.folder.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "disk.folder.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.folder.getChildren`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-children.html>
 	pub mod get_children {
-		/// Error codes of `disk.folder.getChildren`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.getChildren`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3506,32 +2508,16 @@ pub mod folder {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `disk.folder.getChildren`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-children.html>
@@ -3543,147 +2529,79 @@ pub mod folder {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `disk.folder.getChildren`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-children.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REAL_OBJECT_ID`: `string`, only in the example response.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `string`, only in the example response.
 			pub deleted_type: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `string`, only in the example response.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
-			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
-			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
-			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
-			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
-			detail_url : soft "DETAIL_URL", global_content_version : soft
-			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			download_url : soft "DOWNLOAD_URL", extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
-			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
-			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
-			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
-			deleted_by, opt "DETAIL_URL" detail_url, opt "GLOBAL_CONTENT_VERSION"
-			global_content_version, opt "FILE_ID" file_id, opt "SIZE" size, opt
-			"DOWNLOAD_URL" download_url, rest "" extra }
+		result_impls!(
+			Item { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt soft
+			"STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "REAL_OBJECT_ID"
+			real_object_id, opt soft "PARENT_ID" parent_id, opt soft "DELETED_TYPE"
+			deleted_type, opt soft "CREATE_TIME" create_time, opt soft "UPDATE_TIME"
+			update_time, req soft "DELETE_TIME" delete_time, opt soft "CREATED_BY"
+			created_by, opt soft "UPDATED_BY" updated_by, opt soft "DELETED_BY"
+			deleted_by, opt soft "DETAIL_URL" detail_url, opt soft
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt soft "FILE_ID" file_id,
+			opt soft "SIZE" size, opt soft "DOWNLOAD_URL" download_url, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetChildren {
-			const NAME: &'static str = "disk.folder.getChildren";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetChildren, "disk.folder.getChildren", V2, true);
 		impl ::bitrix24_runtime::Paged for super::GetChildren {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -3696,7 +2614,7 @@ pub mod folder {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-external-link.html>
 	pub mod get_external_link {
-		/// Error codes of `disk.folder.getExternalLink`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.getExternalLink`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3716,522 +2634,364 @@ pub mod folder {
 		error_code!(Error);
 		/// The `result` of the call: `string`.
 		pub type Output = ::bitrix24_runtime::lenient::Str;
-		impl ::bitrix24_runtime::Method for super::GetExternalLink {
-			const NAME: &'static str = "disk.folder.getExternalLink";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetExternalLink, "disk.folder.getExternalLink", V2, true);
 	}
 	/// Types of `disk.folder.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `disk.folder.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result.ID` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter, opt
+			soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.NAME` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputName {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputName { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputName { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputName { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
+			opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.TYPE` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputType {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputType { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputType { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputType { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
+			opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.CODE` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCode {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputCode { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputCode { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputCode { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
+			opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.STORAGE_ID` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStorageId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputStorageId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputStorageId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputStorageId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.REAL_OBJECT_ID` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRealObjectId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRealObjectId { type_ : soft "TYPE", use_in_filter : soft
-			"USE_IN_FILTER", use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRealObjectId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputRealObjectId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.PARENT_ID` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputParentId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputParentId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputParentId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputParentId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.CREATE_TIME` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCreateTime {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputCreateTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputCreateTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputCreateTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.UPDATE_TIME` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputUpdateTime {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputUpdateTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputUpdateTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputUpdateTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.DELETE_TIME` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeleteTime {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDeleteTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputDeleteTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputDeleteTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.CREATED_BY` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCreatedBy {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputCreatedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputCreatedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputCreatedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.UPDATED_BY` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputUpdatedBy {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputUpdatedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputUpdatedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputUpdatedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.DELETED_BY` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeletedBy {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDeletedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputDeletedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputDeletedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.DELETED_TYPE` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeletedType {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDeletedType { type_ : soft "TYPE", use_in_filter : soft
-			"USE_IN_FILTER", use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputDeletedType { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputDeletedType { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `object`, only in the example response.
 			pub id: Option<OutputId>,
-			/// `NAME`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `object`, only in the example response.
 			pub name: Option<OutputName>,
-			/// `TYPE`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `object`, only in the example response.
 			pub type_: Option<OutputType>,
-			/// `CODE`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `object`, only in the example response.
 			pub code: Option<OutputCode>,
-			/// `STORAGE_ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `object`, only in the example response.
 			pub storage_id: Option<OutputStorageId>,
-			/// `REAL_OBJECT_ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REAL_OBJECT_ID`: `object`, only in the example response.
 			pub real_object_id: Option<OutputRealObjectId>,
-			/// `PARENT_ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `object`, only in the example response.
 			pub parent_id: Option<OutputParentId>,
-			/// `CREATE_TIME`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `object`, only in the example response.
 			pub create_time: Option<OutputCreateTime>,
-			/// `UPDATE_TIME`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `object`, only in the example response.
 			pub update_time: Option<OutputUpdateTime>,
-			/// `DELETE_TIME`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `object`, only in the example response.
 			pub delete_time: Option<OutputDeleteTime>,
-			/// `CREATED_BY`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `object`, only in the example response.
 			pub created_by: Option<OutputCreatedBy>,
-			/// `UPDATED_BY`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `object`, only in the example response.
 			pub updated_by: Option<OutputUpdatedBy>,
-			/// `DELETED_BY`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `object`, only in the example response.
 			pub deleted_by: Option<OutputDeletedBy>,
-			/// `DELETED_TYPE`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `object`, only in the example response.
 			pub deleted_type: Option<OutputDeletedType>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", type_ : soft "TYPE", code : soft
-			"CODE", storage_id : soft "STORAGE_ID", real_object_id : soft
-			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", create_time : soft
-			"CREATE_TIME", update_time : soft "UPDATE_TIME", delete_time : soft
-			"DELETE_TIME", created_by : soft "CREATED_BY", updated_by : soft
-			"UPDATED_BY", deleted_by : soft "DELETED_BY", deleted_type : soft
-			"DELETED_TYPE", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, opt soft "TYPE" type_, opt
+			soft "CODE" code, opt soft "STORAGE_ID" storage_id, opt soft "REAL_OBJECT_ID"
+			real_object_id, opt soft "PARENT_ID" parent_id, opt soft "CREATE_TIME"
+			create_time, opt soft "UPDATE_TIME" update_time, opt soft "DELETE_TIME"
+			delete_time, opt soft "CREATED_BY" created_by, opt soft "UPDATED_BY"
+			updated_by, opt soft "DELETED_BY" deleted_by, opt soft "DELETED_TYPE"
+			deleted_type, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, opt "TYPE" type_, opt "CODE" code, opt
-			"STORAGE_ID" storage_id, opt "REAL_OBJECT_ID" real_object_id, opt "PARENT_ID"
-			parent_id, opt "CREATE_TIME" create_time, opt "UPDATE_TIME" update_time, opt
-			"DELETE_TIME" delete_time, opt "CREATED_BY" created_by, opt "UPDATED_BY"
-			updated_by, opt "DELETED_BY" deleted_by, opt "DELETED_TYPE" deleted_type,
-			rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "disk.folder.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "disk.folder.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.folder.markDeleted`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-mark-deleted.html>
 	pub mod mark_deleted {
-		/// Error codes of `disk.folder.markDeleted`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.markDeleted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4254,103 +3014,61 @@ pub mod folder {
 		/// The object `result` of `disk.folder.markDeleted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-mark-deleted.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REAL_OBJECT_ID`: `string`, only in the example response.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `integer`, only in the example response.
 			pub deleted_type: Option<i64>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `string`, only in the example response.
 			pub delete_time: Option<String>,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
-			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
-			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
-			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
-			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
-			detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft
+			"REAL_OBJECT_ID" real_object_id, opt soft "PARENT_ID" parent_id, opt soft
+			"DELETED_TYPE" deleted_type, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, opt soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
-			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
-			create_time, opt "UPDATE_TIME" update_time, opt "DELETE_TIME" delete_time,
-			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
-			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::MarkDeleted {
-			const NAME: &'static str = "disk.folder.markDeleted";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::MarkDeleted, "disk.folder.markDeleted", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.folder.moveTo`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-move-to.html>
 	pub mod move_to {
-		/// Error codes of `disk.folder.moveTo`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.moveTo`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4375,103 +3093,61 @@ pub mod folder {
 		/// The object `result` of `disk.folder.moveTo`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-move-to.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REAL_OBJECT_ID`: `string`, only in the example response.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `integer`, only in the example response.
 			pub parent_id: Option<i64>,
-			/// `DELETED_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `string`, only in the example response.
 			pub deleted_type: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
-			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
-			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
-			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
-			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
-			detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft
+			"REAL_OBJECT_ID" real_object_id, opt soft "PARENT_ID" parent_id, opt soft
+			"DELETED_TYPE" deleted_type, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
-			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
-			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
-			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
-			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::MoveTo {
-			const NAME: &'static str = "disk.folder.moveTo";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::MoveTo, "disk.folder.moveTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.folder.rename`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-rename.html>
 	pub mod rename {
-		/// Error codes of `disk.folder.rename`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.rename`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4492,103 +3168,61 @@ pub mod folder {
 		/// The object `result` of `disk.folder.rename`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-rename.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REAL_OBJECT_ID`: `string`, only in the example response.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `string`, only in the example response.
 			pub deleted_type: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
-			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
-			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
-			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
-			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
-			detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft
+			"REAL_OBJECT_ID" real_object_id, opt soft "PARENT_ID" parent_id, opt soft
+			"DELETED_TYPE" deleted_type, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
-			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
-			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
-			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
-			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Rename {
-			const NAME: &'static str = "disk.folder.rename";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Rename, "disk.folder.rename", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.folder.restore`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-restore.html>
 	pub mod restore {
-		/// Error codes of `disk.folder.restore`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.restore`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4609,103 +3243,61 @@ pub mod folder {
 		/// The object `result` of `disk.folder.restore`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-restore.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REAL_OBJECT_ID`: `string`, only in the example response.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `integer`, only in the example response.
 			pub deleted_type: Option<i64>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `string`, only in the example response.
 			pub delete_time: Option<String>,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
-			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
-			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
-			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
-			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
-			detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft
+			"REAL_OBJECT_ID" real_object_id, opt soft "PARENT_ID" parent_id, opt soft
+			"DELETED_TYPE" deleted_type, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, opt soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, opt soft
+			"DELETED_BY" deleted_by, opt soft "DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
-			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
-			create_time, opt "UPDATE_TIME" update_time, opt "DELETE_TIME" delete_time,
-			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
-			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Restore {
-			const NAME: &'static str = "disk.folder.restore";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Restore, "disk.folder.restore", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.folder.shareToUser`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-share-to-user.html>
 	pub mod share_to_user {
-		/// Error codes of `disk.folder.shareToUser`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.shareToUser`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4745,19 +3337,13 @@ pub mod folder {
 		);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::ShareToUser {
-			const NAME: &'static str = "disk.folder.shareToUser";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::ShareToUser, "disk.folder.shareToUser", V2, false);
 	}
 	/// Types of `disk.folder.uploadFile`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-upload-file.html>
 	pub mod upload_file {
-		/// Error codes of `disk.folder.uploadFile`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.folder.uploadFile`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4783,110 +3369,62 @@ pub mod folder {
 		/// The object `result` of `disk.folder.uploadFile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-upload-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `integer`, only in the example response.
 			pub deleted_type: Option<i64>,
-			/// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `integer`, only in the example response.
 			pub global_content_version: Option<i64>,
-			/// `FILE_ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `integer`, only in the example response.
 			pub file_id: Option<i64>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `any`, only in the example response.
 			pub deleted_by: ::serde_json::Value,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
-			deleted_type : soft "DELETED_TYPE", global_content_version : soft
-			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
-			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
-			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
-			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "PARENT_ID"
+			parent_id, opt soft "DELETED_TYPE" deleted_type, opt soft
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt soft "FILE_ID" file_id,
+			opt soft "SIZE" size, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, req soft
+			"DELETED_BY" deleted_by, opt soft "DOWNLOAD_URL" download_url, opt soft
+			"DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
-			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
-			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
-			created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY" deleted_by, opt
-			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::UploadFile {
-			const NAME: &'static str = "disk.folder.uploadFile";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UploadFile, "disk.folder.uploadFile", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -4903,63 +3441,44 @@ pub mod rights {
 	#[non_exhaustive]
 	pub struct GetTasks {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetTasks {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetTasks);
-	serialize_map!(GetTasks { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetTasks { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetTasks);
+	params_impls!(GetTasks {});
 	/// Types of `disk.rights.getTasks`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/rights/disk-rights-get-tasks.html>
 	pub mod get_tasks {
-		/// Error codes of `disk.rights.getTasks`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.rights.getTasks`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result` of `disk.rights.getTasks`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/rights/disk-rights-get-tasks.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `TITLE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TITLE`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : soft "ID", name : soft "NAME", title : soft "TITLE", extra : rest
-			"", }
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "NAME" name, opt "TITLE" title, rest "" extra }
+		result_impls!(
+			Item { opt soft "ID" id, opt soft "NAME" name, opt soft "TITLE" title, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetTasks {
-			const NAME: &'static str = "disk.rights.getTasks";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetTasks, "disk.rights.getTasks", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 }
@@ -4982,7 +3501,7 @@ pub mod storage {
 		/// `rights`: `array`, optional.
 		pub rights: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl AddFolder {
 		/// The call with its required parameters: `id`, `data`.
@@ -4994,23 +3513,12 @@ pub mod storage {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `rights`.
-		pub fn rights(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.rights = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(AddFolder);
-	serialize_map!(
-		AddFolder { req "id" id, req "data" data, opt "rights" rights, rest "" extra }
+	setters!(AddFolder { some into rights rights "rights" : ::serde_json::Value, });
+	params_impls!(
+		AddFolder { req field "id" id, req field "data" data, opt exact "rights" rights,
+		}
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		AddFolder { id : field "id", data : field "data", rights : exact "rights", extra
-		: rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(AddFolder);
 	/// `disk.storage.get`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get.html>
@@ -5024,7 +3532,7 @@ pub mod storage {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -5035,12 +3543,7 @@ pub mod storage {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `disk.storage.getChildren`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-children.html>
@@ -5062,7 +3565,7 @@ pub mod storage {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetChildren {
 		/// The call with its required parameters: `id`.
@@ -5075,34 +3578,15 @@ pub mod storage {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<get_children::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<get_children::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetChildren);
-	serialize_map!(
-		GetChildren { req "id" id, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		GetChildren { some into filter filter "filter" : get_children::Filter, some into
+		order order "order" : get_children::Order, some into start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetChildren { id : field "id", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		GetChildren { req field "id" id, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetChildren);
 	/// `disk.storage.getFields`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
@@ -5114,20 +3598,15 @@ pub mod storage {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `disk.storage.getForApp`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-for-app.html>
@@ -5139,20 +3618,15 @@ pub mod storage {
 	#[non_exhaustive]
 	pub struct GetForApp {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetForApp {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetForApp);
-	serialize_map!(GetForApp { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetForApp { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetForApp);
+	params_impls!(GetForApp {});
 	/// `disk.storage.getList`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-list.html>
@@ -5172,46 +3646,22 @@ pub mod storage {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetList {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<get_list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<get_list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(GetList);
-	serialize_map!(
-		GetList { opt "filter" filter, opt "order" order, opt "start" start, rest ""
-		extra }
+	setters!(
+		GetList { some into filter filter "filter" : get_list::Filter, some into order
+		order "order" : get_list::Order, some into start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetList { filter : exact "filter", order : exact "order", start : exact "start",
-		extra : rest "", }
+	params_impls!(
+		GetList { opt exact "filter" filter, opt exact "order" order, opt exact "start"
+		start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetList);
 	/// `disk.storage.getTypes`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-types.html>
@@ -5223,20 +3673,15 @@ pub mod storage {
 	#[non_exhaustive]
 	pub struct GetTypes {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetTypes {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetTypes);
-	serialize_map!(GetTypes { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetTypes { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetTypes);
+	params_impls!(GetTypes {});
 	/// `disk.storage.rename`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-rename.html>
@@ -5252,7 +3697,7 @@ pub mod storage {
 		/// `newName`: `string`, required.
 		pub new_name: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Rename {
 		/// The call with its required parameters: `id`, `newName`.
@@ -5264,14 +3709,7 @@ pub mod storage {
 			}
 		}
 	}
-	extra_setter!(Rename);
-	serialize_map!(Rename { req "id" id, req "newName" new_name, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Rename { id : field "id", new_name : field "newName", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Rename);
+	params_impls!(Rename { req field "id" id, req field "newName" new_name, });
 	/// `disk.storage.uploadFile`: REST 2, scope `disk`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-upload-file.html>
@@ -5293,7 +3731,7 @@ pub mod storage {
 		/// `generateUniqueName`: `boolean`, optional.
 		pub generate_unique_name: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UploadFile {
 		/// The call with its required parameters: `id`, `data`, `fileContent`.
@@ -5311,35 +3749,21 @@ pub mod storage {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `rights`.
-		pub fn rights(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.rights = Some(value.into());
-			self
-		}
-		/// Sets `generateUniqueName`.
-		pub fn generate_unique_name(mut self, value: impl Into<bool>) -> Self {
-			self.generate_unique_name = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(UploadFile);
-	serialize_map!(
-		UploadFile { req "id" id, req "data" data, req "fileContent" file_content, opt
-		"rights" rights, opt "generateUniqueName" generate_unique_name, rest "" extra }
+	setters!(
+		UploadFile { some into rights rights "rights" : ::serde_json::Value, some into
+		generate_unique_name generate_unique_name "generateUniqueName" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UploadFile { id : field "id", data : field "data", file_content : field
-		"fileContent", rights : exact "rights", generate_unique_name : exact
-		"generateUniqueName", extra : rest "", }
+	params_impls!(
+		UploadFile { req field "id" id, req field "data" data, req field "fileContent"
+		file_content, opt exact "rights" rights, opt exact "generateUniqueName"
+		generate_unique_name, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UploadFile);
 	/// Types of `disk.storage.addFolder`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-add-folder.html>
 	pub mod add_folder {
-		/// Error codes of `disk.storage.addFolder`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.storage.addFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5362,103 +3786,61 @@ pub mod storage {
 		/// The object `result` of `disk.storage.addFolder`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-add-folder.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REAL_OBJECT_ID`: `integer`, only in the example response.
 			pub real_object_id: Option<i64>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `integer`, only in the example response.
 			pub deleted_type: Option<i64>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `any`, only in the example response.
 			pub deleted_by: ::serde_json::Value,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
-			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
-			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
-			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
-			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
-			detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft
+			"REAL_OBJECT_ID" real_object_id, opt soft "PARENT_ID" parent_id, opt soft
+			"DELETED_TYPE" deleted_type, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, req soft
+			"DELETED_BY" deleted_by, opt soft "DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
-			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
-			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
-			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY"
-			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::AddFolder {
-			const NAME: &'static str = "disk.storage.addFolder";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::AddFolder, "disk.storage.addFolder", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.storage.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get.html>
 	pub mod get {
-		/// Error codes of `disk.storage.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.storage.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5479,64 +3861,41 @@ pub mod storage {
 		/// The object `result` of `disk.storage.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `MODULE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MODULE_ID`: `string`, only in the example response.
 			pub module_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ENTITY_TYPE`: `string`, only in the example response.
 			pub entity_type: Option<String>,
-			/// `ENTITY_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ENTITY_ID`: `string`, only in the example response.
 			pub entity_id: Option<String>,
-			/// `ROOT_OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ROOT_OBJECT_ID`: `string`, only in the example response.
 			pub root_object_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", module_id :
-			soft "MODULE_ID", entity_type : soft "ENTITY_TYPE", entity_id : soft
-			"ENTITY_ID", root_object_id : soft "ROOT_OBJECT_ID", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "MODULE_ID" module_id, opt soft "ENTITY_TYPE" entity_type, opt soft
+			"ENTITY_ID" entity_id, opt soft "ROOT_OBJECT_ID" root_object_id, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "MODULE_ID"
-			module_id, opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt
-			"ROOT_OBJECT_ID" root_object_id, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "disk.storage.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "disk.storage.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.storage.getChildren`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-children.html>
 	pub mod get_children {
-		/// Error codes of `disk.storage.getChildren`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.storage.getChildren`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5562,32 +3921,16 @@ pub mod storage {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `disk.storage.getChildren`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-children.html>
@@ -5599,127 +3942,69 @@ pub mod storage {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `disk.storage.getChildren`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-children.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REAL_OBJECT_ID`: `string`, only in the example response.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `string`, only in the example response.
 			pub deleted_type: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `string`, only in the example response.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
-			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
-			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
-			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
-			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
-			detail_url : soft "DETAIL_URL", extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
-			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
-			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
-			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
-			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
+		result_impls!(
+			Item { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt soft
+			"STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "REAL_OBJECT_ID"
+			real_object_id, opt soft "PARENT_ID" parent_id, opt soft "DELETED_TYPE"
+			deleted_type, opt soft "CREATE_TIME" create_time, opt soft "UPDATE_TIME"
+			update_time, req soft "DELETE_TIME" delete_time, opt soft "CREATED_BY"
+			created_by, opt soft "UPDATED_BY" updated_by, opt soft "DELETED_BY"
+			deleted_by, opt soft "DETAIL_URL" detail_url, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetChildren {
-			const NAME: &'static str = "disk.storage.getChildren";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetChildren, "disk.storage.getChildren", V2, true);
 		impl ::bitrix24_runtime::Paged for super::GetChildren {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -5732,272 +4017,193 @@ pub mod storage {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `disk.storage.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.storage.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result.ID` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter, opt
+			soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.NAME` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputName {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputName { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputName { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputName { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
+			opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.CODE` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCode {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputCode { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputCode { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputCode { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
+			opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.MODULE_ID` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputModuleId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputModuleId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputModuleId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputModuleId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.ENTITY_TYPE` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputEntityType {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputEntityType { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputEntityType { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputEntityType { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.ENTITY_ID` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputEntityId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputEntityId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
-			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputEntityId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputEntityId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result.ROOT_OBJECT_ID` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRootObjectId {
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_FILTER`: `boolean`, only in the example response.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USE_IN_SHOW`: `boolean`, only in the example response.
 			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRootObjectId { type_ : soft "TYPE", use_in_filter : soft
-			"USE_IN_FILTER", use_in_show : soft "USE_IN_SHOW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRootObjectId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
-			"USE_IN_SHOW" use_in_show, rest "" extra }
+		result_impls!(
+			OutputRootObjectId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
+			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `object`, only in the example response.
 			pub id: Option<OutputId>,
-			/// `NAME`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `object`, only in the example response.
 			pub name: Option<OutputName>,
-			/// `CODE`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `object`, only in the example response.
 			pub code: Option<OutputCode>,
-			/// `MODULE_ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MODULE_ID`: `object`, only in the example response.
 			pub module_id: Option<OutputModuleId>,
-			/// `ENTITY_TYPE`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ENTITY_TYPE`: `object`, only in the example response.
 			pub entity_type: Option<OutputEntityType>,
-			/// `ENTITY_ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ENTITY_ID`: `object`, only in the example response.
 			pub entity_id: Option<OutputEntityId>,
-			/// `ROOT_OBJECT_ID`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ROOT_OBJECT_ID`: `object`, only in the example response.
 			pub root_object_id: Option<OutputRootObjectId>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", module_id :
-			soft "MODULE_ID", entity_type : soft "ENTITY_TYPE", entity_id : soft
-			"ENTITY_ID", root_object_id : soft "ROOT_OBJECT_ID", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, opt soft "CODE" code, opt
+			soft "MODULE_ID" module_id, opt soft "ENTITY_TYPE" entity_type, opt soft
+			"ENTITY_ID" entity_id, opt soft "ROOT_OBJECT_ID" root_object_id, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, opt "CODE" code, opt "MODULE_ID"
-			module_id, opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt
-			"ROOT_OBJECT_ID" root_object_id, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "disk.storage.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "disk.storage.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.storage.getForApp`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-for-app.html>
 	pub mod get_for_app {
-		/// Error codes of `disk.storage.getForApp`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.storage.getForApp`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -6015,64 +4221,41 @@ pub mod storage {
 		/// The object `result` of `disk.storage.getForApp`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-for-app.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `MODULE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MODULE_ID`: `string`, only in the example response.
 			pub module_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ENTITY_TYPE`: `string`, only in the example response.
 			pub entity_type: Option<String>,
-			/// `ENTITY_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ENTITY_ID`: `string`, only in the example response.
 			pub entity_id: Option<String>,
-			/// `ROOT_OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ROOT_OBJECT_ID`: `string`, only in the example response.
 			pub root_object_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", module_id :
-			soft "MODULE_ID", entity_type : soft "ENTITY_TYPE", entity_id : soft
-			"ENTITY_ID", root_object_id : soft "ROOT_OBJECT_ID", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "MODULE_ID" module_id, opt soft "ENTITY_TYPE" entity_type, opt soft
+			"ENTITY_ID" entity_id, opt soft "ROOT_OBJECT_ID" root_object_id, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "MODULE_ID"
-			module_id, opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt
-			"ROOT_OBJECT_ID" root_object_id, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::GetForApp {
-			const NAME: &'static str = "disk.storage.getForApp";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetForApp, "disk.storage.getForApp", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.storage.getList`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-list.html>
 	pub mod get_list {
-		/// Error codes of `disk.storage.getList`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.storage.getList`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.filter` of `disk.storage.getList`: `object`.
 		///
@@ -6085,32 +4268,16 @@ pub mod storage {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `disk.storage.getList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-list.html>
@@ -6122,88 +4289,49 @@ pub mod storage {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `disk.storage.getList`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `MODULE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MODULE_ID`: `string`, only in the example response.
 			pub module_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ENTITY_TYPE`: `string`, only in the example response.
 			pub entity_type: Option<String>,
-			/// `ENTITY_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ENTITY_ID`: `string`, only in the example response.
 			pub entity_id: Option<String>,
-			/// `ROOT_OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ROOT_OBJECT_ID`: `string`, only in the example response.
 			pub root_object_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : soft "ID", name : soft "NAME", code : soft "CODE", module_id :
-			soft "MODULE_ID", entity_type : soft "ENTITY_TYPE", entity_id : soft
-			"ENTITY_ID", root_object_id : soft "ROOT_OBJECT_ID", extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "NAME" name, req "CODE" code, opt "MODULE_ID"
-			module_id, opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt
-			"ROOT_OBJECT_ID" root_object_id, rest "" extra }
+		result_impls!(
+			Item { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt soft
+			"MODULE_ID" module_id, opt soft "ENTITY_TYPE" entity_type, opt soft
+			"ENTITY_ID" entity_id, opt soft "ROOT_OBJECT_ID" root_object_id, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetList {
-			const NAME: &'static str = "disk.storage.getList";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetList, "disk.storage.getList", V2, true);
 		impl ::bitrix24_runtime::Paged for super::GetList {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -6216,23 +4344,17 @@ pub mod storage {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-types.html>
 	pub mod get_types {
-		/// Error codes of `disk.storage.getTypes`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.storage.getTypes`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<::serde_json::Value>;
-		impl ::bitrix24_runtime::Method for super::GetTypes {
-			const NAME: &'static str = "disk.storage.getTypes";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetTypes, "disk.storage.getTypes", V2, true);
 	}
 	/// Types of `disk.storage.rename`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-rename.html>
 	pub mod rename {
-		/// Error codes of `disk.storage.rename`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.storage.rename`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6252,64 +4374,41 @@ pub mod storage {
 		/// The object `result` of `disk.storage.rename`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-rename.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `MODULE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MODULE_ID`: `string`, only in the example response.
 			pub module_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ENTITY_TYPE`: `string`, only in the example response.
 			pub entity_type: Option<String>,
-			/// `ENTITY_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ENTITY_ID`: `string`, only in the example response.
 			pub entity_id: Option<String>,
-			/// `ROOT_OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ROOT_OBJECT_ID`: `string`, only in the example response.
 			pub root_object_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", module_id :
-			soft "MODULE_ID", entity_type : soft "ENTITY_TYPE", entity_id : soft
-			"ENTITY_ID", root_object_id : soft "ROOT_OBJECT_ID", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "MODULE_ID" module_id, opt soft "ENTITY_TYPE" entity_type, opt soft
+			"ENTITY_ID" entity_id, opt soft "ROOT_OBJECT_ID" root_object_id, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "MODULE_ID"
-			module_id, opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt
-			"ROOT_OBJECT_ID" root_object_id, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Rename {
-			const NAME: &'static str = "disk.storage.rename";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Rename, "disk.storage.rename", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `disk.storage.uploadFile`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-upload-file.html>
 	pub mod upload_file {
-		/// Error codes of `disk.storage.uploadFile`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.storage.uploadFile`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6337,110 +4436,62 @@ pub mod storage {
 		/// The object `result` of `disk.storage.uploadFile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-upload-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CODE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `any`, only in the example response.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `STORAGE_ID`: `string`, only in the example response.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PARENT_ID`: `string`, only in the example response.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_TYPE`: `integer`, only in the example response.
 			pub deleted_type: Option<i64>,
-			/// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `integer`, only in the example response.
 			pub global_content_version: Option<i64>,
-			/// `FILE_ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FILE_ID`: `integer`, only in the example response.
 			pub file_id: Option<i64>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATE_TIME`: `string`, only in the example response.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETE_TIME`: `any`, only in the example response.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UPDATED_BY`: `string`, only in the example response.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DELETED_BY`: `any`, only in the example response.
 			pub deleted_by: ::serde_json::Value,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DETAIL_URL`: `string`, only in the example response.
 			pub detail_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
-			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
-			deleted_type : soft "DELETED_TYPE", global_content_version : soft
-			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
-			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
-			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
-			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
-			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "NAME" name, req soft "CODE" code, opt
+			soft "STORAGE_ID" storage_id, opt soft "TYPE" type_, opt soft "PARENT_ID"
+			parent_id, opt soft "DELETED_TYPE" deleted_type, opt soft
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt soft "FILE_ID" file_id,
+			opt soft "SIZE" size, opt soft "CREATE_TIME" create_time, opt soft
+			"UPDATE_TIME" update_time, req soft "DELETE_TIME" delete_time, opt soft
+			"CREATED_BY" created_by, opt soft "UPDATED_BY" updated_by, req soft
+			"DELETED_BY" deleted_by, opt soft "DOWNLOAD_URL" download_url, opt soft
+			"DETAIL_URL" detail_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
-			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
-			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
-			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
-			created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY" deleted_by, opt
-			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::UploadFile {
-			const NAME: &'static str = "disk.storage.uploadFile";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UploadFile, "disk.storage.uploadFile", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -6459,7 +4510,7 @@ pub mod version {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -6470,17 +4521,12 @@ pub mod version {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// Types of `disk.version.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/version/disk-version-get.html>
 	pub mod get {
-		/// Error codes of `disk.version.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `disk.version.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -6501,63 +4547,37 @@ pub mod version {
 		/// The object `result` of `disk.version.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/version/disk-version-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `OBJECT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `OBJECT_ID`: `string`, only in the example response.
 			pub object_id: Option<String>,
-			/// `SIZE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SIZE`: `string`, only in the example response.
 			pub size: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
 			pub global_content_version: Option<String>,
-			/// `CREATE_TIME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATE_TIME`: `string`, only in the example response.
 			pub create_time: Option<String>,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DOWNLOAD_URL`: `string`, only in the example response.
 			pub download_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : soft "ID", object_id : soft "OBJECT_ID", size : soft "SIZE",
-			name : soft "NAME", global_content_version : soft "GLOBAL_CONTENT_VERSION",
-			create_time : soft "CREATE_TIME", created_by : soft "CREATED_BY",
-			download_url : soft "DOWNLOAD_URL", extra : rest "", }
+		result_impls!(
+			Output { opt soft "ID" id, opt soft "OBJECT_ID" object_id, opt soft "SIZE"
+			size, opt soft "NAME" name, opt soft "GLOBAL_CONTENT_VERSION"
+			global_content_version, opt soft "CREATE_TIME" create_time, opt soft
+			"CREATED_BY" created_by, opt soft "DOWNLOAD_URL" download_url, }
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "OBJECT_ID" object_id, opt "SIZE" size, opt "NAME"
-			name, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt "CREATE_TIME"
-			create_time, opt "CREATED_BY" created_by, opt "DOWNLOAD_URL" download_url,
-			rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "disk.version.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "disk.version.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 }

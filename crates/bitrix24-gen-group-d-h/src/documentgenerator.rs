@@ -26,7 +26,7 @@ pub mod document {
 		/// `fields`: `object`, optional.
 		pub fields: Option<add::Fields>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `templateId`, `value`.
@@ -41,42 +41,18 @@ pub mod document {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `providerClassName`.
-		pub fn provider_class_name(mut self, value: impl Into<String>) -> Self {
-			self.provider_class_name = Some(value.into());
-			self
-		}
-		/// Sets `values`.
-		pub fn values(mut self, value: impl Into<add::Values>) -> Self {
-			self.values = Some(value.into());
-			self
-		}
-		/// Sets `stampsEnabled`.
-		pub fn stamps_enabled(mut self, value: impl Into<i64>) -> Self {
-			self.stamps_enabled = Some(value.into());
-			self
-		}
-		/// Sets `fields`.
-		pub fn fields(mut self, value: impl Into<add::Fields>) -> Self {
-			self.fields = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "templateId" template_id, opt "providerClassName" provider_class_name,
-		req "value" value, opt "values" values, opt "stampsEnabled" stamps_enabled, opt
-		"fields" fields, rest "" extra }
+	setters!(
+		Add { some into provider_class_name provider_class_name "providerClassName" :
+		String, some into values values "values" : add::Values, some into stamps_enabled
+		stamps_enabled "stampsEnabled" : i64, some into fields fields "fields" :
+		add::Fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { template_id : field "templateId", provider_class_name : exact
-		"providerClassName", value : field "value", values : exact "values",
-		stamps_enabled : exact "stampsEnabled", fields : exact "fields", extra : rest "",
-		}
+	params_impls!(
+		Add { req field "templateId" template_id, opt exact "providerClassName"
+		provider_class_name, req field "value" value, opt exact "values" values, opt
+		exact "stampsEnabled" stamps_enabled, opt exact "fields" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `documentgenerator.document.delete`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-delete.html>
@@ -90,7 +66,7 @@ pub mod document {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -101,12 +77,7 @@ pub mod document {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `documentgenerator.document.enablepublicurl`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-enable-public-url.html>
@@ -122,7 +93,7 @@ pub mod document {
 		/// `status`: `integer`, optional.
 		pub status: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Enablepublicurl {
 		/// The call with its required parameters: `id`.
@@ -133,20 +104,9 @@ pub mod document {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `status`.
-		pub fn status(mut self, value: impl Into<i64>) -> Self {
-			self.status = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Enablepublicurl);
-	serialize_map!(Enablepublicurl { req "id" id, opt "status" status, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Enablepublicurl { id : field "id", status : exact "status", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Enablepublicurl);
+	setters!(Enablepublicurl { some into status status "status" : i64, });
+	params_impls!(Enablepublicurl { req field "id" id, opt exact "status" status, });
 	/// `documentgenerator.document.get`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
@@ -160,7 +120,7 @@ pub mod document {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -171,12 +131,7 @@ pub mod document {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `documentgenerator.document.getfields`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get-fields.html>
@@ -192,7 +147,7 @@ pub mod document {
 		/// `values`: `object`, optional.
 		pub values: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getfields {
 		/// The call with its required parameters: `id`.
@@ -203,20 +158,9 @@ pub mod document {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `values`.
-		pub fn values(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.values = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Getfields);
-	serialize_map!(Getfields { req "id" id, opt "values" values, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Getfields { id : field "id", values : exact "values", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getfields);
+	setters!(Getfields { some into values values "values" : ::serde_json::Value, });
+	params_impls!(Getfields { req field "id" id, opt exact "values" values, });
 	/// `documentgenerator.document.list`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
@@ -238,55 +182,23 @@ pub mod document {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				order: Default::default(),
-				filter: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<list::Select>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "order" order, opt "filter" filter, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : list::Select, some into order order
+		"order" : list::Order, some into filter filter "filter" : list::Filter, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", order : exact "order", filter : exact "filter",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "order" order, opt exact "filter"
+		filter, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `documentgenerator.document.update`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
@@ -306,7 +218,7 @@ pub mod document {
 		/// `fields`: `object`, optional.
 		pub fields: Option<update::Fields>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`.
@@ -319,39 +231,21 @@ pub mod document {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `values`.
-		pub fn values(mut self, value: impl Into<update::Values>) -> Self {
-			self.values = Some(value.into());
-			self
-		}
-		/// Sets `stampsEnabled`.
-		pub fn stamps_enabled(mut self, value: impl Into<i64>) -> Self {
-			self.stamps_enabled = Some(value.into());
-			self
-		}
-		/// Sets `fields`.
-		pub fn fields(mut self, value: impl Into<update::Fields>) -> Self {
-			self.fields = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "id" id, opt "values" values, opt "stampsEnabled" stamps_enabled,
-		opt "fields" fields, rest "" extra }
+	setters!(
+		Update { some into values values "values" : update::Values, some into
+		stamps_enabled stamps_enabled "stampsEnabled" : i64, some into fields fields
+		"fields" : update::Fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { id : field "id", values : exact "values", stamps_enabled : exact
-		"stampsEnabled", fields : exact "fields", extra : rest "", }
+	params_impls!(
+		Update { req field "id" id, opt exact "values" values, opt exact "stampsEnabled"
+		stamps_enabled, opt exact "fields" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `documentgenerator.document.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html>
 	pub mod add {
-		/// Error codes of `documentgenerator.document.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.document.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -383,50 +277,23 @@ pub mod document {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field_code: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Values {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					creation_method: Default::default(),
-					stamps_enabled: Default::default(),
-					field_code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `_creationMethod`.
-			pub fn creation_method(mut self, value: impl Into<String>) -> Self {
-				self.creation_method = Some(value.into());
-				self
-			}
-			/// Sets `stampsEnabled`.
-			pub fn stamps_enabled(mut self, value: impl Into<bool>) -> Self {
-				self.stamps_enabled = Some(value.into());
-				self
-			}
-			/// Adds an entry for `<field_code>` under `key`.
-			pub fn field_code(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field_code.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Values);
-		serialize_map!(
-			Values { opt "_creationMethod" creation_method, opt "stampsEnabled"
-			stamps_enabled, rest "*" field_code, rest "" extra }
+		setters!(
+			Values { some into creation_method creation_method "_creationMethod" :
+			String, some into stamps_enabled stamps_enabled "stampsEnabled" : bool, map
+			into field_code field_code "<field_code>" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Values { creation_method : exact "_creationMethod", stamps_enabled : exact
-			"stampsEnabled", field_code : pattern "*", extra : rest "", }
+		params_impls!(
+			Values { opt exact "_creationMethod" creation_method, opt exact
+			"stampsEnabled" stamps_enabled, rest pattern "*" field_code, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Values);
 		/// The object `params.fields` of `documentgenerator.document.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html>
@@ -442,77 +309,43 @@ pub mod document {
 			/// `TITLE`: `string`, optional.
 			pub title: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					type_: Default::default(),
-					format: Default::default(),
-					provider: Default::default(),
-					title: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `FORMAT`.
-			pub fn format(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.format = Some(value.into());
-				self
-			}
-			/// Sets `PROVIDER`.
-			pub fn provider(mut self, value: impl Into<String>) -> Self {
-				self.provider = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "TYPE" type_, opt "FORMAT" format, opt "PROVIDER" provider, opt
-			"TITLE" title, rest "" extra }
+		setters!(
+			Fields { some into type_ type_ "TYPE" : String, some into format format
+			"FORMAT" : ::serde_json::Value, some into provider provider "PROVIDER" :
+			String, some into title title "TITLE" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { type_ : exact "TYPE", format : exact "FORMAT", provider : exact
-			"PROVIDER", title : exact "TITLE", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "TYPE" type_, opt exact "FORMAT" format, opt exact
+			"PROVIDER" provider, opt exact "TITLE" title, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result.document.values` of `documentgenerator.document.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocumentValues {
-			/// `_creationMethod`: `string`, optional.
+			/// `_creationMethod`: `string`.
 			pub creation_method: Option<String>,
-			/// `stampsEnabled`: `boolean`, optional.
+			/// `stampsEnabled`: `boolean`.
 			pub stamps_enabled: Option<bool>,
-			/// `<field_code>`: `string`, optional.
+			/// `<field_code>`: `string`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field_code: ::std::collections::BTreeMap<String, String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDocumentValues { creation_method : field "_creationMethod",
-			stamps_enabled : field "stampsEnabled", field_code : pattern "*", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputDocumentValues { opt "_creationMethod" creation_method, opt
-			"stampsEnabled" stamps_enabled, rest "*" field_code, rest "" extra }
+		result_impls!(
+			OutputDocumentValues { opt field "_creationMethod" creation_method, opt field
+			"stampsEnabled" stamps_enabled, rest pattern "*" field_code, }
 		);
 		/// The object `result.document` of `documentgenerator.document.add`: `object`.
 		///
@@ -520,65 +353,55 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocument {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `title`: `string`, optional.
+			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `number`: `string`, optional.
+			/// `number`: `string`.
 			pub number: Option<String>,
-			/// `templateId`: `integer`, optional.
+			/// `templateId`: `integer`.
 			pub template_id: Option<i64>,
-			/// `provider`: `string`, optional.
+			/// `provider`: `string`.
 			pub provider: Option<String>,
-			/// `value`: `string`, optional.
+			/// `value`: `string`.
 			pub value: Option<String>,
-			/// `values`: `object`, optional.
+			/// `values`: `object`.
 			pub values: Option<OutputDocumentValues>,
-			/// `stampsEnabled`: `boolean`, optional.
+			/// `stampsEnabled`: `boolean`.
 			pub stamps_enabled: Option<bool>,
-			/// `downloadUrl`: `string`, optional.
+			/// `downloadUrl`: `string`.
 			pub download_url: Option<String>,
-			/// `downloadUrlMachine`: `string`, optional.
+			/// `downloadUrlMachine`: `string`.
 			pub download_url_machine: Option<String>,
-			/// `publicUrl`: `string`, optional.
+			/// `publicUrl`: `string`.
 			pub public_url: Option<String>,
-			/// `isTransformationError`: `boolean`, optional.
+			/// `isTransformationError`: `boolean`.
 			pub is_transformation_error: Option<bool>,
-			/// `pullTag`: `string`, optional.
+			/// `pullTag`: `string`.
 			pub pull_tag: Option<String>,
-			/// `emailDiskFile`: `integer`, optional.
+			/// `emailDiskFile`: `integer`.
 			pub email_disk_file: Option<i64>,
-			/// `createTime`: `datetime`, optional.
+			/// `createTime`: `datetime`.
 			pub create_time: Option<::bitrix24_runtime::DateTime>,
-			/// `updateTime`: `datetime`, optional.
+			/// `updateTime`: `datetime`.
 			pub update_time: Option<::bitrix24_runtime::DateTime>,
-			/// `createdBy`: `integer`, optional.
+			/// `createdBy`: `integer`.
 			pub created_by: Option<i64>,
-			/// `updatedBy`: `integer`, optional.
+			/// `updatedBy`: `integer`.
 			pub updated_by: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDocument { id : field "id", title : field "title", number : field
-			"number", template_id : field "templateId", provider : field "provider",
-			value : field "value", values : field "values", stamps_enabled : field
-			"stampsEnabled", download_url : field "downloadUrl", download_url_machine :
-			field "downloadUrlMachine", public_url : field "publicUrl",
-			is_transformation_error : field "isTransformationError", pull_tag : field
-			"pullTag", email_disk_file : field "emailDiskFile", create_time : field
-			"createTime", update_time : field "updateTime", created_by : field
-			"createdBy", updated_by : field "updatedBy", extra : rest "", }
-		);
-		serialize_map!(
-			OutputDocument { opt "id" id, opt "title" title, opt "number" number, opt
-			"templateId" template_id, opt "provider" provider, opt "value" value, opt
-			"values" values, opt "stampsEnabled" stamps_enabled, opt "downloadUrl"
-			download_url, opt "downloadUrlMachine" download_url_machine, opt "publicUrl"
-			public_url, opt "isTransformationError" is_transformation_error, opt
-			"pullTag" pull_tag, opt "emailDiskFile" email_disk_file, opt "createTime"
-			create_time, opt "updateTime" update_time, opt "createdBy" created_by, opt
-			"updatedBy" updated_by, rest "" extra }
+		result_impls!(
+			OutputDocument { opt field "id" id, opt field "title" title, opt field
+			"number" number, opt field "templateId" template_id, opt field "provider"
+			provider, opt field "value" value, opt field "values" values, opt field
+			"stampsEnabled" stamps_enabled, opt field "downloadUrl" download_url, opt
+			field "downloadUrlMachine" download_url_machine, opt field "publicUrl"
+			public_url, opt field "isTransformationError" is_transformation_error, opt
+			field "pullTag" pull_tag, opt field "emailDiskFile" email_disk_file, opt
+			field "createTime" create_time, opt field "updateTime" update_time, opt field
+			"createdBy" created_by, opt field "updatedBy" updated_by, }
 		);
 		/// The object `result` of `documentgenerator.document.add`: `object`.
 		///
@@ -586,29 +409,20 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `document`: `object`, optional.
+			/// `document`: `object`.
 			pub document: Option<OutputDocument>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { document : field "document", extra : rest "", } fits["document"] []
-		);
-		serialize_map!(Output { opt "document" document, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "documentgenerator.document.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "document" document, } fits["document"] []);
+		method!(super::Add, "documentgenerator.document.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.document.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-delete.html>
 	pub mod delete {
-		/// Error codes of `documentgenerator.document.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.document.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -623,19 +437,13 @@ pub mod document {
 		error_code!(Error);
 		/// The `result` of the call: `null`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "documentgenerator.document.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "documentgenerator.document.delete", V2, false);
 	}
 	/// Types of `documentgenerator.document.enablepublicurl`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-enable-public-url.html>
 	pub mod enablepublicurl {
-		/// Error codes of `documentgenerator.document.enablepublicurl`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.document.enablepublicurl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -654,30 +462,23 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `publicUrl`: `string`, optional.
+			/// `publicUrl`: `string`.
 			pub public_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { public_url : field "publicUrl", extra : rest "", } fits["publicUrl"]
-			[]
+		result_impls!(Output { opt field "publicUrl" public_url, } fits["publicUrl"] []);
+		method!(
+			super::Enablepublicurl, "documentgenerator.document.enablepublicurl", V2,
+			false
 		);
-		serialize_map!(Output { opt "publicUrl" public_url, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Enablepublicurl {
-			const NAME: &'static str = "documentgenerator.document.enablepublicurl";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.document.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
 	pub mod get {
-		/// Error codes of `documentgenerator.document.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.document.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -696,25 +497,20 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocumentValues {
-			/// `_creationMethod`: `string`, optional.
+			/// `_creationMethod`: `string`.
 			pub creation_method: Option<String>,
-			/// `stampsEnabled`: `boolean`, optional.
+			/// `stampsEnabled`: `boolean`.
 			pub stamps_enabled: Option<bool>,
-			/// `<field_code>`: `string`, optional.
+			/// `<field_code>`: `string`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field_code: ::std::collections::BTreeMap<String, String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDocumentValues { creation_method : field "_creationMethod",
-			stamps_enabled : field "stampsEnabled", field_code : pattern "*", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputDocumentValues { opt "_creationMethod" creation_method, opt
-			"stampsEnabled" stamps_enabled, rest "*" field_code, rest "" extra }
+		result_impls!(
+			OutputDocumentValues { opt field "_creationMethod" creation_method, opt field
+			"stampsEnabled" stamps_enabled, rest pattern "*" field_code, }
 		);
 		/// The object `result.document.publicUrlView` of `documentgenerator.document.get`: `object`.
 		///
@@ -722,120 +518,101 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocumentPublicUrlView {
-			/// `time`: `datetime`, optional.
+			/// `time`: `datetime`.
 			pub time: Option<::bitrix24_runtime::DateTime>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDocumentPublicUrlView { time : field "time", extra : rest "", }
-		);
-		serialize_map!(OutputDocumentPublicUrlView { opt "time" time, rest "" extra });
+		result_impls!(OutputDocumentPublicUrlView { opt field "time" time, });
 		/// The object `result.document` of `documentgenerator.document.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocument {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `title`: `string`, optional.
+			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `number`: `string`, optional.
+			/// `number`: `string`.
 			pub number: Option<String>,
-			/// `templateId`: `string`, optional.
+			/// `templateId`: `string`.
 			pub template_id: Option<String>,
-			/// `provider`: `string`, optional.
+			/// `provider`: `string`.
 			pub provider: Option<String>,
-			/// `value`: `string`, optional.
+			/// `value`: `string`.
 			pub value: Option<String>,
-			/// `values`: `object`, optional.
+			/// `values`: `object`.
 			pub values: Option<OutputDocumentValues>,
-			/// `fileId`: `integer`, optional.
+			/// `fileId`: `integer`.
 			pub file_id: Option<i64>,
-			/// `imageId`: `integer`, optional.
+			/// `imageId`: `integer`.
 			pub image_id: Option<i64>,
-			/// `pdfId`: `integer`, optional.
+			/// `pdfId`: `integer`.
 			pub pdf_id: Option<i64>,
-			/// `stampsEnabled`: `boolean`, optional.
+			/// `stampsEnabled`: `boolean`.
 			pub stamps_enabled: Option<bool>,
-			/// `downloadUrl`: `string`, optional.
+			/// `downloadUrl`: `string`.
 			pub download_url: Option<String>,
-			/// `downloadUrlMachine`: `string`, optional.
+			/// `downloadUrlMachine`: `string`.
 			pub download_url_machine: Option<String>,
-			/// `pdfUrl`: `string`, optional.
+			/// `pdfUrl`: `string`.
 			pub pdf_url: Option<String>,
-			/// `pdfUrlMachine`: `string`, optional.
+			/// `pdfUrlMachine`: `string`.
 			pub pdf_url_machine: Option<String>,
-			/// `printUrl`: `string`, optional.
+			/// `printUrl`: `string`.
 			pub print_url: Option<String>,
-			/// `printUrlMachine`: `string`, optional.
+			/// `printUrlMachine`: `string`.
 			pub print_url_machine: Option<String>,
-			/// `imageUrl`: `string`, optional.
+			/// `imageUrl`: `string`.
 			pub image_url: Option<String>,
-			/// `imageUrlMachine`: `string`, optional.
+			/// `imageUrlMachine`: `string`.
 			pub image_url_machine: Option<String>,
-			/// `publicUrl`: `string`, optional.
+			/// `publicUrl`: `string`.
 			pub public_url: Option<String>,
-			/// `isTransformationError`: `boolean`, optional.
+			/// `isTransformationError`: `boolean`.
 			pub is_transformation_error: Option<bool>,
-			/// `transformationErrorCode`: `string`, optional.
+			/// `transformationErrorCode`: `string`.
 			pub transformation_error_code: Option<String>,
-			/// `transformationErrorMessage`: `string`, optional.
+			/// `transformationErrorMessage`: `string`.
 			pub transformation_error_message: Option<String>,
-			/// `transformationCancelReason`: `string`, optional.
+			/// `transformationCancelReason`: `string`.
 			pub transformation_cancel_reason: Option<String>,
-			/// `pullTag`: `string`, optional.
+			/// `pullTag`: `string`.
 			pub pull_tag: Option<String>,
-			/// `emailDiskFile`: `integer`, optional.
+			/// `emailDiskFile`: `integer`.
 			pub email_disk_file: Option<i64>,
-			/// `createTime`: `datetime`, optional.
+			/// `createTime`: `datetime`.
 			pub create_time: Option<::bitrix24_runtime::DateTime>,
-			/// `updateTime`: `datetime`, optional.
+			/// `updateTime`: `datetime`.
 			pub update_time: Option<::bitrix24_runtime::DateTime>,
-			/// `createdBy`: `string`, optional.
+			/// `createdBy`: `string`.
 			pub created_by: Option<String>,
-			/// `updatedBy`: `integer`, optional.
+			/// `updatedBy`: `integer`.
 			pub updated_by: Option<i64>,
-			/// `publicUrlView`: `object`, optional.
+			/// `publicUrlView`: `object`.
 			pub public_url_view: Option<OutputDocumentPublicUrlView>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDocument { id : field "id", title : field "title", number : field
-			"number", template_id : field "templateId", provider : field "provider",
-			value : field "value", values : field "values", file_id : field "fileId",
-			image_id : field "imageId", pdf_id : field "pdfId", stamps_enabled : field
-			"stampsEnabled", download_url : field "downloadUrl", download_url_machine :
-			field "downloadUrlMachine", pdf_url : field "pdfUrl", pdf_url_machine : field
-			"pdfUrlMachine", print_url : field "printUrl", print_url_machine : field
-			"printUrlMachine", image_url : field "imageUrl", image_url_machine : field
-			"imageUrlMachine", public_url : field "publicUrl", is_transformation_error :
-			field "isTransformationError", transformation_error_code : field
-			"transformationErrorCode", transformation_error_message : field
-			"transformationErrorMessage", transformation_cancel_reason : field
-			"transformationCancelReason", pull_tag : field "pullTag", email_disk_file :
-			field "emailDiskFile", create_time : field "createTime", update_time : field
-			"updateTime", created_by : field "createdBy", updated_by : field "updatedBy",
-			public_url_view : field "publicUrlView", extra : rest "", }
-		);
-		serialize_map!(
-			OutputDocument { opt "id" id, opt "title" title, opt "number" number, opt
-			"templateId" template_id, opt "provider" provider, opt "value" value, opt
-			"values" values, opt "fileId" file_id, opt "imageId" image_id, opt "pdfId"
-			pdf_id, opt "stampsEnabled" stamps_enabled, opt "downloadUrl" download_url,
-			opt "downloadUrlMachine" download_url_machine, opt "pdfUrl" pdf_url, opt
-			"pdfUrlMachine" pdf_url_machine, opt "printUrl" print_url, opt
-			"printUrlMachine" print_url_machine, opt "imageUrl" image_url, opt
-			"imageUrlMachine" image_url_machine, opt "publicUrl" public_url, opt
-			"isTransformationError" is_transformation_error, opt
-			"transformationErrorCode" transformation_error_code, opt
-			"transformationErrorMessage" transformation_error_message, opt
-			"transformationCancelReason" transformation_cancel_reason, opt "pullTag"
-			pull_tag, opt "emailDiskFile" email_disk_file, opt "createTime" create_time,
-			opt "updateTime" update_time, opt "createdBy" created_by, opt "updatedBy"
-			updated_by, opt "publicUrlView" public_url_view, rest "" extra }
+		result_impls!(
+			OutputDocument { opt field "id" id, opt field "title" title, opt field
+			"number" number, opt field "templateId" template_id, opt field "provider"
+			provider, opt field "value" value, opt field "values" values, opt field
+			"fileId" file_id, opt field "imageId" image_id, opt field "pdfId" pdf_id, opt
+			field "stampsEnabled" stamps_enabled, opt field "downloadUrl" download_url,
+			opt field "downloadUrlMachine" download_url_machine, opt field "pdfUrl"
+			pdf_url, opt field "pdfUrlMachine" pdf_url_machine, opt field "printUrl"
+			print_url, opt field "printUrlMachine" print_url_machine, opt field
+			"imageUrl" image_url, opt field "imageUrlMachine" image_url_machine, opt
+			field "publicUrl" public_url, opt field "isTransformationError"
+			is_transformation_error, opt field "transformationErrorCode"
+			transformation_error_code, opt field "transformationErrorMessage"
+			transformation_error_message, opt field "transformationCancelReason"
+			transformation_cancel_reason, opt field "pullTag" pull_tag, opt field
+			"emailDiskFile" email_disk_file, opt field "createTime" create_time, opt
+			field "updateTime" update_time, opt field "createdBy" created_by, opt field
+			"updatedBy" updated_by, opt field "publicUrlView" public_url_view, }
 		);
 		/// The object `result` of `documentgenerator.document.get`: `object`.
 		///
@@ -843,29 +620,20 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `document`: `object`, optional.
+			/// `document`: `object`.
 			pub document: Option<OutputDocument>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { document : field "document", extra : rest "", } fits["document"] []
-		);
-		serialize_map!(Output { opt "document" document, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "documentgenerator.document.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "document" document, } fits["document"] []);
+		method!(super::Get, "documentgenerator.document.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.document.getfields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get-fields.html>
 	pub mod getfields {
-		/// Error codes of `documentgenerator.document.getfields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.document.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -884,34 +652,29 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocumentFieldsKey {
-			/// `title`: `string`, optional.
+			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `value`: `string`, optional.
+			/// `value`: `string`.
 			pub value: Option<String>,
-			/// `default`: `string`, optional.
+			/// `default`: `string`.
 			pub default: Option<String>,
-			/// `group`: `array`, optional.
+			/// `group`: `array`.
 			pub group: Vec<::serde_json::Value>,
-			/// `chain`: `string | array`, optional.
+			/// `chain`: `string | array`.
 			pub chain: ::serde_json::Value,
-			/// `required`: `boolean`, optional.
+			/// `required`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDocumentFieldsKey { title : field "title", value : field "value",
-			default : field "default", group : field "group", chain : field "chain",
-			required : field "required", type_ : field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputDocumentFieldsKey { opt "title" title, opt "value" value, opt "default"
-			default, req "group" group, req "chain" chain, opt_yn "required" required,
-			opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputDocumentFieldsKey { opt field "title" title, opt field "value" value,
+			opt field "default" default, req field "group" group, req field "chain"
+			chain, opt_yn field "required" required, opt field "type" type_, }
 		);
 		/// The object `result.documentFields` of `documentgenerator.document.getfields`: `object`.
 		///
@@ -919,45 +682,37 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocumentFields {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, OutputDocumentFieldsKey>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputDocumentFields { key : pattern "*", extra : rest "", });
-		serialize_map!(OutputDocumentFields { rest "*" key, rest "" extra });
+		result_impls!(OutputDocumentFields { rest pattern "*" key, });
 		/// The object `result` of `documentgenerator.document.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `documentFields`: `object`, optional.
+			/// `documentFields`: `object`.
 			pub document_fields: Option<OutputDocumentFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { document_fields : field "documentFields", extra : rest "", }
-			fits["documentFields"] []
+		result_impls!(
+			Output { opt field "documentFields" document_fields, } fits["documentFields"]
+			[]
 		);
-		serialize_map!(Output { opt "documentFields" document_fields, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Getfields {
-			const NAME: &'static str = "documentgenerator.document.getfields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getfields, "documentgenerator.document.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.document.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
 	pub mod list {
-		/// Error codes of `documentgenerator.document.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.document.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -983,50 +738,23 @@ pub mod document {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field_code: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl SelectValues {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					creation_method: Default::default(),
-					stamps_enabled: Default::default(),
-					field_code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `_creationMethod`.
-			pub fn creation_method(mut self, value: impl Into<String>) -> Self {
-				self.creation_method = Some(value.into());
-				self
-			}
-			/// Sets `stampsEnabled`.
-			pub fn stamps_enabled(mut self, value: impl Into<bool>) -> Self {
-				self.stamps_enabled = Some(value.into());
-				self
-			}
-			/// Adds an entry for `<field_code>` under `key`.
-			pub fn field_code(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field_code.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(SelectValues);
-		serialize_map!(
-			SelectValues { opt "_creationMethod" creation_method, opt "stampsEnabled"
-			stamps_enabled, rest "*" field_code, rest "" extra }
+		setters!(
+			SelectValues { some into creation_method creation_method "_creationMethod" :
+			String, some into stamps_enabled stamps_enabled "stampsEnabled" : bool, map
+			into field_code field_code "<field_code>" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			SelectValues { creation_method : exact "_creationMethod", stamps_enabled :
-			exact "stampsEnabled", field_code : pattern "*", extra : rest "", }
+		params_impls!(
+			SelectValues { opt exact "_creationMethod" creation_method, opt exact
+			"stampsEnabled" stamps_enabled, rest pattern "*" field_code, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(SelectValues);
 		/// The object `params.select` of `documentgenerator.document.list`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
@@ -1062,125 +790,34 @@ pub mod document {
 			/// `updatedBy`: `integer`, optional.
 			pub updated_by: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Select {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					title: Default::default(),
-					number: Default::default(),
-					template_id: Default::default(),
-					provider: Default::default(),
-					value: Default::default(),
-					file_id: Default::default(),
-					image_id: Default::default(),
-					pdf_id: Default::default(),
-					create_time: Default::default(),
-					update_time: Default::default(),
-					values: Default::default(),
-					created_by: Default::default(),
-					updated_by: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `id`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `title`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `number`.
-			pub fn number(mut self, value: impl Into<String>) -> Self {
-				self.number = Some(value.into());
-				self
-			}
-			/// Sets `templateId`.
-			pub fn template_id(mut self, value: impl Into<i64>) -> Self {
-				self.template_id = Some(value.into());
-				self
-			}
-			/// Sets `provider`.
-			pub fn provider(mut self, value: impl Into<String>) -> Self {
-				self.provider = Some(value.into());
-				self
-			}
-			/// Sets `value`.
-			pub fn value(mut self, value: impl Into<String>) -> Self {
-				self.value = Some(value.into());
-				self
-			}
-			/// Sets `fileId`.
-			pub fn file_id(mut self, value: impl Into<i64>) -> Self {
-				self.file_id = Some(value.into());
-				self
-			}
-			/// Sets `imageId`.
-			pub fn image_id(mut self, value: impl Into<i64>) -> Self {
-				self.image_id = Some(value.into());
-				self
-			}
-			/// Sets `pdfId`.
-			pub fn pdf_id(mut self, value: impl Into<i64>) -> Self {
-				self.pdf_id = Some(value.into());
-				self
-			}
-			/// Sets `createTime`.
-			pub fn create_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.create_time = Some(value.into());
-				self
-			}
-			/// Sets `updateTime`.
-			pub fn update_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.update_time = Some(value.into());
-				self
-			}
-			/// Sets `values`.
-			pub fn values(mut self, value: impl Into<SelectValues>) -> Self {
-				self.values = Some(value.into());
-				self
-			}
-			/// Sets `createdBy`.
-			pub fn created_by(mut self, value: impl Into<i64>) -> Self {
-				self.created_by = Some(value.into());
-				self
-			}
-			/// Sets `updatedBy`.
-			pub fn updated_by(mut self, value: impl Into<i64>) -> Self {
-				self.updated_by = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Select);
-		serialize_map!(
-			Select { opt "id" id, opt "title" title, opt "number" number, opt
-			"templateId" template_id, opt "provider" provider, opt "value" value, opt
-			"fileId" file_id, opt "imageId" image_id, opt "pdfId" pdf_id, opt
-			"createTime" create_time, opt "updateTime" update_time, opt "values" values,
-			opt "createdBy" created_by, opt "updatedBy" updated_by, rest "" extra }
+		setters!(
+			Select { some into id id "id" : i64, some into title title "title" : String,
+			some into number number "number" : String, some into template_id template_id
+			"templateId" : i64, some into provider provider "provider" : String, some
+			into value value "value" : String, some into file_id file_id "fileId" : i64,
+			some into image_id image_id "imageId" : i64, some into pdf_id pdf_id "pdfId"
+			: i64, some into create_time create_time "createTime" :
+			::bitrix24_runtime::DateTime, some into update_time update_time "updateTime"
+			: ::bitrix24_runtime::DateTime, some into values values "values" :
+			SelectValues, some into created_by created_by "createdBy" : i64, some into
+			updated_by updated_by "updatedBy" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Select { id : exact "id", title : exact "title", number : exact "number",
-			template_id : exact "templateId", provider : exact "provider", value : exact
-			"value", file_id : exact "fileId", image_id : exact "imageId", pdf_id : exact
-			"pdfId", create_time : exact "createTime", update_time : exact "updateTime",
-			values : exact "values", created_by : exact "createdBy", updated_by : exact
-			"updatedBy", extra : rest "", }
+		params_impls!(
+			Select { opt exact "id" id, opt exact "title" title, opt exact "number"
+			number, opt exact "templateId" template_id, opt exact "provider" provider,
+			opt exact "value" value, opt exact "fileId" file_id, opt exact "imageId"
+			image_id, opt exact "pdfId" pdf_id, opt exact "createTime" create_time, opt
+			exact "updateTime" update_time, opt exact "values" values, opt exact
+			"createdBy" created_by, opt exact "updatedBy" updated_by, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Select);
 		/// The object `params.order.values` of `documentgenerator.document.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
@@ -1196,50 +833,23 @@ pub mod document {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field_code: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl OrderValues {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					creation_method: Default::default(),
-					stamps_enabled: Default::default(),
-					field_code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `_creationMethod`.
-			pub fn creation_method(mut self, value: impl Into<String>) -> Self {
-				self.creation_method = Some(value.into());
-				self
-			}
-			/// Sets `stampsEnabled`.
-			pub fn stamps_enabled(mut self, value: impl Into<bool>) -> Self {
-				self.stamps_enabled = Some(value.into());
-				self
-			}
-			/// Adds an entry for `<field_code>` under `key`.
-			pub fn field_code(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field_code.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(OrderValues);
-		serialize_map!(
-			OrderValues { opt "_creationMethod" creation_method, opt "stampsEnabled"
-			stamps_enabled, rest "*" field_code, rest "" extra }
+		setters!(
+			OrderValues { some into creation_method creation_method "_creationMethod" :
+			String, some into stamps_enabled stamps_enabled "stampsEnabled" : bool, map
+			into field_code field_code "<field_code>" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			OrderValues { creation_method : exact "_creationMethod", stamps_enabled :
-			exact "stampsEnabled", field_code : pattern "*", extra : rest "", }
+		params_impls!(
+			OrderValues { opt exact "_creationMethod" creation_method, opt exact
+			"stampsEnabled" stamps_enabled, rest pattern "*" field_code, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(OrderValues);
 		/// The object `params.order` of `documentgenerator.document.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
@@ -1275,125 +885,34 @@ pub mod document {
 			/// `updatedBy`: `integer`, optional.
 			pub updated_by: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					title: Default::default(),
-					number: Default::default(),
-					template_id: Default::default(),
-					provider: Default::default(),
-					value: Default::default(),
-					file_id: Default::default(),
-					image_id: Default::default(),
-					pdf_id: Default::default(),
-					create_time: Default::default(),
-					update_time: Default::default(),
-					values: Default::default(),
-					created_by: Default::default(),
-					updated_by: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `id`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `title`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `number`.
-			pub fn number(mut self, value: impl Into<String>) -> Self {
-				self.number = Some(value.into());
-				self
-			}
-			/// Sets `templateId`.
-			pub fn template_id(mut self, value: impl Into<i64>) -> Self {
-				self.template_id = Some(value.into());
-				self
-			}
-			/// Sets `provider`.
-			pub fn provider(mut self, value: impl Into<String>) -> Self {
-				self.provider = Some(value.into());
-				self
-			}
-			/// Sets `value`.
-			pub fn value(mut self, value: impl Into<String>) -> Self {
-				self.value = Some(value.into());
-				self
-			}
-			/// Sets `fileId`.
-			pub fn file_id(mut self, value: impl Into<i64>) -> Self {
-				self.file_id = Some(value.into());
-				self
-			}
-			/// Sets `imageId`.
-			pub fn image_id(mut self, value: impl Into<i64>) -> Self {
-				self.image_id = Some(value.into());
-				self
-			}
-			/// Sets `pdfId`.
-			pub fn pdf_id(mut self, value: impl Into<i64>) -> Self {
-				self.pdf_id = Some(value.into());
-				self
-			}
-			/// Sets `createTime`.
-			pub fn create_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.create_time = Some(value.into());
-				self
-			}
-			/// Sets `updateTime`.
-			pub fn update_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.update_time = Some(value.into());
-				self
-			}
-			/// Sets `values`.
-			pub fn values(mut self, value: impl Into<OrderValues>) -> Self {
-				self.values = Some(value.into());
-				self
-			}
-			/// Sets `createdBy`.
-			pub fn created_by(mut self, value: impl Into<i64>) -> Self {
-				self.created_by = Some(value.into());
-				self
-			}
-			/// Sets `updatedBy`.
-			pub fn updated_by(mut self, value: impl Into<i64>) -> Self {
-				self.updated_by = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(
-			Order { opt "id" id, opt "title" title, opt "number" number, opt "templateId"
-			template_id, opt "provider" provider, opt "value" value, opt "fileId"
-			file_id, opt "imageId" image_id, opt "pdfId" pdf_id, opt "createTime"
-			create_time, opt "updateTime" update_time, opt "values" values, opt
-			"createdBy" created_by, opt "updatedBy" updated_by, rest "" extra }
+		setters!(
+			Order { some into id id "id" : i64, some into title title "title" : String,
+			some into number number "number" : String, some into template_id template_id
+			"templateId" : i64, some into provider provider "provider" : String, some
+			into value value "value" : String, some into file_id file_id "fileId" : i64,
+			some into image_id image_id "imageId" : i64, some into pdf_id pdf_id "pdfId"
+			: i64, some into create_time create_time "createTime" :
+			::bitrix24_runtime::DateTime, some into update_time update_time "updateTime"
+			: ::bitrix24_runtime::DateTime, some into values values "values" :
+			OrderValues, some into created_by created_by "createdBy" : i64, some into
+			updated_by updated_by "updatedBy" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Order { id : exact "id", title : exact "title", number : exact "number",
-			template_id : exact "templateId", provider : exact "provider", value : exact
-			"value", file_id : exact "fileId", image_id : exact "imageId", pdf_id : exact
-			"pdfId", create_time : exact "createTime", update_time : exact "updateTime",
-			values : exact "values", created_by : exact "createdBy", updated_by : exact
-			"updatedBy", extra : rest "", }
+		params_impls!(
+			Order { opt exact "id" id, opt exact "title" title, opt exact "number"
+			number, opt exact "templateId" template_id, opt exact "provider" provider,
+			opt exact "value" value, opt exact "fileId" file_id, opt exact "imageId"
+			image_id, opt exact "pdfId" pdf_id, opt exact "createTime" create_time, opt
+			exact "updateTime" update_time, opt exact "values" values, opt exact
+			"createdBy" created_by, opt exact "updatedBy" updated_by, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
 		/// The object `params.filter.values` of `documentgenerator.document.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
@@ -1409,50 +928,23 @@ pub mod document {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field_code: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FilterValues {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					creation_method: Default::default(),
-					stamps_enabled: Default::default(),
-					field_code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `_creationMethod`.
-			pub fn creation_method(mut self, value: impl Into<String>) -> Self {
-				self.creation_method = Some(value.into());
-				self
-			}
-			/// Sets `stampsEnabled`.
-			pub fn stamps_enabled(mut self, value: impl Into<bool>) -> Self {
-				self.stamps_enabled = Some(value.into());
-				self
-			}
-			/// Adds an entry for `<field_code>` under `key`.
-			pub fn field_code(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field_code.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FilterValues);
-		serialize_map!(
-			FilterValues { opt "_creationMethod" creation_method, opt "stampsEnabled"
-			stamps_enabled, rest "*" field_code, rest "" extra }
+		setters!(
+			FilterValues { some into creation_method creation_method "_creationMethod" :
+			String, some into stamps_enabled stamps_enabled "stampsEnabled" : bool, map
+			into field_code field_code "<field_code>" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FilterValues { creation_method : exact "_creationMethod", stamps_enabled :
-			exact "stampsEnabled", field_code : pattern "*", extra : rest "", }
+		params_impls!(
+			FilterValues { opt exact "_creationMethod" creation_method, opt exact
+			"stampsEnabled" stamps_enabled, rest pattern "*" field_code, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FilterValues);
 		/// The object `params.filter` of `documentgenerator.document.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
@@ -1488,148 +980,47 @@ pub mod document {
 			/// `updatedBy`: `integer`, optional.
 			pub updated_by: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					title: Default::default(),
-					number: Default::default(),
-					template_id: Default::default(),
-					provider: Default::default(),
-					value: Default::default(),
-					file_id: Default::default(),
-					image_id: Default::default(),
-					pdf_id: Default::default(),
-					create_time: Default::default(),
-					update_time: Default::default(),
-					values: Default::default(),
-					created_by: Default::default(),
-					updated_by: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `id`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `title`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `number`.
-			pub fn number(mut self, value: impl Into<String>) -> Self {
-				self.number = Some(value.into());
-				self
-			}
-			/// Sets `templateId`.
-			pub fn template_id(mut self, value: impl Into<i64>) -> Self {
-				self.template_id = Some(value.into());
-				self
-			}
-			/// Sets `provider`.
-			pub fn provider(mut self, value: impl Into<String>) -> Self {
-				self.provider = Some(value.into());
-				self
-			}
-			/// Sets `value`.
-			pub fn value(mut self, value: impl Into<String>) -> Self {
-				self.value = Some(value.into());
-				self
-			}
-			/// Sets `fileId`.
-			pub fn file_id(mut self, value: impl Into<i64>) -> Self {
-				self.file_id = Some(value.into());
-				self
-			}
-			/// Sets `imageId`.
-			pub fn image_id(mut self, value: impl Into<i64>) -> Self {
-				self.image_id = Some(value.into());
-				self
-			}
-			/// Sets `pdfId`.
-			pub fn pdf_id(mut self, value: impl Into<i64>) -> Self {
-				self.pdf_id = Some(value.into());
-				self
-			}
-			/// Sets `createTime`.
-			pub fn create_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.create_time = Some(value.into());
-				self
-			}
-			/// Sets `updateTime`.
-			pub fn update_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.update_time = Some(value.into());
-				self
-			}
-			/// Sets `values`.
-			pub fn values(mut self, value: impl Into<FilterValues>) -> Self {
-				self.values = Some(value.into());
-				self
-			}
-			/// Sets `createdBy`.
-			pub fn created_by(mut self, value: impl Into<i64>) -> Self {
-				self.created_by = Some(value.into());
-				self
-			}
-			/// Sets `updatedBy`.
-			pub fn updated_by(mut self, value: impl Into<i64>) -> Self {
-				self.updated_by = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(
-			Filter { opt "id" id, opt "title" title, opt "number" number, opt
-			"templateId" template_id, opt "provider" provider, opt "value" value, opt
-			"fileId" file_id, opt "imageId" image_id, opt "pdfId" pdf_id, opt
-			"createTime" create_time, opt "updateTime" update_time, opt "values" values,
-			opt "createdBy" created_by, opt "updatedBy" updated_by, rest "" extra }
+		setters!(
+			Filter { some into id id "id" : i64, some into title title "title" : String,
+			some into number number "number" : String, some into template_id template_id
+			"templateId" : i64, some into provider provider "provider" : String, some
+			into value value "value" : String, some into file_id file_id "fileId" : i64,
+			some into image_id image_id "imageId" : i64, some into pdf_id pdf_id "pdfId"
+			: i64, some into create_time create_time "createTime" :
+			::bitrix24_runtime::DateTime, some into update_time update_time "updateTime"
+			: ::bitrix24_runtime::DateTime, some into values values "values" :
+			FilterValues, some into created_by created_by "createdBy" : i64, some into
+			updated_by updated_by "updatedBy" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Filter { id : exact "id", title : exact "title", number : exact "number",
-			template_id : exact "templateId", provider : exact "provider", value : exact
-			"value", file_id : exact "fileId", image_id : exact "imageId", pdf_id : exact
-			"pdfId", create_time : exact "createTime", update_time : exact "updateTime",
-			values : exact "values", created_by : exact "createdBy", updated_by : exact
-			"updatedBy", extra : rest "", }
+		params_impls!(
+			Filter { opt exact "id" id, opt exact "title" title, opt exact "number"
+			number, opt exact "templateId" template_id, opt exact "provider" provider,
+			opt exact "value" value, opt exact "fileId" file_id, opt exact "imageId"
+			image_id, opt exact "pdfId" pdf_id, opt exact "createTime" create_time, opt
+			exact "updateTime" update_time, opt exact "values" values, opt exact
+			"createdBy" created_by, opt exact "updatedBy" updated_by, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
 		/// The object `result` of `documentgenerator.document.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `documents`: `array`, optional.
+			/// `documents`: `array`.
 			pub documents: Vec<::serde_json::Value>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { documents : field "documents", extra : rest "", } fits["documents"]
-			[]
-		);
-		serialize_map!(Output { req "documents" documents, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "documentgenerator.document.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { req field "documents" documents, } fits["documents"] []);
+		method!(super::List, "documentgenerator.document.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = ::serde_json::Value;
 			fn into_items(output: Output) -> Vec<::serde_json::Value> {
@@ -1642,7 +1033,7 @@ pub mod document {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
 	pub mod update {
-		/// Error codes of `documentgenerator.document.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.document.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1672,58 +1063,26 @@ pub mod document {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field_code: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Values {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					products_table_variant: Default::default(),
-					creation_method: Default::default(),
-					stamps_enabled: Default::default(),
-					field_code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `productsTableVariant`.
-			pub fn products_table_variant(mut self, value: impl Into<String>) -> Self {
-				self.products_table_variant = Some(value.into());
-				self
-			}
-			/// Sets `_creationMethod`.
-			pub fn creation_method(mut self, value: impl Into<String>) -> Self {
-				self.creation_method = Some(value.into());
-				self
-			}
-			/// Sets `stampsEnabled`.
-			pub fn stamps_enabled(mut self, value: impl Into<bool>) -> Self {
-				self.stamps_enabled = Some(value.into());
-				self
-			}
-			/// Adds an entry for `<field_code>` under `key`.
-			pub fn field_code(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field_code.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Values);
-		serialize_map!(
-			Values { opt "productsTableVariant" products_table_variant, opt
-			"_creationMethod" creation_method, opt "stampsEnabled" stamps_enabled, rest
-			"*" field_code, rest "" extra }
+		setters!(
+			Values { some into products_table_variant products_table_variant
+			"productsTableVariant" : String, some into creation_method creation_method
+			"_creationMethod" : String, some into stamps_enabled stamps_enabled
+			"stampsEnabled" : bool, map into field_code field_code "<field_code>" :
+			String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Values { products_table_variant : exact "productsTableVariant",
-			creation_method : exact "_creationMethod", stamps_enabled : exact
-			"stampsEnabled", field_code : pattern "*", extra : rest "", }
+		params_impls!(
+			Values { opt exact "productsTableVariant" products_table_variant, opt exact
+			"_creationMethod" creation_method, opt exact "stampsEnabled" stamps_enabled,
+			rest pattern "*" field_code, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Values);
 		/// The object `params.fields` of `documentgenerator.document.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
@@ -1739,80 +1098,46 @@ pub mod document {
 			/// `TITLE`: `string`, optional.
 			pub title: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					type_: Default::default(),
-					format: Default::default(),
-					provider: Default::default(),
-					title: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `FORMAT`.
-			pub fn format(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.format = Some(value.into());
-				self
-			}
-			/// Sets `PROVIDER`.
-			pub fn provider(mut self, value: impl Into<String>) -> Self {
-				self.provider = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "TYPE" type_, opt "FORMAT" format, opt "PROVIDER" provider, opt
-			"TITLE" title, rest "" extra }
+		setters!(
+			Fields { some into type_ type_ "TYPE" : String, some into format format
+			"FORMAT" : ::serde_json::Value, some into provider provider "PROVIDER" :
+			String, some into title title "TITLE" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { type_ : exact "TYPE", format : exact "FORMAT", provider : exact
-			"PROVIDER", title : exact "TITLE", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "TYPE" type_, opt exact "FORMAT" format, opt exact
+			"PROVIDER" provider, opt exact "TITLE" title, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result.document.values` of `documentgenerator.document.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocumentValues {
-			/// `productsTableVariant`: `string`, optional.
+			/// `productsTableVariant`: `string`.
 			pub products_table_variant: Option<String>,
-			/// `_creationMethod`: `string`, optional.
+			/// `_creationMethod`: `string`.
 			pub creation_method: Option<String>,
-			/// `stampsEnabled`: `boolean`, optional.
+			/// `stampsEnabled`: `boolean`.
 			pub stamps_enabled: Option<bool>,
-			/// `<field_code>`: `string`, optional.
+			/// `<field_code>`: `string`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field_code: ::std::collections::BTreeMap<String, String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDocumentValues { products_table_variant : field "productsTableVariant",
-			creation_method : field "_creationMethod", stamps_enabled : field
-			"stampsEnabled", field_code : pattern "*", extra : rest "", }
-		);
-		serialize_map!(
-			OutputDocumentValues { opt "productsTableVariant" products_table_variant, opt
-			"_creationMethod" creation_method, opt "stampsEnabled" stamps_enabled, rest
-			"*" field_code, rest "" extra }
+		result_impls!(
+			OutputDocumentValues { opt field "productsTableVariant"
+			products_table_variant, opt field "_creationMethod" creation_method, opt
+			field "stampsEnabled" stamps_enabled, rest pattern "*" field_code, }
 		);
 		/// The object `result.document.publicUrlView` of `documentgenerator.document.update`: `object`.
 		///
@@ -1820,109 +1145,92 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocumentPublicUrlView {
-			/// `time`: `datetime`, optional.
+			/// `time`: `datetime`.
 			pub time: Option<::bitrix24_runtime::DateTime>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDocumentPublicUrlView { time : field "time", extra : rest "", }
-		);
-		serialize_map!(OutputDocumentPublicUrlView { opt "time" time, rest "" extra });
+		result_impls!(OutputDocumentPublicUrlView { opt field "time" time, });
 		/// The object `result.document` of `documentgenerator.document.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocument {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `title`: `string`, optional.
+			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `number`: `string`, optional.
+			/// `number`: `string`.
 			pub number: Option<String>,
-			/// `templateId`: `string`, optional.
+			/// `templateId`: `string`.
 			pub template_id: Option<String>,
-			/// `provider`: `string`, optional.
+			/// `provider`: `string`.
 			pub provider: Option<String>,
-			/// `value`: `string`, optional.
+			/// `value`: `string`.
 			pub value: Option<String>,
-			/// `fileId`: `integer`, optional.
+			/// `fileId`: `integer`.
 			pub file_id: Option<i64>,
-			/// `imageId`: `integer`, optional.
+			/// `imageId`: `integer`.
 			pub image_id: Option<i64>,
-			/// `pdfId`: `integer`, optional.
+			/// `pdfId`: `integer`.
 			pub pdf_id: Option<i64>,
-			/// `values`: `object`, optional.
+			/// `values`: `object`.
 			pub values: Option<OutputDocumentValues>,
-			/// `stampsEnabled`: `boolean`, optional.
+			/// `stampsEnabled`: `boolean`.
 			pub stamps_enabled: Option<bool>,
-			/// `downloadUrl`: `string`, optional.
+			/// `downloadUrl`: `string`.
 			pub download_url: Option<String>,
-			/// `pdfUrl`: `string`, optional.
+			/// `pdfUrl`: `string`.
 			pub pdf_url: Option<String>,
-			/// `imageUrl`: `string`, optional.
+			/// `imageUrl`: `string`.
 			pub image_url: Option<String>,
-			/// `printUrl`: `string`, optional.
+			/// `printUrl`: `string`.
 			pub print_url: Option<String>,
-			/// `downloadUrlMachine`: `string`, optional.
+			/// `downloadUrlMachine`: `string`.
 			pub download_url_machine: Option<String>,
-			/// `pdfUrlMachine`: `string`, optional.
+			/// `pdfUrlMachine`: `string`.
 			pub pdf_url_machine: Option<String>,
-			/// `imageUrlMachine`: `string`, optional.
+			/// `imageUrlMachine`: `string`.
 			pub image_url_machine: Option<String>,
-			/// `printUrlMachine`: `string`, optional.
+			/// `printUrlMachine`: `string`.
 			pub print_url_machine: Option<String>,
-			/// `publicUrl`: `string`, optional.
+			/// `publicUrl`: `string`.
 			pub public_url: Option<String>,
-			/// `publicUrlView`: `object`, optional.
+			/// `publicUrlView`: `object`.
 			pub public_url_view: Option<OutputDocumentPublicUrlView>,
-			/// `isTransformationError`: `boolean`, optional.
+			/// `isTransformationError`: `boolean`.
 			pub is_transformation_error: Option<bool>,
-			/// `pullTag`: `string`, optional.
+			/// `pullTag`: `string`.
 			pub pull_tag: Option<String>,
-			/// `emailDiskFile`: `integer`, optional.
+			/// `emailDiskFile`: `integer`.
 			pub email_disk_file: Option<i64>,
-			/// `createTime`: `datetime`, optional.
+			/// `createTime`: `datetime`.
 			pub create_time: Option<::bitrix24_runtime::DateTime>,
-			/// `updateTime`: `datetime`, optional.
+			/// `updateTime`: `datetime`.
 			pub update_time: Option<::bitrix24_runtime::DateTime>,
-			/// `createdBy`: `string`, optional.
+			/// `createdBy`: `string`.
 			pub created_by: Option<String>,
-			/// `updatedBy`: `integer`, optional.
+			/// `updatedBy`: `integer`.
 			pub updated_by: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputDocument { id : field "id", title : field "title", number : field
-			"number", template_id : field "templateId", provider : field "provider",
-			value : field "value", file_id : field "fileId", image_id : field "imageId",
-			pdf_id : field "pdfId", values : field "values", stamps_enabled : field
-			"stampsEnabled", download_url : field "downloadUrl", pdf_url : field
-			"pdfUrl", image_url : field "imageUrl", print_url : field "printUrl",
-			download_url_machine : field "downloadUrlMachine", pdf_url_machine : field
-			"pdfUrlMachine", image_url_machine : field "imageUrlMachine",
-			print_url_machine : field "printUrlMachine", public_url : field "publicUrl",
-			public_url_view : field "publicUrlView", is_transformation_error : field
-			"isTransformationError", pull_tag : field "pullTag", email_disk_file : field
-			"emailDiskFile", create_time : field "createTime", update_time : field
-			"updateTime", created_by : field "createdBy", updated_by : field "updatedBy",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputDocument { opt "id" id, opt "title" title, opt "number" number, opt
-			"templateId" template_id, opt "provider" provider, opt "value" value, opt
-			"fileId" file_id, opt "imageId" image_id, opt "pdfId" pdf_id, opt "values"
-			values, opt "stampsEnabled" stamps_enabled, opt "downloadUrl" download_url,
-			opt "pdfUrl" pdf_url, opt "imageUrl" image_url, opt "printUrl" print_url, opt
-			"downloadUrlMachine" download_url_machine, opt "pdfUrlMachine"
-			pdf_url_machine, opt "imageUrlMachine" image_url_machine, opt
-			"printUrlMachine" print_url_machine, opt "publicUrl" public_url, opt
-			"publicUrlView" public_url_view, opt "isTransformationError"
-			is_transformation_error, opt "pullTag" pull_tag, opt "emailDiskFile"
-			email_disk_file, opt "createTime" create_time, opt "updateTime" update_time,
-			opt "createdBy" created_by, opt "updatedBy" updated_by, rest "" extra }
+		result_impls!(
+			OutputDocument { opt field "id" id, opt field "title" title, opt field
+			"number" number, opt field "templateId" template_id, opt field "provider"
+			provider, opt field "value" value, opt field "fileId" file_id, opt field
+			"imageId" image_id, opt field "pdfId" pdf_id, opt field "values" values, opt
+			field "stampsEnabled" stamps_enabled, opt field "downloadUrl" download_url,
+			opt field "pdfUrl" pdf_url, opt field "imageUrl" image_url, opt field
+			"printUrl" print_url, opt field "downloadUrlMachine" download_url_machine,
+			opt field "pdfUrlMachine" pdf_url_machine, opt field "imageUrlMachine"
+			image_url_machine, opt field "printUrlMachine" print_url_machine, opt field
+			"publicUrl" public_url, opt field "publicUrlView" public_url_view, opt field
+			"isTransformationError" is_transformation_error, opt field "pullTag"
+			pull_tag, opt field "emailDiskFile" email_disk_file, opt field "createTime"
+			create_time, opt field "updateTime" update_time, opt field "createdBy"
+			created_by, opt field "updatedBy" updated_by, }
 		);
 		/// The object `result` of `documentgenerator.document.update`: `object`.
 		///
@@ -1930,22 +1238,13 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `document`: `object`, optional.
+			/// `document`: `object`.
 			pub document: Option<OutputDocument>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { document : field "document", extra : rest "", } fits["document"] []
-		);
-		serialize_map!(Output { opt "document" document, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "documentgenerator.document.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "document" document, } fits["document"] []);
+		method!(super::Update, "documentgenerator.document.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -1964,7 +1263,7 @@ pub mod numerator {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -1975,12 +1274,7 @@ pub mod numerator {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `documentgenerator.numerator.delete`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-delete.html>
@@ -1994,7 +1288,7 @@ pub mod numerator {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -2005,12 +1299,7 @@ pub mod numerator {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `documentgenerator.numerator.get`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
@@ -2024,7 +1313,7 @@ pub mod numerator {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -2035,12 +1324,7 @@ pub mod numerator {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `documentgenerator.numerator.list`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html>
@@ -2056,28 +1340,16 @@ pub mod numerator {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(List { opt "start" start, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(List { start : exact "start", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
+	setters!(List { some into start start "start" : i64, });
+	params_impls!(List { opt exact "start" start, });
 	/// `documentgenerator.numerator.update`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
@@ -2093,7 +1365,7 @@ pub mod numerator {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -2105,17 +1377,12 @@ pub mod numerator {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `documentgenerator.numerator.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
 	pub mod add {
-		/// Error codes of `documentgenerator.numerator.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.numerator.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2153,76 +1420,28 @@ pub mod numerator {
 			/// Sent as `1`/`0`, as the docs' examples send it.
 			pub is_direct_numeration: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					start: Default::default(),
-					step: Default::default(),
-					length: Default::default(),
-					pad_string: Default::default(),
-					periodic_by: Default::default(),
-					timezone: Default::default(),
-					is_direct_numeration: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `start`.
-			pub fn start(mut self, value: impl Into<i64>) -> Self {
-				self.start = Some(value.into());
-				self
-			}
-			/// Sets `step`.
-			pub fn step(mut self, value: impl Into<i64>) -> Self {
-				self.step = Some(value.into());
-				self
-			}
-			/// Sets `length`.
-			pub fn length(mut self, value: impl Into<i64>) -> Self {
-				self.length = Some(value.into());
-				self
-			}
-			/// Sets `padString`.
-			pub fn pad_string(mut self, value: impl Into<String>) -> Self {
-				self.pad_string = Some(value.into());
-				self
-			}
-			/// Sets `periodicBy`.
-			pub fn periodic_by(mut self, value: impl Into<String>) -> Self {
-				self.periodic_by = Some(value.into());
-				self
-			}
-			/// Sets `timezone`.
-			pub fn timezone(mut self, value: impl Into<String>) -> Self {
-				self.timezone = Some(value.into());
-				self
-			}
-			/// Sets `isDirectNumeration`.
-			pub fn is_direct_numeration(mut self, value: impl Into<bool>) -> Self {
-				self.is_direct_numeration = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator);
-		serialize_map!(
-			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt
-			"start" start, opt "step" step, opt "length" length, opt "padString"
-			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt_bit
-			"isDirectNumeration" is_direct_numeration, rest "" extra }
+		setters!(
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { some into
+			start start "start" : i64, some into step step "step" : i64, some into length
+			length "length" : i64, some into pad_string pad_string "padString" : String,
+			some into periodic_by periodic_by "periodicBy" : String, some into timezone
+			timezone "timezone" : String, some into is_direct_numeration
+			is_direct_numeration "isDirectNumeration" : bool, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { start :
-			exact "start", step : exact "step", length : exact "length", pad_string :
-			exact "padString", periodic_by : exact "periodicBy", timezone : exact
-			"timezone", is_direct_numeration : exact "isDirectNumeration", extra : rest
-			"", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(
-			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator
+		params_impls!(
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt exact
+			"start" start, opt exact "step" step, opt exact "length" length, opt exact
+			"padString" pad_string, opt exact "periodicBy" periodic_by, opt exact
+			"timezone" timezone, opt_bit exact "isDirectNumeration" is_direct_numeration,
+			}
 		);
 		/// The object `params.fields.settings` of `documentgenerator.numerator.add`: `object`.
 		///
@@ -2235,42 +1454,26 @@ pub mod numerator {
 				FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
 			>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsSettings {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					bitrix_main_numerator_generator_sequent_number_generator: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`.
-			pub fn bitrix_main_numerator_generator_sequent_number_generator(
-				mut self,
-				value: impl Into<
-					FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
-				>,
-			) -> Self {
-				self.bitrix_main_numerator_generator_sequent_number_generator = Some(
-					value.into(),
-				);
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsSettings);
-		serialize_map!(
-			FieldsSettings { opt "Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
-			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+		setters!(
+			FieldsSettings { some into
+			bitrix_main_numerator_generator_sequent_number_generator
+			bitrix_main_numerator_generator_sequent_number_generator
+			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator" :
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsSettings { bitrix_main_numerator_generator_sequent_number_generator :
-			exact "Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest
-			"", }
+		params_impls!(
+			FieldsSettings { opt exact
+			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
+			bitrix_main_numerator_generator_sequent_number_generator, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsSettings);
 		/// The object `params.fields` of `documentgenerator.numerator.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
@@ -2284,7 +1487,7 @@ pub mod numerator {
 			/// `settings`: `object`, optional.
 			pub settings: Option<FieldsSettings>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `name`, `template`.
@@ -2296,59 +1499,41 @@ pub mod numerator {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `settings`.
-			pub fn settings(mut self, value: impl Into<FieldsSettings>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "name" name, req "template" template, opt "settings" settings,
-			rest "" extra }
+		setters!(Fields { some into settings settings "settings" : FieldsSettings, });
+		params_impls!(
+			Fields { req field "name" name, req field "template" template, opt exact
+			"settings" settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "name", template : field "template", settings : exact
-			"settings", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result.numerator.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `documentgenerator.numerator.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			/// `start`: `integer`, optional.
+			/// `start`: `integer`.
 			pub start: Option<i64>,
-			/// `step`: `integer`, optional.
+			/// `step`: `integer`.
 			pub step: Option<i64>,
-			/// `length`: `integer`, optional.
+			/// `length`: `integer`.
 			pub length: Option<i64>,
-			/// `padString`: `string`, optional.
+			/// `padString`: `string`.
 			pub pad_string: Option<String>,
-			/// `periodicBy`: `string`, optional.
+			/// `periodicBy`: `string`.
 			pub periodic_by: Option<String>,
-			/// `timezone`: `string`, optional.
+			/// `timezone`: `string`.
 			pub timezone: Option<String>,
-			/// `isDirectNumeration`: `boolean`, optional.
+			/// `isDirectNumeration`: `boolean`.
 			pub is_direct_numeration: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
+		result_impls!(
 			OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			start : field "start", step : field "step", length : field "length",
-			pad_string : field "padString", periodic_by : field "periodicBy", timezone :
-			field "timezone", is_direct_numeration : field "isDirectNumeration", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			opt "start" start, opt "step" step, opt "length" length, opt "padString"
-			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
-			"isDirectNumeration" is_direct_numeration, rest "" extra }
+			opt field "start" start, opt field "step" step, opt field "length" length,
+			opt field "padString" pad_string, opt field "periodicBy" periodic_by, opt
+			field "timezone" timezone, opt field "isDirectNumeration"
+			is_direct_numeration, }
 		);
 		/// The object `result.numerator.settings` of `documentgenerator.numerator.add`: `object`.
 		///
@@ -2356,22 +1541,17 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNumeratorSettings {
-			/// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`, optional.
+			/// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`.
 			pub bitrix_main_numerator_generator_sequent_number_generator: Option<
 				OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputNumeratorSettings {
-			bitrix_main_numerator_generator_sequent_number_generator : field
-			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest "", }
-		);
-		serialize_map!(
-			OutputNumeratorSettings { opt
+		result_impls!(
+			OutputNumeratorSettings { opt field
 			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
-			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+			bitrix_main_numerator_generator_sequent_number_generator, }
 		);
 		/// The object `result.numerator` of `documentgenerator.numerator.add`: `object`.
 		///
@@ -2379,27 +1559,22 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNumerator {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `template`: `string`, optional.
+			/// `template`: `string`.
 			pub template: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `settings`: `object`, optional.
+			/// `settings`: `object`.
 			pub settings: Option<OutputNumeratorSettings>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputNumerator { id : field "id", name : field "name", template : field
-			"template", code : field "code", settings : field "settings", extra : rest
-			"", }
-		);
-		serialize_map!(
-			OutputNumerator { opt "id" id, opt "name" name, opt "template" template, opt
-			"code" code, opt "settings" settings, rest "" extra }
+		result_impls!(
+			OutputNumerator { opt field "id" id, opt field "name" name, opt field
+			"template" template, opt field "code" code, opt field "settings" settings, }
 		);
 		/// The object `result` of `documentgenerator.numerator.add`: `object`.
 		///
@@ -2407,30 +1582,20 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `numerator`: `object`, optional.
+			/// `numerator`: `object`.
 			pub numerator: Option<OutputNumerator>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { numerator : field "numerator", extra : rest "", } fits["numerator"]
-			[]
-		);
-		serialize_map!(Output { opt "numerator" numerator, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "documentgenerator.numerator.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "numerator" numerator, } fits["numerator"] []);
+		method!(super::Add, "documentgenerator.numerator.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.numerator.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-delete.html>
 	pub mod delete {
-		/// Error codes of `documentgenerator.numerator.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.numerator.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2449,19 +1614,13 @@ pub mod numerator {
 		error_code!(Error);
 		/// The `result` of the call: `null`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "documentgenerator.numerator.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "documentgenerator.numerator.delete", V2, false);
 	}
 	/// Types of `documentgenerator.numerator.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
 	pub mod get {
-		/// Error codes of `documentgenerator.numerator.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.numerator.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2480,35 +1639,29 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			/// `start`: `integer`, optional.
+			/// `start`: `integer`.
 			pub start: Option<i64>,
-			/// `step`: `integer`, optional.
+			/// `step`: `integer`.
 			pub step: Option<i64>,
-			/// `length`: `integer`, optional.
+			/// `length`: `integer`.
 			pub length: Option<i64>,
-			/// `padString`: `string`, optional.
+			/// `padString`: `string`.
 			pub pad_string: Option<String>,
-			/// `periodicBy`: `string`, optional.
+			/// `periodicBy`: `string`.
 			pub periodic_by: Option<String>,
-			/// `timezone`: `string`, optional.
+			/// `timezone`: `string`.
 			pub timezone: Option<String>,
-			/// `isDirectNumeration`: `boolean`, optional.
+			/// `isDirectNumeration`: `boolean`.
 			pub is_direct_numeration: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
+		result_impls!(
 			OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			start : field "start", step : field "step", length : field "length",
-			pad_string : field "padString", periodic_by : field "periodicBy", timezone :
-			field "timezone", is_direct_numeration : field "isDirectNumeration", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			opt "start" start, opt "step" step, opt "length" length, opt "padString"
-			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
-			"isDirectNumeration" is_direct_numeration, rest "" extra }
+			opt field "start" start, opt field "step" step, opt field "length" length,
+			opt field "padString" pad_string, opt field "periodicBy" periodic_by, opt
+			field "timezone" timezone, opt field "isDirectNumeration"
+			is_direct_numeration, }
 		);
 		/// The object `result.numerator.settings` of `documentgenerator.numerator.get`: `object`.
 		///
@@ -2516,22 +1669,17 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNumeratorSettings {
-			/// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`, optional.
+			/// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`.
 			pub bitrix_main_numerator_generator_sequent_number_generator: Option<
 				OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputNumeratorSettings {
-			bitrix_main_numerator_generator_sequent_number_generator : field
-			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest "", }
-		);
-		serialize_map!(
-			OutputNumeratorSettings { opt
+		result_impls!(
+			OutputNumeratorSettings { opt field
 			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
-			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+			bitrix_main_numerator_generator_sequent_number_generator, }
 		);
 		/// The object `result.numerator` of `documentgenerator.numerator.get`: `object`.
 		///
@@ -2539,27 +1687,22 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNumerator {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `template`: `string`, optional.
+			/// `template`: `string`.
 			pub template: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `settings`: `object`, optional.
+			/// `settings`: `object`.
 			pub settings: Option<OutputNumeratorSettings>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputNumerator { id : field "id", name : field "name", template : field
-			"template", code : field "code", settings : field "settings", extra : rest
-			"", }
-		);
-		serialize_map!(
-			OutputNumerator { opt "id" id, opt "name" name, opt "template" template, opt
-			"code" code, opt "settings" settings, rest "" extra }
+		result_impls!(
+			OutputNumerator { opt field "id" id, opt field "name" name, opt field
+			"template" template, opt field "code" code, opt field "settings" settings, }
 		);
 		/// The object `result` of `documentgenerator.numerator.get`: `object`.
 		///
@@ -2567,30 +1710,20 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `numerator`: `object`, optional.
+			/// `numerator`: `object`.
 			pub numerator: Option<OutputNumerator>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { numerator : field "numerator", extra : rest "", } fits["numerator"]
-			[]
-		);
-		serialize_map!(Output { opt "numerator" numerator, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "documentgenerator.numerator.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "numerator" numerator, } fits["numerator"] []);
+		method!(super::Get, "documentgenerator.numerator.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.numerator.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html>
 	pub mod list {
-		/// Error codes of `documentgenerator.numerator.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.numerator.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2607,35 +1740,29 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			/// `start`: `integer`, optional.
+			/// `start`: `integer`.
 			pub start: Option<i64>,
-			/// `step`: `integer`, optional.
+			/// `step`: `integer`.
 			pub step: Option<i64>,
-			/// `length`: `integer`, optional.
+			/// `length`: `integer`.
 			pub length: Option<i64>,
-			/// `padString`: `string`, optional.
+			/// `padString`: `string`.
 			pub pad_string: Option<String>,
-			/// `periodicBy`: `string`, optional.
+			/// `periodicBy`: `string`.
 			pub periodic_by: Option<String>,
-			/// `timezone`: `string`, optional.
+			/// `timezone`: `string`.
 			pub timezone: Option<String>,
-			/// `isDirectNumeration`: `boolean`, optional.
+			/// `isDirectNumeration`: `boolean`.
 			pub is_direct_numeration: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
+		result_impls!(
 			OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			start : field "start", step : field "step", length : field "length",
-			pad_string : field "padString", periodic_by : field "periodicBy", timezone :
-			field "timezone", is_direct_numeration : field "isDirectNumeration", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			opt "start" start, opt "step" step, opt "length" length, opt "padString"
-			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
-			"isDirectNumeration" is_direct_numeration, rest "" extra }
+			opt field "start" start, opt field "step" step, opt field "length" length,
+			opt field "padString" pad_string, opt field "periodicBy" periodic_by, opt
+			field "timezone" timezone, opt field "isDirectNumeration"
+			is_direct_numeration, }
 		);
 		/// The object `result.numerators.settings` of `documentgenerator.numerator.list`: `object`.
 		///
@@ -2643,22 +1770,17 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNumeratorsSettings {
-			/// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`, optional.
+			/// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`.
 			pub bitrix_main_numerator_generator_sequent_number_generator: Option<
 				OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputNumeratorsSettings {
-			bitrix_main_numerator_generator_sequent_number_generator : field
-			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest "", }
-		);
-		serialize_map!(
-			OutputNumeratorsSettings { opt
+		result_impls!(
+			OutputNumeratorsSettings { opt field
 			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
-			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+			bitrix_main_numerator_generator_sequent_number_generator, }
 		);
 		/// The object `result.numerators` of `documentgenerator.numerator.list`: `array`.
 		///
@@ -2666,27 +1788,22 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNumerators {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `template`: `string`, optional.
+			/// `template`: `string`.
 			pub template: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `settings`: `object`, optional.
+			/// `settings`: `object`.
 			pub settings: Option<OutputNumeratorsSettings>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputNumerators { id : field "id", name : field "name", template : field
-			"template", code : field "code", settings : field "settings", extra : rest
-			"", }
-		);
-		serialize_map!(
-			OutputNumerators { opt "id" id, opt "name" name, opt "template" template, opt
-			"code" code, opt "settings" settings, rest "" extra }
+		result_impls!(
+			OutputNumerators { opt field "id" id, opt field "name" name, opt field
+			"template" template, opt field "code" code, opt field "settings" settings, }
 		);
 		/// The object `result` of `documentgenerator.numerator.list`: `object`.
 		///
@@ -2694,23 +1811,15 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `numerators`: `array`, optional.
+			/// `numerators`: `array`.
 			pub numerators: Vec<OutputNumerators>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { numerators : field "numerators", extra : rest "", }
-			fits["numerators"] []
+		result_impls!(
+			Output { req field "numerators" numerators, } fits["numerators"] []
 		);
-		serialize_map!(Output { req "numerators" numerators, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "documentgenerator.numerator.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "documentgenerator.numerator.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = OutputNumerators;
 			fn into_items(output: Output) -> Vec<OutputNumerators> {
@@ -2724,7 +1833,7 @@ pub mod numerator {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
 	pub mod update {
-		/// Error codes of `documentgenerator.numerator.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.numerator.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2766,76 +1875,28 @@ pub mod numerator {
 			/// Sent as `1`/`0`, as the docs' examples send it.
 			pub is_direct_numeration: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					start: Default::default(),
-					step: Default::default(),
-					length: Default::default(),
-					pad_string: Default::default(),
-					periodic_by: Default::default(),
-					timezone: Default::default(),
-					is_direct_numeration: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `start`.
-			pub fn start(mut self, value: impl Into<i64>) -> Self {
-				self.start = Some(value.into());
-				self
-			}
-			/// Sets `step`.
-			pub fn step(mut self, value: impl Into<i64>) -> Self {
-				self.step = Some(value.into());
-				self
-			}
-			/// Sets `length`.
-			pub fn length(mut self, value: impl Into<i64>) -> Self {
-				self.length = Some(value.into());
-				self
-			}
-			/// Sets `padString`.
-			pub fn pad_string(mut self, value: impl Into<String>) -> Self {
-				self.pad_string = Some(value.into());
-				self
-			}
-			/// Sets `periodicBy`.
-			pub fn periodic_by(mut self, value: impl Into<String>) -> Self {
-				self.periodic_by = Some(value.into());
-				self
-			}
-			/// Sets `timezone`.
-			pub fn timezone(mut self, value: impl Into<String>) -> Self {
-				self.timezone = Some(value.into());
-				self
-			}
-			/// Sets `isDirectNumeration`.
-			pub fn is_direct_numeration(mut self, value: impl Into<bool>) -> Self {
-				self.is_direct_numeration = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator);
-		serialize_map!(
-			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt
-			"start" start, opt "step" step, opt "length" length, opt "padString"
-			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt_bit
-			"isDirectNumeration" is_direct_numeration, rest "" extra }
+		setters!(
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { some into
+			start start "start" : i64, some into step step "step" : i64, some into length
+			length "length" : i64, some into pad_string pad_string "padString" : String,
+			some into periodic_by periodic_by "periodicBy" : String, some into timezone
+			timezone "timezone" : String, some into is_direct_numeration
+			is_direct_numeration "isDirectNumeration" : bool, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { start :
-			exact "start", step : exact "step", length : exact "length", pad_string :
-			exact "padString", periodic_by : exact "periodicBy", timezone : exact
-			"timezone", is_direct_numeration : exact "isDirectNumeration", extra : rest
-			"", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(
-			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator
+		params_impls!(
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt exact
+			"start" start, opt exact "step" step, opt exact "length" length, opt exact
+			"padString" pad_string, opt exact "periodicBy" periodic_by, opt exact
+			"timezone" timezone, opt_bit exact "isDirectNumeration" is_direct_numeration,
+			}
 		);
 		/// The object `params.fields.settings` of `documentgenerator.numerator.update`: `object`.
 		///
@@ -2848,42 +1909,26 @@ pub mod numerator {
 				FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
 			>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsSettings {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					bitrix_main_numerator_generator_sequent_number_generator: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`.
-			pub fn bitrix_main_numerator_generator_sequent_number_generator(
-				mut self,
-				value: impl Into<
-					FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
-				>,
-			) -> Self {
-				self.bitrix_main_numerator_generator_sequent_number_generator = Some(
-					value.into(),
-				);
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsSettings);
-		serialize_map!(
-			FieldsSettings { opt "Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
-			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+		setters!(
+			FieldsSettings { some into
+			bitrix_main_numerator_generator_sequent_number_generator
+			bitrix_main_numerator_generator_sequent_number_generator
+			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator" :
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsSettings { bitrix_main_numerator_generator_sequent_number_generator :
-			exact "Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest
-			"", }
+		params_impls!(
+			FieldsSettings { opt exact
+			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
+			bitrix_main_numerator_generator_sequent_number_generator, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsSettings);
 		/// The object `params.fields` of `documentgenerator.numerator.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
@@ -2897,81 +1942,51 @@ pub mod numerator {
 			/// `settings`: `object`, optional.
 			pub settings: Option<FieldsSettings>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					template: Default::default(),
-					settings: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `template`.
-			pub fn template(mut self, value: impl Into<String>) -> Self {
-				self.template = Some(value.into());
-				self
-			}
-			/// Sets `settings`.
-			pub fn settings(mut self, value: impl Into<FieldsSettings>) -> Self {
-				self.settings = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "name" name, opt "template" template, opt "settings" settings,
-			rest "" extra }
+		setters!(
+			Fields { some into name name "name" : String, some into template template
+			"template" : String, some into settings settings "settings" : FieldsSettings,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : exact "name", template : exact "template", settings : exact
-			"settings", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "name" name, opt exact "template" template, opt exact
+			"settings" settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `documentgenerator.numerator.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			/// `start`: `integer`, optional.
+			/// `start`: `integer`.
 			pub start: Option<i64>,
-			/// `step`: `integer`, optional.
+			/// `step`: `integer`.
 			pub step: Option<i64>,
-			/// `length`: `integer`, optional.
+			/// `length`: `integer`.
 			pub length: Option<i64>,
-			/// `padString`: `string`, optional.
+			/// `padString`: `string`.
 			pub pad_string: Option<String>,
-			/// `periodicBy`: `string`, optional.
+			/// `periodicBy`: `string`.
 			pub periodic_by: Option<String>,
-			/// `timezone`: `string`, optional.
+			/// `timezone`: `string`.
 			pub timezone: Option<String>,
-			/// `isDirectNumeration`: `boolean`, optional.
+			/// `isDirectNumeration`: `boolean`.
 			pub is_direct_numeration: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { start :
-			field "start", step : field "step", length : field "length", pad_string :
-			field "padString", periodic_by : field "periodicBy", timezone : field
-			"timezone", is_direct_numeration : field "isDirectNumeration", extra : rest
-			"", }
-		);
-		serialize_map!(
-			OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt
-			"start" start, opt "step" step, opt "length" length, opt "padString"
-			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
-			"isDirectNumeration" is_direct_numeration, rest "" extra }
+		result_impls!(
+			OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt field
+			"start" start, opt field "step" step, opt field "length" length, opt field
+			"padString" pad_string, opt field "periodicBy" periodic_by, opt field
+			"timezone" timezone, opt field "isDirectNumeration" is_direct_numeration, }
 		);
 		/// The object `result.settings` of `documentgenerator.numerator.update`: `object`.
 		///
@@ -2979,21 +1994,17 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputSettings {
-			/// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`, optional.
+			/// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`.
 			pub bitrix_main_numerator_generator_sequent_number_generator: Option<
 				OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputSettings { bitrix_main_numerator_generator_sequent_number_generator :
-			field "Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest
-			"", }
-		);
-		serialize_map!(
-			OutputSettings { opt "Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
-			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+		result_impls!(
+			OutputSettings { opt field
+			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
+			bitrix_main_numerator_generator_sequent_number_generator, }
 		);
 		/// The object `result` of `documentgenerator.numerator.update`: `object`.
 		///
@@ -3001,35 +2012,25 @@ pub mod numerator {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `template`: `string`, optional.
+			/// `template`: `string`.
 			pub template: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `settings`: `object`, optional.
+			/// `settings`: `object`.
 			pub settings: Option<OutputSettings>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "id", name : field "name", template : field "template",
-			code : field "code", settings : field "settings", extra : rest "", }
-			fits["id", "name", "template", "code", "settings"] []
+		result_impls!(
+			Output { opt field "id" id, opt field "name" name, opt field "template"
+			template, opt field "code" code, opt field "settings" settings, } fits["id",
+			"name", "template", "code", "settings"] []
 		);
-		serialize_map!(
-			Output { opt "id" id, opt "name" name, opt "template" template, opt "code"
-			code, opt "settings" settings, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "documentgenerator.numerator.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "documentgenerator.numerator.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -3048,7 +2049,7 @@ pub mod region {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -3059,12 +2060,7 @@ pub mod region {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `documentgenerator.region.delete`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-delete.html>
@@ -3078,7 +2074,7 @@ pub mod region {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -3089,12 +2085,7 @@ pub mod region {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `documentgenerator.region.get`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
@@ -3108,7 +2099,7 @@ pub mod region {
 		/// `id`: `string`, required.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -3119,12 +2110,7 @@ pub mod region {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `documentgenerator.region.list`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-list.html>
@@ -3136,20 +2122,15 @@ pub mod region {
 	#[non_exhaustive]
 	pub struct List {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(List { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(List { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
+	params_impls!(List {});
 	/// `documentgenerator.region.update`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html>
@@ -3165,7 +2146,7 @@ pub mod region {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -3177,17 +2158,12 @@ pub mod region {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `documentgenerator.region.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-add.html>
 	pub mod add {
-		/// Error codes of `documentgenerator.region.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.region.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3223,7 +2199,7 @@ pub mod region {
 			/// `phrases`: `object`, optional.
 			pub phrases: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `title`.
@@ -3238,70 +2214,37 @@ pub mod region {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `languageId`.
-			pub fn language_id(mut self, value: impl Into<String>) -> Self {
-				self.language_id = Some(value.into());
-				self
-			}
-			/// Sets `formatDate`.
-			pub fn format_date(mut self, value: impl Into<String>) -> Self {
-				self.format_date = Some(value.into());
-				self
-			}
-			/// Sets `formatDatetime`.
-			pub fn format_datetime(mut self, value: impl Into<String>) -> Self {
-				self.format_datetime = Some(value.into());
-				self
-			}
-			/// Sets `formatName`.
-			pub fn format_name(mut self, value: impl Into<String>) -> Self {
-				self.format_name = Some(value.into());
-				self
-			}
-			/// Sets `phrases`.
-			pub fn phrases(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.phrases = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "title" title, opt "languageId" language_id, opt "formatDate"
-			format_date, opt "formatDatetime" format_datetime, opt "formatName"
-			format_name, opt "phrases" phrases, rest "" extra }
+		setters!(
+			Fields { some into language_id language_id "languageId" : String, some into
+			format_date format_date "formatDate" : String, some into format_datetime
+			format_datetime "formatDatetime" : String, some into format_name format_name
+			"formatName" : String, some into phrases phrases "phrases" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : field "title", language_id : exact "languageId", format_date
-			: exact "formatDate", format_datetime : exact "formatDatetime", format_name :
-			exact "formatName", phrases : exact "phrases", extra : rest "", }
+		params_impls!(
+			Fields { req field "title" title, opt exact "languageId" language_id, opt
+			exact "formatDate" format_date, opt exact "formatDatetime" format_datetime,
+			opt exact "formatName" format_name, opt exact "phrases" phrases, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result.region.phrases` of `documentgenerator.region.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-add.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRegionPhrases {
-			/// `TAX_INCLUDED`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TAX_INCLUDED`: `string`, only in the example response.
 			pub tax_included: Option<String>,
-			/// `TAX_NOT_INCLUDED`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TAX_NOT_INCLUDED`: `string`, only in the example response.
 			pub tax_not_included: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRegionPhrases { tax_included : soft "TAX_INCLUDED", tax_not_included :
-			soft "TAX_NOT_INCLUDED", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRegionPhrases { opt "TAX_INCLUDED" tax_included, opt "TAX_NOT_INCLUDED"
-			tax_not_included, rest "" extra }
+		result_impls!(
+			OutputRegionPhrases { opt soft "TAX_INCLUDED" tax_included, opt soft
+			"TAX_NOT_INCLUDED" tax_not_included, }
 		);
 		/// The object `result.region` of `documentgenerator.region.add`: `object`.
 		///
@@ -3309,33 +2252,28 @@ pub mod region {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRegion {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `title`: `string`, optional.
+			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `languageId`: `string`, optional.
+			/// `languageId`: `string`.
 			pub language_id: Option<String>,
-			/// `formatDate`: `string`, optional.
+			/// `formatDate`: `string`.
 			pub format_date: Option<String>,
-			/// `formatDatetime`: `string`, optional.
+			/// `formatDatetime`: `string`.
 			pub format_datetime: Option<String>,
-			/// `formatName`: `string`, optional.
+			/// `formatName`: `string`.
 			pub format_name: Option<String>,
-			/// `phrases`: `object`, optional.
+			/// `phrases`: `object`.
 			pub phrases: Option<OutputRegionPhrases>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRegion { id : field "id", title : field "title", language_id : field
-			"languageId", format_date : field "formatDate", format_datetime : field
-			"formatDatetime", format_name : field "formatName", phrases : field
-			"phrases", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRegion { opt "id" id, opt "title" title, opt "languageId" language_id,
-			opt "formatDate" format_date, opt "formatDatetime" format_datetime, opt
-			"formatName" format_name, opt "phrases" phrases, rest "" extra }
+		result_impls!(
+			OutputRegion { opt field "id" id, opt field "title" title, opt field
+			"languageId" language_id, opt field "formatDate" format_date, opt field
+			"formatDatetime" format_datetime, opt field "formatName" format_name, opt
+			field "phrases" phrases, }
 		);
 		/// The object `result` of `documentgenerator.region.add`: `object`.
 		///
@@ -3343,29 +2281,20 @@ pub mod region {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `region`: `object`, optional.
+			/// `region`: `object`.
 			pub region: Option<OutputRegion>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { region : field "region", extra : rest "", } fits["region"] []
-		);
-		serialize_map!(Output { opt "region" region, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "documentgenerator.region.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "region" region, } fits["region"] []);
+		method!(super::Add, "documentgenerator.region.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.region.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-delete.html>
 	pub mod delete {
-		/// Error codes of `documentgenerator.region.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.region.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3382,19 +2311,13 @@ pub mod region {
 		error_code!(Error);
 		/// The `result` of the call: `null`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "documentgenerator.region.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "documentgenerator.region.delete", V2, false);
 	}
 	/// Types of `documentgenerator.region.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
 	pub mod get {
-		/// Error codes of `documentgenerator.region.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.region.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3410,27 +2333,21 @@ pub mod region {
 		/// The object `result.region.phrases` of `documentgenerator.region.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRegionPhrases {
-			/// `TAX_INCLUDED`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TAX_INCLUDED`: `string`, only in the example response.
 			pub tax_included: Option<String>,
-			/// `TAX_NOT_INCLUDED`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TAX_NOT_INCLUDED`: `string`, only in the example response.
 			pub tax_not_included: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRegionPhrases { tax_included : soft "TAX_INCLUDED", tax_not_included :
-			soft "TAX_NOT_INCLUDED", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRegionPhrases { opt "TAX_INCLUDED" tax_included, opt "TAX_NOT_INCLUDED"
-			tax_not_included, rest "" extra }
+		result_impls!(
+			OutputRegionPhrases { opt soft "TAX_INCLUDED" tax_included, opt soft
+			"TAX_NOT_INCLUDED" tax_not_included, }
 		);
 		/// The object `result.region` of `documentgenerator.region.get`: `object`.
 		///
@@ -3438,33 +2355,28 @@ pub mod region {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRegion {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `title`: `string`, optional.
+			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `languageId`: `string`, optional.
+			/// `languageId`: `string`.
 			pub language_id: Option<String>,
-			/// `formatDate`: `string`, optional.
+			/// `formatDate`: `string`.
 			pub format_date: Option<String>,
-			/// `formatDatetime`: `string`, optional.
+			/// `formatDatetime`: `string`.
 			pub format_datetime: Option<String>,
-			/// `formatName`: `string`, optional.
+			/// `formatName`: `string`.
 			pub format_name: Option<String>,
-			/// `phrases`: `object`, optional.
+			/// `phrases`: `object`.
 			pub phrases: Option<OutputRegionPhrases>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRegion { id : field "id", title : field "title", language_id : field
-			"languageId", format_date : field "formatDate", format_datetime : field
-			"formatDatetime", format_name : field "formatName", phrases : field
-			"phrases", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRegion { opt "id" id, opt "title" title, opt "languageId" language_id,
-			opt "formatDate" format_date, opt "formatDatetime" format_datetime, opt
-			"formatName" format_name, opt "phrases" phrases, rest "" extra }
+		result_impls!(
+			OutputRegion { opt field "id" id, opt field "title" title, opt field
+			"languageId" language_id, opt field "formatDate" format_date, opt field
+			"formatDatetime" format_datetime, opt field "formatName" format_name, opt
+			field "phrases" phrases, }
 		);
 		/// The object `result` of `documentgenerator.region.get`: `object`.
 		///
@@ -3472,29 +2384,20 @@ pub mod region {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `region`: `object`, optional.
+			/// `region`: `object`.
 			pub region: Option<OutputRegion>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { region : field "region", extra : rest "", } fits["region"] []
-		);
-		serialize_map!(Output { opt "region" region, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "documentgenerator.region.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "region" region, } fits["region"] []);
+		method!(super::Get, "documentgenerator.region.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.region.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-list.html>
 	pub mod list {
-		/// Error codes of `documentgenerator.region.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.region.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3511,33 +2414,28 @@ pub mod region {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRegionsKey {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `title`: `string`, optional.
+			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `languageId`: `string`, optional.
+			/// `languageId`: `string`.
 			pub language_id: Option<String>,
-			/// `formatDate`: `string`, optional.
+			/// `formatDate`: `string`.
 			pub format_date: Option<String>,
-			/// `formatDatetime`: `string`, optional.
+			/// `formatDatetime`: `string`.
 			pub format_datetime: Option<String>,
-			/// `formatName`: `string`, optional.
+			/// `formatName`: `string`.
 			pub format_name: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRegionsKey { id : field "id", code : field "code", title : field
-			"title", language_id : field "languageId", format_date : field "formatDate",
-			format_datetime : field "formatDatetime", format_name : field "formatName",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputRegionsKey { opt "id" id, opt "code" code, opt "title" title, opt
-			"languageId" language_id, opt "formatDate" format_date, opt "formatDatetime"
-			format_datetime, opt "formatName" format_name, rest "" extra }
+		result_impls!(
+			OutputRegionsKey { opt field "id" id, opt field "code" code, opt field
+			"title" title, opt field "languageId" language_id, opt field "formatDate"
+			format_date, opt field "formatDatetime" format_datetime, opt field
+			"formatName" format_name, }
 		);
 		/// The object `result.regions` of `documentgenerator.region.list`: `object`.
 		///
@@ -3545,44 +2443,34 @@ pub mod region {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRegions {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, OutputRegionsKey>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputRegions { key : pattern "*", extra : rest "", });
-		serialize_map!(OutputRegions { rest "*" key, rest "" extra });
+		result_impls!(OutputRegions { rest pattern "*" key, });
 		/// The object `result` of `documentgenerator.region.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `regions`: `object`, optional.
+			/// `regions`: `object`.
 			pub regions: Option<OutputRegions>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { regions : field "regions", extra : rest "", } fits["regions"] []
-		);
-		serialize_map!(Output { opt "regions" regions, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "documentgenerator.region.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "regions" regions, } fits["regions"] []);
+		method!(super::List, "documentgenerator.region.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.region.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html>
 	pub mod update {
-		/// Error codes of `documentgenerator.region.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.region.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3614,90 +2502,44 @@ pub mod region {
 			/// `phrases`: `object`, optional.
 			pub phrases: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					title: Default::default(),
-					language_id: Default::default(),
-					format_date: Default::default(),
-					format_datetime: Default::default(),
-					format_name: Default::default(),
-					phrases: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `title`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `languageId`.
-			pub fn language_id(mut self, value: impl Into<String>) -> Self {
-				self.language_id = Some(value.into());
-				self
-			}
-			/// Sets `formatDate`.
-			pub fn format_date(mut self, value: impl Into<String>) -> Self {
-				self.format_date = Some(value.into());
-				self
-			}
-			/// Sets `formatDatetime`.
-			pub fn format_datetime(mut self, value: impl Into<String>) -> Self {
-				self.format_datetime = Some(value.into());
-				self
-			}
-			/// Sets `formatName`.
-			pub fn format_name(mut self, value: impl Into<String>) -> Self {
-				self.format_name = Some(value.into());
-				self
-			}
-			/// Sets `phrases`.
-			pub fn phrases(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.phrases = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "title" title, opt "languageId" language_id, opt "formatDate"
-			format_date, opt "formatDatetime" format_datetime, opt "formatName"
-			format_name, opt "phrases" phrases, rest "" extra }
+		setters!(
+			Fields { some into title title "title" : String, some into language_id
+			language_id "languageId" : String, some into format_date format_date
+			"formatDate" : String, some into format_datetime format_datetime
+			"formatDatetime" : String, some into format_name format_name "formatName" :
+			String, some into phrases phrases "phrases" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : exact "title", language_id : exact "languageId", format_date
-			: exact "formatDate", format_datetime : exact "formatDatetime", format_name :
-			exact "formatName", phrases : exact "phrases", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "title" title, opt exact "languageId" language_id, opt
+			exact "formatDate" format_date, opt exact "formatDatetime" format_datetime,
+			opt exact "formatName" format_name, opt exact "phrases" phrases, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result.region.phrases` of `documentgenerator.region.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRegionPhrases {
-			/// `TAX_INCLUDED`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TAX_INCLUDED`: `string`, only in the example response.
 			pub tax_included: Option<String>,
-			/// `TAX_NOT_INCLUDED`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TAX_NOT_INCLUDED`: `string`, only in the example response.
 			pub tax_not_included: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRegionPhrases { tax_included : soft "TAX_INCLUDED", tax_not_included :
-			soft "TAX_NOT_INCLUDED", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRegionPhrases { opt "TAX_INCLUDED" tax_included, opt "TAX_NOT_INCLUDED"
-			tax_not_included, rest "" extra }
+		result_impls!(
+			OutputRegionPhrases { opt soft "TAX_INCLUDED" tax_included, opt soft
+			"TAX_NOT_INCLUDED" tax_not_included, }
 		);
 		/// The object `result.region` of `documentgenerator.region.update`: `object`.
 		///
@@ -3705,33 +2547,28 @@ pub mod region {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRegion {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `title`: `string`, optional.
+			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `languageId`: `string`, optional.
+			/// `languageId`: `string`.
 			pub language_id: Option<String>,
-			/// `formatDate`: `string`, optional.
+			/// `formatDate`: `string`.
 			pub format_date: Option<String>,
-			/// `formatDatetime`: `string`, optional.
+			/// `formatDatetime`: `string`.
 			pub format_datetime: Option<String>,
-			/// `formatName`: `string`, optional.
+			/// `formatName`: `string`.
 			pub format_name: Option<String>,
-			/// `phrases`: `object`, optional.
+			/// `phrases`: `object`.
 			pub phrases: Option<OutputRegionPhrases>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRegion { id : field "id", title : field "title", language_id : field
-			"languageId", format_date : field "formatDate", format_datetime : field
-			"formatDatetime", format_name : field "formatName", phrases : field
-			"phrases", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRegion { opt "id" id, opt "title" title, opt "languageId" language_id,
-			opt "formatDate" format_date, opt "formatDatetime" format_datetime, opt
-			"formatName" format_name, opt "phrases" phrases, rest "" extra }
+		result_impls!(
+			OutputRegion { opt field "id" id, opt field "title" title, opt field
+			"languageId" language_id, opt field "formatDate" format_date, opt field
+			"formatDatetime" format_datetime, opt field "formatName" format_name, opt
+			field "phrases" phrases, }
 		);
 		/// The object `result` of `documentgenerator.region.update`: `object`.
 		///
@@ -3739,22 +2576,13 @@ pub mod region {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `region`: `object`, optional.
+			/// `region`: `object`.
 			pub region: Option<OutputRegion>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { region : field "region", extra : rest "", } fits["region"] []
-		);
-		serialize_map!(Output { opt "region" region, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "documentgenerator.region.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "region" region, } fits["region"] []);
+		method!(super::Update, "documentgenerator.region.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -3773,7 +2601,7 @@ pub mod role {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -3784,12 +2612,7 @@ pub mod role {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `documentgenerator.role.delete`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-delete.html>
@@ -3803,7 +2626,7 @@ pub mod role {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -3814,12 +2637,7 @@ pub mod role {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `documentgenerator.role.fillaccesses`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-fill-accesses.html>
@@ -3833,31 +2651,18 @@ pub mod role {
 		/// `accesses`: `array`, optional.
 		pub accesses: Option<Vec<fillaccesses::Accesses>>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Fillaccesses {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				accesses: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `accesses`.
-		pub fn accesses(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<fillaccesses::Accesses>>,
-		) -> Self {
-			self.accesses = Some(value.into_iter().map(Into::into).collect());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Fillaccesses);
-	serialize_map!(Fillaccesses { opt "accesses" accesses, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Fillaccesses { accesses : exact "accesses", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Fillaccesses);
+	setters!(
+		Fillaccesses { some iter accesses accesses "accesses" : fillaccesses::Accesses, }
+	);
+	params_impls!(Fillaccesses { opt exact "accesses" accesses, });
 	/// `documentgenerator.role.get`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
@@ -3871,7 +2676,7 @@ pub mod role {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -3882,12 +2687,7 @@ pub mod role {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `documentgenerator.role.list`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-list.html>
@@ -3903,28 +2703,16 @@ pub mod role {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(List { opt "start" start, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(List { start : exact "start", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
+	setters!(List { some into start start "start" : i64, });
+	params_impls!(List { opt exact "start" start, });
 	/// `documentgenerator.role.update`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -3940,7 +2728,7 @@ pub mod role {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -3952,17 +2740,12 @@ pub mod role {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `documentgenerator.role.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
 	pub mod add {
-		/// Error codes of `documentgenerator.role.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.role.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4005,33 +2788,19 @@ pub mod role {
 			/// Values: ``, `X`.
 			pub modify: Option<FieldsPermissionsSettingsModify>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsPermissionsSettings {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `MODIFY`.
-			pub fn modify(
-				mut self,
-				value: impl Into<FieldsPermissionsSettingsModify>,
-			) -> Self {
-				self.modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsPermissionsSettings);
-		serialize_map!(FieldsPermissionsSettings { opt "MODIFY" modify, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsPermissionsSettings { modify : exact "MODIFY", extra : rest "", }
+		setters!(
+			FieldsPermissionsSettings { some into modify modify "MODIFY" :
+			FieldsPermissionsSettingsModify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsPermissionsSettings);
+		params_impls!(FieldsPermissionsSettings { opt exact "MODIFY" modify, });
 		/// Allowed values of `params.fields.permissions.TEMPLATES.MODIFY` in `documentgenerator.role.add`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4061,35 +2830,19 @@ pub mod role {
 			/// Values: ``, `A`, `D`, `X`.
 			pub modify: Option<FieldsPermissionsTemplatesModify>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsPermissionsTemplates {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `MODIFY`.
-			pub fn modify(
-				mut self,
-				value: impl Into<FieldsPermissionsTemplatesModify>,
-			) -> Self {
-				self.modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsPermissionsTemplates);
-		serialize_map!(
-			FieldsPermissionsTemplates { opt "MODIFY" modify, rest "" extra }
+		setters!(
+			FieldsPermissionsTemplates { some into modify modify "MODIFY" :
+			FieldsPermissionsTemplatesModify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsPermissionsTemplates { modify : exact "MODIFY", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsPermissionsTemplates);
+		params_impls!(FieldsPermissionsTemplates { opt exact "MODIFY" modify, });
 		/// Allowed values of `params.fields.permissions.DOCUMENTS.MODIFY` in `documentgenerator.role.add`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4129,46 +2882,23 @@ pub mod role {
 			/// Values: ``, `X`.
 			pub view: Option<FieldsPermissionsDocumentsView>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsPermissionsDocuments {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					modify: Default::default(),
-					view: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `MODIFY`.
-			pub fn modify(
-				mut self,
-				value: impl Into<FieldsPermissionsDocumentsModify>,
-			) -> Self {
-				self.modify = Some(value.into());
-				self
-			}
-			/// Sets `VIEW`.
-			pub fn view(
-				mut self,
-				value: impl Into<FieldsPermissionsDocumentsView>,
-			) -> Self {
-				self.view = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsPermissionsDocuments);
-		serialize_map!(
-			FieldsPermissionsDocuments { opt "MODIFY" modify, opt "VIEW" view, rest ""
-			extra }
+		setters!(
+			FieldsPermissionsDocuments { some into modify modify "MODIFY" :
+			FieldsPermissionsDocumentsModify, some into view view "VIEW" :
+			FieldsPermissionsDocumentsView, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsPermissionsDocuments { modify : exact "MODIFY", view : exact "VIEW",
-			extra : rest "", }
+		params_impls!(
+			FieldsPermissionsDocuments { opt exact "MODIFY" modify, opt exact "VIEW"
+			view, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsPermissionsDocuments);
 		/// The object `params.fields.permissions` of `documentgenerator.role.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -4182,55 +2912,24 @@ pub mod role {
 			/// `DOCUMENTS`: `object`, optional.
 			pub documents: Option<FieldsPermissionsDocuments>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsPermissions {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					settings: Default::default(),
-					templates: Default::default(),
-					documents: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `SETTINGS`.
-			pub fn settings(
-				mut self,
-				value: impl Into<FieldsPermissionsSettings>,
-			) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
-			/// Sets `TEMPLATES`.
-			pub fn templates(
-				mut self,
-				value: impl Into<FieldsPermissionsTemplates>,
-			) -> Self {
-				self.templates = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENTS`.
-			pub fn documents(
-				mut self,
-				value: impl Into<FieldsPermissionsDocuments>,
-			) -> Self {
-				self.documents = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsPermissions);
-		serialize_map!(
-			FieldsPermissions { opt "SETTINGS" settings, opt "TEMPLATES" templates, opt
-			"DOCUMENTS" documents, rest "" extra }
+		setters!(
+			FieldsPermissions { some into settings settings "SETTINGS" :
+			FieldsPermissionsSettings, some into templates templates "TEMPLATES" :
+			FieldsPermissionsTemplates, some into documents documents "DOCUMENTS" :
+			FieldsPermissionsDocuments, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsPermissions { settings : exact "SETTINGS", templates : exact
-			"TEMPLATES", documents : exact "DOCUMENTS", extra : rest "", }
+		params_impls!(
+			FieldsPermissions { opt exact "SETTINGS" settings, opt exact "TEMPLATES"
+			templates, opt exact "DOCUMENTS" documents, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsPermissions);
 		/// The object `params.fields` of `documentgenerator.role.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -4244,7 +2943,7 @@ pub mod role {
 			/// `permissions`: `object`, optional.
 			pub permissions: Option<FieldsPermissions>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `name`.
@@ -4256,29 +2955,15 @@ pub mod role {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `permissions`.
-			pub fn permissions(mut self, value: impl Into<FieldsPermissions>) -> Self {
-				self.permissions = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "name" name, opt "code" code, opt "permissions" permissions,
-			rest "" extra }
+		setters!(
+			Fields { some into code code "code" : String, some into permissions
+			permissions "permissions" : FieldsPermissions, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "name", code : exact "code", permissions : exact
-			"permissions", extra : rest "", }
+		params_impls!(
+			Fields { req field "name" name, opt exact "code" code, opt exact
+			"permissions" permissions, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// Allowed values of `result.role.permissions.settings.modify` in `documentgenerator.role.add`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4297,19 +2982,14 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissionsSettings {
-			/// `modify`: `string`, optional.
+			/// `modify`: `string`.
 			///
 			/// Values: ``, `X`.
 			pub modify: Option<OutputRolePermissionsSettingsModify>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissionsSettings { modify : field "modify", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissionsSettings { opt "modify" modify, rest "" extra }
-		);
+		result_impls!(OutputRolePermissionsSettings { opt field "modify" modify, });
 		/// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.add`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4335,19 +3015,14 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissionsTemplates {
-			/// `modify`: `string`, optional.
+			/// `modify`: `string`.
 			///
 			/// Values: ``, `A`, `D`, `X`.
 			pub modify: Option<OutputRolePermissionsTemplatesModify>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissionsTemplates { modify : field "modify", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissionsTemplates { opt "modify" modify, rest "" extra }
-		);
+		result_impls!(OutputRolePermissionsTemplates { opt field "modify" modify, });
 		/// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.add`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4378,24 +3053,20 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissionsDocuments {
-			/// `modify`: `string`, optional.
+			/// `modify`: `string`.
 			///
 			/// Values: ``, `X`.
 			pub modify: Option<OutputRolePermissionsDocumentsModify>,
-			/// `view`: `string`, optional.
+			/// `view`: `string`.
 			///
 			/// Values: ``, `X`.
 			pub view: Option<OutputRolePermissionsDocumentsView>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissionsDocuments { modify : field "modify", view : field
-			"view", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissionsDocuments { opt "modify" modify, opt "view" view, rest
-			"" extra }
+		result_impls!(
+			OutputRolePermissionsDocuments { opt field "modify" modify, opt field "view"
+			view, }
 		);
 		/// The object `result.role.permissions` of `documentgenerator.role.add`: `object`.
 		///
@@ -4403,22 +3074,18 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissions {
-			/// `settings`: `object`, optional.
+			/// `settings`: `object`.
 			pub settings: Option<OutputRolePermissionsSettings>,
-			/// `templates`: `object`, optional.
+			/// `templates`: `object`.
 			pub templates: Option<OutputRolePermissionsTemplates>,
-			/// `documents`: `object`, optional.
+			/// `documents`: `object`.
 			pub documents: Option<OutputRolePermissionsDocuments>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissions { settings : field "settings", templates : field
-			"templates", documents : field "documents", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissions { opt "settings" settings, opt "templates" templates,
-			opt "documents" documents, rest "" extra }
+		result_impls!(
+			OutputRolePermissions { opt field "settings" settings, opt field "templates"
+			templates, opt field "documents" documents, }
 		);
 		/// The object `result.role` of `documentgenerator.role.add`: `object`.
 		///
@@ -4426,24 +3093,20 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRole {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `permissions`: `object`, optional.
+			/// `permissions`: `object`.
 			pub permissions: Option<OutputRolePermissions>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRole { id : field "id", name : field "name", code : field "code",
-			permissions : field "permissions", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRole { opt "id" id, opt "name" name, opt "code" code, opt "permissions"
-			permissions, rest "" extra }
+		result_impls!(
+			OutputRole { opt field "id" id, opt field "name" name, opt field "code" code,
+			opt field "permissions" permissions, }
 		);
 		/// The object `result` of `documentgenerator.role.add`: `object`.
 		///
@@ -4451,27 +3114,20 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `role`: `object`, optional.
+			/// `role`: `object`.
 			pub role: Option<OutputRole>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { role : field "role", extra : rest "", } fits["role"] []);
-		serialize_map!(Output { opt "role" role, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "documentgenerator.role.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "role" role, } fits["role"] []);
+		method!(super::Add, "documentgenerator.role.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.role.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-delete.html>
 	pub mod delete {
-		/// Error codes of `documentgenerator.role.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.role.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4490,19 +3146,13 @@ pub mod role {
 		error_code!(Error);
 		/// The `result` of the call: `null`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "documentgenerator.role.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "documentgenerator.role.delete", V2, false);
 	}
 	/// Types of `documentgenerator.role.fillaccesses`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-fill-accesses.html>
 	pub mod fillaccesses {
-		/// Error codes of `documentgenerator.role.fillaccesses`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.role.fillaccesses`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4545,7 +3195,7 @@ pub mod role {
 			/// Values: `AU`, `UA`.
 			pub access_code: AccessesAccessCode,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Accesses {
 			/// The object with its required parameters: `roleId`, `accessCode`.
@@ -4560,33 +3210,18 @@ pub mod role {
 				}
 			}
 		}
-		extra_setter!(Accesses);
-		serialize_map!(
-			Accesses { req "roleId" role_id, req "accessCode" access_code, rest "" extra
-			}
+		params_impls!(
+			Accesses { req field "roleId" role_id, req field "accessCode" access_code, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Accesses { role_id : field "roleId", access_code : field "accessCode", extra
-			: rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Accesses);
 		/// The `result` of the call: `null`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Fillaccesses {
-			const NAME: &'static str = "documentgenerator.role.fillaccesses";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Fillaccesses, "documentgenerator.role.fillaccesses", V2, false);
 	}
 	/// Types of `documentgenerator.role.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
 	pub mod get {
-		/// Error codes of `documentgenerator.role.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.role.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4621,19 +3256,14 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissionsSettings {
-			/// `modify`: `string`, optional.
+			/// `modify`: `string`.
 			///
 			/// Values: ``, `X`.
 			pub modify: Option<OutputRolePermissionsSettingsModify>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissionsSettings { modify : field "modify", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissionsSettings { opt "modify" modify, rest "" extra }
-		);
+		result_impls!(OutputRolePermissionsSettings { opt field "modify" modify, });
 		/// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.get`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4659,19 +3289,14 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissionsTemplates {
-			/// `modify`: `string`, optional.
+			/// `modify`: `string`.
 			///
 			/// Values: ``, `A`, `D`, `X`.
 			pub modify: Option<OutputRolePermissionsTemplatesModify>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissionsTemplates { modify : field "modify", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissionsTemplates { opt "modify" modify, rest "" extra }
-		);
+		result_impls!(OutputRolePermissionsTemplates { opt field "modify" modify, });
 		/// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.get`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4702,24 +3327,20 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissionsDocuments {
-			/// `modify`: `string`, optional.
+			/// `modify`: `string`.
 			///
 			/// Values: ``, `X`.
 			pub modify: Option<OutputRolePermissionsDocumentsModify>,
-			/// `view`: `string`, optional.
+			/// `view`: `string`.
 			///
 			/// Values: ``, `X`.
 			pub view: Option<OutputRolePermissionsDocumentsView>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissionsDocuments { modify : field "modify", view : field
-			"view", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissionsDocuments { opt "modify" modify, opt "view" view, rest
-			"" extra }
+		result_impls!(
+			OutputRolePermissionsDocuments { opt field "modify" modify, opt field "view"
+			view, }
 		);
 		/// The object `result.role.permissions` of `documentgenerator.role.get`: `object`.
 		///
@@ -4727,22 +3348,18 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissions {
-			/// `settings`: `object`, optional.
+			/// `settings`: `object`.
 			pub settings: Option<OutputRolePermissionsSettings>,
-			/// `templates`: `object`, optional.
+			/// `templates`: `object`.
 			pub templates: Option<OutputRolePermissionsTemplates>,
-			/// `documents`: `object`, optional.
+			/// `documents`: `object`.
 			pub documents: Option<OutputRolePermissionsDocuments>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissions { settings : field "settings", templates : field
-			"templates", documents : field "documents", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissions { opt "settings" settings, opt "templates" templates,
-			opt "documents" documents, rest "" extra }
+		result_impls!(
+			OutputRolePermissions { opt field "settings" settings, opt field "templates"
+			templates, opt field "documents" documents, }
 		);
 		/// The object `result.role` of `documentgenerator.role.get`: `object`.
 		///
@@ -4750,24 +3367,20 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRole {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `permissions`: `object`, optional.
+			/// `permissions`: `object`.
 			pub permissions: Option<OutputRolePermissions>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRole { id : field "id", name : field "name", code : field "code",
-			permissions : field "permissions", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRole { opt "id" id, opt "name" name, opt "code" code, opt "permissions"
-			permissions, rest "" extra }
+		result_impls!(
+			OutputRole { opt field "id" id, opt field "name" name, opt field "code" code,
+			opt field "permissions" permissions, }
 		);
 		/// The object `result` of `documentgenerator.role.get`: `object`.
 		///
@@ -4775,27 +3388,20 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `role`: `object`, optional.
+			/// `role`: `object`.
 			pub role: Option<OutputRole>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { role : field "role", extra : rest "", } fits["role"] []);
-		serialize_map!(Output { opt "role" role, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "documentgenerator.role.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "role" role, } fits["role"] []);
+		method!(super::Get, "documentgenerator.role.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.role.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-list.html>
 	pub mod list {
-		/// Error codes of `documentgenerator.role.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.role.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4814,21 +3420,18 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRoles {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRoles { id : field "id", name : field "name", code : field "code",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputRoles { opt "id" id, opt "name" name, opt "code" code, rest "" extra }
+		result_impls!(
+			OutputRoles { opt field "id" id, opt field "name" name, opt field "code"
+			code, }
 		);
 		/// The object `result` of `documentgenerator.role.list`: `object`.
 		///
@@ -4836,20 +3439,13 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `roles`: `array`, optional.
+			/// `roles`: `array`.
 			pub roles: Vec<OutputRoles>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { roles : field "roles", extra : rest "", } fits["roles"] []);
-		serialize_map!(Output { req "roles" roles, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "documentgenerator.role.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { req field "roles" roles, } fits["roles"] []);
+		method!(super::List, "documentgenerator.role.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = OutputRoles;
 			fn into_items(output: Output) -> Vec<OutputRoles> {
@@ -4863,7 +3459,7 @@ pub mod role {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
 	pub mod update {
-		/// Error codes of `documentgenerator.role.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.role.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4903,33 +3499,19 @@ pub mod role {
 			/// Values: ``, `X`.
 			pub modify: Option<FieldsPermissionsSettingsModify>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsPermissionsSettings {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `MODIFY`.
-			pub fn modify(
-				mut self,
-				value: impl Into<FieldsPermissionsSettingsModify>,
-			) -> Self {
-				self.modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsPermissionsSettings);
-		serialize_map!(FieldsPermissionsSettings { opt "MODIFY" modify, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsPermissionsSettings { modify : exact "MODIFY", extra : rest "", }
+		setters!(
+			FieldsPermissionsSettings { some into modify modify "MODIFY" :
+			FieldsPermissionsSettingsModify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsPermissionsSettings);
+		params_impls!(FieldsPermissionsSettings { opt exact "MODIFY" modify, });
 		/// Allowed values of `params.fields.permissions.TEMPLATES.MODIFY` in `documentgenerator.role.update`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4959,35 +3541,19 @@ pub mod role {
 			/// Values: ``, `A`, `D`, `X`.
 			pub modify: Option<FieldsPermissionsTemplatesModify>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsPermissionsTemplates {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `MODIFY`.
-			pub fn modify(
-				mut self,
-				value: impl Into<FieldsPermissionsTemplatesModify>,
-			) -> Self {
-				self.modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsPermissionsTemplates);
-		serialize_map!(
-			FieldsPermissionsTemplates { opt "MODIFY" modify, rest "" extra }
+		setters!(
+			FieldsPermissionsTemplates { some into modify modify "MODIFY" :
+			FieldsPermissionsTemplatesModify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsPermissionsTemplates { modify : exact "MODIFY", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsPermissionsTemplates);
+		params_impls!(FieldsPermissionsTemplates { opt exact "MODIFY" modify, });
 		/// Allowed values of `params.fields.permissions.DOCUMENTS.MODIFY` in `documentgenerator.role.update`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -5027,46 +3593,23 @@ pub mod role {
 			/// Values: ``, `X`.
 			pub view: Option<FieldsPermissionsDocumentsView>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsPermissionsDocuments {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					modify: Default::default(),
-					view: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `MODIFY`.
-			pub fn modify(
-				mut self,
-				value: impl Into<FieldsPermissionsDocumentsModify>,
-			) -> Self {
-				self.modify = Some(value.into());
-				self
-			}
-			/// Sets `VIEW`.
-			pub fn view(
-				mut self,
-				value: impl Into<FieldsPermissionsDocumentsView>,
-			) -> Self {
-				self.view = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsPermissionsDocuments);
-		serialize_map!(
-			FieldsPermissionsDocuments { opt "MODIFY" modify, opt "VIEW" view, rest ""
-			extra }
+		setters!(
+			FieldsPermissionsDocuments { some into modify modify "MODIFY" :
+			FieldsPermissionsDocumentsModify, some into view view "VIEW" :
+			FieldsPermissionsDocumentsView, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsPermissionsDocuments { modify : exact "MODIFY", view : exact "VIEW",
-			extra : rest "", }
+		params_impls!(
+			FieldsPermissionsDocuments { opt exact "MODIFY" modify, opt exact "VIEW"
+			view, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsPermissionsDocuments);
 		/// The object `params.fields.permissions` of `documentgenerator.role.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -5080,55 +3623,24 @@ pub mod role {
 			/// `DOCUMENTS`: `object`, optional.
 			pub documents: Option<FieldsPermissionsDocuments>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsPermissions {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					settings: Default::default(),
-					templates: Default::default(),
-					documents: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `SETTINGS`.
-			pub fn settings(
-				mut self,
-				value: impl Into<FieldsPermissionsSettings>,
-			) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
-			/// Sets `TEMPLATES`.
-			pub fn templates(
-				mut self,
-				value: impl Into<FieldsPermissionsTemplates>,
-			) -> Self {
-				self.templates = Some(value.into());
-				self
-			}
-			/// Sets `DOCUMENTS`.
-			pub fn documents(
-				mut self,
-				value: impl Into<FieldsPermissionsDocuments>,
-			) -> Self {
-				self.documents = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsPermissions);
-		serialize_map!(
-			FieldsPermissions { opt "SETTINGS" settings, opt "TEMPLATES" templates, opt
-			"DOCUMENTS" documents, rest "" extra }
+		setters!(
+			FieldsPermissions { some into settings settings "SETTINGS" :
+			FieldsPermissionsSettings, some into templates templates "TEMPLATES" :
+			FieldsPermissionsTemplates, some into documents documents "DOCUMENTS" :
+			FieldsPermissionsDocuments, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsPermissions { settings : exact "SETTINGS", templates : exact
-			"TEMPLATES", documents : exact "DOCUMENTS", extra : rest "", }
+		params_impls!(
+			FieldsPermissions { opt exact "SETTINGS" settings, opt exact "TEMPLATES"
+			templates, opt exact "DOCUMENTS" documents, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsPermissions);
 		/// The object `params.fields` of `documentgenerator.role.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -5142,46 +3654,23 @@ pub mod role {
 			/// `permissions`: `object`, optional.
 			pub permissions: Option<FieldsPermissions>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					code: Default::default(),
-					permissions: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `permissions`.
-			pub fn permissions(mut self, value: impl Into<FieldsPermissions>) -> Self {
-				self.permissions = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "name" name, opt "code" code, opt "permissions" permissions,
-			rest "" extra }
+		setters!(
+			Fields { some into name name "name" : String, some into code code "code" :
+			String, some into permissions permissions "permissions" : FieldsPermissions,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : exact "name", code : exact "code", permissions : exact
-			"permissions", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "name" name, opt exact "code" code, opt exact
+			"permissions" permissions, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// Allowed values of `result.role.permissions.settings.modify` in `documentgenerator.role.update`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -5200,19 +3689,14 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissionsSettings {
-			/// `modify`: `string`, optional.
+			/// `modify`: `string`.
 			///
 			/// Values: ``, `X`.
 			pub modify: Option<OutputRolePermissionsSettingsModify>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissionsSettings { modify : field "modify", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissionsSettings { opt "modify" modify, rest "" extra }
-		);
+		result_impls!(OutputRolePermissionsSettings { opt field "modify" modify, });
 		/// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.update`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -5238,19 +3722,14 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissionsTemplates {
-			/// `modify`: `string`, optional.
+			/// `modify`: `string`.
 			///
 			/// Values: ``, `A`, `D`, `X`.
 			pub modify: Option<OutputRolePermissionsTemplatesModify>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissionsTemplates { modify : field "modify", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissionsTemplates { opt "modify" modify, rest "" extra }
-		);
+		result_impls!(OutputRolePermissionsTemplates { opt field "modify" modify, });
 		/// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.update`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -5281,24 +3760,20 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissionsDocuments {
-			/// `modify`: `string`, optional.
+			/// `modify`: `string`.
 			///
 			/// Values: ``, `X`.
 			pub modify: Option<OutputRolePermissionsDocumentsModify>,
-			/// `view`: `string`, optional.
+			/// `view`: `string`.
 			///
 			/// Values: ``, `X`.
 			pub view: Option<OutputRolePermissionsDocumentsView>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissionsDocuments { modify : field "modify", view : field
-			"view", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissionsDocuments { opt "modify" modify, opt "view" view, rest
-			"" extra }
+		result_impls!(
+			OutputRolePermissionsDocuments { opt field "modify" modify, opt field "view"
+			view, }
 		);
 		/// The object `result.role.permissions` of `documentgenerator.role.update`: `object`.
 		///
@@ -5306,22 +3781,18 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRolePermissions {
-			/// `settings`: `object`, optional.
+			/// `settings`: `object`.
 			pub settings: Option<OutputRolePermissionsSettings>,
-			/// `templates`: `object`, optional.
+			/// `templates`: `object`.
 			pub templates: Option<OutputRolePermissionsTemplates>,
-			/// `documents`: `object`, optional.
+			/// `documents`: `object`.
 			pub documents: Option<OutputRolePermissionsDocuments>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRolePermissions { settings : field "settings", templates : field
-			"templates", documents : field "documents", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRolePermissions { opt "settings" settings, opt "templates" templates,
-			opt "documents" documents, rest "" extra }
+		result_impls!(
+			OutputRolePermissions { opt field "settings" settings, opt field "templates"
+			templates, opt field "documents" documents, }
 		);
 		/// The object `result.role` of `documentgenerator.role.update`: `object`.
 		///
@@ -5329,24 +3800,20 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRole {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `permissions`: `object`, optional.
+			/// `permissions`: `object`.
 			pub permissions: Option<OutputRolePermissions>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputRole { id : field "id", name : field "name", code : field "code",
-			permissions : field "permissions", extra : rest "", }
-		);
-		serialize_map!(
-			OutputRole { opt "id" id, opt "name" name, opt "code" code, opt "permissions"
-			permissions, rest "" extra }
+		result_impls!(
+			OutputRole { opt field "id" id, opt field "name" name, opt field "code" code,
+			opt field "permissions" permissions, }
 		);
 		/// The object `result` of `documentgenerator.role.update`: `object`.
 		///
@@ -5354,20 +3821,13 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `role`: `object`, optional.
+			/// `role`: `object`.
 			pub role: Option<OutputRole>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { role : field "role", extra : rest "", } fits["role"] []);
-		serialize_map!(Output { opt "role" role, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "documentgenerator.role.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "role" role, } fits["role"] []);
+		method!(super::Update, "documentgenerator.role.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -5386,7 +3846,7 @@ pub mod template {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -5397,12 +3857,7 @@ pub mod template {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `documentgenerator.template.delete`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-delete.html>
@@ -5416,7 +3871,7 @@ pub mod template {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -5427,12 +3882,7 @@ pub mod template {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `documentgenerator.template.get`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
@@ -5446,7 +3896,7 @@ pub mod template {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -5457,12 +3907,7 @@ pub mod template {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `documentgenerator.template.getfields`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get-fields.html>
@@ -5476,7 +3921,7 @@ pub mod template {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getfields {
 		/// The call with its required parameters: `id`.
@@ -5487,12 +3932,7 @@ pub mod template {
 			}
 		}
 	}
-	extra_setter!(Getfields);
-	serialize_map!(Getfields { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Getfields { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getfields);
+	params_impls!(Getfields { req field "id" id, });
 	/// `documentgenerator.template.list`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
@@ -5514,55 +3954,23 @@ pub mod template {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				order: Default::default(),
-				filter: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<list::Select>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "order" order, opt "filter" filter, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : list::Select, some into order order
+		"order" : list::Order, some into filter filter "filter" : list::Filter, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", order : exact "order", filter : exact "filter",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "order" order, opt exact "filter"
+		filter, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `documentgenerator.template.update`: REST 2, scope `documentgenerator`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
@@ -5578,7 +3986,7 @@ pub mod template {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -5590,17 +3998,12 @@ pub mod template {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `documentgenerator.template.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
 	pub mod add {
-		/// Error codes of `documentgenerator.template.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.template.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5646,7 +4049,7 @@ pub mod template {
 			/// `sort`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `name`, `fileId`, `file`, `numeratorId`, `region`.
@@ -5671,147 +4074,106 @@ pub mod template {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `users`.
-			pub fn users(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.users = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `withStamps`.
-			pub fn with_stamps(mut self, value: impl Into<bool>) -> Self {
-				self.with_stamps = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "name" name, req "fileId" file_id, req "file" file, req
-			"numeratorId" numerator_id, req "region" region, opt "code" code, opt "users"
-			users, opt_yn "active" active, opt_yn "withStamps" with_stamps, opt "sort"
-			sort, rest "" extra }
+		setters!(
+			Fields { some into code code "code" : String, some into users users "users" :
+			::serde_json::Value, some into active active "active" : bool, some into
+			with_stamps with_stamps "withStamps" : bool, some into sort sort "sort" :
+			i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "name", file_id : field "fileId", file : field "file",
-			numerator_id : field "numeratorId", region : field "region", code : exact
-			"code", users : exact "users", active : exact "active", with_stamps : exact
-			"withStamps", sort : exact "sort", extra : rest "", }
+		params_impls!(
+			Fields { req field "name" name, req field "fileId" file_id, req field "file"
+			file, req field "numeratorId" numerator_id, req field "region" region, opt
+			exact "code" code, opt exact "users" users, opt_yn exact "active" active,
+			opt_yn exact "withStamps" with_stamps, opt exact "sort" sort, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result.template.providers` of `documentgenerator.template.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateProviders {
-			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, only in the example response.
 			pub bitrix_documentgenerator_dataprovider_rest: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputTemplateProviders { bitrix_documentgenerator_dataprovider_rest : soft
-			"bitrix\\documentgenerator\\dataprovider\\rest", extra : rest "", }
-		);
-		serialize_map!(
-			OutputTemplateProviders { opt "bitrix\\documentgenerator\\dataprovider\\rest"
-			bitrix_documentgenerator_dataprovider_rest, rest "" extra }
+		result_impls!(
+			OutputTemplateProviders { opt soft
+			"bitrix\\documentgenerator\\dataprovider\\rest"
+			bitrix_documentgenerator_dataprovider_rest, }
 		);
 		/// The object `result.template.users` of `documentgenerator.template.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateUsers {
-			/// `UA`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `UA`: `string`, only in the example response.
 			pub ua: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputTemplateUsers { ua : soft "UA", extra : rest "", });
-		serialize_map!(OutputTemplateUsers { opt "UA" ua, rest "" extra });
+		result_impls!(OutputTemplateUsers { opt soft "UA" ua, });
 		/// The object `result.template` of `documentgenerator.template.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplate {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `region`: `string`, optional.
+			/// `region`: `string`.
 			pub region: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `download`: `string`, optional.
+			/// `download`: `string`.
 			pub download: Option<String>,
-			/// `downloadMachine`: `string`, optional.
+			/// `downloadMachine`: `string`.
 			pub download_machine: Option<String>,
-			/// `active`: `boolean`, optional.
+			/// `active`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub active: Option<bool>,
-			/// `moduleId`: `string`, optional.
+			/// `moduleId`: `string`.
 			pub module_id: Option<String>,
-			/// `numeratorId`: `string`, optional.
+			/// `numeratorId`: `string`.
 			pub numerator_id: Option<String>,
-			/// `withStamps`: `boolean`, optional.
+			/// `withStamps`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub with_stamps: Option<bool>,
-			/// `providers`: `object`, optional.
+			/// `providers`: `object`.
 			pub providers: Option<OutputTemplateProviders>,
-			/// `users`: `object`, optional.
+			/// `users`: `object`.
 			pub users: Option<OutputTemplateUsers>,
-			/// `isDeleted`: `boolean`, optional.
+			/// `isDeleted`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_deleted: Option<bool>,
-			/// `sort`: `string`, optional.
+			/// `sort`: `string`.
 			pub sort: Option<String>,
-			/// `createTime`: `datetime`, optional.
+			/// `createTime`: `datetime`.
 			pub create_time: Option<::bitrix24_runtime::DateTime>,
-			/// `updateTime`: `datetime`, optional.
+			/// `updateTime`: `datetime`.
 			pub update_time: Option<::bitrix24_runtime::DateTime>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputTemplate { id : field "id", name : field "name", region : field
-			"region", code : field "code", download : field "download", download_machine
-			: field "downloadMachine", active : field "active", module_id : field
-			"moduleId", numerator_id : field "numeratorId", with_stamps : field
-			"withStamps", providers : field "providers", users : field "users",
-			is_deleted : field "isDeleted", sort : field "sort", create_time : field
-			"createTime", update_time : field "updateTime", extra : rest "", }
-		);
-		serialize_map!(
-			OutputTemplate { opt "id" id, opt "name" name, opt "region" region, opt
-			"code" code, opt "download" download, opt "downloadMachine" download_machine,
-			opt_yn "active" active, opt "moduleId" module_id, opt "numeratorId"
-			numerator_id, opt_yn "withStamps" with_stamps, opt "providers" providers, opt
-			"users" users, opt_yn "isDeleted" is_deleted, opt "sort" sort, opt
-			"createTime" create_time, opt "updateTime" update_time, rest "" extra }
+		result_impls!(
+			OutputTemplate { opt field "id" id, opt field "name" name, opt field "region"
+			region, opt field "code" code, opt field "download" download, opt field
+			"downloadMachine" download_machine, opt_yn field "active" active, opt field
+			"moduleId" module_id, opt field "numeratorId" numerator_id, opt_yn field
+			"withStamps" with_stamps, opt field "providers" providers, opt field "users"
+			users, opt_yn field "isDeleted" is_deleted, opt field "sort" sort, opt field
+			"createTime" create_time, opt field "updateTime" update_time, }
 		);
 		/// The object `result` of `documentgenerator.template.add`: `object`.
 		///
@@ -5819,29 +4181,20 @@ pub mod template {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `template`: `object`, optional.
+			/// `template`: `object`.
 			pub template: Option<OutputTemplate>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { template : field "template", extra : rest "", } fits["template"] []
-		);
-		serialize_map!(Output { opt "template" template, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "documentgenerator.template.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "template" template, } fits["template"] []);
+		method!(super::Add, "documentgenerator.template.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.template.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-delete.html>
 	pub mod delete {
-		/// Error codes of `documentgenerator.template.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.template.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5856,19 +4209,13 @@ pub mod template {
 		error_code!(Error);
 		/// The `result` of the call: `null`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "documentgenerator.template.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "documentgenerator.template.delete", V2, false);
 	}
 	/// Types of `documentgenerator.template.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
 	pub mod get {
-		/// Error codes of `documentgenerator.template.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.template.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5884,104 +4231,92 @@ pub mod template {
 		/// The object `result.template.providers` of `documentgenerator.template.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateProviders {
-			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, only in the example response.
 			pub bitrix_documentgenerator_dataprovider_rest: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputTemplateProviders { bitrix_documentgenerator_dataprovider_rest : soft
-			"bitrix\\documentgenerator\\dataprovider\\rest", extra : rest "", }
-		);
-		serialize_map!(
-			OutputTemplateProviders { opt "bitrix\\documentgenerator\\dataprovider\\rest"
-			bitrix_documentgenerator_dataprovider_rest, rest "" extra }
+		result_impls!(
+			OutputTemplateProviders { opt soft
+			"bitrix\\documentgenerator\\dataprovider\\rest"
+			bitrix_documentgenerator_dataprovider_rest, }
 		);
 		/// The object `result.template.users` of `documentgenerator.template.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateUsers {
-			/// `U503`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `U503`: `string`, only in the example response.
 			pub u503: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputTemplateUsers { u503 : soft "U503", extra : rest "", });
-		serialize_map!(OutputTemplateUsers { opt "U503" u503, rest "" extra });
+		result_impls!(OutputTemplateUsers { opt soft "U503" u503, });
 		/// The object `result.template` of `documentgenerator.template.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplate {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `region`: `string`, optional.
+			/// `region`: `string`.
 			pub region: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `download`: `string`, optional.
+			/// `download`: `string`.
 			pub download: Option<String>,
-			/// `active`: `boolean`, optional.
+			/// `active`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub active: Option<bool>,
-			/// `moduleId`: `string`, optional.
+			/// `moduleId`: `string`.
 			pub module_id: Option<String>,
-			/// `numeratorId`: `string`, optional.
+			/// `numeratorId`: `string`.
 			pub numerator_id: Option<String>,
-			/// `withStamps`: `boolean`, optional.
+			/// `withStamps`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub with_stamps: Option<bool>,
-			/// `providers`: `object`, optional.
+			/// `providers`: `object`.
 			pub providers: Option<OutputTemplateProviders>,
-			/// `users`: `object`, optional.
+			/// `users`: `object`.
 			pub users: Option<OutputTemplateUsers>,
-			/// `isDeleted`: `boolean`, optional.
+			/// `isDeleted`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_deleted: Option<bool>,
-			/// `sort`: `string`, optional.
+			/// `sort`: `string`.
 			pub sort: Option<String>,
-			/// `createTime`: `datetime`, optional.
+			/// `createTime`: `datetime`.
 			pub create_time: Option<::bitrix24_runtime::DateTime>,
-			/// `updateTime`: `datetime`, optional.
+			/// `updateTime`: `datetime`.
 			pub update_time: Option<::bitrix24_runtime::DateTime>,
-			/// `downloadMachine`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `downloadMachine`: `string`, only in the example response.
 			pub download_machine: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputTemplate { id : field "id", name : field "name", region : field
-			"region", code : field "code", download : field "download", active : field
-			"active", module_id : field "moduleId", numerator_id : field "numeratorId",
-			with_stamps : field "withStamps", providers : field "providers", users :
-			field "users", is_deleted : field "isDeleted", sort : field "sort",
-			create_time : field "createTime", update_time : field "updateTime",
-			download_machine : soft "downloadMachine", extra : rest "", }
-		);
-		serialize_map!(
-			OutputTemplate { opt "id" id, opt "name" name, opt "region" region, opt
-			"code" code, opt "download" download, opt_yn "active" active, opt "moduleId"
-			module_id, opt "numeratorId" numerator_id, opt_yn "withStamps" with_stamps,
-			opt "providers" providers, opt "users" users, opt_yn "isDeleted" is_deleted,
-			opt "sort" sort, opt "createTime" create_time, opt "updateTime" update_time,
-			opt "downloadMachine" download_machine, rest "" extra }
+		result_impls!(
+			OutputTemplate { opt field "id" id, opt field "name" name, opt field "region"
+			region, opt field "code" code, opt field "download" download, opt_yn field
+			"active" active, opt field "moduleId" module_id, opt field "numeratorId"
+			numerator_id, opt_yn field "withStamps" with_stamps, opt field "providers"
+			providers, opt field "users" users, opt_yn field "isDeleted" is_deleted, opt
+			field "sort" sort, opt field "createTime" create_time, opt field "updateTime"
+			update_time, opt soft "downloadMachine" download_machine, }
 		);
 		/// The object `result` of `documentgenerator.template.get`: `object`.
 		///
@@ -5989,29 +4324,20 @@ pub mod template {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `template`: `object`, optional.
+			/// `template`: `object`.
 			pub template: Option<OutputTemplate>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { template : field "template", extra : rest "", } fits["template"] []
-		);
-		serialize_map!(Output { opt "template" template, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "documentgenerator.template.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "template" template, } fits["template"] []);
+		method!(super::Get, "documentgenerator.template.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.template.getfields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get-fields.html>
 	pub mod getfields {
-		/// Error codes of `documentgenerator.template.getfields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.template.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -6030,34 +4356,29 @@ pub mod template {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateFieldsKey {
-			/// `title`: `string`, optional.
+			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `value`: `any`, optional.
+			/// `value`: `any`.
 			pub value: ::serde_json::Value,
-			/// `default`: `any`, optional.
+			/// `default`: `any`.
 			pub default: ::serde_json::Value,
-			/// `required`: `boolean`, optional.
+			/// `required`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `group`: `array`, optional.
+			/// `group`: `array`.
 			pub group: Vec<::serde_json::Value>,
-			/// `chain`: `string | array`, optional.
+			/// `chain`: `string | array`.
 			pub chain: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputTemplateFieldsKey { title : field "title", value : field "value",
-			default : field "default", required : field "required", type_ : field "type",
-			group : field "group", chain : field "chain", extra : rest "", }
-		);
-		serialize_map!(
-			OutputTemplateFieldsKey { opt "title" title, req "value" value, req "default"
-			default, opt_yn "required" required, opt "type" type_, req "group" group, req
-			"chain" chain, rest "" extra }
+		result_impls!(
+			OutputTemplateFieldsKey { opt field "title" title, req field "value" value,
+			req field "default" default, opt_yn field "required" required, opt field
+			"type" type_, req field "group" group, req field "chain" chain, }
 		);
 		/// The object `result.templateFields` of `documentgenerator.template.getfields`: `object`.
 		///
@@ -6065,45 +4386,37 @@ pub mod template {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateFields {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, OutputTemplateFieldsKey>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputTemplateFields { key : pattern "*", extra : rest "", });
-		serialize_map!(OutputTemplateFields { rest "*" key, rest "" extra });
+		result_impls!(OutputTemplateFields { rest pattern "*" key, });
 		/// The object `result` of `documentgenerator.template.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `templateFields`: `object`, optional.
+			/// `templateFields`: `object`.
 			pub template_fields: Option<OutputTemplateFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { template_fields : field "templateFields", extra : rest "", }
-			fits["templateFields"] []
+		result_impls!(
+			Output { opt field "templateFields" template_fields, } fits["templateFields"]
+			[]
 		);
-		serialize_map!(Output { opt "templateFields" template_fields, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Getfields {
-			const NAME: &'static str = "documentgenerator.template.getfields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getfields, "documentgenerator.template.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.template.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
 	pub mod list {
-		/// Error codes of `documentgenerator.template.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.template.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -6149,111 +4462,32 @@ pub mod template {
 			/// `providers`: `array`, optional.
 			pub providers: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Select {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					active: Default::default(),
-					name: Default::default(),
-					code: Default::default(),
-					region: Default::default(),
-					sort: Default::default(),
-					create_time: Default::default(),
-					update_time: Default::default(),
-					numerator_id: Default::default(),
-					with_stamps: Default::default(),
-					users: Default::default(),
-					providers: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `id`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `region`.
-			pub fn region(mut self, value: impl Into<String>) -> Self {
-				self.region = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `createTime`.
-			pub fn create_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.create_time = Some(value.into());
-				self
-			}
-			/// Sets `updateTime`.
-			pub fn update_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.update_time = Some(value.into());
-				self
-			}
-			/// Sets `numeratorId`.
-			pub fn numerator_id(mut self, value: impl Into<i64>) -> Self {
-				self.numerator_id = Some(value.into());
-				self
-			}
-			/// Sets `withStamps`.
-			pub fn with_stamps(mut self, value: impl Into<bool>) -> Self {
-				self.with_stamps = Some(value.into());
-				self
-			}
-			/// Sets `users`.
-			pub fn users(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.users = Some(value.into());
-				self
-			}
-			/// Sets `providers`.
-			pub fn providers(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.providers = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Select);
-		serialize_map!(
-			Select { opt "id" id, opt_yn "active" active, opt "name" name, opt "code"
-			code, opt "region" region, opt "sort" sort, opt "createTime" create_time, opt
-			"updateTime" update_time, opt "numeratorId" numerator_id, opt_yn "withStamps"
-			with_stamps, opt "users" users, opt "providers" providers, rest "" extra }
+		setters!(
+			Select { some into id id "id" : i64, some into active active "active" : bool,
+			some into name name "name" : String, some into code code "code" : String,
+			some into region region "region" : String, some into sort sort "sort" : i64,
+			some into create_time create_time "createTime" :
+			::bitrix24_runtime::DateTime, some into update_time update_time "updateTime"
+			: ::bitrix24_runtime::DateTime, some into numerator_id numerator_id
+			"numeratorId" : i64, some into with_stamps with_stamps "withStamps" : bool,
+			some into users users "users" : ::serde_json::Value, some into providers
+			providers "providers" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Select { id : exact "id", active : exact "active", name : exact "name", code
-			: exact "code", region : exact "region", sort : exact "sort", create_time :
-			exact "createTime", update_time : exact "updateTime", numerator_id : exact
-			"numeratorId", with_stamps : exact "withStamps", users : exact "users",
-			providers : exact "providers", extra : rest "", }
+		params_impls!(
+			Select { opt exact "id" id, opt_yn exact "active" active, opt exact "name"
+			name, opt exact "code" code, opt exact "region" region, opt exact "sort"
+			sort, opt exact "createTime" create_time, opt exact "updateTime" update_time,
+			opt exact "numeratorId" numerator_id, opt_yn exact "withStamps" with_stamps,
+			opt exact "users" users, opt exact "providers" providers, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Select);
 		/// The object `params.order` of `documentgenerator.template.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
@@ -6289,111 +4523,32 @@ pub mod template {
 			/// `providers`: `array`, optional.
 			pub providers: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					active: Default::default(),
-					name: Default::default(),
-					code: Default::default(),
-					region: Default::default(),
-					sort: Default::default(),
-					create_time: Default::default(),
-					update_time: Default::default(),
-					numerator_id: Default::default(),
-					with_stamps: Default::default(),
-					users: Default::default(),
-					providers: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `id`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `region`.
-			pub fn region(mut self, value: impl Into<String>) -> Self {
-				self.region = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `createTime`.
-			pub fn create_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.create_time = Some(value.into());
-				self
-			}
-			/// Sets `updateTime`.
-			pub fn update_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.update_time = Some(value.into());
-				self
-			}
-			/// Sets `numeratorId`.
-			pub fn numerator_id(mut self, value: impl Into<i64>) -> Self {
-				self.numerator_id = Some(value.into());
-				self
-			}
-			/// Sets `withStamps`.
-			pub fn with_stamps(mut self, value: impl Into<bool>) -> Self {
-				self.with_stamps = Some(value.into());
-				self
-			}
-			/// Sets `users`.
-			pub fn users(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.users = Some(value.into());
-				self
-			}
-			/// Sets `providers`.
-			pub fn providers(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.providers = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(
-			Order { opt "id" id, opt_yn "active" active, opt "name" name, opt "code"
-			code, opt "region" region, opt "sort" sort, opt "createTime" create_time, opt
-			"updateTime" update_time, opt "numeratorId" numerator_id, opt_yn "withStamps"
-			with_stamps, opt "users" users, opt "providers" providers, rest "" extra }
+		setters!(
+			Order { some into id id "id" : i64, some into active active "active" : bool,
+			some into name name "name" : String, some into code code "code" : String,
+			some into region region "region" : String, some into sort sort "sort" : i64,
+			some into create_time create_time "createTime" :
+			::bitrix24_runtime::DateTime, some into update_time update_time "updateTime"
+			: ::bitrix24_runtime::DateTime, some into numerator_id numerator_id
+			"numeratorId" : i64, some into with_stamps with_stamps "withStamps" : bool,
+			some into users users "users" : ::serde_json::Value, some into providers
+			providers "providers" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Order { id : exact "id", active : exact "active", name : exact "name", code :
-			exact "code", region : exact "region", sort : exact "sort", create_time :
-			exact "createTime", update_time : exact "updateTime", numerator_id : exact
-			"numeratorId", with_stamps : exact "withStamps", users : exact "users",
-			providers : exact "providers", extra : rest "", }
+		params_impls!(
+			Order { opt exact "id" id, opt_yn exact "active" active, opt exact "name"
+			name, opt exact "code" code, opt exact "region" region, opt exact "sort"
+			sort, opt exact "createTime" create_time, opt exact "updateTime" update_time,
+			opt exact "numeratorId" numerator_id, opt_yn exact "withStamps" with_stamps,
+			opt exact "users" users, opt exact "providers" providers, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
 		/// The object `params.filter` of `documentgenerator.template.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
@@ -6429,194 +4584,105 @@ pub mod template {
 			/// `providers`: `array`, optional.
 			pub providers: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					active: Default::default(),
-					name: Default::default(),
-					code: Default::default(),
-					region: Default::default(),
-					sort: Default::default(),
-					create_time: Default::default(),
-					update_time: Default::default(),
-					numerator_id: Default::default(),
-					with_stamps: Default::default(),
-					users: Default::default(),
-					providers: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `id`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `region`.
-			pub fn region(mut self, value: impl Into<String>) -> Self {
-				self.region = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `createTime`.
-			pub fn create_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.create_time = Some(value.into());
-				self
-			}
-			/// Sets `updateTime`.
-			pub fn update_time(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.update_time = Some(value.into());
-				self
-			}
-			/// Sets `numeratorId`.
-			pub fn numerator_id(mut self, value: impl Into<i64>) -> Self {
-				self.numerator_id = Some(value.into());
-				self
-			}
-			/// Sets `withStamps`.
-			pub fn with_stamps(mut self, value: impl Into<bool>) -> Self {
-				self.with_stamps = Some(value.into());
-				self
-			}
-			/// Sets `users`.
-			pub fn users(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.users = Some(value.into());
-				self
-			}
-			/// Sets `providers`.
-			pub fn providers(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.providers = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(
-			Filter { opt "id" id, opt_yn "active" active, opt "name" name, opt "code"
-			code, opt "region" region, opt "sort" sort, opt "createTime" create_time, opt
-			"updateTime" update_time, opt "numeratorId" numerator_id, opt_yn "withStamps"
-			with_stamps, opt "users" users, opt "providers" providers, rest "" extra }
+		setters!(
+			Filter { some into id id "id" : i64, some into active active "active" : bool,
+			some into name name "name" : String, some into code code "code" : String,
+			some into region region "region" : String, some into sort sort "sort" : i64,
+			some into create_time create_time "createTime" :
+			::bitrix24_runtime::DateTime, some into update_time update_time "updateTime"
+			: ::bitrix24_runtime::DateTime, some into numerator_id numerator_id
+			"numeratorId" : i64, some into with_stamps with_stamps "withStamps" : bool,
+			some into users users "users" : ::serde_json::Value, some into providers
+			providers "providers" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Filter { id : exact "id", active : exact "active", name : exact "name", code
-			: exact "code", region : exact "region", sort : exact "sort", create_time :
-			exact "createTime", update_time : exact "updateTime", numerator_id : exact
-			"numeratorId", with_stamps : exact "withStamps", users : exact "users",
-			providers : exact "providers", extra : rest "", }
+		params_impls!(
+			Filter { opt exact "id" id, opt_yn exact "active" active, opt exact "name"
+			name, opt exact "code" code, opt exact "region" region, opt exact "sort"
+			sort, opt exact "createTime" create_time, opt exact "updateTime" update_time,
+			opt exact "numeratorId" numerator_id, opt_yn exact "withStamps" with_stamps,
+			opt exact "users" users, opt exact "providers" providers, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
 		/// The object `result.templates` of `documentgenerator.template.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplates {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `active`: `boolean`, optional.
+			/// `active`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub active: Option<bool>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `region`: `string`, optional.
+			/// `region`: `string`.
 			pub region: Option<String>,
-			/// `sort`: `string`, optional.
+			/// `sort`: `string`.
 			pub sort: Option<String>,
-			/// `createTime`: `datetime`, optional.
+			/// `createTime`: `datetime`.
 			pub create_time: Option<::bitrix24_runtime::DateTime>,
-			/// `updateTime`: `datetime`, optional.
+			/// `updateTime`: `datetime`.
 			pub update_time: Option<::bitrix24_runtime::DateTime>,
-			/// `createdBy`: `string`, optional.
+			/// `createdBy`: `string`.
 			pub created_by: Option<String>,
-			/// `updatedBy`: `string`, optional.
+			/// `updatedBy`: `string`.
 			pub updated_by: Option<String>,
-			/// `moduleId`: `string`, optional.
+			/// `moduleId`: `string`.
 			pub module_id: Option<String>,
-			/// `fileId`: `string`, optional.
+			/// `fileId`: `string`.
 			pub file_id: Option<String>,
-			/// `bodyType`: `string`, optional.
+			/// `bodyType`: `string`.
 			pub body_type: Option<String>,
-			/// `numeratorId`: `string`, optional.
+			/// `numeratorId`: `string`.
 			pub numerator_id: Option<String>,
-			/// `withStamps`: `boolean`, optional.
+			/// `withStamps`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub with_stamps: Option<bool>,
-			/// `productsTableVariant`: `string`, optional.
+			/// `productsTableVariant`: `string`.
 			pub products_table_variant: Option<String>,
-			/// `isDeleted`: `boolean`, optional.
+			/// `isDeleted`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_deleted: Option<bool>,
-			/// `isDefault`: `boolean`, optional.
+			/// `isDefault`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_default: Option<bool>,
-			/// `download`: `string`, optional.
+			/// `download`: `string`.
 			pub download: Option<String>,
-			/// `downloadMachine`: `string`, optional.
+			/// `downloadMachine`: `string`.
 			pub download_machine: Option<String>,
-			/// `users`: `array`, optional.
+			/// `users`: `array`.
 			pub users: Vec<::serde_json::Value>,
-			/// `providers`: `array`, optional.
+			/// `providers`: `array`.
 			pub providers: Vec<::serde_json::Value>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputTemplates { id : field "id", active : field "active", name : field
-			"name", code : field "code", region : field "region", sort : field "sort",
-			create_time : field "createTime", update_time : field "updateTime",
-			created_by : field "createdBy", updated_by : field "updatedBy", module_id :
-			field "moduleId", file_id : field "fileId", body_type : field "bodyType",
-			numerator_id : field "numeratorId", with_stamps : field "withStamps",
-			products_table_variant : field "productsTableVariant", is_deleted : field
-			"isDeleted", is_default : field "isDefault", download : field "download",
-			download_machine : field "downloadMachine", users : field "users", providers
-			: field "providers", extra : rest "", }
-		);
-		serialize_map!(
-			OutputTemplates { opt "id" id, opt_yn "active" active, opt "name" name, opt
-			"code" code, opt "region" region, opt "sort" sort, opt "createTime"
-			create_time, opt "updateTime" update_time, opt "createdBy" created_by, opt
-			"updatedBy" updated_by, opt "moduleId" module_id, opt "fileId" file_id, opt
-			"bodyType" body_type, opt "numeratorId" numerator_id, opt_yn "withStamps"
-			with_stamps, opt "productsTableVariant" products_table_variant, opt_yn
-			"isDeleted" is_deleted, opt_yn "isDefault" is_default, opt "download"
-			download, opt "downloadMachine" download_machine, req "users" users, req
-			"providers" providers, rest "" extra }
+		result_impls!(
+			OutputTemplates { opt field "id" id, opt_yn field "active" active, opt field
+			"name" name, opt field "code" code, opt field "region" region, opt field
+			"sort" sort, opt field "createTime" create_time, opt field "updateTime"
+			update_time, opt field "createdBy" created_by, opt field "updatedBy"
+			updated_by, opt field "moduleId" module_id, opt field "fileId" file_id, opt
+			field "bodyType" body_type, opt field "numeratorId" numerator_id, opt_yn
+			field "withStamps" with_stamps, opt field "productsTableVariant"
+			products_table_variant, opt_yn field "isDeleted" is_deleted, opt_yn field
+			"isDefault" is_default, opt field "download" download, opt field
+			"downloadMachine" download_machine, req field "users" users, req field
+			"providers" providers, }
 		);
 		/// The object `result` of `documentgenerator.template.list`: `object`.
 		///
@@ -6624,30 +4690,20 @@ pub mod template {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `templates`: `object`, optional.
+			/// `templates`: `object`.
 			pub templates: Option<OutputTemplates>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { templates : field "templates", extra : rest "", } fits["templates"]
-			[]
-		);
-		serialize_map!(Output { opt "templates" templates, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "documentgenerator.template.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "templates" templates, } fits["templates"] []);
+		method!(super::List, "documentgenerator.template.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `documentgenerator.template.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
 	pub mod update {
-		/// Error codes of `documentgenerator.template.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `documentgenerator.template.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -6693,191 +4749,117 @@ pub mod template {
 			/// `sort`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					file: Default::default(),
-					numerator_id: Default::default(),
-					region: Default::default(),
-					code: Default::default(),
-					users: Default::default(),
-					providers: Default::default(),
-					active: Default::default(),
-					with_stamps: Default::default(),
-					sort: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `file`.
-			pub fn file(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.file = Some(value.into());
-				self
-			}
-			/// Sets `numeratorId`.
-			pub fn numerator_id(mut self, value: impl Into<i64>) -> Self {
-				self.numerator_id = Some(value.into());
-				self
-			}
-			/// Sets `region`.
-			pub fn region(mut self, value: impl Into<String>) -> Self {
-				self.region = Some(value.into());
-				self
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `users`.
-			pub fn users(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.users = Some(value.into());
-				self
-			}
-			/// Sets `providers`.
-			pub fn providers(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.providers = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `withStamps`.
-			pub fn with_stamps(mut self, value: impl Into<bool>) -> Self {
-				self.with_stamps = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "name" name, opt "file" file, opt "numeratorId" numerator_id,
-			opt "region" region, opt "code" code, opt "users" users, opt "providers"
-			providers, opt_yn "active" active, opt_yn "withStamps" with_stamps, opt
-			"sort" sort, rest "" extra }
+		setters!(
+			Fields { some into name name "name" : String, some into file file "file" :
+			::serde_json::Value, some into numerator_id numerator_id "numeratorId" : i64,
+			some into region region "region" : String, some into code code "code" :
+			String, some into users users "users" : ::serde_json::Value, some into
+			providers providers "providers" : ::serde_json::Value, some into active
+			active "active" : bool, some into with_stamps with_stamps "withStamps" :
+			bool, some into sort sort "sort" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : exact "name", file : exact "file", numerator_id : exact
-			"numeratorId", region : exact "region", code : exact "code", users : exact
-			"users", providers : exact "providers", active : exact "active", with_stamps
-			: exact "withStamps", sort : exact "sort", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "name" name, opt exact "file" file, opt exact
+			"numeratorId" numerator_id, opt exact "region" region, opt exact "code" code,
+			opt exact "users" users, opt exact "providers" providers, opt_yn exact
+			"active" active, opt_yn exact "withStamps" with_stamps, opt exact "sort"
+			sort, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result.template.providers` of `documentgenerator.template.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateProviders {
-			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, only in the example response.
 			pub bitrix_documentgenerator_dataprovider_rest: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputTemplateProviders { bitrix_documentgenerator_dataprovider_rest : soft
-			"bitrix\\documentgenerator\\dataprovider\\rest", extra : rest "", }
-		);
-		serialize_map!(
-			OutputTemplateProviders { opt "bitrix\\documentgenerator\\dataprovider\\rest"
-			bitrix_documentgenerator_dataprovider_rest, rest "" extra }
+		result_impls!(
+			OutputTemplateProviders { opt soft
+			"bitrix\\documentgenerator\\dataprovider\\rest"
+			bitrix_documentgenerator_dataprovider_rest, }
 		);
 		/// The object `result.template.users` of `documentgenerator.template.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateUsers {
-			/// `U503`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `U503`: `string`, only in the example response.
 			pub u503: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputTemplateUsers { u503 : soft "U503", extra : rest "", });
-		serialize_map!(OutputTemplateUsers { opt "U503" u503, rest "" extra });
+		result_impls!(OutputTemplateUsers { opt soft "U503" u503, });
 		/// The object `result.template` of `documentgenerator.template.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplate {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `region`: `string`, optional.
+			/// `region`: `string`.
 			pub region: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `download`: `string`, optional.
+			/// `download`: `string`.
 			pub download: Option<String>,
-			/// `downloadMachine`: `string`, optional.
+			/// `downloadMachine`: `string`.
 			pub download_machine: Option<String>,
-			/// `active`: `boolean`, optional.
+			/// `active`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub active: Option<bool>,
-			/// `moduleId`: `string`, optional.
+			/// `moduleId`: `string`.
 			pub module_id: Option<String>,
-			/// `numeratorId`: `string`, optional.
+			/// `numeratorId`: `string`.
 			pub numerator_id: Option<String>,
-			/// `withStamps`: `boolean`, optional.
+			/// `withStamps`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub with_stamps: Option<bool>,
-			/// `providers`: `object`, optional.
+			/// `providers`: `object`.
 			pub providers: Option<OutputTemplateProviders>,
-			/// `users`: `object`, optional.
+			/// `users`: `object`.
 			pub users: Option<OutputTemplateUsers>,
-			/// `isDeleted`: `boolean`, optional.
+			/// `isDeleted`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_deleted: Option<bool>,
-			/// `sort`: `string`, optional.
+			/// `sort`: `string`.
 			pub sort: Option<String>,
-			/// `createTime`: `datetime`, optional.
+			/// `createTime`: `datetime`.
 			pub create_time: Option<::bitrix24_runtime::DateTime>,
-			/// `updateTime`: `datetime`, optional.
+			/// `updateTime`: `datetime`.
 			pub update_time: Option<::bitrix24_runtime::DateTime>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputTemplate { id : field "id", name : field "name", region : field
-			"region", code : field "code", download : field "download", download_machine
-			: field "downloadMachine", active : field "active", module_id : field
-			"moduleId", numerator_id : field "numeratorId", with_stamps : field
-			"withStamps", providers : field "providers", users : field "users",
-			is_deleted : field "isDeleted", sort : field "sort", create_time : field
-			"createTime", update_time : field "updateTime", extra : rest "", }
-		);
-		serialize_map!(
-			OutputTemplate { opt "id" id, opt "name" name, opt "region" region, opt
-			"code" code, opt "download" download, opt "downloadMachine" download_machine,
-			opt_yn "active" active, opt "moduleId" module_id, opt "numeratorId"
-			numerator_id, opt_yn "withStamps" with_stamps, opt "providers" providers, opt
-			"users" users, opt_yn "isDeleted" is_deleted, opt "sort" sort, opt
-			"createTime" create_time, opt "updateTime" update_time, rest "" extra }
+		result_impls!(
+			OutputTemplate { opt field "id" id, opt field "name" name, opt field "region"
+			region, opt field "code" code, opt field "download" download, opt field
+			"downloadMachine" download_machine, opt_yn field "active" active, opt field
+			"moduleId" module_id, opt field "numeratorId" numerator_id, opt_yn field
+			"withStamps" with_stamps, opt field "providers" providers, opt field "users"
+			users, opt_yn field "isDeleted" is_deleted, opt field "sort" sort, opt field
+			"createTime" create_time, opt field "updateTime" update_time, }
 		);
 		/// The object `result` of `documentgenerator.template.update`: `object`.
 		///
@@ -6885,22 +4867,13 @@ pub mod template {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `template`: `object`, optional.
+			/// `template`: `object`.
 			pub template: Option<OutputTemplate>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { template : field "template", extra : rest "", } fits["template"] []
-		);
-		serialize_map!(Output { opt "template" template, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "documentgenerator.template.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "template" template, } fits["template"] []);
+		method!(super::Update, "documentgenerator.template.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }

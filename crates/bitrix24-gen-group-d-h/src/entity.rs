@@ -18,7 +18,7 @@ pub struct Add {
 	/// `ACCESS`: `object`, optional.
 	pub access: Option<::serde_json::Value>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Add {
 	/// The call with its required parameters: `ENTITY`, `NAME`.
@@ -30,23 +30,11 @@ impl Add {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `ACCESS`.
-	pub fn access(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.access = Some(value.into());
-		self
-	}
 }
-extra_setter!(Add);
-serialize_map!(
-	Add { req "ENTITY" entity, req "NAME" name, opt "ACCESS" access, rest "" extra }
+setters!(Add { some into access access "ACCESS" : ::serde_json::Value, });
+params_impls!(
+	Add { req field "ENTITY" entity, req field "NAME" name, opt exact "ACCESS" access, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Add { entity : field "ENTITY", name : field "NAME", access : exact "ACCESS", extra :
-	rest "", }
-);
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Add);
 /// `entity.delete`: REST 2, scope `entity`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-delete.html>
@@ -60,7 +48,7 @@ pub struct Delete {
 	/// `ENTITY`: `string`, required.
 	pub entity: String,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Delete {
 	/// The call with its required parameters: `ENTITY`.
@@ -71,12 +59,7 @@ impl Delete {
 		}
 	}
 }
-extra_setter!(Delete);
-serialize_map!(Delete { req "ENTITY" entity, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Delete { entity : field "ENTITY", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Delete);
+params_impls!(Delete { req field "ENTITY" entity, });
 /// `entity.get`: REST 2, scope `entity`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
@@ -90,28 +73,16 @@ pub struct Get {
 	/// `ENTITY`: `string`, optional.
 	pub entity: Option<String>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Get {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			entity: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `ENTITY`.
-	pub fn entity(mut self, value: impl Into<String>) -> Self {
-		self.entity = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Get);
-serialize_map!(Get { opt "ENTITY" entity, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Get { entity : exact "ENTITY", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Get);
+setters!(Get { some into entity entity "ENTITY" : String, });
+params_impls!(Get { opt exact "ENTITY" entity, });
 /// `entity.rights`: REST 2, scope `entity`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-rights.html>
@@ -127,7 +98,7 @@ pub struct Rights {
 	/// `ACCESS`: `object`, optional.
 	pub access: Option<::serde_json::Value>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Rights {
 	/// The call with its required parameters: `ENTITY`.
@@ -138,20 +109,9 @@ impl Rights {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `ACCESS`.
-	pub fn access(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.access = Some(value.into());
-		self
-	}
 }
-extra_setter!(Rights);
-serialize_map!(Rights { req "ENTITY" entity, opt "ACCESS" access, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Rights { entity : field "ENTITY", access : exact "ACCESS", extra : rest "", }
-);
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Rights);
+setters!(Rights { some into access access "ACCESS" : ::serde_json::Value, });
+params_impls!(Rights { req field "ENTITY" entity, opt exact "ACCESS" access, });
 /// `entity.update`: REST 2, scope `entity`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-update.html>
@@ -171,7 +131,7 @@ pub struct Update {
 	/// `ACCESS`: `object`, optional.
 	pub access: Option<::serde_json::Value>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Update {
 	/// The call with its required parameters: `ENTITY`.
@@ -184,39 +144,20 @@ impl Update {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `NAME`.
-	pub fn name(mut self, value: impl Into<String>) -> Self {
-		self.name = Some(value.into());
-		self
-	}
-	/// Sets `ENTITY_NEW`.
-	pub fn entity_new(mut self, value: impl Into<String>) -> Self {
-		self.entity_new = Some(value.into());
-		self
-	}
-	/// Sets `ACCESS`.
-	pub fn access(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.access = Some(value.into());
-		self
-	}
 }
-extra_setter!(Update);
-serialize_map!(
-	Update { req "ENTITY" entity, opt "NAME" name, opt "ENTITY_NEW" entity_new, opt
-	"ACCESS" access, rest "" extra }
+setters!(
+	Update { some into name name "NAME" : String, some into entity_new entity_new
+	"ENTITY_NEW" : String, some into access access "ACCESS" : ::serde_json::Value, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Update { entity : field "ENTITY", name : exact "NAME", entity_new : exact
-	"ENTITY_NEW", access : exact "ACCESS", extra : rest "", }
+params_impls!(
+	Update { req field "ENTITY" entity, opt exact "NAME" name, opt exact "ENTITY_NEW"
+	entity_new, opt exact "ACCESS" access, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Update);
 /// Types of `entity.add`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-add.html>
 pub mod add {
-	/// Error codes of `entity.add`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `entity.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -238,19 +179,13 @@ pub mod add {
 	error_code!(Error);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Add {
-		const NAME: &'static str = "entity.add";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Add, "entity.add", V2, false);
 }
 /// Types of `entity.delete`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-delete.html>
 pub mod delete {
-	/// Error codes of `entity.delete`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `entity.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -273,19 +208,13 @@ pub mod delete {
 	error_code!(Error);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Delete {
-		const NAME: &'static str = "entity.delete";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Delete, "entity.delete", V2, false);
 }
 /// Types of `entity.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
 pub mod get {
-	/// Error codes of `entity.get`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `entity.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -306,43 +235,27 @@ pub mod get {
 	/// The object `result` of `entity.get`: `result`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `ID`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ID`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `IBLOCK_TYPE_ID`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `IBLOCK_TYPE_ID`: `string`, only in the example response.
 		pub iblock_type_id: Option<String>,
-		/// `ENTITY`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ENTITY`: `string`, only in the example response.
 		pub entity: Option<String>,
-		/// `NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NAME`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Output { id : soft "ID", iblock_type_id : soft "IBLOCK_TYPE_ID", entity : soft
-		"ENTITY", name : soft "NAME", extra : rest "", }
+	result_impls!(
+		Output { opt soft "ID" id, opt soft "IBLOCK_TYPE_ID" iblock_type_id, opt soft
+		"ENTITY" entity, opt soft "NAME" name, }
 	);
-	serialize_map!(
-		Output { opt "ID" id, opt "IBLOCK_TYPE_ID" iblock_type_id, opt "ENTITY" entity,
-		opt "NAME" name, rest "" extra }
-	);
-	impl ::bitrix24_runtime::Method for super::Get {
-		const NAME: &'static str = "entity.get";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Get, "entity.get", V2, true);
 	deserialize_via_from_value!(Output);
 }
 /// Methods under `item`.
@@ -378,7 +291,7 @@ pub mod item {
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `ENTITY`.
@@ -396,74 +309,24 @@ pub mod item {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `NAME`.
-		pub fn name(mut self, value: impl Into<String>) -> Self {
-			self.name = Some(value.into());
-			self
-		}
-		/// Sets `PROPERTY_VALUES`.
-		pub fn property_values(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.property_values = Some(value.into());
-			self
-		}
-		/// Sets `SECTION`.
-		pub fn section(mut self, value: impl Into<i64>) -> Self {
-			self.section = Some(value.into());
-			self
-		}
-		/// Sets `DATE_ACTIVE_FROM`.
-		pub fn date_active_from(
-			mut self,
-			value: impl Into<::bitrix24_runtime::DateTime>,
-		) -> Self {
-			self.date_active_from = Some(value.into());
-			self
-		}
-		/// Sets `DATE_ACTIVE_TO`.
-		pub fn date_active_to(
-			mut self,
-			value: impl Into<::bitrix24_runtime::DateTime>,
-		) -> Self {
-			self.date_active_to = Some(value.into());
-			self
-		}
-		/// Sets `PREVIEW_PICTURE`.
-		pub fn preview_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.preview_picture = Some(value.into());
-			self
-		}
-		/// Sets `DETAIL_PICTURE`.
-		pub fn detail_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.detail_picture = Some(value.into());
-			self
-		}
-		/// Adds an entry for `UF_` under `key`.
-		pub fn uf(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.uf.insert(key.into(), value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "ENTITY" entity, opt "NAME" name, opt "PROPERTY_VALUES"
-		property_values, opt "SECTION" section, opt "DATE_ACTIVE_FROM" date_active_from,
-		opt "DATE_ACTIVE_TO" date_active_to, opt "PREVIEW_PICTURE" preview_picture, opt
-		"DETAIL_PICTURE" detail_picture, rest "UF_*" uf, rest "" extra }
+	setters!(
+		Add { some into name name "NAME" : String, some into property_values
+		property_values "PROPERTY_VALUES" : ::serde_json::Value, some into section
+		section "SECTION" : i64, some into date_active_from date_active_from
+		"DATE_ACTIVE_FROM" : ::bitrix24_runtime::DateTime, some into date_active_to
+		date_active_to "DATE_ACTIVE_TO" : ::bitrix24_runtime::DateTime, some into
+		preview_picture preview_picture "PREVIEW_PICTURE" : ::serde_json::Value, some
+		into detail_picture detail_picture "DETAIL_PICTURE" : ::serde_json::Value, map
+		into uf uf "UF_" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { entity : field "ENTITY", name : exact "NAME", property_values : exact
-		"PROPERTY_VALUES", section : exact "SECTION", date_active_from : exact
-		"DATE_ACTIVE_FROM", date_active_to : exact "DATE_ACTIVE_TO", preview_picture :
-		exact "PREVIEW_PICTURE", detail_picture : exact "DETAIL_PICTURE", uf : pattern
-		"UF_*", extra : rest "", }
+	params_impls!(
+		Add { req field "ENTITY" entity, opt exact "NAME" name, opt exact
+		"PROPERTY_VALUES" property_values, opt exact "SECTION" section, opt exact
+		"DATE_ACTIVE_FROM" date_active_from, opt exact "DATE_ACTIVE_TO" date_active_to,
+		opt exact "PREVIEW_PICTURE" preview_picture, opt exact "DETAIL_PICTURE"
+		detail_picture, rest pattern "UF_*" uf, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `entity.item.delete`: REST 2, scope `entity`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-delete.html>
@@ -479,7 +342,7 @@ pub mod item {
 		/// `ID`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `ENTITY`, `ID`.
@@ -491,12 +354,7 @@ pub mod item {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "ENTITY" entity, req "ID" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { entity : field "ENTITY", id : field "ID", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "ENTITY" entity, req field "ID" id, });
 	/// `entity.item.get`: REST 2, scope `entity`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
@@ -518,7 +376,7 @@ pub mod item {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `ENTITY`.
@@ -531,34 +389,15 @@ pub mod item {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `SORT`.
-		pub fn sort(mut self, value: impl Into<get::Sort>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `FILTER`.
-		pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Get);
-	serialize_map!(
-		Get { req "ENTITY" entity, opt "SORT" sort, opt "FILTER" filter, opt "start"
-		start, rest "" extra }
+	setters!(
+		Get { some into sort sort "SORT" : get::Sort, some into filter filter "FILTER" :
+		get::Filter, some into start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { entity : field "ENTITY", sort : exact "SORT", filter : exact "FILTER",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		Get { req field "ENTITY" entity, opt exact "SORT" sort, opt exact "FILTER"
+		filter, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
 	/// `entity.item.update`: REST 2, scope `entity`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-update.html>
@@ -592,7 +431,7 @@ pub mod item {
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `ENTITY`, `ID`.
@@ -611,79 +450,29 @@ pub mod item {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `NAME`.
-		pub fn name(mut self, value: impl Into<String>) -> Self {
-			self.name = Some(value.into());
-			self
-		}
-		/// Sets `PROPERTY_VALUES`.
-		pub fn property_values(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.property_values = Some(value.into());
-			self
-		}
-		/// Sets `SECTION`.
-		pub fn section(mut self, value: impl Into<i64>) -> Self {
-			self.section = Some(value.into());
-			self
-		}
-		/// Sets `DATE_ACTIVE_FROM`.
-		pub fn date_active_from(
-			mut self,
-			value: impl Into<::bitrix24_runtime::DateTime>,
-		) -> Self {
-			self.date_active_from = Some(value.into());
-			self
-		}
-		/// Sets `DATE_ACTIVE_TO`.
-		pub fn date_active_to(
-			mut self,
-			value: impl Into<::bitrix24_runtime::DateTime>,
-		) -> Self {
-			self.date_active_to = Some(value.into());
-			self
-		}
-		/// Sets `PREVIEW_PICTURE`.
-		pub fn preview_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.preview_picture = Some(value.into());
-			self
-		}
-		/// Sets `DETAIL_PICTURE`.
-		pub fn detail_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.detail_picture = Some(value.into());
-			self
-		}
-		/// Adds an entry for `UF_` under `key`.
-		pub fn uf(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.uf.insert(key.into(), value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "ENTITY" entity, req "ID" id, opt "NAME" name, opt "PROPERTY_VALUES"
-		property_values, opt "SECTION" section, opt "DATE_ACTIVE_FROM" date_active_from,
-		opt "DATE_ACTIVE_TO" date_active_to, opt "PREVIEW_PICTURE" preview_picture, opt
-		"DETAIL_PICTURE" detail_picture, rest "UF_*" uf, rest "" extra }
+	setters!(
+		Update { some into name name "NAME" : String, some into property_values
+		property_values "PROPERTY_VALUES" : ::serde_json::Value, some into section
+		section "SECTION" : i64, some into date_active_from date_active_from
+		"DATE_ACTIVE_FROM" : ::bitrix24_runtime::DateTime, some into date_active_to
+		date_active_to "DATE_ACTIVE_TO" : ::bitrix24_runtime::DateTime, some into
+		preview_picture preview_picture "PREVIEW_PICTURE" : ::serde_json::Value, some
+		into detail_picture detail_picture "DETAIL_PICTURE" : ::serde_json::Value, map
+		into uf uf "UF_" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { entity : field "ENTITY", id : field "ID", name : exact "NAME",
-		property_values : exact "PROPERTY_VALUES", section : exact "SECTION",
-		date_active_from : exact "DATE_ACTIVE_FROM", date_active_to : exact
-		"DATE_ACTIVE_TO", preview_picture : exact "PREVIEW_PICTURE", detail_picture :
-		exact "DETAIL_PICTURE", uf : pattern "UF_*", extra : rest "", }
+	params_impls!(
+		Update { req field "ENTITY" entity, req field "ID" id, opt exact "NAME" name, opt
+		exact "PROPERTY_VALUES" property_values, opt exact "SECTION" section, opt exact
+		"DATE_ACTIVE_FROM" date_active_from, opt exact "DATE_ACTIVE_TO" date_active_to,
+		opt exact "PREVIEW_PICTURE" preview_picture, opt exact "DETAIL_PICTURE"
+		detail_picture, rest pattern "UF_*" uf, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `entity.item.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-add.html>
 	pub mod add {
-		/// Error codes of `entity.item.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `entity.item.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -706,19 +495,13 @@ pub mod item {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "entity.item.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "entity.item.add", V2, false);
 	}
 	/// Types of `entity.item.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-delete.html>
 	pub mod delete {
-		/// Error codes of `entity.item.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `entity.item.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -743,19 +526,13 @@ pub mod item {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "entity.item.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "entity.item.delete", V2, false);
 	}
 	/// Types of `entity.item.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
 	pub mod get {
-		/// Error codes of `entity.item.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `entity.item.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -818,158 +595,41 @@ pub mod item {
 			/// `PROPERTY_VALUES`: `object`, optional.
 			pub property_values: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Sort {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					timestamp_x: Default::default(),
-					modified_by: Default::default(),
-					date_create: Default::default(),
-					created_by: Default::default(),
-					active: Default::default(),
-					date_active_from: Default::default(),
-					date_active_to: Default::default(),
-					sort: Default::default(),
-					name: Default::default(),
-					preview_picture: Default::default(),
-					preview_text: Default::default(),
-					detail_picture: Default::default(),
-					detail_text: Default::default(),
-					code: Default::default(),
-					entity: Default::default(),
-					section: Default::default(),
-					property_values: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `TIMESTAMP_X`.
-			pub fn timestamp_x(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.timestamp_x = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY`.
-			pub fn modified_by(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY`.
-			pub fn created_by(mut self, value: impl Into<i64>) -> Self {
-				self.created_by = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `DATE_ACTIVE_FROM`.
-			pub fn date_active_from(mut self, value: impl Into<String>) -> Self {
-				self.date_active_from = Some(value.into());
-				self
-			}
-			/// Sets `DATE_ACTIVE_TO`.
-			pub fn date_active_to(mut self, value: impl Into<String>) -> Self {
-				self.date_active_to = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW_PICTURE`.
-			pub fn preview_picture(mut self, value: impl Into<String>) -> Self {
-				self.preview_picture = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW_TEXT`.
-			pub fn preview_text(mut self, value: impl Into<String>) -> Self {
-				self.preview_text = Some(value.into());
-				self
-			}
-			/// Sets `DETAIL_PICTURE`.
-			pub fn detail_picture(mut self, value: impl Into<String>) -> Self {
-				self.detail_picture = Some(value.into());
-				self
-			}
-			/// Sets `DETAIL_TEXT`.
-			pub fn detail_text(mut self, value: impl Into<String>) -> Self {
-				self.detail_text = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `ENTITY`.
-			pub fn entity(mut self, value: impl Into<String>) -> Self {
-				self.entity = Some(value.into());
-				self
-			}
-			/// Sets `SECTION`.
-			pub fn section(mut self, value: impl Into<i64>) -> Self {
-				self.section = Some(value.into());
-				self
-			}
-			/// Sets `PROPERTY_VALUES`.
-			pub fn property_values(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.property_values = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Sort);
-		serialize_map!(
-			Sort { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "MODIFIED_BY"
-			modified_by, opt "DATE_CREATE" date_create, opt "CREATED_BY" created_by,
-			opt_yn "ACTIVE" active, opt "DATE_ACTIVE_FROM" date_active_from, opt
-			"DATE_ACTIVE_TO" date_active_to, opt "SORT" sort, opt "NAME" name, opt
-			"PREVIEW_PICTURE" preview_picture, opt "PREVIEW_TEXT" preview_text, opt
-			"DETAIL_PICTURE" detail_picture, opt "DETAIL_TEXT" detail_text, opt "CODE"
-			code, opt "ENTITY" entity, opt "SECTION" section, opt "PROPERTY_VALUES"
-			property_values, rest "" extra }
+		setters!(
+			Sort { some into id id "ID" : i64, some into timestamp_x timestamp_x
+			"TIMESTAMP_X" : ::bitrix24_runtime::DateTime, some into modified_by
+			modified_by "MODIFIED_BY" : i64, some into date_create date_create
+			"DATE_CREATE" : ::bitrix24_runtime::DateTime, some into created_by created_by
+			"CREATED_BY" : i64, some into active active "ACTIVE" : bool, some into
+			date_active_from date_active_from "DATE_ACTIVE_FROM" : String, some into
+			date_active_to date_active_to "DATE_ACTIVE_TO" : String, some into sort sort
+			"SORT" : i64, some into name name "NAME" : String, some into preview_picture
+			preview_picture "PREVIEW_PICTURE" : String, some into preview_text
+			preview_text "PREVIEW_TEXT" : String, some into detail_picture detail_picture
+			"DETAIL_PICTURE" : String, some into detail_text detail_text "DETAIL_TEXT" :
+			String, some into code code "CODE" : String, some into entity entity "ENTITY"
+			: String, some into section section "SECTION" : i64, some into
+			property_values property_values "PROPERTY_VALUES" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Sort { id : exact "ID", timestamp_x : exact "TIMESTAMP_X", modified_by :
-			exact "MODIFIED_BY", date_create : exact "DATE_CREATE", created_by : exact
-			"CREATED_BY", active : exact "ACTIVE", date_active_from : exact
-			"DATE_ACTIVE_FROM", date_active_to : exact "DATE_ACTIVE_TO", sort : exact
-			"SORT", name : exact "NAME", preview_picture : exact "PREVIEW_PICTURE",
-			preview_text : exact "PREVIEW_TEXT", detail_picture : exact "DETAIL_PICTURE",
-			detail_text : exact "DETAIL_TEXT", code : exact "CODE", entity : exact
-			"ENTITY", section : exact "SECTION", property_values : exact
-			"PROPERTY_VALUES", extra : rest "", }
+		params_impls!(
+			Sort { opt exact "ID" id, opt exact "TIMESTAMP_X" timestamp_x, opt exact
+			"MODIFIED_BY" modified_by, opt exact "DATE_CREATE" date_create, opt exact
+			"CREATED_BY" created_by, opt_yn exact "ACTIVE" active, opt exact
+			"DATE_ACTIVE_FROM" date_active_from, opt exact "DATE_ACTIVE_TO"
+			date_active_to, opt exact "SORT" sort, opt exact "NAME" name, opt exact
+			"PREVIEW_PICTURE" preview_picture, opt exact "PREVIEW_TEXT" preview_text, opt
+			exact "DETAIL_PICTURE" detail_picture, opt exact "DETAIL_TEXT" detail_text,
+			opt exact "CODE" code, opt exact "ENTITY" entity, opt exact "SECTION"
+			section, opt exact "PROPERTY_VALUES" property_values, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Sort);
 		/// The object `params.FILTER` of `entity.item.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
@@ -1015,239 +675,106 @@ pub mod item {
 			/// `PROPERTY_VALUES`: `object`, optional.
 			pub property_values: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					timestamp_x: Default::default(),
-					modified_by: Default::default(),
-					date_create: Default::default(),
-					created_by: Default::default(),
-					active: Default::default(),
-					date_active_from: Default::default(),
-					date_active_to: Default::default(),
-					sort: Default::default(),
-					name: Default::default(),
-					preview_picture: Default::default(),
-					preview_text: Default::default(),
-					detail_picture: Default::default(),
-					detail_text: Default::default(),
-					code: Default::default(),
-					entity: Default::default(),
-					section: Default::default(),
-					property_values: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `TIMESTAMP_X`.
-			pub fn timestamp_x(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.timestamp_x = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY`.
-			pub fn modified_by(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY`.
-			pub fn created_by(mut self, value: impl Into<i64>) -> Self {
-				self.created_by = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `DATE_ACTIVE_FROM`.
-			pub fn date_active_from(mut self, value: impl Into<String>) -> Self {
-				self.date_active_from = Some(value.into());
-				self
-			}
-			/// Sets `DATE_ACTIVE_TO`.
-			pub fn date_active_to(mut self, value: impl Into<String>) -> Self {
-				self.date_active_to = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW_PICTURE`.
-			pub fn preview_picture(mut self, value: impl Into<String>) -> Self {
-				self.preview_picture = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW_TEXT`.
-			pub fn preview_text(mut self, value: impl Into<String>) -> Self {
-				self.preview_text = Some(value.into());
-				self
-			}
-			/// Sets `DETAIL_PICTURE`.
-			pub fn detail_picture(mut self, value: impl Into<String>) -> Self {
-				self.detail_picture = Some(value.into());
-				self
-			}
-			/// Sets `DETAIL_TEXT`.
-			pub fn detail_text(mut self, value: impl Into<String>) -> Self {
-				self.detail_text = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `ENTITY`.
-			pub fn entity(mut self, value: impl Into<String>) -> Self {
-				self.entity = Some(value.into());
-				self
-			}
-			/// Sets `SECTION`.
-			pub fn section(mut self, value: impl Into<i64>) -> Self {
-				self.section = Some(value.into());
-				self
-			}
-			/// Sets `PROPERTY_VALUES`.
-			pub fn property_values(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.property_values = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(
-			Filter { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "MODIFIED_BY"
-			modified_by, opt "DATE_CREATE" date_create, opt "CREATED_BY" created_by,
-			opt_yn "ACTIVE" active, opt "DATE_ACTIVE_FROM" date_active_from, opt
-			"DATE_ACTIVE_TO" date_active_to, opt "SORT" sort, opt "NAME" name, opt
-			"PREVIEW_PICTURE" preview_picture, opt "PREVIEW_TEXT" preview_text, opt
-			"DETAIL_PICTURE" detail_picture, opt "DETAIL_TEXT" detail_text, opt "CODE"
-			code, opt "ENTITY" entity, opt "SECTION" section, opt "PROPERTY_VALUES"
-			property_values, rest "" extra }
+		setters!(
+			Filter { some into id id "ID" : i64, some into timestamp_x timestamp_x
+			"TIMESTAMP_X" : ::bitrix24_runtime::DateTime, some into modified_by
+			modified_by "MODIFIED_BY" : i64, some into date_create date_create
+			"DATE_CREATE" : ::bitrix24_runtime::DateTime, some into created_by created_by
+			"CREATED_BY" : i64, some into active active "ACTIVE" : bool, some into
+			date_active_from date_active_from "DATE_ACTIVE_FROM" : String, some into
+			date_active_to date_active_to "DATE_ACTIVE_TO" : String, some into sort sort
+			"SORT" : i64, some into name name "NAME" : String, some into preview_picture
+			preview_picture "PREVIEW_PICTURE" : String, some into preview_text
+			preview_text "PREVIEW_TEXT" : String, some into detail_picture detail_picture
+			"DETAIL_PICTURE" : String, some into detail_text detail_text "DETAIL_TEXT" :
+			String, some into code code "CODE" : String, some into entity entity "ENTITY"
+			: String, some into section section "SECTION" : i64, some into
+			property_values property_values "PROPERTY_VALUES" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Filter { id : exact "ID", timestamp_x : exact "TIMESTAMP_X", modified_by :
-			exact "MODIFIED_BY", date_create : exact "DATE_CREATE", created_by : exact
-			"CREATED_BY", active : exact "ACTIVE", date_active_from : exact
-			"DATE_ACTIVE_FROM", date_active_to : exact "DATE_ACTIVE_TO", sort : exact
-			"SORT", name : exact "NAME", preview_picture : exact "PREVIEW_PICTURE",
-			preview_text : exact "PREVIEW_TEXT", detail_picture : exact "DETAIL_PICTURE",
-			detail_text : exact "DETAIL_TEXT", code : exact "CODE", entity : exact
-			"ENTITY", section : exact "SECTION", property_values : exact
-			"PROPERTY_VALUES", extra : rest "", }
+		params_impls!(
+			Filter { opt exact "ID" id, opt exact "TIMESTAMP_X" timestamp_x, opt exact
+			"MODIFIED_BY" modified_by, opt exact "DATE_CREATE" date_create, opt exact
+			"CREATED_BY" created_by, opt_yn exact "ACTIVE" active, opt exact
+			"DATE_ACTIVE_FROM" date_active_from, opt exact "DATE_ACTIVE_TO"
+			date_active_to, opt exact "SORT" sort, opt exact "NAME" name, opt exact
+			"PREVIEW_PICTURE" preview_picture, opt exact "PREVIEW_TEXT" preview_text, opt
+			exact "DETAIL_PICTURE" detail_picture, opt exact "DETAIL_TEXT" detail_text,
+			opt exact "CODE" code, opt exact "ENTITY" entity, opt exact "SECTION"
+			section, opt exact "PROPERTY_VALUES" property_values, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
 		/// The object `result` of `entity.item.get`: `item[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `TIMESTAMP_X`: `datetime`, optional.
+			/// `TIMESTAMP_X`: `datetime`.
 			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-			/// `MODIFIED_BY`: `integer`, optional.
+			/// `MODIFIED_BY`: `integer`.
 			pub modified_by: Option<i64>,
-			/// `DATE_CREATE`: `datetime`, optional.
+			/// `DATE_CREATE`: `datetime`.
 			pub date_create: Option<::bitrix24_runtime::DateTime>,
-			/// `CREATED_BY`: `integer`, optional.
+			/// `CREATED_BY`: `integer`.
 			pub created_by: Option<i64>,
-			/// `ACTIVE`: `boolean`, optional.
+			/// `ACTIVE`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub active: Option<bool>,
-			/// `DATE_ACTIVE_FROM`: `datetime | string`, optional.
+			/// `DATE_ACTIVE_FROM`: `datetime | string`.
 			pub date_active_from: Option<String>,
-			/// `DATE_ACTIVE_TO`: `datetime | string`, optional.
+			/// `DATE_ACTIVE_TO`: `datetime | string`.
 			pub date_active_to: Option<String>,
-			/// `SORT`: `integer`, optional.
+			/// `SORT`: `integer`.
 			pub sort: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `PREVIEW_PICTURE`: `string | null`, optional.
+			/// `PREVIEW_PICTURE`: `string | null`.
 			pub preview_picture: Option<String>,
-			/// `PREVIEW_TEXT`: `string | null`, optional.
+			/// `PREVIEW_TEXT`: `string | null`.
 			pub preview_text: Option<String>,
-			/// `DETAIL_PICTURE`: `string | null`, optional.
+			/// `DETAIL_PICTURE`: `string | null`.
 			pub detail_picture: Option<String>,
-			/// `DETAIL_TEXT`: `string | null`, optional.
+			/// `DETAIL_TEXT`: `string | null`.
 			pub detail_text: Option<String>,
-			/// `CODE`: `string | null`, optional.
+			/// `CODE`: `string | null`.
 			pub code: Option<String>,
-			/// `ENTITY`: `string`, optional.
+			/// `ENTITY`: `string`.
 			pub entity: Option<String>,
-			/// `SECTION`: `integer | null`, optional.
+			/// `SECTION`: `integer | null`.
 			pub section: Option<i64>,
-			/// `PROPERTY_VALUES`: `object`, optional.
+			/// `PROPERTY_VALUES`: `object`.
 			pub property_values: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", timestamp_x : field "TIMESTAMP_X", modified_by :
-			field "MODIFIED_BY", date_create : field "DATE_CREATE", created_by : field
-			"CREATED_BY", active : field "ACTIVE", date_active_from : field
-			"DATE_ACTIVE_FROM", date_active_to : field "DATE_ACTIVE_TO", sort : field
-			"SORT", name : field "NAME", preview_picture : field "PREVIEW_PICTURE",
-			preview_text : field "PREVIEW_TEXT", detail_picture : field "DETAIL_PICTURE",
-			detail_text : field "DETAIL_TEXT", code : field "CODE", entity : field
-			"ENTITY", section : field "SECTION", property_values : field
-			"PROPERTY_VALUES", extra : rest "", } fits["ID", "TIMESTAMP_X",
-			"MODIFIED_BY", "DATE_CREATE", "CREATED_BY", "ACTIVE", "DATE_ACTIVE_FROM",
-			"DATE_ACTIVE_TO", "SORT", "NAME", "PREVIEW_PICTURE", "PREVIEW_TEXT",
-			"DETAIL_PICTURE", "DETAIL_TEXT", "CODE", "ENTITY", "SECTION",
+		result_impls!(
+			Item { opt field "ID" id, opt field "TIMESTAMP_X" timestamp_x, opt field
+			"MODIFIED_BY" modified_by, opt field "DATE_CREATE" date_create, opt field
+			"CREATED_BY" created_by, opt_yn field "ACTIVE" active, opt field
+			"DATE_ACTIVE_FROM" date_active_from, opt field "DATE_ACTIVE_TO"
+			date_active_to, opt field "SORT" sort, opt field "NAME" name, opt field
+			"PREVIEW_PICTURE" preview_picture, opt field "PREVIEW_TEXT" preview_text, opt
+			field "DETAIL_PICTURE" detail_picture, opt field "DETAIL_TEXT" detail_text,
+			opt field "CODE" code, opt field "ENTITY" entity, opt field "SECTION"
+			section, req field "PROPERTY_VALUES" property_values, } fits["ID",
+			"TIMESTAMP_X", "MODIFIED_BY", "DATE_CREATE", "CREATED_BY", "ACTIVE",
+			"DATE_ACTIVE_FROM", "DATE_ACTIVE_TO", "SORT", "NAME", "PREVIEW_PICTURE",
+			"PREVIEW_TEXT", "DETAIL_PICTURE", "DETAIL_TEXT", "CODE", "ENTITY", "SECTION",
 			"PROPERTY_VALUES"] []
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "MODIFIED_BY"
-			modified_by, opt "DATE_CREATE" date_create, opt "CREATED_BY" created_by,
-			opt_yn "ACTIVE" active, opt "DATE_ACTIVE_FROM" date_active_from, opt
-			"DATE_ACTIVE_TO" date_active_to, opt "SORT" sort, opt "NAME" name, opt
-			"PREVIEW_PICTURE" preview_picture, opt "PREVIEW_TEXT" preview_text, opt
-			"DETAIL_PICTURE" detail_picture, opt "DETAIL_TEXT" detail_text, opt "CODE"
-			code, opt "ENTITY" entity, opt "SECTION" section, req "PROPERTY_VALUES"
-			property_values, rest "" extra }
 		);
 		/// The `result` of the call: `item[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "entity.item.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "entity.item.get", V2, true);
 		impl ::bitrix24_runtime::Paged for super::Get {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -1279,7 +806,7 @@ pub mod item {
 			/// `SORT`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `ENTITY`, `PROPERTY`.
@@ -1293,34 +820,15 @@ pub mod item {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "ENTITY" entity, req "PROPERTY" property, opt "NAME" name, opt
-			"TYPE" type_, opt "SORT" sort, rest "" extra }
+		setters!(
+			Add { some into name name "NAME" : String, some into type_ type_ "TYPE" :
+			String, some into sort sort "SORT" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { entity : field "ENTITY", property : field "PROPERTY", name : exact
-			"NAME", type_ : exact "TYPE", sort : exact "SORT", extra : rest "", }
+		params_impls!(
+			Add { req field "ENTITY" entity, req field "PROPERTY" property, opt exact
+			"NAME" name, opt exact "TYPE" type_, opt exact "SORT" sort, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// `entity.item.property.delete`: REST 2, scope `entity`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-delete.html>
@@ -1336,7 +844,7 @@ pub mod item {
 			/// `PROPERTY`: `string`, required.
 			pub property: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `ENTITY`, `PROPERTY`.
@@ -1348,17 +856,9 @@ pub mod item {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(
-			Delete { req "ENTITY" entity, req "PROPERTY" property, rest "" extra }
+		params_impls!(
+			Delete { req field "ENTITY" entity, req field "PROPERTY" property, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Delete { entity : field "ENTITY", property : field "PROPERTY", extra : rest
-			"", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
 		/// `entity.item.property.get`: REST 2, scope `entity`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
@@ -1374,7 +874,7 @@ pub mod item {
 			/// `PROPERTY`: `string`, optional.
 			pub property: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `ENTITY`.
@@ -1385,23 +885,9 @@ pub mod item {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `PROPERTY`.
-			pub fn property(mut self, value: impl Into<String>) -> Self {
-				self.property = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Get);
-		serialize_map!(
-			Get { req "ENTITY" entity, opt "PROPERTY" property, rest "" extra }
-		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { entity : field "ENTITY", property : exact "PROPERTY", extra : rest "",
-			}
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		setters!(Get { some into property property "PROPERTY" : String, });
+		params_impls!(Get { req field "ENTITY" entity, opt exact "PROPERTY" property, });
 		/// `entity.item.property.update`: REST 2, scope `entity`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-update.html>
@@ -1425,7 +911,7 @@ pub mod item {
 			/// `SORT`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `ENTITY`, `PROPERTY`.
@@ -1440,46 +926,22 @@ pub mod item {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `PROPERTY_NEW`.
-			pub fn property_new(mut self, value: impl Into<String>) -> Self {
-				self.property_new = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Update);
-		serialize_map!(
-			Update { req "ENTITY" entity, req "PROPERTY" property, opt "PROPERTY_NEW"
-			property_new, opt "NAME" name, opt "TYPE" type_, opt "SORT" sort, rest ""
-			extra }
+		setters!(
+			Update { some into property_new property_new "PROPERTY_NEW" : String, some
+			into name name "NAME" : String, some into type_ type_ "TYPE" : String, some
+			into sort sort "SORT" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { entity : field "ENTITY", property : field "PROPERTY", property_new :
-			exact "PROPERTY_NEW", name : exact "NAME", type_ : exact "TYPE", sort : exact
-			"SORT", extra : rest "", }
+		params_impls!(
+			Update { req field "ENTITY" entity, req field "PROPERTY" property, opt exact
+			"PROPERTY_NEW" property_new, opt exact "NAME" name, opt exact "TYPE" type_,
+			opt exact "SORT" sort, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
 		/// Types of `entity.item.property.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-add.html>
 		pub mod add {
-			/// Error codes of `entity.item.property.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `entity.item.property.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1508,19 +970,13 @@ pub mod item {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "entity.item.property.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "entity.item.property.add", V2, false);
 		}
 		/// Types of `entity.item.property.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-delete.html>
 		pub mod delete {
-			/// Error codes of `entity.item.property.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `entity.item.property.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1546,19 +1002,13 @@ pub mod item {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "entity.item.property.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "entity.item.property.delete", V2, false);
 		}
 		/// Types of `entity.item.property.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
 		pub mod get {
-			/// Error codes of `entity.item.property.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `entity.item.property.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1582,52 +1032,36 @@ pub mod item {
 			/// The object `result` of `entity.item.property.get`: `result[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `PROPERTY`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `PROPERTY`: `string`, only in the example response.
 				pub property: Option<String>,
-				/// `NAME`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `NAME`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `TYPE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `TYPE`: `string`, only in the example response.
 				pub type_: Option<String>,
-				/// `SORT`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `SORT`: `string`, only in the example response.
 				pub sort: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { property : soft "PROPERTY", name : soft "NAME", type_ : soft
-				"TYPE", sort : soft "SORT", extra : rest "", }
-			);
-			serialize_map!(
-				Item { opt "PROPERTY" property, opt "NAME" name, opt "TYPE" type_, opt
-				"SORT" sort, rest "" extra }
+			result_impls!(
+				Item { opt soft "PROPERTY" property, opt soft "NAME" name, opt soft
+				"TYPE" type_, opt soft "SORT" sort, }
 			);
 			/// The `result` of the call: `result[]`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "entity.item.property.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "entity.item.property.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
 		/// Types of `entity.item.property.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-update.html>
 		pub mod update {
-			/// Error codes of `entity.item.property.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `entity.item.property.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1656,20 +1090,14 @@ pub mod item {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "entity.item.property.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "entity.item.property.update", V2, false);
 		}
 	}
 	/// Types of `entity.item.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-update.html>
 	pub mod update {
-		/// Error codes of `entity.item.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `entity.item.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1694,20 +1122,14 @@ pub mod item {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "entity.item.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "entity.item.update", V2, false);
 	}
 }
 /// Types of `entity.rights`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-rights.html>
 pub mod rights {
-	/// Error codes of `entity.rights`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `entity.rights`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -1725,35 +1147,22 @@ pub mod rights {
 	/// The object `result` of `entity.rights`: `result`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-rights.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `U1`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `U1`: `string`, only in the example response.
 		pub u1: Option<String>,
-		/// `AU`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `AU`: `string`, only in the example response.
 		pub au: Option<String>,
-		/// `U577`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `U577`: `string`, only in the example response.
 		pub u577: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Output { u1 : soft "U1", au : soft "AU", u577 : soft "U577", extra : rest "", }
-	);
-	serialize_map!(Output { opt "U1" u1, opt "AU" au, opt "U577" u577, rest "" extra });
-	impl ::bitrix24_runtime::Method for super::Rights {
-		const NAME: &'static str = "entity.rights";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	result_impls!(Output { opt soft "U1" u1, opt soft "AU" au, opt soft "U577" u577, });
+	method!(super::Rights, "entity.rights", V2, false);
 	deserialize_via_from_value!(Output);
 }
 /// Methods under `section`.
@@ -1793,7 +1202,7 @@ pub mod section {
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `ENTITY`, `NAME`.
@@ -1812,67 +1221,21 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `SECTION`.
-		pub fn section(mut self, value: impl Into<i64>) -> Self {
-			self.section = Some(value.into());
-			self
-		}
-		/// Sets `ACTIVE`.
-		pub fn active(mut self, value: impl Into<bool>) -> Self {
-			self.active = Some(value.into());
-			self
-		}
-		/// Sets `SORT`.
-		pub fn sort(mut self, value: impl Into<i64>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `CODE`.
-		pub fn code(mut self, value: impl Into<String>) -> Self {
-			self.code = Some(value.into());
-			self
-		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `PICTURE`.
-		pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.picture = Some(value.into());
-			self
-		}
-		/// Sets `DETAIL_PICTURE`.
-		pub fn detail_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.detail_picture = Some(value.into());
-			self
-		}
-		/// Adds an entry for `UF_` under `key`.
-		pub fn uf(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.uf.insert(key.into(), value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "ENTITY" entity, req "NAME" name, opt "SECTION" section, opt_yn
-		"ACTIVE" active, opt "SORT" sort, opt "CODE" code, opt "DESCRIPTION" description,
-		opt "PICTURE" picture, opt "DETAIL_PICTURE" detail_picture, rest "UF_*" uf, rest
-		"" extra }
+	setters!(
+		Add { some into section section "SECTION" : i64, some into active active "ACTIVE"
+		: bool, some into sort sort "SORT" : i64, some into code code "CODE" : String,
+		some into description description "DESCRIPTION" : String, some into picture
+		picture "PICTURE" : ::serde_json::Value, some into detail_picture detail_picture
+		"DETAIL_PICTURE" : ::serde_json::Value, map into uf uf "UF_" :
+		::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { entity : field "ENTITY", name : field "NAME", section : exact "SECTION",
-		active : exact "ACTIVE", sort : exact "SORT", code : exact "CODE", description :
-		exact "DESCRIPTION", picture : exact "PICTURE", detail_picture : exact
-		"DETAIL_PICTURE", uf : pattern "UF_*", extra : rest "", }
+	params_impls!(
+		Add { req field "ENTITY" entity, req field "NAME" name, opt exact "SECTION"
+		section, opt_yn exact "ACTIVE" active, opt exact "SORT" sort, opt exact "CODE"
+		code, opt exact "DESCRIPTION" description, opt exact "PICTURE" picture, opt exact
+		"DETAIL_PICTURE" detail_picture, rest pattern "UF_*" uf, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `entity.section.delete`: REST 2, scope `entity`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-delete.html>
@@ -1888,7 +1251,7 @@ pub mod section {
 		/// `ID`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `ENTITY`, `ID`.
@@ -1900,12 +1263,7 @@ pub mod section {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "ENTITY" entity, req "ID" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { entity : field "ENTITY", id : field "ID", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "ENTITY" entity, req field "ID" id, });
 	/// `entity.section.get`: REST 2, scope `entity`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
@@ -1927,7 +1285,7 @@ pub mod section {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `ENTITY`.
@@ -1940,34 +1298,15 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `SORT`.
-		pub fn sort(mut self, value: impl Into<get::Sort>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `FILTER`.
-		pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Get);
-	serialize_map!(
-		Get { req "ENTITY" entity, opt "SORT" sort, opt "FILTER" filter, opt "start"
-		start, rest "" extra }
+	setters!(
+		Get { some into sort sort "SORT" : get::Sort, some into filter filter "FILTER" :
+		get::Filter, some into start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { entity : field "ENTITY", sort : exact "SORT", filter : exact "FILTER",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		Get { req field "ENTITY" entity, opt exact "SORT" sort, opt exact "FILTER"
+		filter, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
 	/// `entity.section.update`: REST 2, scope `entity`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-update.html>
@@ -2005,7 +1344,7 @@ pub mod section {
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `ENTITY`, `ID`.
@@ -2025,77 +1364,26 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `NAME`.
-		pub fn name(mut self, value: impl Into<String>) -> Self {
-			self.name = Some(value.into());
-			self
-		}
-		/// Sets `SECTION`.
-		pub fn section(mut self, value: impl Into<i64>) -> Self {
-			self.section = Some(value.into());
-			self
-		}
-		/// Sets `ACTIVE`.
-		pub fn active(mut self, value: impl Into<bool>) -> Self {
-			self.active = Some(value.into());
-			self
-		}
-		/// Sets `SORT`.
-		pub fn sort(mut self, value: impl Into<i64>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `CODE`.
-		pub fn code(mut self, value: impl Into<String>) -> Self {
-			self.code = Some(value.into());
-			self
-		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `PICTURE`.
-		pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.picture = Some(value.into());
-			self
-		}
-		/// Sets `DETAIL_PICTURE`.
-		pub fn detail_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.detail_picture = Some(value.into());
-			self
-		}
-		/// Adds an entry for `UF_` under `key`.
-		pub fn uf(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.uf.insert(key.into(), value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "ENTITY" entity, req "ID" id, opt "NAME" name, opt "SECTION"
-		section, opt_yn "ACTIVE" active, opt "SORT" sort, opt "CODE" code, opt
-		"DESCRIPTION" description, opt "PICTURE" picture, opt "DETAIL_PICTURE"
-		detail_picture, rest "UF_*" uf, rest "" extra }
+	setters!(
+		Update { some into name name "NAME" : String, some into section section "SECTION"
+		: i64, some into active active "ACTIVE" : bool, some into sort sort "SORT" : i64,
+		some into code code "CODE" : String, some into description description
+		"DESCRIPTION" : String, some into picture picture "PICTURE" :
+		::serde_json::Value, some into detail_picture detail_picture "DETAIL_PICTURE" :
+		::serde_json::Value, map into uf uf "UF_" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { entity : field "ENTITY", id : field "ID", name : exact "NAME", section :
-		exact "SECTION", active : exact "ACTIVE", sort : exact "SORT", code : exact
-		"CODE", description : exact "DESCRIPTION", picture : exact "PICTURE",
-		detail_picture : exact "DETAIL_PICTURE", uf : pattern "UF_*", extra : rest "", }
+	params_impls!(
+		Update { req field "ENTITY" entity, req field "ID" id, opt exact "NAME" name, opt
+		exact "SECTION" section, opt_yn exact "ACTIVE" active, opt exact "SORT" sort, opt
+		exact "CODE" code, opt exact "DESCRIPTION" description, opt exact "PICTURE"
+		picture, opt exact "DETAIL_PICTURE" detail_picture, rest pattern "UF_*" uf, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `entity.section.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-add.html>
 	pub mod add {
-		/// Error codes of `entity.section.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `entity.section.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2118,19 +1406,13 @@ pub mod section {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "entity.section.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "entity.section.add", V2, false);
 	}
 	/// Types of `entity.section.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-delete.html>
 	pub mod delete {
-		/// Error codes of `entity.section.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `entity.section.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2155,19 +1437,13 @@ pub mod section {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "entity.section.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "entity.section.delete", V2, false);
 	}
 	/// Types of `entity.section.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
 	pub mod get {
-		/// Error codes of `entity.section.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `entity.section.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2226,147 +1502,39 @@ pub mod section {
 			/// `SECTION`: `integer`, optional.
 			pub section: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Sort {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					code: Default::default(),
-					timestamp_x: Default::default(),
-					date_create: Default::default(),
-					created_by: Default::default(),
-					modified_by: Default::default(),
-					active: Default::default(),
-					sort: Default::default(),
-					name: Default::default(),
-					picture: Default::default(),
-					detail_picture: Default::default(),
-					description: Default::default(),
-					left_margin: Default::default(),
-					right_margin: Default::default(),
-					depth_level: Default::default(),
-					entity: Default::default(),
-					section: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `TIMESTAMP_X`.
-			pub fn timestamp_x(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.timestamp_x = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY`.
-			pub fn created_by(mut self, value: impl Into<i64>) -> Self {
-				self.created_by = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY`.
-			pub fn modified_by(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `PICTURE`.
-			pub fn picture(mut self, value: impl Into<String>) -> Self {
-				self.picture = Some(value.into());
-				self
-			}
-			/// Sets `DETAIL_PICTURE`.
-			pub fn detail_picture(mut self, value: impl Into<String>) -> Self {
-				self.detail_picture = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `LEFT_MARGIN`.
-			pub fn left_margin(mut self, value: impl Into<i64>) -> Self {
-				self.left_margin = Some(value.into());
-				self
-			}
-			/// Sets `RIGHT_MARGIN`.
-			pub fn right_margin(mut self, value: impl Into<i64>) -> Self {
-				self.right_margin = Some(value.into());
-				self
-			}
-			/// Sets `DEPTH_LEVEL`.
-			pub fn depth_level(mut self, value: impl Into<i64>) -> Self {
-				self.depth_level = Some(value.into());
-				self
-			}
-			/// Sets `ENTITY`.
-			pub fn entity(mut self, value: impl Into<String>) -> Self {
-				self.entity = Some(value.into());
-				self
-			}
-			/// Sets `SECTION`.
-			pub fn section(mut self, value: impl Into<i64>) -> Self {
-				self.section = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Sort);
-		serialize_map!(
-			Sort { opt "ID" id, opt "CODE" code, opt "TIMESTAMP_X" timestamp_x, opt
-			"DATE_CREATE" date_create, opt "CREATED_BY" created_by, opt "MODIFIED_BY"
-			modified_by, opt_yn "ACTIVE" active, opt "SORT" sort, opt "NAME" name, opt
-			"PICTURE" picture, opt "DETAIL_PICTURE" detail_picture, opt "DESCRIPTION"
-			description, opt "LEFT_MARGIN" left_margin, opt "RIGHT_MARGIN" right_margin,
-			opt "DEPTH_LEVEL" depth_level, opt "ENTITY" entity, opt "SECTION" section,
-			rest "" extra }
+		setters!(
+			Sort { some into id id "ID" : i64, some into code code "CODE" : String, some
+			into timestamp_x timestamp_x "TIMESTAMP_X" : ::bitrix24_runtime::DateTime,
+			some into date_create date_create "DATE_CREATE" :
+			::bitrix24_runtime::DateTime, some into created_by created_by "CREATED_BY" :
+			i64, some into modified_by modified_by "MODIFIED_BY" : i64, some into active
+			active "ACTIVE" : bool, some into sort sort "SORT" : i64, some into name name
+			"NAME" : String, some into picture picture "PICTURE" : String, some into
+			detail_picture detail_picture "DETAIL_PICTURE" : String, some into
+			description description "DESCRIPTION" : String, some into left_margin
+			left_margin "LEFT_MARGIN" : i64, some into right_margin right_margin
+			"RIGHT_MARGIN" : i64, some into depth_level depth_level "DEPTH_LEVEL" : i64,
+			some into entity entity "ENTITY" : String, some into section section
+			"SECTION" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Sort { id : exact "ID", code : exact "CODE", timestamp_x : exact
-			"TIMESTAMP_X", date_create : exact "DATE_CREATE", created_by : exact
-			"CREATED_BY", modified_by : exact "MODIFIED_BY", active : exact "ACTIVE",
-			sort : exact "SORT", name : exact "NAME", picture : exact "PICTURE",
-			detail_picture : exact "DETAIL_PICTURE", description : exact "DESCRIPTION",
-			left_margin : exact "LEFT_MARGIN", right_margin : exact "RIGHT_MARGIN",
-			depth_level : exact "DEPTH_LEVEL", entity : exact "ENTITY", section : exact
-			"SECTION", extra : rest "", }
+		params_impls!(
+			Sort { opt exact "ID" id, opt exact "CODE" code, opt exact "TIMESTAMP_X"
+			timestamp_x, opt exact "DATE_CREATE" date_create, opt exact "CREATED_BY"
+			created_by, opt exact "MODIFIED_BY" modified_by, opt_yn exact "ACTIVE"
+			active, opt exact "SORT" sort, opt exact "NAME" name, opt exact "PICTURE"
+			picture, opt exact "DETAIL_PICTURE" detail_picture, opt exact "DESCRIPTION"
+			description, opt exact "LEFT_MARGIN" left_margin, opt exact "RIGHT_MARGIN"
+			right_margin, opt exact "DEPTH_LEVEL" depth_level, opt exact "ENTITY" entity,
+			opt exact "SECTION" section, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Sort);
 		/// The object `params.FILTER` of `entity.section.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
@@ -2410,223 +1578,100 @@ pub mod section {
 			/// `SECTION`: `integer`, optional.
 			pub section: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					code: Default::default(),
-					timestamp_x: Default::default(),
-					date_create: Default::default(),
-					created_by: Default::default(),
-					modified_by: Default::default(),
-					active: Default::default(),
-					sort: Default::default(),
-					name: Default::default(),
-					picture: Default::default(),
-					detail_picture: Default::default(),
-					description: Default::default(),
-					left_margin: Default::default(),
-					right_margin: Default::default(),
-					depth_level: Default::default(),
-					entity: Default::default(),
-					section: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `TIMESTAMP_X`.
-			pub fn timestamp_x(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.timestamp_x = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY`.
-			pub fn created_by(mut self, value: impl Into<i64>) -> Self {
-				self.created_by = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY`.
-			pub fn modified_by(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `PICTURE`.
-			pub fn picture(mut self, value: impl Into<String>) -> Self {
-				self.picture = Some(value.into());
-				self
-			}
-			/// Sets `DETAIL_PICTURE`.
-			pub fn detail_picture(mut self, value: impl Into<String>) -> Self {
-				self.detail_picture = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `LEFT_MARGIN`.
-			pub fn left_margin(mut self, value: impl Into<i64>) -> Self {
-				self.left_margin = Some(value.into());
-				self
-			}
-			/// Sets `RIGHT_MARGIN`.
-			pub fn right_margin(mut self, value: impl Into<i64>) -> Self {
-				self.right_margin = Some(value.into());
-				self
-			}
-			/// Sets `DEPTH_LEVEL`.
-			pub fn depth_level(mut self, value: impl Into<i64>) -> Self {
-				self.depth_level = Some(value.into());
-				self
-			}
-			/// Sets `ENTITY`.
-			pub fn entity(mut self, value: impl Into<String>) -> Self {
-				self.entity = Some(value.into());
-				self
-			}
-			/// Sets `SECTION`.
-			pub fn section(mut self, value: impl Into<i64>) -> Self {
-				self.section = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(
-			Filter { opt "ID" id, opt "CODE" code, opt "TIMESTAMP_X" timestamp_x, opt
-			"DATE_CREATE" date_create, opt "CREATED_BY" created_by, opt "MODIFIED_BY"
-			modified_by, opt_yn "ACTIVE" active, opt "SORT" sort, opt "NAME" name, opt
-			"PICTURE" picture, opt "DETAIL_PICTURE" detail_picture, opt "DESCRIPTION"
-			description, opt "LEFT_MARGIN" left_margin, opt "RIGHT_MARGIN" right_margin,
-			opt "DEPTH_LEVEL" depth_level, opt "ENTITY" entity, opt "SECTION" section,
-			rest "" extra }
+		setters!(
+			Filter { some into id id "ID" : i64, some into code code "CODE" : String,
+			some into timestamp_x timestamp_x "TIMESTAMP_X" :
+			::bitrix24_runtime::DateTime, some into date_create date_create "DATE_CREATE"
+			: ::bitrix24_runtime::DateTime, some into created_by created_by "CREATED_BY"
+			: i64, some into modified_by modified_by "MODIFIED_BY" : i64, some into
+			active active "ACTIVE" : bool, some into sort sort "SORT" : i64, some into
+			name name "NAME" : String, some into picture picture "PICTURE" : String, some
+			into detail_picture detail_picture "DETAIL_PICTURE" : String, some into
+			description description "DESCRIPTION" : String, some into left_margin
+			left_margin "LEFT_MARGIN" : i64, some into right_margin right_margin
+			"RIGHT_MARGIN" : i64, some into depth_level depth_level "DEPTH_LEVEL" : i64,
+			some into entity entity "ENTITY" : String, some into section section
+			"SECTION" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Filter { id : exact "ID", code : exact "CODE", timestamp_x : exact
-			"TIMESTAMP_X", date_create : exact "DATE_CREATE", created_by : exact
-			"CREATED_BY", modified_by : exact "MODIFIED_BY", active : exact "ACTIVE",
-			sort : exact "SORT", name : exact "NAME", picture : exact "PICTURE",
-			detail_picture : exact "DETAIL_PICTURE", description : exact "DESCRIPTION",
-			left_margin : exact "LEFT_MARGIN", right_margin : exact "RIGHT_MARGIN",
-			depth_level : exact "DEPTH_LEVEL", entity : exact "ENTITY", section : exact
-			"SECTION", extra : rest "", }
+		params_impls!(
+			Filter { opt exact "ID" id, opt exact "CODE" code, opt exact "TIMESTAMP_X"
+			timestamp_x, opt exact "DATE_CREATE" date_create, opt exact "CREATED_BY"
+			created_by, opt exact "MODIFIED_BY" modified_by, opt_yn exact "ACTIVE"
+			active, opt exact "SORT" sort, opt exact "NAME" name, opt exact "PICTURE"
+			picture, opt exact "DETAIL_PICTURE" detail_picture, opt exact "DESCRIPTION"
+			description, opt exact "LEFT_MARGIN" left_margin, opt exact "RIGHT_MARGIN"
+			right_margin, opt exact "DEPTH_LEVEL" depth_level, opt exact "ENTITY" entity,
+			opt exact "SECTION" section, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
 		/// The object `result` of `entity.section.get`: `section[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `CODE`: `string`, optional.
+			/// `CODE`: `string`.
 			pub code: Option<String>,
-			/// `TIMESTAMP_X`: `datetime`, optional.
+			/// `TIMESTAMP_X`: `datetime`.
 			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_CREATE`: `datetime`, optional.
+			/// `DATE_CREATE`: `datetime`.
 			pub date_create: Option<::bitrix24_runtime::DateTime>,
-			/// `CREATED_BY`: `integer`, optional.
+			/// `CREATED_BY`: `integer`.
 			pub created_by: Option<i64>,
-			/// `MODIFIED_BY`: `integer`, optional.
+			/// `MODIFIED_BY`: `integer`.
 			pub modified_by: Option<i64>,
-			/// `ACTIVE`: `boolean`, optional.
+			/// `ACTIVE`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub active: Option<bool>,
-			/// `SORT`: `integer`, optional.
+			/// `SORT`: `integer`.
 			pub sort: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `PICTURE`: `string`, optional.
+			/// `PICTURE`: `string`.
 			pub picture: Option<String>,
-			/// `DETAIL_PICTURE`: `string`, optional.
+			/// `DETAIL_PICTURE`: `string`.
 			pub detail_picture: Option<String>,
-			/// `DESCRIPTION`: `string`, optional.
+			/// `DESCRIPTION`: `string`.
 			pub description: Option<String>,
-			/// `LEFT_MARGIN`: `integer`, optional.
+			/// `LEFT_MARGIN`: `integer`.
 			pub left_margin: Option<i64>,
-			/// `RIGHT_MARGIN`: `integer`, optional.
+			/// `RIGHT_MARGIN`: `integer`.
 			pub right_margin: Option<i64>,
-			/// `DEPTH_LEVEL`: `integer`, optional.
+			/// `DEPTH_LEVEL`: `integer`.
 			pub depth_level: Option<i64>,
-			/// `ENTITY`: `string`, optional.
+			/// `ENTITY`: `string`.
 			pub entity: Option<String>,
-			/// `SECTION`: `integer`, optional.
+			/// `SECTION`: `integer`.
 			pub section: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", code : field "CODE", timestamp_x : field
-			"TIMESTAMP_X", date_create : field "DATE_CREATE", created_by : field
-			"CREATED_BY", modified_by : field "MODIFIED_BY", active : field "ACTIVE",
-			sort : field "SORT", name : field "NAME", picture : field "PICTURE",
-			detail_picture : field "DETAIL_PICTURE", description : field "DESCRIPTION",
-			left_margin : field "LEFT_MARGIN", right_margin : field "RIGHT_MARGIN",
-			depth_level : field "DEPTH_LEVEL", entity : field "ENTITY", section : field
-			"SECTION", extra : rest "", } fits["ID", "CODE", "TIMESTAMP_X",
+		result_impls!(
+			Item { opt field "ID" id, opt field "CODE" code, opt field "TIMESTAMP_X"
+			timestamp_x, opt field "DATE_CREATE" date_create, opt field "CREATED_BY"
+			created_by, opt field "MODIFIED_BY" modified_by, opt_yn field "ACTIVE"
+			active, opt field "SORT" sort, opt field "NAME" name, opt field "PICTURE"
+			picture, opt field "DETAIL_PICTURE" detail_picture, opt field "DESCRIPTION"
+			description, opt field "LEFT_MARGIN" left_margin, opt field "RIGHT_MARGIN"
+			right_margin, opt field "DEPTH_LEVEL" depth_level, opt field "ENTITY" entity,
+			opt field "SECTION" section, } fits["ID", "CODE", "TIMESTAMP_X",
 			"DATE_CREATE", "CREATED_BY", "MODIFIED_BY", "ACTIVE", "SORT", "NAME",
 			"PICTURE", "DETAIL_PICTURE", "DESCRIPTION", "LEFT_MARGIN", "RIGHT_MARGIN",
 			"DEPTH_LEVEL", "ENTITY", "SECTION"] []
 		);
-		serialize_map!(
-			Item { opt "ID" id, opt "CODE" code, opt "TIMESTAMP_X" timestamp_x, opt
-			"DATE_CREATE" date_create, opt "CREATED_BY" created_by, opt "MODIFIED_BY"
-			modified_by, opt_yn "ACTIVE" active, opt "SORT" sort, opt "NAME" name, opt
-			"PICTURE" picture, opt "DETAIL_PICTURE" detail_picture, opt "DESCRIPTION"
-			description, opt "LEFT_MARGIN" left_margin, opt "RIGHT_MARGIN" right_margin,
-			opt "DEPTH_LEVEL" depth_level, opt "ENTITY" entity, opt "SECTION" section,
-			rest "" extra }
-		);
 		/// The `result` of the call: `section[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "entity.section.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "entity.section.get", V2, true);
 		impl ::bitrix24_runtime::Paged for super::Get {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -2639,7 +1684,7 @@ pub mod section {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-update.html>
 	pub mod update {
-		/// Error codes of `entity.section.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `entity.section.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2664,20 +1709,14 @@ pub mod section {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "entity.section.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "entity.section.update", V2, false);
 	}
 }
 /// Types of `entity.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-update.html>
 pub mod update {
-	/// Error codes of `entity.update`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `entity.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -2702,11 +1741,5 @@ pub mod update {
 	error_code!(Error);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Update {
-		const NAME: &'static str = "entity.update";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Update, "entity.update", V2, false);
 }

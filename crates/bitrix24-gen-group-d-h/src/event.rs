@@ -24,7 +24,7 @@ pub struct Bind {
 	/// `options`: `object`, optional.
 	pub options: Option<::serde_json::Value>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Bind {
 	/// The call with its required parameters: `event`, `handler`.
@@ -39,41 +39,18 @@ impl Bind {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `auth_type`.
-	pub fn auth_type(mut self, value: impl Into<i64>) -> Self {
-		self.auth_type = Some(value.into());
-		self
-	}
-	/// Sets `event_type`.
-	pub fn event_type(mut self, value: impl Into<String>) -> Self {
-		self.event_type = Some(value.into());
-		self
-	}
-	/// Sets `auth_connector`.
-	pub fn auth_connector(mut self, value: impl Into<String>) -> Self {
-		self.auth_connector = Some(value.into());
-		self
-	}
-	/// Sets `options`.
-	pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.options = Some(value.into());
-		self
-	}
 }
-extra_setter!(Bind);
-serialize_map!(
-	Bind { req "event" event, req "handler" handler, opt "auth_type" auth_type, opt
-	"event_type" event_type, opt "auth_connector" auth_connector, opt "options" options,
-	rest "" extra }
+setters!(
+	Bind { some into auth_type auth_type "auth_type" : i64, some into event_type
+	event_type "event_type" : String, some into auth_connector auth_connector
+	"auth_connector" : String, some into options options "options" : ::serde_json::Value,
+	}
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Bind { event : field "event", handler : field "handler", auth_type : exact
-	"auth_type", event_type : exact "event_type", auth_connector : exact
-	"auth_connector", options : exact "options", extra : rest "", }
+params_impls!(
+	Bind { req field "event" event, req field "handler" handler, opt exact "auth_type"
+	auth_type, opt exact "event_type" event_type, opt exact "auth_connector"
+	auth_connector, opt exact "options" options, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Bind);
 impl Bind {
 	/// The call for the event whose payload type is `E` (a generated type of a scope's `events` module, e.g. `crm::events::OnCrmDealAdd`): `event` is its name as sent, [`EventPayload::NAME`](::bitrix24_runtime::EventPayload::NAME). See [`Bind::new`] for the other parameters.
 	pub fn for_event<E: ::bitrix24_runtime::EventPayload>(
@@ -93,20 +70,15 @@ impl Bind {
 #[non_exhaustive]
 pub struct Get {
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Get {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self { extra: Default::default() }
+		Default::default()
 	}
 }
-extra_setter!(Get);
-serialize_map!(Get { rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Get { extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Get);
+params_impls!(Get {});
 /// `event.unbind`: REST 2, no scope listed.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-unbind.html>
@@ -126,7 +98,7 @@ pub struct Unbind {
 	/// `event_type`: `string`, optional.
 	pub event_type: Option<String>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Unbind {
 	/// The call with its required parameters: `event`, `handler`.
@@ -139,29 +111,15 @@ impl Unbind {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `auth_type`.
-	pub fn auth_type(mut self, value: impl Into<i64>) -> Self {
-		self.auth_type = Some(value.into());
-		self
-	}
-	/// Sets `event_type`.
-	pub fn event_type(mut self, value: impl Into<String>) -> Self {
-		self.event_type = Some(value.into());
-		self
-	}
 }
-extra_setter!(Unbind);
-serialize_map!(
-	Unbind { req "event" event, req "handler" handler, opt "auth_type" auth_type, opt
-	"event_type" event_type, rest "" extra }
+setters!(
+	Unbind { some into auth_type auth_type "auth_type" : i64, some into event_type
+	event_type "event_type" : String, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Unbind { event : field "event", handler : field "handler", auth_type : exact
-	"auth_type", event_type : exact "event_type", extra : rest "", }
+params_impls!(
+	Unbind { req field "event" event, req field "handler" handler, opt exact "auth_type"
+	auth_type, opt exact "event_type" event_type, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Unbind);
 impl Unbind {
 	/// The call for the event whose payload type is `E` (a generated type of a scope's `events` module, e.g. `crm::events::OnCrmDealAdd`): `event` is its name as sent, [`EventPayload::NAME`](::bitrix24_runtime::EventPayload::NAME). See [`Unbind::new`] for the other parameters.
 	pub fn for_event<E: ::bitrix24_runtime::EventPayload>(
@@ -174,7 +132,7 @@ impl Unbind {
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-bind.html>
 pub mod bind {
-	/// Error codes of `event.bind`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `event.bind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -192,19 +150,13 @@ pub mod bind {
 	error_code!(Error);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Bind {
-		const NAME: &'static str = "event.bind";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Bind, "event.bind", V2, false);
 }
 /// Types of `event.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-get.html>
 pub mod get {
-	/// Error codes of `event.get`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `event.get`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// The object `result` of `event.get`: `object[]`.
 	///
@@ -212,35 +164,25 @@ pub mod get {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Item {
-		/// `event`: `string`, optional.
+		/// `event`: `string`.
 		pub event: Option<String>,
-		/// `handler`: `string`, optional.
+		/// `handler`: `string`.
 		pub handler: Option<String>,
-		/// `auth_type`: `string`, optional.
+		/// `auth_type`: `string`.
 		pub auth_type: Option<String>,
-		/// `offline`: `integer`, optional.
+		/// `offline`: `integer`.
 		pub offline: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Item { event : field "event", handler : field "handler", auth_type : field
-		"auth_type", offline : field "offline", extra : rest "", } fits["event",
-		"handler", "auth_type", "offline"] []
-	);
-	serialize_map!(
-		Item { opt "event" event, opt "handler" handler, opt "auth_type" auth_type, opt
-		"offline" offline, rest "" extra }
+	result_impls!(
+		Item { opt field "event" event, opt field "handler" handler, opt field
+		"auth_type" auth_type, opt field "offline" offline, } fits["event", "handler",
+		"auth_type", "offline"] []
 	);
 	/// The `result` of the call: `object[]`.
 	pub type Output = crate::List<Item>;
-	impl ::bitrix24_runtime::Method for super::Get {
-		const NAME: &'static str = "event.get";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Get, "event.get", V2, true);
 	deserialize_via_from_value!(Item);
 }
 /// Methods under `offline`.
@@ -262,7 +204,7 @@ pub mod offline {
 		/// `message_id`: `array`, optional.
 		pub message_id: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Clear {
 		/// The call with its required parameters: `process_id`.
@@ -274,29 +216,15 @@ pub mod offline {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.id = Some(value.into());
-			self
-		}
-		/// Sets `message_id`.
-		pub fn message_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.message_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Clear);
-	serialize_map!(
-		Clear { req "process_id" process_id, opt "id" id, opt "message_id" message_id,
-		rest "" extra }
+	setters!(
+		Clear { some into id id "id" : ::serde_json::Value, some into message_id
+		message_id "message_id" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Clear { process_id : field "process_id", id : exact "id", message_id : exact
-		"message_id", extra : rest "", }
+	params_impls!(
+		Clear { req field "process_id" process_id, opt exact "id" id, opt exact
+		"message_id" message_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Clear);
 	/// `event.offline.error`: REST 2, no scope listed.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-error.html>
@@ -312,7 +240,7 @@ pub mod offline {
 		/// `message_id`: `array`, optional.
 		pub message_id: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Error {
 		/// The call with its required parameters: `process_id`.
@@ -323,23 +251,13 @@ pub mod offline {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `message_id`.
-		pub fn message_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.message_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Error);
-	serialize_map!(
-		Error { req "process_id" process_id, opt "message_id" message_id, rest "" extra }
+	setters!(
+		Error { some into message_id message_id "message_id" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Error { process_id : field "process_id", message_id : exact "message_id", extra :
-		rest "", }
+	params_impls!(
+		Error { req field "process_id" process_id, opt exact "message_id" message_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Error);
 	/// `event.offline.get`: REST 2, no scope listed.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
@@ -357,45 +275,22 @@ pub mod offline {
 		/// `limit`: `integer`, optional.
 		pub limit: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				filter: Default::default(),
-				order: Default::default(),
-				limit: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<get::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `limit`.
-		pub fn limit(mut self, value: impl Into<i64>) -> Self {
-			self.limit = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(
-		Get { opt "filter" filter, opt "order" order, opt "limit" limit, rest "" extra }
+	setters!(
+		Get { some into filter filter "filter" : get::Filter, some into order order
+		"order" : get::Order, some into limit limit "limit" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { filter : exact "filter", order : exact "order", limit : exact "limit",
-		extra : rest "", }
+	params_impls!(
+		Get { opt exact "filter" filter, opt exact "order" order, opt exact "limit"
+		limit, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
 	/// `event.offline.list`: REST 2, no scope listed.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
@@ -417,57 +312,28 @@ pub mod offline {
 		/// `auth_connector`: `string`, optional.
 		pub auth_connector: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				auth_connector: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
-		}
-		/// Sets `auth_connector`.
-		pub fn auth_connector(mut self, value: impl Into<String>) -> Self {
-			self.auth_connector = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "filter" filter, opt "order" order, opt "start" start, opt
-		"auth_connector" auth_connector, rest "" extra }
+	setters!(
+		List { some into filter filter "filter" : list::Filter, some into order order
+		"order" : list::Order, some into start start "start" : i64, some into
+		auth_connector auth_connector "auth_connector" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { filter : exact "filter", order : exact "order", start : exact "start",
-		auth_connector : exact "auth_connector", extra : rest "", }
+	params_impls!(
+		List { opt exact "filter" filter, opt exact "order" order, opt exact "start"
+		start, opt exact "auth_connector" auth_connector, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// Types of `event.offline.clear`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-clear.html>
 	pub mod clear {
-		/// Error codes of `event.offline.clear`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `event.offline.clear`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -480,19 +346,13 @@ pub mod offline {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Clear {
-			const NAME: &'static str = "event.offline.clear";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Clear, "event.offline.clear", V2, false);
 	}
 	/// Types of `event.offline.error`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-error.html>
 	pub mod error {
-		/// Error codes of `event.offline.error`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `event.offline.error`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -505,19 +365,13 @@ pub mod offline {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Error {
-			const NAME: &'static str = "event.offline.error";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Error, "event.offline.error", V2, false);
 	}
 	/// Types of `event.offline.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
 	pub mod get {
-		/// Error codes of `event.offline.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `event.offline.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -539,32 +393,16 @@ pub mod offline {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `event.offline.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
@@ -576,62 +414,41 @@ pub mod offline {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result.events` of `event.offline.get`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputEvents {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `TIMESTAMP_X`: `string`, optional.
+			/// `TIMESTAMP_X`: `string`.
 			pub timestamp_x: Option<String>,
-			/// `EVENT_NAME`: `string`, optional.
+			/// `EVENT_NAME`: `string`.
 			pub event_name: Option<String>,
-			/// `EVENT_DATA`: `boolean`, optional.
+			/// `EVENT_DATA`: `boolean`.
 			pub event_data: Option<bool>,
-			/// `EVENT_ADDITIONAL`: `boolean`, optional.
+			/// `EVENT_ADDITIONAL`: `boolean`.
 			pub event_additional: Option<bool>,
-			/// `MESSAGE_ID`: `string`, optional.
+			/// `MESSAGE_ID`: `string`.
 			pub message_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputEvents { id : field "ID", timestamp_x : field "TIMESTAMP_X", event_name
-			: field "EVENT_NAME", event_data : field "EVENT_DATA", event_additional :
-			field "EVENT_ADDITIONAL", message_id : field "MESSAGE_ID", extra : rest "", }
-		);
-		serialize_map!(
-			OutputEvents { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "EVENT_NAME"
-			event_name, opt "EVENT_DATA" event_data, opt "EVENT_ADDITIONAL"
-			event_additional, opt "MESSAGE_ID" message_id, rest "" extra }
+		result_impls!(
+			OutputEvents { opt field "ID" id, opt field "TIMESTAMP_X" timestamp_x, opt
+			field "EVENT_NAME" event_name, opt field "EVENT_DATA" event_data, opt field
+			"EVENT_ADDITIONAL" event_additional, opt field "MESSAGE_ID" message_id, }
 		);
 		/// The object `result` of `event.offline.get`: `object`.
 		///
@@ -639,34 +456,25 @@ pub mod offline {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `process_id`: `any`, optional.
+			/// `process_id`: `any`.
 			pub process_id: ::serde_json::Value,
-			/// `events`: `object[]`, optional.
+			/// `events`: `object[]`.
 			pub events: Vec<OutputEvents>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { process_id : field "process_id", events : field "events", extra :
-			rest "", } fits["process_id", "events"] []
+		result_impls!(
+			Output { req field "process_id" process_id, req field "events" events, }
+			fits["process_id", "events"] []
 		);
-		serialize_map!(
-			Output { req "process_id" process_id, req "events" events, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "event.offline.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "event.offline.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `event.offline.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
 	pub mod list {
-		/// Error codes of `event.offline.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `event.offline.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -688,32 +496,16 @@ pub mod offline {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `event.offline.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
@@ -725,80 +517,52 @@ pub mod offline {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `event.offline.list`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `TIMESTAMP_X`: `string`, optional.
+			/// `TIMESTAMP_X`: `string`.
 			pub timestamp_x: Option<String>,
-			/// `EVENT_NAME`: `string`, optional.
+			/// `EVENT_NAME`: `string`.
 			pub event_name: Option<String>,
-			/// `EVENT_DATA`: `boolean`, optional.
+			/// `EVENT_DATA`: `boolean`.
 			pub event_data: Option<bool>,
-			/// `EVENT_ADDITIONAL`: `boolean`, optional.
+			/// `EVENT_ADDITIONAL`: `boolean`.
 			pub event_additional: Option<bool>,
-			/// `MESSAGE_ID`: `string`, optional.
+			/// `MESSAGE_ID`: `string`.
 			pub message_id: Option<String>,
-			/// `PROCESS_ID`: `string`, optional.
+			/// `PROCESS_ID`: `string`.
 			pub process_id: Option<String>,
-			/// `ERROR`: `string`, optional.
+			/// `ERROR`: `string`.
 			pub error: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", timestamp_x : field "TIMESTAMP_X", event_name : field
-			"EVENT_NAME", event_data : field "EVENT_DATA", event_additional : field
-			"EVENT_ADDITIONAL", message_id : field "MESSAGE_ID", process_id : field
-			"PROCESS_ID", error : field "ERROR", extra : rest "", } fits["ID",
+		result_impls!(
+			Item { opt field "ID" id, opt field "TIMESTAMP_X" timestamp_x, opt field
+			"EVENT_NAME" event_name, opt field "EVENT_DATA" event_data, opt field
+			"EVENT_ADDITIONAL" event_additional, opt field "MESSAGE_ID" message_id, opt
+			field "PROCESS_ID" process_id, opt field "ERROR" error, } fits["ID",
 			"TIMESTAMP_X", "EVENT_NAME", "EVENT_DATA", "EVENT_ADDITIONAL", "MESSAGE_ID",
 			"PROCESS_ID", "ERROR"] []
 		);
-		serialize_map!(
-			Item { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "EVENT_NAME"
-			event_name, opt "EVENT_DATA" event_data, opt "EVENT_ADDITIONAL"
-			event_additional, opt "MESSAGE_ID" message_id, opt "PROCESS_ID" process_id,
-			opt "ERROR" error, rest "" extra }
-		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "event.offline.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "event.offline.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -812,7 +576,7 @@ pub mod offline {
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-unbind.html>
 pub mod unbind {
-	/// Error codes of `event.unbind`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `event.unbind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -829,19 +593,12 @@ pub mod unbind {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `count`: `integer`, optional.
+		/// `count`: `integer`.
 		pub count: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(Output { count : field "count", extra : rest "", } fits["count"] []);
-	serialize_map!(Output { opt "count" count, rest "" extra });
-	impl ::bitrix24_runtime::Method for super::Unbind {
-		const NAME: &'static str = "event.unbind";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	result_impls!(Output { opt field "count" count, } fits["count"] []);
+	method!(super::Unbind, "event.unbind", V2, false);
 	deserialize_via_from_value!(Output);
 }

@@ -16,49 +16,27 @@ pub struct Events {
 	/// `FULL`: `boolean`, optional.
 	pub full: Option<bool>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Events {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			scope: Default::default(),
-			full: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `SCOPE`.
-	pub fn scope(mut self, value: impl Into<String>) -> Self {
-		self.scope = Some(value.into());
-		self
-	}
-	/// Sets `FULL`.
-	pub fn full(mut self, value: impl Into<bool>) -> Self {
-		self.full = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Events);
-serialize_map!(Events { opt "SCOPE" scope, opt "FULL" full, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Events { scope : exact "SCOPE", full : exact "FULL", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Events);
+setters!(
+	Events { some into scope scope "SCOPE" : String, some into full full "FULL" : bool, }
+);
+params_impls!(Events { opt exact "SCOPE" scope, opt exact "FULL" full, });
 /// Types of `events`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/events.html>
 pub mod events {
-	/// Error codes of `events`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `events`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// The `result` of the call: `object`.
 	pub type Output = ::serde_json::Value;
-	impl ::bitrix24_runtime::Method for super::Events {
-		const NAME: &'static str = "events";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Events, "events", V2, false);
 	pub use on_offline_event::OnOfflineEvent;
 	/// Types of the event `ONOFFLINEEVENT`.
 	pub mod on_offline_event {

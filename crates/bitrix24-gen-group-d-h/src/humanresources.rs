@@ -18,20 +18,15 @@ pub mod v3 {
 		#[non_exhaustive]
 		pub struct Count {
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Count {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self { extra: Default::default() }
+				Default::default()
 			}
 		}
-		extra_setter!(Count);
-		serialize_map!(Count { rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Count { extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Count);
+		params_impls!(Count {});
 		/// `humanresources.employee.multidepartment`: REST 3.0, scope `humanresources`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
@@ -45,20 +40,15 @@ pub mod v3 {
 		#[non_exhaustive]
 		pub struct Multidepartment {
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Multidepartment {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self { extra: Default::default() }
+				Default::default()
 			}
 		}
-		extra_setter!(Multidepartment);
-		serialize_map!(Multidepartment { rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Multidepartment { extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Multidepartment);
+		params_impls!(Multidepartment {});
 		/// `humanresources.employee.search`: REST 3.0, scope `humanresources`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
@@ -76,7 +66,7 @@ pub mod v3 {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Search {
 			/// The call with its required parameters: `name`.
@@ -88,32 +78,15 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `nodeId`.
-			pub fn node_id(mut self, value: impl Into<i64>) -> Self {
-				self.node_id = Some(value.into());
-				self
-			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
 		}
-		extra_setter!(Search);
-		serialize_map!(
-			Search { req "name" name, opt "nodeId" node_id, opt "select" select, rest ""
-			extra }
+		setters!(
+			Search { some into node_id node_id "nodeId" : i64, some iter select select
+			"select" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Search { name : field "name", node_id : exact "nodeId", select : exact
-			"select", extra : rest "", }
+		params_impls!(
+			Search { req field "name" name, opt exact "nodeId" node_id, opt exact
+			"select" select, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Search);
 		/// `humanresources.employee.subordinates`: REST 3.0, scope `humanresources`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
@@ -127,7 +100,7 @@ pub mod v3 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Subordinates {
 			/// The call with its required parameters: `id`.
@@ -138,17 +111,12 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Subordinates);
-		serialize_map!(Subordinates { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Subordinates { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Subordinates);
+		params_impls!(Subordinates { req field "id" id, });
 		/// Types of `humanresources.employee.count`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-count.html>
 		pub mod count {
-			/// Error codes of `humanresources.employee.count`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.employee.count`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -168,22 +136,13 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `total`: `integer`, optional.
+				/// `total`: `integer`.
 				pub total: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { total : field "total", extra : rest "", } fits["total"] []
-			);
-			serialize_map!(Output { opt "total" total, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Count {
-				const NAME: &'static str = "humanresources.employee.count";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "total" total, } fits["total"] []);
+			method!(super::Count, "humanresources.employee.count", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::employee::field`.
@@ -203,7 +162,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -214,23 +173,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `humanresources.employee.field.list`: REST 3.0, scope `humanresources`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
@@ -244,36 +189,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `humanresources.employee.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
 			pub mod get {
-				/// Error codes of `humanresources.employee.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.employee.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -302,70 +232,43 @@ pub mod v3 {
 				/// The object `result.item` of `humanresources.employee.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `description`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `description`: `any`, only in the example response.
 					pub description: ::serde_json::Value,
-					/// `editable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `editable`: `boolean`, only in the example response.
 					pub editable: Option<bool>,
-					/// `elementType`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `elementType`: `any`, only in the example response.
 					pub element_type: ::serde_json::Value,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `multiple`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `multiple`: `boolean`, only in the example response.
 					pub multiple: Option<bool>,
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `requiredGroups`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `requiredGroups`: `any`, only in the example response.
 					pub required_groups: ::serde_json::Value,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `validationRules`: `array`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `validationRules`: `array`, only in the example response.
 					pub validation_rules: Vec<::serde_json::Value>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { description : soft "description", editable : soft
-					"editable", element_type : soft "elementType", filterable : soft
-					"filterable", multiple : soft "multiple", name : soft "name",
-					required_groups : soft "requiredGroups", sortable : soft "sortable",
-					title : soft "title", type_ : soft "type", validation_rules : soft
-					"validationRules", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { req "description" description, opt "editable" editable,
-					req "elementType" element_type, opt "filterable" filterable, opt
-					"multiple" multiple, opt "name" name, req "requiredGroups"
-					required_groups, opt "sortable" sortable, opt "title" title, opt
-					"type" type_, req "validationRules" validation_rules, rest "" extra }
+				result_impls!(
+					OutputItem { req soft "description" description, opt soft "editable"
+					editable, req soft "elementType" element_type, opt soft "filterable"
+					filterable, opt soft "multiple" multiple, opt soft "name" name, req
+					soft "requiredGroups" required_groups, opt soft "sortable" sortable,
+					opt soft "title" title, opt soft "type" type_, req soft
+					"validationRules" validation_rules, }
 				);
 				/// The object `result` of `humanresources.employee.field.get`: `object`.
 				///
@@ -373,29 +276,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "humanresources.employee.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "humanresources.employee.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `humanresources.employee.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
 			pub mod list {
-				/// Error codes of `humanresources.employee.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.employee.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -416,70 +310,43 @@ pub mod v3 {
 				/// The object `result.items` of `humanresources.employee.field.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `description`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `description`: `any`, only in the example response.
 					pub description: ::serde_json::Value,
-					/// `editable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `editable`: `boolean`, only in the example response.
 					pub editable: Option<bool>,
-					/// `elementType`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `elementType`: `any`, only in the example response.
 					pub element_type: ::serde_json::Value,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `multiple`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `multiple`: `boolean`, only in the example response.
 					pub multiple: Option<bool>,
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `requiredGroups`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `requiredGroups`: `any`, only in the example response.
 					pub required_groups: ::serde_json::Value,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `validationRules`: `array`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `validationRules`: `array`, only in the example response.
 					pub validation_rules: Vec<::serde_json::Value>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { description : soft "description", editable : soft
-					"editable", element_type : soft "elementType", filterable : soft
-					"filterable", multiple : soft "multiple", name : soft "name",
-					required_groups : soft "requiredGroups", sortable : soft "sortable",
-					title : soft "title", type_ : soft "type", validation_rules : soft
-					"validationRules", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { req "description" description, opt "editable" editable,
-					req "elementType" element_type, opt "filterable" filterable, opt
-					"multiple" multiple, opt "name" name, req "requiredGroups"
-					required_groups, opt "sortable" sortable, opt "title" title, opt
-					"type" type_, req "validationRules" validation_rules, rest "" extra }
+				result_impls!(
+					OutputItems { req soft "description" description, opt soft "editable"
+					editable, req soft "elementType" element_type, opt soft "filterable"
+					filterable, opt soft "multiple" multiple, opt soft "name" name, req
+					soft "requiredGroups" required_groups, opt soft "sortable" sortable,
+					opt soft "title" title, opt soft "type" type_, req soft
+					"validationRules" validation_rules, }
 				);
 				/// The object `result` of `humanresources.employee.field.list`: `object`.
 				///
@@ -487,22 +354,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "humanresources.employee.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "humanresources.employee.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -510,7 +368,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
 		pub mod multidepartment {
-			/// Error codes of `humanresources.employee.multidepartment`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.employee.multidepartment`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -530,20 +388,15 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputEmployeesDepartments {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputEmployeesDepartments { id : field "id", name : field "name", extra
-				: rest "", }
-			);
-			serialize_map!(
-				OutputEmployeesDepartments { opt "id" id, opt "name" name, rest "" extra
-				}
+			result_impls!(
+				OutputEmployeesDepartments { opt field "id" id, opt field "name" name, }
 			);
 			/// The object `result.employees` of `humanresources.employee.multidepartment`: `array`.
 			///
@@ -551,56 +404,45 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputEmployees {
-				/// `userId`: `integer`, optional.
+				/// `userId`: `integer`.
 				pub user_id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `workPosition`: `string`, optional.
+				/// `workPosition`: `string`.
 				pub work_position: Option<String>,
-				/// `departments`: `array`, optional.
+				/// `departments`: `array`.
 				pub departments: Vec<OutputEmployeesDepartments>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputEmployees { user_id : field "userId", name : field "name",
-				work_position : field "workPosition", departments : field "departments",
-				extra : rest "", }
-			);
-			serialize_map!(
-				OutputEmployees { opt "userId" user_id, opt "name" name, opt
-				"workPosition" work_position, req "departments" departments, rest ""
-				extra }
+			result_impls!(
+				OutputEmployees { opt field "userId" user_id, opt field "name" name, opt
+				field "workPosition" work_position, req field "departments" departments,
+				}
 			);
 			/// The object `result` of `humanresources.employee.multidepartment`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `employees`: `array`, optional.
+				/// `employees`: `array`.
 				pub employees: Vec<OutputEmployees>,
-				/// `total`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `total`: `integer`, only in the example response.
 				pub total: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { employees : field "employees", total : soft "total", extra :
-				rest "", } fits["employees", "total"] []
+			result_impls!(
+				Output { req field "employees" employees, opt soft "total" total, }
+				fits["employees", "total"] []
 			);
-			serialize_map!(
-				Output { req "employees" employees, opt "total" total, rest "" extra }
+			method!(
+				super::Multidepartment, "humanresources.employee.multidepartment", V3,
+				false
 			);
-			impl ::bitrix24_runtime::Method for super::Multidepartment {
-				const NAME: &'static str = "humanresources.employee.multidepartment";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
 			impl ::bitrix24_runtime::Paged for super::Multidepartment {
 				type Item = OutputEmployees;
 				fn into_items(output: Output) -> Vec<OutputEmployees> {
@@ -614,7 +456,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
 		pub mod search {
-			/// Error codes of `humanresources.employee.search`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.employee.search`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -643,74 +485,50 @@ pub mod v3 {
 			/// The object `result.items.departments` of `humanresources.employee.search`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemsDepartments {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItemsDepartments { id : soft "id", name : soft "name", extra : rest
-				"", }
-			);
-			serialize_map!(
-				OutputItemsDepartments { opt "id" id, opt "name" name, rest "" extra }
+			result_impls!(
+				OutputItemsDepartments { opt soft "id" id, opt soft "name" name, }
 			);
 			/// The object `result.items` of `humanresources.employee.search`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `userId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userId`: `integer`, only in the example response.
 				pub user_id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `workPosition`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `workPosition`: `string`, only in the example response.
 				pub work_position: Option<String>,
-				/// `avatar`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `avatar`: `string`, only in the example response.
 				pub avatar: Option<String>,
-				/// `url`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `url`: `string`, only in the example response.
 				pub url: Option<String>,
-				/// `departments`: `object[]`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `departments`: `object[]`, only in the example response.
 				pub departments: Vec<OutputItemsDepartments>,
-				/// `teams`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `teams`: `array`, only in the example response.
 				pub teams: Vec<::serde_json::Value>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { user_id : soft "userId", name : soft "name", work_position
-				: soft "workPosition", avatar : soft "avatar", url : soft "url",
-				departments : soft "departments", teams : soft "teams", extra : rest "",
-				}
-			);
-			serialize_map!(
-				OutputItems { opt "userId" user_id, opt "name" name, opt "workPosition"
-				work_position, opt "avatar" avatar, opt "url" url, req "departments"
-				departments, req "teams" teams, rest "" extra }
+			result_impls!(
+				OutputItems { opt soft "userId" user_id, opt soft "name" name, opt soft
+				"workPosition" work_position, opt soft "avatar" avatar, opt soft "url"
+				url, req soft "departments" departments, req soft "teams" teams, }
 			);
 			/// The object `result` of `humanresources.employee.search`: `object`.
 			///
@@ -718,29 +536,20 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", extra : rest "", } fits["items"] []
-			);
-			serialize_map!(Output { req "items" items, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Search {
-				const NAME: &'static str = "humanresources.employee.search";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { req field "items" items, } fits["items"] []);
+			method!(super::Search, "humanresources.employee.search", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `humanresources.employee.subordinates`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
 		pub mod subordinates {
-			/// Error codes of `humanresources.employee.subordinates`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.employee.subordinates`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -764,25 +573,21 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputDepartments {
-				/// `nodeId`: `integer`, optional.
+				/// `nodeId`: `integer`.
 				pub node_id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `role`: `string`, optional.
+				/// `role`: `string`.
 				pub role: Option<String>,
-				/// `subordinatesCount`: `integer`, optional.
+				/// `subordinatesCount`: `integer`.
 				pub subordinates_count: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputDepartments { node_id : field "nodeId", name : field "name", role :
-				field "role", subordinates_count : field "subordinatesCount", extra :
-				rest "", }
-			);
-			serialize_map!(
-				OutputDepartments { opt "nodeId" node_id, opt "name" name, opt "role"
-				role, opt "subordinatesCount" subordinates_count, rest "" extra }
+			result_impls!(
+				OutputDepartments { opt field "nodeId" node_id, opt field "name" name,
+				opt field "role" role, opt field "subordinatesCount" subordinates_count,
+				}
 			);
 			/// The object `result` of `humanresources.employee.subordinates`: `object`.
 			///
@@ -790,28 +595,20 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `userId`: `integer`, optional.
+				/// `userId`: `integer`.
 				pub user_id: Option<i64>,
-				/// `departments`: `array`, optional.
+				/// `departments`: `array`.
 				pub departments: Vec<OutputDepartments>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { user_id : field "userId", departments : field "departments",
-				extra : rest "", } fits["userId", "departments"] []
+			result_impls!(
+				Output { opt field "userId" user_id, req field "departments" departments,
+				} fits["userId", "departments"] []
 			);
-			serialize_map!(
-				Output { opt "userId" user_id, req "departments" departments, rest ""
-				extra }
+			method!(
+				super::Subordinates, "humanresources.employee.subordinates", V3, false
 			);
-			impl ::bitrix24_runtime::Method for super::Subordinates {
-				const NAME: &'static str = "humanresources.employee.subordinates";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -860,7 +657,7 @@ pub mod v3 {
 			/// `settings`: `object`, optional.
 			pub settings: Option<add::Settings>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `type`, `name`, `parentId`.
@@ -887,94 +684,31 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `colorName`.
-			pub fn color_name(mut self, value: impl Into<add::ColorName>) -> Self {
-				self.color_name = Some(value.into());
-				self
-			}
-			/// Sets `userIds`.
-			pub fn user_ids(mut self, value: impl Into<add::UserIds>) -> Self {
-				self.user_ids = Some(value.into());
-				self
-			}
-			/// Sets `moveUsersToNode`.
-			pub fn move_users_to_node(mut self, value: impl Into<bool>) -> Self {
-				self.move_users_to_node = Some(value.into());
-				self
-			}
-			/// Sets `createChat`.
-			pub fn create_chat(mut self, value: impl Into<bool>) -> Self {
-				self.create_chat = Some(value.into());
-				self
-			}
-			/// Sets `bindingChatIds`.
-			pub fn binding_chat_ids(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.binding_chat_ids = Some(value.into());
-				self
-			}
-			/// Sets `createChannel`.
-			pub fn create_channel(mut self, value: impl Into<bool>) -> Self {
-				self.create_channel = Some(value.into());
-				self
-			}
-			/// Sets `bindingChannelIds`.
-			pub fn binding_channel_ids(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.binding_channel_ids = Some(value.into());
-				self
-			}
-			/// Sets `createCollab`.
-			pub fn create_collab(mut self, value: impl Into<bool>) -> Self {
-				self.create_collab = Some(value.into());
-				self
-			}
-			/// Sets `bindingCollabIds`.
-			pub fn binding_collab_ids(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.binding_collab_ids = Some(value.into());
-				self
-			}
-			/// Sets `settings`.
-			pub fn settings(mut self, value: impl Into<add::Settings>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "type" type_, req "name" name, req "parentId" parent_id, opt
-			"description" description, opt "colorName" color_name, opt "userIds"
-			user_ids, opt "moveUsersToNode" move_users_to_node, opt "createChat"
-			create_chat, opt "bindingChatIds" binding_chat_ids, opt "createChannel"
-			create_channel, opt "bindingChannelIds" binding_channel_ids, opt
-			"createCollab" create_collab, opt "bindingCollabIds" binding_collab_ids, opt
-			"settings" settings, rest "" extra }
+		setters!(
+			Add { some into description description "description" : String, some into
+			color_name color_name "colorName" : add::ColorName, some into user_ids
+			user_ids "userIds" : add::UserIds, some into move_users_to_node
+			move_users_to_node "moveUsersToNode" : bool, some into create_chat
+			create_chat "createChat" : bool, some into binding_chat_ids binding_chat_ids
+			"bindingChatIds" : ::serde_json::Value, some into create_channel
+			create_channel "createChannel" : bool, some into binding_channel_ids
+			binding_channel_ids "bindingChannelIds" : ::serde_json::Value, some into
+			create_collab create_collab "createCollab" : bool, some into
+			binding_collab_ids binding_collab_ids "bindingCollabIds" :
+			::serde_json::Value, some into settings settings "settings" : add::Settings,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { type_ : field "type", name : field "name", parent_id : field
-			"parentId", description : exact "description", color_name : exact
-			"colorName", user_ids : exact "userIds", move_users_to_node : exact
-			"moveUsersToNode", create_chat : exact "createChat", binding_chat_ids : exact
-			"bindingChatIds", create_channel : exact "createChannel", binding_channel_ids
-			: exact "bindingChannelIds", create_collab : exact "createCollab",
-			binding_collab_ids : exact "bindingCollabIds", settings : exact "settings",
-			extra : rest "", }
+		params_impls!(
+			Add { req field "type" type_, req field "name" name, req field "parentId"
+			parent_id, opt exact "description" description, opt exact "colorName"
+			color_name, opt exact "userIds" user_ids, opt exact "moveUsersToNode"
+			move_users_to_node, opt exact "createChat" create_chat, opt exact
+			"bindingChatIds" binding_chat_ids, opt exact "createChannel" create_channel,
+			opt exact "bindingChannelIds" binding_channel_ids, opt exact "createCollab"
+			create_collab, opt exact "bindingCollabIds" binding_collab_ids, opt exact
+			"settings" settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// `humanresources.node.children`: REST 3.0, scope `humanresources`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
@@ -990,7 +724,7 @@ pub mod v3 {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Children {
 			/// The call with its required parameters: `id`.
@@ -1001,23 +735,9 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
 		}
-		extra_setter!(Children);
-		serialize_map!(Children { req "id" id, opt "select" select, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Children { id : field "id", select : exact "select", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Children);
+		setters!(Children { some iter select select "select" : String, });
+		params_impls!(Children { req field "id" id, opt exact "select" select, });
 		/// `humanresources.node.count`: REST 3.0, scope `humanresources`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-count.html>
@@ -1029,20 +749,15 @@ pub mod v3 {
 		#[non_exhaustive]
 		pub struct Count {
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Count {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self { extra: Default::default() }
+				Default::default()
 			}
 		}
-		extra_setter!(Count);
-		serialize_map!(Count { rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Count { extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Count);
+		params_impls!(Count {});
 		/// `humanresources.node.edit`: REST 3.0, scope `humanresources`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-edit.html>
@@ -1064,7 +779,7 @@ pub mod v3 {
 			/// Values: `blue`, `green`, `cyan`, `orange`, `purple`, `pink`.
 			pub color_name: Option<edit::ColorName>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Edit {
 			/// The call with its required parameters: `id`.
@@ -1077,34 +792,16 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `colorName`.
-			pub fn color_name(mut self, value: impl Into<edit::ColorName>) -> Self {
-				self.color_name = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Edit);
-		serialize_map!(
-			Edit { req "id" id, opt "name" name, opt "description" description, opt
-			"colorName" color_name, rest "" extra }
+		setters!(
+			Edit { some into name name "name" : String, some into description description
+			"description" : String, some into color_name color_name "colorName" :
+			edit::ColorName, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Edit { id : field "id", name : exact "name", description : exact
-			"description", color_name : exact "colorName", extra : rest "", }
+		params_impls!(
+			Edit { req field "id" id, opt exact "name" name, opt exact "description"
+			description, opt exact "colorName" color_name, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Edit);
 		/// `humanresources.node.get`: REST 3.0, scope `humanresources`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
@@ -1120,7 +817,7 @@ pub mod v3 {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`.
@@ -1131,21 +828,9 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", select : exact "select", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		setters!(Get { some iter select select "select" : String, });
+		params_impls!(Get { req field "id" id, opt exact "select" select, });
 		/// `humanresources.node.list`: REST 3.0, scope `humanresources`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
@@ -1165,7 +850,7 @@ pub mod v3 {
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call with its required parameters: `type`.
@@ -1177,32 +862,15 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.pagination = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { req "type" type_, opt "select" select, opt "pagination" pagination,
-			rest "" extra }
+		setters!(
+			List { some iter select select "select" : String, some into pagination
+			pagination "pagination" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { type_ : field "type", select : exact "select", pagination : exact
-			"pagination", extra : rest "", }
+		params_impls!(
+			List { req field "type" type_, opt exact "select" select, opt exact
+			"pagination" pagination, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// `humanresources.node.move`: REST 3.0, scope `humanresources`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-move.html>
@@ -1218,7 +886,7 @@ pub mod v3 {
 			/// `parentId`: `integer`, required.
 			pub parent_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Move {
 			/// The call with its required parameters: `id`, `parentId`.
@@ -1230,14 +898,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Move);
-		serialize_map!(Move { req "id" id, req "parentId" parent_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Move { id : field "id", parent_id : field "parentId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Move);
+		params_impls!(Move { req field "id" id, req field "parentId" parent_id, });
 		/// `humanresources.node.search`: REST 3.0, scope `humanresources`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
@@ -1259,7 +920,7 @@ pub mod v3 {
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Search {
 			/// The call with its required parameters: `type`, `name`.
@@ -1272,34 +933,20 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `parentId`.
-			pub fn parent_id(mut self, value: impl Into<i64>) -> Self {
-				self.parent_id = Some(value.into());
-				self
-			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.pagination = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Search);
-		serialize_map!(
-			Search { req "type" type_, req "name" name, opt "parentId" parent_id, opt
-			"pagination" pagination, rest "" extra }
+		setters!(
+			Search { some into parent_id parent_id "parentId" : i64, some into pagination
+			pagination "pagination" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Search { type_ : field "type", name : field "name", parent_id : exact
-			"parentId", pagination : exact "pagination", extra : rest "", }
+		params_impls!(
+			Search { req field "type" type_, req field "name" name, opt exact "parentId"
+			parent_id, opt exact "pagination" pagination, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Search);
 		/// Types of `humanresources.node.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
 		pub mod add {
-			/// Error codes of `humanresources.node.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.node.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1375,88 +1022,32 @@ pub mod v3 {
 				/// `MEMBER_TEAM_EMPLOYEE`: `array`, optional.
 				pub member_team_employee: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl UserIds {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						member_head: Default::default(),
-						member_deputy_head: Default::default(),
-						member_employee: Default::default(),
-						member_team_head: Default::default(),
-						member_team_deputy_head: Default::default(),
-						member_team_employee: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `MEMBER_HEAD`.
-				pub fn member_head(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.member_head = Some(value.into());
-					self
-				}
-				/// Sets `MEMBER_DEPUTY_HEAD`.
-				pub fn member_deputy_head(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.member_deputy_head = Some(value.into());
-					self
-				}
-				/// Sets `MEMBER_EMPLOYEE`.
-				pub fn member_employee(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.member_employee = Some(value.into());
-					self
-				}
-				/// Sets `MEMBER_TEAM_HEAD`.
-				pub fn member_team_head(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.member_team_head = Some(value.into());
-					self
-				}
-				/// Sets `MEMBER_TEAM_DEPUTY_HEAD`.
-				pub fn member_team_deputy_head(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.member_team_deputy_head = Some(value.into());
-					self
-				}
-				/// Sets `MEMBER_TEAM_EMPLOYEE`.
-				pub fn member_team_employee(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.member_team_employee = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(UserIds);
-			serialize_map!(
-				UserIds { opt "MEMBER_HEAD" member_head, opt "MEMBER_DEPUTY_HEAD"
-				member_deputy_head, opt "MEMBER_EMPLOYEE" member_employee, opt
-				"MEMBER_TEAM_HEAD" member_team_head, opt "MEMBER_TEAM_DEPUTY_HEAD"
-				member_team_deputy_head, opt "MEMBER_TEAM_EMPLOYEE" member_team_employee,
-				rest "" extra }
+			setters!(
+				UserIds { some into member_head member_head "MEMBER_HEAD" :
+				::serde_json::Value, some into member_deputy_head member_deputy_head
+				"MEMBER_DEPUTY_HEAD" : ::serde_json::Value, some into member_employee
+				member_employee "MEMBER_EMPLOYEE" : ::serde_json::Value, some into
+				member_team_head member_team_head "MEMBER_TEAM_HEAD" :
+				::serde_json::Value, some into member_team_deputy_head
+				member_team_deputy_head "MEMBER_TEAM_DEPUTY_HEAD" : ::serde_json::Value,
+				some into member_team_employee member_team_employee
+				"MEMBER_TEAM_EMPLOYEE" : ::serde_json::Value, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				UserIds { member_head : exact "MEMBER_HEAD", member_deputy_head : exact
-				"MEMBER_DEPUTY_HEAD", member_employee : exact "MEMBER_EMPLOYEE",
-				member_team_head : exact "MEMBER_TEAM_HEAD", member_team_deputy_head :
-				exact "MEMBER_TEAM_DEPUTY_HEAD", member_team_employee : exact
-				"MEMBER_TEAM_EMPLOYEE", extra : rest "", }
+			params_impls!(
+				UserIds { opt exact "MEMBER_HEAD" member_head, opt exact
+				"MEMBER_DEPUTY_HEAD" member_deputy_head, opt exact "MEMBER_EMPLOYEE"
+				member_employee, opt exact "MEMBER_TEAM_HEAD" member_team_head, opt exact
+				"MEMBER_TEAM_DEPUTY_HEAD" member_team_deputy_head, opt exact
+				"MEMBER_TEAM_EMPLOYEE" member_team_employee, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(UserIds);
 			/// The object `params.settings` of `humanresources.node.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
@@ -1472,88 +1063,51 @@ pub mod v3 {
 				/// Values: `HEAD`, `DEPUTY_HEAD`, `ALL_DEPARTMENT_HEADS`, `EMPLOYEE`, `TEAM_HEAD`, `TEAM_DEPUTY`, `TEAM_EMPLOYEE`.
 				pub reports_authority: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Settings {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						business_proc_authority: Default::default(),
-						reports_authority: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `BUSINESS_PROC_AUTHORITY`.
-				pub fn business_proc_authority(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.business_proc_authority = Some(value.into());
-					self
-				}
-				/// Sets `REPORTS_AUTHORITY`.
-				pub fn reports_authority(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.reports_authority = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Settings);
-			serialize_map!(
-				Settings { opt "BUSINESS_PROC_AUTHORITY" business_proc_authority, opt
-				"REPORTS_AUTHORITY" reports_authority, rest "" extra }
+			setters!(
+				Settings { some into business_proc_authority business_proc_authority
+				"BUSINESS_PROC_AUTHORITY" : ::serde_json::Value, some into
+				reports_authority reports_authority "REPORTS_AUTHORITY" :
+				::serde_json::Value, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Settings { business_proc_authority : exact "BUSINESS_PROC_AUTHORITY",
-				reports_authority : exact "REPORTS_AUTHORITY", extra : rest "", }
+			params_impls!(
+				Settings { opt exact "BUSINESS_PROC_AUTHORITY" business_proc_authority,
+				opt exact "REPORTS_AUTHORITY" reports_authority, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Settings);
 			/// The object `result.members` of `humanresources.node.add`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputMembers {
-				/// `userId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userId`: `integer`, only in the example response.
 				pub user_id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `workPosition`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `workPosition`: `string`, only in the example response.
 				pub work_position: Option<String>,
-				/// `role`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `role`: `string`, only in the example response.
 				pub role: Option<String>,
-				/// `avatar`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `avatar`: `string`, only in the example response.
 				pub avatar: Option<String>,
-				/// `url`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `url`: `string`, only in the example response.
 				pub url: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputMembers { user_id : soft "userId", name : soft "name",
-				work_position : soft "workPosition", role : soft "role", avatar : soft
-				"avatar", url : soft "url", extra : rest "", }
-			);
-			serialize_map!(
-				OutputMembers { opt "userId" user_id, opt "name" name, opt "workPosition"
-				work_position, opt "role" role, opt "avatar" avatar, opt "url" url, rest
-				"" extra }
+			result_impls!(
+				OutputMembers { opt soft "userId" user_id, opt soft "name" name, opt soft
+				"workPosition" work_position, opt soft "role" role, opt soft "avatar"
+				avatar, opt soft "url" url, }
 			);
 			/// The object `result` of `humanresources.node.add`: `object`.
 			///
@@ -1561,81 +1115,66 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, optional.
+				/// `structureId`: `integer`.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `integer`, optional.
+				/// `parentId`: `integer`.
 				pub parent_id: Option<i64>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, optional.
+				/// `accessCode`: `string`.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, optional.
+				/// `userCount`: `integer`.
 				pub user_count: Option<i64>,
-				/// `colorName`: `string`, optional.
+				/// `colorName`: `string`.
 				pub color_name: Option<String>,
-				/// `xmlId`: `string`, optional.
+				/// `xmlId`: `string`.
 				pub xml_id: Option<String>,
-				/// `createdAt`: `datetime`, optional.
+				/// `createdAt`: `datetime`.
 				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedAt`: `datetime`, optional.
+				/// `updatedAt`: `datetime`.
 				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// `members`: `object[]`, optional.
+				/// `members`: `object[]`.
 				pub members: Vec<OutputMembers>,
-				/// `userId`: `integer`, optional.
+				/// `userId`: `integer`.
 				pub user_id: Option<i64>,
-				/// `workPosition`: `string`, optional.
+				/// `workPosition`: `string`.
 				pub work_position: Option<String>,
-				/// `role`: `string`, optional.
+				/// `role`: `string`.
 				pub role: Option<String>,
-				/// `avatar`: `string`, optional.
+				/// `avatar`: `string`.
 				pub avatar: Option<String>,
-				/// `url`: `string`, optional.
+				/// `url`: `string`.
 				pub url: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { id : field "id", name : field "name", type_ : field "type",
-				structure_id : field "structureId", parent_id : field "parentId",
-				description : field "description", access_code : field "accessCode",
-				user_count : field "userCount", color_name : field "colorName", xml_id :
-				field "xmlId", created_at : field "createdAt", updated_at : field
-				"updatedAt", members : field "members", user_id : field "userId",
-				work_position : field "workPosition", role : field "role", avatar : field
-				"avatar", url : field "url", extra : rest "", } fits["id", "name",
-				"type", "structureId", "parentId", "description", "accessCode",
+			result_impls!(
+				Output { opt field "id" id, opt field "name" name, opt field "type"
+				type_, opt field "structureId" structure_id, opt field "parentId"
+				parent_id, opt field "description" description, opt field "accessCode"
+				access_code, opt field "userCount" user_count, opt field "colorName"
+				color_name, opt field "xmlId" xml_id, opt field "createdAt" created_at,
+				opt field "updatedAt" updated_at, req field "members" members, opt field
+				"userId" user_id, opt field "workPosition" work_position, opt field
+				"role" role, opt field "avatar" avatar, opt field "url" url, } fits["id",
+				"name", "type", "structureId", "parentId", "description", "accessCode",
 				"userCount", "colorName", "xmlId", "createdAt", "updatedAt", "members",
 				"userId", "workPosition", "role", "avatar", "url"] []
 			);
-			serialize_map!(
-				Output { opt "id" id, opt "name" name, opt "type" type_, opt
-				"structureId" structure_id, opt "parentId" parent_id, opt "description"
-				description, opt "accessCode" access_code, opt "userCount" user_count,
-				opt "colorName" color_name, opt "xmlId" xml_id, opt "createdAt"
-				created_at, opt "updatedAt" updated_at, req "members" members, opt
-				"userId" user_id, opt "workPosition" work_position, opt "role" role, opt
-				"avatar" avatar, opt "url" url, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "humanresources.node.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "humanresources.node.add", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `humanresources.node.children`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
 		pub mod children {
-			/// Error codes of `humanresources.node.children`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.node.children`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1660,74 +1199,45 @@ pub mod v3 {
 			/// The object `result.items` of `humanresources.node.children`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `type`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `type`: `string`, only in the example response.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `structureId`: `integer`, only in the example response.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `parentId`: `integer`, only in the example response.
 				pub parent_id: Option<i64>,
-				/// `description`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `description`: `string`, only in the example response.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `accessCode`: `string`, only in the example response.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userCount`: `integer`, only in the example response.
 				pub user_count: Option<i64>,
-				/// `colorName`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `colorName`: `any`, only in the example response.
 				pub color_name: ::serde_json::Value,
-				/// `xmlId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `xmlId`: `any`, only in the example response.
 				pub xml_id: ::serde_json::Value,
-				/// `createdAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdAt`: `string`, only in the example response.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedAt`: `string`, only in the example response.
 				pub updated_at: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { id : soft "id", name : soft "name", type_ : soft "type",
-				structure_id : soft "structureId", parent_id : soft "parentId",
-				description : soft "description", access_code : soft "accessCode",
-				user_count : soft "userCount", color_name : soft "colorName", xml_id :
-				soft "xmlId", created_at : soft "createdAt", updated_at : soft
-				"updatedAt", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "id" id, opt "name" name, opt "type" type_, opt
-				"structureId" structure_id, opt "parentId" parent_id, opt "description"
-				description, opt "accessCode" access_code, opt "userCount" user_count,
-				req "colorName" color_name, req "xmlId" xml_id, opt "createdAt"
-				created_at, opt "updatedAt" updated_at, rest "" extra }
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "name" name, opt soft "type"
+				type_, opt soft "structureId" structure_id, opt soft "parentId"
+				parent_id, opt soft "description" description, opt soft "accessCode"
+				access_code, opt soft "userCount" user_count, req soft "colorName"
+				color_name, req soft "xmlId" xml_id, opt soft "createdAt" created_at, opt
+				soft "updatedAt" updated_at, }
 			);
 			/// The object `result` of `humanresources.node.children`: `object`.
 			///
@@ -1735,22 +1245,13 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", extra : rest "", } fits["items"] []
-			);
-			serialize_map!(Output { req "items" items, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Children {
-				const NAME: &'static str = "humanresources.node.children";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { req field "items" items, } fits["items"] []);
+			method!(super::Children, "humanresources.node.children", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::node::communication`.
@@ -1780,7 +1281,7 @@ pub mod v3 {
 				/// `withChildren`: `boolean`, optional.
 				pub with_children: Option<bool>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Edit {
 				/// The call with its required parameters: `nodeId`, `communicationType`.
@@ -1798,45 +1299,19 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `createDefault`.
-				pub fn create_default(mut self, value: impl Into<bool>) -> Self {
-					self.create_default = Some(value.into());
-					self
-				}
-				/// Sets `ids`.
-				pub fn ids(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.ids = Some(value.into());
-					self
-				}
-				/// Sets `removeIds`.
-				pub fn remove_ids(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.remove_ids = Some(value.into());
-					self
-				}
-				/// Sets `withChildren`.
-				pub fn with_children(mut self, value: impl Into<bool>) -> Self {
-					self.with_children = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Edit);
-			serialize_map!(
-				Edit { req "nodeId" node_id, req "communicationType" communication_type,
-				opt "createDefault" create_default, opt "ids" ids, opt "removeIds"
-				remove_ids, opt "withChildren" with_children, rest "" extra }
+			setters!(
+				Edit { some into create_default create_default "createDefault" : bool,
+				some into ids ids "ids" : ::serde_json::Value, some into remove_ids
+				remove_ids "removeIds" : ::serde_json::Value, some into with_children
+				with_children "withChildren" : bool, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Edit { node_id : field "nodeId", communication_type : field
-				"communicationType", create_default : exact "createDefault", ids : exact
-				"ids", remove_ids : exact "removeIds", with_children : exact
-				"withChildren", extra : rest "", }
+			params_impls!(
+				Edit { req field "nodeId" node_id, req field "communicationType"
+				communication_type, opt exact "createDefault" create_default, opt exact
+				"ids" ids, opt exact "removeIds" remove_ids, opt exact "withChildren"
+				with_children, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Edit);
 			/// `humanresources.node.communication.list`: REST 3.0, scope `humanresources`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
@@ -1850,7 +1325,7 @@ pub mod v3 {
 				/// `id`: `integer`, required.
 				pub id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call with its required parameters: `id`.
@@ -1861,17 +1336,12 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { req "id" id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { id : field "id", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			params_impls!(List { req field "id" id, });
 			/// Types of `humanresources.node.communication.edit`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-edit.html>
 			pub mod edit {
-				/// Error codes of `humanresources.node.communication.edit`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.node.communication.edit`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1916,30 +1386,24 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `success`: `boolean`, optional.
+					/// `success`: `boolean`.
 					pub success: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { success : field "success", extra : rest "", }
-					fits["success"] []
+				result_impls!(
+					Output { opt field "success" success, } fits["success"] []
 				);
-				serialize_map!(Output { opt "success" success, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Edit {
-					const NAME: &'static str = "humanresources.node.communication.edit";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(
+					super::Edit, "humanresources.node.communication.edit", V3, false
+				);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `humanresources.node.communication.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
 			pub mod list {
-				/// Error codes of `humanresources.node.communication.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.node.communication.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1984,43 +1448,37 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputChats {
-					/// `avatar`: `string`, optional.
+					/// `avatar`: `string`.
 					pub avatar: Option<String>,
-					/// `color`: `string`, optional.
+					/// `color`: `string`.
 					pub color: Option<String>,
-					/// `dialogId`: `string`, optional.
+					/// `dialogId`: `string`.
 					pub dialog_id: Option<String>,
-					/// `hasAccess`: `boolean`, optional.
+					/// `hasAccess`: `boolean`.
 					pub has_access: Option<bool>,
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `isExtranet`: `boolean`, optional.
+					/// `isExtranet`: `boolean`.
 					pub is_extranet: Option<bool>,
-					/// `originalNodeId`: `integer`, optional.
+					/// `originalNodeId`: `integer`.
 					pub original_node_id: Option<i64>,
-					/// `subtitle`: `string`, optional.
+					/// `subtitle`: `string`.
 					pub subtitle: Option<String>,
-					/// `title`: `string`, optional.
+					/// `title`: `string`.
 					pub title: Option<String>,
-					/// `type`: `string`, optional.
+					/// `type`: `string`.
 					///
 					/// Values: `CHAT`, `CHANNEL`, `COLLAB`.
 					pub type_: Option<OutputChatsType>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputChats { avatar : field "avatar", color : field "color",
-					dialog_id : field "dialogId", has_access : field "hasAccess", id :
-					field "id", is_extranet : field "isExtranet", original_node_id :
-					field "originalNodeId", subtitle : field "subtitle", title : field
-					"title", type_ : field "type", extra : rest "", }
-				);
-				serialize_map!(
-					OutputChats { opt "avatar" avatar, opt "color" color, opt "dialogId"
-					dialog_id, opt "hasAccess" has_access, opt "id" id, opt "isExtranet"
-					is_extranet, opt "originalNodeId" original_node_id, opt "subtitle"
-					subtitle, opt "title" title, opt "type" type_, rest "" extra }
+				result_impls!(
+					OutputChats { opt field "avatar" avatar, opt field "color" color, opt
+					field "dialogId" dialog_id, opt field "hasAccess" has_access, opt
+					field "id" id, opt field "isExtranet" is_extranet, opt field
+					"originalNodeId" original_node_id, opt field "subtitle" subtitle, opt
+					field "title" title, opt field "type" type_, }
 				);
 				/// Allowed values of `result.channels.type` in `humanresources.node.communication.list`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2045,44 +1503,37 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputChannels {
-					/// `avatar`: `string`, optional.
+					/// `avatar`: `string`.
 					pub avatar: Option<String>,
-					/// `color`: `string`, optional.
+					/// `color`: `string`.
 					pub color: Option<String>,
-					/// `dialogId`: `string`, optional.
+					/// `dialogId`: `string`.
 					pub dialog_id: Option<String>,
-					/// `hasAccess`: `boolean`, optional.
+					/// `hasAccess`: `boolean`.
 					pub has_access: Option<bool>,
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `isExtranet`: `boolean`, optional.
+					/// `isExtranet`: `boolean`.
 					pub is_extranet: Option<bool>,
-					/// `originalNodeId`: `integer`, optional.
+					/// `originalNodeId`: `integer`.
 					pub original_node_id: Option<i64>,
-					/// `subtitle`: `string`, optional.
+					/// `subtitle`: `string`.
 					pub subtitle: Option<String>,
-					/// `title`: `string`, optional.
+					/// `title`: `string`.
 					pub title: Option<String>,
-					/// `type`: `string`, optional.
+					/// `type`: `string`.
 					///
 					/// Values: `CHAT`, `CHANNEL`, `COLLAB`.
 					pub type_: Option<OutputChannelsType>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputChannels { avatar : field "avatar", color : field "color",
-					dialog_id : field "dialogId", has_access : field "hasAccess", id :
-					field "id", is_extranet : field "isExtranet", original_node_id :
-					field "originalNodeId", subtitle : field "subtitle", title : field
-					"title", type_ : field "type", extra : rest "", }
-				);
-				serialize_map!(
-					OutputChannels { opt "avatar" avatar, opt "color" color, opt
-					"dialogId" dialog_id, opt "hasAccess" has_access, opt "id" id, opt
-					"isExtranet" is_extranet, opt "originalNodeId" original_node_id, opt
-					"subtitle" subtitle, opt "title" title, opt "type" type_, rest ""
-					extra }
+				result_impls!(
+					OutputChannels { opt field "avatar" avatar, opt field "color" color,
+					opt field "dialogId" dialog_id, opt field "hasAccess" has_access, opt
+					field "id" id, opt field "isExtranet" is_extranet, opt field
+					"originalNodeId" original_node_id, opt field "subtitle" subtitle, opt
+					field "title" title, opt field "type" type_, }
 				);
 				/// Allowed values of `result.collabs.type` in `humanresources.node.communication.list`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2107,44 +1558,37 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputCollabs {
-					/// `avatar`: `string`, optional.
+					/// `avatar`: `string`.
 					pub avatar: Option<String>,
-					/// `color`: `string`, optional.
+					/// `color`: `string`.
 					pub color: Option<String>,
-					/// `dialogId`: `string`, optional.
+					/// `dialogId`: `string`.
 					pub dialog_id: Option<String>,
-					/// `hasAccess`: `boolean`, optional.
+					/// `hasAccess`: `boolean`.
 					pub has_access: Option<bool>,
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `isExtranet`: `boolean`, optional.
+					/// `isExtranet`: `boolean`.
 					pub is_extranet: Option<bool>,
-					/// `originalNodeId`: `integer`, optional.
+					/// `originalNodeId`: `integer`.
 					pub original_node_id: Option<i64>,
-					/// `subtitle`: `string`, optional.
+					/// `subtitle`: `string`.
 					pub subtitle: Option<String>,
-					/// `title`: `string`, optional.
+					/// `title`: `string`.
 					pub title: Option<String>,
-					/// `type`: `string`, optional.
+					/// `type`: `string`.
 					///
 					/// Values: `CHAT`, `CHANNEL`, `COLLAB`.
 					pub type_: Option<OutputCollabsType>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputCollabs { avatar : field "avatar", color : field "color",
-					dialog_id : field "dialogId", has_access : field "hasAccess", id :
-					field "id", is_extranet : field "isExtranet", original_node_id :
-					field "originalNodeId", subtitle : field "subtitle", title : field
-					"title", type_ : field "type", extra : rest "", }
-				);
-				serialize_map!(
-					OutputCollabs { opt "avatar" avatar, opt "color" color, opt
-					"dialogId" dialog_id, opt "hasAccess" has_access, opt "id" id, opt
-					"isExtranet" is_extranet, opt "originalNodeId" original_node_id, opt
-					"subtitle" subtitle, opt "title" title, opt "type" type_, rest ""
-					extra }
+				result_impls!(
+					OutputCollabs { opt field "avatar" avatar, opt field "color" color,
+					opt field "dialogId" dialog_id, opt field "hasAccess" has_access, opt
+					field "id" id, opt field "isExtranet" is_extranet, opt field
+					"originalNodeId" original_node_id, opt field "subtitle" subtitle, opt
+					field "title" title, opt field "type" type_, }
 				);
 				/// The object `result` of `humanresources.node.communication.list`: `object`.
 				///
@@ -2152,42 +1596,30 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `chats`: `array`, optional.
+					/// `chats`: `array`.
 					pub chats: Vec<OutputChats>,
-					/// `chatsNoAccess`: `integer`, optional.
+					/// `chatsNoAccess`: `integer`.
 					pub chats_no_access: Option<i64>,
-					/// `channels`: `array`, optional.
+					/// `channels`: `array`.
 					pub channels: Vec<OutputChannels>,
-					/// `channelsNoAccess`: `integer`, optional.
+					/// `channelsNoAccess`: `integer`.
 					pub channels_no_access: Option<i64>,
-					/// `collabs`: `array`, optional.
+					/// `collabs`: `array`.
 					pub collabs: Vec<OutputCollabs>,
-					/// `collabsNoAccess`: `integer`, optional.
+					/// `collabsNoAccess`: `integer`.
 					pub collabs_no_access: Option<i64>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { chats : field "chats", chats_no_access : field
-					"chatsNoAccess", channels : field "channels", channels_no_access :
-					field "channelsNoAccess", collabs : field "collabs",
-					collabs_no_access : field "collabsNoAccess", extra : rest "", }
-					fits["chats", "chatsNoAccess", "channels", "channelsNoAccess",
-					"collabs", "collabsNoAccess"] []
+				result_impls!(
+					Output { req field "chats" chats, opt field "chatsNoAccess"
+					chats_no_access, req field "channels" channels, opt field
+					"channelsNoAccess" channels_no_access, req field "collabs" collabs,
+					opt field "collabsNoAccess" collabs_no_access, } fits["chats",
+					"chatsNoAccess", "channels", "channelsNoAccess", "collabs",
+					"collabsNoAccess"] []
 				);
-				serialize_map!(
-					Output { req "chats" chats, opt "chatsNoAccess" chats_no_access, req
-					"channels" channels, opt "channelsNoAccess" channels_no_access, req
-					"collabs" collabs, opt "collabsNoAccess" collabs_no_access, rest ""
-					extra }
-				);
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "humanresources.node.communication.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "humanresources.node.communication.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -2195,7 +1627,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-count.html>
 		pub mod count {
-			/// Error codes of `humanresources.node.count`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.node.count`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2219,35 +1651,25 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `departments`: `integer`, optional.
+				/// `departments`: `integer`.
 				pub departments: Option<i64>,
-				/// `teams`: `integer`, optional.
+				/// `teams`: `integer`.
 				pub teams: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { departments : field "departments", teams : field "teams", extra
-				: rest "", } fits["departments", "teams"] []
+			result_impls!(
+				Output { opt field "departments" departments, opt field "teams" teams, }
+				fits["departments", "teams"] []
 			);
-			serialize_map!(
-				Output { opt "departments" departments, opt "teams" teams, rest "" extra
-				}
-			);
-			impl ::bitrix24_runtime::Method for super::Count {
-				const NAME: &'static str = "humanresources.node.count";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Count, "humanresources.node.count", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `humanresources.node.edit`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-edit.html>
 		pub mod edit {
-			/// Error codes of `humanresources.node.edit`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.node.edit`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2298,57 +1720,44 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, optional.
+				/// `structureId`: `integer`.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `integer`, optional.
+				/// `parentId`: `integer`.
 				pub parent_id: Option<i64>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, optional.
+				/// `accessCode`: `string`.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, optional.
+				/// `userCount`: `integer`.
 				pub user_count: Option<i64>,
-				/// `colorName`: `string`, optional.
+				/// `colorName`: `string`.
 				pub color_name: Option<String>,
-				/// `xmlId`: `string`, optional.
+				/// `xmlId`: `string`.
 				pub xml_id: Option<String>,
-				/// `createdAt`: `datetime`, optional.
+				/// `createdAt`: `datetime`.
 				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedAt`: `datetime`, optional.
+				/// `updatedAt`: `datetime`.
 				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { id : field "id", name : field "name", type_ : field "type",
-				structure_id : field "structureId", parent_id : field "parentId",
-				description : field "description", access_code : field "accessCode",
-				user_count : field "userCount", color_name : field "colorName", xml_id :
-				field "xmlId", created_at : field "createdAt", updated_at : field
-				"updatedAt", extra : rest "", } fits["id", "name", "type", "structureId",
-				"parentId", "description", "accessCode", "userCount", "colorName",
-				"xmlId", "createdAt", "updatedAt"] []
+			result_impls!(
+				Output { opt field "id" id, opt field "name" name, opt field "type"
+				type_, opt field "structureId" structure_id, opt field "parentId"
+				parent_id, opt field "description" description, opt field "accessCode"
+				access_code, opt field "userCount" user_count, opt field "colorName"
+				color_name, opt field "xmlId" xml_id, opt field "createdAt" created_at,
+				opt field "updatedAt" updated_at, } fits["id", "name", "type",
+				"structureId", "parentId", "description", "accessCode", "userCount",
+				"colorName", "xmlId", "createdAt", "updatedAt"] []
 			);
-			serialize_map!(
-				Output { opt "id" id, opt "name" name, opt "type" type_, opt
-				"structureId" structure_id, opt "parentId" parent_id, opt "description"
-				description, opt "accessCode" access_code, opt "userCount" user_count,
-				opt "colorName" color_name, opt "xmlId" xml_id, opt "createdAt"
-				created_at, opt "updatedAt" updated_at, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Edit {
-				const NAME: &'static str = "humanresources.node.edit";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Edit, "humanresources.node.edit", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::node::field`.
@@ -2368,7 +1777,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -2379,23 +1788,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `humanresources.node.field.list`: REST 3.0, scope `humanresources`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
@@ -2409,36 +1804,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `humanresources.node.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
 			pub mod get {
-				/// Error codes of `humanresources.node.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.node.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2471,31 +1851,23 @@ pub mod v3 {
 				/// The object `result.item` of `humanresources.node.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { name : soft "name", type_ : soft "type", title : soft
-					"title", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
-					rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, }
 				);
 				/// The object `result` of `humanresources.node.field.get`: `object`.
 				///
@@ -2503,29 +1875,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "humanresources.node.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "humanresources.node.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `humanresources.node.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
 			pub mod list {
-				/// Error codes of `humanresources.node.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.node.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2550,40 +1913,28 @@ pub mod v3 {
 				/// The object `result.items` of `humanresources.node.field.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { name : soft "name", type_ : soft "type", title : soft
-					"title", filterable : soft "filterable", sortable : soft "sortable",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
-					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "filterable" filterable, opt soft "sortable"
+					sortable, }
 				);
 				/// The object `result` of `humanresources.node.field.list`: `object`.
 				///
@@ -2591,22 +1942,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "humanresources.node.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "humanresources.node.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -2614,7 +1956,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
 		pub mod get {
-			/// Error codes of `humanresources.node.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.node.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2651,122 +1993,75 @@ pub mod v3 {
 			/// The object `result.item.members` of `humanresources.node.get`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemMembers {
-				/// `userId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userId`: `integer`, only in the example response.
 				pub user_id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `workPosition`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `workPosition`: `string`, only in the example response.
 				pub work_position: Option<String>,
-				/// `role`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `role`: `string`, only in the example response.
 				pub role: Option<String>,
-				/// `avatar`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `avatar`: `string`, only in the example response.
 				pub avatar: Option<String>,
-				/// `url`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `url`: `string`, only in the example response.
 				pub url: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItemMembers { user_id : soft "userId", name : soft "name",
-				work_position : soft "workPosition", role : soft "role", avatar : soft
-				"avatar", url : soft "url", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItemMembers { opt "userId" user_id, opt "name" name, opt
-				"workPosition" work_position, opt "role" role, opt "avatar" avatar, opt
-				"url" url, rest "" extra }
+			result_impls!(
+				OutputItemMembers { opt soft "userId" user_id, opt soft "name" name, opt
+				soft "workPosition" work_position, opt soft "role" role, opt soft
+				"avatar" avatar, opt soft "url" url, }
 			);
 			/// The object `result.item` of `humanresources.node.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `type`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `type`: `string`, only in the example response.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `structureId`: `integer`, only in the example response.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `parentId`: `any`, only in the example response.
 				pub parent_id: ::serde_json::Value,
-				/// `description`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `description`: `string`, only in the example response.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `accessCode`: `string`, only in the example response.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userCount`: `integer`, only in the example response.
 				pub user_count: Option<i64>,
-				/// `colorName`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `colorName`: `any`, only in the example response.
 				pub color_name: ::serde_json::Value,
-				/// `xmlId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `xmlId`: `any`, only in the example response.
 				pub xml_id: ::serde_json::Value,
-				/// `createdAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdAt`: `string`, only in the example response.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedAt`: `string`, only in the example response.
 				pub updated_at: Option<String>,
-				/// `members`: `object[]`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `members`: `object[]`, only in the example response.
 				pub members: Vec<OutputItemMembers>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", name : soft "name", type_ : soft "type",
-				structure_id : soft "structureId", parent_id : soft "parentId",
-				description : soft "description", access_code : soft "accessCode",
-				user_count : soft "userCount", color_name : soft "colorName", xml_id :
-				soft "xmlId", created_at : soft "createdAt", updated_at : soft
-				"updatedAt", members : soft "members", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "name" name, opt "type" type_, opt
-				"structureId" structure_id, req "parentId" parent_id, opt "description"
-				description, opt "accessCode" access_code, opt "userCount" user_count,
-				req "colorName" color_name, req "xmlId" xml_id, opt "createdAt"
-				created_at, opt "updatedAt" updated_at, req "members" members, rest ""
-				extra }
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "name" name, opt soft "type"
+				type_, opt soft "structureId" structure_id, req soft "parentId"
+				parent_id, opt soft "description" description, opt soft "accessCode"
+				access_code, opt soft "userCount" user_count, req soft "colorName"
+				color_name, req soft "xmlId" xml_id, opt soft "createdAt" created_at, opt
+				soft "updatedAt" updated_at, req soft "members" members, }
 			);
 			/// The object `result` of `humanresources.node.get`: `object`.
 			///
@@ -2774,29 +2069,20 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", extra : rest "", } fits["item"] []
-			);
-			serialize_map!(Output { opt "item" item, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "humanresources.node.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "item" item, } fits["item"] []);
+			method!(super::Get, "humanresources.node.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `humanresources.node.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
 		pub mod list {
-			/// Error codes of `humanresources.node.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.node.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2845,74 +2131,45 @@ pub mod v3 {
 			/// The object `result.items` of `humanresources.node.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `type`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `type`: `string`, only in the example response.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `structureId`: `integer`, only in the example response.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `parentId`: `integer`, only in the example response.
 				pub parent_id: Option<i64>,
-				/// `description`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `description`: `string`, only in the example response.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `accessCode`: `string`, only in the example response.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userCount`: `integer`, only in the example response.
 				pub user_count: Option<i64>,
-				/// `colorName`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `colorName`: `any`, only in the example response.
 				pub color_name: ::serde_json::Value,
-				/// `xmlId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `xmlId`: `string`, only in the example response.
 				pub xml_id: Option<String>,
-				/// `createdAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdAt`: `string`, only in the example response.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedAt`: `string`, only in the example response.
 				pub updated_at: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { id : soft "id", name : soft "name", type_ : soft "type",
-				structure_id : soft "structureId", parent_id : soft "parentId",
-				description : soft "description", access_code : soft "accessCode",
-				user_count : soft "userCount", color_name : soft "colorName", xml_id :
-				soft "xmlId", created_at : soft "createdAt", updated_at : soft
-				"updatedAt", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "id" id, opt "name" name, opt "type" type_, opt
-				"structureId" structure_id, opt "parentId" parent_id, opt "description"
-				description, opt "accessCode" access_code, opt "userCount" user_count,
-				req "colorName" color_name, opt "xmlId" xml_id, opt "createdAt"
-				created_at, opt "updatedAt" updated_at, rest "" extra }
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "name" name, opt soft "type"
+				type_, opt soft "structureId" structure_id, opt soft "parentId"
+				parent_id, opt soft "description" description, opt soft "accessCode"
+				access_code, opt soft "userCount" user_count, req soft "colorName"
+				color_name, opt soft "xmlId" xml_id, opt soft "createdAt" created_at, opt
+				soft "updatedAt" updated_at, }
 			);
 			/// The object `result` of `humanresources.node.list`: `object`.
 			///
@@ -2920,22 +2177,13 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", extra : rest "", } fits["items"] []
-			);
-			serialize_map!(Output { req "items" items, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "humanresources.node.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { req field "items" items, } fits["items"] []);
+			method!(super::List, "humanresources.node.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::node::member`.
@@ -2959,7 +2207,7 @@ pub mod v3 {
 				/// Values: `MEMBER_HEAD`, `MEMBER_DEPUTY_HEAD`, `MEMBER_EMPLOYEE`.
 				pub role: add::Role,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Add {
 				/// The call with its required parameters: `nodeId`, `userIds`, `role`.
@@ -2976,18 +2224,10 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(Add);
-			serialize_map!(
-				Add { req "nodeId" node_id, req "userIds" user_ids, req "role" role, rest
-				"" extra }
+			params_impls!(
+				Add { req field "nodeId" node_id, req field "userIds" user_ids, req field
+				"role" role, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Add { node_id : field "nodeId", user_ids : field "userIds", role : field
-				"role", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Add);
 			/// `humanresources.node.member.move`: REST 3.0, scope `humanresources`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-move.html>
@@ -3007,7 +2247,7 @@ pub mod v3 {
 				/// Values: `MEMBER_HEAD`, `MEMBER_DEPUTY_HEAD`, `MEMBER_EMPLOYEE`.
 				pub role: Option<move_::Role>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Move {
 				/// The call with its required parameters: `nodeId`, `userIds`.
@@ -3022,24 +2262,12 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `role`.
-				pub fn role(mut self, value: impl Into<move_::Role>) -> Self {
-					self.role = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Move);
-			serialize_map!(
-				Move { req "nodeId" node_id, req "userIds" user_ids, opt "role" role,
-				rest "" extra }
+			setters!(Move { some into role role "role" : move_::Role, });
+			params_impls!(
+				Move { req field "nodeId" node_id, req field "userIds" user_ids, opt
+				exact "role" role, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Move { node_id : field "nodeId", user_ids : field "userIds", role : exact
-				"role", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Move);
 			/// `humanresources.node.member.remove`: REST 3.0, scope `humanresources`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
@@ -3055,7 +2283,7 @@ pub mod v3 {
 				/// `userIds`: `array`, required.
 				pub user_ids: ::serde_json::Value,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Remove {
 				/// The call with its required parameters: `nodeId`, `userIds`.
@@ -3070,17 +2298,9 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(Remove);
-			serialize_map!(
-				Remove { req "nodeId" node_id, req "userIds" user_ids, rest "" extra }
+			params_impls!(
+				Remove { req field "nodeId" node_id, req field "userIds" user_ids, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Remove { node_id : field "nodeId", user_ids : field "userIds", extra :
-				rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Remove);
 			/// `humanresources.node.member.set`: REST 3.0, scope `humanresources`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
@@ -3096,7 +2316,7 @@ pub mod v3 {
 				/// `userIds`: `object`, required.
 				pub user_ids: set::UserIds,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Set {
 				/// The call with its required parameters: `nodeId`, `userIds`.
@@ -3111,22 +2331,14 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(Set);
-			serialize_map!(
-				Set { req "nodeId" node_id, req "userIds" user_ids, rest "" extra }
+			params_impls!(
+				Set { req field "nodeId" node_id, req field "userIds" user_ids, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Set { node_id : field "nodeId", user_ids : field "userIds", extra : rest
-				"", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Set);
 			/// Types of `humanresources.node.member.add`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-add.html>
 			pub mod add {
-				/// Error codes of `humanresources.node.member.add`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.node.member.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3175,23 +2387,15 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `success`: `boolean`, optional.
+					/// `success`: `boolean`.
 					pub success: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { success : field "success", extra : rest "", }
-					fits["success"] []
+				result_impls!(
+					Output { opt field "success" success, } fits["success"] []
 				);
-				serialize_map!(Output { opt "success" success, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Add {
-					const NAME: &'static str = "humanresources.node.member.add";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Add, "humanresources.node.member.add", V3, false);
 				deserialize_via_from_value!(Output);
 			}
 			/// Methods under `v3::node::member::field`.
@@ -3211,7 +2415,7 @@ pub mod v3 {
 					/// `select`: `string[]`, optional.
 					pub select: Option<Vec<String>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Get {
 					/// The call with its required parameters: `name`.
@@ -3222,26 +2426,9 @@ pub mod v3 {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `select`.
-					pub fn select(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<String>>,
-					) -> Self {
-						self.select = Some(value.into_iter().map(Into::into).collect());
-						self
-					}
 				}
-				extra_setter!(Get);
-				serialize_map!(
-					Get { req "name" name, opt "select" select, rest "" extra }
-				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Get { name : field "name", select : exact "select", extra : rest "",
-					}
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Get);
+				setters!(Get { some iter select select "select" : String, });
+				params_impls!(Get { req field "name" name, opt exact "select" select, });
 				/// `humanresources.node.member.field.list`: REST 3.0, scope `humanresources`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
@@ -3255,36 +2442,21 @@ pub mod v3 {
 					/// `select`: `string[]`, optional.
 					pub select: Option<Vec<String>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl List {
 					/// The call; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							select: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `select`.
-					pub fn select(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<String>>,
-					) -> Self {
-						self.select = Some(value.into_iter().map(Into::into).collect());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(List);
-				serialize_map!(List { opt "select" select, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(List { select : exact "select", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(List);
+				setters!(List { some iter select select "select" : String, });
+				params_impls!(List { opt exact "select" select, });
 				/// Types of `humanresources.node.member.field.get`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
 				pub mod get {
-					/// Error codes of `humanresources.node.member.field.get`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `humanresources.node.member.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -3314,34 +2486,23 @@ pub mod v3 {
 					/// The object `result.item` of `humanresources.node.member.field.get`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
+					///
+					/// A field only in the example response keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItem {
-						/// `name`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `name`: `string`, only in the example response.
 						pub name: Option<String>,
-						/// `type`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `type`: `string`, only in the example response.
 						pub type_: Option<String>,
-						/// `title`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `title`: `string`, only in the example response.
 						pub title: Option<String>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						OutputItem { name : soft "name", type_ : soft "type", title :
-						soft "title", extra : rest "", }
-					);
-					serialize_map!(
-						OutputItem { opt "name" name, opt "type" type_, opt "title"
-						title, rest "" extra }
+					result_impls!(
+						OutputItem { opt soft "name" name, opt soft "type" type_, opt
+						soft "title" title, }
 					);
 					/// The object `result` of `humanresources.node.member.field.get`: `object`.
 					///
@@ -3349,32 +2510,22 @@ pub mod v3 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `item`: `object`, optional.
+						/// `item`: `object`.
 						pub item: Option<OutputItem>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { item : field "item", extra : rest "", } fits["item"] []
+					result_impls!(Output { opt field "item" item, } fits["item"] []);
+					method!(
+						super::Get, "humanresources.node.member.field.get", V3, true
 					);
-					serialize_map!(Output { opt "item" item, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::Get {
-						const NAME: &'static str = "humanresources.node.member.field.get";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
 					deserialize_via_from_value!(Output);
 				}
 				/// Types of `humanresources.node.member.field.list`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
 				pub mod list {
-					/// Error codes of `humanresources.node.member.field.list`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `humanresources.node.member.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -3395,48 +2546,31 @@ pub mod v3 {
 					/// The object `result.items` of `humanresources.node.member.field.list`: `object[]`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
+					///
+					/// A field only in the example response keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItems {
-						/// `description`: `any`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `description`: `any`, only in the example response.
 						pub description: ::serde_json::Value,
-						/// `filterable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `filterable`: `boolean`, only in the example response.
 						pub filterable: Option<bool>,
-						/// `name`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `name`: `string`, only in the example response.
 						pub name: Option<String>,
-						/// `sortable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `sortable`: `boolean`, only in the example response.
 						pub sortable: Option<bool>,
-						/// `title`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `title`: `string`, only in the example response.
 						pub title: Option<String>,
-						/// `type`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `type`: `string`, only in the example response.
 						pub type_: Option<String>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						OutputItems { description : soft "description", filterable : soft
-						"filterable", name : soft "name", sortable : soft "sortable",
-						title : soft "title", type_ : soft "type", extra : rest "", }
-					);
-					serialize_map!(
-						OutputItems { req "description" description, opt "filterable"
-						filterable, opt "name" name, opt "sortable" sortable, opt "title"
-						title, opt "type" type_, rest "" extra }
+					result_impls!(
+						OutputItems { req soft "description" description, opt soft
+						"filterable" filterable, opt soft "name" name, opt soft
+						"sortable" sortable, opt soft "title" title, opt soft "type"
+						type_, }
 					);
 					/// The object `result` of `humanresources.node.member.field.list`: `object`.
 					///
@@ -3444,26 +2578,15 @@ pub mod v3 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `items`: `object[]`, optional.
+						/// `items`: `object[]`.
 						pub items: Vec<OutputItems>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { items : field "items", extra : rest "", } fits["items"]
-						[]
+					result_impls!(Output { req field "items" items, } fits["items"] []);
+					method!(
+						super::List, "humanresources.node.member.field.list", V3, true
 					);
-					serialize_map!(Output { req "items" items, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::List {
-						const NAME: &'static str = "humanresources.node.member.field.list";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -3471,7 +2594,7 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-move.html>
 			pub mod move_ {
-				/// Error codes of `humanresources.node.member.move`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.node.member.move`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3520,30 +2643,22 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `success`: `boolean`, optional.
+					/// `success`: `boolean`.
 					pub success: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { success : field "success", extra : rest "", }
-					fits["success"] []
+				result_impls!(
+					Output { opt field "success" success, } fits["success"] []
 				);
-				serialize_map!(Output { opt "success" success, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Move {
-					const NAME: &'static str = "humanresources.node.member.move";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Move, "humanresources.node.member.move", V3, false);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `humanresources.node.member.remove`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
 			pub mod remove {
-				/// Error codes of `humanresources.node.member.remove`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.node.member.remove`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3572,27 +2687,20 @@ pub mod v3 {
 				/// The object `result.failed` of `humanresources.node.member.remove`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputFailed {
-					/// `userId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `userId`: `integer`, only in the example response.
 					pub user_id: Option<i64>,
-					/// `reason`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `reason`: `string`, only in the example response.
 					pub reason: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputFailed { user_id : soft "userId", reason : soft "reason", extra
-					: rest "", }
-				);
-				serialize_map!(
-					OutputFailed { opt "userId" user_id, opt "reason" reason, rest ""
-					extra }
+				result_impls!(
+					OutputFailed { opt soft "userId" user_id, opt soft "reason" reason, }
 				);
 				/// The object `result` of `humanresources.node.member.remove`: `object`.
 				///
@@ -3600,40 +2708,30 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `removed`: `array`, optional.
+					/// `removed`: `array`.
 					pub removed: Vec<::serde_json::Value>,
-					/// `failed`: `object[]`, optional.
+					/// `failed`: `object[]`.
 					pub failed: Vec<OutputFailed>,
-					/// `userId`: `integer`, optional.
+					/// `userId`: `integer`.
 					pub user_id: Option<i64>,
-					/// `reason`: `string`, optional.
+					/// `reason`: `string`.
 					pub reason: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { removed : field "removed", failed : field "failed", user_id
-					: field "userId", reason : field "reason", extra : rest "", }
-					fits["removed", "failed", "userId", "reason"] []
+				result_impls!(
+					Output { req field "removed" removed, req field "failed" failed, opt
+					field "userId" user_id, opt field "reason" reason, } fits["removed",
+					"failed", "userId", "reason"] []
 				);
-				serialize_map!(
-					Output { req "removed" removed, req "failed" failed, opt "userId"
-					user_id, opt "reason" reason, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::Remove {
-					const NAME: &'static str = "humanresources.node.member.remove";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Remove, "humanresources.node.member.remove", V3, false);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `humanresources.node.member.set`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
 			pub mod set {
-				/// Error codes of `humanresources.node.member.set`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.node.member.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3678,112 +2776,47 @@ pub mod v3 {
 					/// `MEMBER_TEAM_EMPLOYEE`: `array`, optional.
 					pub member_team_employee: Option<::serde_json::Value>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl UserIds {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							member_head: Default::default(),
-							member_deputy_head: Default::default(),
-							member_employee: Default::default(),
-							member_team_head: Default::default(),
-							member_team_deputy_head: Default::default(),
-							member_team_employee: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `MEMBER_HEAD`.
-					pub fn member_head(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.member_head = Some(value.into());
-						self
-					}
-					/// Sets `MEMBER_DEPUTY_HEAD`.
-					pub fn member_deputy_head(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.member_deputy_head = Some(value.into());
-						self
-					}
-					/// Sets `MEMBER_EMPLOYEE`.
-					pub fn member_employee(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.member_employee = Some(value.into());
-						self
-					}
-					/// Sets `MEMBER_TEAM_HEAD`.
-					pub fn member_team_head(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.member_team_head = Some(value.into());
-						self
-					}
-					/// Sets `MEMBER_TEAM_DEPUTY_HEAD`.
-					pub fn member_team_deputy_head(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.member_team_deputy_head = Some(value.into());
-						self
-					}
-					/// Sets `MEMBER_TEAM_EMPLOYEE`.
-					pub fn member_team_employee(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.member_team_employee = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(UserIds);
-				serialize_map!(
-					UserIds { opt "MEMBER_HEAD" member_head, opt "MEMBER_DEPUTY_HEAD"
-					member_deputy_head, opt "MEMBER_EMPLOYEE" member_employee, opt
-					"MEMBER_TEAM_HEAD" member_team_head, opt "MEMBER_TEAM_DEPUTY_HEAD"
-					member_team_deputy_head, opt "MEMBER_TEAM_EMPLOYEE"
-					member_team_employee, rest "" extra }
+				setters!(
+					UserIds { some into member_head member_head "MEMBER_HEAD" :
+					::serde_json::Value, some into member_deputy_head member_deputy_head
+					"MEMBER_DEPUTY_HEAD" : ::serde_json::Value, some into member_employee
+					member_employee "MEMBER_EMPLOYEE" : ::serde_json::Value, some into
+					member_team_head member_team_head "MEMBER_TEAM_HEAD" :
+					::serde_json::Value, some into member_team_deputy_head
+					member_team_deputy_head "MEMBER_TEAM_DEPUTY_HEAD" :
+					::serde_json::Value, some into member_team_employee
+					member_team_employee "MEMBER_TEAM_EMPLOYEE" : ::serde_json::Value, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					UserIds { member_head : exact "MEMBER_HEAD", member_deputy_head :
-					exact "MEMBER_DEPUTY_HEAD", member_employee : exact
-					"MEMBER_EMPLOYEE", member_team_head : exact "MEMBER_TEAM_HEAD",
-					member_team_deputy_head : exact "MEMBER_TEAM_DEPUTY_HEAD",
-					member_team_employee : exact "MEMBER_TEAM_EMPLOYEE", extra : rest "",
-					}
+				params_impls!(
+					UserIds { opt exact "MEMBER_HEAD" member_head, opt exact
+					"MEMBER_DEPUTY_HEAD" member_deputy_head, opt exact "MEMBER_EMPLOYEE"
+					member_employee, opt exact "MEMBER_TEAM_HEAD" member_team_head, opt
+					exact "MEMBER_TEAM_DEPUTY_HEAD" member_team_deputy_head, opt exact
+					"MEMBER_TEAM_EMPLOYEE" member_team_employee, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(UserIds);
 				/// The object `result` of `humanresources.node.member.set`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `success`: `boolean`, optional.
+					/// `success`: `boolean`.
 					pub success: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { success : field "success", extra : rest "", }
-					fits["success"] []
+				result_impls!(
+					Output { opt field "success" success, } fits["success"] []
 				);
-				serialize_map!(Output { opt "success" success, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Set {
-					const NAME: &'static str = "humanresources.node.member.set";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Set, "humanresources.node.member.set", V3, false);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -3791,7 +2824,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-move.html>
 		pub mod move_ {
-			/// Error codes of `humanresources.node.move`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.node.move`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3819,64 +2852,51 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, optional.
+				/// `structureId`: `integer`.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `integer`, optional.
+				/// `parentId`: `integer`.
 				pub parent_id: Option<i64>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, optional.
+				/// `accessCode`: `string`.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, optional.
+				/// `userCount`: `integer`.
 				pub user_count: Option<i64>,
-				/// `colorName`: `string`, optional.
+				/// `colorName`: `string`.
 				pub color_name: Option<String>,
-				/// `xmlId`: `string`, optional.
+				/// `xmlId`: `string`.
 				pub xml_id: Option<String>,
-				/// `createdAt`: `datetime`, optional.
+				/// `createdAt`: `datetime`.
 				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedAt`: `datetime`, optional.
+				/// `updatedAt`: `datetime`.
 				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { id : field "id", name : field "name", type_ : field "type",
-				structure_id : field "structureId", parent_id : field "parentId",
-				description : field "description", access_code : field "accessCode",
-				user_count : field "userCount", color_name : field "colorName", xml_id :
-				field "xmlId", created_at : field "createdAt", updated_at : field
-				"updatedAt", extra : rest "", } fits["id", "name", "type", "structureId",
-				"parentId", "description", "accessCode", "userCount", "colorName",
-				"xmlId", "createdAt", "updatedAt"] []
+			result_impls!(
+				Output { opt field "id" id, opt field "name" name, opt field "type"
+				type_, opt field "structureId" structure_id, opt field "parentId"
+				parent_id, opt field "description" description, opt field "accessCode"
+				access_code, opt field "userCount" user_count, opt field "colorName"
+				color_name, opt field "xmlId" xml_id, opt field "createdAt" created_at,
+				opt field "updatedAt" updated_at, } fits["id", "name", "type",
+				"structureId", "parentId", "description", "accessCode", "userCount",
+				"colorName", "xmlId", "createdAt", "updatedAt"] []
 			);
-			serialize_map!(
-				Output { opt "id" id, opt "name" name, opt "type" type_, opt
-				"structureId" structure_id, opt "parentId" parent_id, opt "description"
-				description, opt "accessCode" access_code, opt "userCount" user_count,
-				opt "colorName" color_name, opt "xmlId" xml_id, opt "createdAt"
-				created_at, opt "updatedAt" updated_at, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Move {
-				const NAME: &'static str = "humanresources.node.move";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Move, "humanresources.node.move", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `humanresources.node.search`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
 		pub mod search {
-			/// Error codes of `humanresources.node.search`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `humanresources.node.search`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3913,74 +2933,45 @@ pub mod v3 {
 			/// The object `result.items` of `humanresources.node.search`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `type`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `type`: `string`, only in the example response.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `structureId`: `integer`, only in the example response.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `parentId`: `integer`, only in the example response.
 				pub parent_id: Option<i64>,
-				/// `description`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `description`: `string`, only in the example response.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `accessCode`: `string`, only in the example response.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userCount`: `integer`, only in the example response.
 				pub user_count: Option<i64>,
-				/// `colorName`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `colorName`: `any`, only in the example response.
 				pub color_name: ::serde_json::Value,
-				/// `xmlId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `xmlId`: `any`, only in the example response.
 				pub xml_id: ::serde_json::Value,
-				/// `createdAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdAt`: `string`, only in the example response.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedAt`: `string`, only in the example response.
 				pub updated_at: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { id : soft "id", name : soft "name", type_ : soft "type",
-				structure_id : soft "structureId", parent_id : soft "parentId",
-				description : soft "description", access_code : soft "accessCode",
-				user_count : soft "userCount", color_name : soft "colorName", xml_id :
-				soft "xmlId", created_at : soft "createdAt", updated_at : soft
-				"updatedAt", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "id" id, opt "name" name, opt "type" type_, opt
-				"structureId" structure_id, opt "parentId" parent_id, opt "description"
-				description, opt "accessCode" access_code, opt "userCount" user_count,
-				req "colorName" color_name, req "xmlId" xml_id, opt "createdAt"
-				created_at, opt "updatedAt" updated_at, rest "" extra }
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "name" name, opt soft "type"
+				type_, opt soft "structureId" structure_id, opt soft "parentId"
+				parent_id, opt soft "description" description, opt soft "accessCode"
+				access_code, opt soft "userCount" user_count, req soft "colorName"
+				color_name, req soft "xmlId" xml_id, opt soft "createdAt" created_at, opt
+				soft "updatedAt" updated_at, }
 			);
 			/// The object `result` of `humanresources.node.search`: `object`.
 			///
@@ -3988,59 +2979,47 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, optional.
+				/// `structureId`: `integer`.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `integer`, optional.
+				/// `parentId`: `integer`.
 				pub parent_id: Option<i64>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, optional.
+				/// `accessCode`: `string`.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, optional.
+				/// `userCount`: `integer`.
 				pub user_count: Option<i64>,
-				/// `colorName`: `string`, optional.
+				/// `colorName`: `string`.
 				pub color_name: Option<String>,
-				/// `xmlId`: `string`, optional.
+				/// `xmlId`: `string`.
 				pub xml_id: Option<String>,
-				/// `createdAt`: `datetime`, optional.
+				/// `createdAt`: `datetime`.
 				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedAt`: `datetime`, optional.
+				/// `updatedAt`: `datetime`.
 				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", id : field "id", name : field "name",
-				type_ : field "type", structure_id : field "structureId", parent_id :
-				field "parentId", description : field "description", access_code : field
-				"accessCode", user_count : field "userCount", color_name : field
-				"colorName", xml_id : field "xmlId", created_at : field "createdAt",
-				updated_at : field "updatedAt", extra : rest "", } fits["items", "id",
-				"name", "type", "structureId", "parentId", "description", "accessCode",
-				"userCount", "colorName", "xmlId", "createdAt", "updatedAt"] []
+			result_impls!(
+				Output { req field "items" items, opt field "id" id, opt field "name"
+				name, opt field "type" type_, opt field "structureId" structure_id, opt
+				field "parentId" parent_id, opt field "description" description, opt
+				field "accessCode" access_code, opt field "userCount" user_count, opt
+				field "colorName" color_name, opt field "xmlId" xml_id, opt field
+				"createdAt" created_at, opt field "updatedAt" updated_at, } fits["items",
+				"id", "name", "type", "structureId", "parentId", "description",
+				"accessCode", "userCount", "colorName", "xmlId", "createdAt",
+				"updatedAt"] []
 			);
-			serialize_map!(
-				Output { req "items" items, opt "id" id, opt "name" name, opt "type"
-				type_, opt "structureId" structure_id, opt "parentId" parent_id, opt
-				"description" description, opt "accessCode" access_code, opt "userCount"
-				user_count, opt "colorName" color_name, opt "xmlId" xml_id, opt
-				"createdAt" created_at, opt "updatedAt" updated_at, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Search {
-				const NAME: &'static str = "humanresources.node.search";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Search, "humanresources.node.search", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 	}

@@ -20,7 +20,7 @@ pub mod humanresources {
 				/// `fields`: `object`, required.
 				pub fields: add::Fields,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Add {
 				/// The call with its required parameters: `fields`.
@@ -31,12 +31,7 @@ pub mod humanresources {
 					}
 				}
 			}
-			extra_setter!(Add);
-			serialize_map!(Add { req "fields" fields, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Add { fields : field "fields", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Add);
+			params_impls!(Add { req field "fields" fields, });
 			/// `humanresources.hcmlink.company.delete`: REST 2, scope `humanresources.hcmlink`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-delete.html>
@@ -50,7 +45,7 @@ pub mod humanresources {
 				/// `id`: `integer`, required.
 				pub id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Delete {
 				/// The call with its required parameters: `id`.
@@ -61,12 +56,7 @@ pub mod humanresources {
 					}
 				}
 			}
-			extra_setter!(Delete);
-			serialize_map!(Delete { req "id" id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Delete { id : field "id", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Delete);
+			params_impls!(Delete { req field "id" id, });
 			/// `humanresources.hcmlink.company.list`: REST 2, scope `humanresources.hcmlink`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
@@ -84,46 +74,22 @@ pub mod humanresources {
 				/// `userId`: `integer`, optional.
 				pub user_id: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						limit: Default::default(),
-						offset: Default::default(),
-						user_id: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `limit`.
-				pub fn limit(mut self, value: impl Into<i64>) -> Self {
-					self.limit = Some(value.into());
-					self
-				}
-				/// Sets `offset`.
-				pub fn offset(mut self, value: impl Into<i64>) -> Self {
-					self.offset = Some(value.into());
-					self
-				}
-				/// Sets `userId`.
-				pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-					self.user_id = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(
-				List { opt "limit" limit, opt "offset" offset, opt "userId" user_id, rest
-				"" extra }
+			setters!(
+				List { some into limit limit "limit" : i64, some into offset offset
+				"offset" : i64, some into user_id user_id "userId" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				List { limit : exact "limit", offset : exact "offset", user_id : exact
-				"userId", extra : rest "", }
+			params_impls!(
+				List { opt exact "limit" limit, opt exact "offset" offset, opt exact
+				"userId" user_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
 			/// `humanresources.hcmlink.company.update`: REST 2, scope `humanresources.hcmlink`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
@@ -139,7 +105,7 @@ pub mod humanresources {
 				/// `fields`: `object`, required.
 				pub fields: update::Fields,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Update {
 				/// The call with its required parameters: `id`, `fields`.
@@ -154,19 +120,12 @@ pub mod humanresources {
 					}
 				}
 			}
-			extra_setter!(Update);
-			serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Update { id : field "id", fields : field "fields", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Update);
+			params_impls!(Update { req field "id" id, req field "fields" fields, });
 			/// Types of `humanresources.hcmlink.company.add`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
 			pub mod add {
-				/// Error codes of `humanresources.hcmlink.company.add`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.hcmlink.company.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -265,7 +224,7 @@ pub mod humanresources {
 					/// `ttl`: `integer`, optional.
 					pub ttl: Option<i64>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl FieldsFields {
 					/// The object with its required parameters: `field`, `title`.
@@ -282,38 +241,17 @@ pub mod humanresources {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `type`.
-					pub fn type_(mut self, value: impl Into<FieldsFieldsType>) -> Self {
-						self.type_ = Some(value.into());
-						self
-					}
-					/// Sets `entityType`.
-					pub fn entity_type(
-						mut self,
-						value: impl Into<FieldsFieldsEntityType>,
-					) -> Self {
-						self.entity_type = Some(value.into());
-						self
-					}
-					/// Sets `ttl`.
-					pub fn ttl(mut self, value: impl Into<i64>) -> Self {
-						self.ttl = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(FieldsFields);
-				serialize_map!(
-					FieldsFields { req "field" field, req "title" title, opt "type"
-					type_, opt "entityType" entity_type, opt "ttl" ttl, rest "" extra }
+				setters!(
+					FieldsFields { some into type_ type_ "type" : FieldsFieldsType, some
+					into entity_type entity_type "entityType" : FieldsFieldsEntityType,
+					some into ttl ttl "ttl" : i64, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					FieldsFields { field : field "field", title : field "title", type_ :
-					exact "type", entity_type : exact "entityType", ttl : exact "ttl",
-					extra : rest "", }
+				params_impls!(
+					FieldsFields { req field "field" field, req field "title" title, opt
+					exact "type" type_, opt exact "entityType" entity_type, opt exact
+					"ttl" ttl, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(FieldsFields);
 				/// The object `params.fields` of `humanresources.hcmlink.company.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
@@ -331,7 +269,7 @@ pub mod humanresources {
 					/// `fields`: `array`, required.
 					pub fields: Vec<FieldsFields>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Fields {
 					/// The object with its required parameters: `company`, `crmCompanyId`, `title`, `fields`.
@@ -350,44 +288,22 @@ pub mod humanresources {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `data`.
-					pub fn data(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.data = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(Fields);
-				serialize_map!(
-					Fields { req "company" company, req "crmCompanyId" crm_company_id,
-					req "title" title, opt "data" data, req "fields" fields, rest ""
-					extra }
+				setters!(Fields { some into data data "data" : ::serde_json::Value, });
+				params_impls!(
+					Fields { req field "company" company, req field "crmCompanyId"
+					crm_company_id, req field "title" title, opt exact "data" data, req
+					field "fields" fields, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Fields { company : field "company", crm_company_id : field
-					"crmCompanyId", title : field "title", data : exact "data", fields :
-					field "fields", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Fields);
 				/// The `result` of the call: `integer`.
 				pub type Output = ::bitrix24_runtime::lenient::Int;
-				impl ::bitrix24_runtime::Method for super::Add {
-					const NAME: &'static str = "humanresources.hcmlink.company.add";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Add, "humanresources.hcmlink.company.add", V2, false);
 			}
 			/// Types of `humanresources.hcmlink.company.delete`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-delete.html>
 			pub mod delete {
-				/// Error codes of `humanresources.hcmlink.company.delete`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.hcmlink.company.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -407,19 +323,15 @@ pub mod humanresources {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Delete {
-					const NAME: &'static str = "humanresources.hcmlink.company.delete";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(
+					super::Delete, "humanresources.hcmlink.company.delete", V2, false
+				);
 			}
 			/// Types of `humanresources.hcmlink.company.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
 			pub mod list {
-				/// Error codes of `humanresources.hcmlink.company.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.hcmlink.company.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -484,26 +396,22 @@ pub mod humanresources {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemFields {
-					/// `field`: `string`, optional.
+					/// `field`: `string`.
 					pub field: Option<String>,
-					/// `title`: `string`, optional.
+					/// `title`: `string`.
 					pub title: Option<String>,
-					/// `type`: `string`, optional.
+					/// `type`: `string`.
 					///
 					/// Values: `STRING`, `FIRST_NAME`, `LAST_NAME`, `PATRONYMIC_NAME`, `PHONE`, `EMAIL`, `ADDRESS`, `BIRTHDAY`, `POSITION`, `DEPARTMENT`, `DOCUMENT_REGISTRATION_NUMBER`, `DOCUMENT_UID`, `DOCUMENT_DATE`.
 					pub type_: Option<ItemFieldsType>,
-					/// `ttl`: `integer`, optional.
+					/// `ttl`: `integer`.
 					pub ttl: Option<i64>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemFields { field : field "field", title : field "title", type_ :
-					field "type", ttl : field "ttl", extra : rest "", }
-				);
-				serialize_map!(
-					ItemFields { opt "field" field, opt "title" title, opt "type" type_,
-					opt "ttl" ttl, rest "" extra }
+				result_impls!(
+					ItemFields { opt field "field" field, opt field "title" title, opt
+					field "type" type_, opt field "ttl" ttl, }
 				);
 				/// The object `result` of `humanresources.hcmlink.company.list`: `array`.
 				///
@@ -511,53 +419,42 @@ pub mod humanresources {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `company`: `string`, optional.
+					/// `company`: `string`.
 					pub company: Option<String>,
-					/// `crmCompanyId`: `integer`, optional.
+					/// `crmCompanyId`: `integer`.
 					pub crm_company_id: Option<i64>,
-					/// `title`: `string`, optional.
+					/// `title`: `string`.
 					pub title: Option<String>,
-					/// `data`: `object`, optional.
+					/// `data`: `object`.
 					pub data: ::serde_json::Value,
-					/// `createdAt`: `string`, optional.
+					/// `createdAt`: `string`.
 					pub created_at: Option<String>,
-					/// `fields`: `array`, optional.
+					/// `fields`: `array`.
 					pub fields: Vec<ItemFields>,
-					/// `person`: `string`, optional.
+					/// `person`: `string`.
 					pub person: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Item { id : field "id", company : field "company", crm_company_id :
-					field "crmCompanyId", title : field "title", data : field "data",
-					created_at : field "createdAt", fields : field "fields", person :
-					field "person", extra : rest "", } fits["id", "company",
+				result_impls!(
+					Item { opt field "id" id, opt field "company" company, opt field
+					"crmCompanyId" crm_company_id, opt field "title" title, req field
+					"data" data, opt field "createdAt" created_at, req field "fields"
+					fields, opt field "person" person, } fits["id", "company",
 					"crmCompanyId", "title", "data", "createdAt", "fields", "person"] []
-				);
-				serialize_map!(
-					Item { opt "id" id, opt "company" company, opt "crmCompanyId"
-					crm_company_id, opt "title" title, req "data" data, opt "createdAt"
-					created_at, req "fields" fields, opt "person" person, rest "" extra }
 				);
 				/// The `result` of the call: `array`.
 				pub type Output = crate::List<Item>;
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "humanresources.hcmlink.company.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "humanresources.hcmlink.company.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
 			/// Types of `humanresources.hcmlink.company.update`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
 			pub mod update {
-				/// Error codes of `humanresources.hcmlink.company.update`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.hcmlink.company.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -654,7 +551,7 @@ pub mod humanresources {
 					/// `ttl`: `integer`, optional.
 					pub ttl: Option<i64>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl FieldsFields {
 					/// The object with its required parameters: `field`, `title`.
@@ -671,38 +568,17 @@ pub mod humanresources {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `type`.
-					pub fn type_(mut self, value: impl Into<FieldsFieldsType>) -> Self {
-						self.type_ = Some(value.into());
-						self
-					}
-					/// Sets `entityType`.
-					pub fn entity_type(
-						mut self,
-						value: impl Into<FieldsFieldsEntityType>,
-					) -> Self {
-						self.entity_type = Some(value.into());
-						self
-					}
-					/// Sets `ttl`.
-					pub fn ttl(mut self, value: impl Into<i64>) -> Self {
-						self.ttl = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(FieldsFields);
-				serialize_map!(
-					FieldsFields { req "field" field, req "title" title, opt "type"
-					type_, opt "entityType" entity_type, opt "ttl" ttl, rest "" extra }
+				setters!(
+					FieldsFields { some into type_ type_ "type" : FieldsFieldsType, some
+					into entity_type entity_type "entityType" : FieldsFieldsEntityType,
+					some into ttl ttl "ttl" : i64, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					FieldsFields { field : field "field", title : field "title", type_ :
-					exact "type", entity_type : exact "entityType", ttl : exact "ttl",
-					extra : rest "", }
+				params_impls!(
+					FieldsFields { req field "field" field, req field "title" title, opt
+					exact "type" type_, opt exact "entityType" entity_type, opt exact
+					"ttl" ttl, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(FieldsFields);
 				/// The object `params.fields` of `humanresources.hcmlink.company.update`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
@@ -720,7 +596,7 @@ pub mod humanresources {
 					/// `fields`: `array`, required.
 					pub fields: Vec<FieldsFields>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Fields {
 					/// The object with its required parameters: `company`, `crmCompanyId`, `title`, `fields`.
@@ -739,38 +615,18 @@ pub mod humanresources {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `data`.
-					pub fn data(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.data = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(Fields);
-				serialize_map!(
-					Fields { req "company" company, req "crmCompanyId" crm_company_id,
-					req "title" title, opt "data" data, req "fields" fields, rest ""
-					extra }
+				setters!(Fields { some into data data "data" : ::serde_json::Value, });
+				params_impls!(
+					Fields { req field "company" company, req field "crmCompanyId"
+					crm_company_id, req field "title" title, opt exact "data" data, req
+					field "fields" fields, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Fields { company : field "company", crm_company_id : field
-					"crmCompanyId", title : field "title", data : exact "data", fields :
-					field "fields", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Fields);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Update {
-					const NAME: &'static str = "humanresources.hcmlink.company.update";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(
+					super::Update, "humanresources.hcmlink.company.update", V2, false
+				);
 			}
 			/// Methods under `humanresources::hcmlink::company::user`.
 			pub mod user {
@@ -789,44 +645,26 @@ pub mod humanresources {
 					/// `offset`: `integer`, optional.
 					pub offset: Option<i64>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl List {
 					/// The call; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							limit: Default::default(),
-							offset: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `limit`.
-					pub fn limit(mut self, value: impl Into<i64>) -> Self {
-						self.limit = Some(value.into());
-						self
-					}
-					/// Sets `offset`.
-					pub fn offset(mut self, value: impl Into<i64>) -> Self {
-						self.offset = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(List);
-				serialize_map!(
-					List { opt "limit" limit, opt "offset" offset, rest "" extra }
+				setters!(
+					List { some into limit limit "limit" : i64, some into offset offset
+					"offset" : i64, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					List { limit : exact "limit", offset : exact "offset", extra : rest
-					"", }
+				params_impls!(
+					List { opt exact "limit" limit, opt exact "offset" offset, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(List);
 				/// Types of `humanresources.hcmlink.company.user.list`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-user-list.html>
 				pub mod list {
-					/// Error codes of `humanresources.hcmlink.company.user.list`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `humanresources.hcmlink.company.user.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -848,44 +686,32 @@ pub mod humanresources {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Item {
-						/// `id`: `integer`, optional.
+						/// `id`: `integer`.
 						pub id: Option<i64>,
-						/// `company`: `string`, optional.
+						/// `company`: `string`.
 						pub company: Option<String>,
-						/// `crmCompanyId`: `integer`, optional.
+						/// `crmCompanyId`: `integer`.
 						pub crm_company_id: Option<i64>,
-						/// `title`: `string`, optional.
+						/// `title`: `string`.
 						pub title: Option<String>,
-						/// `data`: `object`, optional.
+						/// `data`: `object`.
 						pub data: ::serde_json::Value,
-						/// `person`: `string`, optional.
+						/// `person`: `string`.
 						pub person: Option<String>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Item { id : field "id", company : field "company", crm_company_id
-						: field "crmCompanyId", title : field "title", data : field
-						"data", person : field "person", extra : rest "", } fits["id",
-						"company", "crmCompanyId", "title", "data", "person"] []
-					);
-					serialize_map!(
-						Item { opt "id" id, opt "company" company, opt "crmCompanyId"
-						crm_company_id, opt "title" title, req "data" data, opt "person"
-						person, rest "" extra }
+					result_impls!(
+						Item { opt field "id" id, opt field "company" company, opt field
+						"crmCompanyId" crm_company_id, opt field "title" title, req field
+						"data" data, opt field "person" person, } fits["id", "company",
+						"crmCompanyId", "title", "data", "person"] []
 					);
 					/// The `result` of the call: `array`.
 					pub type Output = crate::List<Item>;
-					impl ::bitrix24_runtime::Method for super::List {
-						const NAME: &'static str = "humanresources.hcmlink.company.user.list";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(
+						super::List, "humanresources.hcmlink.company.user.list", V2, true
+					);
 					deserialize_via_from_value!(Item);
 				}
 			}
@@ -911,7 +737,7 @@ pub mod humanresources {
 				/// `updatedAt`: `string`, optional.
 				pub updated_at: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call with its required parameters: `company`.
@@ -924,34 +750,15 @@ pub mod humanresources {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `limit`.
-				pub fn limit(mut self, value: impl Into<i64>) -> Self {
-					self.limit = Some(value.into());
-					self
-				}
-				/// Sets `offset`.
-				pub fn offset(mut self, value: impl Into<i64>) -> Self {
-					self.offset = Some(value.into());
-					self
-				}
-				/// Sets `updatedAt`.
-				pub fn updated_at(mut self, value: impl Into<String>) -> Self {
-					self.updated_at = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(List);
-			serialize_map!(
-				List { req "company" company, opt "limit" limit, opt "offset" offset, opt
-				"updatedAt" updated_at, rest "" extra }
+			setters!(
+				List { some into limit limit "limit" : i64, some into offset offset
+				"offset" : i64, some into updated_at updated_at "updatedAt" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				List { company : field "company", limit : exact "limit", offset : exact
-				"offset", updated_at : exact "updatedAt", extra : rest "", }
+			params_impls!(
+				List { req field "company" company, opt exact "limit" limit, opt exact
+				"offset" offset, opt exact "updatedAt" updated_at, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
 			/// `humanresources.hcmlink.employee.set`: REST 2, scope `humanresources.hcmlink`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
@@ -969,7 +776,7 @@ pub mod humanresources {
 				/// `job`: `object`, optional.
 				pub job: Option<set::Job>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Set {
 				/// The call with its required parameters: `company`, `data`.
@@ -984,29 +791,17 @@ pub mod humanresources {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `job`.
-				pub fn job(mut self, value: impl Into<set::Job>) -> Self {
-					self.job = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Set);
-			serialize_map!(
-				Set { req "company" company, req "data" data, opt "job" job, rest ""
-				extra }
+			setters!(Set { some into job job "job" : set::Job, });
+			params_impls!(
+				Set { req field "company" company, req field "data" data, opt exact "job"
+				job, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Set { company : field "company", data : field "data", job : exact "job",
-				extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Set);
 			/// Types of `humanresources.hcmlink.employee.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
 			pub mod list {
-				/// Error codes of `humanresources.hcmlink.employee.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.hcmlink.employee.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1030,24 +825,20 @@ pub mod humanresources {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemEmployees {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `employee`: `string`, optional.
+					/// `employee`: `string`.
 					pub employee: Option<String>,
-					/// `data`: `object`, optional.
+					/// `data`: `object`.
 					pub data: ::serde_json::Value,
-					/// `createdAt`: `string`, optional.
+					/// `createdAt`: `string`.
 					pub created_at: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					ItemEmployees { id : field "id", employee : field "employee", data :
-					field "data", created_at : field "createdAt", extra : rest "", }
-				);
-				serialize_map!(
-					ItemEmployees { opt "id" id, opt "employee" employee, req "data"
-					data, opt "createdAt" created_at, rest "" extra }
+				result_impls!(
+					ItemEmployees { opt field "id" id, opt field "employee" employee, req
+					field "data" data, opt field "createdAt" created_at, }
 				);
 				/// The object `result` of `humanresources.hcmlink.employee.list`: `array`.
 				///
@@ -1055,53 +846,42 @@ pub mod humanresources {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `company`: `string`, optional.
+					/// `company`: `string`.
 					pub company: Option<String>,
-					/// `person`: `string`, optional.
+					/// `person`: `string`.
 					pub person: Option<String>,
-					/// `employees`: `array`, optional.
+					/// `employees`: `array`.
 					pub employees: Vec<ItemEmployees>,
-					/// `userId`: `integer`, optional.
+					/// `userId`: `integer`.
 					pub user_id: Option<i64>,
-					/// `title`: `string`, optional.
+					/// `title`: `string`.
 					pub title: Option<String>,
-					/// `createdAt`: `string`, optional.
+					/// `createdAt`: `string`.
 					pub created_at: Option<String>,
-					/// `updatedAt`: `string`, optional.
+					/// `updatedAt`: `string`.
 					pub updated_at: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Item { id : field "id", company : field "company", person : field
-					"person", employees : field "employees", user_id : field "userId",
-					title : field "title", created_at : field "createdAt", updated_at :
-					field "updatedAt", extra : rest "", } fits["id", "company", "person",
+				result_impls!(
+					Item { opt field "id" id, opt field "company" company, opt field
+					"person" person, req field "employees" employees, opt field "userId"
+					user_id, opt field "title" title, opt field "createdAt" created_at,
+					opt field "updatedAt" updated_at, } fits["id", "company", "person",
 					"employees", "userId", "title", "createdAt", "updatedAt"] []
-				);
-				serialize_map!(
-					Item { opt "id" id, opt "company" company, opt "person" person, req
-					"employees" employees, opt "userId" user_id, opt "title" title, opt
-					"createdAt" created_at, opt "updatedAt" updated_at, rest "" extra }
 				);
 				/// The `result` of the call: `array`.
 				pub type Output = crate::List<Item>;
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "humanresources.hcmlink.employee.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "humanresources.hcmlink.employee.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
 			/// Types of `humanresources.hcmlink.employee.set`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
 			pub mod set {
-				/// Error codes of `humanresources.hcmlink.employee.set`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.hcmlink.employee.set`; see also [`crate::SystemError`].
 				///
 				/// The docs also list errors without a code: no status.
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1134,47 +914,23 @@ pub mod humanresources {
 					/// `patronymicName`: `string`, optional.
 					pub patronymic_name: Option<String>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl DataParamData {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							first_name: Default::default(),
-							last_name: Default::default(),
-							patronymic_name: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `firstName`.
-					pub fn first_name(mut self, value: impl Into<String>) -> Self {
-						self.first_name = Some(value.into());
-						self
-					}
-					/// Sets `lastName`.
-					pub fn last_name(mut self, value: impl Into<String>) -> Self {
-						self.last_name = Some(value.into());
-						self
-					}
-					/// Sets `patronymicName`.
-					pub fn patronymic_name(mut self, value: impl Into<String>) -> Self {
-						self.patronymic_name = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(DataParamData);
-				serialize_map!(
-					DataParamData { opt "firstName" first_name, opt "lastName" last_name,
-					opt "patronymicName" patronymic_name, rest "" extra }
+				setters!(
+					DataParamData { some into first_name first_name "firstName" : String,
+					some into last_name last_name "lastName" : String, some into
+					patronymic_name patronymic_name "patronymicName" : String, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					DataParamData { first_name : exact "firstName", last_name : exact
-					"lastName", patronymic_name : exact "patronymicName", extra : rest
-					"", }
+				params_impls!(
+					DataParamData { opt exact "firstName" first_name, opt exact
+					"lastName" last_name, opt exact "patronymicName" patronymic_name, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(DataParamData);
 				/// The object `params.data` of `humanresources.hcmlink.employee.set`: `array`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
@@ -1190,7 +946,7 @@ pub mod humanresources {
 					/// `data`: `object`, required.
 					pub data: DataParamData,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl DataParam {
 					/// The object with its required parameters: `employee`, `person`, `data`.
@@ -1207,24 +963,12 @@ pub mod humanresources {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `userId`.
-					pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-						self.user_id = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(DataParam);
-				serialize_map!(
-					DataParam { req "employee" employee, req "person" person, opt
-					"userId" user_id, req "data" data, rest "" extra }
+				setters!(DataParam { some into user_id user_id "userId" : i64, });
+				params_impls!(
+					DataParam { req field "employee" employee, req field "person" person,
+					opt exact "userId" user_id, req field "data" data, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					DataParam { employee : field "employee", person : field "person",
-					user_id : exact "userId", data : field "data", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(DataParam);
 				/// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.employee.set`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
@@ -1259,7 +1003,7 @@ pub mod humanresources {
 					/// `data`: `object`, optional.
 					pub data: Option<::serde_json::Value>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl JobFields {
 					/// The object with its required parameters: `status`.
@@ -1272,37 +1016,15 @@ pub mod humanresources {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `total`.
-					pub fn total(mut self, value: impl Into<i64>) -> Self {
-						self.total = Some(value.into());
-						self
-					}
-					/// Sets `sent`.
-					pub fn sent(mut self, value: impl Into<i64>) -> Self {
-						self.sent = Some(value.into());
-						self
-					}
-					/// Sets `data`.
-					pub fn data(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.data = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(JobFields);
-				serialize_map!(
-					JobFields { req "status" status, opt "total" total, opt "sent" sent,
-					opt "data" data, rest "" extra }
+				setters!(
+					JobFields { some into total total "total" : i64, some into sent sent
+					"sent" : i64, some into data data "data" : ::serde_json::Value, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					JobFields { status : field "status", total : exact "total", sent :
-					exact "sent", data : exact "data", extra : rest "", }
+				params_impls!(
+					JobFields { req field "status" status, opt exact "total" total, opt
+					exact "sent" sent, opt exact "data" data, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(JobFields);
 				/// The object `params.job` of `humanresources.hcmlink.employee.set`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
@@ -1314,7 +1036,7 @@ pub mod humanresources {
 					/// `fields`: `object`, required.
 					pub fields: JobFields,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Job {
 					/// The object with its required parameters: `id`, `fields`.
@@ -1329,14 +1051,7 @@ pub mod humanresources {
 						}
 					}
 				}
-				extra_setter!(Job);
-				serialize_map!(Job { req "id" id, req "fields" fields, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Job { id : field "id", fields : field "fields", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Job);
+				params_impls!(Job { req field "id" id, req field "fields" fields, });
 				/// Allowed values of `result.status` in `humanresources.hcmlink.employee.set`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
@@ -1355,29 +1070,20 @@ pub mod humanresources {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `status`: `string`, optional.
+					/// `status`: `string`.
 					///
 					/// Values: `ok`, `error`.
 					pub status: Option<OutputStatus>,
-					/// `errors`: `array`, optional.
+					/// `errors`: `array`.
 					pub errors: Vec<::serde_json::Value>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { status : field "status", errors : field "errors", extra :
-					rest "", } fits["status", "errors"] []
+				result_impls!(
+					Output { opt field "status" status, req field "errors" errors, }
+					fits["status", "errors"] []
 				);
-				serialize_map!(
-					Output { opt "status" status, req "errors" errors, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::Set {
-					const NAME: &'static str = "humanresources.hcmlink.employee.set";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Set, "humanresources.hcmlink.employee.set", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -1402,7 +1108,7 @@ pub mod humanresources {
 					/// `job`: `object`, optional.
 					pub job: Option<set::Job>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Set {
 					/// The call with its required parameters: `company`, `data`.
@@ -1417,29 +1123,17 @@ pub mod humanresources {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `job`.
-					pub fn job(mut self, value: impl Into<set::Job>) -> Self {
-						self.job = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(Set);
-				serialize_map!(
-					Set { req "company" company, req "data" data, opt "job" job, rest ""
-					extra }
+				setters!(Set { some into job job "job" : set::Job, });
+				params_impls!(
+					Set { req field "company" company, req field "data" data, opt exact
+					"job" job, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Set { company : field "company", data : field "data", job : exact
-					"job", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Set);
 				/// Types of `humanresources.hcmlink.field.value.set`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
 				pub mod set {
-					/// Error codes of `humanresources.hcmlink.field.value.set`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `humanresources.hcmlink.field.value.set`; see also [`crate::SystemError`].
 					///
 					/// The docs also list errors without a code: no status.
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1472,10 +1166,7 @@ pub mod humanresources {
 						/// `value`: `string`, required.
 						pub value: String,
 						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						pub extra: crate::Extra,
 					}
 					impl DataParam {
 						/// The object with its required parameters: `field`, `employee`, `value`.
@@ -1492,18 +1183,10 @@ pub mod humanresources {
 							}
 						}
 					}
-					extra_setter!(DataParam);
-					serialize_map!(
-						DataParam { req "field" field, req "employee" employee, req
-						"value" value, rest "" extra }
+					params_impls!(
+						DataParam { req field "field" field, req field "employee"
+						employee, req field "value" value, }
 					);
-					#[cfg(feature = "deserialize-params")]
-					from_value!(
-						DataParam { field : field "field", employee : field "employee",
-						value : field "value", extra : rest "", }
-					);
-					#[cfg(feature = "deserialize-params")]
-					deserialize_via_from_value!(DataParam);
 					/// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.field.value.set`.
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
@@ -1538,10 +1221,7 @@ pub mod humanresources {
 						/// `data`: `object`, optional.
 						pub data: Option<::serde_json::Value>,
 						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						pub extra: crate::Extra,
 					}
 					impl JobFields {
 						/// The object with its required parameters: `status`.
@@ -1554,37 +1234,16 @@ pub mod humanresources {
 								extra: Default::default(),
 							}
 						}
-						/// Sets `total`.
-						pub fn total(mut self, value: impl Into<i64>) -> Self {
-							self.total = Some(value.into());
-							self
-						}
-						/// Sets `sent`.
-						pub fn sent(mut self, value: impl Into<i64>) -> Self {
-							self.sent = Some(value.into());
-							self
-						}
-						/// Sets `data`.
-						pub fn data(
-							mut self,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.data = Some(value.into());
-							self
-						}
 					}
-					extra_setter!(JobFields);
-					serialize_map!(
-						JobFields { req "status" status, opt "total" total, opt "sent"
-						sent, opt "data" data, rest "" extra }
+					setters!(
+						JobFields { some into total total "total" : i64, some into sent
+						sent "sent" : i64, some into data data "data" :
+						::serde_json::Value, }
 					);
-					#[cfg(feature = "deserialize-params")]
-					from_value!(
-						JobFields { status : field "status", total : exact "total", sent
-						: exact "sent", data : exact "data", extra : rest "", }
+					params_impls!(
+						JobFields { req field "status" status, opt exact "total" total,
+						opt exact "sent" sent, opt exact "data" data, }
 					);
-					#[cfg(feature = "deserialize-params")]
-					deserialize_via_from_value!(JobFields);
 					/// The object `params.job` of `humanresources.hcmlink.field.value.set`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
@@ -1596,10 +1255,7 @@ pub mod humanresources {
 						/// `fields`: `object`, required.
 						pub fields: JobFields,
 						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						pub extra: crate::Extra,
 					}
 					impl Job {
 						/// The object with its required parameters: `id`, `fields`.
@@ -1614,17 +1270,7 @@ pub mod humanresources {
 							}
 						}
 					}
-					extra_setter!(Job);
-					serialize_map!(
-						Job { req "id" id, req "fields" fields, rest "" extra }
-					);
-					#[cfg(feature = "deserialize-params")]
-					from_value!(
-						Job { id : field "id", fields : field "fields", extra : rest "",
-						}
-					);
-					#[cfg(feature = "deserialize-params")]
-					deserialize_via_from_value!(Job);
+					params_impls!(Job { req field "id" id, req field "fields" fields, });
 					/// Allowed values of `result.status` in `humanresources.hcmlink.field.value.set`.
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
@@ -1643,33 +1289,22 @@ pub mod humanresources {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `status`: `string`, optional.
+						/// `status`: `string`.
 						///
 						/// Values: `ok`, `error`.
 						pub status: Option<OutputStatus>,
-						/// `errors`: `array`, optional.
+						/// `errors`: `array`.
 						pub errors: Vec<::serde_json::Value>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { status : field "status", errors : field "errors", extra
-						: rest "", } fits["status", "errors"] []
+					result_impls!(
+						Output { opt field "status" status, req field "errors" errors, }
+						fits["status", "errors"] []
 					);
-					serialize_map!(
-						Output { opt "status" status, req "errors" errors, rest "" extra
-						}
+					method!(
+						super::Set, "humanresources.hcmlink.field.value.set", V2, false
 					);
-					impl ::bitrix24_runtime::Method for super::Set {
-						const NAME: &'static str = "humanresources.hcmlink.field.value.set";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = false;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -1691,7 +1326,7 @@ pub mod humanresources {
 				/// `fields`: `object`, required.
 				pub fields: update::Fields,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Update {
 				/// The call with its required parameters: `id`, `fields`.
@@ -1706,14 +1341,7 @@ pub mod humanresources {
 					}
 				}
 			}
-			extra_setter!(Update);
-			serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Update { id : field "id", fields : field "fields", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Update);
+			params_impls!(Update { req field "id" id, req field "fields" fields, });
 			/// Methods under `humanresources::hcmlink::job::status`.
 			pub mod status {
 				/// `humanresources.hcmlink.job.status.get`: REST 2, scope `humanresources.hcmlink`.
@@ -1729,7 +1357,7 @@ pub mod humanresources {
 					/// `id`: `integer`, required.
 					pub id: i64,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Get {
 					/// The call with its required parameters: `id`.
@@ -1740,17 +1368,12 @@ pub mod humanresources {
 						}
 					}
 				}
-				extra_setter!(Get);
-				serialize_map!(Get { req "id" id, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(Get { id : field "id", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Get);
+				params_impls!(Get { req field "id" id, });
 				/// Types of `humanresources.hcmlink.job.status.get`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-status-get.html>
 				pub mod get {
-					/// Error codes of `humanresources.hcmlink.job.status.get`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `humanresources.hcmlink.job.status.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -1774,26 +1397,15 @@ pub mod humanresources {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `alive`: `boolean`, optional.
+						/// `alive`: `boolean`.
 						pub alive: Option<bool>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { alive : field "alive", extra : rest "", } fits["alive"]
-						[]
+					result_impls!(Output { opt field "alive" alive, } fits["alive"] []);
+					method!(
+						super::Get, "humanresources.hcmlink.job.status.get", V2, true
 					);
-					serialize_map!(Output { opt "alive" alive, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::Get {
-						const NAME: &'static str = "humanresources.hcmlink.job.status.get";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -1801,7 +1413,7 @@ pub mod humanresources {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-update.html>
 			pub mod update {
-				/// Error codes of `humanresources.hcmlink.job.update`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `humanresources.hcmlink.job.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1853,7 +1465,7 @@ pub mod humanresources {
 					/// `data`: `object`, optional.
 					pub data: Option<::serde_json::Value>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Fields {
 					/// The object with its required parameters: `status`.
@@ -1866,46 +1478,18 @@ pub mod humanresources {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `total`.
-					pub fn total(mut self, value: impl Into<i64>) -> Self {
-						self.total = Some(value.into());
-						self
-					}
-					/// Sets `sent`.
-					pub fn sent(mut self, value: impl Into<i64>) -> Self {
-						self.sent = Some(value.into());
-						self
-					}
-					/// Sets `data`.
-					pub fn data(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.data = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(Fields);
-				serialize_map!(
-					Fields { req "status" status, opt "total" total, opt "sent" sent, opt
-					"data" data, rest "" extra }
+				setters!(
+					Fields { some into total total "total" : i64, some into sent sent
+					"sent" : i64, some into data data "data" : ::serde_json::Value, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Fields { status : field "status", total : exact "total", sent : exact
-					"sent", data : exact "data", extra : rest "", }
+				params_impls!(
+					Fields { req field "status" status, opt exact "total" total, opt
+					exact "sent" sent, opt exact "data" data, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Fields);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Update {
-					const NAME: &'static str = "humanresources.hcmlink.job.update";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Update, "humanresources.hcmlink.job.update", V2, false);
 			}
 		}
 	}

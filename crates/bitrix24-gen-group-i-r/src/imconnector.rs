@@ -26,7 +26,7 @@ pub mod chat {
 			/// `USER_ID`: `string`, optional.
 			pub user_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Set {
 			/// The call with its required parameters: `CONNECTOR`, `LINE`, `CHAT_ID`, `NAME`.
@@ -45,29 +45,17 @@ pub mod chat {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `USER_ID`.
-			pub fn user_id(mut self, value: impl Into<String>) -> Self {
-				self.user_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Set);
-		serialize_map!(
-			Set { req "CONNECTOR" connector, req "LINE" line, req "CHAT_ID" chat_id, req
-			"NAME" name, opt "USER_ID" user_id, rest "" extra }
+		setters!(Set { some into user_id user_id "USER_ID" : String, });
+		params_impls!(
+			Set { req field "CONNECTOR" connector, req field "LINE" line, req field
+			"CHAT_ID" chat_id, req field "NAME" name, opt exact "USER_ID" user_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Set { connector : field "CONNECTOR", line : field "LINE", chat_id : field
-			"CHAT_ID", name : field "NAME", user_id : exact "USER_ID", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Set);
 		/// Types of `imconnector.chat.name.set`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
 		pub mod set {
-			/// Error codes of `imconnector.chat.name.set`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imconnector.chat.name.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -91,45 +79,35 @@ pub mod chat {
 			/// The object `result.DATA` of `imconnector.chat.name.set`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputData {
-				/// `RESULT`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `RESULT`: `any`, only in the example response.
 				pub result: ::serde_json::Value,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(OutputData { result : soft "RESULT", extra : rest "", });
-			serialize_map!(OutputData { req "RESULT" result, rest "" extra });
+			result_impls!(OutputData { req soft "RESULT" result, });
 			/// The object `result` of `imconnector.chat.name.set`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `SUCCESS`: `boolean`, optional.
+				/// `SUCCESS`: `boolean`.
 				pub success: Option<bool>,
-				/// `DATA`: `object`, optional.
+				/// `DATA`: `object`.
 				pub data: Option<OutputData>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { success : field "SUCCESS", data : field "DATA", extra : rest "",
-				} fits["SUCCESS", "DATA"] []
+			result_impls!(
+				Output { opt field "SUCCESS" success, opt field "DATA" data, }
+				fits["SUCCESS", "DATA"] []
 			);
-			serialize_map!(
-				Output { opt "SUCCESS" success, opt "DATA" data, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Set {
-				const NAME: &'static str = "imconnector.chat.name.set";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Set, "imconnector.chat.name.set", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -159,18 +137,13 @@ pub mod events {
 			pub chat_id: Option<i64>,
 			/// `user_id`: `integer`, required in the docs.
 			pub user_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogFinishDataConnector { connector_id : field "connector_id",
-			line_id : field "line_id", chat_id : field "chat_id", user_id : field
-			"user_id", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorDialogFinishDataConnector { opt "connector_id" connector_id, opt
-			"line_id" line_id, opt "chat_id" chat_id, opt "user_id" user_id, rest ""
-			extra }
+		result_impls!(
+			OnImConnectorDialogFinishDataConnector { opt field "connector_id"
+			connector_id, opt field "line_id" line_id, opt field "chat_id" chat_id, opt
+			field "user_id" user_id, }
 		);
 		/// The object `data.DATA.session` of `ONIMCONNECTORDIALOGFINISH`: `object`.
 		///
@@ -186,17 +159,12 @@ pub mod events {
 			pub parent_id: Option<i64>,
 			/// `close_term`: `integer`, required in the docs.
 			pub close_term: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogFinishDataSession { id : field "id", closed : field
-			"closed", parent_id : field "parent_id", close_term : field "close_term",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorDialogFinishDataSession { opt "id" id, opt "closed" closed, opt
-			"parent_id" parent_id, opt "close_term" close_term, rest "" extra }
+		result_impls!(
+			OnImConnectorDialogFinishDataSession { opt field "id" id, opt field "closed"
+			closed, opt field "parent_id" parent_id, opt field "close_term" close_term, }
 		);
 		/// The object `data.DATA.chat` of `ONIMCONNECTORDIALOGFINISH`: `object`.
 		///
@@ -206,13 +174,10 @@ pub mod events {
 		pub struct OnImConnectorDialogFinishDataChat {
 			/// `id`: `integer`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogFinishDataChat { id : field "id", extra : rest "", }
-		);
-		serialize_map!(OnImConnectorDialogFinishDataChat { opt "id" id, rest "" extra });
+		result_impls!(OnImConnectorDialogFinishDataChat { opt field "id" id, });
 		/// The object `data.DATA.user` of `ONIMCONNECTORDIALOGFINISH`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-finish.html>
@@ -221,13 +186,10 @@ pub mod events {
 		pub struct OnImConnectorDialogFinishDataUser {
 			/// `id`: `integer`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogFinishDataUser { id : field "id", extra : rest "", }
-		);
-		serialize_map!(OnImConnectorDialogFinishDataUser { opt "id" id, rest "" extra });
+		result_impls!(OnImConnectorDialogFinishDataUser { opt field "id" id, });
 		/// The object `data.DATA` of `ONIMCONNECTORDIALOGFINISH`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-finish.html>
@@ -242,16 +204,12 @@ pub mod events {
 			pub chat: Option<OnImConnectorDialogFinishDataChat>,
 			/// `user`: `object`, required in the docs.
 			pub user: Option<OnImConnectorDialogFinishDataUser>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogFinishData { connector : field "connector", session :
-			field "session", chat : field "chat", user : field "user", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorDialogFinishData { opt "connector" connector, opt "session"
-			session, opt "chat" chat, opt "user" user, rest "" extra }
+		result_impls!(
+			OnImConnectorDialogFinishData { opt field "connector" connector, opt field
+			"session" session, opt field "chat" chat, opt field "user" user, }
 		);
 		/// The `data` of the event `ONIMCONNECTORDIALOGFINISH`.
 		///
@@ -267,17 +225,12 @@ pub mod events {
 			pub line: Option<String>,
 			/// `DATA`: `array`, required in the docs.
 			pub data: Vec<OnImConnectorDialogFinishData>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogFinish { connector : field "CONNECTOR", line : field
-			"LINE", data : field "DATA", extra : rest "", } fits["CONNECTOR", "LINE",
-			"DATA"] []
-		);
-		serialize_map!(
-			OnImConnectorDialogFinish { opt "CONNECTOR" connector, opt "LINE" line, req
-			"DATA" data, rest "" extra }
+		result_impls!(
+			OnImConnectorDialogFinish { opt field "CONNECTOR" connector, opt field "LINE"
+			line, req field "DATA" data, } fits["CONNECTOR", "LINE", "DATA"] []
 		);
 		deserialize_via_from_value!(OnImConnectorDialogFinish);
 		event_payload!(OnImConnectorDialogFinish, "ONIMCONNECTORDIALOGFINISH");
@@ -298,18 +251,13 @@ pub mod events {
 			pub chat_id: Option<i64>,
 			/// `user_id`: `integer`, required in the docs.
 			pub user_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogStartDataConnector { connector_id : field "connector_id",
-			line_id : field "line_id", chat_id : field "chat_id", user_id : field
-			"user_id", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorDialogStartDataConnector { opt "connector_id" connector_id, opt
-			"line_id" line_id, opt "chat_id" chat_id, opt "user_id" user_id, rest ""
-			extra }
+		result_impls!(
+			OnImConnectorDialogStartDataConnector { opt field "connector_id"
+			connector_id, opt field "line_id" line_id, opt field "chat_id" chat_id, opt
+			field "user_id" user_id, }
 		);
 		/// The object `data.DATA.session` of `ONIMCONNECTORDIALOGSTART`: `object`.
 		///
@@ -327,17 +275,13 @@ pub mod events {
 			pub parent_id: Option<i64>,
 			/// `close_term`: `integer`, required in the docs.
 			pub close_term: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogStartDataSession { id : field "id", closed : field
-			"closed", parent_id : field "parent_id", close_term : field "close_term",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorDialogStartDataSession { opt "id" id, opt_yn "closed" closed,
-			opt "parent_id" parent_id, opt "close_term" close_term, rest "" extra }
+		result_impls!(
+			OnImConnectorDialogStartDataSession { opt field "id" id, opt_yn field
+			"closed" closed, opt field "parent_id" parent_id, opt field "close_term"
+			close_term, }
 		);
 		/// The object `data.DATA.chat` of `ONIMCONNECTORDIALOGSTART`: `object`.
 		///
@@ -347,13 +291,10 @@ pub mod events {
 		pub struct OnImConnectorDialogStartDataChat {
 			/// `id`: `integer`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogStartDataChat { id : field "id", extra : rest "", }
-		);
-		serialize_map!(OnImConnectorDialogStartDataChat { opt "id" id, rest "" extra });
+		result_impls!(OnImConnectorDialogStartDataChat { opt field "id" id, });
 		/// The object `data.DATA.user` of `ONIMCONNECTORDIALOGSTART`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html>
@@ -362,13 +303,10 @@ pub mod events {
 		pub struct OnImConnectorDialogStartDataUser {
 			/// `id`: `integer`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogStartDataUser { id : field "id", extra : rest "", }
-		);
-		serialize_map!(OnImConnectorDialogStartDataUser { opt "id" id, rest "" extra });
+		result_impls!(OnImConnectorDialogStartDataUser { opt field "id" id, });
 		/// The object `data.DATA` of `ONIMCONNECTORDIALOGSTART`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html>
@@ -383,16 +321,12 @@ pub mod events {
 			pub chat: Option<OnImConnectorDialogStartDataChat>,
 			/// `user`: `object`, required in the docs.
 			pub user: Option<OnImConnectorDialogStartDataUser>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogStartData { connector : field "connector", session : field
-			"session", chat : field "chat", user : field "user", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorDialogStartData { opt "connector" connector, opt "session"
-			session, opt "chat" chat, opt "user" user, rest "" extra }
+		result_impls!(
+			OnImConnectorDialogStartData { opt field "connector" connector, opt field
+			"session" session, opt field "chat" chat, opt field "user" user, }
 		);
 		/// The `data` of the event `ONIMCONNECTORDIALOGSTART`.
 		///
@@ -408,17 +342,12 @@ pub mod events {
 			pub line: Option<String>,
 			/// `DATA`: `array`, required in the docs.
 			pub data: Vec<OnImConnectorDialogStartData>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorDialogStart { connector : field "CONNECTOR", line : field
-			"LINE", data : field "DATA", extra : rest "", } fits["CONNECTOR", "LINE",
-			"DATA"] []
-		);
-		serialize_map!(
-			OnImConnectorDialogStart { opt "CONNECTOR" connector, opt "LINE" line, req
-			"DATA" data, rest "" extra }
+		result_impls!(
+			OnImConnectorDialogStart { opt field "CONNECTOR" connector, opt field "LINE"
+			line, req field "DATA" data, } fits["CONNECTOR", "LINE", "DATA"] []
 		);
 		deserialize_via_from_value!(OnImConnectorDialogStart);
 		event_payload!(OnImConnectorDialogStart, "ONIMCONNECTORDIALOGSTART");
@@ -445,20 +374,16 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageAddMessagesIm {
-			/// `chat_id`: `integer`, optional.
+			/// `chat_id`: `integer`.
 			pub chat_id: Option<i64>,
-			/// `message_id`: `integer`, optional.
+			/// `message_id`: `integer`.
 			pub message_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageAddMessagesIm { chat_id : field "chat_id", message_id :
-			field "message_id", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorMessageAddMessagesIm { opt "chat_id" chat_id, opt "message_id"
-			message_id, rest "" extra }
+		result_impls!(
+			OnImConnectorMessageAddMessagesIm { opt field "chat_id" chat_id, opt field
+			"message_id" message_id, }
 		);
 		/// The object `data.MESSAGES.message` of `ONIMCONNECTORMESSAGEADD`: `object`.
 		///
@@ -466,20 +391,16 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageAddMessagesMessage {
-			/// `user_id`: `integer`, optional.
+			/// `user_id`: `integer`.
 			pub user_id: Option<i64>,
-			/// `text`: `string`, optional.
+			/// `text`: `string`.
 			pub text: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageAddMessagesMessage { user_id : field "user_id", text :
-			field "text", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorMessageAddMessagesMessage { opt "user_id" user_id, opt "text"
-			text, rest "" extra }
+		result_impls!(
+			OnImConnectorMessageAddMessagesMessage { opt field "user_id" user_id, opt
+			field "text" text, }
 		);
 		/// The object `data.MESSAGES.chat` of `ONIMCONNECTORMESSAGEADD`: `object`.
 		///
@@ -487,39 +408,30 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageAddMessagesChat {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageAddMessagesChat { id : field "id", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorMessageAddMessagesChat { opt "id" id, rest "" extra }
-		);
+		result_impls!(OnImConnectorMessageAddMessagesChat { opt field "id" id, });
 		/// The object `data.MESSAGES` of `ONIMCONNECTORMESSAGEADD`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-message-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageAddMessages {
-			/// `im`: `object`, optional.
+			/// `im`: `object`.
 			pub im: Option<OnImConnectorMessageAddMessagesIm>,
-			/// `message`: `object`, optional.
+			/// `message`: `object`.
 			pub message: Option<OnImConnectorMessageAddMessagesMessage>,
-			/// `chat`: `object`, optional.
+			/// `chat`: `object`.
 			pub chat: Option<OnImConnectorMessageAddMessagesChat>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageAddMessages { im : field "im", message : field "message",
-			chat : field "chat", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorMessageAddMessages { opt "im" im, opt "message" message, opt
-			"chat" chat, rest "" extra }
+		result_impls!(
+			OnImConnectorMessageAddMessages { opt field "im" im, opt field "message"
+			message, opt field "chat" chat, }
 		);
 		/// The `data` of the event `ONIMCONNECTORMESSAGEADD`.
 		///
@@ -529,23 +441,19 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageAdd {
-			/// `CONNECTOR`: `string`, optional.
+			/// `CONNECTOR`: `string`.
 			pub connector: Option<String>,
-			/// `LINE`: `integer`, optional.
+			/// `LINE`: `integer`.
 			pub line: Option<i64>,
-			/// `MESSAGES`: `object[]`, optional.
+			/// `MESSAGES`: `object[]`.
 			pub messages: Vec<OnImConnectorMessageAddMessages>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageAdd { connector : field "CONNECTOR", line : field "LINE",
-			messages : field "MESSAGES", extra : rest "", } fits["CONNECTOR", "LINE",
-			"MESSAGES"] []
-		);
-		serialize_map!(
-			OnImConnectorMessageAdd { opt "CONNECTOR" connector, opt "LINE" line, req
-			"MESSAGES" messages, rest "" extra }
+		result_impls!(
+			OnImConnectorMessageAdd { opt field "CONNECTOR" connector, opt field "LINE"
+			line, req field "MESSAGES" messages, } fits["CONNECTOR", "LINE", "MESSAGES"]
+			[]
 		);
 		deserialize_via_from_value!(OnImConnectorMessageAdd);
 		event_payload!(OnImConnectorMessageAdd, "ONIMCONNECTORMESSAGEADD");
@@ -558,20 +466,16 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageDeleteMessagesIm {
-			/// `chat_id`: `integer`, optional.
+			/// `chat_id`: `integer`.
 			pub chat_id: Option<i64>,
-			/// `message_id`: `integer`, optional.
+			/// `message_id`: `integer`.
 			pub message_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageDeleteMessagesIm { chat_id : field "chat_id", message_id
-			: field "message_id", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorMessageDeleteMessagesIm { opt "chat_id" chat_id, opt
-			"message_id" message_id, rest "" extra }
+		result_impls!(
+			OnImConnectorMessageDeleteMessagesIm { opt field "chat_id" chat_id, opt field
+			"message_id" message_id, }
 		);
 		/// The object `data.MESSAGES.message` of `ONIMCONNECTORMESSAGEDELETE`: `object`.
 		///
@@ -579,57 +483,42 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageDeleteMessagesMessage {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageDeleteMessagesMessage { id : field "id", extra : rest "",
-			}
-		);
-		serialize_map!(
-			OnImConnectorMessageDeleteMessagesMessage { opt "id" id, rest "" extra }
-		);
+		result_impls!(OnImConnectorMessageDeleteMessagesMessage { opt field "id" id, });
 		/// The object `data.MESSAGES.chat` of `ONIMCONNECTORMESSAGEDELETE`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-message-delete.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageDeleteMessagesChat {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageDeleteMessagesChat { id : field "id", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorMessageDeleteMessagesChat { opt "id" id, rest "" extra }
-		);
+		result_impls!(OnImConnectorMessageDeleteMessagesChat { opt field "id" id, });
 		/// The object `data.MESSAGES` of `ONIMCONNECTORMESSAGEDELETE`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-message-delete.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageDeleteMessages {
-			/// `im`: `object`, optional.
+			/// `im`: `object`.
 			pub im: Option<OnImConnectorMessageDeleteMessagesIm>,
-			/// `message`: `object`, optional.
+			/// `message`: `object`.
 			pub message: Option<OnImConnectorMessageDeleteMessagesMessage>,
-			/// `chat`: `object`, optional.
+			/// `chat`: `object`.
 			pub chat: Option<OnImConnectorMessageDeleteMessagesChat>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageDeleteMessages { im : field "im", message : field
-			"message", chat : field "chat", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorMessageDeleteMessages { opt "im" im, opt "message" message, opt
-			"chat" chat, rest "" extra }
+		result_impls!(
+			OnImConnectorMessageDeleteMessages { opt field "im" im, opt field "message"
+			message, opt field "chat" chat, }
 		);
 		/// The `data` of the event `ONIMCONNECTORMESSAGEDELETE`.
 		///
@@ -639,23 +528,19 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageDelete {
-			/// `CONNECTOR`: `string`, optional.
+			/// `CONNECTOR`: `string`.
 			pub connector: Option<String>,
-			/// `LINE`: `integer`, optional.
+			/// `LINE`: `integer`.
 			pub line: Option<i64>,
-			/// `MESSAGES`: `object[]`, optional.
+			/// `MESSAGES`: `object[]`.
 			pub messages: Vec<OnImConnectorMessageDeleteMessages>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageDelete { connector : field "CONNECTOR", line : field
-			"LINE", messages : field "MESSAGES", extra : rest "", } fits["CONNECTOR",
-			"LINE", "MESSAGES"] []
-		);
-		serialize_map!(
-			OnImConnectorMessageDelete { opt "CONNECTOR" connector, opt "LINE" line, req
-			"MESSAGES" messages, rest "" extra }
+		result_impls!(
+			OnImConnectorMessageDelete { opt field "CONNECTOR" connector, opt field
+			"LINE" line, req field "MESSAGES" messages, } fits["CONNECTOR", "LINE",
+			"MESSAGES"] []
 		);
 		deserialize_via_from_value!(OnImConnectorMessageDelete);
 		event_payload!(OnImConnectorMessageDelete, "ONIMCONNECTORMESSAGEDELETE");
@@ -668,20 +553,16 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageUpdateMessagesIm {
-			/// `chat_id`: `integer`, optional.
+			/// `chat_id`: `integer`.
 			pub chat_id: Option<i64>,
-			/// `message_id`: `integer`, optional.
+			/// `message_id`: `integer`.
 			pub message_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageUpdateMessagesIm { chat_id : field "chat_id", message_id
-			: field "message_id", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorMessageUpdateMessagesIm { opt "chat_id" chat_id, opt
-			"message_id" message_id, rest "" extra }
+		result_impls!(
+			OnImConnectorMessageUpdateMessagesIm { opt field "chat_id" chat_id, opt field
+			"message_id" message_id, }
 		);
 		/// The object `data.MESSAGES.message` of `ONIMCONNECTORMESSAGEUPDATE`: `object`.
 		///
@@ -689,20 +570,16 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageUpdateMessagesMessage {
-			/// `id`: `string[]`, optional.
+			/// `id`: `string[]`.
 			pub id: Vec<String>,
-			/// `text`: `string`, optional.
+			/// `text`: `string`.
 			pub text: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageUpdateMessagesMessage { id : field "id", text : field
-			"text", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorMessageUpdateMessagesMessage { req "id" id, opt "text" text,
-			rest "" extra }
+		result_impls!(
+			OnImConnectorMessageUpdateMessagesMessage { req field "id" id, opt field
+			"text" text, }
 		);
 		/// The object `data.MESSAGES.chat` of `ONIMCONNECTORMESSAGEUPDATE`: `object`.
 		///
@@ -710,39 +587,30 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageUpdateMessagesChat {
-			/// `id`: `string`, optional.
+			/// `id`: `string`.
 			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageUpdateMessagesChat { id : field "id", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorMessageUpdateMessagesChat { opt "id" id, rest "" extra }
-		);
+		result_impls!(OnImConnectorMessageUpdateMessagesChat { opt field "id" id, });
 		/// The object `data.MESSAGES` of `ONIMCONNECTORMESSAGEUPDATE`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-message-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageUpdateMessages {
-			/// `im`: `object`, optional.
+			/// `im`: `object`.
 			pub im: Option<OnImConnectorMessageUpdateMessagesIm>,
-			/// `message`: `object`, optional.
+			/// `message`: `object`.
 			pub message: Option<OnImConnectorMessageUpdateMessagesMessage>,
-			/// `chat`: `object`, optional.
+			/// `chat`: `object`.
 			pub chat: Option<OnImConnectorMessageUpdateMessagesChat>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageUpdateMessages { im : field "im", message : field
-			"message", chat : field "chat", extra : rest "", }
-		);
-		serialize_map!(
-			OnImConnectorMessageUpdateMessages { opt "im" im, opt "message" message, opt
-			"chat" chat, rest "" extra }
+		result_impls!(
+			OnImConnectorMessageUpdateMessages { opt field "im" im, opt field "message"
+			message, opt field "chat" chat, }
 		);
 		/// The `data` of the event `ONIMCONNECTORMESSAGEUPDATE`.
 		///
@@ -752,23 +620,19 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorMessageUpdate {
-			/// `CONNECTOR`: `string`, optional.
+			/// `CONNECTOR`: `string`.
 			pub connector: Option<String>,
-			/// `LINE`: `integer`, optional.
+			/// `LINE`: `integer`.
 			pub line: Option<i64>,
-			/// `MESSAGES`: `object[]`, optional.
+			/// `MESSAGES`: `object[]`.
 			pub messages: Vec<OnImConnectorMessageUpdateMessages>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorMessageUpdate { connector : field "CONNECTOR", line : field
-			"LINE", messages : field "MESSAGES", extra : rest "", } fits["CONNECTOR",
-			"LINE", "MESSAGES"] []
-		);
-		serialize_map!(
-			OnImConnectorMessageUpdate { opt "CONNECTOR" connector, opt "LINE" line, req
-			"MESSAGES" messages, rest "" extra }
+		result_impls!(
+			OnImConnectorMessageUpdate { opt field "CONNECTOR" connector, opt field
+			"LINE" line, req field "MESSAGES" messages, } fits["CONNECTOR", "LINE",
+			"MESSAGES"] []
 		);
 		deserialize_via_from_value!(OnImConnectorMessageUpdate);
 		event_payload!(OnImConnectorMessageUpdate, "ONIMCONNECTORMESSAGEUPDATE");
@@ -783,20 +647,16 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImConnectorStatusDelete {
-			/// `connector`: `string`, optional.
+			/// `connector`: `string`.
 			pub connector: Option<String>,
-			/// `line`: `integer`, optional.
+			/// `line`: `integer`.
 			pub line: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImConnectorStatusDelete { connector : field "connector", line : field
-			"line", extra : rest "", } fits["connector", "line"] []
-		);
-		serialize_map!(
-			OnImConnectorStatusDelete { opt "connector" connector, opt "line" line, rest
-			"" extra }
+		result_impls!(
+			OnImConnectorStatusDelete { opt field "connector" connector, opt field "line"
+			line, } fits["connector", "line"] []
 		);
 		deserialize_via_from_value!(OnImConnectorStatusDelete);
 		event_payload!(OnImConnectorStatusDelete, "ONIMCONNECTORSTATUSDELETE");

@@ -28,7 +28,7 @@ pub struct Add {
 	/// `RIGHTS`: `object`, optional.
 	pub rights: Option<::serde_json::Value>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Add {
 	/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_CODE`, `FIELDS`.
@@ -47,36 +47,17 @@ impl Add {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `SOCNET_GROUP_ID`.
-	pub fn socnet_group_id(mut self, value: impl Into<i64>) -> Self {
-		self.socnet_group_id = Some(value.into());
-		self
-	}
-	/// Sets `MESSAGES`.
-	pub fn messages(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.messages = Some(value.into());
-		self
-	}
-	/// Sets `RIGHTS`.
-	pub fn rights(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.rights = Some(value.into());
-		self
-	}
 }
-extra_setter!(Add);
-serialize_map!(
-	Add { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_CODE" iblock_code, opt
-	"SOCNET_GROUP_ID" socnet_group_id, req "FIELDS" fields, opt "MESSAGES" messages, opt
-	"RIGHTS" rights, rest "" extra }
+setters!(
+	Add { some into socnet_group_id socnet_group_id "SOCNET_GROUP_ID" : i64, some into
+	messages messages "MESSAGES" : ::serde_json::Value, some into rights rights "RIGHTS"
+	: ::serde_json::Value, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Add { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_code : field "IBLOCK_CODE",
-	socnet_group_id : exact "SOCNET_GROUP_ID", fields : field "FIELDS", messages : exact
-	"MESSAGES", rights : exact "RIGHTS", extra : rest "", }
+params_impls!(
+	Add { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_CODE" iblock_code,
+	opt exact "SOCNET_GROUP_ID" socnet_group_id, req field "FIELDS" fields, opt exact
+	"MESSAGES" messages, opt exact "RIGHTS" rights, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Add);
 /// `lists.delete`: REST 2, scope `lists`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-delete.html>
@@ -96,7 +77,7 @@ pub struct Delete {
 	/// `IBLOCK_CODE`: `string`, required.
 	pub iblock_code: String,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Delete {
 	/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -113,18 +94,10 @@ impl Delete {
 		}
 	}
 }
-extra_setter!(Delete);
-serialize_map!(
-	Delete { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
-	"IBLOCK_CODE" iblock_code, rest "" extra }
+params_impls!(
+	Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
+	req field "IBLOCK_CODE" iblock_code, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Delete { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-	iblock_code : field "IBLOCK_CODE", extra : rest "", }
-);
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Delete);
 /// `lists.get`: REST 2, scope `lists`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html>
@@ -152,7 +125,7 @@ pub struct Get {
 	/// `start`: `integer`, optional.
 	pub start: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Get {
 	/// The call with its required parameters: `IBLOCK_TYPE_ID`.
@@ -167,46 +140,18 @@ impl Get {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `IBLOCK_ID`.
-	pub fn iblock_id(mut self, value: impl Into<i64>) -> Self {
-		self.iblock_id = Some(value.into());
-		self
-	}
-	/// Sets `IBLOCK_CODE`.
-	pub fn iblock_code(mut self, value: impl Into<String>) -> Self {
-		self.iblock_code = Some(value.into());
-		self
-	}
-	/// Sets `SOCNET_GROUP_ID`.
-	pub fn socnet_group_id(mut self, value: impl Into<i64>) -> Self {
-		self.socnet_group_id = Some(value.into());
-		self
-	}
-	/// Sets `IBLOCK_ORDER`.
-	pub fn iblock_order(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.iblock_order = Some(value.into());
-		self
-	}
-	/// Sets `start`.
-	pub fn start(mut self, value: impl Into<i64>) -> Self {
-		self.start = Some(value.into());
-		self
-	}
 }
-extra_setter!(Get);
-serialize_map!(
-	Get { req "IBLOCK_TYPE_ID" iblock_type_id, opt "IBLOCK_ID" iblock_id, opt
-	"IBLOCK_CODE" iblock_code, opt "SOCNET_GROUP_ID" socnet_group_id, opt "IBLOCK_ORDER"
-	iblock_order, opt "start" start, rest "" extra }
+setters!(
+	Get { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+	iblock_code "IBLOCK_CODE" : String, some into socnet_group_id socnet_group_id
+	"SOCNET_GROUP_ID" : i64, some into iblock_order iblock_order "IBLOCK_ORDER" :
+	::serde_json::Value, some into start start "start" : i64, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : exact "IBLOCK_ID",
-	iblock_code : exact "IBLOCK_CODE", socnet_group_id : exact "SOCNET_GROUP_ID",
-	iblock_order : exact "IBLOCK_ORDER", start : exact "start", extra : rest "", }
+params_impls!(
+	Get { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID" iblock_id, opt
+	exact "IBLOCK_CODE" iblock_code, opt exact "SOCNET_GROUP_ID" socnet_group_id, opt
+	exact "IBLOCK_ORDER" iblock_order, opt exact "start" start, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Get);
 /// `lists.update`: REST 2, scope `lists`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html>
@@ -236,7 +181,7 @@ pub struct Update {
 	/// `RIGHTS`: `object`, optional.
 	pub rights: Option<::serde_json::Value>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Update {
 	/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`.
@@ -257,42 +202,22 @@ impl Update {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `SOCNET_GROUP_ID`.
-	pub fn socnet_group_id(mut self, value: impl Into<i64>) -> Self {
-		self.socnet_group_id = Some(value.into());
-		self
-	}
-	/// Sets `MESSAGES`.
-	pub fn messages(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.messages = Some(value.into());
-		self
-	}
-	/// Sets `RIGHTS`.
-	pub fn rights(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.rights = Some(value.into());
-		self
-	}
 }
-extra_setter!(Update);
-serialize_map!(
-	Update { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
-	"IBLOCK_CODE" iblock_code, opt "SOCNET_GROUP_ID" socnet_group_id, req "FIELDS"
-	fields, opt "MESSAGES" messages, opt "RIGHTS" rights, rest "" extra }
+setters!(
+	Update { some into socnet_group_id socnet_group_id "SOCNET_GROUP_ID" : i64, some into
+	messages messages "MESSAGES" : ::serde_json::Value, some into rights rights "RIGHTS"
+	: ::serde_json::Value, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Update { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-	iblock_code : field "IBLOCK_CODE", socnet_group_id : exact "SOCNET_GROUP_ID", fields
-	: field "FIELDS", messages : exact "MESSAGES", rights : exact "RIGHTS", extra : rest
-	"", }
+params_impls!(
+	Update { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
+	req field "IBLOCK_CODE" iblock_code, opt exact "SOCNET_GROUP_ID" socnet_group_id, req
+	field "FIELDS" fields, opt exact "MESSAGES" messages, opt exact "RIGHTS" rights, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Update);
 /// Types of `lists.add`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-add.html>
 pub mod add {
-	/// Error codes of `lists.add`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `lists.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -349,7 +274,7 @@ pub mod add {
 		/// Values: `Y`, `N`.
 		pub bizproc: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Fields {
 		/// The object with its required parameters: `NAME`.
@@ -363,54 +288,25 @@ pub mod add {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `SORT`.
-		pub fn sort(mut self, value: impl Into<i64>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `PICTURE`.
-		pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.picture = Some(value.into());
-			self
-		}
-		/// Sets `BIZPROC`.
-		pub fn bizproc(mut self, value: impl Into<bool>) -> Self {
-			self.bizproc = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Fields);
-	serialize_map!(
-		Fields { req "NAME" name, opt "DESCRIPTION" description, opt "SORT" sort, opt
-		"PICTURE" picture, opt_yn "BIZPROC" bizproc, rest "" extra }
+	setters!(
+		Fields { some into description description "DESCRIPTION" : String, some into sort
+		sort "SORT" : i64, some into picture picture "PICTURE" : ::serde_json::Value,
+		some into bizproc bizproc "BIZPROC" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Fields { name : field "NAME", description : exact "DESCRIPTION", sort : exact
-		"SORT", picture : exact "PICTURE", bizproc : exact "BIZPROC", extra : rest "", }
+	params_impls!(
+		Fields { req field "NAME" name, opt exact "DESCRIPTION" description, opt exact
+		"SORT" sort, opt exact "PICTURE" picture, opt_yn exact "BIZPROC" bizproc, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Fields);
 	/// The `result` of the call: `integer`.
 	pub type Output = ::bitrix24_runtime::lenient::Int;
-	impl ::bitrix24_runtime::Method for super::Add {
-		const NAME: &'static str = "lists.add";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Add, "lists.add", V2, false);
 }
 /// Types of `lists.delete`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-delete.html>
 pub mod delete {
-	/// Error codes of `lists.delete`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `lists.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -447,13 +343,7 @@ pub mod delete {
 	);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Delete {
-		const NAME: &'static str = "lists.delete";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Delete, "lists.delete", V2, false);
 }
 /// Methods under `element`.
 pub mod element {
@@ -484,7 +374,7 @@ pub mod element {
 		/// `LIST_ELEMENT_URL`: `string`, optional.
 		pub list_element_url: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_CODE`, `FIELDS`.
@@ -506,33 +396,17 @@ pub mod element {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `IBLOCK_SECTION_ID`.
-		pub fn iblock_section_id(mut self, value: impl Into<i64>) -> Self {
-			self.iblock_section_id = Some(value.into());
-			self
-		}
-		/// Sets `LIST_ELEMENT_URL`.
-		pub fn list_element_url(mut self, value: impl Into<String>) -> Self {
-			self.list_element_url = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, req "ELEMENT_CODE" element_code, req "FIELDS" fields,
-		opt "IBLOCK_SECTION_ID" iblock_section_id, opt "LIST_ELEMENT_URL"
-		list_element_url, rest "" extra }
+	setters!(
+		Add { some into iblock_section_id iblock_section_id "IBLOCK_SECTION_ID" : i64,
+		some into list_element_url list_element_url "LIST_ELEMENT_URL" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", element_code : field "ELEMENT_CODE", fields :
-		field "FIELDS", iblock_section_id : exact "IBLOCK_SECTION_ID", list_element_url :
-		exact "LIST_ELEMENT_URL", extra : rest "", }
+	params_impls!(
+		Add { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
+		req field "IBLOCK_CODE" iblock_code, req field "ELEMENT_CODE" element_code, req
+		field "FIELDS" fields, opt exact "IBLOCK_SECTION_ID" iblock_section_id, opt exact
+		"LIST_ELEMENT_URL" list_element_url, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `lists.element.delete`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-delete.html>
@@ -556,7 +430,7 @@ pub mod element {
 		/// `ELEMENT_CODE`: `string`, required.
 		pub element_code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`.
@@ -577,20 +451,11 @@ pub mod element {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(
-		Delete { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, req "ELEMENT_ID" element_id, req "ELEMENT_CODE"
-		element_code, rest "" extra }
+	params_impls!(
+		Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID"
+		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "ELEMENT_ID"
+		element_id, req field "ELEMENT_CODE" element_code, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Delete { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", element_id : field "ELEMENT_ID", element_code
-		: field "ELEMENT_CODE", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
 	/// `lists.element.get`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
@@ -624,7 +489,7 @@ pub mod element {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -646,53 +511,20 @@ pub mod element {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `ELEMENT_ID`.
-		pub fn element_id(mut self, value: impl Into<i64>) -> Self {
-			self.element_id = Some(value.into());
-			self
-		}
-		/// Sets `ELEMENT_CODE`.
-		pub fn element_code(mut self, value: impl Into<String>) -> Self {
-			self.element_code = Some(value.into());
-			self
-		}
-		/// Sets `SELECT`.
-		pub fn select(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.select = Some(value.into());
-			self
-		}
-		/// Sets `FILTER`.
-		pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `ELEMENT_ORDER`.
-		pub fn element_order(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.element_order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Get);
-	serialize_map!(
-		Get { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, opt "ELEMENT_ID" element_id, opt "ELEMENT_CODE"
-		element_code, opt "SELECT" select, opt "FILTER" filter, opt "ELEMENT_ORDER"
-		element_order, opt "start" start, rest "" extra }
+	setters!(
+		Get { some into element_id element_id "ELEMENT_ID" : i64, some into element_code
+		element_code "ELEMENT_CODE" : String, some into select select "SELECT" :
+		::serde_json::Value, some into filter filter "FILTER" : ::serde_json::Value, some
+		into element_order element_order "ELEMENT_ORDER" : ::serde_json::Value, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", element_id : exact "ELEMENT_ID", element_code
-		: exact "ELEMENT_CODE", select : exact "SELECT", filter : exact "FILTER",
-		element_order : exact "ELEMENT_ORDER", start : exact "start", extra : rest "", }
+	params_impls!(
+		Get { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
+		req field "IBLOCK_CODE" iblock_code, opt exact "ELEMENT_ID" element_id, opt exact
+		"ELEMENT_CODE" element_code, opt exact "SELECT" select, opt exact "FILTER"
+		filter, opt exact "ELEMENT_ORDER" element_order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
 	/// `lists.element.update`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
@@ -718,7 +550,7 @@ pub mod element {
 		/// `FIELDS`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELDS`.
@@ -741,25 +573,16 @@ pub mod element {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, req "ELEMENT_ID" element_id, req "ELEMENT_CODE"
-		element_code, req "FIELDS" fields, rest "" extra }
+	params_impls!(
+		Update { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID"
+		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "ELEMENT_ID"
+		element_id, req field "ELEMENT_CODE" element_code, req field "FIELDS" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", element_id : field "ELEMENT_ID", element_code
-		: field "ELEMENT_CODE", fields : field "FIELDS", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `lists.element.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
 	pub mod add {
-		/// Error codes of `lists.element.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.element.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -814,7 +637,7 @@ pub mod element {
 			/// `PROPERTY_PropertyId`: `any`, optional.
 			pub property_property_id: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `NAME`.
@@ -825,42 +648,24 @@ pub mod element {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `PROPERTY_PropertyId`.
-			pub fn property_property_id(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.property_property_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "NAME" name, opt "PROPERTY_PropertyId" property_property_id,
-			rest "" extra }
+		setters!(
+			Fields { some into property_property_id property_property_id
+			"PROPERTY_PropertyId" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "NAME", property_property_id : exact
-			"PROPERTY_PropertyId", extra : rest "", }
+		params_impls!(
+			Fields { req field "NAME" name, opt exact "PROPERTY_PropertyId"
+			property_property_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "lists.element.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "lists.element.add", V2, false);
 	}
 	/// Types of `lists.element.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-delete.html>
 	pub mod delete {
-		/// Error codes of `lists.element.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.element.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -903,19 +708,13 @@ pub mod element {
 		);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "lists.element.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "lists.element.delete", V2, false);
 	}
 	/// Types of `lists.element.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
 	pub mod get {
-		/// Error codes of `lists.element.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.element.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -954,74 +753,52 @@ pub mod element {
 		/// The object `result.PROPERTY_...` of `lists.element.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemProperty {
-			/// `<key>`: `string`, optional.
+			/// `<key>`: `string`, only in the example response.
 			///
 			/// Stands for every key matching `*`: one entry per key.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 			pub key: ::std::collections::BTreeMap<String, String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(ItemProperty { key : soft_pattern "*", extra : rest "", });
-		serialize_map!(ItemProperty { rest "*" key, rest "" extra });
+		result_impls!(ItemProperty { rest soft_pattern "*" key, });
 		/// The object `result` of `lists.element.get`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `IBLOCK_SECTION_ID`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IBLOCK_SECTION_ID`: `any`, only in the example response.
 			pub iblock_section_id: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// `CODE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `PROPERTY_...`: `object`, optional.
+			/// `PROPERTY_...`: `object`, only in the example response.
 			///
 			/// Stands for every key matching `PROPERTY_*`: one entry per key.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 			pub property: ::std::collections::BTreeMap<String, ItemProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : soft "ID", name : soft "NAME", iblock_section_id : soft
-			"IBLOCK_SECTION_ID", created_by : soft "CREATED_BY", code : soft "CODE",
-			property : soft_pattern "PROPERTY_*", extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "NAME" name, req "IBLOCK_SECTION_ID"
-			iblock_section_id, opt "CREATED_BY" created_by, opt "CODE" code, rest
-			"PROPERTY_*" property, rest "" extra }
+		result_impls!(
+			Item { opt soft "ID" id, opt soft "NAME" name, req soft "IBLOCK_SECTION_ID"
+			iblock_section_id, opt soft "CREATED_BY" created_by, opt soft "CODE" code,
+			rest soft_pattern "PROPERTY_*" property, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "lists.element.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "lists.element.get", V2, true);
 		impl ::bitrix24_runtime::Paged for super::Get {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -1056,7 +833,7 @@ pub mod element {
 				/// `FIELD_ID`: `integer`, required.
 				pub field_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Url {
 				/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELD_ID`.
@@ -1079,26 +856,17 @@ pub mod element {
 					}
 				}
 			}
-			extra_setter!(Url);
-			serialize_map!(
-				Url { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
-				"IBLOCK_CODE" iblock_code, req "ELEMENT_ID" element_id, req
-				"ELEMENT_CODE" element_code, req "FIELD_ID" field_id, rest "" extra }
+			params_impls!(
+				Url { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID"
+				iblock_id, req field "IBLOCK_CODE" iblock_code, req field "ELEMENT_ID"
+				element_id, req field "ELEMENT_CODE" element_code, req field "FIELD_ID"
+				field_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Url { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field
-				"IBLOCK_ID", iblock_code : field "IBLOCK_CODE", element_id : field
-				"ELEMENT_ID", element_code : field "ELEMENT_CODE", field_id : field
-				"FIELD_ID", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Url);
 			/// Types of `lists.element.get.file.url`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get-file-url.html>
 			pub mod url {
-				/// Error codes of `lists.element.get.file.url`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `lists.element.get.file.url`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1139,13 +907,7 @@ pub mod element {
 				);
 				/// The `result` of the call: `array`.
 				pub type Output = crate::List<::serde_json::Value>;
-				impl ::bitrix24_runtime::Method for super::Url {
-					const NAME: &'static str = "lists.element.get.file.url";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Url, "lists.element.get.file.url", V2, false);
 			}
 		}
 	}
@@ -1153,7 +915,7 @@ pub mod element {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
 	pub mod update {
-		/// Error codes of `lists.element.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.element.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1208,7 +970,7 @@ pub mod element {
 			/// `PROPERTY_PropertyId`: `any`, optional.
 			pub property_property_id: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `NAME`.
@@ -1219,36 +981,18 @@ pub mod element {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `PROPERTY_PropertyId`.
-			pub fn property_property_id(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.property_property_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "NAME" name, opt "PROPERTY_PropertyId" property_property_id,
-			rest "" extra }
+		setters!(
+			Fields { some into property_property_id property_property_id
+			"PROPERTY_PropertyId" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "NAME", property_property_id : exact
-			"PROPERTY_PropertyId", extra : rest "", }
+		params_impls!(
+			Fields { req field "NAME" name, opt exact "PROPERTY_PropertyId"
+			property_property_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "lists.element.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "lists.element.update", V2, false);
 	}
 }
 /// Methods under `field`.
@@ -1276,7 +1020,7 @@ pub mod field {
 		/// `FIELDS`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`.
@@ -1295,18 +1039,10 @@ pub mod field {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "IBLOCK_TYPE_ID" iblock_type_id, text "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, req "FIELDS" fields, rest "" extra }
+	params_impls!(
+		Add { req field "IBLOCK_TYPE_ID" iblock_type_id, text field "IBLOCK_ID"
+		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "FIELDS" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", fields : field "FIELDS", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `lists.field.delete`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-delete.html>
@@ -1330,7 +1066,7 @@ pub mod field {
 		/// `FIELD_ID`: `string`, required.
 		pub field_id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELD_ID`.
@@ -1349,19 +1085,10 @@ pub mod field {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(
-		Delete { req "IBLOCK_TYPE_ID" iblock_type_id, text "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, req "FIELD_ID" field_id, rest "" extra }
+	params_impls!(
+		Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, text field "IBLOCK_ID"
+		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "FIELD_ID" field_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Delete { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", field_id : field "FIELD_ID", extra : rest "",
-		}
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
 	/// `lists.field.get`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
@@ -1385,7 +1112,7 @@ pub mod field {
 		/// `FIELD_ID`: `string`, optional.
 		pub field_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -1402,25 +1129,12 @@ pub mod field {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `FIELD_ID`.
-		pub fn field_id(mut self, value: impl Into<String>) -> Self {
-			self.field_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Get);
-	serialize_map!(
-		Get { req "IBLOCK_TYPE_ID" iblock_type_id, text "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, opt "FIELD_ID" field_id, rest "" extra }
+	setters!(Get { some into field_id field_id "FIELD_ID" : String, });
+	params_impls!(
+		Get { req field "IBLOCK_TYPE_ID" iblock_type_id, text field "IBLOCK_ID"
+		iblock_id, req field "IBLOCK_CODE" iblock_code, opt exact "FIELD_ID" field_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", field_id : exact "FIELD_ID", extra : rest "",
-		}
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
 	/// `lists.field.update`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
@@ -1446,7 +1160,7 @@ pub mod field {
 		/// `FIELD_ID`: `string`, required.
 		pub field_id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`, `FIELD_ID`.
@@ -1467,25 +1181,16 @@ pub mod field {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "IBLOCK_TYPE_ID" iblock_type_id, text "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, req "FIELDS" fields, req "FIELD_ID" field_id, rest ""
-		extra }
+	params_impls!(
+		Update { req field "IBLOCK_TYPE_ID" iblock_type_id, text field "IBLOCK_ID"
+		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "FIELDS" fields, req
+		field "FIELD_ID" field_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", fields : field "FIELDS", field_id : field
-		"FIELD_ID", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `lists.field.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
 	pub mod add {
-		/// Error codes of `lists.field.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.field.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1568,7 +1273,7 @@ pub mod field {
 			/// `LINK_IBLOCK_ID`: `integer`, optional.
 			pub link_iblock_id: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `NAME`, `TYPE`.
@@ -1592,114 +1297,38 @@ pub mod field {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `IS_REQUIRED`.
-			pub fn is_required(mut self, value: impl Into<bool>) -> Self {
-				self.is_required = Some(value.into());
-				self
-			}
-			/// Sets `MULTIPLE`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `DEFAULT_VALUE`.
-			pub fn default_value(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.default_value = Some(value.into());
-				self
-			}
-			/// Sets `LIST`.
-			pub fn list(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.list = Some(value.into());
-				self
-			}
-			/// Sets `LIST_TEXT_VALUES`.
-			pub fn list_text_values(mut self, value: impl Into<String>) -> Self {
-				self.list_text_values = Some(value.into());
-				self
-			}
-			/// Sets `LIST_DEF`.
-			pub fn list_def(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.list_def = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `SETTINGS`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
-			/// Sets `USER_TYPE_SETTINGS`.
-			pub fn user_type_settings(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.user_type_settings = Some(value.into());
-				self
-			}
-			/// Sets `ROW_COUNT`.
-			pub fn row_count(mut self, value: impl Into<i64>) -> Self {
-				self.row_count = Some(value.into());
-				self
-			}
-			/// Sets `COL_COUNT`.
-			pub fn col_count(mut self, value: impl Into<i64>) -> Self {
-				self.col_count = Some(value.into());
-				self
-			}
-			/// Sets `LINK_IBLOCK_ID`.
-			pub fn link_iblock_id(mut self, value: impl Into<i64>) -> Self {
-				self.link_iblock_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "NAME" name, req "TYPE" type_, opt_yn "IS_REQUIRED" is_required,
-			opt_yn "MULTIPLE" multiple, opt_text "SORT" sort, opt "DEFAULT_VALUE"
-			default_value, opt "LIST" list, opt "LIST_TEXT_VALUES" list_text_values, opt
-			"LIST_DEF" list_def, opt "CODE" code, opt "SETTINGS" settings, opt
-			"USER_TYPE_SETTINGS" user_type_settings, opt "ROW_COUNT" row_count, opt
-			"COL_COUNT" col_count, opt "LINK_IBLOCK_ID" link_iblock_id, rest "" extra }
+		setters!(
+			Fields { some into is_required is_required "IS_REQUIRED" : bool, some into
+			multiple multiple "MULTIPLE" : bool, some into sort sort "SORT" : i64, some
+			into default_value default_value "DEFAULT_VALUE" : ::serde_json::Value, some
+			into list list "LIST" : ::serde_json::Value, some into list_text_values
+			list_text_values "LIST_TEXT_VALUES" : String, some into list_def list_def
+			"LIST_DEF" : ::serde_json::Value, some into code code "CODE" : String, some
+			into settings settings "SETTINGS" : ::serde_json::Value, some into
+			user_type_settings user_type_settings "USER_TYPE_SETTINGS" :
+			::serde_json::Value, some into row_count row_count "ROW_COUNT" : i64, some
+			into col_count col_count "COL_COUNT" : i64, some into link_iblock_id
+			link_iblock_id "LINK_IBLOCK_ID" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "NAME", type_ : field "TYPE", is_required : exact
-			"IS_REQUIRED", multiple : exact "MULTIPLE", sort : exact "SORT",
-			default_value : exact "DEFAULT_VALUE", list : exact "LIST", list_text_values
-			: exact "LIST_TEXT_VALUES", list_def : exact "LIST_DEF", code : exact "CODE",
-			settings : exact "SETTINGS", user_type_settings : exact "USER_TYPE_SETTINGS",
-			row_count : exact "ROW_COUNT", col_count : exact "COL_COUNT", link_iblock_id
-			: exact "LINK_IBLOCK_ID", extra : rest "", }
+		params_impls!(
+			Fields { req field "NAME" name, req field "TYPE" type_, opt_yn exact
+			"IS_REQUIRED" is_required, opt_yn exact "MULTIPLE" multiple, opt_text exact
+			"SORT" sort, opt exact "DEFAULT_VALUE" default_value, opt exact "LIST" list,
+			opt exact "LIST_TEXT_VALUES" list_text_values, opt exact "LIST_DEF" list_def,
+			opt exact "CODE" code, opt exact "SETTINGS" settings, opt exact
+			"USER_TYPE_SETTINGS" user_type_settings, opt exact "ROW_COUNT" row_count, opt
+			exact "COL_COUNT" col_count, opt exact "LINK_IBLOCK_ID" link_iblock_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `string`.
 		pub type Output = ::bitrix24_runtime::lenient::Str;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "lists.field.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "lists.field.add", V2, false);
 	}
 	/// Types of `lists.field.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-delete.html>
 	pub mod delete {
-		/// Error codes of `lists.field.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.field.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1737,19 +1366,13 @@ pub mod field {
 		);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "lists.field.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "lists.field.delete", V2, false);
 	}
 	/// Types of `lists.field.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
 	pub mod get {
-		/// Error codes of `lists.field.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.field.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1788,181 +1411,117 @@ pub mod field {
 		/// The object `result.L.SETTINGS` of `lists.field.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputLSettings {
-			/// `SHOW_ADD_FORM`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SHOW_ADD_FORM`: `string`, only in the example response.
 			pub show_add_form: Option<String>,
-			/// `SHOW_EDIT_FORM`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SHOW_EDIT_FORM`: `string`, only in the example response.
 			pub show_edit_form: Option<String>,
-			/// `ADD_READ_ONLY_FIELD`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ADD_READ_ONLY_FIELD`: `string`, only in the example response.
 			pub add_read_only_field: Option<String>,
-			/// `EDIT_READ_ONLY_FIELD`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `EDIT_READ_ONLY_FIELD`: `string`, only in the example response.
 			pub edit_read_only_field: Option<String>,
-			/// `SHOW_FIELD_PREVIEW`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SHOW_FIELD_PREVIEW`: `string`, only in the example response.
 			pub show_field_preview: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputLSettings { show_add_form : soft "SHOW_ADD_FORM", show_edit_form : soft
-			"SHOW_EDIT_FORM", add_read_only_field : soft "ADD_READ_ONLY_FIELD",
-			edit_read_only_field : soft "EDIT_READ_ONLY_FIELD", show_field_preview : soft
-			"SHOW_FIELD_PREVIEW", extra : rest "", }
-		);
-		serialize_map!(
-			OutputLSettings { opt "SHOW_ADD_FORM" show_add_form, opt "SHOW_EDIT_FORM"
-			show_edit_form, opt "ADD_READ_ONLY_FIELD" add_read_only_field, opt
-			"EDIT_READ_ONLY_FIELD" edit_read_only_field, opt "SHOW_FIELD_PREVIEW"
-			show_field_preview, rest "" extra }
+		result_impls!(
+			OutputLSettings { opt soft "SHOW_ADD_FORM" show_add_form, opt soft
+			"SHOW_EDIT_FORM" show_edit_form, opt soft "ADD_READ_ONLY_FIELD"
+			add_read_only_field, opt soft "EDIT_READ_ONLY_FIELD" edit_read_only_field,
+			opt soft "SHOW_FIELD_PREVIEW" show_field_preview, }
 		);
 		/// The object `result.L.DISPLAY_VALUES_FORM` of `lists.field.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputLDisplayValuesForm {
-			/// `<key>`: `string`, optional.
+			/// `<key>`: `string`, only in the example response.
 			///
 			/// Stands for every key matching `*`: one entry per key.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 			pub key: ::std::collections::BTreeMap<String, String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputLDisplayValuesForm { key : soft_pattern "*", extra : rest "", }
-		);
-		serialize_map!(OutputLDisplayValuesForm { rest "*" key, rest "" extra });
+		result_impls!(OutputLDisplayValuesForm { rest soft_pattern "*" key, });
 		/// The object `result.L` of `lists.field.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputL {
-			/// `FIELD_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_ID`: `string`, only in the example response.
 			pub field_id: Option<String>,
-			/// `SORT`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SORT`: `integer`, only in the example response.
 			pub sort: Option<i64>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `IS_REQUIRED`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IS_REQUIRED`: `string`, only in the example response.
 			pub is_required: Option<String>,
-			/// `MULTIPLE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MULTIPLE`: `string`, only in the example response.
 			pub multiple: Option<String>,
-			/// `DEFAULT_VALUE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DEFAULT_VALUE`: `string`, only in the example response.
 			pub default_value: Option<String>,
-			/// `TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TYPE`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `PROPERTY_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PROPERTY_TYPE`: `string`, only in the example response.
 			pub property_type: Option<String>,
-			/// `PROPERTY_USER_TYPE`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PROPERTY_USER_TYPE`: `boolean`, only in the example response.
 			pub property_user_type: Option<bool>,
-			/// `CODE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `LINK_IBLOCK_ID`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `LINK_IBLOCK_ID`: `any`, only in the example response.
 			pub link_iblock_id: ::serde_json::Value,
-			/// `ROW_COUNT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ROW_COUNT`: `string`, only in the example response.
 			pub row_count: Option<String>,
-			/// `COL_COUNT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COL_COUNT`: `string`, only in the example response.
 			pub col_count: Option<String>,
-			/// `USER_TYPE_SETTINGS`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USER_TYPE_SETTINGS`: `any`, only in the example response.
 			pub user_type_settings: ::serde_json::Value,
-			/// `SETTINGS`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SETTINGS`: `object`, only in the example response.
 			pub settings: Option<OutputLSettings>,
-			/// `DISPLAY_VALUES_FORM`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DISPLAY_VALUES_FORM`: `object`, only in the example response.
 			pub display_values_form: Option<OutputLDisplayValuesForm>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputL { field_id : soft "FIELD_ID", sort : soft "SORT", name : soft "NAME",
-			is_required : soft "IS_REQUIRED", multiple : soft "MULTIPLE", default_value :
-			soft "DEFAULT_VALUE", type_ : soft "TYPE", property_type : soft
-			"PROPERTY_TYPE", property_user_type : soft "PROPERTY_USER_TYPE", code : soft
-			"CODE", id : soft "ID", link_iblock_id : soft "LINK_IBLOCK_ID", row_count :
-			soft "ROW_COUNT", col_count : soft "COL_COUNT", user_type_settings : soft
-			"USER_TYPE_SETTINGS", settings : soft "SETTINGS", display_values_form : soft
-			"DISPLAY_VALUES_FORM", extra : rest "", }
-		);
-		serialize_map!(
-			OutputL { opt "FIELD_ID" field_id, opt "SORT" sort, opt "NAME" name, opt
-			"IS_REQUIRED" is_required, opt "MULTIPLE" multiple, opt "DEFAULT_VALUE"
-			default_value, opt "TYPE" type_, opt "PROPERTY_TYPE" property_type, opt
-			"PROPERTY_USER_TYPE" property_user_type, opt "CODE" code, opt "ID" id, req
-			"LINK_IBLOCK_ID" link_iblock_id, opt "ROW_COUNT" row_count, opt "COL_COUNT"
-			col_count, req "USER_TYPE_SETTINGS" user_type_settings, opt "SETTINGS"
-			settings, opt "DISPLAY_VALUES_FORM" display_values_form, rest "" extra }
+		result_impls!(
+			OutputL { opt soft "FIELD_ID" field_id, opt soft "SORT" sort, opt soft "NAME"
+			name, opt soft "IS_REQUIRED" is_required, opt soft "MULTIPLE" multiple, opt
+			soft "DEFAULT_VALUE" default_value, opt soft "TYPE" type_, opt soft
+			"PROPERTY_TYPE" property_type, opt soft "PROPERTY_USER_TYPE"
+			property_user_type, opt soft "CODE" code, opt soft "ID" id, req soft
+			"LINK_IBLOCK_ID" link_iblock_id, opt soft "ROW_COUNT" row_count, opt soft
+			"COL_COUNT" col_count, req soft "USER_TYPE_SETTINGS" user_type_settings, opt
+			soft "SETTINGS" settings, opt soft "DISPLAY_VALUES_FORM" display_values_form,
+			}
 		);
 		/// The object `result` of `lists.field.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `L`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `L`: `object`, only in the example response.
 			pub l: Option<OutputL>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { l : soft "L", extra : rest "", });
-		serialize_map!(Output { opt "L" l, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "lists.field.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt soft "L" l, });
+		method!(super::Get, "lists.field.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Methods under `field::type_`.
@@ -1990,7 +1549,7 @@ pub mod field {
 			/// `FIELD_ID`: `integer`, optional.
 			pub field_id: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -2007,30 +1566,18 @@ pub mod field {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `FIELD_ID`.
-			pub fn field_id(mut self, value: impl Into<i64>) -> Self {
-				self.field_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Get);
-		serialize_map!(
-			Get { req "IBLOCK_TYPE_ID" iblock_type_id, text "IBLOCK_ID" iblock_id, req
-			"IBLOCK_CODE" iblock_code, opt "FIELD_ID" field_id, rest "" extra }
+		setters!(Get { some into field_id field_id "FIELD_ID" : i64, });
+		params_impls!(
+			Get { req field "IBLOCK_TYPE_ID" iblock_type_id, text field "IBLOCK_ID"
+			iblock_id, req field "IBLOCK_CODE" iblock_code, opt exact "FIELD_ID"
+			field_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-			iblock_code : field "IBLOCK_CODE", field_id : exact "FIELD_ID", extra : rest
-			"", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
 		/// Types of `lists.field.type.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
 		pub mod get {
-			/// Error codes of `lists.field.type.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `lists.field.type.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2069,143 +1616,78 @@ pub mod field {
 			/// The object `result` of `lists.field.type.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `SORT`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `SORT`: `string`, only in the example response.
 				pub sort: Option<String>,
-				/// `ACTIVE_FROM`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `ACTIVE_FROM`: `string`, only in the example response.
 				pub active_from: Option<String>,
-				/// `ACTIVE_TO`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `ACTIVE_TO`: `string`, only in the example response.
 				pub active_to: Option<String>,
-				/// `PREVIEW_PICTURE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `PREVIEW_PICTURE`: `string`, only in the example response.
 				pub preview_picture: Option<String>,
-				/// `PREVIEW_TEXT`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `PREVIEW_TEXT`: `string`, only in the example response.
 				pub preview_text: Option<String>,
-				/// `DETAIL_PICTURE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `DETAIL_PICTURE`: `string`, only in the example response.
 				pub detail_picture: Option<String>,
-				/// `DETAIL_TEXT`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `DETAIL_TEXT`: `string`, only in the example response.
 				pub detail_text: Option<String>,
-				/// `CREATED_BY`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CREATED_BY`: `string`, only in the example response.
 				pub created_by: Option<String>,
-				/// `TIMESTAMP_X`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `TIMESTAMP_X`: `string`, only in the example response.
 				pub timestamp_x: Option<String>,
-				/// `MODIFIED_BY`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `MODIFIED_BY`: `string`, only in the example response.
 				pub modified_by: Option<String>,
-				/// `S`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `S`: `string`, only in the example response.
 				pub s: Option<String>,
-				/// `N`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `N`: `string`, only in the example response.
 				pub n: Option<String>,
-				/// `L`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `L`: `string`, only in the example response.
 				pub l: Option<String>,
-				/// `F`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `F`: `string`, only in the example response.
 				pub f: Option<String>,
-				/// `G`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `G`: `string`, only in the example response.
 				pub g: Option<String>,
-				/// `E`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `E`: `string`, only in the example response.
 				pub e: Option<String>,
-				/// `S:Date`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `S:Date`: `string`, only in the example response.
 				pub s_date: Option<String>,
-				/// `S:DateTime`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `S:DateTime`: `string`, only in the example response.
 				pub s_date_time: Option<String>,
-				/// `S:HTML`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `S:HTML`: `string`, only in the example response.
 				pub s_html: Option<String>,
-				/// `E:EList`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `E:EList`: `string`, only in the example response.
 				pub e_e_list: Option<String>,
-				/// `N:Sequence`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `N:Sequence`: `string`, only in the example response.
 				pub n_sequence: Option<String>,
-				/// `S:ECrm`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `S:ECrm`: `string`, only in the example response.
 				pub s_e_crm: Option<String>,
-				/// `S:Money`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `S:Money`: `string`, only in the example response.
 				pub s_money: Option<String>,
-				/// `S:DiskFile`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `S:DiskFile`: `string`, only in the example response.
 				pub s_disk_file: Option<String>,
-				/// `S:employee`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `S:employee`: `string`, only in the example response.
 				pub s_employee: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { sort : soft "SORT", active_from : soft "ACTIVE_FROM", active_to
-				: soft "ACTIVE_TO", preview_picture : soft "PREVIEW_PICTURE",
-				preview_text : soft "PREVIEW_TEXT", detail_picture : soft
-				"DETAIL_PICTURE", detail_text : soft "DETAIL_TEXT", created_by : soft
-				"CREATED_BY", timestamp_x : soft "TIMESTAMP_X", modified_by : soft
-				"MODIFIED_BY", s : soft "S", n : soft "N", l : soft "L", f : soft "F", g
-				: soft "G", e : soft "E", s_date : soft "S:Date", s_date_time : soft
-				"S:DateTime", s_html : soft "S:HTML", e_e_list : soft "E:EList",
-				n_sequence : soft "N:Sequence", s_e_crm : soft "S:ECrm", s_money : soft
-				"S:Money", s_disk_file : soft "S:DiskFile", s_employee : soft
-				"S:employee", extra : rest "", }
+			result_impls!(
+				Output { opt soft "SORT" sort, opt soft "ACTIVE_FROM" active_from, opt
+				soft "ACTIVE_TO" active_to, opt soft "PREVIEW_PICTURE" preview_picture,
+				opt soft "PREVIEW_TEXT" preview_text, opt soft "DETAIL_PICTURE"
+				detail_picture, opt soft "DETAIL_TEXT" detail_text, opt soft "CREATED_BY"
+				created_by, opt soft "TIMESTAMP_X" timestamp_x, opt soft "MODIFIED_BY"
+				modified_by, opt soft "S" s, opt soft "N" n, opt soft "L" l, opt soft "F"
+				f, opt soft "G" g, opt soft "E" e, opt soft "S:Date" s_date, opt soft
+				"S:DateTime" s_date_time, opt soft "S:HTML" s_html, opt soft "E:EList"
+				e_e_list, opt soft "N:Sequence" n_sequence, opt soft "S:ECrm" s_e_crm,
+				opt soft "S:Money" s_money, opt soft "S:DiskFile" s_disk_file, opt soft
+				"S:employee" s_employee, }
 			);
-			serialize_map!(
-				Output { opt "SORT" sort, opt "ACTIVE_FROM" active_from, opt "ACTIVE_TO"
-				active_to, opt "PREVIEW_PICTURE" preview_picture, opt "PREVIEW_TEXT"
-				preview_text, opt "DETAIL_PICTURE" detail_picture, opt "DETAIL_TEXT"
-				detail_text, opt "CREATED_BY" created_by, opt "TIMESTAMP_X" timestamp_x,
-				opt "MODIFIED_BY" modified_by, opt "S" s, opt "N" n, opt "L" l, opt "F"
-				f, opt "G" g, opt "E" e, opt "S:Date" s_date, opt "S:DateTime"
-				s_date_time, opt "S:HTML" s_html, opt "E:EList" e_e_list, opt
-				"N:Sequence" n_sequence, opt "S:ECrm" s_e_crm, opt "S:Money" s_money, opt
-				"S:DiskFile" s_disk_file, opt "S:employee" s_employee, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "lists.field.type.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "lists.field.type.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -2213,7 +1695,7 @@ pub mod field {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
 	pub mod update {
-		/// Error codes of `lists.field.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.field.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2296,7 +1778,7 @@ pub mod field {
 			/// `LINK_IBLOCK_ID`: `integer`, optional.
 			pub link_iblock_id: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `NAME`, `TYPE`.
@@ -2320,115 +1802,39 @@ pub mod field {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `IS_REQUIRED`.
-			pub fn is_required(mut self, value: impl Into<bool>) -> Self {
-				self.is_required = Some(value.into());
-				self
-			}
-			/// Sets `MULTIPLE`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `DEFAULT_VALUE`.
-			pub fn default_value(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.default_value = Some(value.into());
-				self
-			}
-			/// Sets `LIST`.
-			pub fn list(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.list = Some(value.into());
-				self
-			}
-			/// Sets `LIST_TEXT_VALUES`.
-			pub fn list_text_values(mut self, value: impl Into<String>) -> Self {
-				self.list_text_values = Some(value.into());
-				self
-			}
-			/// Sets `LIST_DEF`.
-			pub fn list_def(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.list_def = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `SETTINGS`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
-			/// Sets `USER_TYPE_SETTINGS`.
-			pub fn user_type_settings(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.user_type_settings = Some(value.into());
-				self
-			}
-			/// Sets `ROW_COUNT`.
-			pub fn row_count(mut self, value: impl Into<i64>) -> Self {
-				self.row_count = Some(value.into());
-				self
-			}
-			/// Sets `COL_COUNT`.
-			pub fn col_count(mut self, value: impl Into<i64>) -> Self {
-				self.col_count = Some(value.into());
-				self
-			}
-			/// Sets `LINK_IBLOCK_ID`.
-			pub fn link_iblock_id(mut self, value: impl Into<i64>) -> Self {
-				self.link_iblock_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "NAME" name, req "TYPE" type_, opt_yn "IS_REQUIRED" is_required,
-			opt_yn "MULTIPLE" multiple, opt_text "SORT" sort, opt "DEFAULT_VALUE"
-			default_value, opt "LIST" list, opt "LIST_TEXT_VALUES" list_text_values, opt
-			"LIST_DEF" list_def, opt "CODE" code, opt "SETTINGS" settings, opt
-			"USER_TYPE_SETTINGS" user_type_settings, opt "ROW_COUNT" row_count, opt
-			"COL_COUNT" col_count, opt "LINK_IBLOCK_ID" link_iblock_id, rest "" extra }
+		setters!(
+			Fields { some into is_required is_required "IS_REQUIRED" : bool, some into
+			multiple multiple "MULTIPLE" : bool, some into sort sort "SORT" : i64, some
+			into default_value default_value "DEFAULT_VALUE" : ::serde_json::Value, some
+			into list list "LIST" : ::serde_json::Value, some into list_text_values
+			list_text_values "LIST_TEXT_VALUES" : String, some into list_def list_def
+			"LIST_DEF" : ::serde_json::Value, some into code code "CODE" : String, some
+			into settings settings "SETTINGS" : ::serde_json::Value, some into
+			user_type_settings user_type_settings "USER_TYPE_SETTINGS" :
+			::serde_json::Value, some into row_count row_count "ROW_COUNT" : i64, some
+			into col_count col_count "COL_COUNT" : i64, some into link_iblock_id
+			link_iblock_id "LINK_IBLOCK_ID" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "NAME", type_ : field "TYPE", is_required : exact
-			"IS_REQUIRED", multiple : exact "MULTIPLE", sort : exact "SORT",
-			default_value : exact "DEFAULT_VALUE", list : exact "LIST", list_text_values
-			: exact "LIST_TEXT_VALUES", list_def : exact "LIST_DEF", code : exact "CODE",
-			settings : exact "SETTINGS", user_type_settings : exact "USER_TYPE_SETTINGS",
-			row_count : exact "ROW_COUNT", col_count : exact "COL_COUNT", link_iblock_id
-			: exact "LINK_IBLOCK_ID", extra : rest "", }
+		params_impls!(
+			Fields { req field "NAME" name, req field "TYPE" type_, opt_yn exact
+			"IS_REQUIRED" is_required, opt_yn exact "MULTIPLE" multiple, opt_text exact
+			"SORT" sort, opt exact "DEFAULT_VALUE" default_value, opt exact "LIST" list,
+			opt exact "LIST_TEXT_VALUES" list_text_values, opt exact "LIST_DEF" list_def,
+			opt exact "CODE" code, opt exact "SETTINGS" settings, opt exact
+			"USER_TYPE_SETTINGS" user_type_settings, opt exact "ROW_COUNT" row_count, opt
+			exact "COL_COUNT" col_count, opt exact "LINK_IBLOCK_ID" link_iblock_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "lists.field.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "lists.field.update", V2, false);
 	}
 }
 /// Types of `lists.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html>
 pub mod get {
-	/// Error codes of `lists.get`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `lists.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -2464,254 +1870,136 @@ pub mod get {
 	/// The object `result` of `lists.get`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Item {
-		/// `ID`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ID`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `TIMESTAMP_X`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `TIMESTAMP_X`: `string`, only in the example response.
 		pub timestamp_x: Option<String>,
-		/// `IBLOCK_TYPE_ID`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `IBLOCK_TYPE_ID`: `string`, only in the example response.
 		pub iblock_type_id: Option<String>,
-		/// `LID`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LID`: `string`, only in the example response.
 		pub lid: Option<String>,
-		/// `CODE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CODE`: `any`, only in the example response.
 		pub code: ::serde_json::Value,
-		/// `API_CODE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `API_CODE`: `any`, only in the example response.
 		pub api_code: ::serde_json::Value,
-		/// `NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `NAME`: `string`, only in the example response.
 		pub name: Option<String>,
-		/// `ACTIVE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ACTIVE`: `string`, only in the example response.
 		pub active: Option<String>,
-		/// `SORT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SORT`: `string`, only in the example response.
 		pub sort: Option<String>,
-		/// `LIST_PAGE_URL`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LIST_PAGE_URL`: `any`, only in the example response.
 		pub list_page_url: ::serde_json::Value,
-		/// `DETAIL_PAGE_URL`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DETAIL_PAGE_URL`: `any`, only in the example response.
 		pub detail_page_url: ::serde_json::Value,
-		/// `SECTION_PAGE_URL`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SECTION_PAGE_URL`: `any`, only in the example response.
 		pub section_page_url: ::serde_json::Value,
-		/// `CANONICAL_PAGE_URL`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CANONICAL_PAGE_URL`: `any`, only in the example response.
 		pub canonical_page_url: ::serde_json::Value,
-		/// `PICTURE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PICTURE`: `any`, only in the example response.
 		pub picture: ::serde_json::Value,
-		/// `DESCRIPTION`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DESCRIPTION`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// `DESCRIPTION_TYPE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DESCRIPTION_TYPE`: `string`, only in the example response.
 		pub description_type: Option<String>,
-		/// `RSS_TTL`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `RSS_TTL`: `string`, only in the example response.
 		pub rss_ttl: Option<String>,
-		/// `RSS_ACTIVE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `RSS_ACTIVE`: `string`, only in the example response.
 		pub rss_active: Option<String>,
-		/// `RSS_FILE_ACTIVE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `RSS_FILE_ACTIVE`: `string`, only in the example response.
 		pub rss_file_active: Option<String>,
-		/// `RSS_FILE_LIMIT`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `RSS_FILE_LIMIT`: `any`, only in the example response.
 		pub rss_file_limit: ::serde_json::Value,
-		/// `RSS_FILE_DAYS`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `RSS_FILE_DAYS`: `any`, only in the example response.
 		pub rss_file_days: ::serde_json::Value,
-		/// `RSS_YANDEX_ACTIVE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `RSS_YANDEX_ACTIVE`: `string`, only in the example response.
 		pub rss_yandex_active: Option<String>,
-		/// `XML_ID`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `XML_ID`: `any`, only in the example response.
 		pub xml_id: ::serde_json::Value,
-		/// `TMP_ID`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `TMP_ID`: `any`, only in the example response.
 		pub tmp_id: ::serde_json::Value,
-		/// `INDEX_ELEMENT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `INDEX_ELEMENT`: `string`, only in the example response.
 		pub index_element: Option<String>,
-		/// `INDEX_SECTION`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `INDEX_SECTION`: `string`, only in the example response.
 		pub index_section: Option<String>,
-		/// `WORKFLOW`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `WORKFLOW`: `string`, only in the example response.
 		pub workflow: Option<String>,
-		/// `BIZPROC`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `BIZPROC`: `string`, only in the example response.
 		pub bizproc: Option<String>,
-		/// `SECTION_CHOOSER`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SECTION_CHOOSER`: `string`, only in the example response.
 		pub section_chooser: Option<String>,
-		/// `LIST_MODE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LIST_MODE`: `any`, only in the example response.
 		pub list_mode: ::serde_json::Value,
-		/// `RIGHTS_MODE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `RIGHTS_MODE`: `string`, only in the example response.
 		pub rights_mode: Option<String>,
-		/// `SECTION_PROPERTY`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SECTION_PROPERTY`: `any`, only in the example response.
 		pub section_property: ::serde_json::Value,
-		/// `PROPERTY_INDEX`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `PROPERTY_INDEX`: `any`, only in the example response.
 		pub property_index: ::serde_json::Value,
-		/// `VERSION`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `VERSION`: `string`, only in the example response.
 		pub version: Option<String>,
-		/// `LAST_CONV_ELEMENT`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LAST_CONV_ELEMENT`: `string`, only in the example response.
 		pub last_conv_element: Option<String>,
-		/// `SOCNET_GROUP_ID`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SOCNET_GROUP_ID`: `string`, only in the example response.
 		pub socnet_group_id: Option<String>,
-		/// `EDIT_FILE_BEFORE`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `EDIT_FILE_BEFORE`: `any`, only in the example response.
 		pub edit_file_before: ::serde_json::Value,
-		/// `EDIT_FILE_AFTER`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `EDIT_FILE_AFTER`: `any`, only in the example response.
 		pub edit_file_after: ::serde_json::Value,
-		/// `SECTIONS_NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SECTIONS_NAME`: `string`, only in the example response.
 		pub sections_name: Option<String>,
-		/// `SECTION_NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SECTION_NAME`: `string`, only in the example response.
 		pub section_name: Option<String>,
-		/// `ELEMENTS_NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ELEMENTS_NAME`: `string`, only in the example response.
 		pub elements_name: Option<String>,
-		/// `ELEMENT_NAME`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ELEMENT_NAME`: `string`, only in the example response.
 		pub element_name: Option<String>,
-		/// `REST_ON`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `REST_ON`: `string`, only in the example response.
 		pub rest_on: Option<String>,
-		/// `FULLTEXT_INDEX`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `FULLTEXT_INDEX`: `string`, only in the example response.
 		pub fulltext_index: Option<String>,
-		/// `EXTERNAL_ID`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `EXTERNAL_ID`: `any`, only in the example response.
 		pub external_id: ::serde_json::Value,
-		/// `LANG_DIR`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LANG_DIR`: `string`, only in the example response.
 		pub lang_dir: Option<String>,
-		/// `SERVER_NAME`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SERVER_NAME`: `any`, only in the example response.
 		pub server_name: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Item { id : soft "ID", timestamp_x : soft "TIMESTAMP_X", iblock_type_id : soft
-		"IBLOCK_TYPE_ID", lid : soft "LID", code : soft "CODE", api_code : soft
-		"API_CODE", name : soft "NAME", active : soft "ACTIVE", sort : soft "SORT",
-		list_page_url : soft "LIST_PAGE_URL", detail_page_url : soft "DETAIL_PAGE_URL",
-		section_page_url : soft "SECTION_PAGE_URL", canonical_page_url : soft
-		"CANONICAL_PAGE_URL", picture : soft "PICTURE", description : soft "DESCRIPTION",
-		description_type : soft "DESCRIPTION_TYPE", rss_ttl : soft "RSS_TTL", rss_active
-		: soft "RSS_ACTIVE", rss_file_active : soft "RSS_FILE_ACTIVE", rss_file_limit :
-		soft "RSS_FILE_LIMIT", rss_file_days : soft "RSS_FILE_DAYS", rss_yandex_active :
-		soft "RSS_YANDEX_ACTIVE", xml_id : soft "XML_ID", tmp_id : soft "TMP_ID",
-		index_element : soft "INDEX_ELEMENT", index_section : soft "INDEX_SECTION",
-		workflow : soft "WORKFLOW", bizproc : soft "BIZPROC", section_chooser : soft
-		"SECTION_CHOOSER", list_mode : soft "LIST_MODE", rights_mode : soft
-		"RIGHTS_MODE", section_property : soft "SECTION_PROPERTY", property_index : soft
-		"PROPERTY_INDEX", version : soft "VERSION", last_conv_element : soft
-		"LAST_CONV_ELEMENT", socnet_group_id : soft "SOCNET_GROUP_ID", edit_file_before :
-		soft "EDIT_FILE_BEFORE", edit_file_after : soft "EDIT_FILE_AFTER", sections_name
-		: soft "SECTIONS_NAME", section_name : soft "SECTION_NAME", elements_name : soft
-		"ELEMENTS_NAME", element_name : soft "ELEMENT_NAME", rest_on : soft "REST_ON",
-		fulltext_index : soft "FULLTEXT_INDEX", external_id : soft "EXTERNAL_ID",
-		lang_dir : soft "LANG_DIR", server_name : soft "SERVER_NAME", extra : rest "", }
-	);
-	serialize_map!(
-		Item { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "IBLOCK_TYPE_ID"
-		iblock_type_id, opt "LID" lid, req "CODE" code, req "API_CODE" api_code, opt
-		"NAME" name, opt "ACTIVE" active, opt "SORT" sort, req "LIST_PAGE_URL"
-		list_page_url, req "DETAIL_PAGE_URL" detail_page_url, req "SECTION_PAGE_URL"
-		section_page_url, req "CANONICAL_PAGE_URL" canonical_page_url, req "PICTURE"
-		picture, opt "DESCRIPTION" description, opt "DESCRIPTION_TYPE" description_type,
-		opt "RSS_TTL" rss_ttl, opt "RSS_ACTIVE" rss_active, opt "RSS_FILE_ACTIVE"
-		rss_file_active, req "RSS_FILE_LIMIT" rss_file_limit, req "RSS_FILE_DAYS"
-		rss_file_days, opt "RSS_YANDEX_ACTIVE" rss_yandex_active, req "XML_ID" xml_id,
-		req "TMP_ID" tmp_id, opt "INDEX_ELEMENT" index_element, opt "INDEX_SECTION"
-		index_section, opt "WORKFLOW" workflow, opt "BIZPROC" bizproc, opt
-		"SECTION_CHOOSER" section_chooser, req "LIST_MODE" list_mode, opt "RIGHTS_MODE"
-		rights_mode, req "SECTION_PROPERTY" section_property, req "PROPERTY_INDEX"
-		property_index, opt "VERSION" version, opt "LAST_CONV_ELEMENT" last_conv_element,
-		opt "SOCNET_GROUP_ID" socnet_group_id, req "EDIT_FILE_BEFORE" edit_file_before,
-		req "EDIT_FILE_AFTER" edit_file_after, opt "SECTIONS_NAME" sections_name, opt
-		"SECTION_NAME" section_name, opt "ELEMENTS_NAME" elements_name, opt
-		"ELEMENT_NAME" element_name, opt "REST_ON" rest_on, opt "FULLTEXT_INDEX"
-		fulltext_index, req "EXTERNAL_ID" external_id, opt "LANG_DIR" lang_dir, req
-		"SERVER_NAME" server_name, rest "" extra }
+	result_impls!(
+		Item { opt soft "ID" id, opt soft "TIMESTAMP_X" timestamp_x, opt soft
+		"IBLOCK_TYPE_ID" iblock_type_id, opt soft "LID" lid, req soft "CODE" code, req
+		soft "API_CODE" api_code, opt soft "NAME" name, opt soft "ACTIVE" active, opt
+		soft "SORT" sort, req soft "LIST_PAGE_URL" list_page_url, req soft
+		"DETAIL_PAGE_URL" detail_page_url, req soft "SECTION_PAGE_URL" section_page_url,
+		req soft "CANONICAL_PAGE_URL" canonical_page_url, req soft "PICTURE" picture, opt
+		soft "DESCRIPTION" description, opt soft "DESCRIPTION_TYPE" description_type, opt
+		soft "RSS_TTL" rss_ttl, opt soft "RSS_ACTIVE" rss_active, opt soft
+		"RSS_FILE_ACTIVE" rss_file_active, req soft "RSS_FILE_LIMIT" rss_file_limit, req
+		soft "RSS_FILE_DAYS" rss_file_days, opt soft "RSS_YANDEX_ACTIVE"
+		rss_yandex_active, req soft "XML_ID" xml_id, req soft "TMP_ID" tmp_id, opt soft
+		"INDEX_ELEMENT" index_element, opt soft "INDEX_SECTION" index_section, opt soft
+		"WORKFLOW" workflow, opt soft "BIZPROC" bizproc, opt soft "SECTION_CHOOSER"
+		section_chooser, req soft "LIST_MODE" list_mode, opt soft "RIGHTS_MODE"
+		rights_mode, req soft "SECTION_PROPERTY" section_property, req soft
+		"PROPERTY_INDEX" property_index, opt soft "VERSION" version, opt soft
+		"LAST_CONV_ELEMENT" last_conv_element, opt soft "SOCNET_GROUP_ID"
+		socnet_group_id, req soft "EDIT_FILE_BEFORE" edit_file_before, req soft
+		"EDIT_FILE_AFTER" edit_file_after, opt soft "SECTIONS_NAME" sections_name, opt
+		soft "SECTION_NAME" section_name, opt soft "ELEMENTS_NAME" elements_name, opt
+		soft "ELEMENT_NAME" element_name, opt soft "REST_ON" rest_on, opt soft
+		"FULLTEXT_INDEX" fulltext_index, req soft "EXTERNAL_ID" external_id, opt soft
+		"LANG_DIR" lang_dir, req soft "SERVER_NAME" server_name, }
 	);
 	/// The `result` of the call: `object[]`.
 	pub type Output = crate::List<Item>;
-	impl ::bitrix24_runtime::Method for super::Get {
-		const NAME: &'static str = "lists.get";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Get, "lists.get", V2, true);
 	impl ::bitrix24_runtime::Paged for super::Get {
 		type Item = Item;
 		fn into_items(output: Output) -> Vec<Item> {
@@ -2738,7 +2026,7 @@ pub mod get {
 				/// `IBLOCK_CODE`: `string`, required.
 				pub iblock_code: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Id {
 				/// The call with its required parameters: `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -2753,33 +2041,19 @@ pub mod get {
 					}
 				}
 			}
-			extra_setter!(Id);
-			serialize_map!(
-				Id { req "IBLOCK_ID" iblock_id, req "IBLOCK_CODE" iblock_code, rest ""
-				extra }
+			params_impls!(
+				Id { req field "IBLOCK_ID" iblock_id, req field "IBLOCK_CODE"
+				iblock_code, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Id { iblock_id : field "IBLOCK_ID", iblock_code : field "IBLOCK_CODE",
-				extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Id);
 			/// Types of `lists.get.iblock.type.id`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get-iblock-type-id.html>
 			pub mod id {
-				/// Error codes of `lists.get.iblock.type.id`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `lists.get.iblock.type.id`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
 				/// The `result` of the call: `string`.
 				pub type Output = ::bitrix24_runtime::lenient::Str;
-				impl ::bitrix24_runtime::Method for super::Id {
-					const NAME: &'static str = "lists.get.iblock.type.id";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Id, "lists.get.iblock.type.id", V2, false);
 			}
 		}
 	}
@@ -2811,7 +2085,7 @@ pub mod section {
 		/// `FIELDS`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_CODE`, `FIELDS`.
@@ -2832,26 +2106,16 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `IBLOCK_SECTION_ID`.
-		pub fn iblock_section_id(mut self, value: impl Into<i64>) -> Self {
-			self.iblock_section_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, opt "IBLOCK_SECTION_ID" iblock_section_id, req
-		"SECTION_CODE" section_code, req "FIELDS" fields, rest "" extra }
+	setters!(
+		Add { some into iblock_section_id iblock_section_id "IBLOCK_SECTION_ID" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", iblock_section_id : exact "IBLOCK_SECTION_ID",
-		section_code : field "SECTION_CODE", fields : field "FIELDS", extra : rest "", }
+	params_impls!(
+		Add { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
+		req field "IBLOCK_CODE" iblock_code, opt exact "IBLOCK_SECTION_ID"
+		iblock_section_id, req field "SECTION_CODE" section_code, req field "FIELDS"
+		fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `lists.section.delete`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-delete.html>
@@ -2875,7 +2139,7 @@ pub mod section {
 		/// `SECTION_CODE`: `string`, required.
 		pub section_code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`.
@@ -2896,20 +2160,11 @@ pub mod section {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(
-		Delete { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, req "SECTION_ID" section_id, req "SECTION_CODE"
-		section_code, rest "" extra }
+	params_impls!(
+		Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID"
+		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "SECTION_ID"
+		section_id, req field "SECTION_CODE" section_code, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Delete { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", section_id : field "SECTION_ID", section_code
-		: field "SECTION_CODE", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
 	/// `lists.section.get`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
@@ -2935,7 +2190,7 @@ pub mod section {
 		/// `SELECT`: `array`, optional.
 		pub select: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -2953,31 +2208,16 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `FILTER`.
-		pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `SELECT`.
-		pub fn select(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.select = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Get);
-	serialize_map!(
-		Get { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, opt "FILTER" filter, opt "SELECT" select, rest ""
-		extra }
+	setters!(
+		Get { some into filter filter "FILTER" : ::serde_json::Value, some into select
+		select "SELECT" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", filter : exact "FILTER", select : exact
-		"SELECT", extra : rest "", }
+	params_impls!(
+		Get { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
+		req field "IBLOCK_CODE" iblock_code, opt exact "FILTER" filter, opt exact
+		"SELECT" select, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
 	/// `lists.section.update`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
@@ -3003,7 +2243,7 @@ pub mod section {
 		/// `FIELDS`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`, `FIELDS`.
@@ -3026,25 +2266,16 @@ pub mod section {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
-		"IBLOCK_CODE" iblock_code, req "SECTION_ID" section_id, req "SECTION_CODE"
-		section_code, req "FIELDS" fields, rest "" extra }
+	params_impls!(
+		Update { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID"
+		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "SECTION_ID"
+		section_id, req field "SECTION_CODE" section_code, req field "FIELDS" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", section_id : field "SECTION_ID", section_code
-		: field "SECTION_CODE", fields : field "FIELDS", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `lists.section.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
 	pub mod add {
-		/// Error codes of `lists.section.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.section.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3122,7 +2353,7 @@ pub mod section {
 			/// `SECTION_PROPERTY`: `array`, optional.
 			pub section_property: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `NAME`.
@@ -3141,94 +2372,33 @@ pub mod section {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `EXTERNAL_ID`.
-			pub fn external_id(mut self, value: impl Into<String>) -> Self {
-				self.external_id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `PICTURE`.
-			pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.picture = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION_TYPE`.
-			pub fn description_type(
-				mut self,
-				value: impl Into<FieldsDescriptionType>,
-			) -> Self {
-				self.description_type = Some(value.into());
-				self
-			}
-			/// Sets `DETAIL_PICTURE`.
-			pub fn detail_picture(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.detail_picture = Some(value.into());
-				self
-			}
-			/// Sets `SECTION_PROPERTY`.
-			pub fn section_property(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.section_property = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "NAME" name, opt "EXTERNAL_ID" external_id, opt "XML_ID" xml_id,
-			opt "SORT" sort, opt_yn "ACTIVE" active, opt "PICTURE" picture, opt
-			"DESCRIPTION" description, opt "DESCRIPTION_TYPE" description_type, opt
-			"DETAIL_PICTURE" detail_picture, opt "SECTION_PROPERTY" section_property,
-			rest "" extra }
+		setters!(
+			Fields { some into external_id external_id "EXTERNAL_ID" : String, some into
+			xml_id xml_id "XML_ID" : String, some into sort sort "SORT" : i64, some into
+			active active "ACTIVE" : bool, some into picture picture "PICTURE" :
+			::serde_json::Value, some into description description "DESCRIPTION" :
+			String, some into description_type description_type "DESCRIPTION_TYPE" :
+			FieldsDescriptionType, some into detail_picture detail_picture
+			"DETAIL_PICTURE" : ::serde_json::Value, some into section_property
+			section_property "SECTION_PROPERTY" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "NAME", external_id : exact "EXTERNAL_ID", xml_id :
-			exact "XML_ID", sort : exact "SORT", active : exact "ACTIVE", picture : exact
-			"PICTURE", description : exact "DESCRIPTION", description_type : exact
-			"DESCRIPTION_TYPE", detail_picture : exact "DETAIL_PICTURE", section_property
-			: exact "SECTION_PROPERTY", extra : rest "", }
+		params_impls!(
+			Fields { req field "NAME" name, opt exact "EXTERNAL_ID" external_id, opt
+			exact "XML_ID" xml_id, opt exact "SORT" sort, opt_yn exact "ACTIVE" active,
+			opt exact "PICTURE" picture, opt exact "DESCRIPTION" description, opt exact
+			"DESCRIPTION_TYPE" description_type, opt exact "DETAIL_PICTURE"
+			detail_picture, opt exact "SECTION_PROPERTY" section_property, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "lists.section.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "lists.section.add", V2, false);
 	}
 	/// Types of `lists.section.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-delete.html>
 	pub mod delete {
-		/// Error codes of `lists.section.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.section.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3268,19 +2438,13 @@ pub mod section {
 		);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "lists.section.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "lists.section.delete", V2, false);
 	}
 	/// Types of `lists.section.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
 	pub mod get {
-		/// Error codes of `lists.section.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.section.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3316,108 +2480,61 @@ pub mod section {
 		/// The object `result` of `lists.section.get`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `CODE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CODE`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `XML_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `XML_ID`: `string`, only in the example response.
 			pub xml_id: Option<String>,
-			/// `EXTERNAL_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `EXTERNAL_ID`: `string`, only in the example response.
 			pub external_id: Option<String>,
-			/// `IBLOCK_SECTION_ID`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IBLOCK_SECTION_ID`: `any`, only in the example response.
 			pub iblock_section_id: ::serde_json::Value,
-			/// `TIMESTAMP_X`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TIMESTAMP_X`: `string`, only in the example response.
 			pub timestamp_x: Option<String>,
-			/// `SORT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SORT`: `string`, only in the example response.
 			pub sort: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ACTIVE`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `GLOBAL_ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `GLOBAL_ACTIVE`: `string`, only in the example response.
 			pub global_active: Option<String>,
-			/// `LEFT_MARGIN`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `LEFT_MARGIN`: `string`, only in the example response.
 			pub left_margin: Option<String>,
-			/// `RIGHT_MARGIN`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `RIGHT_MARGIN`: `string`, only in the example response.
 			pub right_margin: Option<String>,
-			/// `DEPTH_LEVEL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DEPTH_LEVEL`: `string`, only in the example response.
 			pub depth_level: Option<String>,
-			/// `SEARCHABLE_CONTENT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SEARCHABLE_CONTENT`: `string`, only in the example response.
 			pub searchable_content: Option<String>,
-			/// `MODIFIED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MODIFIED_BY`: `string`, only in the example response.
 			pub modified_by: Option<String>,
-			/// `DATE_CREATE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DATE_CREATE`: `string`, only in the example response.
 			pub date_create: Option<String>,
-			/// `CREATED_BY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CREATED_BY`: `string`, only in the example response.
 			pub created_by: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : soft "ID", code : soft "CODE", xml_id : soft "XML_ID",
-			external_id : soft "EXTERNAL_ID", iblock_section_id : soft
-			"IBLOCK_SECTION_ID", timestamp_x : soft "TIMESTAMP_X", sort : soft "SORT",
-			name : soft "NAME", active : soft "ACTIVE", global_active : soft
-			"GLOBAL_ACTIVE", left_margin : soft "LEFT_MARGIN", right_margin : soft
-			"RIGHT_MARGIN", depth_level : soft "DEPTH_LEVEL", searchable_content : soft
-			"SEARCHABLE_CONTENT", modified_by : soft "MODIFIED_BY", date_create : soft
-			"DATE_CREATE", created_by : soft "CREATED_BY", extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "CODE" code, opt "XML_ID" xml_id, opt "EXTERNAL_ID"
-			external_id, req "IBLOCK_SECTION_ID" iblock_section_id, opt "TIMESTAMP_X"
-			timestamp_x, opt "SORT" sort, opt "NAME" name, opt "ACTIVE" active, opt
-			"GLOBAL_ACTIVE" global_active, opt "LEFT_MARGIN" left_margin, opt
-			"RIGHT_MARGIN" right_margin, opt "DEPTH_LEVEL" depth_level, opt
-			"SEARCHABLE_CONTENT" searchable_content, opt "MODIFIED_BY" modified_by, opt
-			"DATE_CREATE" date_create, opt "CREATED_BY" created_by, rest "" extra }
+		result_impls!(
+			Item { opt soft "ID" id, opt soft "CODE" code, opt soft "XML_ID" xml_id, opt
+			soft "EXTERNAL_ID" external_id, req soft "IBLOCK_SECTION_ID"
+			iblock_section_id, opt soft "TIMESTAMP_X" timestamp_x, opt soft "SORT" sort,
+			opt soft "NAME" name, opt soft "ACTIVE" active, opt soft "GLOBAL_ACTIVE"
+			global_active, opt soft "LEFT_MARGIN" left_margin, opt soft "RIGHT_MARGIN"
+			right_margin, opt soft "DEPTH_LEVEL" depth_level, opt soft
+			"SEARCHABLE_CONTENT" searchable_content, opt soft "MODIFIED_BY" modified_by,
+			opt soft "DATE_CREATE" date_create, opt soft "CREATED_BY" created_by, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "lists.section.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "lists.section.get", V2, true);
 		impl ::bitrix24_runtime::Paged for super::Get {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -3430,7 +2547,7 @@ pub mod section {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
 	pub mod update {
-		/// Error codes of `lists.section.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `lists.section.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3511,7 +2628,7 @@ pub mod section {
 			/// `SECTION_PROPERTY`: `array`, optional.
 			pub section_property: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `NAME`.
@@ -3530,95 +2647,34 @@ pub mod section {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `EXTERNAL_ID`.
-			pub fn external_id(mut self, value: impl Into<String>) -> Self {
-				self.external_id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `PICTURE`.
-			pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.picture = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION_TYPE`.
-			pub fn description_type(
-				mut self,
-				value: impl Into<FieldsDescriptionType>,
-			) -> Self {
-				self.description_type = Some(value.into());
-				self
-			}
-			/// Sets `DETAIL_PICTURE`.
-			pub fn detail_picture(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.detail_picture = Some(value.into());
-				self
-			}
-			/// Sets `SECTION_PROPERTY`.
-			pub fn section_property(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.section_property = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "NAME" name, opt "EXTERNAL_ID" external_id, opt "XML_ID" xml_id,
-			opt "SORT" sort, opt_yn "ACTIVE" active, opt "PICTURE" picture, opt
-			"DESCRIPTION" description, opt "DESCRIPTION_TYPE" description_type, opt
-			"DETAIL_PICTURE" detail_picture, opt "SECTION_PROPERTY" section_property,
-			rest "" extra }
+		setters!(
+			Fields { some into external_id external_id "EXTERNAL_ID" : String, some into
+			xml_id xml_id "XML_ID" : String, some into sort sort "SORT" : i64, some into
+			active active "ACTIVE" : bool, some into picture picture "PICTURE" :
+			::serde_json::Value, some into description description "DESCRIPTION" :
+			String, some into description_type description_type "DESCRIPTION_TYPE" :
+			FieldsDescriptionType, some into detail_picture detail_picture
+			"DETAIL_PICTURE" : ::serde_json::Value, some into section_property
+			section_property "SECTION_PROPERTY" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "NAME", external_id : exact "EXTERNAL_ID", xml_id :
-			exact "XML_ID", sort : exact "SORT", active : exact "ACTIVE", picture : exact
-			"PICTURE", description : exact "DESCRIPTION", description_type : exact
-			"DESCRIPTION_TYPE", detail_picture : exact "DETAIL_PICTURE", section_property
-			: exact "SECTION_PROPERTY", extra : rest "", }
+		params_impls!(
+			Fields { req field "NAME" name, opt exact "EXTERNAL_ID" external_id, opt
+			exact "XML_ID" xml_id, opt exact "SORT" sort, opt_yn exact "ACTIVE" active,
+			opt exact "PICTURE" picture, opt exact "DESCRIPTION" description, opt exact
+			"DESCRIPTION_TYPE" description_type, opt exact "DETAIL_PICTURE"
+			detail_picture, opt exact "SECTION_PROPERTY" section_property, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "lists.section.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "lists.section.update", V2, false);
 	}
 }
 /// Types of `lists.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html>
 pub mod update {
-	/// Error codes of `lists.update`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `lists.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -3675,7 +2731,7 @@ pub mod update {
 		/// Values: `Y`, `N`.
 		pub bizproc: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Fields {
 		/// The object with its required parameters: `NAME`.
@@ -3689,46 +2745,17 @@ pub mod update {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `SORT`.
-		pub fn sort(mut self, value: impl Into<i64>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `PICTURE`.
-		pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.picture = Some(value.into());
-			self
-		}
-		/// Sets `BIZPROC`.
-		pub fn bizproc(mut self, value: impl Into<bool>) -> Self {
-			self.bizproc = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Fields);
-	serialize_map!(
-		Fields { req "NAME" name, opt "DESCRIPTION" description, opt "SORT" sort, opt
-		"PICTURE" picture, opt_yn "BIZPROC" bizproc, rest "" extra }
+	setters!(
+		Fields { some into description description "DESCRIPTION" : String, some into sort
+		sort "SORT" : i64, some into picture picture "PICTURE" : ::serde_json::Value,
+		some into bizproc bizproc "BIZPROC" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Fields { name : field "NAME", description : exact "DESCRIPTION", sort : exact
-		"SORT", picture : exact "PICTURE", bizproc : exact "BIZPROC", extra : rest "", }
+	params_impls!(
+		Fields { req field "NAME" name, opt exact "DESCRIPTION" description, opt exact
+		"SORT" sort, opt exact "PICTURE" picture, opt_yn exact "BIZPROC" bizproc, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Fields);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Update {
-		const NAME: &'static str = "lists.update";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Update, "lists.update", V2, false);
 }

@@ -22,7 +22,7 @@ pub mod blogcomment {
 		/// `USER_ID`: `integer`, optional.
 		pub user_id: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `POST_ID`, `TEXT`.
@@ -35,29 +35,15 @@ pub mod blogcomment {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `FILES`.
-		pub fn files(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.files = Some(value.into());
-			self
-		}
-		/// Sets `USER_ID`.
-		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-			self.user_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "POST_ID" post_id, req "TEXT" text, opt "FILES" files, opt "USER_ID"
-		user_id, rest "" extra }
+	setters!(
+		Add { some into files files "FILES" : ::serde_json::Value, some into user_id
+		user_id "USER_ID" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { post_id : field "POST_ID", text : field "TEXT", files : exact "FILES",
-		user_id : exact "USER_ID", extra : rest "", }
+	params_impls!(
+		Add { req field "POST_ID" post_id, req field "TEXT" text, opt exact "FILES"
+		files, opt exact "USER_ID" user_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `log.blogcomment.delete`: REST 2, scope `log`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-delete.html>
@@ -73,7 +59,7 @@ pub mod blogcomment {
 		/// `USER_ID`: `integer`, optional.
 		pub user_id: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `COMMENT_ID`.
@@ -84,58 +70,34 @@ pub mod blogcomment {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `USER_ID`.
-		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-			self.user_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(
-		Delete { req "COMMENT_ID" comment_id, opt "USER_ID" user_id, rest "" extra }
+	setters!(Delete { some into user_id user_id "USER_ID" : i64, });
+	params_impls!(
+		Delete { req field "COMMENT_ID" comment_id, opt exact "USER_ID" user_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Delete { comment_id : field "COMMENT_ID", user_id : exact "USER_ID", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
 	/// Types of `log.blogcomment.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-add.html>
 	pub mod add {
-		/// Error codes of `log.blogcomment.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `log.blogcomment.add`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "log.blogcomment.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "log.blogcomment.add", V2, false);
 	}
 	/// Types of `log.blogcomment.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-delete.html>
 	pub mod delete {
-		/// Error codes of `log.blogcomment.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `log.blogcomment.delete`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "log.blogcomment.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "log.blogcomment.delete", V2, false);
 	}
 	/// Methods under `blogcomment::user`.
 	pub mod user {
@@ -158,236 +120,149 @@ pub mod blogcomment {
 			/// `LIMIT`: `integer`, optional.
 			pub limit: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					user_id: Default::default(),
-					first_id: Default::default(),
-					last_id: Default::default(),
-					limit: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `USER_ID`.
-			pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-				self.user_id = Some(value.into());
-				self
-			}
-			/// Sets `FIRST_ID`.
-			pub fn first_id(mut self, value: impl Into<i64>) -> Self {
-				self.first_id = Some(value.into());
-				self
-			}
-			/// Sets `LAST_ID`.
-			pub fn last_id(mut self, value: impl Into<i64>) -> Self {
-				self.last_id = Some(value.into());
-				self
-			}
-			/// Sets `LIMIT`.
-			pub fn limit(mut self, value: impl Into<i64>) -> Self {
-				self.limit = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(
-			Get { opt "USER_ID" user_id, opt "FIRST_ID" first_id, opt "LAST_ID" last_id,
-			opt "LIMIT" limit, rest "" extra }
+		setters!(
+			Get { some into user_id user_id "USER_ID" : i64, some into first_id first_id
+			"FIRST_ID" : i64, some into last_id last_id "LAST_ID" : i64, some into limit
+			limit "LIMIT" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { user_id : exact "USER_ID", first_id : exact "FIRST_ID", last_id : exact
-			"LAST_ID", limit : exact "LIMIT", extra : rest "", }
+		params_impls!(
+			Get { opt exact "USER_ID" user_id, opt exact "FIRST_ID" first_id, opt exact
+			"LAST_ID" last_id, opt exact "LIMIT" limit, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
 		/// Types of `log.blogcomment.user.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
 		pub mod get {
-			/// Error codes of `log.blogcomment.user.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `log.blogcomment.user.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
 			/// The object `result.comments` of `log.blogcomment.user.get`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputComments {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `comment_id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `comment_id`: `integer`, only in the example response.
 				pub comment_id: Option<i64>,
-				/// `log_id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `log_id`: `integer`, only in the example response.
 				pub log_id: Option<i64>,
-				/// `date`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `date`: `string`, only in the example response.
 				pub date: Option<String>,
-				/// `text`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `text`: `string`, only in the example response.
 				pub text: Option<String>,
-				/// `attach`: `integer[]`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `attach`: `integer[]`, only in the example response.
 				pub attach: Vec<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputComments { id : soft "id", comment_id : soft "comment_id", log_id :
-				soft "log_id", date : soft "date", text : soft "text", attach : soft
-				"attach", extra : rest "", }
-			);
-			serialize_map!(
-				OutputComments { opt "id" id, opt "comment_id" comment_id, opt "log_id"
-				log_id, opt "date" date, opt "text" text, req "attach" attach, rest ""
-				extra }
+			result_impls!(
+				OutputComments { opt soft "id" id, opt soft "comment_id" comment_id, opt
+				soft "log_id" log_id, opt soft "date" date, opt soft "text" text, req
+				soft "attach" attach, }
 			);
 			/// The object `result.files.<key>.image` of `log.blogcomment.user.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputFilesKeyImage {
-				/// `width`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `width`: `integer`, only in the example response.
 				pub width: Option<i64>,
-				/// `height`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `height`: `integer`, only in the example response.
 				pub height: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputFilesKeyImage { width : soft "width", height : soft "height", extra
-				: rest "", }
-			);
-			serialize_map!(
-				OutputFilesKeyImage { opt "width" width, opt "height" height, rest ""
-				extra }
+			result_impls!(
+				OutputFilesKeyImage { opt soft "width" width, opt soft "height" height, }
 			);
 			/// The object `result.files.<key>` of `log.blogcomment.user.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputFilesKey {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `date`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `date`: `string`, only in the example response.
 				pub date: Option<String>,
-				/// `type`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `type`: `string`, only in the example response.
 				pub type_: Option<String>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `size`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `size`: `integer`, only in the example response.
 				pub size: Option<i64>,
-				/// `image`: `object`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `image`: `object`, only in the example response.
 				pub image: Option<OutputFilesKeyImage>,
-				/// `authorId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `authorId`: `integer`, only in the example response.
 				pub author_id: Option<i64>,
-				/// `authorName`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `authorName`: `string`, only in the example response.
 				pub author_name: Option<String>,
-				/// `urlPreview`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `urlPreview`: `string`, only in the example response.
 				pub url_preview: Option<String>,
-				/// `urlShow`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `urlShow`: `string`, only in the example response.
 				pub url_show: Option<String>,
-				/// `urlDownload`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `urlDownload`: `string`, only in the example response.
 				pub url_download: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputFilesKey { id : soft "id", date : soft "date", type_ : soft "type",
-				name : soft "name", size : soft "size", image : soft "image", author_id :
-				soft "authorId", author_name : soft "authorName", url_preview : soft
-				"urlPreview", url_show : soft "urlShow", url_download : soft
-				"urlDownload", extra : rest "", }
-			);
-			serialize_map!(
-				OutputFilesKey { opt "id" id, opt "date" date, opt "type" type_, opt
-				"name" name, opt "size" size, opt "image" image, opt "authorId"
-				author_id, opt "authorName" author_name, opt "urlPreview" url_preview,
-				opt "urlShow" url_show, opt "urlDownload" url_download, rest "" extra }
+			result_impls!(
+				OutputFilesKey { opt soft "id" id, opt soft "date" date, opt soft "type"
+				type_, opt soft "name" name, opt soft "size" size, opt soft "image"
+				image, opt soft "authorId" author_id, opt soft "authorName" author_name,
+				opt soft "urlPreview" url_preview, opt soft "urlShow" url_show, opt soft
+				"urlDownload" url_download, }
 			);
 			/// The object `result.files` of `log.blogcomment.user.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputFiles {
-				/// `<key>`: `object`, optional.
+				/// `<key>`: `object`, only in the example response.
 				///
 				/// Stands for every key matching `*`: one entry per key.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 				pub key: ::std::collections::BTreeMap<String, OutputFilesKey>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(OutputFiles { key : soft_pattern "*", extra : rest "", });
-			serialize_map!(OutputFiles { rest "*" key, rest "" extra });
+			result_impls!(OutputFiles { rest soft_pattern "*" key, });
 			/// The object `result` of `log.blogcomment.user.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `comments`: `object[]`, optional.
+				/// `comments`: `object[]`.
 				pub comments: Vec<OutputComments>,
-				/// `files`: `object`, optional.
+				/// `files`: `object`.
 				pub files: Option<OutputFiles>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { comments : field "comments", files : field "files", extra : rest
-				"", } fits["comments", "files"] []
+			result_impls!(
+				Output { req field "comments" comments, opt field "files" files, }
+				fits["comments", "files"] []
 			);
-			serialize_map!(
-				Output { req "comments" comments, opt "files" files, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "log.blogcomment.user.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "log.blogcomment.user.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -439,7 +314,7 @@ pub mod blogpost {
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `POST_MESSAGE`.
@@ -461,90 +336,26 @@ pub mod blogpost {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `POST_TITLE`.
-		pub fn post_title(mut self, value: impl Into<String>) -> Self {
-			self.post_title = Some(value.into());
-			self
-		}
-		/// Sets `DEST`.
-		pub fn dest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.dest = Some(value.into());
-			self
-		}
-		/// Sets `SPERM`.
-		pub fn sperm(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.sperm = Some(value.into());
-			self
-		}
-		/// Sets `FILES`.
-		pub fn files(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.files = Some(value.into());
-			self
-		}
-		/// Sets `IMPORTANT`.
-		pub fn important(mut self, value: impl Into<bool>) -> Self {
-			self.important = Some(value.into());
-			self
-		}
-		/// Sets `IMPORTANT_DATE_END`.
-		pub fn important_date_end(mut self, value: impl Into<String>) -> Self {
-			self.important_date_end = Some(value.into());
-			self
-		}
-		/// Sets `SITE_ID`.
-		pub fn site_id(mut self, value: impl Into<String>) -> Self {
-			self.site_id = Some(value.into());
-			self
-		}
-		/// Sets `USER_ID`.
-		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-			self.user_id = Some(value.into());
-			self
-		}
-		/// Sets `TAGS`.
-		pub fn tags(mut self, value: impl Into<String>) -> Self {
-			self.tags = Some(value.into());
-			self
-		}
-		/// Sets `BACKGROUND_CODE`.
-		pub fn background_code(mut self, value: impl Into<String>) -> Self {
-			self.background_code = Some(value.into());
-			self
-		}
-		/// Sets `PARSE_PREVIEW`.
-		pub fn parse_preview(mut self, value: impl Into<bool>) -> Self {
-			self.parse_preview = Some(value.into());
-			self
-		}
-		/// Adds an entry for `UF_` under `key`.
-		pub fn uf(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.uf.insert(key.into(), value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "POST_MESSAGE" post_message, opt "POST_TITLE" post_title, opt "DEST"
-		dest, opt "SPERM" sperm, opt "FILES" files, opt_yn "IMPORTANT" important, opt
-		"IMPORTANT_DATE_END" important_date_end, opt "SITE_ID" site_id, opt "USER_ID"
-		user_id, opt "TAGS" tags, opt "BACKGROUND_CODE" background_code, opt_yn
-		"PARSE_PREVIEW" parse_preview, rest "UF_*" uf, rest "" extra }
+	setters!(
+		Add { some into post_title post_title "POST_TITLE" : String, some into dest dest
+		"DEST" : ::serde_json::Value, some into sperm sperm "SPERM" :
+		::serde_json::Value, some into files files "FILES" : ::serde_json::Value, some
+		into important important "IMPORTANT" : bool, some into important_date_end
+		important_date_end "IMPORTANT_DATE_END" : String, some into site_id site_id
+		"SITE_ID" : String, some into user_id user_id "USER_ID" : i64, some into tags
+		tags "TAGS" : String, some into background_code background_code "BACKGROUND_CODE"
+		: String, some into parse_preview parse_preview "PARSE_PREVIEW" : bool, map into
+		uf uf "UF_" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { post_message : field "POST_MESSAGE", post_title : exact "POST_TITLE", dest
-		: exact "DEST", sperm : exact "SPERM", files : exact "FILES", important : exact
-		"IMPORTANT", important_date_end : exact "IMPORTANT_DATE_END", site_id : exact
-		"SITE_ID", user_id : exact "USER_ID", tags : exact "TAGS", background_code :
-		exact "BACKGROUND_CODE", parse_preview : exact "PARSE_PREVIEW", uf : pattern
-		"UF_*", extra : rest "", }
+	params_impls!(
+		Add { req field "POST_MESSAGE" post_message, opt exact "POST_TITLE" post_title,
+		opt exact "DEST" dest, opt exact "SPERM" sperm, opt exact "FILES" files, opt_yn
+		exact "IMPORTANT" important, opt exact "IMPORTANT_DATE_END" important_date_end,
+		opt exact "SITE_ID" site_id, opt exact "USER_ID" user_id, opt exact "TAGS" tags,
+		opt exact "BACKGROUND_CODE" background_code, opt_yn exact "PARSE_PREVIEW"
+		parse_preview, rest pattern "UF_*" uf, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `log.blogpost.delete`: REST 2, scope `log`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-delete.html>
@@ -558,7 +369,7 @@ pub mod blogpost {
 		/// `POST_ID`: `integer`, required.
 		pub post_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `POST_ID`.
@@ -569,12 +380,7 @@ pub mod blogpost {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "POST_ID" post_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { post_id : field "POST_ID", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "POST_ID" post_id, });
 	/// `log.blogpost.get`: REST 2, scope `log`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
@@ -606,79 +412,28 @@ pub mod blogpost {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				post_id: Default::default(),
-				log_rights: Default::default(),
-				log_date_from: Default::default(),
-				log_date_to: Default::default(),
-				first_id: Default::default(),
-				last_id: Default::default(),
-				limit: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `POST_ID`.
-		pub fn post_id(mut self, value: impl Into<i64>) -> Self {
-			self.post_id = Some(value.into());
-			self
-		}
-		/// Sets `LOG_RIGHTS`.
-		pub fn log_rights(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.log_rights = Some(value.into());
-			self
-		}
-		/// Sets `LOG_DATE_FROM`.
-		pub fn log_date_from(mut self, value: impl Into<String>) -> Self {
-			self.log_date_from = Some(value.into());
-			self
-		}
-		/// Sets `LOG_DATE_TO`.
-		pub fn log_date_to(mut self, value: impl Into<String>) -> Self {
-			self.log_date_to = Some(value.into());
-			self
-		}
-		/// Sets `FIRST_ID`.
-		pub fn first_id(mut self, value: impl Into<i64>) -> Self {
-			self.first_id = Some(value.into());
-			self
-		}
-		/// Sets `LAST_ID`.
-		pub fn last_id(mut self, value: impl Into<i64>) -> Self {
-			self.last_id = Some(value.into());
-			self
-		}
-		/// Sets `LIMIT`.
-		pub fn limit(mut self, value: impl Into<i64>) -> Self {
-			self.limit = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(
-		Get { opt "POST_ID" post_id, opt "LOG_RIGHTS" log_rights, opt "LOG_DATE_FROM"
-		log_date_from, opt "LOG_DATE_TO" log_date_to, opt "FIRST_ID" first_id, opt
-		"LAST_ID" last_id, opt "LIMIT" limit, opt "start" start, rest "" extra }
+	setters!(
+		Get { some into post_id post_id "POST_ID" : i64, some into log_rights log_rights
+		"LOG_RIGHTS" : ::serde_json::Value, some into log_date_from log_date_from
+		"LOG_DATE_FROM" : String, some into log_date_to log_date_to "LOG_DATE_TO" :
+		String, some into first_id first_id "FIRST_ID" : i64, some into last_id last_id
+		"LAST_ID" : i64, some into limit limit "LIMIT" : i64, some into start start
+		"start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { post_id : exact "POST_ID", log_rights : exact "LOG_RIGHTS", log_date_from :
-		exact "LOG_DATE_FROM", log_date_to : exact "LOG_DATE_TO", first_id : exact
-		"FIRST_ID", last_id : exact "LAST_ID", limit : exact "LIMIT", start : exact
-		"start", extra : rest "", }
+	params_impls!(
+		Get { opt exact "POST_ID" post_id, opt exact "LOG_RIGHTS" log_rights, opt exact
+		"LOG_DATE_FROM" log_date_from, opt exact "LOG_DATE_TO" log_date_to, opt exact
+		"FIRST_ID" first_id, opt exact "LAST_ID" last_id, opt exact "LIMIT" limit, opt
+		exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
 	/// `log.blogpost.share`: REST 2, scope `log`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-share.html>
@@ -698,7 +453,7 @@ pub mod blogpost {
 		/// `USER_ID`: `integer`, optional.
 		pub user_id: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Share {
 		/// The call with its required parameters: `POST_ID`, `DEST`.
@@ -713,24 +468,12 @@ pub mod blogpost {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `USER_ID`.
-		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-			self.user_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Share);
-	serialize_map!(
-		Share { req "POST_ID" post_id, req "DEST" dest, opt "USER_ID" user_id, rest ""
-		extra }
+	setters!(Share { some into user_id user_id "USER_ID" : i64, });
+	params_impls!(
+		Share { req field "POST_ID" post_id, req field "DEST" dest, opt exact "USER_ID"
+		user_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Share { post_id : field "POST_ID", dest : field "DEST", user_id : exact
-		"USER_ID", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Share);
 	/// `log.blogpost.update`: REST 2, scope `log`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-update.html>
@@ -770,7 +513,7 @@ pub mod blogpost {
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `POST_ID`.
@@ -790,83 +533,29 @@ pub mod blogpost {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `POST_MESSAGE`.
-		pub fn post_message(mut self, value: impl Into<String>) -> Self {
-			self.post_message = Some(value.into());
-			self
-		}
-		/// Sets `POST_TITLE`.
-		pub fn post_title(mut self, value: impl Into<String>) -> Self {
-			self.post_title = Some(value.into());
-			self
-		}
-		/// Sets `DEST`.
-		pub fn dest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.dest = Some(value.into());
-			self
-		}
-		/// Sets `SPERM`.
-		pub fn sperm(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.sperm = Some(value.into());
-			self
-		}
-		/// Sets `FILES`.
-		pub fn files(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.files = Some(value.into());
-			self
-		}
-		/// Sets `IMPORTANT`.
-		pub fn important(mut self, value: impl Into<bool>) -> Self {
-			self.important = Some(value.into());
-			self
-		}
-		/// Sets `IMPORTANT_DATE_END`.
-		pub fn important_date_end(mut self, value: impl Into<String>) -> Self {
-			self.important_date_end = Some(value.into());
-			self
-		}
-		/// Sets `SITE_ID`.
-		pub fn site_id(mut self, value: impl Into<String>) -> Self {
-			self.site_id = Some(value.into());
-			self
-		}
-		/// Sets `USER_ID`.
-		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-			self.user_id = Some(value.into());
-			self
-		}
-		/// Adds an entry for `UF_` under `key`.
-		pub fn uf(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.uf.insert(key.into(), value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "POST_ID" post_id, opt "POST_MESSAGE" post_message, opt "POST_TITLE"
-		post_title, opt "DEST" dest, opt "SPERM" sperm, opt "FILES" files, opt_yn
-		"IMPORTANT" important, opt "IMPORTANT_DATE_END" important_date_end, opt "SITE_ID"
-		site_id, opt "USER_ID" user_id, rest "UF_*" uf, rest "" extra }
+	setters!(
+		Update { some into post_message post_message "POST_MESSAGE" : String, some into
+		post_title post_title "POST_TITLE" : String, some into dest dest "DEST" :
+		::serde_json::Value, some into sperm sperm "SPERM" : ::serde_json::Value, some
+		into files files "FILES" : ::serde_json::Value, some into important important
+		"IMPORTANT" : bool, some into important_date_end important_date_end
+		"IMPORTANT_DATE_END" : String, some into site_id site_id "SITE_ID" : String, some
+		into user_id user_id "USER_ID" : i64, map into uf uf "UF_" : ::serde_json::Value,
+		}
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { post_id : field "POST_ID", post_message : exact "POST_MESSAGE",
-		post_title : exact "POST_TITLE", dest : exact "DEST", sperm : exact "SPERM",
-		files : exact "FILES", important : exact "IMPORTANT", important_date_end : exact
-		"IMPORTANT_DATE_END", site_id : exact "SITE_ID", user_id : exact "USER_ID", uf :
-		pattern "UF_*", extra : rest "", }
+	params_impls!(
+		Update { req field "POST_ID" post_id, opt exact "POST_MESSAGE" post_message, opt
+		exact "POST_TITLE" post_title, opt exact "DEST" dest, opt exact "SPERM" sperm,
+		opt exact "FILES" files, opt_yn exact "IMPORTANT" important, opt exact
+		"IMPORTANT_DATE_END" important_date_end, opt exact "SITE_ID" site_id, opt exact
+		"USER_ID" user_id, rest pattern "UF_*" uf, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `log.blogpost.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-add.html>
 	pub mod add {
-		/// Error codes of `log.blogpost.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `log.blogpost.add`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -892,19 +581,13 @@ pub mod blogpost {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "log.blogpost.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "log.blogpost.add", V2, false);
 	}
 	/// Types of `log.blogpost.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-delete.html>
 	pub mod delete {
-		/// Error codes of `log.blogpost.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `log.blogpost.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -921,29 +604,17 @@ pub mod blogpost {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "log.blogpost.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "log.blogpost.delete", V2, false);
 	}
 	/// Types of `log.blogpost.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
 	pub mod get {
-		/// Error codes of `log.blogpost.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `log.blogpost.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<::serde_json::Value>;
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "log.blogpost.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "log.blogpost.get", V2, true);
 		impl ::bitrix24_runtime::Paged for super::Get {
 			type Item = ::serde_json::Value;
 			fn into_items(output: Output) -> Vec<::serde_json::Value> {
@@ -966,7 +637,7 @@ pub mod blogpost {
 			/// `POST_ID`: `integer`, required.
 			pub post_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Important {
 			/// The call with its required parameters: `POST_ID`.
@@ -977,54 +648,37 @@ pub mod blogpost {
 				}
 			}
 		}
-		extra_setter!(Important);
-		serialize_map!(Important { req "POST_ID" post_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Important { post_id : field "POST_ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Important);
+		params_impls!(Important { req field "POST_ID" post_id, });
 		/// Types of `log.blogpost.getusers.important`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-getusers-important.html>
 		pub mod important {
-			/// Error codes of `log.blogpost.getusers.important`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `log.blogpost.getusers.important`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<::serde_json::Value>;
-			impl ::bitrix24_runtime::Method for super::Important {
-				const NAME: &'static str = "log.blogpost.getusers.important";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Important, "log.blogpost.getusers.important", V2, false);
 		}
 	}
 	/// Types of `log.blogpost.share`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-share.html>
 	pub mod share {
-		/// Error codes of `log.blogpost.share`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `log.blogpost.share`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Share {
-			const NAME: &'static str = "log.blogpost.share";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Share, "log.blogpost.share", V2, false);
 	}
 	/// Types of `log.blogpost.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-update.html>
 	pub mod update {
-		/// Error codes of `log.blogpost.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `log.blogpost.update`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1045,13 +699,7 @@ pub mod blogpost {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "log.blogpost.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "log.blogpost.update", V2, false);
 	}
 }
 /// The payload types of this scope's events: the `data` each event sends.
@@ -1067,15 +715,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnLiveFeedPostAddFields {
-			/// `POST_ID`: `integer`, optional.
+			/// `POST_ID`: `integer`.
 			pub post_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnLiveFeedPostAddFields { post_id : field "POST_ID", extra : rest "", }
-		);
-		serialize_map!(OnLiveFeedPostAddFields { opt "POST_ID" post_id, rest "" extra });
+		result_impls!(OnLiveFeedPostAddFields { opt field "POST_ID" post_id, });
 		/// The `data` of the event `ONLIVEFEEDPOSTADD`.
 		///
 		/// Scopes: `log`.
@@ -1084,16 +729,14 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnLiveFeedPostAdd {
-			/// `FIELDS`: `object`, optional.
+			/// `FIELDS`: `object`.
 			pub fields: Option<OnLiveFeedPostAddFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnLiveFeedPostAdd { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
+		result_impls!(
+			OnLiveFeedPostAdd { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
-		serialize_map!(OnLiveFeedPostAdd { opt "FIELDS" fields, rest "" extra });
 		deserialize_via_from_value!(OnLiveFeedPostAdd);
 		event_payload!(OnLiveFeedPostAdd, "ONLIVEFEEDPOSTADD");
 	}
@@ -1105,17 +748,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnLiveFeedPostDeleteFields {
-			/// `POST_ID`: `integer`, optional.
+			/// `POST_ID`: `integer`.
 			pub post_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnLiveFeedPostDeleteFields { post_id : field "POST_ID", extra : rest "", }
-		);
-		serialize_map!(
-			OnLiveFeedPostDeleteFields { opt "POST_ID" post_id, rest "" extra }
-		);
+		result_impls!(OnLiveFeedPostDeleteFields { opt field "POST_ID" post_id, });
 		/// The `data` of the event `ONLIVEFEEDPOSTDELETE`.
 		///
 		/// Scopes: `log`.
@@ -1124,16 +762,14 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnLiveFeedPostDelete {
-			/// `FIELDS`: `object`, optional.
+			/// `FIELDS`: `object`.
 			pub fields: Option<OnLiveFeedPostDeleteFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnLiveFeedPostDelete { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
+		result_impls!(
+			OnLiveFeedPostDelete { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
-		serialize_map!(OnLiveFeedPostDelete { opt "FIELDS" fields, rest "" extra });
 		deserialize_via_from_value!(OnLiveFeedPostDelete);
 		event_payload!(OnLiveFeedPostDelete, "ONLIVEFEEDPOSTDELETE");
 	}
@@ -1145,17 +781,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnLiveFeedPostUpdateFields {
-			/// `POST_ID`: `integer`, optional.
+			/// `POST_ID`: `integer`.
 			pub post_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnLiveFeedPostUpdateFields { post_id : field "POST_ID", extra : rest "", }
-		);
-		serialize_map!(
-			OnLiveFeedPostUpdateFields { opt "POST_ID" post_id, rest "" extra }
-		);
+		result_impls!(OnLiveFeedPostUpdateFields { opt field "POST_ID" post_id, });
 		/// The `data` of the event `ONLIVEFEEDPOSTUPDATE`.
 		///
 		/// Scopes: `log`.
@@ -1164,16 +795,14 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnLiveFeedPostUpdate {
-			/// `FIELDS`: `object`, optional.
+			/// `FIELDS`: `object`.
 			pub fields: Option<OnLiveFeedPostUpdateFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnLiveFeedPostUpdate { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
+		result_impls!(
+			OnLiveFeedPostUpdate { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
-		serialize_map!(OnLiveFeedPostUpdate { opt "FIELDS" fields, rest "" extra });
 		deserialize_via_from_value!(OnLiveFeedPostUpdate);
 		event_payload!(OnLiveFeedPostUpdate, "ONLIVEFEEDPOSTUPDATE");
 	}

@@ -20,7 +20,7 @@ pub mod v3 {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`.
@@ -31,21 +31,9 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", select : exact "select", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		setters!(Get { some iter select select "select" : String, });
+		params_impls!(Get { req field "id" id, opt exact "select" select, });
 		/// `mail.mailbox.list`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
@@ -63,46 +51,22 @@ pub mod v3 {
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					email: Default::default(),
-					pagination: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `email`.
-			pub fn email(mut self, value: impl Into<String>) -> Self {
-				self.email = Some(value.into());
-				self
-			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.pagination = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { opt "name" name, opt "email" email, opt "pagination" pagination, rest
-			"" extra }
+		setters!(
+			List { some into name name "name" : String, some into email email "email" :
+			String, some into pagination pagination "pagination" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { name : exact "name", email : exact "email", pagination : exact
-			"pagination", extra : rest "", }
+		params_impls!(
+			List { opt exact "name" name, opt exact "email" email, opt exact "pagination"
+			pagination, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// `mail.mailbox.senders`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
@@ -116,28 +80,19 @@ pub mod v3 {
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Senders {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					pagination: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.pagination = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Senders);
-		serialize_map!(Senders { opt "pagination" pagination, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Senders { pagination : exact "pagination", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Senders);
+		setters!(
+			Senders { some into pagination pagination "pagination" : ::serde_json::Value,
+			}
+		);
+		params_impls!(Senders { opt exact "pagination" pagination, });
 		/// Methods under `v3::mailbox::field`.
 		pub mod field {
 			/// `mail.mailbox.field.get`: REST 3.0, scope `mail`.
@@ -155,7 +110,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -166,23 +121,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `mail.mailbox.field.list`: REST 3.0, scope `mail`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
@@ -196,36 +137,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `mail.mailbox.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
 			pub mod get {
-				/// Error codes of `mail.mailbox.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `mail.mailbox.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -258,31 +184,23 @@ pub mod v3 {
 				/// The object `result.item` of `mail.mailbox.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { name : soft "name", type_ : soft "type", title : soft
-					"title", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
-					rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, }
 				);
 				/// The object `result` of `mail.mailbox.field.get`: `object`.
 				///
@@ -290,29 +208,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "mail.mailbox.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "mail.mailbox.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `mail.mailbox.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
 			pub mod list {
-				/// Error codes of `mail.mailbox.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `mail.mailbox.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -337,40 +246,28 @@ pub mod v3 {
 				/// The object `result.items` of `mail.mailbox.field.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { name : soft "name", type_ : soft "type", title : soft
-					"title", filterable : soft "filterable", sortable : soft "sortable",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
-					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "filterable" filterable, opt soft "sortable"
+					sortable, }
 				);
 				/// The object `result` of `mail.mailbox.field.list`: `object`.
 				///
@@ -378,22 +275,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "mail.mailbox.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "mail.mailbox.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -401,7 +289,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
 		pub mod get {
-			/// Error codes of `mail.mailbox.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.mailbox.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -426,35 +314,25 @@ pub mod v3 {
 			/// The object `result.item` of `mail.mailbox.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `email`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `email`: `string`, only in the example response.
 				pub email: Option<String>,
-				/// `senderName`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `senderName`: `string`, only in the example response.
 				pub sender_name: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", name : soft "name", email : soft "email",
-				sender_name : soft "senderName", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "name" name, opt "email" email, opt
-				"senderName" sender_name, rest "" extra }
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "name" name, opt soft "email"
+				email, opt soft "senderName" sender_name, }
 			);
 			/// The object `result` of `mail.mailbox.get`: `object`.
 			///
@@ -462,29 +340,20 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", extra : rest "", } fits["item"] []
-			);
-			serialize_map!(Output { opt "item" item, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "mail.mailbox.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "item" item, } fits["item"] []);
+			method!(super::Get, "mail.mailbox.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.mailbox.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
 		pub mod list {
-			/// Error codes of `mail.mailbox.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.mailbox.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -505,35 +374,25 @@ pub mod v3 {
 			/// The object `result.items` of `mail.mailbox.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `email`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `email`: `string`, only in the example response.
 				pub email: Option<String>,
-				/// `senderName`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `senderName`: `string`, only in the example response.
 				pub sender_name: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { id : soft "id", name : soft "name", email : soft "email",
-				sender_name : soft "senderName", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "id" id, opt "name" name, opt "email" email, opt
-				"senderName" sender_name, rest "" extra }
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "name" name, opt soft "email"
+				email, opt soft "senderName" sender_name, }
 			);
 			/// The object `result` of `mail.mailbox.list`: `object`.
 			///
@@ -541,42 +400,32 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `email`: `string`, optional.
+				/// `email`: `string`.
 				pub email: Option<String>,
-				/// `senderName`: `string`, optional.
+				/// `senderName`: `string`.
 				pub sender_name: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", id : field "id", name : field "name",
-				email : field "email", sender_name : field "senderName", extra : rest "",
-				} fits["items", "id", "name", "email", "senderName"] []
+			result_impls!(
+				Output { req field "items" items, opt field "id" id, opt field "name"
+				name, opt field "email" email, opt field "senderName" sender_name, }
+				fits["items", "id", "name", "email", "senderName"] []
 			);
-			serialize_map!(
-				Output { req "items" items, opt "id" id, opt "name" name, opt "email"
-				email, opt "senderName" sender_name, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "mail.mailbox.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "mail.mailbox.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.mailbox.senders`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
 		pub mod senders {
-			/// Error codes of `mail.mailbox.senders`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.mailbox.senders`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -597,31 +446,23 @@ pub mod v3 {
 			/// The object `result.items` of `mail.mailbox.senders`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `email`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `email`: `string`, only in the example response.
 				pub email: Option<String>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `sender`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `sender`: `string`, only in the example response.
 				pub sender: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { email : soft "email", name : soft "name", sender : soft
-				"sender", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "email" email, opt "name" name, opt "sender" sender,
-				rest "" extra }
+			result_impls!(
+				OutputItems { opt soft "email" email, opt soft "name" name, opt soft
+				"sender" sender, }
 			);
 			/// The object `result` of `mail.mailbox.senders`: `object`.
 			///
@@ -629,33 +470,23 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// `email`: `string`, optional.
+				/// `email`: `string`.
 				pub email: Option<String>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `sender`: `string`, optional.
+				/// `sender`: `string`.
 				pub sender: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", email : field "email", name : field
-				"name", sender : field "sender", extra : rest "", } fits["items",
-				"email", "name", "sender"] []
+			result_impls!(
+				Output { req field "items" items, opt field "email" email, opt field
+				"name" name, opt field "sender" sender, } fits["items", "email", "name",
+				"sender"] []
 			);
-			serialize_map!(
-				Output { req "items" items, opt "email" email, opt "name" name, opt
-				"sender" sender, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Senders {
-				const NAME: &'static str = "mail.mailbox.senders";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Senders, "mail.mailbox.senders", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -682,7 +513,7 @@ pub mod v3 {
 			/// `description`: `string`, optional.
 			pub description: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Createcalendarevent {
 			/// The call with its required parameters: `messageId`, `dateFrom`, `dateTo`.
@@ -700,31 +531,16 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Createcalendarevent);
-		serialize_map!(
-			Createcalendarevent { req "messageId" message_id, req "dateFrom" date_from,
-			req "dateTo" date_to, opt "name" name, opt "description" description, rest ""
-			extra }
+		setters!(
+			Createcalendarevent { some into name name "name" : String, some into
+			description description "description" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Createcalendarevent { message_id : field "messageId", date_from : field
-			"dateFrom", date_to : field "dateTo", name : exact "name", description :
-			exact "description", extra : rest "", }
+		params_impls!(
+			Createcalendarevent { req field "messageId" message_id, req field "dateFrom"
+			date_from, req field "dateTo" date_to, opt exact "name" name, opt exact
+			"description" description, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Createcalendarevent);
 		/// `mail.message.createchat`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createchat.html>
@@ -738,7 +554,7 @@ pub mod v3 {
 			/// `messageId`: `integer`, required.
 			pub message_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Createchat {
 			/// The call with its required parameters: `messageId`.
@@ -749,12 +565,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Createchat);
-		serialize_map!(Createchat { req "messageId" message_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Createchat { message_id : field "messageId", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Createchat);
+		params_impls!(Createchat { req field "messageId" message_id, });
 		/// `mail.message.createcrmactivity`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcrmactivity.html>
@@ -768,7 +579,7 @@ pub mod v3 {
 			/// `messageId`: `integer`, required.
 			pub message_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Createcrmactivity {
 			/// The call with its required parameters: `messageId`.
@@ -779,14 +590,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Createcrmactivity);
-		serialize_map!(Createcrmactivity { req "messageId" message_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Createcrmactivity { message_id : field "messageId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Createcrmactivity);
+		params_impls!(Createcrmactivity { req field "messageId" message_id, });
 		/// `mail.message.createfeedpost`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createfeedpost.html>
@@ -802,7 +606,7 @@ pub mod v3 {
 			/// `title`: `string`, optional.
 			pub title: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Createfeedpost {
 			/// The call with its required parameters: `messageId`.
@@ -813,24 +617,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `title`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Createfeedpost);
-		serialize_map!(
-			Createfeedpost { req "messageId" message_id, opt "title" title, rest "" extra
-			}
+		setters!(Createfeedpost { some into title title "title" : String, });
+		params_impls!(
+			Createfeedpost { req field "messageId" message_id, opt exact "title" title, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Createfeedpost { message_id : field "messageId", title : exact "title", extra
-			: rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Createfeedpost);
 		/// `mail.message.createtask`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createtask.html>
@@ -850,7 +641,7 @@ pub mod v3 {
 			/// `description`: `string`, optional.
 			pub description: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Createtask {
 			/// The call with its required parameters: `messageId`.
@@ -863,36 +654,16 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `title`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `responsibleId`.
-			pub fn responsible_id(mut self, value: impl Into<i64>) -> Self {
-				self.responsible_id = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Createtask);
-		serialize_map!(
-			Createtask { req "messageId" message_id, opt "title" title, opt
-			"responsibleId" responsible_id, opt "description" description, rest "" extra
-			}
+		setters!(
+			Createtask { some into title title "title" : String, some into responsible_id
+			responsible_id "responsibleId" : i64, some into description description
+			"description" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Createtask { message_id : field "messageId", title : exact "title",
-			responsible_id : exact "responsibleId", description : exact "description",
-			extra : rest "", }
+		params_impls!(
+			Createtask { req field "messageId" message_id, opt exact "title" title, opt
+			exact "responsibleId" responsible_id, opt exact "description" description, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Createtask);
 		/// `mail.message.forward`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-forward.html>
@@ -918,7 +689,7 @@ pub mod v3 {
 			/// `bcc`: `array`, optional.
 			pub bcc: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Forward {
 			/// The call with its required parameters: `forwardMessageId`, `from`, `to`, `subject`, `body`.
@@ -940,31 +711,16 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `cc`.
-			pub fn cc(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.cc = Some(value.into());
-				self
-			}
-			/// Sets `bcc`.
-			pub fn bcc(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.bcc = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Forward);
-		serialize_map!(
-			Forward { req "forwardMessageId" forward_message_id, req "from" from, req
-			"to" to, req "subject" subject, req "body" body, opt "cc" cc, opt "bcc" bcc,
-			rest "" extra }
+		setters!(
+			Forward { some into cc cc "cc" : ::serde_json::Value, some into bcc bcc "bcc"
+			: ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Forward { forward_message_id : field "forwardMessageId", from : field "from",
-			to : field "to", subject : field "subject", body : field "body", cc : exact
-			"cc", bcc : exact "bcc", extra : rest "", }
+		params_impls!(
+			Forward { req field "forwardMessageId" forward_message_id, req field "from"
+			from, req field "to" to, req field "subject" subject, req field "body" body,
+			opt exact "cc" cc, opt exact "bcc" bcc, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Forward);
 		/// `mail.message.get`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
@@ -980,7 +736,7 @@ pub mod v3 {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`.
@@ -991,21 +747,9 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", select : exact "select", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		setters!(Get { some iter select select "select" : String, });
+		params_impls!(Get { req field "id" id, opt exact "select" select, });
 		/// `mail.message.list`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
@@ -1033,80 +777,28 @@ pub mod v3 {
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					mailbox_id: Default::default(),
-					search_query: Default::default(),
-					date_from: Default::default(),
-					date_to: Default::default(),
-					is_seen: Default::default(),
-					has_attachments: Default::default(),
-					folder: Default::default(),
-					pagination: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `mailboxId`.
-			pub fn mailbox_id(mut self, value: impl Into<i64>) -> Self {
-				self.mailbox_id = Some(value.into());
-				self
-			}
-			/// Sets `searchQuery`.
-			pub fn search_query(mut self, value: impl Into<String>) -> Self {
-				self.search_query = Some(value.into());
-				self
-			}
-			/// Sets `dateFrom`.
-			pub fn date_from(mut self, value: impl Into<String>) -> Self {
-				self.date_from = Some(value.into());
-				self
-			}
-			/// Sets `dateTo`.
-			pub fn date_to(mut self, value: impl Into<String>) -> Self {
-				self.date_to = Some(value.into());
-				self
-			}
-			/// Sets `isSeen`.
-			pub fn is_seen(mut self, value: impl Into<bool>) -> Self {
-				self.is_seen = Some(value.into());
-				self
-			}
-			/// Sets `hasAttachments`.
-			pub fn has_attachments(mut self, value: impl Into<bool>) -> Self {
-				self.has_attachments = Some(value.into());
-				self
-			}
-			/// Sets `folder`.
-			pub fn folder(mut self, value: impl Into<String>) -> Self {
-				self.folder = Some(value.into());
-				self
-			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.pagination = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { opt "mailboxId" mailbox_id, opt "searchQuery" search_query, opt
-			"dateFrom" date_from, opt "dateTo" date_to, opt "isSeen" is_seen, opt
-			"hasAttachments" has_attachments, opt "folder" folder, opt "pagination"
-			pagination, rest "" extra }
+		setters!(
+			List { some into mailbox_id mailbox_id "mailboxId" : i64, some into
+			search_query search_query "searchQuery" : String, some into date_from
+			date_from "dateFrom" : String, some into date_to date_to "dateTo" : String,
+			some into is_seen is_seen "isSeen" : bool, some into has_attachments
+			has_attachments "hasAttachments" : bool, some into folder folder "folder" :
+			String, some into pagination pagination "pagination" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { mailbox_id : exact "mailboxId", search_query : exact "searchQuery",
-			date_from : exact "dateFrom", date_to : exact "dateTo", is_seen : exact
-			"isSeen", has_attachments : exact "hasAttachments", folder : exact "folder",
-			pagination : exact "pagination", extra : rest "", }
+		params_impls!(
+			List { opt exact "mailboxId" mailbox_id, opt exact "searchQuery"
+			search_query, opt exact "dateFrom" date_from, opt exact "dateTo" date_to, opt
+			exact "isSeen" is_seen, opt exact "hasAttachments" has_attachments, opt exact
+			"folder" folder, opt exact "pagination" pagination, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// `mail.message.movetofolder`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>
@@ -1124,7 +816,7 @@ pub mod v3 {
 			/// `folder`: `string`, optional.
 			pub folder: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Movetofolder {
 			/// The call with its required parameters: `messageIds`, `action`.
@@ -1139,24 +831,12 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `folder`.
-			pub fn folder(mut self, value: impl Into<String>) -> Self {
-				self.folder = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Movetofolder);
-		serialize_map!(
-			Movetofolder { req "messageIds" message_ids, req "action" action, opt
-			"folder" folder, rest "" extra }
+		setters!(Movetofolder { some into folder folder "folder" : String, });
+		params_impls!(
+			Movetofolder { req field "messageIds" message_ids, req field "action" action,
+			opt exact "folder" folder, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Movetofolder { message_ids : field "messageIds", action : field "action",
-			folder : exact "folder", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Movetofolder);
 		/// `mail.message.removecrmactivity`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-removecrmactivity.html>
@@ -1170,7 +850,7 @@ pub mod v3 {
 			/// `messageId`: `integer`, required.
 			pub message_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Removecrmactivity {
 			/// The call with its required parameters: `messageId`.
@@ -1181,14 +861,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Removecrmactivity);
-		serialize_map!(Removecrmactivity { req "messageId" message_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Removecrmactivity { message_id : field "messageId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Removecrmactivity);
+		params_impls!(Removecrmactivity { req field "messageId" message_id, });
 		/// `mail.message.reply`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-reply.html>
@@ -1214,7 +887,7 @@ pub mod v3 {
 			/// `bcc`: `array`, optional.
 			pub bcc: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Reply {
 			/// The call with its required parameters: `replyToMessageId`, `from`, `to`, `subject`, `body`.
@@ -1236,31 +909,16 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `cc`.
-			pub fn cc(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.cc = Some(value.into());
-				self
-			}
-			/// Sets `bcc`.
-			pub fn bcc(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.bcc = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Reply);
-		serialize_map!(
-			Reply { req "replyToMessageId" reply_to_message_id, req "from" from, req "to"
-			to, req "subject" subject, req "body" body, opt "cc" cc, opt "bcc" bcc, rest
-			"" extra }
+		setters!(
+			Reply { some into cc cc "cc" : ::serde_json::Value, some into bcc bcc "bcc" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Reply { reply_to_message_id : field "replyToMessageId", from : field "from",
-			to : field "to", subject : field "subject", body : field "body", cc : exact
-			"cc", bcc : exact "bcc", extra : rest "", }
+		params_impls!(
+			Reply { req field "replyToMessageId" reply_to_message_id, req field "from"
+			from, req field "to" to, req field "subject" subject, req field "body" body,
+			opt exact "cc" cc, opt exact "bcc" bcc, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Reply);
 		/// `mail.message.send`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-send.html>
@@ -1284,7 +942,7 @@ pub mod v3 {
 			/// `bcc`: `array`, optional.
 			pub bcc: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Send {
 			/// The call with its required parameters: `from`, `to`, `subject`, `body`.
@@ -1304,29 +962,15 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `cc`.
-			pub fn cc(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.cc = Some(value.into());
-				self
-			}
-			/// Sets `bcc`.
-			pub fn bcc(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.bcc = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Send);
-		serialize_map!(
-			Send { req "from" from, req "to" to, req "subject" subject, req "body" body,
-			opt "cc" cc, opt "bcc" bcc, rest "" extra }
+		setters!(
+			Send { some into cc cc "cc" : ::serde_json::Value, some into bcc bcc "bcc" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Send { from : field "from", to : field "to", subject : field "subject", body
-			: field "body", cc : exact "cc", bcc : exact "bcc", extra : rest "", }
+		params_impls!(
+			Send { req field "from" from, req field "to" to, req field "subject" subject,
+			req field "body" body, opt exact "cc" cc, opt exact "bcc" bcc, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Send);
 		/// `mail.message.thread`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
@@ -1342,7 +986,7 @@ pub mod v3 {
 			/// `limit`: `integer`, optional.
 			pub limit: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Thread {
 			/// The call with its required parameters: `id`.
@@ -1353,23 +997,14 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `limit`.
-			pub fn limit(mut self, value: impl Into<i64>) -> Self {
-				self.limit = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Thread);
-		serialize_map!(Thread { req "id" id, opt "limit" limit, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Thread { id : field "id", limit : exact "limit", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Thread);
+		setters!(Thread { some into limit limit "limit" : i64, });
+		params_impls!(Thread { req field "id" id, opt exact "limit" limit, });
 		/// Types of `mail.message.createcalendarevent`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcalendarevent.html>
 		pub mod createcalendarevent {
-			/// Error codes of `mail.message.createcalendarevent`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.createcalendarevent`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1393,38 +1028,30 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `success`: `boolean`, optional.
+				/// `success`: `boolean`.
 				pub success: Option<bool>,
-				/// `eventId`: `integer`, optional.
+				/// `eventId`: `integer`.
 				pub event_id: Option<i64>,
-				/// `messageId`: `integer`, optional.
+				/// `messageId`: `integer`.
 				pub message_id: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { success : field "success", event_id : field "eventId",
-				message_id : field "messageId", extra : rest "", } fits["success",
-				"eventId", "messageId"] []
+			result_impls!(
+				Output { opt field "success" success, opt field "eventId" event_id, opt
+				field "messageId" message_id, } fits["success", "eventId", "messageId"]
+				[]
 			);
-			serialize_map!(
-				Output { opt "success" success, opt "eventId" event_id, opt "messageId"
-				message_id, rest "" extra }
+			method!(
+				super::Createcalendarevent, "mail.message.createcalendarevent", V3, false
 			);
-			impl ::bitrix24_runtime::Method for super::Createcalendarevent {
-				const NAME: &'static str = "mail.message.createcalendarevent";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.message.createchat`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createchat.html>
 		pub mod createchat {
-			/// Error codes of `mail.message.createchat`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.createchat`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1448,40 +1075,30 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `success`: `boolean`, optional.
+				/// `success`: `boolean`.
 				pub success: Option<bool>,
-				/// `chatId`: `integer`, optional.
+				/// `chatId`: `integer`.
 				pub chat_id: Option<i64>,
-				/// `messageId`: `integer`, optional.
+				/// `messageId`: `integer`.
 				pub message_id: Option<i64>,
-				/// `existing`: `boolean`, optional.
+				/// `existing`: `boolean`.
 				pub existing: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { success : field "success", chat_id : field "chatId", message_id
-				: field "messageId", existing : field "existing", extra : rest "", }
+			result_impls!(
+				Output { opt field "success" success, opt field "chatId" chat_id, opt
+				field "messageId" message_id, opt field "existing" existing, }
 				fits["success", "chatId", "messageId", "existing"] []
 			);
-			serialize_map!(
-				Output { opt "success" success, opt "chatId" chat_id, opt "messageId"
-				message_id, opt "existing" existing, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Createchat {
-				const NAME: &'static str = "mail.message.createchat";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Createchat, "mail.message.createchat", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.message.createcrmactivity`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcrmactivity.html>
 		pub mod createcrmactivity {
-			/// Error codes of `mail.message.createcrmactivity`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.createcrmactivity`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1501,19 +1118,15 @@ pub mod v3 {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Createcrmactivity {
-				const NAME: &'static str = "mail.message.createcrmactivity";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(
+				super::Createcrmactivity, "mail.message.createcrmactivity", V3, false
+			);
 		}
 		/// Types of `mail.message.createfeedpost`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createfeedpost.html>
 		pub mod createfeedpost {
-			/// Error codes of `mail.message.createfeedpost`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.createfeedpost`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1537,38 +1150,27 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `success`: `boolean`, optional.
+				/// `success`: `boolean`.
 				pub success: Option<bool>,
-				/// `postId`: `integer`, optional.
+				/// `postId`: `integer`.
 				pub post_id: Option<i64>,
-				/// `messageId`: `integer`, optional.
+				/// `messageId`: `integer`.
 				pub message_id: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { success : field "success", post_id : field "postId", message_id
-				: field "messageId", extra : rest "", } fits["success", "postId",
-				"messageId"] []
+			result_impls!(
+				Output { opt field "success" success, opt field "postId" post_id, opt
+				field "messageId" message_id, } fits["success", "postId", "messageId"] []
 			);
-			serialize_map!(
-				Output { opt "success" success, opt "postId" post_id, opt "messageId"
-				message_id, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Createfeedpost {
-				const NAME: &'static str = "mail.message.createfeedpost";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Createfeedpost, "mail.message.createfeedpost", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.message.createtask`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createtask.html>
 		pub mod createtask {
-			/// Error codes of `mail.message.createtask`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.createtask`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1592,31 +1194,20 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `success`: `boolean`, optional.
+				/// `success`: `boolean`.
 				pub success: Option<bool>,
-				/// `taskId`: `integer`, optional.
+				/// `taskId`: `integer`.
 				pub task_id: Option<i64>,
-				/// `messageId`: `integer`, optional.
+				/// `messageId`: `integer`.
 				pub message_id: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { success : field "success", task_id : field "taskId", message_id
-				: field "messageId", extra : rest "", } fits["success", "taskId",
-				"messageId"] []
+			result_impls!(
+				Output { opt field "success" success, opt field "taskId" task_id, opt
+				field "messageId" message_id, } fits["success", "taskId", "messageId"] []
 			);
-			serialize_map!(
-				Output { opt "success" success, opt "taskId" task_id, opt "messageId"
-				message_id, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Createtask {
-				const NAME: &'static str = "mail.message.createtask";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Createtask, "mail.message.createtask", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::message::field`.
@@ -1636,7 +1227,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -1647,23 +1238,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `mail.message.field.list`: REST 3.0, scope `mail`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
@@ -1677,36 +1254,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `mail.message.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
 			pub mod get {
-				/// Error codes of `mail.message.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `mail.message.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1739,31 +1301,23 @@ pub mod v3 {
 				/// The object `result.item` of `mail.message.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { name : soft "name", type_ : soft "type", title : soft
-					"title", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
-					rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, }
 				);
 				/// The object `result` of `mail.message.field.get`: `object`.
 				///
@@ -1771,29 +1325,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "mail.message.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "mail.message.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `mail.message.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
 			pub mod list {
-				/// Error codes of `mail.message.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `mail.message.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1818,40 +1363,28 @@ pub mod v3 {
 				/// The object `result.items` of `mail.message.field.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { name : soft "name", type_ : soft "type", title : soft
-					"title", filterable : soft "filterable", sortable : soft "sortable",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
-					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "filterable" filterable, opt soft "sortable"
+					sortable, }
 				);
 				/// The object `result` of `mail.message.field.list`: `object`.
 				///
@@ -1859,22 +1392,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "mail.message.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "mail.message.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -1882,7 +1406,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-forward.html>
 		pub mod forward {
-			/// Error codes of `mail.message.forward`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.forward`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1906,32 +1430,25 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `success`: `boolean`, optional.
+				/// `success`: `boolean`.
 				pub success: Option<bool>,
-				/// `to`: `array`, optional.
+				/// `to`: `array`.
 				pub to: Vec<::serde_json::Value>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { success : field "success", to : field "to", extra : rest "", }
+			result_impls!(
+				Output { opt field "success" success, req field "to" to, }
 				fits["success", "to"] []
 			);
-			serialize_map!(Output { opt "success" success, req "to" to, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Forward {
-				const NAME: &'static str = "mail.message.forward";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Forward, "mail.message.forward", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.message.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
 		pub mod get {
-			/// Error codes of `mail.message.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1956,77 +1473,46 @@ pub mod v3 {
 			/// The object `result.item` of `mail.message.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `mailboxId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mailboxId`: `integer`, only in the example response.
 				pub mailbox_id: Option<i64>,
-				/// `mailboxEmail`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mailboxEmail`: `string`, only in the example response.
 				pub mailbox_email: Option<String>,
-				/// `subject`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `subject`: `string`, only in the example response.
 				pub subject: Option<String>,
-				/// `from`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `from`: `string`, only in the example response.
 				pub from: Option<String>,
-				/// `to`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `to`: `string`, only in the example response.
 				pub to: Option<String>,
-				/// `cc`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `cc`: `any`, only in the example response.
 				pub cc: ::serde_json::Value,
-				/// `date`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `date`: `string`, only in the example response.
 				pub date: Option<String>,
-				/// `isSeen`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `isSeen`: `boolean`, only in the example response.
 				pub is_seen: Option<bool>,
-				/// `hasAttachments`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `hasAttachments`: `boolean`, only in the example response.
 				pub has_attachments: Option<bool>,
-				/// `url`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `url`: `string`, only in the example response.
 				pub url: Option<String>,
-				/// `bindings`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `bindings`: `array`, only in the example response.
 				pub bindings: Vec<::serde_json::Value>,
-				/// `body`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `body`: `string`, only in the example response.
 				pub body: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", mailbox_id : soft "mailboxId", mailbox_email
-				: soft "mailboxEmail", subject : soft "subject", from : soft "from", to :
-				soft "to", cc : soft "cc", date : soft "date", is_seen : soft "isSeen",
-				has_attachments : soft "hasAttachments", url : soft "url", bindings :
-				soft "bindings", body : soft "body", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "mailboxId" mailbox_id, opt "mailboxEmail"
-				mailbox_email, opt "subject" subject, opt "from" from, opt "to" to, req
-				"cc" cc, opt "date" date, opt "isSeen" is_seen, opt "hasAttachments"
-				has_attachments, opt "url" url, req "bindings" bindings, opt "body" body,
-				rest "" extra }
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "mailboxId" mailbox_id, opt soft
+				"mailboxEmail" mailbox_email, opt soft "subject" subject, opt soft "from"
+				from, opt soft "to" to, req soft "cc" cc, opt soft "date" date, opt soft
+				"isSeen" is_seen, opt soft "hasAttachments" has_attachments, opt soft
+				"url" url, req soft "bindings" bindings, opt soft "body" body, }
 			);
 			/// The object `result` of `mail.message.get`: `object`.
 			///
@@ -2034,29 +1520,20 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", extra : rest "", } fits["item"] []
-			);
-			serialize_map!(Output { opt "item" item, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "mail.message.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "item" item, } fits["item"] []);
+			method!(super::Get, "mail.message.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.message.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
 		pub mod list {
-			/// Error codes of `mail.message.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2081,77 +1558,46 @@ pub mod v3 {
 			/// The object `result.items` of `mail.message.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `mailboxId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mailboxId`: `integer`, only in the example response.
 				pub mailbox_id: Option<i64>,
-				/// `mailboxEmail`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mailboxEmail`: `string`, only in the example response.
 				pub mailbox_email: Option<String>,
-				/// `subject`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `subject`: `string`, only in the example response.
 				pub subject: Option<String>,
-				/// `from`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `from`: `string`, only in the example response.
 				pub from: Option<String>,
-				/// `to`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `to`: `string`, only in the example response.
 				pub to: Option<String>,
-				/// `cc`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `cc`: `string`, only in the example response.
 				pub cc: Option<String>,
-				/// `date`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `date`: `string`, only in the example response.
 				pub date: Option<String>,
-				/// `isSeen`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `isSeen`: `boolean`, only in the example response.
 				pub is_seen: Option<bool>,
-				/// `hasAttachments`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `hasAttachments`: `boolean`, only in the example response.
 				pub has_attachments: Option<bool>,
-				/// `url`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `url`: `string`, only in the example response.
 				pub url: Option<String>,
-				/// `bindings`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `bindings`: `array`, only in the example response.
 				pub bindings: Vec<::serde_json::Value>,
-				/// `body`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `body`: `string`, only in the example response.
 				pub body: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { id : soft "id", mailbox_id : soft "mailboxId",
-				mailbox_email : soft "mailboxEmail", subject : soft "subject", from :
-				soft "from", to : soft "to", cc : soft "cc", date : soft "date", is_seen
-				: soft "isSeen", has_attachments : soft "hasAttachments", url : soft
-				"url", bindings : soft "bindings", body : soft "body", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "id" id, opt "mailboxId" mailbox_id, opt "mailboxEmail"
-				mailbox_email, opt "subject" subject, opt "from" from, opt "to" to, opt
-				"cc" cc, opt "date" date, opt "isSeen" is_seen, opt "hasAttachments"
-				has_attachments, opt "url" url, req "bindings" bindings, opt "body" body,
-				rest "" extra }
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "mailboxId" mailbox_id, opt soft
+				"mailboxEmail" mailbox_email, opt soft "subject" subject, opt soft "from"
+				from, opt soft "to" to, opt soft "cc" cc, opt soft "date" date, opt soft
+				"isSeen" is_seen, opt soft "hasAttachments" has_attachments, opt soft
+				"url" url, req soft "bindings" bindings, opt soft "body" body, }
 			);
 			/// The object `result` of `mail.message.list`: `object`.
 			///
@@ -2159,68 +1605,55 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `mailboxId`: `integer`, optional.
+				/// `mailboxId`: `integer`.
 				pub mailbox_id: Option<i64>,
-				/// `mailboxEmail`: `string`, optional.
+				/// `mailboxEmail`: `string`.
 				pub mailbox_email: Option<String>,
-				/// `subject`: `string`, optional.
+				/// `subject`: `string`.
 				pub subject: Option<String>,
-				/// `from`: `string`, optional.
+				/// `from`: `string`.
 				pub from: Option<String>,
-				/// `to`: `string`, optional.
+				/// `to`: `string`.
 				pub to: Option<String>,
-				/// `cc`: `string`, optional.
+				/// `cc`: `string`.
 				pub cc: Option<String>,
-				/// `date`: `string`, optional.
+				/// `date`: `string`.
 				pub date: Option<String>,
-				/// `isSeen`: `boolean`, optional.
+				/// `isSeen`: `boolean`.
 				pub is_seen: Option<bool>,
-				/// `hasAttachments`: `boolean`, optional.
+				/// `hasAttachments`: `boolean`.
 				pub has_attachments: Option<bool>,
-				/// `url`: `string`, optional.
+				/// `url`: `string`.
 				pub url: Option<String>,
-				/// `bindings`: `array`, optional.
+				/// `bindings`: `array`.
 				pub bindings: Vec<::serde_json::Value>,
-				/// `body`: `string`, optional.
+				/// `body`: `string`.
 				pub body: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", id : field "id", mailbox_id : field
-				"mailboxId", mailbox_email : field "mailboxEmail", subject : field
-				"subject", from : field "from", to : field "to", cc : field "cc", date :
-				field "date", is_seen : field "isSeen", has_attachments : field
-				"hasAttachments", url : field "url", bindings : field "bindings", body :
-				field "body", extra : rest "", } fits["items", "id", "mailboxId",
-				"mailboxEmail", "subject", "from", "to", "cc", "date", "isSeen",
-				"hasAttachments", "url", "bindings", "body"] []
+			result_impls!(
+				Output { req field "items" items, opt field "id" id, opt field
+				"mailboxId" mailbox_id, opt field "mailboxEmail" mailbox_email, opt field
+				"subject" subject, opt field "from" from, opt field "to" to, opt field
+				"cc" cc, opt field "date" date, opt field "isSeen" is_seen, opt field
+				"hasAttachments" has_attachments, opt field "url" url, req field
+				"bindings" bindings, opt field "body" body, } fits["items", "id",
+				"mailboxId", "mailboxEmail", "subject", "from", "to", "cc", "date",
+				"isSeen", "hasAttachments", "url", "bindings", "body"] []
 			);
-			serialize_map!(
-				Output { req "items" items, opt "id" id, opt "mailboxId" mailbox_id, opt
-				"mailboxEmail" mailbox_email, opt "subject" subject, opt "from" from, opt
-				"to" to, opt "cc" cc, opt "date" date, opt "isSeen" is_seen, opt
-				"hasAttachments" has_attachments, opt "url" url, req "bindings" bindings,
-				opt "body" body, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "mail.message.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "mail.message.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.message.movetofolder`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>
 		pub mod movetofolder {
-			/// Error codes of `mail.message.movetofolder`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.movetofolder`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2244,38 +1677,27 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `success`: `boolean`, optional.
+				/// `success`: `boolean`.
 				pub success: Option<bool>,
-				/// `movedCount`: `integer`, optional.
+				/// `movedCount`: `integer`.
 				pub moved_count: Option<i64>,
-				/// `action`: `string`, optional.
+				/// `action`: `string`.
 				pub action: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { success : field "success", moved_count : field "movedCount",
-				action : field "action", extra : rest "", } fits["success", "movedCount",
-				"action"] []
+			result_impls!(
+				Output { opt field "success" success, opt field "movedCount" moved_count,
+				opt field "action" action, } fits["success", "movedCount", "action"] []
 			);
-			serialize_map!(
-				Output { opt "success" success, opt "movedCount" moved_count, opt
-				"action" action, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Movetofolder {
-				const NAME: &'static str = "mail.message.movetofolder";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Movetofolder, "mail.message.movetofolder", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.message.removecrmactivity`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-removecrmactivity.html>
 		pub mod removecrmactivity {
-			/// Error codes of `mail.message.removecrmactivity`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.removecrmactivity`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2295,19 +1717,15 @@ pub mod v3 {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Removecrmactivity {
-				const NAME: &'static str = "mail.message.removecrmactivity";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(
+				super::Removecrmactivity, "mail.message.removecrmactivity", V3, false
+			);
 		}
 		/// Types of `mail.message.reply`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-reply.html>
 		pub mod reply {
-			/// Error codes of `mail.message.reply`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.reply`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2331,32 +1749,25 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `success`: `boolean`, optional.
+				/// `success`: `boolean`.
 				pub success: Option<bool>,
-				/// `to`: `array`, optional.
+				/// `to`: `array`.
 				pub to: Vec<::serde_json::Value>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { success : field "success", to : field "to", extra : rest "", }
+			result_impls!(
+				Output { opt field "success" success, req field "to" to, }
 				fits["success", "to"] []
 			);
-			serialize_map!(Output { opt "success" success, req "to" to, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Reply {
-				const NAME: &'static str = "mail.message.reply";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Reply, "mail.message.reply", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.message.send`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-send.html>
 		pub mod send {
-			/// Error codes of `mail.message.send`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.send`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2380,32 +1791,25 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `success`: `boolean`, optional.
+				/// `success`: `boolean`.
 				pub success: Option<bool>,
-				/// `to`: `array`, optional.
+				/// `to`: `array`.
 				pub to: Vec<::serde_json::Value>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { success : field "success", to : field "to", extra : rest "", }
+			result_impls!(
+				Output { opt field "success" success, req field "to" to, }
 				fits["success", "to"] []
 			);
-			serialize_map!(Output { opt "success" success, req "to" to, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Send {
-				const NAME: &'static str = "mail.message.send";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Send, "mail.message.send", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.message.thread`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
 		pub mod thread {
-			/// Error codes of `mail.message.thread`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.message.thread`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2430,58 +1834,36 @@ pub mod v3 {
 			/// The object `result` of `mail.message.thread`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `subject`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `subject`: `string`, only in the example response.
 				pub subject: Option<String>,
-				/// `from`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `from`: `string`, only in the example response.
 				pub from: Option<String>,
-				/// `to`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `to`: `string`, only in the example response.
 				pub to: Option<String>,
-				/// `cc`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `cc`: `string`, only in the example response.
 				pub cc: Option<String>,
-				/// `date`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `date`: `string`, only in the example response.
 				pub date: Option<String>,
-				/// `body`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `body`: `string`, only in the example response.
 				pub body: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { id : soft "id", subject : soft "subject", from : soft "from", to :
-				soft "to", cc : soft "cc", date : soft "date", body : soft "body", extra
-				: rest "", }
-			);
-			serialize_map!(
-				Item { opt "id" id, opt "subject" subject, opt "from" from, opt "to" to,
-				opt "cc" cc, opt "date" date, opt "body" body, rest "" extra }
+			result_impls!(
+				Item { opt soft "id" id, opt soft "subject" subject, opt soft "from"
+				from, opt soft "to" to, opt soft "cc" cc, opt soft "date" date, opt soft
+				"body" body, }
 			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::Thread {
-				const NAME: &'static str = "mail.message.thread";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Thread, "mail.message.thread", V3, false);
 			deserialize_via_from_value!(Item);
 		}
 	}
@@ -2502,40 +1884,21 @@ pub mod v3 {
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Listcontacts {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					query: Default::default(),
-					pagination: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `query`.
-			pub fn query(mut self, value: impl Into<String>) -> Self {
-				self.query = Some(value.into());
-				self
-			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.pagination = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Listcontacts);
-		serialize_map!(
-			Listcontacts { opt "query" query, opt "pagination" pagination, rest "" extra
-			}
+		setters!(
+			Listcontacts { some into query query "query" : String, some into pagination
+			pagination "pagination" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Listcontacts { query : exact "query", pagination : exact "pagination", extra
-			: rest "", }
+		params_impls!(
+			Listcontacts { opt exact "query" query, opt exact "pagination" pagination, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Listcontacts);
 		/// `mail.recipient.listemployees`: REST 3.0, scope `mail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
@@ -2551,7 +1914,7 @@ pub mod v3 {
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Listemployees {
 			/// The call with its required parameters: `query`.
@@ -2562,24 +1925,14 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.pagination = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Listemployees);
-		serialize_map!(
-			Listemployees { req "query" query, opt "pagination" pagination, rest "" extra
-			}
+		setters!(
+			Listemployees { some into pagination pagination "pagination" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Listemployees { query : field "query", pagination : exact "pagination", extra
-			: rest "", }
+		params_impls!(
+			Listemployees { req field "query" query, opt exact "pagination" pagination, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Listemployees);
 		/// Methods under `v3::recipient::field`.
 		pub mod field {
 			/// `mail.recipient.field.get`: REST 3.0, scope `mail`.
@@ -2597,7 +1950,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -2608,23 +1961,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `mail.recipient.field.list`: REST 3.0, scope `mail`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
@@ -2638,36 +1977,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `mail.recipient.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
 			pub mod get {
-				/// Error codes of `mail.recipient.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `mail.recipient.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2700,31 +2024,23 @@ pub mod v3 {
 				/// The object `result.item` of `mail.recipient.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { name : soft "name", type_ : soft "type", title : soft
-					"title", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
-					rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, }
 				);
 				/// The object `result` of `mail.recipient.field.get`: `object`.
 				///
@@ -2732,29 +2048,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "mail.recipient.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "mail.recipient.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `mail.recipient.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
 			pub mod list {
-				/// Error codes of `mail.recipient.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `mail.recipient.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2779,40 +2086,28 @@ pub mod v3 {
 				/// The object `result.items` of `mail.recipient.field.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { name : soft "name", type_ : soft "type", title : soft
-					"title", filterable : soft "filterable", sortable : soft "sortable",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
-					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "filterable" filterable, opt soft "sortable"
+					sortable, }
 				);
 				/// The object `result` of `mail.recipient.field.list`: `object`.
 				///
@@ -2820,22 +2115,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "mail.recipient.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "mail.recipient.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -2843,7 +2129,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
 		pub mod listcontacts {
-			/// Error codes of `mail.recipient.listcontacts`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.recipient.listcontacts`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2864,31 +2150,23 @@ pub mod v3 {
 			/// The object `result.items` of `mail.recipient.listcontacts`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `email`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `email`: `string`, only in the example response.
 				pub email: Option<String>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { id : soft "id", email : soft "email", name : soft "name",
-				extra : rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "id" id, opt "email" email, opt "name" name, rest ""
-				extra }
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "email" email, opt soft "name"
+				name, }
 			);
 			/// The object `result` of `mail.recipient.listcontacts`: `object`.
 			///
@@ -2896,40 +2174,29 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `email`: `string`, optional.
+				/// `email`: `string`.
 				pub email: Option<String>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", id : field "id", email : field "email",
-				name : field "name", extra : rest "", } fits["items", "id", "email",
-				"name"] []
+			result_impls!(
+				Output { req field "items" items, opt field "id" id, opt field "email"
+				email, opt field "name" name, } fits["items", "id", "email", "name"] []
 			);
-			serialize_map!(
-				Output { req "items" items, opt "id" id, opt "email" email, opt "name"
-				name, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Listcontacts {
-				const NAME: &'static str = "mail.recipient.listcontacts";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Listcontacts, "mail.recipient.listcontacts", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `mail.recipient.listemployees`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
 		pub mod listemployees {
-			/// Error codes of `mail.recipient.listemployees`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `mail.recipient.listemployees`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2954,31 +2221,23 @@ pub mod v3 {
 			/// The object `result.items` of `mail.recipient.listemployees`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `email`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `email`: `string`, only in the example response.
 				pub email: Option<String>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { id : soft "id", email : soft "email", name : soft "name",
-				extra : rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "id" id, opt "email" email, opt "name" name, rest ""
-				extra }
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "email" email, opt soft "name"
+				name, }
 			);
 			/// The object `result` of `mail.recipient.listemployees`: `object`.
 			///
@@ -2986,33 +2245,22 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `email`: `string`, optional.
+				/// `email`: `string`.
 				pub email: Option<String>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", id : field "id", email : field "email",
-				name : field "name", extra : rest "", } fits["items", "id", "email",
-				"name"] []
+			result_impls!(
+				Output { req field "items" items, opt field "id" id, opt field "email"
+				email, opt field "name" name, } fits["items", "id", "email", "name"] []
 			);
-			serialize_map!(
-				Output { req "items" items, opt "id" id, opt "email" email, opt "name"
-				name, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Listemployees {
-				const NAME: &'static str = "mail.recipient.listemployees";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Listemployees, "mail.recipient.listemployees", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 	}

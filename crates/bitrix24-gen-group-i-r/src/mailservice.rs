@@ -32,7 +32,7 @@ pub struct Add {
 	/// `SORT`: `integer`, optional.
 	pub sort: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Add {
 	/// The call with its required parameters: `NAME`.
@@ -49,56 +49,18 @@ impl Add {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `ACTIVE`.
-	pub fn active(mut self, value: impl Into<bool>) -> Self {
-		self.active = Some(value.into());
-		self
-	}
-	/// Sets `SERVER`.
-	pub fn server(mut self, value: impl Into<String>) -> Self {
-		self.server = Some(value.into());
-		self
-	}
-	/// Sets `PORT`.
-	pub fn port(mut self, value: impl Into<i64>) -> Self {
-		self.port = Some(value.into());
-		self
-	}
-	/// Sets `ENCRYPTION`.
-	pub fn encryption(mut self, value: impl Into<bool>) -> Self {
-		self.encryption = Some(value.into());
-		self
-	}
-	/// Sets `LINK`.
-	pub fn link(mut self, value: impl Into<String>) -> Self {
-		self.link = Some(value.into());
-		self
-	}
-	/// Sets `ICON`.
-	pub fn icon(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.icon = Some(value.into());
-		self
-	}
-	/// Sets `SORT`.
-	pub fn sort(mut self, value: impl Into<i64>) -> Self {
-		self.sort = Some(value.into());
-		self
-	}
 }
-extra_setter!(Add);
-serialize_map!(
-	Add { req "NAME" name, opt_yn "ACTIVE" active, opt "SERVER" server, opt "PORT" port,
-	opt_yn "ENCRYPTION" encryption, opt "LINK" link, opt "ICON" icon, opt "SORT" sort,
-	rest "" extra }
+setters!(
+	Add { some into active active "ACTIVE" : bool, some into server server "SERVER" :
+	String, some into port port "PORT" : i64, some into encryption encryption
+	"ENCRYPTION" : bool, some into link link "LINK" : String, some into icon icon "ICON"
+	: ::serde_json::Value, some into sort sort "SORT" : i64, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Add { name : field "NAME", active : exact "ACTIVE", server : exact "SERVER", port :
-	exact "PORT", encryption : exact "ENCRYPTION", link : exact "LINK", icon : exact
-	"ICON", sort : exact "SORT", extra : rest "", }
+params_impls!(
+	Add { req field "NAME" name, opt_yn exact "ACTIVE" active, opt exact "SERVER" server,
+	opt exact "PORT" port, opt_yn exact "ENCRYPTION" encryption, opt exact "LINK" link,
+	opt exact "ICON" icon, opt exact "SORT" sort, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Add);
 /// `mailservice.delete`: REST 2, scope `mailservice`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-delete.html>
@@ -112,7 +74,7 @@ pub struct Delete {
 	/// `ID`: `integer`, required.
 	pub id: i64,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Delete {
 	/// The call with its required parameters: `ID`.
@@ -123,12 +85,7 @@ impl Delete {
 		}
 	}
 }
-extra_setter!(Delete);
-serialize_map!(Delete { req "ID" id, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Delete { id : field "ID", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Delete);
+params_impls!(Delete { req field "ID" id, });
 /// `mailservice.fields`: REST 2, scope `mailservice`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-fields.html>
@@ -140,20 +97,15 @@ deserialize_via_from_value!(Delete);
 #[non_exhaustive]
 pub struct Fields {
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Fields {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self { extra: Default::default() }
+		Default::default()
 	}
 }
-extra_setter!(Fields);
-serialize_map!(Fields { rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Fields { extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Fields);
+params_impls!(Fields {});
 /// `mailservice.get`: REST 2, scope `mailservice`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-get.html>
@@ -167,7 +119,7 @@ pub struct Get {
 	/// `ID`: `integer`, required.
 	pub id: i64,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Get {
 	/// The call with its required parameters: `ID`.
@@ -178,12 +130,7 @@ impl Get {
 		}
 	}
 }
-extra_setter!(Get);
-serialize_map!(Get { req "ID" id, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Get { id : field "ID", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Get);
+params_impls!(Get { req field "ID" id, });
 /// `mailservice.list`: REST 2, scope `mailservice`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-list.html>
@@ -195,20 +142,15 @@ deserialize_via_from_value!(Get);
 #[non_exhaustive]
 pub struct List {
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl List {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self { extra: Default::default() }
+		Default::default()
 	}
 }
-extra_setter!(List);
-serialize_map!(List { rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(List { extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(List);
+params_impls!(List {});
 /// `mailservice.update`: REST 2, scope `mailservice`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-update.html>
@@ -242,7 +184,7 @@ pub struct Update {
 	/// `SORT`: `integer`, optional.
 	pub sort: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Update {
 	/// The call with its required parameters: `ID`.
@@ -260,66 +202,24 @@ impl Update {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `ACTIVE`.
-	pub fn active(mut self, value: impl Into<bool>) -> Self {
-		self.active = Some(value.into());
-		self
-	}
-	/// Sets `NAME`.
-	pub fn name(mut self, value: impl Into<String>) -> Self {
-		self.name = Some(value.into());
-		self
-	}
-	/// Sets `SERVER`.
-	pub fn server(mut self, value: impl Into<String>) -> Self {
-		self.server = Some(value.into());
-		self
-	}
-	/// Sets `PORT`.
-	pub fn port(mut self, value: impl Into<i64>) -> Self {
-		self.port = Some(value.into());
-		self
-	}
-	/// Sets `ENCRYPTION`.
-	pub fn encryption(mut self, value: impl Into<bool>) -> Self {
-		self.encryption = Some(value.into());
-		self
-	}
-	/// Sets `LINK`.
-	pub fn link(mut self, value: impl Into<String>) -> Self {
-		self.link = Some(value.into());
-		self
-	}
-	/// Sets `ICON`.
-	pub fn icon(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.icon = Some(value.into());
-		self
-	}
-	/// Sets `SORT`.
-	pub fn sort(mut self, value: impl Into<i64>) -> Self {
-		self.sort = Some(value.into());
-		self
-	}
 }
-extra_setter!(Update);
-serialize_map!(
-	Update { req "ID" id, opt_yn "ACTIVE" active, opt "NAME" name, opt "SERVER" server,
-	opt "PORT" port, opt_yn "ENCRYPTION" encryption, opt "LINK" link, opt "ICON" icon,
-	opt "SORT" sort, rest "" extra }
+setters!(
+	Update { some into active active "ACTIVE" : bool, some into name name "NAME" :
+	String, some into server server "SERVER" : String, some into port port "PORT" : i64,
+	some into encryption encryption "ENCRYPTION" : bool, some into link link "LINK" :
+	String, some into icon icon "ICON" : ::serde_json::Value, some into sort sort "SORT"
+	: i64, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Update { id : field "ID", active : exact "ACTIVE", name : exact "NAME", server :
-	exact "SERVER", port : exact "PORT", encryption : exact "ENCRYPTION", link : exact
-	"LINK", icon : exact "ICON", sort : exact "SORT", extra : rest "", }
+params_impls!(
+	Update { req field "ID" id, opt_yn exact "ACTIVE" active, opt exact "NAME" name, opt
+	exact "SERVER" server, opt exact "PORT" port, opt_yn exact "ENCRYPTION" encryption,
+	opt exact "LINK" link, opt exact "ICON" icon, opt exact "SORT" sort, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Update);
 /// Types of `mailservice.add`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-add.html>
 pub mod add {
-	/// Error codes of `mailservice.add`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `mailservice.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -332,19 +232,13 @@ pub mod add {
 	error_code!(Error);
 	/// The `result` of the call: `integer`.
 	pub type Output = ::bitrix24_runtime::lenient::Int;
-	impl ::bitrix24_runtime::Method for super::Add {
-		const NAME: &'static str = "mailservice.add";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Add, "mailservice.add", V2, false);
 }
 /// Types of `mailservice.delete`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-delete.html>
 pub mod delete {
-	/// Error codes of `mailservice.delete`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `mailservice.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -357,19 +251,13 @@ pub mod delete {
 	error_code!(Error);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Delete {
-		const NAME: &'static str = "mailservice.delete";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Delete, "mailservice.delete", V2, false);
 }
 /// Types of `mailservice.fields`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-fields.html>
 pub mod fields {
-	/// Error codes of `mailservice.fields`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `mailservice.fields`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// The object `result` of `mailservice.fields`: `object`.
 	///
@@ -377,29 +265,22 @@ pub mod fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `<field>`: `string`, optional.
+		/// `<field>`: `string`.
 		///
 		/// Stands for every key matching `*`: one entry per key.
 		pub field: ::std::collections::BTreeMap<String, String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(Output { field : pattern "*", extra : rest "", });
-	serialize_map!(Output { rest "*" field, rest "" extra });
-	impl ::bitrix24_runtime::Method for super::Fields {
-		const NAME: &'static str = "mailservice.fields";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	result_impls!(Output { rest pattern "*" field, });
+	method!(super::Fields, "mailservice.fields", V2, true);
 	deserialize_via_from_value!(Output);
 }
 /// Types of `mailservice.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-get.html>
 pub mod get {
-	/// Error codes of `mailservice.get`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `mailservice.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -416,87 +297,74 @@ pub mod get {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `SITE_ID`: `string`, optional.
+		/// `SITE_ID`: `string`.
 		pub site_id: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `SORT`: `integer`, optional.
+		/// `SORT`: `integer`.
 		pub sort: Option<i64>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `SERVER`: `string`, optional.
+		/// `SERVER`: `string`.
 		pub server: Option<String>,
-		/// `PORT`: `integer`, optional.
+		/// `PORT`: `integer`.
 		pub port: Option<i64>,
-		/// `ENCRYPTION`: `boolean`, optional.
+		/// `ENCRYPTION`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub encryption: Option<bool>,
-		/// `LINK`: `string`, optional.
+		/// `LINK`: `string`.
 		pub link: Option<String>,
-		/// `ICON`: `string`, optional.
+		/// `ICON`: `string`.
 		pub icon: Option<String>,
-		/// `SMTP_SERVER`: `string | null`, optional.
+		/// `SMTP_SERVER`: `string | null`.
 		pub smtp_server: Option<String>,
-		/// `SMTP_PORT`: `integer | null`, optional.
+		/// `SMTP_PORT`: `integer | null`.
 		pub smtp_port: Option<i64>,
-		/// `SMTP_LOGIN_AS_IMAP`: `boolean`, optional.
+		/// `SMTP_LOGIN_AS_IMAP`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub smtp_login_as_imap: Option<bool>,
-		/// `SMTP_PASSWORD_AS_IMAP`: `boolean`, optional.
+		/// `SMTP_PASSWORD_AS_IMAP`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub smtp_password_as_imap: Option<bool>,
-		/// `SMTP_ENCRYPTION`: `boolean | null`, optional.
+		/// `SMTP_ENCRYPTION`: `boolean | null`.
 		///
 		/// Values: `Y`, `N`.
 		pub smtp_encryption: Option<bool>,
-		/// `UPLOAD_OUTGOING`: `boolean | null`, optional.
+		/// `UPLOAD_OUTGOING`: `boolean | null`.
 		///
 		/// Values: `Y`, `N`.
 		pub upload_outgoing: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Output { id : field "ID", site_id : field "SITE_ID", active : field "ACTIVE",
-		sort : field "SORT", name : field "NAME", server : field "SERVER", port : field
-		"PORT", encryption : field "ENCRYPTION", link : field "LINK", icon : field
-		"ICON", smtp_server : field "SMTP_SERVER", smtp_port : field "SMTP_PORT",
-		smtp_login_as_imap : field "SMTP_LOGIN_AS_IMAP", smtp_password_as_imap : field
-		"SMTP_PASSWORD_AS_IMAP", smtp_encryption : field "SMTP_ENCRYPTION",
-		upload_outgoing : field "UPLOAD_OUTGOING", extra : rest "", } fits["ID",
-		"SITE_ID", "ACTIVE", "SORT", "NAME", "SERVER", "PORT", "ENCRYPTION", "LINK",
-		"ICON", "SMTP_SERVER", "SMTP_PORT", "SMTP_LOGIN_AS_IMAP",
-		"SMTP_PASSWORD_AS_IMAP", "SMTP_ENCRYPTION", "UPLOAD_OUTGOING"] []
+	result_impls!(
+		Output { opt field "ID" id, opt field "SITE_ID" site_id, opt_yn field "ACTIVE"
+		active, opt field "SORT" sort, opt field "NAME" name, opt field "SERVER" server,
+		opt field "PORT" port, opt_yn field "ENCRYPTION" encryption, opt field "LINK"
+		link, opt field "ICON" icon, opt field "SMTP_SERVER" smtp_server, opt field
+		"SMTP_PORT" smtp_port, opt_yn field "SMTP_LOGIN_AS_IMAP" smtp_login_as_imap,
+		opt_yn field "SMTP_PASSWORD_AS_IMAP" smtp_password_as_imap, opt_yn field
+		"SMTP_ENCRYPTION" smtp_encryption, opt_yn field "UPLOAD_OUTGOING"
+		upload_outgoing, } fits["ID", "SITE_ID", "ACTIVE", "SORT", "NAME", "SERVER",
+		"PORT", "ENCRYPTION", "LINK", "ICON", "SMTP_SERVER", "SMTP_PORT",
+		"SMTP_LOGIN_AS_IMAP", "SMTP_PASSWORD_AS_IMAP", "SMTP_ENCRYPTION",
+		"UPLOAD_OUTGOING"] []
 	);
-	serialize_map!(
-		Output { opt "ID" id, opt "SITE_ID" site_id, opt_yn "ACTIVE" active, opt "SORT"
-		sort, opt "NAME" name, opt "SERVER" server, opt "PORT" port, opt_yn "ENCRYPTION"
-		encryption, opt "LINK" link, opt "ICON" icon, opt "SMTP_SERVER" smtp_server, opt
-		"SMTP_PORT" smtp_port, opt_yn "SMTP_LOGIN_AS_IMAP" smtp_login_as_imap, opt_yn
-		"SMTP_PASSWORD_AS_IMAP" smtp_password_as_imap, opt_yn "SMTP_ENCRYPTION"
-		smtp_encryption, opt_yn "UPLOAD_OUTGOING" upload_outgoing, rest "" extra }
-	);
-	impl ::bitrix24_runtime::Method for super::Get {
-		const NAME: &'static str = "mailservice.get";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Get, "mailservice.get", V2, true);
 	deserialize_via_from_value!(Output);
 }
 /// Types of `mailservice.list`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-list.html>
 pub mod list {
-	/// Error codes of `mailservice.list`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `mailservice.list`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -513,89 +381,76 @@ pub mod list {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Item {
-		/// `ID`: `integer`, optional.
+		/// `ID`: `integer`.
 		pub id: Option<i64>,
-		/// `SITE_ID`: `string`, optional.
+		/// `SITE_ID`: `string`.
 		pub site_id: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `SORT`: `integer`, optional.
+		/// `SORT`: `integer`.
 		pub sort: Option<i64>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `SERVER`: `string`, optional.
+		/// `SERVER`: `string`.
 		pub server: Option<String>,
-		/// `PORT`: `integer`, optional.
+		/// `PORT`: `integer`.
 		pub port: Option<i64>,
-		/// `ENCRYPTION`: `boolean`, optional.
+		/// `ENCRYPTION`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub encryption: Option<bool>,
-		/// `LINK`: `string`, optional.
+		/// `LINK`: `string`.
 		pub link: Option<String>,
-		/// `ICON`: `string`, optional.
+		/// `ICON`: `string`.
 		pub icon: Option<String>,
-		/// `SMTP_SERVER`: `string | null`, optional.
+		/// `SMTP_SERVER`: `string | null`.
 		pub smtp_server: Option<String>,
-		/// `SMTP_PORT`: `integer | null`, optional.
+		/// `SMTP_PORT`: `integer | null`.
 		pub smtp_port: Option<i64>,
-		/// `SMTP_LOGIN_AS_IMAP`: `boolean`, optional.
+		/// `SMTP_LOGIN_AS_IMAP`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub smtp_login_as_imap: Option<bool>,
-		/// `SMTP_PASSWORD_AS_IMAP`: `boolean`, optional.
+		/// `SMTP_PASSWORD_AS_IMAP`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub smtp_password_as_imap: Option<bool>,
-		/// `SMTP_ENCRYPTION`: `boolean | null`, optional.
+		/// `SMTP_ENCRYPTION`: `boolean | null`.
 		///
 		/// Values: `Y`, `N`.
 		pub smtp_encryption: Option<bool>,
-		/// `UPLOAD_OUTGOING`: `boolean | null`, optional.
+		/// `UPLOAD_OUTGOING`: `boolean | null`.
 		///
 		/// Values: `Y`, `N`.
 		pub upload_outgoing: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Item { id : field "ID", site_id : field "SITE_ID", active : field "ACTIVE", sort
-		: field "SORT", name : field "NAME", server : field "SERVER", port : field
-		"PORT", encryption : field "ENCRYPTION", link : field "LINK", icon : field
-		"ICON", smtp_server : field "SMTP_SERVER", smtp_port : field "SMTP_PORT",
-		smtp_login_as_imap : field "SMTP_LOGIN_AS_IMAP", smtp_password_as_imap : field
-		"SMTP_PASSWORD_AS_IMAP", smtp_encryption : field "SMTP_ENCRYPTION",
-		upload_outgoing : field "UPLOAD_OUTGOING", extra : rest "", } fits["ID",
-		"SITE_ID", "ACTIVE", "SORT", "NAME", "SERVER", "PORT", "ENCRYPTION", "LINK",
-		"ICON", "SMTP_SERVER", "SMTP_PORT", "SMTP_LOGIN_AS_IMAP",
-		"SMTP_PASSWORD_AS_IMAP", "SMTP_ENCRYPTION", "UPLOAD_OUTGOING"] []
-	);
-	serialize_map!(
-		Item { opt "ID" id, opt "SITE_ID" site_id, opt_yn "ACTIVE" active, opt "SORT"
-		sort, opt "NAME" name, opt "SERVER" server, opt "PORT" port, opt_yn "ENCRYPTION"
-		encryption, opt "LINK" link, opt "ICON" icon, opt "SMTP_SERVER" smtp_server, opt
-		"SMTP_PORT" smtp_port, opt_yn "SMTP_LOGIN_AS_IMAP" smtp_login_as_imap, opt_yn
-		"SMTP_PASSWORD_AS_IMAP" smtp_password_as_imap, opt_yn "SMTP_ENCRYPTION"
-		smtp_encryption, opt_yn "UPLOAD_OUTGOING" upload_outgoing, rest "" extra }
+	result_impls!(
+		Item { opt field "ID" id, opt field "SITE_ID" site_id, opt_yn field "ACTIVE"
+		active, opt field "SORT" sort, opt field "NAME" name, opt field "SERVER" server,
+		opt field "PORT" port, opt_yn field "ENCRYPTION" encryption, opt field "LINK"
+		link, opt field "ICON" icon, opt field "SMTP_SERVER" smtp_server, opt field
+		"SMTP_PORT" smtp_port, opt_yn field "SMTP_LOGIN_AS_IMAP" smtp_login_as_imap,
+		opt_yn field "SMTP_PASSWORD_AS_IMAP" smtp_password_as_imap, opt_yn field
+		"SMTP_ENCRYPTION" smtp_encryption, opt_yn field "UPLOAD_OUTGOING"
+		upload_outgoing, } fits["ID", "SITE_ID", "ACTIVE", "SORT", "NAME", "SERVER",
+		"PORT", "ENCRYPTION", "LINK", "ICON", "SMTP_SERVER", "SMTP_PORT",
+		"SMTP_LOGIN_AS_IMAP", "SMTP_PASSWORD_AS_IMAP", "SMTP_ENCRYPTION",
+		"UPLOAD_OUTGOING"] []
 	);
 	/// The `result` of the call: `object[]`.
 	pub type Output = crate::List<Item>;
-	impl ::bitrix24_runtime::Method for super::List {
-		const NAME: &'static str = "mailservice.list";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::List, "mailservice.list", V2, true);
 	deserialize_via_from_value!(Item);
 }
 /// Types of `mailservice.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-update.html>
 pub mod update {
-	/// Error codes of `mailservice.update`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `mailservice.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -608,11 +463,5 @@ pub mod update {
 	error_code!(Error);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Update {
-		const NAME: &'static str = "mailservice.update";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Update, "mailservice.update", V2, false);
 }

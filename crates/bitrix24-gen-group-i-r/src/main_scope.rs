@@ -20,7 +20,7 @@ pub mod v3 {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`.
@@ -31,21 +31,9 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", select : exact "select", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		setters!(Get { some iter select select "select" : String, });
+		params_impls!(Get { req field "id" id, opt exact "select" select, });
 		/// `main.eventlog.list`: REST 3.0, scope `main`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
@@ -67,55 +55,23 @@ pub mod v3 {
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					order: Default::default(),
-					pagination: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.pagination = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { opt "select" select, opt "filter" filter, opt "order" order, opt
-			"pagination" pagination, rest "" extra }
+		setters!(
+			List { some iter select select "select" : String, some into filter filter
+			"filter" : ::serde_json::Value, some into order order "order" : list::Order,
+			some into pagination pagination "pagination" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { select : exact "select", filter : exact "filter", order : exact
-			"order", pagination : exact "pagination", extra : rest "", }
+		params_impls!(
+			List { opt exact "select" select, opt exact "filter" filter, opt exact
+			"order" order, opt exact "pagination" pagination, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// `main.eventlog.tail`: REST 3.0, scope `main`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
@@ -133,49 +89,23 @@ pub mod v3 {
 			/// `cursor`: `object`, optional.
 			pub cursor: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Tail {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					cursor: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<tail::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `cursor`.
-			pub fn cursor(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.cursor = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Tail);
-		serialize_map!(
-			Tail { opt "select" select, opt "filter" filter, opt "cursor" cursor, rest ""
-			extra }
+		setters!(
+			Tail { some iter select select "select" : String, some into filter filter
+			"filter" : tail::Filter, some into cursor cursor "cursor" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Tail { select : exact "select", filter : exact "filter", cursor : exact
-			"cursor", extra : rest "", }
+		params_impls!(
+			Tail { opt exact "select" select, opt exact "filter" filter, opt exact
+			"cursor" cursor, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Tail);
 		/// Methods under `v3::eventlog::field`.
 		pub mod field {
 			/// `main.eventlog.field.get`: REST 3.0, scope `main`.
@@ -193,7 +123,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -204,23 +134,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `main.eventlog.field.list`: REST 3.0, scope `main`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
@@ -234,36 +150,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `main.eventlog.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
 			pub mod get {
-				/// Error codes of `main.eventlog.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `main.eventlog.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -296,71 +197,43 @@ pub mod v3 {
 				/// The object `result.item` of `main.eventlog.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `description`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `description`: `string`, only in the example response.
 					pub description: Option<String>,
-					/// `validationRules`: `array`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `validationRules`: `array`, only in the example response.
 					pub validation_rules: Vec<::serde_json::Value>,
-					/// `requiredGroups`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `requiredGroups`: `any`, only in the example response.
 					pub required_groups: ::serde_json::Value,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// `editable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `editable`: `boolean`, only in the example response.
 					pub editable: Option<bool>,
-					/// `multiple`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `multiple`: `boolean`, only in the example response.
 					pub multiple: Option<bool>,
-					/// `elementType`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `elementType`: `any`, only in the example response.
 					pub element_type: ::serde_json::Value,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { name : soft "name", type_ : soft "type", title : soft
-					"title", description : soft "description", validation_rules : soft
-					"validationRules", required_groups : soft "requiredGroups",
-					filterable : soft "filterable", sortable : soft "sortable", editable
-					: soft "editable", multiple : soft "multiple", element_type : soft
-					"elementType", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
-					opt "description" description, req "validationRules"
-					validation_rules, req "requiredGroups" required_groups, opt
-					"filterable" filterable, opt "sortable" sortable, opt "editable"
-					editable, opt "multiple" multiple, req "elementType" element_type,
-					rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "description" description, req soft
+					"validationRules" validation_rules, req soft "requiredGroups"
+					required_groups, opt soft "filterable" filterable, opt soft
+					"sortable" sortable, opt soft "editable" editable, opt soft
+					"multiple" multiple, req soft "elementType" element_type, }
 				);
 				/// The object `result` of `main.eventlog.field.get`: `object`.
 				///
@@ -368,29 +241,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "main.eventlog.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "main.eventlog.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `main.eventlog.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
 			pub mod list {
-				/// Error codes of `main.eventlog.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `main.eventlog.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -415,50 +279,33 @@ pub mod v3 {
 				/// The object `result.items` of `main.eventlog.field.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `description`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `description`: `any`, only in the example response.
 					pub description: ::serde_json::Value,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// `multiple`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `multiple`: `boolean`, only in the example response.
 					pub multiple: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { name : soft "name", type_ : soft "type", title : soft
-					"title", description : soft "description", filterable : soft
-					"filterable", sortable : soft "sortable", multiple : soft "multiple",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
-					req "description" description, opt "filterable" filterable, opt
-					"sortable" sortable, opt "multiple" multiple, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, req soft "description" description, opt soft
+					"filterable" filterable, opt soft "sortable" sortable, opt soft
+					"multiple" multiple, }
 				);
 				/// The object `result` of `main.eventlog.field.list`: `object`.
 				///
@@ -466,22 +313,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "main.eventlog.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "main.eventlog.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -489,7 +327,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
 		pub mod get {
-			/// Error codes of `main.eventlog.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `main.eventlog.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -510,79 +348,47 @@ pub mod v3 {
 			/// The object `result.item` of `main.eventlog.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `timestampX`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `timestampX`: `string`, only in the example response.
 				pub timestamp_x: Option<String>,
-				/// `severity`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `severity`: `string`, only in the example response.
 				pub severity: Option<String>,
-				/// `auditTypeId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `auditTypeId`: `string`, only in the example response.
 				pub audit_type_id: Option<String>,
-				/// `moduleId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `moduleId`: `string`, only in the example response.
 				pub module_id: Option<String>,
-				/// `itemId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `itemId`: `string`, only in the example response.
 				pub item_id: Option<String>,
-				/// `remoteAddr`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `remoteAddr`: `string`, only in the example response.
 				pub remote_addr: Option<String>,
-				/// `userAgent`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userAgent`: `string`, only in the example response.
 				pub user_agent: Option<String>,
-				/// `requestUri`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `requestUri`: `string`, only in the example response.
 				pub request_uri: Option<String>,
-				/// `siteId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `siteId`: `string`, only in the example response.
 				pub site_id: Option<String>,
-				/// `userId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userId`: `integer`, only in the example response.
 				pub user_id: Option<i64>,
-				/// `guestId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `guestId`: `integer`, only in the example response.
 				pub guest_id: Option<i64>,
-				/// `description`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `description`: `string`, only in the example response.
 				pub description: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", timestamp_x : soft "timestampX", severity :
-				soft "severity", audit_type_id : soft "auditTypeId", module_id : soft
-				"moduleId", item_id : soft "itemId", remote_addr : soft "remoteAddr",
-				user_agent : soft "userAgent", request_uri : soft "requestUri", site_id :
-				soft "siteId", user_id : soft "userId", guest_id : soft "guestId",
-				description : soft "description", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "timestampX" timestamp_x, opt "severity"
-				severity, opt "auditTypeId" audit_type_id, opt "moduleId" module_id, opt
-				"itemId" item_id, opt "remoteAddr" remote_addr, opt "userAgent"
-				user_agent, opt "requestUri" request_uri, opt "siteId" site_id, opt
-				"userId" user_id, opt "guestId" guest_id, opt "description" description,
-				rest "" extra }
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "timestampX" timestamp_x, opt
+				soft "severity" severity, opt soft "auditTypeId" audit_type_id, opt soft
+				"moduleId" module_id, opt soft "itemId" item_id, opt soft "remoteAddr"
+				remote_addr, opt soft "userAgent" user_agent, opt soft "requestUri"
+				request_uri, opt soft "siteId" site_id, opt soft "userId" user_id, opt
+				soft "guestId" guest_id, opt soft "description" description, }
 			);
 			/// The object `result` of `main.eventlog.get`: `object`.
 			///
@@ -590,71 +396,57 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `timestampX`: `datetime`, optional.
+				/// `timestampX`: `datetime`.
 				pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-				/// `severity`: `string`, optional.
+				/// `severity`: `string`.
 				pub severity: Option<String>,
-				/// `auditTypeId`: `string`, optional.
+				/// `auditTypeId`: `string`.
 				pub audit_type_id: Option<String>,
-				/// `moduleId`: `string`, optional.
+				/// `moduleId`: `string`.
 				pub module_id: Option<String>,
-				/// `itemId`: `string`, optional.
+				/// `itemId`: `string`.
 				pub item_id: Option<String>,
-				/// `remoteAddr`: `string`, optional.
+				/// `remoteAddr`: `string`.
 				pub remote_addr: Option<String>,
-				/// `userAgent`: `string`, optional.
+				/// `userAgent`: `string`.
 				pub user_agent: Option<String>,
-				/// `requestUri`: `string`, optional.
+				/// `requestUri`: `string`.
 				pub request_uri: Option<String>,
-				/// `siteId`: `string`, optional.
+				/// `siteId`: `string`.
 				pub site_id: Option<String>,
-				/// `userId`: `integer`, optional.
+				/// `userId`: `integer`.
 				pub user_id: Option<i64>,
-				/// `guestId`: `integer`, optional.
+				/// `guestId`: `integer`.
 				pub guest_id: Option<i64>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", id : field "id", timestamp_x : field
-				"timestampX", severity : field "severity", audit_type_id : field
-				"auditTypeId", module_id : field "moduleId", item_id : field "itemId",
-				remote_addr : field "remoteAddr", user_agent : field "userAgent",
-				request_uri : field "requestUri", site_id : field "siteId", user_id :
-				field "userId", guest_id : field "guestId", description : field
-				"description", extra : rest "", } fits["item", "id", "timestampX",
+			result_impls!(
+				Output { opt field "item" item, opt field "id" id, opt field "timestampX"
+				timestamp_x, opt field "severity" severity, opt field "auditTypeId"
+				audit_type_id, opt field "moduleId" module_id, opt field "itemId"
+				item_id, opt field "remoteAddr" remote_addr, opt field "userAgent"
+				user_agent, opt field "requestUri" request_uri, opt field "siteId"
+				site_id, opt field "userId" user_id, opt field "guestId" guest_id, opt
+				field "description" description, } fits["item", "id", "timestampX",
 				"severity", "auditTypeId", "moduleId", "itemId", "remoteAddr",
 				"userAgent", "requestUri", "siteId", "userId", "guestId", "description"]
 				[]
 			);
-			serialize_map!(
-				Output { opt "item" item, opt "id" id, opt "timestampX" timestamp_x, opt
-				"severity" severity, opt "auditTypeId" audit_type_id, opt "moduleId"
-				module_id, opt "itemId" item_id, opt "remoteAddr" remote_addr, opt
-				"userAgent" user_agent, opt "requestUri" request_uri, opt "siteId"
-				site_id, opt "userId" user_id, opt "guestId" guest_id, opt "description"
-				description, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "main.eventlog.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "main.eventlog.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `main.eventlog.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
 		pub mod list {
-			/// Error codes of `main.eventlog.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `main.eventlog.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -683,103 +475,73 @@ pub mod v3 {
 				/// Stands for every key matching `*`: one entry per key.
 				pub field: ::std::collections::BTreeMap<String, String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Order {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						field: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Adds an entry for `<field>` under `key`.
-				pub fn field(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<String>,
-				) -> Self {
-					self.field.insert(key.into(), value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Order);
-			serialize_map!(Order { rest "*" field, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Order { field : pattern "*", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Order);
+			setters!(Order { map into field field "<field>" : String, });
+			params_impls!(Order { rest pattern "*" field, });
 			/// The object `result` of `main.eventlog.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `array`, optional.
+				/// `items`: `array`.
 				pub items: Vec<::serde_json::Value>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `timestampX`: `datetime`, optional.
+				/// `timestampX`: `datetime`.
 				pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-				/// `severity`: `string`, optional.
+				/// `severity`: `string`.
 				pub severity: Option<String>,
-				/// `auditTypeId`: `string`, optional.
+				/// `auditTypeId`: `string`.
 				pub audit_type_id: Option<String>,
-				/// `moduleId`: `string`, optional.
+				/// `moduleId`: `string`.
 				pub module_id: Option<String>,
-				/// `itemId`: `string`, optional.
+				/// `itemId`: `string`.
 				pub item_id: Option<String>,
-				/// `remoteAddr`: `string`, optional.
+				/// `remoteAddr`: `string`.
 				pub remote_addr: Option<String>,
-				/// `userAgent`: `string`, optional.
+				/// `userAgent`: `string`.
 				pub user_agent: Option<String>,
-				/// `requestUri`: `string`, optional.
+				/// `requestUri`: `string`.
 				pub request_uri: Option<String>,
-				/// `siteId`: `string`, optional.
+				/// `siteId`: `string`.
 				pub site_id: Option<String>,
-				/// `userId`: `integer`, optional.
+				/// `userId`: `integer`.
 				pub user_id: Option<i64>,
-				/// `guestId`: `integer`, optional.
+				/// `guestId`: `integer`.
 				pub guest_id: Option<i64>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", id : field "id", timestamp_x : field
-				"timestampX", severity : field "severity", audit_type_id : field
-				"auditTypeId", module_id : field "moduleId", item_id : field "itemId",
-				remote_addr : field "remoteAddr", user_agent : field "userAgent",
-				request_uri : field "requestUri", site_id : field "siteId", user_id :
-				field "userId", guest_id : field "guestId", description : field
-				"description", extra : rest "", } fits["items", "id", "timestampX",
-				"severity", "auditTypeId", "moduleId", "itemId", "remoteAddr",
-				"userAgent", "requestUri", "siteId", "userId", "guestId", "description"]
-				[]
+			result_impls!(
+				Output { req field "items" items, opt field "id" id, opt field
+				"timestampX" timestamp_x, opt field "severity" severity, opt field
+				"auditTypeId" audit_type_id, opt field "moduleId" module_id, opt field
+				"itemId" item_id, opt field "remoteAddr" remote_addr, opt field
+				"userAgent" user_agent, opt field "requestUri" request_uri, opt field
+				"siteId" site_id, opt field "userId" user_id, opt field "guestId"
+				guest_id, opt field "description" description, } fits["items", "id",
+				"timestampX", "severity", "auditTypeId", "moduleId", "itemId",
+				"remoteAddr", "userAgent", "requestUri", "siteId", "userId", "guestId",
+				"description"] []
 			);
-			serialize_map!(
-				Output { req "items" items, opt "id" id, opt "timestampX" timestamp_x,
-				opt "severity" severity, opt "auditTypeId" audit_type_id, opt "moduleId"
-				module_id, opt "itemId" item_id, opt "remoteAddr" remote_addr, opt
-				"userAgent" user_agent, opt "requestUri" request_uri, opt "siteId"
-				site_id, opt "userId" user_id, opt "guestId" guest_id, opt "description"
-				description, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "main.eventlog.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "main.eventlog.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `main.eventlog.tail`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
 		pub mod tail {
-			/// Error codes of `main.eventlog.tail`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `main.eventlog.tail`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -812,96 +574,66 @@ pub mod v3 {
 				/// Stands for every key matching `*`: one entry per key.
 				pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						field: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Adds an entry for `<field>` under `key`.
-				pub fn field(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.field.insert(key.into(), value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(Filter { rest "*" field, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Filter { field : pattern "*", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
+			setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+			params_impls!(Filter { rest pattern "*" field, });
 			/// The object `result` of `main.eventlog.tail`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `array`, optional.
+				/// `items`: `array`.
 				pub items: Vec<::serde_json::Value>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `timestampX`: `datetime`, optional.
+				/// `timestampX`: `datetime`.
 				pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-				/// `severity`: `string`, optional.
+				/// `severity`: `string`.
 				pub severity: Option<String>,
-				/// `auditTypeId`: `string`, optional.
+				/// `auditTypeId`: `string`.
 				pub audit_type_id: Option<String>,
-				/// `moduleId`: `string`, optional.
+				/// `moduleId`: `string`.
 				pub module_id: Option<String>,
-				/// `itemId`: `string`, optional.
+				/// `itemId`: `string`.
 				pub item_id: Option<String>,
-				/// `remoteAddr`: `string`, optional.
+				/// `remoteAddr`: `string`.
 				pub remote_addr: Option<String>,
-				/// `userAgent`: `string`, optional.
+				/// `userAgent`: `string`.
 				pub user_agent: Option<String>,
-				/// `requestUri`: `string`, optional.
+				/// `requestUri`: `string`.
 				pub request_uri: Option<String>,
-				/// `siteId`: `string`, optional.
+				/// `siteId`: `string`.
 				pub site_id: Option<String>,
-				/// `userId`: `integer`, optional.
+				/// `userId`: `integer`.
 				pub user_id: Option<i64>,
-				/// `guestId`: `integer`, optional.
+				/// `guestId`: `integer`.
 				pub guest_id: Option<i64>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", id : field "id", timestamp_x : field
-				"timestampX", severity : field "severity", audit_type_id : field
-				"auditTypeId", module_id : field "moduleId", item_id : field "itemId",
-				remote_addr : field "remoteAddr", user_agent : field "userAgent",
-				request_uri : field "requestUri", site_id : field "siteId", user_id :
-				field "userId", guest_id : field "guestId", description : field
-				"description", extra : rest "", } fits["items", "id", "timestampX",
-				"severity", "auditTypeId", "moduleId", "itemId", "remoteAddr",
-				"userAgent", "requestUri", "siteId", "userId", "guestId", "description"]
-				[]
+			result_impls!(
+				Output { req field "items" items, opt field "id" id, opt field
+				"timestampX" timestamp_x, opt field "severity" severity, opt field
+				"auditTypeId" audit_type_id, opt field "moduleId" module_id, opt field
+				"itemId" item_id, opt field "remoteAddr" remote_addr, opt field
+				"userAgent" user_agent, opt field "requestUri" request_uri, opt field
+				"siteId" site_id, opt field "userId" user_id, opt field "guestId"
+				guest_id, opt field "description" description, } fits["items", "id",
+				"timestampX", "severity", "auditTypeId", "moduleId", "itemId",
+				"remoteAddr", "userAgent", "requestUri", "siteId", "userId", "guestId",
+				"description"] []
 			);
-			serialize_map!(
-				Output { req "items" items, opt "id" id, opt "timestampX" timestamp_x,
-				opt "severity" severity, opt "auditTypeId" audit_type_id, opt "moduleId"
-				module_id, opt "itemId" item_id, opt "remoteAddr" remote_addr, opt
-				"userAgent" user_agent, opt "requestUri" request_uri, opt "siteId"
-				site_id, opt "userId" user_id, opt "guestId" guest_id, opt "description"
-				description, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Tail {
-				const NAME: &'static str = "main.eventlog.tail";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Tail, "main.eventlog.tail", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 	}

@@ -24,7 +24,7 @@ pub mod message {
 			/// Values: `queued`, `sent`, `delivered`, `undelivered`, `failed`.
 			pub status: update::Status,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `CODE`, `MESSAGE_ID`, `STATUS`.
@@ -41,23 +41,15 @@ pub mod message {
 				}
 			}
 		}
-		extra_setter!(Update);
-		serialize_map!(
-			Update { req "CODE" code, req "MESSAGE_ID" message_id, req "STATUS" status,
-			rest "" extra }
+		params_impls!(
+			Update { req field "CODE" code, req field "MESSAGE_ID" message_id, req field
+			"STATUS" status, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { code : field "CODE", message_id : field "MESSAGE_ID", status : field
-			"STATUS", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
 		/// Types of `messageservice.message.status.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-message-status-update.html>
 		pub mod update {
-			/// Error codes of `messageservice.message.status.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `messageservice.message.status.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -102,13 +94,7 @@ pub mod message {
 			);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "messageservice.message.status.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "messageservice.message.status.update", V2, false);
 		}
 	}
 }
@@ -135,7 +121,7 @@ pub mod sender {
 		/// `DESCRIPTION`: `string | object`, optional.
 		pub description: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `CODE`, `TYPE`, `HANDLER`, `NAME`.
@@ -154,24 +140,14 @@ pub mod sender {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "CODE" code, req "TYPE" type_, req "HANDLER" handler, req "NAME" name,
-		opt "DESCRIPTION" description, rest "" extra }
+	setters!(
+		Add { some into description description "DESCRIPTION" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { code : field "CODE", type_ : field "TYPE", handler : field "HANDLER", name
-		: field "NAME", description : exact "DESCRIPTION", extra : rest "", }
+	params_impls!(
+		Add { req field "CODE" code, req field "TYPE" type_, req field "HANDLER" handler,
+		req field "NAME" name, opt exact "DESCRIPTION" description, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `messageservice.sender.delete`: REST 2, scope `messageservice`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-delete.html>
@@ -185,7 +161,7 @@ pub mod sender {
 		/// `CODE`: `string`, required.
 		pub code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `CODE`.
@@ -196,12 +172,7 @@ pub mod sender {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "CODE" code, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { code : field "CODE", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "CODE" code, });
 	/// `messageservice.sender.list`: REST 2, scope `messageservice`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-list.html>
@@ -213,20 +184,15 @@ pub mod sender {
 	#[non_exhaustive]
 	pub struct List {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(List { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(List { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
+	params_impls!(List {});
 	/// `messageservice.sender.update`: REST 2, scope `messageservice`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-update.html>
@@ -246,7 +212,7 @@ pub mod sender {
 		/// `DESCRIPTION`: `string | object`, optional.
 		pub description: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `CODE`.
@@ -259,39 +225,21 @@ pub mod sender {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `HANDLER`.
-		pub fn handler(mut self, value: impl Into<String>) -> Self {
-			self.handler = Some(value.into());
-			self
-		}
-		/// Sets `NAME`.
-		pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.name = Some(value.into());
-			self
-		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "CODE" code, opt "HANDLER" handler, opt "NAME" name, opt
-		"DESCRIPTION" description, rest "" extra }
+	setters!(
+		Update { some into handler handler "HANDLER" : String, some into name name "NAME"
+		: ::serde_json::Value, some into description description "DESCRIPTION" :
+		::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { code : field "CODE", handler : exact "HANDLER", name : exact "NAME",
-		description : exact "DESCRIPTION", extra : rest "", }
+	params_impls!(
+		Update { req field "CODE" code, opt exact "HANDLER" handler, opt exact "NAME"
+		name, opt exact "DESCRIPTION" description, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `messageservice.sender.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-add.html>
 	pub mod add {
-		/// Error codes of `messageservice.sender.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `messageservice.sender.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -315,19 +263,13 @@ pub mod sender {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "messageservice.sender.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "messageservice.sender.add", V2, false);
 	}
 	/// Types of `messageservice.sender.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-delete.html>
 	pub mod delete {
-		/// Error codes of `messageservice.sender.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `messageservice.sender.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -348,19 +290,13 @@ pub mod sender {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "messageservice.sender.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "messageservice.sender.delete", V2, false);
 	}
 	/// Types of `messageservice.sender.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-list.html>
 	pub mod list {
-		/// Error codes of `messageservice.sender.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `messageservice.sender.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -373,19 +309,13 @@ pub mod sender {
 		error_code!(Error);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<::serde_json::Value>;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "messageservice.sender.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "messageservice.sender.list", V2, true);
 	}
 	/// Types of `messageservice.sender.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-update.html>
 	pub mod update {
-		/// Error codes of `messageservice.sender.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `messageservice.sender.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -411,12 +341,6 @@ pub mod sender {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "messageservice.sender.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "messageservice.sender.update", V2, false);
 	}
 }

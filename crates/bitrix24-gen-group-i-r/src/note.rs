@@ -18,7 +18,7 @@ pub mod v3 {
 			/// `fields`: `object`, required.
 			pub fields: add::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `fields`.
@@ -29,12 +29,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Add);
-		serialize_map!(Add { req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Add { fields : field "fields", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
+		params_impls!(Add { req field "fields" fields, });
 		/// `note.collection.archive`: REST 3.0, scope `note`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-archive.html>
@@ -48,7 +43,7 @@ pub mod v3 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Archive {
 			/// The call with its required parameters: `id`.
@@ -59,12 +54,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Archive);
-		serialize_map!(Archive { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Archive { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Archive);
+		params_impls!(Archive { req field "id" id, });
 		/// `note.collection.delete`: REST 3.0, scope `note`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-delete.html>
@@ -78,7 +68,7 @@ pub mod v3 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `id`.
@@ -89,12 +79,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "id" id, });
 		/// `note.collection.get`: REST 3.0, scope `note`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
@@ -108,7 +93,7 @@ pub mod v3 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`.
@@ -119,12 +104,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "id" id, });
 		/// `note.collection.list`: REST 3.0, scope `note`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
@@ -138,28 +118,18 @@ pub mod v3 {
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<list::Pagination>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					pagination: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<list::Pagination>) -> Self {
-				self.pagination = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(List { opt "pagination" pagination, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(List { pagination : exact "pagination", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
+		setters!(
+			List { some into pagination pagination "pagination" : list::Pagination, }
+		);
+		params_impls!(List { opt exact "pagination" pagination, });
 		/// `note.collection.update`: REST 3.0, scope `note`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
@@ -175,7 +145,7 @@ pub mod v3 {
 			/// `fields`: `object`, required.
 			pub fields: update::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `id`, `fields`.
@@ -187,19 +157,12 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Update);
-		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "id", fields : field "fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
+		params_impls!(Update { req field "id" id, req field "fields" fields, });
 		/// Types of `note.collection.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
 		pub mod add {
-			/// Error codes of `note.collection.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.collection.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -232,7 +195,7 @@ pub mod v3 {
 				/// `position`: `integer`, optional.
 				pub position: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `name`.
@@ -243,75 +206,43 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `position`.
-				pub fn position(mut self, value: impl Into<i64>) -> Self {
-					self.position = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { req "name" name, opt "position" position, rest "" extra }
+			setters!(Fields { some into position position "position" : i64, });
+			params_impls!(
+				Fields { req field "name" name, opt exact "position" position, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { name : field "name", position : exact "position", extra : rest
-				"", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result.item` of `note.collection.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `position`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `position`: `integer`, only in the example response.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `policyLevel`: `string`, only in the example response.
 				pub policy_level: Option<String>,
-				/// `createdBy`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdBy`: `integer`, only in the example response.
 				pub created_by: Option<i64>,
-				/// `createdAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdAt`: `string`, only in the example response.
 				pub created_at: Option<String>,
-				/// `updatedBy`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedBy`: `integer`, only in the example response.
 				pub updated_by: Option<i64>,
-				/// `updatedAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedAt`: `string`, only in the example response.
 				pub updated_at: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", name : soft "name", position : soft
-				"position", policy_level : soft "policyLevel", created_by : soft
-				"createdBy", created_at : soft "createdAt", updated_by : soft
-				"updatedBy", updated_at : soft "updatedAt", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "name" name, opt "position" position, opt
-				"policyLevel" policy_level, opt "createdBy" created_by, opt "createdAt"
-				created_at, opt "updatedBy" updated_by, opt "updatedAt" updated_at, rest
-				"" extra }
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "name" name, opt soft "position"
+				position, opt soft "policyLevel" policy_level, opt soft "createdBy"
+				created_by, opt soft "createdAt" created_at, opt soft "updatedBy"
+				updated_by, opt soft "updatedAt" updated_at, }
 			);
 			/// The object `result` of `note.collection.add`: `object`.
 			///
@@ -319,55 +250,43 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `position`: `integer`, optional.
+				/// `position`: `integer`.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, optional.
+				/// `policyLevel`: `string`.
 				pub policy_level: Option<String>,
-				/// `createdBy`: `integer`, optional.
+				/// `createdBy`: `integer`.
 				pub created_by: Option<i64>,
-				/// `createdAt`: `datetime`, optional.
+				/// `createdAt`: `datetime`.
 				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedBy`: `integer`, optional.
+				/// `updatedBy`: `integer`.
 				pub updated_by: Option<i64>,
-				/// `updatedAt`: `datetime`, optional.
+				/// `updatedAt`: `datetime`.
 				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", id : field "id", name : field "name",
-				position : field "position", policy_level : field "policyLevel",
-				created_by : field "createdBy", created_at : field "createdAt",
-				updated_by : field "updatedBy", updated_at : field "updatedAt", extra :
-				rest "", } fits["item", "id", "name", "position", "policyLevel",
-				"createdBy", "createdAt", "updatedBy", "updatedAt"] []
+			result_impls!(
+				Output { opt field "item" item, opt field "id" id, opt field "name" name,
+				opt field "position" position, opt field "policyLevel" policy_level, opt
+				field "createdBy" created_by, opt field "createdAt" created_at, opt field
+				"updatedBy" updated_by, opt field "updatedAt" updated_at, } fits["item",
+				"id", "name", "position", "policyLevel", "createdBy", "createdAt",
+				"updatedBy", "updatedAt"] []
 			);
-			serialize_map!(
-				Output { opt "item" item, opt "id" id, opt "name" name, opt "position"
-				position, opt "policyLevel" policy_level, opt "createdBy" created_by, opt
-				"createdAt" created_at, opt "updatedBy" updated_by, opt "updatedAt"
-				updated_at, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "note.collection.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "note.collection.add", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `note.collection.archive`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-archive.html>
 		pub mod archive {
-			/// Error codes of `note.collection.archive`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.collection.archive`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -395,29 +314,20 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `result`: `boolean`, optional.
+				/// `result`: `boolean`.
 				pub result: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "result", extra : rest "", } fits["result"] []
-			);
-			serialize_map!(Output { opt "result" result, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Archive {
-				const NAME: &'static str = "note.collection.archive";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "result" result, } fits["result"] []);
+			method!(super::Archive, "note.collection.archive", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `note.collection.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-delete.html>
 		pub mod delete {
-			/// Error codes of `note.collection.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.collection.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -448,22 +358,13 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `result`: `boolean`, optional.
+				/// `result`: `boolean`.
 				pub result: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "result", extra : rest "", } fits["result"] []
-			);
-			serialize_map!(Output { opt "result" result, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "note.collection.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "result" result, } fits["result"] []);
+			method!(super::Delete, "note.collection.delete", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::collection::field`.
@@ -483,7 +384,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -494,23 +395,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `note.collection.field.list`: REST 3.0, scope `note`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
@@ -524,36 +411,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `note.collection.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
 			pub mod get {
-				/// Error codes of `note.collection.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `note.collection.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -586,31 +458,23 @@ pub mod v3 {
 				/// The object `result.item` of `note.collection.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { name : soft "name", type_ : soft "type", title : soft
-					"title", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
-					rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, }
 				);
 				/// The object `result` of `note.collection.field.get`: `object`.
 				///
@@ -618,29 +482,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "note.collection.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "note.collection.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `note.collection.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
 			pub mod list {
-				/// Error codes of `note.collection.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `note.collection.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -665,40 +520,28 @@ pub mod v3 {
 				/// The object `result.items` of `note.collection.field.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { name : soft "name", type_ : soft "type", title : soft
-					"title", filterable : soft "filterable", sortable : soft "sortable",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
-					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "filterable" filterable, opt soft "sortable"
+					sortable, }
 				);
 				/// The object `result` of `note.collection.field.list`: `object`.
 				///
@@ -706,22 +549,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "note.collection.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "note.collection.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -729,7 +563,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
 		pub mod get {
-			/// Error codes of `note.collection.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.collection.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -750,55 +584,35 @@ pub mod v3 {
 			/// The object `result.item` of `note.collection.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `position`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `position`: `integer`, only in the example response.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `policyLevel`: `string`, only in the example response.
 				pub policy_level: Option<String>,
-				/// `createdBy`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdBy`: `integer`, only in the example response.
 				pub created_by: Option<i64>,
-				/// `createdAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdAt`: `string`, only in the example response.
 				pub created_at: Option<String>,
-				/// `updatedBy`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedBy`: `integer`, only in the example response.
 				pub updated_by: Option<i64>,
-				/// `updatedAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedAt`: `string`, only in the example response.
 				pub updated_at: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", name : soft "name", position : soft
-				"position", policy_level : soft "policyLevel", created_by : soft
-				"createdBy", created_at : soft "createdAt", updated_by : soft
-				"updatedBy", updated_at : soft "updatedAt", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "name" name, opt "position" position, opt
-				"policyLevel" policy_level, opt "createdBy" created_by, opt "createdAt"
-				created_at, opt "updatedBy" updated_by, opt "updatedAt" updated_at, rest
-				"" extra }
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "name" name, opt soft "position"
+				position, opt soft "policyLevel" policy_level, opt soft "createdBy"
+				created_by, opt soft "createdAt" created_at, opt soft "updatedBy"
+				updated_by, opt soft "updatedAt" updated_at, }
 			);
 			/// Allowed values of `result.policyLevel` in `note.collection.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -825,57 +639,45 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `position`: `integer`, optional.
+				/// `position`: `integer`.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, optional.
+				/// `policyLevel`: `string`.
 				///
 				/// Values: `none`, `view`, `manage`, `moderate`.
 				pub policy_level: Option<OutputPolicyLevel>,
-				/// `createdBy`: `integer`, optional.
+				/// `createdBy`: `integer`.
 				pub created_by: Option<i64>,
-				/// `createdAt`: `datetime`, optional.
+				/// `createdAt`: `datetime`.
 				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedBy`: `integer`, optional.
+				/// `updatedBy`: `integer`.
 				pub updated_by: Option<i64>,
-				/// `updatedAt`: `datetime`, optional.
+				/// `updatedAt`: `datetime`.
 				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", id : field "id", name : field "name",
-				position : field "position", policy_level : field "policyLevel",
-				created_by : field "createdBy", created_at : field "createdAt",
-				updated_by : field "updatedBy", updated_at : field "updatedAt", extra :
-				rest "", } fits["item", "id", "name", "position", "policyLevel",
-				"createdBy", "createdAt", "updatedBy", "updatedAt"] []
+			result_impls!(
+				Output { opt field "item" item, opt field "id" id, opt field "name" name,
+				opt field "position" position, opt field "policyLevel" policy_level, opt
+				field "createdBy" created_by, opt field "createdAt" created_at, opt field
+				"updatedBy" updated_by, opt field "updatedAt" updated_at, } fits["item",
+				"id", "name", "position", "policyLevel", "createdBy", "createdAt",
+				"updatedBy", "updatedAt"] []
 			);
-			serialize_map!(
-				Output { opt "item" item, opt "id" id, opt "name" name, opt "position"
-				position, opt "policyLevel" policy_level, opt "createdBy" created_by, opt
-				"createdAt" created_at, opt "updatedBy" updated_by, opt "updatedAt"
-				updated_at, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "note.collection.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "note.collection.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `note.collection.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
 		pub mod list {
-			/// Error codes of `note.collection.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.collection.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -900,7 +702,7 @@ pub mod v3 {
 				/// `id`: `integer`, required.
 				pub id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl PaginationAfterCursor {
 				/// The object with its required parameters: `position`, `id`.
@@ -912,18 +714,10 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(PaginationAfterCursor);
-			serialize_map!(
-				PaginationAfterCursor { req "position" position, req "id" id, rest ""
-				extra }
+			params_impls!(
+				PaginationAfterCursor { req field "position" position, req field "id" id,
+				}
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				PaginationAfterCursor { position : field "position", id : field "id",
-				extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(PaginationAfterCursor);
 			/// The object `params.pagination` of `note.collection.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
@@ -937,95 +731,54 @@ pub mod v3 {
 				/// `afterCursor`: `object`, optional.
 				pub after_cursor: Option<PaginationAfterCursor>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Pagination {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						limit: Default::default(),
-						after_cursor: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `limit`.
-				pub fn limit(mut self, value: impl Into<i64>) -> Self {
-					self.limit = Some(value.into());
-					self
-				}
-				/// Sets `afterCursor`.
-				pub fn after_cursor(
-					mut self,
-					value: impl Into<PaginationAfterCursor>,
-				) -> Self {
-					self.after_cursor = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Pagination);
-			serialize_map!(
-				Pagination { opt "limit" limit, opt "afterCursor" after_cursor, rest ""
-				extra }
+			setters!(
+				Pagination { some into limit limit "limit" : i64, some into after_cursor
+				after_cursor "afterCursor" : PaginationAfterCursor, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Pagination { limit : exact "limit", after_cursor : exact "afterCursor",
-				extra : rest "", }
+			params_impls!(
+				Pagination { opt exact "limit" limit, opt exact "afterCursor"
+				after_cursor, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Pagination);
 			/// The object `result.items` of `note.collection.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `position`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `position`: `integer`, only in the example response.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `policyLevel`: `string`, only in the example response.
 				pub policy_level: Option<String>,
-				/// `createdBy`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdBy`: `integer`, only in the example response.
 				pub created_by: Option<i64>,
-				/// `updatedBy`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedBy`: `integer`, only in the example response.
 				pub updated_by: Option<i64>,
-				/// `createdAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdAt`: `string`, only in the example response.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedAt`: `string`, only in the example response.
 				pub updated_at: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { id : soft "id", name : soft "name", position : soft
-				"position", policy_level : soft "policyLevel", created_by : soft
-				"createdBy", updated_by : soft "updatedBy", created_at : soft
-				"createdAt", updated_at : soft "updatedAt", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "id" id, opt "name" name, opt "position" position, opt
-				"policyLevel" policy_level, opt "createdBy" created_by, opt "updatedBy"
-				updated_by, opt "createdAt" created_at, opt "updatedAt" updated_at, rest
-				"" extra }
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "name" name, opt soft "position"
+				position, opt soft "policyLevel" policy_level, opt soft "createdBy"
+				created_by, opt soft "updatedBy" updated_by, opt soft "createdAt"
+				created_at, opt soft "updatedAt" updated_at, }
 			);
 			/// Allowed values of `result.policyLevel` in `note.collection.list`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1049,26 +802,20 @@ pub mod v3 {
 			/// The object `result.nextCursor` of `note.collection.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputNextCursor {
-				/// `position`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `position`: `integer`, only in the example response.
 				pub position: Option<i64>,
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputNextCursor { position : soft "position", id : soft "id", extra :
-				rest "", }
-			);
-			serialize_map!(
-				OutputNextCursor { opt "position" position, opt "id" id, rest "" extra }
+			result_impls!(
+				OutputNextCursor { opt soft "position" position, opt soft "id" id, }
 			);
 			/// The object `result` of `note.collection.list`: `object`.
 			///
@@ -1076,60 +823,48 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `position`: `integer`, optional.
+				/// `position`: `integer`.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, optional.
+				/// `policyLevel`: `string`.
 				///
 				/// Values: `none`, `view`, `manage`, `moderate`.
 				pub policy_level: Option<OutputPolicyLevel>,
-				/// `createdBy`: `integer`, optional.
+				/// `createdBy`: `integer`.
 				pub created_by: Option<i64>,
-				/// `updatedBy`: `integer`, optional.
+				/// `updatedBy`: `integer`.
 				pub updated_by: Option<i64>,
-				/// `createdAt`: `datetime`, optional.
+				/// `createdAt`: `datetime`.
 				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedAt`: `datetime`, optional.
+				/// `updatedAt`: `datetime`.
 				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// `nextCursor`: `object`, optional.
+				/// `nextCursor`: `object`.
 				pub next_cursor: Option<OutputNextCursor>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", id : field "id", name : field "name",
-				position : field "position", policy_level : field "policyLevel",
-				created_by : field "createdBy", updated_by : field "updatedBy",
-				created_at : field "createdAt", updated_at : field "updatedAt",
-				next_cursor : field "nextCursor", extra : rest "", } fits["items", "id",
+			result_impls!(
+				Output { req field "items" items, opt field "id" id, opt field "name"
+				name, opt field "position" position, opt field "policyLevel"
+				policy_level, opt field "createdBy" created_by, opt field "updatedBy"
+				updated_by, opt field "createdAt" created_at, opt field "updatedAt"
+				updated_at, opt field "nextCursor" next_cursor, } fits["items", "id",
 				"name", "position", "policyLevel", "createdBy", "updatedBy", "createdAt",
 				"updatedAt", "nextCursor"] []
 			);
-			serialize_map!(
-				Output { req "items" items, opt "id" id, opt "name" name, opt "position"
-				position, opt "policyLevel" policy_level, opt "createdBy" created_by, opt
-				"updatedBy" updated_by, opt "createdAt" created_at, opt "updatedAt"
-				updated_at, opt "nextCursor" next_cursor, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "note.collection.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "note.collection.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `note.collection.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
 		pub mod update {
-			/// Error codes of `note.collection.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.collection.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1164,7 +899,7 @@ pub mod v3 {
 				/// `name`: `string`, required.
 				pub name: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `name`.
@@ -1175,64 +910,39 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(Fields { req "name" name, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Fields { name : field "name", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
+			params_impls!(Fields { req field "name" name, });
 			/// The object `result.item` of `note.collection.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `position`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `position`: `integer`, only in the example response.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `policyLevel`: `string`, only in the example response.
 				pub policy_level: Option<String>,
-				/// `createdBy`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdBy`: `integer`, only in the example response.
 				pub created_by: Option<i64>,
-				/// `createdAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdAt`: `string`, only in the example response.
 				pub created_at: Option<String>,
-				/// `updatedBy`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedBy`: `integer`, only in the example response.
 				pub updated_by: Option<i64>,
-				/// `updatedAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedAt`: `string`, only in the example response.
 				pub updated_at: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", name : soft "name", position : soft
-				"position", policy_level : soft "policyLevel", created_by : soft
-				"createdBy", created_at : soft "createdAt", updated_by : soft
-				"updatedBy", updated_at : soft "updatedAt", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "name" name, opt "position" position, opt
-				"policyLevel" policy_level, opt "createdBy" created_by, opt "createdAt"
-				created_at, opt "updatedBy" updated_by, opt "updatedAt" updated_at, rest
-				"" extra }
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "name" name, opt soft "position"
+				position, opt soft "policyLevel" policy_level, opt soft "createdBy"
+				created_by, opt soft "createdAt" created_at, opt soft "updatedBy"
+				updated_by, opt soft "updatedAt" updated_at, }
 			);
 			/// The object `result` of `note.collection.update`: `object`.
 			///
@@ -1240,48 +950,36 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `position`: `integer`, optional.
+				/// `position`: `integer`.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, optional.
+				/// `policyLevel`: `string`.
 				pub policy_level: Option<String>,
-				/// `createdBy`: `integer`, optional.
+				/// `createdBy`: `integer`.
 				pub created_by: Option<i64>,
-				/// `createdAt`: `datetime`, optional.
+				/// `createdAt`: `datetime`.
 				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedBy`: `integer`, optional.
+				/// `updatedBy`: `integer`.
 				pub updated_by: Option<i64>,
-				/// `updatedAt`: `datetime`, optional.
+				/// `updatedAt`: `datetime`.
 				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", id : field "id", name : field "name",
-				position : field "position", policy_level : field "policyLevel",
-				created_by : field "createdBy", created_at : field "createdAt",
-				updated_by : field "updatedBy", updated_at : field "updatedAt", extra :
-				rest "", } fits["item", "id", "name", "position", "policyLevel",
-				"createdBy", "createdAt", "updatedBy", "updatedAt"] []
+			result_impls!(
+				Output { opt field "item" item, opt field "id" id, opt field "name" name,
+				opt field "position" position, opt field "policyLevel" policy_level, opt
+				field "createdBy" created_by, opt field "createdAt" created_at, opt field
+				"updatedBy" updated_by, opt field "updatedAt" updated_at, } fits["item",
+				"id", "name", "position", "policyLevel", "createdBy", "createdAt",
+				"updatedBy", "updatedAt"] []
 			);
-			serialize_map!(
-				Output { opt "item" item, opt "id" id, opt "name" name, opt "position"
-				position, opt "policyLevel" policy_level, opt "createdBy" created_by, opt
-				"createdAt" created_at, opt "updatedBy" updated_by, opt "updatedAt"
-				updated_at, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "note.collection.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "note.collection.update", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -1300,7 +998,7 @@ pub mod v3 {
 			/// `fields`: `object`, required.
 			pub fields: add::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `fields`.
@@ -1311,12 +1009,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Add);
-		serialize_map!(Add { req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Add { fields : field "fields", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
+		params_impls!(Add { req field "fields" fields, });
 		/// `note.document.archive`: REST 3.0, scope `note`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-archive.html>
@@ -1330,7 +1023,7 @@ pub mod v3 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Archive {
 			/// The call with its required parameters: `id`.
@@ -1341,12 +1034,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Archive);
-		serialize_map!(Archive { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Archive { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Archive);
+		params_impls!(Archive { req field "id" id, });
 		/// `note.document.delete`: REST 3.0, scope `note`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-delete.html>
@@ -1360,7 +1048,7 @@ pub mod v3 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `id`.
@@ -1371,12 +1059,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "id" id, });
 		/// `note.document.get`: REST 3.0, scope `note`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
@@ -1390,7 +1073,7 @@ pub mod v3 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`.
@@ -1401,12 +1084,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "id" id, });
 		/// `note.document.update`: REST 3.0, scope `note`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
@@ -1424,7 +1102,7 @@ pub mod v3 {
 			/// `overwrite`: `boolean`, optional.
 			pub overwrite: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `id`, `fields`.
@@ -1436,29 +1114,17 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `overwrite`.
-			pub fn overwrite(mut self, value: impl Into<bool>) -> Self {
-				self.overwrite = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Update);
-		serialize_map!(
-			Update { req "id" id, req "fields" fields, opt "overwrite" overwrite, rest ""
-			extra }
+		setters!(Update { some into overwrite overwrite "overwrite" : bool, });
+		params_impls!(
+			Update { req field "id" id, req field "fields" fields, opt exact "overwrite"
+			overwrite, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "id", fields : field "fields", overwrite : exact
-			"overwrite", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
 		/// Types of `note.document.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
 		pub mod add {
-			/// Error codes of `note.document.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.document.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1504,7 +1170,7 @@ pub mod v3 {
 				/// `markdown`: `string`, optional.
 				pub markdown: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `collectionId`, `title`.
@@ -1520,91 +1186,64 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `parentId`.
-				pub fn parent_id(mut self, value: impl Into<i64>) -> Self {
-					self.parent_id = Some(value.into());
-					self
-				}
-				/// Sets `markdown`.
-				pub fn markdown(mut self, value: impl Into<String>) -> Self {
-					self.markdown = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { req "collectionId" collection_id, req "title" title, opt
-				"parentId" parent_id, opt "markdown" markdown, rest "" extra }
+			setters!(
+				Fields { some into parent_id parent_id "parentId" : i64, some into
+				markdown markdown "markdown" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { collection_id : field "collectionId", title : field "title",
-				parent_id : exact "parentId", markdown : exact "markdown", extra : rest
-				"", }
+			params_impls!(
+				Fields { req field "collectionId" collection_id, req field "title" title,
+				opt exact "parentId" parent_id, opt exact "markdown" markdown, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result` of `note.document.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: ::serde_json::Value,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `collectionId`: `integer`, optional.
+				/// `collectionId`: `integer`.
 				pub collection_id: Option<i64>,
-				/// `parentId`: `integer`, optional.
+				/// `parentId`: `integer`.
 				pub parent_id: Option<i64>,
-				/// `title`: `string`, optional.
+				/// `title`: `string`.
 				pub title: Option<String>,
-				/// `markdown`: `string`, optional.
+				/// `markdown`: `string`.
 				pub markdown: Option<String>,
-				/// `position`: `integer`, optional.
+				/// `position`: `integer`.
 				pub position: Option<i64>,
-				/// `createdBy`: `integer`, optional.
+				/// `createdBy`: `integer`.
 				pub created_by: Option<i64>,
-				/// `updatedBy`: `integer`, optional.
+				/// `updatedBy`: `integer`.
 				pub updated_by: Option<i64>,
-				/// `createdAt`: `datetime`, optional.
+				/// `createdAt`: `datetime`.
 				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedAt`: `datetime`, optional.
+				/// `updatedAt`: `datetime`.
 				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", id : field "id", collection_id : field
-				"collectionId", parent_id : field "parentId", title : field "title",
-				markdown : field "markdown", position : field "position", created_by :
-				field "createdBy", updated_by : field "updatedBy", created_at : field
-				"createdAt", updated_at : field "updatedAt", extra : rest "", }
-				fits["item", "id", "collectionId", "parentId", "title", "markdown",
-				"position", "createdBy", "updatedBy", "createdAt", "updatedAt"] []
+			result_impls!(
+				Output { req field "item" item, opt field "id" id, opt field
+				"collectionId" collection_id, opt field "parentId" parent_id, opt field
+				"title" title, opt field "markdown" markdown, opt field "position"
+				position, opt field "createdBy" created_by, opt field "updatedBy"
+				updated_by, opt field "createdAt" created_at, opt field "updatedAt"
+				updated_at, } fits["item", "id", "collectionId", "parentId", "title",
+				"markdown", "position", "createdBy", "updatedBy", "createdAt",
+				"updatedAt"] []
 			);
-			serialize_map!(
-				Output { req "item" item, opt "id" id, opt "collectionId" collection_id,
-				opt "parentId" parent_id, opt "title" title, opt "markdown" markdown, opt
-				"position" position, opt "createdBy" created_by, opt "updatedBy"
-				updated_by, opt "createdAt" created_at, opt "updatedAt" updated_at, rest
-				"" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "note.document.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "note.document.add", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `note.document.archive`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-archive.html>
 		pub mod archive {
-			/// Error codes of `note.document.archive`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.document.archive`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1632,29 +1271,20 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `result`: `boolean`, optional.
+				/// `result`: `boolean`.
 				pub result: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "result", extra : rest "", } fits["result"] []
-			);
-			serialize_map!(Output { opt "result" result, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Archive {
-				const NAME: &'static str = "note.document.archive";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "result" result, } fits["result"] []);
+			method!(super::Archive, "note.document.archive", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `note.document.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-delete.html>
 		pub mod delete {
-			/// Error codes of `note.document.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.document.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1682,22 +1312,13 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `result`: `boolean`, optional.
+				/// `result`: `boolean`.
 				pub result: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "result", extra : rest "", } fits["result"] []
-			);
-			serialize_map!(Output { opt "result" result, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "note.document.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "result" result, } fits["result"] []);
+			method!(super::Delete, "note.document.delete", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::document::field`.
@@ -1717,7 +1338,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -1728,23 +1349,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `note.document.field.list`: REST 3.0, scope `note`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
@@ -1758,36 +1365,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `note.document.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
 			pub mod get {
-				/// Error codes of `note.document.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `note.document.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1820,31 +1412,23 @@ pub mod v3 {
 				/// The object `result.item` of `note.document.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { name : soft "name", type_ : soft "type", title : soft
-					"title", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
-					rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, }
 				);
 				/// The object `result` of `note.document.field.get`: `object`.
 				///
@@ -1852,29 +1436,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "note.document.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "note.document.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `note.document.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
 			pub mod list {
-				/// Error codes of `note.document.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `note.document.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1899,40 +1474,28 @@ pub mod v3 {
 				/// The object `result.items` of `note.document.field.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { name : soft "name", type_ : soft "type", title : soft
-					"title", filterable : soft "filterable", sortable : soft "sortable",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
-					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "filterable" filterable, opt soft "sortable"
+					sortable, }
 				);
 				/// The object `result` of `note.document.field.list`: `object`.
 				///
@@ -1940,22 +1503,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "note.document.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "note.document.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -1963,7 +1517,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
 		pub mod get {
-			/// Error codes of `note.document.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.document.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1991,54 +1545,42 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: ::serde_json::Value,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `collectionId`: `integer`, optional.
+				/// `collectionId`: `integer`.
 				pub collection_id: Option<i64>,
-				/// `parentId`: `integer`, optional.
+				/// `parentId`: `integer`.
 				pub parent_id: Option<i64>,
-				/// `title`: `string`, optional.
+				/// `title`: `string`.
 				pub title: Option<String>,
-				/// `markdown`: `string`, optional.
+				/// `markdown`: `string`.
 				pub markdown: Option<String>,
-				/// `position`: `integer`, optional.
+				/// `position`: `integer`.
 				pub position: Option<i64>,
-				/// `createdBy`: `integer`, optional.
+				/// `createdBy`: `integer`.
 				pub created_by: Option<i64>,
-				/// `updatedBy`: `integer`, optional.
+				/// `updatedBy`: `integer`.
 				pub updated_by: Option<i64>,
-				/// `createdAt`: `datetime`, optional.
+				/// `createdAt`: `datetime`.
 				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedAt`: `datetime`, optional.
+				/// `updatedAt`: `datetime`.
 				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", id : field "id", collection_id : field
-				"collectionId", parent_id : field "parentId", title : field "title",
-				markdown : field "markdown", position : field "position", created_by :
-				field "createdBy", updated_by : field "updatedBy", created_at : field
-				"createdAt", updated_at : field "updatedAt", extra : rest "", }
-				fits["item", "id", "collectionId", "parentId", "title", "markdown",
-				"position", "createdBy", "updatedBy", "createdAt", "updatedAt"] []
+			result_impls!(
+				Output { req field "item" item, opt field "id" id, opt field
+				"collectionId" collection_id, opt field "parentId" parent_id, opt field
+				"title" title, opt field "markdown" markdown, opt field "position"
+				position, opt field "createdBy" created_by, opt field "updatedBy"
+				updated_by, opt field "createdAt" created_at, opt field "updatedAt"
+				updated_at, } fits["item", "id", "collectionId", "parentId", "title",
+				"markdown", "position", "createdBy", "updatedBy", "createdAt",
+				"updatedAt"] []
 			);
-			serialize_map!(
-				Output { req "item" item, opt "id" id, opt "collectionId" collection_id,
-				opt "parentId" parent_id, opt "title" title, opt "markdown" markdown, opt
-				"position" position, opt "createdBy" created_by, opt "updatedBy"
-				updated_by, opt "createdAt" created_at, opt "updatedAt" updated_at, rest
-				"" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "note.document.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "note.document.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::document::search`.
@@ -2058,7 +1600,7 @@ pub mod v3 {
 				/// `pagination`: `object`, optional.
 				pub pagination: Option<list::Pagination>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call with its required parameters: `query`.
@@ -2069,23 +1611,13 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `pagination`.
-				pub fn pagination(mut self, value: impl Into<list::Pagination>) -> Self {
-					self.pagination = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(List);
-			serialize_map!(
-				List { req "query" query, opt "pagination" pagination, rest "" extra }
+			setters!(
+				List { some into pagination pagination "pagination" : list::Pagination, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				List { query : field "query", pagination : exact "pagination", extra :
-				rest "", }
+			params_impls!(
+				List { req field "query" query, opt exact "pagination" pagination, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
 			/// Methods under `v3::document::search::field`.
 			pub mod field {
 				/// `note.document.search.field.get`: REST 3.0, scope `note`.
@@ -2103,7 +1635,7 @@ pub mod v3 {
 					/// `select`: `string[]`, optional.
 					pub select: Option<Vec<String>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Get {
 					/// The call with its required parameters: `name`.
@@ -2114,26 +1646,9 @@ pub mod v3 {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `select`.
-					pub fn select(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<String>>,
-					) -> Self {
-						self.select = Some(value.into_iter().map(Into::into).collect());
-						self
-					}
 				}
-				extra_setter!(Get);
-				serialize_map!(
-					Get { req "name" name, opt "select" select, rest "" extra }
-				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Get { name : field "name", select : exact "select", extra : rest "",
-					}
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Get);
+				setters!(Get { some iter select select "select" : String, });
+				params_impls!(Get { req field "name" name, opt exact "select" select, });
 				/// `note.document.search.field.list`: REST 3.0, scope `note`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
@@ -2147,36 +1662,21 @@ pub mod v3 {
 					/// `select`: `string[]`, optional.
 					pub select: Option<Vec<String>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl List {
 					/// The call; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							select: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `select`.
-					pub fn select(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<String>>,
-					) -> Self {
-						self.select = Some(value.into_iter().map(Into::into).collect());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(List);
-				serialize_map!(List { opt "select" select, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(List { select : exact "select", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(List);
+				setters!(List { some iter select select "select" : String, });
+				params_impls!(List { opt exact "select" select, });
 				/// Types of `note.document.search.field.get`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
 				pub mod get {
-					/// Error codes of `note.document.search.field.get`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `note.document.search.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -2209,34 +1709,23 @@ pub mod v3 {
 					/// The object `result.item` of `note.document.search.field.get`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
+					///
+					/// A field only in the example response keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItem {
-						/// `name`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `name`: `string`, only in the example response.
 						pub name: Option<String>,
-						/// `type`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `type`: `string`, only in the example response.
 						pub type_: Option<String>,
-						/// `title`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `title`: `string`, only in the example response.
 						pub title: Option<String>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						OutputItem { name : soft "name", type_ : soft "type", title :
-						soft "title", extra : rest "", }
-					);
-					serialize_map!(
-						OutputItem { opt "name" name, opt "type" type_, opt "title"
-						title, rest "" extra }
+					result_impls!(
+						OutputItem { opt soft "name" name, opt soft "type" type_, opt
+						soft "title" title, }
 					);
 					/// The object `result` of `note.document.search.field.get`: `object`.
 					///
@@ -2244,32 +1733,20 @@ pub mod v3 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `item`: `object`, optional.
+						/// `item`: `object`.
 						pub item: Option<OutputItem>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { item : field "item", extra : rest "", } fits["item"] []
-					);
-					serialize_map!(Output { opt "item" item, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::Get {
-						const NAME: &'static str = "note.document.search.field.get";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					result_impls!(Output { opt field "item" item, } fits["item"] []);
+					method!(super::Get, "note.document.search.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
 				/// Types of `note.document.search.field.list`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
 				pub mod list {
-					/// Error codes of `note.document.search.field.list`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `note.document.search.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -2294,44 +1771,28 @@ pub mod v3 {
 					/// The object `result.items` of `note.document.search.field.list`: `object[]`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
+					///
+					/// A field only in the example response keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItems {
-						/// `name`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `name`: `string`, only in the example response.
 						pub name: Option<String>,
-						/// `type`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `type`: `string`, only in the example response.
 						pub type_: Option<String>,
-						/// `title`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `title`: `string`, only in the example response.
 						pub title: Option<String>,
-						/// `filterable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `filterable`: `boolean`, only in the example response.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `sortable`: `boolean`, only in the example response.
 						pub sortable: Option<bool>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						OutputItems { name : soft "name", type_ : soft "type", title :
-						soft "title", filterable : soft "filterable", sortable : soft
-						"sortable", extra : rest "", }
-					);
-					serialize_map!(
-						OutputItems { opt "name" name, opt "type" type_, opt "title"
-						title, opt "filterable" filterable, opt "sortable" sortable, rest
-						"" extra }
+					result_impls!(
+						OutputItems { opt soft "name" name, opt soft "type" type_, opt
+						soft "title" title, opt soft "filterable" filterable, opt soft
+						"sortable" sortable, }
 					);
 					/// The object `result` of `note.document.search.field.list`: `object`.
 					///
@@ -2339,26 +1800,13 @@ pub mod v3 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `items`: `object[]`, optional.
+						/// `items`: `object[]`.
 						pub items: Vec<OutputItems>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { items : field "items", extra : rest "", } fits["items"]
-						[]
-					);
-					serialize_map!(Output { req "items" items, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::List {
-						const NAME: &'static str = "note.document.search.field.list";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					result_impls!(Output { req field "items" items, } fits["items"] []);
+					method!(super::List, "note.document.search.field.list", V3, true);
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -2366,7 +1814,7 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
 			pub mod list {
-				/// Error codes of `note.document.search.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `note.document.search.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2401,71 +1849,44 @@ pub mod v3 {
 					/// Values: `1`, `200`.
 					pub limit: Option<i64>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Pagination {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							limit: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `limit`.
-					pub fn limit(mut self, value: impl Into<i64>) -> Self {
-						self.limit = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(Pagination);
-				serialize_map!(Pagination { opt "limit" limit, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(Pagination { limit : exact "limit", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Pagination);
+				setters!(Pagination { some into limit limit "limit" : i64, });
+				params_impls!(Pagination { opt exact "limit" limit, });
 				/// The object `result.items` of `note.document.search.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `documentId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `documentId`: `integer`, only in the example response.
 					pub document_id: Option<i64>,
-					/// `collectionId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `collectionId`: `integer`, only in the example response.
 					pub collection_id: Option<i64>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `score`: `double`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `score`: `double`, only in the example response.
 					pub score: Option<::bitrix24_runtime::Decimal>,
-					/// `snippet`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `snippet`: `string`, only in the example response.
 					pub snippet: Option<String>,
-					/// `sharedAccess`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sharedAccess`: `boolean`, only in the example response.
 					pub shared_access: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { document_id : soft "documentId", collection_id : soft
-					"collectionId", title : soft "title", score : soft "score", snippet :
-					soft "snippet", shared_access : soft "sharedAccess", extra : rest "",
-					}
-				);
-				serialize_map!(
-					OutputItems { opt "documentId" document_id, opt "collectionId"
-					collection_id, opt "title" title, opt "score" score, opt "snippet"
-					snippet, opt "sharedAccess" shared_access, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "documentId" document_id, opt soft
+					"collectionId" collection_id, opt soft "title" title, opt soft
+					"score" score, opt soft "snippet" snippet, opt soft "sharedAccess"
+					shared_access, }
 				);
 				/// The object `result` of `note.document.search.list`: `object`.
 				///
@@ -2473,46 +1894,34 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// `documentId`: `integer`, optional.
+					/// `documentId`: `integer`.
 					pub document_id: Option<i64>,
-					/// `collectionId`: `integer`, optional.
+					/// `collectionId`: `integer`.
 					pub collection_id: Option<i64>,
-					/// `title`: `string`, optional.
+					/// `title`: `string`.
 					pub title: Option<String>,
-					/// `score`: `double`, optional.
+					/// `score`: `double`.
 					pub score: Option<::bitrix24_runtime::Decimal>,
-					/// `snippet`: `string`, optional.
+					/// `snippet`: `string`.
 					pub snippet: Option<String>,
-					/// `sharedAccess`: `boolean`, optional.
+					/// `sharedAccess`: `boolean`.
 					pub shared_access: Option<bool>,
-					/// `hasMore`: `boolean`, optional.
+					/// `hasMore`: `boolean`.
 					pub has_more: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", document_id : field "documentId",
-					collection_id : field "collectionId", title : field "title", score :
-					field "score", snippet : field "snippet", shared_access : field
-					"sharedAccess", has_more : field "hasMore", extra : rest "", }
+				result_impls!(
+					Output { req field "items" items, opt field "documentId" document_id,
+					opt field "collectionId" collection_id, opt field "title" title, opt
+					field "score" score, opt field "snippet" snippet, opt field
+					"sharedAccess" shared_access, opt field "hasMore" has_more, }
 					fits["items", "documentId", "collectionId", "title", "score",
 					"snippet", "sharedAccess", "hasMore"] []
 				);
-				serialize_map!(
-					Output { req "items" items, opt "documentId" document_id, opt
-					"collectionId" collection_id, opt "title" title, opt "score" score,
-					opt "snippet" snippet, opt "sharedAccess" shared_access, opt
-					"hasMore" has_more, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "note.document.search.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "note.document.search.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -2531,7 +1940,7 @@ pub mod v3 {
 				/// `collectionId`: `integer`, required.
 				pub collection_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call with its required parameters: `collectionId`.
@@ -2542,12 +1951,7 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { req "collectionId" collection_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { collection_id : field "collectionId", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			params_impls!(List { req field "collectionId" collection_id, });
 			/// Methods under `v3::document::tree::field`.
 			pub mod field {
 				/// `note.document.tree.field.get`: REST 3.0, scope `note`.
@@ -2565,7 +1969,7 @@ pub mod v3 {
 					/// `select`: `string[]`, optional.
 					pub select: Option<Vec<String>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Get {
 					/// The call with its required parameters: `name`.
@@ -2576,26 +1980,9 @@ pub mod v3 {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `select`.
-					pub fn select(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<String>>,
-					) -> Self {
-						self.select = Some(value.into_iter().map(Into::into).collect());
-						self
-					}
 				}
-				extra_setter!(Get);
-				serialize_map!(
-					Get { req "name" name, opt "select" select, rest "" extra }
-				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Get { name : field "name", select : exact "select", extra : rest "",
-					}
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Get);
+				setters!(Get { some iter select select "select" : String, });
+				params_impls!(Get { req field "name" name, opt exact "select" select, });
 				/// `note.document.tree.field.list`: REST 3.0, scope `note`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
@@ -2609,36 +1996,21 @@ pub mod v3 {
 					/// `select`: `string[]`, optional.
 					pub select: Option<Vec<String>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl List {
 					/// The call; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							select: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `select`.
-					pub fn select(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<String>>,
-					) -> Self {
-						self.select = Some(value.into_iter().map(Into::into).collect());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(List);
-				serialize_map!(List { opt "select" select, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(List { select : exact "select", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(List);
+				setters!(List { some iter select select "select" : String, });
+				params_impls!(List { opt exact "select" select, });
 				/// Types of `note.document.tree.field.get`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
 				pub mod get {
-					/// Error codes of `note.document.tree.field.get`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `note.document.tree.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -2671,34 +2043,23 @@ pub mod v3 {
 					/// The object `result.item` of `note.document.tree.field.get`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
+					///
+					/// A field only in the example response keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItem {
-						/// `name`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `name`: `string`, only in the example response.
 						pub name: Option<String>,
-						/// `type`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `type`: `string`, only in the example response.
 						pub type_: Option<String>,
-						/// `title`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `title`: `string`, only in the example response.
 						pub title: Option<String>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						OutputItem { name : soft "name", type_ : soft "type", title :
-						soft "title", extra : rest "", }
-					);
-					serialize_map!(
-						OutputItem { opt "name" name, opt "type" type_, opt "title"
-						title, rest "" extra }
+					result_impls!(
+						OutputItem { opt soft "name" name, opt soft "type" type_, opt
+						soft "title" title, }
 					);
 					/// The object `result` of `note.document.tree.field.get`: `object`.
 					///
@@ -2706,32 +2067,20 @@ pub mod v3 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `item`: `object`, optional.
+						/// `item`: `object`.
 						pub item: Option<OutputItem>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { item : field "item", extra : rest "", } fits["item"] []
-					);
-					serialize_map!(Output { opt "item" item, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::Get {
-						const NAME: &'static str = "note.document.tree.field.get";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					result_impls!(Output { opt field "item" item, } fits["item"] []);
+					method!(super::Get, "note.document.tree.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
 				/// Types of `note.document.tree.field.list`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
 				pub mod list {
-					/// Error codes of `note.document.tree.field.list`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `note.document.tree.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -2756,44 +2105,28 @@ pub mod v3 {
 					/// The object `result.items` of `note.document.tree.field.list`: `object[]`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
+					///
+					/// A field only in the example response keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItems {
-						/// `name`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `name`: `string`, only in the example response.
 						pub name: Option<String>,
-						/// `type`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `type`: `string`, only in the example response.
 						pub type_: Option<String>,
-						/// `title`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `title`: `string`, only in the example response.
 						pub title: Option<String>,
-						/// `filterable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `filterable`: `boolean`, only in the example response.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `sortable`: `boolean`, only in the example response.
 						pub sortable: Option<bool>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						OutputItems { name : soft "name", type_ : soft "type", title :
-						soft "title", filterable : soft "filterable", sortable : soft
-						"sortable", extra : rest "", }
-					);
-					serialize_map!(
-						OutputItems { opt "name" name, opt "type" type_, opt "title"
-						title, opt "filterable" filterable, opt "sortable" sortable, rest
-						"" extra }
+					result_impls!(
+						OutputItems { opt soft "name" name, opt soft "type" type_, opt
+						soft "title" title, opt soft "filterable" filterable, opt soft
+						"sortable" sortable, }
 					);
 					/// The object `result` of `note.document.tree.field.list`: `object`.
 					///
@@ -2801,26 +2134,13 @@ pub mod v3 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `items`: `object[]`, optional.
+						/// `items`: `object[]`.
 						pub items: Vec<OutputItems>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { items : field "items", extra : rest "", } fits["items"]
-						[]
-					);
-					serialize_map!(Output { req "items" items, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::List {
-						const NAME: &'static str = "note.document.tree.field.list";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					result_impls!(Output { req field "items" items, } fits["items"] []);
+					method!(super::List, "note.document.tree.field.list", V3, true);
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -2828,7 +2148,7 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
 			pub mod list {
-				/// Error codes of `note.document.tree.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `note.document.tree.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2853,89 +2173,58 @@ pub mod v3 {
 				/// The object `result.items.children` of `note.document.tree.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItemsChildren {
-					/// `id`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `id`: `integer`, only in the example response.
 					pub id: Option<i64>,
-					/// `collectionId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `collectionId`: `integer`, only in the example response.
 					pub collection_id: Option<i64>,
-					/// `parentId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `parentId`: `integer`, only in the example response.
 					pub parent_id: Option<i64>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `position`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `position`: `integer`, only in the example response.
 					pub position: Option<i64>,
-					/// `children`: `array`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `children`: `array`, only in the example response.
 					pub children: Vec<::serde_json::Value>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItemsChildren { id : soft "id", collection_id : soft
-					"collectionId", parent_id : soft "parentId", title : soft "title",
-					position : soft "position", children : soft "children", extra : rest
-					"", }
-				);
-				serialize_map!(
-					OutputItemsChildren { opt "id" id, opt "collectionId" collection_id,
-					opt "parentId" parent_id, opt "title" title, opt "position" position,
-					req "children" children, rest "" extra }
+				result_impls!(
+					OutputItemsChildren { opt soft "id" id, opt soft "collectionId"
+					collection_id, opt soft "parentId" parent_id, opt soft "title" title,
+					opt soft "position" position, req soft "children" children, }
 				);
 				/// The object `result.items` of `note.document.tree.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `id`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `id`: `integer`, only in the example response.
 					pub id: Option<i64>,
-					/// `collectionId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `collectionId`: `integer`, only in the example response.
 					pub collection_id: Option<i64>,
-					/// `parentId`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `parentId`: `any`, only in the example response.
 					pub parent_id: ::serde_json::Value,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `position`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `position`: `integer`, only in the example response.
 					pub position: Option<i64>,
-					/// `children`: `object[]`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `children`: `object[]`, only in the example response.
 					pub children: Vec<OutputItemsChildren>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { id : soft "id", collection_id : soft "collectionId",
-					parent_id : soft "parentId", title : soft "title", position : soft
-					"position", children : soft "children", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { opt "id" id, opt "collectionId" collection_id, req
-					"parentId" parent_id, opt "title" title, opt "position" position, req
-					"children" children, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "id" id, opt soft "collectionId"
+					collection_id, req soft "parentId" parent_id, opt soft "title" title,
+					opt soft "position" position, req soft "children" children, }
 				);
 				/// The object `result` of `note.document.tree.list`: `object`.
 				///
@@ -2943,46 +2232,34 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `collectionId`: `integer`, optional.
+					/// `collectionId`: `integer`.
 					pub collection_id: Option<i64>,
-					/// `parentId`: `integer`, optional.
+					/// `parentId`: `integer`.
 					pub parent_id: Option<i64>,
-					/// `title`: `string`, optional.
+					/// `title`: `string`.
 					pub title: Option<String>,
-					/// `position`: `integer`, optional.
+					/// `position`: `integer`.
 					pub position: Option<i64>,
-					/// `children`: `array`, optional.
+					/// `children`: `array`.
 					pub children: Vec<::serde_json::Value>,
-					/// `truncated`: `boolean`, optional.
+					/// `truncated`: `boolean`.
 					pub truncated: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", id : field "id", collection_id :
-					field "collectionId", parent_id : field "parentId", title : field
-					"title", position : field "position", children : field "children",
-					truncated : field "truncated", extra : rest "", } fits["items", "id",
-					"collectionId", "parentId", "title", "position", "children",
+				result_impls!(
+					Output { req field "items" items, opt field "id" id, opt field
+					"collectionId" collection_id, opt field "parentId" parent_id, opt
+					field "title" title, opt field "position" position, req field
+					"children" children, opt field "truncated" truncated, } fits["items",
+					"id", "collectionId", "parentId", "title", "position", "children",
 					"truncated"] []
 				);
-				serialize_map!(
-					Output { req "items" items, opt "id" id, opt "collectionId"
-					collection_id, opt "parentId" parent_id, opt "title" title, opt
-					"position" position, req "children" children, opt "truncated"
-					truncated, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "note.document.tree.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "note.document.tree.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -2990,7 +2267,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
 		pub mod update {
-			/// Error codes of `note.document.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.document.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3057,101 +2334,58 @@ pub mod v3 {
 				/// Values: `align`, `left`, `right`, `center`.
 				pub markdown: Option<FieldsMarkdown>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						title: Default::default(),
-						markdown: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `title`.
-				pub fn title(mut self, value: impl Into<String>) -> Self {
-					self.title = Some(value.into());
-					self
-				}
-				/// Sets `markdown`.
-				pub fn markdown(mut self, value: impl Into<FieldsMarkdown>) -> Self {
-					self.markdown = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "title" title, opt "markdown" markdown, rest "" extra }
+			setters!(
+				Fields { some into title title "title" : String, some into markdown
+				markdown "markdown" : FieldsMarkdown, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { title : exact "title", markdown : exact "markdown", extra : rest
-				"", }
+			params_impls!(
+				Fields { opt exact "title" title, opt exact "markdown" markdown, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result.item` of `note.document.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `collectionId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `collectionId`: `integer`, only in the example response.
 				pub collection_id: Option<i64>,
-				/// `parentId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `parentId`: `integer`, only in the example response.
 				pub parent_id: Option<i64>,
-				/// `title`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `title`: `string`, only in the example response.
 				pub title: Option<String>,
-				/// `markdown`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `markdown`: `string`, only in the example response.
 				pub markdown: Option<String>,
-				/// `position`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `position`: `integer`, only in the example response.
 				pub position: Option<i64>,
-				/// `createdBy`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdBy`: `integer`, only in the example response.
 				pub created_by: Option<i64>,
-				/// `updatedBy`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedBy`: `integer`, only in the example response.
 				pub updated_by: Option<i64>,
-				/// `createdAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createdAt`: `string`, only in the example response.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `updatedAt`: `string`, only in the example response.
 				pub updated_at: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", collection_id : soft "collectionId",
-				parent_id : soft "parentId", title : soft "title", markdown : soft
-				"markdown", position : soft "position", created_by : soft "createdBy",
-				updated_by : soft "updatedBy", created_at : soft "createdAt", updated_at
-				: soft "updatedAt", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "collectionId" collection_id, opt
-				"parentId" parent_id, opt "title" title, opt "markdown" markdown, opt
-				"position" position, opt "createdBy" created_by, opt "updatedBy"
-				updated_by, opt "createdAt" created_at, opt "updatedAt" updated_at, rest
-				"" extra }
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "collectionId" collection_id, opt
+				soft "parentId" parent_id, opt soft "title" title, opt soft "markdown"
+				markdown, opt soft "position" position, opt soft "createdBy" created_by,
+				opt soft "updatedBy" updated_by, opt soft "createdAt" created_at, opt
+				soft "updatedAt" updated_at, }
 			);
 			/// The object `result` of `note.document.update`: `object`.
 			///
@@ -3159,54 +2393,42 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `collectionId`: `integer`, optional.
+				/// `collectionId`: `integer`.
 				pub collection_id: Option<i64>,
-				/// `parentId`: `integer`, optional.
+				/// `parentId`: `integer`.
 				pub parent_id: Option<i64>,
-				/// `title`: `string`, optional.
+				/// `title`: `string`.
 				pub title: Option<String>,
-				/// `markdown`: `string`, optional.
+				/// `markdown`: `string`.
 				pub markdown: Option<String>,
-				/// `position`: `integer`, optional.
+				/// `position`: `integer`.
 				pub position: Option<i64>,
-				/// `createdBy`: `integer`, optional.
+				/// `createdBy`: `integer`.
 				pub created_by: Option<i64>,
-				/// `updatedBy`: `integer`, optional.
+				/// `updatedBy`: `integer`.
 				pub updated_by: Option<i64>,
-				/// `createdAt`: `datetime`, optional.
+				/// `createdAt`: `datetime`.
 				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedAt`: `datetime`, optional.
+				/// `updatedAt`: `datetime`.
 				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", id : field "id", collection_id : field
-				"collectionId", parent_id : field "parentId", title : field "title",
-				markdown : field "markdown", position : field "position", created_by :
-				field "createdBy", updated_by : field "updatedBy", created_at : field
-				"createdAt", updated_at : field "updatedAt", extra : rest "", }
-				fits["item", "id", "collectionId", "parentId", "title", "markdown",
-				"position", "createdBy", "updatedBy", "createdAt", "updatedAt"] []
+			result_impls!(
+				Output { opt field "item" item, opt field "id" id, opt field
+				"collectionId" collection_id, opt field "parentId" parent_id, opt field
+				"title" title, opt field "markdown" markdown, opt field "position"
+				position, opt field "createdBy" created_by, opt field "updatedBy"
+				updated_by, opt field "createdAt" created_at, opt field "updatedAt"
+				updated_at, } fits["item", "id", "collectionId", "parentId", "title",
+				"markdown", "position", "createdBy", "updatedBy", "createdAt",
+				"updatedAt"] []
 			);
-			serialize_map!(
-				Output { opt "item" item, opt "id" id, opt "collectionId" collection_id,
-				opt "parentId" parent_id, opt "title" title, opt "markdown" markdown, opt
-				"position" position, opt "createdBy" created_by, opt "updatedBy"
-				updated_by, opt "createdAt" created_at, opt "updatedAt" updated_at, rest
-				"" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "note.document.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "note.document.update", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -3229,7 +2451,7 @@ pub mod v3 {
 			/// `fileContent`: `string`, required.
 			pub file_content: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `documentId`, `fileName`, `fileContent`.
@@ -3246,18 +2468,10 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "documentId" document_id, req "fileName" file_name, req
-			"fileContent" file_content, rest "" extra }
+		params_impls!(
+			Add { req field "documentId" document_id, req field "fileName" file_name, req
+			field "fileContent" file_content, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { document_id : field "documentId", file_name : field "fileName",
-			file_content : field "fileContent", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// `note.file.get`: REST 3.0, scope `note`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
@@ -3273,7 +2487,7 @@ pub mod v3 {
 			/// `documentId`: `integer`, required.
 			pub document_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`, `documentId`.
@@ -3285,19 +2499,12 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, req "documentId" document_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { id : field "id", document_id : field "documentId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "id" id, req field "documentId" document_id, });
 		/// Types of `note.file.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
 		pub mod add {
-			/// Error codes of `note.file.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.file.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3327,50 +2534,33 @@ pub mod v3 {
 			/// The object `result.item` of `note.file.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `documentId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `documentId`: `integer`, only in the example response.
 				pub document_id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `size`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `size`: `integer`, only in the example response.
 				pub size: Option<i64>,
-				/// `mimeType`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mimeType`: `string`, only in the example response.
 				pub mime_type: Option<String>,
-				/// `assetType`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `assetType`: `string`, only in the example response.
 				pub asset_type: Option<String>,
-				/// `assetMarkdown`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `assetMarkdown`: `string`, only in the example response.
 				pub asset_markdown: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", document_id : soft "documentId", name : soft
-				"name", size : soft "size", mime_type : soft "mimeType", asset_type :
-				soft "assetType", asset_markdown : soft "assetMarkdown", extra : rest "",
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "documentId" document_id, opt
+				soft "name" name, opt soft "size" size, opt soft "mimeType" mime_type,
+				opt soft "assetType" asset_type, opt soft "assetMarkdown" asset_markdown,
 				}
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "documentId" document_id, opt "name" name,
-				opt "size" size, opt "mimeType" mime_type, opt "assetType" asset_type,
-				opt "assetMarkdown" asset_markdown, rest "" extra }
 			);
 			/// The object `result` of `note.file.add`: `object`.
 			///
@@ -3378,44 +2568,33 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `documentId`: `integer`, optional.
+				/// `documentId`: `integer`.
 				pub document_id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `size`: `integer`, optional.
+				/// `size`: `integer`.
 				pub size: Option<i64>,
-				/// `mimeType`: `string`, optional.
+				/// `mimeType`: `string`.
 				pub mime_type: Option<String>,
-				/// `assetType`: `string`, optional.
+				/// `assetType`: `string`.
 				pub asset_type: Option<String>,
-				/// `assetMarkdown`: `string`, optional.
+				/// `assetMarkdown`: `string`.
 				pub asset_markdown: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", id : field "id", document_id : field
-				"documentId", name : field "name", size : field "size", mime_type : field
-				"mimeType", asset_type : field "assetType", asset_markdown : field
-				"assetMarkdown", extra : rest "", } fits["item", "id", "documentId",
+			result_impls!(
+				Output { opt field "item" item, opt field "id" id, opt field "documentId"
+				document_id, opt field "name" name, opt field "size" size, opt field
+				"mimeType" mime_type, opt field "assetType" asset_type, opt field
+				"assetMarkdown" asset_markdown, } fits["item", "id", "documentId",
 				"name", "size", "mimeType", "assetType", "assetMarkdown"] []
 			);
-			serialize_map!(
-				Output { opt "item" item, opt "id" id, opt "documentId" document_id, opt
-				"name" name, opt "size" size, opt "mimeType" mime_type, opt "assetType"
-				asset_type, opt "assetMarkdown" asset_markdown, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "note.file.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "note.file.add", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::file::field`.
@@ -3435,7 +2614,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -3446,23 +2625,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `note.file.field.list`: REST 3.0, scope `note`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
@@ -3476,36 +2641,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `note.file.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
 			pub mod get {
-				/// Error codes of `note.file.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `note.file.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3538,31 +2688,23 @@ pub mod v3 {
 				/// The object `result.item` of `note.file.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { name : soft "name", type_ : soft "type", title : soft
-					"title", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
-					rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, }
 				);
 				/// The object `result` of `note.file.field.get`: `object`.
 				///
@@ -3570,29 +2712,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "note.file.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "note.file.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `note.file.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
 			pub mod list {
-				/// Error codes of `note.file.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `note.file.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3617,40 +2750,28 @@ pub mod v3 {
 				/// The object `result.items` of `note.file.field.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { name : soft "name", type_ : soft "type", title : soft
-					"title", filterable : soft "filterable", sortable : soft "sortable",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
-					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "filterable" filterable, opt soft "sortable"
+					sortable, }
 				);
 				/// The object `result` of `note.file.field.list`: `object`.
 				///
@@ -3658,22 +2779,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "note.file.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "note.file.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -3681,7 +2793,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
 		pub mod get {
-			/// Error codes of `note.file.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `note.file.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3702,50 +2814,33 @@ pub mod v3 {
 			/// The object `result.item` of `note.file.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `documentId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `documentId`: `integer`, only in the example response.
 				pub document_id: Option<i64>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `size`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `size`: `integer`, only in the example response.
 				pub size: Option<i64>,
-				/// `mimeType`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mimeType`: `string`, only in the example response.
 				pub mime_type: Option<String>,
-				/// `assetType`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `assetType`: `string`, only in the example response.
 				pub asset_type: Option<String>,
-				/// `assetMarkdown`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `assetMarkdown`: `string`, only in the example response.
 				pub asset_markdown: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", document_id : soft "documentId", name : soft
-				"name", size : soft "size", mime_type : soft "mimeType", asset_type :
-				soft "assetType", asset_markdown : soft "assetMarkdown", extra : rest "",
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "documentId" document_id, opt
+				soft "name" name, opt soft "size" size, opt soft "mimeType" mime_type,
+				opt soft "assetType" asset_type, opt soft "assetMarkdown" asset_markdown,
 				}
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "documentId" document_id, opt "name" name,
-				opt "size" size, opt "mimeType" mime_type, opt "assetType" asset_type,
-				opt "assetMarkdown" asset_markdown, rest "" extra }
 			);
 			/// Allowed values of `result.assetType` in `note.file.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3769,46 +2864,35 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `documentId`: `integer`, optional.
+				/// `documentId`: `integer`.
 				pub document_id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `size`: `integer`, optional.
+				/// `size`: `integer`.
 				pub size: Option<i64>,
-				/// `mimeType`: `string`, optional.
+				/// `mimeType`: `string`.
 				pub mime_type: Option<String>,
-				/// `assetType`: `string`, optional.
+				/// `assetType`: `string`.
 				///
 				/// Values: `image`, `video`, `file`.
 				pub asset_type: Option<OutputAssetType>,
-				/// `assetMarkdown`: `string`, optional.
+				/// `assetMarkdown`: `string`.
 				pub asset_markdown: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", id : field "id", document_id : field
-				"documentId", name : field "name", size : field "size", mime_type : field
-				"mimeType", asset_type : field "assetType", asset_markdown : field
-				"assetMarkdown", extra : rest "", } fits["item", "id", "documentId",
+			result_impls!(
+				Output { opt field "item" item, opt field "id" id, opt field "documentId"
+				document_id, opt field "name" name, opt field "size" size, opt field
+				"mimeType" mime_type, opt field "assetType" asset_type, opt field
+				"assetMarkdown" asset_markdown, } fits["item", "id", "documentId",
 				"name", "size", "mimeType", "assetType", "assetMarkdown"] []
 			);
-			serialize_map!(
-				Output { opt "item" item, opt "id" id, opt "documentId" document_id, opt
-				"name" name, opt "size" size, opt "mimeType" mime_type, opt "assetType"
-				asset_type, opt "assetMarkdown" asset_markdown, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "note.file.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "note.file.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 	}

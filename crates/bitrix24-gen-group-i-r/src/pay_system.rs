@@ -40,7 +40,7 @@ pub mod sale {
 			/// `XML_ID`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `NAME`, `PERSON_TYPE_ID`, `BX_REST_HANDLER`.
@@ -63,60 +63,22 @@ pub mod sale {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `SETTINGS`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
-			/// Sets `ENTITY_REGISTRY_TYPE`.
-			pub fn entity_registry_type(mut self, value: impl Into<String>) -> Self {
-				self.entity_registry_type = Some(value.into());
-				self
-			}
-			/// Sets `LOGOTYPE`.
-			pub fn logotype(mut self, value: impl Into<String>) -> Self {
-				self.logotype = Some(value.into());
-				self
-			}
-			/// Sets `NEW_WINDOW`.
-			pub fn new_window(mut self, value: impl Into<bool>) -> Self {
-				self.new_window = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "NAME" name, opt "DESCRIPTION" description, req "PERSON_TYPE_ID"
-			person_type_id, req "BX_REST_HANDLER" bx_rest_handler, opt_yn "ACTIVE"
-			active, opt "SETTINGS" settings, opt "ENTITY_REGISTRY_TYPE"
-			entity_registry_type, opt "LOGOTYPE" logotype, opt_yn "NEW_WINDOW"
-			new_window, opt "XML_ID" xml_id, rest "" extra }
+		setters!(
+			Add { some into description description "DESCRIPTION" : String, some into
+			active active "ACTIVE" : bool, some into settings settings "SETTINGS" :
+			::serde_json::Value, some into entity_registry_type entity_registry_type
+			"ENTITY_REGISTRY_TYPE" : String, some into logotype logotype "LOGOTYPE" :
+			String, some into new_window new_window "NEW_WINDOW" : bool, some into xml_id
+			xml_id "XML_ID" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { name : field "NAME", description : exact "DESCRIPTION", person_type_id
-			: field "PERSON_TYPE_ID", bx_rest_handler : field "BX_REST_HANDLER", active :
-			exact "ACTIVE", settings : exact "SETTINGS", entity_registry_type : exact
-			"ENTITY_REGISTRY_TYPE", logotype : exact "LOGOTYPE", new_window : exact
-			"NEW_WINDOW", xml_id : exact "XML_ID", extra : rest "", }
+		params_impls!(
+			Add { req field "NAME" name, opt exact "DESCRIPTION" description, req field
+			"PERSON_TYPE_ID" person_type_id, req field "BX_REST_HANDLER" bx_rest_handler,
+			opt_yn exact "ACTIVE" active, opt exact "SETTINGS" settings, opt exact
+			"ENTITY_REGISTRY_TYPE" entity_registry_type, opt exact "LOGOTYPE" logotype,
+			opt_yn exact "NEW_WINDOW" new_window, opt exact "XML_ID" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// `sale.paysystem.delete`: REST 2, scope `pay_system`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-delete.html>
@@ -132,7 +94,7 @@ pub mod sale {
 			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub id: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `ID`.
@@ -143,12 +105,7 @@ pub mod sale {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { num "ID" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { num field "ID" id, });
 		/// `sale.paysystem.list`: REST 2, scope `pay_system`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
@@ -170,46 +127,23 @@ pub mod sale {
 			/// Values: `field`.
 			pub order: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					order: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `SELECT`.
-			pub fn select(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.select = Some(value.into());
-				self
-			}
-			/// Sets `FILTER`.
-			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `ORDER`.
-			pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.order = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, rest ""
-			extra }
+		setters!(
+			List { some into select select "SELECT" : ::serde_json::Value, some into
+			filter filter "FILTER" : ::serde_json::Value, some into order order "ORDER" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { select : exact "SELECT", filter : exact "FILTER", order : exact
-			"ORDER", extra : rest "", }
+		params_impls!(
+			List { opt exact "SELECT" select, opt exact "FILTER" filter, opt exact
+			"ORDER" order, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// `sale.paysystem.update`: REST 2, scope `pay_system`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html>
@@ -227,7 +161,7 @@ pub mod sale {
 			/// `FIELDS`: `object`, optional.
 			pub fields: Option<update::Fields>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `ID`.
@@ -238,25 +172,14 @@ pub mod sale {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `FIELDS`.
-			pub fn fields(mut self, value: impl Into<update::Fields>) -> Self {
-				self.fields = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Update);
-		serialize_map!(Update { num "ID" id, opt "FIELDS" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "ID", fields : exact "FIELDS", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
+		setters!(Update { some into fields fields "FIELDS" : update::Fields, });
+		params_impls!(Update { num field "ID" id, opt exact "FIELDS" fields, });
 		/// Types of `sale.paysystem.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-add.html>
 		pub mod add {
-			/// Error codes of `sale.paysystem.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.paysystem.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -282,19 +205,13 @@ pub mod sale {
 			error_code!(Error);
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "sale.paysystem.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "sale.paysystem.add", V2, false);
 		}
 		/// Types of `sale.paysystem.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-delete.html>
 		pub mod delete {
-			/// Error codes of `sale.paysystem.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.paysystem.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -314,13 +231,7 @@ pub mod sale {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "sale.paysystem.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "sale.paysystem.delete", V2, false);
 		}
 		/// Methods under `sale::paysystem::handler`.
 		pub mod handler {
@@ -343,7 +254,7 @@ pub mod sale {
 				/// `SETTINGS`: `object`, required.
 				pub settings: add::Settings,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Add {
 				/// The call with its required parameters: `NAME`, `CODE`, `SETTINGS`.
@@ -360,24 +271,12 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `SORT`.
-				pub fn sort(mut self, value: impl Into<i64>) -> Self {
-					self.sort = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Add);
-			serialize_map!(
-				Add { req "NAME" name, opt "SORT" sort, req "CODE" code, req "SETTINGS"
-				settings, rest "" extra }
+			setters!(Add { some into sort sort "SORT" : i64, });
+			params_impls!(
+				Add { req field "NAME" name, opt exact "SORT" sort, req field "CODE"
+				code, req field "SETTINGS" settings, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Add { name : field "NAME", sort : exact "SORT", code : field "CODE",
-				settings : field "SETTINGS", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Add);
 			/// `sale.paysystem.handler.delete`: REST 2, scope `pay_system`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-delete.html>
@@ -393,7 +292,7 @@ pub mod sale {
 				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub id: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Delete {
 				/// The call with its required parameters: `ID`.
@@ -404,12 +303,7 @@ pub mod sale {
 					}
 				}
 			}
-			extra_setter!(Delete);
-			serialize_map!(Delete { num "ID" id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Delete { id : field "ID", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Delete);
+			params_impls!(Delete { num field "ID" id, });
 			/// `sale.paysystem.handler.list`: REST 2, scope `pay_system`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -421,20 +315,15 @@ pub mod sale {
 			#[non_exhaustive]
 			pub struct List {
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self { extra: Default::default() }
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			params_impls!(List {});
 			/// `sale.paysystem.handler.update`: REST 2, scope `pay_system`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html>
@@ -450,7 +339,7 @@ pub mod sale {
 				/// `FIELDS`: `object`, required.
 				pub fields: update::Fields,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Update {
 				/// The call with its required parameters: `ID`, `FIELDS`.
@@ -465,19 +354,12 @@ pub mod sale {
 					}
 				}
 			}
-			extra_setter!(Update);
-			serialize_map!(Update { req "ID" id, req "FIELDS" fields, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Update { id : field "ID", fields : field "FIELDS", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Update);
+			params_impls!(Update { req field "ID" id, req field "FIELDS" fields, });
 			/// Types of `sale.paysystem.handler.add`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
 			pub mod add {
-				/// Error codes of `sale.paysystem.handler.add`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.paysystem.handler.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -510,40 +392,23 @@ pub mod sale {
 					/// `PROVIDER_VALUE`: `string`, optional.
 					pub provider_value: Option<String>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl SettingsCodesDefault {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							provider_key: Default::default(),
-							provider_value: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `PROVIDER_KEY`.
-					pub fn provider_key(mut self, value: impl Into<String>) -> Self {
-						self.provider_key = Some(value.into());
-						self
-					}
-					/// Sets `PROVIDER_VALUE`.
-					pub fn provider_value(mut self, value: impl Into<String>) -> Self {
-						self.provider_value = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(SettingsCodesDefault);
-				serialize_map!(
-					SettingsCodesDefault { opt "PROVIDER_KEY" provider_key, opt
-					"PROVIDER_VALUE" provider_value, rest "" extra }
+				setters!(
+					SettingsCodesDefault { some into provider_key provider_key
+					"PROVIDER_KEY" : String, some into provider_value provider_value
+					"PROVIDER_VALUE" : String, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					SettingsCodesDefault { provider_key : exact "PROVIDER_KEY",
-					provider_value : exact "PROVIDER_VALUE", extra : rest "", }
+				params_impls!(
+					SettingsCodesDefault { opt exact "PROVIDER_KEY" provider_key, opt
+					exact "PROVIDER_VALUE" provider_value, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(SettingsCodesDefault);
 				/// The object `params.SETTINGS.CODES` of `sale.paysystem.handler.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
@@ -563,72 +428,26 @@ pub mod sale {
 					/// `INPUT`: `object`, optional.
 					pub input: Option<::serde_json::Value>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl SettingsCodes {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							name: Default::default(),
-							description: Default::default(),
-							sort: Default::default(),
-							group: Default::default(),
-							default: Default::default(),
-							input: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `NAME`.
-					pub fn name(mut self, value: impl Into<String>) -> Self {
-						self.name = Some(value.into());
-						self
-					}
-					/// Sets `DESCRIPTION`.
-					pub fn description(mut self, value: impl Into<String>) -> Self {
-						self.description = Some(value.into());
-						self
-					}
-					/// Sets `SORT`.
-					pub fn sort(mut self, value: impl Into<i64>) -> Self {
-						self.sort = Some(value.into());
-						self
-					}
-					/// Sets `GROUP`.
-					pub fn group(mut self, value: impl Into<String>) -> Self {
-						self.group = Some(value.into());
-						self
-					}
-					/// Sets `DEFAULT`.
-					pub fn default(
-						mut self,
-						value: impl Into<SettingsCodesDefault>,
-					) -> Self {
-						self.default = Some(value.into());
-						self
-					}
-					/// Sets `INPUT`.
-					pub fn input(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.input = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(SettingsCodes);
-				serialize_map!(
-					SettingsCodes { opt "NAME" name, opt "DESCRIPTION" description, opt
-					"SORT" sort, opt "GROUP" group, opt "DEFAULT" default, opt "INPUT"
-					input, rest "" extra }
+				setters!(
+					SettingsCodes { some into name name "NAME" : String, some into
+					description description "DESCRIPTION" : String, some into sort sort
+					"SORT" : i64, some into group group "GROUP" : String, some into
+					default default "DEFAULT" : SettingsCodesDefault, some into input
+					input "INPUT" : ::serde_json::Value, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					SettingsCodes { name : exact "NAME", description : exact
-					"DESCRIPTION", sort : exact "SORT", group : exact "GROUP", default :
-					exact "DEFAULT", input : exact "INPUT", extra : rest "", }
+				params_impls!(
+					SettingsCodes { opt exact "NAME" name, opt exact "DESCRIPTION"
+					description, opt exact "SORT" sort, opt exact "GROUP" group, opt
+					exact "DEFAULT" default, opt exact "INPUT" input, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(SettingsCodes);
 				/// The object `params.SETTINGS.FORM_DATA` of `sale.paysystem.handler.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
@@ -640,40 +459,23 @@ pub mod sale {
 					/// `BX_RETURN_URL`: `string`, optional.
 					pub bx_return_url: Option<String>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl SettingsFormData {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							bx_paysystem_id: Default::default(),
-							bx_return_url: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `BX_PAYSYSTEM_ID`.
-					pub fn bx_paysystem_id(mut self, value: impl Into<String>) -> Self {
-						self.bx_paysystem_id = Some(value.into());
-						self
-					}
-					/// Sets `BX_RETURN_URL`.
-					pub fn bx_return_url(mut self, value: impl Into<String>) -> Self {
-						self.bx_return_url = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(SettingsFormData);
-				serialize_map!(
-					SettingsFormData { opt "BX_PAYSYSTEM_ID" bx_paysystem_id, opt
-					"BX_RETURN_URL" bx_return_url, rest "" extra }
+				setters!(
+					SettingsFormData { some into bx_paysystem_id bx_paysystem_id
+					"BX_PAYSYSTEM_ID" : String, some into bx_return_url bx_return_url
+					"BX_RETURN_URL" : String, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					SettingsFormData { bx_paysystem_id : exact "BX_PAYSYSTEM_ID",
-					bx_return_url : exact "BX_RETURN_URL", extra : rest "", }
+				params_impls!(
+					SettingsFormData { opt exact "BX_PAYSYSTEM_ID" bx_paysystem_id, opt
+					exact "BX_RETURN_URL" bx_return_url, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(SettingsFormData);
 				/// The object `params.SETTINGS.CHECKOUT_DATA` of `sale.paysystem.handler.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
@@ -693,74 +495,28 @@ pub mod sale {
 					/// `EXTERNAL_PAYMENT_ID`: `string`, optional.
 					pub external_payment_id: Option<String>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl SettingsCheckoutData {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							return_url: Default::default(),
-							paysystem_id: Default::default(),
-							payment_id: Default::default(),
-							sum: Default::default(),
-							currency: Default::default(),
-							external_payment_id: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `RETURN_URL`.
-					pub fn return_url(mut self, value: impl Into<String>) -> Self {
-						self.return_url = Some(value.into());
-						self
-					}
-					/// Sets `PAYSYSTEM_ID`.
-					pub fn paysystem_id(mut self, value: impl Into<String>) -> Self {
-						self.paysystem_id = Some(value.into());
-						self
-					}
-					/// Sets `PAYMENT_ID`.
-					pub fn payment_id(mut self, value: impl Into<i64>) -> Self {
-						self.payment_id = Some(value.into());
-						self
-					}
-					/// Sets `SUM`.
-					pub fn sum(
-						mut self,
-						value: impl Into<::bitrix24_runtime::Decimal>,
-					) -> Self {
-						self.sum = Some(value.into());
-						self
-					}
-					/// Sets `CURRENCY`.
-					pub fn currency(mut self, value: impl Into<String>) -> Self {
-						self.currency = Some(value.into());
-						self
-					}
-					/// Sets `EXTERNAL_PAYMENT_ID`.
-					pub fn external_payment_id(
-						mut self,
-						value: impl Into<String>,
-					) -> Self {
-						self.external_payment_id = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(SettingsCheckoutData);
-				serialize_map!(
-					SettingsCheckoutData { opt "RETURN_URL" return_url, opt
-					"PAYSYSTEM_ID" paysystem_id, opt "PAYMENT_ID" payment_id, opt "SUM"
-					sum, opt "CURRENCY" currency, opt "EXTERNAL_PAYMENT_ID"
-					external_payment_id, rest "" extra }
+				setters!(
+					SettingsCheckoutData { some into return_url return_url "RETURN_URL" :
+					String, some into paysystem_id paysystem_id "PAYSYSTEM_ID" : String,
+					some into payment_id payment_id "PAYMENT_ID" : i64, some into sum sum
+					"SUM" : ::bitrix24_runtime::Decimal, some into currency currency
+					"CURRENCY" : String, some into external_payment_id
+					external_payment_id "EXTERNAL_PAYMENT_ID" : String, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					SettingsCheckoutData { return_url : exact "RETURN_URL", paysystem_id
-					: exact "PAYSYSTEM_ID", payment_id : exact "PAYMENT_ID", sum : exact
-					"SUM", currency : exact "CURRENCY", external_payment_id : exact
-					"EXTERNAL_PAYMENT_ID", extra : rest "", }
+				params_impls!(
+					SettingsCheckoutData { opt exact "RETURN_URL" return_url, opt exact
+					"PAYSYSTEM_ID" paysystem_id, opt exact "PAYMENT_ID" payment_id, opt
+					exact "SUM" sum, opt exact "CURRENCY" currency, opt exact
+					"EXTERNAL_PAYMENT_ID" external_payment_id, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(SettingsCheckoutData);
 				/// The object `params.SETTINGS.IFRAME_DATA` of `sale.paysystem.handler.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
@@ -772,46 +528,23 @@ pub mod sale {
 					/// `BX_COMPUTED_STYLE`: `object`, optional.
 					pub bx_computed_style: Option<::serde_json::Value>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl SettingsIframeData {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							bx_system_params: Default::default(),
-							bx_computed_style: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `BX_SYSTEM_PARAMS`.
-					pub fn bx_system_params(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.bx_system_params = Some(value.into());
-						self
-					}
-					/// Sets `BX_COMPUTED_STYLE`.
-					pub fn bx_computed_style(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.bx_computed_style = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(SettingsIframeData);
-				serialize_map!(
-					SettingsIframeData { opt "BX_SYSTEM_PARAMS" bx_system_params, opt
-					"BX_COMPUTED_STYLE" bx_computed_style, rest "" extra }
+				setters!(
+					SettingsIframeData { some into bx_system_params bx_system_params
+					"BX_SYSTEM_PARAMS" : ::serde_json::Value, some into bx_computed_style
+					bx_computed_style "BX_COMPUTED_STYLE" : ::serde_json::Value, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					SettingsIframeData { bx_system_params : exact "BX_SYSTEM_PARAMS",
-					bx_computed_style : exact "BX_COMPUTED_STYLE", extra : rest "", }
+				params_impls!(
+					SettingsIframeData { opt exact "BX_SYSTEM_PARAMS" bx_system_params,
+					opt exact "BX_COMPUTED_STYLE" bx_computed_style, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(SettingsIframeData);
 				/// Allowed values of `params.SETTINGS.CLIENT_TYPE` in `sale.paysystem.handler.add`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
@@ -845,7 +578,7 @@ pub mod sale {
 					/// `CURRENCY`: `string[]`, optional.
 					pub currency: Option<Vec<String>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Settings {
 					/// The object with its required parameters: `CODES`.
@@ -860,79 +593,30 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `FORM_DATA`.
-					pub fn form_data(
-						mut self,
-						value: impl Into<SettingsFormData>,
-					) -> Self {
-						self.form_data = Some(value.into());
-						self
-					}
-					/// Sets `CHECKOUT_DATA`.
-					pub fn checkout_data(
-						mut self,
-						value: impl Into<SettingsCheckoutData>,
-					) -> Self {
-						self.checkout_data = Some(value.into());
-						self
-					}
-					/// Sets `IFRAME_DATA`.
-					pub fn iframe_data(
-						mut self,
-						value: impl Into<SettingsIframeData>,
-					) -> Self {
-						self.iframe_data = Some(value.into());
-						self
-					}
-					/// Sets `CLIENT_TYPE`.
-					pub fn client_type(
-						mut self,
-						value: impl Into<SettingsClientType>,
-					) -> Self {
-						self.client_type = Some(value.into());
-						self
-					}
-					/// Sets `CURRENCY`.
-					pub fn currency(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<String>>,
-					) -> Self {
-						self.currency = Some(
-							value.into_iter().map(Into::into).collect(),
-						);
-						self
-					}
 				}
-				extra_setter!(Settings);
-				serialize_map!(
-					Settings { req "CODES" codes, opt "FORM_DATA" form_data, opt
-					"CHECKOUT_DATA" checkout_data, opt "IFRAME_DATA" iframe_data, opt
-					"CLIENT_TYPE" client_type, opt "CURRENCY" currency, rest "" extra }
+				setters!(
+					Settings { some into form_data form_data "FORM_DATA" :
+					SettingsFormData, some into checkout_data checkout_data
+					"CHECKOUT_DATA" : SettingsCheckoutData, some into iframe_data
+					iframe_data "IFRAME_DATA" : SettingsIframeData, some into client_type
+					client_type "CLIENT_TYPE" : SettingsClientType, some iter currency
+					currency "CURRENCY" : String, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Settings { codes : field "CODES", form_data : exact "FORM_DATA",
-					checkout_data : exact "CHECKOUT_DATA", iframe_data : exact
-					"IFRAME_DATA", client_type : exact "CLIENT_TYPE", currency : exact
-					"CURRENCY", extra : rest "", }
+				params_impls!(
+					Settings { req field "CODES" codes, opt exact "FORM_DATA" form_data,
+					opt exact "CHECKOUT_DATA" checkout_data, opt exact "IFRAME_DATA"
+					iframe_data, opt exact "CLIENT_TYPE" client_type, opt exact
+					"CURRENCY" currency, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Settings);
 				/// The `result` of the call: `string`.
 				pub type Output = ::bitrix24_runtime::lenient::Str;
-				impl ::bitrix24_runtime::Method for super::Add {
-					const NAME: &'static str = "sale.paysystem.handler.add";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Add, "sale.paysystem.handler.add", V2, false);
 			}
 			/// Types of `sale.paysystem.handler.delete`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-delete.html>
 			pub mod delete {
-				/// Error codes of `sale.paysystem.handler.delete`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.paysystem.handler.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -956,19 +640,13 @@ pub mod sale {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Delete {
-					const NAME: &'static str = "sale.paysystem.handler.delete";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Delete, "sale.paysystem.handler.delete", V2, false);
 			}
 			/// Types of `sale.paysystem.handler.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 			pub mod list {
-				/// Error codes of `sale.paysystem.handler.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.paysystem.handler.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -981,19 +659,13 @@ pub mod sale {
 				error_code!(Error);
 				/// The `result` of the call: `sale_paysystem_handler[]`.
 				pub type Output = crate::List<crate::entities::SalePaysystemHandler>;
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "sale.paysystem.handler.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "sale.paysystem.handler.list", V2, true);
 			}
 			/// Types of `sale.paysystem.handler.update`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html>
 			pub mod update {
-				/// Error codes of `sale.paysystem.handler.update`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.paysystem.handler.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1033,71 +705,33 @@ pub mod sale {
 					/// `SORT`: `integer`, optional.
 					pub sort: Option<i64>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Fields {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							name: Default::default(),
-							code: Default::default(),
-							settings: Default::default(),
-							sort: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `NAME`.
-					pub fn name(mut self, value: impl Into<String>) -> Self {
-						self.name = Some(value.into());
-						self
-					}
-					/// Sets `CODE`.
-					pub fn code(mut self, value: impl Into<String>) -> Self {
-						self.code = Some(value.into());
-						self
-					}
-					/// Sets `SETTINGS`.
-					pub fn settings(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.settings = Some(value.into());
-						self
-					}
-					/// Sets `SORT`.
-					pub fn sort(mut self, value: impl Into<i64>) -> Self {
-						self.sort = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(Fields);
-				serialize_map!(
-					Fields { opt "NAME" name, opt "CODE" code, opt "SETTINGS" settings,
-					opt "SORT" sort, rest "" extra }
+				setters!(
+					Fields { some into name name "NAME" : String, some into code code
+					"CODE" : String, some into settings settings "SETTINGS" :
+					::serde_json::Value, some into sort sort "SORT" : i64, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Fields { name : exact "NAME", code : exact "CODE", settings : exact
-					"SETTINGS", sort : exact "SORT", extra : rest "", }
+				params_impls!(
+					Fields { opt exact "NAME" name, opt exact "CODE" code, opt exact
+					"SETTINGS" settings, opt exact "SORT" sort, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Fields);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Update {
-					const NAME: &'static str = "sale.paysystem.handler.update";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Update, "sale.paysystem.handler.update", V2, false);
 			}
 		}
 		/// Types of `sale.paysystem.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
 		pub mod list {
-			/// Error codes of `sale.paysystem.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.paysystem.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1115,13 +749,7 @@ pub mod sale {
 			error_code!(Error);
 			/// The `result` of the call: `sale_paysystem[]`.
 			pub type Output = crate::List<crate::entities::SalePaysystem>;
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "sale.paysystem.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "sale.paysystem.list", V2, true);
 		}
 		/// Methods under `sale::paysystem::pay`.
 		pub mod pay {
@@ -1146,7 +774,7 @@ pub mod sale {
 				/// `BX_REST_HANDLER`: `string`, optional.
 				pub bx_rest_handler: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Invoice {
 				/// The call with its required parameters: `INVOICE_ID`.
@@ -1158,30 +786,16 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `PAY_SYSTEM_ID`.
-				pub fn pay_system_id(mut self, value: impl Into<String>) -> Self {
-					self.pay_system_id = Some(value.into());
-					self
-				}
-				/// Sets `BX_REST_HANDLER`.
-				pub fn bx_rest_handler(mut self, value: impl Into<String>) -> Self {
-					self.bx_rest_handler = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Invoice);
-			serialize_map!(
-				Invoice { req "INVOICE_ID" invoice_id, opt_num "PAY_SYSTEM_ID"
-				pay_system_id, opt "BX_REST_HANDLER" bx_rest_handler, rest "" extra }
+			setters!(
+				Invoice { some into pay_system_id pay_system_id "PAY_SYSTEM_ID" : String,
+				some into bx_rest_handler bx_rest_handler "BX_REST_HANDLER" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Invoice { invoice_id : field "INVOICE_ID", pay_system_id : exact
-				"PAY_SYSTEM_ID", bx_rest_handler : exact "BX_REST_HANDLER", extra : rest
-				"", }
+			params_impls!(
+				Invoice { req field "INVOICE_ID" invoice_id, opt_num exact
+				"PAY_SYSTEM_ID" pay_system_id, opt exact "BX_REST_HANDLER"
+				bx_rest_handler, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Invoice);
 			/// `sale.paysystem.pay.payment`: REST 2, scope `pay_system`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-pay-payment.html>
@@ -1199,7 +813,7 @@ pub mod sale {
 				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub pay_system_id: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Payment {
 				/// The call with its required parameters: `PAYMENT_ID`, `PAY_SYSTEM_ID`.
@@ -1214,23 +828,15 @@ pub mod sale {
 					}
 				}
 			}
-			extra_setter!(Payment);
-			serialize_map!(
-				Payment { req "PAYMENT_ID" payment_id, num "PAY_SYSTEM_ID" pay_system_id,
-				rest "" extra }
+			params_impls!(
+				Payment { req field "PAYMENT_ID" payment_id, num field "PAY_SYSTEM_ID"
+				pay_system_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Payment { payment_id : field "PAYMENT_ID", pay_system_id : field
-				"PAY_SYSTEM_ID", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Payment);
 			/// Types of `sale.paysystem.pay.invoice`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-pay-invoice.html>
 			pub mod invoice {
-				/// Error codes of `sale.paysystem.pay.invoice`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.paysystem.pay.invoice`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1257,19 +863,13 @@ pub mod sale {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Invoice {
-					const NAME: &'static str = "sale.paysystem.pay.invoice";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Invoice, "sale.paysystem.pay.invoice", V2, false);
 			}
 			/// Types of `sale.paysystem.pay.payment`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-pay-payment.html>
 			pub mod payment {
-				/// Error codes of `sale.paysystem.pay.payment`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.paysystem.pay.payment`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1290,13 +890,7 @@ pub mod sale {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Payment {
-					const NAME: &'static str = "sale.paysystem.pay.payment";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Payment, "sale.paysystem.pay.payment", V2, false);
 			}
 		}
 		/// Methods under `sale::paysystem::settings`.
@@ -1318,7 +912,7 @@ pub mod sale {
 				/// `PERSON_TYPE_ID`: `integer`, required.
 				pub person_type_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `ID`, `PERSON_TYPE_ID`.
@@ -1333,17 +927,9 @@ pub mod sale {
 					}
 				}
 			}
-			extra_setter!(Get);
-			serialize_map!(
-				Get { num "ID" id, req "PERSON_TYPE_ID" person_type_id, rest "" extra }
+			params_impls!(
+				Get { num field "ID" id, req field "PERSON_TYPE_ID" person_type_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { id : field "ID", person_type_id : field "PERSON_TYPE_ID", extra :
-				rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
 			/// `sale.paysystem.settings.update`: REST 2, scope `pay_system`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html>
@@ -1363,7 +949,7 @@ pub mod sale {
 				/// `SETTINGS`: `object`, required.
 				pub settings: update::Settings,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Update {
 				/// The call with its required parameters: `ID`, `SETTINGS`.
@@ -1378,29 +964,20 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `PERSON_TYPE_ID`.
-				pub fn person_type_id(mut self, value: impl Into<i64>) -> Self {
-					self.person_type_id = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Update);
-			serialize_map!(
-				Update { num "ID" id, opt "PERSON_TYPE_ID" person_type_id, req "SETTINGS"
-				settings, rest "" extra }
+			setters!(
+				Update { some into person_type_id person_type_id "PERSON_TYPE_ID" : i64,
+				}
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Update { id : field "ID", person_type_id : exact "PERSON_TYPE_ID",
-				settings : field "SETTINGS", extra : rest "", }
+			params_impls!(
+				Update { num field "ID" id, opt exact "PERSON_TYPE_ID" person_type_id,
+				req field "SETTINGS" settings, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Update);
 			/// Types of `sale.paysystem.settings.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-get.html>
 			pub mod get {
-				/// Error codes of `sale.paysystem.settings.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.paysystem.settings.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1422,34 +999,23 @@ pub mod sale {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `REST_SERVICE_ID_IFRAME`: `string`, optional.
+					/// `REST_SERVICE_ID_IFRAME`: `string`.
 					pub rest_service_id_iframe: Option<String>,
-					/// `REST_SERVICE_KEY_IFRAME`: `string`, optional.
+					/// `REST_SERVICE_KEY_IFRAME`: `string`.
 					pub rest_service_key_iframe: Option<String>,
-					/// `PS_WORK_MODE_IFRAME`: `string`, optional.
+					/// `PS_WORK_MODE_IFRAME`: `string`.
 					pub ps_work_mode_iframe: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { rest_service_id_iframe : field "REST_SERVICE_ID_IFRAME",
-					rest_service_key_iframe : field "REST_SERVICE_KEY_IFRAME",
-					ps_work_mode_iframe : field "PS_WORK_MODE_IFRAME", extra : rest "", }
+				result_impls!(
+					Output { opt field "REST_SERVICE_ID_IFRAME" rest_service_id_iframe,
+					opt field "REST_SERVICE_KEY_IFRAME" rest_service_key_iframe, opt
+					field "PS_WORK_MODE_IFRAME" ps_work_mode_iframe, }
 					fits["REST_SERVICE_ID_IFRAME", "REST_SERVICE_KEY_IFRAME",
 					"PS_WORK_MODE_IFRAME"] []
 				);
-				serialize_map!(
-					Output { opt "REST_SERVICE_ID_IFRAME" rest_service_id_iframe, opt
-					"REST_SERVICE_KEY_IFRAME" rest_service_key_iframe, opt
-					"PS_WORK_MODE_IFRAME" ps_work_mode_iframe, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "sale.paysystem.settings.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Get, "sale.paysystem.settings.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Methods under `sale::paysystem::settings::invoice`.
@@ -1475,7 +1041,7 @@ pub mod sale {
 					/// `BX_REST_HANDLER`: `string`, optional.
 					pub bx_rest_handler: Option<String>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Get {
 					/// The call with its required parameters: `INVOICE_ID`.
@@ -1487,35 +1053,22 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `PAY_SYSTEM_ID`.
-					pub fn pay_system_id(mut self, value: impl Into<String>) -> Self {
-						self.pay_system_id = Some(value.into());
-						self
-					}
-					/// Sets `BX_REST_HANDLER`.
-					pub fn bx_rest_handler(mut self, value: impl Into<String>) -> Self {
-						self.bx_rest_handler = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(Get);
-				serialize_map!(
-					Get { req "INVOICE_ID" invoice_id, opt_num "PAY_SYSTEM_ID"
-					pay_system_id, opt "BX_REST_HANDLER" bx_rest_handler, rest "" extra }
+				setters!(
+					Get { some into pay_system_id pay_system_id "PAY_SYSTEM_ID" : String,
+					some into bx_rest_handler bx_rest_handler "BX_REST_HANDLER" : String,
+					}
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Get { invoice_id : field "INVOICE_ID", pay_system_id : exact
-					"PAY_SYSTEM_ID", bx_rest_handler : exact "BX_REST_HANDLER", extra :
-					rest "", }
+				params_impls!(
+					Get { req field "INVOICE_ID" invoice_id, opt_num exact
+					"PAY_SYSTEM_ID" pay_system_id, opt exact "BX_REST_HANDLER"
+					bx_rest_handler, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Get);
 				/// Types of `sale.paysystem.settings.invoice.get`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-settings-invoice-get.html>
 				pub mod get {
-					/// Error codes of `sale.paysystem.settings.invoice.get`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `sale.paysystem.settings.invoice.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -1540,37 +1093,23 @@ pub mod sale {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `REST_SERVICE_ID_IFRAME`: `string`, optional.
+						/// `REST_SERVICE_ID_IFRAME`: `string`.
 						pub rest_service_id_iframe: Option<String>,
-						/// `REST_SERVICE_KEY_IFRAME`: `string`, optional.
+						/// `REST_SERVICE_KEY_IFRAME`: `string`.
 						pub rest_service_key_iframe: Option<String>,
-						/// `PS_WORK_MODE_IFRAME`: `string`, optional.
+						/// `PS_WORK_MODE_IFRAME`: `string`.
 						pub ps_work_mode_iframe: Option<String>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { rest_service_id_iframe : field "REST_SERVICE_ID_IFRAME",
-						rest_service_key_iframe : field "REST_SERVICE_KEY_IFRAME",
-						ps_work_mode_iframe : field "PS_WORK_MODE_IFRAME", extra : rest
-						"", } fits["REST_SERVICE_ID_IFRAME", "REST_SERVICE_KEY_IFRAME",
-						"PS_WORK_MODE_IFRAME"] []
+					result_impls!(
+						Output { opt field "REST_SERVICE_ID_IFRAME"
+						rest_service_id_iframe, opt field "REST_SERVICE_KEY_IFRAME"
+						rest_service_key_iframe, opt field "PS_WORK_MODE_IFRAME"
+						ps_work_mode_iframe, } fits["REST_SERVICE_ID_IFRAME",
+						"REST_SERVICE_KEY_IFRAME", "PS_WORK_MODE_IFRAME"] []
 					);
-					serialize_map!(
-						Output { opt "REST_SERVICE_ID_IFRAME" rest_service_id_iframe, opt
-						"REST_SERVICE_KEY_IFRAME" rest_service_key_iframe, opt
-						"PS_WORK_MODE_IFRAME" ps_work_mode_iframe, rest "" extra }
-					);
-					impl ::bitrix24_runtime::Method for super::Get {
-						const NAME: &'static str = "sale.paysystem.settings.invoice.get";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(super::Get, "sale.paysystem.settings.invoice.get", V2, true);
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -1593,7 +1132,7 @@ pub mod sale {
 					/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 					pub pay_system_id: String,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Get {
 					/// The call with its required parameters: `PAYMENT_ID`, `PAY_SYSTEM_ID`.
@@ -1608,23 +1147,15 @@ pub mod sale {
 						}
 					}
 				}
-				extra_setter!(Get);
-				serialize_map!(
-					Get { req "PAYMENT_ID" payment_id, num "PAY_SYSTEM_ID" pay_system_id,
-					rest "" extra }
+				params_impls!(
+					Get { req field "PAYMENT_ID" payment_id, num field "PAY_SYSTEM_ID"
+					pay_system_id, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Get { payment_id : field "PAYMENT_ID", pay_system_id : field
-					"PAY_SYSTEM_ID", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Get);
 				/// Types of `sale.paysystem.settings.payment.get`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-payment-get.html>
 				pub mod get {
-					/// Error codes of `sale.paysystem.settings.payment.get`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `sale.paysystem.settings.payment.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -1649,37 +1180,23 @@ pub mod sale {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `REST_SERVICE_ID_IFRAME`: `string`, optional.
+						/// `REST_SERVICE_ID_IFRAME`: `string`.
 						pub rest_service_id_iframe: Option<String>,
-						/// `REST_SERVICE_KEY_IFRAME`: `string`, optional.
+						/// `REST_SERVICE_KEY_IFRAME`: `string`.
 						pub rest_service_key_iframe: Option<String>,
-						/// `PS_WORK_MODE_IFRAME`: `string`, optional.
+						/// `PS_WORK_MODE_IFRAME`: `string`.
 						pub ps_work_mode_iframe: Option<String>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { rest_service_id_iframe : field "REST_SERVICE_ID_IFRAME",
-						rest_service_key_iframe : field "REST_SERVICE_KEY_IFRAME",
-						ps_work_mode_iframe : field "PS_WORK_MODE_IFRAME", extra : rest
-						"", } fits["REST_SERVICE_ID_IFRAME", "REST_SERVICE_KEY_IFRAME",
-						"PS_WORK_MODE_IFRAME"] []
+					result_impls!(
+						Output { opt field "REST_SERVICE_ID_IFRAME"
+						rest_service_id_iframe, opt field "REST_SERVICE_KEY_IFRAME"
+						rest_service_key_iframe, opt field "PS_WORK_MODE_IFRAME"
+						ps_work_mode_iframe, } fits["REST_SERVICE_ID_IFRAME",
+						"REST_SERVICE_KEY_IFRAME", "PS_WORK_MODE_IFRAME"] []
 					);
-					serialize_map!(
-						Output { opt "REST_SERVICE_ID_IFRAME" rest_service_id_iframe, opt
-						"REST_SERVICE_KEY_IFRAME" rest_service_key_iframe, opt
-						"PS_WORK_MODE_IFRAME" ps_work_mode_iframe, rest "" extra }
-					);
-					impl ::bitrix24_runtime::Method for super::Get {
-						const NAME: &'static str = "sale.paysystem.settings.payment.get";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(super::Get, "sale.paysystem.settings.payment.get", V2, true);
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -1687,7 +1204,7 @@ pub mod sale {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html>
 			pub mod update {
-				/// Error codes of `sale.paysystem.settings.update`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sale.paysystem.settings.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1717,55 +1234,31 @@ pub mod sale {
 					/// `VALUE`: `string`, optional.
 					pub value: Option<String>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Settings {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							type_: Default::default(),
-							value: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `TYPE`.
-					pub fn type_(mut self, value: impl Into<String>) -> Self {
-						self.type_ = Some(value.into());
-						self
-					}
-					/// Sets `VALUE`.
-					pub fn value(mut self, value: impl Into<String>) -> Self {
-						self.value = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(Settings);
-				serialize_map!(
-					Settings { opt "TYPE" type_, opt "VALUE" value, rest "" extra }
+				setters!(
+					Settings { some into type_ type_ "TYPE" : String, some into value
+					value "VALUE" : String, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Settings { type_ : exact "TYPE", value : exact "VALUE", extra : rest
-					"", }
+				params_impls!(
+					Settings { opt exact "TYPE" type_, opt exact "VALUE" value, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Settings);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Update {
-					const NAME: &'static str = "sale.paysystem.settings.update";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Update, "sale.paysystem.settings.update", V2, false);
 			}
 		}
 		/// Types of `sale.paysystem.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html>
 		pub mod update {
-			/// Error codes of `sale.paysystem.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.paysystem.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1816,90 +1309,33 @@ pub mod sale {
 				/// `XML_ID`: `string`, optional.
 				pub xml_id: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						name: Default::default(),
-						description: Default::default(),
-						person_type_id: Default::default(),
-						bx_rest_handler: Default::default(),
-						active: Default::default(),
-						logotype: Default::default(),
-						new_window: Default::default(),
-						xml_id: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `NAME`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `DESCRIPTION`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
-				/// Sets `PERSON_TYPE_ID`.
-				pub fn person_type_id(mut self, value: impl Into<i64>) -> Self {
-					self.person_type_id = Some(value.into());
-					self
-				}
-				/// Sets `BX_REST_HANDLER`.
-				pub fn bx_rest_handler(mut self, value: impl Into<String>) -> Self {
-					self.bx_rest_handler = Some(value.into());
-					self
-				}
-				/// Sets `ACTIVE`.
-				pub fn active(mut self, value: impl Into<bool>) -> Self {
-					self.active = Some(value.into());
-					self
-				}
-				/// Sets `LOGOTYPE`.
-				pub fn logotype(mut self, value: impl Into<String>) -> Self {
-					self.logotype = Some(value.into());
-					self
-				}
-				/// Sets `NEW_WINDOW`.
-				pub fn new_window(mut self, value: impl Into<bool>) -> Self {
-					self.new_window = Some(value.into());
-					self
-				}
-				/// Sets `XML_ID`.
-				pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-					self.xml_id = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "NAME" name, opt "DESCRIPTION" description, opt
-				"PERSON_TYPE_ID" person_type_id, opt "BX_REST_HANDLER" bx_rest_handler,
-				opt_yn "ACTIVE" active, opt "LOGOTYPE" logotype, opt_yn "NEW_WINDOW"
-				new_window, opt "XML_ID" xml_id, rest "" extra }
+			setters!(
+				Fields { some into name name "NAME" : String, some into description
+				description "DESCRIPTION" : String, some into person_type_id
+				person_type_id "PERSON_TYPE_ID" : i64, some into bx_rest_handler
+				bx_rest_handler "BX_REST_HANDLER" : String, some into active active
+				"ACTIVE" : bool, some into logotype logotype "LOGOTYPE" : String, some
+				into new_window new_window "NEW_WINDOW" : bool, some into xml_id xml_id
+				"XML_ID" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { name : exact "NAME", description : exact "DESCRIPTION",
-				person_type_id : exact "PERSON_TYPE_ID", bx_rest_handler : exact
-				"BX_REST_HANDLER", active : exact "ACTIVE", logotype : exact "LOGOTYPE",
-				new_window : exact "NEW_WINDOW", xml_id : exact "XML_ID", extra : rest
-				"", }
+			params_impls!(
+				Fields { opt exact "NAME" name, opt exact "DESCRIPTION" description, opt
+				exact "PERSON_TYPE_ID" person_type_id, opt exact "BX_REST_HANDLER"
+				bx_rest_handler, opt_yn exact "ACTIVE" active, opt exact "LOGOTYPE"
+				logotype, opt_yn exact "NEW_WINDOW" new_window, opt exact "XML_ID"
+				xml_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "sale.paysystem.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "sale.paysystem.update", V2, false);
 		}
 	}
 }

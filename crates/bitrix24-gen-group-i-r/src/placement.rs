@@ -28,7 +28,7 @@ pub struct Bind {
 	/// `USER_ID`: `integer`, optional.
 	pub user_id: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Bind {
 	/// The call with its required parameters: `PLACEMENT`, `HANDLER`.
@@ -45,52 +45,19 @@ impl Bind {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `TITLE`.
-	pub fn title(mut self, value: impl Into<String>) -> Self {
-		self.title = Some(value.into());
-		self
-	}
-	/// Sets `DESCRIPTION`.
-	pub fn description(mut self, value: impl Into<String>) -> Self {
-		self.description = Some(value.into());
-		self
-	}
-	/// Sets `GROUP_NAME`.
-	pub fn group_name(mut self, value: impl Into<String>) -> Self {
-		self.group_name = Some(value.into());
-		self
-	}
-	/// Sets `LANG_ALL`.
-	pub fn lang_all(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.lang_all = Some(value.into());
-		self
-	}
-	/// Sets `OPTIONS`.
-	pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.options = Some(value.into());
-		self
-	}
-	/// Sets `USER_ID`.
-	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-		self.user_id = Some(value.into());
-		self
-	}
 }
-extra_setter!(Bind);
-serialize_map!(
-	Bind { req "PLACEMENT" placement, req "HANDLER" handler, opt "TITLE" title, opt
-	"DESCRIPTION" description, opt "GROUP_NAME" group_name, opt "LANG_ALL" lang_all, opt
-	"OPTIONS" options, opt "USER_ID" user_id, rest "" extra }
+setters!(
+	Bind { some into title title "TITLE" : String, some into description description
+	"DESCRIPTION" : String, some into group_name group_name "GROUP_NAME" : String, some
+	into lang_all lang_all "LANG_ALL" : ::serde_json::Value, some into options options
+	"OPTIONS" : ::serde_json::Value, some into user_id user_id "USER_ID" : i64, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Bind { placement : field "PLACEMENT", handler : field "HANDLER", title : exact
-	"TITLE", description : exact "DESCRIPTION", group_name : exact "GROUP_NAME", lang_all
-	: exact "LANG_ALL", options : exact "OPTIONS", user_id : exact "USER_ID", extra :
-	rest "", }
+params_impls!(
+	Bind { req field "PLACEMENT" placement, req field "HANDLER" handler, opt exact
+	"TITLE" title, opt exact "DESCRIPTION" description, opt exact "GROUP_NAME"
+	group_name, opt exact "LANG_ALL" lang_all, opt exact "OPTIONS" options, opt exact
+	"USER_ID" user_id, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Bind);
 /// `placement.get`: REST 2, scope `placement`, `depending on the placement`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-get.html>
@@ -102,20 +69,15 @@ deserialize_via_from_value!(Bind);
 #[non_exhaustive]
 pub struct Get {
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Get {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self { extra: Default::default() }
+		Default::default()
 	}
 }
-extra_setter!(Get);
-serialize_map!(Get { rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Get { extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Get);
+params_impls!(Get {});
 /// `placement.list`: REST 2, scope `placement`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-list.html>
@@ -131,34 +93,18 @@ pub struct List {
 	/// `FULL`: `boolean`, optional.
 	pub full: Option<bool>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl List {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			scope: Default::default(),
-			full: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `SCOPE`.
-	pub fn scope(mut self, value: impl Into<String>) -> Self {
-		self.scope = Some(value.into());
-		self
-	}
-	/// Sets `FULL`.
-	pub fn full(mut self, value: impl Into<bool>) -> Self {
-		self.full = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(List);
-serialize_map!(List { opt "SCOPE" scope, opt "FULL" full, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(List { scope : exact "SCOPE", full : exact "FULL", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(List);
+setters!(
+	List { some into scope scope "SCOPE" : String, some into full full "FULL" : bool, }
+);
+params_impls!(List { opt exact "SCOPE" scope, opt exact "FULL" full, });
 /// `placement.unbind`: REST 2, scope `placement`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-unbind.html>
@@ -176,7 +122,7 @@ pub struct Unbind {
 	/// `USER_ID`: `integer`, optional.
 	pub user_id: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Unbind {
 	/// The call with its required parameters: `PLACEMENT`.
@@ -188,34 +134,20 @@ impl Unbind {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `HANDLER`.
-	pub fn handler(mut self, value: impl Into<String>) -> Self {
-		self.handler = Some(value.into());
-		self
-	}
-	/// Sets `USER_ID`.
-	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-		self.user_id = Some(value.into());
-		self
-	}
 }
-extra_setter!(Unbind);
-serialize_map!(
-	Unbind { req "PLACEMENT" placement, opt "HANDLER" handler, opt "USER_ID" user_id,
-	rest "" extra }
+setters!(
+	Unbind { some into handler handler "HANDLER" : String, some into user_id user_id
+	"USER_ID" : i64, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Unbind { placement : field "PLACEMENT", handler : exact "HANDLER", user_id : exact
-	"USER_ID", extra : rest "", }
+params_impls!(
+	Unbind { req field "PLACEMENT" placement, opt exact "HANDLER" handler, opt exact
+	"USER_ID" user_id, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Unbind);
 /// Types of `placement.bind`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-bind.html>
 pub mod bind {
-	/// Error codes of `placement.bind`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `placement.bind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -251,20 +183,14 @@ pub mod bind {
 		Unknown(String),
 	}
 	string_enum!(Output { True = "True", False = "False" });
-	impl ::bitrix24_runtime::Method for super::Bind {
-		const NAME: &'static str = "placement.bind";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Bind, "placement.bind", V2, false);
 	deserialize_via_from_value!(Output);
 }
 /// Types of `placement.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-get.html>
 pub mod get {
-	/// Error codes of `placement.get`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `placement.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -277,19 +203,13 @@ pub mod get {
 	error_code!(Error);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Get {
-		const NAME: &'static str = "placement.get";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Get, "placement.get", V2, true);
 }
 /// Types of `placement.list`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-list.html>
 pub mod list {
-	/// Error codes of `placement.list`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `placement.list`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -302,19 +222,13 @@ pub mod list {
 	error_code!(Error);
 	/// The `result` of the call: `string[]`.
 	pub type Output = crate::List<::bitrix24_runtime::lenient::Str>;
-	impl ::bitrix24_runtime::Method for super::List {
-		const NAME: &'static str = "placement.list";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::List, "placement.list", V2, true);
 }
 /// Types of `placement.unbind`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-unbind.html>
 pub mod unbind {
-	/// Error codes of `placement.unbind`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `placement.unbind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -338,20 +252,13 @@ pub mod unbind {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `count`: `integer`, optional.
+		/// `count`: `integer`.
 		pub count: Option<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(Output { count : field "count", extra : rest "", } fits["count"] []);
-	serialize_map!(Output { opt "count" count, rest "" extra });
-	impl ::bitrix24_runtime::Method for super::Unbind {
-		const NAME: &'static str = "placement.unbind";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	result_impls!(Output { opt field "count" count, } fits["count"] []);
+	method!(super::Unbind, "placement.unbind", V2, false);
 	deserialize_via_from_value!(Output);
 }
 /// Methods under `userfieldtype`.
@@ -377,7 +284,7 @@ pub mod userfieldtype {
 		/// `OPTIONS`: `object`, optional.
 		pub options: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `USER_TYPE_ID`, `HANDLER`.
@@ -391,35 +298,17 @@ pub mod userfieldtype {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `TITLE`.
-		pub fn title(mut self, value: impl Into<String>) -> Self {
-			self.title = Some(value.into());
-			self
-		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `OPTIONS`.
-		pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.options = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "USER_TYPE_ID" user_type_id, req "HANDLER" handler, opt "TITLE" title,
-		opt "DESCRIPTION" description, opt "OPTIONS" options, rest "" extra }
+	setters!(
+		Add { some into title title "TITLE" : String, some into description description
+		"DESCRIPTION" : String, some into options options "OPTIONS" :
+		::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { user_type_id : field "USER_TYPE_ID", handler : field "HANDLER", title :
-		exact "TITLE", description : exact "DESCRIPTION", options : exact "OPTIONS",
-		extra : rest "", }
+	params_impls!(
+		Add { req field "USER_TYPE_ID" user_type_id, req field "HANDLER" handler, opt
+		exact "TITLE" title, opt exact "DESCRIPTION" description, opt exact "OPTIONS"
+		options, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `userfieldtype.delete`: REST 2, scope `placement`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-delete.html>
@@ -433,7 +322,7 @@ pub mod userfieldtype {
 		/// `USER_TYPE_ID`: `string`, required.
 		pub user_type_id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `USER_TYPE_ID`.
@@ -444,12 +333,7 @@ pub mod userfieldtype {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "USER_TYPE_ID" user_type_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { user_type_id : field "USER_TYPE_ID", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "USER_TYPE_ID" user_type_id, });
 	/// `userfieldtype.list`: REST 2, scope `placement`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html>
@@ -463,20 +347,15 @@ pub mod userfieldtype {
 	#[non_exhaustive]
 	pub struct List {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(List { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(List { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
+	params_impls!(List {});
 	/// `userfieldtype.update`: REST 2, scope `placement`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-update.html>
@@ -498,7 +377,7 @@ pub mod userfieldtype {
 		/// `OPTIONS`: `object`, optional.
 		pub options: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `USER_TYPE_ID`, `HANDLER`, `TITLE`.
@@ -516,35 +395,21 @@ pub mod userfieldtype {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `OPTIONS`.
-		pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.options = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "USER_TYPE_ID" user_type_id, req "HANDLER" handler, req "TITLE"
-		title, opt "DESCRIPTION" description, opt "OPTIONS" options, rest "" extra }
+	setters!(
+		Update { some into description description "DESCRIPTION" : String, some into
+		options options "OPTIONS" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { user_type_id : field "USER_TYPE_ID", handler : field "HANDLER", title :
-		field "TITLE", description : exact "DESCRIPTION", options : exact "OPTIONS",
-		extra : rest "", }
+	params_impls!(
+		Update { req field "USER_TYPE_ID" user_type_id, req field "HANDLER" handler, req
+		field "TITLE" title, opt exact "DESCRIPTION" description, opt exact "OPTIONS"
+		options, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `userfieldtype.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-add.html>
 	pub mod add {
-		/// Error codes of `userfieldtype.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `userfieldtype.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -561,19 +426,13 @@ pub mod userfieldtype {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "userfieldtype.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "userfieldtype.add", V2, false);
 	}
 	/// Types of `userfieldtype.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-delete.html>
 	pub mod delete {
-		/// Error codes of `userfieldtype.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `userfieldtype.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -590,19 +449,13 @@ pub mod userfieldtype {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "userfieldtype.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "userfieldtype.delete", V2, false);
 	}
 	/// Types of `userfieldtype.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html>
 	pub mod list {
-		/// Error codes of `userfieldtype.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `userfieldtype.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result` of `userfieldtype.list`: `object[]`.
 		///
@@ -610,35 +463,25 @@ pub mod userfieldtype {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `USER_TYPE_ID`: `string`, optional.
+			/// `USER_TYPE_ID`: `string`.
 			pub user_type_id: Option<String>,
-			/// `HANDLER`: `string`, optional.
+			/// `HANDLER`: `string`.
 			pub handler: Option<String>,
-			/// `TITLE`: `string`, optional.
+			/// `TITLE`: `string`.
 			pub title: Option<String>,
-			/// `DESCRIPTION`: `string`, optional.
+			/// `DESCRIPTION`: `string`.
 			pub description: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { user_type_id : field "USER_TYPE_ID", handler : field "HANDLER", title
-			: field "TITLE", description : field "DESCRIPTION", extra : rest "", }
+		result_impls!(
+			Item { opt field "USER_TYPE_ID" user_type_id, opt field "HANDLER" handler,
+			opt field "TITLE" title, opt field "DESCRIPTION" description, }
 			fits["USER_TYPE_ID", "HANDLER", "TITLE", "DESCRIPTION"] []
-		);
-		serialize_map!(
-			Item { opt "USER_TYPE_ID" user_type_id, opt "HANDLER" handler, opt "TITLE"
-			title, opt "DESCRIPTION" description, rest "" extra }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "userfieldtype.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "userfieldtype.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -651,7 +494,7 @@ pub mod userfieldtype {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-update.html>
 	pub mod update {
-		/// Error codes of `userfieldtype.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `userfieldtype.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -671,12 +514,6 @@ pub mod userfieldtype {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "userfieldtype.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "userfieldtype.update", V2, false);
 	}
 }

@@ -24,43 +24,24 @@ pub mod application {
 			/// Values: `Y`, `N`.
 			pub reopen: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					cache: Default::default(),
-					reopen: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `CACHE`.
-			pub fn cache(mut self, value: impl Into<bool>) -> Self {
-				self.cache = Some(value.into());
-				self
-			}
-			/// Sets `REOPEN`.
-			pub fn reopen(mut self, value: impl Into<bool>) -> Self {
-				self.reopen = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(
-			Get { opt_yn "CACHE" cache, opt_yn "REOPEN" reopen, rest "" extra }
+		setters!(
+			Get { some into cache cache "CACHE" : bool, some into reopen reopen "REOPEN"
+			: bool, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { cache : exact "CACHE", reopen : exact "REOPEN", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { opt_yn exact "CACHE" cache, opt_yn exact "REOPEN" reopen, });
 		/// Types of `pull.application.config.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
 		pub mod get {
-			/// Error codes of `pull.application.config.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `pull.application.config.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -77,79 +58,63 @@ pub mod application {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServer {
-				/// `version`: `integer`, optional.
+				/// `version`: `integer`.
 				pub version: Option<i64>,
-				/// `server_enabled`: `boolean`, optional.
+				/// `server_enabled`: `boolean`.
 				pub server_enabled: Option<bool>,
-				/// `mode`: `string`, optional.
+				/// `mode`: `string`.
 				pub mode: Option<String>,
-				/// `hostname`: `string`, optional.
+				/// `hostname`: `string`.
 				pub hostname: Option<String>,
-				/// `long_polling`: `string`, optional.
+				/// `long_polling`: `string`.
 				pub long_polling: Option<String>,
-				/// `long_pooling_secure`: `string`, optional.
+				/// `long_pooling_secure`: `string`.
 				pub long_pooling_secure: Option<String>,
-				/// `websocket_enabled`: `boolean`, optional.
+				/// `websocket_enabled`: `boolean`.
 				pub websocket_enabled: Option<bool>,
-				/// `websocket`: `string`, optional.
+				/// `websocket`: `string`.
 				pub websocket: Option<String>,
-				/// `websocket_secure`: `string`, optional.
+				/// `websocket_secure`: `string`.
 				pub websocket_secure: Option<String>,
-				/// `publish_enabled`: `boolean`, optional.
+				/// `publish_enabled`: `boolean`.
 				pub publish_enabled: Option<bool>,
-				/// `publish`: `string`, optional.
+				/// `publish`: `string`.
 				pub publish: Option<String>,
-				/// `publish_secure`: `string`, optional.
+				/// `publish_secure`: `string`.
 				pub publish_secure: Option<String>,
-				/// `config_timestamp`: `integer`, optional.
+				/// `config_timestamp`: `integer`.
 				pub config_timestamp: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputServer { version : field "version", server_enabled : field
-				"server_enabled", mode : field "mode", hostname : field "hostname",
-				long_polling : field "long_polling", long_pooling_secure : field
-				"long_pooling_secure", websocket_enabled : field "websocket_enabled",
-				websocket : field "websocket", websocket_secure : field
-				"websocket_secure", publish_enabled : field "publish_enabled", publish :
-				field "publish", publish_secure : field "publish_secure",
-				config_timestamp : field "config_timestamp", extra : rest "", }
-			);
-			serialize_map!(
-				OutputServer { opt "version" version, opt "server_enabled"
-				server_enabled, opt "mode" mode, opt "hostname" hostname, opt
-				"long_polling" long_polling, opt "long_pooling_secure"
-				long_pooling_secure, opt "websocket_enabled" websocket_enabled, opt
-				"websocket" websocket, opt "websocket_secure" websocket_secure, opt
-				"publish_enabled" publish_enabled, opt "publish" publish, opt
-				"publish_secure" publish_secure, opt "config_timestamp" config_timestamp,
-				rest "" extra }
+			result_impls!(
+				OutputServer { opt field "version" version, opt field "server_enabled"
+				server_enabled, opt field "mode" mode, opt field "hostname" hostname, opt
+				field "long_polling" long_polling, opt field "long_pooling_secure"
+				long_pooling_secure, opt field "websocket_enabled" websocket_enabled, opt
+				field "websocket" websocket, opt field "websocket_secure"
+				websocket_secure, opt field "publish_enabled" publish_enabled, opt field
+				"publish" publish, opt field "publish_secure" publish_secure, opt field
+				"config_timestamp" config_timestamp, }
 			);
 			/// The object `result.api` of `pull.application.config.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputApi {
-				/// `revision_web`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `revision_web`: `integer`, only in the example response.
 				pub revision_web: Option<i64>,
-				/// `revision_mobile`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `revision_mobile`: `integer`, only in the example response.
 				pub revision_mobile: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputApi { revision_web : soft "revision_web", revision_mobile : soft
-				"revision_mobile", extra : rest "", }
-			);
-			serialize_map!(
-				OutputApi { opt "revision_web" revision_web, opt "revision_mobile"
-				revision_mobile, rest "" extra }
+			result_impls!(
+				OutputApi { opt soft "revision_web" revision_web, opt soft
+				"revision_mobile" revision_mobile, }
 			);
 			/// The object `result.channels.<key>` of `pull.application.config.get`: `object`.
 			///
@@ -157,27 +122,22 @@ pub mod application {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputChannelsKey {
-				/// `id`: `string`, optional.
+				/// `id`: `string`.
 				pub id: Option<String>,
-				/// `public_id`: `string | null`, optional.
+				/// `public_id`: `string | null`.
 				pub public_id: Option<String>,
-				/// `start`: `datetime`, optional.
+				/// `start`: `datetime`.
 				pub start: Option<::bitrix24_runtime::DateTime>,
-				/// `end`: `datetime`, optional.
+				/// `end`: `datetime`.
 				pub end: Option<::bitrix24_runtime::DateTime>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputChannelsKey { id : field "id", public_id : field "public_id", start
-				: field "start", end : field "end", type_ : field "type", extra : rest
-				"", }
-			);
-			serialize_map!(
-				OutputChannelsKey { opt "id" id, opt "public_id" public_id, opt "start"
-				start, opt "end" end, opt "type" type_, rest "" extra }
+			result_impls!(
+				OutputChannelsKey { opt field "id" id, opt field "public_id" public_id,
+				opt field "start" start, opt field "end" end, opt field "type" type_, }
 			);
 			/// The object `result.channels` of `pull.application.config.get`: `object`.
 			///
@@ -185,118 +145,90 @@ pub mod application {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputChannels {
-				/// `<key>`: `object`, optional.
+				/// `<key>`: `object`.
 				///
 				/// Stands for every key matching `*`: one entry per key.
 				pub key: ::std::collections::BTreeMap<String, OutputChannelsKey>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(OutputChannels { key : pattern "*", extra : rest "", });
-			serialize_map!(OutputChannels { rest "*" key, rest "" extra });
+			result_impls!(OutputChannels { rest pattern "*" key, });
 			/// The object `result.publicChannels....` of `pull.application.config.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputPublicChannelsEmpty {
-				/// `user_id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `user_id`: `integer`, only in the example response.
 				pub user_id: Option<i64>,
-				/// `public_id`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `public_id`: `string`, only in the example response.
 				pub public_id: Option<String>,
-				/// `signature`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `signature`: `string`, only in the example response.
 				pub signature: Option<String>,
-				/// `start`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `start`: `string`, only in the example response.
 				pub start: Option<String>,
-				/// `end`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `end`: `string`, only in the example response.
 				pub end: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputPublicChannelsEmpty { user_id : soft "user_id", public_id : soft
-				"public_id", signature : soft "signature", start : soft "start", end :
-				soft "end", extra : rest "", }
-			);
-			serialize_map!(
-				OutputPublicChannelsEmpty { opt "user_id" user_id, opt "public_id"
-				public_id, opt "signature" signature, opt "start" start, opt "end" end,
-				rest "" extra }
+			result_impls!(
+				OutputPublicChannelsEmpty { opt soft "user_id" user_id, opt soft
+				"public_id" public_id, opt soft "signature" signature, opt soft "start"
+				start, opt soft "end" end, }
 			);
 			/// The object `result.publicChannels` of `pull.application.config.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputPublicChannels {
-				/// `...`: `object`, optional.
+				/// `...`: `object`, only in the example response.
 				///
 				/// Stands for every key matching `*`: one entry per key.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 				pub empty: ::std::collections::BTreeMap<
 					String,
 					OutputPublicChannelsEmpty,
 				>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputPublicChannels { empty : soft_pattern "*", extra : rest "", }
-			);
-			serialize_map!(OutputPublicChannels { rest "*" empty, rest "" extra });
+			result_impls!(OutputPublicChannels { rest soft_pattern "*" empty, });
 			/// The object `result` of `pull.application.config.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `server`: `object`, optional.
+				/// `server`: `object`.
 				pub server: Option<OutputServer>,
-				/// `api`: `object`, optional.
+				/// `api`: `object`.
 				pub api: Option<OutputApi>,
-				/// `channels`: `object`, optional.
+				/// `channels`: `object`.
 				pub channels: Option<OutputChannels>,
-				/// `exp`: `integer`, optional.
+				/// `exp`: `integer`.
 				pub exp: Option<i64>,
-				/// `publicChannels`: `object`, optional.
+				/// `publicChannels`: `object`.
 				pub public_channels: Option<OutputPublicChannels>,
-				/// `clientId`: `string`, optional.
+				/// `clientId`: `string`.
 				pub client_id: Option<String>,
-				/// `jwt`: `string`, optional.
+				/// `jwt`: `string`.
 				pub jwt: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { server : field "server", api : field "api", channels : field
-				"channels", exp : field "exp", public_channels : field "publicChannels",
-				client_id : field "clientId", jwt : field "jwt", extra : rest "", }
+			result_impls!(
+				Output { opt field "server" server, opt field "api" api, opt field
+				"channels" channels, opt field "exp" exp, opt field "publicChannels"
+				public_channels, opt field "clientId" client_id, opt field "jwt" jwt, }
 				fits["server", "api", "channels", "exp", "publicChannels", "clientId",
 				"jwt"] []
 			);
-			serialize_map!(
-				Output { opt "server" server, opt "api" api, opt "channels" channels, opt
-				"exp" exp, opt "publicChannels" public_channels, opt "clientId"
-				client_id, opt "jwt" jwt, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "pull.application.config.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "pull.application.config.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -321,7 +253,7 @@ pub mod application {
 			/// `USER_ID`: `integer | integer[]`, optional.
 			pub user_id: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `COMMAND`.
@@ -334,39 +266,21 @@ pub mod application {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `PARAMS`.
-			pub fn params(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.params = Some(value.into());
-				self
-			}
-			/// Sets `MODULE_ID`.
-			pub fn module_id(mut self, value: impl Into<String>) -> Self {
-				self.module_id = Some(value.into());
-				self
-			}
-			/// Sets `USER_ID`.
-			pub fn user_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.user_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "COMMAND" command, opt "PARAMS" params, opt "MODULE_ID" module_id,
-			opt "USER_ID" user_id, rest "" extra }
+		setters!(
+			Add { some into params params "PARAMS" : ::serde_json::Value, some into
+			module_id module_id "MODULE_ID" : String, some into user_id user_id "USER_ID"
+			: ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { command : field "COMMAND", params : exact "PARAMS", module_id : exact
-			"MODULE_ID", user_id : exact "USER_ID", extra : rest "", }
+		params_impls!(
+			Add { req field "COMMAND" command, opt exact "PARAMS" params, opt exact
+			"MODULE_ID" module_id, opt exact "USER_ID" user_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// Types of `pull.application.event.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-event-add.html>
 		pub mod add {
-			/// Error codes of `pull.application.event.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `pull.application.event.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -391,13 +305,7 @@ pub mod application {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "pull.application.event.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "pull.application.event.add", V2, false);
 		}
 	}
 	/// Methods under `application::push`.
@@ -419,7 +327,7 @@ pub mod application {
 			/// `AVATAR`: `string`, optional.
 			pub avatar: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `USER_ID`, `TEXT`.
@@ -434,29 +342,17 @@ pub mod application {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `AVATAR`.
-			pub fn avatar(mut self, value: impl Into<String>) -> Self {
-				self.avatar = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "USER_ID" user_id, req "TEXT" text, opt "AVATAR" avatar, rest ""
-			extra }
+		setters!(Add { some into avatar avatar "AVATAR" : String, });
+		params_impls!(
+			Add { req field "USER_ID" user_id, req field "TEXT" text, opt exact "AVATAR"
+			avatar, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { user_id : field "USER_ID", text : field "TEXT", avatar : exact
-			"AVATAR", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// Types of `pull.application.push.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-push-add.html>
 		pub mod add {
-			/// Error codes of `pull.application.push.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `pull.application.push.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -478,13 +374,7 @@ pub mod application {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "pull.application.push.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "pull.application.push.add", V2, false);
 		}
 	}
 }

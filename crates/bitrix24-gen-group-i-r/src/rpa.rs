@@ -22,46 +22,22 @@ pub mod comment {
 		/// `fields`: `object`, optional.
 		pub fields: Option<add::Fields>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				type_id: Default::default(),
-				item_id: Default::default(),
-				fields: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `typeId`.
-		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
-			self.type_id = Some(value.into());
-			self
-		}
-		/// Sets `itemId`.
-		pub fn item_id(mut self, value: impl Into<i64>) -> Self {
-			self.item_id = Some(value.into());
-			self
-		}
-		/// Sets `fields`.
-		pub fn fields(mut self, value: impl Into<add::Fields>) -> Self {
-			self.fields = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { opt "typeId" type_id, opt "itemId" item_id, opt "fields" fields, rest ""
-		extra }
+	setters!(
+		Add { some into type_id type_id "typeId" : i64, some into item_id item_id
+		"itemId" : i64, some into fields fields "fields" : add::Fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { type_id : exact "typeId", item_id : exact "itemId", fields : exact
-		"fields", extra : rest "", }
+	params_impls!(
+		Add { opt exact "typeId" type_id, opt exact "itemId" item_id, opt exact "fields"
+		fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `rpa.comment.delete`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-delete.html>
@@ -77,7 +53,7 @@ pub mod comment {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -88,12 +64,7 @@ pub mod comment {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `rpa.comment.update`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-update.html>
@@ -111,39 +82,24 @@ pub mod comment {
 		/// `fields`: `object`, optional.
 		pub fields: Option<update::Fields>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				id: Default::default(),
-				fields: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<i64>) -> Self {
-			self.id = Some(value.into());
-			self
-		}
-		/// Sets `fields`.
-		pub fn fields(mut self, value: impl Into<update::Fields>) -> Self {
-			self.fields = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : exact "id", fields : exact "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	setters!(
+		Update { some into id id "id" : i64, some into fields fields "fields" :
+		update::Fields, }
+	);
+	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
 	/// Types of `rpa.comment.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-add.html>
 	pub mod add {
-		/// Error codes of `rpa.comment.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.comment.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.fields` of `rpa.comment.add`: `object`.
 		///
@@ -156,70 +112,40 @@ pub mod comment {
 			/// `files`: `array`, optional.
 			pub files: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					description: Default::default(),
-					files: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `files`.
-			pub fn files(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.files = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "description" description, opt "files" files, rest "" extra }
+		setters!(
+			Fields { some into description description "description" : String, some into
+			files files "files" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { description : exact "description", files : exact "files", extra :
-			rest "", }
+		params_impls!(
+			Fields { opt exact "description" description, opt exact "files" files, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "rpa.comment.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "rpa.comment.add", V2, false);
 	}
 	/// Types of `rpa.comment.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-delete.html>
 	pub mod delete {
-		/// Error codes of `rpa.comment.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.comment.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "rpa.comment.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "rpa.comment.delete", V2, false);
 	}
 	/// Types of `rpa.comment.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-update.html>
 	pub mod update {
-		/// Error codes of `rpa.comment.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.comment.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.fields` of `rpa.comment.update`: `object`.
 		///
@@ -232,48 +158,24 @@ pub mod comment {
 			/// `files`: `integer`, optional.
 			pub files: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					description: Default::default(),
-					files: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<i64>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `files`.
-			pub fn files(mut self, value: impl Into<i64>) -> Self {
-				self.files = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "description" description, opt "files" files, rest "" extra }
+		setters!(
+			Fields { some into description description "description" : i64, some into
+			files files "files" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { description : exact "description", files : exact "files", extra :
-			rest "", }
+		params_impls!(
+			Fields { opt exact "description" description, opt exact "files" files, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "rpa.comment.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "rpa.comment.update", V2, false);
 	}
 }
 /// Methods under `fields`.
@@ -295,7 +197,7 @@ pub mod fields {
 		/// `stageId`: `integer`, optional.
 		pub stage_id: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetSettings {
 		/// The call with its required parameters: `typeId`.
@@ -306,23 +208,11 @@ pub mod fields {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `stageId`.
-		pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
-			self.stage_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetSettings);
-	serialize_map!(
-		GetSettings { req "typeId" type_id, opt "stageId" stage_id, rest "" extra }
+	setters!(GetSettings { some into stage_id stage_id "stageId" : i64, });
+	params_impls!(
+		GetSettings { req field "typeId" type_id, opt exact "stageId" stage_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetSettings { type_id : field "typeId", stage_id : exact "stageId", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetSettings);
 	/// `rpa.fields.setSettings`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-settings.html>
@@ -342,7 +232,7 @@ pub mod fields {
 		/// `fields`: `object`, required.
 		pub fields: ::serde_json::Value,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl SetSettings {
 		/// The call with its required parameters: `typeId`, `fields`.
@@ -357,24 +247,12 @@ pub mod fields {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `stageId`.
-		pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
-			self.stage_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(SetSettings);
-	serialize_map!(
-		SetSettings { req "typeId" type_id, opt "stageId" stage_id, req "fields" fields,
-		rest "" extra }
+	setters!(SetSettings { some into stage_id stage_id "stageId" : i64, });
+	params_impls!(
+		SetSettings { req field "typeId" type_id, opt exact "stageId" stage_id, req field
+		"fields" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		SetSettings { type_id : field "typeId", stage_id : exact "stageId", fields :
-		field "fields", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(SetSettings);
 	/// `rpa.fields.setVisibilitySettings`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-visibility-settings.html>
@@ -396,7 +274,7 @@ pub mod fields {
 		/// `fields`: `array`, required.
 		pub fields: ::serde_json::Value,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl SetVisibilitySettings {
 		/// The call with its required parameters: `typeId`, `visibility`, `fields`.
@@ -413,72 +291,43 @@ pub mod fields {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `stageId`.
-		pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
-			self.stage_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(SetVisibilitySettings);
-	serialize_map!(
-		SetVisibilitySettings { req "typeId" type_id, req "visibility" visibility, opt
-		"stageId" stage_id, req "fields" fields, rest "" extra }
+	setters!(SetVisibilitySettings { some into stage_id stage_id "stageId" : i64, });
+	params_impls!(
+		SetVisibilitySettings { req field "typeId" type_id, req field "visibility"
+		visibility, opt exact "stageId" stage_id, req field "fields" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		SetVisibilitySettings { type_id : field "typeId", visibility : field
-		"visibility", stage_id : exact "stageId", fields : field "fields", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(SetVisibilitySettings);
 	/// Types of `rpa.fields.getSettings`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-get-settings.html>
 	pub mod get_settings {
-		/// Error codes of `rpa.fields.getSettings`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.fields.getSettings`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::GetSettings {
-			const NAME: &'static str = "rpa.fields.getSettings";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetSettings, "rpa.fields.getSettings", V2, true);
 	}
 	/// Types of `rpa.fields.setSettings`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-settings.html>
 	pub mod set_settings {
-		/// Error codes of `rpa.fields.setSettings`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.fields.setSettings`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::SetSettings {
-			const NAME: &'static str = "rpa.fields.setSettings";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::SetSettings, "rpa.fields.setSettings", V2, false);
 	}
 	/// Types of `rpa.fields.setVisibilitySettings`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-visibility-settings.html>
 	pub mod set_visibility_settings {
-		/// Error codes of `rpa.fields.setVisibilitySettings`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.fields.setVisibilitySettings`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::SetVisibilitySettings {
-			const NAME: &'static str = "rpa.fields.setVisibilitySettings";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::SetVisibilitySettings, "rpa.fields.setVisibilitySettings", V2, false
+		);
 	}
 }
 /// Methods under `item`.
@@ -500,7 +349,7 @@ pub mod item {
 		/// `fields`: `array`, optional.
 		pub fields: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `typeId`.
@@ -511,20 +360,9 @@ pub mod item {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `fields`.
-		pub fn fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.fields = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "typeId" type_id, opt "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { type_id : field "typeId", fields : exact "fields", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	setters!(Add { some into fields fields "fields" : ::serde_json::Value, });
+	params_impls!(Add { req field "typeId" type_id, opt exact "fields" fields, });
 	/// `rpa.item.delete`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-delete.html>
@@ -542,7 +380,7 @@ pub mod item {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `typeId`, `id`.
@@ -554,12 +392,7 @@ pub mod item {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "typeId" type_id, req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { type_id : field "typeId", id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "typeId" type_id, req field "id" id, });
 	/// `rpa.item.get`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get.html>
@@ -577,34 +410,18 @@ pub mod item {
 		/// `id`: `integer`, optional.
 		pub id: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				type_id: Default::default(),
-				id: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `typeId`.
-		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
-			self.type_id = Some(value.into());
-			self
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<i64>) -> Self {
-			self.id = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { opt "typeId" type_id, opt "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { type_id : exact "typeId", id : exact "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	setters!(
+		Get { some into type_id type_id "typeId" : i64, some into id id "id" : i64, }
+	);
+	params_impls!(Get { opt exact "typeId" type_id, opt exact "id" id, });
 	/// `rpa.item.getTasks`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get-tasks.html>
@@ -622,36 +439,19 @@ pub mod item {
 		/// `id`: `integer`, optional.
 		pub id: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetTasks {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				type_id: Default::default(),
-				id: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `typeId`.
-		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
-			self.type_id = Some(value.into());
-			self
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<i64>) -> Self {
-			self.id = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(GetTasks);
-	serialize_map!(GetTasks { opt "typeId" type_id, opt "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetTasks { type_id : exact "typeId", id : exact "id", extra : rest "", }
+	setters!(
+		GetTasks { some into type_id type_id "typeId" : i64, some into id id "id" : i64,
+		}
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetTasks);
+	params_impls!(GetTasks { opt exact "typeId" type_id, opt exact "id" id, });
 	/// `rpa.item.list`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
@@ -677,52 +477,23 @@ pub mod item {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				type_id: Default::default(),
-				order: Default::default(),
-				filter: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `typeId`.
-		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
-			self.type_id = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "typeId" type_id, opt "order" order, opt "filter" filter, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some into type_id type_id "typeId" : i64, some into order order "order" :
+		list::Order, some into filter filter "filter" : list::Filter, some into start
+		start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { type_id : exact "typeId", order : exact "order", filter : exact "filter",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "typeId" type_id, opt exact "order" order, opt exact "filter"
+		filter, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `rpa.item.update`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html>
@@ -742,7 +513,7 @@ pub mod item {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `fields`.
@@ -754,65 +525,39 @@ pub mod item {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `typeId`.
-		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
-			self.type_id = Some(value.into());
-			self
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<i64>) -> Self {
-			self.id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { opt "typeId" type_id, opt "id" id, req "fields" fields, rest "" extra }
+	setters!(
+		Update { some into type_id type_id "typeId" : i64, some into id id "id" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { type_id : exact "typeId", id : exact "id", fields : field "fields",
-		extra : rest "", }
+	params_impls!(
+		Update { opt exact "typeId" type_id, opt exact "id" id, req field "fields"
+		fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `rpa.item.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-add.html>
 	pub mod add {
-		/// Error codes of `rpa.item.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.item.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "rpa.item.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "rpa.item.add", V2, false);
 	}
 	/// Types of `rpa.item.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-delete.html>
 	pub mod delete {
-		/// Error codes of `rpa.item.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.item.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "rpa.item.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "rpa.item.delete", V2, false);
 	}
 	/// Types of `rpa.item.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get.html>
 	pub mod get {
-		/// Error codes of `rpa.item.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.item.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result` of `rpa.item.get`: `object`.
 		///
@@ -820,91 +565,71 @@ pub mod item {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `stageId`: `any`, optional.
+			/// `stageId`: `any`.
 			pub stage_id: ::serde_json::Value,
-			/// `previousStageId`: `any`, optional.
+			/// `previousStageId`: `any`.
 			pub previous_stage_id: ::serde_json::Value,
-			/// `name`: `any`, optional.
+			/// `name`: `any`.
 			pub name: ::serde_json::Value,
-			/// `typeId`: `any`, optional.
+			/// `typeId`: `any`.
 			pub type_id: ::serde_json::Value,
-			/// `createdBy`: `any`, optional.
+			/// `createdBy`: `any`.
 			pub created_by: ::serde_json::Value,
-			/// `updatedBy`: `any`, optional.
+			/// `updatedBy`: `any`.
 			pub updated_by: ::serde_json::Value,
-			/// `movedBy`: `any`, optional.
+			/// `movedBy`: `any`.
 			pub moved_by: ::serde_json::Value,
-			/// `createdTime`: `any`, optional.
+			/// `createdTime`: `any`.
 			pub created_time: ::serde_json::Value,
-			/// `updatedTime`: `any`, optional.
+			/// `updatedTime`: `any`.
 			pub updated_time: ::serde_json::Value,
-			/// `movedTime`: `any`, optional.
+			/// `movedTime`: `any`.
 			pub moved_time: ::serde_json::Value,
-			/// `detailUrl`: `any`, optional.
+			/// `detailUrl`: `any`.
 			pub detail_url: ::serde_json::Value,
-			/// `tasksCounter`: `any`, optional.
+			/// `tasksCounter`: `any`.
 			pub tasks_counter: ::serde_json::Value,
-			/// `tasksFaces`: `any`, optional.
+			/// `tasksFaces`: `any`.
 			pub tasks_faces: ::serde_json::Value,
-			/// `users`: `any`, optional.
+			/// `users`: `any`.
 			pub users: ::serde_json::Value,
-			/// `UF_RPA_...`: `any`, optional.
+			/// `UF_RPA_...`: `any`.
 			///
 			/// Stands for every key matching `UF_RPA_*`: one entry per key.
 			pub uf_rpa: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { stage_id : field "stageId", previous_stage_id : field
-			"previousStageId", name : field "name", type_id : field "typeId", created_by
-			: field "createdBy", updated_by : field "updatedBy", moved_by : field
-			"movedBy", created_time : field "createdTime", updated_time : field
-			"updatedTime", moved_time : field "movedTime", detail_url : field
-			"detailUrl", tasks_counter : field "tasksCounter", tasks_faces : field
-			"tasksFaces", users : field "users", uf_rpa : pattern "UF_RPA_*", extra :
-			rest "", } fits["stageId", "previousStageId", "name", "typeId", "createdBy",
+		result_impls!(
+			Output { req field "stageId" stage_id, req field "previousStageId"
+			previous_stage_id, req field "name" name, req field "typeId" type_id, req
+			field "createdBy" created_by, req field "updatedBy" updated_by, req field
+			"movedBy" moved_by, req field "createdTime" created_time, req field
+			"updatedTime" updated_time, req field "movedTime" moved_time, req field
+			"detailUrl" detail_url, req field "tasksCounter" tasks_counter, req field
+			"tasksFaces" tasks_faces, req field "users" users, rest pattern "UF_RPA_*"
+			uf_rpa, } fits["stageId", "previousStageId", "name", "typeId", "createdBy",
 			"updatedBy", "movedBy", "createdTime", "updatedTime", "movedTime",
 			"detailUrl", "tasksCounter", "tasksFaces", "users"] ["UF_RPA_*"]
 		);
-		serialize_map!(
-			Output { req "stageId" stage_id, req "previousStageId" previous_stage_id, req
-			"name" name, req "typeId" type_id, req "createdBy" created_by, req
-			"updatedBy" updated_by, req "movedBy" moved_by, req "createdTime"
-			created_time, req "updatedTime" updated_time, req "movedTime" moved_time, req
-			"detailUrl" detail_url, req "tasksCounter" tasks_counter, req "tasksFaces"
-			tasks_faces, req "users" users, rest "UF_RPA_*" uf_rpa, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "rpa.item.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "rpa.item.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `rpa.item.getTasks`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get-tasks.html>
 	pub mod get_tasks {
-		/// Error codes of `rpa.item.getTasks`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.item.getTasks`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::GetTasks {
-			const NAME: &'static str = "rpa.item.getTasks";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetTasks, "rpa.item.getTasks", V2, true);
 	}
 	/// Types of `rpa.item.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
 	pub mod list {
-		/// Error codes of `rpa.item.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.item.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.order` of `rpa.item.list`: `object`.
 		///
@@ -917,32 +642,16 @@ pub mod item {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `params.filter` of `rpa.item.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
@@ -954,47 +663,25 @@ pub mod item {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "rpa.item.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "rpa.item.list", V2, true);
 	}
 	/// Types of `rpa.item.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html>
 	pub mod update {
-		/// Error codes of `rpa.item.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.item.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.fields` of `rpa.item.update`: `object`.
 		///
@@ -1009,52 +696,24 @@ pub mod item {
 			/// Stands for every key matching `UF_RPA_*`: one entry per key.
 			pub uf_rpa: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					stage_id: Default::default(),
-					uf_rpa: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `stageId`.
-			pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
-				self.stage_id = Some(value.into());
-				self
-			}
-			/// Adds an entry for `UF_RPA_...` under `key`.
-			pub fn uf_rpa(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.uf_rpa.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "stageId" stage_id, rest "UF_RPA_*" uf_rpa, rest "" extra }
+		setters!(
+			Fields { some into stage_id stage_id "stageId" : i64, map into uf_rpa uf_rpa
+			"UF_RPA_..." : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { stage_id : exact "stageId", uf_rpa : pattern "UF_RPA_*", extra :
-			rest "", }
+		params_impls!(
+			Fields { opt exact "stageId" stage_id, rest pattern "UF_RPA_*" uf_rpa, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "rpa.item.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "rpa.item.update", V2, false);
 	}
 }
 /// Methods under `stage`.
@@ -1074,7 +733,7 @@ pub mod stage {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -1085,12 +744,7 @@ pub mod stage {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `rpa.stage.delete`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-delete.html>
@@ -1106,7 +760,7 @@ pub mod stage {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -1117,12 +771,7 @@ pub mod stage {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `rpa.stage.get`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-get.html>
@@ -1136,20 +785,15 @@ pub mod stage {
 	#[non_exhaustive]
 	pub struct Get {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get {});
 	/// `rpa.stage.listForType`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-list-for-type.html>
@@ -1169,7 +813,7 @@ pub mod stage {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl ListForType {
 		/// The call with its required parameters: `typeId`.
@@ -1180,22 +824,9 @@ pub mod stage {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(ListForType);
-	serialize_map!(
-		ListForType { req "typeId" type_id, opt "start" start, rest "" extra }
-	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		ListForType { type_id : field "typeId", start : exact "start", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(ListForType);
+	setters!(ListForType { some into start start "start" : i64, });
+	params_impls!(ListForType { req field "typeId" type_id, opt exact "start" start, });
 	/// `rpa.stage.update`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html>
@@ -1213,39 +844,24 @@ pub mod stage {
 		/// `fields`: `object`, optional.
 		pub fields: Option<update::Fields>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				id: Default::default(),
-				fields: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<i64>) -> Self {
-			self.id = Some(value.into());
-			self
-		}
-		/// Sets `fields`.
-		pub fn fields(mut self, value: impl Into<update::Fields>) -> Self {
-			self.fields = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : exact "id", fields : exact "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	setters!(
+		Update { some into id id "id" : i64, some into fields fields "fields" :
+		update::Fields, }
+	);
+	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
 	/// Types of `rpa.stage.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-add.html>
 	pub mod add {
-		/// Error codes of `rpa.stage.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.stage.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.fields` of `rpa.stage.add`: `object`.
 		///
@@ -1266,7 +882,7 @@ pub mod stage {
 			/// `semantic`: `any`, optional.
 			pub semantic: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `name`, `typeId`.
@@ -1284,71 +900,37 @@ pub mod stage {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `color`.
-			pub fn color(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.color = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `semantic`.
-			pub fn semantic(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.semantic = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "name" name, req "typeId" type_id, opt "code" code, opt "color"
-			color, opt "sort" sort, opt "semantic" semantic, rest "" extra }
+		setters!(
+			Fields { some into code code "code" : ::serde_json::Value, some into color
+			color "color" : ::serde_json::Value, some into sort sort "sort" :
+			::serde_json::Value, some into semantic semantic "semantic" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "name", type_id : field "typeId", code : exact "code",
-			color : exact "color", sort : exact "sort", semantic : exact "semantic",
-			extra : rest "", }
+		params_impls!(
+			Fields { req field "name" name, req field "typeId" type_id, opt exact "code"
+			code, opt exact "color" color, opt exact "sort" sort, opt exact "semantic"
+			semantic, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "rpa.stage.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "rpa.stage.add", V2, false);
 	}
 	/// Types of `rpa.stage.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-delete.html>
 	pub mod delete {
-		/// Error codes of `rpa.stage.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.stage.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "rpa.stage.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "rpa.stage.delete", V2, false);
 	}
 	/// Types of `rpa.stage.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-get.html>
 	pub mod get {
-		/// Error codes of `rpa.stage.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.stage.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result` of `rpa.stage.get`: `object`.
 		///
@@ -1356,82 +938,63 @@ pub mod stage {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `name`: `any`, optional.
+			/// `name`: `any`.
 			pub name: ::serde_json::Value,
-			/// `code`: `any`, optional.
+			/// `code`: `any`.
 			pub code: ::serde_json::Value,
-			/// `color`: `any`, optional.
+			/// `color`: `any`.
 			pub color: ::serde_json::Value,
-			/// `sort`: `any`, optional.
+			/// `sort`: `any`.
 			pub sort: ::serde_json::Value,
-			/// `semantic`: `any`, optional.
+			/// `semantic`: `any`.
 			pub semantic: ::serde_json::Value,
-			/// `typeId`: `any`, optional.
+			/// `typeId`: `any`.
 			pub type_id: ::serde_json::Value,
-			/// `isFirst`: `any`, optional.
+			/// `isFirst`: `any`.
 			pub is_first: ::serde_json::Value,
-			/// `isSuccess`: `any`, optional.
+			/// `isSuccess`: `any`.
 			pub is_success: ::serde_json::Value,
-			/// `isFail`: `any`, optional.
+			/// `isFail`: `any`.
 			pub is_fail: ::serde_json::Value,
-			/// `tasks`: `any`, optional.
+			/// `tasks`: `any`.
 			pub tasks: ::serde_json::Value,
-			/// `robotsCount`: `any`, optional.
+			/// `robotsCount`: `any`.
 			pub robots_count: ::serde_json::Value,
-			/// `possibleNextStages`: `any`, optional.
+			/// `possibleNextStages`: `any`.
 			pub possible_next_stages: ::serde_json::Value,
-			/// `permissions`: `any`, optional.
+			/// `permissions`: `any`.
 			pub permissions: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { name : field "name", code : field "code", color : field "color",
-			sort : field "sort", semantic : field "semantic", type_id : field "typeId",
-			is_first : field "isFirst", is_success : field "isSuccess", is_fail : field
-			"isFail", tasks : field "tasks", robots_count : field "robotsCount",
-			possible_next_stages : field "possibleNextStages", permissions : field
-			"permissions", extra : rest "", } fits["name", "code", "color", "sort",
-			"semantic", "typeId", "isFirst", "isSuccess", "isFail", "tasks",
-			"robotsCount", "possibleNextStages", "permissions"] []
+		result_impls!(
+			Output { req field "name" name, req field "code" code, req field "color"
+			color, req field "sort" sort, req field "semantic" semantic, req field
+			"typeId" type_id, req field "isFirst" is_first, req field "isSuccess"
+			is_success, req field "isFail" is_fail, req field "tasks" tasks, req field
+			"robotsCount" robots_count, req field "possibleNextStages"
+			possible_next_stages, req field "permissions" permissions, } fits["name",
+			"code", "color", "sort", "semantic", "typeId", "isFirst", "isSuccess",
+			"isFail", "tasks", "robotsCount", "possibleNextStages", "permissions"] []
 		);
-		serialize_map!(
-			Output { req "name" name, req "code" code, req "color" color, req "sort"
-			sort, req "semantic" semantic, req "typeId" type_id, req "isFirst" is_first,
-			req "isSuccess" is_success, req "isFail" is_fail, req "tasks" tasks, req
-			"robotsCount" robots_count, req "possibleNextStages" possible_next_stages,
-			req "permissions" permissions, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "rpa.stage.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "rpa.stage.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `rpa.stage.listForType`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-list-for-type.html>
 	pub mod list_for_type {
-		/// Error codes of `rpa.stage.listForType`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.stage.listForType`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::ListForType {
-			const NAME: &'static str = "rpa.stage.listForType";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::ListForType, "rpa.stage.listForType", V2, true);
 	}
 	/// Types of `rpa.stage.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html>
 	pub mod update {
-		/// Error codes of `rpa.stage.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.stage.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.fields` of `rpa.stage.update`: `object`.
 		///
@@ -1450,67 +1013,27 @@ pub mod stage {
 			/// `semantic`: `any`, optional.
 			pub semantic: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					code: Default::default(),
-					color: Default::default(),
-					sort: Default::default(),
-					semantic: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `color`.
-			pub fn color(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.color = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `semantic`.
-			pub fn semantic(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.semantic = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "name" name, opt "code" code, opt "color" color, opt "sort"
-			sort, opt "semantic" semantic, rest "" extra }
+		setters!(
+			Fields { some into name name "name" : ::serde_json::Value, some into code
+			code "code" : ::serde_json::Value, some into color color "color" :
+			::serde_json::Value, some into sort sort "sort" : ::serde_json::Value, some
+			into semantic semantic "semantic" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : exact "name", code : exact "code", color : exact "color",
-			sort : exact "sort", semantic : exact "semantic", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "name" name, opt exact "code" code, opt exact "color"
+			color, opt exact "sort" sort, opt exact "semantic" semantic, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "rpa.stage.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "rpa.stage.update", V2, false);
 	}
 }
 /// Methods under `task`.
@@ -1536,54 +1059,24 @@ pub mod task {
 		/// `userValue`: `string`, optional.
 		pub user_value: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl AddUser {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				type_id: Default::default(),
-				stage_id: Default::default(),
-				automation_rule_name: Default::default(),
-				user_value: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `typeId`.
-		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
-			self.type_id = Some(value.into());
-			self
-		}
-		/// Sets `stageId`.
-		pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
-			self.stage_id = Some(value.into());
-			self
-		}
-		/// Sets `Automation rule name`.
-		pub fn automation_rule_name(mut self, value: impl Into<String>) -> Self {
-			self.automation_rule_name = Some(value.into());
-			self
-		}
-		/// Sets `userValue`.
-		pub fn user_value(mut self, value: impl Into<String>) -> Self {
-			self.user_value = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(AddUser);
-	serialize_map!(
-		AddUser { opt "typeId" type_id, opt "stageId" stage_id, opt
-		"Automation rule name" automation_rule_name, opt "userValue" user_value, rest ""
-		extra }
+	setters!(
+		AddUser { some into type_id type_id "typeId" : i64, some into stage_id stage_id
+		"stageId" : i64, some into automation_rule_name automation_rule_name
+		"Automation rule name" : String, some into user_value user_value "userValue" :
+		String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		AddUser { type_id : exact "typeId", stage_id : exact "stageId",
-		automation_rule_name : exact "Automation rule name", user_value : exact
-		"userValue", extra : rest "", }
+	params_impls!(
+		AddUser { opt exact "typeId" type_id, opt exact "stageId" stage_id, opt exact
+		"Automation rule name" automation_rule_name, opt exact "userValue" user_value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(AddUser);
 	/// `rpa.task.delete`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-delete.html>
@@ -1603,46 +1096,22 @@ pub mod task {
 		/// `robotName`: `string`, optional.
 		pub robot_name: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				type_id: Default::default(),
-				stage_id: Default::default(),
-				robot_name: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `typeId`.
-		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
-			self.type_id = Some(value.into());
-			self
-		}
-		/// Sets `stageId`.
-		pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
-			self.stage_id = Some(value.into());
-			self
-		}
-		/// Sets `robotName`.
-		pub fn robot_name(mut self, value: impl Into<String>) -> Self {
-			self.robot_name = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(
-		Delete { opt "typeId" type_id, opt "stageId" stage_id, opt "robotName"
-		robot_name, rest "" extra }
+	setters!(
+		Delete { some into type_id type_id "typeId" : i64, some into stage_id stage_id
+		"stageId" : i64, some into robot_name robot_name "robotName" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Delete { type_id : exact "typeId", stage_id : exact "stageId", robot_name : exact
-		"robotName", extra : rest "", }
+	params_impls!(
+		Delete { opt exact "typeId" type_id, opt exact "stageId" stage_id, opt exact
+		"robotName" robot_name, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
 	/// `rpa.task.do`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-do.html>
@@ -1656,67 +1125,44 @@ pub mod task {
 	#[non_exhaustive]
 	pub struct Do {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Do {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Do);
-	serialize_map!(Do { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Do { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Do);
+	params_impls!(Do {});
 	/// Types of `rpa.task.addUser`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-add-user.html>
 	pub mod add_user {
-		/// Error codes of `rpa.task.addUser`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.task.addUser`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::AddUser {
-			const NAME: &'static str = "rpa.task.addUser";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::AddUser, "rpa.task.addUser", V2, false);
 	}
 	/// Types of `rpa.task.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-delete.html>
 	pub mod delete {
-		/// Error codes of `rpa.task.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.task.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "rpa.task.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "rpa.task.delete", V2, false);
 	}
 	/// Types of `rpa.task.do`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-do.html>
 	pub mod do_ {
-		/// Error codes of `rpa.task.do`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.task.do`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Do {
-			const NAME: &'static str = "rpa.task.do";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Do, "rpa.task.do", V2, false);
 	}
 }
 /// Methods under `timeline`.
@@ -1740,46 +1186,22 @@ pub mod timeline {
 		/// `fields`: `object`, optional.
 		pub fields: Option<add::Fields>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				type_id: Default::default(),
-				item_id: Default::default(),
-				fields: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `typeId`.
-		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
-			self.type_id = Some(value.into());
-			self
-		}
-		/// Sets `itemId`.
-		pub fn item_id(mut self, value: impl Into<i64>) -> Self {
-			self.item_id = Some(value.into());
-			self
-		}
-		/// Sets `fields`.
-		pub fn fields(mut self, value: impl Into<add::Fields>) -> Self {
-			self.fields = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { opt "typeId" type_id, opt "itemId" item_id, opt "fields" fields, rest ""
-		extra }
+	setters!(
+		Add { some into type_id type_id "typeId" : i64, some into item_id item_id
+		"itemId" : i64, some into fields fields "fields" : add::Fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { type_id : exact "typeId", item_id : exact "itemId", fields : exact
-		"fields", extra : rest "", }
+	params_impls!(
+		Add { opt exact "typeId" type_id, opt exact "itemId" item_id, opt exact "fields"
+		fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `rpa.timeline.delete`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-delete.html>
@@ -1795,7 +1217,7 @@ pub mod timeline {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -1806,12 +1228,7 @@ pub mod timeline {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `rpa.timeline.listForItem`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-list-for-item.html>
@@ -1833,46 +1250,22 @@ pub mod timeline {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl ListForItem {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				type_id: Default::default(),
-				item_id: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `typeId`.
-		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
-			self.type_id = Some(value.into());
-			self
-		}
-		/// Sets `itemId`.
-		pub fn item_id(mut self, value: impl Into<i64>) -> Self {
-			self.item_id = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(ListForItem);
-	serialize_map!(
-		ListForItem { opt "typeId" type_id, opt "itemId" item_id, opt "start" start, rest
-		"" extra }
+	setters!(
+		ListForItem { some into type_id type_id "typeId" : i64, some into item_id item_id
+		"itemId" : i64, some into start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		ListForItem { type_id : exact "typeId", item_id : exact "itemId", start : exact
-		"start", extra : rest "", }
+	params_impls!(
+		ListForItem { opt exact "typeId" type_id, opt exact "itemId" item_id, opt exact
+		"start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(ListForItem);
 	/// `rpa.timeline.update`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update.html>
@@ -1890,34 +1283,19 @@ pub mod timeline {
 		/// `fields`: `object`, optional.
 		pub fields: Option<update::Fields>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				id: Default::default(),
-				fields: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<i64>) -> Self {
-			self.id = Some(value.into());
-			self
-		}
-		/// Sets `fields`.
-		pub fn fields(mut self, value: impl Into<update::Fields>) -> Self {
-			self.fields = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : exact "id", fields : exact "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	setters!(
+		Update { some into id id "id" : i64, some into fields fields "fields" :
+		update::Fields, }
+	);
+	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
 	/// `rpa.timeline.updateIsFixed`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update-is-fixed.html>
@@ -1937,43 +1315,24 @@ pub mod timeline {
 		/// Values: `Y`, `N`.
 		pub is_fixed: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UpdateIsFixed {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				id: Default::default(),
-				is_fixed: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<i64>) -> Self {
-			self.id = Some(value.into());
-			self
-		}
-		/// Sets `isFixed`.
-		pub fn is_fixed(mut self, value: impl Into<bool>) -> Self {
-			self.is_fixed = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(UpdateIsFixed);
-	serialize_map!(
-		UpdateIsFixed { opt "id" id, opt_yn "isFixed" is_fixed, rest "" extra }
+	setters!(
+		UpdateIsFixed { some into id id "id" : i64, some into is_fixed is_fixed "isFixed"
+		: bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UpdateIsFixed { id : exact "id", is_fixed : exact "isFixed", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UpdateIsFixed);
+	params_impls!(UpdateIsFixed { opt exact "id" id, opt_yn exact "isFixed" is_fixed, });
 	/// Types of `rpa.timeline.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-add.html>
 	pub mod add {
-		/// Error codes of `rpa.timeline.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.timeline.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.fields` of `rpa.timeline.add`: `object`.
 		///
@@ -1986,70 +1345,40 @@ pub mod timeline {
 			/// `description`: `string`, optional.
 			pub description: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					title: Default::default(),
-					description: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `title`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "title" title, opt "description" description, rest "" extra }
+		setters!(
+			Fields { some into title title "title" : String, some into description
+			description "description" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : exact "title", description : exact "description", extra :
-			rest "", }
+		params_impls!(
+			Fields { opt exact "title" title, opt exact "description" description, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "rpa.timeline.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "rpa.timeline.add", V2, false);
 	}
 	/// Types of `rpa.timeline.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-delete.html>
 	pub mod delete {
-		/// Error codes of `rpa.timeline.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.timeline.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "rpa.timeline.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "rpa.timeline.delete", V2, false);
 	}
 	/// Types of `rpa.timeline.listForItem`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-list-for-item.html>
 	pub mod list_for_item {
-		/// Error codes of `rpa.timeline.listForItem`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.timeline.listForItem`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result` of `rpa.timeline.listForItem`: `object`.
 		///
@@ -2057,57 +1386,45 @@ pub mod timeline {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `id`: `any`, optional.
+			/// `id`: `any`.
 			pub id: ::serde_json::Value,
-			/// `typeId`: `any`, optional.
+			/// `typeId`: `any`.
 			pub type_id: ::serde_json::Value,
-			/// `itemId`: `any`, optional.
+			/// `itemId`: `any`.
 			pub item_id: ::serde_json::Value,
-			/// `createdTime`: `any`, optional.
+			/// `createdTime`: `any`.
 			pub created_time: ::serde_json::Value,
-			/// `userId`: `any`, optional.
+			/// `userId`: `any`.
 			pub user_id: ::serde_json::Value,
-			/// `title`: `any`, optional.
+			/// `title`: `any`.
 			pub title: ::serde_json::Value,
-			/// `description`: `any`, optional.
+			/// `description`: `any`.
 			pub description: ::serde_json::Value,
-			/// `action`: `any`, optional.
+			/// `action`: `any`.
 			pub action: ::serde_json::Value,
-			/// `isFixed`: `any`, optional.
+			/// `isFixed`: `any`.
 			pub is_fixed: ::serde_json::Value,
-			/// `data`: `any`, optional.
+			/// `data`: `any`.
 			pub data: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "id", type_id : field "typeId", item_id : field "itemId",
-			created_time : field "createdTime", user_id : field "userId", title : field
-			"title", description : field "description", action : field "action", is_fixed
-			: field "isFixed", data : field "data", extra : rest "", } fits["id",
-			"typeId", "itemId", "createdTime", "userId", "title", "description",
-			"action", "isFixed", "data"] []
+		result_impls!(
+			Output { req field "id" id, req field "typeId" type_id, req field "itemId"
+			item_id, req field "createdTime" created_time, req field "userId" user_id,
+			req field "title" title, req field "description" description, req field
+			"action" action, req field "isFixed" is_fixed, req field "data" data, }
+			fits["id", "typeId", "itemId", "createdTime", "userId", "title",
+			"description", "action", "isFixed", "data"] []
 		);
-		serialize_map!(
-			Output { req "id" id, req "typeId" type_id, req "itemId" item_id, req
-			"createdTime" created_time, req "userId" user_id, req "title" title, req
-			"description" description, req "action" action, req "isFixed" is_fixed, req
-			"data" data, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::ListForItem {
-			const NAME: &'static str = "rpa.timeline.listForItem";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::ListForItem, "rpa.timeline.listForItem", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `rpa.timeline.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update.html>
 	pub mod update {
-		/// Error codes of `rpa.timeline.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.timeline.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.fields` of `rpa.timeline.update`: `object`.
 		///
@@ -2120,64 +1437,34 @@ pub mod timeline {
 			/// `description`: `string`, optional.
 			pub description: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					title: Default::default(),
-					description: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `title`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "title" title, opt "description" description, rest "" extra }
+		setters!(
+			Fields { some into title title "title" : String, some into description
+			description "description" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : exact "title", description : exact "description", extra :
-			rest "", }
+		params_impls!(
+			Fields { opt exact "title" title, opt exact "description" description, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "rpa.timeline.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "rpa.timeline.update", V2, false);
 	}
 	/// Types of `rpa.timeline.updateIsFixed`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update-is-fixed.html>
 	pub mod update_is_fixed {
-		/// Error codes of `rpa.timeline.updateIsFixed`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.timeline.updateIsFixed`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::UpdateIsFixed {
-			const NAME: &'static str = "rpa.timeline.updateIsFixed";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UpdateIsFixed, "rpa.timeline.updateIsFixed", V2, false);
 	}
 }
 /// Methods under `type_`.
@@ -2197,7 +1484,7 @@ pub mod type_ {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -2208,12 +1495,7 @@ pub mod type_ {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `rpa.type.delete`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-delete.html>
@@ -2229,7 +1511,7 @@ pub mod type_ {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -2240,12 +1522,7 @@ pub mod type_ {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `rpa.type.get`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-get.html>
@@ -2261,7 +1538,7 @@ pub mod type_ {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -2272,12 +1549,7 @@ pub mod type_ {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `rpa.type.list`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
@@ -2303,55 +1575,23 @@ pub mod type_ {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				order: Default::default(),
-				filter: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "order" order, opt "filter" filter, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into order order "order" :
+		list::Order, some into filter filter "filter" : list::Filter, some into start
+		start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", order : exact "order", filter : exact "filter",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "order" order, opt exact "filter"
+		filter, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `rpa.type.update`: REST 2, scope `rpa`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-update.html>
@@ -2369,39 +1609,24 @@ pub mod type_ {
 		/// `fields`: `array`, optional.
 		pub fields: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				id: Default::default(),
-				fields: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<i64>) -> Self {
-			self.id = Some(value.into());
-			self
-		}
-		/// Sets `fields`.
-		pub fn fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.fields = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : exact "id", fields : exact "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	setters!(
+		Update { some into id id "id" : i64, some into fields fields "fields" :
+		::serde_json::Value, }
+	);
+	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
 	/// Types of `rpa.type.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html>
 	pub mod add {
-		/// Error codes of `rpa.type.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.type.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.fields` of `rpa.type.add`: `object`.
 		///
@@ -2418,7 +1643,7 @@ pub mod type_ {
 			/// `permissions`: `array`, optional.
 			pub permissions: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `title`.
@@ -2431,65 +1656,35 @@ pub mod type_ {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `image`.
-			pub fn image(mut self, value: impl Into<String>) -> Self {
-				self.image = Some(value.into());
-				self
-			}
-			/// Sets `settings`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
-			/// Sets `permissions`.
-			pub fn permissions(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.permissions = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "title" title, opt "image" image, opt "settings" settings, opt
-			"permissions" permissions, rest "" extra }
+		setters!(
+			Fields { some into image image "image" : String, some into settings settings
+			"settings" : ::serde_json::Value, some into permissions permissions
+			"permissions" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : field "title", image : exact "image", settings : exact
-			"settings", permissions : exact "permissions", extra : rest "", }
+		params_impls!(
+			Fields { req field "title" title, opt exact "image" image, opt exact
+			"settings" settings, opt exact "permissions" permissions, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "rpa.type.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "rpa.type.add", V2, false);
 	}
 	/// Types of `rpa.type.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-delete.html>
 	pub mod delete {
-		/// Error codes of `rpa.type.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.type.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "rpa.type.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "rpa.type.delete", V2, false);
 	}
 	/// Types of `rpa.type.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-get.html>
 	pub mod get {
-		/// Error codes of `rpa.type.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.type.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result` of `rpa.type.get`: `object`.
 		///
@@ -2497,46 +1692,35 @@ pub mod type_ {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `id`: `any`, optional.
+			/// `id`: `any`.
 			pub id: ::serde_json::Value,
-			/// `title`: `any`, optional.
+			/// `title`: `any`.
 			pub title: ::serde_json::Value,
-			/// `image`: `any`, optional.
+			/// `image`: `any`.
 			pub image: ::serde_json::Value,
-			/// `createdBy`: `any`, optional.
+			/// `createdBy`: `any`.
 			pub created_by: ::serde_json::Value,
-			/// `settings`: `any`, optional.
+			/// `settings`: `any`.
 			pub settings: ::serde_json::Value,
-			/// `permissions`: `any`, optional.
+			/// `permissions`: `any`.
 			pub permissions: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "id", title : field "title", image : field "image",
-			created_by : field "createdBy", settings : field "settings", permissions :
-			field "permissions", extra : rest "", } fits["id", "title", "image",
-			"createdBy", "settings", "permissions"] []
+		result_impls!(
+			Output { req field "id" id, req field "title" title, req field "image" image,
+			req field "createdBy" created_by, req field "settings" settings, req field
+			"permissions" permissions, } fits["id", "title", "image", "createdBy",
+			"settings", "permissions"] []
 		);
-		serialize_map!(
-			Output { req "id" id, req "title" title, req "image" image, req "createdBy"
-			created_by, req "settings" settings, req "permissions" permissions, rest ""
-			extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "rpa.type.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "rpa.type.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `rpa.type.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
 	pub mod list {
-		/// Error codes of `rpa.type.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.type.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.order` of `rpa.type.list`: `object`.
 		///
@@ -2549,32 +1733,16 @@ pub mod type_ {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `params.filter` of `rpa.type.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
@@ -2586,56 +1754,28 @@ pub mod type_ {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "rpa.type.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "rpa.type.list", V2, true);
 	}
 	/// Types of `rpa.type.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-update.html>
 	pub mod update {
-		/// Error codes of `rpa.type.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `rpa.type.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "rpa.type.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "rpa.type.update", V2, false);
 	}
 }

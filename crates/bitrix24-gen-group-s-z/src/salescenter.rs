@@ -16,7 +16,7 @@ pub mod payment {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetPublicUrl {
 		/// The call with its required parameters: `id`.
@@ -27,17 +27,12 @@ pub mod payment {
 			}
 		}
 	}
-	extra_setter!(GetPublicUrl);
-	serialize_map!(GetPublicUrl { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetPublicUrl { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetPublicUrl);
+	params_impls!(GetPublicUrl { req field "id" id, });
 	/// Types of `salescenter.payment.getPublicUrl`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
 	pub mod get_public_url {
-		/// Error codes of `salescenter.payment.getPublicUrl`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `salescenter.payment.getPublicUrl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -58,22 +53,18 @@ pub mod payment {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPayment {
-			/// `url`: `string`, optional.
+			/// `url`: `string`.
 			pub url: Option<String>,
-			/// `shortUrl`: `string`, optional.
+			/// `shortUrl`: `string`.
 			pub short_url: Option<String>,
-			/// `qr`: `string`, optional.
+			/// `qr`: `string`.
 			pub qr: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPayment { url : field "url", short_url : field "shortUrl", qr : field
-			"qr", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPayment { opt "url" url, opt "shortUrl" short_url, opt "qr" qr, rest ""
-			extra }
+		result_impls!(
+			OutputPayment { opt field "url" url, opt field "shortUrl" short_url, opt
+			field "qr" qr, }
 		);
 		/// The object `result` of `salescenter.payment.getPublicUrl`: `object`.
 		///
@@ -81,22 +72,13 @@ pub mod payment {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `payment`: `object`, optional.
+			/// `payment`: `object`.
 			pub payment: Option<OutputPayment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment : field "payment", extra : rest "", } fits["payment"] []
-		);
-		serialize_map!(Output { opt "payment" payment, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetPublicUrl {
-			const NAME: &'static str = "salescenter.payment.getPublicUrl";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "payment" payment, } fits["payment"] []);
+		method!(super::GetPublicUrl, "salescenter.payment.getPublicUrl", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 }

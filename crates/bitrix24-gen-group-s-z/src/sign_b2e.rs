@@ -16,27 +16,22 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSignB2eDocumentStatusChanged {
-			/// `documentUid`: `string`, optional.
+			/// `documentUid`: `string`.
 			pub document_uid: Option<String>,
-			/// `companyUid`: `string`, optional.
+			/// `companyUid`: `string`.
 			pub company_uid: Option<String>,
-			/// `statusCode`: `string`, optional.
+			/// `statusCode`: `string`.
 			pub status_code: Option<String>,
-			/// `statusName`: `string`, optional.
+			/// `statusName`: `string`.
 			pub status_name: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSignB2eDocumentStatusChanged { document_uid : field "documentUid",
-			company_uid : field "companyUid", status_code : field "statusCode",
-			status_name : field "statusName", extra : rest "", } fits["documentUid",
-			"companyUid", "statusCode", "statusName"] []
-		);
-		serialize_map!(
-			OnSignB2eDocumentStatusChanged { opt "documentUid" document_uid, opt
-			"companyUid" company_uid, opt "statusCode" status_code, opt "statusName"
-			status_name, rest "" extra }
+		result_impls!(
+			OnSignB2eDocumentStatusChanged { opt field "documentUid" document_uid, opt
+			field "companyUid" company_uid, opt field "statusCode" status_code, opt field
+			"statusName" status_name, } fits["documentUid", "companyUid", "statusCode",
+			"statusName"] []
 		);
 		deserialize_via_from_value!(OnSignB2eDocumentStatusChanged);
 		event_payload!(OnSignB2eDocumentStatusChanged, "ONSIGNB2EDOCUMENTSTATUSCHANGED");
@@ -51,29 +46,24 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSignB2eMemberStatusChanged {
-			/// `memberUid`: `string`, optional.
+			/// `memberUid`: `string`.
 			pub member_uid: Option<String>,
-			/// `documentUid`: `string`, optional.
+			/// `documentUid`: `string`.
 			pub document_uid: Option<String>,
-			/// `companyUid`: `string`, optional.
+			/// `companyUid`: `string`.
 			pub company_uid: Option<String>,
-			/// `statusCode`: `string`, optional.
+			/// `statusCode`: `string`.
 			pub status_code: Option<String>,
-			/// `statusName`: `string`, optional.
+			/// `statusName`: `string`.
 			pub status_name: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSignB2eMemberStatusChanged { member_uid : field "memberUid", document_uid :
-			field "documentUid", company_uid : field "companyUid", status_code : field
-			"statusCode", status_name : field "statusName", extra : rest "", }
+		result_impls!(
+			OnSignB2eMemberStatusChanged { opt field "memberUid" member_uid, opt field
+			"documentUid" document_uid, opt field "companyUid" company_uid, opt field
+			"statusCode" status_code, opt field "statusName" status_name, }
 			fits["memberUid", "documentUid", "companyUid", "statusCode", "statusName"] []
-		);
-		serialize_map!(
-			OnSignB2eMemberStatusChanged { opt "memberUid" member_uid, opt "documentUid"
-			document_uid, opt "companyUid" company_uid, opt "statusCode" status_code, opt
-			"statusName" status_name, rest "" extra }
 		);
 		deserialize_via_from_value!(OnSignB2eMemberStatusChanged);
 		event_payload!(OnSignB2eMemberStatusChanged, "ONSIGNB2EMEMBERSTATUSCHANGED");
@@ -88,20 +78,16 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSignHcmLinkB2eDocumentSigned {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `company`: `string`, optional.
+			/// `company`: `string`.
 			pub company: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSignHcmLinkB2eDocumentSigned { id : field "id", company : field "company",
-			extra : rest "", } fits["id", "company"] []
-		);
-		serialize_map!(
-			OnSignHcmLinkB2eDocumentSigned { opt "id" id, opt "company" company, rest ""
-			extra }
+		result_impls!(
+			OnSignHcmLinkB2eDocumentSigned { opt field "id" id, opt field "company"
+			company, } fits["id", "company"] []
 		);
 		deserialize_via_from_value!(OnSignHcmLinkB2eDocumentSigned);
 		event_payload!(OnSignHcmLinkB2eDocumentSigned, "ONSIGNHCMLINKB2EDOCUMENTSIGNED");
@@ -136,7 +122,7 @@ pub mod sign {
 					/// `offset`: `integer`, optional.
 					pub offset: Option<i64>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl List {
 					/// The call with its required parameters: `companyUuid`, `companyCrmId`.
@@ -153,41 +139,21 @@ pub mod sign {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `language`.
-					pub fn language(mut self, value: impl Into<String>) -> Self {
-						self.language = Some(value.into());
-						self
-					}
-					/// Sets `limit`.
-					pub fn limit(mut self, value: impl Into<i64>) -> Self {
-						self.limit = Some(value.into());
-						self
-					}
-					/// Sets `offset`.
-					pub fn offset(mut self, value: impl Into<i64>) -> Self {
-						self.offset = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(List);
-				serialize_map!(
-					List { req "companyUuid" company_uuid, req "companyCrmId"
-					company_crm_id, opt "language" language, opt "limit" limit, opt
-					"offset" offset, rest "" extra }
+				setters!(
+					List { some into language language "language" : String, some into
+					limit limit "limit" : i64, some into offset offset "offset" : i64, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					List { company_uuid : field "companyUuid", company_crm_id : field
-					"companyCrmId", language : exact "language", limit : exact "limit",
-					offset : exact "offset", extra : rest "", }
+				params_impls!(
+					List { req field "companyUuid" company_uuid, req field "companyCrmId"
+					company_crm_id, opt exact "language" language, opt exact "limit"
+					limit, opt exact "offset" offset, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(List);
 				/// Types of `sign.b2e.company.provider.list`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
 				pub mod list {
-					/// Error codes of `sign.b2e.company.provider.list`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `sign.b2e.company.provider.list`; see also [`crate::SystemError`].
 					///
 					/// The docs also list errors without a code: no status.
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,52 +176,31 @@ pub mod sign {
 					/// The object `result` of `sign.b2e.company.provider.list`: `object[]`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
+					///
+					/// A field only in the example response keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Item {
-						/// `code`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `code`: `string`, only in the example response.
 						pub code: Option<String>,
-						/// `uid`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `uid`: `string`, only in the example response.
 						pub uid: Option<String>,
-						/// `name`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `name`: `string`, only in the example response.
 						pub name: Option<String>,
-						/// `date`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `date`: `string`, only in the example response.
 						pub date: Option<String>,
-						/// `expires`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `expires`: `string`, only in the example response.
 						pub expires: Option<String>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Item { code : soft "code", uid : soft "uid", name : soft "name",
-						date : soft "date", expires : soft "expires", extra : rest "", }
-					);
-					serialize_map!(
-						Item { opt "code" code, opt "uid" uid, opt "name" name, opt
-						"date" date, opt "expires" expires, rest "" extra }
+					result_impls!(
+						Item { opt soft "code" code, opt soft "uid" uid, opt soft "name"
+						name, opt soft "date" date, opt soft "expires" expires, }
 					);
 					/// The `result` of the call: `object[]`.
 					pub type Output = crate::List<Item>;
-					impl ::bitrix24_runtime::Method for super::List {
-						const NAME: &'static str = "sign.b2e.company.provider.list";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(super::List, "sign.b2e.company.provider.list", V2, true);
 					deserialize_via_from_value!(Item);
 				}
 			}
@@ -277,38 +222,19 @@ pub mod sign {
 				/// `language`: `string`, optional.
 				pub language: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						uid: Default::default(),
-						language: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `uid`.
-				pub fn uid(mut self, value: impl Into<String>) -> Self {
-					self.uid = Some(value.into());
-					self
-				}
-				/// Sets `language`.
-				pub fn language(mut self, value: impl Into<String>) -> Self {
-					self.language = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Get);
-			serialize_map!(
-				Get { opt "uid" uid, opt "language" language, rest "" extra }
+			setters!(
+				Get { some into uid uid "uid" : String, some into language language
+				"language" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { uid : exact "uid", language : exact "language", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			params_impls!(Get { opt exact "uid" uid, opt exact "language" language, });
 			/// `sign.b2e.document.send`: REST 2, scope `sign.b2e`, `crm`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
@@ -324,7 +250,7 @@ pub mod sign {
 				/// `language`: `string`, optional.
 				pub language: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Send {
 				/// The call with its required parameters: `fields`.
@@ -335,28 +261,16 @@ pub mod sign {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `language`.
-				pub fn language(mut self, value: impl Into<String>) -> Self {
-					self.language = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Send);
-			serialize_map!(
-				Send { req "fields" fields, opt "language" language, rest "" extra }
+			setters!(Send { some into language language "language" : String, });
+			params_impls!(
+				Send { req field "fields" fields, opt exact "language" language, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Send { fields : field "fields", language : exact "language", extra : rest
-				"", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Send);
 			/// Types of `sign.b2e.document.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
 			pub mod get {
-				/// Error codes of `sign.b2e.document.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sign.b2e.document.get`; see also [`crate::SystemError`].
 				///
 				/// The docs also list errors without a code: no status.
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -379,117 +293,84 @@ pub mod sign {
 				/// The object `result.state` of `sign.b2e.document.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputState {
-					/// `code`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `code`: `string`, only in the example response.
 					pub code: Option<String>,
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputState { code : soft "code", name : soft "name", extra : rest
-					"", }
-				);
-				serialize_map!(
-					OutputState { opt "code" code, opt "name" name, rest "" extra }
+				result_impls!(
+					OutputState { opt soft "code" code, opt soft "name" name, }
 				);
 				/// The object `result.members.user` of `sign.b2e.document.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembersUser {
-					/// `employeeCode`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `employeeCode`: `string`, only in the example response.
 					pub employee_code: Option<String>,
-					/// `employeeId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `employeeId`: `integer`, only in the example response.
 					pub employee_id: Option<i64>,
-					/// `userId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `userId`: `integer`, only in the example response.
 					pub user_id: Option<i64>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputMembersUser { employee_code : soft "employeeCode", employee_id
-					: soft "employeeId", user_id : soft "userId", extra : rest "", }
-				);
-				serialize_map!(
-					OutputMembersUser { opt "employeeCode" employee_code, opt
-					"employeeId" employee_id, opt "userId" user_id, rest "" extra }
+				result_impls!(
+					OutputMembersUser { opt soft "employeeCode" employee_code, opt soft
+					"employeeId" employee_id, opt soft "userId" user_id, }
 				);
 				/// The object `result.members.state` of `sign.b2e.document.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembersState {
-					/// `code`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `code`: `string`, only in the example response.
 					pub code: Option<String>,
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputMembersState { code : soft "code", name : soft "name", extra :
-					rest "", }
-				);
-				serialize_map!(
-					OutputMembersState { opt "code" code, opt "name" name, rest "" extra
-					}
+				result_impls!(
+					OutputMembersState { opt soft "code" code, opt soft "name" name, }
 				);
 				/// The object `result.members` of `sign.b2e.document.get`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembers {
-					/// `uid`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `uid`: `string`, only in the example response.
 					pub uid: Option<String>,
-					/// `role`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `role`: `string`, only in the example response.
 					pub role: Option<String>,
-					/// `party`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `party`: `integer`, only in the example response.
 					pub party: Option<i64>,
-					/// `user`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `user`: `object`, only in the example response.
 					pub user: Option<OutputMembersUser>,
-					/// `state`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `state`: `object`, only in the example response.
 					pub state: Option<OutputMembersState>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputMembers { uid : soft "uid", role : soft "role", party : soft
-					"party", user : soft "user", state : soft "state", extra : rest "", }
-				);
-				serialize_map!(
-					OutputMembers { opt "uid" uid, opt "role" role, opt "party" party,
-					opt "user" user, opt "state" state, rest "" extra }
+				result_impls!(
+					OutputMembers { opt soft "uid" uid, opt soft "role" role, opt soft
+					"party" party, opt soft "user" user, opt soft "state" state, }
 				);
 				/// The object `result` of `sign.b2e.document.get`: `object`.
 				///
@@ -497,37 +378,27 @@ pub mod sign {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `uid`: `string`, optional.
+					/// `uid`: `string`.
 					pub uid: Option<String>,
-					/// `state`: `object`, optional.
+					/// `state`: `object`.
 					pub state: Option<OutputState>,
-					/// `members`: `object[]`, optional.
+					/// `members`: `object[]`.
 					pub members: Vec<OutputMembers>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { uid : field "uid", state : field "state", members : field
-					"members", extra : rest "", } fits["uid", "state", "members"] []
+				result_impls!(
+					Output { opt field "uid" uid, opt field "state" state, req field
+					"members" members, } fits["uid", "state", "members"] []
 				);
-				serialize_map!(
-					Output { opt "uid" uid, opt "state" state, req "members" members,
-					rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "sign.b2e.document.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Get, "sign.b2e.document.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `sign.b2e.document.send`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
 			pub mod send {
-				/// Error codes of `sign.b2e.document.send`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sign.b2e.document.send`; see also [`crate::SystemError`].
 				///
 				/// The docs also list errors without a code: no status.
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -561,7 +432,7 @@ pub mod sign {
 					/// `crmId`: `integer`, required.
 					pub crm_id: i64,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl FieldsCompany {
 					/// The object with its required parameters: `uuid`, `crmId`.
@@ -573,17 +444,9 @@ pub mod sign {
 						}
 					}
 				}
-				extra_setter!(FieldsCompany);
-				serialize_map!(
-					FieldsCompany { req "uuid" uuid, req "crmId" crm_id, rest "" extra }
+				params_impls!(
+					FieldsCompany { req field "uuid" uuid, req field "crmId" crm_id, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					FieldsCompany { uuid : field "uuid", crm_id : field "crmId", extra :
-					rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(FieldsCompany);
 				/// Allowed values of `params.fields.members.role` in `sign.b2e.document.send`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
@@ -620,7 +483,7 @@ pub mod sign {
 					/// Values: `signer`, `assignee`, `reviewer`, `editor`.
 					pub role: FieldsMembersRole,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl FieldsMembers {
 					/// The object with its required parameters: `employeeCode`, `employeeId`, `userId`, `role`.
@@ -639,19 +502,11 @@ pub mod sign {
 						}
 					}
 				}
-				extra_setter!(FieldsMembers);
-				serialize_map!(
-					FieldsMembers { req "employeeCode" employee_code, req "employeeId"
-					employee_id, req "userId" user_id, req "role" role, rest "" extra }
+				params_impls!(
+					FieldsMembers { req field "employeeCode" employee_code, req field
+					"employeeId" employee_id, req field "userId" user_id, req field
+					"role" role, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					FieldsMembers { employee_code : field "employeeCode", employee_id :
-					field "employeeId", user_id : field "userId", role : field "role",
-					extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(FieldsMembers);
 				/// Allowed values of `params.fields.responsible.role` in `sign.b2e.document.send`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
@@ -688,7 +543,7 @@ pub mod sign {
 					/// Values: `signer`, `assignee`, `reviewer`, `editor`.
 					pub role: Option<FieldsResponsibleRole>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl FieldsResponsible {
 					/// The object with its required parameters: `employeeCode`, `employeeId`, `userId`.
@@ -705,29 +560,16 @@ pub mod sign {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `role`.
-					pub fn role(
-						mut self,
-						value: impl Into<FieldsResponsibleRole>,
-					) -> Self {
-						self.role = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(FieldsResponsible);
-				serialize_map!(
-					FieldsResponsible { req "employeeCode" employee_code, req
-					"employeeId" employee_id, req "userId" user_id, opt "role" role, rest
-					"" extra }
+				setters!(
+					FieldsResponsible { some into role role "role" :
+					FieldsResponsibleRole, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					FieldsResponsible { employee_code : field "employeeCode", employee_id
-					: field "employeeId", user_id : field "userId", role : exact "role",
-					extra : rest "", }
+				params_impls!(
+					FieldsResponsible { req field "employeeCode" employee_code, req field
+					"employeeId" employee_id, req field "userId" user_id, opt exact
+					"role" role, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(FieldsResponsible);
 				/// The object `params.fields.files` of `sign.b2e.document.send`: `array`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
@@ -741,7 +583,7 @@ pub mod sign {
 					/// `fileContent`: `string`, required.
 					pub file_content: String,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl FieldsFiles {
 					/// The object with its required parameters: `fileName`, `fileType`, `fileContent`.
@@ -758,18 +600,10 @@ pub mod sign {
 						}
 					}
 				}
-				extra_setter!(FieldsFiles);
-				serialize_map!(
-					FieldsFiles { req "fileName" file_name, req "fileType" file_type, req
-					"fileContent" file_content, rest "" extra }
+				params_impls!(
+					FieldsFiles { req field "fileName" file_name, req field "fileType"
+					file_type, req field "fileContent" file_content, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					FieldsFiles { file_name : field "fileName", file_type : field
-					"fileType", file_content : field "fileContent", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(FieldsFiles);
 				/// The object `params.fields.externalSettings` of `sign.b2e.document.send`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
@@ -781,7 +615,7 @@ pub mod sign {
 					/// `externalDateCreate`: `string`, required.
 					pub external_date_create: String,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl FieldsExternalSettings {
 					/// The object with its required parameters: `externalId`, `externalDateCreate`.
@@ -796,18 +630,10 @@ pub mod sign {
 						}
 					}
 				}
-				extra_setter!(FieldsExternalSettings);
-				serialize_map!(
-					FieldsExternalSettings { req "externalId" external_id, req
-					"externalDateCreate" external_date_create, rest "" extra }
+				params_impls!(
+					FieldsExternalSettings { req field "externalId" external_id, req
+					field "externalDateCreate" external_date_create, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					FieldsExternalSettings { external_id : field "externalId",
-					external_date_create : field "externalDateCreate", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(FieldsExternalSettings);
 				/// The object `params.fields` of `sign.b2e.document.send`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
@@ -831,7 +657,7 @@ pub mod sign {
 					/// `language`: `string`, optional.
 					pub language: Option<String>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Fields {
 					/// The object with its required parameters: `company`, `members`, `responsible`, `companyProviderUid`, `files`, `regionDocumentType`, `externalSettings`.
@@ -856,144 +682,97 @@ pub mod sign {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `language`.
-					pub fn language(mut self, value: impl Into<String>) -> Self {
-						self.language = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(Fields);
-				serialize_map!(
-					Fields { req "company" company, req "members" members, req
-					"responsible" responsible, req "companyProviderUid"
-					company_provider_uid, req "files" files, req "regionDocumentType"
-					region_document_type, req "externalSettings" external_settings, opt
-					"language" language, rest "" extra }
+				setters!(Fields { some into language language "language" : String, });
+				params_impls!(
+					Fields { req field "company" company, req field "members" members,
+					req field "responsible" responsible, req field "companyProviderUid"
+					company_provider_uid, req field "files" files, req field
+					"regionDocumentType" region_document_type, req field
+					"externalSettings" external_settings, opt exact "language" language,
+					}
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Fields { company : field "company", members : field "members",
-					responsible : field "responsible", company_provider_uid : field
-					"companyProviderUid", files : field "files", region_document_type :
-					field "regionDocumentType", external_settings : field
-					"externalSettings", language : exact "language", extra : rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Fields);
 				/// The object `result.state` of `sign.b2e.document.send`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputState {
-					/// `code`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `code`: `string`, only in the example response.
 					pub code: Option<String>,
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputState { code : soft "code", name : soft "name", extra : rest
-					"", }
-				);
-				serialize_map!(
-					OutputState { opt "code" code, opt "name" name, rest "" extra }
+				result_impls!(
+					OutputState { opt soft "code" code, opt soft "name" name, }
 				);
 				/// The object `result.members.user` of `sign.b2e.document.send`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembersUser {
-					/// `employeeCode`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `employeeCode`: `string`, only in the example response.
 					pub employee_code: Option<String>,
-					/// `employeeId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `employeeId`: `integer`, only in the example response.
 					pub employee_id: Option<i64>,
-					/// `userId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `userId`: `integer`, only in the example response.
 					pub user_id: Option<i64>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputMembersUser { employee_code : soft "employeeCode", employee_id
-					: soft "employeeId", user_id : soft "userId", extra : rest "", }
-				);
-				serialize_map!(
-					OutputMembersUser { opt "employeeCode" employee_code, opt
-					"employeeId" employee_id, opt "userId" user_id, rest "" extra }
+				result_impls!(
+					OutputMembersUser { opt soft "employeeCode" employee_code, opt soft
+					"employeeId" employee_id, opt soft "userId" user_id, }
 				);
 				/// The object `result.members.state` of `sign.b2e.document.send`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembersState {
-					/// `code`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `code`: `string`, only in the example response.
 					pub code: Option<String>,
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputMembersState { code : soft "code", name : soft "name", extra :
-					rest "", }
-				);
-				serialize_map!(
-					OutputMembersState { opt "code" code, opt "name" name, rest "" extra
-					}
+				result_impls!(
+					OutputMembersState { opt soft "code" code, opt soft "name" name, }
 				);
 				/// The object `result.members` of `sign.b2e.document.send`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembers {
-					/// `uid`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `uid`: `string`, only in the example response.
 					pub uid: Option<String>,
-					/// `role`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `role`: `string`, only in the example response.
 					pub role: Option<String>,
-					/// `party`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `party`: `integer`, only in the example response.
 					pub party: Option<i64>,
-					/// `user`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `user`: `object`, only in the example response.
 					pub user: Option<OutputMembersUser>,
-					/// `state`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `state`: `object`, only in the example response.
 					pub state: Option<OutputMembersState>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputMembers { uid : soft "uid", role : soft "role", party : soft
-					"party", user : soft "user", state : soft "state", extra : rest "", }
-				);
-				serialize_map!(
-					OutputMembers { opt "uid" uid, opt "role" role, opt "party" party,
-					opt "user" user, opt "state" state, rest "" extra }
+				result_impls!(
+					OutputMembers { opt soft "uid" uid, opt soft "role" role, opt soft
+					"party" party, opt soft "user" user, opt soft "state" state, }
 				);
 				/// The object `result` of `sign.b2e.document.send`: `object`.
 				///
@@ -1001,30 +780,20 @@ pub mod sign {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `uid`: `string`, optional.
+					/// `uid`: `string`.
 					pub uid: Option<String>,
-					/// `state`: `object`, optional.
+					/// `state`: `object`.
 					pub state: Option<OutputState>,
-					/// `members`: `object[]`, optional.
+					/// `members`: `object[]`.
 					pub members: Vec<OutputMembers>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { uid : field "uid", state : field "state", members : field
-					"members", extra : rest "", } fits["uid", "state", "members"] []
+				result_impls!(
+					Output { opt field "uid" uid, opt field "state" state, req field
+					"members" members, } fits["uid", "state", "members"] []
 				);
-				serialize_map!(
-					Output { opt "uid" uid, opt "state" state, req "members" members,
-					rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::Send {
-					const NAME: &'static str = "sign.b2e.document.send";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Send, "sign.b2e.document.send", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -1045,7 +814,7 @@ pub mod sign {
 					/// `id`: `integer`, required.
 					pub id: i64,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Get {
 					/// The call with its required parameters: `id`.
@@ -1056,17 +825,12 @@ pub mod sign {
 						}
 					}
 				}
-				extra_setter!(Get);
-				serialize_map!(Get { req "id" id, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(Get { id : field "id", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Get);
+				params_impls!(Get { req field "id" id, });
 				/// Types of `sign.b2e.hcmlink.document.get`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
 				pub mod get {
-					/// Error codes of `sign.b2e.hcmlink.document.get`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `sign.b2e.hcmlink.document.get`; see also [`crate::SystemError`].
 					///
 					/// The docs also list errors without a code: HTTP 200.
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1099,34 +863,25 @@ pub mod sign {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputDocument {
-						/// `date`: `string`, optional.
+						/// `date`: `string`.
 						pub date: Option<String>,
-						/// `name`: `string`, optional.
+						/// `name`: `string`.
 						pub name: Option<String>,
-						/// `fileUrl`: `string`, optional.
+						/// `fileUrl`: `string`.
 						pub file_url: Option<String>,
-						/// `fileName`: `string`, optional.
+						/// `fileName`: `string`.
 						pub file_name: Option<String>,
-						/// `uid`: `string`, optional.
+						/// `uid`: `string`.
 						pub uid: Option<String>,
-						/// `documentUid`: `string`, optional.
+						/// `documentUid`: `string`.
 						pub document_uid: Option<String>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						OutputDocument { date : field "date", name : field "name",
-						file_url : field "fileUrl", file_name : field "fileName", uid :
-						field "uid", document_uid : field "documentUid", extra : rest "",
-						}
-					);
-					serialize_map!(
-						OutputDocument { opt "date" date, opt "name" name, opt "fileUrl"
-						file_url, opt "fileName" file_name, opt "uid" uid, opt
-						"documentUid" document_uid, rest "" extra }
+					result_impls!(
+						OutputDocument { opt field "date" date, opt field "name" name,
+						opt field "fileUrl" file_url, opt field "fileName" file_name, opt
+						field "uid" uid, opt field "documentUid" document_uid, }
 					);
 					/// The object `result` of `sign.b2e.hcmlink.document.get`: `object`.
 					///
@@ -1134,34 +889,21 @@ pub mod sign {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `company`: `string`, optional.
+						/// `company`: `string`.
 						pub company: Option<String>,
-						/// `employee`: `string`, optional.
+						/// `employee`: `string`.
 						pub employee: Option<String>,
-						/// `document`: `object`, optional.
+						/// `document`: `object`.
 						pub document: Option<OutputDocument>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { company : field "company", employee : field "employee",
-						document : field "document", extra : rest "", } fits["company",
+					result_impls!(
+						Output { opt field "company" company, opt field "employee"
+						employee, opt field "document" document, } fits["company",
 						"employee", "document"] []
 					);
-					serialize_map!(
-						Output { opt "company" company, opt "employee" employee, opt
-						"document" document, rest "" extra }
-					);
-					impl ::bitrix24_runtime::Method for super::Get {
-						const NAME: &'static str = "sign.b2e.hcmlink.document.get";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(super::Get, "sign.b2e.hcmlink.document.get", V2, true);
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -1183,106 +925,61 @@ pub mod sign {
 				/// `offset`: `integer`, optional.
 				pub offset: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Tail {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						limit: Default::default(),
-						offset: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `limit`.
-				pub fn limit(mut self, value: impl Into<i64>) -> Self {
-					self.limit = Some(value.into());
-					self
-				}
-				/// Sets `offset`.
-				pub fn offset(mut self, value: impl Into<i64>) -> Self {
-					self.offset = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Tail);
-			serialize_map!(
-				Tail { opt "limit" limit, opt "offset" offset, rest "" extra }
+			setters!(
+				Tail { some into limit limit "limit" : i64, some into offset offset
+				"offset" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Tail { limit : exact "limit", offset : exact "offset", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Tail);
+			params_impls!(Tail { opt exact "limit" limit, opt exact "offset" offset, });
 			/// Types of `sign.b2e.mysafe.tail`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-mysafe-tail.html>
 			pub mod tail {
-				/// Error codes of `sign.b2e.mysafe.tail`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sign.b2e.mysafe.tail`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
 				/// The object `result` of `sign.b2e.mysafe.tail`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-mysafe-tail.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `id`: `integer`, only in the example response.
 					pub id: Option<i64>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `create_date`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `create_date`: `string`, only in the example response.
 					pub create_date: Option<String>,
-					/// `signed_date`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `signed_date`: `string`, only in the example response.
 					pub signed_date: Option<String>,
-					/// `creator_id`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `creator_id`: `integer`, only in the example response.
 					pub creator_id: Option<i64>,
-					/// `member_id`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `member_id`: `integer`, only in the example response.
 					pub member_id: Option<i64>,
-					/// `role`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `role`: `string`, only in the example response.
 					pub role: Option<String>,
-					/// `file_url`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `file_url`: `string`, only in the example response.
 					pub file_url: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Item { id : soft "id", title : soft "title", create_date : soft
-					"create_date", signed_date : soft "signed_date", creator_id : soft
-					"creator_id", member_id : soft "member_id", role : soft "role",
-					file_url : soft "file_url", extra : rest "", }
-				);
-				serialize_map!(
-					Item { opt "id" id, opt "title" title, opt "create_date" create_date,
-					opt "signed_date" signed_date, opt "creator_id" creator_id, opt
-					"member_id" member_id, opt "role" role, opt "file_url" file_url, rest
-					"" extra }
+				result_impls!(
+					Item { opt soft "id" id, opt soft "title" title, opt soft
+					"create_date" create_date, opt soft "signed_date" signed_date, opt
+					soft "creator_id" creator_id, opt soft "member_id" member_id, opt
+					soft "role" role, opt soft "file_url" file_url, }
 				);
 				/// The `result` of the call: `object[]`.
 				pub type Output = crate::List<Item>;
-				impl ::bitrix24_runtime::Method for super::Tail {
-					const NAME: &'static str = "sign.b2e.mysafe.tail";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Tail, "sign.b2e.mysafe.tail", V2, false);
 				deserialize_via_from_value!(Item);
 			}
 		}
@@ -1303,86 +1000,51 @@ pub mod sign {
 				/// `offset`: `integer`, optional.
 				pub offset: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Tail {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						limit: Default::default(),
-						offset: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `limit`.
-				pub fn limit(mut self, value: impl Into<i64>) -> Self {
-					self.limit = Some(value.into());
-					self
-				}
-				/// Sets `offset`.
-				pub fn offset(mut self, value: impl Into<i64>) -> Self {
-					self.offset = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Tail);
-			serialize_map!(
-				Tail { opt "limit" limit, opt "offset" offset, rest "" extra }
+			setters!(
+				Tail { some into limit limit "limit" : i64, some into offset offset
+				"offset" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Tail { limit : exact "limit", offset : exact "offset", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Tail);
+			params_impls!(Tail { opt exact "limit" limit, opt exact "offset" offset, });
 			/// Types of `sign.b2e.personal.tail`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-personal-tail.html>
 			pub mod tail {
-				/// Error codes of `sign.b2e.personal.tail`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `sign.b2e.personal.tail`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
 				/// The object `result` of `sign.b2e.personal.tail`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-personal-tail.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `id`: `integer`, only in the example response.
 					pub id: Option<i64>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `signed_date`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `signed_date`: `string`, only in the example response.
 					pub signed_date: Option<String>,
-					/// `file_url`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `file_url`: `string`, only in the example response.
 					pub file_url: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Item { id : soft "id", title : soft "title", signed_date : soft
-					"signed_date", file_url : soft "file_url", extra : rest "", }
-				);
-				serialize_map!(
-					Item { opt "id" id, opt "title" title, opt "signed_date" signed_date,
-					opt "file_url" file_url, rest "" extra }
+				result_impls!(
+					Item { opt soft "id" id, opt soft "title" title, opt soft
+					"signed_date" signed_date, opt soft "file_url" file_url, }
 				);
 				/// The `result` of the call: `object[]`.
 				pub type Output = crate::List<Item>;
-				impl ::bitrix24_runtime::Method for super::Tail {
-					const NAME: &'static str = "sign.b2e.personal.tail";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Tail, "sign.b2e.personal.tail", V2, false);
 				deserialize_via_from_value!(Item);
 			}
 		}

@@ -18,7 +18,7 @@ pub mod api {
 			/// `params`: `object`, required.
 			pub params: get::Params,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `params`.
@@ -29,12 +29,7 @@ pub mod api {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "params" params, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { params : field "params", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "params" params, });
 		/// `socialnetwork.api.workgroup.list`: REST 2, scope `socialnetwork`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
@@ -60,66 +55,29 @@ pub mod api {
 			/// `start`: `integer`, optional.
 			pub start: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					filter: Default::default(),
-					select: Default::default(),
-					order: Default::default(),
-					params: Default::default(),
-					start: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<list::Select>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `params`.
-			pub fn params(mut self, value: impl Into<list::Params>) -> Self {
-				self.params = Some(value.into());
-				self
-			}
-			/// Sets `start`.
-			pub fn start(mut self, value: impl Into<i64>) -> Self {
-				self.start = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { opt "filter" filter, opt "select" select, opt "order" order, opt
-			"params" params, opt "start" start, rest "" extra }
+		setters!(
+			List { some into filter filter "filter" : list::Filter, some iter select
+			select "select" : list::Select, some into order order "order" : list::Order,
+			some into params params "params" : list::Params, some into start start
+			"start" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { filter : exact "filter", select : exact "select", order : exact
-			"order", params : exact "params", start : exact "start", extra : rest "", }
+		params_impls!(
+			List { opt exact "filter" filter, opt exact "select" select, opt exact
+			"order" order, opt exact "params" params, opt exact "start" start, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// Types of `socialnetwork.api.workgroup.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
 		pub mod get {
-			/// Error codes of `socialnetwork.api.workgroup.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `socialnetwork.api.workgroup.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -179,155 +137,44 @@ pub mod api {
 				/// `USER_DATA`: `string`, optional.
 				pub user_data: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl ParamsSelect {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						actions: Default::default(),
-						avatar: Default::default(),
-						avatar_data: Default::default(),
-						avatar_types: Default::default(),
-						counters: Default::default(),
-						date_create: Default::default(),
-						departments: Default::default(),
-						efficiency: Default::default(),
-						features: Default::default(),
-						group_members_list: Default::default(),
-						list_of_members: Default::default(),
-						list_of_members_awaiting_invite: Default::default(),
-						owner_data: Default::default(),
-						pin: Default::default(),
-						privacy_type: Default::default(),
-						subject_data: Default::default(),
-						tags: Default::default(),
-						user_data: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `ACTIONS`.
-				pub fn actions(mut self, value: impl Into<String>) -> Self {
-					self.actions = Some(value.into());
-					self
-				}
-				/// Sets `AVATAR`.
-				pub fn avatar(mut self, value: impl Into<String>) -> Self {
-					self.avatar = Some(value.into());
-					self
-				}
-				/// Sets `AVATAR_DATA`.
-				pub fn avatar_data(mut self, value: impl Into<String>) -> Self {
-					self.avatar_data = Some(value.into());
-					self
-				}
-				/// Sets `AVATAR_TYPES`.
-				pub fn avatar_types(mut self, value: impl Into<String>) -> Self {
-					self.avatar_types = Some(value.into());
-					self
-				}
-				/// Sets `COUNTERS`.
-				pub fn counters(mut self, value: impl Into<String>) -> Self {
-					self.counters = Some(value.into());
-					self
-				}
-				/// Sets `DATE_CREATE`.
-				pub fn date_create(mut self, value: impl Into<String>) -> Self {
-					self.date_create = Some(value.into());
-					self
-				}
-				/// Sets `DEPARTMENTS`.
-				pub fn departments(mut self, value: impl Into<String>) -> Self {
-					self.departments = Some(value.into());
-					self
-				}
-				/// Sets `EFFICIENCY`.
-				pub fn efficiency(mut self, value: impl Into<String>) -> Self {
-					self.efficiency = Some(value.into());
-					self
-				}
-				/// Sets `FEATURES`.
-				pub fn features(mut self, value: impl Into<String>) -> Self {
-					self.features = Some(value.into());
-					self
-				}
-				/// Sets `GROUP_MEMBERS_LIST`.
-				pub fn group_members_list(mut self, value: impl Into<String>) -> Self {
-					self.group_members_list = Some(value.into());
-					self
-				}
-				/// Sets `LIST_OF_MEMBERS`.
-				pub fn list_of_members(mut self, value: impl Into<String>) -> Self {
-					self.list_of_members = Some(value.into());
-					self
-				}
-				/// Sets `LIST_OF_MEMBERS_AWAITING_INVITE`.
-				pub fn list_of_members_awaiting_invite(
-					mut self,
-					value: impl Into<String>,
-				) -> Self {
-					self.list_of_members_awaiting_invite = Some(value.into());
-					self
-				}
-				/// Sets `OWNER_DATA`.
-				pub fn owner_data(mut self, value: impl Into<String>) -> Self {
-					self.owner_data = Some(value.into());
-					self
-				}
-				/// Sets `PIN`.
-				pub fn pin(mut self, value: impl Into<String>) -> Self {
-					self.pin = Some(value.into());
-					self
-				}
-				/// Sets `PRIVACY_TYPE`.
-				pub fn privacy_type(mut self, value: impl Into<String>) -> Self {
-					self.privacy_type = Some(value.into());
-					self
-				}
-				/// Sets `SUBJECT_DATA`.
-				pub fn subject_data(mut self, value: impl Into<String>) -> Self {
-					self.subject_data = Some(value.into());
-					self
-				}
-				/// Sets `TAGS`.
-				pub fn tags(mut self, value: impl Into<String>) -> Self {
-					self.tags = Some(value.into());
-					self
-				}
-				/// Sets `USER_DATA`.
-				pub fn user_data(mut self, value: impl Into<String>) -> Self {
-					self.user_data = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(ParamsSelect);
-			serialize_map!(
-				ParamsSelect { opt "ACTIONS" actions, opt "AVATAR" avatar, opt
-				"AVATAR_DATA" avatar_data, opt "AVATAR_TYPES" avatar_types, opt
-				"COUNTERS" counters, opt "DATE_CREATE" date_create, opt "DEPARTMENTS"
-				departments, opt "EFFICIENCY" efficiency, opt "FEATURES" features, opt
-				"GROUP_MEMBERS_LIST" group_members_list, opt "LIST_OF_MEMBERS"
-				list_of_members, opt "LIST_OF_MEMBERS_AWAITING_INVITE"
-				list_of_members_awaiting_invite, opt "OWNER_DATA" owner_data, opt "PIN"
-				pin, opt "PRIVACY_TYPE" privacy_type, opt "SUBJECT_DATA" subject_data,
-				opt "TAGS" tags, opt "USER_DATA" user_data, rest "" extra }
+			setters!(
+				ParamsSelect { some into actions actions "ACTIONS" : String, some into
+				avatar avatar "AVATAR" : String, some into avatar_data avatar_data
+				"AVATAR_DATA" : String, some into avatar_types avatar_types
+				"AVATAR_TYPES" : String, some into counters counters "COUNTERS" : String,
+				some into date_create date_create "DATE_CREATE" : String, some into
+				departments departments "DEPARTMENTS" : String, some into efficiency
+				efficiency "EFFICIENCY" : String, some into features features "FEATURES"
+				: String, some into group_members_list group_members_list
+				"GROUP_MEMBERS_LIST" : String, some into list_of_members list_of_members
+				"LIST_OF_MEMBERS" : String, some into list_of_members_awaiting_invite
+				list_of_members_awaiting_invite "LIST_OF_MEMBERS_AWAITING_INVITE" :
+				String, some into owner_data owner_data "OWNER_DATA" : String, some into
+				pin pin "PIN" : String, some into privacy_type privacy_type
+				"PRIVACY_TYPE" : String, some into subject_data subject_data
+				"SUBJECT_DATA" : String, some into tags tags "TAGS" : String, some into
+				user_data user_data "USER_DATA" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				ParamsSelect { actions : exact "ACTIONS", avatar : exact "AVATAR",
-				avatar_data : exact "AVATAR_DATA", avatar_types : exact "AVATAR_TYPES",
-				counters : exact "COUNTERS", date_create : exact "DATE_CREATE",
-				departments : exact "DEPARTMENTS", efficiency : exact "EFFICIENCY",
-				features : exact "FEATURES", group_members_list : exact
-				"GROUP_MEMBERS_LIST", list_of_members : exact "LIST_OF_MEMBERS",
-				list_of_members_awaiting_invite : exact
-				"LIST_OF_MEMBERS_AWAITING_INVITE", owner_data : exact "OWNER_DATA", pin :
-				exact "PIN", privacy_type : exact "PRIVACY_TYPE", subject_data : exact
-				"SUBJECT_DATA", tags : exact "TAGS", user_data : exact "USER_DATA", extra
-				: rest "", }
+			params_impls!(
+				ParamsSelect { opt exact "ACTIONS" actions, opt exact "AVATAR" avatar,
+				opt exact "AVATAR_DATA" avatar_data, opt exact "AVATAR_TYPES"
+				avatar_types, opt exact "COUNTERS" counters, opt exact "DATE_CREATE"
+				date_create, opt exact "DEPARTMENTS" departments, opt exact "EFFICIENCY"
+				efficiency, opt exact "FEATURES" features, opt exact "GROUP_MEMBERS_LIST"
+				group_members_list, opt exact "LIST_OF_MEMBERS" list_of_members, opt
+				exact "LIST_OF_MEMBERS_AWAITING_INVITE" list_of_members_awaiting_invite,
+				opt exact "OWNER_DATA" owner_data, opt exact "PIN" pin, opt exact
+				"PRIVACY_TYPE" privacy_type, opt exact "SUBJECT_DATA" subject_data, opt
+				exact "TAGS" tags, opt exact "USER_DATA" user_data, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(ParamsSelect);
 			/// The object `params.params` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -341,7 +188,7 @@ pub mod api {
 				/// `mode`: `string`, optional.
 				pub mode: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Params {
 				/// The object with its required parameters: `groupId`.
@@ -353,58 +200,36 @@ pub mod api {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<ParamsSelect>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
-				/// Sets `mode`.
-				pub fn mode(mut self, value: impl Into<String>) -> Self {
-					self.mode = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Params);
-			serialize_map!(
-				Params { req "groupId" group_id, opt "select" select, opt "mode" mode,
-				rest "" extra }
+			setters!(
+				Params { some iter select select "select" : ParamsSelect, some into mode
+				mode "mode" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Params { group_id : field "groupId", select : exact "select", mode :
-				exact "mode", extra : rest "", }
+			params_impls!(
+				Params { req field "groupId" group_id, opt exact "select" select, opt
+				exact "mode" mode, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Params);
 			/// The object `result.AVATAR_TYPES` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputAvatarTypes {
-				/// `sort`: `integer`, optional.
+				/// `sort`: `integer`.
 				pub sort: Option<i64>,
-				/// `mobileUrl`: `string`, optional.
+				/// `mobileUrl`: `string`.
 				pub mobile_url: Option<String>,
-				/// `webCssClass`: `string`, optional.
+				/// `webCssClass`: `string`.
 				pub web_css_class: Option<String>,
-				/// `entitySelectorUrl`: `string`, optional.
+				/// `entitySelectorUrl`: `string`.
 				pub entity_selector_url: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputAvatarTypes { sort : field "sort", mobile_url : field "mobileUrl",
-				web_css_class : field "webCssClass", entity_selector_url : field
-				"entitySelectorUrl", extra : rest "", }
-			);
-			serialize_map!(
-				OutputAvatarTypes { opt "sort" sort, opt "mobileUrl" mobile_url, opt
-				"webCssClass" web_css_class, opt "entitySelectorUrl" entity_selector_url,
-				rest "" extra }
+			result_impls!(
+				OutputAvatarTypes { opt field "sort" sort, opt field "mobileUrl"
+				mobile_url, opt field "webCssClass" web_css_class, opt field
+				"entitySelectorUrl" entity_selector_url, }
 			);
 			/// The object `result.AVATAR_DATA` of `socialnetwork.api.workgroup.get`: `object`.
 			///
@@ -412,19 +237,15 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputAvatarData {
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `id`: `string`, optional.
+				/// `id`: `string`.
 				pub id: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputAvatarData { type_ : field "type", id : field "id", extra : rest
-				"", }
-			);
-			serialize_map!(
-				OutputAvatarData { opt "type" type_, opt "id" id, rest "" extra }
+			result_impls!(
+				OutputAvatarData { opt field "type" type_, opt field "id" id, }
 			);
 			/// The object `result.OWNER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
 			///
@@ -432,22 +253,18 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOwnerData {
-				/// `ID`: `user`, optional.
+				/// `ID`: `user`.
 				pub id: Option<i64>,
-				/// `PHOTO`: `string`, optional.
+				/// `PHOTO`: `string`.
 				pub photo: Option<String>,
-				/// `FORMATTED_NAME`: `string`, optional.
+				/// `FORMATTED_NAME`: `string`.
 				pub formatted_name: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputOwnerData { id : field "ID", photo : field "PHOTO", formatted_name
-				: field "FORMATTED_NAME", extra : rest "", }
-			);
-			serialize_map!(
-				OutputOwnerData { opt "ID" id, opt "PHOTO" photo, opt "FORMATTED_NAME"
-				formatted_name, rest "" extra }
+			result_impls!(
+				OutputOwnerData { opt field "ID" id, opt field "PHOTO" photo, opt field
+				"FORMATTED_NAME" formatted_name, }
 			);
 			/// The object `result.SUBJECT_DATA` of `socialnetwork.api.workgroup.get`: `object`.
 			///
@@ -455,19 +272,15 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSubjectData {
-				/// `ID`: `integer`, optional.
+				/// `ID`: `integer`.
 				pub id: Option<i64>,
-				/// `NAME`: `string`, optional.
+				/// `NAME`: `string`.
 				pub name: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputSubjectData { id : field "ID", name : field "NAME", extra : rest
-				"", }
-			);
-			serialize_map!(
-				OutputSubjectData { opt "ID" id, opt "NAME" name, rest "" extra }
+			result_impls!(
+				OutputSubjectData { opt field "ID" id, opt field "NAME" name, }
 			);
 			/// The object `result.ACTIONS` of `socialnetwork.api.workgroup.get`: `object`.
 			///
@@ -475,35 +288,30 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputActions {
-				/// `EDIT`: `boolean`, optional.
+				/// `EDIT`: `boolean`.
 				pub edit: Option<bool>,
-				/// `DELETE`: `boolean`, optional.
+				/// `DELETE`: `boolean`.
 				pub delete: Option<bool>,
-				/// `INVITE`: `boolean`, optional.
+				/// `INVITE`: `boolean`.
 				pub invite: Option<bool>,
-				/// `JOIN`: `boolean`, optional.
+				/// `JOIN`: `boolean`.
 				pub join: Option<bool>,
-				/// `LEAVE`: `boolean`, optional.
+				/// `LEAVE`: `boolean`.
 				pub leave: Option<bool>,
-				/// `FOLLOW`: `boolean`, optional.
+				/// `FOLLOW`: `boolean`.
 				pub follow: Option<bool>,
-				/// `PIN`: `boolean`, optional.
+				/// `PIN`: `boolean`.
 				pub pin: Option<bool>,
-				/// `EDIT_FEATURES`: `boolean`, optional.
+				/// `EDIT_FEATURES`: `boolean`.
 				pub edit_features: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputActions { edit : field "EDIT", delete : field "DELETE", invite :
-				field "INVITE", join : field "JOIN", leave : field "LEAVE", follow :
-				field "FOLLOW", pin : field "PIN", edit_features : field "EDIT_FEATURES",
-				extra : rest "", }
-			);
-			serialize_map!(
-				OutputActions { opt "EDIT" edit, opt "DELETE" delete, opt "INVITE"
-				invite, opt "JOIN" join, opt "LEAVE" leave, opt "FOLLOW" follow, opt
-				"PIN" pin, opt "EDIT_FEATURES" edit_features, rest "" extra }
+			result_impls!(
+				OutputActions { opt field "EDIT" edit, opt field "DELETE" delete, opt
+				field "INVITE" invite, opt field "JOIN" join, opt field "LEAVE" leave,
+				opt field "FOLLOW" follow, opt field "PIN" pin, opt field "EDIT_FEATURES"
+				edit_features, }
 			);
 			/// The object `result.USER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
 			///
@@ -511,23 +319,18 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputUserData {
-				/// `ROLE`: `any`, optional.
+				/// `ROLE`: `any`.
 				pub role: ::serde_json::Value,
-				/// `INITIATED_BY_TYPE`: `any`, optional.
+				/// `INITIATED_BY_TYPE`: `any`.
 				pub initiated_by_type: ::serde_json::Value,
-				/// `IS_SUBSCRIBED`: `boolean`, optional.
+				/// `IS_SUBSCRIBED`: `boolean`.
 				pub is_subscribed: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputUserData { role : field "ROLE", initiated_by_type : field
-				"INITIATED_BY_TYPE", is_subscribed : field "IS_SUBSCRIBED", extra : rest
-				"", }
-			);
-			serialize_map!(
-				OutputUserData { req "ROLE" role, req "INITIATED_BY_TYPE"
-				initiated_by_type, opt "IS_SUBSCRIBED" is_subscribed, rest "" extra }
+			result_impls!(
+				OutputUserData { req field "ROLE" role, req field "INITIATED_BY_TYPE"
+				initiated_by_type, opt field "IS_SUBSCRIBED" is_subscribed, }
 			);
 			/// The object `result.LIST_OF_MEMBERS` of `socialnetwork.api.workgroup.get`: `object`.
 			///
@@ -535,39 +338,33 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputListOfMembers {
-				/// `id`: `user`, optional.
+				/// `id`: `user`.
 				pub id: Option<i64>,
-				/// `isOwner`: `boolean`, optional.
+				/// `isOwner`: `boolean`.
 				pub is_owner: Option<bool>,
-				/// `isModerator`: `boolean`, optional.
+				/// `isModerator`: `boolean`.
 				pub is_moderator: Option<bool>,
-				/// `isScrumMaster`: `boolean`, optional.
+				/// `isScrumMaster`: `boolean`.
 				pub is_scrum_master: Option<bool>,
-				/// `isAutoMember`: `boolean`, optional.
+				/// `isAutoMember`: `boolean`.
 				pub is_auto_member: Option<bool>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `lastName`: `string`, optional.
+				/// `lastName`: `string`.
 				pub last_name: Option<String>,
-				/// `position`: `string`, optional.
+				/// `position`: `string`.
 				pub position: Option<String>,
-				/// `photo`: `string`, optional.
+				/// `photo`: `string`.
 				pub photo: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputListOfMembers { id : field "id", is_owner : field "isOwner",
-				is_moderator : field "isModerator", is_scrum_master : field
-				"isScrumMaster", is_auto_member : field "isAutoMember", name : field
-				"name", last_name : field "lastName", position : field "position", photo
-				: field "photo", extra : rest "", }
-			);
-			serialize_map!(
-				OutputListOfMembers { opt "id" id, opt "isOwner" is_owner, opt
-				"isModerator" is_moderator, opt "isScrumMaster" is_scrum_master, opt
-				"isAutoMember" is_auto_member, opt "name" name, opt "lastName" last_name,
-				opt "position" position, opt "photo" photo, rest "" extra }
+			result_impls!(
+				OutputListOfMembers { opt field "id" id, opt field "isOwner" is_owner,
+				opt field "isModerator" is_moderator, opt field "isScrumMaster"
+				is_scrum_master, opt field "isAutoMember" is_auto_member, opt field
+				"name" name, opt field "lastName" last_name, opt field "position"
+				position, opt field "photo" photo, }
 			);
 			/// The object `result.FEATURES` of `socialnetwork.api.workgroup.get`: `object`.
 			///
@@ -575,28 +372,23 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputFeatures {
-				/// `featureName`: `string`, optional.
+				/// `featureName`: `string`.
 				pub feature_name: Option<String>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `customName`: `string`, optional.
+				/// `customName`: `string`.
 				pub custom_name: Option<String>,
-				/// `id`: `string`, optional.
+				/// `id`: `string`.
 				pub id: Option<String>,
-				/// `active`: `boolean`, optional.
+				/// `active`: `boolean`.
 				pub active: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputFeatures { feature_name : field "featureName", name : field "name",
-				custom_name : field "customName", id : field "id", active : field
-				"active", extra : rest "", }
-			);
-			serialize_map!(
-				OutputFeatures { opt "featureName" feature_name, opt "name" name, opt
-				"customName" custom_name, opt "id" id, opt "active" active, rest "" extra
-				}
+			result_impls!(
+				OutputFeatures { opt field "featureName" feature_name, opt field "name"
+				name, opt field "customName" custom_name, opt field "id" id, opt field
+				"active" active, }
 			);
 			/// The object `result.LIST_OF_MEMBERS_AWAITING_INVITE` of `socialnetwork.api.workgroup.get`: `object`.
 			///
@@ -604,22 +396,18 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputListOfMembersAwaitingInvite {
-				/// `id`: `user`, optional.
+				/// `id`: `user`.
 				pub id: Option<i64>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `photo`: `string`, optional.
+				/// `photo`: `string`.
 				pub photo: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputListOfMembersAwaitingInvite { id : field "id", name : field "name",
-				photo : field "photo", extra : rest "", }
-			);
-			serialize_map!(
-				OutputListOfMembersAwaitingInvite { opt "id" id, opt "name" name, opt
-				"photo" photo, rest "" extra }
+			result_impls!(
+				OutputListOfMembersAwaitingInvite { opt field "id" id, opt field "name"
+				name, opt field "photo" photo, }
 			);
 			/// The object `result.GROUP_MEMBERS_LIST` of `socialnetwork.api.workgroup.get`: `object`.
 			///
@@ -627,25 +415,20 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputGroupMembersList {
-				/// `id`: `user`, optional.
+				/// `id`: `user`.
 				pub id: Option<i64>,
-				/// `invited`: `boolean`, optional.
+				/// `invited`: `boolean`.
 				pub invited: Option<bool>,
-				/// `isAwaiting`: `boolean`, optional.
+				/// `isAwaiting`: `boolean`.
 				pub is_awaiting: Option<bool>,
-				/// `isMember`: `boolean`, optional.
+				/// `isMember`: `boolean`.
 				pub is_member: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputGroupMembersList { id : field "id", invited : field "invited",
-				is_awaiting : field "isAwaiting", is_member : field "isMember", extra :
-				rest "", }
-			);
-			serialize_map!(
-				OutputGroupMembersList { opt "id" id, opt "invited" invited, opt
-				"isAwaiting" is_awaiting, opt "isMember" is_member, rest "" extra }
+			result_impls!(
+				OutputGroupMembersList { opt field "id" id, opt field "invited" invited,
+				opt field "isAwaiting" is_awaiting, opt field "isMember" is_member, }
 			);
 			/// The object `result.COUNTERS` of `socialnetwork.api.workgroup.get`: `object`.
 			///
@@ -653,20 +436,17 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputCounters {
-				/// `workgroup_requests_out`: `integer`, optional.
+				/// `workgroup_requests_out`: `integer`.
 				pub workgroup_requests_out: Option<i64>,
-				/// `workgroup_requests_in`: `integer`, optional.
+				/// `workgroup_requests_in`: `integer`.
 				pub workgroup_requests_in: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputCounters { workgroup_requests_out : field "workgroup_requests_out",
-				workgroup_requests_in : field "workgroup_requests_in", extra : rest "", }
-			);
-			serialize_map!(
-				OutputCounters { opt "workgroup_requests_out" workgroup_requests_out, opt
-				"workgroup_requests_in" workgroup_requests_in, rest "" extra }
+			result_impls!(
+				OutputCounters { opt field "workgroup_requests_out"
+				workgroup_requests_out, opt field "workgroup_requests_in"
+				workgroup_requests_in, }
 			);
 			/// The object `result.ADDITIONAL_DATA` of `socialnetwork.api.workgroup.get`: `object`.
 			///
@@ -674,192 +454,186 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputAdditionalData {
-				/// `ROLE`: `string`, optional.
+				/// `ROLE`: `string`.
 				pub role: Option<String>,
-				/// `INITIATED_BY_TYPE`: `string`, optional.
+				/// `INITIATED_BY_TYPE`: `string`.
 				pub initiated_by_type: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputAdditionalData { role : field "ROLE", initiated_by_type : field
-				"INITIATED_BY_TYPE", extra : rest "", }
-			);
-			serialize_map!(
-				OutputAdditionalData { opt "ROLE" role, opt "INITIATED_BY_TYPE"
-				initiated_by_type, rest "" extra }
+			result_impls!(
+				OutputAdditionalData { opt field "ROLE" role, opt field
+				"INITIATED_BY_TYPE" initiated_by_type, }
 			);
 			/// The object `result` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `ID`: `integer`, optional.
+				/// `ID`: `integer`.
 				pub id: Option<i64>,
-				/// `ACTIVE`: `boolean`, optional.
+				/// `ACTIVE`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub active: Option<bool>,
-				/// `SITE_ID`: `string`, optional.
+				/// `SITE_ID`: `string`.
 				pub site_id: Option<String>,
-				/// `SUBJECT_ID`: `integer`, optional.
+				/// `SUBJECT_ID`: `integer`.
 				pub subject_id: Option<i64>,
-				/// `NAME`: `string`, optional.
+				/// `NAME`: `string`.
 				pub name: Option<String>,
-				/// `DESCRIPTION`: `text`, optional.
+				/// `DESCRIPTION`: `text`.
 				pub description: Option<String>,
-				/// `KEYWORDS`: `string`, optional.
+				/// `KEYWORDS`: `string`.
 				pub keywords: Option<String>,
-				/// `CLOSED`: `boolean`, optional.
+				/// `CLOSED`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub closed: Option<bool>,
-				/// `VISIBLE`: `boolean`, optional.
+				/// `VISIBLE`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub visible: Option<bool>,
-				/// `OPENED`: `boolean`, optional.
+				/// `OPENED`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub opened: Option<bool>,
-				/// `DATE_CREATE`: `string`, optional.
+				/// `DATE_CREATE`: `string`.
 				pub date_create: Option<String>,
-				/// `DATE_UPDATE`: `string`, optional.
+				/// `DATE_UPDATE`: `string`.
 				pub date_update: Option<String>,
-				/// `DATE_ACTIVITY`: `string`, optional.
+				/// `DATE_ACTIVITY`: `string`.
 				pub date_activity: Option<String>,
-				/// `IMAGE_ID`: `integer`, optional.
+				/// `IMAGE_ID`: `integer`.
 				pub image_id: Option<i64>,
-				/// `AVATAR_TYPE`: `string`, optional.
+				/// `AVATAR_TYPE`: `string`.
 				pub avatar_type: Option<String>,
-				/// `OWNER_ID`: `user`, optional.
+				/// `OWNER_ID`: `user`.
 				pub owner_id: Option<i64>,
-				/// `INITIATE_PERMS`: `enum`, optional.
+				/// `INITIATE_PERMS`: `enum`.
 				pub initiate_perms: Option<String>,
-				/// `NUMBER_OF_MEMBERS`: `integer`, optional.
+				/// `NUMBER_OF_MEMBERS`: `integer`.
 				pub number_of_members: Option<i64>,
-				/// `NUMBER_OF_MODERATORS`: `integer`, optional.
+				/// `NUMBER_OF_MODERATORS`: `integer`.
 				pub number_of_moderators: Option<i64>,
-				/// `PROJECT`: `boolean`, optional.
+				/// `PROJECT`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub project: Option<bool>,
-				/// `PROJECT_DATE_START`: `any`, optional.
+				/// `PROJECT_DATE_START`: `any`.
 				pub project_date_start: ::serde_json::Value,
-				/// `PROJECT_DATE_FINISH`: `any`, optional.
+				/// `PROJECT_DATE_FINISH`: `any`.
 				pub project_date_finish: ::serde_json::Value,
-				/// `SEARCH_INDEX`: `string`, optional.
+				/// `SEARCH_INDEX`: `string`.
 				pub search_index: Option<String>,
-				/// `LANDING`: `boolean`, optional.
+				/// `LANDING`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub landing: Option<bool>,
-				/// `SCRUM_MASTER_ID`: `integer`, optional.
+				/// `SCRUM_MASTER_ID`: `integer`.
 				pub scrum_master_id: Option<i64>,
-				/// `SCRUM_SPRINT_DURATION`: `integer`, optional.
+				/// `SCRUM_SPRINT_DURATION`: `integer`.
 				pub scrum_sprint_duration: Option<i64>,
-				/// `SCRUM_TASK_RESPONSIBLE`: `string`, optional.
+				/// `SCRUM_TASK_RESPONSIBLE`: `string`.
 				pub scrum_task_responsible: Option<String>,
-				/// `TYPE`: `enum`, optional.
+				/// `TYPE`: `enum`.
 				pub type_: Option<String>,
-				/// `MEMBERS`: `array`, optional.
+				/// `MEMBERS`: `array`.
 				pub members: Vec<::serde_json::Value>,
-				/// `CHAT_ID`: `integer`, optional.
+				/// `CHAT_ID`: `integer`.
 				pub chat_id: Option<i64>,
-				/// `DIALOG_ID`: `string`, optional.
+				/// `DIALOG_ID`: `string`.
 				pub dialog_id: Option<String>,
-				/// `ORDINARY_MEMBERS`: `array`, optional.
+				/// `ORDINARY_MEMBERS`: `array`.
 				pub ordinary_members: Vec<::serde_json::Value>,
-				/// `INVITED_MEMBERS`: `array`, optional.
+				/// `INVITED_MEMBERS`: `array`.
 				pub invited_members: Vec<::serde_json::Value>,
-				/// `MODERATOR_MEMBERS`: `array`, optional.
+				/// `MODERATOR_MEMBERS`: `array`.
 				pub moderator_members: Vec<::serde_json::Value>,
-				/// `SITE_IDS`: `array`, optional.
+				/// `SITE_IDS`: `array`.
 				pub site_ids: Vec<::serde_json::Value>,
-				/// `AVATAR`: `string`, optional.
+				/// `AVATAR`: `string`.
 				pub avatar: Option<String>,
-				/// `AVATAR_TYPES`: `object`, optional.
+				/// `AVATAR_TYPES`: `object`.
 				pub avatar_types: Option<OutputAvatarTypes>,
-				/// `AVATAR_DATA`: `object`, optional.
+				/// `AVATAR_DATA`: `object`.
 				pub avatar_data: Option<OutputAvatarData>,
-				/// `OWNER_DATA`: `object`, optional.
+				/// `OWNER_DATA`: `object`.
 				pub owner_data: Option<OutputOwnerData>,
-				/// `SUBJECT_DATA`: `object`, optional.
+				/// `SUBJECT_DATA`: `object`.
 				pub subject_data: Option<OutputSubjectData>,
-				/// `TAGS`: `array`, optional.
+				/// `TAGS`: `array`.
 				pub tags: Vec<::serde_json::Value>,
-				/// `ACTIONS`: `object`, optional.
+				/// `ACTIONS`: `object`.
 				pub actions: Option<OutputActions>,
-				/// `USER_DATA`: `object`, optional.
+				/// `USER_DATA`: `object`.
 				pub user_data: Option<OutputUserData>,
-				/// `DEPARTMENTS`: `array`, optional.
+				/// `DEPARTMENTS`: `array`.
 				pub departments: Vec<::serde_json::Value>,
-				/// `IS_PIN`: `boolean`, optional.
+				/// `IS_PIN`: `boolean`.
 				pub is_pin: Option<bool>,
-				/// `PRIVACY_CODE`: `string`, optional.
+				/// `PRIVACY_CODE`: `string`.
 				pub privacy_code: Option<String>,
-				/// `LIST_OF_MEMBERS`: `object`, optional.
+				/// `LIST_OF_MEMBERS`: `object`.
 				pub list_of_members: Option<OutputListOfMembers>,
-				/// `FEATURES`: `object`, optional.
+				/// `FEATURES`: `object`.
 				pub features: Option<OutputFeatures>,
-				/// `LIST_OF_MEMBERS_AWAITING_INVITE`: `object`, optional.
+				/// `LIST_OF_MEMBERS_AWAITING_INVITE`: `object`.
 				pub list_of_members_awaiting_invite: Option<
 					OutputListOfMembersAwaitingInvite,
 				>,
-				/// `GROUP_MEMBERS_LIST`: `object`, optional.
+				/// `GROUP_MEMBERS_LIST`: `object`.
 				pub group_members_list: Option<OutputGroupMembersList>,
-				/// `COUNTERS`: `object`, optional.
+				/// `COUNTERS`: `object`.
 				pub counters: Option<OutputCounters>,
-				/// `EFFICIENCY`: `integer`, optional.
+				/// `EFFICIENCY`: `integer`.
 				pub efficiency: Option<i64>,
-				/// `ADDITIONAL_DATA`: `object`, optional.
+				/// `ADDITIONAL_DATA`: `object`.
 				pub additional_data: Option<OutputAdditionalData>,
-				/// `SCRUM_OWNER_ID`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `SCRUM_OWNER_ID`: `integer`, only in the example response.
 				pub scrum_owner_id: Option<i64>,
-				/// `NUMBER_OF_MEMBERS_PLURAL`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `NUMBER_OF_MEMBERS_PLURAL`: `integer`, only in the example response.
 				pub number_of_members_plural: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { id : field "ID", active : field "ACTIVE", site_id : field
-				"SITE_ID", subject_id : field "SUBJECT_ID", name : field "NAME",
-				description : field "DESCRIPTION", keywords : field "KEYWORDS", closed :
-				field "CLOSED", visible : field "VISIBLE", opened : field "OPENED",
-				date_create : field "DATE_CREATE", date_update : field "DATE_UPDATE",
-				date_activity : field "DATE_ACTIVITY", image_id : field "IMAGE_ID",
-				avatar_type : field "AVATAR_TYPE", owner_id : field "OWNER_ID",
-				initiate_perms : field "INITIATE_PERMS", number_of_members : field
-				"NUMBER_OF_MEMBERS", number_of_moderators : field "NUMBER_OF_MODERATORS",
-				project : field "PROJECT", project_date_start : field
-				"PROJECT_DATE_START", project_date_finish : field "PROJECT_DATE_FINISH",
-				search_index : field "SEARCH_INDEX", landing : field "LANDING",
-				scrum_master_id : field "SCRUM_MASTER_ID", scrum_sprint_duration : field
-				"SCRUM_SPRINT_DURATION", scrum_task_responsible : field
-				"SCRUM_TASK_RESPONSIBLE", type_ : field "TYPE", members : field
-				"MEMBERS", chat_id : field "CHAT_ID", dialog_id : field "DIALOG_ID",
-				ordinary_members : field "ORDINARY_MEMBERS", invited_members : field
-				"INVITED_MEMBERS", moderator_members : field "MODERATOR_MEMBERS",
-				site_ids : field "SITE_IDS", avatar : field "AVATAR", avatar_types :
-				field "AVATAR_TYPES", avatar_data : field "AVATAR_DATA", owner_data :
-				field "OWNER_DATA", subject_data : field "SUBJECT_DATA", tags : field
-				"TAGS", actions : field "ACTIONS", user_data : field "USER_DATA",
-				departments : field "DEPARTMENTS", is_pin : field "IS_PIN", privacy_code
-				: field "PRIVACY_CODE", list_of_members : field "LIST_OF_MEMBERS",
-				features : field "FEATURES", list_of_members_awaiting_invite : field
-				"LIST_OF_MEMBERS_AWAITING_INVITE", group_members_list : field
-				"GROUP_MEMBERS_LIST", counters : field "COUNTERS", efficiency : field
-				"EFFICIENCY", additional_data : field "ADDITIONAL_DATA", scrum_owner_id :
-				soft "SCRUM_OWNER_ID", number_of_members_plural : soft
-				"NUMBER_OF_MEMBERS_PLURAL", extra : rest "", } fits["ID", "ACTIVE",
-				"SITE_ID", "SUBJECT_ID", "NAME", "DESCRIPTION", "KEYWORDS", "CLOSED",
-				"VISIBLE", "OPENED", "DATE_CREATE", "DATE_UPDATE", "DATE_ACTIVITY",
-				"IMAGE_ID", "AVATAR_TYPE", "OWNER_ID", "INITIATE_PERMS",
+			result_impls!(
+				Output { opt field "ID" id, opt_yn field "ACTIVE" active, opt field
+				"SITE_ID" site_id, opt field "SUBJECT_ID" subject_id, opt field "NAME"
+				name, opt field "DESCRIPTION" description, opt field "KEYWORDS" keywords,
+				opt_yn field "CLOSED" closed, opt_yn field "VISIBLE" visible, opt_yn
+				field "OPENED" opened, opt field "DATE_CREATE" date_create, opt field
+				"DATE_UPDATE" date_update, opt field "DATE_ACTIVITY" date_activity, opt
+				field "IMAGE_ID" image_id, opt field "AVATAR_TYPE" avatar_type, opt field
+				"OWNER_ID" owner_id, opt field "INITIATE_PERMS" initiate_perms, opt field
+				"NUMBER_OF_MEMBERS" number_of_members, opt field "NUMBER_OF_MODERATORS"
+				number_of_moderators, opt_yn field "PROJECT" project, req field
+				"PROJECT_DATE_START" project_date_start, req field "PROJECT_DATE_FINISH"
+				project_date_finish, opt field "SEARCH_INDEX" search_index, opt_yn field
+				"LANDING" landing, opt field "SCRUM_MASTER_ID" scrum_master_id, opt field
+				"SCRUM_SPRINT_DURATION" scrum_sprint_duration, opt field
+				"SCRUM_TASK_RESPONSIBLE" scrum_task_responsible, opt field "TYPE" type_,
+				req field "MEMBERS" members, opt field "CHAT_ID" chat_id, opt field
+				"DIALOG_ID" dialog_id, req field "ORDINARY_MEMBERS" ordinary_members, req
+				field "INVITED_MEMBERS" invited_members, req field "MODERATOR_MEMBERS"
+				moderator_members, req field "SITE_IDS" site_ids, opt field "AVATAR"
+				avatar, opt field "AVATAR_TYPES" avatar_types, opt field "AVATAR_DATA"
+				avatar_data, opt field "OWNER_DATA" owner_data, opt field "SUBJECT_DATA"
+				subject_data, req field "TAGS" tags, opt field "ACTIONS" actions, opt
+				field "USER_DATA" user_data, req field "DEPARTMENTS" departments, opt
+				field "IS_PIN" is_pin, opt field "PRIVACY_CODE" privacy_code, opt field
+				"LIST_OF_MEMBERS" list_of_members, opt field "FEATURES" features, opt
+				field "LIST_OF_MEMBERS_AWAITING_INVITE" list_of_members_awaiting_invite,
+				opt field "GROUP_MEMBERS_LIST" group_members_list, opt field "COUNTERS"
+				counters, opt field "EFFICIENCY" efficiency, opt field "ADDITIONAL_DATA"
+				additional_data, opt soft "SCRUM_OWNER_ID" scrum_owner_id, opt soft
+				"NUMBER_OF_MEMBERS_PLURAL" number_of_members_plural, } fits["ID",
+				"ACTIVE", "SITE_ID", "SUBJECT_ID", "NAME", "DESCRIPTION", "KEYWORDS",
+				"CLOSED", "VISIBLE", "OPENED", "DATE_CREATE", "DATE_UPDATE",
+				"DATE_ACTIVITY", "IMAGE_ID", "AVATAR_TYPE", "OWNER_ID", "INITIATE_PERMS",
 				"NUMBER_OF_MEMBERS", "NUMBER_OF_MODERATORS", "PROJECT",
 				"PROJECT_DATE_START", "PROJECT_DATE_FINISH", "SEARCH_INDEX", "LANDING",
 				"SCRUM_MASTER_ID", "SCRUM_SPRINT_DURATION", "SCRUM_TASK_RESPONSIBLE",
@@ -871,49 +645,14 @@ pub mod api {
 				"GROUP_MEMBERS_LIST", "COUNTERS", "EFFICIENCY", "ADDITIONAL_DATA",
 				"SCRUM_OWNER_ID", "NUMBER_OF_MEMBERS_PLURAL"] []
 			);
-			serialize_map!(
-				Output { opt "ID" id, opt_yn "ACTIVE" active, opt "SITE_ID" site_id, opt
-				"SUBJECT_ID" subject_id, opt "NAME" name, opt "DESCRIPTION" description,
-				opt "KEYWORDS" keywords, opt_yn "CLOSED" closed, opt_yn "VISIBLE"
-				visible, opt_yn "OPENED" opened, opt "DATE_CREATE" date_create, opt
-				"DATE_UPDATE" date_update, opt "DATE_ACTIVITY" date_activity, opt
-				"IMAGE_ID" image_id, opt "AVATAR_TYPE" avatar_type, opt "OWNER_ID"
-				owner_id, opt "INITIATE_PERMS" initiate_perms, opt "NUMBER_OF_MEMBERS"
-				number_of_members, opt "NUMBER_OF_MODERATORS" number_of_moderators,
-				opt_yn "PROJECT" project, req "PROJECT_DATE_START" project_date_start,
-				req "PROJECT_DATE_FINISH" project_date_finish, opt "SEARCH_INDEX"
-				search_index, opt_yn "LANDING" landing, opt "SCRUM_MASTER_ID"
-				scrum_master_id, opt "SCRUM_SPRINT_DURATION" scrum_sprint_duration, opt
-				"SCRUM_TASK_RESPONSIBLE" scrum_task_responsible, opt "TYPE" type_, req
-				"MEMBERS" members, opt "CHAT_ID" chat_id, opt "DIALOG_ID" dialog_id, req
-				"ORDINARY_MEMBERS" ordinary_members, req "INVITED_MEMBERS"
-				invited_members, req "MODERATOR_MEMBERS" moderator_members, req
-				"SITE_IDS" site_ids, opt "AVATAR" avatar, opt "AVATAR_TYPES"
-				avatar_types, opt "AVATAR_DATA" avatar_data, opt "OWNER_DATA" owner_data,
-				opt "SUBJECT_DATA" subject_data, req "TAGS" tags, opt "ACTIONS" actions,
-				opt "USER_DATA" user_data, req "DEPARTMENTS" departments, opt "IS_PIN"
-				is_pin, opt "PRIVACY_CODE" privacy_code, opt "LIST_OF_MEMBERS"
-				list_of_members, opt "FEATURES" features, opt
-				"LIST_OF_MEMBERS_AWAITING_INVITE" list_of_members_awaiting_invite, opt
-				"GROUP_MEMBERS_LIST" group_members_list, opt "COUNTERS" counters, opt
-				"EFFICIENCY" efficiency, opt "ADDITIONAL_DATA" additional_data, opt
-				"SCRUM_OWNER_ID" scrum_owner_id, opt "NUMBER_OF_MEMBERS_PLURAL"
-				number_of_members_plural, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "socialnetwork.api.workgroup.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "socialnetwork.api.workgroup.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `socialnetwork.api.workgroup.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
 		pub mod list {
-			/// Error codes of `socialnetwork.api.workgroup.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `socialnetwork.api.workgroup.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
 			/// The object `params.filter` of `socialnetwork.api.workgroup.list`: `object`.
 			///
@@ -958,122 +697,34 @@ pub mod api {
 				/// `DATE_ACTIVITY`: `datetime`, optional.
 				pub date_activity: Option<::bitrix24_runtime::DateTime>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						name: Default::default(),
-						owner_id: Default::default(),
-						active: Default::default(),
-						visible: Default::default(),
-						opened: Default::default(),
-						closed: Default::default(),
-						project: Default::default(),
-						subject_id: Default::default(),
-						site_id: Default::default(),
-						date_create: Default::default(),
-						date_update: Default::default(),
-						date_activity: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `ID`.
-				pub fn id(mut self, value: impl Into<i64>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `NAME`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `OWNER_ID`.
-				pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
-					self.owner_id = Some(value.into());
-					self
-				}
-				/// Sets `ACTIVE`.
-				pub fn active(mut self, value: impl Into<bool>) -> Self {
-					self.active = Some(value.into());
-					self
-				}
-				/// Sets `VISIBLE`.
-				pub fn visible(mut self, value: impl Into<bool>) -> Self {
-					self.visible = Some(value.into());
-					self
-				}
-				/// Sets `OPENED`.
-				pub fn opened(mut self, value: impl Into<bool>) -> Self {
-					self.opened = Some(value.into());
-					self
-				}
-				/// Sets `CLOSED`.
-				pub fn closed(mut self, value: impl Into<bool>) -> Self {
-					self.closed = Some(value.into());
-					self
-				}
-				/// Sets `PROJECT`.
-				pub fn project(mut self, value: impl Into<bool>) -> Self {
-					self.project = Some(value.into());
-					self
-				}
-				/// Sets `SUBJECT_ID`.
-				pub fn subject_id(mut self, value: impl Into<i64>) -> Self {
-					self.subject_id = Some(value.into());
-					self
-				}
-				/// Sets `SITE_ID`.
-				pub fn site_id(mut self, value: impl Into<String>) -> Self {
-					self.site_id = Some(value.into());
-					self
-				}
-				/// Sets `DATE_CREATE`.
-				pub fn date_create(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.date_create = Some(value.into());
-					self
-				}
-				/// Sets `DATE_UPDATE`.
-				pub fn date_update(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.date_update = Some(value.into());
-					self
-				}
-				/// Sets `DATE_ACTIVITY`.
-				pub fn date_activity(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.date_activity = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(
-				Filter { opt "ID" id, opt "NAME" name, opt "OWNER_ID" owner_id, opt_yn
-				"ACTIVE" active, opt_yn "VISIBLE" visible, opt_yn "OPENED" opened, opt_yn
-				"CLOSED" closed, opt_yn "PROJECT" project, opt "SUBJECT_ID" subject_id,
-				opt "SITE_ID" site_id, opt "DATE_CREATE" date_create, opt "DATE_UPDATE"
-				date_update, opt "DATE_ACTIVITY" date_activity, rest "" extra }
+			setters!(
+				Filter { some into id id "ID" : i64, some into name name "NAME" : String,
+				some into owner_id owner_id "OWNER_ID" : i64, some into active active
+				"ACTIVE" : bool, some into visible visible "VISIBLE" : bool, some into
+				opened opened "OPENED" : bool, some into closed closed "CLOSED" : bool,
+				some into project project "PROJECT" : bool, some into subject_id
+				subject_id "SUBJECT_ID" : i64, some into site_id site_id "SITE_ID" :
+				String, some into date_create date_create "DATE_CREATE" :
+				::bitrix24_runtime::DateTime, some into date_update date_update
+				"DATE_UPDATE" : ::bitrix24_runtime::DateTime, some into date_activity
+				date_activity "DATE_ACTIVITY" : ::bitrix24_runtime::DateTime, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Filter { id : exact "ID", name : exact "NAME", owner_id : exact
-				"OWNER_ID", active : exact "ACTIVE", visible : exact "VISIBLE", opened :
-				exact "OPENED", closed : exact "CLOSED", project : exact "PROJECT",
-				subject_id : exact "SUBJECT_ID", site_id : exact "SITE_ID", date_create :
-				exact "DATE_CREATE", date_update : exact "DATE_UPDATE", date_activity :
-				exact "DATE_ACTIVITY", extra : rest "", }
+			params_impls!(
+				Filter { opt exact "ID" id, opt exact "NAME" name, opt exact "OWNER_ID"
+				owner_id, opt_yn exact "ACTIVE" active, opt_yn exact "VISIBLE" visible,
+				opt_yn exact "OPENED" opened, opt_yn exact "CLOSED" closed, opt_yn exact
+				"PROJECT" project, opt exact "SUBJECT_ID" subject_id, opt exact "SITE_ID"
+				site_id, opt exact "DATE_CREATE" date_create, opt exact "DATE_UPDATE"
+				date_update, opt exact "DATE_ACTIVITY" date_activity, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
 			/// The object `params.select` of `socialnetwork.api.workgroup.list`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
@@ -1137,239 +788,60 @@ pub mod api {
 				/// `AVATAR`: `string`, optional.
 				pub avatar: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Select {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						active: Default::default(),
-						subject_id: Default::default(),
-						name: Default::default(),
-						description: Default::default(),
-						keywords: Default::default(),
-						closed: Default::default(),
-						visible: Default::default(),
-						opened: Default::default(),
-						project: Default::default(),
-						landing: Default::default(),
-						date_create: Default::default(),
-						date_update: Default::default(),
-						date_activity: Default::default(),
-						image_id: Default::default(),
-						avatar_type: Default::default(),
-						owner_id: Default::default(),
-						number_of_members: Default::default(),
-						number_of_moderators: Default::default(),
-						initiate_perms: Default::default(),
-						project_date_start: Default::default(),
-						project_date_finish: Default::default(),
-						scrum_owner_id: Default::default(),
-						scrum_master_id: Default::default(),
-						scrum_sprint_duration: Default::default(),
-						scrum_task_responsible: Default::default(),
-						type_: Default::default(),
-						avatar: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `ID`.
-				pub fn id(mut self, value: impl Into<i64>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `ACTIVE`.
-				pub fn active(mut self, value: impl Into<String>) -> Self {
-					self.active = Some(value.into());
-					self
-				}
-				/// Sets `SUBJECT_ID`.
-				pub fn subject_id(mut self, value: impl Into<i64>) -> Self {
-					self.subject_id = Some(value.into());
-					self
-				}
-				/// Sets `NAME`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `DESCRIPTION`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
-				/// Sets `KEYWORDS`.
-				pub fn keywords(mut self, value: impl Into<String>) -> Self {
-					self.keywords = Some(value.into());
-					self
-				}
-				/// Sets `CLOSED`.
-				pub fn closed(mut self, value: impl Into<String>) -> Self {
-					self.closed = Some(value.into());
-					self
-				}
-				/// Sets `VISIBLE`.
-				pub fn visible(mut self, value: impl Into<String>) -> Self {
-					self.visible = Some(value.into());
-					self
-				}
-				/// Sets `OPENED`.
-				pub fn opened(mut self, value: impl Into<String>) -> Self {
-					self.opened = Some(value.into());
-					self
-				}
-				/// Sets `PROJECT`.
-				pub fn project(mut self, value: impl Into<String>) -> Self {
-					self.project = Some(value.into());
-					self
-				}
-				/// Sets `LANDING`.
-				pub fn landing(mut self, value: impl Into<String>) -> Self {
-					self.landing = Some(value.into());
-					self
-				}
-				/// Sets `DATE_CREATE`.
-				pub fn date_create(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.date_create = Some(value.into());
-					self
-				}
-				/// Sets `DATE_UPDATE`.
-				pub fn date_update(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.date_update = Some(value.into());
-					self
-				}
-				/// Sets `DATE_ACTIVITY`.
-				pub fn date_activity(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.date_activity = Some(value.into());
-					self
-				}
-				/// Sets `IMAGE_ID`.
-				pub fn image_id(mut self, value: impl Into<i64>) -> Self {
-					self.image_id = Some(value.into());
-					self
-				}
-				/// Sets `AVATAR_TYPE`.
-				pub fn avatar_type(mut self, value: impl Into<String>) -> Self {
-					self.avatar_type = Some(value.into());
-					self
-				}
-				/// Sets `OWNER_ID`.
-				pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
-					self.owner_id = Some(value.into());
-					self
-				}
-				/// Sets `NUMBER_OF_MEMBERS`.
-				pub fn number_of_members(mut self, value: impl Into<i64>) -> Self {
-					self.number_of_members = Some(value.into());
-					self
-				}
-				/// Sets `NUMBER_OF_MODERATORS`.
-				pub fn number_of_moderators(mut self, value: impl Into<i64>) -> Self {
-					self.number_of_moderators = Some(value.into());
-					self
-				}
-				/// Sets `INITIATE_PERMS`.
-				pub fn initiate_perms(mut self, value: impl Into<String>) -> Self {
-					self.initiate_perms = Some(value.into());
-					self
-				}
-				/// Sets `PROJECT_DATE_START`.
-				pub fn project_date_start(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.project_date_start = Some(value.into());
-					self
-				}
-				/// Sets `PROJECT_DATE_FINISH`.
-				pub fn project_date_finish(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.project_date_finish = Some(value.into());
-					self
-				}
-				/// Sets `SCRUM_OWNER_ID`.
-				pub fn scrum_owner_id(mut self, value: impl Into<i64>) -> Self {
-					self.scrum_owner_id = Some(value.into());
-					self
-				}
-				/// Sets `SCRUM_MASTER_ID`.
-				pub fn scrum_master_id(mut self, value: impl Into<i64>) -> Self {
-					self.scrum_master_id = Some(value.into());
-					self
-				}
-				/// Sets `SCRUM_SPRINT_DURATION`.
-				pub fn scrum_sprint_duration(mut self, value: impl Into<i64>) -> Self {
-					self.scrum_sprint_duration = Some(value.into());
-					self
-				}
-				/// Sets `SCRUM_TASK_RESPONSIBLE`.
-				pub fn scrum_task_responsible(
-					mut self,
-					value: impl Into<String>,
-				) -> Self {
-					self.scrum_task_responsible = Some(value.into());
-					self
-				}
-				/// Sets `TYPE`.
-				pub fn type_(mut self, value: impl Into<String>) -> Self {
-					self.type_ = Some(value.into());
-					self
-				}
-				/// Sets `AVATAR`.
-				pub fn avatar(mut self, value: impl Into<String>) -> Self {
-					self.avatar = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Select);
-			serialize_map!(
-				Select { opt "ID" id, opt "ACTIVE" active, opt "SUBJECT_ID" subject_id,
-				opt "NAME" name, opt "DESCRIPTION" description, opt "KEYWORDS" keywords,
-				opt "CLOSED" closed, opt "VISIBLE" visible, opt "OPENED" opened, opt
-				"PROJECT" project, opt "LANDING" landing, opt "DATE_CREATE" date_create,
-				opt "DATE_UPDATE" date_update, opt "DATE_ACTIVITY" date_activity, opt
-				"IMAGE_ID" image_id, opt "AVATAR_TYPE" avatar_type, opt "OWNER_ID"
-				owner_id, opt "NUMBER_OF_MEMBERS" number_of_members, opt
-				"NUMBER_OF_MODERATORS" number_of_moderators, opt "INITIATE_PERMS"
-				initiate_perms, opt "PROJECT_DATE_START" project_date_start, opt
-				"PROJECT_DATE_FINISH" project_date_finish, opt "SCRUM_OWNER_ID"
-				scrum_owner_id, opt "SCRUM_MASTER_ID" scrum_master_id, opt
-				"SCRUM_SPRINT_DURATION" scrum_sprint_duration, opt
-				"SCRUM_TASK_RESPONSIBLE" scrum_task_responsible, opt "TYPE" type_, opt
-				"AVATAR" avatar, rest "" extra }
+			setters!(
+				Select { some into id id "ID" : i64, some into active active "ACTIVE" :
+				String, some into subject_id subject_id "SUBJECT_ID" : i64, some into
+				name name "NAME" : String, some into description description
+				"DESCRIPTION" : String, some into keywords keywords "KEYWORDS" : String,
+				some into closed closed "CLOSED" : String, some into visible visible
+				"VISIBLE" : String, some into opened opened "OPENED" : String, some into
+				project project "PROJECT" : String, some into landing landing "LANDING" :
+				String, some into date_create date_create "DATE_CREATE" :
+				::bitrix24_runtime::DateTime, some into date_update date_update
+				"DATE_UPDATE" : ::bitrix24_runtime::DateTime, some into date_activity
+				date_activity "DATE_ACTIVITY" : ::bitrix24_runtime::DateTime, some into
+				image_id image_id "IMAGE_ID" : i64, some into avatar_type avatar_type
+				"AVATAR_TYPE" : String, some into owner_id owner_id "OWNER_ID" : i64,
+				some into number_of_members number_of_members "NUMBER_OF_MEMBERS" : i64,
+				some into number_of_moderators number_of_moderators
+				"NUMBER_OF_MODERATORS" : i64, some into initiate_perms initiate_perms
+				"INITIATE_PERMS" : String, some into project_date_start
+				project_date_start "PROJECT_DATE_START" : ::bitrix24_runtime::DateTime,
+				some into project_date_finish project_date_finish "PROJECT_DATE_FINISH" :
+				::bitrix24_runtime::DateTime, some into scrum_owner_id scrum_owner_id
+				"SCRUM_OWNER_ID" : i64, some into scrum_master_id scrum_master_id
+				"SCRUM_MASTER_ID" : i64, some into scrum_sprint_duration
+				scrum_sprint_duration "SCRUM_SPRINT_DURATION" : i64, some into
+				scrum_task_responsible scrum_task_responsible "SCRUM_TASK_RESPONSIBLE" :
+				String, some into type_ type_ "TYPE" : String, some into avatar avatar
+				"AVATAR" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Select { id : exact "ID", active : exact "ACTIVE", subject_id : exact
-				"SUBJECT_ID", name : exact "NAME", description : exact "DESCRIPTION",
-				keywords : exact "KEYWORDS", closed : exact "CLOSED", visible : exact
-				"VISIBLE", opened : exact "OPENED", project : exact "PROJECT", landing :
-				exact "LANDING", date_create : exact "DATE_CREATE", date_update : exact
-				"DATE_UPDATE", date_activity : exact "DATE_ACTIVITY", image_id : exact
-				"IMAGE_ID", avatar_type : exact "AVATAR_TYPE", owner_id : exact
-				"OWNER_ID", number_of_members : exact "NUMBER_OF_MEMBERS",
-				number_of_moderators : exact "NUMBER_OF_MODERATORS", initiate_perms :
-				exact "INITIATE_PERMS", project_date_start : exact "PROJECT_DATE_START",
-				project_date_finish : exact "PROJECT_DATE_FINISH", scrum_owner_id : exact
-				"SCRUM_OWNER_ID", scrum_master_id : exact "SCRUM_MASTER_ID",
-				scrum_sprint_duration : exact "SCRUM_SPRINT_DURATION",
-				scrum_task_responsible : exact "SCRUM_TASK_RESPONSIBLE", type_ : exact
-				"TYPE", avatar : exact "AVATAR", extra : rest "", }
+			params_impls!(
+				Select { opt exact "ID" id, opt exact "ACTIVE" active, opt exact
+				"SUBJECT_ID" subject_id, opt exact "NAME" name, opt exact "DESCRIPTION"
+				description, opt exact "KEYWORDS" keywords, opt exact "CLOSED" closed,
+				opt exact "VISIBLE" visible, opt exact "OPENED" opened, opt exact
+				"PROJECT" project, opt exact "LANDING" landing, opt exact "DATE_CREATE"
+				date_create, opt exact "DATE_UPDATE" date_update, opt exact
+				"DATE_ACTIVITY" date_activity, opt exact "IMAGE_ID" image_id, opt exact
+				"AVATAR_TYPE" avatar_type, opt exact "OWNER_ID" owner_id, opt exact
+				"NUMBER_OF_MEMBERS" number_of_members, opt exact "NUMBER_OF_MODERATORS"
+				number_of_moderators, opt exact "INITIATE_PERMS" initiate_perms, opt
+				exact "PROJECT_DATE_START" project_date_start, opt exact
+				"PROJECT_DATE_FINISH" project_date_finish, opt exact "SCRUM_OWNER_ID"
+				scrum_owner_id, opt exact "SCRUM_MASTER_ID" scrum_master_id, opt exact
+				"SCRUM_SPRINT_DURATION" scrum_sprint_duration, opt exact
+				"SCRUM_TASK_RESPONSIBLE" scrum_task_responsible, opt exact "TYPE" type_,
+				opt exact "AVATAR" avatar, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Select);
 			/// The object `params.order` of `socialnetwork.api.workgroup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
@@ -1413,122 +885,34 @@ pub mod api {
 				/// `DATE_ACTIVITY`: `datetime`, optional.
 				pub date_activity: Option<::bitrix24_runtime::DateTime>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Order {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						name: Default::default(),
-						owner_id: Default::default(),
-						active: Default::default(),
-						visible: Default::default(),
-						opened: Default::default(),
-						closed: Default::default(),
-						project: Default::default(),
-						subject_id: Default::default(),
-						site_id: Default::default(),
-						date_create: Default::default(),
-						date_update: Default::default(),
-						date_activity: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `ID`.
-				pub fn id(mut self, value: impl Into<i64>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `NAME`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `OWNER_ID`.
-				pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
-					self.owner_id = Some(value.into());
-					self
-				}
-				/// Sets `ACTIVE`.
-				pub fn active(mut self, value: impl Into<bool>) -> Self {
-					self.active = Some(value.into());
-					self
-				}
-				/// Sets `VISIBLE`.
-				pub fn visible(mut self, value: impl Into<bool>) -> Self {
-					self.visible = Some(value.into());
-					self
-				}
-				/// Sets `OPENED`.
-				pub fn opened(mut self, value: impl Into<bool>) -> Self {
-					self.opened = Some(value.into());
-					self
-				}
-				/// Sets `CLOSED`.
-				pub fn closed(mut self, value: impl Into<bool>) -> Self {
-					self.closed = Some(value.into());
-					self
-				}
-				/// Sets `PROJECT`.
-				pub fn project(mut self, value: impl Into<bool>) -> Self {
-					self.project = Some(value.into());
-					self
-				}
-				/// Sets `SUBJECT_ID`.
-				pub fn subject_id(mut self, value: impl Into<i64>) -> Self {
-					self.subject_id = Some(value.into());
-					self
-				}
-				/// Sets `SITE_ID`.
-				pub fn site_id(mut self, value: impl Into<String>) -> Self {
-					self.site_id = Some(value.into());
-					self
-				}
-				/// Sets `DATE_CREATE`.
-				pub fn date_create(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.date_create = Some(value.into());
-					self
-				}
-				/// Sets `DATE_UPDATE`.
-				pub fn date_update(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.date_update = Some(value.into());
-					self
-				}
-				/// Sets `DATE_ACTIVITY`.
-				pub fn date_activity(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.date_activity = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Order);
-			serialize_map!(
-				Order { opt "ID" id, opt "NAME" name, opt "OWNER_ID" owner_id, opt_yn
-				"ACTIVE" active, opt_yn "VISIBLE" visible, opt_yn "OPENED" opened, opt_yn
-				"CLOSED" closed, opt_yn "PROJECT" project, opt "SUBJECT_ID" subject_id,
-				opt "SITE_ID" site_id, opt "DATE_CREATE" date_create, opt "DATE_UPDATE"
-				date_update, opt "DATE_ACTIVITY" date_activity, rest "" extra }
+			setters!(
+				Order { some into id id "ID" : i64, some into name name "NAME" : String,
+				some into owner_id owner_id "OWNER_ID" : i64, some into active active
+				"ACTIVE" : bool, some into visible visible "VISIBLE" : bool, some into
+				opened opened "OPENED" : bool, some into closed closed "CLOSED" : bool,
+				some into project project "PROJECT" : bool, some into subject_id
+				subject_id "SUBJECT_ID" : i64, some into site_id site_id "SITE_ID" :
+				String, some into date_create date_create "DATE_CREATE" :
+				::bitrix24_runtime::DateTime, some into date_update date_update
+				"DATE_UPDATE" : ::bitrix24_runtime::DateTime, some into date_activity
+				date_activity "DATE_ACTIVITY" : ::bitrix24_runtime::DateTime, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Order { id : exact "ID", name : exact "NAME", owner_id : exact
-				"OWNER_ID", active : exact "ACTIVE", visible : exact "VISIBLE", opened :
-				exact "OPENED", closed : exact "CLOSED", project : exact "PROJECT",
-				subject_id : exact "SUBJECT_ID", site_id : exact "SITE_ID", date_create :
-				exact "DATE_CREATE", date_update : exact "DATE_UPDATE", date_activity :
-				exact "DATE_ACTIVITY", extra : rest "", }
+			params_impls!(
+				Order { opt exact "ID" id, opt exact "NAME" name, opt exact "OWNER_ID"
+				owner_id, opt_yn exact "ACTIVE" active, opt_yn exact "VISIBLE" visible,
+				opt_yn exact "OPENED" opened, opt_yn exact "CLOSED" closed, opt_yn exact
+				"PROJECT" project, opt exact "SUBJECT_ID" subject_id, opt exact "SITE_ID"
+				site_id, opt exact "DATE_CREATE" date_create, opt exact "DATE_UPDATE"
+				date_update, opt exact "DATE_ACTIVITY" date_activity, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Order);
 			/// Allowed values of `params.params.IS_ADMIN` in `socialnetwork.api.workgroup.list`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -1562,153 +946,79 @@ pub mod api {
 				/// Values: `Y`, `N`.
 				pub should_select_dialog_id: Option<bool>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Params {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						is_admin: Default::default(),
-						site_id: Default::default(),
-						mode: Default::default(),
-						features: Default::default(),
-						mandatory_features: Default::default(),
-						should_select_dialog_id: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `IS_ADMIN`.
-				pub fn is_admin(mut self, value: impl Into<ParamsIsAdmin>) -> Self {
-					self.is_admin = Some(value.into());
-					self
-				}
-				/// Sets `siteId`.
-				pub fn site_id(mut self, value: impl Into<String>) -> Self {
-					self.site_id = Some(value.into());
-					self
-				}
-				/// Sets `mode`.
-				pub fn mode(mut self, value: impl Into<String>) -> Self {
-					self.mode = Some(value.into());
-					self
-				}
-				/// Sets `features`.
-				pub fn features(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.features = Some(value.into());
-					self
-				}
-				/// Sets `mandatoryFeatures`.
-				pub fn mandatory_features(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.mandatory_features = Some(value.into());
-					self
-				}
-				/// Sets `shouldSelectDialogId`.
-				pub fn should_select_dialog_id(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.should_select_dialog_id = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Params);
-			serialize_map!(
-				Params { opt "IS_ADMIN" is_admin, opt "siteId" site_id, opt "mode" mode,
-				opt "features" features, opt "mandatoryFeatures" mandatory_features,
-				opt_yn "shouldSelectDialogId" should_select_dialog_id, rest "" extra }
+			setters!(
+				Params { some into is_admin is_admin "IS_ADMIN" : ParamsIsAdmin, some
+				into site_id site_id "siteId" : String, some into mode mode "mode" :
+				String, some into features features "features" : ::serde_json::Value,
+				some into mandatory_features mandatory_features "mandatoryFeatures" :
+				::serde_json::Value, some into should_select_dialog_id
+				should_select_dialog_id "shouldSelectDialogId" : bool, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Params { is_admin : exact "IS_ADMIN", site_id : exact "siteId", mode :
-				exact "mode", features : exact "features", mandatory_features : exact
-				"mandatoryFeatures", should_select_dialog_id : exact
-				"shouldSelectDialogId", extra : rest "", }
+			params_impls!(
+				Params { opt exact "IS_ADMIN" is_admin, opt exact "siteId" site_id, opt
+				exact "mode" mode, opt exact "features" features, opt exact
+				"mandatoryFeatures" mandatory_features, opt_yn exact
+				"shouldSelectDialogId" should_select_dialog_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Params);
 			/// The object `result.workgroups.additionalData` of `socialnetwork.api.workgroup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputWorkgroupsAdditionalData {
-				/// `role`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `role`: `string`, only in the example response.
 				pub role: Option<String>,
-				/// `initiatedByType`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `initiatedByType`: `string`, only in the example response.
 				pub initiated_by_type: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputWorkgroupsAdditionalData { role : soft "role", initiated_by_type :
-				soft "initiatedByType", extra : rest "", }
-			);
-			serialize_map!(
-				OutputWorkgroupsAdditionalData { opt "role" role, opt "initiatedByType"
-				initiated_by_type, rest "" extra }
+			result_impls!(
+				OutputWorkgroupsAdditionalData { opt soft "role" role, opt soft
+				"initiatedByType" initiated_by_type, }
 			);
 			/// The object `result.workgroups` of `socialnetwork.api.workgroup.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputWorkgroups {
-				/// `id`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `string`, only in the example response.
 				pub id: Option<String>,
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `type`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `type`: `string`, only in the example response.
 				pub type_: Option<String>,
-				/// `imageId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `imageId`: `string`, only in the example response.
 				pub image_id: Option<String>,
-				/// `avatarType`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `avatarType`: `any`, only in the example response.
 				pub avatar_type: ::serde_json::Value,
-				/// `avatar`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `avatar`: `string`, only in the example response.
 				pub avatar: Option<String>,
-				/// `additionalData`: `object`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `additionalData`: `object`, only in the example response.
 				pub additional_data: Option<OutputWorkgroupsAdditionalData>,
-				/// `dialogId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `dialogId`: `string`, only in the example response.
 				pub dialog_id: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputWorkgroups { id : soft "id", name : soft "name", type_ : soft
-				"type", image_id : soft "imageId", avatar_type : soft "avatarType",
-				avatar : soft "avatar", additional_data : soft "additionalData",
-				dialog_id : soft "dialogId", extra : rest "", }
-			);
-			serialize_map!(
-				OutputWorkgroups { opt "id" id, opt "name" name, opt "type" type_, opt
-				"imageId" image_id, req "avatarType" avatar_type, opt "avatar" avatar,
-				opt "additionalData" additional_data, opt "dialogId" dialog_id, rest ""
-				extra }
+			result_impls!(
+				OutputWorkgroups { opt soft "id" id, opt soft "name" name, opt soft
+				"type" type_, opt soft "imageId" image_id, req soft "avatarType"
+				avatar_type, opt soft "avatar" avatar, opt soft "additionalData"
+				additional_data, opt soft "dialogId" dialog_id, }
 			);
 			/// The object `result` of `socialnetwork.api.workgroup.list`: `object`.
 			///
@@ -1716,23 +1026,15 @@ pub mod api {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `workgroups`: `object[]`, optional.
+				/// `workgroups`: `object[]`.
 				pub workgroups: Vec<OutputWorkgroups>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { workgroups : field "workgroups", extra : rest "", }
-				fits["workgroups"] []
+			result_impls!(
+				Output { req field "workgroups" workgroups, } fits["workgroups"] []
 			);
-			serialize_map!(Output { req "workgroups" workgroups, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "socialnetwork.api.workgroup.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "socialnetwork.api.workgroup.list", V2, true);
 			impl ::bitrix24_runtime::Paged for super::List {
 				type Item = OutputWorkgroups;
 				fn into_items(output: Output) -> Vec<OutputWorkgroups> {

@@ -17,13 +17,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSonetGroupAddFields {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnSonetGroupAddFields { id : field "ID", extra : rest "", });
-		serialize_map!(OnSonetGroupAddFields { opt "ID" id, rest "" extra });
+		result_impls!(OnSonetGroupAddFields { opt field "ID" id, });
 		/// The `data` of the event `ONSONETGROUPADD`.
 		///
 		/// Scopes: `sonet`.
@@ -32,16 +31,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSonetGroupAdd {
-			/// `FIELDS`: `object`, optional.
+			/// `FIELDS`: `object`.
 			pub fields: Option<OnSonetGroupAddFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSonetGroupAdd { fields : field "FIELDS", extra : rest "", } fits["FIELDS"]
-			[]
-		);
-		serialize_map!(OnSonetGroupAdd { opt "FIELDS" fields, rest "" extra });
+		result_impls!(OnSonetGroupAdd { opt field "FIELDS" fields, } fits["FIELDS"] []);
 		deserialize_via_from_value!(OnSonetGroupAdd);
 		event_payload!(OnSonetGroupAdd, "ONSONETGROUPADD");
 	}
@@ -53,13 +48,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSonetGroupDeleteFields {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnSonetGroupDeleteFields { id : field "ID", extra : rest "", });
-		serialize_map!(OnSonetGroupDeleteFields { opt "ID" id, rest "" extra });
+		result_impls!(OnSonetGroupDeleteFields { opt field "ID" id, });
 		/// The `data` of the event `ONSONETGROUPDELETE`.
 		///
 		/// Scopes: `sonet`.
@@ -68,16 +62,14 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSonetGroupDelete {
-			/// `FIELDS`: `object`, optional.
+			/// `FIELDS`: `object`.
 			pub fields: Option<OnSonetGroupDeleteFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSonetGroupDelete { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
+		result_impls!(
+			OnSonetGroupDelete { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
-		serialize_map!(OnSonetGroupDelete { opt "FIELDS" fields, rest "" extra });
 		deserialize_via_from_value!(OnSonetGroupDelete);
 		event_payload!(OnSonetGroupDelete, "ONSONETGROUPDELETE");
 	}
@@ -91,15 +83,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSonetGroupSubjectAdd {
-			/// `ID`: `any`, optional.
+			/// `ID`: `any`.
 			pub id: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSonetGroupSubjectAdd { id : field "ID", extra : rest "", } fits["ID"] []
-		);
-		serialize_map!(OnSonetGroupSubjectAdd { req "ID" id, rest "" extra });
+		result_impls!(OnSonetGroupSubjectAdd { req field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnSonetGroupSubjectAdd);
 		event_payload!(OnSonetGroupSubjectAdd, "ONSONETGROUPSUBJECTADD");
 	}
@@ -113,15 +102,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSonetGroupSubjectDelete {
-			/// `ID`: `any`, optional.
+			/// `ID`: `any`.
 			pub id: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSonetGroupSubjectDelete { id : field "ID", extra : rest "", } fits["ID"] []
-		);
-		serialize_map!(OnSonetGroupSubjectDelete { req "ID" id, rest "" extra });
+		result_impls!(OnSonetGroupSubjectDelete { req field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnSonetGroupSubjectDelete);
 		event_payload!(OnSonetGroupSubjectDelete, "ONSONETGROUPSUBJECTDELETE");
 	}
@@ -135,15 +121,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSonetGroupSubjectUpdate {
-			/// `ID`: `any`, optional.
+			/// `ID`: `any`.
 			pub id: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSonetGroupSubjectUpdate { id : field "ID", extra : rest "", } fits["ID"] []
-		);
-		serialize_map!(OnSonetGroupSubjectUpdate { req "ID" id, rest "" extra });
+		result_impls!(OnSonetGroupSubjectUpdate { req field "ID" id, } fits["ID"] []);
 		deserialize_via_from_value!(OnSonetGroupSubjectUpdate);
 		event_payload!(OnSonetGroupSubjectUpdate, "ONSONETGROUPSUBJECTUPDATE");
 	}
@@ -155,13 +138,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSonetGroupUpdateFields {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnSonetGroupUpdateFields { id : field "ID", extra : rest "", });
-		serialize_map!(OnSonetGroupUpdateFields { opt "ID" id, rest "" extra });
+		result_impls!(OnSonetGroupUpdateFields { opt field "ID" id, });
 		/// The `data` of the event `ONSONETGROUPUPDATE`.
 		///
 		/// Scopes: `sonet`.
@@ -170,16 +152,14 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnSonetGroupUpdate {
-			/// `FIELDS`: `object`, optional.
+			/// `FIELDS`: `object`.
 			pub fields: Option<OnSonetGroupUpdateFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSonetGroupUpdate { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
+		result_impls!(
+			OnSonetGroupUpdate { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
-		serialize_map!(OnSonetGroupUpdate { opt "FIELDS" fields, rest "" extra });
 		deserialize_via_from_value!(OnSonetGroupUpdate);
 		event_payload!(OnSonetGroupUpdate, "ONSONETGROUPUPDATE");
 	}
@@ -239,7 +219,7 @@ pub mod sonet_group {
 		/// `SUBJECT_ID`: `integer`, optional.
 		pub subject_id: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Create {
 		/// The call with its required parameters: `NAME`.
@@ -264,113 +244,31 @@ pub mod sonet_group {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `VISIBLE`.
-		pub fn visible(mut self, value: impl Into<bool>) -> Self {
-			self.visible = Some(value.into());
-			self
-		}
-		/// Sets `OPENED`.
-		pub fn opened(mut self, value: impl Into<bool>) -> Self {
-			self.opened = Some(value.into());
-			self
-		}
-		/// Sets `CLOSED`.
-		pub fn closed(mut self, value: impl Into<bool>) -> Self {
-			self.closed = Some(value.into());
-			self
-		}
-		/// Sets `KEYWORDS`.
-		pub fn keywords(mut self, value: impl Into<String>) -> Self {
-			self.keywords = Some(value.into());
-			self
-		}
-		/// Sets `INITIATE_PERMS`.
-		pub fn initiate_perms(
-			mut self,
-			value: impl Into<create::InitiatePerms>,
-		) -> Self {
-			self.initiate_perms = Some(value.into());
-			self
-		}
-		/// Sets `PROJECT`.
-		pub fn project(mut self, value: impl Into<bool>) -> Self {
-			self.project = Some(value.into());
-			self
-		}
-		/// Sets `PROJECT_DATE_START`.
-		pub fn project_date_start(
-			mut self,
-			value: impl Into<::bitrix24_runtime::DateTime>,
-		) -> Self {
-			self.project_date_start = Some(value.into());
-			self
-		}
-		/// Sets `PROJECT_DATE_FINISH`.
-		pub fn project_date_finish(
-			mut self,
-			value: impl Into<::bitrix24_runtime::DateTime>,
-		) -> Self {
-			self.project_date_finish = Some(value.into());
-			self
-		}
-		/// Sets `SCRUM_MASTER_ID`.
-		pub fn scrum_master_id(mut self, value: impl Into<i64>) -> Self {
-			self.scrum_master_id = Some(value.into());
-			self
-		}
-		/// Sets `OWNER_ID`.
-		pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
-			self.owner_id = Some(value.into());
-			self
-		}
-		/// Sets `IMAGE`.
-		pub fn image(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.image = Some(value.into());
-			self
-		}
-		/// Sets `IMAGE_FILE_ID`.
-		pub fn image_file_id(mut self, value: impl Into<i64>) -> Self {
-			self.image_file_id = Some(value.into());
-			self
-		}
-		/// Sets `SITE_ID`.
-		pub fn site_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.site_id = Some(value.into());
-			self
-		}
-		/// Sets `SUBJECT_ID`.
-		pub fn subject_id(mut self, value: impl Into<i64>) -> Self {
-			self.subject_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Create);
-	serialize_map!(
-		Create { req "NAME" name, opt "DESCRIPTION" description, opt_yn "VISIBLE"
-		visible, opt_yn "OPENED" opened, opt_yn "CLOSED" closed, opt "KEYWORDS" keywords,
-		opt "INITIATE_PERMS" initiate_perms, opt_yn "PROJECT" project, opt
-		"PROJECT_DATE_START" project_date_start, opt "PROJECT_DATE_FINISH"
-		project_date_finish, opt "SCRUM_MASTER_ID" scrum_master_id, opt "OWNER_ID"
-		owner_id, opt "IMAGE" image, opt "IMAGE_FILE_ID" image_file_id, opt "SITE_ID"
-		site_id, opt "SUBJECT_ID" subject_id, rest "" extra }
+	setters!(
+		Create { some into description description "DESCRIPTION" : String, some into
+		visible visible "VISIBLE" : bool, some into opened opened "OPENED" : bool, some
+		into closed closed "CLOSED" : bool, some into keywords keywords "KEYWORDS" :
+		String, some into initiate_perms initiate_perms "INITIATE_PERMS" :
+		create::InitiatePerms, some into project project "PROJECT" : bool, some into
+		project_date_start project_date_start "PROJECT_DATE_START" :
+		::bitrix24_runtime::DateTime, some into project_date_finish project_date_finish
+		"PROJECT_DATE_FINISH" : ::bitrix24_runtime::DateTime, some into scrum_master_id
+		scrum_master_id "SCRUM_MASTER_ID" : i64, some into owner_id owner_id "OWNER_ID" :
+		i64, some into image image "IMAGE" : ::serde_json::Value, some into image_file_id
+		image_file_id "IMAGE_FILE_ID" : i64, some into site_id site_id "SITE_ID" :
+		::serde_json::Value, some into subject_id subject_id "SUBJECT_ID" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Create { name : field "NAME", description : exact "DESCRIPTION", visible : exact
-		"VISIBLE", opened : exact "OPENED", closed : exact "CLOSED", keywords : exact
-		"KEYWORDS", initiate_perms : exact "INITIATE_PERMS", project : exact "PROJECT",
-		project_date_start : exact "PROJECT_DATE_START", project_date_finish : exact
-		"PROJECT_DATE_FINISH", scrum_master_id : exact "SCRUM_MASTER_ID", owner_id :
-		exact "OWNER_ID", image : exact "IMAGE", image_file_id : exact "IMAGE_FILE_ID",
-		site_id : exact "SITE_ID", subject_id : exact "SUBJECT_ID", extra : rest "", }
+	params_impls!(
+		Create { req field "NAME" name, opt exact "DESCRIPTION" description, opt_yn exact
+		"VISIBLE" visible, opt_yn exact "OPENED" opened, opt_yn exact "CLOSED" closed,
+		opt exact "KEYWORDS" keywords, opt exact "INITIATE_PERMS" initiate_perms, opt_yn
+		exact "PROJECT" project, opt exact "PROJECT_DATE_START" project_date_start, opt
+		exact "PROJECT_DATE_FINISH" project_date_finish, opt exact "SCRUM_MASTER_ID"
+		scrum_master_id, opt exact "OWNER_ID" owner_id, opt exact "IMAGE" image, opt
+		exact "IMAGE_FILE_ID" image_file_id, opt exact "SITE_ID" site_id, opt exact
+		"SUBJECT_ID" subject_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Create);
 	/// `sonet_group.delete`: REST 2, scope `sonet`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-delete.html>
@@ -384,7 +282,7 @@ pub mod sonet_group {
 		/// `GROUP_ID`: `integer`, required.
 		pub group_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `GROUP_ID`.
@@ -395,12 +293,7 @@ pub mod sonet_group {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "GROUP_ID" group_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { group_id : field "GROUP_ID", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "GROUP_ID" group_id, });
 	/// `sonet_group.get`: REST 2, scope `sonet`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
@@ -428,59 +321,24 @@ pub mod sonet_group {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				order: Default::default(),
-				filter: Default::default(),
-				group_id: Default::default(),
-				is_admin: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `ORDER`.
-		pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `FILTER`.
-		pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `GROUP_ID`.
-		pub fn group_id(mut self, value: impl Into<i64>) -> Self {
-			self.group_id = Some(value.into());
-			self
-		}
-		/// Sets `IS_ADMIN`.
-		pub fn is_admin(mut self, value: impl Into<get::IsAdmin>) -> Self {
-			self.is_admin = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(
-		Get { opt "ORDER" order, opt "FILTER" filter, opt "GROUP_ID" group_id, opt
-		"IS_ADMIN" is_admin, opt "start" start, rest "" extra }
+	setters!(
+		Get { some into order order "ORDER" : ::serde_json::Value, some into filter
+		filter "FILTER" : get::Filter, some into group_id group_id "GROUP_ID" : i64, some
+		into is_admin is_admin "IS_ADMIN" : get::IsAdmin, some into start start "start" :
+		i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { order : exact "ORDER", filter : exact "FILTER", group_id : exact
-		"GROUP_ID", is_admin : exact "IS_ADMIN", start : exact "start", extra : rest "",
-		}
+	params_impls!(
+		Get { opt exact "ORDER" order, opt exact "FILTER" filter, opt exact "GROUP_ID"
+		group_id, opt exact "IS_ADMIN" is_admin, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
 	/// `sonet_group.setowner`: REST 2, scope `sonet`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-setowner.html>
@@ -496,7 +354,7 @@ pub mod sonet_group {
 		/// `USER_ID`: `integer`, required.
 		pub user_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Setowner {
 		/// The call with its required parameters: `GROUP_ID`, `USER_ID`.
@@ -508,17 +366,9 @@ pub mod sonet_group {
 			}
 		}
 	}
-	extra_setter!(Setowner);
-	serialize_map!(
-		Setowner { req "GROUP_ID" group_id, req "USER_ID" user_id, rest "" extra }
+	params_impls!(
+		Setowner { req field "GROUP_ID" group_id, req field "USER_ID" user_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Setowner { group_id : field "GROUP_ID", user_id : field "USER_ID", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Setowner);
 	/// `sonet_group.update`: REST 2, scope `sonet`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-update.html>
@@ -566,7 +416,7 @@ pub mod sonet_group {
 		/// `SITE_ID`: `array`, optional.
 		pub site_id: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `GROUP_ID`.
@@ -589,107 +439,34 @@ pub mod sonet_group {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `NAME`.
-		pub fn name(mut self, value: impl Into<String>) -> Self {
-			self.name = Some(value.into());
-			self
-		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `VISIBLE`.
-		pub fn visible(mut self, value: impl Into<bool>) -> Self {
-			self.visible = Some(value.into());
-			self
-		}
-		/// Sets `OPENED`.
-		pub fn opened(mut self, value: impl Into<bool>) -> Self {
-			self.opened = Some(value.into());
-			self
-		}
-		/// Sets `CLOSED`.
-		pub fn closed(mut self, value: impl Into<bool>) -> Self {
-			self.closed = Some(value.into());
-			self
-		}
-		/// Sets `KEYWORDS`.
-		pub fn keywords(mut self, value: impl Into<String>) -> Self {
-			self.keywords = Some(value.into());
-			self
-		}
-		/// Sets `INITIATE_PERMS`.
-		pub fn initiate_perms(
-			mut self,
-			value: impl Into<update::InitiatePerms>,
-		) -> Self {
-			self.initiate_perms = Some(value.into());
-			self
-		}
-		/// Sets `PROJECT_DATE_START`.
-		pub fn project_date_start(
-			mut self,
-			value: impl Into<::bitrix24_runtime::DateTime>,
-		) -> Self {
-			self.project_date_start = Some(value.into());
-			self
-		}
-		/// Sets `PROJECT_DATE_FINISH`.
-		pub fn project_date_finish(
-			mut self,
-			value: impl Into<::bitrix24_runtime::DateTime>,
-		) -> Self {
-			self.project_date_finish = Some(value.into());
-			self
-		}
-		/// Sets `OWNER_ID`.
-		pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
-			self.owner_id = Some(value.into());
-			self
-		}
-		/// Sets `IMAGE`.
-		pub fn image(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.image = Some(value.into());
-			self
-		}
-		/// Sets `IMAGE_FILE_ID`.
-		pub fn image_file_id(mut self, value: impl Into<i64>) -> Self {
-			self.image_file_id = Some(value.into());
-			self
-		}
-		/// Sets `SITE_ID`.
-		pub fn site_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.site_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "GROUP_ID" group_id, opt "NAME" name, opt "DESCRIPTION" description,
-		opt_yn "VISIBLE" visible, opt_yn "OPENED" opened, opt_yn "CLOSED" closed, opt
-		"KEYWORDS" keywords, opt "INITIATE_PERMS" initiate_perms, opt
-		"PROJECT_DATE_START" project_date_start, opt "PROJECT_DATE_FINISH"
-		project_date_finish, opt "OWNER_ID" owner_id, opt "IMAGE" image, opt
-		"IMAGE_FILE_ID" image_file_id, opt "SITE_ID" site_id, rest "" extra }
+	setters!(
+		Update { some into name name "NAME" : String, some into description description
+		"DESCRIPTION" : String, some into visible visible "VISIBLE" : bool, some into
+		opened opened "OPENED" : bool, some into closed closed "CLOSED" : bool, some into
+		keywords keywords "KEYWORDS" : String, some into initiate_perms initiate_perms
+		"INITIATE_PERMS" : update::InitiatePerms, some into project_date_start
+		project_date_start "PROJECT_DATE_START" : ::bitrix24_runtime::DateTime, some into
+		project_date_finish project_date_finish "PROJECT_DATE_FINISH" :
+		::bitrix24_runtime::DateTime, some into owner_id owner_id "OWNER_ID" : i64, some
+		into image image "IMAGE" : ::serde_json::Value, some into image_file_id
+		image_file_id "IMAGE_FILE_ID" : i64, some into site_id site_id "SITE_ID" :
+		::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { group_id : field "GROUP_ID", name : exact "NAME", description : exact
-		"DESCRIPTION", visible : exact "VISIBLE", opened : exact "OPENED", closed : exact
-		"CLOSED", keywords : exact "KEYWORDS", initiate_perms : exact "INITIATE_PERMS",
-		project_date_start : exact "PROJECT_DATE_START", project_date_finish : exact
-		"PROJECT_DATE_FINISH", owner_id : exact "OWNER_ID", image : exact "IMAGE",
-		image_file_id : exact "IMAGE_FILE_ID", site_id : exact "SITE_ID", extra : rest
-		"", }
+	params_impls!(
+		Update { req field "GROUP_ID" group_id, opt exact "NAME" name, opt exact
+		"DESCRIPTION" description, opt_yn exact "VISIBLE" visible, opt_yn exact "OPENED"
+		opened, opt_yn exact "CLOSED" closed, opt exact "KEYWORDS" keywords, opt exact
+		"INITIATE_PERMS" initiate_perms, opt exact "PROJECT_DATE_START"
+		project_date_start, opt exact "PROJECT_DATE_FINISH" project_date_finish, opt
+		exact "OWNER_ID" owner_id, opt exact "IMAGE" image, opt exact "IMAGE_FILE_ID"
+		image_file_id, opt exact "SITE_ID" site_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `sonet_group.create`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-create.html>
 	pub mod create {
-		/// Error codes of `sonet_group.create`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sonet_group.create`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -718,31 +495,19 @@ pub mod sonet_group {
 		string_enum!(InitiatePerms { A = "A", E = "E", K = "K" });
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Create {
-			const NAME: &'static str = "sonet_group.create";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Create, "sonet_group.create", V2, false);
 	}
 	/// Types of `sonet_group.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-delete.html>
 	pub mod delete {
-		/// Error codes of `sonet_group.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sonet_group.delete`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sonet_group.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sonet_group.delete", V2, false);
 	}
 	/// Methods under `sonet_group::feature`.
 	pub mod feature {
@@ -765,7 +530,7 @@ pub mod sonet_group {
 			/// Values: `FEATURE`.
 			pub operation: access::Operation,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Access {
 			/// The call with its required parameters: `GROUP_ID`, `FEATURE`, `OPERATION`.
@@ -782,23 +547,15 @@ pub mod sonet_group {
 				}
 			}
 		}
-		extra_setter!(Access);
-		serialize_map!(
-			Access { req "GROUP_ID" group_id, req "FEATURE" feature, req "OPERATION"
-			operation, rest "" extra }
+		params_impls!(
+			Access { req field "GROUP_ID" group_id, req field "FEATURE" feature, req
+			field "OPERATION" operation, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Access { group_id : field "GROUP_ID", feature : field "FEATURE", operation :
-			field "OPERATION", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Access);
 		/// Types of `sonet_group.feature.access`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-feature-access.html>
 		pub mod access {
-			/// Error codes of `sonet_group.feature.access`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sonet_group.feature.access`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
@@ -814,20 +571,14 @@ pub mod sonet_group {
 			string_enum!(Operation { Feature = "FEATURE" });
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Access {
-				const NAME: &'static str = "sonet_group.feature.access";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Access, "sonet_group.feature.access", V2, false);
 		}
 	}
 	/// Types of `sonet_group.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
 	pub mod get {
-		/// Error codes of `sonet_group.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sonet_group.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.FILTER` of `sonet_group.get`: `object`.
 		///
@@ -868,109 +619,32 @@ pub mod sonet_group {
 			/// Values: `Y`, `N`.
 			pub is_extranet: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					name: Default::default(),
-					owner_id: Default::default(),
-					active: Default::default(),
-					visible: Default::default(),
-					opened: Default::default(),
-					closed: Default::default(),
-					date_create: Default::default(),
-					date_update: Default::default(),
-					date_activity: Default::default(),
-					is_extranet: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `OWNER_ID`.
-			pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
-				self.owner_id = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `VISIBLE`.
-			pub fn visible(mut self, value: impl Into<bool>) -> Self {
-				self.visible = Some(value.into());
-				self
-			}
-			/// Sets `OPENED`.
-			pub fn opened(mut self, value: impl Into<bool>) -> Self {
-				self.opened = Some(value.into());
-				self
-			}
-			/// Sets `CLOSED`.
-			pub fn closed(mut self, value: impl Into<bool>) -> Self {
-				self.closed = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_UPDATE`.
-			pub fn date_update(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_update = Some(value.into());
-				self
-			}
-			/// Sets `DATE_ACTIVITY`.
-			pub fn date_activity(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_activity = Some(value.into());
-				self
-			}
-			/// Sets `IS_EXTRANET`.
-			pub fn is_extranet(mut self, value: impl Into<bool>) -> Self {
-				self.is_extranet = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(
-			Filter { opt "ID" id, opt "NAME" name, opt "OWNER_ID" owner_id, opt_yn
-			"ACTIVE" active, opt_yn "VISIBLE" visible, opt_yn "OPENED" opened, opt_yn
-			"CLOSED" closed, opt "DATE_CREATE" date_create, opt "DATE_UPDATE"
-			date_update, opt "DATE_ACTIVITY" date_activity, opt_yn "IS_EXTRANET"
-			is_extranet, rest "" extra }
+		setters!(
+			Filter { some into id id "ID" : i64, some into name name "NAME" : String,
+			some into owner_id owner_id "OWNER_ID" : i64, some into active active
+			"ACTIVE" : bool, some into visible visible "VISIBLE" : bool, some into opened
+			opened "OPENED" : bool, some into closed closed "CLOSED" : bool, some into
+			date_create date_create "DATE_CREATE" : ::bitrix24_runtime::DateTime, some
+			into date_update date_update "DATE_UPDATE" : ::bitrix24_runtime::DateTime,
+			some into date_activity date_activity "DATE_ACTIVITY" :
+			::bitrix24_runtime::DateTime, some into is_extranet is_extranet "IS_EXTRANET"
+			: bool, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Filter { id : exact "ID", name : exact "NAME", owner_id : exact "OWNER_ID",
-			active : exact "ACTIVE", visible : exact "VISIBLE", opened : exact "OPENED",
-			closed : exact "CLOSED", date_create : exact "DATE_CREATE", date_update :
-			exact "DATE_UPDATE", date_activity : exact "DATE_ACTIVITY", is_extranet :
-			exact "IS_EXTRANET", extra : rest "", }
+		params_impls!(
+			Filter { opt exact "ID" id, opt exact "NAME" name, opt exact "OWNER_ID"
+			owner_id, opt_yn exact "ACTIVE" active, opt_yn exact "VISIBLE" visible,
+			opt_yn exact "OPENED" opened, opt_yn exact "CLOSED" closed, opt exact
+			"DATE_CREATE" date_create, opt exact "DATE_UPDATE" date_update, opt exact
+			"DATE_ACTIVITY" date_activity, opt_yn exact "IS_EXTRANET" is_extranet, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
 		/// Allowed values of `params.IS_ADMIN` in `sonet_group.get`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -984,85 +658,69 @@ pub mod sonet_group {
 		/// The object `result` of `sonet_group.get`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `SITE_ID`: `string`, optional.
+			/// `SITE_ID`: `string`.
 			pub site_id: Option<String>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `DESCRIPTION`: `string`, optional.
+			/// `DESCRIPTION`: `string`.
 			pub description: Option<String>,
-			/// `DATE_CREATE`: `datetime`, optional.
+			/// `DATE_CREATE`: `datetime`.
 			pub date_create: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_UPDATE`: `datetime`, optional.
+			/// `DATE_UPDATE`: `datetime`.
 			pub date_update: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_ACTIVITY`: `datetime`, optional.
+			/// `DATE_ACTIVITY`: `datetime`.
 			pub date_activity: Option<::bitrix24_runtime::DateTime>,
-			/// `ACTIVE`: `string`, optional.
+			/// `ACTIVE`: `string`.
 			pub active: Option<String>,
-			/// `VISIBLE`: `string`, optional.
+			/// `VISIBLE`: `string`.
 			pub visible: Option<String>,
-			/// `OPENED`: `string`, optional.
+			/// `OPENED`: `string`.
 			pub opened: Option<String>,
-			/// `CLOSED`: `string`, optional.
+			/// `CLOSED`: `string`.
 			pub closed: Option<String>,
-			/// `SUBJECT_ID`: `integer`, optional.
+			/// `SUBJECT_ID`: `integer`.
 			pub subject_id: Option<i64>,
-			/// `OWNER_ID`: `integer`, optional.
+			/// `OWNER_ID`: `integer`.
 			pub owner_id: Option<i64>,
-			/// `KEYWORDS`: `string`, optional.
+			/// `KEYWORDS`: `string`.
 			pub keywords: Option<String>,
-			/// `NUMBER_OF_MEMBERS`: `integer`, optional.
+			/// `NUMBER_OF_MEMBERS`: `integer`.
 			pub number_of_members: Option<i64>,
-			/// `SUBJECT_NAME`: `string`, optional.
+			/// `SUBJECT_NAME`: `string`.
 			pub subject_name: Option<String>,
-			/// `IMAGE`: `string`, optional.
+			/// `IMAGE`: `string`.
 			pub image: Option<String>,
-			/// `IS_EXTRANET`: `string`, optional.
+			/// `IS_EXTRANET`: `string`.
 			pub is_extranet: Option<String>,
-			/// `PROJECT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PROJECT`: `string`, only in the example response.
 			pub project: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", site_id : field "SITE_ID", name : field "NAME",
-			description : field "DESCRIPTION", date_create : field "DATE_CREATE",
-			date_update : field "DATE_UPDATE", date_activity : field "DATE_ACTIVITY",
-			active : field "ACTIVE", visible : field "VISIBLE", opened : field "OPENED",
-			closed : field "CLOSED", subject_id : field "SUBJECT_ID", owner_id : field
-			"OWNER_ID", keywords : field "KEYWORDS", number_of_members : field
-			"NUMBER_OF_MEMBERS", subject_name : field "SUBJECT_NAME", image : field
-			"IMAGE", is_extranet : field "IS_EXTRANET", project : soft "PROJECT", extra :
-			rest "", } fits["ID", "SITE_ID", "NAME", "DESCRIPTION", "DATE_CREATE",
-			"DATE_UPDATE", "DATE_ACTIVITY", "ACTIVE", "VISIBLE", "OPENED", "CLOSED",
-			"SUBJECT_ID", "OWNER_ID", "KEYWORDS", "NUMBER_OF_MEMBERS", "SUBJECT_NAME",
-			"IMAGE", "IS_EXTRANET", "PROJECT"] []
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "SITE_ID" site_id, opt "NAME" name, opt "DESCRIPTION"
-			description, opt "DATE_CREATE" date_create, opt "DATE_UPDATE" date_update,
-			opt "DATE_ACTIVITY" date_activity, opt "ACTIVE" active, opt "VISIBLE"
-			visible, opt "OPENED" opened, opt "CLOSED" closed, opt "SUBJECT_ID"
-			subject_id, opt "OWNER_ID" owner_id, opt "KEYWORDS" keywords, opt
-			"NUMBER_OF_MEMBERS" number_of_members, opt "SUBJECT_NAME" subject_name, opt
-			"IMAGE" image, opt "IS_EXTRANET" is_extranet, opt "PROJECT" project, rest ""
-			extra }
+		result_impls!(
+			Item { opt field "ID" id, opt field "SITE_ID" site_id, opt field "NAME" name,
+			opt field "DESCRIPTION" description, opt field "DATE_CREATE" date_create, opt
+			field "DATE_UPDATE" date_update, opt field "DATE_ACTIVITY" date_activity, opt
+			field "ACTIVE" active, opt field "VISIBLE" visible, opt field "OPENED"
+			opened, opt field "CLOSED" closed, opt field "SUBJECT_ID" subject_id, opt
+			field "OWNER_ID" owner_id, opt field "KEYWORDS" keywords, opt field
+			"NUMBER_OF_MEMBERS" number_of_members, opt field "SUBJECT_NAME" subject_name,
+			opt field "IMAGE" image, opt field "IS_EXTRANET" is_extranet, opt soft
+			"PROJECT" project, } fits["ID", "SITE_ID", "NAME", "DESCRIPTION",
+			"DATE_CREATE", "DATE_UPDATE", "DATE_ACTIVITY", "ACTIVE", "VISIBLE", "OPENED",
+			"CLOSED", "SUBJECT_ID", "OWNER_ID", "KEYWORDS", "NUMBER_OF_MEMBERS",
+			"SUBJECT_NAME", "IMAGE", "IS_EXTRANET", "PROJECT"] []
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sonet_group.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sonet_group.get", V2, true);
 		impl ::bitrix24_runtime::Paged for super::Get {
 			type Item = Item;
 			fn into_items(output: Output) -> Vec<Item> {
@@ -1075,25 +733,19 @@ pub mod sonet_group {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-setowner.html>
 	pub mod setowner {
-		/// Error codes of `sonet_group.setowner`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sonet_group.setowner`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Setowner {
-			const NAME: &'static str = "sonet_group.setowner";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Setowner, "sonet_group.setowner", V2, false);
 	}
 	/// Types of `sonet_group.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-update.html>
 	pub mod update {
-		/// Error codes of `sonet_group.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sonet_group.update`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1122,13 +774,7 @@ pub mod sonet_group {
 		string_enum!(InitiatePerms { A = "A", E = "E", K = "K" });
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sonet_group.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "sonet_group.update", V2, false);
 	}
 	/// Methods under `sonet_group::user`.
 	pub mod user {
@@ -1147,7 +793,7 @@ pub mod sonet_group {
 			/// `USER_ID`: `integer | integer[]`, required.
 			pub user_id: ::serde_json::Value,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `GROUP_ID`, `USER_ID`.
@@ -1162,17 +808,9 @@ pub mod sonet_group {
 				}
 			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "GROUP_ID" group_id, req "USER_ID" user_id, rest "" extra }
+		params_impls!(
+			Add { req field "GROUP_ID" group_id, req field "USER_ID" user_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { group_id : field "GROUP_ID", user_id : field "USER_ID", extra : rest
-			"", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// `sonet_group.user.delete`: REST 2, scope `sonet`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-delete.html>
@@ -1188,7 +826,7 @@ pub mod sonet_group {
 			/// `USER_ID`: `integer | integer[]`, required.
 			pub user_id: ::serde_json::Value,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `GROUP_ID`, `USER_ID`.
@@ -1203,17 +841,9 @@ pub mod sonet_group {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(
-			Delete { req "GROUP_ID" group_id, req "USER_ID" user_id, rest "" extra }
+		params_impls!(
+			Delete { req field "GROUP_ID" group_id, req field "USER_ID" user_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Delete { group_id : field "GROUP_ID", user_id : field "USER_ID", extra : rest
-			"", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
 		/// `sonet_group.user.get`: REST 2, scope `sonet`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
@@ -1227,7 +857,7 @@ pub mod sonet_group {
 			/// `ID`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `ID`.
@@ -1238,12 +868,7 @@ pub mod sonet_group {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "ID" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "ID" id, });
 		/// `sonet_group.user.groups`: REST 2, scope `sonet`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
@@ -1255,20 +880,15 @@ pub mod sonet_group {
 		#[non_exhaustive]
 		pub struct Groups {
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Groups {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self { extra: Default::default() }
+				Default::default()
 			}
 		}
-		extra_setter!(Groups);
-		serialize_map!(Groups { rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Groups { extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Groups);
+		params_impls!(Groups {});
 		/// `sonet_group.user.invite`: REST 2, scope `sonet`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-invite.html>
@@ -1286,7 +906,7 @@ pub mod sonet_group {
 			/// `MESSAGE`: `string`, optional.
 			pub message: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Invite {
 			/// The call with its required parameters: `GROUP_ID`, `USER_ID`.
@@ -1301,24 +921,12 @@ pub mod sonet_group {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `MESSAGE`.
-			pub fn message(mut self, value: impl Into<String>) -> Self {
-				self.message = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Invite);
-		serialize_map!(
-			Invite { req "GROUP_ID" group_id, req "USER_ID" user_id, opt "MESSAGE"
-			message, rest "" extra }
+		setters!(Invite { some into message message "MESSAGE" : String, });
+		params_impls!(
+			Invite { req field "GROUP_ID" group_id, req field "USER_ID" user_id, opt
+			exact "MESSAGE" message, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Invite { group_id : field "GROUP_ID", user_id : field "USER_ID", message :
-			exact "MESSAGE", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Invite);
 		/// `sonet_group.user.request`: REST 2, scope `sonet`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-request.html>
@@ -1334,7 +942,7 @@ pub mod sonet_group {
 			/// `MESSAGE`: `string`, optional.
 			pub message: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Request {
 			/// The call with its required parameters: `GROUP_ID`.
@@ -1345,23 +953,11 @@ pub mod sonet_group {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `MESSAGE`.
-			pub fn message(mut self, value: impl Into<String>) -> Self {
-				self.message = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Request);
-		serialize_map!(
-			Request { req "GROUP_ID" group_id, opt "MESSAGE" message, rest "" extra }
+		setters!(Request { some into message message "MESSAGE" : String, });
+		params_impls!(
+			Request { req field "GROUP_ID" group_id, opt exact "MESSAGE" message, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Request { group_id : field "GROUP_ID", message : exact "MESSAGE", extra :
-			rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Request);
 		/// `sonet_group.user.update`: REST 2, scope `sonet`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-update.html>
@@ -1381,7 +977,7 @@ pub mod sonet_group {
 			/// Values: `E`, `K`.
 			pub role: update::Role,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `GROUP_ID`, `USER_ID`, `ROLE`.
@@ -1398,193 +994,129 @@ pub mod sonet_group {
 				}
 			}
 		}
-		extra_setter!(Update);
-		serialize_map!(
-			Update { req "GROUP_ID" group_id, req "USER_ID" user_id, req "ROLE" role,
-			rest "" extra }
+		params_impls!(
+			Update { req field "GROUP_ID" group_id, req field "USER_ID" user_id, req
+			field "ROLE" role, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { group_id : field "GROUP_ID", user_id : field "USER_ID", role : field
-			"ROLE", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
 		/// Types of `sonet_group.user.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-add.html>
 		pub mod add {
-			/// Error codes of `sonet_group.user.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sonet_group.user.add`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<::serde_json::Value>;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "sonet_group.user.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "sonet_group.user.add", V2, false);
 		}
 		/// Types of `sonet_group.user.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-delete.html>
 		pub mod delete {
-			/// Error codes of `sonet_group.user.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sonet_group.user.delete`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<::serde_json::Value>;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "sonet_group.user.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "sonet_group.user.delete", V2, false);
 		}
 		/// Types of `sonet_group.user.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
 		pub mod get {
-			/// Error codes of `sonet_group.user.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sonet_group.user.get`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
 			/// The object `result` of `sonet_group.user.get`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `USER_ID`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `USER_ID`: `string`, only in the example response.
 				pub user_id: Option<String>,
-				/// `ROLE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `ROLE`: `string`, only in the example response.
 				pub role: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { user_id : soft "USER_ID", role : soft "ROLE", extra : rest "", }
-			);
-			serialize_map!(
-				Item { opt "USER_ID" user_id, opt "ROLE" role, rest "" extra }
-			);
+			result_impls!(Item { opt soft "USER_ID" user_id, opt soft "ROLE" role, });
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "sonet_group.user.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "sonet_group.user.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
 		/// Types of `sonet_group.user.groups`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
 		pub mod groups {
-			/// Error codes of `sonet_group.user.groups`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sonet_group.user.groups`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
 			/// The object `result` of `sonet_group.user.groups`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `GROUP_ID`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `GROUP_ID`: `string`, only in the example response.
 				pub group_id: Option<String>,
-				/// `GROUP_NAME`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `GROUP_NAME`: `string`, only in the example response.
 				pub group_name: Option<String>,
-				/// `ROLE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `ROLE`: `string`, only in the example response.
 				pub role: Option<String>,
-				/// `GROUP_IMAGE_ID`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `GROUP_IMAGE_ID`: `any`, only in the example response.
 				pub group_image_id: ::serde_json::Value,
-				/// `GROUP_IMAGE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `GROUP_IMAGE`: `string`, only in the example response.
 				pub group_image: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { group_id : soft "GROUP_ID", group_name : soft "GROUP_NAME", role :
-				soft "ROLE", group_image_id : soft "GROUP_IMAGE_ID", group_image : soft
-				"GROUP_IMAGE", extra : rest "", }
-			);
-			serialize_map!(
-				Item { opt "GROUP_ID" group_id, opt "GROUP_NAME" group_name, opt "ROLE"
-				role, req "GROUP_IMAGE_ID" group_image_id, opt "GROUP_IMAGE" group_image,
-				rest "" extra }
+			result_impls!(
+				Item { opt soft "GROUP_ID" group_id, opt soft "GROUP_NAME" group_name,
+				opt soft "ROLE" role, req soft "GROUP_IMAGE_ID" group_image_id, opt soft
+				"GROUP_IMAGE" group_image, }
 			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::Groups {
-				const NAME: &'static str = "sonet_group.user.groups";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Groups, "sonet_group.user.groups", V2, false);
 			deserialize_via_from_value!(Item);
 		}
 		/// Types of `sonet_group.user.invite`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-invite.html>
 		pub mod invite {
-			/// Error codes of `sonet_group.user.invite`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sonet_group.user.invite`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<::serde_json::Value>;
-			impl ::bitrix24_runtime::Method for super::Invite {
-				const NAME: &'static str = "sonet_group.user.invite";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Invite, "sonet_group.user.invite", V2, false);
 		}
 		/// Types of `sonet_group.user.request`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-request.html>
 		pub mod request {
-			/// Error codes of `sonet_group.user.request`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sonet_group.user.request`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Request {
-				const NAME: &'static str = "sonet_group.user.request";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Request, "sonet_group.user.request", V2, false);
 		}
 		/// Types of `sonet_group.user.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-update.html>
 		pub mod update {
-			/// Error codes of `sonet_group.user.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sonet_group.user.update`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
@@ -1602,13 +1134,7 @@ pub mod sonet_group {
 			string_enum!(Role { E = "E", K = "K" });
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<::serde_json::Value>;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "sonet_group.user.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "sonet_group.user.update", V2, false);
 		}
 	}
 }

@@ -18,7 +18,7 @@ pub mod v3 {
 			/// `fields`: `object`, required.
 			pub fields: add::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `fields`.
@@ -29,12 +29,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Add);
-		serialize_map!(Add { req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Add { fields : field "fields", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
+		params_impls!(Add { req field "fields" fields, });
 		/// `tasks.task.delete`: REST 3.0, scope `tasks`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delete-rest-v3.html>
@@ -48,7 +43,7 @@ pub mod v3 {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `id`.
@@ -59,12 +54,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "id" id, });
 		/// `tasks.task.get`: REST 3.0, scope `tasks`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
@@ -80,7 +70,7 @@ pub mod v3 {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `id`.
@@ -91,21 +81,9 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", select : exact "select", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		setters!(Get { some iter select select "select" : String, });
+		params_impls!(Get { req field "id" id, opt exact "select" select, });
 		/// `tasks.task.list`: REST 3.0, scope `tasks`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
@@ -127,55 +105,23 @@ pub mod v3 {
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					order: Default::default(),
-					pagination: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.pagination = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { opt "select" select, opt "filter" filter, opt "order" order, opt
-			"pagination" pagination, rest "" extra }
+		setters!(
+			List { some iter select select "select" : String, some into filter filter
+			"filter" : ::serde_json::Value, some into order order "order" : list::Order,
+			some into pagination pagination "pagination" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { select : exact "select", filter : exact "filter", order : exact
-			"order", pagination : exact "pagination", extra : rest "", }
+		params_impls!(
+			List { opt exact "select" select, opt exact "filter" filter, opt exact
+			"order" order, opt exact "pagination" pagination, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// `tasks.task.update`: REST 3.0, scope `tasks`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update-rest-v3.html>
@@ -191,7 +137,7 @@ pub mod v3 {
 			/// `fields`: `object`, required.
 			pub fields: ::serde_json::Value,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `id`, `fields`.
@@ -206,14 +152,7 @@ pub mod v3 {
 				}
 			}
 		}
-		extra_setter!(Update);
-		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "id", fields : field "fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
+		params_impls!(Update { req field "id" id, req field "fields" fields, });
 		/// Methods under `v3::task::access`.
 		pub mod access {
 			/// `tasks.task.access.get`: REST 3.0, scope `tasks`.
@@ -229,7 +168,7 @@ pub mod v3 {
 				/// `id`: `integer`, required.
 				pub id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `id`.
@@ -240,12 +179,7 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "id" id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Get { id : field "id", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			params_impls!(Get { req field "id" id, });
 			/// Methods under `v3::task::access::field`.
 			pub mod field {
 				/// `tasks.task.access.field.get`: REST 3.0, scope `tasks`.
@@ -263,7 +197,7 @@ pub mod v3 {
 					/// `select`: `string[]`, optional.
 					pub select: Option<Vec<String>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Get {
 					/// The call with its required parameters: `name`.
@@ -274,26 +208,9 @@ pub mod v3 {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `select`.
-					pub fn select(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<String>>,
-					) -> Self {
-						self.select = Some(value.into_iter().map(Into::into).collect());
-						self
-					}
 				}
-				extra_setter!(Get);
-				serialize_map!(
-					Get { req "name" name, opt "select" select, rest "" extra }
-				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Get { name : field "name", select : exact "select", extra : rest "",
-					}
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Get);
+				setters!(Get { some iter select select "select" : String, });
+				params_impls!(Get { req field "name" name, opt exact "select" select, });
 				/// `tasks.task.access.field.list`: REST 3.0, scope `tasks`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
@@ -307,36 +224,21 @@ pub mod v3 {
 					/// `select`: `string[]`, optional.
 					pub select: Option<Vec<String>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl List {
 					/// The call; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							select: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `select`.
-					pub fn select(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<String>>,
-					) -> Self {
-						self.select = Some(value.into_iter().map(Into::into).collect());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(List);
-				serialize_map!(List { opt "select" select, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(List { select : exact "select", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(List);
+				setters!(List { some iter select select "select" : String, });
+				params_impls!(List { opt exact "select" select, });
 				/// Types of `tasks.task.access.field.get`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
 				pub mod get {
-					/// Error codes of `tasks.task.access.field.get`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `tasks.task.access.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -369,74 +271,43 @@ pub mod v3 {
 					/// The object `result.item` of `tasks.task.access.field.get`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
+					///
+					/// A field only in the example response keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItem {
-						/// `name`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `name`: `string`, only in the example response.
 						pub name: Option<String>,
-						/// `type`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `type`: `string`, only in the example response.
 						pub type_: Option<String>,
-						/// `title`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `title`: `string`, only in the example response.
 						pub title: Option<String>,
-						/// `description`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `description`: `string`, only in the example response.
 						pub description: Option<String>,
-						/// `validationRules`: `array`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `validationRules`: `array`, only in the example response.
 						pub validation_rules: Vec<::serde_json::Value>,
-						/// `requiredGroups`: `any`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `requiredGroups`: `any`, only in the example response.
 						pub required_groups: ::serde_json::Value,
-						/// `filterable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `filterable`: `boolean`, only in the example response.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `sortable`: `boolean`, only in the example response.
 						pub sortable: Option<bool>,
-						/// `editable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `editable`: `boolean`, only in the example response.
 						pub editable: Option<bool>,
-						/// `multiple`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `multiple`: `boolean`, only in the example response.
 						pub multiple: Option<bool>,
-						/// `elementType`: `any`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `elementType`: `any`, only in the example response.
 						pub element_type: ::serde_json::Value,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						OutputItem { name : soft "name", type_ : soft "type", title :
-						soft "title", description : soft "description", validation_rules
-						: soft "validationRules", required_groups : soft
-						"requiredGroups", filterable : soft "filterable", sortable : soft
-						"sortable", editable : soft "editable", multiple : soft
-						"multiple", element_type : soft "elementType", extra : rest "", }
-					);
-					serialize_map!(
-						OutputItem { opt "name" name, opt "type" type_, opt "title"
-						title, opt "description" description, req "validationRules"
-						validation_rules, req "requiredGroups" required_groups, opt
-						"filterable" filterable, opt "sortable" sortable, opt "editable"
-						editable, opt "multiple" multiple, req "elementType"
-						element_type, rest "" extra }
+					result_impls!(
+						OutputItem { opt soft "name" name, opt soft "type" type_, opt
+						soft "title" title, opt soft "description" description, req soft
+						"validationRules" validation_rules, req soft "requiredGroups"
+						required_groups, opt soft "filterable" filterable, opt soft
+						"sortable" sortable, opt soft "editable" editable, opt soft
+						"multiple" multiple, req soft "elementType" element_type, }
 					);
 					/// The object `result` of `tasks.task.access.field.get`: `object`.
 					///
@@ -444,32 +315,20 @@ pub mod v3 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `item`: `object`, optional.
+						/// `item`: `object`.
 						pub item: Option<OutputItem>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { item : field "item", extra : rest "", } fits["item"] []
-					);
-					serialize_map!(Output { opt "item" item, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::Get {
-						const NAME: &'static str = "tasks.task.access.field.get";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					result_impls!(Output { opt field "item" item, } fits["item"] []);
+					method!(super::Get, "tasks.task.access.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
 				/// Types of `tasks.task.access.field.list`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
 				pub mod list {
-					/// Error codes of `tasks.task.access.field.list`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `tasks.task.access.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -494,74 +353,43 @@ pub mod v3 {
 					/// The object `result.items` of `tasks.task.access.field.list`: `object[]`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
+					///
+					/// A field only in the example response keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItems {
-						/// `name`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `name`: `string`, only in the example response.
 						pub name: Option<String>,
-						/// `type`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `type`: `string`, only in the example response.
 						pub type_: Option<String>,
-						/// `title`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `title`: `string`, only in the example response.
 						pub title: Option<String>,
-						/// `description`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `description`: `string`, only in the example response.
 						pub description: Option<String>,
-						/// `validationRules`: `array`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `validationRules`: `array`, only in the example response.
 						pub validation_rules: Vec<::serde_json::Value>,
-						/// `requiredGroups`: `any`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `requiredGroups`: `any`, only in the example response.
 						pub required_groups: ::serde_json::Value,
-						/// `filterable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `filterable`: `boolean`, only in the example response.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `sortable`: `boolean`, only in the example response.
 						pub sortable: Option<bool>,
-						/// `editable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `editable`: `boolean`, only in the example response.
 						pub editable: Option<bool>,
-						/// `multiple`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `multiple`: `boolean`, only in the example response.
 						pub multiple: Option<bool>,
-						/// `elementType`: `any`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `elementType`: `any`, only in the example response.
 						pub element_type: ::serde_json::Value,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						OutputItems { name : soft "name", type_ : soft "type", title :
-						soft "title", description : soft "description", validation_rules
-						: soft "validationRules", required_groups : soft
-						"requiredGroups", filterable : soft "filterable", sortable : soft
-						"sortable", editable : soft "editable", multiple : soft
-						"multiple", element_type : soft "elementType", extra : rest "", }
-					);
-					serialize_map!(
-						OutputItems { opt "name" name, opt "type" type_, opt "title"
-						title, opt "description" description, req "validationRules"
-						validation_rules, req "requiredGroups" required_groups, opt
-						"filterable" filterable, opt "sortable" sortable, opt "editable"
-						editable, opt "multiple" multiple, req "elementType"
-						element_type, rest "" extra }
+					result_impls!(
+						OutputItems { opt soft "name" name, opt soft "type" type_, opt
+						soft "title" title, opt soft "description" description, req soft
+						"validationRules" validation_rules, req soft "requiredGroups"
+						required_groups, opt soft "filterable" filterable, opt soft
+						"sortable" sortable, opt soft "editable" editable, opt soft
+						"multiple" multiple, req soft "elementType" element_type, }
 					);
 					/// The object `result` of `tasks.task.access.field.list`: `object`.
 					///
@@ -569,26 +397,13 @@ pub mod v3 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `items`: `object[]`, optional.
+						/// `items`: `object[]`.
 						pub items: Vec<OutputItems>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { items : field "items", extra : rest "", } fits["items"]
-						[]
-					);
-					serialize_map!(Output { req "items" items, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::List {
-						const NAME: &'static str = "tasks.task.access.field.list";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					result_impls!(Output { req field "items" items, } fits["items"] []);
+					method!(super::List, "tasks.task.access.field.list", V3, true);
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -596,7 +411,7 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-get.html>
 			pub mod get {
-				/// Error codes of `tasks.task.access.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `tasks.task.access.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -616,126 +431,127 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `read`: `boolean`, optional.
+					/// `read`: `boolean`.
 					pub read: Option<bool>,
-					/// `watch`: `boolean`, optional.
+					/// `watch`: `boolean`.
 					pub watch: Option<bool>,
-					/// `mute`: `boolean`, optional.
+					/// `mute`: `boolean`.
 					pub mute: Option<bool>,
-					/// `createSubtask`: `boolean`, optional.
+					/// `createSubtask`: `boolean`.
 					pub create_subtask: Option<bool>,
-					/// `createResult`: `boolean`, optional.
+					/// `createResult`: `boolean`.
 					pub create_result: Option<bool>,
-					/// `edit`: `boolean`, optional.
+					/// `edit`: `boolean`.
 					pub edit: Option<bool>,
-					/// `remove`: `boolean`, optional.
+					/// `remove`: `boolean`.
 					pub remove: Option<bool>,
-					/// `complete`: `boolean`, optional.
+					/// `complete`: `boolean`.
 					pub complete: Option<bool>,
-					/// `approve`: `boolean`, optional.
+					/// `approve`: `boolean`.
 					pub approve: Option<bool>,
-					/// `disapprove`: `boolean`, optional.
+					/// `disapprove`: `boolean`.
 					pub disapprove: Option<bool>,
-					/// `start`: `boolean`, optional.
+					/// `start`: `boolean`.
 					pub start: Option<bool>,
-					/// `take`: `boolean`, optional.
+					/// `take`: `boolean`.
 					pub take: Option<bool>,
-					/// `delegate`: `boolean`, optional.
+					/// `delegate`: `boolean`.
 					pub delegate: Option<bool>,
-					/// `defer`: `boolean`, optional.
+					/// `defer`: `boolean`.
 					pub defer: Option<bool>,
-					/// `renew`: `boolean`, optional.
+					/// `renew`: `boolean`.
 					pub renew: Option<bool>,
-					/// `deadline`: `boolean`, optional.
+					/// `deadline`: `boolean`.
 					pub deadline: Option<bool>,
-					/// `datePlan`: `boolean`, optional.
+					/// `datePlan`: `boolean`.
 					pub date_plan: Option<bool>,
-					/// `changeDirector`: `boolean`, optional.
+					/// `changeDirector`: `boolean`.
 					pub change_director: Option<bool>,
-					/// `changeResponsible`: `boolean`, optional.
+					/// `changeResponsible`: `boolean`.
 					pub change_responsible: Option<bool>,
-					/// `changeAccomplices`: `boolean`, optional.
+					/// `changeAccomplices`: `boolean`.
 					pub change_accomplices: Option<bool>,
-					/// `pause`: `boolean`, optional.
+					/// `pause`: `boolean`.
 					pub pause: Option<bool>,
-					/// `timeTracking`: `boolean`, optional.
+					/// `timeTracking`: `boolean`.
 					pub time_tracking: Option<bool>,
-					/// `mark`: `boolean`, optional.
+					/// `mark`: `boolean`.
 					pub mark: Option<bool>,
-					/// `changeStatus`: `boolean`, optional.
+					/// `changeStatus`: `boolean`.
 					pub change_status: Option<bool>,
-					/// `reminder`: `boolean`, optional.
+					/// `reminder`: `boolean`.
 					pub reminder: Option<bool>,
-					/// `addAuditors`: `boolean`, optional.
+					/// `addAuditors`: `boolean`.
 					pub add_auditors: Option<bool>,
-					/// `elapsedTime`: `boolean`, optional.
+					/// `elapsedTime`: `boolean`.
 					pub elapsed_time: Option<bool>,
-					/// `favorite`: `boolean`, optional.
+					/// `favorite`: `boolean`.
 					pub favorite: Option<bool>,
-					/// `checklistAdd`: `boolean`, optional.
+					/// `checklistAdd`: `boolean`.
 					pub checklist_add: Option<bool>,
-					/// `checklistEdit`: `boolean`, optional.
+					/// `checklistEdit`: `boolean`.
 					pub checklist_edit: Option<bool>,
-					/// `checklistSave`: `boolean`, optional.
+					/// `checklistSave`: `boolean`.
 					pub checklist_save: Option<bool>,
-					/// `checklistToggle`: `boolean`, optional.
+					/// `checklistToggle`: `boolean`.
 					pub checklist_toggle: Option<bool>,
-					/// `automate`: `boolean`, optional.
+					/// `automate`: `boolean`.
 					pub automate: Option<bool>,
-					/// `resultEdit`: `boolean`, optional.
+					/// `resultEdit`: `boolean`.
 					pub result_edit: Option<bool>,
-					/// `completeResult`: `boolean`, optional.
+					/// `completeResult`: `boolean`.
 					pub complete_result: Option<bool>,
-					/// `removeResult`: `boolean`, optional.
+					/// `removeResult`: `boolean`.
 					pub remove_result: Option<bool>,
-					/// `resultRead`: `boolean`, optional.
+					/// `resultRead`: `boolean`.
 					pub result_read: Option<bool>,
-					/// `admin`: `boolean`, optional.
+					/// `admin`: `boolean`.
 					pub admin: Option<bool>,
-					/// `copy`: `boolean`, optional.
+					/// `copy`: `boolean`.
 					pub copy: Option<bool>,
-					/// `saveAsTemplate`: `boolean`, optional.
+					/// `saveAsTemplate`: `boolean`.
 					pub save_as_template: Option<bool>,
-					/// `attachFile`: `boolean`, optional.
+					/// `attachFile`: `boolean`.
 					pub attach_file: Option<bool>,
-					/// `detachFile`: `boolean`, optional.
+					/// `detachFile`: `boolean`.
 					pub detach_file: Option<bool>,
-					/// `detachParent`: `boolean`, optional.
+					/// `detachParent`: `boolean`.
 					pub detach_parent: Option<bool>,
-					/// `createGanttDependence`: `boolean`, optional.
+					/// `createGanttDependence`: `boolean`.
 					pub create_gantt_dependence: Option<bool>,
-					/// `sort`: `boolean`, optional.
+					/// `sort`: `boolean`.
 					pub sort: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { read : field "read", watch : field "watch", mute : field
-					"mute", create_subtask : field "createSubtask", create_result : field
-					"createResult", edit : field "edit", remove : field "remove",
-					complete : field "complete", approve : field "approve", disapprove :
-					field "disapprove", start : field "start", take : field "take",
-					delegate : field "delegate", defer : field "defer", renew : field
-					"renew", deadline : field "deadline", date_plan : field "datePlan",
-					change_director : field "changeDirector", change_responsible : field
-					"changeResponsible", change_accomplices : field "changeAccomplices",
-					pause : field "pause", time_tracking : field "timeTracking", mark :
-					field "mark", change_status : field "changeStatus", reminder : field
-					"reminder", add_auditors : field "addAuditors", elapsed_time : field
-					"elapsedTime", favorite : field "favorite", checklist_add : field
-					"checklistAdd", checklist_edit : field "checklistEdit",
-					checklist_save : field "checklistSave", checklist_toggle : field
-					"checklistToggle", automate : field "automate", result_edit : field
-					"resultEdit", complete_result : field "completeResult", remove_result
-					: field "removeResult", result_read : field "resultRead", admin :
-					field "admin", copy : field "copy", save_as_template : field
-					"saveAsTemplate", attach_file : field "attachFile", detach_file :
-					field "detachFile", detach_parent : field "detachParent",
-					create_gantt_dependence : field "createGanttDependence", sort : field
-					"sort", extra : rest "", } fits["read", "watch", "mute",
-					"createSubtask", "createResult", "edit", "remove", "complete",
-					"approve", "disapprove", "start", "take", "delegate", "defer",
-					"renew", "deadline", "datePlan", "changeDirector",
+				result_impls!(
+					Output { opt field "read" read, opt field "watch" watch, opt field
+					"mute" mute, opt field "createSubtask" create_subtask, opt field
+					"createResult" create_result, opt field "edit" edit, opt field
+					"remove" remove, opt field "complete" complete, opt field "approve"
+					approve, opt field "disapprove" disapprove, opt field "start" start,
+					opt field "take" take, opt field "delegate" delegate, opt field
+					"defer" defer, opt field "renew" renew, opt field "deadline"
+					deadline, opt field "datePlan" date_plan, opt field "changeDirector"
+					change_director, opt field "changeResponsible" change_responsible,
+					opt field "changeAccomplices" change_accomplices, opt field "pause"
+					pause, opt field "timeTracking" time_tracking, opt field "mark" mark,
+					opt field "changeStatus" change_status, opt field "reminder"
+					reminder, opt field "addAuditors" add_auditors, opt field
+					"elapsedTime" elapsed_time, opt field "favorite" favorite, opt field
+					"checklistAdd" checklist_add, opt field "checklistEdit"
+					checklist_edit, opt field "checklistSave" checklist_save, opt field
+					"checklistToggle" checklist_toggle, opt field "automate" automate,
+					opt field "resultEdit" result_edit, opt field "completeResult"
+					complete_result, opt field "removeResult" remove_result, opt field
+					"resultRead" result_read, opt field "admin" admin, opt field "copy"
+					copy, opt field "saveAsTemplate" save_as_template, opt field
+					"attachFile" attach_file, opt field "detachFile" detach_file, opt
+					field "detachParent" detach_parent, opt field "createGanttDependence"
+					create_gantt_dependence, opt field "sort" sort, } fits["read",
+					"watch", "mute", "createSubtask", "createResult", "edit", "remove",
+					"complete", "approve", "disapprove", "start", "take", "delegate",
+					"defer", "renew", "deadline", "datePlan", "changeDirector",
 					"changeResponsible", "changeAccomplices", "pause", "timeTracking",
 					"mark", "changeStatus", "reminder", "addAuditors", "elapsedTime",
 					"favorite", "checklistAdd", "checklistEdit", "checklistSave",
@@ -744,36 +560,7 @@ pub mod v3 {
 					"attachFile", "detachFile", "detachParent", "createGanttDependence",
 					"sort"] []
 				);
-				serialize_map!(
-					Output { opt "read" read, opt "watch" watch, opt "mute" mute, opt
-					"createSubtask" create_subtask, opt "createResult" create_result, opt
-					"edit" edit, opt "remove" remove, opt "complete" complete, opt
-					"approve" approve, opt "disapprove" disapprove, opt "start" start,
-					opt "take" take, opt "delegate" delegate, opt "defer" defer, opt
-					"renew" renew, opt "deadline" deadline, opt "datePlan" date_plan, opt
-					"changeDirector" change_director, opt "changeResponsible"
-					change_responsible, opt "changeAccomplices" change_accomplices, opt
-					"pause" pause, opt "timeTracking" time_tracking, opt "mark" mark, opt
-					"changeStatus" change_status, opt "reminder" reminder, opt
-					"addAuditors" add_auditors, opt "elapsedTime" elapsed_time, opt
-					"favorite" favorite, opt "checklistAdd" checklist_add, opt
-					"checklistEdit" checklist_edit, opt "checklistSave" checklist_save,
-					opt "checklistToggle" checklist_toggle, opt "automate" automate, opt
-					"resultEdit" result_edit, opt "completeResult" complete_result, opt
-					"removeResult" remove_result, opt "resultRead" result_read, opt
-					"admin" admin, opt "copy" copy, opt "saveAsTemplate"
-					save_as_template, opt "attachFile" attach_file, opt "detachFile"
-					detach_file, opt "detachParent" detach_parent, opt
-					"createGanttDependence" create_gantt_dependence, opt "sort" sort,
-					rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "tasks.task.access.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Get, "tasks.task.access.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -781,7 +568,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
 		pub mod add {
-			/// Error codes of `tasks.task.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `tasks.task.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -808,7 +595,7 @@ pub mod v3 {
 				/// `responsibleId`: `integer`, required.
 				pub responsible_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `title`, `creatorId`, `responsibleId`.
@@ -825,587 +612,313 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { req "title" title, req "creatorId" creator_id, req
-				"responsibleId" responsible_id, rest "" extra }
+			params_impls!(
+				Fields { req field "title" title, req field "creatorId" creator_id, req
+				field "responsibleId" responsible_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { title : field "title", creator_id : field "creatorId",
-				responsible_id : field "responsibleId", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result.item.rights` of `tasks.task.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemRights {
-				/// `read`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `read`: `boolean`, only in the example response.
 				pub read: Option<bool>,
-				/// `watch`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `watch`: `boolean`, only in the example response.
 				pub watch: Option<bool>,
-				/// `mute`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mute`: `boolean`, only in the example response.
 				pub mute: Option<bool>,
-				/// `createResult`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createResult`: `boolean`, only in the example response.
 				pub create_result: Option<bool>,
-				/// `edit`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `edit`: `boolean`, only in the example response.
 				pub edit: Option<bool>,
-				/// `remove`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `remove`: `boolean`, only in the example response.
 				pub remove: Option<bool>,
-				/// `complete`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `complete`: `boolean`, only in the example response.
 				pub complete: Option<bool>,
-				/// `approve`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `approve`: `boolean`, only in the example response.
 				pub approve: Option<bool>,
-				/// `disapprove`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `disapprove`: `boolean`, only in the example response.
 				pub disapprove: Option<bool>,
-				/// `start`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `start`: `boolean`, only in the example response.
 				pub start: Option<bool>,
-				/// `take`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `take`: `boolean`, only in the example response.
 				pub take: Option<bool>,
-				/// `delegate`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `delegate`: `boolean`, only in the example response.
 				pub delegate: Option<bool>,
-				/// `defer`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `defer`: `boolean`, only in the example response.
 				pub defer: Option<bool>,
-				/// `renew`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `renew`: `boolean`, only in the example response.
 				pub renew: Option<bool>,
-				/// `deadline`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `deadline`: `boolean`, only in the example response.
 				pub deadline: Option<bool>,
-				/// `datePlan`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `datePlan`: `boolean`, only in the example response.
 				pub date_plan: Option<bool>,
-				/// `changeDirector`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `changeDirector`: `boolean`, only in the example response.
 				pub change_director: Option<bool>,
-				/// `changeResponsible`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `changeResponsible`: `boolean`, only in the example response.
 				pub change_responsible: Option<bool>,
-				/// `changeAccomplices`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `changeAccomplices`: `boolean`, only in the example response.
 				pub change_accomplices: Option<bool>,
-				/// `pause`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `pause`: `boolean`, only in the example response.
 				pub pause: Option<bool>,
-				/// `timeTracking`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `timeTracking`: `boolean`, only in the example response.
 				pub time_tracking: Option<bool>,
-				/// `mark`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mark`: `boolean`, only in the example response.
 				pub mark: Option<bool>,
-				/// `changeStatus`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `changeStatus`: `boolean`, only in the example response.
 				pub change_status: Option<bool>,
-				/// `reminder`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `reminder`: `boolean`, only in the example response.
 				pub reminder: Option<bool>,
-				/// `addAuditors`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `addAuditors`: `boolean`, only in the example response.
 				pub add_auditors: Option<bool>,
-				/// `elapsedTime`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `elapsedTime`: `boolean`, only in the example response.
 				pub elapsed_time: Option<bool>,
-				/// `favorite`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `favorite`: `boolean`, only in the example response.
 				pub favorite: Option<bool>,
-				/// `checklistAdd`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `checklistAdd`: `boolean`, only in the example response.
 				pub checklist_add: Option<bool>,
-				/// `checklistEdit`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `checklistEdit`: `boolean`, only in the example response.
 				pub checklist_edit: Option<bool>,
-				/// `checklistSave`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `checklistSave`: `boolean`, only in the example response.
 				pub checklist_save: Option<bool>,
-				/// `checklistToggle`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `checklistToggle`: `boolean`, only in the example response.
 				pub checklist_toggle: Option<bool>,
-				/// `automate`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `automate`: `boolean`, only in the example response.
 				pub automate: Option<bool>,
-				/// `resultEdit`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `resultEdit`: `boolean`, only in the example response.
 				pub result_edit: Option<bool>,
-				/// `completeResult`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `completeResult`: `boolean`, only in the example response.
 				pub complete_result: Option<bool>,
-				/// `removeResult`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `removeResult`: `boolean`, only in the example response.
 				pub remove_result: Option<bool>,
-				/// `resultRead`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `resultRead`: `boolean`, only in the example response.
 				pub result_read: Option<bool>,
-				/// `admin`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `admin`: `boolean`, only in the example response.
 				pub admin: Option<bool>,
-				/// `createSubtask`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createSubtask`: `boolean`, only in the example response.
 				pub create_subtask: Option<bool>,
-				/// `copy`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `copy`: `boolean`, only in the example response.
 				pub copy: Option<bool>,
-				/// `saveAsTemplate`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `saveAsTemplate`: `boolean`, only in the example response.
 				pub save_as_template: Option<bool>,
-				/// `attachFile`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `attachFile`: `boolean`, only in the example response.
 				pub attach_file: Option<bool>,
-				/// `detachFile`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `detachFile`: `boolean`, only in the example response.
 				pub detach_file: Option<bool>,
-				/// `detachParent`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `detachParent`: `boolean`, only in the example response.
 				pub detach_parent: Option<bool>,
-				/// `createGanttDependence`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createGanttDependence`: `boolean`, only in the example response.
 				pub create_gantt_dependence: Option<bool>,
-				/// `sort`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `sort`: `boolean`, only in the example response.
 				pub sort: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItemRights { read : soft "read", watch : soft "watch", mute : soft
-				"mute", create_result : soft "createResult", edit : soft "edit", remove :
-				soft "remove", complete : soft "complete", approve : soft "approve",
-				disapprove : soft "disapprove", start : soft "start", take : soft "take",
-				delegate : soft "delegate", defer : soft "defer", renew : soft "renew",
-				deadline : soft "deadline", date_plan : soft "datePlan", change_director
-				: soft "changeDirector", change_responsible : soft "changeResponsible",
-				change_accomplices : soft "changeAccomplices", pause : soft "pause",
-				time_tracking : soft "timeTracking", mark : soft "mark", change_status :
-				soft "changeStatus", reminder : soft "reminder", add_auditors : soft
-				"addAuditors", elapsed_time : soft "elapsedTime", favorite : soft
-				"favorite", checklist_add : soft "checklistAdd", checklist_edit : soft
-				"checklistEdit", checklist_save : soft "checklistSave", checklist_toggle
-				: soft "checklistToggle", automate : soft "automate", result_edit : soft
-				"resultEdit", complete_result : soft "completeResult", remove_result :
-				soft "removeResult", result_read : soft "resultRead", admin : soft
-				"admin", create_subtask : soft "createSubtask", copy : soft "copy",
-				save_as_template : soft "saveAsTemplate", attach_file : soft
-				"attachFile", detach_file : soft "detachFile", detach_parent : soft
-				"detachParent", create_gantt_dependence : soft "createGanttDependence",
-				sort : soft "sort", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItemRights { opt "read" read, opt "watch" watch, opt "mute" mute,
-				opt "createResult" create_result, opt "edit" edit, opt "remove" remove,
-				opt "complete" complete, opt "approve" approve, opt "disapprove"
-				disapprove, opt "start" start, opt "take" take, opt "delegate" delegate,
-				opt "defer" defer, opt "renew" renew, opt "deadline" deadline, opt
-				"datePlan" date_plan, opt "changeDirector" change_director, opt
-				"changeResponsible" change_responsible, opt "changeAccomplices"
-				change_accomplices, opt "pause" pause, opt "timeTracking" time_tracking,
-				opt "mark" mark, opt "changeStatus" change_status, opt "reminder"
-				reminder, opt "addAuditors" add_auditors, opt "elapsedTime" elapsed_time,
-				opt "favorite" favorite, opt "checklistAdd" checklist_add, opt
-				"checklistEdit" checklist_edit, opt "checklistSave" checklist_save, opt
-				"checklistToggle" checklist_toggle, opt "automate" automate, opt
-				"resultEdit" result_edit, opt "completeResult" complete_result, opt
-				"removeResult" remove_result, opt "resultRead" result_read, opt "admin"
-				admin, opt "createSubtask" create_subtask, opt "copy" copy, opt
-				"saveAsTemplate" save_as_template, opt "attachFile" attach_file, opt
-				"detachFile" detach_file, opt "detachParent" detach_parent, opt
-				"createGanttDependence" create_gantt_dependence, opt "sort" sort, rest ""
-				extra }
+			result_impls!(
+				OutputItemRights { opt soft "read" read, opt soft "watch" watch, opt soft
+				"mute" mute, opt soft "createResult" create_result, opt soft "edit" edit,
+				opt soft "remove" remove, opt soft "complete" complete, opt soft
+				"approve" approve, opt soft "disapprove" disapprove, opt soft "start"
+				start, opt soft "take" take, opt soft "delegate" delegate, opt soft
+				"defer" defer, opt soft "renew" renew, opt soft "deadline" deadline, opt
+				soft "datePlan" date_plan, opt soft "changeDirector" change_director, opt
+				soft "changeResponsible" change_responsible, opt soft "changeAccomplices"
+				change_accomplices, opt soft "pause" pause, opt soft "timeTracking"
+				time_tracking, opt soft "mark" mark, opt soft "changeStatus"
+				change_status, opt soft "reminder" reminder, opt soft "addAuditors"
+				add_auditors, opt soft "elapsedTime" elapsed_time, opt soft "favorite"
+				favorite, opt soft "checklistAdd" checklist_add, opt soft "checklistEdit"
+				checklist_edit, opt soft "checklistSave" checklist_save, opt soft
+				"checklistToggle" checklist_toggle, opt soft "automate" automate, opt
+				soft "resultEdit" result_edit, opt soft "completeResult" complete_result,
+				opt soft "removeResult" remove_result, opt soft "resultRead" result_read,
+				opt soft "admin" admin, opt soft "createSubtask" create_subtask, opt soft
+				"copy" copy, opt soft "saveAsTemplate" save_as_template, opt soft
+				"attachFile" attach_file, opt soft "detachFile" detach_file, opt soft
+				"detachParent" detach_parent, opt soft "createGanttDependence"
+				create_gantt_dependence, opt soft "sort" sort, }
 			);
 			/// The object `result.item` of `tasks.task.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `title`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `title`: `string`, only in the example response.
 				pub title: Option<String>,
-				/// `description`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `description`: `string`, only in the example response.
 				pub description: Option<String>,
-				/// `deadline`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `deadline`: `string`, only in the example response.
 				pub deadline: Option<String>,
-				/// `needsControl`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `needsControl`: `boolean`, only in the example response.
 				pub needs_control: Option<bool>,
-				/// `startPlan`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `startPlan`: `any`, only in the example response.
 				pub start_plan: ::serde_json::Value,
-				/// `endPlan`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `endPlan`: `any`, only in the example response.
 				pub end_plan: ::serde_json::Value,
-				/// `fileIds`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `fileIds`: `any`, only in the example response.
 				pub file_ids: ::serde_json::Value,
-				/// `checklist`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `checklist`: `array`, only in the example response.
 				pub checklist: Vec<::serde_json::Value>,
-				/// `epicId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `epicId`: `any`, only in the example response.
 				pub epic_id: ::serde_json::Value,
-				/// `storyPoints`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `storyPoints`: `any`, only in the example response.
 				pub story_points: ::serde_json::Value,
-				/// `priority`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `priority`: `string`, only in the example response.
 				pub priority: Option<String>,
-				/// `status`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `status`: `string`, only in the example response.
 				pub status: Option<String>,
-				/// `statusChanged`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `statusChanged`: `any`, only in the example response.
 				pub status_changed: ::serde_json::Value,
-				/// `parentId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `parentId`: `any`, only in the example response.
 				pub parent_id: ::serde_json::Value,
-				/// `containsChecklist`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsChecklist`: `boolean`, only in the example response.
 				pub contains_checklist: Option<bool>,
-				/// `containsSubTasks`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsSubTasks`: `boolean`, only in the example response.
 				pub contains_sub_tasks: Option<bool>,
-				/// `containsRelatedTasks`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsRelatedTasks`: `boolean`, only in the example response.
 				pub contains_related_tasks: Option<bool>,
-				/// `containsGanttLinks`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsGanttLinks`: `boolean`, only in the example response.
 				pub contains_gantt_links: Option<bool>,
-				/// `containsPlacements`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsPlacements`: `boolean`, only in the example response.
 				pub contains_placements: Option<bool>,
-				/// `containsResults`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsResults`: `boolean`, only in the example response.
 				pub contains_results: Option<bool>,
-				/// `numberOfReminders`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `numberOfReminders`: `integer`, only in the example response.
 				pub number_of_reminders: Option<i64>,
-				/// `chatId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `chatId`: `integer`, only in the example response.
 				pub chat_id: Option<i64>,
-				/// `plannedDuration`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `plannedDuration`: `integer`, only in the example response.
 				pub planned_duration: Option<i64>,
-				/// `actualDuration`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `actualDuration`: `integer`, only in the example response.
 				pub actual_duration: Option<i64>,
-				/// `durationType`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `durationType`: `string`, only in the example response.
 				pub duration_type: Option<String>,
-				/// `started`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `started`: `any`, only in the example response.
 				pub started: ::serde_json::Value,
-				/// `estimatedTime`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `estimatedTime`: `integer`, only in the example response.
 				pub estimated_time: Option<i64>,
-				/// `replicate`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `replicate`: `boolean`, only in the example response.
 				pub replicate: Option<bool>,
-				/// `changed`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `changed`: `string`, only in the example response.
 				pub changed: Option<String>,
-				/// `closed`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `closed`: `any`, only in the example response.
 				pub closed: ::serde_json::Value,
-				/// `activity`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `activity`: `string`, only in the example response.
 				pub activity: Option<String>,
-				/// `guid`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `guid`: `string`, only in the example response.
 				pub guid: Option<String>,
-				/// `xmlId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `xmlId`: `any`, only in the example response.
 				pub xml_id: ::serde_json::Value,
-				/// `exchangeId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `exchangeId`: `any`, only in the example response.
 				pub exchange_id: ::serde_json::Value,
-				/// `exchangeModified`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `exchangeModified`: `any`, only in the example response.
 				pub exchange_modified: ::serde_json::Value,
-				/// `outlookVersion`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `outlookVersion`: `integer`, only in the example response.
 				pub outlook_version: Option<i64>,
-				/// `mark`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mark`: `string`, only in the example response.
 				pub mark: Option<String>,
-				/// `allowsChangeDeadline`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `allowsChangeDeadline`: `boolean`, only in the example response.
 				pub allows_change_deadline: Option<bool>,
-				/// `allowsTimeTracking`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `allowsTimeTracking`: `boolean`, only in the example response.
 				pub allows_time_tracking: Option<bool>,
-				/// `matchesWorkTime`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `matchesWorkTime`: `boolean`, only in the example response.
 				pub matches_work_time: Option<bool>,
-				/// `addInReport`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `addInReport`: `any`, only in the example response.
 				pub add_in_report: ::serde_json::Value,
-				/// `isMultitask`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `isMultitask`: `boolean`, only in the example response.
 				pub is_multitask: Option<bool>,
-				/// `siteId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `siteId`: `string`, only in the example response.
 				pub site_id: Option<String>,
-				/// `deadlineCount`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `deadlineCount`: `any`, only in the example response.
 				pub deadline_count: ::serde_json::Value,
-				/// `declineReason`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `declineReason`: `any`, only in the example response.
 				pub decline_reason: ::serde_json::Value,
-				/// `forumTopicId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `forumTopicId`: `any`, only in the example response.
 				pub forum_topic_id: ::serde_json::Value,
-				/// `link`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `link`: `string`, only in the example response.
 				pub link: Option<String>,
-				/// `rights`: `object`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `rights`: `object`, only in the example response.
 				pub rights: Option<OutputItemRights>,
-				/// `archiveLink`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `archiveLink`: `string`, only in the example response.
 				pub archive_link: Option<String>,
-				/// `crmItemIds`: `string[]`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `crmItemIds`: `string[]`, only in the example response.
 				pub crm_item_ids: Vec<String>,
-				/// `requireResult`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `requireResult`: `boolean`, only in the example response.
 				pub require_result: Option<bool>,
-				/// `matchesSubTasksTime`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `matchesSubTasksTime`: `boolean`, only in the example response.
 				pub matches_sub_tasks_time: Option<bool>,
-				/// `autocompleteSubTasks`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `autocompleteSubTasks`: `boolean`, only in the example response.
 				pub autocomplete_sub_tasks: Option<bool>,
-				/// `allowsChangeDatePlan`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `allowsChangeDatePlan`: `boolean`, only in the example response.
 				pub allows_change_date_plan: Option<bool>,
-				/// `maxDeadlineChangeDate`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `maxDeadlineChangeDate`: `any`, only in the example response.
 				pub max_deadline_change_date: ::serde_json::Value,
-				/// `maxDeadlineChanges`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `maxDeadlineChanges`: `any`, only in the example response.
 				pub max_deadline_changes: ::serde_json::Value,
-				/// `requireDeadlineChangeReason`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `requireDeadlineChangeReason`: `boolean`, only in the example response.
 				pub require_deadline_change_reason: Option<bool>,
-				/// `inFavorite`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `inFavorite`: `array`, only in the example response.
 				pub in_favorite: Vec<::serde_json::Value>,
-				/// `inPin`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `inPin`: `array`, only in the example response.
 				pub in_pin: Vec<::serde_json::Value>,
-				/// `inGroupPin`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `inGroupPin`: `array`, only in the example response.
 				pub in_group_pin: Vec<::serde_json::Value>,
-				/// `inMute`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `inMute`: `array`, only in the example response.
 				pub in_mute: Vec<::serde_json::Value>,
-				/// `dependsOn`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `dependsOn`: `array`, only in the example response.
 				pub depends_on: Vec<::serde_json::Value>,
-				/// `scenarios`: `string[]`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `scenarios`: `string[]`, only in the example response.
 				pub scenarios: Vec<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", title : soft "title", description : soft
-				"description", deadline : soft "deadline", needs_control : soft
-				"needsControl", start_plan : soft "startPlan", end_plan : soft "endPlan",
-				file_ids : soft "fileIds", checklist : soft "checklist", epic_id : soft
-				"epicId", story_points : soft "storyPoints", priority : soft "priority",
-				status : soft "status", status_changed : soft "statusChanged", parent_id
-				: soft "parentId", contains_checklist : soft "containsChecklist",
-				contains_sub_tasks : soft "containsSubTasks", contains_related_tasks :
-				soft "containsRelatedTasks", contains_gantt_links : soft
-				"containsGanttLinks", contains_placements : soft "containsPlacements",
-				contains_results : soft "containsResults", number_of_reminders : soft
-				"numberOfReminders", chat_id : soft "chatId", planned_duration : soft
-				"plannedDuration", actual_duration : soft "actualDuration", duration_type
-				: soft "durationType", started : soft "started", estimated_time : soft
-				"estimatedTime", replicate : soft "replicate", changed : soft "changed",
-				closed : soft "closed", activity : soft "activity", guid : soft "guid",
-				xml_id : soft "xmlId", exchange_id : soft "exchangeId", exchange_modified
-				: soft "exchangeModified", outlook_version : soft "outlookVersion", mark
-				: soft "mark", allows_change_deadline : soft "allowsChangeDeadline",
-				allows_time_tracking : soft "allowsTimeTracking", matches_work_time :
-				soft "matchesWorkTime", add_in_report : soft "addInReport", is_multitask
-				: soft "isMultitask", site_id : soft "siteId", deadline_count : soft
-				"deadlineCount", decline_reason : soft "declineReason", forum_topic_id :
-				soft "forumTopicId", link : soft "link", rights : soft "rights",
-				archive_link : soft "archiveLink", crm_item_ids : soft "crmItemIds",
-				require_result : soft "requireResult", matches_sub_tasks_time : soft
-				"matchesSubTasksTime", autocomplete_sub_tasks : soft
-				"autocompleteSubTasks", allows_change_date_plan : soft
-				"allowsChangeDatePlan", max_deadline_change_date : soft
-				"maxDeadlineChangeDate", max_deadline_changes : soft
-				"maxDeadlineChanges", require_deadline_change_reason : soft
-				"requireDeadlineChangeReason", in_favorite : soft "inFavorite", in_pin :
-				soft "inPin", in_group_pin : soft "inGroupPin", in_mute : soft "inMute",
-				depends_on : soft "dependsOn", scenarios : soft "scenarios", extra : rest
-				"", }
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "title" title, opt "description"
-				description, opt "deadline" deadline, opt "needsControl" needs_control,
-				req "startPlan" start_plan, req "endPlan" end_plan, req "fileIds"
-				file_ids, req "checklist" checklist, req "epicId" epic_id, req
-				"storyPoints" story_points, opt "priority" priority, opt "status" status,
-				req "statusChanged" status_changed, req "parentId" parent_id, opt
-				"containsChecklist" contains_checklist, opt "containsSubTasks"
-				contains_sub_tasks, opt "containsRelatedTasks" contains_related_tasks,
-				opt "containsGanttLinks" contains_gantt_links, opt "containsPlacements"
-				contains_placements, opt "containsResults" contains_results, opt
-				"numberOfReminders" number_of_reminders, opt "chatId" chat_id, opt
-				"plannedDuration" planned_duration, opt "actualDuration" actual_duration,
-				opt "durationType" duration_type, req "started" started, opt
-				"estimatedTime" estimated_time, opt "replicate" replicate, opt "changed"
-				changed, req "closed" closed, opt "activity" activity, opt "guid" guid,
-				req "xmlId" xml_id, req "exchangeId" exchange_id, req "exchangeModified"
-				exchange_modified, opt "outlookVersion" outlook_version, opt "mark" mark,
-				opt "allowsChangeDeadline" allows_change_deadline, opt
-				"allowsTimeTracking" allows_time_tracking, opt "matchesWorkTime"
-				matches_work_time, req "addInReport" add_in_report, opt "isMultitask"
-				is_multitask, opt "siteId" site_id, req "deadlineCount" deadline_count,
-				req "declineReason" decline_reason, req "forumTopicId" forum_topic_id,
-				opt "link" link, opt "rights" rights, opt "archiveLink" archive_link, req
-				"crmItemIds" crm_item_ids, opt "requireResult" require_result, opt
-				"matchesSubTasksTime" matches_sub_tasks_time, opt "autocompleteSubTasks"
-				autocomplete_sub_tasks, opt "allowsChangeDatePlan"
-				allows_change_date_plan, req "maxDeadlineChangeDate"
-				max_deadline_change_date, req "maxDeadlineChanges" max_deadline_changes,
-				opt "requireDeadlineChangeReason" require_deadline_change_reason, req
-				"inFavorite" in_favorite, req "inPin" in_pin, req "inGroupPin"
-				in_group_pin, req "inMute" in_mute, req "dependsOn" depends_on, req
-				"scenarios" scenarios, rest "" extra }
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "title" title, opt soft
+				"description" description, opt soft "deadline" deadline, opt soft
+				"needsControl" needs_control, req soft "startPlan" start_plan, req soft
+				"endPlan" end_plan, req soft "fileIds" file_ids, req soft "checklist"
+				checklist, req soft "epicId" epic_id, req soft "storyPoints"
+				story_points, opt soft "priority" priority, opt soft "status" status, req
+				soft "statusChanged" status_changed, req soft "parentId" parent_id, opt
+				soft "containsChecklist" contains_checklist, opt soft "containsSubTasks"
+				contains_sub_tasks, opt soft "containsRelatedTasks"
+				contains_related_tasks, opt soft "containsGanttLinks"
+				contains_gantt_links, opt soft "containsPlacements" contains_placements,
+				opt soft "containsResults" contains_results, opt soft "numberOfReminders"
+				number_of_reminders, opt soft "chatId" chat_id, opt soft
+				"plannedDuration" planned_duration, opt soft "actualDuration"
+				actual_duration, opt soft "durationType" duration_type, req soft
+				"started" started, opt soft "estimatedTime" estimated_time, opt soft
+				"replicate" replicate, opt soft "changed" changed, req soft "closed"
+				closed, opt soft "activity" activity, opt soft "guid" guid, req soft
+				"xmlId" xml_id, req soft "exchangeId" exchange_id, req soft
+				"exchangeModified" exchange_modified, opt soft "outlookVersion"
+				outlook_version, opt soft "mark" mark, opt soft "allowsChangeDeadline"
+				allows_change_deadline, opt soft "allowsTimeTracking"
+				allows_time_tracking, opt soft "matchesWorkTime" matches_work_time, req
+				soft "addInReport" add_in_report, opt soft "isMultitask" is_multitask,
+				opt soft "siteId" site_id, req soft "deadlineCount" deadline_count, req
+				soft "declineReason" decline_reason, req soft "forumTopicId"
+				forum_topic_id, opt soft "link" link, opt soft "rights" rights, opt soft
+				"archiveLink" archive_link, req soft "crmItemIds" crm_item_ids, opt soft
+				"requireResult" require_result, opt soft "matchesSubTasksTime"
+				matches_sub_tasks_time, opt soft "autocompleteSubTasks"
+				autocomplete_sub_tasks, opt soft "allowsChangeDatePlan"
+				allows_change_date_plan, req soft "maxDeadlineChangeDate"
+				max_deadline_change_date, req soft "maxDeadlineChanges"
+				max_deadline_changes, opt soft "requireDeadlineChangeReason"
+				require_deadline_change_reason, req soft "inFavorite" in_favorite, req
+				soft "inPin" in_pin, req soft "inGroupPin" in_group_pin, req soft
+				"inMute" in_mute, req soft "dependsOn" depends_on, req soft "scenarios"
+				scenarios, }
 			);
 			/// The object `result` of `tasks.task.add`: `object`.
 			///
@@ -1413,22 +926,13 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", extra : rest "", } fits["item"] []
-			);
-			serialize_map!(Output { opt "item" item, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "tasks.task.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "item" item, } fits["item"] []);
+			method!(super::Add, "tasks.task.add", V3, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::task::chat`.
@@ -1448,7 +952,7 @@ pub mod v3 {
 					/// `fields`: `object`, required.
 					pub fields: send::Fields,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Send {
 					/// The call with its required parameters: `fields`.
@@ -1459,12 +963,7 @@ pub mod v3 {
 						}
 					}
 				}
-				extra_setter!(Send);
-				serialize_map!(Send { req "fields" fields, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(Send { fields : field "fields", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Send);
+				params_impls!(Send { req field "fields" fields, });
 				/// Methods under `v3::task::chat::message::field`.
 				pub mod field {
 					/// `tasks.task.chat.message.field.get`: REST 3.0, scope `tasks`.
@@ -1482,10 +981,7 @@ pub mod v3 {
 						/// `select`: `string[]`, optional.
 						pub select: Option<Vec<String>>,
 						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						pub extra: crate::Extra,
 					}
 					impl Get {
 						/// The call with its required parameters: `name`.
@@ -1496,28 +992,11 @@ pub mod v3 {
 								extra: Default::default(),
 							}
 						}
-						/// Sets `select`.
-						pub fn select(
-							mut self,
-							value: impl IntoIterator<Item = impl Into<String>>,
-						) -> Self {
-							self.select = Some(
-								value.into_iter().map(Into::into).collect(),
-							);
-							self
-						}
 					}
-					extra_setter!(Get);
-					serialize_map!(
-						Get { req "name" name, opt "select" select, rest "" extra }
+					setters!(Get { some iter select select "select" : String, });
+					params_impls!(
+						Get { req field "name" name, opt exact "select" select, }
 					);
-					#[cfg(feature = "deserialize-params")]
-					from_value!(
-						Get { name : field "name", select : exact "select", extra : rest
-						"", }
-					);
-					#[cfg(feature = "deserialize-params")]
-					deserialize_via_from_value!(Get);
 					/// `tasks.task.chat.message.field.list`: REST 3.0, scope `tasks`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
@@ -1531,41 +1010,21 @@ pub mod v3 {
 						/// `select`: `string[]`, optional.
 						pub select: Option<Vec<String>>,
 						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						pub extra: crate::Extra,
 					}
 					impl List {
 						/// The call; every parameter is optional.
 						pub fn new() -> Self {
-							Self {
-								select: Default::default(),
-								extra: Default::default(),
-							}
-						}
-						/// Sets `select`.
-						pub fn select(
-							mut self,
-							value: impl IntoIterator<Item = impl Into<String>>,
-						) -> Self {
-							self.select = Some(
-								value.into_iter().map(Into::into).collect(),
-							);
-							self
+							Default::default()
 						}
 					}
-					extra_setter!(List);
-					serialize_map!(List { opt "select" select, rest "" extra });
-					#[cfg(feature = "deserialize-params")]
-					from_value!(List { select : exact "select", extra : rest "", });
-					#[cfg(feature = "deserialize-params")]
-					deserialize_via_from_value!(List);
+					setters!(List { some iter select select "select" : String, });
+					params_impls!(List { opt exact "select" select, });
 					/// Types of `tasks.task.chat.message.field.get`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
 					pub mod get {
-						/// Error codes of `tasks.task.chat.message.field.get`; the codes any method can return are in [`crate::SystemError`].
+						/// Error codes of `tasks.task.chat.message.field.get`; see also [`crate::SystemError`].
 						#[derive(Debug, Clone, PartialEq, Eq)]
 						#[non_exhaustive]
 						pub enum Error {
@@ -1598,54 +1057,33 @@ pub mod v3 {
 						/// The object `result.item` of `tasks.task.chat.message.field.get`: `object`.
 						///
 						/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
+						///
+						/// A field only in the example response keeps a value of another type in `extra`.
 						#[derive(Debug, Clone)]
 						#[non_exhaustive]
 						pub struct OutputItem {
-							/// `name`: `string`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `name`: `string`, only in the example response.
 							pub name: Option<String>,
-							/// `type`: `string`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `type`: `string`, only in the example response.
 							pub type_: Option<String>,
-							/// `title`: `string`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `title`: `string`, only in the example response.
 							pub title: Option<String>,
-							/// `description`: `any`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `description`: `any`, only in the example response.
 							pub description: ::serde_json::Value,
-							/// `filterable`: `boolean`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `filterable`: `boolean`, only in the example response.
 							pub filterable: Option<bool>,
-							/// `sortable`: `boolean`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `sortable`: `boolean`, only in the example response.
 							pub sortable: Option<bool>,
-							/// `multiple`: `boolean`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `multiple`: `boolean`, only in the example response.
 							pub multiple: Option<bool>,
-							/// The keys the docs do not describe, as sent: nothing is dropped.
-							pub extra: ::std::collections::BTreeMap<
-								String,
-								::serde_json::Value,
-							>,
+							/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+							pub extra: crate::Extra,
 						}
-						from_value!(
-							OutputItem { name : soft "name", type_ : soft "type", title :
-							soft "title", description : soft "description", filterable :
-							soft "filterable", sortable : soft "sortable", multiple :
-							soft "multiple", extra : rest "", }
-						);
-						serialize_map!(
-							OutputItem { opt "name" name, opt "type" type_, opt "title"
-							title, req "description" description, opt "filterable"
-							filterable, opt "sortable" sortable, opt "multiple" multiple,
-							rest "" extra }
+						result_impls!(
+							OutputItem { opt soft "name" name, opt soft "type" type_, opt
+							soft "title" title, req soft "description" description, opt
+							soft "filterable" filterable, opt soft "sortable" sortable,
+							opt soft "multiple" multiple, }
 						);
 						/// The object `result` of `tasks.task.chat.message.field.get`: `object`.
 						///
@@ -1653,33 +1091,22 @@ pub mod v3 {
 						#[derive(Debug, Clone)]
 						#[non_exhaustive]
 						pub struct Output {
-							/// `item`: `object`, optional.
+							/// `item`: `object`.
 							pub item: Option<OutputItem>,
-							/// The keys the docs do not describe, as sent: nothing is dropped.
-							pub extra: ::std::collections::BTreeMap<
-								String,
-								::serde_json::Value,
-							>,
+							/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+							pub extra: crate::Extra,
 						}
-						from_value!(
-							Output { item : field "item", extra : rest "", } fits["item"]
-							[]
+						result_impls!(Output { opt field "item" item, } fits["item"] []);
+						method!(
+							super::Get, "tasks.task.chat.message.field.get", V3, true
 						);
-						serialize_map!(Output { opt "item" item, rest "" extra });
-						impl ::bitrix24_runtime::Method for super::Get {
-							const NAME: &'static str = "tasks.task.chat.message.field.get";
-							const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-							const IDEMPOTENT: bool = true;
-							type Output = Output;
-							type ErrorCode = Error;
-						}
 						deserialize_via_from_value!(Output);
 					}
 					/// Types of `tasks.task.chat.message.field.list`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
 					pub mod list {
-						/// Error codes of `tasks.task.chat.message.field.list`; the codes any method can return are in [`crate::SystemError`].
+						/// Error codes of `tasks.task.chat.message.field.list`; see also [`crate::SystemError`].
 						#[derive(Debug, Clone, PartialEq, Eq)]
 						#[non_exhaustive]
 						pub enum Error {
@@ -1704,54 +1131,33 @@ pub mod v3 {
 						/// The object `result.items` of `tasks.task.chat.message.field.list`: `object[]`.
 						///
 						/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
+						///
+						/// A field only in the example response keeps a value of another type in `extra`.
 						#[derive(Debug, Clone)]
 						#[non_exhaustive]
 						pub struct OutputItems {
-							/// `name`: `string`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `name`: `string`, only in the example response.
 							pub name: Option<String>,
-							/// `type`: `string`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `type`: `string`, only in the example response.
 							pub type_: Option<String>,
-							/// `title`: `string`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `title`: `string`, only in the example response.
 							pub title: Option<String>,
-							/// `description`: `any`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `description`: `any`, only in the example response.
 							pub description: ::serde_json::Value,
-							/// `filterable`: `boolean`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `filterable`: `boolean`, only in the example response.
 							pub filterable: Option<bool>,
-							/// `sortable`: `boolean`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `sortable`: `boolean`, only in the example response.
 							pub sortable: Option<bool>,
-							/// `multiple`: `boolean`, optional.
-							///
-							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							/// `multiple`: `boolean`, only in the example response.
 							pub multiple: Option<bool>,
-							/// The keys the docs do not describe, as sent: nothing is dropped.
-							pub extra: ::std::collections::BTreeMap<
-								String,
-								::serde_json::Value,
-							>,
+							/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+							pub extra: crate::Extra,
 						}
-						from_value!(
-							OutputItems { name : soft "name", type_ : soft "type", title
-							: soft "title", description : soft "description", filterable
-							: soft "filterable", sortable : soft "sortable", multiple :
-							soft "multiple", extra : rest "", }
-						);
-						serialize_map!(
-							OutputItems { opt "name" name, opt "type" type_, opt "title"
-							title, req "description" description, opt "filterable"
-							filterable, opt "sortable" sortable, opt "multiple" multiple,
-							rest "" extra }
+						result_impls!(
+							OutputItems { opt soft "name" name, opt soft "type" type_,
+							opt soft "title" title, req soft "description" description,
+							opt soft "filterable" filterable, opt soft "sortable"
+							sortable, opt soft "multiple" multiple, }
 						);
 						/// The object `result` of `tasks.task.chat.message.field.list`: `object`.
 						///
@@ -1759,26 +1165,17 @@ pub mod v3 {
 						#[derive(Debug, Clone)]
 						#[non_exhaustive]
 						pub struct Output {
-							/// `items`: `object[]`, optional.
+							/// `items`: `object[]`.
 							pub items: Vec<OutputItems>,
-							/// The keys the docs do not describe, as sent: nothing is dropped.
-							pub extra: ::std::collections::BTreeMap<
-								String,
-								::serde_json::Value,
-							>,
+							/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+							pub extra: crate::Extra,
 						}
-						from_value!(
-							Output { items : field "items", extra : rest "", }
-							fits["items"] []
+						result_impls!(
+							Output { req field "items" items, } fits["items"] []
 						);
-						serialize_map!(Output { req "items" items, rest "" extra });
-						impl ::bitrix24_runtime::Method for super::List {
-							const NAME: &'static str = "tasks.task.chat.message.field.list";
-							const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-							const IDEMPOTENT: bool = true;
-							type Output = Output;
-							type ErrorCode = Error;
-						}
+						method!(
+							super::List, "tasks.task.chat.message.field.list", V3, true
+						);
 						deserialize_via_from_value!(Output);
 					}
 				}
@@ -1786,7 +1183,7 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
 				pub mod send {
-					/// Error codes of `tasks.task.chat.message.send`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `tasks.task.chat.message.send`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -1816,10 +1213,7 @@ pub mod v3 {
 						/// `text`: `string`, required.
 						pub text: String,
 						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						pub extra: crate::Extra,
 					}
 					impl Fields {
 						/// The object with its required parameters: `taskId`, `text`.
@@ -1834,43 +1228,24 @@ pub mod v3 {
 							}
 						}
 					}
-					extra_setter!(Fields);
-					serialize_map!(
-						Fields { req "taskId" task_id, req "text" text, rest "" extra }
+					params_impls!(
+						Fields { req field "taskId" task_id, req field "text" text, }
 					);
-					#[cfg(feature = "deserialize-params")]
-					from_value!(
-						Fields { task_id : field "taskId", text : field "text", extra :
-						rest "", }
-					);
-					#[cfg(feature = "deserialize-params")]
-					deserialize_via_from_value!(Fields);
 					/// The object `result` of `tasks.task.chat.message.send`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `result`: `boolean`, optional.
+						/// `result`: `boolean`.
 						pub result: Option<bool>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { result : field "result", extra : rest "", }
-						fits["result"] []
+					result_impls!(
+						Output { opt field "result" result, } fits["result"] []
 					);
-					serialize_map!(Output { opt "result" result, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::Send {
-						const NAME: &'static str = "tasks.task.chat.message.send";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-						const IDEMPOTENT: bool = false;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(super::Send, "tasks.task.chat.message.send", V3, false);
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -1879,7 +1254,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delete-rest-v3.html>
 		pub mod delete {
-			/// Error codes of `tasks.task.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `tasks.task.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1899,13 +1274,7 @@ pub mod v3 {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "tasks.task.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "tasks.task.delete", V3, false);
 		}
 		/// Methods under `v3::task::field`.
 		pub mod field {
@@ -1924,7 +1293,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -1935,23 +1304,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `tasks.task.field.list`: REST 3.0, scope `tasks`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
@@ -1965,36 +1320,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `tasks.task.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
 			pub mod get {
-				/// Error codes of `tasks.task.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `tasks.task.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2027,71 +1367,43 @@ pub mod v3 {
 				/// The object `result.item` of `tasks.task.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `description`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `description`: `string`, only in the example response.
 					pub description: Option<String>,
-					/// `validationRules`: `array`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `validationRules`: `array`, only in the example response.
 					pub validation_rules: Vec<::serde_json::Value>,
-					/// `requiredGroups`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `requiredGroups`: `any`, only in the example response.
 					pub required_groups: ::serde_json::Value,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// `editable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `editable`: `boolean`, only in the example response.
 					pub editable: Option<bool>,
-					/// `multiple`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `multiple`: `boolean`, only in the example response.
 					pub multiple: Option<bool>,
-					/// `elementType`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `elementType`: `any`, only in the example response.
 					pub element_type: ::serde_json::Value,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { name : soft "name", type_ : soft "type", title : soft
-					"title", description : soft "description", validation_rules : soft
-					"validationRules", required_groups : soft "requiredGroups",
-					filterable : soft "filterable", sortable : soft "sortable", editable
-					: soft "editable", multiple : soft "multiple", element_type : soft
-					"elementType", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
-					opt "description" description, req "validationRules"
-					validation_rules, req "requiredGroups" required_groups, opt
-					"filterable" filterable, opt "sortable" sortable, opt "editable"
-					editable, opt "multiple" multiple, req "elementType" element_type,
-					rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "description" description, req soft
+					"validationRules" validation_rules, req soft "requiredGroups"
+					required_groups, opt soft "filterable" filterable, opt soft
+					"sortable" sortable, opt soft "editable" editable, opt soft
+					"multiple" multiple, req soft "elementType" element_type, }
 				);
 				/// The object `result` of `tasks.task.field.get`: `object`.
 				///
@@ -2099,29 +1411,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "tasks.task.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "tasks.task.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `tasks.task.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
 			pub mod list {
-				/// Error codes of `tasks.task.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `tasks.task.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2149,22 +1452,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `array`, optional.
+					/// `items`: `array`.
 					pub items: Vec<::serde_json::Value>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "tasks.task.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "tasks.task.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -2185,7 +1479,7 @@ pub mod v3 {
 				/// `fileIds`: `integer[]`, required.
 				pub file_ids: Vec<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Attach {
 				/// The call with its required parameters: `taskId`, `fileIds`.
@@ -2200,22 +1494,14 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(Attach);
-			serialize_map!(
-				Attach { req "taskId" task_id, req "fileIds" file_ids, rest "" extra }
+			params_impls!(
+				Attach { req field "taskId" task_id, req field "fileIds" file_ids, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Attach { task_id : field "taskId", file_ids : field "fileIds", extra :
-				rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Attach);
 			/// Types of `tasks.task.file.attach`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-attach.html>
 			pub mod attach {
-				/// Error codes of `tasks.task.file.attach`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `tasks.task.file.attach`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2231,13 +1517,7 @@ pub mod v3 {
 				error_code!(Error);
 				/// The `result` of the call: `boolean`.
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
-				impl ::bitrix24_runtime::Method for super::Attach {
-					const NAME: &'static str = "tasks.task.file.attach";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Attach, "tasks.task.file.attach", V3, false);
 			}
 			/// Methods under `v3::task::file::field`.
 			pub mod field {
@@ -2256,7 +1536,7 @@ pub mod v3 {
 					/// `select`: `string[]`, optional.
 					pub select: Option<Vec<String>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Get {
 					/// The call with its required parameters: `name`.
@@ -2267,26 +1547,9 @@ pub mod v3 {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `select`.
-					pub fn select(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<String>>,
-					) -> Self {
-						self.select = Some(value.into_iter().map(Into::into).collect());
-						self
-					}
 				}
-				extra_setter!(Get);
-				serialize_map!(
-					Get { req "name" name, opt "select" select, rest "" extra }
-				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Get { name : field "name", select : exact "select", extra : rest "",
-					}
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Get);
+				setters!(Get { some iter select select "select" : String, });
+				params_impls!(Get { req field "name" name, opt exact "select" select, });
 				/// `tasks.task.file.field.list`: REST 3.0, scope `tasks`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
@@ -2300,36 +1563,21 @@ pub mod v3 {
 					/// `select`: `string[]`, optional.
 					pub select: Option<Vec<String>>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl List {
 					/// The call; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							select: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `select`.
-					pub fn select(
-						mut self,
-						value: impl IntoIterator<Item = impl Into<String>>,
-					) -> Self {
-						self.select = Some(value.into_iter().map(Into::into).collect());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(List);
-				serialize_map!(List { opt "select" select, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(List { select : exact "select", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(List);
+				setters!(List { some iter select select "select" : String, });
+				params_impls!(List { opt exact "select" select, });
 				/// Types of `tasks.task.file.field.get`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
 				pub mod get {
-					/// Error codes of `tasks.task.file.field.get`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `tasks.task.file.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -2362,54 +1610,33 @@ pub mod v3 {
 					/// The object `result.item` of `tasks.task.file.field.get`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
+					///
+					/// A field only in the example response keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItem {
-						/// `name`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `name`: `string`, only in the example response.
 						pub name: Option<String>,
-						/// `type`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `type`: `string`, only in the example response.
 						pub type_: Option<String>,
-						/// `title`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `title`: `string`, only in the example response.
 						pub title: Option<String>,
-						/// `description`: `any`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `description`: `any`, only in the example response.
 						pub description: ::serde_json::Value,
-						/// `filterable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `filterable`: `boolean`, only in the example response.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `sortable`: `boolean`, only in the example response.
 						pub sortable: Option<bool>,
-						/// `multiple`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `multiple`: `boolean`, only in the example response.
 						pub multiple: Option<bool>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						OutputItem { name : soft "name", type_ : soft "type", title :
-						soft "title", description : soft "description", filterable : soft
-						"filterable", sortable : soft "sortable", multiple : soft
-						"multiple", extra : rest "", }
-					);
-					serialize_map!(
-						OutputItem { opt "name" name, opt "type" type_, opt "title"
-						title, req "description" description, opt "filterable"
-						filterable, opt "sortable" sortable, opt "multiple" multiple,
-						rest "" extra }
+					result_impls!(
+						OutputItem { opt soft "name" name, opt soft "type" type_, opt
+						soft "title" title, req soft "description" description, opt soft
+						"filterable" filterable, opt soft "sortable" sortable, opt soft
+						"multiple" multiple, }
 					);
 					/// The object `result` of `tasks.task.file.field.get`: `object`.
 					///
@@ -2417,32 +1644,20 @@ pub mod v3 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `item`: `object`, optional.
+						/// `item`: `object`.
 						pub item: Option<OutputItem>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { item : field "item", extra : rest "", } fits["item"] []
-					);
-					serialize_map!(Output { opt "item" item, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::Get {
-						const NAME: &'static str = "tasks.task.file.field.get";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					result_impls!(Output { opt field "item" item, } fits["item"] []);
+					method!(super::Get, "tasks.task.file.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
 				/// Types of `tasks.task.file.field.list`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
 				pub mod list {
-					/// Error codes of `tasks.task.file.field.list`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `tasks.task.file.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -2467,54 +1682,33 @@ pub mod v3 {
 					/// The object `result.items` of `tasks.task.file.field.list`: `object[]`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
+					///
+					/// A field only in the example response keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItems {
-						/// `name`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `name`: `string`, only in the example response.
 						pub name: Option<String>,
-						/// `type`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `type`: `string`, only in the example response.
 						pub type_: Option<String>,
-						/// `title`: `string`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `title`: `string`, only in the example response.
 						pub title: Option<String>,
-						/// `description`: `any`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `description`: `any`, only in the example response.
 						pub description: ::serde_json::Value,
-						/// `filterable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `filterable`: `boolean`, only in the example response.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `sortable`: `boolean`, only in the example response.
 						pub sortable: Option<bool>,
-						/// `multiple`: `boolean`, optional.
-						///
-						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						/// `multiple`: `boolean`, only in the example response.
 						pub multiple: Option<bool>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						OutputItems { name : soft "name", type_ : soft "type", title :
-						soft "title", description : soft "description", filterable : soft
-						"filterable", sortable : soft "sortable", multiple : soft
-						"multiple", extra : rest "", }
-					);
-					serialize_map!(
-						OutputItems { opt "name" name, opt "type" type_, opt "title"
-						title, req "description" description, opt "filterable"
-						filterable, opt "sortable" sortable, opt "multiple" multiple,
-						rest "" extra }
+					result_impls!(
+						OutputItems { opt soft "name" name, opt soft "type" type_, opt
+						soft "title" title, req soft "description" description, opt soft
+						"filterable" filterable, opt soft "sortable" sortable, opt soft
+						"multiple" multiple, }
 					);
 					/// The object `result` of `tasks.task.file.field.list`: `object`.
 					///
@@ -2522,26 +1716,13 @@ pub mod v3 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `items`: `object[]`, optional.
+						/// `items`: `object[]`.
 						pub items: Vec<OutputItems>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { items : field "items", extra : rest "", } fits["items"]
-						[]
-					);
-					serialize_map!(Output { req "items" items, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::List {
-						const NAME: &'static str = "tasks.task.file.field.list";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-						const IDEMPOTENT: bool = true;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					result_impls!(Output { req field "items" items, } fits["items"] []);
+					method!(super::List, "tasks.task.file.field.list", V3, true);
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -2550,7 +1731,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
 		pub mod get {
-			/// Error codes of `tasks.task.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `tasks.task.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2575,603 +1756,326 @@ pub mod v3 {
 			/// The object `result.item.responsible` of `tasks.task.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemResponsible {
-				/// `name`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `name`: `string`, only in the example response.
 				pub name: Option<String>,
-				/// `email`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `email`: `string`, only in the example response.
 				pub email: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItemResponsible { name : soft "name", email : soft "email", extra :
-				rest "", }
-			);
-			serialize_map!(
-				OutputItemResponsible { opt "name" name, opt "email" email, rest "" extra
-				}
+			result_impls!(
+				OutputItemResponsible { opt soft "name" name, opt soft "email" email, }
 			);
 			/// The object `result.item.rights` of `tasks.task.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemRights {
-				/// `read`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `read`: `boolean`, only in the example response.
 				pub read: Option<bool>,
-				/// `watch`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `watch`: `boolean`, only in the example response.
 				pub watch: Option<bool>,
-				/// `mute`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mute`: `boolean`, only in the example response.
 				pub mute: Option<bool>,
-				/// `createResult`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createResult`: `boolean`, only in the example response.
 				pub create_result: Option<bool>,
-				/// `edit`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `edit`: `boolean`, only in the example response.
 				pub edit: Option<bool>,
-				/// `remove`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `remove`: `boolean`, only in the example response.
 				pub remove: Option<bool>,
-				/// `complete`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `complete`: `boolean`, only in the example response.
 				pub complete: Option<bool>,
-				/// `approve`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `approve`: `boolean`, only in the example response.
 				pub approve: Option<bool>,
-				/// `disapprove`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `disapprove`: `boolean`, only in the example response.
 				pub disapprove: Option<bool>,
-				/// `start`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `start`: `boolean`, only in the example response.
 				pub start: Option<bool>,
-				/// `take`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `take`: `boolean`, only in the example response.
 				pub take: Option<bool>,
-				/// `delegate`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `delegate`: `boolean`, only in the example response.
 				pub delegate: Option<bool>,
-				/// `defer`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `defer`: `boolean`, only in the example response.
 				pub defer: Option<bool>,
-				/// `renew`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `renew`: `boolean`, only in the example response.
 				pub renew: Option<bool>,
-				/// `deadline`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `deadline`: `boolean`, only in the example response.
 				pub deadline: Option<bool>,
-				/// `datePlan`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `datePlan`: `boolean`, only in the example response.
 				pub date_plan: Option<bool>,
-				/// `changeDirector`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `changeDirector`: `boolean`, only in the example response.
 				pub change_director: Option<bool>,
-				/// `changeResponsible`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `changeResponsible`: `boolean`, only in the example response.
 				pub change_responsible: Option<bool>,
-				/// `changeAccomplices`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `changeAccomplices`: `boolean`, only in the example response.
 				pub change_accomplices: Option<bool>,
-				/// `pause`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `pause`: `boolean`, only in the example response.
 				pub pause: Option<bool>,
-				/// `timeTracking`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `timeTracking`: `boolean`, only in the example response.
 				pub time_tracking: Option<bool>,
-				/// `mark`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mark`: `boolean`, only in the example response.
 				pub mark: Option<bool>,
-				/// `changeStatus`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `changeStatus`: `boolean`, only in the example response.
 				pub change_status: Option<bool>,
-				/// `reminder`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `reminder`: `boolean`, only in the example response.
 				pub reminder: Option<bool>,
-				/// `addAuditors`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `addAuditors`: `boolean`, only in the example response.
 				pub add_auditors: Option<bool>,
-				/// `elapsedTime`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `elapsedTime`: `boolean`, only in the example response.
 				pub elapsed_time: Option<bool>,
-				/// `favorite`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `favorite`: `boolean`, only in the example response.
 				pub favorite: Option<bool>,
-				/// `checklistAdd`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `checklistAdd`: `boolean`, only in the example response.
 				pub checklist_add: Option<bool>,
-				/// `checklistEdit`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `checklistEdit`: `boolean`, only in the example response.
 				pub checklist_edit: Option<bool>,
-				/// `checklistSave`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `checklistSave`: `boolean`, only in the example response.
 				pub checklist_save: Option<bool>,
-				/// `checklistToggle`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `checklistToggle`: `boolean`, only in the example response.
 				pub checklist_toggle: Option<bool>,
-				/// `automate`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `automate`: `boolean`, only in the example response.
 				pub automate: Option<bool>,
-				/// `resultEdit`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `resultEdit`: `boolean`, only in the example response.
 				pub result_edit: Option<bool>,
-				/// `completeResult`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `completeResult`: `boolean`, only in the example response.
 				pub complete_result: Option<bool>,
-				/// `removeResult`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `removeResult`: `boolean`, only in the example response.
 				pub remove_result: Option<bool>,
-				/// `resultRead`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `resultRead`: `boolean`, only in the example response.
 				pub result_read: Option<bool>,
-				/// `admin`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `admin`: `boolean`, only in the example response.
 				pub admin: Option<bool>,
-				/// `createSubtask`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createSubtask`: `boolean`, only in the example response.
 				pub create_subtask: Option<bool>,
-				/// `copy`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `copy`: `boolean`, only in the example response.
 				pub copy: Option<bool>,
-				/// `saveAsTemplate`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `saveAsTemplate`: `boolean`, only in the example response.
 				pub save_as_template: Option<bool>,
-				/// `attachFile`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `attachFile`: `boolean`, only in the example response.
 				pub attach_file: Option<bool>,
-				/// `detachFile`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `detachFile`: `boolean`, only in the example response.
 				pub detach_file: Option<bool>,
-				/// `detachParent`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `detachParent`: `boolean`, only in the example response.
 				pub detach_parent: Option<bool>,
-				/// `createGanttDependence`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `createGanttDependence`: `boolean`, only in the example response.
 				pub create_gantt_dependence: Option<bool>,
-				/// `sort`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `sort`: `boolean`, only in the example response.
 				pub sort: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItemRights { read : soft "read", watch : soft "watch", mute : soft
-				"mute", create_result : soft "createResult", edit : soft "edit", remove :
-				soft "remove", complete : soft "complete", approve : soft "approve",
-				disapprove : soft "disapprove", start : soft "start", take : soft "take",
-				delegate : soft "delegate", defer : soft "defer", renew : soft "renew",
-				deadline : soft "deadline", date_plan : soft "datePlan", change_director
-				: soft "changeDirector", change_responsible : soft "changeResponsible",
-				change_accomplices : soft "changeAccomplices", pause : soft "pause",
-				time_tracking : soft "timeTracking", mark : soft "mark", change_status :
-				soft "changeStatus", reminder : soft "reminder", add_auditors : soft
-				"addAuditors", elapsed_time : soft "elapsedTime", favorite : soft
-				"favorite", checklist_add : soft "checklistAdd", checklist_edit : soft
-				"checklistEdit", checklist_save : soft "checklistSave", checklist_toggle
-				: soft "checklistToggle", automate : soft "automate", result_edit : soft
-				"resultEdit", complete_result : soft "completeResult", remove_result :
-				soft "removeResult", result_read : soft "resultRead", admin : soft
-				"admin", create_subtask : soft "createSubtask", copy : soft "copy",
-				save_as_template : soft "saveAsTemplate", attach_file : soft
-				"attachFile", detach_file : soft "detachFile", detach_parent : soft
-				"detachParent", create_gantt_dependence : soft "createGanttDependence",
-				sort : soft "sort", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItemRights { opt "read" read, opt "watch" watch, opt "mute" mute,
-				opt "createResult" create_result, opt "edit" edit, opt "remove" remove,
-				opt "complete" complete, opt "approve" approve, opt "disapprove"
-				disapprove, opt "start" start, opt "take" take, opt "delegate" delegate,
-				opt "defer" defer, opt "renew" renew, opt "deadline" deadline, opt
-				"datePlan" date_plan, opt "changeDirector" change_director, opt
-				"changeResponsible" change_responsible, opt "changeAccomplices"
-				change_accomplices, opt "pause" pause, opt "timeTracking" time_tracking,
-				opt "mark" mark, opt "changeStatus" change_status, opt "reminder"
-				reminder, opt "addAuditors" add_auditors, opt "elapsedTime" elapsed_time,
-				opt "favorite" favorite, opt "checklistAdd" checklist_add, opt
-				"checklistEdit" checklist_edit, opt "checklistSave" checklist_save, opt
-				"checklistToggle" checklist_toggle, opt "automate" automate, opt
-				"resultEdit" result_edit, opt "completeResult" complete_result, opt
-				"removeResult" remove_result, opt "resultRead" result_read, opt "admin"
-				admin, opt "createSubtask" create_subtask, opt "copy" copy, opt
-				"saveAsTemplate" save_as_template, opt "attachFile" attach_file, opt
-				"detachFile" detach_file, opt "detachParent" detach_parent, opt
-				"createGanttDependence" create_gantt_dependence, opt "sort" sort, rest ""
-				extra }
+			result_impls!(
+				OutputItemRights { opt soft "read" read, opt soft "watch" watch, opt soft
+				"mute" mute, opt soft "createResult" create_result, opt soft "edit" edit,
+				opt soft "remove" remove, opt soft "complete" complete, opt soft
+				"approve" approve, opt soft "disapprove" disapprove, opt soft "start"
+				start, opt soft "take" take, opt soft "delegate" delegate, opt soft
+				"defer" defer, opt soft "renew" renew, opt soft "deadline" deadline, opt
+				soft "datePlan" date_plan, opt soft "changeDirector" change_director, opt
+				soft "changeResponsible" change_responsible, opt soft "changeAccomplices"
+				change_accomplices, opt soft "pause" pause, opt soft "timeTracking"
+				time_tracking, opt soft "mark" mark, opt soft "changeStatus"
+				change_status, opt soft "reminder" reminder, opt soft "addAuditors"
+				add_auditors, opt soft "elapsedTime" elapsed_time, opt soft "favorite"
+				favorite, opt soft "checklistAdd" checklist_add, opt soft "checklistEdit"
+				checklist_edit, opt soft "checklistSave" checklist_save, opt soft
+				"checklistToggle" checklist_toggle, opt soft "automate" automate, opt
+				soft "resultEdit" result_edit, opt soft "completeResult" complete_result,
+				opt soft "removeResult" remove_result, opt soft "resultRead" result_read,
+				opt soft "admin" admin, opt soft "createSubtask" create_subtask, opt soft
+				"copy" copy, opt soft "saveAsTemplate" save_as_template, opt soft
+				"attachFile" attach_file, opt soft "detachFile" detach_file, opt soft
+				"detachParent" detach_parent, opt soft "createGanttDependence"
+				create_gantt_dependence, opt soft "sort" sort, }
 			);
 			/// The object `result.item` of `tasks.task.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `title`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `title`: `string`, only in the example response.
 				pub title: Option<String>,
-				/// `description`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `description`: `string`, only in the example response.
 				pub description: Option<String>,
-				/// `responsible`: `object`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `responsible`: `object`, only in the example response.
 				pub responsible: Option<OutputItemResponsible>,
-				/// `deadline`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `deadline`: `string`, only in the example response.
 				pub deadline: Option<String>,
-				/// `needsControl`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `needsControl`: `boolean`, only in the example response.
 				pub needs_control: Option<bool>,
-				/// `startPlan`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `startPlan`: `any`, only in the example response.
 				pub start_plan: ::serde_json::Value,
-				/// `endPlan`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `endPlan`: `any`, only in the example response.
 				pub end_plan: ::serde_json::Value,
-				/// `fileIds`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `fileIds`: `any`, only in the example response.
 				pub file_ids: ::serde_json::Value,
-				/// `checklist`: `integer[]`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `checklist`: `integer[]`, only in the example response.
 				pub checklist: Vec<i64>,
-				/// `epicId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `epicId`: `any`, only in the example response.
 				pub epic_id: ::serde_json::Value,
-				/// `storyPoints`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `storyPoints`: `any`, only in the example response.
 				pub story_points: ::serde_json::Value,
-				/// `priority`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `priority`: `string`, only in the example response.
 				pub priority: Option<String>,
-				/// `status`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `status`: `string`, only in the example response.
 				pub status: Option<String>,
-				/// `statusChanged`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `statusChanged`: `string`, only in the example response.
 				pub status_changed: Option<String>,
-				/// `parentId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `parentId`: `any`, only in the example response.
 				pub parent_id: ::serde_json::Value,
-				/// `containsChecklist`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsChecklist`: `boolean`, only in the example response.
 				pub contains_checklist: Option<bool>,
-				/// `containsSubTasks`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsSubTasks`: `boolean`, only in the example response.
 				pub contains_sub_tasks: Option<bool>,
-				/// `containsRelatedTasks`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsRelatedTasks`: `boolean`, only in the example response.
 				pub contains_related_tasks: Option<bool>,
-				/// `containsGanttLinks`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsGanttLinks`: `boolean`, only in the example response.
 				pub contains_gantt_links: Option<bool>,
-				/// `containsPlacements`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsPlacements`: `boolean`, only in the example response.
 				pub contains_placements: Option<bool>,
-				/// `containsResults`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsResults`: `boolean`, only in the example response.
 				pub contains_results: Option<bool>,
-				/// `numberOfReminders`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `numberOfReminders`: `integer`, only in the example response.
 				pub number_of_reminders: Option<i64>,
-				/// `chatId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `chatId`: `integer`, only in the example response.
 				pub chat_id: Option<i64>,
-				/// `plannedDuration`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `plannedDuration`: `integer`, only in the example response.
 				pub planned_duration: Option<i64>,
-				/// `actualDuration`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `actualDuration`: `integer`, only in the example response.
 				pub actual_duration: Option<i64>,
-				/// `durationType`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `durationType`: `string`, only in the example response.
 				pub duration_type: Option<String>,
-				/// `started`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `started`: `any`, only in the example response.
 				pub started: ::serde_json::Value,
-				/// `estimatedTime`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `estimatedTime`: `integer`, only in the example response.
 				pub estimated_time: Option<i64>,
-				/// `replicate`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `replicate`: `boolean`, only in the example response.
 				pub replicate: Option<bool>,
-				/// `changed`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `changed`: `string`, only in the example response.
 				pub changed: Option<String>,
-				/// `closed`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `closed`: `any`, only in the example response.
 				pub closed: ::serde_json::Value,
-				/// `activity`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `activity`: `string`, only in the example response.
 				pub activity: Option<String>,
-				/// `guid`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `guid`: `string`, only in the example response.
 				pub guid: Option<String>,
-				/// `xmlId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `xmlId`: `any`, only in the example response.
 				pub xml_id: ::serde_json::Value,
-				/// `exchangeId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `exchangeId`: `any`, only in the example response.
 				pub exchange_id: ::serde_json::Value,
-				/// `exchangeModified`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `exchangeModified`: `any`, only in the example response.
 				pub exchange_modified: ::serde_json::Value,
-				/// `outlookVersion`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `outlookVersion`: `integer`, only in the example response.
 				pub outlook_version: Option<i64>,
-				/// `mark`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `mark`: `string`, only in the example response.
 				pub mark: Option<String>,
-				/// `allowsChangeDeadline`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `allowsChangeDeadline`: `boolean`, only in the example response.
 				pub allows_change_deadline: Option<bool>,
-				/// `allowsTimeTracking`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `allowsTimeTracking`: `boolean`, only in the example response.
 				pub allows_time_tracking: Option<bool>,
-				/// `matchesWorkTime`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `matchesWorkTime`: `boolean`, only in the example response.
 				pub matches_work_time: Option<bool>,
-				/// `addInReport`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `addInReport`: `any`, only in the example response.
 				pub add_in_report: ::serde_json::Value,
-				/// `isMultitask`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `isMultitask`: `boolean`, only in the example response.
 				pub is_multitask: Option<bool>,
-				/// `siteId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `siteId`: `string`, only in the example response.
 				pub site_id: Option<String>,
-				/// `deadlineCount`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `deadlineCount`: `any`, only in the example response.
 				pub deadline_count: ::serde_json::Value,
-				/// `declineReason`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `declineReason`: `any`, only in the example response.
 				pub decline_reason: ::serde_json::Value,
-				/// `forumTopicId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `forumTopicId`: `any`, only in the example response.
 				pub forum_topic_id: ::serde_json::Value,
-				/// `link`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `link`: `string`, only in the example response.
 				pub link: Option<String>,
-				/// `rights`: `object`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `rights`: `object`, only in the example response.
 				pub rights: Option<OutputItemRights>,
-				/// `archiveLink`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `archiveLink`: `string`, only in the example response.
 				pub archive_link: Option<String>,
-				/// `crmItemIds`: `string[]`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `crmItemIds`: `string[]`, only in the example response.
 				pub crm_item_ids: Vec<String>,
-				/// `requireResult`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `requireResult`: `boolean`, only in the example response.
 				pub require_result: Option<bool>,
-				/// `matchesSubTasksTime`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `matchesSubTasksTime`: `boolean`, only in the example response.
 				pub matches_sub_tasks_time: Option<bool>,
-				/// `autocompleteSubTasks`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `autocompleteSubTasks`: `boolean`, only in the example response.
 				pub autocomplete_sub_tasks: Option<bool>,
-				/// `allowsChangeDatePlan`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `allowsChangeDatePlan`: `boolean`, only in the example response.
 				pub allows_change_date_plan: Option<bool>,
-				/// `maxDeadlineChangeDate`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `maxDeadlineChangeDate`: `any`, only in the example response.
 				pub max_deadline_change_date: ::serde_json::Value,
-				/// `maxDeadlineChanges`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `maxDeadlineChanges`: `any`, only in the example response.
 				pub max_deadline_changes: ::serde_json::Value,
-				/// `requireDeadlineChangeReason`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `requireDeadlineChangeReason`: `boolean`, only in the example response.
 				pub require_deadline_change_reason: Option<bool>,
-				/// `inFavorite`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `inFavorite`: `array`, only in the example response.
 				pub in_favorite: Vec<::serde_json::Value>,
-				/// `inPin`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `inPin`: `array`, only in the example response.
 				pub in_pin: Vec<::serde_json::Value>,
-				/// `inGroupPin`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `inGroupPin`: `array`, only in the example response.
 				pub in_group_pin: Vec<::serde_json::Value>,
-				/// `inMute`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `inMute`: `array`, only in the example response.
 				pub in_mute: Vec<::serde_json::Value>,
-				/// `dependsOn`: `array`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `dependsOn`: `array`, only in the example response.
 				pub depends_on: Vec<::serde_json::Value>,
-				/// `scenarios`: `string[]`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `scenarios`: `string[]`, only in the example response.
 				pub scenarios: Vec<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItem { id : soft "id", title : soft "title", description : soft
-				"description", responsible : soft "responsible", deadline : soft
-				"deadline", needs_control : soft "needsControl", start_plan : soft
-				"startPlan", end_plan : soft "endPlan", file_ids : soft "fileIds",
-				checklist : soft "checklist", epic_id : soft "epicId", story_points :
-				soft "storyPoints", priority : soft "priority", status : soft "status",
-				status_changed : soft "statusChanged", parent_id : soft "parentId",
-				contains_checklist : soft "containsChecklist", contains_sub_tasks : soft
-				"containsSubTasks", contains_related_tasks : soft "containsRelatedTasks",
-				contains_gantt_links : soft "containsGanttLinks", contains_placements :
-				soft "containsPlacements", contains_results : soft "containsResults",
-				number_of_reminders : soft "numberOfReminders", chat_id : soft "chatId",
-				planned_duration : soft "plannedDuration", actual_duration : soft
-				"actualDuration", duration_type : soft "durationType", started : soft
-				"started", estimated_time : soft "estimatedTime", replicate : soft
-				"replicate", changed : soft "changed", closed : soft "closed", activity :
-				soft "activity", guid : soft "guid", xml_id : soft "xmlId", exchange_id :
-				soft "exchangeId", exchange_modified : soft "exchangeModified",
-				outlook_version : soft "outlookVersion", mark : soft "mark",
-				allows_change_deadline : soft "allowsChangeDeadline",
-				allows_time_tracking : soft "allowsTimeTracking", matches_work_time :
-				soft "matchesWorkTime", add_in_report : soft "addInReport", is_multitask
-				: soft "isMultitask", site_id : soft "siteId", deadline_count : soft
-				"deadlineCount", decline_reason : soft "declineReason", forum_topic_id :
-				soft "forumTopicId", link : soft "link", rights : soft "rights",
-				archive_link : soft "archiveLink", crm_item_ids : soft "crmItemIds",
-				require_result : soft "requireResult", matches_sub_tasks_time : soft
-				"matchesSubTasksTime", autocomplete_sub_tasks : soft
-				"autocompleteSubTasks", allows_change_date_plan : soft
-				"allowsChangeDatePlan", max_deadline_change_date : soft
-				"maxDeadlineChangeDate", max_deadline_changes : soft
-				"maxDeadlineChanges", require_deadline_change_reason : soft
-				"requireDeadlineChangeReason", in_favorite : soft "inFavorite", in_pin :
-				soft "inPin", in_group_pin : soft "inGroupPin", in_mute : soft "inMute",
-				depends_on : soft "dependsOn", scenarios : soft "scenarios", extra : rest
-				"", }
-			);
-			serialize_map!(
-				OutputItem { opt "id" id, opt "title" title, opt "description"
-				description, opt "responsible" responsible, opt "deadline" deadline, opt
-				"needsControl" needs_control, req "startPlan" start_plan, req "endPlan"
-				end_plan, req "fileIds" file_ids, req "checklist" checklist, req "epicId"
-				epic_id, req "storyPoints" story_points, opt "priority" priority, opt
-				"status" status, opt "statusChanged" status_changed, req "parentId"
-				parent_id, opt "containsChecklist" contains_checklist, opt
-				"containsSubTasks" contains_sub_tasks, opt "containsRelatedTasks"
-				contains_related_tasks, opt "containsGanttLinks" contains_gantt_links,
-				opt "containsPlacements" contains_placements, opt "containsResults"
-				contains_results, opt "numberOfReminders" number_of_reminders, opt
-				"chatId" chat_id, opt "plannedDuration" planned_duration, opt
-				"actualDuration" actual_duration, opt "durationType" duration_type, req
-				"started" started, opt "estimatedTime" estimated_time, opt "replicate"
-				replicate, opt "changed" changed, req "closed" closed, opt "activity"
-				activity, opt "guid" guid, req "xmlId" xml_id, req "exchangeId"
-				exchange_id, req "exchangeModified" exchange_modified, opt
-				"outlookVersion" outlook_version, opt "mark" mark, opt
-				"allowsChangeDeadline" allows_change_deadline, opt "allowsTimeTracking"
-				allows_time_tracking, opt "matchesWorkTime" matches_work_time, req
-				"addInReport" add_in_report, opt "isMultitask" is_multitask, opt "siteId"
-				site_id, req "deadlineCount" deadline_count, req "declineReason"
-				decline_reason, req "forumTopicId" forum_topic_id, opt "link" link, opt
-				"rights" rights, opt "archiveLink" archive_link, req "crmItemIds"
-				crm_item_ids, opt "requireResult" require_result, opt
-				"matchesSubTasksTime" matches_sub_tasks_time, opt "autocompleteSubTasks"
-				autocomplete_sub_tasks, opt "allowsChangeDatePlan"
-				allows_change_date_plan, req "maxDeadlineChangeDate"
-				max_deadline_change_date, req "maxDeadlineChanges" max_deadline_changes,
-				opt "requireDeadlineChangeReason" require_deadline_change_reason, req
-				"inFavorite" in_favorite, req "inPin" in_pin, req "inGroupPin"
-				in_group_pin, req "inMute" in_mute, req "dependsOn" depends_on, req
-				"scenarios" scenarios, rest "" extra }
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "title" title, opt soft
+				"description" description, opt soft "responsible" responsible, opt soft
+				"deadline" deadline, opt soft "needsControl" needs_control, req soft
+				"startPlan" start_plan, req soft "endPlan" end_plan, req soft "fileIds"
+				file_ids, req soft "checklist" checklist, req soft "epicId" epic_id, req
+				soft "storyPoints" story_points, opt soft "priority" priority, opt soft
+				"status" status, opt soft "statusChanged" status_changed, req soft
+				"parentId" parent_id, opt soft "containsChecklist" contains_checklist,
+				opt soft "containsSubTasks" contains_sub_tasks, opt soft
+				"containsRelatedTasks" contains_related_tasks, opt soft
+				"containsGanttLinks" contains_gantt_links, opt soft "containsPlacements"
+				contains_placements, opt soft "containsResults" contains_results, opt
+				soft "numberOfReminders" number_of_reminders, opt soft "chatId" chat_id,
+				opt soft "plannedDuration" planned_duration, opt soft "actualDuration"
+				actual_duration, opt soft "durationType" duration_type, req soft
+				"started" started, opt soft "estimatedTime" estimated_time, opt soft
+				"replicate" replicate, opt soft "changed" changed, req soft "closed"
+				closed, opt soft "activity" activity, opt soft "guid" guid, req soft
+				"xmlId" xml_id, req soft "exchangeId" exchange_id, req soft
+				"exchangeModified" exchange_modified, opt soft "outlookVersion"
+				outlook_version, opt soft "mark" mark, opt soft "allowsChangeDeadline"
+				allows_change_deadline, opt soft "allowsTimeTracking"
+				allows_time_tracking, opt soft "matchesWorkTime" matches_work_time, req
+				soft "addInReport" add_in_report, opt soft "isMultitask" is_multitask,
+				opt soft "siteId" site_id, req soft "deadlineCount" deadline_count, req
+				soft "declineReason" decline_reason, req soft "forumTopicId"
+				forum_topic_id, opt soft "link" link, opt soft "rights" rights, opt soft
+				"archiveLink" archive_link, req soft "crmItemIds" crm_item_ids, opt soft
+				"requireResult" require_result, opt soft "matchesSubTasksTime"
+				matches_sub_tasks_time, opt soft "autocompleteSubTasks"
+				autocomplete_sub_tasks, opt soft "allowsChangeDatePlan"
+				allows_change_date_plan, req soft "maxDeadlineChangeDate"
+				max_deadline_change_date, req soft "maxDeadlineChanges"
+				max_deadline_changes, opt soft "requireDeadlineChangeReason"
+				require_deadline_change_reason, req soft "inFavorite" in_favorite, req
+				soft "inPin" in_pin, req soft "inGroupPin" in_group_pin, req soft
+				"inMute" in_mute, req soft "dependsOn" depends_on, req soft "scenarios"
+				scenarios, }
 			);
 			/// The object `result` of `tasks.task.get`: `object`.
 			///
@@ -3179,29 +2083,20 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `item`: `object`, optional.
+				/// `item`: `object`.
 				pub item: Option<OutputItem>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { item : field "item", extra : rest "", } fits["item"] []
-			);
-			serialize_map!(Output { opt "item" item, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "tasks.task.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "item" item, } fits["item"] []);
+			method!(super::Get, "tasks.task.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `tasks.task.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
 		pub mod list {
-			/// Error codes of `tasks.task.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `tasks.task.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3238,70 +2133,41 @@ pub mod v3 {
 				/// Stands for every key matching `*`: one entry per key.
 				pub field: ::std::collections::BTreeMap<String, String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Order {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						field: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Adds an entry for `<field>` under `key`.
-				pub fn field(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<String>,
-				) -> Self {
-					self.field.insert(key.into(), value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Order);
-			serialize_map!(Order { rest "*" field, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Order { field : pattern "*", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Order);
+			setters!(Order { map into field field "<field>" : String, });
+			params_impls!(Order { rest pattern "*" field, });
 			/// The object `result.items` of `tasks.task.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `title`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `title`: `string`, only in the example response.
 				pub title: Option<String>,
-				/// `responsibleId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `responsibleId`: `integer`, only in the example response.
 				pub responsible_id: Option<i64>,
-				/// `deadline`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `deadline`: `string`, only in the example response.
 				pub deadline: Option<String>,
-				/// `status`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `status`: `string`, only in the example response.
 				pub status: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { id : soft "id", title : soft "title", responsible_id : soft
-				"responsibleId", deadline : soft "deadline", status : soft "status",
-				extra : rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "id" id, opt "title" title, opt "responsibleId"
-				responsible_id, opt "deadline" deadline, opt "status" status, rest ""
-				extra }
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "title" title, opt soft
+				"responsibleId" responsible_id, opt soft "deadline" deadline, opt soft
+				"status" status, }
 			);
 			/// The object `result` of `tasks.task.list`: `object`.
 			///
@@ -3309,22 +2175,13 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", extra : rest "", } fits["items"] []
-			);
-			serialize_map!(Output { req "items" items, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "tasks.task.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { req field "items" items, } fits["items"] []);
+			method!(super::List, "tasks.task.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::task::result`.
@@ -3342,7 +2199,7 @@ pub mod v3 {
 				/// `fields`: `object`, required.
 				pub fields: add::Fields,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Add {
 				/// The call with its required parameters: `fields`.
@@ -3353,12 +2210,7 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(Add);
-			serialize_map!(Add { req "fields" fields, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Add { fields : field "fields", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Add);
+			params_impls!(Add { req field "fields" fields, });
 			/// `tasks.task.result.addfromchatmessage`: REST 3.0, scope `tasks`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
@@ -3372,7 +2224,7 @@ pub mod v3 {
 				/// `fields`: `object`, required.
 				pub fields: addfromchatmessage::Fields,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Addfromchatmessage {
 				/// The call with its required parameters: `fields`.
@@ -3383,14 +2235,7 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(Addfromchatmessage);
-			serialize_map!(Addfromchatmessage { req "fields" fields, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Addfromchatmessage { fields : field "fields", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Addfromchatmessage);
+			params_impls!(Addfromchatmessage { req field "fields" fields, });
 			/// `tasks.task.result.delete`: REST 3.0, scope `tasks`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete.html>
@@ -3404,7 +2249,7 @@ pub mod v3 {
 				/// `id`: `integer`, required.
 				pub id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Delete {
 				/// The call with its required parameters: `id`.
@@ -3415,12 +2260,7 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(Delete);
-			serialize_map!(Delete { req "id" id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Delete { id : field "id", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Delete);
+			params_impls!(Delete { req field "id" id, });
 			/// `tasks.task.result.list`: REST 3.0, scope `tasks`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
@@ -3442,7 +2282,7 @@ pub mod v3 {
 				/// `pagination`: `object`, optional.
 				pub pagination: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call with its required parameters: `filter`.
@@ -3455,40 +2295,16 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `order`.
-				pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-					self.order = Some(value.into());
-					self
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
-				/// Sets `pagination`.
-				pub fn pagination(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.pagination = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(List);
-			serialize_map!(
-				List { opt "order" order, req "filter" filter, opt "select" select, opt
-				"pagination" pagination, rest "" extra }
+			setters!(
+				List { some into order order "order" : list::Order, some iter select
+				select "select" : String, some into pagination pagination "pagination" :
+				::serde_json::Value, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				List { order : exact "order", filter : field "filter", select : exact
-				"select", pagination : exact "pagination", extra : rest "", }
+			params_impls!(
+				List { opt exact "order" order, req field "filter" filter, opt exact
+				"select" select, opt exact "pagination" pagination, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
 			/// `tasks.task.result.update`: REST 3.0, scope `tasks`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
@@ -3504,7 +2320,7 @@ pub mod v3 {
 				/// `fields`: `object`, required.
 				pub fields: update::Fields,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Update {
 				/// The call with its required parameters: `id`, `fields`.
@@ -3519,19 +2335,12 @@ pub mod v3 {
 					}
 				}
 			}
-			extra_setter!(Update);
-			serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Update { id : field "id", fields : field "fields", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Update);
+			params_impls!(Update { req field "id" id, req field "fields" fields, });
 			/// Types of `tasks.task.result.add`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
 			pub mod add {
-				/// Error codes of `tasks.task.result.add`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `tasks.task.result.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3564,7 +2373,7 @@ pub mod v3 {
 					/// `text`: `string`, required.
 					pub text: String,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Fields {
 					/// The object with its required parameters: `taskId`, `text`.
@@ -3579,17 +2388,9 @@ pub mod v3 {
 						}
 					}
 				}
-				extra_setter!(Fields);
-				serialize_map!(
-					Fields { req "taskId" task_id, req "text" text, rest "" extra }
+				params_impls!(
+					Fields { req field "taskId" task_id, req field "text" text, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Fields { task_id : field "taskId", text : field "text", extra : rest
-					"", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Fields);
 				/// Allowed values of `result.item.status` in `tasks.task.result.add`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
@@ -3608,20 +2409,16 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItemRights {
-					/// `edit`: `boolean`, optional.
+					/// `edit`: `boolean`.
 					pub edit: Option<bool>,
-					/// `remove`: `boolean`, optional.
+					/// `remove`: `boolean`.
 					pub remove: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItemRights { edit : field "edit", remove : field "remove",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItemRights { opt "edit" edit, opt "remove" remove, rest ""
-					extra }
+				result_impls!(
+					OutputItemRights { opt field "edit" edit, opt field "remove" remove,
+					}
 				);
 				/// The object `result.item` of `tasks.task.result.add`: `object`.
 				///
@@ -3629,43 +2426,37 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `taskId`: `integer`, optional.
+					/// `taskId`: `integer`.
 					pub task_id: Option<i64>,
-					/// `text`: `string`, optional.
+					/// `text`: `string`.
 					pub text: Option<String>,
-					/// `authorId`: `integer`, optional.
+					/// `authorId`: `integer`.
 					pub author_id: Option<i64>,
-					/// `createdAt`: `datetime`, optional.
+					/// `createdAt`: `datetime`.
 					pub created_at: Option<::bitrix24_runtime::DateTime>,
-					/// `updatedAt`: `datetime`, optional.
+					/// `updatedAt`: `datetime`.
 					pub updated_at: Option<::bitrix24_runtime::DateTime>,
-					/// `status`: `string`, optional.
+					/// `status`: `string`.
 					///
 					/// Values: `open`, `closed`.
 					pub status: Option<OutputItemStatus>,
-					/// `fileIds`: `array`, optional.
+					/// `fileIds`: `array`.
 					pub file_ids: Vec<::serde_json::Value>,
-					/// `rights`: `object`, optional.
+					/// `rights`: `object`.
 					pub rights: Option<OutputItemRights>,
-					/// `messageId`: `integer`, optional.
+					/// `messageId`: `integer`.
 					pub message_id: Option<i64>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { id : field "id", task_id : field "taskId", text : field
-					"text", author_id : field "authorId", created_at : field "createdAt",
-					updated_at : field "updatedAt", status : field "status", file_ids :
-					field "fileIds", rights : field "rights", message_id : field
-					"messageId", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "id" id, opt "taskId" task_id, opt "text" text, opt
-					"authorId" author_id, opt "createdAt" created_at, opt "updatedAt"
-					updated_at, opt "status" status, req "fileIds" file_ids, opt "rights"
-					rights, opt "messageId" message_id, rest "" extra }
+				result_impls!(
+					OutputItem { opt field "id" id, opt field "taskId" task_id, opt field
+					"text" text, opt field "authorId" author_id, opt field "createdAt"
+					created_at, opt field "updatedAt" updated_at, opt field "status"
+					status, req field "fileIds" file_ids, opt field "rights" rights, opt
+					field "messageId" message_id, }
 				);
 				/// The object `result` of `tasks.task.result.add`: `object`.
 				///
@@ -3673,29 +2464,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Add {
-					const NAME: &'static str = "tasks.task.result.add";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Add, "tasks.task.result.add", V3, false);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `tasks.task.result.addfromchatmessage`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
 			pub mod addfromchatmessage {
-				/// Error codes of `tasks.task.result.addfromchatmessage`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `tasks.task.result.addfromchatmessage`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3730,7 +2512,7 @@ pub mod v3 {
 					/// `messageId`: `integer`, required.
 					pub message_id: i64,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Fields {
 					/// The object with its required parameters: `messageId`.
@@ -3741,98 +2523,62 @@ pub mod v3 {
 						}
 					}
 				}
-				extra_setter!(Fields);
-				serialize_map!(Fields { req "messageId" message_id, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(Fields { message_id : field "messageId", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Fields);
+				params_impls!(Fields { req field "messageId" message_id, });
 				/// The object `result.item.rights` of `tasks.task.result.addfromchatmessage`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItemRights {
-					/// `edit`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `edit`: `boolean`, only in the example response.
 					pub edit: Option<bool>,
-					/// `remove`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `remove`: `boolean`, only in the example response.
 					pub remove: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItemRights { edit : soft "edit", remove : soft "remove", extra
-					: rest "", }
-				);
-				serialize_map!(
-					OutputItemRights { opt "edit" edit, opt "remove" remove, rest ""
-					extra }
+				result_impls!(
+					OutputItemRights { opt soft "edit" edit, opt soft "remove" remove, }
 				);
 				/// The object `result.item` of `tasks.task.result.addfromchatmessage`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `id`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `id`: `integer`, only in the example response.
 					pub id: Option<i64>,
-					/// `taskId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `taskId`: `integer`, only in the example response.
 					pub task_id: Option<i64>,
-					/// `text`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `text`: `string`, only in the example response.
 					pub text: Option<String>,
-					/// `authorId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `authorId`: `integer`, only in the example response.
 					pub author_id: Option<i64>,
-					/// `createdAt`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `createdAt`: `string`, only in the example response.
 					pub created_at: Option<String>,
-					/// `updatedAt`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `updatedAt`: `any`, only in the example response.
 					pub updated_at: ::serde_json::Value,
-					/// `status`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `status`: `string`, only in the example response.
 					pub status: Option<String>,
-					/// `fileIds`: `array`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `fileIds`: `array`, only in the example response.
 					pub file_ids: Vec<::serde_json::Value>,
-					/// `rights`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `rights`: `object`, only in the example response.
 					pub rights: Option<OutputItemRights>,
-					/// `messageId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `messageId`: `integer`, only in the example response.
 					pub message_id: Option<i64>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { id : soft "id", task_id : soft "taskId", text : soft
-					"text", author_id : soft "authorId", created_at : soft "createdAt",
-					updated_at : soft "updatedAt", status : soft "status", file_ids :
-					soft "fileIds", rights : soft "rights", message_id : soft
-					"messageId", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "id" id, opt "taskId" task_id, opt "text" text, opt
-					"authorId" author_id, opt "createdAt" created_at, req "updatedAt"
-					updated_at, opt "status" status, req "fileIds" file_ids, opt "rights"
-					rights, opt "messageId" message_id, rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "id" id, opt soft "taskId" task_id, opt soft
+					"text" text, opt soft "authorId" author_id, opt soft "createdAt"
+					created_at, req soft "updatedAt" updated_at, opt soft "status"
+					status, req soft "fileIds" file_ids, opt soft "rights" rights, opt
+					soft "messageId" message_id, }
 				);
 				/// The object `result` of `tasks.task.result.addfromchatmessage`: `object`.
 				///
@@ -3840,29 +2586,23 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(
+					super::Addfromchatmessage, "tasks.task.result.addfromchatmessage",
+					V3, false
 				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Addfromchatmessage {
-					const NAME: &'static str = "tasks.task.result.addfromchatmessage";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `tasks.task.result.delete`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete.html>
 			pub mod delete {
-				/// Error codes of `tasks.task.result.delete`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `tasks.task.result.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3886,30 +2626,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `result`: `boolean`, optional.
+					/// `result`: `boolean`.
 					pub result: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { result : field "result", extra : rest "", } fits["result"]
-					[]
-				);
-				serialize_map!(Output { opt "result" result, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Delete {
-					const NAME: &'static str = "tasks.task.result.delete";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "result" result, } fits["result"] []);
+				method!(super::Delete, "tasks.task.result.delete", V3, false);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `tasks.task.result.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
 			pub mod list {
-				/// Error codes of `tasks.task.result.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `tasks.task.result.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -3962,32 +2692,16 @@ pub mod v3 {
 					/// Stands for every key matching `*`: one entry per key.
 					pub field: ::std::collections::BTreeMap<String, String>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Order {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							field: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Adds an entry for `<field>` under `key`.
-					pub fn field(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<String>,
-					) -> Self {
-						self.field.insert(key.into(), value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(Order);
-				serialize_map!(Order { rest "*" field, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(Order { field : pattern "*", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Order);
+				setters!(Order { map into field field "<field>" : String, });
+				params_impls!(Order { rest pattern "*" field, });
 				/// Allowed values of `params.filter` in `tasks.task.result.list`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
@@ -4007,50 +2721,33 @@ pub mod v3 {
 				/// The object `result.items` of `tasks.task.result.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `id`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `id`: `integer`, only in the example response.
 					pub id: Option<i64>,
-					/// `taskId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `taskId`: `integer`, only in the example response.
 					pub task_id: Option<i64>,
-					/// `text`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `text`: `string`, only in the example response.
 					pub text: Option<String>,
-					/// `authorId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `authorId`: `integer`, only in the example response.
 					pub author_id: Option<i64>,
-					/// `createdAt`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `createdAt`: `string`, only in the example response.
 					pub created_at: Option<String>,
-					/// `status`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `status`: `string`, only in the example response.
 					pub status: Option<String>,
-					/// `messageId`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `messageId`: `any`, only in the example response.
 					pub message_id: ::serde_json::Value,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { id : soft "id", task_id : soft "taskId", text : soft
-					"text", author_id : soft "authorId", created_at : soft "createdAt",
-					status : soft "status", message_id : soft "messageId", extra : rest
-					"", }
-				);
-				serialize_map!(
-					OutputItems { opt "id" id, opt "taskId" task_id, opt "text" text, opt
-					"authorId" author_id, opt "createdAt" created_at, opt "status"
-					status, req "messageId" message_id, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "id" id, opt soft "taskId" task_id, opt soft
+					"text" text, opt soft "authorId" author_id, opt soft "createdAt"
+					created_at, opt soft "status" status, req soft "messageId"
+					message_id, }
 				);
 				/// The object `result` of `tasks.task.result.list`: `object`.
 				///
@@ -4058,29 +2755,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "tasks.task.result.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "tasks.task.result.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `tasks.task.result.update`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
 			pub mod update {
-				/// Error codes of `tasks.task.result.update`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `tasks.task.result.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -4115,7 +2803,7 @@ pub mod v3 {
 					/// `text`: `string`, required.
 					pub text: String,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Fields {
 					/// The object with its required parameters: `text`.
@@ -4126,98 +2814,62 @@ pub mod v3 {
 						}
 					}
 				}
-				extra_setter!(Fields);
-				serialize_map!(Fields { req "text" text, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(Fields { text : field "text", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Fields);
+				params_impls!(Fields { req field "text" text, });
 				/// The object `result.item.rights` of `tasks.task.result.update`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItemRights {
-					/// `edit`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `edit`: `boolean`, only in the example response.
 					pub edit: Option<bool>,
-					/// `remove`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `remove`: `boolean`, only in the example response.
 					pub remove: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItemRights { edit : soft "edit", remove : soft "remove", extra
-					: rest "", }
-				);
-				serialize_map!(
-					OutputItemRights { opt "edit" edit, opt "remove" remove, rest ""
-					extra }
+				result_impls!(
+					OutputItemRights { opt soft "edit" edit, opt soft "remove" remove, }
 				);
 				/// The object `result.item` of `tasks.task.result.update`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `id`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `id`: `integer`, only in the example response.
 					pub id: Option<i64>,
-					/// `taskId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `taskId`: `integer`, only in the example response.
 					pub task_id: Option<i64>,
-					/// `text`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `text`: `string`, only in the example response.
 					pub text: Option<String>,
-					/// `authorId`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `authorId`: `integer`, only in the example response.
 					pub author_id: Option<i64>,
-					/// `createdAt`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `createdAt`: `string`, only in the example response.
 					pub created_at: Option<String>,
-					/// `updatedAt`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `updatedAt`: `string`, only in the example response.
 					pub updated_at: Option<String>,
-					/// `status`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `status`: `string`, only in the example response.
 					pub status: Option<String>,
-					/// `fileIds`: `array`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `fileIds`: `array`, only in the example response.
 					pub file_ids: Vec<::serde_json::Value>,
-					/// `rights`: `object`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `rights`: `object`, only in the example response.
 					pub rights: Option<OutputItemRights>,
-					/// `messageId`: `any`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `messageId`: `any`, only in the example response.
 					pub message_id: ::serde_json::Value,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { id : soft "id", task_id : soft "taskId", text : soft
-					"text", author_id : soft "authorId", created_at : soft "createdAt",
-					updated_at : soft "updatedAt", status : soft "status", file_ids :
-					soft "fileIds", rights : soft "rights", message_id : soft
-					"messageId", extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "id" id, opt "taskId" task_id, opt "text" text, opt
-					"authorId" author_id, opt "createdAt" created_at, opt "updatedAt"
-					updated_at, opt "status" status, req "fileIds" file_ids, opt "rights"
-					rights, req "messageId" message_id, rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "id" id, opt soft "taskId" task_id, opt soft
+					"text" text, opt soft "authorId" author_id, opt soft "createdAt"
+					created_at, opt soft "updatedAt" updated_at, opt soft "status"
+					status, req soft "fileIds" file_ids, opt soft "rights" rights, req
+					soft "messageId" message_id, }
 				);
 				/// The object `result` of `tasks.task.result.update`: `object`.
 				///
@@ -4225,22 +2877,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Update {
-					const NAME: &'static str = "tasks.task.result.update";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Update, "tasks.task.result.update", V3, false);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -4248,7 +2891,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update-rest-v3.html>
 		pub mod update {
-			/// Error codes of `tasks.task.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `tasks.task.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -4268,13 +2911,7 @@ pub mod v3 {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "tasks.task.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "tasks.task.update", V3, false);
 		}
 	}
 }

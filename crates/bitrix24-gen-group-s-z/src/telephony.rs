@@ -22,7 +22,7 @@ pub mod call {
 		/// `COST_CURRENCY`: `string`, optional.
 		pub cost_currency: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl AttachTranscription {
 		/// The call with its required parameters: `CALL_ID`, `MESSAGES`.
@@ -38,34 +38,20 @@ pub mod call {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `COST`.
-		pub fn cost(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
-			self.cost = Some(value.into());
-			self
-		}
-		/// Sets `COST_CURRENCY`.
-		pub fn cost_currency(mut self, value: impl Into<String>) -> Self {
-			self.cost_currency = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(AttachTranscription);
-	serialize_map!(
-		AttachTranscription { req "CALL_ID" call_id, req "MESSAGES" messages, opt "COST"
-		cost, opt "COST_CURRENCY" cost_currency, rest "" extra }
+	setters!(
+		AttachTranscription { some into cost cost "COST" : ::bitrix24_runtime::Decimal,
+		some into cost_currency cost_currency "COST_CURRENCY" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		AttachTranscription { call_id : field "CALL_ID", messages : field "MESSAGES",
-		cost : exact "COST", cost_currency : exact "COST_CURRENCY", extra : rest "", }
+	params_impls!(
+		AttachTranscription { req field "CALL_ID" call_id, req field "MESSAGES" messages,
+		opt exact "COST" cost, opt exact "COST_CURRENCY" cost_currency, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(AttachTranscription);
 	/// Types of `telephony.call.attachTranscription`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
 	pub mod attach_transcription {
-		/// Error codes of `telephony.call.attachTranscription`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `telephony.call.attachTranscription`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -105,7 +91,7 @@ pub mod call {
 			/// `MESSAGE`: `string`, required.
 			pub message: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Messages {
 			/// The object with its required parameters: `SIDE`, `START_TIME`, `STOP_TIME`, `MESSAGE`.
@@ -124,41 +110,27 @@ pub mod call {
 				}
 			}
 		}
-		extra_setter!(Messages);
-		serialize_map!(
-			Messages { req "SIDE" side, req "START_TIME" start_time, req "STOP_TIME"
-			stop_time, req "MESSAGE" message, rest "" extra }
+		params_impls!(
+			Messages { req field "SIDE" side, req field "START_TIME" start_time, req
+			field "STOP_TIME" stop_time, req field "MESSAGE" message, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Messages { side : field "SIDE", start_time : field "START_TIME", stop_time :
-			field "STOP_TIME", message : field "MESSAGE", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Messages);
 		/// The object `result` of `telephony.call.attachTranscription`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `TRANSCRIPT_ID`: `integer`, optional.
+			/// `TRANSCRIPT_ID`: `integer`.
 			pub transcript_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { transcript_id : field "TRANSCRIPT_ID", extra : rest "", }
-			fits["TRANSCRIPT_ID"] []
+		result_impls!(
+			Output { opt field "TRANSCRIPT_ID" transcript_id, } fits["TRANSCRIPT_ID"] []
 		);
-		serialize_map!(Output { opt "TRANSCRIPT_ID" transcript_id, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::AttachTranscription {
-			const NAME: &'static str = "telephony.call.attachTranscription";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::AttachTranscription, "telephony.call.attachTranscription", V2, false
+		);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -179,32 +151,27 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnExternalCallBackStart {
-			/// `PHONE_NUMBER`: `string`, optional.
+			/// `PHONE_NUMBER`: `string`.
 			pub phone_number: Option<String>,
-			/// `TEXT`: `string`, optional.
+			/// `TEXT`: `string`.
 			pub text: Option<String>,
-			/// `VOICE`: `string`, optional.
+			/// `VOICE`: `string`.
 			pub voice: Option<String>,
-			/// `CRM_ENTITY_TYPE`: `string`, optional.
+			/// `CRM_ENTITY_TYPE`: `string`.
 			pub crm_entity_type: Option<String>,
-			/// `CRM_ENTITY_ID`: `integer`, optional.
+			/// `CRM_ENTITY_ID`: `integer`.
 			pub crm_entity_id: Option<i64>,
-			/// `LINE_NUMBER`: `string`, optional.
+			/// `LINE_NUMBER`: `string`.
 			pub line_number: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnExternalCallBackStart { phone_number : field "PHONE_NUMBER", text : field
-			"TEXT", voice : field "VOICE", crm_entity_type : field "CRM_ENTITY_TYPE",
-			crm_entity_id : field "CRM_ENTITY_ID", line_number : field "LINE_NUMBER",
-			extra : rest "", } fits["PHONE_NUMBER", "TEXT", "VOICE", "CRM_ENTITY_TYPE",
-			"CRM_ENTITY_ID", "LINE_NUMBER"] []
-		);
-		serialize_map!(
-			OnExternalCallBackStart { opt "PHONE_NUMBER" phone_number, opt "TEXT" text,
-			opt "VOICE" voice, opt "CRM_ENTITY_TYPE" crm_entity_type, opt "CRM_ENTITY_ID"
-			crm_entity_id, opt "LINE_NUMBER" line_number, rest "" extra }
+		result_impls!(
+			OnExternalCallBackStart { opt field "PHONE_NUMBER" phone_number, opt field
+			"TEXT" text, opt field "VOICE" voice, opt field "CRM_ENTITY_TYPE"
+			crm_entity_type, opt field "CRM_ENTITY_ID" crm_entity_id, opt field
+			"LINE_NUMBER" line_number, } fits["PHONE_NUMBER", "TEXT", "VOICE",
+			"CRM_ENTITY_TYPE", "CRM_ENTITY_ID", "LINE_NUMBER"] []
 		);
 		deserialize_via_from_value!(OnExternalCallBackStart);
 		event_payload!(OnExternalCallBackStart, "ONEXTERNALCALLBACKSTART");
@@ -231,49 +198,41 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnExternalCallStart {
-			/// `PHONE_NUMBER`: `string`, optional.
+			/// `PHONE_NUMBER`: `string`.
 			pub phone_number: Option<String>,
-			/// `PHONE_NUMBER_INTERNATIONAL`: `string`, optional.
+			/// `PHONE_NUMBER_INTERNATIONAL`: `string`.
 			pub phone_number_international: Option<String>,
-			/// `EXTENSION`: `string`, optional.
+			/// `EXTENSION`: `string`.
 			pub extension: Option<String>,
-			/// `USER_ID`: `integer`, optional.
+			/// `USER_ID`: `integer`.
 			pub user_id: Option<i64>,
-			/// `CALL_LIST_ID`: `integer`, optional.
+			/// `CALL_LIST_ID`: `integer`.
 			pub call_list_id: Option<i64>,
-			/// `LINE_NUMBER`: `string`, optional.
+			/// `LINE_NUMBER`: `string`.
 			pub line_number: Option<String>,
-			/// `IS_MOBILE`: `string`, optional.
+			/// `IS_MOBILE`: `string`.
 			///
 			/// Values: `0`, `1`.
 			pub is_mobile: Option<OnExternalCallStartIsMobile>,
-			/// `CALL_ID`: `string`, optional.
+			/// `CALL_ID`: `string`.
 			pub call_id: Option<String>,
-			/// `CRM_ENTITY_TYPE`: `string`, optional.
+			/// `CRM_ENTITY_TYPE`: `string`.
 			pub crm_entity_type: Option<String>,
-			/// `CRM_ENTITY_ID`: `integer`, optional.
+			/// `CRM_ENTITY_ID`: `integer`.
 			pub crm_entity_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnExternalCallStart { phone_number : field "PHONE_NUMBER",
-			phone_number_international : field "PHONE_NUMBER_INTERNATIONAL", extension :
-			field "EXTENSION", user_id : field "USER_ID", call_list_id : field
-			"CALL_LIST_ID", line_number : field "LINE_NUMBER", is_mobile : field
-			"IS_MOBILE", call_id : field "CALL_ID", crm_entity_type : field
-			"CRM_ENTITY_TYPE", crm_entity_id : field "CRM_ENTITY_ID", extra : rest "", }
+		result_impls!(
+			OnExternalCallStart { opt field "PHONE_NUMBER" phone_number, opt field
+			"PHONE_NUMBER_INTERNATIONAL" phone_number_international, opt field
+			"EXTENSION" extension, opt field "USER_ID" user_id, opt field "CALL_LIST_ID"
+			call_list_id, opt field "LINE_NUMBER" line_number, opt field "IS_MOBILE"
+			is_mobile, opt field "CALL_ID" call_id, opt field "CRM_ENTITY_TYPE"
+			crm_entity_type, opt field "CRM_ENTITY_ID" crm_entity_id, }
 			fits["PHONE_NUMBER", "PHONE_NUMBER_INTERNATIONAL", "EXTENSION", "USER_ID",
 			"CALL_LIST_ID", "LINE_NUMBER", "IS_MOBILE", "CALL_ID", "CRM_ENTITY_TYPE",
 			"CRM_ENTITY_ID"] []
-		);
-		serialize_map!(
-			OnExternalCallStart { opt "PHONE_NUMBER" phone_number, opt
-			"PHONE_NUMBER_INTERNATIONAL" phone_number_international, opt "EXTENSION"
-			extension, opt "USER_ID" user_id, opt "CALL_LIST_ID" call_list_id, opt
-			"LINE_NUMBER" line_number, opt "IS_MOBILE" is_mobile, opt "CALL_ID" call_id,
-			opt "CRM_ENTITY_TYPE" crm_entity_type, opt "CRM_ENTITY_ID" crm_entity_id,
-			rest "" extra }
 		);
 		deserialize_via_from_value!(OnExternalCallStart);
 		event_payload!(OnExternalCallStart, "ONEXTERNALCALLSTART");
@@ -326,57 +285,49 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnVoximplantCallEnd {
-			/// `CALL_ID`: `string`, optional.
+			/// `CALL_ID`: `string`.
 			pub call_id: Option<String>,
-			/// `CALL_TYPE`: `integer`, optional.
+			/// `CALL_TYPE`: `integer`.
 			///
 			/// Values: `1`, `2`, `3`, `4`, `5`.
 			pub call_type: Option<i64>,
-			/// `PHONE_NUMBER`: `string`, optional.
+			/// `PHONE_NUMBER`: `string`.
 			pub phone_number: Option<String>,
-			/// `PORTAL_NUMBER`: `string`, optional.
+			/// `PORTAL_NUMBER`: `string`.
 			pub portal_number: Option<String>,
-			/// `PORTAL_USER_ID`: `integer`, optional.
+			/// `PORTAL_USER_ID`: `integer`.
 			pub portal_user_id: Option<i64>,
-			/// `CALL_DURATION`: `integer`, optional.
+			/// `CALL_DURATION`: `integer`.
 			pub call_duration: Option<i64>,
-			/// `CALL_START_DATE`: `datetime`, optional.
+			/// `CALL_START_DATE`: `datetime`.
 			pub call_start_date: Option<::bitrix24_runtime::DateTime>,
-			/// `COST`: `double`, optional.
+			/// `COST`: `double`.
 			pub cost: Option<::bitrix24_runtime::Decimal>,
-			/// `COST_CURRENCY`: `string`, optional.
+			/// `COST_CURRENCY`: `string`.
 			pub cost_currency: Option<String>,
-			/// `CALL_FAILED_CODE`: `string`, optional.
+			/// `CALL_FAILED_CODE`: `string`.
 			///
 			/// Values: `200`, `304`, `603`, `603-S`, `403`, `404`, `486`, `484`, `503`, `480`, `402`, `423`, `OTHER`.
 			pub call_failed_code: Option<OnVoximplantCallEndCallFailedCode>,
-			/// `CALL_FAILED_REASON`: `string`, optional.
+			/// `CALL_FAILED_REASON`: `string`.
 			pub call_failed_reason: Option<String>,
-			/// `CRM_ACTIVITY_ID`: `integer`, optional.
+			/// `CRM_ACTIVITY_ID`: `integer`.
 			pub crm_activity_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnVoximplantCallEnd { call_id : field "CALL_ID", call_type : field
-			"CALL_TYPE", phone_number : field "PHONE_NUMBER", portal_number : field
-			"PORTAL_NUMBER", portal_user_id : field "PORTAL_USER_ID", call_duration :
-			field "CALL_DURATION", call_start_date : field "CALL_START_DATE", cost :
-			field "COST", cost_currency : field "COST_CURRENCY", call_failed_code : field
-			"CALL_FAILED_CODE", call_failed_reason : field "CALL_FAILED_REASON",
-			crm_activity_id : field "CRM_ACTIVITY_ID", extra : rest "", } fits["CALL_ID",
-			"CALL_TYPE", "PHONE_NUMBER", "PORTAL_NUMBER", "PORTAL_USER_ID",
-			"CALL_DURATION", "CALL_START_DATE", "COST", "COST_CURRENCY",
-			"CALL_FAILED_CODE", "CALL_FAILED_REASON", "CRM_ACTIVITY_ID"] []
-		);
-		serialize_map!(
-			OnVoximplantCallEnd { opt "CALL_ID" call_id, opt "CALL_TYPE" call_type, opt
-			"PHONE_NUMBER" phone_number, opt "PORTAL_NUMBER" portal_number, opt
-			"PORTAL_USER_ID" portal_user_id, opt "CALL_DURATION" call_duration, opt
-			"CALL_START_DATE" call_start_date, opt "COST" cost, opt "COST_CURRENCY"
-			cost_currency, opt "CALL_FAILED_CODE" call_failed_code, opt
-			"CALL_FAILED_REASON" call_failed_reason, opt "CRM_ACTIVITY_ID"
-			crm_activity_id, rest "" extra }
+		result_impls!(
+			OnVoximplantCallEnd { opt field "CALL_ID" call_id, opt field "CALL_TYPE"
+			call_type, opt field "PHONE_NUMBER" phone_number, opt field "PORTAL_NUMBER"
+			portal_number, opt field "PORTAL_USER_ID" portal_user_id, opt field
+			"CALL_DURATION" call_duration, opt field "CALL_START_DATE" call_start_date,
+			opt field "COST" cost, opt field "COST_CURRENCY" cost_currency, opt field
+			"CALL_FAILED_CODE" call_failed_code, opt field "CALL_FAILED_REASON"
+			call_failed_reason, opt field "CRM_ACTIVITY_ID" crm_activity_id, }
+			fits["CALL_ID", "CALL_TYPE", "PHONE_NUMBER", "PORTAL_NUMBER",
+			"PORTAL_USER_ID", "CALL_DURATION", "CALL_START_DATE", "COST",
+			"COST_CURRENCY", "CALL_FAILED_CODE", "CALL_FAILED_REASON", "CRM_ACTIVITY_ID"]
+			[]
 		);
 		deserialize_via_from_value!(OnVoximplantCallEnd);
 		event_payload!(OnVoximplantCallEnd, "ONVOXIMPLANTCALLEND");
@@ -408,36 +359,31 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnVoximplantCallInit {
-			/// `CALL_ID`: `string`, optional.
+			/// `CALL_ID`: `string`.
 			pub call_id: Option<String>,
-			/// `CALL_TYPE`: `integer`, optional.
+			/// `CALL_TYPE`: `integer`.
 			///
 			/// Values: `1`, `2`, `3`, `4`, `5`.
 			pub call_type: Option<i64>,
-			/// `ACCOUNT_SEARCH_ID`: `string`, optional.
+			/// `ACCOUNT_SEARCH_ID`: `string`.
 			///
 			/// Values: `XXX`, `regXXX`, `sipXXX`.
 			pub account_search_id: Option<OnVoximplantCallInitAccountSearchId>,
-			/// `PHONE_NUMBER`: `string`, optional.
+			/// `PHONE_NUMBER`: `string`.
 			pub phone_number: Option<String>,
-			/// `CALLER_ID`: `string`, optional.
+			/// `CALLER_ID`: `string`.
 			pub caller_id: Option<String>,
-			/// `REST_APP_ID`: `integer`, optional.
+			/// `REST_APP_ID`: `integer`.
 			pub rest_app_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnVoximplantCallInit { call_id : field "CALL_ID", call_type : field
-			"CALL_TYPE", account_search_id : field "ACCOUNT_SEARCH_ID", phone_number :
-			field "PHONE_NUMBER", caller_id : field "CALLER_ID", rest_app_id : field
-			"REST_APP_ID", extra : rest "", } fits["CALL_ID", "CALL_TYPE",
+		result_impls!(
+			OnVoximplantCallInit { opt field "CALL_ID" call_id, opt field "CALL_TYPE"
+			call_type, opt field "ACCOUNT_SEARCH_ID" account_search_id, opt field
+			"PHONE_NUMBER" phone_number, opt field "CALLER_ID" caller_id, opt field
+			"REST_APP_ID" rest_app_id, } fits["CALL_ID", "CALL_TYPE",
 			"ACCOUNT_SEARCH_ID", "PHONE_NUMBER", "CALLER_ID", "REST_APP_ID"] []
-		);
-		serialize_map!(
-			OnVoximplantCallInit { opt "CALL_ID" call_id, opt "CALL_TYPE" call_type, opt
-			"ACCOUNT_SEARCH_ID" account_search_id, opt "PHONE_NUMBER" phone_number, opt
-			"CALLER_ID" caller_id, opt "REST_APP_ID" rest_app_id, rest "" extra }
 		);
 		deserialize_via_from_value!(OnVoximplantCallInit);
 		event_payload!(OnVoximplantCallInit, "ONVOXIMPLANTCALLINIT");
@@ -452,20 +398,16 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnVoximplantCallStart {
-			/// `CALL_ID`: `string`, optional.
+			/// `CALL_ID`: `string`.
 			pub call_id: Option<String>,
-			/// `USER_ID`: `integer`, optional.
+			/// `USER_ID`: `integer`.
 			pub user_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnVoximplantCallStart { call_id : field "CALL_ID", user_id : field "USER_ID",
-			extra : rest "", } fits["CALL_ID", "USER_ID"] []
-		);
-		serialize_map!(
-			OnVoximplantCallStart { opt "CALL_ID" call_id, opt "USER_ID" user_id, rest ""
-			extra }
+		result_impls!(
+			OnVoximplantCallStart { opt field "CALL_ID" call_id, opt field "USER_ID"
+			user_id, } fits["CALL_ID", "USER_ID"] []
 		);
 		deserialize_via_from_value!(OnVoximplantCallStart);
 		event_payload!(OnVoximplantCallStart, "ONVOXIMPLANTCALLSTART");
@@ -492,7 +434,7 @@ pub mod external_call {
 		/// `FILE_CONTENT`: `string`, optional.
 		pub file_content: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl AttachRecord {
 		/// The call with its required parameters: `CALL_ID`.
@@ -505,35 +447,16 @@ pub mod external_call {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `RECORD_URL`.
-		pub fn record_url(mut self, value: impl Into<String>) -> Self {
-			self.record_url = Some(value.into());
-			self
-		}
-		/// Sets `FILENAME`.
-		pub fn filename(mut self, value: impl Into<String>) -> Self {
-			self.filename = Some(value.into());
-			self
-		}
-		/// Sets `FILE_CONTENT`.
-		pub fn file_content(mut self, value: impl Into<String>) -> Self {
-			self.file_content = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(AttachRecord);
-	serialize_map!(
-		AttachRecord { req "CALL_ID" call_id, opt "RECORD_URL" record_url, opt "FILENAME"
-		filename, opt "FILE_CONTENT" file_content, rest "" extra }
+	setters!(
+		AttachRecord { some into record_url record_url "RECORD_URL" : String, some into
+		filename filename "FILENAME" : String, some into file_content file_content
+		"FILE_CONTENT" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		AttachRecord { call_id : field "CALL_ID", record_url : exact "RECORD_URL",
-		filename : exact "FILENAME", file_content : exact "FILE_CONTENT", extra : rest
-		"", }
+	params_impls!(
+		AttachRecord { req field "CALL_ID" call_id, opt exact "RECORD_URL" record_url,
+		opt exact "FILENAME" filename, opt exact "FILE_CONTENT" file_content, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(AttachRecord);
 	/// `telephony.externalCall.finish`: REST 2, scope `telephony`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
@@ -573,7 +496,7 @@ pub mod external_call {
 		/// Values: `0`, `1`.
 		pub add_to_chat: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Finish {
 		/// The call with its required parameters: `CALL_ID`, `USER_ID`, `USER_PHONE_INNER`.
@@ -597,65 +520,22 @@ pub mod external_call {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `DURATION`.
-		pub fn duration(mut self, value: impl Into<i64>) -> Self {
-			self.duration = Some(value.into());
-			self
-		}
-		/// Sets `COST`.
-		pub fn cost(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
-			self.cost = Some(value.into());
-			self
-		}
-		/// Sets `COST_CURRENCY`.
-		pub fn cost_currency(mut self, value: impl Into<String>) -> Self {
-			self.cost_currency = Some(value.into());
-			self
-		}
-		/// Sets `STATUS_CODE`.
-		pub fn status_code(mut self, value: impl Into<finish::StatusCode>) -> Self {
-			self.status_code = Some(value.into());
-			self
-		}
-		/// Sets `FAILED_REASON`.
-		pub fn failed_reason(mut self, value: impl Into<String>) -> Self {
-			self.failed_reason = Some(value.into());
-			self
-		}
-		/// Sets `RECORD_URL`.
-		pub fn record_url(mut self, value: impl Into<String>) -> Self {
-			self.record_url = Some(value.into());
-			self
-		}
-		/// Sets `VOTE`.
-		pub fn vote(mut self, value: impl Into<i64>) -> Self {
-			self.vote = Some(value.into());
-			self
-		}
-		/// Sets `ADD_TO_CHAT`.
-		pub fn add_to_chat(mut self, value: impl Into<i64>) -> Self {
-			self.add_to_chat = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Finish);
-	serialize_map!(
-		Finish { req "CALL_ID" call_id, req "USER_ID" user_id, req "USER_PHONE_INNER"
-		user_phone_inner, opt "DURATION" duration, opt "COST" cost, opt "COST_CURRENCY"
-		cost_currency, opt "STATUS_CODE" status_code, opt "FAILED_REASON" failed_reason,
-		opt "RECORD_URL" record_url, opt "VOTE" vote, opt "ADD_TO_CHAT" add_to_chat, rest
-		"" extra }
+	setters!(
+		Finish { some into duration duration "DURATION" : i64, some into cost cost "COST"
+		: ::bitrix24_runtime::Decimal, some into cost_currency cost_currency
+		"COST_CURRENCY" : String, some into status_code status_code "STATUS_CODE" :
+		finish::StatusCode, some into failed_reason failed_reason "FAILED_REASON" :
+		String, some into record_url record_url "RECORD_URL" : String, some into vote
+		vote "VOTE" : i64, some into add_to_chat add_to_chat "ADD_TO_CHAT" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Finish { call_id : field "CALL_ID", user_id : field "USER_ID", user_phone_inner :
-		field "USER_PHONE_INNER", duration : exact "DURATION", cost : exact "COST",
-		cost_currency : exact "COST_CURRENCY", status_code : exact "STATUS_CODE",
-		failed_reason : exact "FAILED_REASON", record_url : exact "RECORD_URL", vote :
-		exact "VOTE", add_to_chat : exact "ADD_TO_CHAT", extra : rest "", }
+	params_impls!(
+		Finish { req field "CALL_ID" call_id, req field "USER_ID" user_id, req field
+		"USER_PHONE_INNER" user_phone_inner, opt exact "DURATION" duration, opt exact
+		"COST" cost, opt exact "COST_CURRENCY" cost_currency, opt exact "STATUS_CODE"
+		status_code, opt exact "FAILED_REASON" failed_reason, opt exact "RECORD_URL"
+		record_url, opt exact "VOTE" vote, opt exact "ADD_TO_CHAT" add_to_chat, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Finish);
 	/// `telephony.externalCall.hide`: REST 2, scope `telephony`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-hide.html>
@@ -671,7 +551,7 @@ pub mod external_call {
 		/// `USER_ID`: `integer | integer[]`, optional.
 		pub user_id: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Hide {
 		/// The call with its required parameters: `CALL_ID`.
@@ -682,20 +562,9 @@ pub mod external_call {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `USER_ID`.
-		pub fn user_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.user_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Hide);
-	serialize_map!(Hide { req "CALL_ID" call_id, opt "USER_ID" user_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Hide { call_id : field "CALL_ID", user_id : exact "USER_ID", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Hide);
+	setters!(Hide { some into user_id user_id "USER_ID" : ::serde_json::Value, });
+	params_impls!(Hide { req field "CALL_ID" call_id, opt exact "USER_ID" user_id, });
 	/// `telephony.externalCall.register`: REST 2, scope `telephony`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
@@ -745,7 +614,7 @@ pub mod external_call {
 		/// `EXTERNAL_CALL_ID`: `string`, optional.
 		pub external_call_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Register {
 		/// The call with its required parameters: `USER_ID`, `USER_PHONE_INNER`, `PHONE_NUMBER`, `TYPE`.
@@ -773,82 +642,26 @@ pub mod external_call {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `CALL_START_DATE`.
-		pub fn call_start_date(mut self, value: impl Into<String>) -> Self {
-			self.call_start_date = Some(value.into());
-			self
-		}
-		/// Sets `CRM_CREATE`.
-		pub fn crm_create(mut self, value: impl Into<i64>) -> Self {
-			self.crm_create = Some(value.into());
-			self
-		}
-		/// Sets `CRM_SOURCE`.
-		pub fn crm_source(mut self, value: impl Into<String>) -> Self {
-			self.crm_source = Some(value.into());
-			self
-		}
-		/// Sets `CRM_ENTITY_TYPE`.
-		pub fn crm_entity_type(
-			mut self,
-			value: impl Into<register::CrmEntityType>,
-		) -> Self {
-			self.crm_entity_type = Some(value.into());
-			self
-		}
-		/// Sets `CRM_ENTITY_ID`.
-		pub fn crm_entity_id(mut self, value: impl Into<i64>) -> Self {
-			self.crm_entity_id = Some(value.into());
-			self
-		}
-		/// Sets `SHOW`.
-		pub fn show(mut self, value: impl Into<i64>) -> Self {
-			self.show = Some(value.into());
-			self
-		}
-		/// Sets `ADD_TO_CHAT`.
-		pub fn add_to_chat(mut self, value: impl Into<i64>) -> Self {
-			self.add_to_chat = Some(value.into());
-			self
-		}
-		/// Sets `CALL_LIST_ID`.
-		pub fn call_list_id(mut self, value: impl Into<i64>) -> Self {
-			self.call_list_id = Some(value.into());
-			self
-		}
-		/// Sets `LINE_NUMBER`.
-		pub fn line_number(mut self, value: impl Into<String>) -> Self {
-			self.line_number = Some(value.into());
-			self
-		}
-		/// Sets `EXTERNAL_CALL_ID`.
-		pub fn external_call_id(mut self, value: impl Into<String>) -> Self {
-			self.external_call_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Register);
-	serialize_map!(
-		Register { req "USER_ID" user_id, req "USER_PHONE_INNER" user_phone_inner, req
-		"PHONE_NUMBER" phone_number, req "TYPE" type_, opt "CALL_START_DATE"
-		call_start_date, opt "CRM_CREATE" crm_create, opt "CRM_SOURCE" crm_source, opt
-		"CRM_ENTITY_TYPE" crm_entity_type, opt "CRM_ENTITY_ID" crm_entity_id, opt "SHOW"
-		show, opt "ADD_TO_CHAT" add_to_chat, opt "CALL_LIST_ID" call_list_id, opt
-		"LINE_NUMBER" line_number, opt "EXTERNAL_CALL_ID" external_call_id, rest "" extra
-		}
+	setters!(
+		Register { some into call_start_date call_start_date "CALL_START_DATE" : String,
+		some into crm_create crm_create "CRM_CREATE" : i64, some into crm_source
+		crm_source "CRM_SOURCE" : String, some into crm_entity_type crm_entity_type
+		"CRM_ENTITY_TYPE" : register::CrmEntityType, some into crm_entity_id
+		crm_entity_id "CRM_ENTITY_ID" : i64, some into show show "SHOW" : i64, some into
+		add_to_chat add_to_chat "ADD_TO_CHAT" : i64, some into call_list_id call_list_id
+		"CALL_LIST_ID" : i64, some into line_number line_number "LINE_NUMBER" : String,
+		some into external_call_id external_call_id "EXTERNAL_CALL_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Register { user_id : field "USER_ID", user_phone_inner : field
-		"USER_PHONE_INNER", phone_number : field "PHONE_NUMBER", type_ : field "TYPE",
-		call_start_date : exact "CALL_START_DATE", crm_create : exact "CRM_CREATE",
-		crm_source : exact "CRM_SOURCE", crm_entity_type : exact "CRM_ENTITY_TYPE",
-		crm_entity_id : exact "CRM_ENTITY_ID", show : exact "SHOW", add_to_chat : exact
-		"ADD_TO_CHAT", call_list_id : exact "CALL_LIST_ID", line_number : exact
-		"LINE_NUMBER", external_call_id : exact "EXTERNAL_CALL_ID", extra : rest "", }
+	params_impls!(
+		Register { req field "USER_ID" user_id, req field "USER_PHONE_INNER"
+		user_phone_inner, req field "PHONE_NUMBER" phone_number, req field "TYPE" type_,
+		opt exact "CALL_START_DATE" call_start_date, opt exact "CRM_CREATE" crm_create,
+		opt exact "CRM_SOURCE" crm_source, opt exact "CRM_ENTITY_TYPE" crm_entity_type,
+		opt exact "CRM_ENTITY_ID" crm_entity_id, opt exact "SHOW" show, opt exact
+		"ADD_TO_CHAT" add_to_chat, opt exact "CALL_LIST_ID" call_list_id, opt exact
+		"LINE_NUMBER" line_number, opt exact "EXTERNAL_CALL_ID" external_call_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Register);
 	/// `telephony.externalCall.searchCrmEntities`: REST 2, scope `telephony`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
@@ -862,7 +675,7 @@ pub mod external_call {
 		/// `PHONE_NUMBER`: `string`, required.
 		pub phone_number: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl SearchCrmEntities {
 		/// The call with its required parameters: `PHONE_NUMBER`.
@@ -873,14 +686,7 @@ pub mod external_call {
 			}
 		}
 	}
-	extra_setter!(SearchCrmEntities);
-	serialize_map!(SearchCrmEntities { req "PHONE_NUMBER" phone_number, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		SearchCrmEntities { phone_number : field "PHONE_NUMBER", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(SearchCrmEntities);
+	params_impls!(SearchCrmEntities { req field "PHONE_NUMBER" phone_number, });
 	/// `telephony.externalCall.show`: REST 2, scope `telephony`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-show.html>
@@ -896,7 +702,7 @@ pub mod external_call {
 		/// `USER_ID`: `integer | integer[]`, optional.
 		pub user_id: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Show {
 		/// The call with its required parameters: `CALL_ID`.
@@ -907,25 +713,14 @@ pub mod external_call {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `USER_ID`.
-		pub fn user_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.user_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Show);
-	serialize_map!(Show { req "CALL_ID" call_id, opt "USER_ID" user_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Show { call_id : field "CALL_ID", user_id : exact "USER_ID", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Show);
+	setters!(Show { some into user_id user_id "USER_ID" : ::serde_json::Value, });
+	params_impls!(Show { req field "CALL_ID" call_id, opt exact "USER_ID" user_id, });
 	/// Types of `telephony.externalCall.attachRecord`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-attach-record.html>
 	pub mod attach_record {
-		/// Error codes of `telephony.externalCall.attachRecord`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `telephony.externalCall.attachRecord`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -942,38 +737,27 @@ pub mod external_call {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `FILE_ID`: `integer`, optional.
+			/// `FILE_ID`: `integer`.
 			pub file_id: Option<i64>,
-			/// `uploadUrl`: `string`, optional.
+			/// `uploadUrl`: `string`.
 			pub upload_url: Option<String>,
-			/// `fieldName`: `string`, optional.
+			/// `fieldName`: `string`.
 			pub field_name: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { file_id : field "FILE_ID", upload_url : field "uploadUrl",
-			field_name : field "fieldName", extra : rest "", } fits["FILE_ID",
-			"uploadUrl", "fieldName"] []
+		result_impls!(
+			Output { opt field "FILE_ID" file_id, opt field "uploadUrl" upload_url, opt
+			field "fieldName" field_name, } fits["FILE_ID", "uploadUrl", "fieldName"] []
 		);
-		serialize_map!(
-			Output { opt "FILE_ID" file_id, opt "uploadUrl" upload_url, opt "fieldName"
-			field_name, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::AttachRecord {
-			const NAME: &'static str = "telephony.externalCall.attachRecord";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::AttachRecord, "telephony.externalCall.attachRecord", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `telephony.externalCall.finish`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
 	pub mod finish {
-		/// Error codes of `telephony.externalCall.finish`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `telephony.externalCall.finish`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1093,119 +877,96 @@ pub mod external_call {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `CALL_ID`: `string`, optional.
+			/// `CALL_ID`: `string`.
 			pub call_id: Option<String>,
-			/// `EXTERNAL_CALL_ID`: `string`, optional.
+			/// `EXTERNAL_CALL_ID`: `string`.
 			pub external_call_id: Option<String>,
-			/// `PORTAL_USER_ID`: `integer`, optional.
+			/// `PORTAL_USER_ID`: `integer`.
 			pub portal_user_id: Option<i64>,
-			/// `PHONE_NUMBER`: `string`, optional.
+			/// `PHONE_NUMBER`: `string`.
 			pub phone_number: Option<String>,
-			/// `PORTAL_NUMBER`: `string`, optional.
+			/// `PORTAL_NUMBER`: `string`.
 			pub portal_number: Option<String>,
-			/// `INCOMING`: `string`, optional.
+			/// `INCOMING`: `string`.
 			///
 			/// Values: `1`, `2`, `3`, `4`, `5`.
 			pub incoming: Option<OutputIncoming>,
-			/// `CALL_DURATION`: `integer`, optional.
+			/// `CALL_DURATION`: `integer`.
 			pub call_duration: Option<i64>,
-			/// `CALL_START_DATE`: `datetime`, optional.
+			/// `CALL_START_DATE`: `datetime`.
 			pub call_start_date: Option<::bitrix24_runtime::DateTime>,
-			/// `CALL_STATUS`: `integer`, optional.
+			/// `CALL_STATUS`: `integer`.
 			///
 			/// Values: `1`, `0`.
 			pub call_status: Option<i64>,
-			/// `CALL_VOTE`: `integer`, optional.
+			/// `CALL_VOTE`: `integer`.
 			pub call_vote: Option<i64>,
-			/// `COST`: `double`, optional.
+			/// `COST`: `double`.
 			pub cost: Option<::bitrix24_runtime::Decimal>,
-			/// `COST_CURRENCY`: `string`, optional.
+			/// `COST_CURRENCY`: `string`.
 			pub cost_currency: Option<String>,
-			/// `CALL_FAILED_CODE`: `string`, optional.
+			/// `CALL_FAILED_CODE`: `string`.
 			///
 			/// Values: `200`, `304`, `603`, `603-S`, `403`, `404`, `486`, `484`, `503`, `480`, `402`, `423`, `OTHER`.
 			pub call_failed_code: Option<OutputCallFailedCode>,
-			/// `CALL_FAILED_REASON`: `string`, optional.
+			/// `CALL_FAILED_REASON`: `string`.
 			pub call_failed_reason: Option<String>,
-			/// `REST_APP_ID`: `integer`, optional.
+			/// `REST_APP_ID`: `integer`.
 			pub rest_app_id: Option<i64>,
-			/// `REST_APP_NAME`: `string`, optional.
+			/// `REST_APP_NAME`: `string`.
 			pub rest_app_name: Option<String>,
-			/// `CRM_ACTIVITY_ID`: `integer`, optional.
+			/// `CRM_ACTIVITY_ID`: `integer`.
 			pub crm_activity_id: Option<i64>,
-			/// `COMMENT`: `string`, optional.
+			/// `COMMENT`: `string`.
 			pub comment: Option<String>,
-			/// `CRM_ENTITY_TYPE`: `string`, optional.
+			/// `CRM_ENTITY_TYPE`: `string`.
 			pub crm_entity_type: Option<String>,
-			/// `CRM_ENTITY_ID`: `integer`, optional.
+			/// `CRM_ENTITY_ID`: `integer`.
 			pub crm_entity_id: Option<i64>,
-			/// `ERRORS`: `object`, optional.
+			/// `ERRORS`: `object`.
 			pub errors: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "ID", call_id : field "CALL_ID", external_call_id : field
-			"EXTERNAL_CALL_ID", portal_user_id : field "PORTAL_USER_ID", phone_number :
-			field "PHONE_NUMBER", portal_number : field "PORTAL_NUMBER", incoming : field
-			"INCOMING", call_duration : field "CALL_DURATION", call_start_date : field
-			"CALL_START_DATE", call_status : field "CALL_STATUS", call_vote : field
-			"CALL_VOTE", cost : field "COST", cost_currency : field "COST_CURRENCY",
-			call_failed_code : field "CALL_FAILED_CODE", call_failed_reason : field
-			"CALL_FAILED_REASON", rest_app_id : field "REST_APP_ID", rest_app_name :
-			field "REST_APP_NAME", crm_activity_id : field "CRM_ACTIVITY_ID", comment :
-			field "COMMENT", crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity_id :
-			field "CRM_ENTITY_ID", errors : field "ERRORS", extra : rest "", } fits["ID",
+		result_impls!(
+			Output { opt field "ID" id, opt field "CALL_ID" call_id, opt field
+			"EXTERNAL_CALL_ID" external_call_id, opt field "PORTAL_USER_ID"
+			portal_user_id, opt field "PHONE_NUMBER" phone_number, opt field
+			"PORTAL_NUMBER" portal_number, opt field "INCOMING" incoming, opt field
+			"CALL_DURATION" call_duration, opt field "CALL_START_DATE" call_start_date,
+			opt field "CALL_STATUS" call_status, opt field "CALL_VOTE" call_vote, opt
+			field "COST" cost, opt field "COST_CURRENCY" cost_currency, opt field
+			"CALL_FAILED_CODE" call_failed_code, opt field "CALL_FAILED_REASON"
+			call_failed_reason, opt field "REST_APP_ID" rest_app_id, opt field
+			"REST_APP_NAME" rest_app_name, opt field "CRM_ACTIVITY_ID" crm_activity_id,
+			opt field "COMMENT" comment, opt field "CRM_ENTITY_TYPE" crm_entity_type, opt
+			field "CRM_ENTITY_ID" crm_entity_id, req field "ERRORS" errors, } fits["ID",
 			"CALL_ID", "EXTERNAL_CALL_ID", "PORTAL_USER_ID", "PHONE_NUMBER",
 			"PORTAL_NUMBER", "INCOMING", "CALL_DURATION", "CALL_START_DATE",
 			"CALL_STATUS", "CALL_VOTE", "COST", "COST_CURRENCY", "CALL_FAILED_CODE",
 			"CALL_FAILED_REASON", "REST_APP_ID", "REST_APP_NAME", "CRM_ACTIVITY_ID",
 			"COMMENT", "CRM_ENTITY_TYPE", "CRM_ENTITY_ID", "ERRORS"] []
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "CALL_ID" call_id, opt "EXTERNAL_CALL_ID"
-			external_call_id, opt "PORTAL_USER_ID" portal_user_id, opt "PHONE_NUMBER"
-			phone_number, opt "PORTAL_NUMBER" portal_number, opt "INCOMING" incoming, opt
-			"CALL_DURATION" call_duration, opt "CALL_START_DATE" call_start_date, opt
-			"CALL_STATUS" call_status, opt "CALL_VOTE" call_vote, opt "COST" cost, opt
-			"COST_CURRENCY" cost_currency, opt "CALL_FAILED_CODE" call_failed_code, opt
-			"CALL_FAILED_REASON" call_failed_reason, opt "REST_APP_ID" rest_app_id, opt
-			"REST_APP_NAME" rest_app_name, opt "CRM_ACTIVITY_ID" crm_activity_id, opt
-			"COMMENT" comment, opt "CRM_ENTITY_TYPE" crm_entity_type, opt "CRM_ENTITY_ID"
-			crm_entity_id, req "ERRORS" errors, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Finish {
-			const NAME: &'static str = "telephony.externalCall.finish";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Finish, "telephony.externalCall.finish", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `telephony.externalCall.hide`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-hide.html>
 	pub mod hide {
-		/// Error codes of `telephony.externalCall.hide`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `telephony.externalCall.hide`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Hide {
-			const NAME: &'static str = "telephony.externalCall.hide";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Hide, "telephony.externalCall.hide", V2, false);
 	}
 	/// Types of `telephony.externalCall.register`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
 	pub mod register {
-		/// Error codes of `telephony.externalCall.register`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `telephony.externalCall.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1242,20 +1003,16 @@ pub mod external_call {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCrmCreatedEntities {
-			/// `ENTITY_TYPE`: `string`, optional.
+			/// `ENTITY_TYPE`: `string`.
 			pub entity_type: Option<String>,
-			/// `ENTITY_ID`: `integer`, optional.
+			/// `ENTITY_ID`: `integer`.
 			pub entity_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputCrmCreatedEntities { entity_type : field "ENTITY_TYPE", entity_id :
-			field "ENTITY_ID", extra : rest "", }
-		);
-		serialize_map!(
-			OutputCrmCreatedEntities { opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID"
-			entity_id, rest "" extra }
+		result_impls!(
+			OutputCrmCreatedEntities { opt field "ENTITY_TYPE" entity_type, opt field
+			"ENTITY_ID" entity_id, }
 		);
 		/// The object `result` of `telephony.externalCall.register`: `object`.
 		///
@@ -1263,49 +1020,37 @@ pub mod external_call {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `CALL_ID`: `string`, optional.
+			/// `CALL_ID`: `string`.
 			pub call_id: Option<String>,
-			/// `CRM_CREATED_LEAD`: `integer`, optional.
+			/// `CRM_CREATED_LEAD`: `integer`.
 			pub crm_created_lead: Option<i64>,
-			/// `CRM_CREATED_ENTITIES`: `array`, optional.
+			/// `CRM_CREATED_ENTITIES`: `array`.
 			pub crm_created_entities: Vec<OutputCrmCreatedEntities>,
-			/// `CRM_ENTITY_TYPE`: `string`, optional.
+			/// `CRM_ENTITY_TYPE`: `string`.
 			pub crm_entity_type: Option<String>,
-			/// `CRM_ENTITY_ID`: `integer`, optional.
+			/// `CRM_ENTITY_ID`: `integer`.
 			pub crm_entity_id: Option<i64>,
-			/// `LEAD_CREATION_ERROR`: `string`, optional.
+			/// `LEAD_CREATION_ERROR`: `string`.
 			pub lead_creation_error: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { call_id : field "CALL_ID", crm_created_lead : field
-			"CRM_CREATED_LEAD", crm_created_entities : field "CRM_CREATED_ENTITIES",
-			crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity_id : field
-			"CRM_ENTITY_ID", lead_creation_error : field "LEAD_CREATION_ERROR", extra :
-			rest "", } fits["CALL_ID", "CRM_CREATED_LEAD", "CRM_CREATED_ENTITIES",
+		result_impls!(
+			Output { opt field "CALL_ID" call_id, opt field "CRM_CREATED_LEAD"
+			crm_created_lead, req field "CRM_CREATED_ENTITIES" crm_created_entities, opt
+			field "CRM_ENTITY_TYPE" crm_entity_type, opt field "CRM_ENTITY_ID"
+			crm_entity_id, opt field "LEAD_CREATION_ERROR" lead_creation_error, }
+			fits["CALL_ID", "CRM_CREATED_LEAD", "CRM_CREATED_ENTITIES",
 			"CRM_ENTITY_TYPE", "CRM_ENTITY_ID", "LEAD_CREATION_ERROR"] []
 		);
-		serialize_map!(
-			Output { opt "CALL_ID" call_id, opt "CRM_CREATED_LEAD" crm_created_lead, req
-			"CRM_CREATED_ENTITIES" crm_created_entities, opt "CRM_ENTITY_TYPE"
-			crm_entity_type, opt "CRM_ENTITY_ID" crm_entity_id, opt "LEAD_CREATION_ERROR"
-			lead_creation_error, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Register {
-			const NAME: &'static str = "telephony.externalCall.register";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Register, "telephony.externalCall.register", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `telephony.externalCall.searchCrmEntities`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
 	pub mod search_crm_entities {
-		/// Error codes of `telephony.externalCall.searchCrmEntities`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `telephony.externalCall.searchCrmEntities`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1319,113 +1064,75 @@ pub mod external_call {
 		/// The object `result.ASSIGNED_BY` of `telephony.externalCall.searchCrmEntities`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemAssignedBy {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `TIMEMAN_STATUS`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TIMEMAN_STATUS`: `string`, only in the example response.
 			pub timeman_status: Option<String>,
-			/// `USER_PHONE_INNER`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `USER_PHONE_INNER`: `any`, only in the example response.
 			pub user_phone_inner: ::serde_json::Value,
-			/// `WORK_PHONE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `WORK_PHONE`: `any`, only in the example response.
 			pub work_phone: ::serde_json::Value,
-			/// `PERSONAL_PHONE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PERSONAL_PHONE`: `any`, only in the example response.
 			pub personal_phone: ::serde_json::Value,
-			/// `PERSONAL_MOBILE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PERSONAL_MOBILE`: `string`, only in the example response.
 			pub personal_mobile: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			ItemAssignedBy { id : soft "ID", timeman_status : soft "TIMEMAN_STATUS",
-			user_phone_inner : soft "USER_PHONE_INNER", work_phone : soft "WORK_PHONE",
-			personal_phone : soft "PERSONAL_PHONE", personal_mobile : soft
-			"PERSONAL_MOBILE", extra : rest "", }
-		);
-		serialize_map!(
-			ItemAssignedBy { opt "ID" id, opt "TIMEMAN_STATUS" timeman_status, req
-			"USER_PHONE_INNER" user_phone_inner, req "WORK_PHONE" work_phone, req
-			"PERSONAL_PHONE" personal_phone, opt "PERSONAL_MOBILE" personal_mobile, rest
-			"" extra }
+		result_impls!(
+			ItemAssignedBy { opt soft "ID" id, opt soft "TIMEMAN_STATUS" timeman_status,
+			req soft "USER_PHONE_INNER" user_phone_inner, req soft "WORK_PHONE"
+			work_phone, req soft "PERSONAL_PHONE" personal_phone, opt soft
+			"PERSONAL_MOBILE" personal_mobile, }
 		);
 		/// The object `result` of `telephony.externalCall.searchCrmEntities`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `CRM_ENTITY_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CRM_ENTITY_TYPE`: `string`, only in the example response.
 			pub crm_entity_type: Option<String>,
-			/// `CRM_ENTITY_ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CRM_ENTITY_ID`: `integer`, only in the example response.
 			pub crm_entity_id: Option<i64>,
-			/// `ASSIGNED_BY_ID`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ASSIGNED_BY_ID`: `integer`, only in the example response.
 			pub assigned_by_id: Option<i64>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `ASSIGNED_BY`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ASSIGNED_BY`: `object`, only in the example response.
 			pub assigned_by: Option<ItemAssignedBy>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { crm_entity_type : soft "CRM_ENTITY_TYPE", crm_entity_id : soft
-			"CRM_ENTITY_ID", assigned_by_id : soft "ASSIGNED_BY_ID", name : soft "NAME",
-			assigned_by : soft "ASSIGNED_BY", extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "CRM_ENTITY_TYPE" crm_entity_type, opt "CRM_ENTITY_ID"
-			crm_entity_id, opt "ASSIGNED_BY_ID" assigned_by_id, opt "NAME" name, opt
-			"ASSIGNED_BY" assigned_by, rest "" extra }
+		result_impls!(
+			Item { opt soft "CRM_ENTITY_TYPE" crm_entity_type, opt soft "CRM_ENTITY_ID"
+			crm_entity_id, opt soft "ASSIGNED_BY_ID" assigned_by_id, opt soft "NAME"
+			name, opt soft "ASSIGNED_BY" assigned_by, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::SearchCrmEntities {
-			const NAME: &'static str = "telephony.externalCall.searchCrmEntities";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::SearchCrmEntities, "telephony.externalCall.searchCrmEntities", V2,
+			true
+		);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `telephony.externalCall.show`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-show.html>
 	pub mod show {
-		/// Error codes of `telephony.externalCall.show`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `telephony.externalCall.show`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Show {
-			const NAME: &'static str = "telephony.externalCall.show";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Show, "telephony.externalCall.show", V2, false);
 	}
 }
 /// Methods under `external_line`.
@@ -1449,7 +1156,7 @@ pub mod external_line {
 		/// Values: `Y`, `N`.
 		pub crm_auto_create: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `NUMBER`.
@@ -1461,29 +1168,15 @@ pub mod external_line {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `NAME`.
-		pub fn name(mut self, value: impl Into<String>) -> Self {
-			self.name = Some(value.into());
-			self
-		}
-		/// Sets `CRM_AUTO_CREATE`.
-		pub fn crm_auto_create(mut self, value: impl Into<bool>) -> Self {
-			self.crm_auto_create = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "NUMBER" number, opt "NAME" name, opt_yn "CRM_AUTO_CREATE"
-		crm_auto_create, rest "" extra }
+	setters!(
+		Add { some into name name "NAME" : String, some into crm_auto_create
+		crm_auto_create "CRM_AUTO_CREATE" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { number : field "NUMBER", name : exact "NAME", crm_auto_create : exact
-		"CRM_AUTO_CREATE", extra : rest "", }
+	params_impls!(
+		Add { req field "NUMBER" number, opt exact "NAME" name, opt_yn exact
+		"CRM_AUTO_CREATE" crm_auto_create, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `telephony.externalLine.delete`: REST 2, scope `telephony`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-delete.html>
@@ -1497,7 +1190,7 @@ pub mod external_line {
 		/// `NUMBER`: `string`, required.
 		pub number: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `NUMBER`.
@@ -1508,12 +1201,7 @@ pub mod external_line {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "NUMBER" number, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { number : field "NUMBER", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "NUMBER" number, });
 	/// `telephony.externalLine.get`: REST 2, scope `telephony`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
@@ -1525,20 +1213,15 @@ pub mod external_line {
 	#[non_exhaustive]
 	pub struct Get {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get {});
 	/// `telephony.externalLine.update`: REST 2, scope `telephony`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-update.html>
@@ -1558,7 +1241,7 @@ pub mod external_line {
 		/// Values: `Y`, `N`.
 		pub crm_auto_create: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `NUMBER`.
@@ -1570,34 +1253,20 @@ pub mod external_line {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `NAME`.
-		pub fn name(mut self, value: impl Into<String>) -> Self {
-			self.name = Some(value.into());
-			self
-		}
-		/// Sets `CRM_AUTO_CREATE`.
-		pub fn crm_auto_create(mut self, value: impl Into<bool>) -> Self {
-			self.crm_auto_create = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "NUMBER" number, opt "NAME" name, opt_yn "CRM_AUTO_CREATE"
-		crm_auto_create, rest "" extra }
+	setters!(
+		Update { some into name name "NAME" : String, some into crm_auto_create
+		crm_auto_create "CRM_AUTO_CREATE" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { number : field "NUMBER", name : exact "NAME", crm_auto_create : exact
-		"CRM_AUTO_CREATE", extra : rest "", }
+	params_impls!(
+		Update { req field "NUMBER" number, opt exact "NAME" name, opt_yn exact
+		"CRM_AUTO_CREATE" crm_auto_create, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `telephony.externalLine.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-add.html>
 	pub mod add {
-		/// Error codes of `telephony.externalLine.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `telephony.externalLine.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1618,27 +1287,20 @@ pub mod external_line {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { id : field "ID", extra : rest "", } fits["ID"] []);
-		serialize_map!(Output { opt "ID" id, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "telephony.externalLine.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "ID" id, } fits["ID"] []);
+		method!(super::Add, "telephony.externalLine.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `telephony.externalLine.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-delete.html>
 	pub mod delete {
-		/// Error codes of `telephony.externalLine.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `telephony.externalLine.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1655,19 +1317,13 @@ pub mod external_line {
 		error_code!(Error);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<::serde_json::Value>;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "telephony.externalLine.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "telephony.externalLine.delete", V2, false);
 	}
 	/// Types of `telephony.externalLine.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
 	pub mod get {
-		/// Error codes of `telephony.externalLine.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `telephony.externalLine.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1681,48 +1337,34 @@ pub mod external_line {
 		/// The object `result` of `telephony.externalLine.get`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `NUMBER`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NUMBER`: `string`, only in the example response.
 			pub number: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `CRM_AUTO_CREATE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `CRM_AUTO_CREATE`: `string`, only in the example response.
 			pub crm_auto_create: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { number : soft "NUMBER", name : soft "NAME", crm_auto_create : soft
-			"CRM_AUTO_CREATE", extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "NUMBER" number, opt "NAME" name, opt "CRM_AUTO_CREATE"
-			crm_auto_create, rest "" extra }
+		result_impls!(
+			Item { opt soft "NUMBER" number, opt soft "NAME" name, opt soft
+			"CRM_AUTO_CREATE" crm_auto_create, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "telephony.externalLine.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "telephony.externalLine.get", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `telephony.externalLine.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-update.html>
 	pub mod update {
-		/// Error codes of `telephony.externalLine.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `telephony.externalLine.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1743,20 +1385,13 @@ pub mod external_line {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { id : field "ID", extra : rest "", } fits["ID"] []);
-		serialize_map!(Output { opt "ID" id, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "telephony.externalLine.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "ID" id, } fits["ID"] []);
+		method!(super::Update, "telephony.externalLine.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -1783,7 +1418,7 @@ pub mod voximplant {
 			/// `VOICE`: `string`, optional.
 			pub voice: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Start {
 			/// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`.
@@ -1800,30 +1435,17 @@ pub mod voximplant {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `VOICE`.
-			pub fn voice(mut self, value: impl Into<String>) -> Self {
-				self.voice = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Start);
-		serialize_map!(
-			Start { req "FROM_LINE" from_line, req "TO_NUMBER" to_number, req
-			"TEXT_TO_PRONOUNCE" text_to_pronounce, opt "VOICE" voice, rest "" extra }
+		setters!(Start { some into voice voice "VOICE" : String, });
+		params_impls!(
+			Start { req field "FROM_LINE" from_line, req field "TO_NUMBER" to_number, req
+			field "TEXT_TO_PRONOUNCE" text_to_pronounce, opt exact "VOICE" voice, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Start { from_line : field "FROM_LINE", to_number : field "TO_NUMBER",
-			text_to_pronounce : field "TEXT_TO_PRONOUNCE", voice : exact "VOICE", extra :
-			rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Start);
 		/// Types of `voximplant.callback.start`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-callback-start.html>
 		pub mod start {
-			/// Error codes of `voximplant.callback.start`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.callback.start`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1844,27 +1466,18 @@ pub mod voximplant {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `RESULT`: `boolean`, optional.
+				/// `RESULT`: `boolean`.
 				pub result: Option<bool>,
-				/// `CALL_ID`: `string`, optional.
+				/// `CALL_ID`: `string`.
 				pub call_id: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "RESULT", call_id : field "CALL_ID", extra : rest
-				"", } fits["RESULT", "CALL_ID"] []
+			result_impls!(
+				Output { opt field "RESULT" result, opt field "CALL_ID" call_id, }
+				fits["RESULT", "CALL_ID"] []
 			);
-			serialize_map!(
-				Output { opt "RESULT" result, opt "CALL_ID" call_id, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Start {
-				const NAME: &'static str = "voximplant.callback.start";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Start, "voximplant.callback.start", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -1887,7 +1500,7 @@ pub mod voximplant {
 			/// `URL`: `string`, required.
 			pub url: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Startwithsound {
 			/// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `URL`.
@@ -1904,18 +1517,10 @@ pub mod voximplant {
 				}
 			}
 		}
-		extra_setter!(Startwithsound);
-		serialize_map!(
-			Startwithsound { req "FROM_LINE" from_line, req "TO_NUMBER" to_number, req
-			"URL" url, rest "" extra }
+		params_impls!(
+			Startwithsound { req field "FROM_LINE" from_line, req field "TO_NUMBER"
+			to_number, req field "URL" url, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Startwithsound { from_line : field "FROM_LINE", to_number : field
-			"TO_NUMBER", url : field "URL", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Startwithsound);
 		/// `voximplant.infocall.startwithtext`: REST 2, scope `telephony`, `call`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-text.html>
@@ -1935,7 +1540,7 @@ pub mod voximplant {
 			/// `VOICE`: `string`, optional.
 			pub voice: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Startwithtext {
 			/// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`.
@@ -1952,30 +1557,18 @@ pub mod voximplant {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `VOICE`.
-			pub fn voice(mut self, value: impl Into<String>) -> Self {
-				self.voice = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Startwithtext);
-		serialize_map!(
-			Startwithtext { req "FROM_LINE" from_line, req "TO_NUMBER" to_number, req
-			"TEXT_TO_PRONOUNCE" text_to_pronounce, opt "VOICE" voice, rest "" extra }
+		setters!(Startwithtext { some into voice voice "VOICE" : String, });
+		params_impls!(
+			Startwithtext { req field "FROM_LINE" from_line, req field "TO_NUMBER"
+			to_number, req field "TEXT_TO_PRONOUNCE" text_to_pronounce, opt exact "VOICE"
+			voice, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Startwithtext { from_line : field "FROM_LINE", to_number : field "TO_NUMBER",
-			text_to_pronounce : field "TEXT_TO_PRONOUNCE", voice : exact "VOICE", extra :
-			rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Startwithtext);
 		/// Types of `voximplant.infocall.startwithsound`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-sound.html>
 		pub mod startwithsound {
-			/// Error codes of `voximplant.infocall.startwithsound`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.infocall.startwithsound`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1996,34 +1589,27 @@ pub mod voximplant {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `RESULT`: `boolean`, optional.
+				/// `RESULT`: `boolean`.
 				pub result: Option<bool>,
-				/// `CALL_ID`: `string`, optional.
+				/// `CALL_ID`: `string`.
 				pub call_id: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "RESULT", call_id : field "CALL_ID", extra : rest
-				"", } fits["RESULT", "CALL_ID"] []
+			result_impls!(
+				Output { opt field "RESULT" result, opt field "CALL_ID" call_id, }
+				fits["RESULT", "CALL_ID"] []
 			);
-			serialize_map!(
-				Output { opt "RESULT" result, opt "CALL_ID" call_id, rest "" extra }
+			method!(
+				super::Startwithsound, "voximplant.infocall.startwithsound", V2, false
 			);
-			impl ::bitrix24_runtime::Method for super::Startwithsound {
-				const NAME: &'static str = "voximplant.infocall.startwithsound";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `voximplant.infocall.startwithtext`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-text.html>
 		pub mod startwithtext {
-			/// Error codes of `voximplant.infocall.startwithtext`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.infocall.startwithtext`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2044,27 +1630,20 @@ pub mod voximplant {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `RESULT`: `boolean`, optional.
+				/// `RESULT`: `boolean`.
 				pub result: Option<bool>,
-				/// `CALL_ID`: `string`, optional.
+				/// `CALL_ID`: `string`.
 				pub call_id: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "RESULT", call_id : field "CALL_ID", extra : rest
-				"", } fits["RESULT", "CALL_ID"] []
+			result_impls!(
+				Output { opt field "RESULT" result, opt field "CALL_ID" call_id, }
+				fits["RESULT", "CALL_ID"] []
 			);
-			serialize_map!(
-				Output { opt "RESULT" result, opt "CALL_ID" call_id, rest "" extra }
+			method!(
+				super::Startwithtext, "voximplant.infocall.startwithtext", V2, false
 			);
-			impl ::bitrix24_runtime::Method for super::Startwithtext {
-				const NAME: &'static str = "voximplant.infocall.startwithtext";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -2081,25 +1660,20 @@ pub mod voximplant {
 		#[non_exhaustive]
 		pub struct Get {
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self { extra: Default::default() }
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get {});
 		/// Types of `voximplant.line.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-get.html>
 		pub mod get {
-			/// Error codes of `voximplant.line.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.line.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2116,32 +1690,22 @@ pub mod voximplant {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `reg*`: `string`, optional.
+				/// `reg*`: `string`.
 				///
 				/// Stands for every key matching `reg*`: one entry per key.
 				pub reg: ::std::collections::BTreeMap<String, String>,
-				/// `sip7`: `string`, optional.
+				/// `sip7`: `string`.
 				pub sip7: Option<String>,
-				/// `sip11`: `string`, optional.
+				/// `sip11`: `string`.
 				pub sip11: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { sip7 : field "sip7", sip11 : field "sip11", reg : pattern
-				"reg*", extra : rest "", } fits["sip7", "sip11"] ["reg*"]
+			result_impls!(
+				Output { opt field "sip7" sip7, opt field "sip11" sip11, rest pattern
+				"reg*" reg, } fits["sip7", "sip11"] ["reg*"]
 			);
-			serialize_map!(
-				Output { rest "reg*" reg, opt "sip7" sip7, opt "sip11" sip11, rest ""
-				extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "voximplant.line.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "voximplant.line.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `voximplant::line::outgoing`.
@@ -2157,20 +1721,15 @@ pub mod voximplant {
 			#[non_exhaustive]
 			pub struct Get {
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self { extra: Default::default() }
+					Default::default()
 				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Get { extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			params_impls!(Get {});
 			/// `voximplant.line.outgoing.set`: REST 2, scope `telephony`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-set.html>
@@ -2184,7 +1743,7 @@ pub mod voximplant {
 				/// `LINE_ID`: `string`, required.
 				pub line_id: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Set {
 				/// The call with its required parameters: `LINE_ID`.
@@ -2195,17 +1754,12 @@ pub mod voximplant {
 					}
 				}
 			}
-			extra_setter!(Set);
-			serialize_map!(Set { req "LINE_ID" line_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Set { line_id : field "LINE_ID", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Set);
+			params_impls!(Set { req field "LINE_ID" line_id, });
 			/// Types of `voximplant.line.outgoing.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-get.html>
 			pub mod get {
-				/// Error codes of `voximplant.line.outgoing.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `voximplant.line.outgoing.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2218,19 +1772,13 @@ pub mod voximplant {
 				error_code!(Error);
 				/// The `result` of the call: `string`.
 				pub type Output = ::bitrix24_runtime::lenient::Str;
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "voximplant.line.outgoing.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Get, "voximplant.line.outgoing.get", V2, true);
 			}
 			/// Types of `voximplant.line.outgoing.set`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-set.html>
 			pub mod set {
-				/// Error codes of `voximplant.line.outgoing.set`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `voximplant.line.outgoing.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2243,13 +1791,7 @@ pub mod voximplant {
 				error_code!(Error);
 				/// The `result` of the call: `integer`.
 				pub type Output = ::bitrix24_runtime::lenient::Int;
-				impl ::bitrix24_runtime::Method for super::Set {
-					const NAME: &'static str = "voximplant.line.outgoing.set";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Set, "voximplant.line.outgoing.set", V2, false);
 			}
 			/// Methods under `voximplant::line::outgoing::sip`.
 			pub mod sip {
@@ -2266,7 +1808,7 @@ pub mod voximplant {
 					/// `CONFIG_ID`: `integer`, required.
 					pub config_id: i64,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Set {
 					/// The call with its required parameters: `CONFIG_ID`.
@@ -2277,17 +1819,12 @@ pub mod voximplant {
 						}
 					}
 				}
-				extra_setter!(Set);
-				serialize_map!(Set { req "CONFIG_ID" config_id, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(Set { config_id : field "CONFIG_ID", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Set);
+				params_impls!(Set { req field "CONFIG_ID" config_id, });
 				/// Types of `voximplant.line.outgoing.sip.set`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-sip-set.html>
 				pub mod set {
-					/// Error codes of `voximplant.line.outgoing.sip.set`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `voximplant.line.outgoing.sip.set`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -2305,13 +1842,7 @@ pub mod voximplant {
 					error_code!(Error);
 					/// The `result` of the call: `integer`.
 					pub type Output = ::bitrix24_runtime::lenient::Int;
-					impl ::bitrix24_runtime::Method for super::Set {
-						const NAME: &'static str = "voximplant.line.outgoing.sip.set";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = false;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(super::Set, "voximplant.line.outgoing.sip.set", V2, false);
 				}
 			}
 		}
@@ -2341,7 +1872,7 @@ pub mod voximplant {
 			/// `TITLE`: `string`, optional.
 			pub title: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `SERVER`, `LOGIN`.
@@ -2355,34 +1886,15 @@ pub mod voximplant {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `PASSWORD`.
-			pub fn password(mut self, value: impl Into<String>) -> Self {
-				self.password = Some(value.into());
-				self
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<add::Type>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "SERVER" server, req "LOGIN" login, opt "PASSWORD" password, opt
-			"TYPE" type_, opt "TITLE" title, rest "" extra }
+		setters!(
+			Add { some into password password "PASSWORD" : String, some into type_ type_
+			"TYPE" : add::Type, some into title title "TITLE" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { server : field "SERVER", login : field "LOGIN", password : exact
-			"PASSWORD", type_ : exact "TYPE", title : exact "TITLE", extra : rest "", }
+		params_impls!(
+			Add { req field "SERVER" server, req field "LOGIN" login, opt exact
+			"PASSWORD" password, opt exact "TYPE" type_, opt exact "TITLE" title, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// `voximplant.sip.delete`: REST 2, scope `telephony`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-delete.html>
@@ -2396,7 +1908,7 @@ pub mod voximplant {
 			/// `CONFIG_ID`: `integer`, required.
 			pub config_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `CONFIG_ID`.
@@ -2407,12 +1919,7 @@ pub mod voximplant {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "CONFIG_ID" config_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { config_id : field "CONFIG_ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "CONFIG_ID" config_id, });
 		/// `voximplant.sip.get`: REST 2, scope `telephony`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
@@ -2436,52 +1943,23 @@ pub mod voximplant {
 			/// `start`: `integer`, optional.
 			pub start: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					filter: Default::default(),
-					sort: Default::default(),
-					order: Default::default(),
-					start: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `FILTER`.
-			pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<String>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `ORDER`.
-			pub fn order(mut self, value: impl Into<get::Order>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `start`.
-			pub fn start(mut self, value: impl Into<i64>) -> Self {
-				self.start = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(
-			Get { opt "FILTER" filter, opt "SORT" sort, opt "ORDER" order, opt "start"
-			start, rest "" extra }
+		setters!(
+			Get { some into filter filter "FILTER" : get::Filter, some into sort sort
+			"SORT" : String, some into order order "ORDER" : get::Order, some into start
+			start "start" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { filter : exact "FILTER", sort : exact "SORT", order : exact "ORDER",
-			start : exact "start", extra : rest "", }
+		params_impls!(
+			Get { opt exact "FILTER" filter, opt exact "SORT" sort, opt exact "ORDER"
+			order, opt exact "start" start, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
 		/// `voximplant.sip.status`: REST 2, scope `telephony`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-status.html>
@@ -2495,7 +1973,7 @@ pub mod voximplant {
 			/// `REG_ID`: `integer`, required.
 			pub reg_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Status {
 			/// The call with its required parameters: `REG_ID`.
@@ -2506,12 +1984,7 @@ pub mod voximplant {
 				}
 			}
 		}
-		extra_setter!(Status);
-		serialize_map!(Status { req "REG_ID" reg_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Status { reg_id : field "REG_ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Status);
+		params_impls!(Status { req field "REG_ID" reg_id, });
 		/// `voximplant.sip.update`: REST 2, scope `telephony`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-update.html>
@@ -2533,7 +2006,7 @@ pub mod voximplant {
 			/// `PASSWORD`: `string`, optional.
 			pub password: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `CONFIG_ID`.
@@ -2547,45 +2020,21 @@ pub mod voximplant {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `SERVER`.
-			pub fn server(mut self, value: impl Into<String>) -> Self {
-				self.server = Some(value.into());
-				self
-			}
-			/// Sets `LOGIN`.
-			pub fn login(mut self, value: impl Into<String>) -> Self {
-				self.login = Some(value.into());
-				self
-			}
-			/// Sets `PASSWORD`.
-			pub fn password(mut self, value: impl Into<String>) -> Self {
-				self.password = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Update);
-		serialize_map!(
-			Update { req "CONFIG_ID" config_id, opt "TITLE" title, opt "SERVER" server,
-			opt "LOGIN" login, opt "PASSWORD" password, rest "" extra }
+		setters!(
+			Update { some into title title "TITLE" : String, some into server server
+			"SERVER" : String, some into login login "LOGIN" : String, some into password
+			password "PASSWORD" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { config_id : field "CONFIG_ID", title : exact "TITLE", server : exact
-			"SERVER", login : exact "LOGIN", password : exact "PASSWORD", extra : rest
-			"", }
+		params_impls!(
+			Update { req field "CONFIG_ID" config_id, opt exact "TITLE" title, opt exact
+			"SERVER" server, opt exact "LOGIN" login, opt exact "PASSWORD" password, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
 		/// Types of `voximplant.sip.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-add.html>
 		pub mod add {
-			/// Error codes of `voximplant.sip.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.sip.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2624,80 +2073,63 @@ pub mod voximplant {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `ID`: `string`, optional.
+				/// `ID`: `string`.
 				pub id: Option<String>,
-				/// `TYPE`: `string`, optional.
+				/// `TYPE`: `string`.
 				pub type_: Option<String>,
-				/// `CONFIG_ID`: `string`, optional.
+				/// `CONFIG_ID`: `string`.
 				pub config_id: Option<String>,
-				/// `REG_ID`: `integer`, optional.
+				/// `REG_ID`: `integer`.
 				pub reg_id: Option<i64>,
-				/// `TITLE`: `string`, optional.
+				/// `TITLE`: `string`.
 				pub title: Option<String>,
-				/// `SERVER`: `string`, optional.
+				/// `SERVER`: `string`.
 				pub server: Option<String>,
-				/// `LOGIN`: `string`, optional.
+				/// `LOGIN`: `string`.
 				pub login: Option<String>,
-				/// `PASSWORD`: `string`, optional.
+				/// `PASSWORD`: `string`.
 				pub password: Option<String>,
-				/// `AUTH_USER`: `string`, optional.
+				/// `AUTH_USER`: `string`.
 				pub auth_user: Option<String>,
-				/// `OUTBOUND_PROXY`: `string`, optional.
+				/// `OUTBOUND_PROXY`: `string`.
 				pub outbound_proxy: Option<String>,
-				/// `DETECT_LINE_NUMBER`: `boolean`, optional.
+				/// `DETECT_LINE_NUMBER`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub detect_line_number: Option<bool>,
-				/// `LINE_DETECT_HEADER_ORDER`: `string`, optional.
+				/// `LINE_DETECT_HEADER_ORDER`: `string`.
 				pub line_detect_header_order: Option<String>,
-				/// `REGISTRATION_STATUS_CODE`: `integer`, optional.
+				/// `REGISTRATION_STATUS_CODE`: `integer`.
 				pub registration_status_code: Option<i64>,
-				/// `REGISTRATION_ERROR_MESSAGE`: `string`, optional.
+				/// `REGISTRATION_ERROR_MESSAGE`: `string`.
 				pub registration_error_message: Option<String>,
-				/// `INCOMING_SERVER`: `string`, optional.
+				/// `INCOMING_SERVER`: `string`.
 				pub incoming_server: Option<String>,
-				/// `INCOMING_LOGIN`: `string`, optional.
+				/// `INCOMING_LOGIN`: `string`.
 				pub incoming_login: Option<String>,
-				/// `INCOMING_PASSWORD`: `string`, optional.
+				/// `INCOMING_PASSWORD`: `string`.
 				pub incoming_password: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { id : field "ID", type_ : field "TYPE", config_id : field
-				"CONFIG_ID", reg_id : field "REG_ID", title : field "TITLE", server :
-				field "SERVER", login : field "LOGIN", password : field "PASSWORD",
-				auth_user : field "AUTH_USER", outbound_proxy : field "OUTBOUND_PROXY",
-				detect_line_number : field "DETECT_LINE_NUMBER", line_detect_header_order
-				: field "LINE_DETECT_HEADER_ORDER", registration_status_code : field
-				"REGISTRATION_STATUS_CODE", registration_error_message : field
-				"REGISTRATION_ERROR_MESSAGE", incoming_server : field "INCOMING_SERVER",
-				incoming_login : field "INCOMING_LOGIN", incoming_password : field
-				"INCOMING_PASSWORD", extra : rest "", } fits["ID", "TYPE", "CONFIG_ID",
-				"REG_ID", "TITLE", "SERVER", "LOGIN", "PASSWORD", "AUTH_USER",
-				"OUTBOUND_PROXY", "DETECT_LINE_NUMBER", "LINE_DETECT_HEADER_ORDER",
-				"REGISTRATION_STATUS_CODE", "REGISTRATION_ERROR_MESSAGE",
-				"INCOMING_SERVER", "INCOMING_LOGIN", "INCOMING_PASSWORD"] []
+			result_impls!(
+				Output { opt field "ID" id, opt field "TYPE" type_, opt field "CONFIG_ID"
+				config_id, opt field "REG_ID" reg_id, opt field "TITLE" title, opt field
+				"SERVER" server, opt field "LOGIN" login, opt field "PASSWORD" password,
+				opt field "AUTH_USER" auth_user, opt field "OUTBOUND_PROXY"
+				outbound_proxy, opt_yn field "DETECT_LINE_NUMBER" detect_line_number, opt
+				field "LINE_DETECT_HEADER_ORDER" line_detect_header_order, opt field
+				"REGISTRATION_STATUS_CODE" registration_status_code, opt field
+				"REGISTRATION_ERROR_MESSAGE" registration_error_message, opt field
+				"INCOMING_SERVER" incoming_server, opt field "INCOMING_LOGIN"
+				incoming_login, opt field "INCOMING_PASSWORD" incoming_password, }
+				fits["ID", "TYPE", "CONFIG_ID", "REG_ID", "TITLE", "SERVER", "LOGIN",
+				"PASSWORD", "AUTH_USER", "OUTBOUND_PROXY", "DETECT_LINE_NUMBER",
+				"LINE_DETECT_HEADER_ORDER", "REGISTRATION_STATUS_CODE",
+				"REGISTRATION_ERROR_MESSAGE", "INCOMING_SERVER", "INCOMING_LOGIN",
+				"INCOMING_PASSWORD"] []
 			);
-			serialize_map!(
-				Output { opt "ID" id, opt "TYPE" type_, opt "CONFIG_ID" config_id, opt
-				"REG_ID" reg_id, opt "TITLE" title, opt "SERVER" server, opt "LOGIN"
-				login, opt "PASSWORD" password, opt "AUTH_USER" auth_user, opt
-				"OUTBOUND_PROXY" outbound_proxy, opt_yn "DETECT_LINE_NUMBER"
-				detect_line_number, opt "LINE_DETECT_HEADER_ORDER"
-				line_detect_header_order, opt "REGISTRATION_STATUS_CODE"
-				registration_status_code, opt "REGISTRATION_ERROR_MESSAGE"
-				registration_error_message, opt "INCOMING_SERVER" incoming_server, opt
-				"INCOMING_LOGIN" incoming_login, opt "INCOMING_PASSWORD"
-				incoming_password, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "voximplant.sip.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "voximplant.sip.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `voximplant::sip::connector`.
@@ -2713,25 +2145,20 @@ pub mod voximplant {
 			#[non_exhaustive]
 			pub struct Status {
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Status {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self { extra: Default::default() }
+					Default::default()
 				}
 			}
-			extra_setter!(Status);
-			serialize_map!(Status { rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Status { extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Status);
+			params_impls!(Status {});
 			/// Types of `voximplant.sip.connector.status`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-connector-status.html>
 			pub mod status {
-				/// Error codes of `voximplant.sip.connector.status`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `voximplant.sip.connector.status`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2748,31 +2175,21 @@ pub mod voximplant {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `FREE_MINUTES`: `integer`, optional.
+					/// `FREE_MINUTES`: `integer`.
 					pub free_minutes: Option<i64>,
-					/// `PAID`: `boolean`, optional.
+					/// `PAID`: `boolean`.
 					pub paid: Option<bool>,
-					/// `PAID_DATE_END`: `string`, optional.
+					/// `PAID_DATE_END`: `string`.
 					pub paid_date_end: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { free_minutes : field "FREE_MINUTES", paid : field "PAID",
-					paid_date_end : field "PAID_DATE_END", extra : rest "", }
-					fits["FREE_MINUTES", "PAID", "PAID_DATE_END"] []
+				result_impls!(
+					Output { opt field "FREE_MINUTES" free_minutes, opt field "PAID"
+					paid, opt field "PAID_DATE_END" paid_date_end, } fits["FREE_MINUTES",
+					"PAID", "PAID_DATE_END"] []
 				);
-				serialize_map!(
-					Output { opt "FREE_MINUTES" free_minutes, opt "PAID" paid, opt
-					"PAID_DATE_END" paid_date_end, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::Status {
-					const NAME: &'static str = "voximplant.sip.connector.status";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Status, "voximplant.sip.connector.status", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -2780,7 +2197,7 @@ pub mod voximplant {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-delete.html>
 		pub mod delete {
-			/// Error codes of `voximplant.sip.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.sip.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2800,19 +2217,13 @@ pub mod voximplant {
 			error_code!(Error);
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "voximplant.sip.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "voximplant.sip.delete", V2, false);
 		}
 		/// Types of `voximplant.sip.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
 		pub mod get {
-			/// Error codes of `voximplant.sip.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.sip.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2882,162 +2293,45 @@ pub mod voximplant {
 				/// `REGISTRATION_ERROR_MESSAGE`: `string`, optional.
 				pub registration_error_message: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						type_: Default::default(),
-						title: Default::default(),
-						config_id: Default::default(),
-						reg_id: Default::default(),
-						app_id: Default::default(),
-						server: Default::default(),
-						login: Default::default(),
-						password: Default::default(),
-						incoming_server: Default::default(),
-						incoming_login: Default::default(),
-						incoming_password: Default::default(),
-						auth_user: Default::default(),
-						outbound_proxy: Default::default(),
-						detect_line_number: Default::default(),
-						line_detect_header_order: Default::default(),
-						registration_status_code: Default::default(),
-						registration_error_message: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `ID`.
-				pub fn id(mut self, value: impl Into<i64>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `TYPE`.
-				pub fn type_(mut self, value: impl Into<FilterType>) -> Self {
-					self.type_ = Some(value.into());
-					self
-				}
-				/// Sets `TITLE`.
-				pub fn title(mut self, value: impl Into<String>) -> Self {
-					self.title = Some(value.into());
-					self
-				}
-				/// Sets `CONFIG_ID`.
-				pub fn config_id(mut self, value: impl Into<i64>) -> Self {
-					self.config_id = Some(value.into());
-					self
-				}
-				/// Sets `REG_ID`.
-				pub fn reg_id(mut self, value: impl Into<i64>) -> Self {
-					self.reg_id = Some(value.into());
-					self
-				}
-				/// Sets `APP_ID`.
-				pub fn app_id(mut self, value: impl Into<String>) -> Self {
-					self.app_id = Some(value.into());
-					self
-				}
-				/// Sets `SERVER`.
-				pub fn server(mut self, value: impl Into<String>) -> Self {
-					self.server = Some(value.into());
-					self
-				}
-				/// Sets `LOGIN`.
-				pub fn login(mut self, value: impl Into<String>) -> Self {
-					self.login = Some(value.into());
-					self
-				}
-				/// Sets `PASSWORD`.
-				pub fn password(mut self, value: impl Into<String>) -> Self {
-					self.password = Some(value.into());
-					self
-				}
-				/// Sets `INCOMING_SERVER`.
-				pub fn incoming_server(mut self, value: impl Into<String>) -> Self {
-					self.incoming_server = Some(value.into());
-					self
-				}
-				/// Sets `INCOMING_LOGIN`.
-				pub fn incoming_login(mut self, value: impl Into<String>) -> Self {
-					self.incoming_login = Some(value.into());
-					self
-				}
-				/// Sets `INCOMING_PASSWORD`.
-				pub fn incoming_password(mut self, value: impl Into<String>) -> Self {
-					self.incoming_password = Some(value.into());
-					self
-				}
-				/// Sets `AUTH_USER`.
-				pub fn auth_user(mut self, value: impl Into<String>) -> Self {
-					self.auth_user = Some(value.into());
-					self
-				}
-				/// Sets `OUTBOUND_PROXY`.
-				pub fn outbound_proxy(mut self, value: impl Into<String>) -> Self {
-					self.outbound_proxy = Some(value.into());
-					self
-				}
-				/// Sets `DETECT_LINE_NUMBER`.
-				pub fn detect_line_number(mut self, value: impl Into<bool>) -> Self {
-					self.detect_line_number = Some(value.into());
-					self
-				}
-				/// Sets `LINE_DETECT_HEADER_ORDER`.
-				pub fn line_detect_header_order(
-					mut self,
-					value: impl Into<String>,
-				) -> Self {
-					self.line_detect_header_order = Some(value.into());
-					self
-				}
-				/// Sets `REGISTRATION_STATUS_CODE`.
-				pub fn registration_status_code(
-					mut self,
-					value: impl Into<i64>,
-				) -> Self {
-					self.registration_status_code = Some(value.into());
-					self
-				}
-				/// Sets `REGISTRATION_ERROR_MESSAGE`.
-				pub fn registration_error_message(
-					mut self,
-					value: impl Into<String>,
-				) -> Self {
-					self.registration_error_message = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(
-				Filter { opt "ID" id, opt "TYPE" type_, opt "TITLE" title, opt
-				"CONFIG_ID" config_id, opt "REG_ID" reg_id, opt "APP_ID" app_id, opt
-				"SERVER" server, opt "LOGIN" login, opt "PASSWORD" password, opt
-				"INCOMING_SERVER" incoming_server, opt "INCOMING_LOGIN" incoming_login,
-				opt "INCOMING_PASSWORD" incoming_password, opt "AUTH_USER" auth_user, opt
-				"OUTBOUND_PROXY" outbound_proxy, opt_yn "DETECT_LINE_NUMBER"
-				detect_line_number, opt "LINE_DETECT_HEADER_ORDER"
-				line_detect_header_order, opt "REGISTRATION_STATUS_CODE"
-				registration_status_code, opt "REGISTRATION_ERROR_MESSAGE"
-				registration_error_message, rest "" extra }
+			setters!(
+				Filter { some into id id "ID" : i64, some into type_ type_ "TYPE" :
+				FilterType, some into title title "TITLE" : String, some into config_id
+				config_id "CONFIG_ID" : i64, some into reg_id reg_id "REG_ID" : i64, some
+				into app_id app_id "APP_ID" : String, some into server server "SERVER" :
+				String, some into login login "LOGIN" : String, some into password
+				password "PASSWORD" : String, some into incoming_server incoming_server
+				"INCOMING_SERVER" : String, some into incoming_login incoming_login
+				"INCOMING_LOGIN" : String, some into incoming_password incoming_password
+				"INCOMING_PASSWORD" : String, some into auth_user auth_user "AUTH_USER" :
+				String, some into outbound_proxy outbound_proxy "OUTBOUND_PROXY" :
+				String, some into detect_line_number detect_line_number
+				"DETECT_LINE_NUMBER" : bool, some into line_detect_header_order
+				line_detect_header_order "LINE_DETECT_HEADER_ORDER" : String, some into
+				registration_status_code registration_status_code
+				"REGISTRATION_STATUS_CODE" : i64, some into registration_error_message
+				registration_error_message "REGISTRATION_ERROR_MESSAGE" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Filter { id : exact "ID", type_ : exact "TYPE", title : exact "TITLE",
-				config_id : exact "CONFIG_ID", reg_id : exact "REG_ID", app_id : exact
-				"APP_ID", server : exact "SERVER", login : exact "LOGIN", password :
-				exact "PASSWORD", incoming_server : exact "INCOMING_SERVER",
-				incoming_login : exact "INCOMING_LOGIN", incoming_password : exact
-				"INCOMING_PASSWORD", auth_user : exact "AUTH_USER", outbound_proxy :
-				exact "OUTBOUND_PROXY", detect_line_number : exact "DETECT_LINE_NUMBER",
-				line_detect_header_order : exact "LINE_DETECT_HEADER_ORDER",
-				registration_status_code : exact "REGISTRATION_STATUS_CODE",
-				registration_error_message : exact "REGISTRATION_ERROR_MESSAGE", extra :
-				rest "", }
+			params_impls!(
+				Filter { opt exact "ID" id, opt exact "TYPE" type_, opt exact "TITLE"
+				title, opt exact "CONFIG_ID" config_id, opt exact "REG_ID" reg_id, opt
+				exact "APP_ID" app_id, opt exact "SERVER" server, opt exact "LOGIN"
+				login, opt exact "PASSWORD" password, opt exact "INCOMING_SERVER"
+				incoming_server, opt exact "INCOMING_LOGIN" incoming_login, opt exact
+				"INCOMING_PASSWORD" incoming_password, opt exact "AUTH_USER" auth_user,
+				opt exact "OUTBOUND_PROXY" outbound_proxy, opt_yn exact
+				"DETECT_LINE_NUMBER" detect_line_number, opt exact
+				"LINE_DETECT_HEADER_ORDER" line_detect_header_order, opt exact
+				"REGISTRATION_STATUS_CODE" registration_status_code, opt exact
+				"REGISTRATION_ERROR_MESSAGE" registration_error_message, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
 			/// Allowed values of `params.ORDER` in `voximplant.sip.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -3053,86 +2347,66 @@ pub mod voximplant {
 			/// The object `result` of `voximplant.sip.get`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `TYPE`: `string`, optional.
+				/// `TYPE`: `string`.
 				pub type_: Option<String>,
-				/// `CONFIG_ID`: `string`, optional.
+				/// `CONFIG_ID`: `string`.
 				pub config_id: Option<String>,
-				/// `REG_ID`: `string`, optional.
+				/// `REG_ID`: `string`.
 				pub reg_id: Option<String>,
-				/// `SERVER`: `string`, optional.
+				/// `SERVER`: `string`.
 				pub server: Option<String>,
-				/// `LOGIN`: `string`, optional.
+				/// `LOGIN`: `string`.
 				pub login: Option<String>,
-				/// `PASSWORD`: `string`, optional.
+				/// `PASSWORD`: `string`.
 				pub password: Option<String>,
-				/// `AUTH_USER`: `string`, optional.
+				/// `AUTH_USER`: `string`.
 				pub auth_user: Option<String>,
-				/// `OUTBOUND_PROXY`: `string`, optional.
+				/// `OUTBOUND_PROXY`: `string`.
 				pub outbound_proxy: Option<String>,
-				/// `DETECT_LINE_NUMBER`: `string`, optional.
+				/// `DETECT_LINE_NUMBER`: `string`.
 				pub detect_line_number: Option<String>,
-				/// `LINE_DETECT_HEADER_ORDER`: `string`, optional.
+				/// `LINE_DETECT_HEADER_ORDER`: `string`.
 				pub line_detect_header_order: Option<String>,
-				/// `REGISTRATION_STATUS_CODE`: `string`, optional.
+				/// `REGISTRATION_STATUS_CODE`: `string`.
 				pub registration_status_code: Option<String>,
-				/// `REGISTRATION_ERROR_MESSAGE`: `string`, optional.
+				/// `REGISTRATION_ERROR_MESSAGE`: `string`.
 				pub registration_error_message: Option<String>,
-				/// `TITLE`: `string`, optional.
+				/// `TITLE`: `string`.
 				pub title: Option<String>,
-				/// `INCOMING_SERVER`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `INCOMING_SERVER`: `string`, only in the example response.
 				pub incoming_server: Option<String>,
-				/// `INCOMING_LOGIN`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `INCOMING_LOGIN`: `string`, only in the example response.
 				pub incoming_login: Option<String>,
-				/// `INCOMING_PASSWORD`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `INCOMING_PASSWORD`: `string`, only in the example response.
 				pub incoming_password: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { type_ : field "TYPE", config_id : field "CONFIG_ID", reg_id :
-				field "REG_ID", server : field "SERVER", login : field "LOGIN", password
-				: field "PASSWORD", auth_user : field "AUTH_USER", outbound_proxy : field
-				"OUTBOUND_PROXY", detect_line_number : field "DETECT_LINE_NUMBER",
-				line_detect_header_order : field "LINE_DETECT_HEADER_ORDER",
-				registration_status_code : field "REGISTRATION_STATUS_CODE",
-				registration_error_message : field "REGISTRATION_ERROR_MESSAGE", title :
-				field "TITLE", incoming_server : soft "INCOMING_SERVER", incoming_login :
-				soft "INCOMING_LOGIN", incoming_password : soft "INCOMING_PASSWORD",
-				extra : rest "", } fits["TYPE", "CONFIG_ID", "REG_ID", "SERVER", "LOGIN",
-				"PASSWORD", "AUTH_USER", "OUTBOUND_PROXY", "DETECT_LINE_NUMBER",
+			result_impls!(
+				Item { opt field "TYPE" type_, opt field "CONFIG_ID" config_id, opt field
+				"REG_ID" reg_id, opt field "SERVER" server, opt field "LOGIN" login, opt
+				field "PASSWORD" password, opt field "AUTH_USER" auth_user, opt field
+				"OUTBOUND_PROXY" outbound_proxy, opt field "DETECT_LINE_NUMBER"
+				detect_line_number, opt field "LINE_DETECT_HEADER_ORDER"
+				line_detect_header_order, opt field "REGISTRATION_STATUS_CODE"
+				registration_status_code, opt field "REGISTRATION_ERROR_MESSAGE"
+				registration_error_message, opt field "TITLE" title, opt soft
+				"INCOMING_SERVER" incoming_server, opt soft "INCOMING_LOGIN"
+				incoming_login, opt soft "INCOMING_PASSWORD" incoming_password, }
+				fits["TYPE", "CONFIG_ID", "REG_ID", "SERVER", "LOGIN", "PASSWORD",
+				"AUTH_USER", "OUTBOUND_PROXY", "DETECT_LINE_NUMBER",
 				"LINE_DETECT_HEADER_ORDER", "REGISTRATION_STATUS_CODE",
 				"REGISTRATION_ERROR_MESSAGE", "TITLE", "INCOMING_SERVER",
 				"INCOMING_LOGIN", "INCOMING_PASSWORD"] []
 			);
-			serialize_map!(
-				Item { opt "TYPE" type_, opt "CONFIG_ID" config_id, opt "REG_ID" reg_id,
-				opt "SERVER" server, opt "LOGIN" login, opt "PASSWORD" password, opt
-				"AUTH_USER" auth_user, opt "OUTBOUND_PROXY" outbound_proxy, opt
-				"DETECT_LINE_NUMBER" detect_line_number, opt "LINE_DETECT_HEADER_ORDER"
-				line_detect_header_order, opt "REGISTRATION_STATUS_CODE"
-				registration_status_code, opt "REGISTRATION_ERROR_MESSAGE"
-				registration_error_message, opt "TITLE" title, opt "INCOMING_SERVER"
-				incoming_server, opt "INCOMING_LOGIN" incoming_login, opt
-				"INCOMING_PASSWORD" incoming_password, rest "" extra }
-			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "voximplant.sip.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "voximplant.sip.get", V2, true);
 			impl ::bitrix24_runtime::Paged for super::Get {
 				type Item = Item;
 				fn into_items(output: Output) -> Vec<Item> {
@@ -3145,7 +2419,7 @@ pub mod voximplant {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-status.html>
 		pub mod status {
-			/// Error codes of `voximplant.sip.status`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.sip.status`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3186,46 +2460,36 @@ pub mod voximplant {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `REG_ID`: `integer`, optional.
+				/// `REG_ID`: `integer`.
 				pub reg_id: Option<i64>,
-				/// `LAST_UPDATED`: `string`, optional.
+				/// `LAST_UPDATED`: `string`.
 				pub last_updated: Option<String>,
-				/// `ERROR_MESSAGE`: `string`, optional.
+				/// `ERROR_MESSAGE`: `string`.
 				pub error_message: Option<String>,
-				/// `STATUS_CODE`: `integer`, optional.
+				/// `STATUS_CODE`: `integer`.
 				pub status_code: Option<i64>,
-				/// `STATUS_RESULT`: `string`, optional.
+				/// `STATUS_RESULT`: `string`.
 				///
 				/// Values: `success`, `error`, `in_progress`, `wait`.
 				pub status_result: Option<OutputStatusResult>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { reg_id : field "REG_ID", last_updated : field "LAST_UPDATED",
-				error_message : field "ERROR_MESSAGE", status_code : field "STATUS_CODE",
-				status_result : field "STATUS_RESULT", extra : rest "", } fits["REG_ID",
-				"LAST_UPDATED", "ERROR_MESSAGE", "STATUS_CODE", "STATUS_RESULT"] []
+			result_impls!(
+				Output { opt field "REG_ID" reg_id, opt field "LAST_UPDATED"
+				last_updated, opt field "ERROR_MESSAGE" error_message, opt field
+				"STATUS_CODE" status_code, opt field "STATUS_RESULT" status_result, }
+				fits["REG_ID", "LAST_UPDATED", "ERROR_MESSAGE", "STATUS_CODE",
+				"STATUS_RESULT"] []
 			);
-			serialize_map!(
-				Output { opt "REG_ID" reg_id, opt "LAST_UPDATED" last_updated, opt
-				"ERROR_MESSAGE" error_message, opt "STATUS_CODE" status_code, opt
-				"STATUS_RESULT" status_result, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Status {
-				const NAME: &'static str = "voximplant.sip.status";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Status, "voximplant.sip.status", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `voximplant.sip.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-update.html>
 		pub mod update {
-			/// Error codes of `voximplant.sip.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.sip.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3248,13 +2512,7 @@ pub mod voximplant {
 			error_code!(Error);
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "voximplant.sip.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "voximplant.sip.update", V2, false);
 		}
 	}
 	/// Methods under `voximplant::statistic`.
@@ -3282,57 +2540,28 @@ pub mod voximplant {
 			/// `start`: `integer`, optional.
 			pub start: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					filter: Default::default(),
-					sort: Default::default(),
-					order: Default::default(),
-					start: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `FILTER`.
-			pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<String>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `ORDER`.
-			pub fn order(mut self, value: impl Into<get::Order>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `start`.
-			pub fn start(mut self, value: impl Into<i64>) -> Self {
-				self.start = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(
-			Get { opt "FILTER" filter, opt "SORT" sort, opt "ORDER" order, opt "start"
-			start, rest "" extra }
+		setters!(
+			Get { some into filter filter "FILTER" : get::Filter, some into sort sort
+			"SORT" : String, some into order order "ORDER" : get::Order, some into start
+			start "start" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { filter : exact "FILTER", sort : exact "SORT", order : exact "ORDER",
-			start : exact "start", extra : rest "", }
+		params_impls!(
+			Get { opt exact "FILTER" filter, opt exact "SORT" sort, opt exact "ORDER"
+			order, opt exact "start" start, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
 		/// Types of `voximplant.statistic.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
 		pub mod get {
-			/// Error codes of `voximplant.statistic.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.statistic.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3471,235 +2700,61 @@ pub mod voximplant {
 				/// `RECORD_DURATION`: `integer`, optional.
 				pub record_duration: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						id: Default::default(),
-						call_id: Default::default(),
-						external_call_id: Default::default(),
-						call_category: Default::default(),
-						portal_user_id: Default::default(),
-						portal_number: Default::default(),
-						phone_number: Default::default(),
-						call_type: Default::default(),
-						call_duration: Default::default(),
-						call_start_date: Default::default(),
-						call_log: Default::default(),
-						call_record_url: Default::default(),
-						call_vote: Default::default(),
-						cost: Default::default(),
-						cost_currency: Default::default(),
-						call_failed_code: Default::default(),
-						call_failed_reason: Default::default(),
-						crm_entity_type: Default::default(),
-						crm_entity_id: Default::default(),
-						crm_activity_id: Default::default(),
-						rest_app_id: Default::default(),
-						rest_app_name: Default::default(),
-						transcript_id: Default::default(),
-						transcript_pending: Default::default(),
-						session_id: Default::default(),
-						redial_attempt: Default::default(),
-						comment: Default::default(),
-						record_duration: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `ID`.
-				pub fn id(mut self, value: impl Into<i64>) -> Self {
-					self.id = Some(value.into());
-					self
-				}
-				/// Sets `CALL_ID`.
-				pub fn call_id(mut self, value: impl Into<String>) -> Self {
-					self.call_id = Some(value.into());
-					self
-				}
-				/// Sets `EXTERNAL_CALL_ID`.
-				pub fn external_call_id(mut self, value: impl Into<String>) -> Self {
-					self.external_call_id = Some(value.into());
-					self
-				}
-				/// Sets `CALL_CATEGORY`.
-				pub fn call_category(mut self, value: impl Into<String>) -> Self {
-					self.call_category = Some(value.into());
-					self
-				}
-				/// Sets `PORTAL_USER_ID`.
-				pub fn portal_user_id(mut self, value: impl Into<i64>) -> Self {
-					self.portal_user_id = Some(value.into());
-					self
-				}
-				/// Sets `PORTAL_NUMBER`.
-				pub fn portal_number(mut self, value: impl Into<String>) -> Self {
-					self.portal_number = Some(value.into());
-					self
-				}
-				/// Sets `PHONE_NUMBER`.
-				pub fn phone_number(mut self, value: impl Into<String>) -> Self {
-					self.phone_number = Some(value.into());
-					self
-				}
-				/// Sets `CALL_TYPE`.
-				pub fn call_type(mut self, value: impl Into<i64>) -> Self {
-					self.call_type = Some(value.into());
-					self
-				}
-				/// Sets `CALL_DURATION`.
-				pub fn call_duration(mut self, value: impl Into<i64>) -> Self {
-					self.call_duration = Some(value.into());
-					self
-				}
-				/// Sets `CALL_START_DATE`.
-				pub fn call_start_date(
-					mut self,
-					value: impl Into<::bitrix24_runtime::DateTime>,
-				) -> Self {
-					self.call_start_date = Some(value.into());
-					self
-				}
-				/// Sets `CALL_LOG`.
-				pub fn call_log(mut self, value: impl Into<String>) -> Self {
-					self.call_log = Some(value.into());
-					self
-				}
-				/// Sets `CALL_RECORD_URL`.
-				pub fn call_record_url(mut self, value: impl Into<String>) -> Self {
-					self.call_record_url = Some(value.into());
-					self
-				}
-				/// Sets `CALL_VOTE`.
-				pub fn call_vote(mut self, value: impl Into<i64>) -> Self {
-					self.call_vote = Some(value.into());
-					self
-				}
-				/// Sets `COST`.
-				pub fn cost(
-					mut self,
-					value: impl Into<::bitrix24_runtime::Decimal>,
-				) -> Self {
-					self.cost = Some(value.into());
-					self
-				}
-				/// Sets `COST_CURRENCY`.
-				pub fn cost_currency(mut self, value: impl Into<String>) -> Self {
-					self.cost_currency = Some(value.into());
-					self
-				}
-				/// Sets `CALL_FAILED_CODE`.
-				pub fn call_failed_code(
-					mut self,
-					value: impl Into<FilterCallFailedCode>,
-				) -> Self {
-					self.call_failed_code = Some(value.into());
-					self
-				}
-				/// Sets `CALL_FAILED_REASON`.
-				pub fn call_failed_reason(mut self, value: impl Into<String>) -> Self {
-					self.call_failed_reason = Some(value.into());
-					self
-				}
-				/// Sets `CRM_ENTITY_TYPE`.
-				pub fn crm_entity_type(
-					mut self,
-					value: impl Into<FilterCrmEntityType>,
-				) -> Self {
-					self.crm_entity_type = Some(value.into());
-					self
-				}
-				/// Sets `CRM_ENTITY_ID`.
-				pub fn crm_entity_id(mut self, value: impl Into<i64>) -> Self {
-					self.crm_entity_id = Some(value.into());
-					self
-				}
-				/// Sets `CRM_ACTIVITY_ID`.
-				pub fn crm_activity_id(mut self, value: impl Into<i64>) -> Self {
-					self.crm_activity_id = Some(value.into());
-					self
-				}
-				/// Sets `REST_APP_ID`.
-				pub fn rest_app_id(mut self, value: impl Into<i64>) -> Self {
-					self.rest_app_id = Some(value.into());
-					self
-				}
-				/// Sets `REST_APP_NAME`.
-				pub fn rest_app_name(mut self, value: impl Into<String>) -> Self {
-					self.rest_app_name = Some(value.into());
-					self
-				}
-				/// Sets `TRANSCRIPT_ID`.
-				pub fn transcript_id(mut self, value: impl Into<i64>) -> Self {
-					self.transcript_id = Some(value.into());
-					self
-				}
-				/// Sets `TRANSCRIPT_PENDING`.
-				pub fn transcript_pending(mut self, value: impl Into<bool>) -> Self {
-					self.transcript_pending = Some(value.into());
-					self
-				}
-				/// Sets `SESSION_ID`.
-				pub fn session_id(mut self, value: impl Into<i64>) -> Self {
-					self.session_id = Some(value.into());
-					self
-				}
-				/// Sets `REDIAL_ATTEMPT`.
-				pub fn redial_attempt(mut self, value: impl Into<i64>) -> Self {
-					self.redial_attempt = Some(value.into());
-					self
-				}
-				/// Sets `COMMENT`.
-				pub fn comment(mut self, value: impl Into<String>) -> Self {
-					self.comment = Some(value.into());
-					self
-				}
-				/// Sets `RECORD_DURATION`.
-				pub fn record_duration(mut self, value: impl Into<i64>) -> Self {
-					self.record_duration = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(
-				Filter { opt "ID" id, opt "CALL_ID" call_id, opt "EXTERNAL_CALL_ID"
-				external_call_id, opt "CALL_CATEGORY" call_category, opt "PORTAL_USER_ID"
-				portal_user_id, opt "PORTAL_NUMBER" portal_number, opt "PHONE_NUMBER"
-				phone_number, opt "CALL_TYPE" call_type, opt "CALL_DURATION"
-				call_duration, opt "CALL_START_DATE" call_start_date, opt "CALL_LOG"
-				call_log, opt "CALL_RECORD_URL" call_record_url, opt "CALL_VOTE"
-				call_vote, opt "COST" cost, opt "COST_CURRENCY" cost_currency, opt
-				"CALL_FAILED_CODE" call_failed_code, opt "CALL_FAILED_REASON"
-				call_failed_reason, opt "CRM_ENTITY_TYPE" crm_entity_type, opt
-				"CRM_ENTITY_ID" crm_entity_id, opt "CRM_ACTIVITY_ID" crm_activity_id, opt
-				"REST_APP_ID" rest_app_id, opt "REST_APP_NAME" rest_app_name, opt
-				"TRANSCRIPT_ID" transcript_id, opt_yn "TRANSCRIPT_PENDING"
-				transcript_pending, opt "SESSION_ID" session_id, opt "REDIAL_ATTEMPT"
-				redial_attempt, opt "COMMENT" comment, opt "RECORD_DURATION"
-				record_duration, rest "" extra }
+			setters!(
+				Filter { some into id id "ID" : i64, some into call_id call_id "CALL_ID"
+				: String, some into external_call_id external_call_id "EXTERNAL_CALL_ID"
+				: String, some into call_category call_category "CALL_CATEGORY" : String,
+				some into portal_user_id portal_user_id "PORTAL_USER_ID" : i64, some into
+				portal_number portal_number "PORTAL_NUMBER" : String, some into
+				phone_number phone_number "PHONE_NUMBER" : String, some into call_type
+				call_type "CALL_TYPE" : i64, some into call_duration call_duration
+				"CALL_DURATION" : i64, some into call_start_date call_start_date
+				"CALL_START_DATE" : ::bitrix24_runtime::DateTime, some into call_log
+				call_log "CALL_LOG" : String, some into call_record_url call_record_url
+				"CALL_RECORD_URL" : String, some into call_vote call_vote "CALL_VOTE" :
+				i64, some into cost cost "COST" : ::bitrix24_runtime::Decimal, some into
+				cost_currency cost_currency "COST_CURRENCY" : String, some into
+				call_failed_code call_failed_code "CALL_FAILED_CODE" :
+				FilterCallFailedCode, some into call_failed_reason call_failed_reason
+				"CALL_FAILED_REASON" : String, some into crm_entity_type crm_entity_type
+				"CRM_ENTITY_TYPE" : FilterCrmEntityType, some into crm_entity_id
+				crm_entity_id "CRM_ENTITY_ID" : i64, some into crm_activity_id
+				crm_activity_id "CRM_ACTIVITY_ID" : i64, some into rest_app_id
+				rest_app_id "REST_APP_ID" : i64, some into rest_app_name rest_app_name
+				"REST_APP_NAME" : String, some into transcript_id transcript_id
+				"TRANSCRIPT_ID" : i64, some into transcript_pending transcript_pending
+				"TRANSCRIPT_PENDING" : bool, some into session_id session_id "SESSION_ID"
+				: i64, some into redial_attempt redial_attempt "REDIAL_ATTEMPT" : i64,
+				some into comment comment "COMMENT" : String, some into record_duration
+				record_duration "RECORD_DURATION" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Filter { id : exact "ID", call_id : exact "CALL_ID", external_call_id :
-				exact "EXTERNAL_CALL_ID", call_category : exact "CALL_CATEGORY",
-				portal_user_id : exact "PORTAL_USER_ID", portal_number : exact
-				"PORTAL_NUMBER", phone_number : exact "PHONE_NUMBER", call_type : exact
-				"CALL_TYPE", call_duration : exact "CALL_DURATION", call_start_date :
-				exact "CALL_START_DATE", call_log : exact "CALL_LOG", call_record_url :
-				exact "CALL_RECORD_URL", call_vote : exact "CALL_VOTE", cost : exact
-				"COST", cost_currency : exact "COST_CURRENCY", call_failed_code : exact
-				"CALL_FAILED_CODE", call_failed_reason : exact "CALL_FAILED_REASON",
-				crm_entity_type : exact "CRM_ENTITY_TYPE", crm_entity_id : exact
-				"CRM_ENTITY_ID", crm_activity_id : exact "CRM_ACTIVITY_ID", rest_app_id :
-				exact "REST_APP_ID", rest_app_name : exact "REST_APP_NAME", transcript_id
-				: exact "TRANSCRIPT_ID", transcript_pending : exact "TRANSCRIPT_PENDING",
-				session_id : exact "SESSION_ID", redial_attempt : exact "REDIAL_ATTEMPT",
-				comment : exact "COMMENT", record_duration : exact "RECORD_DURATION",
-				extra : rest "", }
+			params_impls!(
+				Filter { opt exact "ID" id, opt exact "CALL_ID" call_id, opt exact
+				"EXTERNAL_CALL_ID" external_call_id, opt exact "CALL_CATEGORY"
+				call_category, opt exact "PORTAL_USER_ID" portal_user_id, opt exact
+				"PORTAL_NUMBER" portal_number, opt exact "PHONE_NUMBER" phone_number, opt
+				exact "CALL_TYPE" call_type, opt exact "CALL_DURATION" call_duration, opt
+				exact "CALL_START_DATE" call_start_date, opt exact "CALL_LOG" call_log,
+				opt exact "CALL_RECORD_URL" call_record_url, opt exact "CALL_VOTE"
+				call_vote, opt exact "COST" cost, opt exact "COST_CURRENCY"
+				cost_currency, opt exact "CALL_FAILED_CODE" call_failed_code, opt exact
+				"CALL_FAILED_REASON" call_failed_reason, opt exact "CRM_ENTITY_TYPE"
+				crm_entity_type, opt exact "CRM_ENTITY_ID" crm_entity_id, opt exact
+				"CRM_ACTIVITY_ID" crm_activity_id, opt exact "REST_APP_ID" rest_app_id,
+				opt exact "REST_APP_NAME" rest_app_name, opt exact "TRANSCRIPT_ID"
+				transcript_id, opt_yn exact "TRANSCRIPT_PENDING" transcript_pending, opt
+				exact "SESSION_ID" session_id, opt exact "REDIAL_ATTEMPT" redial_attempt,
+				opt exact "COMMENT" comment, opt exact "RECORD_DURATION" record_duration,
+				}
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
 			/// Allowed values of `params.ORDER` in `voximplant.statistic.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -3715,172 +2770,93 @@ pub mod voximplant {
 			/// The object `result` of `voximplant.statistic.get`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `ID`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `ID`: `string`, only in the example response.
 				pub id: Option<String>,
-				/// `PORTAL_USER_ID`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `PORTAL_USER_ID`: `string`, only in the example response.
 				pub portal_user_id: Option<String>,
-				/// `PORTAL_NUMBER`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `PORTAL_NUMBER`: `string`, only in the example response.
 				pub portal_number: Option<String>,
-				/// `PHONE_NUMBER`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `PHONE_NUMBER`: `string`, only in the example response.
 				pub phone_number: Option<String>,
-				/// `CALL_ID`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CALL_ID`: `string`, only in the example response.
 				pub call_id: Option<String>,
-				/// `EXTERNAL_CALL_ID`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `EXTERNAL_CALL_ID`: `any`, only in the example response.
 				pub external_call_id: ::serde_json::Value,
-				/// `CALL_CATEGORY`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CALL_CATEGORY`: `string`, only in the example response.
 				pub call_category: Option<String>,
-				/// `CALL_LOG`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CALL_LOG`: `string`, only in the example response.
 				pub call_log: Option<String>,
-				/// `CALL_DURATION`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CALL_DURATION`: `string`, only in the example response.
 				pub call_duration: Option<String>,
-				/// `CALL_START_DATE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CALL_START_DATE`: `string`, only in the example response.
 				pub call_start_date: Option<String>,
-				/// `CALL_RECORD_URL`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CALL_RECORD_URL`: `string`, only in the example response.
 				pub call_record_url: Option<String>,
-				/// `CALL_VOTE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CALL_VOTE`: `string`, only in the example response.
 				pub call_vote: Option<String>,
-				/// `COST`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `COST`: `string`, only in the example response.
 				pub cost: Option<String>,
-				/// `COST_CURRENCY`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `COST_CURRENCY`: `string`, only in the example response.
 				pub cost_currency: Option<String>,
-				/// `CALL_FAILED_CODE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CALL_FAILED_CODE`: `string`, only in the example response.
 				pub call_failed_code: Option<String>,
-				/// `CALL_FAILED_REASON`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CALL_FAILED_REASON`: `string`, only in the example response.
 				pub call_failed_reason: Option<String>,
-				/// `CRM_ENTITY_TYPE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CRM_ENTITY_TYPE`: `string`, only in the example response.
 				pub crm_entity_type: Option<String>,
-				/// `CRM_ENTITY_ID`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CRM_ENTITY_ID`: `string`, only in the example response.
 				pub crm_entity_id: Option<String>,
-				/// `CRM_ACTIVITY_ID`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CRM_ACTIVITY_ID`: `string`, only in the example response.
 				pub crm_activity_id: Option<String>,
-				/// `REST_APP_ID`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `REST_APP_ID`: `string`, only in the example response.
 				pub rest_app_id: Option<String>,
-				/// `REST_APP_NAME`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `REST_APP_NAME`: `string`, only in the example response.
 				pub rest_app_name: Option<String>,
-				/// `TRANSCRIPT_ID`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `TRANSCRIPT_ID`: `string`, only in the example response.
 				pub transcript_id: Option<String>,
-				/// `TRANSCRIPT_PENDING`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `TRANSCRIPT_PENDING`: `string`, only in the example response.
 				pub transcript_pending: Option<String>,
-				/// `SESSION_ID`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `SESSION_ID`: `string`, only in the example response.
 				pub session_id: Option<String>,
-				/// `REDIAL_ATTEMPT`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `REDIAL_ATTEMPT`: `any`, only in the example response.
 				pub redial_attempt: ::serde_json::Value,
-				/// `COMMENT`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `COMMENT`: `any`, only in the example response.
 				pub comment: ::serde_json::Value,
-				/// `RECORD_DURATION`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `RECORD_DURATION`: `any`, only in the example response.
 				pub record_duration: ::serde_json::Value,
-				/// `RECORD_FILE_ID`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `RECORD_FILE_ID`: `integer`, only in the example response.
 				pub record_file_id: Option<i64>,
-				/// `CALL_TYPE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `CALL_TYPE`: `string`, only in the example response.
 				pub call_type: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { id : soft "ID", portal_user_id : soft "PORTAL_USER_ID",
-				portal_number : soft "PORTAL_NUMBER", phone_number : soft "PHONE_NUMBER",
-				call_id : soft "CALL_ID", external_call_id : soft "EXTERNAL_CALL_ID",
-				call_category : soft "CALL_CATEGORY", call_log : soft "CALL_LOG",
-				call_duration : soft "CALL_DURATION", call_start_date : soft
-				"CALL_START_DATE", call_record_url : soft "CALL_RECORD_URL", call_vote :
-				soft "CALL_VOTE", cost : soft "COST", cost_currency : soft
-				"COST_CURRENCY", call_failed_code : soft "CALL_FAILED_CODE",
-				call_failed_reason : soft "CALL_FAILED_REASON", crm_entity_type : soft
-				"CRM_ENTITY_TYPE", crm_entity_id : soft "CRM_ENTITY_ID", crm_activity_id
-				: soft "CRM_ACTIVITY_ID", rest_app_id : soft "REST_APP_ID", rest_app_name
-				: soft "REST_APP_NAME", transcript_id : soft "TRANSCRIPT_ID",
-				transcript_pending : soft "TRANSCRIPT_PENDING", session_id : soft
-				"SESSION_ID", redial_attempt : soft "REDIAL_ATTEMPT", comment : soft
-				"COMMENT", record_duration : soft "RECORD_DURATION", record_file_id :
-				soft "RECORD_FILE_ID", call_type : soft "CALL_TYPE", extra : rest "", }
-			);
-			serialize_map!(
-				Item { opt "ID" id, opt "PORTAL_USER_ID" portal_user_id, opt
-				"PORTAL_NUMBER" portal_number, opt "PHONE_NUMBER" phone_number, opt
-				"CALL_ID" call_id, req "EXTERNAL_CALL_ID" external_call_id, opt
-				"CALL_CATEGORY" call_category, opt "CALL_LOG" call_log, opt
-				"CALL_DURATION" call_duration, opt "CALL_START_DATE" call_start_date, opt
-				"CALL_RECORD_URL" call_record_url, opt "CALL_VOTE" call_vote, opt "COST"
-				cost, opt "COST_CURRENCY" cost_currency, opt "CALL_FAILED_CODE"
-				call_failed_code, opt "CALL_FAILED_REASON" call_failed_reason, opt
-				"CRM_ENTITY_TYPE" crm_entity_type, opt "CRM_ENTITY_ID" crm_entity_id, opt
-				"CRM_ACTIVITY_ID" crm_activity_id, opt "REST_APP_ID" rest_app_id, opt
-				"REST_APP_NAME" rest_app_name, opt "TRANSCRIPT_ID" transcript_id, opt
-				"TRANSCRIPT_PENDING" transcript_pending, opt "SESSION_ID" session_id, req
-				"REDIAL_ATTEMPT" redial_attempt, req "COMMENT" comment, req
-				"RECORD_DURATION" record_duration, opt "RECORD_FILE_ID" record_file_id,
-				opt "CALL_TYPE" call_type, rest "" extra }
+			result_impls!(
+				Item { opt soft "ID" id, opt soft "PORTAL_USER_ID" portal_user_id, opt
+				soft "PORTAL_NUMBER" portal_number, opt soft "PHONE_NUMBER" phone_number,
+				opt soft "CALL_ID" call_id, req soft "EXTERNAL_CALL_ID" external_call_id,
+				opt soft "CALL_CATEGORY" call_category, opt soft "CALL_LOG" call_log, opt
+				soft "CALL_DURATION" call_duration, opt soft "CALL_START_DATE"
+				call_start_date, opt soft "CALL_RECORD_URL" call_record_url, opt soft
+				"CALL_VOTE" call_vote, opt soft "COST" cost, opt soft "COST_CURRENCY"
+				cost_currency, opt soft "CALL_FAILED_CODE" call_failed_code, opt soft
+				"CALL_FAILED_REASON" call_failed_reason, opt soft "CRM_ENTITY_TYPE"
+				crm_entity_type, opt soft "CRM_ENTITY_ID" crm_entity_id, opt soft
+				"CRM_ACTIVITY_ID" crm_activity_id, opt soft "REST_APP_ID" rest_app_id,
+				opt soft "REST_APP_NAME" rest_app_name, opt soft "TRANSCRIPT_ID"
+				transcript_id, opt soft "TRANSCRIPT_PENDING" transcript_pending, opt soft
+				"SESSION_ID" session_id, req soft "REDIAL_ATTEMPT" redial_attempt, req
+				soft "COMMENT" comment, req soft "RECORD_DURATION" record_duration, opt
+				soft "RECORD_FILE_ID" record_file_id, opt soft "CALL_TYPE" call_type, }
 			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "voximplant.statistic.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "voximplant.statistic.get", V2, true);
 			impl ::bitrix24_runtime::Paged for super::Get {
 				type Item = Item;
 				fn into_items(output: Output) -> Vec<Item> {
@@ -3905,25 +2881,20 @@ pub mod voximplant {
 			#[non_exhaustive]
 			pub struct Get {
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self { extra: Default::default() }
+					Default::default()
 				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Get { extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			params_impls!(Get {});
 			/// Types of `voximplant.tts.voices.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-tts-voices-get.html>
 			pub mod get {
-				/// Error codes of `voximplant.tts.voices.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `voximplant.tts.voices.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
 				/// The object `result` of `voximplant.tts.voices.get`: `object`.
 				///
@@ -3931,174 +2902,140 @@ pub mod voximplant {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `auenglishfemale`: `string`, optional.
+					/// `auenglishfemale`: `string`.
 					pub auenglishfemale: Option<String>,
-					/// `brportuguesefemale`: `string`, optional.
+					/// `brportuguesefemale`: `string`.
 					pub brportuguesefemale: Option<String>,
-					/// `caenglishfemale`: `string`, optional.
+					/// `caenglishfemale`: `string`.
 					pub caenglishfemale: Option<String>,
-					/// `cafrenchfemale`: `string`, optional.
+					/// `cafrenchfemale`: `string`.
 					pub cafrenchfemale: Option<String>,
-					/// `cafrenchmale`: `string`, optional.
+					/// `cafrenchmale`: `string`.
 					pub cafrenchmale: Option<String>,
-					/// `chchinesefemale`: `string`, optional.
+					/// `chchinesefemale`: `string`.
 					pub chchinesefemale: Option<String>,
-					/// `chchinesemale`: `string`, optional.
+					/// `chchinesemale`: `string`.
 					pub chchinesemale: Option<String>,
-					/// `eurcatalanfemale`: `string`, optional.
+					/// `eurcatalanfemale`: `string`.
 					pub eurcatalanfemale: Option<String>,
-					/// `eurczechfemale`: `string`, optional.
+					/// `eurczechfemale`: `string`.
 					pub eurczechfemale: Option<String>,
-					/// `eurdanishfemale`: `string`, optional.
+					/// `eurdanishfemale`: `string`.
 					pub eurdanishfemale: Option<String>,
-					/// `eurdutchfemale`: `string`, optional.
+					/// `eurdutchfemale`: `string`.
 					pub eurdutchfemale: Option<String>,
-					/// `eurfinnishfemale`: `string`, optional.
+					/// `eurfinnishfemale`: `string`.
 					pub eurfinnishfemale: Option<String>,
-					/// `eurfrenchfemale`: `string`, optional.
+					/// `eurfrenchfemale`: `string`.
 					pub eurfrenchfemale: Option<String>,
-					/// `eurfrenchmale`: `string`, optional.
+					/// `eurfrenchmale`: `string`.
 					pub eurfrenchmale: Option<String>,
-					/// `eurgermanfemale`: `string`, optional.
+					/// `eurgermanfemale`: `string`.
 					pub eurgermanfemale: Option<String>,
-					/// `eurgermanmale`: `string`, optional.
+					/// `eurgermanmale`: `string`.
 					pub eurgermanmale: Option<String>,
-					/// `euritalianfemale`: `string`, optional.
+					/// `euritalianfemale`: `string`.
 					pub euritalianfemale: Option<String>,
-					/// `euritalianmale`: `string`, optional.
+					/// `euritalianmale`: `string`.
 					pub euritalianmale: Option<String>,
-					/// `eurnorwegianfemale`: `string`, optional.
+					/// `eurnorwegianfemale`: `string`.
 					pub eurnorwegianfemale: Option<String>,
-					/// `eurpolishfemale`: `string`, optional.
+					/// `eurpolishfemale`: `string`.
 					pub eurpolishfemale: Option<String>,
-					/// `eurportuguesefemale`: `string`, optional.
+					/// `eurportuguesefemale`: `string`.
 					pub eurportuguesefemale: Option<String>,
-					/// `eurportuguesemale`: `string`, optional.
+					/// `eurportuguesemale`: `string`.
 					pub eurportuguesemale: Option<String>,
-					/// `eurspanishfemale`: `string`, optional.
+					/// `eurspanishfemale`: `string`.
 					pub eurspanishfemale: Option<String>,
-					/// `eurspanishmale`: `string`, optional.
+					/// `eurspanishmale`: `string`.
 					pub eurspanishmale: Option<String>,
-					/// `eurturkishfemale`: `string`, optional.
+					/// `eurturkishfemale`: `string`.
 					pub eurturkishfemale: Option<String>,
-					/// `eurturkishmale`: `string`, optional.
+					/// `eurturkishmale`: `string`.
 					pub eurturkishmale: Option<String>,
-					/// `hkchinesefemale`: `string`, optional.
+					/// `hkchinesefemale`: `string`.
 					pub hkchinesefemale: Option<String>,
-					/// `huhungarianfemale`: `string`, optional.
+					/// `huhungarianfemale`: `string`.
 					pub huhungarianfemale: Option<String>,
-					/// `jpjapanesefemale`: `string`, optional.
+					/// `jpjapanesefemale`: `string`.
 					pub jpjapanesefemale: Option<String>,
-					/// `jpjapanesemale`: `string`, optional.
+					/// `jpjapanesemale`: `string`.
 					pub jpjapanesemale: Option<String>,
-					/// `krkoreanfemale`: `string`, optional.
+					/// `krkoreanfemale`: `string`.
 					pub krkoreanfemale: Option<String>,
-					/// `krkoreanmale`: `string`, optional.
+					/// `krkoreanmale`: `string`.
 					pub krkoreanmale: Option<String>,
-					/// `usinternalfemale`: `string`, optional.
+					/// `usinternalfemale`: `string`.
 					pub usinternalfemale: Option<String>,
-					/// `usinternalmale`: `string`, optional.
+					/// `usinternalmale`: `string`.
 					pub usinternalmale: Option<String>,
-					/// `swswedishfemale`: `string`, optional.
+					/// `swswedishfemale`: `string`.
 					pub swswedishfemale: Option<String>,
-					/// `twchinesefemale`: `string`, optional.
+					/// `twchinesefemale`: `string`.
 					pub twchinesefemale: Option<String>,
-					/// `ukenglishfemale`: `string`, optional.
+					/// `ukenglishfemale`: `string`.
 					pub ukenglishfemale: Option<String>,
-					/// `ukenglishmale`: `string`, optional.
+					/// `ukenglishmale`: `string`.
 					pub ukenglishmale: Option<String>,
-					/// `usenglishfemale`: `string`, optional.
+					/// `usenglishfemale`: `string`.
 					pub usenglishfemale: Option<String>,
-					/// `usenglishmale`: `string`, optional.
+					/// `usenglishmale`: `string`.
 					pub usenglishmale: Option<String>,
-					/// `usspanishfemale`: `string`, optional.
+					/// `usspanishfemale`: `string`.
 					pub usspanishfemale: Option<String>,
-					/// `usspanishmale`: `string`, optional.
+					/// `usspanishmale`: `string`.
 					pub usspanishmale: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { auenglishfemale : field "auenglishfemale",
-					brportuguesefemale : field "brportuguesefemale", caenglishfemale :
-					field "caenglishfemale", cafrenchfemale : field "cafrenchfemale",
-					cafrenchmale : field "cafrenchmale", chchinesefemale : field
-					"chchinesefemale", chchinesemale : field "chchinesemale",
-					eurcatalanfemale : field "eurcatalanfemale", eurczechfemale : field
-					"eurczechfemale", eurdanishfemale : field "eurdanishfemale",
-					eurdutchfemale : field "eurdutchfemale", eurfinnishfemale : field
-					"eurfinnishfemale", eurfrenchfemale : field "eurfrenchfemale",
-					eurfrenchmale : field "eurfrenchmale", eurgermanfemale : field
-					"eurgermanfemale", eurgermanmale : field "eurgermanmale",
-					euritalianfemale : field "euritalianfemale", euritalianmale : field
-					"euritalianmale", eurnorwegianfemale : field "eurnorwegianfemale",
-					eurpolishfemale : field "eurpolishfemale", eurportuguesefemale :
-					field "eurportuguesefemale", eurportuguesemale : field
-					"eurportuguesemale", eurspanishfemale : field "eurspanishfemale",
-					eurspanishmale : field "eurspanishmale", eurturkishfemale : field
-					"eurturkishfemale", eurturkishmale : field "eurturkishmale",
-					hkchinesefemale : field "hkchinesefemale", huhungarianfemale : field
-					"huhungarianfemale", jpjapanesefemale : field "jpjapanesefemale",
-					jpjapanesemale : field "jpjapanesemale", krkoreanfemale : field
-					"krkoreanfemale", krkoreanmale : field "krkoreanmale",
-					usinternalfemale : field "usinternalfemale", usinternalmale : field
-					"usinternalmale", swswedishfemale : field "swswedishfemale",
-					twchinesefemale : field "twchinesefemale", ukenglishfemale : field
-					"ukenglishfemale", ukenglishmale : field "ukenglishmale",
-					usenglishfemale : field "usenglishfemale", usenglishmale : field
-					"usenglishmale", usspanishfemale : field "usspanishfemale",
-					usspanishmale : field "usspanishmale", extra : rest "", }
-					fits["auenglishfemale", "brportuguesefemale", "caenglishfemale",
-					"cafrenchfemale", "cafrenchmale", "chchinesefemale", "chchinesemale",
-					"eurcatalanfemale", "eurczechfemale", "eurdanishfemale",
-					"eurdutchfemale", "eurfinnishfemale", "eurfrenchfemale",
-					"eurfrenchmale", "eurgermanfemale", "eurgermanmale",
-					"euritalianfemale", "euritalianmale", "eurnorwegianfemale",
-					"eurpolishfemale", "eurportuguesefemale", "eurportuguesemale",
-					"eurspanishfemale", "eurspanishmale", "eurturkishfemale",
-					"eurturkishmale", "hkchinesefemale", "huhungarianfemale",
-					"jpjapanesefemale", "jpjapanesemale", "krkoreanfemale",
-					"krkoreanmale", "usinternalfemale", "usinternalmale",
-					"swswedishfemale", "twchinesefemale", "ukenglishfemale",
-					"ukenglishmale", "usenglishfemale", "usenglishmale",
-					"usspanishfemale", "usspanishmale"] []
+				result_impls!(
+					Output { opt field "auenglishfemale" auenglishfemale, opt field
+					"brportuguesefemale" brportuguesefemale, opt field "caenglishfemale"
+					caenglishfemale, opt field "cafrenchfemale" cafrenchfemale, opt field
+					"cafrenchmale" cafrenchmale, opt field "chchinesefemale"
+					chchinesefemale, opt field "chchinesemale" chchinesemale, opt field
+					"eurcatalanfemale" eurcatalanfemale, opt field "eurczechfemale"
+					eurczechfemale, opt field "eurdanishfemale" eurdanishfemale, opt
+					field "eurdutchfemale" eurdutchfemale, opt field "eurfinnishfemale"
+					eurfinnishfemale, opt field "eurfrenchfemale" eurfrenchfemale, opt
+					field "eurfrenchmale" eurfrenchmale, opt field "eurgermanfemale"
+					eurgermanfemale, opt field "eurgermanmale" eurgermanmale, opt field
+					"euritalianfemale" euritalianfemale, opt field "euritalianmale"
+					euritalianmale, opt field "eurnorwegianfemale" eurnorwegianfemale,
+					opt field "eurpolishfemale" eurpolishfemale, opt field
+					"eurportuguesefemale" eurportuguesefemale, opt field
+					"eurportuguesemale" eurportuguesemale, opt field "eurspanishfemale"
+					eurspanishfemale, opt field "eurspanishmale" eurspanishmale, opt
+					field "eurturkishfemale" eurturkishfemale, opt field "eurturkishmale"
+					eurturkishmale, opt field "hkchinesefemale" hkchinesefemale, opt
+					field "huhungarianfemale" huhungarianfemale, opt field
+					"jpjapanesefemale" jpjapanesefemale, opt field "jpjapanesemale"
+					jpjapanesemale, opt field "krkoreanfemale" krkoreanfemale, opt field
+					"krkoreanmale" krkoreanmale, opt field "usinternalfemale"
+					usinternalfemale, opt field "usinternalmale" usinternalmale, opt
+					field "swswedishfemale" swswedishfemale, opt field "twchinesefemale"
+					twchinesefemale, opt field "ukenglishfemale" ukenglishfemale, opt
+					field "ukenglishmale" ukenglishmale, opt field "usenglishfemale"
+					usenglishfemale, opt field "usenglishmale" usenglishmale, opt field
+					"usspanishfemale" usspanishfemale, opt field "usspanishmale"
+					usspanishmale, } fits["auenglishfemale", "brportuguesefemale",
+					"caenglishfemale", "cafrenchfemale", "cafrenchmale",
+					"chchinesefemale", "chchinesemale", "eurcatalanfemale",
+					"eurczechfemale", "eurdanishfemale", "eurdutchfemale",
+					"eurfinnishfemale", "eurfrenchfemale", "eurfrenchmale",
+					"eurgermanfemale", "eurgermanmale", "euritalianfemale",
+					"euritalianmale", "eurnorwegianfemale", "eurpolishfemale",
+					"eurportuguesefemale", "eurportuguesemale", "eurspanishfemale",
+					"eurspanishmale", "eurturkishfemale", "eurturkishmale",
+					"hkchinesefemale", "huhungarianfemale", "jpjapanesefemale",
+					"jpjapanesemale", "krkoreanfemale", "krkoreanmale",
+					"usinternalfemale", "usinternalmale", "swswedishfemale",
+					"twchinesefemale", "ukenglishfemale", "ukenglishmale",
+					"usenglishfemale", "usenglishmale", "usspanishfemale",
+					"usspanishmale"] []
 				);
-				serialize_map!(
-					Output { opt "auenglishfemale" auenglishfemale, opt
-					"brportuguesefemale" brportuguesefemale, opt "caenglishfemale"
-					caenglishfemale, opt "cafrenchfemale" cafrenchfemale, opt
-					"cafrenchmale" cafrenchmale, opt "chchinesefemale" chchinesefemale,
-					opt "chchinesemale" chchinesemale, opt "eurcatalanfemale"
-					eurcatalanfemale, opt "eurczechfemale" eurczechfemale, opt
-					"eurdanishfemale" eurdanishfemale, opt "eurdutchfemale"
-					eurdutchfemale, opt "eurfinnishfemale" eurfinnishfemale, opt
-					"eurfrenchfemale" eurfrenchfemale, opt "eurfrenchmale" eurfrenchmale,
-					opt "eurgermanfemale" eurgermanfemale, opt "eurgermanmale"
-					eurgermanmale, opt "euritalianfemale" euritalianfemale, opt
-					"euritalianmale" euritalianmale, opt "eurnorwegianfemale"
-					eurnorwegianfemale, opt "eurpolishfemale" eurpolishfemale, opt
-					"eurportuguesefemale" eurportuguesefemale, opt "eurportuguesemale"
-					eurportuguesemale, opt "eurspanishfemale" eurspanishfemale, opt
-					"eurspanishmale" eurspanishmale, opt "eurturkishfemale"
-					eurturkishfemale, opt "eurturkishmale" eurturkishmale, opt
-					"hkchinesefemale" hkchinesefemale, opt "huhungarianfemale"
-					huhungarianfemale, opt "jpjapanesefemale" jpjapanesefemale, opt
-					"jpjapanesemale" jpjapanesemale, opt "krkoreanfemale" krkoreanfemale,
-					opt "krkoreanmale" krkoreanmale, opt "usinternalfemale"
-					usinternalfemale, opt "usinternalmale" usinternalmale, opt
-					"swswedishfemale" swswedishfemale, opt "twchinesefemale"
-					twchinesefemale, opt "ukenglishfemale" ukenglishfemale, opt
-					"ukenglishmale" ukenglishmale, opt "usenglishfemale" usenglishfemale,
-					opt "usenglishmale" usenglishmale, opt "usspanishfemale"
-					usspanishfemale, opt "usspanishmale" usspanishmale, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "voximplant.tts.voices.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Get, "voximplant.tts.voices.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -4116,25 +3053,20 @@ pub mod voximplant {
 		#[non_exhaustive]
 		pub struct Get {
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self { extra: Default::default() }
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get {});
 		/// Types of `voximplant.url.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-url-get.html>
 		pub mod get {
-			/// Error codes of `voximplant.url.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.url.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
 			/// The object `result` of `voximplant.url.get`: `object`.
 			///
@@ -4142,35 +3074,24 @@ pub mod voximplant {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `detail_statistics`: `string`, optional.
+				/// `detail_statistics`: `string`.
 				pub detail_statistics: Option<String>,
-				/// `buy_connector`: `string`, optional.
+				/// `buy_connector`: `string`.
 				pub buy_connector: Option<String>,
-				/// `edit_config`: `string`, optional.
+				/// `edit_config`: `string`.
 				pub edit_config: Option<String>,
-				/// `lines`: `string`, optional.
+				/// `lines`: `string`.
 				pub lines: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { detail_statistics : field "detail_statistics", buy_connector :
-				field "buy_connector", edit_config : field "edit_config", lines : field
-				"lines", extra : rest "", } fits["detail_statistics", "buy_connector",
+			result_impls!(
+				Output { opt field "detail_statistics" detail_statistics, opt field
+				"buy_connector" buy_connector, opt field "edit_config" edit_config, opt
+				field "lines" lines, } fits["detail_statistics", "buy_connector",
 				"edit_config", "lines"] []
 			);
-			serialize_map!(
-				Output { opt "detail_statistics" detail_statistics, opt "buy_connector"
-				buy_connector, opt "edit_config" edit_config, opt "lines" lines, rest ""
-				extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "voximplant.url.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "voximplant.url.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -4189,7 +3110,7 @@ pub mod voximplant {
 			/// `USER_ID`: `integer`, required.
 			pub user_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ActivatePhone {
 			/// The call with its required parameters: `USER_ID`.
@@ -4200,12 +3121,7 @@ pub mod voximplant {
 				}
 			}
 		}
-		extra_setter!(ActivatePhone);
-		serialize_map!(ActivatePhone { req "USER_ID" user_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(ActivatePhone { user_id : field "USER_ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ActivatePhone);
+		params_impls!(ActivatePhone { req field "USER_ID" user_id, });
 		/// `voximplant.user.deactivatePhone`: REST 2, scope `telephony`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-deactivate-phone.html>
@@ -4219,7 +3135,7 @@ pub mod voximplant {
 			/// `USER_ID`: `integer`, required.
 			pub user_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DeactivatePhone {
 			/// The call with its required parameters: `USER_ID`.
@@ -4230,12 +3146,7 @@ pub mod voximplant {
 				}
 			}
 		}
-		extra_setter!(DeactivatePhone);
-		serialize_map!(DeactivatePhone { req "USER_ID" user_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(DeactivatePhone { user_id : field "USER_ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DeactivatePhone);
+		params_impls!(DeactivatePhone { req field "USER_ID" user_id, });
 		/// `voximplant.user.get`: REST 2, scope `telephony`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
@@ -4249,7 +3160,7 @@ pub mod voximplant {
 			/// `USER_ID`: `integer | integer[]`, required.
 			pub user_id: ::serde_json::Value,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `USER_ID`.
@@ -4260,51 +3171,36 @@ pub mod voximplant {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "USER_ID" user_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { user_id : field "USER_ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "USER_ID" user_id, });
 		/// Types of `voximplant.user.activatePhone`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-activate-phone.html>
 		pub mod activate_phone {
-			/// Error codes of `voximplant.user.activatePhone`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.user.activatePhone`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::ActivatePhone {
-				const NAME: &'static str = "voximplant.user.activatePhone";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::ActivatePhone, "voximplant.user.activatePhone", V2, false);
 		}
 		/// Types of `voximplant.user.deactivatePhone`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-deactivate-phone.html>
 		pub mod deactivate_phone {
-			/// Error codes of `voximplant.user.deactivatePhone`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.user.deactivatePhone`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: not described on the page.
 			pub type Output = ::serde_json::Value;
-			impl ::bitrix24_runtime::Method for super::DeactivatePhone {
-				const NAME: &'static str = "voximplant.user.deactivatePhone";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(
+				super::DeactivatePhone, "voximplant.user.deactivatePhone", V2, false
+			);
 		}
 		/// Types of `voximplant.user.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
 		pub mod get {
-			/// Error codes of `voximplant.user.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `voximplant.user.get`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4331,48 +3227,36 @@ pub mod voximplant {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `ID`: `string`, optional.
+				/// `ID`: `string`.
 				pub id: Option<String>,
-				/// `DEFAULT_LINE`: `string`, optional.
+				/// `DEFAULT_LINE`: `string`.
 				pub default_line: Option<String>,
-				/// `PHONE_ENABLED`: `boolean`, optional.
+				/// `PHONE_ENABLED`: `boolean`.
 				///
 				/// Values: `Y`, `N`.
 				pub phone_enabled: Option<bool>,
-				/// `SIP_SERVER`: `string`, optional.
+				/// `SIP_SERVER`: `string`.
 				pub sip_server: Option<String>,
-				/// `SIP_LOGIN`: `string`, optional.
+				/// `SIP_LOGIN`: `string`.
 				pub sip_login: Option<String>,
-				/// `SIP_PASSWORD`: `string`, optional.
+				/// `SIP_PASSWORD`: `string`.
 				pub sip_password: Option<String>,
-				/// `INNER_NUMBER`: `string`, optional.
+				/// `INNER_NUMBER`: `string`.
 				pub inner_number: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { id : field "ID", default_line : field "DEFAULT_LINE",
-				phone_enabled : field "PHONE_ENABLED", sip_server : field "SIP_SERVER",
-				sip_login : field "SIP_LOGIN", sip_password : field "SIP_PASSWORD",
-				inner_number : field "INNER_NUMBER", extra : rest "", } fits["ID",
-				"DEFAULT_LINE", "PHONE_ENABLED", "SIP_SERVER", "SIP_LOGIN",
-				"SIP_PASSWORD", "INNER_NUMBER"] []
-			);
-			serialize_map!(
-				Item { opt "ID" id, opt "DEFAULT_LINE" default_line, opt_yn
-				"PHONE_ENABLED" phone_enabled, opt "SIP_SERVER" sip_server, opt
-				"SIP_LOGIN" sip_login, opt "SIP_PASSWORD" sip_password, opt
-				"INNER_NUMBER" inner_number, rest "" extra }
+			result_impls!(
+				Item { opt field "ID" id, opt field "DEFAULT_LINE" default_line, opt_yn
+				field "PHONE_ENABLED" phone_enabled, opt field "SIP_SERVER" sip_server,
+				opt field "SIP_LOGIN" sip_login, opt field "SIP_PASSWORD" sip_password,
+				opt field "INNER_NUMBER" inner_number, } fits["ID", "DEFAULT_LINE",
+				"PHONE_ENABLED", "SIP_SERVER", "SIP_LOGIN", "SIP_PASSWORD",
+				"INNER_NUMBER"] []
 			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "voximplant.user.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "voximplant.user.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
 	}

@@ -22,58 +22,24 @@ pub struct Close {
 	/// `LON`: `double`, optional.
 	pub lon: Option<::bitrix24_runtime::Decimal>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Close {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			user_id: Default::default(),
-			time: Default::default(),
-			report: Default::default(),
-			lat: Default::default(),
-			lon: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `USER_ID`.
-	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-		self.user_id = Some(value.into());
-		self
-	}
-	/// Sets `TIME`.
-	pub fn time(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
-		self.time = Some(value.into());
-		self
-	}
-	/// Sets `REPORT`.
-	pub fn report(mut self, value: impl Into<String>) -> Self {
-		self.report = Some(value.into());
-		self
-	}
-	/// Sets `LAT`.
-	pub fn lat(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
-		self.lat = Some(value.into());
-		self
-	}
-	/// Sets `LON`.
-	pub fn lon(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
-		self.lon = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Close);
-serialize_map!(
-	Close { opt "USER_ID" user_id, opt "TIME" time, opt "REPORT" report, opt "LAT" lat,
-	opt "LON" lon, rest "" extra }
+setters!(
+	Close { some into user_id user_id "USER_ID" : i64, some into time time "TIME" :
+	::bitrix24_runtime::DateTime, some into report report "REPORT" : String, some into
+	lat lat "LAT" : ::bitrix24_runtime::Decimal, some into lon lon "LON" :
+	::bitrix24_runtime::Decimal, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Close { user_id : exact "USER_ID", time : exact "TIME", report : exact "REPORT", lat
-	: exact "LAT", lon : exact "LON", extra : rest "", }
+params_impls!(
+	Close { opt exact "USER_ID" user_id, opt exact "TIME" time, opt exact "REPORT"
+	report, opt exact "LAT" lat, opt exact "LON" lon, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Close);
 /// `timeman.open`: REST 2, scope `timeman`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-open.html>
@@ -95,58 +61,24 @@ pub struct Open {
 	/// `LON`: `double`, optional.
 	pub lon: Option<::bitrix24_runtime::Decimal>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Open {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			user_id: Default::default(),
-			time: Default::default(),
-			report: Default::default(),
-			lat: Default::default(),
-			lon: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `USER_ID`.
-	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-		self.user_id = Some(value.into());
-		self
-	}
-	/// Sets `TIME`.
-	pub fn time(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
-		self.time = Some(value.into());
-		self
-	}
-	/// Sets `REPORT`.
-	pub fn report(mut self, value: impl Into<String>) -> Self {
-		self.report = Some(value.into());
-		self
-	}
-	/// Sets `LAT`.
-	pub fn lat(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
-		self.lat = Some(value.into());
-		self
-	}
-	/// Sets `LON`.
-	pub fn lon(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
-		self.lon = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Open);
-serialize_map!(
-	Open { opt "USER_ID" user_id, opt "TIME" time, opt "REPORT" report, opt "LAT" lat,
-	opt "LON" lon, rest "" extra }
+setters!(
+	Open { some into user_id user_id "USER_ID" : i64, some into time time "TIME" :
+	::bitrix24_runtime::DateTime, some into report report "REPORT" : String, some into
+	lat lat "LAT" : ::bitrix24_runtime::Decimal, some into lon lon "LON" :
+	::bitrix24_runtime::Decimal, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Open { user_id : exact "USER_ID", time : exact "TIME", report : exact "REPORT", lat :
-	exact "LAT", lon : exact "LON", extra : rest "", }
+params_impls!(
+	Open { opt exact "USER_ID" user_id, opt exact "TIME" time, opt exact "REPORT" report,
+	opt exact "LAT" lat, opt exact "LON" lon, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Open);
 /// `timeman.pause`: REST 2, scope `timeman`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-pause.html>
@@ -160,28 +92,16 @@ pub struct Pause {
 	/// `USER_ID`: `integer`, optional.
 	pub user_id: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Pause {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			user_id: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `USER_ID`.
-	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-		self.user_id = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Pause);
-serialize_map!(Pause { opt "USER_ID" user_id, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Pause { user_id : exact "USER_ID", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Pause);
+setters!(Pause { some into user_id user_id "USER_ID" : i64, });
+params_impls!(Pause { opt exact "USER_ID" user_id, });
 /// `timeman.settings`: REST 2, scope `timeman`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-settings.html>
@@ -195,28 +115,16 @@ pub struct Settings {
 	/// `USER_ID`: `integer`, optional.
 	pub user_id: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Settings {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			user_id: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `USER_ID`.
-	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-		self.user_id = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Settings);
-serialize_map!(Settings { opt "USER_ID" user_id, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Settings { user_id : exact "USER_ID", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Settings);
+setters!(Settings { some into user_id user_id "USER_ID" : i64, });
+params_impls!(Settings { opt exact "USER_ID" user_id, });
 /// `timeman.status`: REST 2, scope `timeman`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-status.html>
@@ -230,33 +138,21 @@ pub struct Status {
 	/// `USER_ID`: `integer`, optional.
 	pub user_id: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Status {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			user_id: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `USER_ID`.
-	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-		self.user_id = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Status);
-serialize_map!(Status { opt "USER_ID" user_id, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Status { user_id : exact "USER_ID", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Status);
+setters!(Status { some into user_id user_id "USER_ID" : i64, });
+params_impls!(Status { opt exact "USER_ID" user_id, });
 /// Types of `timeman.close`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-close.html>
 pub mod close {
-	/// Error codes of `timeman.close`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `timeman.close`; see also [`crate::SystemError`].
 	///
 	/// The docs also list errors without a code: no status.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,65 +190,51 @@ pub mod close {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `STATUS`: `string`, optional.
+		/// `STATUS`: `string`.
 		///
 		/// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
 		pub status: Option<OutputStatus>,
-		/// `TIME_START`: `datetime`, optional.
+		/// `TIME_START`: `datetime`.
 		pub time_start: Option<::bitrix24_runtime::DateTime>,
-		/// `TIME_FINISH`: `datetime`, optional.
+		/// `TIME_FINISH`: `datetime`.
 		pub time_finish: Option<::bitrix24_runtime::DateTime>,
-		/// `DURATION`: `string`, optional.
+		/// `DURATION`: `string`.
 		pub duration: Option<String>,
-		/// `TIME_LEAKS`: `string`, optional.
+		/// `TIME_LEAKS`: `string`.
 		pub time_leaks: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		pub active: Option<bool>,
-		/// `IP_OPEN`: `string`, optional.
+		/// `IP_OPEN`: `string`.
 		pub ip_open: Option<String>,
-		/// `IP_CLOSE`: `string`, optional.
+		/// `IP_CLOSE`: `string`.
 		pub ip_close: Option<String>,
-		/// `LAT_OPEN`: `double`, optional.
+		/// `LAT_OPEN`: `double`.
 		pub lat_open: Option<::bitrix24_runtime::Decimal>,
-		/// `LON_OPEN`: `double`, optional.
+		/// `LON_OPEN`: `double`.
 		pub lon_open: Option<::bitrix24_runtime::Decimal>,
-		/// `LAT_CLOSE`: `double`, optional.
+		/// `LAT_CLOSE`: `double`.
 		pub lat_close: Option<::bitrix24_runtime::Decimal>,
-		/// `LON_CLOSE`: `double`, optional.
+		/// `LON_CLOSE`: `double`.
 		pub lon_close: Option<::bitrix24_runtime::Decimal>,
-		/// `TZ_OFFSET`: `integer`, optional.
+		/// `TZ_OFFSET`: `integer`.
 		pub tz_offset: Option<i64>,
-		/// `TIME_FINISH_DEFAULT`: `datetime`, optional.
+		/// `TIME_FINISH_DEFAULT`: `datetime`.
 		pub time_finish_default: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Output { status : field "STATUS", time_start : field "TIME_START", time_finish :
-		field "TIME_FINISH", duration : field "DURATION", time_leaks : field
-		"TIME_LEAKS", active : field "ACTIVE", ip_open : field "IP_OPEN", ip_close :
-		field "IP_CLOSE", lat_open : field "LAT_OPEN", lon_open : field "LON_OPEN",
-		lat_close : field "LAT_CLOSE", lon_close : field "LON_CLOSE", tz_offset : field
-		"TZ_OFFSET", time_finish_default : field "TIME_FINISH_DEFAULT", extra : rest "",
+	result_impls!(
+		Output { opt field "STATUS" status, opt field "TIME_START" time_start, opt field
+		"TIME_FINISH" time_finish, opt field "DURATION" duration, opt field "TIME_LEAKS"
+		time_leaks, opt field "ACTIVE" active, opt field "IP_OPEN" ip_open, opt field
+		"IP_CLOSE" ip_close, opt field "LAT_OPEN" lat_open, opt field "LON_OPEN"
+		lon_open, opt field "LAT_CLOSE" lat_close, opt field "LON_CLOSE" lon_close, opt
+		field "TZ_OFFSET" tz_offset, opt field "TIME_FINISH_DEFAULT" time_finish_default,
 		} fits["STATUS", "TIME_START", "TIME_FINISH", "DURATION", "TIME_LEAKS", "ACTIVE",
 		"IP_OPEN", "IP_CLOSE", "LAT_OPEN", "LON_OPEN", "LAT_CLOSE", "LON_CLOSE",
 		"TZ_OFFSET", "TIME_FINISH_DEFAULT"] []
 	);
-	serialize_map!(
-		Output { opt "STATUS" status, opt "TIME_START" time_start, opt "TIME_FINISH"
-		time_finish, opt "DURATION" duration, opt "TIME_LEAKS" time_leaks, opt "ACTIVE"
-		active, opt "IP_OPEN" ip_open, opt "IP_CLOSE" ip_close, opt "LAT_OPEN" lat_open,
-		opt "LON_OPEN" lon_open, opt "LAT_CLOSE" lat_close, opt "LON_CLOSE" lon_close,
-		opt "TZ_OFFSET" tz_offset, opt "TIME_FINISH_DEFAULT" time_finish_default, rest ""
-		extra }
-	);
-	impl ::bitrix24_runtime::Method for super::Close {
-		const NAME: &'static str = "timeman.close";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Close, "timeman.close", V2, false);
 	deserialize_via_from_value!(Output);
 }
 /// Methods under `networkrange`.
@@ -370,28 +252,16 @@ pub mod networkrange {
 		/// `IP`: `string`, optional.
 		pub ip: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Check {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				ip: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `IP`.
-		pub fn ip(mut self, value: impl Into<String>) -> Self {
-			self.ip = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Check);
-	serialize_map!(Check { opt "IP" ip, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Check { ip : exact "IP", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Check);
+	setters!(Check { some into ip ip "IP" : String, });
+	params_impls!(Check { opt exact "IP" ip, });
 	/// `timeman.networkrange.get`: REST 2, scope `timeman`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-get.html>
@@ -403,20 +273,15 @@ pub mod networkrange {
 	#[non_exhaustive]
 	pub struct Get {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get {});
 	/// `timeman.networkrange.set`: REST 2, scope `timeman`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html>
@@ -430,7 +295,7 @@ pub mod networkrange {
 		/// `RANGES`: `string`, required.
 		pub ranges: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Set {
 		/// The call with its required parameters: `RANGES`.
@@ -441,17 +306,12 @@ pub mod networkrange {
 			}
 		}
 	}
-	extra_setter!(Set);
-	serialize_map!(Set { req "RANGES" ranges, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Set { ranges : field "RANGES", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Set);
+	params_impls!(Set { req field "RANGES" ranges, });
 	/// Types of `timeman.networkrange.check`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-check.html>
 	pub mod check {
-		/// Error codes of `timeman.networkrange.check`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `timeman.networkrange.check`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -468,36 +328,27 @@ pub mod networkrange {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ip`: `string`, optional.
+			/// `ip`: `string`.
 			pub ip: Option<String>,
-			/// `range`: `string`, optional.
+			/// `range`: `string`.
 			pub range: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { ip : field "ip", range : field "range", name : field "name", extra :
-			rest "", } fits["ip", "range", "name"] []
+		result_impls!(
+			Output { opt field "ip" ip, opt field "range" range, opt field "name" name, }
+			fits["ip", "range", "name"] []
 		);
-		serialize_map!(
-			Output { opt "ip" ip, opt "range" range, opt "name" name, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Check {
-			const NAME: &'static str = "timeman.networkrange.check";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Check, "timeman.networkrange.check", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `timeman.networkrange.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-get.html>
 	pub mod get {
-		/// Error codes of `timeman.networkrange.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `timeman.networkrange.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -514,34 +365,27 @@ pub mod networkrange {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ip_range`: `string`, optional.
+			/// `ip_range`: `string`.
 			pub ip_range: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { ip_range : field "ip_range", name : field "name", extra : rest "", }
+		result_impls!(
+			Item { opt field "ip_range" ip_range, opt field "name" name, }
 			fits["ip_range", "name"] []
 		);
-		serialize_map!(Item { opt "ip_range" ip_range, opt "name" name, rest "" extra });
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "timeman.networkrange.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "timeman.networkrange.get", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `timeman.networkrange.set`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html>
 	pub mod set {
-		/// Error codes of `timeman.networkrange.set`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `timeman.networkrange.set`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -558,20 +402,14 @@ pub mod networkrange {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Set {
-			const NAME: &'static str = "timeman.networkrange.set";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Set, "timeman.networkrange.set", V2, false);
 	}
 }
 /// Types of `timeman.open`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-open.html>
 pub mod open {
-	/// Error codes of `timeman.open`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `timeman.open`; see also [`crate::SystemError`].
 	///
 	/// The docs also list errors without a code: no status.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -611,72 +449,58 @@ pub mod open {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `STATUS`: `string`, optional.
+		/// `STATUS`: `string`.
 		///
 		/// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
 		pub status: Option<OutputStatus>,
-		/// `TIME_START`: `datetime`, optional.
+		/// `TIME_START`: `datetime`.
 		pub time_start: Option<::bitrix24_runtime::DateTime>,
-		/// `TIME_FINISH`: `datetime`, optional.
+		/// `TIME_FINISH`: `datetime`.
 		pub time_finish: Option<::bitrix24_runtime::DateTime>,
-		/// `DURATION`: `string`, optional.
+		/// `DURATION`: `string`.
 		pub duration: Option<String>,
-		/// `TIME_LEAKS`: `string`, optional.
+		/// `TIME_LEAKS`: `string`.
 		pub time_leaks: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		pub active: Option<bool>,
-		/// `IP_OPEN`: `string`, optional.
+		/// `IP_OPEN`: `string`.
 		pub ip_open: Option<String>,
-		/// `IP_CLOSE`: `string`, optional.
+		/// `IP_CLOSE`: `string`.
 		pub ip_close: Option<String>,
-		/// `LAT_OPEN`: `double`, optional.
+		/// `LAT_OPEN`: `double`.
 		pub lat_open: Option<::bitrix24_runtime::Decimal>,
-		/// `LON_OPEN`: `double`, optional.
+		/// `LON_OPEN`: `double`.
 		pub lon_open: Option<::bitrix24_runtime::Decimal>,
-		/// `LAT_CLOSE`: `double`, optional.
+		/// `LAT_CLOSE`: `double`.
 		pub lat_close: Option<::bitrix24_runtime::Decimal>,
-		/// `LON_CLOSE`: `double`, optional.
+		/// `LON_CLOSE`: `double`.
 		pub lon_close: Option<::bitrix24_runtime::Decimal>,
-		/// `TZ_OFFSET`: `integer`, optional.
+		/// `TZ_OFFSET`: `integer`.
 		pub tz_offset: Option<i64>,
-		/// `TIME_FINISH_DEFAULT`: `datetime`, optional.
+		/// `TIME_FINISH_DEFAULT`: `datetime`.
 		pub time_finish_default: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Output { status : field "STATUS", time_start : field "TIME_START", time_finish :
-		field "TIME_FINISH", duration : field "DURATION", time_leaks : field
-		"TIME_LEAKS", active : field "ACTIVE", ip_open : field "IP_OPEN", ip_close :
-		field "IP_CLOSE", lat_open : field "LAT_OPEN", lon_open : field "LON_OPEN",
-		lat_close : field "LAT_CLOSE", lon_close : field "LON_CLOSE", tz_offset : field
-		"TZ_OFFSET", time_finish_default : field "TIME_FINISH_DEFAULT", extra : rest "",
+	result_impls!(
+		Output { opt field "STATUS" status, opt field "TIME_START" time_start, opt field
+		"TIME_FINISH" time_finish, opt field "DURATION" duration, opt field "TIME_LEAKS"
+		time_leaks, opt field "ACTIVE" active, opt field "IP_OPEN" ip_open, opt field
+		"IP_CLOSE" ip_close, opt field "LAT_OPEN" lat_open, opt field "LON_OPEN"
+		lon_open, opt field "LAT_CLOSE" lat_close, opt field "LON_CLOSE" lon_close, opt
+		field "TZ_OFFSET" tz_offset, opt field "TIME_FINISH_DEFAULT" time_finish_default,
 		} fits["STATUS", "TIME_START", "TIME_FINISH", "DURATION", "TIME_LEAKS", "ACTIVE",
 		"IP_OPEN", "IP_CLOSE", "LAT_OPEN", "LON_OPEN", "LAT_CLOSE", "LON_CLOSE",
 		"TZ_OFFSET", "TIME_FINISH_DEFAULT"] []
 	);
-	serialize_map!(
-		Output { opt "STATUS" status, opt "TIME_START" time_start, opt "TIME_FINISH"
-		time_finish, opt "DURATION" duration, opt "TIME_LEAKS" time_leaks, opt "ACTIVE"
-		active, opt "IP_OPEN" ip_open, opt "IP_CLOSE" ip_close, opt "LAT_OPEN" lat_open,
-		opt "LON_OPEN" lon_open, opt "LAT_CLOSE" lat_close, opt "LON_CLOSE" lon_close,
-		opt "TZ_OFFSET" tz_offset, opt "TIME_FINISH_DEFAULT" time_finish_default, rest ""
-		extra }
-	);
-	impl ::bitrix24_runtime::Method for super::Open {
-		const NAME: &'static str = "timeman.open";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Open, "timeman.open", V2, false);
 	deserialize_via_from_value!(Output);
 }
 /// Types of `timeman.pause`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-pause.html>
 pub mod pause {
-	/// Error codes of `timeman.pause`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `timeman.pause`; see also [`crate::SystemError`].
 	///
 	/// The docs also list errors without a code: no status.
 	pub type Error = crate::SystemError;
@@ -705,65 +529,51 @@ pub mod pause {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `STATUS`: `string`, optional.
+		/// `STATUS`: `string`.
 		///
 		/// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
 		pub status: Option<OutputStatus>,
-		/// `TIME_START`: `datetime`, optional.
+		/// `TIME_START`: `datetime`.
 		pub time_start: Option<::bitrix24_runtime::DateTime>,
-		/// `TIME_FINISH`: `datetime`, optional.
+		/// `TIME_FINISH`: `datetime`.
 		pub time_finish: Option<::bitrix24_runtime::DateTime>,
-		/// `DURATION`: `string`, optional.
+		/// `DURATION`: `string`.
 		pub duration: Option<String>,
-		/// `TIME_LEAKS`: `string`, optional.
+		/// `TIME_LEAKS`: `string`.
 		pub time_leaks: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		pub active: Option<bool>,
-		/// `IP_OPEN`: `string`, optional.
+		/// `IP_OPEN`: `string`.
 		pub ip_open: Option<String>,
-		/// `IP_CLOSE`: `string`, optional.
+		/// `IP_CLOSE`: `string`.
 		pub ip_close: Option<String>,
-		/// `LAT_OPEN`: `double`, optional.
+		/// `LAT_OPEN`: `double`.
 		pub lat_open: Option<::bitrix24_runtime::Decimal>,
-		/// `LON_OPEN`: `double`, optional.
+		/// `LON_OPEN`: `double`.
 		pub lon_open: Option<::bitrix24_runtime::Decimal>,
-		/// `LAT_CLOSE`: `double`, optional.
+		/// `LAT_CLOSE`: `double`.
 		pub lat_close: Option<::bitrix24_runtime::Decimal>,
-		/// `LON_CLOSE`: `double`, optional.
+		/// `LON_CLOSE`: `double`.
 		pub lon_close: Option<::bitrix24_runtime::Decimal>,
-		/// `TZ_OFFSET`: `integer`, optional.
+		/// `TZ_OFFSET`: `integer`.
 		pub tz_offset: Option<i64>,
-		/// `TIME_FINISH_DEFAULT`: `datetime`, optional.
+		/// `TIME_FINISH_DEFAULT`: `datetime`.
 		pub time_finish_default: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Output { status : field "STATUS", time_start : field "TIME_START", time_finish :
-		field "TIME_FINISH", duration : field "DURATION", time_leaks : field
-		"TIME_LEAKS", active : field "ACTIVE", ip_open : field "IP_OPEN", ip_close :
-		field "IP_CLOSE", lat_open : field "LAT_OPEN", lon_open : field "LON_OPEN",
-		lat_close : field "LAT_CLOSE", lon_close : field "LON_CLOSE", tz_offset : field
-		"TZ_OFFSET", time_finish_default : field "TIME_FINISH_DEFAULT", extra : rest "",
+	result_impls!(
+		Output { opt field "STATUS" status, opt field "TIME_START" time_start, opt field
+		"TIME_FINISH" time_finish, opt field "DURATION" duration, opt field "TIME_LEAKS"
+		time_leaks, opt field "ACTIVE" active, opt field "IP_OPEN" ip_open, opt field
+		"IP_CLOSE" ip_close, opt field "LAT_OPEN" lat_open, opt field "LON_OPEN"
+		lon_open, opt field "LAT_CLOSE" lat_close, opt field "LON_CLOSE" lon_close, opt
+		field "TZ_OFFSET" tz_offset, opt field "TIME_FINISH_DEFAULT" time_finish_default,
 		} fits["STATUS", "TIME_START", "TIME_FINISH", "DURATION", "TIME_LEAKS", "ACTIVE",
 		"IP_OPEN", "IP_CLOSE", "LAT_OPEN", "LON_OPEN", "LAT_CLOSE", "LON_CLOSE",
 		"TZ_OFFSET", "TIME_FINISH_DEFAULT"] []
 	);
-	serialize_map!(
-		Output { opt "STATUS" status, opt "TIME_START" time_start, opt "TIME_FINISH"
-		time_finish, opt "DURATION" duration, opt "TIME_LEAKS" time_leaks, opt "ACTIVE"
-		active, opt "IP_OPEN" ip_open, opt "IP_CLOSE" ip_close, opt "LAT_OPEN" lat_open,
-		opt "LON_OPEN" lon_open, opt "LAT_CLOSE" lat_close, opt "LON_CLOSE" lon_close,
-		opt "TZ_OFFSET" tz_offset, opt "TIME_FINISH_DEFAULT" time_finish_default, rest ""
-		extra }
-	);
-	impl ::bitrix24_runtime::Method for super::Pause {
-		const NAME: &'static str = "timeman.pause";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Pause, "timeman.pause", V2, false);
 	deserialize_via_from_value!(Output);
 }
 /// Methods under `schedule`.
@@ -781,33 +591,21 @@ pub mod schedule {
 		/// `id`: `integer`, optional.
 		pub id: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				id: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<i64>) -> Self {
-			self.id = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { opt "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : exact "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	setters!(Get { some into id id "id" : i64, });
+	params_impls!(Get { opt exact "id" id, });
 	/// Types of `timeman.schedule.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
 	pub mod get {
-		/// Error codes of `timeman.schedule.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `timeman.schedule.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// Allowed values of `result.SCHEDULE_TYPE` in `timeman.schedule.get`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -851,20 +649,15 @@ pub mod schedule {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputReportPeriodOptions {
-			/// `START_WEEK_DAY`: `integer`, optional.
+			/// `START_WEEK_DAY`: `integer`.
 			///
 			/// Values: `0`, `1`, `2`, `3`, `4`, `5`, `6`.
 			pub start_week_day: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputReportPeriodOptions { start_week_day : field "START_WEEK_DAY", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputReportPeriodOptions { opt "START_WEEK_DAY" start_week_day, rest ""
-			extra }
+		result_impls!(
+			OutputReportPeriodOptions { opt field "START_WEEK_DAY" start_week_day, }
 		);
 		/// The object `result.ALLOWED_DEVICES` of `timeman.schedule.get`: `object`.
 		///
@@ -872,51 +665,42 @@ pub mod schedule {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAllowedDevices {
-			/// `browser`: `boolean`, optional.
+			/// `browser`: `boolean`.
 			pub browser: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAllowedDevices { browser : field "browser", extra : rest "", }
-		);
-		serialize_map!(OutputAllowedDevices { opt "browser" browser, rest "" extra });
+		result_impls!(OutputAllowedDevices { opt field "browser" browser, });
 		/// The object `result.SHIFTS` of `timeman.schedule.get`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputShifts {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `BREAK_DURATION`: `integer`, optional.
+			/// `BREAK_DURATION`: `integer`.
 			pub break_duration: Option<i64>,
-			/// `WORK_TIME_START`: `integer`, optional.
+			/// `WORK_TIME_START`: `integer`.
 			pub work_time_start: Option<i64>,
-			/// `WORK_TIME_END`: `integer`, optional.
+			/// `WORK_TIME_END`: `integer`.
 			pub work_time_end: Option<i64>,
-			/// `WORK_DAYS`: `string`, optional.
+			/// `WORK_DAYS`: `string`.
 			pub work_days: Option<String>,
-			/// `SCHEDULE_ID`: `integer`, optional.
+			/// `SCHEDULE_ID`: `integer`.
 			pub schedule_id: Option<i64>,
-			/// `DELETED`: `boolean`, optional.
+			/// `DELETED`: `boolean`.
 			pub deleted: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputShifts { id : field "ID", name : field "NAME", break_duration : field
-			"BREAK_DURATION", work_time_start : field "WORK_TIME_START", work_time_end :
-			field "WORK_TIME_END", work_days : field "WORK_DAYS", schedule_id : field
-			"SCHEDULE_ID", deleted : field "DELETED", extra : rest "", }
-		);
-		serialize_map!(
-			OutputShifts { opt "ID" id, opt "NAME" name, opt "BREAK_DURATION"
-			break_duration, opt "WORK_TIME_START" work_time_start, opt "WORK_TIME_END"
-			work_time_end, opt "WORK_DAYS" work_days, opt "SCHEDULE_ID" schedule_id, opt
-			"DELETED" deleted, rest "" extra }
+		result_impls!(
+			OutputShifts { opt field "ID" id, opt field "NAME" name, opt field
+			"BREAK_DURATION" break_duration, opt field "WORK_TIME_START" work_time_start,
+			opt field "WORK_TIME_END" work_time_end, opt field "WORK_DAYS" work_days, opt
+			field "SCHEDULE_ID" schedule_id, opt field "DELETED" deleted, }
 		);
 		/// The object `result.CALENDAR` of `timeman.schedule.get`: `object`.
 		///
@@ -924,28 +708,23 @@ pub mod schedule {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCalendar {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `PARENT_CALENDAR_ID`: `integer`, optional.
+			/// `PARENT_CALENDAR_ID`: `integer`.
 			pub parent_calendar_id: Option<i64>,
-			/// `SYSTEM_CODE`: `string`, optional.
+			/// `SYSTEM_CODE`: `string`.
 			pub system_code: Option<String>,
-			/// `EXCLUSIONS`: `array`, optional.
+			/// `EXCLUSIONS`: `array`.
 			pub exclusions: Vec<::serde_json::Value>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputCalendar { id : field "ID", name : field "NAME", parent_calendar_id :
-			field "PARENT_CALENDAR_ID", system_code : field "SYSTEM_CODE", exclusions :
-			field "EXCLUSIONS", extra : rest "", }
-		);
-		serialize_map!(
-			OutputCalendar { opt "ID" id, opt "NAME" name, opt "PARENT_CALENDAR_ID"
-			parent_calendar_id, opt "SYSTEM_CODE" system_code, req "EXCLUSIONS"
-			exclusions, rest "" extra }
+		result_impls!(
+			OutputCalendar { opt field "ID" id, opt field "NAME" name, opt field
+			"PARENT_CALENDAR_ID" parent_calendar_id, opt field "SYSTEM_CODE" system_code,
+			req field "EXCLUSIONS" exclusions, }
 		);
 		/// The object `result.SCHEDULE_VIOLATION_RULES.USERS_TO_NOTIFY` of `timeman.schedule.get`: `object`.
 		///
@@ -953,34 +732,27 @@ pub mod schedule {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputScheduleViolationRulesUsersToNotify {
-			/// `FIXED_START_END`: `array`, optional.
+			/// `FIXED_START_END`: `array`.
 			pub fixed_start_end: Vec<::serde_json::Value>,
-			/// `FIXED_PER_RECORD`: `array`, optional.
+			/// `FIXED_PER_RECORD`: `array`.
 			pub fixed_per_record: Vec<::serde_json::Value>,
-			/// `FIXED_EDIT_WORKTIME`: `array`, optional.
+			/// `FIXED_EDIT_WORKTIME`: `array`.
 			pub fixed_edit_worktime: Vec<::serde_json::Value>,
-			/// `FIXED_PERIODIC`: `array`, optional.
+			/// `FIXED_PERIODIC`: `array`.
 			pub fixed_periodic: Vec<::serde_json::Value>,
-			/// `SHIFT_DELAY`: `array`, optional.
+			/// `SHIFT_DELAY`: `array`.
 			pub shift_delay: Vec<::serde_json::Value>,
-			/// `SHIFT_MISSED_START`: `array`, optional.
+			/// `SHIFT_MISSED_START`: `array`.
 			pub shift_missed_start: Vec<::serde_json::Value>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputScheduleViolationRulesUsersToNotify { fixed_start_end : field
-			"FIXED_START_END", fixed_per_record : field "FIXED_PER_RECORD",
-			fixed_edit_worktime : field "FIXED_EDIT_WORKTIME", fixed_periodic : field
-			"FIXED_PERIODIC", shift_delay : field "SHIFT_DELAY", shift_missed_start :
-			field "SHIFT_MISSED_START", extra : rest "", }
-		);
-		serialize_map!(
-			OutputScheduleViolationRulesUsersToNotify { req "FIXED_START_END"
-			fixed_start_end, req "FIXED_PER_RECORD" fixed_per_record, req
-			"FIXED_EDIT_WORKTIME" fixed_edit_worktime, req "FIXED_PERIODIC"
-			fixed_periodic, req "SHIFT_DELAY" shift_delay, req "SHIFT_MISSED_START"
-			shift_missed_start, rest "" extra }
+		result_impls!(
+			OutputScheduleViolationRulesUsersToNotify { req field "FIXED_START_END"
+			fixed_start_end, req field "FIXED_PER_RECORD" fixed_per_record, req field
+			"FIXED_EDIT_WORKTIME" fixed_edit_worktime, req field "FIXED_PERIODIC"
+			fixed_periodic, req field "SHIFT_DELAY" shift_delay, req field
+			"SHIFT_MISSED_START" shift_missed_start, }
 		);
 		/// The object `result.SCHEDULE_VIOLATION_RULES` of `timeman.schedule.get`: `object`.
 		///
@@ -988,73 +760,59 @@ pub mod schedule {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputScheduleViolationRules {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `SCHEDULE_ID`: `integer`, optional.
+			/// `SCHEDULE_ID`: `integer`.
 			pub schedule_id: Option<i64>,
-			/// `ENTITY_CODE`: `string`, optional.
+			/// `ENTITY_CODE`: `string`.
 			pub entity_code: Option<String>,
-			/// `MAX_EXACT_START`: `integer`, optional.
+			/// `MAX_EXACT_START`: `integer`.
 			pub max_exact_start: Option<i64>,
-			/// `MIN_EXACT_END`: `integer`, optional.
+			/// `MIN_EXACT_END`: `integer`.
 			pub min_exact_end: Option<i64>,
-			/// `MAX_OFFSET_START`: `integer`, optional.
+			/// `MAX_OFFSET_START`: `integer`.
 			pub max_offset_start: Option<i64>,
-			/// `MIN_OFFSET_END`: `integer`, optional.
+			/// `MIN_OFFSET_END`: `integer`.
 			pub min_offset_end: Option<i64>,
-			/// `RELATIVE_START_FROM`: `integer`, optional.
+			/// `RELATIVE_START_FROM`: `integer`.
 			pub relative_start_from: Option<i64>,
-			/// `RELATIVE_START_TO`: `integer`, optional.
+			/// `RELATIVE_START_TO`: `integer`.
 			pub relative_start_to: Option<i64>,
-			/// `RELATIVE_END_FROM`: `integer`, optional.
+			/// `RELATIVE_END_FROM`: `integer`.
 			pub relative_end_from: Option<i64>,
-			/// `RELATIVE_END_TO`: `integer`, optional.
+			/// `RELATIVE_END_TO`: `integer`.
 			pub relative_end_to: Option<i64>,
-			/// `MIN_DAY_DURATION`: `integer`, optional.
+			/// `MIN_DAY_DURATION`: `integer`.
 			pub min_day_duration: Option<i64>,
-			/// `MAX_ALLOWED_TO_EDIT_WORK_TIME`: `integer`, optional.
+			/// `MAX_ALLOWED_TO_EDIT_WORK_TIME`: `integer`.
 			pub max_allowed_to_edit_work_time: Option<i64>,
-			/// `MAX_WORK_TIME_LACK_FOR_PERIOD`: `integer`, optional.
+			/// `MAX_WORK_TIME_LACK_FOR_PERIOD`: `integer`.
 			pub max_work_time_lack_for_period: Option<i64>,
-			/// `PERIOD_TIME_LACK_AGENT_ID`: `integer`, optional.
+			/// `PERIOD_TIME_LACK_AGENT_ID`: `integer`.
 			pub period_time_lack_agent_id: Option<i64>,
-			/// `MAX_SHIFT_START_DELAY`: `integer`, optional.
+			/// `MAX_SHIFT_START_DELAY`: `integer`.
 			pub max_shift_start_delay: Option<i64>,
-			/// `MISSED_SHIFT_START`: `integer`, optional.
+			/// `MISSED_SHIFT_START`: `integer`.
 			pub missed_shift_start: Option<i64>,
-			/// `USERS_TO_NOTIFY`: `object`, optional.
+			/// `USERS_TO_NOTIFY`: `object`.
 			pub users_to_notify: Option<OutputScheduleViolationRulesUsersToNotify>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputScheduleViolationRules { id : field "ID", schedule_id : field
-			"SCHEDULE_ID", entity_code : field "ENTITY_CODE", max_exact_start : field
-			"MAX_EXACT_START", min_exact_end : field "MIN_EXACT_END", max_offset_start :
-			field "MAX_OFFSET_START", min_offset_end : field "MIN_OFFSET_END",
-			relative_start_from : field "RELATIVE_START_FROM", relative_start_to : field
-			"RELATIVE_START_TO", relative_end_from : field "RELATIVE_END_FROM",
-			relative_end_to : field "RELATIVE_END_TO", min_day_duration : field
-			"MIN_DAY_DURATION", max_allowed_to_edit_work_time : field
-			"MAX_ALLOWED_TO_EDIT_WORK_TIME", max_work_time_lack_for_period : field
-			"MAX_WORK_TIME_LACK_FOR_PERIOD", period_time_lack_agent_id : field
-			"PERIOD_TIME_LACK_AGENT_ID", max_shift_start_delay : field
-			"MAX_SHIFT_START_DELAY", missed_shift_start : field "MISSED_SHIFT_START",
-			users_to_notify : field "USERS_TO_NOTIFY", extra : rest "", }
-		);
-		serialize_map!(
-			OutputScheduleViolationRules { opt "ID" id, opt "SCHEDULE_ID" schedule_id,
-			opt "ENTITY_CODE" entity_code, opt "MAX_EXACT_START" max_exact_start, opt
-			"MIN_EXACT_END" min_exact_end, opt "MAX_OFFSET_START" max_offset_start, opt
-			"MIN_OFFSET_END" min_offset_end, opt "RELATIVE_START_FROM"
-			relative_start_from, opt "RELATIVE_START_TO" relative_start_to, opt
-			"RELATIVE_END_FROM" relative_end_from, opt "RELATIVE_END_TO" relative_end_to,
-			opt "MIN_DAY_DURATION" min_day_duration, opt "MAX_ALLOWED_TO_EDIT_WORK_TIME"
-			max_allowed_to_edit_work_time, opt "MAX_WORK_TIME_LACK_FOR_PERIOD"
-			max_work_time_lack_for_period, opt "PERIOD_TIME_LACK_AGENT_ID"
-			period_time_lack_agent_id, opt "MAX_SHIFT_START_DELAY" max_shift_start_delay,
-			opt "MISSED_SHIFT_START" missed_shift_start, opt "USERS_TO_NOTIFY"
-			users_to_notify, rest "" extra }
+		result_impls!(
+			OutputScheduleViolationRules { opt field "ID" id, opt field "SCHEDULE_ID"
+			schedule_id, opt field "ENTITY_CODE" entity_code, opt field "MAX_EXACT_START"
+			max_exact_start, opt field "MIN_EXACT_END" min_exact_end, opt field
+			"MAX_OFFSET_START" max_offset_start, opt field "MIN_OFFSET_END"
+			min_offset_end, opt field "RELATIVE_START_FROM" relative_start_from, opt
+			field "RELATIVE_START_TO" relative_start_to, opt field "RELATIVE_END_FROM"
+			relative_end_from, opt field "RELATIVE_END_TO" relative_end_to, opt field
+			"MIN_DAY_DURATION" min_day_duration, opt field
+			"MAX_ALLOWED_TO_EDIT_WORK_TIME" max_allowed_to_edit_work_time, opt field
+			"MAX_WORK_TIME_LACK_FOR_PERIOD" max_work_time_lack_for_period, opt field
+			"PERIOD_TIME_LACK_AGENT_ID" period_time_lack_agent_id, opt field
+			"MAX_SHIFT_START_DELAY" max_shift_start_delay, opt field "MISSED_SHIFT_START"
+			missed_shift_start, opt field "USERS_TO_NOTIFY" users_to_notify, }
 		);
 		/// The object `result` of `timeman.schedule.get`: `object`.
 		///
@@ -1062,87 +820,69 @@ pub mod schedule {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `SCHEDULE_TYPE`: `string`, optional.
+			/// `SCHEDULE_TYPE`: `string`.
 			///
 			/// Values: `FIXED`, `SHIFT`, `FLEXTIME`.
 			pub schedule_type: Option<OutputScheduleType>,
-			/// `REPORT_PERIOD`: `string`, optional.
+			/// `REPORT_PERIOD`: `string`.
 			///
 			/// Values: `MONTH`, `WEEK`, `TWO_WEEKS`, `QUARTER`.
 			pub report_period: Option<OutputReportPeriod>,
-			/// `REPORT_PERIOD_OPTIONS`: `object`, optional.
+			/// `REPORT_PERIOD_OPTIONS`: `object`.
 			pub report_period_options: Option<OutputReportPeriodOptions>,
-			/// `CALENDAR_ID`: `integer`, optional.
+			/// `CALENDAR_ID`: `integer`.
 			pub calendar_id: Option<i64>,
-			/// `ALLOWED_DEVICES`: `object`, optional.
+			/// `ALLOWED_DEVICES`: `object`.
 			pub allowed_devices: Option<OutputAllowedDevices>,
-			/// `DELETED`: `string`, optional.
+			/// `DELETED`: `string`.
 			pub deleted: Option<String>,
-			/// `IS_FOR_ALL_USERS`: `boolean`, optional.
+			/// `IS_FOR_ALL_USERS`: `boolean`.
 			pub is_for_all_users: Option<bool>,
-			/// `WORKTIME_RESTRICTIONS`: `array`, optional.
+			/// `WORKTIME_RESTRICTIONS`: `array`.
 			pub worktime_restrictions: Vec<::serde_json::Value>,
-			/// `CONTROLLED_ACTIONS`: `integer`, optional.
+			/// `CONTROLLED_ACTIONS`: `integer`.
 			pub controlled_actions: Option<i64>,
-			/// `UPDATED_BY`: `integer`, optional.
+			/// `UPDATED_BY`: `integer`.
 			pub updated_by: Option<i64>,
-			/// `DELETED_BY`: `integer`, optional.
+			/// `DELETED_BY`: `integer`.
 			pub deleted_by: Option<i64>,
-			/// `DELETED_AT`: `string`, optional.
+			/// `DELETED_AT`: `string`.
 			pub deleted_at: Option<String>,
-			/// `CREATED_BY`: `integer`, optional.
+			/// `CREATED_BY`: `integer`.
 			pub created_by: Option<i64>,
-			/// `CREATED_AT`: `datetime`, optional.
+			/// `CREATED_AT`: `datetime`.
 			pub created_at: Option<::bitrix24_runtime::DateTime>,
-			/// `SHIFTS`: `array`, optional.
+			/// `SHIFTS`: `array`.
 			pub shifts: Vec<OutputShifts>,
-			/// `CALENDAR`: `object`, optional.
+			/// `CALENDAR`: `object`.
 			pub calendar: Option<OutputCalendar>,
-			/// `SCHEDULE_VIOLATION_RULES`: `object`, optional.
+			/// `SCHEDULE_VIOLATION_RULES`: `object`.
 			pub schedule_violation_rules: Option<OutputScheduleViolationRules>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "ID", name : field "NAME", schedule_type : field
-			"SCHEDULE_TYPE", report_period : field "REPORT_PERIOD", report_period_options
-			: field "REPORT_PERIOD_OPTIONS", calendar_id : field "CALENDAR_ID",
-			allowed_devices : field "ALLOWED_DEVICES", deleted : field "DELETED",
-			is_for_all_users : field "IS_FOR_ALL_USERS", worktime_restrictions : field
-			"WORKTIME_RESTRICTIONS", controlled_actions : field "CONTROLLED_ACTIONS",
-			updated_by : field "UPDATED_BY", deleted_by : field "DELETED_BY", deleted_at
-			: field "DELETED_AT", created_by : field "CREATED_BY", created_at : field
-			"CREATED_AT", shifts : field "SHIFTS", calendar : field "CALENDAR",
-			schedule_violation_rules : field "SCHEDULE_VIOLATION_RULES", extra : rest "",
-			} fits["ID", "NAME", "SCHEDULE_TYPE", "REPORT_PERIOD",
-			"REPORT_PERIOD_OPTIONS", "CALENDAR_ID", "ALLOWED_DEVICES", "DELETED",
-			"IS_FOR_ALL_USERS", "WORKTIME_RESTRICTIONS", "CONTROLLED_ACTIONS",
+		result_impls!(
+			Output { opt field "ID" id, opt field "NAME" name, opt field "SCHEDULE_TYPE"
+			schedule_type, opt field "REPORT_PERIOD" report_period, opt field
+			"REPORT_PERIOD_OPTIONS" report_period_options, opt field "CALENDAR_ID"
+			calendar_id, opt field "ALLOWED_DEVICES" allowed_devices, opt field "DELETED"
+			deleted, opt field "IS_FOR_ALL_USERS" is_for_all_users, req field
+			"WORKTIME_RESTRICTIONS" worktime_restrictions, opt field "CONTROLLED_ACTIONS"
+			controlled_actions, opt field "UPDATED_BY" updated_by, opt field "DELETED_BY"
+			deleted_by, opt field "DELETED_AT" deleted_at, opt field "CREATED_BY"
+			created_by, opt field "CREATED_AT" created_at, req field "SHIFTS" shifts, opt
+			field "CALENDAR" calendar, opt field "SCHEDULE_VIOLATION_RULES"
+			schedule_violation_rules, } fits["ID", "NAME", "SCHEDULE_TYPE",
+			"REPORT_PERIOD", "REPORT_PERIOD_OPTIONS", "CALENDAR_ID", "ALLOWED_DEVICES",
+			"DELETED", "IS_FOR_ALL_USERS", "WORKTIME_RESTRICTIONS", "CONTROLLED_ACTIONS",
 			"UPDATED_BY", "DELETED_BY", "DELETED_AT", "CREATED_BY", "CREATED_AT",
 			"SHIFTS", "CALENDAR", "SCHEDULE_VIOLATION_RULES"] []
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "NAME" name, opt "SCHEDULE_TYPE" schedule_type, opt
-			"REPORT_PERIOD" report_period, opt "REPORT_PERIOD_OPTIONS"
-			report_period_options, opt "CALENDAR_ID" calendar_id, opt "ALLOWED_DEVICES"
-			allowed_devices, opt "DELETED" deleted, opt "IS_FOR_ALL_USERS"
-			is_for_all_users, req "WORKTIME_RESTRICTIONS" worktime_restrictions, opt
-			"CONTROLLED_ACTIONS" controlled_actions, opt "UPDATED_BY" updated_by, opt
-			"DELETED_BY" deleted_by, opt "DELETED_AT" deleted_at, opt "CREATED_BY"
-			created_by, opt "CREATED_AT" created_at, req "SHIFTS" shifts, opt "CALENDAR"
-			calendar, opt "SCHEDULE_VIOLATION_RULES" schedule_violation_rules, rest ""
-			extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "timeman.schedule.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "timeman.schedule.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -1150,7 +890,7 @@ pub mod schedule {
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-settings.html>
 pub mod settings {
-	/// Error codes of `timeman.settings`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `timeman.settings`; see also [`crate::SystemError`].
 	///
 	/// The docs also list errors without a code: no status.
 	pub type Error = crate::SystemError;
@@ -1160,51 +900,39 @@ pub mod settings {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `UF_TIMEMAN`: `boolean`, optional.
+		/// `UF_TIMEMAN`: `boolean`.
 		pub uf_timeman: Option<bool>,
-		/// `UF_TM_FREE`: `boolean`, optional.
+		/// `UF_TM_FREE`: `boolean`.
 		pub uf_tm_free: Option<bool>,
-		/// `UF_TM_MAX_START`: `string`, optional.
+		/// `UF_TM_MAX_START`: `string`.
 		pub uf_tm_max_start: Option<String>,
-		/// `UF_TM_MIN_FINISH`: `string`, optional.
+		/// `UF_TM_MIN_FINISH`: `string`.
 		pub uf_tm_min_finish: Option<String>,
-		/// `UF_TM_MIN_DURATION`: `string`, optional.
+		/// `UF_TM_MIN_DURATION`: `string`.
 		pub uf_tm_min_duration: Option<String>,
-		/// `UF_TM_ALLOWED_DELTA`: `string`, optional.
+		/// `UF_TM_ALLOWED_DELTA`: `string`.
 		pub uf_tm_allowed_delta: Option<String>,
-		/// `ADMIN`: `boolean`, optional.
+		/// `ADMIN`: `boolean`.
 		pub admin: Option<bool>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Output { uf_timeman : field "UF_TIMEMAN", uf_tm_free : field "UF_TM_FREE",
-		uf_tm_max_start : field "UF_TM_MAX_START", uf_tm_min_finish : field
-		"UF_TM_MIN_FINISH", uf_tm_min_duration : field "UF_TM_MIN_DURATION",
-		uf_tm_allowed_delta : field "UF_TM_ALLOWED_DELTA", admin : field "ADMIN", extra :
-		rest "", } fits["UF_TIMEMAN", "UF_TM_FREE", "UF_TM_MAX_START",
-		"UF_TM_MIN_FINISH", "UF_TM_MIN_DURATION", "UF_TM_ALLOWED_DELTA", "ADMIN"] []
+	result_impls!(
+		Output { opt field "UF_TIMEMAN" uf_timeman, opt field "UF_TM_FREE" uf_tm_free,
+		opt field "UF_TM_MAX_START" uf_tm_max_start, opt field "UF_TM_MIN_FINISH"
+		uf_tm_min_finish, opt field "UF_TM_MIN_DURATION" uf_tm_min_duration, opt field
+		"UF_TM_ALLOWED_DELTA" uf_tm_allowed_delta, opt field "ADMIN" admin, }
+		fits["UF_TIMEMAN", "UF_TM_FREE", "UF_TM_MAX_START", "UF_TM_MIN_FINISH",
+		"UF_TM_MIN_DURATION", "UF_TM_ALLOWED_DELTA", "ADMIN"] []
 	);
-	serialize_map!(
-		Output { opt "UF_TIMEMAN" uf_timeman, opt "UF_TM_FREE" uf_tm_free, opt
-		"UF_TM_MAX_START" uf_tm_max_start, opt "UF_TM_MIN_FINISH" uf_tm_min_finish, opt
-		"UF_TM_MIN_DURATION" uf_tm_min_duration, opt "UF_TM_ALLOWED_DELTA"
-		uf_tm_allowed_delta, opt "ADMIN" admin, rest "" extra }
-	);
-	impl ::bitrix24_runtime::Method for super::Settings {
-		const NAME: &'static str = "timeman.settings";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Settings, "timeman.settings", V2, false);
 	deserialize_via_from_value!(Output);
 }
 /// Types of `timeman.status`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-status.html>
 pub mod status {
-	/// Error codes of `timeman.status`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `timeman.status`; see also [`crate::SystemError`].
 	///
 	/// The docs also list errors without a code: no status.
 	pub type Error = crate::SystemError;
@@ -1233,65 +961,51 @@ pub mod status {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `STATUS`: `string`, optional.
+		/// `STATUS`: `string`.
 		///
 		/// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
 		pub status: Option<OutputStatus>,
-		/// `TIME_START`: `datetime`, optional.
+		/// `TIME_START`: `datetime`.
 		pub time_start: Option<::bitrix24_runtime::DateTime>,
-		/// `TIME_FINISH`: `datetime`, optional.
+		/// `TIME_FINISH`: `datetime`.
 		pub time_finish: Option<::bitrix24_runtime::DateTime>,
-		/// `DURATION`: `string`, optional.
+		/// `DURATION`: `string`.
 		pub duration: Option<String>,
-		/// `TIME_LEAKS`: `string`, optional.
+		/// `TIME_LEAKS`: `string`.
 		pub time_leaks: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		pub active: Option<bool>,
-		/// `IP_OPEN`: `string`, optional.
+		/// `IP_OPEN`: `string`.
 		pub ip_open: Option<String>,
-		/// `IP_CLOSE`: `string`, optional.
+		/// `IP_CLOSE`: `string`.
 		pub ip_close: Option<String>,
-		/// `LAT_OPEN`: `double`, optional.
+		/// `LAT_OPEN`: `double`.
 		pub lat_open: Option<::bitrix24_runtime::Decimal>,
-		/// `LON_OPEN`: `double`, optional.
+		/// `LON_OPEN`: `double`.
 		pub lon_open: Option<::bitrix24_runtime::Decimal>,
-		/// `LAT_CLOSE`: `double`, optional.
+		/// `LAT_CLOSE`: `double`.
 		pub lat_close: Option<::bitrix24_runtime::Decimal>,
-		/// `LON_CLOSE`: `double`, optional.
+		/// `LON_CLOSE`: `double`.
 		pub lon_close: Option<::bitrix24_runtime::Decimal>,
-		/// `TZ_OFFSET`: `integer`, optional.
+		/// `TZ_OFFSET`: `integer`.
 		pub tz_offset: Option<i64>,
-		/// `TIME_FINISH_DEFAULT`: `datetime`, optional.
+		/// `TIME_FINISH_DEFAULT`: `datetime`.
 		pub time_finish_default: Option<::bitrix24_runtime::DateTime>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Output { status : field "STATUS", time_start : field "TIME_START", time_finish :
-		field "TIME_FINISH", duration : field "DURATION", time_leaks : field
-		"TIME_LEAKS", active : field "ACTIVE", ip_open : field "IP_OPEN", ip_close :
-		field "IP_CLOSE", lat_open : field "LAT_OPEN", lon_open : field "LON_OPEN",
-		lat_close : field "LAT_CLOSE", lon_close : field "LON_CLOSE", tz_offset : field
-		"TZ_OFFSET", time_finish_default : field "TIME_FINISH_DEFAULT", extra : rest "",
+	result_impls!(
+		Output { opt field "STATUS" status, opt field "TIME_START" time_start, opt field
+		"TIME_FINISH" time_finish, opt field "DURATION" duration, opt field "TIME_LEAKS"
+		time_leaks, opt field "ACTIVE" active, opt field "IP_OPEN" ip_open, opt field
+		"IP_CLOSE" ip_close, opt field "LAT_OPEN" lat_open, opt field "LON_OPEN"
+		lon_open, opt field "LAT_CLOSE" lat_close, opt field "LON_CLOSE" lon_close, opt
+		field "TZ_OFFSET" tz_offset, opt field "TIME_FINISH_DEFAULT" time_finish_default,
 		} fits["STATUS", "TIME_START", "TIME_FINISH", "DURATION", "TIME_LEAKS", "ACTIVE",
 		"IP_OPEN", "IP_CLOSE", "LAT_OPEN", "LON_OPEN", "LAT_CLOSE", "LON_CLOSE",
 		"TZ_OFFSET", "TIME_FINISH_DEFAULT"] []
 	);
-	serialize_map!(
-		Output { opt "STATUS" status, opt "TIME_START" time_start, opt "TIME_FINISH"
-		time_finish, opt "DURATION" duration, opt "TIME_LEAKS" time_leaks, opt "ACTIVE"
-		active, opt "IP_OPEN" ip_open, opt "IP_CLOSE" ip_close, opt "LAT_OPEN" lat_open,
-		opt "LON_OPEN" lon_open, opt "LAT_CLOSE" lat_close, opt "LON_CLOSE" lon_close,
-		opt "TZ_OFFSET" tz_offset, opt "TIME_FINISH_DEFAULT" time_finish_default, rest ""
-		extra }
-	);
-	impl ::bitrix24_runtime::Method for super::Status {
-		const NAME: &'static str = "timeman.status";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Status, "timeman.status", V2, false);
 	deserialize_via_from_value!(Output);
 }
 /// Methods under `timecontrol`.
@@ -1321,7 +1035,7 @@ pub mod timecontrol {
 			/// Values: `Y`, `N`.
 			pub calendar: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `REPORT_ID`, `TEXT`.
@@ -1335,39 +1049,20 @@ pub mod timecontrol {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `USER_ID`.
-			pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-				self.user_id = Some(value.into());
-				self
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `CALENDAR`.
-			pub fn calendar(mut self, value: impl Into<bool>) -> Self {
-				self.calendar = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "REPORT_ID" report_id, opt "USER_ID" user_id, req "TEXT" text, opt
-			"TYPE" type_, opt_yn "CALENDAR" calendar, rest "" extra }
+		setters!(
+			Add { some into user_id user_id "USER_ID" : i64, some into type_ type_ "TYPE"
+			: String, some into calendar calendar "CALENDAR" : bool, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { report_id : field "REPORT_ID", user_id : exact "USER_ID", text : field
-			"TEXT", type_ : exact "TYPE", calendar : exact "CALENDAR", extra : rest "", }
+		params_impls!(
+			Add { req field "REPORT_ID" report_id, opt exact "USER_ID" user_id, req field
+			"TEXT" text, opt exact "TYPE" type_, opt_yn exact "CALENDAR" calendar, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// Types of `timeman.timecontrol.report.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-report-add.html>
 		pub mod add {
-			/// Error codes of `timeman.timecontrol.report.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `timeman.timecontrol.report.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1384,13 +1079,7 @@ pub mod timecontrol {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "timeman.timecontrol.report.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "timeman.timecontrol.report.add", V2, false);
 		}
 	}
 	/// Methods under `timecontrol::reports`.
@@ -1416,7 +1105,7 @@ pub mod timecontrol {
 			/// `WORKDAY_HOURS`: `integer`, optional.
 			pub workday_hours: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `USER_ID`, `MONTH`, `YEAR`.
@@ -1434,36 +1123,21 @@ pub mod timecontrol {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `IDLE_MINUTES`.
-			pub fn idle_minutes(mut self, value: impl Into<i64>) -> Self {
-				self.idle_minutes = Some(value.into());
-				self
-			}
-			/// Sets `WORKDAY_HOURS`.
-			pub fn workday_hours(mut self, value: impl Into<i64>) -> Self {
-				self.workday_hours = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Get);
-		serialize_map!(
-			Get { req "USER_ID" user_id, req "MONTH" month, req "YEAR" year, opt
-			"IDLE_MINUTES" idle_minutes, opt "WORKDAY_HOURS" workday_hours, rest "" extra
-			}
+		setters!(
+			Get { some into idle_minutes idle_minutes "IDLE_MINUTES" : i64, some into
+			workday_hours workday_hours "WORKDAY_HOURS" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { user_id : field "USER_ID", month : field "MONTH", year : field "YEAR",
-			idle_minutes : exact "IDLE_MINUTES", workday_hours : exact "WORKDAY_HOURS",
-			extra : rest "", }
+		params_impls!(
+			Get { req field "USER_ID" user_id, req field "MONTH" month, req field "YEAR"
+			year, opt exact "IDLE_MINUTES" idle_minutes, opt exact "WORKDAY_HOURS"
+			workday_hours, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
 		/// Types of `timeman.timecontrol.reports.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
 		pub mod get {
-			/// Error codes of `timeman.timecontrol.reports.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `timeman.timecontrol.reports.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1588,71 +1262,61 @@ pub mod timecontrol {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputDaysReports {
-				/// `id`: `string`, optional.
+				/// `id`: `string`.
 				pub id: Option<String>,
-				/// `user_id`: `string`, optional.
+				/// `user_id`: `string`.
 				pub user_id: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				///
 				/// Values: `IDLE`, `OFFLINE`, `DESKTOP_ONLINE`, `DESKTOP_OFFLINE`, `DESKTOP_START`, `TM_START`, `TM_PAUSE`, `TM_CONTINUE`, `TM_END`.
 				pub type_: Option<OutputDaysReportsType>,
-				/// `date_start`: `datetime`, optional.
+				/// `date_start`: `datetime`.
 				pub date_start: Option<::bitrix24_runtime::DateTime>,
-				/// `date_finish`: `datetime`, optional.
+				/// `date_finish`: `datetime`.
 				pub date_finish: Option<::bitrix24_runtime::DateTime>,
-				/// `duration`: `integer`, optional.
+				/// `duration`: `integer`.
 				pub duration: Option<i64>,
-				/// `active`: `boolean`, optional.
+				/// `active`: `boolean`.
 				pub active: Option<bool>,
-				/// `entry_id`: `string`, optional.
+				/// `entry_id`: `string`.
 				pub entry_id: Option<String>,
-				/// `report_type`: `string`, optional.
+				/// `report_type`: `string`.
 				///
 				/// Values: `work`, `private`, `none`.
 				pub report_type: Option<OutputDaysReportsReportType>,
-				/// `report_text`: `string`, optional.
+				/// `report_text`: `string`.
 				pub report_text: Option<String>,
-				/// `system_text`: `string`, optional.
+				/// `system_text`: `string`.
 				pub system_text: Option<String>,
-				/// `source_start`: `string`, optional.
+				/// `source_start`: `string`.
 				///
 				/// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
 				pub source_start: Option<OutputDaysReportsSourceStart>,
-				/// `source_finish`: `string`, optional.
+				/// `source_finish`: `string`.
 				///
 				/// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
 				pub source_finish: Option<OutputDaysReportsSourceFinish>,
-				/// `ip_start`: `string`, optional.
+				/// `ip_start`: `string`.
 				pub ip_start: Option<String>,
-				/// `ip_finish`: `string`, optional.
+				/// `ip_finish`: `string`.
 				pub ip_finish: Option<String>,
-				/// `ip_start_network`: `boolean | object`, optional.
+				/// `ip_start_network`: `boolean | object`.
 				pub ip_start_network: ::serde_json::Value,
-				/// `ip_finish_network`: `boolean | object`, optional.
+				/// `ip_finish_network`: `boolean | object`.
 				pub ip_finish_network: ::serde_json::Value,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputDaysReports { id : field "id", user_id : field "user_id", type_ :
-				field "type", date_start : field "date_start", date_finish : field
-				"date_finish", duration : field "duration", active : field "active",
-				entry_id : field "entry_id", report_type : field "report_type",
-				report_text : field "report_text", system_text : field "system_text",
-				source_start : field "source_start", source_finish : field
-				"source_finish", ip_start : field "ip_start", ip_finish : field
-				"ip_finish", ip_start_network : field "ip_start_network",
-				ip_finish_network : field "ip_finish_network", extra : rest "", }
-			);
-			serialize_map!(
-				OutputDaysReports { opt "id" id, opt "user_id" user_id, opt "type" type_,
-				opt "date_start" date_start, opt "date_finish" date_finish, opt
-				"duration" duration, opt "active" active, opt "entry_id" entry_id, opt
-				"report_type" report_type, opt "report_text" report_text, opt
-				"system_text" system_text, opt "source_start" source_start, opt
-				"source_finish" source_finish, opt "ip_start" ip_start, opt "ip_finish"
-				ip_finish, req "ip_start_network" ip_start_network, req
-				"ip_finish_network" ip_finish_network, rest "" extra }
+			result_impls!(
+				OutputDaysReports { opt field "id" id, opt field "user_id" user_id, opt
+				field "type" type_, opt field "date_start" date_start, opt field
+				"date_finish" date_finish, opt field "duration" duration, opt field
+				"active" active, opt field "entry_id" entry_id, opt field "report_type"
+				report_type, opt field "report_text" report_text, opt field "system_text"
+				system_text, opt field "source_start" source_start, opt field
+				"source_finish" source_finish, opt field "ip_start" ip_start, opt field
+				"ip_finish" ip_finish, req field "ip_start_network" ip_start_network, req
+				field "ip_finish_network" ip_finish_network, }
 			);
 			/// The object `result.days` of `timeman.timecontrol.reports.get`: `array`.
 			///
@@ -1660,55 +1324,43 @@ pub mod timecontrol {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputDays {
-				/// `index`: `integer`, optional.
+				/// `index`: `integer`.
 				pub index: Option<i64>,
-				/// `day_title`: `string`, optional.
+				/// `day_title`: `string`.
 				pub day_title: Option<String>,
-				/// `workday_date_start`: `datetime`, optional.
+				/// `workday_date_start`: `datetime`.
 				pub workday_date_start: Option<::bitrix24_runtime::DateTime>,
-				/// `workday_date_finish`: `datetime`, optional.
+				/// `workday_date_finish`: `datetime`.
 				pub workday_date_finish: Option<::bitrix24_runtime::DateTime>,
-				/// `workday_complete`: `boolean`, optional.
+				/// `workday_complete`: `boolean`.
 				pub workday_complete: Option<bool>,
-				/// `workday_time_leaks_user`: `integer`, optional.
+				/// `workday_time_leaks_user`: `integer`.
 				pub workday_time_leaks_user: Option<i64>,
-				/// `workday_time_leaks_final`: `integer`, optional.
+				/// `workday_time_leaks_final`: `integer`.
 				pub workday_time_leaks_final: Option<i64>,
-				/// `workday_duration`: `integer`, optional.
+				/// `workday_duration`: `integer`.
 				pub workday_duration: Option<i64>,
-				/// `workday_duration_final`: `integer`, optional.
+				/// `workday_duration_final`: `integer`.
 				pub workday_duration_final: Option<i64>,
-				/// `workday_duration_config`: `integer`, optional.
+				/// `workday_duration_config`: `integer`.
 				pub workday_duration_config: Option<i64>,
-				/// `reports`: `array`, optional.
+				/// `reports`: `array`.
 				pub reports: Vec<OutputDaysReports>,
-				/// `workday_time_leaks_real`: `integer`, optional.
+				/// `workday_time_leaks_real`: `integer`.
 				pub workday_time_leaks_real: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputDays { index : field "index", day_title : field "day_title",
-				workday_date_start : field "workday_date_start", workday_date_finish :
-				field "workday_date_finish", workday_complete : field "workday_complete",
-				workday_time_leaks_user : field "workday_time_leaks_user",
-				workday_time_leaks_final : field "workday_time_leaks_final",
-				workday_duration : field "workday_duration", workday_duration_final :
-				field "workday_duration_final", workday_duration_config : field
-				"workday_duration_config", reports : field "reports",
-				workday_time_leaks_real : field "workday_time_leaks_real", extra : rest
-				"", }
-			);
-			serialize_map!(
-				OutputDays { opt "index" index, opt "day_title" day_title, opt
-				"workday_date_start" workday_date_start, opt "workday_date_finish"
-				workday_date_finish, opt "workday_complete" workday_complete, opt
-				"workday_time_leaks_user" workday_time_leaks_user, opt
-				"workday_time_leaks_final" workday_time_leaks_final, opt
-				"workday_duration" workday_duration, opt "workday_duration_final"
-				workday_duration_final, opt "workday_duration_config"
-				workday_duration_config, req "reports" reports, opt
-				"workday_time_leaks_real" workday_time_leaks_real, rest "" extra }
+			result_impls!(
+				OutputDays { opt field "index" index, opt field "day_title" day_title,
+				opt field "workday_date_start" workday_date_start, opt field
+				"workday_date_finish" workday_date_finish, opt field "workday_complete"
+				workday_complete, opt field "workday_time_leaks_user"
+				workday_time_leaks_user, opt field "workday_time_leaks_final"
+				workday_time_leaks_final, opt field "workday_duration" workday_duration,
+				opt field "workday_duration_final" workday_duration_final, opt field
+				"workday_duration_config" workday_duration_config, req field "reports"
+				reports, opt field "workday_time_leaks_real" workday_time_leaks_real, }
 			);
 			/// The object `result.user` of `timeman.timecontrol.reports.get`: `object`.
 			///
@@ -1716,40 +1368,33 @@ pub mod timecontrol {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputUser {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `active`: `boolean`, optional.
+				/// `active`: `boolean`.
 				pub active: Option<bool>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `first_name`: `string`, optional.
+				/// `first_name`: `string`.
 				pub first_name: Option<String>,
-				/// `last_name`: `string`, optional.
+				/// `last_name`: `string`.
 				pub last_name: Option<String>,
-				/// `work_position`: `string`, optional.
+				/// `work_position`: `string`.
 				pub work_position: Option<String>,
-				/// `avatar`: `string`, optional.
+				/// `avatar`: `string`.
 				pub avatar: Option<String>,
-				/// `personal_gender`: `string`, optional.
+				/// `personal_gender`: `string`.
 				pub personal_gender: Option<String>,
-				/// `last_activity_date`: `datetime`, optional.
+				/// `last_activity_date`: `datetime`.
 				pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputUser { id : field "id", active : field "active", name : field
-				"name", first_name : field "first_name", last_name : field "last_name",
-				work_position : field "work_position", avatar : field "avatar",
-				personal_gender : field "personal_gender", last_activity_date : field
-				"last_activity_date", extra : rest "", }
-			);
-			serialize_map!(
-				OutputUser { opt "id" id, opt "active" active, opt "name" name, opt
-				"first_name" first_name, opt "last_name" last_name, opt "work_position"
-				work_position, opt "avatar" avatar, opt "personal_gender"
-				personal_gender, opt "last_activity_date" last_activity_date, rest ""
-				extra }
+			result_impls!(
+				OutputUser { opt field "id" id, opt field "active" active, opt field
+				"name" name, opt field "first_name" first_name, opt field "last_name"
+				last_name, opt field "work_position" work_position, opt field "avatar"
+				avatar, opt field "personal_gender" personal_gender, opt field
+				"last_activity_date" last_activity_date, }
 			);
 			/// The object `result` of `timeman.timecontrol.reports.get`: `object`.
 			///
@@ -1757,39 +1402,28 @@ pub mod timecontrol {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `report`: `object`, optional.
+				/// `report`: `object`.
 				pub report: ::serde_json::Value,
-				/// `month_title`: `string`, optional.
+				/// `month_title`: `string`.
 				pub month_title: Option<String>,
-				/// `date_start`: `datetime`, optional.
+				/// `date_start`: `datetime`.
 				pub date_start: Option<::bitrix24_runtime::DateTime>,
-				/// `date_finish`: `datetime`, optional.
+				/// `date_finish`: `datetime`.
 				pub date_finish: Option<::bitrix24_runtime::DateTime>,
-				/// `days`: `array`, optional.
+				/// `days`: `array`.
 				pub days: Vec<OutputDays>,
-				/// `user`: `object`, optional.
+				/// `user`: `object`.
 				pub user: Option<OutputUser>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { report : field "report", month_title : field "month_title",
-				date_start : field "date_start", date_finish : field "date_finish", days
-				: field "days", user : field "user", extra : rest "", } fits["report",
+			result_impls!(
+				Output { req field "report" report, opt field "month_title" month_title,
+				opt field "date_start" date_start, opt field "date_finish" date_finish,
+				req field "days" days, opt field "user" user, } fits["report",
 				"month_title", "date_start", "date_finish", "days", "user"] []
 			);
-			serialize_map!(
-				Output { req "report" report, opt "month_title" month_title, opt
-				"date_start" date_start, opt "date_finish" date_finish, req "days" days,
-				opt "user" user, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "timeman.timecontrol.reports.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "timeman.timecontrol.reports.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `timecontrol::reports::settings`.
@@ -1805,25 +1439,20 @@ pub mod timecontrol {
 			#[non_exhaustive]
 			pub struct Get {
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self { extra: Default::default() }
+					Default::default()
 				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Get { extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			params_impls!(Get {});
 			/// Types of `timeman.timecontrol.reports.settings.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
 			pub mod get {
-				/// Error codes of `timeman.timecontrol.reports.settings.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `timeman.timecontrol.reports.settings.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
 				/// The object `result.departments` of `timeman.timecontrol.reports.settings.get`: `array`.
 				///
@@ -1831,19 +1460,15 @@ pub mod timecontrol {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputDepartments {
-					/// `id`: `string`, optional.
+					/// `id`: `string`.
 					pub id: Option<String>,
-					/// `name`: `string`, optional.
+					/// `name`: `string`.
 					pub name: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputDepartments { id : field "id", name : field "name", extra :
-					rest "", }
-				);
-				serialize_map!(
-					OutputDepartments { opt "id" id, opt "name" name, rest "" extra }
+				result_impls!(
+					OutputDepartments { opt field "id" id, opt field "name" name, }
 				);
 				/// Allowed values of `result.report_view_type` in `timeman.timecontrol.reports.settings.get`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1870,47 +1495,37 @@ pub mod timecontrol {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `active`: `boolean`, optional.
+					/// `active`: `boolean`.
 					pub active: Option<bool>,
-					/// `user_id`: `integer`, optional.
+					/// `user_id`: `integer`.
 					pub user_id: Option<i64>,
-					/// `user_admin`: `boolean`, optional.
+					/// `user_admin`: `boolean`.
 					pub user_admin: Option<bool>,
-					/// `user_head`: `boolean`, optional.
+					/// `user_head`: `boolean`.
 					pub user_head: Option<bool>,
-					/// `departments`: `array`, optional.
+					/// `departments`: `array`.
 					pub departments: Vec<OutputDepartments>,
-					/// `minimum_idle_for_report`: `integer`, optional.
+					/// `minimum_idle_for_report`: `integer`.
 					pub minimum_idle_for_report: Option<i64>,
-					/// `report_view_type`: `string`, optional.
+					/// `report_view_type`: `string`.
 					///
 					/// Values: `none`, `head`, `full`, `simple`.
 					pub report_view_type: Option<OutputReportViewType>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { active : field "active", user_id : field "user_id",
-					user_admin : field "user_admin", user_head : field "user_head",
-					departments : field "departments", minimum_idle_for_report : field
-					"minimum_idle_for_report", report_view_type : field
-					"report_view_type", extra : rest "", } fits["active", "user_id",
-					"user_admin", "user_head", "departments", "minimum_idle_for_report",
+				result_impls!(
+					Output { opt field "active" active, opt field "user_id" user_id, opt
+					field "user_admin" user_admin, opt field "user_head" user_head, req
+					field "departments" departments, opt field "minimum_idle_for_report"
+					minimum_idle_for_report, opt field "report_view_type"
+					report_view_type, } fits["active", "user_id", "user_admin",
+					"user_head", "departments", "minimum_idle_for_report",
 					"report_view_type"] []
 				);
-				serialize_map!(
-					Output { opt "active" active, opt "user_id" user_id, opt "user_admin"
-					user_admin, opt "user_head" user_head, req "departments" departments,
-					opt "minimum_idle_for_report" minimum_idle_for_report, opt
-					"report_view_type" report_view_type, rest "" extra }
+				method!(
+					super::Get, "timeman.timecontrol.reports.settings.get", V2, true
 				);
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "timeman.timecontrol.reports.settings.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -1929,97 +1544,60 @@ pub mod timecontrol {
 				/// `DEPARTMENT_ID`: `integer`, optional.
 				pub department_id: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						department_id: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `DEPARTMENT_ID`.
-				pub fn department_id(mut self, value: impl Into<i64>) -> Self {
-					self.department_id = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { opt "DEPARTMENT_ID" department_id, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Get { department_id : exact "DEPARTMENT_ID", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(
+				Get { some into department_id department_id "DEPARTMENT_ID" : i64, }
+			);
+			params_impls!(Get { opt exact "DEPARTMENT_ID" department_id, });
 			/// Types of `timeman.timecontrol.reports.users.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-users-get.html>
 			pub mod get {
-				/// Error codes of `timeman.timecontrol.reports.users.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `timeman.timecontrol.reports.users.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
 				/// The object `result` of `timeman.timecontrol.reports.users.get`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-users-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `id`: `integer`, only in the example response.
 					pub id: Option<i64>,
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `first_name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `first_name`: `string`, only in the example response.
 					pub first_name: Option<String>,
-					/// `last_name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `last_name`: `string`, only in the example response.
 					pub last_name: Option<String>,
-					/// `work_position`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `work_position`: `string`, only in the example response.
 					pub work_position: Option<String>,
-					/// `avatar`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `avatar`: `string`, only in the example response.
 					pub avatar: Option<String>,
-					/// `personal_gender`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `personal_gender`: `string`, only in the example response.
 					pub personal_gender: Option<String>,
-					/// `last_activity_date`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `last_activity_date`: `string`, only in the example response.
 					pub last_activity_date: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Item { id : soft "id", name : soft "name", first_name : soft
-					"first_name", last_name : soft "last_name", work_position : soft
-					"work_position", avatar : soft "avatar", personal_gender : soft
-					"personal_gender", last_activity_date : soft "last_activity_date",
-					extra : rest "", }
-				);
-				serialize_map!(
-					Item { opt "id" id, opt "name" name, opt "first_name" first_name, opt
-					"last_name" last_name, opt "work_position" work_position, opt
-					"avatar" avatar, opt "personal_gender" personal_gender, opt
-					"last_activity_date" last_activity_date, rest "" extra }
+				result_impls!(
+					Item { opt soft "id" id, opt soft "name" name, opt soft "first_name"
+					first_name, opt soft "last_name" last_name, opt soft "work_position"
+					work_position, opt soft "avatar" avatar, opt soft "personal_gender"
+					personal_gender, opt soft "last_activity_date" last_activity_date, }
 				);
 				/// The `result` of the call: `object[]`.
 				pub type Output = crate::List<Item>;
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "timeman.timecontrol.reports.users.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Get, "timeman.timecontrol.reports.users.get", V2, true);
 				deserialize_via_from_value!(Item);
 			}
 		}
@@ -2037,20 +1615,15 @@ pub mod timecontrol {
 		#[non_exhaustive]
 		pub struct Get {
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self { extra: Default::default() }
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get {});
 		/// `timeman.timecontrol.settings.set`: REST 2, scope `timeman`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-set.html>
@@ -2094,128 +1667,44 @@ pub mod timecontrol {
 			/// `REPORT_FULL_USERS`: `array`, optional.
 			pub report_full_users: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Set {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					active: Default::default(),
-					minimum_idle_for_report: Default::default(),
-					register_offline: Default::default(),
-					register_idle: Default::default(),
-					register_desktop: Default::default(),
-					report_request_type: Default::default(),
-					report_request_users: Default::default(),
-					report_simple_type: Default::default(),
-					report_simple_users: Default::default(),
-					report_full_type: Default::default(),
-					report_full_users: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `MINIMUM_IDLE_FOR_REPORT`.
-			pub fn minimum_idle_for_report(mut self, value: impl Into<i64>) -> Self {
-				self.minimum_idle_for_report = Some(value.into());
-				self
-			}
-			/// Sets `REGISTER_OFFLINE`.
-			pub fn register_offline(mut self, value: impl Into<bool>) -> Self {
-				self.register_offline = Some(value.into());
-				self
-			}
-			/// Sets `REGISTER_IDLE`.
-			pub fn register_idle(mut self, value: impl Into<bool>) -> Self {
-				self.register_idle = Some(value.into());
-				self
-			}
-			/// Sets `REGISTER_DESKTOP`.
-			pub fn register_desktop(mut self, value: impl Into<bool>) -> Self {
-				self.register_desktop = Some(value.into());
-				self
-			}
-			/// Sets `REPORT_REQUEST_TYPE`.
-			pub fn report_request_type(
-				mut self,
-				value: impl Into<set::ReportRequestType>,
-			) -> Self {
-				self.report_request_type = Some(value.into());
-				self
-			}
-			/// Sets `REPORT_REQUEST_USERS`.
-			pub fn report_request_users(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.report_request_users = Some(value.into());
-				self
-			}
-			/// Sets `REPORT_SIMPLE_TYPE`.
-			pub fn report_simple_type(
-				mut self,
-				value: impl Into<set::ReportSimpleType>,
-			) -> Self {
-				self.report_simple_type = Some(value.into());
-				self
-			}
-			/// Sets `REPORT_SIMPLE_USERS`.
-			pub fn report_simple_users(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.report_simple_users = Some(value.into());
-				self
-			}
-			/// Sets `REPORT_FULL_TYPE`.
-			pub fn report_full_type(
-				mut self,
-				value: impl Into<set::ReportFullType>,
-			) -> Self {
-				self.report_full_type = Some(value.into());
-				self
-			}
-			/// Sets `REPORT_FULL_USERS`.
-			pub fn report_full_users(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.report_full_users = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Set);
-		serialize_map!(
-			Set { opt "ACTIVE" active, opt "MINIMUM_IDLE_FOR_REPORT"
-			minimum_idle_for_report, opt "REGISTER_OFFLINE" register_offline, opt
-			"REGISTER_IDLE" register_idle, opt "REGISTER_DESKTOP" register_desktop, opt
-			"REPORT_REQUEST_TYPE" report_request_type, opt "REPORT_REQUEST_USERS"
-			report_request_users, opt "REPORT_SIMPLE_TYPE" report_simple_type, opt
-			"REPORT_SIMPLE_USERS" report_simple_users, opt "REPORT_FULL_TYPE"
-			report_full_type, opt "REPORT_FULL_USERS" report_full_users, rest "" extra }
+		setters!(
+			Set { some into active active "ACTIVE" : bool, some into
+			minimum_idle_for_report minimum_idle_for_report "MINIMUM_IDLE_FOR_REPORT" :
+			i64, some into register_offline register_offline "REGISTER_OFFLINE" : bool,
+			some into register_idle register_idle "REGISTER_IDLE" : bool, some into
+			register_desktop register_desktop "REGISTER_DESKTOP" : bool, some into
+			report_request_type report_request_type "REPORT_REQUEST_TYPE" :
+			set::ReportRequestType, some into report_request_users report_request_users
+			"REPORT_REQUEST_USERS" : ::serde_json::Value, some into report_simple_type
+			report_simple_type "REPORT_SIMPLE_TYPE" : set::ReportSimpleType, some into
+			report_simple_users report_simple_users "REPORT_SIMPLE_USERS" :
+			::serde_json::Value, some into report_full_type report_full_type
+			"REPORT_FULL_TYPE" : set::ReportFullType, some into report_full_users
+			report_full_users "REPORT_FULL_USERS" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Set { active : exact "ACTIVE", minimum_idle_for_report : exact
-			"MINIMUM_IDLE_FOR_REPORT", register_offline : exact "REGISTER_OFFLINE",
-			register_idle : exact "REGISTER_IDLE", register_desktop : exact
-			"REGISTER_DESKTOP", report_request_type : exact "REPORT_REQUEST_TYPE",
-			report_request_users : exact "REPORT_REQUEST_USERS", report_simple_type :
-			exact "REPORT_SIMPLE_TYPE", report_simple_users : exact
-			"REPORT_SIMPLE_USERS", report_full_type : exact "REPORT_FULL_TYPE",
-			report_full_users : exact "REPORT_FULL_USERS", extra : rest "", }
+		params_impls!(
+			Set { opt exact "ACTIVE" active, opt exact "MINIMUM_IDLE_FOR_REPORT"
+			minimum_idle_for_report, opt exact "REGISTER_OFFLINE" register_offline, opt
+			exact "REGISTER_IDLE" register_idle, opt exact "REGISTER_DESKTOP"
+			register_desktop, opt exact "REPORT_REQUEST_TYPE" report_request_type, opt
+			exact "REPORT_REQUEST_USERS" report_request_users, opt exact
+			"REPORT_SIMPLE_TYPE" report_simple_type, opt exact "REPORT_SIMPLE_USERS"
+			report_simple_users, opt exact "REPORT_FULL_TYPE" report_full_type, opt exact
+			"REPORT_FULL_USERS" report_full_users, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Set);
 		/// Types of `timeman.timecontrol.settings.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
 		pub mod get {
-			/// Error codes of `timeman.timecontrol.settings.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `timeman.timecontrol.settings.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2280,75 +1769,59 @@ pub mod timecontrol {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `active`: `boolean`, optional.
+				/// `active`: `boolean`.
 				pub active: Option<bool>,
-				/// `minimum_idle_for_report`: `integer`, optional.
+				/// `minimum_idle_for_report`: `integer`.
 				pub minimum_idle_for_report: Option<i64>,
-				/// `register_offline`: `boolean`, optional.
+				/// `register_offline`: `boolean`.
 				pub register_offline: Option<bool>,
-				/// `register_idle`: `boolean`, optional.
+				/// `register_idle`: `boolean`.
 				pub register_idle: Option<bool>,
-				/// `register_desktop`: `boolean`, optional.
+				/// `register_desktop`: `boolean`.
 				pub register_desktop: Option<bool>,
-				/// `report_request_type`: `string`, optional.
+				/// `report_request_type`: `string`.
 				///
 				/// Values: `all`, `user`, `none`.
 				pub report_request_type: Option<OutputReportRequestType>,
-				/// `report_request_users`: `array`, optional.
+				/// `report_request_users`: `array`.
 				pub report_request_users: Vec<::serde_json::Value>,
-				/// `report_simple_type`: `string`, optional.
+				/// `report_simple_type`: `string`.
 				///
 				/// Values: `all`, `user`, `none`.
 				pub report_simple_type: Option<OutputReportSimpleType>,
-				/// `report_simple_users`: `array`, optional.
+				/// `report_simple_users`: `array`.
 				pub report_simple_users: Vec<::serde_json::Value>,
-				/// `report_full_type`: `string`, optional.
+				/// `report_full_type`: `string`.
 				///
 				/// Values: `all`, `user`, `none`.
 				pub report_full_type: Option<OutputReportFullType>,
-				/// `report_full_users`: `array`, optional.
+				/// `report_full_users`: `array`.
 				pub report_full_users: Vec<::serde_json::Value>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { active : field "active", minimum_idle_for_report : field
-				"minimum_idle_for_report", register_offline : field "register_offline",
-				register_idle : field "register_idle", register_desktop : field
-				"register_desktop", report_request_type : field "report_request_type",
-				report_request_users : field "report_request_users", report_simple_type :
-				field "report_simple_type", report_simple_users : field
-				"report_simple_users", report_full_type : field "report_full_type",
-				report_full_users : field "report_full_users", extra : rest "", }
-				fits["active", "minimum_idle_for_report", "register_offline",
-				"register_idle", "register_desktop", "report_request_type",
-				"report_request_users", "report_simple_type", "report_simple_users",
-				"report_full_type", "report_full_users"] []
+			result_impls!(
+				Output { opt field "active" active, opt field "minimum_idle_for_report"
+				minimum_idle_for_report, opt field "register_offline" register_offline,
+				opt field "register_idle" register_idle, opt field "register_desktop"
+				register_desktop, opt field "report_request_type" report_request_type,
+				req field "report_request_users" report_request_users, opt field
+				"report_simple_type" report_simple_type, req field "report_simple_users"
+				report_simple_users, opt field "report_full_type" report_full_type, req
+				field "report_full_users" report_full_users, } fits["active",
+				"minimum_idle_for_report", "register_offline", "register_idle",
+				"register_desktop", "report_request_type", "report_request_users",
+				"report_simple_type", "report_simple_users", "report_full_type",
+				"report_full_users"] []
 			);
-			serialize_map!(
-				Output { opt "active" active, opt "minimum_idle_for_report"
-				minimum_idle_for_report, opt "register_offline" register_offline, opt
-				"register_idle" register_idle, opt "register_desktop" register_desktop,
-				opt "report_request_type" report_request_type, req "report_request_users"
-				report_request_users, opt "report_simple_type" report_simple_type, req
-				"report_simple_users" report_simple_users, opt "report_full_type"
-				report_full_type, req "report_full_users" report_full_users, rest ""
-				extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "timeman.timecontrol.settings.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "timeman.timecontrol.settings.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `timeman.timecontrol.settings.set`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-set.html>
 		pub mod set {
-			/// Error codes of `timeman.timecontrol.settings.set`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `timeman.timecontrol.settings.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2405,13 +1878,7 @@ pub mod timecontrol {
 			string_enum!(ReportFullType { All = "all", User = "user", None = "none" });
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Set {
-				const NAME: &'static str = "timeman.timecontrol.settings.set";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Set, "timeman.timecontrol.settings.set", V2, false);
 		}
 	}
 }
@@ -2440,7 +1907,7 @@ pub mod v3 {
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call with its required parameters: `filter`.
@@ -2453,37 +1920,16 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `pagination`.
-			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.pagination = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { req "filter" filter, opt "select" select, opt "order" order, opt
-			"pagination" pagination, rest "" extra }
+		setters!(
+			List { some iter select select "select" : String, some into order order
+			"order" : list::Order, some into pagination pagination "pagination" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { filter : field "filter", select : exact "select", order : exact
-			"order", pagination : exact "pagination", extra : rest "", }
+		params_impls!(
+			List { req field "filter" filter, opt exact "select" select, opt exact
+			"order" order, opt exact "pagination" pagination, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// Methods under `v3::record::field`.
 		pub mod field {
 			/// `timeman.record.field.get`: REST 3.0, scope `timeman`.
@@ -2501,7 +1947,7 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `name`.
@@ -2512,23 +1958,9 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { name : field "name", select : exact "select", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			setters!(Get { some iter select select "select" : String, });
+			params_impls!(Get { req field "name" name, opt exact "select" select, });
 			/// `timeman.record.field.list`: REST 3.0, scope `timeman`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
@@ -2542,36 +1974,21 @@ pub mod v3 {
 				/// `select`: `string[]`, optional.
 				pub select: Option<Vec<String>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						select: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `select`.
-				pub fn select(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<String>>,
-				) -> Self {
-					self.select = Some(value.into_iter().map(Into::into).collect());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(List);
-			serialize_map!(List { opt "select" select, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : exact "select", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
+			setters!(List { some iter select select "select" : String, });
+			params_impls!(List { opt exact "select" select, });
 			/// Types of `timeman.record.field.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
 			pub mod get {
-				/// Error codes of `timeman.record.field.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `timeman.record.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2604,40 +2021,28 @@ pub mod v3 {
 				/// The object `result.item` of `timeman.record.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItem { name : soft "name", type_ : soft "type", title : soft
-					"title", filterable : soft "filterable", sortable : soft "sortable",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
-					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				result_impls!(
+					OutputItem { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "filterable" filterable, opt soft "sortable"
+					sortable, }
 				);
 				/// The object `result` of `timeman.record.field.get`: `object`.
 				///
@@ -2645,29 +2050,20 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `item`: `object`, optional.
+					/// `item`: `object`.
 					pub item: Option<OutputItem>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { item : field "item", extra : rest "", } fits["item"] []
-				);
-				serialize_map!(Output { opt "item" item, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "timeman.record.field.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "item" item, } fits["item"] []);
+				method!(super::Get, "timeman.record.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `timeman.record.field.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
 			pub mod list {
-				/// Error codes of `timeman.record.field.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `timeman.record.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -2692,40 +2088,28 @@ pub mod v3 {
 				/// The object `result.items` of `timeman.record.field.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// `title`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `title`: `string`, only in the example response.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `filterable`: `boolean`, only in the example response.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `sortable`: `boolean`, only in the example response.
 					pub sortable: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputItems { name : soft "name", type_ : soft "type", title : soft
-					"title", filterable : soft "filterable", sortable : soft "sortable",
-					extra : rest "", }
-				);
-				serialize_map!(
-					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
-					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				result_impls!(
+					OutputItems { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, opt soft "filterable" filterable, opt soft "sortable"
+					sortable, }
 				);
 				/// The object `result` of `timeman.record.field.list`: `object`.
 				///
@@ -2733,22 +2117,13 @@ pub mod v3 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `object[]`, optional.
+					/// `items`: `object[]`.
 					pub items: Vec<OutputItems>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { items : field "items", extra : rest "", } fits["items"] []
-				);
-				serialize_map!(Output { req "items" items, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "timeman.record.field.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { req field "items" items, } fits["items"] []);
+				method!(super::List, "timeman.record.field.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -2756,7 +2131,7 @@ pub mod v3 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
 		pub mod list {
-			/// Error codes of `timeman.record.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `timeman.record.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -2793,64 +2168,38 @@ pub mod v3 {
 				/// Stands for every key matching `*`: one entry per key.
 				pub field: ::std::collections::BTreeMap<String, String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Order {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						field: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Adds an entry for `<field>` under `key`.
-				pub fn field(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<String>,
-				) -> Self {
-					self.field.insert(key.into(), value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Order);
-			serialize_map!(Order { rest "*" field, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Order { field : pattern "*", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Order);
+			setters!(Order { map into field field "<field>" : String, });
+			params_impls!(Order { rest pattern "*" field, });
 			/// The object `result.items` of `timeman.record.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `id`: `integer`, only in the example response.
 				pub id: Option<i64>,
-				/// `startTime`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `startTime`: `string`, only in the example response.
 				pub start_time: Option<String>,
-				/// `endTime`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `endTime`: `string`, only in the example response.
 				pub end_time: Option<String>,
-				/// `duration`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `duration`: `integer`, only in the example response.
 				pub duration: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputItems { id : soft "id", start_time : soft "startTime", end_time :
-				soft "endTime", duration : soft "duration", extra : rest "", }
-			);
-			serialize_map!(
-				OutputItems { opt "id" id, opt "startTime" start_time, opt "endTime"
-				end_time, opt "duration" duration, rest "" extra }
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "startTime" start_time, opt soft
+				"endTime" end_time, opt soft "duration" duration, }
 			);
 			/// The object `result` of `timeman.record.list`: `object`.
 			///
@@ -2858,22 +2207,13 @@ pub mod v3 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `object[]`, optional.
+				/// `items`: `object[]`.
 				pub items: Vec<OutputItems>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { items : field "items", extra : rest "", } fits["items"] []
-			);
-			serialize_map!(Output { req "items" items, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "timeman.record.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { req field "items" items, } fits["items"] []);
+			method!(super::List, "timeman.record.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
 	}

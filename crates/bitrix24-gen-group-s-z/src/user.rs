@@ -112,7 +112,7 @@ pub struct Add {
 	/// `UF_PHONE_INNER`: `string`, optional.
 	pub uf_phone_inner: Option<String>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Add {
 	/// The call with its required parameters: `EMAIL`.
@@ -171,304 +171,72 @@ impl Add {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `NAME`.
-	pub fn name(mut self, value: impl Into<String>) -> Self {
-		self.name = Some(value.into());
-		self
-	}
-	/// Sets `LAST_NAME`.
-	pub fn last_name(mut self, value: impl Into<String>) -> Self {
-		self.last_name = Some(value.into());
-		self
-	}
-	/// Sets `SECOND_NAME`.
-	pub fn second_name(mut self, value: impl Into<String>) -> Self {
-		self.second_name = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_GENDER`.
-	pub fn personal_gender(mut self, value: impl Into<String>) -> Self {
-		self.personal_gender = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_PROFESSION`.
-	pub fn personal_profession(mut self, value: impl Into<String>) -> Self {
-		self.personal_profession = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_WWW`.
-	pub fn personal_www(mut self, value: impl Into<String>) -> Self {
-		self.personal_www = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_BIRTHDAY`.
-	pub fn personal_birthday(mut self, value: impl Into<String>) -> Self {
-		self.personal_birthday = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_PHOTO`.
-	pub fn personal_photo(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.personal_photo = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_ICQ`.
-	pub fn personal_icq(mut self, value: impl Into<String>) -> Self {
-		self.personal_icq = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_PHONE`.
-	pub fn personal_phone(mut self, value: impl Into<String>) -> Self {
-		self.personal_phone = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_FAX`.
-	pub fn personal_fax(mut self, value: impl Into<String>) -> Self {
-		self.personal_fax = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_MOBILE`.
-	pub fn personal_mobile(mut self, value: impl Into<String>) -> Self {
-		self.personal_mobile = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_PAGER`.
-	pub fn personal_pager(mut self, value: impl Into<String>) -> Self {
-		self.personal_pager = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_STREET`.
-	pub fn personal_street(mut self, value: impl Into<String>) -> Self {
-		self.personal_street = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_CITY`.
-	pub fn personal_city(mut self, value: impl Into<String>) -> Self {
-		self.personal_city = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_STATE`.
-	pub fn personal_state(mut self, value: impl Into<String>) -> Self {
-		self.personal_state = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_ZIP`.
-	pub fn personal_zip(mut self, value: impl Into<String>) -> Self {
-		self.personal_zip = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_COUNTRY`.
-	pub fn personal_country(mut self, value: impl Into<String>) -> Self {
-		self.personal_country = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_MAILBOX`.
-	pub fn personal_mailbox(mut self, value: impl Into<String>) -> Self {
-		self.personal_mailbox = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_NOTES`.
-	pub fn personal_notes(mut self, value: impl Into<String>) -> Self {
-		self.personal_notes = Some(value.into());
-		self
-	}
-	/// Sets `WORK_PHONE`.
-	pub fn work_phone(mut self, value: impl Into<String>) -> Self {
-		self.work_phone = Some(value.into());
-		self
-	}
-	/// Sets `WORK_COMPANY`.
-	pub fn work_company(mut self, value: impl Into<String>) -> Self {
-		self.work_company = Some(value.into());
-		self
-	}
-	/// Sets `WORK_POSITION`.
-	pub fn work_position(mut self, value: impl Into<String>) -> Self {
-		self.work_position = Some(value.into());
-		self
-	}
-	/// Sets `WORK_DEPARTMENT`.
-	pub fn work_department(mut self, value: impl Into<String>) -> Self {
-		self.work_department = Some(value.into());
-		self
-	}
-	/// Sets `WORK_WWW`.
-	pub fn work_www(mut self, value: impl Into<String>) -> Self {
-		self.work_www = Some(value.into());
-		self
-	}
-	/// Sets `WORK_FAX`.
-	pub fn work_fax(mut self, value: impl Into<String>) -> Self {
-		self.work_fax = Some(value.into());
-		self
-	}
-	/// Sets `WORK_PAGER`.
-	pub fn work_pager(mut self, value: impl Into<String>) -> Self {
-		self.work_pager = Some(value.into());
-		self
-	}
-	/// Sets `WORK_STREET`.
-	pub fn work_street(mut self, value: impl Into<String>) -> Self {
-		self.work_street = Some(value.into());
-		self
-	}
-	/// Sets `WORK_MAILBOX`.
-	pub fn work_mailbox(mut self, value: impl Into<String>) -> Self {
-		self.work_mailbox = Some(value.into());
-		self
-	}
-	/// Sets `WORK_CITY`.
-	pub fn work_city(mut self, value: impl Into<String>) -> Self {
-		self.work_city = Some(value.into());
-		self
-	}
-	/// Sets `WORK_STATE`.
-	pub fn work_state(mut self, value: impl Into<String>) -> Self {
-		self.work_state = Some(value.into());
-		self
-	}
-	/// Sets `WORK_ZIP`.
-	pub fn work_zip(mut self, value: impl Into<String>) -> Self {
-		self.work_zip = Some(value.into());
-		self
-	}
-	/// Sets `WORK_COUNTRY`.
-	pub fn work_country(mut self, value: impl Into<String>) -> Self {
-		self.work_country = Some(value.into());
-		self
-	}
-	/// Sets `WORK_PROFILE`.
-	pub fn work_profile(mut self, value: impl Into<String>) -> Self {
-		self.work_profile = Some(value.into());
-		self
-	}
-	/// Sets `WORK_LOGO`.
-	pub fn work_logo(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.work_logo = Some(value.into());
-		self
-	}
-	/// Sets `WORK_NOTES`.
-	pub fn work_notes(mut self, value: impl Into<String>) -> Self {
-		self.work_notes = Some(value.into());
-		self
-	}
-	/// Sets `UF_SKYPE_LINK`.
-	pub fn uf_skype_link(mut self, value: impl Into<String>) -> Self {
-		self.uf_skype_link = Some(value.into());
-		self
-	}
-	/// Sets `UF_ZOOM`.
-	pub fn uf_zoom(mut self, value: impl Into<String>) -> Self {
-		self.uf_zoom = Some(value.into());
-		self
-	}
-	/// Sets `UF_DEPARTMENT`.
-	pub fn uf_department(mut self, value: impl Into<String>) -> Self {
-		self.uf_department = Some(value.into());
-		self
-	}
-	/// Sets `UF_INTERESTS`.
-	pub fn uf_interests(mut self, value: impl Into<String>) -> Self {
-		self.uf_interests = Some(value.into());
-		self
-	}
-	/// Sets `UF_SKILLS`.
-	pub fn uf_skills(mut self, value: impl Into<String>) -> Self {
-		self.uf_skills = Some(value.into());
-		self
-	}
-	/// Sets `UF_WEB_SITES`.
-	pub fn uf_web_sites(mut self, value: impl Into<String>) -> Self {
-		self.uf_web_sites = Some(value.into());
-		self
-	}
-	/// Sets `UF_XING`.
-	pub fn uf_xing(mut self, value: impl Into<String>) -> Self {
-		self.uf_xing = Some(value.into());
-		self
-	}
-	/// Sets `UF_LINKEDIN`.
-	pub fn uf_linkedin(mut self, value: impl Into<String>) -> Self {
-		self.uf_linkedin = Some(value.into());
-		self
-	}
-	/// Sets `UF_FACEBOOK`.
-	pub fn uf_facebook(mut self, value: impl Into<String>) -> Self {
-		self.uf_facebook = Some(value.into());
-		self
-	}
-	/// Sets `UF_TWITTER`.
-	pub fn uf_twitter(mut self, value: impl Into<String>) -> Self {
-		self.uf_twitter = Some(value.into());
-		self
-	}
-	/// Sets `UF_SKYPE`.
-	pub fn uf_skype(mut self, value: impl Into<String>) -> Self {
-		self.uf_skype = Some(value.into());
-		self
-	}
-	/// Sets `UF_DISTRICT`.
-	pub fn uf_district(mut self, value: impl Into<String>) -> Self {
-		self.uf_district = Some(value.into());
-		self
-	}
-	/// Sets `UF_PHONE_INNER`.
-	pub fn uf_phone_inner(mut self, value: impl Into<String>) -> Self {
-		self.uf_phone_inner = Some(value.into());
-		self
-	}
 }
-extra_setter!(Add);
-serialize_map!(
-	Add { req "EMAIL" email, opt "NAME" name, opt "LAST_NAME" last_name, opt
-	"SECOND_NAME" second_name, opt "PERSONAL_GENDER" personal_gender, opt
-	"PERSONAL_PROFESSION" personal_profession, opt "PERSONAL_WWW" personal_www, opt
-	"PERSONAL_BIRTHDAY" personal_birthday, opt "PERSONAL_PHOTO" personal_photo, opt
-	"PERSONAL_ICQ" personal_icq, opt "PERSONAL_PHONE" personal_phone, opt "PERSONAL_FAX"
-	personal_fax, opt "PERSONAL_MOBILE" personal_mobile, opt "PERSONAL_PAGER"
-	personal_pager, opt "PERSONAL_STREET" personal_street, opt "PERSONAL_CITY"
-	personal_city, opt "PERSONAL_STATE" personal_state, opt "PERSONAL_ZIP" personal_zip,
-	opt "PERSONAL_COUNTRY" personal_country, opt "PERSONAL_MAILBOX" personal_mailbox, opt
-	"PERSONAL_NOTES" personal_notes, opt "WORK_PHONE" work_phone, opt "WORK_COMPANY"
-	work_company, opt "WORK_POSITION" work_position, opt "WORK_DEPARTMENT"
-	work_department, opt "WORK_WWW" work_www, opt "WORK_FAX" work_fax, opt "WORK_PAGER"
-	work_pager, opt "WORK_STREET" work_street, opt "WORK_MAILBOX" work_mailbox, opt
-	"WORK_CITY" work_city, opt "WORK_STATE" work_state, opt "WORK_ZIP" work_zip, opt
-	"WORK_COUNTRY" work_country, opt "WORK_PROFILE" work_profile, opt "WORK_LOGO"
-	work_logo, opt "WORK_NOTES" work_notes, opt "UF_SKYPE_LINK" uf_skype_link, opt
-	"UF_ZOOM" uf_zoom, opt "UF_DEPARTMENT" uf_department, opt "UF_INTERESTS"
-	uf_interests, opt "UF_SKILLS" uf_skills, opt "UF_WEB_SITES" uf_web_sites, opt
-	"UF_XING" uf_xing, opt "UF_LINKEDIN" uf_linkedin, opt "UF_FACEBOOK" uf_facebook, opt
-	"UF_TWITTER" uf_twitter, opt "UF_SKYPE" uf_skype, opt "UF_DISTRICT" uf_district, opt
-	"UF_PHONE_INNER" uf_phone_inner, rest "" extra }
+setters!(
+	Add { some into name name "NAME" : String, some into last_name last_name "LAST_NAME"
+	: String, some into second_name second_name "SECOND_NAME" : String, some into
+	personal_gender personal_gender "PERSONAL_GENDER" : String, some into
+	personal_profession personal_profession "PERSONAL_PROFESSION" : String, some into
+	personal_www personal_www "PERSONAL_WWW" : String, some into personal_birthday
+	personal_birthday "PERSONAL_BIRTHDAY" : String, some into personal_photo
+	personal_photo "PERSONAL_PHOTO" : ::serde_json::Value, some into personal_icq
+	personal_icq "PERSONAL_ICQ" : String, some into personal_phone personal_phone
+	"PERSONAL_PHONE" : String, some into personal_fax personal_fax "PERSONAL_FAX" :
+	String, some into personal_mobile personal_mobile "PERSONAL_MOBILE" : String, some
+	into personal_pager personal_pager "PERSONAL_PAGER" : String, some into
+	personal_street personal_street "PERSONAL_STREET" : String, some into personal_city
+	personal_city "PERSONAL_CITY" : String, some into personal_state personal_state
+	"PERSONAL_STATE" : String, some into personal_zip personal_zip "PERSONAL_ZIP" :
+	String, some into personal_country personal_country "PERSONAL_COUNTRY" : String, some
+	into personal_mailbox personal_mailbox "PERSONAL_MAILBOX" : String, some into
+	personal_notes personal_notes "PERSONAL_NOTES" : String, some into work_phone
+	work_phone "WORK_PHONE" : String, some into work_company work_company "WORK_COMPANY"
+	: String, some into work_position work_position "WORK_POSITION" : String, some into
+	work_department work_department "WORK_DEPARTMENT" : String, some into work_www
+	work_www "WORK_WWW" : String, some into work_fax work_fax "WORK_FAX" : String, some
+	into work_pager work_pager "WORK_PAGER" : String, some into work_street work_street
+	"WORK_STREET" : String, some into work_mailbox work_mailbox "WORK_MAILBOX" : String,
+	some into work_city work_city "WORK_CITY" : String, some into work_state work_state
+	"WORK_STATE" : String, some into work_zip work_zip "WORK_ZIP" : String, some into
+	work_country work_country "WORK_COUNTRY" : String, some into work_profile
+	work_profile "WORK_PROFILE" : String, some into work_logo work_logo "WORK_LOGO" :
+	::serde_json::Value, some into work_notes work_notes "WORK_NOTES" : String, some into
+	uf_skype_link uf_skype_link "UF_SKYPE_LINK" : String, some into uf_zoom uf_zoom
+	"UF_ZOOM" : String, some into uf_department uf_department "UF_DEPARTMENT" : String,
+	some into uf_interests uf_interests "UF_INTERESTS" : String, some into uf_skills
+	uf_skills "UF_SKILLS" : String, some into uf_web_sites uf_web_sites "UF_WEB_SITES" :
+	String, some into uf_xing uf_xing "UF_XING" : String, some into uf_linkedin
+	uf_linkedin "UF_LINKEDIN" : String, some into uf_facebook uf_facebook "UF_FACEBOOK" :
+	String, some into uf_twitter uf_twitter "UF_TWITTER" : String, some into uf_skype
+	uf_skype "UF_SKYPE" : String, some into uf_district uf_district "UF_DISTRICT" :
+	String, some into uf_phone_inner uf_phone_inner "UF_PHONE_INNER" : String, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Add { email : field "EMAIL", name : exact "NAME", last_name : exact "LAST_NAME",
-	second_name : exact "SECOND_NAME", personal_gender : exact "PERSONAL_GENDER",
-	personal_profession : exact "PERSONAL_PROFESSION", personal_www : exact
-	"PERSONAL_WWW", personal_birthday : exact "PERSONAL_BIRTHDAY", personal_photo : exact
-	"PERSONAL_PHOTO", personal_icq : exact "PERSONAL_ICQ", personal_phone : exact
-	"PERSONAL_PHONE", personal_fax : exact "PERSONAL_FAX", personal_mobile : exact
-	"PERSONAL_MOBILE", personal_pager : exact "PERSONAL_PAGER", personal_street : exact
-	"PERSONAL_STREET", personal_city : exact "PERSONAL_CITY", personal_state : exact
-	"PERSONAL_STATE", personal_zip : exact "PERSONAL_ZIP", personal_country : exact
-	"PERSONAL_COUNTRY", personal_mailbox : exact "PERSONAL_MAILBOX", personal_notes :
-	exact "PERSONAL_NOTES", work_phone : exact "WORK_PHONE", work_company : exact
-	"WORK_COMPANY", work_position : exact "WORK_POSITION", work_department : exact
-	"WORK_DEPARTMENT", work_www : exact "WORK_WWW", work_fax : exact "WORK_FAX",
-	work_pager : exact "WORK_PAGER", work_street : exact "WORK_STREET", work_mailbox :
-	exact "WORK_MAILBOX", work_city : exact "WORK_CITY", work_state : exact "WORK_STATE",
-	work_zip : exact "WORK_ZIP", work_country : exact "WORK_COUNTRY", work_profile :
-	exact "WORK_PROFILE", work_logo : exact "WORK_LOGO", work_notes : exact "WORK_NOTES",
-	uf_skype_link : exact "UF_SKYPE_LINK", uf_zoom : exact "UF_ZOOM", uf_department :
-	exact "UF_DEPARTMENT", uf_interests : exact "UF_INTERESTS", uf_skills : exact
-	"UF_SKILLS", uf_web_sites : exact "UF_WEB_SITES", uf_xing : exact "UF_XING",
-	uf_linkedin : exact "UF_LINKEDIN", uf_facebook : exact "UF_FACEBOOK", uf_twitter :
-	exact "UF_TWITTER", uf_skype : exact "UF_SKYPE", uf_district : exact "UF_DISTRICT",
-	uf_phone_inner : exact "UF_PHONE_INNER", extra : rest "", }
+params_impls!(
+	Add { req field "EMAIL" email, opt exact "NAME" name, opt exact "LAST_NAME"
+	last_name, opt exact "SECOND_NAME" second_name, opt exact "PERSONAL_GENDER"
+	personal_gender, opt exact "PERSONAL_PROFESSION" personal_profession, opt exact
+	"PERSONAL_WWW" personal_www, opt exact "PERSONAL_BIRTHDAY" personal_birthday, opt
+	exact "PERSONAL_PHOTO" personal_photo, opt exact "PERSONAL_ICQ" personal_icq, opt
+	exact "PERSONAL_PHONE" personal_phone, opt exact "PERSONAL_FAX" personal_fax, opt
+	exact "PERSONAL_MOBILE" personal_mobile, opt exact "PERSONAL_PAGER" personal_pager,
+	opt exact "PERSONAL_STREET" personal_street, opt exact "PERSONAL_CITY" personal_city,
+	opt exact "PERSONAL_STATE" personal_state, opt exact "PERSONAL_ZIP" personal_zip, opt
+	exact "PERSONAL_COUNTRY" personal_country, opt exact "PERSONAL_MAILBOX"
+	personal_mailbox, opt exact "PERSONAL_NOTES" personal_notes, opt exact "WORK_PHONE"
+	work_phone, opt exact "WORK_COMPANY" work_company, opt exact "WORK_POSITION"
+	work_position, opt exact "WORK_DEPARTMENT" work_department, opt exact "WORK_WWW"
+	work_www, opt exact "WORK_FAX" work_fax, opt exact "WORK_PAGER" work_pager, opt exact
+	"WORK_STREET" work_street, opt exact "WORK_MAILBOX" work_mailbox, opt exact
+	"WORK_CITY" work_city, opt exact "WORK_STATE" work_state, opt exact "WORK_ZIP"
+	work_zip, opt exact "WORK_COUNTRY" work_country, opt exact "WORK_PROFILE"
+	work_profile, opt exact "WORK_LOGO" work_logo, opt exact "WORK_NOTES" work_notes, opt
+	exact "UF_SKYPE_LINK" uf_skype_link, opt exact "UF_ZOOM" uf_zoom, opt exact
+	"UF_DEPARTMENT" uf_department, opt exact "UF_INTERESTS" uf_interests, opt exact
+	"UF_SKILLS" uf_skills, opt exact "UF_WEB_SITES" uf_web_sites, opt exact "UF_XING"
+	uf_xing, opt exact "UF_LINKEDIN" uf_linkedin, opt exact "UF_FACEBOOK" uf_facebook,
+	opt exact "UF_TWITTER" uf_twitter, opt exact "UF_SKYPE" uf_skype, opt exact
+	"UF_DISTRICT" uf_district, opt exact "UF_PHONE_INNER" uf_phone_inner, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Add);
 /// `user.current`: REST 2, scope `user`, `user_brief`, `user_basic`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-current.html>
@@ -480,20 +248,15 @@ deserialize_via_from_value!(Add);
 #[non_exhaustive]
 pub struct Current {
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Current {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self { extra: Default::default() }
+		Default::default()
 	}
 }
-extra_setter!(Current);
-serialize_map!(Current { rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Current { extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Current);
+params_impls!(Current {});
 /// `user.fields`: REST 2, scope `user`, `user_brief`, `user_basic`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-fields.html>
@@ -505,20 +268,15 @@ deserialize_via_from_value!(Current);
 #[non_exhaustive]
 pub struct Fields {
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Fields {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self { extra: Default::default() }
+		Default::default()
 	}
 }
-extra_setter!(Fields);
-serialize_map!(Fields { rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Fields { extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Fields);
+params_impls!(Fields {});
 /// `user.get`: REST 2, scope `user`, `user_brief`, `user_basic`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-get.html>
@@ -548,72 +306,26 @@ pub struct Get {
 	/// `start`: `integer`, optional.
 	pub start: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Get {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			sort: Default::default(),
-			order: Default::default(),
-			filter: Default::default(),
-			admin_mode: Default::default(),
-			select: Default::default(),
-			image_resize: Default::default(),
-			start: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `sort`.
-	pub fn sort(mut self, value: impl Into<String>) -> Self {
-		self.sort = Some(value.into());
-		self
-	}
-	/// Sets `order`.
-	pub fn order(mut self, value: impl Into<get::Order>) -> Self {
-		self.order = Some(value.into());
-		self
-	}
-	/// Sets `FILTER`.
-	pub fn filter(mut self, value: impl Into<String>) -> Self {
-		self.filter = Some(value.into());
-		self
-	}
-	/// Sets `ADMIN_MODE`.
-	pub fn admin_mode(mut self, value: impl Into<bool>) -> Self {
-		self.admin_mode = Some(value.into());
-		self
-	}
-	/// Sets `select`.
-	pub fn select(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
-		self.select = Some(value.into_iter().map(Into::into).collect());
-		self
-	}
-	/// Sets `IMAGE_RESIZE`.
-	pub fn image_resize(mut self, value: impl Into<String>) -> Self {
-		self.image_resize = Some(value.into());
-		self
-	}
-	/// Sets `start`.
-	pub fn start(mut self, value: impl Into<i64>) -> Self {
-		self.start = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Get);
-serialize_map!(
-	Get { opt "sort" sort, opt "order" order, opt "FILTER" filter, opt "ADMIN_MODE"
-	admin_mode, opt "select" select, opt "IMAGE_RESIZE" image_resize, opt "start" start,
-	rest "" extra }
+setters!(
+	Get { some into sort sort "sort" : String, some into order order "order" :
+	get::Order, some into filter filter "FILTER" : String, some into admin_mode
+	admin_mode "ADMIN_MODE" : bool, some iter select select "select" : String, some into
+	image_resize image_resize "IMAGE_RESIZE" : String, some into start start "start" :
+	i64, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Get { sort : exact "sort", order : exact "order", filter : exact "FILTER", admin_mode
-	: exact "ADMIN_MODE", select : exact "select", image_resize : exact "IMAGE_RESIZE",
-	start : exact "start", extra : rest "", }
+params_impls!(
+	Get { opt exact "sort" sort, opt exact "order" order, opt exact "FILTER" filter, opt
+	exact "ADMIN_MODE" admin_mode, opt exact "select" select, opt exact "IMAGE_RESIZE"
+	image_resize, opt exact "start" start, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Get);
 /// `user.search`: REST 2, scope `user`, `user_brief`, `user_basic`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-search.html>
@@ -641,65 +353,25 @@ pub struct Search {
 	/// `start`: `integer`, optional.
 	pub start: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Search {
 	/// The call; every parameter is optional.
 	pub fn new() -> Self {
-		Self {
-			filter: Default::default(),
-			sort: Default::default(),
-			order: Default::default(),
-			admin_mode: Default::default(),
-			select: Default::default(),
-			start: Default::default(),
-			extra: Default::default(),
-		}
-	}
-	/// Sets `FILTER`.
-	pub fn filter(mut self, value: impl Into<String>) -> Self {
-		self.filter = Some(value.into());
-		self
-	}
-	/// Sets `sort`.
-	pub fn sort(mut self, value: impl Into<String>) -> Self {
-		self.sort = Some(value.into());
-		self
-	}
-	/// Sets `order`.
-	pub fn order(mut self, value: impl Into<search::Order>) -> Self {
-		self.order = Some(value.into());
-		self
-	}
-	/// Sets `ADMIN_MODE`.
-	pub fn admin_mode(mut self, value: impl Into<bool>) -> Self {
-		self.admin_mode = Some(value.into());
-		self
-	}
-	/// Sets `select`.
-	pub fn select(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
-		self.select = Some(value.into_iter().map(Into::into).collect());
-		self
-	}
-	/// Sets `start`.
-	pub fn start(mut self, value: impl Into<i64>) -> Self {
-		self.start = Some(value.into());
-		self
+		Default::default()
 	}
 }
-extra_setter!(Search);
-serialize_map!(
-	Search { opt "FILTER" filter, opt "sort" sort, opt "order" order, opt "ADMIN_MODE"
-	admin_mode, opt "select" select, opt "start" start, rest "" extra }
+setters!(
+	Search { some into filter filter "FILTER" : String, some into sort sort "sort" :
+	String, some into order order "order" : search::Order, some into admin_mode
+	admin_mode "ADMIN_MODE" : bool, some iter select select "select" : String, some into
+	start start "start" : i64, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Search { filter : exact "FILTER", sort : exact "sort", order : exact "order",
-	admin_mode : exact "ADMIN_MODE", select : exact "select", start : exact "start",
-	extra : rest "", }
+params_impls!(
+	Search { opt exact "FILTER" filter, opt exact "sort" sort, opt exact "order" order,
+	opt exact "ADMIN_MODE" admin_mode, opt exact "select" select, opt exact "start"
+	start, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Search);
 /// `user.update`: REST 2, scope `user`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-update.html>
@@ -817,7 +489,7 @@ pub struct Update {
 	/// `UF_PHONE_INNER`: `string`, optional.
 	pub uf_phone_inner: Option<String>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Update {
 	/// The call with its required parameters: `ID`.
@@ -878,320 +550,79 @@ impl Update {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `ACTIVE`.
-	pub fn active(mut self, value: impl Into<bool>) -> Self {
-		self.active = Some(value.into());
-		self
-	}
-	/// Sets `EMAIL`.
-	pub fn email(mut self, value: impl Into<String>) -> Self {
-		self.email = Some(value.into());
-		self
-	}
-	/// Sets `NAME`.
-	pub fn name(mut self, value: impl Into<String>) -> Self {
-		self.name = Some(value.into());
-		self
-	}
-	/// Sets `LAST_NAME`.
-	pub fn last_name(mut self, value: impl Into<String>) -> Self {
-		self.last_name = Some(value.into());
-		self
-	}
-	/// Sets `SECOND_NAME`.
-	pub fn second_name(mut self, value: impl Into<String>) -> Self {
-		self.second_name = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_GENDER`.
-	pub fn personal_gender(mut self, value: impl Into<String>) -> Self {
-		self.personal_gender = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_PROFESSION`.
-	pub fn personal_profession(mut self, value: impl Into<String>) -> Self {
-		self.personal_profession = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_WWW`.
-	pub fn personal_www(mut self, value: impl Into<String>) -> Self {
-		self.personal_www = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_BIRTHDAY`.
-	pub fn personal_birthday(mut self, value: impl Into<String>) -> Self {
-		self.personal_birthday = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_PHOTO`.
-	pub fn personal_photo(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.personal_photo = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_ICQ`.
-	pub fn personal_icq(mut self, value: impl Into<String>) -> Self {
-		self.personal_icq = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_PHONE`.
-	pub fn personal_phone(mut self, value: impl Into<String>) -> Self {
-		self.personal_phone = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_FAX`.
-	pub fn personal_fax(mut self, value: impl Into<String>) -> Self {
-		self.personal_fax = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_MOBILE`.
-	pub fn personal_mobile(mut self, value: impl Into<String>) -> Self {
-		self.personal_mobile = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_PAGER`.
-	pub fn personal_pager(mut self, value: impl Into<String>) -> Self {
-		self.personal_pager = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_STREET`.
-	pub fn personal_street(mut self, value: impl Into<String>) -> Self {
-		self.personal_street = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_CITY`.
-	pub fn personal_city(mut self, value: impl Into<String>) -> Self {
-		self.personal_city = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_STATE`.
-	pub fn personal_state(mut self, value: impl Into<String>) -> Self {
-		self.personal_state = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_ZIP`.
-	pub fn personal_zip(mut self, value: impl Into<String>) -> Self {
-		self.personal_zip = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_COUNTRY`.
-	pub fn personal_country(mut self, value: impl Into<String>) -> Self {
-		self.personal_country = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_MAILBOX`.
-	pub fn personal_mailbox(mut self, value: impl Into<String>) -> Self {
-		self.personal_mailbox = Some(value.into());
-		self
-	}
-	/// Sets `PERSONAL_NOTES`.
-	pub fn personal_notes(mut self, value: impl Into<String>) -> Self {
-		self.personal_notes = Some(value.into());
-		self
-	}
-	/// Sets `WORK_PHONE`.
-	pub fn work_phone(mut self, value: impl Into<String>) -> Self {
-		self.work_phone = Some(value.into());
-		self
-	}
-	/// Sets `WORK_COMPANY`.
-	pub fn work_company(mut self, value: impl Into<String>) -> Self {
-		self.work_company = Some(value.into());
-		self
-	}
-	/// Sets `WORK_POSITION`.
-	pub fn work_position(mut self, value: impl Into<String>) -> Self {
-		self.work_position = Some(value.into());
-		self
-	}
-	/// Sets `WORK_DEPARTMENT`.
-	pub fn work_department(mut self, value: impl Into<String>) -> Self {
-		self.work_department = Some(value.into());
-		self
-	}
-	/// Sets `WORK_WWW`.
-	pub fn work_www(mut self, value: impl Into<String>) -> Self {
-		self.work_www = Some(value.into());
-		self
-	}
-	/// Sets `WORK_FAX`.
-	pub fn work_fax(mut self, value: impl Into<String>) -> Self {
-		self.work_fax = Some(value.into());
-		self
-	}
-	/// Sets `WORK_PAGER`.
-	pub fn work_pager(mut self, value: impl Into<String>) -> Self {
-		self.work_pager = Some(value.into());
-		self
-	}
-	/// Sets `WORK_STREET`.
-	pub fn work_street(mut self, value: impl Into<String>) -> Self {
-		self.work_street = Some(value.into());
-		self
-	}
-	/// Sets `WORK_MAILBOX`.
-	pub fn work_mailbox(mut self, value: impl Into<String>) -> Self {
-		self.work_mailbox = Some(value.into());
-		self
-	}
-	/// Sets `WORK_CITY`.
-	pub fn work_city(mut self, value: impl Into<String>) -> Self {
-		self.work_city = Some(value.into());
-		self
-	}
-	/// Sets `WORK_STATE`.
-	pub fn work_state(mut self, value: impl Into<String>) -> Self {
-		self.work_state = Some(value.into());
-		self
-	}
-	/// Sets `WORK_ZIP`.
-	pub fn work_zip(mut self, value: impl Into<String>) -> Self {
-		self.work_zip = Some(value.into());
-		self
-	}
-	/// Sets `WORK_COUNTRY`.
-	pub fn work_country(mut self, value: impl Into<String>) -> Self {
-		self.work_country = Some(value.into());
-		self
-	}
-	/// Sets `WORK_PROFILE`.
-	pub fn work_profile(mut self, value: impl Into<String>) -> Self {
-		self.work_profile = Some(value.into());
-		self
-	}
-	/// Sets `WORK_LOGO`.
-	pub fn work_logo(mut self, value: impl Into<::serde_json::Value>) -> Self {
-		self.work_logo = Some(value.into());
-		self
-	}
-	/// Sets `WORK_NOTES`.
-	pub fn work_notes(mut self, value: impl Into<String>) -> Self {
-		self.work_notes = Some(value.into());
-		self
-	}
-	/// Sets `UF_SKYPE_LINK`.
-	pub fn uf_skype_link(mut self, value: impl Into<String>) -> Self {
-		self.uf_skype_link = Some(value.into());
-		self
-	}
-	/// Sets `UF_ZOOM`.
-	pub fn uf_zoom(mut self, value: impl Into<String>) -> Self {
-		self.uf_zoom = Some(value.into());
-		self
-	}
-	/// Sets `UF_DEPARTMENT`.
-	pub fn uf_department(mut self, value: impl Into<String>) -> Self {
-		self.uf_department = Some(value.into());
-		self
-	}
-	/// Sets `UF_INTERESTS`.
-	pub fn uf_interests(mut self, value: impl Into<String>) -> Self {
-		self.uf_interests = Some(value.into());
-		self
-	}
-	/// Sets `UF_SKILLS`.
-	pub fn uf_skills(mut self, value: impl Into<String>) -> Self {
-		self.uf_skills = Some(value.into());
-		self
-	}
-	/// Sets `UF_WEB_SITES`.
-	pub fn uf_web_sites(mut self, value: impl Into<String>) -> Self {
-		self.uf_web_sites = Some(value.into());
-		self
-	}
-	/// Sets `UF_XING`.
-	pub fn uf_xing(mut self, value: impl Into<String>) -> Self {
-		self.uf_xing = Some(value.into());
-		self
-	}
-	/// Sets `UF_LINKEDIN`.
-	pub fn uf_linkedin(mut self, value: impl Into<String>) -> Self {
-		self.uf_linkedin = Some(value.into());
-		self
-	}
-	/// Sets `UF_FACEBOOK`.
-	pub fn uf_facebook(mut self, value: impl Into<String>) -> Self {
-		self.uf_facebook = Some(value.into());
-		self
-	}
-	/// Sets `UF_TWITTER`.
-	pub fn uf_twitter(mut self, value: impl Into<String>) -> Self {
-		self.uf_twitter = Some(value.into());
-		self
-	}
-	/// Sets `UF_SKYPE`.
-	pub fn uf_skype(mut self, value: impl Into<String>) -> Self {
-		self.uf_skype = Some(value.into());
-		self
-	}
-	/// Sets `UF_DISTRICT`.
-	pub fn uf_district(mut self, value: impl Into<String>) -> Self {
-		self.uf_district = Some(value.into());
-		self
-	}
-	/// Sets `UF_PHONE_INNER`.
-	pub fn uf_phone_inner(mut self, value: impl Into<String>) -> Self {
-		self.uf_phone_inner = Some(value.into());
-		self
-	}
 }
-extra_setter!(Update);
-serialize_map!(
-	Update { req "ID" id, opt_yn "ACTIVE" active, opt "EMAIL" email, opt "NAME" name, opt
-	"LAST_NAME" last_name, opt "SECOND_NAME" second_name, opt "PERSONAL_GENDER"
-	personal_gender, opt "PERSONAL_PROFESSION" personal_profession, opt "PERSONAL_WWW"
-	personal_www, opt "PERSONAL_BIRTHDAY" personal_birthday, opt "PERSONAL_PHOTO"
-	personal_photo, opt "PERSONAL_ICQ" personal_icq, opt "PERSONAL_PHONE" personal_phone,
-	opt "PERSONAL_FAX" personal_fax, opt "PERSONAL_MOBILE" personal_mobile, opt
-	"PERSONAL_PAGER" personal_pager, opt "PERSONAL_STREET" personal_street, opt
-	"PERSONAL_CITY" personal_city, opt "PERSONAL_STATE" personal_state, opt
-	"PERSONAL_ZIP" personal_zip, opt "PERSONAL_COUNTRY" personal_country, opt
-	"PERSONAL_MAILBOX" personal_mailbox, opt "PERSONAL_NOTES" personal_notes, opt
-	"WORK_PHONE" work_phone, opt "WORK_COMPANY" work_company, opt "WORK_POSITION"
-	work_position, opt "WORK_DEPARTMENT" work_department, opt "WORK_WWW" work_www, opt
-	"WORK_FAX" work_fax, opt "WORK_PAGER" work_pager, opt "WORK_STREET" work_street, opt
-	"WORK_MAILBOX" work_mailbox, opt "WORK_CITY" work_city, opt "WORK_STATE" work_state,
-	opt "WORK_ZIP" work_zip, opt "WORK_COUNTRY" work_country, opt "WORK_PROFILE"
-	work_profile, opt "WORK_LOGO" work_logo, opt "WORK_NOTES" work_notes, opt
-	"UF_SKYPE_LINK" uf_skype_link, opt "UF_ZOOM" uf_zoom, opt "UF_DEPARTMENT"
-	uf_department, opt "UF_INTERESTS" uf_interests, opt "UF_SKILLS" uf_skills, opt
-	"UF_WEB_SITES" uf_web_sites, opt "UF_XING" uf_xing, opt "UF_LINKEDIN" uf_linkedin,
-	opt "UF_FACEBOOK" uf_facebook, opt "UF_TWITTER" uf_twitter, opt "UF_SKYPE" uf_skype,
-	opt "UF_DISTRICT" uf_district, opt "UF_PHONE_INNER" uf_phone_inner, rest "" extra }
+setters!(
+	Update { some into active active "ACTIVE" : bool, some into email email "EMAIL" :
+	String, some into name name "NAME" : String, some into last_name last_name
+	"LAST_NAME" : String, some into second_name second_name "SECOND_NAME" : String, some
+	into personal_gender personal_gender "PERSONAL_GENDER" : String, some into
+	personal_profession personal_profession "PERSONAL_PROFESSION" : String, some into
+	personal_www personal_www "PERSONAL_WWW" : String, some into personal_birthday
+	personal_birthday "PERSONAL_BIRTHDAY" : String, some into personal_photo
+	personal_photo "PERSONAL_PHOTO" : ::serde_json::Value, some into personal_icq
+	personal_icq "PERSONAL_ICQ" : String, some into personal_phone personal_phone
+	"PERSONAL_PHONE" : String, some into personal_fax personal_fax "PERSONAL_FAX" :
+	String, some into personal_mobile personal_mobile "PERSONAL_MOBILE" : String, some
+	into personal_pager personal_pager "PERSONAL_PAGER" : String, some into
+	personal_street personal_street "PERSONAL_STREET" : String, some into personal_city
+	personal_city "PERSONAL_CITY" : String, some into personal_state personal_state
+	"PERSONAL_STATE" : String, some into personal_zip personal_zip "PERSONAL_ZIP" :
+	String, some into personal_country personal_country "PERSONAL_COUNTRY" : String, some
+	into personal_mailbox personal_mailbox "PERSONAL_MAILBOX" : String, some into
+	personal_notes personal_notes "PERSONAL_NOTES" : String, some into work_phone
+	work_phone "WORK_PHONE" : String, some into work_company work_company "WORK_COMPANY"
+	: String, some into work_position work_position "WORK_POSITION" : String, some into
+	work_department work_department "WORK_DEPARTMENT" : String, some into work_www
+	work_www "WORK_WWW" : String, some into work_fax work_fax "WORK_FAX" : String, some
+	into work_pager work_pager "WORK_PAGER" : String, some into work_street work_street
+	"WORK_STREET" : String, some into work_mailbox work_mailbox "WORK_MAILBOX" : String,
+	some into work_city work_city "WORK_CITY" : String, some into work_state work_state
+	"WORK_STATE" : String, some into work_zip work_zip "WORK_ZIP" : String, some into
+	work_country work_country "WORK_COUNTRY" : String, some into work_profile
+	work_profile "WORK_PROFILE" : String, some into work_logo work_logo "WORK_LOGO" :
+	::serde_json::Value, some into work_notes work_notes "WORK_NOTES" : String, some into
+	uf_skype_link uf_skype_link "UF_SKYPE_LINK" : String, some into uf_zoom uf_zoom
+	"UF_ZOOM" : String, some into uf_department uf_department "UF_DEPARTMENT" : String,
+	some into uf_interests uf_interests "UF_INTERESTS" : String, some into uf_skills
+	uf_skills "UF_SKILLS" : String, some into uf_web_sites uf_web_sites "UF_WEB_SITES" :
+	String, some into uf_xing uf_xing "UF_XING" : String, some into uf_linkedin
+	uf_linkedin "UF_LINKEDIN" : String, some into uf_facebook uf_facebook "UF_FACEBOOK" :
+	String, some into uf_twitter uf_twitter "UF_TWITTER" : String, some into uf_skype
+	uf_skype "UF_SKYPE" : String, some into uf_district uf_district "UF_DISTRICT" :
+	String, some into uf_phone_inner uf_phone_inner "UF_PHONE_INNER" : String, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Update { id : field "ID", active : exact "ACTIVE", email : exact "EMAIL", name :
-	exact "NAME", last_name : exact "LAST_NAME", second_name : exact "SECOND_NAME",
-	personal_gender : exact "PERSONAL_GENDER", personal_profession : exact
-	"PERSONAL_PROFESSION", personal_www : exact "PERSONAL_WWW", personal_birthday : exact
-	"PERSONAL_BIRTHDAY", personal_photo : exact "PERSONAL_PHOTO", personal_icq : exact
-	"PERSONAL_ICQ", personal_phone : exact "PERSONAL_PHONE", personal_fax : exact
-	"PERSONAL_FAX", personal_mobile : exact "PERSONAL_MOBILE", personal_pager : exact
-	"PERSONAL_PAGER", personal_street : exact "PERSONAL_STREET", personal_city : exact
-	"PERSONAL_CITY", personal_state : exact "PERSONAL_STATE", personal_zip : exact
-	"PERSONAL_ZIP", personal_country : exact "PERSONAL_COUNTRY", personal_mailbox : exact
-	"PERSONAL_MAILBOX", personal_notes : exact "PERSONAL_NOTES", work_phone : exact
-	"WORK_PHONE", work_company : exact "WORK_COMPANY", work_position : exact
-	"WORK_POSITION", work_department : exact "WORK_DEPARTMENT", work_www : exact
-	"WORK_WWW", work_fax : exact "WORK_FAX", work_pager : exact "WORK_PAGER", work_street
-	: exact "WORK_STREET", work_mailbox : exact "WORK_MAILBOX", work_city : exact
-	"WORK_CITY", work_state : exact "WORK_STATE", work_zip : exact "WORK_ZIP",
-	work_country : exact "WORK_COUNTRY", work_profile : exact "WORK_PROFILE", work_logo :
-	exact "WORK_LOGO", work_notes : exact "WORK_NOTES", uf_skype_link : exact
-	"UF_SKYPE_LINK", uf_zoom : exact "UF_ZOOM", uf_department : exact "UF_DEPARTMENT",
-	uf_interests : exact "UF_INTERESTS", uf_skills : exact "UF_SKILLS", uf_web_sites :
-	exact "UF_WEB_SITES", uf_xing : exact "UF_XING", uf_linkedin : exact "UF_LINKEDIN",
-	uf_facebook : exact "UF_FACEBOOK", uf_twitter : exact "UF_TWITTER", uf_skype : exact
-	"UF_SKYPE", uf_district : exact "UF_DISTRICT", uf_phone_inner : exact
-	"UF_PHONE_INNER", extra : rest "", }
+params_impls!(
+	Update { req field "ID" id, opt_yn exact "ACTIVE" active, opt exact "EMAIL" email,
+	opt exact "NAME" name, opt exact "LAST_NAME" last_name, opt exact "SECOND_NAME"
+	second_name, opt exact "PERSONAL_GENDER" personal_gender, opt exact
+	"PERSONAL_PROFESSION" personal_profession, opt exact "PERSONAL_WWW" personal_www, opt
+	exact "PERSONAL_BIRTHDAY" personal_birthday, opt exact "PERSONAL_PHOTO"
+	personal_photo, opt exact "PERSONAL_ICQ" personal_icq, opt exact "PERSONAL_PHONE"
+	personal_phone, opt exact "PERSONAL_FAX" personal_fax, opt exact "PERSONAL_MOBILE"
+	personal_mobile, opt exact "PERSONAL_PAGER" personal_pager, opt exact
+	"PERSONAL_STREET" personal_street, opt exact "PERSONAL_CITY" personal_city, opt exact
+	"PERSONAL_STATE" personal_state, opt exact "PERSONAL_ZIP" personal_zip, opt exact
+	"PERSONAL_COUNTRY" personal_country, opt exact "PERSONAL_MAILBOX" personal_mailbox,
+	opt exact "PERSONAL_NOTES" personal_notes, opt exact "WORK_PHONE" work_phone, opt
+	exact "WORK_COMPANY" work_company, opt exact "WORK_POSITION" work_position, opt exact
+	"WORK_DEPARTMENT" work_department, opt exact "WORK_WWW" work_www, opt exact
+	"WORK_FAX" work_fax, opt exact "WORK_PAGER" work_pager, opt exact "WORK_STREET"
+	work_street, opt exact "WORK_MAILBOX" work_mailbox, opt exact "WORK_CITY" work_city,
+	opt exact "WORK_STATE" work_state, opt exact "WORK_ZIP" work_zip, opt exact
+	"WORK_COUNTRY" work_country, opt exact "WORK_PROFILE" work_profile, opt exact
+	"WORK_LOGO" work_logo, opt exact "WORK_NOTES" work_notes, opt exact "UF_SKYPE_LINK"
+	uf_skype_link, opt exact "UF_ZOOM" uf_zoom, opt exact "UF_DEPARTMENT" uf_department,
+	opt exact "UF_INTERESTS" uf_interests, opt exact "UF_SKILLS" uf_skills, opt exact
+	"UF_WEB_SITES" uf_web_sites, opt exact "UF_XING" uf_xing, opt exact "UF_LINKEDIN"
+	uf_linkedin, opt exact "UF_FACEBOOK" uf_facebook, opt exact "UF_TWITTER" uf_twitter,
+	opt exact "UF_SKYPE" uf_skype, opt exact "UF_DISTRICT" uf_district, opt exact
+	"UF_PHONE_INNER" uf_phone_inner, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Update);
 /// Types of `user.add`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-add.html>
 pub mod add {
-	/// Error codes of `user.add`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `user.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -1213,19 +644,13 @@ pub mod add {
 	error_code!(Error);
 	/// The `result` of the call: `integer`.
 	pub type Output = ::bitrix24_runtime::lenient::Int;
-	impl ::bitrix24_runtime::Method for super::Add {
-		const NAME: &'static str = "user.add";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Add, "user.add", V2, false);
 }
 /// Types of `user.current`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-current.html>
 pub mod current {
-	/// Error codes of `user.current`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `user.current`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// The object `result` of `user.current`: `object`.
 	///
@@ -1233,65 +658,50 @@ pub mod current {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `ID`: `string`, optional.
+		/// `ID`: `string`.
 		pub id: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		pub active: Option<bool>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `LAST_NAME`: `string`, optional.
+		/// `LAST_NAME`: `string`.
 		pub last_name: Option<String>,
-		/// `EMAIL`: `string`, optional.
+		/// `EMAIL`: `string`.
 		pub email: Option<String>,
-		/// `LAST_LOGIN`: `string`, optional.
+		/// `LAST_LOGIN`: `string`.
 		pub last_login: Option<String>,
-		/// `DATE_REGISTER`: `string`, optional.
+		/// `DATE_REGISTER`: `string`.
 		pub date_register: Option<String>,
-		/// `IS_ONLINE`: `string`, optional.
+		/// `IS_ONLINE`: `string`.
 		pub is_online: Option<String>,
-		/// `LAST_ACTIVITY_DATE`: `string`, optional.
+		/// `LAST_ACTIVITY_DATE`: `string`.
 		pub last_activity_date: Option<String>,
-		/// `PERSONAL_GENDER`: `string`, optional.
+		/// `PERSONAL_GENDER`: `string`.
 		pub personal_gender: Option<String>,
-		/// `PERSONAL_BIRTHDAY`: `string`, optional.
+		/// `PERSONAL_BIRTHDAY`: `string`.
 		pub personal_birthday: Option<String>,
-		/// `WORK_POSITION`: `string`, optional.
+		/// `WORK_POSITION`: `string`.
 		pub work_position: Option<String>,
-		/// `UF_EMPLOYMENT_DATE`: `string`, optional.
+		/// `UF_EMPLOYMENT_DATE`: `string`.
 		pub uf_employment_date: Option<String>,
-		/// `UF_DEPARTMENT`: `integer[]`, optional.
+		/// `UF_DEPARTMENT`: `integer[]`.
 		pub uf_department: Vec<i64>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Output { id : field "ID", active : field "ACTIVE", name : field "NAME", last_name
-		: field "LAST_NAME", email : field "EMAIL", last_login : field "LAST_LOGIN",
-		date_register : field "DATE_REGISTER", is_online : field "IS_ONLINE",
-		last_activity_date : field "LAST_ACTIVITY_DATE", personal_gender : field
-		"PERSONAL_GENDER", personal_birthday : field "PERSONAL_BIRTHDAY", work_position :
-		field "WORK_POSITION", uf_employment_date : field "UF_EMPLOYMENT_DATE",
-		uf_department : field "UF_DEPARTMENT", extra : rest "", } fits["ID", "ACTIVE",
-		"NAME", "LAST_NAME", "EMAIL", "LAST_LOGIN", "DATE_REGISTER", "IS_ONLINE",
-		"LAST_ACTIVITY_DATE", "PERSONAL_GENDER", "PERSONAL_BIRTHDAY", "WORK_POSITION",
-		"UF_EMPLOYMENT_DATE", "UF_DEPARTMENT"] []
+	result_impls!(
+		Output { opt field "ID" id, opt field "ACTIVE" active, opt field "NAME" name, opt
+		field "LAST_NAME" last_name, opt field "EMAIL" email, opt field "LAST_LOGIN"
+		last_login, opt field "DATE_REGISTER" date_register, opt field "IS_ONLINE"
+		is_online, opt field "LAST_ACTIVITY_DATE" last_activity_date, opt field
+		"PERSONAL_GENDER" personal_gender, opt field "PERSONAL_BIRTHDAY"
+		personal_birthday, opt field "WORK_POSITION" work_position, opt field
+		"UF_EMPLOYMENT_DATE" uf_employment_date, req field "UF_DEPARTMENT" uf_department,
+		} fits["ID", "ACTIVE", "NAME", "LAST_NAME", "EMAIL", "LAST_LOGIN",
+		"DATE_REGISTER", "IS_ONLINE", "LAST_ACTIVITY_DATE", "PERSONAL_GENDER",
+		"PERSONAL_BIRTHDAY", "WORK_POSITION", "UF_EMPLOYMENT_DATE", "UF_DEPARTMENT"] []
 	);
-	serialize_map!(
-		Output { opt "ID" id, opt "ACTIVE" active, opt "NAME" name, opt "LAST_NAME"
-		last_name, opt "EMAIL" email, opt "LAST_LOGIN" last_login, opt "DATE_REGISTER"
-		date_register, opt "IS_ONLINE" is_online, opt "LAST_ACTIVITY_DATE"
-		last_activity_date, opt "PERSONAL_GENDER" personal_gender, opt
-		"PERSONAL_BIRTHDAY" personal_birthday, opt "WORK_POSITION" work_position, opt
-		"UF_EMPLOYMENT_DATE" uf_employment_date, req "UF_DEPARTMENT" uf_department, rest
-		"" extra }
-	);
-	impl ::bitrix24_runtime::Method for super::Current {
-		const NAME: &'static str = "user.current";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Current, "user.current", V2, true);
 	deserialize_via_from_value!(Output);
 }
 /// The payload types of this scope's events: the `data` each event sends.
@@ -1313,44 +723,36 @@ pub mod events {
 			///
 			/// Values: `Y`, `N`.
 			pub active: Option<bool>,
-			/// `EMAIL`: `string`, optional.
+			/// `EMAIL`: `string`.
 			pub email: Option<String>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `LAST_NAME`: `string`, optional.
+			/// `LAST_NAME`: `string`.
 			pub last_name: Option<String>,
-			/// `PERSONAL_GENDER`: `string`, optional.
+			/// `PERSONAL_GENDER`: `string`.
 			pub personal_gender: Option<String>,
-			/// `PERSONAL_BIRTHDAY`: `string`, optional.
+			/// `PERSONAL_BIRTHDAY`: `string`.
 			pub personal_birthday: Option<String>,
-			/// `UF_DEPARTMENT`: `array | null`, optional.
+			/// `UF_DEPARTMENT`: `array | null`.
 			pub uf_department: Option<::serde_json::Value>,
 			/// `DATE_REGISTER`: `string`, required in the docs.
 			pub date_register: Option<String>,
-			/// `WORK_POSITION`: `string`, optional.
+			/// `WORK_POSITION`: `string`.
 			pub work_position: Option<String>,
-			/// `UF_EMPLOYMENT_DATE`: `string`, optional.
+			/// `UF_EMPLOYMENT_DATE`: `string`.
 			pub uf_employment_date: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnUserAdd { id : field "ID", active : field "ACTIVE", email : field "EMAIL",
-			name : field "NAME", last_name : field "LAST_NAME", personal_gender : field
-			"PERSONAL_GENDER", personal_birthday : field "PERSONAL_BIRTHDAY",
-			uf_department : field "UF_DEPARTMENT", date_register : field "DATE_REGISTER",
-			work_position : field "WORK_POSITION", uf_employment_date : field
-			"UF_EMPLOYMENT_DATE", extra : rest "", } fits["ID", "ACTIVE", "EMAIL",
-			"NAME", "LAST_NAME", "PERSONAL_GENDER", "PERSONAL_BIRTHDAY", "UF_DEPARTMENT",
-			"DATE_REGISTER", "WORK_POSITION", "UF_EMPLOYMENT_DATE"] []
-		);
-		serialize_map!(
-			OnUserAdd { opt "ID" id, opt_yn "ACTIVE" active, opt "EMAIL" email, opt
-			"NAME" name, opt "LAST_NAME" last_name, opt "PERSONAL_GENDER"
-			personal_gender, opt "PERSONAL_BIRTHDAY" personal_birthday, opt
-			"UF_DEPARTMENT" uf_department, opt "DATE_REGISTER" date_register, opt
-			"WORK_POSITION" work_position, opt "UF_EMPLOYMENT_DATE" uf_employment_date,
-			rest "" extra }
+		result_impls!(
+			OnUserAdd { opt field "ID" id, opt_yn field "ACTIVE" active, opt field
+			"EMAIL" email, opt field "NAME" name, opt field "LAST_NAME" last_name, opt
+			field "PERSONAL_GENDER" personal_gender, opt field "PERSONAL_BIRTHDAY"
+			personal_birthday, opt field "UF_DEPARTMENT" uf_department, opt field
+			"DATE_REGISTER" date_register, opt field "WORK_POSITION" work_position, opt
+			field "UF_EMPLOYMENT_DATE" uf_employment_date, } fits["ID", "ACTIVE",
+			"EMAIL", "NAME", "LAST_NAME", "PERSONAL_GENDER", "PERSONAL_BIRTHDAY",
+			"UF_DEPARTMENT", "DATE_REGISTER", "WORK_POSITION", "UF_EMPLOYMENT_DATE"] []
 		);
 		deserialize_via_from_value!(OnUserAdd);
 		event_payload!(OnUserAdd, "ONUSERADD");
@@ -1360,7 +762,7 @@ pub mod events {
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-fields.html>
 pub mod fields {
-	/// Error codes of `user.fields`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `user.fields`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// The object `result` of `user.fields`: `object`.
 	///
@@ -1368,29 +770,22 @@ pub mod fields {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `<field>`: `string`, optional.
+		/// `<field>`: `string`.
 		///
 		/// Stands for every key matching `*`: one entry per key.
 		pub field: ::std::collections::BTreeMap<String, String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(Output { field : pattern "*", extra : rest "", });
-	serialize_map!(Output { rest "*" field, rest "" extra });
-	impl ::bitrix24_runtime::Method for super::Fields {
-		const NAME: &'static str = "user.fields";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	result_impls!(Output { rest pattern "*" field, });
+	method!(super::Fields, "user.fields", V2, true);
 	deserialize_via_from_value!(Output);
 }
 /// Types of `user.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-get.html>
 pub mod get {
-	/// Error codes of `user.get`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `user.get`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// Allowed values of `params.order` in `user.get`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1410,90 +805,74 @@ pub mod get {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Item {
-		/// `ID`: `string`, optional.
+		/// `ID`: `string`.
 		pub id: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		pub active: Option<bool>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `LAST_NAME`: `string`, optional.
+		/// `LAST_NAME`: `string`.
 		pub last_name: Option<String>,
-		/// `SECOND_NAME`: `string`, optional.
+		/// `SECOND_NAME`: `string`.
 		pub second_name: Option<String>,
-		/// `EMAIL`: `string`, optional.
+		/// `EMAIL`: `string`.
 		pub email: Option<String>,
-		/// `LAST_LOGIN`: `string`, optional.
+		/// `LAST_LOGIN`: `string`.
 		pub last_login: Option<String>,
-		/// `DATE_REGISTER`: `string`, optional.
+		/// `DATE_REGISTER`: `string`.
 		pub date_register: Option<String>,
-		/// `TIME_ZONE`: `string`, optional.
+		/// `TIME_ZONE`: `string`.
 		pub time_zone: Option<String>,
-		/// `IS_ONLINE`: `string`, optional.
+		/// `IS_ONLINE`: `string`.
 		pub is_online: Option<String>,
-		/// `TIMESTAMP_X`: `object`, optional.
+		/// `TIMESTAMP_X`: `object`.
 		pub timestamp_x: ::serde_json::Value,
-		/// `LAST_ACTIVITY_DATE`: `object`, optional.
+		/// `LAST_ACTIVITY_DATE`: `object`.
 		pub last_activity_date: ::serde_json::Value,
-		/// `PERSONAL_GENDER`: `string`, optional.
+		/// `PERSONAL_GENDER`: `string`.
 		pub personal_gender: Option<String>,
-		/// `PERSONAL_WWW`: `string`, optional.
+		/// `PERSONAL_WWW`: `string`.
 		pub personal_www: Option<String>,
-		/// `PERSONAL_BIRTHDAY`: `string`, optional.
+		/// `PERSONAL_BIRTHDAY`: `string`.
 		pub personal_birthday: Option<String>,
-		/// `PERSONAL_MOBILE`: `string`, optional.
+		/// `PERSONAL_MOBILE`: `string`.
 		pub personal_mobile: Option<String>,
-		/// `PERSONAL_CITY`: `string`, optional.
+		/// `PERSONAL_CITY`: `string`.
 		pub personal_city: Option<String>,
-		/// `WORK_PHONE`: `string`, optional.
+		/// `WORK_PHONE`: `string`.
 		pub work_phone: Option<String>,
-		/// `WORK_POSITION`: `string`, optional.
+		/// `WORK_POSITION`: `string`.
 		pub work_position: Option<String>,
-		/// `UF_EMPLOYMENT_DATE`: `string`, optional.
+		/// `UF_EMPLOYMENT_DATE`: `string`.
 		pub uf_employment_date: Option<String>,
-		/// `UF_DEPARTMENT`: `integer[]`, optional.
+		/// `UF_DEPARTMENT`: `integer[]`.
 		pub uf_department: Vec<i64>,
-		/// `USER_TYPE`: `string`, optional.
+		/// `USER_TYPE`: `string`.
 		pub user_type: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Item { id : field "ID", active : field "ACTIVE", name : field "NAME", last_name :
-		field "LAST_NAME", second_name : field "SECOND_NAME", email : field "EMAIL",
-		last_login : field "LAST_LOGIN", date_register : field "DATE_REGISTER", time_zone
-		: field "TIME_ZONE", is_online : field "IS_ONLINE", timestamp_x : field
-		"TIMESTAMP_X", last_activity_date : field "LAST_ACTIVITY_DATE", personal_gender :
-		field "PERSONAL_GENDER", personal_www : field "PERSONAL_WWW", personal_birthday :
-		field "PERSONAL_BIRTHDAY", personal_mobile : field "PERSONAL_MOBILE",
-		personal_city : field "PERSONAL_CITY", work_phone : field "WORK_PHONE",
-		work_position : field "WORK_POSITION", uf_employment_date : field
-		"UF_EMPLOYMENT_DATE", uf_department : field "UF_DEPARTMENT", user_type : field
-		"USER_TYPE", extra : rest "", } fits["ID", "ACTIVE", "NAME", "LAST_NAME",
-		"SECOND_NAME", "EMAIL", "LAST_LOGIN", "DATE_REGISTER", "TIME_ZONE", "IS_ONLINE",
-		"TIMESTAMP_X", "LAST_ACTIVITY_DATE", "PERSONAL_GENDER", "PERSONAL_WWW",
-		"PERSONAL_BIRTHDAY", "PERSONAL_MOBILE", "PERSONAL_CITY", "WORK_PHONE",
-		"WORK_POSITION", "UF_EMPLOYMENT_DATE", "UF_DEPARTMENT", "USER_TYPE"] []
-	);
-	serialize_map!(
-		Item { opt "ID" id, opt "ACTIVE" active, opt "NAME" name, opt "LAST_NAME"
-		last_name, opt "SECOND_NAME" second_name, opt "EMAIL" email, opt "LAST_LOGIN"
-		last_login, opt "DATE_REGISTER" date_register, opt "TIME_ZONE" time_zone, opt
-		"IS_ONLINE" is_online, req "TIMESTAMP_X" timestamp_x, req "LAST_ACTIVITY_DATE"
-		last_activity_date, opt "PERSONAL_GENDER" personal_gender, opt "PERSONAL_WWW"
-		personal_www, opt "PERSONAL_BIRTHDAY" personal_birthday, opt "PERSONAL_MOBILE"
-		personal_mobile, opt "PERSONAL_CITY" personal_city, opt "WORK_PHONE" work_phone,
-		opt "WORK_POSITION" work_position, opt "UF_EMPLOYMENT_DATE" uf_employment_date,
-		req "UF_DEPARTMENT" uf_department, opt "USER_TYPE" user_type, rest "" extra }
+	result_impls!(
+		Item { opt field "ID" id, opt field "ACTIVE" active, opt field "NAME" name, opt
+		field "LAST_NAME" last_name, opt field "SECOND_NAME" second_name, opt field
+		"EMAIL" email, opt field "LAST_LOGIN" last_login, opt field "DATE_REGISTER"
+		date_register, opt field "TIME_ZONE" time_zone, opt field "IS_ONLINE" is_online,
+		req field "TIMESTAMP_X" timestamp_x, req field "LAST_ACTIVITY_DATE"
+		last_activity_date, opt field "PERSONAL_GENDER" personal_gender, opt field
+		"PERSONAL_WWW" personal_www, opt field "PERSONAL_BIRTHDAY" personal_birthday, opt
+		field "PERSONAL_MOBILE" personal_mobile, opt field "PERSONAL_CITY" personal_city,
+		opt field "WORK_PHONE" work_phone, opt field "WORK_POSITION" work_position, opt
+		field "UF_EMPLOYMENT_DATE" uf_employment_date, req field "UF_DEPARTMENT"
+		uf_department, opt field "USER_TYPE" user_type, } fits["ID", "ACTIVE", "NAME",
+		"LAST_NAME", "SECOND_NAME", "EMAIL", "LAST_LOGIN", "DATE_REGISTER", "TIME_ZONE",
+		"IS_ONLINE", "TIMESTAMP_X", "LAST_ACTIVITY_DATE", "PERSONAL_GENDER",
+		"PERSONAL_WWW", "PERSONAL_BIRTHDAY", "PERSONAL_MOBILE", "PERSONAL_CITY",
+		"WORK_PHONE", "WORK_POSITION", "UF_EMPLOYMENT_DATE", "UF_DEPARTMENT",
+		"USER_TYPE"] []
 	);
 	/// The `result` of the call: `object[]`.
 	pub type Output = crate::List<Item>;
-	impl ::bitrix24_runtime::Method for super::Get {
-		const NAME: &'static str = "user.get";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Get, "user.get", V2, true);
 	impl ::bitrix24_runtime::Paged for super::Get {
 		type Item = Item;
 		fn into_items(output: Output) -> Vec<Item> {
@@ -1506,7 +885,7 @@ pub mod get {
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-search.html>
 pub mod search {
-	/// Error codes of `user.search`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `user.search`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
 	/// Allowed values of `params.order` in `user.search`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1526,90 +905,74 @@ pub mod search {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Item {
-		/// `ID`: `string`, optional.
+		/// `ID`: `string`.
 		pub id: Option<String>,
-		/// `ACTIVE`: `boolean`, optional.
+		/// `ACTIVE`: `boolean`.
 		pub active: Option<bool>,
-		/// `NAME`: `string`, optional.
+		/// `NAME`: `string`.
 		pub name: Option<String>,
-		/// `LAST_NAME`: `string`, optional.
+		/// `LAST_NAME`: `string`.
 		pub last_name: Option<String>,
-		/// `SECOND_NAME`: `string`, optional.
+		/// `SECOND_NAME`: `string`.
 		pub second_name: Option<String>,
-		/// `EMAIL`: `string`, optional.
+		/// `EMAIL`: `string`.
 		pub email: Option<String>,
-		/// `LAST_LOGIN`: `string`, optional.
+		/// `LAST_LOGIN`: `string`.
 		pub last_login: Option<String>,
-		/// `DATE_REGISTER`: `string`, optional.
+		/// `DATE_REGISTER`: `string`.
 		pub date_register: Option<String>,
-		/// `TIME_ZONE`: `string`, optional.
+		/// `TIME_ZONE`: `string`.
 		pub time_zone: Option<String>,
-		/// `IS_ONLINE`: `string`, optional.
+		/// `IS_ONLINE`: `string`.
 		pub is_online: Option<String>,
-		/// `TIMESTAMP_X`: `object`, optional.
+		/// `TIMESTAMP_X`: `object`.
 		pub timestamp_x: ::serde_json::Value,
-		/// `LAST_ACTIVITY_DATE`: `object`, optional.
+		/// `LAST_ACTIVITY_DATE`: `object`.
 		pub last_activity_date: ::serde_json::Value,
-		/// `PERSONAL_GENDER`: `string`, optional.
+		/// `PERSONAL_GENDER`: `string`.
 		pub personal_gender: Option<String>,
-		/// `PERSONAL_WWW`: `string`, optional.
+		/// `PERSONAL_WWW`: `string`.
 		pub personal_www: Option<String>,
-		/// `PERSONAL_BIRTHDAY`: `string`, optional.
+		/// `PERSONAL_BIRTHDAY`: `string`.
 		pub personal_birthday: Option<String>,
-		/// `PERSONAL_MOBILE`: `string`, optional.
+		/// `PERSONAL_MOBILE`: `string`.
 		pub personal_mobile: Option<String>,
-		/// `PERSONAL_CITY`: `string`, optional.
+		/// `PERSONAL_CITY`: `string`.
 		pub personal_city: Option<String>,
-		/// `WORK_PHONE`: `string`, optional.
+		/// `WORK_PHONE`: `string`.
 		pub work_phone: Option<String>,
-		/// `WORK_POSITION`: `string`, optional.
+		/// `WORK_POSITION`: `string`.
 		pub work_position: Option<String>,
-		/// `UF_EMPLOYMENT_DATE`: `string`, optional.
+		/// `UF_EMPLOYMENT_DATE`: `string`.
 		pub uf_employment_date: Option<String>,
-		/// `UF_DEPARTMENT`: `integer[]`, optional.
+		/// `UF_DEPARTMENT`: `integer[]`.
 		pub uf_department: Vec<i64>,
-		/// `USER_TYPE`: `string`, optional.
+		/// `USER_TYPE`: `string`.
 		pub user_type: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		Item { id : field "ID", active : field "ACTIVE", name : field "NAME", last_name :
-		field "LAST_NAME", second_name : field "SECOND_NAME", email : field "EMAIL",
-		last_login : field "LAST_LOGIN", date_register : field "DATE_REGISTER", time_zone
-		: field "TIME_ZONE", is_online : field "IS_ONLINE", timestamp_x : field
-		"TIMESTAMP_X", last_activity_date : field "LAST_ACTIVITY_DATE", personal_gender :
-		field "PERSONAL_GENDER", personal_www : field "PERSONAL_WWW", personal_birthday :
-		field "PERSONAL_BIRTHDAY", personal_mobile : field "PERSONAL_MOBILE",
-		personal_city : field "PERSONAL_CITY", work_phone : field "WORK_PHONE",
-		work_position : field "WORK_POSITION", uf_employment_date : field
-		"UF_EMPLOYMENT_DATE", uf_department : field "UF_DEPARTMENT", user_type : field
-		"USER_TYPE", extra : rest "", } fits["ID", "ACTIVE", "NAME", "LAST_NAME",
-		"SECOND_NAME", "EMAIL", "LAST_LOGIN", "DATE_REGISTER", "TIME_ZONE", "IS_ONLINE",
-		"TIMESTAMP_X", "LAST_ACTIVITY_DATE", "PERSONAL_GENDER", "PERSONAL_WWW",
-		"PERSONAL_BIRTHDAY", "PERSONAL_MOBILE", "PERSONAL_CITY", "WORK_PHONE",
-		"WORK_POSITION", "UF_EMPLOYMENT_DATE", "UF_DEPARTMENT", "USER_TYPE"] []
-	);
-	serialize_map!(
-		Item { opt "ID" id, opt "ACTIVE" active, opt "NAME" name, opt "LAST_NAME"
-		last_name, opt "SECOND_NAME" second_name, opt "EMAIL" email, opt "LAST_LOGIN"
-		last_login, opt "DATE_REGISTER" date_register, opt "TIME_ZONE" time_zone, opt
-		"IS_ONLINE" is_online, req "TIMESTAMP_X" timestamp_x, req "LAST_ACTIVITY_DATE"
-		last_activity_date, opt "PERSONAL_GENDER" personal_gender, opt "PERSONAL_WWW"
-		personal_www, opt "PERSONAL_BIRTHDAY" personal_birthday, opt "PERSONAL_MOBILE"
-		personal_mobile, opt "PERSONAL_CITY" personal_city, opt "WORK_PHONE" work_phone,
-		opt "WORK_POSITION" work_position, opt "UF_EMPLOYMENT_DATE" uf_employment_date,
-		req "UF_DEPARTMENT" uf_department, opt "USER_TYPE" user_type, rest "" extra }
+	result_impls!(
+		Item { opt field "ID" id, opt field "ACTIVE" active, opt field "NAME" name, opt
+		field "LAST_NAME" last_name, opt field "SECOND_NAME" second_name, opt field
+		"EMAIL" email, opt field "LAST_LOGIN" last_login, opt field "DATE_REGISTER"
+		date_register, opt field "TIME_ZONE" time_zone, opt field "IS_ONLINE" is_online,
+		req field "TIMESTAMP_X" timestamp_x, req field "LAST_ACTIVITY_DATE"
+		last_activity_date, opt field "PERSONAL_GENDER" personal_gender, opt field
+		"PERSONAL_WWW" personal_www, opt field "PERSONAL_BIRTHDAY" personal_birthday, opt
+		field "PERSONAL_MOBILE" personal_mobile, opt field "PERSONAL_CITY" personal_city,
+		opt field "WORK_PHONE" work_phone, opt field "WORK_POSITION" work_position, opt
+		field "UF_EMPLOYMENT_DATE" uf_employment_date, req field "UF_DEPARTMENT"
+		uf_department, opt field "USER_TYPE" user_type, } fits["ID", "ACTIVE", "NAME",
+		"LAST_NAME", "SECOND_NAME", "EMAIL", "LAST_LOGIN", "DATE_REGISTER", "TIME_ZONE",
+		"IS_ONLINE", "TIMESTAMP_X", "LAST_ACTIVITY_DATE", "PERSONAL_GENDER",
+		"PERSONAL_WWW", "PERSONAL_BIRTHDAY", "PERSONAL_MOBILE", "PERSONAL_CITY",
+		"WORK_PHONE", "WORK_POSITION", "UF_EMPLOYMENT_DATE", "UF_DEPARTMENT",
+		"USER_TYPE"] []
 	);
 	/// The `result` of the call: `object[]`.
 	pub type Output = crate::List<Item>;
-	impl ::bitrix24_runtime::Method for super::Search {
-		const NAME: &'static str = "user.search";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Search, "user.search", V2, true);
 	impl ::bitrix24_runtime::Paged for super::Search {
 		type Item = Item;
 		fn into_items(output: Output) -> Vec<Item> {
@@ -1622,7 +985,7 @@ pub mod search {
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-update.html>
 pub mod update {
-	/// Error codes of `user.update`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `user.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -1635,11 +998,5 @@ pub mod update {
 	error_code!(Error);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Update {
-		const NAME: &'static str = "user.update";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Update, "user.update", V2, false);
 }

@@ -18,7 +18,7 @@ pub mod user {
 			/// `fields`: `object`, required.
 			pub fields: add::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `fields`.
@@ -29,12 +29,7 @@ pub mod user {
 				}
 			}
 		}
-		extra_setter!(Add);
-		serialize_map!(Add { req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Add { fields : field "fields", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
+		params_impls!(Add { req field "fields" fields, });
 		/// `user.userfield.delete`: REST 2, scope `user.userfield`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-delete.html>
@@ -48,7 +43,7 @@ pub mod user {
 			/// `id`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `id`.
@@ -59,12 +54,7 @@ pub mod user {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "id" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "id", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "id" id, });
 		/// `user.userfield.list`: REST 2, scope `user.userfield`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
@@ -86,36 +76,19 @@ pub mod user {
 			/// Values: `field_N`.
 			pub filter: Option<list::Filter>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					order: Default::default(),
-					filter: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(List { opt "order" order, opt "filter" filter, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { order : exact "order", filter : exact "filter", extra : rest "", }
+		setters!(
+			List { some into order order "order" : list::Order, some into filter filter
+			"filter" : list::Filter, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
+		params_impls!(List { opt exact "order" order, opt exact "filter" filter, });
 		/// `user.userfield.update`: REST 2, scope `user.userfield`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
@@ -131,7 +104,7 @@ pub mod user {
 			/// `fields`: `object`, optional.
 			pub fields: Option<update::Fields>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `id`.
@@ -142,25 +115,14 @@ pub mod user {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `fields`.
-			pub fn fields(mut self, value: impl Into<update::Fields>) -> Self {
-				self.fields = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Update);
-		serialize_map!(Update { req "id" id, opt "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "id", fields : exact "fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
+		setters!(Update { some into fields fields "fields" : update::Fields, });
+		params_impls!(Update { req field "id" id, opt exact "fields" fields, });
 		/// Types of `user.userfield.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
 		pub mod add {
-			/// Error codes of `user.userfield.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `user.userfield.add`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,40 +197,22 @@ pub mod user {
 				/// `ROWS`: `integer`, optional.
 				pub rows: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl FieldsSettings {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						default_value: Default::default(),
-						rows: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `DEFAULT_VALUE`.
-				pub fn default_value(mut self, value: impl Into<String>) -> Self {
-					self.default_value = Some(value.into());
-					self
-				}
-				/// Sets `ROWS`.
-				pub fn rows(mut self, value: impl Into<i64>) -> Self {
-					self.rows = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(FieldsSettings);
-			serialize_map!(
-				FieldsSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, rest
-				"" extra }
+			setters!(
+				FieldsSettings { some into default_value default_value "DEFAULT_VALUE" :
+				String, some into rows rows "ROWS" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : exact
-				"ROWS", extra : rest "", }
+			params_impls!(
+				FieldsSettings { opt exact "DEFAULT_VALUE" default_value, opt exact
+				"ROWS" rows, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(FieldsSettings);
 			/// The object `params.fields` of `user.userfield.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
@@ -324,7 +268,7 @@ pub mod user {
 				/// `LABEL`: `string`, optional.
 				pub label: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `FIELD_NAME`, `USER_TYPE_ID`.
@@ -353,135 +297,49 @@ pub mod user {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `XML_ID`.
-				pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-					self.xml_id = Some(value.into());
-					self
-				}
-				/// Sets `SORT`.
-				pub fn sort(mut self, value: impl Into<i64>) -> Self {
-					self.sort = Some(value.into());
-					self
-				}
-				/// Sets `MULTIPLE`.
-				pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-					self.multiple = Some(value.into());
-					self
-				}
-				/// Sets `MANDATORY`.
-				pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
-					self.mandatory = Some(value.into());
-					self
-				}
-				/// Sets `SHOW_FILTER`.
-				pub fn show_filter(mut self, value: impl Into<bool>) -> Self {
-					self.show_filter = Some(value.into());
-					self
-				}
-				/// Sets `SHOW_IN_LIST`.
-				pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
-					self.show_in_list = Some(value.into());
-					self
-				}
-				/// Sets `EDIT_IN_LIST`.
-				pub fn edit_in_list(mut self, value: impl Into<bool>) -> Self {
-					self.edit_in_list = Some(value.into());
-					self
-				}
-				/// Sets `IS_SEARCHABLE`.
-				pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
-					self.is_searchable = Some(value.into());
-					self
-				}
-				/// Sets `SETTINGS`.
-				pub fn settings(mut self, value: impl Into<FieldsSettings>) -> Self {
-					self.settings = Some(value.into());
-					self
-				}
-				/// Sets `EDIT_FORM_LABEL`.
-				pub fn edit_form_label(mut self, value: impl Into<String>) -> Self {
-					self.edit_form_label = Some(value.into());
-					self
-				}
-				/// Sets `LIST_COLUMN_LABEL`.
-				pub fn list_column_label(mut self, value: impl Into<String>) -> Self {
-					self.list_column_label = Some(value.into());
-					self
-				}
-				/// Sets `LIST_FILTER_LABEL`.
-				pub fn list_filter_label(mut self, value: impl Into<String>) -> Self {
-					self.list_filter_label = Some(value.into());
-					self
-				}
-				/// Sets `ERROR_MESSAGE`.
-				pub fn error_message(mut self, value: impl Into<String>) -> Self {
-					self.error_message = Some(value.into());
-					self
-				}
-				/// Sets `HELP_MESSAGE`.
-				pub fn help_message(mut self, value: impl Into<String>) -> Self {
-					self.help_message = Some(value.into());
-					self
-				}
-				/// Sets `LABEL`.
-				pub fn label(mut self, value: impl Into<String>) -> Self {
-					self.label = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { req "FIELD_NAME" field_name, req "USER_TYPE_ID" user_type_id,
-				opt "XML_ID" xml_id, opt "SORT" sort, opt_yn "MULTIPLE" multiple, opt_yn
-				"MANDATORY" mandatory, opt_yn "SHOW_FILTER" show_filter, opt_yn
-				"SHOW_IN_LIST" show_in_list, opt_yn "EDIT_IN_LIST" edit_in_list, opt_yn
-				"IS_SEARCHABLE" is_searchable, opt "SETTINGS" settings, opt
-				"EDIT_FORM_LABEL" edit_form_label, opt "LIST_COLUMN_LABEL"
-				list_column_label, opt "LIST_FILTER_LABEL" list_filter_label, opt
-				"ERROR_MESSAGE" error_message, opt "HELP_MESSAGE" help_message, opt
-				"LABEL" label, rest "" extra }
+			setters!(
+				Fields { some into xml_id xml_id "XML_ID" : String, some into sort sort
+				"SORT" : i64, some into multiple multiple "MULTIPLE" : bool, some into
+				mandatory mandatory "MANDATORY" : bool, some into show_filter show_filter
+				"SHOW_FILTER" : bool, some into show_in_list show_in_list "SHOW_IN_LIST"
+				: bool, some into edit_in_list edit_in_list "EDIT_IN_LIST" : bool, some
+				into is_searchable is_searchable "IS_SEARCHABLE" : bool, some into
+				settings settings "SETTINGS" : FieldsSettings, some into edit_form_label
+				edit_form_label "EDIT_FORM_LABEL" : String, some into list_column_label
+				list_column_label "LIST_COLUMN_LABEL" : String, some into
+				list_filter_label list_filter_label "LIST_FILTER_LABEL" : String, some
+				into error_message error_message "ERROR_MESSAGE" : String, some into
+				help_message help_message "HELP_MESSAGE" : String, some into label label
+				"LABEL" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { field_name : field "FIELD_NAME", user_type_id : field
-				"USER_TYPE_ID", xml_id : exact "XML_ID", sort : exact "SORT", multiple :
-				exact "MULTIPLE", mandatory : exact "MANDATORY", show_filter : exact
-				"SHOW_FILTER", show_in_list : exact "SHOW_IN_LIST", edit_in_list : exact
-				"EDIT_IN_LIST", is_searchable : exact "IS_SEARCHABLE", settings : exact
-				"SETTINGS", edit_form_label : exact "EDIT_FORM_LABEL", list_column_label
-				: exact "LIST_COLUMN_LABEL", list_filter_label : exact
-				"LIST_FILTER_LABEL", error_message : exact "ERROR_MESSAGE", help_message
-				: exact "HELP_MESSAGE", label : exact "LABEL", extra : rest "", }
+			params_impls!(
+				Fields { req field "FIELD_NAME" field_name, req field "USER_TYPE_ID"
+				user_type_id, opt exact "XML_ID" xml_id, opt exact "SORT" sort, opt_yn
+				exact "MULTIPLE" multiple, opt_yn exact "MANDATORY" mandatory, opt_yn
+				exact "SHOW_FILTER" show_filter, opt_yn exact "SHOW_IN_LIST"
+				show_in_list, opt_yn exact "EDIT_IN_LIST" edit_in_list, opt_yn exact
+				"IS_SEARCHABLE" is_searchable, opt exact "SETTINGS" settings, opt exact
+				"EDIT_FORM_LABEL" edit_form_label, opt exact "LIST_COLUMN_LABEL"
+				list_column_label, opt exact "LIST_FILTER_LABEL" list_filter_label, opt
+				exact "ERROR_MESSAGE" error_message, opt exact "HELP_MESSAGE"
+				help_message, opt exact "LABEL" label, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "user.userfield.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "user.userfield.add", V2, false);
 		}
 		/// Types of `user.userfield.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-delete.html>
 		pub mod delete {
-			/// Error codes of `user.userfield.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `user.userfield.delete`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "user.userfield.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "user.userfield.delete", V2, false);
 		}
 		/// Methods under `user::userfield::file`.
 		pub mod file {
@@ -496,42 +354,31 @@ pub mod user {
 			#[non_exhaustive]
 			pub struct Get {
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call; every parameter is optional.
 				pub fn new() -> Self {
-					Self { extra: Default::default() }
+					Default::default()
 				}
 			}
-			extra_setter!(Get);
-			serialize_map!(Get { rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Get { extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
+			params_impls!(Get {});
 			/// Types of `user.userfield.file.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-file-get.html>
 			pub mod get {
-				/// Error codes of `user.userfield.file.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `user.userfield.file.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
 				/// The `result` of the call: not described on the page.
 				pub type Output = ::serde_json::Value;
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "user.userfield.file.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Get, "user.userfield.file.get", V2, true);
 			}
 		}
 		/// Types of `user.userfield.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
 		pub mod list {
-			/// Error codes of `user.userfield.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `user.userfield.list`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
@@ -546,32 +393,16 @@ pub mod user {
 				/// Stands for every key matching `*`: one entry per key.
 				pub field: ::std::collections::BTreeMap<String, String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Order {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						field: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Adds an entry for `<field>` under `key`.
-				pub fn field(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<String>,
-				) -> Self {
-					self.field.insert(key.into(), value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Order);
-			serialize_map!(Order { rest "*" field, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Order { field : pattern "*", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Order);
+			setters!(Order { map into field field "<field>" : String, });
+			params_impls!(Order { rest pattern "*" field, });
 			/// The object `params.filter` of `user.userfield.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
@@ -583,63 +414,41 @@ pub mod user {
 				/// Stands for every key matching `*`: one entry per key.
 				pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						field: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Adds an entry for `<field>` under `key`.
-				pub fn field(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.field.insert(key.into(), value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(Filter { rest "*" field, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Filter { field : pattern "*", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
+			setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+			params_impls!(Filter { rest pattern "*" field, });
 			/// The object `result.SETTINGS` of `user.userfield.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettings {
-				/// `DISPLAY`: `string`, optional.
+				/// `DISPLAY`: `string`.
 				pub display: Option<String>,
-				/// `LIST_HEIGHT`: `integer`, optional.
+				/// `LIST_HEIGHT`: `integer`.
 				pub list_height: Option<i64>,
-				/// `CAPTION_NO_VALUE`: `string`, optional.
+				/// `CAPTION_NO_VALUE`: `string`.
 				pub caption_no_value: Option<String>,
-				/// `SHOW_NO_VALUE`: `string`, optional.
+				/// `SHOW_NO_VALUE`: `string`.
 				pub show_no_value: Option<String>,
-				/// `DEFAULT_VALUE`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `DEFAULT_VALUE`: `string`, only in the example response.
 				pub default_value: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				ItemSettings { display : field "DISPLAY", list_height : field
-				"LIST_HEIGHT", caption_no_value : field "CAPTION_NO_VALUE", show_no_value
-				: field "SHOW_NO_VALUE", default_value : soft "DEFAULT_VALUE", extra :
-				rest "", }
-			);
-			serialize_map!(
-				ItemSettings { opt "DISPLAY" display, opt "LIST_HEIGHT" list_height, opt
-				"CAPTION_NO_VALUE" caption_no_value, opt "SHOW_NO_VALUE" show_no_value,
-				opt "DEFAULT_VALUE" default_value, rest "" extra }
+			result_impls!(
+				ItemSettings { opt field "DISPLAY" display, opt field "LIST_HEIGHT"
+				list_height, opt field "CAPTION_NO_VALUE" caption_no_value, opt field
+				"SHOW_NO_VALUE" show_no_value, opt soft "DEFAULT_VALUE" default_value, }
 			);
 			/// The object `result.LIST` of `user.userfield.list`: `object[]`.
 			///
@@ -647,26 +456,22 @@ pub mod user {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemList {
-				/// `ID`: `string`, optional.
+				/// `ID`: `string`.
 				pub id: Option<String>,
-				/// `SORT`: `string`, optional.
+				/// `SORT`: `string`.
 				pub sort: Option<String>,
-				/// `VALUE`: `string`, optional.
+				/// `VALUE`: `string`.
 				pub value: Option<String>,
-				/// `DEF`: `string`, optional.
+				/// `DEF`: `string`.
 				pub def: Option<String>,
-				/// `XML_ID`: `string`, optional.
+				/// `XML_ID`: `string`.
 				pub xml_id: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				ItemList { id : field "ID", sort : field "SORT", value : field "VALUE",
-				def : field "DEF", xml_id : field "XML_ID", extra : rest "", }
-			);
-			serialize_map!(
-				ItemList { opt "ID" id, opt "SORT" sort, opt "VALUE" value, opt "DEF"
-				def, opt "XML_ID" xml_id, rest "" extra }
+			result_impls!(
+				ItemList { opt field "ID" id, opt field "SORT" sort, opt field "VALUE"
+				value, opt field "DEF" def, opt field "XML_ID" xml_id, }
 			);
 			/// The object `result` of `user.userfield.list`: `object[]`.
 			///
@@ -674,65 +479,51 @@ pub mod user {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `ID`: `string`, optional.
+				/// `ID`: `string`.
 				pub id: Option<String>,
-				/// `ENTITY_ID`: `string`, optional.
+				/// `ENTITY_ID`: `string`.
 				pub entity_id: Option<String>,
-				/// `FIELD_NAME`: `string`, optional.
+				/// `FIELD_NAME`: `string`.
 				pub field_name: Option<String>,
-				/// `USER_TYPE_ID`: `string`, optional.
+				/// `USER_TYPE_ID`: `string`.
 				pub user_type_id: Option<String>,
-				/// `XML_ID`: `any`, optional.
+				/// `XML_ID`: `any`.
 				pub xml_id: ::serde_json::Value,
-				/// `SORT`: `string`, optional.
+				/// `SORT`: `string`.
 				pub sort: Option<String>,
-				/// `MULTIPLE`: `string`, optional.
+				/// `MULTIPLE`: `string`.
 				pub multiple: Option<String>,
-				/// `MANDATORY`: `string`, optional.
+				/// `MANDATORY`: `string`.
 				pub mandatory: Option<String>,
-				/// `SHOW_FILTER`: `string`, optional.
+				/// `SHOW_FILTER`: `string`.
 				pub show_filter: Option<String>,
-				/// `SHOW_IN_LIST`: `string`, optional.
+				/// `SHOW_IN_LIST`: `string`.
 				pub show_in_list: Option<String>,
-				/// `EDIT_IN_LIST`: `string`, optional.
+				/// `EDIT_IN_LIST`: `string`.
 				pub edit_in_list: Option<String>,
-				/// `IS_SEARCHABLE`: `string`, optional.
+				/// `IS_SEARCHABLE`: `string`.
 				pub is_searchable: Option<String>,
-				/// `SETTINGS`: `object`, optional.
+				/// `SETTINGS`: `object`.
 				pub settings: Option<ItemSettings>,
-				/// `LIST`: `object[]`, optional.
+				/// `LIST`: `object[]`.
 				pub list: Vec<ItemList>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { id : field "ID", entity_id : field "ENTITY_ID", field_name : field
-				"FIELD_NAME", user_type_id : field "USER_TYPE_ID", xml_id : field
-				"XML_ID", sort : field "SORT", multiple : field "MULTIPLE", mandatory :
-				field "MANDATORY", show_filter : field "SHOW_FILTER", show_in_list :
-				field "SHOW_IN_LIST", edit_in_list : field "EDIT_IN_LIST", is_searchable
-				: field "IS_SEARCHABLE", settings : field "SETTINGS", list : field
-				"LIST", extra : rest "", } fits["ID", "ENTITY_ID", "FIELD_NAME",
+			result_impls!(
+				Item { opt field "ID" id, opt field "ENTITY_ID" entity_id, opt field
+				"FIELD_NAME" field_name, opt field "USER_TYPE_ID" user_type_id, req field
+				"XML_ID" xml_id, opt field "SORT" sort, opt field "MULTIPLE" multiple,
+				opt field "MANDATORY" mandatory, opt field "SHOW_FILTER" show_filter, opt
+				field "SHOW_IN_LIST" show_in_list, opt field "EDIT_IN_LIST" edit_in_list,
+				opt field "IS_SEARCHABLE" is_searchable, opt field "SETTINGS" settings,
+				req field "LIST" list, } fits["ID", "ENTITY_ID", "FIELD_NAME",
 				"USER_TYPE_ID", "XML_ID", "SORT", "MULTIPLE", "MANDATORY", "SHOW_FILTER",
 				"SHOW_IN_LIST", "EDIT_IN_LIST", "IS_SEARCHABLE", "SETTINGS", "LIST"] []
 			);
-			serialize_map!(
-				Item { opt "ID" id, opt "ENTITY_ID" entity_id, opt "FIELD_NAME"
-				field_name, opt "USER_TYPE_ID" user_type_id, req "XML_ID" xml_id, opt
-				"SORT" sort, opt "MULTIPLE" multiple, opt "MANDATORY" mandatory, opt
-				"SHOW_FILTER" show_filter, opt "SHOW_IN_LIST" show_in_list, opt
-				"EDIT_IN_LIST" edit_in_list, opt "IS_SEARCHABLE" is_searchable, opt
-				"SETTINGS" settings, req "LIST" list, rest "" extra }
-			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "user.userfield.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "user.userfield.list", V2, true);
 			impl ::bitrix24_runtime::Paged for super::List {
 				type Item = Item;
 				fn into_items(output: Output) -> Vec<Item> {
@@ -745,7 +536,7 @@ pub mod user {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
 		pub mod update {
-			/// Error codes of `user.userfield.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `user.userfield.update`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: no status.
 			pub type Error = crate::SystemError;
@@ -760,40 +551,22 @@ pub mod user {
 				/// `ROWS`: `integer`, optional.
 				pub rows: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl FieldsSettings {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						default_value: Default::default(),
-						rows: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `DEFAULT_VALUE`.
-				pub fn default_value(mut self, value: impl Into<String>) -> Self {
-					self.default_value = Some(value.into());
-					self
-				}
-				/// Sets `ROWS`.
-				pub fn rows(mut self, value: impl Into<i64>) -> Self {
-					self.rows = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(FieldsSettings);
-			serialize_map!(
-				FieldsSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, rest
-				"" extra }
+			setters!(
+				FieldsSettings { some into default_value default_value "DEFAULT_VALUE" :
+				String, some into rows rows "ROWS" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : exact
-				"ROWS", extra : rest "", }
+			params_impls!(
+				FieldsSettings { opt exact "DEFAULT_VALUE" default_value, opt exact
+				"ROWS" rows, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(FieldsSettings);
 			/// The object `params.fields` of `user.userfield.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
@@ -839,132 +612,43 @@ pub mod user {
 				/// `LABEL`: `string`, optional.
 				pub label: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						xml_id: Default::default(),
-						sort: Default::default(),
-						mandatory: Default::default(),
-						show_filter: Default::default(),
-						show_in_list: Default::default(),
-						edit_in_list: Default::default(),
-						is_searchable: Default::default(),
-						settings: Default::default(),
-						edit_form_label: Default::default(),
-						list_column_label: Default::default(),
-						list_filter_label: Default::default(),
-						error_message: Default::default(),
-						help_message: Default::default(),
-						label: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `XML_ID`.
-				pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-					self.xml_id = Some(value.into());
-					self
-				}
-				/// Sets `SORT`.
-				pub fn sort(mut self, value: impl Into<i64>) -> Self {
-					self.sort = Some(value.into());
-					self
-				}
-				/// Sets `MANDATORY`.
-				pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
-					self.mandatory = Some(value.into());
-					self
-				}
-				/// Sets `SHOW_FILTER`.
-				pub fn show_filter(mut self, value: impl Into<bool>) -> Self {
-					self.show_filter = Some(value.into());
-					self
-				}
-				/// Sets `SHOW_IN_LIST`.
-				pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
-					self.show_in_list = Some(value.into());
-					self
-				}
-				/// Sets `EDIT_IN_LIST`.
-				pub fn edit_in_list(mut self, value: impl Into<bool>) -> Self {
-					self.edit_in_list = Some(value.into());
-					self
-				}
-				/// Sets `IS_SEARCHABLE`.
-				pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
-					self.is_searchable = Some(value.into());
-					self
-				}
-				/// Sets `SETTINGS`.
-				pub fn settings(mut self, value: impl Into<FieldsSettings>) -> Self {
-					self.settings = Some(value.into());
-					self
-				}
-				/// Sets `EDIT_FORM_LABEL`.
-				pub fn edit_form_label(mut self, value: impl Into<String>) -> Self {
-					self.edit_form_label = Some(value.into());
-					self
-				}
-				/// Sets `LIST_COLUMN_LABEL`.
-				pub fn list_column_label(mut self, value: impl Into<String>) -> Self {
-					self.list_column_label = Some(value.into());
-					self
-				}
-				/// Sets `LIST_FILTER_LABEL`.
-				pub fn list_filter_label(mut self, value: impl Into<String>) -> Self {
-					self.list_filter_label = Some(value.into());
-					self
-				}
-				/// Sets `ERROR_MESSAGE`.
-				pub fn error_message(mut self, value: impl Into<String>) -> Self {
-					self.error_message = Some(value.into());
-					self
-				}
-				/// Sets `HELP_MESSAGE`.
-				pub fn help_message(mut self, value: impl Into<String>) -> Self {
-					self.help_message = Some(value.into());
-					self
-				}
-				/// Sets `LABEL`.
-				pub fn label(mut self, value: impl Into<String>) -> Self {
-					self.label = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "XML_ID" xml_id, opt "SORT" sort, opt_yn "MANDATORY"
-				mandatory, opt_yn "SHOW_FILTER" show_filter, opt_yn "SHOW_IN_LIST"
-				show_in_list, opt_yn "EDIT_IN_LIST" edit_in_list, opt_yn "IS_SEARCHABLE"
-				is_searchable, opt "SETTINGS" settings, opt "EDIT_FORM_LABEL"
-				edit_form_label, opt "LIST_COLUMN_LABEL" list_column_label, opt
-				"LIST_FILTER_LABEL" list_filter_label, opt "ERROR_MESSAGE" error_message,
-				opt "HELP_MESSAGE" help_message, opt "LABEL" label, rest "" extra }
+			setters!(
+				Fields { some into xml_id xml_id "XML_ID" : String, some into sort sort
+				"SORT" : i64, some into mandatory mandatory "MANDATORY" : bool, some into
+				show_filter show_filter "SHOW_FILTER" : bool, some into show_in_list
+				show_in_list "SHOW_IN_LIST" : bool, some into edit_in_list edit_in_list
+				"EDIT_IN_LIST" : bool, some into is_searchable is_searchable
+				"IS_SEARCHABLE" : bool, some into settings settings "SETTINGS" :
+				FieldsSettings, some into edit_form_label edit_form_label
+				"EDIT_FORM_LABEL" : String, some into list_column_label list_column_label
+				"LIST_COLUMN_LABEL" : String, some into list_filter_label
+				list_filter_label "LIST_FILTER_LABEL" : String, some into error_message
+				error_message "ERROR_MESSAGE" : String, some into help_message
+				help_message "HELP_MESSAGE" : String, some into label label "LABEL" :
+				String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { xml_id : exact "XML_ID", sort : exact "SORT", mandatory : exact
-				"MANDATORY", show_filter : exact "SHOW_FILTER", show_in_list : exact
-				"SHOW_IN_LIST", edit_in_list : exact "EDIT_IN_LIST", is_searchable :
-				exact "IS_SEARCHABLE", settings : exact "SETTINGS", edit_form_label :
-				exact "EDIT_FORM_LABEL", list_column_label : exact "LIST_COLUMN_LABEL",
-				list_filter_label : exact "LIST_FILTER_LABEL", error_message : exact
-				"ERROR_MESSAGE", help_message : exact "HELP_MESSAGE", label : exact
-				"LABEL", extra : rest "", }
+			params_impls!(
+				Fields { opt exact "XML_ID" xml_id, opt exact "SORT" sort, opt_yn exact
+				"MANDATORY" mandatory, opt_yn exact "SHOW_FILTER" show_filter, opt_yn
+				exact "SHOW_IN_LIST" show_in_list, opt_yn exact "EDIT_IN_LIST"
+				edit_in_list, opt_yn exact "IS_SEARCHABLE" is_searchable, opt exact
+				"SETTINGS" settings, opt exact "EDIT_FORM_LABEL" edit_form_label, opt
+				exact "LIST_COLUMN_LABEL" list_column_label, opt exact
+				"LIST_FILTER_LABEL" list_filter_label, opt exact "ERROR_MESSAGE"
+				error_message, opt exact "HELP_MESSAGE" help_message, opt exact "LABEL"
+				label, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "user.userfield.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "user.userfield.update", V2, false);
 		}
 	}
 }

@@ -14,20 +14,15 @@ pub mod agreement {
 	#[non_exhaustive]
 	pub struct List {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(List { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(List { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
+	params_impls!(List {});
 	/// `userconsent.agreement.text`: REST 2, scope `userconsent`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
@@ -43,7 +38,7 @@ pub mod agreement {
 		/// `replace`: `object`, optional.
 		pub replace: Option<text::Replace>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Text {
 		/// The call with its required parameters: `id`.
@@ -54,73 +49,48 @@ pub mod agreement {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `replace`.
-		pub fn replace(mut self, value: impl Into<text::Replace>) -> Self {
-			self.replace = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Text);
-	serialize_map!(Text { req "id" id, opt "replace" replace, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Text { id : field "id", replace : exact "replace", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Text);
+	setters!(Text { some into replace replace "replace" : text::Replace, });
+	params_impls!(Text { req field "id" id, opt exact "replace" replace, });
 	/// Types of `userconsent.agreement.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html>
 	pub mod list {
-		/// Error codes of `userconsent.agreement.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `userconsent.agreement.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `result` of `userconsent.agreement.list`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `NAME`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ACTIVE`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `LANGUAGE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `LANGUAGE_ID`: `string`, only in the example response.
 			pub language_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : soft "ID", name : soft "NAME", active : soft "ACTIVE",
-			language_id : soft "LANGUAGE_ID", extra : rest "", }
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "NAME" name, opt "ACTIVE" active, opt "LANGUAGE_ID"
-			language_id, rest "" extra }
+		result_impls!(
+			Item { opt soft "ID" id, opt soft "NAME" name, opt soft "ACTIVE" active, opt
+			soft "LANGUAGE_ID" language_id, }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "userconsent.agreement.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "userconsent.agreement.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `userconsent.agreement.text`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
 	pub mod text {
-		/// Error codes of `userconsent.agreement.text`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `userconsent.agreement.text`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -148,88 +118,42 @@ pub mod agreement {
 			/// `EMAIL`: `string`, optional.
 			pub email: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Replace {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					company_name: Default::default(),
-					company_address: Default::default(),
-					purposes: Default::default(),
-					third_parties: Default::default(),
-					email: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `COMPANY_NAME`.
-			pub fn company_name(mut self, value: impl Into<String>) -> Self {
-				self.company_name = Some(value.into());
-				self
-			}
-			/// Sets `COMPANY_ADDRESS`.
-			pub fn company_address(mut self, value: impl Into<String>) -> Self {
-				self.company_address = Some(value.into());
-				self
-			}
-			/// Sets `PURPOSES`.
-			pub fn purposes(mut self, value: impl Into<String>) -> Self {
-				self.purposes = Some(value.into());
-				self
-			}
-			/// Sets `THIRD_PARTIES`.
-			pub fn third_parties(mut self, value: impl Into<String>) -> Self {
-				self.third_parties = Some(value.into());
-				self
-			}
-			/// Sets `EMAIL`.
-			pub fn email(mut self, value: impl Into<String>) -> Self {
-				self.email = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Replace);
-		serialize_map!(
-			Replace { opt "COMPANY_NAME" company_name, opt "COMPANY_ADDRESS"
-			company_address, opt "PURPOSES" purposes, opt "THIRD_PARTIES" third_parties,
-			opt "EMAIL" email, rest "" extra }
+		setters!(
+			Replace { some into company_name company_name "COMPANY_NAME" : String, some
+			into company_address company_address "COMPANY_ADDRESS" : String, some into
+			purposes purposes "PURPOSES" : String, some into third_parties third_parties
+			"THIRD_PARTIES" : String, some into email email "EMAIL" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Replace { company_name : exact "COMPANY_NAME", company_address : exact
-			"COMPANY_ADDRESS", purposes : exact "PURPOSES", third_parties : exact
-			"THIRD_PARTIES", email : exact "EMAIL", extra : rest "", }
+		params_impls!(
+			Replace { opt exact "COMPANY_NAME" company_name, opt exact "COMPANY_ADDRESS"
+			company_address, opt exact "PURPOSES" purposes, opt exact "THIRD_PARTIES"
+			third_parties, opt exact "EMAIL" email, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Replace);
 		/// The object `result` of `userconsent.agreement.text`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `LABEL`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `LABEL`: `string`, only in the example response.
 			pub label: Option<String>,
-			/// `TEXT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TEXT`: `string`, only in the example response.
 			pub text: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { label : soft "LABEL", text : soft "TEXT", extra : rest "", }
-		);
-		serialize_map!(Output { opt "LABEL" label, opt "TEXT" text, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Text {
-			const NAME: &'static str = "userconsent.agreement.text";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt soft "LABEL" label, opt soft "TEXT" text, });
+		method!(super::Text, "userconsent.agreement.text", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -258,7 +182,7 @@ pub mod consent {
 		/// `ORIGINATOR_ID`: `string`, optional.
 		pub originator_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `AGREEMENT_ID`, `IP`.
@@ -273,46 +197,22 @@ pub mod consent {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `USER_ID`.
-		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-			self.user_id = Some(value.into());
-			self
-		}
-		/// Sets `URL`.
-		pub fn url(mut self, value: impl Into<String>) -> Self {
-			self.url = Some(value.into());
-			self
-		}
-		/// Sets `ORIGIN_ID`.
-		pub fn origin_id(mut self, value: impl Into<String>) -> Self {
-			self.origin_id = Some(value.into());
-			self
-		}
-		/// Sets `ORIGINATOR_ID`.
-		pub fn originator_id(mut self, value: impl Into<String>) -> Self {
-			self.originator_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "AGREEMENT_ID" agreement_id, req "IP" ip, opt "USER_ID" user_id, opt
-		"URL" url, opt "ORIGIN_ID" origin_id, opt "ORIGINATOR_ID" originator_id, rest ""
-		extra }
+	setters!(
+		Add { some into user_id user_id "USER_ID" : i64, some into url url "URL" :
+		String, some into origin_id origin_id "ORIGIN_ID" : String, some into
+		originator_id originator_id "ORIGINATOR_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { agreement_id : field "AGREEMENT_ID", ip : field "IP", user_id : exact
-		"USER_ID", url : exact "URL", origin_id : exact "ORIGIN_ID", originator_id :
-		exact "ORIGINATOR_ID", extra : rest "", }
+	params_impls!(
+		Add { req field "AGREEMENT_ID" agreement_id, req field "IP" ip, opt exact
+		"USER_ID" user_id, opt exact "URL" url, opt exact "ORIGIN_ID" origin_id, opt
+		exact "ORIGINATOR_ID" originator_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// Types of `userconsent.consent.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-consent-add.html>
 	pub mod add {
-		/// Error codes of `userconsent.consent.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `userconsent.consent.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -325,12 +225,6 @@ pub mod consent {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "userconsent.consent.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "userconsent.consent.add", V2, false);
 	}
 }

@@ -16,7 +16,7 @@ pub struct Add {
 	/// `field`: `object`, required.
 	pub field: add::Field,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Add {
 	/// The call with its required parameters: `moduleId`, `field`.
@@ -28,14 +28,7 @@ impl Add {
 		}
 	}
 }
-extra_setter!(Add);
-serialize_map!(Add { req "moduleId" module_id, req "field" field, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Add { module_id : field "moduleId", field : field "field", extra : rest "", }
-);
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Add);
+params_impls!(Add { req field "moduleId" module_id, req field "field" field, });
 /// `userfieldconfig.delete`: REST 2, scope `userfieldconfig`, `moduleId`, `crm`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-delete.html>
@@ -51,7 +44,7 @@ pub struct Delete {
 	/// `id`: `integer`, required.
 	pub id: i64,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Delete {
 	/// The call with its required parameters: `moduleId`, `id`.
@@ -63,12 +56,7 @@ impl Delete {
 		}
 	}
 }
-extra_setter!(Delete);
-serialize_map!(Delete { req "moduleId" module_id, req "id" id, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Delete { module_id : field "moduleId", id : field "id", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Delete);
+params_impls!(Delete { req field "moduleId" module_id, req field "id" id, });
 /// `userfieldconfig.get`: REST 2, scope `userfieldconfig`, `moduleId`, `crm`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -84,7 +72,7 @@ pub struct Get {
 	/// `id`: `integer`, required.
 	pub id: i64,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Get {
 	/// The call with its required parameters: `moduleId`, `id`.
@@ -96,12 +84,7 @@ impl Get {
 		}
 	}
 }
-extra_setter!(Get);
-serialize_map!(Get { req "moduleId" module_id, req "id" id, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(Get { module_id : field "moduleId", id : field "id", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Get);
+params_impls!(Get { req field "moduleId" module_id, req field "id" id, });
 /// `userfieldconfig.getTypes`: REST 2, scope `userfieldconfig`, `moduleId`, `crm`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -115,7 +98,7 @@ pub struct GetTypes {
 	/// `moduleId`: `string`, required.
 	pub module_id: String,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl GetTypes {
 	/// The call with its required parameters: `moduleId`.
@@ -126,12 +109,7 @@ impl GetTypes {
 		}
 	}
 }
-extra_setter!(GetTypes);
-serialize_map!(GetTypes { req "moduleId" module_id, rest "" extra });
-#[cfg(feature = "deserialize-params")]
-from_value!(GetTypes { module_id : field "moduleId", extra : rest "", });
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(GetTypes);
+params_impls!(GetTypes { req field "moduleId" module_id, });
 /// `userfieldconfig.list`: REST 2, scope `userfieldconfig`, `moduleId`, `crm`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
@@ -155,7 +133,7 @@ pub struct List {
 	/// `start`: `integer`, optional.
 	pub start: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl List {
 	/// The call with its required parameters: `moduleId`.
@@ -169,39 +147,16 @@ impl List {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `select`.
-	pub fn select(mut self, value: impl Into<list::Select>) -> Self {
-		self.select = Some(value.into());
-		self
-	}
-	/// Sets `order`.
-	pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-		self.order = Some(value.into());
-		self
-	}
-	/// Sets `filter`.
-	pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-		self.filter = Some(value.into());
-		self
-	}
-	/// Sets `start`.
-	pub fn start(mut self, value: impl Into<i64>) -> Self {
-		self.start = Some(value.into());
-		self
-	}
 }
-extra_setter!(List);
-serialize_map!(
-	List { req "moduleId" module_id, opt "select" select, opt "order" order, opt "filter"
-	filter, opt "start" start, rest "" extra }
+setters!(
+	List { some into select select "select" : list::Select, some into order order "order"
+	: list::Order, some into filter filter "filter" : list::Filter, some into start start
+	"start" : i64, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	List { module_id : field "moduleId", select : exact "select", order : exact "order",
-	filter : exact "filter", start : exact "start", extra : rest "", }
+params_impls!(
+	List { req field "moduleId" module_id, opt exact "select" select, opt exact "order"
+	order, opt exact "filter" filter, opt exact "start" start, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(List);
 /// `userfieldconfig.update`: REST 2, scope `userfieldconfig`, `moduleId`, `crm`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -219,7 +174,7 @@ pub struct Update {
 	/// `field`: `object`, optional.
 	pub field: Option<update::Field>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Update {
 	/// The call with its required parameters: `moduleId`, `id`.
@@ -231,28 +186,17 @@ impl Update {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `field`.
-	pub fn field(mut self, value: impl Into<update::Field>) -> Self {
-		self.field = Some(value.into());
-		self
-	}
 }
-extra_setter!(Update);
-serialize_map!(
-	Update { req "moduleId" module_id, req "id" id, opt "field" field, rest "" extra }
+setters!(Update { some into field field "field" : update::Field, });
+params_impls!(
+	Update { req field "moduleId" module_id, req field "id" id, opt exact "field" field,
+	}
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Update { module_id : field "moduleId", id : field "id", field : exact "field", extra
-	: rest "", }
-);
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Update);
 /// Types of `userfieldconfig.add`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
 pub mod add {
-	/// Error codes of `userfieldconfig.add`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `userfieldconfig.add`; see also [`crate::SystemError`].
 	///
 	/// The docs also list errors without a code: no status.
 	pub type Error = crate::SystemError;
@@ -275,66 +219,25 @@ pub mod add {
 		/// `MAX_LENGTH`: `integer`, optional.
 		pub max_length: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl FieldSettings {
 		/// The object; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				default_value: Default::default(),
-				rows: Default::default(),
-				size: Default::default(),
-				regexp: Default::default(),
-				min_length: Default::default(),
-				max_length: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `DEFAULT_VALUE`.
-		pub fn default_value(mut self, value: impl Into<String>) -> Self {
-			self.default_value = Some(value.into());
-			self
-		}
-		/// Sets `ROWS`.
-		pub fn rows(mut self, value: impl Into<i64>) -> Self {
-			self.rows = Some(value.into());
-			self
-		}
-		/// Sets `SIZE`.
-		pub fn size(mut self, value: impl Into<i64>) -> Self {
-			self.size = Some(value.into());
-			self
-		}
-		/// Sets `REGEXP`.
-		pub fn regexp(mut self, value: impl Into<String>) -> Self {
-			self.regexp = Some(value.into());
-			self
-		}
-		/// Sets `MIN_LENGTH`.
-		pub fn min_length(mut self, value: impl Into<i64>) -> Self {
-			self.min_length = Some(value.into());
-			self
-		}
-		/// Sets `MAX_LENGTH`.
-		pub fn max_length(mut self, value: impl Into<i64>) -> Self {
-			self.max_length = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(FieldSettings);
-	serialize_map!(
-		FieldSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, opt "SIZE"
-		size, opt "REGEXP" regexp, opt "MIN_LENGTH" min_length, opt "MAX_LENGTH"
-		max_length, rest "" extra }
+	setters!(
+		FieldSettings { some into default_value default_value "DEFAULT_VALUE" : String,
+		some into rows rows "ROWS" : i64, some into size size "SIZE" : i64, some into
+		regexp regexp "REGEXP" : String, some into min_length min_length "MIN_LENGTH" :
+		i64, some into max_length max_length "MAX_LENGTH" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		FieldSettings { default_value : exact "DEFAULT_VALUE", rows : exact "ROWS", size
-		: exact "SIZE", regexp : exact "REGEXP", min_length : exact "MIN_LENGTH",
-		max_length : exact "MAX_LENGTH", extra : rest "", }
+	params_impls!(
+		FieldSettings { opt exact "DEFAULT_VALUE" default_value, opt exact "ROWS" rows,
+		opt exact "SIZE" size, opt exact "REGEXP" regexp, opt exact "MIN_LENGTH"
+		min_length, opt exact "MAX_LENGTH" max_length, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(FieldSettings);
 	/// The object `params.field.enum` of `userfieldconfig.add`: `uf_enum_element[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -352,7 +255,7 @@ pub mod add {
 		/// `xmlId`: `string`, optional.
 		pub xml_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl FieldEnum {
 		/// The object with its required parameters: `value`.
@@ -365,34 +268,15 @@ pub mod add {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `def`.
-		pub fn def(mut self, value: impl Into<bool>) -> Self {
-			self.def = Some(value.into());
-			self
-		}
-		/// Sets `sort`.
-		pub fn sort(mut self, value: impl Into<i64>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `xmlId`.
-		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-			self.xml_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(FieldEnum);
-	serialize_map!(
-		FieldEnum { req "value" value, opt_yn "def" def, opt "sort" sort, opt "xmlId"
-		xml_id, rest "" extra }
+	setters!(
+		FieldEnum { some into def def "def" : bool, some into sort sort "sort" : i64,
+		some into xml_id xml_id "xmlId" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		FieldEnum { value : field "value", def : exact "def", sort : exact "sort", xml_id
-		: exact "xmlId", extra : rest "", }
+	params_impls!(
+		FieldEnum { req field "value" value, opt_yn exact "def" def, opt exact "sort"
+		sort, opt exact "xmlId" xml_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(FieldEnum);
 	/// The object `params.field` of `userfieldconfig.add`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -438,7 +322,7 @@ pub mod add {
 		/// `enum`: `uf_enum_element[]`, optional.
 		pub enum_: Option<Vec<FieldEnum>>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Field {
 		/// The object with its required parameters: `entityId`, `fieldName`, `userTypeId`.
@@ -465,302 +349,185 @@ pub mod add {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `xmlId`.
-		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-			self.xml_id = Some(value.into());
-			self
-		}
-		/// Sets `sort`.
-		pub fn sort(mut self, value: impl Into<i64>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `multiple`.
-		pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-			self.multiple = Some(value.into());
-			self
-		}
-		/// Sets `mandatory`.
-		pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
-			self.mandatory = Some(value.into());
-			self
-		}
-		/// Sets `showFilter`.
-		pub fn show_filter(mut self, value: impl Into<bool>) -> Self {
-			self.show_filter = Some(value.into());
-			self
-		}
-		/// Sets `editInList`.
-		pub fn edit_in_list(mut self, value: impl Into<bool>) -> Self {
-			self.edit_in_list = Some(value.into());
-			self
-		}
-		/// Sets `isSearchable`.
-		pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
-			self.is_searchable = Some(value.into());
-			self
-		}
-		/// Sets `settings`.
-		pub fn settings(mut self, value: impl Into<FieldSettings>) -> Self {
-			self.settings = Some(value.into());
-			self
-		}
-		/// Sets `editFormLabel`.
-		pub fn edit_form_label(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.edit_form_label = Some(value.into());
-			self
-		}
-		/// Sets `helpMessage`.
-		pub fn help_message(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.help_message = Some(value.into());
-			self
-		}
-		/// Sets `enum`.
-		pub fn enum_(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<FieldEnum>>,
-		) -> Self {
-			self.enum_ = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
 	}
-	extra_setter!(Field);
-	serialize_map!(
-		Field { req "entityId" entity_id, req "fieldName" field_name, req "userTypeId"
-		user_type_id, opt "xmlId" xml_id, opt "sort" sort, opt_yn "multiple" multiple,
-		opt_yn "mandatory" mandatory, opt_yn "showFilter" show_filter, opt_yn
-		"editInList" edit_in_list, opt_yn "isSearchable" is_searchable, opt "settings"
-		settings, opt "editFormLabel" edit_form_label, opt "helpMessage" help_message,
-		opt "enum" enum_, rest "" extra }
+	setters!(
+		Field { some into xml_id xml_id "xmlId" : String, some into sort sort "sort" :
+		i64, some into multiple multiple "multiple" : bool, some into mandatory mandatory
+		"mandatory" : bool, some into show_filter show_filter "showFilter" : bool, some
+		into edit_in_list edit_in_list "editInList" : bool, some into is_searchable
+		is_searchable "isSearchable" : bool, some into settings settings "settings" :
+		FieldSettings, some into edit_form_label edit_form_label "editFormLabel" :
+		::serde_json::Value, some into help_message help_message "helpMessage" :
+		::serde_json::Value, some iter enum_ enum_ "enum" : FieldEnum, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Field { entity_id : field "entityId", field_name : field "fieldName",
-		user_type_id : field "userTypeId", xml_id : exact "xmlId", sort : exact "sort",
-		multiple : exact "multiple", mandatory : exact "mandatory", show_filter : exact
-		"showFilter", edit_in_list : exact "editInList", is_searchable : exact
-		"isSearchable", settings : exact "settings", edit_form_label : exact
-		"editFormLabel", help_message : exact "helpMessage", enum_ : exact "enum", extra
-		: rest "", }
+	params_impls!(
+		Field { req field "entityId" entity_id, req field "fieldName" field_name, req
+		field "userTypeId" user_type_id, opt exact "xmlId" xml_id, opt exact "sort" sort,
+		opt_yn exact "multiple" multiple, opt_yn exact "mandatory" mandatory, opt_yn
+		exact "showFilter" show_filter, opt_yn exact "editInList" edit_in_list, opt_yn
+		exact "isSearchable" is_searchable, opt exact "settings" settings, opt exact
+		"editFormLabel" edit_form_label, opt exact "helpMessage" help_message, opt exact
+		"enum" enum_, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Field);
 	/// The object `result.field.settings` of `userfieldconfig.add`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldSettings {
-		/// `DEFAULT_VALUE`: `string`, optional.
+		/// `DEFAULT_VALUE`: `string`.
 		pub default_value: Option<String>,
-		/// `ROWS`: `integer`, optional.
+		/// `ROWS`: `integer`.
 		pub rows: Option<i64>,
-		/// `SIZE`: `integer`, optional.
+		/// `SIZE`: `integer`.
 		pub size: Option<i64>,
-		/// `REGEXP`: `string`, optional.
+		/// `REGEXP`: `string`.
 		pub regexp: Option<String>,
-		/// `MIN_LENGTH`: `integer`, optional.
+		/// `MIN_LENGTH`: `integer`.
 		pub min_length: Option<i64>,
-		/// `MAX_LENGTH`: `integer`, optional.
+		/// `MAX_LENGTH`: `integer`.
 		pub max_length: Option<i64>,
-		/// `DISPLAY`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DISPLAY`: `string`, only in the example response.
 		pub display: Option<String>,
-		/// `LIST_HEIGHT`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LIST_HEIGHT`: `integer`, only in the example response.
 		pub list_height: Option<i64>,
-		/// `CAPTION_NO_VALUE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CAPTION_NO_VALUE`: `string`, only in the example response.
 		pub caption_no_value: Option<String>,
-		/// `SHOW_NO_VALUE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SHOW_NO_VALUE`: `string`, only in the example response.
 		pub show_no_value: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldSettings { default_value : field "DEFAULT_VALUE", rows : field "ROWS",
-		size : field "SIZE", regexp : field "REGEXP", min_length : field "MIN_LENGTH",
-		max_length : field "MAX_LENGTH", display : soft "DISPLAY", list_height : soft
-		"LIST_HEIGHT", caption_no_value : soft "CAPTION_NO_VALUE", show_no_value : soft
-		"SHOW_NO_VALUE", extra : rest "", }
-	);
-	serialize_map!(
-		OutputFieldSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, opt
-		"SIZE" size, opt "REGEXP" regexp, opt "MIN_LENGTH" min_length, opt "MAX_LENGTH"
-		max_length, opt "DISPLAY" display, opt "LIST_HEIGHT" list_height, opt
-		"CAPTION_NO_VALUE" caption_no_value, opt "SHOW_NO_VALUE" show_no_value, rest ""
-		extra }
+	result_impls!(
+		OutputFieldSettings { opt field "DEFAULT_VALUE" default_value, opt field "ROWS"
+		rows, opt field "SIZE" size, opt field "REGEXP" regexp, opt field "MIN_LENGTH"
+		min_length, opt field "MAX_LENGTH" max_length, opt soft "DISPLAY" display, opt
+		soft "LIST_HEIGHT" list_height, opt soft "CAPTION_NO_VALUE" caption_no_value, opt
+		soft "SHOW_NO_VALUE" show_no_value, }
 	);
 	/// The object `result.field.languageId` of `userfieldconfig.add`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldLanguageId {
-		/// `en`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `string`, only in the example response.
 		pub en: Option<String>,
-		/// `ru`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ru`: `string`, only in the example response.
 		pub ru: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldLanguageId { en : soft "en", ru : soft "ru", extra : rest "", }
-	);
-	serialize_map!(OutputFieldLanguageId { opt "en" en, opt "ru" ru, rest "" extra });
+	result_impls!(OutputFieldLanguageId { opt soft "en" en, opt soft "ru" ru, });
 	/// The object `result.field.editFormLabel` of `userfieldconfig.add`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEditFormLabel {
-		/// `en`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `string`, only in the example response.
 		pub en: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(OutputFieldEditFormLabel { en : soft "en", extra : rest "", });
-	serialize_map!(OutputFieldEditFormLabel { opt "en" en, rest "" extra });
+	result_impls!(OutputFieldEditFormLabel { opt soft "en" en, });
 	/// The object `result.field.listColumnLabel` of `userfieldconfig.add`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListColumnLabel {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// `ru`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ru`: `any`, only in the example response.
 		pub ru: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldListColumnLabel { en : soft "en", ru : soft "ru", extra : rest "", }
-	);
-	serialize_map!(
-		OutputFieldListColumnLabel { req "en" en, req "ru" ru, rest "" extra }
-	);
+	result_impls!(OutputFieldListColumnLabel { req soft "en" en, req soft "ru" ru, });
 	/// The object `result.field.listFilterLabel` of `userfieldconfig.add`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListFilterLabel {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// `ru`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ru`: `any`, only in the example response.
 		pub ru: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldListFilterLabel { en : soft "en", ru : soft "ru", extra : rest "", }
-	);
-	serialize_map!(
-		OutputFieldListFilterLabel { req "en" en, req "ru" ru, rest "" extra }
-	);
+	result_impls!(OutputFieldListFilterLabel { req soft "en" en, req soft "ru" ru, });
 	/// The object `result.field.errorMessage` of `userfieldconfig.add`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldErrorMessage {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// `ru`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ru`: `any`, only in the example response.
 		pub ru: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldErrorMessage { en : soft "en", ru : soft "ru", extra : rest "", }
-	);
-	serialize_map!(OutputFieldErrorMessage { req "en" en, req "ru" ru, rest "" extra });
+	result_impls!(OutputFieldErrorMessage { req soft "en" en, req soft "ru" ru, });
 	/// The object `result.field.helpMessage` of `userfieldconfig.add`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldHelpMessage {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// `ru`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `ru`: `any`, only in the example response.
 		pub ru: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldHelpMessage { en : soft "en", ru : soft "ru", extra : rest "", }
-	);
-	serialize_map!(OutputFieldHelpMessage { req "en" en, req "ru" ru, rest "" extra });
+	result_impls!(OutputFieldHelpMessage { req soft "en" en, req soft "ru" ru, });
 	/// The object `result.field.enum` of `userfieldconfig.add`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEnum {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `userFieldId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userFieldId`: `string`, only in the example response.
 		pub user_field_id: Option<String>,
-		/// `value`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `value`: `string`, only in the example response.
 		pub value: Option<String>,
-		/// `def`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `def`: `string`, only in the example response.
 		pub def: Option<String>,
-		/// `sort`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `sort`: `string`, only in the example response.
 		pub sort: Option<String>,
-		/// `xmlId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `xmlId`: `string`, only in the example response.
 		pub xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldEnum { id : soft "id", user_field_id : soft "userFieldId", value :
-		soft "value", def : soft "def", sort : soft "sort", xml_id : soft "xmlId", extra
-		: rest "", }
-	);
-	serialize_map!(
-		OutputFieldEnum { opt "id" id, opt "userFieldId" user_field_id, opt "value"
-		value, opt "def" def, opt "sort" sort, opt "xmlId" xml_id, rest "" extra }
+	result_impls!(
+		OutputFieldEnum { opt soft "id" id, opt soft "userFieldId" user_field_id, opt
+		soft "value" value, opt soft "def" def, opt soft "sort" sort, opt soft "xmlId"
+		xml_id, }
 	);
 	/// The object `result.field` of `userfieldconfig.add`: `object`.
 	///
@@ -768,73 +535,64 @@ pub mod add {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputField {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `entityId`: `string`, optional.
+		/// `entityId`: `string`.
 		pub entity_id: Option<String>,
-		/// `fieldName`: `string`, optional.
+		/// `fieldName`: `string`.
 		pub field_name: Option<String>,
-		/// `userTypeId`: `string`, optional.
+		/// `userTypeId`: `string`.
 		pub user_type_id: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `multiple`: `boolean`, optional.
+		/// `multiple`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub multiple: Option<bool>,
-		/// `mandatory`: `boolean`, optional.
+		/// `mandatory`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub mandatory: Option<bool>,
-		/// `showFilter`: `boolean`, optional.
+		/// `showFilter`: `boolean`.
 		pub show_filter: Option<bool>,
-		/// `showInList`: `boolean`, optional.
+		/// `showInList`: `boolean`.
 		pub show_in_list: Option<bool>,
-		/// `editInList`: `boolean`, optional.
+		/// `editInList`: `boolean`.
 		pub edit_in_list: Option<bool>,
-		/// `isSearchable`: `boolean`, optional.
+		/// `isSearchable`: `boolean`.
 		pub is_searchable: Option<bool>,
-		/// `settings`: `object`, optional.
+		/// `settings`: `object`.
 		pub settings: Option<OutputFieldSettings>,
-		/// `languageId`: `object`, optional.
+		/// `languageId`: `object`.
 		pub language_id: Option<OutputFieldLanguageId>,
-		/// `editFormLabel`: `lang_map`, optional.
+		/// `editFormLabel`: `lang_map`.
 		pub edit_form_label: Option<OutputFieldEditFormLabel>,
-		/// `listColumnLabel`: `lang_map`, optional.
+		/// `listColumnLabel`: `lang_map`.
 		pub list_column_label: Option<OutputFieldListColumnLabel>,
-		/// `listFilterLabel`: `lang_map`, optional.
+		/// `listFilterLabel`: `lang_map`.
 		pub list_filter_label: Option<OutputFieldListFilterLabel>,
-		/// `errorMessage`: `lang_map`, optional.
+		/// `errorMessage`: `lang_map`.
 		pub error_message: Option<OutputFieldErrorMessage>,
-		/// `helpMessage`: `lang_map`, optional.
+		/// `helpMessage`: `lang_map`.
 		pub help_message: Option<OutputFieldHelpMessage>,
-		/// `enum`: `object[]`, optional.
+		/// `enum`: `object[]`.
 		pub enum_: Vec<OutputFieldEnum>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputField { id : field "id", entity_id : field "entityId", field_name : field
-		"fieldName", user_type_id : field "userTypeId", xml_id : field "xmlId", sort :
-		field "sort", multiple : field "multiple", mandatory : field "mandatory",
-		show_filter : field "showFilter", show_in_list : field "showInList", edit_in_list
-		: field "editInList", is_searchable : field "isSearchable", settings : field
-		"settings", language_id : field "languageId", edit_form_label : field
-		"editFormLabel", list_column_label : field "listColumnLabel", list_filter_label :
-		field "listFilterLabel", error_message : field "errorMessage", help_message :
-		field "helpMessage", enum_ : field "enum", extra : rest "", }
-	);
-	serialize_map!(
-		OutputField { opt "id" id, opt "entityId" entity_id, opt "fieldName" field_name,
-		opt "userTypeId" user_type_id, opt "xmlId" xml_id, opt "sort" sort, opt_yn
-		"multiple" multiple, opt_yn "mandatory" mandatory, opt "showFilter" show_filter,
-		opt "showInList" show_in_list, opt "editInList" edit_in_list, opt "isSearchable"
-		is_searchable, opt "settings" settings, opt "languageId" language_id, opt
-		"editFormLabel" edit_form_label, opt "listColumnLabel" list_column_label, opt
-		"listFilterLabel" list_filter_label, opt "errorMessage" error_message, opt
-		"helpMessage" help_message, req "enum" enum_, rest "" extra }
+	result_impls!(
+		OutputField { opt field "id" id, opt field "entityId" entity_id, opt field
+		"fieldName" field_name, opt field "userTypeId" user_type_id, opt field "xmlId"
+		xml_id, opt field "sort" sort, opt_yn field "multiple" multiple, opt_yn field
+		"mandatory" mandatory, opt field "showFilter" show_filter, opt field "showInList"
+		show_in_list, opt field "editInList" edit_in_list, opt field "isSearchable"
+		is_searchable, opt field "settings" settings, opt field "languageId" language_id,
+		opt field "editFormLabel" edit_form_label, opt field "listColumnLabel"
+		list_column_label, opt field "listFilterLabel" list_filter_label, opt field
+		"errorMessage" error_message, opt field "helpMessage" help_message, req field
+		"enum" enum_, }
 	);
 	/// The object `result` of `userfieldconfig.add`: `object`.
 	///
@@ -842,254 +600,182 @@ pub mod add {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `field`: `object`, optional.
+		/// `field`: `object`.
 		pub field: Option<OutputField>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(Output { field : field "field", extra : rest "", } fits["field"] []);
-	serialize_map!(Output { opt "field" field, rest "" extra });
-	impl ::bitrix24_runtime::Method for super::Add {
-		const NAME: &'static str = "userfieldconfig.add";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	result_impls!(Output { opt field "field" field, } fits["field"] []);
+	method!(super::Add, "userfieldconfig.add", V2, false);
 	deserialize_via_from_value!(Output);
 }
 /// Types of `userfieldconfig.delete`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-delete.html>
 pub mod delete {
-	/// Error codes of `userfieldconfig.delete`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `userfieldconfig.delete`; see also [`crate::SystemError`].
 	///
 	/// The docs also list errors without a code: no status.
 	pub type Error = crate::SystemError;
 	/// The `result` of the call: `null`.
 	pub type Output = ::serde_json::Value;
-	impl ::bitrix24_runtime::Method for super::Delete {
-		const NAME: &'static str = "userfieldconfig.delete";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Delete, "userfieldconfig.delete", V2, false);
 }
 /// Types of `userfieldconfig.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
 pub mod get {
-	/// Error codes of `userfieldconfig.get`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `userfieldconfig.get`; see also [`crate::SystemError`].
 	///
 	/// The docs also list errors without a code: no status.
 	pub type Error = crate::SystemError;
 	/// The object `result.field.settings` of `userfieldconfig.get`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldSettings {
-		/// `DISPLAY`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DISPLAY`: `string`, only in the example response.
 		pub display: Option<String>,
-		/// `LIST_HEIGHT`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LIST_HEIGHT`: `integer`, only in the example response.
 		pub list_height: Option<i64>,
-		/// `CAPTION_NO_VALUE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CAPTION_NO_VALUE`: `string`, only in the example response.
 		pub caption_no_value: Option<String>,
-		/// `SHOW_NO_VALUE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SHOW_NO_VALUE`: `string`, only in the example response.
 		pub show_no_value: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldSettings { display : soft "DISPLAY", list_height : soft "LIST_HEIGHT",
-		caption_no_value : soft "CAPTION_NO_VALUE", show_no_value : soft "SHOW_NO_VALUE",
-		extra : rest "", }
-	);
-	serialize_map!(
-		OutputFieldSettings { opt "DISPLAY" display, opt "LIST_HEIGHT" list_height, opt
-		"CAPTION_NO_VALUE" caption_no_value, opt "SHOW_NO_VALUE" show_no_value, rest ""
-		extra }
+	result_impls!(
+		OutputFieldSettings { opt soft "DISPLAY" display, opt soft "LIST_HEIGHT"
+		list_height, opt soft "CAPTION_NO_VALUE" caption_no_value, opt soft
+		"SHOW_NO_VALUE" show_no_value, }
 	);
 	/// The object `result.field.languageId` of `userfieldconfig.get`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldLanguageId {
-		/// `en`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `string`, only in the example response.
 		pub en: Option<String>,
-		/// `de`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `de`: `string`, only in the example response.
 		pub de: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldLanguageId { en : soft "en", de : soft "de", extra : rest "", }
-	);
-	serialize_map!(OutputFieldLanguageId { opt "en" en, opt "de" de, rest "" extra });
+	result_impls!(OutputFieldLanguageId { opt soft "en" en, opt soft "de" de, });
 	/// The object `result.field.editFormLabel` of `userfieldconfig.get`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEditFormLabel {
-		/// `en`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `string`, only in the example response.
 		pub en: Option<String>,
-		/// `de`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `de`: `string`, only in the example response.
 		pub de: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldEditFormLabel { en : soft "en", de : soft "de", extra : rest "", }
-	);
-	serialize_map!(OutputFieldEditFormLabel { opt "en" en, opt "de" de, rest "" extra });
+	result_impls!(OutputFieldEditFormLabel { opt soft "en" en, opt soft "de" de, });
 	/// The object `result.field.listColumnLabel` of `userfieldconfig.get`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListColumnLabel {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// `de`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `de`: `any`, only in the example response.
 		pub de: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldListColumnLabel { en : soft "en", de : soft "de", extra : rest "", }
-	);
-	serialize_map!(
-		OutputFieldListColumnLabel { req "en" en, req "de" de, rest "" extra }
-	);
+	result_impls!(OutputFieldListColumnLabel { req soft "en" en, req soft "de" de, });
 	/// The object `result.field.listFilterLabel` of `userfieldconfig.get`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListFilterLabel {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// `de`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `de`: `any`, only in the example response.
 		pub de: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldListFilterLabel { en : soft "en", de : soft "de", extra : rest "", }
-	);
-	serialize_map!(
-		OutputFieldListFilterLabel { req "en" en, req "de" de, rest "" extra }
-	);
+	result_impls!(OutputFieldListFilterLabel { req soft "en" en, req soft "de" de, });
 	/// The object `result.field.errorMessage` of `userfieldconfig.get`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldErrorMessage {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// `de`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `de`: `any`, only in the example response.
 		pub de: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldErrorMessage { en : soft "en", de : soft "de", extra : rest "", }
-	);
-	serialize_map!(OutputFieldErrorMessage { req "en" en, req "de" de, rest "" extra });
+	result_impls!(OutputFieldErrorMessage { req soft "en" en, req soft "de" de, });
 	/// The object `result.field.helpMessage` of `userfieldconfig.get`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldHelpMessage {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// `de`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `de`: `any`, only in the example response.
 		pub de: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldHelpMessage { en : soft "en", de : soft "de", extra : rest "", }
-	);
-	serialize_map!(OutputFieldHelpMessage { req "en" en, req "de" de, rest "" extra });
+	result_impls!(OutputFieldHelpMessage { req soft "en" en, req soft "de" de, });
 	/// The object `result.field.enum` of `userfieldconfig.get`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEnum {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `userFieldId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userFieldId`: `string`, only in the example response.
 		pub user_field_id: Option<String>,
-		/// `value`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `value`: `string`, only in the example response.
 		pub value: Option<String>,
-		/// `def`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `def`: `string`, only in the example response.
 		pub def: Option<String>,
-		/// `sort`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `sort`: `string`, only in the example response.
 		pub sort: Option<String>,
-		/// `xmlId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `xmlId`: `string`, only in the example response.
 		pub xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldEnum { id : soft "id", user_field_id : soft "userFieldId", value :
-		soft "value", def : soft "def", sort : soft "sort", xml_id : soft "xmlId", extra
-		: rest "", }
-	);
-	serialize_map!(
-		OutputFieldEnum { opt "id" id, opt "userFieldId" user_field_id, opt "value"
-		value, opt "def" def, opt "sort" sort, opt "xmlId" xml_id, rest "" extra }
+	result_impls!(
+		OutputFieldEnum { opt soft "id" id, opt soft "userFieldId" user_field_id, opt
+		soft "value" value, opt soft "def" def, opt soft "sort" sort, opt soft "xmlId"
+		xml_id, }
 	);
 	/// The object `result.field` of `userfieldconfig.get`: `object`.
 	///
@@ -1097,73 +783,64 @@ pub mod get {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputField {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `entityId`: `string`, optional.
+		/// `entityId`: `string`.
 		pub entity_id: Option<String>,
-		/// `fieldName`: `string`, optional.
+		/// `fieldName`: `string`.
 		pub field_name: Option<String>,
-		/// `userTypeId`: `string`, optional.
+		/// `userTypeId`: `string`.
 		pub user_type_id: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `multiple`: `boolean`, optional.
+		/// `multiple`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub multiple: Option<bool>,
-		/// `mandatory`: `boolean`, optional.
+		/// `mandatory`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub mandatory: Option<bool>,
-		/// `showFilter`: `boolean`, optional.
+		/// `showFilter`: `boolean`.
 		pub show_filter: Option<bool>,
-		/// `showInList`: `boolean`, optional.
+		/// `showInList`: `boolean`.
 		pub show_in_list: Option<bool>,
-		/// `editInList`: `boolean`, optional.
+		/// `editInList`: `boolean`.
 		pub edit_in_list: Option<bool>,
-		/// `isSearchable`: `boolean`, optional.
+		/// `isSearchable`: `boolean`.
 		pub is_searchable: Option<bool>,
-		/// `settings`: `object`, optional.
+		/// `settings`: `object`.
 		pub settings: Option<OutputFieldSettings>,
-		/// `languageId`: `object`, optional.
+		/// `languageId`: `object`.
 		pub language_id: Option<OutputFieldLanguageId>,
-		/// `editFormLabel`: `lang_map`, optional.
+		/// `editFormLabel`: `lang_map`.
 		pub edit_form_label: Option<OutputFieldEditFormLabel>,
-		/// `listColumnLabel`: `lang_map`, optional.
+		/// `listColumnLabel`: `lang_map`.
 		pub list_column_label: Option<OutputFieldListColumnLabel>,
-		/// `listFilterLabel`: `lang_map`, optional.
+		/// `listFilterLabel`: `lang_map`.
 		pub list_filter_label: Option<OutputFieldListFilterLabel>,
-		/// `errorMessage`: `lang_map`, optional.
+		/// `errorMessage`: `lang_map`.
 		pub error_message: Option<OutputFieldErrorMessage>,
-		/// `helpMessage`: `lang_map`, optional.
+		/// `helpMessage`: `lang_map`.
 		pub help_message: Option<OutputFieldHelpMessage>,
-		/// `enum`: `object[]`, optional.
+		/// `enum`: `object[]`.
 		pub enum_: Vec<OutputFieldEnum>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputField { id : field "id", entity_id : field "entityId", field_name : field
-		"fieldName", user_type_id : field "userTypeId", xml_id : field "xmlId", sort :
-		field "sort", multiple : field "multiple", mandatory : field "mandatory",
-		show_filter : field "showFilter", show_in_list : field "showInList", edit_in_list
-		: field "editInList", is_searchable : field "isSearchable", settings : field
-		"settings", language_id : field "languageId", edit_form_label : field
-		"editFormLabel", list_column_label : field "listColumnLabel", list_filter_label :
-		field "listFilterLabel", error_message : field "errorMessage", help_message :
-		field "helpMessage", enum_ : field "enum", extra : rest "", }
-	);
-	serialize_map!(
-		OutputField { opt "id" id, opt "entityId" entity_id, opt "fieldName" field_name,
-		opt "userTypeId" user_type_id, opt "xmlId" xml_id, opt "sort" sort, opt_yn
-		"multiple" multiple, opt_yn "mandatory" mandatory, opt "showFilter" show_filter,
-		opt "showInList" show_in_list, opt "editInList" edit_in_list, opt "isSearchable"
-		is_searchable, opt "settings" settings, opt "languageId" language_id, opt
-		"editFormLabel" edit_form_label, opt "listColumnLabel" list_column_label, opt
-		"listFilterLabel" list_filter_label, opt "errorMessage" error_message, opt
-		"helpMessage" help_message, req "enum" enum_, rest "" extra }
+	result_impls!(
+		OutputField { opt field "id" id, opt field "entityId" entity_id, opt field
+		"fieldName" field_name, opt field "userTypeId" user_type_id, opt field "xmlId"
+		xml_id, opt field "sort" sort, opt_yn field "multiple" multiple, opt_yn field
+		"mandatory" mandatory, opt field "showFilter" show_filter, opt field "showInList"
+		show_in_list, opt field "editInList" edit_in_list, opt field "isSearchable"
+		is_searchable, opt field "settings" settings, opt field "languageId" language_id,
+		opt field "editFormLabel" edit_form_label, opt field "listColumnLabel"
+		list_column_label, opt field "listFilterLabel" list_filter_label, opt field
+		"errorMessage" error_message, opt field "helpMessage" help_message, req field
+		"enum" enum_, }
 	);
 	/// The object `result` of `userfieldconfig.get`: `object`.
 	///
@@ -1171,548 +848,399 @@ pub mod get {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `field`: `object`, optional.
+		/// `field`: `object`.
 		pub field: Option<OutputField>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(Output { field : field "field", extra : rest "", } fits["field"] []);
-	serialize_map!(Output { opt "field" field, rest "" extra });
-	impl ::bitrix24_runtime::Method for super::Get {
-		const NAME: &'static str = "userfieldconfig.get";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	result_impls!(Output { opt field "field" field, } fits["field"] []);
+	method!(super::Get, "userfieldconfig.get", V2, true);
 	deserialize_via_from_value!(Output);
 }
 /// Types of `userfieldconfig.getTypes`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 pub mod get_types {
-	/// Error codes of `userfieldconfig.getTypes`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `userfieldconfig.getTypes`; see also [`crate::SystemError`].
 	///
 	/// The docs also list errors without a code: no status.
 	pub type Error = crate::SystemError;
 	/// The object `result.types.crm` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesCrm {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesCrm { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesCrm { opt "userTypeId" user_type_id, opt "description" description,
-		rest "" extra }
+	result_impls!(
+		OutputTypesCrm { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.crm_status` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesCrmStatus {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesCrmStatus { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesCrmStatus { opt "userTypeId" user_type_id, opt "description"
-		description, rest "" extra }
+	result_impls!(
+		OutputTypesCrmStatus { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.money` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesMoney {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesMoney { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesMoney { opt "userTypeId" user_type_id, opt "description" description,
-		rest "" extra }
+	result_impls!(
+		OutputTypesMoney { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.employee` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesEmployee {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesEmployee { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesEmployee { opt "userTypeId" user_type_id, opt "description"
-		description, rest "" extra }
+	result_impls!(
+		OutputTypesEmployee { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.rest_219_test` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesRest219Test {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesRest219Test { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesRest219Test { opt "userTypeId" user_type_id, opt "description"
-		description, rest "" extra }
+	result_impls!(
+		OutputTypesRest219Test { opt soft "userTypeId" user_type_id, opt soft
+		"description" description, }
 	);
 	/// The object `result.types.string` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesString {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesString { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesString { opt "userTypeId" user_type_id, opt "description" description,
-		rest "" extra }
+	result_impls!(
+		OutputTypesString { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.integer` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesInteger {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesInteger { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesInteger { opt "userTypeId" user_type_id, opt "description"
-		description, rest "" extra }
+	result_impls!(
+		OutputTypesInteger { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.double` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesDouble {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesDouble { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesDouble { opt "userTypeId" user_type_id, opt "description" description,
-		rest "" extra }
+	result_impls!(
+		OutputTypesDouble { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.datetime` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesDatetime {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesDatetime { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesDatetime { opt "userTypeId" user_type_id, opt "description"
-		description, rest "" extra }
+	result_impls!(
+		OutputTypesDatetime { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.date` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesDate {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesDate { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesDate { opt "userTypeId" user_type_id, opt "description" description,
-		rest "" extra }
+	result_impls!(
+		OutputTypesDate { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.boolean` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesBoolean {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesBoolean { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesBoolean { opt "userTypeId" user_type_id, opt "description"
-		description, rest "" extra }
+	result_impls!(
+		OutputTypesBoolean { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.address` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesAddress {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesAddress { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesAddress { opt "userTypeId" user_type_id, opt "description"
-		description, rest "" extra }
+	result_impls!(
+		OutputTypesAddress { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.url` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesUrl {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesUrl { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesUrl { opt "userTypeId" user_type_id, opt "description" description,
-		rest "" extra }
+	result_impls!(
+		OutputTypesUrl { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.file` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesFile {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesFile { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesFile { opt "userTypeId" user_type_id, opt "description" description,
-		rest "" extra }
+	result_impls!(
+		OutputTypesFile { opt soft "userTypeId" user_type_id, opt soft "description"
+		description, }
 	);
 	/// The object `result.types.enumeration` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesEnumeration {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesEnumeration { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesEnumeration { opt "userTypeId" user_type_id, opt "description"
-		description, rest "" extra }
+	result_impls!(
+		OutputTypesEnumeration { opt soft "userTypeId" user_type_id, opt soft
+		"description" description, }
 	);
 	/// The object `result.types.iblock_section` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesIblockSection {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesIblockSection { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesIblockSection { opt "userTypeId" user_type_id, opt "description"
-		description, rest "" extra }
+	result_impls!(
+		OutputTypesIblockSection { opt soft "userTypeId" user_type_id, opt soft
+		"description" description, }
 	);
 	/// The object `result.types.iblock_element` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesIblockElement {
-		/// `userTypeId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userTypeId`: `string`, only in the example response.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `description`: `string`, only in the example response.
 		pub description: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypesIblockElement { user_type_id : soft "userTypeId", description : soft
-		"description", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypesIblockElement { opt "userTypeId" user_type_id, opt "description"
-		description, rest "" extra }
+	result_impls!(
+		OutputTypesIblockElement { opt soft "userTypeId" user_type_id, opt soft
+		"description" description, }
 	);
 	/// The object `result.types` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypes {
-		/// `crm`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `crm`: `object`, only in the example response.
 		pub crm: Option<OutputTypesCrm>,
-		/// `crm_status`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `crm_status`: `object`, only in the example response.
 		pub crm_status: Option<OutputTypesCrmStatus>,
-		/// `money`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `money`: `object`, only in the example response.
 		pub money: Option<OutputTypesMoney>,
-		/// `employee`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `employee`: `object`, only in the example response.
 		pub employee: Option<OutputTypesEmployee>,
-		/// `rest_219_test`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `rest_219_test`: `object`, only in the example response.
 		pub rest_219_test: Option<OutputTypesRest219Test>,
-		/// `string`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `string`: `object`, only in the example response.
 		pub string: Option<OutputTypesString>,
-		/// `integer`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `integer`: `object`, only in the example response.
 		pub integer: Option<OutputTypesInteger>,
-		/// `double`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `double`: `object`, only in the example response.
 		pub double: Option<OutputTypesDouble>,
-		/// `datetime`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `datetime`: `object`, only in the example response.
 		pub datetime: Option<OutputTypesDatetime>,
-		/// `date`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `date`: `object`, only in the example response.
 		pub date: Option<OutputTypesDate>,
-		/// `boolean`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `boolean`: `object`, only in the example response.
 		pub boolean: Option<OutputTypesBoolean>,
-		/// `address`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `address`: `object`, only in the example response.
 		pub address: Option<OutputTypesAddress>,
-		/// `url`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `url`: `object`, only in the example response.
 		pub url: Option<OutputTypesUrl>,
-		/// `file`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `file`: `object`, only in the example response.
 		pub file: Option<OutputTypesFile>,
-		/// `enumeration`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `enumeration`: `object`, only in the example response.
 		pub enumeration: Option<OutputTypesEnumeration>,
-		/// `iblock_section`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `iblock_section`: `object`, only in the example response.
 		pub iblock_section: Option<OutputTypesIblockSection>,
-		/// `iblock_element`: `object`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `iblock_element`: `object`, only in the example response.
 		pub iblock_element: Option<OutputTypesIblockElement>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputTypes { crm : soft "crm", crm_status : soft "crm_status", money : soft
-		"money", employee : soft "employee", rest_219_test : soft "rest_219_test", string
-		: soft "string", integer : soft "integer", double : soft "double", datetime :
-		soft "datetime", date : soft "date", boolean : soft "boolean", address : soft
-		"address", url : soft "url", file : soft "file", enumeration : soft
-		"enumeration", iblock_section : soft "iblock_section", iblock_element : soft
-		"iblock_element", extra : rest "", }
-	);
-	serialize_map!(
-		OutputTypes { opt "crm" crm, opt "crm_status" crm_status, opt "money" money, opt
-		"employee" employee, opt "rest_219_test" rest_219_test, opt "string" string, opt
-		"integer" integer, opt "double" double, opt "datetime" datetime, opt "date" date,
-		opt "boolean" boolean, opt "address" address, opt "url" url, opt "file" file, opt
-		"enumeration" enumeration, opt "iblock_section" iblock_section, opt
-		"iblock_element" iblock_element, rest "" extra }
+	result_impls!(
+		OutputTypes { opt soft "crm" crm, opt soft "crm_status" crm_status, opt soft
+		"money" money, opt soft "employee" employee, opt soft "rest_219_test"
+		rest_219_test, opt soft "string" string, opt soft "integer" integer, opt soft
+		"double" double, opt soft "datetime" datetime, opt soft "date" date, opt soft
+		"boolean" boolean, opt soft "address" address, opt soft "url" url, opt soft
+		"file" file, opt soft "enumeration" enumeration, opt soft "iblock_section"
+		iblock_section, opt soft "iblock_element" iblock_element, }
 	);
 	/// The object `result` of `userfieldconfig.getTypes`: `object`.
 	///
@@ -1720,27 +1248,20 @@ pub mod get_types {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `types`: `object`, optional.
+		/// `types`: `object`.
 		pub types: Option<OutputTypes>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(Output { types : field "types", extra : rest "", } fits["types"] []);
-	serialize_map!(Output { opt "types" types, rest "" extra });
-	impl ::bitrix24_runtime::Method for super::GetTypes {
-		const NAME: &'static str = "userfieldconfig.getTypes";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	result_impls!(Output { opt field "types" types, } fits["types"] []);
+	method!(super::GetTypes, "userfieldconfig.getTypes", V2, true);
 	deserialize_via_from_value!(Output);
 }
 /// Types of `userfieldconfig.list`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
 pub mod list {
-	/// Error codes of `userfieldconfig.list`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `userfieldconfig.list`; see also [`crate::SystemError`].
 	///
 	/// The docs also list errors without a code: no status.
 	pub type Error = crate::SystemError;
@@ -1809,127 +1330,35 @@ pub mod list {
 		/// `languageId`: `string`, optional.
 		pub language_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Select {
 		/// The object; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				language: Default::default(),
-				id: Default::default(),
-				entity_id: Default::default(),
-				field_name: Default::default(),
-				user_type_id: Default::default(),
-				xml_id: Default::default(),
-				sort: Default::default(),
-				multiple: Default::default(),
-				mandatory: Default::default(),
-				show_filter: Default::default(),
-				show_in_list: Default::default(),
-				edit_in_list: Default::default(),
-				is_searchable: Default::default(),
-				settings: Default::default(),
-				language_id: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `language`.
-		pub fn language(mut self, value: impl Into<String>) -> Self {
-			self.language = Some(value.into());
-			self
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<String>) -> Self {
-			self.id = Some(value.into());
-			self
-		}
-		/// Sets `entityId`.
-		pub fn entity_id(mut self, value: impl Into<String>) -> Self {
-			self.entity_id = Some(value.into());
-			self
-		}
-		/// Sets `fieldName`.
-		pub fn field_name(mut self, value: impl Into<String>) -> Self {
-			self.field_name = Some(value.into());
-			self
-		}
-		/// Sets `userTypeId`.
-		pub fn user_type_id(mut self, value: impl Into<String>) -> Self {
-			self.user_type_id = Some(value.into());
-			self
-		}
-		/// Sets `xmlId`.
-		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-			self.xml_id = Some(value.into());
-			self
-		}
-		/// Sets `sort`.
-		pub fn sort(mut self, value: impl Into<String>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `multiple`.
-		pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-			self.multiple = Some(value.into());
-			self
-		}
-		/// Sets `mandatory`.
-		pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
-			self.mandatory = Some(value.into());
-			self
-		}
-		/// Sets `showFilter`.
-		pub fn show_filter(mut self, value: impl Into<SelectShowFilter>) -> Self {
-			self.show_filter = Some(value.into());
-			self
-		}
-		/// Sets `showInList`.
-		pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
-			self.show_in_list = Some(value.into());
-			self
-		}
-		/// Sets `editInList`.
-		pub fn edit_in_list(mut self, value: impl Into<bool>) -> Self {
-			self.edit_in_list = Some(value.into());
-			self
-		}
-		/// Sets `isSearchable`.
-		pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
-			self.is_searchable = Some(value.into());
-			self
-		}
-		/// Sets `settings`.
-		pub fn settings(mut self, value: impl Into<String>) -> Self {
-			self.settings = Some(value.into());
-			self
-		}
-		/// Sets `languageId`.
-		pub fn language_id(mut self, value: impl Into<String>) -> Self {
-			self.language_id = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Select);
-	serialize_map!(
-		Select { opt "language" language, opt "id" id, opt "entityId" entity_id, opt
-		"fieldName" field_name, opt "userTypeId" user_type_id, opt "xmlId" xml_id, opt
-		"sort" sort, opt_yn "multiple" multiple, opt_yn "mandatory" mandatory, opt
-		"showFilter" show_filter, opt_yn "showInList" show_in_list, opt_yn "editInList"
-		edit_in_list, opt_yn "isSearchable" is_searchable, opt "settings" settings, opt
-		"languageId" language_id, rest "" extra }
+	setters!(
+		Select { some into language language "language" : String, some into id id "id" :
+		String, some into entity_id entity_id "entityId" : String, some into field_name
+		field_name "fieldName" : String, some into user_type_id user_type_id "userTypeId"
+		: String, some into xml_id xml_id "xmlId" : String, some into sort sort "sort" :
+		String, some into multiple multiple "multiple" : bool, some into mandatory
+		mandatory "mandatory" : bool, some into show_filter show_filter "showFilter" :
+		SelectShowFilter, some into show_in_list show_in_list "showInList" : bool, some
+		into edit_in_list edit_in_list "editInList" : bool, some into is_searchable
+		is_searchable "isSearchable" : bool, some into settings settings "settings" :
+		String, some into language_id language_id "languageId" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Select { language : exact "language", id : exact "id", entity_id : exact
-		"entityId", field_name : exact "fieldName", user_type_id : exact "userTypeId",
-		xml_id : exact "xmlId", sort : exact "sort", multiple : exact "multiple",
-		mandatory : exact "mandatory", show_filter : exact "showFilter", show_in_list :
-		exact "showInList", edit_in_list : exact "editInList", is_searchable : exact
-		"isSearchable", settings : exact "settings", language_id : exact "languageId",
-		extra : rest "", }
+	params_impls!(
+		Select { opt exact "language" language, opt exact "id" id, opt exact "entityId"
+		entity_id, opt exact "fieldName" field_name, opt exact "userTypeId" user_type_id,
+		opt exact "xmlId" xml_id, opt exact "sort" sort, opt_yn exact "multiple"
+		multiple, opt_yn exact "mandatory" mandatory, opt exact "showFilter" show_filter,
+		opt_yn exact "showInList" show_in_list, opt_yn exact "editInList" edit_in_list,
+		opt_yn exact "isSearchable" is_searchable, opt exact "settings" settings, opt
+		exact "languageId" language_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Select);
 	/// The object `params.order` of `userfieldconfig.list`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
@@ -1941,32 +1370,16 @@ pub mod list {
 		/// Stands for every key matching `*`: one entry per key.
 		pub field: ::std::collections::BTreeMap<String, String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Order {
 		/// The object; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				field: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Adds an entry for `<field>` under `key`.
-		pub fn field(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<String>,
-		) -> Self {
-			self.field.insert(key.into(), value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Order);
-	serialize_map!(Order { rest "*" field, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Order { field : pattern "*", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Order);
+	setters!(Order { map into field field "<field>" : String, });
+	params_impls!(Order { rest pattern "*" field, });
 	/// Allowed values of `params.filter.showFilter` in `userfieldconfig.list`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
@@ -2024,100 +1437,31 @@ pub mod list {
 		/// Values: `Y`, `N`.
 		pub is_searchable: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Filter {
 		/// The object; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				id: Default::default(),
-				field_name: Default::default(),
-				user_type_id: Default::default(),
-				xml_id: Default::default(),
-				sort: Default::default(),
-				multiple: Default::default(),
-				mandatory: Default::default(),
-				show_filter: Default::default(),
-				show_in_list: Default::default(),
-				edit_in_list: Default::default(),
-				is_searchable: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<i64>) -> Self {
-			self.id = Some(value.into());
-			self
-		}
-		/// Sets `fieldName`.
-		pub fn field_name(mut self, value: impl Into<String>) -> Self {
-			self.field_name = Some(value.into());
-			self
-		}
-		/// Sets `userTypeId`.
-		pub fn user_type_id(mut self, value: impl Into<String>) -> Self {
-			self.user_type_id = Some(value.into());
-			self
-		}
-		/// Sets `xmlId`.
-		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-			self.xml_id = Some(value.into());
-			self
-		}
-		/// Sets `sort`.
-		pub fn sort(mut self, value: impl Into<i64>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `multiple`.
-		pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-			self.multiple = Some(value.into());
-			self
-		}
-		/// Sets `mandatory`.
-		pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
-			self.mandatory = Some(value.into());
-			self
-		}
-		/// Sets `showFilter`.
-		pub fn show_filter(mut self, value: impl Into<FilterShowFilter>) -> Self {
-			self.show_filter = Some(value.into());
-			self
-		}
-		/// Sets `showInList`.
-		pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
-			self.show_in_list = Some(value.into());
-			self
-		}
-		/// Sets `editInList`.
-		pub fn edit_in_list(mut self, value: impl Into<bool>) -> Self {
-			self.edit_in_list = Some(value.into());
-			self
-		}
-		/// Sets `isSearchable`.
-		pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
-			self.is_searchable = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Filter);
-	serialize_map!(
-		Filter { opt "id" id, opt "fieldName" field_name, opt "userTypeId" user_type_id,
-		opt "xmlId" xml_id, opt "sort" sort, opt_yn "multiple" multiple, opt_yn
-		"mandatory" mandatory, opt "showFilter" show_filter, opt_yn "showInList"
-		show_in_list, opt_yn "editInList" edit_in_list, opt_yn "isSearchable"
-		is_searchable, rest "" extra }
+	setters!(
+		Filter { some into id id "id" : i64, some into field_name field_name "fieldName"
+		: String, some into user_type_id user_type_id "userTypeId" : String, some into
+		xml_id xml_id "xmlId" : String, some into sort sort "sort" : i64, some into
+		multiple multiple "multiple" : bool, some into mandatory mandatory "mandatory" :
+		bool, some into show_filter show_filter "showFilter" : FilterShowFilter, some
+		into show_in_list show_in_list "showInList" : bool, some into edit_in_list
+		edit_in_list "editInList" : bool, some into is_searchable is_searchable
+		"isSearchable" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Filter { id : exact "id", field_name : exact "fieldName", user_type_id : exact
-		"userTypeId", xml_id : exact "xmlId", sort : exact "sort", multiple : exact
-		"multiple", mandatory : exact "mandatory", show_filter : exact "showFilter",
-		show_in_list : exact "showInList", edit_in_list : exact "editInList",
-		is_searchable : exact "isSearchable", extra : rest "", }
+	params_impls!(
+		Filter { opt exact "id" id, opt exact "fieldName" field_name, opt exact
+		"userTypeId" user_type_id, opt exact "xmlId" xml_id, opt exact "sort" sort,
+		opt_yn exact "multiple" multiple, opt_yn exact "mandatory" mandatory, opt exact
+		"showFilter" show_filter, opt_yn exact "showInList" show_in_list, opt_yn exact
+		"editInList" edit_in_list, opt_yn exact "isSearchable" is_searchable, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Filter);
 	/// Allowed values of `result.fields.showFilter` in `userfieldconfig.list`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
@@ -2137,149 +1481,127 @@ pub mod list {
 	/// The object `result.fields.settings` of `userfieldconfig.list`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldsSettings {
-		/// `DISPLAY`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DISPLAY`: `string`, only in the example response.
 		pub display: Option<String>,
-		/// `LIST_HEIGHT`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LIST_HEIGHT`: `integer`, only in the example response.
 		pub list_height: Option<i64>,
-		/// `CAPTION_NO_VALUE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CAPTION_NO_VALUE`: `string`, only in the example response.
 		pub caption_no_value: Option<String>,
-		/// `SHOW_NO_VALUE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SHOW_NO_VALUE`: `string`, only in the example response.
 		pub show_no_value: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldsSettings { display : soft "DISPLAY", list_height : soft
-		"LIST_HEIGHT", caption_no_value : soft "CAPTION_NO_VALUE", show_no_value : soft
-		"SHOW_NO_VALUE", extra : rest "", }
-	);
-	serialize_map!(
-		OutputFieldsSettings { opt "DISPLAY" display, opt "LIST_HEIGHT" list_height, opt
-		"CAPTION_NO_VALUE" caption_no_value, opt "SHOW_NO_VALUE" show_no_value, rest ""
-		extra }
+	result_impls!(
+		OutputFieldsSettings { opt soft "DISPLAY" display, opt soft "LIST_HEIGHT"
+		list_height, opt soft "CAPTION_NO_VALUE" caption_no_value, opt soft
+		"SHOW_NO_VALUE" show_no_value, }
 	);
 	/// The object `result.fields.languageId` of `userfieldconfig.list`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldsLanguageId {
-		/// `de`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `de`: `string`, only in the example response.
 		pub de: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(OutputFieldsLanguageId { de : soft "de", extra : rest "", });
-	serialize_map!(OutputFieldsLanguageId { opt "de" de, rest "" extra });
+	result_impls!(OutputFieldsLanguageId { opt soft "de" de, });
 	/// The object `result.fields.editFormLabel` of `userfieldconfig.list`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldsEditFormLabel {
-		/// `de`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `de`: `string`, only in the example response.
 		pub de: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(OutputFieldsEditFormLabel { de : soft "de", extra : rest "", });
-	serialize_map!(OutputFieldsEditFormLabel { opt "de" de, rest "" extra });
+	result_impls!(OutputFieldsEditFormLabel { opt soft "de" de, });
 	/// The object `result.fields` of `userfieldconfig.list`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFields {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `entityId`: `string`, optional.
+		/// `entityId`: `string`.
 		pub entity_id: Option<String>,
-		/// `fieldName`: `string`, optional.
+		/// `fieldName`: `string`.
 		pub field_name: Option<String>,
-		/// `userTypeId`: `string`, optional.
+		/// `userTypeId`: `string`.
 		pub user_type_id: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `multiple`: `boolean`, optional.
+		/// `multiple`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub multiple: Option<bool>,
-		/// `mandatory`: `boolean`, optional.
+		/// `mandatory`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub mandatory: Option<bool>,
-		/// `showFilter`: `char`, optional.
+		/// `showFilter`: `char`.
 		///
 		/// Values: `N`, `I`, `E`, `S`.
 		pub show_filter: Option<OutputFieldsShowFilter>,
-		/// `showInList`: `boolean`, optional.
+		/// `showInList`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub show_in_list: Option<bool>,
-		/// `editInList`: `boolean`, optional.
+		/// `editInList`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub edit_in_list: Option<bool>,
-		/// `isSearchable`: `boolean`, optional.
+		/// `isSearchable`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub is_searchable: Option<bool>,
-		/// `settings`: `object`, optional.
+		/// `settings`: `object`.
 		pub settings: Option<OutputFieldsSettings>,
-		/// `languageId`: `object`, optional.
+		/// `languageId`: `object`.
 		pub language_id: Option<OutputFieldsLanguageId>,
-		/// `editFormLabel`: `lang_map`, optional.
+		/// `editFormLabel`: `lang_map`.
 		pub edit_form_label: Option<OutputFieldsEditFormLabel>,
-		/// `listColumnLabel`: `lang_map`, optional.
+		/// `listColumnLabel`: `lang_map`.
 		pub list_column_label: ::serde_json::Value,
-		/// `listFilterLabel`: `lang_map`, optional.
+		/// `listFilterLabel`: `lang_map`.
 		pub list_filter_label: ::serde_json::Value,
-		/// `errorMessage`: `lang_map`, optional.
+		/// `errorMessage`: `lang_map`.
 		pub error_message: ::serde_json::Value,
-		/// `helpMessage`: `lang_map`, optional.
+		/// `helpMessage`: `lang_map`.
 		pub help_message: ::serde_json::Value,
-		/// `enum`: `object[]`, optional.
+		/// `enum`: `object[]`.
 		pub enum_: Vec<::serde_json::Value>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFields { id : field "id", entity_id : field "entityId", field_name : field
-		"fieldName", user_type_id : field "userTypeId", xml_id : field "xmlId", sort :
-		field "sort", multiple : field "multiple", mandatory : field "mandatory",
-		show_filter : field "showFilter", show_in_list : field "showInList", edit_in_list
-		: field "editInList", is_searchable : field "isSearchable", settings : field
-		"settings", language_id : field "languageId", edit_form_label : field
-		"editFormLabel", list_column_label : field "listColumnLabel", list_filter_label :
-		field "listFilterLabel", error_message : field "errorMessage", help_message :
-		field "helpMessage", enum_ : field "enum", extra : rest "", }
-	);
-	serialize_map!(
-		OutputFields { opt "id" id, opt "entityId" entity_id, opt "fieldName" field_name,
-		opt "userTypeId" user_type_id, opt "xmlId" xml_id, opt "sort" sort, opt_yn
-		"multiple" multiple, opt_yn "mandatory" mandatory, opt "showFilter" show_filter,
-		opt_yn "showInList" show_in_list, opt_yn "editInList" edit_in_list, opt_yn
-		"isSearchable" is_searchable, opt "settings" settings, opt "languageId"
-		language_id, opt "editFormLabel" edit_form_label, req "listColumnLabel"
-		list_column_label, req "listFilterLabel" list_filter_label, req "errorMessage"
-		error_message, req "helpMessage" help_message, req "enum" enum_, rest "" extra }
+	result_impls!(
+		OutputFields { opt field "id" id, opt field "entityId" entity_id, opt field
+		"fieldName" field_name, opt field "userTypeId" user_type_id, opt field "xmlId"
+		xml_id, opt field "sort" sort, opt_yn field "multiple" multiple, opt_yn field
+		"mandatory" mandatory, opt field "showFilter" show_filter, opt_yn field
+		"showInList" show_in_list, opt_yn field "editInList" edit_in_list, opt_yn field
+		"isSearchable" is_searchable, opt field "settings" settings, opt field
+		"languageId" language_id, opt field "editFormLabel" edit_form_label, req field
+		"listColumnLabel" list_column_label, req field "listFilterLabel"
+		list_filter_label, req field "errorMessage" error_message, req field
+		"helpMessage" help_message, req field "enum" enum_, }
 	);
 	/// The object `result` of `userfieldconfig.list`: `object`.
 	///
@@ -2287,20 +1609,13 @@ pub mod list {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `fields`: `object[]`, optional.
+		/// `fields`: `object[]`.
 		pub fields: Vec<OutputFields>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(Output { fields : field "fields", extra : rest "", } fits["fields"] []);
-	serialize_map!(Output { req "fields" fields, rest "" extra });
-	impl ::bitrix24_runtime::Method for super::List {
-		const NAME: &'static str = "userfieldconfig.list";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = true;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	result_impls!(Output { req field "fields" fields, } fits["fields"] []);
+	method!(super::List, "userfieldconfig.list", V2, true);
 	impl ::bitrix24_runtime::Paged for super::List {
 		type Item = OutputFields;
 		fn into_items(output: Output) -> Vec<OutputFields> {
@@ -2314,7 +1629,7 @@ pub mod list {
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
 pub mod update {
-	/// Error codes of `userfieldconfig.update`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `userfieldconfig.update`; see also [`crate::SystemError`].
 	///
 	/// The docs also list errors without a code: no status.
 	pub type Error = crate::SystemError;
@@ -2337,66 +1652,25 @@ pub mod update {
 		/// `MAX_LENGTH`: `integer`, optional.
 		pub max_length: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl FieldSettings {
 		/// The object; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				default_value: Default::default(),
-				rows: Default::default(),
-				size: Default::default(),
-				regexp: Default::default(),
-				min_length: Default::default(),
-				max_length: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `DEFAULT_VALUE`.
-		pub fn default_value(mut self, value: impl Into<String>) -> Self {
-			self.default_value = Some(value.into());
-			self
-		}
-		/// Sets `ROWS`.
-		pub fn rows(mut self, value: impl Into<i64>) -> Self {
-			self.rows = Some(value.into());
-			self
-		}
-		/// Sets `SIZE`.
-		pub fn size(mut self, value: impl Into<i64>) -> Self {
-			self.size = Some(value.into());
-			self
-		}
-		/// Sets `REGEXP`.
-		pub fn regexp(mut self, value: impl Into<String>) -> Self {
-			self.regexp = Some(value.into());
-			self
-		}
-		/// Sets `MIN_LENGTH`.
-		pub fn min_length(mut self, value: impl Into<i64>) -> Self {
-			self.min_length = Some(value.into());
-			self
-		}
-		/// Sets `MAX_LENGTH`.
-		pub fn max_length(mut self, value: impl Into<i64>) -> Self {
-			self.max_length = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(FieldSettings);
-	serialize_map!(
-		FieldSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, opt "SIZE"
-		size, opt "REGEXP" regexp, opt "MIN_LENGTH" min_length, opt "MAX_LENGTH"
-		max_length, rest "" extra }
+	setters!(
+		FieldSettings { some into default_value default_value "DEFAULT_VALUE" : String,
+		some into rows rows "ROWS" : i64, some into size size "SIZE" : i64, some into
+		regexp regexp "REGEXP" : String, some into min_length min_length "MIN_LENGTH" :
+		i64, some into max_length max_length "MAX_LENGTH" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		FieldSettings { default_value : exact "DEFAULT_VALUE", rows : exact "ROWS", size
-		: exact "SIZE", regexp : exact "REGEXP", min_length : exact "MIN_LENGTH",
-		max_length : exact "MAX_LENGTH", extra : rest "", }
+	params_impls!(
+		FieldSettings { opt exact "DEFAULT_VALUE" default_value, opt exact "ROWS" rows,
+		opt exact "SIZE" size, opt exact "REGEXP" regexp, opt exact "MIN_LENGTH"
+		min_length, opt exact "MAX_LENGTH" max_length, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(FieldSettings);
 	/// The object `params.field.enum` of `userfieldconfig.update`: `uf_enum_element[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -2420,64 +1694,23 @@ pub mod update {
 		/// Values: `Y`, `N`.
 		pub del: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl FieldEnum {
 		/// The object; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				id: Default::default(),
-				value: Default::default(),
-				def: Default::default(),
-				sort: Default::default(),
-				xml_id: Default::default(),
-				del: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `id`.
-		pub fn id(mut self, value: impl Into<i64>) -> Self {
-			self.id = Some(value.into());
-			self
-		}
-		/// Sets `value`.
-		pub fn value(mut self, value: impl Into<String>) -> Self {
-			self.value = Some(value.into());
-			self
-		}
-		/// Sets `def`.
-		pub fn def(mut self, value: impl Into<bool>) -> Self {
-			self.def = Some(value.into());
-			self
-		}
-		/// Sets `sort`.
-		pub fn sort(mut self, value: impl Into<i64>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `xmlId`.
-		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-			self.xml_id = Some(value.into());
-			self
-		}
-		/// Sets `del`.
-		pub fn del(mut self, value: impl Into<bool>) -> Self {
-			self.del = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(FieldEnum);
-	serialize_map!(
-		FieldEnum { opt "id" id, opt "value" value, opt_yn "def" def, opt "sort" sort,
-		opt "xmlId" xml_id, opt_yn "del" del, rest "" extra }
+	setters!(
+		FieldEnum { some into id id "id" : i64, some into value value "value" : String,
+		some into def def "def" : bool, some into sort sort "sort" : i64, some into
+		xml_id xml_id "xmlId" : String, some into del del "del" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		FieldEnum { id : exact "id", value : exact "value", def : exact "def", sort :
-		exact "sort", xml_id : exact "xmlId", del : exact "del", extra : rest "", }
+	params_impls!(
+		FieldEnum { opt exact "id" id, opt exact "value" value, opt_yn exact "def" def,
+		opt exact "sort" sort, opt exact "xmlId" xml_id, opt_yn exact "del" del, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(FieldEnum);
 	/// The object `params.field` of `userfieldconfig.update`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -2511,278 +1744,180 @@ pub mod update {
 		/// `userTypeId`: `string`, optional.
 		pub user_type_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Field {
 		/// The object; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				xml_id: Default::default(),
-				sort: Default::default(),
-				mandatory: Default::default(),
-				show_filter: Default::default(),
-				is_searchable: Default::default(),
-				edit_form_label: Default::default(),
-				help_message: Default::default(),
-				settings: Default::default(),
-				enum_: Default::default(),
-				user_type_id: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `xmlId`.
-		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-			self.xml_id = Some(value.into());
-			self
-		}
-		/// Sets `sort`.
-		pub fn sort(mut self, value: impl Into<i64>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `mandatory`.
-		pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
-			self.mandatory = Some(value.into());
-			self
-		}
-		/// Sets `showFilter`.
-		pub fn show_filter(mut self, value: impl Into<bool>) -> Self {
-			self.show_filter = Some(value.into());
-			self
-		}
-		/// Sets `isSearchable`.
-		pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
-			self.is_searchable = Some(value.into());
-			self
-		}
-		/// Sets `editFormLabel`.
-		pub fn edit_form_label(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.edit_form_label = Some(value.into());
-			self
-		}
-		/// Sets `helpMessage`.
-		pub fn help_message(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.help_message = Some(value.into());
-			self
-		}
-		/// Sets `settings`.
-		pub fn settings(mut self, value: impl Into<FieldSettings>) -> Self {
-			self.settings = Some(value.into());
-			self
-		}
-		/// Sets `enum`.
-		pub fn enum_(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<FieldEnum>>,
-		) -> Self {
-			self.enum_ = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `userTypeId`.
-		pub fn user_type_id(mut self, value: impl Into<String>) -> Self {
-			self.user_type_id = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Field);
-	serialize_map!(
-		Field { opt "xmlId" xml_id, opt "sort" sort, opt_yn "mandatory" mandatory, opt_yn
-		"showFilter" show_filter, opt_yn "isSearchable" is_searchable, opt
-		"editFormLabel" edit_form_label, opt "helpMessage" help_message, opt "settings"
-		settings, opt "enum" enum_, opt "userTypeId" user_type_id, rest "" extra }
+	setters!(
+		Field { some into xml_id xml_id "xmlId" : String, some into sort sort "sort" :
+		i64, some into mandatory mandatory "mandatory" : bool, some into show_filter
+		show_filter "showFilter" : bool, some into is_searchable is_searchable
+		"isSearchable" : bool, some into edit_form_label edit_form_label "editFormLabel"
+		: ::serde_json::Value, some into help_message help_message "helpMessage" :
+		::serde_json::Value, some into settings settings "settings" : FieldSettings, some
+		iter enum_ enum_ "enum" : FieldEnum, some into user_type_id user_type_id
+		"userTypeId" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Field { xml_id : exact "xmlId", sort : exact "sort", mandatory : exact
-		"mandatory", show_filter : exact "showFilter", is_searchable : exact
-		"isSearchable", edit_form_label : exact "editFormLabel", help_message : exact
-		"helpMessage", settings : exact "settings", enum_ : exact "enum", user_type_id :
-		exact "userTypeId", extra : rest "", }
+	params_impls!(
+		Field { opt exact "xmlId" xml_id, opt exact "sort" sort, opt_yn exact "mandatory"
+		mandatory, opt_yn exact "showFilter" show_filter, opt_yn exact "isSearchable"
+		is_searchable, opt exact "editFormLabel" edit_form_label, opt exact "helpMessage"
+		help_message, opt exact "settings" settings, opt exact "enum" enum_, opt exact
+		"userTypeId" user_type_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Field);
 	/// The object `result.field.settings` of `userfieldconfig.update`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldSettings {
-		/// `DEFAULT_VALUE`: `string`, optional.
+		/// `DEFAULT_VALUE`: `string`.
 		pub default_value: Option<String>,
-		/// `ROWS`: `integer`, optional.
+		/// `ROWS`: `integer`.
 		pub rows: Option<i64>,
-		/// `SIZE`: `integer`, optional.
+		/// `SIZE`: `integer`.
 		pub size: Option<i64>,
-		/// `REGEXP`: `string`, optional.
+		/// `REGEXP`: `string`.
 		pub regexp: Option<String>,
-		/// `MIN_LENGTH`: `integer`, optional.
+		/// `MIN_LENGTH`: `integer`.
 		pub min_length: Option<i64>,
-		/// `MAX_LENGTH`: `integer`, optional.
+		/// `MAX_LENGTH`: `integer`.
 		pub max_length: Option<i64>,
-		/// `DISPLAY`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `DISPLAY`: `string`, only in the example response.
 		pub display: Option<String>,
-		/// `LIST_HEIGHT`: `integer`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `LIST_HEIGHT`: `integer`, only in the example response.
 		pub list_height: Option<i64>,
-		/// `CAPTION_NO_VALUE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `CAPTION_NO_VALUE`: `string`, only in the example response.
 		pub caption_no_value: Option<String>,
-		/// `SHOW_NO_VALUE`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `SHOW_NO_VALUE`: `string`, only in the example response.
 		pub show_no_value: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldSettings { default_value : field "DEFAULT_VALUE", rows : field "ROWS",
-		size : field "SIZE", regexp : field "REGEXP", min_length : field "MIN_LENGTH",
-		max_length : field "MAX_LENGTH", display : soft "DISPLAY", list_height : soft
-		"LIST_HEIGHT", caption_no_value : soft "CAPTION_NO_VALUE", show_no_value : soft
-		"SHOW_NO_VALUE", extra : rest "", }
-	);
-	serialize_map!(
-		OutputFieldSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, opt
-		"SIZE" size, opt "REGEXP" regexp, opt "MIN_LENGTH" min_length, opt "MAX_LENGTH"
-		max_length, opt "DISPLAY" display, opt "LIST_HEIGHT" list_height, opt
-		"CAPTION_NO_VALUE" caption_no_value, opt "SHOW_NO_VALUE" show_no_value, rest ""
-		extra }
+	result_impls!(
+		OutputFieldSettings { opt field "DEFAULT_VALUE" default_value, opt field "ROWS"
+		rows, opt field "SIZE" size, opt field "REGEXP" regexp, opt field "MIN_LENGTH"
+		min_length, opt field "MAX_LENGTH" max_length, opt soft "DISPLAY" display, opt
+		soft "LIST_HEIGHT" list_height, opt soft "CAPTION_NO_VALUE" caption_no_value, opt
+		soft "SHOW_NO_VALUE" show_no_value, }
 	);
 	/// The object `result.field.languageId` of `userfieldconfig.update`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldLanguageId {
-		/// `en`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `string`, only in the example response.
 		pub en: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(OutputFieldLanguageId { en : soft "en", extra : rest "", });
-	serialize_map!(OutputFieldLanguageId { opt "en" en, rest "" extra });
+	result_impls!(OutputFieldLanguageId { opt soft "en" en, });
 	/// The object `result.field.editFormLabel` of `userfieldconfig.update`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEditFormLabel {
-		/// `en`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `string`, only in the example response.
 		pub en: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(OutputFieldEditFormLabel { en : soft "en", extra : rest "", });
-	serialize_map!(OutputFieldEditFormLabel { opt "en" en, rest "" extra });
+	result_impls!(OutputFieldEditFormLabel { opt soft "en" en, });
 	/// The object `result.field.listColumnLabel` of `userfieldconfig.update`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListColumnLabel {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(OutputFieldListColumnLabel { en : soft "en", extra : rest "", });
-	serialize_map!(OutputFieldListColumnLabel { req "en" en, rest "" extra });
+	result_impls!(OutputFieldListColumnLabel { req soft "en" en, });
 	/// The object `result.field.listFilterLabel` of `userfieldconfig.update`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListFilterLabel {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(OutputFieldListFilterLabel { en : soft "en", extra : rest "", });
-	serialize_map!(OutputFieldListFilterLabel { req "en" en, rest "" extra });
+	result_impls!(OutputFieldListFilterLabel { req soft "en" en, });
 	/// The object `result.field.errorMessage` of `userfieldconfig.update`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldErrorMessage {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(OutputFieldErrorMessage { en : soft "en", extra : rest "", });
-	serialize_map!(OutputFieldErrorMessage { req "en" en, rest "" extra });
+	result_impls!(OutputFieldErrorMessage { req soft "en" en, });
 	/// The object `result.field.helpMessage` of `userfieldconfig.update`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldHelpMessage {
-		/// `en`: `any`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `en`: `any`, only in the example response.
 		pub en: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(OutputFieldHelpMessage { en : soft "en", extra : rest "", });
-	serialize_map!(OutputFieldHelpMessage { req "en" en, rest "" extra });
+	result_impls!(OutputFieldHelpMessage { req soft "en" en, });
 	/// The object `result.field.enum` of `userfieldconfig.update`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	///
+	/// A field only in the example response keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEnum {
-		/// `id`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `id`: `string`, only in the example response.
 		pub id: Option<String>,
-		/// `userFieldId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `userFieldId`: `string`, only in the example response.
 		pub user_field_id: Option<String>,
-		/// `value`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `value`: `string`, only in the example response.
 		pub value: Option<String>,
-		/// `def`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `def`: `string`, only in the example response.
 		pub def: Option<String>,
-		/// `sort`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `sort`: `string`, only in the example response.
 		pub sort: Option<String>,
-		/// `xmlId`: `string`, optional.
-		///
-		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		/// `xmlId`: `string`, only in the example response.
 		pub xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputFieldEnum { id : soft "id", user_field_id : soft "userFieldId", value :
-		soft "value", def : soft "def", sort : soft "sort", xml_id : soft "xmlId", extra
-		: rest "", }
-	);
-	serialize_map!(
-		OutputFieldEnum { opt "id" id, opt "userFieldId" user_field_id, opt "value"
-		value, opt "def" def, opt "sort" sort, opt "xmlId" xml_id, rest "" extra }
+	result_impls!(
+		OutputFieldEnum { opt soft "id" id, opt soft "userFieldId" user_field_id, opt
+		soft "value" value, opt soft "def" def, opt soft "sort" sort, opt soft "xmlId"
+		xml_id, }
 	);
 	/// The object `result.field` of `userfieldconfig.update`: `object`.
 	///
@@ -2790,73 +1925,64 @@ pub mod update {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputField {
-		/// `id`: `integer`, optional.
+		/// `id`: `integer`.
 		pub id: Option<i64>,
-		/// `entityId`: `string`, optional.
+		/// `entityId`: `string`.
 		pub entity_id: Option<String>,
-		/// `fieldName`: `string`, optional.
+		/// `fieldName`: `string`.
 		pub field_name: Option<String>,
-		/// `userTypeId`: `string`, optional.
+		/// `userTypeId`: `string`.
 		pub user_type_id: Option<String>,
-		/// `xmlId`: `string`, optional.
+		/// `xmlId`: `string`.
 		pub xml_id: Option<String>,
-		/// `sort`: `integer`, optional.
+		/// `sort`: `integer`.
 		pub sort: Option<i64>,
-		/// `multiple`: `boolean`, optional.
+		/// `multiple`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub multiple: Option<bool>,
-		/// `mandatory`: `boolean`, optional.
+		/// `mandatory`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
 		pub mandatory: Option<bool>,
-		/// `showFilter`: `boolean`, optional.
+		/// `showFilter`: `boolean`.
 		pub show_filter: Option<bool>,
-		/// `showInList`: `boolean`, optional.
+		/// `showInList`: `boolean`.
 		pub show_in_list: Option<bool>,
-		/// `editInList`: `boolean`, optional.
+		/// `editInList`: `boolean`.
 		pub edit_in_list: Option<bool>,
-		/// `isSearchable`: `boolean`, optional.
+		/// `isSearchable`: `boolean`.
 		pub is_searchable: Option<bool>,
-		/// `settings`: `object`, optional.
+		/// `settings`: `object`.
 		pub settings: Option<OutputFieldSettings>,
-		/// `languageId`: `object`, optional.
+		/// `languageId`: `object`.
 		pub language_id: Option<OutputFieldLanguageId>,
-		/// `editFormLabel`: `lang_map`, optional.
+		/// `editFormLabel`: `lang_map`.
 		pub edit_form_label: Option<OutputFieldEditFormLabel>,
-		/// `listColumnLabel`: `lang_map`, optional.
+		/// `listColumnLabel`: `lang_map`.
 		pub list_column_label: Option<OutputFieldListColumnLabel>,
-		/// `listFilterLabel`: `lang_map`, optional.
+		/// `listFilterLabel`: `lang_map`.
 		pub list_filter_label: Option<OutputFieldListFilterLabel>,
-		/// `errorMessage`: `lang_map`, optional.
+		/// `errorMessage`: `lang_map`.
 		pub error_message: Option<OutputFieldErrorMessage>,
-		/// `helpMessage`: `lang_map`, optional.
+		/// `helpMessage`: `lang_map`.
 		pub help_message: Option<OutputFieldHelpMessage>,
-		/// `enum`: `object[]`, optional.
+		/// `enum`: `object[]`.
 		pub enum_: Vec<OutputFieldEnum>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(
-		OutputField { id : field "id", entity_id : field "entityId", field_name : field
-		"fieldName", user_type_id : field "userTypeId", xml_id : field "xmlId", sort :
-		field "sort", multiple : field "multiple", mandatory : field "mandatory",
-		show_filter : field "showFilter", show_in_list : field "showInList", edit_in_list
-		: field "editInList", is_searchable : field "isSearchable", settings : field
-		"settings", language_id : field "languageId", edit_form_label : field
-		"editFormLabel", list_column_label : field "listColumnLabel", list_filter_label :
-		field "listFilterLabel", error_message : field "errorMessage", help_message :
-		field "helpMessage", enum_ : field "enum", extra : rest "", }
-	);
-	serialize_map!(
-		OutputField { opt "id" id, opt "entityId" entity_id, opt "fieldName" field_name,
-		opt "userTypeId" user_type_id, opt "xmlId" xml_id, opt "sort" sort, opt_yn
-		"multiple" multiple, opt_yn "mandatory" mandatory, opt "showFilter" show_filter,
-		opt "showInList" show_in_list, opt "editInList" edit_in_list, opt "isSearchable"
-		is_searchable, opt "settings" settings, opt "languageId" language_id, opt
-		"editFormLabel" edit_form_label, opt "listColumnLabel" list_column_label, opt
-		"listFilterLabel" list_filter_label, opt "errorMessage" error_message, opt
-		"helpMessage" help_message, req "enum" enum_, rest "" extra }
+	result_impls!(
+		OutputField { opt field "id" id, opt field "entityId" entity_id, opt field
+		"fieldName" field_name, opt field "userTypeId" user_type_id, opt field "xmlId"
+		xml_id, opt field "sort" sort, opt_yn field "multiple" multiple, opt_yn field
+		"mandatory" mandatory, opt field "showFilter" show_filter, opt field "showInList"
+		show_in_list, opt field "editInList" edit_in_list, opt field "isSearchable"
+		is_searchable, opt field "settings" settings, opt field "languageId" language_id,
+		opt field "editFormLabel" edit_form_label, opt field "listColumnLabel"
+		list_column_label, opt field "listFilterLabel" list_filter_label, opt field
+		"errorMessage" error_message, opt field "helpMessage" help_message, req field
+		"enum" enum_, }
 	);
 	/// The object `result` of `userfieldconfig.update`: `object`.
 	///
@@ -2864,19 +1990,12 @@ pub mod update {
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `field`: `object`, optional.
+		/// `field`: `object`.
 		pub field: Option<OutputField>,
-		/// The keys the docs do not describe, as sent: nothing is dropped.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
 	}
-	from_value!(Output { field : field "field", extra : rest "", } fits["field"] []);
-	serialize_map!(Output { opt "field" field, rest "" extra });
-	impl ::bitrix24_runtime::Method for super::Update {
-		const NAME: &'static str = "userfieldconfig.update";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	result_impls!(Output { opt field "field" field, } fits["field"] []);
+	method!(super::Update, "userfieldconfig.update", V2, false);
 	deserialize_via_from_value!(Output);
 }

@@ -16,7 +16,7 @@ pub mod attached_vote {
 		/// `attachId`: `integer`, required.
 		pub attach_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Download {
 		/// The call with its required parameters: `attachId`.
@@ -27,12 +27,7 @@ pub mod attached_vote {
 			}
 		}
 	}
-	extra_setter!(Download);
-	serialize_map!(Download { req "attachId" attach_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Download { attach_id : field "attachId", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Download);
+	params_impls!(Download { req field "attachId" attach_id, });
 	/// `vote.AttachedVote.get`: REST 2, scope `vote`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
@@ -46,7 +41,7 @@ pub mod attached_vote {
 		/// `attachId`: `integer`, required.
 		pub attach_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `attachId`.
@@ -57,12 +52,7 @@ pub mod attached_vote {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "attachId" attach_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { attach_id : field "attachId", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "attachId" attach_id, });
 	/// `vote.AttachedVote.getAnswerVoted`: REST 2, scope `vote`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
@@ -84,7 +74,7 @@ pub mod attached_vote {
 		/// `userForMobileFormat`: `boolean`, optional.
 		pub user_for_mobile_format: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetAnswerVoted {
 		/// The call with its required parameters: `attachId`, `answerId`.
@@ -97,31 +87,17 @@ pub mod attached_vote {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `pageNavigation`.
-		pub fn page_navigation(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.page_navigation = Some(value.into());
-			self
-		}
-		/// Sets `userForMobileFormat`.
-		pub fn user_for_mobile_format(mut self, value: impl Into<bool>) -> Self {
-			self.user_for_mobile_format = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetAnswerVoted);
-	serialize_map!(
-		GetAnswerVoted { req "attachId" attach_id, req "answerId" answer_id, opt
-		"pageNavigation" page_navigation, opt "userForMobileFormat"
-		user_for_mobile_format, rest "" extra }
+	setters!(
+		GetAnswerVoted { some into page_navigation page_navigation "pageNavigation" :
+		::serde_json::Value, some into user_for_mobile_format user_for_mobile_format
+		"userForMobileFormat" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetAnswerVoted { attach_id : field "attachId", answer_id : field "answerId",
-		page_navigation : exact "pageNavigation", user_for_mobile_format : exact
-		"userForMobileFormat", extra : rest "", }
+	params_impls!(
+		GetAnswerVoted { req field "attachId" attach_id, req field "answerId" answer_id,
+		opt exact "pageNavigation" page_navigation, opt exact "userForMobileFormat"
+		user_for_mobile_format, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetAnswerVoted);
 	/// `vote.AttachedVote.getMany`: REST 2, scope `vote`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
@@ -145,7 +121,7 @@ pub mod attached_vote {
 		/// Values: `id`.
 		pub entity_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetMany {
 		/// The call with its required parameters: `moduleId`, `entityType`, `entityId`.
@@ -162,18 +138,10 @@ pub mod attached_vote {
 			}
 		}
 	}
-	extra_setter!(GetMany);
-	serialize_map!(
-		GetMany { req "moduleId" module_id, req "entityType" entity_type, req "entityId"
-		entity_id, rest "" extra }
+	params_impls!(
+		GetMany { req field "moduleId" module_id, req field "entityType" entity_type, req
+		field "entityId" entity_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetMany { module_id : field "moduleId", entity_type : field "entityType",
-		entity_id : field "entityId", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetMany);
 	/// `vote.AttachedVote.getWithVoted`: REST 2, scope `vote`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -191,7 +159,7 @@ pub mod attached_vote {
 		/// `userForMobileFormat`: `boolean`, optional.
 		pub user_for_mobile_format: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetWithVoted {
 		/// The call with its required parameters: `attachId`.
@@ -203,29 +171,15 @@ pub mod attached_vote {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `pageSize`.
-		pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-			self.page_size = Some(value.into());
-			self
-		}
-		/// Sets `userForMobileFormat`.
-		pub fn user_for_mobile_format(mut self, value: impl Into<bool>) -> Self {
-			self.user_for_mobile_format = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetWithVoted);
-	serialize_map!(
-		GetWithVoted { req "attachId" attach_id, opt "pageSize" page_size, opt
-		"userForMobileFormat" user_for_mobile_format, rest "" extra }
+	setters!(
+		GetWithVoted { some into page_size page_size "pageSize" : i64, some into
+		user_for_mobile_format user_for_mobile_format "userForMobileFormat" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetWithVoted { attach_id : field "attachId", page_size : exact "pageSize",
-		user_for_mobile_format : exact "userForMobileFormat", extra : rest "", }
+	params_impls!(
+		GetWithVoted { req field "attachId" attach_id, opt exact "pageSize" page_size,
+		opt exact "userForMobileFormat" user_for_mobile_format, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetWithVoted);
 	/// `vote.AttachedVote.recall`: REST 2, scope `vote`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
@@ -239,7 +193,7 @@ pub mod attached_vote {
 		/// `attachId`: `integer`, required.
 		pub attach_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Recall {
 		/// The call with its required parameters: `attachId`.
@@ -250,12 +204,7 @@ pub mod attached_vote {
 			}
 		}
 	}
-	extra_setter!(Recall);
-	serialize_map!(Recall { req "attachId" attach_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Recall { attach_id : field "attachId", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Recall);
+	params_impls!(Recall { req field "attachId" attach_id, });
 	/// `vote.AttachedVote.resume`: REST 2, scope `vote`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.resume.html>
@@ -269,7 +218,7 @@ pub mod attached_vote {
 		/// `attachId`: `integer`, required.
 		pub attach_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Resume {
 		/// The call with its required parameters: `attachId`.
@@ -280,12 +229,7 @@ pub mod attached_vote {
 			}
 		}
 	}
-	extra_setter!(Resume);
-	serialize_map!(Resume { req "attachId" attach_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Resume { attach_id : field "attachId", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Resume);
+	params_impls!(Resume { req field "attachId" attach_id, });
 	/// `vote.AttachedVote.stop`: REST 2, scope `vote`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.stop.html>
@@ -299,7 +243,7 @@ pub mod attached_vote {
 		/// `attachId`: `integer`, required.
 		pub attach_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Stop {
 		/// The call with its required parameters: `attachId`.
@@ -310,12 +254,7 @@ pub mod attached_vote {
 			}
 		}
 	}
-	extra_setter!(Stop);
-	serialize_map!(Stop { req "attachId" attach_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Stop { attach_id : field "attachId", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Stop);
+	params_impls!(Stop { req field "attachId" attach_id, });
 	/// `vote.AttachedVote.vote`: REST 2, scope `vote`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
@@ -331,7 +270,7 @@ pub mod attached_vote {
 		/// `ballot`: `object`, required.
 		pub ballot: ::serde_json::Value,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Vote {
 		/// The call with its required parameters: `attachId`, `ballot`.
@@ -346,21 +285,12 @@ pub mod attached_vote {
 			}
 		}
 	}
-	extra_setter!(Vote);
-	serialize_map!(
-		Vote { req "attachId" attach_id, req "ballot" ballot, rest "" extra }
-	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Vote { attach_id : field "attachId", ballot : field "ballot", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Vote);
+	params_impls!(Vote { req field "attachId" attach_id, req field "ballot" ballot, });
 	/// Types of `vote.AttachedVote.download`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.download.html>
 	pub mod download {
-		/// Error codes of `vote.AttachedVote.download`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `vote.AttachedVote.download`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -378,19 +308,13 @@ pub mod attached_vote {
 		error_code!(Error);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Download {
-			const NAME: &'static str = "vote.AttachedVote.download";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Download, "vote.AttachedVote.download", V2, false);
 	}
 	/// Types of `vote.AttachedVote.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
 	pub mod get {
-		/// Error codes of `vote.AttachedVote.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `vote.AttachedVote.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -412,77 +336,61 @@ pub mod attached_vote {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `VOTE_ID`: `integer`, optional.
+			/// `VOTE_ID`: `integer`.
 			pub vote_id: Option<i64>,
-			/// `COUNTER`: `integer`, optional.
+			/// `COUNTER`: `integer`.
 			pub counter: Option<i64>,
-			/// `QUESTIONS`: `array`, optional.
+			/// `QUESTIONS`: `array`.
 			pub questions: Vec<::serde_json::Value>,
-			/// `ANONYMITY`: `integer`, optional.
+			/// `ANONYMITY`: `integer`.
 			pub anonymity: Option<i64>,
-			/// `OPTIONS`: `integer`, optional.
+			/// `OPTIONS`: `integer`.
 			pub options: Option<i64>,
-			/// `userAnswerMap`: `array`, optional.
+			/// `userAnswerMap`: `array`.
 			pub user_answer_map: Vec<::serde_json::Value>,
-			/// `canEdit`: `boolean`, optional.
+			/// `canEdit`: `boolean`.
 			pub can_edit: Option<bool>,
-			/// `canVote`: `boolean`, optional.
+			/// `canVote`: `boolean`.
 			pub can_vote: Option<bool>,
-			/// `canRevote`: `boolean`, optional.
+			/// `canRevote`: `boolean`.
 			pub can_revote: Option<bool>,
-			/// `isVoted`: `boolean`, optional.
+			/// `isVoted`: `boolean`.
 			pub is_voted: Option<bool>,
-			/// `signedAttachId`: `string`, optional.
+			/// `signedAttachId`: `string`.
 			pub signed_attach_id: Option<String>,
-			/// `resultUrl`: `string`, optional.
+			/// `resultUrl`: `string`.
 			pub result_url: Option<String>,
-			/// `downloadUrl`: `string`, optional.
+			/// `downloadUrl`: `string`.
 			pub download_url: Option<String>,
-			/// `entityId`: `integer`, optional.
+			/// `entityId`: `integer`.
 			pub entity_id: Option<i64>,
-			/// `isFinished`: `boolean`, optional.
+			/// `isFinished`: `boolean`.
 			pub is_finished: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "ID", vote_id : field "VOTE_ID", counter : field
-			"COUNTER", questions : field "QUESTIONS", anonymity : field "ANONYMITY",
-			options : field "OPTIONS", user_answer_map : field "userAnswerMap", can_edit
-			: field "canEdit", can_vote : field "canVote", can_revote : field
-			"canRevote", is_voted : field "isVoted", signed_attach_id : field
-			"signedAttachId", result_url : field "resultUrl", download_url : field
-			"downloadUrl", entity_id : field "entityId", is_finished : field
-			"isFinished", extra : rest "", } fits["ID", "VOTE_ID", "COUNTER",
-			"QUESTIONS", "ANONYMITY", "OPTIONS", "userAnswerMap", "canEdit", "canVote",
-			"canRevote", "isVoted", "signedAttachId", "resultUrl", "downloadUrl",
-			"entityId", "isFinished"] []
+		result_impls!(
+			Output { opt field "ID" id, opt field "VOTE_ID" vote_id, opt field "COUNTER"
+			counter, req field "QUESTIONS" questions, opt field "ANONYMITY" anonymity,
+			opt field "OPTIONS" options, req field "userAnswerMap" user_answer_map, opt
+			field "canEdit" can_edit, opt field "canVote" can_vote, opt field "canRevote"
+			can_revote, opt field "isVoted" is_voted, opt field "signedAttachId"
+			signed_attach_id, opt field "resultUrl" result_url, opt field "downloadUrl"
+			download_url, opt field "entityId" entity_id, opt field "isFinished"
+			is_finished, } fits["ID", "VOTE_ID", "COUNTER", "QUESTIONS", "ANONYMITY",
+			"OPTIONS", "userAnswerMap", "canEdit", "canVote", "canRevote", "isVoted",
+			"signedAttachId", "resultUrl", "downloadUrl", "entityId", "isFinished"] []
 		);
-		serialize_map!(
-			Output { opt "ID" id, opt "VOTE_ID" vote_id, opt "COUNTER" counter, req
-			"QUESTIONS" questions, opt "ANONYMITY" anonymity, opt "OPTIONS" options, req
-			"userAnswerMap" user_answer_map, opt "canEdit" can_edit, opt "canVote"
-			can_vote, opt "canRevote" can_revote, opt "isVoted" is_voted, opt
-			"signedAttachId" signed_attach_id, opt "resultUrl" result_url, opt
-			"downloadUrl" download_url, opt "entityId" entity_id, opt "isFinished"
-			is_finished, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "vote.AttachedVote.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "vote.AttachedVote.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `vote.AttachedVote.getAnswerVoted`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
 	pub mod get_answer_voted {
-		/// Error codes of `vote.AttachedVote.getAnswerVoted`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `vote.AttachedVote.getAnswerVoted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -504,24 +412,20 @@ pub mod attached_vote {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItems {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `IMAGE`: `string`, optional.
+			/// `IMAGE`: `string`.
 			pub image: Option<String>,
-			/// `WORK_POSITION`: `string`, optional.
+			/// `WORK_POSITION`: `string`.
 			pub work_position: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItems { id : field "ID", name : field "NAME", image : field "IMAGE",
-			work_position : field "WORK_POSITION", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItems { opt "ID" id, opt "NAME" name, opt "IMAGE" image, opt
-			"WORK_POSITION" work_position, rest "" extra }
+		result_impls!(
+			OutputItems { opt field "ID" id, opt field "NAME" name, opt field "IMAGE"
+			image, opt field "WORK_POSITION" work_position, }
 		);
 		/// The object `result` of `vote.AttachedVote.getAnswerVoted`: `object`.
 		///
@@ -531,18 +435,11 @@ pub mod attached_vote {
 		pub struct Output {
 			/// `items`: `object[]`, required in the docs.
 			pub items: Vec<OutputItems>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { items : field "items", extra : rest "", } fits["items"] []);
-		serialize_map!(Output { req "items" items, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetAnswerVoted {
-			const NAME: &'static str = "vote.AttachedVote.getAnswerVoted";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { req field "items" items, } fits["items"] []);
+		method!(super::GetAnswerVoted, "vote.AttachedVote.getAnswerVoted", V2, true);
 		impl ::bitrix24_runtime::Paged for super::GetAnswerVoted {
 			type Item = OutputItems;
 			fn into_items(output: Output) -> Vec<OutputItems> {
@@ -556,7 +453,7 @@ pub mod attached_vote {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
 	pub mod get_many {
-		/// Error codes of `vote.AttachedVote.getMany`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `vote.AttachedVote.getMany`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// Allowed values of `params.moduleId` in `vote.AttachedVote.getMany`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -590,343 +487,229 @@ pub mod attached_vote {
 		/// The object `result.items.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.getMany`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemsQuestionsAnswersKey {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ACTIVE`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TIMESTAMP_X`: `string`, only in the example response.
 			pub timestamp_x: Option<String>,
-			/// `QUESTION_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION_ID`: `string`, only in the example response.
 			pub question_id: Option<String>,
-			/// `C_SORT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `C_SORT`: `string`, only in the example response.
 			pub c_sort: Option<String>,
-			/// `IMAGE_ID`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE_ID`: `any`, only in the example response.
 			pub image_id: ::serde_json::Value,
-			/// `MESSAGE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE`: `string`, only in the example response.
 			pub message: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE_TYPE`: `string`, only in the example response.
 			pub message_type: Option<String>,
-			/// `COUNTER`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COUNTER`: `string`, only in the example response.
 			pub counter: Option<String>,
-			/// `FIELD_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_TYPE`: `string`, only in the example response.
 			pub field_type: Option<String>,
-			/// `FIELD_WIDTH`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_WIDTH`: `string`, only in the example response.
 			pub field_width: Option<String>,
-			/// `FIELD_HEIGHT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_HEIGHT`: `string`, only in the example response.
 			pub field_height: Option<String>,
-			/// `FIELD_PARAM`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_PARAM`: `any`, only in the example response.
 			pub field_param: ::serde_json::Value,
-			/// `COLOR`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COLOR`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// `REACTION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REACTION`: `string`, only in the example response.
 			pub reaction: Option<String>,
-			/// `~FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `~FIELD_NAME`: `string`, only in the example response.
 			pub tilde_field_name: Option<String>,
-			/// `FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_NAME`: `string`, only in the example response.
 			pub field_name: Option<String>,
-			/// `MESSAGE_FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE_FIELD_NAME`: `string`, only in the example response.
 			pub message_field_name: Option<String>,
-			/// `~PERCENT`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `~PERCENT`: `integer`, only in the example response.
 			pub tilde_percent: Option<i64>,
-			/// `PERCENT`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PERCENT`: `integer`, only in the example response.
 			pub percent: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItemsQuestionsAnswersKey { id : soft "ID", active : soft "ACTIVE",
-			timestamp_x : soft "TIMESTAMP_X", question_id : soft "QUESTION_ID", c_sort :
-			soft "C_SORT", image_id : soft "IMAGE_ID", message : soft "MESSAGE",
-			message_type : soft "MESSAGE_TYPE", counter : soft "COUNTER", field_type :
-			soft "FIELD_TYPE", field_width : soft "FIELD_WIDTH", field_height : soft
-			"FIELD_HEIGHT", field_param : soft "FIELD_PARAM", color : soft "COLOR",
-			reaction : soft "REACTION", tilde_field_name : soft "~FIELD_NAME", field_name
-			: soft "FIELD_NAME", message_field_name : soft "MESSAGE_FIELD_NAME",
-			tilde_percent : soft "~PERCENT", percent : soft "PERCENT", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItemsQuestionsAnswersKey { opt "ID" id, opt "ACTIVE" active, opt
-			"TIMESTAMP_X" timestamp_x, opt "QUESTION_ID" question_id, opt "C_SORT"
-			c_sort, req "IMAGE_ID" image_id, opt "MESSAGE" message, opt "MESSAGE_TYPE"
-			message_type, opt "COUNTER" counter, opt "FIELD_TYPE" field_type, opt
-			"FIELD_WIDTH" field_width, opt "FIELD_HEIGHT" field_height, req "FIELD_PARAM"
-			field_param, opt "COLOR" color, opt "REACTION" reaction, opt "~FIELD_NAME"
-			tilde_field_name, opt "FIELD_NAME" field_name, opt "MESSAGE_FIELD_NAME"
-			message_field_name, opt "~PERCENT" tilde_percent, opt "PERCENT" percent, rest
-			"" extra }
+		result_impls!(
+			OutputItemsQuestionsAnswersKey { opt soft "ID" id, opt soft "ACTIVE" active,
+			opt soft "TIMESTAMP_X" timestamp_x, opt soft "QUESTION_ID" question_id, opt
+			soft "C_SORT" c_sort, req soft "IMAGE_ID" image_id, opt soft "MESSAGE"
+			message, opt soft "MESSAGE_TYPE" message_type, opt soft "COUNTER" counter,
+			opt soft "FIELD_TYPE" field_type, opt soft "FIELD_WIDTH" field_width, opt
+			soft "FIELD_HEIGHT" field_height, req soft "FIELD_PARAM" field_param, opt
+			soft "COLOR" color, opt soft "REACTION" reaction, opt soft "~FIELD_NAME"
+			tilde_field_name, opt soft "FIELD_NAME" field_name, opt soft
+			"MESSAGE_FIELD_NAME" message_field_name, opt soft "~PERCENT" tilde_percent,
+			opt soft "PERCENT" percent, }
 		);
 		/// The object `result.items.QUESTIONS.ANSWERS` of `vote.AttachedVote.getMany`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemsQuestionsAnswers {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`, only in the example response.
 			///
 			/// Stands for every key matching `*`: one entry per key.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 			pub key: ::std::collections::BTreeMap<
 				String,
 				OutputItemsQuestionsAnswersKey,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItemsQuestionsAnswers { key : soft_pattern "*", extra : rest "", }
-		);
-		serialize_map!(OutputItemsQuestionsAnswers { rest "*" key, rest "" extra });
+		result_impls!(OutputItemsQuestionsAnswers { rest soft_pattern "*" key, });
 		/// The object `result.items.QUESTIONS` of `vote.AttachedVote.getMany`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemsQuestions {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ACTIVE`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TIMESTAMP_X`: `string`, only in the example response.
 			pub timestamp_x: Option<String>,
-			/// `VOTE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `VOTE_ID`: `string`, only in the example response.
 			pub vote_id: Option<String>,
-			/// `C_SORT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `C_SORT`: `string`, only in the example response.
 			pub c_sort: Option<String>,
-			/// `COUNTER`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COUNTER`: `string`, only in the example response.
 			pub counter: Option<String>,
-			/// `QUESTION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION`: `string`, only in the example response.
 			pub question: Option<String>,
-			/// `QUESTION_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION_TYPE`: `string`, only in the example response.
 			pub question_type: Option<String>,
-			/// `IMAGE_ID`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE_ID`: `any`, only in the example response.
 			pub image_id: ::serde_json::Value,
-			/// `DIAGRAM`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DIAGRAM`: `string`, only in the example response.
 			pub diagram: Option<String>,
-			/// `DIAGRAM_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DIAGRAM_TYPE`: `string`, only in the example response.
 			pub diagram_type: Option<String>,
-			/// `REQUIRED`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REQUIRED`: `string`, only in the example response.
 			pub required: Option<String>,
-			/// `FIELD_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_TYPE`: `string`, only in the example response.
 			pub field_type: Option<String>,
-			/// `FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_NAME`: `string`, only in the example response.
 			pub field_name: Option<String>,
-			/// `IMAGE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE`: `any`, only in the example response.
 			pub image: ::serde_json::Value,
-			/// `ANSWERS`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ANSWERS`: `object`, only in the example response.
 			pub answers: Option<OutputItemsQuestionsAnswers>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItemsQuestions { id : soft "ID", active : soft "ACTIVE", timestamp_x :
-			soft "TIMESTAMP_X", vote_id : soft "VOTE_ID", c_sort : soft "C_SORT", counter
-			: soft "COUNTER", question : soft "QUESTION", question_type : soft
-			"QUESTION_TYPE", image_id : soft "IMAGE_ID", diagram : soft "DIAGRAM",
-			diagram_type : soft "DIAGRAM_TYPE", required : soft "REQUIRED", field_type :
-			soft "FIELD_TYPE", field_name : soft "FIELD_NAME", image : soft "IMAGE",
-			answers : soft "ANSWERS", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItemsQuestions { opt "ID" id, opt "ACTIVE" active, opt "TIMESTAMP_X"
-			timestamp_x, opt "VOTE_ID" vote_id, opt "C_SORT" c_sort, opt "COUNTER"
-			counter, opt "QUESTION" question, opt "QUESTION_TYPE" question_type, req
-			"IMAGE_ID" image_id, opt "DIAGRAM" diagram, opt "DIAGRAM_TYPE" diagram_type,
-			opt "REQUIRED" required, opt "FIELD_TYPE" field_type, opt "FIELD_NAME"
-			field_name, req "IMAGE" image, opt "ANSWERS" answers, rest "" extra }
+		result_impls!(
+			OutputItemsQuestions { opt soft "ID" id, opt soft "ACTIVE" active, opt soft
+			"TIMESTAMP_X" timestamp_x, opt soft "VOTE_ID" vote_id, opt soft "C_SORT"
+			c_sort, opt soft "COUNTER" counter, opt soft "QUESTION" question, opt soft
+			"QUESTION_TYPE" question_type, req soft "IMAGE_ID" image_id, opt soft
+			"DIAGRAM" diagram, opt soft "DIAGRAM_TYPE" diagram_type, opt soft "REQUIRED"
+			required, opt soft "FIELD_TYPE" field_type, opt soft "FIELD_NAME" field_name,
+			req soft "IMAGE" image, opt soft "ANSWERS" answers, }
 		);
 		/// The object `result.items.userAnswerMap.<key>` of `vote.AttachedVote.getMany`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemsUserAnswerMapKey {
-			/// `EVENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `EVENT_ID`: `string`, only in the example response.
 			pub event_id: Option<String>,
-			/// `EVENT_QUESTION_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `EVENT_QUESTION_ID`: `string`, only in the example response.
 			pub event_question_id: Option<String>,
-			/// `ANSWER_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ANSWER_ID`: `string`, only in the example response.
 			pub answer_id: Option<String>,
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `MESSAGE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE`: `string`, only in the example response.
 			pub message: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItemsUserAnswerMapKey { event_id : soft "EVENT_ID", event_question_id :
-			soft "EVENT_QUESTION_ID", answer_id : soft "ANSWER_ID", id : soft "ID",
-			message : soft "MESSAGE", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItemsUserAnswerMapKey { opt "EVENT_ID" event_id, opt
-			"EVENT_QUESTION_ID" event_question_id, opt "ANSWER_ID" answer_id, opt "ID"
-			id, opt "MESSAGE" message, rest "" extra }
+		result_impls!(
+			OutputItemsUserAnswerMapKey { opt soft "EVENT_ID" event_id, opt soft
+			"EVENT_QUESTION_ID" event_question_id, opt soft "ANSWER_ID" answer_id, opt
+			soft "ID" id, opt soft "MESSAGE" message, }
 		);
 		/// The object `result.items.userAnswerMap` of `vote.AttachedVote.getMany`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemsUserAnswerMap {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`, only in the example response.
 			///
 			/// Stands for every key matching `*`: one entry per key.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 			pub key: ::std::collections::BTreeMap<String, OutputItemsUserAnswerMapKey>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItemsUserAnswerMap { key : soft_pattern "*", extra : rest "", }
-		);
-		serialize_map!(OutputItemsUserAnswerMap { rest "*" key, rest "" extra });
+		result_impls!(OutputItemsUserAnswerMap { rest soft_pattern "*" key, });
 		/// The object `result.items` of `vote.AttachedVote.getMany`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItems {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `VOTE_ID`: `integer`, optional.
+			/// `VOTE_ID`: `integer`.
 			pub vote_id: Option<i64>,
-			/// `COUNTER`: `integer`, optional.
+			/// `COUNTER`: `integer`.
 			pub counter: Option<i64>,
-			/// `QUESTIONS`: `object[]`, optional.
+			/// `QUESTIONS`: `object[]`.
 			pub questions: Vec<OutputItemsQuestions>,
-			/// `ANONYMITY`: `integer`, optional.
+			/// `ANONYMITY`: `integer`.
 			pub anonymity: Option<i64>,
-			/// `OPTIONS`: `integer`, optional.
+			/// `OPTIONS`: `integer`.
 			pub options: Option<i64>,
-			/// `userAnswerMap`: `object[]`, optional.
+			/// `userAnswerMap`: `object[]`.
 			pub user_answer_map: Vec<OutputItemsUserAnswerMap>,
-			/// `canEdit`: `boolean`, optional.
+			/// `canEdit`: `boolean`.
 			pub can_edit: Option<bool>,
-			/// `canVote`: `boolean`, optional.
+			/// `canVote`: `boolean`.
 			pub can_vote: Option<bool>,
-			/// `canRevote`: `boolean`, optional.
+			/// `canRevote`: `boolean`.
 			pub can_revote: Option<bool>,
-			/// `isVoted`: `boolean`, optional.
+			/// `isVoted`: `boolean`.
 			pub is_voted: Option<bool>,
-			/// `signedAttachId`: `string`, optional.
+			/// `signedAttachId`: `string`.
 			pub signed_attach_id: Option<String>,
-			/// `resultUrl`: `string`, optional.
+			/// `resultUrl`: `string`.
 			pub result_url: Option<String>,
-			/// `downloadUrl`: `string`, optional.
+			/// `downloadUrl`: `string`.
 			pub download_url: Option<String>,
-			/// `entityId`: `integer`, optional.
+			/// `entityId`: `integer`.
 			pub entity_id: Option<i64>,
-			/// `isFinished`: `boolean`, optional.
+			/// `isFinished`: `boolean`.
 			pub is_finished: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputItems { id : field "ID", vote_id : field "VOTE_ID", counter : field
-			"COUNTER", questions : field "QUESTIONS", anonymity : field "ANONYMITY",
-			options : field "OPTIONS", user_answer_map : field "userAnswerMap", can_edit
-			: field "canEdit", can_vote : field "canVote", can_revote : field
-			"canRevote", is_voted : field "isVoted", signed_attach_id : field
-			"signedAttachId", result_url : field "resultUrl", download_url : field
-			"downloadUrl", entity_id : field "entityId", is_finished : field
-			"isFinished", extra : rest "", }
-		);
-		serialize_map!(
-			OutputItems { opt "ID" id, opt "VOTE_ID" vote_id, opt "COUNTER" counter, req
-			"QUESTIONS" questions, opt "ANONYMITY" anonymity, opt "OPTIONS" options, req
-			"userAnswerMap" user_answer_map, opt "canEdit" can_edit, opt "canVote"
-			can_vote, opt "canRevote" can_revote, opt "isVoted" is_voted, opt
-			"signedAttachId" signed_attach_id, opt "resultUrl" result_url, opt
-			"downloadUrl" download_url, opt "entityId" entity_id, opt "isFinished"
-			is_finished, rest "" extra }
+		result_impls!(
+			OutputItems { opt field "ID" id, opt field "VOTE_ID" vote_id, opt field
+			"COUNTER" counter, req field "QUESTIONS" questions, opt field "ANONYMITY"
+			anonymity, opt field "OPTIONS" options, req field "userAnswerMap"
+			user_answer_map, opt field "canEdit" can_edit, opt field "canVote" can_vote,
+			opt field "canRevote" can_revote, opt field "isVoted" is_voted, opt field
+			"signedAttachId" signed_attach_id, opt field "resultUrl" result_url, opt
+			field "downloadUrl" download_url, opt field "entityId" entity_id, opt field
+			"isFinished" is_finished, }
 		);
 		/// The object `result` of `vote.AttachedVote.getMany`: `object`.
 		///
@@ -936,25 +719,18 @@ pub mod attached_vote {
 		pub struct Output {
 			/// `items`: `object[]`, required in the docs.
 			pub items: Vec<OutputItems>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { items : field "items", extra : rest "", } fits["items"] []);
-		serialize_map!(Output { req "items" items, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetMany {
-			const NAME: &'static str = "vote.AttachedVote.getMany";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { req field "items" items, } fits["items"] []);
+		method!(super::GetMany, "vote.AttachedVote.getMany", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `vote.AttachedVote.getWithVoted`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
 	pub mod get_with_voted {
-		/// Error codes of `vote.AttachedVote.getWithVoted`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `vote.AttachedVote.getWithVoted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -973,343 +749,229 @@ pub mod attached_vote {
 		/// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.getWithVoted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswersKey {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ACTIVE`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TIMESTAMP_X`: `string`, only in the example response.
 			pub timestamp_x: Option<String>,
-			/// `QUESTION_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION_ID`: `string`, only in the example response.
 			pub question_id: Option<String>,
-			/// `C_SORT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `C_SORT`: `string`, only in the example response.
 			pub c_sort: Option<String>,
-			/// `IMAGE_ID`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE_ID`: `any`, only in the example response.
 			pub image_id: ::serde_json::Value,
-			/// `MESSAGE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE`: `string`, only in the example response.
 			pub message: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE_TYPE`: `string`, only in the example response.
 			pub message_type: Option<String>,
-			/// `COUNTER`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COUNTER`: `string`, only in the example response.
 			pub counter: Option<String>,
-			/// `FIELD_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_TYPE`: `string`, only in the example response.
 			pub field_type: Option<String>,
-			/// `FIELD_WIDTH`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_WIDTH`: `string`, only in the example response.
 			pub field_width: Option<String>,
-			/// `FIELD_HEIGHT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_HEIGHT`: `string`, only in the example response.
 			pub field_height: Option<String>,
-			/// `FIELD_PARAM`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_PARAM`: `any`, only in the example response.
 			pub field_param: ::serde_json::Value,
-			/// `COLOR`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COLOR`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// `REACTION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REACTION`: `string`, only in the example response.
 			pub reaction: Option<String>,
-			/// `~FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `~FIELD_NAME`: `string`, only in the example response.
 			pub tilde_field_name: Option<String>,
-			/// `FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_NAME`: `string`, only in the example response.
 			pub field_name: Option<String>,
-			/// `MESSAGE_FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE_FIELD_NAME`: `string`, only in the example response.
 			pub message_field_name: Option<String>,
-			/// `~PERCENT`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `~PERCENT`: `integer`, only in the example response.
 			pub tilde_percent: Option<i64>,
-			/// `PERCENT`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PERCENT`: `integer`, only in the example response.
 			pub percent: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachQuestionsAnswersKey { id : soft "ID", active : soft "ACTIVE",
-			timestamp_x : soft "TIMESTAMP_X", question_id : soft "QUESTION_ID", c_sort :
-			soft "C_SORT", image_id : soft "IMAGE_ID", message : soft "MESSAGE",
-			message_type : soft "MESSAGE_TYPE", counter : soft "COUNTER", field_type :
-			soft "FIELD_TYPE", field_width : soft "FIELD_WIDTH", field_height : soft
-			"FIELD_HEIGHT", field_param : soft "FIELD_PARAM", color : soft "COLOR",
-			reaction : soft "REACTION", tilde_field_name : soft "~FIELD_NAME", field_name
-			: soft "FIELD_NAME", message_field_name : soft "MESSAGE_FIELD_NAME",
-			tilde_percent : soft "~PERCENT", percent : soft "PERCENT", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttachQuestionsAnswersKey { opt "ID" id, opt "ACTIVE" active, opt
-			"TIMESTAMP_X" timestamp_x, opt "QUESTION_ID" question_id, opt "C_SORT"
-			c_sort, req "IMAGE_ID" image_id, opt "MESSAGE" message, opt "MESSAGE_TYPE"
-			message_type, opt "COUNTER" counter, opt "FIELD_TYPE" field_type, opt
-			"FIELD_WIDTH" field_width, opt "FIELD_HEIGHT" field_height, req "FIELD_PARAM"
-			field_param, opt "COLOR" color, opt "REACTION" reaction, opt "~FIELD_NAME"
-			tilde_field_name, opt "FIELD_NAME" field_name, opt "MESSAGE_FIELD_NAME"
-			message_field_name, opt "~PERCENT" tilde_percent, opt "PERCENT" percent, rest
-			"" extra }
+		result_impls!(
+			OutputAttachQuestionsAnswersKey { opt soft "ID" id, opt soft "ACTIVE" active,
+			opt soft "TIMESTAMP_X" timestamp_x, opt soft "QUESTION_ID" question_id, opt
+			soft "C_SORT" c_sort, req soft "IMAGE_ID" image_id, opt soft "MESSAGE"
+			message, opt soft "MESSAGE_TYPE" message_type, opt soft "COUNTER" counter,
+			opt soft "FIELD_TYPE" field_type, opt soft "FIELD_WIDTH" field_width, opt
+			soft "FIELD_HEIGHT" field_height, req soft "FIELD_PARAM" field_param, opt
+			soft "COLOR" color, opt soft "REACTION" reaction, opt soft "~FIELD_NAME"
+			tilde_field_name, opt soft "FIELD_NAME" field_name, opt soft
+			"MESSAGE_FIELD_NAME" message_field_name, opt soft "~PERCENT" tilde_percent,
+			opt soft "PERCENT" percent, }
 		);
 		/// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.getWithVoted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswers {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`, only in the example response.
 			///
 			/// Stands for every key matching `*`: one entry per key.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 			pub key: ::std::collections::BTreeMap<
 				String,
 				OutputAttachQuestionsAnswersKey,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachQuestionsAnswers { key : soft_pattern "*", extra : rest "", }
-		);
-		serialize_map!(OutputAttachQuestionsAnswers { rest "*" key, rest "" extra });
+		result_impls!(OutputAttachQuestionsAnswers { rest soft_pattern "*" key, });
 		/// The object `result.attach.QUESTIONS` of `vote.AttachedVote.getWithVoted`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestions {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ACTIVE`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TIMESTAMP_X`: `string`, only in the example response.
 			pub timestamp_x: Option<String>,
-			/// `VOTE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `VOTE_ID`: `string`, only in the example response.
 			pub vote_id: Option<String>,
-			/// `C_SORT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `C_SORT`: `string`, only in the example response.
 			pub c_sort: Option<String>,
-			/// `COUNTER`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COUNTER`: `string`, only in the example response.
 			pub counter: Option<String>,
-			/// `QUESTION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION`: `string`, only in the example response.
 			pub question: Option<String>,
-			/// `QUESTION_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION_TYPE`: `string`, only in the example response.
 			pub question_type: Option<String>,
-			/// `IMAGE_ID`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE_ID`: `any`, only in the example response.
 			pub image_id: ::serde_json::Value,
-			/// `DIAGRAM`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DIAGRAM`: `string`, only in the example response.
 			pub diagram: Option<String>,
-			/// `DIAGRAM_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DIAGRAM_TYPE`: `string`, only in the example response.
 			pub diagram_type: Option<String>,
-			/// `REQUIRED`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REQUIRED`: `string`, only in the example response.
 			pub required: Option<String>,
-			/// `FIELD_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_TYPE`: `string`, only in the example response.
 			pub field_type: Option<String>,
-			/// `FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_NAME`: `string`, only in the example response.
 			pub field_name: Option<String>,
-			/// `IMAGE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE`: `any`, only in the example response.
 			pub image: ::serde_json::Value,
-			/// `ANSWERS`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ANSWERS`: `object`, only in the example response.
 			pub answers: Option<OutputAttachQuestionsAnswers>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachQuestions { id : soft "ID", active : soft "ACTIVE", timestamp_x :
-			soft "TIMESTAMP_X", vote_id : soft "VOTE_ID", c_sort : soft "C_SORT", counter
-			: soft "COUNTER", question : soft "QUESTION", question_type : soft
-			"QUESTION_TYPE", image_id : soft "IMAGE_ID", diagram : soft "DIAGRAM",
-			diagram_type : soft "DIAGRAM_TYPE", required : soft "REQUIRED", field_type :
-			soft "FIELD_TYPE", field_name : soft "FIELD_NAME", image : soft "IMAGE",
-			answers : soft "ANSWERS", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttachQuestions { opt "ID" id, opt "ACTIVE" active, opt "TIMESTAMP_X"
-			timestamp_x, opt "VOTE_ID" vote_id, opt "C_SORT" c_sort, opt "COUNTER"
-			counter, opt "QUESTION" question, opt "QUESTION_TYPE" question_type, req
-			"IMAGE_ID" image_id, opt "DIAGRAM" diagram, opt "DIAGRAM_TYPE" diagram_type,
-			opt "REQUIRED" required, opt "FIELD_TYPE" field_type, opt "FIELD_NAME"
-			field_name, req "IMAGE" image, opt "ANSWERS" answers, rest "" extra }
+		result_impls!(
+			OutputAttachQuestions { opt soft "ID" id, opt soft "ACTIVE" active, opt soft
+			"TIMESTAMP_X" timestamp_x, opt soft "VOTE_ID" vote_id, opt soft "C_SORT"
+			c_sort, opt soft "COUNTER" counter, opt soft "QUESTION" question, opt soft
+			"QUESTION_TYPE" question_type, req soft "IMAGE_ID" image_id, opt soft
+			"DIAGRAM" diagram, opt soft "DIAGRAM_TYPE" diagram_type, opt soft "REQUIRED"
+			required, opt soft "FIELD_TYPE" field_type, opt soft "FIELD_NAME" field_name,
+			req soft "IMAGE" image, opt soft "ANSWERS" answers, }
 		);
 		/// The object `result.attach.userAnswerMap.<key>` of `vote.AttachedVote.getWithVoted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachUserAnswerMapKey {
-			/// `EVENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `EVENT_ID`: `string`, only in the example response.
 			pub event_id: Option<String>,
-			/// `EVENT_QUESTION_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `EVENT_QUESTION_ID`: `string`, only in the example response.
 			pub event_question_id: Option<String>,
-			/// `ANSWER_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ANSWER_ID`: `string`, only in the example response.
 			pub answer_id: Option<String>,
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `MESSAGE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE`: `string`, only in the example response.
 			pub message: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachUserAnswerMapKey { event_id : soft "EVENT_ID", event_question_id
-			: soft "EVENT_QUESTION_ID", answer_id : soft "ANSWER_ID", id : soft "ID",
-			message : soft "MESSAGE", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttachUserAnswerMapKey { opt "EVENT_ID" event_id, opt
-			"EVENT_QUESTION_ID" event_question_id, opt "ANSWER_ID" answer_id, opt "ID"
-			id, opt "MESSAGE" message, rest "" extra }
+		result_impls!(
+			OutputAttachUserAnswerMapKey { opt soft "EVENT_ID" event_id, opt soft
+			"EVENT_QUESTION_ID" event_question_id, opt soft "ANSWER_ID" answer_id, opt
+			soft "ID" id, opt soft "MESSAGE" message, }
 		);
 		/// The object `result.attach.userAnswerMap` of `vote.AttachedVote.getWithVoted`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachUserAnswerMap {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`, only in the example response.
 			///
 			/// Stands for every key matching `*`: one entry per key.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 			pub key: ::std::collections::BTreeMap<String, OutputAttachUserAnswerMapKey>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachUserAnswerMap { key : soft_pattern "*", extra : rest "", }
-		);
-		serialize_map!(OutputAttachUserAnswerMap { rest "*" key, rest "" extra });
+		result_impls!(OutputAttachUserAnswerMap { rest soft_pattern "*" key, });
 		/// The object `result.attach` of `vote.AttachedVote.getWithVoted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttach {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `VOTE_ID`: `integer`, optional.
+			/// `VOTE_ID`: `integer`.
 			pub vote_id: Option<i64>,
-			/// `COUNTER`: `integer`, optional.
+			/// `COUNTER`: `integer`.
 			pub counter: Option<i64>,
-			/// `QUESTIONS`: `object[]`, optional.
+			/// `QUESTIONS`: `object[]`.
 			pub questions: Vec<OutputAttachQuestions>,
-			/// `ANONYMITY`: `integer`, optional.
+			/// `ANONYMITY`: `integer`.
 			pub anonymity: Option<i64>,
-			/// `OPTIONS`: `integer`, optional.
+			/// `OPTIONS`: `integer`.
 			pub options: Option<i64>,
-			/// `userAnswerMap`: `object[]`, optional.
+			/// `userAnswerMap`: `object[]`.
 			pub user_answer_map: Vec<OutputAttachUserAnswerMap>,
-			/// `canEdit`: `boolean`, optional.
+			/// `canEdit`: `boolean`.
 			pub can_edit: Option<bool>,
-			/// `canVote`: `boolean`, optional.
+			/// `canVote`: `boolean`.
 			pub can_vote: Option<bool>,
-			/// `canRevote`: `boolean`, optional.
+			/// `canRevote`: `boolean`.
 			pub can_revote: Option<bool>,
-			/// `isVoted`: `boolean`, optional.
+			/// `isVoted`: `boolean`.
 			pub is_voted: Option<bool>,
-			/// `signedAttachId`: `string`, optional.
+			/// `signedAttachId`: `string`.
 			pub signed_attach_id: Option<String>,
-			/// `resultUrl`: `string`, optional.
+			/// `resultUrl`: `string`.
 			pub result_url: Option<String>,
-			/// `downloadUrl`: `string`, optional.
+			/// `downloadUrl`: `string`.
 			pub download_url: Option<String>,
-			/// `entityId`: `integer`, optional.
+			/// `entityId`: `integer`.
 			pub entity_id: Option<i64>,
-			/// `isFinished`: `boolean`, optional.
+			/// `isFinished`: `boolean`.
 			pub is_finished: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttach { id : field "ID", vote_id : field "VOTE_ID", counter : field
-			"COUNTER", questions : field "QUESTIONS", anonymity : field "ANONYMITY",
-			options : field "OPTIONS", user_answer_map : field "userAnswerMap", can_edit
-			: field "canEdit", can_vote : field "canVote", can_revote : field
-			"canRevote", is_voted : field "isVoted", signed_attach_id : field
-			"signedAttachId", result_url : field "resultUrl", download_url : field
-			"downloadUrl", entity_id : field "entityId", is_finished : field
-			"isFinished", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttach { opt "ID" id, opt "VOTE_ID" vote_id, opt "COUNTER" counter, req
-			"QUESTIONS" questions, opt "ANONYMITY" anonymity, opt "OPTIONS" options, req
-			"userAnswerMap" user_answer_map, opt "canEdit" can_edit, opt "canVote"
-			can_vote, opt "canRevote" can_revote, opt "isVoted" is_voted, opt
-			"signedAttachId" signed_attach_id, opt "resultUrl" result_url, opt
-			"downloadUrl" download_url, opt "entityId" entity_id, opt "isFinished"
-			is_finished, rest "" extra }
+		result_impls!(
+			OutputAttach { opt field "ID" id, opt field "VOTE_ID" vote_id, opt field
+			"COUNTER" counter, req field "QUESTIONS" questions, opt field "ANONYMITY"
+			anonymity, opt field "OPTIONS" options, req field "userAnswerMap"
+			user_answer_map, opt field "canEdit" can_edit, opt field "canVote" can_vote,
+			opt field "canRevote" can_revote, opt field "isVoted" is_voted, opt field
+			"signedAttachId" signed_attach_id, opt field "resultUrl" result_url, opt
+			field "downloadUrl" download_url, opt field "entityId" entity_id, opt field
+			"isFinished" is_finished, }
 		);
 		/// The object `result.voted.<key>` of `vote.AttachedVote.getWithVoted`: `object[]`.
 		///
@@ -1317,24 +979,20 @@ pub mod attached_vote {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputVotedKey {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `IMAGE`: `string`, optional.
+			/// `IMAGE`: `string`.
 			pub image: Option<String>,
-			/// `WORK_POSITION`: `string`, optional.
+			/// `WORK_POSITION`: `string`.
 			pub work_position: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputVotedKey { id : field "ID", name : field "NAME", image : field "IMAGE",
-			work_position : field "WORK_POSITION", extra : rest "", }
-		);
-		serialize_map!(
-			OutputVotedKey { opt "ID" id, opt "NAME" name, opt "IMAGE" image, opt
-			"WORK_POSITION" work_position, rest "" extra }
+		result_impls!(
+			OutputVotedKey { opt field "ID" id, opt field "NAME" name, opt field "IMAGE"
+			image, opt field "WORK_POSITION" work_position, }
 		);
 		/// The object `result.voted` of `vote.AttachedVote.getWithVoted`: `object`.
 		///
@@ -1342,47 +1000,39 @@ pub mod attached_vote {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputVoted {
-			/// `<key>`: `object[]`, optional.
+			/// `<key>`: `object[]`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, Vec<OutputVotedKey>>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputVoted { key : pattern "*", extra : rest "", });
-		serialize_map!(OutputVoted { rest "*" key, rest "" extra });
+		result_impls!(OutputVoted { rest pattern "*" key, });
 		/// The object `result` of `vote.AttachedVote.getWithVoted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `attach`: `object`, optional.
+			/// `attach`: `object`.
 			pub attach: Option<OutputAttach>,
-			/// `voted`: `object`, optional.
+			/// `voted`: `object`.
 			pub voted: Option<OutputVoted>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { attach : field "attach", voted : field "voted", extra : rest "", }
-			fits["attach", "voted"] []
+		result_impls!(
+			Output { opt field "attach" attach, opt field "voted" voted, } fits["attach",
+			"voted"] []
 		);
-		serialize_map!(Output { opt "attach" attach, opt "voted" voted, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetWithVoted {
-			const NAME: &'static str = "vote.AttachedVote.getWithVoted";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetWithVoted, "vote.AttachedVote.getWithVoted", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `vote.AttachedVote.recall`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
 	pub mod recall {
-		/// Error codes of `vote.AttachedVote.recall`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `vote.AttachedVote.recall`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1401,225 +1051,136 @@ pub mod attached_vote {
 		/// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.recall`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswersKey {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ACTIVE`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TIMESTAMP_X`: `string`, only in the example response.
 			pub timestamp_x: Option<String>,
-			/// `QUESTION_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION_ID`: `string`, only in the example response.
 			pub question_id: Option<String>,
-			/// `C_SORT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `C_SORT`: `string`, only in the example response.
 			pub c_sort: Option<String>,
-			/// `IMAGE_ID`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE_ID`: `any`, only in the example response.
 			pub image_id: ::serde_json::Value,
-			/// `MESSAGE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE`: `string`, only in the example response.
 			pub message: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE_TYPE`: `string`, only in the example response.
 			pub message_type: Option<String>,
-			/// `COUNTER`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COUNTER`: `string`, only in the example response.
 			pub counter: Option<String>,
-			/// `FIELD_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_TYPE`: `string`, only in the example response.
 			pub field_type: Option<String>,
-			/// `FIELD_WIDTH`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_WIDTH`: `string`, only in the example response.
 			pub field_width: Option<String>,
-			/// `FIELD_HEIGHT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_HEIGHT`: `string`, only in the example response.
 			pub field_height: Option<String>,
-			/// `FIELD_PARAM`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_PARAM`: `any`, only in the example response.
 			pub field_param: ::serde_json::Value,
-			/// `COLOR`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COLOR`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// `REACTION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REACTION`: `string`, only in the example response.
 			pub reaction: Option<String>,
-			/// `~FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `~FIELD_NAME`: `string`, only in the example response.
 			pub tilde_field_name: Option<String>,
-			/// `FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_NAME`: `string`, only in the example response.
 			pub field_name: Option<String>,
-			/// `MESSAGE_FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE_FIELD_NAME`: `string`, only in the example response.
 			pub message_field_name: Option<String>,
-			/// `~PERCENT`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `~PERCENT`: `integer`, only in the example response.
 			pub tilde_percent: Option<i64>,
-			/// `PERCENT`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PERCENT`: `integer`, only in the example response.
 			pub percent: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachQuestionsAnswersKey { id : soft "ID", active : soft "ACTIVE",
-			timestamp_x : soft "TIMESTAMP_X", question_id : soft "QUESTION_ID", c_sort :
-			soft "C_SORT", image_id : soft "IMAGE_ID", message : soft "MESSAGE",
-			message_type : soft "MESSAGE_TYPE", counter : soft "COUNTER", field_type :
-			soft "FIELD_TYPE", field_width : soft "FIELD_WIDTH", field_height : soft
-			"FIELD_HEIGHT", field_param : soft "FIELD_PARAM", color : soft "COLOR",
-			reaction : soft "REACTION", tilde_field_name : soft "~FIELD_NAME", field_name
-			: soft "FIELD_NAME", message_field_name : soft "MESSAGE_FIELD_NAME",
-			tilde_percent : soft "~PERCENT", percent : soft "PERCENT", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttachQuestionsAnswersKey { opt "ID" id, opt "ACTIVE" active, opt
-			"TIMESTAMP_X" timestamp_x, opt "QUESTION_ID" question_id, opt "C_SORT"
-			c_sort, req "IMAGE_ID" image_id, opt "MESSAGE" message, opt "MESSAGE_TYPE"
-			message_type, opt "COUNTER" counter, opt "FIELD_TYPE" field_type, opt
-			"FIELD_WIDTH" field_width, opt "FIELD_HEIGHT" field_height, req "FIELD_PARAM"
-			field_param, opt "COLOR" color, opt "REACTION" reaction, opt "~FIELD_NAME"
-			tilde_field_name, opt "FIELD_NAME" field_name, opt "MESSAGE_FIELD_NAME"
-			message_field_name, opt "~PERCENT" tilde_percent, opt "PERCENT" percent, rest
-			"" extra }
+		result_impls!(
+			OutputAttachQuestionsAnswersKey { opt soft "ID" id, opt soft "ACTIVE" active,
+			opt soft "TIMESTAMP_X" timestamp_x, opt soft "QUESTION_ID" question_id, opt
+			soft "C_SORT" c_sort, req soft "IMAGE_ID" image_id, opt soft "MESSAGE"
+			message, opt soft "MESSAGE_TYPE" message_type, opt soft "COUNTER" counter,
+			opt soft "FIELD_TYPE" field_type, opt soft "FIELD_WIDTH" field_width, opt
+			soft "FIELD_HEIGHT" field_height, req soft "FIELD_PARAM" field_param, opt
+			soft "COLOR" color, opt soft "REACTION" reaction, opt soft "~FIELD_NAME"
+			tilde_field_name, opt soft "FIELD_NAME" field_name, opt soft
+			"MESSAGE_FIELD_NAME" message_field_name, opt soft "~PERCENT" tilde_percent,
+			opt soft "PERCENT" percent, }
 		);
 		/// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.recall`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswers {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`, only in the example response.
 			///
 			/// Stands for every key matching `*`: one entry per key.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 			pub key: ::std::collections::BTreeMap<
 				String,
 				OutputAttachQuestionsAnswersKey,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachQuestionsAnswers { key : soft_pattern "*", extra : rest "", }
-		);
-		serialize_map!(OutputAttachQuestionsAnswers { rest "*" key, rest "" extra });
+		result_impls!(OutputAttachQuestionsAnswers { rest soft_pattern "*" key, });
 		/// The object `result.attach.QUESTIONS` of `vote.AttachedVote.recall`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestions {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ACTIVE`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TIMESTAMP_X`: `string`, only in the example response.
 			pub timestamp_x: Option<String>,
-			/// `VOTE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `VOTE_ID`: `string`, only in the example response.
 			pub vote_id: Option<String>,
-			/// `C_SORT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `C_SORT`: `string`, only in the example response.
 			pub c_sort: Option<String>,
-			/// `COUNTER`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COUNTER`: `integer`, only in the example response.
 			pub counter: Option<i64>,
-			/// `QUESTION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION`: `string`, only in the example response.
 			pub question: Option<String>,
-			/// `QUESTION_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION_TYPE`: `string`, only in the example response.
 			pub question_type: Option<String>,
-			/// `IMAGE_ID`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE_ID`: `any`, only in the example response.
 			pub image_id: ::serde_json::Value,
-			/// `DIAGRAM`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DIAGRAM`: `string`, only in the example response.
 			pub diagram: Option<String>,
-			/// `DIAGRAM_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DIAGRAM_TYPE`: `string`, only in the example response.
 			pub diagram_type: Option<String>,
-			/// `REQUIRED`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REQUIRED`: `string`, only in the example response.
 			pub required: Option<String>,
-			/// `FIELD_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_TYPE`: `string`, only in the example response.
 			pub field_type: Option<String>,
-			/// `FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_NAME`: `string`, only in the example response.
 			pub field_name: Option<String>,
-			/// `IMAGE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE`: `any`, only in the example response.
 			pub image: ::serde_json::Value,
-			/// `ANSWERS`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ANSWERS`: `object`, only in the example response.
 			pub answers: Option<OutputAttachQuestionsAnswers>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachQuestions { id : soft "ID", active : soft "ACTIVE", timestamp_x :
-			soft "TIMESTAMP_X", vote_id : soft "VOTE_ID", c_sort : soft "C_SORT", counter
-			: soft "COUNTER", question : soft "QUESTION", question_type : soft
-			"QUESTION_TYPE", image_id : soft "IMAGE_ID", diagram : soft "DIAGRAM",
-			diagram_type : soft "DIAGRAM_TYPE", required : soft "REQUIRED", field_type :
-			soft "FIELD_TYPE", field_name : soft "FIELD_NAME", image : soft "IMAGE",
-			answers : soft "ANSWERS", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttachQuestions { opt "ID" id, opt "ACTIVE" active, opt "TIMESTAMP_X"
-			timestamp_x, opt "VOTE_ID" vote_id, opt "C_SORT" c_sort, opt "COUNTER"
-			counter, opt "QUESTION" question, opt "QUESTION_TYPE" question_type, req
-			"IMAGE_ID" image_id, opt "DIAGRAM" diagram, opt "DIAGRAM_TYPE" diagram_type,
-			opt "REQUIRED" required, opt "FIELD_TYPE" field_type, opt "FIELD_NAME"
-			field_name, req "IMAGE" image, opt "ANSWERS" answers, rest "" extra }
+		result_impls!(
+			OutputAttachQuestions { opt soft "ID" id, opt soft "ACTIVE" active, opt soft
+			"TIMESTAMP_X" timestamp_x, opt soft "VOTE_ID" vote_id, opt soft "C_SORT"
+			c_sort, opt soft "COUNTER" counter, opt soft "QUESTION" question, opt soft
+			"QUESTION_TYPE" question_type, req soft "IMAGE_ID" image_id, opt soft
+			"DIAGRAM" diagram, opt soft "DIAGRAM_TYPE" diagram_type, opt soft "REQUIRED"
+			required, opt soft "FIELD_TYPE" field_type, opt soft "FIELD_NAME" field_name,
+			req soft "IMAGE" image, opt soft "ANSWERS" answers, }
 		);
 		/// The object `result.attach` of `vote.AttachedVote.recall`: `object`.
 		///
@@ -1627,59 +1188,50 @@ pub mod attached_vote {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttach {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `VOTE_ID`: `integer`, optional.
+			/// `VOTE_ID`: `integer`.
 			pub vote_id: Option<i64>,
-			/// `COUNTER`: `integer`, optional.
+			/// `COUNTER`: `integer`.
 			pub counter: Option<i64>,
-			/// `QUESTIONS`: `object[]`, optional.
+			/// `QUESTIONS`: `object[]`.
 			pub questions: Vec<OutputAttachQuestions>,
-			/// `ANONYMITY`: `integer`, optional.
+			/// `ANONYMITY`: `integer`.
 			pub anonymity: Option<i64>,
-			/// `OPTIONS`: `integer`, optional.
+			/// `OPTIONS`: `integer`.
 			pub options: Option<i64>,
-			/// `userAnswerMap`: `array`, optional.
+			/// `userAnswerMap`: `array`.
 			pub user_answer_map: Vec<::serde_json::Value>,
-			/// `canEdit`: `boolean`, optional.
+			/// `canEdit`: `boolean`.
 			pub can_edit: Option<bool>,
-			/// `canVote`: `boolean`, optional.
+			/// `canVote`: `boolean`.
 			pub can_vote: Option<bool>,
-			/// `canRevote`: `boolean`, optional.
+			/// `canRevote`: `boolean`.
 			pub can_revote: Option<bool>,
-			/// `isVoted`: `boolean`, optional.
+			/// `isVoted`: `boolean`.
 			pub is_voted: Option<bool>,
-			/// `signedAttachId`: `string`, optional.
+			/// `signedAttachId`: `string`.
 			pub signed_attach_id: Option<String>,
-			/// `resultUrl`: `string`, optional.
+			/// `resultUrl`: `string`.
 			pub result_url: Option<String>,
-			/// `downloadUrl`: `string`, optional.
+			/// `downloadUrl`: `string`.
 			pub download_url: Option<String>,
-			/// `entityId`: `integer`, optional.
+			/// `entityId`: `integer`.
 			pub entity_id: Option<i64>,
-			/// `isFinished`: `boolean`, optional.
+			/// `isFinished`: `boolean`.
 			pub is_finished: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttach { id : field "ID", vote_id : field "VOTE_ID", counter : field
-			"COUNTER", questions : field "QUESTIONS", anonymity : field "ANONYMITY",
-			options : field "OPTIONS", user_answer_map : field "userAnswerMap", can_edit
-			: field "canEdit", can_vote : field "canVote", can_revote : field
-			"canRevote", is_voted : field "isVoted", signed_attach_id : field
-			"signedAttachId", result_url : field "resultUrl", download_url : field
-			"downloadUrl", entity_id : field "entityId", is_finished : field
-			"isFinished", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttach { opt "ID" id, opt "VOTE_ID" vote_id, opt "COUNTER" counter, req
-			"QUESTIONS" questions, opt "ANONYMITY" anonymity, opt "OPTIONS" options, req
-			"userAnswerMap" user_answer_map, opt "canEdit" can_edit, opt "canVote"
-			can_vote, opt "canRevote" can_revote, opt "isVoted" is_voted, opt
-			"signedAttachId" signed_attach_id, opt "resultUrl" result_url, opt
-			"downloadUrl" download_url, opt "entityId" entity_id, opt "isFinished"
-			is_finished, rest "" extra }
+		result_impls!(
+			OutputAttach { opt field "ID" id, opt field "VOTE_ID" vote_id, opt field
+			"COUNTER" counter, req field "QUESTIONS" questions, opt field "ANONYMITY"
+			anonymity, opt field "OPTIONS" options, req field "userAnswerMap"
+			user_answer_map, opt field "canEdit" can_edit, opt field "canVote" can_vote,
+			opt field "canRevote" can_revote, opt field "isVoted" is_voted, opt field
+			"signedAttachId" signed_attach_id, opt field "resultUrl" result_url, opt
+			field "downloadUrl" download_url, opt field "entityId" entity_id, opt field
+			"isFinished" is_finished, }
 		);
 		/// The object `result` of `vote.AttachedVote.recall`: `object`.
 		///
@@ -1689,27 +1241,18 @@ pub mod attached_vote {
 		pub struct Output {
 			/// `attach`: `object`, required in the docs.
 			pub attach: Option<OutputAttach>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { attach : field "attach", extra : rest "", } fits["attach"] []
-		);
-		serialize_map!(Output { opt "attach" attach, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Recall {
-			const NAME: &'static str = "vote.AttachedVote.recall";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "attach" attach, } fits["attach"] []);
+		method!(super::Recall, "vote.AttachedVote.recall", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `vote.AttachedVote.resume`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.resume.html>
 	pub mod resume {
-		/// Error codes of `vote.AttachedVote.resume`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `vote.AttachedVote.resume`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1727,19 +1270,13 @@ pub mod attached_vote {
 		error_code!(Error);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<::serde_json::Value>;
-		impl ::bitrix24_runtime::Method for super::Resume {
-			const NAME: &'static str = "vote.AttachedVote.resume";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Resume, "vote.AttachedVote.resume", V2, false);
 	}
 	/// Types of `vote.AttachedVote.stop`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.stop.html>
 	pub mod stop {
-		/// Error codes of `vote.AttachedVote.stop`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `vote.AttachedVote.stop`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1757,19 +1294,13 @@ pub mod attached_vote {
 		error_code!(Error);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<::serde_json::Value>;
-		impl ::bitrix24_runtime::Method for super::Stop {
-			const NAME: &'static str = "vote.AttachedVote.stop";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Stop, "vote.AttachedVote.stop", V2, false);
 	}
 	/// Types of `vote.AttachedVote.vote`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
 	pub mod vote {
-		/// Error codes of `vote.AttachedVote.vote`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `vote.AttachedVote.vote`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1790,343 +1321,229 @@ pub mod attached_vote {
 		/// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.vote`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswersKey {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ACTIVE`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TIMESTAMP_X`: `string`, only in the example response.
 			pub timestamp_x: Option<String>,
-			/// `QUESTION_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION_ID`: `string`, only in the example response.
 			pub question_id: Option<String>,
-			/// `C_SORT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `C_SORT`: `string`, only in the example response.
 			pub c_sort: Option<String>,
-			/// `IMAGE_ID`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE_ID`: `any`, only in the example response.
 			pub image_id: ::serde_json::Value,
-			/// `MESSAGE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE`: `string`, only in the example response.
 			pub message: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE_TYPE`: `string`, only in the example response.
 			pub message_type: Option<String>,
-			/// `COUNTER`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COUNTER`: `string`, only in the example response.
 			pub counter: Option<String>,
-			/// `FIELD_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_TYPE`: `string`, only in the example response.
 			pub field_type: Option<String>,
-			/// `FIELD_WIDTH`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_WIDTH`: `string`, only in the example response.
 			pub field_width: Option<String>,
-			/// `FIELD_HEIGHT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_HEIGHT`: `string`, only in the example response.
 			pub field_height: Option<String>,
-			/// `FIELD_PARAM`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_PARAM`: `any`, only in the example response.
 			pub field_param: ::serde_json::Value,
-			/// `COLOR`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COLOR`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// `REACTION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REACTION`: `string`, only in the example response.
 			pub reaction: Option<String>,
-			/// `~FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `~FIELD_NAME`: `string`, only in the example response.
 			pub tilde_field_name: Option<String>,
-			/// `FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_NAME`: `string`, only in the example response.
 			pub field_name: Option<String>,
-			/// `MESSAGE_FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE_FIELD_NAME`: `string`, only in the example response.
 			pub message_field_name: Option<String>,
-			/// `~PERCENT`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `~PERCENT`: `integer`, only in the example response.
 			pub tilde_percent: Option<i64>,
-			/// `PERCENT`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `PERCENT`: `integer`, only in the example response.
 			pub percent: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachQuestionsAnswersKey { id : soft "ID", active : soft "ACTIVE",
-			timestamp_x : soft "TIMESTAMP_X", question_id : soft "QUESTION_ID", c_sort :
-			soft "C_SORT", image_id : soft "IMAGE_ID", message : soft "MESSAGE",
-			message_type : soft "MESSAGE_TYPE", counter : soft "COUNTER", field_type :
-			soft "FIELD_TYPE", field_width : soft "FIELD_WIDTH", field_height : soft
-			"FIELD_HEIGHT", field_param : soft "FIELD_PARAM", color : soft "COLOR",
-			reaction : soft "REACTION", tilde_field_name : soft "~FIELD_NAME", field_name
-			: soft "FIELD_NAME", message_field_name : soft "MESSAGE_FIELD_NAME",
-			tilde_percent : soft "~PERCENT", percent : soft "PERCENT", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttachQuestionsAnswersKey { opt "ID" id, opt "ACTIVE" active, opt
-			"TIMESTAMP_X" timestamp_x, opt "QUESTION_ID" question_id, opt "C_SORT"
-			c_sort, req "IMAGE_ID" image_id, opt "MESSAGE" message, opt "MESSAGE_TYPE"
-			message_type, opt "COUNTER" counter, opt "FIELD_TYPE" field_type, opt
-			"FIELD_WIDTH" field_width, opt "FIELD_HEIGHT" field_height, req "FIELD_PARAM"
-			field_param, opt "COLOR" color, opt "REACTION" reaction, opt "~FIELD_NAME"
-			tilde_field_name, opt "FIELD_NAME" field_name, opt "MESSAGE_FIELD_NAME"
-			message_field_name, opt "~PERCENT" tilde_percent, opt "PERCENT" percent, rest
-			"" extra }
+		result_impls!(
+			OutputAttachQuestionsAnswersKey { opt soft "ID" id, opt soft "ACTIVE" active,
+			opt soft "TIMESTAMP_X" timestamp_x, opt soft "QUESTION_ID" question_id, opt
+			soft "C_SORT" c_sort, req soft "IMAGE_ID" image_id, opt soft "MESSAGE"
+			message, opt soft "MESSAGE_TYPE" message_type, opt soft "COUNTER" counter,
+			opt soft "FIELD_TYPE" field_type, opt soft "FIELD_WIDTH" field_width, opt
+			soft "FIELD_HEIGHT" field_height, req soft "FIELD_PARAM" field_param, opt
+			soft "COLOR" color, opt soft "REACTION" reaction, opt soft "~FIELD_NAME"
+			tilde_field_name, opt soft "FIELD_NAME" field_name, opt soft
+			"MESSAGE_FIELD_NAME" message_field_name, opt soft "~PERCENT" tilde_percent,
+			opt soft "PERCENT" percent, }
 		);
 		/// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.vote`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswers {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`, only in the example response.
 			///
 			/// Stands for every key matching `*`: one entry per key.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 			pub key: ::std::collections::BTreeMap<
 				String,
 				OutputAttachQuestionsAnswersKey,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachQuestionsAnswers { key : soft_pattern "*", extra : rest "", }
-		);
-		serialize_map!(OutputAttachQuestionsAnswers { rest "*" key, rest "" extra });
+		result_impls!(OutputAttachQuestionsAnswers { rest soft_pattern "*" key, });
 		/// The object `result.attach.QUESTIONS` of `vote.AttachedVote.vote`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestions {
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ACTIVE`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TIMESTAMP_X`: `string`, only in the example response.
 			pub timestamp_x: Option<String>,
-			/// `VOTE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `VOTE_ID`: `string`, only in the example response.
 			pub vote_id: Option<String>,
-			/// `C_SORT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `C_SORT`: `string`, only in the example response.
 			pub c_sort: Option<String>,
-			/// `COUNTER`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COUNTER`: `integer`, only in the example response.
 			pub counter: Option<i64>,
-			/// `QUESTION`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION`: `string`, only in the example response.
 			pub question: Option<String>,
-			/// `QUESTION_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `QUESTION_TYPE`: `string`, only in the example response.
 			pub question_type: Option<String>,
-			/// `IMAGE_ID`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE_ID`: `any`, only in the example response.
 			pub image_id: ::serde_json::Value,
-			/// `DIAGRAM`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DIAGRAM`: `string`, only in the example response.
 			pub diagram: Option<String>,
-			/// `DIAGRAM_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DIAGRAM_TYPE`: `string`, only in the example response.
 			pub diagram_type: Option<String>,
-			/// `REQUIRED`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `REQUIRED`: `string`, only in the example response.
 			pub required: Option<String>,
-			/// `FIELD_TYPE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_TYPE`: `string`, only in the example response.
 			pub field_type: Option<String>,
-			/// `FIELD_NAME`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FIELD_NAME`: `string`, only in the example response.
 			pub field_name: Option<String>,
-			/// `IMAGE`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `IMAGE`: `any`, only in the example response.
 			pub image: ::serde_json::Value,
-			/// `ANSWERS`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ANSWERS`: `object`, only in the example response.
 			pub answers: Option<OutputAttachQuestionsAnswers>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachQuestions { id : soft "ID", active : soft "ACTIVE", timestamp_x :
-			soft "TIMESTAMP_X", vote_id : soft "VOTE_ID", c_sort : soft "C_SORT", counter
-			: soft "COUNTER", question : soft "QUESTION", question_type : soft
-			"QUESTION_TYPE", image_id : soft "IMAGE_ID", diagram : soft "DIAGRAM",
-			diagram_type : soft "DIAGRAM_TYPE", required : soft "REQUIRED", field_type :
-			soft "FIELD_TYPE", field_name : soft "FIELD_NAME", image : soft "IMAGE",
-			answers : soft "ANSWERS", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttachQuestions { opt "ID" id, opt "ACTIVE" active, opt "TIMESTAMP_X"
-			timestamp_x, opt "VOTE_ID" vote_id, opt "C_SORT" c_sort, opt "COUNTER"
-			counter, opt "QUESTION" question, opt "QUESTION_TYPE" question_type, req
-			"IMAGE_ID" image_id, opt "DIAGRAM" diagram, opt "DIAGRAM_TYPE" diagram_type,
-			opt "REQUIRED" required, opt "FIELD_TYPE" field_type, opt "FIELD_NAME"
-			field_name, req "IMAGE" image, opt "ANSWERS" answers, rest "" extra }
+		result_impls!(
+			OutputAttachQuestions { opt soft "ID" id, opt soft "ACTIVE" active, opt soft
+			"TIMESTAMP_X" timestamp_x, opt soft "VOTE_ID" vote_id, opt soft "C_SORT"
+			c_sort, opt soft "COUNTER" counter, opt soft "QUESTION" question, opt soft
+			"QUESTION_TYPE" question_type, req soft "IMAGE_ID" image_id, opt soft
+			"DIAGRAM" diagram, opt soft "DIAGRAM_TYPE" diagram_type, opt soft "REQUIRED"
+			required, opt soft "FIELD_TYPE" field_type, opt soft "FIELD_NAME" field_name,
+			req soft "IMAGE" image, opt soft "ANSWERS" answers, }
 		);
 		/// The object `result.attach.userAnswerMap.<key>` of `vote.AttachedVote.vote`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachUserAnswerMapKey {
-			/// `EVENT_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `EVENT_ID`: `string`, only in the example response.
 			pub event_id: Option<String>,
-			/// `EVENT_QUESTION_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `EVENT_QUESTION_ID`: `string`, only in the example response.
 			pub event_question_id: Option<String>,
-			/// `ANSWER_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ANSWER_ID`: `string`, only in the example response.
 			pub answer_id: Option<String>,
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `MESSAGE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `MESSAGE`: `string`, only in the example response.
 			pub message: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachUserAnswerMapKey { event_id : soft "EVENT_ID", event_question_id
-			: soft "EVENT_QUESTION_ID", answer_id : soft "ANSWER_ID", id : soft "ID",
-			message : soft "MESSAGE", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttachUserAnswerMapKey { opt "EVENT_ID" event_id, opt
-			"EVENT_QUESTION_ID" event_question_id, opt "ANSWER_ID" answer_id, opt "ID"
-			id, opt "MESSAGE" message, rest "" extra }
+		result_impls!(
+			OutputAttachUserAnswerMapKey { opt soft "EVENT_ID" event_id, opt soft
+			"EVENT_QUESTION_ID" event_question_id, opt soft "ANSWER_ID" answer_id, opt
+			soft "ID" id, opt soft "MESSAGE" message, }
 		);
 		/// The object `result.attach.userAnswerMap` of `vote.AttachedVote.vote`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachUserAnswerMap {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`, only in the example response.
 			///
 			/// Stands for every key matching `*`: one entry per key.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 			pub key: ::std::collections::BTreeMap<String, OutputAttachUserAnswerMapKey>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttachUserAnswerMap { key : soft_pattern "*", extra : rest "", }
-		);
-		serialize_map!(OutputAttachUserAnswerMap { rest "*" key, rest "" extra });
+		result_impls!(OutputAttachUserAnswerMap { rest soft_pattern "*" key, });
 		/// The object `result.attach` of `vote.AttachedVote.vote`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttach {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `VOTE_ID`: `integer`, optional.
+			/// `VOTE_ID`: `integer`.
 			pub vote_id: Option<i64>,
-			/// `COUNTER`: `integer`, optional.
+			/// `COUNTER`: `integer`.
 			pub counter: Option<i64>,
-			/// `QUESTIONS`: `object[]`, optional.
+			/// `QUESTIONS`: `object[]`.
 			pub questions: Vec<OutputAttachQuestions>,
-			/// `ANONYMITY`: `integer`, optional.
+			/// `ANONYMITY`: `integer`.
 			pub anonymity: Option<i64>,
-			/// `OPTIONS`: `integer`, optional.
+			/// `OPTIONS`: `integer`.
 			pub options: Option<i64>,
-			/// `userAnswerMap`: `object[]`, optional.
+			/// `userAnswerMap`: `object[]`.
 			pub user_answer_map: Vec<OutputAttachUserAnswerMap>,
-			/// `canEdit`: `boolean`, optional.
+			/// `canEdit`: `boolean`.
 			pub can_edit: Option<bool>,
-			/// `canVote`: `boolean`, optional.
+			/// `canVote`: `boolean`.
 			pub can_vote: Option<bool>,
-			/// `canRevote`: `boolean`, optional.
+			/// `canRevote`: `boolean`.
 			pub can_revote: Option<bool>,
-			/// `isVoted`: `boolean`, optional.
+			/// `isVoted`: `boolean`.
 			pub is_voted: Option<bool>,
-			/// `signedAttachId`: `string`, optional.
+			/// `signedAttachId`: `string`.
 			pub signed_attach_id: Option<String>,
-			/// `resultUrl`: `string`, optional.
+			/// `resultUrl`: `string`.
 			pub result_url: Option<String>,
-			/// `downloadUrl`: `string`, optional.
+			/// `downloadUrl`: `string`.
 			pub download_url: Option<String>,
-			/// `entityId`: `integer`, optional.
+			/// `entityId`: `integer`.
 			pub entity_id: Option<i64>,
-			/// `isFinished`: `boolean`, optional.
+			/// `isFinished`: `boolean`.
 			pub is_finished: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttach { id : field "ID", vote_id : field "VOTE_ID", counter : field
-			"COUNTER", questions : field "QUESTIONS", anonymity : field "ANONYMITY",
-			options : field "OPTIONS", user_answer_map : field "userAnswerMap", can_edit
-			: field "canEdit", can_vote : field "canVote", can_revote : field
-			"canRevote", is_voted : field "isVoted", signed_attach_id : field
-			"signedAttachId", result_url : field "resultUrl", download_url : field
-			"downloadUrl", entity_id : field "entityId", is_finished : field
-			"isFinished", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttach { opt "ID" id, opt "VOTE_ID" vote_id, opt "COUNTER" counter, req
-			"QUESTIONS" questions, opt "ANONYMITY" anonymity, opt "OPTIONS" options, req
-			"userAnswerMap" user_answer_map, opt "canEdit" can_edit, opt "canVote"
-			can_vote, opt "canRevote" can_revote, opt "isVoted" is_voted, opt
-			"signedAttachId" signed_attach_id, opt "resultUrl" result_url, opt
-			"downloadUrl" download_url, opt "entityId" entity_id, opt "isFinished"
-			is_finished, rest "" extra }
+		result_impls!(
+			OutputAttach { opt field "ID" id, opt field "VOTE_ID" vote_id, opt field
+			"COUNTER" counter, req field "QUESTIONS" questions, opt field "ANONYMITY"
+			anonymity, opt field "OPTIONS" options, req field "userAnswerMap"
+			user_answer_map, opt field "canEdit" can_edit, opt field "canVote" can_vote,
+			opt field "canRevote" can_revote, opt field "isVoted" is_voted, opt field
+			"signedAttachId" signed_attach_id, opt field "resultUrl" result_url, opt
+			field "downloadUrl" download_url, opt field "entityId" entity_id, opt field
+			"isFinished" is_finished, }
 		);
 		/// The object `result` of `vote.AttachedVote.vote`: `object`.
 		///
@@ -2136,20 +1553,11 @@ pub mod attached_vote {
 		pub struct Output {
 			/// `attach`: `object`, required in the docs.
 			pub attach: Option<OutputAttach>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { attach : field "attach", extra : rest "", } fits["attach"] []
-		);
-		serialize_map!(Output { opt "attach" attach, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Vote {
-			const NAME: &'static str = "vote.AttachedVote.vote";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "attach" attach, } fits["attach"] []);
+		method!(super::Vote, "vote.AttachedVote.vote", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -2174,7 +1582,7 @@ pub mod integration {
 			/// `templateId`: `string`, optional.
 			pub template_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Send {
 			/// The call with its required parameters: `chatId`, `IM_MESSAGE_VOTE_DATA`.
@@ -2189,29 +1597,17 @@ pub mod integration {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `templateId`.
-			pub fn template_id(mut self, value: impl Into<String>) -> Self {
-				self.template_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Send);
-		serialize_map!(
-			Send { req "chatId" chat_id, req "IM_MESSAGE_VOTE_DATA" im_message_vote_data,
-			opt "templateId" template_id, rest "" extra }
+		setters!(Send { some into template_id template_id "templateId" : String, });
+		params_impls!(
+			Send { req field "chatId" chat_id, req field "IM_MESSAGE_VOTE_DATA"
+			im_message_vote_data, opt exact "templateId" template_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Send { chat_id : field "chatId", im_message_vote_data : field
-			"IM_MESSAGE_VOTE_DATA", template_id : exact "templateId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Send);
 		/// Types of `vote.Integration.Im.send`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
 		pub mod send {
-			/// Error codes of `vote.Integration.Im.send`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `vote.Integration.Im.send`; see also [`crate::SystemError`].
 			///
 			/// The docs also list errors without a code: `Creating a survey is not available` (HTTP 403), `Please enter a question and answer options` (HTTP 400), `Maximum number of questions: 1` (HTTP 400), `Minimum number of answers: 2` (HTTP 400), `Maximum number of answers: 10` (HTTP 400), `Failed to save survey data. Please try again` (HTTP 400), `Insufficient rights to create a survey` (HTTP 403).
 			pub type Error = crate::SystemError;
@@ -2224,34 +1620,21 @@ pub mod integration {
 				/// `MESSAGE`: `string`, optional.
 				pub message: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl ImMessageVoteDataQuestionsAnswers {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						message: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `MESSAGE`.
-				pub fn message(mut self, value: impl Into<String>) -> Self {
-					self.message = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(ImMessageVoteDataQuestionsAnswers);
-			serialize_map!(
-				ImMessageVoteDataQuestionsAnswers { opt "MESSAGE" message, rest "" extra
-				}
+			setters!(
+				ImMessageVoteDataQuestionsAnswers { some into message message "MESSAGE" :
+				String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				ImMessageVoteDataQuestionsAnswers { message : exact "MESSAGE", extra :
-				rest "", }
+			params_impls!(
+				ImMessageVoteDataQuestionsAnswers { opt exact "MESSAGE" message, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(ImMessageVoteDataQuestionsAnswers);
 			/// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS` of `vote.Integration.Im.send`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
@@ -2267,49 +1650,23 @@ pub mod integration {
 				/// `ANSWERS`: `object`, optional.
 				pub answers: Option<ImMessageVoteDataQuestionsAnswers>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl ImMessageVoteDataQuestions {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						question: Default::default(),
-						field_type: Default::default(),
-						answers: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `QUESTION`.
-				pub fn question(mut self, value: impl Into<String>) -> Self {
-					self.question = Some(value.into());
-					self
-				}
-				/// Sets `FIELD_TYPE`.
-				pub fn field_type(mut self, value: impl Into<i64>) -> Self {
-					self.field_type = Some(value.into());
-					self
-				}
-				/// Sets `ANSWERS`.
-				pub fn answers(
-					mut self,
-					value: impl Into<ImMessageVoteDataQuestionsAnswers>,
-				) -> Self {
-					self.answers = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(ImMessageVoteDataQuestions);
-			serialize_map!(
-				ImMessageVoteDataQuestions { opt "QUESTION" question, opt "FIELD_TYPE"
-				field_type, opt "ANSWERS" answers, rest "" extra }
+			setters!(
+				ImMessageVoteDataQuestions { some into question question "QUESTION" :
+				String, some into field_type field_type "FIELD_TYPE" : i64, some into
+				answers answers "ANSWERS" : ImMessageVoteDataQuestionsAnswers, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				ImMessageVoteDataQuestions { question : exact "QUESTION", field_type :
-				exact "FIELD_TYPE", answers : exact "ANSWERS", extra : rest "", }
+			params_impls!(
+				ImMessageVoteDataQuestions { opt exact "QUESTION" question, opt exact
+				"FIELD_TYPE" field_type, opt exact "ANSWERS" answers, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(ImMessageVoteDataQuestions);
 			/// The object `params.IM_MESSAGE_VOTE_DATA` of `vote.Integration.Im.send`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
@@ -2327,7 +1684,7 @@ pub mod integration {
 				/// Values: `0`, `1`.
 				pub options: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl ImMessageVoteData {
 				/// The object with its required parameters: `QUESTIONS`.
@@ -2339,57 +1696,33 @@ pub mod integration {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `ANONYMITY`.
-				pub fn anonymity(mut self, value: impl Into<i64>) -> Self {
-					self.anonymity = Some(value.into());
-					self
-				}
-				/// Sets `OPTIONS`.
-				pub fn options(mut self, value: impl Into<i64>) -> Self {
-					self.options = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(ImMessageVoteData);
-			serialize_map!(
-				ImMessageVoteData { req "QUESTIONS" questions, opt "ANONYMITY" anonymity,
-				opt "OPTIONS" options, rest "" extra }
+			setters!(
+				ImMessageVoteData { some into anonymity anonymity "ANONYMITY" : i64, some
+				into options options "OPTIONS" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				ImMessageVoteData { questions : field "QUESTIONS", anonymity : exact
-				"ANONYMITY", options : exact "OPTIONS", extra : rest "", }
+			params_impls!(
+				ImMessageVoteData { req field "QUESTIONS" questions, opt exact
+				"ANONYMITY" anonymity, opt exact "OPTIONS" options, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(ImMessageVoteData);
 			/// The object `result` of `vote.Integration.Im.send`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `messageId`: `integer`, optional.
+				/// `messageId`: `integer`.
 				pub message_id: Option<i64>,
-				/// `voteId`: `integer`, optional.
+				/// `voteId`: `integer`.
 				pub vote_id: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { message_id : field "messageId", vote_id : field "voteId", extra
-				: rest "", } fits["messageId", "voteId"] []
+			result_impls!(
+				Output { opt field "messageId" message_id, opt field "voteId" vote_id, }
+				fits["messageId", "voteId"] []
 			);
-			serialize_map!(
-				Output { opt "messageId" message_id, opt "voteId" vote_id, rest "" extra
-				}
-			);
-			impl ::bitrix24_runtime::Method for super::Send {
-				const NAME: &'static str = "vote.Integration.Im.send";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Send, "vote.Integration.Im.send", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 	}

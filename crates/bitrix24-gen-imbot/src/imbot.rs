@@ -40,7 +40,7 @@ pub struct Register {
 	/// `PROPERTIES`: `object`, required.
 	pub properties: register::Properties,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Register {
 	/// The call with its required parameters: `CODE`, `EVENT_MESSAGE_ADD`, `EVENT_WELCOME_MESSAGE`, `EVENT_BOT_DELETE`, `PROPERTIES`.
@@ -66,57 +66,22 @@ impl Register {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `TYPE`.
-	pub fn type_(mut self, value: impl Into<register::Type>) -> Self {
-		self.type_ = Some(value.into());
-		self
-	}
-	/// Sets `OPENLINE`.
-	pub fn openline(mut self, value: impl Into<bool>) -> Self {
-		self.openline = Some(value.into());
-		self
-	}
-	/// Sets `EVENT_HANDLER`.
-	pub fn event_handler(mut self, value: impl Into<String>) -> Self {
-		self.event_handler = Some(value.into());
-		self
-	}
-	/// Sets `EVENT_MESSAGE_UPDATE`.
-	pub fn event_message_update(mut self, value: impl Into<String>) -> Self {
-		self.event_message_update = Some(value.into());
-		self
-	}
-	/// Sets `EVENT_MESSAGE_DELETE`.
-	pub fn event_message_delete(mut self, value: impl Into<String>) -> Self {
-		self.event_message_delete = Some(value.into());
-		self
-	}
-	/// Sets `CLIENT_ID`.
-	pub fn client_id(mut self, value: impl Into<String>) -> Self {
-		self.client_id = Some(value.into());
-		self
-	}
 }
-extra_setter!(Register);
-serialize_map!(
-	Register { req "CODE" code, opt "TYPE" type_, opt_yn "OPENLINE" openline, opt
-	"EVENT_HANDLER" event_handler, req "EVENT_MESSAGE_ADD" event_message_add, opt
-	"EVENT_MESSAGE_UPDATE" event_message_update, opt "EVENT_MESSAGE_DELETE"
-	event_message_delete, req "EVENT_WELCOME_MESSAGE" event_welcome_message, req
-	"EVENT_BOT_DELETE" event_bot_delete, opt "CLIENT_ID" client_id, req "PROPERTIES"
-	properties, rest "" extra }
+setters!(
+	Register { some into type_ type_ "TYPE" : register::Type, some into openline openline
+	"OPENLINE" : bool, some into event_handler event_handler "EVENT_HANDLER" : String,
+	some into event_message_update event_message_update "EVENT_MESSAGE_UPDATE" : String,
+	some into event_message_delete event_message_delete "EVENT_MESSAGE_DELETE" : String,
+	some into client_id client_id "CLIENT_ID" : String, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Register { code : field "CODE", type_ : exact "TYPE", openline : exact "OPENLINE",
-	event_handler : exact "EVENT_HANDLER", event_message_add : field "EVENT_MESSAGE_ADD",
-	event_message_update : exact "EVENT_MESSAGE_UPDATE", event_message_delete : exact
-	"EVENT_MESSAGE_DELETE", event_welcome_message : field "EVENT_WELCOME_MESSAGE",
-	event_bot_delete : field "EVENT_BOT_DELETE", client_id : exact "CLIENT_ID",
-	properties : field "PROPERTIES", extra : rest "", }
+params_impls!(
+	Register { req field "CODE" code, opt exact "TYPE" type_, opt_yn exact "OPENLINE"
+	openline, opt exact "EVENT_HANDLER" event_handler, req field "EVENT_MESSAGE_ADD"
+	event_message_add, opt exact "EVENT_MESSAGE_UPDATE" event_message_update, opt exact
+	"EVENT_MESSAGE_DELETE" event_message_delete, req field "EVENT_WELCOME_MESSAGE"
+	event_welcome_message, req field "EVENT_BOT_DELETE" event_bot_delete, opt exact
+	"CLIENT_ID" client_id, req field "PROPERTIES" properties, }
 );
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Register);
 /// `imbot.unregister`: REST 2, scope `imbot`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-unregister.html>
@@ -134,7 +99,7 @@ pub struct Unregister {
 	/// `CLIENT_ID`: `string`, optional.
 	pub client_id: Option<String>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Unregister {
 	/// The call with its required parameters: `BOT_ID`.
@@ -145,23 +110,11 @@ impl Unregister {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `CLIENT_ID`.
-	pub fn client_id(mut self, value: impl Into<String>) -> Self {
-		self.client_id = Some(value.into());
-		self
-	}
 }
-extra_setter!(Unregister);
-serialize_map!(
-	Unregister { req "BOT_ID" bot_id, opt "CLIENT_ID" client_id, rest "" extra }
+setters!(Unregister { some into client_id client_id "CLIENT_ID" : String, });
+params_impls!(
+	Unregister { req field "BOT_ID" bot_id, opt exact "CLIENT_ID" client_id, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Unregister { bot_id : field "BOT_ID", client_id : exact "CLIENT_ID", extra : rest "",
-	}
-);
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Unregister);
 /// `imbot.update`: REST 2, scope `imbot`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-update.html>
@@ -181,7 +134,7 @@ pub struct Update {
 	/// `CLIENT_ID`: `string`, optional.
 	pub client_id: Option<String>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	pub extra: crate::Extra,
 }
 impl Update {
 	/// The call with its required parameters: `BOT_ID`, `FIELDS`.
@@ -193,24 +146,12 @@ impl Update {
 			extra: Default::default(),
 		}
 	}
-	/// Sets `CLIENT_ID`.
-	pub fn client_id(mut self, value: impl Into<String>) -> Self {
-		self.client_id = Some(value.into());
-		self
-	}
 }
-extra_setter!(Update);
-serialize_map!(
-	Update { req "BOT_ID" bot_id, req "FIELDS" fields, opt "CLIENT_ID" client_id, rest ""
-	extra }
+setters!(Update { some into client_id client_id "CLIENT_ID" : String, });
+params_impls!(
+	Update { req field "BOT_ID" bot_id, req field "FIELDS" fields, opt exact "CLIENT_ID"
+	client_id, }
 );
-#[cfg(feature = "deserialize-params")]
-from_value!(
-	Update { bot_id : field "BOT_ID", fields : field "FIELDS", client_id : exact
-	"CLIENT_ID", extra : rest "", }
-);
-#[cfg(feature = "deserialize-params")]
-deserialize_via_from_value!(Update);
 /// Methods under `app`.
 pub mod app {
 	/// `imbot.app.register`: REST 2, scope `imbot`.
@@ -226,20 +167,15 @@ pub mod app {
 	#[non_exhaustive]
 	pub struct Register {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Register {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Register);
-	serialize_map!(Register { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Register { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Register);
+	params_impls!(Register {});
 	/// `imbot.app.unregister`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/outdated/create-app/imbot-app-unregister.html>
@@ -255,28 +191,16 @@ pub mod app {
 		/// `APP_ID`: `any`, optional.
 		pub app_id: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Unregister {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				app_id: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `APP_ID`.
-		pub fn app_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.app_id = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Unregister);
-	serialize_map!(Unregister { opt "APP_ID" app_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Unregister { app_id : exact "APP_ID", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Unregister);
+	setters!(Unregister { some into app_id app_id "APP_ID" : ::serde_json::Value, });
+	params_impls!(Unregister { opt exact "APP_ID" app_id, });
 	/// `imbot.app.update`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/outdated/create-app/imbot-app-update.html>
@@ -324,7 +248,7 @@ pub mod app {
 		/// `COPYRIGHT (LANG)`: `any`, optional.
 		pub copyright_lang: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `APP_ID`.
@@ -350,129 +274,41 @@ pub mod app {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `IFRAME`.
-		pub fn iframe(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.iframe = Some(value.into());
-			self
-		}
-		/// Sets `IFRAME_WIDTH`.
-		pub fn iframe_width(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.iframe_width = Some(value.into());
-			self
-		}
-		/// Sets `IFRAME_HEIGHT`.
-		pub fn iframe_height(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.iframe_height = Some(value.into());
-			self
-		}
-		/// Sets `JS_METHOD`.
-		pub fn js_method(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.js_method = Some(value.into());
-			self
-		}
-		/// Sets `JS_PARAM`.
-		pub fn js_param(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.js_param = Some(value.into());
-			self
-		}
-		/// Sets `HASH`.
-		pub fn hash(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.hash = Some(value.into());
-			self
-		}
-		/// Sets `ICON_FILE`.
-		pub fn icon_file(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.icon_file = Some(value.into());
-			self
-		}
-		/// Sets `CONTEXT`.
-		pub fn context(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.context = Some(value.into());
-			self
-		}
-		/// Sets `EXTRANET_SUPPORT`.
-		pub fn extranet_support(
-			mut self,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extranet_support = Some(value.into());
-			self
-		}
-		/// Sets `LIVECHAT_SUPPORT`.
-		pub fn livechat_support(
-			mut self,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.livechat_support = Some(value.into());
-			self
-		}
-		/// Sets `IFRAME_POPUP`.
-		pub fn iframe_popup(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.iframe_popup = Some(value.into());
-			self
-		}
-		/// Sets `LANG`.
-		pub fn lang(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.lang = Some(value.into());
-			self
-		}
-		/// Sets `LANGUAGE_ID (LANG)`.
-		pub fn language_id_lang(
-			mut self,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.language_id_lang = Some(value.into());
-			self
-		}
-		/// Sets `TITLE (LANG)`.
-		pub fn title_lang(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.title_lang = Some(value.into());
-			self
-		}
-		/// Sets `DESCRIPTION (LANG)`.
-		pub fn description_lang(
-			mut self,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.description_lang = Some(value.into());
-			self
-		}
-		/// Sets `COPYRIGHT (LANG)`.
-		pub fn copyright_lang(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.copyright_lang = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "APP_ID" app_id, opt "IFRAME" iframe, opt "IFRAME_WIDTH"
-		iframe_width, opt "IFRAME_HEIGHT" iframe_height, opt "JS_METHOD" js_method, opt
-		"JS_PARAM" js_param, opt "HASH" hash, opt "ICON_FILE" icon_file, opt "CONTEXT"
-		context, opt "EXTRANET_SUPPORT" extranet_support, opt "LIVECHAT_SUPPORT"
-		livechat_support, opt "IFRAME_POPUP" iframe_popup, opt "LANG" lang, opt
-		"LANGUAGE_ID (LANG)" language_id_lang, opt "TITLE (LANG)" title_lang, opt
-		"DESCRIPTION (LANG)" description_lang, opt "COPYRIGHT (LANG)" copyright_lang,
-		rest "" extra }
+	setters!(
+		Update { some into iframe iframe "IFRAME" : ::serde_json::Value, some into
+		iframe_width iframe_width "IFRAME_WIDTH" : ::serde_json::Value, some into
+		iframe_height iframe_height "IFRAME_HEIGHT" : ::serde_json::Value, some into
+		js_method js_method "JS_METHOD" : ::serde_json::Value, some into js_param
+		js_param "JS_PARAM" : ::serde_json::Value, some into hash hash "HASH" :
+		::serde_json::Value, some into icon_file icon_file "ICON_FILE" :
+		::serde_json::Value, some into context context "CONTEXT" : ::serde_json::Value,
+		some into extranet_support extranet_support "EXTRANET_SUPPORT" :
+		::serde_json::Value, some into livechat_support livechat_support
+		"LIVECHAT_SUPPORT" : ::serde_json::Value, some into iframe_popup iframe_popup
+		"IFRAME_POPUP" : ::serde_json::Value, some into lang lang "LANG" :
+		::serde_json::Value, some into language_id_lang language_id_lang
+		"LANGUAGE_ID (LANG)" : ::serde_json::Value, some into title_lang title_lang
+		"TITLE (LANG)" : ::serde_json::Value, some into description_lang description_lang
+		"DESCRIPTION (LANG)" : ::serde_json::Value, some into copyright_lang
+		copyright_lang "COPYRIGHT (LANG)" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { app_id : field "APP_ID", iframe : exact "IFRAME", iframe_width : exact
-		"IFRAME_WIDTH", iframe_height : exact "IFRAME_HEIGHT", js_method : exact
-		"JS_METHOD", js_param : exact "JS_PARAM", hash : exact "HASH", icon_file : exact
-		"ICON_FILE", context : exact "CONTEXT", extranet_support : exact
-		"EXTRANET_SUPPORT", livechat_support : exact "LIVECHAT_SUPPORT", iframe_popup :
-		exact "IFRAME_POPUP", lang : exact "LANG", language_id_lang : exact
-		"LANGUAGE_ID (LANG)", title_lang : exact "TITLE (LANG)", description_lang : exact
-		"DESCRIPTION (LANG)", copyright_lang : exact "COPYRIGHT (LANG)", extra : rest "",
-		}
+	params_impls!(
+		Update { req field "APP_ID" app_id, opt exact "IFRAME" iframe, opt exact
+		"IFRAME_WIDTH" iframe_width, opt exact "IFRAME_HEIGHT" iframe_height, opt exact
+		"JS_METHOD" js_method, opt exact "JS_PARAM" js_param, opt exact "HASH" hash, opt
+		exact "ICON_FILE" icon_file, opt exact "CONTEXT" context, opt exact
+		"EXTRANET_SUPPORT" extranet_support, opt exact "LIVECHAT_SUPPORT"
+		livechat_support, opt exact "IFRAME_POPUP" iframe_popup, opt exact "LANG" lang,
+		opt exact "LANGUAGE_ID (LANG)" language_id_lang, opt exact "TITLE (LANG)"
+		title_lang, opt exact "DESCRIPTION (LANG)" description_lang, opt exact
+		"COPYRIGHT (LANG)" copyright_lang, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `imbot.app.register`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/outdated/create-app/imbot-app-register.html>
 	pub mod register {
-		/// Error codes of `imbot.app.register`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.app.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -501,19 +337,13 @@ pub mod app {
 		error_code!(Error);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Register {
-			const NAME: &'static str = "imbot.app.register";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Register, "imbot.app.register", V2, false);
 	}
 	/// Types of `imbot.app.unregister`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/outdated/create-app/imbot-app-unregister.html>
 	pub mod unregister {
-		/// Error codes of `imbot.app.unregister`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.app.unregister`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -533,19 +363,13 @@ pub mod app {
 		error_code!(Error);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Unregister {
-			const NAME: &'static str = "imbot.app.unregister";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Unregister, "imbot.app.unregister", V2, false);
 	}
 	/// Types of `imbot.app.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/outdated/create-app/imbot-app-update.html>
 	pub mod update {
-		/// Error codes of `imbot.app.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.app.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -567,13 +391,7 @@ pub mod app {
 		error_code!(Error);
 		/// The `result` of the call: not described on the page.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "imbot.app.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "imbot.app.update", V2, false);
 	}
 }
 /// Methods under `bot`.
@@ -591,25 +409,20 @@ pub mod bot {
 	#[non_exhaustive]
 	pub struct List {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(List { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(List { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
+	params_impls!(List {});
 	/// Types of `imbot.bot.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html>
 	pub mod list {
-		/// Error codes of `imbot.bot.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.bot.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -626,26 +439,22 @@ pub mod bot {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputKey {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `CODE`: `string`, optional.
+			/// `CODE`: `string`.
 			pub code: Option<String>,
-			/// `OPENLINE`: `boolean`, optional.
+			/// `OPENLINE`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub openline: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputKey { id : field "ID", name : field "NAME", code : field "CODE",
-			openline : field "OPENLINE", extra : rest "", }
-		);
-		serialize_map!(
-			OutputKey { opt "ID" id, opt "NAME" name, opt "CODE" code, opt_yn "OPENLINE"
-			openline, rest "" extra }
+		result_impls!(
+			OutputKey { opt field "ID" id, opt field "NAME" name, opt field "CODE" code,
+			opt_yn field "OPENLINE" openline, }
 		);
 		/// The object `result` of `imbot.bot.list`: `object`.
 		///
@@ -653,22 +462,15 @@ pub mod bot {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, OutputKey>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { key : pattern "*", extra : rest "", });
-		serialize_map!(Output { rest "*" key, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "imbot.bot.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { rest pattern "*" key, });
+		method!(super::List, "imbot.bot.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -713,99 +515,30 @@ pub mod chat {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				type_: Default::default(),
-				title: Default::default(),
-				description: Default::default(),
-				color: Default::default(),
-				message: Default::default(),
-				users: Default::default(),
-				avatar: Default::default(),
-				entity_type: Default::default(),
-				entity_id: Default::default(),
-				bot_id: Default::default(),
-				client_id: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `TYPE`.
-		pub fn type_(mut self, value: impl Into<add::Type>) -> Self {
-			self.type_ = Some(value.into());
-			self
-		}
-		/// Sets `TITLE`.
-		pub fn title(mut self, value: impl Into<String>) -> Self {
-			self.title = Some(value.into());
-			self
-		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `COLOR`.
-		pub fn color(mut self, value: impl Into<add::Color>) -> Self {
-			self.color = Some(value.into());
-			self
-		}
-		/// Sets `MESSAGE`.
-		pub fn message(mut self, value: impl Into<String>) -> Self {
-			self.message = Some(value.into());
-			self
-		}
-		/// Sets `USERS`.
-		pub fn users(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.users = Some(value.into());
-			self
-		}
-		/// Sets `AVATAR`.
-		pub fn avatar(mut self, value: impl Into<String>) -> Self {
-			self.avatar = Some(value.into());
-			self
-		}
-		/// Sets `ENTITY_TYPE`.
-		pub fn entity_type(mut self, value: impl Into<String>) -> Self {
-			self.entity_type = Some(value.into());
-			self
-		}
-		/// Sets `ENTITY_ID`.
-		pub fn entity_id(mut self, value: impl Into<String>) -> Self {
-			self.entity_id = Some(value.into());
-			self
-		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { opt "TYPE" type_, opt "TITLE" title, opt "DESCRIPTION" description, opt
-		"COLOR" color, opt "MESSAGE" message, opt "USERS" users, opt "AVATAR" avatar, opt
-		"ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt "BOT_ID" bot_id, opt
-		"CLIENT_ID" client_id, rest "" extra }
+	setters!(
+		Add { some into type_ type_ "TYPE" : add::Type, some into title title "TITLE" :
+		String, some into description description "DESCRIPTION" : String, some into color
+		color "COLOR" : add::Color, some into message message "MESSAGE" : String, some
+		into users users "USERS" : ::serde_json::Value, some into avatar avatar "AVATAR"
+		: String, some into entity_type entity_type "ENTITY_TYPE" : String, some into
+		entity_id entity_id "ENTITY_ID" : String, some into bot_id bot_id "BOT_ID" : i64,
+		some into client_id client_id "CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { type_ : exact "TYPE", title : exact "TITLE", description : exact
-		"DESCRIPTION", color : exact "COLOR", message : exact "MESSAGE", users : exact
-		"USERS", avatar : exact "AVATAR", entity_type : exact "ENTITY_TYPE", entity_id :
-		exact "ENTITY_ID", bot_id : exact "BOT_ID", client_id : exact "CLIENT_ID", extra
-		: rest "", }
+	params_impls!(
+		Add { opt exact "TYPE" type_, opt exact "TITLE" title, opt exact "DESCRIPTION"
+		description, opt exact "COLOR" color, opt exact "MESSAGE" message, opt exact
+		"USERS" users, opt exact "AVATAR" avatar, opt exact "ENTITY_TYPE" entity_type,
+		opt exact "ENTITY_ID" entity_id, opt exact "BOT_ID" bot_id, opt exact "CLIENT_ID"
+		client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `imbot.chat.get`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-get.html>
@@ -823,7 +556,7 @@ pub mod chat {
 		/// `ENTITY_ID`: `string`, required.
 		pub entity_id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `ENTITY_TYPE`, `ENTITY_ID`.
@@ -838,17 +571,9 @@ pub mod chat {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(
-		Get { req "ENTITY_TYPE" entity_type, req "ENTITY_ID" entity_id, rest "" extra }
+	params_impls!(
+		Get { req field "ENTITY_TYPE" entity_type, req field "ENTITY_ID" entity_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Get { entity_type : field "ENTITY_TYPE", entity_id : field "ENTITY_ID", extra :
-		rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
 	/// `imbot.chat.leave`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-leave.html>
@@ -868,7 +593,7 @@ pub mod chat {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Leave {
 		/// The call with its required parameters: `CHAT_ID`.
@@ -880,29 +605,15 @@ pub mod chat {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Leave);
-	serialize_map!(
-		Leave { req "CHAT_ID" chat_id, opt "BOT_ID" bot_id, opt "CLIENT_ID" client_id,
-		rest "" extra }
+	setters!(
+		Leave { some into bot_id bot_id "BOT_ID" : i64, some into client_id client_id
+		"CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Leave { chat_id : field "CHAT_ID", bot_id : exact "BOT_ID", client_id : exact
-		"CLIENT_ID", extra : rest "", }
+	params_impls!(
+		Leave { req field "CHAT_ID" chat_id, opt exact "BOT_ID" bot_id, opt exact
+		"CLIENT_ID" client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Leave);
 	/// `imbot.chat.sendTyping`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-send-typing.html>
@@ -922,7 +633,7 @@ pub mod chat {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl SendTyping {
 		/// The call with its required parameters: `DIALOG_ID`.
@@ -934,29 +645,15 @@ pub mod chat {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(SendTyping);
-	serialize_map!(
-		SendTyping { opt "BOT_ID" bot_id, req "DIALOG_ID" dialog_id, opt "CLIENT_ID"
-		client_id, rest "" extra }
+	setters!(
+		SendTyping { some into bot_id bot_id "BOT_ID" : i64, some into client_id
+		client_id "CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		SendTyping { bot_id : exact "BOT_ID", dialog_id : field "DIALOG_ID", client_id :
-		exact "CLIENT_ID", extra : rest "", }
+	params_impls!(
+		SendTyping { opt exact "BOT_ID" bot_id, req field "DIALOG_ID" dialog_id, opt
+		exact "CLIENT_ID" client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(SendTyping);
 	/// `imbot.chat.setManager`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-set-manager.html>
@@ -982,7 +679,7 @@ pub mod chat {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl SetManager {
 		/// The call with its required parameters: `CHAT_ID`, `USER_ID`.
@@ -996,35 +693,17 @@ pub mod chat {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `IS_MANAGER`.
-		pub fn is_manager(mut self, value: impl Into<bool>) -> Self {
-			self.is_manager = Some(value.into());
-			self
-		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(SetManager);
-	serialize_map!(
-		SetManager { req "CHAT_ID" chat_id, req "USER_ID" user_id, opt_yn "IS_MANAGER"
-		is_manager, opt "BOT_ID" bot_id, opt "CLIENT_ID" client_id, rest "" extra }
+	setters!(
+		SetManager { some into is_manager is_manager "IS_MANAGER" : bool, some into
+		bot_id bot_id "BOT_ID" : i64, some into client_id client_id "CLIENT_ID" : String,
+		}
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		SetManager { chat_id : field "CHAT_ID", user_id : field "USER_ID", is_manager :
-		exact "IS_MANAGER", bot_id : exact "BOT_ID", client_id : exact "CLIENT_ID", extra
-		: rest "", }
+	params_impls!(
+		SetManager { req field "CHAT_ID" chat_id, req field "USER_ID" user_id, opt_yn
+		exact "IS_MANAGER" is_manager, opt exact "BOT_ID" bot_id, opt exact "CLIENT_ID"
+		client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(SetManager);
 	/// `imbot.chat.setOwner`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-set-owner.html>
@@ -1046,7 +725,7 @@ pub mod chat {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl SetOwner {
 		/// The call with its required parameters: `CHAT_ID`, `USER_ID`.
@@ -1059,29 +738,15 @@ pub mod chat {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(SetOwner);
-	serialize_map!(
-		SetOwner { req "CHAT_ID" chat_id, req "USER_ID" user_id, opt "BOT_ID" bot_id, opt
-		"CLIENT_ID" client_id, rest "" extra }
+	setters!(
+		SetOwner { some into bot_id bot_id "BOT_ID" : i64, some into client_id client_id
+		"CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		SetOwner { chat_id : field "CHAT_ID", user_id : field "USER_ID", bot_id : exact
-		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
+	params_impls!(
+		SetOwner { req field "CHAT_ID" chat_id, req field "USER_ID" user_id, opt exact
+		"BOT_ID" bot_id, opt exact "CLIENT_ID" client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(SetOwner);
 	/// `imbot.chat.updateAvatar`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.html>
@@ -1103,7 +768,7 @@ pub mod chat {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UpdateAvatar {
 		/// The call with its required parameters: `CHAT_ID`, `AVATAR`.
@@ -1116,29 +781,15 @@ pub mod chat {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(UpdateAvatar);
-	serialize_map!(
-		UpdateAvatar { req "CHAT_ID" chat_id, req "AVATAR" avatar, opt "BOT_ID" bot_id,
-		opt "CLIENT_ID" client_id, rest "" extra }
+	setters!(
+		UpdateAvatar { some into bot_id bot_id "BOT_ID" : i64, some into client_id
+		client_id "CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UpdateAvatar { chat_id : field "CHAT_ID", avatar : field "AVATAR", bot_id : exact
-		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
+	params_impls!(
+		UpdateAvatar { req field "CHAT_ID" chat_id, req field "AVATAR" avatar, opt exact
+		"BOT_ID" bot_id, opt exact "CLIENT_ID" client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UpdateAvatar);
 	/// `imbot.chat.updateColor`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-color.html>
@@ -1162,7 +813,7 @@ pub mod chat {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UpdateColor {
 		/// The call with its required parameters: `CHAT_ID`, `COLOR`.
@@ -1178,29 +829,15 @@ pub mod chat {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(UpdateColor);
-	serialize_map!(
-		UpdateColor { req "CHAT_ID" chat_id, req "COLOR" color, opt "BOT_ID" bot_id, opt
-		"CLIENT_ID" client_id, rest "" extra }
+	setters!(
+		UpdateColor { some into bot_id bot_id "BOT_ID" : i64, some into client_id
+		client_id "CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UpdateColor { chat_id : field "CHAT_ID", color : field "COLOR", bot_id : exact
-		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
+	params_impls!(
+		UpdateColor { req field "CHAT_ID" chat_id, req field "COLOR" color, opt exact
+		"BOT_ID" bot_id, opt exact "CLIENT_ID" client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UpdateColor);
 	/// `imbot.chat.updateTitle`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-title.html>
@@ -1222,7 +859,7 @@ pub mod chat {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UpdateTitle {
 		/// The call with its required parameters: `CHAT_ID`, `TITLE`.
@@ -1235,34 +872,20 @@ pub mod chat {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(UpdateTitle);
-	serialize_map!(
-		UpdateTitle { req "CHAT_ID" chat_id, req "TITLE" title, opt "BOT_ID" bot_id, opt
-		"CLIENT_ID" client_id, rest "" extra }
+	setters!(
+		UpdateTitle { some into bot_id bot_id "BOT_ID" : i64, some into client_id
+		client_id "CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UpdateTitle { chat_id : field "CHAT_ID", title : field "TITLE", bot_id : exact
-		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
+	params_impls!(
+		UpdateTitle { req field "CHAT_ID" chat_id, req field "TITLE" title, opt exact
+		"BOT_ID" bot_id, opt exact "CLIENT_ID" client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UpdateTitle);
 	/// Types of `imbot.chat.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-add.html>
 	pub mod add {
-		/// Error codes of `imbot.chat.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.chat.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1341,19 +964,13 @@ pub mod chat {
 		);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "imbot.chat.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "imbot.chat.add", V2, false);
 	}
 	/// Types of `imbot.chat.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-get.html>
 	pub mod get {
-		/// Error codes of `imbot.chat.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.chat.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1374,27 +991,20 @@ pub mod chat {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { id : field "ID", extra : rest "", } fits["ID"] []);
-		serialize_map!(Output { opt "ID" id, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "imbot.chat.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "ID" id, } fits["ID"] []);
+		method!(super::Get, "imbot.chat.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `imbot.chat.leave`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-leave.html>
 	pub mod leave {
-		/// Error codes of `imbot.chat.leave`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.chat.leave`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1419,19 +1029,13 @@ pub mod chat {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Leave {
-			const NAME: &'static str = "imbot.chat.leave";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Leave, "imbot.chat.leave", V2, false);
 	}
 	/// Types of `imbot.chat.sendTyping`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-send-typing.html>
 	pub mod send_typing {
-		/// Error codes of `imbot.chat.sendTyping`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.chat.sendTyping`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1451,19 +1055,13 @@ pub mod chat {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::SendTyping {
-			const NAME: &'static str = "imbot.chat.sendTyping";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::SendTyping, "imbot.chat.sendTyping", V2, false);
 	}
 	/// Types of `imbot.chat.setManager`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-set-manager.html>
 	pub mod set_manager {
-		/// Error codes of `imbot.chat.setManager`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.chat.setManager`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1488,19 +1086,13 @@ pub mod chat {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::SetManager {
-			const NAME: &'static str = "imbot.chat.setManager";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::SetManager, "imbot.chat.setManager", V2, false);
 	}
 	/// Types of `imbot.chat.setOwner`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-set-owner.html>
 	pub mod set_owner {
-		/// Error codes of `imbot.chat.setOwner`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.chat.setOwner`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1527,19 +1119,13 @@ pub mod chat {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::SetOwner {
-			const NAME: &'static str = "imbot.chat.setOwner";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::SetOwner, "imbot.chat.setOwner", V2, false);
 	}
 	/// Types of `imbot.chat.updateAvatar`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.html>
 	pub mod update_avatar {
-		/// Error codes of `imbot.chat.updateAvatar`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.chat.updateAvatar`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1568,19 +1154,13 @@ pub mod chat {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::UpdateAvatar {
-			const NAME: &'static str = "imbot.chat.updateAvatar";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UpdateAvatar, "imbot.chat.updateAvatar", V2, false);
 	}
 	/// Types of `imbot.chat.updateColor`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-color.html>
 	pub mod update_color {
-		/// Error codes of `imbot.chat.updateColor`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.chat.updateColor`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1652,19 +1232,13 @@ pub mod chat {
 		);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::UpdateColor {
-			const NAME: &'static str = "imbot.chat.updateColor";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UpdateColor, "imbot.chat.updateColor", V2, false);
 	}
 	/// Types of `imbot.chat.updateTitle`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-title.html>
 	pub mod update_title {
-		/// Error codes of `imbot.chat.updateTitle`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.chat.updateTitle`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1689,13 +1263,7 @@ pub mod chat {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::UpdateTitle {
-			const NAME: &'static str = "imbot.chat.updateTitle";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UpdateTitle, "imbot.chat.updateTitle", V2, false);
 	}
 	/// Methods under `chat::user`.
 	pub mod user {
@@ -1724,7 +1292,7 @@ pub mod chat {
 			/// `CLIENT_ID`: `string`, optional.
 			pub client_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `CHAT_ID`, `USERS`.
@@ -1741,35 +1309,17 @@ pub mod chat {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `HIDE_HISTORY`.
-			pub fn hide_history(mut self, value: impl Into<bool>) -> Self {
-				self.hide_history = Some(value.into());
-				self
-			}
-			/// Sets `BOT_ID`.
-			pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-				self.bot_id = Some(value.into());
-				self
-			}
-			/// Sets `CLIENT_ID`.
-			pub fn client_id(mut self, value: impl Into<String>) -> Self {
-				self.client_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "CHAT_ID" chat_id, req "USERS" users, opt_yn "HIDE_HISTORY"
-			hide_history, opt "BOT_ID" bot_id, opt "CLIENT_ID" client_id, rest "" extra }
+		setters!(
+			Add { some into hide_history hide_history "HIDE_HISTORY" : bool, some into
+			bot_id bot_id "BOT_ID" : i64, some into client_id client_id "CLIENT_ID" :
+			String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { chat_id : field "CHAT_ID", users : field "USERS", hide_history : exact
-			"HIDE_HISTORY", bot_id : exact "BOT_ID", client_id : exact "CLIENT_ID", extra
-			: rest "", }
+		params_impls!(
+			Add { req field "CHAT_ID" chat_id, req field "USERS" users, opt_yn exact
+			"HIDE_HISTORY" hide_history, opt exact "BOT_ID" bot_id, opt exact "CLIENT_ID"
+			client_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// `imbot.chat.user.delete`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-delete.html>
@@ -1791,7 +1341,7 @@ pub mod chat {
 			/// `CLIENT_ID`: `string`, optional.
 			pub client_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `CHAT_ID`, `USER_ID`.
@@ -1804,29 +1354,15 @@ pub mod chat {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `BOT_ID`.
-			pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-				self.bot_id = Some(value.into());
-				self
-			}
-			/// Sets `CLIENT_ID`.
-			pub fn client_id(mut self, value: impl Into<String>) -> Self {
-				self.client_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(
-			Delete { req "CHAT_ID" chat_id, req "USER_ID" user_id, opt "BOT_ID" bot_id,
-			opt "CLIENT_ID" client_id, rest "" extra }
+		setters!(
+			Delete { some into bot_id bot_id "BOT_ID" : i64, some into client_id
+			client_id "CLIENT_ID" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Delete { chat_id : field "CHAT_ID", user_id : field "USER_ID", bot_id : exact
-			"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
+		params_impls!(
+			Delete { req field "CHAT_ID" chat_id, req field "USER_ID" user_id, opt exact
+			"BOT_ID" bot_id, opt exact "CLIENT_ID" client_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
 		/// `imbot.chat.user.list`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-list.html>
@@ -1846,7 +1382,7 @@ pub mod chat {
 			/// `CLIENT_ID`: `string`, optional.
 			pub client_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call with its required parameters: `CHAT_ID`.
@@ -1858,34 +1394,20 @@ pub mod chat {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `BOT_ID`.
-			pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-				self.bot_id = Some(value.into());
-				self
-			}
-			/// Sets `CLIENT_ID`.
-			pub fn client_id(mut self, value: impl Into<String>) -> Self {
-				self.client_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { req "CHAT_ID" chat_id, opt "BOT_ID" bot_id, opt "CLIENT_ID" client_id,
-			rest "" extra }
+		setters!(
+			List { some into bot_id bot_id "BOT_ID" : i64, some into client_id client_id
+			"CLIENT_ID" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { chat_id : field "CHAT_ID", bot_id : exact "BOT_ID", client_id : exact
-			"CLIENT_ID", extra : rest "", }
+		params_impls!(
+			List { req field "CHAT_ID" chat_id, opt exact "BOT_ID" bot_id, opt exact
+			"CLIENT_ID" client_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// Types of `imbot.chat.user.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-add.html>
 		pub mod add {
-			/// Error codes of `imbot.chat.user.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.chat.user.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1910,19 +1432,13 @@ pub mod chat {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "imbot.chat.user.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "imbot.chat.user.add", V2, false);
 		}
 		/// Types of `imbot.chat.user.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-delete.html>
 		pub mod delete {
-			/// Error codes of `imbot.chat.user.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.chat.user.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1949,19 +1465,13 @@ pub mod chat {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "imbot.chat.user.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "imbot.chat.user.delete", V2, false);
 		}
 		/// Types of `imbot.chat.user.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-list.html>
 		pub mod list {
-			/// Error codes of `imbot.chat.user.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.chat.user.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -1983,13 +1493,7 @@ pub mod chat {
 			error_code!(Error);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<::serde_json::Value>;
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "imbot.chat.user.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "imbot.chat.user.list", V2, true);
 		}
 	}
 }
@@ -2030,7 +1534,7 @@ pub mod command {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Answer {
 		/// The call with its required parameters: `COMMAND_ID`, `COMMAND`, `MESSAGE_ID`.
@@ -2053,61 +1557,21 @@ pub mod command {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `MESSAGE`.
-		pub fn message(mut self, value: impl Into<String>) -> Self {
-			self.message = Some(value.into());
-			self
-		}
-		/// Sets `ATTACH`.
-		pub fn attach(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.attach = Some(value.into());
-			self
-		}
-		/// Sets `KEYBOARD`.
-		pub fn keyboard(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.keyboard = Some(value.into());
-			self
-		}
-		/// Sets `MENU`.
-		pub fn menu(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<::serde_json::Value>>,
-		) -> Self {
-			self.menu = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `SYSTEM`.
-		pub fn system(mut self, value: impl Into<bool>) -> Self {
-			self.system = Some(value.into());
-			self
-		}
-		/// Sets `URL_PREVIEW`.
-		pub fn url_preview(mut self, value: impl Into<String>) -> Self {
-			self.url_preview = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Answer);
-	serialize_map!(
-		Answer { req "COMMAND_ID" command_id, req "COMMAND" command, req "MESSAGE_ID"
-		message_id, opt "MESSAGE" message, opt "ATTACH" attach, opt "KEYBOARD" keyboard,
-		opt "MENU" menu, opt_yn "SYSTEM" system, opt "URL_PREVIEW" url_preview, opt
-		"CLIENT_ID" client_id, rest "" extra }
+	setters!(
+		Answer { some into message message "MESSAGE" : String, some into attach attach
+		"ATTACH" : ::serde_json::Value, some into keyboard keyboard "KEYBOARD" :
+		::serde_json::Value, some iter menu menu "MENU" : ::serde_json::Value, some into
+		system system "SYSTEM" : bool, some into url_preview url_preview "URL_PREVIEW" :
+		String, some into client_id client_id "CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Answer { command_id : field "COMMAND_ID", command : field "COMMAND", message_id :
-		field "MESSAGE_ID", message : exact "MESSAGE", attach : exact "ATTACH", keyboard
-		: exact "KEYBOARD", menu : exact "MENU", system : exact "SYSTEM", url_preview :
-		exact "URL_PREVIEW", client_id : exact "CLIENT_ID", extra : rest "", }
+	params_impls!(
+		Answer { req field "COMMAND_ID" command_id, req field "COMMAND" command, req
+		field "MESSAGE_ID" message_id, opt exact "MESSAGE" message, opt exact "ATTACH"
+		attach, opt exact "KEYBOARD" keyboard, opt exact "MENU" menu, opt_yn exact
+		"SYSTEM" system, opt exact "URL_PREVIEW" url_preview, opt exact "CLIENT_ID"
+		client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Answer);
 	/// `imbot.command.register`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-register.html>
@@ -2143,7 +1607,7 @@ pub mod command {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Register {
 		/// The call with its required parameters: `BOT_ID`, `COMMAND`, `EVENT_COMMAND_ADD`, `LANG`.
@@ -2165,43 +1629,18 @@ pub mod command {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `COMMON`.
-		pub fn common(mut self, value: impl Into<bool>) -> Self {
-			self.common = Some(value.into());
-			self
-		}
-		/// Sets `HIDDEN`.
-		pub fn hidden(mut self, value: impl Into<bool>) -> Self {
-			self.hidden = Some(value.into());
-			self
-		}
-		/// Sets `EXTRANET_SUPPORT`.
-		pub fn extranet_support(mut self, value: impl Into<bool>) -> Self {
-			self.extranet_support = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Register);
-	serialize_map!(
-		Register { req "BOT_ID" bot_id, req "COMMAND" command, req "EVENT_COMMAND_ADD"
-		event_command_add, req "LANG" lang, opt_yn "COMMON" common, opt_yn "HIDDEN"
-		hidden, opt_yn "EXTRANET_SUPPORT" extranet_support, opt "CLIENT_ID" client_id,
-		rest "" extra }
+	setters!(
+		Register { some into common common "COMMON" : bool, some into hidden hidden
+		"HIDDEN" : bool, some into extranet_support extranet_support "EXTRANET_SUPPORT" :
+		bool, some into client_id client_id "CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Register { bot_id : field "BOT_ID", command : field "COMMAND", event_command_add
-		: field "EVENT_COMMAND_ADD", lang : field "LANG", common : exact "COMMON", hidden
-		: exact "HIDDEN", extranet_support : exact "EXTRANET_SUPPORT", client_id : exact
-		"CLIENT_ID", extra : rest "", }
+	params_impls!(
+		Register { req field "BOT_ID" bot_id, req field "COMMAND" command, req field
+		"EVENT_COMMAND_ADD" event_command_add, req field "LANG" lang, opt_yn exact
+		"COMMON" common, opt_yn exact "HIDDEN" hidden, opt_yn exact "EXTRANET_SUPPORT"
+		extranet_support, opt exact "CLIENT_ID" client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Register);
 	/// `imbot.command.unregister`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-unregister.html>
@@ -2219,7 +1658,7 @@ pub mod command {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Unregister {
 		/// The call with its required parameters: `COMMAND_ID`.
@@ -2230,24 +1669,12 @@ pub mod command {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Unregister);
-	serialize_map!(
-		Unregister { req "COMMAND_ID" command_id, opt "CLIENT_ID" client_id, rest ""
-		extra }
+	setters!(Unregister { some into client_id client_id "CLIENT_ID" : String, });
+	params_impls!(
+		Unregister { req field "COMMAND_ID" command_id, opt exact "CLIENT_ID" client_id,
+		}
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Unregister { command_id : field "COMMAND_ID", client_id : exact "CLIENT_ID",
-		extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Unregister);
 	/// `imbot.command.update`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-update.html>
@@ -2267,7 +1694,7 @@ pub mod command {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `COMMAND_ID`, `FIELDS`.
@@ -2282,29 +1709,17 @@ pub mod command {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "COMMAND_ID" command_id, req "FIELDS" fields, opt "CLIENT_ID"
-		client_id, rest "" extra }
+	setters!(Update { some into client_id client_id "CLIENT_ID" : String, });
+	params_impls!(
+		Update { req field "COMMAND_ID" command_id, req field "FIELDS" fields, opt exact
+		"CLIENT_ID" client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { command_id : field "COMMAND_ID", fields : field "FIELDS", client_id :
-		exact "CLIENT_ID", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `imbot.command.answer`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-answer.html>
 	pub mod answer {
-		/// Error codes of `imbot.command.answer`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.command.answer`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2341,19 +1756,13 @@ pub mod command {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Answer {
-			const NAME: &'static str = "imbot.command.answer";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Answer, "imbot.command.answer", V2, false);
 	}
 	/// Types of `imbot.command.register`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-register.html>
 	pub mod register {
-		/// Error codes of `imbot.command.register`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.command.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2391,7 +1800,7 @@ pub mod command {
 			/// `PARAMS`: `string`, optional.
 			pub params: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Lang {
 			/// The object with its required parameters: `LANGUAGE_ID`, `TITLE`.
@@ -2406,39 +1815,21 @@ pub mod command {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `PARAMS`.
-			pub fn params(mut self, value: impl Into<String>) -> Self {
-				self.params = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Lang);
-		serialize_map!(
-			Lang { req "LANGUAGE_ID" language_id, req "TITLE" title, opt "PARAMS" params,
-			rest "" extra }
+		setters!(Lang { some into params params "PARAMS" : String, });
+		params_impls!(
+			Lang { req field "LANGUAGE_ID" language_id, req field "TITLE" title, opt
+			exact "PARAMS" params, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Lang { language_id : field "LANGUAGE_ID", title : field "TITLE", params :
-			exact "PARAMS", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Lang);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Register {
-			const NAME: &'static str = "imbot.command.register";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Register, "imbot.command.register", V2, false);
 	}
 	/// Types of `imbot.command.unregister`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-unregister.html>
 	pub mod unregister {
-		/// Error codes of `imbot.command.unregister`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.command.unregister`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2458,19 +1849,13 @@ pub mod command {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Unregister {
-			const NAME: &'static str = "imbot.command.unregister";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Unregister, "imbot.command.unregister", V2, false);
 	}
 	/// Types of `imbot.command.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-update.html>
 	pub mod update {
-		/// Error codes of `imbot.command.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.command.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2504,7 +1889,7 @@ pub mod command {
 			/// `PARAMS`: `string`, optional.
 			pub params: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsLang {
 			/// The object with its required parameters: `LANGUAGE_ID`, `TITLE`.
@@ -2519,24 +1904,12 @@ pub mod command {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `PARAMS`.
-			pub fn params(mut self, value: impl Into<String>) -> Self {
-				self.params = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(FieldsLang);
-		serialize_map!(
-			FieldsLang { req "LANGUAGE_ID" language_id, req "TITLE" title, opt "PARAMS"
-			params, rest "" extra }
+		setters!(FieldsLang { some into params params "PARAMS" : String, });
+		params_impls!(
+			FieldsLang { req field "LANGUAGE_ID" language_id, req field "TITLE" title,
+			opt exact "PARAMS" params, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsLang { language_id : field "LANGUAGE_ID", title : field "TITLE", params
-			: exact "PARAMS", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsLang);
 		/// The object `params.FIELDS` of `imbot.command.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-update.html>
@@ -2558,72 +1931,28 @@ pub mod command {
 			/// `LANG`: `array`, optional.
 			pub lang: Option<Vec<FieldsLang>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					command: Default::default(),
-					event_command_add: Default::default(),
-					hidden: Default::default(),
-					extranet_support: Default::default(),
-					lang: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `COMMAND`.
-			pub fn command(mut self, value: impl Into<String>) -> Self {
-				self.command = Some(value.into());
-				self
-			}
-			/// Sets `EVENT_COMMAND_ADD`.
-			pub fn event_command_add(mut self, value: impl Into<String>) -> Self {
-				self.event_command_add = Some(value.into());
-				self
-			}
-			/// Sets `HIDDEN`.
-			pub fn hidden(mut self, value: impl Into<bool>) -> Self {
-				self.hidden = Some(value.into());
-				self
-			}
-			/// Sets `EXTRANET_SUPPORT`.
-			pub fn extranet_support(mut self, value: impl Into<bool>) -> Self {
-				self.extranet_support = Some(value.into());
-				self
-			}
-			/// Sets `LANG`.
-			pub fn lang(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<FieldsLang>>,
-			) -> Self {
-				self.lang = Some(value.into_iter().map(Into::into).collect());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "COMMAND" command, opt "EVENT_COMMAND_ADD" event_command_add,
-			opt_yn "HIDDEN" hidden, opt_yn "EXTRANET_SUPPORT" extranet_support, opt
-			"LANG" lang, rest "" extra }
+		setters!(
+			Fields { some into command command "COMMAND" : String, some into
+			event_command_add event_command_add "EVENT_COMMAND_ADD" : String, some into
+			hidden hidden "HIDDEN" : bool, some into extranet_support extranet_support
+			"EXTRANET_SUPPORT" : bool, some iter lang lang "LANG" : FieldsLang, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { command : exact "COMMAND", event_command_add : exact
-			"EVENT_COMMAND_ADD", hidden : exact "HIDDEN", extranet_support : exact
-			"EXTRANET_SUPPORT", lang : exact "LANG", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "COMMAND" command, opt exact "EVENT_COMMAND_ADD"
+			event_command_add, opt_yn exact "HIDDEN" hidden, opt_yn exact
+			"EXTRANET_SUPPORT" extranet_support, opt exact "LANG" lang, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "imbot.command.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "imbot.command.update", V2, false);
 	}
 }
 /// Methods under `dialog`.
@@ -2643,7 +1972,7 @@ pub mod dialog {
 		/// `DIALOG_ID`: `string`, required.
 		pub dialog_id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `DIALOG_ID`.
@@ -2654,17 +1983,12 @@ pub mod dialog {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "DIALOG_ID" dialog_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { dialog_id : field "DIALOG_ID", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "DIALOG_ID" dialog_id, });
 	/// Types of `imbot.dialog.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
 	pub mod get {
-		/// Error codes of `imbot.dialog.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.dialog.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2681,13 +2005,7 @@ pub mod dialog {
 		error_code!(Error);
 		/// The `result` of the call: `object`.
 		pub type Output = crate::entities::ChatBotsOutdatedChatsFields;
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "imbot.dialog.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "imbot.dialog.get", V2, true);
 	}
 }
 /// The payload types of this scope's events: the `data` each event sends.
@@ -2714,9 +2032,9 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddCommandCommandIdAuth {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires_in`: `integer`, optional.
+			/// `expires_in`: `integer`.
 			pub expires_in: Option<i64>,
 			/// `scope`: `string`, required in the docs.
 			pub scope: Option<String>,
@@ -2730,27 +2048,20 @@ pub mod events {
 			pub client_endpoint: Option<String>,
 			/// `member_id`: `string`, required in the docs.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
 			/// `application_token`: `string`, required in the docs.
 			pub application_token: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImCommandAddCommandCommandIdAuth { access_token : field "access_token",
-			expires_in : field "expires_in", scope : field "scope", domain : field
-			"domain", server_endpoint : field "server_endpoint", status : field "status",
-			client_endpoint : field "client_endpoint", member_id : field "member_id",
-			refresh_token : field "refresh_token", application_token : field
-			"application_token", extra : rest "", }
-		);
-		serialize_map!(
-			OnImCommandAddCommandCommandIdAuth { opt "access_token" access_token, opt
-			"expires_in" expires_in, opt "scope" scope, opt "domain" domain, opt
-			"server_endpoint" server_endpoint, opt "status" status, opt "client_endpoint"
-			client_endpoint, opt "member_id" member_id, opt "refresh_token"
-			refresh_token, opt "application_token" application_token, rest "" extra }
+		result_impls!(
+			OnImCommandAddCommandCommandIdAuth { opt field "access_token" access_token,
+			opt field "expires_in" expires_in, opt field "scope" scope, opt field
+			"domain" domain, opt field "server_endpoint" server_endpoint, opt field
+			"status" status, opt field "client_endpoint" client_endpoint, opt field
+			"member_id" member_id, opt field "refresh_token" refresh_token, opt field
+			"application_token" application_token, }
 		);
 		/// Allowed values of `data.COMMAND.{COMMAND_ID}.COMMAND_CONTEXT` in `ONIMCOMMANDADD`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2773,76 +2084,65 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddCommandCommandId {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `timestamp`, optional.
+			/// `expires`: `timestamp`.
 			pub expires: Option<String>,
-			/// `expires_in`: `integer`, optional.
+			/// `expires_in`: `integer`.
 			pub expires_in: Option<i64>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `integer`, optional.
+			/// `user_id`: `integer`.
 			pub user_id: Option<i64>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// `AUTH`: `object`, optional.
+			/// `AUTH`: `object`.
 			pub auth: Option<OnImCommandAddCommandCommandIdAuth>,
-			/// `BOT_ID`: `integer`, optional.
+			/// `BOT_ID`: `integer`.
 			pub bot_id: Option<i64>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// `COMMAND`: `string`, optional.
+			/// `COMMAND`: `string`.
 			pub command: Option<String>,
-			/// `COMMAND_ID`: `integer`, optional.
+			/// `COMMAND_ID`: `integer`.
 			pub command_id: Option<i64>,
-			/// `COMMAND_PARAMS`: `string`, optional.
+			/// `COMMAND_PARAMS`: `string`.
 			pub command_params: Option<String>,
-			/// `COMMAND_CONTEXT`: `string`, optional.
+			/// `COMMAND_CONTEXT`: `string`.
 			///
 			/// Values: `TEXTAREA`, `KEYBOARD`.
 			pub command_context: Option<OnImCommandAddCommandCommandIdCommandContext>,
-			/// `MESSAGE_ID`: `integer`, optional.
+			/// `MESSAGE_ID`: `integer`.
 			pub message_id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImCommandAddCommandCommandId { access_token : field "access_token", expires
-			: field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", auth : field "AUTH", bot_id : field "BOT_ID", bot_code :
-			field "BOT_CODE", command : field "COMMAND", command_id : field "COMMAND_ID",
-			command_params : field "COMMAND_PARAMS", command_context : field
-			"COMMAND_CONTEXT", message_id : field "MESSAGE_ID", extra : rest "", }
-		);
-		serialize_map!(
-			OnImCommandAddCommandCommandId { opt "access_token" access_token, opt
-			"expires" expires, opt "expires_in" expires_in, opt "scope" scope, opt
-			"domain" domain, opt "server_endpoint" server_endpoint, opt "status" status,
-			opt "client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, opt "AUTH" auth, opt
-			"BOT_ID" bot_id, opt "BOT_CODE" bot_code, opt "COMMAND" command, opt
-			"COMMAND_ID" command_id, opt "COMMAND_PARAMS" command_params, opt
-			"COMMAND_CONTEXT" command_context, opt "MESSAGE_ID" message_id, rest "" extra
-			}
+		result_impls!(
+			OnImCommandAddCommandCommandId { opt field "access_token" access_token, opt
+			field "expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, opt field "AUTH" auth, opt
+			field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, opt field "COMMAND"
+			command, opt field "COMMAND_ID" command_id, opt field "COMMAND_PARAMS"
+			command_params, opt field "COMMAND_CONTEXT" command_context, opt field
+			"MESSAGE_ID" message_id, }
 		);
 		/// The object `data.COMMAND.103.AUTH` of `ONIMCOMMANDADD`: `object`.
 		///
@@ -2850,51 +2150,43 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddCommandN103Auth {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImCommandAddCommandN103Auth { access_token : field "access_token", expires
-			: field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", extra : rest "", }
-		);
-		serialize_map!(
-			OnImCommandAddCommandN103Auth { opt "access_token" access_token, opt
-			"expires" expires, opt "expires_in" expires_in, opt "scope" scope, opt
-			"domain" domain, opt "server_endpoint" server_endpoint, opt "status" status,
-			opt "client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, rest "" extra }
+		result_impls!(
+			OnImCommandAddCommandN103Auth { opt field "access_token" access_token, opt
+			field "expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, }
 		);
 		/// The object `data.COMMAND.103` of `ONIMCOMMANDADD`: `object`.
 		///
@@ -2902,74 +2194,63 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddCommandN103 {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// `AUTH`: `object`, optional.
+			/// `AUTH`: `object`.
 			pub auth: Option<OnImCommandAddCommandN103Auth>,
-			/// `BOT_ID`: `string`, optional.
+			/// `BOT_ID`: `string`.
 			pub bot_id: Option<String>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// `COMMAND`: `string`, optional.
+			/// `COMMAND`: `string`.
 			pub command: Option<String>,
-			/// `COMMAND_ID`: `string`, optional.
+			/// `COMMAND_ID`: `string`.
 			pub command_id: Option<String>,
-			/// `COMMAND_PARAMS`: `string`, optional.
+			/// `COMMAND_PARAMS`: `string`.
 			pub command_params: Option<String>,
-			/// `COMMAND_CONTEXT`: `string`, optional.
+			/// `COMMAND_CONTEXT`: `string`.
 			pub command_context: Option<String>,
-			/// `MESSAGE_ID`: `string`, optional.
+			/// `MESSAGE_ID`: `string`.
 			pub message_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImCommandAddCommandN103 { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", auth : field "AUTH", bot_id : field "BOT_ID", bot_code :
-			field "BOT_CODE", command : field "COMMAND", command_id : field "COMMAND_ID",
-			command_params : field "COMMAND_PARAMS", command_context : field
-			"COMMAND_CONTEXT", message_id : field "MESSAGE_ID", extra : rest "", }
-		);
-		serialize_map!(
-			OnImCommandAddCommandN103 { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, opt "AUTH" auth, opt
-			"BOT_ID" bot_id, opt "BOT_CODE" bot_code, opt "COMMAND" command, opt
-			"COMMAND_ID" command_id, opt "COMMAND_PARAMS" command_params, opt
-			"COMMAND_CONTEXT" command_context, opt "MESSAGE_ID" message_id, rest "" extra
-			}
+		result_impls!(
+			OnImCommandAddCommandN103 { opt field "access_token" access_token, opt field
+			"expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, opt field "AUTH" auth, opt
+			field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, opt field "COMMAND"
+			command, opt field "COMMAND_ID" command_id, opt field "COMMAND_PARAMS"
+			command_params, opt field "COMMAND_CONTEXT" command_context, opt field
+			"MESSAGE_ID" message_id, }
 		);
 		/// The object `data.COMMAND.99.AUTH` of `ONIMCOMMANDADD`: `object`.
 		///
@@ -2977,51 +2258,43 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddCommandN99Auth {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImCommandAddCommandN99Auth { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", extra : rest "", }
-		);
-		serialize_map!(
-			OnImCommandAddCommandN99Auth { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, rest "" extra }
+		result_impls!(
+			OnImCommandAddCommandN99Auth { opt field "access_token" access_token, opt
+			field "expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, }
 		);
 		/// The object `data.COMMAND.99` of `ONIMCOMMANDADD`: `object`.
 		///
@@ -3029,106 +2302,89 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddCommandN99 {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// `AUTH`: `object`, optional.
+			/// `AUTH`: `object`.
 			pub auth: Option<OnImCommandAddCommandN99Auth>,
-			/// `BOT_ID`: `string`, optional.
+			/// `BOT_ID`: `string`.
 			pub bot_id: Option<String>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// `COMMAND`: `string`, optional.
+			/// `COMMAND`: `string`.
 			pub command: Option<String>,
-			/// `COMMAND_ID`: `string`, optional.
+			/// `COMMAND_ID`: `string`.
 			pub command_id: Option<String>,
-			/// `COMMAND_PARAMS`: `string`, optional.
+			/// `COMMAND_PARAMS`: `string`.
 			pub command_params: Option<String>,
-			/// `COMMAND_CONTEXT`: `string`, optional.
+			/// `COMMAND_CONTEXT`: `string`.
 			pub command_context: Option<String>,
-			/// `MESSAGE_ID`: `string`, optional.
+			/// `MESSAGE_ID`: `string`.
 			pub message_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImCommandAddCommandN99 { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", auth : field "AUTH", bot_id : field "BOT_ID", bot_code :
-			field "BOT_CODE", command : field "COMMAND", command_id : field "COMMAND_ID",
-			command_params : field "COMMAND_PARAMS", command_context : field
-			"COMMAND_CONTEXT", message_id : field "MESSAGE_ID", extra : rest "", }
-		);
-		serialize_map!(
-			OnImCommandAddCommandN99 { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, opt "AUTH" auth, opt
-			"BOT_ID" bot_id, opt "BOT_CODE" bot_code, opt "COMMAND" command, opt
-			"COMMAND_ID" command_id, opt "COMMAND_PARAMS" command_params, opt
-			"COMMAND_CONTEXT" command_context, opt "MESSAGE_ID" message_id, rest "" extra
-			}
+		result_impls!(
+			OnImCommandAddCommandN99 { opt field "access_token" access_token, opt field
+			"expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, opt field "AUTH" auth, opt
+			field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, opt field "COMMAND"
+			command, opt field "COMMAND_ID" command_id, opt field "COMMAND_PARAMS"
+			command_params, opt field "COMMAND_CONTEXT" command_context, opt field
+			"MESSAGE_ID" message_id, }
 		);
 		/// The object `data.COMMAND` of `ONIMCOMMANDADD`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddCommand {
-			/// `{COMMAND_ID}`: `object`, optional.
+			/// `{COMMAND_ID}`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub command_id: ::std::collections::BTreeMap<
 				String,
 				OnImCommandAddCommandCommandId,
 			>,
-			/// `103`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `103`: `object`, only in the example response.
 			pub n103: Option<OnImCommandAddCommandN103>,
-			/// `99`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `99`: `object`, only in the example response.
 			pub n99: Option<OnImCommandAddCommandN99>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImCommandAddCommand { n103 : soft "103", n99 : soft "99", command_id :
-			pattern "*", extra : rest "", }
-		);
-		serialize_map!(
-			OnImCommandAddCommand { rest "*" command_id, opt "103" n103, opt "99" n99,
-			rest "" extra }
+		result_impls!(
+			OnImCommandAddCommand { opt soft "103" n103, opt soft "99" n99, rest pattern
+			"*" command_id, }
 		);
 		/// Allowed values of `data.PARAMS.MESSAGE_TYPE` in `ONIMCOMMANDADD`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3199,27 +2455,23 @@ pub mod events {
 		/// The object `data.PARAMS.BOT_IN_CHAT` of `ONIMCOMMANDADD`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddParamsBotInChat {
-			/// `{BOT_ID}`: `integer`, optional.
+			/// `{BOT_ID}`: `integer`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub bot_id: ::std::collections::BTreeMap<String, i64>,
-			/// `1291`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `1291`: `string`, only in the example response.
 			pub n1291: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImCommandAddParamsBotInChat { n1291 : soft "1291", bot_id : pattern "*",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OnImCommandAddParamsBotInChat { rest "*" bot_id, opt "1291" n1291, rest ""
-			extra }
+		result_impls!(
+			OnImCommandAddParamsBotInChat { opt soft "1291" n1291, rest pattern "*"
+			bot_id, }
 		);
 		/// The object `data.PARAMS` of `ONIMCOMMANDADD`: `object`.
 		///
@@ -3227,183 +2479,160 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddParams {
-			/// `MESSAGE`: `string`, optional.
+			/// `MESSAGE`: `string`.
 			pub message: Option<String>,
-			/// `TEMPLATE_ID`: `string`, optional.
+			/// `TEMPLATE_ID`: `string`.
 			pub template_id: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, optional.
+			/// `MESSAGE_TYPE`: `string`.
 			///
 			/// Values: `P`, `C`, `O`, `L`, `S`, `N`, `J`, `T`, `A`, `B`, `X`.
 			pub message_type: Option<OnImCommandAddParamsMessageType>,
-			/// `FROM_USER_ID`: `integer`, optional.
+			/// `FROM_USER_ID`: `integer`.
 			pub from_user_id: Option<i64>,
-			/// `DIALOG_ID`: `string`, optional.
+			/// `DIALOG_ID`: `string`.
 			pub dialog_id: Option<String>,
-			/// `TO_CHAT_ID`: `integer`, optional.
+			/// `TO_CHAT_ID`: `integer`.
 			pub to_chat_id: Option<i64>,
-			/// `AUTHOR_ID`: `integer`, optional.
+			/// `AUTHOR_ID`: `integer`.
 			pub author_id: Option<i64>,
-			/// `SYSTEM`: `boolean`, optional.
+			/// `SYSTEM`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub system: Option<bool>,
-			/// `TO_USER_ID`: `integer`, optional.
+			/// `TO_USER_ID`: `integer`.
 			pub to_user_id: Option<i64>,
-			/// `SKIP_USER_CHECK`: `boolean`, optional.
+			/// `SKIP_USER_CHECK`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub skip_user_check: Option<bool>,
-			/// `PUSH`: `boolean`, optional.
+			/// `PUSH`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub push: Option<bool>,
-			/// `PUSH_IMPORTANT`: `boolean`, optional.
+			/// `PUSH_IMPORTANT`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub push_important: Option<bool>,
-			/// `RECENT_ADD`: `boolean`, optional.
+			/// `RECENT_ADD`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub recent_add: Option<bool>,
-			/// `RECENT_SKIP_AUTHOR`: `boolean`, optional.
+			/// `RECENT_SKIP_AUTHOR`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub recent_skip_author: Option<bool>,
-			/// `CONVERT`: `boolean`, optional.
+			/// `CONVERT`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub convert: Option<bool>,
-			/// `SKIP_COMMAND`: `boolean`, optional.
+			/// `SKIP_COMMAND`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub skip_command: Option<bool>,
-			/// `SKIP_COUNTER_INCREMENTS`: `boolean`, optional.
+			/// `SKIP_COUNTER_INCREMENTS`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub skip_counter_increments: Option<bool>,
-			/// `SILENT_CONNECTOR`: `boolean`, optional.
+			/// `SILENT_CONNECTOR`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub silent_connector: Option<bool>,
-			/// `SKIP_CONNECTOR`: `boolean`, optional.
+			/// `SKIP_CONNECTOR`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub skip_connector: Option<bool>,
-			/// `IMPORTANT_CONNECTOR`: `boolean`, optional.
+			/// `IMPORTANT_CONNECTOR`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub important_connector: Option<bool>,
-			/// `NO_SESSION_OL`: `boolean`, optional.
+			/// `NO_SESSION_OL`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub no_session_ol: Option<bool>,
-			/// `FAKE_RELATION`: `integer`, optional.
+			/// `FAKE_RELATION`: `integer`.
 			pub fake_relation: Option<i64>,
-			/// `SKIP_URL_INDEX`: `boolean`, optional.
+			/// `SKIP_URL_INDEX`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub skip_url_index: Option<bool>,
-			/// `MESSAGE_ID`: `integer`, optional.
+			/// `MESSAGE_ID`: `integer`.
 			pub message_id: Option<i64>,
-			/// `CHAT_TYPE`: `string`, optional.
+			/// `CHAT_TYPE`: `string`.
 			///
 			/// Values: `P`, `C`, `O`, `L`, `S`, `N`, `J`, `T`, `A`, `B`, `X`.
 			pub chat_type: Option<OnImCommandAddParamsChatType>,
-			/// `LANGUAGE`: `string`, optional.
+			/// `LANGUAGE`: `string`.
 			pub language: Option<String>,
-			/// `CHAT_ID`: `integer`, optional.
+			/// `CHAT_ID`: `integer`.
 			pub chat_id: Option<i64>,
-			/// `CHAT_PARENT_ID`: `integer`, optional.
+			/// `CHAT_PARENT_ID`: `integer`.
 			pub chat_parent_id: Option<i64>,
-			/// `CHAT_PARENT_MID`: `integer`, optional.
+			/// `CHAT_PARENT_MID`: `integer`.
 			pub chat_parent_mid: Option<i64>,
-			/// `CHAT_TITLE`: `string`, optional.
+			/// `CHAT_TITLE`: `string`.
 			pub chat_title: Option<String>,
-			/// `CHAT_AUTHOR_ID`: `integer`, optional.
+			/// `CHAT_AUTHOR_ID`: `integer`.
 			pub chat_author_id: Option<i64>,
-			/// `CHAT_AVATAR`: `string`, optional.
+			/// `CHAT_AVATAR`: `string`.
 			pub chat_avatar: Option<String>,
-			/// `CHAT_COLOR`: `string`, optional.
+			/// `CHAT_COLOR`: `string`.
 			pub chat_color: Option<String>,
-			/// `CHAT_ENTITY_TYPE`: `string`, optional.
+			/// `CHAT_ENTITY_TYPE`: `string`.
 			pub chat_entity_type: Option<String>,
-			/// `CHAT_ENTITY_ID`: `string`, optional.
+			/// `CHAT_ENTITY_ID`: `string`.
 			pub chat_entity_id: Option<String>,
-			/// `CHAT_ENTITY_DATA_1`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_1`: `string`.
 			pub chat_entity_data_1: Option<String>,
-			/// `CHAT_ENTITY_DATA_2`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_2`: `string`.
 			pub chat_entity_data_2: Option<String>,
-			/// `CHAT_ENTITY_DATA_3`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_3`: `string`.
 			pub chat_entity_data_3: Option<String>,
-			/// `CHAT_EXTRANET`: `boolean`, optional.
+			/// `CHAT_EXTRANET`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub chat_extranet: Option<bool>,
-			/// `CHAT_PREV_MESSAGE_ID`: `integer`, optional.
+			/// `CHAT_PREV_MESSAGE_ID`: `integer`.
 			pub chat_prev_message_id: Option<i64>,
-			/// `CHAT_CAN_POST`: `string`, optional.
+			/// `CHAT_CAN_POST`: `string`.
 			pub chat_can_post: Option<String>,
-			/// `RID`: `integer`, optional.
+			/// `RID`: `integer`.
 			pub rid: Option<i64>,
-			/// `IS_MANAGER`: `boolean`, optional.
+			/// `IS_MANAGER`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_manager: Option<bool>,
-			/// `BOT_IN_CHAT`: `object`, optional.
+			/// `BOT_IN_CHAT`: `object`.
 			pub bot_in_chat: Option<OnImCommandAddParamsBotInChat>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImCommandAddParams { message : field "MESSAGE", template_id : field
-			"TEMPLATE_ID", message_type : field "MESSAGE_TYPE", from_user_id : field
-			"FROM_USER_ID", dialog_id : field "DIALOG_ID", to_chat_id : field
-			"TO_CHAT_ID", author_id : field "AUTHOR_ID", system : field "SYSTEM",
-			to_user_id : field "TO_USER_ID", skip_user_check : field "SKIP_USER_CHECK",
-			push : field "PUSH", push_important : field "PUSH_IMPORTANT", recent_add :
-			field "RECENT_ADD", recent_skip_author : field "RECENT_SKIP_AUTHOR", convert
-			: field "CONVERT", skip_command : field "SKIP_COMMAND",
-			skip_counter_increments : field "SKIP_COUNTER_INCREMENTS", silent_connector :
-			field "SILENT_CONNECTOR", skip_connector : field "SKIP_CONNECTOR",
-			important_connector : field "IMPORTANT_CONNECTOR", no_session_ol : field
-			"NO_SESSION_OL", fake_relation : field "FAKE_RELATION", skip_url_index :
-			field "SKIP_URL_INDEX", message_id : field "MESSAGE_ID", chat_type : field
-			"CHAT_TYPE", language : field "LANGUAGE", chat_id : field "CHAT_ID",
-			chat_parent_id : field "CHAT_PARENT_ID", chat_parent_mid : field
-			"CHAT_PARENT_MID", chat_title : field "CHAT_TITLE", chat_author_id : field
-			"CHAT_AUTHOR_ID", chat_avatar : field "CHAT_AVATAR", chat_color : field
-			"CHAT_COLOR", chat_entity_type : field "CHAT_ENTITY_TYPE", chat_entity_id :
-			field "CHAT_ENTITY_ID", chat_entity_data_1 : field "CHAT_ENTITY_DATA_1",
-			chat_entity_data_2 : field "CHAT_ENTITY_DATA_2", chat_entity_data_3 : field
-			"CHAT_ENTITY_DATA_3", chat_extranet : field "CHAT_EXTRANET",
-			chat_prev_message_id : field "CHAT_PREV_MESSAGE_ID", chat_can_post : field
-			"CHAT_CAN_POST", rid : field "RID", is_manager : field "IS_MANAGER",
-			bot_in_chat : field "BOT_IN_CHAT", extra : rest "", }
-		);
-		serialize_map!(
-			OnImCommandAddParams { opt "MESSAGE" message, opt "TEMPLATE_ID" template_id,
-			opt "MESSAGE_TYPE" message_type, opt "FROM_USER_ID" from_user_id, opt
-			"DIALOG_ID" dialog_id, opt "TO_CHAT_ID" to_chat_id, opt "AUTHOR_ID"
-			author_id, opt_yn "SYSTEM" system, opt "TO_USER_ID" to_user_id, opt_yn
-			"SKIP_USER_CHECK" skip_user_check, opt_yn "PUSH" push, opt_yn
-			"PUSH_IMPORTANT" push_important, opt_yn "RECENT_ADD" recent_add, opt_yn
-			"RECENT_SKIP_AUTHOR" recent_skip_author, opt_yn "CONVERT" convert, opt_yn
-			"SKIP_COMMAND" skip_command, opt_yn "SKIP_COUNTER_INCREMENTS"
-			skip_counter_increments, opt_yn "SILENT_CONNECTOR" silent_connector, opt_yn
-			"SKIP_CONNECTOR" skip_connector, opt_yn "IMPORTANT_CONNECTOR"
-			important_connector, opt_yn "NO_SESSION_OL" no_session_ol, opt
-			"FAKE_RELATION" fake_relation, opt_yn "SKIP_URL_INDEX" skip_url_index, opt
-			"MESSAGE_ID" message_id, opt "CHAT_TYPE" chat_type, opt "LANGUAGE" language,
-			opt "CHAT_ID" chat_id, opt "CHAT_PARENT_ID" chat_parent_id, opt
-			"CHAT_PARENT_MID" chat_parent_mid, opt "CHAT_TITLE" chat_title, opt
-			"CHAT_AUTHOR_ID" chat_author_id, opt "CHAT_AVATAR" chat_avatar, opt
-			"CHAT_COLOR" chat_color, opt "CHAT_ENTITY_TYPE" chat_entity_type, opt
-			"CHAT_ENTITY_ID" chat_entity_id, opt "CHAT_ENTITY_DATA_1" chat_entity_data_1,
-			opt "CHAT_ENTITY_DATA_2" chat_entity_data_2, opt "CHAT_ENTITY_DATA_3"
-			chat_entity_data_3, opt_yn "CHAT_EXTRANET" chat_extranet, opt
-			"CHAT_PREV_MESSAGE_ID" chat_prev_message_id, opt "CHAT_CAN_POST"
-			chat_can_post, opt "RID" rid, opt_yn "IS_MANAGER" is_manager, opt
-			"BOT_IN_CHAT" bot_in_chat, rest "" extra }
+		result_impls!(
+			OnImCommandAddParams { opt field "MESSAGE" message, opt field "TEMPLATE_ID"
+			template_id, opt field "MESSAGE_TYPE" message_type, opt field "FROM_USER_ID"
+			from_user_id, opt field "DIALOG_ID" dialog_id, opt field "TO_CHAT_ID"
+			to_chat_id, opt field "AUTHOR_ID" author_id, opt_yn field "SYSTEM" system,
+			opt field "TO_USER_ID" to_user_id, opt_yn field "SKIP_USER_CHECK"
+			skip_user_check, opt_yn field "PUSH" push, opt_yn field "PUSH_IMPORTANT"
+			push_important, opt_yn field "RECENT_ADD" recent_add, opt_yn field
+			"RECENT_SKIP_AUTHOR" recent_skip_author, opt_yn field "CONVERT" convert,
+			opt_yn field "SKIP_COMMAND" skip_command, opt_yn field
+			"SKIP_COUNTER_INCREMENTS" skip_counter_increments, opt_yn field
+			"SILENT_CONNECTOR" silent_connector, opt_yn field "SKIP_CONNECTOR"
+			skip_connector, opt_yn field "IMPORTANT_CONNECTOR" important_connector,
+			opt_yn field "NO_SESSION_OL" no_session_ol, opt field "FAKE_RELATION"
+			fake_relation, opt_yn field "SKIP_URL_INDEX" skip_url_index, opt field
+			"MESSAGE_ID" message_id, opt field "CHAT_TYPE" chat_type, opt field
+			"LANGUAGE" language, opt field "CHAT_ID" chat_id, opt field "CHAT_PARENT_ID"
+			chat_parent_id, opt field "CHAT_PARENT_MID" chat_parent_mid, opt field
+			"CHAT_TITLE" chat_title, opt field "CHAT_AUTHOR_ID" chat_author_id, opt field
+			"CHAT_AVATAR" chat_avatar, opt field "CHAT_COLOR" chat_color, opt field
+			"CHAT_ENTITY_TYPE" chat_entity_type, opt field "CHAT_ENTITY_ID"
+			chat_entity_id, opt field "CHAT_ENTITY_DATA_1" chat_entity_data_1, opt field
+			"CHAT_ENTITY_DATA_2" chat_entity_data_2, opt field "CHAT_ENTITY_DATA_3"
+			chat_entity_data_3, opt_yn field "CHAT_EXTRANET" chat_extranet, opt field
+			"CHAT_PREV_MESSAGE_ID" chat_prev_message_id, opt field "CHAT_CAN_POST"
+			chat_can_post, opt field "RID" rid, opt_yn field "IS_MANAGER" is_manager, opt
+			field "BOT_IN_CHAT" bot_in_chat, }
 		);
 		/// The object `data.USER` of `ONIMCOMMANDADD`: `object`.
 		///
@@ -3411,27 +2640,23 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddUser {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `FIRST_NAME`: `string`, optional.
+			/// `FIRST_NAME`: `string`.
 			pub first_name: Option<String>,
-			/// `LAST_NAME`: `string`, optional.
+			/// `LAST_NAME`: `string`.
 			pub last_name: Option<String>,
-			/// `GENDER`: `string`, optional.
+			/// `GENDER`: `string`.
 			pub gender: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImCommandAddUser { id : field "ID", name : field "NAME", first_name : field
-			"FIRST_NAME", last_name : field "LAST_NAME", gender : field "GENDER", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OnImCommandAddUser { opt "ID" id, opt "NAME" name, opt "FIRST_NAME"
-			first_name, opt "LAST_NAME" last_name, opt "GENDER" gender, rest "" extra }
+		result_impls!(
+			OnImCommandAddUser { opt field "ID" id, opt field "NAME" name, opt field
+			"FIRST_NAME" first_name, opt field "LAST_NAME" last_name, opt field "GENDER"
+			gender, }
 		);
 		/// The `data` of the event `ONIMCOMMANDADD`.
 		///
@@ -3441,22 +2666,18 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAdd {
-			/// `COMMAND`: `object`, optional.
+			/// `COMMAND`: `object`.
 			pub command: Option<OnImCommandAddCommand>,
-			/// `PARAMS`: `object`, optional.
+			/// `PARAMS`: `object`.
 			pub params: Option<OnImCommandAddParams>,
-			/// `USER`: `object`, optional.
+			/// `USER`: `object`.
 			pub user: Option<OnImCommandAddUser>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImCommandAdd { command : field "COMMAND", params : field "PARAMS", user :
-			field "USER", extra : rest "", } fits["COMMAND", "PARAMS", "USER"] []
-		);
-		serialize_map!(
-			OnImCommandAdd { opt "COMMAND" command, opt "PARAMS" params, opt "USER" user,
-			rest "" extra }
+		result_impls!(
+			OnImCommandAdd { opt field "COMMAND" command, opt field "PARAMS" params, opt
+			field "USER" user, } fits["COMMAND", "PARAMS", "USER"] []
 		);
 		deserialize_via_from_value!(OnImCommandAdd);
 		event_payload!(OnImCommandAdd, "ONIMCOMMANDADD");
@@ -3471,19 +2692,16 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotDelete {
-			/// `BOT_ID`: `integer`, optional.
+			/// `BOT_ID`: `integer`.
 			pub bot_id: Option<i64>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotDelete { bot_id : field "BOT_ID", bot_code : field "BOT_CODE", extra :
-			rest "", } fits["BOT_ID", "BOT_CODE"] []
-		);
-		serialize_map!(
-			OnImbotDelete { opt "BOT_ID" bot_id, opt "BOT_CODE" bot_code, rest "" extra }
+		result_impls!(
+			OnImbotDelete { opt field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, }
+			fits["BOT_ID", "BOT_CODE"] []
 		);
 		deserialize_via_from_value!(OnImbotDelete);
 		event_payload!(OnImbotDelete, "ONIMBOTDELETE");
@@ -3496,9 +2714,9 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotJoinChatBotBotIdAuth {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires_in`: `integer`, optional.
+			/// `expires_in`: `integer`.
 			pub expires_in: Option<i64>,
 			/// `scope`: `string`, required in the docs.
 			pub scope: Option<String>,
@@ -3512,27 +2730,20 @@ pub mod events {
 			pub client_endpoint: Option<String>,
 			/// `member_id`: `string`, required in the docs.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
 			/// `application_token`: `string`, required in the docs.
 			pub application_token: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotJoinChatBotBotIdAuth { access_token : field "access_token", expires_in
-			: field "expires_in", scope : field "scope", domain : field "domain",
-			server_endpoint : field "server_endpoint", status : field "status",
-			client_endpoint : field "client_endpoint", member_id : field "member_id",
-			refresh_token : field "refresh_token", application_token : field
-			"application_token", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotJoinChatBotBotIdAuth { opt "access_token" access_token, opt
-			"expires_in" expires_in, opt "scope" scope, opt "domain" domain, opt
-			"server_endpoint" server_endpoint, opt "status" status, opt "client_endpoint"
-			client_endpoint, opt "member_id" member_id, opt "refresh_token"
-			refresh_token, opt "application_token" application_token, rest "" extra }
+		result_impls!(
+			OnImbotJoinChatBotBotIdAuth { opt field "access_token" access_token, opt
+			field "expires_in" expires_in, opt field "scope" scope, opt field "domain"
+			domain, opt field "server_endpoint" server_endpoint, opt field "status"
+			status, opt field "client_endpoint" client_endpoint, opt field "member_id"
+			member_id, opt field "refresh_token" refresh_token, opt field
+			"application_token" application_token, }
 		);
 		/// The object `data.BOT./{BOT_ID/}` of `ONIMBOTJOINCHAT`: `object`.
 		///
@@ -3540,59 +2751,50 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotJoinChatBotBotId {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `timestamp`, optional.
+			/// `expires`: `timestamp`.
 			pub expires: Option<String>,
-			/// `expires_in`: `integer`, optional.
+			/// `expires_in`: `integer`.
 			pub expires_in: Option<i64>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `integer`, optional.
+			/// `user_id`: `integer`.
 			pub user_id: Option<i64>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// `AUTH`: `object`, optional.
+			/// `AUTH`: `object`.
 			pub auth: Option<OnImbotJoinChatBotBotIdAuth>,
-			/// `BOT_ID`: `integer`, optional.
+			/// `BOT_ID`: `integer`.
 			pub bot_id: Option<i64>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotJoinChatBotBotId { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", auth : field "AUTH", bot_id : field "BOT_ID", bot_code :
-			field "BOT_CODE", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotJoinChatBotBotId { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, opt "AUTH" auth, opt
-			"BOT_ID" bot_id, opt "BOT_CODE" bot_code, rest "" extra }
+		result_impls!(
+			OnImbotJoinChatBotBotId { opt field "access_token" access_token, opt field
+			"expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, opt field "AUTH" auth, opt
+			field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, }
 		);
 		/// The object `data.BOT.571.AUTH` of `ONIMBOTJOINCHAT`: `object`.
 		///
@@ -3600,51 +2802,43 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotJoinChatBotN571Auth {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotJoinChatBotN571Auth { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotJoinChatBotN571Auth { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, rest "" extra }
+		result_impls!(
+			OnImbotJoinChatBotN571Auth { opt field "access_token" access_token, opt field
+			"expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, }
 		);
 		/// The object `data.BOT.571` of `ONIMBOTJOINCHAT`: `object`.
 		///
@@ -3652,83 +2846,70 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotJoinChatBotN571 {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// `AUTH`: `object`, optional.
+			/// `AUTH`: `object`.
 			pub auth: Option<OnImbotJoinChatBotN571Auth>,
-			/// `BOT_ID`: `string`, optional.
+			/// `BOT_ID`: `string`.
 			pub bot_id: Option<String>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotJoinChatBotN571 { access_token : field "access_token", expires : field
-			"expires", expires_in : field "expires_in", scope : field "scope", domain :
-			field "domain", server_endpoint : field "server_endpoint", status : field
-			"status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", auth : field "AUTH", bot_id : field "BOT_ID", bot_code :
-			field "BOT_CODE", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotJoinChatBotN571 { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, opt "AUTH" auth, opt
-			"BOT_ID" bot_id, opt "BOT_CODE" bot_code, rest "" extra }
+		result_impls!(
+			OnImbotJoinChatBotN571 { opt field "access_token" access_token, opt field
+			"expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, opt field "AUTH" auth, opt
+			field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, }
 		);
 		/// The object `data.BOT` of `ONIMBOTJOINCHAT`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/events/on-imbot-join-chat.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotJoinChatBot {
-			/// `/{BOT_ID/}`: `object`, optional.
+			/// `/{BOT_ID/}`: `object`.
 			///
 			/// Stands for every key matching `/*`: one entry per key.
 			pub bot_id: ::std::collections::BTreeMap<String, OnImbotJoinChatBotBotId>,
-			/// `571`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `571`: `object`, only in the example response.
 			pub n571: Option<OnImbotJoinChatBotN571>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotJoinChatBot { n571 : soft "571", bot_id : pattern "/*", extra : rest
-			"", }
-		);
-		serialize_map!(
-			OnImbotJoinChatBot { rest "/*" bot_id, opt "571" n571, rest "" extra }
+		result_impls!(
+			OnImbotJoinChatBot { opt soft "571" n571, rest pattern "/*" bot_id, }
 		);
 		/// Allowed values of `data.PARAMS.CHAT_TYPE` in `ONIMBOTJOINCHAT`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3802,61 +2983,52 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotJoinChatParams {
-			/// `CHAT_TYPE`: `string`, optional.
+			/// `CHAT_TYPE`: `string`.
 			///
 			/// Values: `P`, `C`, `O`, `L`, `S`, `N`, `J`, `T`, `A`, `B`, `X`.
 			pub chat_type: Option<OnImbotJoinChatParamsChatType>,
-			/// `MESSAGE_TYPE`: `string`, optional.
+			/// `MESSAGE_TYPE`: `string`.
 			///
 			/// Values: `P`, `C`, `O`, `L`, `S`, `N`, `J`, `T`, `A`, `B`, `X`.
 			pub message_type: Option<OnImbotJoinChatParamsMessageType>,
-			/// `BOT_ID`: `integer`, optional.
+			/// `BOT_ID`: `integer`.
 			pub bot_id: Option<i64>,
-			/// `USER_ID`: `integer`, optional.
+			/// `USER_ID`: `integer`.
 			pub user_id: Option<i64>,
-			/// `TO_USER_ID`: `integer`, optional.
+			/// `TO_USER_ID`: `integer`.
 			pub to_user_id: Option<i64>,
-			/// `FROM_USER_ID`: `integer`, optional.
+			/// `FROM_USER_ID`: `integer`.
 			pub from_user_id: Option<i64>,
-			/// `CHAT_ID`: `integer`, optional.
+			/// `CHAT_ID`: `integer`.
 			pub chat_id: Option<i64>,
-			/// `CHAT_AUTHOR_ID`: `integer`, optional.
+			/// `CHAT_AUTHOR_ID`: `integer`.
 			pub chat_author_id: Option<i64>,
-			/// `CHAT_ENTITY_TYPE`: `string`, optional.
+			/// `CHAT_ENTITY_TYPE`: `string`.
 			pub chat_entity_type: Option<String>,
-			/// `CHAT_ENTITY_ID`: `string`, optional.
+			/// `CHAT_ENTITY_ID`: `string`.
 			pub chat_entity_id: Option<String>,
-			/// `ACCESS_HISTORY`: `integer`, optional.
+			/// `ACCESS_HISTORY`: `integer`.
 			pub access_history: Option<i64>,
-			/// `SILENT_JOIN`: `boolean`, optional.
+			/// `SILENT_JOIN`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub silent_join: Option<bool>,
-			/// `DIALOG_ID`: `string`, optional.
+			/// `DIALOG_ID`: `string`.
 			pub dialog_id: Option<String>,
-			/// `LANGUAGE`: `string`, optional.
+			/// `LANGUAGE`: `string`.
 			pub language: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotJoinChatParams { chat_type : field "CHAT_TYPE", message_type : field
-			"MESSAGE_TYPE", bot_id : field "BOT_ID", user_id : field "USER_ID",
-			to_user_id : field "TO_USER_ID", from_user_id : field "FROM_USER_ID", chat_id
-			: field "CHAT_ID", chat_author_id : field "CHAT_AUTHOR_ID", chat_entity_type
-			: field "CHAT_ENTITY_TYPE", chat_entity_id : field "CHAT_ENTITY_ID",
-			access_history : field "ACCESS_HISTORY", silent_join : field "SILENT_JOIN",
-			dialog_id : field "DIALOG_ID", language : field "LANGUAGE", extra : rest "",
-			}
-		);
-		serialize_map!(
-			OnImbotJoinChatParams { opt "CHAT_TYPE" chat_type, opt "MESSAGE_TYPE"
-			message_type, opt "BOT_ID" bot_id, opt "USER_ID" user_id, opt "TO_USER_ID"
-			to_user_id, opt "FROM_USER_ID" from_user_id, opt "CHAT_ID" chat_id, opt
-			"CHAT_AUTHOR_ID" chat_author_id, opt "CHAT_ENTITY_TYPE" chat_entity_type, opt
-			"CHAT_ENTITY_ID" chat_entity_id, opt "ACCESS_HISTORY" access_history, opt_yn
-			"SILENT_JOIN" silent_join, opt "DIALOG_ID" dialog_id, opt "LANGUAGE"
-			language, rest "" extra }
+		result_impls!(
+			OnImbotJoinChatParams { opt field "CHAT_TYPE" chat_type, opt field
+			"MESSAGE_TYPE" message_type, opt field "BOT_ID" bot_id, opt field "USER_ID"
+			user_id, opt field "TO_USER_ID" to_user_id, opt field "FROM_USER_ID"
+			from_user_id, opt field "CHAT_ID" chat_id, opt field "CHAT_AUTHOR_ID"
+			chat_author_id, opt field "CHAT_ENTITY_TYPE" chat_entity_type, opt field
+			"CHAT_ENTITY_ID" chat_entity_id, opt field "ACCESS_HISTORY" access_history,
+			opt_yn field "SILENT_JOIN" silent_join, opt field "DIALOG_ID" dialog_id, opt
+			field "LANGUAGE" language, }
 		);
 		/// The object `data.USER` of `ONIMBOTJOINCHAT`: `object`.
 		///
@@ -3864,30 +3036,25 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotJoinChatUser {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `FIRST_NAME`: `string`, optional.
+			/// `FIRST_NAME`: `string`.
 			pub first_name: Option<String>,
-			/// `LAST_NAME`: `string`, optional.
+			/// `LAST_NAME`: `string`.
 			pub last_name: Option<String>,
-			/// `WORK_POSITION`: `string`, optional.
+			/// `WORK_POSITION`: `string`.
 			pub work_position: Option<String>,
-			/// `GENDER`: `string`, optional.
+			/// `GENDER`: `string`.
 			pub gender: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotJoinChatUser { id : field "ID", name : field "NAME", first_name :
-			field "FIRST_NAME", last_name : field "LAST_NAME", work_position : field
-			"WORK_POSITION", gender : field "GENDER", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotJoinChatUser { opt "ID" id, opt "NAME" name, opt "FIRST_NAME"
-			first_name, opt "LAST_NAME" last_name, opt "WORK_POSITION" work_position, opt
-			"GENDER" gender, rest "" extra }
+		result_impls!(
+			OnImbotJoinChatUser { opt field "ID" id, opt field "NAME" name, opt field
+			"FIRST_NAME" first_name, opt field "LAST_NAME" last_name, opt field
+			"WORK_POSITION" work_position, opt field "GENDER" gender, }
 		);
 		/// The `data` of the event `ONIMBOTJOINCHAT`.
 		///
@@ -3897,22 +3064,18 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotJoinChat {
-			/// `BOT`: `object`, optional.
+			/// `BOT`: `object`.
 			pub bot: Option<OnImbotJoinChatBot>,
-			/// `PARAMS`: `object`, optional.
+			/// `PARAMS`: `object`.
 			pub params: Option<OnImbotJoinChatParams>,
-			/// `USER`: `object`, optional.
+			/// `USER`: `object`.
 			pub user: Option<OnImbotJoinChatUser>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotJoinChat { bot : field "BOT", params : field "PARAMS", user : field
-			"USER", extra : rest "", } fits["BOT", "PARAMS", "USER"] []
-		);
-		serialize_map!(
-			OnImbotJoinChat { opt "BOT" bot, opt "PARAMS" params, opt "USER" user, rest
-			"" extra }
+		result_impls!(
+			OnImbotJoinChat { opt field "BOT" bot, opt field "PARAMS" params, opt field
+			"USER" user, } fits["BOT", "PARAMS", "USER"] []
 		);
 		deserialize_via_from_value!(OnImbotJoinChat);
 		event_payload!(OnImbotJoinChat, "ONIMBOTJOINCHAT");
@@ -3925,9 +3088,9 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageAddBotBotIdAuth {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires_in`: `integer`, optional.
+			/// `expires_in`: `integer`.
 			pub expires_in: Option<i64>,
 			/// `scope`: `string`, required in the docs.
 			pub scope: Option<String>,
@@ -3941,27 +3104,20 @@ pub mod events {
 			pub client_endpoint: Option<String>,
 			/// `member_id`: `string`, required in the docs.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
 			/// `application_token`: `string`, required in the docs.
 			pub application_token: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageAddBotBotIdAuth { access_token : field "access_token",
-			expires_in : field "expires_in", scope : field "scope", domain : field
-			"domain", server_endpoint : field "server_endpoint", status : field "status",
-			client_endpoint : field "client_endpoint", member_id : field "member_id",
-			refresh_token : field "refresh_token", application_token : field
-			"application_token", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageAddBotBotIdAuth { opt "access_token" access_token, opt
-			"expires_in" expires_in, opt "scope" scope, opt "domain" domain, opt
-			"server_endpoint" server_endpoint, opt "status" status, opt "client_endpoint"
-			client_endpoint, opt "member_id" member_id, opt "refresh_token"
-			refresh_token, opt "application_token" application_token, rest "" extra }
+		result_impls!(
+			OnImbotMessageAddBotBotIdAuth { opt field "access_token" access_token, opt
+			field "expires_in" expires_in, opt field "scope" scope, opt field "domain"
+			domain, opt field "server_endpoint" server_endpoint, opt field "status"
+			status, opt field "client_endpoint" client_endpoint, opt field "member_id"
+			member_id, opt field "refresh_token" refresh_token, opt field
+			"application_token" application_token, }
 		);
 		/// The object `data.BOT./{BOT_ID/}` of `ONIMBOTMESSAGEADD`: `object`.
 		///
@@ -3969,59 +3125,50 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageAddBotBotId {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `timestamp`, optional.
+			/// `expires`: `timestamp`.
 			pub expires: Option<String>,
-			/// `expires_in`: `integer`, optional.
+			/// `expires_in`: `integer`.
 			pub expires_in: Option<i64>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `integer`, optional.
+			/// `user_id`: `integer`.
 			pub user_id: Option<i64>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// `AUTH`: `object`, optional.
+			/// `AUTH`: `object`.
 			pub auth: Option<OnImbotMessageAddBotBotIdAuth>,
-			/// `BOT_ID`: `integer`, optional.
+			/// `BOT_ID`: `integer`.
 			pub bot_id: Option<i64>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageAddBotBotId { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", auth : field "AUTH", bot_id : field "BOT_ID", bot_code :
-			field "BOT_CODE", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageAddBotBotId { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, opt "AUTH" auth, opt
-			"BOT_ID" bot_id, opt "BOT_CODE" bot_code, rest "" extra }
+		result_impls!(
+			OnImbotMessageAddBotBotId { opt field "access_token" access_token, opt field
+			"expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, opt field "AUTH" auth, opt
+			field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, }
 		);
 		/// The object `data.BOT.567.AUTH` of `ONIMBOTMESSAGEADD`: `object`.
 		///
@@ -4029,51 +3176,43 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageAddBotN567Auth {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageAddBotN567Auth { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageAddBotN567Auth { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, rest "" extra }
+		result_impls!(
+			OnImbotMessageAddBotN567Auth { opt field "access_token" access_token, opt
+			field "expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, }
 		);
 		/// The object `data.BOT.567` of `ONIMBOTMESSAGEADD`: `object`.
 		///
@@ -4081,83 +3220,70 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageAddBotN567 {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// `AUTH`: `object`, optional.
+			/// `AUTH`: `object`.
 			pub auth: Option<OnImbotMessageAddBotN567Auth>,
-			/// `BOT_ID`: `string`, optional.
+			/// `BOT_ID`: `string`.
 			pub bot_id: Option<String>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageAddBotN567 { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", auth : field "AUTH", bot_id : field "BOT_ID", bot_code :
-			field "BOT_CODE", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageAddBotN567 { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, opt "AUTH" auth, opt
-			"BOT_ID" bot_id, opt "BOT_CODE" bot_code, rest "" extra }
+		result_impls!(
+			OnImbotMessageAddBotN567 { opt field "access_token" access_token, opt field
+			"expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, opt field "AUTH" auth, opt
+			field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, }
 		);
 		/// The object `data.BOT` of `ONIMBOTMESSAGEADD`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageAddBot {
-			/// `/{BOT_ID/}`: `object`, optional.
+			/// `/{BOT_ID/}`: `object`.
 			///
 			/// Stands for every key matching `/*`: one entry per key.
 			pub bot_id: ::std::collections::BTreeMap<String, OnImbotMessageAddBotBotId>,
-			/// `567`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `567`: `object`, only in the example response.
 			pub n567: Option<OnImbotMessageAddBotN567>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageAddBot { n567 : soft "567", bot_id : pattern "/*", extra : rest
-			"", }
-		);
-		serialize_map!(
-			OnImbotMessageAddBot { rest "/*" bot_id, opt "567" n567, rest "" extra }
+		result_impls!(
+			OnImbotMessageAddBot { opt soft "567" n567, rest pattern "/*" bot_id, }
 		);
 		/// Allowed values of `data.PARAMS.MESSAGE_TYPE` in `ONIMBOTMESSAGEADD`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4228,27 +3354,23 @@ pub mod events {
 		/// The object `data.PARAMS.MENTIONED_LIST` of `ONIMBOTMESSAGEADD`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageAddParamsMentionedList {
-			/// `{USER_ID}`: `integer`, optional.
+			/// `{USER_ID}`: `integer`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub user_id: ::std::collections::BTreeMap<String, i64>,
-			/// `567`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `567`: `string`, only in the example response.
 			pub n567: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageAddParamsMentionedList { n567 : soft "567", user_id : pattern
-			"*", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageAddParamsMentionedList { rest "*" user_id, opt "567" n567, rest
-			"" extra }
+		result_impls!(
+			OnImbotMessageAddParamsMentionedList { opt soft "567" n567, rest pattern "*"
+			user_id, }
 		);
 		/// The object `data.PARAMS` of `ONIMBOTMESSAGEADD`: `object`.
 		///
@@ -4256,178 +3378,157 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageAddParams {
-			/// `MESSAGE`: `string`, optional.
+			/// `MESSAGE`: `string`.
 			pub message: Option<String>,
-			/// `TEMPLATE_ID`: `string`, optional.
+			/// `TEMPLATE_ID`: `string`.
 			pub template_id: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, optional.
+			/// `MESSAGE_TYPE`: `string`.
 			///
 			/// Values: `P`, `C`, `O`, `L`, `S`, `N`, `J`, `T`, `A`, `B`, `X`.
 			pub message_type: Option<OnImbotMessageAddParamsMessageType>,
-			/// `FROM_USER_ID`: `integer`, optional.
+			/// `FROM_USER_ID`: `integer`.
 			pub from_user_id: Option<i64>,
-			/// `DIALOG_ID`: `string`, optional.
+			/// `DIALOG_ID`: `string`.
 			pub dialog_id: Option<String>,
-			/// `TO_CHAT_ID`: `integer`, optional.
+			/// `TO_CHAT_ID`: `integer`.
 			pub to_chat_id: Option<i64>,
-			/// `AUTHOR_ID`: `integer`, optional.
+			/// `AUTHOR_ID`: `integer`.
 			pub author_id: Option<i64>,
-			/// `SYSTEM`: `boolean`, optional.
+			/// `SYSTEM`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub system: Option<bool>,
-			/// `TO_USER_ID`: `integer`, optional.
+			/// `TO_USER_ID`: `integer`.
 			pub to_user_id: Option<i64>,
-			/// `CHAT_ID`: `integer`, optional.
+			/// `CHAT_ID`: `integer`.
 			pub chat_id: Option<i64>,
-			/// `CHAT_TITLE`: `string`, optional.
+			/// `CHAT_TITLE`: `string`.
 			pub chat_title: Option<String>,
-			/// `CHAT_AUTHOR_ID`: `integer`, optional.
+			/// `CHAT_AUTHOR_ID`: `integer`.
 			pub chat_author_id: Option<i64>,
-			/// `CHAT_TYPE`: `string`, optional.
+			/// `CHAT_TYPE`: `string`.
 			///
 			/// Values: `P`, `C`, `O`, `L`, `S`, `N`, `J`, `T`, `A`, `B`, `X`.
 			pub chat_type: Option<OnImbotMessageAddParamsChatType>,
-			/// `CHAT_AVATAR`: `string`, optional.
+			/// `CHAT_AVATAR`: `string`.
 			pub chat_avatar: Option<String>,
-			/// `CHAT_COLOR`: `string`, optional.
+			/// `CHAT_COLOR`: `string`.
 			pub chat_color: Option<String>,
-			/// `CHAT_ENTITY_TYPE`: `string`, optional.
+			/// `CHAT_ENTITY_TYPE`: `string`.
 			pub chat_entity_type: Option<String>,
-			/// `CHAT_ENTITY_ID`: `string`, optional.
+			/// `CHAT_ENTITY_ID`: `string`.
 			pub chat_entity_id: Option<String>,
-			/// `CHAT_ENTITY_DATA_1`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_1`: `string`.
 			pub chat_entity_data_1: Option<String>,
-			/// `CHAT_ENTITY_DATA_2`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_2`: `string`.
 			pub chat_entity_data_2: Option<String>,
-			/// `CHAT_ENTITY_DATA_3`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_3`: `string`.
 			pub chat_entity_data_3: Option<String>,
-			/// `CHAT_EXTRANET`: `boolean`, optional.
+			/// `CHAT_EXTRANET`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub chat_extranet: Option<bool>,
-			/// `CHAT_PREV_MESSAGE_ID`: `integer`, optional.
+			/// `CHAT_PREV_MESSAGE_ID`: `integer`.
 			pub chat_prev_message_id: Option<i64>,
-			/// `CHAT_CAN_POST`: `string`, optional.
+			/// `CHAT_CAN_POST`: `string`.
 			pub chat_can_post: Option<String>,
-			/// `RID`: `integer`, optional.
+			/// `RID`: `integer`.
 			pub rid: Option<i64>,
-			/// `IS_MANAGER`: `boolean`, optional.
+			/// `IS_MANAGER`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_manager: Option<bool>,
-			/// `PUSH`: `boolean`, optional.
+			/// `PUSH`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub push: Option<bool>,
-			/// `PUSH_IMPORTANT`: `boolean`, optional.
+			/// `PUSH_IMPORTANT`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub push_important: Option<bool>,
-			/// `RECENT_SKIP_AUTHOR`: `boolean`, optional.
+			/// `RECENT_SKIP_AUTHOR`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub recent_skip_author: Option<bool>,
-			/// `CONVERT`: `boolean`, optional.
+			/// `CONVERT`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub convert: Option<bool>,
-			/// `SKIP_COMMAND`: `boolean`, optional.
+			/// `SKIP_COMMAND`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub skip_command: Option<bool>,
-			/// `SKIP_COUNTER_INCREMENTS`: `boolean`, optional.
+			/// `SKIP_COUNTER_INCREMENTS`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub skip_counter_increments: Option<bool>,
-			/// `SILENT_CONNECTOR`: `boolean`, optional.
+			/// `SILENT_CONNECTOR`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub silent_connector: Option<bool>,
-			/// `SKIP_CONNECTOR`: `boolean`, optional.
+			/// `SKIP_CONNECTOR`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub skip_connector: Option<bool>,
-			/// `IMPORTANT_CONNECTOR`: `boolean`, optional.
+			/// `IMPORTANT_CONNECTOR`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub important_connector: Option<bool>,
-			/// `NO_SESSION_OL`: `boolean`, optional.
+			/// `NO_SESSION_OL`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub no_session_ol: Option<bool>,
-			/// `FAKE_RELATION`: `integer`, optional.
+			/// `FAKE_RELATION`: `integer`.
 			pub fake_relation: Option<i64>,
-			/// `SKIP_URL_INDEX`: `boolean`, optional.
+			/// `SKIP_URL_INDEX`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub skip_url_index: Option<bool>,
-			/// `COMMAND_CONTEXT`: `string`, optional.
+			/// `COMMAND_CONTEXT`: `string`.
 			pub command_context: Option<String>,
-			/// `CHAT_USER_COUNT`: `integer`, optional.
+			/// `CHAT_USER_COUNT`: `integer`.
 			pub chat_user_count: Option<i64>,
-			/// `MENTIONED_LIST`: `object`, optional.
+			/// `MENTIONED_LIST`: `object`.
 			pub mentioned_list: Option<OnImbotMessageAddParamsMentionedList>,
-			/// `PLATFORM_CONTEXT`: `string`, optional.
+			/// `PLATFORM_CONTEXT`: `string`.
 			pub platform_context: Option<String>,
-			/// `MESSAGE_ORIGINAL`: `string`, optional.
+			/// `MESSAGE_ORIGINAL`: `string`.
 			pub message_original: Option<String>,
-			/// `MESSAGE_ID`: `integer`, optional.
+			/// `MESSAGE_ID`: `integer`.
 			pub message_id: Option<i64>,
-			/// `LANGUAGE`: `string`, optional.
+			/// `LANGUAGE`: `string`.
 			pub language: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageAddParams { message : field "MESSAGE", template_id : field
-			"TEMPLATE_ID", message_type : field "MESSAGE_TYPE", from_user_id : field
-			"FROM_USER_ID", dialog_id : field "DIALOG_ID", to_chat_id : field
-			"TO_CHAT_ID", author_id : field "AUTHOR_ID", system : field "SYSTEM",
-			to_user_id : field "TO_USER_ID", chat_id : field "CHAT_ID", chat_title :
-			field "CHAT_TITLE", chat_author_id : field "CHAT_AUTHOR_ID", chat_type :
-			field "CHAT_TYPE", chat_avatar : field "CHAT_AVATAR", chat_color : field
-			"CHAT_COLOR", chat_entity_type : field "CHAT_ENTITY_TYPE", chat_entity_id :
-			field "CHAT_ENTITY_ID", chat_entity_data_1 : field "CHAT_ENTITY_DATA_1",
-			chat_entity_data_2 : field "CHAT_ENTITY_DATA_2", chat_entity_data_3 : field
-			"CHAT_ENTITY_DATA_3", chat_extranet : field "CHAT_EXTRANET",
-			chat_prev_message_id : field "CHAT_PREV_MESSAGE_ID", chat_can_post : field
-			"CHAT_CAN_POST", rid : field "RID", is_manager : field "IS_MANAGER", push :
-			field "PUSH", push_important : field "PUSH_IMPORTANT", recent_skip_author :
-			field "RECENT_SKIP_AUTHOR", convert : field "CONVERT", skip_command : field
-			"SKIP_COMMAND", skip_counter_increments : field "SKIP_COUNTER_INCREMENTS",
-			silent_connector : field "SILENT_CONNECTOR", skip_connector : field
-			"SKIP_CONNECTOR", important_connector : field "IMPORTANT_CONNECTOR",
-			no_session_ol : field "NO_SESSION_OL", fake_relation : field "FAKE_RELATION",
-			skip_url_index : field "SKIP_URL_INDEX", command_context : field
-			"COMMAND_CONTEXT", chat_user_count : field "CHAT_USER_COUNT", mentioned_list
-			: field "MENTIONED_LIST", platform_context : field "PLATFORM_CONTEXT",
-			message_original : field "MESSAGE_ORIGINAL", message_id : field "MESSAGE_ID",
-			language : field "LANGUAGE", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageAddParams { opt "MESSAGE" message, opt "TEMPLATE_ID"
-			template_id, opt "MESSAGE_TYPE" message_type, opt "FROM_USER_ID"
-			from_user_id, opt "DIALOG_ID" dialog_id, opt "TO_CHAT_ID" to_chat_id, opt
-			"AUTHOR_ID" author_id, opt_yn "SYSTEM" system, opt "TO_USER_ID" to_user_id,
-			opt "CHAT_ID" chat_id, opt "CHAT_TITLE" chat_title, opt "CHAT_AUTHOR_ID"
-			chat_author_id, opt "CHAT_TYPE" chat_type, opt "CHAT_AVATAR" chat_avatar, opt
-			"CHAT_COLOR" chat_color, opt "CHAT_ENTITY_TYPE" chat_entity_type, opt
-			"CHAT_ENTITY_ID" chat_entity_id, opt "CHAT_ENTITY_DATA_1" chat_entity_data_1,
-			opt "CHAT_ENTITY_DATA_2" chat_entity_data_2, opt "CHAT_ENTITY_DATA_3"
-			chat_entity_data_3, opt_yn "CHAT_EXTRANET" chat_extranet, opt
-			"CHAT_PREV_MESSAGE_ID" chat_prev_message_id, opt "CHAT_CAN_POST"
-			chat_can_post, opt "RID" rid, opt_yn "IS_MANAGER" is_manager, opt_yn "PUSH"
-			push, opt_yn "PUSH_IMPORTANT" push_important, opt_yn "RECENT_SKIP_AUTHOR"
-			recent_skip_author, opt_yn "CONVERT" convert, opt_yn "SKIP_COMMAND"
-			skip_command, opt_yn "SKIP_COUNTER_INCREMENTS" skip_counter_increments,
-			opt_yn "SILENT_CONNECTOR" silent_connector, opt_yn "SKIP_CONNECTOR"
-			skip_connector, opt_yn "IMPORTANT_CONNECTOR" important_connector, opt_yn
-			"NO_SESSION_OL" no_session_ol, opt "FAKE_RELATION" fake_relation, opt_yn
-			"SKIP_URL_INDEX" skip_url_index, opt "COMMAND_CONTEXT" command_context, opt
-			"CHAT_USER_COUNT" chat_user_count, opt "MENTIONED_LIST" mentioned_list, opt
-			"PLATFORM_CONTEXT" platform_context, opt "MESSAGE_ORIGINAL" message_original,
-			opt "MESSAGE_ID" message_id, opt "LANGUAGE" language, rest "" extra }
+		result_impls!(
+			OnImbotMessageAddParams { opt field "MESSAGE" message, opt field
+			"TEMPLATE_ID" template_id, opt field "MESSAGE_TYPE" message_type, opt field
+			"FROM_USER_ID" from_user_id, opt field "DIALOG_ID" dialog_id, opt field
+			"TO_CHAT_ID" to_chat_id, opt field "AUTHOR_ID" author_id, opt_yn field
+			"SYSTEM" system, opt field "TO_USER_ID" to_user_id, opt field "CHAT_ID"
+			chat_id, opt field "CHAT_TITLE" chat_title, opt field "CHAT_AUTHOR_ID"
+			chat_author_id, opt field "CHAT_TYPE" chat_type, opt field "CHAT_AVATAR"
+			chat_avatar, opt field "CHAT_COLOR" chat_color, opt field "CHAT_ENTITY_TYPE"
+			chat_entity_type, opt field "CHAT_ENTITY_ID" chat_entity_id, opt field
+			"CHAT_ENTITY_DATA_1" chat_entity_data_1, opt field "CHAT_ENTITY_DATA_2"
+			chat_entity_data_2, opt field "CHAT_ENTITY_DATA_3" chat_entity_data_3, opt_yn
+			field "CHAT_EXTRANET" chat_extranet, opt field "CHAT_PREV_MESSAGE_ID"
+			chat_prev_message_id, opt field "CHAT_CAN_POST" chat_can_post, opt field
+			"RID" rid, opt_yn field "IS_MANAGER" is_manager, opt_yn field "PUSH" push,
+			opt_yn field "PUSH_IMPORTANT" push_important, opt_yn field
+			"RECENT_SKIP_AUTHOR" recent_skip_author, opt_yn field "CONVERT" convert,
+			opt_yn field "SKIP_COMMAND" skip_command, opt_yn field
+			"SKIP_COUNTER_INCREMENTS" skip_counter_increments, opt_yn field
+			"SILENT_CONNECTOR" silent_connector, opt_yn field "SKIP_CONNECTOR"
+			skip_connector, opt_yn field "IMPORTANT_CONNECTOR" important_connector,
+			opt_yn field "NO_SESSION_OL" no_session_ol, opt field "FAKE_RELATION"
+			fake_relation, opt_yn field "SKIP_URL_INDEX" skip_url_index, opt field
+			"COMMAND_CONTEXT" command_context, opt field "CHAT_USER_COUNT"
+			chat_user_count, opt field "MENTIONED_LIST" mentioned_list, opt field
+			"PLATFORM_CONTEXT" platform_context, opt field "MESSAGE_ORIGINAL"
+			message_original, opt field "MESSAGE_ID" message_id, opt field "LANGUAGE"
+			language, }
 		);
 		/// The object `data.USER` of `ONIMBOTMESSAGEADD`: `object`.
 		///
@@ -4435,50 +3536,43 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageAddUser {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `FIRST_NAME`: `string`, optional.
+			/// `FIRST_NAME`: `string`.
 			pub first_name: Option<String>,
-			/// `LAST_NAME`: `string`, optional.
+			/// `LAST_NAME`: `string`.
 			pub last_name: Option<String>,
-			/// `WORK_POSITION`: `string`, optional.
+			/// `WORK_POSITION`: `string`.
 			pub work_position: Option<String>,
-			/// `GENDER`: `string`, optional.
+			/// `GENDER`: `string`.
 			pub gender: Option<String>,
-			/// `IS_BOT`: `boolean`, optional.
+			/// `IS_BOT`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_bot: Option<bool>,
-			/// `IS_CONNECTOR`: `boolean`, optional.
+			/// `IS_CONNECTOR`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_connector: Option<bool>,
-			/// `IS_NETWORK`: `boolean`, optional.
+			/// `IS_NETWORK`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_network: Option<bool>,
-			/// `IS_EXTRANET`: `boolean`, optional.
+			/// `IS_EXTRANET`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_extranet: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageAddUser { id : field "ID", name : field "NAME", first_name :
-			field "FIRST_NAME", last_name : field "LAST_NAME", work_position : field
-			"WORK_POSITION", gender : field "GENDER", is_bot : field "IS_BOT",
-			is_connector : field "IS_CONNECTOR", is_network : field "IS_NETWORK",
-			is_extranet : field "IS_EXTRANET", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageAddUser { opt "ID" id, opt "NAME" name, opt "FIRST_NAME"
-			first_name, opt "LAST_NAME" last_name, opt "WORK_POSITION" work_position, opt
-			"GENDER" gender, opt_yn "IS_BOT" is_bot, opt_yn "IS_CONNECTOR" is_connector,
-			opt_yn "IS_NETWORK" is_network, opt_yn "IS_EXTRANET" is_extranet, rest ""
-			extra }
+		result_impls!(
+			OnImbotMessageAddUser { opt field "ID" id, opt field "NAME" name, opt field
+			"FIRST_NAME" first_name, opt field "LAST_NAME" last_name, opt field
+			"WORK_POSITION" work_position, opt field "GENDER" gender, opt_yn field
+			"IS_BOT" is_bot, opt_yn field "IS_CONNECTOR" is_connector, opt_yn field
+			"IS_NETWORK" is_network, opt_yn field "IS_EXTRANET" is_extranet, }
 		);
 		/// The `data` of the event `ONIMBOTMESSAGEADD`.
 		///
@@ -4488,22 +3582,18 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageAdd {
-			/// `BOT`: `object`, optional.
+			/// `BOT`: `object`.
 			pub bot: Option<OnImbotMessageAddBot>,
-			/// `PARAMS`: `object`, optional.
+			/// `PARAMS`: `object`.
 			pub params: Option<OnImbotMessageAddParams>,
-			/// `USER`: `object`, optional.
+			/// `USER`: `object`.
 			pub user: Option<OnImbotMessageAddUser>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageAdd { bot : field "BOT", params : field "PARAMS", user : field
-			"USER", extra : rest "", } fits["BOT", "PARAMS", "USER"] []
-		);
-		serialize_map!(
-			OnImbotMessageAdd { opt "BOT" bot, opt "PARAMS" params, opt "USER" user, rest
-			"" extra }
+		result_impls!(
+			OnImbotMessageAdd { opt field "BOT" bot, opt field "PARAMS" params, opt field
+			"USER" user, } fits["BOT", "PARAMS", "USER"] []
 		);
 		deserialize_via_from_value!(OnImbotMessageAdd);
 		event_payload!(OnImbotMessageAdd, "ONIMBOTMESSAGEADD");
@@ -4516,9 +3606,9 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageDeleteBotBotIdAuth {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires_in`: `integer`, optional.
+			/// `expires_in`: `integer`.
 			pub expires_in: Option<i64>,
 			/// `scope`: `string`, required in the docs.
 			pub scope: Option<String>,
@@ -4532,27 +3622,20 @@ pub mod events {
 			pub client_endpoint: Option<String>,
 			/// `member_id`: `string`, required in the docs.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
 			/// `application_token`: `string`, required in the docs.
 			pub application_token: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageDeleteBotBotIdAuth { access_token : field "access_token",
-			expires_in : field "expires_in", scope : field "scope", domain : field
-			"domain", server_endpoint : field "server_endpoint", status : field "status",
-			client_endpoint : field "client_endpoint", member_id : field "member_id",
-			refresh_token : field "refresh_token", application_token : field
-			"application_token", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageDeleteBotBotIdAuth { opt "access_token" access_token, opt
-			"expires_in" expires_in, opt "scope" scope, opt "domain" domain, opt
-			"server_endpoint" server_endpoint, opt "status" status, opt "client_endpoint"
-			client_endpoint, opt "member_id" member_id, opt "refresh_token"
-			refresh_token, opt "application_token" application_token, rest "" extra }
+		result_impls!(
+			OnImbotMessageDeleteBotBotIdAuth { opt field "access_token" access_token, opt
+			field "expires_in" expires_in, opt field "scope" scope, opt field "domain"
+			domain, opt field "server_endpoint" server_endpoint, opt field "status"
+			status, opt field "client_endpoint" client_endpoint, opt field "member_id"
+			member_id, opt field "refresh_token" refresh_token, opt field
+			"application_token" application_token, }
 		);
 		/// The object `data.BOT.{BOT_ID}` of `ONIMBOTMESSAGEDELETE`: `object`.
 		///
@@ -4560,59 +3643,50 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageDeleteBotBotId {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `timestamp`, optional.
+			/// `expires`: `timestamp`.
 			pub expires: Option<String>,
-			/// `expires_in`: `integer`, optional.
+			/// `expires_in`: `integer`.
 			pub expires_in: Option<i64>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `integer`, optional.
+			/// `user_id`: `integer`.
 			pub user_id: Option<i64>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// `AUTH`: `object`, optional.
+			/// `AUTH`: `object`.
 			pub auth: Option<OnImbotMessageDeleteBotBotIdAuth>,
-			/// `BOT_ID`: `integer`, optional.
+			/// `BOT_ID`: `integer`.
 			pub bot_id: Option<i64>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageDeleteBotBotId { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", auth : field "AUTH", bot_id : field "BOT_ID", bot_code :
-			field "BOT_CODE", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageDeleteBotBotId { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, opt "AUTH" auth, opt
-			"BOT_ID" bot_id, opt "BOT_CODE" bot_code, rest "" extra }
+		result_impls!(
+			OnImbotMessageDeleteBotBotId { opt field "access_token" access_token, opt
+			field "expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, opt field "AUTH" auth, opt
+			field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, }
 		);
 		/// The object `data.BOT.571.AUTH` of `ONIMBOTMESSAGEDELETE`: `object`.
 		///
@@ -4620,51 +3694,43 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageDeleteBotN571Auth {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageDeleteBotN571Auth { access_token : field "access_token",
-			expires : field "expires", expires_in : field "expires_in", scope : field
-			"scope", domain : field "domain", server_endpoint : field "server_endpoint",
-			status : field "status", client_endpoint : field "client_endpoint", member_id
-			: field "member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageDeleteBotN571Auth { opt "access_token" access_token, opt
-			"expires" expires, opt "expires_in" expires_in, opt "scope" scope, opt
-			"domain" domain, opt "server_endpoint" server_endpoint, opt "status" status,
-			opt "client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, rest "" extra }
+		result_impls!(
+			OnImbotMessageDeleteBotN571Auth { opt field "access_token" access_token, opt
+			field "expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, }
 		);
 		/// The object `data.BOT.571` of `ONIMBOTMESSAGEDELETE`: `object`.
 		///
@@ -4672,86 +3738,73 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageDeleteBotN571 {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// `AUTH`: `object`, optional.
+			/// `AUTH`: `object`.
 			pub auth: Option<OnImbotMessageDeleteBotN571Auth>,
-			/// `BOT_ID`: `string`, optional.
+			/// `BOT_ID`: `string`.
 			pub bot_id: Option<String>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageDeleteBotN571 { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", auth : field "AUTH", bot_id : field "BOT_ID", bot_code :
-			field "BOT_CODE", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageDeleteBotN571 { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, opt "AUTH" auth, opt
-			"BOT_ID" bot_id, opt "BOT_CODE" bot_code, rest "" extra }
+		result_impls!(
+			OnImbotMessageDeleteBotN571 { opt field "access_token" access_token, opt
+			field "expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, opt field "AUTH" auth, opt
+			field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, }
 		);
 		/// The object `data.BOT` of `ONIMBOTMESSAGEDELETE`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-delete.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageDeleteBot {
-			/// `{BOT_ID}`: `object`, optional.
+			/// `{BOT_ID}`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub bot_id: ::std::collections::BTreeMap<
 				String,
 				OnImbotMessageDeleteBotBotId,
 			>,
-			/// `571`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `571`: `object`, only in the example response.
 			pub n571: Option<OnImbotMessageDeleteBotN571>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageDeleteBot { n571 : soft "571", bot_id : pattern "*", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageDeleteBot { rest "*" bot_id, opt "571" n571, rest "" extra }
+		result_impls!(
+			OnImbotMessageDeleteBot { opt soft "571" n571, rest pattern "*" bot_id, }
 		);
 		/// Allowed values of `data.PARAMS.MESSAGE_TYPE` in `ONIMBOTMESSAGEDELETE`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4822,76 +3875,62 @@ pub mod events {
 		/// The object `data.PARAMS` of `ONIMBOTMESSAGEDELETE`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-delete.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageDeleteParams {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `CHAT_ID`: `integer`, optional.
+			/// `CHAT_ID`: `integer`.
 			pub chat_id: Option<i64>,
-			/// `AUTHOR_ID`: `integer`, optional.
+			/// `AUTHOR_ID`: `integer`.
 			pub author_id: Option<i64>,
-			/// `MESSAGE`: `string`, optional.
+			/// `MESSAGE`: `string`.
 			pub message: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, optional.
+			/// `MESSAGE_TYPE`: `string`.
 			///
 			/// Values: `P`, `C`, `O`, `L`, `S`, `N`, `J`, `T`, `A`, `B`, `X`.
 			pub message_type: Option<OnImbotMessageDeleteParamsMessageType>,
-			/// `CHAT_AUTHOR_ID`: `integer`, optional.
+			/// `CHAT_AUTHOR_ID`: `integer`.
 			pub chat_author_id: Option<i64>,
-			/// `CHAT_ENTITY_TYPE`: `string`, optional.
+			/// `CHAT_ENTITY_TYPE`: `string`.
 			pub chat_entity_type: Option<String>,
-			/// `CHAT_ENTITY_ID`: `string`, optional.
+			/// `CHAT_ENTITY_ID`: `string`.
 			pub chat_entity_id: Option<String>,
-			/// `CHAT_ENTITY_DATA_1`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_1`: `string`.
 			pub chat_entity_data_1: Option<String>,
-			/// `CHAT_ENTITY_DATA_2`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_2`: `string`.
 			pub chat_entity_data_2: Option<String>,
-			/// `CHAT_ENTITY_DATA_3`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_3`: `string`.
 			pub chat_entity_data_3: Option<String>,
-			/// `DIALOG_ID`: `string`, optional.
+			/// `DIALOG_ID`: `string`.
 			pub dialog_id: Option<String>,
-			/// `MESSAGE_ID`: `integer`, optional.
+			/// `MESSAGE_ID`: `integer`.
 			pub message_id: Option<i64>,
-			/// `CHAT_TYPE`: `string`, optional.
+			/// `CHAT_TYPE`: `string`.
 			///
 			/// Values: `P`, `C`, `O`, `L`, `S`, `N`, `J`, `T`, `A`, `B`, `X`.
 			pub chat_type: Option<OnImbotMessageDeleteParamsChatType>,
-			/// `LANGUAGE`: `string`, optional.
+			/// `LANGUAGE`: `string`.
 			pub language: Option<String>,
-			/// `FROM_USER_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FROM_USER_ID`: `string`, only in the example response.
 			pub from_user_id: Option<String>,
-			/// `TO_USER_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TO_USER_ID`: `string`, only in the example response.
 			pub to_user_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageDeleteParams { id : field "ID", chat_id : field "CHAT_ID",
-			author_id : field "AUTHOR_ID", message : field "MESSAGE", message_type :
-			field "MESSAGE_TYPE", chat_author_id : field "CHAT_AUTHOR_ID",
-			chat_entity_type : field "CHAT_ENTITY_TYPE", chat_entity_id : field
-			"CHAT_ENTITY_ID", chat_entity_data_1 : field "CHAT_ENTITY_DATA_1",
-			chat_entity_data_2 : field "CHAT_ENTITY_DATA_2", chat_entity_data_3 : field
-			"CHAT_ENTITY_DATA_3", dialog_id : field "DIALOG_ID", message_id : field
-			"MESSAGE_ID", chat_type : field "CHAT_TYPE", language : field "LANGUAGE",
-			from_user_id : soft "FROM_USER_ID", to_user_id : soft "TO_USER_ID", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageDeleteParams { opt "ID" id, opt "CHAT_ID" chat_id, opt
-			"AUTHOR_ID" author_id, opt "MESSAGE" message, opt "MESSAGE_TYPE"
-			message_type, opt "CHAT_AUTHOR_ID" chat_author_id, opt "CHAT_ENTITY_TYPE"
-			chat_entity_type, opt "CHAT_ENTITY_ID" chat_entity_id, opt
-			"CHAT_ENTITY_DATA_1" chat_entity_data_1, opt "CHAT_ENTITY_DATA_2"
-			chat_entity_data_2, opt "CHAT_ENTITY_DATA_3" chat_entity_data_3, opt
-			"DIALOG_ID" dialog_id, opt "MESSAGE_ID" message_id, opt "CHAT_TYPE"
-			chat_type, opt "LANGUAGE" language, opt "FROM_USER_ID" from_user_id, opt
-			"TO_USER_ID" to_user_id, rest "" extra }
+		result_impls!(
+			OnImbotMessageDeleteParams { opt field "ID" id, opt field "CHAT_ID" chat_id,
+			opt field "AUTHOR_ID" author_id, opt field "MESSAGE" message, opt field
+			"MESSAGE_TYPE" message_type, opt field "CHAT_AUTHOR_ID" chat_author_id, opt
+			field "CHAT_ENTITY_TYPE" chat_entity_type, opt field "CHAT_ENTITY_ID"
+			chat_entity_id, opt field "CHAT_ENTITY_DATA_1" chat_entity_data_1, opt field
+			"CHAT_ENTITY_DATA_2" chat_entity_data_2, opt field "CHAT_ENTITY_DATA_3"
+			chat_entity_data_3, opt field "DIALOG_ID" dialog_id, opt field "MESSAGE_ID"
+			message_id, opt field "CHAT_TYPE" chat_type, opt field "LANGUAGE" language,
+			opt soft "FROM_USER_ID" from_user_id, opt soft "TO_USER_ID" to_user_id, }
 		);
 		/// The object `data.USER` of `ONIMBOTMESSAGEDELETE`: `object`.
 		///
@@ -4899,50 +3938,43 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageDeleteUser {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `FIRST_NAME`: `string`, optional.
+			/// `FIRST_NAME`: `string`.
 			pub first_name: Option<String>,
-			/// `LAST_NAME`: `string`, optional.
+			/// `LAST_NAME`: `string`.
 			pub last_name: Option<String>,
-			/// `WORK_POSITION`: `string`, optional.
+			/// `WORK_POSITION`: `string`.
 			pub work_position: Option<String>,
-			/// `GENDER`: `string`, optional.
+			/// `GENDER`: `string`.
 			pub gender: Option<String>,
-			/// `IS_BOT`: `boolean`, optional.
+			/// `IS_BOT`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_bot: Option<bool>,
-			/// `IS_CONNECTOR`: `boolean`, optional.
+			/// `IS_CONNECTOR`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_connector: Option<bool>,
-			/// `IS_NETWORK`: `boolean`, optional.
+			/// `IS_NETWORK`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_network: Option<bool>,
-			/// `IS_EXTRANET`: `boolean`, optional.
+			/// `IS_EXTRANET`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_extranet: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageDeleteUser { id : field "ID", name : field "NAME", first_name :
-			field "FIRST_NAME", last_name : field "LAST_NAME", work_position : field
-			"WORK_POSITION", gender : field "GENDER", is_bot : field "IS_BOT",
-			is_connector : field "IS_CONNECTOR", is_network : field "IS_NETWORK",
-			is_extranet : field "IS_EXTRANET", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageDeleteUser { opt "ID" id, opt "NAME" name, opt "FIRST_NAME"
-			first_name, opt "LAST_NAME" last_name, opt "WORK_POSITION" work_position, opt
-			"GENDER" gender, opt_yn "IS_BOT" is_bot, opt_yn "IS_CONNECTOR" is_connector,
-			opt_yn "IS_NETWORK" is_network, opt_yn "IS_EXTRANET" is_extranet, rest ""
-			extra }
+		result_impls!(
+			OnImbotMessageDeleteUser { opt field "ID" id, opt field "NAME" name, opt
+			field "FIRST_NAME" first_name, opt field "LAST_NAME" last_name, opt field
+			"WORK_POSITION" work_position, opt field "GENDER" gender, opt_yn field
+			"IS_BOT" is_bot, opt_yn field "IS_CONNECTOR" is_connector, opt_yn field
+			"IS_NETWORK" is_network, opt_yn field "IS_EXTRANET" is_extranet, }
 		);
 		/// The `data` of the event `ONIMBOTMESSAGEDELETE`.
 		///
@@ -4952,22 +3984,18 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageDelete {
-			/// `BOT`: `object`, optional.
+			/// `BOT`: `object`.
 			pub bot: Option<OnImbotMessageDeleteBot>,
-			/// `PARAMS`: `object`, optional.
+			/// `PARAMS`: `object`.
 			pub params: Option<OnImbotMessageDeleteParams>,
-			/// `USER`: `object`, optional.
+			/// `USER`: `object`.
 			pub user: Option<OnImbotMessageDeleteUser>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageDelete { bot : field "BOT", params : field "PARAMS", user :
-			field "USER", extra : rest "", } fits["BOT", "PARAMS", "USER"] []
-		);
-		serialize_map!(
-			OnImbotMessageDelete { opt "BOT" bot, opt "PARAMS" params, opt "USER" user,
-			rest "" extra }
+		result_impls!(
+			OnImbotMessageDelete { opt field "BOT" bot, opt field "PARAMS" params, opt
+			field "USER" user, } fits["BOT", "PARAMS", "USER"] []
 		);
 		deserialize_via_from_value!(OnImbotMessageDelete);
 		event_payload!(OnImbotMessageDelete, "ONIMBOTMESSAGEDELETE");
@@ -4980,9 +4008,9 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageUpdateBotBotIdAuth {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires_in`: `integer`, optional.
+			/// `expires_in`: `integer`.
 			pub expires_in: Option<i64>,
 			/// `scope`: `string`, required in the docs.
 			pub scope: Option<String>,
@@ -4996,27 +4024,20 @@ pub mod events {
 			pub client_endpoint: Option<String>,
 			/// `member_id`: `string`, required in the docs.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
 			/// `application_token`: `string`, required in the docs.
 			pub application_token: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageUpdateBotBotIdAuth { access_token : field "access_token",
-			expires_in : field "expires_in", scope : field "scope", domain : field
-			"domain", server_endpoint : field "server_endpoint", status : field "status",
-			client_endpoint : field "client_endpoint", member_id : field "member_id",
-			refresh_token : field "refresh_token", application_token : field
-			"application_token", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageUpdateBotBotIdAuth { opt "access_token" access_token, opt
-			"expires_in" expires_in, opt "scope" scope, opt "domain" domain, opt
-			"server_endpoint" server_endpoint, opt "status" status, opt "client_endpoint"
-			client_endpoint, opt "member_id" member_id, opt "refresh_token"
-			refresh_token, opt "application_token" application_token, rest "" extra }
+		result_impls!(
+			OnImbotMessageUpdateBotBotIdAuth { opt field "access_token" access_token, opt
+			field "expires_in" expires_in, opt field "scope" scope, opt field "domain"
+			domain, opt field "server_endpoint" server_endpoint, opt field "status"
+			status, opt field "client_endpoint" client_endpoint, opt field "member_id"
+			member_id, opt field "refresh_token" refresh_token, opt field
+			"application_token" application_token, }
 		);
 		/// The object `data.BOT.{BOT_ID}` of `ONIMBOTMESSAGEUPDATE`: `object`.
 		///
@@ -5024,59 +4045,50 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageUpdateBotBotId {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `timestamp`, optional.
+			/// `expires`: `timestamp`.
 			pub expires: Option<String>,
-			/// `expires_in`: `integer`, optional.
+			/// `expires_in`: `integer`.
 			pub expires_in: Option<i64>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `integer`, optional.
+			/// `user_id`: `integer`.
 			pub user_id: Option<i64>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// `AUTH`: `object`, optional.
+			/// `AUTH`: `object`.
 			pub auth: Option<OnImbotMessageUpdateBotBotIdAuth>,
-			/// `BOT_ID`: `integer`, optional.
+			/// `BOT_ID`: `integer`.
 			pub bot_id: Option<i64>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageUpdateBotBotId { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", auth : field "AUTH", bot_id : field "BOT_ID", bot_code :
-			field "BOT_CODE", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageUpdateBotBotId { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, opt "AUTH" auth, opt
-			"BOT_ID" bot_id, opt "BOT_CODE" bot_code, rest "" extra }
+		result_impls!(
+			OnImbotMessageUpdateBotBotId { opt field "access_token" access_token, opt
+			field "expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, opt field "AUTH" auth, opt
+			field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, }
 		);
 		/// The object `data.BOT.571.AUTH` of `ONIMBOTMESSAGEUPDATE`: `object`.
 		///
@@ -5084,51 +4096,43 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageUpdateBotN571Auth {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageUpdateBotN571Auth { access_token : field "access_token",
-			expires : field "expires", expires_in : field "expires_in", scope : field
-			"scope", domain : field "domain", server_endpoint : field "server_endpoint",
-			status : field "status", client_endpoint : field "client_endpoint", member_id
-			: field "member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageUpdateBotN571Auth { opt "access_token" access_token, opt
-			"expires" expires, opt "expires_in" expires_in, opt "scope" scope, opt
-			"domain" domain, opt "server_endpoint" server_endpoint, opt "status" status,
-			opt "client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, rest "" extra }
+		result_impls!(
+			OnImbotMessageUpdateBotN571Auth { opt field "access_token" access_token, opt
+			field "expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, }
 		);
 		/// The object `data.BOT.571` of `ONIMBOTMESSAGEUPDATE`: `object`.
 		///
@@ -5136,86 +4140,73 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageUpdateBotN571 {
-			/// `access_token`: `string`, optional.
+			/// `access_token`: `string`.
 			pub access_token: Option<String>,
-			/// `expires`: `string`, optional.
+			/// `expires`: `string`.
 			pub expires: Option<String>,
-			/// `expires_in`: `string`, optional.
+			/// `expires_in`: `string`.
 			pub expires_in: Option<String>,
-			/// `scope`: `string`, optional.
+			/// `scope`: `string`.
 			pub scope: Option<String>,
-			/// `domain`: `string`, optional.
+			/// `domain`: `string`.
 			pub domain: Option<String>,
-			/// `server_endpoint`: `string`, optional.
+			/// `server_endpoint`: `string`.
 			pub server_endpoint: Option<String>,
-			/// `status`: `string`, optional.
+			/// `status`: `string`.
 			pub status: Option<String>,
-			/// `client_endpoint`: `string`, optional.
+			/// `client_endpoint`: `string`.
 			pub client_endpoint: Option<String>,
-			/// `member_id`: `string`, optional.
+			/// `member_id`: `string`.
 			pub member_id: Option<String>,
-			/// `refresh_token`: `string`, optional.
+			/// `refresh_token`: `string`.
 			pub refresh_token: Option<String>,
-			/// `user_id`: `string`, optional.
+			/// `user_id`: `string`.
 			pub user_id: Option<String>,
-			/// `client_id`: `string`, optional.
+			/// `client_id`: `string`.
 			pub client_id: Option<String>,
-			/// `application_token`: `string`, optional.
+			/// `application_token`: `string`.
 			pub application_token: Option<String>,
-			/// `AUTH`: `object`, optional.
+			/// `AUTH`: `object`.
 			pub auth: Option<OnImbotMessageUpdateBotN571Auth>,
-			/// `BOT_ID`: `string`, optional.
+			/// `BOT_ID`: `string`.
 			pub bot_id: Option<String>,
-			/// `BOT_CODE`: `string`, optional.
+			/// `BOT_CODE`: `string`.
 			pub bot_code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageUpdateBotN571 { access_token : field "access_token", expires :
-			field "expires", expires_in : field "expires_in", scope : field "scope",
-			domain : field "domain", server_endpoint : field "server_endpoint", status :
-			field "status", client_endpoint : field "client_endpoint", member_id : field
-			"member_id", refresh_token : field "refresh_token", user_id : field
-			"user_id", client_id : field "client_id", application_token : field
-			"application_token", auth : field "AUTH", bot_id : field "BOT_ID", bot_code :
-			field "BOT_CODE", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageUpdateBotN571 { opt "access_token" access_token, opt "expires"
-			expires, opt "expires_in" expires_in, opt "scope" scope, opt "domain" domain,
-			opt "server_endpoint" server_endpoint, opt "status" status, opt
-			"client_endpoint" client_endpoint, opt "member_id" member_id, opt
-			"refresh_token" refresh_token, opt "user_id" user_id, opt "client_id"
-			client_id, opt "application_token" application_token, opt "AUTH" auth, opt
-			"BOT_ID" bot_id, opt "BOT_CODE" bot_code, rest "" extra }
+		result_impls!(
+			OnImbotMessageUpdateBotN571 { opt field "access_token" access_token, opt
+			field "expires" expires, opt field "expires_in" expires_in, opt field "scope"
+			scope, opt field "domain" domain, opt field "server_endpoint"
+			server_endpoint, opt field "status" status, opt field "client_endpoint"
+			client_endpoint, opt field "member_id" member_id, opt field "refresh_token"
+			refresh_token, opt field "user_id" user_id, opt field "client_id" client_id,
+			opt field "application_token" application_token, opt field "AUTH" auth, opt
+			field "BOT_ID" bot_id, opt field "BOT_CODE" bot_code, }
 		);
 		/// The object `data.BOT` of `ONIMBOTMESSAGEUPDATE`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageUpdateBot {
-			/// `{BOT_ID}`: `object`, optional.
+			/// `{BOT_ID}`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub bot_id: ::std::collections::BTreeMap<
 				String,
 				OnImbotMessageUpdateBotBotId,
 			>,
-			/// `571`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `571`: `object`, only in the example response.
 			pub n571: Option<OnImbotMessageUpdateBotN571>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageUpdateBot { n571 : soft "571", bot_id : pattern "*", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageUpdateBot { rest "*" bot_id, opt "571" n571, rest "" extra }
+		result_impls!(
+			OnImbotMessageUpdateBot { opt soft "571" n571, rest pattern "*" bot_id, }
 		);
 		/// Allowed values of `data.PARAMS.MESSAGE_TYPE` in `ONIMBOTMESSAGEUPDATE`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5253,27 +4244,23 @@ pub mod events {
 		/// The object `data.PARAMS.MENTIONED_LIST` of `ONIMBOTMESSAGEUPDATE`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageUpdateParamsMentionedList {
-			/// `{USER_ID}`: `integer`, optional.
+			/// `{USER_ID}`: `integer`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub user_id: ::std::collections::BTreeMap<String, i64>,
-			/// `571`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `571`: `string`, only in the example response.
 			pub n571: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageUpdateParamsMentionedList { n571 : soft "571", user_id :
-			pattern "*", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageUpdateParamsMentionedList { rest "*" user_id, opt "571" n571,
-			rest "" extra }
+		result_impls!(
+			OnImbotMessageUpdateParamsMentionedList { opt soft "571" n571, rest pattern
+			"*" user_id, }
 		);
 		/// Allowed values of `data.PARAMS.CHAT_TYPE` in `ONIMBOTMESSAGEUPDATE`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5314,81 +4301,68 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageUpdateParams {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `CHAT_ID`: `integer`, optional.
+			/// `CHAT_ID`: `integer`.
 			pub chat_id: Option<i64>,
-			/// `AUTHOR_ID`: `integer`, optional.
+			/// `AUTHOR_ID`: `integer`.
 			pub author_id: Option<i64>,
-			/// `MESSAGE`: `string`, optional.
+			/// `MESSAGE`: `string`.
 			pub message: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, optional.
+			/// `MESSAGE_TYPE`: `string`.
 			///
 			/// Values: `P`, `C`, `O`, `L`, `S`, `N`, `J`, `T`, `A`, `B`, `X`.
 			pub message_type: Option<OnImbotMessageUpdateParamsMessageType>,
-			/// `CHAT_AUTHOR_ID`: `integer`, optional.
+			/// `CHAT_AUTHOR_ID`: `integer`.
 			pub chat_author_id: Option<i64>,
-			/// `CHAT_ENTITY_TYPE`: `string`, optional.
+			/// `CHAT_ENTITY_TYPE`: `string`.
 			pub chat_entity_type: Option<String>,
-			/// `CHAT_ENTITY_ID`: `string`, optional.
+			/// `CHAT_ENTITY_ID`: `string`.
 			pub chat_entity_id: Option<String>,
-			/// `CHAT_ENTITY_DATA_1`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_1`: `string`.
 			pub chat_entity_data_1: Option<String>,
-			/// `CHAT_ENTITY_DATA_2`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_2`: `string`.
 			pub chat_entity_data_2: Option<String>,
-			/// `CHAT_ENTITY_DATA_3`: `string`, optional.
+			/// `CHAT_ENTITY_DATA_3`: `string`.
 			pub chat_entity_data_3: Option<String>,
-			/// `FROM_USER_ID`: `integer`, optional.
+			/// `FROM_USER_ID`: `integer`.
 			pub from_user_id: Option<i64>,
-			/// `TO_USER_ID`: `integer`, optional.
+			/// `TO_USER_ID`: `integer`.
 			pub to_user_id: Option<i64>,
-			/// `CHAT_USER_COUNT`: `integer`, optional.
+			/// `CHAT_USER_COUNT`: `integer`.
 			pub chat_user_count: Option<i64>,
-			/// `MENTIONED_LIST`: `object`, optional.
+			/// `MENTIONED_LIST`: `object`.
 			pub mentioned_list: Option<OnImbotMessageUpdateParamsMentionedList>,
-			/// `PLATFORM_CONTEXT`: `string`, optional.
+			/// `PLATFORM_CONTEXT`: `string`.
 			pub platform_context: Option<String>,
-			/// `MESSAGE_ORIGINAL`: `string`, optional.
+			/// `MESSAGE_ORIGINAL`: `string`.
 			pub message_original: Option<String>,
-			/// `DIALOG_ID`: `string`, optional.
+			/// `DIALOG_ID`: `string`.
 			pub dialog_id: Option<String>,
-			/// `MESSAGE_ID`: `integer`, optional.
+			/// `MESSAGE_ID`: `integer`.
 			pub message_id: Option<i64>,
-			/// `CHAT_TYPE`: `string`, optional.
+			/// `CHAT_TYPE`: `string`.
 			///
 			/// Values: `P`, `C`, `O`, `L`, `S`, `N`, `J`, `T`, `A`, `B`, `X`.
 			pub chat_type: Option<OnImbotMessageUpdateParamsChatType>,
-			/// `LANGUAGE`: `string`, optional.
+			/// `LANGUAGE`: `string`.
 			pub language: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageUpdateParams { id : field "ID", chat_id : field "CHAT_ID",
-			author_id : field "AUTHOR_ID", message : field "MESSAGE", message_type :
-			field "MESSAGE_TYPE", chat_author_id : field "CHAT_AUTHOR_ID",
-			chat_entity_type : field "CHAT_ENTITY_TYPE", chat_entity_id : field
-			"CHAT_ENTITY_ID", chat_entity_data_1 : field "CHAT_ENTITY_DATA_1",
-			chat_entity_data_2 : field "CHAT_ENTITY_DATA_2", chat_entity_data_3 : field
-			"CHAT_ENTITY_DATA_3", from_user_id : field "FROM_USER_ID", to_user_id : field
-			"TO_USER_ID", chat_user_count : field "CHAT_USER_COUNT", mentioned_list :
-			field "MENTIONED_LIST", platform_context : field "PLATFORM_CONTEXT",
-			message_original : field "MESSAGE_ORIGINAL", dialog_id : field "DIALOG_ID",
-			message_id : field "MESSAGE_ID", chat_type : field "CHAT_TYPE", language :
-			field "LANGUAGE", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageUpdateParams { opt "ID" id, opt "CHAT_ID" chat_id, opt
-			"AUTHOR_ID" author_id, opt "MESSAGE" message, opt "MESSAGE_TYPE"
-			message_type, opt "CHAT_AUTHOR_ID" chat_author_id, opt "CHAT_ENTITY_TYPE"
-			chat_entity_type, opt "CHAT_ENTITY_ID" chat_entity_id, opt
-			"CHAT_ENTITY_DATA_1" chat_entity_data_1, opt "CHAT_ENTITY_DATA_2"
-			chat_entity_data_2, opt "CHAT_ENTITY_DATA_3" chat_entity_data_3, opt
-			"FROM_USER_ID" from_user_id, opt "TO_USER_ID" to_user_id, opt
-			"CHAT_USER_COUNT" chat_user_count, opt "MENTIONED_LIST" mentioned_list, opt
-			"PLATFORM_CONTEXT" platform_context, opt "MESSAGE_ORIGINAL" message_original,
-			opt "DIALOG_ID" dialog_id, opt "MESSAGE_ID" message_id, opt "CHAT_TYPE"
-			chat_type, opt "LANGUAGE" language, rest "" extra }
+		result_impls!(
+			OnImbotMessageUpdateParams { opt field "ID" id, opt field "CHAT_ID" chat_id,
+			opt field "AUTHOR_ID" author_id, opt field "MESSAGE" message, opt field
+			"MESSAGE_TYPE" message_type, opt field "CHAT_AUTHOR_ID" chat_author_id, opt
+			field "CHAT_ENTITY_TYPE" chat_entity_type, opt field "CHAT_ENTITY_ID"
+			chat_entity_id, opt field "CHAT_ENTITY_DATA_1" chat_entity_data_1, opt field
+			"CHAT_ENTITY_DATA_2" chat_entity_data_2, opt field "CHAT_ENTITY_DATA_3"
+			chat_entity_data_3, opt field "FROM_USER_ID" from_user_id, opt field
+			"TO_USER_ID" to_user_id, opt field "CHAT_USER_COUNT" chat_user_count, opt
+			field "MENTIONED_LIST" mentioned_list, opt field "PLATFORM_CONTEXT"
+			platform_context, opt field "MESSAGE_ORIGINAL" message_original, opt field
+			"DIALOG_ID" dialog_id, opt field "MESSAGE_ID" message_id, opt field
+			"CHAT_TYPE" chat_type, opt field "LANGUAGE" language, }
 		);
 		/// The object `data.USER` of `ONIMBOTMESSAGEUPDATE`: `object`.
 		///
@@ -5396,50 +4370,43 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageUpdateUser {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `FIRST_NAME`: `string`, optional.
+			/// `FIRST_NAME`: `string`.
 			pub first_name: Option<String>,
-			/// `LAST_NAME`: `string`, optional.
+			/// `LAST_NAME`: `string`.
 			pub last_name: Option<String>,
-			/// `WORK_POSITION`: `string`, optional.
+			/// `WORK_POSITION`: `string`.
 			pub work_position: Option<String>,
-			/// `GENDER`: `string`, optional.
+			/// `GENDER`: `string`.
 			pub gender: Option<String>,
-			/// `IS_BOT`: `boolean`, optional.
+			/// `IS_BOT`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_bot: Option<bool>,
-			/// `IS_CONNECTOR`: `boolean`, optional.
+			/// `IS_CONNECTOR`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_connector: Option<bool>,
-			/// `IS_NETWORK`: `boolean`, optional.
+			/// `IS_NETWORK`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_network: Option<bool>,
-			/// `IS_EXTRANET`: `boolean`, optional.
+			/// `IS_EXTRANET`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub is_extranet: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageUpdateUser { id : field "ID", name : field "NAME", first_name :
-			field "FIRST_NAME", last_name : field "LAST_NAME", work_position : field
-			"WORK_POSITION", gender : field "GENDER", is_bot : field "IS_BOT",
-			is_connector : field "IS_CONNECTOR", is_network : field "IS_NETWORK",
-			is_extranet : field "IS_EXTRANET", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotMessageUpdateUser { opt "ID" id, opt "NAME" name, opt "FIRST_NAME"
-			first_name, opt "LAST_NAME" last_name, opt "WORK_POSITION" work_position, opt
-			"GENDER" gender, opt_yn "IS_BOT" is_bot, opt_yn "IS_CONNECTOR" is_connector,
-			opt_yn "IS_NETWORK" is_network, opt_yn "IS_EXTRANET" is_extranet, rest ""
-			extra }
+		result_impls!(
+			OnImbotMessageUpdateUser { opt field "ID" id, opt field "NAME" name, opt
+			field "FIRST_NAME" first_name, opt field "LAST_NAME" last_name, opt field
+			"WORK_POSITION" work_position, opt field "GENDER" gender, opt_yn field
+			"IS_BOT" is_bot, opt_yn field "IS_CONNECTOR" is_connector, opt_yn field
+			"IS_NETWORK" is_network, opt_yn field "IS_EXTRANET" is_extranet, }
 		);
 		/// The `data` of the event `ONIMBOTMESSAGEUPDATE`.
 		///
@@ -5449,22 +4416,18 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageUpdate {
-			/// `BOT`: `object`, optional.
+			/// `BOT`: `object`.
 			pub bot: Option<OnImbotMessageUpdateBot>,
-			/// `PARAMS`: `object`, optional.
+			/// `PARAMS`: `object`.
 			pub params: Option<OnImbotMessageUpdateParams>,
-			/// `USER`: `object`, optional.
+			/// `USER`: `object`.
 			pub user: Option<OnImbotMessageUpdateUser>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotMessageUpdate { bot : field "BOT", params : field "PARAMS", user :
-			field "USER", extra : rest "", } fits["BOT", "PARAMS", "USER"] []
-		);
-		serialize_map!(
-			OnImbotMessageUpdate { opt "BOT" bot, opt "PARAMS" params, opt "USER" user,
-			rest "" extra }
+		result_impls!(
+			OnImbotMessageUpdate { opt field "BOT" bot, opt field "PARAMS" params, opt
+			field "USER" user, } fits["BOT", "PARAMS", "USER"] []
 		);
 		deserialize_via_from_value!(OnImbotMessageUpdate);
 		event_payload!(OnImbotMessageUpdate, "ONIMBOTMESSAGEUPDATE");
@@ -5474,85 +4437,50 @@ pub mod events {
 		/// The object `data.bot` of `ONIMBOTV2COMMANDADD`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2CommandAddBot {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isHidden`: `boolean`, only in the example response.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isSupportOpenline`: `boolean`, only in the example response.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isReactionsEnabled`: `boolean`, only in the example response.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `backgroundId`: `any`, only in the example response.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `language`: `string`, only in the example response.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `moduleId`: `string`, only in the example response.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `eventMode`: `string`, only in the example response.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countMessage`: `integer`, only in the example response.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countCommand`: `integer`, only in the example response.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countChat`: `integer`, only in the example response.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countUser`: `integer`, only in the example response.
 			pub count_user: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2CommandAddBot { id : soft "id", code : soft "code", type_ : soft
-			"type", is_hidden : soft "isHidden", is_support_openline : soft
-			"isSupportOpenline", is_reactions_enabled : soft "isReactionsEnabled",
-			background_id : soft "backgroundId", language : soft "language", module_id :
-			soft "moduleId", event_mode : soft "eventMode", count_message : soft
-			"countMessage", count_command : soft "countCommand", count_chat : soft
-			"countChat", count_user : soft "countUser", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2CommandAddBot { opt "id" id, opt "code" code, opt "type" type_, opt
-			"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
-			"isReactionsEnabled" is_reactions_enabled, req "backgroundId" background_id,
-			opt "language" language, opt "moduleId" module_id, opt "eventMode"
-			event_mode, opt "countMessage" count_message, opt "countCommand"
-			count_command, opt "countChat" count_chat, opt "countUser" count_user, rest
-			"" extra }
+		result_impls!(
+			OnImbotV2CommandAddBot { opt soft "id" id, opt soft "code" code, opt soft
+			"type" type_, opt soft "isHidden" is_hidden, opt soft "isSupportOpenline"
+			is_support_openline, opt soft "isReactionsEnabled" is_reactions_enabled, req
+			soft "backgroundId" background_id, opt soft "language" language, opt soft
+			"moduleId" module_id, opt soft "eventMode" event_mode, opt soft
+			"countMessage" count_message, opt soft "countCommand" count_command, opt soft
+			"countChat" count_chat, opt soft "countUser" count_user, }
 		);
 		/// The object `data.command` of `ONIMBOTV2COMMANDADD`: `object`.
 		///
@@ -5560,252 +4488,154 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2CommandAddCommand {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `command`: `string`, optional.
+			/// `command`: `string`.
 			pub command: Option<String>,
-			/// `params`: `string`, optional.
+			/// `params`: `string`.
 			pub params: Option<String>,
-			/// `context`: `string`, optional.
+			/// `context`: `string`.
 			pub context: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2CommandAddCommand { id : field "id", command : field "command",
-			params : field "params", context : field "context", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2CommandAddCommand { opt "id" id, opt "command" command, opt "params"
-			params, opt "context" context, rest "" extra }
+		result_impls!(
+			OnImbotV2CommandAddCommand { opt field "id" id, opt field "command" command,
+			opt field "params" params, opt field "context" context, }
 		);
 		/// The object `data.message` of `ONIMBOTV2COMMANDADD`: `Message`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2CommandAddMessage {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `chatId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `chatId`: `integer`, only in the example response.
 			pub chat_id: Option<i64>,
-			/// `authorId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `authorId`: `integer`, only in the example response.
 			pub author_id: Option<i64>,
-			/// `date`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `date`: `string`, only in the example response.
 			pub date: Option<String>,
-			/// `text`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `text`: `string`, only in the example response.
 			pub text: Option<String>,
-			/// `isSystem`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isSystem`: `boolean`, only in the example response.
 			pub is_system: Option<bool>,
-			/// `uuid`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `uuid`: `string`, only in the example response.
 			pub uuid: Option<String>,
-			/// `forward`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `forward`: `any`, only in the example response.
 			pub forward: ::serde_json::Value,
-			/// `params`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `params`: `object`, only in the example response.
 			pub params: ::serde_json::Value,
-			/// `viewedByOthers`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `viewedByOthers`: `boolean`, only in the example response.
 			pub viewed_by_others: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2CommandAddMessage { id : soft "id", chat_id : soft "chatId",
-			author_id : soft "authorId", date : soft "date", text : soft "text",
-			is_system : soft "isSystem", uuid : soft "uuid", forward : soft "forward",
-			params : soft "params", viewed_by_others : soft "viewedByOthers", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OnImbotV2CommandAddMessage { opt "id" id, opt "chatId" chat_id, opt
-			"authorId" author_id, opt "date" date, opt "text" text, opt "isSystem"
-			is_system, opt "uuid" uuid, req "forward" forward, req "params" params, opt
-			"viewedByOthers" viewed_by_others, rest "" extra }
+		result_impls!(
+			OnImbotV2CommandAddMessage { opt soft "id" id, opt soft "chatId" chat_id, opt
+			soft "authorId" author_id, opt soft "date" date, opt soft "text" text, opt
+			soft "isSystem" is_system, opt soft "uuid" uuid, req soft "forward" forward,
+			req soft "params" params, opt soft "viewedByOthers" viewed_by_others, }
 		);
 		/// The object `data.chat` of `ONIMBOTV2COMMANDADD`: `Chat`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2CommandAddChat {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `dialogId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dialogId`: `string`, only in the example response.
 			pub dialog_id: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `entityType`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `entityType`: `string`, only in the example response.
 			pub entity_type: Option<String>,
-			/// `owner`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `owner`: `integer`, only in the example response.
 			pub owner: Option<i64>,
-			/// `avatar`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `avatar`: `string`, only in the example response.
 			pub avatar: Option<String>,
-			/// `color`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `color`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2CommandAddChat { id : soft "id", dialog_id : soft "dialogId", type_
-			: soft "type", name : soft "name", entity_type : soft "entityType", owner :
-			soft "owner", avatar : soft "avatar", color : soft "color", extra : rest "",
-			}
-		);
-		serialize_map!(
-			OnImbotV2CommandAddChat { opt "id" id, opt "dialogId" dialog_id, opt "type"
-			type_, opt "name" name, opt "entityType" entity_type, opt "owner" owner, opt
-			"avatar" avatar, opt "color" color, rest "" extra }
+		result_impls!(
+			OnImbotV2CommandAddChat { opt soft "id" id, opt soft "dialogId" dialog_id,
+			opt soft "type" type_, opt soft "name" name, opt soft "entityType"
+			entity_type, opt soft "owner" owner, opt soft "avatar" avatar, opt soft
+			"color" color, }
 		);
 		/// The object `data.user` of `ONIMBOTV2COMMANDADD`: `User`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2CommandAddUser {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `active`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `active`: `boolean`, only in the example response.
 			pub active: Option<bool>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `firstName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `firstName`: `string`, only in the example response.
 			pub first_name: Option<String>,
-			/// `lastName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `lastName`: `string`, only in the example response.
 			pub last_name: Option<String>,
-			/// `workPosition`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `workPosition`: `string`, only in the example response.
 			pub work_position: Option<String>,
-			/// `color`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `color`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// `avatar`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `avatar`: `string`, only in the example response.
 			pub avatar: Option<String>,
-			/// `gender`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `gender`: `string`, only in the example response.
 			pub gender: Option<String>,
-			/// `birthday`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `birthday`: `string`, only in the example response.
 			pub birthday: Option<String>,
-			/// `extranet`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `extranet`: `boolean`, only in the example response.
 			pub extranet: Option<bool>,
-			/// `bot`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `bot`: `boolean`, only in the example response.
 			pub bot: Option<bool>,
-			/// `connector`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `connector`: `boolean`, only in the example response.
 			pub connector: Option<bool>,
-			/// `externalAuthId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `externalAuthId`: `string`, only in the example response.
 			pub external_auth_id: Option<String>,
-			/// `status`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `status`: `string`, only in the example response.
 			pub status: Option<String>,
-			/// `idle`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `idle`: `boolean`, only in the example response.
 			pub idle: Option<bool>,
-			/// `lastActivityDate`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `lastActivityDate`: `string`, only in the example response.
 			pub last_activity_date: Option<String>,
-			/// `absent`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `absent`: `boolean`, only in the example response.
 			pub absent: Option<bool>,
-			/// `departments`: `integer[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `departments`: `integer[]`, only in the example response.
 			pub departments: Vec<i64>,
-			/// `phones`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `phones`: `boolean`, only in the example response.
 			pub phones: Option<bool>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2CommandAddUser { id : soft "id", active : soft "active", name : soft
-			"name", first_name : soft "firstName", last_name : soft "lastName",
-			work_position : soft "workPosition", color : soft "color", avatar : soft
-			"avatar", gender : soft "gender", birthday : soft "birthday", extranet : soft
-			"extranet", bot : soft "bot", connector : soft "connector", external_auth_id
-			: soft "externalAuthId", status : soft "status", idle : soft "idle",
-			last_activity_date : soft "lastActivityDate", absent : soft "absent",
-			departments : soft "departments", phones : soft "phones", type_ : soft
-			"type", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2CommandAddUser { opt "id" id, opt "active" active, opt "name" name,
-			opt "firstName" first_name, opt "lastName" last_name, opt "workPosition"
-			work_position, opt "color" color, opt "avatar" avatar, opt "gender" gender,
-			opt "birthday" birthday, opt "extranet" extranet, opt "bot" bot, opt
-			"connector" connector, opt "externalAuthId" external_auth_id, opt "status"
-			status, opt "idle" idle, opt "lastActivityDate" last_activity_date, opt
-			"absent" absent, req "departments" departments, opt "phones" phones, opt
-			"type" type_, rest "" extra }
+		result_impls!(
+			OnImbotV2CommandAddUser { opt soft "id" id, opt soft "active" active, opt
+			soft "name" name, opt soft "firstName" first_name, opt soft "lastName"
+			last_name, opt soft "workPosition" work_position, opt soft "color" color, opt
+			soft "avatar" avatar, opt soft "gender" gender, opt soft "birthday" birthday,
+			opt soft "extranet" extranet, opt soft "bot" bot, opt soft "connector"
+			connector, opt soft "externalAuthId" external_auth_id, opt soft "status"
+			status, opt soft "idle" idle, opt soft "lastActivityDate" last_activity_date,
+			opt soft "absent" absent, req soft "departments" departments, opt soft
+			"phones" phones, opt soft "type" type_, }
 		);
 		/// The `data` of the event `ONIMBOTV2COMMANDADD`.
 		///
@@ -5815,31 +4645,26 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2CommandAdd {
-			/// `bot`: `object`, optional.
+			/// `bot`: `object`.
 			pub bot: Option<OnImbotV2CommandAddBot>,
-			/// `command`: `object`, optional.
+			/// `command`: `object`.
 			pub command: Option<OnImbotV2CommandAddCommand>,
-			/// `message`: `Message`, optional.
+			/// `message`: `Message`.
 			pub message: Option<OnImbotV2CommandAddMessage>,
-			/// `chat`: `Chat`, optional.
+			/// `chat`: `Chat`.
 			pub chat: Option<OnImbotV2CommandAddChat>,
-			/// `user`: `User`, optional.
+			/// `user`: `User`.
 			pub user: Option<OnImbotV2CommandAddUser>,
-			/// `language`: `string`, optional.
+			/// `language`: `string`.
 			pub language: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2CommandAdd { bot : field "bot", command : field "command", message :
-			field "message", chat : field "chat", user : field "user", language : field
-			"language", extra : rest "", } fits["bot", "command", "message", "chat",
+		result_impls!(
+			OnImbotV2CommandAdd { opt field "bot" bot, opt field "command" command, opt
+			field "message" message, opt field "chat" chat, opt field "user" user, opt
+			field "language" language, } fits["bot", "command", "message", "chat",
 			"user", "language"] []
-		);
-		serialize_map!(
-			OnImbotV2CommandAdd { opt "bot" bot, opt "command" command, opt "message"
-			message, opt "chat" chat, opt "user" user, opt "language" language, rest ""
-			extra }
 		);
 		deserialize_via_from_value!(OnImbotV2CommandAdd);
 		event_payload!(OnImbotV2CommandAdd, "ONIMBOTV2COMMANDADD");
@@ -5849,280 +4674,168 @@ pub mod events {
 		/// The object `data.bot` of `ONIMBOTV2CONTEXTGET`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2contextget>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ContextGetBot {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isHidden`: `boolean`, only in the example response.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isSupportOpenline`: `boolean`, only in the example response.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isReactionsEnabled`: `boolean`, only in the example response.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `backgroundId`: `any`, only in the example response.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `language`: `string`, only in the example response.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `moduleId`: `string`, only in the example response.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `eventMode`: `string`, only in the example response.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countMessage`: `integer`, only in the example response.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countCommand`: `integer`, only in the example response.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countChat`: `integer`, only in the example response.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countUser`: `integer`, only in the example response.
 			pub count_user: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2ContextGetBot { id : soft "id", code : soft "code", type_ : soft
-			"type", is_hidden : soft "isHidden", is_support_openline : soft
-			"isSupportOpenline", is_reactions_enabled : soft "isReactionsEnabled",
-			background_id : soft "backgroundId", language : soft "language", module_id :
-			soft "moduleId", event_mode : soft "eventMode", count_message : soft
-			"countMessage", count_command : soft "countCommand", count_chat : soft
-			"countChat", count_user : soft "countUser", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2ContextGetBot { opt "id" id, opt "code" code, opt "type" type_, opt
-			"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
-			"isReactionsEnabled" is_reactions_enabled, req "backgroundId" background_id,
-			opt "language" language, opt "moduleId" module_id, opt "eventMode"
-			event_mode, opt "countMessage" count_message, opt "countCommand"
-			count_command, opt "countChat" count_chat, opt "countUser" count_user, rest
-			"" extra }
+		result_impls!(
+			OnImbotV2ContextGetBot { opt soft "id" id, opt soft "code" code, opt soft
+			"type" type_, opt soft "isHidden" is_hidden, opt soft "isSupportOpenline"
+			is_support_openline, opt soft "isReactionsEnabled" is_reactions_enabled, req
+			soft "backgroundId" background_id, opt soft "language" language, opt soft
+			"moduleId" module_id, opt soft "eventMode" event_mode, opt soft
+			"countMessage" count_message, opt soft "countCommand" count_command, opt soft
+			"countChat" count_chat, opt soft "countUser" count_user, }
 		);
 		/// The object `data.context` of `ONIMBOTV2CONTEXTGET`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2contextget>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ContextGetContext {
-			/// `entityId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `entityId`: `integer`, only in the example response.
 			pub entity_id: Option<i64>,
-			/// `entityType`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `entityType`: `string`, only in the example response.
 			pub entity_type: Option<String>,
-			/// `source`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `source`: `string`, only in the example response.
 			pub source: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2ContextGetContext { entity_id : soft "entityId", entity_type : soft
-			"entityType", source : soft "source", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2ContextGetContext { opt "entityId" entity_id, opt "entityType"
-			entity_type, opt "source" source, rest "" extra }
+		result_impls!(
+			OnImbotV2ContextGetContext { opt soft "entityId" entity_id, opt soft
+			"entityType" entity_type, opt soft "source" source, }
 		);
 		/// The object `data.chat` of `ONIMBOTV2CONTEXTGET`: `Chat`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2contextget>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ContextGetChat {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `dialogId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dialogId`: `string`, only in the example response.
 			pub dialog_id: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `entityType`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `entityType`: `string`, only in the example response.
 			pub entity_type: Option<String>,
-			/// `owner`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `owner`: `integer`, only in the example response.
 			pub owner: Option<i64>,
-			/// `avatar`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `avatar`: `string`, only in the example response.
 			pub avatar: Option<String>,
-			/// `color`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `color`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2ContextGetChat { id : soft "id", dialog_id : soft "dialogId", type_
-			: soft "type", name : soft "name", entity_type : soft "entityType", owner :
-			soft "owner", avatar : soft "avatar", color : soft "color", extra : rest "",
-			}
-		);
-		serialize_map!(
-			OnImbotV2ContextGetChat { opt "id" id, opt "dialogId" dialog_id, opt "type"
-			type_, opt "name" name, opt "entityType" entity_type, opt "owner" owner, opt
-			"avatar" avatar, opt "color" color, rest "" extra }
+		result_impls!(
+			OnImbotV2ContextGetChat { opt soft "id" id, opt soft "dialogId" dialog_id,
+			opt soft "type" type_, opt soft "name" name, opt soft "entityType"
+			entity_type, opt soft "owner" owner, opt soft "avatar" avatar, opt soft
+			"color" color, }
 		);
 		/// The object `data.user` of `ONIMBOTV2CONTEXTGET`: `User`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2contextget>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ContextGetUser {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `active`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `active`: `boolean`, only in the example response.
 			pub active: Option<bool>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `firstName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `firstName`: `string`, only in the example response.
 			pub first_name: Option<String>,
-			/// `lastName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `lastName`: `string`, only in the example response.
 			pub last_name: Option<String>,
-			/// `workPosition`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `workPosition`: `string`, only in the example response.
 			pub work_position: Option<String>,
-			/// `color`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `color`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// `avatar`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `avatar`: `string`, only in the example response.
 			pub avatar: Option<String>,
-			/// `gender`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `gender`: `string`, only in the example response.
 			pub gender: Option<String>,
-			/// `birthday`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `birthday`: `string`, only in the example response.
 			pub birthday: Option<String>,
-			/// `extranet`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `extranet`: `boolean`, only in the example response.
 			pub extranet: Option<bool>,
-			/// `bot`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `bot`: `boolean`, only in the example response.
 			pub bot: Option<bool>,
-			/// `connector`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `connector`: `boolean`, only in the example response.
 			pub connector: Option<bool>,
-			/// `externalAuthId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `externalAuthId`: `string`, only in the example response.
 			pub external_auth_id: Option<String>,
-			/// `status`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `status`: `string`, only in the example response.
 			pub status: Option<String>,
-			/// `idle`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `idle`: `boolean`, only in the example response.
 			pub idle: Option<bool>,
-			/// `lastActivityDate`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `lastActivityDate`: `string`, only in the example response.
 			pub last_activity_date: Option<String>,
-			/// `absent`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `absent`: `boolean`, only in the example response.
 			pub absent: Option<bool>,
-			/// `departments`: `integer[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `departments`: `integer[]`, only in the example response.
 			pub departments: Vec<i64>,
-			/// `phones`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `phones`: `boolean`, only in the example response.
 			pub phones: Option<bool>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2ContextGetUser { id : soft "id", active : soft "active", name : soft
-			"name", first_name : soft "firstName", last_name : soft "lastName",
-			work_position : soft "workPosition", color : soft "color", avatar : soft
-			"avatar", gender : soft "gender", birthday : soft "birthday", extranet : soft
-			"extranet", bot : soft "bot", connector : soft "connector", external_auth_id
-			: soft "externalAuthId", status : soft "status", idle : soft "idle",
-			last_activity_date : soft "lastActivityDate", absent : soft "absent",
-			departments : soft "departments", phones : soft "phones", type_ : soft
-			"type", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2ContextGetUser { opt "id" id, opt "active" active, opt "name" name,
-			opt "firstName" first_name, opt "lastName" last_name, opt "workPosition"
-			work_position, opt "color" color, opt "avatar" avatar, opt "gender" gender,
-			opt "birthday" birthday, opt "extranet" extranet, opt "bot" bot, opt
-			"connector" connector, opt "externalAuthId" external_auth_id, opt "status"
-			status, opt "idle" idle, opt "lastActivityDate" last_activity_date, opt
-			"absent" absent, req "departments" departments, opt "phones" phones, opt
-			"type" type_, rest "" extra }
+		result_impls!(
+			OnImbotV2ContextGetUser { opt soft "id" id, opt soft "active" active, opt
+			soft "name" name, opt soft "firstName" first_name, opt soft "lastName"
+			last_name, opt soft "workPosition" work_position, opt soft "color" color, opt
+			soft "avatar" avatar, opt soft "gender" gender, opt soft "birthday" birthday,
+			opt soft "extranet" extranet, opt soft "bot" bot, opt soft "connector"
+			connector, opt soft "externalAuthId" external_auth_id, opt soft "status"
+			status, opt soft "idle" idle, opt soft "lastActivityDate" last_activity_date,
+			opt soft "absent" absent, req soft "departments" departments, opt soft
+			"phones" phones, opt soft "type" type_, }
 		);
 		/// The `data` of the event `ONIMBOTV2CONTEXTGET`.
 		///
@@ -6132,31 +4845,26 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ContextGet {
-			/// `bot`: `object`, optional.
+			/// `bot`: `object`.
 			pub bot: Option<OnImbotV2ContextGetBot>,
-			/// `dialogId`: `string`, optional.
+			/// `dialogId`: `string`.
 			pub dialog_id: Option<String>,
-			/// `context`: `object`, optional.
+			/// `context`: `object`.
 			pub context: Option<OnImbotV2ContextGetContext>,
-			/// `chat`: `Chat`, optional.
+			/// `chat`: `Chat`.
 			pub chat: Option<OnImbotV2ContextGetChat>,
-			/// `user`: `User`, optional.
+			/// `user`: `User`.
 			pub user: Option<OnImbotV2ContextGetUser>,
-			/// `language`: `string`, optional.
+			/// `language`: `string`.
 			pub language: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2ContextGet { bot : field "bot", dialog_id : field "dialogId",
-			context : field "context", chat : field "chat", user : field "user", language
-			: field "language", extra : rest "", } fits["bot", "dialogId", "context",
-			"chat", "user", "language"] []
-		);
-		serialize_map!(
-			OnImbotV2ContextGet { opt "bot" bot, opt "dialogId" dialog_id, opt "context"
-			context, opt "chat" chat, opt "user" user, opt "language" language, rest ""
-			extra }
+		result_impls!(
+			OnImbotV2ContextGet { opt field "bot" bot, opt field "dialogId" dialog_id,
+			opt field "context" context, opt field "chat" chat, opt field "user" user,
+			opt field "language" language, } fits["bot", "dialogId", "context", "chat",
+			"user", "language"] []
 		);
 		deserialize_via_from_value!(OnImbotV2ContextGet);
 		event_payload!(OnImbotV2ContextGet, "ONIMBOTV2CONTEXTGET");
@@ -6166,85 +4874,50 @@ pub mod events {
 		/// The object `data.bot` of `ONIMBOTV2DELETE`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2delete>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2DeleteBot {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isHidden`: `boolean`, only in the example response.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isSupportOpenline`: `boolean`, only in the example response.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isReactionsEnabled`: `boolean`, only in the example response.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `backgroundId`: `any`, only in the example response.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `language`: `string`, only in the example response.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `moduleId`: `string`, only in the example response.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `eventMode`: `string`, only in the example response.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countMessage`: `integer`, only in the example response.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countCommand`: `integer`, only in the example response.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countChat`: `integer`, only in the example response.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countUser`: `integer`, only in the example response.
 			pub count_user: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2DeleteBot { id : soft "id", code : soft "code", type_ : soft "type",
-			is_hidden : soft "isHidden", is_support_openline : soft "isSupportOpenline",
-			is_reactions_enabled : soft "isReactionsEnabled", background_id : soft
-			"backgroundId", language : soft "language", module_id : soft "moduleId",
-			event_mode : soft "eventMode", count_message : soft "countMessage",
-			count_command : soft "countCommand", count_chat : soft "countChat",
-			count_user : soft "countUser", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2DeleteBot { opt "id" id, opt "code" code, opt "type" type_, opt
-			"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
-			"isReactionsEnabled" is_reactions_enabled, req "backgroundId" background_id,
-			opt "language" language, opt "moduleId" module_id, opt "eventMode"
-			event_mode, opt "countMessage" count_message, opt "countCommand"
-			count_command, opt "countChat" count_chat, opt "countUser" count_user, rest
-			"" extra }
+		result_impls!(
+			OnImbotV2DeleteBot { opt soft "id" id, opt soft "code" code, opt soft "type"
+			type_, opt soft "isHidden" is_hidden, opt soft "isSupportOpenline"
+			is_support_openline, opt soft "isReactionsEnabled" is_reactions_enabled, req
+			soft "backgroundId" background_id, opt soft "language" language, opt soft
+			"moduleId" module_id, opt soft "eventMode" event_mode, opt soft
+			"countMessage" count_message, opt soft "countCommand" count_command, opt soft
+			"countChat" count_chat, opt soft "countUser" count_user, }
 		);
 		/// The `data` of the event `ONIMBOTV2DELETE`.
 		///
@@ -6254,15 +4927,12 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2Delete {
-			/// `bot`: `object`, optional.
+			/// `bot`: `object`.
 			pub bot: Option<OnImbotV2DeleteBot>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2Delete { bot : field "bot", extra : rest "", } fits["bot"] []
-		);
-		serialize_map!(OnImbotV2Delete { opt "bot" bot, rest "" extra });
+		result_impls!(OnImbotV2Delete { opt field "bot" bot, } fits["bot"] []);
 		deserialize_via_from_value!(OnImbotV2Delete);
 		event_payload!(OnImbotV2Delete, "ONIMBOTV2DELETE");
 	}
@@ -6271,251 +4941,146 @@ pub mod events {
 		/// The object `data.bot` of `ONIMBOTV2JOINCHAT`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2joinchat>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2JoinChatBot {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isHidden`: `boolean`, only in the example response.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isSupportOpenline`: `boolean`, only in the example response.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isReactionsEnabled`: `boolean`, only in the example response.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `backgroundId`: `any`, only in the example response.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `language`: `string`, only in the example response.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `moduleId`: `string`, only in the example response.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `eventMode`: `string`, only in the example response.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countMessage`: `integer`, only in the example response.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countCommand`: `integer`, only in the example response.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countChat`: `integer`, only in the example response.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countUser`: `integer`, only in the example response.
 			pub count_user: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2JoinChatBot { id : soft "id", code : soft "code", type_ : soft
-			"type", is_hidden : soft "isHidden", is_support_openline : soft
-			"isSupportOpenline", is_reactions_enabled : soft "isReactionsEnabled",
-			background_id : soft "backgroundId", language : soft "language", module_id :
-			soft "moduleId", event_mode : soft "eventMode", count_message : soft
-			"countMessage", count_command : soft "countCommand", count_chat : soft
-			"countChat", count_user : soft "countUser", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2JoinChatBot { opt "id" id, opt "code" code, opt "type" type_, opt
-			"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
-			"isReactionsEnabled" is_reactions_enabled, req "backgroundId" background_id,
-			opt "language" language, opt "moduleId" module_id, opt "eventMode"
-			event_mode, opt "countMessage" count_message, opt "countCommand"
-			count_command, opt "countChat" count_chat, opt "countUser" count_user, rest
-			"" extra }
+		result_impls!(
+			OnImbotV2JoinChatBot { opt soft "id" id, opt soft "code" code, opt soft
+			"type" type_, opt soft "isHidden" is_hidden, opt soft "isSupportOpenline"
+			is_support_openline, opt soft "isReactionsEnabled" is_reactions_enabled, req
+			soft "backgroundId" background_id, opt soft "language" language, opt soft
+			"moduleId" module_id, opt soft "eventMode" event_mode, opt soft
+			"countMessage" count_message, opt soft "countCommand" count_command, opt soft
+			"countChat" count_chat, opt soft "countUser" count_user, }
 		);
 		/// The object `data.chat` of `ONIMBOTV2JOINCHAT`: `Chat`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2joinchat>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2JoinChatChat {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `dialogId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dialogId`: `string`, only in the example response.
 			pub dialog_id: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `entityType`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `entityType`: `string`, only in the example response.
 			pub entity_type: Option<String>,
-			/// `owner`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `owner`: `integer`, only in the example response.
 			pub owner: Option<i64>,
-			/// `avatar`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `avatar`: `string`, only in the example response.
 			pub avatar: Option<String>,
-			/// `color`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `color`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2JoinChatChat { id : soft "id", dialog_id : soft "dialogId", type_ :
-			soft "type", name : soft "name", entity_type : soft "entityType", owner :
-			soft "owner", avatar : soft "avatar", color : soft "color", extra : rest "",
-			}
-		);
-		serialize_map!(
-			OnImbotV2JoinChatChat { opt "id" id, opt "dialogId" dialog_id, opt "type"
-			type_, opt "name" name, opt "entityType" entity_type, opt "owner" owner, opt
-			"avatar" avatar, opt "color" color, rest "" extra }
+		result_impls!(
+			OnImbotV2JoinChatChat { opt soft "id" id, opt soft "dialogId" dialog_id, opt
+			soft "type" type_, opt soft "name" name, opt soft "entityType" entity_type,
+			opt soft "owner" owner, opt soft "avatar" avatar, opt soft "color" color, }
 		);
 		/// The object `data.user` of `ONIMBOTV2JOINCHAT`: `User`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2joinchat>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2JoinChatUser {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `active`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `active`: `boolean`, only in the example response.
 			pub active: Option<bool>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `firstName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `firstName`: `string`, only in the example response.
 			pub first_name: Option<String>,
-			/// `lastName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `lastName`: `string`, only in the example response.
 			pub last_name: Option<String>,
-			/// `workPosition`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `workPosition`: `string`, only in the example response.
 			pub work_position: Option<String>,
-			/// `color`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `color`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// `avatar`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `avatar`: `string`, only in the example response.
 			pub avatar: Option<String>,
-			/// `gender`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `gender`: `string`, only in the example response.
 			pub gender: Option<String>,
-			/// `birthday`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `birthday`: `string`, only in the example response.
 			pub birthday: Option<String>,
-			/// `extranet`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `extranet`: `boolean`, only in the example response.
 			pub extranet: Option<bool>,
-			/// `bot`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `bot`: `boolean`, only in the example response.
 			pub bot: Option<bool>,
-			/// `connector`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `connector`: `boolean`, only in the example response.
 			pub connector: Option<bool>,
-			/// `externalAuthId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `externalAuthId`: `string`, only in the example response.
 			pub external_auth_id: Option<String>,
-			/// `status`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `status`: `string`, only in the example response.
 			pub status: Option<String>,
-			/// `idle`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `idle`: `boolean`, only in the example response.
 			pub idle: Option<bool>,
-			/// `lastActivityDate`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `lastActivityDate`: `string`, only in the example response.
 			pub last_activity_date: Option<String>,
-			/// `absent`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `absent`: `boolean`, only in the example response.
 			pub absent: Option<bool>,
-			/// `departments`: `integer[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `departments`: `integer[]`, only in the example response.
 			pub departments: Vec<i64>,
-			/// `phones`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `phones`: `boolean`, only in the example response.
 			pub phones: Option<bool>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2JoinChatUser { id : soft "id", active : soft "active", name : soft
-			"name", first_name : soft "firstName", last_name : soft "lastName",
-			work_position : soft "workPosition", color : soft "color", avatar : soft
-			"avatar", gender : soft "gender", birthday : soft "birthday", extranet : soft
-			"extranet", bot : soft "bot", connector : soft "connector", external_auth_id
-			: soft "externalAuthId", status : soft "status", idle : soft "idle",
-			last_activity_date : soft "lastActivityDate", absent : soft "absent",
-			departments : soft "departments", phones : soft "phones", type_ : soft
-			"type", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2JoinChatUser { opt "id" id, opt "active" active, opt "name" name,
-			opt "firstName" first_name, opt "lastName" last_name, opt "workPosition"
-			work_position, opt "color" color, opt "avatar" avatar, opt "gender" gender,
-			opt "birthday" birthday, opt "extranet" extranet, opt "bot" bot, opt
-			"connector" connector, opt "externalAuthId" external_auth_id, opt "status"
-			status, opt "idle" idle, opt "lastActivityDate" last_activity_date, opt
-			"absent" absent, req "departments" departments, opt "phones" phones, opt
-			"type" type_, rest "" extra }
+		result_impls!(
+			OnImbotV2JoinChatUser { opt soft "id" id, opt soft "active" active, opt soft
+			"name" name, opt soft "firstName" first_name, opt soft "lastName" last_name,
+			opt soft "workPosition" work_position, opt soft "color" color, opt soft
+			"avatar" avatar, opt soft "gender" gender, opt soft "birthday" birthday, opt
+			soft "extranet" extranet, opt soft "bot" bot, opt soft "connector" connector,
+			opt soft "externalAuthId" external_auth_id, opt soft "status" status, opt
+			soft "idle" idle, opt soft "lastActivityDate" last_activity_date, opt soft
+			"absent" absent, req soft "departments" departments, opt soft "phones"
+			phones, opt soft "type" type_, }
 		);
 		/// The `data` of the event `ONIMBOTV2JOINCHAT`.
 		///
@@ -6525,27 +5090,23 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2JoinChat {
-			/// `bot`: `object`, optional.
+			/// `bot`: `object`.
 			pub bot: Option<OnImbotV2JoinChatBot>,
-			/// `dialogId`: `string`, optional.
+			/// `dialogId`: `string`.
 			pub dialog_id: Option<String>,
-			/// `chat`: `Chat`, optional.
+			/// `chat`: `Chat`.
 			pub chat: Option<OnImbotV2JoinChatChat>,
-			/// `user`: `User`, optional.
+			/// `user`: `User`.
 			pub user: Option<OnImbotV2JoinChatUser>,
-			/// `language`: `string`, optional.
+			/// `language`: `string`.
 			pub language: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2JoinChat { bot : field "bot", dialog_id : field "dialogId", chat :
-			field "chat", user : field "user", language : field "language", extra : rest
-			"", } fits["bot", "dialogId", "chat", "user", "language"] []
-		);
-		serialize_map!(
-			OnImbotV2JoinChat { opt "bot" bot, opt "dialogId" dialog_id, opt "chat" chat,
-			opt "user" user, opt "language" language, rest "" extra }
+		result_impls!(
+			OnImbotV2JoinChat { opt field "bot" bot, opt field "dialogId" dialog_id, opt
+			field "chat" chat, opt field "user" user, opt field "language" language, }
+			fits["bot", "dialogId", "chat", "user", "language"] []
 		);
 		deserialize_via_from_value!(OnImbotV2JoinChat);
 		event_payload!(OnImbotV2JoinChat, "ONIMBOTV2JOINCHAT");
@@ -6555,313 +5116,184 @@ pub mod events {
 		/// The object `data.bot` of `ONIMBOTV2MESSAGEADD`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2MessageAddBot {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isHidden`: `boolean`, only in the example response.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isSupportOpenline`: `boolean`, only in the example response.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isReactionsEnabled`: `boolean`, only in the example response.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `backgroundId`: `any`, only in the example response.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `language`: `string`, only in the example response.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `moduleId`: `string`, only in the example response.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `eventMode`: `string`, only in the example response.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countMessage`: `integer`, only in the example response.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countCommand`: `integer`, only in the example response.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countChat`: `integer`, only in the example response.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countUser`: `integer`, only in the example response.
 			pub count_user: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2MessageAddBot { id : soft "id", code : soft "code", type_ : soft
-			"type", is_hidden : soft "isHidden", is_support_openline : soft
-			"isSupportOpenline", is_reactions_enabled : soft "isReactionsEnabled",
-			background_id : soft "backgroundId", language : soft "language", module_id :
-			soft "moduleId", event_mode : soft "eventMode", count_message : soft
-			"countMessage", count_command : soft "countCommand", count_chat : soft
-			"countChat", count_user : soft "countUser", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2MessageAddBot { opt "id" id, opt "code" code, opt "type" type_, opt
-			"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
-			"isReactionsEnabled" is_reactions_enabled, req "backgroundId" background_id,
-			opt "language" language, opt "moduleId" module_id, opt "eventMode"
-			event_mode, opt "countMessage" count_message, opt "countCommand"
-			count_command, opt "countChat" count_chat, opt "countUser" count_user, rest
-			"" extra }
+		result_impls!(
+			OnImbotV2MessageAddBot { opt soft "id" id, opt soft "code" code, opt soft
+			"type" type_, opt soft "isHidden" is_hidden, opt soft "isSupportOpenline"
+			is_support_openline, opt soft "isReactionsEnabled" is_reactions_enabled, req
+			soft "backgroundId" background_id, opt soft "language" language, opt soft
+			"moduleId" module_id, opt soft "eventMode" event_mode, opt soft
+			"countMessage" count_message, opt soft "countCommand" count_command, opt soft
+			"countChat" count_chat, opt soft "countUser" count_user, }
 		);
 		/// The object `data.message` of `ONIMBOTV2MESSAGEADD`: `Message`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2MessageAddMessage {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `chatId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `chatId`: `integer`, only in the example response.
 			pub chat_id: Option<i64>,
-			/// `authorId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `authorId`: `integer`, only in the example response.
 			pub author_id: Option<i64>,
-			/// `date`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `date`: `string`, only in the example response.
 			pub date: Option<String>,
-			/// `text`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `text`: `string`, only in the example response.
 			pub text: Option<String>,
-			/// `isSystem`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isSystem`: `boolean`, only in the example response.
 			pub is_system: Option<bool>,
-			/// `uuid`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `uuid`: `string`, only in the example response.
 			pub uuid: Option<String>,
-			/// `forward`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `forward`: `any`, only in the example response.
 			pub forward: ::serde_json::Value,
-			/// `params`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `params`: `object`, only in the example response.
 			pub params: ::serde_json::Value,
-			/// `viewedByOthers`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `viewedByOthers`: `boolean`, only in the example response.
 			pub viewed_by_others: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2MessageAddMessage { id : soft "id", chat_id : soft "chatId",
-			author_id : soft "authorId", date : soft "date", text : soft "text",
-			is_system : soft "isSystem", uuid : soft "uuid", forward : soft "forward",
-			params : soft "params", viewed_by_others : soft "viewedByOthers", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OnImbotV2MessageAddMessage { opt "id" id, opt "chatId" chat_id, opt
-			"authorId" author_id, opt "date" date, opt "text" text, opt "isSystem"
-			is_system, opt "uuid" uuid, req "forward" forward, req "params" params, opt
-			"viewedByOthers" viewed_by_others, rest "" extra }
+		result_impls!(
+			OnImbotV2MessageAddMessage { opt soft "id" id, opt soft "chatId" chat_id, opt
+			soft "authorId" author_id, opt soft "date" date, opt soft "text" text, opt
+			soft "isSystem" is_system, opt soft "uuid" uuid, req soft "forward" forward,
+			req soft "params" params, opt soft "viewedByOthers" viewed_by_others, }
 		);
 		/// The object `data.chat` of `ONIMBOTV2MESSAGEADD`: `Chat`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2MessageAddChat {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `dialogId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dialogId`: `string`, only in the example response.
 			pub dialog_id: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `entityType`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `entityType`: `string`, only in the example response.
 			pub entity_type: Option<String>,
-			/// `owner`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `owner`: `integer`, only in the example response.
 			pub owner: Option<i64>,
-			/// `avatar`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `avatar`: `string`, only in the example response.
 			pub avatar: Option<String>,
-			/// `color`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `color`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2MessageAddChat { id : soft "id", dialog_id : soft "dialogId", type_
-			: soft "type", name : soft "name", entity_type : soft "entityType", owner :
-			soft "owner", avatar : soft "avatar", color : soft "color", extra : rest "",
-			}
-		);
-		serialize_map!(
-			OnImbotV2MessageAddChat { opt "id" id, opt "dialogId" dialog_id, opt "type"
-			type_, opt "name" name, opt "entityType" entity_type, opt "owner" owner, opt
-			"avatar" avatar, opt "color" color, rest "" extra }
+		result_impls!(
+			OnImbotV2MessageAddChat { opt soft "id" id, opt soft "dialogId" dialog_id,
+			opt soft "type" type_, opt soft "name" name, opt soft "entityType"
+			entity_type, opt soft "owner" owner, opt soft "avatar" avatar, opt soft
+			"color" color, }
 		);
 		/// The object `data.user` of `ONIMBOTV2MESSAGEADD`: `User`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2MessageAddUser {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `active`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `active`: `boolean`, only in the example response.
 			pub active: Option<bool>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `firstName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `firstName`: `string`, only in the example response.
 			pub first_name: Option<String>,
-			/// `lastName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `lastName`: `string`, only in the example response.
 			pub last_name: Option<String>,
-			/// `workPosition`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `workPosition`: `string`, only in the example response.
 			pub work_position: Option<String>,
-			/// `color`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `color`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// `avatar`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `avatar`: `string`, only in the example response.
 			pub avatar: Option<String>,
-			/// `gender`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `gender`: `string`, only in the example response.
 			pub gender: Option<String>,
-			/// `birthday`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `birthday`: `string`, only in the example response.
 			pub birthday: Option<String>,
-			/// `extranet`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `extranet`: `boolean`, only in the example response.
 			pub extranet: Option<bool>,
-			/// `bot`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `bot`: `boolean`, only in the example response.
 			pub bot: Option<bool>,
-			/// `connector`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `connector`: `boolean`, only in the example response.
 			pub connector: Option<bool>,
-			/// `externalAuthId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `externalAuthId`: `string`, only in the example response.
 			pub external_auth_id: Option<String>,
-			/// `status`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `status`: `string`, only in the example response.
 			pub status: Option<String>,
-			/// `idle`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `idle`: `boolean`, only in the example response.
 			pub idle: Option<bool>,
-			/// `lastActivityDate`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `lastActivityDate`: `string`, only in the example response.
 			pub last_activity_date: Option<String>,
-			/// `absent`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `absent`: `boolean`, only in the example response.
 			pub absent: Option<bool>,
-			/// `departments`: `integer[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `departments`: `integer[]`, only in the example response.
 			pub departments: Vec<i64>,
-			/// `phones`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `phones`: `boolean`, only in the example response.
 			pub phones: Option<bool>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2MessageAddUser { id : soft "id", active : soft "active", name : soft
-			"name", first_name : soft "firstName", last_name : soft "lastName",
-			work_position : soft "workPosition", color : soft "color", avatar : soft
-			"avatar", gender : soft "gender", birthday : soft "birthday", extranet : soft
-			"extranet", bot : soft "bot", connector : soft "connector", external_auth_id
-			: soft "externalAuthId", status : soft "status", idle : soft "idle",
-			last_activity_date : soft "lastActivityDate", absent : soft "absent",
-			departments : soft "departments", phones : soft "phones", type_ : soft
-			"type", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2MessageAddUser { opt "id" id, opt "active" active, opt "name" name,
-			opt "firstName" first_name, opt "lastName" last_name, opt "workPosition"
-			work_position, opt "color" color, opt "avatar" avatar, opt "gender" gender,
-			opt "birthday" birthday, opt "extranet" extranet, opt "bot" bot, opt
-			"connector" connector, opt "externalAuthId" external_auth_id, opt "status"
-			status, opt "idle" idle, opt "lastActivityDate" last_activity_date, opt
-			"absent" absent, req "departments" departments, opt "phones" phones, opt
-			"type" type_, rest "" extra }
+		result_impls!(
+			OnImbotV2MessageAddUser { opt soft "id" id, opt soft "active" active, opt
+			soft "name" name, opt soft "firstName" first_name, opt soft "lastName"
+			last_name, opt soft "workPosition" work_position, opt soft "color" color, opt
+			soft "avatar" avatar, opt soft "gender" gender, opt soft "birthday" birthday,
+			opt soft "extranet" extranet, opt soft "bot" bot, opt soft "connector"
+			connector, opt soft "externalAuthId" external_auth_id, opt soft "status"
+			status, opt soft "idle" idle, opt soft "lastActivityDate" last_activity_date,
+			opt soft "absent" absent, req soft "departments" departments, opt soft
+			"phones" phones, opt soft "type" type_, }
 		);
 		/// The `data` of the event `ONIMBOTV2MESSAGEADD`.
 		///
@@ -6871,27 +5303,23 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2MessageAdd {
-			/// `bot`: `object`, optional.
+			/// `bot`: `object`.
 			pub bot: Option<OnImbotV2MessageAddBot>,
-			/// `message`: `Message`, optional.
+			/// `message`: `Message`.
 			pub message: Option<OnImbotV2MessageAddMessage>,
-			/// `chat`: `Chat`, optional.
+			/// `chat`: `Chat`.
 			pub chat: Option<OnImbotV2MessageAddChat>,
-			/// `user`: `User`, optional.
+			/// `user`: `User`.
 			pub user: Option<OnImbotV2MessageAddUser>,
-			/// `language`: `string`, optional.
+			/// `language`: `string`.
 			pub language: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2MessageAdd { bot : field "bot", message : field "message", chat :
-			field "chat", user : field "user", language : field "language", extra : rest
-			"", } fits["bot", "message", "chat", "user", "language"] []
-		);
-		serialize_map!(
-			OnImbotV2MessageAdd { opt "bot" bot, opt "message" message, opt "chat" chat,
-			opt "user" user, opt "language" language, rest "" extra }
+		result_impls!(
+			OnImbotV2MessageAdd { opt field "bot" bot, opt field "message" message, opt
+			field "chat" chat, opt field "user" user, opt field "language" language, }
+			fits["bot", "message", "chat", "user", "language"] []
 		);
 		deserialize_via_from_value!(OnImbotV2MessageAdd);
 		event_payload!(OnImbotV2MessageAdd, "ONIMBOTV2MESSAGEADD");
@@ -6906,27 +5334,24 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2MessageDelete {
-			/// `bot`: `object`, optional.
+			/// `bot`: `object`.
 			pub bot: ::serde_json::Value,
-			/// `messageId`: `integer`, optional.
+			/// `messageId`: `integer`.
 			pub message_id: Option<i64>,
-			/// `chat`: `Chat`, optional.
+			/// `chat`: `Chat`.
 			pub chat: ::serde_json::Value,
-			/// `user`: `User`, optional.
+			/// `user`: `User`.
 			pub user: ::serde_json::Value,
-			/// `language`: `string`, optional.
+			/// `language`: `string`.
 			pub language: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2MessageDelete { bot : field "bot", message_id : field "messageId",
-			chat : field "chat", user : field "user", language : field "language", extra
-			: rest "", } fits["bot", "messageId", "chat", "user", "language"] []
-		);
-		serialize_map!(
-			OnImbotV2MessageDelete { req "bot" bot, opt "messageId" message_id, req
-			"chat" chat, req "user" user, opt "language" language, rest "" extra }
+		result_impls!(
+			OnImbotV2MessageDelete { req field "bot" bot, opt field "messageId"
+			message_id, req field "chat" chat, req field "user" user, opt field
+			"language" language, } fits["bot", "messageId", "chat", "user", "language"]
+			[]
 		);
 		deserialize_via_from_value!(OnImbotV2MessageDelete);
 		event_payload!(OnImbotV2MessageDelete, "ONIMBOTV2MESSAGEDELETE");
@@ -6941,27 +5366,23 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2MessageUpdate {
-			/// `bot`: `object`, optional.
+			/// `bot`: `object`.
 			pub bot: ::serde_json::Value,
-			/// `message`: `Message`, optional.
+			/// `message`: `Message`.
 			pub message: ::serde_json::Value,
-			/// `chat`: `Chat`, optional.
+			/// `chat`: `Chat`.
 			pub chat: ::serde_json::Value,
-			/// `user`: `User`, optional.
+			/// `user`: `User`.
 			pub user: ::serde_json::Value,
-			/// `language`: `string`, optional.
+			/// `language`: `string`.
 			pub language: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2MessageUpdate { bot : field "bot", message : field "message", chat :
-			field "chat", user : field "user", language : field "language", extra : rest
-			"", } fits["bot", "message", "chat", "user", "language"] []
-		);
-		serialize_map!(
-			OnImbotV2MessageUpdate { req "bot" bot, req "message" message, req "chat"
-			chat, req "user" user, opt "language" language, rest "" extra }
+		result_impls!(
+			OnImbotV2MessageUpdate { req field "bot" bot, req field "message" message,
+			req field "chat" chat, req field "user" user, opt field "language" language,
+			} fits["bot", "message", "chat", "user", "language"] []
 		);
 		deserialize_via_from_value!(OnImbotV2MessageUpdate);
 		event_payload!(OnImbotV2MessageUpdate, "ONIMBOTV2MESSAGEUPDATE");
@@ -6971,313 +5392,185 @@ pub mod events {
 		/// The object `data.bot` of `ONIMBOTV2REACTIONCHANGE`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2reactionchange>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ReactionChangeBot {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isHidden`: `boolean`, only in the example response.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isSupportOpenline`: `boolean`, only in the example response.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isReactionsEnabled`: `boolean`, only in the example response.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `backgroundId`: `any`, only in the example response.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `language`: `string`, only in the example response.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `moduleId`: `string`, only in the example response.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `eventMode`: `string`, only in the example response.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countMessage`: `integer`, only in the example response.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countCommand`: `integer`, only in the example response.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countChat`: `integer`, only in the example response.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `countUser`: `integer`, only in the example response.
 			pub count_user: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2ReactionChangeBot { id : soft "id", code : soft "code", type_ : soft
-			"type", is_hidden : soft "isHidden", is_support_openline : soft
-			"isSupportOpenline", is_reactions_enabled : soft "isReactionsEnabled",
-			background_id : soft "backgroundId", language : soft "language", module_id :
-			soft "moduleId", event_mode : soft "eventMode", count_message : soft
-			"countMessage", count_command : soft "countCommand", count_chat : soft
-			"countChat", count_user : soft "countUser", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2ReactionChangeBot { opt "id" id, opt "code" code, opt "type" type_,
-			opt "isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
-			"isReactionsEnabled" is_reactions_enabled, req "backgroundId" background_id,
-			opt "language" language, opt "moduleId" module_id, opt "eventMode"
-			event_mode, opt "countMessage" count_message, opt "countCommand"
-			count_command, opt "countChat" count_chat, opt "countUser" count_user, rest
-			"" extra }
+		result_impls!(
+			OnImbotV2ReactionChangeBot { opt soft "id" id, opt soft "code" code, opt soft
+			"type" type_, opt soft "isHidden" is_hidden, opt soft "isSupportOpenline"
+			is_support_openline, opt soft "isReactionsEnabled" is_reactions_enabled, req
+			soft "backgroundId" background_id, opt soft "language" language, opt soft
+			"moduleId" module_id, opt soft "eventMode" event_mode, opt soft
+			"countMessage" count_message, opt soft "countCommand" count_command, opt soft
+			"countChat" count_chat, opt soft "countUser" count_user, }
 		);
 		/// The object `data.message` of `ONIMBOTV2REACTIONCHANGE`: `Message`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2reactionchange>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ReactionChangeMessage {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `chatId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `chatId`: `integer`, only in the example response.
 			pub chat_id: Option<i64>,
-			/// `authorId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `authorId`: `integer`, only in the example response.
 			pub author_id: Option<i64>,
-			/// `date`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `date`: `string`, only in the example response.
 			pub date: Option<String>,
-			/// `text`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `text`: `string`, only in the example response.
 			pub text: Option<String>,
-			/// `isSystem`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isSystem`: `boolean`, only in the example response.
 			pub is_system: Option<bool>,
-			/// `uuid`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `uuid`: `string`, only in the example response.
 			pub uuid: Option<String>,
-			/// `forward`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `forward`: `any`, only in the example response.
 			pub forward: ::serde_json::Value,
-			/// `params`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `params`: `object`, only in the example response.
 			pub params: ::serde_json::Value,
-			/// `viewedByOthers`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `viewedByOthers`: `boolean`, only in the example response.
 			pub viewed_by_others: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2ReactionChangeMessage { id : soft "id", chat_id : soft "chatId",
-			author_id : soft "authorId", date : soft "date", text : soft "text",
-			is_system : soft "isSystem", uuid : soft "uuid", forward : soft "forward",
-			params : soft "params", viewed_by_others : soft "viewedByOthers", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OnImbotV2ReactionChangeMessage { opt "id" id, opt "chatId" chat_id, opt
-			"authorId" author_id, opt "date" date, opt "text" text, opt "isSystem"
-			is_system, opt "uuid" uuid, req "forward" forward, req "params" params, opt
-			"viewedByOthers" viewed_by_others, rest "" extra }
+		result_impls!(
+			OnImbotV2ReactionChangeMessage { opt soft "id" id, opt soft "chatId" chat_id,
+			opt soft "authorId" author_id, opt soft "date" date, opt soft "text" text,
+			opt soft "isSystem" is_system, opt soft "uuid" uuid, req soft "forward"
+			forward, req soft "params" params, opt soft "viewedByOthers"
+			viewed_by_others, }
 		);
 		/// The object `data.chat` of `ONIMBOTV2REACTIONCHANGE`: `Chat`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2reactionchange>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ReactionChangeChat {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `dialogId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dialogId`: `string`, only in the example response.
 			pub dialog_id: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `entityType`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `entityType`: `string`, only in the example response.
 			pub entity_type: Option<String>,
-			/// `owner`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `owner`: `integer`, only in the example response.
 			pub owner: Option<i64>,
-			/// `avatar`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `avatar`: `string`, only in the example response.
 			pub avatar: Option<String>,
-			/// `color`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `color`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2ReactionChangeChat { id : soft "id", dialog_id : soft "dialogId",
-			type_ : soft "type", name : soft "name", entity_type : soft "entityType",
-			owner : soft "owner", avatar : soft "avatar", color : soft "color", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OnImbotV2ReactionChangeChat { opt "id" id, opt "dialogId" dialog_id, opt
-			"type" type_, opt "name" name, opt "entityType" entity_type, opt "owner"
-			owner, opt "avatar" avatar, opt "color" color, rest "" extra }
+		result_impls!(
+			OnImbotV2ReactionChangeChat { opt soft "id" id, opt soft "dialogId"
+			dialog_id, opt soft "type" type_, opt soft "name" name, opt soft "entityType"
+			entity_type, opt soft "owner" owner, opt soft "avatar" avatar, opt soft
+			"color" color, }
 		);
 		/// The object `data.user` of `ONIMBOTV2REACTIONCHANGE`: `User`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2reactionchange>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ReactionChangeUser {
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `active`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `active`: `boolean`, only in the example response.
 			pub active: Option<bool>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `firstName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `firstName`: `string`, only in the example response.
 			pub first_name: Option<String>,
-			/// `lastName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `lastName`: `string`, only in the example response.
 			pub last_name: Option<String>,
-			/// `workPosition`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `workPosition`: `string`, only in the example response.
 			pub work_position: Option<String>,
-			/// `color`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `color`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// `avatar`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `avatar`: `string`, only in the example response.
 			pub avatar: Option<String>,
-			/// `gender`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `gender`: `string`, only in the example response.
 			pub gender: Option<String>,
-			/// `birthday`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `birthday`: `string`, only in the example response.
 			pub birthday: Option<String>,
-			/// `extranet`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `extranet`: `boolean`, only in the example response.
 			pub extranet: Option<bool>,
-			/// `bot`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `bot`: `boolean`, only in the example response.
 			pub bot: Option<bool>,
-			/// `connector`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `connector`: `boolean`, only in the example response.
 			pub connector: Option<bool>,
-			/// `externalAuthId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `externalAuthId`: `string`, only in the example response.
 			pub external_auth_id: Option<String>,
-			/// `status`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `status`: `string`, only in the example response.
 			pub status: Option<String>,
-			/// `idle`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `idle`: `boolean`, only in the example response.
 			pub idle: Option<bool>,
-			/// `lastActivityDate`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `lastActivityDate`: `string`, only in the example response.
 			pub last_activity_date: Option<String>,
-			/// `absent`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `absent`: `boolean`, only in the example response.
 			pub absent: Option<bool>,
-			/// `departments`: `integer[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `departments`: `integer[]`, only in the example response.
 			pub departments: Vec<i64>,
-			/// `phones`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `phones`: `boolean`, only in the example response.
 			pub phones: Option<bool>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2ReactionChangeUser { id : soft "id", active : soft "active", name :
-			soft "name", first_name : soft "firstName", last_name : soft "lastName",
-			work_position : soft "workPosition", color : soft "color", avatar : soft
-			"avatar", gender : soft "gender", birthday : soft "birthday", extranet : soft
-			"extranet", bot : soft "bot", connector : soft "connector", external_auth_id
-			: soft "externalAuthId", status : soft "status", idle : soft "idle",
-			last_activity_date : soft "lastActivityDate", absent : soft "absent",
-			departments : soft "departments", phones : soft "phones", type_ : soft
-			"type", extra : rest "", }
-		);
-		serialize_map!(
-			OnImbotV2ReactionChangeUser { opt "id" id, opt "active" active, opt "name"
-			name, opt "firstName" first_name, opt "lastName" last_name, opt
-			"workPosition" work_position, opt "color" color, opt "avatar" avatar, opt
-			"gender" gender, opt "birthday" birthday, opt "extranet" extranet, opt "bot"
-			bot, opt "connector" connector, opt "externalAuthId" external_auth_id, opt
-			"status" status, opt "idle" idle, opt "lastActivityDate" last_activity_date,
-			opt "absent" absent, req "departments" departments, opt "phones" phones, opt
-			"type" type_, rest "" extra }
+		result_impls!(
+			OnImbotV2ReactionChangeUser { opt soft "id" id, opt soft "active" active, opt
+			soft "name" name, opt soft "firstName" first_name, opt soft "lastName"
+			last_name, opt soft "workPosition" work_position, opt soft "color" color, opt
+			soft "avatar" avatar, opt soft "gender" gender, opt soft "birthday" birthday,
+			opt soft "extranet" extranet, opt soft "bot" bot, opt soft "connector"
+			connector, opt soft "externalAuthId" external_auth_id, opt soft "status"
+			status, opt soft "idle" idle, opt soft "lastActivityDate" last_activity_date,
+			opt soft "absent" absent, req soft "departments" departments, opt soft
+			"phones" phones, opt soft "type" type_, }
 		);
 		/// The `data` of the event `ONIMBOTV2REACTIONCHANGE`.
 		///
@@ -7287,33 +5580,28 @@ pub mod events {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ReactionChange {
-			/// `bot`: `object`, optional.
+			/// `bot`: `object`.
 			pub bot: Option<OnImbotV2ReactionChangeBot>,
-			/// `reaction`: `string`, optional.
+			/// `reaction`: `string`.
 			pub reaction: Option<String>,
-			/// `action`: `string`, optional.
+			/// `action`: `string`.
 			pub action: Option<String>,
-			/// `message`: `Message`, optional.
+			/// `message`: `Message`.
 			pub message: Option<OnImbotV2ReactionChangeMessage>,
-			/// `chat`: `Chat`, optional.
+			/// `chat`: `Chat`.
 			pub chat: Option<OnImbotV2ReactionChangeChat>,
-			/// `user`: `User`, optional.
+			/// `user`: `User`.
 			pub user: Option<OnImbotV2ReactionChangeUser>,
-			/// `language`: `string`, optional.
+			/// `language`: `string`.
 			pub language: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnImbotV2ReactionChange { bot : field "bot", reaction : field "reaction",
-			action : field "action", message : field "message", chat : field "chat", user
-			: field "user", language : field "language", extra : rest "", } fits["bot",
+		result_impls!(
+			OnImbotV2ReactionChange { opt field "bot" bot, opt field "reaction" reaction,
+			opt field "action" action, opt field "message" message, opt field "chat"
+			chat, opt field "user" user, opt field "language" language, } fits["bot",
 			"reaction", "action", "message", "chat", "user", "language"] []
-		);
-		serialize_map!(
-			OnImbotV2ReactionChange { opt "bot" bot, opt "reaction" reaction, opt
-			"action" action, opt "message" message, opt "chat" chat, opt "user" user, opt
-			"language" language, rest "" extra }
 		);
 		deserialize_via_from_value!(OnImbotV2ReactionChange);
 		event_payload!(OnImbotV2ReactionChange, "ONIMBOTV2REACTIONCHANGE");
@@ -7364,7 +5652,7 @@ pub mod message {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `MESSAGE`.
@@ -7385,80 +5673,25 @@ pub mod message {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `DIALOG_ID`.
-		pub fn dialog_id(mut self, value: impl Into<String>) -> Self {
-			self.dialog_id = Some(value.into());
-			self
-		}
-		/// Sets `FROM_USER_ID`.
-		pub fn from_user_id(mut self, value: impl Into<i64>) -> Self {
-			self.from_user_id = Some(value.into());
-			self
-		}
-		/// Sets `TO_USER_ID`.
-		pub fn to_user_id(mut self, value: impl Into<i64>) -> Self {
-			self.to_user_id = Some(value.into());
-			self
-		}
-		/// Sets `ATTACH`.
-		pub fn attach(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.attach = Some(value.into());
-			self
-		}
-		/// Sets `KEYBOARD`.
-		pub fn keyboard(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.keyboard = Some(value.into());
-			self
-		}
-		/// Sets `MENU`.
-		pub fn menu(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.menu = Some(value.into());
-			self
-		}
-		/// Sets `SYSTEM`.
-		pub fn system(mut self, value: impl Into<bool>) -> Self {
-			self.system = Some(value.into());
-			self
-		}
-		/// Sets `URL_PREVIEW`.
-		pub fn url_preview(mut self, value: impl Into<bool>) -> Self {
-			self.url_preview = Some(value.into());
-			self
-		}
-		/// Sets `SKIP_CONNECTOR`.
-		pub fn skip_connector(mut self, value: impl Into<bool>) -> Self {
-			self.skip_connector = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { opt "BOT_ID" bot_id, opt "DIALOG_ID" dialog_id, opt "FROM_USER_ID"
-		from_user_id, opt "TO_USER_ID" to_user_id, req "MESSAGE" message, opt "ATTACH"
-		attach, opt "KEYBOARD" keyboard, opt "MENU" menu, opt_yn "SYSTEM" system, opt_yn
-		"URL_PREVIEW" url_preview, opt_yn "SKIP_CONNECTOR" skip_connector, opt
-		"CLIENT_ID" client_id, rest "" extra }
+	setters!(
+		Add { some into bot_id bot_id "BOT_ID" : i64, some into dialog_id dialog_id
+		"DIALOG_ID" : String, some into from_user_id from_user_id "FROM_USER_ID" : i64,
+		some into to_user_id to_user_id "TO_USER_ID" : i64, some into attach attach
+		"ATTACH" : ::serde_json::Value, some into keyboard keyboard "KEYBOARD" :
+		::serde_json::Value, some into menu menu "MENU" : ::serde_json::Value, some into
+		system system "SYSTEM" : bool, some into url_preview url_preview "URL_PREVIEW" :
+		bool, some into skip_connector skip_connector "SKIP_CONNECTOR" : bool, some into
+		client_id client_id "CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { bot_id : exact "BOT_ID", dialog_id : exact "DIALOG_ID", from_user_id :
-		exact "FROM_USER_ID", to_user_id : exact "TO_USER_ID", message : field "MESSAGE",
-		attach : exact "ATTACH", keyboard : exact "KEYBOARD", menu : exact "MENU", system
-		: exact "SYSTEM", url_preview : exact "URL_PREVIEW", skip_connector : exact
-		"SKIP_CONNECTOR", client_id : exact "CLIENT_ID", extra : rest "", }
+	params_impls!(
+		Add { opt exact "BOT_ID" bot_id, opt exact "DIALOG_ID" dialog_id, opt exact
+		"FROM_USER_ID" from_user_id, opt exact "TO_USER_ID" to_user_id, req field
+		"MESSAGE" message, opt exact "ATTACH" attach, opt exact "KEYBOARD" keyboard, opt
+		exact "MENU" menu, opt_yn exact "SYSTEM" system, opt_yn exact "URL_PREVIEW"
+		url_preview, opt_yn exact "SKIP_CONNECTOR" skip_connector, opt exact "CLIENT_ID"
+		client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `imbot.message.delete`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-delete.html>
@@ -7482,7 +5715,7 @@ pub mod message {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `MESSAGE_ID`.
@@ -7495,34 +5728,15 @@ pub mod message {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `COMPLETE`.
-		pub fn complete(mut self, value: impl Into<bool>) -> Self {
-			self.complete = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(
-		Delete { opt "BOT_ID" bot_id, req "MESSAGE_ID" message_id, opt_yn "COMPLETE"
-		complete, opt "CLIENT_ID" client_id, rest "" extra }
+	setters!(
+		Delete { some into bot_id bot_id "BOT_ID" : i64, some into complete complete
+		"COMPLETE" : bool, some into client_id client_id "CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Delete { bot_id : exact "BOT_ID", message_id : field "MESSAGE_ID", complete :
-		exact "COMPLETE", client_id : exact "CLIENT_ID", extra : rest "", }
+	params_impls!(
+		Delete { opt exact "BOT_ID" bot_id, req field "MESSAGE_ID" message_id, opt_yn
+		exact "COMPLETE" complete, opt exact "CLIENT_ID" client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
 	/// `imbot.message.like`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-like.html>
@@ -7546,7 +5760,7 @@ pub mod message {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Like {
 		/// The call with its required parameters: `MESSAGE_ID`.
@@ -7559,34 +5773,15 @@ pub mod message {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `ACTION`.
-		pub fn action(mut self, value: impl Into<like::Action>) -> Self {
-			self.action = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Like);
-	serialize_map!(
-		Like { opt "BOT_ID" bot_id, req "MESSAGE_ID" message_id, opt "ACTION" action, opt
-		"CLIENT_ID" client_id, rest "" extra }
+	setters!(
+		Like { some into bot_id bot_id "BOT_ID" : i64, some into action action "ACTION" :
+		like::Action, some into client_id client_id "CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Like { bot_id : exact "BOT_ID", message_id : field "MESSAGE_ID", action : exact
-		"ACTION", client_id : exact "CLIENT_ID", extra : rest "", }
+	params_impls!(
+		Like { opt exact "BOT_ID" bot_id, req field "MESSAGE_ID" message_id, opt exact
+		"ACTION" action, opt exact "CLIENT_ID" client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Like);
 	/// `imbot.message.update`: REST 2, scope `imbot`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-update.html>
@@ -7622,7 +5817,7 @@ pub mod message {
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `MESSAGE_ID`.
@@ -7640,68 +5835,26 @@ pub mod message {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `BOT_ID`.
-		pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-			self.bot_id = Some(value.into());
-			self
-		}
-		/// Sets `MESSAGE`.
-		pub fn message(mut self, value: impl Into<String>) -> Self {
-			self.message = Some(value.into());
-			self
-		}
-		/// Sets `ATTACH`.
-		pub fn attach(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.attach = Some(value.into());
-			self
-		}
-		/// Sets `KEYBOARD`.
-		pub fn keyboard(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.keyboard = Some(value.into());
-			self
-		}
-		/// Sets `MENU`.
-		pub fn menu(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.menu = Some(value.into());
-			self
-		}
-		/// Sets `URL_PREVIEW`.
-		pub fn url_preview(mut self, value: impl Into<bool>) -> Self {
-			self.url_preview = Some(value.into());
-			self
-		}
-		/// Sets `SKIP_CONNECTOR`.
-		pub fn skip_connector(mut self, value: impl Into<bool>) -> Self {
-			self.skip_connector = Some(value.into());
-			self
-		}
-		/// Sets `CLIENT_ID`.
-		pub fn client_id(mut self, value: impl Into<String>) -> Self {
-			self.client_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { opt "BOT_ID" bot_id, req "MESSAGE_ID" message_id, opt "MESSAGE" message,
-		opt "ATTACH" attach, opt "KEYBOARD" keyboard, opt "MENU" menu, opt_yn
-		"URL_PREVIEW" url_preview, opt_yn "SKIP_CONNECTOR" skip_connector, opt
-		"CLIENT_ID" client_id, rest "" extra }
+	setters!(
+		Update { some into bot_id bot_id "BOT_ID" : i64, some into message message
+		"MESSAGE" : String, some into attach attach "ATTACH" : ::serde_json::Value, some
+		into keyboard keyboard "KEYBOARD" : ::serde_json::Value, some into menu menu
+		"MENU" : ::serde_json::Value, some into url_preview url_preview "URL_PREVIEW" :
+		bool, some into skip_connector skip_connector "SKIP_CONNECTOR" : bool, some into
+		client_id client_id "CLIENT_ID" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { bot_id : exact "BOT_ID", message_id : field "MESSAGE_ID", message :
-		exact "MESSAGE", attach : exact "ATTACH", keyboard : exact "KEYBOARD", menu :
-		exact "MENU", url_preview : exact "URL_PREVIEW", skip_connector : exact
-		"SKIP_CONNECTOR", client_id : exact "CLIENT_ID", extra : rest "", }
+	params_impls!(
+		Update { opt exact "BOT_ID" bot_id, req field "MESSAGE_ID" message_id, opt exact
+		"MESSAGE" message, opt exact "ATTACH" attach, opt exact "KEYBOARD" keyboard, opt
+		exact "MENU" menu, opt_yn exact "URL_PREVIEW" url_preview, opt_yn exact
+		"SKIP_CONNECTOR" skip_connector, opt exact "CLIENT_ID" client_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `imbot.message.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-add.html>
 	pub mod add {
-		/// Error codes of `imbot.message.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.message.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -7741,19 +5894,13 @@ pub mod message {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "imbot.message.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "imbot.message.add", V2, false);
 	}
 	/// Types of `imbot.message.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-delete.html>
 	pub mod delete {
-		/// Error codes of `imbot.message.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.message.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -7775,19 +5922,13 @@ pub mod message {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "imbot.message.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "imbot.message.delete", V2, false);
 	}
 	/// Types of `imbot.message.like`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-like.html>
 	pub mod like {
-		/// Error codes of `imbot.message.like`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.message.like`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -7823,19 +5964,13 @@ pub mod message {
 		string_enum!(Action { Auto = "auto", Plus = "plus", Minus = "minus" });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Like {
-			const NAME: &'static str = "imbot.message.like";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Like, "imbot.message.like", V2, false);
 	}
 	/// Types of `imbot.message.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-update.html>
 	pub mod update {
-		/// Error codes of `imbot.message.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `imbot.message.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -7872,20 +6007,14 @@ pub mod message {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "imbot.message.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "imbot.message.update", V2, false);
 	}
 }
 /// Types of `imbot.register`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-register.html>
 pub mod register {
-	/// Error codes of `imbot.register`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `imbot.register`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -7979,7 +6108,7 @@ pub mod register {
 		/// `PERSONAL_PHOTO`: `file`, optional.
 		pub personal_photo: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Properties {
 		/// The object with its required parameters: `NAME`, `LAST_NAME`.
@@ -7997,77 +6126,32 @@ pub mod register {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `COLOR`.
-		pub fn color(mut self, value: impl Into<String>) -> Self {
-			self.color = Some(value.into());
-			self
-		}
-		/// Sets `EMAIL`.
-		pub fn email(mut self, value: impl Into<String>) -> Self {
-			self.email = Some(value.into());
-			self
-		}
-		/// Sets `PERSONAL_BIRTHDAY`.
-		pub fn personal_birthday(mut self, value: impl Into<String>) -> Self {
-			self.personal_birthday = Some(value.into());
-			self
-		}
-		/// Sets `WORK_POSITION`.
-		pub fn work_position(mut self, value: impl Into<String>) -> Self {
-			self.work_position = Some(value.into());
-			self
-		}
-		/// Sets `PERSONAL_WWW`.
-		pub fn personal_www(mut self, value: impl Into<String>) -> Self {
-			self.personal_www = Some(value.into());
-			self
-		}
-		/// Sets `PERSONAL_GENDER`.
-		pub fn personal_gender(
-			mut self,
-			value: impl Into<PropertiesPersonalGender>,
-		) -> Self {
-			self.personal_gender = Some(value.into());
-			self
-		}
-		/// Sets `PERSONAL_PHOTO`.
-		pub fn personal_photo(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.personal_photo = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Properties);
-	serialize_map!(
-		Properties { req "NAME" name, req "LAST_NAME" last_name, opt "COLOR" color, opt
-		"EMAIL" email, opt "PERSONAL_BIRTHDAY" personal_birthday, opt "WORK_POSITION"
-		work_position, opt "PERSONAL_WWW" personal_www, opt "PERSONAL_GENDER"
-		personal_gender, opt "PERSONAL_PHOTO" personal_photo, rest "" extra }
+	setters!(
+		Properties { some into color color "COLOR" : String, some into email email
+		"EMAIL" : String, some into personal_birthday personal_birthday
+		"PERSONAL_BIRTHDAY" : String, some into work_position work_position
+		"WORK_POSITION" : String, some into personal_www personal_www "PERSONAL_WWW" :
+		String, some into personal_gender personal_gender "PERSONAL_GENDER" :
+		PropertiesPersonalGender, some into personal_photo personal_photo
+		"PERSONAL_PHOTO" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Properties { name : field "NAME", last_name : field "LAST_NAME", color : exact
-		"COLOR", email : exact "EMAIL", personal_birthday : exact "PERSONAL_BIRTHDAY",
-		work_position : exact "WORK_POSITION", personal_www : exact "PERSONAL_WWW",
-		personal_gender : exact "PERSONAL_GENDER", personal_photo : exact
-		"PERSONAL_PHOTO", extra : rest "", }
+	params_impls!(
+		Properties { req field "NAME" name, req field "LAST_NAME" last_name, opt exact
+		"COLOR" color, opt exact "EMAIL" email, opt exact "PERSONAL_BIRTHDAY"
+		personal_birthday, opt exact "WORK_POSITION" work_position, opt exact
+		"PERSONAL_WWW" personal_www, opt exact "PERSONAL_GENDER" personal_gender, opt
+		exact "PERSONAL_PHOTO" personal_photo, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Properties);
 	/// The `result` of the call: `integer`.
 	pub type Output = ::bitrix24_runtime::lenient::Int;
-	impl ::bitrix24_runtime::Method for super::Register {
-		const NAME: &'static str = "imbot.register";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Register, "imbot.register", V2, false);
 }
 /// Types of `imbot.unregister`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-unregister.html>
 pub mod unregister {
-	/// Error codes of `imbot.unregister`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `imbot.unregister`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -8092,19 +6176,13 @@ pub mod unregister {
 	error_code!(Error);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Unregister {
-		const NAME: &'static str = "imbot.unregister";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Unregister, "imbot.unregister", V2, false);
 }
 /// Types of `imbot.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-update.html>
 pub mod update {
-	/// Error codes of `imbot.update`; the codes any method can return are in [`crate::SystemError`].
+	/// Error codes of `imbot.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -8182,90 +6260,31 @@ pub mod update {
 		/// `PERSONAL_PHOTO`: `file`, optional.
 		pub personal_photo: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl FieldsProperties {
 		/// The object; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				name: Default::default(),
-				last_name: Default::default(),
-				color: Default::default(),
-				email: Default::default(),
-				personal_birthday: Default::default(),
-				work_position: Default::default(),
-				personal_www: Default::default(),
-				personal_gender: Default::default(),
-				personal_photo: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `NAME`.
-		pub fn name(mut self, value: impl Into<String>) -> Self {
-			self.name = Some(value.into());
-			self
-		}
-		/// Sets `LAST_NAME`.
-		pub fn last_name(mut self, value: impl Into<String>) -> Self {
-			self.last_name = Some(value.into());
-			self
-		}
-		/// Sets `COLOR`.
-		pub fn color(mut self, value: impl Into<String>) -> Self {
-			self.color = Some(value.into());
-			self
-		}
-		/// Sets `EMAIL`.
-		pub fn email(mut self, value: impl Into<String>) -> Self {
-			self.email = Some(value.into());
-			self
-		}
-		/// Sets `PERSONAL_BIRTHDAY`.
-		pub fn personal_birthday(mut self, value: impl Into<String>) -> Self {
-			self.personal_birthday = Some(value.into());
-			self
-		}
-		/// Sets `WORK_POSITION`.
-		pub fn work_position(mut self, value: impl Into<String>) -> Self {
-			self.work_position = Some(value.into());
-			self
-		}
-		/// Sets `PERSONAL_WWW`.
-		pub fn personal_www(mut self, value: impl Into<String>) -> Self {
-			self.personal_www = Some(value.into());
-			self
-		}
-		/// Sets `PERSONAL_GENDER`.
-		pub fn personal_gender(
-			mut self,
-			value: impl Into<FieldsPropertiesPersonalGender>,
-		) -> Self {
-			self.personal_gender = Some(value.into());
-			self
-		}
-		/// Sets `PERSONAL_PHOTO`.
-		pub fn personal_photo(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.personal_photo = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(FieldsProperties);
-	serialize_map!(
-		FieldsProperties { opt "NAME" name, opt "LAST_NAME" last_name, opt "COLOR" color,
-		opt "EMAIL" email, opt "PERSONAL_BIRTHDAY" personal_birthday, opt "WORK_POSITION"
-		work_position, opt "PERSONAL_WWW" personal_www, opt "PERSONAL_GENDER"
-		personal_gender, opt "PERSONAL_PHOTO" personal_photo, rest "" extra }
+	setters!(
+		FieldsProperties { some into name name "NAME" : String, some into last_name
+		last_name "LAST_NAME" : String, some into color color "COLOR" : String, some into
+		email email "EMAIL" : String, some into personal_birthday personal_birthday
+		"PERSONAL_BIRTHDAY" : String, some into work_position work_position
+		"WORK_POSITION" : String, some into personal_www personal_www "PERSONAL_WWW" :
+		String, some into personal_gender personal_gender "PERSONAL_GENDER" :
+		FieldsPropertiesPersonalGender, some into personal_photo personal_photo
+		"PERSONAL_PHOTO" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		FieldsProperties { name : exact "NAME", last_name : exact "LAST_NAME", color :
-		exact "COLOR", email : exact "EMAIL", personal_birthday : exact
-		"PERSONAL_BIRTHDAY", work_position : exact "WORK_POSITION", personal_www : exact
-		"PERSONAL_WWW", personal_gender : exact "PERSONAL_GENDER", personal_photo : exact
-		"PERSONAL_PHOTO", extra : rest "", }
+	params_impls!(
+		FieldsProperties { opt exact "NAME" name, opt exact "LAST_NAME" last_name, opt
+		exact "COLOR" color, opt exact "EMAIL" email, opt exact "PERSONAL_BIRTHDAY"
+		personal_birthday, opt exact "WORK_POSITION" work_position, opt exact
+		"PERSONAL_WWW" personal_www, opt exact "PERSONAL_GENDER" personal_gender, opt
+		exact "PERSONAL_PHOTO" personal_photo, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(FieldsProperties);
 	/// The object `params.FIELDS` of `imbot.update`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-update.html>
@@ -8289,91 +6308,34 @@ pub mod update {
 		/// `PROPERTIES`: `object`, optional.
 		pub properties: Option<FieldsProperties>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Fields {
 		/// The object; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				code: Default::default(),
-				event_handler: Default::default(),
-				event_message_add: Default::default(),
-				event_message_update: Default::default(),
-				event_message_delete: Default::default(),
-				event_welcome_message: Default::default(),
-				event_bot_delete: Default::default(),
-				properties: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `CODE`.
-		pub fn code(mut self, value: impl Into<String>) -> Self {
-			self.code = Some(value.into());
-			self
-		}
-		/// Sets `EVENT_HANDLER`.
-		pub fn event_handler(mut self, value: impl Into<String>) -> Self {
-			self.event_handler = Some(value.into());
-			self
-		}
-		/// Sets `EVENT_MESSAGE_ADD`.
-		pub fn event_message_add(mut self, value: impl Into<String>) -> Self {
-			self.event_message_add = Some(value.into());
-			self
-		}
-		/// Sets `EVENT_MESSAGE_UPDATE`.
-		pub fn event_message_update(mut self, value: impl Into<String>) -> Self {
-			self.event_message_update = Some(value.into());
-			self
-		}
-		/// Sets `EVENT_MESSAGE_DELETE`.
-		pub fn event_message_delete(mut self, value: impl Into<String>) -> Self {
-			self.event_message_delete = Some(value.into());
-			self
-		}
-		/// Sets `EVENT_WELCOME_MESSAGE`.
-		pub fn event_welcome_message(mut self, value: impl Into<String>) -> Self {
-			self.event_welcome_message = Some(value.into());
-			self
-		}
-		/// Sets `EVENT_BOT_DELETE`.
-		pub fn event_bot_delete(mut self, value: impl Into<String>) -> Self {
-			self.event_bot_delete = Some(value.into());
-			self
-		}
-		/// Sets `PROPERTIES`.
-		pub fn properties(mut self, value: impl Into<FieldsProperties>) -> Self {
-			self.properties = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Fields);
-	serialize_map!(
-		Fields { opt "CODE" code, opt "EVENT_HANDLER" event_handler, opt
-		"EVENT_MESSAGE_ADD" event_message_add, opt "EVENT_MESSAGE_UPDATE"
-		event_message_update, opt "EVENT_MESSAGE_DELETE" event_message_delete, opt
-		"EVENT_WELCOME_MESSAGE" event_welcome_message, opt "EVENT_BOT_DELETE"
-		event_bot_delete, opt "PROPERTIES" properties, rest "" extra }
+	setters!(
+		Fields { some into code code "CODE" : String, some into event_handler
+		event_handler "EVENT_HANDLER" : String, some into event_message_add
+		event_message_add "EVENT_MESSAGE_ADD" : String, some into event_message_update
+		event_message_update "EVENT_MESSAGE_UPDATE" : String, some into
+		event_message_delete event_message_delete "EVENT_MESSAGE_DELETE" : String, some
+		into event_welcome_message event_welcome_message "EVENT_WELCOME_MESSAGE" :
+		String, some into event_bot_delete event_bot_delete "EVENT_BOT_DELETE" : String,
+		some into properties properties "PROPERTIES" : FieldsProperties, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Fields { code : exact "CODE", event_handler : exact "EVENT_HANDLER",
-		event_message_add : exact "EVENT_MESSAGE_ADD", event_message_update : exact
-		"EVENT_MESSAGE_UPDATE", event_message_delete : exact "EVENT_MESSAGE_DELETE",
-		event_welcome_message : exact "EVENT_WELCOME_MESSAGE", event_bot_delete : exact
-		"EVENT_BOT_DELETE", properties : exact "PROPERTIES", extra : rest "", }
+	params_impls!(
+		Fields { opt exact "CODE" code, opt exact "EVENT_HANDLER" event_handler, opt
+		exact "EVENT_MESSAGE_ADD" event_message_add, opt exact "EVENT_MESSAGE_UPDATE"
+		event_message_update, opt exact "EVENT_MESSAGE_DELETE" event_message_delete, opt
+		exact "EVENT_WELCOME_MESSAGE" event_welcome_message, opt exact "EVENT_BOT_DELETE"
+		event_bot_delete, opt exact "PROPERTIES" properties, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Fields);
 	/// The `result` of the call: `boolean`.
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
-	impl ::bitrix24_runtime::Method for super::Update {
-		const NAME: &'static str = "imbot.update";
-		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-		const IDEMPOTENT: bool = false;
-		type Output = Output;
-		type ErrorCode = Error;
-	}
+	method!(super::Update, "imbot.update", V2, false);
 }
 /// Methods under `v2`.
 pub mod v2 {
@@ -8396,46 +6358,22 @@ pub mod v2 {
 			/// `botToken`: `string`, optional.
 			pub bot_token: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					bot_id: Default::default(),
-					code: Default::default(),
-					bot_token: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `botId`.
-			pub fn bot_id(mut self, value: impl Into<i64>) -> Self {
-				self.bot_id = Some(value.into());
-				self
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(
-			Get { opt "botId" bot_id, opt "code" code, opt "botToken" bot_token, rest ""
-			extra }
+		setters!(
+			Get { some into bot_id bot_id "botId" : i64, some into code code "code" :
+			String, some into bot_token bot_token "botToken" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { bot_id : exact "botId", code : exact "code", bot_token : exact
-			"botToken", extra : rest "", }
+		params_impls!(
+			Get { opt exact "botId" bot_id, opt exact "code" code, opt exact "botToken"
+			bot_token, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
 		/// `imbot.v2.Bot.list`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
@@ -8455,52 +6393,23 @@ pub mod v2 {
 			/// `offset`: `integer`, optional.
 			pub offset: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					bot_token: Default::default(),
-					filter: Default::default(),
-					limit: Default::default(),
-					offset: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `limit`.
-			pub fn limit(mut self, value: impl Into<i64>) -> Self {
-				self.limit = Some(value.into());
-				self
-			}
-			/// Sets `offset`.
-			pub fn offset(mut self, value: impl Into<i64>) -> Self {
-				self.offset = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { opt "botToken" bot_token, opt "filter" filter, opt "limit" limit, opt
-			"offset" offset, rest "" extra }
+		setters!(
+			List { some into bot_token bot_token "botToken" : String, some into filter
+			filter "filter" : list::Filter, some into limit limit "limit" : i64, some
+			into offset offset "offset" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { bot_token : exact "botToken", filter : exact "filter", limit : exact
-			"limit", offset : exact "offset", extra : rest "", }
+		params_impls!(
+			List { opt exact "botToken" bot_token, opt exact "filter" filter, opt exact
+			"limit" limit, opt exact "offset" offset, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// `imbot.v2.Bot.register`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html>
@@ -8514,7 +6423,7 @@ pub mod v2 {
 			/// `fields`: `object`, required.
 			pub fields: register::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Register {
 			/// The call with its required parameters: `fields`.
@@ -8525,12 +6434,7 @@ pub mod v2 {
 				}
 			}
 		}
-		extra_setter!(Register);
-		serialize_map!(Register { req "fields" fields, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Register { fields : field "fields", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Register);
+		params_impls!(Register { req field "fields" fields, });
 		/// `imbot.v2.Bot.unregister`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-unregister.html>
@@ -8546,7 +6450,7 @@ pub mod v2 {
 			/// `botToken`: `string`, optional.
 			pub bot_token: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Unregister {
 			/// The call with its required parameters: `botId`.
@@ -8557,23 +6461,11 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Unregister);
-		serialize_map!(
-			Unregister { req "botId" bot_id, opt "botToken" bot_token, rest "" extra }
+		setters!(Unregister { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			Unregister { req field "botId" bot_id, opt exact "botToken" bot_token, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Unregister { bot_id : field "botId", bot_token : exact "botToken", extra :
-			rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Unregister);
 		/// `imbot.v2.Bot.update`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html>
@@ -8591,7 +6483,7 @@ pub mod v2 {
 			/// `fields`: `object`, required.
 			pub fields: update::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `botId`, `fields`.
@@ -8606,29 +6498,17 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Update);
-		serialize_map!(
-			Update { req "botId" bot_id, opt "botToken" bot_token, req "fields" fields,
-			rest "" extra }
+		setters!(Update { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			Update { req field "botId" bot_id, opt exact "botToken" bot_token, req field
+			"fields" fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { bot_id : field "botId", bot_token : exact "botToken", fields : field
-			"fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
 		/// Types of `imbot.v2.Bot.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-get.html>
 		pub mod get {
-			/// Error codes of `imbot.v2.Bot.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Bot.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -8652,55 +6532,46 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBot {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `code`: `string`, optional.
+				/// `code`: `string`.
 				pub code: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `isHidden`: `boolean`, optional.
+				/// `isHidden`: `boolean`.
 				pub is_hidden: Option<bool>,
-				/// `isSupportOpenline`: `boolean`, optional.
+				/// `isSupportOpenline`: `boolean`.
 				pub is_support_openline: Option<bool>,
-				/// `isReactionsEnabled`: `boolean`, optional.
+				/// `isReactionsEnabled`: `boolean`.
 				pub is_reactions_enabled: Option<bool>,
-				/// `backgroundId`: `string | null`, optional.
+				/// `backgroundId`: `string | null`.
 				pub background_id: Option<String>,
-				/// `language`: `string`, optional.
+				/// `language`: `string`.
 				pub language: Option<String>,
-				/// `moduleId`: `string`, optional.
+				/// `moduleId`: `string`.
 				pub module_id: Option<String>,
-				/// `eventMode`: `string`, optional.
+				/// `eventMode`: `string`.
 				pub event_mode: Option<String>,
-				/// `countMessage`: `integer`, optional.
+				/// `countMessage`: `integer`.
 				pub count_message: Option<i64>,
-				/// `countCommand`: `integer`, optional.
+				/// `countCommand`: `integer`.
 				pub count_command: Option<i64>,
-				/// `countChat`: `integer`, optional.
+				/// `countChat`: `integer`.
 				pub count_chat: Option<i64>,
-				/// `countUser`: `integer`, optional.
+				/// `countUser`: `integer`.
 				pub count_user: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBot { id : field "id", code : field "code", type_ : field "type",
-				is_hidden : field "isHidden", is_support_openline : field
-				"isSupportOpenline", is_reactions_enabled : field "isReactionsEnabled",
-				background_id : field "backgroundId", language : field "language",
-				module_id : field "moduleId", event_mode : field "eventMode",
-				count_message : field "countMessage", count_command : field
-				"countCommand", count_chat : field "countChat", count_user : field
-				"countUser", extra : rest "", }
-			);
-			serialize_map!(
-				OutputBot { opt "id" id, opt "code" code, opt "type" type_, opt
-				"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
-				"isReactionsEnabled" is_reactions_enabled, opt "backgroundId"
-				background_id, opt "language" language, opt "moduleId" module_id, opt
-				"eventMode" event_mode, opt "countMessage" count_message, opt
-				"countCommand" count_command, opt "countChat" count_chat, opt "countUser"
-				count_user, rest "" extra }
+			result_impls!(
+				OutputBot { opt field "id" id, opt field "code" code, opt field "type"
+				type_, opt field "isHidden" is_hidden, opt field "isSupportOpenline"
+				is_support_openline, opt field "isReactionsEnabled" is_reactions_enabled,
+				opt field "backgroundId" background_id, opt field "language" language,
+				opt field "moduleId" module_id, opt field "eventMode" event_mode, opt
+				field "countMessage" count_message, opt field "countCommand"
+				count_command, opt field "countChat" count_chat, opt field "countUser"
+				count_user, }
 			);
 			/// The object `result.users` of `imbot.v2.Bot.get`: `User[]`.
 			///
@@ -8708,26 +6579,22 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputUsers {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `active`: `boolean`, optional.
+				/// `active`: `boolean`.
 				pub active: Option<bool>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `bot`: `boolean`, optional.
+				/// `bot`: `boolean`.
 				pub bot: Option<bool>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputUsers { id : field "id", active : field "active", name : field
-				"name", bot : field "bot", type_ : field "type", extra : rest "", }
-			);
-			serialize_map!(
-				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
-				"bot" bot, opt "type" type_, rest "" extra }
+			result_impls!(
+				OutputUsers { opt field "id" id, opt field "active" active, opt field
+				"name" name, opt field "bot" bot, opt field "type" type_, }
 			);
 			/// The object `result` of `imbot.v2.Bot.get`: `object`.
 			///
@@ -8735,32 +6602,25 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `bot`: `Bot`, optional.
+				/// `bot`: `Bot`.
 				pub bot: Option<OutputBot>,
-				/// `users`: `User[]`, optional.
+				/// `users`: `User[]`.
 				pub users: Vec<OutputUsers>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { bot : field "bot", users : field "users", extra : rest "", }
-				fits["bot", "users"] []
+			result_impls!(
+				Output { opt field "bot" bot, req field "users" users, } fits["bot",
+				"users"] []
 			);
-			serialize_map!(Output { opt "bot" bot, req "users" users, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "imbot.v2.Bot.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "imbot.v2.Bot.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `imbot.v2.Bot.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
 		pub mod list {
-			/// Error codes of `imbot.v2.Bot.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Bot.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -8782,87 +6642,62 @@ pub mod v2 {
 				/// Stands for every key matching `*`: one entry per key.
 				pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Filter {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						field: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Adds an entry for `<field>` under `key`.
-				pub fn field(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.field.insert(key.into(), value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Filter);
-			serialize_map!(Filter { rest "*" field, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(Filter { field : pattern "*", extra : rest "", });
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Filter);
+			setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+			params_impls!(Filter { rest pattern "*" field, });
 			/// The object `result.bots` of `imbot.v2.Bot.list`: `Bot[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBots {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `code`: `string`, optional.
+				/// `code`: `string`.
 				pub code: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `isHidden`: `boolean`, optional.
+				/// `isHidden`: `boolean`.
 				pub is_hidden: Option<bool>,
-				/// `isSupportOpenline`: `boolean`, optional.
+				/// `isSupportOpenline`: `boolean`.
 				pub is_support_openline: Option<bool>,
-				/// `isReactionsEnabled`: `boolean`, optional.
+				/// `isReactionsEnabled`: `boolean`.
 				pub is_reactions_enabled: Option<bool>,
-				/// `backgroundId`: `string | null`, optional.
+				/// `backgroundId`: `string | null`.
 				pub background_id: Option<String>,
-				/// `language`: `string`, optional.
+				/// `language`: `string`.
 				pub language: Option<String>,
-				/// `moduleId`: `string`, optional.
+				/// `moduleId`: `string`.
 				pub module_id: Option<String>,
-				/// `eventMode`: `string`, optional.
+				/// `eventMode`: `string`.
 				pub event_mode: Option<String>,
-				/// `countMessage`: `integer`, optional.
+				/// `countMessage`: `integer`.
 				pub count_message: Option<i64>,
-				/// `countCommand`: `integer`, optional.
+				/// `countCommand`: `integer`.
 				pub count_command: Option<i64>,
-				/// `countChat`: `integer`, optional.
+				/// `countChat`: `integer`.
 				pub count_chat: Option<i64>,
-				/// `countUser`: `integer`, optional.
+				/// `countUser`: `integer`.
 				pub count_user: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBots { id : field "id", code : field "code", type_ : field "type",
-				is_hidden : field "isHidden", is_support_openline : field
-				"isSupportOpenline", is_reactions_enabled : field "isReactionsEnabled",
-				background_id : field "backgroundId", language : field "language",
-				module_id : field "moduleId", event_mode : field "eventMode",
-				count_message : field "countMessage", count_command : field
-				"countCommand", count_chat : field "countChat", count_user : field
-				"countUser", extra : rest "", }
-			);
-			serialize_map!(
-				OutputBots { opt "id" id, opt "code" code, opt "type" type_, opt
-				"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
-				"isReactionsEnabled" is_reactions_enabled, opt "backgroundId"
-				background_id, opt "language" language, opt "moduleId" module_id, opt
-				"eventMode" event_mode, opt "countMessage" count_message, opt
-				"countCommand" count_command, opt "countChat" count_chat, opt "countUser"
-				count_user, rest "" extra }
+			result_impls!(
+				OutputBots { opt field "id" id, opt field "code" code, opt field "type"
+				type_, opt field "isHidden" is_hidden, opt field "isSupportOpenline"
+				is_support_openline, opt field "isReactionsEnabled" is_reactions_enabled,
+				opt field "backgroundId" background_id, opt field "language" language,
+				opt field "moduleId" module_id, opt field "eventMode" event_mode, opt
+				field "countMessage" count_message, opt field "countCommand"
+				count_command, opt field "countChat" count_chat, opt field "countUser"
+				count_user, }
 			);
 			/// The object `result.users` of `imbot.v2.Bot.list`: `User[]`.
 			///
@@ -8870,26 +6705,22 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputUsers {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `active`: `boolean`, optional.
+				/// `active`: `boolean`.
 				pub active: Option<bool>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `bot`: `boolean`, optional.
+				/// `bot`: `boolean`.
 				pub bot: Option<bool>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputUsers { id : field "id", active : field "active", name : field
-				"name", bot : field "bot", type_ : field "type", extra : rest "", }
-			);
-			serialize_map!(
-				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
-				"bot" bot, opt "type" type_, rest "" extra }
+			result_impls!(
+				OutputUsers { opt field "id" id, opt field "active" active, opt field
+				"name" name, opt field "bot" bot, opt field "type" type_, }
 			);
 			/// The object `result` of `imbot.v2.Bot.list`: `object`.
 			///
@@ -8897,38 +6728,27 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `bots`: `Bot[]`, optional.
+				/// `bots`: `Bot[]`.
 				pub bots: Vec<OutputBots>,
-				/// `users`: `User[]`, optional.
+				/// `users`: `User[]`.
 				pub users: Vec<OutputUsers>,
-				/// `hasNextPage`: `boolean`, optional.
+				/// `hasNextPage`: `boolean`.
 				pub has_next_page: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { bots : field "bots", users : field "users", has_next_page :
-				field "hasNextPage", extra : rest "", } fits["bots", "users",
-				"hasNextPage"] []
+			result_impls!(
+				Output { req field "bots" bots, req field "users" users, opt field
+				"hasNextPage" has_next_page, } fits["bots", "users", "hasNextPage"] []
 			);
-			serialize_map!(
-				Output { req "bots" bots, req "users" users, opt "hasNextPage"
-				has_next_page, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "imbot.v2.Bot.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "imbot.v2.Bot.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `imbot.v2.Bot.register`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html>
 		pub mod register {
-			/// Error codes of `imbot.v2.Bot.register`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Bot.register`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -9004,7 +6824,7 @@ pub mod v2 {
 				/// `avatar`: `file`, optional.
 				pub avatar: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl FieldsProperties {
 				/// The object with its required parameters: `name`.
@@ -9019,49 +6839,19 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `lastName`.
-				pub fn last_name(mut self, value: impl Into<String>) -> Self {
-					self.last_name = Some(value.into());
-					self
-				}
-				/// Sets `workPosition`.
-				pub fn work_position(mut self, value: impl Into<String>) -> Self {
-					self.work_position = Some(value.into());
-					self
-				}
-				/// Sets `color`.
-				pub fn color(mut self, value: impl Into<String>) -> Self {
-					self.color = Some(value.into());
-					self
-				}
-				/// Sets `gender`.
-				pub fn gender(
-					mut self,
-					value: impl Into<FieldsPropertiesGender>,
-				) -> Self {
-					self.gender = Some(value.into());
-					self
-				}
-				/// Sets `avatar`.
-				pub fn avatar(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.avatar = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(FieldsProperties);
-			serialize_map!(
-				FieldsProperties { req "name" name, opt "lastName" last_name, opt
-				"workPosition" work_position, opt "color" color, opt "gender" gender, opt
-				"avatar" avatar, rest "" extra }
+			setters!(
+				FieldsProperties { some into last_name last_name "lastName" : String,
+				some into work_position work_position "workPosition" : String, some into
+				color color "color" : String, some into gender gender "gender" :
+				FieldsPropertiesGender, some into avatar avatar "avatar" :
+				::serde_json::Value, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				FieldsProperties { name : field "name", last_name : exact "lastName",
-				work_position : exact "workPosition", color : exact "color", gender :
-				exact "gender", avatar : exact "avatar", extra : rest "", }
+			params_impls!(
+				FieldsProperties { req field "name" name, opt exact "lastName" last_name,
+				opt exact "workPosition" work_position, opt exact "color" color, opt
+				exact "gender" gender, opt exact "avatar" avatar, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(FieldsProperties);
 			/// Allowed values of `params.fields.eventMode` in `imbot.v2.Bot.register`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -9115,7 +6905,7 @@ pub mod v2 {
 				/// Values: `null`.
 				pub background_id: Option<FieldsBackgroundId>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `code`, `properties`.
@@ -9137,124 +6927,71 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
-				/// Sets `type`.
-				pub fn type_(mut self, value: impl Into<String>) -> Self {
-					self.type_ = Some(value.into());
-					self
-				}
-				/// Sets `eventMode`.
-				pub fn event_mode(mut self, value: impl Into<FieldsEventMode>) -> Self {
-					self.event_mode = Some(value.into());
-					self
-				}
-				/// Sets `webhookUrl`.
-				pub fn webhook_url(mut self, value: impl Into<String>) -> Self {
-					self.webhook_url = Some(value.into());
-					self
-				}
-				/// Sets `isHidden`.
-				pub fn is_hidden(mut self, value: impl Into<bool>) -> Self {
-					self.is_hidden = Some(value.into());
-					self
-				}
-				/// Sets `isReactionsEnabled`.
-				pub fn is_reactions_enabled(mut self, value: impl Into<bool>) -> Self {
-					self.is_reactions_enabled = Some(value.into());
-					self
-				}
-				/// Sets `isSupportOpenline`.
-				pub fn is_support_openline(mut self, value: impl Into<bool>) -> Self {
-					self.is_support_openline = Some(value.into());
-					self
-				}
-				/// Sets `backgroundId`.
-				pub fn background_id(
-					mut self,
-					value: impl Into<FieldsBackgroundId>,
-				) -> Self {
-					self.background_id = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { req "code" code, opt "botToken" bot_token, req "properties"
-				properties, opt "type" type_, opt "eventMode" event_mode, opt
-				"webhookUrl" webhook_url, opt "isHidden" is_hidden, opt
-				"isReactionsEnabled" is_reactions_enabled, opt "isSupportOpenline"
-				is_support_openline, opt "backgroundId" background_id, rest "" extra }
+			setters!(
+				Fields { some into bot_token bot_token "botToken" : String, some into
+				type_ type_ "type" : String, some into event_mode event_mode "eventMode"
+				: FieldsEventMode, some into webhook_url webhook_url "webhookUrl" :
+				String, some into is_hidden is_hidden "isHidden" : bool, some into
+				is_reactions_enabled is_reactions_enabled "isReactionsEnabled" : bool,
+				some into is_support_openline is_support_openline "isSupportOpenline" :
+				bool, some into background_id background_id "backgroundId" :
+				FieldsBackgroundId, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { code : field "code", bot_token : exact "botToken", properties :
-				field "properties", type_ : exact "type", event_mode : exact "eventMode",
-				webhook_url : exact "webhookUrl", is_hidden : exact "isHidden",
-				is_reactions_enabled : exact "isReactionsEnabled", is_support_openline :
-				exact "isSupportOpenline", background_id : exact "backgroundId", extra :
-				rest "", }
+			params_impls!(
+				Fields { req field "code" code, opt exact "botToken" bot_token, req field
+				"properties" properties, opt exact "type" type_, opt exact "eventMode"
+				event_mode, opt exact "webhookUrl" webhook_url, opt exact "isHidden"
+				is_hidden, opt exact "isReactionsEnabled" is_reactions_enabled, opt exact
+				"isSupportOpenline" is_support_openline, opt exact "backgroundId"
+				background_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result.bot` of `imbot.v2.Bot.register`: `Bot`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBot {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `code`: `string`, optional.
+				/// `code`: `string`.
 				pub code: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `isHidden`: `boolean`, optional.
+				/// `isHidden`: `boolean`.
 				pub is_hidden: Option<bool>,
-				/// `isSupportOpenline`: `boolean`, optional.
+				/// `isSupportOpenline`: `boolean`.
 				pub is_support_openline: Option<bool>,
-				/// `isReactionsEnabled`: `boolean`, optional.
+				/// `isReactionsEnabled`: `boolean`.
 				pub is_reactions_enabled: Option<bool>,
-				/// `backgroundId`: `string | null`, optional.
+				/// `backgroundId`: `string | null`.
 				pub background_id: Option<String>,
-				/// `language`: `string`, optional.
+				/// `language`: `string`.
 				pub language: Option<String>,
-				/// `moduleId`: `string`, optional.
+				/// `moduleId`: `string`.
 				pub module_id: Option<String>,
-				/// `eventMode`: `string`, optional.
+				/// `eventMode`: `string`.
 				pub event_mode: Option<String>,
-				/// `countMessage`: `integer`, optional.
+				/// `countMessage`: `integer`.
 				pub count_message: Option<i64>,
-				/// `countCommand`: `integer`, optional.
+				/// `countCommand`: `integer`.
 				pub count_command: Option<i64>,
-				/// `countChat`: `integer`, optional.
+				/// `countChat`: `integer`.
 				pub count_chat: Option<i64>,
-				/// `countUser`: `integer`, optional.
+				/// `countUser`: `integer`.
 				pub count_user: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBot { id : field "id", code : field "code", type_ : field "type",
-				is_hidden : field "isHidden", is_support_openline : field
-				"isSupportOpenline", is_reactions_enabled : field "isReactionsEnabled",
-				background_id : field "backgroundId", language : field "language",
-				module_id : field "moduleId", event_mode : field "eventMode",
-				count_message : field "countMessage", count_command : field
-				"countCommand", count_chat : field "countChat", count_user : field
-				"countUser", extra : rest "", }
-			);
-			serialize_map!(
-				OutputBot { opt "id" id, opt "code" code, opt "type" type_, opt
-				"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
-				"isReactionsEnabled" is_reactions_enabled, opt "backgroundId"
-				background_id, opt "language" language, opt "moduleId" module_id, opt
-				"eventMode" event_mode, opt "countMessage" count_message, opt
-				"countCommand" count_command, opt "countChat" count_chat, opt "countUser"
-				count_user, rest "" extra }
+			result_impls!(
+				OutputBot { opt field "id" id, opt field "code" code, opt field "type"
+				type_, opt field "isHidden" is_hidden, opt field "isSupportOpenline"
+				is_support_openline, opt field "isReactionsEnabled" is_reactions_enabled,
+				opt field "backgroundId" background_id, opt field "language" language,
+				opt field "moduleId" module_id, opt field "eventMode" event_mode, opt
+				field "countMessage" count_message, opt field "countCommand"
+				count_command, opt field "countChat" count_chat, opt field "countUser"
+				count_user, }
 			);
 			/// The object `result.users` of `imbot.v2.Bot.register`: `User[]`.
 			///
@@ -9262,72 +6999,62 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputUsers {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `active`: `boolean`, optional.
+				/// `active`: `boolean`.
 				pub active: Option<bool>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `firstName`: `string`, optional.
+				/// `firstName`: `string`.
 				pub first_name: Option<String>,
-				/// `lastName`: `string`, optional.
+				/// `lastName`: `string`.
 				pub last_name: Option<String>,
-				/// `workPosition`: `string`, optional.
+				/// `workPosition`: `string`.
 				pub work_position: Option<String>,
-				/// `color`: `string`, optional.
+				/// `color`: `string`.
 				pub color: Option<String>,
-				/// `avatar`: `string`, optional.
+				/// `avatar`: `string`.
 				pub avatar: Option<String>,
-				/// `gender`: `string`, optional.
+				/// `gender`: `string`.
 				pub gender: Option<String>,
-				/// `birthday`: `string`, optional.
+				/// `birthday`: `string`.
 				pub birthday: Option<String>,
-				/// `extranet`: `boolean`, optional.
+				/// `extranet`: `boolean`.
 				pub extranet: Option<bool>,
-				/// `bot`: `boolean`, optional.
+				/// `bot`: `boolean`.
 				pub bot: Option<bool>,
-				/// `connector`: `boolean`, optional.
+				/// `connector`: `boolean`.
 				pub connector: Option<bool>,
-				/// `externalAuthId`: `string`, optional.
+				/// `externalAuthId`: `string`.
 				pub external_auth_id: Option<String>,
-				/// `status`: `string`, optional.
+				/// `status`: `string`.
 				pub status: Option<String>,
-				/// `idle`: `boolean`, optional.
+				/// `idle`: `boolean`.
 				pub idle: Option<bool>,
-				/// `lastActivityDate`: `string`, optional.
+				/// `lastActivityDate`: `string`.
 				pub last_activity_date: Option<String>,
-				/// `absent`: `boolean`, optional.
+				/// `absent`: `boolean`.
 				pub absent: Option<bool>,
-				/// `departments`: `array`, optional.
+				/// `departments`: `array`.
 				pub departments: Vec<::serde_json::Value>,
-				/// `phones`: `array`, optional.
+				/// `phones`: `array`.
 				pub phones: Vec<::serde_json::Value>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputUsers { id : field "id", active : field "active", name : field
-				"name", first_name : field "firstName", last_name : field "lastName",
-				work_position : field "workPosition", color : field "color", avatar :
-				field "avatar", gender : field "gender", birthday : field "birthday",
-				extranet : field "extranet", bot : field "bot", connector : field
-				"connector", external_auth_id : field "externalAuthId", status : field
-				"status", idle : field "idle", last_activity_date : field
-				"lastActivityDate", absent : field "absent", departments : field
-				"departments", phones : field "phones", type_ : field "type", extra :
-				rest "", }
-			);
-			serialize_map!(
-				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
-				"firstName" first_name, opt "lastName" last_name, opt "workPosition"
-				work_position, opt "color" color, opt "avatar" avatar, opt "gender"
-				gender, opt "birthday" birthday, opt "extranet" extranet, opt "bot" bot,
-				opt "connector" connector, opt "externalAuthId" external_auth_id, opt
-				"status" status, opt "idle" idle, opt "lastActivityDate"
-				last_activity_date, opt "absent" absent, req "departments" departments,
-				req "phones" phones, opt "type" type_, rest "" extra }
+			result_impls!(
+				OutputUsers { opt field "id" id, opt field "active" active, opt field
+				"name" name, opt field "firstName" first_name, opt field "lastName"
+				last_name, opt field "workPosition" work_position, opt field "color"
+				color, opt field "avatar" avatar, opt field "gender" gender, opt field
+				"birthday" birthday, opt field "extranet" extranet, opt field "bot" bot,
+				opt field "connector" connector, opt field "externalAuthId"
+				external_auth_id, opt field "status" status, opt field "idle" idle, opt
+				field "lastActivityDate" last_activity_date, opt field "absent" absent,
+				req field "departments" departments, req field "phones" phones, opt field
+				"type" type_, }
 			);
 			/// The object `result` of `imbot.v2.Bot.register`: `object`.
 			///
@@ -9335,32 +7062,25 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `bot`: `Bot`, optional.
+				/// `bot`: `Bot`.
 				pub bot: Option<OutputBot>,
-				/// `users`: `User[]`, optional.
+				/// `users`: `User[]`.
 				pub users: Vec<OutputUsers>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { bot : field "bot", users : field "users", extra : rest "", }
-				fits["bot", "users"] []
+			result_impls!(
+				Output { opt field "bot" bot, req field "users" users, } fits["bot",
+				"users"] []
 			);
-			serialize_map!(Output { opt "bot" bot, req "users" users, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Register {
-				const NAME: &'static str = "imbot.v2.Bot.register";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Register, "imbot.v2.Bot.register", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `imbot.v2.Bot.unregister`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-unregister.html>
 		pub mod unregister {
-			/// Error codes of `imbot.v2.Bot.unregister`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Bot.unregister`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -9389,29 +7109,20 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `result`: `boolean`, optional.
+				/// `result`: `boolean`.
 				pub result: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "result", extra : rest "", } fits["result"] []
-			);
-			serialize_map!(Output { opt "result" result, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Unregister {
-				const NAME: &'static str = "imbot.v2.Bot.unregister";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "result" result, } fits["result"] []);
+			method!(super::Unregister, "imbot.v2.Bot.unregister", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `imbot.v2.Bot.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html>
 		pub mod update {
-			/// Error codes of `imbot.v2.Bot.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Bot.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -9479,69 +7190,26 @@ pub mod v2 {
 				/// `avatar`: `file`, optional.
 				pub avatar: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl FieldsProperties {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						name: Default::default(),
-						last_name: Default::default(),
-						work_position: Default::default(),
-						color: Default::default(),
-						gender: Default::default(),
-						avatar: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `name`.
-				pub fn name(mut self, value: impl Into<String>) -> Self {
-					self.name = Some(value.into());
-					self
-				}
-				/// Sets `lastName`.
-				pub fn last_name(mut self, value: impl Into<String>) -> Self {
-					self.last_name = Some(value.into());
-					self
-				}
-				/// Sets `workPosition`.
-				pub fn work_position(mut self, value: impl Into<String>) -> Self {
-					self.work_position = Some(value.into());
-					self
-				}
-				/// Sets `color`.
-				pub fn color(mut self, value: impl Into<String>) -> Self {
-					self.color = Some(value.into());
-					self
-				}
-				/// Sets `gender`.
-				pub fn gender(
-					mut self,
-					value: impl Into<FieldsPropertiesGender>,
-				) -> Self {
-					self.gender = Some(value.into());
-					self
-				}
-				/// Sets `avatar`.
-				pub fn avatar(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.avatar = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(FieldsProperties);
-			serialize_map!(
-				FieldsProperties { opt "name" name, opt "lastName" last_name, opt
-				"workPosition" work_position, opt "color" color, opt "gender" gender, opt
-				"avatar" avatar, rest "" extra }
+			setters!(
+				FieldsProperties { some into name name "name" : String, some into
+				last_name last_name "lastName" : String, some into work_position
+				work_position "workPosition" : String, some into color color "color" :
+				String, some into gender gender "gender" : FieldsPropertiesGender, some
+				into avatar avatar "avatar" : ::serde_json::Value, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				FieldsProperties { name : exact "name", last_name : exact "lastName",
-				work_position : exact "workPosition", color : exact "color", gender :
-				exact "gender", avatar : exact "avatar", extra : rest "", }
+			params_impls!(
+				FieldsProperties { opt exact "name" name, opt exact "lastName" last_name,
+				opt exact "workPosition" work_position, opt exact "color" color, opt
+				exact "gender" gender, opt exact "avatar" avatar, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(FieldsProperties);
 			/// Allowed values of `params.fields.backgroundId` in `imbot.v2.Bot.update`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -9577,140 +7245,77 @@ pub mod v2 {
 				/// `botToken`: `string`, optional.
 				pub bot_token: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						properties: Default::default(),
-						is_hidden: Default::default(),
-						is_reactions_enabled: Default::default(),
-						is_support_openline: Default::default(),
-						background_id: Default::default(),
-						event_mode: Default::default(),
-						webhook_url: Default::default(),
-						bot_token: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `properties`.
-				pub fn properties(mut self, value: impl Into<FieldsProperties>) -> Self {
-					self.properties = Some(value.into());
-					self
-				}
-				/// Sets `isHidden`.
-				pub fn is_hidden(mut self, value: impl Into<bool>) -> Self {
-					self.is_hidden = Some(value.into());
-					self
-				}
-				/// Sets `isReactionsEnabled`.
-				pub fn is_reactions_enabled(mut self, value: impl Into<bool>) -> Self {
-					self.is_reactions_enabled = Some(value.into());
-					self
-				}
-				/// Sets `isSupportOpenline`.
-				pub fn is_support_openline(mut self, value: impl Into<bool>) -> Self {
-					self.is_support_openline = Some(value.into());
-					self
-				}
-				/// Sets `backgroundId`.
-				pub fn background_id(
-					mut self,
-					value: impl Into<FieldsBackgroundId>,
-				) -> Self {
-					self.background_id = Some(value.into());
-					self
-				}
-				/// Sets `eventMode`.
-				pub fn event_mode(mut self, value: impl Into<String>) -> Self {
-					self.event_mode = Some(value.into());
-					self
-				}
-				/// Sets `webhookUrl`.
-				pub fn webhook_url(mut self, value: impl Into<String>) -> Self {
-					self.webhook_url = Some(value.into());
-					self
-				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "properties" properties, opt "isHidden" is_hidden, opt
-				"isReactionsEnabled" is_reactions_enabled, opt "isSupportOpenline"
-				is_support_openline, opt "backgroundId" background_id, opt "eventMode"
-				event_mode, opt "webhookUrl" webhook_url, opt "botToken" bot_token, rest
-				"" extra }
+			setters!(
+				Fields { some into properties properties "properties" : FieldsProperties,
+				some into is_hidden is_hidden "isHidden" : bool, some into
+				is_reactions_enabled is_reactions_enabled "isReactionsEnabled" : bool,
+				some into is_support_openline is_support_openline "isSupportOpenline" :
+				bool, some into background_id background_id "backgroundId" :
+				FieldsBackgroundId, some into event_mode event_mode "eventMode" : String,
+				some into webhook_url webhook_url "webhookUrl" : String, some into
+				bot_token bot_token "botToken" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { properties : exact "properties", is_hidden : exact "isHidden",
-				is_reactions_enabled : exact "isReactionsEnabled", is_support_openline :
-				exact "isSupportOpenline", background_id : exact "backgroundId",
-				event_mode : exact "eventMode", webhook_url : exact "webhookUrl",
-				bot_token : exact "botToken", extra : rest "", }
+			params_impls!(
+				Fields { opt exact "properties" properties, opt exact "isHidden"
+				is_hidden, opt exact "isReactionsEnabled" is_reactions_enabled, opt exact
+				"isSupportOpenline" is_support_openline, opt exact "backgroundId"
+				background_id, opt exact "eventMode" event_mode, opt exact "webhookUrl"
+				webhook_url, opt exact "botToken" bot_token, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result.bot` of `imbot.v2.Bot.update`: `Bot`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBot {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `code`: `string`, optional.
+				/// `code`: `string`.
 				pub code: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `isHidden`: `boolean`, optional.
+				/// `isHidden`: `boolean`.
 				pub is_hidden: Option<bool>,
-				/// `isSupportOpenline`: `boolean`, optional.
+				/// `isSupportOpenline`: `boolean`.
 				pub is_support_openline: Option<bool>,
-				/// `isReactionsEnabled`: `boolean`, optional.
+				/// `isReactionsEnabled`: `boolean`.
 				pub is_reactions_enabled: Option<bool>,
-				/// `backgroundId`: `string | null`, optional.
+				/// `backgroundId`: `string | null`.
 				pub background_id: Option<String>,
-				/// `language`: `string`, optional.
+				/// `language`: `string`.
 				pub language: Option<String>,
-				/// `moduleId`: `string`, optional.
+				/// `moduleId`: `string`.
 				pub module_id: Option<String>,
-				/// `eventMode`: `string`, optional.
+				/// `eventMode`: `string`.
 				pub event_mode: Option<String>,
-				/// `countMessage`: `integer`, optional.
+				/// `countMessage`: `integer`.
 				pub count_message: Option<i64>,
-				/// `countCommand`: `integer`, optional.
+				/// `countCommand`: `integer`.
 				pub count_command: Option<i64>,
-				/// `countChat`: `integer`, optional.
+				/// `countChat`: `integer`.
 				pub count_chat: Option<i64>,
-				/// `countUser`: `integer`, optional.
+				/// `countUser`: `integer`.
 				pub count_user: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputBot { id : field "id", code : field "code", type_ : field "type",
-				is_hidden : field "isHidden", is_support_openline : field
-				"isSupportOpenline", is_reactions_enabled : field "isReactionsEnabled",
-				background_id : field "backgroundId", language : field "language",
-				module_id : field "moduleId", event_mode : field "eventMode",
-				count_message : field "countMessage", count_command : field
-				"countCommand", count_chat : field "countChat", count_user : field
-				"countUser", extra : rest "", }
-			);
-			serialize_map!(
-				OutputBot { opt "id" id, opt "code" code, opt "type" type_, opt
-				"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
-				"isReactionsEnabled" is_reactions_enabled, opt "backgroundId"
-				background_id, opt "language" language, opt "moduleId" module_id, opt
-				"eventMode" event_mode, opt "countMessage" count_message, opt
-				"countCommand" count_command, opt "countChat" count_chat, opt "countUser"
-				count_user, rest "" extra }
+			result_impls!(
+				OutputBot { opt field "id" id, opt field "code" code, opt field "type"
+				type_, opt field "isHidden" is_hidden, opt field "isSupportOpenline"
+				is_support_openline, opt field "isReactionsEnabled" is_reactions_enabled,
+				opt field "backgroundId" background_id, opt field "language" language,
+				opt field "moduleId" module_id, opt field "eventMode" event_mode, opt
+				field "countMessage" count_message, opt field "countCommand"
+				count_command, opt field "countChat" count_chat, opt field "countUser"
+				count_user, }
 			);
 			/// The object `result.users` of `imbot.v2.Bot.update`: `User[]`.
 			///
@@ -9718,26 +7323,22 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputUsers {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `active`: `boolean`, optional.
+				/// `active`: `boolean`.
 				pub active: Option<bool>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `bot`: `boolean`, optional.
+				/// `bot`: `boolean`.
 				pub bot: Option<bool>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputUsers { id : field "id", active : field "active", name : field
-				"name", bot : field "bot", type_ : field "type", extra : rest "", }
-			);
-			serialize_map!(
-				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
-				"bot" bot, opt "type" type_, rest "" extra }
+			result_impls!(
+				OutputUsers { opt field "id" id, opt field "active" active, opt field
+				"name" name, opt field "bot" bot, opt field "type" type_, }
 			);
 			/// The object `result` of `imbot.v2.Bot.update`: `object`.
 			///
@@ -9745,25 +7346,18 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `bot`: `Bot`, optional.
+				/// `bot`: `Bot`.
 				pub bot: Option<OutputBot>,
-				/// `users`: `User[]`, optional.
+				/// `users`: `User[]`.
 				pub users: Vec<OutputUsers>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { bot : field "bot", users : field "users", extra : rest "", }
-				fits["bot", "users"] []
+			result_impls!(
+				Output { opt field "bot" bot, req field "users" users, } fits["bot",
+				"users"] []
 			);
-			serialize_map!(Output { opt "bot" bot, req "users" users, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "imbot.v2.Bot.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "imbot.v2.Bot.update", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -9786,7 +7380,7 @@ pub mod v2 {
 			/// `fields`: `object`, optional.
 			pub fields: Option<add::Fields>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `botId`.
@@ -9798,29 +7392,15 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
-			/// Sets `fields`.
-			pub fn fields(mut self, value: impl Into<add::Fields>) -> Self {
-				self.fields = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "botId" bot_id, opt "botToken" bot_token, opt "fields" fields, rest
-			"" extra }
+		setters!(
+			Add { some into bot_token bot_token "botToken" : String, some into fields
+			fields "fields" : add::Fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { bot_id : field "botId", bot_token : exact "botToken", fields : exact
-			"fields", extra : rest "", }
+		params_impls!(
+			Add { req field "botId" bot_id, opt exact "botToken" bot_token, opt exact
+			"fields" fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// `imbot.v2.Chat.get`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
@@ -9838,7 +7418,7 @@ pub mod v2 {
 			/// `dialogId`: `string`, required.
 			pub dialog_id: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `botId`, `dialogId`.
@@ -9850,24 +7430,12 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Get);
-		serialize_map!(
-			Get { req "botId" bot_id, opt "botToken" bot_token, req "dialogId" dialog_id,
-			rest "" extra }
+		setters!(Get { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			Get { req field "botId" bot_id, opt exact "botToken" bot_token, req field
+			"dialogId" dialog_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { bot_id : field "botId", bot_token : exact "botToken", dialog_id : field
-			"dialogId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
 		/// `imbot.v2.Chat.leave`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-leave.html>
@@ -9885,7 +7453,7 @@ pub mod v2 {
 			/// `dialogId`: `string`, required.
 			pub dialog_id: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Leave {
 			/// The call with its required parameters: `botId`, `dialogId`.
@@ -9897,24 +7465,12 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Leave);
-		serialize_map!(
-			Leave { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-			dialog_id, rest "" extra }
+		setters!(Leave { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			Leave { req field "botId" bot_id, opt exact "botToken" bot_token, req field
+			"dialogId" dialog_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Leave { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-			field "dialogId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Leave);
 		/// `imbot.v2.Chat.setOwner`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-set-owner.html>
@@ -9934,7 +7490,7 @@ pub mod v2 {
 			/// `userId`: `integer`, required.
 			pub user_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl SetOwner {
 			/// The call with its required parameters: `botId`, `dialogId`, `userId`.
@@ -9951,24 +7507,12 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(SetOwner);
-		serialize_map!(
-			SetOwner { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-			dialog_id, req "userId" user_id, rest "" extra }
+		setters!(SetOwner { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			SetOwner { req field "botId" bot_id, opt exact "botToken" bot_token, req
+			field "dialogId" dialog_id, req field "userId" user_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			SetOwner { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-			field "dialogId", user_id : field "userId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(SetOwner);
 		/// `imbot.v2.Chat.update`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-update.html>
@@ -9988,7 +7532,7 @@ pub mod v2 {
 			/// `fields`: `object`, required.
 			pub fields: update::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `botId`, `dialogId`, `fields`.
@@ -10005,29 +7549,17 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Update);
-		serialize_map!(
-			Update { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-			dialog_id, req "fields" fields, rest "" extra }
+		setters!(Update { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			Update { req field "botId" bot_id, opt exact "botToken" bot_token, req field
+			"dialogId" dialog_id, req field "fields" fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-			field "dialogId", fields : field "fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
 		/// Types of `imbot.v2.Chat.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
 		pub mod add {
-			/// Error codes of `imbot.v2.Chat.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Chat.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -10117,345 +7649,192 @@ pub mod v2 {
 				/// `message`: `string`, optional.
 				pub message: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						title: Default::default(),
-						description: Default::default(),
-						color: Default::default(),
-						avatar: Default::default(),
-						user_ids: Default::default(),
-						owner_id: Default::default(),
-						message: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `title`.
-				pub fn title(mut self, value: impl Into<String>) -> Self {
-					self.title = Some(value.into());
-					self
-				}
-				/// Sets `description`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
-				/// Sets `color`.
-				pub fn color(mut self, value: impl Into<FieldsColor>) -> Self {
-					self.color = Some(value.into());
-					self
-				}
-				/// Sets `avatar`.
-				pub fn avatar(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.avatar = Some(value.into());
-					self
-				}
-				/// Sets `userIds`.
-				pub fn user_ids(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<i64>>,
-				) -> Self {
-					self.user_ids = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
-				/// Sets `ownerId`.
-				pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
-					self.owner_id = Some(value.into());
-					self
-				}
-				/// Sets `message`.
-				pub fn message(mut self, value: impl Into<String>) -> Self {
-					self.message = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "title" title, opt "description" description, opt "color"
-				color, opt "avatar" avatar, opt "userIds" user_ids, opt "ownerId"
-				owner_id, opt "message" message, rest "" extra }
+			setters!(
+				Fields { some into title title "title" : String, some into description
+				description "description" : String, some into color color "color" :
+				FieldsColor, some into avatar avatar "avatar" : ::serde_json::Value, some
+				iter user_ids user_ids "userIds" : i64, some into owner_id owner_id
+				"ownerId" : i64, some into message message "message" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { title : exact "title", description : exact "description", color
-				: exact "color", avatar : exact "avatar", user_ids : exact "userIds",
-				owner_id : exact "ownerId", message : exact "message", extra : rest "", }
+			params_impls!(
+				Fields { opt exact "title" title, opt exact "description" description,
+				opt exact "color" color, opt exact "avatar" avatar, opt exact "userIds"
+				user_ids, opt exact "ownerId" owner_id, opt exact "message" message, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result.chat` of `imbot.v2.Chat.add`: `Chat`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputChat {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `dialogId`: `string`, optional.
+				/// `dialogId`: `string`.
 				pub dialog_id: Option<String>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `owner`: `integer`, optional.
+				/// `owner`: `integer`.
 				pub owner: Option<i64>,
-				/// `color`: `string | null`, optional.
+				/// `color`: `string | null`.
 				pub color: Option<String>,
-				/// `avatar`: `string`, optional.
+				/// `avatar`: `string`.
 				pub avatar: Option<String>,
-				/// `role`: `string`, optional.
+				/// `role`: `string`.
 				pub role: Option<String>,
-				/// `dateCreate`: `string | null`, optional.
+				/// `dateCreate`: `string | null`.
 				pub date_create: Option<String>,
-				/// `lastMessageId`: `integer | null`, optional.
+				/// `lastMessageId`: `integer | null`.
 				pub last_message_id: Option<i64>,
-				/// `muteList`: `array`, optional.
+				/// `muteList`: `array`.
 				pub mute_list: Vec<::serde_json::Value>,
-				/// `managerList`: `array`, optional.
+				/// `managerList`: `array`.
 				pub manager_list: Vec<::serde_json::Value>,
-				/// `messageType`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `messageType`: `string`, only in the example response.
 				pub message_type: Option<String>,
-				/// `extranet`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `extranet`: `boolean`, only in the example response.
 				pub extranet: Option<bool>,
-				/// `containsCollaber`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsCollaber`: `boolean`, only in the example response.
 				pub contains_collaber: Option<bool>,
-				/// `entityType`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityType`: `string`, only in the example response.
 				pub entity_type: Option<String>,
-				/// `entityId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityId`: `string`, only in the example response.
 				pub entity_id: Option<String>,
-				/// `entityData1`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityData1`: `string`, only in the example response.
 				pub entity_data1: Option<String>,
-				/// `entityData2`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityData2`: `string`, only in the example response.
 				pub entity_data2: Option<String>,
-				/// `entityData3`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityData3`: `string`, only in the example response.
 				pub entity_data3: Option<String>,
-				/// `entityLink`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityLink`: `any`, only in the example response.
 				pub entity_link: ::serde_json::Value,
-				/// `diskFolderId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `diskFolderId`: `integer`, only in the example response.
 				pub disk_folder_id: Option<i64>,
-				/// `permissions`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `permissions`: `any`, only in the example response.
 				pub permissions: ::serde_json::Value,
-				/// `parentChatId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `parentChatId`: `any`, only in the example response.
 				pub parent_chat_id: ::serde_json::Value,
-				/// `parentMessageId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `parentMessageId`: `any`, only in the example response.
 				pub parent_message_id: ::serde_json::Value,
-				/// `isNew`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `isNew`: `boolean`, only in the example response.
 				pub is_new: Option<bool>,
-				/// `textFieldEnabled`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `textFieldEnabled`: `string`, only in the example response.
 				pub text_field_enabled: Option<String>,
-				/// `backgroundId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `backgroundId`: `any`, only in the example response.
 				pub background_id: ::serde_json::Value,
-				/// `lastMessageViews`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `lastMessageViews`: `string`, only in the example response.
 				pub last_message_views: Option<String>,
-				/// `lastId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `lastId`: `any`, only in the example response.
 				pub last_id: ::serde_json::Value,
-				/// `markedId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `markedId`: `any`, only in the example response.
 				pub marked_id: ::serde_json::Value,
-				/// `messageCount`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `messageCount`: `integer`, only in the example response.
 				pub message_count: Option<i64>,
-				/// `public`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `public`: `string`, only in the example response.
 				pub public: Option<String>,
-				/// `unreadId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `unreadId`: `any`, only in the example response.
 				pub unread_id: ::serde_json::Value,
-				/// `userCounter`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userCounter`: `integer`, only in the example response.
 				pub user_counter: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputChat { id : field "id", dialog_id : field "dialogId", name : field
-				"name", description : field "description", type_ : field "type", owner :
-				field "owner", color : field "color", avatar : field "avatar", role :
-				field "role", date_create : field "dateCreate", last_message_id : field
-				"lastMessageId", mute_list : field "muteList", manager_list : field
-				"managerList", message_type : soft "messageType", extranet : soft
-				"extranet", contains_collaber : soft "containsCollaber", entity_type :
-				soft "entityType", entity_id : soft "entityId", entity_data1 : soft
-				"entityData1", entity_data2 : soft "entityData2", entity_data3 : soft
-				"entityData3", entity_link : soft "entityLink", disk_folder_id : soft
-				"diskFolderId", permissions : soft "permissions", parent_chat_id : soft
-				"parentChatId", parent_message_id : soft "parentMessageId", is_new : soft
-				"isNew", text_field_enabled : soft "textFieldEnabled", background_id :
-				soft "backgroundId", last_message_views : soft "lastMessageViews",
-				last_id : soft "lastId", marked_id : soft "markedId", message_count :
-				soft "messageCount", public : soft "public", unread_id : soft "unreadId",
-				user_counter : soft "userCounter", extra : rest "", }
-			);
-			serialize_map!(
-				OutputChat { opt "id" id, opt "dialogId" dialog_id, opt "name" name, opt
-				"description" description, opt "type" type_, opt "owner" owner, opt
-				"color" color, opt "avatar" avatar, opt "role" role, opt "dateCreate"
-				date_create, opt "lastMessageId" last_message_id, req "muteList"
-				mute_list, req "managerList" manager_list, opt "messageType"
-				message_type, opt "extranet" extranet, opt "containsCollaber"
-				contains_collaber, opt "entityType" entity_type, opt "entityId"
-				entity_id, opt "entityData1" entity_data1, opt "entityData2"
-				entity_data2, opt "entityData3" entity_data3, req "entityLink"
-				entity_link, opt "diskFolderId" disk_folder_id, req "permissions"
-				permissions, req "parentChatId" parent_chat_id, req "parentMessageId"
-				parent_message_id, opt "isNew" is_new, opt "textFieldEnabled"
-				text_field_enabled, req "backgroundId" background_id, opt
-				"lastMessageViews" last_message_views, req "lastId" last_id, req
-				"markedId" marked_id, opt "messageCount" message_count, opt "public"
-				public, req "unreadId" unread_id, opt "userCounter" user_counter, rest ""
-				extra }
+			result_impls!(
+				OutputChat { opt field "id" id, opt field "dialogId" dialog_id, opt field
+				"name" name, opt field "description" description, opt field "type" type_,
+				opt field "owner" owner, opt field "color" color, opt field "avatar"
+				avatar, opt field "role" role, opt field "dateCreate" date_create, opt
+				field "lastMessageId" last_message_id, req field "muteList" mute_list,
+				req field "managerList" manager_list, opt soft "messageType"
+				message_type, opt soft "extranet" extranet, opt soft "containsCollaber"
+				contains_collaber, opt soft "entityType" entity_type, opt soft "entityId"
+				entity_id, opt soft "entityData1" entity_data1, opt soft "entityData2"
+				entity_data2, opt soft "entityData3" entity_data3, req soft "entityLink"
+				entity_link, opt soft "diskFolderId" disk_folder_id, req soft
+				"permissions" permissions, req soft "parentChatId" parent_chat_id, req
+				soft "parentMessageId" parent_message_id, opt soft "isNew" is_new, opt
+				soft "textFieldEnabled" text_field_enabled, req soft "backgroundId"
+				background_id, opt soft "lastMessageViews" last_message_views, req soft
+				"lastId" last_id, req soft "markedId" marked_id, opt soft "messageCount"
+				message_count, opt soft "public" public, req soft "unreadId" unread_id,
+				opt soft "userCounter" user_counter, }
 			);
 			/// The object `result.users` of `imbot.v2.Chat.add`: `User[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputUsers {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `active`: `boolean`, optional.
+				/// `active`: `boolean`.
 				pub active: Option<bool>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `firstName`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `firstName`: `string`, only in the example response.
 				pub first_name: Option<String>,
-				/// `lastName`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `lastName`: `string`, only in the example response.
 				pub last_name: Option<String>,
-				/// `workPosition`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `workPosition`: `string`, only in the example response.
 				pub work_position: Option<String>,
-				/// `color`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `color`: `string`, only in the example response.
 				pub color: Option<String>,
-				/// `avatar`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `avatar`: `string`, only in the example response.
 				pub avatar: Option<String>,
-				/// `gender`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `gender`: `string`, only in the example response.
 				pub gender: Option<String>,
-				/// `birthday`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `birthday`: `string`, only in the example response.
 				pub birthday: Option<String>,
-				/// `extranet`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `extranet`: `boolean`, only in the example response.
 				pub extranet: Option<bool>,
-				/// `bot`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `bot`: `boolean`, only in the example response.
 				pub bot: Option<bool>,
-				/// `connector`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `connector`: `boolean`, only in the example response.
 				pub connector: Option<bool>,
-				/// `externalAuthId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `externalAuthId`: `string`, only in the example response.
 				pub external_auth_id: Option<String>,
-				/// `status`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `status`: `string`, only in the example response.
 				pub status: Option<String>,
-				/// `idle`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `idle`: `boolean`, only in the example response.
 				pub idle: Option<bool>,
-				/// `lastActivityDate`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `lastActivityDate`: `string`, only in the example response.
 				pub last_activity_date: Option<String>,
-				/// `absent`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `absent`: `boolean`, only in the example response.
 				pub absent: Option<bool>,
-				/// `departments`: `integer[]`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `departments`: `integer[]`, only in the example response.
 				pub departments: Vec<i64>,
-				/// `phones`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `phones`: `boolean`, only in the example response.
 				pub phones: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputUsers { id : field "id", active : field "active", name : field
-				"name", type_ : field "type", first_name : soft "firstName", last_name :
-				soft "lastName", work_position : soft "workPosition", color : soft
-				"color", avatar : soft "avatar", gender : soft "gender", birthday : soft
-				"birthday", extranet : soft "extranet", bot : soft "bot", connector :
-				soft "connector", external_auth_id : soft "externalAuthId", status : soft
-				"status", idle : soft "idle", last_activity_date : soft
-				"lastActivityDate", absent : soft "absent", departments : soft
-				"departments", phones : soft "phones", extra : rest "", }
-			);
-			serialize_map!(
-				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
-				"type" type_, opt "firstName" first_name, opt "lastName" last_name, opt
-				"workPosition" work_position, opt "color" color, opt "avatar" avatar, opt
-				"gender" gender, opt "birthday" birthday, opt "extranet" extranet, opt
-				"bot" bot, opt "connector" connector, opt "externalAuthId"
-				external_auth_id, opt "status" status, opt "idle" idle, opt
-				"lastActivityDate" last_activity_date, opt "absent" absent, req
-				"departments" departments, opt "phones" phones, rest "" extra }
+			result_impls!(
+				OutputUsers { opt field "id" id, opt field "active" active, opt field
+				"name" name, opt field "type" type_, opt soft "firstName" first_name, opt
+				soft "lastName" last_name, opt soft "workPosition" work_position, opt
+				soft "color" color, opt soft "avatar" avatar, opt soft "gender" gender,
+				opt soft "birthday" birthday, opt soft "extranet" extranet, opt soft
+				"bot" bot, opt soft "connector" connector, opt soft "externalAuthId"
+				external_auth_id, opt soft "status" status, opt soft "idle" idle, opt
+				soft "lastActivityDate" last_activity_date, opt soft "absent" absent, req
+				soft "departments" departments, opt soft "phones" phones, }
 			);
 			/// The object `result` of `imbot.v2.Chat.add`: `object`.
 			///
@@ -10463,32 +7842,25 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `chat`: `Chat`, optional.
+				/// `chat`: `Chat`.
 				pub chat: Option<OutputChat>,
-				/// `users`: `User[]`, optional.
+				/// `users`: `User[]`.
 				pub users: Vec<OutputUsers>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { chat : field "chat", users : field "users", extra : rest "", }
-				fits["chat", "users"] []
+			result_impls!(
+				Output { opt field "chat" chat, req field "users" users, } fits["chat",
+				"users"] []
 			);
-			serialize_map!(Output { opt "chat" chat, req "users" users, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "imbot.v2.Chat.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "imbot.v2.Chat.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `imbot.v2.Chat.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
 		pub mod get {
-			/// Error codes of `imbot.v2.Chat.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Chat.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -10514,167 +7886,105 @@ pub mod v2 {
 			/// The object `result.chat` of `imbot.v2.Chat.get`: `Chat`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
+			///
+			/// A field only in the example response keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputChat {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `dialogId`: `string`, optional.
+				/// `dialogId`: `string`.
 				pub dialog_id: Option<String>,
-				/// `name`: `string`, optional.
+				/// `name`: `string`.
 				pub name: Option<String>,
-				/// `description`: `string`, optional.
+				/// `description`: `string`.
 				pub description: Option<String>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `owner`: `integer`, optional.
+				/// `owner`: `integer`.
 				pub owner: Option<i64>,
-				/// `color`: `string | null`, optional.
+				/// `color`: `string | null`.
 				pub color: Option<String>,
-				/// `avatar`: `string`, optional.
+				/// `avatar`: `string`.
 				pub avatar: Option<String>,
-				/// `role`: `string`, optional.
+				/// `role`: `string`.
 				pub role: Option<String>,
-				/// `dateCreate`: `string | null`, optional.
+				/// `dateCreate`: `string | null`.
 				pub date_create: Option<String>,
-				/// `lastMessageId`: `integer | null`, optional.
+				/// `lastMessageId`: `integer | null`.
 				pub last_message_id: Option<i64>,
-				/// `muteList`: `array`, optional.
+				/// `muteList`: `array`.
 				pub mute_list: Vec<::serde_json::Value>,
-				/// `managerList`: `array`, optional.
+				/// `managerList`: `array`.
 				pub manager_list: Vec<::serde_json::Value>,
-				/// `messageType`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `messageType`: `string`, only in the example response.
 				pub message_type: Option<String>,
-				/// `extranet`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `extranet`: `boolean`, only in the example response.
 				pub extranet: Option<bool>,
-				/// `containsCollaber`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `containsCollaber`: `boolean`, only in the example response.
 				pub contains_collaber: Option<bool>,
-				/// `entityType`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityType`: `string`, only in the example response.
 				pub entity_type: Option<String>,
-				/// `entityId`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityId`: `string`, only in the example response.
 				pub entity_id: Option<String>,
-				/// `entityData1`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityData1`: `string`, only in the example response.
 				pub entity_data1: Option<String>,
-				/// `entityData2`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityData2`: `string`, only in the example response.
 				pub entity_data2: Option<String>,
-				/// `entityData3`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityData3`: `string`, only in the example response.
 				pub entity_data3: Option<String>,
-				/// `entityLink`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `entityLink`: `any`, only in the example response.
 				pub entity_link: ::serde_json::Value,
-				/// `diskFolderId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `diskFolderId`: `integer`, only in the example response.
 				pub disk_folder_id: Option<i64>,
-				/// `permissions`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `permissions`: `any`, only in the example response.
 				pub permissions: ::serde_json::Value,
-				/// `parentChatId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `parentChatId`: `any`, only in the example response.
 				pub parent_chat_id: ::serde_json::Value,
-				/// `parentMessageId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `parentMessageId`: `any`, only in the example response.
 				pub parent_message_id: ::serde_json::Value,
-				/// `isNew`: `boolean`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `isNew`: `boolean`, only in the example response.
 				pub is_new: Option<bool>,
-				/// `textFieldEnabled`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `textFieldEnabled`: `string`, only in the example response.
 				pub text_field_enabled: Option<String>,
-				/// `backgroundId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `backgroundId`: `any`, only in the example response.
 				pub background_id: ::serde_json::Value,
-				/// `lastMessageViews`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `lastMessageViews`: `string`, only in the example response.
 				pub last_message_views: Option<String>,
-				/// `lastId`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `lastId`: `integer`, only in the example response.
 				pub last_id: Option<i64>,
-				/// `markedId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `markedId`: `any`, only in the example response.
 				pub marked_id: ::serde_json::Value,
-				/// `messageCount`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `messageCount`: `integer`, only in the example response.
 				pub message_count: Option<i64>,
-				/// `public`: `string`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `public`: `string`, only in the example response.
 				pub public: Option<String>,
-				/// `unreadId`: `any`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `unreadId`: `any`, only in the example response.
 				pub unread_id: ::serde_json::Value,
-				/// `userCounter`: `integer`, optional.
-				///
-				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				/// `userCounter`: `integer`, only in the example response.
 				pub user_counter: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputChat { id : field "id", dialog_id : field "dialogId", name : field
-				"name", description : field "description", type_ : field "type", owner :
-				field "owner", color : field "color", avatar : field "avatar", role :
-				field "role", date_create : field "dateCreate", last_message_id : field
-				"lastMessageId", mute_list : field "muteList", manager_list : field
-				"managerList", message_type : soft "messageType", extranet : soft
-				"extranet", contains_collaber : soft "containsCollaber", entity_type :
-				soft "entityType", entity_id : soft "entityId", entity_data1 : soft
-				"entityData1", entity_data2 : soft "entityData2", entity_data3 : soft
-				"entityData3", entity_link : soft "entityLink", disk_folder_id : soft
-				"diskFolderId", permissions : soft "permissions", parent_chat_id : soft
-				"parentChatId", parent_message_id : soft "parentMessageId", is_new : soft
-				"isNew", text_field_enabled : soft "textFieldEnabled", background_id :
-				soft "backgroundId", last_message_views : soft "lastMessageViews",
-				last_id : soft "lastId", marked_id : soft "markedId", message_count :
-				soft "messageCount", public : soft "public", unread_id : soft "unreadId",
-				user_counter : soft "userCounter", extra : rest "", }
-			);
-			serialize_map!(
-				OutputChat { opt "id" id, opt "dialogId" dialog_id, opt "name" name, opt
-				"description" description, opt "type" type_, opt "owner" owner, opt
-				"color" color, opt "avatar" avatar, opt "role" role, opt "dateCreate"
-				date_create, opt "lastMessageId" last_message_id, req "muteList"
-				mute_list, req "managerList" manager_list, opt "messageType"
-				message_type, opt "extranet" extranet, opt "containsCollaber"
-				contains_collaber, opt "entityType" entity_type, opt "entityId"
-				entity_id, opt "entityData1" entity_data1, opt "entityData2"
-				entity_data2, opt "entityData3" entity_data3, req "entityLink"
-				entity_link, opt "diskFolderId" disk_folder_id, req "permissions"
-				permissions, req "parentChatId" parent_chat_id, req "parentMessageId"
-				parent_message_id, opt "isNew" is_new, opt "textFieldEnabled"
-				text_field_enabled, req "backgroundId" background_id, opt
-				"lastMessageViews" last_message_views, opt "lastId" last_id, req
-				"markedId" marked_id, opt "messageCount" message_count, opt "public"
-				public, req "unreadId" unread_id, opt "userCounter" user_counter, rest ""
-				extra }
+			result_impls!(
+				OutputChat { opt field "id" id, opt field "dialogId" dialog_id, opt field
+				"name" name, opt field "description" description, opt field "type" type_,
+				opt field "owner" owner, opt field "color" color, opt field "avatar"
+				avatar, opt field "role" role, opt field "dateCreate" date_create, opt
+				field "lastMessageId" last_message_id, req field "muteList" mute_list,
+				req field "managerList" manager_list, opt soft "messageType"
+				message_type, opt soft "extranet" extranet, opt soft "containsCollaber"
+				contains_collaber, opt soft "entityType" entity_type, opt soft "entityId"
+				entity_id, opt soft "entityData1" entity_data1, opt soft "entityData2"
+				entity_data2, opt soft "entityData3" entity_data3, req soft "entityLink"
+				entity_link, opt soft "diskFolderId" disk_folder_id, req soft
+				"permissions" permissions, req soft "parentChatId" parent_chat_id, req
+				soft "parentMessageId" parent_message_id, opt soft "isNew" is_new, opt
+				soft "textFieldEnabled" text_field_enabled, req soft "backgroundId"
+				background_id, opt soft "lastMessageViews" last_message_views, opt soft
+				"lastId" last_id, req soft "markedId" marked_id, opt soft "messageCount"
+				message_count, opt soft "public" public, req soft "unreadId" unread_id,
+				opt soft "userCounter" user_counter, }
 			);
 			/// The object `result` of `imbot.v2.Chat.get`: `object`.
 			///
@@ -10682,22 +7992,13 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `chat`: `Chat`, optional.
+				/// `chat`: `Chat`.
 				pub chat: Option<OutputChat>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { chat : field "chat", extra : rest "", } fits["chat"] []
-			);
-			serialize_map!(Output { opt "chat" chat, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "imbot.v2.Chat.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "chat" chat, } fits["chat"] []);
+			method!(super::Get, "imbot.v2.Chat.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v2::chat::input_action`.
@@ -10725,7 +8026,7 @@ pub mod v2 {
 				/// `duration`: `integer`, optional.
 				pub duration: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Notify {
 				/// The call with its required parameters: `botId`, `dialogId`.
@@ -10742,44 +8043,23 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
-				/// Sets `statusMessageCode`.
-				pub fn status_message_code(
-					mut self,
-					value: impl Into<notify::StatusMessageCode>,
-				) -> Self {
-					self.status_message_code = Some(value.into());
-					self
-				}
-				/// Sets `duration`.
-				pub fn duration(mut self, value: impl Into<i64>) -> Self {
-					self.duration = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Notify);
-			serialize_map!(
-				Notify { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-				dialog_id, opt "statusMessageCode" status_message_code, opt "duration"
-				duration, rest "" extra }
+			setters!(
+				Notify { some into bot_token bot_token "botToken" : String, some into
+				status_message_code status_message_code "statusMessageCode" :
+				notify::StatusMessageCode, some into duration duration "duration" : i64,
+				}
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Notify { bot_id : field "botId", bot_token : exact "botToken", dialog_id
-				: field "dialogId", status_message_code : exact "statusMessageCode",
-				duration : exact "duration", extra : rest "", }
+			params_impls!(
+				Notify { req field "botId" bot_id, opt exact "botToken" bot_token, req
+				field "dialogId" dialog_id, opt exact "statusMessageCode"
+				status_message_code, opt exact "duration" duration, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Notify);
 			/// Types of `imbot.v2.Chat.InputAction.notify`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-input-action-notify.html>
 			pub mod notify {
-				/// Error codes of `imbot.v2.Chat.InputAction.notify`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.InputAction.notify`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -10852,23 +8132,13 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `result`: `boolean`, optional.
+					/// `result`: `boolean`.
 					pub result: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { result : field "result", extra : rest "", } fits["result"]
-					[]
-				);
-				serialize_map!(Output { opt "result" result, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Notify {
-					const NAME: &'static str = "imbot.v2.Chat.InputAction.notify";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "result" result, } fits["result"] []);
+				method!(super::Notify, "imbot.v2.Chat.InputAction.notify", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -10876,7 +8146,7 @@ pub mod v2 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-leave.html>
 		pub mod leave {
-			/// Error codes of `imbot.v2.Chat.leave`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Chat.leave`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -10905,22 +8175,13 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `result`: `boolean`, optional.
+				/// `result`: `boolean`.
 				pub result: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "result", extra : rest "", } fits["result"] []
-			);
-			serialize_map!(Output { opt "result" result, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Leave {
-				const NAME: &'static str = "imbot.v2.Chat.leave";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "result" result, } fits["result"] []);
+			method!(super::Leave, "imbot.v2.Chat.leave", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v2::chat::manager`.
@@ -10944,7 +8205,7 @@ pub mod v2 {
 				/// `userIds`: `integer[]`, required.
 				pub user_ids: Vec<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Add {
 				/// The call with its required parameters: `botId`, `dialogId`, `userIds`.
@@ -10961,24 +8222,12 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Add);
-			serialize_map!(
-				Add { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-				dialog_id, req "userIds" user_ids, rest "" extra }
+			setters!(Add { some into bot_token bot_token "botToken" : String, });
+			params_impls!(
+				Add { req field "botId" bot_id, opt exact "botToken" bot_token, req field
+				"dialogId" dialog_id, req field "userIds" user_ids, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Add { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-				field "dialogId", user_ids : field "userIds", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Add);
 			/// `imbot.v2.Chat.Manager.delete`: REST 2, scope `imbot`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-manager-delete.html>
@@ -10998,7 +8247,7 @@ pub mod v2 {
 				/// `userIds`: `integer[]`, required.
 				pub user_ids: Vec<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Delete {
 				/// The call with its required parameters: `botId`, `dialogId`, `userIds`.
@@ -11015,29 +8264,17 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Delete);
-			serialize_map!(
-				Delete { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-				dialog_id, req "userIds" user_ids, rest "" extra }
+			setters!(Delete { some into bot_token bot_token "botToken" : String, });
+			params_impls!(
+				Delete { req field "botId" bot_id, opt exact "botToken" bot_token, req
+				field "dialogId" dialog_id, req field "userIds" user_ids, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Delete { bot_id : field "botId", bot_token : exact "botToken", dialog_id
-				: field "dialogId", user_ids : field "userIds", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Delete);
 			/// Types of `imbot.v2.Chat.Manager.add`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-manager-add.html>
 			pub mod add {
-				/// Error codes of `imbot.v2.Chat.Manager.add`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.Manager.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -11069,30 +8306,20 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `result`: `boolean`, optional.
+					/// `result`: `boolean`.
 					pub result: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { result : field "result", extra : rest "", } fits["result"]
-					[]
-				);
-				serialize_map!(Output { opt "result" result, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Add {
-					const NAME: &'static str = "imbot.v2.Chat.Manager.add";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "result" result, } fits["result"] []);
+				method!(super::Add, "imbot.v2.Chat.Manager.add", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `imbot.v2.Chat.Manager.delete`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-manager-delete.html>
 			pub mod delete {
-				/// Error codes of `imbot.v2.Chat.Manager.delete`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.Manager.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -11124,23 +8351,13 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `result`: `boolean`, optional.
+					/// `result`: `boolean`.
 					pub result: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { result : field "result", extra : rest "", } fits["result"]
-					[]
-				);
-				serialize_map!(Output { opt "result" result, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Delete {
-					const NAME: &'static str = "imbot.v2.Chat.Manager.delete";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "result" result, } fits["result"] []);
+				method!(super::Delete, "imbot.v2.Chat.Manager.delete", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -11165,7 +8382,7 @@ pub mod v2 {
 				/// `complete`: `boolean`, optional.
 				pub complete: Option<bool>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Delete {
 				/// The call with its required parameters: `botId`, `messageId`.
@@ -11178,29 +8395,15 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
-				/// Sets `complete`.
-				pub fn complete(mut self, value: impl Into<bool>) -> Self {
-					self.complete = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Delete);
-			serialize_map!(
-				Delete { req "botId" bot_id, opt "botToken" bot_token, req "messageId"
-				message_id, opt "complete" complete, rest "" extra }
+			setters!(
+				Delete { some into bot_token bot_token "botToken" : String, some into
+				complete complete "complete" : bool, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Delete { bot_id : field "botId", bot_token : exact "botToken", message_id
-				: field "messageId", complete : exact "complete", extra : rest "", }
+			params_impls!(
+				Delete { req field "botId" bot_id, opt exact "botToken" bot_token, req
+				field "messageId" message_id, opt exact "complete" complete, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Delete);
 			/// `imbot.v2.Chat.Message.get`: REST 2, scope `imbot`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get.html>
@@ -11218,7 +8421,7 @@ pub mod v2 {
 				/// `messageId`: `integer`, required.
 				pub message_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Get {
 				/// The call with its required parameters: `botId`, `messageId`.
@@ -11230,24 +8433,12 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Get);
-			serialize_map!(
-				Get { req "botId" bot_id, opt "botToken" bot_token, req "messageId"
-				message_id, rest "" extra }
+			setters!(Get { some into bot_token bot_token "botToken" : String, });
+			params_impls!(
+				Get { req field "botId" bot_id, opt exact "botToken" bot_token, req field
+				"messageId" message_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Get { bot_id : field "botId", bot_token : exact "botToken", message_id :
-				field "messageId", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Get);
 			/// `imbot.v2.Chat.Message.getContext`: REST 2, scope `imbot`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get-context.html>
@@ -11267,7 +8458,7 @@ pub mod v2 {
 				/// `range`: `integer`, optional.
 				pub range: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl GetContext {
 				/// The call with its required parameters: `botId`, `messageId`.
@@ -11280,29 +8471,15 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
-				/// Sets `range`.
-				pub fn range(mut self, value: impl Into<i64>) -> Self {
-					self.range = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(GetContext);
-			serialize_map!(
-				GetContext { req "botId" bot_id, opt "botToken" bot_token, req
-				"messageId" message_id, opt "range" range, rest "" extra }
+			setters!(
+				GetContext { some into bot_token bot_token "botToken" : String, some into
+				range range "range" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				GetContext { bot_id : field "botId", bot_token : exact "botToken",
-				message_id : field "messageId", range : exact "range", extra : rest "", }
+			params_impls!(
+				GetContext { req field "botId" bot_id, opt exact "botToken" bot_token,
+				req field "messageId" message_id, opt exact "range" range, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(GetContext);
 			/// `imbot.v2.Chat.Message.read`: REST 2, scope `imbot`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-read.html>
@@ -11322,7 +8499,7 @@ pub mod v2 {
 				/// `messageId`: `integer`, optional.
 				pub message_id: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Read {
 				/// The call with its required parameters: `botId`, `dialogId`.
@@ -11338,29 +8515,15 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
-				/// Sets `messageId`.
-				pub fn message_id(mut self, value: impl Into<i64>) -> Self {
-					self.message_id = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Read);
-			serialize_map!(
-				Read { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-				dialog_id, opt "messageId" message_id, rest "" extra }
+			setters!(
+				Read { some into bot_token bot_token "botToken" : String, some into
+				message_id message_id "messageId" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Read { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-				field "dialogId", message_id : exact "messageId", extra : rest "", }
+			params_impls!(
+				Read { req field "botId" bot_id, opt exact "botToken" bot_token, req
+				field "dialogId" dialog_id, opt exact "messageId" message_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Read);
 			/// `imbot.v2.Chat.Message.send`: REST 2, scope `imbot`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-send.html>
@@ -11380,7 +8543,7 @@ pub mod v2 {
 				/// `fields`: `object`, optional.
 				pub fields: Option<send::Fields>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Send {
 				/// The call with its required parameters: `botId`, `dialogId`.
@@ -11396,29 +8559,15 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
-				/// Sets `fields`.
-				pub fn fields(mut self, value: impl Into<send::Fields>) -> Self {
-					self.fields = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Send);
-			serialize_map!(
-				Send { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-				dialog_id, opt "fields" fields, rest "" extra }
+			setters!(
+				Send { some into bot_token bot_token "botToken" : String, some into
+				fields fields "fields" : send::Fields, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Send { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-				field "dialogId", fields : exact "fields", extra : rest "", }
+			params_impls!(
+				Send { req field "botId" bot_id, opt exact "botToken" bot_token, req
+				field "dialogId" dialog_id, opt exact "fields" fields, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Send);
 			/// `imbot.v2.Chat.Message.update`: REST 2, scope `imbot`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-update.html>
@@ -11438,7 +8587,7 @@ pub mod v2 {
 				/// `fields`: `object`, required.
 				pub fields: update::Fields,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Update {
 				/// The call with its required parameters: `botId`, `messageId`, `fields`.
@@ -11455,29 +8604,17 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Update);
-			serialize_map!(
-				Update { req "botId" bot_id, opt "botToken" bot_token, req "messageId"
-				message_id, req "fields" fields, rest "" extra }
+			setters!(Update { some into bot_token bot_token "botToken" : String, });
+			params_impls!(
+				Update { req field "botId" bot_id, opt exact "botToken" bot_token, req
+				field "messageId" message_id, req field "fields" fields, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Update { bot_id : field "botId", bot_token : exact "botToken", message_id
-				: field "messageId", fields : field "fields", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Update);
 			/// Types of `imbot.v2.Chat.Message.delete`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-delete.html>
 			pub mod delete {
-				/// Error codes of `imbot.v2.Chat.Message.delete`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.Message.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -11507,30 +8644,20 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `result`: `boolean`, optional.
+					/// `result`: `boolean`.
 					pub result: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { result : field "result", extra : rest "", } fits["result"]
-					[]
-				);
-				serialize_map!(Output { opt "result" result, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Delete {
-					const NAME: &'static str = "imbot.v2.Chat.Message.delete";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "result" result, } fits["result"] []);
+				method!(super::Delete, "imbot.v2.Chat.Message.delete", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `imbot.v2.Chat.Message.get`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get.html>
 			pub mod get {
-				/// Error codes of `imbot.v2.Chat.Message.get`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.Message.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -11560,41 +8687,35 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMessage {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `chatId`: `integer`, optional.
+					/// `chatId`: `integer`.
 					pub chat_id: Option<i64>,
-					/// `authorId`: `integer`, optional.
+					/// `authorId`: `integer`.
 					pub author_id: Option<i64>,
-					/// `date`: `string`, optional.
+					/// `date`: `string`.
 					pub date: Option<String>,
-					/// `text`: `string`, optional.
+					/// `text`: `string`.
 					pub text: Option<String>,
-					/// `isSystem`: `boolean`, optional.
+					/// `isSystem`: `boolean`.
 					pub is_system: Option<bool>,
-					/// `uuid`: `string`, optional.
+					/// `uuid`: `string`.
 					pub uuid: Option<String>,
-					/// `forward`: `object`, optional.
+					/// `forward`: `object`.
 					pub forward: ::serde_json::Value,
-					/// `params`: `object`, optional.
+					/// `params`: `object`.
 					pub params: ::serde_json::Value,
-					/// `viewedByOthers`: `boolean`, optional.
+					/// `viewedByOthers`: `boolean`.
 					pub viewed_by_others: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputMessage { id : field "id", chat_id : field "chatId", author_id
-					: field "authorId", date : field "date", text : field "text",
-					is_system : field "isSystem", uuid : field "uuid", forward : field
-					"forward", params : field "params", viewed_by_others : field
-					"viewedByOthers", extra : rest "", }
-				);
-				serialize_map!(
-					OutputMessage { opt "id" id, opt "chatId" chat_id, opt "authorId"
-					author_id, opt "date" date, opt "text" text, opt "isSystem"
-					is_system, opt "uuid" uuid, req "forward" forward, req "params"
-					params, opt "viewedByOthers" viewed_by_others, rest "" extra }
+				result_impls!(
+					OutputMessage { opt field "id" id, opt field "chatId" chat_id, opt
+					field "authorId" author_id, opt field "date" date, opt field "text"
+					text, opt field "isSystem" is_system, opt field "uuid" uuid, req
+					field "forward" forward, req field "params" params, opt field
+					"viewedByOthers" viewed_by_others, }
 				);
 				/// The object `result.user` of `imbot.v2.Chat.Message.get`: `User`.
 				///
@@ -11602,26 +8723,22 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputUser {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `active`: `boolean`, optional.
+					/// `active`: `boolean`.
 					pub active: Option<bool>,
-					/// `name`: `string`, optional.
+					/// `name`: `string`.
 					pub name: Option<String>,
-					/// `bot`: `boolean`, optional.
+					/// `bot`: `boolean`.
 					pub bot: Option<bool>,
-					/// `type`: `string`, optional.
+					/// `type`: `string`.
 					pub type_: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputUser { id : field "id", active : field "active", name : field
-					"name", bot : field "bot", type_ : field "type", extra : rest "", }
-				);
-				serialize_map!(
-					OutputUser { opt "id" id, opt "active" active, opt "name" name, opt
-					"bot" bot, opt "type" type_, rest "" extra }
+				result_impls!(
+					OutputUser { opt field "id" id, opt field "active" active, opt field
+					"name" name, opt field "bot" bot, opt field "type" type_, }
 				);
 				/// The object `result` of `imbot.v2.Chat.Message.get`: `object`.
 				///
@@ -11629,34 +8746,25 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `message`: `Message`, optional.
+					/// `message`: `Message`.
 					pub message: Option<OutputMessage>,
-					/// `user`: `User`, optional.
+					/// `user`: `User`.
 					pub user: Option<OutputUser>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { message : field "message", user : field "user", extra : rest
-					"", } fits["message", "user"] []
+				result_impls!(
+					Output { opt field "message" message, opt field "user" user, }
+					fits["message", "user"] []
 				);
-				serialize_map!(
-					Output { opt "message" message, opt "user" user, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::Get {
-					const NAME: &'static str = "imbot.v2.Chat.Message.get";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Get, "imbot.v2.Chat.Message.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `imbot.v2.Chat.Message.getContext`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get-context.html>
 			pub mod get_context {
-				/// Error codes of `imbot.v2.Chat.Message.getContext`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.Message.getContext`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -11691,41 +8799,35 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMessages {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `chatId`: `integer`, optional.
+					/// `chatId`: `integer`.
 					pub chat_id: Option<i64>,
-					/// `authorId`: `integer`, optional.
+					/// `authorId`: `integer`.
 					pub author_id: Option<i64>,
-					/// `date`: `string`, optional.
+					/// `date`: `string`.
 					pub date: Option<String>,
-					/// `text`: `string`, optional.
+					/// `text`: `string`.
 					pub text: Option<String>,
-					/// `isSystem`: `boolean`, optional.
+					/// `isSystem`: `boolean`.
 					pub is_system: Option<bool>,
-					/// `uuid`: `string`, optional.
+					/// `uuid`: `string`.
 					pub uuid: Option<String>,
-					/// `forward`: `object`, optional.
+					/// `forward`: `object`.
 					pub forward: ::serde_json::Value,
-					/// `params`: `object`, optional.
+					/// `params`: `object`.
 					pub params: ::serde_json::Value,
-					/// `viewedByOthers`: `boolean`, optional.
+					/// `viewedByOthers`: `boolean`.
 					pub viewed_by_others: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputMessages { id : field "id", chat_id : field "chatId", author_id
-					: field "authorId", date : field "date", text : field "text",
-					is_system : field "isSystem", uuid : field "uuid", forward : field
-					"forward", params : field "params", viewed_by_others : field
-					"viewedByOthers", extra : rest "", }
-				);
-				serialize_map!(
-					OutputMessages { opt "id" id, opt "chatId" chat_id, opt "authorId"
-					author_id, opt "date" date, opt "text" text, opt "isSystem"
-					is_system, opt "uuid" uuid, req "forward" forward, req "params"
-					params, opt "viewedByOthers" viewed_by_others, rest "" extra }
+				result_impls!(
+					OutputMessages { opt field "id" id, opt field "chatId" chat_id, opt
+					field "authorId" author_id, opt field "date" date, opt field "text"
+					text, opt field "isSystem" is_system, opt field "uuid" uuid, req
+					field "forward" forward, req field "params" params, opt field
+					"viewedByOthers" viewed_by_others, }
 				);
 				/// The object `result.users` of `imbot.v2.Chat.Message.getContext`: `User[]`.
 				///
@@ -11733,26 +8835,22 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputUsers {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `active`: `boolean`, optional.
+					/// `active`: `boolean`.
 					pub active: Option<bool>,
-					/// `name`: `string`, optional.
+					/// `name`: `string`.
 					pub name: Option<String>,
-					/// `bot`: `boolean`, optional.
+					/// `bot`: `boolean`.
 					pub bot: Option<bool>,
-					/// `type`: `string`, optional.
+					/// `type`: `string`.
 					pub type_: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					OutputUsers { id : field "id", active : field "active", name : field
-					"name", bot : field "bot", type_ : field "type", extra : rest "", }
-				);
-				serialize_map!(
-					OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
-					"bot" bot, opt "type" type_, rest "" extra }
+				result_impls!(
+					OutputUsers { opt field "id" id, opt field "active" active, opt field
+					"name" name, opt field "bot" bot, opt field "type" type_, }
 				);
 				/// The object `result` of `imbot.v2.Chat.Message.getContext`: `object`.
 				///
@@ -11760,35 +8858,24 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `messages`: `Message[]`, optional.
+					/// `messages`: `Message[]`.
 					pub messages: Vec<OutputMessages>,
-					/// `users`: `User[]`, optional.
+					/// `users`: `User[]`.
 					pub users: Vec<OutputUsers>,
-					/// `hasPrevPage`: `boolean`, optional.
+					/// `hasPrevPage`: `boolean`.
 					pub has_prev_page: Option<bool>,
-					/// `hasNextPage`: `boolean`, optional.
+					/// `hasNextPage`: `boolean`.
 					pub has_next_page: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { messages : field "messages", users : field "users",
-					has_prev_page : field "hasPrevPage", has_next_page : field
-					"hasNextPage", extra : rest "", } fits["messages", "users",
-					"hasPrevPage", "hasNextPage"] []
+				result_impls!(
+					Output { req field "messages" messages, req field "users" users, opt
+					field "hasPrevPage" has_prev_page, opt field "hasNextPage"
+					has_next_page, } fits["messages", "users", "hasPrevPage",
+					"hasNextPage"] []
 				);
-				serialize_map!(
-					Output { req "messages" messages, req "users" users, opt
-					"hasPrevPage" has_prev_page, opt "hasNextPage" has_next_page, rest ""
-					extra }
-				);
-				impl ::bitrix24_runtime::Method for super::GetContext {
-					const NAME: &'static str = "imbot.v2.Chat.Message.getContext";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::GetContext, "imbot.v2.Chat.Message.getContext", V2, true);
 				deserialize_via_from_value!(Output);
 			}
 			/// Methods under `v2::chat::message::reaction`.
@@ -11814,7 +8901,7 @@ pub mod v2 {
 					/// Values: `like`, `dislike`, `faceWithTearsOfJoy`, `redHeart`, `neutralFace`, `fire`, `cry`, `slightlySmilingFace`, `winkingFace`, `laugh`, `kiss`, `wonder`, `slightlyFrowningFace`, `loudlyCryingFace`, `faceWithStuckOutTongue`, `faceWithStuckOutTongueAndWinkingEye`, `smilingFaceWithSunglasses`, `confusedFace`, `flushedFace`, `thinkingFace`, `angry`, `smilingFaceWithHorns`, `faceWithThermometer`, `facepalm`, `poo`, `flexedBiceps`, `clappingHands`, `raisedHand`, `smilingFaceWithHeartEyes`, `smilingFaceWithHearts`, `pleadingFace`, `relievedFace`, `foldedHands`, `okHand`, `signHorns`, `loveYouGesture`, `clownFace`, `partyingFace`, `questionMark`, `exclamationMark`, `lightBulb`, `bomb`, `sleepingSymbol`, `crossMark`, `whiteHeavyCheckMark`, `eyes`, `handshake`, `hundredPoints`.
 					pub reaction: add::Reaction,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Add {
 					/// The call with its required parameters: `botId`, `messageId`, `reaction`.
@@ -11831,25 +8918,12 @@ pub mod v2 {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `botToken`.
-					pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-						self.bot_token = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(Add);
-				serialize_map!(
-					Add { req "botId" bot_id, opt "botToken" bot_token, req "messageId"
-					message_id, req "reaction" reaction, rest "" extra }
+				setters!(Add { some into bot_token bot_token "botToken" : String, });
+				params_impls!(
+					Add { req field "botId" bot_id, opt exact "botToken" bot_token, req
+					field "messageId" message_id, req field "reaction" reaction, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Add { bot_id : field "botId", bot_token : exact "botToken",
-					message_id : field "messageId", reaction : field "reaction", extra :
-					rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Add);
 				/// `imbot.v2.Chat.Message.Reaction.delete`: REST 2, scope `imbot`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-delete.html>
@@ -11869,7 +8943,7 @@ pub mod v2 {
 					/// `reaction`: `string`, required.
 					pub reaction: String,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Delete {
 					/// The call with its required parameters: `botId`, `messageId`, `reaction`.
@@ -11886,30 +8960,17 @@ pub mod v2 {
 							extra: Default::default(),
 						}
 					}
-					/// Sets `botToken`.
-					pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-						self.bot_token = Some(value.into());
-						self
-					}
 				}
-				extra_setter!(Delete);
-				serialize_map!(
-					Delete { req "botId" bot_id, opt "botToken" bot_token, req
-					"messageId" message_id, req "reaction" reaction, rest "" extra }
+				setters!(Delete { some into bot_token bot_token "botToken" : String, });
+				params_impls!(
+					Delete { req field "botId" bot_id, opt exact "botToken" bot_token,
+					req field "messageId" message_id, req field "reaction" reaction, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Delete { bot_id : field "botId", bot_token : exact "botToken",
-					message_id : field "messageId", reaction : field "reaction", extra :
-					rest "", }
-				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Delete);
 				/// Types of `imbot.v2.Chat.Message.Reaction.add`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.html>
 				pub mod add {
-					/// Error codes of `imbot.v2.Chat.Message.Reaction.add`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `imbot.v2.Chat.Message.Reaction.add`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -12075,33 +9136,22 @@ pub mod v2 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `result`: `boolean`, optional.
+						/// `result`: `boolean`.
 						pub result: Option<bool>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { result : field "result", extra : rest "", }
-						fits["result"] []
+					result_impls!(
+						Output { opt field "result" result, } fits["result"] []
 					);
-					serialize_map!(Output { opt "result" result, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::Add {
-						const NAME: &'static str = "imbot.v2.Chat.Message.Reaction.add";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = false;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(super::Add, "imbot.v2.Chat.Message.Reaction.add", V2, false);
 					deserialize_via_from_value!(Output);
 				}
 				/// Types of `imbot.v2.Chat.Message.Reaction.delete`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-delete.html>
 				pub mod delete {
-					/// Error codes of `imbot.v2.Chat.Message.Reaction.delete`; the codes any method can return are in [`crate::SystemError`].
+					/// Error codes of `imbot.v2.Chat.Message.Reaction.delete`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -12133,26 +9183,17 @@ pub mod v2 {
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `result`: `boolean`, optional.
+						/// `result`: `boolean`.
 						pub result: Option<bool>,
-						/// The keys the docs do not describe, as sent: nothing is dropped.
-						pub extra: ::std::collections::BTreeMap<
-							String,
-							::serde_json::Value,
-						>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
 					}
-					from_value!(
-						Output { result : field "result", extra : rest "", }
-						fits["result"] []
+					result_impls!(
+						Output { opt field "result" result, } fits["result"] []
 					);
-					serialize_map!(Output { opt "result" result, rest "" extra });
-					impl ::bitrix24_runtime::Method for super::Delete {
-						const NAME: &'static str = "imbot.v2.Chat.Message.Reaction.delete";
-						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-						const IDEMPOTENT: bool = false;
-						type Output = Output;
-						type ErrorCode = Error;
-					}
+					method!(
+						super::Delete, "imbot.v2.Chat.Message.Reaction.delete", V2, false
+					);
 					deserialize_via_from_value!(Output);
 				}
 			}
@@ -12160,7 +9201,7 @@ pub mod v2 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-read.html>
 			pub mod read {
-				/// Error codes of `imbot.v2.Chat.Message.read`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.Message.read`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -12192,40 +9233,30 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `chatId`: `integer`, optional.
+					/// `chatId`: `integer`.
 					pub chat_id: Option<i64>,
-					/// `lastId`: `integer`, optional.
+					/// `lastId`: `integer`.
 					pub last_id: Option<i64>,
-					/// `counter`: `integer`, optional.
+					/// `counter`: `integer`.
 					pub counter: Option<i64>,
-					/// `viewedMessages`: `integer[]`, optional.
+					/// `viewedMessages`: `integer[]`.
 					pub viewed_messages: Vec<i64>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { chat_id : field "chatId", last_id : field "lastId", counter
-					: field "counter", viewed_messages : field "viewedMessages", extra :
-					rest "", } fits["chatId", "lastId", "counter", "viewedMessages"] []
+				result_impls!(
+					Output { opt field "chatId" chat_id, opt field "lastId" last_id, opt
+					field "counter" counter, req field "viewedMessages" viewed_messages,
+					} fits["chatId", "lastId", "counter", "viewedMessages"] []
 				);
-				serialize_map!(
-					Output { opt "chatId" chat_id, opt "lastId" last_id, opt "counter"
-					counter, req "viewedMessages" viewed_messages, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::Read {
-					const NAME: &'static str = "imbot.v2.Chat.Message.read";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Read, "imbot.v2.Chat.Message.read", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `imbot.v2.Chat.Message.send`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-send.html>
 			pub mod send {
-				/// Error codes of `imbot.v2.Chat.Message.send`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.Message.send`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -12277,123 +9308,54 @@ pub mod v2 {
 					/// `forwardIds`: `object`, optional.
 					pub forward_ids: Option<::serde_json::Value>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Fields {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							message: Default::default(),
-							attach: Default::default(),
-							keyboard: Default::default(),
-							system: Default::default(),
-							url_preview: Default::default(),
-							reply_id: Default::default(),
-							template_id: Default::default(),
-							forward_ids: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `message`.
-					pub fn message(mut self, value: impl Into<String>) -> Self {
-						self.message = Some(value.into());
-						self
-					}
-					/// Sets `attach`.
-					pub fn attach(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.attach = Some(value.into());
-						self
-					}
-					/// Sets `keyboard`.
-					pub fn keyboard(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.keyboard = Some(value.into());
-						self
-					}
-					/// Sets `system`.
-					pub fn system(mut self, value: impl Into<bool>) -> Self {
-						self.system = Some(value.into());
-						self
-					}
-					/// Sets `urlPreview`.
-					pub fn url_preview(mut self, value: impl Into<bool>) -> Self {
-						self.url_preview = Some(value.into());
-						self
-					}
-					/// Sets `replyId`.
-					pub fn reply_id(mut self, value: impl Into<i64>) -> Self {
-						self.reply_id = Some(value.into());
-						self
-					}
-					/// Sets `templateId`.
-					pub fn template_id(mut self, value: impl Into<String>) -> Self {
-						self.template_id = Some(value.into());
-						self
-					}
-					/// Sets `forwardIds`.
-					pub fn forward_ids(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.forward_ids = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(Fields);
-				serialize_map!(
-					Fields { opt "message" message, opt "attach" attach, opt "keyboard"
-					keyboard, opt "system" system, opt "urlPreview" url_preview, opt
-					"replyId" reply_id, opt "templateId" template_id, opt "forwardIds"
-					forward_ids, rest "" extra }
+				setters!(
+					Fields { some into message message "message" : String, some into
+					attach attach "attach" : ::serde_json::Value, some into keyboard
+					keyboard "keyboard" : ::serde_json::Value, some into system system
+					"system" : bool, some into url_preview url_preview "urlPreview" :
+					bool, some into reply_id reply_id "replyId" : i64, some into
+					template_id template_id "templateId" : String, some into forward_ids
+					forward_ids "forwardIds" : ::serde_json::Value, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Fields { message : exact "message", attach : exact "attach", keyboard
-					: exact "keyboard", system : exact "system", url_preview : exact
-					"urlPreview", reply_id : exact "replyId", template_id : exact
-					"templateId", forward_ids : exact "forwardIds", extra : rest "", }
+				params_impls!(
+					Fields { opt exact "message" message, opt exact "attach" attach, opt
+					exact "keyboard" keyboard, opt exact "system" system, opt exact
+					"urlPreview" url_preview, opt exact "replyId" reply_id, opt exact
+					"templateId" template_id, opt exact "forwardIds" forward_ids, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Fields);
 				/// The object `result` of `imbot.v2.Chat.Message.send`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-send.html>
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `id`: `integer`, optional.
+					/// `id`: `integer`.
 					pub id: Option<i64>,
-					/// `uuidMap`: `object`, optional.
+					/// `uuidMap`: `object`.
 					pub uuid_map: ::serde_json::Value,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { id : field "id", uuid_map : field "uuidMap", extra : rest
-					"", } fits["id", "uuidMap"] []
+				result_impls!(
+					Output { opt field "id" id, req field "uuidMap" uuid_map, }
+					fits["id", "uuidMap"] []
 				);
-				serialize_map!(
-					Output { opt "id" id, req "uuidMap" uuid_map, rest "" extra }
-				);
-				impl ::bitrix24_runtime::Method for super::Send {
-					const NAME: &'static str = "imbot.v2.Chat.Message.send";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::Send, "imbot.v2.Chat.Message.send", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `imbot.v2.Chat.Message.update`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-update.html>
 			pub mod update {
-				/// Error codes of `imbot.v2.Chat.Message.update`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.Message.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -12434,82 +9396,37 @@ pub mod v2 {
 					/// Values: `Y`, `N`.
 					pub url_preview: Option<bool>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Fields {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							message: Default::default(),
-							attach: Default::default(),
-							keyboard: Default::default(),
-							url_preview: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Sets `message`.
-					pub fn message(mut self, value: impl Into<String>) -> Self {
-						self.message = Some(value.into());
-						self
-					}
-					/// Sets `attach`.
-					pub fn attach(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.attach = Some(value.into());
-						self
-					}
-					/// Sets `keyboard`.
-					pub fn keyboard(
-						mut self,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.keyboard = Some(value.into());
-						self
-					}
-					/// Sets `urlPreview`.
-					pub fn url_preview(mut self, value: impl Into<bool>) -> Self {
-						self.url_preview = Some(value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(Fields);
-				serialize_map!(
-					Fields { opt "message" message, opt "attach" attach, opt "keyboard"
-					keyboard, opt_yn "urlPreview" url_preview, rest "" extra }
+				setters!(
+					Fields { some into message message "message" : String, some into
+					attach attach "attach" : ::serde_json::Value, some into keyboard
+					keyboard "keyboard" : ::serde_json::Value, some into url_preview
+					url_preview "urlPreview" : bool, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				from_value!(
-					Fields { message : exact "message", attach : exact "attach", keyboard
-					: exact "keyboard", url_preview : exact "urlPreview", extra : rest
-					"", }
+				params_impls!(
+					Fields { opt exact "message" message, opt exact "attach" attach, opt
+					exact "keyboard" keyboard, opt_yn exact "urlPreview" url_preview, }
 				);
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Fields);
 				/// The object `result` of `imbot.v2.Chat.Message.update`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-update.html>
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `result`: `boolean`, optional.
+					/// `result`: `boolean`.
 					pub result: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { result : field "result", extra : rest "", } fits["result"]
-					[]
-				);
-				serialize_map!(Output { opt "result" result, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Update {
-					const NAME: &'static str = "imbot.v2.Chat.Message.update";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "result" result, } fits["result"] []);
+				method!(super::Update, "imbot.v2.Chat.Message.update", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -12517,7 +9434,7 @@ pub mod v2 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-set-owner.html>
 		pub mod set_owner {
-			/// Error codes of `imbot.v2.Chat.setOwner`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Chat.setOwner`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -12546,22 +9463,13 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `result`: `boolean`, optional.
+				/// `result`: `boolean`.
 				pub result: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "result", extra : rest "", } fits["result"] []
-			);
-			serialize_map!(Output { opt "result" result, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::SetOwner {
-				const NAME: &'static str = "imbot.v2.Chat.setOwner";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "result" result, } fits["result"] []);
+			method!(super::SetOwner, "imbot.v2.Chat.setOwner", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v2::chat::text_field`.
@@ -12585,7 +9493,7 @@ pub mod v2 {
 				/// `enabled`: `boolean`, optional.
 				pub enabled: Option<bool>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Enabled {
 				/// The call with its required parameters: `botId`, `dialogId`.
@@ -12601,34 +9509,20 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
-				/// Sets `enabled`.
-				pub fn enabled(mut self, value: impl Into<bool>) -> Self {
-					self.enabled = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Enabled);
-			serialize_map!(
-				Enabled { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-				dialog_id, opt "enabled" enabled, rest "" extra }
+			setters!(
+				Enabled { some into bot_token bot_token "botToken" : String, some into
+				enabled enabled "enabled" : bool, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Enabled { bot_id : field "botId", bot_token : exact "botToken", dialog_id
-				: field "dialogId", enabled : exact "enabled", extra : rest "", }
+			params_impls!(
+				Enabled { req field "botId" bot_id, opt exact "botToken" bot_token, req
+				field "dialogId" dialog_id, opt exact "enabled" enabled, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Enabled);
 			/// Types of `imbot.v2.Chat.TextField.enabled`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-text-field-enabled.html>
 			pub mod enabled {
-				/// Error codes of `imbot.v2.Chat.TextField.enabled`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.TextField.enabled`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -12658,23 +9552,13 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `result`: `boolean`, optional.
+					/// `result`: `boolean`.
 					pub result: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { result : field "result", extra : rest "", } fits["result"]
-					[]
-				);
-				serialize_map!(Output { opt "result" result, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Enabled {
-					const NAME: &'static str = "imbot.v2.Chat.TextField.enabled";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "result" result, } fits["result"] []);
+				method!(super::Enabled, "imbot.v2.Chat.TextField.enabled", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 		}
@@ -12682,7 +9566,7 @@ pub mod v2 {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-update.html>
 		pub mod update {
-			/// Error codes of `imbot.v2.Chat.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Chat.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -12768,74 +9652,36 @@ pub mod v2 {
 				/// `avatar`: `file`, optional.
 				pub avatar: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						title: Default::default(),
-						description: Default::default(),
-						color: Default::default(),
-						avatar: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `title`.
-				pub fn title(mut self, value: impl Into<String>) -> Self {
-					self.title = Some(value.into());
-					self
-				}
-				/// Sets `description`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
-				/// Sets `color`.
-				pub fn color(mut self, value: impl Into<FieldsColor>) -> Self {
-					self.color = Some(value.into());
-					self
-				}
-				/// Sets `avatar`.
-				pub fn avatar(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.avatar = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "title" title, opt "description" description, opt "color"
-				color, opt "avatar" avatar, rest "" extra }
+			setters!(
+				Fields { some into title title "title" : String, some into description
+				description "description" : String, some into color color "color" :
+				FieldsColor, some into avatar avatar "avatar" : ::serde_json::Value, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { title : exact "title", description : exact "description", color
-				: exact "color", avatar : exact "avatar", extra : rest "", }
+			params_impls!(
+				Fields { opt exact "title" title, opt exact "description" description,
+				opt exact "color" color, opt exact "avatar" avatar, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result` of `imbot.v2.Chat.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-update.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `result`: `boolean`, optional.
+				/// `result`: `boolean`.
 				pub result: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "result", extra : rest "", } fits["result"] []
-			);
-			serialize_map!(Output { opt "result" result, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "imbot.v2.Chat.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "result" result, } fits["result"] []);
+			method!(super::Update, "imbot.v2.Chat.update", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v2::chat::user`.
@@ -12859,7 +9705,7 @@ pub mod v2 {
 				/// `userIds`: `integer[]`, required.
 				pub user_ids: Vec<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Add {
 				/// The call with its required parameters: `botId`, `dialogId`, `userIds`.
@@ -12876,24 +9722,12 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Add);
-			serialize_map!(
-				Add { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-				dialog_id, req "userIds" user_ids, rest "" extra }
+			setters!(Add { some into bot_token bot_token "botToken" : String, });
+			params_impls!(
+				Add { req field "botId" bot_id, opt exact "botToken" bot_token, req field
+				"dialogId" dialog_id, req field "userIds" user_ids, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Add { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-				field "dialogId", user_ids : field "userIds", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Add);
 			/// `imbot.v2.Chat.User.delete`: REST 2, scope `imbot`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-delete.html>
@@ -12913,7 +9747,7 @@ pub mod v2 {
 				/// `userId`: `integer`, required.
 				pub user_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Delete {
 				/// The call with its required parameters: `botId`, `dialogId`, `userId`.
@@ -12930,24 +9764,12 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Delete);
-			serialize_map!(
-				Delete { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-				dialog_id, req "userId" user_id, rest "" extra }
+			setters!(Delete { some into bot_token bot_token "botToken" : String, });
+			params_impls!(
+				Delete { req field "botId" bot_id, opt exact "botToken" bot_token, req
+				field "dialogId" dialog_id, req field "userId" user_id, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Delete { bot_id : field "botId", bot_token : exact "botToken", dialog_id
-				: field "dialogId", user_id : field "userId", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Delete);
 			/// `imbot.v2.Chat.User.list`: REST 2, scope `imbot`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-list.html>
@@ -12969,7 +9791,7 @@ pub mod v2 {
 				/// `limit`: `integer`, optional.
 				pub limit: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl List {
 				/// The call with its required parameters: `botId`, `dialogId`.
@@ -12986,40 +9808,21 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `botToken`.
-				pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-					self.bot_token = Some(value.into());
-					self
-				}
-				/// Sets `order`.
-				pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-					self.order = Some(value.into());
-					self
-				}
-				/// Sets `limit`.
-				pub fn limit(mut self, value: impl Into<i64>) -> Self {
-					self.limit = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(List);
-			serialize_map!(
-				List { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-				dialog_id, opt "order" order, opt "limit" limit, rest "" extra }
+			setters!(
+				List { some into bot_token bot_token "botToken" : String, some into order
+				order "order" : list::Order, some into limit limit "limit" : i64, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				List { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-				field "dialogId", order : exact "order", limit : exact "limit", extra :
-				rest "", }
+			params_impls!(
+				List { req field "botId" bot_id, opt exact "botToken" bot_token, req
+				field "dialogId" dialog_id, opt exact "order" order, opt exact "limit"
+				limit, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(List);
 			/// Types of `imbot.v2.Chat.User.add`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-add.html>
 			pub mod add {
-				/// Error codes of `imbot.v2.Chat.User.add`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.User.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -13049,30 +9852,20 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `result`: `boolean`, optional.
+					/// `result`: `boolean`.
 					pub result: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { result : field "result", extra : rest "", } fits["result"]
-					[]
-				);
-				serialize_map!(Output { opt "result" result, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Add {
-					const NAME: &'static str = "imbot.v2.Chat.User.add";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "result" result, } fits["result"] []);
+				method!(super::Add, "imbot.v2.Chat.User.add", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `imbot.v2.Chat.User.delete`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-delete.html>
 			pub mod delete {
-				/// Error codes of `imbot.v2.Chat.User.delete`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.User.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -13102,30 +9895,20 @@ pub mod v2 {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `result`: `boolean`, optional.
+					/// `result`: `boolean`.
 					pub result: Option<bool>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Output { result : field "result", extra : rest "", } fits["result"]
-					[]
-				);
-				serialize_map!(Output { opt "result" result, rest "" extra });
-				impl ::bitrix24_runtime::Method for super::Delete {
-					const NAME: &'static str = "imbot.v2.Chat.User.delete";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = false;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				result_impls!(Output { opt field "result" result, } fits["result"] []);
+				method!(super::Delete, "imbot.v2.Chat.User.delete", V2, false);
 				deserialize_via_from_value!(Output);
 			}
 			/// Types of `imbot.v2.Chat.User.list`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-list.html>
 			pub mod list {
-				/// Error codes of `imbot.v2.Chat.User.list`; the codes any method can return are in [`crate::SystemError`].
+				/// Error codes of `imbot.v2.Chat.User.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -13160,157 +9943,84 @@ pub mod v2 {
 					/// Stands for every key matching `*`: one entry per key.
 					pub field: ::std::collections::BTreeMap<String, String>,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					pub extra: crate::Extra,
 				}
 				impl Order {
 					/// The object; every parameter is optional.
 					pub fn new() -> Self {
-						Self {
-							field: Default::default(),
-							extra: Default::default(),
-						}
-					}
-					/// Adds an entry for `<field>` under `key`.
-					pub fn field(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<String>,
-					) -> Self {
-						self.field.insert(key.into(), value.into());
-						self
+						Default::default()
 					}
 				}
-				extra_setter!(Order);
-				serialize_map!(Order { rest "*" field, rest "" extra });
-				#[cfg(feature = "deserialize-params")]
-				from_value!(Order { field : pattern "*", extra : rest "", });
-				#[cfg(feature = "deserialize-params")]
-				deserialize_via_from_value!(Order);
+				setters!(Order { map into field field "<field>" : String, });
+				params_impls!(Order { rest pattern "*" field, });
 				/// The object `result` of `imbot.v2.Chat.User.list`: `User[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-list.html>
+				///
+				/// A field only in the example response keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `id`: `integer`, only in the example response.
 					pub id: Option<i64>,
-					/// `active`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `active`: `boolean`, only in the example response.
 					pub active: Option<bool>,
-					/// `name`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `name`: `string`, only in the example response.
 					pub name: Option<String>,
-					/// `firstName`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `firstName`: `string`, only in the example response.
 					pub first_name: Option<String>,
-					/// `lastName`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `lastName`: `string`, only in the example response.
 					pub last_name: Option<String>,
-					/// `workPosition`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `workPosition`: `string`, only in the example response.
 					pub work_position: Option<String>,
-					/// `color`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `color`: `string`, only in the example response.
 					pub color: Option<String>,
-					/// `avatar`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `avatar`: `string`, only in the example response.
 					pub avatar: Option<String>,
-					/// `gender`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `gender`: `string`, only in the example response.
 					pub gender: Option<String>,
-					/// `birthday`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `birthday`: `string`, only in the example response.
 					pub birthday: Option<String>,
-					/// `extranet`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `extranet`: `boolean`, only in the example response.
 					pub extranet: Option<bool>,
-					/// `bot`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `bot`: `boolean`, only in the example response.
 					pub bot: Option<bool>,
-					/// `connector`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `connector`: `boolean`, only in the example response.
 					pub connector: Option<bool>,
-					/// `externalAuthId`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `externalAuthId`: `string`, only in the example response.
 					pub external_auth_id: Option<String>,
-					/// `status`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `status`: `string`, only in the example response.
 					pub status: Option<String>,
-					/// `idle`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `idle`: `boolean`, only in the example response.
 					pub idle: Option<bool>,
-					/// `lastActivityDate`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `lastActivityDate`: `string`, only in the example response.
 					pub last_activity_date: Option<String>,
-					/// `absent`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `absent`: `boolean`, only in the example response.
 					pub absent: Option<bool>,
-					/// `departments`: `integer[]`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `departments`: `integer[]`, only in the example response.
 					pub departments: Vec<i64>,
-					/// `phones`: `boolean`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `phones`: `boolean`, only in the example response.
 					pub phones: Option<bool>,
-					/// `type`: `string`, optional.
-					///
-					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					/// `type`: `string`, only in the example response.
 					pub type_: Option<String>,
-					/// The keys the docs do not describe, as sent: nothing is dropped.
-					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
 				}
-				from_value!(
-					Item { id : soft "id", active : soft "active", name : soft "name",
-					first_name : soft "firstName", last_name : soft "lastName",
-					work_position : soft "workPosition", color : soft "color", avatar :
-					soft "avatar", gender : soft "gender", birthday : soft "birthday",
-					extranet : soft "extranet", bot : soft "bot", connector : soft
-					"connector", external_auth_id : soft "externalAuthId", status : soft
-					"status", idle : soft "idle", last_activity_date : soft
-					"lastActivityDate", absent : soft "absent", departments : soft
-					"departments", phones : soft "phones", type_ : soft "type", extra :
-					rest "", }
-				);
-				serialize_map!(
-					Item { opt "id" id, opt "active" active, opt "name" name, opt
-					"firstName" first_name, opt "lastName" last_name, opt "workPosition"
-					work_position, opt "color" color, opt "avatar" avatar, opt "gender"
-					gender, opt "birthday" birthday, opt "extranet" extranet, opt "bot"
-					bot, opt "connector" connector, opt "externalAuthId"
-					external_auth_id, opt "status" status, opt "idle" idle, opt
-					"lastActivityDate" last_activity_date, opt "absent" absent, req
-					"departments" departments, opt "phones" phones, opt "type" type_,
-					rest "" extra }
+				result_impls!(
+					Item { opt soft "id" id, opt soft "active" active, opt soft "name"
+					name, opt soft "firstName" first_name, opt soft "lastName" last_name,
+					opt soft "workPosition" work_position, opt soft "color" color, opt
+					soft "avatar" avatar, opt soft "gender" gender, opt soft "birthday"
+					birthday, opt soft "extranet" extranet, opt soft "bot" bot, opt soft
+					"connector" connector, opt soft "externalAuthId" external_auth_id,
+					opt soft "status" status, opt soft "idle" idle, opt soft
+					"lastActivityDate" last_activity_date, opt soft "absent" absent, req
+					soft "departments" departments, opt soft "phones" phones, opt soft
+					"type" type_, }
 				);
 				/// The `result` of the call: `User[]`.
 				pub type Output = crate::List<Item>;
-				impl ::bitrix24_runtime::Method for super::List {
-					const NAME: &'static str = "imbot.v2.Chat.User.list";
-					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-					const IDEMPOTENT: bool = true;
-					type Output = Output;
-					type ErrorCode = Error;
-				}
+				method!(super::List, "imbot.v2.Chat.User.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
 		}
@@ -13340,7 +10050,7 @@ pub mod v2 {
 			/// `fields`: `object`, optional.
 			pub fields: Option<answer::Fields>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Answer {
 			/// The call with its required parameters: `botId`, `commandId`, `messageId`, `dialogId`.
@@ -13360,31 +10070,16 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
-			/// Sets `fields`.
-			pub fn fields(mut self, value: impl Into<answer::Fields>) -> Self {
-				self.fields = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Answer);
-		serialize_map!(
-			Answer { req "botId" bot_id, opt "botToken" bot_token, req "commandId"
-			command_id, req "messageId" message_id, req "dialogId" dialog_id, opt
-			"fields" fields, rest "" extra }
+		setters!(
+			Answer { some into bot_token bot_token "botToken" : String, some into fields
+			fields "fields" : answer::Fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Answer { bot_id : field "botId", bot_token : exact "botToken", command_id :
-			field "commandId", message_id : field "messageId", dialog_id : field
-			"dialogId", fields : exact "fields", extra : rest "", }
+		params_impls!(
+			Answer { req field "botId" bot_id, opt exact "botToken" bot_token, req field
+			"commandId" command_id, req field "messageId" message_id, req field
+			"dialogId" dialog_id, opt exact "fields" fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Answer);
 		/// `imbot.v2.Command.list`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-list.html>
@@ -13400,7 +10095,7 @@ pub mod v2 {
 			/// `botToken`: `string`, optional.
 			pub bot_token: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call with its required parameters: `botId`.
@@ -13411,23 +10106,11 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(List);
-		serialize_map!(
-			List { req "botId" bot_id, opt "botToken" bot_token, rest "" extra }
+		setters!(List { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			List { req field "botId" bot_id, opt exact "botToken" bot_token, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			List { bot_id : field "botId", bot_token : exact "botToken", extra : rest "",
-			}
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
 		/// `imbot.v2.Command.register`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html>
@@ -13445,7 +10128,7 @@ pub mod v2 {
 			/// `fields`: `object`, required.
 			pub fields: register::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Register {
 			/// The call with its required parameters: `botId`, `fields`.
@@ -13460,24 +10143,12 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Register);
-		serialize_map!(
-			Register { req "botId" bot_id, opt "botToken" bot_token, req "fields" fields,
-			rest "" extra }
+		setters!(Register { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			Register { req field "botId" bot_id, opt exact "botToken" bot_token, req
+			field "fields" fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Register { bot_id : field "botId", bot_token : exact "botToken", fields :
-			field "fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Register);
 		/// `imbot.v2.Command.unregister`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-unregister.html>
@@ -13495,7 +10166,7 @@ pub mod v2 {
 			/// `commandId`: `integer`, required.
 			pub command_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Unregister {
 			/// The call with its required parameters: `botId`, `commandId`.
@@ -13507,24 +10178,12 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Unregister);
-		serialize_map!(
-			Unregister { req "botId" bot_id, opt "botToken" bot_token, req "commandId"
-			command_id, rest "" extra }
+		setters!(Unregister { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			Unregister { req field "botId" bot_id, opt exact "botToken" bot_token, req
+			field "commandId" command_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Unregister { bot_id : field "botId", bot_token : exact "botToken", command_id
-			: field "commandId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Unregister);
 		/// `imbot.v2.Command.update`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-update.html>
@@ -13544,7 +10203,7 @@ pub mod v2 {
 			/// `fields`: `object`, required.
 			pub fields: update::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `botId`, `commandId`, `fields`.
@@ -13561,29 +10220,17 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Update);
-		serialize_map!(
-			Update { req "botId" bot_id, opt "botToken" bot_token, req "commandId"
-			command_id, req "fields" fields, rest "" extra }
+		setters!(Update { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			Update { req field "botId" bot_id, opt exact "botToken" bot_token, req field
+			"commandId" command_id, req field "fields" fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { bot_id : field "botId", bot_token : exact "botToken", command_id :
-			field "commandId", fields : field "fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
 		/// Types of `imbot.v2.Command.answer`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-answer.html>
 		pub mod answer {
-			/// Error codes of `imbot.v2.Command.answer`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Command.answer`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -13623,92 +10270,45 @@ pub mod v2 {
 				/// `urlPreview`: `boolean`, optional.
 				pub url_preview: Option<bool>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						message: Default::default(),
-						attach: Default::default(),
-						keyboard: Default::default(),
-						system: Default::default(),
-						url_preview: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `message`.
-				pub fn message(mut self, value: impl Into<String>) -> Self {
-					self.message = Some(value.into());
-					self
-				}
-				/// Sets `attach`.
-				pub fn attach(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.attach = Some(value.into());
-					self
-				}
-				/// Sets `keyboard`.
-				pub fn keyboard(
-					mut self,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.keyboard = Some(value.into());
-					self
-				}
-				/// Sets `system`.
-				pub fn system(mut self, value: impl Into<bool>) -> Self {
-					self.system = Some(value.into());
-					self
-				}
-				/// Sets `urlPreview`.
-				pub fn url_preview(mut self, value: impl Into<bool>) -> Self {
-					self.url_preview = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "message" message, opt "attach" attach, opt "keyboard"
-				keyboard, opt "system" system, opt "urlPreview" url_preview, rest ""
-				extra }
+			setters!(
+				Fields { some into message message "message" : String, some into attach
+				attach "attach" : ::serde_json::Value, some into keyboard keyboard
+				"keyboard" : ::serde_json::Value, some into system system "system" :
+				bool, some into url_preview url_preview "urlPreview" : bool, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { message : exact "message", attach : exact "attach", keyboard :
-				exact "keyboard", system : exact "system", url_preview : exact
-				"urlPreview", extra : rest "", }
+			params_impls!(
+				Fields { opt exact "message" message, opt exact "attach" attach, opt
+				exact "keyboard" keyboard, opt exact "system" system, opt exact
+				"urlPreview" url_preview, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result` of `imbot.v2.Command.answer`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-answer.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `result`: `boolean`, optional.
+				/// `result`: `boolean`.
 				pub result: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "result", extra : rest "", } fits["result"] []
-			);
-			serialize_map!(Output { opt "result" result, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Answer {
-				const NAME: &'static str = "imbot.v2.Command.answer";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "result" result, } fits["result"] []);
+			method!(super::Answer, "imbot.v2.Command.answer", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `imbot.v2.Command.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-list.html>
 		pub mod list {
-			/// Error codes of `imbot.v2.Command.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Command.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -13735,41 +10335,35 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputCommands {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `botId`: `integer`, optional.
+				/// `botId`: `integer`.
 				pub bot_id: Option<i64>,
-				/// `command`: `string`, optional.
+				/// `command`: `string`.
 				pub command: Option<String>,
-				/// `title`: `string`, optional.
+				/// `title`: `string`.
 				pub title: Option<String>,
-				/// `params`: `string`, optional.
+				/// `params`: `string`.
 				pub params: Option<String>,
-				/// `common`: `boolean`, optional.
+				/// `common`: `boolean`.
 				pub common: Option<bool>,
-				/// `hidden`: `boolean`, optional.
+				/// `hidden`: `boolean`.
 				pub hidden: Option<bool>,
-				/// `extranetSupport`: `boolean`, optional.
+				/// `extranetSupport`: `boolean`.
 				pub extranet_support: Option<bool>,
-				/// `category`: `string`, optional.
+				/// `category`: `string`.
 				pub category: Option<String>,
-				/// `context`: `string`, optional.
+				/// `context`: `string`.
 				pub context: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputCommands { id : field "id", bot_id : field "botId", command : field
-				"command", title : field "title", params : field "params", common : field
-				"common", hidden : field "hidden", extranet_support : field
-				"extranetSupport", category : field "category", context : field
-				"context", extra : rest "", }
-			);
-			serialize_map!(
-				OutputCommands { opt "id" id, opt "botId" bot_id, opt "command" command,
-				opt "title" title, opt "params" params, opt "common" common, opt "hidden"
-				hidden, opt "extranetSupport" extranet_support, opt "category" category,
-				opt "context" context, rest "" extra }
+			result_impls!(
+				OutputCommands { opt field "id" id, opt field "botId" bot_id, opt field
+				"command" command, opt field "title" title, opt field "params" params,
+				opt field "common" common, opt field "hidden" hidden, opt field
+				"extranetSupport" extranet_support, opt field "category" category, opt
+				field "context" context, }
 			);
 			/// The object `result` of `imbot.v2.Command.list`: `object`.
 			///
@@ -13777,30 +10371,20 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `commands`: `Command[]`, optional.
+				/// `commands`: `Command[]`.
 				pub commands: Vec<OutputCommands>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { commands : field "commands", extra : rest "", } fits["commands"]
-				[]
-			);
-			serialize_map!(Output { req "commands" commands, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "imbot.v2.Command.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { req field "commands" commands, } fits["commands"] []);
+			method!(super::List, "imbot.v2.Command.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `imbot.v2.Command.register`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html>
 		pub mod register {
-			/// Error codes of `imbot.v2.Command.register`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Command.register`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -13851,7 +10435,7 @@ pub mod v2 {
 				/// `extranetSupport`: `boolean`, optional.
 				pub extranet_support: Option<bool>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `command`.
@@ -13866,76 +10450,43 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `title`.
-				pub fn title(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.title = Some(value.into());
-					self
-				}
-				/// Sets `params`.
-				pub fn params(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.params = Some(value.into());
-					self
-				}
-				/// Sets `common`.
-				pub fn common(mut self, value: impl Into<bool>) -> Self {
-					self.common = Some(value.into());
-					self
-				}
-				/// Sets `hidden`.
-				pub fn hidden(mut self, value: impl Into<bool>) -> Self {
-					self.hidden = Some(value.into());
-					self
-				}
-				/// Sets `extranetSupport`.
-				pub fn extranet_support(mut self, value: impl Into<bool>) -> Self {
-					self.extranet_support = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { req "command" command, opt "title" title, opt "params" params,
-				opt "common" common, opt "hidden" hidden, opt "extranetSupport"
-				extranet_support, rest "" extra }
+			setters!(
+				Fields { some into title title "title" : ::serde_json::Value, some into
+				params params "params" : ::serde_json::Value, some into common common
+				"common" : bool, some into hidden hidden "hidden" : bool, some into
+				extranet_support extranet_support "extranetSupport" : bool, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { command : field "command", title : exact "title", params : exact
-				"params", common : exact "common", hidden : exact "hidden",
-				extranet_support : exact "extranetSupport", extra : rest "", }
+			params_impls!(
+				Fields { req field "command" command, opt exact "title" title, opt exact
+				"params" params, opt exact "common" common, opt exact "hidden" hidden,
+				opt exact "extranetSupport" extranet_support, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result.command` of `imbot.v2.Command.register`: `Command`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputCommand {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `botId`: `integer`, optional.
+				/// `botId`: `integer`.
 				pub bot_id: Option<i64>,
-				/// `command`: `string`, optional.
+				/// `command`: `string`.
 				pub command: Option<String>,
-				/// `common`: `boolean`, optional.
+				/// `common`: `boolean`.
 				pub common: Option<bool>,
-				/// `hidden`: `boolean`, optional.
+				/// `hidden`: `boolean`.
 				pub hidden: Option<bool>,
-				/// `extranetSupport`: `boolean`, optional.
+				/// `extranetSupport`: `boolean`.
 				pub extranet_support: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputCommand { id : field "id", bot_id : field "botId", command : field
-				"command", common : field "common", hidden : field "hidden",
-				extranet_support : field "extranetSupport", extra : rest "", }
-			);
-			serialize_map!(
-				OutputCommand { opt "id" id, opt "botId" bot_id, opt "command" command,
-				opt "common" common, opt "hidden" hidden, opt "extranetSupport"
-				extranet_support, rest "" extra }
+			result_impls!(
+				OutputCommand { opt field "id" id, opt field "botId" bot_id, opt field
+				"command" command, opt field "common" common, opt field "hidden" hidden,
+				opt field "extranetSupport" extranet_support, }
 			);
 			/// The object `result` of `imbot.v2.Command.register`: `object`.
 			///
@@ -13943,29 +10494,20 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `command`: `Command`, optional.
+				/// `command`: `Command`.
 				pub command: Option<OutputCommand>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { command : field "command", extra : rest "", } fits["command"] []
-			);
-			serialize_map!(Output { opt "command" command, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Register {
-				const NAME: &'static str = "imbot.v2.Command.register";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "command" command, } fits["command"] []);
+			method!(super::Register, "imbot.v2.Command.register", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `imbot.v2.Command.unregister`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-unregister.html>
 		pub mod unregister {
-			/// Error codes of `imbot.v2.Command.unregister`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Command.unregister`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -13994,29 +10536,20 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `result`: `boolean`, optional.
+				/// `result`: `boolean`.
 				pub result: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { result : field "result", extra : rest "", } fits["result"] []
-			);
-			serialize_map!(Output { opt "result" result, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Unregister {
-				const NAME: &'static str = "imbot.v2.Command.unregister";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "result" result, } fits["result"] []);
+			method!(super::Unregister, "imbot.v2.Command.unregister", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `imbot.v2.Command.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-update.html>
 		pub mod update {
-			/// Error codes of `imbot.v2.Command.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Command.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -14066,96 +10599,51 @@ pub mod v2 {
 				/// `extranetSupport`: `boolean`, optional.
 				pub extranet_support: Option<bool>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object; every parameter is optional.
 				pub fn new() -> Self {
-					Self {
-						command: Default::default(),
-						title: Default::default(),
-						params: Default::default(),
-						common: Default::default(),
-						hidden: Default::default(),
-						extranet_support: Default::default(),
-						extra: Default::default(),
-					}
-				}
-				/// Sets `command`.
-				pub fn command(mut self, value: impl Into<String>) -> Self {
-					self.command = Some(value.into());
-					self
-				}
-				/// Sets `title`.
-				pub fn title(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.title = Some(value.into());
-					self
-				}
-				/// Sets `params`.
-				pub fn params(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.params = Some(value.into());
-					self
-				}
-				/// Sets `common`.
-				pub fn common(mut self, value: impl Into<bool>) -> Self {
-					self.common = Some(value.into());
-					self
-				}
-				/// Sets `hidden`.
-				pub fn hidden(mut self, value: impl Into<bool>) -> Self {
-					self.hidden = Some(value.into());
-					self
-				}
-				/// Sets `extranetSupport`.
-				pub fn extranet_support(mut self, value: impl Into<bool>) -> Self {
-					self.extranet_support = Some(value.into());
-					self
+					Default::default()
 				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { opt "command" command, opt "title" title, opt "params" params,
-				opt "common" common, opt "hidden" hidden, opt "extranetSupport"
-				extranet_support, rest "" extra }
+			setters!(
+				Fields { some into command command "command" : String, some into title
+				title "title" : ::serde_json::Value, some into params params "params" :
+				::serde_json::Value, some into common common "common" : bool, some into
+				hidden hidden "hidden" : bool, some into extranet_support
+				extranet_support "extranetSupport" : bool, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { command : exact "command", title : exact "title", params : exact
-				"params", common : exact "common", hidden : exact "hidden",
-				extranet_support : exact "extranetSupport", extra : rest "", }
+			params_impls!(
+				Fields { opt exact "command" command, opt exact "title" title, opt exact
+				"params" params, opt exact "common" common, opt exact "hidden" hidden,
+				opt exact "extranetSupport" extranet_support, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result.command` of `imbot.v2.Command.update`: `Command`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-update.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputCommand {
-				/// `id`: `integer`, optional.
+				/// `id`: `integer`.
 				pub id: Option<i64>,
-				/// `botId`: `integer`, optional.
+				/// `botId`: `integer`.
 				pub bot_id: Option<i64>,
-				/// `command`: `string`, optional.
+				/// `command`: `string`.
 				pub command: Option<String>,
-				/// `common`: `boolean`, optional.
+				/// `common`: `boolean`.
 				pub common: Option<bool>,
-				/// `hidden`: `boolean`, optional.
+				/// `hidden`: `boolean`.
 				pub hidden: Option<bool>,
-				/// `extranetSupport`: `boolean`, optional.
+				/// `extranetSupport`: `boolean`.
 				pub extranet_support: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputCommand { id : field "id", bot_id : field "botId", command : field
-				"command", common : field "common", hidden : field "hidden",
-				extranet_support : field "extranetSupport", extra : rest "", }
-			);
-			serialize_map!(
-				OutputCommand { opt "id" id, opt "botId" bot_id, opt "command" command,
-				opt "common" common, opt "hidden" hidden, opt "extranetSupport"
-				extranet_support, rest "" extra }
+			result_impls!(
+				OutputCommand { opt field "id" id, opt field "botId" bot_id, opt field
+				"command" command, opt field "common" common, opt field "hidden" hidden,
+				opt field "extranetSupport" extranet_support, }
 			);
 			/// The object `result` of `imbot.v2.Command.update`: `object`.
 			///
@@ -14163,22 +10651,13 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `command`: `Command`, optional.
+				/// `command`: `Command`.
 				pub command: Option<OutputCommand>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { command : field "command", extra : rest "", } fits["command"] []
-			);
-			serialize_map!(Output { opt "command" command, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "imbot.v2.Command.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			result_impls!(Output { opt field "command" command, } fits["command"] []);
+			method!(super::Update, "imbot.v2.Command.update", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -14205,7 +10684,7 @@ pub mod v2 {
 			/// `withUserEvents`: `boolean`, optional.
 			pub with_user_events: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `botId`.
@@ -14219,45 +10698,22 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
-			/// Sets `offset`.
-			pub fn offset(mut self, value: impl Into<i64>) -> Self {
-				self.offset = Some(value.into());
-				self
-			}
-			/// Sets `limit`.
-			pub fn limit(mut self, value: impl Into<i64>) -> Self {
-				self.limit = Some(value.into());
-				self
-			}
-			/// Sets `withUserEvents`.
-			pub fn with_user_events(mut self, value: impl Into<bool>) -> Self {
-				self.with_user_events = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Get);
-		serialize_map!(
-			Get { req "botId" bot_id, opt "botToken" bot_token, opt "offset" offset, opt
-			"limit" limit, opt "withUserEvents" with_user_events, rest "" extra }
+		setters!(
+			Get { some into bot_token bot_token "botToken" : String, some into offset
+			offset "offset" : i64, some into limit limit "limit" : i64, some into
+			with_user_events with_user_events "withUserEvents" : bool, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Get { bot_id : field "botId", bot_token : exact "botToken", offset : exact
-			"offset", limit : exact "limit", with_user_events : exact "withUserEvents",
-			extra : rest "", }
+		params_impls!(
+			Get { req field "botId" bot_id, opt exact "botToken" bot_token, opt exact
+			"offset" offset, opt exact "limit" limit, opt exact "withUserEvents"
+			with_user_events, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
 		/// Types of `imbot.v2.Event.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html>
 		pub mod get {
-			/// Error codes of `imbot.v2.Event.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Event.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -14291,24 +10747,20 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputEvents {
-				/// `eventId`: `integer`, optional.
+				/// `eventId`: `integer`.
 				pub event_id: Option<i64>,
-				/// `type`: `string`, optional.
+				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `date`: `datetime`, optional.
+				/// `date`: `datetime`.
 				pub date: Option<::bitrix24_runtime::DateTime>,
-				/// `data`: `object`, optional.
+				/// `data`: `object`.
 				pub data: ::serde_json::Value,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				OutputEvents { event_id : field "eventId", type_ : field "type", date :
-				field "date", data : field "data", extra : rest "", }
-			);
-			serialize_map!(
-				OutputEvents { opt "eventId" event_id, opt "type" type_, opt "date" date,
-				req "data" data, rest "" extra }
+			result_impls!(
+				OutputEvents { opt field "eventId" event_id, opt field "type" type_, opt
+				field "date" date, req field "data" data, }
 			);
 			/// The object `result` of `imbot.v2.Event.get`: `object`.
 			///
@@ -14316,31 +10768,21 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `events`: `object[]`, optional.
+				/// `events`: `object[]`.
 				pub events: Vec<OutputEvents>,
-				/// `nextOffset`: `integer`, optional.
+				/// `nextOffset`: `integer`.
 				pub next_offset: Option<i64>,
-				/// `hasMore`: `boolean`, optional.
+				/// `hasMore`: `boolean`.
 				pub has_more: Option<bool>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { events : field "events", next_offset : field "nextOffset",
-				has_more : field "hasMore", extra : rest "", } fits["events",
-				"nextOffset", "hasMore"] []
+			result_impls!(
+				Output { req field "events" events, opt field "nextOffset" next_offset,
+				opt field "hasMore" has_more, } fits["events", "nextOffset", "hasMore"]
+				[]
 			);
-			serialize_map!(
-				Output { req "events" events, opt "nextOffset" next_offset, opt "hasMore"
-				has_more, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "imbot.v2.Event.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "imbot.v2.Event.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -14363,7 +10805,7 @@ pub mod v2 {
 			/// `fileId`: `integer`, required.
 			pub file_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Download {
 			/// The call with its required parameters: `botId`, `fileId`.
@@ -14375,24 +10817,12 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Download);
-		serialize_map!(
-			Download { req "botId" bot_id, opt "botToken" bot_token, req "fileId"
-			file_id, rest "" extra }
+		setters!(Download { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			Download { req field "botId" bot_id, opt exact "botToken" bot_token, req
+			field "fileId" file_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Download { bot_id : field "botId", bot_token : exact "botToken", file_id :
-			field "fileId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Download);
 		/// `imbot.v2.File.upload`: REST 2, scope `imbot`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.html>
@@ -14412,7 +10842,7 @@ pub mod v2 {
 			/// `fields`: `object`, required.
 			pub fields: upload::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Upload {
 			/// The call with its required parameters: `botId`, `dialogId`, `fields`.
@@ -14429,29 +10859,17 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `botToken`.
-			pub fn bot_token(mut self, value: impl Into<String>) -> Self {
-				self.bot_token = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Upload);
-		serialize_map!(
-			Upload { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
-			dialog_id, req "fields" fields, rest "" extra }
+		setters!(Upload { some into bot_token bot_token "botToken" : String, });
+		params_impls!(
+			Upload { req field "botId" bot_id, opt exact "botToken" bot_token, req field
+			"dialogId" dialog_id, req field "fields" fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Upload { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-			field "dialogId", fields : field "fields", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Upload);
 		/// Types of `imbot.v2.File.download`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-download.html>
 		pub mod download {
-			/// Error codes of `imbot.v2.File.download`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.File.download`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -14483,30 +10901,22 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `downloadUrl`: `string`, optional.
+				/// `downloadUrl`: `string`.
 				pub download_url: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { download_url : field "downloadUrl", extra : rest "", }
-				fits["downloadUrl"] []
+			result_impls!(
+				Output { opt field "downloadUrl" download_url, } fits["downloadUrl"] []
 			);
-			serialize_map!(Output { opt "downloadUrl" download_url, rest "" extra });
-			impl ::bitrix24_runtime::Method for super::Download {
-				const NAME: &'static str = "imbot.v2.File.download";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Download, "imbot.v2.File.download", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 		/// Types of `imbot.v2.File.upload`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.html>
 		pub mod upload {
-			/// Error codes of `imbot.v2.File.upload`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.File.upload`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -14555,7 +10965,7 @@ pub mod v2 {
 				/// `message`: `string`, optional.
 				pub message: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Fields {
 				/// The object with its required parameters: `name`, `content`.
@@ -14567,57 +10977,35 @@ pub mod v2 {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `message`.
-				pub fn message(mut self, value: impl Into<String>) -> Self {
-					self.message = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Fields);
-			serialize_map!(
-				Fields { req "name" name, req "content" content, opt "message" message,
-				rest "" extra }
+			setters!(Fields { some into message message "message" : String, });
+			params_impls!(
+				Fields { req field "name" name, req field "content" content, opt exact
+				"message" message, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Fields { name : field "name", content : field "content", message : exact
-				"message", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Fields);
 			/// The object `result` of `imbot.v2.File.upload`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `file`: `file`, optional.
+				/// `file`: `file`.
 				pub file: ::serde_json::Value,
-				/// `messageId`: `integer`, optional.
+				/// `messageId`: `integer`.
 				pub message_id: Option<i64>,
-				/// `chatId`: `integer`, optional.
+				/// `chatId`: `integer`.
 				pub chat_id: Option<i64>,
-				/// `dialogId`: `string`, optional.
+				/// `dialogId`: `string`.
 				pub dialog_id: Option<String>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { file : field "file", message_id : field "messageId", chat_id :
-				field "chatId", dialog_id : field "dialogId", extra : rest "", }
-				fits["file", "messageId", "chatId", "dialogId"] []
+			result_impls!(
+				Output { req field "file" file, opt field "messageId" message_id, opt
+				field "chatId" chat_id, opt field "dialogId" dialog_id, } fits["file",
+				"messageId", "chatId", "dialogId"] []
 			);
-			serialize_map!(
-				Output { req "file" file, opt "messageId" message_id, opt "chatId"
-				chat_id, opt "dialogId" dialog_id, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Upload {
-				const NAME: &'static str = "imbot.v2.File.upload";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Upload, "imbot.v2.File.upload", V2, false);
 			deserialize_via_from_value!(Output);
 		}
 	}
@@ -14634,25 +11022,20 @@ pub mod v2 {
 		#[non_exhaustive]
 		pub struct Get {
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self { extra: Default::default() }
+				Default::default()
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get {});
 		/// Types of `imbot.v2.Revision.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/revision-get.html>
 		pub mod get {
-			/// Error codes of `imbot.v2.Revision.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `imbot.v2.Revision.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
 			/// The object `result` of `imbot.v2.Revision.get`: `object`.
 			///
@@ -14660,33 +11043,23 @@ pub mod v2 {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `rest`: `integer`, optional.
+				/// `rest`: `integer`.
 				pub rest: Option<i64>,
-				/// `web`: `integer`, optional.
+				/// `web`: `integer`.
 				pub web: Option<i64>,
-				/// `mobile`: `integer`, optional.
+				/// `mobile`: `integer`.
 				pub mobile: Option<i64>,
-				/// `desktop`: `integer`, optional.
+				/// `desktop`: `integer`.
 				pub desktop: Option<i64>,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Output { rest : field "rest", web : field "web", mobile : field "mobile",
-				desktop : field "desktop", extra : rest "", } fits["rest", "web",
-				"mobile", "desktop"] []
+			result_impls!(
+				Output { opt field "rest" rest, opt field "web" web, opt field "mobile"
+				mobile, opt field "desktop" desktop, } fits["rest", "web", "mobile",
+				"desktop"] []
 			);
-			serialize_map!(
-				Output { opt "rest" rest, opt "web" web, opt "mobile" mobile, opt
-				"desktop" desktop, rest "" extra }
-			);
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "imbot.v2.Revision.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "imbot.v2.Revision.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
 	}

@@ -26,7 +26,7 @@ pub mod block {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Addcard {
 		/// The call with its required parameters: `lid`, `block`, `selector`, `content`.
@@ -46,31 +46,16 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Addcard);
-	serialize_map!(
-		Addcard { opt "scope" scope, req "lid" lid, req "block" block, req "selector"
-		selector, req "content" content, opt "preventHistory" prevent_history, rest ""
-		extra }
+	setters!(
+		Addcard { some into scope scope "scope" : String, some into prevent_history
+		prevent_history "preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Addcard { scope : exact "scope", lid : field "lid", block : field "block",
-		selector : field "selector", content : field "content", prevent_history : exact
-		"preventHistory", extra : rest "", }
+	params_impls!(
+		Addcard { opt exact "scope" scope, req field "lid" lid, req field "block" block,
+		req field "selector" selector, req field "content" content, opt exact
+		"preventHistory" prevent_history, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Addcard);
 	/// `landing.block.changeAnchor`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-change-anchor.html>
@@ -94,7 +79,7 @@ pub mod block {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl ChangeAnchor {
 		/// The call with its required parameters: `lid`, `block`, `data`.
@@ -112,29 +97,15 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(ChangeAnchor);
-	serialize_map!(
-		ChangeAnchor { opt "scope" scope, req "lid" lid, req "block" block, req "data"
-		data, opt "preventHistory" prevent_history, rest "" extra }
+	setters!(
+		ChangeAnchor { some into scope scope "scope" : String, some into prevent_history
+		prevent_history "preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		ChangeAnchor { scope : exact "scope", lid : field "lid", block : field "block",
-		data : field "data", prevent_history : exact "preventHistory", extra : rest "", }
+	params_impls!(
+		ChangeAnchor { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, req field "data" data, opt exact "preventHistory" prevent_history, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(ChangeAnchor);
 	/// `landing.block.changeNodeName`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-change-node-name.html>
@@ -156,7 +127,7 @@ pub mod block {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl ChangeNodeName {
 		/// The call with its required parameters: `lid`, `block`, `data`.
@@ -174,29 +145,15 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(ChangeNodeName);
-	serialize_map!(
-		ChangeNodeName { opt "scope" scope, req "lid" lid, req "block" block, req "data"
-		data, opt "preventHistory" prevent_history, rest "" extra }
+	setters!(
+		ChangeNodeName { some into scope scope "scope" : String, some into
+		prevent_history prevent_history "preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		ChangeNodeName { scope : exact "scope", lid : field "lid", block : field "block",
-		data : field "data", prevent_history : exact "preventHistory", extra : rest "", }
+	params_impls!(
+		ChangeNodeName { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, req field "data" data, opt exact "preventHistory" prevent_history, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(ChangeNodeName);
 	/// `landing.block.clonecard`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-clone-card.html>
@@ -218,7 +175,7 @@ pub mod block {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Clonecard {
 		/// The call with its required parameters: `lid`, `block`, `selector`.
@@ -236,30 +193,16 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Clonecard);
-	serialize_map!(
-		Clonecard { opt "scope" scope, req "lid" lid, req "block" block, req "selector"
-		selector, opt "preventHistory" prevent_history, rest "" extra }
+	setters!(
+		Clonecard { some into scope scope "scope" : String, some into prevent_history
+		prevent_history "preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Clonecard { scope : exact "scope", lid : field "lid", block : field "block",
-		selector : field "selector", prevent_history : exact "preventHistory", extra :
-		rest "", }
+	params_impls!(
+		Clonecard { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, req field "selector" selector, opt exact "preventHistory" prevent_history,
+		}
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Clonecard);
 	/// `landing.block.getContentFromRepository`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content-from-repository.html>
@@ -273,7 +216,7 @@ pub mod block {
 		/// `code`: `string`, required.
 		pub code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetContentFromRepository {
 		/// The call with its required parameters: `code`.
@@ -284,12 +227,7 @@ pub mod block {
 			}
 		}
 	}
-	extra_setter!(GetContentFromRepository);
-	serialize_map!(GetContentFromRepository { req "code" code, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetContentFromRepository { code : field "code", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetContentFromRepository);
+	params_impls!(GetContentFromRepository { req field "code" code, });
 	/// `landing.block.getbyid`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-by-id.html>
@@ -307,7 +245,7 @@ pub mod block {
 		/// `params`: `object`, optional.
 		pub params: Option<getbyid::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getbyid {
 		/// The call with its required parameters: `block`.
@@ -319,29 +257,15 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<getbyid::Params>) -> Self {
-			self.params = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Getbyid);
-	serialize_map!(
-		Getbyid { opt "scope" scope, req "block" block, opt "params" params, rest ""
-		extra }
+	setters!(
+		Getbyid { some into scope scope "scope" : String, some into params params
+		"params" : getbyid::Params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Getbyid { scope : exact "scope", block : field "block", params : exact "params",
-		extra : rest "", }
+	params_impls!(
+		Getbyid { opt exact "scope" scope, req field "block" block, opt exact "params"
+		params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getbyid);
 	/// `landing.block.getcontent`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
@@ -363,7 +287,7 @@ pub mod block {
 		/// `params`: `object`, optional.
 		pub params: Option<getcontent::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getcontent {
 		/// The call with its required parameters: `lid`, `block`.
@@ -377,34 +301,16 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `editMode`.
-		pub fn edit_mode(mut self, value: impl Into<bool>) -> Self {
-			self.edit_mode = Some(value.into());
-			self
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<getcontent::Params>) -> Self {
-			self.params = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Getcontent);
-	serialize_map!(
-		Getcontent { opt "scope" scope, req "lid" lid, req "block" block, opt "editMode"
-		edit_mode, opt "params" params, rest "" extra }
+	setters!(
+		Getcontent { some into scope scope "scope" : String, some into edit_mode
+		edit_mode "editMode" : bool, some into params params "params" :
+		getcontent::Params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Getcontent { scope : exact "scope", lid : field "lid", block : field "block",
-		edit_mode : exact "editMode", params : exact "params", extra : rest "", }
+	params_impls!(
+		Getcontent { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, opt exact "editMode" edit_mode, opt exact "params" params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getcontent);
 	/// `landing.block.getlist`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-list.html>
@@ -422,7 +328,7 @@ pub mod block {
 		/// `params`: `object`, optional.
 		pub params: Option<getlist::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getlist {
 		/// The call with its required parameters: `lid`.
@@ -434,28 +340,15 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<getlist::Params>) -> Self {
-			self.params = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Getlist);
-	serialize_map!(
-		Getlist { opt "scope" scope, req "lid" lid, opt "params" params, rest "" extra }
+	setters!(
+		Getlist { some into scope scope "scope" : String, some into params params
+		"params" : getlist::Params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Getlist { scope : exact "scope", lid : field "lid", params : exact "params",
-		extra : rest "", }
+	params_impls!(
+		Getlist { opt exact "scope" scope, req field "lid" lid, opt exact "params"
+		params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getlist);
 	/// `landing.block.getmanifest`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -475,7 +368,7 @@ pub mod block {
 		/// `params`: `object`, optional.
 		pub params: Option<getmanifest::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getmanifest {
 		/// The call with its required parameters: `lid`, `block`.
@@ -488,29 +381,15 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<getmanifest::Params>) -> Self {
-			self.params = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Getmanifest);
-	serialize_map!(
-		Getmanifest { opt "scope" scope, req "lid" lid, req "block" block, opt "params"
-		params, rest "" extra }
+	setters!(
+		Getmanifest { some into scope scope "scope" : String, some into params params
+		"params" : getmanifest::Params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Getmanifest { scope : exact "scope", lid : field "lid", block : field "block",
-		params : exact "params", extra : rest "", }
+	params_impls!(
+		Getmanifest { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, opt exact "params" params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getmanifest);
 	/// `landing.block.getmanifestfile`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -524,7 +403,7 @@ pub mod block {
 		/// `code`: `string`, required.
 		pub code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getmanifestfile {
 		/// The call with its required parameters: `code`.
@@ -535,12 +414,7 @@ pub mod block {
 			}
 		}
 	}
-	extra_setter!(Getmanifestfile);
-	serialize_map!(Getmanifestfile { req "code" code, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Getmanifestfile { code : field "code", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getmanifestfile);
+	params_impls!(Getmanifestfile { req field "code" code, });
 	/// `landing.block.getrepository`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-repository.html>
@@ -556,39 +430,21 @@ pub mod block {
 		/// `scope`: `string`, optional.
 		pub scope: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getrepository {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				section: Default::default(),
-				scope: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `section`.
-		pub fn section(mut self, value: impl Into<String>) -> Self {
-			self.section = Some(value.into());
-			self
-		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Getrepository);
-	serialize_map!(
-		Getrepository { opt "section" section, opt "scope" scope, rest "" extra }
+	setters!(
+		Getrepository { some into section section "section" : String, some into scope
+		scope "scope" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Getrepository { section : exact "section", scope : exact "scope", extra : rest
-		"", }
+	params_impls!(
+		Getrepository { opt exact "section" section, opt exact "scope" scope, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getrepository);
 	/// `landing.block.removecard`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-remove-card.html>
@@ -610,7 +466,7 @@ pub mod block {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Removecard {
 		/// The call with its required parameters: `lid`, `block`, `selector`.
@@ -628,30 +484,16 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Removecard);
-	serialize_map!(
-		Removecard { opt "scope" scope, req "lid" lid, req "block" block, req "selector"
-		selector, opt "preventHistory" prevent_history, rest "" extra }
+	setters!(
+		Removecard { some into scope scope "scope" : String, some into prevent_history
+		prevent_history "preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Removecard { scope : exact "scope", lid : field "lid", block : field "block",
-		selector : field "selector", prevent_history : exact "preventHistory", extra :
-		rest "", }
+	params_impls!(
+		Removecard { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, req field "selector" selector, opt exact "preventHistory" prevent_history,
+		}
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Removecard);
 	/// `landing.block.updateCards`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
@@ -671,7 +513,7 @@ pub mod block {
 		/// `data`: `object`, required.
 		pub data: update_cards::DataParam,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UpdateCards {
 		/// The call with its required parameters: `lid`, `block`, `data`.
@@ -688,24 +530,12 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(UpdateCards);
-	serialize_map!(
-		UpdateCards { opt "scope" scope, req "lid" lid, req "block" block, req "data"
-		data, rest "" extra }
+	setters!(UpdateCards { some into scope scope "scope" : String, });
+	params_impls!(
+		UpdateCards { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, req field "data" data, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UpdateCards { scope : exact "scope", lid : field "lid", block : field "block",
-		data : field "data", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UpdateCards);
 	/// `landing.block.updateStyles`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-styles.html>
@@ -727,7 +557,7 @@ pub mod block {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UpdateStyles {
 		/// The call with its required parameters: `lid`, `block`, `data`.
@@ -745,29 +575,15 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(UpdateStyles);
-	serialize_map!(
-		UpdateStyles { opt "scope" scope, req "lid" lid, req "block" block, req "data"
-		data, opt "preventHistory" prevent_history, rest "" extra }
+	setters!(
+		UpdateStyles { some into scope scope "scope" : String, some into prevent_history
+		prevent_history "preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UpdateStyles { scope : exact "scope", lid : field "lid", block : field "block",
-		data : field "data", prevent_history : exact "preventHistory", extra : rest "", }
+	params_impls!(
+		UpdateStyles { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, req field "data" data, opt exact "preventHistory" prevent_history, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UpdateStyles);
 	/// `landing.block.updateattrs`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-attrs.html>
@@ -787,7 +603,7 @@ pub mod block {
 		/// `data`: `object`, required.
 		pub data: updateattrs::DataParam,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Updateattrs {
 		/// The call with its required parameters: `lid`, `block`, `data`.
@@ -804,24 +620,12 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Updateattrs);
-	serialize_map!(
-		Updateattrs { opt "scope" scope, req "lid" lid, req "block" block, req "data"
-		data, rest "" extra }
+	setters!(Updateattrs { some into scope scope "scope" : String, });
+	params_impls!(
+		Updateattrs { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, req field "data" data, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Updateattrs { scope : exact "scope", lid : field "lid", block : field "block",
-		data : field "data", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Updateattrs);
 	/// `landing.block.updatecontent`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-content.html>
@@ -845,7 +649,7 @@ pub mod block {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Updatecontent {
 		/// The call with its required parameters: `lid`, `block`, `content`.
@@ -864,36 +668,17 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `designed`.
-		pub fn designed(mut self, value: impl Into<String>) -> Self {
-			self.designed = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Updatecontent);
-	serialize_map!(
-		Updatecontent { opt "scope" scope, req "lid" lid, req "block" block, req
-		"content" content, opt "designed" designed, opt "preventHistory" prevent_history,
-		rest "" extra }
+	setters!(
+		Updatecontent { some into scope scope "scope" : String, some into designed
+		designed "designed" : String, some into prevent_history prevent_history
+		"preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Updatecontent { scope : exact "scope", lid : field "lid", block : field "block",
-		content : field "content", designed : exact "designed", prevent_history : exact
-		"preventHistory", extra : rest "", }
+	params_impls!(
+		Updatecontent { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, req field "content" content, opt exact "designed" designed, opt exact
+		"preventHistory" prevent_history, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Updatecontent);
 	/// `landing.block.updatenodes`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html>
@@ -917,7 +702,7 @@ pub mod block {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Updatenodes {
 		/// The call with its required parameters: `lid`, `block`, `data`.
@@ -936,36 +721,17 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `additional`.
-		pub fn additional(mut self, value: impl Into<updatenodes::Additional>) -> Self {
-			self.additional = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Updatenodes);
-	serialize_map!(
-		Updatenodes { opt "scope" scope, req "lid" lid, req "block" block, req "data"
-		data, opt "additional" additional, opt "preventHistory" prevent_history, rest ""
-		extra }
+	setters!(
+		Updatenodes { some into scope scope "scope" : String, some into additional
+		additional "additional" : updatenodes::Additional, some into prevent_history
+		prevent_history "preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Updatenodes { scope : exact "scope", lid : field "lid", block : field "block",
-		data : field "data", additional : exact "additional", prevent_history : exact
-		"preventHistory", extra : rest "", }
+	params_impls!(
+		Updatenodes { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, req field "data" data, opt exact "additional" additional, opt exact
+		"preventHistory" prevent_history, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Updatenodes);
 	/// `landing.block.uploadfile`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-upload-file.html>
@@ -991,7 +757,7 @@ pub mod block {
 		/// Values: `true`, `false`.
 		pub temp: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Uploadfile {
 		/// The call with its required parameters: `block`, `picture`.
@@ -1009,45 +775,22 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `ext`.
-		pub fn ext(mut self, value: impl Into<String>) -> Self {
-			self.ext = Some(value.into());
-			self
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<uploadfile::Params>) -> Self {
-			self.params = Some(value.into());
-			self
-		}
-		/// Sets `temp`.
-		pub fn temp(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.temp = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Uploadfile);
-	serialize_map!(
-		Uploadfile { opt "scope" scope, req "block" block, req "picture" picture, opt
-		"ext" ext, opt "params" params, opt "temp" temp, rest "" extra }
+	setters!(
+		Uploadfile { some into scope scope "scope" : String, some into ext ext "ext" :
+		String, some into params params "params" : uploadfile::Params, some into temp
+		temp "temp" : ::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Uploadfile { scope : exact "scope", block : field "block", picture : field
-		"picture", ext : exact "ext", params : exact "params", temp : exact "temp", extra
-		: rest "", }
+	params_impls!(
+		Uploadfile { opt exact "scope" scope, req field "block" block, req field
+		"picture" picture, opt exact "ext" ext, opt exact "params" params, opt exact
+		"temp" temp, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Uploadfile);
 	/// Types of `landing.block.addcard`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-add-card.html>
 	pub mod addcard {
-		/// Error codes of `landing.block.addcard`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.addcard`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1072,19 +815,13 @@ pub mod block {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Addcard {
-			const NAME: &'static str = "landing.block.addcard";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Addcard, "landing.block.addcard", V2, false);
 	}
 	/// Types of `landing.block.changeAnchor`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-change-anchor.html>
 	pub mod change_anchor {
-		/// Error codes of `landing.block.changeAnchor`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.changeAnchor`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1130,19 +867,13 @@ pub mod block {
 		);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::ChangeAnchor {
-			const NAME: &'static str = "landing.block.changeAnchor";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::ChangeAnchor, "landing.block.changeAnchor", V2, false);
 	}
 	/// Types of `landing.block.changeNodeName`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-change-node-name.html>
 	pub mod change_node_name {
-		/// Error codes of `landing.block.changeNodeName`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.changeNodeName`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1179,47 +910,25 @@ pub mod block {
 			/// Stands for every key matching `*`: one entry per key.
 			pub selector: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParam {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					selector: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<selector>` under `key`.
-			pub fn selector(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.selector.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParam);
-		serialize_map!(DataParam { rest "*" selector, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(DataParam { selector : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParam);
+		setters!(DataParam { map into selector selector "<selector>" : String, });
+		params_impls!(DataParam { rest pattern "*" selector, });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::ChangeNodeName {
-			const NAME: &'static str = "landing.block.changeNodeName";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::ChangeNodeName, "landing.block.changeNodeName", V2, false);
 	}
 	/// Types of `landing.block.clonecard`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-clone-card.html>
 	pub mod clonecard {
-		/// Error codes of `landing.block.clonecard`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.clonecard`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1244,19 +953,13 @@ pub mod block {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Clonecard {
-			const NAME: &'static str = "landing.block.clonecard";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Clonecard, "landing.block.clonecard", V2, false);
 	}
 	/// Types of `landing.block.getContentFromRepository`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content-from-repository.html>
 	pub mod get_content_from_repository {
-		/// Error codes of `landing.block.getContentFromRepository`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.getContentFromRepository`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1273,19 +976,16 @@ pub mod block {
 		error_code!(Error);
 		/// The `result` of the call: `string | null`.
 		pub type Output = Option<::bitrix24_runtime::lenient::Str>;
-		impl ::bitrix24_runtime::Method for super::GetContentFromRepository {
-			const NAME: &'static str = "landing.block.getContentFromRepository";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::GetContentFromRepository, "landing.block.getContentFromRepository",
+			V2, true
+		);
 	}
 	/// Types of `landing.block.getbyid`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-by-id.html>
 	pub mod getbyid {
-		/// Error codes of `landing.block.getbyid`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.getbyid`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1323,95 +1023,64 @@ pub mod block {
 			/// `get_content`: `boolean | integer`, optional.
 			pub get_content: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					edit_mode: Default::default(),
-					deleted: Default::default(),
-					get_content: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `edit_mode`.
-			pub fn edit_mode(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.edit_mode = Some(value.into());
-				self
-			}
-			/// Sets `deleted`.
-			pub fn deleted(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.deleted = Some(value.into());
-				self
-			}
-			/// Sets `get_content`.
-			pub fn get_content(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.get_content = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "edit_mode" edit_mode, opt "deleted" deleted, opt "get_content"
-			get_content, rest "" extra }
+		setters!(
+			Params { some into edit_mode edit_mode "edit_mode" : ::serde_json::Value,
+			some into deleted deleted "deleted" : ::serde_json::Value, some into
+			get_content get_content "get_content" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { edit_mode : exact "edit_mode", deleted : exact "deleted",
-			get_content : exact "get_content", extra : rest "", }
+		params_impls!(
+			Params { opt exact "edit_mode" edit_mode, opt exact "deleted" deleted, opt
+			exact "get_content" get_content, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The object `result.meta` of `landing.block.getbyid`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-by-id.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputMeta {
-			/// `LID`: `string`, optional.
+			/// `LID`: `string`.
 			pub lid: Option<String>,
-			/// `CREATED_BY_ID`: `string`, optional.
+			/// `CREATED_BY_ID`: `string`.
 			pub created_by_id: Option<String>,
-			/// `DATE_CREATE`: `string`, optional.
+			/// `DATE_CREATE`: `string`.
 			pub date_create: Option<String>,
-			/// `MODIFIED_BY_ID`: `string`, optional.
+			/// `MODIFIED_BY_ID`: `string`.
 			pub modified_by_id: Option<String>,
-			/// `DATE_MODIFY`: `string`, optional.
+			/// `DATE_MODIFY`: `string`.
 			pub date_modify: Option<String>,
-			/// `SITE_TYPE`: `string`, optional.
+			/// `SITE_TYPE`: `string`.
 			pub site_type: Option<String>,
-			/// `LANDING_TITLE`: `string`, optional.
+			/// `LANDING_TITLE`: `string`.
 			pub landing_title: Option<String>,
-			/// `LANDING_TPL_CODE`: `string`, optional.
+			/// `LANDING_TPL_CODE`: `string`.
 			pub landing_tpl_code: Option<String>,
-			/// `SITE_TPL_CODE`: `string`, optional.
+			/// `SITE_TPL_CODE`: `string`.
 			pub site_tpl_code: Option<String>,
-			/// `XML_ID`: `string`, optional.
+			/// `XML_ID`: `string`.
 			pub xml_id: Option<String>,
-			/// `DESIGNER_MODE`: `string`, optional.
+			/// `DESIGNER_MODE`: `string`.
 			pub designer_mode: Option<String>,
-			/// `FAVORITE_META`: `string`, optional.
+			/// `FAVORITE_META`: `string`.
 			pub favorite_meta: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputMeta { lid : field "LID", created_by_id : field "CREATED_BY_ID",
-			date_create : field "DATE_CREATE", modified_by_id : field "MODIFIED_BY_ID",
-			date_modify : field "DATE_MODIFY", site_type : field "SITE_TYPE",
-			landing_title : field "LANDING_TITLE", landing_tpl_code : field
-			"LANDING_TPL_CODE", site_tpl_code : field "SITE_TPL_CODE", xml_id : field
-			"XML_ID", designer_mode : field "DESIGNER_MODE", favorite_meta : field
-			"FAVORITE_META", extra : rest "", }
-		);
-		serialize_map!(
-			OutputMeta { opt "LID" lid, opt "CREATED_BY_ID" created_by_id, opt
-			"DATE_CREATE" date_create, opt "MODIFIED_BY_ID" modified_by_id, opt
-			"DATE_MODIFY" date_modify, opt "SITE_TYPE" site_type, opt "LANDING_TITLE"
-			landing_title, opt "LANDING_TPL_CODE" landing_tpl_code, opt "SITE_TPL_CODE"
-			site_tpl_code, opt "XML_ID" xml_id, opt "DESIGNER_MODE" designer_mode, opt
-			"FAVORITE_META" favorite_meta, rest "" extra }
+		result_impls!(
+			OutputMeta { opt field "LID" lid, opt field "CREATED_BY_ID" created_by_id,
+			opt field "DATE_CREATE" date_create, opt field "MODIFIED_BY_ID"
+			modified_by_id, opt field "DATE_MODIFY" date_modify, opt field "SITE_TYPE"
+			site_type, opt field "LANDING_TITLE" landing_title, opt field
+			"LANDING_TPL_CODE" landing_tpl_code, opt field "SITE_TPL_CODE" site_tpl_code,
+			opt field "XML_ID" xml_id, opt field "DESIGNER_MODE" designer_mode, opt field
+			"FAVORITE_META" favorite_meta, }
 		);
 		/// The object `result` of `landing.block.getbyid`: `object`.
 		///
@@ -1419,52 +1088,41 @@ pub mod block {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `lid`: `integer`, optional.
+			/// `lid`: `integer`.
 			pub lid: Option<i64>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `active`: `boolean`, optional.
+			/// `active`: `boolean`.
 			pub active: Option<bool>,
-			/// `meta`: `object`, optional.
+			/// `meta`: `object`.
 			pub meta: Option<OutputMeta>,
-			/// `content`: `string`, optional.
+			/// `content`: `string`.
 			pub content: Option<String>,
-			/// `css`: `string[]`, optional.
+			/// `css`: `string[]`.
 			pub css: Vec<String>,
-			/// `js`: `string[]`, optional.
+			/// `js`: `string[]`.
 			pub js: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "id", lid : field "lid", code : field "code", name :
-			field "name", active : field "active", meta : field "meta", content : field
-			"content", css : field "css", js : field "js", extra : rest "", } fits["id",
+		result_impls!(
+			Output { opt field "id" id, opt field "lid" lid, opt field "code" code, opt
+			field "name" name, opt field "active" active, opt field "meta" meta, opt
+			field "content" content, req field "css" css, req field "js" js, } fits["id",
 			"lid", "code", "name", "active", "meta", "content", "css", "js"] []
 		);
-		serialize_map!(
-			Output { opt "id" id, opt "lid" lid, opt "code" code, opt "name" name, opt
-			"active" active, opt "meta" meta, opt "content" content, req "css" css, req
-			"js" js, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Getbyid {
-			const NAME: &'static str = "landing.block.getbyid";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getbyid, "landing.block.getbyid", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `landing.block.getcontent`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
 	pub mod getcontent {
-		/// Error codes of `landing.block.getcontent`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.getcontent`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1496,40 +1154,22 @@ pub mod block {
 			/// `force_unactive`: `boolean`, optional.
 			pub force_unactive: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					wrapper_show: Default::default(),
-					force_unactive: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `wrapper_show`.
-			pub fn wrapper_show(mut self, value: impl Into<bool>) -> Self {
-				self.wrapper_show = Some(value.into());
-				self
-			}
-			/// Sets `force_unactive`.
-			pub fn force_unactive(mut self, value: impl Into<bool>) -> Self {
-				self.force_unactive = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "wrapper_show" wrapper_show, opt "force_unactive"
-			force_unactive, rest "" extra }
+		setters!(
+			Params { some into wrapper_show wrapper_show "wrapper_show" : bool, some into
+			force_unactive force_unactive "force_unactive" : bool, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { wrapper_show : exact "wrapper_show", force_unactive : exact
-			"force_unactive", extra : rest "", }
+		params_impls!(
+			Params { opt exact "wrapper_show" wrapper_show, opt exact "force_unactive"
+			force_unactive, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// Allowed values of `result.access` in `landing.block.getcontent`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -1551,96 +1191,73 @@ pub mod block {
 		/// The object `result.manifest.block` of `landing.block.getcontent`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputManifestBlock {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `section`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `section`: `string[]`, only in the example response.
 			pub section: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputManifestBlock { name : soft "name", section : soft "section", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputManifestBlock { opt "name" name, req "section" section, rest "" extra }
+		result_impls!(
+			OutputManifestBlock { opt soft "name" name, req soft "section" section, }
 		);
 		/// The object `result.manifest.cards..landing-block-card` of `landing.block.getcontent`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputManifestCardsLandingBlockCard {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `label`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `label`: `string[]`, only in the example response.
 			pub label: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputManifestCardsLandingBlockCard { name : soft "name", label : soft
-			"label", extra : rest "", }
-		);
-		serialize_map!(
-			OutputManifestCardsLandingBlockCard { opt "name" name, req "label" label,
-			rest "" extra }
+		result_impls!(
+			OutputManifestCardsLandingBlockCard { opt soft "name" name, req soft "label"
+			label, }
 		);
 		/// The object `result.manifest.cards` of `landing.block.getcontent`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputManifestCards {
-			/// `.landing-block-card`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-card`: `object`, only in the example response.
 			pub landing_block_card: Option<OutputManifestCardsLandingBlockCard>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputManifestCards { landing_block_card : soft ".landing-block-card", extra
-			: rest "", }
-		);
-		serialize_map!(
-			OutputManifestCards { opt ".landing-block-card" landing_block_card, rest ""
-			extra }
+		result_impls!(
+			OutputManifestCards { opt soft ".landing-block-card" landing_block_card, }
 		);
 		/// The object `result.manifest` of `landing.block.getcontent`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputManifest {
-			/// `block`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `block`: `object`, only in the example response.
 			pub block: Option<OutputManifestBlock>,
-			/// `cards`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `cards`: `object`, only in the example response.
 			pub cards: Option<OutputManifestCards>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputManifest { block : soft "block", cards : soft "cards", extra : rest "",
-			}
-		);
-		serialize_map!(
-			OutputManifest { opt "block" block, opt "cards" cards, rest "" extra }
+		result_impls!(
+			OutputManifest { opt soft "block" block, opt soft "cards" cards, }
 		);
 		/// The object `result` of `landing.block.getcontent`: `object`.
 		///
@@ -1648,79 +1265,65 @@ pub mod block {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `sections`: `string`, optional.
+			/// `sections`: `string`.
 			pub sections: Option<String>,
-			/// `active`: `boolean`, optional.
+			/// `active`: `boolean`.
 			pub active: Option<bool>,
-			/// `access`: `string`, optional.
+			/// `access`: `string`.
 			///
 			/// Values: `A`, `D`, `V`, `W`, `X`.
 			pub access: Option<OutputAccess>,
-			/// `anchor`: `string`, optional.
+			/// `anchor`: `string`.
 			pub anchor: Option<String>,
-			/// `php`: `boolean`, optional.
+			/// `php`: `boolean`.
 			pub php: Option<bool>,
-			/// `designed`: `boolean`, optional.
+			/// `designed`: `boolean`.
 			pub designed: Option<bool>,
-			/// `repoId`: `integer`, optional.
+			/// `repoId`: `integer`.
 			pub repo_id: Option<i64>,
-			/// `content`: `string`, optional.
+			/// `content`: `string`.
 			pub content: Option<String>,
-			/// `content_ext`: `string`, optional.
+			/// `content_ext`: `string`.
 			pub content_ext: Option<String>,
-			/// `css`: `array`, optional.
+			/// `css`: `array`.
 			pub css: Vec<::serde_json::Value>,
-			/// `js`: `array`, optional.
+			/// `js`: `array`.
 			pub js: Vec<::serde_json::Value>,
-			/// `assetStrings`: `array`, optional.
+			/// `assetStrings`: `array`.
 			pub asset_strings: Vec<::serde_json::Value>,
-			/// `lang`: `array | object`, optional.
+			/// `lang`: `array | object`.
 			pub lang: ::serde_json::Value,
-			/// `manifest`: `object`, optional.
+			/// `manifest`: `object`.
 			pub manifest: Option<OutputManifest>,
-			/// `dynamicParams`: `array`, optional.
+			/// `dynamicParams`: `array`.
 			pub dynamic_params: Vec<::serde_json::Value>,
-			/// `requiredUserAction`: `array`, optional.
+			/// `requiredUserAction`: `array`.
 			pub required_user_action: Vec<::serde_json::Value>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "id", sections : field "sections", active : field
-			"active", access : field "access", anchor : field "anchor", php : field
-			"php", designed : field "designed", repo_id : field "repoId", content : field
-			"content", content_ext : field "content_ext", css : field "css", js : field
-			"js", asset_strings : field "assetStrings", lang : field "lang", manifest :
-			field "manifest", dynamic_params : field "dynamicParams",
-			required_user_action : field "requiredUserAction", extra : rest "", }
+		result_impls!(
+			Output { opt field "id" id, opt field "sections" sections, opt field "active"
+			active, opt field "access" access, opt field "anchor" anchor, opt field "php"
+			php, opt field "designed" designed, opt field "repoId" repo_id, opt field
+			"content" content, opt field "content_ext" content_ext, req field "css" css,
+			req field "js" js, req field "assetStrings" asset_strings, req field "lang"
+			lang, opt field "manifest" manifest, req field "dynamicParams"
+			dynamic_params, req field "requiredUserAction" required_user_action, }
 			fits["id", "sections", "active", "access", "anchor", "php", "designed",
 			"repoId", "content", "content_ext", "css", "js", "assetStrings", "lang",
 			"manifest", "dynamicParams", "requiredUserAction"] []
 		);
-		serialize_map!(
-			Output { opt "id" id, opt "sections" sections, opt "active" active, opt
-			"access" access, opt "anchor" anchor, opt "php" php, opt "designed" designed,
-			opt "repoId" repo_id, opt "content" content, opt "content_ext" content_ext,
-			req "css" css, req "js" js, req "assetStrings" asset_strings, req "lang"
-			lang, opt "manifest" manifest, req "dynamicParams" dynamic_params, req
-			"requiredUserAction" required_user_action, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Getcontent {
-			const NAME: &'static str = "landing.block.getcontent";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getcontent, "landing.block.getcontent", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `landing.block.getlist`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-list.html>
 	pub mod getlist {
-		/// Error codes of `landing.block.getlist`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.getlist`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1758,99 +1361,66 @@ pub mod block {
 			/// `get_content`: `boolean | integer`, optional.
 			pub get_content: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					edit_mode: Default::default(),
-					deleted: Default::default(),
-					get_content: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `edit_mode`.
-			pub fn edit_mode(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.edit_mode = Some(value.into());
-				self
-			}
-			/// Sets `deleted`.
-			pub fn deleted(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.deleted = Some(value.into());
-				self
-			}
-			/// Sets `get_content`.
-			pub fn get_content(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.get_content = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "edit_mode" edit_mode, opt "deleted" deleted, opt "get_content"
-			get_content, rest "" extra }
+		setters!(
+			Params { some into edit_mode edit_mode "edit_mode" : ::serde_json::Value,
+			some into deleted deleted "deleted" : ::serde_json::Value, some into
+			get_content get_content "get_content" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { edit_mode : exact "edit_mode", deleted : exact "deleted",
-			get_content : exact "get_content", extra : rest "", }
+		params_impls!(
+			Params { opt exact "edit_mode" edit_mode, opt exact "deleted" deleted, opt
+			exact "get_content" get_content, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The object `result.meta` of `landing.block.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemMeta {
-			/// `LID`: `string`, optional.
+			/// `LID`: `string`.
 			pub lid: Option<String>,
-			/// `CREATED_BY_ID`: `string`, optional.
+			/// `CREATED_BY_ID`: `string`.
 			pub created_by_id: Option<String>,
-			/// `DATE_CREATE`: `string`, optional.
+			/// `DATE_CREATE`: `string`.
 			pub date_create: Option<String>,
-			/// `MODIFIED_BY_ID`: `string`, optional.
+			/// `MODIFIED_BY_ID`: `string`.
 			pub modified_by_id: Option<String>,
-			/// `DATE_MODIFY`: `string`, optional.
+			/// `DATE_MODIFY`: `string`.
 			pub date_modify: Option<String>,
-			/// `SITE_TYPE`: `string`, optional.
+			/// `SITE_TYPE`: `string`.
 			pub site_type: Option<String>,
-			/// `LANDING_TITLE`: `string`, optional.
+			/// `LANDING_TITLE`: `string`.
 			pub landing_title: Option<String>,
-			/// `LANDING_TPL_CODE`: `string`, optional.
+			/// `LANDING_TPL_CODE`: `string`.
 			pub landing_tpl_code: Option<String>,
-			/// `SITE_TPL_CODE`: `string`, optional.
+			/// `SITE_TPL_CODE`: `string`.
 			pub site_tpl_code: Option<String>,
-			/// `XML_ID`: `string`, optional.
+			/// `XML_ID`: `string`.
 			pub xml_id: Option<String>,
-			/// `FAVORITE_META`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `FAVORITE_META`: `string`, only in the example response.
 			pub favorite_meta: Option<String>,
-			/// `DESIGNER_MODE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DESIGNER_MODE`: `string`, only in the example response.
 			pub designer_mode: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			ItemMeta { lid : field "LID", created_by_id : field "CREATED_BY_ID",
-			date_create : field "DATE_CREATE", modified_by_id : field "MODIFIED_BY_ID",
-			date_modify : field "DATE_MODIFY", site_type : field "SITE_TYPE",
-			landing_title : field "LANDING_TITLE", landing_tpl_code : field
-			"LANDING_TPL_CODE", site_tpl_code : field "SITE_TPL_CODE", xml_id : field
-			"XML_ID", favorite_meta : soft "FAVORITE_META", designer_mode : soft
-			"DESIGNER_MODE", extra : rest "", }
-		);
-		serialize_map!(
-			ItemMeta { opt "LID" lid, opt "CREATED_BY_ID" created_by_id, opt
-			"DATE_CREATE" date_create, opt "MODIFIED_BY_ID" modified_by_id, opt
-			"DATE_MODIFY" date_modify, opt "SITE_TYPE" site_type, opt "LANDING_TITLE"
-			landing_title, opt "LANDING_TPL_CODE" landing_tpl_code, opt "SITE_TPL_CODE"
-			site_tpl_code, opt "XML_ID" xml_id, opt "FAVORITE_META" favorite_meta, opt
-			"DESIGNER_MODE" designer_mode, rest "" extra }
+		result_impls!(
+			ItemMeta { opt field "LID" lid, opt field "CREATED_BY_ID" created_by_id, opt
+			field "DATE_CREATE" date_create, opt field "MODIFIED_BY_ID" modified_by_id,
+			opt field "DATE_MODIFY" date_modify, opt field "SITE_TYPE" site_type, opt
+			field "LANDING_TITLE" landing_title, opt field "LANDING_TPL_CODE"
+			landing_tpl_code, opt field "SITE_TPL_CODE" site_tpl_code, opt field "XML_ID"
+			xml_id, opt soft "FAVORITE_META" favorite_meta, opt soft "DESIGNER_MODE"
+			designer_mode, }
 		);
 		/// The object `result` of `landing.block.getlist`: `object[]`.
 		///
@@ -1858,54 +1428,43 @@ pub mod block {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `lid`: `integer`, optional.
+			/// `lid`: `integer`.
 			pub lid: Option<i64>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `active`: `boolean`, optional.
+			/// `active`: `boolean`.
 			pub active: Option<bool>,
-			/// `meta`: `object`, optional.
+			/// `meta`: `object`.
 			pub meta: Option<ItemMeta>,
-			/// `content`: `string`, optional.
+			/// `content`: `string`.
 			pub content: Option<String>,
-			/// `css`: `string[]`, optional.
+			/// `css`: `string[]`.
 			pub css: Vec<String>,
-			/// `js`: `string[]`, optional.
+			/// `js`: `string[]`.
 			pub js: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "id", lid : field "lid", code : field "code", name : field
-			"name", active : field "active", meta : field "meta", content : field
-			"content", css : field "css", js : field "js", extra : rest "", } fits["id",
+		result_impls!(
+			Item { opt field "id" id, opt field "lid" lid, opt field "code" code, opt
+			field "name" name, opt field "active" active, opt field "meta" meta, opt
+			field "content" content, req field "css" css, req field "js" js, } fits["id",
 			"lid", "code", "name", "active", "meta", "content", "css", "js"] []
-		);
-		serialize_map!(
-			Item { opt "id" id, opt "lid" lid, opt "code" code, opt "name" name, opt
-			"active" active, opt "meta" meta, opt "content" content, req "css" css, req
-			"js" js, rest "" extra }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Getlist {
-			const NAME: &'static str = "landing.block.getlist";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getlist, "landing.block.getlist", V2, false);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `landing.block.getmanifest`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 	pub mod getmanifest {
-		/// Error codes of `landing.block.getmanifest`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.getmanifest`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1936,359 +1495,280 @@ pub mod block {
 			/// Values: `true`, `false`.
 			pub edit_mode: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					edit_mode: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `edit_mode`.
-			pub fn edit_mode(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.edit_mode = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(Params { opt "edit_mode" edit_mode, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Params { edit_mode : exact "edit_mode", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
+		setters!(
+			Params { some into edit_mode edit_mode "edit_mode" : ::serde_json::Value, }
+		);
+		params_impls!(Params { opt exact "edit_mode" edit_mode, });
 		/// The object `result.block` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputBlock {
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `section`: `string[]`, optional.
+			/// `section`: `string[]`.
 			pub section: Vec<String>,
-			/// `dynamic`: `boolean`, optional.
+			/// `dynamic`: `boolean`.
 			pub dynamic: Option<bool>,
-			/// `subtype`: `string | string[]`, optional.
+			/// `subtype`: `string | string[]`.
 			pub subtype: ::serde_json::Value,
-			/// `attrsFormDescription`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `attrsFormDescription`: `string`, only in the example response.
 			pub attrs_form_description: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputBlock { name : field "name", section : field "section", dynamic : field
-			"dynamic", subtype : field "subtype", attrs_form_description : soft
-			"attrsFormDescription", extra : rest "", }
-		);
-		serialize_map!(
-			OutputBlock { opt "name" name, req "section" section, opt "dynamic" dynamic,
-			req "subtype" subtype, opt "attrsFormDescription" attrs_form_description,
-			rest "" extra }
+		result_impls!(
+			OutputBlock { opt field "name" name, req field "section" section, opt field
+			"dynamic" dynamic, req field "subtype" subtype, opt soft
+			"attrsFormDescription" attrs_form_description, }
 		);
 		/// The object `result.nodes.#wrapper` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNodesHashWrapper {
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputNodesHashWrapper { type_ : soft "type", code : soft "code", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputNodesHashWrapper { opt "type" type_, opt "code" code, rest "" extra }
+		result_impls!(
+			OutputNodesHashWrapper { opt soft "type" type_, opt soft "code" code, }
 		);
 		/// The object `result.nodes` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNodes {
-			/// `#wrapper`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `#wrapper`: `object`, only in the example response.
 			pub hash_wrapper: Option<OutputNodesHashWrapper>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputNodes { hash_wrapper : soft "#wrapper", extra : rest "", });
-		serialize_map!(OutputNodes { opt "#wrapper" hash_wrapper, rest "" extra });
+		result_impls!(OutputNodes { opt soft "#wrapper" hash_wrapper, });
 		/// The object `result.attrs..bitrix24forms.items` of `landing.block.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttrsBitrix24formsItems {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `value`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `value`: `string`, only in the example response.
 			pub value: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttrsBitrix24formsItems { name : soft "name", value : soft "value",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttrsBitrix24formsItems { opt "name" name, opt "value" value, rest ""
-			extra }
+		result_impls!(
+			OutputAttrsBitrix24formsItems { opt soft "name" name, opt soft "value" value,
+			}
 		);
 		/// The object `result.attrs..bitrix24forms` of `landing.block.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttrsBitrix24forms {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `attribute`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `attribute`: `string`, only in the example response.
 			pub attribute: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `hidden`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `hidden`: `boolean`, only in the example response.
 			pub hidden: Option<bool>,
-			/// `items`: `object[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `items`: `object[]`, only in the example response.
 			pub items: Vec<OutputAttrsBitrix24formsItems>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttrsBitrix24forms { name : soft "name", attribute : soft "attribute",
-			type_ : soft "type", hidden : soft "hidden", items : soft "items", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputAttrsBitrix24forms { opt "name" name, opt "attribute" attribute, opt
-			"type" type_, opt "hidden" hidden, req "items" items, rest "" extra }
+		result_impls!(
+			OutputAttrsBitrix24forms { opt soft "name" name, opt soft "attribute"
+			attribute, opt soft "type" type_, opt soft "hidden" hidden, req soft "items"
+			items, }
 		);
 		/// The object `result.attrs` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttrs {
-			/// `.bitrix24forms`: `object[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.bitrix24forms`: `object[]`, only in the example response.
 			pub bitrix24forms: Vec<OutputAttrsBitrix24forms>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAttrs { bitrix24forms : soft ".bitrix24forms", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAttrs { req ".bitrix24forms" bitrix24forms, rest "" extra }
-		);
+		result_impls!(OutputAttrs { req soft ".bitrix24forms" bitrix24forms, });
 		/// The object `result.style.block` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStyleBlock {
-			/// `type`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string[]`, only in the example response.
 			pub type_: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputStyleBlock { type_ : soft "type", extra : rest "", });
-		serialize_map!(OutputStyleBlock { req "type" type_, rest "" extra });
+		result_impls!(OutputStyleBlock { req soft "type" type_, });
 		/// The object `result.style.nodes..bitrix24forms` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStyleNodesBitrix24forms {
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputStyleNodesBitrix24forms { type_ : soft "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputStyleNodesBitrix24forms { opt "type" type_, rest "" extra }
-		);
+		result_impls!(OutputStyleNodesBitrix24forms { opt soft "type" type_, });
 		/// The object `result.style.nodes` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStyleNodes {
-			/// `.bitrix24forms`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.bitrix24forms`: `object`, only in the example response.
 			pub bitrix24forms: Option<OutputStyleNodesBitrix24forms>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputStyleNodes { bitrix24forms : soft ".bitrix24forms", extra : rest "", }
-		);
-		serialize_map!(
-			OutputStyleNodes { opt ".bitrix24forms" bitrix24forms, rest "" extra }
-		);
+		result_impls!(OutputStyleNodes { opt soft ".bitrix24forms" bitrix24forms, });
 		/// The object `result.style` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStyle {
-			/// `block`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `block`: `object`, only in the example response.
 			pub block: Option<OutputStyleBlock>,
-			/// `nodes`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `nodes`: `object`, only in the example response.
 			pub nodes: Option<OutputStyleNodes>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputStyle { block : soft "block", nodes : soft "nodes", extra : rest "", }
-		);
-		serialize_map!(
-			OutputStyle { opt "block" block, opt "nodes" nodes, rest "" extra }
-		);
+		result_impls!(OutputStyle { opt soft "block" block, opt soft "nodes" nodes, });
 		/// The object `result.assets` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAssets {
-			/// `css`: `string[]`, optional.
+			/// `css`: `string[]`.
 			pub css: Vec<String>,
-			/// `js`: `string[]`, optional.
+			/// `js`: `string[]`.
 			pub js: Vec<String>,
-			/// `ext`: `string[]`, optional.
+			/// `ext`: `string[]`.
 			pub ext: Vec<String>,
-			/// `class`: `string[]`, optional.
+			/// `class`: `string[]`.
 			pub class: Vec<String>,
-			/// `callbacks`: `array`, optional.
+			/// `callbacks`: `array`.
 			pub callbacks: Vec<::serde_json::Value>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputAssets { css : field "css", js : field "js", ext : field "ext", class :
-			field "class", callbacks : field "callbacks", extra : rest "", }
-		);
-		serialize_map!(
-			OutputAssets { req "css" css, req "js" js, req "ext" ext, req "class" class,
-			req "callbacks" callbacks, rest "" extra }
+		result_impls!(
+			OutputAssets { req field "css" css, req field "js" js, req field "ext" ext,
+			req field "class" class, req field "callbacks" callbacks, }
 		);
 		/// The object `result.callbacks` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCallbacks {
-			/// `afteradd`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `afteradd`: `any`, only in the example response.
 			pub afteradd: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputCallbacks { afteradd : soft "afteradd", extra : rest "", });
-		serialize_map!(OutputCallbacks { req "afteradd" afteradd, rest "" extra });
+		result_impls!(OutputCallbacks { req soft "afteradd" afteradd, });
 		/// The object `result` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `block`: `object`, optional.
+			/// `block`: `object`.
 			pub block: Option<OutputBlock>,
-			/// `cards`: `object`, optional.
+			/// `cards`: `object`.
 			pub cards: ::serde_json::Value,
-			/// `nodes`: `object`, optional.
+			/// `nodes`: `object`.
 			pub nodes: Option<OutputNodes>,
-			/// `attrs`: `object`, optional.
+			/// `attrs`: `object`.
 			pub attrs: Option<OutputAttrs>,
-			/// `menu`: `object`, optional.
+			/// `menu`: `object`.
 			pub menu: ::serde_json::Value,
-			/// `style`: `object`, optional.
+			/// `style`: `object`.
 			pub style: Option<OutputStyle>,
-			/// `namespace`: `string`, optional.
+			/// `namespace`: `string`.
 			pub namespace: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `preview`: `string`, optional.
+			/// `preview`: `string`.
 			pub preview: Option<String>,
-			/// `assets`: `object`, optional.
+			/// `assets`: `object`.
 			pub assets: Option<OutputAssets>,
-			/// `timestamp`: `integer`, optional.
+			/// `timestamp`: `integer`.
 			pub timestamp: Option<i64>,
-			/// `callbacks`: `object`, optional.
+			/// `callbacks`: `object`.
 			pub callbacks: Option<OutputCallbacks>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { block : field "block", cards : field "cards", nodes : field "nodes",
-			attrs : field "attrs", menu : field "menu", style : field "style", namespace
-			: field "namespace", code : field "code", preview : field "preview", assets :
-			field "assets", timestamp : field "timestamp", callbacks : field "callbacks",
-			extra : rest "", } fits["block", "cards", "nodes", "attrs", "menu", "style",
-			"namespace", "code", "preview", "assets", "timestamp", "callbacks"] []
+		result_impls!(
+			Output { opt field "block" block, req field "cards" cards, opt field "nodes"
+			nodes, opt field "attrs" attrs, req field "menu" menu, opt field "style"
+			style, opt field "namespace" namespace, opt field "code" code, opt field
+			"preview" preview, opt field "assets" assets, opt field "timestamp"
+			timestamp, opt field "callbacks" callbacks, } fits["block", "cards", "nodes",
+			"attrs", "menu", "style", "namespace", "code", "preview", "assets",
+			"timestamp", "callbacks"] []
 		);
-		serialize_map!(
-			Output { opt "block" block, req "cards" cards, opt "nodes" nodes, opt "attrs"
-			attrs, req "menu" menu, opt "style" style, opt "namespace" namespace, opt
-			"code" code, opt "preview" preview, opt "assets" assets, opt "timestamp"
-			timestamp, opt "callbacks" callbacks, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Getmanifest {
-			const NAME: &'static str = "landing.block.getmanifest";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getmanifest, "landing.block.getmanifest", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `landing.block.getmanifestfile`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 	pub mod getmanifestfile {
-		/// Error codes of `landing.block.getmanifestfile`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.getmanifestfile`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2306,638 +1786,470 @@ pub mod block {
 		/// The object `result.block` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataBlock {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `section`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `section`: `string[]`, only in the example response.
 			pub section: Vec<String>,
-			/// `dynamic`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dynamic`: `boolean`, only in the example response.
 			pub dynamic: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataBlock { name : soft "name", section : soft "section", dynamic : soft
-			"dynamic", extra : rest "", }
-		);
-		serialize_map!(
-			DataBlock { opt "name" name, req "section" section, opt "dynamic" dynamic,
-			rest "" extra }
+		result_impls!(
+			DataBlock { opt soft "name" name, req soft "section" section, opt soft
+			"dynamic" dynamic, }
 		);
 		/// The object `result.cards..landing-block-card-img` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataCardsLandingBlockCardImg {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `label`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `label`: `string[]`, only in the example response.
 			pub label: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataCardsLandingBlockCardImg { name : soft "name", label : soft "label",
-			extra : rest "", }
-		);
-		serialize_map!(
-			DataCardsLandingBlockCardImg { opt "name" name, req "label" label, rest ""
-			extra }
+		result_impls!(
+			DataCardsLandingBlockCardImg { opt soft "name" name, req soft "label" label,
+			}
 		);
 		/// The object `result.cards` of `landing.block.getmanifestfile`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataCards {
-			/// `.landing-block-card-img`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-card-img`: `object`, only in the example response.
 			pub landing_block_card_img: Option<DataCardsLandingBlockCardImg>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataCards { landing_block_card_img : soft ".landing-block-card-img", extra :
-			rest "", }
-		);
-		serialize_map!(
-			DataCards { opt ".landing-block-card-img" landing_block_card_img, rest ""
-			extra }
+		result_impls!(
+			DataCards { opt soft ".landing-block-card-img" landing_block_card_img, }
 		);
 		/// The object `result.nodes..landing-block-node-small-title` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockNodeSmallTitle {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataNodesLandingBlockNodeSmallTitle { name : soft "name", type_ : soft
-			"type", extra : rest "", }
-		);
-		serialize_map!(
-			DataNodesLandingBlockNodeSmallTitle { opt "name" name, opt "type" type_, rest
-			"" extra }
+		result_impls!(
+			DataNodesLandingBlockNodeSmallTitle { opt soft "name" name, opt soft "type"
+			type_, }
 		);
 		/// The object `result.nodes..landing-block-node-title` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockNodeTitle {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataNodesLandingBlockNodeTitle { name : soft "name", type_ : soft "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			DataNodesLandingBlockNodeTitle { opt "name" name, opt "type" type_, rest ""
-			extra }
+		result_impls!(
+			DataNodesLandingBlockNodeTitle { opt soft "name" name, opt soft "type" type_,
+			}
 		);
 		/// The object `result.nodes..landing-block-node-text` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockNodeText {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataNodesLandingBlockNodeText { name : soft "name", type_ : soft "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			DataNodesLandingBlockNodeText { opt "name" name, opt "type" type_, rest ""
-			extra }
+		result_impls!(
+			DataNodesLandingBlockNodeText { opt soft "name" name, opt soft "type" type_,
+			}
 		);
 		/// The object `result.nodes..landing-block-node-button` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockNodeButton {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataNodesLandingBlockNodeButton { name : soft "name", type_ : soft "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			DataNodesLandingBlockNodeButton { opt "name" name, opt "type" type_, rest ""
-			extra }
+		result_impls!(
+			DataNodesLandingBlockNodeButton { opt soft "name" name, opt soft "type"
+			type_, }
 		);
 		/// The object `result.nodes..landing-block-card-img.dimensions` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockCardImgDimensions {
-			/// `width`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `width`: `integer`, only in the example response.
 			pub width: Option<i64>,
-			/// `height`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `height`: `integer`, only in the example response.
 			pub height: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataNodesLandingBlockCardImgDimensions { width : soft "width", height : soft
-			"height", extra : rest "", }
-		);
-		serialize_map!(
-			DataNodesLandingBlockCardImgDimensions { opt "width" width, opt "height"
-			height, rest "" extra }
+		result_impls!(
+			DataNodesLandingBlockCardImgDimensions { opt soft "width" width, opt soft
+			"height" height, }
 		);
 		/// The object `result.nodes..landing-block-card-img` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockCardImg {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `dimensions`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dimensions`: `object`, only in the example response.
 			pub dimensions: Option<DataNodesLandingBlockCardImgDimensions>,
-			/// `allowInlineEdit`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `allowInlineEdit`: `boolean`, only in the example response.
 			pub allow_inline_edit: Option<bool>,
-			/// `useInDesigner`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `useInDesigner`: `boolean`, only in the example response.
 			pub use_in_designer: Option<bool>,
-			/// `create2xByDefault`: `boolean`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `create2xByDefault`: `boolean`, only in the example response.
 			pub create2x_by_default: Option<bool>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataNodesLandingBlockCardImg { name : soft "name", type_ : soft "type",
-			dimensions : soft "dimensions", allow_inline_edit : soft "allowInlineEdit",
-			use_in_designer : soft "useInDesigner", create2x_by_default : soft
-			"create2xByDefault", extra : rest "", }
-		);
-		serialize_map!(
-			DataNodesLandingBlockCardImg { opt "name" name, opt "type" type_, opt
-			"dimensions" dimensions, opt "allowInlineEdit" allow_inline_edit, opt
-			"useInDesigner" use_in_designer, opt "create2xByDefault" create2x_by_default,
-			rest "" extra }
+		result_impls!(
+			DataNodesLandingBlockCardImg { opt soft "name" name, opt soft "type" type_,
+			opt soft "dimensions" dimensions, opt soft "allowInlineEdit"
+			allow_inline_edit, opt soft "useInDesigner" use_in_designer, opt soft
+			"create2xByDefault" create2x_by_default, }
 		);
 		/// The object `result.nodes` of `landing.block.getmanifestfile`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodes {
-			/// `.landing-block-node-small-title`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-node-small-title`: `object`, only in the example response.
 			pub landing_block_node_small_title: Option<
 				DataNodesLandingBlockNodeSmallTitle,
 			>,
-			/// `.landing-block-node-title`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-node-title`: `object`, only in the example response.
 			pub landing_block_node_title: Option<DataNodesLandingBlockNodeTitle>,
-			/// `.landing-block-node-text`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-node-text`: `object`, only in the example response.
 			pub landing_block_node_text: Option<DataNodesLandingBlockNodeText>,
-			/// `.landing-block-node-button`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-node-button`: `object`, only in the example response.
 			pub landing_block_node_button: Option<DataNodesLandingBlockNodeButton>,
-			/// `.landing-block-card-img`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-card-img`: `object`, only in the example response.
 			pub landing_block_card_img: Option<DataNodesLandingBlockCardImg>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataNodes { landing_block_node_small_title : soft
-			".landing-block-node-small-title", landing_block_node_title : soft
-			".landing-block-node-title", landing_block_node_text : soft
-			".landing-block-node-text", landing_block_node_button : soft
-			".landing-block-node-button", landing_block_card_img : soft
-			".landing-block-card-img", extra : rest "", }
-		);
-		serialize_map!(
-			DataNodes { opt ".landing-block-node-small-title"
-			landing_block_node_small_title, opt ".landing-block-node-title"
-			landing_block_node_title, opt ".landing-block-node-text"
-			landing_block_node_text, opt ".landing-block-node-button"
-			landing_block_node_button, opt ".landing-block-card-img"
-			landing_block_card_img, rest "" extra }
+		result_impls!(
+			DataNodes { opt soft ".landing-block-node-small-title"
+			landing_block_node_small_title, opt soft ".landing-block-node-title"
+			landing_block_node_title, opt soft ".landing-block-node-text"
+			landing_block_node_text, opt soft ".landing-block-node-button"
+			landing_block_node_button, opt soft ".landing-block-card-img"
+			landing_block_card_img, }
 		);
 		/// The object `result.style.block.additional` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleBlockAdditional {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `attrsType`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `attrsType`: `string[]`, only in the example response.
 			pub attrs_type: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataStyleBlockAdditional { name : soft "name", attrs_type : soft "attrsType",
-			extra : rest "", }
-		);
-		serialize_map!(
-			DataStyleBlockAdditional { opt "name" name, req "attrsType" attrs_type, rest
-			"" extra }
+		result_impls!(
+			DataStyleBlockAdditional { opt soft "name" name, req soft "attrsType"
+			attrs_type, }
 		);
 		/// The object `result.style.block` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleBlock {
-			/// `type`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string[]`, only in the example response.
 			pub type_: Vec<String>,
-			/// `additional`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `additional`: `object`, only in the example response.
 			pub additional: Option<DataStyleBlockAdditional>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataStyleBlock { type_ : soft "type", additional : soft "additional", extra :
-			rest "", }
-		);
-		serialize_map!(
-			DataStyleBlock { req "type" type_, opt "additional" additional, rest "" extra
-			}
+		result_impls!(
+			DataStyleBlock { req soft "type" type_, opt soft "additional" additional, }
 		);
 		/// The object `result.style.nodes..landing-block-node-text-container` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockNodeTextContainer {
-			/// `title`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `title`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `type`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string[]`, only in the example response.
 			pub type_: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataStyleNodesLandingBlockNodeTextContainer { title : soft "title", type_ :
-			soft "type", extra : rest "", }
-		);
-		serialize_map!(
-			DataStyleNodesLandingBlockNodeTextContainer { opt "title" title, req "type"
-			type_, rest "" extra }
+		result_impls!(
+			DataStyleNodesLandingBlockNodeTextContainer { opt soft "title" title, req
+			soft "type" type_, }
 		);
 		/// The object `result.style.nodes..landing-block-node-small-title` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockNodeSmallTitle {
-			/// `title`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `title`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `type`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string[]`, only in the example response.
 			pub type_: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataStyleNodesLandingBlockNodeSmallTitle { title : soft "title", type_ : soft
-			"type", extra : rest "", }
-		);
-		serialize_map!(
-			DataStyleNodesLandingBlockNodeSmallTitle { opt "title" title, req "type"
-			type_, rest "" extra }
+		result_impls!(
+			DataStyleNodesLandingBlockNodeSmallTitle { opt soft "title" title, req soft
+			"type" type_, }
 		);
 		/// The object `result.style.nodes..landing-block-node-title` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockNodeTitle {
-			/// `title`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `title`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `type`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string[]`, only in the example response.
 			pub type_: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataStyleNodesLandingBlockNodeTitle { title : soft "title", type_ : soft
-			"type", extra : rest "", }
-		);
-		serialize_map!(
-			DataStyleNodesLandingBlockNodeTitle { opt "title" title, req "type" type_,
-			rest "" extra }
+		result_impls!(
+			DataStyleNodesLandingBlockNodeTitle { opt soft "title" title, req soft "type"
+			type_, }
 		);
 		/// The object `result.style.nodes..landing-block-node-text` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockNodeText {
-			/// `title`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `title`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataStyleNodesLandingBlockNodeText { title : soft "title", type_ : soft
-			"type", extra : rest "", }
-		);
-		serialize_map!(
-			DataStyleNodesLandingBlockNodeText { opt "title" title, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			DataStyleNodesLandingBlockNodeText { opt soft "title" title, opt soft "type"
+			type_, }
 		);
 		/// The object `result.style.nodes..landing-block-node-button` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockNodeButton {
-			/// `title`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `title`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataStyleNodesLandingBlockNodeButton { title : soft "title", type_ : soft
-			"type", extra : rest "", }
-		);
-		serialize_map!(
-			DataStyleNodesLandingBlockNodeButton { opt "title" title, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			DataStyleNodesLandingBlockNodeButton { opt soft "title" title, opt soft
+			"type" type_, }
 		);
 		/// The object `result.style.nodes..landing-block-card-img` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockCardImg {
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `type`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string[]`, only in the example response.
 			pub type_: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataStyleNodesLandingBlockCardImg { name : soft "name", type_ : soft "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			DataStyleNodesLandingBlockCardImg { opt "name" name, req "type" type_, rest
-			"" extra }
+		result_impls!(
+			DataStyleNodesLandingBlockCardImg { opt soft "name" name, req soft "type"
+			type_, }
 		);
 		/// The object `result.style.nodes` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodes {
-			/// `.landing-block-node-text-container`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-node-text-container`: `object`, only in the example response.
 			pub landing_block_node_text_container: Option<
 				DataStyleNodesLandingBlockNodeTextContainer,
 			>,
-			/// `.landing-block-node-small-title`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-node-small-title`: `object`, only in the example response.
 			pub landing_block_node_small_title: Option<
 				DataStyleNodesLandingBlockNodeSmallTitle,
 			>,
-			/// `.landing-block-node-title`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-node-title`: `object`, only in the example response.
 			pub landing_block_node_title: Option<DataStyleNodesLandingBlockNodeTitle>,
-			/// `.landing-block-node-text`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-node-text`: `object`, only in the example response.
 			pub landing_block_node_text: Option<DataStyleNodesLandingBlockNodeText>,
-			/// `.landing-block-node-button`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-node-button`: `object`, only in the example response.
 			pub landing_block_node_button: Option<DataStyleNodesLandingBlockNodeButton>,
-			/// `.landing-block-card-img`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-card-img`: `object`, only in the example response.
 			pub landing_block_card_img: Option<DataStyleNodesLandingBlockCardImg>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataStyleNodes { landing_block_node_text_container : soft
-			".landing-block-node-text-container", landing_block_node_small_title : soft
-			".landing-block-node-small-title", landing_block_node_title : soft
-			".landing-block-node-title", landing_block_node_text : soft
-			".landing-block-node-text", landing_block_node_button : soft
-			".landing-block-node-button", landing_block_card_img : soft
-			".landing-block-card-img", extra : rest "", }
-		);
-		serialize_map!(
-			DataStyleNodes { opt ".landing-block-node-text-container"
-			landing_block_node_text_container, opt ".landing-block-node-small-title"
-			landing_block_node_small_title, opt ".landing-block-node-title"
-			landing_block_node_title, opt ".landing-block-node-text"
-			landing_block_node_text, opt ".landing-block-node-button"
-			landing_block_node_button, opt ".landing-block-card-img"
-			landing_block_card_img, rest "" extra }
+		result_impls!(
+			DataStyleNodes { opt soft ".landing-block-node-text-container"
+			landing_block_node_text_container, opt soft ".landing-block-node-small-title"
+			landing_block_node_small_title, opt soft ".landing-block-node-title"
+			landing_block_node_title, opt soft ".landing-block-node-text"
+			landing_block_node_text, opt soft ".landing-block-node-button"
+			landing_block_node_button, opt soft ".landing-block-card-img"
+			landing_block_card_img, }
 		);
 		/// The object `result.style` of `landing.block.getmanifestfile`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyle {
-			/// `block`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `block`: `object`, only in the example response.
 			pub block: Option<DataStyleBlock>,
-			/// `nodes`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `nodes`: `object`, only in the example response.
 			pub nodes: Option<DataStyleNodes>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataStyle { block : soft "block", nodes : soft "nodes", extra : rest "", }
-		);
-		serialize_map!(
-			DataStyle { opt "block" block, opt "nodes" nodes, rest "" extra }
-		);
+		result_impls!(DataStyle { opt soft "block" block, opt soft "nodes" nodes, });
 		/// The object `result.assets` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataAssets {
-			/// `ext`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ext`: `string[]`, only in the example response.
 			pub ext: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(DataAssets { ext : soft "ext", extra : rest "", });
-		serialize_map!(DataAssets { req "ext" ext, rest "" extra });
+		result_impls!(DataAssets { req soft "ext" ext, });
 		/// The object `result` of `landing.block.getmanifestfile`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Data {
-			/// `block`: `object`, optional.
+			/// `block`: `object`.
 			pub block: Option<DataBlock>,
-			/// `cards`: `object | array`, optional.
+			/// `cards`: `object | array`.
 			pub cards: Option<DataCards>,
-			/// `nodes`: `object | array`, optional.
+			/// `nodes`: `object | array`.
 			pub nodes: Option<DataNodes>,
-			/// `style`: `object | array`, optional.
+			/// `style`: `object | array`.
 			pub style: Option<DataStyle>,
-			/// `attrs`: `object | array`, optional.
+			/// `attrs`: `object | array`.
 			pub attrs: ::serde_json::Value,
-			/// `assets`: `object`, optional.
+			/// `assets`: `object`.
 			pub assets: Option<DataAssets>,
-			/// `menu`: `object | array`, optional.
+			/// `menu`: `object | array`.
 			pub menu: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Data { block : field "block", cards : field "cards", nodes : field "nodes",
-			style : field "style", attrs : field "attrs", assets : field "assets", menu :
-			field "menu", extra : rest "", } fits["block", "cards", "nodes", "style",
+		result_impls!(
+			Data { opt field "block" block, opt field "cards" cards, opt field "nodes"
+			nodes, opt field "style" style, req field "attrs" attrs, opt field "assets"
+			assets, req field "menu" menu, } fits["block", "cards", "nodes", "style",
 			"attrs", "assets", "menu"] []
-		);
-		serialize_map!(
-			Data { opt "block" block, opt "cards" cards, opt "nodes" nodes, opt "style"
-			style, req "attrs" attrs, opt "assets" assets, req "menu" menu, rest "" extra
-			}
 		);
 		/// The `result` of the call: `object | array`.
 		pub type Output = Data;
-		impl ::bitrix24_runtime::Method for super::Getmanifestfile {
-			const NAME: &'static str = "landing.block.getmanifestfile";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getmanifestfile, "landing.block.getmanifestfile", V2, false);
 		deserialize_via_from_value!(Data);
 	}
 	/// Types of `landing.block.getrepository`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-repository.html>
 	pub mod getrepository {
-		/// Error codes of `landing.block.getrepository`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.getrepository`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2950,19 +2262,13 @@ pub mod block {
 		error_code!(Error);
 		/// The `result` of the call: `object | boolean`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Getrepository {
-			const NAME: &'static str = "landing.block.getrepository";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getrepository, "landing.block.getrepository", V2, false);
 	}
 	/// Types of `landing.block.removecard`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-remove-card.html>
 	pub mod removecard {
-		/// Error codes of `landing.block.removecard`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.removecard`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2987,19 +2293,13 @@ pub mod block {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Removecard {
-			const NAME: &'static str = "landing.block.removecard";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Removecard, "landing.block.removecard", V2, false);
 	}
 	/// Types of `landing.block.updateCards`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
 	pub mod update_cards {
-		/// Error codes of `landing.block.updateCards`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.updateCards`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3050,46 +2350,23 @@ pub mod block {
 			/// `value`: `integer | string`, optional.
 			pub value: Option<::bitrix24_runtime::IntOrString>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParamCardSelectorFromManifestCardsSource {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					type_: Default::default(),
-					value: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `type`.
-			pub fn type_(
-				mut self,
-				value: impl Into<DataParamCardSelectorFromManifestCardsSourceType>,
-			) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `value`.
-			pub fn value(
-				mut self,
-				value: impl Into<::bitrix24_runtime::IntOrString>,
-			) -> Self {
-				self.value = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParamCardSelectorFromManifestCardsSource);
-		serialize_map!(
-			DataParamCardSelectorFromManifestCardsSource { opt "type" type_, opt "value"
-			value, rest "" extra }
+		setters!(
+			DataParamCardSelectorFromManifestCardsSource { some into type_ type_ "type" :
+			DataParamCardSelectorFromManifestCardsSourceType, some into value value
+			"value" : ::bitrix24_runtime::IntOrString, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			DataParamCardSelectorFromManifestCardsSource { type_ : exact "type", value :
-			exact "value", extra : rest "", }
+		params_impls!(
+			DataParamCardSelectorFromManifestCardsSource { opt exact "type" type_, opt
+			exact "value" value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParamCardSelectorFromManifestCardsSource);
 		/// The object `params.data.<card selector from manifest.cards>.values` of `landing.block.updateCards`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
@@ -3104,38 +2381,23 @@ pub mod block {
 				::serde_json::Value,
 			>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParamCardSelectorFromManifestCardsValues {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					node_selector_position: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<node selector>@<position>` under `key`.
-			pub fn node_selector_position(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.node_selector_position.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParamCardSelectorFromManifestCardsValues);
-		serialize_map!(
-			DataParamCardSelectorFromManifestCardsValues { rest "*@*"
-			node_selector_position, rest "" extra }
+		setters!(
+			DataParamCardSelectorFromManifestCardsValues { map into
+			node_selector_position node_selector_position "<node selector>@<position>" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			DataParamCardSelectorFromManifestCardsValues { node_selector_position :
-			pattern "*@*", extra : rest "", }
+		params_impls!(
+			DataParamCardSelectorFromManifestCardsValues { rest pattern "*@*"
+			node_selector_position, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParamCardSelectorFromManifestCardsValues);
 		/// The object `params.data.<card selector from manifest.cards>` of `landing.block.updateCards`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
@@ -3147,50 +2409,23 @@ pub mod block {
 			/// `values`: `object[]`, optional.
 			pub values: Option<Vec<DataParamCardSelectorFromManifestCardsValues>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParamCardSelectorFromManifestCards {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					source: Default::default(),
-					values: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `source`.
-			pub fn source(
-				mut self,
-				value: impl IntoIterator<
-					Item = impl Into<DataParamCardSelectorFromManifestCardsSource>,
-				>,
-			) -> Self {
-				self.source = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `values`.
-			pub fn values(
-				mut self,
-				value: impl IntoIterator<
-					Item = impl Into<DataParamCardSelectorFromManifestCardsValues>,
-				>,
-			) -> Self {
-				self.values = Some(value.into_iter().map(Into::into).collect());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParamCardSelectorFromManifestCards);
-		serialize_map!(
-			DataParamCardSelectorFromManifestCards { opt "source" source, opt "values"
-			values, rest "" extra }
+		setters!(
+			DataParamCardSelectorFromManifestCards { some iter source source "source" :
+			DataParamCardSelectorFromManifestCardsSource, some iter values values
+			"values" : DataParamCardSelectorFromManifestCardsValues, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			DataParamCardSelectorFromManifestCards { source : exact "source", values :
-			exact "values", extra : rest "", }
+		params_impls!(
+			DataParamCardSelectorFromManifestCards { opt exact "source" source, opt exact
+			"values" values, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParamCardSelectorFromManifestCards);
 		/// The object `params.data` of `landing.block.updateCards`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
@@ -3205,52 +2440,29 @@ pub mod block {
 				DataParamCardSelectorFromManifestCards,
 			>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParam {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					card_selector_from_manifest_cards: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<card selector from manifest.cards>` under `key`.
-			pub fn card_selector_from_manifest_cards(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<DataParamCardSelectorFromManifestCards>,
-			) -> Self {
-				self.card_selector_from_manifest_cards.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParam);
-		serialize_map!(
-			DataParam { rest "*" card_selector_from_manifest_cards, rest "" extra }
+		setters!(
+			DataParam { map into card_selector_from_manifest_cards
+			card_selector_from_manifest_cards "<card selector from manifest.cards>" :
+			DataParamCardSelectorFromManifestCards, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			DataParam { card_selector_from_manifest_cards : pattern "*", extra : rest "",
-			}
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParam);
+		params_impls!(DataParam { rest pattern "*" card_selector_from_manifest_cards, });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::UpdateCards {
-			const NAME: &'static str = "landing.block.updateCards";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UpdateCards, "landing.block.updateCards", V2, false);
 	}
 	/// Types of `landing.block.updateStyles`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-styles.html>
 	pub mod update_styles {
-		/// Error codes of `landing.block.updateStyles`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.updateStyles`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3286,61 +2498,32 @@ pub mod block {
 			/// `style`: `object`, optional.
 			pub style: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParam {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					class_list: Default::default(),
-					affect: Default::default(),
-					style: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `classList`.
-			pub fn class_list(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.class_list = Some(value.into());
-				self
-			}
-			/// Sets `affect`.
-			pub fn affect(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.affect = Some(value.into());
-				self
-			}
-			/// Sets `style`.
-			pub fn style(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.style = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParam);
-		serialize_map!(
-			DataParam { opt "classList" class_list, opt "affect" affect, opt "style"
-			style, rest "" extra }
+		setters!(
+			DataParam { some into class_list class_list "classList" :
+			::serde_json::Value, some into affect affect "affect" : ::serde_json::Value,
+			some into style style "style" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			DataParam { class_list : exact "classList", affect : exact "affect", style :
-			exact "style", extra : rest "", }
+		params_impls!(
+			DataParam { opt exact "classList" class_list, opt exact "affect" affect, opt
+			exact "style" style, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParam);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::UpdateStyles {
-			const NAME: &'static str = "landing.block.updateStyles";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UpdateStyles, "landing.block.updateStyles", V2, false);
 	}
 	/// Types of `landing.block.updateattrs`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-attrs.html>
 	pub mod updateattrs {
-		/// Error codes of `landing.block.updateattrs`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.updateattrs`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3371,47 +2554,27 @@ pub mod block {
 			/// Stands for every key matching `*`: one entry per key.
 			pub selector: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParam {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					selector: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<selector>` under `key`.
-			pub fn selector(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.selector.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParam);
-		serialize_map!(DataParam { rest "*" selector, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(DataParam { selector : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParam);
+		setters!(
+			DataParam { map into selector selector "<selector>" : ::serde_json::Value, }
+		);
+		params_impls!(DataParam { rest pattern "*" selector, });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Updateattrs {
-			const NAME: &'static str = "landing.block.updateattrs";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Updateattrs, "landing.block.updateattrs", V2, false);
 	}
 	/// Types of `landing.block.updatecontent`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-content.html>
 	pub mod updatecontent {
-		/// Error codes of `landing.block.updatecontent`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.updatecontent`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3434,19 +2597,13 @@ pub mod block {
 		error_code!(Error);
 		/// The `result` of the call: `boolean | null`.
 		pub type Output = Option<::bitrix24_runtime::lenient::Bool>;
-		impl ::bitrix24_runtime::Method for super::Updatecontent {
-			const NAME: &'static str = "landing.block.updatecontent";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Updatecontent, "landing.block.updatecontent", V2, false);
 	}
 	/// Types of `landing.block.updatenodes`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html>
 	pub mod updatenodes {
-		/// Error codes of `landing.block.updatenodes`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.updatenodes`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3485,32 +2642,18 @@ pub mod block {
 			/// Stands for every key matching `*`: one entry per key.
 			pub selector: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParam {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					selector: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<selector>` under `key`.
-			pub fn selector(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.selector.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParam);
-		serialize_map!(DataParam { rest "*" selector, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(DataParam { selector : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParam);
+		setters!(
+			DataParam { map into selector selector "<selector>" : ::serde_json::Value, }
+		);
+		params_impls!(DataParam { rest pattern "*" selector, });
 		/// The object `params.additional` of `landing.block.updatenodes`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html>
@@ -3520,43 +2663,25 @@ pub mod block {
 			/// `appendMenu`: `boolean`, optional.
 			pub append_menu: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Additional {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					append_menu: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `appendMenu`.
-			pub fn append_menu(mut self, value: impl Into<bool>) -> Self {
-				self.append_menu = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Additional);
-		serialize_map!(Additional { opt "appendMenu" append_menu, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Additional { append_menu : exact "appendMenu", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Additional);
+		setters!(Additional { some into append_menu append_menu "appendMenu" : bool, });
+		params_impls!(Additional { opt exact "appendMenu" append_menu, });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Updatenodes {
-			const NAME: &'static str = "landing.block.updatenodes";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Updatenodes, "landing.block.updatenodes", V2, false);
 	}
 	/// Types of `landing.block.uploadfile`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-upload-file.html>
 	pub mod uploadfile {
-		/// Error codes of `landing.block.uploadfile`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.block.uploadfile`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3589,71 +2714,39 @@ pub mod block {
 			/// Values: `0`, `1`, `2`.
 			pub resize_type: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					width: Default::default(),
-					height: Default::default(),
-					resize_type: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `width`.
-			pub fn width(mut self, value: impl Into<i64>) -> Self {
-				self.width = Some(value.into());
-				self
-			}
-			/// Sets `height`.
-			pub fn height(mut self, value: impl Into<i64>) -> Self {
-				self.height = Some(value.into());
-				self
-			}
-			/// Sets `resize_type`.
-			pub fn resize_type(mut self, value: impl Into<i64>) -> Self {
-				self.resize_type = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "width" width, opt "height" height, opt "resize_type"
-			resize_type, rest "" extra }
+		setters!(
+			Params { some into width width "width" : i64, some into height height
+			"height" : i64, some into resize_type resize_type "resize_type" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { width : exact "width", height : exact "height", resize_type : exact
-			"resize_type", extra : rest "", }
+		params_impls!(
+			Params { opt exact "width" width, opt exact "height" height, opt exact
+			"resize_type" resize_type, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The object `result` of `landing.block.uploadfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-upload-file.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `id`: `integer`, optional.
+			/// `id`: `integer`.
 			pub id: Option<i64>,
-			/// `src`: `string`, optional.
+			/// `src`: `string`.
 			pub src: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { id : field "id", src : field "src", extra : rest "", } fits["id",
-			"src"] []
+		result_impls!(
+			Output { opt field "id" id, opt field "src" src, } fits["id", "src"] []
 		);
-		serialize_map!(Output { opt "id" id, opt "src" src, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Uploadfile {
-			const NAME: &'static str = "landing.block.uploadfile";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Uploadfile, "landing.block.uploadfile", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -3672,28 +2765,16 @@ pub mod demos {
 		/// `params`: `object`, optional.
 		pub params: Option<get_list::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetList {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				params: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<get_list::Params>) -> Self {
-			self.params = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(GetList);
-	serialize_map!(GetList { opt "params" params, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetList { params : exact "params", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetList);
+	setters!(GetList { some into params params "params" : get_list::Params, });
+	params_impls!(GetList { opt exact "params" params, });
 	/// `landing.demos.getPageList`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
@@ -3711,7 +2792,7 @@ pub mod demos {
 		/// `filter`: `object`, optional.
 		pub filter: Option<get_page_list::Filter>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetPageList {
 		/// The call with its required parameters: `type`.
@@ -3722,20 +2803,9 @@ pub mod demos {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<get_page_list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetPageList);
-	serialize_map!(GetPageList { req "type" type_, opt "filter" filter, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetPageList { type_ : field "type", filter : exact "filter", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetPageList);
+	setters!(GetPageList { some into filter filter "filter" : get_page_list::Filter, });
+	params_impls!(GetPageList { req field "type" type_, opt exact "filter" filter, });
 	/// `landing.demos.getSiteList`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
@@ -3753,7 +2823,7 @@ pub mod demos {
 		/// `filter`: `object`, optional.
 		pub filter: Option<get_site_list::Filter>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetSiteList {
 		/// The call with its required parameters: `type`.
@@ -3764,20 +2834,9 @@ pub mod demos {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<get_site_list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetSiteList);
-	serialize_map!(GetSiteList { req "type" type_, opt "filter" filter, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetSiteList { type_ : field "type", filter : exact "filter", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetSiteList);
+	setters!(GetSiteList { some into filter filter "filter" : get_site_list::Filter, });
+	params_impls!(GetSiteList { req field "type" type_, opt exact "filter" filter, });
 	/// `landing.demos.register`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
@@ -3793,7 +2852,7 @@ pub mod demos {
 		/// `params`: `object`, optional.
 		pub params: Option<register::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Register {
 		/// The call with its required parameters: `data`.
@@ -3804,20 +2863,9 @@ pub mod demos {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<register::Params>) -> Self {
-			self.params = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Register);
-	serialize_map!(Register { req "data" data, opt "params" params, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Register { data : field "data", params : exact "params", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Register);
+	setters!(Register { some into params params "params" : register::Params, });
+	params_impls!(Register { req field "data" data, opt exact "params" params, });
 	/// `landing.demos.unregister`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-unregister.html>
@@ -3831,7 +2879,7 @@ pub mod demos {
 		/// `code`: `string`, required.
 		pub code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Unregister {
 		/// The call with its required parameters: `code`.
@@ -3842,17 +2890,12 @@ pub mod demos {
 			}
 		}
 	}
-	extra_setter!(Unregister);
-	serialize_map!(Unregister { req "code" code, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Unregister { code : field "code", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Unregister);
+	params_impls!(Unregister { req field "code" code, });
 	/// Types of `landing.demos.getList`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-list.html>
 	pub mod get_list {
-		/// Error codes of `landing.demos.getList`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.demos.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3960,164 +3003,43 @@ pub mod demos {
 			/// `DATE_MODIFY`: `string`, optional.
 			pub date_modify: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsFilter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					app_code: Default::default(),
-					active: Default::default(),
-					title: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					tpl_type: Default::default(),
-					show_in_list: Default::default(),
-					preview_url: Default::default(),
-					preview: Default::default(),
-					preview2_x: Default::default(),
-					preview3_x: Default::default(),
-					manifest: Default::default(),
-					lang: Default::default(),
-					site_template_id: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(
-				mut self,
-				value: impl Into<::bitrix24_runtime::IntOrString>,
-			) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<ParamsFilterType>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `TPL_TYPE`.
-			pub fn tpl_type(mut self, value: impl Into<ParamsFilterTplType>) -> Self {
-				self.tpl_type = Some(value.into());
-				self
-			}
-			/// Sets `SHOW_IN_LIST`.
-			pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
-				self.show_in_list = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW_URL`.
-			pub fn preview_url(mut self, value: impl Into<String>) -> Self {
-				self.preview_url = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW2X`.
-			pub fn preview2_x(mut self, value: impl Into<String>) -> Self {
-				self.preview2_x = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW3X`.
-			pub fn preview3_x(mut self, value: impl Into<String>) -> Self {
-				self.preview3_x = Some(value.into());
-				self
-			}
-			/// Sets `MANIFEST`.
-			pub fn manifest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.manifest = Some(value.into());
-				self
-			}
-			/// Sets `LANG`.
-			pub fn lang(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.lang = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(mut self, value: impl Into<String>) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(mut self, value: impl Into<String>) -> Self {
-				self.date_modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsFilter);
-		serialize_map!(
-			ParamsFilter { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
-			opt_yn "ACTIVE" active, opt "TITLE" title, opt "DESCRIPTION" description, opt
-			"TYPE" type_, opt "TPL_TYPE" tpl_type, opt_yn "SHOW_IN_LIST" show_in_list,
-			opt "PREVIEW_URL" preview_url, opt "PREVIEW" preview, opt "PREVIEW2X"
-			preview2_x, opt "PREVIEW3X" preview3_x, opt "MANIFEST" manifest, opt "LANG"
-			lang, opt "SITE_TEMPLATE_ID" site_template_id, opt "CREATED_BY_ID"
-			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
-			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		setters!(
+			ParamsFilter { some into id id "ID" : ::bitrix24_runtime::IntOrString, some
+			into xml_id xml_id "XML_ID" : String, some into app_code app_code "APP_CODE"
+			: String, some into active active "ACTIVE" : bool, some into title title
+			"TITLE" : String, some into description description "DESCRIPTION" : String,
+			some into type_ type_ "TYPE" : ParamsFilterType, some into tpl_type tpl_type
+			"TPL_TYPE" : ParamsFilterTplType, some into show_in_list show_in_list
+			"SHOW_IN_LIST" : bool, some into preview_url preview_url "PREVIEW_URL" :
+			String, some into preview preview "PREVIEW" : String, some into preview2_x
+			preview2_x "PREVIEW2X" : String, some into preview3_x preview3_x "PREVIEW3X"
+			: String, some into manifest manifest "MANIFEST" : ::serde_json::Value, some
+			into lang lang "LANG" : ::serde_json::Value, some into site_template_id
+			site_template_id "SITE_TEMPLATE_ID" : String, some into created_by_id
+			created_by_id "CREATED_BY_ID" : i64, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : i64, some into date_create date_create "DATE_CREATE" :
+			String, some into date_modify date_modify "DATE_MODIFY" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsFilter { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : exact "ACTIVE", title : exact "TITLE", description :
-			exact "DESCRIPTION", type_ : exact "TYPE", tpl_type : exact "TPL_TYPE",
-			show_in_list : exact "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
-			preview : exact "PREVIEW", preview2_x : exact "PREVIEW2X", preview3_x : exact
-			"PREVIEW3X", manifest : exact "MANIFEST", lang : exact "LANG",
-			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : exact
-			"CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create : exact
-			"DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
+		params_impls!(
+			ParamsFilter { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact
+			"APP_CODE" app_code, opt_yn exact "ACTIVE" active, opt exact "TITLE" title,
+			opt exact "DESCRIPTION" description, opt exact "TYPE" type_, opt exact
+			"TPL_TYPE" tpl_type, opt_yn exact "SHOW_IN_LIST" show_in_list, opt exact
+			"PREVIEW_URL" preview_url, opt exact "PREVIEW" preview, opt exact "PREVIEW2X"
+			preview2_x, opt exact "PREVIEW3X" preview3_x, opt exact "MANIFEST" manifest,
+			opt exact "LANG" lang, opt exact "SITE_TEMPLATE_ID" site_template_id, opt
+			exact "CREATED_BY_ID" created_by_id, opt exact "MODIFIED_BY_ID"
+			modified_by_id, opt exact "DATE_CREATE" date_create, opt exact "DATE_MODIFY"
+			date_modify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsFilter);
 		/// Allowed values of `params.params.order.TYPE` in `landing.demos.getList`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4206,164 +3128,43 @@ pub mod demos {
 			/// `DATE_MODIFY`: `string`, optional.
 			pub date_modify: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsOrder {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					app_code: Default::default(),
-					active: Default::default(),
-					title: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					tpl_type: Default::default(),
-					show_in_list: Default::default(),
-					preview_url: Default::default(),
-					preview: Default::default(),
-					preview2_x: Default::default(),
-					preview3_x: Default::default(),
-					manifest: Default::default(),
-					lang: Default::default(),
-					site_template_id: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(
-				mut self,
-				value: impl Into<::bitrix24_runtime::IntOrString>,
-			) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<ParamsOrderType>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `TPL_TYPE`.
-			pub fn tpl_type(mut self, value: impl Into<ParamsOrderTplType>) -> Self {
-				self.tpl_type = Some(value.into());
-				self
-			}
-			/// Sets `SHOW_IN_LIST`.
-			pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
-				self.show_in_list = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW_URL`.
-			pub fn preview_url(mut self, value: impl Into<String>) -> Self {
-				self.preview_url = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW2X`.
-			pub fn preview2_x(mut self, value: impl Into<String>) -> Self {
-				self.preview2_x = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW3X`.
-			pub fn preview3_x(mut self, value: impl Into<String>) -> Self {
-				self.preview3_x = Some(value.into());
-				self
-			}
-			/// Sets `MANIFEST`.
-			pub fn manifest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.manifest = Some(value.into());
-				self
-			}
-			/// Sets `LANG`.
-			pub fn lang(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.lang = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(mut self, value: impl Into<String>) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(mut self, value: impl Into<String>) -> Self {
-				self.date_modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsOrder);
-		serialize_map!(
-			ParamsOrder { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
-			opt_yn "ACTIVE" active, opt "TITLE" title, opt "DESCRIPTION" description, opt
-			"TYPE" type_, opt "TPL_TYPE" tpl_type, opt_yn "SHOW_IN_LIST" show_in_list,
-			opt "PREVIEW_URL" preview_url, opt "PREVIEW" preview, opt "PREVIEW2X"
-			preview2_x, opt "PREVIEW3X" preview3_x, opt "MANIFEST" manifest, opt "LANG"
-			lang, opt "SITE_TEMPLATE_ID" site_template_id, opt "CREATED_BY_ID"
-			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
-			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		setters!(
+			ParamsOrder { some into id id "ID" : ::bitrix24_runtime::IntOrString, some
+			into xml_id xml_id "XML_ID" : String, some into app_code app_code "APP_CODE"
+			: String, some into active active "ACTIVE" : bool, some into title title
+			"TITLE" : String, some into description description "DESCRIPTION" : String,
+			some into type_ type_ "TYPE" : ParamsOrderType, some into tpl_type tpl_type
+			"TPL_TYPE" : ParamsOrderTplType, some into show_in_list show_in_list
+			"SHOW_IN_LIST" : bool, some into preview_url preview_url "PREVIEW_URL" :
+			String, some into preview preview "PREVIEW" : String, some into preview2_x
+			preview2_x "PREVIEW2X" : String, some into preview3_x preview3_x "PREVIEW3X"
+			: String, some into manifest manifest "MANIFEST" : ::serde_json::Value, some
+			into lang lang "LANG" : ::serde_json::Value, some into site_template_id
+			site_template_id "SITE_TEMPLATE_ID" : String, some into created_by_id
+			created_by_id "CREATED_BY_ID" : i64, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : i64, some into date_create date_create "DATE_CREATE" :
+			String, some into date_modify date_modify "DATE_MODIFY" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsOrder { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : exact "ACTIVE", title : exact "TITLE", description :
-			exact "DESCRIPTION", type_ : exact "TYPE", tpl_type : exact "TPL_TYPE",
-			show_in_list : exact "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
-			preview : exact "PREVIEW", preview2_x : exact "PREVIEW2X", preview3_x : exact
-			"PREVIEW3X", manifest : exact "MANIFEST", lang : exact "LANG",
-			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : exact
-			"CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create : exact
-			"DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
+		params_impls!(
+			ParamsOrder { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact
+			"APP_CODE" app_code, opt_yn exact "ACTIVE" active, opt exact "TITLE" title,
+			opt exact "DESCRIPTION" description, opt exact "TYPE" type_, opt exact
+			"TPL_TYPE" tpl_type, opt_yn exact "SHOW_IN_LIST" show_in_list, opt exact
+			"PREVIEW_URL" preview_url, opt exact "PREVIEW" preview, opt exact "PREVIEW2X"
+			preview2_x, opt exact "PREVIEW3X" preview3_x, opt exact "MANIFEST" manifest,
+			opt exact "LANG" lang, opt exact "SITE_TEMPLATE_ID" site_template_id, opt
+			exact "CREATED_BY_ID" created_by_id, opt exact "MODIFIED_BY_ID"
+			modified_by_id, opt exact "DATE_CREATE" date_create, opt exact "DATE_MODIFY"
+			date_modify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsOrder);
 		/// Allowed values of `params.params.group.TYPE` in `landing.demos.getList`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4452,164 +3253,43 @@ pub mod demos {
 			/// `DATE_MODIFY`: `string`, optional.
 			pub date_modify: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsGroup {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					app_code: Default::default(),
-					active: Default::default(),
-					title: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					tpl_type: Default::default(),
-					show_in_list: Default::default(),
-					preview_url: Default::default(),
-					preview: Default::default(),
-					preview2_x: Default::default(),
-					preview3_x: Default::default(),
-					manifest: Default::default(),
-					lang: Default::default(),
-					site_template_id: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(
-				mut self,
-				value: impl Into<::bitrix24_runtime::IntOrString>,
-			) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<ParamsGroupType>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `TPL_TYPE`.
-			pub fn tpl_type(mut self, value: impl Into<ParamsGroupTplType>) -> Self {
-				self.tpl_type = Some(value.into());
-				self
-			}
-			/// Sets `SHOW_IN_LIST`.
-			pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
-				self.show_in_list = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW_URL`.
-			pub fn preview_url(mut self, value: impl Into<String>) -> Self {
-				self.preview_url = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW2X`.
-			pub fn preview2_x(mut self, value: impl Into<String>) -> Self {
-				self.preview2_x = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW3X`.
-			pub fn preview3_x(mut self, value: impl Into<String>) -> Self {
-				self.preview3_x = Some(value.into());
-				self
-			}
-			/// Sets `MANIFEST`.
-			pub fn manifest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.manifest = Some(value.into());
-				self
-			}
-			/// Sets `LANG`.
-			pub fn lang(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.lang = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(mut self, value: impl Into<String>) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(mut self, value: impl Into<String>) -> Self {
-				self.date_modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsGroup);
-		serialize_map!(
-			ParamsGroup { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
-			opt_yn "ACTIVE" active, opt "TITLE" title, opt "DESCRIPTION" description, opt
-			"TYPE" type_, opt "TPL_TYPE" tpl_type, opt_yn "SHOW_IN_LIST" show_in_list,
-			opt "PREVIEW_URL" preview_url, opt "PREVIEW" preview, opt "PREVIEW2X"
-			preview2_x, opt "PREVIEW3X" preview3_x, opt "MANIFEST" manifest, opt "LANG"
-			lang, opt "SITE_TEMPLATE_ID" site_template_id, opt "CREATED_BY_ID"
-			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
-			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		setters!(
+			ParamsGroup { some into id id "ID" : ::bitrix24_runtime::IntOrString, some
+			into xml_id xml_id "XML_ID" : String, some into app_code app_code "APP_CODE"
+			: String, some into active active "ACTIVE" : bool, some into title title
+			"TITLE" : String, some into description description "DESCRIPTION" : String,
+			some into type_ type_ "TYPE" : ParamsGroupType, some into tpl_type tpl_type
+			"TPL_TYPE" : ParamsGroupTplType, some into show_in_list show_in_list
+			"SHOW_IN_LIST" : bool, some into preview_url preview_url "PREVIEW_URL" :
+			String, some into preview preview "PREVIEW" : String, some into preview2_x
+			preview2_x "PREVIEW2X" : String, some into preview3_x preview3_x "PREVIEW3X"
+			: String, some into manifest manifest "MANIFEST" : ::serde_json::Value, some
+			into lang lang "LANG" : ::serde_json::Value, some into site_template_id
+			site_template_id "SITE_TEMPLATE_ID" : String, some into created_by_id
+			created_by_id "CREATED_BY_ID" : i64, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : i64, some into date_create date_create "DATE_CREATE" :
+			String, some into date_modify date_modify "DATE_MODIFY" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsGroup { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : exact "ACTIVE", title : exact "TITLE", description :
-			exact "DESCRIPTION", type_ : exact "TYPE", tpl_type : exact "TPL_TYPE",
-			show_in_list : exact "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
-			preview : exact "PREVIEW", preview2_x : exact "PREVIEW2X", preview3_x : exact
-			"PREVIEW3X", manifest : exact "MANIFEST", lang : exact "LANG",
-			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : exact
-			"CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create : exact
-			"DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
+		params_impls!(
+			ParamsGroup { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact
+			"APP_CODE" app_code, opt_yn exact "ACTIVE" active, opt exact "TITLE" title,
+			opt exact "DESCRIPTION" description, opt exact "TYPE" type_, opt exact
+			"TPL_TYPE" tpl_type, opt_yn exact "SHOW_IN_LIST" show_in_list, opt exact
+			"PREVIEW_URL" preview_url, opt exact "PREVIEW" preview, opt exact "PREVIEW2X"
+			preview2_x, opt exact "PREVIEW3X" preview3_x, opt exact "MANIFEST" manifest,
+			opt exact "LANG" lang, opt exact "SITE_TEMPLATE_ID" site_template_id, opt
+			exact "CREATED_BY_ID" created_by_id, opt exact "MODIFIED_BY_ID"
+			modified_by_id, opt exact "DATE_CREATE" date_create, opt exact "DATE_MODIFY"
+			date_modify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsGroup);
 		/// The object `params.params` of `landing.demos.getList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-list.html>
@@ -4629,71 +3309,25 @@ pub mod demos {
 			/// `offset`: `integer`, optional.
 			pub offset: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					order: Default::default(),
-					group: Default::default(),
-					limit: Default::default(),
-					offset: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<ParamsFilter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<ParamsOrder>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `group`.
-			pub fn group(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<ParamsGroup>>,
-			) -> Self {
-				self.group = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `limit`.
-			pub fn limit(mut self, value: impl Into<i64>) -> Self {
-				self.limit = Some(value.into());
-				self
-			}
-			/// Sets `offset`.
-			pub fn offset(mut self, value: impl Into<i64>) -> Self {
-				self.offset = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "select" select, opt "filter" filter, opt "order" order, opt
-			"group" group, opt "limit" limit, opt "offset" offset, rest "" extra }
+		setters!(
+			Params { some iter select select "select" : String, some into filter filter
+			"filter" : ParamsFilter, some into order order "order" : ParamsOrder, some
+			iter group group "group" : ParamsGroup, some into limit limit "limit" : i64,
+			some into offset offset "offset" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { select : exact "select", filter : exact "filter", order : exact
-			"order", group : exact "group", limit : exact "limit", offset : exact
-			"offset", extra : rest "", }
+		params_impls!(
+			Params { opt exact "select" select, opt exact "filter" filter, opt exact
+			"order" order, opt exact "group" group, opt exact "limit" limit, opt exact
+			"offset" offset, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// Allowed values of `result.TYPE` in `landing.demos.getList`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4733,98 +3367,82 @@ pub mod demos {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `integer | string`, optional.
+			/// `ID`: `integer | string`.
 			pub id: Option<String>,
-			/// `XML_ID`: `string`, optional.
+			/// `XML_ID`: `string`.
 			pub xml_id: Option<String>,
-			/// `APP_CODE`: `string`, optional.
+			/// `APP_CODE`: `string`.
 			pub app_code: Option<String>,
-			/// `ACTIVE`: `boolean`, optional.
+			/// `ACTIVE`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub active: Option<bool>,
-			/// `TITLE`: `string`, optional.
+			/// `TITLE`: `string`.
 			pub title: Option<String>,
-			/// `DESCRIPTION`: `string | null`, optional.
+			/// `DESCRIPTION`: `string | null`.
 			pub description: Option<String>,
-			/// `TYPE`: `string`, optional.
+			/// `TYPE`: `string`.
 			///
 			/// Values: `page`, `store`, `knowledge`, `group`, `mainpage`.
 			pub type_: Option<ItemType>,
-			/// `TPL_TYPE`: `string`, optional.
+			/// `TPL_TYPE`: `string`.
 			///
 			/// Values: `S`, `P`.
 			pub tpl_type: Option<ItemTplType>,
-			/// `SHOW_IN_LIST`: `boolean`, optional.
+			/// `SHOW_IN_LIST`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub show_in_list: Option<bool>,
-			/// `PREVIEW_URL`: `string`, optional.
+			/// `PREVIEW_URL`: `string`.
 			pub preview_url: Option<String>,
-			/// `PREVIEW`: `string`, optional.
+			/// `PREVIEW`: `string`.
 			pub preview: Option<String>,
-			/// `PREVIEW2X`: `string`, optional.
+			/// `PREVIEW2X`: `string`.
 			pub preview2_x: Option<String>,
-			/// `PREVIEW3X`: `string`, optional.
+			/// `PREVIEW3X`: `string`.
 			pub preview3_x: Option<String>,
-			/// `MANIFEST`: `object | boolean`, optional.
+			/// `MANIFEST`: `object | boolean`.
 			pub manifest: ::serde_json::Value,
-			/// `LANG`: `object | null`, optional.
+			/// `LANG`: `object | null`.
 			pub lang: Option<::serde_json::Value>,
-			/// `SITE_TEMPLATE_ID`: `string | null`, optional.
+			/// `SITE_TEMPLATE_ID`: `string | null`.
 			pub site_template_id: Option<String>,
-			/// `CREATED_BY_ID`: `integer`, optional.
+			/// `CREATED_BY_ID`: `integer`.
 			pub created_by_id: Option<i64>,
-			/// `MODIFIED_BY_ID`: `integer`, optional.
+			/// `MODIFIED_BY_ID`: `integer`.
 			pub modified_by_id: Option<i64>,
-			/// `DATE_CREATE`: `string`, optional.
+			/// `DATE_CREATE`: `string`.
 			pub date_create: Option<String>,
-			/// `DATE_MODIFY`: `string`, optional.
+			/// `DATE_MODIFY`: `string`.
 			pub date_modify: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", xml_id : field "XML_ID", app_code : field "APP_CODE",
-			active : field "ACTIVE", title : field "TITLE", description : field
-			"DESCRIPTION", type_ : field "TYPE", tpl_type : field "TPL_TYPE",
-			show_in_list : field "SHOW_IN_LIST", preview_url : field "PREVIEW_URL",
-			preview : field "PREVIEW", preview2_x : field "PREVIEW2X", preview3_x : field
-			"PREVIEW3X", manifest : field "MANIFEST", lang : field "LANG",
-			site_template_id : field "SITE_TEMPLATE_ID", created_by_id : field
-			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : field
-			"DATE_CREATE", date_modify : field "DATE_MODIFY", extra : rest "", }
+		result_impls!(
+			Item { opt field "ID" id, opt field "XML_ID" xml_id, opt field "APP_CODE"
+			app_code, opt_yn field "ACTIVE" active, opt field "TITLE" title, opt field
+			"DESCRIPTION" description, opt field "TYPE" type_, opt field "TPL_TYPE"
+			tpl_type, opt_yn field "SHOW_IN_LIST" show_in_list, opt field "PREVIEW_URL"
+			preview_url, opt field "PREVIEW" preview, opt field "PREVIEW2X" preview2_x,
+			opt field "PREVIEW3X" preview3_x, req field "MANIFEST" manifest, opt field
+			"LANG" lang, opt field "SITE_TEMPLATE_ID" site_template_id, opt field
+			"CREATED_BY_ID" created_by_id, opt field "MODIFIED_BY_ID" modified_by_id, opt
+			field "DATE_CREATE" date_create, opt field "DATE_MODIFY" date_modify, }
 			fits["ID", "XML_ID", "APP_CODE", "ACTIVE", "TITLE", "DESCRIPTION", "TYPE",
 			"TPL_TYPE", "SHOW_IN_LIST", "PREVIEW_URL", "PREVIEW", "PREVIEW2X",
 			"PREVIEW3X", "MANIFEST", "LANG", "SITE_TEMPLATE_ID", "CREATED_BY_ID",
 			"MODIFIED_BY_ID", "DATE_CREATE", "DATE_MODIFY"] []
 		);
-		serialize_map!(
-			Item { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code, opt_yn
-			"ACTIVE" active, opt "TITLE" title, opt "DESCRIPTION" description, opt "TYPE"
-			type_, opt "TPL_TYPE" tpl_type, opt_yn "SHOW_IN_LIST" show_in_list, opt
-			"PREVIEW_URL" preview_url, opt "PREVIEW" preview, opt "PREVIEW2X" preview2_x,
-			opt "PREVIEW3X" preview3_x, req "MANIFEST" manifest, opt "LANG" lang, opt
-			"SITE_TEMPLATE_ID" site_template_id, opt "CREATED_BY_ID" created_by_id, opt
-			"MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE" date_create, opt
-			"DATE_MODIFY" date_modify, rest "" extra }
-		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetList {
-			const NAME: &'static str = "landing.demos.getList";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetList, "landing.demos.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `landing.demos.getPageList`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
 	pub mod get_page_list {
-		/// Error codes of `landing.demos.getPageList`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.demos.getPageList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4956,227 +3574,51 @@ pub mod demos {
 			/// `charset`: `string`, optional.
 			pub charset: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FilterData {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					code: Default::default(),
-					name: Default::default(),
-					type_: Default::default(),
-					description: Default::default(),
-					active: Default::default(),
-					publication: Default::default(),
-					singleton: Default::default(),
-					lock_delete: Default::default(),
-					preview: Default::default(),
-					preview2x: Default::default(),
-					preview3x: Default::default(),
-					preview_url: Default::default(),
-					show_in_list: Default::default(),
-					sort: Default::default(),
-					section: Default::default(),
-					parent: Default::default(),
-					disable_import: Default::default(),
-					is_webform_page: Default::default(),
-					fields: Default::default(),
-					items: Default::default(),
-					layout: Default::default(),
-					folders: Default::default(),
-					syspages: Default::default(),
-					master_pages: Default::default(),
-					version: Default::default(),
-					old_id: Default::default(),
-					encoded: Default::default(),
-					charset: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `type`.
-			pub fn type_(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<FilterDataType>>,
-			) -> Self {
-				self.type_ = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `publication`.
-			pub fn publication(mut self, value: impl Into<bool>) -> Self {
-				self.publication = Some(value.into());
-				self
-			}
-			/// Sets `singleton`.
-			pub fn singleton(mut self, value: impl Into<bool>) -> Self {
-				self.singleton = Some(value.into());
-				self
-			}
-			/// Sets `lock_delete`.
-			pub fn lock_delete(mut self, value: impl Into<bool>) -> Self {
-				self.lock_delete = Some(value.into());
-				self
-			}
-			/// Sets `preview`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `preview2x`.
-			pub fn preview2x(mut self, value: impl Into<String>) -> Self {
-				self.preview2x = Some(value.into());
-				self
-			}
-			/// Sets `preview3x`.
-			pub fn preview3x(mut self, value: impl Into<String>) -> Self {
-				self.preview3x = Some(value.into());
-				self
-			}
-			/// Sets `preview_url`.
-			pub fn preview_url(mut self, value: impl Into<String>) -> Self {
-				self.preview_url = Some(value.into());
-				self
-			}
-			/// Sets `show_in_list`.
-			pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
-				self.show_in_list = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `section`.
-			pub fn section(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.section = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `parent`.
-			pub fn parent(mut self, value: impl Into<String>) -> Self {
-				self.parent = Some(value.into());
-				self
-			}
-			/// Sets `disable_import`.
-			pub fn disable_import(mut self, value: impl Into<String>) -> Self {
-				self.disable_import = Some(value.into());
-				self
-			}
-			/// Sets `is_webform_page`.
-			pub fn is_webform_page(mut self, value: impl Into<String>) -> Self {
-				self.is_webform_page = Some(value.into());
-				self
-			}
-			/// Sets `fields`.
-			pub fn fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.fields = Some(value.into());
-				self
-			}
-			/// Sets `items`.
-			pub fn items(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.items = Some(value.into());
-				self
-			}
-			/// Sets `layout`.
-			pub fn layout(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.layout = Some(value.into());
-				self
-			}
-			/// Sets `folders`.
-			pub fn folders(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.folders = Some(value.into());
-				self
-			}
-			/// Sets `syspages`.
-			pub fn syspages(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.syspages = Some(value.into());
-				self
-			}
-			/// Sets `master_pages`.
-			pub fn master_pages(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.master_pages = Some(value.into());
-				self
-			}
-			/// Sets `version`.
-			pub fn version(mut self, value: impl Into<i64>) -> Self {
-				self.version = Some(value.into());
-				self
-			}
-			/// Sets `old_id`.
-			pub fn old_id(
-				mut self,
-				value: impl Into<::bitrix24_runtime::IntOrString>,
-			) -> Self {
-				self.old_id = Some(value.into());
-				self
-			}
-			/// Sets `encoded`.
-			pub fn encoded(mut self, value: impl Into<bool>) -> Self {
-				self.encoded = Some(value.into());
-				self
-			}
-			/// Sets `charset`.
-			pub fn charset(mut self, value: impl Into<String>) -> Self {
-				self.charset = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FilterData);
-		serialize_map!(
-			FilterData { opt "code" code, opt "name" name, opt "type" type_, opt
-			"description" description, opt "active" active, opt "publication"
-			publication, opt "singleton" singleton, opt "lock_delete" lock_delete, opt
-			"preview" preview, opt "preview2x" preview2x, opt "preview3x" preview3x, opt
-			"preview_url" preview_url, opt_yn "show_in_list" show_in_list, opt "sort"
-			sort, opt "section" section, opt "parent" parent, opt "disable_import"
-			disable_import, opt "is_webform_page" is_webform_page, opt "fields" fields,
-			opt "items" items, opt "layout" layout, opt "folders" folders, opt "syspages"
-			syspages, opt "master_pages" master_pages, opt "version" version, opt
-			"old_id" old_id, opt "encoded" encoded, opt "charset" charset, rest "" extra
-			}
+		setters!(
+			FilterData { some into code code "code" : String, some into name name "name"
+			: String, some iter type_ type_ "type" : FilterDataType, some into
+			description description "description" : String, some into active active
+			"active" : bool, some into publication publication "publication" : bool, some
+			into singleton singleton "singleton" : bool, some into lock_delete
+			lock_delete "lock_delete" : bool, some into preview preview "preview" :
+			String, some into preview2x preview2x "preview2x" : String, some into
+			preview3x preview3x "preview3x" : String, some into preview_url preview_url
+			"preview_url" : String, some into show_in_list show_in_list "show_in_list" :
+			bool, some into sort sort "sort" : i64, some iter section section "section" :
+			String, some into parent parent "parent" : String, some into disable_import
+			disable_import "disable_import" : String, some into is_webform_page
+			is_webform_page "is_webform_page" : String, some into fields fields "fields"
+			: ::serde_json::Value, some into items items "items" : ::serde_json::Value,
+			some into layout layout "layout" : ::serde_json::Value, some into folders
+			folders "folders" : ::serde_json::Value, some into syspages syspages
+			"syspages" : ::serde_json::Value, some into master_pages master_pages
+			"master_pages" : ::serde_json::Value, some into version version "version" :
+			i64, some into old_id old_id "old_id" : ::bitrix24_runtime::IntOrString, some
+			into encoded encoded "encoded" : bool, some into charset charset "charset" :
+			String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FilterData { code : exact "code", name : exact "name", type_ : exact "type",
-			description : exact "description", active : exact "active", publication :
-			exact "publication", singleton : exact "singleton", lock_delete : exact
-			"lock_delete", preview : exact "preview", preview2x : exact "preview2x",
-			preview3x : exact "preview3x", preview_url : exact "preview_url",
-			show_in_list : exact "show_in_list", sort : exact "sort", section : exact
-			"section", parent : exact "parent", disable_import : exact "disable_import",
-			is_webform_page : exact "is_webform_page", fields : exact "fields", items :
-			exact "items", layout : exact "layout", folders : exact "folders", syspages :
-			exact "syspages", master_pages : exact "master_pages", version : exact
-			"version", old_id : exact "old_id", encoded : exact "encoded", charset :
-			exact "charset", extra : rest "", }
+		params_impls!(
+			FilterData { opt exact "code" code, opt exact "name" name, opt exact "type"
+			type_, opt exact "description" description, opt exact "active" active, opt
+			exact "publication" publication, opt exact "singleton" singleton, opt exact
+			"lock_delete" lock_delete, opt exact "preview" preview, opt exact "preview2x"
+			preview2x, opt exact "preview3x" preview3x, opt exact "preview_url"
+			preview_url, opt_yn exact "show_in_list" show_in_list, opt exact "sort" sort,
+			opt exact "section" section, opt exact "parent" parent, opt exact
+			"disable_import" disable_import, opt exact "is_webform_page" is_webform_page,
+			opt exact "fields" fields, opt exact "items" items, opt exact "layout"
+			layout, opt exact "folders" folders, opt exact "syspages" syspages, opt exact
+			"master_pages" master_pages, opt exact "version" version, opt exact "old_id"
+			old_id, opt exact "encoded" encoded, opt exact "charset" charset, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FilterData);
 		/// The object `params.filter` of `landing.demos.getPageList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
@@ -5218,142 +3660,36 @@ pub mod demos {
 			/// `DATA`: `object | array`, optional.
 			pub data: Option<FilterData>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					type_: Default::default(),
-					title: Default::default(),
-					active: Default::default(),
-					publication: Default::default(),
-					lock_delete: Default::default(),
-					available: Default::default(),
-					singleton: Default::default(),
-					section: Default::default(),
-					description: Default::default(),
-					preview: Default::default(),
-					preview2_x: Default::default(),
-					preview3_x: Default::default(),
-					app_code: Default::default(),
-					rest: Default::default(),
-					data: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `PUBLICATION`.
-			pub fn publication(mut self, value: impl Into<bool>) -> Self {
-				self.publication = Some(value.into());
-				self
-			}
-			/// Sets `LOCK_DELETE`.
-			pub fn lock_delete(mut self, value: impl Into<bool>) -> Self {
-				self.lock_delete = Some(value.into());
-				self
-			}
-			/// Sets `AVAILABLE`.
-			pub fn available(mut self, value: impl Into<bool>) -> Self {
-				self.available = Some(value.into());
-				self
-			}
-			/// Sets `SINGLETON`.
-			pub fn singleton(mut self, value: impl Into<bool>) -> Self {
-				self.singleton = Some(value.into());
-				self
-			}
-			/// Sets `SECTION`.
-			pub fn section(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.section = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW2X`.
-			pub fn preview2_x(mut self, value: impl Into<String>) -> Self {
-				self.preview2_x = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW3X`.
-			pub fn preview3_x(mut self, value: impl Into<String>) -> Self {
-				self.preview3_x = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `REST`.
-			pub fn rest(mut self, value: impl Into<i64>) -> Self {
-				self.rest = Some(value.into());
-				self
-			}
-			/// Sets `DATA`.
-			pub fn data(mut self, value: impl Into<FilterData>) -> Self {
-				self.data = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(
-			Filter { opt "ID" id, opt "XML_ID" xml_id, opt "TYPE" type_, opt "TITLE"
-			title, opt "ACTIVE" active, opt "PUBLICATION" publication, opt "LOCK_DELETE"
-			lock_delete, opt "AVAILABLE" available, opt "SINGLETON" singleton, opt
-			"SECTION" section, opt "DESCRIPTION" description, opt "PREVIEW" preview, opt
-			"PREVIEW2X" preview2_x, opt "PREVIEW3X" preview3_x, opt "APP_CODE" app_code,
-			opt "REST" rest, opt "DATA" data, rest "" extra }
+		setters!(
+			Filter { some into id id "ID" : String, some into xml_id xml_id "XML_ID" :
+			String, some into type_ type_ "TYPE" : ::serde_json::Value, some into title
+			title "TITLE" : String, some into active active "ACTIVE" : bool, some into
+			publication publication "PUBLICATION" : bool, some into lock_delete
+			lock_delete "LOCK_DELETE" : bool, some into available available "AVAILABLE" :
+			bool, some into singleton singleton "SINGLETON" : bool, some iter section
+			section "SECTION" : String, some into description description "DESCRIPTION" :
+			String, some into preview preview "PREVIEW" : String, some into preview2_x
+			preview2_x "PREVIEW2X" : String, some into preview3_x preview3_x "PREVIEW3X"
+			: String, some into app_code app_code "APP_CODE" : String, some into rest
+			rest "REST" : i64, some into data data "DATA" : FilterData, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Filter { id : exact "ID", xml_id : exact "XML_ID", type_ : exact "TYPE",
-			title : exact "TITLE", active : exact "ACTIVE", publication : exact
-			"PUBLICATION", lock_delete : exact "LOCK_DELETE", available : exact
-			"AVAILABLE", singleton : exact "SINGLETON", section : exact "SECTION",
-			description : exact "DESCRIPTION", preview : exact "PREVIEW", preview2_x :
-			exact "PREVIEW2X", preview3_x : exact "PREVIEW3X", app_code : exact
-			"APP_CODE", rest : exact "REST", data : exact "DATA", extra : rest "", }
+		params_impls!(
+			Filter { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact "TYPE"
+			type_, opt exact "TITLE" title, opt exact "ACTIVE" active, opt exact
+			"PUBLICATION" publication, opt exact "LOCK_DELETE" lock_delete, opt exact
+			"AVAILABLE" available, opt exact "SINGLETON" singleton, opt exact "SECTION"
+			section, opt exact "DESCRIPTION" description, opt exact "PREVIEW" preview,
+			opt exact "PREVIEW2X" preview2_x, opt exact "PREVIEW3X" preview3_x, opt exact
+			"APP_CODE" app_code, opt exact "REST" rest, opt exact "DATA" data, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
 		/// Allowed values of `result.<key>.DATA.type` in `landing.demos.getPageList`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -5378,137 +3714,119 @@ pub mod demos {
 		/// The object `result.<key>.DATA.items.#block...` of `landing.demos.getPageList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputKeyDataItemsHashBlock {
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputKeyDataItemsHashBlock { code : soft "code", extra : rest "", }
-		);
-		serialize_map!(OutputKeyDataItemsHashBlock { opt "code" code, rest "" extra });
+		result_impls!(OutputKeyDataItemsHashBlock { opt soft "code" code, });
 		/// The object `result.<key>.DATA.items` of `landing.demos.getPageList`: `array | object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputKeyDataItems {
-			/// `#block...`: `object`, optional.
+			/// `#block...`: `object`, only in the example response.
 			///
 			/// Stands for every key matching `#block*`: one entry per key.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
 			pub hash_block: ::std::collections::BTreeMap<
 				String,
 				OutputKeyDataItemsHashBlock,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputKeyDataItems { hash_block : soft_pattern "#block*", extra : rest "", }
-		);
-		serialize_map!(OutputKeyDataItems { rest "#block*" hash_block, rest "" extra });
+		result_impls!(OutputKeyDataItems { rest soft_pattern "#block*" hash_block, });
 		/// The object `result.<key>.DATA` of `landing.demos.getPageList`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputKeyData {
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `type`: `string[]`, optional.
+			/// `type`: `string[]`.
 			///
 			/// Values: `page`, `store`, `knowledge`, `group`, `mainpage`.
 			pub type_: Vec<OutputKeyDataType>,
-			/// `description`: `string | null`, optional.
+			/// `description`: `string | null`.
 			pub description: Option<String>,
-			/// `active`: `boolean`, optional.
+			/// `active`: `boolean`.
 			pub active: Option<bool>,
-			/// `publication`: `boolean`, optional.
+			/// `publication`: `boolean`.
 			pub publication: Option<bool>,
-			/// `singleton`: `boolean`, optional.
+			/// `singleton`: `boolean`.
 			pub singleton: Option<bool>,
-			/// `lock_delete`: `boolean`, optional.
+			/// `lock_delete`: `boolean`.
 			pub lock_delete: Option<bool>,
-			/// `preview`: `string`, optional.
+			/// `preview`: `string`.
 			pub preview: Option<String>,
-			/// `preview2x`: `string`, optional.
+			/// `preview2x`: `string`.
 			pub preview2x: Option<String>,
-			/// `preview3x`: `string`, optional.
+			/// `preview3x`: `string`.
 			pub preview3x: Option<String>,
-			/// `preview_url`: `string`, optional.
+			/// `preview_url`: `string`.
 			pub preview_url: Option<String>,
-			/// `show_in_list`: `boolean`, optional.
+			/// `show_in_list`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub show_in_list: Option<bool>,
-			/// `sort`: `integer`, optional.
+			/// `sort`: `integer`.
 			pub sort: Option<i64>,
-			/// `section`: `string[]`, optional.
+			/// `section`: `string[]`.
 			pub section: Vec<String>,
-			/// `parent`: `string`, optional.
+			/// `parent`: `string`.
 			pub parent: Option<String>,
-			/// `disable_import`: `string`, optional.
+			/// `disable_import`: `string`.
 			pub disable_import: Option<String>,
-			/// `is_webform_page`: `string`, optional.
+			/// `is_webform_page`: `string`.
 			pub is_webform_page: Option<String>,
-			/// `fields`: `object`, optional.
+			/// `fields`: `object`.
 			pub fields: Option<crate::entities::LandingPageAdditionalFields>,
-			/// `items`: `array | object`, optional.
+			/// `items`: `array | object`.
 			pub items: Option<OutputKeyDataItems>,
-			/// `layout`: `array | object`, optional.
+			/// `layout`: `array | object`.
 			pub layout: ::serde_json::Value,
-			/// `folders`: `array | object`, optional.
+			/// `folders`: `array | object`.
 			pub folders: ::serde_json::Value,
-			/// `syspages`: `array | object`, optional.
+			/// `syspages`: `array | object`.
 			pub syspages: ::serde_json::Value,
-			/// `master_pages`: `array`, optional.
+			/// `master_pages`: `array`.
 			pub master_pages: Vec<::serde_json::Value>,
-			/// `version`: `integer`, optional.
+			/// `version`: `integer`.
 			pub version: Option<i64>,
-			/// `old_id`: `integer | string`, optional.
+			/// `old_id`: `integer | string`.
 			pub old_id: Option<String>,
-			/// `encoded`: `boolean`, optional.
+			/// `encoded`: `boolean`.
 			pub encoded: Option<bool>,
-			/// `charset`: `string`, optional.
+			/// `charset`: `string`.
 			pub charset: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputKeyData { code : field "code", name : field "name", type_ : field
-			"type", description : field "description", active : field "active",
-			publication : field "publication", singleton : field "singleton", lock_delete
-			: field "lock_delete", preview : field "preview", preview2x : field
-			"preview2x", preview3x : field "preview3x", preview_url : field
-			"preview_url", show_in_list : field "show_in_list", sort : field "sort",
-			section : field "section", parent : field "parent", disable_import : field
-			"disable_import", is_webform_page : field "is_webform_page", fields : field
-			"fields", items : field "items", layout : field "layout", folders : field
-			"folders", syspages : field "syspages", master_pages : field "master_pages",
-			version : field "version", old_id : field "old_id", encoded : field
-			"encoded", charset : field "charset", extra : rest "", }
-		);
-		serialize_map!(
-			OutputKeyData { opt "code" code, opt "name" name, req "type" type_, opt
-			"description" description, opt "active" active, opt "publication"
-			publication, opt "singleton" singleton, opt "lock_delete" lock_delete, opt
-			"preview" preview, opt "preview2x" preview2x, opt "preview3x" preview3x, opt
-			"preview_url" preview_url, opt_yn "show_in_list" show_in_list, opt "sort"
-			sort, req "section" section, opt "parent" parent, opt "disable_import"
-			disable_import, opt "is_webform_page" is_webform_page, opt "fields" fields,
-			opt "items" items, req "layout" layout, req "folders" folders, req "syspages"
-			syspages, req "master_pages" master_pages, opt "version" version, opt
-			"old_id" old_id, opt "encoded" encoded, opt "charset" charset, rest "" extra
-			}
+		result_impls!(
+			OutputKeyData { opt field "code" code, opt field "name" name, req field
+			"type" type_, opt field "description" description, opt field "active" active,
+			opt field "publication" publication, opt field "singleton" singleton, opt
+			field "lock_delete" lock_delete, opt field "preview" preview, opt field
+			"preview2x" preview2x, opt field "preview3x" preview3x, opt field
+			"preview_url" preview_url, opt_yn field "show_in_list" show_in_list, opt
+			field "sort" sort, req field "section" section, opt field "parent" parent,
+			opt field "disable_import" disable_import, opt field "is_webform_page"
+			is_webform_page, opt field "fields" fields, opt field "items" items, req
+			field "layout" layout, req field "folders" folders, req field "syspages"
+			syspages, req field "master_pages" master_pages, opt field "version" version,
+			opt field "old_id" old_id, opt field "encoded" encoded, opt field "charset"
+			charset, }
 		);
 		/// The object `result.<key>` of `landing.demos.getPageList`: `object`.
 		///
@@ -5516,59 +3834,51 @@ pub mod demos {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputKey {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `XML_ID`: `string`, optional.
+			/// `XML_ID`: `string`.
 			pub xml_id: Option<String>,
-			/// `TYPE`: `string[] | string`, optional.
+			/// `TYPE`: `string[] | string`.
 			pub type_: ::serde_json::Value,
-			/// `TITLE`: `string`, optional.
+			/// `TITLE`: `string`.
 			pub title: Option<String>,
-			/// `ACTIVE`: `boolean`, optional.
+			/// `ACTIVE`: `boolean`.
 			pub active: Option<bool>,
-			/// `PUBLICATION`: `boolean`, optional.
+			/// `PUBLICATION`: `boolean`.
 			pub publication: Option<bool>,
-			/// `LOCK_DELETE`: `boolean`, optional.
+			/// `LOCK_DELETE`: `boolean`.
 			pub lock_delete: Option<bool>,
-			/// `AVAILABLE`: `boolean`, optional.
+			/// `AVAILABLE`: `boolean`.
 			pub available: Option<bool>,
-			/// `SINGLETON`: `boolean`, optional.
+			/// `SINGLETON`: `boolean`.
 			pub singleton: Option<bool>,
-			/// `SECTION`: `string[]`, optional.
+			/// `SECTION`: `string[]`.
 			pub section: Vec<String>,
-			/// `DESCRIPTION`: `string`, optional.
+			/// `DESCRIPTION`: `string`.
 			pub description: Option<String>,
-			/// `PREVIEW`: `string`, optional.
+			/// `PREVIEW`: `string`.
 			pub preview: Option<String>,
-			/// `PREVIEW2X`: `string`, optional.
+			/// `PREVIEW2X`: `string`.
 			pub preview2_x: Option<String>,
-			/// `PREVIEW3X`: `string`, optional.
+			/// `PREVIEW3X`: `string`.
 			pub preview3_x: Option<String>,
-			/// `APP_CODE`: `string`, optional.
+			/// `APP_CODE`: `string`.
 			pub app_code: Option<String>,
-			/// `REST`: `integer`, optional.
+			/// `REST`: `integer`.
 			pub rest: Option<i64>,
-			/// `DATA`: `object | array`, optional.
+			/// `DATA`: `object | array`.
 			pub data: Option<OutputKeyData>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputKey { id : field "ID", xml_id : field "XML_ID", type_ : field "TYPE",
-			title : field "TITLE", active : field "ACTIVE", publication : field
-			"PUBLICATION", lock_delete : field "LOCK_DELETE", available : field
-			"AVAILABLE", singleton : field "SINGLETON", section : field "SECTION",
-			description : field "DESCRIPTION", preview : field "PREVIEW", preview2_x :
-			field "PREVIEW2X", preview3_x : field "PREVIEW3X", app_code : field
-			"APP_CODE", rest : field "REST", data : field "DATA", extra : rest "", }
-		);
-		serialize_map!(
-			OutputKey { opt "ID" id, opt "XML_ID" xml_id, req "TYPE" type_, opt "TITLE"
-			title, opt "ACTIVE" active, opt "PUBLICATION" publication, opt "LOCK_DELETE"
-			lock_delete, opt "AVAILABLE" available, opt "SINGLETON" singleton, req
-			"SECTION" section, opt "DESCRIPTION" description, opt "PREVIEW" preview, opt
-			"PREVIEW2X" preview2_x, opt "PREVIEW3X" preview3_x, opt "APP_CODE" app_code,
-			opt "REST" rest, opt "DATA" data, rest "" extra }
+		result_impls!(
+			OutputKey { opt field "ID" id, opt field "XML_ID" xml_id, req field "TYPE"
+			type_, opt field "TITLE" title, opt field "ACTIVE" active, opt field
+			"PUBLICATION" publication, opt field "LOCK_DELETE" lock_delete, opt field
+			"AVAILABLE" available, opt field "SINGLETON" singleton, req field "SECTION"
+			section, opt field "DESCRIPTION" description, opt field "PREVIEW" preview,
+			opt field "PREVIEW2X" preview2_x, opt field "PREVIEW3X" preview3_x, opt field
+			"APP_CODE" app_code, opt field "REST" rest, opt field "DATA" data, }
 		);
 		/// The object `result` of `landing.demos.getPageList`: `object`.
 		///
@@ -5576,29 +3886,22 @@ pub mod demos {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `<key>`: `object`, optional.
+			/// `<key>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, OutputKey>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { key : pattern "*", extra : rest "", });
-		serialize_map!(Output { rest "*" key, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetPageList {
-			const NAME: &'static str = "landing.demos.getPageList";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { rest pattern "*" key, });
+		method!(super::GetPageList, "landing.demos.getPageList", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `landing.demos.getSiteList`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
 	pub mod get_site_list {
-		/// Error codes of `landing.demos.getSiteList`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.demos.getSiteList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5720,190 +4023,45 @@ pub mod demos {
 			/// `charset`: `string`, optional.
 			pub charset: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FilterData {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					code: Default::default(),
-					name: Default::default(),
-					type_: Default::default(),
-					description: Default::default(),
-					active: Default::default(),
-					singleton: Default::default(),
-					lock_delete: Default::default(),
-					preview: Default::default(),
-					preview2x: Default::default(),
-					preview3x: Default::default(),
-					preview_url: Default::default(),
-					show_in_list: Default::default(),
-					sort: Default::default(),
-					fields: Default::default(),
-					items: Default::default(),
-					layout: Default::default(),
-					folders: Default::default(),
-					syspages: Default::default(),
-					master_pages: Default::default(),
-					version: Default::default(),
-					old_id: Default::default(),
-					encoded: Default::default(),
-					charset: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `type`.
-			pub fn type_(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<FilterDataType>>,
-			) -> Self {
-				self.type_ = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `singleton`.
-			pub fn singleton(mut self, value: impl Into<bool>) -> Self {
-				self.singleton = Some(value.into());
-				self
-			}
-			/// Sets `lock_delete`.
-			pub fn lock_delete(mut self, value: impl Into<bool>) -> Self {
-				self.lock_delete = Some(value.into());
-				self
-			}
-			/// Sets `preview`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `preview2x`.
-			pub fn preview2x(mut self, value: impl Into<String>) -> Self {
-				self.preview2x = Some(value.into());
-				self
-			}
-			/// Sets `preview3x`.
-			pub fn preview3x(mut self, value: impl Into<String>) -> Self {
-				self.preview3x = Some(value.into());
-				self
-			}
-			/// Sets `preview_url`.
-			pub fn preview_url(mut self, value: impl Into<String>) -> Self {
-				self.preview_url = Some(value.into());
-				self
-			}
-			/// Sets `show_in_list`.
-			pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
-				self.show_in_list = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `fields`.
-			pub fn fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.fields = Some(value.into());
-				self
-			}
-			/// Sets `items`.
-			pub fn items(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.items = Some(value.into());
-				self
-			}
-			/// Sets `layout`.
-			pub fn layout(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.layout = Some(value.into());
-				self
-			}
-			/// Sets `folders`.
-			pub fn folders(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.folders = Some(value.into());
-				self
-			}
-			/// Sets `syspages`.
-			pub fn syspages(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.syspages = Some(value.into());
-				self
-			}
-			/// Sets `master_pages`.
-			pub fn master_pages(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.master_pages = Some(value.into());
-				self
-			}
-			/// Sets `version`.
-			pub fn version(mut self, value: impl Into<i64>) -> Self {
-				self.version = Some(value.into());
-				self
-			}
-			/// Sets `old_id`.
-			pub fn old_id(
-				mut self,
-				value: impl Into<::bitrix24_runtime::IntOrString>,
-			) -> Self {
-				self.old_id = Some(value.into());
-				self
-			}
-			/// Sets `encoded`.
-			pub fn encoded(mut self, value: impl Into<bool>) -> Self {
-				self.encoded = Some(value.into());
-				self
-			}
-			/// Sets `charset`.
-			pub fn charset(mut self, value: impl Into<String>) -> Self {
-				self.charset = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FilterData);
-		serialize_map!(
-			FilterData { opt "code" code, opt "name" name, opt "type" type_, opt
-			"description" description, opt "active" active, opt "singleton" singleton,
-			opt "lock_delete" lock_delete, opt "preview" preview, opt "preview2x"
-			preview2x, opt "preview3x" preview3x, opt "preview_url" preview_url, opt_yn
-			"show_in_list" show_in_list, opt "sort" sort, opt "fields" fields, opt
-			"items" items, opt "layout" layout, opt "folders" folders, opt "syspages"
-			syspages, opt "master_pages" master_pages, opt "version" version, opt
-			"old_id" old_id, opt "encoded" encoded, opt "charset" charset, rest "" extra
-			}
+		setters!(
+			FilterData { some into code code "code" : String, some into name name "name"
+			: String, some iter type_ type_ "type" : FilterDataType, some into
+			description description "description" : String, some into active active
+			"active" : bool, some into singleton singleton "singleton" : bool, some into
+			lock_delete lock_delete "lock_delete" : bool, some into preview preview
+			"preview" : String, some into preview2x preview2x "preview2x" : String, some
+			into preview3x preview3x "preview3x" : String, some into preview_url
+			preview_url "preview_url" : String, some into show_in_list show_in_list
+			"show_in_list" : bool, some into sort sort "sort" : i64, some into fields
+			fields "fields" : ::serde_json::Value, some into items items "items" :
+			::serde_json::Value, some into layout layout "layout" : ::serde_json::Value,
+			some into folders folders "folders" : ::serde_json::Value, some into syspages
+			syspages "syspages" : ::serde_json::Value, some into master_pages
+			master_pages "master_pages" : ::serde_json::Value, some into version version
+			"version" : i64, some into old_id old_id "old_id" :
+			::bitrix24_runtime::IntOrString, some into encoded encoded "encoded" : bool,
+			some into charset charset "charset" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FilterData { code : exact "code", name : exact "name", type_ : exact "type",
-			description : exact "description", active : exact "active", singleton : exact
-			"singleton", lock_delete : exact "lock_delete", preview : exact "preview",
-			preview2x : exact "preview2x", preview3x : exact "preview3x", preview_url :
-			exact "preview_url", show_in_list : exact "show_in_list", sort : exact
-			"sort", fields : exact "fields", items : exact "items", layout : exact
-			"layout", folders : exact "folders", syspages : exact "syspages",
-			master_pages : exact "master_pages", version : exact "version", old_id :
-			exact "old_id", encoded : exact "encoded", charset : exact "charset", extra :
-			rest "", }
+		params_impls!(
+			FilterData { opt exact "code" code, opt exact "name" name, opt exact "type"
+			type_, opt exact "description" description, opt exact "active" active, opt
+			exact "singleton" singleton, opt exact "lock_delete" lock_delete, opt exact
+			"preview" preview, opt exact "preview2x" preview2x, opt exact "preview3x"
+			preview3x, opt exact "preview_url" preview_url, opt_yn exact "show_in_list"
+			show_in_list, opt exact "sort" sort, opt exact "fields" fields, opt exact
+			"items" items, opt exact "layout" layout, opt exact "folders" folders, opt
+			exact "syspages" syspages, opt exact "master_pages" master_pages, opt exact
+			"version" version, opt exact "old_id" old_id, opt exact "encoded" encoded,
+			opt exact "charset" charset, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FilterData);
 		/// The object `params.filter` of `landing.demos.getSiteList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
@@ -5945,142 +4103,36 @@ pub mod demos {
 			/// `DATA`: `object | array`, optional.
 			pub data: Option<FilterData>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					type_: Default::default(),
-					title: Default::default(),
-					active: Default::default(),
-					publication: Default::default(),
-					lock_delete: Default::default(),
-					available: Default::default(),
-					singleton: Default::default(),
-					section: Default::default(),
-					description: Default::default(),
-					preview: Default::default(),
-					preview2_x: Default::default(),
-					preview3_x: Default::default(),
-					app_code: Default::default(),
-					rest: Default::default(),
-					data: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `PUBLICATION`.
-			pub fn publication(mut self, value: impl Into<bool>) -> Self {
-				self.publication = Some(value.into());
-				self
-			}
-			/// Sets `LOCK_DELETE`.
-			pub fn lock_delete(mut self, value: impl Into<bool>) -> Self {
-				self.lock_delete = Some(value.into());
-				self
-			}
-			/// Sets `AVAILABLE`.
-			pub fn available(mut self, value: impl Into<bool>) -> Self {
-				self.available = Some(value.into());
-				self
-			}
-			/// Sets `SINGLETON`.
-			pub fn singleton(mut self, value: impl Into<bool>) -> Self {
-				self.singleton = Some(value.into());
-				self
-			}
-			/// Sets `SECTION`.
-			pub fn section(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.section = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW2X`.
-			pub fn preview2_x(mut self, value: impl Into<String>) -> Self {
-				self.preview2_x = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW3X`.
-			pub fn preview3_x(mut self, value: impl Into<String>) -> Self {
-				self.preview3_x = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `REST`.
-			pub fn rest(mut self, value: impl Into<i64>) -> Self {
-				self.rest = Some(value.into());
-				self
-			}
-			/// Sets `DATA`.
-			pub fn data(mut self, value: impl Into<FilterData>) -> Self {
-				self.data = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(
-			Filter { opt "ID" id, opt "XML_ID" xml_id, opt "TYPE" type_, opt "TITLE"
-			title, opt "ACTIVE" active, opt "PUBLICATION" publication, opt "LOCK_DELETE"
-			lock_delete, opt "AVAILABLE" available, opt "SINGLETON" singleton, opt
-			"SECTION" section, opt "DESCRIPTION" description, opt "PREVIEW" preview, opt
-			"PREVIEW2X" preview2_x, opt "PREVIEW3X" preview3_x, opt "APP_CODE" app_code,
-			opt "REST" rest, opt "DATA" data, rest "" extra }
+		setters!(
+			Filter { some into id id "ID" : String, some into xml_id xml_id "XML_ID" :
+			String, some into type_ type_ "TYPE" : ::serde_json::Value, some into title
+			title "TITLE" : String, some into active active "ACTIVE" : bool, some into
+			publication publication "PUBLICATION" : bool, some into lock_delete
+			lock_delete "LOCK_DELETE" : bool, some into available available "AVAILABLE" :
+			bool, some into singleton singleton "SINGLETON" : bool, some iter section
+			section "SECTION" : String, some into description description "DESCRIPTION" :
+			String, some into preview preview "PREVIEW" : String, some into preview2_x
+			preview2_x "PREVIEW2X" : String, some into preview3_x preview3_x "PREVIEW3X"
+			: String, some into app_code app_code "APP_CODE" : String, some into rest
+			rest "REST" : i64, some into data data "DATA" : FilterData, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Filter { id : exact "ID", xml_id : exact "XML_ID", type_ : exact "TYPE",
-			title : exact "TITLE", active : exact "ACTIVE", publication : exact
-			"PUBLICATION", lock_delete : exact "LOCK_DELETE", available : exact
-			"AVAILABLE", singleton : exact "SINGLETON", section : exact "SECTION",
-			description : exact "DESCRIPTION", preview : exact "PREVIEW", preview2_x :
-			exact "PREVIEW2X", preview3_x : exact "PREVIEW3X", app_code : exact
-			"APP_CODE", rest : exact "REST", data : exact "DATA", extra : rest "", }
+		params_impls!(
+			Filter { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact "TYPE"
+			type_, opt exact "TITLE" title, opt exact "ACTIVE" active, opt exact
+			"PUBLICATION" publication, opt exact "LOCK_DELETE" lock_delete, opt exact
+			"AVAILABLE" available, opt exact "SINGLETON" singleton, opt exact "SECTION"
+			section, opt exact "DESCRIPTION" description, opt exact "PREVIEW" preview,
+			opt exact "PREVIEW2X" preview2_x, opt exact "PREVIEW3X" preview3_x, opt exact
+			"APP_CODE" app_code, opt exact "REST" rest, opt exact "DATA" data, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
 		/// Allowed values of `result.empty.DATA.type` in `landing.demos.getSiteList`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -6108,81 +4160,70 @@ pub mod demos {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputEmptyData {
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `type`: `string[]`, optional.
+			/// `type`: `string[]`.
 			///
 			/// Values: `page`, `store`, `knowledge`, `group`, `mainpage`.
 			pub type_: Vec<OutputEmptyDataType>,
-			/// `description`: `string | null`, optional.
+			/// `description`: `string | null`.
 			pub description: Option<String>,
-			/// `active`: `boolean`, optional.
+			/// `active`: `boolean`.
 			pub active: Option<bool>,
-			/// `singleton`: `boolean`, optional.
+			/// `singleton`: `boolean`.
 			pub singleton: Option<bool>,
-			/// `lock_delete`: `boolean`, optional.
+			/// `lock_delete`: `boolean`.
 			pub lock_delete: Option<bool>,
-			/// `preview`: `string`, optional.
+			/// `preview`: `string`.
 			pub preview: Option<String>,
-			/// `preview2x`: `string`, optional.
+			/// `preview2x`: `string`.
 			pub preview2x: Option<String>,
-			/// `preview3x`: `string`, optional.
+			/// `preview3x`: `string`.
 			pub preview3x: Option<String>,
-			/// `preview_url`: `string`, optional.
+			/// `preview_url`: `string`.
 			pub preview_url: Option<String>,
-			/// `show_in_list`: `boolean`, optional.
+			/// `show_in_list`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub show_in_list: Option<bool>,
-			/// `sort`: `integer`, optional.
+			/// `sort`: `integer`.
 			pub sort: Option<i64>,
-			/// `fields`: `object`, optional.
+			/// `fields`: `object`.
 			pub fields: Option<crate::entities::LandingSiteAdditionalFields>,
-			/// `items`: `array | object`, optional.
+			/// `items`: `array | object`.
 			pub items: ::serde_json::Value,
-			/// `layout`: `array | object`, optional.
+			/// `layout`: `array | object`.
 			pub layout: ::serde_json::Value,
-			/// `folders`: `array | object`, optional.
+			/// `folders`: `array | object`.
 			pub folders: ::serde_json::Value,
-			/// `syspages`: `array | object`, optional.
+			/// `syspages`: `array | object`.
 			pub syspages: ::serde_json::Value,
-			/// `master_pages`: `array`, optional.
+			/// `master_pages`: `array`.
 			pub master_pages: Vec<::serde_json::Value>,
-			/// `version`: `integer`, optional.
+			/// `version`: `integer`.
 			pub version: Option<i64>,
-			/// `old_id`: `integer | string`, optional.
+			/// `old_id`: `integer | string`.
 			pub old_id: Option<String>,
-			/// `encoded`: `boolean`, optional.
+			/// `encoded`: `boolean`.
 			pub encoded: Option<bool>,
-			/// `charset`: `string`, optional.
+			/// `charset`: `string`.
 			pub charset: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputEmptyData { code : field "code", name : field "name", type_ : field
-			"type", description : field "description", active : field "active", singleton
-			: field "singleton", lock_delete : field "lock_delete", preview : field
-			"preview", preview2x : field "preview2x", preview3x : field "preview3x",
-			preview_url : field "preview_url", show_in_list : field "show_in_list", sort
-			: field "sort", fields : field "fields", items : field "items", layout :
-			field "layout", folders : field "folders", syspages : field "syspages",
-			master_pages : field "master_pages", version : field "version", old_id :
-			field "old_id", encoded : field "encoded", charset : field "charset", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputEmptyData { opt "code" code, opt "name" name, req "type" type_, opt
-			"description" description, opt "active" active, opt "singleton" singleton,
-			opt "lock_delete" lock_delete, opt "preview" preview, opt "preview2x"
-			preview2x, opt "preview3x" preview3x, opt "preview_url" preview_url, opt_yn
-			"show_in_list" show_in_list, opt "sort" sort, opt "fields" fields, req
-			"items" items, req "layout" layout, req "folders" folders, req "syspages"
-			syspages, req "master_pages" master_pages, opt "version" version, opt
-			"old_id" old_id, opt "encoded" encoded, opt "charset" charset, rest "" extra
-			}
+		result_impls!(
+			OutputEmptyData { opt field "code" code, opt field "name" name, req field
+			"type" type_, opt field "description" description, opt field "active" active,
+			opt field "singleton" singleton, opt field "lock_delete" lock_delete, opt
+			field "preview" preview, opt field "preview2x" preview2x, opt field
+			"preview3x" preview3x, opt field "preview_url" preview_url, opt_yn field
+			"show_in_list" show_in_list, opt field "sort" sort, opt field "fields"
+			fields, req field "items" items, req field "layout" layout, req field
+			"folders" folders, req field "syspages" syspages, req field "master_pages"
+			master_pages, opt field "version" version, opt field "old_id" old_id, opt
+			field "encoded" encoded, opt field "charset" charset, }
 		);
 		/// The object `result.empty` of `landing.demos.getSiteList`: `object`.
 		///
@@ -6190,59 +4231,51 @@ pub mod demos {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputEmpty {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `XML_ID`: `string`, optional.
+			/// `XML_ID`: `string`.
 			pub xml_id: Option<String>,
-			/// `TYPE`: `string[] | string`, optional.
+			/// `TYPE`: `string[] | string`.
 			pub type_: ::serde_json::Value,
-			/// `TITLE`: `string`, optional.
+			/// `TITLE`: `string`.
 			pub title: Option<String>,
-			/// `ACTIVE`: `boolean`, optional.
+			/// `ACTIVE`: `boolean`.
 			pub active: Option<bool>,
-			/// `PUBLICATION`: `boolean`, optional.
+			/// `PUBLICATION`: `boolean`.
 			pub publication: Option<bool>,
-			/// `LOCK_DELETE`: `boolean`, optional.
+			/// `LOCK_DELETE`: `boolean`.
 			pub lock_delete: Option<bool>,
-			/// `AVAILABLE`: `boolean`, optional.
+			/// `AVAILABLE`: `boolean`.
 			pub available: Option<bool>,
-			/// `SINGLETON`: `boolean`, optional.
+			/// `SINGLETON`: `boolean`.
 			pub singleton: Option<bool>,
-			/// `SECTION`: `string[]`, optional.
+			/// `SECTION`: `string[]`.
 			pub section: Vec<String>,
-			/// `DESCRIPTION`: `string`, optional.
+			/// `DESCRIPTION`: `string`.
 			pub description: Option<String>,
-			/// `PREVIEW`: `string`, optional.
+			/// `PREVIEW`: `string`.
 			pub preview: Option<String>,
-			/// `PREVIEW2X`: `string`, optional.
+			/// `PREVIEW2X`: `string`.
 			pub preview2_x: Option<String>,
-			/// `PREVIEW3X`: `string`, optional.
+			/// `PREVIEW3X`: `string`.
 			pub preview3_x: Option<String>,
-			/// `APP_CODE`: `string`, optional.
+			/// `APP_CODE`: `string`.
 			pub app_code: Option<String>,
-			/// `REST`: `integer`, optional.
+			/// `REST`: `integer`.
 			pub rest: Option<i64>,
-			/// `DATA`: `object | array`, optional.
+			/// `DATA`: `object | array`.
 			pub data: Option<OutputEmptyData>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputEmpty { id : field "ID", xml_id : field "XML_ID", type_ : field "TYPE",
-			title : field "TITLE", active : field "ACTIVE", publication : field
-			"PUBLICATION", lock_delete : field "LOCK_DELETE", available : field
-			"AVAILABLE", singleton : field "SINGLETON", section : field "SECTION",
-			description : field "DESCRIPTION", preview : field "PREVIEW", preview2_x :
-			field "PREVIEW2X", preview3_x : field "PREVIEW3X", app_code : field
-			"APP_CODE", rest : field "REST", data : field "DATA", extra : rest "", }
-		);
-		serialize_map!(
-			OutputEmpty { opt "ID" id, opt "XML_ID" xml_id, req "TYPE" type_, opt "TITLE"
-			title, opt "ACTIVE" active, opt "PUBLICATION" publication, opt "LOCK_DELETE"
-			lock_delete, opt "AVAILABLE" available, opt "SINGLETON" singleton, req
-			"SECTION" section, opt "DESCRIPTION" description, opt "PREVIEW" preview, opt
-			"PREVIEW2X" preview2_x, opt "PREVIEW3X" preview3_x, opt "APP_CODE" app_code,
-			opt "REST" rest, opt "DATA" data, rest "" extra }
+		result_impls!(
+			OutputEmpty { opt field "ID" id, opt field "XML_ID" xml_id, req field "TYPE"
+			type_, opt field "TITLE" title, opt field "ACTIVE" active, opt field
+			"PUBLICATION" publication, opt field "LOCK_DELETE" lock_delete, opt field
+			"AVAILABLE" available, opt field "SINGLETON" singleton, req field "SECTION"
+			section, opt field "DESCRIPTION" description, opt field "PREVIEW" preview,
+			opt field "PREVIEW2X" preview2_x, opt field "PREVIEW3X" preview3_x, opt field
+			"APP_CODE" app_code, opt field "REST" rest, opt field "DATA" data, }
 		);
 		/// The object `result` of `landing.demos.getSiteList`: `object`.
 		///
@@ -6252,25 +4285,18 @@ pub mod demos {
 		pub struct Output {
 			/// `empty`: `object`, required in the docs.
 			pub empty: Option<OutputEmpty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { empty : field "empty", extra : rest "", } fits["empty"] []);
-		serialize_map!(Output { opt "empty" empty, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetSiteList {
-			const NAME: &'static str = "landing.demos.getSiteList";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "empty" empty, } fits["empty"] []);
+		method!(super::GetSiteList, "landing.demos.getSiteList", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `landing.demos.register`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
 	pub mod register {
-		/// Error codes of `landing.demos.register`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.demos.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -6463,133 +4489,43 @@ pub mod demos {
 			/// `FONTS_CODE`: `string`, optional.
 			pub fonts_code: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParamItemsFields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					theme_code: Default::default(),
-					theme_use: Default::default(),
-					theme_color: Default::default(),
-					themefonts_use: Default::default(),
-					themefonts_code: Default::default(),
-					themefonts_code_h: Default::default(),
-					themefonts_size: Default::default(),
-					themefonts_color: Default::default(),
-					themefonts_color_h: Default::default(),
-					themefonts_line_height: Default::default(),
-					themefonts_font_weight: Default::default(),
-					themefonts_font_weight_h: Default::default(),
-					fonts_code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `THEME_CODE`.
-			pub fn theme_code(mut self, value: impl Into<String>) -> Self {
-				self.theme_code = Some(value.into());
-				self
-			}
-			/// Sets `THEME_USE`.
-			pub fn theme_use(mut self, value: impl Into<bool>) -> Self {
-				self.theme_use = Some(value.into());
-				self
-			}
-			/// Sets `THEME_COLOR`.
-			pub fn theme_color(mut self, value: impl Into<String>) -> Self {
-				self.theme_color = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_USE`.
-			pub fn themefonts_use(mut self, value: impl Into<bool>) -> Self {
-				self.themefonts_use = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_CODE`.
-			pub fn themefonts_code(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_code = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_CODE_H`.
-			pub fn themefonts_code_h(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_code_h = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_SIZE`.
-			pub fn themefonts_size(
-				mut self,
-				value: impl Into<DataParamItemsFieldsThemefontsSize>,
-			) -> Self {
-				self.themefonts_size = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_COLOR`.
-			pub fn themefonts_color(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_color = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_COLOR_H`.
-			pub fn themefonts_color_h(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_color_h = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_LINE_HEIGHT`.
-			pub fn themefonts_line_height(
-				mut self,
-				value: impl Into<DataParamItemsFieldsThemefontsLineHeight>,
-			) -> Self {
-				self.themefonts_line_height = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_FONT_WEIGHT`.
-			pub fn themefonts_font_weight(
-				mut self,
-				value: impl Into<DataParamItemsFieldsThemefontsFontWeight>,
-			) -> Self {
-				self.themefonts_font_weight = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_FONT_WEIGHT_H`.
-			pub fn themefonts_font_weight_h(
-				mut self,
-				value: impl Into<DataParamItemsFieldsThemefontsFontWeightH>,
-			) -> Self {
-				self.themefonts_font_weight_h = Some(value.into());
-				self
-			}
-			/// Sets `FONTS_CODE`.
-			pub fn fonts_code(mut self, value: impl Into<String>) -> Self {
-				self.fonts_code = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParamItemsFields);
-		serialize_map!(
-			DataParamItemsFields { opt "THEME_CODE" theme_code, opt_yn "THEME_USE"
-			theme_use, opt "THEME_COLOR" theme_color, opt_yn "THEMEFONTS_USE"
-			themefonts_use, opt "THEMEFONTS_CODE" themefonts_code, opt
-			"THEMEFONTS_CODE_H" themefonts_code_h, opt "THEMEFONTS_SIZE" themefonts_size,
-			opt "THEMEFONTS_COLOR" themefonts_color, opt "THEMEFONTS_COLOR_H"
-			themefonts_color_h, opt "THEMEFONTS_LINE_HEIGHT" themefonts_line_height, opt
-			"THEMEFONTS_FONT_WEIGHT" themefonts_font_weight, opt
-			"THEMEFONTS_FONT_WEIGHT_H" themefonts_font_weight_h, opt "FONTS_CODE"
-			fonts_code, rest "" extra }
+		setters!(
+			DataParamItemsFields { some into theme_code theme_code "THEME_CODE" : String,
+			some into theme_use theme_use "THEME_USE" : bool, some into theme_color
+			theme_color "THEME_COLOR" : String, some into themefonts_use themefonts_use
+			"THEMEFONTS_USE" : bool, some into themefonts_code themefonts_code
+			"THEMEFONTS_CODE" : String, some into themefonts_code_h themefonts_code_h
+			"THEMEFONTS_CODE_H" : String, some into themefonts_size themefonts_size
+			"THEMEFONTS_SIZE" : DataParamItemsFieldsThemefontsSize, some into
+			themefonts_color themefonts_color "THEMEFONTS_COLOR" : String, some into
+			themefonts_color_h themefonts_color_h "THEMEFONTS_COLOR_H" : String, some
+			into themefonts_line_height themefonts_line_height "THEMEFONTS_LINE_HEIGHT" :
+			DataParamItemsFieldsThemefontsLineHeight, some into themefonts_font_weight
+			themefonts_font_weight "THEMEFONTS_FONT_WEIGHT" :
+			DataParamItemsFieldsThemefontsFontWeight, some into themefonts_font_weight_h
+			themefonts_font_weight_h "THEMEFONTS_FONT_WEIGHT_H" :
+			DataParamItemsFieldsThemefontsFontWeightH, some into fonts_code fonts_code
+			"FONTS_CODE" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			DataParamItemsFields { theme_code : exact "THEME_CODE", theme_use : exact
-			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : exact
-			"THEMEFONTS_USE", themefonts_code : exact "THEMEFONTS_CODE",
-			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : exact
-			"THEMEFONTS_SIZE", themefonts_color : exact "THEMEFONTS_COLOR",
-			themefonts_color_h : exact "THEMEFONTS_COLOR_H", themefonts_line_height :
-			exact "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : exact
-			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : exact
-			"THEMEFONTS_FONT_WEIGHT_H", fonts_code : exact "FONTS_CODE", extra : rest "",
-			}
+		params_impls!(
+			DataParamItemsFields { opt exact "THEME_CODE" theme_code, opt_yn exact
+			"THEME_USE" theme_use, opt exact "THEME_COLOR" theme_color, opt_yn exact
+			"THEMEFONTS_USE" themefonts_use, opt exact "THEMEFONTS_CODE" themefonts_code,
+			opt exact "THEMEFONTS_CODE_H" themefonts_code_h, opt exact "THEMEFONTS_SIZE"
+			themefonts_size, opt exact "THEMEFONTS_COLOR" themefonts_color, opt exact
+			"THEMEFONTS_COLOR_H" themefonts_color_h, opt exact "THEMEFONTS_LINE_HEIGHT"
+			themefonts_line_height, opt exact "THEMEFONTS_FONT_WEIGHT"
+			themefonts_font_weight, opt exact "THEMEFONTS_FONT_WEIGHT_H"
+			themefonts_font_weight_h, opt exact "FONTS_CODE" fonts_code, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParamItemsFields);
 		/// The object `params.data.items.items` of `landing.demos.register`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
@@ -6613,78 +4549,27 @@ pub mod demos {
 			/// `attrs`: `object`, optional.
 			pub attrs: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParamItemsItems {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					code: Default::default(),
-					access: Default::default(),
-					anchor: Default::default(),
-					old_id: Default::default(),
-					cards: Default::default(),
-					nodes: Default::default(),
-					style: Default::default(),
-					attrs: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `access`.
-			pub fn access(mut self, value: impl Into<String>) -> Self {
-				self.access = Some(value.into());
-				self
-			}
-			/// Sets `anchor`.
-			pub fn anchor(mut self, value: impl Into<String>) -> Self {
-				self.anchor = Some(value.into());
-				self
-			}
-			/// Sets `old_id`.
-			pub fn old_id(mut self, value: impl Into<i64>) -> Self {
-				self.old_id = Some(value.into());
-				self
-			}
-			/// Sets `cards`.
-			pub fn cards(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.cards = Some(value.into());
-				self
-			}
-			/// Sets `nodes`.
-			pub fn nodes(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.nodes = Some(value.into());
-				self
-			}
-			/// Sets `style`.
-			pub fn style(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.style = Some(value.into());
-				self
-			}
-			/// Sets `attrs`.
-			pub fn attrs(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.attrs = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParamItemsItems);
-		serialize_map!(
-			DataParamItemsItems { opt "code" code, opt "access" access, opt "anchor"
-			anchor, opt "old_id" old_id, opt "cards" cards, opt "nodes" nodes, opt
-			"style" style, opt "attrs" attrs, rest "" extra }
+		setters!(
+			DataParamItemsItems { some into code code "code" : String, some into access
+			access "access" : String, some into anchor anchor "anchor" : String, some
+			into old_id old_id "old_id" : i64, some into cards cards "cards" :
+			::serde_json::Value, some into nodes nodes "nodes" : ::serde_json::Value,
+			some into style style "style" : ::serde_json::Value, some into attrs attrs
+			"attrs" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			DataParamItemsItems { code : exact "code", access : exact "access", anchor :
-			exact "anchor", old_id : exact "old_id", cards : exact "cards", nodes : exact
-			"nodes", style : exact "style", attrs : exact "attrs", extra : rest "", }
+		params_impls!(
+			DataParamItemsItems { opt exact "code" code, opt exact "access" access, opt
+			exact "anchor" anchor, opt exact "old_id" old_id, opt exact "cards" cards,
+			opt exact "nodes" nodes, opt exact "style" style, opt exact "attrs" attrs, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParamItemsItems);
 		/// The object `params.data.items` of `landing.demos.register`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
@@ -6728,7 +4613,7 @@ pub mod demos {
 			/// Values: `Y`, `N`.
 			pub show_in_list: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParamItems {
 			/// The object with its required parameters: `code`.
@@ -6752,100 +4637,29 @@ pub mod demos {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `old_id`.
-			pub fn old_id(
-				mut self,
-				value: impl Into<::bitrix24_runtime::IntOrString>,
-			) -> Self {
-				self.old_id = Some(value.into());
-				self
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `type`.
-			pub fn type_(mut self, value: impl Into<DataParamItemsType>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `tpl_type`.
-			pub fn tpl_type(mut self, value: impl Into<DataParamItemsTplType>) -> Self {
-				self.tpl_type = Some(value.into());
-				self
-			}
-			/// Sets `version`.
-			pub fn version(mut self, value: impl Into<i64>) -> Self {
-				self.version = Some(value.into());
-				self
-			}
-			/// Sets `fields`.
-			pub fn fields(mut self, value: impl Into<DataParamItemsFields>) -> Self {
-				self.fields = Some(value.into());
-				self
-			}
-			/// Sets `layout`.
-			pub fn layout(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.layout = Some(value.into());
-				self
-			}
-			/// Sets `items`.
-			pub fn items(mut self, value: impl Into<DataParamItemsItems>) -> Self {
-				self.items = Some(value.into());
-				self
-			}
-			/// Sets `preview`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `preview2x`.
-			pub fn preview2x(mut self, value: impl Into<String>) -> Self {
-				self.preview2x = Some(value.into());
-				self
-			}
-			/// Sets `preview3x`.
-			pub fn preview3x(mut self, value: impl Into<String>) -> Self {
-				self.preview3x = Some(value.into());
-				self
-			}
-			/// Sets `preview_url`.
-			pub fn preview_url(mut self, value: impl Into<String>) -> Self {
-				self.preview_url = Some(value.into());
-				self
-			}
-			/// Sets `show_in_list`.
-			pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
-				self.show_in_list = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(DataParamItems);
-		serialize_map!(
-			DataParamItems { opt "old_id" old_id, req "code" code, opt "name" name, opt
-			"description" description, opt "type" type_, opt "tpl_type" tpl_type, opt
-			"version" version, opt "fields" fields, opt "layout" layout, opt "items"
-			items, opt "preview" preview, opt "preview2x" preview2x, opt "preview3x"
-			preview3x, opt "preview_url" preview_url, opt_yn "show_in_list" show_in_list,
-			rest "" extra }
+		setters!(
+			DataParamItems { some into old_id old_id "old_id" :
+			::bitrix24_runtime::IntOrString, some into name name "name" : String, some
+			into description description "description" : String, some into type_ type_
+			"type" : DataParamItemsType, some into tpl_type tpl_type "tpl_type" :
+			DataParamItemsTplType, some into version version "version" : i64, some into
+			fields fields "fields" : DataParamItemsFields, some into layout layout
+			"layout" : ::serde_json::Value, some into items items "items" :
+			DataParamItemsItems, some into preview preview "preview" : String, some into
+			preview2x preview2x "preview2x" : String, some into preview3x preview3x
+			"preview3x" : String, some into preview_url preview_url "preview_url" :
+			String, some into show_in_list show_in_list "show_in_list" : bool, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			DataParamItems { old_id : exact "old_id", code : field "code", name : exact
-			"name", description : exact "description", type_ : exact "type", tpl_type :
-			exact "tpl_type", version : exact "version", fields : exact "fields", layout
-			: exact "layout", items : exact "items", preview : exact "preview", preview2x
-			: exact "preview2x", preview3x : exact "preview3x", preview_url : exact
-			"preview_url", show_in_list : exact "show_in_list", extra : rest "", }
+		params_impls!(
+			DataParamItems { opt exact "old_id" old_id, req field "code" code, opt exact
+			"name" name, opt exact "description" description, opt exact "type" type_, opt
+			exact "tpl_type" tpl_type, opt exact "version" version, opt exact "fields"
+			fields, opt exact "layout" layout, opt exact "items" items, opt exact
+			"preview" preview, opt exact "preview2x" preview2x, opt exact "preview3x"
+			preview3x, opt exact "preview_url" preview_url, opt_yn exact "show_in_list"
+			show_in_list, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParamItems);
 		/// The object `params.data` of `landing.demos.register`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
@@ -6895,7 +4709,7 @@ pub mod demos {
 			/// `version`: `integer`, optional.
 			pub version: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParam {
 			/// The object with its required parameters: `code`.
@@ -6922,115 +4736,32 @@ pub mod demos {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `charset`.
-			pub fn charset(mut self, value: impl Into<String>) -> Self {
-				self.charset = Some(value.into());
-				self
-			}
-			/// Sets `site_code`.
-			pub fn site_code(mut self, value: impl Into<String>) -> Self {
-				self.site_code = Some(value.into());
-				self
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `type`.
-			pub fn type_(mut self, value: impl Into<DataParamType>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `tpl_type`.
-			pub fn tpl_type(mut self, value: impl Into<DataParamTplType>) -> Self {
-				self.tpl_type = Some(value.into());
-				self
-			}
-			/// Sets `fields`.
-			pub fn fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.fields = Some(value.into());
-				self
-			}
-			/// Sets `folders`.
-			pub fn folders(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.folders = Some(value.into());
-				self
-			}
-			/// Sets `items`.
-			pub fn items(mut self, value: impl Into<DataParamItems>) -> Self {
-				self.items = Some(value.into());
-				self
-			}
-			/// Sets `layout`.
-			pub fn layout(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.layout = Some(value.into());
-				self
-			}
-			/// Sets `preview`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `preview2x`.
-			pub fn preview2x(mut self, value: impl Into<String>) -> Self {
-				self.preview2x = Some(value.into());
-				self
-			}
-			/// Sets `preview3x`.
-			pub fn preview3x(mut self, value: impl Into<String>) -> Self {
-				self.preview3x = Some(value.into());
-				self
-			}
-			/// Sets `preview_url`.
-			pub fn preview_url(mut self, value: impl Into<String>) -> Self {
-				self.preview_url = Some(value.into());
-				self
-			}
-			/// Sets `show_in_list`.
-			pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
-				self.show_in_list = Some(value.into());
-				self
-			}
-			/// Sets `syspages`.
-			pub fn syspages(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.syspages = Some(value.into());
-				self
-			}
-			/// Sets `version`.
-			pub fn version(mut self, value: impl Into<i64>) -> Self {
-				self.version = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(DataParam);
-		serialize_map!(
-			DataParam { opt "charset" charset, req "code" code, opt "site_code"
-			site_code, opt "name" name, opt "description" description, opt "type" type_,
-			opt "tpl_type" tpl_type, opt "fields" fields, opt "folders" folders, opt
-			"items" items, opt "layout" layout, opt "preview" preview, opt "preview2x"
-			preview2x, opt "preview3x" preview3x, opt "preview_url" preview_url, opt_yn
-			"show_in_list" show_in_list, opt "syspages" syspages, opt "version" version,
-			rest "" extra }
+		setters!(
+			DataParam { some into charset charset "charset" : String, some into site_code
+			site_code "site_code" : String, some into name name "name" : String, some
+			into description description "description" : String, some into type_ type_
+			"type" : DataParamType, some into tpl_type tpl_type "tpl_type" :
+			DataParamTplType, some into fields fields "fields" : ::serde_json::Value,
+			some into folders folders "folders" : ::serde_json::Value, some into items
+			items "items" : DataParamItems, some into layout layout "layout" :
+			::serde_json::Value, some into preview preview "preview" : String, some into
+			preview2x preview2x "preview2x" : String, some into preview3x preview3x
+			"preview3x" : String, some into preview_url preview_url "preview_url" :
+			String, some into show_in_list show_in_list "show_in_list" : bool, some into
+			syspages syspages "syspages" : ::serde_json::Value, some into version version
+			"version" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			DataParam { charset : exact "charset", code : field "code", site_code : exact
-			"site_code", name : exact "name", description : exact "description", type_ :
-			exact "type", tpl_type : exact "tpl_type", fields : exact "fields", folders :
-			exact "folders", items : exact "items", layout : exact "layout", preview :
-			exact "preview", preview2x : exact "preview2x", preview3x : exact
-			"preview3x", preview_url : exact "preview_url", show_in_list : exact
-			"show_in_list", syspages : exact "syspages", version : exact "version", extra
-			: rest "", }
+		params_impls!(
+			DataParam { opt exact "charset" charset, req field "code" code, opt exact
+			"site_code" site_code, opt exact "name" name, opt exact "description"
+			description, opt exact "type" type_, opt exact "tpl_type" tpl_type, opt exact
+			"fields" fields, opt exact "folders" folders, opt exact "items" items, opt
+			exact "layout" layout, opt exact "preview" preview, opt exact "preview2x"
+			preview2x, opt exact "preview3x" preview3x, opt exact "preview_url"
+			preview_url, opt_yn exact "show_in_list" show_in_list, opt exact "syspages"
+			syspages, opt exact "version" version, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParam);
 		/// The object `params.params` of `landing.demos.register`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
@@ -7044,61 +4775,32 @@ pub mod demos {
 			/// `lang_original`: `string`, optional.
 			pub lang_original: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					site_template_id: Default::default(),
-					lang: Default::default(),
-					lang_original: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `site_template_id`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
-			}
-			/// Sets `lang`.
-			pub fn lang(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.lang = Some(value.into());
-				self
-			}
-			/// Sets `lang_original`.
-			pub fn lang_original(mut self, value: impl Into<String>) -> Self {
-				self.lang_original = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "site_template_id" site_template_id, opt "lang" lang, opt
-			"lang_original" lang_original, rest "" extra }
+		setters!(
+			Params { some into site_template_id site_template_id "site_template_id" :
+			String, some into lang lang "lang" : ::serde_json::Value, some into
+			lang_original lang_original "lang_original" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { site_template_id : exact "site_template_id", lang : exact "lang",
-			lang_original : exact "lang_original", extra : rest "", }
+		params_impls!(
+			Params { opt exact "site_template_id" site_template_id, opt exact "lang"
+			lang, opt exact "lang_original" lang_original, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The `result` of the call: `integer[]`.
 		pub type Output = crate::List<::bitrix24_runtime::lenient::Int>;
-		impl ::bitrix24_runtime::Method for super::Register {
-			const NAME: &'static str = "landing.demos.register";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Register, "landing.demos.register", V2, false);
 	}
 	/// Types of `landing.demos.unregister`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-unregister.html>
 	pub mod unregister {
-		/// Error codes of `landing.demos.unregister`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.demos.unregister`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7117,13 +4819,7 @@ pub mod demos {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Unregister {
-			const NAME: &'static str = "landing.demos.unregister";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Unregister, "landing.demos.unregister", V2, false);
 	}
 }
 /// Methods under `landing`.
@@ -7143,7 +4839,7 @@ pub mod landing {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -7154,20 +4850,9 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { opt "scope" scope, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { scope : exact "scope", fields : field "fields", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	setters!(Add { some into scope scope "scope" : String, });
+	params_impls!(Add { opt exact "scope" scope, req field "fields" fields, });
 	/// `landing.landing.addByTemplate`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add-by-template.html>
@@ -7187,7 +4872,7 @@ pub mod landing {
 		/// `fields`: `object`, optional.
 		pub fields: Option<add_by_template::Fields>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl AddByTemplate {
 		/// The call with its required parameters: `siteId`, `code`.
@@ -7200,29 +4885,15 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `fields`.
-		pub fn fields(mut self, value: impl Into<add_by_template::Fields>) -> Self {
-			self.fields = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(AddByTemplate);
-	serialize_map!(
-		AddByTemplate { opt "scope" scope, req "siteId" site_id, req "code" code, opt
-		"fields" fields, rest "" extra }
+	setters!(
+		AddByTemplate { some into scope scope "scope" : String, some into fields fields
+		"fields" : add_by_template::Fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		AddByTemplate { scope : exact "scope", site_id : field "siteId", code : field
-		"code", fields : exact "fields", extra : rest "", }
+	params_impls!(
+		AddByTemplate { opt exact "scope" scope, req field "siteId" site_id, req field
+		"code" code, opt exact "fields" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(AddByTemplate);
 	/// `landing.landing.addblock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-add-block.html>
@@ -7242,7 +4913,7 @@ pub mod landing {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Addblock {
 		/// The call with its required parameters: `lid`, `fields`.
@@ -7255,29 +4926,15 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Addblock);
-	serialize_map!(
-		Addblock { opt "scope" scope, req "lid" lid, req "fields" fields, opt
-		"preventHistory" prevent_history, rest "" extra }
+	setters!(
+		Addblock { some into scope scope "scope" : String, some into prevent_history
+		prevent_history "preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Addblock { scope : exact "scope", lid : field "lid", fields : field "fields",
-		prevent_history : exact "preventHistory", extra : rest "", }
+	params_impls!(
+		Addblock { opt exact "scope" scope, req field "lid" lid, req field "fields"
+		fields, opt exact "preventHistory" prevent_history, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Addblock);
 	/// `landing.landing.copy`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-copy.html>
@@ -7299,7 +4956,7 @@ pub mod landing {
 		/// `skipSystem`: `boolean`, optional.
 		pub skip_system: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Copy {
 		/// The call with its required parameters: `lid`.
@@ -7313,40 +4970,17 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `toSiteId`.
-		pub fn to_site_id(mut self, value: impl Into<i64>) -> Self {
-			self.to_site_id = Some(value.into());
-			self
-		}
-		/// Sets `toFolderId`.
-		pub fn to_folder_id(mut self, value: impl Into<i64>) -> Self {
-			self.to_folder_id = Some(value.into());
-			self
-		}
-		/// Sets `skipSystem`.
-		pub fn skip_system(mut self, value: impl Into<bool>) -> Self {
-			self.skip_system = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Copy);
-	serialize_map!(
-		Copy { opt "scope" scope, req "lid" lid, opt "toSiteId" to_site_id, opt
-		"toFolderId" to_folder_id, opt "skipSystem" skip_system, rest "" extra }
+	setters!(
+		Copy { some into scope scope "scope" : String, some into to_site_id to_site_id
+		"toSiteId" : i64, some into to_folder_id to_folder_id "toFolderId" : i64, some
+		into skip_system skip_system "skipSystem" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Copy { scope : exact "scope", lid : field "lid", to_site_id : exact "toSiteId",
-		to_folder_id : exact "toFolderId", skip_system : exact "skipSystem", extra : rest
-		"", }
+	params_impls!(
+		Copy { opt exact "scope" scope, req field "lid" lid, opt exact "toSiteId"
+		to_site_id, opt exact "toFolderId" to_folder_id, opt exact "skipSystem"
+		skip_system, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Copy);
 	/// `landing.landing.copyblock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-copy-block.html>
@@ -7366,7 +5000,7 @@ pub mod landing {
 		/// `params`: `object`, optional.
 		pub params: Option<copyblock::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Copyblock {
 		/// The call with its required parameters: `lid`, `block`.
@@ -7379,29 +5013,15 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<copyblock::Params>) -> Self {
-			self.params = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Copyblock);
-	serialize_map!(
-		Copyblock { opt "scope" scope, req "lid" lid, req "block" block, opt "params"
-		params, rest "" extra }
+	setters!(
+		Copyblock { some into scope scope "scope" : String, some into params params
+		"params" : copyblock::Params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Copyblock { scope : exact "scope", lid : field "lid", block : field "block",
-		params : exact "params", extra : rest "", }
+	params_impls!(
+		Copyblock { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, opt exact "params" params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Copyblock);
 	/// `landing.landing.delete`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-delete.html>
@@ -7417,7 +5037,7 @@ pub mod landing {
 		/// `lid`: `integer`, required.
 		pub lid: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `lid`.
@@ -7428,18 +5048,9 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { opt "scope" scope, req "lid" lid, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { scope : exact "scope", lid : field "lid", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	setters!(Delete { some into scope scope "scope" : String, });
+	params_impls!(Delete { opt exact "scope" scope, req field "lid" lid, });
 	/// `landing.landing.deleteblock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-delete-block.html>
@@ -7457,7 +5068,7 @@ pub mod landing {
 		/// `block`: `integer`, required.
 		pub block: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Deleteblock {
 		/// The call with its required parameters: `lid`, `block`.
@@ -7469,24 +5080,12 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Deleteblock);
-	serialize_map!(
-		Deleteblock { opt "scope" scope, req "lid" lid, req "block" block, rest "" extra
-		}
+	setters!(Deleteblock { some into scope scope "scope" : String, });
+	params_impls!(
+		Deleteblock { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Deleteblock { scope : exact "scope", lid : field "lid", block : field "block",
-		extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Deleteblock);
 	/// `landing.landing.downblock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-down-block.html>
@@ -7506,7 +5105,7 @@ pub mod landing {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Downblock {
 		/// The call with its required parameters: `lid`, `block`.
@@ -7519,29 +5118,15 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Downblock);
-	serialize_map!(
-		Downblock { opt "scope" scope, req "lid" lid, req "block" block, opt
-		"preventHistory" prevent_history, rest "" extra }
+	setters!(
+		Downblock { some into scope scope "scope" : String, some into prevent_history
+		prevent_history "preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Downblock { scope : exact "scope", lid : field "lid", block : field "block",
-		prevent_history : exact "preventHistory", extra : rest "", }
+	params_impls!(
+		Downblock { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, opt exact "preventHistory" prevent_history, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Downblock);
 	/// `landing.landing.favoriteBlock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-favorite-block.html>
@@ -7561,7 +5146,7 @@ pub mod landing {
 		/// `meta`: `object`, optional.
 		pub meta: Option<favorite_block::Meta>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl FavoriteBlock {
 		/// The call with its required parameters: `lid`, `block`.
@@ -7574,29 +5159,15 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `meta`.
-		pub fn meta(mut self, value: impl Into<favorite_block::Meta>) -> Self {
-			self.meta = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(FavoriteBlock);
-	serialize_map!(
-		FavoriteBlock { opt "scope" scope, req "lid" lid, req "block" block, opt "meta"
-		meta, rest "" extra }
+	setters!(
+		FavoriteBlock { some into scope scope "scope" : String, some into meta meta
+		"meta" : favorite_block::Meta, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		FavoriteBlock { scope : exact "scope", lid : field "lid", block : field "block",
-		meta : exact "meta", extra : rest "", }
+	params_impls!(
+		FavoriteBlock { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, opt exact "meta" meta, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(FavoriteBlock);
 	/// `landing.landing.getList`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html>
@@ -7612,36 +5183,19 @@ pub mod landing {
 		/// `params`: `object`, optional.
 		pub params: Option<get_list::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetList {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				scope: Default::default(),
-				params: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<get_list::Params>) -> Self {
-			self.params = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(GetList);
-	serialize_map!(GetList { opt "scope" scope, opt "params" params, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetList { scope : exact "scope", params : exact "params", extra : rest "", }
+	setters!(
+		GetList { some into scope scope "scope" : String, some into params params
+		"params" : get_list::Params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetList);
+	params_impls!(GetList { opt exact "scope" scope, opt exact "params" params, });
 	/// `landing.landing.getadditionalfields`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-additional-fields.html>
@@ -7657,7 +5211,7 @@ pub mod landing {
 		/// `lid`: `integer`, required.
 		pub lid: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getadditionalfields {
 		/// The call with its required parameters: `lid`.
@@ -7668,23 +5222,9 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Getadditionalfields);
-	serialize_map!(
-		Getadditionalfields { opt "scope" scope, req "lid" lid, rest "" extra }
-	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Getadditionalfields { scope : exact "scope", lid : field "lid", extra : rest "",
-		}
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getadditionalfields);
+	setters!(Getadditionalfields { some into scope scope "scope" : String, });
+	params_impls!(Getadditionalfields { opt exact "scope" scope, req field "lid" lid, });
 	/// `landing.landing.getpreview`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-preview.html>
@@ -7700,7 +5240,7 @@ pub mod landing {
 		/// `lid`: `integer`, required.
 		pub lid: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getpreview {
 		/// The call with its required parameters: `lid`.
@@ -7711,20 +5251,9 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Getpreview);
-	serialize_map!(Getpreview { opt "scope" scope, req "lid" lid, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Getpreview { scope : exact "scope", lid : field "lid", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getpreview);
+	setters!(Getpreview { some into scope scope "scope" : String, });
+	params_impls!(Getpreview { opt exact "scope" scope, req field "lid" lid, });
 	/// `landing.landing.getpublicurl`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-public-url.html>
@@ -7740,7 +5269,7 @@ pub mod landing {
 		/// `lid`: `integer`, required.
 		pub lid: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getpublicurl {
 		/// The call with its required parameters: `lid`.
@@ -7751,20 +5280,9 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Getpublicurl);
-	serialize_map!(Getpublicurl { opt "scope" scope, req "lid" lid, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Getpublicurl { scope : exact "scope", lid : field "lid", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getpublicurl);
+	setters!(Getpublicurl { some into scope scope "scope" : String, });
+	params_impls!(Getpublicurl { opt exact "scope" scope, req field "lid" lid, });
 	/// `landing.landing.hideblock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-hide-block.html>
@@ -7782,7 +5300,7 @@ pub mod landing {
 		/// `block`: `integer`, required.
 		pub block: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Hideblock {
 		/// The call with its required parameters: `lid`, `block`.
@@ -7794,23 +5312,12 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Hideblock);
-	serialize_map!(
-		Hideblock { opt "scope" scope, req "lid" lid, req "block" block, rest "" extra }
+	setters!(Hideblock { some into scope scope "scope" : String, });
+	params_impls!(
+		Hideblock { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Hideblock { scope : exact "scope", lid : field "lid", block : field "block",
-		extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Hideblock);
 	/// `landing.landing.markDelete`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-mark-delete.html>
@@ -7828,7 +5335,7 @@ pub mod landing {
 		/// `mark`: `boolean`, optional.
 		pub mark: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl MarkDelete {
 		/// The call with its required parameters: `lid`.
@@ -7840,28 +5347,15 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `mark`.
-		pub fn mark(mut self, value: impl Into<bool>) -> Self {
-			self.mark = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(MarkDelete);
-	serialize_map!(
-		MarkDelete { opt "scope" scope, req "lid" lid, opt "mark" mark, rest "" extra }
+	setters!(
+		MarkDelete { some into scope scope "scope" : String, some into mark mark "mark" :
+		bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		MarkDelete { scope : exact "scope", lid : field "lid", mark : exact "mark", extra
-		: rest "", }
+	params_impls!(
+		MarkDelete { opt exact "scope" scope, req field "lid" lid, opt exact "mark" mark,
+		}
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(MarkDelete);
 	/// `landing.landing.markUnDelete`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-mark-undelete.html>
@@ -7875,7 +5369,7 @@ pub mod landing {
 		/// `lid`: `integer`, required.
 		pub lid: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl MarkUnDelete {
 		/// The call with its required parameters: `lid`.
@@ -7886,12 +5380,7 @@ pub mod landing {
 			}
 		}
 	}
-	extra_setter!(MarkUnDelete);
-	serialize_map!(MarkUnDelete { req "lid" lid, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(MarkUnDelete { lid : field "lid", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(MarkUnDelete);
+	params_impls!(MarkUnDelete { req field "lid" lid, });
 	/// `landing.landing.markdeletedblock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-mark-deleted-block.html>
@@ -7913,7 +5402,7 @@ pub mod landing {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Markdeletedblock {
 		/// The call with its required parameters: `lid`, `block`.
@@ -7927,35 +5416,17 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `mark`.
-		pub fn mark(mut self, value: impl Into<bool>) -> Self {
-			self.mark = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Markdeletedblock);
-	serialize_map!(
-		Markdeletedblock { opt "scope" scope, req "lid" lid, req "block" block, opt
-		"mark" mark, opt "preventHistory" prevent_history, rest "" extra }
+	setters!(
+		Markdeletedblock { some into scope scope "scope" : String, some into mark mark
+		"mark" : bool, some into prevent_history prevent_history "preventHistory" : bool,
+		}
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Markdeletedblock { scope : exact "scope", lid : field "lid", block : field
-		"block", mark : exact "mark", prevent_history : exact "preventHistory", extra :
-		rest "", }
+	params_impls!(
+		Markdeletedblock { opt exact "scope" scope, req field "lid" lid, req field
+		"block" block, opt exact "mark" mark, opt exact "preventHistory" prevent_history,
+		}
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Markdeletedblock);
 	/// `landing.landing.markundeletedblock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-mark-undeleted-block.html>
@@ -7975,7 +5446,7 @@ pub mod landing {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Markundeletedblock {
 		/// The call with its required parameters: `lid`, `block`.
@@ -7988,29 +5459,15 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Markundeletedblock);
-	serialize_map!(
-		Markundeletedblock { opt "scope" scope, req "lid" lid, req "block" block, opt
-		"preventHistory" prevent_history, rest "" extra }
+	setters!(
+		Markundeletedblock { some into scope scope "scope" : String, some into
+		prevent_history prevent_history "preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Markundeletedblock { scope : exact "scope", lid : field "lid", block : field
-		"block", prevent_history : exact "preventHistory", extra : rest "", }
+	params_impls!(
+		Markundeletedblock { opt exact "scope" scope, req field "lid" lid, req field
+		"block" block, opt exact "preventHistory" prevent_history, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Markundeletedblock);
 	/// `landing.landing.move`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-move.html>
@@ -8030,7 +5487,7 @@ pub mod landing {
 		/// `toFolderId`: `integer`, optional.
 		pub to_folder_id: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Move {
 		/// The call with its required parameters: `lid`.
@@ -8043,34 +5500,15 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `toSiteId`.
-		pub fn to_site_id(mut self, value: impl Into<i64>) -> Self {
-			self.to_site_id = Some(value.into());
-			self
-		}
-		/// Sets `toFolderId`.
-		pub fn to_folder_id(mut self, value: impl Into<i64>) -> Self {
-			self.to_folder_id = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Move);
-	serialize_map!(
-		Move { opt "scope" scope, req "lid" lid, opt "toSiteId" to_site_id, opt
-		"toFolderId" to_folder_id, rest "" extra }
+	setters!(
+		Move { some into scope scope "scope" : String, some into to_site_id to_site_id
+		"toSiteId" : i64, some into to_folder_id to_folder_id "toFolderId" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Move { scope : exact "scope", lid : field "lid", to_site_id : exact "toSiteId",
-		to_folder_id : exact "toFolderId", extra : rest "", }
+	params_impls!(
+		Move { opt exact "scope" scope, req field "lid" lid, opt exact "toSiteId"
+		to_site_id, opt exact "toFolderId" to_folder_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Move);
 	/// `landing.landing.moveblock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-move-block.html>
@@ -8090,7 +5528,7 @@ pub mod landing {
 		/// `params`: `object`, optional.
 		pub params: Option<moveblock::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Moveblock {
 		/// The call with its required parameters: `lid`, `block`.
@@ -8103,29 +5541,15 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<moveblock::Params>) -> Self {
-			self.params = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Moveblock);
-	serialize_map!(
-		Moveblock { opt "scope" scope, req "lid" lid, req "block" block, opt "params"
-		params, rest "" extra }
+	setters!(
+		Moveblock { some into scope scope "scope" : String, some into params params
+		"params" : moveblock::Params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Moveblock { scope : exact "scope", lid : field "lid", block : field "block",
-		params : exact "params", extra : rest "", }
+	params_impls!(
+		Moveblock { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, opt exact "params" params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Moveblock);
 	/// `landing.landing.publication`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-publication.html>
@@ -8141,7 +5565,7 @@ pub mod landing {
 		/// `lid`: `integer`, required.
 		pub lid: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Publication {
 		/// The call with its required parameters: `lid`.
@@ -8152,20 +5576,9 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Publication);
-	serialize_map!(Publication { opt "scope" scope, req "lid" lid, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Publication { scope : exact "scope", lid : field "lid", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Publication);
+	setters!(Publication { some into scope scope "scope" : String, });
+	params_impls!(Publication { opt exact "scope" scope, req field "lid" lid, });
 	/// `landing.landing.removeEntities`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-remove-entities.html>
@@ -8183,7 +5596,7 @@ pub mod landing {
 		/// `data`: `object`, required.
 		pub data: remove_entities::DataParam,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl RemoveEntities {
 		/// The call with its required parameters: `lid`, `data`.
@@ -8198,24 +5611,12 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(RemoveEntities);
-	serialize_map!(
-		RemoveEntities { opt "scope" scope, req "lid" lid, req "data" data, rest "" extra
-		}
+	setters!(RemoveEntities { some into scope scope "scope" : String, });
+	params_impls!(
+		RemoveEntities { opt exact "scope" scope, req field "lid" lid, req field "data"
+		data, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		RemoveEntities { scope : exact "scope", lid : field "lid", data : field "data",
-		extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(RemoveEntities);
 	/// `landing.landing.resolveIdByPublicUrl`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-resolve-id-by-public-url.html>
@@ -8233,7 +5634,7 @@ pub mod landing {
 		/// `siteId`: `integer`, required.
 		pub site_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl ResolveIdByPublicUrl {
 		/// The call with its required parameters: `landingUrl`, `siteId`.
@@ -8245,24 +5646,12 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(ResolveIdByPublicUrl);
-	serialize_map!(
-		ResolveIdByPublicUrl { opt "scope" scope, req "landingUrl" landing_url, req
-		"siteId" site_id, rest "" extra }
+	setters!(ResolveIdByPublicUrl { some into scope scope "scope" : String, });
+	params_impls!(
+		ResolveIdByPublicUrl { opt exact "scope" scope, req field "landingUrl"
+		landing_url, req field "siteId" site_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		ResolveIdByPublicUrl { scope : exact "scope", landing_url : field "landingUrl",
-		site_id : field "siteId", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(ResolveIdByPublicUrl);
 	/// `landing.landing.showblock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-show-block.html>
@@ -8280,7 +5669,7 @@ pub mod landing {
 		/// `block`: `integer`, required.
 		pub block: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Showblock {
 		/// The call with its required parameters: `lid`, `block`.
@@ -8292,23 +5681,12 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Showblock);
-	serialize_map!(
-		Showblock { opt "scope" scope, req "lid" lid, req "block" block, rest "" extra }
+	setters!(Showblock { some into scope scope "scope" : String, });
+	params_impls!(
+		Showblock { opt exact "scope" scope, req field "lid" lid, req field "block"
+		block, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Showblock { scope : exact "scope", lid : field "lid", block : field "block",
-		extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Showblock);
 	/// `landing.landing.unFavoriteBlock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-unfavorite-block.html>
@@ -8322,7 +5700,7 @@ pub mod landing {
 		/// `blockId`: `integer`, required.
 		pub block_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UnFavoriteBlock {
 		/// The call with its required parameters: `blockId`.
@@ -8333,12 +5711,7 @@ pub mod landing {
 			}
 		}
 	}
-	extra_setter!(UnFavoriteBlock);
-	serialize_map!(UnFavoriteBlock { req "blockId" block_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(UnFavoriteBlock { block_id : field "blockId", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UnFavoriteBlock);
+	params_impls!(UnFavoriteBlock { req field "blockId" block_id, });
 	/// `landing.landing.unpublic`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-unpublic.html>
@@ -8354,7 +5727,7 @@ pub mod landing {
 		/// `lid`: `integer`, required.
 		pub lid: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Unpublic {
 		/// The call with its required parameters: `lid`.
@@ -8365,18 +5738,9 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Unpublic);
-	serialize_map!(Unpublic { opt "scope" scope, req "lid" lid, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Unpublic { scope : exact "scope", lid : field "lid", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Unpublic);
+	setters!(Unpublic { some into scope scope "scope" : String, });
+	params_impls!(Unpublic { opt exact "scope" scope, req field "lid" lid, });
 	/// `landing.landing.upblock`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-up-block.html>
@@ -8396,7 +5760,7 @@ pub mod landing {
 		/// `preventHistory`: `boolean`, optional.
 		pub prevent_history: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Upblock {
 		/// The call with its required parameters: `lid`, `block`.
@@ -8409,29 +5773,15 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `preventHistory`.
-		pub fn prevent_history(mut self, value: impl Into<bool>) -> Self {
-			self.prevent_history = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Upblock);
-	serialize_map!(
-		Upblock { opt "scope" scope, req "lid" lid, req "block" block, opt
-		"preventHistory" prevent_history, rest "" extra }
+	setters!(
+		Upblock { some into scope scope "scope" : String, some into prevent_history
+		prevent_history "preventHistory" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Upblock { scope : exact "scope", lid : field "lid", block : field "block",
-		prevent_history : exact "preventHistory", extra : rest "", }
+	params_impls!(
+		Upblock { opt exact "scope" scope, req field "lid" lid, req field "block" block,
+		opt exact "preventHistory" prevent_history, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Upblock);
 	/// `landing.landing.update`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-update.html>
@@ -8447,7 +5797,7 @@ pub mod landing {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `lid`, `fields`.
@@ -8459,17 +5809,12 @@ pub mod landing {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "lid" lid, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { lid : field "lid", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "lid" lid, req field "fields" fields, });
 	/// Types of `landing.landing.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add.html>
 	pub mod add {
-		/// Error codes of `landing.landing.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8607,133 +5952,43 @@ pub mod landing {
 			/// `FONTS_CODE`: `string`, optional.
 			pub fonts_code: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsAdditionalFields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					theme_code: Default::default(),
-					theme_use: Default::default(),
-					theme_color: Default::default(),
-					themefonts_use: Default::default(),
-					themefonts_code: Default::default(),
-					themefonts_code_h: Default::default(),
-					themefonts_size: Default::default(),
-					themefonts_color: Default::default(),
-					themefonts_color_h: Default::default(),
-					themefonts_line_height: Default::default(),
-					themefonts_font_weight: Default::default(),
-					themefonts_font_weight_h: Default::default(),
-					fonts_code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `THEME_CODE`.
-			pub fn theme_code(mut self, value: impl Into<String>) -> Self {
-				self.theme_code = Some(value.into());
-				self
-			}
-			/// Sets `THEME_USE`.
-			pub fn theme_use(mut self, value: impl Into<bool>) -> Self {
-				self.theme_use = Some(value.into());
-				self
-			}
-			/// Sets `THEME_COLOR`.
-			pub fn theme_color(mut self, value: impl Into<String>) -> Self {
-				self.theme_color = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_USE`.
-			pub fn themefonts_use(mut self, value: impl Into<bool>) -> Self {
-				self.themefonts_use = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_CODE`.
-			pub fn themefonts_code(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_code = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_CODE_H`.
-			pub fn themefonts_code_h(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_code_h = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_SIZE`.
-			pub fn themefonts_size(
-				mut self,
-				value: impl Into<FieldsAdditionalFieldsThemefontsSize>,
-			) -> Self {
-				self.themefonts_size = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_COLOR`.
-			pub fn themefonts_color(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_color = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_COLOR_H`.
-			pub fn themefonts_color_h(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_color_h = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_LINE_HEIGHT`.
-			pub fn themefonts_line_height(
-				mut self,
-				value: impl Into<FieldsAdditionalFieldsThemefontsLineHeight>,
-			) -> Self {
-				self.themefonts_line_height = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_FONT_WEIGHT`.
-			pub fn themefonts_font_weight(
-				mut self,
-				value: impl Into<FieldsAdditionalFieldsThemefontsFontWeight>,
-			) -> Self {
-				self.themefonts_font_weight = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_FONT_WEIGHT_H`.
-			pub fn themefonts_font_weight_h(
-				mut self,
-				value: impl Into<FieldsAdditionalFieldsThemefontsFontWeightH>,
-			) -> Self {
-				self.themefonts_font_weight_h = Some(value.into());
-				self
-			}
-			/// Sets `FONTS_CODE`.
-			pub fn fonts_code(mut self, value: impl Into<String>) -> Self {
-				self.fonts_code = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsAdditionalFields);
-		serialize_map!(
-			FieldsAdditionalFields { opt "THEME_CODE" theme_code, opt_yn "THEME_USE"
-			theme_use, opt "THEME_COLOR" theme_color, opt_yn "THEMEFONTS_USE"
-			themefonts_use, opt "THEMEFONTS_CODE" themefonts_code, opt
-			"THEMEFONTS_CODE_H" themefonts_code_h, opt "THEMEFONTS_SIZE" themefonts_size,
-			opt "THEMEFONTS_COLOR" themefonts_color, opt "THEMEFONTS_COLOR_H"
-			themefonts_color_h, opt "THEMEFONTS_LINE_HEIGHT" themefonts_line_height, opt
-			"THEMEFONTS_FONT_WEIGHT" themefonts_font_weight, opt
-			"THEMEFONTS_FONT_WEIGHT_H" themefonts_font_weight_h, opt "FONTS_CODE"
-			fonts_code, rest "" extra }
+		setters!(
+			FieldsAdditionalFields { some into theme_code theme_code "THEME_CODE" :
+			String, some into theme_use theme_use "THEME_USE" : bool, some into
+			theme_color theme_color "THEME_COLOR" : String, some into themefonts_use
+			themefonts_use "THEMEFONTS_USE" : bool, some into themefonts_code
+			themefonts_code "THEMEFONTS_CODE" : String, some into themefonts_code_h
+			themefonts_code_h "THEMEFONTS_CODE_H" : String, some into themefonts_size
+			themefonts_size "THEMEFONTS_SIZE" : FieldsAdditionalFieldsThemefontsSize,
+			some into themefonts_color themefonts_color "THEMEFONTS_COLOR" : String, some
+			into themefonts_color_h themefonts_color_h "THEMEFONTS_COLOR_H" : String,
+			some into themefonts_line_height themefonts_line_height
+			"THEMEFONTS_LINE_HEIGHT" : FieldsAdditionalFieldsThemefontsLineHeight, some
+			into themefonts_font_weight themefonts_font_weight "THEMEFONTS_FONT_WEIGHT" :
+			FieldsAdditionalFieldsThemefontsFontWeight, some into
+			themefonts_font_weight_h themefonts_font_weight_h "THEMEFONTS_FONT_WEIGHT_H"
+			: FieldsAdditionalFieldsThemefontsFontWeightH, some into fonts_code
+			fonts_code "FONTS_CODE" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsAdditionalFields { theme_code : exact "THEME_CODE", theme_use : exact
-			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : exact
-			"THEMEFONTS_USE", themefonts_code : exact "THEMEFONTS_CODE",
-			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : exact
-			"THEMEFONTS_SIZE", themefonts_color : exact "THEMEFONTS_COLOR",
-			themefonts_color_h : exact "THEMEFONTS_COLOR_H", themefonts_line_height :
-			exact "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : exact
-			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : exact
-			"THEMEFONTS_FONT_WEIGHT_H", fonts_code : exact "FONTS_CODE", extra : rest "",
-			}
+		params_impls!(
+			FieldsAdditionalFields { opt exact "THEME_CODE" theme_code, opt_yn exact
+			"THEME_USE" theme_use, opt exact "THEME_COLOR" theme_color, opt_yn exact
+			"THEMEFONTS_USE" themefonts_use, opt exact "THEMEFONTS_CODE" themefonts_code,
+			opt exact "THEMEFONTS_CODE_H" themefonts_code_h, opt exact "THEMEFONTS_SIZE"
+			themefonts_size, opt exact "THEMEFONTS_COLOR" themefonts_color, opt exact
+			"THEMEFONTS_COLOR_H" themefonts_color_h, opt exact "THEMEFONTS_LINE_HEIGHT"
+			themefonts_line_height, opt exact "THEMEFONTS_FONT_WEIGHT"
+			themefonts_font_weight, opt exact "THEMEFONTS_FONT_WEIGHT_H"
+			themefonts_font_weight_h, opt exact "FONTS_CODE" fonts_code, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsAdditionalFields);
 		/// The object `params.fields` of `landing.landing.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add.html>
@@ -8769,7 +6024,7 @@ pub mod landing {
 			/// `MENU_CODE`: `string`, optional.
 			pub menu_code: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `TITLE`, `SITE_ID`.
@@ -8790,94 +6045,33 @@ pub mod landing {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `SITEMAP`.
-			pub fn sitemap(mut self, value: impl Into<bool>) -> Self {
-				self.sitemap = Some(value.into());
-				self
-			}
-			/// Sets `FOLDER`.
-			pub fn folder(mut self, value: impl Into<bool>) -> Self {
-				self.folder = Some(value.into());
-				self
-			}
-			/// Sets `FOLDER_ID`.
-			pub fn folder_id(mut self, value: impl Into<i64>) -> Self {
-				self.folder_id = Some(value.into());
-				self
-			}
-			/// Sets `TPL_ID`.
-			pub fn tpl_id(mut self, value: impl Into<i64>) -> Self {
-				self.tpl_id = Some(value.into());
-				self
-			}
-			/// Sets `ADDITIONAL_FIELDS`.
-			pub fn additional_fields(
-				mut self,
-				value: impl Into<FieldsAdditionalFields>,
-			) -> Self {
-				self.additional_fields = Some(value.into());
-				self
-			}
-			/// Sets `BLOCK_ID`.
-			pub fn block_id(mut self, value: impl Into<i64>) -> Self {
-				self.block_id = Some(value.into());
-				self
-			}
-			/// Sets `MENU_CODE`.
-			pub fn menu_code(mut self, value: impl Into<String>) -> Self {
-				self.menu_code = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "TITLE" title, req "SITE_ID" site_id, opt "CODE" code, opt
-			"DESCRIPTION" description, opt "XML_ID" xml_id, opt_yn "SITEMAP" sitemap,
-			opt_yn "FOLDER" folder, opt "FOLDER_ID" folder_id, opt "TPL_ID" tpl_id, opt
-			"ADDITIONAL_FIELDS" additional_fields, opt "BLOCK_ID" block_id, opt
-			"MENU_CODE" menu_code, rest "" extra }
+		setters!(
+			Fields { some into code code "CODE" : String, some into description
+			description "DESCRIPTION" : String, some into xml_id xml_id "XML_ID" :
+			String, some into sitemap sitemap "SITEMAP" : bool, some into folder folder
+			"FOLDER" : bool, some into folder_id folder_id "FOLDER_ID" : i64, some into
+			tpl_id tpl_id "TPL_ID" : i64, some into additional_fields additional_fields
+			"ADDITIONAL_FIELDS" : FieldsAdditionalFields, some into block_id block_id
+			"BLOCK_ID" : i64, some into menu_code menu_code "MENU_CODE" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : field "TITLE", site_id : field "SITE_ID", code : exact
-			"CODE", description : exact "DESCRIPTION", xml_id : exact "XML_ID", sitemap :
-			exact "SITEMAP", folder : exact "FOLDER", folder_id : exact "FOLDER_ID",
-			tpl_id : exact "TPL_ID", additional_fields : exact "ADDITIONAL_FIELDS",
-			block_id : exact "BLOCK_ID", menu_code : exact "MENU_CODE", extra : rest "",
-			}
+		params_impls!(
+			Fields { req field "TITLE" title, req field "SITE_ID" site_id, opt exact
+			"CODE" code, opt exact "DESCRIPTION" description, opt exact "XML_ID" xml_id,
+			opt_yn exact "SITEMAP" sitemap, opt_yn exact "FOLDER" folder, opt exact
+			"FOLDER_ID" folder_id, opt exact "TPL_ID" tpl_id, opt exact
+			"ADDITIONAL_FIELDS" additional_fields, opt exact "BLOCK_ID" block_id, opt
+			exact "MENU_CODE" menu_code, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "landing.landing.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "landing.landing.add", V2, false);
 	}
 	/// Types of `landing.landing.addByTemplate`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add-by-template.html>
 	pub mod add_by_template {
-		/// Error codes of `landing.landing.addByTemplate`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.addByTemplate`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8921,40 +6115,22 @@ pub mod landing {
 			/// `PARAMS`: `object`, optional.
 			pub params: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsPrepareBlocksData {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					action: Default::default(),
-					params: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ACTION`.
-			pub fn action(mut self, value: impl Into<String>) -> Self {
-				self.action = Some(value.into());
-				self
-			}
-			/// Sets `PARAMS`.
-			pub fn params(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.params = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsPrepareBlocksData);
-		serialize_map!(
-			FieldsPrepareBlocksData { opt "ACTION" action, opt "PARAMS" params, rest ""
-			extra }
+		setters!(
+			FieldsPrepareBlocksData { some into action action "ACTION" : String, some
+			into params params "PARAMS" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsPrepareBlocksData { action : exact "ACTION", params : exact "PARAMS",
-			extra : rest "", }
+		params_impls!(
+			FieldsPrepareBlocksData { opt exact "ACTION" action, opt exact "PARAMS"
+			params, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsPrepareBlocksData);
 		/// The object `params.fields` of `landing.landing.addByTemplate`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add-by-template.html>
@@ -8984,112 +6160,41 @@ pub mod landing {
 			/// `MENU_CODE`: `string`, optional.
 			pub menu_code: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					title: Default::default(),
-					description: Default::default(),
-					id: Default::default(),
-					folder_id: Default::default(),
-					site_type: Default::default(),
-					prepare_blocks: Default::default(),
-					prepare_blocks_data: Default::default(),
-					add_in_menu: Default::default(),
-					block_id: Default::default(),
-					menu_code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `FOLDER_ID`.
-			pub fn folder_id(mut self, value: impl Into<i64>) -> Self {
-				self.folder_id = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TYPE`.
-			pub fn site_type(mut self, value: impl Into<String>) -> Self {
-				self.site_type = Some(value.into());
-				self
-			}
-			/// Sets `PREPARE_BLOCKS`.
-			pub fn prepare_blocks(mut self, value: impl Into<bool>) -> Self {
-				self.prepare_blocks = Some(value.into());
-				self
-			}
-			/// Sets `PREPARE_BLOCKS_DATA`.
-			pub fn prepare_blocks_data(
-				mut self,
-				value: impl Into<FieldsPrepareBlocksData>,
-			) -> Self {
-				self.prepare_blocks_data = Some(value.into());
-				self
-			}
-			/// Sets `ADD_IN_MENU`.
-			pub fn add_in_menu(mut self, value: impl Into<bool>) -> Self {
-				self.add_in_menu = Some(value.into());
-				self
-			}
-			/// Sets `BLOCK_ID`.
-			pub fn block_id(mut self, value: impl Into<i64>) -> Self {
-				self.block_id = Some(value.into());
-				self
-			}
-			/// Sets `MENU_CODE`.
-			pub fn menu_code(mut self, value: impl Into<String>) -> Self {
-				self.menu_code = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "TITLE" title, opt "DESCRIPTION" description, opt "ID" id, opt
-			"FOLDER_ID" folder_id, opt "SITE_TYPE" site_type, opt "PREPARE_BLOCKS"
-			prepare_blocks, opt "PREPARE_BLOCKS_DATA" prepare_blocks_data, opt_yn
-			"ADD_IN_MENU" add_in_menu, opt "BLOCK_ID" block_id, opt "MENU_CODE"
-			menu_code, rest "" extra }
+		setters!(
+			Fields { some into title title "TITLE" : String, some into description
+			description "DESCRIPTION" : String, some into id id "ID" : i64, some into
+			folder_id folder_id "FOLDER_ID" : i64, some into site_type site_type
+			"SITE_TYPE" : String, some into prepare_blocks prepare_blocks
+			"PREPARE_BLOCKS" : bool, some into prepare_blocks_data prepare_blocks_data
+			"PREPARE_BLOCKS_DATA" : FieldsPrepareBlocksData, some into add_in_menu
+			add_in_menu "ADD_IN_MENU" : bool, some into block_id block_id "BLOCK_ID" :
+			i64, some into menu_code menu_code "MENU_CODE" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : exact "TITLE", description : exact "DESCRIPTION", id : exact
-			"ID", folder_id : exact "FOLDER_ID", site_type : exact "SITE_TYPE",
-			prepare_blocks : exact "PREPARE_BLOCKS", prepare_blocks_data : exact
-			"PREPARE_BLOCKS_DATA", add_in_menu : exact "ADD_IN_MENU", block_id : exact
-			"BLOCK_ID", menu_code : exact "MENU_CODE", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "TITLE" title, opt exact "DESCRIPTION" description, opt
+			exact "ID" id, opt exact "FOLDER_ID" folder_id, opt exact "SITE_TYPE"
+			site_type, opt exact "PREPARE_BLOCKS" prepare_blocks, opt exact
+			"PREPARE_BLOCKS_DATA" prepare_blocks_data, opt_yn exact "ADD_IN_MENU"
+			add_in_menu, opt exact "BLOCK_ID" block_id, opt exact "MENU_CODE" menu_code,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::AddByTemplate {
-			const NAME: &'static str = "landing.landing.addByTemplate";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::AddByTemplate, "landing.landing.addByTemplate", V2, false);
 	}
 	/// Types of `landing.landing.addblock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-add-block.html>
 	pub mod addblock {
-		/// Error codes of `landing.landing.addblock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.addblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9134,7 +6239,7 @@ pub mod landing {
 			/// `RETURN_CONTENT`: `string`, optional.
 			pub return_content: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `CODE`.
@@ -9148,55 +6253,26 @@ pub mod landing {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `AFTER_ID`.
-			pub fn after_id(mut self, value: impl Into<i64>) -> Self {
-				self.after_id = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `CONTENT`.
-			pub fn content(mut self, value: impl Into<String>) -> Self {
-				self.content = Some(value.into());
-				self
-			}
-			/// Sets `RETURN_CONTENT`.
-			pub fn return_content(mut self, value: impl Into<String>) -> Self {
-				self.return_content = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "CODE" code, opt "AFTER_ID" after_id, opt_yn "ACTIVE" active,
-			opt "CONTENT" content, opt "RETURN_CONTENT" return_content, rest "" extra }
+		setters!(
+			Fields { some into after_id after_id "AFTER_ID" : i64, some into active
+			active "ACTIVE" : bool, some into content content "CONTENT" : String, some
+			into return_content return_content "RETURN_CONTENT" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { code : field "CODE", after_id : exact "AFTER_ID", active : exact
-			"ACTIVE", content : exact "CONTENT", return_content : exact "RETURN_CONTENT",
-			extra : rest "", }
+		params_impls!(
+			Fields { req field "CODE" code, opt exact "AFTER_ID" after_id, opt_yn exact
+			"ACTIVE" active, opt exact "CONTENT" content, opt exact "RETURN_CONTENT"
+			return_content, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer | object`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Addblock {
-			const NAME: &'static str = "landing.landing.addblock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Addblock, "landing.landing.addblock", V2, false);
 	}
 	/// Types of `landing.landing.copy`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-copy.html>
 	pub mod copy {
-		/// Error codes of `landing.landing.copy`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.copy`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9216,19 +6292,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Copy {
-			const NAME: &'static str = "landing.landing.copy";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Copy, "landing.landing.copy", V2, false);
 	}
 	/// Types of `landing.landing.copyblock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-copy-block.html>
 	pub mod copyblock {
-		/// Error codes of `landing.landing.copyblock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.copyblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9260,55 +6330,31 @@ pub mod landing {
 			/// `RETURN_CONTENT`: `string`, optional.
 			pub return_content: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					after_id: Default::default(),
-					return_content: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `AFTER_ID`.
-			pub fn after_id(mut self, value: impl Into<i64>) -> Self {
-				self.after_id = Some(value.into());
-				self
-			}
-			/// Sets `RETURN_CONTENT`.
-			pub fn return_content(mut self, value: impl Into<String>) -> Self {
-				self.return_content = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "AFTER_ID" after_id, opt "RETURN_CONTENT" return_content, rest
-			"" extra }
+		setters!(
+			Params { some into after_id after_id "AFTER_ID" : i64, some into
+			return_content return_content "RETURN_CONTENT" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { after_id : exact "AFTER_ID", return_content : exact
-			"RETURN_CONTENT", extra : rest "", }
+		params_impls!(
+			Params { opt exact "AFTER_ID" after_id, opt exact "RETURN_CONTENT"
+			return_content, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The `result` of the call: `integer | object`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Copyblock {
-			const NAME: &'static str = "landing.landing.copyblock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Copyblock, "landing.landing.copyblock", V2, false);
 	}
 	/// Types of `landing.landing.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-delete.html>
 	pub mod delete {
-		/// Error codes of `landing.landing.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9335,19 +6381,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "landing.landing.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "landing.landing.delete", V2, false);
 	}
 	/// Types of `landing.landing.deleteblock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-delete-block.html>
 	pub mod deleteblock {
-		/// Error codes of `landing.landing.deleteblock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.deleteblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9370,19 +6410,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Deleteblock {
-			const NAME: &'static str = "landing.landing.deleteblock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Deleteblock, "landing.landing.deleteblock", V2, false);
 	}
 	/// Types of `landing.landing.downblock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-down-block.html>
 	pub mod downblock {
-		/// Error codes of `landing.landing.downblock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.downblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9410,19 +6444,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Downblock {
-			const NAME: &'static str = "landing.landing.downblock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Downblock, "landing.landing.downblock", V2, false);
 	}
 	/// Types of `landing.landing.favoriteBlock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-favorite-block.html>
 	pub mod favorite_block {
-		/// Error codes of `landing.landing.favoriteBlock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.favoriteBlock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9465,67 +6493,32 @@ pub mod landing {
 			/// `tpl_code`: `string`, optional.
 			pub tpl_code: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Meta {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					section: Default::default(),
-					preview: Default::default(),
-					tpl_code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `section`.
-			pub fn section(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.section = Some(value.into());
-				self
-			}
-			/// Sets `preview`.
-			pub fn preview(mut self, value: impl Into<i64>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `tpl_code`.
-			pub fn tpl_code(mut self, value: impl Into<String>) -> Self {
-				self.tpl_code = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Meta);
-		serialize_map!(
-			Meta { opt "name" name, opt "section" section, opt "preview" preview, opt
-			"tpl_code" tpl_code, rest "" extra }
+		setters!(
+			Meta { some into name name "name" : String, some into section section
+			"section" : ::serde_json::Value, some into preview preview "preview" : i64,
+			some into tpl_code tpl_code "tpl_code" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Meta { name : exact "name", section : exact "section", preview : exact
-			"preview", tpl_code : exact "tpl_code", extra : rest "", }
+		params_impls!(
+			Meta { opt exact "name" name, opt exact "section" section, opt exact
+			"preview" preview, opt exact "tpl_code" tpl_code, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Meta);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::FavoriteBlock {
-			const NAME: &'static str = "landing.landing.favoriteBlock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::FavoriteBlock, "landing.landing.favoriteBlock", V2, false);
 	}
 	/// Types of `landing.landing.getList`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html>
 	pub mod get_list {
-		/// Error codes of `landing.landing.getList`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9594,156 +6587,39 @@ pub mod landing {
 			/// `DATE_PUBLIC`: `datetime | null`, optional.
 			pub date_public: Option<::bitrix24_runtime::DateTime>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsFilter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					title: Default::default(),
-					code: Default::default(),
-					site_id: Default::default(),
-					folder_id: Default::default(),
-					tpl_id: Default::default(),
-					active: Default::default(),
-					deleted: Default::default(),
-					description: Default::default(),
-					xml_id: Default::default(),
-					sitemap: Default::default(),
-					folder: Default::default(),
-					rule: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					date_public: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `SITE_ID`.
-			pub fn site_id(mut self, value: impl Into<i64>) -> Self {
-				self.site_id = Some(value.into());
-				self
-			}
-			/// Sets `FOLDER_ID`.
-			pub fn folder_id(mut self, value: impl Into<i64>) -> Self {
-				self.folder_id = Some(value.into());
-				self
-			}
-			/// Sets `TPL_ID`.
-			pub fn tpl_id(mut self, value: impl Into<i64>) -> Self {
-				self.tpl_id = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `DELETED`.
-			pub fn deleted(mut self, value: impl Into<bool>) -> Self {
-				self.deleted = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `SITEMAP`.
-			pub fn sitemap(mut self, value: impl Into<bool>) -> Self {
-				self.sitemap = Some(value.into());
-				self
-			}
-			/// Sets `FOLDER`.
-			pub fn folder(mut self, value: impl Into<bool>) -> Self {
-				self.folder = Some(value.into());
-				self
-			}
-			/// Sets `RULE`.
-			pub fn rule(mut self, value: impl Into<String>) -> Self {
-				self.rule = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_modify = Some(value.into());
-				self
-			}
-			/// Sets `DATE_PUBLIC`.
-			pub fn date_public(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_public = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsFilter);
-		serialize_map!(
-			ParamsFilter { opt "ID" id, opt "TITLE" title, opt "CODE" code, opt "SITE_ID"
-			site_id, opt "FOLDER_ID" folder_id, opt "TPL_ID" tpl_id, opt_yn "ACTIVE"
-			active, opt_yn "DELETED" deleted, opt "DESCRIPTION" description, opt "XML_ID"
-			xml_id, opt_yn "SITEMAP" sitemap, opt_yn "FOLDER" folder, opt "RULE" rule,
-			opt "CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
-			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt "DATE_PUBLIC"
-			date_public, rest "" extra }
+		setters!(
+			ParamsFilter { some into id id "ID" : i64, some into title title "TITLE" :
+			String, some into code code "CODE" : String, some into site_id site_id
+			"SITE_ID" : i64, some into folder_id folder_id "FOLDER_ID" : i64, some into
+			tpl_id tpl_id "TPL_ID" : i64, some into active active "ACTIVE" : bool, some
+			into deleted deleted "DELETED" : bool, some into description description
+			"DESCRIPTION" : String, some into xml_id xml_id "XML_ID" : String, some into
+			sitemap sitemap "SITEMAP" : bool, some into folder folder "FOLDER" : bool,
+			some into rule rule "RULE" : String, some into created_by_id created_by_id
+			"CREATED_BY_ID" : i64, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : i64, some into date_create date_create "DATE_CREATE" :
+			::bitrix24_runtime::DateTime, some into date_modify date_modify "DATE_MODIFY"
+			: ::bitrix24_runtime::DateTime, some into date_public date_public
+			"DATE_PUBLIC" : ::bitrix24_runtime::DateTime, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsFilter { id : exact "ID", title : exact "TITLE", code : exact "CODE",
-			site_id : exact "SITE_ID", folder_id : exact "FOLDER_ID", tpl_id : exact
-			"TPL_ID", active : exact "ACTIVE", deleted : exact "DELETED", description :
-			exact "DESCRIPTION", xml_id : exact "XML_ID", sitemap : exact "SITEMAP",
-			folder : exact "FOLDER", rule : exact "RULE", created_by_id : exact
-			"CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create : exact
-			"DATE_CREATE", date_modify : exact "DATE_MODIFY", date_public : exact
-			"DATE_PUBLIC", extra : rest "", }
+		params_impls!(
+			ParamsFilter { opt exact "ID" id, opt exact "TITLE" title, opt exact "CODE"
+			code, opt exact "SITE_ID" site_id, opt exact "FOLDER_ID" folder_id, opt exact
+			"TPL_ID" tpl_id, opt_yn exact "ACTIVE" active, opt_yn exact "DELETED"
+			deleted, opt exact "DESCRIPTION" description, opt exact "XML_ID" xml_id,
+			opt_yn exact "SITEMAP" sitemap, opt_yn exact "FOLDER" folder, opt exact
+			"RULE" rule, opt exact "CREATED_BY_ID" created_by_id, opt exact
+			"MODIFIED_BY_ID" modified_by_id, opt exact "DATE_CREATE" date_create, opt
+			exact "DATE_MODIFY" date_modify, opt exact "DATE_PUBLIC" date_public, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsFilter);
 		/// The object `params.params` of `landing.landing.getList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html>
@@ -9769,154 +6645,76 @@ pub mod landing {
 			/// `check_area`: `boolean | integer`, optional.
 			pub check_area: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					order: Default::default(),
-					group: Default::default(),
-					limit: Default::default(),
-					offset: Default::default(),
-					get_preview: Default::default(),
-					get_urls: Default::default(),
-					check_area: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<ParamsFilter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `group`.
-			pub fn group(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.group = Some(value.into());
-				self
-			}
-			/// Sets `limit`.
-			pub fn limit(mut self, value: impl Into<i64>) -> Self {
-				self.limit = Some(value.into());
-				self
-			}
-			/// Sets `offset`.
-			pub fn offset(mut self, value: impl Into<i64>) -> Self {
-				self.offset = Some(value.into());
-				self
-			}
-			/// Sets `get_preview`.
-			pub fn get_preview(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.get_preview = Some(value.into());
-				self
-			}
-			/// Sets `get_urls`.
-			pub fn get_urls(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.get_urls = Some(value.into());
-				self
-			}
-			/// Sets `check_area`.
-			pub fn check_area(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.check_area = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "select" select, opt "filter" filter, opt "order" order, opt
-			"group" group, opt "limit" limit, opt "offset" offset, opt "get_preview"
-			get_preview, opt "get_urls" get_urls, opt "check_area" check_area, rest ""
-			extra }
+		setters!(
+			Params { some iter select select "select" : String, some into filter filter
+			"filter" : ParamsFilter, some into order order "order" : ::serde_json::Value,
+			some into group group "group" : ::serde_json::Value, some into limit limit
+			"limit" : i64, some into offset offset "offset" : i64, some into get_preview
+			get_preview "get_preview" : ::serde_json::Value, some into get_urls get_urls
+			"get_urls" : ::serde_json::Value, some into check_area check_area
+			"check_area" : ::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { select : exact "select", filter : exact "filter", order : exact
-			"order", group : exact "group", limit : exact "limit", offset : exact
-			"offset", get_preview : exact "get_preview", get_urls : exact "get_urls",
-			check_area : exact "check_area", extra : rest "", }
+		params_impls!(
+			Params { opt exact "select" select, opt exact "filter" filter, opt exact
+			"order" order, opt exact "group" group, opt exact "limit" limit, opt exact
+			"offset" offset, opt exact "get_preview" get_preview, opt exact "get_urls"
+			get_urls, opt exact "check_area" check_area, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The object `result` of `landing.landing.getList`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `FIELD`: `string | null`, optional.
+			/// `FIELD`: `string | null`.
 			pub field: Option<String>,
-			/// `DOMAIN_ID`: `string | null`, optional.
+			/// `DOMAIN_ID`: `string | null`.
 			pub domain_id: Option<String>,
-			/// `PUBLIC_URL`: `string | null`, optional.
+			/// `PUBLIC_URL`: `string | null`.
 			pub public_url: Option<String>,
-			/// `PREVIEW`: `string | null`, optional.
+			/// `PREVIEW`: `string | null`.
 			pub preview: Option<String>,
-			/// `IS_AREA`: `boolean`, optional.
+			/// `IS_AREA`: `boolean`.
 			pub is_area: Option<bool>,
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `TITLE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TITLE`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `SITE_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SITE_ID`: `string`, only in the example response.
 			pub site_id: Option<String>,
-			/// `DATE_MODIFY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DATE_MODIFY`: `string`, only in the example response.
 			pub date_modify: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { field : field "FIELD", domain_id : field "DOMAIN_ID", public_url :
-			field "PUBLIC_URL", preview : field "PREVIEW", is_area : field "IS_AREA", id
-			: soft "ID", title : soft "TITLE", site_id : soft "SITE_ID", date_modify :
-			soft "DATE_MODIFY", extra : rest "", } fits["FIELD", "DOMAIN_ID",
+		result_impls!(
+			Item { opt field "FIELD" field, opt field "DOMAIN_ID" domain_id, opt field
+			"PUBLIC_URL" public_url, opt field "PREVIEW" preview, opt field "IS_AREA"
+			is_area, opt soft "ID" id, opt soft "TITLE" title, opt soft "SITE_ID"
+			site_id, opt soft "DATE_MODIFY" date_modify, } fits["FIELD", "DOMAIN_ID",
 			"PUBLIC_URL", "PREVIEW", "IS_AREA", "ID", "TITLE", "SITE_ID", "DATE_MODIFY"]
 			[]
 		);
-		serialize_map!(
-			Item { opt "FIELD" field, opt "DOMAIN_ID" domain_id, opt "PUBLIC_URL"
-			public_url, opt "PREVIEW" preview, opt "IS_AREA" is_area, opt "ID" id, opt
-			"TITLE" title, opt "SITE_ID" site_id, opt "DATE_MODIFY" date_modify, rest ""
-			extra }
-		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetList {
-			const NAME: &'static str = "landing.landing.getList";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetList, "landing.landing.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `landing.landing.getadditionalfields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-additional-fields.html>
 	pub mod getadditionalfields {
-		/// Error codes of `landing.landing.getadditionalfields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.getadditionalfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9940,31 +6738,26 @@ pub mod landing {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Data {
-			/// `<FIELD_CODE>`: `string | integer | boolean | array | object`, optional.
+			/// `<FIELD_CODE>`: `string | integer | boolean | array | object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field_code: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Data { field_code : pattern "*", extra : rest "", });
-		serialize_map!(Data { rest "*" field_code, rest "" extra });
+		result_impls!(Data { rest pattern "*" field_code, });
 		/// The `result` of the call: `object | array`.
 		pub type Output = Data;
-		impl ::bitrix24_runtime::Method for super::Getadditionalfields {
-			const NAME: &'static str = "landing.landing.getadditionalfields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::Getadditionalfields, "landing.landing.getadditionalfields", V2, false
+		);
 		deserialize_via_from_value!(Data);
 	}
 	/// Types of `landing.landing.getpreview`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-preview.html>
 	pub mod getpreview {
-		/// Error codes of `landing.landing.getpreview`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.getpreview`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9982,19 +6775,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `string`.
 		pub type Output = ::bitrix24_runtime::lenient::Str;
-		impl ::bitrix24_runtime::Method for super::Getpreview {
-			const NAME: &'static str = "landing.landing.getpreview";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getpreview, "landing.landing.getpreview", V2, false);
 	}
 	/// Types of `landing.landing.getpublicurl`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-public-url.html>
 	pub mod getpublicurl {
-		/// Error codes of `landing.landing.getpublicurl`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.getpublicurl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10019,19 +6806,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `string`.
 		pub type Output = ::bitrix24_runtime::lenient::Str;
-		impl ::bitrix24_runtime::Method for super::Getpublicurl {
-			const NAME: &'static str = "landing.landing.getpublicurl";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getpublicurl, "landing.landing.getpublicurl", V2, false);
 	}
 	/// Types of `landing.landing.hideblock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-hide-block.html>
 	pub mod hideblock {
-		/// Error codes of `landing.landing.hideblock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.hideblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10054,19 +6835,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Hideblock {
-			const NAME: &'static str = "landing.landing.hideblock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Hideblock, "landing.landing.hideblock", V2, false);
 	}
 	/// Types of `landing.landing.markDelete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-mark-delete.html>
 	pub mod mark_delete {
-		/// Error codes of `landing.landing.markDelete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.markDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10094,19 +6869,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::MarkDelete {
-			const NAME: &'static str = "landing.landing.markDelete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::MarkDelete, "landing.landing.markDelete", V2, false);
 	}
 	/// Types of `landing.landing.markUnDelete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-mark-undelete.html>
 	pub mod mark_un_delete {
-		/// Error codes of `landing.landing.markUnDelete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.markUnDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10128,19 +6897,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::MarkUnDelete {
-			const NAME: &'static str = "landing.landing.markUnDelete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::MarkUnDelete, "landing.landing.markUnDelete", V2, false);
 	}
 	/// Types of `landing.landing.markdeletedblock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-mark-deleted-block.html>
 	pub mod markdeletedblock {
-		/// Error codes of `landing.landing.markdeletedblock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.markdeletedblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10165,19 +6928,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Markdeletedblock {
-			const NAME: &'static str = "landing.landing.markdeletedblock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Markdeletedblock, "landing.landing.markdeletedblock", V2, false);
 	}
 	/// Types of `landing.landing.markundeletedblock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-mark-undeleted-block.html>
 	pub mod markundeletedblock {
-		/// Error codes of `landing.landing.markundeletedblock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.markundeletedblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10202,19 +6959,15 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Markundeletedblock {
-			const NAME: &'static str = "landing.landing.markundeletedblock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::Markundeletedblock, "landing.landing.markundeletedblock", V2, false
+		);
 	}
 	/// Types of `landing.landing.move`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-move.html>
 	pub mod move_ {
-		/// Error codes of `landing.landing.move`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.move`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10244,19 +6997,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Move {
-			const NAME: &'static str = "landing.landing.move";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Move, "landing.landing.move", V2, false);
 	}
 	/// Types of `landing.landing.moveblock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-move-block.html>
 	pub mod moveblock {
-		/// Error codes of `landing.landing.moveblock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.moveblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10288,55 +7035,31 @@ pub mod landing {
 			/// `RETURN_CONTENT`: `string`, optional.
 			pub return_content: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					after_id: Default::default(),
-					return_content: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `AFTER_ID`.
-			pub fn after_id(mut self, value: impl Into<i64>) -> Self {
-				self.after_id = Some(value.into());
-				self
-			}
-			/// Sets `RETURN_CONTENT`.
-			pub fn return_content(mut self, value: impl Into<String>) -> Self {
-				self.return_content = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "AFTER_ID" after_id, opt "RETURN_CONTENT" return_content, rest
-			"" extra }
+		setters!(
+			Params { some into after_id after_id "AFTER_ID" : i64, some into
+			return_content return_content "RETURN_CONTENT" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { after_id : exact "AFTER_ID", return_content : exact
-			"RETURN_CONTENT", extra : rest "", }
+		params_impls!(
+			Params { opt exact "AFTER_ID" after_id, opt exact "RETURN_CONTENT"
+			return_content, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The `result` of the call: `integer | object`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Moveblock {
-			const NAME: &'static str = "landing.landing.moveblock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Moveblock, "landing.landing.moveblock", V2, false);
 	}
 	/// Types of `landing.landing.publication`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-publication.html>
 	pub mod publication {
-		/// Error codes of `landing.landing.publication`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.publication`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10385,19 +7108,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Publication {
-			const NAME: &'static str = "landing.landing.publication";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Publication, "landing.landing.publication", V2, false);
 	}
 	/// Types of `landing.landing.removeEntities`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-remove-entities.html>
 	pub mod remove_entities {
-		/// Error codes of `landing.landing.removeEntities`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.removeEntities`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10428,7 +7145,7 @@ pub mod landing {
 			/// `image`: `integer`, required.
 			pub image: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParamImages {
 			/// The object with its required parameters: `block`, `image`.
@@ -10440,17 +7157,9 @@ pub mod landing {
 				}
 			}
 		}
-		extra_setter!(DataParamImages);
-		serialize_map!(
-			DataParamImages { req "block" block, req "image" image, rest "" extra }
+		params_impls!(
+			DataParamImages { req field "block" block, req field "image" image, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			DataParamImages { block : field "block", image : field "image", extra : rest
-			"", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParamImages);
 		/// The object `params.data` of `landing.landing.removeEntities`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-remove-entities.html>
@@ -10462,60 +7171,30 @@ pub mod landing {
 			/// `images`: `object[]`, optional.
 			pub images: Option<Vec<DataParamImages>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParam {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					blocks: Default::default(),
-					images: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `blocks`.
-			pub fn blocks(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<i64>>,
-			) -> Self {
-				self.blocks = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `images`.
-			pub fn images(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<DataParamImages>>,
-			) -> Self {
-				self.images = Some(value.into_iter().map(Into::into).collect());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParam);
-		serialize_map!(
-			DataParam { opt "blocks" blocks, opt "images" images, rest "" extra }
+		setters!(
+			DataParam { some iter blocks blocks "blocks" : i64, some iter images images
+			"images" : DataParamImages, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			DataParam { blocks : exact "blocks", images : exact "images", extra : rest
-			"", }
+		params_impls!(
+			DataParam { opt exact "blocks" blocks, opt exact "images" images, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParam);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::RemoveEntities {
-			const NAME: &'static str = "landing.landing.removeEntities";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::RemoveEntities, "landing.landing.removeEntities", V2, false);
 	}
 	/// Types of `landing.landing.resolveIdByPublicUrl`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-resolve-id-by-public-url.html>
 	pub mod resolve_id_by_public_url {
-		/// Error codes of `landing.landing.resolveIdByPublicUrl`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.resolveIdByPublicUrl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10537,19 +7216,16 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `integer | null`.
 		pub type Output = Option<::bitrix24_runtime::lenient::Int>;
-		impl ::bitrix24_runtime::Method for super::ResolveIdByPublicUrl {
-			const NAME: &'static str = "landing.landing.resolveIdByPublicUrl";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::ResolveIdByPublicUrl, "landing.landing.resolveIdByPublicUrl", V2,
+			false
+		);
 	}
 	/// Types of `landing.landing.showblock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-show-block.html>
 	pub mod showblock {
-		/// Error codes of `landing.landing.showblock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.showblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10572,19 +7248,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Showblock {
-			const NAME: &'static str = "landing.landing.showblock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Showblock, "landing.landing.showblock", V2, false);
 	}
 	/// Types of `landing.landing.unFavoriteBlock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-unfavorite-block.html>
 	pub mod un_favorite_block {
-		/// Error codes of `landing.landing.unFavoriteBlock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.unFavoriteBlock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10606,19 +7276,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::UnFavoriteBlock {
-			const NAME: &'static str = "landing.landing.unFavoriteBlock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UnFavoriteBlock, "landing.landing.unFavoriteBlock", V2, false);
 	}
 	/// Types of `landing.landing.unpublic`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-unpublic.html>
 	pub mod unpublic {
-		/// Error codes of `landing.landing.unpublic`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.unpublic`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10643,19 +7307,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Unpublic {
-			const NAME: &'static str = "landing.landing.unpublic";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Unpublic, "landing.landing.unpublic", V2, false);
 	}
 	/// Types of `landing.landing.upblock`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-up-block.html>
 	pub mod upblock {
-		/// Error codes of `landing.landing.upblock`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.upblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10683,19 +7341,13 @@ pub mod landing {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Upblock {
-			const NAME: &'static str = "landing.landing.upblock";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Upblock, "landing.landing.upblock", V2, false);
 	}
 	/// Types of `landing.landing.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-update.html>
 	pub mod update {
-		/// Error codes of `landing.landing.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.landing.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10840,133 +7492,43 @@ pub mod landing {
 			/// `FONTS_CODE`: `string`, optional.
 			pub fonts_code: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsAdditionalFields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					theme_code: Default::default(),
-					theme_use: Default::default(),
-					theme_color: Default::default(),
-					themefonts_use: Default::default(),
-					themefonts_code: Default::default(),
-					themefonts_code_h: Default::default(),
-					themefonts_size: Default::default(),
-					themefonts_color: Default::default(),
-					themefonts_color_h: Default::default(),
-					themefonts_line_height: Default::default(),
-					themefonts_font_weight: Default::default(),
-					themefonts_font_weight_h: Default::default(),
-					fonts_code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `THEME_CODE`.
-			pub fn theme_code(mut self, value: impl Into<String>) -> Self {
-				self.theme_code = Some(value.into());
-				self
-			}
-			/// Sets `THEME_USE`.
-			pub fn theme_use(mut self, value: impl Into<bool>) -> Self {
-				self.theme_use = Some(value.into());
-				self
-			}
-			/// Sets `THEME_COLOR`.
-			pub fn theme_color(mut self, value: impl Into<String>) -> Self {
-				self.theme_color = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_USE`.
-			pub fn themefonts_use(mut self, value: impl Into<bool>) -> Self {
-				self.themefonts_use = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_CODE`.
-			pub fn themefonts_code(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_code = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_CODE_H`.
-			pub fn themefonts_code_h(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_code_h = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_SIZE`.
-			pub fn themefonts_size(
-				mut self,
-				value: impl Into<FieldsAdditionalFieldsThemefontsSize>,
-			) -> Self {
-				self.themefonts_size = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_COLOR`.
-			pub fn themefonts_color(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_color = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_COLOR_H`.
-			pub fn themefonts_color_h(mut self, value: impl Into<String>) -> Self {
-				self.themefonts_color_h = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_LINE_HEIGHT`.
-			pub fn themefonts_line_height(
-				mut self,
-				value: impl Into<FieldsAdditionalFieldsThemefontsLineHeight>,
-			) -> Self {
-				self.themefonts_line_height = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_FONT_WEIGHT`.
-			pub fn themefonts_font_weight(
-				mut self,
-				value: impl Into<FieldsAdditionalFieldsThemefontsFontWeight>,
-			) -> Self {
-				self.themefonts_font_weight = Some(value.into());
-				self
-			}
-			/// Sets `THEMEFONTS_FONT_WEIGHT_H`.
-			pub fn themefonts_font_weight_h(
-				mut self,
-				value: impl Into<FieldsAdditionalFieldsThemefontsFontWeightH>,
-			) -> Self {
-				self.themefonts_font_weight_h = Some(value.into());
-				self
-			}
-			/// Sets `FONTS_CODE`.
-			pub fn fonts_code(mut self, value: impl Into<String>) -> Self {
-				self.fonts_code = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsAdditionalFields);
-		serialize_map!(
-			FieldsAdditionalFields { opt "THEME_CODE" theme_code, opt_yn "THEME_USE"
-			theme_use, opt "THEME_COLOR" theme_color, opt_yn "THEMEFONTS_USE"
-			themefonts_use, opt "THEMEFONTS_CODE" themefonts_code, opt
-			"THEMEFONTS_CODE_H" themefonts_code_h, opt "THEMEFONTS_SIZE" themefonts_size,
-			opt "THEMEFONTS_COLOR" themefonts_color, opt "THEMEFONTS_COLOR_H"
-			themefonts_color_h, opt "THEMEFONTS_LINE_HEIGHT" themefonts_line_height, opt
-			"THEMEFONTS_FONT_WEIGHT" themefonts_font_weight, opt
-			"THEMEFONTS_FONT_WEIGHT_H" themefonts_font_weight_h, opt "FONTS_CODE"
-			fonts_code, rest "" extra }
+		setters!(
+			FieldsAdditionalFields { some into theme_code theme_code "THEME_CODE" :
+			String, some into theme_use theme_use "THEME_USE" : bool, some into
+			theme_color theme_color "THEME_COLOR" : String, some into themefonts_use
+			themefonts_use "THEMEFONTS_USE" : bool, some into themefonts_code
+			themefonts_code "THEMEFONTS_CODE" : String, some into themefonts_code_h
+			themefonts_code_h "THEMEFONTS_CODE_H" : String, some into themefonts_size
+			themefonts_size "THEMEFONTS_SIZE" : FieldsAdditionalFieldsThemefontsSize,
+			some into themefonts_color themefonts_color "THEMEFONTS_COLOR" : String, some
+			into themefonts_color_h themefonts_color_h "THEMEFONTS_COLOR_H" : String,
+			some into themefonts_line_height themefonts_line_height
+			"THEMEFONTS_LINE_HEIGHT" : FieldsAdditionalFieldsThemefontsLineHeight, some
+			into themefonts_font_weight themefonts_font_weight "THEMEFONTS_FONT_WEIGHT" :
+			FieldsAdditionalFieldsThemefontsFontWeight, some into
+			themefonts_font_weight_h themefonts_font_weight_h "THEMEFONTS_FONT_WEIGHT_H"
+			: FieldsAdditionalFieldsThemefontsFontWeightH, some into fonts_code
+			fonts_code "FONTS_CODE" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsAdditionalFields { theme_code : exact "THEME_CODE", theme_use : exact
-			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : exact
-			"THEMEFONTS_USE", themefonts_code : exact "THEMEFONTS_CODE",
-			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : exact
-			"THEMEFONTS_SIZE", themefonts_color : exact "THEMEFONTS_COLOR",
-			themefonts_color_h : exact "THEMEFONTS_COLOR_H", themefonts_line_height :
-			exact "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : exact
-			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : exact
-			"THEMEFONTS_FONT_WEIGHT_H", fonts_code : exact "FONTS_CODE", extra : rest "",
-			}
+		params_impls!(
+			FieldsAdditionalFields { opt exact "THEME_CODE" theme_code, opt_yn exact
+			"THEME_USE" theme_use, opt exact "THEME_COLOR" theme_color, opt_yn exact
+			"THEMEFONTS_USE" themefonts_use, opt exact "THEMEFONTS_CODE" themefonts_code,
+			opt exact "THEMEFONTS_CODE_H" themefonts_code_h, opt exact "THEMEFONTS_SIZE"
+			themefonts_size, opt exact "THEMEFONTS_COLOR" themefonts_color, opt exact
+			"THEMEFONTS_COLOR_H" themefonts_color_h, opt exact "THEMEFONTS_LINE_HEIGHT"
+			themefonts_line_height, opt exact "THEMEFONTS_FONT_WEIGHT"
+			themefonts_font_weight, opt exact "THEMEFONTS_FONT_WEIGHT_H"
+			themefonts_font_weight_h, opt exact "FONTS_CODE" fonts_code, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsAdditionalFields);
 		/// The object `params.fields` of `landing.landing.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-update.html>
@@ -11002,119 +7564,36 @@ pub mod landing {
 			/// `ADDITIONAL_FIELDS`: `object`, optional.
 			pub additional_fields: Option<FieldsAdditionalFields>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					title: Default::default(),
-					code: Default::default(),
-					description: Default::default(),
-					xml_id: Default::default(),
-					site_id: Default::default(),
-					sitemap: Default::default(),
-					folder: Default::default(),
-					folder_id: Default::default(),
-					tpl_id: Default::default(),
-					deleted: Default::default(),
-					date_public: Default::default(),
-					additional_fields: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `SITE_ID`.
-			pub fn site_id(mut self, value: impl Into<i64>) -> Self {
-				self.site_id = Some(value.into());
-				self
-			}
-			/// Sets `SITEMAP`.
-			pub fn sitemap(mut self, value: impl Into<bool>) -> Self {
-				self.sitemap = Some(value.into());
-				self
-			}
-			/// Sets `FOLDER`.
-			pub fn folder(mut self, value: impl Into<bool>) -> Self {
-				self.folder = Some(value.into());
-				self
-			}
-			/// Sets `FOLDER_ID`.
-			pub fn folder_id(mut self, value: impl Into<i64>) -> Self {
-				self.folder_id = Some(value.into());
-				self
-			}
-			/// Sets `TPL_ID`.
-			pub fn tpl_id(mut self, value: impl Into<i64>) -> Self {
-				self.tpl_id = Some(value.into());
-				self
-			}
-			/// Sets `DELETED`.
-			pub fn deleted(mut self, value: impl Into<String>) -> Self {
-				self.deleted = Some(value.into());
-				self
-			}
-			/// Sets `DATE_PUBLIC`.
-			pub fn date_public(mut self, value: impl Into<String>) -> Self {
-				self.date_public = Some(value.into());
-				self
-			}
-			/// Sets `ADDITIONAL_FIELDS`.
-			pub fn additional_fields(
-				mut self,
-				value: impl Into<FieldsAdditionalFields>,
-			) -> Self {
-				self.additional_fields = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "TITLE" title, opt "CODE" code, opt "DESCRIPTION" description,
-			opt "XML_ID" xml_id, opt "SITE_ID" site_id, opt_yn "SITEMAP" sitemap, opt_yn
-			"FOLDER" folder, opt "FOLDER_ID" folder_id, opt "TPL_ID" tpl_id, opt
-			"DELETED" deleted, opt "DATE_PUBLIC" date_public, opt "ADDITIONAL_FIELDS"
-			additional_fields, rest "" extra }
+		setters!(
+			Fields { some into title title "TITLE" : String, some into code code "CODE" :
+			String, some into description description "DESCRIPTION" : String, some into
+			xml_id xml_id "XML_ID" : String, some into site_id site_id "SITE_ID" : i64,
+			some into sitemap sitemap "SITEMAP" : bool, some into folder folder "FOLDER"
+			: bool, some into folder_id folder_id "FOLDER_ID" : i64, some into tpl_id
+			tpl_id "TPL_ID" : i64, some into deleted deleted "DELETED" : String, some
+			into date_public date_public "DATE_PUBLIC" : String, some into
+			additional_fields additional_fields "ADDITIONAL_FIELDS" :
+			FieldsAdditionalFields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : exact "TITLE", code : exact "CODE", description : exact
-			"DESCRIPTION", xml_id : exact "XML_ID", site_id : exact "SITE_ID", sitemap :
-			exact "SITEMAP", folder : exact "FOLDER", folder_id : exact "FOLDER_ID",
-			tpl_id : exact "TPL_ID", deleted : exact "DELETED", date_public : exact
-			"DATE_PUBLIC", additional_fields : exact "ADDITIONAL_FIELDS", extra : rest
-			"", }
+		params_impls!(
+			Fields { opt exact "TITLE" title, opt exact "CODE" code, opt exact
+			"DESCRIPTION" description, opt exact "XML_ID" xml_id, opt exact "SITE_ID"
+			site_id, opt_yn exact "SITEMAP" sitemap, opt_yn exact "FOLDER" folder, opt
+			exact "FOLDER_ID" folder_id, opt exact "TPL_ID" tpl_id, opt exact "DELETED"
+			deleted, opt exact "DATE_PUBLIC" date_public, opt exact "ADDITIONAL_FIELDS"
+			additional_fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "landing.landing.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "landing.landing.update", V2, false);
 	}
 }
 /// Methods under `repo`.
@@ -11134,7 +7613,7 @@ pub mod repo {
 		/// `splitter`: `string`, optional.
 		pub splitter: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl CheckContent {
 		/// The call with its required parameters: `content`.
@@ -11145,23 +7624,11 @@ pub mod repo {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `splitter`.
-		pub fn splitter(mut self, value: impl Into<String>) -> Self {
-			self.splitter = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(CheckContent);
-	serialize_map!(
-		CheckContent { req "content" content, opt "splitter" splitter, rest "" extra }
+	setters!(CheckContent { some into splitter splitter "splitter" : String, });
+	params_impls!(
+		CheckContent { req field "content" content, opt exact "splitter" splitter, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		CheckContent { content : field "content", splitter : exact "splitter", extra :
-		rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(CheckContent);
 	/// `landing.repo.getList`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html>
@@ -11175,28 +7642,16 @@ pub mod repo {
 		/// `params`: `object`, optional.
 		pub params: Option<get_list::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetList {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				params: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<get_list::Params>) -> Self {
-			self.params = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(GetList);
-	serialize_map!(GetList { opt "params" params, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetList { params : exact "params", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetList);
+	setters!(GetList { some into params params "params" : get_list::Params, });
+	params_impls!(GetList { opt exact "params" params, });
 	/// `landing.repo.register`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-register.html>
@@ -11214,7 +7669,7 @@ pub mod repo {
 		/// `manifest`: `object`, optional.
 		pub manifest: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Register {
 		/// The call with its required parameters: `code`, `fields`.
@@ -11229,24 +7684,12 @@ pub mod repo {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `manifest`.
-		pub fn manifest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.manifest = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Register);
-	serialize_map!(
-		Register { req "code" code, req "fields" fields, opt "manifest" manifest, rest ""
-		extra }
+	setters!(Register { some into manifest manifest "manifest" : ::serde_json::Value, });
+	params_impls!(
+		Register { req field "code" code, req field "fields" fields, opt exact "manifest"
+		manifest, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Register { code : field "code", fields : field "fields", manifest : exact
-		"manifest", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Register);
 	/// `landing.repo.unbind`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/landing-repo-unbind.html>
@@ -11262,7 +7705,7 @@ pub mod repo {
 		/// `handler`: `string`, optional.
 		pub handler: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Unbind {
 		/// The call with its required parameters: `code`.
@@ -11273,20 +7716,9 @@ pub mod repo {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `handler`.
-		pub fn handler(mut self, value: impl Into<String>) -> Self {
-			self.handler = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Unbind);
-	serialize_map!(Unbind { req "code" code, opt "handler" handler, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Unbind { code : field "code", handler : exact "handler", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Unbind);
+	setters!(Unbind { some into handler handler "handler" : String, });
+	params_impls!(Unbind { req field "code" code, opt exact "handler" handler, });
 	/// `landing.repo.unregister`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-unregister.html>
@@ -11300,7 +7732,7 @@ pub mod repo {
 		/// `code`: `string`, required.
 		pub code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Unregister {
 		/// The call with its required parameters: `code`.
@@ -11311,17 +7743,12 @@ pub mod repo {
 			}
 		}
 	}
-	extra_setter!(Unregister);
-	serialize_map!(Unregister { req "code" code, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Unregister { code : field "code", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Unregister);
+	params_impls!(Unregister { req field "code" code, });
 	/// Types of `landing.repo.checkContent`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-check-content.html>
 	pub mod check_content {
-		/// Error codes of `landing.repo.checkContent`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.repo.checkContent`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -11347,34 +7774,25 @@ pub mod repo {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `is_bad`: `boolean`, optional.
+			/// `is_bad`: `boolean`.
 			pub is_bad: Option<bool>,
-			/// `content`: `string`, optional.
+			/// `content`: `string`.
 			pub content: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { is_bad : field "is_bad", content : field "content", extra : rest "",
-			} fits["is_bad", "content"] []
+		result_impls!(
+			Output { opt field "is_bad" is_bad, opt field "content" content, }
+			fits["is_bad", "content"] []
 		);
-		serialize_map!(
-			Output { opt "is_bad" is_bad, opt "content" content, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::CheckContent {
-			const NAME: &'static str = "landing.repo.checkContent";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::CheckContent, "landing.repo.checkContent", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `landing.repo.getList`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html>
 	pub mod get_list {
-		/// Error codes of `landing.repo.getList`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.repo.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -11433,127 +7851,36 @@ pub mod repo {
 			/// `DATE_MODIFY`: `string`, optional.
 			pub date_modify: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsFilter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					app_code: Default::default(),
-					active: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					sections: Default::default(),
-					site_template_id: Default::default(),
-					preview: Default::default(),
-					manifest: Default::default(),
-					content: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `SECTIONS`.
-			pub fn sections(mut self, value: impl Into<String>) -> Self {
-				self.sections = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `MANIFEST`.
-			pub fn manifest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.manifest = Some(value.into());
-				self
-			}
-			/// Sets `CONTENT`.
-			pub fn content(mut self, value: impl Into<String>) -> Self {
-				self.content = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<String>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<String>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(mut self, value: impl Into<String>) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(mut self, value: impl Into<String>) -> Self {
-				self.date_modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsFilter);
-		serialize_map!(
-			ParamsFilter { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
-			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
-			"SECTIONS" sections, opt "SITE_TEMPLATE_ID" site_template_id, opt "PREVIEW"
-			preview, opt "MANIFEST" manifest, opt "CONTENT" content, opt "CREATED_BY_ID"
-			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
-			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		setters!(
+			ParamsFilter { some into id id "ID" : String, some into xml_id xml_id
+			"XML_ID" : String, some into app_code app_code "APP_CODE" : String, some into
+			active active "ACTIVE" : bool, some into name name "NAME" : String, some into
+			description description "DESCRIPTION" : String, some into sections sections
+			"SECTIONS" : String, some into site_template_id site_template_id
+			"SITE_TEMPLATE_ID" : String, some into preview preview "PREVIEW" : String,
+			some into manifest manifest "MANIFEST" : ::serde_json::Value, some into
+			content content "CONTENT" : String, some into created_by_id created_by_id
+			"CREATED_BY_ID" : String, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : String, some into date_create date_create "DATE_CREATE" :
+			String, some into date_modify date_modify "DATE_MODIFY" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsFilter { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
-			"DESCRIPTION", sections : exact "SECTIONS", site_template_id : exact
-			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : exact "MANIFEST",
-			content : exact "CONTENT", created_by_id : exact "CREATED_BY_ID",
-			modified_by_id : exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE",
-			date_modify : exact "DATE_MODIFY", extra : rest "", }
+		params_impls!(
+			ParamsFilter { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact
+			"APP_CODE" app_code, opt_yn exact "ACTIVE" active, opt exact "NAME" name, opt
+			exact "DESCRIPTION" description, opt exact "SECTIONS" sections, opt exact
+			"SITE_TEMPLATE_ID" site_template_id, opt exact "PREVIEW" preview, opt exact
+			"MANIFEST" manifest, opt exact "CONTENT" content, opt exact "CREATED_BY_ID"
+			created_by_id, opt exact "MODIFIED_BY_ID" modified_by_id, opt exact
+			"DATE_CREATE" date_create, opt exact "DATE_MODIFY" date_modify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsFilter);
 		/// The object `params.params.order` of `landing.repo.getList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html>
@@ -11593,127 +7920,36 @@ pub mod repo {
 			/// `DATE_MODIFY`: `string`, optional.
 			pub date_modify: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsOrder {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					app_code: Default::default(),
-					active: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					sections: Default::default(),
-					site_template_id: Default::default(),
-					preview: Default::default(),
-					manifest: Default::default(),
-					content: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `SECTIONS`.
-			pub fn sections(mut self, value: impl Into<String>) -> Self {
-				self.sections = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `MANIFEST`.
-			pub fn manifest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.manifest = Some(value.into());
-				self
-			}
-			/// Sets `CONTENT`.
-			pub fn content(mut self, value: impl Into<String>) -> Self {
-				self.content = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<String>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<String>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(mut self, value: impl Into<String>) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(mut self, value: impl Into<String>) -> Self {
-				self.date_modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsOrder);
-		serialize_map!(
-			ParamsOrder { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
-			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
-			"SECTIONS" sections, opt "SITE_TEMPLATE_ID" site_template_id, opt "PREVIEW"
-			preview, opt "MANIFEST" manifest, opt "CONTENT" content, opt "CREATED_BY_ID"
-			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
-			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		setters!(
+			ParamsOrder { some into id id "ID" : String, some into xml_id xml_id "XML_ID"
+			: String, some into app_code app_code "APP_CODE" : String, some into active
+			active "ACTIVE" : bool, some into name name "NAME" : String, some into
+			description description "DESCRIPTION" : String, some into sections sections
+			"SECTIONS" : String, some into site_template_id site_template_id
+			"SITE_TEMPLATE_ID" : String, some into preview preview "PREVIEW" : String,
+			some into manifest manifest "MANIFEST" : ::serde_json::Value, some into
+			content content "CONTENT" : String, some into created_by_id created_by_id
+			"CREATED_BY_ID" : String, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : String, some into date_create date_create "DATE_CREATE" :
+			String, some into date_modify date_modify "DATE_MODIFY" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsOrder { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
-			"DESCRIPTION", sections : exact "SECTIONS", site_template_id : exact
-			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : exact "MANIFEST",
-			content : exact "CONTENT", created_by_id : exact "CREATED_BY_ID",
-			modified_by_id : exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE",
-			date_modify : exact "DATE_MODIFY", extra : rest "", }
+		params_impls!(
+			ParamsOrder { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact
+			"APP_CODE" app_code, opt_yn exact "ACTIVE" active, opt exact "NAME" name, opt
+			exact "DESCRIPTION" description, opt exact "SECTIONS" sections, opt exact
+			"SITE_TEMPLATE_ID" site_template_id, opt exact "PREVIEW" preview, opt exact
+			"MANIFEST" manifest, opt exact "CONTENT" content, opt exact "CREATED_BY_ID"
+			created_by_id, opt exact "MODIFIED_BY_ID" modified_by_id, opt exact
+			"DATE_CREATE" date_create, opt exact "DATE_MODIFY" date_modify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsOrder);
 		/// The object `params.params.group` of `landing.repo.getList`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html>
@@ -11753,127 +7989,36 @@ pub mod repo {
 			/// `DATE_MODIFY`: `string`, optional.
 			pub date_modify: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsGroup {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					app_code: Default::default(),
-					active: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					sections: Default::default(),
-					site_template_id: Default::default(),
-					preview: Default::default(),
-					manifest: Default::default(),
-					content: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `SECTIONS`.
-			pub fn sections(mut self, value: impl Into<String>) -> Self {
-				self.sections = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `MANIFEST`.
-			pub fn manifest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.manifest = Some(value.into());
-				self
-			}
-			/// Sets `CONTENT`.
-			pub fn content(mut self, value: impl Into<String>) -> Self {
-				self.content = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<String>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<String>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(mut self, value: impl Into<String>) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(mut self, value: impl Into<String>) -> Self {
-				self.date_modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsGroup);
-		serialize_map!(
-			ParamsGroup { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
-			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
-			"SECTIONS" sections, opt "SITE_TEMPLATE_ID" site_template_id, opt "PREVIEW"
-			preview, opt "MANIFEST" manifest, opt "CONTENT" content, opt "CREATED_BY_ID"
-			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
-			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		setters!(
+			ParamsGroup { some into id id "ID" : String, some into xml_id xml_id "XML_ID"
+			: String, some into app_code app_code "APP_CODE" : String, some into active
+			active "ACTIVE" : bool, some into name name "NAME" : String, some into
+			description description "DESCRIPTION" : String, some into sections sections
+			"SECTIONS" : String, some into site_template_id site_template_id
+			"SITE_TEMPLATE_ID" : String, some into preview preview "PREVIEW" : String,
+			some into manifest manifest "MANIFEST" : ::serde_json::Value, some into
+			content content "CONTENT" : String, some into created_by_id created_by_id
+			"CREATED_BY_ID" : String, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : String, some into date_create date_create "DATE_CREATE" :
+			String, some into date_modify date_modify "DATE_MODIFY" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsGroup { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
-			"DESCRIPTION", sections : exact "SECTIONS", site_template_id : exact
-			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : exact "MANIFEST",
-			content : exact "CONTENT", created_by_id : exact "CREATED_BY_ID",
-			modified_by_id : exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE",
-			date_modify : exact "DATE_MODIFY", extra : rest "", }
+		params_impls!(
+			ParamsGroup { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact
+			"APP_CODE" app_code, opt_yn exact "ACTIVE" active, opt exact "NAME" name, opt
+			exact "DESCRIPTION" description, opt exact "SECTIONS" sections, opt exact
+			"SITE_TEMPLATE_ID" site_template_id, opt exact "PREVIEW" preview, opt exact
+			"MANIFEST" manifest, opt exact "CONTENT" content, opt exact "CREATED_BY_ID"
+			created_by_id, opt exact "MODIFIED_BY_ID" modified_by_id, opt exact
+			"DATE_CREATE" date_create, opt exact "DATE_MODIFY" date_modify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsGroup);
 		/// The object `params.params` of `landing.repo.getList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html>
@@ -11893,148 +8038,88 @@ pub mod repo {
 			/// `offset`: `integer`, optional.
 			pub offset: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					order: Default::default(),
-					group: Default::default(),
-					limit: Default::default(),
-					offset: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<ParamsFilter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<ParamsOrder>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `group`.
-			pub fn group(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<ParamsGroup>>,
-			) -> Self {
-				self.group = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `limit`.
-			pub fn limit(mut self, value: impl Into<i64>) -> Self {
-				self.limit = Some(value.into());
-				self
-			}
-			/// Sets `offset`.
-			pub fn offset(mut self, value: impl Into<i64>) -> Self {
-				self.offset = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "select" select, opt "filter" filter, opt "order" order, opt
-			"group" group, opt "limit" limit, opt "offset" offset, rest "" extra }
+		setters!(
+			Params { some iter select select "select" : String, some into filter filter
+			"filter" : ParamsFilter, some into order order "order" : ParamsOrder, some
+			iter group group "group" : ParamsGroup, some into limit limit "limit" : i64,
+			some into offset offset "offset" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { select : exact "select", filter : exact "filter", order : exact
-			"order", group : exact "group", limit : exact "limit", offset : exact
-			"offset", extra : rest "", }
+		params_impls!(
+			Params { opt exact "select" select, opt exact "filter" filter, opt exact
+			"order" order, opt exact "group" group, opt exact "limit" limit, opt exact
+			"offset" offset, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The object `result` of `landing.repo.getList`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `XML_ID`: `string`, optional.
+			/// `XML_ID`: `string`.
 			pub xml_id: Option<String>,
-			/// `APP_CODE`: `string | null`, optional.
+			/// `APP_CODE`: `string | null`.
 			pub app_code: Option<String>,
-			/// `ACTIVE`: `boolean`, optional.
+			/// `ACTIVE`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub active: Option<bool>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `DESCRIPTION`: `string`, optional.
+			/// `DESCRIPTION`: `string`.
 			pub description: Option<String>,
-			/// `SECTIONS`: `string`, optional.
+			/// `SECTIONS`: `string`.
 			pub sections: Option<String>,
-			/// `SITE_TEMPLATE_ID`: `string | null`, optional.
+			/// `SITE_TEMPLATE_ID`: `string | null`.
 			pub site_template_id: Option<String>,
-			/// `PREVIEW`: `string`, optional.
+			/// `PREVIEW`: `string`.
 			pub preview: Option<String>,
-			/// `MANIFEST`: `object | array | boolean`, optional.
+			/// `MANIFEST`: `object | array | boolean`.
 			pub manifest: ::serde_json::Value,
-			/// `CONTENT`: `string`, optional.
+			/// `CONTENT`: `string`.
 			pub content: Option<String>,
-			/// `CREATED_BY_ID`: `string`, optional.
+			/// `CREATED_BY_ID`: `string`.
 			pub created_by_id: Option<String>,
-			/// `MODIFIED_BY_ID`: `string`, optional.
+			/// `MODIFIED_BY_ID`: `string`.
 			pub modified_by_id: Option<String>,
-			/// `DATE_CREATE`: `string`, optional.
+			/// `DATE_CREATE`: `string`.
 			pub date_create: Option<String>,
-			/// `DATE_MODIFY`: `string`, optional.
+			/// `DATE_MODIFY`: `string`.
 			pub date_modify: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", xml_id : field "XML_ID", app_code : field "APP_CODE",
-			active : field "ACTIVE", name : field "NAME", description : field
-			"DESCRIPTION", sections : field "SECTIONS", site_template_id : field
-			"SITE_TEMPLATE_ID", preview : field "PREVIEW", manifest : field "MANIFEST",
-			content : field "CONTENT", created_by_id : field "CREATED_BY_ID",
-			modified_by_id : field "MODIFIED_BY_ID", date_create : field "DATE_CREATE",
-			date_modify : field "DATE_MODIFY", extra : rest "", } fits["ID", "XML_ID",
-			"APP_CODE", "ACTIVE", "NAME", "DESCRIPTION", "SECTIONS", "SITE_TEMPLATE_ID",
-			"PREVIEW", "MANIFEST", "CONTENT", "CREATED_BY_ID", "MODIFIED_BY_ID",
-			"DATE_CREATE", "DATE_MODIFY"] []
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code, opt_yn
-			"ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
-			"SECTIONS" sections, opt "SITE_TEMPLATE_ID" site_template_id, opt "PREVIEW"
-			preview, req "MANIFEST" manifest, opt "CONTENT" content, opt "CREATED_BY_ID"
-			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
-			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		result_impls!(
+			Item { opt field "ID" id, opt field "XML_ID" xml_id, opt field "APP_CODE"
+			app_code, opt_yn field "ACTIVE" active, opt field "NAME" name, opt field
+			"DESCRIPTION" description, opt field "SECTIONS" sections, opt field
+			"SITE_TEMPLATE_ID" site_template_id, opt field "PREVIEW" preview, req field
+			"MANIFEST" manifest, opt field "CONTENT" content, opt field "CREATED_BY_ID"
+			created_by_id, opt field "MODIFIED_BY_ID" modified_by_id, opt field
+			"DATE_CREATE" date_create, opt field "DATE_MODIFY" date_modify, } fits["ID",
+			"XML_ID", "APP_CODE", "ACTIVE", "NAME", "DESCRIPTION", "SECTIONS",
+			"SITE_TEMPLATE_ID", "PREVIEW", "MANIFEST", "CONTENT", "CREATED_BY_ID",
+			"MODIFIED_BY_ID", "DATE_CREATE", "DATE_MODIFY"] []
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetList {
-			const NAME: &'static str = "landing.repo.getList";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetList, "landing.repo.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `landing.repo.register`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-register.html>
 	pub mod register {
-		/// Error codes of `landing.repo.register`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.repo.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -12098,7 +8183,7 @@ pub mod repo {
 			/// `RESET`: `string`, optional.
 			pub reset: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `NAME`, `CONTENT`, `SECTIONS`, `PREVIEW`.
@@ -12120,57 +8205,27 @@ pub mod repo {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
-			}
-			/// Sets `RESET`.
-			pub fn reset(mut self, value: impl Into<String>) -> Self {
-				self.reset = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "NAME" name, req "CONTENT" content, req "SECTIONS" sections, req
-			"PREVIEW" preview, opt "DESCRIPTION" description, opt_yn "ACTIVE" active, opt
-			"SITE_TEMPLATE_ID" site_template_id, opt "RESET" reset, rest "" extra }
+		setters!(
+			Fields { some into description description "DESCRIPTION" : String, some into
+			active active "ACTIVE" : bool, some into site_template_id site_template_id
+			"SITE_TEMPLATE_ID" : String, some into reset reset "RESET" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "NAME", content : field "CONTENT", sections : field
-			"SECTIONS", preview : field "PREVIEW", description : exact "DESCRIPTION",
-			active : exact "ACTIVE", site_template_id : exact "SITE_TEMPLATE_ID", reset :
-			exact "RESET", extra : rest "", }
+		params_impls!(
+			Fields { req field "NAME" name, req field "CONTENT" content, req field
+			"SECTIONS" sections, req field "PREVIEW" preview, opt exact "DESCRIPTION"
+			description, opt_yn exact "ACTIVE" active, opt exact "SITE_TEMPLATE_ID"
+			site_template_id, opt exact "RESET" reset, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Register {
-			const NAME: &'static str = "landing.repo.register";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Register, "landing.repo.register", V2, false);
 	}
 	/// Types of `landing.repo.unbind`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/landing-repo-unbind.html>
 	pub mod unbind {
-		/// Error codes of `landing.repo.unbind`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.repo.unbind`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -12190,19 +8245,13 @@ pub mod repo {
 		error_code!(Error);
 		/// The `result` of the call: `boolean | null`.
 		pub type Output = Option<::bitrix24_runtime::lenient::Bool>;
-		impl ::bitrix24_runtime::Method for super::Unbind {
-			const NAME: &'static str = "landing.repo.unbind";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Unbind, "landing.repo.unbind", V2, false);
 	}
 	/// Types of `landing.repo.unregister`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-unregister.html>
 	pub mod unregister {
-		/// Error codes of `landing.repo.unregister`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.repo.unregister`; see also [`crate::SystemError`].
 		///
 		/// The docs also list errors without a code: no status.
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12226,13 +8275,7 @@ pub mod repo {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Unregister {
-			const NAME: &'static str = "landing.repo.unregister";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Unregister, "landing.repo.unregister", V2, false);
 	}
 }
 /// Methods under `repowidget`.
@@ -12250,28 +8293,16 @@ pub mod repowidget {
 		/// `enable`: `boolean`, optional.
 		pub enable: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Debug {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				enable: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `enable`.
-		pub fn enable(mut self, value: impl Into<bool>) -> Self {
-			self.enable = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Debug);
-	serialize_map!(Debug { opt "enable" enable, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Debug { enable : exact "enable", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Debug);
+	setters!(Debug { some into enable enable "enable" : bool, });
+	params_impls!(Debug { opt exact "enable" enable, });
 	/// `landing.repowidget.getlist`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -12285,7 +8316,7 @@ pub mod repowidget {
 		/// `params`: `object`, required.
 		pub params: getlist::Params,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getlist {
 		/// The call with its required parameters: `params`.
@@ -12296,12 +8327,7 @@ pub mod repowidget {
 			}
 		}
 	}
-	extra_setter!(Getlist);
-	serialize_map!(Getlist { req "params" params, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Getlist { params : field "params", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getlist);
+	params_impls!(Getlist { req field "params" params, });
 	/// `landing.repowidget.register`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-register.html>
@@ -12317,7 +8343,7 @@ pub mod repowidget {
 		/// `fields`: `object`, required.
 		pub fields: register::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Register {
 		/// The call with its required parameters: `code`, `fields`.
@@ -12332,14 +8358,7 @@ pub mod repowidget {
 			}
 		}
 	}
-	extra_setter!(Register);
-	serialize_map!(Register { req "code" code, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Register { code : field "code", fields : field "fields", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Register);
+	params_impls!(Register { req field "code" code, req field "fields" fields, });
 	/// `landing.repowidget.unregister`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-unregister.html>
@@ -12353,7 +8372,7 @@ pub mod repowidget {
 		/// `code`: `string`, required.
 		pub code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Unregister {
 		/// The call with its required parameters: `code`.
@@ -12364,17 +8383,12 @@ pub mod repowidget {
 			}
 		}
 	}
-	extra_setter!(Unregister);
-	serialize_map!(Unregister { req "code" code, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Unregister { code : field "code", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Unregister);
+	params_impls!(Unregister { req field "code" code, });
 	/// Types of `landing.repowidget.debug`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-debug.html>
 	pub mod debug {
-		/// Error codes of `landing.repowidget.debug`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.repowidget.debug`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -12387,19 +8401,13 @@ pub mod repowidget {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Debug {
-			const NAME: &'static str = "landing.repowidget.debug";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Debug, "landing.repowidget.debug", V2, false);
 	}
 	/// Types of `landing.repowidget.getlist`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
 	pub mod getlist {
-		/// Error codes of `landing.repowidget.getlist`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.repowidget.getlist`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The object `params.params.select` of `landing.repowidget.getlist`: `object`.
 		///
@@ -12442,144 +8450,39 @@ pub mod repowidget {
 			/// `SITE_TEMPLATE_ID`: `string`, optional.
 			pub site_template_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsSelect {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					app_code: Default::default(),
-					active: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					sections: Default::default(),
-					preview: Default::default(),
-					widget_params: Default::default(),
-					content: Default::default(),
-					manifest: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					site_template_id: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `SECTIONS`.
-			pub fn sections(mut self, value: impl Into<String>) -> Self {
-				self.sections = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `WIDGET_PARAMS`.
-			pub fn widget_params(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.widget_params = Some(value.into());
-				self
-			}
-			/// Sets `CONTENT`.
-			pub fn content(mut self, value: impl Into<String>) -> Self {
-				self.content = Some(value.into());
-				self
-			}
-			/// Sets `MANIFEST`.
-			pub fn manifest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.manifest = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_modify = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsSelect);
-		serialize_map!(
-			ParamsSelect { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
-			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
-			"SECTIONS" sections, opt "PREVIEW" preview, opt "WIDGET_PARAMS"
-			widget_params, opt "CONTENT" content, opt "MANIFEST" manifest, opt
-			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
-			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
-			"SITE_TEMPLATE_ID" site_template_id, rest "" extra }
+		setters!(
+			ParamsSelect { some into id id "ID" : i64, some into xml_id xml_id "XML_ID" :
+			String, some into app_code app_code "APP_CODE" : String, some into active
+			active "ACTIVE" : bool, some into name name "NAME" : String, some into
+			description description "DESCRIPTION" : String, some into sections sections
+			"SECTIONS" : String, some into preview preview "PREVIEW" : String, some into
+			widget_params widget_params "WIDGET_PARAMS" : ::serde_json::Value, some into
+			content content "CONTENT" : String, some into manifest manifest "MANIFEST" :
+			::serde_json::Value, some into created_by_id created_by_id "CREATED_BY_ID" :
+			i64, some into modified_by_id modified_by_id "MODIFIED_BY_ID" : i64, some
+			into date_create date_create "DATE_CREATE" : ::bitrix24_runtime::DateTime,
+			some into date_modify date_modify "DATE_MODIFY" :
+			::bitrix24_runtime::DateTime, some into site_template_id site_template_id
+			"SITE_TEMPLATE_ID" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsSelect { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
-			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
-			widget_params : exact "WIDGET_PARAMS", content : exact "CONTENT", manifest :
-			exact "MANIFEST", created_by_id : exact "CREATED_BY_ID", modified_by_id :
-			exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE", date_modify :
-			exact "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
-			rest "", }
+		params_impls!(
+			ParamsSelect { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact
+			"APP_CODE" app_code, opt_yn exact "ACTIVE" active, opt exact "NAME" name, opt
+			exact "DESCRIPTION" description, opt exact "SECTIONS" sections, opt exact
+			"PREVIEW" preview, opt exact "WIDGET_PARAMS" widget_params, opt exact
+			"CONTENT" content, opt exact "MANIFEST" manifest, opt exact "CREATED_BY_ID"
+			created_by_id, opt exact "MODIFIED_BY_ID" modified_by_id, opt exact
+			"DATE_CREATE" date_create, opt exact "DATE_MODIFY" date_modify, opt exact
+			"SITE_TEMPLATE_ID" site_template_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsSelect);
 		/// The object `params.params.filter` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -12621,144 +8524,39 @@ pub mod repowidget {
 			/// `SITE_TEMPLATE_ID`: `string`, optional.
 			pub site_template_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsFilter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					app_code: Default::default(),
-					active: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					sections: Default::default(),
-					preview: Default::default(),
-					widget_params: Default::default(),
-					content: Default::default(),
-					manifest: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					site_template_id: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `SECTIONS`.
-			pub fn sections(mut self, value: impl Into<String>) -> Self {
-				self.sections = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `WIDGET_PARAMS`.
-			pub fn widget_params(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.widget_params = Some(value.into());
-				self
-			}
-			/// Sets `CONTENT`.
-			pub fn content(mut self, value: impl Into<String>) -> Self {
-				self.content = Some(value.into());
-				self
-			}
-			/// Sets `MANIFEST`.
-			pub fn manifest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.manifest = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_modify = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsFilter);
-		serialize_map!(
-			ParamsFilter { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
-			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
-			"SECTIONS" sections, opt "PREVIEW" preview, opt "WIDGET_PARAMS"
-			widget_params, opt "CONTENT" content, opt "MANIFEST" manifest, opt
-			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
-			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
-			"SITE_TEMPLATE_ID" site_template_id, rest "" extra }
+		setters!(
+			ParamsFilter { some into id id "ID" : i64, some into xml_id xml_id "XML_ID" :
+			String, some into app_code app_code "APP_CODE" : String, some into active
+			active "ACTIVE" : bool, some into name name "NAME" : String, some into
+			description description "DESCRIPTION" : String, some into sections sections
+			"SECTIONS" : String, some into preview preview "PREVIEW" : String, some into
+			widget_params widget_params "WIDGET_PARAMS" : ::serde_json::Value, some into
+			content content "CONTENT" : String, some into manifest manifest "MANIFEST" :
+			::serde_json::Value, some into created_by_id created_by_id "CREATED_BY_ID" :
+			i64, some into modified_by_id modified_by_id "MODIFIED_BY_ID" : i64, some
+			into date_create date_create "DATE_CREATE" : ::bitrix24_runtime::DateTime,
+			some into date_modify date_modify "DATE_MODIFY" :
+			::bitrix24_runtime::DateTime, some into site_template_id site_template_id
+			"SITE_TEMPLATE_ID" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsFilter { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
-			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
-			widget_params : exact "WIDGET_PARAMS", content : exact "CONTENT", manifest :
-			exact "MANIFEST", created_by_id : exact "CREATED_BY_ID", modified_by_id :
-			exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE", date_modify :
-			exact "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
-			rest "", }
+		params_impls!(
+			ParamsFilter { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact
+			"APP_CODE" app_code, opt_yn exact "ACTIVE" active, opt exact "NAME" name, opt
+			exact "DESCRIPTION" description, opt exact "SECTIONS" sections, opt exact
+			"PREVIEW" preview, opt exact "WIDGET_PARAMS" widget_params, opt exact
+			"CONTENT" content, opt exact "MANIFEST" manifest, opt exact "CREATED_BY_ID"
+			created_by_id, opt exact "MODIFIED_BY_ID" modified_by_id, opt exact
+			"DATE_CREATE" date_create, opt exact "DATE_MODIFY" date_modify, opt exact
+			"SITE_TEMPLATE_ID" site_template_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsFilter);
 		/// The object `params.params.group` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -12800,144 +8598,39 @@ pub mod repowidget {
 			/// `SITE_TEMPLATE_ID`: `string`, optional.
 			pub site_template_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsGroup {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					app_code: Default::default(),
-					active: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					sections: Default::default(),
-					preview: Default::default(),
-					widget_params: Default::default(),
-					content: Default::default(),
-					manifest: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					site_template_id: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `SECTIONS`.
-			pub fn sections(mut self, value: impl Into<String>) -> Self {
-				self.sections = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `WIDGET_PARAMS`.
-			pub fn widget_params(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.widget_params = Some(value.into());
-				self
-			}
-			/// Sets `CONTENT`.
-			pub fn content(mut self, value: impl Into<String>) -> Self {
-				self.content = Some(value.into());
-				self
-			}
-			/// Sets `MANIFEST`.
-			pub fn manifest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.manifest = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_modify = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsGroup);
-		serialize_map!(
-			ParamsGroup { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
-			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
-			"SECTIONS" sections, opt "PREVIEW" preview, opt "WIDGET_PARAMS"
-			widget_params, opt "CONTENT" content, opt "MANIFEST" manifest, opt
-			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
-			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
-			"SITE_TEMPLATE_ID" site_template_id, rest "" extra }
+		setters!(
+			ParamsGroup { some into id id "ID" : i64, some into xml_id xml_id "XML_ID" :
+			String, some into app_code app_code "APP_CODE" : String, some into active
+			active "ACTIVE" : bool, some into name name "NAME" : String, some into
+			description description "DESCRIPTION" : String, some into sections sections
+			"SECTIONS" : String, some into preview preview "PREVIEW" : String, some into
+			widget_params widget_params "WIDGET_PARAMS" : ::serde_json::Value, some into
+			content content "CONTENT" : String, some into manifest manifest "MANIFEST" :
+			::serde_json::Value, some into created_by_id created_by_id "CREATED_BY_ID" :
+			i64, some into modified_by_id modified_by_id "MODIFIED_BY_ID" : i64, some
+			into date_create date_create "DATE_CREATE" : ::bitrix24_runtime::DateTime,
+			some into date_modify date_modify "DATE_MODIFY" :
+			::bitrix24_runtime::DateTime, some into site_template_id site_template_id
+			"SITE_TEMPLATE_ID" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsGroup { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
-			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
-			widget_params : exact "WIDGET_PARAMS", content : exact "CONTENT", manifest :
-			exact "MANIFEST", created_by_id : exact "CREATED_BY_ID", modified_by_id :
-			exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE", date_modify :
-			exact "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
-			rest "", }
+		params_impls!(
+			ParamsGroup { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact
+			"APP_CODE" app_code, opt_yn exact "ACTIVE" active, opt exact "NAME" name, opt
+			exact "DESCRIPTION" description, opt exact "SECTIONS" sections, opt exact
+			"PREVIEW" preview, opt exact "WIDGET_PARAMS" widget_params, opt exact
+			"CONTENT" content, opt exact "MANIFEST" manifest, opt exact "CREATED_BY_ID"
+			created_by_id, opt exact "MODIFIED_BY_ID" modified_by_id, opt exact
+			"DATE_CREATE" date_create, opt exact "DATE_MODIFY" date_modify, opt exact
+			"SITE_TEMPLATE_ID" site_template_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsGroup);
 		/// The object `params.params.order` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -12979,144 +8672,39 @@ pub mod repowidget {
 			/// `SITE_TEMPLATE_ID`: `string`, optional.
 			pub site_template_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsOrder {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					xml_id: Default::default(),
-					app_code: Default::default(),
-					active: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					sections: Default::default(),
-					preview: Default::default(),
-					widget_params: Default::default(),
-					content: Default::default(),
-					manifest: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					site_template_id: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `APP_CODE`.
-			pub fn app_code(mut self, value: impl Into<String>) -> Self {
-				self.app_code = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `SECTIONS`.
-			pub fn sections(mut self, value: impl Into<String>) -> Self {
-				self.sections = Some(value.into());
-				self
-			}
-			/// Sets `PREVIEW`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `WIDGET_PARAMS`.
-			pub fn widget_params(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.widget_params = Some(value.into());
-				self
-			}
-			/// Sets `CONTENT`.
-			pub fn content(mut self, value: impl Into<String>) -> Self {
-				self.content = Some(value.into());
-				self
-			}
-			/// Sets `MANIFEST`.
-			pub fn manifest(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.manifest = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_modify = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsOrder);
-		serialize_map!(
-			ParamsOrder { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
-			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
-			"SECTIONS" sections, opt "PREVIEW" preview, opt "WIDGET_PARAMS"
-			widget_params, opt "CONTENT" content, opt "MANIFEST" manifest, opt
-			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
-			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
-			"SITE_TEMPLATE_ID" site_template_id, rest "" extra }
+		setters!(
+			ParamsOrder { some into id id "ID" : i64, some into xml_id xml_id "XML_ID" :
+			String, some into app_code app_code "APP_CODE" : String, some into active
+			active "ACTIVE" : bool, some into name name "NAME" : String, some into
+			description description "DESCRIPTION" : String, some into sections sections
+			"SECTIONS" : String, some into preview preview "PREVIEW" : String, some into
+			widget_params widget_params "WIDGET_PARAMS" : ::serde_json::Value, some into
+			content content "CONTENT" : String, some into manifest manifest "MANIFEST" :
+			::serde_json::Value, some into created_by_id created_by_id "CREATED_BY_ID" :
+			i64, some into modified_by_id modified_by_id "MODIFIED_BY_ID" : i64, some
+			into date_create date_create "DATE_CREATE" : ::bitrix24_runtime::DateTime,
+			some into date_modify date_modify "DATE_MODIFY" :
+			::bitrix24_runtime::DateTime, some into site_template_id site_template_id
+			"SITE_TEMPLATE_ID" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsOrder { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
-			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
-			widget_params : exact "WIDGET_PARAMS", content : exact "CONTENT", manifest :
-			exact "MANIFEST", created_by_id : exact "CREATED_BY_ID", modified_by_id :
-			exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE", date_modify :
-			exact "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
-			rest "", }
+		params_impls!(
+			ParamsOrder { opt exact "ID" id, opt exact "XML_ID" xml_id, opt exact
+			"APP_CODE" app_code, opt_yn exact "ACTIVE" active, opt exact "NAME" name, opt
+			exact "DESCRIPTION" description, opt exact "SECTIONS" sections, opt exact
+			"PREVIEW" preview, opt exact "WIDGET_PARAMS" widget_params, opt exact
+			"CONTENT" content, opt exact "MANIFEST" manifest, opt exact "CREATED_BY_ID"
+			created_by_id, opt exact "MODIFIED_BY_ID" modified_by_id, opt exact
+			"DATE_CREATE" date_create, opt exact "DATE_MODIFY" date_modify, opt exact
+			"SITE_TEMPLATE_ID" site_template_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsOrder);
 		/// The object `params.params` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -13136,316 +8724,225 @@ pub mod repowidget {
 			/// Values: `field`.
 			pub order: Option<ParamsOrder>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					group: Default::default(),
-					order: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `select`.
-			pub fn select(mut self, value: impl Into<ParamsSelect>) -> Self {
-				self.select = Some(value.into());
-				self
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<ParamsFilter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `group`.
-			pub fn group(mut self, value: impl Into<ParamsGroup>) -> Self {
-				self.group = Some(value.into());
-				self
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<ParamsOrder>) -> Self {
-				self.order = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "select" select, opt "filter" filter, opt "group" group, opt
-			"order" order, rest "" extra }
+		setters!(
+			Params { some into select select "select" : ParamsSelect, some into filter
+			filter "filter" : ParamsFilter, some into group group "group" : ParamsGroup,
+			some into order order "order" : ParamsOrder, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { select : exact "select", filter : exact "filter", group : exact
-			"group", order : exact "order", extra : rest "", }
+		params_impls!(
+			Params { opt exact "select" select, opt exact "filter" filter, opt exact
+			"group" group, opt exact "order" order, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The object `result.MANIFEST.block.subtype_params.demoData` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlockSubtypeParamsDemoData {
-			/// `desc`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `desc`: `string`, only in the example response.
 			pub desc: Option<String>,
-			/// `count`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `count`: `string`, only in the example response.
 			pub count: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			ItemManifestBlockSubtypeParamsDemoData { desc : soft "desc", count : soft
-			"count", extra : rest "", }
-		);
-		serialize_map!(
-			ItemManifestBlockSubtypeParamsDemoData { opt "desc" desc, opt "count" count,
-			rest "" extra }
+		result_impls!(
+			ItemManifestBlockSubtypeParamsDemoData { opt soft "desc" desc, opt soft
+			"count" count, }
 		);
 		/// The object `result.MANIFEST.block.subtype_params.lang.de` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlockSubtypeParamsLangDe {
-			/// `W_TITLE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `W_TITLE`: `string`, only in the example response.
 			pub w_title: Option<String>,
-			/// `W_EMPTY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `W_EMPTY`: `string`, only in the example response.
 			pub w_empty: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			ItemManifestBlockSubtypeParamsLangDe { w_title : soft "W_TITLE", w_empty :
-			soft "W_EMPTY", extra : rest "", }
-		);
-		serialize_map!(
-			ItemManifestBlockSubtypeParamsLangDe { opt "W_TITLE" w_title, opt "W_EMPTY"
-			w_empty, rest "" extra }
+		result_impls!(
+			ItemManifestBlockSubtypeParamsLangDe { opt soft "W_TITLE" w_title, opt soft
+			"W_EMPTY" w_empty, }
 		);
 		/// The object `result.MANIFEST.block.subtype_params.lang.en` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlockSubtypeParamsLangEn {
-			/// `W_TITLE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `W_TITLE`: `string`, only in the example response.
 			pub w_title: Option<String>,
-			/// `W_EMPTY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `W_EMPTY`: `string`, only in the example response.
 			pub w_empty: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			ItemManifestBlockSubtypeParamsLangEn { w_title : soft "W_TITLE", w_empty :
-			soft "W_EMPTY", extra : rest "", }
-		);
-		serialize_map!(
-			ItemManifestBlockSubtypeParamsLangEn { opt "W_TITLE" w_title, opt "W_EMPTY"
-			w_empty, rest "" extra }
+		result_impls!(
+			ItemManifestBlockSubtypeParamsLangEn { opt soft "W_TITLE" w_title, opt soft
+			"W_EMPTY" w_empty, }
 		);
 		/// The object `result.MANIFEST.block.subtype_params.lang` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlockSubtypeParamsLang {
-			/// `de`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `de`: `object`, only in the example response.
 			pub de: Option<ItemManifestBlockSubtypeParamsLangDe>,
-			/// `en`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `en`: `object`, only in the example response.
 			pub en: Option<ItemManifestBlockSubtypeParamsLangEn>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			ItemManifestBlockSubtypeParamsLang { de : soft "de", en : soft "en", extra :
-			rest "", }
-		);
-		serialize_map!(
-			ItemManifestBlockSubtypeParamsLang { opt "de" de, opt "en" en, rest "" extra
-			}
+		result_impls!(
+			ItemManifestBlockSubtypeParamsLang { opt soft "de" de, opt soft "en" en, }
 		);
 		/// The object `result.MANIFEST.block.subtype_params` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlockSubtypeParams {
-			/// `rootNode`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `rootNode`: `string`, only in the example response.
 			pub root_node: Option<String>,
-			/// `demoData`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `demoData`: `object`, only in the example response.
 			pub demo_data: Option<ItemManifestBlockSubtypeParamsDemoData>,
-			/// `handler`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `handler`: `string`, only in the example response.
 			pub handler: Option<String>,
-			/// `style`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `style`: `string`, only in the example response.
 			pub style: Option<String>,
-			/// `lang`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `lang`: `object`, only in the example response.
 			pub lang: Option<ItemManifestBlockSubtypeParamsLang>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			ItemManifestBlockSubtypeParams { root_node : soft "rootNode", demo_data :
-			soft "demoData", handler : soft "handler", style : soft "style", lang : soft
-			"lang", extra : rest "", }
-		);
-		serialize_map!(
-			ItemManifestBlockSubtypeParams { opt "rootNode" root_node, opt "demoData"
-			demo_data, opt "handler" handler, opt "style" style, opt "lang" lang, rest ""
-			extra }
+		result_impls!(
+			ItemManifestBlockSubtypeParams { opt soft "rootNode" root_node, opt soft
+			"demoData" demo_data, opt soft "handler" handler, opt soft "style" style, opt
+			soft "lang" lang, }
 		);
 		/// The object `result.MANIFEST.block` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlock {
-			/// `type`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string[]`, only in the example response.
 			pub type_: Vec<String>,
-			/// `subtype`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `subtype`: `string[]`, only in the example response.
 			pub subtype: Vec<String>,
-			/// `subtype_params`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `subtype_params`: `object`, only in the example response.
 			pub subtype_params: Option<ItemManifestBlockSubtypeParams>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			ItemManifestBlock { type_ : soft "type", subtype : soft "subtype",
-			subtype_params : soft "subtype_params", extra : rest "", }
-		);
-		serialize_map!(
-			ItemManifestBlock { req "type" type_, req "subtype" subtype, opt
-			"subtype_params" subtype_params, rest "" extra }
+		result_impls!(
+			ItemManifestBlock { req soft "type" type_, req soft "subtype" subtype, opt
+			soft "subtype_params" subtype_params, }
 		);
 		/// The object `result.MANIFEST` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifest {
-			/// `block`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `block`: `object`, only in the example response.
 			pub block: Option<ItemManifestBlock>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(ItemManifest { block : soft "block", extra : rest "", });
-		serialize_map!(ItemManifest { opt "block" block, rest "" extra });
+		result_impls!(ItemManifest { opt soft "block" block, });
 		/// The object `result` of `landing.repowidget.getlist`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `integer`, optional.
+			/// `ID`: `integer`.
 			pub id: Option<i64>,
-			/// `XML_ID`: `string`, optional.
+			/// `XML_ID`: `string`.
 			pub xml_id: Option<String>,
-			/// `APP_CODE`: `string`, optional.
+			/// `APP_CODE`: `string`.
 			pub app_code: Option<String>,
-			/// `ACTIVE`: `boolean`, optional.
+			/// `ACTIVE`: `boolean`.
 			///
 			/// Values: `Y`, `N`.
 			pub active: Option<bool>,
-			/// `NAME`: `string`, optional.
+			/// `NAME`: `string`.
 			pub name: Option<String>,
-			/// `DESCRIPTION`: `string`, optional.
+			/// `DESCRIPTION`: `string`.
 			pub description: Option<String>,
-			/// `SECTIONS`: `string`, optional.
+			/// `SECTIONS`: `string`.
 			pub sections: Option<String>,
-			/// `PREVIEW`: `string`, optional.
+			/// `PREVIEW`: `string`.
 			pub preview: Option<String>,
-			/// `WIDGET_PARAMS`: `object`, optional.
+			/// `WIDGET_PARAMS`: `object`.
 			pub widget_params: ::serde_json::Value,
-			/// `CONTENT`: `string`, optional.
+			/// `CONTENT`: `string`.
 			pub content: Option<String>,
-			/// `MANIFEST`: `object`, optional.
+			/// `MANIFEST`: `object`.
 			pub manifest: Option<ItemManifest>,
-			/// `CREATED_BY_ID`: `integer`, optional.
+			/// `CREATED_BY_ID`: `integer`.
 			pub created_by_id: Option<i64>,
-			/// `MODIFIED_BY_ID`: `integer`, optional.
+			/// `MODIFIED_BY_ID`: `integer`.
 			pub modified_by_id: Option<i64>,
-			/// `DATE_CREATE`: `date`, optional.
+			/// `DATE_CREATE`: `date`.
 			pub date_create: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_MODIFY`: `date`, optional.
+			/// `DATE_MODIFY`: `date`.
 			pub date_modify: Option<::bitrix24_runtime::DateTime>,
-			/// `SITE_TEMPLATE_ID`: `string`, optional.
+			/// `SITE_TEMPLATE_ID`: `string`.
 			pub site_template_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", xml_id : field "XML_ID", app_code : field "APP_CODE",
-			active : field "ACTIVE", name : field "NAME", description : field
-			"DESCRIPTION", sections : field "SECTIONS", preview : field "PREVIEW",
-			widget_params : field "WIDGET_PARAMS", content : field "CONTENT", manifest :
-			field "MANIFEST", created_by_id : field "CREATED_BY_ID", modified_by_id :
-			field "MODIFIED_BY_ID", date_create : field "DATE_CREATE", date_modify :
-			field "DATE_MODIFY", site_template_id : field "SITE_TEMPLATE_ID", extra :
-			rest "", } fits["ID", "XML_ID", "APP_CODE", "ACTIVE", "NAME", "DESCRIPTION",
-			"SECTIONS", "PREVIEW", "WIDGET_PARAMS", "CONTENT", "MANIFEST",
-			"CREATED_BY_ID", "MODIFIED_BY_ID", "DATE_CREATE", "DATE_MODIFY",
-			"SITE_TEMPLATE_ID"] []
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code, opt_yn
-			"ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
-			"SECTIONS" sections, opt "PREVIEW" preview, req "WIDGET_PARAMS"
-			widget_params, opt "CONTENT" content, opt "MANIFEST" manifest, opt
-			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
-			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
-			"SITE_TEMPLATE_ID" site_template_id, rest "" extra }
+		result_impls!(
+			Item { opt field "ID" id, opt field "XML_ID" xml_id, opt field "APP_CODE"
+			app_code, opt_yn field "ACTIVE" active, opt field "NAME" name, opt field
+			"DESCRIPTION" description, opt field "SECTIONS" sections, opt field "PREVIEW"
+			preview, req field "WIDGET_PARAMS" widget_params, opt field "CONTENT"
+			content, opt field "MANIFEST" manifest, opt field "CREATED_BY_ID"
+			created_by_id, opt field "MODIFIED_BY_ID" modified_by_id, opt field
+			"DATE_CREATE" date_create, opt field "DATE_MODIFY" date_modify, opt field
+			"SITE_TEMPLATE_ID" site_template_id, } fits["ID", "XML_ID", "APP_CODE",
+			"ACTIVE", "NAME", "DESCRIPTION", "SECTIONS", "PREVIEW", "WIDGET_PARAMS",
+			"CONTENT", "MANIFEST", "CREATED_BY_ID", "MODIFIED_BY_ID", "DATE_CREATE",
+			"DATE_MODIFY", "SITE_TEMPLATE_ID"] []
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Getlist {
-			const NAME: &'static str = "landing.repowidget.getlist";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getlist, "landing.repowidget.getlist", V2, false);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `landing.repowidget.register`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-register.html>
 	pub mod register {
-		/// Error codes of `landing.repowidget.register`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.repowidget.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13478,7 +8975,7 @@ pub mod repowidget {
 			/// `demoData`: `object`, required.
 			pub demo_data: ::serde_json::Value,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsWidgetParams {
 			/// The object with its required parameters: `rootNode`, `handler`, `demoData`.
@@ -13496,30 +8993,16 @@ pub mod repowidget {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `lang`.
-			pub fn lang(mut self, value: impl Into<String>) -> Self {
-				self.lang = Some(value.into());
-				self
-			}
-			/// Sets `style`.
-			pub fn style(mut self, value: impl Into<String>) -> Self {
-				self.style = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(FieldsWidgetParams);
-		serialize_map!(
-			FieldsWidgetParams { req "rootNode" root_node, opt "lang" lang, req "handler"
-			handler, opt "style" style, req "demoData" demo_data, rest "" extra }
+		setters!(
+			FieldsWidgetParams { some into lang lang "lang" : String, some into style
+			style "style" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsWidgetParams { root_node : field "rootNode", lang : exact "lang",
-			handler : field "handler", style : exact "style", demo_data : field
-			"demoData", extra : rest "", }
+		params_impls!(
+			FieldsWidgetParams { req field "rootNode" root_node, opt exact "lang" lang,
+			req field "handler" handler, opt exact "style" style, req field "demoData"
+			demo_data, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsWidgetParams);
 		/// The object `params.fields` of `landing.repowidget.register`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-register.html>
@@ -13545,7 +9028,7 @@ pub mod repowidget {
 			/// `SITE_TEMPLATE_ID`: `string`, optional.
 			pub site_template_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `NAME`, `PREVIEW`, `CONTENT`, `SECTIONS`, `WIDGET_PARAMS`.
@@ -13568,63 +9051,31 @@ pub mod repowidget {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `SITE_TEMPLATE_ID`.
-			pub fn site_template_id(mut self, value: impl Into<String>) -> Self {
-				self.site_template_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "NAME" name, req "PREVIEW" preview, opt "DESCRIPTION"
-			description, req "CONTENT" content, req "SECTIONS" sections, req
-			"WIDGET_PARAMS" widget_params, opt_yn "ACTIVE" active, opt "SITE_TEMPLATE_ID"
-			site_template_id, rest "" extra }
+		setters!(
+			Fields { some into description description "DESCRIPTION" : String, some into
+			active active "ACTIVE" : bool, some into site_template_id site_template_id
+			"SITE_TEMPLATE_ID" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "NAME", preview : field "PREVIEW", description : exact
-			"DESCRIPTION", content : field "CONTENT", sections : field "SECTIONS",
-			widget_params : field "WIDGET_PARAMS", active : exact "ACTIVE",
-			site_template_id : exact "SITE_TEMPLATE_ID", extra : rest "", }
+		params_impls!(
+			Fields { req field "NAME" name, req field "PREVIEW" preview, opt exact
+			"DESCRIPTION" description, req field "CONTENT" content, req field "SECTIONS"
+			sections, req field "WIDGET_PARAMS" widget_params, opt_yn exact "ACTIVE"
+			active, opt exact "SITE_TEMPLATE_ID" site_template_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Register {
-			const NAME: &'static str = "landing.repowidget.register";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Register, "landing.repowidget.register", V2, false);
 	}
 	/// Types of `landing.repowidget.unregister`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-unregister.html>
 	pub mod unregister {
-		/// Error codes of `landing.repowidget.unregister`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.repowidget.unregister`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Unregister {
-			const NAME: &'static str = "landing.repowidget.unregister";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Unregister, "landing.repowidget.unregister", V2, false);
 	}
 }
 /// Methods under `role`.
@@ -13648,7 +9099,7 @@ pub mod role {
 		/// Values: `true`, `false`.
 		pub mode: ::serde_json::Value,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Enable {
 		/// The call with its required parameters: `mode`.
@@ -13659,18 +9110,9 @@ pub mod role {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<enable::Scope>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Enable);
-	serialize_map!(Enable { opt "scope" scope, req "mode" mode, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Enable { scope : exact "scope", mode : field "mode", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Enable);
+	setters!(Enable { some into scope scope "scope" : enable::Scope, });
+	params_impls!(Enable { opt exact "scope" scope, req field "mode" mode, });
 	/// `landing.role.getList`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-list.html>
@@ -13686,28 +9128,16 @@ pub mod role {
 		/// Values: `GROUP`, `KNOWLEDGE`, `MAINPAGE`.
 		pub scope: Option<get_list::Scope>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetList {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				scope: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<get_list::Scope>) -> Self {
-			self.scope = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(GetList);
-	serialize_map!(GetList { opt "scope" scope, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetList { scope : exact "scope", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetList);
+	setters!(GetList { some into scope scope "scope" : get_list::Scope, });
+	params_impls!(GetList { opt exact "scope" scope, });
 	/// `landing.role.getRights`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-rights.html>
@@ -13725,7 +9155,7 @@ pub mod role {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetRights {
 		/// The call with its required parameters: `id`.
@@ -13736,18 +9166,9 @@ pub mod role {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<get_rights::Scope>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetRights);
-	serialize_map!(GetRights { opt "scope" scope, req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetRights { scope : exact "scope", id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetRights);
+	setters!(GetRights { some into scope scope "scope" : get_rights::Scope, });
+	params_impls!(GetRights { opt exact "scope" scope, req field "id" id, });
 	/// `landing.role.isEnabled`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/landing-role-is-enabled.html>
@@ -13759,20 +9180,15 @@ pub mod role {
 	#[non_exhaustive]
 	pub struct IsEnabled {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl IsEnabled {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(IsEnabled);
-	serialize_map!(IsEnabled { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(IsEnabled { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(IsEnabled);
+	params_impls!(IsEnabled {});
 	/// `landing.role.setAccessCodes`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-set-access-codes.html>
@@ -13792,7 +9208,7 @@ pub mod role {
 		/// `codes`: `string[]`, optional.
 		pub codes: Option<Vec<String>>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl SetAccessCodes {
 		/// The call with its required parameters: `id`.
@@ -13804,32 +9220,15 @@ pub mod role {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<set_access_codes::Scope>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `codes`.
-		pub fn codes(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.codes = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
 	}
-	extra_setter!(SetAccessCodes);
-	serialize_map!(
-		SetAccessCodes { opt "scope" scope, req "id" id, opt "codes" codes, rest "" extra
-		}
+	setters!(
+		SetAccessCodes { some into scope scope "scope" : set_access_codes::Scope, some
+		iter codes codes "codes" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		SetAccessCodes { scope : exact "scope", id : field "id", codes : exact "codes",
-		extra : rest "", }
+	params_impls!(
+		SetAccessCodes { opt exact "scope" scope, req field "id" id, opt exact "codes"
+		codes, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(SetAccessCodes);
 	/// `landing.role.setRights`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-set-rights.html>
@@ -13853,7 +9252,7 @@ pub mod role {
 		/// Values: `menu24`, `create`.
 		pub additional: Option<Vec<set_rights::Additional>>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl SetRights {
 		/// The call with its required parameters: `id`, `rights`.
@@ -13866,37 +9265,20 @@ pub mod role {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<set_rights::Scope>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `additional`.
-		pub fn additional(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<set_rights::Additional>>,
-		) -> Self {
-			self.additional = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
 	}
-	extra_setter!(SetRights);
-	serialize_map!(
-		SetRights { opt "scope" scope, req "id" id, req "rights" rights, opt "additional"
-		additional, rest "" extra }
+	setters!(
+		SetRights { some into scope scope "scope" : set_rights::Scope, some iter
+		additional additional "additional" : set_rights::Additional, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		SetRights { scope : exact "scope", id : field "id", rights : field "rights",
-		additional : exact "additional", extra : rest "", }
+	params_impls!(
+		SetRights { opt exact "scope" scope, req field "id" id, req field "rights"
+		rights, opt exact "additional" additional, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(SetRights);
 	/// Types of `landing.role.enable`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/landing-role-enable.html>
 	pub mod enable {
-		/// Error codes of `landing.role.enable`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.role.enable`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13934,19 +9316,13 @@ pub mod role {
 		);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Enable {
-			const NAME: &'static str = "landing.role.enable";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Enable, "landing.role.enable", V2, false);
 	}
 	/// Types of `landing.role.getList`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-list.html>
 	pub mod get_list {
-		/// Error codes of `landing.role.getList`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.role.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13998,40 +9374,31 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `TITLE`: `string`, optional.
+			/// `TITLE`: `string`.
 			pub title: Option<String>,
-			/// `XML_ID`: `string`, optional.
+			/// `XML_ID`: `string`.
 			///
 			/// Values: `ADMIN`, `MANAGER`.
 			pub xml_id: Option<ItemXmlId>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", title : field "TITLE", xml_id : field "XML_ID", extra
-			: rest "", } fits["ID", "TITLE", "XML_ID"] []
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "TITLE" title, opt "XML_ID" xml_id, rest "" extra }
+		result_impls!(
+			Item { opt field "ID" id, opt field "TITLE" title, opt field "XML_ID" xml_id,
+			} fits["ID", "TITLE", "XML_ID"] []
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetList {
-			const NAME: &'static str = "landing.role.getList";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetList, "landing.role.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `landing.role.getRights`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-rights.html>
 	pub mod get_rights {
-		/// Error codes of `landing.role.getRights`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.role.getRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -14122,38 +9489,30 @@ pub mod role {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `0`: `string[]`, optional.
+			/// `0`: `string[]`.
 			///
 			/// Values: `denied`, `read`, `edit`, `sett`, `public`, `delete`.
 			pub n0: Vec<OutputN0>,
-			/// `<siteId>`: `string[]`, optional.
+			/// `<siteId>`: `string[]`.
 			///
 			/// Values: `denied`, `read`, `edit`, `sett`, `public`, `delete`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub site_id: ::std::collections::BTreeMap<String, Vec<OutputSiteId>>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { n0 : field "0", site_id : pattern "*", extra : rest "", } fits["0"]
-			["*"]
+		result_impls!(
+			Output { req field "0" n0, rest pattern "*" site_id, } fits["0"] ["*"]
 		);
-		serialize_map!(Output { req "0" n0, rest "*" site_id, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetRights {
-			const NAME: &'static str = "landing.role.getRights";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetRights, "landing.role.getRights", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `landing.role.isEnabled`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/landing-role-is-enabled.html>
 	pub mod is_enabled {
-		/// Error codes of `landing.role.isEnabled`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.role.isEnabled`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -14173,19 +9532,13 @@ pub mod role {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::IsEnabled {
-			const NAME: &'static str = "landing.role.isEnabled";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::IsEnabled, "landing.role.isEnabled", V2, true);
 	}
 	/// Types of `landing.role.setAccessCodes`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-set-access-codes.html>
 	pub mod set_access_codes {
-		/// Error codes of `landing.role.setAccessCodes`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.role.setAccessCodes`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -14228,19 +9581,13 @@ pub mod role {
 		);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::SetAccessCodes {
-			const NAME: &'static str = "landing.role.setAccessCodes";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::SetAccessCodes, "landing.role.setAccessCodes", V2, false);
 	}
 	/// Types of `landing.role.setRights`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-set-rights.html>
 	pub mod set_rights {
-		/// Error codes of `landing.role.setRights`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.role.setRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -14317,42 +9664,19 @@ pub mod role {
 			/// Stands for every key matching `*`: one entry per key.
 			pub site_id: ::std::collections::BTreeMap<String, Vec<String>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Rights {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					n0: Default::default(),
-					site_id: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `0`.
-			pub fn n0(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<RightsN0>>,
-			) -> Self {
-				self.n0 = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Adds an entry for `<siteId>` under `key`.
-			pub fn site_id(
-				mut self,
-				key: impl Into<String>,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.site_id
-					.insert(key.into(), value.into_iter().map(Into::into).collect());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Rights);
-		serialize_map!(Rights { opt "0" n0, rest "*" site_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Rights { n0 : exact "0", site_id : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Rights);
+		setters!(
+			Rights { some iter n0 n0 "0" : RightsN0, map iter site_id site_id "<siteId>"
+			: String, }
+		);
+		params_impls!(Rights { opt exact "0" n0, rest pattern "*" site_id, });
 		/// Allowed values of `params.additional` in `landing.role.setRights`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -14367,13 +9691,7 @@ pub mod role {
 		string_enum!(Additional { Menu24 = "menu24", Create = "create" });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::SetRights {
-			const NAME: &'static str = "landing.role.setRights";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::SetRights, "landing.role.setRights", V2, false);
 	}
 }
 /// Methods under `site`.
@@ -14393,7 +9711,7 @@ pub mod site {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -14404,20 +9722,9 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { opt "scope" scope, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { scope : exact "scope", fields : field "fields", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	setters!(Add { some into scope scope "scope" : String, });
+	params_impls!(Add { opt exact "scope" scope, req field "fields" fields, });
 	/// `landing.site.addFolder`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-add-folder.html>
@@ -14435,7 +9742,7 @@ pub mod site {
 		/// `fields`: `object`, required.
 		pub fields: add_folder::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl AddFolder {
 		/// The call with its required parameters: `siteId`, `fields`.
@@ -14450,24 +9757,12 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(AddFolder);
-	serialize_map!(
-		AddFolder { opt "scope" scope, req "siteId" site_id, req "fields" fields, rest ""
-		extra }
+	setters!(AddFolder { some into scope scope "scope" : String, });
+	params_impls!(
+		AddFolder { opt exact "scope" scope, req field "siteId" site_id, req field
+		"fields" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		AddFolder { scope : exact "scope", site_id : field "siteId", fields : field
-		"fields", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(AddFolder);
 	/// `landing.site.bindingToGroup`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-binding-to-group.html>
@@ -14483,7 +9778,7 @@ pub mod site {
 		/// `groupId`: `integer`, required.
 		pub group_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl BindingToGroup {
 		/// The call with its required parameters: `id`, `groupId`.
@@ -14495,16 +9790,7 @@ pub mod site {
 			}
 		}
 	}
-	extra_setter!(BindingToGroup);
-	serialize_map!(
-		BindingToGroup { req "id" id, req "groupId" group_id, rest "" extra }
-	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		BindingToGroup { id : field "id", group_id : field "groupId", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(BindingToGroup);
+	params_impls!(BindingToGroup { req field "id" id, req field "groupId" group_id, });
 	/// `landing.site.bindingToMenu`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-binding-to-menu.html>
@@ -14520,7 +9806,7 @@ pub mod site {
 		/// `menuCode`: `string`, required.
 		pub menu_code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl BindingToMenu {
 		/// The call with its required parameters: `id`, `menuCode`.
@@ -14532,16 +9818,7 @@ pub mod site {
 			}
 		}
 	}
-	extra_setter!(BindingToMenu);
-	serialize_map!(
-		BindingToMenu { req "id" id, req "menuCode" menu_code, rest "" extra }
-	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		BindingToMenu { id : field "id", menu_code : field "menuCode", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(BindingToMenu);
+	params_impls!(BindingToMenu { req field "id" id, req field "menuCode" menu_code, });
 	/// `landing.site.delete`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-delete.html>
@@ -14557,7 +9834,7 @@ pub mod site {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -14568,18 +9845,9 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { opt "scope" scope, req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { scope : exact "scope", id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	setters!(Delete { some into scope scope "scope" : String, });
+	params_impls!(Delete { opt exact "scope" scope, req field "id" id, });
 	/// `landing.site.fullExport`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -14595,7 +9863,7 @@ pub mod site {
 		/// `params`: `object`, optional.
 		pub params: Option<full_export::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl FullExport {
 		/// The call with its required parameters: `id`.
@@ -14606,20 +9874,9 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<full_export::Params>) -> Self {
-			self.params = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(FullExport);
-	serialize_map!(FullExport { req "id" id, opt "params" params, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		FullExport { id : field "id", params : exact "params", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(FullExport);
+	setters!(FullExport { some into params params "params" : full_export::Params, });
+	params_impls!(FullExport { req field "id" id, opt exact "params" params, });
 	/// `landing.site.getFolders`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-folders.html>
@@ -14637,7 +9894,7 @@ pub mod site {
 		/// `filter`: `object`, optional.
 		pub filter: Option<get_folders::Filter>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFolders {
 		/// The call with its required parameters: `siteId`.
@@ -14649,29 +9906,15 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<get_folders::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetFolders);
-	serialize_map!(
-		GetFolders { opt "scope" scope, req "siteId" site_id, opt "filter" filter, rest
-		"" extra }
+	setters!(
+		GetFolders { some into scope scope "scope" : String, some into filter filter
+		"filter" : get_folders::Filter, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetFolders { scope : exact "scope", site_id : field "siteId", filter : exact
-		"filter", extra : rest "", }
+	params_impls!(
+		GetFolders { opt exact "scope" scope, req field "siteId" site_id, opt exact
+		"filter" filter, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFolders);
 	/// `landing.site.getGroupBindings`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-get-group-bindings.html>
@@ -14685,28 +9928,16 @@ pub mod site {
 		/// `groupId`: `integer | null`, optional.
 		pub group_id: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetGroupBindings {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				group_id: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `groupId`.
-		pub fn group_id(mut self, value: impl Into<i64>) -> Self {
-			self.group_id = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(GetGroupBindings);
-	serialize_map!(GetGroupBindings { opt "groupId" group_id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetGroupBindings { group_id : exact "groupId", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetGroupBindings);
+	setters!(GetGroupBindings { some into group_id group_id "groupId" : i64, });
+	params_impls!(GetGroupBindings { opt exact "groupId" group_id, });
 	/// `landing.site.getList`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html>
@@ -14722,36 +9953,19 @@ pub mod site {
 		/// `params`: `object`, optional.
 		pub params: Option<get_list::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetList {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				scope: Default::default(),
-				params: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<get_list::Params>) -> Self {
-			self.params = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(GetList);
-	serialize_map!(GetList { opt "scope" scope, opt "params" params, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetList { scope : exact "scope", params : exact "params", extra : rest "", }
+	setters!(
+		GetList { some into scope scope "scope" : String, some into params params
+		"params" : get_list::Params, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetList);
+	params_impls!(GetList { opt exact "scope" scope, opt exact "params" params, });
 	/// `landing.site.getMenuBindings`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-get-menu-bindings.html>
@@ -14765,28 +9979,16 @@ pub mod site {
 		/// `menuCode`: `string | null`, optional.
 		pub menu_code: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetMenuBindings {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				menu_code: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `menuCode`.
-		pub fn menu_code(mut self, value: impl Into<String>) -> Self {
-			self.menu_code = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(GetMenuBindings);
-	serialize_map!(GetMenuBindings { opt "menuCode" menu_code, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetMenuBindings { menu_code : exact "menuCode", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetMenuBindings);
+	setters!(GetMenuBindings { some into menu_code menu_code "menuCode" : String, });
+	params_impls!(GetMenuBindings { opt exact "menuCode" menu_code, });
 	/// `landing.site.getPreview`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-preview.html>
@@ -14802,7 +10004,7 @@ pub mod site {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetPreview {
 		/// The call with its required parameters: `id`.
@@ -14813,18 +10015,9 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetPreview);
-	serialize_map!(GetPreview { opt "scope" scope, req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetPreview { scope : exact "scope", id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetPreview);
+	setters!(GetPreview { some into scope scope "scope" : String, });
+	params_impls!(GetPreview { opt exact "scope" scope, req field "id" id, });
 	/// `landing.site.getPublicUrl`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-public-url.html>
@@ -14840,7 +10033,7 @@ pub mod site {
 		/// `id`: `integer | array`, required.
 		pub id: ::serde_json::Value,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetPublicUrl {
 		/// The call with its required parameters: `id`.
@@ -14851,20 +10044,9 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetPublicUrl);
-	serialize_map!(GetPublicUrl { opt "scope" scope, req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetPublicUrl { scope : exact "scope", id : field "id", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetPublicUrl);
+	setters!(GetPublicUrl { some into scope scope "scope" : String, });
+	params_impls!(GetPublicUrl { opt exact "scope" scope, req field "id" id, });
 	/// `landing.site.getRights`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/extended-model/landing-site-get-rights.html>
@@ -14878,7 +10060,7 @@ pub mod site {
 		/// `id`: `integer | string`, required.
 		pub id: ::bitrix24_runtime::IntOrString,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetRights {
 		/// The call with its required parameters: `id`.
@@ -14889,12 +10071,7 @@ pub mod site {
 			}
 		}
 	}
-	extra_setter!(GetRights);
-	serialize_map!(GetRights { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetRights { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetRights);
+	params_impls!(GetRights { req field "id" id, });
 	/// `landing.site.getadditionalfields`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-additional-fields.html>
@@ -14910,7 +10087,7 @@ pub mod site {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getadditionalfields {
 		/// The call with its required parameters: `id`.
@@ -14921,22 +10098,9 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Getadditionalfields);
-	serialize_map!(
-		Getadditionalfields { opt "scope" scope, req "id" id, rest "" extra }
-	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Getadditionalfields { scope : exact "scope", id : field "id", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getadditionalfields);
+	setters!(Getadditionalfields { some into scope scope "scope" : String, });
+	params_impls!(Getadditionalfields { opt exact "scope" scope, req field "id" id, });
 	/// `landing.site.markDelete`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-delete.html>
@@ -14954,7 +10118,7 @@ pub mod site {
 		/// `mark`: `boolean`, optional.
 		pub mark: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl MarkDelete {
 		/// The call with its required parameters: `id`.
@@ -14966,28 +10130,14 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `mark`.
-		pub fn mark(mut self, value: impl Into<bool>) -> Self {
-			self.mark = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(MarkDelete);
-	serialize_map!(
-		MarkDelete { opt "scope" scope, req "id" id, opt "mark" mark, rest "" extra }
+	setters!(
+		MarkDelete { some into scope scope "scope" : String, some into mark mark "mark" :
+		bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		MarkDelete { scope : exact "scope", id : field "id", mark : exact "mark", extra :
-		rest "", }
+	params_impls!(
+		MarkDelete { opt exact "scope" scope, req field "id" id, opt exact "mark" mark, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(MarkDelete);
 	/// `landing.site.markFolderDelete`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-folder-delete.html>
@@ -15005,7 +10155,7 @@ pub mod site {
 		/// `mark`: `boolean`, optional.
 		pub mark: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl MarkFolderDelete {
 		/// The call with its required parameters: `id`.
@@ -15017,29 +10167,15 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `mark`.
-		pub fn mark(mut self, value: impl Into<bool>) -> Self {
-			self.mark = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(MarkFolderDelete);
-	serialize_map!(
-		MarkFolderDelete { opt "scope" scope, req "id" id, opt "mark" mark, rest "" extra
-		}
+	setters!(
+		MarkFolderDelete { some into scope scope "scope" : String, some into mark mark
+		"mark" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		MarkFolderDelete { scope : exact "scope", id : field "id", mark : exact "mark",
-		extra : rest "", }
+	params_impls!(
+		MarkFolderDelete { opt exact "scope" scope, req field "id" id, opt exact "mark"
+		mark, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(MarkFolderDelete);
 	/// `landing.site.markFolderUnDelete`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-folder-undelete.html>
@@ -15055,7 +10191,7 @@ pub mod site {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl MarkFolderUnDelete {
 		/// The call with its required parameters: `id`.
@@ -15066,20 +10202,9 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(MarkFolderUnDelete);
-	serialize_map!(MarkFolderUnDelete { opt "scope" scope, req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		MarkFolderUnDelete { scope : exact "scope", id : field "id", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(MarkFolderUnDelete);
+	setters!(MarkFolderUnDelete { some into scope scope "scope" : String, });
+	params_impls!(MarkFolderUnDelete { opt exact "scope" scope, req field "id" id, });
 	/// `landing.site.markUnDelete`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-undelete.html>
@@ -15095,7 +10220,7 @@ pub mod site {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl MarkUnDelete {
 		/// The call with its required parameters: `id`.
@@ -15106,20 +10231,9 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(MarkUnDelete);
-	serialize_map!(MarkUnDelete { opt "scope" scope, req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		MarkUnDelete { scope : exact "scope", id : field "id", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(MarkUnDelete);
+	setters!(MarkUnDelete { some into scope scope "scope" : String, });
+	params_impls!(MarkUnDelete { opt exact "scope" scope, req field "id" id, });
 	/// `landing.site.publication`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-publication.html>
@@ -15135,7 +10249,7 @@ pub mod site {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Publication {
 		/// The call with its required parameters: `id`.
@@ -15146,20 +10260,9 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Publication);
-	serialize_map!(Publication { opt "scope" scope, req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Publication { scope : exact "scope", id : field "id", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Publication);
+	setters!(Publication { some into scope scope "scope" : String, });
+	params_impls!(Publication { opt exact "scope" scope, req field "id" id, });
 	/// `landing.site.publicationFolder`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-publication-folder.html>
@@ -15177,7 +10280,7 @@ pub mod site {
 		/// `mark`: `boolean`, optional.
 		pub mark: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl PublicationFolder {
 		/// The call with its required parameters: `folderId`.
@@ -15189,29 +10292,15 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
-		/// Sets `mark`.
-		pub fn mark(mut self, value: impl Into<bool>) -> Self {
-			self.mark = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(PublicationFolder);
-	serialize_map!(
-		PublicationFolder { opt "scope" scope, req "folderId" folder_id, opt "mark" mark,
-		rest "" extra }
+	setters!(
+		PublicationFolder { some into scope scope "scope" : String, some into mark mark
+		"mark" : bool, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		PublicationFolder { scope : exact "scope", folder_id : field "folderId", mark :
-		exact "mark", extra : rest "", }
+	params_impls!(
+		PublicationFolder { opt exact "scope" scope, req field "folderId" folder_id, opt
+		exact "mark" mark, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(PublicationFolder);
 	/// `landing.site.setRights`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/extended-model/landing-site-set-rights.html>
@@ -15227,7 +10316,7 @@ pub mod site {
 		/// `rights`: `object | array`, optional.
 		pub rights: Option<set_rights::Rights>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl SetRights {
 		/// The call with its required parameters: `id`.
@@ -15238,20 +10327,9 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `rights`.
-		pub fn rights(mut self, value: impl Into<set_rights::Rights>) -> Self {
-			self.rights = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(SetRights);
-	serialize_map!(SetRights { req "id" id, opt "rights" rights, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		SetRights { id : field "id", rights : exact "rights", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(SetRights);
+	setters!(SetRights { some into rights rights "rights" : set_rights::Rights, });
+	params_impls!(SetRights { req field "id" id, opt exact "rights" rights, });
 	/// `landing.site.unPublicFolder`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-unpublic-folder.html>
@@ -15267,7 +10345,7 @@ pub mod site {
 		/// `folderId`: `integer`, required.
 		pub folder_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UnPublicFolder {
 		/// The call with its required parameters: `folderId`.
@@ -15278,23 +10356,11 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(UnPublicFolder);
-	serialize_map!(
-		UnPublicFolder { opt "scope" scope, req "folderId" folder_id, rest "" extra }
+	setters!(UnPublicFolder { some into scope scope "scope" : String, });
+	params_impls!(
+		UnPublicFolder { opt exact "scope" scope, req field "folderId" folder_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UnPublicFolder { scope : exact "scope", folder_id : field "folderId", extra :
-		rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UnPublicFolder);
 	/// `landing.site.unbindingFromGroup`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-unbinding-from-group.html>
@@ -15310,7 +10376,7 @@ pub mod site {
 		/// `groupId`: `integer`, required.
 		pub group_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UnbindingFromGroup {
 		/// The call with its required parameters: `id`, `groupId`.
@@ -15322,17 +10388,9 @@ pub mod site {
 			}
 		}
 	}
-	extra_setter!(UnbindingFromGroup);
-	serialize_map!(
-		UnbindingFromGroup { req "id" id, req "groupId" group_id, rest "" extra }
+	params_impls!(
+		UnbindingFromGroup { req field "id" id, req field "groupId" group_id, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UnbindingFromGroup { id : field "id", group_id : field "groupId", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UnbindingFromGroup);
 	/// `landing.site.unbindingFromMenu`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-unbinding-from-menu.html>
@@ -15348,7 +10406,7 @@ pub mod site {
 		/// `menuCode`: `string`, required.
 		pub menu_code: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UnbindingFromMenu {
 		/// The call with its required parameters: `id`, `menuCode`.
@@ -15360,17 +10418,9 @@ pub mod site {
 			}
 		}
 	}
-	extra_setter!(UnbindingFromMenu);
-	serialize_map!(
-		UnbindingFromMenu { req "id" id, req "menuCode" menu_code, rest "" extra }
+	params_impls!(
+		UnbindingFromMenu { req field "id" id, req field "menuCode" menu_code, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UnbindingFromMenu { id : field "id", menu_code : field "menuCode", extra : rest
-		"", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UnbindingFromMenu);
 	/// `landing.site.unpublic`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-unpublic.html>
@@ -15386,7 +10436,7 @@ pub mod site {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Unpublic {
 		/// The call with its required parameters: `id`.
@@ -15397,18 +10447,9 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Unpublic);
-	serialize_map!(Unpublic { opt "scope" scope, req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Unpublic { scope : exact "scope", id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Unpublic);
+	setters!(Unpublic { some into scope scope "scope" : String, });
+	params_impls!(Unpublic { opt exact "scope" scope, req field "id" id, });
 	/// `landing.site.update`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-update.html>
@@ -15426,7 +10467,7 @@ pub mod site {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -15438,23 +10479,11 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { opt "scope" scope, req "id" id, req "fields" fields, rest "" extra }
+	setters!(Update { some into scope scope "scope" : String, });
+	params_impls!(
+		Update { opt exact "scope" scope, req field "id" id, req field "fields" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { scope : exact "scope", id : field "id", fields : field "fields", extra :
-		rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// `landing.site.updateFolder`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-update-folder.html>
@@ -15474,7 +10503,7 @@ pub mod site {
 		/// `fields`: `object`, required.
 		pub fields: update_folder::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UpdateFolder {
 		/// The call with its required parameters: `siteId`, `folderId`, `fields`.
@@ -15491,29 +10520,17 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(UpdateFolder);
-	serialize_map!(
-		UpdateFolder { opt "scope" scope, req "siteId" site_id, req "folderId" folder_id,
-		req "fields" fields, rest "" extra }
+	setters!(UpdateFolder { some into scope scope "scope" : String, });
+	params_impls!(
+		UpdateFolder { opt exact "scope" scope, req field "siteId" site_id, req field
+		"folderId" folder_id, req field "fields" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UpdateFolder { scope : exact "scope", site_id : field "siteId", folder_id : field
-		"folderId", fields : field "fields", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UpdateFolder);
 	/// Types of `landing.site.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-add.html>
 	pub mod add {
-		/// Error codes of `landing.site.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15574,7 +10591,7 @@ pub mod site {
 			/// `ADDITIONAL_FIELDS`: `object`, optional.
 			pub additional_fields: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `TITLE`, `CODE`.
@@ -15590,68 +10607,28 @@ pub mod site {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `DOMAIN_ID`.
-			pub fn domain_id(
-				mut self,
-				value: impl Into<::bitrix24_runtime::IntOrString>,
-			) -> Self {
-				self.domain_id = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `ADDITIONAL_FIELDS`.
-			pub fn additional_fields(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.additional_fields = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "TITLE" title, req "CODE" code, opt "TYPE" type_, opt
-			"DOMAIN_ID" domain_id, opt "DESCRIPTION" description, opt "XML_ID" xml_id,
-			opt "ADDITIONAL_FIELDS" additional_fields, rest "" extra }
+		setters!(
+			Fields { some into type_ type_ "TYPE" : String, some into domain_id domain_id
+			"DOMAIN_ID" : ::bitrix24_runtime::IntOrString, some into description
+			description "DESCRIPTION" : String, some into xml_id xml_id "XML_ID" :
+			String, some into additional_fields additional_fields "ADDITIONAL_FIELDS" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : field "TITLE", code : field "CODE", type_ : exact "TYPE",
-			domain_id : exact "DOMAIN_ID", description : exact "DESCRIPTION", xml_id :
-			exact "XML_ID", additional_fields : exact "ADDITIONAL_FIELDS", extra : rest
-			"", }
+		params_impls!(
+			Fields { req field "TITLE" title, req field "CODE" code, opt exact "TYPE"
+			type_, opt exact "DOMAIN_ID" domain_id, opt exact "DESCRIPTION" description,
+			opt exact "XML_ID" xml_id, opt exact "ADDITIONAL_FIELDS" additional_fields, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "landing.site.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "landing.site.add", V2, false);
 	}
 	/// Types of `landing.site.addFolder`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-add-folder.html>
 	pub mod add_folder {
-		/// Error codes of `landing.site.addFolder`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.addFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15687,7 +10664,7 @@ pub mod site {
 			/// `ACTIVE`: `string`, optional.
 			pub active: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `TITLE`.
@@ -15700,49 +10677,24 @@ pub mod site {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `PARENT_ID`.
-			pub fn parent_id(mut self, value: impl Into<i64>) -> Self {
-				self.parent_id = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<String>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "TITLE" title, opt "CODE" code, opt "PARENT_ID" parent_id, opt
-			"ACTIVE" active, rest "" extra }
+		setters!(
+			Fields { some into code code "CODE" : String, some into parent_id parent_id
+			"PARENT_ID" : i64, some into active active "ACTIVE" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : field "TITLE", code : exact "CODE", parent_id : exact
-			"PARENT_ID", active : exact "ACTIVE", extra : rest "", }
+		params_impls!(
+			Fields { req field "TITLE" title, opt exact "CODE" code, opt exact
+			"PARENT_ID" parent_id, opt exact "ACTIVE" active, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::AddFolder {
-			const NAME: &'static str = "landing.site.addFolder";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::AddFolder, "landing.site.addFolder", V2, false);
 	}
 	/// Types of `landing.site.bindingToGroup`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-binding-to-group.html>
 	pub mod binding_to_group {
-		/// Error codes of `landing.site.bindingToGroup`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.bindingToGroup`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15762,19 +10714,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::BindingToGroup {
-			const NAME: &'static str = "landing.site.bindingToGroup";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::BindingToGroup, "landing.site.bindingToGroup", V2, false);
 	}
 	/// Types of `landing.site.bindingToMenu`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-binding-to-menu.html>
 	pub mod binding_to_menu {
-		/// Error codes of `landing.site.bindingToMenu`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.bindingToMenu`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15794,19 +10740,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::BindingToMenu {
-			const NAME: &'static str = "landing.site.bindingToMenu";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::BindingToMenu, "landing.site.bindingToMenu", V2, false);
 	}
 	/// Types of `landing.site.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-delete.html>
 	pub mod delete {
-		/// Error codes of `landing.site.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15836,19 +10776,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "landing.site.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "landing.site.delete", V2, false);
 	}
 	/// Types of `landing.site.fullExport`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
 	pub mod full_export {
-		/// Error codes of `landing.site.fullExport`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.fullExport`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15898,130 +10832,53 @@ pub mod site {
 			/// `preview_url`: `string`, optional.
 			pub preview_url: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					edit_mode: Default::default(),
-					scope: Default::default(),
-					hooks_disable: Default::default(),
-					code: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					preview: Default::default(),
-					preview2x: Default::default(),
-					preview3x: Default::default(),
-					preview_url: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `edit_mode`.
-			pub fn edit_mode(mut self, value: impl Into<String>) -> Self {
-				self.edit_mode = Some(value.into());
-				self
-			}
-			/// Sets `scope`.
-			pub fn scope(mut self, value: impl Into<String>) -> Self {
-				self.scope = Some(value.into());
-				self
-			}
-			/// Sets `hooks_disable`.
-			pub fn hooks_disable(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.hooks_disable = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `preview`.
-			pub fn preview(mut self, value: impl Into<String>) -> Self {
-				self.preview = Some(value.into());
-				self
-			}
-			/// Sets `preview2x`.
-			pub fn preview2x(mut self, value: impl Into<String>) -> Self {
-				self.preview2x = Some(value.into());
-				self
-			}
-			/// Sets `preview3x`.
-			pub fn preview3x(mut self, value: impl Into<String>) -> Self {
-				self.preview3x = Some(value.into());
-				self
-			}
-			/// Sets `preview_url`.
-			pub fn preview_url(mut self, value: impl Into<String>) -> Self {
-				self.preview_url = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "edit_mode" edit_mode, opt "scope" scope, opt "hooks_disable"
-			hooks_disable, opt "code" code, opt "name" name, opt "description"
-			description, opt "preview" preview, opt "preview2x" preview2x, opt
-			"preview3x" preview3x, opt "preview_url" preview_url, rest "" extra }
+		setters!(
+			Params { some into edit_mode edit_mode "edit_mode" : String, some into scope
+			scope "scope" : String, some iter hooks_disable hooks_disable "hooks_disable"
+			: String, some into code code "code" : String, some into name name "name" :
+			String, some into description description "description" : String, some into
+			preview preview "preview" : String, some into preview2x preview2x "preview2x"
+			: String, some into preview3x preview3x "preview3x" : String, some into
+			preview_url preview_url "preview_url" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { edit_mode : exact "edit_mode", scope : exact "scope", hooks_disable
-			: exact "hooks_disable", code : exact "code", name : exact "name",
-			description : exact "description", preview : exact "preview", preview2x :
-			exact "preview2x", preview3x : exact "preview3x", preview_url : exact
-			"preview_url", extra : rest "", }
+		params_impls!(
+			Params { opt exact "edit_mode" edit_mode, opt exact "scope" scope, opt exact
+			"hooks_disable" hooks_disable, opt exact "code" code, opt exact "name" name,
+			opt exact "description" description, opt exact "preview" preview, opt exact
+			"preview2x" preview2x, opt exact "preview3x" preview3x, opt exact
+			"preview_url" preview_url, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The object `result.fields.ADDITIONAL_FIELDS` of `landing.site.fullExport`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataFieldsAdditionalFields {
-			/// `COOKIES_USE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `COOKIES_USE`: `string`, only in the example response.
 			pub cookies_use: Option<String>,
-			/// `B24BUTTON_COLOR`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `B24BUTTON_COLOR`: `string`, only in the example response.
 			pub b24_button_color: Option<String>,
-			/// `BACKGROUND_PICTURE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `BACKGROUND_PICTURE`: `string`, only in the example response.
 			pub background_picture: Option<String>,
-			/// `THEME_USE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `THEME_USE`: `string`, only in the example response.
 			pub theme_use: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataFieldsAdditionalFields { cookies_use : soft "COOKIES_USE",
-			b24_button_color : soft "B24BUTTON_COLOR", background_picture : soft
-			"BACKGROUND_PICTURE", theme_use : soft "THEME_USE", extra : rest "", }
-		);
-		serialize_map!(
-			DataFieldsAdditionalFields { opt "COOKIES_USE" cookies_use, opt
-			"B24BUTTON_COLOR" b24_button_color, opt "BACKGROUND_PICTURE"
-			background_picture, opt "THEME_USE" theme_use, rest "" extra }
+		result_impls!(
+			DataFieldsAdditionalFields { opt soft "COOKIES_USE" cookies_use, opt soft
+			"B24BUTTON_COLOR" b24_button_color, opt soft "BACKGROUND_PICTURE"
+			background_picture, opt soft "THEME_USE" theme_use, }
 		);
 		/// The object `result.fields` of `landing.site.fullExport`: `object`.
 		///
@@ -16029,26 +10886,21 @@ pub mod site {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataFields {
-			/// `ADDITIONAL_FIELDS`: `object | array`, optional.
+			/// `ADDITIONAL_FIELDS`: `object | array`.
 			pub additional_fields: Option<DataFieldsAdditionalFields>,
-			/// `TITLE`: `string`, optional.
+			/// `TITLE`: `string`.
 			pub title: Option<String>,
-			/// `LANDING_ID_INDEX`: `string | integer`, optional.
+			/// `LANDING_ID_INDEX`: `string | integer`.
 			pub landing_id_index: Option<String>,
-			/// `LANDING_ID_404`: `string | integer`, optional.
+			/// `LANDING_ID_404`: `string | integer`.
 			pub landing_id_404: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataFields { additional_fields : field "ADDITIONAL_FIELDS", title : field
-			"TITLE", landing_id_index : field "LANDING_ID_INDEX", landing_id_404 : field
-			"LANDING_ID_404", extra : rest "", }
-		);
-		serialize_map!(
-			DataFields { opt "ADDITIONAL_FIELDS" additional_fields, opt "TITLE" title,
-			opt "LANDING_ID_INDEX" landing_id_index, opt "LANDING_ID_404" landing_id_404,
-			rest "" extra }
+		result_impls!(
+			DataFields { opt field "ADDITIONAL_FIELDS" additional_fields, opt field
+			"TITLE" title, opt field "LANDING_ID_INDEX" landing_id_index, opt field
+			"LANDING_ID_404" landing_id_404, }
 		);
 		/// The object `result.layout` of `landing.site.fullExport`: `object | array`.
 		///
@@ -16056,46 +10908,35 @@ pub mod site {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataLayout {
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `ref`: `string[]`, optional.
+			/// `ref`: `string[]`.
 			pub ref_: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataLayout { code : field "code", ref_ : field "ref", extra : rest "", }
-		);
-		serialize_map!(DataLayout { opt "code" code, req "ref" ref_, rest "" extra });
+		result_impls!(DataLayout { opt field "code" code, req field "ref" ref_, });
 		/// The object `result.items.<page_code>.fields.ADDITIONAL_FIELDS` of `landing.site.fullExport`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeFieldsAdditionalFields {
-			/// `B24BUTTON_USE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `B24BUTTON_USE`: `string`, only in the example response.
 			pub b24_button_use: Option<String>,
-			/// `METAOG_TITLE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `METAOG_TITLE`: `string`, only in the example response.
 			pub metaog_title: Option<String>,
-			/// `THEME_USE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `THEME_USE`: `string`, only in the example response.
 			pub theme_use: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCodeFieldsAdditionalFields { b24_button_use : soft
-			"B24BUTTON_USE", metaog_title : soft "METAOG_TITLE", theme_use : soft
-			"THEME_USE", extra : rest "", }
-		);
-		serialize_map!(
-			DataItemsPageCodeFieldsAdditionalFields { opt "B24BUTTON_USE" b24_button_use,
-			opt "METAOG_TITLE" metaog_title, opt "THEME_USE" theme_use, rest "" extra }
+		result_impls!(
+			DataItemsPageCodeFieldsAdditionalFields { opt soft "B24BUTTON_USE"
+			b24_button_use, opt soft "METAOG_TITLE" metaog_title, opt soft "THEME_USE"
+			theme_use, }
 		);
 		/// The object `result.items.<page_code>.fields` of `landing.site.fullExport`: `object`.
 		///
@@ -16103,22 +10944,18 @@ pub mod site {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeFields {
-			/// `TITLE`: `string`, optional.
+			/// `TITLE`: `string`.
 			pub title: Option<String>,
-			/// `RULE`: `string | null`, optional.
+			/// `RULE`: `string | null`.
 			pub rule: Option<String>,
-			/// `ADDITIONAL_FIELDS`: `object | array`, optional.
+			/// `ADDITIONAL_FIELDS`: `object | array`.
 			pub additional_fields: Option<DataItemsPageCodeFieldsAdditionalFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCodeFields { title : field "TITLE", rule : field "RULE",
-			additional_fields : field "ADDITIONAL_FIELDS", extra : rest "", }
-		);
-		serialize_map!(
-			DataItemsPageCodeFields { opt "TITLE" title, opt "RULE" rule, opt
-			"ADDITIONAL_FIELDS" additional_fields, rest "" extra }
+		result_impls!(
+			DataItemsPageCodeFields { opt field "TITLE" title, opt field "RULE" rule, opt
+			field "ADDITIONAL_FIELDS" additional_fields, }
 		);
 		/// The object `result.items.<page_code>.layout` of `landing.site.fullExport`: `object | array`.
 		///
@@ -16126,19 +10963,15 @@ pub mod site {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeLayout {
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `ref`: `string[]`, optional.
+			/// `ref`: `string[]`.
 			pub ref_: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCodeLayout { code : field "code", ref_ : field "ref", extra :
-			rest "", }
-		);
-		serialize_map!(
-			DataItemsPageCodeLayout { opt "code" code, req "ref" ref_, rest "" extra }
+		result_impls!(
+			DataItemsPageCodeLayout { opt field "code" code, req field "ref" ref_, }
 		);
 		/// The object `result.items.<page_code>.items.#block<id>.repo_block` of `landing.site.fullExport`: `object`.
 		///
@@ -16146,139 +10979,108 @@ pub mod site {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockIdRepoBlock {
-			/// `app_code`: `string`, optional.
+			/// `app_code`: `string`.
 			pub app_code: Option<String>,
-			/// `xml_id`: `string`, optional.
+			/// `xml_id`: `string`.
 			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCodeItemsHashBlockIdRepoBlock { app_code : field "app_code",
-			xml_id : field "xml_id", extra : rest "", }
-		);
-		serialize_map!(
-			DataItemsPageCodeItemsHashBlockIdRepoBlock { opt "app_code" app_code, opt
-			"xml_id" xml_id, rest "" extra }
+		result_impls!(
+			DataItemsPageCodeItemsHashBlockIdRepoBlock { opt field "app_code" app_code,
+			opt field "xml_id" xml_id, }
 		);
 		/// The object `result.items.<page_code>.items.#block<id>.nodes..landing-block-node-menu-list-item-link` of `landing.site.fullExport`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink {
-			/// `href`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `href`: `string`, only in the example response.
 			pub href: Option<String>,
-			/// `target`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `target`: `string`, only in the example response.
 			pub target: Option<String>,
-			/// `text`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `text`: `string`, only in the example response.
 			pub text: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink { href
-			: soft "href", target : soft "target", text : soft "text", extra : rest "", }
-		);
-		serialize_map!(
+		result_impls!(
 			DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink { opt
-			"href" href, opt "target" target, opt "text" text, rest "" extra }
+			soft "href" href, opt soft "target" target, opt soft "text" text, }
 		);
 		/// The object `result.items.<page_code>.items.#block<id>.nodes` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockIdNodes {
-			/// `.landing-block-node-menu-list-item-link`: `object[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.landing-block-node-menu-list-item-link`: `object[]`, only in the example response.
 			pub landing_block_node_menu_list_item_link: Vec<
 				DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCodeItemsHashBlockIdNodes {
-			landing_block_node_menu_list_item_link : soft
-			".landing-block-node-menu-list-item-link", extra : rest "", }
-		);
-		serialize_map!(
-			DataItemsPageCodeItemsHashBlockIdNodes { req
+		result_impls!(
+			DataItemsPageCodeItemsHashBlockIdNodes { req soft
 			".landing-block-node-menu-list-item-link"
-			landing_block_node_menu_list_item_link, rest "" extra }
+			landing_block_node_menu_list_item_link, }
 		);
 		/// The object `result.items.<page_code>.items.#block<id>.style` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockIdStyle {
-			/// `.navbar`: `string[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.navbar`: `string[]`, only in the example response.
 			pub navbar: Vec<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCodeItemsHashBlockIdStyle { navbar : soft ".navbar", extra :
-			rest "", }
-		);
-		serialize_map!(
-			DataItemsPageCodeItemsHashBlockIdStyle { req ".navbar" navbar, rest "" extra
-			}
+		result_impls!(
+			DataItemsPageCodeItemsHashBlockIdStyle { req soft ".navbar" navbar, }
 		);
 		/// The object `result.items.<page_code>.items.#block<id>.attrs..navbar-collapse` of `landing.site.fullExport`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse {
-			/// `id`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse { id : soft "id", extra
-			: rest "", }
-		);
-		serialize_map!(
-			DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse { opt "id" id, rest ""
-			extra }
+		result_impls!(
+			DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse { opt soft "id" id, }
 		);
 		/// The object `result.items.<page_code>.items.#block<id>.attrs` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockIdAttrs {
-			/// `.navbar-collapse`: `object[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `.navbar-collapse`: `object[]`, only in the example response.
 			pub navbar_collapse: Vec<
 				DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCodeItemsHashBlockIdAttrs { navbar_collapse : soft
-			".navbar-collapse", extra : rest "", }
-		);
-		serialize_map!(
-			DataItemsPageCodeItemsHashBlockIdAttrs { req ".navbar-collapse"
-			navbar_collapse, rest "" extra }
+		result_impls!(
+			DataItemsPageCodeItemsHashBlockIdAttrs { req soft ".navbar-collapse"
+			navbar_collapse, }
 		);
 		/// The object `result.items.<page_code>.items.#block<id>` of `landing.site.fullExport`: `object`.
 		///
@@ -16286,43 +11088,37 @@ pub mod site {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockId {
-			/// `old_id`: `integer | string`, optional.
+			/// `old_id`: `integer | string`.
 			pub old_id: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `access`: `string`, optional.
+			/// `access`: `string`.
 			pub access: Option<String>,
-			/// `anchor`: `string`, optional.
+			/// `anchor`: `string`.
 			pub anchor: Option<String>,
-			/// `repo_block`: `object`, optional.
+			/// `repo_block`: `object`.
 			pub repo_block: Option<DataItemsPageCodeItemsHashBlockIdRepoBlock>,
-			/// `cards`: `object`, optional.
+			/// `cards`: `object`.
 			pub cards: ::serde_json::Value,
-			/// `nodes`: `object`, optional.
+			/// `nodes`: `object`.
 			pub nodes: Option<DataItemsPageCodeItemsHashBlockIdNodes>,
-			/// `menu`: `object`, optional.
+			/// `menu`: `object`.
 			pub menu: ::serde_json::Value,
-			/// `style`: `object`, optional.
+			/// `style`: `object`.
 			pub style: Option<DataItemsPageCodeItemsHashBlockIdStyle>,
-			/// `attrs`: `object`, optional.
+			/// `attrs`: `object`.
 			pub attrs: Option<DataItemsPageCodeItemsHashBlockIdAttrs>,
-			/// `dynamic`: `object`, optional.
+			/// `dynamic`: `object`.
 			pub dynamic: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCodeItemsHashBlockId { old_id : field "old_id", code : field
-			"code", access : field "access", anchor : field "anchor", repo_block : field
-			"repo_block", cards : field "cards", nodes : field "nodes", menu : field
-			"menu", style : field "style", attrs : field "attrs", dynamic : field
-			"dynamic", extra : rest "", }
-		);
-		serialize_map!(
-			DataItemsPageCodeItemsHashBlockId { opt "old_id" old_id, opt "code" code, opt
-			"access" access, opt "anchor" anchor, opt "repo_block" repo_block, req
-			"cards" cards, opt "nodes" nodes, req "menu" menu, opt "style" style, opt
-			"attrs" attrs, req "dynamic" dynamic, rest "" extra }
+		result_impls!(
+			DataItemsPageCodeItemsHashBlockId { opt field "old_id" old_id, opt field
+			"code" code, opt field "access" access, opt field "anchor" anchor, opt field
+			"repo_block" repo_block, req field "cards" cards, opt field "nodes" nodes,
+			req field "menu" menu, opt field "style" style, opt field "attrs" attrs, req
+			field "dynamic" dynamic, }
 		);
 		/// The object `result.items.<page_code>.items` of `landing.site.fullExport`: `object | array`.
 		///
@@ -16330,74 +11126,61 @@ pub mod site {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItems {
-			/// `#block<id>`: `object`, optional.
+			/// `#block<id>`: `object`.
 			///
 			/// Stands for every key matching `#block*`: one entry per key.
 			pub hash_block_id: ::std::collections::BTreeMap<
 				String,
 				DataItemsPageCodeItemsHashBlockId,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCodeItems { hash_block_id : pattern "#block*", extra : rest "",
-			}
-		);
-		serialize_map!(
-			DataItemsPageCodeItems { rest "#block*" hash_block_id, rest "" extra }
-		);
+		result_impls!(DataItemsPageCodeItems { rest pattern "#block*" hash_block_id, });
 		/// The object `result.items.<page_code>` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCode {
-			/// `old_id`: `integer | string`, optional.
+			/// `old_id`: `integer | string`.
 			pub old_id: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `description`: `string`, optional.
+			/// `description`: `string`.
 			pub description: Option<String>,
-			/// `preview`: `string`, optional.
+			/// `preview`: `string`.
 			pub preview: Option<String>,
-			/// `preview2x`: `string`, optional.
+			/// `preview2x`: `string`.
 			pub preview2x: Option<String>,
-			/// `preview3x`: `string`, optional.
+			/// `preview3x`: `string`.
 			pub preview3x: Option<String>,
-			/// `preview_url`: `string`, optional.
+			/// `preview_url`: `string`.
 			pub preview_url: Option<String>,
-			/// `show_in_list`: `string`, optional.
+			/// `show_in_list`: `string`.
 			pub show_in_list: Option<String>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `version`: `integer`, optional.
+			/// `version`: `integer`.
 			pub version: Option<i64>,
-			/// `fields`: `object`, optional.
+			/// `fields`: `object`.
 			pub fields: Option<DataItemsPageCodeFields>,
-			/// `layout`: `object | array`, optional.
+			/// `layout`: `object | array`.
 			pub layout: Option<DataItemsPageCodeLayout>,
-			/// `items`: `object | array`, optional.
+			/// `items`: `object | array`.
 			pub items: Option<DataItemsPageCodeItems>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			DataItemsPageCode { old_id : field "old_id", code : field "code", name :
-			field "name", description : field "description", preview : field "preview",
-			preview2x : field "preview2x", preview3x : field "preview3x", preview_url :
-			field "preview_url", show_in_list : field "show_in_list", type_ : field
-			"type", version : field "version", fields : field "fields", layout : field
-			"layout", items : field "items", extra : rest "", }
-		);
-		serialize_map!(
-			DataItemsPageCode { opt "old_id" old_id, opt "code" code, opt "name" name,
-			opt "description" description, opt "preview" preview, opt "preview2x"
-			preview2x, opt "preview3x" preview3x, opt "preview_url" preview_url, opt
-			"show_in_list" show_in_list, opt "type" type_, opt "version" version, opt
-			"fields" fields, opt "layout" layout, opt "items" items, rest "" extra }
+		result_impls!(
+			DataItemsPageCode { opt field "old_id" old_id, opt field "code" code, opt
+			field "name" name, opt field "description" description, opt field "preview"
+			preview, opt field "preview2x" preview2x, opt field "preview3x" preview3x,
+			opt field "preview_url" preview_url, opt field "show_in_list" show_in_list,
+			opt field "type" type_, opt field "version" version, opt field "fields"
+			fields, opt field "layout" layout, opt field "items" items, }
 		);
 		/// The object `result.items` of `landing.site.fullExport`: `object`.
 		///
@@ -16405,94 +11188,79 @@ pub mod site {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItems {
-			/// `<page_code>`: `object`, optional.
+			/// `<page_code>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub page_code: ::std::collections::BTreeMap<String, DataItemsPageCode>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(DataItems { page_code : pattern "*", extra : rest "", });
-		serialize_map!(DataItems { rest "*" page_code, rest "" extra });
+		result_impls!(DataItems { rest pattern "*" page_code, });
 		/// The object `result` of `landing.site.fullExport`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Data {
-			/// `charset`: `string`, optional.
+			/// `charset`: `string`.
 			pub charset: Option<String>,
-			/// `code`: `string`, optional.
+			/// `code`: `string`.
 			pub code: Option<String>,
-			/// `site_code`: `string`, optional.
+			/// `site_code`: `string`.
 			pub site_code: Option<String>,
-			/// `name`: `string`, optional.
+			/// `name`: `string`.
 			pub name: Option<String>,
-			/// `description`: `string`, optional.
+			/// `description`: `string`.
 			pub description: Option<String>,
-			/// `preview`: `string`, optional.
+			/// `preview`: `string`.
 			pub preview: Option<String>,
-			/// `preview2x`: `string`, optional.
+			/// `preview2x`: `string`.
 			pub preview2x: Option<String>,
-			/// `preview3x`: `string`, optional.
+			/// `preview3x`: `string`.
 			pub preview3x: Option<String>,
-			/// `preview_url`: `string`, optional.
+			/// `preview_url`: `string`.
 			pub preview_url: Option<String>,
-			/// `show_in_list`: `string`, optional.
+			/// `show_in_list`: `string`.
 			pub show_in_list: Option<String>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `version`: `integer`, optional.
+			/// `version`: `integer`.
 			pub version: Option<i64>,
-			/// `fields`: `object`, optional.
+			/// `fields`: `object`.
 			pub fields: Option<DataFields>,
-			/// `layout`: `object | array`, optional.
+			/// `layout`: `object | array`.
 			pub layout: Option<DataLayout>,
-			/// `folders`: `object | array`, optional.
+			/// `folders`: `object | array`.
 			pub folders: ::serde_json::Value,
-			/// `syspages`: `object | array`, optional.
+			/// `syspages`: `object | array`.
 			pub syspages: ::serde_json::Value,
-			/// `items`: `object`, optional.
+			/// `items`: `object`.
 			pub items: Option<DataItems>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Data { charset : field "charset", code : field "code", site_code : field
-			"site_code", name : field "name", description : field "description", preview
-			: field "preview", preview2x : field "preview2x", preview3x : field
-			"preview3x", preview_url : field "preview_url", show_in_list : field
-			"show_in_list", type_ : field "type", version : field "version", fields :
-			field "fields", layout : field "layout", folders : field "folders", syspages
-			: field "syspages", items : field "items", extra : rest "", } fits["charset",
-			"code", "site_code", "name", "description", "preview", "preview2x",
-			"preview3x", "preview_url", "show_in_list", "type", "version", "fields",
-			"layout", "folders", "syspages", "items"] []
-		);
-		serialize_map!(
-			Data { opt "charset" charset, opt "code" code, opt "site_code" site_code, opt
-			"name" name, opt "description" description, opt "preview" preview, opt
-			"preview2x" preview2x, opt "preview3x" preview3x, opt "preview_url"
-			preview_url, opt "show_in_list" show_in_list, opt "type" type_, opt "version"
-			version, opt "fields" fields, opt "layout" layout, req "folders" folders, req
-			"syspages" syspages, opt "items" items, rest "" extra }
+		result_impls!(
+			Data { opt field "charset" charset, opt field "code" code, opt field
+			"site_code" site_code, opt field "name" name, opt field "description"
+			description, opt field "preview" preview, opt field "preview2x" preview2x,
+			opt field "preview3x" preview3x, opt field "preview_url" preview_url, opt
+			field "show_in_list" show_in_list, opt field "type" type_, opt field
+			"version" version, opt field "fields" fields, opt field "layout" layout, req
+			field "folders" folders, req field "syspages" syspages, opt field "items"
+			items, } fits["charset", "code", "site_code", "name", "description",
+			"preview", "preview2x", "preview3x", "preview_url", "show_in_list", "type",
+			"version", "fields", "layout", "folders", "syspages", "items"] []
 		);
 		/// The `result` of the call: `object | array`.
 		pub type Output = Data;
-		impl ::bitrix24_runtime::Method for super::FullExport {
-			const NAME: &'static str = "landing.site.fullExport";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::FullExport, "landing.site.fullExport", V2, false);
 		deserialize_via_from_value!(Data);
 	}
 	/// Types of `landing.site.getFolders`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-folders.html>
 	pub mod get_folders {
-		/// Error codes of `landing.site.getFolders`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.getFolders`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -16543,177 +11311,86 @@ pub mod site {
 			/// `DATE_MODIFY`: `datetime`, optional.
 			pub date_modify: Option<::bitrix24_runtime::DateTime>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					parent_id: Default::default(),
-					index_id: Default::default(),
-					active: Default::default(),
-					deleted: Default::default(),
-					eq_deleted: Default::default(),
-					title: Default::default(),
-					code: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `PARENT_ID`.
-			pub fn parent_id(mut self, value: impl Into<i64>) -> Self {
-				self.parent_id = Some(value.into());
-				self
-			}
-			/// Sets `INDEX_ID`.
-			pub fn index_id(mut self, value: impl Into<i64>) -> Self {
-				self.index_id = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<String>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `DELETED`.
-			pub fn deleted(mut self, value: impl Into<String>) -> Self {
-				self.deleted = Some(value.into());
-				self
-			}
-			/// Sets `=DELETED`.
-			pub fn eq_deleted(mut self, value: impl Into<String>) -> Self {
-				self.eq_deleted = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(
-			Filter { opt "ID" id, opt "PARENT_ID" parent_id, opt "INDEX_ID" index_id, opt
-			"ACTIVE" active, opt "DELETED" deleted, opt "=DELETED" eq_deleted, opt
-			"TITLE" title, opt "CODE" code, opt "CREATED_BY_ID" created_by_id, opt
-			"MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE" date_create, opt
-			"DATE_MODIFY" date_modify, rest "" extra }
+		setters!(
+			Filter { some into id id "ID" : i64, some into parent_id parent_id
+			"PARENT_ID" : i64, some into index_id index_id "INDEX_ID" : i64, some into
+			active active "ACTIVE" : String, some into deleted deleted "DELETED" :
+			String, some into eq_deleted eq_deleted "=DELETED" : String, some into title
+			title "TITLE" : String, some into code code "CODE" : String, some into
+			created_by_id created_by_id "CREATED_BY_ID" : i64, some into modified_by_id
+			modified_by_id "MODIFIED_BY_ID" : i64, some into date_create date_create
+			"DATE_CREATE" : ::bitrix24_runtime::DateTime, some into date_modify
+			date_modify "DATE_MODIFY" : ::bitrix24_runtime::DateTime, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Filter { id : exact "ID", parent_id : exact "PARENT_ID", index_id : exact
-			"INDEX_ID", active : exact "ACTIVE", deleted : exact "DELETED", eq_deleted :
-			exact "=DELETED", title : exact "TITLE", code : exact "CODE", created_by_id :
-			exact "CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create :
-			exact "DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
+		params_impls!(
+			Filter { opt exact "ID" id, opt exact "PARENT_ID" parent_id, opt exact
+			"INDEX_ID" index_id, opt exact "ACTIVE" active, opt exact "DELETED" deleted,
+			opt exact "=DELETED" eq_deleted, opt exact "TITLE" title, opt exact "CODE"
+			code, opt exact "CREATED_BY_ID" created_by_id, opt exact "MODIFIED_BY_ID"
+			modified_by_id, opt exact "DATE_CREATE" date_create, opt exact "DATE_MODIFY"
+			date_modify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
 		/// The object `result` of `landing.site.getFolders`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-folders.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `PARENT_ID`: `string | null`, optional.
+			/// `PARENT_ID`: `string | null`.
 			pub parent_id: Option<String>,
-			/// `SITE_ID`: `string`, optional.
+			/// `SITE_ID`: `string`.
 			pub site_id: Option<String>,
-			/// `INDEX_ID`: `string | null`, optional.
+			/// `INDEX_ID`: `string | null`.
 			pub index_id: Option<String>,
-			/// `ACTIVE`: `string`, optional.
+			/// `ACTIVE`: `string`.
 			pub active: Option<String>,
-			/// `DELETED`: `string`, optional.
+			/// `DELETED`: `string`.
 			pub deleted: Option<String>,
-			/// `TITLE`: `string`, optional.
+			/// `TITLE`: `string`.
 			pub title: Option<String>,
-			/// `CODE`: `string`, optional.
+			/// `CODE`: `string`.
 			pub code: Option<String>,
-			/// `CREATED_BY_ID`: `string`, optional.
+			/// `CREATED_BY_ID`: `string`.
 			pub created_by_id: Option<String>,
-			/// `MODIFIED_BY_ID`: `string`, optional.
+			/// `MODIFIED_BY_ID`: `string`.
 			pub modified_by_id: Option<String>,
-			/// `DATE_CREATE`: `string`, optional.
+			/// `DATE_CREATE`: `string`.
 			pub date_create: Option<String>,
-			/// `DATE_MODIFY`: `string`, optional.
+			/// `DATE_MODIFY`: `string`.
 			pub date_modify: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", parent_id : field "PARENT_ID", site_id : field
-			"SITE_ID", index_id : field "INDEX_ID", active : field "ACTIVE", deleted :
-			field "DELETED", title : field "TITLE", code : field "CODE", created_by_id :
-			field "CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create :
-			field "DATE_CREATE", date_modify : field "DATE_MODIFY", extra : rest "", }
-			fits["ID", "PARENT_ID", "SITE_ID", "INDEX_ID", "ACTIVE", "DELETED", "TITLE",
-			"CODE", "CREATED_BY_ID", "MODIFIED_BY_ID", "DATE_CREATE", "DATE_MODIFY"] []
-		);
-		serialize_map!(
-			Item { opt "ID" id, opt "PARENT_ID" parent_id, opt "SITE_ID" site_id, opt
-			"INDEX_ID" index_id, opt "ACTIVE" active, opt "DELETED" deleted, opt "TITLE"
-			title, opt "CODE" code, opt "CREATED_BY_ID" created_by_id, opt
-			"MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE" date_create, opt
-			"DATE_MODIFY" date_modify, rest "" extra }
+		result_impls!(
+			Item { opt field "ID" id, opt field "PARENT_ID" parent_id, opt field
+			"SITE_ID" site_id, opt field "INDEX_ID" index_id, opt field "ACTIVE" active,
+			opt field "DELETED" deleted, opt field "TITLE" title, opt field "CODE" code,
+			opt field "CREATED_BY_ID" created_by_id, opt field "MODIFIED_BY_ID"
+			modified_by_id, opt field "DATE_CREATE" date_create, opt field "DATE_MODIFY"
+			date_modify, } fits["ID", "PARENT_ID", "SITE_ID", "INDEX_ID", "ACTIVE",
+			"DELETED", "TITLE", "CODE", "CREATED_BY_ID", "MODIFIED_BY_ID", "DATE_CREATE",
+			"DATE_MODIFY"] []
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetFolders {
-			const NAME: &'static str = "landing.site.getFolders";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFolders, "landing.site.getFolders", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `landing.site.getGroupBindings`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-get-group-bindings.html>
 	pub mod get_group_bindings {
-		/// Error codes of `landing.site.getGroupBindings`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.getGroupBindings`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -16732,46 +11409,35 @@ pub mod site {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ENTITY_ID`: `integer | string`, optional.
+			/// `ENTITY_ID`: `integer | string`.
 			pub entity_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`, optional.
+			/// `ENTITY_TYPE`: `string`.
 			pub entity_type: Option<String>,
-			/// `BINDING_ID`: `integer | string`, optional.
+			/// `BINDING_ID`: `integer | string`.
 			pub binding_id: Option<String>,
-			/// `TITLE`: `string`, optional.
+			/// `TITLE`: `string`.
 			pub title: Option<String>,
-			/// `PUBLIC_URL`: `string`, optional.
+			/// `PUBLIC_URL`: `string`.
 			pub public_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { entity_id : field "ENTITY_ID", entity_type : field "ENTITY_TYPE",
-			binding_id : field "BINDING_ID", title : field "TITLE", public_url : field
-			"PUBLIC_URL", extra : rest "", } fits["ENTITY_ID", "ENTITY_TYPE",
-			"BINDING_ID", "TITLE", "PUBLIC_URL"] []
-		);
-		serialize_map!(
-			Item { opt "ENTITY_ID" entity_id, opt "ENTITY_TYPE" entity_type, opt
-			"BINDING_ID" binding_id, opt "TITLE" title, opt "PUBLIC_URL" public_url, rest
-			"" extra }
+		result_impls!(
+			Item { opt field "ENTITY_ID" entity_id, opt field "ENTITY_TYPE" entity_type,
+			opt field "BINDING_ID" binding_id, opt field "TITLE" title, opt field
+			"PUBLIC_URL" public_url, } fits["ENTITY_ID", "ENTITY_TYPE", "BINDING_ID",
+			"TITLE", "PUBLIC_URL"] []
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetGroupBindings {
-			const NAME: &'static str = "landing.site.getGroupBindings";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetGroupBindings, "landing.site.getGroupBindings", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `landing.site.getList`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html>
 	pub mod get_list {
-		/// Error codes of `landing.site.getList`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -16861,156 +11527,41 @@ pub mod site {
 			/// `DATE_MODIFY`: `datetime`, optional.
 			pub date_modify: Option<::bitrix24_runtime::DateTime>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsFilter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					title: Default::default(),
-					code: Default::default(),
-					type_: Default::default(),
-					active: Default::default(),
-					deleted: Default::default(),
-					description: Default::default(),
-					xml_id: Default::default(),
-					domain_id: Default::default(),
-					lang: Default::default(),
-					tpl_id: Default::default(),
-					landing_id_index: Default::default(),
-					landing_id_404: Default::default(),
-					landing_id_503: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<ParamsFilterType>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `DELETED`.
-			pub fn deleted(mut self, value: impl Into<bool>) -> Self {
-				self.deleted = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `DOMAIN_ID`.
-			pub fn domain_id(
-				mut self,
-				value: impl Into<::bitrix24_runtime::IntOrString>,
-			) -> Self {
-				self.domain_id = Some(value.into());
-				self
-			}
-			/// Sets `LANG`.
-			pub fn lang(mut self, value: impl Into<String>) -> Self {
-				self.lang = Some(value.into());
-				self
-			}
-			/// Sets `TPL_ID`.
-			pub fn tpl_id(mut self, value: impl Into<i64>) -> Self {
-				self.tpl_id = Some(value.into());
-				self
-			}
-			/// Sets `LANDING_ID_INDEX`.
-			pub fn landing_id_index(mut self, value: impl Into<i64>) -> Self {
-				self.landing_id_index = Some(value.into());
-				self
-			}
-			/// Sets `LANDING_ID_404`.
-			pub fn landing_id_404(mut self, value: impl Into<i64>) -> Self {
-				self.landing_id_404 = Some(value.into());
-				self
-			}
-			/// Sets `LANDING_ID_503`.
-			pub fn landing_id_503(mut self, value: impl Into<i64>) -> Self {
-				self.landing_id_503 = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsFilter);
-		serialize_map!(
-			ParamsFilter { opt "ID" id, opt "TITLE" title, opt "CODE" code, opt "TYPE"
-			type_, opt_yn "ACTIVE" active, opt_yn "DELETED" deleted, opt "DESCRIPTION"
-			description, opt "XML_ID" xml_id, opt "DOMAIN_ID" domain_id, opt "LANG" lang,
-			opt "TPL_ID" tpl_id, opt "LANDING_ID_INDEX" landing_id_index, opt
-			"LANDING_ID_404" landing_id_404, opt "LANDING_ID_503" landing_id_503, opt
-			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
-			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		setters!(
+			ParamsFilter { some into id id "ID" : i64, some into title title "TITLE" :
+			String, some into code code "CODE" : String, some into type_ type_ "TYPE" :
+			ParamsFilterType, some into active active "ACTIVE" : bool, some into deleted
+			deleted "DELETED" : bool, some into description description "DESCRIPTION" :
+			String, some into xml_id xml_id "XML_ID" : String, some into domain_id
+			domain_id "DOMAIN_ID" : ::bitrix24_runtime::IntOrString, some into lang lang
+			"LANG" : String, some into tpl_id tpl_id "TPL_ID" : i64, some into
+			landing_id_index landing_id_index "LANDING_ID_INDEX" : i64, some into
+			landing_id_404 landing_id_404 "LANDING_ID_404" : i64, some into
+			landing_id_503 landing_id_503 "LANDING_ID_503" : i64, some into created_by_id
+			created_by_id "CREATED_BY_ID" : i64, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : i64, some into date_create date_create "DATE_CREATE" :
+			::bitrix24_runtime::DateTime, some into date_modify date_modify "DATE_MODIFY"
+			: ::bitrix24_runtime::DateTime, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsFilter { id : exact "ID", title : exact "TITLE", code : exact "CODE",
-			type_ : exact "TYPE", active : exact "ACTIVE", deleted : exact "DELETED",
-			description : exact "DESCRIPTION", xml_id : exact "XML_ID", domain_id : exact
-			"DOMAIN_ID", lang : exact "LANG", tpl_id : exact "TPL_ID", landing_id_index :
-			exact "LANDING_ID_INDEX", landing_id_404 : exact "LANDING_ID_404",
-			landing_id_503 : exact "LANDING_ID_503", created_by_id : exact
-			"CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create : exact
-			"DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
+		params_impls!(
+			ParamsFilter { opt exact "ID" id, opt exact "TITLE" title, opt exact "CODE"
+			code, opt exact "TYPE" type_, opt_yn exact "ACTIVE" active, opt_yn exact
+			"DELETED" deleted, opt exact "DESCRIPTION" description, opt exact "XML_ID"
+			xml_id, opt exact "DOMAIN_ID" domain_id, opt exact "LANG" lang, opt exact
+			"TPL_ID" tpl_id, opt exact "LANDING_ID_INDEX" landing_id_index, opt exact
+			"LANDING_ID_404" landing_id_404, opt exact "LANDING_ID_503" landing_id_503,
+			opt exact "CREATED_BY_ID" created_by_id, opt exact "MODIFIED_BY_ID"
+			modified_by_id, opt exact "DATE_CREATE" date_create, opt exact "DATE_MODIFY"
+			date_modify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsFilter);
 		/// The object `params.params` of `landing.site.getList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html>
@@ -17030,130 +11581,75 @@ pub mod site {
 			/// `offset`: `integer`, optional.
 			pub offset: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					order: Default::default(),
-					group: Default::default(),
-					limit: Default::default(),
-					offset: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<ParamsFilter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `group`.
-			pub fn group(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.group = Some(value.into());
-				self
-			}
-			/// Sets `limit`.
-			pub fn limit(mut self, value: impl Into<i64>) -> Self {
-				self.limit = Some(value.into());
-				self
-			}
-			/// Sets `offset`.
-			pub fn offset(mut self, value: impl Into<i64>) -> Self {
-				self.offset = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "select" select, opt "filter" filter, opt "order" order, opt
-			"group" group, opt "limit" limit, opt "offset" offset, rest "" extra }
+		setters!(
+			Params { some iter select select "select" : String, some into filter filter
+			"filter" : ParamsFilter, some into order order "order" : ::serde_json::Value,
+			some into group group "group" : ::serde_json::Value, some into limit limit
+			"limit" : i64, some into offset offset "offset" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { select : exact "select", filter : exact "filter", order : exact
-			"order", group : exact "group", limit : exact "limit", offset : exact
-			"offset", extra : rest "", }
+		params_impls!(
+			Params { opt exact "select" select, opt exact "filter" filter, opt exact
+			"order" order, opt exact "group" group, opt exact "limit" limit, opt exact
+			"offset" offset, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The object `result` of `landing.site.getList`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, optional.
+			/// `ID`: `string`.
 			pub id: Option<String>,
-			/// `TYPE`: `string`, optional.
+			/// `TYPE`: `string`.
 			pub type_: Option<String>,
-			/// `DOMAIN_NAME`: `string`, optional.
+			/// `DOMAIN_NAME`: `string`.
 			pub domain_name: Option<String>,
-			/// `PUBLIC_URL`: `string`, optional.
+			/// `PUBLIC_URL`: `string`.
 			pub public_url: Option<String>,
-			/// `PREVIEW_PICTURE`: `string`, optional.
+			/// `PREVIEW_PICTURE`: `string`.
 			pub preview_picture: Option<String>,
-			/// `PHONE`: `string | null`, optional.
+			/// `PHONE`: `string | null`.
 			pub phone: Option<String>,
-			/// `DATE_CREATE`: `string`, optional.
+			/// `DATE_CREATE`: `string`.
 			pub date_create: Option<String>,
-			/// `DATE_MODIFY`: `string`, optional.
+			/// `DATE_MODIFY`: `string`.
 			pub date_modify: Option<String>,
-			/// `LANDING_ID_INDEX`: `string | null`, optional.
+			/// `LANDING_ID_INDEX`: `string | null`.
 			pub landing_id_index: Option<String>,
-			/// `TITLE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TITLE`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { id : field "ID", type_ : field "TYPE", domain_name : field
-			"DOMAIN_NAME", public_url : field "PUBLIC_URL", preview_picture : field
-			"PREVIEW_PICTURE", phone : field "PHONE", date_create : field "DATE_CREATE",
-			date_modify : field "DATE_MODIFY", landing_id_index : field
-			"LANDING_ID_INDEX", title : soft "TITLE", extra : rest "", } fits["ID",
+		result_impls!(
+			Item { opt field "ID" id, opt field "TYPE" type_, opt field "DOMAIN_NAME"
+			domain_name, opt field "PUBLIC_URL" public_url, opt field "PREVIEW_PICTURE"
+			preview_picture, opt field "PHONE" phone, opt field "DATE_CREATE"
+			date_create, opt field "DATE_MODIFY" date_modify, opt field
+			"LANDING_ID_INDEX" landing_id_index, opt soft "TITLE" title, } fits["ID",
 			"TYPE", "DOMAIN_NAME", "PUBLIC_URL", "PREVIEW_PICTURE", "PHONE",
 			"DATE_CREATE", "DATE_MODIFY", "LANDING_ID_INDEX", "TITLE"] []
 		);
-		serialize_map!(
-			Item { opt "ID" id, opt "TYPE" type_, opt "DOMAIN_NAME" domain_name, opt
-			"PUBLIC_URL" public_url, opt "PREVIEW_PICTURE" preview_picture, opt "PHONE"
-			phone, opt "DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
-			"LANDING_ID_INDEX" landing_id_index, opt "TITLE" title, rest "" extra }
-		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetList {
-			const NAME: &'static str = "landing.site.getList";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetList, "landing.site.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `landing.site.getMenuBindings`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-get-menu-bindings.html>
 	pub mod get_menu_bindings {
-		/// Error codes of `landing.site.getMenuBindings`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.getMenuBindings`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17172,46 +11668,35 @@ pub mod site {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ENTITY_ID`: `integer | string`, optional.
+			/// `ENTITY_ID`: `integer | string`.
 			pub entity_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`, optional.
+			/// `ENTITY_TYPE`: `string`.
 			pub entity_type: Option<String>,
-			/// `BINDING_ID`: `string`, optional.
+			/// `BINDING_ID`: `string`.
 			pub binding_id: Option<String>,
-			/// `TITLE`: `string`, optional.
+			/// `TITLE`: `string`.
 			pub title: Option<String>,
-			/// `PUBLIC_URL`: `string`, optional.
+			/// `PUBLIC_URL`: `string`.
 			pub public_url: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { entity_id : field "ENTITY_ID", entity_type : field "ENTITY_TYPE",
-			binding_id : field "BINDING_ID", title : field "TITLE", public_url : field
-			"PUBLIC_URL", extra : rest "", } fits["ENTITY_ID", "ENTITY_TYPE",
-			"BINDING_ID", "TITLE", "PUBLIC_URL"] []
-		);
-		serialize_map!(
-			Item { opt "ENTITY_ID" entity_id, opt "ENTITY_TYPE" entity_type, opt
-			"BINDING_ID" binding_id, opt "TITLE" title, opt "PUBLIC_URL" public_url, rest
-			"" extra }
+		result_impls!(
+			Item { opt field "ENTITY_ID" entity_id, opt field "ENTITY_TYPE" entity_type,
+			opt field "BINDING_ID" binding_id, opt field "TITLE" title, opt field
+			"PUBLIC_URL" public_url, } fits["ENTITY_ID", "ENTITY_TYPE", "BINDING_ID",
+			"TITLE", "PUBLIC_URL"] []
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::GetMenuBindings {
-			const NAME: &'static str = "landing.site.getMenuBindings";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetMenuBindings, "landing.site.getMenuBindings", V2, true);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `landing.site.getPreview`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-preview.html>
 	pub mod get_preview {
-		/// Error codes of `landing.site.getPreview`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.getPreview`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17228,19 +11713,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `string`.
 		pub type Output = ::bitrix24_runtime::lenient::Str;
-		impl ::bitrix24_runtime::Method for super::GetPreview {
-			const NAME: &'static str = "landing.site.getPreview";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetPreview, "landing.site.getPreview", V2, true);
 	}
 	/// Types of `landing.site.getPublicUrl`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-public-url.html>
 	pub mod get_public_url {
-		/// Error codes of `landing.site.getPublicUrl`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.getPublicUrl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17262,19 +11741,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `string | object | array`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::GetPublicUrl {
-			const NAME: &'static str = "landing.site.getPublicUrl";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetPublicUrl, "landing.site.getPublicUrl", V2, true);
 	}
 	/// Types of `landing.site.getRights`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/extended-model/landing-site-get-rights.html>
 	pub mod get_rights {
-		/// Error codes of `landing.site.getRights`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.getRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17294,19 +11767,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `string[]`.
 		pub type Output = crate::List<::bitrix24_runtime::lenient::Str>;
-		impl ::bitrix24_runtime::Method for super::GetRights {
-			const NAME: &'static str = "landing.site.getRights";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetRights, "landing.site.getRights", V2, true);
 	}
 	/// Types of `landing.site.getadditionalfields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-additional-fields.html>
 	pub mod getadditionalfields {
-		/// Error codes of `landing.site.getadditionalfields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.getadditionalfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17332,31 +11799,26 @@ pub mod site {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Data {
-			/// `<FIELD_CODE>`: `string | integer | boolean | array | object`, optional.
+			/// `<FIELD_CODE>`: `string | integer | boolean | array | object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field_code: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Data { field_code : pattern "*", extra : rest "", });
-		serialize_map!(Data { rest "*" field_code, rest "" extra });
+		result_impls!(Data { rest pattern "*" field_code, });
 		/// The `result` of the call: `object | array | null`.
 		pub type Output = Option<Data>;
-		impl ::bitrix24_runtime::Method for super::Getadditionalfields {
-			const NAME: &'static str = "landing.site.getadditionalfields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::Getadditionalfields, "landing.site.getadditionalfields", V2, false
+		);
 		deserialize_via_from_value!(Data);
 	}
 	/// Types of `landing.site.markDelete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-delete.html>
 	pub mod mark_delete {
-		/// Error codes of `landing.site.markDelete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.markDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17381,19 +11843,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::MarkDelete {
-			const NAME: &'static str = "landing.site.markDelete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::MarkDelete, "landing.site.markDelete", V2, false);
 	}
 	/// Types of `landing.site.markFolderDelete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-folder-delete.html>
 	pub mod mark_folder_delete {
-		/// Error codes of `landing.site.markFolderDelete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.markFolderDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17418,19 +11874,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::MarkFolderDelete {
-			const NAME: &'static str = "landing.site.markFolderDelete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::MarkFolderDelete, "landing.site.markFolderDelete", V2, false);
 	}
 	/// Types of `landing.site.markFolderUnDelete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-folder-undelete.html>
 	pub mod mark_folder_un_delete {
-		/// Error codes of `landing.site.markFolderUnDelete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.markFolderUnDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17452,19 +11902,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::MarkFolderUnDelete {
-			const NAME: &'static str = "landing.site.markFolderUnDelete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::MarkFolderUnDelete, "landing.site.markFolderUnDelete", V2, false);
 	}
 	/// Types of `landing.site.markUnDelete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-undelete.html>
 	pub mod mark_un_delete {
-		/// Error codes of `landing.site.markUnDelete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.markUnDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17489,19 +11933,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::MarkUnDelete {
-			const NAME: &'static str = "landing.site.markUnDelete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::MarkUnDelete, "landing.site.markUnDelete", V2, false);
 	}
 	/// Types of `landing.site.publication`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-publication.html>
 	pub mod publication {
-		/// Error codes of `landing.site.publication`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.publication`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17549,19 +11987,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Publication {
-			const NAME: &'static str = "landing.site.publication";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Publication, "landing.site.publication", V2, false);
 	}
 	/// Types of `landing.site.publicationFolder`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-publication-folder.html>
 	pub mod publication_folder {
-		/// Error codes of `landing.site.publicationFolder`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.publicationFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17583,19 +12015,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::PublicationFolder {
-			const NAME: &'static str = "landing.site.publicationFolder";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::PublicationFolder, "landing.site.publicationFolder", V2, false);
 	}
 	/// Types of `landing.site.setRights`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/extended-model/landing-site-set-rights.html>
 	pub mod set_rights {
-		/// Error codes of `landing.site.setRights`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.setRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17651,48 +12077,28 @@ pub mod site {
 			/// Stands for every key matching `*`: one entry per key.
 			pub access_code: ::std::collections::BTreeMap<String, Vec<RightsAccessCode>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Rights {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					access_code: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<ACCESS_CODE>` under `key`.
-			pub fn access_code(
-				mut self,
-				key: impl Into<String>,
-				value: impl IntoIterator<Item = impl Into<RightsAccessCode>>,
-			) -> Self {
-				self.access_code
-					.insert(key.into(), value.into_iter().map(Into::into).collect());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Rights);
-		serialize_map!(Rights { rest "*" access_code, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Rights { access_code : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Rights);
+		setters!(
+			Rights { map iter access_code access_code "<ACCESS_CODE>" : RightsAccessCode,
+			}
+		);
+		params_impls!(Rights { rest pattern "*" access_code, });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::SetRights {
-			const NAME: &'static str = "landing.site.setRights";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::SetRights, "landing.site.setRights", V2, false);
 	}
 	/// Types of `landing.site.unPublicFolder`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-unpublic-folder.html>
 	pub mod un_public_folder {
-		/// Error codes of `landing.site.unPublicFolder`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.unPublicFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17714,19 +12120,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::UnPublicFolder {
-			const NAME: &'static str = "landing.site.unPublicFolder";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UnPublicFolder, "landing.site.unPublicFolder", V2, false);
 	}
 	/// Types of `landing.site.unbindingFromGroup`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-unbinding-from-group.html>
 	pub mod unbinding_from_group {
-		/// Error codes of `landing.site.unbindingFromGroup`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.unbindingFromGroup`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17746,19 +12146,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::UnbindingFromGroup {
-			const NAME: &'static str = "landing.site.unbindingFromGroup";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UnbindingFromGroup, "landing.site.unbindingFromGroup", V2, false);
 	}
 	/// Types of `landing.site.unbindingFromMenu`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-unbinding-from-menu.html>
 	pub mod unbinding_from_menu {
-		/// Error codes of `landing.site.unbindingFromMenu`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.unbindingFromMenu`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17778,19 +12172,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::UnbindingFromMenu {
-			const NAME: &'static str = "landing.site.unbindingFromMenu";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UnbindingFromMenu, "landing.site.unbindingFromMenu", V2, false);
 	}
 	/// Types of `landing.site.unpublic`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-unpublic.html>
 	pub mod unpublic {
-		/// Error codes of `landing.site.unpublic`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.unpublic`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17812,19 +12200,13 @@ pub mod site {
 		error_code!(Error);
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
-		impl ::bitrix24_runtime::Method for super::Unpublic {
-			const NAME: &'static str = "landing.site.unpublic";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Unpublic, "landing.site.unpublic", V2, false);
 	}
 	/// Types of `landing.site.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-update.html>
 	pub mod update {
-		/// Error codes of `landing.site.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17891,105 +12273,39 @@ pub mod site {
 			/// `LANDING_ID_503`: `integer`, optional.
 			pub landing_id_503: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					title: Default::default(),
-					code: Default::default(),
-					type_: Default::default(),
-					domain_id: Default::default(),
-					description: Default::default(),
-					xml_id: Default::default(),
-					landing_id_index: Default::default(),
-					landing_id_404: Default::default(),
-					landing_id_503: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `TYPE`.
-			pub fn type_(mut self, value: impl Into<String>) -> Self {
-				self.type_ = Some(value.into());
-				self
-			}
-			/// Sets `DOMAIN_ID`.
-			pub fn domain_id(
-				mut self,
-				value: impl Into<::bitrix24_runtime::IntOrString>,
-			) -> Self {
-				self.domain_id = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `LANDING_ID_INDEX`.
-			pub fn landing_id_index(mut self, value: impl Into<i64>) -> Self {
-				self.landing_id_index = Some(value.into());
-				self
-			}
-			/// Sets `LANDING_ID_404`.
-			pub fn landing_id_404(mut self, value: impl Into<i64>) -> Self {
-				self.landing_id_404 = Some(value.into());
-				self
-			}
-			/// Sets `LANDING_ID_503`.
-			pub fn landing_id_503(mut self, value: impl Into<i64>) -> Self {
-				self.landing_id_503 = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "TITLE" title, opt "CODE" code, opt "TYPE" type_, opt
-			"DOMAIN_ID" domain_id, opt "DESCRIPTION" description, opt "XML_ID" xml_id,
-			opt "LANDING_ID_INDEX" landing_id_index, opt "LANDING_ID_404" landing_id_404,
-			opt "LANDING_ID_503" landing_id_503, rest "" extra }
+		setters!(
+			Fields { some into title title "TITLE" : String, some into code code "CODE" :
+			String, some into type_ type_ "TYPE" : String, some into domain_id domain_id
+			"DOMAIN_ID" : ::bitrix24_runtime::IntOrString, some into description
+			description "DESCRIPTION" : String, some into xml_id xml_id "XML_ID" :
+			String, some into landing_id_index landing_id_index "LANDING_ID_INDEX" : i64,
+			some into landing_id_404 landing_id_404 "LANDING_ID_404" : i64, some into
+			landing_id_503 landing_id_503 "LANDING_ID_503" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : exact "TITLE", code : exact "CODE", type_ : exact "TYPE",
-			domain_id : exact "DOMAIN_ID", description : exact "DESCRIPTION", xml_id :
-			exact "XML_ID", landing_id_index : exact "LANDING_ID_INDEX", landing_id_404 :
-			exact "LANDING_ID_404", landing_id_503 : exact "LANDING_ID_503", extra : rest
-			"", }
+		params_impls!(
+			Fields { opt exact "TITLE" title, opt exact "CODE" code, opt exact "TYPE"
+			type_, opt exact "DOMAIN_ID" domain_id, opt exact "DESCRIPTION" description,
+			opt exact "XML_ID" xml_id, opt exact "LANDING_ID_INDEX" landing_id_index, opt
+			exact "LANDING_ID_404" landing_id_404, opt exact "LANDING_ID_503"
+			landing_id_503, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "landing.site.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "landing.site.update", V2, false);
 	}
 	/// Types of `landing.site.updateFolder`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-update-folder.html>
 	pub mod update_folder {
-		/// Error codes of `landing.site.updateFolder`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.site.updateFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18027,68 +12343,27 @@ pub mod site {
 			/// `ACTIVE`: `string`, optional.
 			pub active: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					title: Default::default(),
-					code: Default::default(),
-					parent_id: Default::default(),
-					index_id: Default::default(),
-					active: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `PARENT_ID`.
-			pub fn parent_id(mut self, value: impl Into<i64>) -> Self {
-				self.parent_id = Some(value.into());
-				self
-			}
-			/// Sets `INDEX_ID`.
-			pub fn index_id(mut self, value: impl Into<i64>) -> Self {
-				self.index_id = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<String>) -> Self {
-				self.active = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "TITLE" title, opt "CODE" code, opt "PARENT_ID" parent_id, opt
-			"INDEX_ID" index_id, opt "ACTIVE" active, rest "" extra }
+		setters!(
+			Fields { some into title title "TITLE" : String, some into code code "CODE" :
+			String, some into parent_id parent_id "PARENT_ID" : i64, some into index_id
+			index_id "INDEX_ID" : i64, some into active active "ACTIVE" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { title : exact "TITLE", code : exact "CODE", parent_id : exact
-			"PARENT_ID", index_id : exact "INDEX_ID", active : exact "ACTIVE", extra :
-			rest "", }
+		params_impls!(
+			Fields { opt exact "TITLE" title, opt exact "CODE" code, opt exact
+			"PARENT_ID" parent_id, opt exact "INDEX_ID" index_id, opt exact "ACTIVE"
+			active, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::UpdateFolder {
-			const NAME: &'static str = "landing.site.updateFolder";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::UpdateFolder, "landing.site.updateFolder", V2, false);
 	}
 }
 /// Methods under `syspage`.
@@ -18108,7 +12383,7 @@ pub mod syspage {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl DeleteForLanding {
 		/// The call with its required parameters: `id`.
@@ -18119,20 +12394,9 @@ pub mod syspage {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `scope`.
-		pub fn scope(mut self, value: impl Into<String>) -> Self {
-			self.scope = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(DeleteForLanding);
-	serialize_map!(DeleteForLanding { opt "scope" scope, req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		DeleteForLanding { scope : exact "scope", id : field "id", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(DeleteForLanding);
+	setters!(DeleteForLanding { some into scope scope "scope" : String, });
+	params_impls!(DeleteForLanding { opt exact "scope" scope, req field "id" id, });
 	/// `landing.syspage.deleteForSite`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-delete-for-site.html>
@@ -18146,7 +12410,7 @@ pub mod syspage {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl DeleteForSite {
 		/// The call with its required parameters: `id`.
@@ -18157,12 +12421,7 @@ pub mod syspage {
 			}
 		}
 	}
-	extra_setter!(DeleteForSite);
-	serialize_map!(DeleteForSite { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(DeleteForSite { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(DeleteForSite);
+	params_impls!(DeleteForSite { req field "id" id, });
 	/// `landing.syspage.get`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-get.html>
@@ -18178,7 +12437,7 @@ pub mod syspage {
 		/// `active`: `boolean`, optional.
 		pub active: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -18189,18 +12448,9 @@ pub mod syspage {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `active`.
-		pub fn active(mut self, value: impl Into<bool>) -> Self {
-			self.active = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, opt "active" active, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", active : exact "active", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	setters!(Get { some into active active "active" : bool, });
+	params_impls!(Get { req field "id" id, opt exact "active" active, });
 	/// `landing.syspage.getSpecialPage`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-get-special-page.html>
@@ -18220,7 +12470,7 @@ pub mod syspage {
 		/// `additional`: `object`, optional.
 		pub additional: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetSpecialPage {
 		/// The call with its required parameters: `siteId`, `type`.
@@ -18235,24 +12485,15 @@ pub mod syspage {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `additional`.
-		pub fn additional(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.additional = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(GetSpecialPage);
-	serialize_map!(
-		GetSpecialPage { req "siteId" site_id, req "type" type_, opt "additional"
-		additional, rest "" extra }
+	setters!(
+		GetSpecialPage { some into additional additional "additional" :
+		::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		GetSpecialPage { site_id : field "siteId", type_ : field "type", additional :
-		exact "additional", extra : rest "", }
+	params_impls!(
+		GetSpecialPage { req field "siteId" site_id, req field "type" type_, opt exact
+		"additional" additional, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetSpecialPage);
 	/// `landing.syspage.set`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-set.html>
@@ -18272,7 +12513,7 @@ pub mod syspage {
 		/// `lid`: `integer`, optional.
 		pub lid: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Set {
 		/// The call with its required parameters: `id`, `type`.
@@ -18284,26 +12525,16 @@ pub mod syspage {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `lid`.
-		pub fn lid(mut self, value: impl Into<i64>) -> Self {
-			self.lid = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Set);
-	serialize_map!(Set { req "id" id, req "type" type_, opt "lid" lid, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Set { id : field "id", type_ : field "type", lid : exact "lid", extra : rest "",
-		}
+	setters!(Set { some into lid lid "lid" : i64, });
+	params_impls!(
+		Set { req field "id" id, req field "type" type_, opt exact "lid" lid, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Set);
 	/// Types of `landing.syspage.deleteForLanding`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-delete-for-landing.html>
 	pub mod delete_for_landing {
-		/// Error codes of `landing.syspage.deleteForLanding`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.syspage.deleteForLanding`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18320,19 +12551,13 @@ pub mod syspage {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::DeleteForLanding {
-			const NAME: &'static str = "landing.syspage.deleteForLanding";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::DeleteForLanding, "landing.syspage.deleteForLanding", V2, false);
 	}
 	/// Types of `landing.syspage.deleteForSite`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-delete-for-site.html>
 	pub mod delete_for_site {
-		/// Error codes of `landing.syspage.deleteForSite`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.syspage.deleteForSite`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18349,19 +12574,13 @@ pub mod syspage {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::DeleteForSite {
-			const NAME: &'static str = "landing.syspage.deleteForSite";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::DeleteForSite, "landing.syspage.deleteForSite", V2, false);
 	}
 	/// Types of `landing.syspage.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-get.html>
 	pub mod get {
-		/// Error codes of `landing.syspage.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.syspage.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18383,19 +12602,13 @@ pub mod syspage {
 		error_code!(Error);
 		/// The `result` of the call: `any`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "landing.syspage.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "landing.syspage.get", V2, true);
 	}
 	/// Types of `landing.syspage.getSpecialPage`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-get-special-page.html>
 	pub mod get_special_page {
-		/// Error codes of `landing.syspage.getSpecialPage`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.syspage.getSpecialPage`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18445,19 +12658,13 @@ pub mod syspage {
 		);
 		/// The `result` of the call: `string | null`.
 		pub type Output = Option<::bitrix24_runtime::lenient::Str>;
-		impl ::bitrix24_runtime::Method for super::GetSpecialPage {
-			const NAME: &'static str = "landing.syspage.getSpecialPage";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetSpecialPage, "landing.syspage.getSpecialPage", V2, true);
 	}
 	/// Types of `landing.syspage.set`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-set.html>
 	pub mod set {
-		/// Error codes of `landing.syspage.set`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.syspage.set`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18505,13 +12712,7 @@ pub mod syspage {
 		);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Set {
-			const NAME: &'static str = "landing.syspage.set";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Set, "landing.syspage.set", V2, false);
 	}
 }
 /// Methods under `template`.
@@ -18529,7 +12730,7 @@ pub mod template {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetLandingRef {
 		/// The call with its required parameters: `id`.
@@ -18540,12 +12741,7 @@ pub mod template {
 			}
 		}
 	}
-	extra_setter!(GetLandingRef);
-	serialize_map!(GetLandingRef { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetLandingRef { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetLandingRef);
+	params_impls!(GetLandingRef { req field "id" id, });
 	/// `landing.template.getSiteRef`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-site-ref.html>
@@ -18559,7 +12755,7 @@ pub mod template {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetSiteRef {
 		/// The call with its required parameters: `id`.
@@ -18570,12 +12766,7 @@ pub mod template {
 			}
 		}
 	}
-	extra_setter!(GetSiteRef);
-	serialize_map!(GetSiteRef { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetSiteRef { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetSiteRef);
+	params_impls!(GetSiteRef { req field "id" id, });
 	/// `landing.template.getlist`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-list.html>
@@ -18589,28 +12780,16 @@ pub mod template {
 		/// `params`: `object`, optional.
 		pub params: Option<getlist::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getlist {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				params: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `params`.
-		pub fn params(mut self, value: impl Into<getlist::Params>) -> Self {
-			self.params = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Getlist);
-	serialize_map!(Getlist { opt "params" params, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Getlist { params : exact "params", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getlist);
+	setters!(Getlist { some into params params "params" : getlist::Params, });
+	params_impls!(Getlist { opt exact "params" params, });
 	/// `landing.template.setLandingRef`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-set-landing-ref.html>
@@ -18626,7 +12805,7 @@ pub mod template {
 		/// `data`: `object | array`, optional.
 		pub data: Option<set_landing_ref::DataParam>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl SetLandingRef {
 		/// The call with its required parameters: `id`.
@@ -18637,20 +12816,9 @@ pub mod template {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `data`.
-		pub fn data(mut self, value: impl Into<set_landing_ref::DataParam>) -> Self {
-			self.data = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(SetLandingRef);
-	serialize_map!(SetLandingRef { req "id" id, opt "data" data, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		SetLandingRef { id : field "id", data : exact "data", extra : rest "", }
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(SetLandingRef);
+	setters!(SetLandingRef { some into data data "data" : set_landing_ref::DataParam, });
+	params_impls!(SetLandingRef { req field "id" id, opt exact "data" data, });
 	/// `landing.template.setSiteRef`: REST 2, scope `landing`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-set-site-ref.html>
@@ -18666,7 +12834,7 @@ pub mod template {
 		/// `data`: `object | array`, optional.
 		pub data: Option<set_site_ref::DataParam>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl SetSiteRef {
 		/// The call with its required parameters: `id`.
@@ -18677,23 +12845,14 @@ pub mod template {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `data`.
-		pub fn data(mut self, value: impl Into<set_site_ref::DataParam>) -> Self {
-			self.data = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(SetSiteRef);
-	serialize_map!(SetSiteRef { req "id" id, opt "data" data, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(SetSiteRef { id : field "id", data : exact "data", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(SetSiteRef);
+	setters!(SetSiteRef { some into data data "data" : set_site_ref::DataParam, });
+	params_impls!(SetSiteRef { req field "id" id, opt exact "data" data, });
 	/// Types of `landing.template.getLandingRef`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-landing-ref.html>
 	pub mod get_landing_ref {
-		/// Error codes of `landing.template.getLandingRef`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.template.getLandingRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18713,19 +12872,13 @@ pub mod template {
 		error_code!(Error);
 		/// The `result` of the call: `object | boolean`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::GetLandingRef {
-			const NAME: &'static str = "landing.template.getLandingRef";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetLandingRef, "landing.template.getLandingRef", V2, true);
 	}
 	/// Types of `landing.template.getSiteRef`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-site-ref.html>
 	pub mod get_site_ref {
-		/// Error codes of `landing.template.getSiteRef`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.template.getSiteRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18745,19 +12898,13 @@ pub mod template {
 		error_code!(Error);
 		/// The `result` of the call: `object | boolean`.
 		pub type Output = ::serde_json::Value;
-		impl ::bitrix24_runtime::Method for super::GetSiteRef {
-			const NAME: &'static str = "landing.template.getSiteRef";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetSiteRef, "landing.template.getSiteRef", V2, true);
 	}
 	/// Types of `landing.template.getlist`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-list.html>
 	pub mod getlist {
-		/// Error codes of `landing.template.getlist`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.template.getlist`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18806,106 +12953,31 @@ pub mod template {
 			/// `DATE_MODIFY`: `datetime`, optional.
 			pub date_modify: Option<::bitrix24_runtime::DateTime>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl ParamsFilter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					id: Default::default(),
-					active: Default::default(),
-					area_count: Default::default(),
-					sort: Default::default(),
-					title: Default::default(),
-					xml_id: Default::default(),
-					content: Default::default(),
-					created_by_id: Default::default(),
-					modified_by_id: Default::default(),
-					date_create: Default::default(),
-					date_modify: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<i64>) -> Self {
-				self.id = Some(value.into());
-				self
-			}
-			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `AREA_COUNT`.
-			pub fn area_count(mut self, value: impl Into<i64>) -> Self {
-				self.area_count = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `TITLE`.
-			pub fn title(mut self, value: impl Into<String>) -> Self {
-				self.title = Some(value.into());
-				self
-			}
-			/// Sets `XML_ID`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `CONTENT`.
-			pub fn content(mut self, value: impl Into<String>) -> Self {
-				self.content = Some(value.into());
-				self
-			}
-			/// Sets `CREATED_BY_ID`.
-			pub fn created_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.created_by_id = Some(value.into());
-				self
-			}
-			/// Sets `MODIFIED_BY_ID`.
-			pub fn modified_by_id(mut self, value: impl Into<i64>) -> Self {
-				self.modified_by_id = Some(value.into());
-				self
-			}
-			/// Sets `DATE_CREATE`.
-			pub fn date_create(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_create = Some(value.into());
-				self
-			}
-			/// Sets `DATE_MODIFY`.
-			pub fn date_modify(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_modify = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(ParamsFilter);
-		serialize_map!(
-			ParamsFilter { opt "ID" id, opt_yn "ACTIVE" active, opt "AREA_COUNT"
-			area_count, opt "SORT" sort, opt "TITLE" title, opt "XML_ID" xml_id, opt
-			"CONTENT" content, opt "CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID"
-			modified_by_id, opt "DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify,
-			rest "" extra }
+		setters!(
+			ParamsFilter { some into id id "ID" : i64, some into active active "ACTIVE" :
+			bool, some into area_count area_count "AREA_COUNT" : i64, some into sort sort
+			"SORT" : i64, some into title title "TITLE" : String, some into xml_id xml_id
+			"XML_ID" : String, some into content content "CONTENT" : String, some into
+			created_by_id created_by_id "CREATED_BY_ID" : i64, some into modified_by_id
+			modified_by_id "MODIFIED_BY_ID" : i64, some into date_create date_create
+			"DATE_CREATE" : ::bitrix24_runtime::DateTime, some into date_modify
+			date_modify "DATE_MODIFY" : ::bitrix24_runtime::DateTime, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			ParamsFilter { id : exact "ID", active : exact "ACTIVE", area_count : exact
-			"AREA_COUNT", sort : exact "SORT", title : exact "TITLE", xml_id : exact
-			"XML_ID", content : exact "CONTENT", created_by_id : exact "CREATED_BY_ID",
-			modified_by_id : exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE",
-			date_modify : exact "DATE_MODIFY", extra : rest "", }
+		params_impls!(
+			ParamsFilter { opt exact "ID" id, opt_yn exact "ACTIVE" active, opt exact
+			"AREA_COUNT" area_count, opt exact "SORT" sort, opt exact "TITLE" title, opt
+			exact "XML_ID" xml_id, opt exact "CONTENT" content, opt exact "CREATED_BY_ID"
+			created_by_id, opt exact "MODIFIED_BY_ID" modified_by_id, opt exact
+			"DATE_CREATE" date_create, opt exact "DATE_MODIFY" date_modify, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(ParamsFilter);
 		/// The object `params.params` of `landing.template.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-list.html>
@@ -18925,130 +12997,66 @@ pub mod template {
 			/// `offset`: `integer`, optional.
 			pub offset: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Params {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					select: Default::default(),
-					filter: Default::default(),
-					order: Default::default(),
-					group: Default::default(),
-					limit: Default::default(),
-					offset: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `select`.
-			pub fn select(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<String>>,
-			) -> Self {
-				self.select = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
-			/// Sets `filter`.
-			pub fn filter(mut self, value: impl Into<ParamsFilter>) -> Self {
-				self.filter = Some(value.into());
-				self
-			}
-			/// Sets `order`.
-			pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.order = Some(value.into());
-				self
-			}
-			/// Sets `group`.
-			pub fn group(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.group = Some(value.into());
-				self
-			}
-			/// Sets `limit`.
-			pub fn limit(mut self, value: impl Into<i64>) -> Self {
-				self.limit = Some(value.into());
-				self
-			}
-			/// Sets `offset`.
-			pub fn offset(mut self, value: impl Into<i64>) -> Self {
-				self.offset = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Params);
-		serialize_map!(
-			Params { opt "select" select, opt "filter" filter, opt "order" order, opt
-			"group" group, opt "limit" limit, opt "offset" offset, rest "" extra }
+		setters!(
+			Params { some iter select select "select" : String, some into filter filter
+			"filter" : ParamsFilter, some into order order "order" : ::serde_json::Value,
+			some into group group "group" : ::serde_json::Value, some into limit limit
+			"limit" : i64, some into offset offset "offset" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Params { select : exact "select", filter : exact "filter", order : exact
-			"order", group : exact "group", limit : exact "limit", offset : exact
-			"offset", extra : rest "", }
+		params_impls!(
+			Params { opt exact "select" select, opt exact "filter" filter, opt exact
+			"order" order, opt exact "group" group, opt exact "limit" limit, opt exact
+			"offset" offset, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Params);
 		/// The object `result` of `landing.template.getlist`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `FIELD`: `string | integer | null`, optional.
+			/// `FIELD`: `string | integer | null`.
 			pub field: Option<String>,
-			/// `ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ID`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `TITLE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `TITLE`: `string`, only in the example response.
 			pub title: Option<String>,
-			/// `XML_ID`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `XML_ID`: `string`, only in the example response.
 			pub xml_id: Option<String>,
-			/// `SORT`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `SORT`: `string`, only in the example response.
 			pub sort: Option<String>,
-			/// `ACTIVE`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `ACTIVE`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `DATE_MODIFY`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `DATE_MODIFY`: `string`, only in the example response.
 			pub date_modify: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Item { field : field "FIELD", id : soft "ID", title : soft "TITLE", xml_id :
-			soft "XML_ID", sort : soft "SORT", active : soft "ACTIVE", date_modify : soft
-			"DATE_MODIFY", extra : rest "", } fits["FIELD", "ID", "TITLE", "XML_ID",
+		result_impls!(
+			Item { opt field "FIELD" field, opt soft "ID" id, opt soft "TITLE" title, opt
+			soft "XML_ID" xml_id, opt soft "SORT" sort, opt soft "ACTIVE" active, opt
+			soft "DATE_MODIFY" date_modify, } fits["FIELD", "ID", "TITLE", "XML_ID",
 			"SORT", "ACTIVE", "DATE_MODIFY"] []
-		);
-		serialize_map!(
-			Item { opt "FIELD" field, opt "ID" id, opt "TITLE" title, opt "XML_ID"
-			xml_id, opt "SORT" sort, opt "ACTIVE" active, opt "DATE_MODIFY" date_modify,
-			rest "" extra }
 		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
-		impl ::bitrix24_runtime::Method for super::Getlist {
-			const NAME: &'static str = "landing.template.getlist";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getlist, "landing.template.getlist", V2, false);
 		deserialize_via_from_value!(Item);
 	}
 	/// Types of `landing.template.setLandingRef`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-set-landing-ref.html>
 	pub mod set_landing_ref {
-		/// Error codes of `landing.template.setLandingRef`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.template.setLandingRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -19077,47 +13085,25 @@ pub mod template {
 			/// Stands for every key matching `*`: one entry per key.
 			pub area_id: ::std::collections::BTreeMap<String, i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParam {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					area_id: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<AREA_ID>` under `key`.
-			pub fn area_id(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<i64>,
-			) -> Self {
-				self.area_id.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParam);
-		serialize_map!(DataParam { rest "*" area_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(DataParam { area_id : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParam);
+		setters!(DataParam { map into area_id area_id "<AREA_ID>" : i64, });
+		params_impls!(DataParam { rest pattern "*" area_id, });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::SetLandingRef {
-			const NAME: &'static str = "landing.template.setLandingRef";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::SetLandingRef, "landing.template.setLandingRef", V2, false);
 	}
 	/// Types of `landing.template.setSiteRef`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-set-site-ref.html>
 	pub mod set_site_ref {
-		/// Error codes of `landing.template.setSiteRef`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `landing.template.setSiteRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -19146,40 +13132,18 @@ pub mod template {
 			/// Stands for every key matching `*`: one entry per key.
 			pub area_id: ::std::collections::BTreeMap<String, i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl DataParam {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					area_id: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<AREA_ID>` under `key`.
-			pub fn area_id(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<i64>,
-			) -> Self {
-				self.area_id.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(DataParam);
-		serialize_map!(DataParam { rest "*" area_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(DataParam { area_id : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(DataParam);
+		setters!(DataParam { map into area_id area_id "<AREA_ID>" : i64, });
+		params_impls!(DataParam { rest pattern "*" area_id, });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::SetSiteRef {
-			const NAME: &'static str = "landing.template.setSiteRef";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::SetSiteRef, "landing.template.setSiteRef", V2, false);
 	}
 }

@@ -18,7 +18,7 @@ pub mod basketitem {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -29,12 +29,7 @@ pub mod basketitem {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.basketitem.addCatalogProduct`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add-catalog-product.html>
@@ -50,7 +45,7 @@ pub mod basketitem {
 		/// `fields`: `object`, required.
 		pub fields: add_catalog_product::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl AddCatalogProduct {
 		/// The call with its required parameters: `fields`.
@@ -61,12 +56,7 @@ pub mod basketitem {
 			}
 		}
 	}
-	extra_setter!(AddCatalogProduct);
-	serialize_map!(AddCatalogProduct { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(AddCatalogProduct { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(AddCatalogProduct);
+	params_impls!(AddCatalogProduct { req field "fields" fields, });
 	/// `sale.basketitem.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-delete.html>
@@ -80,7 +70,7 @@ pub mod basketitem {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -91,12 +81,7 @@ pub mod basketitem {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.basketitem.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get.html>
@@ -110,7 +95,7 @@ pub mod basketitem {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -121,12 +106,7 @@ pub mod basketitem {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.basketitem.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-fields.html>
@@ -138,20 +118,15 @@ pub mod basketitem {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.basketitem.getFieldsCatalogProduct`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-catalog-product-fields.html>
@@ -163,20 +138,15 @@ pub mod basketitem {
 	#[non_exhaustive]
 	pub struct GetFieldsCatalogProduct {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFieldsCatalogProduct {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFieldsCatalogProduct);
-	serialize_map!(GetFieldsCatalogProduct { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFieldsCatalogProduct { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFieldsCatalogProduct);
+	params_impls!(GetFieldsCatalogProduct {});
 	/// `sale.basketitem.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-list.html>
@@ -202,55 +172,23 @@ pub mod basketitem {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.basketitem.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update.html>
@@ -268,7 +206,7 @@ pub mod basketitem {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -280,12 +218,7 @@ pub mod basketitem {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// `sale.basketitem.updateCatalogProduct`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update-catalog-product.html>
@@ -303,7 +236,7 @@ pub mod basketitem {
 		/// `fields`: `object`, required.
 		pub fields: update_catalog_product::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl UpdateCatalogProduct {
 		/// The call with its required parameters: `id`, `fields`.
@@ -318,22 +251,14 @@ pub mod basketitem {
 			}
 		}
 	}
-	extra_setter!(UpdateCatalogProduct);
-	serialize_map!(
-		UpdateCatalogProduct { req "id" id, req "fields" fields, rest "" extra }
+	params_impls!(
+		UpdateCatalogProduct { req field "id" id, req field "fields" fields, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		UpdateCatalogProduct { id : field "id", fields : field "fields", extra : rest "",
-		}
-	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(UpdateCatalogProduct);
 	/// Types of `sale.basketitem.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add.html>
 	pub mod add {
-		/// Error codes of `sale.basketitem.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketitem.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -413,7 +338,7 @@ pub mod basketitem {
 			/// `productXmlId`: `string`, required.
 			pub product_xml_id: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `orderId`, `productid`, `currency`, `quantity`, `name`, `weight`, `dimensions`, `measureCode`, `measureName`, `canBuy`, `vatRate`, `vatIncluded`, `catalogXmlId`, `productXmlId`.
@@ -458,101 +383,49 @@ pub mod basketitem {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `price`.
-			pub fn price(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.price = Some(value.into());
-				self
-			}
-			/// Sets `basePrice`.
-			pub fn base_price(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.base_price = Some(value.into());
-				self
-			}
-			/// Sets `discountPrice`.
-			pub fn discount_price(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.discount_price = Some(value.into());
-				self
-			}
-			/// Sets `customPrice`.
-			pub fn custom_price(mut self, value: impl Into<bool>) -> Self {
-				self.custom_price = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "orderId" order_id, opt "sort" sort, req "productid" productid,
-			opt "price" price, opt "basePrice" base_price, opt "discountPrice"
-			discount_price, req "currency" currency, opt_yn "customPrice" custom_price,
-			req "quantity" quantity, opt "xmlId" xml_id, req "name" name, req "weight"
-			weight, req "dimensions" dimensions, req "measureCode" measure_code, req
-			"measureName" measure_name, yn "canBuy" can_buy, req "vatRate" vat_rate, yn
-			"vatIncluded" vat_included, req "catalogXmlId" catalog_xml_id, req
-			"productXmlId" product_xml_id, rest "" extra }
+		setters!(
+			Fields { some into sort sort "sort" : i64, some into price price "price" :
+			::bitrix24_runtime::Decimal, some into base_price base_price "basePrice" :
+			::bitrix24_runtime::Decimal, some into discount_price discount_price
+			"discountPrice" : ::bitrix24_runtime::Decimal, some into custom_price
+			custom_price "customPrice" : bool, some into xml_id xml_id "xmlId" : String,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { order_id : field "orderId", sort : exact "sort", productid : field
-			"productid", price : exact "price", base_price : exact "basePrice",
-			discount_price : exact "discountPrice", currency : field "currency",
-			custom_price : exact "customPrice", quantity : field "quantity", xml_id :
-			exact "xmlId", name : field "name", weight : field "weight", dimensions :
-			field "dimensions", measure_code : field "measureCode", measure_name : field
-			"measureName", can_buy : field "canBuy", vat_rate : field "vatRate",
-			vat_included : field "vatIncluded", catalog_xml_id : field "catalogXmlId",
-			product_xml_id : field "productXmlId", extra : rest "", }
+		params_impls!(
+			Fields { req field "orderId" order_id, opt exact "sort" sort, req field
+			"productid" productid, opt exact "price" price, opt exact "basePrice"
+			base_price, opt exact "discountPrice" discount_price, req field "currency"
+			currency, opt_yn exact "customPrice" custom_price, req field "quantity"
+			quantity, opt exact "xmlId" xml_id, req field "name" name, req field "weight"
+			weight, req field "dimensions" dimensions, req field "measureCode"
+			measure_code, req field "measureName" measure_name, yn field "canBuy"
+			can_buy, req field "vatRate" vat_rate, yn field "vatIncluded" vat_included,
+			req field "catalogXmlId" catalog_xml_id, req field "productXmlId"
+			product_xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketitem.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketItem`: `sale_basket_item`, optional.
+			/// `basketItem`: `sale_basket_item`.
 			pub basket_item: Option<crate::entities::SaleBasketItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_item : field "basketItem", extra : rest "", }
-			fits["basketItem"] []
+		result_impls!(
+			Output { opt field "basketItem" basket_item, } fits["basketItem"] []
 		);
-		serialize_map!(Output { opt "basketItem" basket_item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.basketitem.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.basketitem.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.basketitem.addCatalogProduct`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add-catalog-product.html>
 	pub mod add_catalog_product {
-		/// Error codes of `sale.basketitem.addCatalogProduct`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketitem.addCatalogProduct`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -610,7 +483,7 @@ pub mod basketitem {
 			/// `name`: `string`, required.
 			pub name: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `orderId`, `productid`, `currency`, `quantity`, `name`.
@@ -636,93 +509,46 @@ pub mod basketitem {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `price`.
-			pub fn price(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.price = Some(value.into());
-				self
-			}
-			/// Sets `basePrice`.
-			pub fn base_price(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.base_price = Some(value.into());
-				self
-			}
-			/// Sets `discountPrice`.
-			pub fn discount_price(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.discount_price = Some(value.into());
-				self
-			}
-			/// Sets `customPrice`.
-			pub fn custom_price(mut self, value: impl Into<String>) -> Self {
-				self.custom_price = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "orderId" order_id, opt "sort" sort, req "productid" productid,
-			opt "price" price, opt "basePrice" base_price, opt "discountPrice"
-			discount_price, req "currency" currency, opt "customPrice" custom_price, req
-			"quantity" quantity, opt "xmlId" xml_id, req "name" name, rest "" extra }
+		setters!(
+			Fields { some into sort sort "sort" : i64, some into price price "price" :
+			::bitrix24_runtime::Decimal, some into base_price base_price "basePrice" :
+			::bitrix24_runtime::Decimal, some into discount_price discount_price
+			"discountPrice" : ::bitrix24_runtime::Decimal, some into custom_price
+			custom_price "customPrice" : String, some into xml_id xml_id "xmlId" :
+			String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { order_id : field "orderId", sort : exact "sort", productid : field
-			"productid", price : exact "price", base_price : exact "basePrice",
-			discount_price : exact "discountPrice", currency : field "currency",
-			custom_price : exact "customPrice", quantity : field "quantity", xml_id :
-			exact "xmlId", name : field "name", extra : rest "", }
+		params_impls!(
+			Fields { req field "orderId" order_id, opt exact "sort" sort, req field
+			"productid" productid, opt exact "price" price, opt exact "basePrice"
+			base_price, opt exact "discountPrice" discount_price, req field "currency"
+			currency, opt exact "customPrice" custom_price, req field "quantity"
+			quantity, opt exact "xmlId" xml_id, req field "name" name, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketitem.addCatalogProduct`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add-catalog-product.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketItem`: `sale_basket_item`, optional.
+			/// `basketItem`: `sale_basket_item`.
 			pub basket_item: Option<crate::entities::SaleBasketItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_item : field "basketItem", extra : rest "", }
-			fits["basketItem"] []
+		result_impls!(
+			Output { opt field "basketItem" basket_item, } fits["basketItem"] []
 		);
-		serialize_map!(Output { opt "basketItem" basket_item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::AddCatalogProduct {
-			const NAME: &'static str = "sale.basketitem.addCatalogProduct";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::AddCatalogProduct, "sale.basketitem.addCatalogProduct", V2, false
+		);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.basketitem.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.basketitem.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketitem.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -744,19 +570,13 @@ pub mod basketitem {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.basketitem.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.basketitem.delete", V2, false);
 	}
 	/// Types of `sale.basketitem.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get.html>
 	pub mod get {
-		/// Error codes of `sale.basketitem.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketitem.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -782,30 +602,22 @@ pub mod basketitem {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketItem`: `sale_basket_item`, optional.
+			/// `basketItem`: `sale_basket_item`.
 			pub basket_item: Option<crate::entities::SaleBasketItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_item : field "basketItem", extra : rest "", }
-			fits["basketItem"] []
+		result_impls!(
+			Output { opt field "basketItem" basket_item, } fits["basketItem"] []
 		);
-		serialize_map!(Output { opt "basketItem" basket_item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.basketitem.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sale.basketitem.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.basketitem.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.basketitem.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketitem.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -824,30 +636,22 @@ pub mod basketitem {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketItem`: `object`, optional.
+			/// `basketItem`: `object`.
 			pub basket_item: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_item : field "basketItem", extra : rest "", }
-			fits["basketItem"] []
+		result_impls!(
+			Output { req field "basketItem" basket_item, } fits["basketItem"] []
 		);
-		serialize_map!(Output { req "basketItem" basket_item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.basketitem.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "sale.basketitem.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.basketitem.getFieldsCatalogProduct`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-catalog-product-fields.html>
 	pub mod get_fields_catalog_product {
-		/// Error codes of `sale.basketitem.getFieldsCatalogProduct`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketitem.getFieldsCatalogProduct`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -866,30 +670,25 @@ pub mod basketitem {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketItem`: `object`, optional.
+			/// `basketItem`: `object`.
 			pub basket_item: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_item : field "basketItem", extra : rest "", }
-			fits["basketItem"] []
+		result_impls!(
+			Output { req field "basketItem" basket_item, } fits["basketItem"] []
 		);
-		serialize_map!(Output { req "basketItem" basket_item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFieldsCatalogProduct {
-			const NAME: &'static str = "sale.basketitem.getFieldsCatalogProduct";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::GetFieldsCatalogProduct, "sale.basketitem.getFieldsCatalogProduct",
+			V2, true
+		);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.basketitem.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-list.html>
 	pub mod list {
-		/// Error codes of `sale.basketitem.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketitem.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -913,32 +712,16 @@ pub mod basketitem {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.basketitem.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-list.html>
@@ -950,55 +733,31 @@ pub mod basketitem {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.basketitem.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketItems`: `sale_basket_item[]`, optional.
+			/// `basketItems`: `sale_basket_item[]`.
 			pub basket_items: Vec<crate::entities::SaleBasketItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_items : field "basketItems", extra : rest "", }
-			fits["basketItems"] []
+		result_impls!(
+			Output { req field "basketItems" basket_items, } fits["basketItems"] []
 		);
-		serialize_map!(Output { req "basketItems" basket_items, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.basketitem.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.basketitem.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleBasketItem;
 			fn into_items(output: Output) -> Vec<crate::entities::SaleBasketItem> {
@@ -1011,7 +770,7 @@ pub mod basketitem {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update.html>
 	pub mod update {
-		/// Error codes of `sale.basketitem.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketitem.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1081,180 +840,61 @@ pub mod basketitem {
 			/// `productXmlId`: `string`, optional.
 			pub product_xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					sort: Default::default(),
-					price: Default::default(),
-					base_price: Default::default(),
-					discount_price: Default::default(),
-					quantity: Default::default(),
-					xml_id: Default::default(),
-					name: Default::default(),
-					weight: Default::default(),
-					dimensions: Default::default(),
-					measure_code: Default::default(),
-					measure_name: Default::default(),
-					can_buy: Default::default(),
-					vat_rate: Default::default(),
-					vat_included: Default::default(),
-					catalog_xml_id: Default::default(),
-					product_xml_id: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `price`.
-			pub fn price(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.price = Some(value.into());
-				self
-			}
-			/// Sets `basePrice`.
-			pub fn base_price(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.base_price = Some(value.into());
-				self
-			}
-			/// Sets `discountPrice`.
-			pub fn discount_price(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.discount_price = Some(value.into());
-				self
-			}
-			/// Sets `quantity`.
-			pub fn quantity(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.quantity = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `weight`.
-			pub fn weight(mut self, value: impl Into<i64>) -> Self {
-				self.weight = Some(value.into());
-				self
-			}
-			/// Sets `dimensions`.
-			pub fn dimensions(mut self, value: impl Into<String>) -> Self {
-				self.dimensions = Some(value.into());
-				self
-			}
-			/// Sets `measureCode`.
-			pub fn measure_code(mut self, value: impl Into<i64>) -> Self {
-				self.measure_code = Some(value.into());
-				self
-			}
-			/// Sets `measureName`.
-			pub fn measure_name(mut self, value: impl Into<String>) -> Self {
-				self.measure_name = Some(value.into());
-				self
-			}
-			/// Sets `canBuy`.
-			pub fn can_buy(mut self, value: impl Into<bool>) -> Self {
-				self.can_buy = Some(value.into());
-				self
-			}
-			/// Sets `vatRate`.
-			pub fn vat_rate(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.vat_rate = Some(value.into());
-				self
-			}
-			/// Sets `vatIncluded`.
-			pub fn vat_included(mut self, value: impl Into<bool>) -> Self {
-				self.vat_included = Some(value.into());
-				self
-			}
-			/// Sets `catalogXmlId`.
-			pub fn catalog_xml_id(mut self, value: impl Into<String>) -> Self {
-				self.catalog_xml_id = Some(value.into());
-				self
-			}
-			/// Sets `productXmlId`.
-			pub fn product_xml_id(mut self, value: impl Into<String>) -> Self {
-				self.product_xml_id = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "sort" sort, opt "price" price, opt "basePrice" base_price, opt
-			"discountPrice" discount_price, opt "quantity" quantity, opt "xmlId" xml_id,
-			opt "name" name, opt "weight" weight, opt "dimensions" dimensions, opt
-			"measureCode" measure_code, opt "measureName" measure_name, opt_yn "canBuy"
-			can_buy, opt "vatRate" vat_rate, opt_yn "vatIncluded" vat_included, opt
-			"catalogXmlId" catalog_xml_id, opt "productXmlId" product_xml_id, rest ""
-			extra }
+		setters!(
+			Fields { some into sort sort "sort" : i64, some into price price "price" :
+			::bitrix24_runtime::Decimal, some into base_price base_price "basePrice" :
+			::bitrix24_runtime::Decimal, some into discount_price discount_price
+			"discountPrice" : ::bitrix24_runtime::Decimal, some into quantity quantity
+			"quantity" : ::bitrix24_runtime::Decimal, some into xml_id xml_id "xmlId" :
+			String, some into name name "name" : String, some into weight weight "weight"
+			: i64, some into dimensions dimensions "dimensions" : String, some into
+			measure_code measure_code "measureCode" : i64, some into measure_name
+			measure_name "measureName" : String, some into can_buy can_buy "canBuy" :
+			bool, some into vat_rate vat_rate "vatRate" : ::bitrix24_runtime::Decimal,
+			some into vat_included vat_included "vatIncluded" : bool, some into
+			catalog_xml_id catalog_xml_id "catalogXmlId" : String, some into
+			product_xml_id product_xml_id "productXmlId" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { sort : exact "sort", price : exact "price", base_price : exact
-			"basePrice", discount_price : exact "discountPrice", quantity : exact
-			"quantity", xml_id : exact "xmlId", name : exact "name", weight : exact
-			"weight", dimensions : exact "dimensions", measure_code : exact
-			"measureCode", measure_name : exact "measureName", can_buy : exact "canBuy",
-			vat_rate : exact "vatRate", vat_included : exact "vatIncluded",
-			catalog_xml_id : exact "catalogXmlId", product_xml_id : exact "productXmlId",
-			extra : rest "", }
+		params_impls!(
+			Fields { opt exact "sort" sort, opt exact "price" price, opt exact
+			"basePrice" base_price, opt exact "discountPrice" discount_price, opt exact
+			"quantity" quantity, opt exact "xmlId" xml_id, opt exact "name" name, opt
+			exact "weight" weight, opt exact "dimensions" dimensions, opt exact
+			"measureCode" measure_code, opt exact "measureName" measure_name, opt_yn
+			exact "canBuy" can_buy, opt exact "vatRate" vat_rate, opt_yn exact
+			"vatIncluded" vat_included, opt exact "catalogXmlId" catalog_xml_id, opt
+			exact "productXmlId" product_xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketitem.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketItem`: `sale_basket_item`, optional.
+			/// `basketItem`: `sale_basket_item`.
 			pub basket_item: Option<crate::entities::SaleBasketItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_item : field "basketItem", extra : rest "", }
-			fits["basketItem"] []
+		result_impls!(
+			Output { opt field "basketItem" basket_item, } fits["basketItem"] []
 		);
-		serialize_map!(Output { opt "basketItem" basket_item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.basketitem.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "sale.basketitem.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.basketitem.updateCatalogProduct`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update-catalog-product.html>
 	pub mod update_catalog_product {
-		/// Error codes of `sale.basketitem.updateCatalogProduct`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketitem.updateCatalogProduct`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1296,7 +936,7 @@ pub mod basketitem {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `quantity`.
@@ -1308,52 +948,33 @@ pub mod basketitem {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "sort" sort, req "quantity" quantity, opt "xmlId" xml_id, rest
-			"" extra }
+		setters!(
+			Fields { some into sort sort "sort" : i64, some into xml_id xml_id "xmlId" :
+			String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { sort : exact "sort", quantity : field "quantity", xml_id : exact
-			"xmlId", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "sort" sort, req field "quantity" quantity, opt exact
+			"xmlId" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketitem.updateCatalogProduct`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update-catalog-product.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketItem`: `sale_basket_item`, optional.
+			/// `basketItem`: `sale_basket_item`.
 			pub basket_item: Option<crate::entities::SaleBasketItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_item : field "basketItem", extra : rest "", }
-			fits["basketItem"] []
+		result_impls!(
+			Output { opt field "basketItem" basket_item, } fits["basketItem"] []
 		);
-		serialize_map!(Output { opt "basketItem" basket_item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::UpdateCatalogProduct {
-			const NAME: &'static str = "sale.basketitem.updateCatalogProduct";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::UpdateCatalogProduct, "sale.basketitem.updateCatalogProduct", V2,
+			false
+		);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -1372,7 +993,7 @@ pub mod basketproperties {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -1383,12 +1004,7 @@ pub mod basketproperties {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.basketproperties.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-delete.html>
@@ -1402,7 +1018,7 @@ pub mod basketproperties {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -1413,12 +1029,7 @@ pub mod basketproperties {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.basketproperties.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get.html>
@@ -1432,7 +1043,7 @@ pub mod basketproperties {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -1443,12 +1054,7 @@ pub mod basketproperties {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.basketproperties.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -1460,20 +1066,15 @@ pub mod basketproperties {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.basketproperties.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-list.html>
@@ -1499,55 +1100,23 @@ pub mod basketproperties {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.basketproperties.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-update.html>
@@ -1565,7 +1134,7 @@ pub mod basketproperties {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -1577,17 +1146,12 @@ pub mod basketproperties {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `sale.basketproperties.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-add.html>
 	pub mod add {
-		/// Error codes of `sale.basketproperties.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketproperties.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1631,7 +1195,7 @@ pub mod basketproperties {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `basketId`, `name`, `value`, `code`.
@@ -1651,60 +1215,39 @@ pub mod basketproperties {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "basketId" basket_id, req "name" name, req "value" value, req
-			"code" code, opt "sort" sort, opt "xmlId" xml_id, rest "" extra }
+		setters!(
+			Fields { some into sort sort "sort" : i64, some into xml_id xml_id "xmlId" :
+			String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { basket_id : field "basketId", name : field "name", value : field
-			"value", code : field "code", sort : exact "sort", xml_id : exact "xmlId",
-			extra : rest "", }
+		params_impls!(
+			Fields { req field "basketId" basket_id, req field "name" name, req field
+			"value" value, req field "code" code, opt exact "sort" sort, opt exact
+			"xmlId" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketproperties.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketProperty`: `sale_basket_item_property`, optional.
+			/// `basketProperty`: `sale_basket_item_property`.
 			pub basket_property: Option<crate::entities::SaleBasketItemProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_property : field "basketProperty", extra : rest "", }
-			fits["basketProperty"] []
+		result_impls!(
+			Output { opt field "basketProperty" basket_property, } fits["basketProperty"]
+			[]
 		);
-		serialize_map!(Output { opt "basketProperty" basket_property, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.basketproperties.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.basketproperties.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.basketproperties.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.basketproperties.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketproperties.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1726,19 +1269,13 @@ pub mod basketproperties {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.basketproperties.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.basketproperties.delete", V2, false);
 	}
 	/// Types of `sale.basketproperties.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get.html>
 	pub mod get {
-		/// Error codes of `sale.basketproperties.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketproperties.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1764,30 +1301,23 @@ pub mod basketproperties {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketProperty`: `sale_basket_item_property`, optional.
+			/// `basketProperty`: `sale_basket_item_property`.
 			pub basket_property: Option<crate::entities::SaleBasketItemProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_property : field "basketProperty", extra : rest "", }
-			fits["basketProperty"] []
+		result_impls!(
+			Output { opt field "basketProperty" basket_property, } fits["basketProperty"]
+			[]
 		);
-		serialize_map!(Output { opt "basketProperty" basket_property, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.basketproperties.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sale.basketproperties.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.basketproperties.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.basketproperties.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketproperties.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1806,26 +1336,21 @@ pub mod basketproperties {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputBasketPropertiesField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputBasketPropertiesField { is_immutable : field "isImmutable",
-			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
-			field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputBasketPropertiesField { opt "isImmutable" is_immutable, opt
-			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			OutputBasketPropertiesField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.basketProperties` of `sale.basketproperties.getFields`: `object`.
 		///
@@ -1833,47 +1358,37 @@ pub mod basketproperties {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputBasketProperties {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputBasketPropertiesField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputBasketProperties { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputBasketProperties { rest "*" field, rest "" extra });
+		result_impls!(OutputBasketProperties { rest pattern "*" field, });
 		/// The object `result` of `sale.basketproperties.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketProperties`: `object`, optional.
+			/// `basketProperties`: `object`.
 			pub basket_properties: Option<OutputBasketProperties>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_properties : field "basketProperties", extra : rest "", }
+		result_impls!(
+			Output { opt field "basketProperties" basket_properties, }
 			fits["basketProperties"] []
 		);
-		serialize_map!(
-			Output { opt "basketProperties" basket_properties, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.basketproperties.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "sale.basketproperties.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.basketproperties.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-list.html>
 	pub mod list {
-		/// Error codes of `sale.basketproperties.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketproperties.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1897,32 +1412,16 @@ pub mod basketproperties {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.basketproperties.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-list.html>
@@ -1934,57 +1433,32 @@ pub mod basketproperties {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.basketproperties.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketProperties`: `sale_basket_item_property[]`, optional.
+			/// `basketProperties`: `sale_basket_item_property[]`.
 			pub basket_properties: Vec<crate::entities::SaleBasketItemProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_properties : field "basketProperties", extra : rest "", }
+		result_impls!(
+			Output { req field "basketProperties" basket_properties, }
 			fits["basketProperties"] []
 		);
-		serialize_map!(
-			Output { req "basketProperties" basket_properties, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.basketproperties.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.basketproperties.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleBasketItemProperty;
 			fn into_items(
@@ -1999,7 +1473,7 @@ pub mod basketproperties {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-update.html>
 	pub mod update {
-		/// Error codes of `sale.basketproperties.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.basketproperties.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2031,81 +1505,39 @@ pub mod basketproperties {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					name: Default::default(),
-					value: Default::default(),
-					code: Default::default(),
-					sort: Default::default(),
-					xml_id: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `name`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `value`.
-			pub fn value(mut self, value: impl Into<String>) -> Self {
-				self.value = Some(value.into());
-				self
-			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "name" name, opt "value" value, opt "code" code, opt "sort"
-			sort, opt "xmlId" xml_id, rest "" extra }
+		setters!(
+			Fields { some into name name "name" : String, some into value value "value" :
+			String, some into code code "code" : String, some into sort sort "sort" :
+			i64, some into xml_id xml_id "xmlId" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : exact "name", value : exact "value", code : exact "code",
-			sort : exact "sort", xml_id : exact "xmlId", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "name" name, opt exact "value" value, opt exact "code"
+			code, opt exact "sort" sort, opt exact "xmlId" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketproperties.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `basketProperty`: `sale_basket_item_property`, optional.
+			/// `basketProperty`: `sale_basket_item_property`.
 			pub basket_property: Option<crate::entities::SaleBasketItemProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { basket_property : field "basketProperty", extra : rest "", }
-			fits["basketProperty"] []
+		result_impls!(
+			Output { opt field "basketProperty" basket_property, } fits["basketProperty"]
+			[]
 		);
-		serialize_map!(Output { opt "basketProperty" basket_property, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.basketproperties.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "sale.basketproperties.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -2124,7 +1556,7 @@ pub mod business_value_person_domain {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -2135,12 +1567,7 @@ pub mod business_value_person_domain {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.businessValuePersonDomain.deleteByFilter`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-delete-by-filter.html>
@@ -2154,7 +1581,7 @@ pub mod business_value_person_domain {
 		/// `fields`: `object`, required.
 		pub fields: delete_by_filter::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl DeleteByFilter {
 		/// The call with its required parameters: `fields`.
@@ -2165,12 +1592,7 @@ pub mod business_value_person_domain {
 			}
 		}
 	}
-	extra_setter!(DeleteByFilter);
-	serialize_map!(DeleteByFilter { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(DeleteByFilter { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(DeleteByFilter);
+	params_impls!(DeleteByFilter { req field "fields" fields, });
 	/// `sale.businessValuePersonDomain.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
@@ -2182,20 +1604,15 @@ pub mod business_value_person_domain {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.businessValuePersonDomain.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-list.html>
@@ -2223,60 +1640,28 @@ pub mod business_value_person_domain {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<list::Select>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : list::Select, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// Types of `sale.businessValuePersonDomain.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-add.html>
 	pub mod add {
-		/// Error codes of `sale.businessValuePersonDomain.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.businessValuePersonDomain.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2309,7 +1694,7 @@ pub mod business_value_person_domain {
 			/// `domain`: `string`, required.
 			pub domain: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `personTypeId`, `domain`.
@@ -2324,53 +1709,35 @@ pub mod business_value_person_domain {
 				}
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "personTypeId" person_type_id, req "domain" domain, rest ""
-			extra }
+		params_impls!(
+			Fields { req field "personTypeId" person_type_id, req field "domain" domain,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { person_type_id : field "personTypeId", domain : field "domain",
-			extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.businessValuePersonDomain.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `businessValuePersonDomain`: `sale_business_value_person_domain`, optional.
+			/// `businessValuePersonDomain`: `sale_business_value_person_domain`.
 			pub business_value_person_domain: Option<
 				crate::entities::SaleBusinessValuePersonDomain,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { business_value_person_domain : field "businessValuePersonDomain",
-			extra : rest "", } fits["businessValuePersonDomain"] []
+		result_impls!(
+			Output { opt field "businessValuePersonDomain" business_value_person_domain,
+			} fits["businessValuePersonDomain"] []
 		);
-		serialize_map!(
-			Output { opt "businessValuePersonDomain" business_value_person_domain, rest
-			"" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.businessValuePersonDomain.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.businessValuePersonDomain.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.businessValuePersonDomain.deleteByFilter`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-delete-by-filter.html>
 	pub mod delete_by_filter {
-		/// Error codes of `sale.businessValuePersonDomain.deleteByFilter`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.businessValuePersonDomain.deleteByFilter`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2406,7 +1773,7 @@ pub mod business_value_person_domain {
 			/// `domain`: `string`, required.
 			pub domain: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `personTypeId`, `domain`.
@@ -2421,33 +1788,22 @@ pub mod business_value_person_domain {
 				}
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "personTypeId" person_type_id, req "domain" domain, rest ""
-			extra }
+		params_impls!(
+			Fields { req field "personTypeId" person_type_id, req field "domain" domain,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { person_type_id : field "personTypeId", domain : field "domain",
-			extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::DeleteByFilter {
-			const NAME: &'static str = "sale.businessValuePersonDomain.deleteByFilter";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::DeleteByFilter, "sale.businessValuePersonDomain.deleteByFilter", V2,
+			false
+		);
 	}
 	/// Types of `sale.businessValuePersonDomain.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.businessValuePersonDomain.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.businessValuePersonDomain.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2466,26 +1822,21 @@ pub mod business_value_person_domain {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputBusinessValuePersonDomainField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputBusinessValuePersonDomainField { is_immutable : field "isImmutable",
-			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
-			field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputBusinessValuePersonDomainField { opt "isImmutable" is_immutable, opt
-			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			OutputBusinessValuePersonDomainField { opt field "isImmutable" is_immutable,
+			opt field "isReadOnly" is_read_only, opt field "isRequired" is_required, opt
+			field "type" type_, }
 		);
 		/// The object `result.businessValuePersonDomain` of `sale.businessValuePersonDomain.getFields`: `object`.
 		///
@@ -2493,55 +1844,40 @@ pub mod business_value_person_domain {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputBusinessValuePersonDomain {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<
 				String,
 				OutputBusinessValuePersonDomainField,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputBusinessValuePersonDomain { field : pattern "*", extra : rest "", }
-		);
-		serialize_map!(
-			OutputBusinessValuePersonDomain { rest "*" field, rest "" extra }
-		);
+		result_impls!(OutputBusinessValuePersonDomain { rest pattern "*" field, });
 		/// The object `result` of `sale.businessValuePersonDomain.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `businessValuePersonDomain`: `object`, optional.
+			/// `businessValuePersonDomain`: `object`.
 			pub business_value_person_domain: Option<OutputBusinessValuePersonDomain>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { business_value_person_domain : field "businessValuePersonDomain",
-			extra : rest "", } fits["businessValuePersonDomain"] []
+		result_impls!(
+			Output { opt field "businessValuePersonDomain" business_value_person_domain,
+			} fits["businessValuePersonDomain"] []
 		);
-		serialize_map!(
-			Output { opt "businessValuePersonDomain" business_value_person_domain, rest
-			"" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.businessValuePersonDomain.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "sale.businessValuePersonDomain.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.businessValuePersonDomain.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-list.html>
 	pub mod list {
-		/// Error codes of `sale.businessValuePersonDomain.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.businessValuePersonDomain.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2577,32 +1913,16 @@ pub mod business_value_person_domain {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.businessValuePersonDomain.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-list.html>
@@ -2614,60 +1934,34 @@ pub mod business_value_person_domain {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.businessValuePersonDomain.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `businessValuePersonDomains`: `sale_business_value_person_domain[]`, optional.
+			/// `businessValuePersonDomains`: `sale_business_value_person_domain[]`.
 			pub business_value_person_domains: Vec<
 				crate::entities::SaleBusinessValuePersonDomain,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { business_value_person_domains : field "businessValuePersonDomains",
-			extra : rest "", } fits["businessValuePersonDomains"] []
+		result_impls!(
+			Output { req field "businessValuePersonDomains"
+			business_value_person_domains, } fits["businessValuePersonDomains"] []
 		);
-		serialize_map!(
-			Output { req "businessValuePersonDomains" business_value_person_domains, rest
-			"" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.businessValuePersonDomain.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.businessValuePersonDomain.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleBusinessValuePersonDomain;
 			fn into_items(
@@ -2712,7 +2006,7 @@ pub mod delivery {
 		/// `LOGOTYPE`: `string`, optional.
 		pub logotype: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `REST_CODE`, `NAME`, `CURRENCY`.
@@ -2733,50 +2027,18 @@ pub mod delivery {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `SORT`.
-		pub fn sort(mut self, value: impl Into<i64>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `ACTIVE`.
-		pub fn active(mut self, value: impl Into<bool>) -> Self {
-			self.active = Some(value.into());
-			self
-		}
-		/// Sets `CONFIG`.
-		pub fn config(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<add::Config>>,
-		) -> Self {
-			self.config = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `LOGOTYPE`.
-		pub fn logotype(mut self, value: impl Into<String>) -> Self {
-			self.logotype = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Add);
-	serialize_map!(
-		Add { req "REST_CODE" rest_code, req "NAME" name, req "CURRENCY" currency, opt
-		"DESCRIPTION" description, opt_text "SORT" sort, opt_yn "ACTIVE" active, opt
-		"CONFIG" config, opt "LOGOTYPE" logotype, rest "" extra }
+	setters!(
+		Add { some into description description "DESCRIPTION" : String, some into sort
+		sort "SORT" : i64, some into active active "ACTIVE" : bool, some iter config
+		config "CONFIG" : add::Config, some into logotype logotype "LOGOTYPE" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Add { rest_code : field "REST_CODE", name : field "NAME", currency : field
-		"CURRENCY", description : exact "DESCRIPTION", sort : exact "SORT", active :
-		exact "ACTIVE", config : exact "CONFIG", logotype : exact "LOGOTYPE", extra :
-		rest "", }
+	params_impls!(
+		Add { req field "REST_CODE" rest_code, req field "NAME" name, req field
+		"CURRENCY" currency, opt exact "DESCRIPTION" description, opt_text exact "SORT"
+		sort, opt_yn exact "ACTIVE" active, opt exact "CONFIG" config, opt exact
+		"LOGOTYPE" logotype, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
 	/// `sale.delivery.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-delete.html>
@@ -2790,7 +2052,7 @@ pub mod delivery {
 		/// `ID`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `ID`.
@@ -2801,12 +2063,7 @@ pub mod delivery {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "ID" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "ID", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "ID" id, });
 	/// `sale.delivery.getlist`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html>
@@ -2828,46 +2085,23 @@ pub mod delivery {
 		/// Values: `field`, `sale_delivery_service`.
 		pub order: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getlist {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `SELECT`.
-		pub fn select(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.select = Some(value.into());
-			self
-		}
-		/// Sets `FILTER`.
-		pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `ORDER`.
-		pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
-			self.order = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(Getlist);
-	serialize_map!(
-		Getlist { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, rest ""
-		extra }
+	setters!(
+		Getlist { some into select select "SELECT" : ::serde_json::Value, some into
+		filter filter "FILTER" : ::serde_json::Value, some into order order "ORDER" :
+		::serde_json::Value, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Getlist { select : exact "SELECT", filter : exact "FILTER", order : exact
-		"ORDER", extra : rest "", }
+	params_impls!(
+		Getlist { opt exact "SELECT" select, opt exact "FILTER" filter, opt exact "ORDER"
+		order, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getlist);
 	/// `sale.delivery.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-update.html>
@@ -2895,7 +2129,7 @@ pub mod delivery {
 		/// `LOGOTYPE`: `string`, optional.
 		pub logotype: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `ID`.
@@ -2911,56 +2145,23 @@ pub mod delivery {
 				extra: Default::default(),
 			}
 		}
-		/// Sets `NAME`.
-		pub fn name(mut self, value: impl Into<String>) -> Self {
-			self.name = Some(value.into());
-			self
-		}
-		/// Sets `CURRENCY`.
-		pub fn currency(mut self, value: impl Into<String>) -> Self {
-			self.currency = Some(value.into());
-			self
-		}
-		/// Sets `DESCRIPTION`.
-		pub fn description(mut self, value: impl Into<String>) -> Self {
-			self.description = Some(value.into());
-			self
-		}
-		/// Sets `SORT`.
-		pub fn sort(mut self, value: impl Into<i64>) -> Self {
-			self.sort = Some(value.into());
-			self
-		}
-		/// Sets `ACTIVE`.
-		pub fn active(mut self, value: impl Into<bool>) -> Self {
-			self.active = Some(value.into());
-			self
-		}
-		/// Sets `LOGOTYPE`.
-		pub fn logotype(mut self, value: impl Into<String>) -> Self {
-			self.logotype = Some(value.into());
-			self
-		}
 	}
-	extra_setter!(Update);
-	serialize_map!(
-		Update { req "ID" id, opt "NAME" name, opt "CURRENCY" currency, opt "DESCRIPTION"
-		description, opt "SORT" sort, opt_yn "ACTIVE" active, opt "LOGOTYPE" logotype,
-		rest "" extra }
+	setters!(
+		Update { some into name name "NAME" : String, some into currency currency
+		"CURRENCY" : String, some into description description "DESCRIPTION" : String,
+		some into sort sort "SORT" : i64, some into active active "ACTIVE" : bool, some
+		into logotype logotype "LOGOTYPE" : String, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		Update { id : field "ID", name : exact "NAME", currency : exact "CURRENCY",
-		description : exact "DESCRIPTION", sort : exact "SORT", active : exact "ACTIVE",
-		logotype : exact "LOGOTYPE", extra : rest "", }
+	params_impls!(
+		Update { req field "ID" id, opt exact "NAME" name, opt exact "CURRENCY" currency,
+		opt exact "DESCRIPTION" description, opt exact "SORT" sort, opt_yn exact "ACTIVE"
+		active, opt exact "LOGOTYPE" logotype, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
 	/// Types of `sale.delivery.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-add.html>
 	pub mod add {
-		/// Error codes of `sale.delivery.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.delivery.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -2992,7 +2193,7 @@ pub mod delivery {
 			/// `VALUE`: `any`, required.
 			pub value: ::serde_json::Value,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Config {
 			/// The object with its required parameters: `CODE`, `VALUE`.
@@ -3007,41 +2208,25 @@ pub mod delivery {
 				}
 			}
 		}
-		extra_setter!(Config);
-		serialize_map!(Config { req "CODE" code, req "VALUE" value, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Config { code : field "CODE", value : field "VALUE", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Config);
+		params_impls!(Config { req field "CODE" code, req field "VALUE" value, });
 		/// The object `result` of `sale.delivery.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `parent`: `sale_delivery_service`, optional.
+			/// `parent`: `sale_delivery_service`.
 			pub parent: Option<crate::entities::SaleDeliveryService>,
-			/// `profiles`: `sale_delivery_service[]`, optional.
+			/// `profiles`: `sale_delivery_service[]`.
 			pub profiles: Vec<crate::entities::SaleDeliveryService>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { parent : field "parent", profiles : field "profiles", extra : rest
-			"", } fits["parent", "profiles"] []
+		result_impls!(
+			Output { opt field "parent" parent, req field "profiles" profiles, }
+			fits["parent", "profiles"] []
 		);
-		serialize_map!(
-			Output { opt "parent" parent, req "profiles" profiles, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.delivery.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.delivery.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Methods under `delivery::config`.
@@ -3059,7 +2244,7 @@ pub mod delivery {
 			/// `ID`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Get {
 			/// The call with its required parameters: `ID`.
@@ -3070,12 +2255,7 @@ pub mod delivery {
 				}
 			}
 		}
-		extra_setter!(Get);
-		serialize_map!(Get { req "ID" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Get);
+		params_impls!(Get { req field "ID" id, });
 		/// `sale.delivery.config.update`: REST 2, scope `sale`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-config-update.html>
@@ -3091,7 +2271,7 @@ pub mod delivery {
 			/// `CONFIG`: `object[]`, optional.
 			pub config: Option<Vec<update::Config>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `ID`.
@@ -3102,28 +2282,14 @@ pub mod delivery {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `CONFIG`.
-			pub fn config(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<update::Config>>,
-			) -> Self {
-				self.config = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
 		}
-		extra_setter!(Update);
-		serialize_map!(Update { req "ID" id, opt "CONFIG" config, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "ID", config : exact "CONFIG", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
+		setters!(Update { some iter config config "CONFIG" : update::Config, });
+		params_impls!(Update { req field "ID" id, opt exact "CONFIG" config, });
 		/// Types of `sale.delivery.config.get`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-config-get.html>
 		pub mod get {
-			/// Error codes of `sale.delivery.config.get`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.delivery.config.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3148,34 +2314,27 @@ pub mod delivery {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `CODE`: `string`, optional.
+				/// `CODE`: `string`.
 				pub code: Option<String>,
-				/// `VALUE`: `any`, optional.
+				/// `VALUE`: `any`.
 				pub value: ::serde_json::Value,
-				/// The keys the docs do not describe, as sent: nothing is dropped.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
 			}
-			from_value!(
-				Item { code : field "CODE", value : field "VALUE", extra : rest "", }
-				fits["CODE", "VALUE"] []
+			result_impls!(
+				Item { opt field "CODE" code, req field "VALUE" value, } fits["CODE",
+				"VALUE"] []
 			);
-			serialize_map!(Item { opt "CODE" code, req "VALUE" value, rest "" extra });
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
-			impl ::bitrix24_runtime::Method for super::Get {
-				const NAME: &'static str = "sale.delivery.config.get";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Get, "sale.delivery.config.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
 		/// Types of `sale.delivery.config.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-config-update.html>
 		pub mod update {
-			/// Error codes of `sale.delivery.config.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.delivery.config.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3207,7 +2366,7 @@ pub mod delivery {
 				/// `VALUE`: `any`, required.
 				pub value: ::serde_json::Value,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Config {
 				/// The object with its required parameters: `CODE`, `VALUE`.
@@ -3222,30 +2381,17 @@ pub mod delivery {
 					}
 				}
 			}
-			extra_setter!(Config);
-			serialize_map!(Config { req "CODE" code, req "VALUE" value, rest "" extra });
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Config { code : field "CODE", value : field "VALUE", extra : rest "", }
-			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Config);
+			params_impls!(Config { req field "CODE" code, req field "VALUE" value, });
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "sale.delivery.config.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "sale.delivery.config.update", V2, false);
 		}
 	}
 	/// Types of `sale.delivery.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.delivery.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.delivery.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3268,19 +2414,13 @@ pub mod delivery {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.delivery.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.delivery.delete", V2, false);
 	}
 	/// Types of `sale.delivery.getlist`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html>
 	pub mod getlist {
-		/// Error codes of `sale.delivery.getlist`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.delivery.getlist`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3298,13 +2438,7 @@ pub mod delivery {
 		error_code!(Error);
 		/// The `result` of the call: `sale_delivery_service[]`.
 		pub type Output = crate::List<crate::entities::SaleDeliveryService>;
-		impl ::bitrix24_runtime::Method for super::Getlist {
-			const NAME: &'static str = "sale.delivery.getlist";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getlist, "sale.delivery.getlist", V2, false);
 	}
 	/// Methods under `delivery::handler`.
 	pub mod handler {
@@ -3331,7 +2465,7 @@ pub mod delivery {
 			/// `PROFILES`: `object[]`, required.
 			pub profiles: Vec<add::Profiles>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Add {
 			/// The call with its required parameters: `NAME`, `CODE`, `SETTINGS`, `PROFILES`.
@@ -3351,31 +2485,16 @@ pub mod delivery {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<i64>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Add);
-		serialize_map!(
-			Add { req "NAME" name, req "CODE" code, opt "SORT" sort, opt "DESCRIPTION"
-			description, req "SETTINGS" settings, req "PROFILES" profiles, rest "" extra
-			}
+		setters!(
+			Add { some into sort sort "SORT" : i64, some into description description
+			"DESCRIPTION" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Add { name : field "NAME", code : field "CODE", sort : exact "SORT",
-			description : exact "DESCRIPTION", settings : field "SETTINGS", profiles :
-			field "PROFILES", extra : rest "", }
+		params_impls!(
+			Add { req field "NAME" name, req field "CODE" code, opt exact "SORT" sort,
+			opt exact "DESCRIPTION" description, req field "SETTINGS" settings, req field
+			"PROFILES" profiles, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Add);
 		/// `sale.delivery.handler.delete`: REST 2, scope `sale`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-delete.html>
@@ -3389,7 +2508,7 @@ pub mod delivery {
 			/// `ID`: `integer`, required.
 			pub id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Delete {
 			/// The call with its required parameters: `ID`.
@@ -3400,12 +2519,7 @@ pub mod delivery {
 				}
 			}
 		}
-		extra_setter!(Delete);
-		serialize_map!(Delete { req "ID" id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "ID", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Delete);
+		params_impls!(Delete { req field "ID" id, });
 		/// `sale.delivery.handler.list`: REST 2, scope `sale`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
@@ -3417,20 +2531,15 @@ pub mod delivery {
 		#[non_exhaustive]
 		pub struct List {
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl List {
 			/// The call; every parameter is optional.
 			pub fn new() -> Self {
-				Self { extra: Default::default() }
+				Default::default()
 			}
 		}
-		extra_setter!(List);
-		serialize_map!(List { rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(List { extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(List);
+		params_impls!(List {});
 		/// `sale.delivery.handler.update`: REST 2, scope `sale`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html>
@@ -3456,7 +2565,7 @@ pub mod delivery {
 			/// `PROFILES`: `object[]`, optional.
 			pub profiles: Option<Vec<update::Profiles>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Update {
 			/// The call with its required parameters: `ID`.
@@ -3472,59 +2581,24 @@ pub mod delivery {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `NAME`.
-			pub fn name(mut self, value: impl Into<String>) -> Self {
-				self.name = Some(value.into());
-				self
-			}
-			/// Sets `CODE`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `SORT`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `DESCRIPTION`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `SETTINGS`.
-			pub fn settings(mut self, value: impl Into<update::Settings>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
-			/// Sets `PROFILES`.
-			pub fn profiles(
-				mut self,
-				value: impl IntoIterator<Item = impl Into<update::Profiles>>,
-			) -> Self {
-				self.profiles = Some(value.into_iter().map(Into::into).collect());
-				self
-			}
 		}
-		extra_setter!(Update);
-		serialize_map!(
-			Update { req "ID" id, opt "NAME" name, opt "CODE" code, opt "SORT" sort, opt
-			"DESCRIPTION" description, opt "SETTINGS" settings, opt "PROFILES" profiles,
-			rest "" extra }
+		setters!(
+			Update { some into name name "NAME" : String, some into code code "CODE" :
+			String, some into sort sort "SORT" : i64, some into description description
+			"DESCRIPTION" : String, some into settings settings "SETTINGS" :
+			update::Settings, some iter profiles profiles "PROFILES" : update::Profiles,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Update { id : field "ID", name : exact "NAME", code : exact "CODE", sort :
-			exact "SORT", description : exact "DESCRIPTION", settings : exact "SETTINGS",
-			profiles : exact "PROFILES", extra : rest "", }
+		params_impls!(
+			Update { req field "ID" id, opt exact "NAME" name, opt exact "CODE" code, opt
+			exact "SORT" sort, opt exact "DESCRIPTION" description, opt exact "SETTINGS"
+			settings, opt exact "PROFILES" profiles, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Update);
 		/// Types of `sale.delivery.handler.add`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html>
 		pub mod add {
-			/// Error codes of `sale.delivery.handler.add`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.delivery.handler.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3585,7 +2659,7 @@ pub mod delivery {
 				/// `OPTIONS`: `object`, optional.
 				pub options: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl SettingsConfig {
 				/// The object with its required parameters: `TYPE`, `CODE`, `NAME`.
@@ -3602,24 +2676,15 @@ pub mod delivery {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `OPTIONS`.
-				pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.options = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(SettingsConfig);
-			serialize_map!(
-				SettingsConfig { req "TYPE" type_, req "CODE" code, req "NAME" name, opt
-				"OPTIONS" options, rest "" extra }
+			setters!(
+				SettingsConfig { some into options options "OPTIONS" :
+				::serde_json::Value, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				SettingsConfig { type_ : field "TYPE", code : field "CODE", name : field
-				"NAME", options : exact "OPTIONS", extra : rest "", }
+			params_impls!(
+				SettingsConfig { req field "TYPE" type_, req field "CODE" code, req field
+				"NAME" name, opt exact "OPTIONS" options, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(SettingsConfig);
 			/// The object `params.SETTINGS` of `sale.delivery.handler.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html>
@@ -3639,7 +2704,7 @@ pub mod delivery {
 				/// `CONFIG`: `object[]`, optional.
 				pub config: Option<Vec<SettingsConfig>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Settings {
 				/// The object with its required parameters: `CALCULATE_URL`.
@@ -3653,57 +2718,23 @@ pub mod delivery {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `CREATE_DELIVERY_REQUEST_URL`.
-				pub fn create_delivery_request_url(
-					mut self,
-					value: impl Into<String>,
-				) -> Self {
-					self.create_delivery_request_url = Some(value.into());
-					self
-				}
-				/// Sets `CANCEL_DELIVERY_REQUEST_URL`.
-				pub fn cancel_delivery_request_url(
-					mut self,
-					value: impl Into<String>,
-				) -> Self {
-					self.cancel_delivery_request_url = Some(value.into());
-					self
-				}
-				/// Sets `HAS_CALLBACK_TRACKING_SUPPORT`.
-				pub fn has_callback_tracking_support(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.has_callback_tracking_support = Some(value.into());
-					self
-				}
-				/// Sets `CONFIG`.
-				pub fn config(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<SettingsConfig>>,
-				) -> Self {
-					self.config = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Settings);
-			serialize_map!(
-				Settings { req "CALCULATE_URL" calculate_url, opt
-				"CREATE_DELIVERY_REQUEST_URL" create_delivery_request_url, opt
-				"CANCEL_DELIVERY_REQUEST_URL" cancel_delivery_request_url, opt_yn
-				"HAS_CALLBACK_TRACKING_SUPPORT" has_callback_tracking_support, opt
-				"CONFIG" config, rest "" extra }
+			setters!(
+				Settings { some into create_delivery_request_url
+				create_delivery_request_url "CREATE_DELIVERY_REQUEST_URL" : String, some
+				into cancel_delivery_request_url cancel_delivery_request_url
+				"CANCEL_DELIVERY_REQUEST_URL" : String, some into
+				has_callback_tracking_support has_callback_tracking_support
+				"HAS_CALLBACK_TRACKING_SUPPORT" : bool, some iter config config "CONFIG"
+				: SettingsConfig, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Settings { calculate_url : field "CALCULATE_URL",
-				create_delivery_request_url : exact "CREATE_DELIVERY_REQUEST_URL",
-				cancel_delivery_request_url : exact "CANCEL_DELIVERY_REQUEST_URL",
-				has_callback_tracking_support : exact "HAS_CALLBACK_TRACKING_SUPPORT",
-				config : exact "CONFIG", extra : rest "", }
+			params_impls!(
+				Settings { req field "CALCULATE_URL" calculate_url, opt exact
+				"CREATE_DELIVERY_REQUEST_URL" create_delivery_request_url, opt exact
+				"CANCEL_DELIVERY_REQUEST_URL" cancel_delivery_request_url, opt_yn exact
+				"HAS_CALLBACK_TRACKING_SUPPORT" has_callback_tracking_support, opt exact
+				"CONFIG" config, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Settings);
 			/// The object `params.PROFILES` of `sale.delivery.handler.add`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html>
@@ -3717,7 +2748,7 @@ pub mod delivery {
 				/// `DESCRIPTION`: `string`, optional.
 				pub description: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Profiles {
 				/// The object with its required parameters: `NAME`, `CODE`.
@@ -3729,39 +2760,23 @@ pub mod delivery {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `DESCRIPTION`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Profiles);
-			serialize_map!(
-				Profiles { req "NAME" name, req "CODE" code, opt "DESCRIPTION"
-				description, rest "" extra }
+			setters!(
+				Profiles { some into description description "DESCRIPTION" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Profiles { name : field "NAME", code : field "CODE", description : exact
-				"DESCRIPTION", extra : rest "", }
+			params_impls!(
+				Profiles { req field "NAME" name, req field "CODE" code, opt exact
+				"DESCRIPTION" description, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Profiles);
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
-			impl ::bitrix24_runtime::Method for super::Add {
-				const NAME: &'static str = "sale.delivery.handler.add";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Add, "sale.delivery.handler.add", V2, false);
 		}
 		/// Types of `sale.delivery.handler.delete`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-delete.html>
 		pub mod delete {
-			/// Error codes of `sale.delivery.handler.delete`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.delivery.handler.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3784,19 +2799,13 @@ pub mod delivery {
 			error_code!(Error);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Delete {
-				const NAME: &'static str = "sale.delivery.handler.delete";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Delete, "sale.delivery.handler.delete", V2, false);
 		}
 		/// Types of `sale.delivery.handler.list`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
 		pub mod list {
-			/// Error codes of `sale.delivery.handler.list`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.delivery.handler.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3809,19 +2818,13 @@ pub mod delivery {
 			error_code!(Error);
 			/// The `result` of the call: `sale_delivery_handler[]`.
 			pub type Output = crate::List<crate::entities::SaleDeliveryHandler>;
-			impl ::bitrix24_runtime::Method for super::List {
-				const NAME: &'static str = "sale.delivery.handler.list";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = true;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::List, "sale.delivery.handler.list", V2, true);
 		}
 		/// Types of `sale.delivery.handler.update`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html>
 		pub mod update {
-			/// Error codes of `sale.delivery.handler.update`; the codes any method can return are in [`crate::SystemError`].
+			/// Error codes of `sale.delivery.handler.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3885,7 +2888,7 @@ pub mod delivery {
 				/// `OPTIONS`: `object`, optional.
 				pub options: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl SettingsConfig {
 				/// The object with its required parameters: `TYPE`, `CODE`, `NAME`.
@@ -3902,24 +2905,15 @@ pub mod delivery {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `OPTIONS`.
-				pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
-					self.options = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(SettingsConfig);
-			serialize_map!(
-				SettingsConfig { req "TYPE" type_, req "CODE" code, req "NAME" name, opt
-				"OPTIONS" options, rest "" extra }
+			setters!(
+				SettingsConfig { some into options options "OPTIONS" :
+				::serde_json::Value, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				SettingsConfig { type_ : field "TYPE", code : field "CODE", name : field
-				"NAME", options : exact "OPTIONS", extra : rest "", }
+			params_impls!(
+				SettingsConfig { req field "TYPE" type_, req field "CODE" code, req field
+				"NAME" name, opt exact "OPTIONS" options, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(SettingsConfig);
 			/// The object `params.SETTINGS` of `sale.delivery.handler.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html>
@@ -3939,7 +2933,7 @@ pub mod delivery {
 				/// `CONFIG`: `object[]`, optional.
 				pub config: Option<Vec<SettingsConfig>>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Settings {
 				/// The object with its required parameters: `CALCULATE_URL`.
@@ -3953,57 +2947,23 @@ pub mod delivery {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `CREATE_DELIVERY_REQUEST_URL`.
-				pub fn create_delivery_request_url(
-					mut self,
-					value: impl Into<String>,
-				) -> Self {
-					self.create_delivery_request_url = Some(value.into());
-					self
-				}
-				/// Sets `CANCEL_DELIVERY_REQUEST_URL`.
-				pub fn cancel_delivery_request_url(
-					mut self,
-					value: impl Into<String>,
-				) -> Self {
-					self.cancel_delivery_request_url = Some(value.into());
-					self
-				}
-				/// Sets `HAS_CALLBACK_TRACKING_SUPPORT`.
-				pub fn has_callback_tracking_support(
-					mut self,
-					value: impl Into<bool>,
-				) -> Self {
-					self.has_callback_tracking_support = Some(value.into());
-					self
-				}
-				/// Sets `CONFIG`.
-				pub fn config(
-					mut self,
-					value: impl IntoIterator<Item = impl Into<SettingsConfig>>,
-				) -> Self {
-					self.config = Some(value.into_iter().map(Into::into).collect());
-					self
-				}
 			}
-			extra_setter!(Settings);
-			serialize_map!(
-				Settings { req "CALCULATE_URL" calculate_url, opt
-				"CREATE_DELIVERY_REQUEST_URL" create_delivery_request_url, opt
-				"CANCEL_DELIVERY_REQUEST_URL" cancel_delivery_request_url, opt_yn
-				"HAS_CALLBACK_TRACKING_SUPPORT" has_callback_tracking_support, opt
-				"CONFIG" config, rest "" extra }
+			setters!(
+				Settings { some into create_delivery_request_url
+				create_delivery_request_url "CREATE_DELIVERY_REQUEST_URL" : String, some
+				into cancel_delivery_request_url cancel_delivery_request_url
+				"CANCEL_DELIVERY_REQUEST_URL" : String, some into
+				has_callback_tracking_support has_callback_tracking_support
+				"HAS_CALLBACK_TRACKING_SUPPORT" : bool, some iter config config "CONFIG"
+				: SettingsConfig, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Settings { calculate_url : field "CALCULATE_URL",
-				create_delivery_request_url : exact "CREATE_DELIVERY_REQUEST_URL",
-				cancel_delivery_request_url : exact "CANCEL_DELIVERY_REQUEST_URL",
-				has_callback_tracking_support : exact "HAS_CALLBACK_TRACKING_SUPPORT",
-				config : exact "CONFIG", extra : rest "", }
+			params_impls!(
+				Settings { req field "CALCULATE_URL" calculate_url, opt exact
+				"CREATE_DELIVERY_REQUEST_URL" create_delivery_request_url, opt exact
+				"CANCEL_DELIVERY_REQUEST_URL" cancel_delivery_request_url, opt_yn exact
+				"HAS_CALLBACK_TRACKING_SUPPORT" has_callback_tracking_support, opt exact
+				"CONFIG" config, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Settings);
 			/// The object `params.PROFILES` of `sale.delivery.handler.update`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html>
@@ -4017,7 +2977,7 @@ pub mod delivery {
 				/// `DESCRIPTION`: `string`, optional.
 				pub description: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				pub extra: crate::Extra,
 			}
 			impl Profiles {
 				/// The object with its required parameters: `NAME`, `CODE`.
@@ -4029,40 +2989,24 @@ pub mod delivery {
 						extra: Default::default(),
 					}
 				}
-				/// Sets `DESCRIPTION`.
-				pub fn description(mut self, value: impl Into<String>) -> Self {
-					self.description = Some(value.into());
-					self
-				}
 			}
-			extra_setter!(Profiles);
-			serialize_map!(
-				Profiles { req "NAME" name, req "CODE" code, opt "DESCRIPTION"
-				description, rest "" extra }
+			setters!(
+				Profiles { some into description description "DESCRIPTION" : String, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Profiles { name : field "NAME", code : field "CODE", description : exact
-				"DESCRIPTION", extra : rest "", }
+			params_impls!(
+				Profiles { req field "NAME" name, req field "CODE" code, opt exact
+				"DESCRIPTION" description, }
 			);
-			#[cfg(feature = "deserialize-params")]
-			deserialize_via_from_value!(Profiles);
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
-			impl ::bitrix24_runtime::Method for super::Update {
-				const NAME: &'static str = "sale.delivery.handler.update";
-				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-				const IDEMPOTENT: bool = false;
-				type Output = Output;
-				type ErrorCode = Error;
-			}
+			method!(super::Update, "sale.delivery.handler.update", V2, false);
 		}
 	}
 	/// Types of `sale.delivery.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-update.html>
 	pub mod update {
-		/// Error codes of `sale.delivery.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.delivery.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4085,13 +3029,7 @@ pub mod delivery {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.delivery.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "sale.delivery.update", V2, false);
 	}
 }
 /// The payload types of this scope's events: the `data` each event sends.
@@ -4116,11 +3054,10 @@ pub mod events {
 		pub struct OnOrderDeletedFields {
 			/// `ID`: `sale_order.id`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnOrderDeletedFields { id : field "ID", extra : rest "", });
-		serialize_map!(OnOrderDeletedFields { opt "ID" id, rest "" extra });
+		result_impls!(OnOrderDeletedFields { opt field "ID" id, });
 		/// The `data` of the event `ONORDERDELETED`.
 		///
 		/// Scopes: `sale`.
@@ -4131,14 +3068,10 @@ pub mod events {
 		pub struct OnOrderDeleted {
 			/// `FIELDS`: `object`, required in the docs.
 			pub fields: Option<OnOrderDeletedFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnOrderDeleted { fields : field "FIELDS", extra : rest "", } fits["FIELDS"]
-			[]
-		);
-		serialize_map!(OnOrderDeleted { opt "FIELDS" fields, rest "" extra });
+		result_impls!(OnOrderDeleted { opt field "FIELDS" fields, } fits["FIELDS"] []);
 		deserialize_via_from_value!(OnOrderDeleted);
 		event_payload!(OnOrderDeleted, "ONORDERDELETED");
 	}
@@ -4152,11 +3085,10 @@ pub mod events {
 		pub struct OnOrderEntitySavedFields {
 			/// `ID`: `sale_order.id`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnOrderEntitySavedFields { id : field "ID", extra : rest "", });
-		serialize_map!(OnOrderEntitySavedFields { opt "ID" id, rest "" extra });
+		result_impls!(OnOrderEntitySavedFields { opt field "ID" id, });
 		/// The `data` of the event `ONORDERENTITYSAVED`.
 		///
 		/// Scopes: `sale`.
@@ -4167,14 +3099,12 @@ pub mod events {
 		pub struct OnOrderEntitySaved {
 			/// `FIELDS`: `object`, required in the docs.
 			pub fields: Option<OnOrderEntitySavedFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnOrderEntitySaved { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
+		result_impls!(
+			OnOrderEntitySaved { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
-		serialize_map!(OnOrderEntitySaved { opt "FIELDS" fields, rest "" extra });
 		deserialize_via_from_value!(OnOrderEntitySaved);
 		event_payload!(OnOrderEntitySaved, "ONORDERENTITYSAVED");
 	}
@@ -4188,11 +3118,10 @@ pub mod events {
 		pub struct OnPaymentDeletedFields {
 			/// `ID`: `sale_order_payment.id`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnPaymentDeletedFields { id : field "ID", extra : rest "", });
-		serialize_map!(OnPaymentDeletedFields { opt "ID" id, rest "" extra });
+		result_impls!(OnPaymentDeletedFields { opt field "ID" id, });
 		/// The `data` of the event `ONPAYMENTDELETED`.
 		///
 		/// Scopes: `sale`.
@@ -4203,14 +3132,10 @@ pub mod events {
 		pub struct OnPaymentDeleted {
 			/// `FIELDS`: `object`, required in the docs.
 			pub fields: Option<OnPaymentDeletedFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnPaymentDeleted { fields : field "FIELDS", extra : rest "", } fits["FIELDS"]
-			[]
-		);
-		serialize_map!(OnPaymentDeleted { opt "FIELDS" fields, rest "" extra });
+		result_impls!(OnPaymentDeleted { opt field "FIELDS" fields, } fits["FIELDS"] []);
 		deserialize_via_from_value!(OnPaymentDeleted);
 		event_payload!(OnPaymentDeleted, "ONPAYMENTDELETED");
 	}
@@ -4224,11 +3149,10 @@ pub mod events {
 		pub struct OnPaymentEntitySavedFields {
 			/// `ID`: `sale_order_payment.id`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnPaymentEntitySavedFields { id : field "ID", extra : rest "", });
-		serialize_map!(OnPaymentEntitySavedFields { opt "ID" id, rest "" extra });
+		result_impls!(OnPaymentEntitySavedFields { opt field "ID" id, });
 		/// The `data` of the event `ONPAYMENTENTITYSAVED`.
 		///
 		/// Scopes: `sale`.
@@ -4239,14 +3163,12 @@ pub mod events {
 		pub struct OnPaymentEntitySaved {
 			/// `FIELDS`: `object`, required in the docs.
 			pub fields: Option<OnPaymentEntitySavedFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnPaymentEntitySaved { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
+		result_impls!(
+			OnPaymentEntitySaved { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
-		serialize_map!(OnPaymentEntitySaved { opt "FIELDS" fields, rest "" extra });
 		deserialize_via_from_value!(OnPaymentEntitySaved);
 		event_payload!(OnPaymentEntitySaved, "ONPAYMENTENTITYSAVED");
 	}
@@ -4260,11 +3182,10 @@ pub mod events {
 		pub struct OnPropertyValueDeletedFields {
 			/// `ID`: `sale_order_property_value.id`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnPropertyValueDeletedFields { id : field "ID", extra : rest "", });
-		serialize_map!(OnPropertyValueDeletedFields { opt "ID" id, rest "" extra });
+		result_impls!(OnPropertyValueDeletedFields { opt field "ID" id, });
 		/// The `data` of the event `ONPROPERTYVALUEDELETED`.
 		///
 		/// Scopes: `sale`.
@@ -4275,14 +3196,12 @@ pub mod events {
 		pub struct OnPropertyValueDeleted {
 			/// `FIELDS`: `object`, required in the docs.
 			pub fields: Option<OnPropertyValueDeletedFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnPropertyValueDeleted { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
+		result_impls!(
+			OnPropertyValueDeleted { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
-		serialize_map!(OnPropertyValueDeleted { opt "FIELDS" fields, rest "" extra });
 		deserialize_via_from_value!(OnPropertyValueDeleted);
 		event_payload!(OnPropertyValueDeleted, "ONPROPERTYVALUEDELETED");
 	}
@@ -4296,13 +3215,10 @@ pub mod events {
 		pub struct OnPropertyValueEntitySavedFields {
 			/// `ID`: `sale_order_property_value.id`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnPropertyValueEntitySavedFields { id : field "ID", extra : rest "", }
-		);
-		serialize_map!(OnPropertyValueEntitySavedFields { opt "ID" id, rest "" extra });
+		result_impls!(OnPropertyValueEntitySavedFields { opt field "ID" id, });
 		/// The `data` of the event `ONPROPERTYVALUEENTITYSAVED`.
 		///
 		/// Scopes: `sale`.
@@ -4313,15 +3229,11 @@ pub mod events {
 		pub struct OnPropertyValueEntitySaved {
 			/// `FIELDS`: `object`, required in the docs.
 			pub fields: Option<OnPropertyValueEntitySavedFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnPropertyValueEntitySaved { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
-		);
-		serialize_map!(
-			OnPropertyValueEntitySaved { opt "FIELDS" fields, rest "" extra }
+		result_impls!(
+			OnPropertyValueEntitySaved { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
 		deserialize_via_from_value!(OnPropertyValueEntitySaved);
 		event_payload!(OnPropertyValueEntitySaved, "ONPROPERTYVALUEENTITYSAVED");
@@ -4340,16 +3252,12 @@ pub mod events {
 			pub xml_id: Option<String>,
 			/// `ACTION`: `string`, required in the docs.
 			pub action: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSaleBeforeOrderDeleteFields { id : field "ID", xml_id : field "XML_ID",
-			action : field "ACTION", extra : rest "", }
-		);
-		serialize_map!(
-			OnSaleBeforeOrderDeleteFields { opt "ID" id, opt "XML_ID" xml_id, opt
-			"ACTION" action, rest "" extra }
+		result_impls!(
+			OnSaleBeforeOrderDeleteFields { opt field "ID" id, opt field "XML_ID" xml_id,
+			opt field "ACTION" action, }
 		);
 		/// The `data` of the event `ONSALEBEFOREORDERDELETE`.
 		///
@@ -4361,14 +3269,12 @@ pub mod events {
 		pub struct OnSaleBeforeOrderDelete {
 			/// `FIELDS`: `object`, required in the docs.
 			pub fields: Option<OnSaleBeforeOrderDeleteFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSaleBeforeOrderDelete { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
+		result_impls!(
+			OnSaleBeforeOrderDelete { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
-		serialize_map!(OnSaleBeforeOrderDelete { opt "FIELDS" fields, rest "" extra });
 		deserialize_via_from_value!(OnSaleBeforeOrderDelete);
 		event_payload!(OnSaleBeforeOrderDelete, "ONSALEBEFOREORDERDELETE");
 	}
@@ -4386,16 +3292,12 @@ pub mod events {
 			pub xml_id: Option<String>,
 			/// `ACTION`: `string`, required in the docs.
 			pub action: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSaleOrderSavedFields { id : field "ID", xml_id : field "XML_ID", action :
-			field "ACTION", extra : rest "", }
-		);
-		serialize_map!(
-			OnSaleOrderSavedFields { opt "ID" id, opt "XML_ID" xml_id, opt "ACTION"
-			action, rest "" extra }
+		result_impls!(
+			OnSaleOrderSavedFields { opt field "ID" id, opt field "XML_ID" xml_id, opt
+			field "ACTION" action, }
 		);
 		/// The `data` of the event `ONSALEORDERSAVED`.
 		///
@@ -4407,14 +3309,10 @@ pub mod events {
 		pub struct OnSaleOrderSaved {
 			/// `FIELDS`: `object`, required in the docs.
 			pub fields: Option<OnSaleOrderSavedFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnSaleOrderSaved { fields : field "FIELDS", extra : rest "", } fits["FIELDS"]
-			[]
-		);
-		serialize_map!(OnSaleOrderSaved { opt "FIELDS" fields, rest "" extra });
+		result_impls!(OnSaleOrderSaved { opt field "FIELDS" fields, } fits["FIELDS"] []);
 		deserialize_via_from_value!(OnSaleOrderSaved);
 		event_payload!(OnSaleOrderSaved, "ONSALEORDERSAVED");
 	}
@@ -4428,11 +3326,10 @@ pub mod events {
 		pub struct OnShipmentDeletedFields {
 			/// `ID`: `sale_order_shipment.id`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnShipmentDeletedFields { id : field "ID", extra : rest "", });
-		serialize_map!(OnShipmentDeletedFields { opt "ID" id, rest "" extra });
+		result_impls!(OnShipmentDeletedFields { opt field "ID" id, });
 		/// The `data` of the event `ONSHIPMENTDELETED`.
 		///
 		/// Scopes: `sale`.
@@ -4443,14 +3340,12 @@ pub mod events {
 		pub struct OnShipmentDeleted {
 			/// `FIELDS`: `object`, required in the docs.
 			pub fields: Option<OnShipmentDeletedFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnShipmentDeleted { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
+		result_impls!(
+			OnShipmentDeleted { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
-		serialize_map!(OnShipmentDeleted { opt "FIELDS" fields, rest "" extra });
 		deserialize_via_from_value!(OnShipmentDeleted);
 		event_payload!(OnShipmentDeleted, "ONSHIPMENTDELETED");
 	}
@@ -4464,11 +3359,10 @@ pub mod events {
 		pub struct OnShipmentEntitySavedFields {
 			/// `ID`: `sale_order_shipment.id`, required in the docs.
 			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OnShipmentEntitySavedFields { id : field "ID", extra : rest "", });
-		serialize_map!(OnShipmentEntitySavedFields { opt "ID" id, rest "" extra });
+		result_impls!(OnShipmentEntitySavedFields { opt field "ID" id, });
 		/// The `data` of the event `ONSHIPMENTENTITYSAVED`.
 		///
 		/// Scopes: `sale`.
@@ -4479,14 +3373,12 @@ pub mod events {
 		pub struct OnShipmentEntitySaved {
 			/// `FIELDS`: `object`, required in the docs.
 			pub fields: Option<OnShipmentEntitySavedFields>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OnShipmentEntitySaved { fields : field "FIELDS", extra : rest "", }
-			fits["FIELDS"] []
+		result_impls!(
+			OnShipmentEntitySaved { opt field "FIELDS" fields, } fits["FIELDS"] []
 		);
-		serialize_map!(OnShipmentEntitySaved { opt "FIELDS" fields, rest "" extra });
 		deserialize_via_from_value!(OnShipmentEntitySaved);
 		event_payload!(OnShipmentEntitySaved, "ONSHIPMENTENTITYSAVED");
 	}
@@ -4506,7 +3398,7 @@ pub mod order {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -4517,12 +3409,7 @@ pub mod order {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.order.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-delete.html>
@@ -4536,7 +3423,7 @@ pub mod order {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -4547,12 +3434,7 @@ pub mod order {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.order.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -4566,7 +3448,7 @@ pub mod order {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -4577,12 +3459,7 @@ pub mod order {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.order.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -4594,20 +3471,15 @@ pub mod order {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.order.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-list.html>
@@ -4633,55 +3505,23 @@ pub mod order {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.order.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-update.html>
@@ -4697,7 +3537,7 @@ pub mod order {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -4709,17 +3549,12 @@ pub mod order {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `sale.order.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
 	pub mod add {
-		/// Error codes of `sale.order.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.order.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4809,7 +3644,7 @@ pub mod order {
 			/// `userId`: `user.id`, optional.
 			pub user_id: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `lid`, `personTypeId`, `currency`.
@@ -4851,208 +3686,67 @@ pub mod order {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `price`.
-			pub fn price(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.price = Some(value.into());
-				self
-			}
-			/// Sets `discountValue`.
-			pub fn discount_value(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.discount_value = Some(value.into());
-				self
-			}
-			/// Sets `statusId`.
-			pub fn status_id(mut self, value: impl Into<String>) -> Self {
-				self.status_id = Some(value.into());
-				self
-			}
-			/// Sets `empStatusId`.
-			pub fn emp_status_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_status_id = Some(value.into());
-				self
-			}
-			/// Sets `dateInsert`.
-			pub fn date_insert(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_insert = Some(value.into());
-				self
-			}
-			/// Sets `marked`.
-			pub fn marked(mut self, value: impl Into<bool>) -> Self {
-				self.marked = Some(value.into());
-				self
-			}
-			/// Sets `empMarkedId`.
-			pub fn emp_marked_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_marked_id = Some(value.into());
-				self
-			}
-			/// Sets `reasonMarked`.
-			pub fn reason_marked(mut self, value: impl Into<String>) -> Self {
-				self.reason_marked = Some(value.into());
-				self
-			}
-			/// Sets `userDescription`.
-			pub fn user_description(mut self, value: impl Into<String>) -> Self {
-				self.user_description = Some(value.into());
-				self
-			}
-			/// Sets `additionalInfo`.
-			pub fn additional_info(mut self, value: impl Into<String>) -> Self {
-				self.additional_info = Some(value.into());
-				self
-			}
-			/// Sets `comments`.
-			pub fn comments(mut self, value: impl Into<String>) -> Self {
-				self.comments = Some(value.into());
-				self
-			}
-			/// Sets `responsibleId`.
-			pub fn responsible_id(mut self, value: impl Into<i64>) -> Self {
-				self.responsible_id = Some(value.into());
-				self
-			}
-			/// Sets `recurringId`.
-			pub fn recurring_id(mut self, value: impl Into<i64>) -> Self {
-				self.recurring_id = Some(value.into());
-				self
-			}
-			/// Sets `lockedBy`.
-			pub fn locked_by(mut self, value: impl Into<i64>) -> Self {
-				self.locked_by = Some(value.into());
-				self
-			}
-			/// Sets `recountFlag`.
-			pub fn recount_flag(mut self, value: impl Into<bool>) -> Self {
-				self.recount_flag = Some(value.into());
-				self
-			}
-			/// Sets `affiliateId`.
-			pub fn affiliate_id(mut self, value: impl Into<i64>) -> Self {
-				self.affiliate_id = Some(value.into());
-				self
-			}
-			/// Sets `updated1c`.
-			pub fn updated1c(mut self, value: impl Into<bool>) -> Self {
-				self.updated1c = Some(value.into());
-				self
-			}
-			/// Sets `orderTopic`.
-			pub fn order_topic(mut self, value: impl Into<String>) -> Self {
-				self.order_topic = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `id1c`.
-			pub fn id1c(mut self, value: impl Into<String>) -> Self {
-				self.id1c = Some(value.into());
-				self
-			}
-			/// Sets `version1c`.
-			pub fn version1c(mut self, value: impl Into<String>) -> Self {
-				self.version1c = Some(value.into());
-				self
-			}
-			/// Sets `externalOrder`.
-			pub fn external_order(mut self, value: impl Into<bool>) -> Self {
-				self.external_order = Some(value.into());
-				self
-			}
-			/// Sets `canceled`.
-			pub fn canceled(mut self, value: impl Into<bool>) -> Self {
-				self.canceled = Some(value.into());
-				self
-			}
-			/// Sets `empCanceledId`.
-			pub fn emp_canceled_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_canceled_id = Some(value.into());
-				self
-			}
-			/// Sets `reasonCanceled`.
-			pub fn reason_canceled(mut self, value: impl Into<String>) -> Self {
-				self.reason_canceled = Some(value.into());
-				self
-			}
-			/// Sets `userId`.
-			pub fn user_id(mut self, value: impl Into<i64>) -> Self {
-				self.user_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "lid" lid, req "personTypeId" person_type_id, req "currency"
-			currency, opt "price" price, opt "discountValue" discount_value, opt
-			"statusId" status_id, opt "empStatusId" emp_status_id, opt "dateInsert"
-			date_insert, opt_yn "marked" marked, opt "empMarkedId" emp_marked_id, opt
-			"reasonMarked" reason_marked, opt "userDescription" user_description, opt
-			"additionalInfo" additional_info, opt "comments" comments, opt
-			"responsibleId" responsible_id, opt "recurringId" recurring_id, opt
-			"lockedBy" locked_by, opt_yn "recountFlag" recount_flag, opt "affiliateId"
-			affiliate_id, opt_yn "updated1c" updated1c, opt "orderTopic" order_topic, opt
-			"xmlId" xml_id, opt "id1c" id1c, opt "version1c" version1c, opt_yn
-			"externalOrder" external_order, opt_yn "canceled" canceled, opt
-			"empCanceledId" emp_canceled_id, opt "reasonCanceled" reason_canceled, opt
-			"userId" user_id, rest "" extra }
+		setters!(
+			Fields { some into price price "price" : ::bitrix24_runtime::Decimal, some
+			into discount_value discount_value "discountValue" :
+			::bitrix24_runtime::Decimal, some into status_id status_id "statusId" :
+			String, some into emp_status_id emp_status_id "empStatusId" : i64, some into
+			date_insert date_insert "dateInsert" : ::bitrix24_runtime::DateTime, some
+			into marked marked "marked" : bool, some into emp_marked_id emp_marked_id
+			"empMarkedId" : i64, some into reason_marked reason_marked "reasonMarked" :
+			String, some into user_description user_description "userDescription" :
+			String, some into additional_info additional_info "additionalInfo" : String,
+			some into comments comments "comments" : String, some into responsible_id
+			responsible_id "responsibleId" : i64, some into recurring_id recurring_id
+			"recurringId" : i64, some into locked_by locked_by "lockedBy" : i64, some
+			into recount_flag recount_flag "recountFlag" : bool, some into affiliate_id
+			affiliate_id "affiliateId" : i64, some into updated1c updated1c "updated1c" :
+			bool, some into order_topic order_topic "orderTopic" : String, some into
+			xml_id xml_id "xmlId" : String, some into id1c id1c "id1c" : String, some
+			into version1c version1c "version1c" : String, some into external_order
+			external_order "externalOrder" : bool, some into canceled canceled "canceled"
+			: bool, some into emp_canceled_id emp_canceled_id "empCanceledId" : i64, some
+			into reason_canceled reason_canceled "reasonCanceled" : String, some into
+			user_id user_id "userId" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { lid : field "lid", person_type_id : field "personTypeId", currency :
-			field "currency", price : exact "price", discount_value : exact
-			"discountValue", status_id : exact "statusId", emp_status_id : exact
-			"empStatusId", date_insert : exact "dateInsert", marked : exact "marked",
-			emp_marked_id : exact "empMarkedId", reason_marked : exact "reasonMarked",
-			user_description : exact "userDescription", additional_info : exact
-			"additionalInfo", comments : exact "comments", responsible_id : exact
-			"responsibleId", recurring_id : exact "recurringId", locked_by : exact
-			"lockedBy", recount_flag : exact "recountFlag", affiliate_id : exact
-			"affiliateId", updated1c : exact "updated1c", order_topic : exact
-			"orderTopic", xml_id : exact "xmlId", id1c : exact "id1c", version1c : exact
-			"version1c", external_order : exact "externalOrder", canceled : exact
-			"canceled", emp_canceled_id : exact "empCanceledId", reason_canceled : exact
-			"reasonCanceled", user_id : exact "userId", extra : rest "", }
+		params_impls!(
+			Fields { req field "lid" lid, req field "personTypeId" person_type_id, req
+			field "currency" currency, opt exact "price" price, opt exact "discountValue"
+			discount_value, opt exact "statusId" status_id, opt exact "empStatusId"
+			emp_status_id, opt exact "dateInsert" date_insert, opt_yn exact "marked"
+			marked, opt exact "empMarkedId" emp_marked_id, opt exact "reasonMarked"
+			reason_marked, opt exact "userDescription" user_description, opt exact
+			"additionalInfo" additional_info, opt exact "comments" comments, opt exact
+			"responsibleId" responsible_id, opt exact "recurringId" recurring_id, opt
+			exact "lockedBy" locked_by, opt_yn exact "recountFlag" recount_flag, opt
+			exact "affiliateId" affiliate_id, opt_yn exact "updated1c" updated1c, opt
+			exact "orderTopic" order_topic, opt exact "xmlId" xml_id, opt exact "id1c"
+			id1c, opt exact "version1c" version1c, opt_yn exact "externalOrder"
+			external_order, opt_yn exact "canceled" canceled, opt exact "empCanceledId"
+			emp_canceled_id, opt exact "reasonCanceled" reason_canceled, opt exact
+			"userId" user_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.order.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `order`: `sale_order`, optional.
+			/// `order`: `sale_order`.
 			pub order: Option<crate::entities::SaleOrder>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { order : field "order", extra : rest "", } fits["order"] []);
-		serialize_map!(Output { opt "order" order, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.order.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "order" order, } fits["order"] []);
+		method!(super::Add, "sale.order.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.order.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.order.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.order.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5077,19 +3771,13 @@ pub mod order {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.order.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.order.delete", V2, false);
 	}
 	/// Types of `sale.order.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
 	pub mod get {
-		/// Error codes of `sale.order.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.order.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5115,27 +3803,20 @@ pub mod order {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `order`: `sale_order`, optional.
+			/// `order`: `sale_order`.
 			pub order: Option<crate::entities::SaleOrder>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { order : field "order", extra : rest "", } fits["order"] []);
-		serialize_map!(Output { opt "order" order, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.order.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "order" order, } fits["order"] []);
+		method!(super::Get, "sale.order.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.order.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.order.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.order.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5154,25 +3835,21 @@ pub mod order {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputOrderField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputOrderField { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputOrderField { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputOrderField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.order` of `sale.order.getFields`: `object`.
 		///
@@ -5180,42 +3857,34 @@ pub mod order {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputOrder {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputOrderField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputOrder { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputOrder { rest "*" field, rest "" extra });
+		result_impls!(OutputOrder { rest pattern "*" field, });
 		/// The object `result` of `sale.order.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `order`: `object`, optional.
+			/// `order`: `object`.
 			pub order: Option<OutputOrder>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { order : field "order", extra : rest "", } fits["order"] []);
-		serialize_map!(Output { opt "order" order, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.order.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "order" order, } fits["order"] []);
+		method!(super::GetFields, "sale.order.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.order.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-list.html>
 	pub mod list {
-		/// Error codes of `sale.order.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.order.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5239,32 +3908,16 @@ pub mod order {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.order.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-list.html>
@@ -5276,54 +3929,29 @@ pub mod order {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.order.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `orders`: `sale_order[]`, optional.
+			/// `orders`: `sale_order[]`.
 			pub orders: Vec<crate::entities::SaleOrder>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { orders : field "orders", extra : rest "", } fits["orders"] []
-		);
-		serialize_map!(Output { req "orders" orders, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.order.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { req field "orders" orders, } fits["orders"] []);
+		method!(super::List, "sale.order.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleOrder;
 			fn into_items(output: Output) -> Vec<crate::entities::SaleOrder> {
@@ -5336,7 +3964,7 @@ pub mod order {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-update.html>
 	pub mod update {
-		/// Error codes of `sale.order.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.order.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5423,227 +4051,64 @@ pub mod order {
 			/// `reasonCanceled`: `string`, optional.
 			pub reason_canceled: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					price: Default::default(),
-					discount_value: Default::default(),
-					status_id: Default::default(),
-					emp_status_id: Default::default(),
-					date_insert: Default::default(),
-					marked: Default::default(),
-					emp_marked_id: Default::default(),
-					reason_marked: Default::default(),
-					user_description: Default::default(),
-					additional_info: Default::default(),
-					comments: Default::default(),
-					responsible_id: Default::default(),
-					recurring_id: Default::default(),
-					locked_by: Default::default(),
-					recount_flag: Default::default(),
-					affiliate_id: Default::default(),
-					updated1c: Default::default(),
-					order_topic: Default::default(),
-					xml_id: Default::default(),
-					id1c: Default::default(),
-					version1c: Default::default(),
-					external_order: Default::default(),
-					canceled: Default::default(),
-					emp_canceled_id: Default::default(),
-					reason_canceled: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `price`.
-			pub fn price(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.price = Some(value.into());
-				self
-			}
-			/// Sets `discountValue`.
-			pub fn discount_value(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.discount_value = Some(value.into());
-				self
-			}
-			/// Sets `statusId`.
-			pub fn status_id(mut self, value: impl Into<String>) -> Self {
-				self.status_id = Some(value.into());
-				self
-			}
-			/// Sets `empStatusId`.
-			pub fn emp_status_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_status_id = Some(value.into());
-				self
-			}
-			/// Sets `dateInsert`.
-			pub fn date_insert(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_insert = Some(value.into());
-				self
-			}
-			/// Sets `marked`.
-			pub fn marked(mut self, value: impl Into<bool>) -> Self {
-				self.marked = Some(value.into());
-				self
-			}
-			/// Sets `empMarkedId`.
-			pub fn emp_marked_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_marked_id = Some(value.into());
-				self
-			}
-			/// Sets `reasonMarked`.
-			pub fn reason_marked(mut self, value: impl Into<String>) -> Self {
-				self.reason_marked = Some(value.into());
-				self
-			}
-			/// Sets `userDescription`.
-			pub fn user_description(mut self, value: impl Into<String>) -> Self {
-				self.user_description = Some(value.into());
-				self
-			}
-			/// Sets `additionalInfo`.
-			pub fn additional_info(mut self, value: impl Into<String>) -> Self {
-				self.additional_info = Some(value.into());
-				self
-			}
-			/// Sets `comments`.
-			pub fn comments(mut self, value: impl Into<String>) -> Self {
-				self.comments = Some(value.into());
-				self
-			}
-			/// Sets `responsibleId`.
-			pub fn responsible_id(mut self, value: impl Into<i64>) -> Self {
-				self.responsible_id = Some(value.into());
-				self
-			}
-			/// Sets `recurringId`.
-			pub fn recurring_id(mut self, value: impl Into<i64>) -> Self {
-				self.recurring_id = Some(value.into());
-				self
-			}
-			/// Sets `lockedBy`.
-			pub fn locked_by(mut self, value: impl Into<i64>) -> Self {
-				self.locked_by = Some(value.into());
-				self
-			}
-			/// Sets `recountFlag`.
-			pub fn recount_flag(mut self, value: impl Into<bool>) -> Self {
-				self.recount_flag = Some(value.into());
-				self
-			}
-			/// Sets `affiliateId`.
-			pub fn affiliate_id(mut self, value: impl Into<i64>) -> Self {
-				self.affiliate_id = Some(value.into());
-				self
-			}
-			/// Sets `updated1c`.
-			pub fn updated1c(mut self, value: impl Into<bool>) -> Self {
-				self.updated1c = Some(value.into());
-				self
-			}
-			/// Sets `orderTopic`.
-			pub fn order_topic(mut self, value: impl Into<String>) -> Self {
-				self.order_topic = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `id1c`.
-			pub fn id1c(mut self, value: impl Into<String>) -> Self {
-				self.id1c = Some(value.into());
-				self
-			}
-			/// Sets `version1c`.
-			pub fn version1c(mut self, value: impl Into<String>) -> Self {
-				self.version1c = Some(value.into());
-				self
-			}
-			/// Sets `externalOrder`.
-			pub fn external_order(mut self, value: impl Into<bool>) -> Self {
-				self.external_order = Some(value.into());
-				self
-			}
-			/// Sets `canceled`.
-			pub fn canceled(mut self, value: impl Into<bool>) -> Self {
-				self.canceled = Some(value.into());
-				self
-			}
-			/// Sets `empCanceledId`.
-			pub fn emp_canceled_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_canceled_id = Some(value.into());
-				self
-			}
-			/// Sets `reasonCanceled`.
-			pub fn reason_canceled(mut self, value: impl Into<String>) -> Self {
-				self.reason_canceled = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { opt "price" price, opt "discountValue" discount_value, opt
-			"statusId" status_id, opt "empStatusId" emp_status_id, opt "dateInsert"
-			date_insert, opt_yn "marked" marked, opt "empMarkedId" emp_marked_id, opt
-			"reasonMarked" reason_marked, opt "userDescription" user_description, opt
-			"additionalInfo" additional_info, opt "comments" comments, opt
-			"responsibleId" responsible_id, opt "recurringId" recurring_id, opt
-			"lockedBy" locked_by, opt_yn "recountFlag" recount_flag, opt "affiliateId"
-			affiliate_id, opt_yn "updated1c" updated1c, opt "orderTopic" order_topic, opt
-			"xmlId" xml_id, opt "id1c" id1c, opt "version1c" version1c, opt_yn
-			"externalOrder" external_order, opt_yn "canceled" canceled, opt
-			"empCanceledId" emp_canceled_id, opt "reasonCanceled" reason_canceled, rest
-			"" extra }
+		setters!(
+			Fields { some into price price "price" : ::bitrix24_runtime::Decimal, some
+			into discount_value discount_value "discountValue" :
+			::bitrix24_runtime::Decimal, some into status_id status_id "statusId" :
+			String, some into emp_status_id emp_status_id "empStatusId" : i64, some into
+			date_insert date_insert "dateInsert" : ::bitrix24_runtime::DateTime, some
+			into marked marked "marked" : bool, some into emp_marked_id emp_marked_id
+			"empMarkedId" : i64, some into reason_marked reason_marked "reasonMarked" :
+			String, some into user_description user_description "userDescription" :
+			String, some into additional_info additional_info "additionalInfo" : String,
+			some into comments comments "comments" : String, some into responsible_id
+			responsible_id "responsibleId" : i64, some into recurring_id recurring_id
+			"recurringId" : i64, some into locked_by locked_by "lockedBy" : i64, some
+			into recount_flag recount_flag "recountFlag" : bool, some into affiliate_id
+			affiliate_id "affiliateId" : i64, some into updated1c updated1c "updated1c" :
+			bool, some into order_topic order_topic "orderTopic" : String, some into
+			xml_id xml_id "xmlId" : String, some into id1c id1c "id1c" : String, some
+			into version1c version1c "version1c" : String, some into external_order
+			external_order "externalOrder" : bool, some into canceled canceled "canceled"
+			: bool, some into emp_canceled_id emp_canceled_id "empCanceledId" : i64, some
+			into reason_canceled reason_canceled "reasonCanceled" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { price : exact "price", discount_value : exact "discountValue",
-			status_id : exact "statusId", emp_status_id : exact "empStatusId",
-			date_insert : exact "dateInsert", marked : exact "marked", emp_marked_id :
-			exact "empMarkedId", reason_marked : exact "reasonMarked", user_description :
-			exact "userDescription", additional_info : exact "additionalInfo", comments :
-			exact "comments", responsible_id : exact "responsibleId", recurring_id :
-			exact "recurringId", locked_by : exact "lockedBy", recount_flag : exact
-			"recountFlag", affiliate_id : exact "affiliateId", updated1c : exact
-			"updated1c", order_topic : exact "orderTopic", xml_id : exact "xmlId", id1c :
-			exact "id1c", version1c : exact "version1c", external_order : exact
-			"externalOrder", canceled : exact "canceled", emp_canceled_id : exact
-			"empCanceledId", reason_canceled : exact "reasonCanceled", extra : rest "", }
+		params_impls!(
+			Fields { opt exact "price" price, opt exact "discountValue" discount_value,
+			opt exact "statusId" status_id, opt exact "empStatusId" emp_status_id, opt
+			exact "dateInsert" date_insert, opt_yn exact "marked" marked, opt exact
+			"empMarkedId" emp_marked_id, opt exact "reasonMarked" reason_marked, opt
+			exact "userDescription" user_description, opt exact "additionalInfo"
+			additional_info, opt exact "comments" comments, opt exact "responsibleId"
+			responsible_id, opt exact "recurringId" recurring_id, opt exact "lockedBy"
+			locked_by, opt_yn exact "recountFlag" recount_flag, opt exact "affiliateId"
+			affiliate_id, opt_yn exact "updated1c" updated1c, opt exact "orderTopic"
+			order_topic, opt exact "xmlId" xml_id, opt exact "id1c" id1c, opt exact
+			"version1c" version1c, opt_yn exact "externalOrder" external_order, opt_yn
+			exact "canceled" canceled, opt exact "empCanceledId" emp_canceled_id, opt
+			exact "reasonCanceled" reason_canceled, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.order.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `order`: `sale_order`, optional.
+			/// `order`: `sale_order`.
 			pub order: Option<crate::entities::SaleOrder>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { order : field "order", extra : rest "", } fits["order"] []);
-		serialize_map!(Output { opt "order" order, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.order.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "order" order, } fits["order"] []);
+		method!(super::Update, "sale.order.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -5662,7 +4127,7 @@ pub mod payment {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -5673,12 +4138,7 @@ pub mod payment {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.payment.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-delete.html>
@@ -5692,7 +4152,7 @@ pub mod payment {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -5703,12 +4163,7 @@ pub mod payment {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.payment.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get.html>
@@ -5722,7 +4177,7 @@ pub mod payment {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -5733,12 +4188,7 @@ pub mod payment {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.payment.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -5750,20 +4200,15 @@ pub mod payment {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.payment.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html>
@@ -5789,55 +4234,23 @@ pub mod payment {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.payment.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-update.html>
@@ -5853,7 +4266,7 @@ pub mod payment {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -5865,17 +4278,12 @@ pub mod payment {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `sale.payment.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-add.html>
 	pub mod add {
-		/// Error codes of `sale.payment.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.payment.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -5981,7 +4389,7 @@ pub mod payment {
 			/// `empMarkedId`: `user.id`, optional.
 			pub emp_marked_id: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `orderId`, `paySystemId`.
@@ -6029,272 +4437,80 @@ pub mod payment {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `paid`.
-			pub fn paid(mut self, value: impl Into<bool>) -> Self {
-				self.paid = Some(value.into());
-				self
-			}
-			/// Sets `datePaid`.
-			pub fn date_paid(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_paid = Some(value.into());
-				self
-			}
-			/// Sets `empPaidId`.
-			pub fn emp_paid_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_paid_id = Some(value.into());
-				self
-			}
-			/// Sets `psStatus`.
-			pub fn ps_status(mut self, value: impl Into<String>) -> Self {
-				self.ps_status = Some(value.into());
-				self
-			}
-			/// Sets `psStatusCode`.
-			pub fn ps_status_code(mut self, value: impl Into<String>) -> Self {
-				self.ps_status_code = Some(value.into());
-				self
-			}
-			/// Sets `psStatusDescription`.
-			pub fn ps_status_description(mut self, value: impl Into<String>) -> Self {
-				self.ps_status_description = Some(value.into());
-				self
-			}
-			/// Sets `psStatusMessage`.
-			pub fn ps_status_message(mut self, value: impl Into<String>) -> Self {
-				self.ps_status_message = Some(value.into());
-				self
-			}
-			/// Sets `psSum`.
-			pub fn ps_sum(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.ps_sum = Some(value.into());
-				self
-			}
-			/// Sets `psCurrency`.
-			pub fn ps_currency(mut self, value: impl Into<String>) -> Self {
-				self.ps_currency = Some(value.into());
-				self
-			}
-			/// Sets `psResponseDate`.
-			pub fn ps_response_date(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.ps_response_date = Some(value.into());
-				self
-			}
-			/// Sets `payVoucherNum`.
-			pub fn pay_voucher_num(mut self, value: impl Into<String>) -> Self {
-				self.pay_voucher_num = Some(value.into());
-				self
-			}
-			/// Sets `payVoucherDate`.
-			pub fn pay_voucher_date(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.pay_voucher_date = Some(value.into());
-				self
-			}
-			/// Sets `datePayBefore`.
-			pub fn date_pay_before(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_pay_before = Some(value.into());
-				self
-			}
-			/// Sets `dateBill`.
-			pub fn date_bill(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_bill = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `sum`.
-			pub fn sum(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
-				self.sum = Some(value.into());
-				self
-			}
-			/// Sets `companyId`.
-			pub fn company_id(mut self, value: impl Into<i64>) -> Self {
-				self.company_id = Some(value.into());
-				self
-			}
-			/// Sets `payReturnNum`.
-			pub fn pay_return_num(mut self, value: impl Into<String>) -> Self {
-				self.pay_return_num = Some(value.into());
-				self
-			}
-			/// Sets `priceCod`.
-			pub fn price_cod(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.price_cod = Some(value.into());
-				self
-			}
-			/// Sets `payReturnDate`.
-			pub fn pay_return_date(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.pay_return_date = Some(value.into());
-				self
-			}
-			/// Sets `empReturnId`.
-			pub fn emp_return_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_return_id = Some(value.into());
-				self
-			}
-			/// Sets `payReturnComment`.
-			pub fn pay_return_comment(mut self, value: impl Into<String>) -> Self {
-				self.pay_return_comment = Some(value.into());
-				self
-			}
-			/// Sets `responsibleId`.
-			pub fn responsible_id(mut self, value: impl Into<i64>) -> Self {
-				self.responsible_id = Some(value.into());
-				self
-			}
-			/// Sets `empResponsibleId`.
-			pub fn emp_responsible_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_responsible_id = Some(value.into());
-				self
-			}
-			/// Sets `isReturn`.
-			pub fn is_return(mut self, value: impl Into<bool>) -> Self {
-				self.is_return = Some(value.into());
-				self
-			}
-			/// Sets `comments`.
-			pub fn comments(mut self, value: impl Into<String>) -> Self {
-				self.comments = Some(value.into());
-				self
-			}
-			/// Sets `updated1c`.
-			pub fn updated1c(mut self, value: impl Into<bool>) -> Self {
-				self.updated1c = Some(value.into());
-				self
-			}
-			/// Sets `id1c`.
-			pub fn id1c(mut self, value: impl Into<String>) -> Self {
-				self.id1c = Some(value.into());
-				self
-			}
-			/// Sets `version1c`.
-			pub fn version1c(mut self, value: impl Into<String>) -> Self {
-				self.version1c = Some(value.into());
-				self
-			}
-			/// Sets `externalPayment`.
-			pub fn external_payment(mut self, value: impl Into<String>) -> Self {
-				self.external_payment = Some(value.into());
-				self
-			}
-			/// Sets `psInvoiceId`.
-			pub fn ps_invoice_id(mut self, value: impl Into<String>) -> Self {
-				self.ps_invoice_id = Some(value.into());
-				self
-			}
-			/// Sets `marked`.
-			pub fn marked(mut self, value: impl Into<bool>) -> Self {
-				self.marked = Some(value.into());
-				self
-			}
-			/// Sets `reasonMarked`.
-			pub fn reason_marked(mut self, value: impl Into<String>) -> Self {
-				self.reason_marked = Some(value.into());
-				self
-			}
-			/// Sets `empMarkedId`.
-			pub fn emp_marked_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_marked_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "orderId" order_id, num "paySystemId" pay_system_id, opt_yn
-			"paid" paid, opt "datePaid" date_paid, opt "empPaidId" emp_paid_id, opt
-			"psStatus" ps_status, opt "psStatusCode" ps_status_code, opt
-			"psStatusDescription" ps_status_description, opt "psStatusMessage"
-			ps_status_message, opt "psSum" ps_sum, opt "psCurrency" ps_currency, opt
-			"psResponseDate" ps_response_date, opt "payVoucherNum" pay_voucher_num, opt
-			"payVoucherDate" pay_voucher_date, opt "datePayBefore" date_pay_before, opt
-			"dateBill" date_bill, opt "xmlId" xml_id, opt "sum" sum, opt "companyId"
-			company_id, opt "payReturnNum" pay_return_num, opt "priceCod" price_cod, opt
-			"payReturnDate" pay_return_date, opt "empReturnId" emp_return_id, opt
-			"payReturnComment" pay_return_comment, opt "responsibleId" responsible_id,
-			opt "empResponsibleId" emp_responsible_id, opt_yn "isReturn" is_return, opt
-			"comments" comments, opt_yn "updated1c" updated1c, opt "id1c" id1c, opt
-			"version1c" version1c, opt "externalPayment" external_payment, opt_num
-			"psInvoiceId" ps_invoice_id, opt_yn "marked" marked, opt "reasonMarked"
-			reason_marked, opt "empMarkedId" emp_marked_id, rest "" extra }
+		setters!(
+			Fields { some into paid paid "paid" : bool, some into date_paid date_paid
+			"datePaid" : ::bitrix24_runtime::DateTime, some into emp_paid_id emp_paid_id
+			"empPaidId" : i64, some into ps_status ps_status "psStatus" : String, some
+			into ps_status_code ps_status_code "psStatusCode" : String, some into
+			ps_status_description ps_status_description "psStatusDescription" : String,
+			some into ps_status_message ps_status_message "psStatusMessage" : String,
+			some into ps_sum ps_sum "psSum" : ::bitrix24_runtime::Decimal, some into
+			ps_currency ps_currency "psCurrency" : String, some into ps_response_date
+			ps_response_date "psResponseDate" : ::bitrix24_runtime::DateTime, some into
+			pay_voucher_num pay_voucher_num "payVoucherNum" : String, some into
+			pay_voucher_date pay_voucher_date "payVoucherDate" :
+			::bitrix24_runtime::DateTime, some into date_pay_before date_pay_before
+			"datePayBefore" : ::bitrix24_runtime::DateTime, some into date_bill date_bill
+			"dateBill" : ::bitrix24_runtime::DateTime, some into xml_id xml_id "xmlId" :
+			String, some into sum sum "sum" : ::bitrix24_runtime::Decimal, some into
+			company_id company_id "companyId" : i64, some into pay_return_num
+			pay_return_num "payReturnNum" : String, some into price_cod price_cod
+			"priceCod" : ::bitrix24_runtime::Decimal, some into pay_return_date
+			pay_return_date "payReturnDate" : ::bitrix24_runtime::DateTime, some into
+			emp_return_id emp_return_id "empReturnId" : i64, some into pay_return_comment
+			pay_return_comment "payReturnComment" : String, some into responsible_id
+			responsible_id "responsibleId" : i64, some into emp_responsible_id
+			emp_responsible_id "empResponsibleId" : i64, some into is_return is_return
+			"isReturn" : bool, some into comments comments "comments" : String, some into
+			updated1c updated1c "updated1c" : bool, some into id1c id1c "id1c" : String,
+			some into version1c version1c "version1c" : String, some into
+			external_payment external_payment "externalPayment" : String, some into
+			ps_invoice_id ps_invoice_id "psInvoiceId" : String, some into marked marked
+			"marked" : bool, some into reason_marked reason_marked "reasonMarked" :
+			String, some into emp_marked_id emp_marked_id "empMarkedId" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { order_id : field "orderId", pay_system_id : field "paySystemId",
-			paid : exact "paid", date_paid : exact "datePaid", emp_paid_id : exact
-			"empPaidId", ps_status : exact "psStatus", ps_status_code : exact
-			"psStatusCode", ps_status_description : exact "psStatusDescription",
-			ps_status_message : exact "psStatusMessage", ps_sum : exact "psSum",
-			ps_currency : exact "psCurrency", ps_response_date : exact "psResponseDate",
-			pay_voucher_num : exact "payVoucherNum", pay_voucher_date : exact
-			"payVoucherDate", date_pay_before : exact "datePayBefore", date_bill : exact
-			"dateBill", xml_id : exact "xmlId", sum : exact "sum", company_id : exact
-			"companyId", pay_return_num : exact "payReturnNum", price_cod : exact
-			"priceCod", pay_return_date : exact "payReturnDate", emp_return_id : exact
-			"empReturnId", pay_return_comment : exact "payReturnComment", responsible_id
-			: exact "responsibleId", emp_responsible_id : exact "empResponsibleId",
-			is_return : exact "isReturn", comments : exact "comments", updated1c : exact
-			"updated1c", id1c : exact "id1c", version1c : exact "version1c",
-			external_payment : exact "externalPayment", ps_invoice_id : exact
-			"psInvoiceId", marked : exact "marked", reason_marked : exact "reasonMarked",
-			emp_marked_id : exact "empMarkedId", extra : rest "", }
+		params_impls!(
+			Fields { req field "orderId" order_id, num field "paySystemId" pay_system_id,
+			opt_yn exact "paid" paid, opt exact "datePaid" date_paid, opt exact
+			"empPaidId" emp_paid_id, opt exact "psStatus" ps_status, opt exact
+			"psStatusCode" ps_status_code, opt exact "psStatusDescription"
+			ps_status_description, opt exact "psStatusMessage" ps_status_message, opt
+			exact "psSum" ps_sum, opt exact "psCurrency" ps_currency, opt exact
+			"psResponseDate" ps_response_date, opt exact "payVoucherNum" pay_voucher_num,
+			opt exact "payVoucherDate" pay_voucher_date, opt exact "datePayBefore"
+			date_pay_before, opt exact "dateBill" date_bill, opt exact "xmlId" xml_id,
+			opt exact "sum" sum, opt exact "companyId" company_id, opt exact
+			"payReturnNum" pay_return_num, opt exact "priceCod" price_cod, opt exact
+			"payReturnDate" pay_return_date, opt exact "empReturnId" emp_return_id, opt
+			exact "payReturnComment" pay_return_comment, opt exact "responsibleId"
+			responsible_id, opt exact "empResponsibleId" emp_responsible_id, opt_yn exact
+			"isReturn" is_return, opt exact "comments" comments, opt_yn exact "updated1c"
+			updated1c, opt exact "id1c" id1c, opt exact "version1c" version1c, opt exact
+			"externalPayment" external_payment, opt_num exact "psInvoiceId"
+			ps_invoice_id, opt_yn exact "marked" marked, opt exact "reasonMarked"
+			reason_marked, opt exact "empMarkedId" emp_marked_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.payment.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `payment`: `sale_order_payment`, optional.
+			/// `payment`: `sale_order_payment`.
 			pub payment: Option<crate::entities::SaleOrderPayment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment : field "payment", extra : rest "", } fits["payment"] []
-		);
-		serialize_map!(Output { opt "payment" payment, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.payment.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "payment" payment, } fits["payment"] []);
+		method!(super::Add, "sale.payment.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.payment.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.payment.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.payment.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -6316,19 +4532,13 @@ pub mod payment {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.payment.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.payment.delete", V2, false);
 	}
 	/// Types of `sale.payment.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get.html>
 	pub mod get {
-		/// Error codes of `sale.payment.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.payment.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -6354,29 +4564,20 @@ pub mod payment {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `payment`: `sale_order_payment`, optional.
+			/// `payment`: `sale_order_payment`.
 			pub payment: Option<crate::entities::SaleOrderPayment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment : field "payment", extra : rest "", } fits["payment"] []
-		);
-		serialize_map!(Output { opt "payment" payment, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.payment.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "payment" payment, } fits["payment"] []);
+		method!(super::Get, "sale.payment.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.payment.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.payment.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.payment.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -6393,25 +4594,21 @@ pub mod payment {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPaymentField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPaymentField { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPaymentField { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPaymentField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.payment` of `sale.payment.getFields`: `object`.
 		///
@@ -6419,44 +4616,34 @@ pub mod payment {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPayment {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputPaymentField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputPayment { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputPayment { rest "*" field, rest "" extra });
+		result_impls!(OutputPayment { rest pattern "*" field, });
 		/// The object `result` of `sale.payment.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `payment`: `object`, optional.
+			/// `payment`: `object`.
 			pub payment: Option<OutputPayment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment : field "payment", extra : rest "", } fits["payment"] []
-		);
-		serialize_map!(Output { opt "payment" payment, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.payment.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "payment" payment, } fits["payment"] []);
+		method!(super::GetFields, "sale.payment.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.payment.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html>
 	pub mod list {
-		/// Error codes of `sale.payment.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.payment.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -6480,32 +4667,16 @@ pub mod payment {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.payment.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html>
@@ -6517,54 +4688,29 @@ pub mod payment {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.payment.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `payments`: `sale_order_payment[]`, optional.
+			/// `payments`: `sale_order_payment[]`.
 			pub payments: Vec<crate::entities::SaleOrderPayment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payments : field "payments", extra : rest "", } fits["payments"] []
-		);
-		serialize_map!(Output { req "payments" payments, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.payment.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { req field "payments" payments, } fits["payments"] []);
+		method!(super::List, "sale.payment.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleOrderPayment;
 			fn into_items(output: Output) -> Vec<crate::entities::SaleOrderPayment> {
@@ -6577,7 +4723,7 @@ pub mod payment {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-update.html>
 	pub mod update {
-		/// Error codes of `sale.payment.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.payment.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -6686,7 +4832,7 @@ pub mod payment {
 			/// `empMarkedId`: `user.id`, optional.
 			pub emp_marked_id: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `paySystemId`.
@@ -6730,265 +4876,72 @@ pub mod payment {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `paid`.
-			pub fn paid(mut self, value: impl Into<bool>) -> Self {
-				self.paid = Some(value.into());
-				self
-			}
-			/// Sets `datePaid`.
-			pub fn date_paid(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_paid = Some(value.into());
-				self
-			}
-			/// Sets `empPaidId`.
-			pub fn emp_paid_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_paid_id = Some(value.into());
-				self
-			}
-			/// Sets `psStatus`.
-			pub fn ps_status(mut self, value: impl Into<String>) -> Self {
-				self.ps_status = Some(value.into());
-				self
-			}
-			/// Sets `psStatusCode`.
-			pub fn ps_status_code(mut self, value: impl Into<String>) -> Self {
-				self.ps_status_code = Some(value.into());
-				self
-			}
-			/// Sets `psStatusDescription`.
-			pub fn ps_status_description(mut self, value: impl Into<String>) -> Self {
-				self.ps_status_description = Some(value.into());
-				self
-			}
-			/// Sets `psStatusMessage`.
-			pub fn ps_status_message(mut self, value: impl Into<String>) -> Self {
-				self.ps_status_message = Some(value.into());
-				self
-			}
-			/// Sets `psSum`.
-			pub fn ps_sum(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.ps_sum = Some(value.into());
-				self
-			}
-			/// Sets `psCurrency`.
-			pub fn ps_currency(mut self, value: impl Into<String>) -> Self {
-				self.ps_currency = Some(value.into());
-				self
-			}
-			/// Sets `psResponseDate`.
-			pub fn ps_response_date(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.ps_response_date = Some(value.into());
-				self
-			}
-			/// Sets `payVoucherNum`.
-			pub fn pay_voucher_num(mut self, value: impl Into<String>) -> Self {
-				self.pay_voucher_num = Some(value.into());
-				self
-			}
-			/// Sets `payVoucherDate`.
-			pub fn pay_voucher_date(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.pay_voucher_date = Some(value.into());
-				self
-			}
-			/// Sets `datePayBefore`.
-			pub fn date_pay_before(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_pay_before = Some(value.into());
-				self
-			}
-			/// Sets `dateBill`.
-			pub fn date_bill(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.date_bill = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `sum`.
-			pub fn sum(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
-				self.sum = Some(value.into());
-				self
-			}
-			/// Sets `companyId`.
-			pub fn company_id(mut self, value: impl Into<i64>) -> Self {
-				self.company_id = Some(value.into());
-				self
-			}
-			/// Sets `payReturnNum`.
-			pub fn pay_return_num(mut self, value: impl Into<String>) -> Self {
-				self.pay_return_num = Some(value.into());
-				self
-			}
-			/// Sets `priceCod`.
-			pub fn price_cod(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.price_cod = Some(value.into());
-				self
-			}
-			/// Sets `payReturnDate`.
-			pub fn pay_return_date(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.pay_return_date = Some(value.into());
-				self
-			}
-			/// Sets `empReturnId`.
-			pub fn emp_return_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_return_id = Some(value.into());
-				self
-			}
-			/// Sets `payReturnComment`.
-			pub fn pay_return_comment(mut self, value: impl Into<String>) -> Self {
-				self.pay_return_comment = Some(value.into());
-				self
-			}
-			/// Sets `responsibleId`.
-			pub fn responsible_id(mut self, value: impl Into<i64>) -> Self {
-				self.responsible_id = Some(value.into());
-				self
-			}
-			/// Sets `empResponsibleId`.
-			pub fn emp_responsible_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_responsible_id = Some(value.into());
-				self
-			}
-			/// Sets `isReturn`.
-			pub fn is_return(mut self, value: impl Into<bool>) -> Self {
-				self.is_return = Some(value.into());
-				self
-			}
-			/// Sets `comments`.
-			pub fn comments(mut self, value: impl Into<String>) -> Self {
-				self.comments = Some(value.into());
-				self
-			}
-			/// Sets `updated1c`.
-			pub fn updated1c(mut self, value: impl Into<bool>) -> Self {
-				self.updated1c = Some(value.into());
-				self
-			}
-			/// Sets `id1c`.
-			pub fn id1c(mut self, value: impl Into<String>) -> Self {
-				self.id1c = Some(value.into());
-				self
-			}
-			/// Sets `version1c`.
-			pub fn version1c(mut self, value: impl Into<String>) -> Self {
-				self.version1c = Some(value.into());
-				self
-			}
-			/// Sets `externalPayment`.
-			pub fn external_payment(mut self, value: impl Into<String>) -> Self {
-				self.external_payment = Some(value.into());
-				self
-			}
-			/// Sets `psInvoiceId`.
-			pub fn ps_invoice_id(mut self, value: impl Into<String>) -> Self {
-				self.ps_invoice_id = Some(value.into());
-				self
-			}
-			/// Sets `marked`.
-			pub fn marked(mut self, value: impl Into<bool>) -> Self {
-				self.marked = Some(value.into());
-				self
-			}
-			/// Sets `reasonMarked`.
-			pub fn reason_marked(mut self, value: impl Into<String>) -> Self {
-				self.reason_marked = Some(value.into());
-				self
-			}
-			/// Sets `empMarkedId`.
-			pub fn emp_marked_id(mut self, value: impl Into<i64>) -> Self {
-				self.emp_marked_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { num "paySystemId" pay_system_id, opt_yn "paid" paid, opt "datePaid"
-			date_paid, opt "empPaidId" emp_paid_id, opt "psStatus" ps_status, opt
-			"psStatusCode" ps_status_code, opt "psStatusDescription"
-			ps_status_description, opt "psStatusMessage" ps_status_message, opt "psSum"
-			ps_sum, opt "psCurrency" ps_currency, opt "psResponseDate" ps_response_date,
-			opt "payVoucherNum" pay_voucher_num, opt "payVoucherDate" pay_voucher_date,
-			opt "datePayBefore" date_pay_before, opt "dateBill" date_bill, opt "xmlId"
-			xml_id, opt "sum" sum, opt "companyId" company_id, opt "payReturnNum"
-			pay_return_num, opt "priceCod" price_cod, opt "payReturnDate"
-			pay_return_date, opt "empReturnId" emp_return_id, opt "payReturnComment"
-			pay_return_comment, opt "responsibleId" responsible_id, opt
-			"empResponsibleId" emp_responsible_id, opt_yn "isReturn" is_return, opt
-			"comments" comments, opt_yn "updated1c" updated1c, opt "id1c" id1c, opt
-			"version1c" version1c, opt "externalPayment" external_payment, opt_num
-			"psInvoiceId" ps_invoice_id, opt_yn "marked" marked, opt "reasonMarked"
-			reason_marked, opt "empMarkedId" emp_marked_id, rest "" extra }
+		setters!(
+			Fields { some into paid paid "paid" : bool, some into date_paid date_paid
+			"datePaid" : ::bitrix24_runtime::DateTime, some into emp_paid_id emp_paid_id
+			"empPaidId" : i64, some into ps_status ps_status "psStatus" : String, some
+			into ps_status_code ps_status_code "psStatusCode" : String, some into
+			ps_status_description ps_status_description "psStatusDescription" : String,
+			some into ps_status_message ps_status_message "psStatusMessage" : String,
+			some into ps_sum ps_sum "psSum" : ::bitrix24_runtime::Decimal, some into
+			ps_currency ps_currency "psCurrency" : String, some into ps_response_date
+			ps_response_date "psResponseDate" : ::bitrix24_runtime::DateTime, some into
+			pay_voucher_num pay_voucher_num "payVoucherNum" : String, some into
+			pay_voucher_date pay_voucher_date "payVoucherDate" :
+			::bitrix24_runtime::DateTime, some into date_pay_before date_pay_before
+			"datePayBefore" : ::bitrix24_runtime::DateTime, some into date_bill date_bill
+			"dateBill" : ::bitrix24_runtime::DateTime, some into xml_id xml_id "xmlId" :
+			String, some into sum sum "sum" : ::bitrix24_runtime::Decimal, some into
+			company_id company_id "companyId" : i64, some into pay_return_num
+			pay_return_num "payReturnNum" : String, some into price_cod price_cod
+			"priceCod" : ::bitrix24_runtime::Decimal, some into pay_return_date
+			pay_return_date "payReturnDate" : ::bitrix24_runtime::DateTime, some into
+			emp_return_id emp_return_id "empReturnId" : i64, some into pay_return_comment
+			pay_return_comment "payReturnComment" : String, some into responsible_id
+			responsible_id "responsibleId" : i64, some into emp_responsible_id
+			emp_responsible_id "empResponsibleId" : i64, some into is_return is_return
+			"isReturn" : bool, some into comments comments "comments" : String, some into
+			updated1c updated1c "updated1c" : bool, some into id1c id1c "id1c" : String,
+			some into version1c version1c "version1c" : String, some into
+			external_payment external_payment "externalPayment" : String, some into
+			ps_invoice_id ps_invoice_id "psInvoiceId" : String, some into marked marked
+			"marked" : bool, some into reason_marked reason_marked "reasonMarked" :
+			String, some into emp_marked_id emp_marked_id "empMarkedId" : i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { pay_system_id : field "paySystemId", paid : exact "paid", date_paid
-			: exact "datePaid", emp_paid_id : exact "empPaidId", ps_status : exact
-			"psStatus", ps_status_code : exact "psStatusCode", ps_status_description :
-			exact "psStatusDescription", ps_status_message : exact "psStatusMessage",
-			ps_sum : exact "psSum", ps_currency : exact "psCurrency", ps_response_date :
-			exact "psResponseDate", pay_voucher_num : exact "payVoucherNum",
-			pay_voucher_date : exact "payVoucherDate", date_pay_before : exact
-			"datePayBefore", date_bill : exact "dateBill", xml_id : exact "xmlId", sum :
-			exact "sum", company_id : exact "companyId", pay_return_num : exact
-			"payReturnNum", price_cod : exact "priceCod", pay_return_date : exact
-			"payReturnDate", emp_return_id : exact "empReturnId", pay_return_comment :
-			exact "payReturnComment", responsible_id : exact "responsibleId",
-			emp_responsible_id : exact "empResponsibleId", is_return : exact "isReturn",
-			comments : exact "comments", updated1c : exact "updated1c", id1c : exact
-			"id1c", version1c : exact "version1c", external_payment : exact
-			"externalPayment", ps_invoice_id : exact "psInvoiceId", marked : exact
-			"marked", reason_marked : exact "reasonMarked", emp_marked_id : exact
-			"empMarkedId", extra : rest "", }
+		params_impls!(
+			Fields { num field "paySystemId" pay_system_id, opt_yn exact "paid" paid, opt
+			exact "datePaid" date_paid, opt exact "empPaidId" emp_paid_id, opt exact
+			"psStatus" ps_status, opt exact "psStatusCode" ps_status_code, opt exact
+			"psStatusDescription" ps_status_description, opt exact "psStatusMessage"
+			ps_status_message, opt exact "psSum" ps_sum, opt exact "psCurrency"
+			ps_currency, opt exact "psResponseDate" ps_response_date, opt exact
+			"payVoucherNum" pay_voucher_num, opt exact "payVoucherDate" pay_voucher_date,
+			opt exact "datePayBefore" date_pay_before, opt exact "dateBill" date_bill,
+			opt exact "xmlId" xml_id, opt exact "sum" sum, opt exact "companyId"
+			company_id, opt exact "payReturnNum" pay_return_num, opt exact "priceCod"
+			price_cod, opt exact "payReturnDate" pay_return_date, opt exact "empReturnId"
+			emp_return_id, opt exact "payReturnComment" pay_return_comment, opt exact
+			"responsibleId" responsible_id, opt exact "empResponsibleId"
+			emp_responsible_id, opt_yn exact "isReturn" is_return, opt exact "comments"
+			comments, opt_yn exact "updated1c" updated1c, opt exact "id1c" id1c, opt
+			exact "version1c" version1c, opt exact "externalPayment" external_payment,
+			opt_num exact "psInvoiceId" ps_invoice_id, opt_yn exact "marked" marked, opt
+			exact "reasonMarked" reason_marked, opt exact "empMarkedId" emp_marked_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.payment.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `payment`: `sale_order_payment`, optional.
+			/// `payment`: `sale_order_payment`.
 			pub payment: Option<crate::entities::SaleOrderPayment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment : field "payment", extra : rest "", } fits["payment"] []
-		);
-		serialize_map!(Output { opt "payment" payment, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.payment.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "payment" payment, } fits["payment"] []);
+		method!(super::Update, "sale.payment.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -7007,7 +4960,7 @@ pub mod payment_item_shipment {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -7018,12 +4971,7 @@ pub mod payment_item_shipment {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.paymentItemShipment.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-delete.html>
@@ -7037,7 +4985,7 @@ pub mod payment_item_shipment {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -7048,12 +4996,7 @@ pub mod payment_item_shipment {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.paymentItemShipment.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get.html>
@@ -7067,7 +5010,7 @@ pub mod payment_item_shipment {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -7078,12 +5021,7 @@ pub mod payment_item_shipment {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.paymentItemShipment.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
@@ -7095,20 +5033,15 @@ pub mod payment_item_shipment {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.paymentItemShipment.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-list.html>
@@ -7134,55 +5067,23 @@ pub mod payment_item_shipment {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.paymentItemShipment.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-update.html>
@@ -7198,7 +5099,7 @@ pub mod payment_item_shipment {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -7210,17 +5111,12 @@ pub mod payment_item_shipment {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `sale.paymentItemShipment.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-add.html>
 	pub mod add {
-		/// Error codes of `sale.paymentItemShipment.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentItemShipment.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -7260,7 +5156,7 @@ pub mod payment_item_shipment {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `shipmentId`, `paymentId`.
@@ -7275,56 +5171,35 @@ pub mod payment_item_shipment {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { num "shipmentId" shipment_id, req "paymentId" payment_id, opt
-			"xmlId" xml_id, rest "" extra }
+		setters!(Fields { some into xml_id xml_id "xmlId" : String, });
+		params_impls!(
+			Fields { num field "shipmentId" shipment_id, req field "paymentId"
+			payment_id, opt exact "xmlId" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { shipment_id : field "shipmentId", payment_id : field "paymentId",
-			xml_id : exact "xmlId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.paymentItemShipment.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `paymentItemShipment`: `sale_payment_item_shipment`, optional.
+			/// `paymentItemShipment`: `sale_payment_item_shipment`.
 			pub payment_item_shipment: Option<crate::entities::SalePaymentItemShipment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment_item_shipment : field "paymentItemShipment", extra : rest
-			"", } fits["paymentItemShipment"] []
+		result_impls!(
+			Output { opt field "paymentItemShipment" payment_item_shipment, }
+			fits["paymentItemShipment"] []
 		);
-		serialize_map!(
-			Output { opt "paymentItemShipment" payment_item_shipment, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.paymentItemShipment.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.paymentItemShipment.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.paymentItemShipment.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.paymentItemShipment.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentItemShipment.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -7346,19 +5221,13 @@ pub mod payment_item_shipment {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.paymentItemShipment.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.paymentItemShipment.delete", V2, false);
 	}
 	/// Types of `sale.paymentItemShipment.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get.html>
 	pub mod get {
-		/// Error codes of `sale.paymentItemShipment.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentItemShipment.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -7384,32 +5253,23 @@ pub mod payment_item_shipment {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `paymentItemShipment`: `sale_payment_item_shipment`, optional.
+			/// `paymentItemShipment`: `sale_payment_item_shipment`.
 			pub payment_item_shipment: Option<crate::entities::SalePaymentItemShipment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment_item_shipment : field "paymentItemShipment", extra : rest
-			"", } fits["paymentItemShipment"] []
+		result_impls!(
+			Output { opt field "paymentItemShipment" payment_item_shipment, }
+			fits["paymentItemShipment"] []
 		);
-		serialize_map!(
-			Output { opt "paymentItemShipment" payment_item_shipment, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.paymentItemShipment.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sale.paymentItemShipment.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.paymentItemShipment.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.paymentItemShipment.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentItemShipment.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -7428,26 +5288,21 @@ pub mod payment_item_shipment {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPaymentItemShipmentField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPaymentItemShipmentField { is_immutable : field "isImmutable",
-			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
-			field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPaymentItemShipmentField { opt "isImmutable" is_immutable, opt
-			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			OutputPaymentItemShipmentField { opt field "isImmutable" is_immutable, opt
+			field "isReadOnly" is_read_only, opt field "isRequired" is_required, opt
+			field "type" type_, }
 		);
 		/// The object `result.paymentItemShipment` of `sale.paymentItemShipment.getFields`: `object`.
 		///
@@ -7455,50 +5310,40 @@ pub mod payment_item_shipment {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPaymentItemShipment {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<
 				String,
 				OutputPaymentItemShipmentField,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputPaymentItemShipment { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputPaymentItemShipment { rest "*" field, rest "" extra });
+		result_impls!(OutputPaymentItemShipment { rest pattern "*" field, });
 		/// The object `result` of `sale.paymentItemShipment.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `paymentItemShipment`: `object`, optional.
+			/// `paymentItemShipment`: `object`.
 			pub payment_item_shipment: Option<OutputPaymentItemShipment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment_item_shipment : field "paymentItemShipment", extra : rest
-			"", } fits["paymentItemShipment"] []
+		result_impls!(
+			Output { opt field "paymentItemShipment" payment_item_shipment, }
+			fits["paymentItemShipment"] []
 		);
-		serialize_map!(
-			Output { opt "paymentItemShipment" payment_item_shipment, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.paymentItemShipment.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "sale.paymentItemShipment.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.paymentItemShipment.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-list.html>
 	pub mod list {
-		/// Error codes of `sale.paymentItemShipment.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentItemShipment.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -7522,32 +5367,16 @@ pub mod payment_item_shipment {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.paymentItemShipment.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-list.html>
@@ -7559,57 +5388,32 @@ pub mod payment_item_shipment {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.paymentItemShipment.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `paymentItemsShipment`: `sale_payment_item_shipment[]`, optional.
+			/// `paymentItemsShipment`: `sale_payment_item_shipment[]`.
 			pub payment_items_shipment: Vec<crate::entities::SalePaymentItemShipment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment_items_shipment : field "paymentItemsShipment", extra : rest
-			"", } fits["paymentItemsShipment"] []
+		result_impls!(
+			Output { req field "paymentItemsShipment" payment_items_shipment, }
+			fits["paymentItemsShipment"] []
 		);
-		serialize_map!(
-			Output { req "paymentItemsShipment" payment_items_shipment, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.paymentItemShipment.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.paymentItemShipment.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SalePaymentItemShipment;
 			fn into_items(
@@ -7624,7 +5428,7 @@ pub mod payment_item_shipment {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-update.html>
 	pub mod update {
-		/// Error codes of `sale.paymentItemShipment.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentItemShipment.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -7653,53 +5457,32 @@ pub mod payment_item_shipment {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					xml_id: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(Fields { opt "xmlId" xml_id, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Fields { xml_id : exact "xmlId", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
+		setters!(Fields { some into xml_id xml_id "xmlId" : String, });
+		params_impls!(Fields { opt exact "xmlId" xml_id, });
 		/// The object `result` of `sale.paymentItemShipment.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `paymentItemShipment`: `sale_payment_item_shipment`, optional.
+			/// `paymentItemShipment`: `sale_payment_item_shipment`.
 			pub payment_item_shipment: Option<crate::entities::SalePaymentItemShipment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment_item_shipment : field "paymentItemShipment", extra : rest
-			"", } fits["paymentItemShipment"] []
+		result_impls!(
+			Output { opt field "paymentItemShipment" payment_item_shipment, }
+			fits["paymentItemShipment"] []
 		);
-		serialize_map!(
-			Output { opt "paymentItemShipment" payment_item_shipment, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.paymentItemShipment.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "sale.paymentItemShipment.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -7718,7 +5501,7 @@ pub mod paymentitembasket {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -7729,12 +5512,7 @@ pub mod paymentitembasket {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.paymentitembasket.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-delete.html>
@@ -7748,7 +5526,7 @@ pub mod paymentitembasket {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -7759,12 +5537,7 @@ pub mod paymentitembasket {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.paymentitembasket.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get.html>
@@ -7778,7 +5551,7 @@ pub mod paymentitembasket {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -7789,12 +5562,7 @@ pub mod paymentitembasket {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.paymentitembasket.getfields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
@@ -7806,20 +5574,15 @@ pub mod paymentitembasket {
 	#[non_exhaustive]
 	pub struct Getfields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getfields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Getfields);
-	serialize_map!(Getfields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Getfields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getfields);
+	params_impls!(Getfields {});
 	/// `sale.paymentitembasket.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
@@ -7845,55 +5608,23 @@ pub mod paymentitembasket {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.paymentitembasket.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-update.html>
@@ -7909,7 +5640,7 @@ pub mod paymentitembasket {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -7921,17 +5652,12 @@ pub mod paymentitembasket {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `sale.paymentitembasket.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-add.html>
 	pub mod add {
-		/// Error codes of `sale.paymentitembasket.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentitembasket.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -7971,7 +5697,7 @@ pub mod paymentitembasket {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `paymentId`, `basketId`.
@@ -7984,64 +5710,38 @@ pub mod paymentitembasket {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `quantity`.
-			pub fn quantity(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.quantity = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "paymentId" payment_id, req "basketId" basket_id, opt "quantity"
-			quantity, opt "xmlId" xml_id, rest "" extra }
+		setters!(
+			Fields { some into quantity quantity "quantity" :
+			::bitrix24_runtime::Decimal, some into xml_id xml_id "xmlId" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { payment_id : field "paymentId", basket_id : field "basketId",
-			quantity : exact "quantity", xml_id : exact "xmlId", extra : rest "", }
+		params_impls!(
+			Fields { req field "paymentId" payment_id, req field "basketId" basket_id,
+			opt exact "quantity" quantity, opt exact "xmlId" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.paymentitembasket.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `paymentItemBasket`: `sale_payment_item_basket`, optional.
+			/// `paymentItemBasket`: `sale_payment_item_basket`.
 			pub payment_item_basket: Option<crate::entities::SalePaymentItemBasket>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment_item_basket : field "paymentItemBasket", extra : rest "", }
+		result_impls!(
+			Output { opt field "paymentItemBasket" payment_item_basket, }
 			fits["paymentItemBasket"] []
 		);
-		serialize_map!(
-			Output { opt "paymentItemBasket" payment_item_basket, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.paymentitembasket.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.paymentitembasket.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.paymentitembasket.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.paymentitembasket.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentitembasket.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8063,19 +5763,13 @@ pub mod paymentitembasket {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.paymentitembasket.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.paymentitembasket.delete", V2, false);
 	}
 	/// Types of `sale.paymentitembasket.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get.html>
 	pub mod get {
-		/// Error codes of `sale.paymentitembasket.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentitembasket.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8101,32 +5795,23 @@ pub mod paymentitembasket {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `paymentItemBasket`: `sale_payment_item_basket`, optional.
+			/// `paymentItemBasket`: `sale_payment_item_basket`.
 			pub payment_item_basket: Option<crate::entities::SalePaymentItemBasket>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment_item_basket : field "paymentItemBasket", extra : rest "", }
+		result_impls!(
+			Output { opt field "paymentItemBasket" payment_item_basket, }
 			fits["paymentItemBasket"] []
 		);
-		serialize_map!(
-			Output { opt "paymentItemBasket" payment_item_basket, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.paymentitembasket.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sale.paymentitembasket.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.paymentitembasket.getfields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
 	pub mod getfields {
-		/// Error codes of `sale.paymentitembasket.getfields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentitembasket.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8145,26 +5830,21 @@ pub mod paymentitembasket {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPaymentItemBasketField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPaymentItemBasketField { is_immutable : field "isImmutable",
-			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
-			field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPaymentItemBasketField { opt "isImmutable" is_immutable, opt
-			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			OutputPaymentItemBasketField { opt field "isImmutable" is_immutable, opt
+			field "isReadOnly" is_read_only, opt field "isRequired" is_required, opt
+			field "type" type_, }
 		);
 		/// The object `result.paymentItemBasket` of `sale.paymentitembasket.getfields`: `object`.
 		///
@@ -8172,50 +5852,40 @@ pub mod paymentitembasket {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPaymentItemBasket {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<
 				String,
 				OutputPaymentItemBasketField,
 			>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputPaymentItemBasket { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputPaymentItemBasket { rest "*" field, rest "" extra });
+		result_impls!(OutputPaymentItemBasket { rest pattern "*" field, });
 		/// The object `result` of `sale.paymentitembasket.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `paymentItemBasket`: `object`, optional.
+			/// `paymentItemBasket`: `object`.
 			pub payment_item_basket: Option<OutputPaymentItemBasket>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment_item_basket : field "paymentItemBasket", extra : rest "", }
+		result_impls!(
+			Output { opt field "paymentItemBasket" payment_item_basket, }
 			fits["paymentItemBasket"] []
 		);
-		serialize_map!(
-			Output { opt "paymentItemBasket" payment_item_basket, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Getfields {
-			const NAME: &'static str = "sale.paymentitembasket.getfields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getfields, "sale.paymentitembasket.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.paymentitembasket.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
 	pub mod list {
-		/// Error codes of `sale.paymentitembasket.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentitembasket.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8239,32 +5909,16 @@ pub mod paymentitembasket {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.paymentitembasket.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
@@ -8276,113 +5930,72 @@ pub mod paymentitembasket {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result.paymentItemsBasket` of `sale.paymentitembasket.list`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPaymentItemsBasket {
-			/// `basketId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `basketId`: `integer`, only in the example response.
 			pub basket_id: Option<i64>,
-			/// `dateInsert`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dateInsert`: `string`, only in the example response.
 			pub date_insert: Option<String>,
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `paymentId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `paymentId`: `integer`, only in the example response.
 			pub payment_id: Option<i64>,
-			/// `quantity`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `quantity`: `integer`, only in the example response.
 			pub quantity: Option<i64>,
-			/// `xmlId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `xmlId`: `string`, only in the example response.
 			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPaymentItemsBasket { basket_id : soft "basketId", date_insert : soft
-			"dateInsert", id : soft "id", payment_id : soft "paymentId", quantity : soft
-			"quantity", xml_id : soft "xmlId", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPaymentItemsBasket { opt "basketId" basket_id, opt "dateInsert"
-			date_insert, opt "id" id, opt "paymentId" payment_id, opt "quantity"
-			quantity, opt "xmlId" xml_id, rest "" extra }
+		result_impls!(
+			OutputPaymentItemsBasket { opt soft "basketId" basket_id, opt soft
+			"dateInsert" date_insert, opt soft "id" id, opt soft "paymentId" payment_id,
+			opt soft "quantity" quantity, opt soft "xmlId" xml_id, }
 		);
 		/// The object `result` of `sale.paymentitembasket.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `paymentItemBasket`: `sale_payment_item_basket[]`, optional.
+			/// `paymentItemBasket`: `sale_payment_item_basket[]`.
 			pub payment_item_basket: Vec<crate::entities::SalePaymentItemBasket>,
-			/// `paymentItemsBasket`: `object[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `paymentItemsBasket`: `object[]`, only in the example response.
 			pub payment_items_basket: Vec<OutputPaymentItemsBasket>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment_item_basket : field "paymentItemBasket",
-			payment_items_basket : soft "paymentItemsBasket", extra : rest "", }
-			fits["paymentItemBasket", "paymentItemsBasket"] []
+		result_impls!(
+			Output { req field "paymentItemBasket" payment_item_basket, req soft
+			"paymentItemsBasket" payment_items_basket, } fits["paymentItemBasket",
+			"paymentItemsBasket"] []
 		);
-		serialize_map!(
-			Output { req "paymentItemBasket" payment_item_basket, req
-			"paymentItemsBasket" payment_items_basket, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.paymentitembasket.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.paymentitembasket.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.paymentitembasket.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-update.html>
 	pub mod update {
-		/// Error codes of `sale.paymentitembasket.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.paymentitembasket.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8413,7 +6026,7 @@ pub mod paymentitembasket {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `quantity`.
@@ -8424,48 +6037,27 @@ pub mod paymentitembasket {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "quantity" quantity, opt "xmlId" xml_id, rest "" extra }
+		setters!(Fields { some into xml_id xml_id "xmlId" : String, });
+		params_impls!(
+			Fields { req field "quantity" quantity, opt exact "xmlId" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { quantity : field "quantity", xml_id : exact "xmlId", extra : rest
-			"", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.paymentitembasket.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `paymentItemBasket`: `sale_payment_item_basket`, optional.
+			/// `paymentItemBasket`: `sale_payment_item_basket`.
 			pub payment_item_basket: Option<crate::entities::SalePaymentItemBasket>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { payment_item_basket : field "paymentItemBasket", extra : rest "", }
+		result_impls!(
+			Output { opt field "paymentItemBasket" payment_item_basket, }
 			fits["paymentItemBasket"] []
 		);
-		serialize_map!(
-			Output { opt "paymentItemBasket" payment_item_basket, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.paymentitembasket.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "sale.paymentitembasket.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -8484,7 +6076,7 @@ pub mod persontype {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -8495,12 +6087,7 @@ pub mod persontype {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.persontype.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-delete.html>
@@ -8514,7 +6101,7 @@ pub mod persontype {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -8525,12 +6112,7 @@ pub mod persontype {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.persontype.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get.html>
@@ -8544,7 +6126,7 @@ pub mod persontype {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -8555,12 +6137,7 @@ pub mod persontype {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.persontype.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
@@ -8572,20 +6149,15 @@ pub mod persontype {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.persontype.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-list.html>
@@ -8611,55 +6183,23 @@ pub mod persontype {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.persontype.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-update.html>
@@ -8675,7 +6215,7 @@ pub mod persontype {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -8687,17 +6227,12 @@ pub mod persontype {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `sale.persontype.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-add.html>
 	pub mod add {
-		/// Error codes of `sale.persontype.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.persontype.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8738,7 +6273,7 @@ pub mod persontype {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `name`.
@@ -8752,69 +6287,38 @@ pub mod persontype {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<String>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "name" name, opt "code" code, opt "sort" sort, opt_yn "active"
-			active, opt "xmlId" xml_id, rest "" extra }
+		setters!(
+			Fields { some into code code "code" : String, some into sort sort "sort" :
+			String, some into active active "active" : bool, some into xml_id xml_id
+			"xmlId" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "name", code : exact "code", sort : exact "sort",
-			active : exact "active", xml_id : exact "xmlId", extra : rest "", }
+		params_impls!(
+			Fields { req field "name" name, opt exact "code" code, opt exact "sort" sort,
+			opt_yn exact "active" active, opt exact "xmlId" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.persontype.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `personType`: `sale_person_type`, optional.
+			/// `personType`: `sale_person_type`.
 			pub person_type: Option<crate::entities::SalePersonType>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { person_type : field "personType", extra : rest "", }
-			fits["personType"] []
+		result_impls!(
+			Output { opt field "personType" person_type, } fits["personType"] []
 		);
-		serialize_map!(Output { opt "personType" person_type, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.persontype.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.persontype.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.persontype.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.persontype.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.persontype.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8841,19 +6345,13 @@ pub mod persontype {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.persontype.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.persontype.delete", V2, false);
 	}
 	/// Types of `sale.persontype.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get.html>
 	pub mod get {
-		/// Error codes of `sale.persontype.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.persontype.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8879,30 +6377,22 @@ pub mod persontype {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `personType`: `sale_person_type`, optional.
+			/// `personType`: `sale_person_type`.
 			pub person_type: Option<crate::entities::SalePersonType>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { person_type : field "personType", extra : rest "", }
-			fits["personType"] []
+		result_impls!(
+			Output { opt field "personType" person_type, } fits["personType"] []
 		);
-		serialize_map!(Output { opt "personType" person_type, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.persontype.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sale.persontype.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.persontype.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.persontype.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.persontype.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8921,25 +6411,21 @@ pub mod persontype {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPersonTypeField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPersonTypeField { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPersonTypeField { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPersonTypeField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.personType` of `sale.persontype.getFields`: `object`.
 		///
@@ -8947,45 +6433,36 @@ pub mod persontype {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPersonType {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputPersonTypeField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputPersonType { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputPersonType { rest "*" field, rest "" extra });
+		result_impls!(OutputPersonType { rest pattern "*" field, });
 		/// The object `result` of `sale.persontype.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `personType`: `object`, optional.
+			/// `personType`: `object`.
 			pub person_type: Option<OutputPersonType>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { person_type : field "personType", extra : rest "", }
-			fits["personType"] []
+		result_impls!(
+			Output { opt field "personType" person_type, } fits["personType"] []
 		);
-		serialize_map!(Output { opt "personType" person_type, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.persontype.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "sale.persontype.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.persontype.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-list.html>
 	pub mod list {
-		/// Error codes of `sale.persontype.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.persontype.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9009,32 +6486,16 @@ pub mod persontype {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.persontype.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-list.html>
@@ -9046,55 +6507,31 @@ pub mod persontype {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.persontype.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `personTypes`: `sale_person_type[]`, optional.
+			/// `personTypes`: `sale_person_type[]`.
 			pub person_types: Vec<crate::entities::SalePersonType>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { person_types : field "personTypes", extra : rest "", }
-			fits["personTypes"] []
+		result_impls!(
+			Output { req field "personTypes" person_types, } fits["personTypes"] []
 		);
-		serialize_map!(Output { req "personTypes" person_types, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.persontype.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.persontype.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SalePersonType;
 			fn into_items(output: Output) -> Vec<crate::entities::SalePersonType> {
@@ -9107,7 +6544,7 @@ pub mod persontype {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-update.html>
 	pub mod update {
-		/// Error codes of `sale.persontype.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.persontype.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9148,7 +6585,7 @@ pub mod persontype {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `name`.
@@ -9162,62 +6599,31 @@ pub mod persontype {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<String>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "name" name, opt "code" code, opt "sort" sort, opt_yn "active"
-			active, opt "xmlId" xml_id, rest "" extra }
+		setters!(
+			Fields { some into code code "code" : String, some into sort sort "sort" :
+			String, some into active active "active" : bool, some into xml_id xml_id
+			"xmlId" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "name", code : exact "code", sort : exact "sort",
-			active : exact "active", xml_id : exact "xmlId", extra : rest "", }
+		params_impls!(
+			Fields { req field "name" name, opt exact "code" code, opt exact "sort" sort,
+			opt_yn exact "active" active, opt exact "xmlId" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.persontype.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `personType`: `sale_person_type`, optional.
+			/// `personType`: `sale_person_type`.
 			pub person_type: Option<crate::entities::SalePersonType>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { person_type : field "personType", extra : rest "", }
-			fits["personType"] []
+		result_impls!(
+			Output { opt field "personType" person_type, } fits["personType"] []
 		);
-		serialize_map!(Output { opt "personType" person_type, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.persontype.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "sale.persontype.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -9236,7 +6642,7 @@ pub mod property {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -9247,12 +6653,7 @@ pub mod property {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.property.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-delete.html>
@@ -9266,7 +6667,7 @@ pub mod property {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -9277,12 +6678,7 @@ pub mod property {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.property.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get.html>
@@ -9296,7 +6692,7 @@ pub mod property {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -9307,12 +6703,7 @@ pub mod property {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.property.getfieldsbytype`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -9328,7 +6719,7 @@ pub mod property {
 		/// Values: `STRING`, `Y/N`, `NUMBER`, `ENUM`, `FILE`, `DATE`, `LOCATION`, `ADDRESS`.
 		pub type_: getfieldsbytype::Type,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getfieldsbytype {
 		/// The call with its required parameters: `type`.
@@ -9339,12 +6730,7 @@ pub mod property {
 			}
 		}
 	}
-	extra_setter!(Getfieldsbytype);
-	serialize_map!(Getfieldsbytype { req "type" type_, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Getfieldsbytype { type_ : field "type", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getfieldsbytype);
+	params_impls!(Getfieldsbytype { req field "type" type_, });
 	/// `sale.property.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-list.html>
@@ -9370,55 +6756,23 @@ pub mod property {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.property.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-update.html>
@@ -9434,7 +6788,7 @@ pub mod property {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -9446,17 +6800,12 @@ pub mod property {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `sale.property.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html>
 	pub mod add {
-		/// Error codes of `sale.property.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.property.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9548,72 +6897,26 @@ pub mod property {
 			/// `size`: `integer`, optional.
 			pub size: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsSettings {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					minlength: Default::default(),
-					maxlength: Default::default(),
-					pattern: Default::default(),
-					multiline: Default::default(),
-					cols: Default::default(),
-					rows: Default::default(),
-					size: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `minlength`.
-			pub fn minlength(mut self, value: impl Into<i64>) -> Self {
-				self.minlength = Some(value.into());
-				self
-			}
-			/// Sets `maxlength`.
-			pub fn maxlength(mut self, value: impl Into<i64>) -> Self {
-				self.maxlength = Some(value.into());
-				self
-			}
-			/// Sets `pattern`.
-			pub fn pattern(mut self, value: impl Into<String>) -> Self {
-				self.pattern = Some(value.into());
-				self
-			}
-			/// Sets `multiline`.
-			pub fn multiline(mut self, value: impl Into<bool>) -> Self {
-				self.multiline = Some(value.into());
-				self
-			}
-			/// Sets `cols`.
-			pub fn cols(mut self, value: impl Into<i64>) -> Self {
-				self.cols = Some(value.into());
-				self
-			}
-			/// Sets `rows`.
-			pub fn rows(mut self, value: impl Into<i64>) -> Self {
-				self.rows = Some(value.into());
-				self
-			}
-			/// Sets `size`.
-			pub fn size(mut self, value: impl Into<i64>) -> Self {
-				self.size = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsSettings);
-		serialize_map!(
-			FieldsSettings { opt "minlength" minlength, opt "maxlength" maxlength, opt
-			"pattern" pattern, opt_yn "multiline" multiline, opt "cols" cols, opt "rows"
-			rows, opt "size" size, rest "" extra }
+		setters!(
+			FieldsSettings { some into minlength minlength "minlength" : i64, some into
+			maxlength maxlength "maxlength" : i64, some into pattern pattern "pattern" :
+			String, some into multiline multiline "multiline" : bool, some into cols cols
+			"cols" : i64, some into rows rows "rows" : i64, some into size size "size" :
+			i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsSettings { minlength : exact "minlength", maxlength : exact
-			"maxlength", pattern : exact "pattern", multiline : exact "multiline", cols :
-			exact "cols", rows : exact "rows", size : exact "size", extra : rest "", }
+		params_impls!(
+			FieldsSettings { opt exact "minlength" minlength, opt exact "maxlength"
+			maxlength, opt exact "pattern" pattern, opt_yn exact "multiline" multiline,
+			opt exact "cols" cols, opt exact "rows" rows, opt exact "size" size, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsSettings);
 		/// The object `params.fields` of `sale.property.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html>
@@ -9667,7 +6970,7 @@ pub mod property {
 			/// `settings`: `object`, optional.
 			pub settings: Option<FieldsSettings>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `personTypeId`, `propsGroupId`, `name`, `type`.
@@ -9697,120 +7000,48 @@ pub mod property {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `util`.
-			pub fn util(mut self, value: impl Into<bool>) -> Self {
-				self.util = Some(value.into());
-				self
-			}
-			/// Sets `userProps`.
-			pub fn user_props(mut self, value: impl Into<bool>) -> Self {
-				self.user_props = Some(value.into());
-				self
-			}
-			/// Sets `isFiltered`.
-			pub fn is_filtered(mut self, value: impl Into<bool>) -> Self {
-				self.is_filtered = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `defaultValue`.
-			pub fn default_value(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.default_value = Some(value.into());
-				self
-			}
-			/// Sets `settings`.
-			pub fn settings(mut self, value: impl Into<FieldsSettings>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "personTypeId" person_type_id, req "propsGroupId"
-			props_group_id, req "name" name, req "type" type_, opt "code" code, opt_yn
-			"active" active, opt_yn "util" util, opt_yn "userProps" user_props, opt_yn
-			"isFiltered" is_filtered, opt "sort" sort, opt "description" description,
-			opt_yn "required" required, opt_yn "multiple" multiple, opt "xmlId" xml_id,
-			opt "defaultValue" default_value, opt "settings" settings, rest "" extra }
+		setters!(
+			Fields { some into code code "code" : String, some into active active
+			"active" : bool, some into util util "util" : bool, some into user_props
+			user_props "userProps" : bool, some into is_filtered is_filtered "isFiltered"
+			: bool, some into sort sort "sort" : i64, some into description description
+			"description" : String, some into required required "required" : bool, some
+			into multiple multiple "multiple" : bool, some into xml_id xml_id "xmlId" :
+			String, some into default_value default_value "defaultValue" :
+			::serde_json::Value, some into settings settings "settings" : FieldsSettings,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { person_type_id : field "personTypeId", props_group_id : field
-			"propsGroupId", name : field "name", type_ : field "type", code : exact
-			"code", active : exact "active", util : exact "util", user_props : exact
-			"userProps", is_filtered : exact "isFiltered", sort : exact "sort",
-			description : exact "description", required : exact "required", multiple :
-			exact "multiple", xml_id : exact "xmlId", default_value : exact
-			"defaultValue", settings : exact "settings", extra : rest "", }
+		params_impls!(
+			Fields { req field "personTypeId" person_type_id, req field "propsGroupId"
+			props_group_id, req field "name" name, req field "type" type_, opt exact
+			"code" code, opt_yn exact "active" active, opt_yn exact "util" util, opt_yn
+			exact "userProps" user_props, opt_yn exact "isFiltered" is_filtered, opt
+			exact "sort" sort, opt exact "description" description, opt_yn exact
+			"required" required, opt_yn exact "multiple" multiple, opt exact "xmlId"
+			xml_id, opt exact "defaultValue" default_value, opt exact "settings"
+			settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.property.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `property`: `sale_order_property`, optional.
+			/// `property`: `sale_order_property`.
 			pub property: Option<crate::entities::SaleOrderProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property : field "property", extra : rest "", } fits["property"] []
-		);
-		serialize_map!(Output { opt "property" property, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.property.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "property" property, } fits["property"] []);
+		method!(super::Add, "sale.property.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.property.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.property.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.property.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9837,19 +7068,13 @@ pub mod property {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.property.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.property.delete", V2, false);
 	}
 	/// Types of `sale.property.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get.html>
 	pub mod get {
-		/// Error codes of `sale.property.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.property.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9875,29 +7100,20 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `property`: `sale_order_property`, optional.
+			/// `property`: `sale_order_property`.
 			pub property: Option<crate::entities::SaleOrderProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property : field "property", extra : rest "", } fits["property"] []
-		);
-		serialize_map!(Output { opt "property" property, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.property.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "property" property, } fits["property"] []);
+		method!(super::Get, "sale.property.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.property.getfieldsbytype`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
 	pub mod getfieldsbytype {
-		/// Error codes of `sale.property.getfieldsbytype`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.property.getfieldsbytype`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -9943,25 +7159,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyActive {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyActive { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyActive { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyActive { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.code` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -9969,25 +7181,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyCode {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyCode { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertyCode { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyCode { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.defaultValue` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -9995,25 +7203,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyDefaultValue {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyDefaultValue { is_immutable : field "isImmutable", is_read_only
-			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyDefaultValue { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyDefaultValue { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.description` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10021,25 +7225,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyDescription {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyDescription { is_immutable : field "isImmutable", is_read_only
-			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyDescription { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyDescription { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.id` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10047,25 +7247,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyId {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyId { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertyId { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyId { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.isFiltered` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10073,25 +7269,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyIsFiltered {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyIsFiltered { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyIsFiltered { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyIsFiltered { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.multiple` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10099,25 +7291,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyMultiple {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyMultiple { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyMultiple { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyMultiple { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.name` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10125,25 +7313,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyName {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyName { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertyName { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyName { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.personTypeId` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10151,25 +7335,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyPersonTypeId {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyPersonTypeId { is_immutable : field "isImmutable", is_read_only
-			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyPersonTypeId { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyPersonTypeId { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.propsGroupId` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10177,25 +7357,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyPropsGroupId {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyPropsGroupId { is_immutable : field "isImmutable", is_read_only
-			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyPropsGroupId { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyPropsGroupId { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.required` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10203,25 +7379,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyRequired {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyRequired { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyRequired { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyRequired { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.settings.fields.max` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10229,26 +7401,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettingsFieldsMax {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettingsFieldsMax { is_immutable : field "isImmutable",
-			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
-			field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettingsFieldsMax { opt "isImmutable" is_immutable, opt
-			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			OutputPropertySettingsFieldsMax { opt field "isImmutable" is_immutable, opt
+			field "isReadOnly" is_read_only, opt field "isRequired" is_required, opt
+			field "type" type_, }
 		);
 		/// The object `result.property.settings.fields.min` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10256,26 +7423,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettingsFieldsMin {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettingsFieldsMin { is_immutable : field "isImmutable",
-			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
-			field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettingsFieldsMin { opt "isImmutable" is_immutable, opt
-			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			OutputPropertySettingsFieldsMin { opt field "isImmutable" is_immutable, opt
+			field "isReadOnly" is_read_only, opt field "isRequired" is_required, opt
+			field "type" type_, }
 		);
 		/// The object `result.property.settings.fields.step` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10283,26 +7445,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettingsFieldsStep {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettingsFieldsStep { is_immutable : field "isImmutable",
-			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
-			field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettingsFieldsStep { opt "isImmutable" is_immutable, opt
-			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			OutputPropertySettingsFieldsStep { opt field "isImmutable" is_immutable, opt
+			field "isReadOnly" is_read_only, opt field "isRequired" is_required, opt
+			field "type" type_, }
 		);
 		/// The object `result.property.settings.fields` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10310,22 +7467,18 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettingsFields {
-			/// `max`: `object`, optional.
+			/// `max`: `object`.
 			pub max: Option<OutputPropertySettingsFieldsMax>,
-			/// `min`: `object`, optional.
+			/// `min`: `object`.
 			pub min: Option<OutputPropertySettingsFieldsMin>,
-			/// `step`: `object`, optional.
+			/// `step`: `object`.
 			pub step: Option<OutputPropertySettingsFieldsStep>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettingsFields { max : field "max", min : field "min", step :
-			field "step", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettingsFields { opt "max" max, opt "min" min, opt "step" step,
-			rest "" extra }
+		result_impls!(
+			OutputPropertySettingsFields { opt field "max" max, opt field "min" min, opt
+			field "step" step, }
 		);
 		/// The object `result.property.settings` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10333,28 +7486,23 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettings {
-			/// `fields`: `object`, optional.
+			/// `fields`: `object`.
 			pub fields: Option<OutputPropertySettingsFields>,
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettings { fields : field "fields", is_immutable : field
-			"isImmutable", is_read_only : field "isReadOnly", is_required : field
-			"isRequired", type_ : field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettings { opt "fields" fields, opt "isImmutable" is_immutable,
-			opt "isReadOnly" is_read_only, opt "isRequired" is_required, opt "type"
-			type_, rest "" extra }
+		result_impls!(
+			OutputPropertySettings { opt field "fields" fields, opt field "isImmutable"
+			is_immutable, opt field "isReadOnly" is_read_only, opt field "isRequired"
+			is_required, opt field "type" type_, }
 		);
 		/// The object `result.property.sort` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10362,25 +7510,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySort {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySort { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertySort { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertySort { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.type` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10388,25 +7532,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyType {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyType { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertyType { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyType { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.userProps` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10414,25 +7554,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyUserProps {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyUserProps { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyUserProps { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyUserProps { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.util` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10440,25 +7576,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyUtil {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyUtil { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertyUtil { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyUtil { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.xmlId` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10466,25 +7598,21 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyXmlId {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyXmlId { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyXmlId { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyXmlId { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10492,59 +7620,51 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProperty {
-			/// `active`: `object`, optional.
+			/// `active`: `object`.
 			pub active: Option<OutputPropertyActive>,
-			/// `code`: `object`, optional.
+			/// `code`: `object`.
 			pub code: Option<OutputPropertyCode>,
-			/// `defaultValue`: `object`, optional.
+			/// `defaultValue`: `object`.
 			pub default_value: Option<OutputPropertyDefaultValue>,
-			/// `description`: `object`, optional.
+			/// `description`: `object`.
 			pub description: Option<OutputPropertyDescription>,
-			/// `id`: `object`, optional.
+			/// `id`: `object`.
 			pub id: Option<OutputPropertyId>,
-			/// `isFiltered`: `object`, optional.
+			/// `isFiltered`: `object`.
 			pub is_filtered: Option<OutputPropertyIsFiltered>,
-			/// `multiple`: `object`, optional.
+			/// `multiple`: `object`.
 			pub multiple: Option<OutputPropertyMultiple>,
-			/// `name`: `object`, optional.
+			/// `name`: `object`.
 			pub name: Option<OutputPropertyName>,
-			/// `personTypeId`: `object`, optional.
+			/// `personTypeId`: `object`.
 			pub person_type_id: Option<OutputPropertyPersonTypeId>,
-			/// `propsGroupId`: `object`, optional.
+			/// `propsGroupId`: `object`.
 			pub props_group_id: Option<OutputPropertyPropsGroupId>,
-			/// `required`: `object`, optional.
+			/// `required`: `object`.
 			pub required: Option<OutputPropertyRequired>,
-			/// `settings`: `object`, optional.
+			/// `settings`: `object`.
 			pub settings: Option<OutputPropertySettings>,
-			/// `sort`: `object`, optional.
+			/// `sort`: `object`.
 			pub sort: Option<OutputPropertySort>,
-			/// `type`: `object`, optional.
+			/// `type`: `object`.
 			pub type_: Option<OutputPropertyType>,
-			/// `userProps`: `object`, optional.
+			/// `userProps`: `object`.
 			pub user_props: Option<OutputPropertyUserProps>,
-			/// `util`: `object`, optional.
+			/// `util`: `object`.
 			pub util: Option<OutputPropertyUtil>,
-			/// `xmlId`: `object`, optional.
+			/// `xmlId`: `object`.
 			pub xml_id: Option<OutputPropertyXmlId>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputProperty { active : field "active", code : field "code", default_value
-			: field "defaultValue", description : field "description", id : field "id",
-			is_filtered : field "isFiltered", multiple : field "multiple", name : field
-			"name", person_type_id : field "personTypeId", props_group_id : field
-			"propsGroupId", required : field "required", settings : field "settings",
-			sort : field "sort", type_ : field "type", user_props : field "userProps",
-			util : field "util", xml_id : field "xmlId", extra : rest "", }
-		);
-		serialize_map!(
-			OutputProperty { opt "active" active, opt "code" code, opt "defaultValue"
-			default_value, opt "description" description, opt "id" id, opt "isFiltered"
-			is_filtered, opt "multiple" multiple, opt "name" name, opt "personTypeId"
-			person_type_id, opt "propsGroupId" props_group_id, opt "required" required,
-			opt "settings" settings, opt "sort" sort, opt "type" type_, opt "userProps"
-			user_props, opt "util" util, opt "xmlId" xml_id, rest "" extra }
+		result_impls!(
+			OutputProperty { opt field "active" active, opt field "code" code, opt field
+			"defaultValue" default_value, opt field "description" description, opt field
+			"id" id, opt field "isFiltered" is_filtered, opt field "multiple" multiple,
+			opt field "name" name, opt field "personTypeId" person_type_id, opt field
+			"propsGroupId" props_group_id, opt field "required" required, opt field
+			"settings" settings, opt field "sort" sort, opt field "type" type_, opt field
+			"userProps" user_props, opt field "util" util, opt field "xmlId" xml_id, }
 		);
 		/// The object `result` of `sale.property.getfieldsbytype`: `object`.
 		///
@@ -10552,29 +7672,20 @@ pub mod property {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `property`: `object`, optional.
+			/// `property`: `object`.
 			pub property: Option<OutputProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property : field "property", extra : rest "", } fits["property"] []
-		);
-		serialize_map!(Output { opt "property" property, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Getfieldsbytype {
-			const NAME: &'static str = "sale.property.getfieldsbytype";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "property" property, } fits["property"] []);
+		method!(super::Getfieldsbytype, "sale.property.getfieldsbytype", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.property.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-list.html>
 	pub mod list {
-		/// Error codes of `sale.property.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.property.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10598,32 +7709,16 @@ pub mod property {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.property.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-list.html>
@@ -10635,55 +7730,31 @@ pub mod property {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.property.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `properties`: `sale_order_property[]`, optional.
+			/// `properties`: `sale_order_property[]`.
 			pub properties: Vec<crate::entities::SaleOrderProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { properties : field "properties", extra : rest "", }
-			fits["properties"] []
+		result_impls!(
+			Output { req field "properties" properties, } fits["properties"] []
 		);
-		serialize_map!(Output { req "properties" properties, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.property.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.property.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleOrderProperty;
 			fn into_items(output: Output) -> Vec<crate::entities::SaleOrderProperty> {
@@ -10696,7 +7767,7 @@ pub mod property {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-update.html>
 	pub mod update {
-		/// Error codes of `sale.property.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.property.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -10783,7 +7854,7 @@ pub mod property {
 			/// `settings`: `object`, optional.
 			pub settings: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `name`.
@@ -10805,111 +7876,39 @@ pub mod property {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `util`.
-			pub fn util(mut self, value: impl Into<bool>) -> Self {
-				self.util = Some(value.into());
-				self
-			}
-			/// Sets `userProps`.
-			pub fn user_props(mut self, value: impl Into<bool>) -> Self {
-				self.user_props = Some(value.into());
-				self
-			}
-			/// Sets `isFiltered`.
-			pub fn is_filtered(mut self, value: impl Into<bool>) -> Self {
-				self.is_filtered = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `defaultValue`.
-			pub fn default_value(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.default_value = Some(value.into());
-				self
-			}
-			/// Sets `settings`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "name" name, opt "code" code, opt_yn "active" active, opt_yn
-			"util" util, opt_yn "userProps" user_props, opt_yn "isFiltered" is_filtered,
-			opt "sort" sort, opt "description" description, opt_yn "required" required,
-			opt_yn "multiple" multiple, opt "xmlId" xml_id, opt "defaultValue"
-			default_value, opt "settings" settings, rest "" extra }
+		setters!(
+			Fields { some into code code "code" : String, some into active active
+			"active" : bool, some into util util "util" : bool, some into user_props
+			user_props "userProps" : bool, some into is_filtered is_filtered "isFiltered"
+			: bool, some into sort sort "sort" : i64, some into description description
+			"description" : String, some into required required "required" : bool, some
+			into multiple multiple "multiple" : bool, some into xml_id xml_id "xmlId" :
+			String, some into default_value default_value "defaultValue" :
+			::serde_json::Value, some into settings settings "settings" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "name", code : exact "code", active : exact "active",
-			util : exact "util", user_props : exact "userProps", is_filtered : exact
-			"isFiltered", sort : exact "sort", description : exact "description",
-			required : exact "required", multiple : exact "multiple", xml_id : exact
-			"xmlId", default_value : exact "defaultValue", settings : exact "settings",
-			extra : rest "", }
+		params_impls!(
+			Fields { req field "name" name, opt exact "code" code, opt_yn exact "active"
+			active, opt_yn exact "util" util, opt_yn exact "userProps" user_props, opt_yn
+			exact "isFiltered" is_filtered, opt exact "sort" sort, opt exact
+			"description" description, opt_yn exact "required" required, opt_yn exact
+			"multiple" multiple, opt exact "xmlId" xml_id, opt exact "defaultValue"
+			default_value, opt exact "settings" settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.property.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `property`: `sale_order_property`, optional.
+			/// `property`: `sale_order_property`.
 			pub property: Option<crate::entities::SaleOrderProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property : field "property", extra : rest "", } fits["property"] []
-		);
-		serialize_map!(Output { opt "property" property, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.property.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "property" property, } fits["property"] []);
+		method!(super::Update, "sale.property.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -10928,7 +7927,7 @@ pub mod property_relation {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -10939,12 +7938,7 @@ pub mod property_relation {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.propertyRelation.deleteByFilter`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-delete-by-filter.html>
@@ -10958,7 +7952,7 @@ pub mod property_relation {
 		/// `fields`: `object`, required.
 		pub fields: delete_by_filter::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl DeleteByFilter {
 		/// The call with its required parameters: `fields`.
@@ -10969,12 +7963,7 @@ pub mod property_relation {
 			}
 		}
 	}
-	extra_setter!(DeleteByFilter);
-	serialize_map!(DeleteByFilter { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(DeleteByFilter { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(DeleteByFilter);
+	params_impls!(DeleteByFilter { req field "fields" fields, });
 	/// `sale.propertyRelation.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
@@ -10986,20 +7975,15 @@ pub mod property_relation {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.propertyRelation.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-list.html>
@@ -11025,60 +8009,28 @@ pub mod property_relation {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// Types of `sale.propertyRelation.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-add.html>
 	pub mod add {
-		/// Error codes of `sale.propertyRelation.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyRelation.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -11113,7 +8065,7 @@ pub mod property_relation {
 			/// `propertyId`: `integer`, required.
 			pub property_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `entityId`, `entityType`, `propertyId`.
@@ -11130,50 +8082,33 @@ pub mod property_relation {
 				}
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "entityId" entity_id, req "entityType" entity_type, req
-			"propertyId" property_id, rest "" extra }
+		params_impls!(
+			Fields { req field "entityId" entity_id, req field "entityType" entity_type,
+			req field "propertyId" property_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { entity_id : field "entityId", entity_type : field "entityType",
-			property_id : field "propertyId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.propertyRelation.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyRelation`: `sale_order_property_relation`, optional.
+			/// `propertyRelation`: `sale_order_property_relation`.
 			pub property_relation: Option<crate::entities::SaleOrderPropertyRelation>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_relation : field "propertyRelation", extra : rest "", }
+		result_impls!(
+			Output { opt field "propertyRelation" property_relation, }
 			fits["propertyRelation"] []
 		);
-		serialize_map!(
-			Output { opt "propertyRelation" property_relation, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.propertyRelation.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.propertyRelation.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.propertyRelation.deleteByFilter`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-delete-by-filter.html>
 	pub mod delete_by_filter {
-		/// Error codes of `sale.propertyRelation.deleteByFilter`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyRelation.deleteByFilter`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -11206,7 +8141,7 @@ pub mod property_relation {
 			/// `propertyId`: `integer`, required.
 			pub property_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `entityId`, `entityType`, `propertyId`.
@@ -11223,33 +8158,21 @@ pub mod property_relation {
 				}
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "entityId" entity_id, req "entityType" entity_type, req
-			"propertyId" property_id, rest "" extra }
+		params_impls!(
+			Fields { req field "entityId" entity_id, req field "entityType" entity_type,
+			req field "propertyId" property_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { entity_id : field "entityId", entity_type : field "entityType",
-			property_id : field "propertyId", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::DeleteByFilter {
-			const NAME: &'static str = "sale.propertyRelation.deleteByFilter";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(
+			super::DeleteByFilter, "sale.propertyRelation.deleteByFilter", V2, false
+		);
 	}
 	/// Types of `sale.propertyRelation.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.propertyRelation.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyRelation.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -11268,26 +8191,21 @@ pub mod property_relation {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyRelationField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyRelationField { is_immutable : field "isImmutable",
-			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
-			field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyRelationField { opt "isImmutable" is_immutable, opt
-			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			OutputPropertyRelationField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.propertyRelation` of `sale.propertyRelation.getFields`: `object`.
 		///
@@ -11295,47 +8213,37 @@ pub mod property_relation {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyRelation {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputPropertyRelationField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputPropertyRelation { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputPropertyRelation { rest "*" field, rest "" extra });
+		result_impls!(OutputPropertyRelation { rest pattern "*" field, });
 		/// The object `result` of `sale.propertyRelation.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyRelation`: `object`, optional.
+			/// `propertyRelation`: `object`.
 			pub property_relation: Option<OutputPropertyRelation>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_relation : field "propertyRelation", extra : rest "", }
+		result_impls!(
+			Output { opt field "propertyRelation" property_relation, }
 			fits["propertyRelation"] []
 		);
-		serialize_map!(
-			Output { opt "propertyRelation" property_relation, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.propertyRelation.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "sale.propertyRelation.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.propertyRelation.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-list.html>
 	pub mod list {
-		/// Error codes of `sale.propertyRelation.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyRelation.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -11359,32 +8267,16 @@ pub mod property_relation {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.propertyRelation.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-list.html>
@@ -11396,57 +8288,32 @@ pub mod property_relation {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.propertyRelation.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyRelations`: `sale_order_property_relation`, optional.
+			/// `propertyRelations`: `sale_order_property_relation`.
 			pub property_relations: Option<crate::entities::SaleOrderPropertyRelation>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_relations : field "propertyRelations", extra : rest "", }
+		result_impls!(
+			Output { opt field "propertyRelations" property_relations, }
 			fits["propertyRelations"] []
 		);
-		serialize_map!(
-			Output { opt "propertyRelations" property_relations, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.propertyRelation.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.propertyRelation.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -11465,7 +8332,7 @@ pub mod propertygroup {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -11476,12 +8343,7 @@ pub mod propertygroup {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.propertygroup.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-delete.html>
@@ -11495,7 +8357,7 @@ pub mod propertygroup {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -11506,12 +8368,7 @@ pub mod propertygroup {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.propertygroup.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get.html>
@@ -11525,7 +8382,7 @@ pub mod propertygroup {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -11536,12 +8393,7 @@ pub mod propertygroup {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.propertygroup.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
@@ -11553,20 +8405,15 @@ pub mod propertygroup {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.propertygroup.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-list.html>
@@ -11590,49 +8437,22 @@ pub mod propertygroup {
 		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, rest "" extra
-		}
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.propertygroup.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-update.html>
@@ -11648,7 +8468,7 @@ pub mod propertygroup {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -11660,17 +8480,12 @@ pub mod propertygroup {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `sale.propertygroup.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-add.html>
 	pub mod add {
-		/// Error codes of `sale.propertygroup.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertygroup.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -11703,7 +8518,7 @@ pub mod propertygroup {
 			/// `sort`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `personTypeId`, `name`.
@@ -11715,54 +8530,34 @@ pub mod propertygroup {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "personTypeId" person_type_id, req "name" name, opt "sort" sort,
-			rest "" extra }
+		setters!(Fields { some into sort sort "sort" : i64, });
+		params_impls!(
+			Fields { req field "personTypeId" person_type_id, req field "name" name, opt
+			exact "sort" sort, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { person_type_id : field "personTypeId", name : field "name", sort :
-			exact "sort", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.propertygroup.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyGroup`: `sale_order_property_group`, optional.
+			/// `propertyGroup`: `sale_order_property_group`.
 			pub property_group: Option<crate::entities::SaleOrderPropertyGroup>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_group : field "propertyGroup", extra : rest "", }
-			fits["propertyGroup"] []
+		result_impls!(
+			Output { opt field "propertyGroup" property_group, } fits["propertyGroup"] []
 		);
-		serialize_map!(Output { opt "propertyGroup" property_group, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.propertygroup.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.propertygroup.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.propertygroup.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.propertygroup.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertygroup.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -11784,19 +8579,13 @@ pub mod propertygroup {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.propertygroup.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.propertygroup.delete", V2, false);
 	}
 	/// Types of `sale.propertygroup.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get.html>
 	pub mod get {
-		/// Error codes of `sale.propertygroup.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertygroup.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -11822,30 +8611,22 @@ pub mod propertygroup {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyGroup`: `sale_order_property_group`, optional.
+			/// `propertyGroup`: `sale_order_property_group`.
 			pub property_group: Option<crate::entities::SaleOrderPropertyGroup>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_group : field "propertyGroup", extra : rest "", }
-			fits["propertyGroup"] []
+		result_impls!(
+			Output { opt field "propertyGroup" property_group, } fits["propertyGroup"] []
 		);
-		serialize_map!(Output { opt "propertyGroup" property_group, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.propertygroup.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sale.propertygroup.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.propertygroup.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.propertygroup.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertygroup.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -11864,25 +8645,21 @@ pub mod propertygroup {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyGroupField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyGroupField { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyGroupField { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyGroupField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.propertyGroup` of `sale.propertygroup.getFields`: `object`.
 		///
@@ -11890,45 +8667,36 @@ pub mod propertygroup {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyGroup {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputPropertyGroupField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputPropertyGroup { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputPropertyGroup { rest "*" field, rest "" extra });
+		result_impls!(OutputPropertyGroup { rest pattern "*" field, });
 		/// The object `result` of `sale.propertygroup.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyGroup`: `object`, optional.
+			/// `propertyGroup`: `object`.
 			pub property_group: Option<OutputPropertyGroup>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_group : field "propertyGroup", extra : rest "", }
-			fits["propertyGroup"] []
+		result_impls!(
+			Output { opt field "propertyGroup" property_group, } fits["propertyGroup"] []
 		);
-		serialize_map!(Output { opt "propertyGroup" property_group, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.propertygroup.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "sale.propertygroup.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.propertygroup.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-list.html>
 	pub mod list {
-		/// Error codes of `sale.propertygroup.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertygroup.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -11952,32 +8720,16 @@ pub mod propertygroup {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.propertygroup.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-list.html>
@@ -11989,55 +8741,32 @@ pub mod propertygroup {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.propertygroup.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyGroups`: `sale_order_property_group[]`, optional.
+			/// `propertyGroups`: `sale_order_property_group[]`.
 			pub property_groups: Vec<crate::entities::SaleOrderPropertyGroup>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_groups : field "propertyGroups", extra : rest "", }
-			fits["propertyGroups"] []
+		result_impls!(
+			Output { req field "propertyGroups" property_groups, } fits["propertyGroups"]
+			[]
 		);
-		serialize_map!(Output { req "propertyGroups" property_groups, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.propertygroup.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.propertygroup.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleOrderPropertyGroup;
 			fn into_items(
@@ -12052,7 +8781,7 @@ pub mod propertygroup {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-update.html>
 	pub mod update {
-		/// Error codes of `sale.propertygroup.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertygroup.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -12087,7 +8816,7 @@ pub mod propertygroup {
 			/// `sort`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `personTypeId`, `name`.
@@ -12099,47 +8828,27 @@ pub mod propertygroup {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "personTypeId" person_type_id, req "name" name, opt "sort" sort,
-			rest "" extra }
+		setters!(Fields { some into sort sort "sort" : i64, });
+		params_impls!(
+			Fields { req field "personTypeId" person_type_id, req field "name" name, opt
+			exact "sort" sort, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { person_type_id : field "personTypeId", name : field "name", sort :
-			exact "sort", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.propertygroup.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyGroup`: `sale_order_property_group`, optional.
+			/// `propertyGroup`: `sale_order_property_group`.
 			pub property_group: Option<crate::entities::SaleOrderPropertyGroup>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_group : field "propertyGroup", extra : rest "", }
-			fits["propertyGroup"] []
+		result_impls!(
+			Output { opt field "propertyGroup" property_group, } fits["propertyGroup"] []
 		);
-		serialize_map!(Output { opt "propertyGroup" property_group, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.propertygroup.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "sale.propertygroup.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -12158,7 +8867,7 @@ pub mod propertyvalue {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -12169,12 +8878,7 @@ pub mod propertyvalue {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.propertyvalue.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get.html>
@@ -12188,7 +8892,7 @@ pub mod propertyvalue {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -12199,12 +8903,7 @@ pub mod propertyvalue {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.propertyvalue.getfields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -12216,20 +8915,15 @@ pub mod propertyvalue {
 	#[non_exhaustive]
 	pub struct Getfields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getfields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Getfields);
-	serialize_map!(Getfields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Getfields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getfields);
+	params_impls!(Getfields {});
 	/// `sale.propertyvalue.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-list.html>
@@ -12255,55 +8949,23 @@ pub mod propertyvalue {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.propertyvalue.modify`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-modify.html>
@@ -12317,7 +8979,7 @@ pub mod propertyvalue {
 		/// `fields`: `object`, required.
 		pub fields: modify::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Modify {
 		/// The call with its required parameters: `fields`.
@@ -12328,17 +8990,12 @@ pub mod propertyvalue {
 			}
 		}
 	}
-	extra_setter!(Modify);
-	serialize_map!(Modify { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Modify { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Modify);
+	params_impls!(Modify { req field "fields" fields, });
 	/// Types of `sale.propertyvalue.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.propertyvalue.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyvalue.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -12360,19 +9017,13 @@ pub mod propertyvalue {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.propertyvalue.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.propertyvalue.delete", V2, false);
 	}
 	/// Types of `sale.propertyvalue.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get.html>
 	pub mod get {
-		/// Error codes of `sale.propertyvalue.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyvalue.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -12398,30 +9049,22 @@ pub mod propertyvalue {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyValue`: `sale_order_property_value`, optional.
+			/// `propertyValue`: `sale_order_property_value`.
 			pub property_value: Option<crate::entities::SaleOrderPropertyValue>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_value : field "propertyValue", extra : rest "", }
-			fits["propertyValue"] []
+		result_impls!(
+			Output { opt field "propertyValue" property_value, } fits["propertyValue"] []
 		);
-		serialize_map!(Output { opt "propertyValue" property_value, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.propertyvalue.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sale.propertyvalue.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.propertyvalue.getfields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
 	pub mod getfields {
-		/// Error codes of `sale.propertyvalue.getfields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyvalue.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -12440,25 +9083,21 @@ pub mod propertyvalue {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyValueField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyValueField { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyValueField { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyValueField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.propertyValue` of `sale.propertyvalue.getfields`: `object`.
 		///
@@ -12466,45 +9105,36 @@ pub mod propertyvalue {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyValue {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputPropertyValueField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputPropertyValue { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputPropertyValue { rest "*" field, rest "" extra });
+		result_impls!(OutputPropertyValue { rest pattern "*" field, });
 		/// The object `result` of `sale.propertyvalue.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyValue`: `object`, optional.
+			/// `propertyValue`: `object`.
 			pub property_value: Option<OutputPropertyValue>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_value : field "propertyValue", extra : rest "", }
-			fits["propertyValue"] []
+		result_impls!(
+			Output { opt field "propertyValue" property_value, } fits["propertyValue"] []
 		);
-		serialize_map!(Output { opt "propertyValue" property_value, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Getfields {
-			const NAME: &'static str = "sale.propertyvalue.getfields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getfields, "sale.propertyvalue.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.propertyvalue.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-list.html>
 	pub mod list {
-		/// Error codes of `sale.propertyvalue.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyvalue.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -12528,32 +9158,16 @@ pub mod propertyvalue {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.propertyvalue.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-list.html>
@@ -12565,55 +9179,32 @@ pub mod propertyvalue {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.propertyvalue.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyValues`: `sale_order_property_value[]`, optional.
+			/// `propertyValues`: `sale_order_property_value[]`.
 			pub property_values: Vec<crate::entities::SaleOrderPropertyValue>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_values : field "propertyValues", extra : rest "", }
-			fits["propertyValues"] []
+		result_impls!(
+			Output { req field "propertyValues" property_values, } fits["propertyValues"]
+			[]
 		);
-		serialize_map!(Output { req "propertyValues" property_values, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.propertyvalue.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.propertyvalue.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleOrderPropertyValue;
 			fn into_items(
@@ -12628,7 +9219,7 @@ pub mod propertyvalue {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-modify.html>
 	pub mod modify {
-		/// Error codes of `sale.propertyvalue.modify`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyvalue.modify`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -12654,7 +9245,7 @@ pub mod propertyvalue {
 			/// `value`: `any`, required.
 			pub value: ::serde_json::Value,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsOrderPropertyValues {
 			/// The object with its required parameters: `orderPropsId`, `value`.
@@ -12669,18 +9260,10 @@ pub mod propertyvalue {
 				}
 			}
 		}
-		extra_setter!(FieldsOrderPropertyValues);
-		serialize_map!(
-			FieldsOrderPropertyValues { req "orderPropsId" order_props_id, req "value"
-			value, rest "" extra }
+		params_impls!(
+			FieldsOrderPropertyValues { req field "orderPropsId" order_props_id, req
+			field "value" value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsOrderPropertyValues { order_props_id : field "orderPropsId", value :
-			field "value", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsOrderPropertyValues);
 		/// The object `params.fields.order` of `sale.propertyvalue.modify`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-modify.html>
@@ -12692,7 +9275,7 @@ pub mod propertyvalue {
 			/// `propertyValues`: `object[]`, required.
 			pub property_values: Vec<FieldsOrderPropertyValues>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsOrder {
 			/// The object with its required parameters: `id`, `propertyValues`.
@@ -12712,18 +9295,10 @@ pub mod propertyvalue {
 				}
 			}
 		}
-		extra_setter!(FieldsOrder);
-		serialize_map!(
-			FieldsOrder { req "id" id, req "propertyValues" property_values, rest ""
-			extra }
+		params_impls!(
+			FieldsOrder { req field "id" id, req field "propertyValues" property_values,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsOrder { id : field "id", property_values : field "propertyValues",
-			extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsOrder);
 		/// The object `params.fields` of `sale.propertyvalue.modify`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-modify.html>
@@ -12733,7 +9308,7 @@ pub mod propertyvalue {
 			/// `order`: `object`, required.
 			pub order: FieldsOrder,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `order`.
@@ -12744,35 +9319,23 @@ pub mod propertyvalue {
 				}
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(Fields { req "order" order, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Fields { order : field "order", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
+		params_impls!(Fields { req field "order" order, });
 		/// The object `result` of `sale.propertyvalue.modify`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-modify.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyValues`: `sale_order_property_value[]`, optional.
+			/// `propertyValues`: `sale_order_property_value[]`.
 			pub property_values: Vec<crate::entities::SaleOrderPropertyValue>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_values : field "propertyValues", extra : rest "", }
-			fits["propertyValues"] []
+		result_impls!(
+			Output { req field "propertyValues" property_values, } fits["propertyValues"]
+			[]
 		);
-		serialize_map!(Output { req "propertyValues" property_values, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Modify {
-			const NAME: &'static str = "sale.propertyvalue.modify";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Modify, "sale.propertyvalue.modify", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -12791,7 +9354,7 @@ pub mod propertyvariant {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -12802,12 +9365,7 @@ pub mod propertyvariant {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.propertyvariant.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-delete.html>
@@ -12821,7 +9379,7 @@ pub mod propertyvariant {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -12832,12 +9390,7 @@ pub mod propertyvariant {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.propertyvariant.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get.html>
@@ -12851,7 +9404,7 @@ pub mod propertyvariant {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -12862,12 +9415,7 @@ pub mod propertyvariant {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.propertyvariant.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -12879,20 +9427,15 @@ pub mod propertyvariant {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.propertyvariant.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-list.html>
@@ -12916,49 +9459,22 @@ pub mod propertyvariant {
 		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, rest "" extra
-		}
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.propertyvariant.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-update.html>
@@ -12974,7 +9490,7 @@ pub mod propertyvariant {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -12986,17 +9502,12 @@ pub mod propertyvariant {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `sale.propertyvariant.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-add.html>
 	pub mod add {
-		/// Error codes of `sale.propertyvariant.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyvariant.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13038,7 +9549,7 @@ pub mod propertyvariant {
 			/// `description`: `string`, optional.
 			pub description: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `orderPropsId`, `name`, `value`.
@@ -13056,60 +9567,39 @@ pub mod propertyvariant {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "orderPropsId" order_props_id, req "name" name, req "value"
-			value, opt "sort" sort, opt "description" description, rest "" extra }
+		setters!(
+			Fields { some into sort sort "sort" : i64, some into description description
+			"description" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { order_props_id : field "orderPropsId", name : field "name", value :
-			field "value", sort : exact "sort", description : exact "description", extra
-			: rest "", }
+		params_impls!(
+			Fields { req field "orderPropsId" order_props_id, req field "name" name, req
+			field "value" value, opt exact "sort" sort, opt exact "description"
+			description, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.propertyvariant.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyVariant`: `sale_order_property_variant`, optional.
+			/// `propertyVariant`: `sale_order_property_variant`.
 			pub property_variant: Option<crate::entities::SaleOrderPropertyVariant>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_variant : field "propertyVariant", extra : rest "", }
+		result_impls!(
+			Output { opt field "propertyVariant" property_variant, }
 			fits["propertyVariant"] []
 		);
-		serialize_map!(Output { opt "propertyVariant" property_variant, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.propertyvariant.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.propertyvariant.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.propertyvariant.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.propertyvariant.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyvariant.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13131,19 +9621,13 @@ pub mod propertyvariant {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.propertyvariant.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.propertyvariant.delete", V2, false);
 	}
 	/// Types of `sale.propertyvariant.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get.html>
 	pub mod get {
-		/// Error codes of `sale.propertyvariant.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyvariant.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13169,30 +9653,23 @@ pub mod propertyvariant {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyVariant`: `sale_order_property_variant`, optional.
+			/// `propertyVariant`: `sale_order_property_variant`.
 			pub property_variant: Option<crate::entities::SaleOrderPropertyVariant>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_variant : field "propertyVariant", extra : rest "", }
+		result_impls!(
+			Output { opt field "propertyVariant" property_variant, }
 			fits["propertyVariant"] []
 		);
-		serialize_map!(Output { opt "propertyVariant" property_variant, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.propertyvariant.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sale.propertyvariant.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.propertyvariant.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.propertyvariant.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyvariant.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13211,25 +9688,21 @@ pub mod propertyvariant {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyVariantField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyVariantField { is_immutable : field "isImmutable", is_read_only
-			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyVariantField { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyVariantField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.propertyVariant` of `sale.propertyvariant.getFields`: `object`.
 		///
@@ -13237,45 +9710,37 @@ pub mod propertyvariant {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyVariant {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputPropertyVariantField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputPropertyVariant { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputPropertyVariant { rest "*" field, rest "" extra });
+		result_impls!(OutputPropertyVariant { rest pattern "*" field, });
 		/// The object `result` of `sale.propertyvariant.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyVariant`: `object`, optional.
+			/// `propertyVariant`: `object`.
 			pub property_variant: Option<OutputPropertyVariant>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_variant : field "propertyVariant", extra : rest "", }
+		result_impls!(
+			Output { opt field "propertyVariant" property_variant, }
 			fits["propertyVariant"] []
 		);
-		serialize_map!(Output { opt "propertyVariant" property_variant, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.propertyvariant.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "sale.propertyvariant.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.propertyvariant.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-list.html>
 	pub mod list {
-		/// Error codes of `sale.propertyvariant.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyvariant.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13299,32 +9764,16 @@ pub mod propertyvariant {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.propertyvariant.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-list.html>
@@ -13336,57 +9785,32 @@ pub mod propertyvariant {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.propertyvariant.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyVariants`: `sale_order_property_variant[]`, optional.
+			/// `propertyVariants`: `sale_order_property_variant[]`.
 			pub property_variants: Vec<crate::entities::SaleOrderPropertyVariant>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_variants : field "propertyVariants", extra : rest "", }
+		result_impls!(
+			Output { req field "propertyVariants" property_variants, }
 			fits["propertyVariants"] []
 		);
-		serialize_map!(
-			Output { req "propertyVariants" property_variants, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.propertyvariant.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.propertyvariant.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleOrderPropertyVariant;
 			fn into_items(
@@ -13401,7 +9825,7 @@ pub mod propertyvariant {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-update.html>
 	pub mod update {
-		/// Error codes of `sale.propertyvariant.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.propertyvariant.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13441,7 +9865,7 @@ pub mod propertyvariant {
 			/// `description`: `string`, optional.
 			pub description: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `name`, `value`.
@@ -13454,52 +9878,31 @@ pub mod propertyvariant {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "name" name, req "value" value, opt "sort" sort, opt
-			"description" description, rest "" extra }
+		setters!(
+			Fields { some into sort sort "sort" : i64, some into description description
+			"description" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "name", value : field "value", sort : exact "sort",
-			description : exact "description", extra : rest "", }
+		params_impls!(
+			Fields { req field "name" name, req field "value" value, opt exact "sort"
+			sort, opt exact "description" description, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.propertyvariant.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyVariant`: `sale_order_property_variant`, optional.
+			/// `propertyVariant`: `sale_order_property_variant`.
 			pub property_variant: Option<crate::entities::SaleOrderPropertyVariant>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_variant : field "propertyVariant", extra : rest "", }
+		result_impls!(
+			Output { opt field "propertyVariant" property_variant, }
 			fits["propertyVariant"] []
 		);
-		serialize_map!(Output { opt "propertyVariant" property_variant, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.propertyvariant.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "sale.propertyvariant.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -13518,7 +9921,7 @@ pub mod shipment {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -13529,12 +9932,7 @@ pub mod shipment {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.shipment.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-delete.html>
@@ -13550,7 +9948,7 @@ pub mod shipment {
 		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -13561,12 +9959,7 @@ pub mod shipment {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { num "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { num field "id" id, });
 	/// `sale.shipment.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
@@ -13582,7 +9975,7 @@ pub mod shipment {
 		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -13593,12 +9986,7 @@ pub mod shipment {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { num "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { num field "id" id, });
 	/// `sale.shipment.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -13610,20 +9998,15 @@ pub mod shipment {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.shipment.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html>
@@ -13649,55 +10032,23 @@ pub mod shipment {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.shipment.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-update.html>
@@ -13715,7 +10066,7 @@ pub mod shipment {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -13727,17 +10078,12 @@ pub mod shipment {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { num "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { num field "id" id, req field "fields" fields, });
 	/// Types of `sale.shipment.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-add.html>
 	pub mod add {
-		/// Error codes of `sale.shipment.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipment.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13797,7 +10143,7 @@ pub mod shipment {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `orderId`, `allowDelivery`, `deducted`, `deliveryId`.
@@ -13824,109 +10170,48 @@ pub mod shipment {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `statusId`.
-			pub fn status_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.status_id = Some(value.into());
-				self
-			}
-			/// Sets `deliveryDocDate`.
-			pub fn delivery_doc_date(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.delivery_doc_date = Some(value.into());
-				self
-			}
-			/// Sets `deliveryDocNum`.
-			pub fn delivery_doc_num(mut self, value: impl Into<String>) -> Self {
-				self.delivery_doc_num = Some(value.into());
-				self
-			}
-			/// Sets `trackingNumber`.
-			pub fn tracking_number(mut self, value: impl Into<String>) -> Self {
-				self.tracking_number = Some(value.into());
-				self
-			}
-			/// Sets `basePriceDelivery`.
-			pub fn base_price_delivery(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.base_price_delivery = Some(value.into());
-				self
-			}
-			/// Sets `comments`.
-			pub fn comments(mut self, value: impl Into<String>) -> Self {
-				self.comments = Some(value.into());
-				self
-			}
-			/// Sets `companyId`.
-			pub fn company_id(mut self, value: impl Into<i64>) -> Self {
-				self.company_id = Some(value.into());
-				self
-			}
-			/// Sets `responsibleId`.
-			pub fn responsible_id(mut self, value: impl Into<i64>) -> Self {
-				self.responsible_id = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "orderId" order_id, yn "allowDelivery" allow_delivery, yn
-			"deducted" deducted, req "deliveryId" delivery_id, opt "statusId" status_id,
-			opt "deliveryDocDate" delivery_doc_date, opt "deliveryDocNum"
-			delivery_doc_num, opt "trackingNumber" tracking_number, opt
-			"basePriceDelivery" base_price_delivery, opt "comments" comments, opt
-			"companyId" company_id, opt "responsibleId" responsible_id, opt "xmlId"
-			xml_id, rest "" extra }
+		setters!(
+			Fields { some into status_id status_id "statusId" : ::serde_json::Value, some
+			into delivery_doc_date delivery_doc_date "deliveryDocDate" :
+			::bitrix24_runtime::DateTime, some into delivery_doc_num delivery_doc_num
+			"deliveryDocNum" : String, some into tracking_number tracking_number
+			"trackingNumber" : String, some into base_price_delivery base_price_delivery
+			"basePriceDelivery" : ::bitrix24_runtime::Decimal, some into comments
+			comments "comments" : String, some into company_id company_id "companyId" :
+			i64, some into responsible_id responsible_id "responsibleId" : i64, some into
+			xml_id xml_id "xmlId" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { order_id : field "orderId", allow_delivery : field "allowDelivery",
-			deducted : field "deducted", delivery_id : field "deliveryId", status_id :
-			exact "statusId", delivery_doc_date : exact "deliveryDocDate",
-			delivery_doc_num : exact "deliveryDocNum", tracking_number : exact
-			"trackingNumber", base_price_delivery : exact "basePriceDelivery", comments :
-			exact "comments", company_id : exact "companyId", responsible_id : exact
-			"responsibleId", xml_id : exact "xmlId", extra : rest "", }
+		params_impls!(
+			Fields { req field "orderId" order_id, yn field "allowDelivery"
+			allow_delivery, yn field "deducted" deducted, req field "deliveryId"
+			delivery_id, opt exact "statusId" status_id, opt exact "deliveryDocDate"
+			delivery_doc_date, opt exact "deliveryDocNum" delivery_doc_num, opt exact
+			"trackingNumber" tracking_number, opt exact "basePriceDelivery"
+			base_price_delivery, opt exact "comments" comments, opt exact "companyId"
+			company_id, opt exact "responsibleId" responsible_id, opt exact "xmlId"
+			xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.shipment.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `shipment`: `sale_order_shipment`, optional.
+			/// `shipment`: `sale_order_shipment`.
 			pub shipment: Option<crate::entities::SaleOrderShipment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { shipment : field "shipment", extra : rest "", } fits["shipment"] []
-		);
-		serialize_map!(Output { opt "shipment" shipment, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.shipment.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "shipment" shipment, } fits["shipment"] []);
+		method!(super::Add, "sale.shipment.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.shipment.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.shipment.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipment.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13951,19 +10236,13 @@ pub mod shipment {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.shipment.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.shipment.delete", V2, false);
 	}
 	/// Types of `sale.shipment.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
 	pub mod get {
-		/// Error codes of `sale.shipment.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipment.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -13986,333 +10265,192 @@ pub mod shipment {
 		/// The object `result.shipment.shipmentItems` of `sale.shipment.get`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputShipmentShipmentItems {
-			/// `basketId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `basketId`: `integer`, only in the example response.
 			pub basket_id: Option<i64>,
-			/// `dateInsert`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dateInsert`: `string`, only in the example response.
 			pub date_insert: Option<String>,
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `orderDeliveryId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `orderDeliveryId`: `integer`, only in the example response.
 			pub order_delivery_id: Option<i64>,
-			/// `quantity`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `quantity`: `integer`, only in the example response.
 			pub quantity: Option<i64>,
-			/// `reservedQuantity`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `reservedQuantity`: `integer`, only in the example response.
 			pub reserved_quantity: Option<i64>,
-			/// `xmlId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `xmlId`: `string`, only in the example response.
 			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputShipmentShipmentItems { basket_id : soft "basketId", date_insert : soft
-			"dateInsert", id : soft "id", order_delivery_id : soft "orderDeliveryId",
-			quantity : soft "quantity", reserved_quantity : soft "reservedQuantity",
-			xml_id : soft "xmlId", extra : rest "", }
-		);
-		serialize_map!(
-			OutputShipmentShipmentItems { opt "basketId" basket_id, opt "dateInsert"
-			date_insert, opt "id" id, opt "orderDeliveryId" order_delivery_id, opt
-			"quantity" quantity, opt "reservedQuantity" reserved_quantity, opt "xmlId"
-			xml_id, rest "" extra }
+		result_impls!(
+			OutputShipmentShipmentItems { opt soft "basketId" basket_id, opt soft
+			"dateInsert" date_insert, opt soft "id" id, opt soft "orderDeliveryId"
+			order_delivery_id, opt soft "quantity" quantity, opt soft "reservedQuantity"
+			reserved_quantity, opt soft "xmlId" xml_id, }
 		);
 		/// The object `result.shipment` of `sale.shipment.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputShipment {
-			/// `accountNumber`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `accountNumber`: `string`, only in the example response.
 			pub account_number: Option<String>,
-			/// `allowDelivery`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `allowDelivery`: `string`, only in the example response.
 			pub allow_delivery: Option<String>,
-			/// `basePriceDelivery`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `basePriceDelivery`: `integer`, only in the example response.
 			pub base_price_delivery: Option<i64>,
-			/// `canceled`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `canceled`: `string`, only in the example response.
 			pub canceled: Option<String>,
-			/// `comments`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `comments`: `string`, only in the example response.
 			pub comments: Option<String>,
-			/// `companyId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `companyId`: `integer`, only in the example response.
 			pub company_id: Option<i64>,
-			/// `currency`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `currency`: `string`, only in the example response.
 			pub currency: Option<String>,
-			/// `customPriceDelivery`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `customPriceDelivery`: `string`, only in the example response.
 			pub custom_price_delivery: Option<String>,
-			/// `dateAllowDelivery`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dateAllowDelivery`: `any`, only in the example response.
 			pub date_allow_delivery: ::serde_json::Value,
-			/// `dateCanceled`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dateCanceled`: `any`, only in the example response.
 			pub date_canceled: ::serde_json::Value,
-			/// `dateDeducted`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dateDeducted`: `any`, only in the example response.
 			pub date_deducted: ::serde_json::Value,
-			/// `dateInsert`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dateInsert`: `string`, only in the example response.
 			pub date_insert: Option<String>,
-			/// `dateMarked`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dateMarked`: `any`, only in the example response.
 			pub date_marked: ::serde_json::Value,
-			/// `dateResponsibleId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `dateResponsibleId`: `string`, only in the example response.
 			pub date_responsible_id: Option<String>,
-			/// `deducted`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `deducted`: `string`, only in the example response.
 			pub deducted: Option<String>,
-			/// `deliveryDocDate`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `deliveryDocDate`: `any`, only in the example response.
 			pub delivery_doc_date: ::serde_json::Value,
-			/// `deliveryDocNum`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `deliveryDocNum`: `string`, only in the example response.
 			pub delivery_doc_num: Option<String>,
-			/// `deliveryId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `deliveryId`: `integer`, only in the example response.
 			pub delivery_id: Option<i64>,
-			/// `deliveryName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `deliveryName`: `string`, only in the example response.
 			pub delivery_name: Option<String>,
-			/// `deliveryXmlId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `deliveryXmlId`: `string`, only in the example response.
 			pub delivery_xml_id: Option<String>,
-			/// `discountPrice`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `discountPrice`: `integer`, only in the example response.
 			pub discount_price: Option<i64>,
-			/// `empAllowDeliveryId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `empAllowDeliveryId`: `any`, only in the example response.
 			pub emp_allow_delivery_id: ::serde_json::Value,
-			/// `empCanceledId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `empCanceledId`: `any`, only in the example response.
 			pub emp_canceled_id: ::serde_json::Value,
-			/// `empDeductedId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `empDeductedId`: `any`, only in the example response.
 			pub emp_deducted_id: ::serde_json::Value,
-			/// `empMarkedId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `empMarkedId`: `any`, only in the example response.
 			pub emp_marked_id: ::serde_json::Value,
-			/// `empResponsibleId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `empResponsibleId`: `any`, only in the example response.
 			pub emp_responsible_id: ::serde_json::Value,
-			/// `externalDelivery`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `externalDelivery`: `string`, only in the example response.
 			pub external_delivery: Option<String>,
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `id1c`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id1c`: `string`, only in the example response.
 			pub id1c: Option<String>,
-			/// `marked`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `marked`: `string`, only in the example response.
 			pub marked: Option<String>,
-			/// `orderId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `orderId`: `integer`, only in the example response.
 			pub order_id: Option<i64>,
-			/// `priceDelivery`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `priceDelivery`: `integer`, only in the example response.
 			pub price_delivery: Option<i64>,
-			/// `reasonMarked`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `reasonMarked`: `string`, only in the example response.
 			pub reason_marked: Option<String>,
-			/// `reasonUndoDeducted`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `reasonUndoDeducted`: `string`, only in the example response.
 			pub reason_undo_deducted: Option<String>,
-			/// `responsibleId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `responsibleId`: `integer`, only in the example response.
 			pub responsible_id: Option<i64>,
-			/// `shipmentItems`: `object[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `shipmentItems`: `object[]`, only in the example response.
 			pub shipment_items: Vec<OutputShipmentShipmentItems>,
-			/// `statusId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `statusId`: `string`, only in the example response.
 			pub status_id: Option<String>,
-			/// `statusXmlId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `statusXmlId`: `string`, only in the example response.
 			pub status_xml_id: Option<String>,
-			/// `system`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `system`: `string`, only in the example response.
 			pub system: Option<String>,
-			/// `trackingDescription`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `trackingDescription`: `string`, only in the example response.
 			pub tracking_description: Option<String>,
-			/// `trackingLastCheck`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `trackingLastCheck`: `string`, only in the example response.
 			pub tracking_last_check: Option<String>,
-			/// `trackingNumber`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `trackingNumber`: `string`, only in the example response.
 			pub tracking_number: Option<String>,
-			/// `trackingStatus`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `trackingStatus`: `string`, only in the example response.
 			pub tracking_status: Option<String>,
-			/// `updated1c`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `updated1c`: `string`, only in the example response.
 			pub updated1c: Option<String>,
-			/// `version1c`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `version1c`: `string`, only in the example response.
 			pub version1c: Option<String>,
-			/// `xmlId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `xmlId`: `string`, only in the example response.
 			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputShipment { account_number : soft "accountNumber", allow_delivery : soft
-			"allowDelivery", base_price_delivery : soft "basePriceDelivery", canceled :
-			soft "canceled", comments : soft "comments", company_id : soft "companyId",
-			currency : soft "currency", custom_price_delivery : soft
-			"customPriceDelivery", date_allow_delivery : soft "dateAllowDelivery",
-			date_canceled : soft "dateCanceled", date_deducted : soft "dateDeducted",
-			date_insert : soft "dateInsert", date_marked : soft "dateMarked",
-			date_responsible_id : soft "dateResponsibleId", deducted : soft "deducted",
-			delivery_doc_date : soft "deliveryDocDate", delivery_doc_num : soft
-			"deliveryDocNum", delivery_id : soft "deliveryId", delivery_name : soft
-			"deliveryName", delivery_xml_id : soft "deliveryXmlId", discount_price : soft
-			"discountPrice", emp_allow_delivery_id : soft "empAllowDeliveryId",
-			emp_canceled_id : soft "empCanceledId", emp_deducted_id : soft
-			"empDeductedId", emp_marked_id : soft "empMarkedId", emp_responsible_id :
-			soft "empResponsibleId", external_delivery : soft "externalDelivery", id :
-			soft "id", id1c : soft "id1c", marked : soft "marked", order_id : soft
-			"orderId", price_delivery : soft "priceDelivery", reason_marked : soft
-			"reasonMarked", reason_undo_deducted : soft "reasonUndoDeducted",
-			responsible_id : soft "responsibleId", shipment_items : soft "shipmentItems",
-			status_id : soft "statusId", status_xml_id : soft "statusXmlId", system :
-			soft "system", tracking_description : soft "trackingDescription",
-			tracking_last_check : soft "trackingLastCheck", tracking_number : soft
-			"trackingNumber", tracking_status : soft "trackingStatus", updated1c : soft
-			"updated1c", version1c : soft "version1c", xml_id : soft "xmlId", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputShipment { opt "accountNumber" account_number, opt "allowDelivery"
-			allow_delivery, opt "basePriceDelivery" base_price_delivery, opt "canceled"
-			canceled, opt "comments" comments, opt "companyId" company_id, opt "currency"
-			currency, opt "customPriceDelivery" custom_price_delivery, req
-			"dateAllowDelivery" date_allow_delivery, req "dateCanceled" date_canceled,
-			req "dateDeducted" date_deducted, opt "dateInsert" date_insert, req
-			"dateMarked" date_marked, opt "dateResponsibleId" date_responsible_id, opt
-			"deducted" deducted, req "deliveryDocDate" delivery_doc_date, opt
-			"deliveryDocNum" delivery_doc_num, opt "deliveryId" delivery_id, opt
-			"deliveryName" delivery_name, opt "deliveryXmlId" delivery_xml_id, opt
-			"discountPrice" discount_price, req "empAllowDeliveryId"
-			emp_allow_delivery_id, req "empCanceledId" emp_canceled_id, req
-			"empDeductedId" emp_deducted_id, req "empMarkedId" emp_marked_id, req
-			"empResponsibleId" emp_responsible_id, opt "externalDelivery"
-			external_delivery, opt "id" id, opt "id1c" id1c, opt "marked" marked, opt
-			"orderId" order_id, opt "priceDelivery" price_delivery, opt "reasonMarked"
-			reason_marked, opt "reasonUndoDeducted" reason_undo_deducted, opt
-			"responsibleId" responsible_id, req "shipmentItems" shipment_items, opt
-			"statusId" status_id, opt "statusXmlId" status_xml_id, opt "system" system,
-			opt "trackingDescription" tracking_description, opt "trackingLastCheck"
-			tracking_last_check, opt "trackingNumber" tracking_number, opt
-			"trackingStatus" tracking_status, opt "updated1c" updated1c, opt "version1c"
-			version1c, opt "xmlId" xml_id, rest "" extra }
+		result_impls!(
+			OutputShipment { opt soft "accountNumber" account_number, opt soft
+			"allowDelivery" allow_delivery, opt soft "basePriceDelivery"
+			base_price_delivery, opt soft "canceled" canceled, opt soft "comments"
+			comments, opt soft "companyId" company_id, opt soft "currency" currency, opt
+			soft "customPriceDelivery" custom_price_delivery, req soft
+			"dateAllowDelivery" date_allow_delivery, req soft "dateCanceled"
+			date_canceled, req soft "dateDeducted" date_deducted, opt soft "dateInsert"
+			date_insert, req soft "dateMarked" date_marked, opt soft "dateResponsibleId"
+			date_responsible_id, opt soft "deducted" deducted, req soft "deliveryDocDate"
+			delivery_doc_date, opt soft "deliveryDocNum" delivery_doc_num, opt soft
+			"deliveryId" delivery_id, opt soft "deliveryName" delivery_name, opt soft
+			"deliveryXmlId" delivery_xml_id, opt soft "discountPrice" discount_price, req
+			soft "empAllowDeliveryId" emp_allow_delivery_id, req soft "empCanceledId"
+			emp_canceled_id, req soft "empDeductedId" emp_deducted_id, req soft
+			"empMarkedId" emp_marked_id, req soft "empResponsibleId" emp_responsible_id,
+			opt soft "externalDelivery" external_delivery, opt soft "id" id, opt soft
+			"id1c" id1c, opt soft "marked" marked, opt soft "orderId" order_id, opt soft
+			"priceDelivery" price_delivery, opt soft "reasonMarked" reason_marked, opt
+			soft "reasonUndoDeducted" reason_undo_deducted, opt soft "responsibleId"
+			responsible_id, req soft "shipmentItems" shipment_items, opt soft "statusId"
+			status_id, opt soft "statusXmlId" status_xml_id, opt soft "system" system,
+			opt soft "trackingDescription" tracking_description, opt soft
+			"trackingLastCheck" tracking_last_check, opt soft "trackingNumber"
+			tracking_number, opt soft "trackingStatus" tracking_status, opt soft
+			"updated1c" updated1c, opt soft "version1c" version1c, opt soft "xmlId"
+			xml_id, }
 		);
 		/// The object `result` of `sale.shipment.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `property`: `sale_order_shipment`, optional.
+			/// `property`: `sale_order_shipment`.
 			pub property: Option<crate::entities::SaleOrderShipment>,
-			/// `shipment`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `shipment`: `object`, only in the example response.
 			pub shipment: Option<OutputShipment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property : field "property", shipment : soft "shipment", extra :
-			rest "", } fits["property", "shipment"] []
+		result_impls!(
+			Output { opt field "property" property, opt soft "shipment" shipment, }
+			fits["property", "shipment"] []
 		);
-		serialize_map!(
-			Output { opt "property" property, opt "shipment" shipment, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.shipment.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sale.shipment.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.shipment.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.shipment.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipment.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -14331,25 +10469,21 @@ pub mod shipment {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputShipmentField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputShipmentField { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputShipmentField { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputShipmentField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.shipment` of `sale.shipment.getFields`: `object`.
 		///
@@ -14357,44 +10491,34 @@ pub mod shipment {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputShipment {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputShipmentField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputShipment { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputShipment { rest "*" field, rest "" extra });
+		result_impls!(OutputShipment { rest pattern "*" field, });
 		/// The object `result` of `sale.shipment.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `shipment`: `object`, optional.
+			/// `shipment`: `object`.
 			pub shipment: Option<OutputShipment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { shipment : field "shipment", extra : rest "", } fits["shipment"] []
-		);
-		serialize_map!(Output { opt "shipment" shipment, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.shipment.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "shipment" shipment, } fits["shipment"] []);
+		method!(super::GetFields, "sale.shipment.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.shipment.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html>
 	pub mod list {
-		/// Error codes of `sale.shipment.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipment.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -14418,32 +10542,16 @@ pub mod shipment {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.shipment.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html>
@@ -14455,55 +10563,29 @@ pub mod shipment {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.shipment.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `shipments`: `sale_order_shipment[]`, optional.
+			/// `shipments`: `sale_order_shipment[]`.
 			pub shipments: Vec<crate::entities::SaleOrderShipment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { shipments : field "shipments", extra : rest "", } fits["shipments"]
-			[]
-		);
-		serialize_map!(Output { req "shipments" shipments, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.shipment.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { req field "shipments" shipments, } fits["shipments"] []);
+		method!(super::List, "sale.shipment.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleOrderShipment;
 			fn into_items(output: Output) -> Vec<crate::entities::SaleOrderShipment> {
@@ -14516,7 +10598,7 @@ pub mod shipment {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-update.html>
 	pub mod update {
-		/// Error codes of `sale.shipment.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipment.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -14575,7 +10657,7 @@ pub mod shipment {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `allowDelivery`, `deducted`, `deliveryId`.
@@ -14601,111 +10683,42 @@ pub mod shipment {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `statusId`.
-			pub fn status_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.status_id = Some(value.into());
-				self
-			}
-			/// Sets `deliveryDocDate`.
-			pub fn delivery_doc_date(
-				mut self,
-				value: impl Into<::bitrix24_runtime::DateTime>,
-			) -> Self {
-				self.delivery_doc_date = Some(value.into());
-				self
-			}
-			/// Sets `deliveryDocNum`.
-			pub fn delivery_doc_num(mut self, value: impl Into<String>) -> Self {
-				self.delivery_doc_num = Some(value.into());
-				self
-			}
-			/// Sets `trackingNumber`.
-			pub fn tracking_number(mut self, value: impl Into<String>) -> Self {
-				self.tracking_number = Some(value.into());
-				self
-			}
-			/// Sets `basePriceDelivery`.
-			pub fn base_price_delivery(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.base_price_delivery = Some(value.into());
-				self
-			}
-			/// Sets `priceDelivery`.
-			pub fn price_delivery(
-				mut self,
-				value: impl Into<::bitrix24_runtime::Decimal>,
-			) -> Self {
-				self.price_delivery = Some(value.into());
-				self
-			}
-			/// Sets `comments`.
-			pub fn comments(mut self, value: impl Into<String>) -> Self {
-				self.comments = Some(value.into());
-				self
-			}
-			/// Sets `companyId`.
-			pub fn company_id(mut self, value: impl Into<i64>) -> Self {
-				self.company_id = Some(value.into());
-				self
-			}
-			/// Sets `responsibleId`.
-			pub fn responsible_id(mut self, value: impl Into<i64>) -> Self {
-				self.responsible_id = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { yn "allowDelivery" allow_delivery, yn "deducted" deducted, req
-			"deliveryId" delivery_id, opt "statusId" status_id, opt "deliveryDocDate"
-			delivery_doc_date, opt "deliveryDocNum" delivery_doc_num, opt
-			"trackingNumber" tracking_number, opt "basePriceDelivery"
-			base_price_delivery, opt "priceDelivery" price_delivery, opt "comments"
-			comments, opt "companyId" company_id, opt "responsibleId" responsible_id, opt
-			"xmlId" xml_id, rest "" extra }
+		setters!(
+			Fields { some into status_id status_id "statusId" : ::serde_json::Value, some
+			into delivery_doc_date delivery_doc_date "deliveryDocDate" :
+			::bitrix24_runtime::DateTime, some into delivery_doc_num delivery_doc_num
+			"deliveryDocNum" : String, some into tracking_number tracking_number
+			"trackingNumber" : String, some into base_price_delivery base_price_delivery
+			"basePriceDelivery" : ::bitrix24_runtime::Decimal, some into price_delivery
+			price_delivery "priceDelivery" : ::bitrix24_runtime::Decimal, some into
+			comments comments "comments" : String, some into company_id company_id
+			"companyId" : i64, some into responsible_id responsible_id "responsibleId" :
+			i64, some into xml_id xml_id "xmlId" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { allow_delivery : field "allowDelivery", deducted : field "deducted",
-			delivery_id : field "deliveryId", status_id : exact "statusId",
-			delivery_doc_date : exact "deliveryDocDate", delivery_doc_num : exact
-			"deliveryDocNum", tracking_number : exact "trackingNumber",
-			base_price_delivery : exact "basePriceDelivery", price_delivery : exact
-			"priceDelivery", comments : exact "comments", company_id : exact "companyId",
-			responsible_id : exact "responsibleId", xml_id : exact "xmlId", extra : rest
-			"", }
+		params_impls!(
+			Fields { yn field "allowDelivery" allow_delivery, yn field "deducted"
+			deducted, req field "deliveryId" delivery_id, opt exact "statusId" status_id,
+			opt exact "deliveryDocDate" delivery_doc_date, opt exact "deliveryDocNum"
+			delivery_doc_num, opt exact "trackingNumber" tracking_number, opt exact
+			"basePriceDelivery" base_price_delivery, opt exact "priceDelivery"
+			price_delivery, opt exact "comments" comments, opt exact "companyId"
+			company_id, opt exact "responsibleId" responsible_id, opt exact "xmlId"
+			xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.shipment.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `shipment`: `sale_order_shipment`, optional.
+			/// `shipment`: `sale_order_shipment`.
 			pub shipment: Option<crate::entities::SaleOrderShipment>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { shipment : field "shipment", extra : rest "", } fits["shipment"] []
-		);
-		serialize_map!(Output { opt "shipment" shipment, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.shipment.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "shipment" shipment, } fits["shipment"] []);
+		method!(super::Update, "sale.shipment.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -14724,7 +10737,7 @@ pub mod shipmentitem {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -14735,12 +10748,7 @@ pub mod shipmentitem {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.shipmentitem.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-delete.html>
@@ -14756,7 +10764,7 @@ pub mod shipmentitem {
 		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -14767,12 +10775,7 @@ pub mod shipmentitem {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { num "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { num field "id" id, });
 	/// `sale.shipmentitem.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get.html>
@@ -14788,7 +10791,7 @@ pub mod shipmentitem {
 		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -14799,12 +10802,7 @@ pub mod shipmentitem {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { num "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { num field "id" id, });
 	/// `sale.shipmentitem.getfields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -14816,20 +10814,15 @@ pub mod shipmentitem {
 	#[non_exhaustive]
 	pub struct Getfields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getfields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Getfields);
-	serialize_map!(Getfields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Getfields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getfields);
+	params_impls!(Getfields {});
 	/// `sale.shipmentitem.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-list.html>
@@ -14855,55 +10848,23 @@ pub mod shipmentitem {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.shipmentitem.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-update.html>
@@ -14921,7 +10882,7 @@ pub mod shipmentitem {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -14933,17 +10894,12 @@ pub mod shipmentitem {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { num "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { num field "id" id, req field "fields" fields, });
 	/// Types of `sale.shipmentitem.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-add.html>
 	pub mod add {
-		/// Error codes of `sale.shipmentitem.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentitem.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -14985,7 +10941,7 @@ pub mod shipmentitem {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `orderDeliveryId`, `basketId`, `quantity`.
@@ -15002,55 +10958,34 @@ pub mod shipmentitem {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { num "orderDeliveryId" order_delivery_id, req "basketId" basket_id,
-			req "quantity" quantity, opt "xmlId" xml_id, rest "" extra }
+		setters!(Fields { some into xml_id xml_id "xmlId" : String, });
+		params_impls!(
+			Fields { num field "orderDeliveryId" order_delivery_id, req field "basketId"
+			basket_id, req field "quantity" quantity, opt exact "xmlId" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { order_delivery_id : field "orderDeliveryId", basket_id : field
-			"basketId", quantity : field "quantity", xml_id : exact "xmlId", extra : rest
-			"", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.shipmentitem.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `shipmentItem`: `sale_order_shipment_item`, optional.
+			/// `shipmentItem`: `sale_order_shipment_item`.
 			pub shipment_item: Option<crate::entities::SaleOrderShipmentItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { shipment_item : field "shipmentItem", extra : rest "", }
-			fits["shipmentItem"] []
+		result_impls!(
+			Output { opt field "shipmentItem" shipment_item, } fits["shipmentItem"] []
 		);
-		serialize_map!(Output { opt "shipmentItem" shipment_item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.shipmentitem.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.shipmentitem.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.shipmentitem.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.shipmentitem.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentitem.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15072,19 +11007,13 @@ pub mod shipmentitem {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.shipmentitem.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.shipmentitem.delete", V2, false);
 	}
 	/// Types of `sale.shipmentitem.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get.html>
 	pub mod get {
-		/// Error codes of `sale.shipmentitem.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentitem.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15110,30 +11039,22 @@ pub mod shipmentitem {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `shipmentItem`: `sale_order_shipment_item`, optional.
+			/// `shipmentItem`: `sale_order_shipment_item`.
 			pub shipment_item: Option<crate::entities::SaleOrderShipmentItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { shipment_item : field "shipmentItem", extra : rest "", }
-			fits["shipmentItem"] []
+		result_impls!(
+			Output { opt field "shipmentItem" shipment_item, } fits["shipmentItem"] []
 		);
-		serialize_map!(Output { opt "shipmentItem" shipment_item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.shipmentitem.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sale.shipmentitem.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.shipmentitem.getfields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
 	pub mod getfields {
-		/// Error codes of `sale.shipmentitem.getfields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentitem.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15152,25 +11073,21 @@ pub mod shipmentitem {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputShipmentItemField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputShipmentItemField { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputShipmentItemField { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputShipmentItemField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.shipmentItem` of `sale.shipmentitem.getfields`: `object`.
 		///
@@ -15178,45 +11095,36 @@ pub mod shipmentitem {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputShipmentItem {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputShipmentItemField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputShipmentItem { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputShipmentItem { rest "*" field, rest "" extra });
+		result_impls!(OutputShipmentItem { rest pattern "*" field, });
 		/// The object `result` of `sale.shipmentitem.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `shipmentItem`: `object`, optional.
+			/// `shipmentItem`: `object`.
 			pub shipment_item: Option<OutputShipmentItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { shipment_item : field "shipmentItem", extra : rest "", }
-			fits["shipmentItem"] []
+		result_impls!(
+			Output { opt field "shipmentItem" shipment_item, } fits["shipmentItem"] []
 		);
-		serialize_map!(Output { opt "shipmentItem" shipment_item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Getfields {
-			const NAME: &'static str = "sale.shipmentitem.getfields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getfields, "sale.shipmentitem.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.shipmentitem.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-list.html>
 	pub mod list {
-		/// Error codes of `sale.shipmentitem.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentitem.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15240,32 +11148,16 @@ pub mod shipmentitem {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.shipmentitem.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-list.html>
@@ -15277,55 +11169,31 @@ pub mod shipmentitem {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.shipmentitem.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `shipmentItems`: `sale_order_shipment_item[]`, optional.
+			/// `shipmentItems`: `sale_order_shipment_item[]`.
 			pub shipment_items: Vec<crate::entities::SaleOrderShipmentItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { shipment_items : field "shipmentItems", extra : rest "", }
-			fits["shipmentItems"] []
+		result_impls!(
+			Output { req field "shipmentItems" shipment_items, } fits["shipmentItems"] []
 		);
-		serialize_map!(Output { req "shipmentItems" shipment_items, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.shipmentitem.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.shipmentitem.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleOrderShipmentItem;
 			fn into_items(
@@ -15340,7 +11208,7 @@ pub mod shipmentitem {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-update.html>
 	pub mod update {
-		/// Error codes of `sale.shipmentitem.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentitem.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15371,7 +11239,7 @@ pub mod shipmentitem {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `quantity`.
@@ -15382,46 +11250,26 @@ pub mod shipmentitem {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "quantity" quantity, opt "xmlId" xml_id, rest "" extra }
+		setters!(Fields { some into xml_id xml_id "xmlId" : String, });
+		params_impls!(
+			Fields { req field "quantity" quantity, opt exact "xmlId" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { quantity : field "quantity", xml_id : exact "xmlId", extra : rest
-			"", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.shipmentitem.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `shipmentItem`: `sale_order_shipment_item`, optional.
+			/// `shipmentItem`: `sale_order_shipment_item`.
 			pub shipment_item: Option<crate::entities::SaleOrderShipmentItem>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { shipment_item : field "shipmentItem", extra : rest "", }
-			fits["shipmentItem"] []
+		result_impls!(
+			Output { opt field "shipmentItem" shipment_item, } fits["shipmentItem"] []
 		);
-		serialize_map!(Output { opt "shipmentItem" shipment_item, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.shipmentitem.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Update, "sale.shipmentitem.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -15440,7 +11288,7 @@ pub mod shipmentproperty {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -15451,12 +11299,7 @@ pub mod shipmentproperty {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.shipmentproperty.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-delete.html>
@@ -15470,7 +11313,7 @@ pub mod shipmentproperty {
 		/// `id`: `sale_shipment_property.id`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -15481,12 +11324,7 @@ pub mod shipmentproperty {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.shipmentproperty.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get.html>
@@ -15500,7 +11338,7 @@ pub mod shipmentproperty {
 		/// `id`: `sale_shipment_property.id`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -15511,12 +11349,7 @@ pub mod shipmentproperty {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.shipmentproperty.getfieldsbytype`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -15532,7 +11365,7 @@ pub mod shipmentproperty {
 		/// Values: `STRING`, `Y/N`, `NUMBER`, `ENUM`, `FILE`, `DATE`, `LOCATION`, `ADDRESS`.
 		pub type_: getfieldsbytype::Type,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getfieldsbytype {
 		/// The call with its required parameters: `type`.
@@ -15543,12 +11376,7 @@ pub mod shipmentproperty {
 			}
 		}
 	}
-	extra_setter!(Getfieldsbytype);
-	serialize_map!(Getfieldsbytype { req "type" type_, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Getfieldsbytype { type_ : field "type", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getfieldsbytype);
+	params_impls!(Getfieldsbytype { req field "type" type_, });
 	/// `sale.shipmentproperty.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
@@ -15574,55 +11402,23 @@ pub mod shipmentproperty {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.shipmentproperty.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
@@ -15638,7 +11434,7 @@ pub mod shipmentproperty {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -15650,17 +11446,12 @@ pub mod shipmentproperty {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `sale.shipmentproperty.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
 	pub mod add {
-		/// Error codes of `sale.shipmentproperty.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentproperty.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15752,72 +11543,26 @@ pub mod shipmentproperty {
 			/// `size`: `integer`, optional.
 			pub size: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsSettings {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					minlength: Default::default(),
-					maxlength: Default::default(),
-					pattern: Default::default(),
-					multiline: Default::default(),
-					cols: Default::default(),
-					rows: Default::default(),
-					size: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Sets `minlength`.
-			pub fn minlength(mut self, value: impl Into<i64>) -> Self {
-				self.minlength = Some(value.into());
-				self
-			}
-			/// Sets `maxlength`.
-			pub fn maxlength(mut self, value: impl Into<i64>) -> Self {
-				self.maxlength = Some(value.into());
-				self
-			}
-			/// Sets `pattern`.
-			pub fn pattern(mut self, value: impl Into<String>) -> Self {
-				self.pattern = Some(value.into());
-				self
-			}
-			/// Sets `multiline`.
-			pub fn multiline(mut self, value: impl Into<bool>) -> Self {
-				self.multiline = Some(value.into());
-				self
-			}
-			/// Sets `cols`.
-			pub fn cols(mut self, value: impl Into<i64>) -> Self {
-				self.cols = Some(value.into());
-				self
-			}
-			/// Sets `rows`.
-			pub fn rows(mut self, value: impl Into<i64>) -> Self {
-				self.rows = Some(value.into());
-				self
-			}
-			/// Sets `size`.
-			pub fn size(mut self, value: impl Into<i64>) -> Self {
-				self.size = Some(value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(FieldsSettings);
-		serialize_map!(
-			FieldsSettings { opt "minlength" minlength, opt "maxlength" maxlength, opt
-			"pattern" pattern, opt_yn "multiline" multiline, opt "cols" cols, opt "rows"
-			rows, opt "size" size, rest "" extra }
+		setters!(
+			FieldsSettings { some into minlength minlength "minlength" : i64, some into
+			maxlength maxlength "maxlength" : i64, some into pattern pattern "pattern" :
+			String, some into multiline multiline "multiline" : bool, some into cols cols
+			"cols" : i64, some into rows rows "rows" : i64, some into size size "size" :
+			i64, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsSettings { minlength : exact "minlength", maxlength : exact
-			"maxlength", pattern : exact "pattern", multiline : exact "multiline", cols :
-			exact "cols", rows : exact "rows", size : exact "size", extra : rest "", }
+		params_impls!(
+			FieldsSettings { opt exact "minlength" minlength, opt exact "maxlength"
+			maxlength, opt exact "pattern" pattern, opt_yn exact "multiline" multiline,
+			opt exact "cols" cols, opt exact "rows" rows, opt exact "size" size, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsSettings);
 		/// The object `params.fields` of `sale.shipmentproperty.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
@@ -15871,7 +11616,7 @@ pub mod shipmentproperty {
 			/// `settings`: `object`, optional.
 			pub settings: Option<FieldsSettings>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `personTypeId`, `propsGroupId`, `name`, `type`.
@@ -15901,263 +11646,128 @@ pub mod shipmentproperty {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `util`.
-			pub fn util(mut self, value: impl Into<bool>) -> Self {
-				self.util = Some(value.into());
-				self
-			}
-			/// Sets `userProps`.
-			pub fn user_props(mut self, value: impl Into<bool>) -> Self {
-				self.user_props = Some(value.into());
-				self
-			}
-			/// Sets `isFiltered`.
-			pub fn is_filtered(mut self, value: impl Into<bool>) -> Self {
-				self.is_filtered = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `defaultValue`.
-			pub fn default_value(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.default_value = Some(value.into());
-				self
-			}
-			/// Sets `settings`.
-			pub fn settings(mut self, value: impl Into<FieldsSettings>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "personTypeId" person_type_id, req "propsGroupId"
-			props_group_id, req "name" name, req "type" type_, opt "code" code, opt_yn
-			"active" active, opt_yn "util" util, opt_yn "userProps" user_props, opt_yn
-			"isFiltered" is_filtered, opt "sort" sort, opt "description" description,
-			opt_yn "required" required, opt_yn "multiple" multiple, opt "xmlId" xml_id,
-			opt "defaultValue" default_value, opt "settings" settings, rest "" extra }
+		setters!(
+			Fields { some into code code "code" : String, some into active active
+			"active" : bool, some into util util "util" : bool, some into user_props
+			user_props "userProps" : bool, some into is_filtered is_filtered "isFiltered"
+			: bool, some into sort sort "sort" : i64, some into description description
+			"description" : String, some into required required "required" : bool, some
+			into multiple multiple "multiple" : bool, some into xml_id xml_id "xmlId" :
+			String, some into default_value default_value "defaultValue" :
+			::serde_json::Value, some into settings settings "settings" : FieldsSettings,
+			}
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { person_type_id : field "personTypeId", props_group_id : field
-			"propsGroupId", name : field "name", type_ : field "type", code : exact
-			"code", active : exact "active", util : exact "util", user_props : exact
-			"userProps", is_filtered : exact "isFiltered", sort : exact "sort",
-			description : exact "description", required : exact "required", multiple :
-			exact "multiple", xml_id : exact "xmlId", default_value : exact
-			"defaultValue", settings : exact "settings", extra : rest "", }
+		params_impls!(
+			Fields { req field "personTypeId" person_type_id, req field "propsGroupId"
+			props_group_id, req field "name" name, req field "type" type_, opt exact
+			"code" code, opt_yn exact "active" active, opt_yn exact "util" util, opt_yn
+			exact "userProps" user_props, opt_yn exact "isFiltered" is_filtered, opt
+			exact "sort" sort, opt exact "description" description, opt_yn exact
+			"required" required, opt_yn exact "multiple" multiple, opt exact "xmlId"
+			xml_id, opt exact "defaultValue" default_value, opt exact "settings"
+			settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result.property.settings` of `sale.shipmentproperty.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettings {
-			/// `maxlength`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `maxlength`: `string`, only in the example response.
 			pub maxlength: Option<String>,
-			/// `multiline`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `multiline`: `string`, only in the example response.
 			pub multiline: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettings { maxlength : soft "maxlength", multiline : soft
-			"multiline", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettings { opt "maxlength" maxlength, opt "multiline"
-			multiline, rest "" extra }
+		result_impls!(
+			OutputPropertySettings { opt soft "maxlength" maxlength, opt soft "multiline"
+			multiline, }
 		);
 		/// The object `result.property` of `sale.shipmentproperty.add`: `sale_shipment_property`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProperty {
-			/// `active`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `active`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `defaultValue`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `defaultValue`: `string`, only in the example response.
 			pub default_value: Option<String>,
-			/// `description`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `description`: `string`, only in the example response.
 			pub description: Option<String>,
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `inputFieldLocation`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `inputFieldLocation`: `string`, only in the example response.
 			pub input_field_location: Option<String>,
-			/// `isAddress`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddress`: `string`, only in the example response.
 			pub is_address: Option<String>,
-			/// `isAddressFrom`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddressFrom`: `string`, only in the example response.
 			pub is_address_from: Option<String>,
-			/// `isAddressTo`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddressTo`: `string`, only in the example response.
 			pub is_address_to: Option<String>,
-			/// `isEmail`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isEmail`: `string`, only in the example response.
 			pub is_email: Option<String>,
-			/// `isFiltered`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isFiltered`: `string`, only in the example response.
 			pub is_filtered: Option<String>,
-			/// `isLocation`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isLocation`: `string`, only in the example response.
 			pub is_location: Option<String>,
-			/// `isLocation4tax`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isLocation4tax`: `string`, only in the example response.
 			pub is_location4tax: Option<String>,
-			/// `isPayer`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isPayer`: `string`, only in the example response.
 			pub is_payer: Option<String>,
-			/// `isPhone`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isPhone`: `string`, only in the example response.
 			pub is_phone: Option<String>,
-			/// `isProfileName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isProfileName`: `string`, only in the example response.
 			pub is_profile_name: Option<String>,
-			/// `isZip`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isZip`: `string`, only in the example response.
 			pub is_zip: Option<String>,
-			/// `multiple`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `multiple`: `string`, only in the example response.
 			pub multiple: Option<String>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `personTypeId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `personTypeId`: `integer`, only in the example response.
 			pub person_type_id: Option<i64>,
-			/// `propsGroupId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `propsGroupId`: `integer`, only in the example response.
 			pub props_group_id: Option<i64>,
-			/// `required`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `required`: `string`, only in the example response.
 			pub required: Option<String>,
-			/// `settings`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `settings`: `object`, only in the example response.
 			pub settings: Option<OutputPropertySettings>,
-			/// `sort`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `sort`: `integer`, only in the example response.
 			pub sort: Option<i64>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `userProps`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `userProps`: `string`, only in the example response.
 			pub user_props: Option<String>,
-			/// `util`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `util`: `string`, only in the example response.
 			pub util: Option<String>,
-			/// `xmlId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `xmlId`: `string`, only in the example response.
 			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputProperty { active : soft "active", code : soft "code", default_value :
-			soft "defaultValue", description : soft "description", id : soft "id",
-			input_field_location : soft "inputFieldLocation", is_address : soft
-			"isAddress", is_address_from : soft "isAddressFrom", is_address_to : soft
-			"isAddressTo", is_email : soft "isEmail", is_filtered : soft "isFiltered",
-			is_location : soft "isLocation", is_location4tax : soft "isLocation4tax",
-			is_payer : soft "isPayer", is_phone : soft "isPhone", is_profile_name : soft
-			"isProfileName", is_zip : soft "isZip", multiple : soft "multiple", name :
-			soft "name", person_type_id : soft "personTypeId", props_group_id : soft
-			"propsGroupId", required : soft "required", settings : soft "settings", sort
-			: soft "sort", type_ : soft "type", user_props : soft "userProps", util :
-			soft "util", xml_id : soft "xmlId", extra : rest "", }
-		);
-		serialize_map!(
-			OutputProperty { opt "active" active, opt "code" code, opt "defaultValue"
-			default_value, opt "description" description, opt "id" id, opt
-			"inputFieldLocation" input_field_location, opt "isAddress" is_address, opt
-			"isAddressFrom" is_address_from, opt "isAddressTo" is_address_to, opt
-			"isEmail" is_email, opt "isFiltered" is_filtered, opt "isLocation"
-			is_location, opt "isLocation4tax" is_location4tax, opt "isPayer" is_payer,
-			opt "isPhone" is_phone, opt "isProfileName" is_profile_name, opt "isZip"
-			is_zip, opt "multiple" multiple, opt "name" name, opt "personTypeId"
-			person_type_id, opt "propsGroupId" props_group_id, opt "required" required,
-			opt "settings" settings, opt "sort" sort, opt "type" type_, opt "userProps"
-			user_props, opt "util" util, opt "xmlId" xml_id, rest "" extra }
+		result_impls!(
+			OutputProperty { opt soft "active" active, opt soft "code" code, opt soft
+			"defaultValue" default_value, opt soft "description" description, opt soft
+			"id" id, opt soft "inputFieldLocation" input_field_location, opt soft
+			"isAddress" is_address, opt soft "isAddressFrom" is_address_from, opt soft
+			"isAddressTo" is_address_to, opt soft "isEmail" is_email, opt soft
+			"isFiltered" is_filtered, opt soft "isLocation" is_location, opt soft
+			"isLocation4tax" is_location4tax, opt soft "isPayer" is_payer, opt soft
+			"isPhone" is_phone, opt soft "isProfileName" is_profile_name, opt soft
+			"isZip" is_zip, opt soft "multiple" multiple, opt soft "name" name, opt soft
+			"personTypeId" person_type_id, opt soft "propsGroupId" props_group_id, opt
+			soft "required" required, opt soft "settings" settings, opt soft "sort" sort,
+			opt soft "type" type_, opt soft "userProps" user_props, opt soft "util" util,
+			opt soft "xmlId" xml_id, }
 		);
 		/// The object `result` of `sale.shipmentproperty.add`: `object`.
 		///
@@ -16165,29 +11775,20 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `property`: `sale_shipment_property`, optional.
+			/// `property`: `sale_shipment_property`.
 			pub property: Option<OutputProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property : field "property", extra : rest "", } fits["property"] []
-		);
-		serialize_map!(Output { opt "property" property, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.shipmentproperty.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "property" property, } fits["property"] []);
+		method!(super::Add, "sale.shipmentproperty.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.shipmentproperty.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.shipmentproperty.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentproperty.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -16214,19 +11815,13 @@ pub mod shipmentproperty {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.shipmentproperty.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.shipmentproperty.delete", V2, false);
 	}
 	/// Types of `sale.shipmentproperty.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get.html>
 	pub mod get {
-		/// Error codes of `sale.shipmentproperty.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentproperty.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -16249,150 +11844,84 @@ pub mod shipmentproperty {
 		/// The object `result.property` of `sale.shipmentproperty.get`: `sale_shipment_property`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProperty {
-			/// `active`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `active`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `defaultValue`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `defaultValue`: `string`, only in the example response.
 			pub default_value: Option<String>,
-			/// `description`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `description`: `string`, only in the example response.
 			pub description: Option<String>,
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `inputFieldLocation`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `inputFieldLocation`: `string`, only in the example response.
 			pub input_field_location: Option<String>,
-			/// `isAddress`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddress`: `string`, only in the example response.
 			pub is_address: Option<String>,
-			/// `isAddressFrom`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddressFrom`: `string`, only in the example response.
 			pub is_address_from: Option<String>,
-			/// `isAddressTo`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddressTo`: `string`, only in the example response.
 			pub is_address_to: Option<String>,
-			/// `isEmail`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isEmail`: `string`, only in the example response.
 			pub is_email: Option<String>,
-			/// `isFiltered`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isFiltered`: `string`, only in the example response.
 			pub is_filtered: Option<String>,
-			/// `isLocation`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isLocation`: `string`, only in the example response.
 			pub is_location: Option<String>,
-			/// `isLocation4tax`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isLocation4tax`: `string`, only in the example response.
 			pub is_location4tax: Option<String>,
-			/// `isPayer`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isPayer`: `string`, only in the example response.
 			pub is_payer: Option<String>,
-			/// `isPhone`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isPhone`: `string`, only in the example response.
 			pub is_phone: Option<String>,
-			/// `isProfileName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isProfileName`: `string`, only in the example response.
 			pub is_profile_name: Option<String>,
-			/// `isZip`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isZip`: `string`, only in the example response.
 			pub is_zip: Option<String>,
-			/// `multiple`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `multiple`: `string`, only in the example response.
 			pub multiple: Option<String>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `personTypeId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `personTypeId`: `integer`, only in the example response.
 			pub person_type_id: Option<i64>,
-			/// `propsGroupId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `propsGroupId`: `integer`, only in the example response.
 			pub props_group_id: Option<i64>,
-			/// `required`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `required`: `string`, only in the example response.
 			pub required: Option<String>,
-			/// `settings`: `array`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `settings`: `array`, only in the example response.
 			pub settings: Vec<::serde_json::Value>,
-			/// `sort`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `sort`: `integer`, only in the example response.
 			pub sort: Option<i64>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `userProps`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `userProps`: `string`, only in the example response.
 			pub user_props: Option<String>,
-			/// `util`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `util`: `string`, only in the example response.
 			pub util: Option<String>,
-			/// `xmlId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `xmlId`: `string`, only in the example response.
 			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputProperty { active : soft "active", code : soft "code", default_value :
-			soft "defaultValue", description : soft "description", id : soft "id",
-			input_field_location : soft "inputFieldLocation", is_address : soft
-			"isAddress", is_address_from : soft "isAddressFrom", is_address_to : soft
-			"isAddressTo", is_email : soft "isEmail", is_filtered : soft "isFiltered",
-			is_location : soft "isLocation", is_location4tax : soft "isLocation4tax",
-			is_payer : soft "isPayer", is_phone : soft "isPhone", is_profile_name : soft
-			"isProfileName", is_zip : soft "isZip", multiple : soft "multiple", name :
-			soft "name", person_type_id : soft "personTypeId", props_group_id : soft
-			"propsGroupId", required : soft "required", settings : soft "settings", sort
-			: soft "sort", type_ : soft "type", user_props : soft "userProps", util :
-			soft "util", xml_id : soft "xmlId", extra : rest "", }
-		);
-		serialize_map!(
-			OutputProperty { opt "active" active, opt "code" code, opt "defaultValue"
-			default_value, opt "description" description, opt "id" id, opt
-			"inputFieldLocation" input_field_location, opt "isAddress" is_address, opt
-			"isAddressFrom" is_address_from, opt "isAddressTo" is_address_to, opt
-			"isEmail" is_email, opt "isFiltered" is_filtered, opt "isLocation"
-			is_location, opt "isLocation4tax" is_location4tax, opt "isPayer" is_payer,
-			opt "isPhone" is_phone, opt "isProfileName" is_profile_name, opt "isZip"
-			is_zip, opt "multiple" multiple, opt "name" name, opt "personTypeId"
-			person_type_id, opt "propsGroupId" props_group_id, opt "required" required,
-			req "settings" settings, opt "sort" sort, opt "type" type_, opt "userProps"
-			user_props, opt "util" util, opt "xmlId" xml_id, rest "" extra }
+		result_impls!(
+			OutputProperty { opt soft "active" active, opt soft "code" code, opt soft
+			"defaultValue" default_value, opt soft "description" description, opt soft
+			"id" id, opt soft "inputFieldLocation" input_field_location, opt soft
+			"isAddress" is_address, opt soft "isAddressFrom" is_address_from, opt soft
+			"isAddressTo" is_address_to, opt soft "isEmail" is_email, opt soft
+			"isFiltered" is_filtered, opt soft "isLocation" is_location, opt soft
+			"isLocation4tax" is_location4tax, opt soft "isPayer" is_payer, opt soft
+			"isPhone" is_phone, opt soft "isProfileName" is_profile_name, opt soft
+			"isZip" is_zip, opt soft "multiple" multiple, opt soft "name" name, opt soft
+			"personTypeId" person_type_id, opt soft "propsGroupId" props_group_id, opt
+			soft "required" required, req soft "settings" settings, opt soft "sort" sort,
+			opt soft "type" type_, opt soft "userProps" user_props, opt soft "util" util,
+			opt soft "xmlId" xml_id, }
 		);
 		/// The object `result` of `sale.shipmentproperty.get`: `object`.
 		///
@@ -16400,29 +11929,20 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `property`: `sale_shipment_property`, optional.
+			/// `property`: `sale_shipment_property`.
 			pub property: Option<OutputProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property : field "property", extra : rest "", } fits["property"] []
-		);
-		serialize_map!(Output { opt "property" property, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.shipmentproperty.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "property" property, } fits["property"] []);
+		method!(super::Get, "sale.shipmentproperty.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.shipmentproperty.getfieldsbytype`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
 	pub mod getfieldsbytype {
-		/// Error codes of `sale.shipmentproperty.getfieldsbytype`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentproperty.getfieldsbytype`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -16468,25 +11988,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyActive {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyActive { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyActive { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyActive { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.code` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16494,25 +12010,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyCode {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyCode { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertyCode { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyCode { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.defaultValue` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16520,25 +12032,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyDefaultValue {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyDefaultValue { is_immutable : field "isImmutable", is_read_only
-			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyDefaultValue { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyDefaultValue { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.description` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16546,25 +12054,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyDescription {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyDescription { is_immutable : field "isImmutable", is_read_only
-			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyDescription { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyDescription { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.id` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16572,25 +12076,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyId {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyId { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertyId { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyId { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.isFiltered` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16598,25 +12098,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyIsFiltered {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyIsFiltered { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyIsFiltered { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyIsFiltered { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.multiple` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16624,25 +12120,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyMultiple {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyMultiple { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyMultiple { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyMultiple { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.name` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16650,25 +12142,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyName {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyName { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertyName { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyName { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.personTypeId` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16676,25 +12164,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyPersonTypeId {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyPersonTypeId { is_immutable : field "isImmutable", is_read_only
-			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyPersonTypeId { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyPersonTypeId { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.propsGroupId` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16702,25 +12186,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyPropsGroupId {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyPropsGroupId { is_immutable : field "isImmutable", is_read_only
-			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyPropsGroupId { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyPropsGroupId { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.required` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16728,25 +12208,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyRequired {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyRequired { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyRequired { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyRequired { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.settings.fields.max` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16754,26 +12230,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettingsFieldsMax {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettingsFieldsMax { is_immutable : field "isImmutable",
-			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
-			field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettingsFieldsMax { opt "isImmutable" is_immutable, opt
-			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			OutputPropertySettingsFieldsMax { opt field "isImmutable" is_immutable, opt
+			field "isReadOnly" is_read_only, opt field "isRequired" is_required, opt
+			field "type" type_, }
 		);
 		/// The object `result.property.settings.fields.min` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16781,26 +12252,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettingsFieldsMin {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettingsFieldsMin { is_immutable : field "isImmutable",
-			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
-			field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettingsFieldsMin { opt "isImmutable" is_immutable, opt
-			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			OutputPropertySettingsFieldsMin { opt field "isImmutable" is_immutable, opt
+			field "isReadOnly" is_read_only, opt field "isRequired" is_required, opt
+			field "type" type_, }
 		);
 		/// The object `result.property.settings.fields.step` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16808,26 +12274,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettingsFieldsStep {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettingsFieldsStep { is_immutable : field "isImmutable",
-			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
-			field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettingsFieldsStep { opt "isImmutable" is_immutable, opt
-			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
-			rest "" extra }
+		result_impls!(
+			OutputPropertySettingsFieldsStep { opt field "isImmutable" is_immutable, opt
+			field "isReadOnly" is_read_only, opt field "isRequired" is_required, opt
+			field "type" type_, }
 		);
 		/// The object `result.property.settings.fields` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16835,22 +12296,18 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettingsFields {
-			/// `max`: `object`, optional.
+			/// `max`: `object`.
 			pub max: Option<OutputPropertySettingsFieldsMax>,
-			/// `min`: `object`, optional.
+			/// `min`: `object`.
 			pub min: Option<OutputPropertySettingsFieldsMin>,
-			/// `step`: `object`, optional.
+			/// `step`: `object`.
 			pub step: Option<OutputPropertySettingsFieldsStep>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettingsFields { max : field "max", min : field "min", step :
-			field "step", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettingsFields { opt "max" max, opt "min" min, opt "step" step,
-			rest "" extra }
+		result_impls!(
+			OutputPropertySettingsFields { opt field "max" max, opt field "min" min, opt
+			field "step" step, }
 		);
 		/// The object `result.property.settings` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16858,28 +12315,23 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettings {
-			/// `fields`: `object`, optional.
+			/// `fields`: `object`.
 			pub fields: Option<OutputPropertySettingsFields>,
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettings { fields : field "fields", is_immutable : field
-			"isImmutable", is_read_only : field "isReadOnly", is_required : field
-			"isRequired", type_ : field "type", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettings { opt "fields" fields, opt "isImmutable" is_immutable,
-			opt "isReadOnly" is_read_only, opt "isRequired" is_required, opt "type"
-			type_, rest "" extra }
+		result_impls!(
+			OutputPropertySettings { opt field "fields" fields, opt field "isImmutable"
+			is_immutable, opt field "isReadOnly" is_read_only, opt field "isRequired"
+			is_required, opt field "type" type_, }
 		);
 		/// The object `result.property.sort` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16887,25 +12339,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySort {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySort { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertySort { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertySort { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.type` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16913,25 +12361,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyType {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyType { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertyType { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyType { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.userProps` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16939,25 +12383,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyUserProps {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyUserProps { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyUserProps { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyUserProps { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.util` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16965,25 +12405,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyUtil {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyUtil { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputPropertyUtil { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyUtil { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property.xmlId` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -16991,25 +12427,21 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyXmlId {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyXmlId { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyXmlId { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyXmlId { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.property` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -17017,59 +12449,51 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProperty {
-			/// `active`: `object`, optional.
+			/// `active`: `object`.
 			pub active: Option<OutputPropertyActive>,
-			/// `code`: `object`, optional.
+			/// `code`: `object`.
 			pub code: Option<OutputPropertyCode>,
-			/// `defaultValue`: `object`, optional.
+			/// `defaultValue`: `object`.
 			pub default_value: Option<OutputPropertyDefaultValue>,
-			/// `description`: `object`, optional.
+			/// `description`: `object`.
 			pub description: Option<OutputPropertyDescription>,
-			/// `id`: `object`, optional.
+			/// `id`: `object`.
 			pub id: Option<OutputPropertyId>,
-			/// `isFiltered`: `object`, optional.
+			/// `isFiltered`: `object`.
 			pub is_filtered: Option<OutputPropertyIsFiltered>,
-			/// `multiple`: `object`, optional.
+			/// `multiple`: `object`.
 			pub multiple: Option<OutputPropertyMultiple>,
-			/// `name`: `object`, optional.
+			/// `name`: `object`.
 			pub name: Option<OutputPropertyName>,
-			/// `personTypeId`: `object`, optional.
+			/// `personTypeId`: `object`.
 			pub person_type_id: Option<OutputPropertyPersonTypeId>,
-			/// `propsGroupId`: `object`, optional.
+			/// `propsGroupId`: `object`.
 			pub props_group_id: Option<OutputPropertyPropsGroupId>,
-			/// `required`: `object`, optional.
+			/// `required`: `object`.
 			pub required: Option<OutputPropertyRequired>,
-			/// `settings`: `object`, optional.
+			/// `settings`: `object`.
 			pub settings: Option<OutputPropertySettings>,
-			/// `sort`: `object`, optional.
+			/// `sort`: `object`.
 			pub sort: Option<OutputPropertySort>,
-			/// `type`: `object`, optional.
+			/// `type`: `object`.
 			pub type_: Option<OutputPropertyType>,
-			/// `userProps`: `object`, optional.
+			/// `userProps`: `object`.
 			pub user_props: Option<OutputPropertyUserProps>,
-			/// `util`: `object`, optional.
+			/// `util`: `object`.
 			pub util: Option<OutputPropertyUtil>,
-			/// `xmlId`: `object`, optional.
+			/// `xmlId`: `object`.
 			pub xml_id: Option<OutputPropertyXmlId>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputProperty { active : field "active", code : field "code", default_value
-			: field "defaultValue", description : field "description", id : field "id",
-			is_filtered : field "isFiltered", multiple : field "multiple", name : field
-			"name", person_type_id : field "personTypeId", props_group_id : field
-			"propsGroupId", required : field "required", settings : field "settings",
-			sort : field "sort", type_ : field "type", user_props : field "userProps",
-			util : field "util", xml_id : field "xmlId", extra : rest "", }
-		);
-		serialize_map!(
-			OutputProperty { opt "active" active, opt "code" code, opt "defaultValue"
-			default_value, opt "description" description, opt "id" id, opt "isFiltered"
-			is_filtered, opt "multiple" multiple, opt "name" name, opt "personTypeId"
-			person_type_id, opt "propsGroupId" props_group_id, opt "required" required,
-			opt "settings" settings, opt "sort" sort, opt "type" type_, opt "userProps"
-			user_props, opt "util" util, opt "xmlId" xml_id, rest "" extra }
+		result_impls!(
+			OutputProperty { opt field "active" active, opt field "code" code, opt field
+			"defaultValue" default_value, opt field "description" description, opt field
+			"id" id, opt field "isFiltered" is_filtered, opt field "multiple" multiple,
+			opt field "name" name, opt field "personTypeId" person_type_id, opt field
+			"propsGroupId" props_group_id, opt field "required" required, opt field
+			"settings" settings, opt field "sort" sort, opt field "type" type_, opt field
+			"userProps" user_props, opt field "util" util, opt field "xmlId" xml_id, }
 		);
 		/// The object `result` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
@@ -17077,29 +12501,22 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `property`: `object`, optional.
+			/// `property`: `object`.
 			pub property: Option<OutputProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property : field "property", extra : rest "", } fits["property"] []
+		result_impls!(Output { opt field "property" property, } fits["property"] []);
+		method!(
+			super::Getfieldsbytype, "sale.shipmentproperty.getfieldsbytype", V2, false
 		);
-		serialize_map!(Output { opt "property" property, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Getfieldsbytype {
-			const NAME: &'static str = "sale.shipmentproperty.getfieldsbytype";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.shipmentproperty.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
 	pub mod list {
-		/// Error codes of `sale.shipmentproperty.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentproperty.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17123,32 +12540,16 @@ pub mod shipmentproperty {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.shipmentproperty.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
@@ -17160,190 +12561,108 @@ pub mod shipmentproperty {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result.properties.settings` of `sale.shipmentproperty.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertiesSettings {
-			/// `size`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `size`: `integer`, only in the example response.
 			pub size: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputPropertiesSettings { size : soft "size", extra : rest "", });
-		serialize_map!(OutputPropertiesSettings { opt "size" size, rest "" extra });
+		result_impls!(OutputPropertiesSettings { opt soft "size" size, });
 		/// The object `result.properties` of `sale.shipmentproperty.list`: `sale_shipment_property[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProperties {
-			/// `active`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `active`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `defaultValue`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `defaultValue`: `string`, only in the example response.
 			pub default_value: Option<String>,
-			/// `description`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `description`: `string`, only in the example response.
 			pub description: Option<String>,
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `inputFieldLocation`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `inputFieldLocation`: `string`, only in the example response.
 			pub input_field_location: Option<String>,
-			/// `isAddress`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddress`: `string`, only in the example response.
 			pub is_address: Option<String>,
-			/// `isAddressFrom`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddressFrom`: `string`, only in the example response.
 			pub is_address_from: Option<String>,
-			/// `isAddressTo`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddressTo`: `string`, only in the example response.
 			pub is_address_to: Option<String>,
-			/// `isEmail`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isEmail`: `string`, only in the example response.
 			pub is_email: Option<String>,
-			/// `isFiltered`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isFiltered`: `string`, only in the example response.
 			pub is_filtered: Option<String>,
-			/// `isLocation`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isLocation`: `string`, only in the example response.
 			pub is_location: Option<String>,
-			/// `isPayer`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isPayer`: `string`, only in the example response.
 			pub is_payer: Option<String>,
-			/// `isPhone`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isPhone`: `string`, only in the example response.
 			pub is_phone: Option<String>,
-			/// `isProfileName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isProfileName`: `string`, only in the example response.
 			pub is_profile_name: Option<String>,
-			/// `isZip`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isZip`: `string`, only in the example response.
 			pub is_zip: Option<String>,
-			/// `multiple`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `multiple`: `string`, only in the example response.
 			pub multiple: Option<String>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `personTypeId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `personTypeId`: `integer`, only in the example response.
 			pub person_type_id: Option<i64>,
-			/// `propsGroupId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `propsGroupId`: `integer`, only in the example response.
 			pub props_group_id: Option<i64>,
-			/// `required`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `required`: `string`, only in the example response.
 			pub required: Option<String>,
-			/// `settings`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `settings`: `object`, only in the example response.
 			pub settings: Option<OutputPropertiesSettings>,
-			/// `sort`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `sort`: `integer`, only in the example response.
 			pub sort: Option<i64>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `userProps`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `userProps`: `string`, only in the example response.
 			pub user_props: Option<String>,
-			/// `util`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `util`: `string`, only in the example response.
 			pub util: Option<String>,
-			/// `xmlId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `xmlId`: `string`, only in the example response.
 			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputProperties { active : soft "active", code : soft "code", default_value
-			: soft "defaultValue", description : soft "description", id : soft "id",
-			input_field_location : soft "inputFieldLocation", is_address : soft
-			"isAddress", is_address_from : soft "isAddressFrom", is_address_to : soft
-			"isAddressTo", is_email : soft "isEmail", is_filtered : soft "isFiltered",
-			is_location : soft "isLocation", is_payer : soft "isPayer", is_phone : soft
-			"isPhone", is_profile_name : soft "isProfileName", is_zip : soft "isZip",
-			multiple : soft "multiple", name : soft "name", person_type_id : soft
-			"personTypeId", props_group_id : soft "propsGroupId", required : soft
-			"required", settings : soft "settings", sort : soft "sort", type_ : soft
-			"type", user_props : soft "userProps", util : soft "util", xml_id : soft
-			"xmlId", extra : rest "", }
-		);
-		serialize_map!(
-			OutputProperties { opt "active" active, opt "code" code, opt "defaultValue"
-			default_value, opt "description" description, opt "id" id, opt
-			"inputFieldLocation" input_field_location, opt "isAddress" is_address, opt
-			"isAddressFrom" is_address_from, opt "isAddressTo" is_address_to, opt
-			"isEmail" is_email, opt "isFiltered" is_filtered, opt "isLocation"
-			is_location, opt "isPayer" is_payer, opt "isPhone" is_phone, opt
-			"isProfileName" is_profile_name, opt "isZip" is_zip, opt "multiple" multiple,
-			opt "name" name, opt "personTypeId" person_type_id, opt "propsGroupId"
-			props_group_id, opt "required" required, opt "settings" settings, opt "sort"
-			sort, opt "type" type_, opt "userProps" user_props, opt "util" util, opt
-			"xmlId" xml_id, rest "" extra }
+		result_impls!(
+			OutputProperties { opt soft "active" active, opt soft "code" code, opt soft
+			"defaultValue" default_value, opt soft "description" description, opt soft
+			"id" id, opt soft "inputFieldLocation" input_field_location, opt soft
+			"isAddress" is_address, opt soft "isAddressFrom" is_address_from, opt soft
+			"isAddressTo" is_address_to, opt soft "isEmail" is_email, opt soft
+			"isFiltered" is_filtered, opt soft "isLocation" is_location, opt soft
+			"isPayer" is_payer, opt soft "isPhone" is_phone, opt soft "isProfileName"
+			is_profile_name, opt soft "isZip" is_zip, opt soft "multiple" multiple, opt
+			soft "name" name, opt soft "personTypeId" person_type_id, opt soft
+			"propsGroupId" props_group_id, opt soft "required" required, opt soft
+			"settings" settings, opt soft "sort" sort, opt soft "type" type_, opt soft
+			"userProps" user_props, opt soft "util" util, opt soft "xmlId" xml_id, }
 		);
 		/// The object `result` of `sale.shipmentproperty.list`: `object`.
 		///
@@ -17351,23 +12670,15 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `properties`: `sale_shipment_property[]`, optional.
+			/// `properties`: `sale_shipment_property[]`.
 			pub properties: Vec<OutputProperties>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { properties : field "properties", extra : rest "", }
-			fits["properties"] []
+		result_impls!(
+			Output { req field "properties" properties, } fits["properties"] []
 		);
-		serialize_map!(Output { req "properties" properties, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.shipmentproperty.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.shipmentproperty.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = OutputProperties;
 			fn into_items(output: Output) -> Vec<OutputProperties> {
@@ -17381,7 +12692,7 @@ pub mod shipmentproperty {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
 	pub mod update {
-		/// Error codes of `sale.shipmentproperty.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentproperty.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17468,7 +12779,7 @@ pub mod shipmentproperty {
 			/// `settings`: `object`, optional.
 			pub settings: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `name`.
@@ -17490,261 +12801,126 @@ pub mod shipmentproperty {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `code`.
-			pub fn code(mut self, value: impl Into<String>) -> Self {
-				self.code = Some(value.into());
-				self
-			}
-			/// Sets `active`.
-			pub fn active(mut self, value: impl Into<bool>) -> Self {
-				self.active = Some(value.into());
-				self
-			}
-			/// Sets `util`.
-			pub fn util(mut self, value: impl Into<bool>) -> Self {
-				self.util = Some(value.into());
-				self
-			}
-			/// Sets `userProps`.
-			pub fn user_props(mut self, value: impl Into<bool>) -> Self {
-				self.user_props = Some(value.into());
-				self
-			}
-			/// Sets `isFiltered`.
-			pub fn is_filtered(mut self, value: impl Into<bool>) -> Self {
-				self.is_filtered = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
-			/// Sets `required`.
-			pub fn required(mut self, value: impl Into<bool>) -> Self {
-				self.required = Some(value.into());
-				self
-			}
-			/// Sets `multiple`.
-			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
-				self.multiple = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
-			/// Sets `defaultValue`.
-			pub fn default_value(
-				mut self,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.default_value = Some(value.into());
-				self
-			}
-			/// Sets `settings`.
-			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
-				self.settings = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "name" name, opt "code" code, opt_yn "active" active, opt_yn
-			"util" util, opt_yn "userProps" user_props, opt_yn "isFiltered" is_filtered,
-			opt "sort" sort, opt "description" description, opt_yn "required" required,
-			opt_yn "multiple" multiple, opt "xmlId" xml_id, opt "defaultValue"
-			default_value, opt "settings" settings, rest "" extra }
+		setters!(
+			Fields { some into code code "code" : String, some into active active
+			"active" : bool, some into util util "util" : bool, some into user_props
+			user_props "userProps" : bool, some into is_filtered is_filtered "isFiltered"
+			: bool, some into sort sort "sort" : i64, some into description description
+			"description" : String, some into required required "required" : bool, some
+			into multiple multiple "multiple" : bool, some into xml_id xml_id "xmlId" :
+			String, some into default_value default_value "defaultValue" :
+			::serde_json::Value, some into settings settings "settings" :
+			::serde_json::Value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { name : field "name", code : exact "code", active : exact "active",
-			util : exact "util", user_props : exact "userProps", is_filtered : exact
-			"isFiltered", sort : exact "sort", description : exact "description",
-			required : exact "required", multiple : exact "multiple", xml_id : exact
-			"xmlId", default_value : exact "defaultValue", settings : exact "settings",
-			extra : rest "", }
+		params_impls!(
+			Fields { req field "name" name, opt exact "code" code, opt_yn exact "active"
+			active, opt_yn exact "util" util, opt_yn exact "userProps" user_props, opt_yn
+			exact "isFiltered" is_filtered, opt exact "sort" sort, opt exact
+			"description" description, opt_yn exact "required" required, opt_yn exact
+			"multiple" multiple, opt exact "xmlId" xml_id, opt exact "defaultValue"
+			default_value, opt exact "settings" settings, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result.property.settings` of `sale.shipmentproperty.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettings {
-			/// `maxlength`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `maxlength`: `string`, only in the example response.
 			pub maxlength: Option<String>,
-			/// `multiline`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `multiline`: `string`, only in the example response.
 			pub multiline: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertySettings { maxlength : soft "maxlength", multiline : soft
-			"multiline", extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertySettings { opt "maxlength" maxlength, opt "multiline"
-			multiline, rest "" extra }
+		result_impls!(
+			OutputPropertySettings { opt soft "maxlength" maxlength, opt soft "multiline"
+			multiline, }
 		);
 		/// The object `result.property` of `sale.shipmentproperty.update`: `sale_shipment_property`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProperty {
-			/// `active`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `active`: `string`, only in the example response.
 			pub active: Option<String>,
-			/// `code`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `code`: `string`, only in the example response.
 			pub code: Option<String>,
-			/// `defaultValue`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `defaultValue`: `string`, only in the example response.
 			pub default_value: Option<String>,
-			/// `description`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `description`: `string`, only in the example response.
 			pub description: Option<String>,
-			/// `id`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `integer`, only in the example response.
 			pub id: Option<i64>,
-			/// `inputFieldLocation`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `inputFieldLocation`: `string`, only in the example response.
 			pub input_field_location: Option<String>,
-			/// `isAddress`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddress`: `string`, only in the example response.
 			pub is_address: Option<String>,
-			/// `isAddressFrom`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddressFrom`: `string`, only in the example response.
 			pub is_address_from: Option<String>,
-			/// `isAddressTo`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isAddressTo`: `string`, only in the example response.
 			pub is_address_to: Option<String>,
-			/// `isEmail`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isEmail`: `string`, only in the example response.
 			pub is_email: Option<String>,
-			/// `isFiltered`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isFiltered`: `string`, only in the example response.
 			pub is_filtered: Option<String>,
-			/// `isLocation`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isLocation`: `string`, only in the example response.
 			pub is_location: Option<String>,
-			/// `isLocation4tax`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isLocation4tax`: `string`, only in the example response.
 			pub is_location4tax: Option<String>,
-			/// `isPayer`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isPayer`: `string`, only in the example response.
 			pub is_payer: Option<String>,
-			/// `isPhone`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isPhone`: `string`, only in the example response.
 			pub is_phone: Option<String>,
-			/// `isProfileName`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isProfileName`: `string`, only in the example response.
 			pub is_profile_name: Option<String>,
-			/// `isZip`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `isZip`: `string`, only in the example response.
 			pub is_zip: Option<String>,
-			/// `multiple`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `multiple`: `string`, only in the example response.
 			pub multiple: Option<String>,
-			/// `name`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `name`: `string`, only in the example response.
 			pub name: Option<String>,
-			/// `personTypeId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `personTypeId`: `integer`, only in the example response.
 			pub person_type_id: Option<i64>,
-			/// `propsGroupId`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `propsGroupId`: `integer`, only in the example response.
 			pub props_group_id: Option<i64>,
-			/// `required`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `required`: `string`, only in the example response.
 			pub required: Option<String>,
-			/// `settings`: `object`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `settings`: `object`, only in the example response.
 			pub settings: Option<OutputPropertySettings>,
-			/// `sort`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `sort`: `integer`, only in the example response.
 			pub sort: Option<i64>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `userProps`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `userProps`: `string`, only in the example response.
 			pub user_props: Option<String>,
-			/// `util`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `util`: `string`, only in the example response.
 			pub util: Option<String>,
-			/// `xmlId`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `xmlId`: `string`, only in the example response.
 			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputProperty { active : soft "active", code : soft "code", default_value :
-			soft "defaultValue", description : soft "description", id : soft "id",
-			input_field_location : soft "inputFieldLocation", is_address : soft
-			"isAddress", is_address_from : soft "isAddressFrom", is_address_to : soft
-			"isAddressTo", is_email : soft "isEmail", is_filtered : soft "isFiltered",
-			is_location : soft "isLocation", is_location4tax : soft "isLocation4tax",
-			is_payer : soft "isPayer", is_phone : soft "isPhone", is_profile_name : soft
-			"isProfileName", is_zip : soft "isZip", multiple : soft "multiple", name :
-			soft "name", person_type_id : soft "personTypeId", props_group_id : soft
-			"propsGroupId", required : soft "required", settings : soft "settings", sort
-			: soft "sort", type_ : soft "type", user_props : soft "userProps", util :
-			soft "util", xml_id : soft "xmlId", extra : rest "", }
-		);
-		serialize_map!(
-			OutputProperty { opt "active" active, opt "code" code, opt "defaultValue"
-			default_value, opt "description" description, opt "id" id, opt
-			"inputFieldLocation" input_field_location, opt "isAddress" is_address, opt
-			"isAddressFrom" is_address_from, opt "isAddressTo" is_address_to, opt
-			"isEmail" is_email, opt "isFiltered" is_filtered, opt "isLocation"
-			is_location, opt "isLocation4tax" is_location4tax, opt "isPayer" is_payer,
-			opt "isPhone" is_phone, opt "isProfileName" is_profile_name, opt "isZip"
-			is_zip, opt "multiple" multiple, opt "name" name, opt "personTypeId"
-			person_type_id, opt "propsGroupId" props_group_id, opt "required" required,
-			opt "settings" settings, opt "sort" sort, opt "type" type_, opt "userProps"
-			user_props, opt "util" util, opt "xmlId" xml_id, rest "" extra }
+		result_impls!(
+			OutputProperty { opt soft "active" active, opt soft "code" code, opt soft
+			"defaultValue" default_value, opt soft "description" description, opt soft
+			"id" id, opt soft "inputFieldLocation" input_field_location, opt soft
+			"isAddress" is_address, opt soft "isAddressFrom" is_address_from, opt soft
+			"isAddressTo" is_address_to, opt soft "isEmail" is_email, opt soft
+			"isFiltered" is_filtered, opt soft "isLocation" is_location, opt soft
+			"isLocation4tax" is_location4tax, opt soft "isPayer" is_payer, opt soft
+			"isPhone" is_phone, opt soft "isProfileName" is_profile_name, opt soft
+			"isZip" is_zip, opt soft "multiple" multiple, opt soft "name" name, opt soft
+			"personTypeId" person_type_id, opt soft "propsGroupId" props_group_id, opt
+			soft "required" required, opt soft "settings" settings, opt soft "sort" sort,
+			opt soft "type" type_, opt soft "userProps" user_props, opt soft "util" util,
+			opt soft "xmlId" xml_id, }
 		);
 		/// The object `result` of `sale.shipmentproperty.update`: `object`.
 		///
@@ -17752,22 +12928,13 @@ pub mod shipmentproperty {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `property`: `sale_shipment_property`, optional.
+			/// `property`: `sale_shipment_property`.
 			pub property: Option<OutputProperty>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property : field "property", extra : rest "", } fits["property"] []
-		);
-		serialize_map!(Output { opt "property" property, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.shipmentproperty.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "property" property, } fits["property"] []);
+		method!(super::Update, "sale.shipmentproperty.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -17786,7 +12953,7 @@ pub mod shipmentpropertyvalue {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -17797,12 +12964,7 @@ pub mod shipmentpropertyvalue {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.shipmentpropertyvalue.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get.html>
@@ -17816,7 +12978,7 @@ pub mod shipmentpropertyvalue {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -17827,12 +12989,7 @@ pub mod shipmentpropertyvalue {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.shipmentpropertyvalue.getfields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -17844,20 +13001,15 @@ pub mod shipmentpropertyvalue {
 	#[non_exhaustive]
 	pub struct Getfields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Getfields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(Getfields);
-	serialize_map!(Getfields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Getfields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Getfields);
+	params_impls!(Getfields {});
 	/// `sale.shipmentpropertyvalue.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-list.html>
@@ -17883,55 +13035,23 @@ pub mod shipmentpropertyvalue {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.shipmentpropertyvalue.modify`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-modify.html>
@@ -17945,7 +13065,7 @@ pub mod shipmentpropertyvalue {
 		/// `fields`: `object`, required.
 		pub fields: modify::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Modify {
 		/// The call with its required parameters: `fields`.
@@ -17956,17 +13076,12 @@ pub mod shipmentpropertyvalue {
 			}
 		}
 	}
-	extra_setter!(Modify);
-	serialize_map!(Modify { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Modify { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Modify);
+	params_impls!(Modify { req field "fields" fields, });
 	/// Types of `sale.shipmentpropertyvalue.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-propertyvalue-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.shipmentpropertyvalue.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentpropertyvalue.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -17988,19 +13103,13 @@ pub mod shipmentpropertyvalue {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.shipmentpropertyvalue.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.shipmentpropertyvalue.delete", V2, false);
 	}
 	/// Types of `sale.shipmentpropertyvalue.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get.html>
 	pub mod get {
-		/// Error codes of `sale.shipmentpropertyvalue.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentpropertyvalue.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18026,30 +13135,22 @@ pub mod shipmentpropertyvalue {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyValue`: `integer`, optional.
+			/// `propertyValue`: `integer`.
 			pub property_value: Option<i64>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_value : field "propertyValue", extra : rest "", }
-			fits["propertyValue"] []
+		result_impls!(
+			Output { opt field "propertyValue" property_value, } fits["propertyValue"] []
 		);
-		serialize_map!(Output { opt "propertyValue" property_value, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.shipmentpropertyvalue.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Get, "sale.shipmentpropertyvalue.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.shipmentpropertyvalue.getfields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
 	pub mod getfields {
-		/// Error codes of `sale.shipmentpropertyvalue.getfields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentpropertyvalue.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18068,25 +13169,21 @@ pub mod shipmentpropertyvalue {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyValueField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputPropertyValueField { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputPropertyValueField { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputPropertyValueField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.propertyValue` of `sale.shipmentpropertyvalue.getfields`: `object`.
 		///
@@ -18094,45 +13191,36 @@ pub mod shipmentpropertyvalue {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertyValue {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputPropertyValueField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputPropertyValue { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputPropertyValue { rest "*" field, rest "" extra });
+		result_impls!(OutputPropertyValue { rest pattern "*" field, });
 		/// The object `result` of `sale.shipmentpropertyvalue.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyValue`: `object`, optional.
+			/// `propertyValue`: `object`.
 			pub property_value: Option<OutputPropertyValue>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_value : field "propertyValue", extra : rest "", }
-			fits["propertyValue"] []
+		result_impls!(
+			Output { opt field "propertyValue" property_value, } fits["propertyValue"] []
 		);
-		serialize_map!(Output { opt "propertyValue" property_value, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Getfields {
-			const NAME: &'static str = "sale.shipmentpropertyvalue.getfields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Getfields, "sale.shipmentpropertyvalue.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.shipmentpropertyvalue.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-list.html>
 	pub mod list {
-		/// Error codes of `sale.shipmentpropertyvalue.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentpropertyvalue.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18156,32 +13244,16 @@ pub mod shipmentpropertyvalue {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.shipmentpropertyvalue.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-list.html>
@@ -18193,55 +13265,32 @@ pub mod shipmentpropertyvalue {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.shipmentpropertyvalue.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyValues`: `sale_shipment_property_value[]`, optional.
+			/// `propertyValues`: `sale_shipment_property_value[]`.
 			pub property_values: Vec<crate::entities::SaleShipmentPropertyValue>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_values : field "propertyValues", extra : rest "", }
-			fits["propertyValues"] []
+		result_impls!(
+			Output { req field "propertyValues" property_values, } fits["propertyValues"]
+			[]
 		);
-		serialize_map!(Output { req "propertyValues" property_values, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.shipmentpropertyvalue.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.shipmentpropertyvalue.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleShipmentPropertyValue;
 			fn into_items(
@@ -18256,7 +13305,7 @@ pub mod shipmentpropertyvalue {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-modify.html>
 	pub mod modify {
-		/// Error codes of `sale.shipmentpropertyvalue.modify`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.shipmentpropertyvalue.modify`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18292,7 +13341,7 @@ pub mod shipmentpropertyvalue {
 			/// `value`: `string`, required.
 			pub value: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsShipmentPropertyValues {
 			/// The object with its required parameters: `shipmentPropsId`, `value`.
@@ -18307,18 +13356,10 @@ pub mod shipmentpropertyvalue {
 				}
 			}
 		}
-		extra_setter!(FieldsShipmentPropertyValues);
-		serialize_map!(
-			FieldsShipmentPropertyValues { req "shipmentPropsId" shipment_props_id, req
-			"value" value, rest "" extra }
+		params_impls!(
+			FieldsShipmentPropertyValues { req field "shipmentPropsId" shipment_props_id,
+			req field "value" value, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsShipmentPropertyValues { shipment_props_id : field "shipmentPropsId",
-			value : field "value", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsShipmentPropertyValues);
 		/// The object `params.fields.shipment` of `sale.shipmentpropertyvalue.modify`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-modify.html>
@@ -18332,7 +13373,7 @@ pub mod shipmentpropertyvalue {
 			/// `propertyValues`: `object[]`, required.
 			pub property_values: Vec<FieldsShipmentPropertyValues>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl FieldsShipment {
 			/// The object with its required parameters: `id`, `propertyValues`.
@@ -18352,18 +13393,10 @@ pub mod shipmentpropertyvalue {
 				}
 			}
 		}
-		extra_setter!(FieldsShipment);
-		serialize_map!(
-			FieldsShipment { num "id" id, req "propertyValues" property_values, rest ""
-			extra }
+		params_impls!(
+			FieldsShipment { num field "id" id, req field "propertyValues"
+			property_values, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			FieldsShipment { id : field "id", property_values : field "propertyValues",
-			extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(FieldsShipment);
 		/// The object `params.fields` of `sale.shipmentpropertyvalue.modify`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-modify.html>
@@ -18373,7 +13406,7 @@ pub mod shipmentpropertyvalue {
 			/// `shipment`: `object`, required.
 			pub shipment: FieldsShipment,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `shipment`.
@@ -18384,35 +13417,23 @@ pub mod shipmentpropertyvalue {
 				}
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(Fields { req "shipment" shipment, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Fields { shipment : field "shipment", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
+		params_impls!(Fields { req field "shipment" shipment, });
 		/// The object `result` of `sale.shipmentpropertyvalue.modify`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-modify.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyValues`: `sale_shipment_property_value[]`, optional.
+			/// `propertyValues`: `sale_shipment_property_value[]`.
 			pub property_values: Vec<crate::entities::SaleShipmentPropertyValue>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { property_values : field "propertyValues", extra : rest "", }
-			fits["propertyValues"] []
+		result_impls!(
+			Output { req field "propertyValues" property_values, } fits["propertyValues"]
+			[]
 		);
-		serialize_map!(Output { req "propertyValues" property_values, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Modify {
-			const NAME: &'static str = "sale.shipmentpropertyvalue.modify";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Modify, "sale.shipmentpropertyvalue.modify", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -18431,7 +13452,7 @@ pub mod status {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -18442,12 +13463,7 @@ pub mod status {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.status.delete`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-delete.html>
@@ -18461,7 +13477,7 @@ pub mod status {
 		/// `id`: `string`, required.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Delete {
 		/// The call with its required parameters: `id`.
@@ -18472,12 +13488,7 @@ pub mod status {
 			}
 		}
 	}
-	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Delete);
+	params_impls!(Delete { req field "id" id, });
 	/// `sale.status.get`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get.html>
@@ -18491,7 +13502,7 @@ pub mod status {
 		/// `id`: `string`, required.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Get {
 		/// The call with its required parameters: `id`.
@@ -18502,12 +13513,7 @@ pub mod status {
 			}
 		}
 	}
-	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Get);
+	params_impls!(Get { req field "id" id, });
 	/// `sale.status.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
@@ -18519,20 +13525,15 @@ pub mod status {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.status.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
@@ -18558,55 +13559,23 @@ pub mod status {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// `sale.status.update`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-update.html>
@@ -18622,7 +13591,7 @@ pub mod status {
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Update {
 		/// The call with its required parameters: `id`, `fields`.
@@ -18634,17 +13603,12 @@ pub mod status {
 			}
 		}
 	}
-	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Update);
+	params_impls!(Update { req field "id" id, req field "fields" fields, });
 	/// Types of `sale.status.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-add.html>
 	pub mod add {
-		/// Error codes of `sale.status.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.status.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18692,7 +13656,7 @@ pub mod status {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `id`, `type`.
@@ -18707,69 +13671,37 @@ pub mod status {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `notify`.
-			pub fn notify(mut self, value: impl Into<bool>) -> Self {
-				self.notify = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `color`.
-			pub fn color(mut self, value: impl Into<String>) -> Self {
-				self.color = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "id" id, req "type" type_, opt_yn "notify" notify, opt "sort"
-			sort, opt "color" color, opt "xmlId" xml_id, rest "" extra }
+		setters!(
+			Fields { some into notify notify "notify" : bool, some into sort sort "sort"
+			: i64, some into color color "color" : String, some into xml_id xml_id
+			"xmlId" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { id : field "id", type_ : field "type", notify : exact "notify", sort
-			: exact "sort", color : exact "color", xml_id : exact "xmlId", extra : rest
-			"", }
+		params_impls!(
+			Fields { req field "id" id, req field "type" type_, opt_yn exact "notify"
+			notify, opt exact "sort" sort, opt exact "color" color, opt exact "xmlId"
+			xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.status.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `status`: `sale_status`, optional.
+			/// `status`: `sale_status`.
 			pub status: Option<crate::entities::SaleStatus>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { status : field "status", extra : rest "", } fits["status"] []
-		);
-		serialize_map!(Output { opt "status" status, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.status.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "status" status, } fits["status"] []);
+		method!(super::Add, "sale.status.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.status.delete`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-delete.html>
 	pub mod delete {
-		/// Error codes of `sale.status.delete`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.status.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18793,19 +13725,13 @@ pub mod status {
 		error_code!(Error);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::Delete {
-			const NAME: &'static str = "sale.status.delete";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Delete, "sale.status.delete", V2, false);
 	}
 	/// Types of `sale.status.get`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get.html>
 	pub mod get {
-		/// Error codes of `sale.status.get`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.status.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18831,29 +13757,20 @@ pub mod status {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `status`: `sale_status`, optional.
+			/// `status`: `sale_status`.
 			pub status: Option<crate::entities::SaleStatus>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { status : field "status", extra : rest "", } fits["status"] []
-		);
-		serialize_map!(Output { opt "status" status, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Get {
-			const NAME: &'static str = "sale.status.get";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "status" status, } fits["status"] []);
+		method!(super::Get, "sale.status.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.status.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.status.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.status.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18872,25 +13789,21 @@ pub mod status {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStatusField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputStatusField { is_immutable : field "isImmutable", is_read_only : field
-			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
-			rest "", }
-		);
-		serialize_map!(
-			OutputStatusField { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputStatusField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.status` of `sale.status.getFields`: `object`.
 		///
@@ -18898,44 +13811,34 @@ pub mod status {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStatus {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputStatusField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputStatus { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputStatus { rest "*" field, rest "" extra });
+		result_impls!(OutputStatus { rest pattern "*" field, });
 		/// The object `result` of `sale.status.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `status`: `object`, optional.
+			/// `status`: `object`.
 			pub status: Option<OutputStatus>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { status : field "status", extra : rest "", } fits["status"] []
-		);
-		serialize_map!(Output { opt "status" status, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.status.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "status" status, } fits["status"] []);
+		method!(super::GetFields, "sale.status.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.status.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
 	pub mod list {
-		/// Error codes of `sale.status.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.status.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18959,32 +13862,16 @@ pub mod status {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.status.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
@@ -18996,110 +13883,71 @@ pub mod status {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result.statuses` of `sale.status.list`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStatuses {
-			/// `color`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `color`: `string`, only in the example response.
 			pub color: Option<String>,
-			/// `id`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `id`: `string`, only in the example response.
 			pub id: Option<String>,
-			/// `notify`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `notify`: `string`, only in the example response.
 			pub notify: Option<String>,
-			/// `sort`: `integer`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `sort`: `integer`, only in the example response.
 			pub sort: Option<i64>,
-			/// `type`: `string`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `type`: `string`, only in the example response.
 			pub type_: Option<String>,
-			/// `xmlId`: `any`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `xmlId`: `any`, only in the example response.
 			pub xml_id: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputStatuses { color : soft "color", id : soft "id", notify : soft
-			"notify", sort : soft "sort", type_ : soft "type", xml_id : soft "xmlId",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputStatuses { opt "color" color, opt "id" id, opt "notify" notify, opt
-			"sort" sort, opt "type" type_, req "xmlId" xml_id, rest "" extra }
+		result_impls!(
+			OutputStatuses { opt soft "color" color, opt soft "id" id, opt soft "notify"
+			notify, opt soft "sort" sort, opt soft "type" type_, req soft "xmlId" xml_id,
+			}
 		);
 		/// The object `result` of `sale.status.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
+		///
+		/// A field only in the example response keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `status`: `sale_status[]`, optional.
+			/// `status`: `sale_status[]`.
 			pub status: Vec<crate::entities::SaleStatus>,
-			/// `statuses`: `object[]`, optional.
-			///
-			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			/// `statuses`: `object[]`, only in the example response.
 			pub statuses: Vec<OutputStatuses>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { status : field "status", statuses : soft "statuses", extra : rest
-			"", } fits["status", "statuses"] []
+		result_impls!(
+			Output { req field "status" status, req soft "statuses" statuses, }
+			fits["status", "statuses"] []
 		);
-		serialize_map!(
-			Output { req "status" status, req "statuses" statuses, rest "" extra }
-		);
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.status.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.status.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.status.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-update.html>
 	pub mod update {
-		/// Error codes of `sale.status.update`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.status.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -19147,7 +13995,7 @@ pub mod status {
 			/// `xmlId`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `type`.
@@ -19161,61 +14009,29 @@ pub mod status {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `notify`.
-			pub fn notify(mut self, value: impl Into<bool>) -> Self {
-				self.notify = Some(value.into());
-				self
-			}
-			/// Sets `sort`.
-			pub fn sort(mut self, value: impl Into<i64>) -> Self {
-				self.sort = Some(value.into());
-				self
-			}
-			/// Sets `color`.
-			pub fn color(mut self, value: impl Into<String>) -> Self {
-				self.color = Some(value.into());
-				self
-			}
-			/// Sets `xmlId`.
-			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
-				self.xml_id = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "type" type_, opt_yn "notify" notify, opt "sort" sort, opt
-			"color" color, opt "xmlId" xml_id, rest "" extra }
+		setters!(
+			Fields { some into notify notify "notify" : bool, some into sort sort "sort"
+			: i64, some into color color "color" : String, some into xml_id xml_id
+			"xmlId" : String, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { type_ : field "type", notify : exact "notify", sort : exact "sort",
-			color : exact "color", xml_id : exact "xmlId", extra : rest "", }
+		params_impls!(
+			Fields { req field "type" type_, opt_yn exact "notify" notify, opt exact
+			"sort" sort, opt exact "color" color, opt exact "xmlId" xml_id, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.status.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `status`: `sale_status`, optional.
+			/// `status`: `sale_status`.
 			pub status: Option<crate::entities::SaleStatus>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { status : field "status", extra : rest "", } fits["status"] []
-		);
-		serialize_map!(Output { opt "status" status, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Update {
-			const NAME: &'static str = "sale.status.update";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { opt field "status" status, } fits["status"] []);
+		method!(super::Update, "sale.status.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -19234,7 +14050,7 @@ pub mod status_lang {
 		/// `fields`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl Add {
 		/// The call with its required parameters: `fields`.
@@ -19245,12 +14061,7 @@ pub mod status_lang {
 			}
 		}
 	}
-	extra_setter!(Add);
-	serialize_map!(Add { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(Add);
+	params_impls!(Add { req field "fields" fields, });
 	/// `sale.statusLang.deleteByFilter`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-delete-by-filter.html>
@@ -19264,7 +14075,7 @@ pub mod status_lang {
 		/// `fields`: `object`, required.
 		pub fields: delete_by_filter::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl DeleteByFilter {
 		/// The call with its required parameters: `fields`.
@@ -19275,12 +14086,7 @@ pub mod status_lang {
 			}
 		}
 	}
-	extra_setter!(DeleteByFilter);
-	serialize_map!(DeleteByFilter { req "fields" fields, rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(DeleteByFilter { fields : field "fields", extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(DeleteByFilter);
+	params_impls!(DeleteByFilter { req field "fields" fields, });
 	/// `sale.statusLang.getFields`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
@@ -19292,20 +14098,15 @@ pub mod status_lang {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.statusLang.getListLangs`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-list-langs.html>
@@ -19319,20 +14120,15 @@ pub mod status_lang {
 	#[non_exhaustive]
 	pub struct GetListLangs {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetListLangs {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetListLangs);
-	serialize_map!(GetListLangs { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetListLangs { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetListLangs);
+	params_impls!(GetListLangs {});
 	/// `sale.statusLang.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-list.html>
@@ -19358,60 +14154,28 @@ pub mod status_lang {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// Types of `sale.statusLang.add`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-add.html>
 	pub mod add {
-		/// Error codes of `sale.statusLang.add`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.statusLang.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -19448,7 +14212,7 @@ pub mod status_lang {
 			/// `description`: `string`, optional.
 			pub description: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `statusId`, `lid`, `name`.
@@ -19465,54 +14229,34 @@ pub mod status_lang {
 					extra: Default::default(),
 				}
 			}
-			/// Sets `description`.
-			pub fn description(mut self, value: impl Into<String>) -> Self {
-				self.description = Some(value.into());
-				self
-			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "statusId" status_id, req "lid" lid, req "name" name, opt
-			"description" description, rest "" extra }
+		setters!(Fields { some into description description "description" : String, });
+		params_impls!(
+			Fields { req field "statusId" status_id, req field "lid" lid, req field
+			"name" name, opt exact "description" description, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { status_id : field "statusId", lid : field "lid", name : field
-			"name", description : exact "description", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.statusLang.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `statusLang`: `sale_status_lang`, optional.
+			/// `statusLang`: `sale_status_lang`.
 			pub status_lang: Option<crate::entities::SaleStatusLang>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { status_lang : field "statusLang", extra : rest "", }
-			fits["statusLang"] []
+		result_impls!(
+			Output { opt field "statusLang" status_lang, } fits["statusLang"] []
 		);
-		serialize_map!(Output { opt "statusLang" status_lang, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::Add {
-			const NAME: &'static str = "sale.statusLang.add";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::Add, "sale.statusLang.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.statusLang.deleteByFilter`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-delete-by-filter.html>
 	pub mod delete_by_filter {
-		/// Error codes of `sale.statusLang.deleteByFilter`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.statusLang.deleteByFilter`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -19547,7 +14291,7 @@ pub mod status_lang {
 			/// `name`: `string`, required.
 			pub name: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Fields {
 			/// The object with its required parameters: `statusId`, `lid`, `name`.
@@ -19564,33 +14308,19 @@ pub mod status_lang {
 				}
 			}
 		}
-		extra_setter!(Fields);
-		serialize_map!(
-			Fields { req "statusId" status_id, req "lid" lid, req "name" name, rest ""
-			extra }
+		params_impls!(
+			Fields { req field "statusId" status_id, req field "lid" lid, req field
+			"name" name, }
 		);
-		#[cfg(feature = "deserialize-params")]
-		from_value!(
-			Fields { status_id : field "statusId", lid : field "lid", name : field
-			"name", extra : rest "", }
-		);
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
-		impl ::bitrix24_runtime::Method for super::DeleteByFilter {
-			const NAME: &'static str = "sale.statusLang.deleteByFilter";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = false;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::DeleteByFilter, "sale.statusLang.deleteByFilter", V2, false);
 	}
 	/// Types of `sale.statusLang.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.statusLang.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.statusLang.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -19609,25 +14339,21 @@ pub mod status_lang {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStatusLangField {
-			/// `isImmutable`: `boolean`, optional.
+			/// `isImmutable`: `boolean`.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, optional.
+			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, optional.
+			/// `isRequired`: `boolean`.
 			pub is_required: Option<bool>,
-			/// `type`: `string`, optional.
+			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			OutputStatusLangField { is_immutable : field "isImmutable", is_read_only :
-			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
-			extra : rest "", }
-		);
-		serialize_map!(
-			OutputStatusLangField { opt "isImmutable" is_immutable, opt "isReadOnly"
-			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		result_impls!(
+			OutputStatusLangField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
 		);
 		/// The object `result.statusLang` of `sale.statusLang.getFields`: `object`.
 		///
@@ -19635,45 +14361,36 @@ pub mod status_lang {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStatusLang {
-			/// `<field>`: `object`, optional.
+			/// `<field>`: `object`.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, OutputStatusLangField>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(OutputStatusLang { field : pattern "*", extra : rest "", });
-		serialize_map!(OutputStatusLang { rest "*" field, rest "" extra });
+		result_impls!(OutputStatusLang { rest pattern "*" field, });
 		/// The object `result` of `sale.statusLang.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `statusLang`: `object`, optional.
+			/// `statusLang`: `object`.
 			pub status_lang: Option<OutputStatusLang>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { status_lang : field "statusLang", extra : rest "", }
-			fits["statusLang"] []
+		result_impls!(
+			Output { opt field "statusLang" status_lang, } fits["statusLang"] []
 		);
-		serialize_map!(Output { opt "statusLang" status_lang, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.statusLang.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "sale.statusLang.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.statusLang.getListLangs`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-list-langs.html>
 	pub mod get_list_langs {
-		/// Error codes of `sale.statusLang.getListLangs`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.statusLang.getListLangs`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -19692,20 +14409,13 @@ pub mod status_lang {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `langs`: `sale_lang[]`, optional.
+			/// `langs`: `sale_lang[]`.
 			pub langs: Vec<crate::entities::SaleLang>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(Output { langs : field "langs", extra : rest "", } fits["langs"] []);
-		serialize_map!(Output { req "langs" langs, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetListLangs {
-			const NAME: &'static str = "sale.statusLang.getListLangs";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		result_impls!(Output { req field "langs" langs, } fits["langs"] []);
+		method!(super::GetListLangs, "sale.statusLang.getListLangs", V2, true);
 		impl ::bitrix24_runtime::Paged for super::GetListLangs {
 			type Item = crate::entities::SaleLang;
 			fn into_items(output: Output) -> Vec<crate::entities::SaleLang> {
@@ -19718,7 +14428,7 @@ pub mod status_lang {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-list.html>
 	pub mod list {
-		/// Error codes of `sale.statusLang.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.statusLang.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -19742,32 +14452,16 @@ pub mod status_lang {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.statusLang.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-list.html>
@@ -19779,55 +14473,31 @@ pub mod status_lang {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.statusLang.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `statusLangs`: `sale_status_lang[]`, optional.
+			/// `statusLangs`: `sale_status_lang[]`.
 			pub status_langs: Vec<crate::entities::SaleStatusLang>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { status_langs : field "statusLangs", extra : rest "", }
-			fits["statusLangs"] []
+		result_impls!(
+			Output { req field "statusLangs" status_langs, } fits["statusLangs"] []
 		);
-		serialize_map!(Output { req "statusLangs" status_langs, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.statusLang.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.statusLang.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleStatusLang;
 			fn into_items(output: Output) -> Vec<crate::entities::SaleStatusLang> {
@@ -19850,20 +14520,15 @@ pub mod trade_binding {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.tradeBinding.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-list.html>
@@ -19889,60 +14554,28 @@ pub mod trade_binding {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// Types of `sale.tradeBinding.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.tradeBinding.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.tradeBinding.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -19961,30 +14594,22 @@ pub mod trade_binding {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `tradeBinding`: `object`, optional.
+			/// `tradeBinding`: `object`.
 			pub trade_binding: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { trade_binding : field "tradeBinding", extra : rest "", }
-			fits["tradeBinding"] []
+		result_impls!(
+			Output { req field "tradeBinding" trade_binding, } fits["tradeBinding"] []
 		);
-		serialize_map!(Output { req "tradeBinding" trade_binding, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.tradeBinding.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "sale.tradeBinding.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.tradeBinding.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-list.html>
 	pub mod list {
-		/// Error codes of `sale.tradeBinding.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.tradeBinding.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -20008,32 +14633,16 @@ pub mod trade_binding {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.tradeBinding.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-list.html>
@@ -20045,55 +14654,31 @@ pub mod trade_binding {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.tradeBinding.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `tradeBindings`: `sale_order_trade_binding[]`, optional.
+			/// `tradeBindings`: `sale_order_trade_binding[]`.
 			pub trade_bindings: Vec<crate::entities::SaleOrderTradeBinding>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { trade_bindings : field "tradeBindings", extra : rest "", }
-			fits["tradeBindings"] []
+		result_impls!(
+			Output { req field "tradeBindings" trade_bindings, } fits["tradeBindings"] []
 		);
-		serialize_map!(Output { req "tradeBindings" trade_bindings, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.tradeBinding.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.tradeBinding.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleOrderTradeBinding;
 			fn into_items(
@@ -20118,20 +14703,15 @@ pub mod trade_platform {
 	#[non_exhaustive]
 	pub struct GetFields {
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl GetFields {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self { extra: Default::default() }
+			Default::default()
 		}
 	}
-	extra_setter!(GetFields);
-	serialize_map!(GetFields { rest "" extra });
-	#[cfg(feature = "deserialize-params")]
-	from_value!(GetFields { extra : rest "", });
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(GetFields);
+	params_impls!(GetFields {});
 	/// `sale.tradePlatform.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-list.html>
@@ -20153,60 +14733,28 @@ pub mod trade_platform {
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub extra: crate::Extra,
 	}
 	impl List {
 		/// The call; every parameter is optional.
 		pub fn new() -> Self {
-			Self {
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				extra: Default::default(),
-			}
-		}
-		/// Sets `select`.
-		pub fn select(
-			mut self,
-			value: impl IntoIterator<Item = impl Into<String>>,
-		) -> Self {
-			self.select = Some(value.into_iter().map(Into::into).collect());
-			self
-		}
-		/// Sets `filter`.
-		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
-			self.filter = Some(value.into());
-			self
-		}
-		/// Sets `order`.
-		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
-			self.order = Some(value.into());
-			self
-		}
-		/// Sets `start`.
-		pub fn start(mut self, value: impl Into<i64>) -> Self {
-			self.start = Some(value.into());
-			self
+			Default::default()
 		}
 	}
-	extra_setter!(List);
-	serialize_map!(
-		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
-		start, rest "" extra }
+	setters!(
+		List { some iter select select "select" : String, some into filter filter
+		"filter" : list::Filter, some into order order "order" : list::Order, some into
+		start start "start" : i64, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	from_value!(
-		List { select : exact "select", filter : exact "filter", order : exact "order",
-		start : exact "start", extra : rest "", }
+	params_impls!(
+		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
+		order, opt exact "start" start, }
 	);
-	#[cfg(feature = "deserialize-params")]
-	deserialize_via_from_value!(List);
 	/// Types of `sale.tradePlatform.getFields`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-get-fields.html>
 	pub mod get_fields {
-		/// Error codes of `sale.tradePlatform.getFields`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.tradePlatform.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -20223,30 +14771,22 @@ pub mod trade_platform {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `tradePlatform`: `object`, optional.
+			/// `tradePlatform`: `object`.
 			pub trade_platform: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { trade_platform : field "tradePlatform", extra : rest "", }
-			fits["tradePlatform"] []
+		result_impls!(
+			Output { req field "tradePlatform" trade_platform, } fits["tradePlatform"] []
 		);
-		serialize_map!(Output { req "tradePlatform" trade_platform, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::GetFields {
-			const NAME: &'static str = "sale.tradePlatform.getFields";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::GetFields, "sale.tradePlatform.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of `sale.tradePlatform.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-list.html>
 	pub mod list {
-		/// Error codes of `sale.tradePlatform.list`; the codes any method can return are in [`crate::SystemError`].
+		/// Error codes of `sale.tradePlatform.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -20268,32 +14808,16 @@ pub mod trade_platform {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Filter {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Filter);
-		serialize_map!(Filter { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Filter { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Filter);
+		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
+		params_impls!(Filter { rest pattern "*" field, });
 		/// The object `params.order` of `sale.tradePlatform.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-list.html>
@@ -20305,55 +14829,32 @@ pub mod trade_platform {
 			/// Stands for every key matching `*`: one entry per key.
 			pub field: ::std::collections::BTreeMap<String, String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			pub extra: crate::Extra,
 		}
 		impl Order {
 			/// The object; every parameter is optional.
 			pub fn new() -> Self {
-				Self {
-					field: Default::default(),
-					extra: Default::default(),
-				}
-			}
-			/// Adds an entry for `<field>` under `key`.
-			pub fn field(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<String>,
-			) -> Self {
-				self.field.insert(key.into(), value.into());
-				self
+				Default::default()
 			}
 		}
-		extra_setter!(Order);
-		serialize_map!(Order { rest "*" field, rest "" extra });
-		#[cfg(feature = "deserialize-params")]
-		from_value!(Order { field : pattern "*", extra : rest "", });
-		#[cfg(feature = "deserialize-params")]
-		deserialize_via_from_value!(Order);
+		setters!(Order { map into field field "<field>" : String, });
+		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.tradePlatform.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `tradePlatforms`: `sale_order_trade_platform[]`, optional.
+			/// `tradePlatforms`: `sale_order_trade_platform[]`.
 			pub trade_platforms: Vec<crate::entities::SaleOrderTradePlatform>,
-			/// The keys the docs do not describe, as sent: nothing is dropped.
-			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
 		}
-		from_value!(
-			Output { trade_platforms : field "tradePlatforms", extra : rest "", }
-			fits["tradePlatforms"] []
+		result_impls!(
+			Output { req field "tradePlatforms" trade_platforms, } fits["tradePlatforms"]
+			[]
 		);
-		serialize_map!(Output { req "tradePlatforms" trade_platforms, rest "" extra });
-		impl ::bitrix24_runtime::Method for super::List {
-			const NAME: &'static str = "sale.tradePlatform.list";
-			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-			const IDEMPOTENT: bool = true;
-			type Output = Output;
-			type ErrorCode = Error;
-		}
+		method!(super::List, "sale.tradePlatform.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
 			type Item = crate::entities::SaleOrderTradePlatform;
 			fn into_items(

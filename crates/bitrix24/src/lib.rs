@@ -28,7 +28,7 @@ pub use ::bitrix24_runtime::*;
 #[cfg(all(doctest, feature = "landing", feature = "documentgenerator", feature = "crm"))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
-pub use ::bitrix24_gen_core::{entities, List, SystemError};
+pub use ::bitrix24_gen_core::{entities, Extra, List, SystemError};
 #[cfg(feature = "deserialize-params")]
 #[doc(hidden)]
 pub use ::bitrix24_gen_core::support::coverage;
@@ -81,13 +81,13 @@ pub use ::bitrix24_gen_group_d_h::humanresources;
 #[cfg(feature = "humanresources_hcmlink")]
 pub use ::bitrix24_gen_group_d_h::humanresources_hcmlink;
 #[cfg(feature = "im")]
-pub use ::bitrix24_gen_im::im;
+pub use ::bitrix24_gen_group_i_r::im;
 #[cfg(feature = "imbot")]
 pub use ::bitrix24_gen_imbot::imbot;
 #[cfg(feature = "imconnector")]
 pub use ::bitrix24_gen_group_i_r::imconnector;
 #[cfg(feature = "imopenlines")]
-pub use ::bitrix24_gen_imopenlines::imopenlines;
+pub use ::bitrix24_gen_group_i_r::imopenlines;
 #[cfg(feature = "landing")]
 pub use ::bitrix24_gen_landing::landing;
 #[cfg(feature = "lists")]

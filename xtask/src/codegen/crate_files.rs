@@ -187,7 +187,7 @@ pub fn facade_lib_rs(
 
         #readme
 
-        pub use ::#core::{entities, List, SystemError};
+        pub use ::#core::{entities, Extra, List, SystemError};
         #[cfg(feature = "deserialize-params")]
         #[doc(hidden)]
         pub use ::#core::support::coverage;
@@ -221,6 +221,12 @@ pub fn core_lib_rs(system: &SystemErrors) -> Result<TokenStream> {
         pub mod entities;
 
         pub use support::List;
+
+        /// The keys of an object that the docs do not describe (custom
+        /// fields such as `UF_CRM_*`, keys newer than the docs), as sent.
+        /// Every generated struct keeps them in its `extra` field: decoding
+        /// drops nothing, and parameters send them after the documented ones.
+        pub type Extra = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 
         #system_errors
     })
@@ -265,7 +271,7 @@ pub fn scope_lib_rs(scopes: &[(layout::Unit, usize)]) -> TokenStream {
         extern crate #core;
 
         #[allow(unused_imports)]
-        use ::#core::{entities, support, List, SystemError};
+        use ::#core::{entities, support, Extra, List, SystemError};
 
         #(#modules)*
     }
@@ -405,6 +411,9 @@ pub fn core_cargo_toml(scopes: &[(String, usize)]) -> String {
         layout::CORE,
         "Generated Bitrix24 API, shared part: entities, system errors, support code (use `bitrix24`)",
     );
+    // `serialize_map!` bodies hand their fields to one non-generic loop as
+    // `&dyn erased_serde::Serialize` (docs/DECISIONS.md, compile time).
+    out.push_str("erased-serde.workspace = true\n");
     out.push_str("\n[features]\ndefault = []\n");
     out.push_str("# Tests only: `Deserialize` for parameter types, typed-coverage counting.\n");
     out.push_str("deserialize-params = []\n");

@@ -62,17 +62,16 @@ pub fn method_head(spec: &MethodSpec) -> Vec<String> {
 }
 
 /// The facts about one field: wire name, docs type, required mark, values.
-pub fn field(f: &Field, side_required_word: &str) -> Vec<String> {
+pub fn field(f: &Field, side_required_word: &str, optional_word: Option<&str>) -> Vec<String> {
     let req = if f.required {
-        side_required_word
+        Some(side_required_word)
     } else {
-        "optional"
+        optional_word
     };
-    let mut lines = vec![format!(
-        "{}: {}, {req}.",
-        code(&f.name),
-        code(&f.ty.to_string())
-    )];
+    let mut lines = vec![match req {
+        Some(req) => format!("{}: {}, {req}.", code(&f.name), code(&f.ty.to_string())),
+        None => format!("{}: {}.", code(&f.name), code(&f.ty.to_string())),
+    }];
     if !f.values.is_empty() {
         lines.push(String::new());
         lines.push(format!(

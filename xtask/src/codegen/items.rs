@@ -200,13 +200,7 @@ pub fn method(spec: &MethodSpec, entities: &EntityNames) -> Result<MethodItems> 
         .unwrap_or_default();
     let idempotent = READ_ONLY.contains(&first_word.as_str());
     module_items.push(quote! {
-        impl ::bitrix24_runtime::Method for super::#type_ident {
-            const NAME: &'static str = #name;
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::#version;
-            const IDEMPOTENT: bool = #idempotent;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
+        method!(super::#type_ident, #name, #version, #idempotent);
     });
     if spec.paged {
         if let Some((paged, item)) = paged_impl(&type_ident, &output.ty, &defs.result_fields) {
@@ -471,7 +465,7 @@ impl Defs<'_> {
             })
             .collect();
         let mut doc = vec![format!(
-            "Error codes of {}; the codes any method can return are in [`crate::SystemError`].",
+            "Error codes of {}; see also [`crate::SystemError`].",
             docs::code(&self.spec.method)
         )];
         if !no_code.is_empty() {
@@ -541,11 +535,13 @@ impl Defs<'_> {
                     Side::Result => ty.optional(),
                 }
             };
-            let req_word = match side {
-                Side::Params => "required",
-                Side::Result => "required in the docs",
+            // A result field is optional unless the docs mark it required,
+            // which its doc then says; a parameter says which it is.
+            let (req_word, optional_word) = match side {
+                Side::Params => ("required", Some("optional")),
+                Side::Result => ("required in the docs", None),
             };
-            let mut doc = docs::field(f, req_word);
+            let mut doc = docs::field(f, req_word, optional_word);
             if let Some(base) = taken {
                 doc.push(String::new());
                 doc.push(renamed_note(&base, &seen, &ident));
@@ -559,12 +555,11 @@ impl Defs<'_> {
             }
             let soft = side == Side::Result && f.from_example;
             if soft {
-                doc.push(String::new());
-                doc.push(
-                    "Read off the docs' example response (no table describes it): \
-                     a value of another type is kept in `extra`."
-                        .to_string(),
-                );
+                // The struct's doc says once what this means (`result_struct`).
+                if let Some(first) = doc.first_mut() {
+                    first.pop();
+                    first.push_str(&format!(", {EXAMPLE_ONLY}."));
+                }
             }
             out.push(FieldDef {
                 wire: f.name.clone(),
@@ -1157,6 +1152,12 @@ fn params_struct(
             }
         })
         .chain(std::iter::once(quote!(#extra: Default::default())));
+    // Every field optional: the struct derives `Default`.
+    let body = if ctor.is_empty() {
+        quote!(Default::default())
+    } else {
+        quote!(Self { #(#inits,)* })
+    };
     let what = if is_method { "call" } else { "object" };
     let new_doc = if ctor.is_empty() {
         format!(" The {what}; every parameter is optional.")
@@ -1168,53 +1169,37 @@ fn params_struct(
         )
     };
     let too_many = (ctor.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    let value = format_ident!("value");
-    let setters = fields.iter().filter(|f| !f.ctor).map(|f| {
-        let i = &f.ident;
-        let setter = if i == "new" {
-            format_ident!("new_")
-        } else {
-            i.clone()
-        };
-        let wire = docs::code(&f.wire);
-        match &f.ty {
-            Ty::Map(inner) => {
-                let (t, conv) = arg(inner, prefix, &value);
-                let d = format!(" Adds an entry for {wire} under `key`.");
-                quote! {
-                    #[doc = #d]
-                    pub fn #setter(mut self, key: impl Into<String>, value: #t) -> Self {
-                        self.#i.insert(key.into(), #conv);
-                        self
-                    }
-                }
-            }
-            Ty::Option(inner) => {
-                let (t, conv) = arg(inner, prefix, &value);
-                let d = format!(" Sets {wire}.");
-                quote! {
-                    #[doc = #d]
-                    pub fn #setter(mut self, value: #t) -> Self {
-                        self.#i = Some(#conv);
-                        self
-                    }
-                }
-            }
-            other => {
-                let (t, conv) = arg(other, prefix, &value);
-                let d = format!(" Sets {wire}.");
-                quote! {
-                    #[doc = #d]
-                    pub fn #setter(mut self, value: #t) -> Self {
-                        self.#i = #conv;
-                        self
-                    }
-                }
-            }
-        }
-    });
-    let ser = serialize_impl(ident, fields, true);
-    let de = from_value_impl(ident, fields, true, false, true);
+    // One `setters!` entry a field not in `new`: `how conv name field "doc":
+    // T`. `how` is `map` (adds an entry of a key pattern), `some` (sets an
+    // `Option`) or `set`; `conv` is `iter` (any iterator of values
+    // converting into `T`, for a list) or `into`.
+    let setters: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| !f.ctor)
+        .map(|f| {
+            let i = &f.ident;
+            let setter = if i == "new" {
+                format_ident!("new_")
+            } else {
+                i.clone()
+            };
+            let name = docs::code(&f.wire).trim_matches('`').to_string();
+            let (how, ty) = match &f.ty {
+                Ty::Map(inner) => ("map", &**inner),
+                Ty::Option(inner) => ("some", &**inner),
+                other => ("set", other),
+            };
+            let (conv, t) = match ty {
+                Ty::Vec(inner) => ("iter", inner.tokens(prefix)),
+                other => ("into", other.tokens(prefix)),
+            };
+            let how = format_ident!("{}", how);
+            let conv = format_ident!("{}", conv);
+            quote!(#how #conv #setter #i #name: #t,)
+        })
+        .collect();
+    let setters = (!setters.is_empty()).then(|| quote!(setters!(#ident { #(#setters)* });));
+    let entries = impl_entries(fields, true);
     quote! {
         #doc
         #derive
@@ -1222,124 +1207,97 @@ fn params_struct(
         pub struct #ident {
             #(#decls)*
             /// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
-            pub #extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+            pub #extra: crate::Extra,
         }
 
         impl #ident {
             #[doc = #new_doc]
             #too_many
             pub fn new(#(#args),*) -> Self {
-                Self { #(#inits,)* }
+                #body
             }
-
-            #(#setters)*
         }
-        extra_setter!(#ident);
-
-        #ser
-
-        #[cfg(feature = "deserialize-params")]
-        #de
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(#ident);
+        #setters
+        params_impls!(#ident { #(#entries)* });
     }
 }
 
-/// `Serialize` as a [`serialize_map!`] call: one `kind "wire" field` entry a
-/// field (kinds are the functions of `support::ser`), then `extra`.
-fn serialize_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStream {
-    let entries = fields.iter().map(|f| {
-        let i = &f.ident;
-        let w = f.pattern.as_deref().unwrap_or(&f.wire);
-        let (optional, inner) = match &f.ty {
-            Ty::Option(inner) => (true, &**inner),
-            other => (false, other),
-        };
-        let spelled = match (inner, f.spelling) {
-            (Ty::Bool, _) if f.yes_no => Some("yn"),
-            (Ty::Bool, Some(Wire::Number)) => Some("bit"),
-            (Ty::Bool, Some(Wire::String)) => Some("tf"),
-            (Ty::Int, Some(Wire::String)) => Some("text"),
-            (Ty::Str | Ty::Named(_), Some(Wire::Number)) => Some("num"),
-            _ => None,
-        };
-        let kind = match (spelled, optional) {
-            _ if f.pattern.is_some() => "rest".to_string(),
-            (Some(k), false) => k.to_string(),
-            (Some(k), true) => format!("opt_{k}"),
-            (None, true) => "opt".to_string(),
-            (None, false) => "req".to_string(),
-        };
-        let kind = format_ident!("{}", kind);
-        quote!(#kind #w #i,)
-    });
-    let extra = extra.then(|| {
-        let i = format_ident!("{}", EXTRA);
-        quote!(rest "" #i)
-    });
-    quote! {
-        serialize_map!(#ident { #(#entries)* #extra });
-    }
+/// The entries of a [`params_impls!`] or [`result_impls!`] call, one a
+/// field: `ser de "key" field`. `ser` is how `Serialize` writes it (a
+/// function of `support::ser`); `de` how `FromValue` takes it (of
+/// `support::take` for results, `support::de` for parameters); `key` the
+/// wire name, or the pattern of a placeholder field. They are in decoding
+/// order: named fields, then the keys matching a pattern (`UF_CRM_*` before
+/// a bare `*`); the macro adds `extra`, every key left. Results decode
+/// leniently; parameters (test-only) decode exactly: an optional value sent
+/// empty (`""`, `[]`, `{}`) where its type holds that empty value is `Some`
+/// of it, since a call may send it to clear a value.
+fn impl_entries(fields: &[FieldDef], params: bool) -> Vec<TokenStream> {
+    decode_order(fields)
+        .into_iter()
+        .map(|f| {
+            let i = &f.ident;
+            let w = f.pattern.as_deref().unwrap_or(&f.wire);
+            let ser = format_ident!("{}", ser_kind(f));
+            let de = match (&f.pattern, f.soft) {
+                (Some(_), true) => "soft_pattern",
+                (Some(_), false) => "pattern",
+                (None, true) => "soft",
+                (None, false) if params && matches!(&f.ty, Ty::Option(_)) => "exact",
+                (None, false) => "field",
+            };
+            let de = format_ident!("{}", de);
+            quote!(#ser #de #w #i,)
+        })
+        .collect()
 }
 
-/// Lenient decoding of a struct: each field taken out by its wire name,
-/// then the keys matching a pattern (`UF_CRM_*` before a bare `*`), then,
-/// for results, every key left into `extra`. The `result` object itself (or
-/// each item of a `result` list) that has keys but none of the documented
-/// ones is an error, not a value of `None`s; nested objects are not checked,
-/// since the docs often describe one variant of them (a user field's
-/// `SETTINGS` differ by field type).
-/// `params` decodes a request body (test-only) exactly: an optional value
-/// sent empty (`""`, `[]`, `{}`) where its type holds that empty value is
-/// `Some` of it, since a call may send it to clear a value.
-fn from_value_impl(
-    ident: &Ident,
-    fields: &[FieldDef],
-    extra: bool,
-    root: bool,
-    params: bool,
-) -> TokenStream {
-    let named: Vec<&FieldDef> = fields.iter().filter(|f| f.pattern.is_none()).collect();
-    let mut patterned: Vec<&FieldDef> = fields.iter().filter(|f| f.pattern.is_some()).collect();
-    patterned.sort_by_key(|f| f.pattern.as_deref() == Some("*"));
-    let takes = named.iter().map(|f| {
-        let i = &f.ident;
-        let w = &f.wire;
-        let kind = if f.soft {
-            "soft"
-        } else if params && matches!(&f.ty, Ty::Option(_)) {
-            "exact"
-        } else {
-            "field"
-        };
-        let kind = format_ident!("{}", kind);
-        quote!(#i: #kind #w,)
+/// Named fields first, then those standing for a key pattern, `*` last.
+fn decode_order(fields: &[FieldDef]) -> Vec<&FieldDef> {
+    let mut order: Vec<&FieldDef> = fields.iter().collect();
+    order.sort_by_key(|f| match f.pattern.as_deref() {
+        None => 0,
+        Some("*") => 2,
+        Some(_) => 1,
     });
-    let rest = patterned.iter().map(|f| {
-        let i = &f.ident;
-        let p = f.pattern.as_deref().unwrap_or("*");
-        let kind = format_ident!("{}", if f.soft { "soft_pattern" } else { "pattern" });
-        quote!(#i: #kind #p,)
-    });
-    // Fields read off an example only say what one example had: the check
-    // needs at least one field a table documents.
-    let check = (root && named.iter().any(|f| !f.soft)).then(|| {
-        let keys = named.iter().map(|f| f.wire.as_str());
-        let globs = patterned.iter().filter_map(|f| f.pattern.as_deref());
-        quote!(fits [#(#keys),*] [#(#globs),*])
-    });
-    let extra = extra.then(|| {
-        let i = format_ident!("{}", EXTRA);
-        quote!(#i: rest "",)
-    });
-    quote! {
-        from_value!(#ident { #(#takes)* #(#rest)* #extra } #check);
+    order
+}
+
+/// How `Serialize` writes a field: as it is (`req`, `opt`), or in the
+/// spelling the docs' examples send (`yn`, `bit`, `tf`, `text`, `num`),
+/// or inline entries for a pattern (`rest`).
+fn ser_kind(f: &FieldDef) -> String {
+    let (optional, inner) = match &f.ty {
+        Ty::Option(inner) => (true, &**inner),
+        other => (false, other),
+    };
+    let spelled = match (inner, f.spelling) {
+        (Ty::Bool, _) if f.yes_no => Some("yn"),
+        (Ty::Bool, Some(Wire::Number)) => Some("bit"),
+        (Ty::Bool, Some(Wire::String)) => Some("tf"),
+        (Ty::Int, Some(Wire::String)) => Some("text"),
+        (Ty::Str | Ty::Named(_), Some(Wire::Number)) => Some("num"),
+        _ => None,
+    };
+    match (spelled, optional) {
+        _ if f.pattern.is_some() => "rest".to_string(),
+        (Some(k), false) => k.to_string(),
+        (Some(k), true) => format!("opt_{k}"),
+        (None, true) => "opt".to_string(),
+        (None, false) => "req".to_string(),
     }
 }
 
 /// A result struct: public fields, lenient `Deserialize`.
 fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef], root: bool) -> TokenStream {
-    let doc = docs::attrs(doc);
+    let mut doc = doc.to_vec();
+    if fields.iter().any(|f| f.soft) {
+        doc.push(String::new());
+        doc.push(format!(
+            "A field {EXAMPLE_ONLY} keeps a value of another type in `extra`."
+        ));
+    }
+    let doc = docs::attrs(&doc);
     let decls = fields.iter().map(|f| {
         let d = docs::attrs(&f.doc);
         let i = &f.ident;
@@ -1347,22 +1305,36 @@ fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef], root: bool)
         quote!(#d pub #i: #t,)
     });
     let extra = format_ident!("{}", EXTRA);
-    let de = from_value_impl(ident, fields, true, root, false);
-    let ser = serialize_impl(ident, fields, true);
+    let entries = impl_entries(fields, false);
+    // Fields read off an example only say what one example had: the check
+    // that the `result` object is the documented one needs at least one
+    // field a table documents. Nested objects are not checked, since the
+    // docs often describe one variant of them (a user field's `SETTINGS`
+    // differ by field type).
+    let named = || fields.iter().filter(|f| f.pattern.is_none());
+    let check = (root && named().any(|f| !f.soft)).then(|| {
+        let keys = named().map(|f| f.wire.as_str());
+        let globs = decode_order(fields)
+            .into_iter()
+            .filter_map(|f| f.pattern.as_deref());
+        quote!(fits [#(#keys),*] [#(#globs),*])
+    });
     quote! {
         #doc
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct #ident {
             #(#decls)*
-            /// The keys the docs do not describe, as sent: nothing is dropped.
-            pub #extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+            /// The keys the docs do not describe, as sent ([`crate::Extra`]).
+            pub #extra: crate::Extra,
         }
 
-        #de
-        #ser
+        result_impls!(#ident { #(#entries)* } #check);
     }
 }
+
+/// How a result field's doc marks a field only the example response shows.
+const EXAMPLE_ONLY: &str = "only in the example response";
 
 #[cfg(test)]
 mod event_name_tests {
