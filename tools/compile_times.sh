@@ -10,7 +10,11 @@
 # re-checked after changing one line of its own code, and the source size.
 set -euo pipefail
 base=$1 base_target=$2 new=$3 new_target=$4 repeats=${5:-2}
-user_target=${USER_TARGET:-$new_target-user}
+# Absolute paths: the user crate below lives in /tmp and names them.
+base=$(cd "$base" && pwd) new=$(cd "$new" && pwd)
+mkdir -p "$base_target" "$new_target"
+base_target=$(cd "$base_target" && pwd) new_target=$(cd "$new_target" && pwd)
+user_target=${USER_TARGET:-$new_target/user-crate}
 export CARGO_INCREMENTAL=0 CARGO_TERM_COLOR=never
 
 generated() { # the -p flags of the generated crates of a checkout
