@@ -115,9 +115,7 @@ pub mod catalog {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `catalog.catalog.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get.html>
+	/// Types of [`catalog.catalog.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.catalog.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,9 +152,7 @@ pub mod catalog {
 		method!(super::Get, "catalog.catalog.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.catalog.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
+	/// Types of [`catalog.catalog.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.catalog.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,9 +216,7 @@ pub mod catalog {
 		method!(super::GetFields, "catalog.catalog.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.catalog.isOffers`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-is-offers.html>
+	/// Types of [`catalog.catalog.isOffers`](super::IsOffers).
 	pub mod is_offers {
 		/// Error codes of `catalog.catalog.isOffers`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,9 +242,7 @@ pub mod catalog {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::IsOffers, "catalog.catalog.isOffers", V2, true);
 	}
-	/// Types of `catalog.catalog.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html>
+	/// Types of [`catalog.catalog.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.catalog.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -677,9 +669,7 @@ pub mod document {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `catalog.document.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-add.html>
+	/// Types of [`catalog.document.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.document.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -752,13 +742,13 @@ pub mod document {
 					doc_type: doc_type.into(),
 					currency: currency.into(),
 					responsible_id: responsible_id.into(),
-					site_id: Default::default(),
-					date_document: Default::default(),
-					title: Default::default(),
-					commentary: Default::default(),
-					total: Default::default(),
-					doc_number: Default::default(),
-					created_by: Default::default(),
+					site_id: None,
+					date_document: None,
+					title: None,
+					commentary: None,
+					total: None,
+					doc_number: None,
+					created_by: None,
 					extra: Default::default(),
 				}
 			}
@@ -793,9 +783,7 @@ pub mod document {
 		method!(super::Add, "catalog.document.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.document.cancel`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-cancel.html>
+	/// Types of [`catalog.document.cancel`](super::Cancel).
 	pub mod cancel {
 		/// Error codes of `catalog.document.cancel`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -812,9 +800,7 @@ pub mod document {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Cancel, "catalog.document.cancel", V2, false);
 	}
-	/// Types of `catalog.document.cancelList`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-cancel-list.html>
+	/// Types of [`catalog.document.cancelList`](super::CancelList).
 	pub mod cancel_list {
 		/// Error codes of `catalog.document.cancelList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -831,9 +817,7 @@ pub mod document {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::CancelList, "catalog.document.cancelList", V2, false);
 	}
-	/// Types of `catalog.document.conduct`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-conduct.html>
+	/// Types of [`catalog.document.conduct`](super::Conduct).
 	pub mod conduct {
 		/// Error codes of `catalog.document.conduct`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -850,9 +834,7 @@ pub mod document {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Conduct, "catalog.document.conduct", V2, false);
 	}
-	/// Types of `catalog.document.conductList`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-conduct-list.html>
+	/// Types of [`catalog.document.conductList`](super::ConductList).
 	pub mod conduct_list {
 		/// Error codes of `catalog.document.conductList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -869,9 +851,7 @@ pub mod document {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::ConductList, "catalog.document.conductList", V2, false);
 	}
-	/// Types of `catalog.document.confirm`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-confirm.html>
+	/// Types of [`catalog.document.confirm`](super::Confirm).
 	pub mod confirm {
 		/// Error codes of `catalog.document.confirm`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -890,9 +870,7 @@ pub mod document {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Confirm, "catalog.document.confirm", V2, false);
 	}
-	/// Types of `catalog.document.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-delete.html>
+	/// Types of [`catalog.document.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.document.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -909,9 +887,7 @@ pub mod document {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.document.delete", V2, false);
 	}
-	/// Types of `catalog.document.deleteList`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-delete-list.html>
+	/// Types of [`catalog.document.deleteList`](super::DeleteList).
 	pub mod delete_list {
 		/// Error codes of `catalog.document.deleteList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1092,9 +1068,7 @@ pub mod document {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `catalog.document.element.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-add.html>
+		/// Types of [`catalog.document.element.add`](super::Add).
 		pub mod add {
 			/// Error codes of `catalog.document.element.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1141,10 +1115,10 @@ pub mod document {
 					Self {
 						doc_id: doc_id.into(),
 						element_id: element_id.into(),
-						store_from: Default::default(),
-						store_to: Default::default(),
-						amount: Default::default(),
-						purchasing_price: Default::default(),
+						store_from: None,
+						store_to: None,
+						amount: None,
+						purchasing_price: None,
 						extra: Default::default(),
 					}
 				}
@@ -1178,9 +1152,7 @@ pub mod document {
 			method!(super::Add, "catalog.document.element.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.document.element.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-delete.html>
+		/// Types of [`catalog.document.element.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `catalog.document.element.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1204,9 +1176,7 @@ pub mod document {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "catalog.document.element.delete", V2, false);
 		}
-		/// Types of `catalog.document.element.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-element-fields.html>
+		/// Types of [`catalog.document.element.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `catalog.document.element.fields`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1265,9 +1235,7 @@ pub mod document {
 			method!(super::Fields, "catalog.document.element.fields", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `catalog.document.element.getFields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
+		/// Types of [`catalog.document.element.getFields`](super::GetFields).
 		pub mod get_fields {
 			/// Error codes of `catalog.document.element.getFields`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1341,9 +1309,7 @@ pub mod document {
 			method!(super::GetFields, "catalog.document.element.getFields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.document.element.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-list.html>
+		/// Types of [`catalog.document.element.list`](super::List).
 		pub mod list {
 			/// Error codes of `catalog.document.element.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1428,9 +1394,7 @@ pub mod document {
 			}
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.document.element.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-update.html>
+		/// Types of [`catalog.document.element.update`](super::Update).
 		pub mod update {
 			/// Error codes of `catalog.document.element.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1503,9 +1467,7 @@ pub mod document {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `catalog.document.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-fields.html>
+	/// Types of [`catalog.document.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `catalog.document.fields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1564,9 +1526,7 @@ pub mod document {
 		method!(super::Fields, "catalog.document.fields", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `catalog.document.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
+	/// Types of [`catalog.document.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.document.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1630,9 +1590,7 @@ pub mod document {
 		method!(super::GetFields, "catalog.document.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.document.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-list.html>
+	/// Types of [`catalog.document.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.document.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1730,9 +1688,7 @@ pub mod document {
 			}
 		}
 		params_impls!(Status {});
-		/// Types of `catalog.document.mode.status`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-mode-status.html>
+		/// Types of [`catalog.document.mode.status`](super::Status).
 		pub mod status {
 			/// Error codes of `catalog.document.mode.status`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1750,9 +1706,7 @@ pub mod document {
 			method!(super::Status, "catalog.document.mode.status", V2, false);
 		}
 	}
-	/// Types of `catalog.document.unconfirm`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-unconfirm.html>
+	/// Types of [`catalog.document.unconfirm`](super::Unconfirm).
 	pub mod unconfirm {
 		/// Error codes of `catalog.document.unconfirm`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1771,9 +1725,7 @@ pub mod document {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Unconfirm, "catalog.document.unconfirm", V2, false);
 	}
-	/// Types of `catalog.document.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-update.html>
+	/// Types of [`catalog.document.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.document.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1963,9 +1915,7 @@ pub mod documentcontractor {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `catalog.documentcontractor.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-add.html>
+	/// Types of [`catalog.documentcontractor.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.documentcontractor.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2016,17 +1966,17 @@ pub mod documentcontractor {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocumentContractor {
-			/// `documentId`: `integer`, only in the example response.
+			/// `documentId`: `integer`, example only.
 			pub document_id: Option<i64>,
-			/// `entityId`: `integer`, only in the example response.
+			/// `entityId`: `integer`, example only.
 			pub entity_id: Option<i64>,
-			/// `entityTypeId`: `integer`, only in the example response.
+			/// `entityTypeId`: `integer`, example only.
 			pub entity_type_id: Option<i64>,
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2054,9 +2004,7 @@ pub mod documentcontractor {
 		method!(super::Add, "catalog.documentcontractor.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.documentcontractor.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-delete.html>
+	/// Types of [`catalog.documentcontractor.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.documentcontractor.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2073,9 +2021,7 @@ pub mod documentcontractor {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.documentcontractor.delete", V2, false);
 	}
-	/// Types of `catalog.documentcontractor.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-get-fields.html>
+	/// Types of [`catalog.documentcontractor.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.documentcontractor.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2145,9 +2091,7 @@ pub mod documentcontractor {
 		method!(super::GetFields, "catalog.documentcontractor.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.documentcontractor.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-list.html>
+	/// Types of [`catalog.documentcontractor.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.documentcontractor.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2206,13 +2150,13 @@ pub mod documentcontractor {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDocumentContractor {
-			/// `documentId`: `integer`, only in the example response.
+			/// `documentId`: `integer`, example only.
 			pub document_id: Option<i64>,
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2289,9 +2233,7 @@ pub mod enum_ {
 		}
 	}
 	params_impls!(GetStoreDocumentTypes {});
-	/// Types of `catalog.enum.getRoundTypes`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/enum/catalog-enum-get-round-types.html>
+	/// Types of [`catalog.enum.getRoundTypes`](super::GetRoundTypes).
 	pub mod get_round_types {
 		/// Error codes of `catalog.enum.getRoundTypes`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -2310,9 +2252,7 @@ pub mod enum_ {
 		method!(super::GetRoundTypes, "catalog.enum.getRoundTypes", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.enum.getStoreDocumentTypes`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/enum/catalog-enum-get-store-document-types.html>
+	/// Types of [`catalog.enum.getStoreDocumentTypes`](super::GetStoreDocumentTypes).
 	pub mod get_store_document_types {
 		/// Error codes of `catalog.enum.getStoreDocumentTypes`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -2948,9 +2888,7 @@ pub mod extra {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `catalog.extra.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get.html>
+	/// Types of [`catalog.extra.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.extra.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2989,9 +2927,7 @@ pub mod extra {
 		method!(super::Get, "catalog.extra.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.extra.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get-fields.html>
+	/// Types of [`catalog.extra.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.extra.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3059,9 +2995,7 @@ pub mod extra {
 		method!(super::GetFields, "catalog.extra.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.extra.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-list.html>
+	/// Types of [`catalog.extra.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.extra.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3307,9 +3241,7 @@ pub mod measure {
 		}
 	}
 	params_impls!(Update { req field "Id" id, req field "fields" fields, });
-	/// Types of `catalog.measure.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-add.html>
+	/// Types of [`catalog.measure.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.measure.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3361,11 +3293,11 @@ pub mod measure {
 			pub fn new(code: impl Into<i64>, measure_title: impl Into<String>) -> Self {
 				Self {
 					code: code.into(),
-					is_default: Default::default(),
+					is_default: None,
 					measure_title: measure_title.into(),
-					symbol: Default::default(),
-					symbol_intl: Default::default(),
-					symbol_letter_intl: Default::default(),
+					symbol: None,
+					symbol_intl: None,
+					symbol_letter_intl: None,
 					extra: Default::default(),
 				}
 			}
@@ -3396,9 +3328,7 @@ pub mod measure {
 		method!(super::Add, "catalog.measure.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.measure.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-delete.html>
+	/// Types of [`catalog.measure.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.measure.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3424,9 +3354,7 @@ pub mod measure {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.measure.delete", V2, false);
 	}
-	/// Types of `catalog.measure.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get.html>
+	/// Types of [`catalog.measure.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.measure.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3463,9 +3391,7 @@ pub mod measure {
 		method!(super::Get, "catalog.measure.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.measure.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
+	/// Types of [`catalog.measure.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.measure.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3531,9 +3457,7 @@ pub mod measure {
 		method!(super::GetFields, "catalog.measure.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.measure.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-list.html>
+	/// Types of [`catalog.measure.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.measure.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3611,9 +3535,7 @@ pub mod measure {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.measure.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-update.html>
+	/// Types of [`catalog.measure.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.measure.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3889,9 +3811,7 @@ pub mod price {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `catalog.price.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-add.html>
+	/// Types of [`catalog.price.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.price.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3961,9 +3881,7 @@ pub mod price {
 		method!(super::Add, "catalog.price.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.price.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-delete.html>
+	/// Types of [`catalog.price.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.price.delete`; see also [`crate::SystemError`].
 		///
@@ -3986,9 +3904,7 @@ pub mod price {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.price.delete", V2, false);
 	}
-	/// Types of `catalog.price.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get.html>
+	/// Types of [`catalog.price.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.price.get`; see also [`crate::SystemError`].
 		///
@@ -4022,9 +3938,7 @@ pub mod price {
 		method!(super::Get, "catalog.price.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.price.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
+	/// Types of [`catalog.price.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.price.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4090,9 +4004,7 @@ pub mod price {
 		method!(super::GetFields, "catalog.price.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.price.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-list.html>
+	/// Types of [`catalog.price.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.price.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4170,9 +4082,7 @@ pub mod price {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.price.modify`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-modify.html>
+	/// Types of [`catalog.price.modify`](super::Modify).
 	pub mod modify {
 		/// Error codes of `catalog.price.modify`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4219,7 +4129,7 @@ pub mod price {
 				currency: impl Into<String>,
 			) -> Self {
 				Self {
-					id: Default::default(),
+					id: None,
 					catalog_group_id: catalog_group_id.into(),
 					price: price.into(),
 					currency: currency.into(),
@@ -4295,9 +4205,7 @@ pub mod price {
 		method!(super::Modify, "catalog.price.modify", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.price.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-update.html>
+	/// Types of [`catalog.price.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.price.update`; see also [`crate::SystemError`].
 		///
@@ -4533,9 +4441,7 @@ pub mod price_type {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `catalog.priceType.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-add.html>
+	/// Types of [`catalog.priceType.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.priceType.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4576,9 +4482,9 @@ pub mod price_type {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					base: Default::default(),
-					sort: Default::default(),
-					xml_id: Default::default(),
+					base: None,
+					sort: None,
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -4606,9 +4512,7 @@ pub mod price_type {
 		method!(super::Add, "catalog.priceType.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.priceType.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-delete.html>
+	/// Types of [`catalog.priceType.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.priceType.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4636,9 +4540,7 @@ pub mod price_type {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.priceType.delete", V2, false);
 	}
-	/// Types of `catalog.priceType.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get.html>
+	/// Types of [`catalog.priceType.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.priceType.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4675,9 +4577,7 @@ pub mod price_type {
 		method!(super::Get, "catalog.priceType.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.priceType.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
+	/// Types of [`catalog.priceType.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.priceType.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4743,9 +4643,7 @@ pub mod price_type {
 		method!(super::GetFields, "catalog.priceType.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.priceType.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-list.html>
+	/// Types of [`catalog.priceType.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.priceType.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4825,9 +4723,7 @@ pub mod price_type {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.priceType.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-update.html>
+	/// Types of [`catalog.priceType.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.priceType.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4873,9 +4769,9 @@ pub mod price_type {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					base: Default::default(),
-					sort: Default::default(),
-					xml_id: Default::default(),
+					base: None,
+					sort: None,
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -5018,9 +4914,7 @@ pub mod price_type_group {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `catalog.priceTypeGroup.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-add.html>
+	/// Types of [`catalog.priceTypeGroup.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.priceTypeGroup.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5091,9 +4985,7 @@ pub mod price_type_group {
 		method!(super::Add, "catalog.priceTypeGroup.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.priceTypeGroup.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-delete.html>
+	/// Types of [`catalog.priceTypeGroup.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.priceTypeGroup.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5114,9 +5006,7 @@ pub mod price_type_group {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.priceTypeGroup.delete", V2, false);
 	}
-	/// Types of `catalog.priceTypeGroup.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-get-fields.html>
+	/// Types of [`catalog.priceTypeGroup.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.priceTypeGroup.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5183,9 +5073,7 @@ pub mod price_type_group {
 		method!(super::GetFields, "catalog.priceTypeGroup.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.priceTypeGroup.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-list.html>
+	/// Types of [`catalog.priceTypeGroup.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.priceTypeGroup.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5456,9 +5344,7 @@ pub mod price_type_lang {
 		}
 	}
 	params_impls!(Update { req field "Id" id, req field "fields" fields, });
-	/// Types of `catalog.priceTypeLang.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-add.html>
+	/// Types of [`catalog.priceTypeLang.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.priceTypeLang.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5536,9 +5422,7 @@ pub mod price_type_lang {
 		method!(super::Add, "catalog.priceTypeLang.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.priceTypeLang.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-delete.html>
+	/// Types of [`catalog.priceTypeLang.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.priceTypeLang.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5564,9 +5448,7 @@ pub mod price_type_lang {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.priceTypeLang.delete", V2, false);
 	}
-	/// Types of `catalog.priceTypeLang.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get.html>
+	/// Types of [`catalog.priceTypeLang.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.priceTypeLang.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5606,9 +5488,7 @@ pub mod price_type_lang {
 		method!(super::Get, "catalog.priceTypeLang.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.priceTypeLang.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-fields.html>
+	/// Types of [`catalog.priceTypeLang.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.priceTypeLang.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5677,9 +5557,7 @@ pub mod price_type_lang {
 		method!(super::GetFields, "catalog.priceTypeLang.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.priceTypeLang.getLanguages`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-languages.html>
+	/// Types of [`catalog.priceTypeLang.getLanguages`](super::GetLanguages).
 	pub mod get_languages {
 		/// Error codes of `catalog.priceTypeLang.getLanguages`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5715,9 +5593,7 @@ pub mod price_type_lang {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.priceTypeLang.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-list.html>
+	/// Types of [`catalog.priceTypeLang.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.priceTypeLang.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5798,9 +5674,7 @@ pub mod price_type_lang {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.priceTypeLang.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-update.html>
+	/// Types of [`catalog.priceTypeLang.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.priceTypeLang.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6074,9 +5948,7 @@ pub mod product {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `catalog.product.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
+	/// Types of [`catalog.product.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.product.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6236,43 +6108,43 @@ pub mod product {
 				Self {
 					iblock_id: iblock_id.into(),
 					name: name.into(),
-					active: Default::default(),
-					code: Default::default(),
-					xml_id: Default::default(),
-					barcode_multi: Default::default(),
-					can_buy_zero: Default::default(),
-					created_by: Default::default(),
-					modified_by: Default::default(),
-					date_active_from: Default::default(),
-					date_active_to: Default::default(),
-					date_create: Default::default(),
-					iblock_section_id: Default::default(),
-					iblock_section: Default::default(),
-					measure: Default::default(),
-					preview_text: Default::default(),
-					detail_text: Default::default(),
-					preview_picture: Default::default(),
-					detail_picture: Default::default(),
-					preview_text_type: Default::default(),
-					detail_text_type: Default::default(),
-					sort: Default::default(),
-					subscribe: Default::default(),
-					vat_id: Default::default(),
-					vat_included: Default::default(),
-					height: Default::default(),
-					length: Default::default(),
-					weight: Default::default(),
-					width: Default::default(),
-					quantity_trace: Default::default(),
-					purchasing_currency: Default::default(),
-					purchasing_price: Default::default(),
-					quantity: Default::default(),
-					quantity_reserved: Default::default(),
-					recur_scheme_length: Default::default(),
-					recur_scheme_type: Default::default(),
-					trial_price_id: Default::default(),
-					without_order: Default::default(),
-					property_n: Default::default(),
+					active: None,
+					code: None,
+					xml_id: None,
+					barcode_multi: None,
+					can_buy_zero: None,
+					created_by: None,
+					modified_by: None,
+					date_active_from: None,
+					date_active_to: None,
+					date_create: None,
+					iblock_section_id: None,
+					iblock_section: None,
+					measure: None,
+					preview_text: None,
+					detail_text: None,
+					preview_picture: None,
+					detail_picture: None,
+					preview_text_type: None,
+					detail_text_type: None,
+					sort: None,
+					subscribe: None,
+					vat_id: None,
+					vat_included: None,
+					height: None,
+					length: None,
+					weight: None,
+					width: None,
+					quantity_trace: None,
+					purchasing_currency: None,
+					purchasing_price: None,
+					quantity: None,
+					quantity_reserved: None,
+					recur_scheme_length: None,
+					recur_scheme_type: None,
+					trial_price_id: None,
+					without_order: None,
+					property_n: None,
 					extra: Default::default(),
 				}
 			}
@@ -6351,9 +6223,7 @@ pub mod product {
 		method!(super::Add, "catalog.product.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.product.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-delete.html>
+	/// Types of [`catalog.product.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.product.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6379,9 +6249,7 @@ pub mod product {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.product.delete", V2, false);
 	}
-	/// Types of `catalog.product.download`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-download.html>
+	/// Types of [`catalog.product.download`](super::Download).
 	pub mod download {
 		/// Error codes of `catalog.product.download`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6434,9 +6302,7 @@ pub mod product {
 		pub type Output = ::serde_json::Value;
 		method!(super::Download, "catalog.product.download", V2, false);
 	}
-	/// Types of `catalog.product.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html>
+	/// Types of [`catalog.product.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.product.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6475,9 +6341,7 @@ pub mod product {
 		method!(super::Get, "catalog.product.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.product.getFieldsByFilter`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
+	/// Types of [`catalog.product.getFieldsByFilter`](super::GetFieldsByFilter).
 	pub mod get_fields_by_filter {
 		/// Error codes of `catalog.product.getFieldsByFilter`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6519,19 +6383,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductActive {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6545,19 +6409,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductAvailable {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6571,19 +6435,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductBundle {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6597,19 +6461,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductCanBuyZero {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6623,19 +6487,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductCode {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6649,19 +6513,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductCreatedBy {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6675,19 +6539,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductDateActiveFrom {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6701,19 +6565,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductDateActiveTo {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6727,19 +6591,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductDateCreate {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6753,19 +6617,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductDetailPicture {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6779,19 +6643,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductDetailText {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6805,19 +6669,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductDetailTextType {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6831,19 +6695,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductHeight {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6857,19 +6721,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductIblockId {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6883,19 +6747,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductIblockSectionId {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6909,19 +6773,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductId {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6935,19 +6799,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductLength {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6961,19 +6825,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductMeasure {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6987,19 +6851,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductModifiedBy {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7013,19 +6877,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductName {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7039,19 +6903,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductNegativeAmountTrace {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7065,19 +6929,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductPreviewPicture {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7091,19 +6955,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductPreviewText {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7117,19 +6981,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductPreviewTextType {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7143,19 +7007,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductPriceType {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7169,27 +7033,27 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductProperty {
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `propertyType`: `string`, only in the example response.
+			/// `propertyType`: `string`, example only.
 			pub property_type: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `userType`: `string`, only in the example response.
+			/// `userType`: `string`, example only.
 			pub user_type: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7205,19 +7069,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductPurchasingCurrency {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7231,19 +7095,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductPurchasingPrice {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7257,19 +7121,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductQuantity {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7283,19 +7147,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductQuantityReserved {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7309,19 +7173,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductQuantityTrace {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7335,19 +7199,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductSort {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7361,19 +7225,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductSubscribe {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7387,19 +7251,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductTimestampX {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7413,19 +7277,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductType {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7439,19 +7303,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductVatId {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7465,19 +7329,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductVatIncluded {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7491,19 +7355,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductWeight {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7517,19 +7381,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductWidth {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7543,19 +7407,19 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProductXmlId {
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7569,91 +7433,91 @@ pub mod product {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProduct {
-			/// `active`: `object`, only in the example response.
+			/// `active`: `object`, example only.
 			pub active: Option<OutputProductActive>,
-			/// `available`: `object`, only in the example response.
+			/// `available`: `object`, example only.
 			pub available: Option<OutputProductAvailable>,
-			/// `bundle`: `object`, only in the example response.
+			/// `bundle`: `object`, example only.
 			pub bundle: Option<OutputProductBundle>,
-			/// `canBuyZero`: `object`, only in the example response.
+			/// `canBuyZero`: `object`, example only.
 			pub can_buy_zero: Option<OutputProductCanBuyZero>,
-			/// `code`: `object`, only in the example response.
+			/// `code`: `object`, example only.
 			pub code: Option<OutputProductCode>,
-			/// `createdBy`: `object`, only in the example response.
+			/// `createdBy`: `object`, example only.
 			pub created_by: Option<OutputProductCreatedBy>,
-			/// `dateActiveFrom`: `object`, only in the example response.
+			/// `dateActiveFrom`: `object`, example only.
 			pub date_active_from: Option<OutputProductDateActiveFrom>,
-			/// `dateActiveTo`: `object`, only in the example response.
+			/// `dateActiveTo`: `object`, example only.
 			pub date_active_to: Option<OutputProductDateActiveTo>,
-			/// `dateCreate`: `object`, only in the example response.
+			/// `dateCreate`: `object`, example only.
 			pub date_create: Option<OutputProductDateCreate>,
-			/// `detailPicture`: `object`, only in the example response.
+			/// `detailPicture`: `object`, example only.
 			pub detail_picture: Option<OutputProductDetailPicture>,
-			/// `detailText`: `object`, only in the example response.
+			/// `detailText`: `object`, example only.
 			pub detail_text: Option<OutputProductDetailText>,
-			/// `detailTextType`: `object`, only in the example response.
+			/// `detailTextType`: `object`, example only.
 			pub detail_text_type: Option<OutputProductDetailTextType>,
-			/// `height`: `object`, only in the example response.
+			/// `height`: `object`, example only.
 			pub height: Option<OutputProductHeight>,
-			/// `iblockId`: `object`, only in the example response.
+			/// `iblockId`: `object`, example only.
 			pub iblock_id: Option<OutputProductIblockId>,
-			/// `iblockSectionId`: `object`, only in the example response.
+			/// `iblockSectionId`: `object`, example only.
 			pub iblock_section_id: Option<OutputProductIblockSectionId>,
-			/// `id`: `object`, only in the example response.
+			/// `id`: `object`, example only.
 			pub id: Option<OutputProductId>,
-			/// `length`: `object`, only in the example response.
+			/// `length`: `object`, example only.
 			pub length: Option<OutputProductLength>,
-			/// `measure`: `object`, only in the example response.
+			/// `measure`: `object`, example only.
 			pub measure: Option<OutputProductMeasure>,
-			/// `modifiedBy`: `object`, only in the example response.
+			/// `modifiedBy`: `object`, example only.
 			pub modified_by: Option<OutputProductModifiedBy>,
-			/// `name`: `object`, only in the example response.
+			/// `name`: `object`, example only.
 			pub name: Option<OutputProductName>,
-			/// `negativeAmountTrace`: `object`, only in the example response.
+			/// `negativeAmountTrace`: `object`, example only.
 			pub negative_amount_trace: Option<OutputProductNegativeAmountTrace>,
-			/// `previewPicture`: `object`, only in the example response.
+			/// `previewPicture`: `object`, example only.
 			pub preview_picture: Option<OutputProductPreviewPicture>,
-			/// `previewText`: `object`, only in the example response.
+			/// `previewText`: `object`, example only.
 			pub preview_text: Option<OutputProductPreviewText>,
-			/// `previewTextType`: `object`, only in the example response.
+			/// `previewTextType`: `object`, example only.
 			pub preview_text_type: Option<OutputProductPreviewTextType>,
-			/// `priceType`: `object`, only in the example response.
+			/// `priceType`: `object`, example only.
 			pub price_type: Option<OutputProductPriceType>,
-			/// `property...`: `object`, only in the example response.
+			/// `property...`: `object`, example only.
 			///
 			/// Stands for every key matching `property*`: one entry per key.
 			pub property: ::std::collections::BTreeMap<String, OutputProductProperty>,
-			/// `purchasingCurrency`: `object`, only in the example response.
+			/// `purchasingCurrency`: `object`, example only.
 			pub purchasing_currency: Option<OutputProductPurchasingCurrency>,
-			/// `purchasingPrice`: `object`, only in the example response.
+			/// `purchasingPrice`: `object`, example only.
 			pub purchasing_price: Option<OutputProductPurchasingPrice>,
-			/// `quantity`: `object`, only in the example response.
+			/// `quantity`: `object`, example only.
 			pub quantity: Option<OutputProductQuantity>,
-			/// `quantityReserved`: `object`, only in the example response.
+			/// `quantityReserved`: `object`, example only.
 			pub quantity_reserved: Option<OutputProductQuantityReserved>,
-			/// `quantityTrace`: `object`, only in the example response.
+			/// `quantityTrace`: `object`, example only.
 			pub quantity_trace: Option<OutputProductQuantityTrace>,
-			/// `sort`: `object`, only in the example response.
+			/// `sort`: `object`, example only.
 			pub sort: Option<OutputProductSort>,
-			/// `subscribe`: `object`, only in the example response.
+			/// `subscribe`: `object`, example only.
 			pub subscribe: Option<OutputProductSubscribe>,
-			/// `timestampX`: `object`, only in the example response.
+			/// `timestampX`: `object`, example only.
 			pub timestamp_x: Option<OutputProductTimestampX>,
-			/// `type`: `object`, only in the example response.
+			/// `type`: `object`, example only.
 			pub type_: Option<OutputProductType>,
-			/// `vatId`: `object`, only in the example response.
+			/// `vatId`: `object`, example only.
 			pub vat_id: Option<OutputProductVatId>,
-			/// `vatIncluded`: `object`, only in the example response.
+			/// `vatIncluded`: `object`, example only.
 			pub vat_included: Option<OutputProductVatIncluded>,
-			/// `weight`: `object`, only in the example response.
+			/// `weight`: `object`, example only.
 			pub weight: Option<OutputProductWeight>,
-			/// `width`: `object`, only in the example response.
+			/// `width`: `object`, example only.
 			pub width: Option<OutputProductWidth>,
-			/// `xmlId`: `object`, only in the example response.
+			/// `xmlId`: `object`, example only.
 			pub xml_id: Option<OutputProductXmlId>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7695,9 +7559,7 @@ pub mod product {
 		method!(super::GetFieldsByFilter, "catalog.product.getFieldsByFilter", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.product.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html>
+	/// Types of [`catalog.product.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.product.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7972,9 +7834,7 @@ pub mod product {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `catalog.product.offer.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
+		/// Types of [`catalog.product.offer.add`](super::Add).
 		pub mod add {
 			/// Error codes of `catalog.product.offer.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8195,44 +8055,44 @@ pub mod product {
 					Self {
 						iblock_id: iblock_id.into(),
 						name: name.into(),
-						active: Default::default(),
-						code: Default::default(),
-						xml_id: Default::default(),
-						barcode_multi: Default::default(),
-						can_buy_zero: Default::default(),
-						created_by: Default::default(),
-						modified_by: Default::default(),
-						date_active_from: Default::default(),
-						date_active_to: Default::default(),
-						date_create: Default::default(),
-						iblock_section_id: Default::default(),
-						iblock_section: Default::default(),
-						measure: Default::default(),
-						preview_text: Default::default(),
-						detail_text: Default::default(),
-						preview_picture: Default::default(),
-						detail_picture: Default::default(),
-						preview_text_type: Default::default(),
-						detail_text_type: Default::default(),
-						sort: Default::default(),
-						subscribe: Default::default(),
-						vat_id: Default::default(),
-						vat_included: Default::default(),
-						height: Default::default(),
-						length: Default::default(),
-						weight: Default::default(),
-						width: Default::default(),
-						quantity_trace: Default::default(),
-						purchasing_currency: Default::default(),
-						purchasing_price: Default::default(),
-						quantity: Default::default(),
-						quantity_reserved: Default::default(),
-						recur_scheme_length: Default::default(),
-						recur_scheme_type: Default::default(),
-						trial_price_id: Default::default(),
-						without_order: Default::default(),
-						parent_id: Default::default(),
-						property_n: Default::default(),
+						active: None,
+						code: None,
+						xml_id: None,
+						barcode_multi: None,
+						can_buy_zero: None,
+						created_by: None,
+						modified_by: None,
+						date_active_from: None,
+						date_active_to: None,
+						date_create: None,
+						iblock_section_id: None,
+						iblock_section: None,
+						measure: None,
+						preview_text: None,
+						detail_text: None,
+						preview_picture: None,
+						detail_picture: None,
+						preview_text_type: None,
+						detail_text_type: None,
+						sort: None,
+						subscribe: None,
+						vat_id: None,
+						vat_included: None,
+						height: None,
+						length: None,
+						weight: None,
+						width: None,
+						quantity_trace: None,
+						purchasing_currency: None,
+						purchasing_price: None,
+						quantity: None,
+						quantity_reserved: None,
+						recur_scheme_length: None,
+						recur_scheme_type: None,
+						trial_price_id: None,
+						without_order: None,
+						parent_id: None,
+						property_n: None,
 						extra: Default::default(),
 					}
 				}
@@ -8315,9 +8175,7 @@ pub mod product {
 			method!(super::Add, "catalog.product.offer.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.offer.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-delete.html>
+		/// Types of [`catalog.product.offer.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `catalog.product.offer.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8343,9 +8201,7 @@ pub mod product {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "catalog.product.offer.delete", V2, false);
 		}
-		/// Types of `catalog.product.offer.download`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-download.html>
+		/// Types of [`catalog.product.offer.download`](super::Download).
 		pub mod download {
 			/// Error codes of `catalog.product.offer.download`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8417,9 +8273,7 @@ pub mod product {
 			pub type Output = ::serde_json::Value;
 			method!(super::Download, "catalog.product.offer.download", V2, false);
 		}
-		/// Types of `catalog.product.offer.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html>
+		/// Types of [`catalog.product.offer.get`](super::Get).
 		pub mod get {
 			/// Error codes of `catalog.product.offer.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8458,9 +8312,7 @@ pub mod product {
 			method!(super::Get, "catalog.product.offer.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.offer.getFieldsByFilter`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
+		/// Types of [`catalog.product.offer.getFieldsByFilter`](super::GetFieldsByFilter).
 		pub mod get_fields_by_filter {
 			/// Error codes of `catalog.product.offer.getFieldsByFilter`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8504,19 +8356,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferActive {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8530,19 +8382,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferAvailable {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8556,19 +8408,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferBundle {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8582,19 +8434,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferCanBuyZero {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8608,19 +8460,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferCode {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8634,19 +8486,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferCreatedBy {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8660,19 +8512,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferDateActiveFrom {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8686,19 +8538,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferDateActiveTo {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8712,19 +8564,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferDateCreate {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8738,19 +8590,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferDetailPicture {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8764,19 +8616,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferDetailText {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8790,19 +8642,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferDetailTextType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8816,19 +8668,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferHeight {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8842,19 +8694,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferIblockId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8868,19 +8720,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferIblockSectionId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8894,19 +8746,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8920,19 +8772,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferLength {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8946,19 +8798,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferMeasure {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8972,19 +8824,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferModifiedBy {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8998,19 +8850,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferName {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9024,19 +8876,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferNegativeAmountTrace {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9050,27 +8902,27 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferParentId {
-				/// `isDynamic`: `boolean`, only in the example response.
+				/// `isDynamic`: `boolean`, example only.
 				pub is_dynamic: Option<bool>,
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isMultiple`: `boolean`, only in the example response.
+				/// `isMultiple`: `boolean`, example only.
 				pub is_multiple: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `propertyType`: `string`, only in the example response.
+				/// `propertyType`: `string`, example only.
 				pub property_type: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `userType`: `string`, only in the example response.
+				/// `userType`: `string`, example only.
 				pub user_type: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9086,19 +8938,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferPreviewPicture {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9112,19 +8964,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferPreviewText {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9138,19 +8990,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferPreviewTextType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9164,19 +9016,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferPriceType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9190,27 +9042,27 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferProperty {
-				/// `isDynamic`: `boolean`, only in the example response.
+				/// `isDynamic`: `boolean`, example only.
 				pub is_dynamic: Option<bool>,
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isMultiple`: `boolean`, only in the example response.
+				/// `isMultiple`: `boolean`, example only.
 				pub is_multiple: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `propertyType`: `string`, only in the example response.
+				/// `propertyType`: `string`, example only.
 				pub property_type: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `userType`: `any`, only in the example response.
+				/// `userType`: `any`, example only.
 				pub user_type: ::serde_json::Value,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9226,19 +9078,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferPurchasingCurrency {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9252,19 +9104,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferPurchasingPrice {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9278,19 +9130,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferQuantity {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9304,19 +9156,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferQuantityReserved {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9330,19 +9182,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferQuantityTrace {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9356,19 +9208,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferSort {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9382,19 +9234,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferSubscribe {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9408,19 +9260,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferTimestampX {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9434,19 +9286,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9460,19 +9312,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferVatId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9486,19 +9338,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferVatIncluded {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9512,19 +9364,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferWeight {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9538,19 +9390,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferWidth {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9564,19 +9416,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOfferXmlId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9590,93 +9442,93 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputOffer {
-				/// `active`: `object`, only in the example response.
+				/// `active`: `object`, example only.
 				pub active: Option<OutputOfferActive>,
-				/// `available`: `object`, only in the example response.
+				/// `available`: `object`, example only.
 				pub available: Option<OutputOfferAvailable>,
-				/// `bundle`: `object`, only in the example response.
+				/// `bundle`: `object`, example only.
 				pub bundle: Option<OutputOfferBundle>,
-				/// `canBuyZero`: `object`, only in the example response.
+				/// `canBuyZero`: `object`, example only.
 				pub can_buy_zero: Option<OutputOfferCanBuyZero>,
-				/// `code`: `object`, only in the example response.
+				/// `code`: `object`, example only.
 				pub code: Option<OutputOfferCode>,
-				/// `createdBy`: `object`, only in the example response.
+				/// `createdBy`: `object`, example only.
 				pub created_by: Option<OutputOfferCreatedBy>,
-				/// `dateActiveFrom`: `object`, only in the example response.
+				/// `dateActiveFrom`: `object`, example only.
 				pub date_active_from: Option<OutputOfferDateActiveFrom>,
-				/// `dateActiveTo`: `object`, only in the example response.
+				/// `dateActiveTo`: `object`, example only.
 				pub date_active_to: Option<OutputOfferDateActiveTo>,
-				/// `dateCreate`: `object`, only in the example response.
+				/// `dateCreate`: `object`, example only.
 				pub date_create: Option<OutputOfferDateCreate>,
-				/// `detailPicture`: `object`, only in the example response.
+				/// `detailPicture`: `object`, example only.
 				pub detail_picture: Option<OutputOfferDetailPicture>,
-				/// `detailText`: `object`, only in the example response.
+				/// `detailText`: `object`, example only.
 				pub detail_text: Option<OutputOfferDetailText>,
-				/// `detailTextType`: `object`, only in the example response.
+				/// `detailTextType`: `object`, example only.
 				pub detail_text_type: Option<OutputOfferDetailTextType>,
-				/// `height`: `object`, only in the example response.
+				/// `height`: `object`, example only.
 				pub height: Option<OutputOfferHeight>,
-				/// `iblockId`: `object`, only in the example response.
+				/// `iblockId`: `object`, example only.
 				pub iblock_id: Option<OutputOfferIblockId>,
-				/// `iblockSectionId`: `object`, only in the example response.
+				/// `iblockSectionId`: `object`, example only.
 				pub iblock_section_id: Option<OutputOfferIblockSectionId>,
-				/// `id`: `object`, only in the example response.
+				/// `id`: `object`, example only.
 				pub id: Option<OutputOfferId>,
-				/// `length`: `object`, only in the example response.
+				/// `length`: `object`, example only.
 				pub length: Option<OutputOfferLength>,
-				/// `measure`: `object`, only in the example response.
+				/// `measure`: `object`, example only.
 				pub measure: Option<OutputOfferMeasure>,
-				/// `modifiedBy`: `object`, only in the example response.
+				/// `modifiedBy`: `object`, example only.
 				pub modified_by: Option<OutputOfferModifiedBy>,
-				/// `name`: `object`, only in the example response.
+				/// `name`: `object`, example only.
 				pub name: Option<OutputOfferName>,
-				/// `negativeAmountTrace`: `object`, only in the example response.
+				/// `negativeAmountTrace`: `object`, example only.
 				pub negative_amount_trace: Option<OutputOfferNegativeAmountTrace>,
-				/// `parentId`: `object`, only in the example response.
+				/// `parentId`: `object`, example only.
 				pub parent_id: Option<OutputOfferParentId>,
-				/// `previewPicture`: `object`, only in the example response.
+				/// `previewPicture`: `object`, example only.
 				pub preview_picture: Option<OutputOfferPreviewPicture>,
-				/// `previewText`: `object`, only in the example response.
+				/// `previewText`: `object`, example only.
 				pub preview_text: Option<OutputOfferPreviewText>,
-				/// `previewTextType`: `object`, only in the example response.
+				/// `previewTextType`: `object`, example only.
 				pub preview_text_type: Option<OutputOfferPreviewTextType>,
-				/// `priceType`: `object`, only in the example response.
+				/// `priceType`: `object`, example only.
 				pub price_type: Option<OutputOfferPriceType>,
-				/// `property...`: `object`, only in the example response.
+				/// `property...`: `object`, example only.
 				///
 				/// Stands for every key matching `property*`: one entry per key.
 				pub property: ::std::collections::BTreeMap<String, OutputOfferProperty>,
-				/// `purchasingCurrency`: `object`, only in the example response.
+				/// `purchasingCurrency`: `object`, example only.
 				pub purchasing_currency: Option<OutputOfferPurchasingCurrency>,
-				/// `purchasingPrice`: `object`, only in the example response.
+				/// `purchasingPrice`: `object`, example only.
 				pub purchasing_price: Option<OutputOfferPurchasingPrice>,
-				/// `quantity`: `object`, only in the example response.
+				/// `quantity`: `object`, example only.
 				pub quantity: Option<OutputOfferQuantity>,
-				/// `quantityReserved`: `object`, only in the example response.
+				/// `quantityReserved`: `object`, example only.
 				pub quantity_reserved: Option<OutputOfferQuantityReserved>,
-				/// `quantityTrace`: `object`, only in the example response.
+				/// `quantityTrace`: `object`, example only.
 				pub quantity_trace: Option<OutputOfferQuantityTrace>,
-				/// `sort`: `object`, only in the example response.
+				/// `sort`: `object`, example only.
 				pub sort: Option<OutputOfferSort>,
-				/// `subscribe`: `object`, only in the example response.
+				/// `subscribe`: `object`, example only.
 				pub subscribe: Option<OutputOfferSubscribe>,
-				/// `timestampX`: `object`, only in the example response.
+				/// `timestampX`: `object`, example only.
 				pub timestamp_x: Option<OutputOfferTimestampX>,
-				/// `type`: `object`, only in the example response.
+				/// `type`: `object`, example only.
 				pub type_: Option<OutputOfferType>,
-				/// `vatId`: `object`, only in the example response.
+				/// `vatId`: `object`, example only.
 				pub vat_id: Option<OutputOfferVatId>,
-				/// `vatIncluded`: `object`, only in the example response.
+				/// `vatIncluded`: `object`, example only.
 				pub vat_included: Option<OutputOfferVatIncluded>,
-				/// `weight`: `object`, only in the example response.
+				/// `weight`: `object`, example only.
 				pub weight: Option<OutputOfferWeight>,
-				/// `width`: `object`, only in the example response.
+				/// `width`: `object`, example only.
 				pub width: Option<OutputOfferWidth>,
-				/// `xmlId`: `object`, only in the example response.
+				/// `xmlId`: `object`, example only.
 				pub xml_id: Option<OutputOfferXmlId>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9722,9 +9574,7 @@ pub mod product {
 			);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.offer.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html>
+		/// Types of [`catalog.product.offer.list`](super::List).
 		pub mod list {
 			/// Error codes of `catalog.product.offer.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9804,9 +9654,7 @@ pub mod product {
 			}
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.offer.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-update.html>
+		/// Types of [`catalog.product.offer.update`](super::Update).
 		pub mod update {
 			/// Error codes of `catalog.product.offer.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10303,9 +10151,7 @@ pub mod product {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `catalog.product.service.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
+		/// Types of [`catalog.product.service.add`](super::Add).
 		pub mod add {
 			/// Error codes of `catalog.product.service.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10427,27 +10273,27 @@ pub mod product {
 					Self {
 						iblock_id: iblock_id.into(),
 						name: name.into(),
-						active: Default::default(),
-						code: Default::default(),
-						xml_id: Default::default(),
-						created_by: Default::default(),
-						modified_by: Default::default(),
-						date_active_from: Default::default(),
-						date_active_to: Default::default(),
-						date_create: Default::default(),
-						iblock_section_id: Default::default(),
-						iblock_section: Default::default(),
-						measure: Default::default(),
-						preview_text: Default::default(),
-						detail_text: Default::default(),
-						preview_picture: Default::default(),
-						detail_picture: Default::default(),
-						preview_text_type: Default::default(),
-						detail_text_type: Default::default(),
-						sort: Default::default(),
-						vat_id: Default::default(),
-						vat_included: Default::default(),
-						property_n: Default::default(),
+						active: None,
+						code: None,
+						xml_id: None,
+						created_by: None,
+						modified_by: None,
+						date_active_from: None,
+						date_active_to: None,
+						date_create: None,
+						iblock_section_id: None,
+						iblock_section: None,
+						measure: None,
+						preview_text: None,
+						detail_text: None,
+						preview_picture: None,
+						detail_picture: None,
+						preview_text_type: None,
+						detail_text_type: None,
+						sort: None,
+						vat_id: None,
+						vat_included: None,
+						property_n: None,
 						extra: Default::default(),
 					}
 				}
@@ -10505,9 +10351,7 @@ pub mod product {
 			method!(super::Add, "catalog.product.service.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.service.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-delete.html>
+		/// Types of [`catalog.product.service.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `catalog.product.service.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10533,9 +10377,7 @@ pub mod product {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "catalog.product.service.delete", V2, false);
 		}
-		/// Types of `catalog.product.service.download`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-download.html>
+		/// Types of [`catalog.product.service.download`](super::Download).
 		pub mod download {
 			/// Error codes of `catalog.product.service.download`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10607,9 +10449,7 @@ pub mod product {
 			pub type Output = ::serde_json::Value;
 			method!(super::Download, "catalog.product.service.download", V2, false);
 		}
-		/// Types of `catalog.product.service.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html>
+		/// Types of [`catalog.product.service.get`](super::Get).
 		pub mod get {
 			/// Error codes of `catalog.product.service.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10648,9 +10488,7 @@ pub mod product {
 			method!(super::Get, "catalog.product.service.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.service.getFieldsByFilter`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
+		/// Types of [`catalog.product.service.getFieldsByFilter`](super::GetFieldsByFilter).
 		pub mod get_fields_by_filter {
 			/// Error codes of `catalog.product.service.getFieldsByFilter`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10694,19 +10532,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceActive {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -10720,19 +10558,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceAvailable {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -10746,19 +10584,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceBundle {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -10772,19 +10610,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceCode {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -10798,19 +10636,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceCreatedBy {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -10824,19 +10662,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceDateActiveFrom {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -10850,19 +10688,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceDateActiveTo {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -10876,19 +10714,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceDateCreate {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -10902,19 +10740,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceDetailPicture {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -10928,19 +10766,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceDetailText {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -10954,19 +10792,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceDetailTextType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -10980,19 +10818,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceIblockId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11006,19 +10844,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceIblockSectionId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11032,19 +10870,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11058,19 +10896,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceModifiedBy {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11084,19 +10922,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceName {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11110,19 +10948,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServicePreviewPicture {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11136,19 +10974,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServicePreviewText {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11162,19 +11000,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServicePreviewTextType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11188,19 +11026,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServicePriceType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11214,27 +11052,27 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceProperty {
-				/// `isDynamic`: `boolean`, only in the example response.
+				/// `isDynamic`: `boolean`, example only.
 				pub is_dynamic: Option<bool>,
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isMultiple`: `boolean`, only in the example response.
+				/// `isMultiple`: `boolean`, example only.
 				pub is_multiple: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `propertyType`: `string`, only in the example response.
+				/// `propertyType`: `string`, example only.
 				pub property_type: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `userType`: `string`, only in the example response.
+				/// `userType`: `string`, example only.
 				pub user_type: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11250,19 +11088,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceSort {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11276,19 +11114,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceTimestampX {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11302,19 +11140,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11328,19 +11166,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceVatId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11354,19 +11192,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceVatIncluded {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11380,19 +11218,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputServiceXmlId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11406,68 +11244,68 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputService {
-				/// `active`: `object`, only in the example response.
+				/// `active`: `object`, example only.
 				pub active: Option<OutputServiceActive>,
-				/// `available`: `object`, only in the example response.
+				/// `available`: `object`, example only.
 				pub available: Option<OutputServiceAvailable>,
-				/// `bundle`: `object`, only in the example response.
+				/// `bundle`: `object`, example only.
 				pub bundle: Option<OutputServiceBundle>,
-				/// `code`: `object`, only in the example response.
+				/// `code`: `object`, example only.
 				pub code: Option<OutputServiceCode>,
-				/// `createdBy`: `object`, only in the example response.
+				/// `createdBy`: `object`, example only.
 				pub created_by: Option<OutputServiceCreatedBy>,
-				/// `dateActiveFrom`: `object`, only in the example response.
+				/// `dateActiveFrom`: `object`, example only.
 				pub date_active_from: Option<OutputServiceDateActiveFrom>,
-				/// `dateActiveTo`: `object`, only in the example response.
+				/// `dateActiveTo`: `object`, example only.
 				pub date_active_to: Option<OutputServiceDateActiveTo>,
-				/// `dateCreate`: `object`, only in the example response.
+				/// `dateCreate`: `object`, example only.
 				pub date_create: Option<OutputServiceDateCreate>,
-				/// `detailPicture`: `object`, only in the example response.
+				/// `detailPicture`: `object`, example only.
 				pub detail_picture: Option<OutputServiceDetailPicture>,
-				/// `detailText`: `object`, only in the example response.
+				/// `detailText`: `object`, example only.
 				pub detail_text: Option<OutputServiceDetailText>,
-				/// `detailTextType`: `object`, only in the example response.
+				/// `detailTextType`: `object`, example only.
 				pub detail_text_type: Option<OutputServiceDetailTextType>,
-				/// `iblockId`: `object`, only in the example response.
+				/// `iblockId`: `object`, example only.
 				pub iblock_id: Option<OutputServiceIblockId>,
-				/// `iblockSectionId`: `object`, only in the example response.
+				/// `iblockSectionId`: `object`, example only.
 				pub iblock_section_id: Option<OutputServiceIblockSectionId>,
-				/// `id`: `object`, only in the example response.
+				/// `id`: `object`, example only.
 				pub id: Option<OutputServiceId>,
-				/// `modifiedBy`: `object`, only in the example response.
+				/// `modifiedBy`: `object`, example only.
 				pub modified_by: Option<OutputServiceModifiedBy>,
-				/// `name`: `object`, only in the example response.
+				/// `name`: `object`, example only.
 				pub name: Option<OutputServiceName>,
-				/// `previewPicture`: `object`, only in the example response.
+				/// `previewPicture`: `object`, example only.
 				pub preview_picture: Option<OutputServicePreviewPicture>,
-				/// `previewText`: `object`, only in the example response.
+				/// `previewText`: `object`, example only.
 				pub preview_text: Option<OutputServicePreviewText>,
-				/// `previewTextType`: `object`, only in the example response.
+				/// `previewTextType`: `object`, example only.
 				pub preview_text_type: Option<OutputServicePreviewTextType>,
-				/// `priceType`: `object`, only in the example response.
+				/// `priceType`: `object`, example only.
 				pub price_type: Option<OutputServicePriceType>,
-				/// `property...`: `object`, only in the example response.
+				/// `property...`: `object`, example only.
 				///
 				/// Stands for every key matching `property*`: one entry per key.
 				pub property: ::std::collections::BTreeMap<
 					String,
 					OutputServiceProperty,
 				>,
-				/// `sort`: `object`, only in the example response.
+				/// `sort`: `object`, example only.
 				pub sort: Option<OutputServiceSort>,
-				/// `timestampX`: `object`, only in the example response.
+				/// `timestampX`: `object`, example only.
 				pub timestamp_x: Option<OutputServiceTimestampX>,
-				/// `type`: `object`, only in the example response.
+				/// `type`: `object`, example only.
 				pub type_: Option<OutputServiceType>,
-				/// `vatId`: `object`, only in the example response.
+				/// `vatId`: `object`, example only.
 				pub vat_id: Option<OutputServiceVatId>,
-				/// `vatIncluded`: `object`, only in the example response.
+				/// `vatIncluded`: `object`, example only.
 				pub vat_included: Option<OutputServiceVatIncluded>,
-				/// `xmlId`: `object`, only in the example response.
+				/// `xmlId`: `object`, example only.
 				pub xml_id: Option<OutputServiceXmlId>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11506,9 +11344,7 @@ pub mod product {
 			);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.service.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html>
+		/// Types of [`catalog.product.service.list`](super::List).
 		pub mod list {
 			/// Error codes of `catalog.product.service.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11588,9 +11424,7 @@ pub mod product {
 			}
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.service.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-update.html>
+		/// Types of [`catalog.product.service.update`](super::Update).
 		pub mod update {
 			/// Error codes of `catalog.product.service.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11960,9 +11794,7 @@ pub mod product {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `catalog.product.sku.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
+		/// Types of [`catalog.product.sku.add`](super::Add).
 		pub mod add {
 			/// Error codes of `catalog.product.sku.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12120,36 +11952,36 @@ pub mod product {
 					Self {
 						iblock_id: iblock_id.into(),
 						name: name.into(),
-						active: Default::default(),
-						code: Default::default(),
-						xml_id: Default::default(),
-						can_buy_zero: Default::default(),
-						created_by: Default::default(),
-						modified_by: Default::default(),
-						date_active_from: Default::default(),
-						date_active_to: Default::default(),
-						date_create: Default::default(),
-						iblock_section_id: Default::default(),
-						iblock_section: Default::default(),
-						measure: Default::default(),
-						preview_text: Default::default(),
-						detail_text: Default::default(),
-						preview_picture: Default::default(),
-						detail_picture: Default::default(),
-						preview_text_type: Default::default(),
-						detail_text_type: Default::default(),
-						sort: Default::default(),
-						subscribe: Default::default(),
-						vat_id: Default::default(),
-						vat_included: Default::default(),
-						height: Default::default(),
-						length: Default::default(),
-						weight: Default::default(),
-						width: Default::default(),
-						purchasing_currency: Default::default(),
-						purchasing_price: Default::default(),
-						quantity: Default::default(),
-						property_n: Default::default(),
+						active: None,
+						code: None,
+						xml_id: None,
+						can_buy_zero: None,
+						created_by: None,
+						modified_by: None,
+						date_active_from: None,
+						date_active_to: None,
+						date_create: None,
+						iblock_section_id: None,
+						iblock_section: None,
+						measure: None,
+						preview_text: None,
+						detail_text: None,
+						preview_picture: None,
+						detail_picture: None,
+						preview_text_type: None,
+						detail_text_type: None,
+						sort: None,
+						subscribe: None,
+						vat_id: None,
+						vat_included: None,
+						height: None,
+						length: None,
+						weight: None,
+						width: None,
+						purchasing_currency: None,
+						purchasing_price: None,
+						quantity: None,
+						property_n: None,
 						extra: Default::default(),
 					}
 				}
@@ -12220,9 +12052,7 @@ pub mod product {
 			method!(super::Add, "catalog.product.sku.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.sku.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-delete.html>
+		/// Types of [`catalog.product.sku.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `catalog.product.sku.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12248,9 +12078,7 @@ pub mod product {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "catalog.product.sku.delete", V2, false);
 		}
-		/// Types of `catalog.product.sku.download`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-download.html>
+		/// Types of [`catalog.product.sku.download`](super::Download).
 		pub mod download {
 			/// Error codes of `catalog.product.sku.download`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12322,9 +12150,7 @@ pub mod product {
 			pub type Output = ::serde_json::Value;
 			method!(super::Download, "catalog.product.sku.download", V2, false);
 		}
-		/// Types of `catalog.product.sku.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html>
+		/// Types of [`catalog.product.sku.get`](super::Get).
 		pub mod get {
 			/// Error codes of `catalog.product.sku.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12363,9 +12189,7 @@ pub mod product {
 			method!(super::Get, "catalog.product.sku.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.sku.getFieldsByFilter`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
+		/// Types of [`catalog.product.sku.getFieldsByFilter`](super::GetFieldsByFilter).
 		pub mod get_fields_by_filter {
 			/// Error codes of `catalog.product.sku.getFieldsByFilter`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12409,19 +12233,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuActive {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12435,19 +12259,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuAvailable {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12461,19 +12285,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuBundle {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12487,19 +12311,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuCanBuyZero {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12513,19 +12337,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuCode {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12539,19 +12363,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuCreatedBy {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12565,19 +12389,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuDateActiveFrom {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12591,19 +12415,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuDateActiveTo {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12617,19 +12441,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuDateCreate {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12643,19 +12467,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuDetailPicture {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12669,19 +12493,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuDetailText {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12695,19 +12519,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuDetailTextType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12721,19 +12545,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuHeight {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12747,19 +12571,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuIblockId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12773,19 +12597,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuIblockSectionId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12799,19 +12623,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12825,19 +12649,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuLength {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12851,19 +12675,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuMeasure {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12877,19 +12701,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuModifiedBy {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12903,19 +12727,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuName {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12929,19 +12753,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuPreviewPicture {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12955,19 +12779,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuPreviewText {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12981,19 +12805,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuPreviewTextType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13007,19 +12831,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuPriceType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13033,27 +12857,27 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuProperty {
-				/// `isDynamic`: `boolean`, only in the example response.
+				/// `isDynamic`: `boolean`, example only.
 				pub is_dynamic: Option<bool>,
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isMultiple`: `boolean`, only in the example response.
+				/// `isMultiple`: `boolean`, example only.
 				pub is_multiple: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `propertyType`: `string`, only in the example response.
+				/// `propertyType`: `string`, example only.
 				pub property_type: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `userType`: `string`, only in the example response.
+				/// `userType`: `string`, example only.
 				pub user_type: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13069,19 +12893,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuPurchasingCurrency {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13095,19 +12919,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuPurchasingPrice {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13121,19 +12945,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuQuantity {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13147,19 +12971,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuSort {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13173,19 +12997,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuSubscribe {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13199,19 +13023,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuTimestampX {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13225,19 +13049,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuType {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13251,19 +13075,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuVatId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13277,19 +13101,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuVatIncluded {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13303,19 +13127,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuWeight {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13329,19 +13153,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuWidth {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13355,19 +13179,19 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSkuXmlId {
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isReadOnly`: `boolean`, only in the example response.
+				/// `isReadOnly`: `boolean`, example only.
 				pub is_read_only: Option<bool>,
-				/// `isRequired`: `boolean`, only in the example response.
+				/// `isRequired`: `boolean`, example only.
 				pub is_required: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13381,85 +13205,85 @@ pub mod product {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputSku {
-				/// `active`: `object`, only in the example response.
+				/// `active`: `object`, example only.
 				pub active: Option<OutputSkuActive>,
-				/// `available`: `object`, only in the example response.
+				/// `available`: `object`, example only.
 				pub available: Option<OutputSkuAvailable>,
-				/// `bundle`: `object`, only in the example response.
+				/// `bundle`: `object`, example only.
 				pub bundle: Option<OutputSkuBundle>,
-				/// `canBuyZero`: `object`, only in the example response.
+				/// `canBuyZero`: `object`, example only.
 				pub can_buy_zero: Option<OutputSkuCanBuyZero>,
-				/// `code`: `object`, only in the example response.
+				/// `code`: `object`, example only.
 				pub code: Option<OutputSkuCode>,
-				/// `createdBy`: `object`, only in the example response.
+				/// `createdBy`: `object`, example only.
 				pub created_by: Option<OutputSkuCreatedBy>,
-				/// `dateActiveFrom`: `object`, only in the example response.
+				/// `dateActiveFrom`: `object`, example only.
 				pub date_active_from: Option<OutputSkuDateActiveFrom>,
-				/// `dateActiveTo`: `object`, only in the example response.
+				/// `dateActiveTo`: `object`, example only.
 				pub date_active_to: Option<OutputSkuDateActiveTo>,
-				/// `dateCreate`: `object`, only in the example response.
+				/// `dateCreate`: `object`, example only.
 				pub date_create: Option<OutputSkuDateCreate>,
-				/// `detailPicture`: `object`, only in the example response.
+				/// `detailPicture`: `object`, example only.
 				pub detail_picture: Option<OutputSkuDetailPicture>,
-				/// `detailText`: `object`, only in the example response.
+				/// `detailText`: `object`, example only.
 				pub detail_text: Option<OutputSkuDetailText>,
-				/// `detailTextType`: `object`, only in the example response.
+				/// `detailTextType`: `object`, example only.
 				pub detail_text_type: Option<OutputSkuDetailTextType>,
-				/// `height`: `object`, only in the example response.
+				/// `height`: `object`, example only.
 				pub height: Option<OutputSkuHeight>,
-				/// `iblockId`: `object`, only in the example response.
+				/// `iblockId`: `object`, example only.
 				pub iblock_id: Option<OutputSkuIblockId>,
-				/// `iblockSectionId`: `object`, only in the example response.
+				/// `iblockSectionId`: `object`, example only.
 				pub iblock_section_id: Option<OutputSkuIblockSectionId>,
-				/// `id`: `object`, only in the example response.
+				/// `id`: `object`, example only.
 				pub id: Option<OutputSkuId>,
-				/// `length`: `object`, only in the example response.
+				/// `length`: `object`, example only.
 				pub length: Option<OutputSkuLength>,
-				/// `measure`: `object`, only in the example response.
+				/// `measure`: `object`, example only.
 				pub measure: Option<OutputSkuMeasure>,
-				/// `modifiedBy`: `object`, only in the example response.
+				/// `modifiedBy`: `object`, example only.
 				pub modified_by: Option<OutputSkuModifiedBy>,
-				/// `name`: `object`, only in the example response.
+				/// `name`: `object`, example only.
 				pub name: Option<OutputSkuName>,
-				/// `previewPicture`: `object`, only in the example response.
+				/// `previewPicture`: `object`, example only.
 				pub preview_picture: Option<OutputSkuPreviewPicture>,
-				/// `previewText`: `object`, only in the example response.
+				/// `previewText`: `object`, example only.
 				pub preview_text: Option<OutputSkuPreviewText>,
-				/// `previewTextType`: `object`, only in the example response.
+				/// `previewTextType`: `object`, example only.
 				pub preview_text_type: Option<OutputSkuPreviewTextType>,
-				/// `priceType`: `object`, only in the example response.
+				/// `priceType`: `object`, example only.
 				pub price_type: Option<OutputSkuPriceType>,
-				/// `property...`: `object`, only in the example response.
+				/// `property...`: `object`, example only.
 				///
 				/// Stands for every key matching `property*`: one entry per key.
 				pub property: ::std::collections::BTreeMap<String, OutputSkuProperty>,
-				/// `purchasingCurrency`: `object`, only in the example response.
+				/// `purchasingCurrency`: `object`, example only.
 				pub purchasing_currency: Option<OutputSkuPurchasingCurrency>,
-				/// `purchasingPrice`: `object`, only in the example response.
+				/// `purchasingPrice`: `object`, example only.
 				pub purchasing_price: Option<OutputSkuPurchasingPrice>,
-				/// `quantity`: `object`, only in the example response.
+				/// `quantity`: `object`, example only.
 				pub quantity: Option<OutputSkuQuantity>,
-				/// `sort`: `object`, only in the example response.
+				/// `sort`: `object`, example only.
 				pub sort: Option<OutputSkuSort>,
-				/// `subscribe`: `object`, only in the example response.
+				/// `subscribe`: `object`, example only.
 				pub subscribe: Option<OutputSkuSubscribe>,
-				/// `timestampX`: `object`, only in the example response.
+				/// `timestampX`: `object`, example only.
 				pub timestamp_x: Option<OutputSkuTimestampX>,
-				/// `type`: `object`, only in the example response.
+				/// `type`: `object`, example only.
 				pub type_: Option<OutputSkuType>,
-				/// `vatId`: `object`, only in the example response.
+				/// `vatId`: `object`, example only.
 				pub vat_id: Option<OutputSkuVatId>,
-				/// `vatIncluded`: `object`, only in the example response.
+				/// `vatIncluded`: `object`, example only.
 				pub vat_included: Option<OutputSkuVatIncluded>,
-				/// `weight`: `object`, only in the example response.
+				/// `weight`: `object`, example only.
 				pub weight: Option<OutputSkuWeight>,
-				/// `width`: `object`, only in the example response.
+				/// `width`: `object`, example only.
 				pub width: Option<OutputSkuWidth>,
-				/// `xmlId`: `object`, only in the example response.
+				/// `xmlId`: `object`, example only.
 				pub xml_id: Option<OutputSkuXmlId>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13502,9 +13326,7 @@ pub mod product {
 			);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.sku.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html>
+		/// Types of [`catalog.product.sku.list`](super::List).
 		pub mod list {
 			/// Error codes of `catalog.product.sku.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13584,9 +13406,7 @@ pub mod product {
 			}
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.product.sku.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-update.html>
+		/// Types of [`catalog.product.sku.update`](super::Update).
 		pub mod update {
 			/// Error codes of `catalog.product.sku.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13809,9 +13629,7 @@ pub mod product {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `catalog.product.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-update.html>
+	/// Types of [`catalog.product.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.product.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14185,16 +14003,14 @@ pub mod product_image {
 		pub fn new(product_id: impl Into<::bitrix24_runtime::Decimal>) -> Self {
 			Self {
 				product_id: product_id.into(),
-				select: Default::default(),
+				select: None,
 				extra: Default::default(),
 			}
 		}
 	}
 	setters!(List { some iter select select "select" : String, });
 	params_impls!(List { req field "productId" product_id, opt exact "select" select, });
-	/// Types of `catalog.productImage.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-add.html>
+	/// Types of [`catalog.productImage.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.productImage.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14229,7 +14045,7 @@ pub mod product_image {
 			pub fn new(product_id: impl Into<::bitrix24_runtime::Decimal>) -> Self {
 				Self {
 					product_id: product_id.into(),
-					type_: Default::default(),
+					type_: None,
 					extra: Default::default(),
 				}
 			}
@@ -14255,9 +14071,7 @@ pub mod product_image {
 		method!(super::Add, "catalog.productImage.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productImage.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-delete.html>
+	/// Types of [`catalog.productImage.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.productImage.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14278,9 +14092,7 @@ pub mod product_image {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.productImage.delete", V2, false);
 	}
-	/// Types of `catalog.productImage.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get.html>
+	/// Types of [`catalog.productImage.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.productImage.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14314,9 +14126,7 @@ pub mod product_image {
 		method!(super::Get, "catalog.productImage.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productImage.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
+	/// Types of [`catalog.productImage.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.productImage.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14384,9 +14194,7 @@ pub mod product_image {
 		method!(super::GetFields, "catalog.productImage.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productImage.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-list.html>
+	/// Types of [`catalog.productImage.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.productImage.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14594,9 +14402,7 @@ pub mod product_property {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `catalog.productProperty.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-add.html>
+	/// Types of [`catalog.productProperty.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.productProperty.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14723,25 +14529,25 @@ pub mod product_property {
 					iblock_id: iblock_id.into(),
 					name: name.into(),
 					property_type: property_type.into(),
-					active: Default::default(),
-					sort: Default::default(),
-					code: Default::default(),
-					default_value: Default::default(),
-					user_type: Default::default(),
-					row_count: Default::default(),
-					col_count: Default::default(),
-					list_type: Default::default(),
-					multiple: Default::default(),
-					xml_id: Default::default(),
-					file_type: Default::default(),
-					multiple_cnt: Default::default(),
-					link_iblock_id: Default::default(),
-					with_description: Default::default(),
-					searchable: Default::default(),
-					filtrable: Default::default(),
-					is_required: Default::default(),
-					hint: Default::default(),
-					user_type_settings: Default::default(),
+					active: None,
+					sort: None,
+					code: None,
+					default_value: None,
+					user_type: None,
+					row_count: None,
+					col_count: None,
+					list_type: None,
+					multiple: None,
+					xml_id: None,
+					file_type: None,
+					multiple_cnt: None,
+					link_iblock_id: None,
+					with_description: None,
+					searchable: None,
+					filtrable: None,
+					is_required: None,
+					hint: None,
+					user_type_settings: None,
 					extra: Default::default(),
 				}
 			}
@@ -14793,9 +14599,7 @@ pub mod product_property {
 		method!(super::Add, "catalog.productProperty.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productProperty.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-delete.html>
+	/// Types of [`catalog.productProperty.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.productProperty.delete`; see also [`crate::SystemError`].
 		///
@@ -14814,9 +14618,7 @@ pub mod product_property {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.productProperty.delete", V2, false);
 	}
-	/// Types of `catalog.productProperty.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-get.html>
+	/// Types of [`catalog.productProperty.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.productProperty.get`; see also [`crate::SystemError`].
 		///
@@ -14849,9 +14651,7 @@ pub mod product_property {
 		method!(super::Get, "catalog.productProperty.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productProperty.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-get-fields.html>
+	/// Types of [`catalog.productProperty.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.productProperty.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14882,9 +14682,7 @@ pub mod product_property {
 		method!(super::GetFields, "catalog.productProperty.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productProperty.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-list.html>
+	/// Types of [`catalog.productProperty.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.productProperty.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14967,9 +14765,7 @@ pub mod product_property {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productProperty.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-update.html>
+	/// Types of [`catalog.productProperty.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.productProperty.update`; see also [`crate::SystemError`].
 		///
@@ -15070,27 +14866,27 @@ pub mod product_property {
 			pub fn new(iblock_id: impl Into<i64>) -> Self {
 				Self {
 					iblock_id: iblock_id.into(),
-					name: Default::default(),
-					property_type: Default::default(),
-					active: Default::default(),
-					sort: Default::default(),
-					code: Default::default(),
-					default_value: Default::default(),
-					user_type: Default::default(),
-					row_count: Default::default(),
-					col_count: Default::default(),
-					list_type: Default::default(),
-					multiple: Default::default(),
-					xml_id: Default::default(),
-					file_type: Default::default(),
-					multiple_cnt: Default::default(),
-					link_iblock_id: Default::default(),
-					with_description: Default::default(),
-					searchable: Default::default(),
-					filtrable: Default::default(),
-					is_required: Default::default(),
-					hint: Default::default(),
-					user_type_settings: Default::default(),
+					name: None,
+					property_type: None,
+					active: None,
+					sort: None,
+					code: None,
+					default_value: None,
+					user_type: None,
+					row_count: None,
+					col_count: None,
+					list_type: None,
+					multiple: None,
+					xml_id: None,
+					file_type: None,
+					multiple_cnt: None,
+					link_iblock_id: None,
+					with_description: None,
+					searchable: None,
+					filtrable: None,
+					is_required: None,
+					hint: None,
+					user_type_settings: None,
 					extra: Default::default(),
 				}
 			}
@@ -15311,9 +15107,7 @@ pub mod product_property_enum {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `catalog.productPropertyEnum.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-add.html>
+	/// Types of [`catalog.productPropertyEnum.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.productPropertyEnum.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15360,8 +15154,8 @@ pub mod product_property_enum {
 					property_id: property_id.into(),
 					value: value.into(),
 					xml_id: xml_id.into(),
-					def: Default::default(),
-					sort: Default::default(),
+					def: None,
+					sort: None,
 					extra: Default::default(),
 				}
 			}
@@ -15393,9 +15187,7 @@ pub mod product_property_enum {
 		method!(super::Add, "catalog.productPropertyEnum.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productPropertyEnum.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-delete.html>
+	/// Types of [`catalog.productPropertyEnum.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.productPropertyEnum.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15414,9 +15206,7 @@ pub mod product_property_enum {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.productPropertyEnum.delete", V2, false);
 	}
-	/// Types of `catalog.productPropertyEnum.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get.html>
+	/// Types of [`catalog.productPropertyEnum.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.productPropertyEnum.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15451,9 +15241,7 @@ pub mod product_property_enum {
 		method!(super::Get, "catalog.productPropertyEnum.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productPropertyEnum.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
+	/// Types of [`catalog.productPropertyEnum.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.productPropertyEnum.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15523,9 +15311,7 @@ pub mod product_property_enum {
 		method!(super::GetFields, "catalog.productPropertyEnum.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productPropertyEnum.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-list.html>
+	/// Types of [`catalog.productPropertyEnum.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.productPropertyEnum.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15608,9 +15394,7 @@ pub mod product_property_enum {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productPropertyEnum.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-update.html>
+	/// Types of [`catalog.productPropertyEnum.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.productPropertyEnum.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15657,8 +15441,8 @@ pub mod product_property_enum {
 					property_id: property_id.into(),
 					value: value.into(),
 					xml_id: xml_id.into(),
-					def: Default::default(),
-					sort: Default::default(),
+					def: None,
+					sort: None,
 					extra: Default::default(),
 				}
 			}
@@ -15860,9 +15644,7 @@ pub mod product_property_feature {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `catalog.productPropertyFeature.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-add.html>
+	/// Types of [`catalog.productPropertyFeature.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.productPropertyFeature.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15935,9 +15717,7 @@ pub mod product_property_feature {
 		method!(super::Add, "catalog.productPropertyFeature.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productPropertyFeature.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get.html>
+	/// Types of [`catalog.productPropertyFeature.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.productPropertyFeature.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15972,9 +15752,7 @@ pub mod product_property_feature {
 		method!(super::Get, "catalog.productPropertyFeature.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productPropertyFeature.getAvailableFeaturesByProperty`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-available-features-by-property.html>
+	/// Types of [`catalog.productPropertyFeature.getAvailableFeaturesByProperty`](super::GetAvailableFeaturesByProperty).
 	pub mod get_available_features_by_property {
 		/// Error codes of `catalog.productPropertyFeature.getAvailableFeaturesByProperty`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15993,15 +15771,15 @@ pub mod product_property_feature {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-available-features-by-property.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFeatures {
-			/// `featureId`: `string`, only in the example response.
+			/// `featureId`: `string`, example only.
 			pub feature_id: Option<String>,
-			/// `featureName`: `string`, only in the example response.
+			/// `featureName`: `string`, example only.
 			pub feature_name: Option<String>,
-			/// `moduleId`: `string`, only in the example response.
+			/// `moduleId`: `string`, example only.
 			pub module_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -16028,9 +15806,7 @@ pub mod product_property_feature {
 		);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productPropertyFeature.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-fields.html>
+	/// Types of [`catalog.productPropertyFeature.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.productPropertyFeature.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16100,9 +15876,7 @@ pub mod product_property_feature {
 		method!(super::GetFields, "catalog.productPropertyFeature.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productPropertyFeature.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-list.html>
+	/// Types of [`catalog.productPropertyFeature.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.productPropertyFeature.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16187,9 +15961,7 @@ pub mod product_property_feature {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productPropertyFeature.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-update.html>
+	/// Types of [`catalog.productPropertyFeature.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.productPropertyFeature.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16362,9 +16134,7 @@ pub mod product_property_section {
 	params_impls!(
 		Set { req field "propertyId" property_id, req field "fields" fields, }
 	);
-	/// Types of `catalog.productPropertySection.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-get.html>
+	/// Types of [`catalog.productPropertySection.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.productPropertySection.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16399,9 +16169,7 @@ pub mod product_property_section {
 		method!(super::Get, "catalog.productPropertySection.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productPropertySection.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-list.html>
+	/// Types of [`catalog.productPropertySection.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.productPropertySection.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16486,9 +16254,7 @@ pub mod product_property_section {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.productPropertySection.set`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-set.html>
+	/// Types of [`catalog.productPropertySection.set`](super::Set).
 	pub mod set {
 		/// Error codes of `catalog.productPropertySection.set`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16667,9 +16433,7 @@ pub mod ratio {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `catalog.ratio.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get.html>
+	/// Types of [`catalog.ratio.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.ratio.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16701,9 +16465,7 @@ pub mod ratio {
 		method!(super::Get, "catalog.ratio.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.ratio.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get-fields.html>
+	/// Types of [`catalog.ratio.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.ratio.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16769,9 +16531,7 @@ pub mod ratio {
 		method!(super::GetFields, "catalog.ratio.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.ratio.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-list.html>
+	/// Types of [`catalog.ratio.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.ratio.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17017,9 +16777,7 @@ pub mod rounding_rule {
 		}
 	}
 	params_impls!(Update { req field "Id" id, req field "fields" fields, });
-	/// Types of `catalog.roundingRule.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-add.html>
+	/// Types of [`catalog.roundingRule.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.roundingRule.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17094,9 +16852,7 @@ pub mod rounding_rule {
 		method!(super::Add, "catalog.roundingRule.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.roundingRule.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-delete.html>
+	/// Types of [`catalog.roundingRule.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.roundingRule.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17122,9 +16878,7 @@ pub mod rounding_rule {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.roundingRule.delete", V2, false);
 	}
-	/// Types of `catalog.roundingRule.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get.html>
+	/// Types of [`catalog.roundingRule.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.roundingRule.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17163,9 +16917,7 @@ pub mod rounding_rule {
 		method!(super::Get, "catalog.roundingRule.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.roundingRule.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
+	/// Types of [`catalog.roundingRule.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.roundingRule.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17233,9 +16985,7 @@ pub mod rounding_rule {
 		method!(super::GetFields, "catalog.roundingRule.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.roundingRule.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-list.html>
+	/// Types of [`catalog.roundingRule.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.roundingRule.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17315,9 +17065,7 @@ pub mod rounding_rule {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.roundingRule.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-update.html>
+	/// Types of [`catalog.roundingRule.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.roundingRule.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17565,9 +17313,7 @@ pub mod section {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `catalog.section.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-add.html>
+	/// Types of [`catalog.section.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.section.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17628,14 +17374,14 @@ pub mod section {
 			pub fn new(iblock_id: impl Into<i64>, name: impl Into<String>) -> Self {
 				Self {
 					iblock_id: iblock_id.into(),
-					iblock_section_id: Default::default(),
+					iblock_section_id: None,
 					name: name.into(),
-					xml_id: Default::default(),
-					code: Default::default(),
-					sort: Default::default(),
-					active: Default::default(),
-					description: Default::default(),
-					description_type: Default::default(),
+					xml_id: None,
+					code: None,
+					sort: None,
+					active: None,
+					description: None,
+					description_type: None,
 					extra: Default::default(),
 				}
 			}
@@ -17668,9 +17414,7 @@ pub mod section {
 		method!(super::Add, "catalog.section.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.section.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-delete.html>
+	/// Types of [`catalog.section.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.section.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17698,9 +17442,7 @@ pub mod section {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.section.delete", V2, false);
 	}
-	/// Types of `catalog.section.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get.html>
+	/// Types of [`catalog.section.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.section.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17737,9 +17479,7 @@ pub mod section {
 		method!(super::Get, "catalog.section.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.section.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
+	/// Types of [`catalog.section.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.section.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17803,9 +17543,7 @@ pub mod section {
 		method!(super::GetFields, "catalog.section.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.section.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-list.html>
+	/// Types of [`catalog.section.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.section.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17883,9 +17621,7 @@ pub mod section {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.section.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-update.html>
+	/// Types of [`catalog.section.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.section.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17948,14 +17684,14 @@ pub mod section {
 			pub fn new(iblock_id: impl Into<i64>, name: impl Into<String>) -> Self {
 				Self {
 					iblock_id: iblock_id.into(),
-					iblock_section_id: Default::default(),
+					iblock_section_id: None,
 					name: name.into(),
-					xml_id: Default::default(),
-					code: Default::default(),
-					sort: Default::default(),
-					active: Default::default(),
-					description: Default::default(),
-					description_type: Default::default(),
+					xml_id: None,
+					code: None,
+					sort: None,
+					active: None,
+					description: None,
+					description_type: None,
 					extra: Default::default(),
 				}
 			}
@@ -18156,9 +17892,7 @@ pub mod store {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `catalog.store.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-add.html>
+	/// Types of [`catalog.store.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.store.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -18229,23 +17963,23 @@ pub mod store {
 			pub fn new(address: impl Into<String>) -> Self {
 				Self {
 					address: address.into(),
-					title: Default::default(),
-					active: Default::default(),
-					description: Default::default(),
-					gps_n: Default::default(),
-					gps_s: Default::default(),
-					image_id: Default::default(),
-					date_modify: Default::default(),
-					date_create: Default::default(),
-					user_id: Default::default(),
-					modified_by: Default::default(),
-					phone: Default::default(),
-					schedule: Default::default(),
-					xml_id: Default::default(),
-					sort: Default::default(),
-					email: Default::default(),
-					issuing_center: Default::default(),
-					code: Default::default(),
+					title: None,
+					active: None,
+					description: None,
+					gps_n: None,
+					gps_s: None,
+					image_id: None,
+					date_modify: None,
+					date_create: None,
+					user_id: None,
+					modified_by: None,
+					phone: None,
+					schedule: None,
+					xml_id: None,
+					sort: None,
+					email: None,
+					issuing_center: None,
+					code: None,
 					extra: Default::default(),
 				}
 			}
@@ -18290,9 +18024,7 @@ pub mod store {
 		method!(super::Add, "catalog.store.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.store.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-delete.html>
+	/// Types of [`catalog.store.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.store.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -18318,9 +18050,7 @@ pub mod store {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.store.delete", V2, false);
 	}
-	/// Types of `catalog.store.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get.html>
+	/// Types of [`catalog.store.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.store.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -18357,9 +18087,7 @@ pub mod store {
 		method!(super::Get, "catalog.store.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.store.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
+	/// Types of [`catalog.store.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.store.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -18425,9 +18153,7 @@ pub mod store {
 		method!(super::GetFields, "catalog.store.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.store.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-list.html>
+	/// Types of [`catalog.store.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.store.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -18505,9 +18231,7 @@ pub mod store {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.store.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-update.html>
+	/// Types of [`catalog.store.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.store.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -18714,9 +18438,7 @@ pub mod storeproduct {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `catalog.storeproduct.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get.html>
+	/// Types of [`catalog.storeproduct.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.storeproduct.get`; see also [`crate::SystemError`].
 		///
@@ -18752,9 +18474,7 @@ pub mod storeproduct {
 		method!(super::Get, "catalog.storeproduct.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.storeproduct.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get-fields.html>
+	/// Types of [`catalog.storeproduct.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.storeproduct.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -18822,9 +18542,7 @@ pub mod storeproduct {
 		method!(super::GetFields, "catalog.storeproduct.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.storeproduct.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-list.html>
+	/// Types of [`catalog.storeproduct.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.storeproduct.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -18945,8 +18663,8 @@ pub mod userfield {
 				Self {
 					select: select.into_iter().map(Into::into).collect(),
 					filter: filter.into(),
-					order: Default::default(),
-					start: Default::default(),
+					order: None,
+					start: None,
 					extra: Default::default(),
 				}
 			}
@@ -18992,9 +18710,7 @@ pub mod userfield {
 		params_impls!(
 			Update { req field "documentId" document_id, req field "fields" fields, }
 		);
-		/// Types of `catalog.userfield.document.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-list.html>
+		/// Types of [`catalog.userfield.document.list`](super::List).
 		pub mod list {
 			/// Error codes of `catalog.userfield.document.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -19074,9 +18790,7 @@ pub mod userfield {
 			}
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `catalog.userfield.document.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-update.html>
+		/// Types of [`catalog.userfield.document.update`](super::Update).
 		pub mod update {
 			/// Error codes of `catalog.userfield.document.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -19107,7 +18821,7 @@ pub mod userfield {
 				pub fn new(document_type: impl Into<String>) -> Self {
 					Self {
 						document_type: document_type.into(),
-						field_n: Default::default(),
+						field_n: None,
 						extra: Default::default(),
 					}
 				}
@@ -19303,9 +19017,7 @@ pub mod vat {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `catalog.vat.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-add.html>
+	/// Types of [`catalog.vat.add`](super::Add).
 	pub mod add {
 		/// Error codes of `catalog.vat.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -19349,9 +19061,9 @@ pub mod vat {
 			) -> Self {
 				Self {
 					name: name.into(),
-					active: Default::default(),
+					active: None,
 					rate: rate.into(),
-					sort: Default::default(),
+					sort: None,
 					extra: Default::default(),
 				}
 			}
@@ -19379,9 +19091,7 @@ pub mod vat {
 		method!(super::Add, "catalog.vat.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.vat.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-delete.html>
+	/// Types of [`catalog.vat.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `catalog.vat.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -19407,9 +19117,7 @@ pub mod vat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "catalog.vat.delete", V2, false);
 	}
-	/// Types of `catalog.vat.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get.html>
+	/// Types of [`catalog.vat.get`](super::Get).
 	pub mod get {
 		/// Error codes of `catalog.vat.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -19446,9 +19154,7 @@ pub mod vat {
 		method!(super::Get, "catalog.vat.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.vat.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
+	/// Types of [`catalog.vat.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `catalog.vat.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -19513,9 +19219,7 @@ pub mod vat {
 		method!(super::GetFields, "catalog.vat.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.vat.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-list.html>
+	/// Types of [`catalog.vat.list`](super::List).
 	pub mod list {
 		/// Error codes of `catalog.vat.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -19593,9 +19297,7 @@ pub mod vat {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `catalog.vat.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-update.html>
+	/// Types of [`catalog.vat.update`](super::Update).
 	pub mod update {
 		/// Error codes of `catalog.vat.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -19644,9 +19346,9 @@ pub mod vat {
 			) -> Self {
 				Self {
 					name: name.into(),
-					active: Default::default(),
+					active: None,
 					rate: rate.into(),
-					sort: Default::default(),
+					sort: None,
 					extra: Default::default(),
 				}
 			}

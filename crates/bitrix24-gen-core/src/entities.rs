@@ -426,15 +426,15 @@ pub mod catalog_product {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductPreviewPicture {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `url`: `string`, only in the example response.
+		/// `url`: `string`, example only.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, only in the example response.
+		/// `urlMachine`: `string`, example only.
 		pub url_machine: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -447,15 +447,15 @@ pub mod catalog_product {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductDetailPicture {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `url`: `string`, only in the example response.
+		/// `url`: `string`, example only.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, only in the example response.
+		/// `urlMachine`: `string`, example only.
 		pub url_machine: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -547,7 +547,7 @@ pub mod catalog_product {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProduct {
@@ -663,7 +663,7 @@ pub mod catalog_product {
 		pub without_order: Option<bool>,
 		/// `propertyN`: `object | array`.
 		pub property_n: ::serde_json::Value,
-		/// `property...`: `any`, only in the example response.
+		/// `property...`: `any`, example only.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
 		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -743,15 +743,15 @@ pub mod catalog_product_offer {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductOfferPreviewPicture {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `url`: `string`, only in the example response.
+		/// `url`: `string`, example only.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, only in the example response.
+		/// `urlMachine`: `string`, example only.
 		pub url_machine: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -764,15 +764,15 @@ pub mod catalog_product_offer {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductOfferDetailPicture {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `url`: `string`, only in the example response.
+		/// `url`: `string`, example only.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, only in the example response.
+		/// `urlMachine`: `string`, example only.
 		pub url_machine: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -862,13 +862,13 @@ pub mod catalog_product_offer {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductOfferParentId {
-		/// `value`: `string`, only in the example response.
+		/// `value`: `string`, example only.
 		pub value: Option<String>,
-		/// `valueId`: `string`, only in the example response.
+		/// `valueId`: `string`, example only.
 		pub value_id: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -883,7 +883,7 @@ pub mod catalog_product_offer {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductOffer {
@@ -999,9 +999,9 @@ pub mod catalog_product_offer {
 		pub without_order: Option<bool>,
 		/// `propertyN`: `object | array`.
 		pub property_n: ::serde_json::Value,
-		/// `parentId`: `object`, only in the example response.
+		/// `parentId`: `object`, example only.
 		pub parent_id: Option<CatalogProductOfferParentId>,
-		/// `property...`: `any`, only in the example response.
+		/// `property...`: `any`, example only.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
 		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -1066,19 +1066,19 @@ pub mod catalog_product_property {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductPropertyUserTypeSettings {
-		/// `group`: `string`, only in the example response.
+		/// `group`: `string`, example only.
 		pub group: Option<String>,
-		/// `multiple`: `string`, only in the example response.
+		/// `multiple`: `string`, example only.
 		pub multiple: Option<String>,
-		/// `size`: `integer`, only in the example response.
+		/// `size`: `integer`, example only.
 		pub size: Option<i64>,
-		/// `tableName`: `string`, only in the example response.
+		/// `tableName`: `string`, example only.
 		pub table_name: Option<String>,
-		/// `width`: `integer`, only in the example response.
+		/// `width`: `integer`, example only.
 		pub width: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1311,15 +1311,15 @@ pub mod catalog_product_service {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductServicePreviewPicture {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `url`: `string`, only in the example response.
+		/// `url`: `string`, example only.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, only in the example response.
+		/// `urlMachine`: `string`, example only.
 		pub url_machine: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1332,15 +1332,15 @@ pub mod catalog_product_service {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductServiceDetailPicture {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `url`: `string`, only in the example response.
+		/// `url`: `string`, example only.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, only in the example response.
+		/// `urlMachine`: `string`, example only.
 		pub url_machine: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1379,7 +1379,7 @@ pub mod catalog_product_service {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductService {
@@ -1451,7 +1451,7 @@ pub mod catalog_product_service {
 		pub type_: Option<i64>,
 		/// `propertyN`: `object | array`.
 		pub property_n: ::serde_json::Value,
-		/// `property...`: `any`, only in the example response.
+		/// `property...`: `any`, example only.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
 		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -1484,15 +1484,15 @@ pub mod catalog_product_sku {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductSkuPreviewPicture {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `url`: `string`, only in the example response.
+		/// `url`: `string`, example only.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, only in the example response.
+		/// `urlMachine`: `string`, example only.
 		pub url_machine: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1505,15 +1505,15 @@ pub mod catalog_product_sku {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductSkuDetailPicture {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `url`: `string`, only in the example response.
+		/// `url`: `string`, example only.
 		pub url: Option<String>,
-		/// `urlMachine`: `string`, only in the example response.
+		/// `urlMachine`: `string`, example only.
 		pub url_machine: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1566,7 +1566,7 @@ pub mod catalog_product_sku {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductSku {
@@ -1660,7 +1660,7 @@ pub mod catalog_product_sku {
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
 		/// `propertyN`: `object | array`.
 		pub property_n: ::serde_json::Value,
-		/// `property...`: `any`, only in the example response.
+		/// `property...`: `any`, example only.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
 		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -1821,13 +1821,13 @@ pub mod catalog_store {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogStoreImageId {
-		/// `id`: `integer`, only in the example response.
+		/// `id`: `integer`, example only.
 		pub id: Option<i64>,
-		/// `url`: `string`, only in the example response.
+		/// `url`: `string`, example only.
 		pub url: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1942,7 +1942,7 @@ pub mod catalog_userfield_document {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogUserfieldDocument {
@@ -1952,7 +1952,7 @@ pub mod catalog_userfield_document {
 		pub document_type: Option<String>,
 		/// `fieldN`: `any`.
 		pub field_n: ::serde_json::Value,
-		/// `field...`: `string`, only in the example response.
+		/// `field...`: `string`, example only.
 		///
 		/// Stands for every key matching `field*`: one entry per key.
 		pub field: ::std::collections::BTreeMap<String, String>,
@@ -2417,7 +2417,7 @@ pub mod crm_company {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/crm-company-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmCompany {
@@ -2513,41 +2513,41 @@ pub mod crm_company {
 		///
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// `ADDRESS_2`: `any`, only in the example response.
+		/// `ADDRESS_2`: `any`, example only.
 		pub address_2: ::serde_json::Value,
-		/// `ADDRESS_CITY`: `any`, only in the example response.
+		/// `ADDRESS_CITY`: `any`, example only.
 		pub address_city: ::serde_json::Value,
-		/// `ADDRESS_POSTAL_CODE`: `any`, only in the example response.
+		/// `ADDRESS_POSTAL_CODE`: `any`, example only.
 		pub address_postal_code: ::serde_json::Value,
-		/// `ADDRESS_REGION`: `any`, only in the example response.
+		/// `ADDRESS_REGION`: `any`, example only.
 		pub address_region: ::serde_json::Value,
-		/// `ADDRESS_PROVINCE`: `any`, only in the example response.
+		/// `ADDRESS_PROVINCE`: `any`, example only.
 		pub address_province: ::serde_json::Value,
-		/// `ADDRESS_COUNTRY`: `any`, only in the example response.
+		/// `ADDRESS_COUNTRY`: `any`, example only.
 		pub address_country: ::serde_json::Value,
-		/// `ADDRESS_COUNTRY_CODE`: `any`, only in the example response.
+		/// `ADDRESS_COUNTRY_CODE`: `any`, example only.
 		pub address_country_code: ::serde_json::Value,
-		/// `ADDRESS_LOC_ADDR_ID`: `any`, only in the example response.
+		/// `ADDRESS_LOC_ADDR_ID`: `any`, example only.
 		pub address_loc_addr_id: ::serde_json::Value,
-		/// `ADDRESS_LEGAL`: `any`, only in the example response.
+		/// `ADDRESS_LEGAL`: `any`, example only.
 		pub address_legal: ::serde_json::Value,
-		/// `REG_ADDRESS`: `any`, only in the example response.
+		/// `REG_ADDRESS`: `any`, example only.
 		pub reg_address: ::serde_json::Value,
-		/// `REG_ADDRESS_2`: `any`, only in the example response.
+		/// `REG_ADDRESS_2`: `any`, example only.
 		pub reg_address_2: ::serde_json::Value,
-		/// `REG_ADDRESS_CITY`: `any`, only in the example response.
+		/// `REG_ADDRESS_CITY`: `any`, example only.
 		pub reg_address_city: ::serde_json::Value,
-		/// `REG_ADDRESS_POSTAL_CODE`: `any`, only in the example response.
+		/// `REG_ADDRESS_POSTAL_CODE`: `any`, example only.
 		pub reg_address_postal_code: ::serde_json::Value,
-		/// `REG_ADDRESS_REGION`: `any`, only in the example response.
+		/// `REG_ADDRESS_REGION`: `any`, example only.
 		pub reg_address_region: ::serde_json::Value,
-		/// `REG_ADDRESS_PROVINCE`: `any`, only in the example response.
+		/// `REG_ADDRESS_PROVINCE`: `any`, example only.
 		pub reg_address_province: ::serde_json::Value,
-		/// `REG_ADDRESS_COUNTRY`: `any`, only in the example response.
+		/// `REG_ADDRESS_COUNTRY`: `any`, example only.
 		pub reg_address_country: ::serde_json::Value,
-		/// `REG_ADDRESS_COUNTRY_CODE`: `any`, only in the example response.
+		/// `REG_ADDRESS_COUNTRY_CODE`: `any`, example only.
 		pub reg_address_country_code: ::serde_json::Value,
-		/// `REG_ADDRESS_LOC_ADDR_ID`: `any`, only in the example response.
+		/// `REG_ADDRESS_LOC_ADDR_ID`: `any`, example only.
 		pub reg_address_loc_addr_id: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -2596,13 +2596,13 @@ pub mod crm_timeline_comment {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmTimelineCommentFilesKeyImage {
-		/// `width`: `integer`, only in the example response.
+		/// `width`: `integer`, example only.
 		pub width: Option<i64>,
-		/// `height`: `integer`, only in the example response.
+		/// `height`: `integer`, example only.
 		pub height: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -2615,31 +2615,31 @@ pub mod crm_timeline_comment {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmTimelineCommentFilesKey {
-		/// `id`: `integer`, only in the example response.
+		/// `id`: `integer`, example only.
 		pub id: Option<i64>,
-		/// `date`: `string`, only in the example response.
+		/// `date`: `string`, example only.
 		pub date: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `name`: `string`, only in the example response.
+		/// `name`: `string`, example only.
 		pub name: Option<String>,
-		/// `size`: `integer`, only in the example response.
+		/// `size`: `integer`, example only.
 		pub size: Option<i64>,
-		/// `image`: `object`, only in the example response.
+		/// `image`: `object`, example only.
 		pub image: Option<CrmTimelineCommentFilesKeyImage>,
-		/// `authorId`: `integer`, only in the example response.
+		/// `authorId`: `integer`, example only.
 		pub author_id: Option<i64>,
-		/// `authorName`: `string`, only in the example response.
+		/// `authorName`: `string`, example only.
 		pub author_name: Option<String>,
-		/// `urlPreview`: `string`, only in the example response.
+		/// `urlPreview`: `string`, example only.
 		pub url_preview: Option<String>,
-		/// `urlShow`: `string`, only in the example response.
+		/// `urlShow`: `string`, example only.
 		pub url_show: Option<String>,
-		/// `urlDownload`: `string`, only in the example response.
+		/// `urlDownload`: `string`, example only.
 		pub url_download: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -2655,11 +2655,11 @@ pub mod crm_timeline_comment {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmTimelineCommentFiles {
-		/// `<key>`: `object`, only in the example response.
+		/// `<key>`: `object`, example only.
 		///
 		/// Stands for every key matching `*`: one entry per key.
 		pub key: ::std::collections::BTreeMap<String, CrmTimelineCommentFilesKey>,
@@ -2708,17 +2708,17 @@ pub mod crm_universal_object_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmUniversalObjectFieldsFm {
-		/// `id`: `integer`, only in the example response.
+		/// `id`: `integer`, example only.
 		pub id: Option<i64>,
-		/// `valueType`: `string`, only in the example response.
+		/// `valueType`: `string`, example only.
 		pub value_type: Option<String>,
-		/// `value`: `string`, only in the example response.
+		/// `value`: `string`, example only.
 		pub value: Option<String>,
-		/// `typeId`: `string`, only in the example response.
+		/// `typeId`: `string`, example only.
 		pub type_id: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -2733,7 +2733,7 @@ pub mod crm_universal_object_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmUniversalObjectFields {
@@ -2777,159 +2777,159 @@ pub mod crm_universal_object_fields {
 		pub utm_term: Option<String>,
 		/// `webformId`: `integer`.
 		pub webform_id: Option<i64>,
-		/// `dateCreateShort`: `any`, only in the example response.
+		/// `dateCreateShort`: `any`, example only.
 		pub date_create_short: ::serde_json::Value,
-		/// `dateModifyShort`: `any`, only in the example response.
+		/// `dateModifyShort`: `any`, example only.
 		pub date_modify_short: ::serde_json::Value,
-		/// `leadId`: `integer`, only in the example response.
+		/// `leadId`: `integer`, example only.
 		pub lead_id: Option<i64>,
-		/// `companyId`: `integer`, only in the example response.
+		/// `companyId`: `integer`, example only.
 		pub company_id: Option<i64>,
-		/// `contactId`: `integer`, only in the example response.
+		/// `contactId`: `integer`, example only.
 		pub contact_id: Option<i64>,
-		/// `quoteId`: `integer`, only in the example response.
+		/// `quoteId`: `integer`, example only.
 		pub quote_id: Option<i64>,
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `productId`: `any`, only in the example response.
+		/// `productId`: `any`, example only.
 		pub product_id: ::serde_json::Value,
-		/// `categoryId`: `integer`, only in the example response.
+		/// `categoryId`: `integer`, example only.
 		pub category_id: Option<i64>,
-		/// `stageId`: `string`, only in the example response.
+		/// `stageId`: `string`, example only.
 		pub stage_id: Option<String>,
-		/// `stageSemanticId`: `string`, only in the example response.
+		/// `stageSemanticId`: `string`, example only.
 		pub stage_semantic_id: Option<String>,
-		/// `isNew`: `string`, only in the example response.
+		/// `isNew`: `string`, example only.
 		pub is_new: Option<String>,
-		/// `isRecurring`: `string`, only in the example response.
+		/// `isRecurring`: `string`, example only.
 		pub is_recurring: Option<String>,
-		/// `isReturnCustomer`: `string`, only in the example response.
+		/// `isReturnCustomer`: `string`, example only.
 		pub is_return_customer: Option<String>,
-		/// `isRepeatedApproach`: `string`, only in the example response.
+		/// `isRepeatedApproach`: `string`, example only.
 		pub is_repeated_approach: Option<String>,
-		/// `closed`: `string`, only in the example response.
+		/// `closed`: `string`, example only.
 		pub closed: Option<String>,
-		/// `typeId`: `string`, only in the example response.
+		/// `typeId`: `string`, example only.
 		pub type_id: Option<String>,
-		/// `opportunity`: `double`, only in the example response.
+		/// `opportunity`: `double`, example only.
 		pub opportunity: Option<::bitrix24_runtime::Decimal>,
-		/// `isManualOpportunity`: `string`, only in the example response.
+		/// `isManualOpportunity`: `string`, example only.
 		pub is_manual_opportunity: Option<String>,
-		/// `taxValue`: `integer`, only in the example response.
+		/// `taxValue`: `integer`, example only.
 		pub tax_value: Option<i64>,
-		/// `currencyId`: `string`, only in the example response.
+		/// `currencyId`: `string`, example only.
 		pub currency_id: Option<String>,
-		/// `probability`: `integer`, only in the example response.
+		/// `probability`: `integer`, example only.
 		pub probability: Option<i64>,
-		/// `comments`: `string`, only in the example response.
+		/// `comments`: `string`, example only.
 		pub comments: Option<String>,
-		/// `begindate`: `string`, only in the example response.
+		/// `begindate`: `string`, example only.
 		pub begindate: Option<String>,
-		/// `begindateShort`: `any`, only in the example response.
+		/// `begindateShort`: `any`, example only.
 		pub begindate_short: ::serde_json::Value,
-		/// `closedate`: `string`, only in the example response.
+		/// `closedate`: `string`, example only.
 		pub closedate: Option<String>,
-		/// `closedateShort`: `any`, only in the example response.
+		/// `closedateShort`: `any`, example only.
 		pub closedate_short: ::serde_json::Value,
-		/// `eventDate`: `any`, only in the example response.
+		/// `eventDate`: `any`, example only.
 		pub event_date: ::serde_json::Value,
-		/// `eventDateShort`: `any`, only in the example response.
+		/// `eventDateShort`: `any`, example only.
 		pub event_date_short: ::serde_json::Value,
-		/// `eventId`: `any`, only in the example response.
+		/// `eventId`: `any`, example only.
 		pub event_id: ::serde_json::Value,
-		/// `eventDescription`: `any`, only in the example response.
+		/// `eventDescription`: `any`, example only.
 		pub event_description: ::serde_json::Value,
-		/// `locationId`: `any`, only in the example response.
+		/// `locationId`: `any`, example only.
 		pub location_id: ::serde_json::Value,
-		/// `sourceId`: `string`, only in the example response.
+		/// `sourceId`: `string`, example only.
 		pub source_id: Option<String>,
-		/// `sourceDescription`: `string`, only in the example response.
+		/// `sourceDescription`: `string`, example only.
 		pub source_description: Option<String>,
-		/// `originatorId`: `any`, only in the example response.
+		/// `originatorId`: `any`, example only.
 		pub originator_id: ::serde_json::Value,
-		/// `originId`: `any`, only in the example response.
+		/// `originId`: `any`, example only.
 		pub origin_id: ::serde_json::Value,
-		/// `additionalInfo`: `string`, only in the example response.
+		/// `additionalInfo`: `string`, example only.
 		pub additional_info: Option<String>,
-		/// `searchContent`: `string`, only in the example response.
+		/// `searchContent`: `string`, example only.
 		pub search_content: Option<String>,
-		/// `orderStage`: `any`, only in the example response.
+		/// `orderStage`: `any`, example only.
 		pub order_stage: ::serde_json::Value,
-		/// `movedBy`: `integer`, only in the example response.
+		/// `movedBy`: `integer`, example only.
 		pub moved_by: Option<i64>,
-		/// `movedTime`: `string`, only in the example response.
+		/// `movedTime`: `string`, example only.
 		pub moved_time: Option<String>,
-		/// `isWork`: `any`, only in the example response.
+		/// `isWork`: `any`, example only.
 		pub is_work: ::serde_json::Value,
-		/// `isWon`: `any`, only in the example response.
+		/// `isWon`: `any`, example only.
 		pub is_won: ::serde_json::Value,
-		/// `isLose`: `any`, only in the example response.
+		/// `isLose`: `any`, example only.
 		pub is_lose: ::serde_json::Value,
-		/// `receivedAmount`: `any`, only in the example response.
+		/// `receivedAmount`: `any`, example only.
 		pub received_amount: ::serde_json::Value,
-		/// `lostAmount`: `any`, only in the example response.
+		/// `lostAmount`: `any`, example only.
 		pub lost_amount: ::serde_json::Value,
-		/// `hasProducts`: `any`, only in the example response.
+		/// `hasProducts`: `any`, example only.
 		pub has_products: ::serde_json::Value,
-		/// `observers`: `integer[]`, only in the example response.
+		/// `observers`: `integer[]`, example only.
 		pub observers: Vec<i64>,
-		/// `contactIds`: `integer[]`, only in the example response.
+		/// `contactIds`: `integer[]`, example only.
 		pub contact_ids: Vec<i64>,
-		/// `isConvert`: `any`, only in the example response.
+		/// `isConvert`: `any`, example only.
 		pub is_convert: ::serde_json::Value,
-		/// `statusDescription`: `any`, only in the example response.
+		/// `statusDescription`: `any`, example only.
 		pub status_description: ::serde_json::Value,
-		/// `name`: `string`, only in the example response.
+		/// `name`: `string`, example only.
 		pub name: Option<String>,
-		/// `lastName`: `string`, only in the example response.
+		/// `lastName`: `string`, example only.
 		pub last_name: Option<String>,
-		/// `secondName`: `string`, only in the example response.
+		/// `secondName`: `string`, example only.
 		pub second_name: Option<String>,
-		/// `shortName`: `any`, only in the example response.
+		/// `shortName`: `any`, example only.
 		pub short_name: ::serde_json::Value,
-		/// `companyTitle`: `string`, only in the example response.
+		/// `companyTitle`: `string`, example only.
 		pub company_title: Option<String>,
-		/// `post`: `string`, only in the example response.
+		/// `post`: `string`, example only.
 		pub post: Option<String>,
-		/// `address`: `any`, only in the example response.
+		/// `address`: `any`, example only.
 		pub address: ::serde_json::Value,
-		/// `dateClosed`: `any`, only in the example response.
+		/// `dateClosed`: `any`, example only.
 		pub date_closed: ::serde_json::Value,
-		/// `birthdate`: `string`, only in the example response.
+		/// `birthdate`: `string`, example only.
 		pub birthdate: Option<String>,
-		/// `honorific`: `string`, only in the example response.
+		/// `honorific`: `string`, example only.
 		pub honorific: Option<String>,
-		/// `hasPhone`: `string`, only in the example response.
+		/// `hasPhone`: `string`, example only.
 		pub has_phone: Option<String>,
-		/// `hasEmail`: `string`, only in the example response.
+		/// `hasEmail`: `string`, example only.
 		pub has_email: Option<String>,
-		/// `hasImol`: `string`, only in the example response.
+		/// `hasImol`: `string`, example only.
 		pub has_imol: Option<String>,
-		/// `login`: `any`, only in the example response.
+		/// `login`: `any`, example only.
 		pub login: ::serde_json::Value,
-		/// `phoneMobile`: `string`, only in the example response.
+		/// `phoneMobile`: `string`, example only.
 		pub phone_mobile: Option<String>,
-		/// `phoneWork`: `string`, only in the example response.
+		/// `phoneWork`: `string`, example only.
 		pub phone_work: Option<String>,
-		/// `phoneMailing`: `string`, only in the example response.
+		/// `phoneMailing`: `string`, example only.
 		pub phone_mailing: Option<String>,
-		/// `emailHome`: `string`, only in the example response.
+		/// `emailHome`: `string`, example only.
 		pub email_home: Option<String>,
-		/// `emailWork`: `string`, only in the example response.
+		/// `emailWork`: `string`, example only.
 		pub email_work: Option<String>,
-		/// `emailMailing`: `string`, only in the example response.
+		/// `emailMailing`: `string`, example only.
 		pub email_mailing: Option<String>,
-		/// `skype`: `any`, only in the example response.
+		/// `skype`: `any`, example only.
 		pub skype: ::serde_json::Value,
-		/// `icq`: `any`, only in the example response.
+		/// `icq`: `any`, example only.
 		pub icq: ::serde_json::Value,
-		/// `imol`: `string`, only in the example response.
+		/// `imol`: `string`, example only.
 		pub imol: Option<String>,
-		/// `email`: `string`, only in the example response.
+		/// `email`: `string`, example only.
 		pub email: Option<String>,
-		/// `phone`: `string`, only in the example response.
+		/// `phone`: `string`, example only.
 		pub phone: Option<String>,
-		/// `fm`: `object[]`, only in the example response.
+		/// `fm`: `object[]`, example only.
 		pub fm: Vec<CrmUniversalObjectFieldsFm>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -3048,23 +3048,23 @@ pub mod crm_currency {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmCurrencyLangEn {
-		/// `FORMAT_STRING`: `string`, only in the example response.
+		/// `FORMAT_STRING`: `string`, example only.
 		pub format_string: Option<String>,
-		/// `FULL_NAME`: `string`, only in the example response.
+		/// `FULL_NAME`: `string`, example only.
 		pub full_name: Option<String>,
-		/// `DEC_POINT`: `string`, only in the example response.
+		/// `DEC_POINT`: `string`, example only.
 		pub dec_point: Option<String>,
-		/// `THOUSANDS_SEP`: `any`, only in the example response.
+		/// `THOUSANDS_SEP`: `any`, example only.
 		pub thousands_sep: ::serde_json::Value,
-		/// `DECIMALS`: `string`, only in the example response.
+		/// `DECIMALS`: `string`, example only.
 		pub decimals: Option<String>,
-		/// `THOUSANDS_VARIANT`: `string`, only in the example response.
+		/// `THOUSANDS_VARIANT`: `string`, example only.
 		pub thousands_variant: Option<String>,
-		/// `HIDE_ZERO`: `string`, only in the example response.
+		/// `HIDE_ZERO`: `string`, example only.
 		pub hide_zero: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -3079,23 +3079,23 @@ pub mod crm_currency {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmCurrencyLangDe {
-		/// `FORMAT_STRING`: `string`, only in the example response.
+		/// `FORMAT_STRING`: `string`, example only.
 		pub format_string: Option<String>,
-		/// `FULL_NAME`: `string`, only in the example response.
+		/// `FULL_NAME`: `string`, example only.
 		pub full_name: Option<String>,
-		/// `DEC_POINT`: `string`, only in the example response.
+		/// `DEC_POINT`: `string`, example only.
 		pub dec_point: Option<String>,
-		/// `THOUSANDS_SEP`: `string`, only in the example response.
+		/// `THOUSANDS_SEP`: `string`, example only.
 		pub thousands_sep: Option<String>,
-		/// `DECIMALS`: `string`, only in the example response.
+		/// `DECIMALS`: `string`, example only.
 		pub decimals: Option<String>,
-		/// `THOUSANDS_VARIANT`: `string`, only in the example response.
+		/// `THOUSANDS_VARIANT`: `string`, example only.
 		pub thousands_variant: Option<String>,
-		/// `HIDE_ZERO`: `string`, only in the example response.
+		/// `HIDE_ZERO`: `string`, example only.
 		pub hide_zero: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -3110,7 +3110,7 @@ pub mod crm_currency {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmCurrencyLang {
@@ -3130,9 +3130,9 @@ pub mod crm_currency {
 		pub thousands_sep: Option<String>,
 		/// `THOUSANDS_VARIANT`: `string`.
 		pub thousands_variant: Option<String>,
-		/// `en`: `object`, only in the example response.
+		/// `en`: `object`, example only.
 		pub en: Option<CrmCurrencyLangEn>,
-		/// `de`: `object`, only in the example response.
+		/// `de`: `object`, example only.
 		pub de: Option<CrmCurrencyLangDe>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -3316,7 +3316,7 @@ pub mod crm_orderentity {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmOrderentity {
@@ -3326,15 +3326,15 @@ pub mod crm_orderentity {
 		pub owner_type_id: Option<i64>,
 		/// `ORDER_ID`: `integer`.
 		pub order_id: Option<i64>,
-		/// `orderId`: `integer`, only in the example response.
+		/// `orderId`: `integer`, example only.
 		///
 		/// Rust name `order_id_2`: `order_id` is the wire name `ORDER_ID`.
 		pub order_id_2: Option<i64>,
-		/// `ownerId`: `integer`, only in the example response.
+		/// `ownerId`: `integer`, example only.
 		///
 		/// Rust name `owner_id_2`: `owner_id` is the wire name `OWNER_ID`.
 		pub owner_id_2: Option<i64>,
-		/// `ownerTypeId`: `integer`, only in the example response.
+		/// `ownerTypeId`: `integer`, example only.
 		///
 		/// Rust name `owner_type_id_2`: `owner_type_id` is the wire name `OWNER_TYPE_ID`.
 		pub owner_type_id_2: Option<i64>,
@@ -3799,7 +3799,7 @@ pub mod sale_basket_item {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleBasketItem {
@@ -3867,7 +3867,7 @@ pub mod sale_basket_item {
 		pub product_xml_id: Option<String>,
 		/// `reservations`: `sale_basket_item_reservation[]`.
 		pub reservations: Vec<SaleBasketItemReservations>,
-		/// `productid`: `integer`, only in the example response.
+		/// `productid`: `integer`, example only.
 		pub productid: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -4066,19 +4066,19 @@ pub mod sale_delivery_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleDeliveryHandlerSettingsConfigOptions {
-		/// `Option1Code`: `string`, only in the example response.
+		/// `Option1Code`: `string`, example only.
 		pub option1_code: Option<String>,
-		/// `Option2Code`: `string`, only in the example response.
+		/// `Option2Code`: `string`, example only.
 		pub option2_code: Option<String>,
-		/// `Option3Code`: `string`, only in the example response.
+		/// `Option3Code`: `string`, example only.
 		pub option3_code: Option<String>,
-		/// `Option4Code`: `string`, only in the example response.
+		/// `Option4Code`: `string`, example only.
 		pub option4_code: Option<String>,
-		/// `Option5Code`: `string`, only in the example response.
+		/// `Option5Code`: `string`, example only.
 		pub option5_code: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -4201,7 +4201,7 @@ pub mod sale_delivery_service {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleDeliveryService {
@@ -4221,7 +4221,7 @@ pub mod sale_delivery_service {
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `LOGOTYPE`: `integer`, only in the example response.
+		/// `LOGOTYPE`: `integer`, example only.
 		pub logotype: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -4330,7 +4330,7 @@ pub mod sale_order {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderBasketItems {
@@ -4398,35 +4398,35 @@ pub mod sale_order {
 		pub product_xml_id: Option<String>,
 		/// `reservations`: `sale_basket_item_reservation[]`.
 		pub reservations: Vec<SaleOrderBasketItemsReservations>,
-		/// `dateRefresh`: `any`, only in the example response.
+		/// `dateRefresh`: `any`, example only.
 		pub date_refresh: ::serde_json::Value,
-		/// `detailPageUrl`: `string`, only in the example response.
+		/// `detailPageUrl`: `string`, example only.
 		pub detail_page_url: Option<String>,
-		/// `discountCoupon`: `string`, only in the example response.
+		/// `discountCoupon`: `string`, example only.
 		pub discount_coupon: Option<String>,
-		/// `discountName`: `string`, only in the example response.
+		/// `discountName`: `string`, example only.
 		pub discount_name: Option<String>,
-		/// `discountValue`: `string`, only in the example response.
+		/// `discountValue`: `string`, example only.
 		pub discount_value: Option<String>,
-		/// `fuserId`: `integer`, only in the example response.
+		/// `fuserId`: `integer`, example only.
 		pub fuser_id: Option<i64>,
-		/// `lid`: `string`, only in the example response.
+		/// `lid`: `string`, example only.
 		pub lid: Option<String>,
-		/// `module`: `string`, only in the example response.
+		/// `module`: `string`, example only.
 		pub module: Option<String>,
-		/// `notes`: `string`, only in the example response.
+		/// `notes`: `string`, example only.
 		pub notes: Option<String>,
-		/// `priceTypeId`: `integer`, only in the example response.
+		/// `priceTypeId`: `integer`, example only.
 		pub price_type_id: Option<i64>,
-		/// `productPriceId`: `integer`, only in the example response.
+		/// `productPriceId`: `integer`, example only.
 		pub product_price_id: Option<i64>,
-		/// `productProviderClass`: `string`, only in the example response.
+		/// `productProviderClass`: `string`, example only.
 		pub product_provider_class: Option<String>,
-		/// `recommendation`: `string`, only in the example response.
+		/// `recommendation`: `string`, example only.
 		pub recommendation: Option<String>,
-		/// `setParentId`: `string`, only in the example response.
+		/// `setParentId`: `string`, example only.
 		pub set_parent_id: Option<String>,
-		/// `subscribe`: `string`, only in the example response.
+		/// `subscribe`: `string`, example only.
 		pub subscribe: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -4822,7 +4822,7 @@ pub mod sale_order {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderPropertyValues {
@@ -4916,11 +4916,11 @@ pub mod sale_order {
 		///
 		/// Values: `Y`, `N`.
 		pub is_address_to: Option<bool>,
-		/// `orderPropsId`: `integer`, only in the example response.
+		/// `orderPropsId`: `integer`, example only.
 		pub order_props_id: Option<i64>,
-		/// `orderPropsXmlId`: `string`, only in the example response.
+		/// `orderPropsXmlId`: `string`, example only.
 		pub order_props_xml_id: Option<String>,
-		/// `value`: `string`, only in the example response.
+		/// `value`: `string`, example only.
 		pub value: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -4946,17 +4946,17 @@ pub mod sale_order {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderRequisiteLink {
-		/// `bankDetailId`: `integer`, only in the example response.
+		/// `bankDetailId`: `integer`, example only.
 		pub bank_detail_id: Option<i64>,
-		/// `mcBankDetailId`: `integer`, only in the example response.
+		/// `mcBankDetailId`: `integer`, example only.
 		pub mc_bank_detail_id: Option<i64>,
-		/// `mcRequisiteId`: `integer`, only in the example response.
+		/// `mcRequisiteId`: `integer`, example only.
 		pub mc_requisite_id: Option<i64>,
-		/// `requisiteId`: `integer`, only in the example response.
+		/// `requisiteId`: `integer`, example only.
 		pub requisite_id: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -5001,7 +5001,7 @@ pub mod sale_order {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrder {
@@ -5117,7 +5117,7 @@ pub mod sale_order {
 		pub requisite_link: Option<SaleOrderRequisiteLink>,
 		/// `tradeBindings`: `sale_order_trade_binding[]`.
 		pub trade_bindings: Vec<SaleOrderTradeBindings>,
-		/// `companyId`: `integer`, only in the example response.
+		/// `companyId`: `integer`, example only.
 		pub company_id: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -5332,15 +5332,15 @@ pub mod sale_order_property {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrderPropertySettings {
-		/// `maxlength`: `string`, only in the example response.
+		/// `maxlength`: `string`, example only.
 		pub maxlength: Option<String>,
-		/// `multiline`: `string`, only in the example response.
+		/// `multiline`: `string`, example only.
 		pub multiline: Option<String>,
-		/// `size`: `integer`, only in the example response.
+		/// `size`: `integer`, example only.
 		pub size: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6008,7 +6008,7 @@ pub mod sale_paysystem {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystem {
@@ -6062,19 +6062,19 @@ pub mod sale_paysystem {
 		pub sort: Option<String>,
 		/// `TARIFF`: `string`.
 		pub tariff: Option<String>,
-		/// `RESULT_FILE`: `any`, only in the example response.
+		/// `RESULT_FILE`: `any`, example only.
 		pub result_file: ::serde_json::Value,
-		/// `HAVE_PAYMENT`: `string`, only in the example response.
+		/// `HAVE_PAYMENT`: `string`, example only.
 		pub have_payment: Option<String>,
-		/// `HAVE_ACTION`: `string`, only in the example response.
+		/// `HAVE_ACTION`: `string`, example only.
 		pub have_action: Option<String>,
-		/// `HAVE_RESULT`: `string`, only in the example response.
+		/// `HAVE_RESULT`: `string`, example only.
 		pub have_result: Option<String>,
-		/// `HAVE_PREPAY`: `string`, only in the example response.
+		/// `HAVE_PREPAY`: `string`, example only.
 		pub have_prepay: Option<String>,
-		/// `HAVE_PRICE`: `string`, only in the example response.
+		/// `HAVE_PRICE`: `string`, example only.
 		pub have_price: Option<String>,
-		/// `HAVE_RESULT_RECEIVE`: `string`, only in the example response.
+		/// `HAVE_RESULT_RECEIVE`: `string`, example only.
 		pub have_result_receive: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6104,13 +6104,13 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormDataFieldsPhoneCode {
-		/// `NAME`: `string`, only in the example response.
+		/// `NAME`: `string`, example only.
 		pub name: Option<String>,
-		/// `TYPE`: `string`, only in the example response.
+		/// `TYPE`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6123,13 +6123,13 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormDataFieldsPhone {
-		/// `VISIBLE`: `string`, only in the example response.
+		/// `VISIBLE`: `string`, example only.
 		pub visible: Option<String>,
-		/// `CODE`: `object`, only in the example response.
+		/// `CODE`: `object`, example only.
 		pub code: Option<SalePaysystemHandlerSettingsFormDataFieldsPhoneCode>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6142,13 +6142,13 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormDataFieldsPaymentId {
-		/// `CODE`: `string`, only in the example response.
+		/// `CODE`: `string`, example only.
 		pub code: Option<String>,
-		/// `VISIBLE`: `string`, only in the example response.
+		/// `VISIBLE`: `string`, example only.
 		pub visible: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6161,11 +6161,11 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormDataFieldsServiceid {
-		/// `CODE`: `string`, only in the example response.
+		/// `CODE`: `string`, example only.
 		pub code: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6177,15 +6177,15 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormDataFields {
-		/// `phone`: `object`, only in the example response.
+		/// `phone`: `object`, example only.
 		pub phone: Option<SalePaysystemHandlerSettingsFormDataFieldsPhone>,
-		/// `paymentId`: `object`, only in the example response.
+		/// `paymentId`: `object`, example only.
 		pub payment_id: Option<SalePaysystemHandlerSettingsFormDataFieldsPaymentId>,
-		/// `serviceid`: `object`, only in the example response.
+		/// `serviceid`: `object`, example only.
 		pub serviceid: Option<SalePaysystemHandlerSettingsFormDataFieldsServiceid>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6198,15 +6198,15 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsFormData {
-		/// `ACTION_URI`: `string`, only in the example response.
+		/// `ACTION_URI`: `string`, example only.
 		pub action_uri: Option<String>,
-		/// `METHOD`: `string`, only in the example response.
+		/// `METHOD`: `string`, example only.
 		pub method: Option<String>,
-		/// `FIELDS`: `object`, only in the example response.
+		/// `FIELDS`: `object`, example only.
 		pub fields: Option<SalePaysystemHandlerSettingsFormDataFields>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6219,15 +6219,15 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesRestServiceId {
-		/// `NAME`: `string`, only in the example response.
+		/// `NAME`: `string`, example only.
 		pub name: Option<String>,
-		/// `DESCRIPTION`: `string`, only in the example response.
+		/// `DESCRIPTION`: `string`, example only.
 		pub description: Option<String>,
-		/// `SORT`: `string`, only in the example response.
+		/// `SORT`: `string`, example only.
 		pub sort: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6240,15 +6240,15 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesRestServiceKey {
-		/// `NAME`: `string`, only in the example response.
+		/// `NAME`: `string`, example only.
 		pub name: Option<String>,
-		/// `DESCRIPTION`: `string`, only in the example response.
+		/// `DESCRIPTION`: `string`, example only.
 		pub description: Option<String>,
-		/// `SORT`: `string`, only in the example response.
+		/// `SORT`: `string`, example only.
 		pub sort: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6261,13 +6261,13 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPaymentIdDefault {
-		/// `PROVIDER_KEY`: `string`, only in the example response.
+		/// `PROVIDER_KEY`: `string`, example only.
 		pub provider_key: Option<String>,
-		/// `PROVIDER_VALUE`: `string`, only in the example response.
+		/// `PROVIDER_VALUE`: `string`, example only.
 		pub provider_value: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6280,17 +6280,17 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPaymentId {
-		/// `NAME`: `string`, only in the example response.
+		/// `NAME`: `string`, example only.
 		pub name: Option<String>,
-		/// `SORT`: `string`, only in the example response.
+		/// `SORT`: `string`, example only.
 		pub sort: Option<String>,
-		/// `GROUP`: `string`, only in the example response.
+		/// `GROUP`: `string`, example only.
 		pub group: Option<String>,
-		/// `DEFAULT`: `object`, only in the example response.
+		/// `DEFAULT`: `object`, example only.
 		pub default: Option<SalePaysystemHandlerSettingsCodesPaymentIdDefault>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6303,11 +6303,11 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput {
-		/// `TYPE`: `string`, only in the example response.
+		/// `TYPE`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6320,15 +6320,15 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPsChangeStatusPay {
-		/// `NAME`: `string`, only in the example response.
+		/// `NAME`: `string`, example only.
 		pub name: Option<String>,
-		/// `SORT`: `string`, only in the example response.
+		/// `SORT`: `string`, example only.
 		pub sort: Option<String>,
-		/// `INPUT`: `object`, only in the example response.
+		/// `INPUT`: `object`, example only.
 		pub input: Option<SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6341,13 +6341,13 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault {
-		/// `PROVIDER_KEY`: `string`, only in the example response.
+		/// `PROVIDER_KEY`: `string`, example only.
 		pub provider_key: Option<String>,
-		/// `PROVIDER_VALUE`: `string`, only in the example response.
+		/// `PROVIDER_VALUE`: `string`, example only.
 		pub provider_value: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6360,17 +6360,17 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPaymentBuyerId {
-		/// `NAME`: `string`, only in the example response.
+		/// `NAME`: `string`, example only.
 		pub name: Option<String>,
-		/// `SORT`: `string`, only in the example response.
+		/// `SORT`: `string`, example only.
 		pub sort: Option<String>,
-		/// `GROUP`: `string`, only in the example response.
+		/// `GROUP`: `string`, example only.
 		pub group: Option<String>,
-		/// `DEFAULT`: `object`, only in the example response.
+		/// `DEFAULT`: `object`, example only.
 		pub default: Option<SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6383,13 +6383,13 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions {
-		/// `TEST`: `string`, only in the example response.
+		/// `TEST`: `string`, example only.
 		pub test: Option<String>,
-		/// `REGULAR`: `string`, only in the example response.
+		/// `REGULAR`: `string`, example only.
 		pub regular: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6402,13 +6402,13 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPsWorkModeInput {
-		/// `TYPE`: `string`, only in the example response.
+		/// `TYPE`: `string`, example only.
 		pub type_: Option<String>,
-		/// `OPTIONS`: `object`, only in the example response.
+		/// `OPTIONS`: `object`, example only.
 		pub options: Option<SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6421,15 +6421,15 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodesPsWorkMode {
-		/// `NAME`: `string`, only in the example response.
+		/// `NAME`: `string`, example only.
 		pub name: Option<String>,
-		/// `SORT`: `string`, only in the example response.
+		/// `SORT`: `string`, example only.
 		pub sort: Option<String>,
-		/// `INPUT`: `object`, only in the example response.
+		/// `INPUT`: `object`, example only.
 		pub input: Option<SalePaysystemHandlerSettingsCodesPsWorkModeInput>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6442,23 +6442,23 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettingsCodes {
-		/// `REST_SERVICE_ID`: `object`, only in the example response.
+		/// `REST_SERVICE_ID`: `object`, example only.
 		pub rest_service_id: Option<SalePaysystemHandlerSettingsCodesRestServiceId>,
-		/// `REST_SERVICE_KEY`: `object`, only in the example response.
+		/// `REST_SERVICE_KEY`: `object`, example only.
 		pub rest_service_key: Option<SalePaysystemHandlerSettingsCodesRestServiceKey>,
-		/// `PAYMENT_ID`: `object`, only in the example response.
+		/// `PAYMENT_ID`: `object`, example only.
 		pub payment_id: Option<SalePaysystemHandlerSettingsCodesPaymentId>,
-		/// `PS_CHANGE_STATUS_PAY`: `object`, only in the example response.
+		/// `PS_CHANGE_STATUS_PAY`: `object`, example only.
 		pub ps_change_status_pay: Option<
 			SalePaysystemHandlerSettingsCodesPsChangeStatusPay,
 		>,
-		/// `PAYMENT_BUYER_ID`: `object`, only in the example response.
+		/// `PAYMENT_BUYER_ID`: `object`, example only.
 		pub payment_buyer_id: Option<SalePaysystemHandlerSettingsCodesPaymentBuyerId>,
-		/// `PS_WORK_MODE`: `object`, only in the example response.
+		/// `PS_WORK_MODE`: `object`, example only.
 		pub ps_work_mode: Option<SalePaysystemHandlerSettingsCodesPsWorkMode>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6473,15 +6473,15 @@ pub mod sale_paysystem_handler {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystemHandlerSettings {
-		/// `CURRENCY`: `string[]`, only in the example response.
+		/// `CURRENCY`: `string[]`, example only.
 		pub currency: Vec<String>,
-		/// `FORM_DATA`: `object`, only in the example response.
+		/// `FORM_DATA`: `object`, example only.
 		pub form_data: Option<SalePaysystemHandlerSettingsFormData>,
-		/// `CODES`: `object`, only in the example response.
+		/// `CODES`: `object`, example only.
 		pub codes: Option<SalePaysystemHandlerSettingsCodes>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6762,19 +6762,19 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsChecklistKeyAction {
-		/// `modify`: `boolean`, only in the example response.
+		/// `modify`: `boolean`, example only.
 		pub modify: Option<bool>,
-		/// `remove`: `boolean`, only in the example response.
+		/// `remove`: `boolean`, example only.
 		pub remove: Option<bool>,
-		/// `toggle`: `boolean`, only in the example response.
+		/// `toggle`: `boolean`, example only.
 		pub toggle: Option<bool>,
-		/// `add`: `boolean`, only in the example response.
+		/// `add`: `boolean`, example only.
 		pub add: Option<bool>,
-		/// `addAccomplice`: `boolean`, only in the example response.
+		/// `addAccomplice`: `boolean`, example only.
 		pub add_accomplice: Option<bool>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6788,39 +6788,39 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsChecklistKey {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `taskId`: `string`, only in the example response.
+		/// `taskId`: `string`, example only.
 		pub task_id: Option<String>,
-		/// `createdBy`: `string`, only in the example response.
+		/// `createdBy`: `string`, example only.
 		pub created_by: Option<String>,
-		/// `parentId`: `string`, only in the example response.
+		/// `parentId`: `string`, example only.
 		pub parent_id: Option<String>,
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `sortIndex`: `string`, only in the example response.
+		/// `sortIndex`: `string`, example only.
 		pub sort_index: Option<String>,
-		/// `isComplete`: `string`, only in the example response.
+		/// `isComplete`: `string`, example only.
 		pub is_complete: Option<String>,
-		/// `isImportant`: `string`, only in the example response.
+		/// `isImportant`: `string`, example only.
 		pub is_important: Option<String>,
-		/// `toggledBy`: `any`, only in the example response.
+		/// `toggledBy`: `any`, example only.
 		pub toggled_by: ::serde_json::Value,
-		/// `toggledDate`: `any`, only in the example response.
+		/// `toggledDate`: `any`, example only.
 		pub toggled_date: ::serde_json::Value,
-		/// `ufChecklistFiles`: `boolean`, only in the example response.
+		/// `ufChecklistFiles`: `boolean`, example only.
 		pub uf_checklist_files: Option<bool>,
-		/// `members`: `array`, only in the example response.
+		/// `members`: `array`, example only.
 		pub members: Vec<::serde_json::Value>,
-		/// `attachments`: `array`, only in the example response.
+		/// `attachments`: `array`, example only.
 		pub attachments: Vec<::serde_json::Value>,
-		/// `entityId`: `string`, only in the example response.
+		/// `entityId`: `string`, example only.
 		pub entity_id: Option<String>,
-		/// `action`: `object`, only in the example response.
+		/// `action`: `object`, example only.
 		pub action: Option<TasksFieldsChecklistKeyAction>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -6838,7 +6838,7 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsChecklist {
@@ -6876,7 +6876,7 @@ pub mod tasks_fields {
 		pub entity_id: Option<String>,
 		/// `action`: `object`.
 		pub action: Option<TasksFieldsChecklistAction>,
-		/// `<key>`: `object`, only in the example response.
+		/// `<key>`: `object`, example only.
 		///
 		/// Stands for every key matching `*`: one entry per key.
 		pub key: ::std::collections::BTreeMap<String, TasksFieldsChecklistKey>,
@@ -6991,19 +6991,19 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsAuditorsDataKey {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `name`: `string`, only in the example response.
+		/// `name`: `string`, example only.
 		pub name: Option<String>,
-		/// `link`: `string`, only in the example response.
+		/// `link`: `string`, example only.
 		pub link: Option<String>,
-		/// `icon`: `string`, only in the example response.
+		/// `icon`: `string`, example only.
 		pub icon: Option<String>,
-		/// `workPosition`: `string`, only in the example response.
+		/// `workPosition`: `string`, example only.
 		pub work_position: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7016,7 +7016,7 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsAuditorsData {
@@ -7030,7 +7030,7 @@ pub mod tasks_fields {
 		pub icon: Option<String>,
 		/// `workPosition`: `string`.
 		pub work_position: Option<String>,
-		/// `<key>`: `object`, only in the example response.
+		/// `<key>`: `object`, example only.
 		///
 		/// Stands for every key matching `*`: one entry per key.
 		pub key: ::std::collections::BTreeMap<String, TasksFieldsAuditorsDataKey>,
@@ -7172,39 +7172,39 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendantsFields {
-		/// `id`: `integer`, only in the example response.
+		/// `id`: `integer`, example only.
 		pub id: Option<i64>,
-		/// `copiedId`: `any`, only in the example response.
+		/// `copiedId`: `any`, example only.
 		pub copied_id: ::serde_json::Value,
-		/// `entityId`: `integer`, only in the example response.
+		/// `entityId`: `integer`, example only.
 		pub entity_id: Option<i64>,
-		/// `userId`: `integer`, only in the example response.
+		/// `userId`: `integer`, example only.
 		pub user_id: Option<i64>,
-		/// `createdBy`: `integer`, only in the example response.
+		/// `createdBy`: `integer`, example only.
 		pub created_by: Option<i64>,
-		/// `parentId`: `integer`, only in the example response.
+		/// `parentId`: `integer`, example only.
 		pub parent_id: Option<i64>,
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `sortIndex`: `integer`, only in the example response.
+		/// `sortIndex`: `integer`, example only.
 		pub sort_index: Option<i64>,
-		/// `displaySortIndex`: `string`, only in the example response.
+		/// `displaySortIndex`: `string`, example only.
 		pub display_sort_index: Option<String>,
-		/// `isComplete`: `boolean`, only in the example response.
+		/// `isComplete`: `boolean`, example only.
 		pub is_complete: Option<bool>,
-		/// `isImportant`: `boolean`, only in the example response.
+		/// `isImportant`: `boolean`, example only.
 		pub is_important: Option<bool>,
-		/// `completedCount`: `integer`, only in the example response.
+		/// `completedCount`: `integer`, example only.
 		pub completed_count: Option<i64>,
-		/// `members`: `array`, only in the example response.
+		/// `members`: `array`, example only.
 		pub members: Vec<::serde_json::Value>,
-		/// `attachments`: `array`, only in the example response.
+		/// `attachments`: `array`, example only.
 		pub attachments: Vec<::serde_json::Value>,
-		/// `nodeId`: `any`, only in the example response.
+		/// `nodeId`: `any`, example only.
 		pub node_id: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7222,19 +7222,19 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendantsAction {
-		/// `modify`: `boolean`, only in the example response.
+		/// `modify`: `boolean`, example only.
 		pub modify: Option<bool>,
-		/// `remove`: `boolean`, only in the example response.
+		/// `remove`: `boolean`, example only.
 		pub remove: Option<bool>,
-		/// `toggle`: `boolean`, only in the example response.
+		/// `toggle`: `boolean`, example only.
 		pub toggle: Option<bool>,
-		/// `add`: `boolean`, only in the example response.
+		/// `add`: `boolean`, example only.
 		pub add: Option<bool>,
-		/// `addAccomplice`: `boolean`, only in the example response.
+		/// `addAccomplice`: `boolean`, example only.
 		pub add_accomplice: Option<bool>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7248,39 +7248,39 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendantsDescendantsFields {
-		/// `id`: `integer`, only in the example response.
+		/// `id`: `integer`, example only.
 		pub id: Option<i64>,
-		/// `copiedId`: `any`, only in the example response.
+		/// `copiedId`: `any`, example only.
 		pub copied_id: ::serde_json::Value,
-		/// `entityId`: `integer`, only in the example response.
+		/// `entityId`: `integer`, example only.
 		pub entity_id: Option<i64>,
-		/// `userId`: `integer`, only in the example response.
+		/// `userId`: `integer`, example only.
 		pub user_id: Option<i64>,
-		/// `createdBy`: `integer`, only in the example response.
+		/// `createdBy`: `integer`, example only.
 		pub created_by: Option<i64>,
-		/// `parentId`: `integer`, only in the example response.
+		/// `parentId`: `integer`, example only.
 		pub parent_id: Option<i64>,
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `sortIndex`: `integer`, only in the example response.
+		/// `sortIndex`: `integer`, example only.
 		pub sort_index: Option<i64>,
-		/// `displaySortIndex`: `string`, only in the example response.
+		/// `displaySortIndex`: `string`, example only.
 		pub display_sort_index: Option<String>,
-		/// `isComplete`: `boolean`, only in the example response.
+		/// `isComplete`: `boolean`, example only.
 		pub is_complete: Option<bool>,
-		/// `isImportant`: `boolean`, only in the example response.
+		/// `isImportant`: `boolean`, example only.
 		pub is_important: Option<bool>,
-		/// `completedCount`: `integer`, only in the example response.
+		/// `completedCount`: `integer`, example only.
 		pub completed_count: Option<i64>,
-		/// `members`: `array`, only in the example response.
+		/// `members`: `array`, example only.
 		pub members: Vec<::serde_json::Value>,
-		/// `attachments`: `array`, only in the example response.
+		/// `attachments`: `array`, example only.
 		pub attachments: Vec<::serde_json::Value>,
-		/// `nodeId`: `any`, only in the example response.
+		/// `nodeId`: `any`, example only.
 		pub node_id: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7298,19 +7298,19 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendantsDescendantsAction {
-		/// `modify`: `boolean`, only in the example response.
+		/// `modify`: `boolean`, example only.
 		pub modify: Option<bool>,
-		/// `remove`: `boolean`, only in the example response.
+		/// `remove`: `boolean`, example only.
 		pub remove: Option<bool>,
-		/// `toggle`: `boolean`, only in the example response.
+		/// `toggle`: `boolean`, example only.
 		pub toggle: Option<bool>,
-		/// `add`: `boolean`, only in the example response.
+		/// `add`: `boolean`, example only.
 		pub add: Option<bool>,
-		/// `addAccomplice`: `boolean`, only in the example response.
+		/// `addAccomplice`: `boolean`, example only.
 		pub add_accomplice: Option<bool>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7324,17 +7324,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendantsDescendants {
-		/// `nodeId`: `integer`, only in the example response.
+		/// `nodeId`: `integer`, example only.
 		pub node_id: Option<i64>,
-		/// `fields`: `object`, only in the example response.
+		/// `fields`: `object`, example only.
 		pub fields: Option<TasksFieldsCheckListTreeDescendantsDescendantsFields>,
-		/// `action`: `object`, only in the example response.
+		/// `action`: `object`, example only.
 		pub action: Option<TasksFieldsCheckListTreeDescendantsDescendantsAction>,
-		/// `descendants`: `array`, only in the example response.
+		/// `descendants`: `array`, example only.
 		pub descendants: Vec<::serde_json::Value>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7348,17 +7348,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCheckListTreeDescendants {
-		/// `nodeId`: `integer`, only in the example response.
+		/// `nodeId`: `integer`, example only.
 		pub node_id: Option<i64>,
-		/// `fields`: `object`, only in the example response.
+		/// `fields`: `object`, example only.
 		pub fields: Option<TasksFieldsCheckListTreeDescendantsFields>,
-		/// `action`: `object`, only in the example response.
+		/// `action`: `object`, example only.
 		pub action: Option<TasksFieldsCheckListTreeDescendantsAction>,
-		/// `descendants`: `object[]`, only in the example response.
+		/// `descendants`: `object[]`, example only.
 		pub descendants: Vec<TasksFieldsCheckListTreeDescendantsDescendants>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7392,15 +7392,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `primary`: `boolean`, only in the example response.
+		/// `primary`: `boolean`, example only.
 		pub primary: Option<bool>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7413,15 +7413,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsParentId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `integer`, only in the example response.
+		/// `default`: `integer`, example only.
 		pub default: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7434,15 +7434,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsTitle {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `required`: `boolean`, only in the example response.
+		/// `required`: `boolean`, example only.
 		pub required: Option<bool>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7455,13 +7455,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDescription {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7473,13 +7473,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsMarkValues {
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
-		/// `P`: `string`, only in the example response.
+		/// `P`: `string`, example only.
 		pub p: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7489,17 +7489,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsMark {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsMarkValues>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7512,11 +7512,11 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsPriorityValues {
-		/// `<key>`: `string`, only in the example response.
+		/// `<key>`: `string`, example only.
 		///
 		/// Stands for every key matching `*`: one entry per key.
 		pub key: ::std::collections::BTreeMap<String, String>,
@@ -7528,17 +7528,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsPriority {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsPriorityValues>,
-		/// `default`: `integer`, only in the example response.
+		/// `default`: `integer`, example only.
 		pub default: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7551,11 +7551,11 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStatusValues {
-		/// `<key>`: `string`, only in the example response.
+		/// `<key>`: `string`, example only.
 		///
 		/// Stands for every key matching `*`: one entry per key.
 		pub key: ::std::collections::BTreeMap<String, String>,
@@ -7567,17 +7567,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStatus {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsStatusValues>,
-		/// `default`: `integer`, only in the example response.
+		/// `default`: `integer`, example only.
 		pub default: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7590,13 +7590,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsMultitaskValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7606,17 +7606,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsMultitask {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsMultitaskValues>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7629,13 +7629,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsNotViewedValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7645,17 +7645,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsNotViewed {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsNotViewedValues>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7668,13 +7668,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsReplicateValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7684,17 +7684,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsReplicate {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsReplicateValues>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7707,15 +7707,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsGroupId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `integer`, only in the example response.
+		/// `default`: `integer`, example only.
 		pub default: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7728,15 +7728,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStageId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `integer`, only in the example response.
+		/// `default`: `integer`, example only.
 		pub default: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7749,15 +7749,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsSprintId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `integer`, only in the example response.
+		/// `default`: `integer`, example only.
 		pub default: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7770,15 +7770,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsBacklogId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `integer`, only in the example response.
+		/// `default`: `integer`, example only.
 		pub default: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7791,15 +7791,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsCreatedBy {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `required`: `boolean`, only in the example response.
+		/// `required`: `boolean`, example only.
 		pub required: Option<bool>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7812,13 +7812,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsCreatedDate {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7830,15 +7830,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsResponsibleId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `required`: `boolean`, only in the example response.
+		/// `required`: `boolean`, example only.
 		pub required: Option<bool>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7851,13 +7851,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAccomplices {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7869,13 +7869,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAuditors {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7887,13 +7887,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsChangedBy {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7905,13 +7905,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsChangedDate {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7923,13 +7923,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStatusChangedBy {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7942,13 +7942,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStatusChangedDate {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7961,15 +7961,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsClosedBy {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -7982,15 +7982,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsClosedDate {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8003,15 +8003,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsActivityDate {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8024,15 +8024,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDateStart {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8045,15 +8045,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDeadline {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8066,15 +8066,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsStartDatePlan {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8087,15 +8087,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsEndDatePlan {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8108,15 +8108,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsGuid {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8129,15 +8129,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsXmlId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8150,15 +8150,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsCommentsCount {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `integer`, only in the example response.
+		/// `default`: `integer`, example only.
 		pub default: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8171,15 +8171,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsServiceCommentsCount {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `integer`, only in the example response.
+		/// `default`: `integer`, example only.
 		pub default: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8192,15 +8192,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsNewCommentsCount {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `integer`, only in the example response.
+		/// `default`: `integer`, example only.
 		pub default: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8213,13 +8213,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAllowChangeDeadlineValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8231,17 +8231,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAllowChangeDeadline {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsAllowChangeDeadlineValues>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8254,13 +8254,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAllowTimeTrackingValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8272,17 +8272,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAllowTimeTracking {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsAllowTimeTrackingValues>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8295,13 +8295,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsTaskControlValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8313,17 +8313,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsTaskControl {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsTaskControlValues>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8336,13 +8336,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAddInReportValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8354,17 +8354,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsAddInReport {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsAddInReportValues>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8377,13 +8377,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsForkedByTemplateIdValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8395,17 +8395,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsForkedByTemplateId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsForkedByTemplateIdValues>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8418,13 +8418,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsTimeEstimate {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8436,13 +8436,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsTimeSpentInLogs {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8455,13 +8455,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsMatchWorkTime {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8473,13 +8473,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsForumTopicId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8491,13 +8491,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsForumId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8509,13 +8509,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsSiteId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8527,13 +8527,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsSubordinateValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8545,17 +8545,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsSubordinate {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsSubordinateValues>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8568,13 +8568,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsFavoriteValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8584,17 +8584,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsFavorite {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsFavoriteValues>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8607,15 +8607,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsExchangeModified {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8628,15 +8628,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsExchangeId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8649,15 +8649,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsOutlookVersion {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `any`, only in the example response.
+		/// `default`: `any`, example only.
 		pub default: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8670,13 +8670,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsViewedDate {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8688,13 +8688,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsSorting {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8706,13 +8706,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDurationPlan {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8724,13 +8724,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDurationFact {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8742,13 +8742,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsChecklist {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8760,17 +8760,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsDurationType {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `string[]`, only in the example response.
+		/// `values`: `string[]`, example only.
 		pub values: Vec<String>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8783,13 +8783,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsMutedValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8799,17 +8799,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsMuted {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsIsMutedValues>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8822,13 +8822,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsPinnedValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8838,17 +8838,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsPinned {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsIsPinnedValues>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8861,13 +8861,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsPinnedInGroupValues {
-		/// `Y`: `string`, only in the example response.
+		/// `Y`: `string`, example only.
 		pub y: Option<String>,
-		/// `N`: `string`, only in the example response.
+		/// `N`: `string`, example only.
 		pub n: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8879,17 +8879,17 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsIsPinnedInGroup {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `values`: `object`, only in the example response.
+		/// `values`: `object`, example only.
 		pub values: Option<TasksFieldsFieldsIsPinnedInGroupValues>,
-		/// `default`: `string`, only in the example response.
+		/// `default`: `string`, example only.
 		pub default: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8902,15 +8902,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsFlowId {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
-		/// `default`: `integer`, only in the example response.
+		/// `default`: `integer`, example only.
 		pub default: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8923,13 +8923,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsUfCrmTask {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8941,13 +8941,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsUfTaskWebdavFiles {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8960,13 +8960,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsUfMailMessage {
-		/// `title`: `any`, only in the example response.
+		/// `title`: `any`, example only.
 		pub title: ::serde_json::Value,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8978,13 +8978,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFieldsUfNewTasksField {
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
-		/// `type`: `string`, only in the example response.
+		/// `type`: `string`, example only.
 		pub type_: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -8997,139 +8997,139 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsFields {
-		/// `ID`: `object`, only in the example response.
+		/// `ID`: `object`, example only.
 		pub id: Option<TasksFieldsFieldsId>,
-		/// `PARENT_ID`: `object`, only in the example response.
+		/// `PARENT_ID`: `object`, example only.
 		pub parent_id: Option<TasksFieldsFieldsParentId>,
-		/// `TITLE`: `object`, only in the example response.
+		/// `TITLE`: `object`, example only.
 		pub title: Option<TasksFieldsFieldsTitle>,
-		/// `DESCRIPTION`: `object`, only in the example response.
+		/// `DESCRIPTION`: `object`, example only.
 		pub description: Option<TasksFieldsFieldsDescription>,
-		/// `MARK`: `object`, only in the example response.
+		/// `MARK`: `object`, example only.
 		pub mark: Option<TasksFieldsFieldsMark>,
-		/// `PRIORITY`: `object`, only in the example response.
+		/// `PRIORITY`: `object`, example only.
 		pub priority: Option<TasksFieldsFieldsPriority>,
-		/// `STATUS`: `object`, only in the example response.
+		/// `STATUS`: `object`, example only.
 		pub status: Option<TasksFieldsFieldsStatus>,
-		/// `MULTITASK`: `object`, only in the example response.
+		/// `MULTITASK`: `object`, example only.
 		pub multitask: Option<TasksFieldsFieldsMultitask>,
-		/// `NOT_VIEWED`: `object`, only in the example response.
+		/// `NOT_VIEWED`: `object`, example only.
 		pub not_viewed: Option<TasksFieldsFieldsNotViewed>,
-		/// `REPLICATE`: `object`, only in the example response.
+		/// `REPLICATE`: `object`, example only.
 		pub replicate: Option<TasksFieldsFieldsReplicate>,
-		/// `GROUP_ID`: `object`, only in the example response.
+		/// `GROUP_ID`: `object`, example only.
 		pub group_id: Option<TasksFieldsFieldsGroupId>,
-		/// `STAGE_ID`: `object`, only in the example response.
+		/// `STAGE_ID`: `object`, example only.
 		pub stage_id: Option<TasksFieldsFieldsStageId>,
-		/// `SPRINT_ID`: `object`, only in the example response.
+		/// `SPRINT_ID`: `object`, example only.
 		pub sprint_id: Option<TasksFieldsFieldsSprintId>,
-		/// `BACKLOG_ID`: `object`, only in the example response.
+		/// `BACKLOG_ID`: `object`, example only.
 		pub backlog_id: Option<TasksFieldsFieldsBacklogId>,
-		/// `CREATED_BY`: `object`, only in the example response.
+		/// `CREATED_BY`: `object`, example only.
 		pub created_by: Option<TasksFieldsFieldsCreatedBy>,
-		/// `CREATED_DATE`: `object`, only in the example response.
+		/// `CREATED_DATE`: `object`, example only.
 		pub created_date: Option<TasksFieldsFieldsCreatedDate>,
-		/// `RESPONSIBLE_ID`: `object`, only in the example response.
+		/// `RESPONSIBLE_ID`: `object`, example only.
 		pub responsible_id: Option<TasksFieldsFieldsResponsibleId>,
-		/// `ACCOMPLICES`: `object`, only in the example response.
+		/// `ACCOMPLICES`: `object`, example only.
 		pub accomplices: Option<TasksFieldsFieldsAccomplices>,
-		/// `AUDITORS`: `object`, only in the example response.
+		/// `AUDITORS`: `object`, example only.
 		pub auditors: Option<TasksFieldsFieldsAuditors>,
-		/// `CHANGED_BY`: `object`, only in the example response.
+		/// `CHANGED_BY`: `object`, example only.
 		pub changed_by: Option<TasksFieldsFieldsChangedBy>,
-		/// `CHANGED_DATE`: `object`, only in the example response.
+		/// `CHANGED_DATE`: `object`, example only.
 		pub changed_date: Option<TasksFieldsFieldsChangedDate>,
-		/// `STATUS_CHANGED_BY`: `object`, only in the example response.
+		/// `STATUS_CHANGED_BY`: `object`, example only.
 		pub status_changed_by: Option<TasksFieldsFieldsStatusChangedBy>,
-		/// `STATUS_CHANGED_DATE`: `object`, only in the example response.
+		/// `STATUS_CHANGED_DATE`: `object`, example only.
 		pub status_changed_date: Option<TasksFieldsFieldsStatusChangedDate>,
-		/// `CLOSED_BY`: `object`, only in the example response.
+		/// `CLOSED_BY`: `object`, example only.
 		pub closed_by: Option<TasksFieldsFieldsClosedBy>,
-		/// `CLOSED_DATE`: `object`, only in the example response.
+		/// `CLOSED_DATE`: `object`, example only.
 		pub closed_date: Option<TasksFieldsFieldsClosedDate>,
-		/// `ACTIVITY_DATE`: `object`, only in the example response.
+		/// `ACTIVITY_DATE`: `object`, example only.
 		pub activity_date: Option<TasksFieldsFieldsActivityDate>,
-		/// `DATE_START`: `object`, only in the example response.
+		/// `DATE_START`: `object`, example only.
 		pub date_start: Option<TasksFieldsFieldsDateStart>,
-		/// `DEADLINE`: `object`, only in the example response.
+		/// `DEADLINE`: `object`, example only.
 		pub deadline: Option<TasksFieldsFieldsDeadline>,
-		/// `START_DATE_PLAN`: `object`, only in the example response.
+		/// `START_DATE_PLAN`: `object`, example only.
 		pub start_date_plan: Option<TasksFieldsFieldsStartDatePlan>,
-		/// `END_DATE_PLAN`: `object`, only in the example response.
+		/// `END_DATE_PLAN`: `object`, example only.
 		pub end_date_plan: Option<TasksFieldsFieldsEndDatePlan>,
-		/// `GUID`: `object`, only in the example response.
+		/// `GUID`: `object`, example only.
 		pub guid: Option<TasksFieldsFieldsGuid>,
-		/// `XML_ID`: `object`, only in the example response.
+		/// `XML_ID`: `object`, example only.
 		pub xml_id: Option<TasksFieldsFieldsXmlId>,
-		/// `COMMENTS_COUNT`: `object`, only in the example response.
+		/// `COMMENTS_COUNT`: `object`, example only.
 		pub comments_count: Option<TasksFieldsFieldsCommentsCount>,
-		/// `SERVICE_COMMENTS_COUNT`: `object`, only in the example response.
+		/// `SERVICE_COMMENTS_COUNT`: `object`, example only.
 		pub service_comments_count: Option<TasksFieldsFieldsServiceCommentsCount>,
-		/// `NEW_COMMENTS_COUNT`: `object`, only in the example response.
+		/// `NEW_COMMENTS_COUNT`: `object`, example only.
 		pub new_comments_count: Option<TasksFieldsFieldsNewCommentsCount>,
-		/// `ALLOW_CHANGE_DEADLINE`: `object`, only in the example response.
+		/// `ALLOW_CHANGE_DEADLINE`: `object`, example only.
 		pub allow_change_deadline: Option<TasksFieldsFieldsAllowChangeDeadline>,
-		/// `ALLOW_TIME_TRACKING`: `object`, only in the example response.
+		/// `ALLOW_TIME_TRACKING`: `object`, example only.
 		pub allow_time_tracking: Option<TasksFieldsFieldsAllowTimeTracking>,
-		/// `TASK_CONTROL`: `object`, only in the example response.
+		/// `TASK_CONTROL`: `object`, example only.
 		pub task_control: Option<TasksFieldsFieldsTaskControl>,
-		/// `ADD_IN_REPORT`: `object`, only in the example response.
+		/// `ADD_IN_REPORT`: `object`, example only.
 		pub add_in_report: Option<TasksFieldsFieldsAddInReport>,
-		/// `FORKED_BY_TEMPLATE_ID`: `object`, only in the example response.
+		/// `FORKED_BY_TEMPLATE_ID`: `object`, example only.
 		pub forked_by_template_id: Option<TasksFieldsFieldsForkedByTemplateId>,
-		/// `TIME_ESTIMATE`: `object`, only in the example response.
+		/// `TIME_ESTIMATE`: `object`, example only.
 		pub time_estimate: Option<TasksFieldsFieldsTimeEstimate>,
-		/// `TIME_SPENT_IN_LOGS`: `object`, only in the example response.
+		/// `TIME_SPENT_IN_LOGS`: `object`, example only.
 		pub time_spent_in_logs: Option<TasksFieldsFieldsTimeSpentInLogs>,
-		/// `MATCH_WORK_TIME`: `object`, only in the example response.
+		/// `MATCH_WORK_TIME`: `object`, example only.
 		pub match_work_time: Option<TasksFieldsFieldsMatchWorkTime>,
-		/// `FORUM_TOPIC_ID`: `object`, only in the example response.
+		/// `FORUM_TOPIC_ID`: `object`, example only.
 		pub forum_topic_id: Option<TasksFieldsFieldsForumTopicId>,
-		/// `FORUM_ID`: `object`, only in the example response.
+		/// `FORUM_ID`: `object`, example only.
 		pub forum_id: Option<TasksFieldsFieldsForumId>,
-		/// `SITE_ID`: `object`, only in the example response.
+		/// `SITE_ID`: `object`, example only.
 		pub site_id: Option<TasksFieldsFieldsSiteId>,
-		/// `SUBORDINATE`: `object`, only in the example response.
+		/// `SUBORDINATE`: `object`, example only.
 		pub subordinate: Option<TasksFieldsFieldsSubordinate>,
-		/// `FAVORITE`: `object`, only in the example response.
+		/// `FAVORITE`: `object`, example only.
 		pub favorite: Option<TasksFieldsFieldsFavorite>,
-		/// `EXCHANGE_MODIFIED`: `object`, only in the example response.
+		/// `EXCHANGE_MODIFIED`: `object`, example only.
 		pub exchange_modified: Option<TasksFieldsFieldsExchangeModified>,
-		/// `EXCHANGE_ID`: `object`, only in the example response.
+		/// `EXCHANGE_ID`: `object`, example only.
 		pub exchange_id: Option<TasksFieldsFieldsExchangeId>,
-		/// `OUTLOOK_VERSION`: `object`, only in the example response.
+		/// `OUTLOOK_VERSION`: `object`, example only.
 		pub outlook_version: Option<TasksFieldsFieldsOutlookVersion>,
-		/// `VIEWED_DATE`: `object`, only in the example response.
+		/// `VIEWED_DATE`: `object`, example only.
 		pub viewed_date: Option<TasksFieldsFieldsViewedDate>,
-		/// `SORTING`: `object`, only in the example response.
+		/// `SORTING`: `object`, example only.
 		pub sorting: Option<TasksFieldsFieldsSorting>,
-		/// `DURATION_PLAN`: `object`, only in the example response.
+		/// `DURATION_PLAN`: `object`, example only.
 		pub duration_plan: Option<TasksFieldsFieldsDurationPlan>,
-		/// `DURATION_FACT`: `object`, only in the example response.
+		/// `DURATION_FACT`: `object`, example only.
 		pub duration_fact: Option<TasksFieldsFieldsDurationFact>,
-		/// `CHECKLIST`: `object`, only in the example response.
+		/// `CHECKLIST`: `object`, example only.
 		pub checklist: Option<TasksFieldsFieldsChecklist>,
-		/// `DURATION_TYPE`: `object`, only in the example response.
+		/// `DURATION_TYPE`: `object`, example only.
 		pub duration_type: Option<TasksFieldsFieldsDurationType>,
-		/// `IS_MUTED`: `object`, only in the example response.
+		/// `IS_MUTED`: `object`, example only.
 		pub is_muted: Option<TasksFieldsFieldsIsMuted>,
-		/// `IS_PINNED`: `object`, only in the example response.
+		/// `IS_PINNED`: `object`, example only.
 		pub is_pinned: Option<TasksFieldsFieldsIsPinned>,
-		/// `IS_PINNED_IN_GROUP`: `object`, only in the example response.
+		/// `IS_PINNED_IN_GROUP`: `object`, example only.
 		pub is_pinned_in_group: Option<TasksFieldsFieldsIsPinnedInGroup>,
-		/// `FLOW_ID`: `object`, only in the example response.
+		/// `FLOW_ID`: `object`, example only.
 		pub flow_id: Option<TasksFieldsFieldsFlowId>,
-		/// `UF_CRM_TASK`: `object`, only in the example response.
+		/// `UF_CRM_TASK`: `object`, example only.
 		pub uf_crm_task: Option<TasksFieldsFieldsUfCrmTask>,
-		/// `UF_TASK_WEBDAV_FILES`: `object`, only in the example response.
+		/// `UF_TASK_WEBDAV_FILES`: `object`, example only.
 		pub uf_task_webdav_files: Option<TasksFieldsFieldsUfTaskWebdavFiles>,
-		/// `UF_MAIL_MESSAGE`: `object`, only in the example response.
+		/// `UF_MAIL_MESSAGE`: `object`, example only.
 		pub uf_mail_message: Option<TasksFieldsFieldsUfMailMessage>,
-		/// `UF_NEW_TASKS_FIELD`: `object`, only in the example response.
+		/// `UF_NEW_TASKS_FIELD`: `object`, example only.
 		pub uf_new_tasks_field: Option<TasksFieldsFieldsUfNewTasksField>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -9173,21 +9173,21 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCounterCounters {
-		/// `expired`: `integer`, only in the example response.
+		/// `expired`: `integer`, example only.
 		pub expired: Option<i64>,
-		/// `newComments`: `integer`, only in the example response.
+		/// `newComments`: `integer`, example only.
 		pub new_comments: Option<i64>,
-		/// `projectExpired`: `integer`, only in the example response.
+		/// `projectExpired`: `integer`, example only.
 		pub project_expired: Option<i64>,
-		/// `projectNewComments`: `integer`, only in the example response.
+		/// `projectNewComments`: `integer`, example only.
 		pub project_new_comments: Option<i64>,
-		/// `mutedExpired`: `integer`, only in the example response.
+		/// `mutedExpired`: `integer`, example only.
 		pub muted_expired: Option<i64>,
-		/// `mutedNewComments`: `integer`, only in the example response.
+		/// `mutedNewComments`: `integer`, example only.
 		pub muted_new_comments: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -9202,15 +9202,15 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsCounter {
-		/// `counters`: `object`, only in the example response.
+		/// `counters`: `object`, example only.
 		pub counters: Option<TasksFieldsCounterCounters>,
-		/// `color`: `string`, only in the example response.
+		/// `color`: `string`, example only.
 		pub color: Option<String>,
-		/// `value`: `integer`, only in the example response.
+		/// `value`: `integer`, example only.
 		pub value: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -9223,13 +9223,13 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsTagsKey {
-		/// `id`: `integer`, only in the example response.
+		/// `id`: `integer`, example only.
 		pub id: Option<i64>,
-		/// `title`: `string`, only in the example response.
+		/// `title`: `string`, example only.
 		pub title: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -9239,11 +9239,11 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFieldsTags {
-		/// `<key>`: `object`, only in the example response.
+		/// `<key>`: `object`, example only.
 		///
 		/// Stands for every key matching `*`: one entry per key.
 		pub key: ::std::collections::BTreeMap<String, TasksFieldsTagsKey>,
@@ -9257,7 +9257,7 @@ pub mod tasks_fields {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFields {
@@ -9449,27 +9449,27 @@ pub mod tasks_fields {
 		///
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// `fields`: `object`, only in the example response.
+		/// `fields`: `object`, example only.
 		pub fields: Option<TasksFieldsFields>,
-		/// `lengthDeadline`: `string`, only in the example response.
+		/// `lengthDeadline`: `string`, example only.
 		pub length_deadline: Option<String>,
-		/// `taskRequireResult`: `string`, only in the example response.
+		/// `taskRequireResult`: `string`, example only.
 		pub task_require_result: Option<String>,
-		/// `taskHasOpenResult`: `string`, only in the example response.
+		/// `taskHasOpenResult`: `string`, example only.
 		pub task_has_open_result: Option<String>,
-		/// `taskHasResult`: `string`, only in the example response.
+		/// `taskHasResult`: `string`, example only.
 		pub task_has_result: Option<String>,
-		/// `timeElapsed`: `any`, only in the example response.
+		/// `timeElapsed`: `any`, example only.
 		pub time_elapsed: ::serde_json::Value,
-		/// `timerIsRunningForCurrentUser`: `string`, only in the example response.
+		/// `timerIsRunningForCurrentUser`: `string`, example only.
 		pub timer_is_running_for_current_user: Option<String>,
-		/// `parsedDescription`: `string`, only in the example response.
+		/// `parsedDescription`: `string`, example only.
 		pub parsed_description: Option<String>,
-		/// `counter`: `object`, only in the example response.
+		/// `counter`: `object`, example only.
 		pub counter: Option<TasksFieldsCounter>,
-		/// `tags`: `object`, only in the example response.
+		/// `tags`: `object`, example only.
 		pub tags: Option<TasksFieldsTags>,
-		/// `subStatus`: `string`, only in the example response.
+		/// `subStatus`: `string`, example only.
 		pub sub_status: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,

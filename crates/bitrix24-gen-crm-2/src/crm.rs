@@ -187,9 +187,7 @@ pub mod invoice {
 		::serde_json::Value, }
 	);
 	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-	/// Types of `crm.invoice.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-add.html>
+	/// Types of [`crm.invoice.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.invoice.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -197,9 +195,7 @@ pub mod invoice {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "crm.invoice.add", V2, false);
 	}
-	/// Types of `crm.invoice.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-delete.html>
+	/// Types of [`crm.invoice.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `crm.invoice.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -207,9 +203,7 @@ pub mod invoice {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "crm.invoice.delete", V2, false);
 	}
-	/// Types of `crm.invoice.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-fields.html>
+	/// Types of [`crm.invoice.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.invoice.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -345,9 +339,7 @@ pub mod invoice {
 		method!(super::Fields, "crm.invoice.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.invoice.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-get.html>
+	/// Types of [`crm.invoice.get`](super::Get).
 	pub mod get {
 		/// Error codes of `crm.invoice.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -355,9 +347,7 @@ pub mod invoice {
 		pub type Output = ::serde_json::Value;
 		method!(super::Get, "crm.invoice.get", V2, true);
 	}
-	/// Types of `crm.invoice.getexternallink`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-get-external-link.html>
+	/// Types of [`crm.invoice.getexternallink`](super::Getexternallink).
 	pub mod getexternallink {
 		/// Error codes of `crm.invoice.getexternallink`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -365,9 +355,7 @@ pub mod invoice {
 		pub type Output = ::serde_json::Value;
 		method!(super::Getexternallink, "crm.invoice.getexternallink", V2, false);
 	}
-	/// Types of `crm.invoice.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-list.html>
+	/// Types of [`crm.invoice.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.invoice.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -593,9 +581,7 @@ pub mod invoice {
 			::serde_json::Value, }
 		);
 		params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-		/// Types of `crm.invoice.recurring.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-recurring-add.html>
+		/// Types of [`crm.invoice.recurring.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.invoice.recurring.add`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -603,9 +589,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Add, "crm.invoice.recurring.add", V2, false);
 		}
-		/// Types of `crm.invoice.recurring.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-recurring-delete.html>
+		/// Types of [`crm.invoice.recurring.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.invoice.recurring.delete`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -613,9 +597,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "crm.invoice.recurring.delete", V2, false);
 		}
-		/// Types of `crm.invoice.recurring.expose`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-recurring-expose.html>
+		/// Types of [`crm.invoice.recurring.expose`](super::Expose).
 		pub mod expose {
 			/// Error codes of `crm.invoice.recurring.expose`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -623,9 +605,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Expose, "crm.invoice.recurring.expose", V2, false);
 		}
-		/// Types of `crm.invoice.recurring.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-recurring-fields.html>
+		/// Types of [`crm.invoice.recurring.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.invoice.recurring.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -679,9 +659,7 @@ pub mod invoice {
 			method!(super::Fields, "crm.invoice.recurring.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.invoice.recurring.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-recurring-get.html>
+		/// Types of [`crm.invoice.recurring.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.invoice.recurring.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -689,9 +667,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Get, "crm.invoice.recurring.get", V2, true);
 		}
-		/// Types of `crm.invoice.recurring.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-recurring-list.html>
+		/// Types of [`crm.invoice.recurring.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.invoice.recurring.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -699,9 +675,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::List, "crm.invoice.recurring.list", V2, true);
 		}
-		/// Types of `crm.invoice.recurring.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-recurring-update.html>
+		/// Types of [`crm.invoice.recurring.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.invoice.recurring.update`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -870,9 +844,7 @@ pub mod invoice {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `crm.invoice.status.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice-status-old/crm-invoice-status-add.html>
+		/// Types of [`crm.invoice.status.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.invoice.status.add`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -880,9 +852,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Add, "crm.invoice.status.add", V2, false);
 		}
-		/// Types of `crm.invoice.status.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice-status-old/crm-invoice-status-delete.html>
+		/// Types of [`crm.invoice.status.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.invoice.status.delete`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -890,9 +860,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "crm.invoice.status.delete", V2, false);
 		}
-		/// Types of `crm.invoice.status.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice-status-old/crm-invoice-status-fields.html>
+		/// Types of [`crm.invoice.status.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.invoice.status.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -929,9 +897,7 @@ pub mod invoice {
 			method!(super::Fields, "crm.invoice.status.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.invoice.status.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice-status-old/crm-invoice-status-get.html>
+		/// Types of [`crm.invoice.status.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.invoice.status.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -939,9 +905,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Get, "crm.invoice.status.get", V2, true);
 		}
-		/// Types of `crm.invoice.status.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice-status-old/crm-invoice-status-list.html>
+		/// Types of [`crm.invoice.status.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.invoice.status.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -949,9 +913,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::List, "crm.invoice.status.list", V2, true);
 		}
-		/// Types of `crm.invoice.status.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice-status-old/crm-invoice-status-update.html>
+		/// Types of [`crm.invoice.status.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.invoice.status.update`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -960,9 +922,7 @@ pub mod invoice {
 			method!(super::Update, "crm.invoice.status.update", V2, false);
 		}
 	}
-	/// Types of `crm.invoice.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-update.html>
+	/// Types of [`crm.invoice.update`](super::Update).
 	pub mod update {
 		/// Error codes of `crm.invoice.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1118,9 +1078,7 @@ pub mod invoice {
 			Update { opt exact "id" id, opt exact "fields" fields, opt exact "LIST" list,
 			}
 		);
-		/// Types of `crm.invoice.userfield.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-user-field-add.html>
+		/// Types of [`crm.invoice.userfield.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.invoice.userfield.add`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1247,9 +1205,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Add, "crm.invoice.userfield.add", V2, false);
 		}
-		/// Types of `crm.invoice.userfield.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-user-field-delete.html>
+		/// Types of [`crm.invoice.userfield.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.invoice.userfield.delete`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1257,9 +1213,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "crm.invoice.userfield.delete", V2, false);
 		}
-		/// Types of `crm.invoice.userfield.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-user-field-get.html>
+		/// Types of [`crm.invoice.userfield.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.invoice.userfield.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1267,9 +1221,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Get, "crm.invoice.userfield.get", V2, true);
 		}
-		/// Types of `crm.invoice.userfield.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-user-field-list.html>
+		/// Types of [`crm.invoice.userfield.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.invoice.userfield.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1319,9 +1271,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::List, "crm.invoice.userfield.list", V2, true);
 		}
-		/// Types of `crm.invoice.userfield.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-invoice-user-field-update.html>
+		/// Types of [`crm.invoice.userfield.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.invoice.userfield.update`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1482,7 +1432,7 @@ pub mod item {
 			Self {
 				entity_type_id: entity_type_id.into(),
 				fields: fields.into(),
-				use_original_uf_names: Default::default(),
+				use_original_uf_names: None,
 				extra: Default::default(),
 			}
 		}
@@ -1525,7 +1475,7 @@ pub mod item {
 			Self {
 				entity_type_id: entity_type_id.into(),
 				data: data.into(),
-				use_original_uf_names: Default::default(),
+				use_original_uf_names: None,
 				extra: Default::default(),
 			}
 		}
@@ -1592,7 +1542,7 @@ pub mod item {
 		pub fn new(entity_type_id: impl Into<i64>) -> Self {
 			Self {
 				entity_type_id: entity_type_id.into(),
-				use_original_uf_names: Default::default(),
+				use_original_uf_names: None,
 				extra: Default::default(),
 			}
 		}
@@ -1632,7 +1582,7 @@ pub mod item {
 			Self {
 				entity_type_id: entity_type_id.into(),
 				id: id.into(),
-				use_original_uf_names: Default::default(),
+				use_original_uf_names: None,
 				extra: Default::default(),
 			}
 		}
@@ -1675,7 +1625,7 @@ pub mod item {
 			Self {
 				entity_type_id: entity_type_id.into(),
 				fields: fields.into(),
-				use_original_uf_names: Default::default(),
+				use_original_uf_names: None,
 				extra: Default::default(),
 			}
 		}
@@ -1722,11 +1672,11 @@ pub mod item {
 		pub fn new(entity_type_id: impl Into<i64>) -> Self {
 			Self {
 				entity_type_id: entity_type_id.into(),
-				select: Default::default(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
-				use_original_uf_names: Default::default(),
+				select: None,
+				filter: None,
+				order: None,
+				start: None,
+				use_original_uf_names: None,
 				extra: Default::default(),
 			}
 		}
@@ -1776,7 +1726,7 @@ pub mod item {
 				entity_type_id: entity_type_id.into(),
 				id: id.into(),
 				fields: fields.into(),
-				use_original_uf_names: Default::default(),
+				use_original_uf_names: None,
 				extra: Default::default(),
 			}
 		}
@@ -1789,9 +1739,7 @@ pub mod item {
 		Update { req field "entityTypeId" entity_type_id, req field "id" id, req field
 		"fields" fields, opt_yn exact "useOriginalUfNames" use_original_uf_names, }
 	);
-	/// Types of `crm.item.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html>
+	/// Types of [`crm.item.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.item.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2002,9 +1950,7 @@ pub mod item {
 		method!(super::Add, "crm.item.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.item.batchImport`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/import/crm-item-batch-import.html>
+	/// Types of [`crm.item.batchImport`](super::BatchImport).
 	pub mod batch_import {
 		/// Error codes of `crm.item.batchImport`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2042,11 +1988,11 @@ pub mod item {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/import/crm-item-batch-import.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemsItem {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2056,15 +2002,15 @@ pub mod item {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/import/crm-item-batch-import.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItems {
-			/// `item`: `object`, only in the example response.
+			/// `item`: `object`, example only.
 			pub item: Option<OutputItemsItem>,
-			/// `error`: `string`, only in the example response.
+			/// `error`: `string`, example only.
 			pub error: Option<String>,
-			/// `error_description`: `string`, only in the example response.
+			/// `error_description`: `string`, example only.
 			pub error_description: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2095,9 +2041,7 @@ pub mod item {
 		method!(super::BatchImport, "crm.item.batchImport", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.item.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-delete.html>
+	/// Types of [`crm.item.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `crm.item.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2180,8 +2124,8 @@ pub mod item {
 				Self {
 					entity_id: entity_id.into(),
 					entity_type_id: entity_type_id.into(),
-					filter: Default::default(),
-					order: Default::default(),
+					filter: None,
+					order: None,
 					extra: Default::default(),
 				}
 			}
@@ -2194,9 +2138,7 @@ pub mod item {
 			List { req field "entityId" entity_id, req field "entityTypeId"
 			entity_type_id, opt exact "filter" filter, opt exact "order" order, }
 		);
-		/// Types of `crm.item.delivery.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-get.html>
+		/// Types of [`crm.item.delivery.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.item.delivery.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2249,9 +2191,7 @@ pub mod item {
 			method!(super::Get, "crm.item.delivery.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.item.delivery.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html>
+		/// Types of [`crm.item.delivery.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.item.delivery.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2312,25 +2252,25 @@ pub mod item {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `accountNumber`: `string`, only in the example response.
+				/// `accountNumber`: `string`, example only.
 				pub account_number: Option<String>,
-				/// `deducted`: `string`, only in the example response.
+				/// `deducted`: `string`, example only.
 				pub deducted: Option<String>,
-				/// `dateDeducted`: `any`, only in the example response.
+				/// `dateDeducted`: `any`, example only.
 				pub date_deducted: ::serde_json::Value,
-				/// `deliveryId`: `integer`, only in the example response.
+				/// `deliveryId`: `integer`, example only.
 				pub delivery_id: Option<i64>,
-				/// `priceDelivery`: `double`, only in the example response.
+				/// `priceDelivery`: `double`, example only.
 				pub price_delivery: Option<::bitrix24_runtime::Decimal>,
-				/// `currency`: `string`, only in the example response.
+				/// `currency`: `string`, example only.
 				pub currency: Option<String>,
-				/// `deliveryName`: `string`, only in the example response.
+				/// `deliveryName`: `string`, example only.
 				pub delivery_name: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2373,7 +2313,7 @@ pub mod item {
 				pub fn new(entity_type_id: impl Into<i64>) -> Self {
 					Self {
 						entity_type_id: entity_type_id.into(),
-						extras: Default::default(),
+						extras: None,
 						extra: Default::default(),
 					}
 				}
@@ -2414,9 +2354,9 @@ pub mod item {
 				pub fn new(entity_type_id: impl Into<i64>) -> Self {
 					Self {
 						entity_type_id: entity_type_id.into(),
-						user_id: Default::default(),
-						scope: Default::default(),
-						extras: Default::default(),
+						user_id: None,
+						scope: None,
+						extras: None,
 						extra: Default::default(),
 					}
 				}
@@ -2458,9 +2398,9 @@ pub mod item {
 				pub fn new(entity_type_id: impl Into<i64>) -> Self {
 					Self {
 						entity_type_id: entity_type_id.into(),
-						user_id: Default::default(),
-						scope: Default::default(),
-						extras: Default::default(),
+						user_id: None,
+						scope: None,
+						extras: None,
 						extra: Default::default(),
 					}
 				}
@@ -2508,9 +2448,9 @@ pub mod item {
 					Self {
 						entity_type_id: entity_type_id.into(),
 						data: data.into_iter().map(Into::into).collect(),
-						user_id: Default::default(),
-						scope: Default::default(),
-						extras: Default::default(),
+						user_id: None,
+						scope: None,
+						extras: None,
 						extra: Default::default(),
 					}
 				}
@@ -2525,9 +2465,7 @@ pub mod item {
 				exact "userId" user_id, opt exact "scope" scope, opt exact "extras"
 				extras, }
 			);
-			/// Types of `crm.item.details.configuration.forceCommonScopeForAll`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-forceCommonScopeForAll.html>
+			/// Types of [`crm.item.details.configuration.forceCommonScopeForAll`](super::ForceCommonScopeForAll).
 			pub mod force_common_scope_for_all {
 				/// Error codes of `crm.item.details.configuration.forceCommonScopeForAll`; see also [`crate::SystemError`].
 				///
@@ -2540,9 +2478,7 @@ pub mod item {
 					"crm.item.details.configuration.forceCommonScopeForAll", V2, false
 				);
 			}
-			/// Types of `crm.item.details.configuration.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-get.html>
+			/// Types of [`crm.item.details.configuration.get`](super::Get).
 			pub mod get {
 				/// Error codes of `crm.item.details.configuration.get`; see also [`crate::SystemError`].
 				///
@@ -2564,11 +2500,11 @@ pub mod item {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemElementsOptions {
-					/// `defaultCountry`: `string`, only in the example response.
+					/// `defaultCountry`: `string`, example only.
 					pub default_country: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2622,9 +2558,7 @@ pub mod item {
 				method!(super::Get, "crm.item.details.configuration.get", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of `crm.item.details.configuration.reset`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-reset.html>
+			/// Types of [`crm.item.details.configuration.reset`](super::Reset).
 			pub mod reset {
 				/// Error codes of `crm.item.details.configuration.reset`; see also [`crate::SystemError`].
 				///
@@ -2646,9 +2580,7 @@ pub mod item {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Reset, "crm.item.details.configuration.reset", V2, false);
 			}
-			/// Types of `crm.item.details.configuration.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-set.html>
+			/// Types of [`crm.item.details.configuration.set`](super::Set).
 			pub mod set {
 				/// Error codes of `crm.item.details.configuration.set`; see also [`crate::SystemError`].
 				///
@@ -2711,8 +2643,8 @@ pub mod item {
 					pub fn new(name: impl Into<String>) -> Self {
 						Self {
 							name: name.into(),
-							option_flags: Default::default(),
-							options: Default::default(),
+							option_flags: None,
+							options: None,
 							extra: Default::default(),
 						}
 					}
@@ -2754,7 +2686,7 @@ pub mod item {
 							name: name.into(),
 							title: title.into(),
 							type_: type_.into(),
-							elements: Default::default(),
+							elements: None,
 							extra: Default::default(),
 						}
 					}
@@ -2785,9 +2717,7 @@ pub mod item {
 			}
 		}
 	}
-	/// Types of `crm.item.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-fields.html>
+	/// Types of [`crm.item.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.item.fields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2811,15 +2741,15 @@ pub mod item {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsFieldSettings {
-			/// `parentEntityTypeId`: `integer`, only in the example response.
+			/// `parentEntityTypeId`: `integer`, example only.
 			pub parent_entity_type_id: Option<i64>,
-			/// `isMyCompany`: `boolean`, only in the example response.
+			/// `isMyCompany`: `boolean`, example only.
 			pub is_my_company: Option<bool>,
-			/// `isEmbeddedEditorEnabled`: `boolean`, only in the example response.
+			/// `isEmbeddedEditorEnabled`: `boolean`, example only.
 			pub is_embedded_editor_enabled: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2833,7 +2763,7 @@ pub mod item {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsField {
@@ -2853,11 +2783,11 @@ pub mod item {
 			pub title: Option<String>,
 			/// `upperName`: `string`.
 			pub upper_name: Option<String>,
-			/// `settings`: `object`, only in the example response.
+			/// `settings`: `object`, example only.
 			pub settings: Option<OutputFieldsFieldSettings>,
-			/// `isDeprecated`: `boolean`, only in the example response.
+			/// `isDeprecated`: `boolean`, example only.
 			pub is_deprecated: Option<bool>,
-			/// `statusType`: `string`, only in the example response.
+			/// `statusType`: `string`, example only.
 			pub status_type: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2899,9 +2829,7 @@ pub mod item {
 		method!(super::Fields, "crm.item.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.item.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html>
+	/// Types of [`crm.item.get`](super::Get).
 	pub mod get {
 		/// Error codes of `crm.item.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2936,9 +2864,7 @@ pub mod item {
 		method!(super::Get, "crm.item.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.item.import`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/import/crm-item-import.html>
+	/// Types of [`crm.item.import`](super::Import).
 	pub mod import {
 		/// Error codes of `crm.item.import`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3105,11 +3031,11 @@ pub mod item {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/import/crm-item-import.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItem {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3134,9 +3060,7 @@ pub mod item {
 		method!(super::Import, "crm.item.import", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.item.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html>
+	/// Types of [`crm.item.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.item.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3337,8 +3261,8 @@ pub mod item {
 				Self {
 					entity_id: entity_id.into(),
 					entity_type_id: entity_type_id.into(),
-					filter: Default::default(),
-					order: Default::default(),
+					filter: None,
+					order: None,
 					extra: Default::default(),
 				}
 			}
@@ -3429,9 +3353,7 @@ pub mod item {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `crm.item.payment.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-add.html>
+		/// Types of [`crm.item.payment.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.item.payment.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3450,9 +3372,7 @@ pub mod item {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.item.payment.add", V2, false);
 		}
-		/// Types of `crm.item.payment.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-delete.html>
+		/// Types of [`crm.item.payment.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.item.payment.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3566,7 +3486,7 @@ pub mod item {
 					Self {
 						payment_id: payment_id.into(),
 						filter: filter.into(),
-						order: Default::default(),
+						order: None,
 						extra: Default::default(),
 					}
 				}
@@ -3608,9 +3528,7 @@ pub mod item {
 			params_impls!(
 				SetDelivery { req field "id" id, num field "deliveryId" delivery_id, }
 			);
-			/// Types of `crm.item.payment.delivery.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-add.html>
+			/// Types of [`crm.item.payment.delivery.add`](super::Add).
 			pub mod add {
 				/// Error codes of `crm.item.payment.delivery.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3629,9 +3547,7 @@ pub mod item {
 				pub type Output = ::bitrix24_runtime::lenient::Int;
 				method!(super::Add, "crm.item.payment.delivery.add", V2, false);
 			}
-			/// Types of `crm.item.payment.delivery.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-delete.html>
+			/// Types of [`crm.item.payment.delivery.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `crm.item.payment.delivery.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3650,9 +3566,7 @@ pub mod item {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "crm.item.payment.delivery.delete", V2, false);
 			}
-			/// Types of `crm.item.payment.delivery.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-list.html>
+			/// Types of [`crm.item.payment.delivery.list`](super::List).
 			pub mod list {
 				/// Error codes of `crm.item.payment.delivery.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3715,17 +3629,17 @@ pub mod item {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `paymentId`: `integer`, only in the example response.
+					/// `paymentId`: `integer`, example only.
 					pub payment_id: Option<i64>,
-					/// `quantity`: `integer`, only in the example response.
+					/// `quantity`: `integer`, example only.
 					pub quantity: Option<i64>,
-					/// `deliveryId`: `integer`, only in the example response.
+					/// `deliveryId`: `integer`, example only.
 					pub delivery_id: Option<i64>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -3739,9 +3653,7 @@ pub mod item {
 				method!(super::List, "crm.item.payment.delivery.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of `crm.item.payment.delivery.setDelivery`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-set-delivery.html>
+			/// Types of [`crm.item.payment.delivery.setDelivery`](super::SetDelivery).
 			pub mod set_delivery {
 				/// Error codes of `crm.item.payment.delivery.setDelivery`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3764,9 +3676,7 @@ pub mod item {
 				);
 			}
 		}
-		/// Types of `crm.item.payment.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-get.html>
+		/// Types of [`crm.item.payment.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.item.payment.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3785,27 +3695,27 @@ pub mod item {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `accountNumber`: `string`, only in the example response.
+				/// `accountNumber`: `string`, example only.
 				pub account_number: Option<String>,
-				/// `paid`: `string`, only in the example response.
+				/// `paid`: `string`, example only.
 				pub paid: Option<String>,
-				/// `datePaid`: `string`, only in the example response.
+				/// `datePaid`: `string`, example only.
 				pub date_paid: Option<String>,
-				/// `empPaidId`: `integer`, only in the example response.
+				/// `empPaidId`: `integer`, example only.
 				pub emp_paid_id: Option<i64>,
-				/// `paySystemId`: `integer`, only in the example response.
+				/// `paySystemId`: `integer`, example only.
 				pub pay_system_id: Option<i64>,
-				/// `sum`: `integer`, only in the example response.
+				/// `sum`: `integer`, example only.
 				pub sum: Option<i64>,
-				/// `currency`: `string`, only in the example response.
+				/// `currency`: `string`, example only.
 				pub currency: Option<String>,
-				/// `paySystemName`: `string`, only in the example response.
+				/// `paySystemName`: `string`, example only.
 				pub pay_system_name: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -3819,9 +3729,7 @@ pub mod item {
 			method!(super::Get, "crm.item.payment.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.item.payment.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-list.html>
+		/// Types of [`crm.item.payment.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.item.payment.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3882,27 +3790,27 @@ pub mod item {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `accountNumber`: `string`, only in the example response.
+				/// `accountNumber`: `string`, example only.
 				pub account_number: Option<String>,
-				/// `paid`: `string`, only in the example response.
+				/// `paid`: `string`, example only.
 				pub paid: Option<String>,
-				/// `datePaid`: `string`, only in the example response.
+				/// `datePaid`: `string`, example only.
 				pub date_paid: Option<String>,
-				/// `empPaidId`: `integer`, only in the example response.
+				/// `empPaidId`: `integer`, example only.
 				pub emp_paid_id: Option<i64>,
-				/// `paySystemId`: `integer`, only in the example response.
+				/// `paySystemId`: `integer`, example only.
 				pub pay_system_id: Option<i64>,
-				/// `sum`: `integer`, only in the example response.
+				/// `sum`: `integer`, example only.
 				pub sum: Option<i64>,
-				/// `currency`: `string`, only in the example response.
+				/// `currency`: `string`, example only.
 				pub currency: Option<String>,
-				/// `paySystemName`: `string`, only in the example response.
+				/// `paySystemName`: `string`, example only.
 				pub pay_system_name: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -3918,9 +3826,7 @@ pub mod item {
 			method!(super::List, "crm.item.payment.list", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.item.payment.pay`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-pay.html>
+		/// Types of [`crm.item.payment.pay`](super::Pay).
 		pub mod pay {
 			/// Error codes of `crm.item.payment.pay`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4036,7 +3942,7 @@ pub mod item {
 					Self {
 						payment_id: payment_id.into(),
 						filter: filter.into(),
-						order: Default::default(),
+						order: None,
 						extra: Default::default(),
 					}
 				}
@@ -4079,9 +3985,7 @@ pub mod item {
 			params_impls!(
 				SetQuantity { req field "id" id, req field "quantity" quantity, }
 			);
-			/// Types of `crm.item.payment.product.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/products-in-payment/crm-item-payment-product-add.html>
+			/// Types of [`crm.item.payment.product.add`](super::Add).
 			pub mod add {
 				/// Error codes of `crm.item.payment.product.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4100,9 +4004,7 @@ pub mod item {
 				pub type Output = ::bitrix24_runtime::lenient::Int;
 				method!(super::Add, "crm.item.payment.product.add", V2, false);
 			}
-			/// Types of `crm.item.payment.product.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/products-in-payment/crm-item-payment-product-delete.html>
+			/// Types of [`crm.item.payment.product.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `crm.item.payment.product.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4121,9 +4023,7 @@ pub mod item {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "crm.item.payment.product.delete", V2, false);
 			}
-			/// Types of `crm.item.payment.product.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/products-in-payment/crm-item-payment-product-list.html>
+			/// Types of [`crm.item.payment.product.list`](super::List).
 			pub mod list {
 				/// Error codes of `crm.item.payment.product.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4186,17 +4086,17 @@ pub mod item {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/products-in-payment/crm-item-payment-product-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `paymentId`: `integer`, only in the example response.
+					/// `paymentId`: `integer`, example only.
 					pub payment_id: Option<i64>,
-					/// `quantity`: `integer`, only in the example response.
+					/// `quantity`: `integer`, example only.
 					pub quantity: Option<i64>,
-					/// `rowId`: `integer`, only in the example response.
+					/// `rowId`: `integer`, example only.
 					pub row_id: Option<i64>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -4210,9 +4110,7 @@ pub mod item {
 				method!(super::List, "crm.item.payment.product.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of `crm.item.payment.product.setQuantity`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/products-in-payment/crm-item-payment-product-set-quantity.html>
+			/// Types of [`crm.item.payment.product.setQuantity`](super::SetQuantity).
 			pub mod set_quantity {
 				/// Error codes of `crm.item.payment.product.setQuantity`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4234,9 +4132,7 @@ pub mod item {
 				);
 			}
 		}
-		/// Types of `crm.item.payment.unpay`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-unpay.html>
+		/// Types of [`crm.item.payment.unpay`](super::Unpay).
 		pub mod unpay {
 			/// Error codes of `crm.item.payment.unpay`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4255,9 +4151,7 @@ pub mod item {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Unpay, "crm.item.payment.unpay", V2, false);
 		}
-		/// Types of `crm.item.payment.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-update.html>
+		/// Types of [`crm.item.payment.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.item.payment.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4466,8 +4360,8 @@ pub mod item {
 			pub fn new(filter: impl Into<list::Filter>) -> Self {
 				Self {
 					filter: filter.into(),
-					order: Default::default(),
-					start: Default::default(),
+					order: None,
+					start: None,
 					extra: Default::default(),
 				}
 			}
@@ -4546,9 +4440,7 @@ pub mod item {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `crm.item.productrow.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-add.html>
+		/// Types of [`crm.item.productrow.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.item.productrow.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4621,17 +4513,17 @@ pub mod item {
 					Self {
 						owner_id: owner_id.into(),
 						owner_type: owner_type.into(),
-						product_id: Default::default(),
-						product_name: Default::default(),
-						price: Default::default(),
-						quantity: Default::default(),
-						discount_type_id: Default::default(),
-						discount_rate: Default::default(),
-						discount_sum: Default::default(),
-						tax_rate: Default::default(),
-						tax_included: Default::default(),
-						measure_code: Default::default(),
-						sort: Default::default(),
+						product_id: None,
+						product_name: None,
+						price: None,
+						quantity: None,
+						discount_type_id: None,
+						discount_rate: None,
+						discount_sum: None,
+						tax_rate: None,
+						tax_included: None,
+						measure_code: None,
+						sort: None,
 						extra: Default::default(),
 					}
 				}
@@ -4675,9 +4567,7 @@ pub mod item {
 			method!(super::Add, "crm.item.productrow.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.item.productrow.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-delete.html>
+		/// Types of [`crm.item.productrow.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.item.productrow.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4706,9 +4596,7 @@ pub mod item {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "crm.item.productrow.delete", V2, false);
 		}
-		/// Types of `crm.item.productrow.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
+		/// Types of [`crm.item.productrow.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.item.productrow.fields`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4779,9 +4667,7 @@ pub mod item {
 			method!(super::Fields, "crm.item.productrow.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.item.productrow.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-get.html>
+		/// Types of [`crm.item.productrow.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.item.productrow.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4823,9 +4709,7 @@ pub mod item {
 			method!(super::Get, "crm.item.productrow.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.item.productrow.getAvailableForPayment`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-get-available-for-payment.html>
+		/// Types of [`crm.item.productrow.getAvailableForPayment`](super::GetAvailableForPayment).
 		pub mod get_available_for_payment {
 			/// Error codes of `crm.item.productrow.getAvailableForPayment`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4864,9 +4748,7 @@ pub mod item {
 			);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.item.productrow.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-list.html>
+		/// Types of [`crm.item.productrow.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.item.productrow.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4955,9 +4837,7 @@ pub mod item {
 			}
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.item.productrow.set`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-set.html>
+		/// Types of [`crm.item.productrow.set`](super::Set).
 		pub mod set {
 			/// Error codes of `crm.item.productrow.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5048,53 +4928,53 @@ pub mod item {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-set.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputProductRows {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `ownerId`: `integer`, only in the example response.
+				/// `ownerId`: `integer`, example only.
 				pub owner_id: Option<i64>,
-				/// `ownerType`: `string`, only in the example response.
+				/// `ownerType`: `string`, example only.
 				pub owner_type: Option<String>,
-				/// `productId`: `integer`, only in the example response.
+				/// `productId`: `integer`, example only.
 				pub product_id: Option<i64>,
-				/// `productName`: `string`, only in the example response.
+				/// `productName`: `string`, example only.
 				pub product_name: Option<String>,
-				/// `price`: `double`, only in the example response.
+				/// `price`: `double`, example only.
 				pub price: Option<::bitrix24_runtime::Decimal>,
-				/// `priceAccount`: `double`, only in the example response.
+				/// `priceAccount`: `double`, example only.
 				pub price_account: Option<::bitrix24_runtime::Decimal>,
-				/// `priceExclusive`: `double`, only in the example response.
+				/// `priceExclusive`: `double`, example only.
 				pub price_exclusive: Option<::bitrix24_runtime::Decimal>,
-				/// `priceNetto`: `double`, only in the example response.
+				/// `priceNetto`: `double`, example only.
 				pub price_netto: Option<::bitrix24_runtime::Decimal>,
-				/// `priceBrutto`: `double`, only in the example response.
+				/// `priceBrutto`: `double`, example only.
 				pub price_brutto: Option<::bitrix24_runtime::Decimal>,
-				/// `quantity`: `integer`, only in the example response.
+				/// `quantity`: `integer`, example only.
 				pub quantity: Option<i64>,
-				/// `discountTypeId`: `integer`, only in the example response.
+				/// `discountTypeId`: `integer`, example only.
 				pub discount_type_id: Option<i64>,
-				/// `discountRate`: `integer`, only in the example response.
+				/// `discountRate`: `integer`, example only.
 				pub discount_rate: Option<i64>,
-				/// `discountSum`: `integer`, only in the example response.
+				/// `discountSum`: `integer`, example only.
 				pub discount_sum: Option<i64>,
-				/// `taxRate`: `any`, only in the example response.
+				/// `taxRate`: `any`, example only.
 				pub tax_rate: ::serde_json::Value,
-				/// `taxIncluded`: `string`, only in the example response.
+				/// `taxIncluded`: `string`, example only.
 				pub tax_included: Option<String>,
-				/// `customized`: `string`, only in the example response.
+				/// `customized`: `string`, example only.
 				pub customized: Option<String>,
-				/// `measureCode`: `integer`, only in the example response.
+				/// `measureCode`: `integer`, example only.
 				pub measure_code: Option<i64>,
-				/// `measureName`: `string`, only in the example response.
+				/// `measureName`: `string`, example only.
 				pub measure_name: Option<String>,
-				/// `sort`: `integer`, only in the example response.
+				/// `sort`: `integer`, example only.
 				pub sort: Option<i64>,
-				/// `xmlId`: `string`, only in the example response.
+				/// `xmlId`: `string`, example only.
 				pub xml_id: Option<String>,
-				/// `type`: `integer`, only in the example response.
+				/// `type`: `integer`, example only.
 				pub type_: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -5116,13 +4996,13 @@ pub mod item {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-set.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `productRow`: `crm_item_product_row[]`.
 				pub product_row: Vec<crate::entities::CrmItemProductRow>,
-				/// `productRows`: `object[]`, only in the example response.
+				/// `productRows`: `object[]`, example only.
 				pub product_rows: Vec<OutputProductRows>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -5134,9 +5014,7 @@ pub mod item {
 			method!(super::Set, "crm.item.productrow.set", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.item.productrow.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-update.html>
+		/// Types of [`crm.item.productrow.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.item.productrow.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5243,9 +5121,7 @@ pub mod item {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `crm.item.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-update.html>
+	/// Types of [`crm.item.update`](super::Update).
 	pub mod update {
 		/// Error codes of `crm.item.update`; see also [`crate::SystemError`].
 		///
@@ -5822,8 +5698,8 @@ pub mod lead {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				fields: Default::default(),
-				params: Default::default(),
+				fields: None,
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -5836,9 +5712,7 @@ pub mod lead {
 		Update { req field "id" id, opt exact "fields" fields, opt exact "params" params,
 		}
 	);
-	/// Types of `crm.lead.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-add.html>
+	/// Types of [`crm.lead.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.lead.add`; see also [`crate::SystemError`].
 		///
@@ -6274,9 +6148,7 @@ pub mod lead {
 			}
 		}
 		params_impls!(Fields {});
-		/// Types of `crm.lead.contact.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-add.html>
+		/// Types of [`crm.lead.contact.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.lead.contact.add`; see also [`crate::SystemError`].
 			///
@@ -6317,8 +6189,8 @@ pub mod lead {
 				pub fn new(contact_id: impl Into<i64>) -> Self {
 					Self {
 						contact_id: contact_id.into(),
-						sort: Default::default(),
-						is_primary: Default::default(),
+						sort: None,
+						is_primary: None,
 						extra: Default::default(),
 					}
 				}
@@ -6335,9 +6207,7 @@ pub mod lead {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Add, "crm.lead.contact.add", V2, false);
 		}
-		/// Types of `crm.lead.contact.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-delete.html>
+		/// Types of [`crm.lead.contact.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.lead.contact.delete`; see also [`crate::SystemError`].
 			///
@@ -6381,9 +6251,7 @@ pub mod lead {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.lead.contact.delete", V2, false);
 		}
-		/// Types of `crm.lead.contact.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-fields.html>
+		/// Types of [`crm.lead.contact.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.lead.contact.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -6516,9 +6384,7 @@ pub mod lead {
 				}
 			}
 			params_impls!(Set { req field "id" id, req field "items" items, });
-			/// Types of `crm.lead.contact.items.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-items-delete.html>
+			/// Types of [`crm.lead.contact.items.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `crm.lead.contact.items.delete`; see also [`crate::SystemError`].
 				///
@@ -6541,9 +6407,7 @@ pub mod lead {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "crm.lead.contact.items.delete", V2, false);
 			}
-			/// Types of `crm.lead.contact.items.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-items-get.html>
+			/// Types of [`crm.lead.contact.items.get`](super::Get).
 			pub mod get {
 				/// Error codes of `crm.lead.contact.items.get`; see also [`crate::SystemError`].
 				///
@@ -6566,17 +6430,17 @@ pub mod lead {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-items-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `CONTACT_ID`: `integer`, only in the example response.
+					/// `CONTACT_ID`: `integer`, example only.
 					pub contact_id: Option<i64>,
-					/// `SORT`: `integer`, only in the example response.
+					/// `SORT`: `integer`, example only.
 					pub sort: Option<i64>,
-					/// `ROLE_ID`: `integer`, only in the example response.
+					/// `ROLE_ID`: `integer`, example only.
 					pub role_id: Option<i64>,
-					/// `IS_PRIMARY`: `string`, only in the example response.
+					/// `IS_PRIMARY`: `string`, example only.
 					pub is_primary: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -6590,9 +6454,7 @@ pub mod lead {
 				method!(super::Get, "crm.lead.contact.items.get", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of `crm.lead.contact.items.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-items-set.html>
+			/// Types of [`crm.lead.contact.items.set`](super::Set).
 			pub mod set {
 				/// Error codes of `crm.lead.contact.items.set`; see also [`crate::SystemError`].
 				///
@@ -6617,9 +6479,7 @@ pub mod lead {
 			}
 		}
 	}
-	/// Types of `crm.lead.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-delete.html>
+	/// Types of [`crm.lead.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `crm.lead.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -6766,9 +6626,9 @@ pub mod lead {
 				) -> Self {
 					Self {
 						data: data.into_iter().map(Into::into).collect(),
-						user_id: Default::default(),
-						scope: Default::default(),
-						extras: Default::default(),
+						user_id: None,
+						scope: None,
+						extras: None,
 						extra: Default::default(),
 					}
 				}
@@ -6781,9 +6641,7 @@ pub mod lead {
 				Set { req field "data" data, opt exact "userId" user_id, opt exact
 				"scope" scope, opt exact "extras" extras, }
 			);
-			/// Types of `crm.lead.details.configuration.forceCommonScopeForAll`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/custom-form/crm-lead-details-configuration-force-common-scope-for-all.html>
+			/// Types of [`crm.lead.details.configuration.forceCommonScopeForAll`](super::ForceCommonScopeForAll).
 			pub mod force_common_scope_for_all {
 				/// Error codes of `crm.lead.details.configuration.forceCommonScopeForAll`; see also [`crate::SystemError`].
 				///
@@ -6822,9 +6680,7 @@ pub mod lead {
 					"crm.lead.details.configuration.forceCommonScopeForAll", V2, false
 				);
 			}
-			/// Types of `crm.lead.details.configuration.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/custom-form/crm-lead-details-configuration-get.html>
+			/// Types of [`crm.lead.details.configuration.get`](super::Get).
 			pub mod get {
 				/// Error codes of `crm.lead.details.configuration.get`; see also [`crate::SystemError`].
 				///
@@ -6914,9 +6770,7 @@ pub mod lead {
 				method!(super::Get, "crm.lead.details.configuration.get", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of `crm.lead.details.configuration.reset`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/custom-form/crm-lead-details-configuration-reset.html>
+			/// Types of [`crm.lead.details.configuration.reset`](super::Reset).
 			pub mod reset {
 				/// Error codes of `crm.lead.details.configuration.reset`; see also [`crate::SystemError`].
 				///
@@ -6964,9 +6818,7 @@ pub mod lead {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Reset, "crm.lead.details.configuration.reset", V2, false);
 			}
-			/// Types of `crm.lead.details.configuration.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/custom-form/crm-lead-details-configuration-set.html>
+			/// Types of [`crm.lead.details.configuration.set`](super::Set).
 			pub mod set {
 				/// Error codes of `crm.lead.details.configuration.set`; see also [`crate::SystemError`].
 				///
@@ -6992,8 +6844,8 @@ pub mod lead {
 					pub fn new(name: impl Into<String>) -> Self {
 						Self {
 							name: name.into(),
-							option_flags: Default::default(),
-							options: Default::default(),
+							option_flags: None,
+							options: None,
 							extra: Default::default(),
 						}
 					}
@@ -7034,7 +6886,7 @@ pub mod lead {
 							name: name.into(),
 							title: title.into(),
 							type_: type_.into(),
-							elements: Default::default(),
+							elements: None,
 							extra: Default::default(),
 						}
 					}
@@ -7091,9 +6943,7 @@ pub mod lead {
 			}
 		}
 	}
-	/// Types of `crm.lead.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-fields.html>
+	/// Types of [`crm.lead.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.lead.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -7101,11 +6951,11 @@ pub mod lead {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldSettings {
-			/// `parentEntityTypeId`: `integer`, only in the example response.
+			/// `parentEntityTypeId`: `integer`, example only.
 			pub parent_entity_type_id: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7117,7 +6967,7 @@ pub mod lead {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputField {
@@ -7135,11 +6985,11 @@ pub mod lead {
 			pub is_dynamic: Option<bool>,
 			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `statusType`: `string`, only in the example response.
+			/// `statusType`: `string`, example only.
 			pub status_type: Option<String>,
-			/// `settings`: `object`, only in the example response.
+			/// `settings`: `object`, example only.
 			pub settings: Option<OutputFieldSettings>,
-			/// `isDeprecated`: `boolean`, only in the example response.
+			/// `isDeprecated`: `boolean`, example only.
 			pub is_deprecated: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -7168,9 +7018,7 @@ pub mod lead {
 		method!(super::Fields, "crm.lead.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.lead.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-get.html>
+	/// Types of [`crm.lead.get`](super::Get).
 	pub mod get {
 		/// Error codes of `crm.lead.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -7338,9 +7186,7 @@ pub mod lead {
 		method!(super::Get, "crm.lead.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.lead.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-list.html>
+	/// Types of [`crm.lead.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.lead.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -7428,16 +7274,14 @@ pub mod lead {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					rows: Default::default(),
+					rows: None,
 					extra: Default::default(),
 				}
 			}
 		}
 		setters!(Set { some iter rows rows "rows" : set::Rows, });
 		params_impls!(Set { req field "id" id, opt exact "rows" rows, });
-		/// Types of `crm.lead.productrows.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-productrows-get.html>
+		/// Types of [`crm.lead.productrows.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.lead.productrows.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -7541,9 +7385,7 @@ pub mod lead {
 			method!(super::Get, "crm.lead.productrows.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.lead.productrows.set`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-productrows-set.html>
+		/// Types of [`crm.lead.productrows.set`](super::Set).
 		pub mod set {
 			/// Error codes of `crm.lead.productrows.set`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -7627,9 +7469,7 @@ pub mod lead {
 			method!(super::Set, "crm.lead.productrows.set", V2, false);
 		}
 	}
-	/// Types of `crm.lead.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-update.html>
+	/// Types of [`crm.lead.update`](super::Update).
 	pub mod update {
 		/// Error codes of `crm.lead.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -8118,9 +7958,7 @@ pub mod lead {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `crm.lead.userfield.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-add.html>
+		/// Types of [`crm.lead.userfield.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.lead.userfield.add`; see also [`crate::SystemError`].
 			///
@@ -8313,22 +8151,22 @@ pub mod lead {
 					Self {
 						user_type_id: user_type_id.into(),
 						field_name: field_name.into(),
-						label: Default::default(),
-						xml_id: Default::default(),
-						list_filter_label: Default::default(),
-						list_column_label: Default::default(),
-						edit_form_label: Default::default(),
-						error_message: Default::default(),
-						help_message: Default::default(),
-						multiple: Default::default(),
-						mandatory: Default::default(),
-						show_filter: Default::default(),
-						settings: Default::default(),
-						list: Default::default(),
-						sort: Default::default(),
-						show_in_list: Default::default(),
-						edit_in_list: Default::default(),
-						is_searchable: Default::default(),
+						label: None,
+						xml_id: None,
+						list_filter_label: None,
+						list_column_label: None,
+						edit_form_label: None,
+						error_message: None,
+						help_message: None,
+						multiple: None,
+						mandatory: None,
+						show_filter: None,
+						settings: None,
+						list: None,
+						sort: None,
+						show_in_list: None,
+						edit_in_list: None,
+						is_searchable: None,
 						extra: Default::default(),
 					}
 				}
@@ -8365,9 +8203,7 @@ pub mod lead {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.lead.userfield.add", V2, false);
 		}
-		/// Types of `crm.lead.userfield.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-delete.html>
+		/// Types of [`crm.lead.userfield.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.lead.userfield.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8390,9 +8226,7 @@ pub mod lead {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.lead.userfield.delete", V2, false);
 		}
-		/// Types of `crm.lead.userfield.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-get.html>
+		/// Types of [`crm.lead.userfield.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.lead.userfield.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8796,9 +8630,7 @@ pub mod lead {
 			method!(super::Get, "crm.lead.userfield.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.lead.userfield.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html>
+		/// Types of [`crm.lead.userfield.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.lead.userfield.list`; see also [`crate::SystemError`].
 			///
@@ -8964,15 +8796,15 @@ pub mod lead {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettingsResourcesResourceSections {
-				/// `ID`: `string`, only in the example response.
+				/// `ID`: `string`, example only.
 				pub id: Option<String>,
-				/// `CAL_TYPE`: `string`, only in the example response.
+				/// `CAL_TYPE`: `string`, example only.
 				pub cal_type: Option<String>,
-				/// `NAME`: `string`, only in the example response.
+				/// `NAME`: `string`, example only.
 				pub name: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8985,15 +8817,15 @@ pub mod lead {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettingsResourcesResource {
-				/// `XML_ID`: `string`, only in the example response.
+				/// `XML_ID`: `string`, example only.
 				pub xml_id: Option<String>,
-				/// `NAME`: `string`, only in the example response.
+				/// `NAME`: `string`, example only.
 				pub name: Option<String>,
-				/// `SECTIONS`: `object[]`, only in the example response.
+				/// `SECTIONS`: `object[]`, example only.
 				pub sections: Vec<ItemSettingsResourcesResourceSections>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9006,11 +8838,11 @@ pub mod lead {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettingsResources {
-				/// `resource`: `object`, only in the example response.
+				/// `resource`: `object`, example only.
 				pub resource: Option<ItemSettingsResourcesResource>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9020,15 +8852,15 @@ pub mod lead {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettingsSelectedResources {
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `id`: `string`, only in the example response.
+				/// `id`: `string`, example only.
 				pub id: Option<String>,
-				/// `title`: `string`, only in the example response.
+				/// `title`: `string`, example only.
 				pub title: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9041,13 +8873,13 @@ pub mod lead {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettingsServiceList {
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `duration`: `string`, only in the example response.
+				/// `duration`: `string`, example only.
 				pub duration: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9060,65 +8892,65 @@ pub mod lead {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettings {
 				/// `ENTITY_TYPE`: `string`.
 				pub entity_type: Option<String>,
-				/// `DISPLAY`: `string`, only in the example response.
+				/// `DISPLAY`: `string`, example only.
 				pub display: Option<String>,
-				/// `LIST_HEIGHT`: `integer`, only in the example response.
+				/// `LIST_HEIGHT`: `integer`, example only.
 				pub list_height: Option<i64>,
-				/// `CAPTION_NO_VALUE`: `string`, only in the example response.
+				/// `CAPTION_NO_VALUE`: `string`, example only.
 				pub caption_no_value: Option<String>,
-				/// `SHOW_NO_VALUE`: `string`, only in the example response.
+				/// `SHOW_NO_VALUE`: `string`, example only.
 				pub show_no_value: Option<String>,
-				/// `SIZE`: `integer`, only in the example response.
+				/// `SIZE`: `integer`, example only.
 				pub size: Option<i64>,
-				/// `LIST_WIDTH`: `integer`, only in the example response.
+				/// `LIST_WIDTH`: `integer`, example only.
 				pub list_width: Option<i64>,
-				/// `MAX_SHOW_SIZE`: `integer`, only in the example response.
+				/// `MAX_SHOW_SIZE`: `integer`, example only.
 				pub max_show_size: Option<i64>,
-				/// `MAX_ALLOWED_SIZE`: `integer`, only in the example response.
+				/// `MAX_ALLOWED_SIZE`: `integer`, example only.
 				pub max_allowed_size: Option<i64>,
-				/// `EXTENSIONS`: `array`, only in the example response.
+				/// `EXTENSIONS`: `array`, example only.
 				pub extensions: Vec<::serde_json::Value>,
-				/// `TARGET_BLANK`: `string`, only in the example response.
+				/// `TARGET_BLANK`: `string`, example only.
 				pub target_blank: Option<String>,
-				/// `USE_USERS`: `string`, only in the example response.
+				/// `USE_USERS`: `string`, example only.
 				pub use_users: Option<String>,
-				/// `USE_RESOURCES`: `string`, only in the example response.
+				/// `USE_RESOURCES`: `string`, example only.
 				pub use_resources: Option<String>,
-				/// `RESOURCES`: `object`, only in the example response.
+				/// `RESOURCES`: `object`, example only.
 				pub resources: Option<ItemSettingsResources>,
-				/// `SELECTED_RESOURCES`: `object[]`, only in the example response.
+				/// `SELECTED_RESOURCES`: `object[]`, example only.
 				pub selected_resources: Vec<ItemSettingsSelectedResources>,
-				/// `SELECTED_USERS`: `array`, only in the example response.
+				/// `SELECTED_USERS`: `array`, example only.
 				pub selected_users: Vec<::serde_json::Value>,
-				/// `FULL_DAY`: `string`, only in the example response.
+				/// `FULL_DAY`: `string`, example only.
 				pub full_day: Option<String>,
-				/// `ALLOW_OVERBOOKING`: `string`, only in the example response.
+				/// `ALLOW_OVERBOOKING`: `string`, example only.
 				pub allow_overbooking: Option<String>,
-				/// `USE_SERVICES`: `string`, only in the example response.
+				/// `USE_SERVICES`: `string`, example only.
 				pub use_services: Option<String>,
-				/// `SERVICE_LIST`: `object[]`, only in the example response.
+				/// `SERVICE_LIST`: `object[]`, example only.
 				pub service_list: Vec<ItemSettingsServiceList>,
-				/// `RESOURCE_LIMIT`: `integer`, only in the example response.
+				/// `RESOURCE_LIMIT`: `integer`, example only.
 				pub resource_limit: Option<i64>,
-				/// `TIMEZONE`: `string`, only in the example response.
+				/// `TIMEZONE`: `string`, example only.
 				pub timezone: Option<String>,
-				/// `USE_USER_TIMEZONE`: `string`, only in the example response.
+				/// `USE_USER_TIMEZONE`: `string`, example only.
 				pub use_user_timezone: Option<String>,
-				/// `ROWS`: `integer`, only in the example response.
+				/// `ROWS`: `integer`, example only.
 				pub rows: Option<i64>,
-				/// `REGEXP`: `string`, only in the example response.
+				/// `REGEXP`: `string`, example only.
 				pub regexp: Option<String>,
-				/// `MIN_LENGTH`: `integer`, only in the example response.
+				/// `MIN_LENGTH`: `integer`, example only.
 				pub min_length: Option<i64>,
-				/// `MAX_LENGTH`: `integer`, only in the example response.
+				/// `MAX_LENGTH`: `integer`, example only.
 				pub max_length: Option<i64>,
-				/// `DEFAULT_VALUE`: `string`, only in the example response.
+				/// `DEFAULT_VALUE`: `string`, example only.
 				pub default_value: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9144,19 +8976,19 @@ pub mod lead {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemList {
-				/// `ID`: `string`, only in the example response.
+				/// `ID`: `string`, example only.
 				pub id: Option<String>,
-				/// `SORT`: `string`, only in the example response.
+				/// `SORT`: `string`, example only.
 				pub sort: Option<String>,
-				/// `VALUE`: `string`, only in the example response.
+				/// `VALUE`: `string`, example only.
 				pub value: Option<String>,
-				/// `DEF`: `string`, only in the example response.
+				/// `DEF`: `string`, example only.
 				pub def: Option<String>,
-				/// `XML_ID`: `string`, only in the example response.
+				/// `XML_ID`: `string`, example only.
 				pub xml_id: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9169,7 +9001,7 @@ pub mod lead {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
@@ -9209,7 +9041,7 @@ pub mod lead {
 				pub error_message: ::serde_json::Value,
 				/// `HELP_MESSAGE`: `any`.
 				pub help_message: ::serde_json::Value,
-				/// `LIST`: `object[]`, only in the example response.
+				/// `LIST`: `object[]`, example only.
 				pub list: Vec<ItemList>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -9241,9 +9073,7 @@ pub mod lead {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.lead.userfield.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-update.html>
+		/// Types of [`crm.lead.userfield.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.lead.userfield.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9563,16 +9393,14 @@ pub mod measure {
 		pub fn new(id: impl Into<::serde_json::Value>) -> Self {
 			Self {
 				id: id.into(),
-				fields: Default::default(),
+				fields: None,
 				extra: Default::default(),
 			}
 		}
 	}
 	setters!(Update { some into fields fields "fields" : ::serde_json::Value, });
 	params_impls!(Update { req field "id" id, opt exact "fields" fields, });
-	/// Types of `crm.measure.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/crm-measure-add.html>
+	/// Types of [`crm.measure.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.measure.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9580,9 +9408,7 @@ pub mod measure {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "crm.measure.add", V2, false);
 	}
-	/// Types of `crm.measure.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/crm-measure-delete.html>
+	/// Types of [`crm.measure.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `crm.measure.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9590,9 +9416,7 @@ pub mod measure {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "crm.measure.delete", V2, false);
 	}
-	/// Types of `crm.measure.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/crm-measure-fields.html>
+	/// Types of [`crm.measure.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.measure.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9600,9 +9424,7 @@ pub mod measure {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fields, "crm.measure.fields", V2, true);
 	}
-	/// Types of `crm.measure.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/crm-measure-get.html>
+	/// Types of [`crm.measure.get`](super::Get).
 	pub mod get {
 		/// Error codes of `crm.measure.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9610,9 +9432,7 @@ pub mod measure {
 		pub type Output = ::serde_json::Value;
 		method!(super::Get, "crm.measure.get", V2, true);
 	}
-	/// Types of `crm.measure.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/crm-measure-list.html>
+	/// Types of [`crm.measure.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.measure.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9620,9 +9440,7 @@ pub mod measure {
 		pub type Output = ::serde_json::Value;
 		method!(super::List, "crm.measure.list", V2, true);
 	}
-	/// Types of `crm.measure.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/crm-measure-update.html>
+	/// Types of [`crm.measure.update`](super::Update).
 	pub mod update {
 		/// Error codes of `crm.measure.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9653,9 +9471,7 @@ pub mod multifield {
 		}
 	}
 	params_impls!(Fields {});
-	/// Types of `crm.multifield.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/multifield/crm-multifield-fields.html>
+	/// Types of [`crm.multifield.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.multifield.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9820,9 +9636,7 @@ pub mod orderentity {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `crm.orderentity.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-add.html>
+	/// Types of [`crm.orderentity.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.orderentity.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9893,9 +9707,7 @@ pub mod orderentity {
 		method!(super::Add, "crm.orderentity.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.orderentity.deleteByFilter`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-delete-by-filter.html>
+	/// Types of [`crm.orderentity.deleteByFilter`](super::DeleteByFilter).
 	pub mod delete_by_filter {
 		/// Error codes of `crm.orderentity.deleteByFilter`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9955,9 +9767,7 @@ pub mod orderentity {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::DeleteByFilter, "crm.orderentity.deleteByFilter", V2, false);
 	}
-	/// Types of `crm.orderentity.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-get-fields.html>
+	/// Types of [`crm.orderentity.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `crm.orderentity.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10023,9 +9833,7 @@ pub mod orderentity {
 		method!(super::GetFields, "crm.orderentity.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.orderentity.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-list.html>
+	/// Types of [`crm.orderentity.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.orderentity.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10162,9 +9970,7 @@ pub mod paysystem {
 		"filter" : list::Filter, }
 	);
 	params_impls!(List { opt exact "order" order, opt exact "filter" filter, });
-	/// Types of `crm.paysystem.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-pay-system-fields.html>
+	/// Types of [`crm.paysystem.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.paysystem.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10172,9 +9978,7 @@ pub mod paysystem {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fields, "crm.paysystem.fields", V2, true);
 	}
-	/// Types of `crm.paysystem.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-pay-system-list.html>
+	/// Types of [`crm.paysystem.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.paysystem.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10279,9 +10083,7 @@ pub mod persontype {
 		"filter" : list::Filter, }
 	);
 	params_impls!(List { opt exact "order" order, opt exact "filter" filter, });
-	/// Types of `crm.persontype.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-person-type-fields.html>
+	/// Types of [`crm.persontype.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.persontype.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10289,9 +10091,7 @@ pub mod persontype {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fields, "crm.persontype.fields", V2, true);
 	}
-	/// Types of `crm.persontype.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/crm-person-type-list.html>
+	/// Types of [`crm.persontype.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.persontype.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10493,9 +10293,7 @@ pub mod product {
 		::serde_json::Value, }
 	);
 	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-	/// Types of `crm.product.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-add.html>
+	/// Types of [`crm.product.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.product.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10503,9 +10301,7 @@ pub mod product {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "crm.product.add", V2, false);
 	}
-	/// Types of `crm.product.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-delete.html>
+	/// Types of [`crm.product.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `crm.product.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10513,9 +10309,7 @@ pub mod product {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "crm.product.delete", V2, false);
 	}
-	/// Types of `crm.product.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-fields.html>
+	/// Types of [`crm.product.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.product.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10586,9 +10380,7 @@ pub mod product {
 		method!(super::Fields, "crm.product.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.product.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-get.html>
+	/// Types of [`crm.product.get`](super::Get).
 	pub mod get {
 		/// Error codes of `crm.product.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10596,9 +10388,7 @@ pub mod product {
 		pub type Output = ::serde_json::Value;
 		method!(super::Get, "crm.product.get", V2, true);
 	}
-	/// Types of `crm.product.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-list.html>
+	/// Types of [`crm.product.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.product.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10787,9 +10577,7 @@ pub mod product {
 			::serde_json::Value, }
 		);
 		params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-		/// Types of `crm.product.property.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-property-add.html>
+		/// Types of [`crm.product.property.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.product.property.add`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10797,9 +10585,7 @@ pub mod product {
 			pub type Output = ::serde_json::Value;
 			method!(super::Add, "crm.product.property.add", V2, false);
 		}
-		/// Types of `crm.product.property.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-property-delete.html>
+		/// Types of [`crm.product.property.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.product.property.delete`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10831,9 +10617,7 @@ pub mod product {
 				}
 			}
 			params_impls!(Fields {});
-			/// Types of `crm.product.property.enumeration.fields`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-property-enumeration-fields.html>
+			/// Types of [`crm.product.property.enumeration.fields`](super::Fields).
 			pub mod fields {
 				/// Error codes of `crm.product.property.enumeration.fields`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -10844,9 +10628,7 @@ pub mod product {
 				);
 			}
 		}
-		/// Types of `crm.product.property.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-property-fields.html>
+		/// Types of [`crm.product.property.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.product.property.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10854,9 +10636,7 @@ pub mod product {
 			pub type Output = ::serde_json::Value;
 			method!(super::Fields, "crm.product.property.fields", V2, true);
 		}
-		/// Types of `crm.product.property.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-property-get.html>
+		/// Types of [`crm.product.property.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.product.property.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10864,9 +10644,7 @@ pub mod product {
 			pub type Output = ::serde_json::Value;
 			method!(super::Get, "crm.product.property.get", V2, true);
 		}
-		/// Types of `crm.product.property.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-property-list.html>
+		/// Types of [`crm.product.property.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.product.property.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10952,9 +10730,7 @@ pub mod product {
 				Fields { opt exact "propertyType" property_type, opt exact "userType"
 				user_type, }
 			);
-			/// Types of `crm.product.property.settings.fields`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-property-settings-fields.html>
+			/// Types of [`crm.product.property.settings.fields`](super::Fields).
 			pub mod fields {
 				/// Error codes of `crm.product.property.settings.fields`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -10963,9 +10739,7 @@ pub mod product {
 				method!(super::Fields, "crm.product.property.settings.fields", V2, true);
 			}
 		}
-		/// Types of `crm.product.property.types`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-property-types.html>
+		/// Types of [`crm.product.property.types`](super::Types).
 		pub mod types {
 			/// Error codes of `crm.product.property.types`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10973,9 +10747,7 @@ pub mod product {
 			pub type Output = ::serde_json::Value;
 			method!(super::Types, "crm.product.property.types", V2, false);
 		}
-		/// Types of `crm.product.property.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-property-update.html>
+		/// Types of [`crm.product.property.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.product.property.update`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10984,9 +10756,7 @@ pub mod product {
 			method!(super::Update, "crm.product.property.update", V2, false);
 		}
 	}
-	/// Types of `crm.product.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-update.html>
+	/// Types of [`crm.product.update`](super::Update).
 	pub mod update {
 		/// Error codes of `crm.product.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11041,9 +10811,7 @@ pub mod productrow {
 		}
 	}
 	params_impls!(List {});
-	/// Types of `crm.productrow.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/productrow-old/crm-productrow-fields.html>
+	/// Types of [`crm.productrow.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.productrow.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11051,9 +10819,7 @@ pub mod productrow {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fields, "crm.productrow.fields", V2, true);
 	}
-	/// Types of `crm.productrow.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/productrow-old/crm-productrow-list.html>
+	/// Types of [`crm.productrow.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.productrow.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11226,16 +10992,14 @@ pub mod productsection {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				fields: Default::default(),
+				fields: None,
 				extra: Default::default(),
 			}
 		}
 	}
 	setters!(Update { some into fields fields "fields" : ::serde_json::Value, });
 	params_impls!(Update { req field "id" id, opt exact "fields" fields, });
-	/// Types of `crm.productsection.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/crm-product-section-add.html>
+	/// Types of [`crm.productsection.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.productsection.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11243,9 +11007,7 @@ pub mod productsection {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "crm.productsection.add", V2, false);
 	}
-	/// Types of `crm.productsection.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/crm-product-section-delete.html>
+	/// Types of [`crm.productsection.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `crm.productsection.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11253,9 +11015,7 @@ pub mod productsection {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "crm.productsection.delete", V2, false);
 	}
-	/// Types of `crm.productsection.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/crm-product-section-fields.html>
+	/// Types of [`crm.productsection.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.productsection.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11263,9 +11023,7 @@ pub mod productsection {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fields, "crm.productsection.fields", V2, true);
 	}
-	/// Types of `crm.productsection.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/crm-product-section-get.html>
+	/// Types of [`crm.productsection.get`](super::Get).
 	pub mod get {
 		/// Error codes of `crm.productsection.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11273,9 +11031,7 @@ pub mod productsection {
 		pub type Output = ::serde_json::Value;
 		method!(super::Get, "crm.productsection.get", V2, true);
 	}
-	/// Types of `crm.productsection.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/crm-product-section-list.html>
+	/// Types of [`crm.productsection.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.productsection.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11325,9 +11081,7 @@ pub mod productsection {
 		pub type Output = ::serde_json::Value;
 		method!(super::List, "crm.productsection.list", V2, true);
 	}
-	/// Types of `crm.productsection.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/crm-product-section-update.html>
+	/// Types of [`crm.productsection.update`](super::Update).
 	pub mod update {
 		/// Error codes of `crm.productsection.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11362,7 +11116,7 @@ pub mod quote {
 		pub fn new(fields: impl Into<add::Fields>) -> Self {
 			Self {
 				fields: fields.into(),
-				params: Default::default(),
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -11511,8 +11265,8 @@ pub mod quote {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				fields: Default::default(),
-				params: Default::default(),
+				fields: None,
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -11525,9 +11279,7 @@ pub mod quote {
 		Update { req field "id" id, opt exact "fields" fields, opt exact "params" params,
 		}
 	);
-	/// Types of `crm.quote.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-add.html>
+	/// Types of [`crm.quote.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.quote.add`; see also [`crate::SystemError`].
 		///
@@ -11583,22 +11335,22 @@ pub mod quote {
 			pub fn new(title: impl Into<String>) -> Self {
 				Self {
 					title: title.into(),
-					status_id: Default::default(),
-					currency_id: Default::default(),
-					opportunity: Default::default(),
-					assigned_by_id: Default::default(),
-					company_id: Default::default(),
-					contact_ids: Default::default(),
-					mycompany_id: Default::default(),
-					opened: Default::default(),
-					person_type_id: Default::default(),
-					begindate: Default::default(),
-					closedate: Default::default(),
-					client_title: Default::default(),
-					client_addr: Default::default(),
-					client_email: Default::default(),
-					client_phone: Default::default(),
-					comments: Default::default(),
+					status_id: None,
+					currency_id: None,
+					opportunity: None,
+					assigned_by_id: None,
+					company_id: None,
+					contact_ids: None,
+					mycompany_id: None,
+					opened: None,
+					person_type_id: None,
+					begindate: None,
+					closedate: None,
+					client_title: None,
+					client_addr: None,
+					client_email: None,
+					client_phone: None,
+					comments: None,
 					extra: Default::default(),
 				}
 			}
@@ -11733,9 +11485,7 @@ pub mod quote {
 			}
 		}
 		params_impls!(Fields {});
-		/// Types of `crm.quote.contact.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-add.html>
+		/// Types of [`crm.quote.contact.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.quote.contact.add`; see also [`crate::SystemError`].
 			///
@@ -11772,8 +11522,8 @@ pub mod quote {
 				pub fn new(contact_id: impl Into<::serde_json::Value>) -> Self {
 					Self {
 						contact_id: contact_id.into(),
-						is_primary: Default::default(),
-						sort: Default::default(),
+						is_primary: None,
+						sort: None,
 						extra: Default::default(),
 					}
 				}
@@ -11790,9 +11540,7 @@ pub mod quote {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Add, "crm.quote.contact.add", V2, false);
 		}
-		/// Types of `crm.quote.contact.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-delete.html>
+		/// Types of [`crm.quote.contact.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.quote.contact.delete`; see also [`crate::SystemError`].
 			///
@@ -11832,9 +11580,7 @@ pub mod quote {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.quote.contact.delete", V2, false);
 		}
-		/// Types of `crm.quote.contact.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-fields.html>
+		/// Types of [`crm.quote.contact.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.quote.contact.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -11967,9 +11713,7 @@ pub mod quote {
 				}
 			}
 			params_impls!(Set { req field "id" id, req field "items" items, });
-			/// Types of `crm.quote.contact.items.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-items-delete.html>
+			/// Types of [`crm.quote.contact.items.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `crm.quote.contact.items.delete`; see also [`crate::SystemError`].
 				///
@@ -11988,9 +11732,7 @@ pub mod quote {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "crm.quote.contact.items.delete", V2, false);
 			}
-			/// Types of `crm.quote.contact.items.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-items-get.html>
+			/// Types of [`crm.quote.contact.items.get`](super::Get).
 			pub mod get {
 				/// Error codes of `crm.quote.contact.items.get`; see also [`crate::SystemError`].
 				///
@@ -12034,9 +11776,7 @@ pub mod quote {
 				method!(super::Get, "crm.quote.contact.items.get", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of `crm.quote.contact.items.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-items-set.html>
+			/// Types of [`crm.quote.contact.items.set`](super::Set).
 			pub mod set {
 				/// Error codes of `crm.quote.contact.items.set`; see also [`crate::SystemError`].
 				///
@@ -12077,8 +11817,8 @@ pub mod quote {
 					pub fn new(contact_id: impl Into<::serde_json::Value>) -> Self {
 						Self {
 							contact_id: contact_id.into(),
-							is_primary: Default::default(),
-							sort: Default::default(),
+							is_primary: None,
+							sort: None,
 							extra: Default::default(),
 						}
 					}
@@ -12097,9 +11837,7 @@ pub mod quote {
 			}
 		}
 	}
-	/// Types of `crm.quote.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-delete.html>
+	/// Types of [`crm.quote.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `crm.quote.delete`; see also [`crate::SystemError`].
 		///
@@ -12118,9 +11856,7 @@ pub mod quote {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "crm.quote.delete", V2, false);
 	}
-	/// Types of `crm.quote.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-fields.html>
+	/// Types of [`crm.quote.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.quote.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -12128,13 +11864,13 @@ pub mod quote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldSettingsDefaultValue {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `VALUE`: `string`, only in the example response.
+			/// `VALUE`: `string`, example only.
 			pub value: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -12147,11 +11883,11 @@ pub mod quote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldSettings {
-			/// `DEFAULT_VALUE`: `object`, only in the example response.
+			/// `DEFAULT_VALUE`: `object`, example only.
 			pub default_value: Option<OutputFieldSettingsDefaultValue>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -12161,7 +11897,7 @@ pub mod quote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputField {
@@ -12179,17 +11915,17 @@ pub mod quote {
 			pub is_dynamic: Option<bool>,
 			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `statusType`: `string`, only in the example response.
+			/// `statusType`: `string`, example only.
 			pub status_type: Option<String>,
-			/// `isDeprecated`: `boolean`, only in the example response.
+			/// `isDeprecated`: `boolean`, example only.
 			pub is_deprecated: Option<bool>,
-			/// `listLabel`: `string`, only in the example response.
+			/// `listLabel`: `string`, example only.
 			pub list_label: Option<String>,
-			/// `formLabel`: `string`, only in the example response.
+			/// `formLabel`: `string`, example only.
 			pub form_label: Option<String>,
-			/// `filterLabel`: `string`, only in the example response.
+			/// `filterLabel`: `string`, example only.
 			pub filter_label: Option<String>,
-			/// `settings`: `object`, only in the example response.
+			/// `settings`: `object`, example only.
 			pub settings: Option<OutputFieldSettings>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -12220,9 +11956,7 @@ pub mod quote {
 		method!(super::Fields, "crm.quote.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.quote.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-get.html>
+	/// Types of [`crm.quote.get`](super::Get).
 	pub mod get {
 		/// Error codes of `crm.quote.get`; see also [`crate::SystemError`].
 		///
@@ -12366,9 +12100,7 @@ pub mod quote {
 		method!(super::Get, "crm.quote.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.quote.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-list.html>
+	/// Types of [`crm.quote.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.quote.list`; see also [`crate::SystemError`].
 		///
@@ -12507,16 +12239,14 @@ pub mod quote {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					rows: Default::default(),
+					rows: None,
 					extra: Default::default(),
 				}
 			}
 		}
 		setters!(Set { some iter rows rows "rows" : set::Rows, });
 		params_impls!(Set { req field "id" id, opt exact "rows" rows, });
-		/// Types of `crm.quote.productrows.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-product-rows-get.html>
+		/// Types of [`crm.quote.productrows.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.quote.productrows.get`; see also [`crate::SystemError`].
 			///
@@ -12620,9 +12350,7 @@ pub mod quote {
 			method!(super::Get, "crm.quote.productrows.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.quote.productrows.set`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-product-rows-set.html>
+		/// Types of [`crm.quote.productrows.set`](super::Set).
 		pub mod set {
 			/// Error codes of `crm.quote.productrows.set`; see also [`crate::SystemError`].
 			///
@@ -12701,9 +12429,7 @@ pub mod quote {
 			method!(super::Set, "crm.quote.productrows.set", V2, false);
 		}
 	}
-	/// Types of `crm.quote.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-update.html>
+	/// Types of [`crm.quote.update`](super::Update).
 	pub mod update {
 		/// Error codes of `crm.quote.update`; see also [`crate::SystemError`].
 		///
@@ -12957,9 +12683,7 @@ pub mod quote {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `crm.quote.userfield.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-add.html>
+		/// Types of [`crm.quote.userfield.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.quote.userfield.add`; see also [`crate::SystemError`].
 			///
@@ -13152,22 +12876,22 @@ pub mod quote {
 					Self {
 						user_type_id: user_type_id.into(),
 						field_name: field_name.into(),
-						label: Default::default(),
-						xml_id: Default::default(),
-						list_filter_label: Default::default(),
-						list_column_label: Default::default(),
-						edit_form_label: Default::default(),
-						error_message: Default::default(),
-						help_message: Default::default(),
-						multiple: Default::default(),
-						mandatory: Default::default(),
-						show_filter: Default::default(),
-						settings: Default::default(),
-						list: Default::default(),
-						sort: Default::default(),
-						show_in_list: Default::default(),
-						edit_in_list: Default::default(),
-						is_searchable: Default::default(),
+						label: None,
+						xml_id: None,
+						list_filter_label: None,
+						list_column_label: None,
+						edit_form_label: None,
+						error_message: None,
+						help_message: None,
+						multiple: None,
+						mandatory: None,
+						show_filter: None,
+						settings: None,
+						list: None,
+						sort: None,
+						show_in_list: None,
+						edit_in_list: None,
+						is_searchable: None,
 						extra: Default::default(),
 					}
 				}
@@ -13204,9 +12928,7 @@ pub mod quote {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.quote.userfield.add", V2, false);
 		}
-		/// Types of `crm.quote.userfield.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-delete.html>
+		/// Types of [`crm.quote.userfield.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.quote.userfield.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13229,9 +12951,7 @@ pub mod quote {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.quote.userfield.delete", V2, false);
 		}
-		/// Types of `crm.quote.userfield.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-get.html>
+		/// Types of [`crm.quote.userfield.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.quote.userfield.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13625,9 +13345,7 @@ pub mod quote {
 			method!(super::Get, "crm.quote.userfield.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.quote.userfield.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html>
+		/// Types of [`crm.quote.userfield.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.quote.userfield.list`; see also [`crate::SystemError`].
 			///
@@ -13793,15 +13511,15 @@ pub mod quote {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettingsResourcesResourceSections {
-				/// `ID`: `string`, only in the example response.
+				/// `ID`: `string`, example only.
 				pub id: Option<String>,
-				/// `CAL_TYPE`: `string`, only in the example response.
+				/// `CAL_TYPE`: `string`, example only.
 				pub cal_type: Option<String>,
-				/// `NAME`: `string`, only in the example response.
+				/// `NAME`: `string`, example only.
 				pub name: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13814,15 +13532,15 @@ pub mod quote {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettingsResourcesResource {
-				/// `XML_ID`: `string`, only in the example response.
+				/// `XML_ID`: `string`, example only.
 				pub xml_id: Option<String>,
-				/// `NAME`: `string`, only in the example response.
+				/// `NAME`: `string`, example only.
 				pub name: Option<String>,
-				/// `SECTIONS`: `object[]`, only in the example response.
+				/// `SECTIONS`: `object[]`, example only.
 				pub sections: Vec<ItemSettingsResourcesResourceSections>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13835,11 +13553,11 @@ pub mod quote {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettingsResources {
-				/// `resource`: `object`, only in the example response.
+				/// `resource`: `object`, example only.
 				pub resource: Option<ItemSettingsResourcesResource>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13849,15 +13567,15 @@ pub mod quote {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettingsSelectedResources {
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `id`: `string`, only in the example response.
+				/// `id`: `string`, example only.
 				pub id: Option<String>,
-				/// `title`: `string`, only in the example response.
+				/// `title`: `string`, example only.
 				pub title: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13870,13 +13588,13 @@ pub mod quote {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettingsServiceList {
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `duration`: `string`, only in the example response.
+				/// `duration`: `string`, example only.
 				pub duration: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13889,65 +13607,65 @@ pub mod quote {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettings {
 				/// `ENTITY_TYPE`: `string`.
 				pub entity_type: Option<String>,
-				/// `DISPLAY`: `string`, only in the example response.
+				/// `DISPLAY`: `string`, example only.
 				pub display: Option<String>,
-				/// `LIST_HEIGHT`: `integer`, only in the example response.
+				/// `LIST_HEIGHT`: `integer`, example only.
 				pub list_height: Option<i64>,
-				/// `CAPTION_NO_VALUE`: `string`, only in the example response.
+				/// `CAPTION_NO_VALUE`: `string`, example only.
 				pub caption_no_value: Option<String>,
-				/// `SHOW_NO_VALUE`: `string`, only in the example response.
+				/// `SHOW_NO_VALUE`: `string`, example only.
 				pub show_no_value: Option<String>,
-				/// `SIZE`: `integer`, only in the example response.
+				/// `SIZE`: `integer`, example only.
 				pub size: Option<i64>,
-				/// `LIST_WIDTH`: `integer`, only in the example response.
+				/// `LIST_WIDTH`: `integer`, example only.
 				pub list_width: Option<i64>,
-				/// `MAX_SHOW_SIZE`: `integer`, only in the example response.
+				/// `MAX_SHOW_SIZE`: `integer`, example only.
 				pub max_show_size: Option<i64>,
-				/// `MAX_ALLOWED_SIZE`: `integer`, only in the example response.
+				/// `MAX_ALLOWED_SIZE`: `integer`, example only.
 				pub max_allowed_size: Option<i64>,
-				/// `EXTENSIONS`: `array`, only in the example response.
+				/// `EXTENSIONS`: `array`, example only.
 				pub extensions: Vec<::serde_json::Value>,
-				/// `TARGET_BLANK`: `string`, only in the example response.
+				/// `TARGET_BLANK`: `string`, example only.
 				pub target_blank: Option<String>,
-				/// `USE_USERS`: `string`, only in the example response.
+				/// `USE_USERS`: `string`, example only.
 				pub use_users: Option<String>,
-				/// `USE_RESOURCES`: `string`, only in the example response.
+				/// `USE_RESOURCES`: `string`, example only.
 				pub use_resources: Option<String>,
-				/// `RESOURCES`: `object`, only in the example response.
+				/// `RESOURCES`: `object`, example only.
 				pub resources: Option<ItemSettingsResources>,
-				/// `SELECTED_RESOURCES`: `object[]`, only in the example response.
+				/// `SELECTED_RESOURCES`: `object[]`, example only.
 				pub selected_resources: Vec<ItemSettingsSelectedResources>,
-				/// `SELECTED_USERS`: `array`, only in the example response.
+				/// `SELECTED_USERS`: `array`, example only.
 				pub selected_users: Vec<::serde_json::Value>,
-				/// `FULL_DAY`: `string`, only in the example response.
+				/// `FULL_DAY`: `string`, example only.
 				pub full_day: Option<String>,
-				/// `ALLOW_OVERBOOKING`: `string`, only in the example response.
+				/// `ALLOW_OVERBOOKING`: `string`, example only.
 				pub allow_overbooking: Option<String>,
-				/// `USE_SERVICES`: `string`, only in the example response.
+				/// `USE_SERVICES`: `string`, example only.
 				pub use_services: Option<String>,
-				/// `SERVICE_LIST`: `object[]`, only in the example response.
+				/// `SERVICE_LIST`: `object[]`, example only.
 				pub service_list: Vec<ItemSettingsServiceList>,
-				/// `RESOURCE_LIMIT`: `integer`, only in the example response.
+				/// `RESOURCE_LIMIT`: `integer`, example only.
 				pub resource_limit: Option<i64>,
-				/// `TIMEZONE`: `string`, only in the example response.
+				/// `TIMEZONE`: `string`, example only.
 				pub timezone: Option<String>,
-				/// `USE_USER_TIMEZONE`: `string`, only in the example response.
+				/// `USE_USER_TIMEZONE`: `string`, example only.
 				pub use_user_timezone: Option<String>,
-				/// `ROWS`: `integer`, only in the example response.
+				/// `ROWS`: `integer`, example only.
 				pub rows: Option<i64>,
-				/// `REGEXP`: `string`, only in the example response.
+				/// `REGEXP`: `string`, example only.
 				pub regexp: Option<String>,
-				/// `MIN_LENGTH`: `integer`, only in the example response.
+				/// `MIN_LENGTH`: `integer`, example only.
 				pub min_length: Option<i64>,
-				/// `MAX_LENGTH`: `integer`, only in the example response.
+				/// `MAX_LENGTH`: `integer`, example only.
 				pub max_length: Option<i64>,
-				/// `DEFAULT_VALUE`: `string`, only in the example response.
+				/// `DEFAULT_VALUE`: `string`, example only.
 				pub default_value: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13973,19 +13691,19 @@ pub mod quote {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemList {
-				/// `ID`: `string`, only in the example response.
+				/// `ID`: `string`, example only.
 				pub id: Option<String>,
-				/// `SORT`: `string`, only in the example response.
+				/// `SORT`: `string`, example only.
 				pub sort: Option<String>,
-				/// `VALUE`: `string`, only in the example response.
+				/// `VALUE`: `string`, example only.
 				pub value: Option<String>,
-				/// `DEF`: `string`, only in the example response.
+				/// `DEF`: `string`, example only.
 				pub def: Option<String>,
-				/// `XML_ID`: `string`, only in the example response.
+				/// `XML_ID`: `string`, example only.
 				pub xml_id: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -13998,7 +13716,7 @@ pub mod quote {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
@@ -14038,7 +13756,7 @@ pub mod quote {
 				pub error_message: ::serde_json::Value,
 				/// `HELP_MESSAGE`: `any`.
 				pub help_message: ::serde_json::Value,
-				/// `LIST`: `object[]`, only in the example response.
+				/// `LIST`: `object[]`, example only.
 				pub list: Vec<ItemList>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -14070,9 +13788,7 @@ pub mod quote {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.quote.userfield.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-update.html>
+		/// Types of [`crm.quote.userfield.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.quote.userfield.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14408,9 +14124,7 @@ pub mod requisite {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `crm.requisite.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-add.html>
+	/// Types of [`crm.requisite.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.requisite.add`; see also [`crate::SystemError`].
 		///
@@ -14588,72 +14302,72 @@ pub mod requisite {
 					entity_id: entity_id.into(),
 					preset_id: preset_id.into(),
 					name: name.into(),
-					code: Default::default(),
-					xml_id: Default::default(),
-					originator_id: Default::default(),
-					active: Default::default(),
-					address_only: Default::default(),
-					sort: Default::default(),
-					rq_name: Default::default(),
-					rq_first_name: Default::default(),
-					rq_last_name: Default::default(),
-					rq_second_name: Default::default(),
-					rq_company_id: Default::default(),
-					rq_company_name: Default::default(),
-					rq_company_full_name: Default::default(),
-					rq_company_reg_date: Default::default(),
-					rq_director: Default::default(),
-					rq_accountant: Default::default(),
-					rq_ceo_name: Default::default(),
-					rq_ceo_work_pos: Default::default(),
-					rq_contact: Default::default(),
-					rq_email: Default::default(),
-					rq_phone: Default::default(),
-					rq_fax: Default::default(),
-					rq_ident_type: Default::default(),
-					rq_ident_doc: Default::default(),
-					rq_ident_doc_ser: Default::default(),
-					rq_ident_doc_num: Default::default(),
-					rq_ident_doc_pers_num: Default::default(),
-					rq_ident_doc_date: Default::default(),
-					rq_ident_doc_issued_by: Default::default(),
-					rq_ident_doc_dep_code: Default::default(),
-					rq_inn: Default::default(),
-					rq_kpp: Default::default(),
-					rq_usrle: Default::default(),
-					rq_ifns: Default::default(),
-					rq_ogrn: Default::default(),
-					rq_ogrnip: Default::default(),
-					rq_okpo: Default::default(),
-					rq_oktmo: Default::default(),
-					rq_okved: Default::default(),
-					rq_edrpou: Default::default(),
-					rq_drfo: Default::default(),
-					rq_kbe: Default::default(),
-					rq_iin: Default::default(),
-					rq_bin: Default::default(),
-					rq_st_cert_ser: Default::default(),
-					rq_st_cert_num: Default::default(),
-					rq_st_cert_date: Default::default(),
-					rq_vat_payer: Default::default(),
-					rq_vat_id: Default::default(),
-					rq_vat_cert_ser: Default::default(),
-					rq_vat_cert_num: Default::default(),
-					rq_vat_cert_date: Default::default(),
-					rq_residence_country: Default::default(),
-					rq_base_doc: Default::default(),
-					rq_regon: Default::default(),
-					rq_krs: Default::default(),
-					rq_pesel: Default::default(),
-					rq_legal_form: Default::default(),
-					rq_siret: Default::default(),
-					rq_siren: Default::default(),
-					rq_capital: Default::default(),
-					rq_rcs: Default::default(),
-					rq_cnpj: Default::default(),
-					rq_state_reg: Default::default(),
-					rq_mnpl_reg: Default::default(),
-					rq_cpf: Default::default(),
+					code: None,
+					xml_id: None,
+					originator_id: None,
+					active: None,
+					address_only: None,
+					sort: None,
+					rq_name: None,
+					rq_first_name: None,
+					rq_last_name: None,
+					rq_second_name: None,
+					rq_company_id: None,
+					rq_company_name: None,
+					rq_company_full_name: None,
+					rq_company_reg_date: None,
+					rq_director: None,
+					rq_accountant: None,
+					rq_ceo_name: None,
+					rq_ceo_work_pos: None,
+					rq_contact: None,
+					rq_email: None,
+					rq_phone: None,
+					rq_fax: None,
+					rq_ident_type: None,
+					rq_ident_doc: None,
+					rq_ident_doc_ser: None,
+					rq_ident_doc_num: None,
+					rq_ident_doc_pers_num: None,
+					rq_ident_doc_date: None,
+					rq_ident_doc_issued_by: None,
+					rq_ident_doc_dep_code: None,
+					rq_inn: None,
+					rq_kpp: None,
+					rq_usrle: None,
+					rq_ifns: None,
+					rq_ogrn: None,
+					rq_ogrnip: None,
+					rq_okpo: None,
+					rq_oktmo: None,
+					rq_okved: None,
+					rq_edrpou: None,
+					rq_drfo: None,
+					rq_kbe: None,
+					rq_iin: None,
+					rq_bin: None,
+					rq_st_cert_ser: None,
+					rq_st_cert_num: None,
+					rq_st_cert_date: None,
+					rq_vat_payer: None,
+					rq_vat_id: None,
+					rq_vat_cert_ser: None,
+					rq_vat_cert_num: None,
+					rq_vat_cert_date: None,
+					rq_residence_country: None,
+					rq_base_doc: None,
+					rq_regon: None,
+					rq_krs: None,
+					rq_pesel: None,
+					rq_legal_form: None,
+					rq_siret: None,
+					rq_siren: None,
+					rq_capital: None,
+					rq_rcs: None,
+					rq_cnpj: None,
+					rq_state_reg: None,
+					rq_mnpl_reg: None,
+					rq_cpf: None,
 					uf_crm: Default::default(),
 					extra: Default::default(),
 				}
@@ -14924,9 +14638,7 @@ pub mod requisite {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `crm.requisite.bankdetail.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/bank-detail/crm-requisite-bank-detail-add.html>
+		/// Types of [`crm.requisite.bankdetail.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.requisite.bankdetail.add`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -15002,33 +14714,33 @@ pub mod requisite {
 				pub fn new(entity_id: impl Into<i64>, name: impl Into<String>) -> Self {
 					Self {
 						entity_id: entity_id.into(),
-						country_id: Default::default(),
+						country_id: None,
 						name: name.into(),
-						code: Default::default(),
-						xml_id: Default::default(),
-						active: Default::default(),
-						sort: Default::default(),
-						rq_bank_name: Default::default(),
-						rq_bank_addr: Default::default(),
-						rq_bank_code: Default::default(),
-						rq_bank_route_num: Default::default(),
-						rq_bik: Default::default(),
-						rq_codeb: Default::default(),
-						rq_codeg: Default::default(),
-						rq_rib: Default::default(),
-						rq_mfo: Default::default(),
-						rq_acc_name: Default::default(),
-						rq_acc_num: Default::default(),
-						rq_acc_type: Default::default(),
-						rq_agency_name: Default::default(),
-						rq_iik: Default::default(),
-						rq_acc_currency: Default::default(),
-						rq_cor_acc_num: Default::default(),
-						rq_iban: Default::default(),
-						rq_swift: Default::default(),
-						rq_bic: Default::default(),
-						comments: Default::default(),
-						originator_id: Default::default(),
+						code: None,
+						xml_id: None,
+						active: None,
+						sort: None,
+						rq_bank_name: None,
+						rq_bank_addr: None,
+						rq_bank_code: None,
+						rq_bank_route_num: None,
+						rq_bik: None,
+						rq_codeb: None,
+						rq_codeg: None,
+						rq_rib: None,
+						rq_mfo: None,
+						rq_acc_name: None,
+						rq_acc_num: None,
+						rq_acc_type: None,
+						rq_agency_name: None,
+						rq_iik: None,
+						rq_acc_currency: None,
+						rq_cor_acc_num: None,
+						rq_iban: None,
+						rq_swift: None,
+						rq_bic: None,
+						comments: None,
+						originator_id: None,
 						extra: Default::default(),
 					}
 				}
@@ -15075,9 +14787,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.requisite.bankdetail.add", V2, false);
 		}
-		/// Types of `crm.requisite.bankdetail.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/bank-detail/crm-requisite-bank-detail-delete.html>
+		/// Types of [`crm.requisite.bankdetail.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.requisite.bankdetail.delete`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -15085,9 +14795,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.requisite.bankdetail.delete", V2, false);
 		}
-		/// Types of `crm.requisite.bankdetail.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/bank-detail/crm-requisite-bank-detail-fields.html>
+		/// Types of [`crm.requisite.bankdetail.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.requisite.bankdetail.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -15137,9 +14845,7 @@ pub mod requisite {
 			method!(super::Fields, "crm.requisite.bankdetail.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.requisite.bankdetail.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/bank-detail/crm-requisite-bank-detail-get.html>
+		/// Types of [`crm.requisite.bankdetail.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.requisite.bankdetail.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -15246,9 +14952,7 @@ pub mod requisite {
 			method!(super::Get, "crm.requisite.bankdetail.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.requisite.bankdetail.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/bank-detail/crm-requisite-bank-detail-list.html>
+		/// Types of [`crm.requisite.bankdetail.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.requisite.bankdetail.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -15754,9 +15458,7 @@ pub mod requisite {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.requisite.bankdetail.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/bank-detail/crm-requisite-bank-detail-update.html>
+		/// Types of [`crm.requisite.bankdetail.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.requisite.bankdetail.update`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -15871,9 +15573,7 @@ pub mod requisite {
 			method!(super::Update, "crm.requisite.bankdetail.update", V2, false);
 		}
 	}
-	/// Types of `crm.requisite.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-delete.html>
+	/// Types of [`crm.requisite.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `crm.requisite.delete`; see also [`crate::SystemError`].
 		///
@@ -15883,9 +15583,7 @@ pub mod requisite {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "crm.requisite.delete", V2, false);
 	}
-	/// Types of `crm.requisite.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-fields.html>
+	/// Types of [`crm.requisite.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.requisite.fields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15941,37 +15639,37 @@ pub mod requisite {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldSettings {
-			/// `SIZE`: `integer`, only in the example response.
+			/// `SIZE`: `integer`, example only.
 			pub size: Option<i64>,
-			/// `ROWS`: `integer`, only in the example response.
+			/// `ROWS`: `integer`, example only.
 			pub rows: Option<i64>,
-			/// `REGEXP`: `string`, only in the example response.
+			/// `REGEXP`: `string`, example only.
 			pub regexp: Option<String>,
-			/// `MIN_LENGTH`: `integer`, only in the example response.
+			/// `MIN_LENGTH`: `integer`, example only.
 			pub min_length: Option<i64>,
-			/// `MAX_LENGTH`: `integer`, only in the example response.
+			/// `MAX_LENGTH`: `integer`, example only.
 			pub max_length: Option<i64>,
-			/// `DEFAULT_VALUE`: `any`, only in the example response.
+			/// `DEFAULT_VALUE`: `any`, example only.
 			pub default_value: ::serde_json::Value,
-			/// `PRECISION`: `integer`, only in the example response.
+			/// `PRECISION`: `integer`, example only.
 			pub precision: Option<i64>,
-			/// `MIN_VALUE`: `integer`, only in the example response.
+			/// `MIN_VALUE`: `integer`, example only.
 			pub min_value: Option<i64>,
-			/// `MAX_VALUE`: `integer`, only in the example response.
+			/// `MAX_VALUE`: `integer`, example only.
 			pub max_value: Option<i64>,
-			/// `DISPLAY`: `string`, only in the example response.
+			/// `DISPLAY`: `string`, example only.
 			pub display: Option<String>,
-			/// `LABEL`: `string[]`, only in the example response.
+			/// `LABEL`: `string[]`, example only.
 			pub label: Vec<String>,
-			/// `LABEL_CHECKBOX`: `string`, only in the example response.
+			/// `LABEL_CHECKBOX`: `string`, example only.
 			pub label_checkbox: Option<String>,
-			/// `USE_SECOND`: `string`, only in the example response.
+			/// `USE_SECOND`: `string`, example only.
 			pub use_second: Option<String>,
-			/// `USE_TIMEZONE`: `string`, only in the example response.
+			/// `USE_TIMEZONE`: `string`, example only.
 			pub use_timezone: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -15989,7 +15687,7 @@ pub mod requisite {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputField {
@@ -16007,15 +15705,15 @@ pub mod requisite {
 			pub is_dynamic: Option<bool>,
 			/// `title`: `string`.
 			pub title: Option<String>,
-			/// `statusType`: `string[]`, only in the example response.
+			/// `statusType`: `string[]`, example only.
 			pub status_type: Vec<String>,
-			/// `listLabel`: `string`, only in the example response.
+			/// `listLabel`: `string`, example only.
 			pub list_label: Option<String>,
-			/// `formLabel`: `string`, only in the example response.
+			/// `formLabel`: `string`, example only.
 			pub form_label: Option<String>,
-			/// `filterLabel`: `string`, only in the example response.
+			/// `filterLabel`: `string`, example only.
 			pub filter_label: Option<String>,
-			/// `settings`: `object`, only in the example response.
+			/// `settings`: `object`, example only.
 			pub settings: Option<OutputFieldSettings>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -16045,9 +15743,7 @@ pub mod requisite {
 		method!(super::Fields, "crm.requisite.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.requisite.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-get.html>
+	/// Types of [`crm.requisite.get`](super::Get).
 	pub mod get {
 		/// Error codes of `crm.requisite.get`; see also [`crate::SystemError`].
 		///
@@ -16214,9 +15910,7 @@ pub mod requisite {
 			Unregister { req field "entityTypeId" entity_type_id, req field "entityId"
 			entity_id, }
 		);
-		/// Types of `crm.requisite.link.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/links/crm-requisite-link-fields.html>
+		/// Types of [`crm.requisite.link.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.requisite.link.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -16266,9 +15960,7 @@ pub mod requisite {
 			method!(super::Fields, "crm.requisite.link.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.requisite.link.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/links/crm-requisite-link-get.html>
+		/// Types of [`crm.requisite.link.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.requisite.link.get`; see also [`crate::SystemError`].
 			///
@@ -16306,9 +15998,7 @@ pub mod requisite {
 			method!(super::Get, "crm.requisite.link.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.requisite.link.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/links/crm-requisite-link-list.html>
+		/// Types of [`crm.requisite.link.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.requisite.link.list`; see also [`crate::SystemError`].
 			///
@@ -16477,9 +16167,7 @@ pub mod requisite {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.requisite.link.register`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/links/crm-requisite-link-register.html>
+		/// Types of [`crm.requisite.link.register`](super::Register).
 		pub mod register {
 			/// Error codes of `crm.requisite.link.register`; see also [`crate::SystemError`].
 			///
@@ -16537,9 +16225,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Register, "crm.requisite.link.register", V2, false);
 		}
-		/// Types of `crm.requisite.link.unregister`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/links/crm-requisite-link-unregister.html>
+		/// Types of [`crm.requisite.link.unregister`](super::Unregister).
 		pub mod unregister {
 			/// Error codes of `crm.requisite.link.unregister`; see also [`crate::SystemError`].
 			///
@@ -16550,9 +16236,7 @@ pub mod requisite {
 			method!(super::Unregister, "crm.requisite.link.unregister", V2, false);
 		}
 	}
-	/// Types of `crm.requisite.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-list.html>
+	/// Types of [`crm.requisite.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.requisite.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16611,19 +16295,19 @@ pub mod requisite {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ENTITY_TYPE_ID`: `string`, only in the example response.
+			/// `ENTITY_TYPE_ID`: `string`, example only.
 			pub entity_type_id: Option<String>,
-			/// `ENTITY_ID`: `string`, only in the example response.
+			/// `ENTITY_ID`: `string`, example only.
 			pub entity_id: Option<String>,
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `UF_CRM_...`: `string`, only in the example response.
+			/// `UF_CRM_...`: `string`, example only.
 			///
 			/// Stands for every key matching `UF_CRM_*`: one entry per key.
 			pub uf_crm: ::std::collections::BTreeMap<String, String>,
@@ -16836,9 +16520,7 @@ pub mod requisite {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `crm.requisite.preset.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-add.html>
+		/// Types of [`crm.requisite.preset.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.requisite.preset.add`; see also [`crate::SystemError`].
 			///
@@ -16878,9 +16560,9 @@ pub mod requisite {
 						entity_type_id: entity_type_id.into(),
 						country_id: country_id.into(),
 						name: name.into(),
-						xml_id: Default::default(),
-						active: Default::default(),
-						sort: Default::default(),
+						xml_id: None,
+						active: None,
+						sort: None,
 						extra: Default::default(),
 					}
 				}
@@ -16898,9 +16580,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.requisite.preset.add", V2, false);
 		}
-		/// Types of `crm.requisite.preset.countries`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-countries.html>
+		/// Types of [`crm.requisite.preset.countries`](super::Countries).
 		pub mod countries {
 			/// Error codes of `crm.requisite.preset.countries`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -16908,15 +16588,15 @@ pub mod requisite {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-countries.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `ID`: `integer`, only in the example response.
+				/// `ID`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `CODE`: `string`, only in the example response.
+				/// `CODE`: `string`, example only.
 				pub code: Option<String>,
-				/// `TITLE`: `string`, only in the example response.
+				/// `TITLE`: `string`, example only.
 				pub title: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -16929,9 +16609,7 @@ pub mod requisite {
 			method!(super::Countries, "crm.requisite.preset.countries", V2, false);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.requisite.preset.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-delete.html>
+		/// Types of [`crm.requisite.preset.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.requisite.preset.delete`; see also [`crate::SystemError`].
 			///
@@ -17146,9 +16824,7 @@ pub mod requisite {
 				Update { req field "id" id, req field "preset" preset, req field "fields"
 				fields, }
 			);
-			/// Types of `crm.requisite.preset.field.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/fields/crm-requisite-preset-field-add.html>
+			/// Types of [`crm.requisite.preset.field.add`](super::Add).
 			pub mod add {
 				/// Error codes of `crm.requisite.preset.field.add`; see also [`crate::SystemError`].
 				///
@@ -17178,9 +16854,9 @@ pub mod requisite {
 					pub fn new(field_name: impl Into<String>) -> Self {
 						Self {
 							field_name: field_name.into(),
-							field_title: Default::default(),
-							sort: Default::default(),
-							in_short_list: Default::default(),
+							field_title: None,
+							sort: None,
+							in_short_list: None,
 							extra: Default::default(),
 						}
 					}
@@ -17199,9 +16875,7 @@ pub mod requisite {
 				pub type Output = ::bitrix24_runtime::lenient::Int;
 				method!(super::Add, "crm.requisite.preset.field.add", V2, false);
 			}
-			/// Types of `crm.requisite.preset.field.availabletoadd`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/fields/crm-requisite-preset-field-available-to-add.html>
+			/// Types of [`crm.requisite.preset.field.availabletoadd`](super::Availabletoadd).
 			pub mod availabletoadd {
 				/// Error codes of `crm.requisite.preset.field.availabletoadd`; see also [`crate::SystemError`].
 				///
@@ -17214,9 +16888,7 @@ pub mod requisite {
 					V2, false
 				);
 			}
-			/// Types of `crm.requisite.preset.field.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/fields/crm-requisite-preset-field-delete.html>
+			/// Types of [`crm.requisite.preset.field.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `crm.requisite.preset.field.delete`; see also [`crate::SystemError`].
 				///
@@ -17226,9 +16898,7 @@ pub mod requisite {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "crm.requisite.preset.field.delete", V2, false);
 			}
-			/// Types of `crm.requisite.preset.field.fields`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/fields/crm-requisite-preset-field-fields.html>
+			/// Types of [`crm.requisite.preset.field.fields`](super::Fields).
 			pub mod fields {
 				/// Error codes of `crm.requisite.preset.field.fields`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -17278,9 +16948,7 @@ pub mod requisite {
 				method!(super::Fields, "crm.requisite.preset.field.fields", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `crm.requisite.preset.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/fields/crm-requisite-preset-field-get.html>
+			/// Types of [`crm.requisite.preset.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `crm.requisite.preset.field.get`; see also [`crate::SystemError`].
 				///
@@ -17314,9 +16982,7 @@ pub mod requisite {
 				method!(super::Get, "crm.requisite.preset.field.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `crm.requisite.preset.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/fields/crm-requisite-preset-field-list.html>
+			/// Types of [`crm.requisite.preset.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `crm.requisite.preset.field.list`; see also [`crate::SystemError`].
 				///
@@ -17326,19 +16992,19 @@ pub mod requisite {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/fields/crm-requisite-preset-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `ID`: `integer`, only in the example response.
+					/// `ID`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `FIELD_NAME`: `string`, only in the example response.
+					/// `FIELD_NAME`: `string`, example only.
 					pub field_name: Option<String>,
-					/// `FIELD_TITLE`: `string`, only in the example response.
+					/// `FIELD_TITLE`: `string`, example only.
 					pub field_title: Option<String>,
-					/// `IN_SHORT_LIST`: `string`, only in the example response.
+					/// `IN_SHORT_LIST`: `string`, example only.
 					pub in_short_list: Option<String>,
-					/// `SORT`: `integer`, only in the example response.
+					/// `SORT`: `integer`, example only.
 					pub sort: Option<i64>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -17359,9 +17025,7 @@ pub mod requisite {
 				}
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of `crm.requisite.preset.field.update`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/fields/crm-requisite-preset-field-update.html>
+			/// Types of [`crm.requisite.preset.field.update`](super::Update).
 			pub mod update {
 				/// Error codes of `crm.requisite.preset.field.update`; see also [`crate::SystemError`].
 				///
@@ -17391,9 +17055,9 @@ pub mod requisite {
 					pub fn new(field_name: impl Into<String>) -> Self {
 						Self {
 							field_name: field_name.into(),
-							field_title: Default::default(),
-							sort: Default::default(),
-							in_short_list: Default::default(),
+							field_title: None,
+							sort: None,
+							in_short_list: None,
 							extra: Default::default(),
 						}
 					}
@@ -17413,9 +17077,7 @@ pub mod requisite {
 				method!(super::Update, "crm.requisite.preset.field.update", V2, false);
 			}
 		}
-		/// Types of `crm.requisite.preset.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-fields.html>
+		/// Types of [`crm.requisite.preset.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.requisite.preset.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -17465,9 +17127,7 @@ pub mod requisite {
 			method!(super::Fields, "crm.requisite.preset.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.requisite.preset.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-get.html>
+		/// Types of [`crm.requisite.preset.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.requisite.preset.get`; see also [`crate::SystemError`].
 			///
@@ -17517,9 +17177,7 @@ pub mod requisite {
 			method!(super::Get, "crm.requisite.preset.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.requisite.preset.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html>
+		/// Types of [`crm.requisite.preset.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.requisite.preset.list`; see also [`crate::SystemError`].
 			///
@@ -17753,9 +17411,7 @@ pub mod requisite {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.requisite.preset.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-update.html>
+		/// Types of [`crm.requisite.preset.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.requisite.preset.update`; see also [`crate::SystemError`].
 			///
@@ -17766,9 +17422,7 @@ pub mod requisite {
 			method!(super::Update, "crm.requisite.preset.update", V2, false);
 		}
 	}
-	/// Types of `crm.requisite.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-update.html>
+	/// Types of [`crm.requisite.update`](super::Update).
 	pub mod update {
 		/// Error codes of `crm.requisite.update`; see also [`crate::SystemError`].
 		///
@@ -17932,72 +17586,72 @@ pub mod requisite {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					code: Default::default(),
-					xml_id: Default::default(),
-					originator_id: Default::default(),
-					active: Default::default(),
-					address_only: Default::default(),
-					sort: Default::default(),
-					rq_name: Default::default(),
-					rq_first_name: Default::default(),
-					rq_last_name: Default::default(),
-					rq_second_name: Default::default(),
-					rq_company_id: Default::default(),
-					rq_company_name: Default::default(),
-					rq_company_full_name: Default::default(),
-					rq_company_reg_date: Default::default(),
-					rq_director: Default::default(),
-					rq_accountant: Default::default(),
-					rq_ceo_name: Default::default(),
-					rq_ceo_work_pos: Default::default(),
-					rq_contact: Default::default(),
-					rq_email: Default::default(),
-					rq_phone: Default::default(),
-					rq_fax: Default::default(),
-					rq_ident_type: Default::default(),
-					rq_ident_doc: Default::default(),
-					rq_ident_doc_ser: Default::default(),
-					rq_ident_doc_num: Default::default(),
-					rq_ident_doc_pers_num: Default::default(),
-					rq_ident_doc_date: Default::default(),
-					rq_ident_doc_issued_by: Default::default(),
-					rq_ident_doc_dep_code: Default::default(),
-					rq_inn: Default::default(),
-					rq_kpp: Default::default(),
-					rq_usrle: Default::default(),
-					rq_ifns: Default::default(),
-					rq_ogrn: Default::default(),
-					rq_ogrnip: Default::default(),
-					rq_okpo: Default::default(),
-					rq_oktmo: Default::default(),
-					rq_okved: Default::default(),
-					rq_edrpou: Default::default(),
-					rq_drfo: Default::default(),
-					rq_kbe: Default::default(),
-					rq_iin: Default::default(),
-					rq_bin: Default::default(),
-					rq_st_cert_ser: Default::default(),
-					rq_st_cert_num: Default::default(),
-					rq_st_cert_date: Default::default(),
-					rq_vat_payer: Default::default(),
-					rq_vat_id: Default::default(),
-					rq_vat_cert_ser: Default::default(),
-					rq_vat_cert_num: Default::default(),
-					rq_vat_cert_date: Default::default(),
-					rq_residence_country: Default::default(),
-					rq_base_doc: Default::default(),
-					rq_regon: Default::default(),
-					rq_krs: Default::default(),
-					rq_pesel: Default::default(),
-					rq_legal_form: Default::default(),
-					rq_siret: Default::default(),
-					rq_siren: Default::default(),
-					rq_capital: Default::default(),
-					rq_rcs: Default::default(),
-					rq_cnpj: Default::default(),
-					rq_state_reg: Default::default(),
-					rq_mnpl_reg: Default::default(),
-					rq_cpf: Default::default(),
+					code: None,
+					xml_id: None,
+					originator_id: None,
+					active: None,
+					address_only: None,
+					sort: None,
+					rq_name: None,
+					rq_first_name: None,
+					rq_last_name: None,
+					rq_second_name: None,
+					rq_company_id: None,
+					rq_company_name: None,
+					rq_company_full_name: None,
+					rq_company_reg_date: None,
+					rq_director: None,
+					rq_accountant: None,
+					rq_ceo_name: None,
+					rq_ceo_work_pos: None,
+					rq_contact: None,
+					rq_email: None,
+					rq_phone: None,
+					rq_fax: None,
+					rq_ident_type: None,
+					rq_ident_doc: None,
+					rq_ident_doc_ser: None,
+					rq_ident_doc_num: None,
+					rq_ident_doc_pers_num: None,
+					rq_ident_doc_date: None,
+					rq_ident_doc_issued_by: None,
+					rq_ident_doc_dep_code: None,
+					rq_inn: None,
+					rq_kpp: None,
+					rq_usrle: None,
+					rq_ifns: None,
+					rq_ogrn: None,
+					rq_ogrnip: None,
+					rq_okpo: None,
+					rq_oktmo: None,
+					rq_okved: None,
+					rq_edrpou: None,
+					rq_drfo: None,
+					rq_kbe: None,
+					rq_iin: None,
+					rq_bin: None,
+					rq_st_cert_ser: None,
+					rq_st_cert_num: None,
+					rq_st_cert_date: None,
+					rq_vat_payer: None,
+					rq_vat_id: None,
+					rq_vat_cert_ser: None,
+					rq_vat_cert_num: None,
+					rq_vat_cert_date: None,
+					rq_residence_country: None,
+					rq_base_doc: None,
+					rq_regon: None,
+					rq_krs: None,
+					rq_pesel: None,
+					rq_legal_form: None,
+					rq_siret: None,
+					rq_siren: None,
+					rq_capital: None,
+					rq_rcs: None,
+					rq_cnpj: None,
+					rq_state_reg: None,
+					rq_mnpl_reg: None,
+					rq_cpf: None,
 					uf_crm: Default::default(),
 					extra: Default::default(),
 				}
@@ -18238,9 +17892,7 @@ pub mod requisite {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `crm.requisite.userfield.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-add.html>
+		/// Types of [`crm.requisite.userfield.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.requisite.userfield.add`; see also [`crate::SystemError`].
 			///
@@ -18373,21 +18025,21 @@ pub mod requisite {
 						entity_id: entity_id.into(),
 						field_name: field_name.into(),
 						user_type_id: user_type_id.into(),
-						xml_id: Default::default(),
-						sort: Default::default(),
-						multiple: Default::default(),
-						mandatory: Default::default(),
-						show_filter: Default::default(),
-						show_in_list: Default::default(),
-						edit_in_list: Default::default(),
-						is_searchable: Default::default(),
-						edit_form_label: Default::default(),
-						list_column_label: Default::default(),
-						list_filter_label: Default::default(),
-						error_message: Default::default(),
-						help_message: Default::default(),
-						list: Default::default(),
-						settings: Default::default(),
+						xml_id: None,
+						sort: None,
+						multiple: None,
+						mandatory: None,
+						show_filter: None,
+						show_in_list: None,
+						edit_in_list: None,
+						is_searchable: None,
+						edit_form_label: None,
+						list_column_label: None,
+						list_filter_label: None,
+						error_message: None,
+						help_message: None,
+						list: None,
+						settings: None,
 						extra: Default::default(),
 					}
 				}
@@ -18423,9 +18075,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.requisite.userfield.add", V2, false);
 		}
-		/// Types of `crm.requisite.userfield.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-delete.html>
+		/// Types of [`crm.requisite.userfield.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.requisite.userfield.delete`; see also [`crate::SystemError`].
 			///
@@ -18444,9 +18094,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.requisite.userfield.delete", V2, false);
 		}
-		/// Types of `crm.requisite.userfield.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-get.html>
+		/// Types of [`crm.requisite.userfield.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.requisite.userfield.get`; see also [`crate::SystemError`].
 			///
@@ -18625,9 +18273,7 @@ pub mod requisite {
 			method!(super::Get, "crm.requisite.userfield.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.requisite.userfield.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-list.html>
+		/// Types of [`crm.requisite.userfield.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.requisite.userfield.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -18734,25 +18380,25 @@ pub mod requisite {
 					user_type_id: impl Into<String>,
 				) -> Self {
 					Self {
-						id: Default::default(),
-						entity_id: Default::default(),
+						id: None,
+						entity_id: None,
 						field_name: field_name.into(),
 						user_type_id: user_type_id.into(),
-						xml_id: Default::default(),
-						sort: Default::default(),
-						multiple: Default::default(),
-						mandatory: Default::default(),
-						show_filter: Default::default(),
-						show_in_list: Default::default(),
-						edit_in_list: Default::default(),
-						is_searchable: Default::default(),
-						edit_form_label: Default::default(),
-						list_column_label: Default::default(),
-						list_filter_label: Default::default(),
-						error_message: Default::default(),
-						help_message: Default::default(),
-						list: Default::default(),
-						settings: Default::default(),
+						xml_id: None,
+						sort: None,
+						multiple: None,
+						mandatory: None,
+						show_filter: None,
+						show_in_list: None,
+						edit_in_list: None,
+						is_searchable: None,
+						edit_form_label: None,
+						list_column_label: None,
+						list_filter_label: None,
+						error_message: None,
+						help_message: None,
+						list: None,
+						settings: None,
 						extra: Default::default(),
 					}
 				}
@@ -18889,9 +18535,7 @@ pub mod requisite {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.requisite.userfield.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-update.html>
+		/// Types of [`crm.requisite.userfield.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.requisite.userfield.update`; see also [`crate::SystemError`].
 			///
@@ -19069,9 +18713,7 @@ pub mod settings {
 			}
 		}
 		params_impls!(Get {});
-		/// Types of `crm.settings.mode.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/crm-settings-mode-get.html>
+		/// Types of [`crm.settings.mode.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.settings.mode.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -19126,9 +18768,7 @@ pub mod stagehistory {
 		List { opt exact "entityTypeId" entity_type_id, opt exact "order" order, opt
 		exact "filter" filter, opt exact "select" select, opt exact "start" start, }
 	);
-	/// Types of `crm.stagehistory.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/crm-stage-history-list.html>
+	/// Types of [`crm.stagehistory.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.stagehistory.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -19195,7 +18835,7 @@ pub mod stagehistory {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/crm-stage-history-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItems {
@@ -19207,11 +18847,11 @@ pub mod stagehistory {
 			pub owner_id: Option<i64>,
 			/// `CREATED_TIME`: `datetime`.
 			pub created_time: Option<::bitrix24_runtime::DateTime>,
-			/// `CATEGORY_ID`: `integer`, only in the example response.
+			/// `CATEGORY_ID`: `integer`, example only.
 			pub category_id: Option<i64>,
-			/// `STAGE_SEMANTIC_ID`: `string`, only in the example response.
+			/// `STAGE_SEMANTIC_ID`: `string`, example only.
 			pub stage_semantic_id: Option<String>,
-			/// `STAGE_ID`: `string`, only in the example response.
+			/// `STAGE_ID`: `string`, example only.
 			pub stage_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -19294,7 +18934,7 @@ pub mod status {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				params: Default::default(),
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -19404,9 +19044,7 @@ pub mod status {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `crm.status.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-add.html>
+	/// Types of [`crm.status.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.status.add`; see also [`crate::SystemError`].
 		///
@@ -19453,9 +19091,9 @@ pub mod status {
 					entity_id: entity_id.into(),
 					status_id: status_id.into(),
 					name: name.into(),
-					sort: Default::default(),
-					color: Default::default(),
-					semantics: Default::default(),
+					sort: None,
+					color: None,
+					semantics: None,
 					extra: Default::default(),
 				}
 			}
@@ -19473,9 +19111,7 @@ pub mod status {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "crm.status.add", V2, false);
 	}
-	/// Types of `crm.status.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-delete.html>
+	/// Types of [`crm.status.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `crm.status.delete`; see also [`crate::SystemError`].
 		///
@@ -19532,9 +19168,7 @@ pub mod status {
 			}
 		}
 		params_impls!(Types {});
-		/// Types of `crm.status.entity.items`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-entity-items.html>
+		/// Types of [`crm.status.entity.items`](super::Items).
 		pub mod items {
 			/// Error codes of `crm.status.entity.items`; see also [`crate::SystemError`].
 			///
@@ -19544,15 +19178,15 @@ pub mod status {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-entity-items.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `NAME`: `string`, only in the example response.
+				/// `NAME`: `string`, example only.
 				pub name: Option<String>,
-				/// `SORT`: `integer`, only in the example response.
+				/// `SORT`: `integer`, example only.
 				pub sort: Option<i64>,
-				/// `STATUS_ID`: `string`, only in the example response.
+				/// `STATUS_ID`: `string`, example only.
 				pub status_id: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -19566,9 +19200,7 @@ pub mod status {
 			method!(super::Items, "crm.status.entity.items", V2, false);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.status.entity.types`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-entity-types.html>
+		/// Types of [`crm.status.entity.types`](super::Types).
 		pub mod types {
 			/// Error codes of `crm.status.entity.types`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -19623,9 +19255,7 @@ pub mod status {
 			deserialize_via_from_value!(Item);
 		}
 	}
-	/// Types of `crm.status.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-fields.html>
+	/// Types of [`crm.status.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.status.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -19675,9 +19305,7 @@ pub mod status {
 		method!(super::Fields, "crm.status.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.status.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-get.html>
+	/// Types of [`crm.status.get`](super::Get).
 	pub mod get {
 		/// Error codes of `crm.status.get`; see also [`crate::SystemError`].
 		///
@@ -19723,9 +19351,7 @@ pub mod status {
 		method!(super::Get, "crm.status.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.status.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html>
+	/// Types of [`crm.status.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.status.list`; see also [`crate::SystemError`].
 		///
@@ -19777,13 +19403,13 @@ pub mod status {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemExtra {
-			/// `SEMANTICS`: `string`, only in the example response.
+			/// `SEMANTICS`: `string`, example only.
 			pub semantics: Option<String>,
-			/// `COLOR`: `string`, only in the example response.
+			/// `COLOR`: `string`, example only.
 			pub color: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -19795,31 +19421,31 @@ pub mod status {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `ENTITY_ID`: `string`, only in the example response.
+			/// `ENTITY_ID`: `string`, example only.
 			pub entity_id: Option<String>,
-			/// `STATUS_ID`: `string`, only in the example response.
+			/// `STATUS_ID`: `string`, example only.
 			pub status_id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `NAME_INIT`: `string`, only in the example response.
+			/// `NAME_INIT`: `string`, example only.
 			pub name_init: Option<String>,
-			/// `SORT`: `string`, only in the example response.
+			/// `SORT`: `string`, example only.
 			pub sort: Option<String>,
-			/// `SYSTEM`: `string`, only in the example response.
+			/// `SYSTEM`: `string`, example only.
 			pub system: Option<String>,
-			/// `CATEGORY_ID`: `any`, only in the example response.
+			/// `CATEGORY_ID`: `any`, example only.
 			pub category_id: ::serde_json::Value,
-			/// `COLOR`: `string`, only in the example response.
+			/// `COLOR`: `string`, example only.
 			pub color: Option<String>,
-			/// `SEMANTICS`: `string`, only in the example response.
+			/// `SEMANTICS`: `string`, example only.
 			pub semantics: Option<String>,
-			/// `EXTRA`: `object`, only in the example response.
+			/// `EXTRA`: `object`, example only.
 			///
 			/// Rust name `extra_2`: `extra` is the wire name `(the keys not modelled)`.
 			pub extra_2: Option<ItemExtra>,
@@ -19844,9 +19470,7 @@ pub mod status {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `crm.status.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-update.html>
+	/// Types of [`crm.status.update`](super::Update).
 	pub mod update {
 		/// Error codes of `crm.status.update`; see also [`crate::SystemError`].
 		///
@@ -19987,9 +19611,7 @@ pub mod timeline {
 			}
 		}
 		params_impls!(Unbind { req field "fields" fields, });
-		/// Types of `crm.timeline.bindings.bind`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/bindings/crm-timeline-bindings-bind.html>
+		/// Types of [`crm.timeline.bindings.bind`](super::Bind).
 		pub mod bind {
 			/// Error codes of `crm.timeline.bindings.bind`; see also [`crate::SystemError`].
 			///
@@ -20056,9 +19678,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Bind, "crm.timeline.bindings.bind", V2, false);
 		}
-		/// Types of `crm.timeline.bindings.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/bindings/crm-timeline-bindings-fields.html>
+		/// Types of [`crm.timeline.bindings.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.timeline.bindings.fields`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20117,9 +19737,7 @@ pub mod timeline {
 			method!(super::Fields, "crm.timeline.bindings.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.timeline.bindings.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/bindings/crm-timeline-bindings-list.html>
+		/// Types of [`crm.timeline.bindings.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.timeline.bindings.list`; see also [`crate::SystemError`].
 			///
@@ -20200,9 +19818,7 @@ pub mod timeline {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.timeline.bindings.unbind`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/bindings/crm-timeline-bindings-unbind.html>
+		/// Types of [`crm.timeline.bindings.unbind`](super::Unbind).
 		pub mod unbind {
 			/// Error codes of `crm.timeline.bindings.unbind`; see also [`crate::SystemError`].
 			///
@@ -20321,8 +19937,8 @@ pub mod timeline {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					owner_type_id: Default::default(),
-					owner_id: Default::default(),
+					owner_type_id: None,
+					owner_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -20409,10 +20025,10 @@ pub mod timeline {
 			/// The call with its required parameters: `filter`.
 			pub fn new(filter: impl Into<list::Filter>) -> Self {
 				Self {
-					select: Default::default(),
+					select: None,
 					filter: filter.into(),
-					order: Default::default(),
-					start: Default::default(),
+					order: None,
+					start: None,
 					extra: Default::default(),
 				}
 			}
@@ -20452,8 +20068,8 @@ pub mod timeline {
 				Self {
 					id: id.into(),
 					fields: fields.into(),
-					owner_type_id: Default::default(),
-					owner_id: Default::default(),
+					owner_type_id: None,
+					owner_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -20466,9 +20082,7 @@ pub mod timeline {
 			Update { req field "id" id, req field "fields" fields, opt exact
 			"ownerTypeId" owner_type_id, opt exact "ownerId" owner_id, }
 		);
-		/// Types of `crm.timeline.comment.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-add.html>
+		/// Types of [`crm.timeline.comment.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.timeline.comment.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20521,7 +20135,7 @@ pub mod timeline {
 						entity_id: entity_id.into(),
 						entity_type: entity_type.into(),
 						comment: comment.into(),
-						files: Default::default(),
+						files: None,
 						extra: Default::default(),
 					}
 				}
@@ -20535,9 +20149,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.timeline.comment.add", V2, false);
 		}
-		/// Types of `crm.timeline.comment.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-delete.html>
+		/// Types of [`crm.timeline.comment.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.timeline.comment.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20566,9 +20178,7 @@ pub mod timeline {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "crm.timeline.comment.delete", V2, false);
 		}
-		/// Types of `crm.timeline.comment.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-fields.html>
+		/// Types of [`crm.timeline.comment.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.timeline.comment.fields`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20627,9 +20237,7 @@ pub mod timeline {
 			method!(super::Fields, "crm.timeline.comment.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.timeline.comment.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
+		/// Types of [`crm.timeline.comment.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.timeline.comment.get`; see also [`crate::SystemError`].
 			///
@@ -20639,9 +20247,7 @@ pub mod timeline {
 			pub type Output = crate::entities::CrmTimelineComment;
 			method!(super::Get, "crm.timeline.comment.get", V2, true);
 		}
-		/// Types of `crm.timeline.comment.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html>
+		/// Types of [`crm.timeline.comment.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.timeline.comment.list`; see also [`crate::SystemError`].
 			///
@@ -20693,13 +20299,13 @@ pub mod timeline {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemFilesKeyImage {
-				/// `width`: `integer`, only in the example response.
+				/// `width`: `integer`, example only.
 				pub width: Option<i64>,
-				/// `height`: `integer`, only in the example response.
+				/// `height`: `integer`, example only.
 				pub height: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -20711,31 +20317,31 @@ pub mod timeline {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemFilesKey {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `date`: `string`, only in the example response.
+				/// `date`: `string`, example only.
 				pub date: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `size`: `integer`, only in the example response.
+				/// `size`: `integer`, example only.
 				pub size: Option<i64>,
-				/// `image`: `object`, only in the example response.
+				/// `image`: `object`, example only.
 				pub image: Option<ItemFilesKeyImage>,
-				/// `authorId`: `integer`, only in the example response.
+				/// `authorId`: `integer`, example only.
 				pub author_id: Option<i64>,
-				/// `authorName`: `string`, only in the example response.
+				/// `authorName`: `string`, example only.
 				pub author_name: Option<String>,
-				/// `urlPreview`: `string`, only in the example response.
+				/// `urlPreview`: `string`, example only.
 				pub url_preview: Option<String>,
-				/// `urlShow`: `string`, only in the example response.
+				/// `urlShow`: `string`, example only.
 				pub url_show: Option<String>,
-				/// `urlDownload`: `string`, only in the example response.
+				/// `urlDownload`: `string`, example only.
 				pub url_download: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -20751,11 +20357,11 @@ pub mod timeline {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemFiles {
-				/// `<key>`: `object`, only in the example response.
+				/// `<key>`: `object`, example only.
 				///
 				/// Stands for every key matching `*`: one entry per key.
 				pub key: ::std::collections::BTreeMap<String, ItemFilesKey>,
@@ -20767,23 +20373,23 @@ pub mod timeline {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `ID`: `string`, only in the example response.
+				/// `ID`: `string`, example only.
 				pub id: Option<String>,
-				/// `ENTITY_ID`: `string`, only in the example response.
+				/// `ENTITY_ID`: `string`, example only.
 				pub entity_id: Option<String>,
-				/// `ENTITY_TYPE`: `string`, only in the example response.
+				/// `ENTITY_TYPE`: `string`, example only.
 				pub entity_type: Option<String>,
-				/// `CREATED`: `string`, only in the example response.
+				/// `CREATED`: `string`, example only.
 				pub created: Option<String>,
-				/// `COMMENT`: `string`, only in the example response.
+				/// `COMMENT`: `string`, example only.
 				pub comment: Option<String>,
-				/// `AUTHOR_ID`: `string`, only in the example response.
+				/// `AUTHOR_ID`: `string`, example only.
 				pub author_id: Option<String>,
-				/// `FILES`: `object`, only in the example response.
+				/// `FILES`: `object`, example only.
 				pub files: Option<ItemFiles>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -20804,9 +20410,7 @@ pub mod timeline {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `crm.timeline.comment.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-update.html>
+		/// Types of [`crm.timeline.comment.update`](super::Update).
 		pub mod update {
 			/// Error codes of `crm.timeline.comment.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20969,9 +20573,7 @@ pub mod timeline {
 			}
 		}
 		params_impls!(List {});
-		/// Types of `crm.timeline.icon.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-add.html>
+		/// Types of [`crm.timeline.icon.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.timeline.icon.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21030,9 +20632,7 @@ pub mod timeline {
 			method!(super::Add, "crm.timeline.icon.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.timeline.icon.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-delete.html>
+		/// Types of [`crm.timeline.icon.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.timeline.icon.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21058,9 +20658,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.timeline.icon.delete", V2, false);
 		}
-		/// Types of `crm.timeline.icon.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-get.html>
+		/// Types of [`crm.timeline.icon.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.timeline.icon.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21111,9 +20709,7 @@ pub mod timeline {
 			method!(super::Get, "crm.timeline.icon.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.timeline.icon.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-list.html>
+		/// Types of [`crm.timeline.icon.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.timeline.icon.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21246,9 +20842,7 @@ pub mod timeline {
 			Unpin { req field "id" id, req field "ownerTypeId" owner_type_id, req field
 			"ownerId" owner_id, }
 		);
-		/// Types of `crm.timeline.item.pin`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/actions/crm-timeline-item-pin.html>
+		/// Types of [`crm.timeline.item.pin`](super::Pin).
 		pub mod pin {
 			/// Error codes of `crm.timeline.item.pin`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21279,9 +20873,7 @@ pub mod timeline {
 			pub type Output = ::serde_json::Value;
 			method!(super::Pin, "crm.timeline.item.pin", V2, false);
 		}
-		/// Types of `crm.timeline.item.unpin`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/actions/crm-timeline-item-unpin.html>
+		/// Types of [`crm.timeline.item.unpin`](super::Unpin).
 		pub mod unpin {
 			/// Error codes of `crm.timeline.item.unpin`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21434,9 +21026,7 @@ pub mod timeline {
 				entity_id, req field "timelineId" timeline_id, req field "layout" layout,
 				}
 			);
-			/// Types of `crm.timeline.layout.blocks.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-delete.html>
+			/// Types of [`crm.timeline.layout.blocks.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `crm.timeline.layout.blocks.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21476,9 +21066,7 @@ pub mod timeline {
 				method!(super::Delete, "crm.timeline.layout.blocks.delete", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `crm.timeline.layout.blocks.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
+			/// Types of [`crm.timeline.layout.blocks.get`](super::Get).
 			pub mod get {
 				/// Error codes of `crm.timeline.layout.blocks.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21505,17 +21093,17 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocksBlock1Properties {
-					/// `value`: `string`, only in the example response.
+					/// `value`: `string`, example only.
 					pub value: Option<String>,
-					/// `multiline`: `boolean`, only in the example response.
+					/// `multiline`: `boolean`, example only.
 					pub multiline: Option<bool>,
-					/// `bold`: `boolean`, only in the example response.
+					/// `bold`: `boolean`, example only.
 					pub bold: Option<bool>,
-					/// `color`: `string`, only in the example response.
+					/// `color`: `string`, example only.
 					pub color: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21529,13 +21117,13 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocksBlock1 {
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `properties`: `object`, only in the example response.
+					/// `properties`: `object`, example only.
 					pub properties: Option<OutputLayoutBlocksBlock1Properties>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21548,11 +21136,11 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocksBlock2Properties {
-					/// `value`: `string`, only in the example response.
+					/// `value`: `string`, example only.
 					pub value: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21564,13 +21152,13 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocksBlock2 {
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `properties`: `object`, only in the example response.
+					/// `properties`: `object`, example only.
 					pub properties: Option<OutputLayoutBlocksBlock2Properties>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21583,13 +21171,13 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocksBlock3PropertiesAction {
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `uri`: `string`, only in the example response.
+					/// `uri`: `string`, example only.
 					pub uri: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21602,15 +21190,15 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocksBlock3Properties {
-					/// `text`: `string`, only in the example response.
+					/// `text`: `string`, example only.
 					pub text: Option<String>,
-					/// `bold`: `boolean`, only in the example response.
+					/// `bold`: `boolean`, example only.
 					pub bold: Option<bool>,
-					/// `action`: `object`, only in the example response.
+					/// `action`: `object`, example only.
 					pub action: Option<OutputLayoutBlocksBlock3PropertiesAction>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21623,13 +21211,13 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocksBlock3 {
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `properties`: `object`, only in the example response.
+					/// `properties`: `object`, example only.
 					pub properties: Option<OutputLayoutBlocksBlock3Properties>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21642,11 +21230,11 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocksBlock4PropertiesBlockProperties {
-					/// `value`: `string`, only in the example response.
+					/// `value`: `string`, example only.
 					pub value: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21659,13 +21247,13 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocksBlock4PropertiesBlock {
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `properties`: `object`, only in the example response.
+					/// `properties`: `object`, example only.
 					pub properties: Option<
 						OutputLayoutBlocksBlock4PropertiesBlockProperties,
 					>,
@@ -21680,13 +21268,13 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocksBlock4Properties {
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `block`: `object`, only in the example response.
+					/// `block`: `object`, example only.
 					pub block: Option<OutputLayoutBlocksBlock4PropertiesBlock>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21699,13 +21287,13 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocksBlock4 {
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `properties`: `object`, only in the example response.
+					/// `properties`: `object`, example only.
 					pub properties: Option<OutputLayoutBlocksBlock4Properties>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21718,17 +21306,17 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayoutBlocks {
-					/// `block_1`: `object`, only in the example response.
+					/// `block_1`: `object`, example only.
 					pub block_1: Option<OutputLayoutBlocksBlock1>,
-					/// `block_2`: `object`, only in the example response.
+					/// `block_2`: `object`, example only.
 					pub block_2: Option<OutputLayoutBlocksBlock2>,
-					/// `block_3`: `object`, only in the example response.
+					/// `block_3`: `object`, example only.
 					pub block_3: Option<OutputLayoutBlocksBlock3>,
-					/// `block_4`: `object`, only in the example response.
+					/// `block_4`: `object`, example only.
 					pub block_4: Option<OutputLayoutBlocksBlock4>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21741,11 +21329,11 @@ pub mod timeline {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputLayout {
-					/// `blocks`: `object`, only in the example response.
+					/// `blocks`: `object`, example only.
 					pub blocks: Option<OutputLayoutBlocks>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -21766,9 +21354,7 @@ pub mod timeline {
 				method!(super::Get, "crm.timeline.layout.blocks.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `crm.timeline.layout.blocks.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-set.html>
+			/// Types of [`crm.timeline.layout.blocks.set`](super::Set).
 			pub mod set {
 				/// Error codes of `crm.timeline.layout.blocks.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21926,8 +21512,8 @@ pub mod timeline {
 				Self {
 					entity_type_id: entity_type_id.into(),
 					entity_id: entity_id.into(),
-					order: Default::default(),
-					start: Default::default(),
+					order: None,
+					start: None,
 					extra: Default::default(),
 				}
 			}
@@ -21940,9 +21526,7 @@ pub mod timeline {
 			List { req field "entityTypeId" entity_type_id, req field "entityId"
 			entity_id, opt exact "order" order, opt exact "start" start, }
 		);
-		/// Types of `crm.timeline.logmessage.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-add.html>
+		/// Types of [`crm.timeline.logmessage.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.timeline.logmessage.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22050,9 +21634,7 @@ pub mod timeline {
 			method!(super::Add, "crm.timeline.logmessage.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.timeline.logmessage.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-delete.html>
+		/// Types of [`crm.timeline.logmessage.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.timeline.logmessage.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22080,9 +21662,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.timeline.logmessage.delete", V2, false);
 		}
-		/// Types of `crm.timeline.logmessage.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-get.html>
+		/// Types of [`crm.timeline.logmessage.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.timeline.logmessage.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22142,9 +21722,7 @@ pub mod timeline {
 			method!(super::Get, "crm.timeline.logmessage.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.timeline.logmessage.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-list.html>
+		/// Types of [`crm.timeline.logmessage.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.timeline.logmessage.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22184,21 +21762,21 @@ pub mod timeline {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `created`: `string`, only in the example response.
+				/// `created`: `string`, example only.
 				pub created: Option<String>,
-				/// `authorId`: `integer`, only in the example response.
+				/// `authorId`: `integer`, example only.
 				pub author_id: Option<i64>,
-				/// `title`: `string`, only in the example response.
+				/// `title`: `string`, example only.
 				pub title: Option<String>,
-				/// `text`: `string`, only in the example response.
+				/// `text`: `string`, example only.
 				pub text: Option<String>,
-				/// `iconCode`: `string`, only in the example response.
+				/// `iconCode`: `string`, example only.
 				pub icon_code: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -22327,9 +21905,7 @@ pub mod timeline {
 			}
 		}
 		params_impls!(List {});
-		/// Types of `crm.timeline.logo.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-add.html>
+		/// Types of [`crm.timeline.logo.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.timeline.logo.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22388,9 +21964,7 @@ pub mod timeline {
 			method!(super::Add, "crm.timeline.logo.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.timeline.logo.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-delete.html>
+		/// Types of [`crm.timeline.logo.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.timeline.logo.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22416,9 +21990,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.timeline.logo.delete", V2, false);
 		}
-		/// Types of `crm.timeline.logo.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-get.html>
+		/// Types of [`crm.timeline.logo.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.timeline.logo.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22469,9 +22041,7 @@ pub mod timeline {
 			method!(super::Get, "crm.timeline.logo.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.timeline.logo.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-list.html>
+		/// Types of [`crm.timeline.logo.list`](super::List).
 		pub mod list {
 			/// Error codes of `crm.timeline.logo.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22659,9 +22229,7 @@ pub mod timeline {
 			req field "itemType" item_type, req field "itemId" item_id, req field "text"
 			text, }
 		);
-		/// Types of `crm.timeline.note.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/note/crm-timeline-note-delete.html>
+		/// Types of [`crm.timeline.note.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.timeline.note.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22687,9 +22255,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.timeline.note.delete", V2, false);
 		}
-		/// Types of `crm.timeline.note.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/note/crm-timeline-note-get.html>
+		/// Types of [`crm.timeline.note.get`](super::Get).
 		pub mod get {
 			/// Error codes of `crm.timeline.note.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22739,9 +22305,7 @@ pub mod timeline {
 			method!(super::Get, "crm.timeline.note.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `crm.timeline.note.save`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/note/crm-timeline-note-save.html>
+		/// Types of [`crm.timeline.note.save`](super::Save).
 		pub mod save {
 			/// Error codes of `crm.timeline.note.save`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22795,7 +22359,7 @@ pub mod tracking {
 			pub fn new(trace: impl Into<String>) -> Self {
 				Self {
 					trace: trace.into(),
-					entities: Default::default(),
+					entities: None,
 					extra: Default::default(),
 				}
 			}
@@ -22827,9 +22391,7 @@ pub mod tracking {
 			}
 		}
 		params_impls!(Delete { req field "id" id, });
-		/// Types of `crm.tracking.trace.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/tracking/crm-tracking-trace-add.html>
+		/// Types of [`crm.tracking.trace.add`](super::Add).
 		pub mod add {
 			/// Error codes of `crm.tracking.trace.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22893,9 +22455,7 @@ pub mod tracking {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.tracking.trace.add", V2, false);
 		}
-		/// Types of `crm.tracking.trace.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/tracking/crm-tracking-trace-delete.html>
+		/// Types of [`crm.tracking.trace.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `crm.tracking.trace.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -23097,16 +22657,14 @@ pub mod type_ {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				fields: Default::default(),
+				fields: None,
 				extra: Default::default(),
 			}
 		}
 	}
 	setters!(Update { some into fields fields "fields" : update::Fields, });
 	params_impls!(Update { req field "id" id, opt exact "fields" fields, });
-	/// Types of `crm.type.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
+	/// Types of [`crm.type.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.type.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -23154,7 +22712,7 @@ pub mod type_ {
 			pub fn new(entity_type_id: impl Into<i64>) -> Self {
 				Self {
 					entity_type_id: entity_type_id.into(),
-					is_children_list_enabled: Default::default(),
+					is_children_list_enabled: None,
 					extra: Default::default(),
 				}
 			}
@@ -23187,7 +22745,7 @@ pub mod type_ {
 			pub fn new(entity_type_id: impl Into<i64>) -> Self {
 				Self {
 					entity_type_id: entity_type_id.into(),
-					is_children_list_enabled: Default::default(),
+					is_children_list_enabled: None,
 					extra: Default::default(),
 				}
 			}
@@ -23310,26 +22868,26 @@ pub mod type_ {
 			pub fn new(title: impl Into<String>) -> Self {
 				Self {
 					title: title.into(),
-					entity_type_id: Default::default(),
-					relations: Default::default(),
-					is_use_in_userfield_enabled: Default::default(),
-					linked_user_fields: Default::default(),
-					is_automation_enabled: Default::default(),
-					is_begin_close_dates_enabled: Default::default(),
-					is_biz_proc_enabled: Default::default(),
-					is_categories_enabled: Default::default(),
-					is_client_enabled: Default::default(),
-					is_documents_enabled: Default::default(),
-					is_link_with_products_enabled: Default::default(),
-					is_mycompany_enabled: Default::default(),
-					is_observers_enabled: Default::default(),
-					is_recyclebin_enabled: Default::default(),
-					is_set_open_permissions: Default::default(),
-					is_source_enabled: Default::default(),
-					is_stages_enabled: Default::default(),
-					is_external: Default::default(),
-					custom_section_id: Default::default(),
-					custom_sections: Default::default(),
+					entity_type_id: None,
+					relations: None,
+					is_use_in_userfield_enabled: None,
+					linked_user_fields: None,
+					is_automation_enabled: None,
+					is_begin_close_dates_enabled: None,
+					is_biz_proc_enabled: None,
+					is_categories_enabled: None,
+					is_client_enabled: None,
+					is_documents_enabled: None,
+					is_link_with_products_enabled: None,
+					is_mycompany_enabled: None,
+					is_observers_enabled: None,
+					is_recyclebin_enabled: None,
+					is_set_open_permissions: None,
+					is_source_enabled: None,
+					is_stages_enabled: None,
+					is_external: None,
+					custom_section_id: None,
+					custom_sections: None,
 					extra: Default::default(),
 				}
 			}
@@ -23382,15 +22940,15 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTypeRelationsParent {
-			/// `entityTypeId`: `integer`, only in the example response.
+			/// `entityTypeId`: `integer`, example only.
 			pub entity_type_id: Option<i64>,
-			/// `isChildrenListEnabled`: `string`, only in the example response.
+			/// `isChildrenListEnabled`: `string`, example only.
 			pub is_children_list_enabled: Option<String>,
-			/// `isPredefined`: `string`, only in the example response.
+			/// `isPredefined`: `string`, example only.
 			pub is_predefined: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23404,15 +22962,15 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTypeRelationsChild {
-			/// `entityTypeId`: `integer`, only in the example response.
+			/// `entityTypeId`: `integer`, example only.
 			pub entity_type_id: Option<i64>,
-			/// `isChildrenListEnabled`: `string`, only in the example response.
+			/// `isChildrenListEnabled`: `string`, example only.
 			pub is_children_list_enabled: Option<String>,
-			/// `isPredefined`: `string`, only in the example response.
+			/// `isPredefined`: `string`, example only.
 			pub is_predefined: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23426,13 +22984,13 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTypeRelations {
-			/// `parent`: `object[]`, only in the example response.
+			/// `parent`: `object[]`, example only.
 			pub parent: Vec<OutputTypeRelationsParent>,
-			/// `child`: `object[]`, only in the example response.
+			/// `child`: `object[]`, example only.
 			pub child: Vec<OutputTypeRelationsChild>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23444,15 +23002,15 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTypeLinkedUserFields {
-			/// `CALENDAR_EVENT|UF_CRM_CAL_EVENT`: `string`, only in the example response.
+			/// `CALENDAR_EVENT|UF_CRM_CAL_EVENT`: `string`, example only.
 			pub calendar_event_uf_crm_cal_event: Option<String>,
-			/// `TASKS_TASK|UF_CRM_TASK`: `string`, only in the example response.
+			/// `TASKS_TASK|UF_CRM_TASK`: `string`, example only.
 			pub tasks_task_uf_crm_task: Option<String>,
-			/// `TASKS_TASK_TEMPLATE|UF_CRM_TASK`: `string`, only in the example response.
+			/// `TASKS_TASK_TEMPLATE|UF_CRM_TASK`: `string`, example only.
 			pub tasks_task_template_uf_crm_task: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23467,63 +23025,63 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputType {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `createdBy`: `integer`, only in the example response.
+			/// `createdBy`: `integer`, example only.
 			pub created_by: Option<i64>,
-			/// `entityTypeId`: `integer`, only in the example response.
+			/// `entityTypeId`: `integer`, example only.
 			pub entity_type_id: Option<i64>,
-			/// `isCategoriesEnabled`: `string`, only in the example response.
+			/// `isCategoriesEnabled`: `string`, example only.
 			pub is_categories_enabled: Option<String>,
-			/// `isStagesEnabled`: `string`, only in the example response.
+			/// `isStagesEnabled`: `string`, example only.
 			pub is_stages_enabled: Option<String>,
-			/// `isBeginCloseDatesEnabled`: `string`, only in the example response.
+			/// `isBeginCloseDatesEnabled`: `string`, example only.
 			pub is_begin_close_dates_enabled: Option<String>,
-			/// `isClientEnabled`: `string`, only in the example response.
+			/// `isClientEnabled`: `string`, example only.
 			pub is_client_enabled: Option<String>,
-			/// `isUseInUserfieldEnabled`: `string`, only in the example response.
+			/// `isUseInUserfieldEnabled`: `string`, example only.
 			pub is_use_in_userfield_enabled: Option<String>,
-			/// `isLinkWithProductsEnabled`: `string`, only in the example response.
+			/// `isLinkWithProductsEnabled`: `string`, example only.
 			pub is_link_with_products_enabled: Option<String>,
-			/// `isMycompanyEnabled`: `string`, only in the example response.
+			/// `isMycompanyEnabled`: `string`, example only.
 			pub is_mycompany_enabled: Option<String>,
-			/// `isDocumentsEnabled`: `string`, only in the example response.
+			/// `isDocumentsEnabled`: `string`, example only.
 			pub is_documents_enabled: Option<String>,
-			/// `isSourceEnabled`: `string`, only in the example response.
+			/// `isSourceEnabled`: `string`, example only.
 			pub is_source_enabled: Option<String>,
-			/// `isObserversEnabled`: `string`, only in the example response.
+			/// `isObserversEnabled`: `string`, example only.
 			pub is_observers_enabled: Option<String>,
-			/// `isRecyclebinEnabled`: `string`, only in the example response.
+			/// `isRecyclebinEnabled`: `string`, example only.
 			pub is_recyclebin_enabled: Option<String>,
-			/// `isAutomationEnabled`: `string`, only in the example response.
+			/// `isAutomationEnabled`: `string`, example only.
 			pub is_automation_enabled: Option<String>,
-			/// `isBizProcEnabled`: `string`, only in the example response.
+			/// `isBizProcEnabled`: `string`, example only.
 			pub is_biz_proc_enabled: Option<String>,
-			/// `isSetOpenPermissions`: `string`, only in the example response.
+			/// `isSetOpenPermissions`: `string`, example only.
 			pub is_set_open_permissions: Option<String>,
-			/// `isPaymentsEnabled`: `string`, only in the example response.
+			/// `isPaymentsEnabled`: `string`, example only.
 			pub is_payments_enabled: Option<String>,
-			/// `isCountersEnabled`: `string`, only in the example response.
+			/// `isCountersEnabled`: `string`, example only.
 			pub is_counters_enabled: Option<String>,
-			/// `createdTime`: `string`, only in the example response.
+			/// `createdTime`: `string`, example only.
 			pub created_time: Option<String>,
-			/// `updatedTime`: `string`, only in the example response.
+			/// `updatedTime`: `string`, example only.
 			pub updated_time: Option<String>,
-			/// `updatedBy`: `integer`, only in the example response.
+			/// `updatedBy`: `integer`, example only.
 			pub updated_by: Option<i64>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `relations`: `object`, only in the example response.
+			/// `relations`: `object`, example only.
 			pub relations: Option<OutputTypeRelations>,
-			/// `linkedUserFields`: `object`, only in the example response.
+			/// `linkedUserFields`: `object`, example only.
 			pub linked_user_fields: Option<OutputTypeLinkedUserFields>,
-			/// `customSections`: `array`, only in the example response.
+			/// `customSections`: `array`, example only.
 			pub custom_sections: Vec<::serde_json::Value>,
-			/// `customSectionId`: `any`, only in the example response.
+			/// `customSectionId`: `any`, example only.
 			pub custom_section_id: ::serde_json::Value,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23563,9 +23121,7 @@ pub mod type_ {
 		method!(super::Add, "crm.type.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.type.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-delete.html>
+	/// Types of [`crm.type.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `crm.type.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -23591,9 +23147,7 @@ pub mod type_ {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::Delete, "crm.type.delete", V2, false);
 	}
-	/// Types of `crm.type.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
+	/// Types of [`crm.type.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.type.fields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -23615,25 +23169,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsId {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23648,25 +23202,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsTitle {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23681,25 +23235,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsCode {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23714,25 +23268,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsCreatedBy {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23747,25 +23301,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsEntityTypeId {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23780,25 +23334,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsCustomSectionId {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23813,25 +23367,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsCategoriesEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23847,25 +23401,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsStagesEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23880,25 +23434,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsBeginCloseDatesEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23914,25 +23468,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsClientEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23947,25 +23501,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsUseInUserfieldEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -23981,25 +23535,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsLinkWithProductsEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24015,25 +23569,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsMycompanyEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24048,25 +23602,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsDocumentsEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24081,25 +23635,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsSourceEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24114,25 +23668,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsObserversEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24147,25 +23701,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsRecyclebinEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24181,25 +23735,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsAutomationEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24215,25 +23769,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsBizProcEnabled {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24248,25 +23802,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsIsSetOpenPermissions {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24282,25 +23836,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsCreatedTime {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24315,25 +23869,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsUpdatedTime {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24348,25 +23902,25 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFieldsUpdatedBy {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
-			/// `isDynamic`: `boolean`, only in the example response.
+			/// `isDynamic`: `boolean`, example only.
 			pub is_dynamic: Option<bool>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `upperName`: `string`, only in the example response.
+			/// `upperName`: `string`, example only.
 			pub upper_name: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24381,59 +23935,59 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFields {
-			/// `id`: `object`, only in the example response.
+			/// `id`: `object`, example only.
 			pub id: Option<OutputFieldsId>,
-			/// `title`: `object`, only in the example response.
+			/// `title`: `object`, example only.
 			pub title: Option<OutputFieldsTitle>,
-			/// `code`: `object`, only in the example response.
+			/// `code`: `object`, example only.
 			pub code: Option<OutputFieldsCode>,
-			/// `createdBy`: `object`, only in the example response.
+			/// `createdBy`: `object`, example only.
 			pub created_by: Option<OutputFieldsCreatedBy>,
-			/// `entityTypeId`: `object`, only in the example response.
+			/// `entityTypeId`: `object`, example only.
 			pub entity_type_id: Option<OutputFieldsEntityTypeId>,
-			/// `customSectionId`: `object`, only in the example response.
+			/// `customSectionId`: `object`, example only.
 			pub custom_section_id: Option<OutputFieldsCustomSectionId>,
-			/// `isCategoriesEnabled`: `object`, only in the example response.
+			/// `isCategoriesEnabled`: `object`, example only.
 			pub is_categories_enabled: Option<OutputFieldsIsCategoriesEnabled>,
-			/// `isStagesEnabled`: `object`, only in the example response.
+			/// `isStagesEnabled`: `object`, example only.
 			pub is_stages_enabled: Option<OutputFieldsIsStagesEnabled>,
-			/// `isBeginCloseDatesEnabled`: `object`, only in the example response.
+			/// `isBeginCloseDatesEnabled`: `object`, example only.
 			pub is_begin_close_dates_enabled: Option<
 				OutputFieldsIsBeginCloseDatesEnabled,
 			>,
-			/// `isClientEnabled`: `object`, only in the example response.
+			/// `isClientEnabled`: `object`, example only.
 			pub is_client_enabled: Option<OutputFieldsIsClientEnabled>,
-			/// `isUseInUserfieldEnabled`: `object`, only in the example response.
+			/// `isUseInUserfieldEnabled`: `object`, example only.
 			pub is_use_in_userfield_enabled: Option<OutputFieldsIsUseInUserfieldEnabled>,
-			/// `isLinkWithProductsEnabled`: `object`, only in the example response.
+			/// `isLinkWithProductsEnabled`: `object`, example only.
 			pub is_link_with_products_enabled: Option<
 				OutputFieldsIsLinkWithProductsEnabled,
 			>,
-			/// `isMycompanyEnabled`: `object`, only in the example response.
+			/// `isMycompanyEnabled`: `object`, example only.
 			pub is_mycompany_enabled: Option<OutputFieldsIsMycompanyEnabled>,
-			/// `isDocumentsEnabled`: `object`, only in the example response.
+			/// `isDocumentsEnabled`: `object`, example only.
 			pub is_documents_enabled: Option<OutputFieldsIsDocumentsEnabled>,
-			/// `isSourceEnabled`: `object`, only in the example response.
+			/// `isSourceEnabled`: `object`, example only.
 			pub is_source_enabled: Option<OutputFieldsIsSourceEnabled>,
-			/// `isObserversEnabled`: `object`, only in the example response.
+			/// `isObserversEnabled`: `object`, example only.
 			pub is_observers_enabled: Option<OutputFieldsIsObserversEnabled>,
-			/// `isRecyclebinEnabled`: `object`, only in the example response.
+			/// `isRecyclebinEnabled`: `object`, example only.
 			pub is_recyclebin_enabled: Option<OutputFieldsIsRecyclebinEnabled>,
-			/// `isAutomationEnabled`: `object`, only in the example response.
+			/// `isAutomationEnabled`: `object`, example only.
 			pub is_automation_enabled: Option<OutputFieldsIsAutomationEnabled>,
-			/// `isBizProcEnabled`: `object`, only in the example response.
+			/// `isBizProcEnabled`: `object`, example only.
 			pub is_biz_proc_enabled: Option<OutputFieldsIsBizProcEnabled>,
-			/// `isSetOpenPermissions`: `object`, only in the example response.
+			/// `isSetOpenPermissions`: `object`, example only.
 			pub is_set_open_permissions: Option<OutputFieldsIsSetOpenPermissions>,
-			/// `createdTime`: `object`, only in the example response.
+			/// `createdTime`: `object`, example only.
 			pub created_time: Option<OutputFieldsCreatedTime>,
-			/// `updatedTime`: `object`, only in the example response.
+			/// `updatedTime`: `object`, example only.
 			pub updated_time: Option<OutputFieldsUpdatedTime>,
-			/// `updatedBy`: `object`, only in the example response.
+			/// `updatedBy`: `object`, example only.
 			pub updated_by: Option<OutputFieldsUpdatedBy>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -24476,9 +24030,7 @@ pub mod type_ {
 		method!(super::Fields, "crm.type.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.type.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get.html>
+	/// Types of [`crm.type.get`](super::Get).
 	pub mod get {
 		/// Error codes of `crm.type.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -24676,9 +24228,7 @@ pub mod type_ {
 		method!(super::Get, "crm.type.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.type.getByEntityTypeId`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get-by-entity-type-id.html>
+	/// Types of [`crm.type.getByEntityTypeId`](super::GetByEntityTypeId).
 	pub mod get_by_entity_type_id {
 		/// Error codes of `crm.type.getByEntityTypeId`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -24876,9 +24426,7 @@ pub mod type_ {
 		method!(super::GetByEntityTypeId, "crm.type.getByEntityTypeId", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.type.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-list.html>
+	/// Types of [`crm.type.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.type.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -24944,59 +24492,59 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTypes {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `createdBy`: `integer`, only in the example response.
+			/// `createdBy`: `integer`, example only.
 			pub created_by: Option<i64>,
-			/// `entityTypeId`: `integer`, only in the example response.
+			/// `entityTypeId`: `integer`, example only.
 			pub entity_type_id: Option<i64>,
-			/// `customSectionId`: `any`, only in the example response.
+			/// `customSectionId`: `any`, example only.
 			pub custom_section_id: ::serde_json::Value,
-			/// `isCategoriesEnabled`: `string`, only in the example response.
+			/// `isCategoriesEnabled`: `string`, example only.
 			pub is_categories_enabled: Option<String>,
-			/// `isStagesEnabled`: `string`, only in the example response.
+			/// `isStagesEnabled`: `string`, example only.
 			pub is_stages_enabled: Option<String>,
-			/// `isBeginCloseDatesEnabled`: `string`, only in the example response.
+			/// `isBeginCloseDatesEnabled`: `string`, example only.
 			pub is_begin_close_dates_enabled: Option<String>,
-			/// `isClientEnabled`: `string`, only in the example response.
+			/// `isClientEnabled`: `string`, example only.
 			pub is_client_enabled: Option<String>,
-			/// `isUseInUserfieldEnabled`: `string`, only in the example response.
+			/// `isUseInUserfieldEnabled`: `string`, example only.
 			pub is_use_in_userfield_enabled: Option<String>,
-			/// `isLinkWithProductsEnabled`: `string`, only in the example response.
+			/// `isLinkWithProductsEnabled`: `string`, example only.
 			pub is_link_with_products_enabled: Option<String>,
-			/// `isMycompanyEnabled`: `string`, only in the example response.
+			/// `isMycompanyEnabled`: `string`, example only.
 			pub is_mycompany_enabled: Option<String>,
-			/// `isDocumentsEnabled`: `string`, only in the example response.
+			/// `isDocumentsEnabled`: `string`, example only.
 			pub is_documents_enabled: Option<String>,
-			/// `isSourceEnabled`: `string`, only in the example response.
+			/// `isSourceEnabled`: `string`, example only.
 			pub is_source_enabled: Option<String>,
-			/// `isObserversEnabled`: `string`, only in the example response.
+			/// `isObserversEnabled`: `string`, example only.
 			pub is_observers_enabled: Option<String>,
-			/// `isRecyclebinEnabled`: `string`, only in the example response.
+			/// `isRecyclebinEnabled`: `string`, example only.
 			pub is_recyclebin_enabled: Option<String>,
-			/// `isAutomationEnabled`: `string`, only in the example response.
+			/// `isAutomationEnabled`: `string`, example only.
 			pub is_automation_enabled: Option<String>,
-			/// `isBizProcEnabled`: `string`, only in the example response.
+			/// `isBizProcEnabled`: `string`, example only.
 			pub is_biz_proc_enabled: Option<String>,
-			/// `isSetOpenPermissions`: `string`, only in the example response.
+			/// `isSetOpenPermissions`: `string`, example only.
 			pub is_set_open_permissions: Option<String>,
-			/// `isPaymentsEnabled`: `string`, only in the example response.
+			/// `isPaymentsEnabled`: `string`, example only.
 			pub is_payments_enabled: Option<String>,
-			/// `isCountersEnabled`: `string`, only in the example response.
+			/// `isCountersEnabled`: `string`, example only.
 			pub is_counters_enabled: Option<String>,
-			/// `createdTime`: `string`, only in the example response.
+			/// `createdTime`: `string`, example only.
 			pub created_time: Option<String>,
-			/// `updatedTime`: `string`, only in the example response.
+			/// `updatedTime`: `string`, example only.
 			pub updated_time: Option<String>,
-			/// `updatedBy`: `integer`, only in the example response.
+			/// `updatedBy`: `integer`, example only.
 			pub updated_by: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -25042,9 +24590,7 @@ pub mod type_ {
 		deserialize_via_from_value!(Output);
 		deserialize_via_from_value!(OutputTypes);
 	}
-	/// Types of `crm.type.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-update.html>
+	/// Types of [`crm.type.update`](super::Update).
 	pub mod update {
 		/// Error codes of `crm.type.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -25184,15 +24730,15 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-update.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTypeRelationsChild {
-			/// `entityTypeId`: `integer`, only in the example response.
+			/// `entityTypeId`: `integer`, example only.
 			pub entity_type_id: Option<i64>,
-			/// `isChildrenListEnabled`: `string`, only in the example response.
+			/// `isChildrenListEnabled`: `string`, example only.
 			pub is_children_list_enabled: Option<String>,
-			/// `isPredefined`: `string`, only in the example response.
+			/// `isPredefined`: `string`, example only.
 			pub is_predefined: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -25206,13 +24752,13 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-update.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTypeRelations {
-			/// `parent`: `array`, only in the example response.
+			/// `parent`: `array`, example only.
 			pub parent: Vec<::serde_json::Value>,
-			/// `child`: `object[]`, only in the example response.
+			/// `child`: `object[]`, example only.
 			pub child: Vec<OutputTypeRelationsChild>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -25224,15 +24770,15 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-update.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTypeLinkedUserFields {
-			/// `CALENDAR_EVENT|UF_CRM_CAL_EVENT`: `string`, only in the example response.
+			/// `CALENDAR_EVENT|UF_CRM_CAL_EVENT`: `string`, example only.
 			pub calendar_event_uf_crm_cal_event: Option<String>,
-			/// `TASKS_TASK|UF_CRM_TASK`: `string`, only in the example response.
+			/// `TASKS_TASK|UF_CRM_TASK`: `string`, example only.
 			pub tasks_task_uf_crm_task: Option<String>,
-			/// `TASKS_TASK_TEMPLATE|UF_CRM_TASK`: `string`, only in the example response.
+			/// `TASKS_TASK_TEMPLATE|UF_CRM_TASK`: `string`, example only.
 			pub tasks_task_template_uf_crm_task: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -25247,65 +24793,65 @@ pub mod type_ {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-update.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputType {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `createdBy`: `integer`, only in the example response.
+			/// `createdBy`: `integer`, example only.
 			pub created_by: Option<i64>,
-			/// `entityTypeId`: `integer`, only in the example response.
+			/// `entityTypeId`: `integer`, example only.
 			pub entity_type_id: Option<i64>,
-			/// `customSectionId`: `any`, only in the example response.
+			/// `customSectionId`: `any`, example only.
 			pub custom_section_id: ::serde_json::Value,
-			/// `isCategoriesEnabled`: `string`, only in the example response.
+			/// `isCategoriesEnabled`: `string`, example only.
 			pub is_categories_enabled: Option<String>,
-			/// `isStagesEnabled`: `string`, only in the example response.
+			/// `isStagesEnabled`: `string`, example only.
 			pub is_stages_enabled: Option<String>,
-			/// `isBeginCloseDatesEnabled`: `string`, only in the example response.
+			/// `isBeginCloseDatesEnabled`: `string`, example only.
 			pub is_begin_close_dates_enabled: Option<String>,
-			/// `isClientEnabled`: `string`, only in the example response.
+			/// `isClientEnabled`: `string`, example only.
 			pub is_client_enabled: Option<String>,
-			/// `isUseInUserfieldEnabled`: `string`, only in the example response.
+			/// `isUseInUserfieldEnabled`: `string`, example only.
 			pub is_use_in_userfield_enabled: Option<String>,
-			/// `isLinkWithProductsEnabled`: `string`, only in the example response.
+			/// `isLinkWithProductsEnabled`: `string`, example only.
 			pub is_link_with_products_enabled: Option<String>,
-			/// `isMycompanyEnabled`: `string`, only in the example response.
+			/// `isMycompanyEnabled`: `string`, example only.
 			pub is_mycompany_enabled: Option<String>,
-			/// `isDocumentsEnabled`: `string`, only in the example response.
+			/// `isDocumentsEnabled`: `string`, example only.
 			pub is_documents_enabled: Option<String>,
-			/// `isSourceEnabled`: `string`, only in the example response.
+			/// `isSourceEnabled`: `string`, example only.
 			pub is_source_enabled: Option<String>,
-			/// `isObserversEnabled`: `string`, only in the example response.
+			/// `isObserversEnabled`: `string`, example only.
 			pub is_observers_enabled: Option<String>,
-			/// `isRecyclebinEnabled`: `string`, only in the example response.
+			/// `isRecyclebinEnabled`: `string`, example only.
 			pub is_recyclebin_enabled: Option<String>,
-			/// `isAutomationEnabled`: `string`, only in the example response.
+			/// `isAutomationEnabled`: `string`, example only.
 			pub is_automation_enabled: Option<String>,
-			/// `isBizProcEnabled`: `string`, only in the example response.
+			/// `isBizProcEnabled`: `string`, example only.
 			pub is_biz_proc_enabled: Option<String>,
-			/// `isSetOpenPermissions`: `string`, only in the example response.
+			/// `isSetOpenPermissions`: `string`, example only.
 			pub is_set_open_permissions: Option<String>,
-			/// `isPaymentsEnabled`: `string`, only in the example response.
+			/// `isPaymentsEnabled`: `string`, example only.
 			pub is_payments_enabled: Option<String>,
-			/// `isCountersEnabled`: `string`, only in the example response.
+			/// `isCountersEnabled`: `string`, example only.
 			pub is_counters_enabled: Option<String>,
-			/// `createdTime`: `string`, only in the example response.
+			/// `createdTime`: `string`, example only.
 			pub created_time: Option<String>,
-			/// `updatedTime`: `string`, only in the example response.
+			/// `updatedTime`: `string`, example only.
 			pub updated_time: Option<String>,
-			/// `updatedBy`: `integer`, only in the example response.
+			/// `updatedBy`: `integer`, example only.
 			pub updated_by: Option<i64>,
-			/// `relations`: `object`, only in the example response.
+			/// `relations`: `object`, example only.
 			pub relations: Option<OutputTypeRelations>,
-			/// `linkedUserFields`: `object`, only in the example response.
+			/// `linkedUserFields`: `object`, example only.
 			pub linked_user_fields: Option<OutputTypeLinkedUserFields>,
-			/// `customSections`: `array`, only in the example response.
+			/// `customSections`: `array`, example only.
 			pub custom_sections: Vec<::serde_json::Value>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -25410,9 +24956,7 @@ pub mod userfield {
 			}
 		}
 		params_impls!(Fields {});
-		/// Types of `crm.userfield.enumeration.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-enumeration-fields.html>
+		/// Types of [`crm.userfield.enumeration.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.userfield.enumeration.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -25453,9 +24997,7 @@ pub mod userfield {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `crm.userfield.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-fields.html>
+	/// Types of [`crm.userfield.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.userfield.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -25463,7 +25005,7 @@ pub mod userfield {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputField {
@@ -25473,9 +25015,9 @@ pub mod userfield {
 			pub title: Option<String>,
 			/// `isReadOnly`: `boolean`.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -25529,9 +25071,7 @@ pub mod userfield {
 			}
 		}
 		params_impls!(Fields { req field "type" type_, });
-		/// Types of `crm.userfield.settings.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-settings-fields.html>
+		/// Types of [`crm.userfield.settings.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `crm.userfield.settings.fields`; see also [`crate::SystemError`].
 			///
@@ -25590,9 +25130,7 @@ pub mod userfield {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `crm.userfield.types`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-types.html>
+	/// Types of [`crm.userfield.types`](super::Types).
 	pub mod types {
 		/// Error codes of `crm.userfield.types`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -25790,9 +25328,7 @@ pub mod vat {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `crm.vat.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-add.html>
+	/// Types of [`crm.vat.add`](super::Add).
 	pub mod add {
 		/// Error codes of `crm.vat.add`; see also [`crate::SystemError`].
 		///
@@ -25824,8 +25360,8 @@ pub mod vat {
 				rate: impl Into<::bitrix24_runtime::Decimal>,
 			) -> Self {
 				Self {
-					active: Default::default(),
-					c_sort: Default::default(),
+					active: None,
+					c_sort: None,
 					name: name.into(),
 					rate: rate.into(),
 					extra: Default::default(),
@@ -25844,9 +25380,7 @@ pub mod vat {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "crm.vat.add", V2, false);
 	}
-	/// Types of `crm.vat.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-delete.html>
+	/// Types of [`crm.vat.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `crm.vat.delete`; see also [`crate::SystemError`].
 		///
@@ -25856,9 +25390,7 @@ pub mod vat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "crm.vat.delete", V2, false);
 	}
-	/// Types of `crm.vat.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-fields.html>
+	/// Types of [`crm.vat.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `crm.vat.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -25903,9 +25435,7 @@ pub mod vat {
 		method!(super::Fields, "crm.vat.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.vat.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-get.html>
+	/// Types of [`crm.vat.get`](super::Get).
 	pub mod get {
 		/// Error codes of `crm.vat.get`; see also [`crate::SystemError`].
 		///
@@ -25938,9 +25468,7 @@ pub mod vat {
 		method!(super::Get, "crm.vat.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `crm.vat.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-list.html>
+	/// Types of [`crm.vat.list`](super::List).
 	pub mod list {
 		/// Error codes of `crm.vat.list`; see also [`crate::SystemError`].
 		///
@@ -26018,9 +25546,7 @@ pub mod vat {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `crm.vat.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-update.html>
+	/// Types of [`crm.vat.update`](super::Update).
 	pub mod update {
 		/// Error codes of `crm.vat.update`; see also [`crate::SystemError`].
 		///
@@ -26052,8 +25578,8 @@ pub mod vat {
 				rate: impl Into<::bitrix24_runtime::Decimal>,
 			) -> Self {
 				Self {
-					active: Default::default(),
-					c_sort: Default::default(),
+					active: None,
+					c_sort: None,
 					name: name.into(),
 					rate: rate.into(),
 					extra: Default::default(),

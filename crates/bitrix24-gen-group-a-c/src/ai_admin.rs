@@ -71,7 +71,7 @@ pub mod ai {
 					code: code.into(),
 					category: category.into(),
 					completions_url: completions_url.into(),
-					settings: Default::default(),
+					settings: None,
 					extra: Default::default(),
 				}
 			}
@@ -107,9 +107,7 @@ pub mod ai {
 		}
 		setters!(Unregister { some into code code "code" : String, });
 		params_impls!(Unregister { opt exact "code" code, });
-		/// Types of `ai.engine.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
+		/// Types of [`ai.engine.list`](super::List).
 		pub mod list {
 			/// Error codes of `ai.engine.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -193,9 +191,7 @@ pub mod ai {
 			method!(super::List, "ai.engine.list", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `ai.engine.register`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html>
+		/// Types of [`ai.engine.register`](super::Register).
 		pub mod register {
 			/// Error codes of `ai.engine.register`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -309,9 +305,7 @@ pub mod ai {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Register, "ai.engine.register", V2, false);
 		}
-		/// Types of `ai.engine.unregister`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-unregister.html>
+		/// Types of [`ai.engine.unregister`](super::Unregister).
 		pub mod unregister {
 			/// Error codes of `ai.engine.unregister`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;

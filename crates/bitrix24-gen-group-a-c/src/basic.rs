@@ -25,7 +25,7 @@ impl Batch {
 	pub fn new(cmd: impl Into<::serde_json::Value>) -> Self {
 		Self {
 			cmd: cmd.into(),
-			halt: Default::default(),
+			halt: None,
 			extra: Default::default(),
 		}
 	}
@@ -132,9 +132,7 @@ pub mod access {
 		}
 	}
 	params_impls!(Name { req field "ACCESS" access, });
-	/// Types of `access.name`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
+	/// Types of [`access.name`](super::Name).
 	pub mod name {
 		/// Error codes of `access.name`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -197,9 +195,7 @@ pub mod app {
 		}
 	}
 	params_impls!(Info {});
-	/// Types of `app.info`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/app-info.html>
+	/// Types of [`app.info`](super::Info).
 	pub mod info {
 		/// Error codes of `app.info`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,9 +301,7 @@ pub mod app {
 			}
 		}
 		params_impls!(Set { req field "options" options, });
-		/// Types of `app.option.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-get.html>
+		/// Types of [`app.option.get`](super::Get).
 		pub mod get {
 			/// Error codes of `app.option.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -324,9 +318,7 @@ pub mod app {
 			pub type Output = Option<::serde_json::Value>;
 			method!(super::Get, "app.option.get", V2, true);
 		}
-		/// Types of `app.option.set`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-set.html>
+		/// Types of [`app.option.set`](super::Set).
 		pub mod set {
 			/// Error codes of `app.option.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -350,9 +342,7 @@ pub mod app {
 		}
 	}
 }
-/// Types of `batch`.
-///
-/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+/// Types of [`batch`](super::Batch).
 pub mod batch {
 	/// Error codes of `batch`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -374,37 +364,37 @@ pub mod batch {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultGetUser {
-		/// `ID`: `string`, only in the example response.
+		/// `ID`: `string`, example only.
 		pub id: Option<String>,
-		/// `ACTIVE`: `boolean`, only in the example response.
+		/// `ACTIVE`: `boolean`, example only.
 		pub active: Option<bool>,
-		/// `NAME`: `string`, only in the example response.
+		/// `NAME`: `string`, example only.
 		pub name: Option<String>,
-		/// `LAST_NAME`: `string`, only in the example response.
+		/// `LAST_NAME`: `string`, example only.
 		pub last_name: Option<String>,
-		/// `EMAIL`: `string`, only in the example response.
+		/// `EMAIL`: `string`, example only.
 		pub email: Option<String>,
-		/// `LAST_LOGIN`: `string`, only in the example response.
+		/// `LAST_LOGIN`: `string`, example only.
 		pub last_login: Option<String>,
-		/// `DATE_REGISTER`: `string`, only in the example response.
+		/// `DATE_REGISTER`: `string`, example only.
 		pub date_register: Option<String>,
-		/// `IS_ONLINE`: `string`, only in the example response.
+		/// `IS_ONLINE`: `string`, example only.
 		pub is_online: Option<String>,
-		/// `TIMESTAMP_X`: `string`, only in the example response.
+		/// `TIMESTAMP_X`: `string`, example only.
 		pub timestamp_x: Option<String>,
-		/// `LAST_ACTIVITY_DATE`: `string`, only in the example response.
+		/// `LAST_ACTIVITY_DATE`: `string`, example only.
 		pub last_activity_date: Option<String>,
-		/// `PERSONAL_GENDER`: `string`, only in the example response.
+		/// `PERSONAL_GENDER`: `string`, example only.
 		pub personal_gender: Option<String>,
-		/// `PERSONAL_BIRTHDAY`: `string`, only in the example response.
+		/// `PERSONAL_BIRTHDAY`: `string`, example only.
 		pub personal_birthday: Option<String>,
-		/// `UF_EMPLOYMENT_DATE`: `string`, only in the example response.
+		/// `UF_EMPLOYMENT_DATE`: `string`, example only.
 		pub uf_employment_date: Option<String>,
-		/// `UF_DEPARTMENT`: `integer[]`, only in the example response.
+		/// `UF_DEPARTMENT`: `integer[]`, example only.
 		pub uf_department: Vec<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -423,15 +413,15 @@ pub mod batch {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultGetDepartment {
-		/// `ID`: `string`, only in the example response.
+		/// `ID`: `string`, example only.
 		pub id: Option<String>,
-		/// `NAME`: `string`, only in the example response.
+		/// `NAME`: `string`, example only.
 		pub name: Option<String>,
-		/// `SORT`: `integer`, only in the example response.
+		/// `SORT`: `integer`, example only.
 		pub sort: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -444,13 +434,13 @@ pub mod batch {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResult {
-		/// `get_user`: `object`, only in the example response.
+		/// `get_user`: `object`, example only.
 		pub get_user: Option<OutputResultGetUser>,
-		/// `get_department`: `object[]`, only in the example response.
+		/// `get_department`: `object[]`, example only.
 		pub get_department: Vec<OutputResultGetDepartment>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -463,11 +453,11 @@ pub mod batch {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultTotal {
-		/// `get_department`: `integer`, only in the example response.
+		/// `get_department`: `integer`, example only.
 		pub get_department: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -477,21 +467,21 @@ pub mod batch {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultTimeGetUser {
-		/// `start`: `double`, only in the example response.
+		/// `start`: `double`, example only.
 		pub start: Option<::bitrix24_runtime::Decimal>,
-		/// `finish`: `double`, only in the example response.
+		/// `finish`: `double`, example only.
 		pub finish: Option<::bitrix24_runtime::Decimal>,
-		/// `duration`: `double`, only in the example response.
+		/// `duration`: `double`, example only.
 		pub duration: Option<::bitrix24_runtime::Decimal>,
-		/// `processing`: `double`, only in the example response.
+		/// `processing`: `double`, example only.
 		pub processing: Option<::bitrix24_runtime::Decimal>,
-		/// `date_start`: `string`, only in the example response.
+		/// `date_start`: `string`, example only.
 		pub date_start: Option<String>,
-		/// `date_finish`: `string`, only in the example response.
+		/// `date_finish`: `string`, example only.
 		pub date_finish: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -505,21 +495,21 @@ pub mod batch {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultTimeGetDepartment {
-		/// `start`: `double`, only in the example response.
+		/// `start`: `double`, example only.
 		pub start: Option<::bitrix24_runtime::Decimal>,
-		/// `finish`: `double`, only in the example response.
+		/// `finish`: `double`, example only.
 		pub finish: Option<::bitrix24_runtime::Decimal>,
-		/// `duration`: `double`, only in the example response.
+		/// `duration`: `double`, example only.
 		pub duration: Option<::bitrix24_runtime::Decimal>,
-		/// `processing`: `double`, only in the example response.
+		/// `processing`: `double`, example only.
 		pub processing: Option<::bitrix24_runtime::Decimal>,
-		/// `date_start`: `string`, only in the example response.
+		/// `date_start`: `string`, example only.
 		pub date_start: Option<String>,
-		/// `date_finish`: `string`, only in the example response.
+		/// `date_finish`: `string`, example only.
 		pub date_finish: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -533,13 +523,13 @@ pub mod batch {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputResultTime {
-		/// `get_user`: `object`, only in the example response.
+		/// `get_user`: `object`, example only.
 		pub get_user: Option<OutputResultTimeGetUser>,
-		/// `get_department`: `object`, only in the example response.
+		/// `get_department`: `object`, example only.
 		pub get_department: Option<OutputResultTimeGetDepartment>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -776,9 +766,7 @@ pub mod feature {
 		}
 	}
 	params_impls!(Get { req field "CODE" code, });
-	/// Types of `feature.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/feature-get.html>
+	/// Types of [`feature.get`](super::Get).
 	pub mod get {
 		/// Error codes of `feature.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -832,9 +820,7 @@ pub mod method {
 	}
 	setters!(Get { some into name name "name" : String, });
 	params_impls!(Get { opt exact "name" name, });
-	/// Types of `method.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/method-get.html>
+	/// Types of [`method.get`](super::Get).
 	pub mod get {
 		/// Error codes of `method.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -842,13 +828,13 @@ pub mod method {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/method-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `isExisting`: `boolean`, only in the example response.
+			/// `isExisting`: `boolean`, example only.
 			pub is_existing: Option<bool>,
-			/// `isAvailable`: `boolean`, only in the example response.
+			/// `isAvailable`: `boolean`, example only.
 			pub is_available: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -861,9 +847,7 @@ pub mod method {
 		deserialize_via_from_value!(Output);
 	}
 }
-/// Types of `methods`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/methods.html>
+/// Types of [`methods`](super::Methods).
 pub mod methods {
 	/// Error codes of `methods`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -871,9 +855,7 @@ pub mod methods {
 	pub type Output = crate::List<::serde_json::Value>;
 	method!(super::Methods, "methods", V2, false);
 }
-/// Types of `profile`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/profile.html>
+/// Types of [`profile`](super::Profile).
 pub mod profile {
 	/// Error codes of `profile`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -910,9 +892,7 @@ pub mod profile {
 	method!(super::Profile, "profile", V2, false);
 	deserialize_via_from_value!(Output);
 }
-/// Types of `scope`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/scope.html>
+/// Types of [`scope`](super::Scope).
 pub mod scope {
 	/// Error codes of `scope`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -942,9 +922,7 @@ pub mod server {
 		}
 	}
 	params_impls!(Time {});
-	/// Types of `server.time`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/server-time.html>
+	/// Types of [`server.time`](super::Time).
 	pub mod time {
 		/// Error codes of `server.time`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1000,9 +978,7 @@ pub mod user {
 		}
 	}
 	params_impls!(Admin {});
-	/// Types of `user.access`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-access.html>
+	/// Types of [`user.access`](super::Access).
 	pub mod access {
 		/// Error codes of `user.access`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1010,9 +986,7 @@ pub mod user {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Access, "user.access", V2, false);
 	}
-	/// Types of `user.admin`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-admin.html>
+	/// Types of [`user.admin`](super::Admin).
 	pub mod admin {
 		/// Error codes of `user.admin`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1070,9 +1044,7 @@ pub mod user {
 			}
 		}
 		params_impls!(Set { req field "options" options, });
-		/// Types of `user.option.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-get.html>
+		/// Types of [`user.option.get`](super::Get).
 		pub mod get {
 			/// Error codes of `user.option.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1089,9 +1061,7 @@ pub mod user {
 			pub type Output = Option<::serde_json::Value>;
 			method!(super::Get, "user.option.get", V2, true);
 		}
-		/// Types of `user.option.set`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-set.html>
+		/// Types of [`user.option.set`](super::Set).
 		pub mod set {
 			/// Error codes of `user.option.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

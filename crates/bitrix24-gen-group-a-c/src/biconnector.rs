@@ -162,9 +162,7 @@ pub mod connector {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `biconnector.connector.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
+	/// Types of [`biconnector.connector.add`](super::Add).
 	pub mod add {
 		/// Error codes of `biconnector.connector.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,13 +246,13 @@ pub mod connector {
 				Self {
 					title: title.into(),
 					logo: logo.into(),
-					description: Default::default(),
+					description: None,
 					url_check: url_check.into(),
 					url_table_list: url_table_list.into(),
 					url_table_description: url_table_description.into(),
 					url_data: url_data.into(),
 					settings: settings.into(),
-					sort: Default::default(),
+					sort: None,
 					extra: Default::default(),
 				}
 			}
@@ -285,9 +283,7 @@ pub mod connector {
 		method!(super::Add, "biconnector.connector.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `biconnector.connector.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-delete.html>
+	/// Types of [`biconnector.connector.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `biconnector.connector.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,9 +311,7 @@ pub mod connector {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "biconnector.connector.delete", V2, false);
 	}
-	/// Types of `biconnector.connector.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
+	/// Types of [`biconnector.connector.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `biconnector.connector.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -325,21 +319,21 @@ pub mod connector {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputField {
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -366,9 +360,7 @@ pub mod connector {
 		method!(super::Fields, "biconnector.connector.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `biconnector.connector.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
+	/// Types of [`biconnector.connector.get`](super::Get).
 	pub mod get {
 		/// Error codes of `biconnector.connector.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -461,9 +453,7 @@ pub mod connector {
 		method!(super::Get, "biconnector.connector.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `biconnector.connector.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
+	/// Types of [`biconnector.connector.list`](super::List).
 	pub mod list {
 		/// Error codes of `biconnector.connector.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -541,17 +531,17 @@ pub mod connector {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `id`: `string`, only in the example response.
+			/// `id`: `string`, example only.
 			pub id: Option<String>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `urlCheck`: `string`, only in the example response.
+			/// `urlCheck`: `string`, example only.
 			pub url_check: Option<String>,
-			/// `dateCreate`: `string`, only in the example response.
+			/// `dateCreate`: `string`, example only.
 			pub date_create: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -565,9 +555,7 @@ pub mod connector {
 		method!(super::List, "biconnector.connector.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `biconnector.connector.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-update.html>
+	/// Types of [`biconnector.connector.update`](super::Update).
 	pub mod update {
 		/// Error codes of `biconnector.connector.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -831,9 +819,7 @@ pub mod dataset {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `biconnector.dataset.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
+	/// Types of [`biconnector.dataset.add`](super::Add).
 	pub mod add {
 		/// Error codes of `biconnector.dataset.add`; see also [`crate::SystemError`].
 		///
@@ -970,7 +956,7 @@ pub mod dataset {
 					external_name: external_name.into(),
 					external_code: external_code.into(),
 					source_id: source_id.into(),
-					description: Default::default(),
+					description: None,
 					fields: fields.into(),
 					extra: Default::default(),
 				}
@@ -997,9 +983,7 @@ pub mod dataset {
 		method!(super::Add, "biconnector.dataset.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `biconnector.dataset.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-delete.html>
+	/// Types of [`biconnector.dataset.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `biconnector.dataset.delete`; see also [`crate::SystemError`].
 		///
@@ -1026,9 +1010,7 @@ pub mod dataset {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "biconnector.dataset.delete", V2, false);
 	}
-	/// Types of `biconnector.dataset.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
+	/// Types of [`biconnector.dataset.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `biconnector.dataset.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1036,21 +1018,21 @@ pub mod dataset {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputField {
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1102,9 +1084,9 @@ pub mod dataset {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					add: Default::default(),
-					update: Default::default(),
-					delete: Default::default(),
+					add: None,
+					update: None,
+					delete: None,
 					extra: Default::default(),
 				}
 			}
@@ -1118,9 +1100,7 @@ pub mod dataset {
 			Update { req field "id" id, opt exact "add" add, opt exact "update" update,
 			opt exact "delete" delete, }
 		);
-		/// Types of `biconnector.dataset.fields.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields-update.html>
+		/// Types of [`biconnector.dataset.fields.update`](super::Update).
 		pub mod update {
 			/// Error codes of `biconnector.dataset.fields.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1181,9 +1161,7 @@ pub mod dataset {
 			method!(super::Update, "biconnector.dataset.fields.update", V2, false);
 		}
 	}
-	/// Types of `biconnector.dataset.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
+	/// Types of [`biconnector.dataset.get`](super::Get).
 	pub mod get {
 		/// Error codes of `biconnector.dataset.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1286,9 +1264,7 @@ pub mod dataset {
 		method!(super::Get, "biconnector.dataset.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `biconnector.dataset.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
+	/// Types of [`biconnector.dataset.list`](super::List).
 	pub mod list {
 		/// Error codes of `biconnector.dataset.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1363,15 +1339,15 @@ pub mod dataset {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `id`: `string`, only in the example response.
+			/// `id`: `string`, example only.
 			pub id: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `description`: `string`, only in the example response.
+			/// `description`: `string`, example only.
 			pub description: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1385,9 +1361,7 @@ pub mod dataset {
 		method!(super::List, "biconnector.dataset.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `biconnector.dataset.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-update.html>
+	/// Types of [`biconnector.dataset.update`](super::Update).
 	pub mod update {
 		/// Error codes of `biconnector.dataset.update`; see also [`crate::SystemError`].
 		///
@@ -1615,9 +1589,7 @@ pub mod source {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `biconnector.source.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
+	/// Types of [`biconnector.source.add`](super::Add).
 	pub mod add {
 		/// Error codes of `biconnector.source.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1686,8 +1658,8 @@ pub mod source {
 			) -> Self {
 				Self {
 					title: title.into(),
-					description: Default::default(),
-					active: Default::default(),
+					description: None,
+					active: None,
 					connector_id: connector_id.into(),
 					settings: settings.into(),
 					extra: Default::default(),
@@ -1718,9 +1690,7 @@ pub mod source {
 		method!(super::Add, "biconnector.source.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `biconnector.source.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-delete.html>
+	/// Types of [`biconnector.source.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `biconnector.source.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1747,9 +1717,7 @@ pub mod source {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "biconnector.source.delete", V2, false);
 	}
-	/// Types of `biconnector.source.fields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
+	/// Types of [`biconnector.source.fields`](super::Fields).
 	pub mod fields {
 		/// Error codes of `biconnector.source.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1757,21 +1725,21 @@ pub mod source {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputField {
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isRequired`: `boolean`, only in the example response.
+			/// `isRequired`: `boolean`, example only.
 			pub is_required: Option<bool>,
-			/// `isReadOnly`: `boolean`, only in the example response.
+			/// `isReadOnly`: `boolean`, example only.
 			pub is_read_only: Option<bool>,
-			/// `isImmutable`: `boolean`, only in the example response.
+			/// `isImmutable`: `boolean`, example only.
 			pub is_immutable: Option<bool>,
-			/// `isMultiple`: `boolean`, only in the example response.
+			/// `isMultiple`: `boolean`, example only.
 			pub is_multiple: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1798,9 +1766,7 @@ pub mod source {
 		method!(super::Fields, "biconnector.source.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `biconnector.source.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
+	/// Types of [`biconnector.source.get`](super::Get).
 	pub mod get {
 		/// Error codes of `biconnector.source.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1914,9 +1880,7 @@ pub mod source {
 		method!(super::Get, "biconnector.source.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `biconnector.source.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
+	/// Types of [`biconnector.source.list`](super::List).
 	pub mod list {
 		/// Error codes of `biconnector.source.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1991,17 +1955,17 @@ pub mod source {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `id`: `string`, only in the example response.
+			/// `id`: `string`, example only.
 			pub id: Option<String>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `active`: `boolean`, only in the example response.
+			/// `active`: `boolean`, example only.
 			pub active: Option<bool>,
-			/// `dateCreate`: `string`, only in the example response.
+			/// `dateCreate`: `string`, example only.
 			pub date_create: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2015,9 +1979,7 @@ pub mod source {
 		method!(super::List, "biconnector.source.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `biconnector.source.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-update.html>
+	/// Types of [`biconnector.source.update`](super::Update).
 	pub mod update {
 		/// Error codes of `biconnector.source.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

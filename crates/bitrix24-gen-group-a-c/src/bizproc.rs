@@ -54,16 +54,16 @@ pub mod activity {
 			Self {
 				code: code.into(),
 				handler: handler.into(),
-				auth_user_id: Default::default(),
-				use_subscription: Default::default(),
+				auth_user_id: None,
+				use_subscription: None,
 				name: name.into(),
-				description: Default::default(),
-				properties: Default::default(),
-				return_properties: Default::default(),
-				document_type: Default::default(),
-				filter: Default::default(),
-				use_placement: Default::default(),
-				placement_handler: Default::default(),
+				description: None,
+				properties: None,
+				return_properties: None,
+				document_type: None,
+				filter: None,
+				use_placement: None,
+				placement_handler: None,
 				extra: Default::default(),
 			}
 		}
@@ -193,9 +193,7 @@ pub mod activity {
 		}
 	}
 	params_impls!(Update { req field "CODE" code, req field "FIELDS" fields, });
-	/// Types of `bizproc.activity.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
+	/// Types of [`bizproc.activity.add`](super::Add).
 	pub mod add {
 		/// Error codes of `bizproc.activity.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -322,9 +320,7 @@ pub mod activity {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Add, "bizproc.activity.add", V2, false);
 	}
-	/// Types of `bizproc.activity.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-delete.html>
+	/// Types of [`bizproc.activity.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `bizproc.activity.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,9 +345,7 @@ pub mod activity {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "bizproc.activity.delete", V2, false);
 	}
-	/// Types of `bizproc.activity.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-list.html>
+	/// Types of [`bizproc.activity.list`](super::List).
 	pub mod list {
 		/// Error codes of `bizproc.activity.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -368,9 +362,7 @@ pub mod activity {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::List, "bizproc.activity.list", V2, true);
 	}
-	/// Types of `bizproc.activity.log`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-log.html>
+	/// Types of [`bizproc.activity.log`](super::Log).
 	pub mod log {
 		/// Error codes of `bizproc.activity.log`; see also [`crate::SystemError`].
 		///
@@ -394,9 +386,7 @@ pub mod activity {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Log, "bizproc.activity.log", V2, false);
 	}
-	/// Types of `bizproc.activity.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
+	/// Types of [`bizproc.activity.update`](super::Update).
 	pub mod update {
 		/// Error codes of `bizproc.activity.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -610,8 +600,8 @@ pub mod event {
 		pub fn new(event_token: impl Into<String>) -> Self {
 			Self {
 				event_token: event_token.into(),
-				return_values: Default::default(),
-				log_message: Default::default(),
+				return_values: None,
+				log_message: None,
 				extra: Default::default(),
 			}
 		}
@@ -624,9 +614,7 @@ pub mod event {
 		Send { req field "EVENT_TOKEN" event_token, opt exact "RETURN_VALUES"
 		return_values, opt exact "LOG_MESSAGE" log_message, }
 	);
-	/// Types of `bizproc.event.send`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-event-send.html>
+	/// Types of [`bizproc.event.send`](super::Send).
 	pub mod send {
 		/// Error codes of `bizproc.event.send`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -697,16 +685,16 @@ pub mod robot {
 			Self {
 				code: code.into(),
 				handler: handler.into(),
-				auth_user_id: Default::default(),
-				use_subscription: Default::default(),
+				auth_user_id: None,
+				use_subscription: None,
 				name: name.into(),
-				description: Default::default(),
-				properties: Default::default(),
-				return_properties: Default::default(),
-				document_type: Default::default(),
-				filter: Default::default(),
-				use_placement: Default::default(),
-				placement_handler: Default::default(),
+				description: None,
+				properties: None,
+				return_properties: None,
+				document_type: None,
+				filter: None,
+				use_placement: None,
+				placement_handler: None,
 				extra: Default::default(),
 			}
 		}
@@ -803,9 +791,7 @@ pub mod robot {
 		}
 	}
 	params_impls!(Update { req field "CODE" code, req field "FIELDS" fields, });
-	/// Types of `bizproc.robot.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
+	/// Types of [`bizproc.robot.add`](super::Add).
 	pub mod add {
 		/// Error codes of `bizproc.robot.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -932,9 +918,7 @@ pub mod robot {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Add, "bizproc.robot.add", V2, false);
 	}
-	/// Types of `bizproc.robot.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-delete.html>
+	/// Types of [`bizproc.robot.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `bizproc.robot.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -959,9 +943,7 @@ pub mod robot {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "bizproc.robot.delete", V2, false);
 	}
-	/// Types of `bizproc.robot.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-list.html>
+	/// Types of [`bizproc.robot.list`](super::List).
 	pub mod list {
 		/// Error codes of `bizproc.robot.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -978,9 +960,7 @@ pub mod robot {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::List, "bizproc.robot.list", V2, true);
 	}
-	/// Types of `bizproc.robot.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
+	/// Types of [`bizproc.robot.update`](super::Update).
 	pub mod update {
 		/// Error codes of `bizproc.robot.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1202,8 +1182,8 @@ pub mod task {
 			Self {
 				task_id: task_id.into(),
 				status: status.into(),
-				comment: Default::default(),
-				fields: Default::default(),
+				comment: None,
+				fields: None,
 				extra: Default::default(),
 			}
 		}
@@ -1292,9 +1272,7 @@ pub mod task {
 		List { opt exact "SELECT" select, opt exact "FILTER" filter, opt exact "ORDER"
 		order, opt exact "START" start, }
 	);
-	/// Types of `bizproc.task.complete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-complete.html>
+	/// Types of [`bizproc.task.complete`](super::Complete).
 	pub mod complete {
 		/// Error codes of `bizproc.task.complete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1324,9 +1302,7 @@ pub mod task {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Complete, "bizproc.task.complete", V2, false);
 	}
-	/// Types of `bizproc.task.delegate`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-delegate.html>
+	/// Types of [`bizproc.task.delegate`](super::Delegate).
 	pub mod delegate {
 		/// Error codes of `bizproc.task.delegate`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1351,9 +1327,7 @@ pub mod task {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delegate, "bizproc.task.delegate", V2, false);
 	}
-	/// Types of `bizproc.task.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+	/// Types of [`bizproc.task.list`](super::List).
 	pub mod list {
 		/// Error codes of `bizproc.task.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2366,7 +2340,7 @@ pub mod workflow {
 			Self {
 				template_id: template_id.into(),
 				document_id: document_id.into(),
-				parameters: Default::default(),
+				parameters: None,
 				extra: Default::default(),
 			}
 		}
@@ -2400,16 +2374,14 @@ pub mod workflow {
 		pub fn new(id: impl Into<String>) -> Self {
 			Self {
 				id: id.into(),
-				status: Default::default(),
+				status: None,
 				extra: Default::default(),
 			}
 		}
 	}
 	setters!(Terminate { some into status status "STATUS" : String, });
 	params_impls!(Terminate { req field "ID" id, opt exact "STATUS" status, });
-	/// Types of `bizproc.workflow.instances`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html>
+	/// Types of [`bizproc.workflow.instances`](super::Instances).
 	pub mod instances {
 		/// Error codes of `bizproc.workflow.instances`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2465,9 +2437,7 @@ pub mod workflow {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `bizproc.workflow.kill`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-kill.html>
+	/// Types of [`bizproc.workflow.kill`](super::Kill).
 	pub mod kill {
 		/// Error codes of `bizproc.workflow.kill`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2489,9 +2459,7 @@ pub mod workflow {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Kill, "bizproc.workflow.kill", V2, false);
 	}
-	/// Types of `bizproc.workflow.start`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-start.html>
+	/// Types of [`bizproc.workflow.start`](super::Start).
 	pub mod start {
 		/// Error codes of `bizproc.workflow.start`; see also [`crate::SystemError`].
 		///
@@ -2550,9 +2518,9 @@ pub mod workflow {
 				Self {
 					document_type: document_type.into(),
 					name: name.into(),
-					description: Default::default(),
+					description: None,
 					template_data: template_data.into(),
-					auto_execute: Default::default(),
+					auto_execute: None,
 					extra: Default::default(),
 				}
 			}
@@ -2662,9 +2630,7 @@ pub mod workflow {
 			}
 		}
 		params_impls!(Update { num field "ID" id, req field "FIELDS" fields, });
-		/// Types of `bizproc.workflow.template.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-add.html>
+		/// Types of [`bizproc.workflow.template.add`](super::Add).
 		pub mod add {
 			/// Error codes of `bizproc.workflow.template.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2686,9 +2652,7 @@ pub mod workflow {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "bizproc.workflow.template.add", V2, false);
 		}
-		/// Types of `bizproc.workflow.template.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-delete.html>
+		/// Types of [`bizproc.workflow.template.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `bizproc.workflow.template.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2710,9 +2674,7 @@ pub mod workflow {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "bizproc.workflow.template.delete", V2, false);
 		}
-		/// Types of `bizproc.workflow.template.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
+		/// Types of [`bizproc.workflow.template.list`](super::List).
 		pub mod list {
 			/// Error codes of `bizproc.workflow.template.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3055,9 +3017,7 @@ pub mod workflow {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `bizproc.workflow.template.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html>
+		/// Types of [`bizproc.workflow.template.update`](super::Update).
 		pub mod update {
 			/// Error codes of `bizproc.workflow.template.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3120,9 +3080,7 @@ pub mod workflow {
 			method!(super::Update, "bizproc.workflow.template.update", V2, false);
 		}
 	}
-	/// Types of `bizproc.workflow.terminate`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-terminate.html>
+	/// Types of [`bizproc.workflow.terminate`](super::Terminate).
 	pub mod terminate {
 		/// Error codes of `bizproc.workflow.terminate`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

@@ -295,7 +295,7 @@ pub mod v1 {
 			pub fn new(wait_list_id: impl Into<i64>) -> Self {
 				Self {
 					wait_list_id: wait_list_id.into(),
-					fields: Default::default(),
+					fields: None,
 					extra: Default::default(),
 				}
 			}
@@ -414,9 +414,7 @@ pub mod v1 {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `booking.v1.booking.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html>
+		/// Types of [`booking.v1.booking.add`](super::Add).
 		pub mod add {
 			/// Error codes of `booking.v1.booking.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -489,8 +487,8 @@ pub mod v1 {
 				) -> Self {
 					Self {
 						resource_ids: resource_ids.into(),
-						name: Default::default(),
-						description: Default::default(),
+						name: None,
+						description: None,
 						date_period: date_period.into(),
 						extra: Default::default(),
 					}
@@ -593,9 +591,7 @@ pub mod v1 {
 				}
 			}
 			params_impls!(Unset { req field "bookingId" booking_id, });
-			/// Types of `booking.v1.booking.client.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html>
+			/// Types of [`booking.v1.booking.client.list`](super::List).
 			pub mod list {
 				/// Error codes of `booking.v1.booking.client.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -614,13 +610,13 @@ pub mod v1 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputBookingClientType {
-					/// `code`: `string`, only in the example response.
+					/// `code`: `string`, example only.
 					pub code: Option<String>,
-					/// `module`: `string`, only in the example response.
+					/// `module`: `string`, example only.
 					pub module: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -663,9 +659,7 @@ pub mod v1 {
 				method!(super::List, "booking.v1.booking.client.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `booking.v1.booking.client.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-set.html>
+			/// Types of [`booking.v1.booking.client.set`](super::Set).
 			pub mod set {
 				/// Error codes of `booking.v1.booking.client.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -715,9 +709,7 @@ pub mod v1 {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Set, "booking.v1.booking.client.set", V2, false);
 			}
-			/// Types of `booking.v1.booking.client.unset`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-unset.html>
+			/// Types of [`booking.v1.booking.client.unset`](super::Unset).
 			pub mod unset {
 				/// Error codes of `booking.v1.booking.client.unset`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -737,9 +729,7 @@ pub mod v1 {
 				method!(super::Unset, "booking.v1.booking.client.unset", V2, false);
 			}
 		}
-		/// Types of `booking.v1.booking.createfromwaitlist`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-createfromwaitlist.html>
+		/// Types of [`booking.v1.booking.createfromwaitlist`](super::Createfromwaitlist).
 		pub mod createfromwaitlist {
 			/// Error codes of `booking.v1.booking.createfromwaitlist`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -812,8 +802,8 @@ pub mod v1 {
 				) -> Self {
 					Self {
 						resource_ids: resource_ids.into(),
-						name: Default::default(),
-						description: Default::default(),
+						name: None,
+						description: None,
 						date_period: date_period.into(),
 						extra: Default::default(),
 					}
@@ -834,9 +824,7 @@ pub mod v1 {
 				false
 			);
 		}
-		/// Types of `booking.v1.booking.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-delete.html>
+		/// Types of [`booking.v1.booking.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `booking.v1.booking.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -942,9 +930,7 @@ pub mod v1 {
 				}
 			}
 			params_impls!(Unset { req field "bookingId" booking_id, });
-			/// Types of `booking.v1.booking.externalData.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-list.html>
+			/// Types of [`booking.v1.booking.externalData.list`](super::List).
 			pub mod list {
 				/// Error codes of `booking.v1.booking.externalData.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -996,9 +982,7 @@ pub mod v1 {
 				method!(super::List, "booking.v1.booking.externalData.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `booking.v1.booking.externalData.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-set.html>
+			/// Types of [`booking.v1.booking.externalData.set`](super::Set).
 			pub mod set {
 				/// Error codes of `booking.v1.booking.externalData.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1053,9 +1037,7 @@ pub mod v1 {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Set, "booking.v1.booking.externalData.set", V2, false);
 			}
-			/// Types of `booking.v1.booking.externalData.unset`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-unset.html>
+			/// Types of [`booking.v1.booking.externalData.unset`](super::Unset).
 			pub mod unset {
 				/// Error codes of `booking.v1.booking.externalData.unset`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1077,9 +1059,7 @@ pub mod v1 {
 				);
 			}
 		}
-		/// Types of `booking.v1.booking.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+		/// Types of [`booking.v1.booking.get`](super::Get).
 		pub mod get {
 			/// Error codes of `booking.v1.booking.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1098,13 +1078,13 @@ pub mod v1 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriodFrom {
-				/// `timestamp`: `integer`, only in the example response.
+				/// `timestamp`: `integer`, example only.
 				pub timestamp: Option<i64>,
-				/// `timezone`: `string`, only in the example response.
+				/// `timezone`: `string`, example only.
 				pub timezone: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1117,13 +1097,13 @@ pub mod v1 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriodTo {
-				/// `timestamp`: `integer`, only in the example response.
+				/// `timestamp`: `integer`, example only.
 				pub timestamp: Option<i64>,
-				/// `timezone`: `string`, only in the example response.
+				/// `timezone`: `string`, example only.
 				pub timezone: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1136,13 +1116,13 @@ pub mod v1 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriod {
-				/// `from`: `object`, only in the example response.
+				/// `from`: `object`, example only.
 				pub from: Option<OutputBookingDatePeriodFrom>,
-				/// `to`: `object`, only in the example response.
+				/// `to`: `object`, example only.
 				pub to: Option<OutputBookingDatePeriodTo>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1189,9 +1169,7 @@ pub mod v1 {
 			method!(super::Get, "booking.v1.booking.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `booking.v1.booking.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
+		/// Types of [`booking.v1.booking.list`](super::List).
 		pub mod list {
 			/// Error codes of `booking.v1.booking.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1269,13 +1247,13 @@ pub mod v1 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriodFrom {
-				/// `timestamp`: `integer`, only in the example response.
+				/// `timestamp`: `integer`, example only.
 				pub timestamp: Option<i64>,
-				/// `timezone`: `string`, only in the example response.
+				/// `timezone`: `string`, example only.
 				pub timezone: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1288,13 +1266,13 @@ pub mod v1 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriodTo {
-				/// `timestamp`: `integer`, only in the example response.
+				/// `timestamp`: `integer`, example only.
 				pub timestamp: Option<i64>,
-				/// `timezone`: `string`, only in the example response.
+				/// `timezone`: `string`, example only.
 				pub timezone: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1307,13 +1285,13 @@ pub mod v1 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputBookingDatePeriod {
-				/// `from`: `object`, only in the example response.
+				/// `from`: `object`, example only.
 				pub from: Option<OutputBookingDatePeriodFrom>,
-				/// `to`: `object`, only in the example response.
+				/// `to`: `object`, example only.
 				pub to: Option<OutputBookingDatePeriodTo>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1360,9 +1338,7 @@ pub mod v1 {
 			method!(super::List, "booking.v1.booking.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `booking.v1.booking.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-update.html>
+		/// Types of [`booking.v1.booking.update`](super::Update).
 		pub mod update {
 			/// Error codes of `booking.v1.booking.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1475,9 +1451,7 @@ pub mod v1 {
 			}
 		}
 		params_impls!(List {});
-		/// Types of `booking.v1.clienttype.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking-v1-clienttype-list.html>
+		/// Types of [`booking.v1.clienttype.list`](super::List).
 		pub mod list {
 			/// Error codes of `booking.v1.clienttype.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1648,9 +1622,7 @@ pub mod v1 {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `booking.v1.resource.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html>
+		/// Types of [`booking.v1.resource.add`](super::Add).
 		pub mod add {
 			/// Error codes of `booking.v1.resource.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1823,27 +1795,27 @@ pub mod v1 {
 				pub fn new(name: impl Into<String>, type_id: impl Into<i64>) -> Self {
 					Self {
 						name: name.into(),
-						description: Default::default(),
+						description: None,
 						type_id: type_id.into(),
-						is_main: Default::default(),
-						is_info_notification_on: Default::default(),
-						template_type_info: Default::default(),
-						is_confirmation_notification_on: Default::default(),
-						template_type_confirmation: Default::default(),
-						is_reminder_notification_on: Default::default(),
-						template_type_reminder: Default::default(),
-						is_feedback_notification_on: Default::default(),
-						template_type_feedback: Default::default(),
-						is_delayed_notification_on: Default::default(),
-						template_type_delayed: Default::default(),
-						info_delay: Default::default(),
-						reminder_delay: Default::default(),
-						delayed_delay: Default::default(),
-						delayed_counter_delay: Default::default(),
-						confirmation_delay: Default::default(),
-						confirmation_repetitions: Default::default(),
-						confirmation_repetitions_interval: Default::default(),
-						confirmation_counter_delay: Default::default(),
+						is_main: None,
+						is_info_notification_on: None,
+						template_type_info: None,
+						is_confirmation_notification_on: None,
+						template_type_confirmation: None,
+						is_reminder_notification_on: None,
+						template_type_reminder: None,
+						is_feedback_notification_on: None,
+						template_type_feedback: None,
+						is_delayed_notification_on: None,
+						template_type_delayed: None,
+						info_delay: None,
+						reminder_delay: None,
+						delayed_delay: None,
+						delayed_counter_delay: None,
+						confirmation_delay: None,
+						confirmation_repetitions: None,
+						confirmation_repetitions_interval: None,
+						confirmation_counter_delay: None,
 						extra: Default::default(),
 					}
 				}
@@ -1913,9 +1885,7 @@ pub mod v1 {
 			method!(super::Add, "booking.v1.resource.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `booking.v1.resource.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-delete.html>
+		/// Types of [`booking.v1.resource.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `booking.v1.resource.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1934,9 +1904,7 @@ pub mod v1 {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "booking.v1.resource.delete", V2, false);
 		}
-		/// Types of `booking.v1.resource.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
+		/// Types of [`booking.v1.resource.get`](super::Get).
 		pub mod get {
 			/// Error codes of `booking.v1.resource.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2025,7 +1993,7 @@ pub mod v1 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputResource {
@@ -2099,17 +2067,17 @@ pub mod v1 {
 				pub template_type_reminder: Option<OutputResourceTemplateTypeReminder>,
 				/// `typeId`: `integer`.
 				pub type_id: Option<i64>,
-				/// `confirmationNotificationDelay`: `integer`, only in the example response.
+				/// `confirmationNotificationDelay`: `integer`, example only.
 				pub confirmation_notification_delay: Option<i64>,
-				/// `confirmationNotificationRepetitions`: `any`, only in the example response.
+				/// `confirmationNotificationRepetitions`: `any`, example only.
 				pub confirmation_notification_repetitions: ::serde_json::Value,
-				/// `confirmationNotificationRepetitionsInterval`: `integer`, only in the example response.
+				/// `confirmationNotificationRepetitionsInterval`: `integer`, example only.
 				pub confirmation_notification_repetitions_interval: Option<i64>,
-				/// `delayedNotificationDelay`: `integer`, only in the example response.
+				/// `delayedNotificationDelay`: `integer`, example only.
 				pub delayed_notification_delay: Option<i64>,
-				/// `infoNotificationDelay`: `any`, only in the example response.
+				/// `infoNotificationDelay`: `any`, example only.
 				pub info_notification_delay: ::serde_json::Value,
-				/// `reminderNotificationDelay`: `integer`, only in the example response.
+				/// `reminderNotificationDelay`: `integer`, example only.
 				pub reminder_notification_delay: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2158,9 +2126,7 @@ pub mod v1 {
 			method!(super::Get, "booking.v1.resource.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `booking.v1.resource.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html>
+		/// Types of [`booking.v1.resource.list`](super::List).
 		pub mod list {
 			/// Error codes of `booking.v1.resource.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2309,7 +2275,7 @@ pub mod v1 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputResource {
@@ -2383,17 +2349,17 @@ pub mod v1 {
 				pub template_type_reminder: Option<OutputResourceTemplateTypeReminder>,
 				/// `typeId`: `integer`.
 				pub type_id: Option<i64>,
-				/// `confirmationNotificationDelay`: `integer`, only in the example response.
+				/// `confirmationNotificationDelay`: `integer`, example only.
 				pub confirmation_notification_delay: Option<i64>,
-				/// `confirmationNotificationRepetitions`: `any`, only in the example response.
+				/// `confirmationNotificationRepetitions`: `any`, example only.
 				pub confirmation_notification_repetitions: ::serde_json::Value,
-				/// `confirmationNotificationRepetitionsInterval`: `integer`, only in the example response.
+				/// `confirmationNotificationRepetitionsInterval`: `integer`, example only.
 				pub confirmation_notification_repetitions_interval: Option<i64>,
-				/// `delayedNotificationDelay`: `integer`, only in the example response.
+				/// `delayedNotificationDelay`: `integer`, example only.
 				pub delayed_notification_delay: Option<i64>,
-				/// `infoNotificationDelay`: `any`, only in the example response.
+				/// `infoNotificationDelay`: `any`, example only.
 				pub info_notification_delay: ::serde_json::Value,
-				/// `reminderNotificationDelay`: `integer`, only in the example response.
+				/// `reminderNotificationDelay`: `integer`, example only.
 				pub reminder_notification_delay: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2527,9 +2493,7 @@ pub mod v1 {
 				}
 			}
 			params_impls!(Unset { req field "resourceId" resource_id, });
-			/// Types of `booking.v1.resource.slots.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-list.html>
+			/// Types of [`booking.v1.resource.slots.list`](super::List).
 			pub mod list {
 				/// Error codes of `booking.v1.resource.slots.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2612,9 +2576,7 @@ pub mod v1 {
 				method!(super::List, "booking.v1.resource.slots.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `booking.v1.resource.slots.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-set.html>
+			/// Types of [`booking.v1.resource.slots.set`](super::Set).
 			pub mod set {
 				/// Error codes of `booking.v1.resource.slots.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2680,9 +2642,7 @@ pub mod v1 {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Set, "booking.v1.resource.slots.set", V2, false);
 			}
-			/// Types of `booking.v1.resource.slots.unset`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-unset.html>
+			/// Types of [`booking.v1.resource.slots.unset`](super::Unset).
 			pub mod unset {
 				/// Error codes of `booking.v1.resource.slots.unset`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2702,9 +2662,7 @@ pub mod v1 {
 				method!(super::Unset, "booking.v1.resource.slots.unset", V2, false);
 			}
 		}
-		/// Types of `booking.v1.resource.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-update.html>
+		/// Types of [`booking.v1.resource.update`](super::Update).
 		pub mod update {
 			/// Error codes of `booking.v1.resource.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3064,9 +3022,7 @@ pub mod v1 {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `booking.v1.resourceType.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-add.html>
+		/// Types of [`booking.v1.resourceType.add`](super::Add).
 		pub mod add {
 			/// Error codes of `booking.v1.resourceType.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3229,24 +3185,24 @@ pub mod v1 {
 					Self {
 						name: name.into(),
 						code: code.into(),
-						is_info_notification_on: Default::default(),
-						template_type_info: Default::default(),
-						is_confirmation_notification_on: Default::default(),
-						template_type_confirmation: Default::default(),
-						is_reminder_notification_on: Default::default(),
-						template_type_reminder: Default::default(),
-						is_feedback_notification_on: Default::default(),
-						template_type_feedback: Default::default(),
-						is_delayed_notification_on: Default::default(),
-						template_type_delayed: Default::default(),
-						info_delay: Default::default(),
-						reminder_delay: Default::default(),
-						delayed_delay: Default::default(),
-						delayed_counter_delay: Default::default(),
-						confirmation_delay: Default::default(),
-						confirmation_repetitions: Default::default(),
-						confirmation_repetitions_interval: Default::default(),
-						confirmation_counter_delay: Default::default(),
+						is_info_notification_on: None,
+						template_type_info: None,
+						is_confirmation_notification_on: None,
+						template_type_confirmation: None,
+						is_reminder_notification_on: None,
+						template_type_reminder: None,
+						is_feedback_notification_on: None,
+						template_type_feedback: None,
+						is_delayed_notification_on: None,
+						template_type_delayed: None,
+						info_delay: None,
+						reminder_delay: None,
+						delayed_delay: None,
+						delayed_counter_delay: None,
+						confirmation_delay: None,
+						confirmation_repetitions: None,
+						confirmation_repetitions_interval: None,
+						confirmation_counter_delay: None,
 						extra: Default::default(),
 					}
 				}
@@ -3314,9 +3270,7 @@ pub mod v1 {
 			method!(super::Add, "booking.v1.resourceType.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `booking.v1.resourceType.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-delete.html>
+		/// Types of [`booking.v1.resourceType.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `booking.v1.resourceType.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3335,9 +3289,7 @@ pub mod v1 {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "booking.v1.resourceType.delete", V2, false);
 		}
-		/// Types of `booking.v1.resourceType.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-get.html>
+		/// Types of [`booking.v1.resourceType.get`](super::Get).
 		pub mod get {
 			/// Error codes of `booking.v1.resourceType.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3438,9 +3390,7 @@ pub mod v1 {
 			method!(super::Get, "booking.v1.resourceType.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `booking.v1.resourceType.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-list.html>
+		/// Types of [`booking.v1.resourceType.list`](super::List).
 		pub mod list {
 			/// Error codes of `booking.v1.resourceType.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3597,9 +3547,7 @@ pub mod v1 {
 			method!(super::List, "booking.v1.resourceType.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `booking.v1.resourceType.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-update.html>
+		/// Types of [`booking.v1.resourceType.update`](super::Update).
 		pub mod update {
 			/// Error codes of `booking.v1.resourceType.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3971,9 +3919,7 @@ pub mod v1 {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `booking.v1.waitlist.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html>
+		/// Types of [`booking.v1.waitlist.add`](super::Add).
 		pub mod add {
 			/// Error codes of `booking.v1.waitlist.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4096,9 +4042,7 @@ pub mod v1 {
 				}
 			}
 			params_impls!(Unset { req field "waitListId" wait_list_id, });
-			/// Types of `booking.v1.waitlist.client.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html>
+			/// Types of [`booking.v1.waitlist.client.list`](super::List).
 			pub mod list {
 				/// Error codes of `booking.v1.waitlist.client.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4117,13 +4061,13 @@ pub mod v1 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputWaitListClientType {
-					/// `code`: `string`, only in the example response.
+					/// `code`: `string`, example only.
 					pub code: Option<String>,
-					/// `module`: `string`, only in the example response.
+					/// `module`: `string`, example only.
 					pub module: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -4166,9 +4110,7 @@ pub mod v1 {
 				method!(super::List, "booking.v1.waitlist.client.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `booking.v1.waitlist.client.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-set.html>
+			/// Types of [`booking.v1.waitlist.client.set`](super::Set).
 			pub mod set {
 				/// Error codes of `booking.v1.waitlist.client.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4216,9 +4158,7 @@ pub mod v1 {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Set, "booking.v1.waitlist.client.set", V2, false);
 			}
-			/// Types of `booking.v1.waitlist.client.unset`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-unset.html>
+			/// Types of [`booking.v1.waitlist.client.unset`](super::Unset).
 			pub mod unset {
 				/// Error codes of `booking.v1.waitlist.client.unset`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4238,9 +4178,7 @@ pub mod v1 {
 				method!(super::Unset, "booking.v1.waitlist.client.unset", V2, false);
 			}
 		}
-		/// Types of `booking.v1.waitlist.createfrombooking`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-createfrombooking.html>
+		/// Types of [`booking.v1.waitlist.createfrombooking`](super::Createfrombooking).
 		pub mod createfrombooking {
 			/// Error codes of `booking.v1.waitlist.createfrombooking`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4262,9 +4200,7 @@ pub mod v1 {
 				false
 			);
 		}
-		/// Types of `booking.v1.waitlist.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-delete.html>
+		/// Types of [`booking.v1.waitlist.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `booking.v1.waitlist.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4372,9 +4308,7 @@ pub mod v1 {
 				}
 			}
 			params_impls!(Unset { req field "waitListId" wait_list_id, });
-			/// Types of `booking.v1.waitlist.externalData.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-list.html>
+			/// Types of [`booking.v1.waitlist.externalData.list`](super::List).
 			pub mod list {
 				/// Error codes of `booking.v1.waitlist.externalData.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4426,9 +4360,7 @@ pub mod v1 {
 				method!(super::List, "booking.v1.waitlist.externalData.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `booking.v1.waitlist.externalData.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-set.html>
+			/// Types of [`booking.v1.waitlist.externalData.set`](super::Set).
 			pub mod set {
 				/// Error codes of `booking.v1.waitlist.externalData.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4483,9 +4415,7 @@ pub mod v1 {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Set, "booking.v1.waitlist.externalData.set", V2, false);
 			}
-			/// Types of `booking.v1.waitlist.externalData.unset`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-unset.html>
+			/// Types of [`booking.v1.waitlist.externalData.unset`](super::Unset).
 			pub mod unset {
 				/// Error codes of `booking.v1.waitlist.externalData.unset`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4507,9 +4437,7 @@ pub mod v1 {
 				);
 			}
 		}
-		/// Types of `booking.v1.waitlist.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-get.html>
+		/// Types of [`booking.v1.waitlist.get`](super::Get).
 		pub mod get {
 			/// Error codes of `booking.v1.waitlist.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4555,9 +4483,7 @@ pub mod v1 {
 			method!(super::Get, "booking.v1.waitlist.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `booking.v1.waitlist.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html>
+		/// Types of [`booking.v1.waitlist.list`](super::List).
 		pub mod list {
 			/// Error codes of `booking.v1.waitlist.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4627,9 +4553,7 @@ pub mod v1 {
 			method!(super::List, "booking.v1.waitlist.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `booking.v1.waitlist.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-update.html>
+		/// Types of [`booking.v1.waitlist.update`](super::Update).
 		pub mod update {
 			/// Error codes of `booking.v1.waitlist.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

@@ -40,9 +40,7 @@ pub mod accessibility {
 	params_impls!(
 		Get { req field "users" users, req field "from" from, req field "to" to, }
 	);
-	/// Types of `calendar.accessibility.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-accessibility-get.html>
+	/// Types of [`calendar.accessibility.get`](super::Get).
 	pub mod get {
 		/// Error codes of `calendar.accessibility.get`; see also [`crate::SystemError`].
 		///
@@ -209,27 +207,27 @@ pub mod event {
 				owner_id: owner_id.into(),
 				from: from.into(),
 				to: to.into(),
-				from_ts: Default::default(),
-				to_ts: Default::default(),
+				from_ts: None,
+				to_ts: None,
 				section: section.into(),
-				auto_detect_section: Default::default(),
+				auto_detect_section: None,
 				name: name.into(),
-				skip_time: Default::default(),
-				timezone_from: Default::default(),
-				timezone_to: Default::default(),
-				description: Default::default(),
-				color: Default::default(),
-				text_color: Default::default(),
-				accessibility: Default::default(),
-				importance: Default::default(),
-				private_event: Default::default(),
-				rrule: Default::default(),
-				is_meeting: Default::default(),
-				location: Default::default(),
-				remind: Default::default(),
-				attendees: Default::default(),
-				meeting: Default::default(),
-				crm_fields: Default::default(),
+				skip_time: None,
+				timezone_from: None,
+				timezone_to: None,
+				description: None,
+				color: None,
+				text_color: None,
+				accessibility: None,
+				importance: None,
+				private_event: None,
+				rrule: None,
+				is_meeting: None,
+				location: None,
+				remind: None,
+				attendees: None,
+				meeting: None,
+				crm_fields: None,
 				extra: Default::default(),
 			}
 		}
@@ -317,9 +315,9 @@ pub mod event {
 			Self {
 				type_: type_.into(),
 				owner_id: owner_id.into(),
-				from: Default::default(),
-				to: Default::default(),
-				section: Default::default(),
+				from: None,
+				to: None,
+				section: None,
 				extra: Default::default(),
 			}
 		}
@@ -446,31 +444,31 @@ pub mod event {
 				id: id.into(),
 				type_: type_.into(),
 				owner_id: owner_id.into(),
-				from: Default::default(),
-				to: Default::default(),
-				from_ts: Default::default(),
-				to_ts: Default::default(),
-				section: Default::default(),
-				name: Default::default(),
-				skip_time: Default::default(),
-				timezone_from: Default::default(),
-				timezone_to: Default::default(),
-				description: Default::default(),
-				color: Default::default(),
-				text_color: Default::default(),
-				accessibility: Default::default(),
-				importance: Default::default(),
-				private_event: Default::default(),
-				recurrence_mode: Default::default(),
-				current_date_from: Default::default(),
-				rrule: Default::default(),
-				is_meeting: Default::default(),
-				location: Default::default(),
-				remind: Default::default(),
-				attendees: Default::default(),
-				host: Default::default(),
-				meeting: Default::default(),
-				crm_fields: Default::default(),
+				from: None,
+				to: None,
+				from_ts: None,
+				to_ts: None,
+				section: None,
+				name: None,
+				skip_time: None,
+				timezone_from: None,
+				timezone_to: None,
+				description: None,
+				color: None,
+				text_color: None,
+				accessibility: None,
+				importance: None,
+				private_event: None,
+				recurrence_mode: None,
+				current_date_from: None,
+				rrule: None,
+				is_meeting: None,
+				location: None,
+				remind: None,
+				attendees: None,
+				host: None,
+				meeting: None,
+				crm_fields: None,
 				extra: Default::default(),
 			}
 		}
@@ -510,9 +508,7 @@ pub mod event {
 		remind, opt exact "attendees" attendees, opt exact "host" host, opt exact
 		"meeting" meeting, opt exact "crm_fields" crm_fields, }
 	);
-	/// Types of `calendar.event.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
+	/// Types of [`calendar.event.add`](super::Add).
 	pub mod add {
 		/// Error codes of `calendar.event.add`; see also [`crate::SystemError`].
 		///
@@ -614,9 +610,7 @@ pub mod event {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "calendar.event.add", V2, false);
 	}
-	/// Types of `calendar.event.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-delete.html>
+	/// Types of [`calendar.event.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `calendar.event.delete`; see also [`crate::SystemError`].
 		///
@@ -626,9 +620,7 @@ pub mod event {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "calendar.event.delete", V2, false);
 	}
-	/// Types of `calendar.event.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+	/// Types of [`calendar.event.get`](super::Get).
 	pub mod get {
 		/// Error codes of `calendar.event.get`; see also [`crate::SystemError`].
 		///
@@ -1012,9 +1004,7 @@ pub mod event {
 			"days" days, opt exact "forCurrentUser" for_current_user, opt exact
 			"maxEventsCount" max_events_count, opt exact "detailUrl" detail_url, }
 		);
-		/// Types of `calendar.event.get.nearest`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+		/// Types of [`calendar.event.get.nearest`](super::Nearest).
 		pub mod nearest {
 			/// Error codes of `calendar.event.get.nearest`; see also [`crate::SystemError`].
 			///
@@ -1364,9 +1354,7 @@ pub mod event {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `calendar.event.getbyid`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+	/// Types of [`calendar.event.getbyid`](super::Getbyid).
 	pub mod getbyid {
 		/// Error codes of `calendar.event.getbyid`; see also [`crate::SystemError`].
 		///
@@ -1437,13 +1425,13 @@ pub mod event {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRruleByday {
-			/// `MO`: `string`, only in the example response.
+			/// `MO`: `string`, example only.
 			pub mo: Option<String>,
-			/// `WE`: `string`, only in the example response.
+			/// `WE`: `string`, example only.
 			pub we: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1550,7 +1538,7 @@ pub mod event {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
@@ -1676,7 +1664,7 @@ pub mod event {
 			pub tilde_user_offset_from: Option<i64>,
 			/// `~USER_OFFSET_TO`: `integer`.
 			pub tilde_user_offset_to: Option<i64>,
-			/// `DAV_EXCH_LABEL`: `string`, only in the example response.
+			/// `DAV_EXCH_LABEL`: `string`, example only.
 			pub dav_exch_label: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1728,9 +1716,7 @@ pub mod event {
 		method!(super::Getbyid, "calendar.event.getbyid", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `calendar.event.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
+	/// Types of [`calendar.event.update`](super::Update).
 	pub mod update {
 		/// Error codes of `calendar.event.update`; see also [`crate::SystemError`].
 		///
@@ -2032,9 +2018,7 @@ pub mod meeting {
 			}
 		}
 		params_impls!(Set { req field "eventId" event_id, req field "status" status, });
-		/// Types of `calendar.meeting.status.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-get.html>
+		/// Types of [`calendar.meeting.status.get`](super::Get).
 		pub mod get {
 			/// Error codes of `calendar.meeting.status.get`; see also [`crate::SystemError`].
 			///
@@ -2057,9 +2041,7 @@ pub mod meeting {
 			method!(super::Get, "calendar.meeting.status.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `calendar.meeting.status.set`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-set.html>
+		/// Types of [`calendar.meeting.status.set`](super::Set).
 		pub mod set {
 			/// Error codes of `calendar.meeting.status.set`; see also [`crate::SystemError`].
 			///
@@ -2185,9 +2167,7 @@ pub mod resource {
 		}
 	}
 	params_impls!(Update { req field "resourceId" resource_id, req field "name" name, });
-	/// Types of `calendar.resource.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-add.html>
+	/// Types of [`calendar.resource.add`](super::Add).
 	pub mod add {
 		/// Error codes of `calendar.resource.add`; see also [`crate::SystemError`].
 		///
@@ -2224,9 +2204,7 @@ pub mod resource {
 			}
 		}
 		params_impls!(List { req field "filter" filter, });
-		/// Types of `calendar.resource.booking.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
+		/// Types of [`calendar.resource.booking.list`](super::List).
 		pub mod list {
 			/// Error codes of `calendar.resource.booking.list`; see also [`crate::SystemError`].
 			///
@@ -2257,8 +2235,8 @@ pub mod resource {
 				) -> Self {
 					Self {
 						resource_type_id_list: resource_type_id_list.into(),
-						from: Default::default(),
-						to: Default::default(),
+						from: None,
+						to: None,
 						resource_id_list: resource_id_list.into(),
 						extra: Default::default(),
 					}
@@ -2377,9 +2355,7 @@ pub mod resource {
 			deserialize_via_from_value!(Item);
 		}
 	}
-	/// Types of `calendar.resource.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-delete.html>
+	/// Types of [`calendar.resource.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `calendar.resource.delete`; see also [`crate::SystemError`].
 		///
@@ -2389,9 +2365,7 @@ pub mod resource {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "calendar.resource.delete", V2, false);
 	}
-	/// Types of `calendar.resource.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-list.html>
+	/// Types of [`calendar.resource.list`](super::List).
 	pub mod list {
 		/// Error codes of `calendar.resource.list`; see also [`crate::SystemError`].
 		///
@@ -2421,9 +2395,7 @@ pub mod resource {
 		method!(super::List, "calendar.resource.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `calendar.resource.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-update.html>
+	/// Types of [`calendar.resource.update`](super::Update).
 	pub mod update {
 		/// Error codes of `calendar.resource.update`; see also [`crate::SystemError`].
 		///
@@ -2476,10 +2448,10 @@ pub mod section {
 				type_: type_.into(),
 				owner_id: owner_id.into(),
 				name: name.into(),
-				description: Default::default(),
-				color: Default::default(),
-				text_color: Default::default(),
-				export: Default::default(),
+				description: None,
+				color: None,
+				text_color: None,
+				export: None,
 				extra: Default::default(),
 			}
 		}
@@ -2604,11 +2576,11 @@ pub mod section {
 				type_: type_.into(),
 				owner_id: owner_id.into(),
 				id: id.into(),
-				name: Default::default(),
-				description: Default::default(),
-				color: Default::default(),
-				text_color: Default::default(),
-				export: Default::default(),
+				name: None,
+				description: None,
+				color: None,
+				text_color: None,
+				export: None,
 				extra: Default::default(),
 			}
 		}
@@ -2624,9 +2596,7 @@ pub mod section {
 		opt exact "name" name, opt exact "description" description, opt exact "color"
 		color, opt exact "text_color" text_color, opt exact "export" export, }
 	);
-	/// Types of `calendar.section.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-add.html>
+	/// Types of [`calendar.section.add`](super::Add).
 	pub mod add {
 		/// Error codes of `calendar.section.add`; see also [`crate::SystemError`].
 		///
@@ -2688,9 +2658,7 @@ pub mod section {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "calendar.section.add", V2, false);
 	}
-	/// Types of `calendar.section.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-delete.html>
+	/// Types of [`calendar.section.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `calendar.section.delete`; see also [`crate::SystemError`].
 		///
@@ -2700,9 +2668,7 @@ pub mod section {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "calendar.section.delete", V2, false);
 	}
-	/// Types of `calendar.section.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>
+	/// Types of [`calendar.section.get`](super::Get).
 	pub mod get {
 		/// Error codes of `calendar.section.get`; see also [`crate::SystemError`].
 		///
@@ -2712,9 +2678,7 @@ pub mod section {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::Get, "calendar.section.get", V2, true);
 	}
-	/// Types of `calendar.section.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-update.html>
+	/// Types of [`calendar.section.update`](super::Update).
 	pub mod update {
 		/// Error codes of `calendar.section.update`; see also [`crate::SystemError`].
 		///
@@ -2799,9 +2763,7 @@ pub mod settings {
 		}
 	}
 	params_impls!(Get {});
-	/// Types of `calendar.settings.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
+	/// Types of [`calendar.settings.get`](super::Get).
 	pub mod get {
 		/// Error codes of `calendar.settings.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -2809,7 +2771,7 @@ pub mod settings {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
@@ -2861,7 +2823,7 @@ pub mod settings {
 			pub path_to_type_location: Option<String>,
 			/// `path_to_type_open_event`: `string`.
 			pub path_to_type_open_event: Option<String>,
-			/// `year_workdays`: `string`, only in the example response.
+			/// `year_workdays`: `string`, example only.
 			pub year_workdays: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2945,9 +2907,7 @@ pub mod user {
 			}
 		}
 		params_impls!(Set { req field "settings" settings, });
-		/// Types of `calendar.user.settings.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+		/// Types of [`calendar.user.settings.get`](super::Get).
 		pub mod get {
 			/// Error codes of `calendar.user.settings.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -2973,13 +2933,13 @@ pub mod user {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputDefaultSections {
-				/// `user1`: `string`, only in the example response.
+				/// `user1`: `string`, example only.
 				pub user1: Option<String>,
-				/// `group6`: `string`, only in the example response.
+				/// `group6`: `string`, example only.
 				pub group6: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -3165,9 +3125,7 @@ pub mod user {
 			method!(super::Get, "calendar.user.settings.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `calendar.user.settings.set`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
+		/// Types of [`calendar.user.settings.set`](super::Set).
 		pub mod set {
 			/// Error codes of `calendar.user.settings.set`; see also [`crate::SystemError`].
 			///

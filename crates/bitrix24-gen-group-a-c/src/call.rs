@@ -31,8 +31,8 @@ pub mod v3 {
 			pub fn new(call_id: impl Into<i64>) -> Self {
 				Self {
 					call_id: call_id.into(),
-					select: Default::default(),
-					mention_format: Default::default(),
+					select: None,
+					mention_format: None,
 					extra: Default::default(),
 				}
 			}
@@ -75,10 +75,10 @@ pub mod v3 {
 			pub fn new(filter: impl Into<list::Filter>) -> Self {
 				Self {
 					filter: filter.into(),
-					select: Default::default(),
-					order: Default::default(),
-					pagination: Default::default(),
-					mention_format: Default::default(),
+					select: None,
+					order: None,
+					pagination: None,
+					mention_format: None,
 					extra: Default::default(),
 				}
 			}
@@ -118,7 +118,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -148,9 +148,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `call.followup.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
+			/// Types of [`call.followup.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `call.followup.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,23 +188,23 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `description`: `string`, only in the example response.
+					/// `description`: `string`, example only.
 					pub description: Option<String>,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
-					/// `multiple`: `boolean`, only in the example response.
+					/// `multiple`: `boolean`, example only.
 					pub multiple: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -232,9 +230,7 @@ pub mod v3 {
 				method!(super::Get, "call.followup.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `call.followup.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
+			/// Types of [`call.followup.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `call.followup.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,15 +262,15 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `description`: `string`, only in the example response.
+					/// `description`: `string`, example only.
 					pub description: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -299,9 +295,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `call.followup.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-get.html>
+		/// Types of [`call.followup.get`](super::Get).
 		pub mod get {
 			/// Error codes of `call.followup.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -359,9 +353,7 @@ pub mod v3 {
 			method!(super::Get, "call.followup.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `call.followup.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+		/// Types of [`call.followup.list`](super::List).
 		pub mod list {
 			/// Error codes of `call.followup.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -433,7 +425,7 @@ pub mod v3 {
 				pub fn new(start_date: impl Into<FilterStartDate>) -> Self {
 					Self {
 						start_date: start_date.into(),
-						participant_id: Default::default(),
+						participant_id: None,
 						extra: Default::default(),
 					}
 				}
@@ -552,17 +544,17 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemsParticipants {
-				/// `userId`: `integer`, only in the example response.
+				/// `userId`: `integer`, example only.
 				pub user_id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `avatar`: `string`, only in the example response.
+				/// `avatar`: `string`, example only.
 				pub avatar: Option<String>,
-				/// `talkedSeconds`: `integer`, only in the example response.
+				/// `talkedSeconds`: `integer`, example only.
 				pub talked_seconds: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -576,13 +568,13 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemsOverviewActionItems {
-				/// `actionItem`: `string`, only in the example response.
+				/// `actionItem`: `string`, example only.
 				pub action_item: Option<String>,
-				/// `quote`: `string`, only in the example response.
+				/// `quote`: `string`, example only.
 				pub quote: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -595,13 +587,13 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemsOverview {
-				/// `topic`: `string`, only in the example response.
+				/// `topic`: `string`, example only.
 				pub topic: Option<String>,
-				/// `actionItems`: `object[]`, only in the example response.
+				/// `actionItems`: `object[]`, example only.
 				pub action_items: Vec<OutputItemsOverviewActionItems>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -614,17 +606,17 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `callId`: `integer`, only in the example response.
+				/// `callId`: `integer`, example only.
 				pub call_id: Option<i64>,
-				/// `startDate`: `string`, only in the example response.
+				/// `startDate`: `string`, example only.
 				pub start_date: Option<String>,
-				/// `participants`: `object[]`, only in the example response.
+				/// `participants`: `object[]`, example only.
 				pub participants: Vec<OutputItemsParticipants>,
-				/// `overview`: `object`, only in the example response.
+				/// `overview`: `object`, example only.
 				pub overview: Option<OutputItemsOverview>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -637,13 +629,13 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputAfterCursor {
-				/// `startDate`: `string`, only in the example response.
+				/// `startDate`: `string`, example only.
 				pub start_date: Option<String>,
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,

@@ -53,13 +53,13 @@ pub mod sale {
 					name: name.into(),
 					rest_code: rest_code.into(),
 					email: email.into(),
-					ofd: Default::default(),
-					ofd_settings: Default::default(),
-					number_kkm: Default::default(),
-					active: Default::default(),
-					sort: Default::default(),
-					use_offline: Default::default(),
-					settings: Default::default(),
+					ofd: None,
+					ofd_settings: None,
+					number_kkm: None,
+					active: None,
+					sort: None,
+					use_offline: None,
+					settings: None,
 					extra: Default::default(),
 				}
 			}
@@ -169,9 +169,7 @@ pub mod sale {
 			}
 		}
 		params_impls!(Update { req field "ID" id, req field "FIELDS" fields, });
-		/// Types of `sale.cashbox.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-add.html>
+		/// Types of [`sale.cashbox.add`](super::Add).
 		pub mod add {
 			/// Error codes of `sale.cashbox.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,13 +274,13 @@ pub mod sale {
 				pub fn new(uuid: impl Into<String>) -> Self {
 					Self {
 						uuid: uuid.into(),
-						print_end_time: Default::default(),
-						reg_number_kkt: Default::default(),
-						fiscal_doc_attr: Default::default(),
-						fiscal_doc_number: Default::default(),
-						fiscal_receipt_number: Default::default(),
-						fn_number: Default::default(),
-						shift_number: Default::default(),
+						print_end_time: None,
+						reg_number_kkt: None,
+						fiscal_doc_attr: None,
+						fiscal_doc_number: None,
+						fiscal_receipt_number: None,
+						fn_number: None,
+						shift_number: None,
 						extra: Default::default(),
 					}
 				}
@@ -304,9 +302,7 @@ pub mod sale {
 				exact "FISCAL_RECEIPT_NUMBER" fiscal_receipt_number, opt exact
 				"FN_NUMBER" fn_number, opt exact "SHIFT_NUMBER" shift_number, }
 			);
-			/// Types of `sale.cashbox.check.apply`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-check-apply.html>
+			/// Types of [`sale.cashbox.check.apply`](super::Apply).
 			pub mod apply {
 				/// Error codes of `sale.cashbox.check.apply`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -334,9 +330,7 @@ pub mod sale {
 				method!(super::Apply, "sale.cashbox.check.apply", V2, false);
 			}
 		}
-		/// Types of `sale.cashbox.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-delete.html>
+		/// Types of [`sale.cashbox.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `sale.cashbox.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -400,8 +394,8 @@ pub mod sale {
 					Self {
 						code: code.into(),
 						name: name.into(),
-						sort: Default::default(),
-						supports_ffd105: Default::default(),
+						sort: None,
+						supports_ffd105: None,
 						settings: settings.into(),
 						extra: Default::default(),
 					}
@@ -492,9 +486,7 @@ pub mod sale {
 				}
 			}
 			params_impls!(Update { req field "ID" id, req field "FIELDS" fields, });
-			/// Types of `sale.cashbox.handler.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
+			/// Types of [`sale.cashbox.handler.add`](super::Add).
 			pub mod add {
 				/// Error codes of `sale.cashbox.handler.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -602,11 +594,11 @@ pub mod sale {
 							type_: type_.into(),
 							label: label.into(),
 							required: required.into(),
-							disabled: Default::default(),
-							multiple: Default::default(),
-							multiline: Default::default(),
+							disabled: None,
+							multiple: None,
+							multiline: None,
 							options: options.into(),
-							time: Default::default(),
+							time: None,
 							extra: Default::default(),
 						}
 					}
@@ -680,7 +672,7 @@ pub mod sale {
 						Self {
 							print_url: print_url.into(),
 							check_url: check_url.into(),
-							http_version: Default::default(),
+							http_version: None,
 							config: config.into(),
 							extra: Default::default(),
 						}
@@ -699,9 +691,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Int;
 				method!(super::Add, "sale.cashbox.handler.add", V2, false);
 			}
-			/// Types of `sale.cashbox.handler.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-delete.html>
+			/// Types of [`sale.cashbox.handler.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `sale.cashbox.handler.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -729,9 +719,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "sale.cashbox.handler.delete", V2, false);
 			}
-			/// Types of `sale.cashbox.handler.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+			/// Types of [`sale.cashbox.handler.list`](super::List).
 			pub mod list {
 				/// Error codes of `sale.cashbox.handler.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -748,15 +736,15 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigAuthItemsLogin {
-					/// `TYPE`: `string`, only in the example response.
+					/// `TYPE`: `string`, example only.
 					pub type_: Option<String>,
-					/// `REQUIRED`: `string`, only in the example response.
+					/// `REQUIRED`: `string`, example only.
 					pub required: Option<String>,
-					/// `LABEL`: `string`, only in the example response.
+					/// `LABEL`: `string`, example only.
 					pub label: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -769,15 +757,15 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigAuthItemsPassword {
-					/// `TYPE`: `string`, only in the example response.
+					/// `TYPE`: `string`, example only.
 					pub type_: Option<String>,
-					/// `REQUIRED`: `string`, only in the example response.
+					/// `REQUIRED`: `string`, example only.
 					pub required: Option<String>,
-					/// `LABEL`: `string`, only in the example response.
+					/// `LABEL`: `string`, example only.
 					pub label: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -790,13 +778,13 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigAuthItems {
-					/// `LOGIN`: `object`, only in the example response.
+					/// `LOGIN`: `object`, example only.
 					pub login: Option<ItemSettingsConfigAuthItemsLogin>,
-					/// `PASSWORD`: `object`, only in the example response.
+					/// `PASSWORD`: `object`, example only.
 					pub password: Option<ItemSettingsConfigAuthItemsPassword>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -809,13 +797,13 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigAuth {
-					/// `LABEL`: `string`, only in the example response.
+					/// `LABEL`: `string`, example only.
 					pub label: Option<String>,
-					/// `ITEMS`: `object`, only in the example response.
+					/// `ITEMS`: `object`, example only.
 					pub items: Option<ItemSettingsConfigAuthItems>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -828,21 +816,21 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigCompanyItemsInn {
-					/// `TYPE`: `string`, only in the example response.
+					/// `TYPE`: `string`, example only.
 					pub type_: Option<String>,
-					/// `REQUIRED`: `string`, only in the example response.
+					/// `REQUIRED`: `string`, example only.
 					pub required: Option<String>,
-					/// `LABEL`: `string`, only in the example response.
+					/// `LABEL`: `string`, example only.
 					pub label: Option<String>,
-					/// `DISABLED`: `string`, only in the example response.
+					/// `DISABLED`: `string`, example only.
 					pub disabled: Option<String>,
-					/// `MULTIPLE`: `string`, only in the example response.
+					/// `MULTIPLE`: `string`, example only.
 					pub multiple: Option<String>,
-					/// `MULTILINE`: `string`, only in the example response.
+					/// `MULTILINE`: `string`, example only.
 					pub multiline: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -857,11 +845,11 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigCompanyItems {
-					/// `INN`: `object`, only in the example response.
+					/// `INN`: `object`, example only.
 					pub inn: Option<ItemSettingsConfigCompanyItemsInn>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -871,13 +859,13 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigCompany {
-					/// `LABEL`: `string`, only in the example response.
+					/// `LABEL`: `string`, example only.
 					pub label: Option<String>,
-					/// `ITEMS`: `object`, only in the example response.
+					/// `ITEMS`: `object`, example only.
 					pub items: Option<ItemSettingsConfigCompanyItems>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -890,13 +878,13 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigInteractionItemsModeOptions {
-					/// `ACTIVE`: `string`, only in the example response.
+					/// `ACTIVE`: `string`, example only.
 					pub active: Option<String>,
-					/// `TEST`: `string`, only in the example response.
+					/// `TEST`: `string`, example only.
 					pub test: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -909,15 +897,15 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigInteractionItemsMode {
-					/// `TYPE`: `string`, only in the example response.
+					/// `TYPE`: `string`, example only.
 					pub type_: Option<String>,
-					/// `LABEL`: `string`, only in the example response.
+					/// `LABEL`: `string`, example only.
 					pub label: Option<String>,
-					/// `OPTIONS`: `object`, only in the example response.
+					/// `OPTIONS`: `object`, example only.
 					pub options: Option<ItemSettingsConfigInteractionItemsModeOptions>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -930,11 +918,11 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigInteractionItems {
-					/// `MODE`: `object`, only in the example response.
+					/// `MODE`: `object`, example only.
 					pub mode: Option<ItemSettingsConfigInteractionItemsMode>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -946,13 +934,13 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfigInteraction {
-					/// `LABEL`: `string`, only in the example response.
+					/// `LABEL`: `string`, example only.
 					pub label: Option<String>,
-					/// `ITEMS`: `object`, only in the example response.
+					/// `ITEMS`: `object`, example only.
 					pub items: Option<ItemSettingsConfigInteractionItems>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -965,15 +953,15 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettingsConfig {
-					/// `AUTH`: `object`, only in the example response.
+					/// `AUTH`: `object`, example only.
 					pub auth: Option<ItemSettingsConfigAuth>,
-					/// `COMPANY`: `object`, only in the example response.
+					/// `COMPANY`: `object`, example only.
 					pub company: Option<ItemSettingsConfigCompany>,
-					/// `INTERACTION`: `object`, only in the example response.
+					/// `INTERACTION`: `object`, example only.
 					pub interaction: Option<ItemSettingsConfigInteraction>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -986,17 +974,17 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct ItemSettings {
-					/// `PRINT_URL`: `string`, only in the example response.
+					/// `PRINT_URL`: `string`, example only.
 					pub print_url: Option<String>,
-					/// `CHECK_URL`: `string`, only in the example response.
+					/// `CHECK_URL`: `string`, example only.
 					pub check_url: Option<String>,
-					/// `CONFIG`: `object`, only in the example response.
+					/// `CONFIG`: `object`, example only.
 					pub config: Option<ItemSettingsConfig>,
-					/// `SUPPORTS_FFD105`: `string`, only in the example response.
+					/// `SUPPORTS_FFD105`: `string`, example only.
 					pub supports_ffd105: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1010,19 +998,19 @@ pub mod sale {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `ID`: `string`, only in the example response.
+					/// `ID`: `string`, example only.
 					pub id: Option<String>,
-					/// `NAME`: `string`, only in the example response.
+					/// `NAME`: `string`, example only.
 					pub name: Option<String>,
-					/// `CODE`: `string`, only in the example response.
+					/// `CODE`: `string`, example only.
 					pub code: Option<String>,
-					/// `SORT`: `string`, only in the example response.
+					/// `SORT`: `string`, example only.
 					pub sort: Option<String>,
-					/// `SETTINGS`: `object`, only in the example response.
+					/// `SETTINGS`: `object`, example only.
 					pub settings: Option<ItemSettings>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1036,9 +1024,7 @@ pub mod sale {
 				method!(super::List, "sale.cashbox.handler.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of `sale.cashbox.handler.update`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-update.html>
+			/// Types of [`sale.cashbox.handler.update`](super::Update).
 			pub mod update {
 				/// Error codes of `sale.cashbox.handler.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1067,9 +1053,7 @@ pub mod sale {
 				method!(super::Update, "sale.cashbox.handler.update", V2, false);
 			}
 		}
-		/// Types of `sale.cashbox.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
+		/// Types of [`sale.cashbox.list`](super::List).
 		pub mod list {
 			/// Error codes of `sale.cashbox.list`; see also [`crate::SystemError`].
 			///
@@ -1088,33 +1072,33 @@ pub mod sale {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `ID`: `string`, only in the example response.
+				/// `ID`: `string`, example only.
 				pub id: Option<String>,
-				/// `NAME`: `string`, only in the example response.
+				/// `NAME`: `string`, example only.
 				pub name: Option<String>,
-				/// `OFD`: `string`, only in the example response.
+				/// `OFD`: `string`, example only.
 				pub ofd: Option<String>,
-				/// `EMAIL`: `string`, only in the example response.
+				/// `EMAIL`: `string`, example only.
 				pub email: Option<String>,
-				/// `DATE_CREATE`: `any`, only in the example response.
+				/// `DATE_CREATE`: `any`, example only.
 				pub date_create: ::serde_json::Value,
-				/// `DATE_LAST_CHECK`: `any`, only in the example response.
+				/// `DATE_LAST_CHECK`: `any`, example only.
 				pub date_last_check: ::serde_json::Value,
-				/// `NUMBER_KKM`: `string`, only in the example response.
+				/// `NUMBER_KKM`: `string`, example only.
 				pub number_kkm: Option<String>,
-				/// `KKM_ID`: `any`, only in the example response.
+				/// `KKM_ID`: `any`, example only.
 				pub kkm_id: ::serde_json::Value,
-				/// `ACTIVE`: `string`, only in the example response.
+				/// `ACTIVE`: `string`, example only.
 				pub active: Option<String>,
-				/// `SORT`: `string`, only in the example response.
+				/// `SORT`: `string`, example only.
 				pub sort: Option<String>,
-				/// `USE_OFFLINE`: `string`, only in the example response.
+				/// `USE_OFFLINE`: `string`, example only.
 				pub use_offline: Option<String>,
-				/// `ENABLED`: `string`, only in the example response.
+				/// `ENABLED`: `string`, example only.
 				pub enabled: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1131,9 +1115,7 @@ pub mod sale {
 			method!(super::List, "sale.cashbox.list", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `sale.cashbox.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
+		/// Types of [`sale.cashbox.update`](super::Update).
 		pub mod update {
 			/// Error codes of `sale.cashbox.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

@@ -56,11 +56,11 @@ pub mod sale {
 							delivery_id: delivery_id.into(),
 							type_: type_.into(),
 							name: name.into(),
-							active: Default::default(),
-							code: Default::default(),
-							sort: Default::default(),
-							description: Default::default(),
-							price: Default::default(),
+							active: None,
+							code: None,
+							sort: None,
+							description: None,
+							price: None,
 							items: items.into_iter().map(Into::into).collect(),
 							extra: Default::default(),
 						}
@@ -164,13 +164,13 @@ pub mod sale {
 					pub fn new(id: impl Into<i64>) -> Self {
 						Self {
 							id: id.into(),
-							name: Default::default(),
-							active: Default::default(),
-							code: Default::default(),
-							sort: Default::default(),
-							description: Default::default(),
-							price: Default::default(),
-							items: Default::default(),
+							name: None,
+							active: None,
+							code: None,
+							sort: None,
+							description: None,
+							price: None,
+							items: None,
 							extra: Default::default(),
 						}
 					}
@@ -188,9 +188,7 @@ pub mod sale {
 					exact "DESCRIPTION" description, opt exact "PRICE" price, opt exact
 					"ITEMS" items, }
 				);
-				/// Types of `sale.delivery.extra.service.add`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-add.html>
+				/// Types of [`sale.delivery.extra.service.add`](super::Add).
 				pub mod add {
 					/// Error codes of `sale.delivery.extra.service.add`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,7 +253,7 @@ pub mod sale {
 							Self {
 								title: title.into(),
 								code: code.into(),
-								price: Default::default(),
+								price: None,
 								extra: Default::default(),
 							}
 						}
@@ -272,9 +270,7 @@ pub mod sale {
 					pub type Output = ::bitrix24_runtime::lenient::Int;
 					method!(super::Add, "sale.delivery.extra.service.add", V2, false);
 				}
-				/// Types of `sale.delivery.extra.service.delete`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-delete.html>
+				/// Types of [`sale.delivery.extra.service.delete`](super::Delete).
 				pub mod delete {
 					/// Error codes of `sale.delivery.extra.service.delete`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -304,9 +300,7 @@ pub mod sale {
 						super::Delete, "sale.delivery.extra.service.delete", V2, false
 					);
 				}
-				/// Types of `sale.delivery.extra.service.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html>
+				/// Types of [`sale.delivery.extra.service.get`](super::Get).
 				pub mod get {
 					/// Error codes of `sale.delivery.extra.service.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -333,9 +327,7 @@ pub mod sale {
 					>;
 					method!(super::Get, "sale.delivery.extra.service.get", V2, true);
 				}
-				/// Types of `sale.delivery.extra.service.update`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html>
+				/// Types of [`sale.delivery.extra.service.update`](super::Update).
 				pub mod update {
 					/// Error codes of `sale.delivery.extra.service.update`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -383,7 +375,7 @@ pub mod sale {
 							Self {
 								title: title.into(),
 								code: code.into(),
-								price: Default::default(),
+								price: None,
 								extra: Default::default(),
 							}
 						}
@@ -523,10 +515,10 @@ pub mod sale {
 					Self {
 						delivery_id: delivery_id.into(),
 						request_id: request_id.into(),
-						finalize: Default::default(),
-						status: Default::default(),
-						properties: Default::default(),
-						overwrite_properties: Default::default(),
+						finalize: None,
+						status: None,
+						properties: None,
+						overwrite_properties: None,
 						extra: Default::default(),
 					}
 				}
@@ -543,9 +535,7 @@ pub mod sale {
 				opt exact "PROPERTIES" properties, opt_yn exact "OVERWRITE_PROPERTIES"
 				overwrite_properties, }
 			);
-			/// Types of `sale.delivery.request.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-delete.html>
+			/// Types of [`sale.delivery.request.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `sale.delivery.request.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -578,9 +568,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "sale.delivery.request.delete", V2, false);
 			}
-			/// Types of `sale.delivery.request.sendmessage`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
+			/// Types of [`sale.delivery.request.sendmessage`](super::Sendmessage).
 			pub mod sendmessage {
 				/// Error codes of `sale.delivery.request.sendmessage`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -715,8 +703,8 @@ pub mod sale {
 						Self {
 							subject: subject.into(),
 							body: body.into(),
-							status: Default::default(),
-							money_values: Default::default(),
+							status: None,
+							money_values: None,
 							extra: Default::default(),
 						}
 					}
@@ -735,9 +723,7 @@ pub mod sale {
 					super::Sendmessage, "sale.delivery.request.sendmessage", V2, false
 				);
 			}
-			/// Types of `sale.delivery.request.update`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
+			/// Types of [`sale.delivery.request.update`](super::Update).
 			pub mod update {
 				/// Error codes of `sale.delivery.request.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -880,7 +866,7 @@ pub mod sale {
 						Self {
 							name: name.into(),
 							value: value.into(),
-							tags: Default::default(),
+							tags: None,
 							extra: Default::default(),
 						}
 					}

@@ -27,9 +27,9 @@ impl Add {
 	pub fn new(name: impl Into<String>, parent: impl Into<i64>) -> Self {
 		Self {
 			name: name.into(),
-			sort: Default::default(),
+			sort: None,
 			parent: parent.into(),
-			uf_head: Default::default(),
+			uf_head: None,
 			extra: Default::default(),
 		}
 	}
@@ -166,10 +166,10 @@ impl Update {
 	pub fn new(id: impl Into<i64>) -> Self {
 		Self {
 			id: id.into(),
-			name: Default::default(),
-			sort: Default::default(),
-			parent: Default::default(),
-			uf_head: Default::default(),
+			name: None,
+			sort: None,
+			parent: None,
+			uf_head: None,
 			extra: Default::default(),
 		}
 	}
@@ -182,9 +182,7 @@ params_impls!(
 	Update { req field "ID" id, opt exact "NAME" name, opt exact "SORT" sort, opt exact
 	"PARENT" parent, opt exact "UF_HEAD" uf_head, }
 );
-/// Types of `department.add`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-add.html>
+/// Types of [`department.add`](super::Add).
 pub mod add {
 	/// Error codes of `department.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,9 +199,7 @@ pub mod add {
 	pub type Output = ::bitrix24_runtime::lenient::Int;
 	method!(super::Add, "department.add", V2, false);
 }
-/// Types of `department.delete`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-delete.html>
+/// Types of [`department.delete`](super::Delete).
 pub mod delete {
 	/// Error codes of `department.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,9 +216,7 @@ pub mod delete {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Delete, "department.delete", V2, false);
 }
-/// Types of `department.fields`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-fields.html>
+/// Types of [`department.fields`](super::Fields).
 pub mod fields {
 	/// Error codes of `department.fields`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -243,9 +237,7 @@ pub mod fields {
 	method!(super::Fields, "department.fields", V2, true);
 	deserialize_via_from_value!(Output);
 }
-/// Types of `department.get`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-get.html>
+/// Types of [`department.get`](super::Get).
 pub mod get {
 	/// Error codes of `department.get`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -293,9 +285,7 @@ pub mod get {
 	}
 	deserialize_via_from_value!(Item);
 }
-/// Types of `department.update`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-update.html>
+/// Types of [`department.update`](super::Update).
 pub mod update {
 	/// Error codes of `department.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]

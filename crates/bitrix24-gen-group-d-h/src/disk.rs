@@ -28,9 +28,7 @@ pub mod attached_object {
 		}
 	}
 	params_impls!(Get { req field "id" id, });
-	/// Types of `disk.attachedObject.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/attached-object/disk-attached-object-get.html>
+	/// Types of [`disk.attachedObject.get`](super::Get).
 	pub mod get {
 		/// Error codes of `disk.attachedObject.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,8 +240,8 @@ pub mod file {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				filter: Default::default(),
-				start: Default::default(),
+				filter: None,
+				start: None,
 				extra: Default::default(),
 			}
 		}
@@ -422,9 +420,9 @@ pub mod file {
 		pub fn new(query: impl Into<String>) -> Self {
 			Self {
 				query: query.into(),
-				type_: Default::default(),
-				filter: Default::default(),
-				start: Default::default(),
+				type_: None,
+				filter: None,
+				start: None,
 				extra: Default::default(),
 			}
 		}
@@ -470,9 +468,7 @@ pub mod file {
 	params_impls!(
 		UploadVersion { req field "id" id, req field "fileContent" file_content, }
 	);
-	/// Types of `disk.file.copyTo`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-copy-to.html>
+	/// Types of [`disk.file.copyTo`](super::CopyTo).
 	pub mod copy_to {
 		/// Error codes of `disk.file.copyTo`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -501,45 +497,45 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-copy-to.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, only in the example response.
+			/// `ID`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, only in the example response.
+			/// `DELETED_TYPE`: `integer`, example only.
 			pub deleted_type: Option<i64>,
-			/// `GLOBAL_CONTENT_VERSION`: `integer`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `integer`, example only.
 			pub global_content_version: Option<i64>,
-			/// `FILE_ID`: `integer`, only in the example response.
+			/// `FILE_ID`: `integer`, example only.
 			pub file_id: Option<i64>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, only in the example response.
+			/// `DELETED_BY`: `any`, example only.
 			pub deleted_by: ::serde_json::Value,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -558,9 +554,7 @@ pub mod file {
 		method!(super::CopyTo, "disk.file.copyTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.file.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-delete.html>
+	/// Types of [`disk.file.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `disk.file.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -586,9 +580,7 @@ pub mod file {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "disk.file.delete", V2, false);
 	}
-	/// Types of `disk.file.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get.html>
+	/// Types of [`disk.file.get`](super::Get).
 	pub mod get {
 		/// Error codes of `disk.file.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -612,45 +604,45 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, only in the example response.
+			/// `DELETED_TYPE`: `string`, example only.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, example only.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, only in the example response.
+			/// `FILE_ID`: `string`, example only.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -669,9 +661,7 @@ pub mod file {
 		method!(super::Get, "disk.file.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.file.getExternalLink`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-external-link.html>
+	/// Types of [`disk.file.getExternalLink`](super::GetExternalLink).
 	pub mod get_external_link {
 		/// Error codes of `disk.file.getExternalLink`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -695,9 +685,7 @@ pub mod file {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::GetExternalLink, "disk.file.getExternalLink", V2, true);
 	}
-	/// Types of `disk.file.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+	/// Types of [`disk.file.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `disk.file.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -705,15 +693,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -726,15 +714,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputName {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -747,15 +735,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputType {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -768,15 +756,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCode {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -789,15 +777,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStorageId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -810,15 +798,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputParentId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -831,15 +819,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCreateTime {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -852,15 +840,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputUpdateTime {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -873,15 +861,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeleteTime {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -894,15 +882,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCreatedBy {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -915,15 +903,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputUpdatedBy {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -936,15 +924,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeletedBy {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -957,15 +945,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputGlobalContentVersion {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -978,15 +966,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputFileId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -999,15 +987,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputSize {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1020,15 +1008,15 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeletedType {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1041,41 +1029,41 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `object`, only in the example response.
+			/// `ID`: `object`, example only.
 			pub id: Option<OutputId>,
-			/// `NAME`: `object`, only in the example response.
+			/// `NAME`: `object`, example only.
 			pub name: Option<OutputName>,
-			/// `TYPE`: `object`, only in the example response.
+			/// `TYPE`: `object`, example only.
 			pub type_: Option<OutputType>,
-			/// `CODE`: `object`, only in the example response.
+			/// `CODE`: `object`, example only.
 			pub code: Option<OutputCode>,
-			/// `STORAGE_ID`: `object`, only in the example response.
+			/// `STORAGE_ID`: `object`, example only.
 			pub storage_id: Option<OutputStorageId>,
-			/// `PARENT_ID`: `object`, only in the example response.
+			/// `PARENT_ID`: `object`, example only.
 			pub parent_id: Option<OutputParentId>,
-			/// `CREATE_TIME`: `object`, only in the example response.
+			/// `CREATE_TIME`: `object`, example only.
 			pub create_time: Option<OutputCreateTime>,
-			/// `UPDATE_TIME`: `object`, only in the example response.
+			/// `UPDATE_TIME`: `object`, example only.
 			pub update_time: Option<OutputUpdateTime>,
-			/// `DELETE_TIME`: `object`, only in the example response.
+			/// `DELETE_TIME`: `object`, example only.
 			pub delete_time: Option<OutputDeleteTime>,
-			/// `CREATED_BY`: `object`, only in the example response.
+			/// `CREATED_BY`: `object`, example only.
 			pub created_by: Option<OutputCreatedBy>,
-			/// `UPDATED_BY`: `object`, only in the example response.
+			/// `UPDATED_BY`: `object`, example only.
 			pub updated_by: Option<OutputUpdatedBy>,
-			/// `DELETED_BY`: `object`, only in the example response.
+			/// `DELETED_BY`: `object`, example only.
 			pub deleted_by: Option<OutputDeletedBy>,
-			/// `GLOBAL_CONTENT_VERSION`: `object`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `object`, example only.
 			pub global_content_version: Option<OutputGlobalContentVersion>,
-			/// `FILE_ID`: `object`, only in the example response.
+			/// `FILE_ID`: `object`, example only.
 			pub file_id: Option<OutputFileId>,
-			/// `SIZE`: `object`, only in the example response.
+			/// `SIZE`: `object`, example only.
 			pub size: Option<OutputSize>,
-			/// `DELETED_TYPE`: `object`, only in the example response.
+			/// `DELETED_TYPE`: `object`, example only.
 			pub deleted_type: Option<OutputDeletedType>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1093,9 +1081,7 @@ pub mod file {
 		method!(super::GetFields, "disk.file.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.file.getVersions`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-versions.html>
+	/// Types of [`disk.file.getVersions`](super::GetVersions).
 	pub mod get_versions {
 		/// Error codes of `disk.file.getVersions`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1140,25 +1126,25 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-versions.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `OBJECT_ID`: `string`, only in the example response.
+			/// `OBJECT_ID`: `string`, example only.
 			pub object_id: Option<String>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, example only.
 			pub global_content_version: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1180,9 +1166,7 @@ pub mod file {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `disk.file.markDeleted`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-mark-deleted.html>
+	/// Types of [`disk.file.markDeleted`](super::MarkDeleted).
 	pub mod mark_deleted {
 		/// Error codes of `disk.file.markDeleted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1206,45 +1190,45 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-mark-deleted.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, only in the example response.
+			/// `DELETED_TYPE`: `string`, example only.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, example only.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, only in the example response.
+			/// `FILE_ID`: `string`, example only.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `string`, only in the example response.
+			/// `DELETE_TIME`: `string`, example only.
 			pub delete_time: Option<String>,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1263,9 +1247,7 @@ pub mod file {
 		method!(super::MarkDeleted, "disk.file.markDeleted", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.file.moveTo`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-move-to.html>
+	/// Types of [`disk.file.moveTo`](super::MoveTo).
 	pub mod move_to {
 		/// Error codes of `disk.file.moveTo`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1294,45 +1276,45 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-move-to.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `integer`, only in the example response.
+			/// `PARENT_ID`: `integer`, example only.
 			pub parent_id: Option<i64>,
-			/// `DELETED_TYPE`: `string`, only in the example response.
+			/// `DELETED_TYPE`: `string`, example only.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, example only.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, only in the example response.
+			/// `FILE_ID`: `string`, example only.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1351,9 +1333,7 @@ pub mod file {
 		method!(super::MoveTo, "disk.file.moveTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.file.rename`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-rename.html>
+	/// Types of [`disk.file.rename`](super::Rename).
 	pub mod rename {
 		/// Error codes of `disk.file.rename`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1381,45 +1361,45 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-rename.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, only in the example response.
+			/// `DELETED_TYPE`: `string`, example only.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, example only.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, only in the example response.
+			/// `FILE_ID`: `string`, example only.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1438,9 +1418,7 @@ pub mod file {
 		method!(super::Rename, "disk.file.rename", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.file.restore`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore.html>
+	/// Types of [`disk.file.restore`](super::Restore).
 	pub mod restore {
 		/// Error codes of `disk.file.restore`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1464,45 +1442,45 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, only in the example response.
+			/// `DELETED_TYPE`: `integer`, example only.
 			pub deleted_type: Option<i64>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, example only.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, only in the example response.
+			/// `FILE_ID`: `string`, example only.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `string`, only in the example response.
+			/// `DELETE_TIME`: `string`, example only.
 			pub delete_time: Option<String>,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1521,9 +1499,7 @@ pub mod file {
 		method!(super::Restore, "disk.file.restore", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.file.restoreFromVersion`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore-from-version.html>
+	/// Types of [`disk.file.restoreFromVersion`](super::RestoreFromVersion).
 	pub mod restore_from_version {
 		/// Error codes of `disk.file.restoreFromVersion`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1552,45 +1528,45 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore-from-version.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, only in the example response.
+			/// `DELETED_TYPE`: `string`, example only.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `integer`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `integer`, example only.
 			pub global_content_version: Option<i64>,
-			/// `FILE_ID`: `string`, only in the example response.
+			/// `FILE_ID`: `string`, example only.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1609,9 +1585,7 @@ pub mod file {
 		method!(super::RestoreFromVersion, "disk.file.restoreFromVersion", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.file.search`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-search.html>
+	/// Types of [`disk.file.search`](super::Search).
 	pub mod search {
 		/// Error codes of `disk.file.search`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1738,9 +1712,7 @@ pub mod file {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `disk.file.uploadVersion`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-upload-version.html>
+	/// Types of [`disk.file.uploadVersion`](super::UploadVersion).
 	pub mod upload_version {
 		/// Error codes of `disk.file.uploadVersion`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1771,45 +1743,45 @@ pub mod file {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-upload-version.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, only in the example response.
+			/// `DELETED_TYPE`: `string`, example only.
 			pub deleted_type: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `integer`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `integer`, example only.
 			pub global_content_version: Option<i64>,
-			/// `FILE_ID`: `string`, only in the example response.
+			/// `FILE_ID`: `string`, example only.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1967,9 +1939,9 @@ pub mod folder {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
+				filter: None,
+				order: None,
+				start: None,
 				extra: Default::default(),
 			}
 		}
@@ -2204,9 +2176,9 @@ pub mod folder {
 			Self {
 				id: id.into(),
 				data: data.into(),
-				file_content: Default::default(),
-				rights: Default::default(),
-				generate_unique_name: Default::default(),
+				file_content: None,
+				rights: None,
+				generate_unique_name: None,
 				extra: Default::default(),
 			}
 		}
@@ -2221,9 +2193,7 @@ pub mod folder {
 		file_content, opt exact "rights" rights, opt exact "generateUniqueName"
 		generate_unique_name, }
 	);
-	/// Types of `disk.folder.addSubFolder`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-add-subfolder.html>
+	/// Types of [`disk.folder.addSubFolder`](super::AddSubFolder).
 	pub mod add_sub_folder {
 		/// Error codes of `disk.folder.addSubFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2249,39 +2219,39 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-add-subfolder.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, only in the example response.
+			/// `ID`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `integer`, only in the example response.
+			/// `REAL_OBJECT_ID`: `integer`, example only.
 			pub real_object_id: Option<i64>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, only in the example response.
+			/// `DELETED_TYPE`: `integer`, example only.
 			pub deleted_type: Option<i64>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, only in the example response.
+			/// `DELETED_BY`: `any`, example only.
 			pub deleted_by: ::serde_json::Value,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2298,9 +2268,7 @@ pub mod folder {
 		method!(super::AddSubFolder, "disk.folder.addSubFolder", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.folder.copyTo`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-copy-to.html>
+	/// Types of [`disk.folder.copyTo`](super::CopyTo).
 	pub mod copy_to {
 		/// Error codes of `disk.folder.copyTo`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2326,39 +2294,39 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-copy-to.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, only in the example response.
+			/// `ID`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `integer`, only in the example response.
+			/// `REAL_OBJECT_ID`: `integer`, example only.
 			pub real_object_id: Option<i64>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, only in the example response.
+			/// `DELETED_TYPE`: `integer`, example only.
 			pub deleted_type: Option<i64>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, only in the example response.
+			/// `DELETED_BY`: `any`, example only.
 			pub deleted_by: ::serde_json::Value,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2375,9 +2343,7 @@ pub mod folder {
 		method!(super::CopyTo, "disk.folder.copyTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.folder.deleteTree`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-delete-tree.html>
+	/// Types of [`disk.folder.deleteTree`](super::DeleteTree).
 	pub mod delete_tree {
 		/// Error codes of `disk.folder.deleteTree`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2403,9 +2369,7 @@ pub mod folder {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::DeleteTree, "disk.folder.deleteTree", V2, false);
 	}
-	/// Types of `disk.folder.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get.html>
+	/// Types of [`disk.folder.get`](super::Get).
 	pub mod get {
 		/// Error codes of `disk.folder.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2429,39 +2393,39 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, only in the example response.
+			/// `REAL_OBJECT_ID`: `string`, example only.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, only in the example response.
+			/// `DELETED_TYPE`: `string`, example only.
 			pub deleted_type: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2478,9 +2442,7 @@ pub mod folder {
 		method!(super::Get, "disk.folder.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.folder.getChildren`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-children.html>
+	/// Types of [`disk.folder.getChildren`](super::GetChildren).
 	pub mod get_children {
 		/// Error codes of `disk.folder.getChildren`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2543,47 +2505,47 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-children.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, only in the example response.
+			/// `REAL_OBJECT_ID`: `string`, example only.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, only in the example response.
+			/// `DELETED_TYPE`: `string`, example only.
 			pub deleted_type: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, example only.
 			pub global_content_version: Option<String>,
-			/// `FILE_ID`: `string`, only in the example response.
+			/// `FILE_ID`: `string`, example only.
 			pub file_id: Option<String>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2610,9 +2572,7 @@ pub mod folder {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `disk.folder.getExternalLink`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-external-link.html>
+	/// Types of [`disk.folder.getExternalLink`](super::GetExternalLink).
 	pub mod get_external_link {
 		/// Error codes of `disk.folder.getExternalLink`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2636,9 +2596,7 @@ pub mod folder {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::GetExternalLink, "disk.folder.getExternalLink", V2, true);
 	}
-	/// Types of `disk.folder.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+	/// Types of [`disk.folder.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `disk.folder.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -2646,15 +2604,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2667,15 +2625,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputName {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2688,15 +2646,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputType {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2709,15 +2667,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCode {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2730,15 +2688,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStorageId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2751,15 +2709,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRealObjectId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2772,15 +2730,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputParentId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2793,15 +2751,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCreateTime {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2814,15 +2772,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputUpdateTime {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2835,15 +2793,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeleteTime {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2856,15 +2814,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCreatedBy {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2877,15 +2835,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputUpdatedBy {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2898,15 +2856,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeletedBy {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2919,15 +2877,15 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDeletedType {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2940,37 +2898,37 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `object`, only in the example response.
+			/// `ID`: `object`, example only.
 			pub id: Option<OutputId>,
-			/// `NAME`: `object`, only in the example response.
+			/// `NAME`: `object`, example only.
 			pub name: Option<OutputName>,
-			/// `TYPE`: `object`, only in the example response.
+			/// `TYPE`: `object`, example only.
 			pub type_: Option<OutputType>,
-			/// `CODE`: `object`, only in the example response.
+			/// `CODE`: `object`, example only.
 			pub code: Option<OutputCode>,
-			/// `STORAGE_ID`: `object`, only in the example response.
+			/// `STORAGE_ID`: `object`, example only.
 			pub storage_id: Option<OutputStorageId>,
-			/// `REAL_OBJECT_ID`: `object`, only in the example response.
+			/// `REAL_OBJECT_ID`: `object`, example only.
 			pub real_object_id: Option<OutputRealObjectId>,
-			/// `PARENT_ID`: `object`, only in the example response.
+			/// `PARENT_ID`: `object`, example only.
 			pub parent_id: Option<OutputParentId>,
-			/// `CREATE_TIME`: `object`, only in the example response.
+			/// `CREATE_TIME`: `object`, example only.
 			pub create_time: Option<OutputCreateTime>,
-			/// `UPDATE_TIME`: `object`, only in the example response.
+			/// `UPDATE_TIME`: `object`, example only.
 			pub update_time: Option<OutputUpdateTime>,
-			/// `DELETE_TIME`: `object`, only in the example response.
+			/// `DELETE_TIME`: `object`, example only.
 			pub delete_time: Option<OutputDeleteTime>,
-			/// `CREATED_BY`: `object`, only in the example response.
+			/// `CREATED_BY`: `object`, example only.
 			pub created_by: Option<OutputCreatedBy>,
-			/// `UPDATED_BY`: `object`, only in the example response.
+			/// `UPDATED_BY`: `object`, example only.
 			pub updated_by: Option<OutputUpdatedBy>,
-			/// `DELETED_BY`: `object`, only in the example response.
+			/// `DELETED_BY`: `object`, example only.
 			pub deleted_by: Option<OutputDeletedBy>,
-			/// `DELETED_TYPE`: `object`, only in the example response.
+			/// `DELETED_TYPE`: `object`, example only.
 			pub deleted_type: Option<OutputDeletedType>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2987,9 +2945,7 @@ pub mod folder {
 		method!(super::GetFields, "disk.folder.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.folder.markDeleted`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-mark-deleted.html>
+	/// Types of [`disk.folder.markDeleted`](super::MarkDeleted).
 	pub mod mark_deleted {
 		/// Error codes of `disk.folder.markDeleted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3015,39 +2971,39 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-mark-deleted.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, only in the example response.
+			/// `REAL_OBJECT_ID`: `string`, example only.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, only in the example response.
+			/// `DELETED_TYPE`: `integer`, example only.
 			pub deleted_type: Option<i64>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `string`, only in the example response.
+			/// `DELETE_TIME`: `string`, example only.
 			pub delete_time: Option<String>,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3064,9 +3020,7 @@ pub mod folder {
 		method!(super::MarkDeleted, "disk.folder.markDeleted", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.folder.moveTo`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-move-to.html>
+	/// Types of [`disk.folder.moveTo`](super::MoveTo).
 	pub mod move_to {
 		/// Error codes of `disk.folder.moveTo`; see also [`crate::SystemError`].
 		///
@@ -3094,39 +3048,39 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-move-to.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, only in the example response.
+			/// `REAL_OBJECT_ID`: `string`, example only.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `integer`, only in the example response.
+			/// `PARENT_ID`: `integer`, example only.
 			pub parent_id: Option<i64>,
-			/// `DELETED_TYPE`: `string`, only in the example response.
+			/// `DELETED_TYPE`: `string`, example only.
 			pub deleted_type: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3143,9 +3097,7 @@ pub mod folder {
 		method!(super::MoveTo, "disk.folder.moveTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.folder.rename`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-rename.html>
+	/// Types of [`disk.folder.rename`](super::Rename).
 	pub mod rename {
 		/// Error codes of `disk.folder.rename`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3169,39 +3121,39 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-rename.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, only in the example response.
+			/// `REAL_OBJECT_ID`: `string`, example only.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, only in the example response.
+			/// `DELETED_TYPE`: `string`, example only.
 			pub deleted_type: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3218,9 +3170,7 @@ pub mod folder {
 		method!(super::Rename, "disk.folder.rename", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.folder.restore`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-restore.html>
+	/// Types of [`disk.folder.restore`](super::Restore).
 	pub mod restore {
 		/// Error codes of `disk.folder.restore`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3244,39 +3194,39 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-restore.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, only in the example response.
+			/// `REAL_OBJECT_ID`: `string`, example only.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, only in the example response.
+			/// `DELETED_TYPE`: `integer`, example only.
 			pub deleted_type: Option<i64>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `string`, only in the example response.
+			/// `DELETE_TIME`: `string`, example only.
 			pub delete_time: Option<String>,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3293,9 +3243,7 @@ pub mod folder {
 		method!(super::Restore, "disk.folder.restore", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.folder.shareToUser`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-share-to-user.html>
+	/// Types of [`disk.folder.shareToUser`](super::ShareToUser).
 	pub mod share_to_user {
 		/// Error codes of `disk.folder.shareToUser`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3339,9 +3287,7 @@ pub mod folder {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::ShareToUser, "disk.folder.shareToUser", V2, false);
 	}
-	/// Types of `disk.folder.uploadFile`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-upload-file.html>
+	/// Types of [`disk.folder.uploadFile`](super::UploadFile).
 	pub mod upload_file {
 		/// Error codes of `disk.folder.uploadFile`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3370,45 +3316,45 @@ pub mod folder {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-upload-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, only in the example response.
+			/// `ID`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, only in the example response.
+			/// `DELETED_TYPE`: `integer`, example only.
 			pub deleted_type: Option<i64>,
-			/// `GLOBAL_CONTENT_VERSION`: `integer`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `integer`, example only.
 			pub global_content_version: Option<i64>,
-			/// `FILE_ID`: `integer`, only in the example response.
+			/// `FILE_ID`: `integer`, example only.
 			pub file_id: Option<i64>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, only in the example response.
+			/// `DELETED_BY`: `any`, example only.
 			pub deleted_by: ::serde_json::Value,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3450,9 +3396,7 @@ pub mod rights {
 		}
 	}
 	params_impls!(GetTasks {});
-	/// Types of `disk.rights.getTasks`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/rights/disk-rights-get-tasks.html>
+	/// Types of [`disk.rights.getTasks`](super::GetTasks).
 	pub mod get_tasks {
 		/// Error codes of `disk.rights.getTasks`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -3460,15 +3404,15 @@ pub mod rights {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/rights/disk-rights-get-tasks.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `TITLE`: `string`, only in the example response.
+			/// `TITLE`: `string`, example only.
 			pub title: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3509,7 +3453,7 @@ pub mod storage {
 			Self {
 				id: id.into(),
 				data: data.into(),
-				rights: Default::default(),
+				rights: None,
 				extra: Default::default(),
 			}
 		}
@@ -3572,9 +3516,9 @@ pub mod storage {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				filter: Default::default(),
-				order: Default::default(),
-				start: Default::default(),
+				filter: None,
+				order: None,
+				start: None,
 				extra: Default::default(),
 			}
 		}
@@ -3744,8 +3688,8 @@ pub mod storage {
 				id: id.into(),
 				data: data.into(),
 				file_content: file_content.into(),
-				rights: Default::default(),
-				generate_unique_name: Default::default(),
+				rights: None,
+				generate_unique_name: None,
 				extra: Default::default(),
 			}
 		}
@@ -3759,9 +3703,7 @@ pub mod storage {
 		file_content, opt exact "rights" rights, opt exact "generateUniqueName"
 		generate_unique_name, }
 	);
-	/// Types of `disk.storage.addFolder`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-add-folder.html>
+	/// Types of [`disk.storage.addFolder`](super::AddFolder).
 	pub mod add_folder {
 		/// Error codes of `disk.storage.addFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3787,39 +3729,39 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-add-folder.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, only in the example response.
+			/// `ID`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `integer`, only in the example response.
+			/// `REAL_OBJECT_ID`: `integer`, example only.
 			pub real_object_id: Option<i64>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, only in the example response.
+			/// `DELETED_TYPE`: `integer`, example only.
 			pub deleted_type: Option<i64>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, only in the example response.
+			/// `DELETED_BY`: `any`, example only.
 			pub deleted_by: ::serde_json::Value,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3836,9 +3778,7 @@ pub mod storage {
 		method!(super::AddFolder, "disk.storage.addFolder", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.storage.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get.html>
+	/// Types of [`disk.storage.get`](super::Get).
 	pub mod get {
 		/// Error codes of `disk.storage.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3862,23 +3802,23 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `MODULE_ID`: `string`, only in the example response.
+			/// `MODULE_ID`: `string`, example only.
 			pub module_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`, only in the example response.
+			/// `ENTITY_TYPE`: `string`, example only.
 			pub entity_type: Option<String>,
-			/// `ENTITY_ID`: `string`, only in the example response.
+			/// `ENTITY_ID`: `string`, example only.
 			pub entity_id: Option<String>,
-			/// `ROOT_OBJECT_ID`: `string`, only in the example response.
+			/// `ROOT_OBJECT_ID`: `string`, example only.
 			pub root_object_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3891,9 +3831,7 @@ pub mod storage {
 		method!(super::Get, "disk.storage.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.storage.getChildren`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-children.html>
+	/// Types of [`disk.storage.getChildren`](super::GetChildren).
 	pub mod get_children {
 		/// Error codes of `disk.storage.getChildren`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3956,39 +3894,39 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-children.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `REAL_OBJECT_ID`: `string`, only in the example response.
+			/// `REAL_OBJECT_ID`: `string`, example only.
 			pub real_object_id: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `string`, only in the example response.
+			/// `DELETED_TYPE`: `string`, example only.
 			pub deleted_type: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `string`, only in the example response.
+			/// `DELETED_BY`: `string`, example only.
 			pub deleted_by: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4013,9 +3951,7 @@ pub mod storage {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `disk.storage.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+	/// Types of [`disk.storage.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `disk.storage.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4023,15 +3959,15 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4044,15 +3980,15 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputName {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4065,15 +4001,15 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCode {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4086,15 +4022,15 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputModuleId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4107,15 +4043,15 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputEntityType {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4128,15 +4064,15 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputEntityId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4149,15 +4085,15 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRootObjectId {
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, only in the example response.
+			/// `USE_IN_FILTER`: `boolean`, example only.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, only in the example response.
+			/// `USE_IN_SHOW`: `boolean`, example only.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4170,23 +4106,23 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `object`, only in the example response.
+			/// `ID`: `object`, example only.
 			pub id: Option<OutputId>,
-			/// `NAME`: `object`, only in the example response.
+			/// `NAME`: `object`, example only.
 			pub name: Option<OutputName>,
-			/// `CODE`: `object`, only in the example response.
+			/// `CODE`: `object`, example only.
 			pub code: Option<OutputCode>,
-			/// `MODULE_ID`: `object`, only in the example response.
+			/// `MODULE_ID`: `object`, example only.
 			pub module_id: Option<OutputModuleId>,
-			/// `ENTITY_TYPE`: `object`, only in the example response.
+			/// `ENTITY_TYPE`: `object`, example only.
 			pub entity_type: Option<OutputEntityType>,
-			/// `ENTITY_ID`: `object`, only in the example response.
+			/// `ENTITY_ID`: `object`, example only.
 			pub entity_id: Option<OutputEntityId>,
-			/// `ROOT_OBJECT_ID`: `object`, only in the example response.
+			/// `ROOT_OBJECT_ID`: `object`, example only.
 			pub root_object_id: Option<OutputRootObjectId>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4199,9 +4135,7 @@ pub mod storage {
 		method!(super::GetFields, "disk.storage.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.storage.getForApp`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-for-app.html>
+	/// Types of [`disk.storage.getForApp`](super::GetForApp).
 	pub mod get_for_app {
 		/// Error codes of `disk.storage.getForApp`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4222,23 +4156,23 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-for-app.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `MODULE_ID`: `string`, only in the example response.
+			/// `MODULE_ID`: `string`, example only.
 			pub module_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`, only in the example response.
+			/// `ENTITY_TYPE`: `string`, example only.
 			pub entity_type: Option<String>,
-			/// `ENTITY_ID`: `string`, only in the example response.
+			/// `ENTITY_ID`: `string`, example only.
 			pub entity_id: Option<String>,
-			/// `ROOT_OBJECT_ID`: `string`, only in the example response.
+			/// `ROOT_OBJECT_ID`: `string`, example only.
 			pub root_object_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4251,9 +4185,7 @@ pub mod storage {
 		method!(super::GetForApp, "disk.storage.getForApp", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.storage.getList`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-list.html>
+	/// Types of [`disk.storage.getList`](super::GetList).
 	pub mod get_list {
 		/// Error codes of `disk.storage.getList`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4303,23 +4235,23 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `MODULE_ID`: `string`, only in the example response.
+			/// `MODULE_ID`: `string`, example only.
 			pub module_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`, only in the example response.
+			/// `ENTITY_TYPE`: `string`, example only.
 			pub entity_type: Option<String>,
-			/// `ENTITY_ID`: `string`, only in the example response.
+			/// `ENTITY_ID`: `string`, example only.
 			pub entity_id: Option<String>,
-			/// `ROOT_OBJECT_ID`: `string`, only in the example response.
+			/// `ROOT_OBJECT_ID`: `string`, example only.
 			pub root_object_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4340,9 +4272,7 @@ pub mod storage {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `disk.storage.getTypes`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-types.html>
+	/// Types of [`disk.storage.getTypes`](super::GetTypes).
 	pub mod get_types {
 		/// Error codes of `disk.storage.getTypes`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4350,9 +4280,7 @@ pub mod storage {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::GetTypes, "disk.storage.getTypes", V2, true);
 	}
-	/// Types of `disk.storage.rename`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-rename.html>
+	/// Types of [`disk.storage.rename`](super::Rename).
 	pub mod rename {
 		/// Error codes of `disk.storage.rename`; see also [`crate::SystemError`].
 		///
@@ -4375,23 +4303,23 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-rename.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `MODULE_ID`: `string`, only in the example response.
+			/// `MODULE_ID`: `string`, example only.
 			pub module_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`, only in the example response.
+			/// `ENTITY_TYPE`: `string`, example only.
 			pub entity_type: Option<String>,
-			/// `ENTITY_ID`: `string`, only in the example response.
+			/// `ENTITY_ID`: `string`, example only.
 			pub entity_id: Option<String>,
-			/// `ROOT_OBJECT_ID`: `string`, only in the example response.
+			/// `ROOT_OBJECT_ID`: `string`, example only.
 			pub root_object_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4404,9 +4332,7 @@ pub mod storage {
 		method!(super::Rename, "disk.storage.rename", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `disk.storage.uploadFile`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-upload-file.html>
+	/// Types of [`disk.storage.uploadFile`](super::UploadFile).
 	pub mod upload_file {
 		/// Error codes of `disk.storage.uploadFile`; see also [`crate::SystemError`].
 		///
@@ -4437,45 +4363,45 @@ pub mod storage {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-upload-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `integer`, only in the example response.
+			/// `ID`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CODE`: `any`, only in the example response.
+			/// `CODE`: `any`, example only.
 			pub code: ::serde_json::Value,
-			/// `STORAGE_ID`: `string`, only in the example response.
+			/// `STORAGE_ID`: `string`, example only.
 			pub storage_id: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `PARENT_ID`: `string`, only in the example response.
+			/// `PARENT_ID`: `string`, example only.
 			pub parent_id: Option<String>,
-			/// `DELETED_TYPE`: `integer`, only in the example response.
+			/// `DELETED_TYPE`: `integer`, example only.
 			pub deleted_type: Option<i64>,
-			/// `GLOBAL_CONTENT_VERSION`: `integer`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `integer`, example only.
 			pub global_content_version: Option<i64>,
-			/// `FILE_ID`: `integer`, only in the example response.
+			/// `FILE_ID`: `integer`, example only.
 			pub file_id: Option<i64>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `UPDATE_TIME`: `string`, only in the example response.
+			/// `UPDATE_TIME`: `string`, example only.
 			pub update_time: Option<String>,
-			/// `DELETE_TIME`: `any`, only in the example response.
+			/// `DELETE_TIME`: `any`, example only.
 			pub delete_time: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `UPDATED_BY`: `string`, only in the example response.
+			/// `UPDATED_BY`: `string`, example only.
 			pub updated_by: Option<String>,
-			/// `DELETED_BY`: `any`, only in the example response.
+			/// `DELETED_BY`: `any`, example only.
 			pub deleted_by: ::serde_json::Value,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
-			/// `DETAIL_URL`: `string`, only in the example response.
+			/// `DETAIL_URL`: `string`, example only.
 			pub detail_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4522,9 +4448,7 @@ pub mod version {
 		}
 	}
 	params_impls!(Get { req field "id" id, });
-	/// Types of `disk.version.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/version/disk-version-get.html>
+	/// Types of [`disk.version.get`](super::Get).
 	pub mod get {
 		/// Error codes of `disk.version.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4548,25 +4472,25 @@ pub mod version {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/version/disk-version-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `OBJECT_ID`: `string`, only in the example response.
+			/// `OBJECT_ID`: `string`, example only.
 			pub object_id: Option<String>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `GLOBAL_CONTENT_VERSION`: `string`, only in the example response.
+			/// `GLOBAL_CONTENT_VERSION`: `string`, example only.
 			pub global_content_version: Option<String>,
-			/// `CREATE_TIME`: `string`, only in the example response.
+			/// `CREATE_TIME`: `string`, example only.
 			pub create_time: Option<String>,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,

@@ -33,11 +33,11 @@ pub mod document {
 		pub fn new(template_id: impl Into<i64>, value: impl Into<String>) -> Self {
 			Self {
 				template_id: template_id.into(),
-				provider_class_name: Default::default(),
+				provider_class_name: None,
 				value: value.into(),
-				values: Default::default(),
-				stamps_enabled: Default::default(),
-				fields: Default::default(),
+				values: None,
+				stamps_enabled: None,
+				fields: None,
 				extra: Default::default(),
 			}
 		}
@@ -100,7 +100,7 @@ pub mod document {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				status: Default::default(),
+				status: None,
 				extra: Default::default(),
 			}
 		}
@@ -154,7 +154,7 @@ pub mod document {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				values: Default::default(),
+				values: None,
 				extra: Default::default(),
 			}
 		}
@@ -225,9 +225,9 @@ pub mod document {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				values: Default::default(),
-				stamps_enabled: Default::default(),
-				fields: Default::default(),
+				values: None,
+				stamps_enabled: None,
+				fields: None,
 				extra: Default::default(),
 			}
 		}
@@ -241,9 +241,7 @@ pub mod document {
 		Update { req field "id" id, opt exact "values" values, opt exact "stampsEnabled"
 		stamps_enabled, opt exact "fields" fields, }
 	);
-	/// Types of `documentgenerator.document.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html>
+	/// Types of [`documentgenerator.document.add`](super::Add).
 	pub mod add {
 		/// Error codes of `documentgenerator.document.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -418,9 +416,7 @@ pub mod document {
 		method!(super::Add, "documentgenerator.document.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.document.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-delete.html>
+	/// Types of [`documentgenerator.document.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `documentgenerator.document.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -439,9 +435,7 @@ pub mod document {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "documentgenerator.document.delete", V2, false);
 	}
-	/// Types of `documentgenerator.document.enablepublicurl`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-enable-public-url.html>
+	/// Types of [`documentgenerator.document.enablepublicurl`](super::Enablepublicurl).
 	pub mod enablepublicurl {
 		/// Error codes of `documentgenerator.document.enablepublicurl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -474,9 +468,7 @@ pub mod document {
 		);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.document.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
+	/// Types of [`documentgenerator.document.get`](super::Get).
 	pub mod get {
 		/// Error codes of `documentgenerator.document.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -629,9 +621,7 @@ pub mod document {
 		method!(super::Get, "documentgenerator.document.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.document.getfields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get-fields.html>
+	/// Types of [`documentgenerator.document.getfields`](super::Getfields).
 	pub mod getfields {
 		/// Error codes of `documentgenerator.document.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -708,9 +698,7 @@ pub mod document {
 		method!(super::Getfields, "documentgenerator.document.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.document.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
+	/// Types of [`documentgenerator.document.list`](super::List).
 	pub mod list {
 		/// Error codes of `documentgenerator.document.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1029,9 +1017,7 @@ pub mod document {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.document.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
+	/// Types of [`documentgenerator.document.update`](super::Update).
 	pub mod update {
 		/// Error codes of `documentgenerator.document.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1378,9 +1364,7 @@ pub mod numerator {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `documentgenerator.numerator.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
+	/// Types of [`documentgenerator.numerator.add`](super::Add).
 	pub mod add {
 		/// Error codes of `documentgenerator.numerator.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1495,7 +1479,7 @@ pub mod numerator {
 				Self {
 					name: name.into(),
 					template: template.into(),
-					settings: Default::default(),
+					settings: None,
 					extra: Default::default(),
 				}
 			}
@@ -1591,9 +1575,7 @@ pub mod numerator {
 		method!(super::Add, "documentgenerator.numerator.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.numerator.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-delete.html>
+	/// Types of [`documentgenerator.numerator.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `documentgenerator.numerator.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1616,9 +1598,7 @@ pub mod numerator {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "documentgenerator.numerator.delete", V2, false);
 	}
-	/// Types of `documentgenerator.numerator.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
+	/// Types of [`documentgenerator.numerator.get`](super::Get).
 	pub mod get {
 		/// Error codes of `documentgenerator.numerator.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1719,9 +1699,7 @@ pub mod numerator {
 		method!(super::Get, "documentgenerator.numerator.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.numerator.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html>
+	/// Types of [`documentgenerator.numerator.list`](super::List).
 	pub mod list {
 		/// Error codes of `documentgenerator.numerator.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1829,9 +1807,7 @@ pub mod numerator {
 		deserialize_via_from_value!(Output);
 		deserialize_via_from_value!(OutputNumerators);
 	}
-	/// Types of `documentgenerator.numerator.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
+	/// Types of [`documentgenerator.numerator.update`](super::Update).
 	pub mod update {
 		/// Error codes of `documentgenerator.numerator.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2159,9 +2135,7 @@ pub mod region {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `documentgenerator.region.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-add.html>
+	/// Types of [`documentgenerator.region.add`](super::Add).
 	pub mod add {
 		/// Error codes of `documentgenerator.region.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2206,11 +2180,11 @@ pub mod region {
 			pub fn new(title: impl Into<String>) -> Self {
 				Self {
 					title: title.into(),
-					language_id: Default::default(),
-					format_date: Default::default(),
-					format_datetime: Default::default(),
-					format_name: Default::default(),
-					phrases: Default::default(),
+					language_id: None,
+					format_date: None,
+					format_datetime: None,
+					format_name: None,
+					phrases: None,
 					extra: Default::default(),
 				}
 			}
@@ -2231,13 +2205,13 @@ pub mod region {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRegionPhrases {
-			/// `TAX_INCLUDED`: `string`, only in the example response.
+			/// `TAX_INCLUDED`: `string`, example only.
 			pub tax_included: Option<String>,
-			/// `TAX_NOT_INCLUDED`: `string`, only in the example response.
+			/// `TAX_NOT_INCLUDED`: `string`, example only.
 			pub tax_not_included: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2290,9 +2264,7 @@ pub mod region {
 		method!(super::Add, "documentgenerator.region.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.region.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-delete.html>
+	/// Types of [`documentgenerator.region.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `documentgenerator.region.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2313,9 +2285,7 @@ pub mod region {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "documentgenerator.region.delete", V2, false);
 	}
-	/// Types of `documentgenerator.region.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
+	/// Types of [`documentgenerator.region.get`](super::Get).
 	pub mod get {
 		/// Error codes of `documentgenerator.region.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2334,13 +2304,13 @@ pub mod region {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRegionPhrases {
-			/// `TAX_INCLUDED`: `string`, only in the example response.
+			/// `TAX_INCLUDED`: `string`, example only.
 			pub tax_included: Option<String>,
-			/// `TAX_NOT_INCLUDED`: `string`, only in the example response.
+			/// `TAX_NOT_INCLUDED`: `string`, example only.
 			pub tax_not_included: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2393,9 +2363,7 @@ pub mod region {
 		method!(super::Get, "documentgenerator.region.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.region.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-list.html>
+	/// Types of [`documentgenerator.region.list`](super::List).
 	pub mod list {
 		/// Error codes of `documentgenerator.region.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2466,9 +2434,7 @@ pub mod region {
 		method!(super::List, "documentgenerator.region.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.region.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html>
+	/// Types of [`documentgenerator.region.update`](super::Update).
 	pub mod update {
 		/// Error codes of `documentgenerator.region.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2526,13 +2492,13 @@ pub mod region {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRegionPhrases {
-			/// `TAX_INCLUDED`: `string`, only in the example response.
+			/// `TAX_INCLUDED`: `string`, example only.
 			pub tax_included: Option<String>,
-			/// `TAX_NOT_INCLUDED`: `string`, only in the example response.
+			/// `TAX_NOT_INCLUDED`: `string`, example only.
 			pub tax_not_included: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2741,9 +2707,7 @@ pub mod role {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `documentgenerator.role.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
+	/// Types of [`documentgenerator.role.add`](super::Add).
 	pub mod add {
 		/// Error codes of `documentgenerator.role.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2950,8 +2914,8 @@ pub mod role {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					code: Default::default(),
-					permissions: Default::default(),
+					code: None,
+					permissions: None,
 					extra: Default::default(),
 				}
 			}
@@ -3123,9 +3087,7 @@ pub mod role {
 		method!(super::Add, "documentgenerator.role.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.role.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-delete.html>
+	/// Types of [`documentgenerator.role.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `documentgenerator.role.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3148,9 +3110,7 @@ pub mod role {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "documentgenerator.role.delete", V2, false);
 	}
-	/// Types of `documentgenerator.role.fillaccesses`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-fill-accesses.html>
+	/// Types of [`documentgenerator.role.fillaccesses`](super::Fillaccesses).
 	pub mod fillaccesses {
 		/// Error codes of `documentgenerator.role.fillaccesses`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3217,9 +3177,7 @@ pub mod role {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fillaccesses, "documentgenerator.role.fillaccesses", V2, false);
 	}
-	/// Types of `documentgenerator.role.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
+	/// Types of [`documentgenerator.role.get`](super::Get).
 	pub mod get {
 		/// Error codes of `documentgenerator.role.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3397,9 +3355,7 @@ pub mod role {
 		method!(super::Get, "documentgenerator.role.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.role.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-list.html>
+	/// Types of [`documentgenerator.role.list`](super::List).
 	pub mod list {
 		/// Error codes of `documentgenerator.role.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3455,9 +3411,7 @@ pub mod role {
 		deserialize_via_from_value!(Output);
 		deserialize_via_from_value!(OutputRoles);
 	}
-	/// Types of `documentgenerator.role.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
+	/// Types of [`documentgenerator.role.update`](super::Update).
 	pub mod update {
 		/// Error codes of `documentgenerator.role.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3999,9 +3953,7 @@ pub mod template {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `documentgenerator.template.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
+	/// Types of [`documentgenerator.template.add`](super::Add).
 	pub mod add {
 		/// Error codes of `documentgenerator.template.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4066,11 +4018,11 @@ pub mod template {
 					file: file.into(),
 					numerator_id: numerator_id.into(),
 					region: region.into(),
-					code: Default::default(),
-					users: Default::default(),
-					active: Default::default(),
-					with_stamps: Default::default(),
-					sort: Default::default(),
+					code: None,
+					users: None,
+					active: None,
+					with_stamps: None,
+					sort: None,
 					extra: Default::default(),
 				}
 			}
@@ -4091,11 +4043,11 @@ pub mod template {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateProviders {
-			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, only in the example response.
+			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, example only.
 			pub bitrix_documentgenerator_dataprovider_rest: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4109,11 +4061,11 @@ pub mod template {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateUsers {
-			/// `UA`: `string`, only in the example response.
+			/// `UA`: `string`, example only.
 			pub ua: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4190,9 +4142,7 @@ pub mod template {
 		method!(super::Add, "documentgenerator.template.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.template.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-delete.html>
+	/// Types of [`documentgenerator.template.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `documentgenerator.template.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4211,9 +4161,7 @@ pub mod template {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "documentgenerator.template.delete", V2, false);
 	}
-	/// Types of `documentgenerator.template.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
+	/// Types of [`documentgenerator.template.get`](super::Get).
 	pub mod get {
 		/// Error codes of `documentgenerator.template.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4232,11 +4180,11 @@ pub mod template {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateProviders {
-			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, only in the example response.
+			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, example only.
 			pub bitrix_documentgenerator_dataprovider_rest: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4250,11 +4198,11 @@ pub mod template {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateUsers {
-			/// `U503`: `string`, only in the example response.
+			/// `U503`: `string`, example only.
 			pub u503: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4264,7 +4212,7 @@ pub mod template {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplate {
@@ -4304,7 +4252,7 @@ pub mod template {
 			pub create_time: Option<::bitrix24_runtime::DateTime>,
 			/// `updateTime`: `datetime`.
 			pub update_time: Option<::bitrix24_runtime::DateTime>,
-			/// `downloadMachine`: `string`, only in the example response.
+			/// `downloadMachine`: `string`, example only.
 			pub download_machine: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4333,9 +4281,7 @@ pub mod template {
 		method!(super::Get, "documentgenerator.template.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.template.getfields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get-fields.html>
+	/// Types of [`documentgenerator.template.getfields`](super::Getfields).
 	pub mod getfields {
 		/// Error codes of `documentgenerator.template.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4412,9 +4358,7 @@ pub mod template {
 		method!(super::Getfields, "documentgenerator.template.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.template.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
+	/// Types of [`documentgenerator.template.list`](super::List).
 	pub mod list {
 		/// Error codes of `documentgenerator.template.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4699,9 +4643,7 @@ pub mod template {
 		method!(super::List, "documentgenerator.template.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `documentgenerator.template.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
+	/// Types of [`documentgenerator.template.update`](super::Update).
 	pub mod update {
 		/// Error codes of `documentgenerator.template.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4777,11 +4719,11 @@ pub mod template {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateProviders {
-			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, only in the example response.
+			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, example only.
 			pub bitrix_documentgenerator_dataprovider_rest: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4795,11 +4737,11 @@ pub mod template {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputTemplateUsers {
-			/// `U503`: `string`, only in the example response.
+			/// `U503`: `string`, example only.
 			pub u503: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,

@@ -26,7 +26,7 @@ impl Add {
 		Self {
 			entity: entity.into(),
 			name: name.into(),
-			access: Default::default(),
+			access: None,
 			extra: Default::default(),
 		}
 	}
@@ -105,7 +105,7 @@ impl Rights {
 	pub fn new(entity: impl Into<String>) -> Self {
 		Self {
 			entity: entity.into(),
-			access: Default::default(),
+			access: None,
 			extra: Default::default(),
 		}
 	}
@@ -138,9 +138,9 @@ impl Update {
 	pub fn new(entity: impl Into<String>) -> Self {
 		Self {
 			entity: entity.into(),
-			name: Default::default(),
-			entity_new: Default::default(),
-			access: Default::default(),
+			name: None,
+			entity_new: None,
+			access: None,
 			extra: Default::default(),
 		}
 	}
@@ -153,9 +153,7 @@ params_impls!(
 	Update { req field "ENTITY" entity, opt exact "NAME" name, opt exact "ENTITY_NEW"
 	entity_new, opt exact "ACCESS" access, }
 );
-/// Types of `entity.add`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-add.html>
+/// Types of [`entity.add`](super::Add).
 pub mod add {
 	/// Error codes of `entity.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,9 +179,7 @@ pub mod add {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Add, "entity.add", V2, false);
 }
-/// Types of `entity.delete`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-delete.html>
+/// Types of [`entity.delete`](super::Delete).
 pub mod delete {
 	/// Error codes of `entity.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,9 +206,7 @@ pub mod delete {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Delete, "entity.delete", V2, false);
 }
-/// Types of `entity.get`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
+/// Types of [`entity.get`](super::Get).
 pub mod get {
 	/// Error codes of `entity.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,17 +230,17 @@ pub mod get {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `ID`: `string`, only in the example response.
+		/// `ID`: `string`, example only.
 		pub id: Option<String>,
-		/// `IBLOCK_TYPE_ID`: `string`, only in the example response.
+		/// `IBLOCK_TYPE_ID`: `string`, example only.
 		pub iblock_type_id: Option<String>,
-		/// `ENTITY`: `string`, only in the example response.
+		/// `ENTITY`: `string`, example only.
 		pub entity: Option<String>,
-		/// `NAME`: `string`, only in the example response.
+		/// `NAME`: `string`, example only.
 		pub name: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -298,13 +292,13 @@ pub mod item {
 		pub fn new(entity: impl Into<String>) -> Self {
 			Self {
 				entity: entity.into(),
-				name: Default::default(),
-				property_values: Default::default(),
-				section: Default::default(),
-				date_active_from: Default::default(),
-				date_active_to: Default::default(),
-				preview_picture: Default::default(),
-				detail_picture: Default::default(),
+				name: None,
+				property_values: None,
+				section: None,
+				date_active_from: None,
+				date_active_to: None,
+				preview_picture: None,
+				detail_picture: None,
 				uf: Default::default(),
 				extra: Default::default(),
 			}
@@ -383,9 +377,9 @@ pub mod item {
 		pub fn new(entity: impl Into<String>) -> Self {
 			Self {
 				entity: entity.into(),
-				sort: Default::default(),
-				filter: Default::default(),
-				start: Default::default(),
+				sort: None,
+				filter: None,
+				start: None,
 				extra: Default::default(),
 			}
 		}
@@ -439,13 +433,13 @@ pub mod item {
 			Self {
 				entity: entity.into(),
 				id: id.into(),
-				name: Default::default(),
-				property_values: Default::default(),
-				section: Default::default(),
-				date_active_from: Default::default(),
-				date_active_to: Default::default(),
-				preview_picture: Default::default(),
-				detail_picture: Default::default(),
+				name: None,
+				property_values: None,
+				section: None,
+				date_active_from: None,
+				date_active_to: None,
+				preview_picture: None,
+				detail_picture: None,
 				uf: Default::default(),
 				extra: Default::default(),
 			}
@@ -468,9 +462,7 @@ pub mod item {
 		opt exact "PREVIEW_PICTURE" preview_picture, opt exact "DETAIL_PICTURE"
 		detail_picture, rest pattern "UF_*" uf, }
 	);
-	/// Types of `entity.item.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-add.html>
+	/// Types of [`entity.item.add`](super::Add).
 	pub mod add {
 		/// Error codes of `entity.item.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -497,9 +489,7 @@ pub mod item {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "entity.item.add", V2, false);
 	}
-	/// Types of `entity.item.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-delete.html>
+	/// Types of [`entity.item.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `entity.item.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -528,9 +518,7 @@ pub mod item {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "entity.item.delete", V2, false);
 	}
-	/// Types of `entity.item.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
+	/// Types of [`entity.item.get`](super::Get).
 	pub mod get {
 		/// Error codes of `entity.item.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -814,9 +802,9 @@ pub mod item {
 				Self {
 					entity: entity.into(),
 					property: property.into(),
-					name: Default::default(),
-					type_: Default::default(),
-					sort: Default::default(),
+					name: None,
+					type_: None,
+					sort: None,
 					extra: Default::default(),
 				}
 			}
@@ -881,7 +869,7 @@ pub mod item {
 			pub fn new(entity: impl Into<String>) -> Self {
 				Self {
 					entity: entity.into(),
-					property: Default::default(),
+					property: None,
 					extra: Default::default(),
 				}
 			}
@@ -919,10 +907,10 @@ pub mod item {
 				Self {
 					entity: entity.into(),
 					property: property.into(),
-					property_new: Default::default(),
-					name: Default::default(),
-					type_: Default::default(),
-					sort: Default::default(),
+					property_new: None,
+					name: None,
+					type_: None,
+					sort: None,
 					extra: Default::default(),
 				}
 			}
@@ -937,9 +925,7 @@ pub mod item {
 			"PROPERTY_NEW" property_new, opt exact "NAME" name, opt exact "TYPE" type_,
 			opt exact "SORT" sort, }
 		);
-		/// Types of `entity.item.property.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-add.html>
+		/// Types of [`entity.item.property.add`](super::Add).
 		pub mod add {
 			/// Error codes of `entity.item.property.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -972,9 +958,7 @@ pub mod item {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Add, "entity.item.property.add", V2, false);
 		}
-		/// Types of `entity.item.property.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-delete.html>
+		/// Types of [`entity.item.property.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `entity.item.property.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1004,9 +988,7 @@ pub mod item {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "entity.item.property.delete", V2, false);
 		}
-		/// Types of `entity.item.property.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
+		/// Types of [`entity.item.property.get`](super::Get).
 		pub mod get {
 			/// Error codes of `entity.item.property.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1033,17 +1015,17 @@ pub mod item {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `PROPERTY`: `string`, only in the example response.
+				/// `PROPERTY`: `string`, example only.
 				pub property: Option<String>,
-				/// `NAME`: `string`, only in the example response.
+				/// `NAME`: `string`, example only.
 				pub name: Option<String>,
-				/// `TYPE`: `string`, only in the example response.
+				/// `TYPE`: `string`, example only.
 				pub type_: Option<String>,
-				/// `SORT`: `string`, only in the example response.
+				/// `SORT`: `string`, example only.
 				pub sort: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1057,9 +1039,7 @@ pub mod item {
 			method!(super::Get, "entity.item.property.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `entity.item.property.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-update.html>
+		/// Types of [`entity.item.property.update`](super::Update).
 		pub mod update {
 			/// Error codes of `entity.item.property.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1093,9 +1073,7 @@ pub mod item {
 			method!(super::Update, "entity.item.property.update", V2, false);
 		}
 	}
-	/// Types of `entity.item.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-update.html>
+	/// Types of [`entity.item.update`](super::Update).
 	pub mod update {
 		/// Error codes of `entity.item.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1125,9 +1103,7 @@ pub mod item {
 		method!(super::Update, "entity.item.update", V2, false);
 	}
 }
-/// Types of `entity.rights`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-rights.html>
+/// Types of [`entity.rights`](super::Rights).
 pub mod rights {
 	/// Error codes of `entity.rights`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1148,15 +1124,15 @@ pub mod rights {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-rights.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Output {
-		/// `U1`: `string`, only in the example response.
+		/// `U1`: `string`, example only.
 		pub u1: Option<String>,
-		/// `AU`: `string`, only in the example response.
+		/// `AU`: `string`, example only.
 		pub au: Option<String>,
-		/// `U577`: `string`, only in the example response.
+		/// `U577`: `string`, example only.
 		pub u577: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1210,13 +1186,13 @@ pub mod section {
 			Self {
 				entity: entity.into(),
 				name: name.into(),
-				section: Default::default(),
-				active: Default::default(),
-				sort: Default::default(),
-				code: Default::default(),
-				description: Default::default(),
-				picture: Default::default(),
-				detail_picture: Default::default(),
+				section: None,
+				active: None,
+				sort: None,
+				code: None,
+				description: None,
+				picture: None,
+				detail_picture: None,
 				uf: Default::default(),
 				extra: Default::default(),
 			}
@@ -1292,9 +1268,9 @@ pub mod section {
 		pub fn new(entity: impl Into<String>) -> Self {
 			Self {
 				entity: entity.into(),
-				sort: Default::default(),
-				filter: Default::default(),
-				start: Default::default(),
+				sort: None,
+				filter: None,
+				start: None,
 				extra: Default::default(),
 			}
 		}
@@ -1352,14 +1328,14 @@ pub mod section {
 			Self {
 				entity: entity.into(),
 				id: id.into(),
-				name: Default::default(),
-				section: Default::default(),
-				active: Default::default(),
-				sort: Default::default(),
-				code: Default::default(),
-				description: Default::default(),
-				picture: Default::default(),
-				detail_picture: Default::default(),
+				name: None,
+				section: None,
+				active: None,
+				sort: None,
+				code: None,
+				description: None,
+				picture: None,
+				detail_picture: None,
 				uf: Default::default(),
 				extra: Default::default(),
 			}
@@ -1379,9 +1355,7 @@ pub mod section {
 		exact "CODE" code, opt exact "DESCRIPTION" description, opt exact "PICTURE"
 		picture, opt exact "DETAIL_PICTURE" detail_picture, rest pattern "UF_*" uf, }
 	);
-	/// Types of `entity.section.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-add.html>
+	/// Types of [`entity.section.add`](super::Add).
 	pub mod add {
 		/// Error codes of `entity.section.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1408,9 +1382,7 @@ pub mod section {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "entity.section.add", V2, false);
 	}
-	/// Types of `entity.section.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-delete.html>
+	/// Types of [`entity.section.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `entity.section.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1439,9 +1411,7 @@ pub mod section {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "entity.section.delete", V2, false);
 	}
-	/// Types of `entity.section.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
+	/// Types of [`entity.section.get`](super::Get).
 	pub mod get {
 		/// Error codes of `entity.section.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1680,9 +1650,7 @@ pub mod section {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `entity.section.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-update.html>
+	/// Types of [`entity.section.update`](super::Update).
 	pub mod update {
 		/// Error codes of `entity.section.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1712,9 +1680,7 @@ pub mod section {
 		method!(super::Update, "entity.section.update", V2, false);
 	}
 }
-/// Types of `entity.update`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-update.html>
+/// Types of [`entity.update`](super::Update).
 pub mod update {
 	/// Error codes of `entity.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,10 +32,10 @@ impl Bind {
 		Self {
 			event: event.into(),
 			handler: handler.into(),
-			auth_type: Default::default(),
-			event_type: Default::default(),
-			auth_connector: Default::default(),
-			options: Default::default(),
+			auth_type: None,
+			event_type: None,
+			auth_connector: None,
+			options: None,
 			extra: Default::default(),
 		}
 	}
@@ -106,8 +106,8 @@ impl Unbind {
 		Self {
 			event: event.into(),
 			handler: handler.into(),
-			auth_type: Default::default(),
-			event_type: Default::default(),
+			auth_type: None,
+			event_type: None,
 			extra: Default::default(),
 		}
 	}
@@ -128,9 +128,7 @@ impl Unbind {
 		Self::new(E::NAME, handler)
 	}
 }
-/// Types of `event.bind`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-bind.html>
+/// Types of [`event.bind`](super::Bind).
 pub mod bind {
 	/// Error codes of `event.bind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,9 +150,7 @@ pub mod bind {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Bind, "event.bind", V2, false);
 }
-/// Types of `event.get`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-get.html>
+/// Types of [`event.get`](super::Get).
 pub mod get {
 	/// Error codes of `event.get`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -211,8 +207,8 @@ pub mod offline {
 		pub fn new(process_id: impl Into<String>) -> Self {
 			Self {
 				process_id: process_id.into(),
-				id: Default::default(),
-				message_id: Default::default(),
+				id: None,
+				message_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -247,7 +243,7 @@ pub mod offline {
 		pub fn new(process_id: impl Into<String>) -> Self {
 			Self {
 				process_id: process_id.into(),
-				message_id: Default::default(),
+				message_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -329,9 +325,7 @@ pub mod offline {
 		List { opt exact "filter" filter, opt exact "order" order, opt exact "start"
 		start, opt exact "auth_connector" auth_connector, }
 	);
-	/// Types of `event.offline.clear`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-clear.html>
+	/// Types of [`event.offline.clear`](super::Clear).
 	pub mod clear {
 		/// Error codes of `event.offline.clear`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -348,9 +342,7 @@ pub mod offline {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Clear, "event.offline.clear", V2, false);
 	}
-	/// Types of `event.offline.error`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-error.html>
+	/// Types of [`event.offline.error`](super::Error).
 	pub mod error {
 		/// Error codes of `event.offline.error`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -367,9 +359,7 @@ pub mod offline {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Error, "event.offline.error", V2, false);
 	}
-	/// Types of `event.offline.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
+	/// Types of [`event.offline.get`](super::Get).
 	pub mod get {
 		/// Error codes of `event.offline.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,9 +460,7 @@ pub mod offline {
 		method!(super::Get, "event.offline.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `event.offline.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
+	/// Types of [`event.offline.list`](super::List).
 	pub mod list {
 		/// Error codes of `event.offline.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -572,9 +560,7 @@ pub mod offline {
 		deserialize_via_from_value!(Item);
 	}
 }
-/// Types of `event.unbind`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-unbind.html>
+/// Types of [`event.unbind`](super::Unbind).
 pub mod unbind {
 	/// Error codes of `event.unbind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]

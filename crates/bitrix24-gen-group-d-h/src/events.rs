@@ -28,9 +28,7 @@ setters!(
 	Events { some into scope scope "SCOPE" : String, some into full full "FULL" : bool, }
 );
 params_impls!(Events { opt exact "SCOPE" scope, opt exact "FULL" full, });
-/// Types of `events`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/events/events.html>
+/// Types of [`events`](super::Events).
 pub mod events {
 	/// Error codes of `events`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;

@@ -73,8 +73,8 @@ pub mod v3 {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					node_id: Default::default(),
-					select: Default::default(),
+					node_id: None,
+					select: None,
 					extra: Default::default(),
 				}
 			}
@@ -112,9 +112,7 @@ pub mod v3 {
 			}
 		}
 		params_impls!(Subordinates { req field "id" id, });
-		/// Types of `humanresources.employee.count`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-count.html>
+		/// Types of [`humanresources.employee.count`](super::Count).
 		pub mod count {
 			/// Error codes of `humanresources.employee.count`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +167,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -199,9 +197,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `humanresources.employee.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
+			/// Types of [`humanresources.employee.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `humanresources.employee.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,31 +229,31 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `description`: `any`, only in the example response.
+					/// `description`: `any`, example only.
 					pub description: ::serde_json::Value,
-					/// `editable`: `boolean`, only in the example response.
+					/// `editable`: `boolean`, example only.
 					pub editable: Option<bool>,
-					/// `elementType`: `any`, only in the example response.
+					/// `elementType`: `any`, example only.
 					pub element_type: ::serde_json::Value,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `multiple`: `boolean`, only in the example response.
+					/// `multiple`: `boolean`, example only.
 					pub multiple: Option<bool>,
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `requiredGroups`: `any`, only in the example response.
+					/// `requiredGroups`: `any`, example only.
 					pub required_groups: ::serde_json::Value,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `validationRules`: `array`, only in the example response.
+					/// `validationRules`: `array`, example only.
 					pub validation_rules: Vec<::serde_json::Value>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -285,9 +281,7 @@ pub mod v3 {
 				method!(super::Get, "humanresources.employee.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `humanresources.employee.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
+			/// Types of [`humanresources.employee.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `humanresources.employee.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,31 +305,31 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `description`: `any`, only in the example response.
+					/// `description`: `any`, example only.
 					pub description: ::serde_json::Value,
-					/// `editable`: `boolean`, only in the example response.
+					/// `editable`: `boolean`, example only.
 					pub editable: Option<bool>,
-					/// `elementType`: `any`, only in the example response.
+					/// `elementType`: `any`, example only.
 					pub element_type: ::serde_json::Value,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `multiple`: `boolean`, only in the example response.
+					/// `multiple`: `boolean`, example only.
 					pub multiple: Option<bool>,
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `requiredGroups`: `any`, only in the example response.
+					/// `requiredGroups`: `any`, example only.
 					pub required_groups: ::serde_json::Value,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `validationRules`: `array`, only in the example response.
+					/// `validationRules`: `array`, example only.
 					pub validation_rules: Vec<::serde_json::Value>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -364,9 +358,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `humanresources.employee.multidepartment`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
+		/// Types of [`humanresources.employee.multidepartment`](super::Multidepartment).
 		pub mod multidepartment {
 			/// Error codes of `humanresources.employee.multidepartment`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -424,13 +416,13 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `employees`: `array`.
 				pub employees: Vec<OutputEmployees>,
-				/// `total`: `integer`, only in the example response.
+				/// `total`: `integer`, example only.
 				pub total: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -452,9 +444,7 @@ pub mod v3 {
 			deserialize_via_from_value!(Output);
 			deserialize_via_from_value!(OutputEmployees);
 		}
-		/// Types of `humanresources.employee.search`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+		/// Types of [`humanresources.employee.search`](super::Search).
 		pub mod search {
 			/// Error codes of `humanresources.employee.search`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -486,13 +476,13 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemsDepartments {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -504,23 +494,23 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `userId`: `integer`, only in the example response.
+				/// `userId`: `integer`, example only.
 				pub user_id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `workPosition`: `string`, only in the example response.
+				/// `workPosition`: `string`, example only.
 				pub work_position: Option<String>,
-				/// `avatar`: `string`, only in the example response.
+				/// `avatar`: `string`, example only.
 				pub avatar: Option<String>,
-				/// `url`: `string`, only in the example response.
+				/// `url`: `string`, example only.
 				pub url: Option<String>,
-				/// `departments`: `object[]`, only in the example response.
+				/// `departments`: `object[]`, example only.
 				pub departments: Vec<OutputItemsDepartments>,
-				/// `teams`: `array`, only in the example response.
+				/// `teams`: `array`, example only.
 				pub teams: Vec<::serde_json::Value>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -545,9 +535,7 @@ pub mod v3 {
 			method!(super::Search, "humanresources.employee.search", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `humanresources.employee.subordinates`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
+		/// Types of [`humanresources.employee.subordinates`](super::Subordinates).
 		pub mod subordinates {
 			/// Error codes of `humanresources.employee.subordinates`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -670,17 +658,17 @@ pub mod v3 {
 					type_: type_.into(),
 					name: name.into(),
 					parent_id: parent_id.into(),
-					description: Default::default(),
-					color_name: Default::default(),
-					user_ids: Default::default(),
-					move_users_to_node: Default::default(),
-					create_chat: Default::default(),
-					binding_chat_ids: Default::default(),
-					create_channel: Default::default(),
-					binding_channel_ids: Default::default(),
-					create_collab: Default::default(),
-					binding_collab_ids: Default::default(),
-					settings: Default::default(),
+					description: None,
+					color_name: None,
+					user_ids: None,
+					move_users_to_node: None,
+					create_chat: None,
+					binding_chat_ids: None,
+					create_channel: None,
+					binding_channel_ids: None,
+					create_collab: None,
+					binding_collab_ids: None,
+					settings: None,
 					extra: Default::default(),
 				}
 			}
@@ -731,7 +719,7 @@ pub mod v3 {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					select: Default::default(),
+					select: None,
 					extra: Default::default(),
 				}
 			}
@@ -786,9 +774,9 @@ pub mod v3 {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					name: Default::default(),
-					description: Default::default(),
-					color_name: Default::default(),
+					name: None,
+					description: None,
+					color_name: None,
 					extra: Default::default(),
 				}
 			}
@@ -824,7 +812,7 @@ pub mod v3 {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					select: Default::default(),
+					select: None,
 					extra: Default::default(),
 				}
 			}
@@ -857,8 +845,8 @@ pub mod v3 {
 			pub fn new(type_: impl Into<list::Type>) -> Self {
 				Self {
 					type_: type_.into(),
-					select: Default::default(),
-					pagination: Default::default(),
+					select: None,
+					pagination: None,
 					extra: Default::default(),
 				}
 			}
@@ -928,8 +916,8 @@ pub mod v3 {
 				Self {
 					type_: type_.into(),
 					name: name.into(),
-					parent_id: Default::default(),
-					pagination: Default::default(),
+					parent_id: None,
+					pagination: None,
 					extra: Default::default(),
 				}
 			}
@@ -942,9 +930,7 @@ pub mod v3 {
 			Search { req field "type" type_, req field "name" name, opt exact "parentId"
 			parent_id, opt exact "pagination" pagination, }
 		);
-		/// Types of `humanresources.node.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
+		/// Types of [`humanresources.node.add`](super::Add).
 		pub mod add {
 			/// Error codes of `humanresources.node.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1085,21 +1071,21 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputMembers {
-				/// `userId`: `integer`, only in the example response.
+				/// `userId`: `integer`, example only.
 				pub user_id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `workPosition`: `string`, only in the example response.
+				/// `workPosition`: `string`, example only.
 				pub work_position: Option<String>,
-				/// `role`: `string`, only in the example response.
+				/// `role`: `string`, example only.
 				pub role: Option<String>,
-				/// `avatar`: `string`, only in the example response.
+				/// `avatar`: `string`, example only.
 				pub avatar: Option<String>,
-				/// `url`: `string`, only in the example response.
+				/// `url`: `string`, example only.
 				pub url: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1170,9 +1156,7 @@ pub mod v3 {
 			method!(super::Add, "humanresources.node.add", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `humanresources.node.children`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
+		/// Types of [`humanresources.node.children`](super::Children).
 		pub mod children {
 			/// Error codes of `humanresources.node.children`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1200,33 +1184,33 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, only in the example response.
+				/// `structureId`: `integer`, example only.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `integer`, only in the example response.
+				/// `parentId`: `integer`, example only.
 				pub parent_id: Option<i64>,
-				/// `description`: `string`, only in the example response.
+				/// `description`: `string`, example only.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, only in the example response.
+				/// `accessCode`: `string`, example only.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, only in the example response.
+				/// `userCount`: `integer`, example only.
 				pub user_count: Option<i64>,
-				/// `colorName`: `any`, only in the example response.
+				/// `colorName`: `any`, example only.
 				pub color_name: ::serde_json::Value,
-				/// `xmlId`: `any`, only in the example response.
+				/// `xmlId`: `any`, example only.
 				pub xml_id: ::serde_json::Value,
-				/// `createdAt`: `string`, only in the example response.
+				/// `createdAt`: `string`, example only.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, only in the example response.
+				/// `updatedAt`: `string`, example only.
 				pub updated_at: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1292,10 +1276,10 @@ pub mod v3 {
 					Self {
 						node_id: node_id.into(),
 						communication_type: communication_type.into(),
-						create_default: Default::default(),
-						ids: Default::default(),
-						remove_ids: Default::default(),
-						with_children: Default::default(),
+						create_default: None,
+						ids: None,
+						remove_ids: None,
+						with_children: None,
 						extra: Default::default(),
 					}
 				}
@@ -1337,9 +1321,7 @@ pub mod v3 {
 				}
 			}
 			params_impls!(List { req field "id" id, });
-			/// Types of `humanresources.node.communication.edit`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-edit.html>
+			/// Types of [`humanresources.node.communication.edit`](super::Edit).
 			pub mod edit {
 				/// Error codes of `humanresources.node.communication.edit`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1399,9 +1381,7 @@ pub mod v3 {
 				);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `humanresources.node.communication.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
+			/// Types of [`humanresources.node.communication.list`](super::List).
 			pub mod list {
 				/// Error codes of `humanresources.node.communication.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1623,9 +1603,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `humanresources.node.count`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-count.html>
+		/// Types of [`humanresources.node.count`](super::Count).
 		pub mod count {
 			/// Error codes of `humanresources.node.count`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1665,9 +1643,7 @@ pub mod v3 {
 			method!(super::Count, "humanresources.node.count", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `humanresources.node.edit`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-edit.html>
+		/// Types of [`humanresources.node.edit`](super::Edit).
 		pub mod edit {
 			/// Error codes of `humanresources.node.edit`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1784,7 +1760,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -1814,9 +1790,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `humanresources.node.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
+			/// Types of [`humanresources.node.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `humanresources.node.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1852,15 +1826,15 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1884,9 +1858,7 @@ pub mod v3 {
 				method!(super::Get, "humanresources.node.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `humanresources.node.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
+			/// Types of [`humanresources.node.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `humanresources.node.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1914,19 +1886,19 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1952,9 +1924,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `humanresources.node.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
+		/// Types of [`humanresources.node.get`](super::Get).
 		pub mod get {
 			/// Error codes of `humanresources.node.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1994,21 +1964,21 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemMembers {
-				/// `userId`: `integer`, only in the example response.
+				/// `userId`: `integer`, example only.
 				pub user_id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `workPosition`: `string`, only in the example response.
+				/// `workPosition`: `string`, example only.
 				pub work_position: Option<String>,
-				/// `role`: `string`, only in the example response.
+				/// `role`: `string`, example only.
 				pub role: Option<String>,
-				/// `avatar`: `string`, only in the example response.
+				/// `avatar`: `string`, example only.
 				pub avatar: Option<String>,
-				/// `url`: `string`, only in the example response.
+				/// `url`: `string`, example only.
 				pub url: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2022,35 +1992,35 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, only in the example response.
+				/// `structureId`: `integer`, example only.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `any`, only in the example response.
+				/// `parentId`: `any`, example only.
 				pub parent_id: ::serde_json::Value,
-				/// `description`: `string`, only in the example response.
+				/// `description`: `string`, example only.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, only in the example response.
+				/// `accessCode`: `string`, example only.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, only in the example response.
+				/// `userCount`: `integer`, example only.
 				pub user_count: Option<i64>,
-				/// `colorName`: `any`, only in the example response.
+				/// `colorName`: `any`, example only.
 				pub color_name: ::serde_json::Value,
-				/// `xmlId`: `any`, only in the example response.
+				/// `xmlId`: `any`, example only.
 				pub xml_id: ::serde_json::Value,
-				/// `createdAt`: `string`, only in the example response.
+				/// `createdAt`: `string`, example only.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, only in the example response.
+				/// `updatedAt`: `string`, example only.
 				pub updated_at: Option<String>,
-				/// `members`: `object[]`, only in the example response.
+				/// `members`: `object[]`, example only.
 				pub members: Vec<OutputItemMembers>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2078,9 +2048,7 @@ pub mod v3 {
 			method!(super::Get, "humanresources.node.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `humanresources.node.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
+		/// Types of [`humanresources.node.list`](super::List).
 		pub mod list {
 			/// Error codes of `humanresources.node.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2132,33 +2100,33 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, only in the example response.
+				/// `structureId`: `integer`, example only.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `integer`, only in the example response.
+				/// `parentId`: `integer`, example only.
 				pub parent_id: Option<i64>,
-				/// `description`: `string`, only in the example response.
+				/// `description`: `string`, example only.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, only in the example response.
+				/// `accessCode`: `string`, example only.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, only in the example response.
+				/// `userCount`: `integer`, example only.
 				pub user_count: Option<i64>,
-				/// `colorName`: `any`, only in the example response.
+				/// `colorName`: `any`, example only.
 				pub color_name: ::serde_json::Value,
-				/// `xmlId`: `string`, only in the example response.
+				/// `xmlId`: `string`, example only.
 				pub xml_id: Option<String>,
-				/// `createdAt`: `string`, only in the example response.
+				/// `createdAt`: `string`, example only.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, only in the example response.
+				/// `updatedAt`: `string`, example only.
 				pub updated_at: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2258,7 +2226,7 @@ pub mod v3 {
 					Self {
 						node_id: node_id.into(),
 						user_ids: user_ids.into(),
-						role: Default::default(),
+						role: None,
 						extra: Default::default(),
 					}
 				}
@@ -2334,9 +2302,7 @@ pub mod v3 {
 			params_impls!(
 				Set { req field "nodeId" node_id, req field "userIds" user_ids, }
 			);
-			/// Types of `humanresources.node.member.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-add.html>
+			/// Types of [`humanresources.node.member.add`](super::Add).
 			pub mod add {
 				/// Error codes of `humanresources.node.member.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2422,7 +2388,7 @@ pub mod v3 {
 					pub fn new(name: impl Into<String>) -> Self {
 						Self {
 							name: name.into(),
-							select: Default::default(),
+							select: None,
 							extra: Default::default(),
 						}
 					}
@@ -2452,9 +2418,7 @@ pub mod v3 {
 				}
 				setters!(List { some iter select select "select" : String, });
 				params_impls!(List { opt exact "select" select, });
-				/// Types of `humanresources.node.member.field.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
+				/// Types of [`humanresources.node.member.field.get`](super::Get).
 				pub mod get {
 					/// Error codes of `humanresources.node.member.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2487,15 +2451,15 @@ pub mod v3 {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItem {
-						/// `name`: `string`, only in the example response.
+						/// `name`: `string`, example only.
 						pub name: Option<String>,
-						/// `type`: `string`, only in the example response.
+						/// `type`: `string`, example only.
 						pub type_: Option<String>,
-						/// `title`: `string`, only in the example response.
+						/// `title`: `string`, example only.
 						pub title: Option<String>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -2521,9 +2485,7 @@ pub mod v3 {
 					);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `humanresources.node.member.field.list`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
+				/// Types of [`humanresources.node.member.field.list`](super::List).
 				pub mod list {
 					/// Error codes of `humanresources.node.member.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2547,21 +2509,21 @@ pub mod v3 {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItems {
-						/// `description`: `any`, only in the example response.
+						/// `description`: `any`, example only.
 						pub description: ::serde_json::Value,
-						/// `filterable`: `boolean`, only in the example response.
+						/// `filterable`: `boolean`, example only.
 						pub filterable: Option<bool>,
-						/// `name`: `string`, only in the example response.
+						/// `name`: `string`, example only.
 						pub name: Option<String>,
-						/// `sortable`: `boolean`, only in the example response.
+						/// `sortable`: `boolean`, example only.
 						pub sortable: Option<bool>,
-						/// `title`: `string`, only in the example response.
+						/// `title`: `string`, example only.
 						pub title: Option<String>,
-						/// `type`: `string`, only in the example response.
+						/// `type`: `string`, example only.
 						pub type_: Option<String>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -2590,9 +2552,7 @@ pub mod v3 {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of `humanresources.node.member.move`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-move.html>
+			/// Types of [`humanresources.node.member.move`](super::Move).
 			pub mod move_ {
 				/// Error codes of `humanresources.node.member.move`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2654,9 +2614,7 @@ pub mod v3 {
 				method!(super::Move, "humanresources.node.member.move", V3, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `humanresources.node.member.remove`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
+			/// Types of [`humanresources.node.member.remove`](super::Remove).
 			pub mod remove {
 				/// Error codes of `humanresources.node.member.remove`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2688,13 +2646,13 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputFailed {
-					/// `userId`: `integer`, only in the example response.
+					/// `userId`: `integer`, example only.
 					pub user_id: Option<i64>,
-					/// `reason`: `string`, only in the example response.
+					/// `reason`: `string`, example only.
 					pub reason: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2727,9 +2685,7 @@ pub mod v3 {
 				method!(super::Remove, "humanresources.node.member.remove", V3, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `humanresources.node.member.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
+			/// Types of [`humanresources.node.member.set`](super::Set).
 			pub mod set {
 				/// Error codes of `humanresources.node.member.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2820,9 +2776,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `humanresources.node.move`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-move.html>
+		/// Types of [`humanresources.node.move`](super::Move).
 		pub mod move_ {
 			/// Error codes of `humanresources.node.move`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2892,9 +2846,7 @@ pub mod v3 {
 			method!(super::Move, "humanresources.node.move", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `humanresources.node.search`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
+		/// Types of [`humanresources.node.search`](super::Search).
 		pub mod search {
 			/// Error codes of `humanresources.node.search`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2934,33 +2886,33 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `structureId`: `integer`, only in the example response.
+				/// `structureId`: `integer`, example only.
 				pub structure_id: Option<i64>,
-				/// `parentId`: `integer`, only in the example response.
+				/// `parentId`: `integer`, example only.
 				pub parent_id: Option<i64>,
-				/// `description`: `string`, only in the example response.
+				/// `description`: `string`, example only.
 				pub description: Option<String>,
-				/// `accessCode`: `string`, only in the example response.
+				/// `accessCode`: `string`, example only.
 				pub access_code: Option<String>,
-				/// `userCount`: `integer`, only in the example response.
+				/// `userCount`: `integer`, example only.
 				pub user_count: Option<i64>,
-				/// `colorName`: `any`, only in the example response.
+				/// `colorName`: `any`, example only.
 				pub color_name: ::serde_json::Value,
-				/// `xmlId`: `any`, only in the example response.
+				/// `xmlId`: `any`, example only.
 				pub xml_id: ::serde_json::Value,
-				/// `createdAt`: `string`, only in the example response.
+				/// `createdAt`: `string`, example only.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, only in the example response.
+				/// `updatedAt`: `string`, example only.
 				pub updated_at: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,

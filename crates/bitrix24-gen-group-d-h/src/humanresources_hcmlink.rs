@@ -121,9 +121,7 @@ pub mod humanresources {
 				}
 			}
 			params_impls!(Update { req field "id" id, req field "fields" fields, });
-			/// Types of `humanresources.hcmlink.company.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
+			/// Types of [`humanresources.hcmlink.company.add`](super::Add).
 			pub mod add {
 				/// Error codes of `humanresources.hcmlink.company.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,9 +233,9 @@ pub mod humanresources {
 						Self {
 							field: field.into(),
 							title: title.into(),
-							type_: Default::default(),
-							entity_type: Default::default(),
-							ttl: Default::default(),
+							type_: None,
+							entity_type: None,
+							ttl: None,
 							extra: Default::default(),
 						}
 					}
@@ -283,7 +281,7 @@ pub mod humanresources {
 							company: company.into(),
 							crm_company_id: crm_company_id.into(),
 							title: title.into(),
-							data: Default::default(),
+							data: None,
 							fields: fields.into_iter().map(Into::into).collect(),
 							extra: Default::default(),
 						}
@@ -299,9 +297,7 @@ pub mod humanresources {
 				pub type Output = ::bitrix24_runtime::lenient::Int;
 				method!(super::Add, "humanresources.hcmlink.company.add", V2, false);
 			}
-			/// Types of `humanresources.hcmlink.company.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-delete.html>
+			/// Types of [`humanresources.hcmlink.company.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `humanresources.hcmlink.company.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -327,9 +323,7 @@ pub mod humanresources {
 					super::Delete, "humanresources.hcmlink.company.delete", V2, false
 				);
 			}
-			/// Types of `humanresources.hcmlink.company.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
+			/// Types of [`humanresources.hcmlink.company.list`](super::List).
 			pub mod list {
 				/// Error codes of `humanresources.hcmlink.company.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -450,9 +444,7 @@ pub mod humanresources {
 				method!(super::List, "humanresources.hcmlink.company.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of `humanresources.hcmlink.company.update`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
+			/// Types of [`humanresources.hcmlink.company.update`](super::Update).
 			pub mod update {
 				/// Error codes of `humanresources.hcmlink.company.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -562,9 +554,9 @@ pub mod humanresources {
 						Self {
 							field: field.into(),
 							title: title.into(),
-							type_: Default::default(),
-							entity_type: Default::default(),
-							ttl: Default::default(),
+							type_: None,
+							entity_type: None,
+							ttl: None,
 							extra: Default::default(),
 						}
 					}
@@ -610,7 +602,7 @@ pub mod humanresources {
 							company: company.into(),
 							crm_company_id: crm_company_id.into(),
 							title: title.into(),
-							data: Default::default(),
+							data: None,
 							fields: fields.into_iter().map(Into::into).collect(),
 							extra: Default::default(),
 						}
@@ -660,9 +652,7 @@ pub mod humanresources {
 				params_impls!(
 					List { opt exact "limit" limit, opt exact "offset" offset, }
 				);
-				/// Types of `humanresources.hcmlink.company.user.list`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-user-list.html>
+				/// Types of [`humanresources.hcmlink.company.user.list`](super::List).
 				pub mod list {
 					/// Error codes of `humanresources.hcmlink.company.user.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -744,9 +734,9 @@ pub mod humanresources {
 				pub fn new(company: impl Into<String>) -> Self {
 					Self {
 						company: company.into(),
-						limit: Default::default(),
-						offset: Default::default(),
-						updated_at: Default::default(),
+						limit: None,
+						offset: None,
+						updated_at: None,
 						extra: Default::default(),
 					}
 				}
@@ -787,7 +777,7 @@ pub mod humanresources {
 					Self {
 						company: company.into(),
 						data: data.into_iter().map(Into::into).collect(),
-						job: Default::default(),
+						job: None,
 						extra: Default::default(),
 					}
 				}
@@ -797,9 +787,7 @@ pub mod humanresources {
 				Set { req field "company" company, req field "data" data, opt exact "job"
 				job, }
 			);
-			/// Types of `humanresources.hcmlink.employee.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
+			/// Types of [`humanresources.hcmlink.employee.list`](super::List).
 			pub mod list {
 				/// Error codes of `humanresources.hcmlink.employee.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -877,9 +865,7 @@ pub mod humanresources {
 				method!(super::List, "humanresources.hcmlink.employee.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of `humanresources.hcmlink.employee.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
+			/// Types of [`humanresources.hcmlink.employee.set`](super::Set).
 			pub mod set {
 				/// Error codes of `humanresources.hcmlink.employee.set`; see also [`crate::SystemError`].
 				///
@@ -958,7 +944,7 @@ pub mod humanresources {
 						Self {
 							employee: employee.into(),
 							person: person.into(),
-							user_id: Default::default(),
+							user_id: None,
 							data: data.into(),
 							extra: Default::default(),
 						}
@@ -1010,9 +996,9 @@ pub mod humanresources {
 					pub fn new(status: impl Into<JobFieldsStatus>) -> Self {
 						Self {
 							status: status.into(),
-							total: Default::default(),
-							sent: Default::default(),
-							data: Default::default(),
+							total: None,
+							sent: None,
+							data: None,
 							extra: Default::default(),
 						}
 					}
@@ -1119,7 +1105,7 @@ pub mod humanresources {
 						Self {
 							company: company.into(),
 							data: data.into_iter().map(Into::into).collect(),
-							job: Default::default(),
+							job: None,
 							extra: Default::default(),
 						}
 					}
@@ -1129,9 +1115,7 @@ pub mod humanresources {
 					Set { req field "company" company, req field "data" data, opt exact
 					"job" job, }
 				);
-				/// Types of `humanresources.hcmlink.field.value.set`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
+				/// Types of [`humanresources.hcmlink.field.value.set`](super::Set).
 				pub mod set {
 					/// Error codes of `humanresources.hcmlink.field.value.set`; see also [`crate::SystemError`].
 					///
@@ -1228,9 +1212,9 @@ pub mod humanresources {
 						pub fn new(status: impl Into<JobFieldsStatus>) -> Self {
 							Self {
 								status: status.into(),
-								total: Default::default(),
-								sent: Default::default(),
-								data: Default::default(),
+								total: None,
+								sent: None,
+								data: None,
 								extra: Default::default(),
 							}
 						}
@@ -1369,9 +1353,7 @@ pub mod humanresources {
 					}
 				}
 				params_impls!(Get { req field "id" id, });
-				/// Types of `humanresources.hcmlink.job.status.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-status-get.html>
+				/// Types of [`humanresources.hcmlink.job.status.get`](super::Get).
 				pub mod get {
 					/// Error codes of `humanresources.hcmlink.job.status.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1409,9 +1391,7 @@ pub mod humanresources {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of `humanresources.hcmlink.job.update`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-update.html>
+			/// Types of [`humanresources.hcmlink.job.update`](super::Update).
 			pub mod update {
 				/// Error codes of `humanresources.hcmlink.job.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1472,9 +1452,9 @@ pub mod humanresources {
 					pub fn new(status: impl Into<FieldsStatus>) -> Self {
 						Self {
 							status: status.into(),
-							total: Default::default(),
-							sent: Default::default(),
-							data: Default::default(),
+							total: None,
+							sent: None,
+							data: None,
 							extra: Default::default(),
 						}
 					}

@@ -37,13 +37,13 @@ impl Notify {
 	pub fn new(user_id: impl Into<i64>, message: impl Into<String>) -> Self {
 		Self {
 			user_id: user_id.into(),
-			type_: Default::default(),
+			type_: None,
 			message: message.into(),
-			message_out: Default::default(),
-			tag: Default::default(),
-			sub_tag: Default::default(),
-			attach: Default::default(),
-			client_id: Default::default(),
+			message_out: None,
+			tag: None,
+			sub_tag: None,
+			attach: None,
+			client_id: None,
 			extra: Default::default(),
 		}
 	}
@@ -240,7 +240,7 @@ pub mod chat {
 		pub fn new(chat_id: impl Into<i64>, user_id: impl Into<i64>) -> Self {
 			Self {
 				chat_id: chat_id.into(),
-				dialog_id: Default::default(),
+				dialog_id: None,
 				user_id: user_id.into(),
 				extra: Default::default(),
 			}
@@ -275,7 +275,7 @@ pub mod chat {
 		pub fn new(chat_id: impl Into<i64>, avatar: impl Into<String>) -> Self {
 			Self {
 				chat_id: chat_id.into(),
-				dialog_id: Default::default(),
+				dialog_id: None,
 				avatar: avatar.into(),
 				extra: Default::default(),
 			}
@@ -315,7 +315,7 @@ pub mod chat {
 		) -> Self {
 			Self {
 				chat_id: chat_id.into(),
-				dialog_id: Default::default(),
+				dialog_id: None,
 				color: color.into(),
 				extra: Default::default(),
 			}
@@ -350,7 +350,7 @@ pub mod chat {
 		pub fn new(chat_id: impl Into<i64>, title: impl Into<String>) -> Self {
 			Self {
 				chat_id: chat_id.into(),
-				dialog_id: Default::default(),
+				dialog_id: None,
 				title: title.into(),
 				extra: Default::default(),
 			}
@@ -361,9 +361,7 @@ pub mod chat {
 		UpdateTitle { req field "CHAT_ID" chat_id, opt exact "DIALOG_ID" dialog_id, req
 		field "TITLE" title, }
 	);
-	/// Types of `im.chat.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-chat-add.html>
+	/// Types of [`im.chat.add`](super::Add).
 	pub mod add {
 		/// Error codes of `im.chat.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -461,9 +459,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "im.chat.add", V2, false);
 	}
-	/// Types of `im.chat.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-chat-get.html>
+	/// Types of [`im.chat.get`](super::Get).
 	pub mod get {
 		/// Error codes of `im.chat.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -520,9 +516,7 @@ pub mod chat {
 		method!(super::Get, "im.chat.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `im.chat.leave`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-chat-leave.html>
+	/// Types of [`im.chat.leave`](super::Leave).
 	pub mod leave {
 		/// Error codes of `im.chat.leave`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -546,9 +540,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Leave, "im.chat.leave", V2, false);
 	}
-	/// Types of `im.chat.mute`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/special-operations/im-chat-mute.html>
+	/// Types of [`im.chat.mute`](super::Mute).
 	pub mod mute {
 		/// Error codes of `im.chat.mute`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -572,9 +564,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Mute, "im.chat.mute", V2, false);
 	}
-	/// Types of `im.chat.setOwner`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-update/im-chat-set-owner.html>
+	/// Types of [`im.chat.setOwner`](super::SetOwner).
 	pub mod set_owner {
 		/// Error codes of `im.chat.setOwner`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -603,9 +593,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::SetOwner, "im.chat.setOwner", V2, false);
 	}
-	/// Types of `im.chat.updateAvatar`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-update/im-chat-update-avatar.html>
+	/// Types of [`im.chat.updateAvatar`](super::UpdateAvatar).
 	pub mod update_avatar {
 		/// Error codes of `im.chat.updateAvatar`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -636,9 +624,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UpdateAvatar, "im.chat.updateAvatar", V2, false);
 	}
-	/// Types of `im.chat.updateColor`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-update/im-chat-update-color.html>
+	/// Types of [`im.chat.updateColor`](super::UpdateColor).
 	pub mod update_color {
 		/// Error codes of `im.chat.updateColor`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -712,9 +698,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UpdateColor, "im.chat.updateColor", V2, false);
 	}
-	/// Types of `im.chat.updateTitle`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-update/im-chat-update-title.html>
+	/// Types of [`im.chat.updateTitle`](super::UpdateTitle).
 	pub mod update_title {
 		/// Error codes of `im.chat.updateTitle`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -772,7 +756,7 @@ pub mod chat {
 				Self {
 					chat_id: chat_id.into(),
 					users: users.into(),
-					hide_history: Default::default(),
+					hide_history: None,
 					extra: Default::default(),
 				}
 			}
@@ -837,9 +821,7 @@ pub mod chat {
 			}
 		}
 		params_impls!(List { req field "CHAT_ID" chat_id, });
-		/// Types of `im.chat.user.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-chat-user-add.html>
+		/// Types of [`im.chat.user.add`](super::Add).
 		pub mod add {
 			/// Error codes of `im.chat.user.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -863,9 +845,7 @@ pub mod chat {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Add, "im.chat.user.add", V2, false);
 		}
-		/// Types of `im.chat.user.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-chat-user-delete.html>
+		/// Types of [`im.chat.user.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `im.chat.user.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -894,9 +874,7 @@ pub mod chat {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "im.chat.user.delete", V2, false);
 		}
-		/// Types of `im.chat.user.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-chat-user-list.html>
+		/// Types of [`im.chat.user.list`](super::List).
 		pub mod list {
 			/// Error codes of `im.chat.user.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -941,9 +919,7 @@ pub mod counters {
 		}
 	}
 	params_impls!(Get {});
-	/// Types of `im.counters.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
+	/// Types of [`im.counters.get`](super::Get).
 	pub mod get {
 		/// Error codes of `im.counters.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -977,11 +953,11 @@ pub mod counters {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputChatMuted {
-			/// `<key>`: `integer`, only in the example response.
+			/// `<key>`: `integer`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, i64>,
@@ -993,11 +969,11 @@ pub mod counters {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputDialog {
-			/// `<key>`: `integer`, only in the example response.
+			/// `<key>`: `integer`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, i64>,
@@ -1065,7 +1041,7 @@ pub mod department {
 		pub fn new(id: impl Into<::serde_json::Value>) -> Self {
 			Self {
 				id: id.into(),
-				user_data: Default::default(),
+				user_data: None,
 				extra: Default::default(),
 			}
 		}
@@ -1111,9 +1087,7 @@ pub mod department {
 			List { opt_yn exact "USER_DATA" user_data, opt exact "OFFSET" offset, opt
 			exact "LIMIT" limit, }
 		);
-		/// Types of `im.department.colleagues.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-colleagues-list.html>
+		/// Types of [`im.department.colleagues.list`](super::List).
 		pub mod list {
 			/// Error codes of `im.department.colleagues.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1266,16 +1240,14 @@ pub mod department {
 			pub fn new(id: impl Into<::serde_json::Value>) -> Self {
 				Self {
 					id: id.into(),
-					user_data: Default::default(),
+					user_data: None,
 					extra: Default::default(),
 				}
 			}
 		}
 		setters!(Get { some into user_data user_data "USER_DATA" : bool, });
 		params_impls!(Get { req field "ID" id, opt_yn exact "USER_DATA" user_data, });
-		/// Types of `im.department.employees.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-employees-get.html>
+		/// Types of [`im.department.employees.get`](super::Get).
 		pub mod get {
 			/// Error codes of `im.department.employees.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1311,65 +1283,65 @@ pub mod department {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-employees-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputKey {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `active`: `boolean`, only in the example response.
+				/// `active`: `boolean`, example only.
 				pub active: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `first_name`: `string`, only in the example response.
+				/// `first_name`: `string`, example only.
 				pub first_name: Option<String>,
-				/// `last_name`: `string`, only in the example response.
+				/// `last_name`: `string`, example only.
 				pub last_name: Option<String>,
-				/// `work_position`: `string`, only in the example response.
+				/// `work_position`: `string`, example only.
 				pub work_position: Option<String>,
-				/// `color`: `string`, only in the example response.
+				/// `color`: `string`, example only.
 				pub color: Option<String>,
-				/// `avatar`: `string`, only in the example response.
+				/// `avatar`: `string`, example only.
 				pub avatar: Option<String>,
-				/// `avatar_hr`: `string`, only in the example response.
+				/// `avatar_hr`: `string`, example only.
 				pub avatar_hr: Option<String>,
-				/// `gender`: `string`, only in the example response.
+				/// `gender`: `string`, example only.
 				pub gender: Option<String>,
-				/// `birthday`: `string`, only in the example response.
+				/// `birthday`: `string`, example only.
 				pub birthday: Option<String>,
-				/// `extranet`: `boolean`, only in the example response.
+				/// `extranet`: `boolean`, example only.
 				pub extranet: Option<bool>,
-				/// `network`: `boolean`, only in the example response.
+				/// `network`: `boolean`, example only.
 				pub network: Option<bool>,
-				/// `bot`: `boolean`, only in the example response.
+				/// `bot`: `boolean`, example only.
 				pub bot: Option<bool>,
-				/// `connector`: `boolean`, only in the example response.
+				/// `connector`: `boolean`, example only.
 				pub connector: Option<bool>,
-				/// `external_auth_id`: `string`, only in the example response.
+				/// `external_auth_id`: `string`, example only.
 				pub external_auth_id: Option<String>,
-				/// `status`: `string`, only in the example response.
+				/// `status`: `string`, example only.
 				pub status: Option<String>,
-				/// `idle`: `boolean`, only in the example response.
+				/// `idle`: `boolean`, example only.
 				pub idle: Option<bool>,
-				/// `last_activity_date`: `string`, only in the example response.
+				/// `last_activity_date`: `string`, example only.
 				pub last_activity_date: Option<String>,
-				/// `mobile_last_date`: `boolean`, only in the example response.
+				/// `mobile_last_date`: `boolean`, example only.
 				pub mobile_last_date: Option<bool>,
-				/// `desktop_last_date`: `boolean`, only in the example response.
+				/// `desktop_last_date`: `boolean`, example only.
 				pub desktop_last_date: Option<bool>,
-				/// `absent`: `boolean`, only in the example response.
+				/// `absent`: `boolean`, example only.
 				pub absent: Option<bool>,
-				/// `departments`: `integer[]`, only in the example response.
+				/// `departments`: `integer[]`, example only.
 				pub departments: Vec<i64>,
-				/// `phones`: `any`, only in the example response.
+				/// `phones`: `any`, example only.
 				pub phones: ::serde_json::Value,
-				/// `bot_data`: `any`, only in the example response.
+				/// `bot_data`: `any`, example only.
 				pub bot_data: ::serde_json::Value,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `website`: `string`, only in the example response.
+				/// `website`: `string`, example only.
 				pub website: Option<String>,
-				/// `email`: `string`, only in the example response.
+				/// `email`: `string`, example only.
 				pub email: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1393,7 +1365,7 @@ pub mod department {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-employees-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
@@ -1453,7 +1425,7 @@ pub mod department {
 				pub website: Option<String>,
 				/// `email`: `string`.
 				pub email: Option<String>,
-				/// `<key>`: `object[]`, only in the example response.
+				/// `<key>`: `object[]`, example only.
 				///
 				/// Stands for every key matching `*`: one entry per key.
 				pub key: ::std::collections::BTreeMap<String, Vec<OutputKey>>,
@@ -1485,9 +1457,7 @@ pub mod department {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `im.department.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-get.html>
+	/// Types of [`im.department.get`](super::Get).
 	pub mod get {
 		/// Error codes of `im.department.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1657,16 +1627,14 @@ pub mod department {
 			pub fn new(id: impl Into<::serde_json::Value>) -> Self {
 				Self {
 					id: id.into(),
-					user_data: Default::default(),
+					user_data: None,
 					extra: Default::default(),
 				}
 			}
 		}
 		setters!(Get { some into user_data user_data "USER_DATA" : bool, });
 		params_impls!(Get { req field "ID" id, opt_yn exact "USER_DATA" user_data, });
-		/// Types of `im.department.managers.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-managers-get.html>
+		/// Types of [`im.department.managers.get`](super::Get).
 		pub mod get {
 			/// Error codes of `im.department.managers.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1702,65 +1670,65 @@ pub mod department {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-managers-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputKey {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `active`: `boolean`, only in the example response.
+				/// `active`: `boolean`, example only.
 				pub active: Option<bool>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `first_name`: `string`, only in the example response.
+				/// `first_name`: `string`, example only.
 				pub first_name: Option<String>,
-				/// `last_name`: `string`, only in the example response.
+				/// `last_name`: `string`, example only.
 				pub last_name: Option<String>,
-				/// `work_position`: `string`, only in the example response.
+				/// `work_position`: `string`, example only.
 				pub work_position: Option<String>,
-				/// `color`: `string`, only in the example response.
+				/// `color`: `string`, example only.
 				pub color: Option<String>,
-				/// `avatar`: `string`, only in the example response.
+				/// `avatar`: `string`, example only.
 				pub avatar: Option<String>,
-				/// `avatar_hr`: `string`, only in the example response.
+				/// `avatar_hr`: `string`, example only.
 				pub avatar_hr: Option<String>,
-				/// `gender`: `string`, only in the example response.
+				/// `gender`: `string`, example only.
 				pub gender: Option<String>,
-				/// `birthday`: `string`, only in the example response.
+				/// `birthday`: `string`, example only.
 				pub birthday: Option<String>,
-				/// `extranet`: `boolean`, only in the example response.
+				/// `extranet`: `boolean`, example only.
 				pub extranet: Option<bool>,
-				/// `network`: `boolean`, only in the example response.
+				/// `network`: `boolean`, example only.
 				pub network: Option<bool>,
-				/// `bot`: `boolean`, only in the example response.
+				/// `bot`: `boolean`, example only.
 				pub bot: Option<bool>,
-				/// `connector`: `boolean`, only in the example response.
+				/// `connector`: `boolean`, example only.
 				pub connector: Option<bool>,
-				/// `external_auth_id`: `string`, only in the example response.
+				/// `external_auth_id`: `string`, example only.
 				pub external_auth_id: Option<String>,
-				/// `status`: `string`, only in the example response.
+				/// `status`: `string`, example only.
 				pub status: Option<String>,
-				/// `idle`: `boolean`, only in the example response.
+				/// `idle`: `boolean`, example only.
 				pub idle: Option<bool>,
-				/// `last_activity_date`: `string`, only in the example response.
+				/// `last_activity_date`: `string`, example only.
 				pub last_activity_date: Option<String>,
-				/// `mobile_last_date`: `boolean`, only in the example response.
+				/// `mobile_last_date`: `boolean`, example only.
 				pub mobile_last_date: Option<bool>,
-				/// `desktop_last_date`: `boolean`, only in the example response.
+				/// `desktop_last_date`: `boolean`, example only.
 				pub desktop_last_date: Option<bool>,
-				/// `absent`: `boolean`, only in the example response.
+				/// `absent`: `boolean`, example only.
 				pub absent: Option<bool>,
-				/// `departments`: `integer[]`, only in the example response.
+				/// `departments`: `integer[]`, example only.
 				pub departments: Vec<i64>,
-				/// `phones`: `any`, only in the example response.
+				/// `phones`: `any`, example only.
 				pub phones: ::serde_json::Value,
-				/// `bot_data`: `any`, only in the example response.
+				/// `bot_data`: `any`, example only.
 				pub bot_data: ::serde_json::Value,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `website`: `string`, only in the example response.
+				/// `website`: `string`, example only.
 				pub website: Option<String>,
-				/// `email`: `string`, only in the example response.
+				/// `email`: `string`, example only.
 				pub email: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1784,7 +1752,7 @@ pub mod department {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-managers-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
@@ -1844,7 +1812,7 @@ pub mod department {
 				pub website: Option<String>,
 				/// `email`: `string`.
 				pub email: Option<String>,
-				/// `<key>`: `object[]`, only in the example response.
+				/// `<key>`: `object[]`, example only.
 				///
 				/// Stands for every key matching `*`: one entry per key.
 				pub key: ::std::collections::BTreeMap<String, Vec<OutputKey>>,
@@ -1926,7 +1894,7 @@ pub mod dialog {
 		pub fn new(dialog_id: impl Into<String>) -> Self {
 			Self {
 				dialog_id: dialog_id.into(),
-				message_id: Default::default(),
+				message_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -1990,9 +1958,7 @@ pub mod dialog {
 		}
 	}
 	params_impls!(Writing { req field "DIALOG_ID" dialog_id, });
-	/// Types of `im.dialog.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
+	/// Types of [`im.dialog.get`](super::Get).
 	pub mod get {
 		/// Error codes of `im.dialog.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2278,9 +2244,9 @@ pub mod dialog {
 			pub fn new(dialog_id: impl Into<String>) -> Self {
 				Self {
 					dialog_id: dialog_id.into(),
-					last_id: Default::default(),
-					first_id: Default::default(),
-					limit: Default::default(),
+					last_id: None,
+					first_id: None,
+					limit: None,
 					extra: Default::default(),
 				}
 			}
@@ -2327,13 +2293,13 @@ pub mod dialog {
 			pub fn new(chat_id: impl Into<i64>) -> Self {
 				Self {
 					chat_id: chat_id.into(),
-					search_message: Default::default(),
-					date_from: Default::default(),
-					date_to: Default::default(),
-					date: Default::default(),
-					order: Default::default(),
-					limit: Default::default(),
-					last_id: Default::default(),
+					search_message: None,
+					date_from: None,
+					date_to: None,
+					date: None,
+					order: None,
+					limit: None,
+					last_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -2352,9 +2318,7 @@ pub mod dialog {
 			opt exact "DATE" date, opt exact "ORDER" order, opt exact "LIMIT" limit, opt
 			exact "LAST_ID" last_id, }
 		);
-		/// Types of `im.dialog.messages.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+		/// Types of [`im.dialog.messages.get`](super::Get).
 		pub mod get {
 			/// Error codes of `im.dialog.messages.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2661,9 +2625,7 @@ pub mod dialog {
 			method!(super::Get, "im.dialog.messages.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `im.dialog.messages.search`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
+		/// Types of [`im.dialog.messages.search`](super::Search).
 		pub mod search {
 			/// Error codes of `im.dialog.messages.search`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2894,11 +2856,11 @@ pub mod dialog {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTariffRestrictions {
-				/// `isHistoryLimitExceeded`: `boolean`, only in the example response.
+				/// `isHistoryLimitExceeded`: `boolean`, example only.
 				pub is_history_limit_exceeded: Option<bool>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2947,9 +2909,7 @@ pub mod dialog {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `im.dialog.read`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-read.html>
+	/// Types of [`im.dialog.read`](super::Read).
 	pub mod read {
 		/// Error codes of `im.dialog.read`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3006,9 +2966,7 @@ pub mod dialog {
 			}
 		}
 		params_impls!(All {});
-		/// Types of `im.dialog.read.all`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/special-operations/im-dialog-read-all.html>
+		/// Types of [`im.dialog.read.all`](super::All).
 		pub mod all {
 			/// Error codes of `im.dialog.read.all`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -3017,9 +2975,7 @@ pub mod dialog {
 			method!(super::All, "im.dialog.read.all", V2, false);
 		}
 	}
-	/// Types of `im.dialog.unread`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-unread.html>
+	/// Types of [`im.dialog.unread`](super::Unread).
 	pub mod unread {
 		/// Error codes of `im.dialog.unread`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3077,11 +3033,11 @@ pub mod dialog {
 			pub fn new(dialog_id: impl Into<String>) -> Self {
 				Self {
 					dialog_id: dialog_id.into(),
-					skip_external: Default::default(),
-					skip_external_except_types: Default::default(),
-					limit: Default::default(),
-					last_id: Default::default(),
-					offset: Default::default(),
+					skip_external: None,
+					skip_external_except_types: None,
+					limit: None,
+					last_id: None,
+					offset: None,
 					extra: Default::default(),
 				}
 			}
@@ -3099,9 +3055,7 @@ pub mod dialog {
 			skip_external_except_types, opt exact "LIMIT" limit, opt exact "LAST_ID"
 			last_id, opt exact "OFFSET" offset, }
 		);
-		/// Types of `im.dialog.users.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-dialog-users-list.html>
+		/// Types of [`im.dialog.users.list`](super::List).
 		pub mod list {
 			/// Error codes of `im.dialog.users.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3235,9 +3189,7 @@ pub mod dialog {
 			deserialize_via_from_value!(Item);
 		}
 	}
-	/// Types of `im.dialog.writing`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-writing.html>
+	/// Types of [`im.dialog.writing`](super::Writing).
 	pub mod writing {
 		/// Error codes of `im.dialog.writing`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3309,9 +3261,9 @@ pub mod disk {
 					dialog_id: dialog_id.into(),
 					file_id: file_id.into(),
 					upload_id: upload_id.into(),
-					message: Default::default(),
-					silent_mode: Default::default(),
-					as_file: Default::default(),
+					message: None,
+					silent_mode: None,
+					as_file: None,
 					extra: Default::default(),
 				}
 			}
@@ -3382,9 +3334,7 @@ pub mod disk {
 			}
 		}
 		params_impls!(Save { req field "FILE_ID" file_id, });
-		/// Types of `im.disk.file.commit`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
+		/// Types of [`im.disk.file.commit`](super::Commit).
 		pub mod commit {
 			/// Error codes of `im.disk.file.commit`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3684,9 +3634,7 @@ pub mod disk {
 			method!(super::Commit, "im.disk.file.commit", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `im.disk.file.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-delete.html>
+		/// Types of [`im.disk.file.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `im.disk.file.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3707,9 +3655,7 @@ pub mod disk {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "im.disk.file.delete", V2, false);
 		}
-		/// Types of `im.disk.file.save`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-save.html>
+		/// Types of [`im.disk.file.save`](super::Save).
 		pub mod save {
 			/// Error codes of `im.disk.file.save`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3810,9 +3756,7 @@ pub mod disk {
 		params_impls!(
 			Get { req field "CHAT_ID" chat_id, req field "DIALOG_ID" dialog_id, }
 		);
-		/// Types of `im.disk.folder.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-folder-get.html>
+		/// Types of [`im.disk.folder.get`](super::Get).
 		pub mod get {
 			/// Error codes of `im.disk.folder.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3891,29 +3835,29 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/events.html#onimv2messageadd>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImV2MessageAddMessage {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `chatId`: `integer`, only in the example response.
+			/// `chatId`: `integer`, example only.
 			pub chat_id: Option<i64>,
-			/// `authorId`: `integer`, only in the example response.
+			/// `authorId`: `integer`, example only.
 			pub author_id: Option<i64>,
-			/// `date`: `string`, only in the example response.
+			/// `date`: `string`, example only.
 			pub date: Option<String>,
-			/// `text`: `string`, only in the example response.
+			/// `text`: `string`, example only.
 			pub text: Option<String>,
-			/// `isSystem`: `boolean`, only in the example response.
+			/// `isSystem`: `boolean`, example only.
 			pub is_system: Option<bool>,
-			/// `uuid`: `string`, only in the example response.
+			/// `uuid`: `string`, example only.
 			pub uuid: Option<String>,
-			/// `forward`: `any`, only in the example response.
+			/// `forward`: `any`, example only.
 			pub forward: ::serde_json::Value,
-			/// `params`: `object`, only in the example response.
+			/// `params`: `object`, example only.
 			pub params: ::serde_json::Value,
-			/// `viewedByOthers`: `boolean`, only in the example response.
+			/// `viewedByOthers`: `boolean`, example only.
 			pub viewed_by_others: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3928,57 +3872,57 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/events.html#onimv2messageadd>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImV2MessageAddChat {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `dialogId`: `string`, only in the example response.
+			/// `dialogId`: `string`, example only.
 			pub dialog_id: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `messageType`: `string`, only in the example response.
+			/// `messageType`: `string`, example only.
 			pub message_type: Option<String>,
-			/// `owner`: `integer`, only in the example response.
+			/// `owner`: `integer`, example only.
 			pub owner: Option<i64>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `description`: `string`, only in the example response.
+			/// `description`: `string`, example only.
 			pub description: Option<String>,
-			/// `extranet`: `boolean`, only in the example response.
+			/// `extranet`: `boolean`, example only.
 			pub extranet: Option<bool>,
-			/// `containsCollaber`: `boolean`, only in the example response.
+			/// `containsCollaber`: `boolean`, example only.
 			pub contains_collaber: Option<bool>,
-			/// `entityType`: `string`, only in the example response.
+			/// `entityType`: `string`, example only.
 			pub entity_type: Option<String>,
-			/// `entityId`: `string`, only in the example response.
+			/// `entityId`: `string`, example only.
 			pub entity_id: Option<String>,
-			/// `entityData1`: `string`, only in the example response.
+			/// `entityData1`: `string`, example only.
 			pub entity_data1: Option<String>,
-			/// `entityData2`: `string`, only in the example response.
+			/// `entityData2`: `string`, example only.
 			pub entity_data2: Option<String>,
-			/// `entityData3`: `string`, only in the example response.
+			/// `entityData3`: `string`, example only.
 			pub entity_data3: Option<String>,
-			/// `entityLink`: `object`, only in the example response.
+			/// `entityLink`: `object`, example only.
 			pub entity_link: ::serde_json::Value,
-			/// `diskFolderId`: `integer`, only in the example response.
+			/// `diskFolderId`: `integer`, example only.
 			pub disk_folder_id: Option<i64>,
-			/// `permissions`: `object`, only in the example response.
+			/// `permissions`: `object`, example only.
 			pub permissions: ::serde_json::Value,
-			/// `parentChatId`: `integer`, only in the example response.
+			/// `parentChatId`: `integer`, example only.
 			pub parent_chat_id: Option<i64>,
-			/// `parentMessageId`: `integer`, only in the example response.
+			/// `parentMessageId`: `integer`, example only.
 			pub parent_message_id: Option<i64>,
-			/// `isNew`: `boolean`, only in the example response.
+			/// `isNew`: `boolean`, example only.
 			pub is_new: Option<bool>,
-			/// `textFieldEnabled`: `string`, only in the example response.
+			/// `textFieldEnabled`: `string`, example only.
 			pub text_field_enabled: Option<String>,
-			/// `backgroundId`: `any`, only in the example response.
+			/// `backgroundId`: `any`, example only.
 			pub background_id: ::serde_json::Value,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4001,59 +3945,59 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/events.html#onimv2messageadd>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImV2MessageAddUser {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `active`: `boolean`, only in the example response.
+			/// `active`: `boolean`, example only.
 			pub active: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `firstName`: `string`, only in the example response.
+			/// `firstName`: `string`, example only.
 			pub first_name: Option<String>,
-			/// `lastName`: `string`, only in the example response.
+			/// `lastName`: `string`, example only.
 			pub last_name: Option<String>,
-			/// `workPosition`: `string`, only in the example response.
+			/// `workPosition`: `string`, example only.
 			pub work_position: Option<String>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `gender`: `string`, only in the example response.
+			/// `gender`: `string`, example only.
 			pub gender: Option<String>,
-			/// `birthday`: `string`, only in the example response.
+			/// `birthday`: `string`, example only.
 			pub birthday: Option<String>,
-			/// `extranet`: `boolean`, only in the example response.
+			/// `extranet`: `boolean`, example only.
 			pub extranet: Option<bool>,
-			/// `bot`: `boolean`, only in the example response.
+			/// `bot`: `boolean`, example only.
 			pub bot: Option<bool>,
-			/// `connector`: `boolean`, only in the example response.
+			/// `connector`: `boolean`, example only.
 			pub connector: Option<bool>,
-			/// `externalAuthId`: `string`, only in the example response.
+			/// `externalAuthId`: `string`, example only.
 			pub external_auth_id: Option<String>,
-			/// `status`: `string`, only in the example response.
+			/// `status`: `string`, example only.
 			pub status: Option<String>,
-			/// `idle`: `boolean`, only in the example response.
+			/// `idle`: `boolean`, example only.
 			pub idle: Option<bool>,
-			/// `lastActivityDate`: `boolean`, only in the example response.
+			/// `lastActivityDate`: `boolean`, example only.
 			pub last_activity_date: Option<bool>,
-			/// `mobileLastDate`: `boolean`, only in the example response.
+			/// `mobileLastDate`: `boolean`, example only.
 			pub mobile_last_date: Option<bool>,
-			/// `desktopLastDate`: `boolean`, only in the example response.
+			/// `desktopLastDate`: `boolean`, example only.
 			pub desktop_last_date: Option<bool>,
-			/// `absent`: `boolean`, only in the example response.
+			/// `absent`: `boolean`, example only.
 			pub absent: Option<bool>,
-			/// `departments`: `integer[]`, only in the example response.
+			/// `departments`: `integer[]`, example only.
 			pub departments: Vec<i64>,
-			/// `phones`: `boolean`, only in the example response.
+			/// `phones`: `boolean`, example only.
 			pub phones: Option<bool>,
-			/// `website`: `string`, only in the example response.
+			/// `website`: `string`, example only.
 			pub website: Option<String>,
-			/// `email`: `string`, only in the example response.
+			/// `email`: `string`, example only.
 			pub email: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4232,12 +4176,12 @@ pub mod message {
 			Self {
 				dialog_id: dialog_id.into(),
 				message: message.into(),
-				attach: Default::default(),
-				keyboard: Default::default(),
-				menu: Default::default(),
-				system: Default::default(),
-				url_preview: Default::default(),
-				reply_id: Default::default(),
+				attach: None,
+				keyboard: None,
+				menu: None,
+				system: None,
+				url_preview: None,
+				reply_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -4287,7 +4231,7 @@ pub mod message {
 				message_id: message_id.into(),
 				bot_id: bot_id.into(),
 				command: command.into(),
-				command_params: Default::default(),
+				command_params: None,
 				extra: Default::default(),
 			}
 		}
@@ -4348,7 +4292,7 @@ pub mod message {
 		pub fn new(message_id: impl Into<i64>) -> Self {
 			Self {
 				message_id: message_id.into(),
-				action: Default::default(),
+				action: None,
 				extra: Default::default(),
 			}
 		}
@@ -4431,12 +4375,12 @@ pub mod message {
 		pub fn new(message_id: impl Into<i64>) -> Self {
 			Self {
 				message_id: message_id.into(),
-				message: Default::default(),
-				attach: Default::default(),
-				keyboard: Default::default(),
-				menu: Default::default(),
-				url_preview: Default::default(),
-				is_edited: Default::default(),
+				message: None,
+				attach: None,
+				keyboard: None,
+				menu: None,
+				url_preview: None,
+				is_edited: None,
 				extra: Default::default(),
 			}
 		}
@@ -4453,9 +4397,7 @@ pub mod message {
 		exact "ATTACH" attach, opt exact "KEYBOARD" keyboard, opt exact "MENU" menu,
 		opt_yn exact "URL_PREVIEW" url_preview, opt exact "IS_EDITED" is_edited, }
 	);
-	/// Types of `im.message.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-add.html>
+	/// Types of [`im.message.add`](super::Add).
 	pub mod add {
 		/// Error codes of `im.message.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4501,9 +4443,7 @@ pub mod message {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "im.message.add", V2, false);
 	}
-	/// Types of `im.message.command`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-command.html>
+	/// Types of [`im.message.command`](super::Command).
 	pub mod command {
 		/// Error codes of `im.message.command`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4529,9 +4469,7 @@ pub mod message {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Command, "im.message.command", V2, false);
 	}
-	/// Types of `im.message.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-delete.html>
+	/// Types of [`im.message.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `im.message.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4553,9 +4491,7 @@ pub mod message {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "im.message.delete", V2, false);
 	}
-	/// Types of `im.message.like`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-like.html>
+	/// Types of [`im.message.like`](super::Like).
 	pub mod like {
 		/// Error codes of `im.message.like`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4591,9 +4527,7 @@ pub mod message {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Like, "im.message.like", V2, false);
 	}
-	/// Types of `im.message.share`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-share.html>
+	/// Types of [`im.message.share`](super::Share).
 	pub mod share {
 		/// Error codes of `im.message.share`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4638,9 +4572,7 @@ pub mod message {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Share, "im.message.share", V2, false);
 	}
-	/// Types of `im.message.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-update.html>
+	/// Types of [`im.message.update`](super::Update).
 	pub mod update {
 		/// Error codes of `im.message.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4678,9 +4610,7 @@ pub mod message {
 		method!(super::Update, "im.message.update", V2, false);
 	}
 }
-/// Types of `im.notify`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify.html>
+/// Types of [`im.notify`](super::Notify).
 pub mod notify {
 	/// Error codes of `im.notify`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4890,9 +4820,7 @@ pub mod notify {
 		Read { opt exact "ID" id, opt_yn exact "ACTION" action, opt exact "ONLY_CURRENT"
 		only_current, }
 	);
-	/// Types of `im.notify.answer`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-answer.html>
+	/// Types of [`im.notify.answer`](super::Answer).
 	pub mod answer {
 		/// Error codes of `im.notify.answer`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4927,9 +4855,7 @@ pub mod notify {
 		method!(super::Answer, "im.notify.answer", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `im.notify.confirm`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-confirm.html>
+	/// Types of [`im.notify.confirm`](super::Confirm).
 	pub mod confirm {
 		/// Error codes of `im.notify.confirm`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4964,9 +4890,7 @@ pub mod notify {
 		method!(super::Confirm, "im.notify.confirm", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `im.notify.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-delete.html>
+	/// Types of [`im.notify.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `im.notify.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4987,9 +4911,7 @@ pub mod notify {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "im.notify.delete", V2, false);
 	}
-	/// Types of `im.notify.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
+	/// Types of [`im.notify.get`](super::Get).
 	pub mod get {
 		/// Error codes of `im.notify.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5247,9 +5169,7 @@ pub mod notify {
 			opt exact "LAST_ID" last_id, opt exact "LIMIT" limit, opt exact
 			"CONVERT_TEXT" convert_text, opt exact "GROUP_TAG" group_tag, }
 		);
-		/// Types of `im.notify.history.search`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-history-search.html>
+		/// Types of [`im.notify.history.search`](super::Search).
 		pub mod search {
 			/// Error codes of `im.notify.history.search`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5479,11 +5399,11 @@ pub mod notify {
 				Self {
 					user_id: user_id.into(),
 					message: message.into(),
-					message_out: Default::default(),
-					tag: Default::default(),
-					sub_tag: Default::default(),
-					attach: Default::default(),
-					client_id: Default::default(),
+					message_out: None,
+					tag: None,
+					sub_tag: None,
+					attach: None,
+					client_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -5499,9 +5419,7 @@ pub mod notify {
 			"MESSAGE_OUT" message_out, opt exact "TAG" tag, opt exact "SUB_TAG" sub_tag,
 			opt exact "ATTACH" attach, opt exact "CLIENT_ID" client_id, }
 		);
-		/// Types of `im.notify.personal.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-personal-add.html>
+		/// Types of [`im.notify.personal.add`](super::Add).
 		pub mod add {
 			/// Error codes of `im.notify.personal.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5531,9 +5449,7 @@ pub mod notify {
 			method!(super::Add, "im.notify.personal.add", V2, false);
 		}
 	}
-	/// Types of `im.notify.read`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-read.html>
+	/// Types of [`im.notify.read`](super::Read).
 	pub mod read {
 		/// Error codes of `im.notify.read`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -5584,16 +5500,14 @@ pub mod notify {
 			pub fn new(ids: impl Into<::serde_json::Value>) -> Self {
 				Self {
 					ids: ids.into(),
-					action: Default::default(),
+					action: None,
 					extra: Default::default(),
 				}
 			}
 		}
 		setters!(List { some into action action "ACTION" : bool, });
 		params_impls!(List { req field "IDS" ids, opt_yn exact "ACTION" action, });
-		/// Types of `im.notify.read.all`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-read-all.html>
+		/// Types of [`im.notify.read.all`](super::All).
 		pub mod all {
 			/// Error codes of `im.notify.read.all`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -5617,9 +5531,7 @@ pub mod notify {
 			method!(super::All, "im.notify.read.all", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `im.notify.read.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-read-list.html>
+		/// Types of [`im.notify.read.list`](super::List).
 		pub mod list {
 			/// Error codes of `im.notify.read.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5659,9 +5571,7 @@ pub mod notify {
 			}
 		}
 		params_impls!(Get {});
-		/// Types of `im.notify.schema.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-schema-get.html>
+		/// Types of [`im.notify.schema.get`](super::Get).
 		pub mod get {
 			/// Error codes of `im.notify.schema.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -5749,11 +5659,11 @@ pub mod notify {
 				Self {
 					user_id: user_id.into(),
 					message: message.into(),
-					message_out: Default::default(),
-					tag: Default::default(),
-					sub_tag: Default::default(),
-					attach: Default::default(),
-					client_id: Default::default(),
+					message_out: None,
+					tag: None,
+					sub_tag: None,
+					attach: None,
+					client_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -5769,9 +5679,7 @@ pub mod notify {
 			"MESSAGE_OUT" message_out, opt exact "TAG" tag, opt exact "SUB_TAG" sub_tag,
 			opt exact "ATTACH" attach, opt exact "CLIENT_ID" client_id, }
 		);
-		/// Types of `im.notify.system.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-system-add.html>
+		/// Types of [`im.notify.system.add`](super::Add).
 		pub mod add {
 			/// Error codes of `im.notify.system.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5996,7 +5904,7 @@ pub mod recent {
 		pub fn new(dialog_id: impl Into<String>) -> Self {
 			Self {
 				dialog_id: dialog_id.into(),
-				pin: Default::default(),
+				pin: None,
 				extra: Default::default(),
 			}
 		}
@@ -6027,7 +5935,7 @@ pub mod recent {
 		pub fn new(dialog_id: impl Into<String>) -> Self {
 			Self {
 				dialog_id: dialog_id.into(),
-				action: Default::default(),
+				action: None,
 				extra: Default::default(),
 			}
 		}
@@ -6036,9 +5944,7 @@ pub mod recent {
 	params_impls!(
 		Unread { req field "DIALOG_ID" dialog_id, opt_yn exact "ACTION" action, }
 	);
-	/// Types of `im.recent.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+	/// Types of [`im.recent.get`](super::Get).
 	pub mod get {
 		/// Error codes of `im.recent.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -6365,9 +6271,7 @@ pub mod recent {
 		method!(super::Get, "im.recent.get", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `im.recent.hide`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/special-operations/im-recent-hide.html>
+	/// Types of [`im.recent.hide`](super::Hide).
 	pub mod hide {
 		/// Error codes of `im.recent.hide`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6384,9 +6288,7 @@ pub mod recent {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Hide, "im.recent.hide", V2, false);
 	}
-	/// Types of `im.recent.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+	/// Types of [`im.recent.list`](super::List).
 	pub mod list {
 		/// Error codes of `im.recent.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -6752,15 +6654,15 @@ pub mod recent {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCopilotRolesCopilotAssistantAvatar {
-			/// `small`: `string`, only in the example response.
+			/// `small`: `string`, example only.
 			pub small: Option<String>,
-			/// `medium`: `string`, only in the example response.
+			/// `medium`: `string`, example only.
 			pub medium: Option<String>,
-			/// `large`: `string`, only in the example response.
+			/// `large`: `string`, example only.
 			pub large: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6773,19 +6675,19 @@ pub mod recent {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCopilotRolesCopilotAssistantPrompts {
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `promptType`: `string`, only in the example response.
+			/// `promptType`: `string`, example only.
 			pub prompt_type: Option<String>,
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `text`: `string`, only in the example response.
+			/// `text`: `string`, example only.
 			pub text: Option<String>,
-			/// `isNew`: `boolean`, only in the example response.
+			/// `isNew`: `boolean`, example only.
 			pub is_new: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6799,21 +6701,21 @@ pub mod recent {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCopilotRolesCopilotAssistant {
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `desc`: `string`, only in the example response.
+			/// `desc`: `string`, example only.
 			pub desc: Option<String>,
-			/// `avatar`: `object`, only in the example response.
+			/// `avatar`: `object`, example only.
 			pub avatar: Option<OutputCopilotRolesCopilotAssistantAvatar>,
-			/// `default`: `boolean`, only in the example response.
+			/// `default`: `boolean`, example only.
 			pub default: Option<bool>,
-			/// `prompts`: `object[]`, only in the example response.
+			/// `prompts`: `object[]`, example only.
 			pub prompts: Vec<OutputCopilotRolesCopilotAssistantPrompts>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6827,11 +6729,11 @@ pub mod recent {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCopilotRoles {
-			/// `copilot_assistant`: `object`, only in the example response.
+			/// `copilot_assistant`: `object`, example only.
 			pub copilot_assistant: Option<OutputCopilotRolesCopilotAssistant>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6888,9 +6790,7 @@ pub mod recent {
 		method!(super::List, "im.recent.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `im.recent.pin`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/special-operations/im-recent-pin.html>
+	/// Types of [`im.recent.pin`](super::Pin).
 	pub mod pin {
 		/// Error codes of `im.recent.pin`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6911,9 +6811,7 @@ pub mod recent {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Pin, "im.recent.pin", V2, false);
 	}
-	/// Types of `im.recent.unread`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/special-operations/im-recent-unread.html>
+	/// Types of [`im.recent.unread`](super::Unread).
 	pub mod unread {
 		/// Error codes of `im.recent.unread`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6953,9 +6851,7 @@ pub mod revision {
 		}
 	}
 	params_impls!(Get {});
-	/// Types of `im.revision.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-revision-get.html>
+	/// Types of [`im.revision.get`](super::Get).
 	pub mod get {
 		/// Error codes of `im.revision.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -7030,9 +6926,7 @@ pub mod search {
 			List { opt exact "FIND" find, opt exact "FIND_LINES" find_lines, opt exact
 			"OFFSET" offset, opt exact "LIMIT" limit, }
 		);
-		/// Types of `im.search.chat.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
+		/// Types of [`im.search.chat.list`](super::List).
 		pub mod list {
 			/// Error codes of `im.search.chat.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7276,9 +7170,9 @@ pub mod search {
 			pub fn new(find: impl Into<String>) -> Self {
 				Self {
 					find: find.into(),
-					user_data: Default::default(),
-					offset: Default::default(),
-					limit: Default::default(),
+					user_data: None,
+					offset: None,
+					limit: None,
 					extra: Default::default(),
 				}
 			}
@@ -7291,9 +7185,7 @@ pub mod search {
 			List { req field "FIND" find, opt_yn exact "USER_DATA" user_data, opt exact
 			"OFFSET" offset, opt exact "LIMIT" limit, }
 		);
-		/// Types of `im.search.department.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-department-list.html>
+		/// Types of [`im.search.department.list`](super::List).
 		pub mod list {
 			/// Error codes of `im.search.department.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7541,9 +7433,7 @@ pub mod search {
 			Get { opt_yn exact "SKIP_OPENLINES" skip_openlines, opt_yn exact "SKIP_CHAT"
 			skip_chat, opt_yn exact "SKIP_DIALOG" skip_dialog, }
 		);
-		/// Types of `im.search.last.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-add.html>
+		/// Types of [`im.search.last.add`](super::Add).
 		pub mod add {
 			/// Error codes of `im.search.last.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7560,9 +7450,7 @@ pub mod search {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Add, "im.search.last.add", V2, false);
 		}
-		/// Types of `im.search.last.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-delete.html>
+		/// Types of [`im.search.last.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `im.search.last.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7579,9 +7467,7 @@ pub mod search {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "im.search.last.delete", V2, false);
 		}
-		/// Types of `im.search.last.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
+		/// Types of [`im.search.last.get`](super::Get).
 		pub mod get {
 			/// Error codes of `im.search.last.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -7810,9 +7696,9 @@ pub mod search {
 			pub fn new(find: impl Into<String>) -> Self {
 				Self {
 					find: find.into(),
-					business: Default::default(),
-					offset: Default::default(),
-					limit: Default::default(),
+					business: None,
+					offset: None,
+					limit: None,
 					extra: Default::default(),
 				}
 			}
@@ -7825,9 +7711,7 @@ pub mod search {
 			List { req field "FIND" find, opt_yn exact "BUSINESS" business, opt exact
 			"OFFSET" offset, opt exact "LIMIT" limit, }
 		);
-		/// Types of `im.search.user.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html>
+		/// Types of [`im.search.user.list`](super::List).
 		pub mod list {
 			/// Error codes of `im.search.user.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7973,9 +7857,7 @@ pub mod user {
 		bool, }
 	);
 	params_impls!(Get { opt exact "ID" id, opt_yn exact "AVATAR_HR" avatar_hr, });
-	/// Types of `im.user.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-get.html>
+	/// Types of [`im.user.get`](super::Get).
 	pub mod get {
 		/// Error codes of `im.user.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8129,8 +8011,8 @@ pub mod user {
 			pub fn new(id: impl Into<::serde_json::Value>) -> Self {
 				Self {
 					id: id.into(),
-					avatar_hr: Default::default(),
-					result_type: Default::default(),
+					avatar_hr: None,
+					result_type: None,
 					extra: Default::default(),
 				}
 			}
@@ -8143,9 +8025,7 @@ pub mod user {
 			Get { req field "ID" id, opt_yn exact "AVATAR_HR" avatar_hr, opt exact
 			"RESULT_TYPE" result_type, }
 		);
-		/// Types of `im.user.list.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-list-get.html>
+		/// Types of [`im.user.list.get`](super::Get).
 		pub mod get {
 			/// Error codes of `im.user.list.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8317,9 +8197,7 @@ pub mod user {
 			}
 		}
 		params_impls!(Set { req field "STATUS" status, });
-		/// Types of `im.user.status.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-status-get.html>
+		/// Types of [`im.user.status.get`](super::Get).
 		pub mod get {
 			/// Error codes of `im.user.status.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -8391,9 +8269,7 @@ pub mod user {
 			}
 			setters!(Start { some into ago ago "AGO" : i64, });
 			params_impls!(Start { opt exact "AGO" ago, });
-			/// Types of `im.user.status.idle.end`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-status-idle-end.html>
+			/// Types of [`im.user.status.idle.end`](super::End).
 			pub mod end {
 				/// Error codes of `im.user.status.idle.end`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -8401,9 +8277,7 @@ pub mod user {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::End, "im.user.status.idle.end", V2, false);
 			}
-			/// Types of `im.user.status.idle.start`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-status-idle-start.html>
+			/// Types of [`im.user.status.idle.start`](super::Start).
 			pub mod start {
 				/// Error codes of `im.user.status.idle.start`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -8412,9 +8286,7 @@ pub mod user {
 				method!(super::Start, "im.user.status.idle.start", V2, false);
 			}
 		}
-		/// Types of `im.user.status.set`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-status-set.html>
+		/// Types of [`im.user.status.set`](super::Set).
 		pub mod set {
 			/// Error codes of `im.user.status.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8523,9 +8395,7 @@ pub mod v2 {
 			}
 		}
 		params_impls!(Unsubscribe {});
-		/// Types of `im.v2.Event.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/event-get.html>
+		/// Types of [`im.v2.Event.get`](super::Get).
 		pub mod get {
 			/// Error codes of `im.v2.Event.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -8573,9 +8443,7 @@ pub mod v2 {
 			method!(super::Get, "im.v2.Event.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `im.v2.Event.subscribe`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/event-subscribe.html>
+		/// Types of [`im.v2.Event.subscribe`](super::Subscribe).
 		pub mod subscribe {
 			/// Error codes of `im.v2.Event.subscribe`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -8583,9 +8451,7 @@ pub mod v2 {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Subscribe, "im.v2.Event.subscribe", V2, false);
 		}
-		/// Types of `im.v2.Event.unsubscribe`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/event-unsubscribe.html>
+		/// Types of [`im.v2.Event.unsubscribe`](super::Unsubscribe).
 		pub mod unsubscribe {
 			/// Error codes of `im.v2.Event.unsubscribe`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -8659,9 +8525,7 @@ pub mod v2 {
 		params_impls!(
 			Upload { req field "dialogId" dialog_id, req field "fields" fields, }
 		);
-		/// Types of `im.v2.File.download`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-download.html>
+		/// Types of [`im.v2.File.download`](super::Download).
 		pub mod download {
 			/// Error codes of `im.v2.File.download`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8695,9 +8559,7 @@ pub mod v2 {
 			method!(super::Download, "im.v2.File.download", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `im.v2.File.upload`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html>
+		/// Types of [`im.v2.File.upload`](super::Upload).
 		pub mod upload {
 			/// Error codes of `im.v2.File.upload`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8751,7 +8613,7 @@ pub mod v2 {
 					Self {
 						name: name.into(),
 						content: content.into(),
-						message: Default::default(),
+						message: None,
 						extra: Default::default(),
 					}
 				}

@@ -41,7 +41,7 @@ pub mod chat {
 					line: line.into(),
 					chat_id: chat_id.into(),
 					name: name.into(),
-					user_id: Default::default(),
+					user_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -51,9 +51,7 @@ pub mod chat {
 			Set { req field "CONNECTOR" connector, req field "LINE" line, req field
 			"CHAT_ID" chat_id, req field "NAME" name, opt exact "USER_ID" user_id, }
 		);
-		/// Types of `imconnector.chat.name.set`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
+		/// Types of [`imconnector.chat.name.set`](super::Set).
 		pub mod set {
 			/// Error codes of `imconnector.chat.name.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,11 +78,11 @@ pub mod chat {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputData {
-				/// `RESULT`: `any`, only in the example response.
+				/// `RESULT`: `any`, example only.
 				pub result: ::serde_json::Value,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,

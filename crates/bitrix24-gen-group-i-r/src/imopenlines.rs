@@ -27,7 +27,7 @@ pub mod bot {
 			pub fn new(chat_id: impl Into<i64>) -> Self {
 				Self {
 					chat_id: chat_id.into(),
-					client_id: Default::default(),
+					client_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -93,11 +93,11 @@ pub mod bot {
 			pub fn new(chat_id: impl Into<i64>) -> Self {
 				Self {
 					chat_id: chat_id.into(),
-					user_id: Default::default(),
-					queue_id: Default::default(),
-					transfer_id: Default::default(),
-					leave: Default::default(),
-					client_id: Default::default(),
+					user_id: None,
+					queue_id: None,
+					transfer_id: None,
+					leave: None,
+					client_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -113,9 +113,7 @@ pub mod bot {
 			exact "QUEUE_ID" queue_id, opt exact "TRANSFER_ID" transfer_id, opt_yn exact
 			"LEAVE" leave, opt exact "CLIENT_ID" client_id, }
 		);
-		/// Types of `imopenlines.bot.session.finish`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chat-bots/imopenlines-bot-session-finish.html>
+		/// Types of [`imopenlines.bot.session.finish`](super::Finish).
 		pub mod finish {
 			/// Error codes of `imopenlines.bot.session.finish`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,8 +165,8 @@ pub mod bot {
 				pub fn new(chat_id: impl Into<i64>) -> Self {
 					Self {
 						chat_id: chat_id.into(),
-						name: Default::default(),
-						message: Default::default(),
+						name: None,
+						message: None,
 						extra: Default::default(),
 					}
 				}
@@ -181,9 +179,7 @@ pub mod bot {
 				Send { req field "CHAT_ID" chat_id, opt exact "NAME" name, opt exact
 				"MESSAGE" message, }
 			);
-			/// Types of `imopenlines.bot.session.message.send`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chat-bots/imopenlines-bot-session-message-send.html>
+			/// Types of [`imopenlines.bot.session.message.send`](super::Send).
 			pub mod send {
 				/// Error codes of `imopenlines.bot.session.message.send`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,9 +214,7 @@ pub mod bot {
 				method!(super::Send, "imopenlines.bot.session.message.send", V2, false);
 			}
 		}
-		/// Types of `imopenlines.bot.session.operator`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chat-bots/imopenlines-bot-session-operator.html>
+		/// Types of [`imopenlines.bot.session.operator`](super::Operator).
 		pub mod operator {
 			/// Error codes of `imopenlines.bot.session.operator`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,9 +238,7 @@ pub mod bot {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Operator, "imopenlines.bot.session.operator", V2, false);
 		}
-		/// Types of `imopenlines.bot.session.transfer`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chat-bots/imopenlines-bot-session-transfer.html>
+		/// Types of [`imopenlines.bot.session.transfer`](super::Transfer).
 		pub mod transfer {
 			/// Error codes of `imopenlines.bot.session.transfer`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -360,8 +352,8 @@ pub mod config {
 		pub fn new(config_id: impl Into<i64>) -> Self {
 			Self {
 				config_id: config_id.into(),
-				with_queue: Default::default(),
-				show_offline: Default::default(),
+				with_queue: None,
+				show_offline: None,
 				extra: Default::default(),
 			}
 		}
@@ -396,7 +388,7 @@ pub mod config {
 		pub fn new(config_id: impl Into<i64>) -> Self {
 			Self {
 				config_id: config_id.into(),
-				params: Default::default(),
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -405,9 +397,7 @@ pub mod config {
 	params_impls!(
 		Update { req field "CONFIG_ID" config_id, opt exact "PARAMS" params, }
 	);
-	/// Types of `imopenlines.config.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-add.html>
+	/// Types of [`imopenlines.config.add`](super::Add).
 	pub mod add {
 		/// Error codes of `imopenlines.config.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -938,9 +928,7 @@ pub mod config {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "imopenlines.config.add", V2, false);
 	}
-	/// Types of `imopenlines.config.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-delete.html>
+	/// Types of [`imopenlines.config.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `imopenlines.config.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -962,9 +950,7 @@ pub mod config {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "imopenlines.config.delete", V2, false);
 	}
-	/// Types of `imopenlines.config.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
+	/// Types of [`imopenlines.config.get`](super::Get).
 	pub mod get {
 		/// Error codes of `imopenlines.config.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1571,9 +1557,7 @@ pub mod config {
 			options "OPTIONS" : get::Options, }
 		);
 		params_impls!(Get { opt exact "PARAMS" params, opt exact "OPTIONS" options, });
-		/// Types of `imopenlines.config.list.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+		/// Types of [`imopenlines.config.list.get`](super::Get).
 		pub mod get {
 			/// Error codes of `imopenlines.config.list.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3849,9 +3833,7 @@ pub mod config {
 			}
 		}
 		params_impls!(Get {});
-		/// Types of `imopenlines.config.path.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-path-get.html>
+		/// Types of [`imopenlines.config.path.get`](super::Get).
 		pub mod get {
 			/// Error codes of `imopenlines.config.path.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -3876,9 +3858,7 @@ pub mod config {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `imopenlines.config.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-update.html>
+	/// Types of [`imopenlines.config.update`](super::Update).
 	pub mod update {
 		/// Error codes of `imopenlines.config.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3937,7 +3917,7 @@ pub mod crm {
 				Self {
 					crm_entity_type: crm_entity_type.into(),
 					crm_entity: crm_entity.into(),
-					active_only: Default::default(),
+					active_only: None,
 					extra: Default::default(),
 				}
 			}
@@ -3983,9 +3963,7 @@ pub mod crm {
 			GetLastId { req field "CRM_ENTITY_TYPE" crm_entity_type, req field
 			"CRM_ENTITY" crm_entity, }
 		);
-		/// Types of `imopenlines.crm.chat.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-get.html>
+		/// Types of [`imopenlines.crm.chat.get`](super::Get).
 		pub mod get {
 			/// Error codes of `imopenlines.crm.chat.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4047,9 +4025,7 @@ pub mod crm {
 			method!(super::Get, "imopenlines.crm.chat.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `imopenlines.crm.chat.getLastId`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-get-last-id.html>
+		/// Types of [`imopenlines.crm.chat.getLastId`](super::GetLastId).
 		pub mod get_last_id {
 			/// Error codes of `imopenlines.crm.chat.getLastId`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4126,7 +4102,7 @@ pub mod crm {
 						crm_entity_type: crm_entity_type.into(),
 						crm_entity: crm_entity.into(),
 						user_id: user_id.into(),
-						chat_id: Default::default(),
+						chat_id: None,
 						extra: Default::default(),
 					}
 				}
@@ -4170,7 +4146,7 @@ pub mod crm {
 						crm_entity_type: crm_entity_type.into(),
 						crm_entity: crm_entity.into(),
 						user_id: user_id.into(),
-						chat_id: Default::default(),
+						chat_id: None,
 						extra: Default::default(),
 					}
 				}
@@ -4181,9 +4157,7 @@ pub mod crm {
 				"CRM_ENTITY" crm_entity, req field "USER_ID" user_id, opt exact "CHAT_ID"
 				chat_id, }
 			);
-			/// Types of `imopenlines.crm.chat.user.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-user-add.html>
+			/// Types of [`imopenlines.crm.chat.user.add`](super::Add).
 			pub mod add {
 				/// Error codes of `imopenlines.crm.chat.user.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4234,9 +4208,7 @@ pub mod crm {
 				pub type Output = ::bitrix24_runtime::lenient::Int;
 				method!(super::Add, "imopenlines.crm.chat.user.add", V2, false);
 			}
-			/// Types of `imopenlines.crm.chat.user.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-user-delete.html>
+			/// Types of [`imopenlines.crm.chat.user.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `imopenlines.crm.chat.user.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4325,9 +4297,7 @@ pub mod crm {
 			}
 		}
 		params_impls!(Create { req field "CHAT_ID" chat_id, });
-		/// Types of `imopenlines.crm.lead.create`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-crm-lead-create.html>
+		/// Types of [`imopenlines.crm.lead.create`](super::Create).
 		pub mod create {
 			/// Error codes of `imopenlines.crm.lead.create`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4406,9 +4376,7 @@ pub mod crm {
 			crm_entity, req field "USER_ID" user_id, req field "CHAT_ID" chat_id, req
 			field "MESSAGE" message, }
 		);
-		/// Types of `imopenlines.crm.message.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/messages/imopenlines-crm-message-add.html>
+		/// Types of [`imopenlines.crm.message.add`](super::Add).
 		pub mod add {
 			/// Error codes of `imopenlines.crm.message.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4474,9 +4442,7 @@ pub mod dialog {
 		Get { opt exact "CHAT_ID" chat_id, opt exact "DIALOG_ID" dialog_id, opt exact
 		"SESSION_ID" session_id, opt exact "USER_CODE" user_code, }
 	);
-	/// Types of `imopenlines.dialog.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
+	/// Types of [`imopenlines.dialog.get`](super::Get).
 	pub mod get {
 		/// Error codes of `imopenlines.dialog.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5381,14 +5347,14 @@ pub mod imconnector {
 				name: name.into(),
 				icon: icon.into(),
 				placement_handler: placement_handler.into(),
-				icon_disabled: Default::default(),
-				del_external_messages: Default::default(),
-				edit_internal_messages: Default::default(),
-				del_internal_messages: Default::default(),
-				newsletter: Default::default(),
-				need_system_messages: Default::default(),
-				need_signature: Default::default(),
-				chat_group: Default::default(),
+				icon_disabled: None,
+				del_external_messages: None,
+				edit_internal_messages: None,
+				del_internal_messages: None,
+				newsletter: None,
+				need_system_messages: None,
+				need_signature: None,
+				chat_group: None,
 				extra: Default::default(),
 			}
 		}
@@ -5437,7 +5403,7 @@ pub mod imconnector {
 		pub fn new(connector: impl Into<String>) -> Self {
 			Self {
 				connector: connector.into(),
-				line: Default::default(),
+				line: None,
 				extra: Default::default(),
 			}
 		}
@@ -5471,9 +5437,7 @@ pub mod imconnector {
 		}
 	}
 	params_impls!(Unregister { req field "ID" id, });
-	/// Types of `imconnector.activate`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-activate.html>
+	/// Types of [`imconnector.activate`](super::Activate).
 	pub mod activate {
 		/// Error codes of `imconnector.activate`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5536,9 +5500,7 @@ pub mod imconnector {
 				Set { req field "CONNECTOR" connector, req field "LINE" line, req field
 				"DATA" data, }
 			);
-			/// Types of `imconnector.connector.data.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-connector-data-set.html>
+			/// Types of [`imconnector.connector.data.set`](super::Set).
 			pub mod set {
 				/// Error codes of `imconnector.connector.data.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5634,9 +5596,7 @@ pub mod imconnector {
 			Messages { req field "CONNECTOR" connector, req field "LINE" line, req field
 			"MESSAGES" messages, }
 		);
-		/// Types of `imconnector.delete.messages`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
+		/// Types of [`imconnector.delete.messages`](super::Messages).
 		pub mod messages {
 			/// Error codes of `imconnector.delete.messages`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5847,9 +5807,7 @@ pub mod imconnector {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `imconnector.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-list.html>
+	/// Types of [`imconnector.list`](super::List).
 	pub mod list {
 		/// Error codes of `imconnector.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5891,9 +5849,7 @@ pub mod imconnector {
 		method!(super::List, "imconnector.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `imconnector.register`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-register.html>
+	/// Types of [`imconnector.register`](super::Register).
 	pub mod register {
 		/// Error codes of `imconnector.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5952,9 +5908,9 @@ pub mod imconnector {
 			pub fn new(data_image: impl Into<String>) -> Self {
 				Self {
 					data_image: data_image.into(),
-					color: Default::default(),
-					size: Default::default(),
-					position: Default::default(),
+					color: None,
+					size: None,
+					position: None,
 					extra: Default::default(),
 				}
 			}
@@ -6062,9 +6018,7 @@ pub mod imconnector {
 			Messages { req field "CONNECTOR" connector, req field "LINE" line, req field
 			"MESSAGES" messages, }
 		);
-		/// Types of `imconnector.send.messages`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
+		/// Types of [`imconnector.send.messages`](super::Messages).
 		pub mod messages {
 			/// Error codes of `imconnector.send.messages`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6137,14 +6091,14 @@ pub mod imconnector {
 				pub fn new(id: impl Into<String>) -> Self {
 					Self {
 						id: id.into(),
-						last_name: Default::default(),
-						name: Default::default(),
-						picture: Default::default(),
-						url: Default::default(),
-						gender: Default::default(),
-						email: Default::default(),
-						phone: Default::default(),
-						skip_phone_validate: Default::default(),
+						last_name: None,
+						name: None,
+						picture: None,
+						url: None,
+						gender: None,
+						email: None,
+						phone: None,
+						skip_phone_validate: None,
 						extra: Default::default(),
 					}
 				}
@@ -6221,8 +6175,8 @@ pub mod imconnector {
 				pub fn new(id: impl Into<String>) -> Self {
 					Self {
 						id: id.into(),
-						name: Default::default(),
-						url: Default::default(),
+						name: None,
+						url: None,
 						extra: Default::default(),
 					}
 				}
@@ -6479,9 +6433,7 @@ pub mod imconnector {
 				Reading { req field "CONNECTOR" connector, req field "LINE" line, req
 				field "MESSAGES" messages, }
 			);
-			/// Types of `imconnector.send.status.delivery`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-delivery.html>
+			/// Types of [`imconnector.send.status.delivery`](super::Delivery).
 			pub mod delivery {
 				/// Error codes of `imconnector.send.status.delivery`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6624,9 +6576,7 @@ pub mod imconnector {
 				method!(super::Delivery, "imconnector.send.status.delivery", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `imconnector.send.status.reading`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-reading.html>
+			/// Types of [`imconnector.send.status.reading`](super::Reading).
 			pub mod reading {
 				/// Error codes of `imconnector.send.status.reading`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6766,9 +6716,7 @@ pub mod imconnector {
 			}
 		}
 	}
-	/// Types of `imconnector.status`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-status.html>
+	/// Types of [`imconnector.status`](super::Status).
 	pub mod status {
 		/// Error codes of `imconnector.status`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6812,9 +6760,7 @@ pub mod imconnector {
 		method!(super::Status, "imconnector.status", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `imconnector.unregister`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-unregister.html>
+	/// Types of [`imconnector.unregister`](super::Unregister).
 	pub mod unregister {
 		/// Error codes of `imconnector.unregister`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6878,9 +6824,7 @@ pub mod imconnector {
 			Messages { req field "CONNECTOR" connector, req field "LINE" line, req field
 			"MESSAGES" messages, }
 		);
-		/// Types of `imconnector.update.messages`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
+		/// Types of [`imconnector.update.messages`](super::Messages).
 		pub mod messages {
 			/// Error codes of `imconnector.update.messages`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6949,14 +6893,14 @@ pub mod imconnector {
 				pub fn new(id: impl Into<String>) -> Self {
 					Self {
 						id: id.into(),
-						last_name: Default::default(),
-						name: Default::default(),
-						picture: Default::default(),
-						url: Default::default(),
-						gender: Default::default(),
-						email: Default::default(),
-						phone: Default::default(),
-						skip_phone_validate: Default::default(),
+						last_name: None,
+						name: None,
+						picture: None,
+						url: None,
+						gender: None,
+						email: None,
+						phone: None,
+						skip_phone_validate: None,
 						extra: Default::default(),
 					}
 				}
@@ -7033,8 +6977,8 @@ pub mod imconnector {
 				pub fn new(id: impl Into<String>) -> Self {
 					Self {
 						id: id.into(),
-						name: Default::default(),
-						url: Default::default(),
+						name: None,
+						url: None,
 						extra: Default::default(),
 					}
 				}
@@ -7230,9 +7174,7 @@ pub mod message {
 		params_impls!(
 			Save { req field "CHAT_ID" chat_id, req field "MESSAGE_ID" message_id, }
 		);
-		/// Types of `imopenlines.message.quick.save`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/messages/imopenlines-message-quick-save.html>
+		/// Types of [`imopenlines.message.quick.save`](super::Save).
 		pub mod save {
 			/// Error codes of `imopenlines.message.quick.save`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7291,9 +7233,7 @@ pub mod message {
 		params_impls!(
 			Start { req field "CHAT_ID" chat_id, req field "MESSAGE_ID" message_id, }
 		);
-		/// Types of `imopenlines.message.session.start`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-message-session-start.html>
+		/// Types of [`imopenlines.message.session.start`](super::Start).
 		pub mod start {
 			/// Error codes of `imopenlines.message.session.start`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7348,9 +7288,7 @@ pub mod network {
 		}
 	}
 	params_impls!(Join { req field "CODE" code, });
-	/// Types of `imopenlines.network.join`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-network-join.html>
+	/// Types of [`imopenlines.network.join`](super::Join).
 	pub mod join {
 		/// Error codes of `imopenlines.network.join`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7416,9 +7354,9 @@ pub mod network {
 					code: code.into(),
 					user_id: user_id.into(),
 					message: message.into(),
-					attach: Default::default(),
-					keyboard: Default::default(),
-					url_preview: Default::default(),
+					attach: None,
+					keyboard: None,
+					url_preview: None,
 					extra: Default::default(),
 				}
 			}
@@ -7433,9 +7371,7 @@ pub mod network {
 			message, opt exact "ATTACH" attach, opt exact "KEYBOARD" keyboard, opt_yn
 			exact "URL_PREVIEW" url_preview, }
 		);
-		/// Types of `imopenlines.network.message.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-network-message-add.html>
+		/// Types of [`imopenlines.network.message.add`](super::Add).
 		pub mod add {
 			/// Error codes of `imopenlines.network.message.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7608,9 +7544,9 @@ pub mod operator {
 		pub fn new(chat_id: impl Into<i64>) -> Self {
 			Self {
 				chat_id: chat_id.into(),
-				transfer_id: Default::default(),
-				user_id: Default::default(),
-				queue_id: Default::default(),
+				transfer_id: None,
+				user_id: None,
+				queue_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -7651,9 +7587,7 @@ pub mod operator {
 			}
 		}
 		params_impls!(Finish { req field "CHAT_ID" chat_id, });
-		/// Types of `imopenlines.operator.another.finish`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-another-finish.html>
+		/// Types of [`imopenlines.operator.another.finish`](super::Finish).
 		pub mod finish {
 			/// Error codes of `imopenlines.operator.another.finish`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7680,9 +7614,7 @@ pub mod operator {
 			method!(super::Finish, "imopenlines.operator.another.finish", V2, false);
 		}
 	}
-	/// Types of `imopenlines.operator.answer`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-answer.html>
+	/// Types of [`imopenlines.operator.answer`](super::Answer).
 	pub mod answer {
 		/// Error codes of `imopenlines.operator.answer`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7708,9 +7640,7 @@ pub mod operator {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Answer, "imopenlines.operator.answer", V2, false);
 	}
-	/// Types of `imopenlines.operator.finish`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-finish.html>
+	/// Types of [`imopenlines.operator.finish`](super::Finish).
 	pub mod finish {
 		/// Error codes of `imopenlines.operator.finish`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7736,9 +7666,7 @@ pub mod operator {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Finish, "imopenlines.operator.finish", V2, false);
 	}
-	/// Types of `imopenlines.operator.skip`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-skip.html>
+	/// Types of [`imopenlines.operator.skip`](super::Skip).
 	pub mod skip {
 		/// Error codes of `imopenlines.operator.skip`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7767,9 +7695,7 @@ pub mod operator {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Skip, "imopenlines.operator.skip", V2, false);
 	}
-	/// Types of `imopenlines.operator.spam`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-spam.html>
+	/// Types of [`imopenlines.operator.spam`](super::Spam).
 	pub mod spam {
 		/// Error codes of `imopenlines.operator.spam`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7795,9 +7721,7 @@ pub mod operator {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Spam, "imopenlines.operator.spam", V2, false);
 	}
-	/// Types of `imopenlines.operator.transfer`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-transfer.html>
+	/// Types of [`imopenlines.operator.transfer`](super::Transfer).
 	pub mod transfer {
 		/// Error codes of `imopenlines.operator.transfer`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7849,9 +7773,7 @@ pub mod revision {
 		}
 	}
 	params_impls!(Get {});
-	/// Types of `imopenlines.revision.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-revision-get.html>
+	/// Types of [`imopenlines.revision.get`](super::Get).
 	pub mod get {
 		/// Error codes of `imopenlines.revision.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -8006,8 +7928,8 @@ pub mod session {
 			pub fn new(session_id: impl Into<i64>) -> Self {
 				Self {
 					session_id: session_id.into(),
-					rating: Default::default(),
-					comment: Default::default(),
+					rating: None,
+					comment: None,
 					extra: Default::default(),
 				}
 			}
@@ -8020,9 +7942,7 @@ pub mod session {
 			Vote { req field "SESSION_ID" session_id, opt exact "RATING" rating, opt
 			exact "COMMENT" comment, }
 		);
-		/// Types of `imopenlines.session.head.vote`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-head-vote.html>
+		/// Types of [`imopenlines.session.head.vote`](super::Vote).
 		pub mod vote {
 			/// Error codes of `imopenlines.session.head.vote`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8079,9 +7999,7 @@ pub mod session {
 		params_impls!(
 			Get { opt exact "SESSION_ID" session_id, opt exact "CHAT_ID" chat_id, }
 		);
-		/// Types of `imopenlines.session.history.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+		/// Types of [`imopenlines.session.history.get`](super::Get).
 		pub mod get {
 			/// Error codes of `imopenlines.session.history.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8526,9 +8444,7 @@ pub mod session {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `imopenlines.session.intercept`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-intercept.html>
+	/// Types of [`imopenlines.session.intercept`](super::Intercept).
 	pub mod intercept {
 		/// Error codes of `imopenlines.session.intercept`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8549,9 +8465,7 @@ pub mod session {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Intercept, "imopenlines.session.intercept", V2, false);
 	}
-	/// Types of `imopenlines.session.join`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-join.html>
+	/// Types of [`imopenlines.session.join`](super::Join).
 	pub mod join {
 		/// Error codes of `imopenlines.session.join`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8603,7 +8517,7 @@ pub mod session {
 			pub fn new(chat_id: impl Into<i64>) -> Self {
 				Self {
 					chat_id: chat_id.into(),
-					activate: Default::default(),
+					activate: None,
 					extra: Default::default(),
 				}
 			}
@@ -8656,7 +8570,7 @@ pub mod session {
 			pub fn new(chat_id: impl Into<i64>) -> Self {
 				Self {
 					chat_id: chat_id.into(),
-					activate: Default::default(),
+					activate: None,
 					extra: Default::default(),
 				}
 			}
@@ -8685,9 +8599,7 @@ pub mod session {
 			}
 		}
 		params_impls!(UnpinAll {});
-		/// Types of `imopenlines.session.mode.pin`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-mode-pin.html>
+		/// Types of [`imopenlines.session.mode.pin`](super::Pin).
 		pub mod pin {
 			/// Error codes of `imopenlines.session.mode.pin`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8715,9 +8627,7 @@ pub mod session {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Pin, "imopenlines.session.mode.pin", V2, false);
 		}
-		/// Types of `imopenlines.session.mode.pinAll`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-mode-pin-all.html>
+		/// Types of [`imopenlines.session.mode.pinAll`](super::PinAll).
 		pub mod pin_all {
 			/// Error codes of `imopenlines.session.mode.pinAll`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -8725,9 +8635,7 @@ pub mod session {
 			pub type Output = crate::List<::bitrix24_runtime::lenient::Int>;
 			method!(super::PinAll, "imopenlines.session.mode.pinAll", V2, false);
 		}
-		/// Types of `imopenlines.session.mode.silent`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-mode-silent.html>
+		/// Types of [`imopenlines.session.mode.silent`](super::Silent).
 		pub mod silent {
 			/// Error codes of `imopenlines.session.mode.silent`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8753,9 +8661,7 @@ pub mod session {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Silent, "imopenlines.session.mode.silent", V2, false);
 		}
-		/// Types of `imopenlines.session.mode.unpinAll`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-mode-unpin-all.html>
+		/// Types of [`imopenlines.session.mode.unpinAll`](super::UnpinAll).
 		pub mod unpin_all {
 			/// Error codes of `imopenlines.session.mode.unpinAll`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -8764,9 +8670,7 @@ pub mod session {
 			method!(super::UnpinAll, "imopenlines.session.mode.unpinAll", V2, false);
 		}
 	}
-	/// Types of `imopenlines.session.open`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-open.html>
+	/// Types of [`imopenlines.session.open`](super::Open).
 	pub mod open {
 		/// Error codes of `imopenlines.session.open`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8794,9 +8698,7 @@ pub mod session {
 		method!(super::Open, "imopenlines.session.open", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `imopenlines.session.start`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-start.html>
+	/// Types of [`imopenlines.session.start`](super::Start).
 	pub mod start {
 		/// Error codes of `imopenlines.session.start`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

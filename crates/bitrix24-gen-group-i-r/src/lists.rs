@@ -40,10 +40,10 @@ impl Add {
 		Self {
 			iblock_type_id: iblock_type_id.into(),
 			iblock_code: iblock_code.into(),
-			socnet_group_id: Default::default(),
+			socnet_group_id: None,
 			fields: fields.into(),
-			messages: Default::default(),
-			rights: Default::default(),
+			messages: None,
+			rights: None,
 			extra: Default::default(),
 		}
 	}
@@ -132,11 +132,11 @@ impl Get {
 	pub fn new(iblock_type_id: impl Into<get::IblockTypeId>) -> Self {
 		Self {
 			iblock_type_id: iblock_type_id.into(),
-			iblock_id: Default::default(),
-			iblock_code: Default::default(),
-			socnet_group_id: Default::default(),
-			iblock_order: Default::default(),
-			start: Default::default(),
+			iblock_id: None,
+			iblock_code: None,
+			socnet_group_id: None,
+			iblock_order: None,
+			start: None,
 			extra: Default::default(),
 		}
 	}
@@ -195,10 +195,10 @@ impl Update {
 			iblock_type_id: iblock_type_id.into(),
 			iblock_id: iblock_id.into(),
 			iblock_code: iblock_code.into(),
-			socnet_group_id: Default::default(),
+			socnet_group_id: None,
 			fields: fields.into(),
-			messages: Default::default(),
-			rights: Default::default(),
+			messages: None,
+			rights: None,
 			extra: Default::default(),
 		}
 	}
@@ -213,9 +213,7 @@ params_impls!(
 	req field "IBLOCK_CODE" iblock_code, opt exact "SOCNET_GROUP_ID" socnet_group_id, req
 	field "FIELDS" fields, opt exact "MESSAGES" messages, opt exact "RIGHTS" rights, }
 );
-/// Types of `lists.add`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-add.html>
+/// Types of [`lists.add`](super::Add).
 pub mod add {
 	/// Error codes of `lists.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,10 +279,10 @@ pub mod add {
 		pub fn new(name: impl Into<String>) -> Self {
 			Self {
 				name: name.into(),
-				description: Default::default(),
-				sort: Default::default(),
-				picture: Default::default(),
-				bizproc: Default::default(),
+				description: None,
+				sort: None,
+				picture: None,
+				bizproc: None,
 				extra: Default::default(),
 			}
 		}
@@ -302,9 +300,7 @@ pub mod add {
 	pub type Output = ::bitrix24_runtime::lenient::Int;
 	method!(super::Add, "lists.add", V2, false);
 }
-/// Types of `lists.delete`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-delete.html>
+/// Types of [`lists.delete`](super::Delete).
 pub mod delete {
 	/// Error codes of `lists.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -391,8 +387,8 @@ pub mod element {
 				iblock_code: iblock_code.into(),
 				element_code: element_code.into(),
 				fields: fields.into(),
-				iblock_section_id: Default::default(),
-				list_element_url: Default::default(),
+				iblock_section_id: None,
+				list_element_url: None,
 				extra: Default::default(),
 			}
 		}
@@ -502,12 +498,12 @@ pub mod element {
 				iblock_type_id: iblock_type_id.into(),
 				iblock_id: iblock_id.into(),
 				iblock_code: iblock_code.into(),
-				element_id: Default::default(),
-				element_code: Default::default(),
-				select: Default::default(),
-				filter: Default::default(),
-				element_order: Default::default(),
-				start: Default::default(),
+				element_id: None,
+				element_code: None,
+				select: None,
+				filter: None,
+				element_order: None,
+				start: None,
 				extra: Default::default(),
 			}
 		}
@@ -578,9 +574,7 @@ pub mod element {
 		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "ELEMENT_ID"
 		element_id, req field "ELEMENT_CODE" element_code, req field "FIELDS" fields, }
 	);
-	/// Types of `lists.element.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
+	/// Types of [`lists.element.add`](super::Add).
 	pub mod add {
 		/// Error codes of `lists.element.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -644,7 +638,7 @@ pub mod element {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					property_property_id: Default::default(),
+					property_property_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -661,9 +655,7 @@ pub mod element {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "lists.element.add", V2, false);
 	}
-	/// Types of `lists.element.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-delete.html>
+	/// Types of [`lists.element.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `lists.element.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -710,9 +702,7 @@ pub mod element {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "lists.element.delete", V2, false);
 	}
-	/// Types of `lists.element.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
+	/// Types of [`lists.element.get`](super::Get).
 	pub mod get {
 		/// Error codes of `lists.element.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -754,11 +744,11 @@ pub mod element {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemProperty {
-			/// `<key>`: `string`, only in the example response.
+			/// `<key>`: `string`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, String>,
@@ -770,21 +760,21 @@ pub mod element {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `IBLOCK_SECTION_ID`: `any`, only in the example response.
+			/// `IBLOCK_SECTION_ID`: `any`, example only.
 			pub iblock_section_id: ::serde_json::Value,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
-			/// `CODE`: `string`, only in the example response.
+			/// `CODE`: `string`, example only.
 			pub code: Option<String>,
-			/// `PROPERTY_...`: `object`, only in the example response.
+			/// `PROPERTY_...`: `object`, example only.
 			///
 			/// Stands for every key matching `PROPERTY_*`: one entry per key.
 			pub property: ::std::collections::BTreeMap<String, ItemProperty>,
@@ -862,9 +852,7 @@ pub mod element {
 				element_id, req field "ELEMENT_CODE" element_code, req field "FIELD_ID"
 				field_id, }
 			);
-			/// Types of `lists.element.get.file.url`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get-file-url.html>
+			/// Types of [`lists.element.get.file.url`](super::Url).
 			pub mod url {
 				/// Error codes of `lists.element.get.file.url`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -911,9 +899,7 @@ pub mod element {
 			}
 		}
 	}
-	/// Types of `lists.element.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
+	/// Types of [`lists.element.update`](super::Update).
 	pub mod update {
 		/// Error codes of `lists.element.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -977,7 +963,7 @@ pub mod element {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					property_property_id: Default::default(),
+					property_property_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -1125,7 +1111,7 @@ pub mod field {
 				iblock_type_id: iblock_type_id.into(),
 				iblock_id: iblock_id.into(),
 				iblock_code: iblock_code.into(),
-				field_id: Default::default(),
+				field_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -1186,9 +1172,7 @@ pub mod field {
 		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "FIELDS" fields, req
 		field "FIELD_ID" field_id, }
 	);
-	/// Types of `lists.field.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
+	/// Types of [`lists.field.add`](super::Add).
 	pub mod add {
 		/// Error codes of `lists.field.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1281,19 +1265,19 @@ pub mod field {
 				Self {
 					name: name.into(),
 					type_: type_.into(),
-					is_required: Default::default(),
-					multiple: Default::default(),
-					sort: Default::default(),
-					default_value: Default::default(),
-					list: Default::default(),
-					list_text_values: Default::default(),
-					list_def: Default::default(),
-					code: Default::default(),
-					settings: Default::default(),
-					user_type_settings: Default::default(),
-					row_count: Default::default(),
-					col_count: Default::default(),
-					link_iblock_id: Default::default(),
+					is_required: None,
+					multiple: None,
+					sort: None,
+					default_value: None,
+					list: None,
+					list_text_values: None,
+					list_def: None,
+					code: None,
+					settings: None,
+					user_type_settings: None,
+					row_count: None,
+					col_count: None,
+					link_iblock_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -1324,9 +1308,7 @@ pub mod field {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::Add, "lists.field.add", V2, false);
 	}
-	/// Types of `lists.field.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-delete.html>
+	/// Types of [`lists.field.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `lists.field.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1368,9 +1350,7 @@ pub mod field {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "lists.field.delete", V2, false);
 	}
-	/// Types of `lists.field.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+	/// Types of [`lists.field.get`](super::Get).
 	pub mod get {
 		/// Error codes of `lists.field.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1412,19 +1392,19 @@ pub mod field {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputLSettings {
-			/// `SHOW_ADD_FORM`: `string`, only in the example response.
+			/// `SHOW_ADD_FORM`: `string`, example only.
 			pub show_add_form: Option<String>,
-			/// `SHOW_EDIT_FORM`: `string`, only in the example response.
+			/// `SHOW_EDIT_FORM`: `string`, example only.
 			pub show_edit_form: Option<String>,
-			/// `ADD_READ_ONLY_FIELD`: `string`, only in the example response.
+			/// `ADD_READ_ONLY_FIELD`: `string`, example only.
 			pub add_read_only_field: Option<String>,
-			/// `EDIT_READ_ONLY_FIELD`: `string`, only in the example response.
+			/// `EDIT_READ_ONLY_FIELD`: `string`, example only.
 			pub edit_read_only_field: Option<String>,
-			/// `SHOW_FIELD_PREVIEW`: `string`, only in the example response.
+			/// `SHOW_FIELD_PREVIEW`: `string`, example only.
 			pub show_field_preview: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1439,11 +1419,11 @@ pub mod field {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputLDisplayValuesForm {
-			/// `<key>`: `string`, only in the example response.
+			/// `<key>`: `string`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, String>,
@@ -1455,43 +1435,43 @@ pub mod field {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputL {
-			/// `FIELD_ID`: `string`, only in the example response.
+			/// `FIELD_ID`: `string`, example only.
 			pub field_id: Option<String>,
-			/// `SORT`: `integer`, only in the example response.
+			/// `SORT`: `integer`, example only.
 			pub sort: Option<i64>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `IS_REQUIRED`: `string`, only in the example response.
+			/// `IS_REQUIRED`: `string`, example only.
 			pub is_required: Option<String>,
-			/// `MULTIPLE`: `string`, only in the example response.
+			/// `MULTIPLE`: `string`, example only.
 			pub multiple: Option<String>,
-			/// `DEFAULT_VALUE`: `string`, only in the example response.
+			/// `DEFAULT_VALUE`: `string`, example only.
 			pub default_value: Option<String>,
-			/// `TYPE`: `string`, only in the example response.
+			/// `TYPE`: `string`, example only.
 			pub type_: Option<String>,
-			/// `PROPERTY_TYPE`: `string`, only in the example response.
+			/// `PROPERTY_TYPE`: `string`, example only.
 			pub property_type: Option<String>,
-			/// `PROPERTY_USER_TYPE`: `boolean`, only in the example response.
+			/// `PROPERTY_USER_TYPE`: `boolean`, example only.
 			pub property_user_type: Option<bool>,
-			/// `CODE`: `string`, only in the example response.
+			/// `CODE`: `string`, example only.
 			pub code: Option<String>,
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `LINK_IBLOCK_ID`: `any`, only in the example response.
+			/// `LINK_IBLOCK_ID`: `any`, example only.
 			pub link_iblock_id: ::serde_json::Value,
-			/// `ROW_COUNT`: `string`, only in the example response.
+			/// `ROW_COUNT`: `string`, example only.
 			pub row_count: Option<String>,
-			/// `COL_COUNT`: `string`, only in the example response.
+			/// `COL_COUNT`: `string`, example only.
 			pub col_count: Option<String>,
-			/// `USER_TYPE_SETTINGS`: `any`, only in the example response.
+			/// `USER_TYPE_SETTINGS`: `any`, example only.
 			pub user_type_settings: ::serde_json::Value,
-			/// `SETTINGS`: `object`, only in the example response.
+			/// `SETTINGS`: `object`, example only.
 			pub settings: Option<OutputLSettings>,
-			/// `DISPLAY_VALUES_FORM`: `object`, only in the example response.
+			/// `DISPLAY_VALUES_FORM`: `object`, example only.
 			pub display_values_form: Option<OutputLDisplayValuesForm>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1511,11 +1491,11 @@ pub mod field {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `L`: `object`, only in the example response.
+			/// `L`: `object`, example only.
 			pub l: Option<OutputL>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1562,7 +1542,7 @@ pub mod field {
 					iblock_type_id: iblock_type_id.into(),
 					iblock_id: iblock_id.into(),
 					iblock_code: iblock_code.into(),
-					field_id: Default::default(),
+					field_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -1573,9 +1553,7 @@ pub mod field {
 			iblock_id, req field "IBLOCK_CODE" iblock_code, opt exact "FIELD_ID"
 			field_id, }
 		);
-		/// Types of `lists.field.type.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
+		/// Types of [`lists.field.type.get`](super::Get).
 		pub mod get {
 			/// Error codes of `lists.field.type.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1617,59 +1595,59 @@ pub mod field {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `SORT`: `string`, only in the example response.
+				/// `SORT`: `string`, example only.
 				pub sort: Option<String>,
-				/// `ACTIVE_FROM`: `string`, only in the example response.
+				/// `ACTIVE_FROM`: `string`, example only.
 				pub active_from: Option<String>,
-				/// `ACTIVE_TO`: `string`, only in the example response.
+				/// `ACTIVE_TO`: `string`, example only.
 				pub active_to: Option<String>,
-				/// `PREVIEW_PICTURE`: `string`, only in the example response.
+				/// `PREVIEW_PICTURE`: `string`, example only.
 				pub preview_picture: Option<String>,
-				/// `PREVIEW_TEXT`: `string`, only in the example response.
+				/// `PREVIEW_TEXT`: `string`, example only.
 				pub preview_text: Option<String>,
-				/// `DETAIL_PICTURE`: `string`, only in the example response.
+				/// `DETAIL_PICTURE`: `string`, example only.
 				pub detail_picture: Option<String>,
-				/// `DETAIL_TEXT`: `string`, only in the example response.
+				/// `DETAIL_TEXT`: `string`, example only.
 				pub detail_text: Option<String>,
-				/// `CREATED_BY`: `string`, only in the example response.
+				/// `CREATED_BY`: `string`, example only.
 				pub created_by: Option<String>,
-				/// `TIMESTAMP_X`: `string`, only in the example response.
+				/// `TIMESTAMP_X`: `string`, example only.
 				pub timestamp_x: Option<String>,
-				/// `MODIFIED_BY`: `string`, only in the example response.
+				/// `MODIFIED_BY`: `string`, example only.
 				pub modified_by: Option<String>,
-				/// `S`: `string`, only in the example response.
+				/// `S`: `string`, example only.
 				pub s: Option<String>,
-				/// `N`: `string`, only in the example response.
+				/// `N`: `string`, example only.
 				pub n: Option<String>,
-				/// `L`: `string`, only in the example response.
+				/// `L`: `string`, example only.
 				pub l: Option<String>,
-				/// `F`: `string`, only in the example response.
+				/// `F`: `string`, example only.
 				pub f: Option<String>,
-				/// `G`: `string`, only in the example response.
+				/// `G`: `string`, example only.
 				pub g: Option<String>,
-				/// `E`: `string`, only in the example response.
+				/// `E`: `string`, example only.
 				pub e: Option<String>,
-				/// `S:Date`: `string`, only in the example response.
+				/// `S:Date`: `string`, example only.
 				pub s_date: Option<String>,
-				/// `S:DateTime`: `string`, only in the example response.
+				/// `S:DateTime`: `string`, example only.
 				pub s_date_time: Option<String>,
-				/// `S:HTML`: `string`, only in the example response.
+				/// `S:HTML`: `string`, example only.
 				pub s_html: Option<String>,
-				/// `E:EList`: `string`, only in the example response.
+				/// `E:EList`: `string`, example only.
 				pub e_e_list: Option<String>,
-				/// `N:Sequence`: `string`, only in the example response.
+				/// `N:Sequence`: `string`, example only.
 				pub n_sequence: Option<String>,
-				/// `S:ECrm`: `string`, only in the example response.
+				/// `S:ECrm`: `string`, example only.
 				pub s_e_crm: Option<String>,
-				/// `S:Money`: `string`, only in the example response.
+				/// `S:Money`: `string`, example only.
 				pub s_money: Option<String>,
-				/// `S:DiskFile`: `string`, only in the example response.
+				/// `S:DiskFile`: `string`, example only.
 				pub s_disk_file: Option<String>,
-				/// `S:employee`: `string`, only in the example response.
+				/// `S:employee`: `string`, example only.
 				pub s_employee: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1691,9 +1669,7 @@ pub mod field {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of `lists.field.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
+	/// Types of [`lists.field.update`](super::Update).
 	pub mod update {
 		/// Error codes of `lists.field.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1786,19 +1762,19 @@ pub mod field {
 				Self {
 					name: name.into(),
 					type_: type_.into(),
-					is_required: Default::default(),
-					multiple: Default::default(),
-					sort: Default::default(),
-					default_value: Default::default(),
-					list: Default::default(),
-					list_text_values: Default::default(),
-					list_def: Default::default(),
-					code: Default::default(),
-					settings: Default::default(),
-					user_type_settings: Default::default(),
-					row_count: Default::default(),
-					col_count: Default::default(),
-					link_iblock_id: Default::default(),
+					is_required: None,
+					multiple: None,
+					sort: None,
+					default_value: None,
+					list: None,
+					list_text_values: None,
+					list_def: None,
+					code: None,
+					settings: None,
+					user_type_settings: None,
+					row_count: None,
+					col_count: None,
+					link_iblock_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -1830,9 +1806,7 @@ pub mod field {
 		method!(super::Update, "lists.field.update", V2, false);
 	}
 }
-/// Types of `lists.get`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html>
+/// Types of [`lists.get`](super::Get).
 pub mod get {
 	/// Error codes of `lists.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1871,103 +1845,103 @@ pub mod get {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Item {
-		/// `ID`: `string`, only in the example response.
+		/// `ID`: `string`, example only.
 		pub id: Option<String>,
-		/// `TIMESTAMP_X`: `string`, only in the example response.
+		/// `TIMESTAMP_X`: `string`, example only.
 		pub timestamp_x: Option<String>,
-		/// `IBLOCK_TYPE_ID`: `string`, only in the example response.
+		/// `IBLOCK_TYPE_ID`: `string`, example only.
 		pub iblock_type_id: Option<String>,
-		/// `LID`: `string`, only in the example response.
+		/// `LID`: `string`, example only.
 		pub lid: Option<String>,
-		/// `CODE`: `any`, only in the example response.
+		/// `CODE`: `any`, example only.
 		pub code: ::serde_json::Value,
-		/// `API_CODE`: `any`, only in the example response.
+		/// `API_CODE`: `any`, example only.
 		pub api_code: ::serde_json::Value,
-		/// `NAME`: `string`, only in the example response.
+		/// `NAME`: `string`, example only.
 		pub name: Option<String>,
-		/// `ACTIVE`: `string`, only in the example response.
+		/// `ACTIVE`: `string`, example only.
 		pub active: Option<String>,
-		/// `SORT`: `string`, only in the example response.
+		/// `SORT`: `string`, example only.
 		pub sort: Option<String>,
-		/// `LIST_PAGE_URL`: `any`, only in the example response.
+		/// `LIST_PAGE_URL`: `any`, example only.
 		pub list_page_url: ::serde_json::Value,
-		/// `DETAIL_PAGE_URL`: `any`, only in the example response.
+		/// `DETAIL_PAGE_URL`: `any`, example only.
 		pub detail_page_url: ::serde_json::Value,
-		/// `SECTION_PAGE_URL`: `any`, only in the example response.
+		/// `SECTION_PAGE_URL`: `any`, example only.
 		pub section_page_url: ::serde_json::Value,
-		/// `CANONICAL_PAGE_URL`: `any`, only in the example response.
+		/// `CANONICAL_PAGE_URL`: `any`, example only.
 		pub canonical_page_url: ::serde_json::Value,
-		/// `PICTURE`: `any`, only in the example response.
+		/// `PICTURE`: `any`, example only.
 		pub picture: ::serde_json::Value,
-		/// `DESCRIPTION`: `string`, only in the example response.
+		/// `DESCRIPTION`: `string`, example only.
 		pub description: Option<String>,
-		/// `DESCRIPTION_TYPE`: `string`, only in the example response.
+		/// `DESCRIPTION_TYPE`: `string`, example only.
 		pub description_type: Option<String>,
-		/// `RSS_TTL`: `string`, only in the example response.
+		/// `RSS_TTL`: `string`, example only.
 		pub rss_ttl: Option<String>,
-		/// `RSS_ACTIVE`: `string`, only in the example response.
+		/// `RSS_ACTIVE`: `string`, example only.
 		pub rss_active: Option<String>,
-		/// `RSS_FILE_ACTIVE`: `string`, only in the example response.
+		/// `RSS_FILE_ACTIVE`: `string`, example only.
 		pub rss_file_active: Option<String>,
-		/// `RSS_FILE_LIMIT`: `any`, only in the example response.
+		/// `RSS_FILE_LIMIT`: `any`, example only.
 		pub rss_file_limit: ::serde_json::Value,
-		/// `RSS_FILE_DAYS`: `any`, only in the example response.
+		/// `RSS_FILE_DAYS`: `any`, example only.
 		pub rss_file_days: ::serde_json::Value,
-		/// `RSS_YANDEX_ACTIVE`: `string`, only in the example response.
+		/// `RSS_YANDEX_ACTIVE`: `string`, example only.
 		pub rss_yandex_active: Option<String>,
-		/// `XML_ID`: `any`, only in the example response.
+		/// `XML_ID`: `any`, example only.
 		pub xml_id: ::serde_json::Value,
-		/// `TMP_ID`: `any`, only in the example response.
+		/// `TMP_ID`: `any`, example only.
 		pub tmp_id: ::serde_json::Value,
-		/// `INDEX_ELEMENT`: `string`, only in the example response.
+		/// `INDEX_ELEMENT`: `string`, example only.
 		pub index_element: Option<String>,
-		/// `INDEX_SECTION`: `string`, only in the example response.
+		/// `INDEX_SECTION`: `string`, example only.
 		pub index_section: Option<String>,
-		/// `WORKFLOW`: `string`, only in the example response.
+		/// `WORKFLOW`: `string`, example only.
 		pub workflow: Option<String>,
-		/// `BIZPROC`: `string`, only in the example response.
+		/// `BIZPROC`: `string`, example only.
 		pub bizproc: Option<String>,
-		/// `SECTION_CHOOSER`: `string`, only in the example response.
+		/// `SECTION_CHOOSER`: `string`, example only.
 		pub section_chooser: Option<String>,
-		/// `LIST_MODE`: `any`, only in the example response.
+		/// `LIST_MODE`: `any`, example only.
 		pub list_mode: ::serde_json::Value,
-		/// `RIGHTS_MODE`: `string`, only in the example response.
+		/// `RIGHTS_MODE`: `string`, example only.
 		pub rights_mode: Option<String>,
-		/// `SECTION_PROPERTY`: `any`, only in the example response.
+		/// `SECTION_PROPERTY`: `any`, example only.
 		pub section_property: ::serde_json::Value,
-		/// `PROPERTY_INDEX`: `any`, only in the example response.
+		/// `PROPERTY_INDEX`: `any`, example only.
 		pub property_index: ::serde_json::Value,
-		/// `VERSION`: `string`, only in the example response.
+		/// `VERSION`: `string`, example only.
 		pub version: Option<String>,
-		/// `LAST_CONV_ELEMENT`: `string`, only in the example response.
+		/// `LAST_CONV_ELEMENT`: `string`, example only.
 		pub last_conv_element: Option<String>,
-		/// `SOCNET_GROUP_ID`: `string`, only in the example response.
+		/// `SOCNET_GROUP_ID`: `string`, example only.
 		pub socnet_group_id: Option<String>,
-		/// `EDIT_FILE_BEFORE`: `any`, only in the example response.
+		/// `EDIT_FILE_BEFORE`: `any`, example only.
 		pub edit_file_before: ::serde_json::Value,
-		/// `EDIT_FILE_AFTER`: `any`, only in the example response.
+		/// `EDIT_FILE_AFTER`: `any`, example only.
 		pub edit_file_after: ::serde_json::Value,
-		/// `SECTIONS_NAME`: `string`, only in the example response.
+		/// `SECTIONS_NAME`: `string`, example only.
 		pub sections_name: Option<String>,
-		/// `SECTION_NAME`: `string`, only in the example response.
+		/// `SECTION_NAME`: `string`, example only.
 		pub section_name: Option<String>,
-		/// `ELEMENTS_NAME`: `string`, only in the example response.
+		/// `ELEMENTS_NAME`: `string`, example only.
 		pub elements_name: Option<String>,
-		/// `ELEMENT_NAME`: `string`, only in the example response.
+		/// `ELEMENT_NAME`: `string`, example only.
 		pub element_name: Option<String>,
-		/// `REST_ON`: `string`, only in the example response.
+		/// `REST_ON`: `string`, example only.
 		pub rest_on: Option<String>,
-		/// `FULLTEXT_INDEX`: `string`, only in the example response.
+		/// `FULLTEXT_INDEX`: `string`, example only.
 		pub fulltext_index: Option<String>,
-		/// `EXTERNAL_ID`: `any`, only in the example response.
+		/// `EXTERNAL_ID`: `any`, example only.
 		pub external_id: ::serde_json::Value,
-		/// `LANG_DIR`: `string`, only in the example response.
+		/// `LANG_DIR`: `string`, example only.
 		pub lang_dir: Option<String>,
-		/// `SERVER_NAME`: `any`, only in the example response.
+		/// `SERVER_NAME`: `any`, example only.
 		pub server_name: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -2045,9 +2019,7 @@ pub mod get {
 				Id { req field "IBLOCK_ID" iblock_id, req field "IBLOCK_CODE"
 				iblock_code, }
 			);
-			/// Types of `lists.get.iblock.type.id`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get-iblock-type-id.html>
+			/// Types of [`lists.get.iblock.type.id`](super::Id).
 			pub mod id {
 				/// Error codes of `lists.get.iblock.type.id`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -2100,7 +2072,7 @@ pub mod section {
 				iblock_type_id: iblock_type_id.into(),
 				iblock_id: iblock_id.into(),
 				iblock_code: iblock_code.into(),
-				iblock_section_id: Default::default(),
+				iblock_section_id: None,
 				section_code: section_code.into(),
 				fields: fields.into(),
 				extra: Default::default(),
@@ -2203,8 +2175,8 @@ pub mod section {
 				iblock_type_id: iblock_type_id.into(),
 				iblock_id: iblock_id.into(),
 				iblock_code: iblock_code.into(),
-				filter: Default::default(),
-				select: Default::default(),
+				filter: None,
+				select: None,
 				extra: Default::default(),
 			}
 		}
@@ -2271,9 +2243,7 @@ pub mod section {
 		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "SECTION_ID"
 		section_id, req field "SECTION_CODE" section_code, req field "FIELDS" fields, }
 	);
-	/// Types of `lists.section.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
+	/// Types of [`lists.section.add`](super::Add).
 	pub mod add {
 		/// Error codes of `lists.section.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2360,15 +2330,15 @@ pub mod section {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					external_id: Default::default(),
-					xml_id: Default::default(),
-					sort: Default::default(),
-					active: Default::default(),
-					picture: Default::default(),
-					description: Default::default(),
-					description_type: Default::default(),
-					detail_picture: Default::default(),
-					section_property: Default::default(),
+					external_id: None,
+					xml_id: None,
+					sort: None,
+					active: None,
+					picture: None,
+					description: None,
+					description_type: None,
+					detail_picture: None,
+					section_property: None,
 					extra: Default::default(),
 				}
 			}
@@ -2394,9 +2364,7 @@ pub mod section {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "lists.section.add", V2, false);
 	}
-	/// Types of `lists.section.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-delete.html>
+	/// Types of [`lists.section.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `lists.section.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2440,9 +2408,7 @@ pub mod section {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "lists.section.delete", V2, false);
 	}
-	/// Types of `lists.section.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
+	/// Types of [`lists.section.get`](super::Get).
 	pub mod get {
 		/// Error codes of `lists.section.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2481,43 +2447,43 @@ pub mod section {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `CODE`: `string`, only in the example response.
+			/// `CODE`: `string`, example only.
 			pub code: Option<String>,
-			/// `XML_ID`: `string`, only in the example response.
+			/// `XML_ID`: `string`, example only.
 			pub xml_id: Option<String>,
-			/// `EXTERNAL_ID`: `string`, only in the example response.
+			/// `EXTERNAL_ID`: `string`, example only.
 			pub external_id: Option<String>,
-			/// `IBLOCK_SECTION_ID`: `any`, only in the example response.
+			/// `IBLOCK_SECTION_ID`: `any`, example only.
 			pub iblock_section_id: ::serde_json::Value,
-			/// `TIMESTAMP_X`: `string`, only in the example response.
+			/// `TIMESTAMP_X`: `string`, example only.
 			pub timestamp_x: Option<String>,
-			/// `SORT`: `string`, only in the example response.
+			/// `SORT`: `string`, example only.
 			pub sort: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `ACTIVE`: `string`, only in the example response.
+			/// `ACTIVE`: `string`, example only.
 			pub active: Option<String>,
-			/// `GLOBAL_ACTIVE`: `string`, only in the example response.
+			/// `GLOBAL_ACTIVE`: `string`, example only.
 			pub global_active: Option<String>,
-			/// `LEFT_MARGIN`: `string`, only in the example response.
+			/// `LEFT_MARGIN`: `string`, example only.
 			pub left_margin: Option<String>,
-			/// `RIGHT_MARGIN`: `string`, only in the example response.
+			/// `RIGHT_MARGIN`: `string`, example only.
 			pub right_margin: Option<String>,
-			/// `DEPTH_LEVEL`: `string`, only in the example response.
+			/// `DEPTH_LEVEL`: `string`, example only.
 			pub depth_level: Option<String>,
-			/// `SEARCHABLE_CONTENT`: `string`, only in the example response.
+			/// `SEARCHABLE_CONTENT`: `string`, example only.
 			pub searchable_content: Option<String>,
-			/// `MODIFIED_BY`: `string`, only in the example response.
+			/// `MODIFIED_BY`: `string`, example only.
 			pub modified_by: Option<String>,
-			/// `DATE_CREATE`: `string`, only in the example response.
+			/// `DATE_CREATE`: `string`, example only.
 			pub date_create: Option<String>,
-			/// `CREATED_BY`: `string`, only in the example response.
+			/// `CREATED_BY`: `string`, example only.
 			pub created_by: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2543,9 +2509,7 @@ pub mod section {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `lists.section.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
+	/// Types of [`lists.section.update`](super::Update).
 	pub mod update {
 		/// Error codes of `lists.section.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2635,15 +2599,15 @@ pub mod section {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					external_id: Default::default(),
-					xml_id: Default::default(),
-					sort: Default::default(),
-					active: Default::default(),
-					picture: Default::default(),
-					description: Default::default(),
-					description_type: Default::default(),
-					detail_picture: Default::default(),
-					section_property: Default::default(),
+					external_id: None,
+					xml_id: None,
+					sort: None,
+					active: None,
+					picture: None,
+					description: None,
+					description_type: None,
+					detail_picture: None,
+					section_property: None,
 					extra: Default::default(),
 				}
 			}
@@ -2670,9 +2634,7 @@ pub mod section {
 		method!(super::Update, "lists.section.update", V2, false);
 	}
 }
-/// Types of `lists.update`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html>
+/// Types of [`lists.update`](super::Update).
 pub mod update {
 	/// Error codes of `lists.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2738,10 +2700,10 @@ pub mod update {
 		pub fn new(name: impl Into<String>) -> Self {
 			Self {
 				name: name.into(),
-				description: Default::default(),
-				sort: Default::default(),
-				picture: Default::default(),
-				bizproc: Default::default(),
+				description: None,
+				sort: None,
+				picture: None,
+				bizproc: None,
 				extra: Default::default(),
 			}
 		}

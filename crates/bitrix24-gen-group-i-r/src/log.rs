@@ -30,8 +30,8 @@ pub mod blogcomment {
 			Self {
 				post_id: post_id.into(),
 				text: text.into(),
-				files: Default::default(),
-				user_id: Default::default(),
+				files: None,
+				user_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -66,7 +66,7 @@ pub mod blogcomment {
 		pub fn new(comment_id: impl Into<i64>) -> Self {
 			Self {
 				comment_id: comment_id.into(),
-				user_id: Default::default(),
+				user_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -75,9 +75,7 @@ pub mod blogcomment {
 	params_impls!(
 		Delete { req field "COMMENT_ID" comment_id, opt exact "USER_ID" user_id, }
 	);
-	/// Types of `log.blogcomment.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-add.html>
+	/// Types of [`log.blogcomment.add`](super::Add).
 	pub mod add {
 		/// Error codes of `log.blogcomment.add`; see also [`crate::SystemError`].
 		///
@@ -87,9 +85,7 @@ pub mod blogcomment {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "log.blogcomment.add", V2, false);
 	}
-	/// Types of `log.blogcomment.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-delete.html>
+	/// Types of [`log.blogcomment.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `log.blogcomment.delete`; see also [`crate::SystemError`].
 		///
@@ -137,9 +133,7 @@ pub mod blogcomment {
 			Get { opt exact "USER_ID" user_id, opt exact "FIRST_ID" first_id, opt exact
 			"LAST_ID" last_id, opt exact "LIMIT" limit, }
 		);
-		/// Types of `log.blogcomment.user.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+		/// Types of [`log.blogcomment.user.get`](super::Get).
 		pub mod get {
 			/// Error codes of `log.blogcomment.user.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -147,21 +141,21 @@ pub mod blogcomment {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputComments {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `comment_id`: `integer`, only in the example response.
+				/// `comment_id`: `integer`, example only.
 				pub comment_id: Option<i64>,
-				/// `log_id`: `integer`, only in the example response.
+				/// `log_id`: `integer`, example only.
 				pub log_id: Option<i64>,
-				/// `date`: `string`, only in the example response.
+				/// `date`: `string`, example only.
 				pub date: Option<String>,
-				/// `text`: `string`, only in the example response.
+				/// `text`: `string`, example only.
 				pub text: Option<String>,
-				/// `attach`: `integer[]`, only in the example response.
+				/// `attach`: `integer[]`, example only.
 				pub attach: Vec<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -175,13 +169,13 @@ pub mod blogcomment {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputFilesKeyImage {
-				/// `width`: `integer`, only in the example response.
+				/// `width`: `integer`, example only.
 				pub width: Option<i64>,
-				/// `height`: `integer`, only in the example response.
+				/// `height`: `integer`, example only.
 				pub height: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -193,31 +187,31 @@ pub mod blogcomment {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputFilesKey {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `date`: `string`, only in the example response.
+				/// `date`: `string`, example only.
 				pub date: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `size`: `integer`, only in the example response.
+				/// `size`: `integer`, example only.
 				pub size: Option<i64>,
-				/// `image`: `object`, only in the example response.
+				/// `image`: `object`, example only.
 				pub image: Option<OutputFilesKeyImage>,
-				/// `authorId`: `integer`, only in the example response.
+				/// `authorId`: `integer`, example only.
 				pub author_id: Option<i64>,
-				/// `authorName`: `string`, only in the example response.
+				/// `authorName`: `string`, example only.
 				pub author_name: Option<String>,
-				/// `urlPreview`: `string`, only in the example response.
+				/// `urlPreview`: `string`, example only.
 				pub url_preview: Option<String>,
-				/// `urlShow`: `string`, only in the example response.
+				/// `urlShow`: `string`, example only.
 				pub url_show: Option<String>,
-				/// `urlDownload`: `string`, only in the example response.
+				/// `urlDownload`: `string`, example only.
 				pub url_download: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -233,11 +227,11 @@ pub mod blogcomment {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputFiles {
-				/// `<key>`: `object`, only in the example response.
+				/// `<key>`: `object`, example only.
 				///
 				/// Stands for every key matching `*`: one entry per key.
 				pub key: ::std::collections::BTreeMap<String, OutputFilesKey>,
@@ -321,17 +315,17 @@ pub mod blogpost {
 		pub fn new(post_message: impl Into<String>) -> Self {
 			Self {
 				post_message: post_message.into(),
-				post_title: Default::default(),
-				dest: Default::default(),
-				sperm: Default::default(),
-				files: Default::default(),
-				important: Default::default(),
-				important_date_end: Default::default(),
-				site_id: Default::default(),
-				user_id: Default::default(),
-				tags: Default::default(),
-				background_code: Default::default(),
-				parse_preview: Default::default(),
+				post_title: None,
+				dest: None,
+				sperm: None,
+				files: None,
+				important: None,
+				important_date_end: None,
+				site_id: None,
+				user_id: None,
+				tags: None,
+				background_code: None,
+				parse_preview: None,
 				uf: Default::default(),
 				extra: Default::default(),
 			}
@@ -464,7 +458,7 @@ pub mod blogpost {
 			Self {
 				post_id: post_id.into(),
 				dest: dest.into(),
-				user_id: Default::default(),
+				user_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -520,15 +514,15 @@ pub mod blogpost {
 		pub fn new(post_id: impl Into<i64>) -> Self {
 			Self {
 				post_id: post_id.into(),
-				post_message: Default::default(),
-				post_title: Default::default(),
-				dest: Default::default(),
-				sperm: Default::default(),
-				files: Default::default(),
-				important: Default::default(),
-				important_date_end: Default::default(),
-				site_id: Default::default(),
-				user_id: Default::default(),
+				post_message: None,
+				post_title: None,
+				dest: None,
+				sperm: None,
+				files: None,
+				important: None,
+				important_date_end: None,
+				site_id: None,
+				user_id: None,
 				uf: Default::default(),
 				extra: Default::default(),
 			}
@@ -551,9 +545,7 @@ pub mod blogpost {
 		"IMPORTANT_DATE_END" important_date_end, opt exact "SITE_ID" site_id, opt exact
 		"USER_ID" user_id, rest pattern "UF_*" uf, }
 	);
-	/// Types of `log.blogpost.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-add.html>
+	/// Types of [`log.blogpost.add`](super::Add).
 	pub mod add {
 		/// Error codes of `log.blogpost.add`; see also [`crate::SystemError`].
 		///
@@ -583,9 +575,7 @@ pub mod blogpost {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "log.blogpost.add", V2, false);
 	}
-	/// Types of `log.blogpost.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-delete.html>
+	/// Types of [`log.blogpost.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `log.blogpost.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -606,9 +596,7 @@ pub mod blogpost {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "log.blogpost.delete", V2, false);
 	}
-	/// Types of `log.blogpost.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+	/// Types of [`log.blogpost.get`](super::Get).
 	pub mod get {
 		/// Error codes of `log.blogpost.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -649,9 +637,7 @@ pub mod blogpost {
 			}
 		}
 		params_impls!(Important { req field "POST_ID" post_id, });
-		/// Types of `log.blogpost.getusers.important`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-getusers-important.html>
+		/// Types of [`log.blogpost.getusers.important`](super::Important).
 		pub mod important {
 			/// Error codes of `log.blogpost.getusers.important`; see also [`crate::SystemError`].
 			///
@@ -662,9 +648,7 @@ pub mod blogpost {
 			method!(super::Important, "log.blogpost.getusers.important", V2, false);
 		}
 	}
-	/// Types of `log.blogpost.share`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-share.html>
+	/// Types of [`log.blogpost.share`](super::Share).
 	pub mod share {
 		/// Error codes of `log.blogpost.share`; see also [`crate::SystemError`].
 		///
@@ -674,9 +658,7 @@ pub mod blogpost {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Share, "log.blogpost.share", V2, false);
 	}
-	/// Types of `log.blogpost.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-update.html>
+	/// Types of [`log.blogpost.update`](super::Update).
 	pub mod update {
 		/// Error codes of `log.blogpost.update`; see also [`crate::SystemError`].
 		///

@@ -27,7 +27,7 @@ pub mod v3 {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					select: Default::default(),
+					select: None,
 					extra: Default::default(),
 				}
 			}
@@ -117,7 +117,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -147,9 +147,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `mail.mailbox.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
+			/// Types of [`mail.mailbox.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `mail.mailbox.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,15 +183,15 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -217,9 +215,7 @@ pub mod v3 {
 				method!(super::Get, "mail.mailbox.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `mail.mailbox.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
+			/// Types of [`mail.mailbox.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `mail.mailbox.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,19 +243,19 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -285,9 +281,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `mail.mailbox.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
+		/// Types of [`mail.mailbox.get`](super::Get).
 		pub mod get {
 			/// Error codes of `mail.mailbox.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,17 +309,17 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `email`: `string`, only in the example response.
+				/// `email`: `string`, example only.
 				pub email: Option<String>,
-				/// `senderName`: `string`, only in the example response.
+				/// `senderName`: `string`, example only.
 				pub sender_name: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -349,9 +343,7 @@ pub mod v3 {
 			method!(super::Get, "mail.mailbox.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.mailbox.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
+		/// Types of [`mail.mailbox.list`](super::List).
 		pub mod list {
 			/// Error codes of `mail.mailbox.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -375,17 +367,17 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `email`: `string`, only in the example response.
+				/// `email`: `string`, example only.
 				pub email: Option<String>,
-				/// `senderName`: `string`, only in the example response.
+				/// `senderName`: `string`, example only.
 				pub sender_name: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -421,9 +413,7 @@ pub mod v3 {
 			method!(super::List, "mail.mailbox.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.mailbox.senders`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
+		/// Types of [`mail.mailbox.senders`](super::Senders).
 		pub mod senders {
 			/// Error codes of `mail.mailbox.senders`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -447,15 +437,15 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `email`: `string`, only in the example response.
+				/// `email`: `string`, example only.
 				pub email: Option<String>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `sender`: `string`, only in the example response.
+				/// `sender`: `string`, example only.
 				pub sender: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -526,8 +516,8 @@ pub mod v3 {
 					message_id: message_id.into(),
 					date_from: date_from.into(),
 					date_to: date_to.into(),
-					name: Default::default(),
-					description: Default::default(),
+					name: None,
+					description: None,
 					extra: Default::default(),
 				}
 			}
@@ -613,7 +603,7 @@ pub mod v3 {
 			pub fn new(message_id: impl Into<i64>) -> Self {
 				Self {
 					message_id: message_id.into(),
-					title: Default::default(),
+					title: None,
 					extra: Default::default(),
 				}
 			}
@@ -648,9 +638,9 @@ pub mod v3 {
 			pub fn new(message_id: impl Into<i64>) -> Self {
 				Self {
 					message_id: message_id.into(),
-					title: Default::default(),
-					responsible_id: Default::default(),
-					description: Default::default(),
+					title: None,
+					responsible_id: None,
+					description: None,
 					extra: Default::default(),
 				}
 			}
@@ -706,8 +696,8 @@ pub mod v3 {
 					to: to.into(),
 					subject: subject.into(),
 					body: body.into(),
-					cc: Default::default(),
-					bcc: Default::default(),
+					cc: None,
+					bcc: None,
 					extra: Default::default(),
 				}
 			}
@@ -743,7 +733,7 @@ pub mod v3 {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					select: Default::default(),
+					select: None,
 					extra: Default::default(),
 				}
 			}
@@ -827,7 +817,7 @@ pub mod v3 {
 				Self {
 					message_ids: message_ids.into(),
 					action: action.into(),
-					folder: Default::default(),
+					folder: None,
 					extra: Default::default(),
 				}
 			}
@@ -904,8 +894,8 @@ pub mod v3 {
 					to: to.into(),
 					subject: subject.into(),
 					body: body.into(),
-					cc: Default::default(),
-					bcc: Default::default(),
+					cc: None,
+					bcc: None,
 					extra: Default::default(),
 				}
 			}
@@ -957,8 +947,8 @@ pub mod v3 {
 					to: to.into(),
 					subject: subject.into(),
 					body: body.into(),
-					cc: Default::default(),
-					bcc: Default::default(),
+					cc: None,
+					bcc: None,
 					extra: Default::default(),
 				}
 			}
@@ -993,16 +983,14 @@ pub mod v3 {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					limit: Default::default(),
+					limit: None,
 					extra: Default::default(),
 				}
 			}
 		}
 		setters!(Thread { some into limit limit "limit" : i64, });
 		params_impls!(Thread { req field "id" id, opt exact "limit" limit, });
-		/// Types of `mail.message.createcalendarevent`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcalendarevent.html>
+		/// Types of [`mail.message.createcalendarevent`](super::Createcalendarevent).
 		pub mod createcalendarevent {
 			/// Error codes of `mail.message.createcalendarevent`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1047,9 +1035,7 @@ pub mod v3 {
 			);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.message.createchat`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createchat.html>
+		/// Types of [`mail.message.createchat`](super::Createchat).
 		pub mod createchat {
 			/// Error codes of `mail.message.createchat`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1094,9 +1080,7 @@ pub mod v3 {
 			method!(super::Createchat, "mail.message.createchat", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.message.createcrmactivity`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcrmactivity.html>
+		/// Types of [`mail.message.createcrmactivity`](super::Createcrmactivity).
 		pub mod createcrmactivity {
 			/// Error codes of `mail.message.createcrmactivity`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1122,9 +1106,7 @@ pub mod v3 {
 				super::Createcrmactivity, "mail.message.createcrmactivity", V3, false
 			);
 		}
-		/// Types of `mail.message.createfeedpost`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createfeedpost.html>
+		/// Types of [`mail.message.createfeedpost`](super::Createfeedpost).
 		pub mod createfeedpost {
 			/// Error codes of `mail.message.createfeedpost`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1166,9 +1148,7 @@ pub mod v3 {
 			method!(super::Createfeedpost, "mail.message.createfeedpost", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.message.createtask`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createtask.html>
+		/// Types of [`mail.message.createtask`](super::Createtask).
 		pub mod createtask {
 			/// Error codes of `mail.message.createtask`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1234,7 +1214,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -1264,9 +1244,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `mail.message.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
+			/// Types of [`mail.message.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `mail.message.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1302,15 +1280,15 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1334,9 +1312,7 @@ pub mod v3 {
 				method!(super::Get, "mail.message.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `mail.message.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
+			/// Types of [`mail.message.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `mail.message.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1364,19 +1340,19 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1402,9 +1378,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `mail.message.forward`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-forward.html>
+		/// Types of [`mail.message.forward`](super::Forward).
 		pub mod forward {
 			/// Error codes of `mail.message.forward`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1444,9 +1418,7 @@ pub mod v3 {
 			method!(super::Forward, "mail.message.forward", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.message.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
+		/// Types of [`mail.message.get`](super::Get).
 		pub mod get {
 			/// Error codes of `mail.message.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1474,35 +1446,35 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `mailboxId`: `integer`, only in the example response.
+				/// `mailboxId`: `integer`, example only.
 				pub mailbox_id: Option<i64>,
-				/// `mailboxEmail`: `string`, only in the example response.
+				/// `mailboxEmail`: `string`, example only.
 				pub mailbox_email: Option<String>,
-				/// `subject`: `string`, only in the example response.
+				/// `subject`: `string`, example only.
 				pub subject: Option<String>,
-				/// `from`: `string`, only in the example response.
+				/// `from`: `string`, example only.
 				pub from: Option<String>,
-				/// `to`: `string`, only in the example response.
+				/// `to`: `string`, example only.
 				pub to: Option<String>,
-				/// `cc`: `any`, only in the example response.
+				/// `cc`: `any`, example only.
 				pub cc: ::serde_json::Value,
-				/// `date`: `string`, only in the example response.
+				/// `date`: `string`, example only.
 				pub date: Option<String>,
-				/// `isSeen`: `boolean`, only in the example response.
+				/// `isSeen`: `boolean`, example only.
 				pub is_seen: Option<bool>,
-				/// `hasAttachments`: `boolean`, only in the example response.
+				/// `hasAttachments`: `boolean`, example only.
 				pub has_attachments: Option<bool>,
-				/// `url`: `string`, only in the example response.
+				/// `url`: `string`, example only.
 				pub url: Option<String>,
-				/// `bindings`: `array`, only in the example response.
+				/// `bindings`: `array`, example only.
 				pub bindings: Vec<::serde_json::Value>,
-				/// `body`: `string`, only in the example response.
+				/// `body`: `string`, example only.
 				pub body: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1529,9 +1501,7 @@ pub mod v3 {
 			method!(super::Get, "mail.message.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.message.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
+		/// Types of [`mail.message.list`](super::List).
 		pub mod list {
 			/// Error codes of `mail.message.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1559,35 +1529,35 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `mailboxId`: `integer`, only in the example response.
+				/// `mailboxId`: `integer`, example only.
 				pub mailbox_id: Option<i64>,
-				/// `mailboxEmail`: `string`, only in the example response.
+				/// `mailboxEmail`: `string`, example only.
 				pub mailbox_email: Option<String>,
-				/// `subject`: `string`, only in the example response.
+				/// `subject`: `string`, example only.
 				pub subject: Option<String>,
-				/// `from`: `string`, only in the example response.
+				/// `from`: `string`, example only.
 				pub from: Option<String>,
-				/// `to`: `string`, only in the example response.
+				/// `to`: `string`, example only.
 				pub to: Option<String>,
-				/// `cc`: `string`, only in the example response.
+				/// `cc`: `string`, example only.
 				pub cc: Option<String>,
-				/// `date`: `string`, only in the example response.
+				/// `date`: `string`, example only.
 				pub date: Option<String>,
-				/// `isSeen`: `boolean`, only in the example response.
+				/// `isSeen`: `boolean`, example only.
 				pub is_seen: Option<bool>,
-				/// `hasAttachments`: `boolean`, only in the example response.
+				/// `hasAttachments`: `boolean`, example only.
 				pub has_attachments: Option<bool>,
-				/// `url`: `string`, only in the example response.
+				/// `url`: `string`, example only.
 				pub url: Option<String>,
-				/// `bindings`: `array`, only in the example response.
+				/// `bindings`: `array`, example only.
 				pub bindings: Vec<::serde_json::Value>,
-				/// `body`: `string`, only in the example response.
+				/// `body`: `string`, example only.
 				pub body: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1649,9 +1619,7 @@ pub mod v3 {
 			method!(super::List, "mail.message.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.message.movetofolder`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>
+		/// Types of [`mail.message.movetofolder`](super::Movetofolder).
 		pub mod movetofolder {
 			/// Error codes of `mail.message.movetofolder`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1693,9 +1661,7 @@ pub mod v3 {
 			method!(super::Movetofolder, "mail.message.movetofolder", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.message.removecrmactivity`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-removecrmactivity.html>
+		/// Types of [`mail.message.removecrmactivity`](super::Removecrmactivity).
 		pub mod removecrmactivity {
 			/// Error codes of `mail.message.removecrmactivity`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1721,9 +1687,7 @@ pub mod v3 {
 				super::Removecrmactivity, "mail.message.removecrmactivity", V3, false
 			);
 		}
-		/// Types of `mail.message.reply`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-reply.html>
+		/// Types of [`mail.message.reply`](super::Reply).
 		pub mod reply {
 			/// Error codes of `mail.message.reply`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1763,9 +1727,7 @@ pub mod v3 {
 			method!(super::Reply, "mail.message.reply", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.message.send`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-send.html>
+		/// Types of [`mail.message.send`](super::Send).
 		pub mod send {
 			/// Error codes of `mail.message.send`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1805,9 +1767,7 @@ pub mod v3 {
 			method!(super::Send, "mail.message.send", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.message.thread`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
+		/// Types of [`mail.message.thread`](super::Thread).
 		pub mod thread {
 			/// Error codes of `mail.message.thread`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1835,23 +1795,23 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `subject`: `string`, only in the example response.
+				/// `subject`: `string`, example only.
 				pub subject: Option<String>,
-				/// `from`: `string`, only in the example response.
+				/// `from`: `string`, example only.
 				pub from: Option<String>,
-				/// `to`: `string`, only in the example response.
+				/// `to`: `string`, example only.
 				pub to: Option<String>,
-				/// `cc`: `string`, only in the example response.
+				/// `cc`: `string`, example only.
 				pub cc: Option<String>,
-				/// `date`: `string`, only in the example response.
+				/// `date`: `string`, example only.
 				pub date: Option<String>,
-				/// `body`: `string`, only in the example response.
+				/// `body`: `string`, example only.
 				pub body: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1921,7 +1881,7 @@ pub mod v3 {
 			pub fn new(query: impl Into<String>) -> Self {
 				Self {
 					query: query.into(),
-					pagination: Default::default(),
+					pagination: None,
 					extra: Default::default(),
 				}
 			}
@@ -1957,7 +1917,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -1987,9 +1947,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `mail.recipient.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
+			/// Types of [`mail.recipient.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `mail.recipient.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2025,15 +1983,15 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2057,9 +2015,7 @@ pub mod v3 {
 				method!(super::Get, "mail.recipient.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `mail.recipient.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
+			/// Types of [`mail.recipient.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `mail.recipient.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2087,19 +2043,19 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2125,9 +2081,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `mail.recipient.listcontacts`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
+		/// Types of [`mail.recipient.listcontacts`](super::Listcontacts).
 		pub mod listcontacts {
 			/// Error codes of `mail.recipient.listcontacts`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2151,15 +2105,15 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `email`: `string`, only in the example response.
+				/// `email`: `string`, example only.
 				pub email: Option<String>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2192,9 +2146,7 @@ pub mod v3 {
 			method!(super::Listcontacts, "mail.recipient.listcontacts", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `mail.recipient.listemployees`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
+		/// Types of [`mail.recipient.listemployees`](super::Listemployees).
 		pub mod listemployees {
 			/// Error codes of `mail.recipient.listemployees`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2222,15 +2174,15 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `email`: `string`, only in the example response.
+				/// `email`: `string`, example only.
 				pub email: Option<String>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,

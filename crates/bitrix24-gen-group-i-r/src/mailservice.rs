@@ -39,13 +39,13 @@ impl Add {
 	pub fn new(name: impl Into<String>) -> Self {
 		Self {
 			name: name.into(),
-			active: Default::default(),
-			server: Default::default(),
-			port: Default::default(),
-			encryption: Default::default(),
-			link: Default::default(),
-			icon: Default::default(),
-			sort: Default::default(),
+			active: None,
+			server: None,
+			port: None,
+			encryption: None,
+			link: None,
+			icon: None,
+			sort: None,
 			extra: Default::default(),
 		}
 	}
@@ -191,14 +191,14 @@ impl Update {
 	pub fn new(id: impl Into<i64>) -> Self {
 		Self {
 			id: id.into(),
-			active: Default::default(),
-			name: Default::default(),
-			server: Default::default(),
-			port: Default::default(),
-			encryption: Default::default(),
-			link: Default::default(),
-			icon: Default::default(),
-			sort: Default::default(),
+			active: None,
+			name: None,
+			server: None,
+			port: None,
+			encryption: None,
+			link: None,
+			icon: None,
+			sort: None,
 			extra: Default::default(),
 		}
 	}
@@ -215,9 +215,7 @@ params_impls!(
 	exact "SERVER" server, opt exact "PORT" port, opt_yn exact "ENCRYPTION" encryption,
 	opt exact "LINK" link, opt exact "ICON" icon, opt exact "SORT" sort, }
 );
-/// Types of `mailservice.add`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-add.html>
+/// Types of [`mailservice.add`](super::Add).
 pub mod add {
 	/// Error codes of `mailservice.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,9 +232,7 @@ pub mod add {
 	pub type Output = ::bitrix24_runtime::lenient::Int;
 	method!(super::Add, "mailservice.add", V2, false);
 }
-/// Types of `mailservice.delete`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-delete.html>
+/// Types of [`mailservice.delete`](super::Delete).
 pub mod delete {
 	/// Error codes of `mailservice.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,9 +249,7 @@ pub mod delete {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Delete, "mailservice.delete", V2, false);
 }
-/// Types of `mailservice.fields`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-fields.html>
+/// Types of [`mailservice.fields`](super::Fields).
 pub mod fields {
 	/// Error codes of `mailservice.fields`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -276,9 +270,7 @@ pub mod fields {
 	method!(super::Fields, "mailservice.fields", V2, true);
 	deserialize_via_from_value!(Output);
 }
-/// Types of `mailservice.get`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-get.html>
+/// Types of [`mailservice.get`](super::Get).
 pub mod get {
 	/// Error codes of `mailservice.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -360,9 +352,7 @@ pub mod get {
 	method!(super::Get, "mailservice.get", V2, true);
 	deserialize_via_from_value!(Output);
 }
-/// Types of `mailservice.list`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-list.html>
+/// Types of [`mailservice.list`](super::List).
 pub mod list {
 	/// Error codes of `mailservice.list`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -446,9 +436,7 @@ pub mod list {
 	method!(super::List, "mailservice.list", V2, true);
 	deserialize_via_from_value!(Item);
 }
-/// Types of `mailservice.update`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-update.html>
+/// Types of [`mailservice.update`](super::Update).
 pub mod update {
 	/// Error codes of `mailservice.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]

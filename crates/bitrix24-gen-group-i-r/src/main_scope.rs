@@ -27,7 +27,7 @@ pub mod v3 {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					select: Default::default(),
+					select: None,
 					extra: Default::default(),
 				}
 			}
@@ -130,7 +130,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -160,9 +160,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `main.eventlog.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
+			/// Types of [`main.eventlog.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `main.eventlog.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,31 +196,31 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `description`: `string`, only in the example response.
+					/// `description`: `string`, example only.
 					pub description: Option<String>,
-					/// `validationRules`: `array`, only in the example response.
+					/// `validationRules`: `array`, example only.
 					pub validation_rules: Vec<::serde_json::Value>,
-					/// `requiredGroups`: `any`, only in the example response.
+					/// `requiredGroups`: `any`, example only.
 					pub required_groups: ::serde_json::Value,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
-					/// `editable`: `boolean`, only in the example response.
+					/// `editable`: `boolean`, example only.
 					pub editable: Option<bool>,
-					/// `multiple`: `boolean`, only in the example response.
+					/// `multiple`: `boolean`, example only.
 					pub multiple: Option<bool>,
-					/// `elementType`: `any`, only in the example response.
+					/// `elementType`: `any`, example only.
 					pub element_type: ::serde_json::Value,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -250,9 +248,7 @@ pub mod v3 {
 				method!(super::Get, "main.eventlog.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `main.eventlog.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
+			/// Types of [`main.eventlog.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `main.eventlog.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,23 +276,23 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `description`: `any`, only in the example response.
+					/// `description`: `any`, example only.
 					pub description: ::serde_json::Value,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
-					/// `multiple`: `boolean`, only in the example response.
+					/// `multiple`: `boolean`, example only.
 					pub multiple: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -323,9 +319,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `main.eventlog.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
+		/// Types of [`main.eventlog.get`](super::Get).
 		pub mod get {
 			/// Error codes of `main.eventlog.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,35 +343,35 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `timestampX`: `string`, only in the example response.
+				/// `timestampX`: `string`, example only.
 				pub timestamp_x: Option<String>,
-				/// `severity`: `string`, only in the example response.
+				/// `severity`: `string`, example only.
 				pub severity: Option<String>,
-				/// `auditTypeId`: `string`, only in the example response.
+				/// `auditTypeId`: `string`, example only.
 				pub audit_type_id: Option<String>,
-				/// `moduleId`: `string`, only in the example response.
+				/// `moduleId`: `string`, example only.
 				pub module_id: Option<String>,
-				/// `itemId`: `string`, only in the example response.
+				/// `itemId`: `string`, example only.
 				pub item_id: Option<String>,
-				/// `remoteAddr`: `string`, only in the example response.
+				/// `remoteAddr`: `string`, example only.
 				pub remote_addr: Option<String>,
-				/// `userAgent`: `string`, only in the example response.
+				/// `userAgent`: `string`, example only.
 				pub user_agent: Option<String>,
-				/// `requestUri`: `string`, only in the example response.
+				/// `requestUri`: `string`, example only.
 				pub request_uri: Option<String>,
-				/// `siteId`: `string`, only in the example response.
+				/// `siteId`: `string`, example only.
 				pub site_id: Option<String>,
-				/// `userId`: `integer`, only in the example response.
+				/// `userId`: `integer`, example only.
 				pub user_id: Option<i64>,
-				/// `guestId`: `integer`, only in the example response.
+				/// `guestId`: `integer`, example only.
 				pub guest_id: Option<i64>,
-				/// `description`: `string`, only in the example response.
+				/// `description`: `string`, example only.
 				pub description: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -442,9 +436,7 @@ pub mod v3 {
 			method!(super::Get, "main.eventlog.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `main.eventlog.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
+		/// Types of [`main.eventlog.list`](super::List).
 		pub mod list {
 			/// Error codes of `main.eventlog.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -537,9 +529,7 @@ pub mod v3 {
 			method!(super::List, "main.eventlog.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `main.eventlog.tail`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
+		/// Types of [`main.eventlog.tail`](super::Tail).
 		pub mod tail {
 			/// Error codes of `main.eventlog.tail`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

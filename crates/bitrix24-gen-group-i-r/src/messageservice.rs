@@ -45,9 +45,7 @@ pub mod message {
 			Update { req field "CODE" code, req field "MESSAGE_ID" message_id, req field
 			"STATUS" status, }
 		);
-		/// Types of `messageservice.message.status.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-message-status-update.html>
+		/// Types of [`messageservice.message.status.update`](super::Update).
 		pub mod update {
 			/// Error codes of `messageservice.message.status.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +134,7 @@ pub mod sender {
 				type_: type_.into(),
 				handler: handler.into(),
 				name: name.into(),
-				description: Default::default(),
+				description: None,
 				extra: Default::default(),
 			}
 		}
@@ -219,9 +217,9 @@ pub mod sender {
 		pub fn new(code: impl Into<String>) -> Self {
 			Self {
 				code: code.into(),
-				handler: Default::default(),
-				name: Default::default(),
-				description: Default::default(),
+				handler: None,
+				name: None,
+				description: None,
 				extra: Default::default(),
 			}
 		}
@@ -235,9 +233,7 @@ pub mod sender {
 		Update { req field "CODE" code, opt exact "HANDLER" handler, opt exact "NAME"
 		name, opt exact "DESCRIPTION" description, }
 	);
-	/// Types of `messageservice.sender.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-add.html>
+	/// Types of [`messageservice.sender.add`](super::Add).
 	pub mod add {
 		/// Error codes of `messageservice.sender.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,9 +261,7 @@ pub mod sender {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Add, "messageservice.sender.add", V2, false);
 	}
-	/// Types of `messageservice.sender.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-delete.html>
+	/// Types of [`messageservice.sender.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `messageservice.sender.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -292,9 +286,7 @@ pub mod sender {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "messageservice.sender.delete", V2, false);
 	}
-	/// Types of `messageservice.sender.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-list.html>
+	/// Types of [`messageservice.sender.list`](super::List).
 	pub mod list {
 		/// Error codes of `messageservice.sender.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,9 +303,7 @@ pub mod sender {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::List, "messageservice.sender.list", V2, true);
 	}
-	/// Types of `messageservice.sender.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-update.html>
+	/// Types of [`messageservice.sender.update`](super::Update).
 	pub mod update {
 		/// Error codes of `messageservice.sender.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

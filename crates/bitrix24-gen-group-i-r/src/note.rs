@@ -158,9 +158,7 @@ pub mod v3 {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of `note.collection.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
+		/// Types of [`note.collection.add`](super::Add).
 		pub mod add {
 			/// Error codes of `note.collection.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +200,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						position: Default::default(),
+						position: None,
 						extra: Default::default(),
 					}
 				}
@@ -215,25 +213,25 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `position`: `integer`, only in the example response.
+				/// `position`: `integer`, example only.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, only in the example response.
+				/// `policyLevel`: `string`, example only.
 				pub policy_level: Option<String>,
-				/// `createdBy`: `integer`, only in the example response.
+				/// `createdBy`: `integer`, example only.
 				pub created_by: Option<i64>,
-				/// `createdAt`: `string`, only in the example response.
+				/// `createdAt`: `string`, example only.
 				pub created_at: Option<String>,
-				/// `updatedBy`: `integer`, only in the example response.
+				/// `updatedBy`: `integer`, example only.
 				pub updated_by: Option<i64>,
-				/// `updatedAt`: `string`, only in the example response.
+				/// `updatedAt`: `string`, example only.
 				pub updated_at: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -282,9 +280,7 @@ pub mod v3 {
 			method!(super::Add, "note.collection.add", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `note.collection.archive`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-archive.html>
+		/// Types of [`note.collection.archive`](super::Archive).
 		pub mod archive {
 			/// Error codes of `note.collection.archive`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,9 +319,7 @@ pub mod v3 {
 			method!(super::Archive, "note.collection.archive", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `note.collection.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-delete.html>
+		/// Types of [`note.collection.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `note.collection.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -391,7 +385,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -421,9 +415,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `note.collection.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
+			/// Types of [`note.collection.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `note.collection.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -459,15 +451,15 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -491,9 +483,7 @@ pub mod v3 {
 				method!(super::Get, "note.collection.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `note.collection.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
+			/// Types of [`note.collection.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `note.collection.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -521,19 +511,19 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -559,9 +549,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `note.collection.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
+		/// Types of [`note.collection.get`](super::Get).
 		pub mod get {
 			/// Error codes of `note.collection.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -585,25 +573,25 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `position`: `integer`, only in the example response.
+				/// `position`: `integer`, example only.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, only in the example response.
+				/// `policyLevel`: `string`, example only.
 				pub policy_level: Option<String>,
-				/// `createdBy`: `integer`, only in the example response.
+				/// `createdBy`: `integer`, example only.
 				pub created_by: Option<i64>,
-				/// `createdAt`: `string`, only in the example response.
+				/// `createdAt`: `string`, example only.
 				pub created_at: Option<String>,
-				/// `updatedBy`: `integer`, only in the example response.
+				/// `updatedBy`: `integer`, example only.
 				pub updated_by: Option<i64>,
-				/// `updatedAt`: `string`, only in the example response.
+				/// `updatedAt`: `string`, example only.
 				pub updated_at: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -673,9 +661,7 @@ pub mod v3 {
 			method!(super::Get, "note.collection.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `note.collection.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+		/// Types of [`note.collection.list`](super::List).
 		pub mod list {
 			/// Error codes of `note.collection.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -751,25 +737,25 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `position`: `integer`, only in the example response.
+				/// `position`: `integer`, example only.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, only in the example response.
+				/// `policyLevel`: `string`, example only.
 				pub policy_level: Option<String>,
-				/// `createdBy`: `integer`, only in the example response.
+				/// `createdBy`: `integer`, example only.
 				pub created_by: Option<i64>,
-				/// `updatedBy`: `integer`, only in the example response.
+				/// `updatedBy`: `integer`, example only.
 				pub updated_by: Option<i64>,
-				/// `createdAt`: `string`, only in the example response.
+				/// `createdAt`: `string`, example only.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, only in the example response.
+				/// `updatedAt`: `string`, example only.
 				pub updated_at: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -803,13 +789,13 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputNextCursor {
-				/// `position`: `integer`, only in the example response.
+				/// `position`: `integer`, example only.
 				pub position: Option<i64>,
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -860,9 +846,7 @@ pub mod v3 {
 			method!(super::List, "note.collection.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `note.collection.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
+		/// Types of [`note.collection.update`](super::Update).
 		pub mod update {
 			/// Error codes of `note.collection.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -915,25 +899,25 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `position`: `integer`, only in the example response.
+				/// `position`: `integer`, example only.
 				pub position: Option<i64>,
-				/// `policyLevel`: `string`, only in the example response.
+				/// `policyLevel`: `string`, example only.
 				pub policy_level: Option<String>,
-				/// `createdBy`: `integer`, only in the example response.
+				/// `createdBy`: `integer`, example only.
 				pub created_by: Option<i64>,
-				/// `createdAt`: `string`, only in the example response.
+				/// `createdAt`: `string`, example only.
 				pub created_at: Option<String>,
-				/// `updatedBy`: `integer`, only in the example response.
+				/// `updatedBy`: `integer`, example only.
 				pub updated_by: Option<i64>,
-				/// `updatedAt`: `string`, only in the example response.
+				/// `updatedAt`: `string`, example only.
 				pub updated_at: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1110,7 +1094,7 @@ pub mod v3 {
 				Self {
 					id: id.into(),
 					fields: fields.into(),
-					overwrite: Default::default(),
+					overwrite: None,
 					extra: Default::default(),
 				}
 			}
@@ -1120,9 +1104,7 @@ pub mod v3 {
 			Update { req field "id" id, req field "fields" fields, opt exact "overwrite"
 			overwrite, }
 		);
-		/// Types of `note.document.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
+		/// Types of [`note.document.add`](super::Add).
 		pub mod add {
 			/// Error codes of `note.document.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1181,8 +1163,8 @@ pub mod v3 {
 					Self {
 						collection_id: collection_id.into(),
 						title: title.into(),
-						parent_id: Default::default(),
-						markdown: Default::default(),
+						parent_id: None,
+						markdown: None,
 						extra: Default::default(),
 					}
 				}
@@ -1239,9 +1221,7 @@ pub mod v3 {
 			method!(super::Add, "note.document.add", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `note.document.archive`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-archive.html>
+		/// Types of [`note.document.archive`](super::Archive).
 		pub mod archive {
 			/// Error codes of `note.document.archive`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1280,9 +1260,7 @@ pub mod v3 {
 			method!(super::Archive, "note.document.archive", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `note.document.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-delete.html>
+		/// Types of [`note.document.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `note.document.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1345,7 +1323,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -1375,9 +1353,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `note.document.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
+			/// Types of [`note.document.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `note.document.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1413,15 +1389,15 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1445,9 +1421,7 @@ pub mod v3 {
 				method!(super::Get, "note.document.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `note.document.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
+			/// Types of [`note.document.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `note.document.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1475,19 +1449,19 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1513,9 +1487,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `note.document.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
+		/// Types of [`note.document.get`](super::Get).
 		pub mod get {
 			/// Error codes of `note.document.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1607,7 +1579,7 @@ pub mod v3 {
 				pub fn new(query: impl Into<String>) -> Self {
 					Self {
 						query: query.into(),
-						pagination: Default::default(),
+						pagination: None,
 						extra: Default::default(),
 					}
 				}
@@ -1642,7 +1614,7 @@ pub mod v3 {
 					pub fn new(name: impl Into<String>) -> Self {
 						Self {
 							name: name.into(),
-							select: Default::default(),
+							select: None,
 							extra: Default::default(),
 						}
 					}
@@ -1672,9 +1644,7 @@ pub mod v3 {
 				}
 				setters!(List { some iter select select "select" : String, });
 				params_impls!(List { opt exact "select" select, });
-				/// Types of `note.document.search.field.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
+				/// Types of [`note.document.search.field.get`](super::Get).
 				pub mod get {
 					/// Error codes of `note.document.search.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1710,15 +1680,15 @@ pub mod v3 {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItem {
-						/// `name`: `string`, only in the example response.
+						/// `name`: `string`, example only.
 						pub name: Option<String>,
-						/// `type`: `string`, only in the example response.
+						/// `type`: `string`, example only.
 						pub type_: Option<String>,
-						/// `title`: `string`, only in the example response.
+						/// `title`: `string`, example only.
 						pub title: Option<String>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -1742,9 +1712,7 @@ pub mod v3 {
 					method!(super::Get, "note.document.search.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `note.document.search.field.list`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
+				/// Types of [`note.document.search.field.list`](super::List).
 				pub mod list {
 					/// Error codes of `note.document.search.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1772,19 +1740,19 @@ pub mod v3 {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItems {
-						/// `name`: `string`, only in the example response.
+						/// `name`: `string`, example only.
 						pub name: Option<String>,
-						/// `type`: `string`, only in the example response.
+						/// `type`: `string`, example only.
 						pub type_: Option<String>,
-						/// `title`: `string`, only in the example response.
+						/// `title`: `string`, example only.
 						pub title: Option<String>,
-						/// `filterable`: `boolean`, only in the example response.
+						/// `filterable`: `boolean`, example only.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, only in the example response.
+						/// `sortable`: `boolean`, example only.
 						pub sortable: Option<bool>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -1810,9 +1778,7 @@ pub mod v3 {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of `note.document.search.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
+			/// Types of [`note.document.search.list`](super::List).
 			pub mod list {
 				/// Error codes of `note.document.search.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1863,21 +1829,21 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `documentId`: `integer`, only in the example response.
+					/// `documentId`: `integer`, example only.
 					pub document_id: Option<i64>,
-					/// `collectionId`: `integer`, only in the example response.
+					/// `collectionId`: `integer`, example only.
 					pub collection_id: Option<i64>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `score`: `double`, only in the example response.
+					/// `score`: `double`, example only.
 					pub score: Option<::bitrix24_runtime::Decimal>,
-					/// `snippet`: `string`, only in the example response.
+					/// `snippet`: `string`, example only.
 					pub snippet: Option<String>,
-					/// `sharedAccess`: `boolean`, only in the example response.
+					/// `sharedAccess`: `boolean`, example only.
 					pub shared_access: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1976,7 +1942,7 @@ pub mod v3 {
 					pub fn new(name: impl Into<String>) -> Self {
 						Self {
 							name: name.into(),
-							select: Default::default(),
+							select: None,
 							extra: Default::default(),
 						}
 					}
@@ -2006,9 +1972,7 @@ pub mod v3 {
 				}
 				setters!(List { some iter select select "select" : String, });
 				params_impls!(List { opt exact "select" select, });
-				/// Types of `note.document.tree.field.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
+				/// Types of [`note.document.tree.field.get`](super::Get).
 				pub mod get {
 					/// Error codes of `note.document.tree.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2044,15 +2008,15 @@ pub mod v3 {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItem {
-						/// `name`: `string`, only in the example response.
+						/// `name`: `string`, example only.
 						pub name: Option<String>,
-						/// `type`: `string`, only in the example response.
+						/// `type`: `string`, example only.
 						pub type_: Option<String>,
-						/// `title`: `string`, only in the example response.
+						/// `title`: `string`, example only.
 						pub title: Option<String>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -2076,9 +2040,7 @@ pub mod v3 {
 					method!(super::Get, "note.document.tree.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `note.document.tree.field.list`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
+				/// Types of [`note.document.tree.field.list`](super::List).
 				pub mod list {
 					/// Error codes of `note.document.tree.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2106,19 +2068,19 @@ pub mod v3 {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItems {
-						/// `name`: `string`, only in the example response.
+						/// `name`: `string`, example only.
 						pub name: Option<String>,
-						/// `type`: `string`, only in the example response.
+						/// `type`: `string`, example only.
 						pub type_: Option<String>,
-						/// `title`: `string`, only in the example response.
+						/// `title`: `string`, example only.
 						pub title: Option<String>,
-						/// `filterable`: `boolean`, only in the example response.
+						/// `filterable`: `boolean`, example only.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, only in the example response.
+						/// `sortable`: `boolean`, example only.
 						pub sortable: Option<bool>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -2144,9 +2106,7 @@ pub mod v3 {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of `note.document.tree.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
+			/// Types of [`note.document.tree.list`](super::List).
 			pub mod list {
 				/// Error codes of `note.document.tree.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2174,21 +2134,21 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItemsChildren {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `collectionId`: `integer`, only in the example response.
+					/// `collectionId`: `integer`, example only.
 					pub collection_id: Option<i64>,
-					/// `parentId`: `integer`, only in the example response.
+					/// `parentId`: `integer`, example only.
 					pub parent_id: Option<i64>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `position`: `integer`, only in the example response.
+					/// `position`: `integer`, example only.
 					pub position: Option<i64>,
-					/// `children`: `array`, only in the example response.
+					/// `children`: `array`, example only.
 					pub children: Vec<::serde_json::Value>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2202,21 +2162,21 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `collectionId`: `integer`, only in the example response.
+					/// `collectionId`: `integer`, example only.
 					pub collection_id: Option<i64>,
-					/// `parentId`: `any`, only in the example response.
+					/// `parentId`: `any`, example only.
 					pub parent_id: ::serde_json::Value,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `position`: `integer`, only in the example response.
+					/// `position`: `integer`, example only.
 					pub position: Option<i64>,
-					/// `children`: `object[]`, only in the example response.
+					/// `children`: `object[]`, example only.
 					pub children: Vec<OutputItemsChildren>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2263,9 +2223,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `note.document.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
+		/// Types of [`note.document.update`](super::Update).
 		pub mod update {
 			/// Error codes of `note.document.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2353,29 +2311,29 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `collectionId`: `integer`, only in the example response.
+				/// `collectionId`: `integer`, example only.
 				pub collection_id: Option<i64>,
-				/// `parentId`: `integer`, only in the example response.
+				/// `parentId`: `integer`, example only.
 				pub parent_id: Option<i64>,
-				/// `title`: `string`, only in the example response.
+				/// `title`: `string`, example only.
 				pub title: Option<String>,
-				/// `markdown`: `string`, only in the example response.
+				/// `markdown`: `string`, example only.
 				pub markdown: Option<String>,
-				/// `position`: `integer`, only in the example response.
+				/// `position`: `integer`, example only.
 				pub position: Option<i64>,
-				/// `createdBy`: `integer`, only in the example response.
+				/// `createdBy`: `integer`, example only.
 				pub created_by: Option<i64>,
-				/// `updatedBy`: `integer`, only in the example response.
+				/// `updatedBy`: `integer`, example only.
 				pub updated_by: Option<i64>,
-				/// `createdAt`: `string`, only in the example response.
+				/// `createdAt`: `string`, example only.
 				pub created_at: Option<String>,
-				/// `updatedAt`: `string`, only in the example response.
+				/// `updatedAt`: `string`, example only.
 				pub updated_at: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2500,9 +2458,7 @@ pub mod v3 {
 			}
 		}
 		params_impls!(Get { req field "id" id, req field "documentId" document_id, });
-		/// Types of `note.file.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
+		/// Types of [`note.file.add`](super::Add).
 		pub mod add {
 			/// Error codes of `note.file.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2535,23 +2491,23 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `documentId`: `integer`, only in the example response.
+				/// `documentId`: `integer`, example only.
 				pub document_id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `size`: `integer`, only in the example response.
+				/// `size`: `integer`, example only.
 				pub size: Option<i64>,
-				/// `mimeType`: `string`, only in the example response.
+				/// `mimeType`: `string`, example only.
 				pub mime_type: Option<String>,
-				/// `assetType`: `string`, only in the example response.
+				/// `assetType`: `string`, example only.
 				pub asset_type: Option<String>,
-				/// `assetMarkdown`: `string`, only in the example response.
+				/// `assetMarkdown`: `string`, example only.
 				pub asset_markdown: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2621,7 +2577,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -2651,9 +2607,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `note.file.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
+			/// Types of [`note.file.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `note.file.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2689,15 +2643,15 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2721,9 +2675,7 @@ pub mod v3 {
 				method!(super::Get, "note.file.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `note.file.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
+			/// Types of [`note.file.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `note.file.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2751,19 +2703,19 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2789,9 +2741,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `note.file.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
+		/// Types of [`note.file.get`](super::Get).
 		pub mod get {
 			/// Error codes of `note.file.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2815,23 +2765,23 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `documentId`: `integer`, only in the example response.
+				/// `documentId`: `integer`, example only.
 				pub document_id: Option<i64>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `size`: `integer`, only in the example response.
+				/// `size`: `integer`, example only.
 				pub size: Option<i64>,
-				/// `mimeType`: `string`, only in the example response.
+				/// `mimeType`: `string`, example only.
 				pub mime_type: Option<String>,
-				/// `assetType`: `string`, only in the example response.
+				/// `assetType`: `string`, example only.
 				pub asset_type: Option<String>,
-				/// `assetMarkdown`: `string`, only in the example response.
+				/// `assetMarkdown`: `string`, example only.
 				pub asset_markdown: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,

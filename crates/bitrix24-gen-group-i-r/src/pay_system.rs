@@ -51,15 +51,15 @@ pub mod sale {
 			) -> Self {
 				Self {
 					name: name.into(),
-					description: Default::default(),
+					description: None,
 					person_type_id: person_type_id.into(),
 					bx_rest_handler: bx_rest_handler.into(),
-					active: Default::default(),
-					settings: Default::default(),
-					entity_registry_type: Default::default(),
-					logotype: Default::default(),
-					new_window: Default::default(),
-					xml_id: Default::default(),
+					active: None,
+					settings: None,
+					entity_registry_type: None,
+					logotype: None,
+					new_window: None,
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -168,16 +168,14 @@ pub mod sale {
 			pub fn new(id: impl Into<String>) -> Self {
 				Self {
 					id: id.into(),
-					fields: Default::default(),
+					fields: None,
 					extra: Default::default(),
 				}
 			}
 		}
 		setters!(Update { some into fields fields "FIELDS" : update::Fields, });
 		params_impls!(Update { num field "ID" id, opt exact "FIELDS" fields, });
-		/// Types of `sale.paysystem.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-add.html>
+		/// Types of [`sale.paysystem.add`](super::Add).
 		pub mod add {
 			/// Error codes of `sale.paysystem.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,9 +205,7 @@ pub mod sale {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "sale.paysystem.add", V2, false);
 		}
-		/// Types of `sale.paysystem.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-delete.html>
+		/// Types of [`sale.paysystem.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `sale.paysystem.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,7 +261,7 @@ pub mod sale {
 				) -> Self {
 					Self {
 						name: name.into(),
-						sort: Default::default(),
+						sort: None,
 						code: code.into(),
 						settings: settings.into(),
 						extra: Default::default(),
@@ -355,9 +351,7 @@ pub mod sale {
 				}
 			}
 			params_impls!(Update { req field "ID" id, req field "FIELDS" fields, });
-			/// Types of `sale.paysystem.handler.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
+			/// Types of [`sale.paysystem.handler.add`](super::Add).
 			pub mod add {
 				/// Error codes of `sale.paysystem.handler.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -585,11 +579,11 @@ pub mod sale {
 					pub fn new(codes: impl Into<SettingsCodes>) -> Self {
 						Self {
 							codes: codes.into(),
-							form_data: Default::default(),
-							checkout_data: Default::default(),
-							iframe_data: Default::default(),
-							client_type: Default::default(),
-							currency: Default::default(),
+							form_data: None,
+							checkout_data: None,
+							iframe_data: None,
+							client_type: None,
+							currency: None,
 							extra: Default::default(),
 						}
 					}
@@ -612,9 +606,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Str;
 				method!(super::Add, "sale.paysystem.handler.add", V2, false);
 			}
-			/// Types of `sale.paysystem.handler.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-delete.html>
+			/// Types of [`sale.paysystem.handler.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `sale.paysystem.handler.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -642,9 +634,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "sale.paysystem.handler.delete", V2, false);
 			}
-			/// Types of `sale.paysystem.handler.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+			/// Types of [`sale.paysystem.handler.list`](super::List).
 			pub mod list {
 				/// Error codes of `sale.paysystem.handler.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -661,9 +651,7 @@ pub mod sale {
 				pub type Output = crate::List<crate::entities::SalePaysystemHandler>;
 				method!(super::List, "sale.paysystem.handler.list", V2, true);
 			}
-			/// Types of `sale.paysystem.handler.update`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html>
+			/// Types of [`sale.paysystem.handler.update`](super::Update).
 			pub mod update {
 				/// Error codes of `sale.paysystem.handler.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -727,9 +715,7 @@ pub mod sale {
 				method!(super::Update, "sale.paysystem.handler.update", V2, false);
 			}
 		}
-		/// Types of `sale.paysystem.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
+		/// Types of [`sale.paysystem.list`](super::List).
 		pub mod list {
 			/// Error codes of `sale.paysystem.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -781,8 +767,8 @@ pub mod sale {
 				pub fn new(invoice_id: impl Into<i64>) -> Self {
 					Self {
 						invoice_id: invoice_id.into(),
-						pay_system_id: Default::default(),
-						bx_rest_handler: Default::default(),
+						pay_system_id: None,
+						bx_rest_handler: None,
 						extra: Default::default(),
 					}
 				}
@@ -832,9 +818,7 @@ pub mod sale {
 				Payment { req field "PAYMENT_ID" payment_id, num field "PAY_SYSTEM_ID"
 				pay_system_id, }
 			);
-			/// Types of `sale.paysystem.pay.invoice`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-pay-invoice.html>
+			/// Types of [`sale.paysystem.pay.invoice`](super::Invoice).
 			pub mod invoice {
 				/// Error codes of `sale.paysystem.pay.invoice`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -865,9 +849,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Invoice, "sale.paysystem.pay.invoice", V2, false);
 			}
-			/// Types of `sale.paysystem.pay.payment`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-pay-payment.html>
+			/// Types of [`sale.paysystem.pay.payment`](super::Payment).
 			pub mod payment {
 				/// Error codes of `sale.paysystem.pay.payment`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -959,7 +941,7 @@ pub mod sale {
 				) -> Self {
 					Self {
 						id: id.into(),
-						person_type_id: Default::default(),
+						person_type_id: None,
 						settings: settings.into(),
 						extra: Default::default(),
 					}
@@ -973,9 +955,7 @@ pub mod sale {
 				Update { num field "ID" id, opt exact "PERSON_TYPE_ID" person_type_id,
 				req field "SETTINGS" settings, }
 			);
-			/// Types of `sale.paysystem.settings.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-get.html>
+			/// Types of [`sale.paysystem.settings.get`](super::Get).
 			pub mod get {
 				/// Error codes of `sale.paysystem.settings.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1048,8 +1028,8 @@ pub mod sale {
 					pub fn new(invoice_id: impl Into<i64>) -> Self {
 						Self {
 							invoice_id: invoice_id.into(),
-							pay_system_id: Default::default(),
-							bx_rest_handler: Default::default(),
+							pay_system_id: None,
+							bx_rest_handler: None,
 							extra: Default::default(),
 						}
 					}
@@ -1064,9 +1044,7 @@ pub mod sale {
 					"PAY_SYSTEM_ID" pay_system_id, opt exact "BX_REST_HANDLER"
 					bx_rest_handler, }
 				);
-				/// Types of `sale.paysystem.settings.invoice.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-settings-invoice-get.html>
+				/// Types of [`sale.paysystem.settings.invoice.get`](super::Get).
 				pub mod get {
 					/// Error codes of `sale.paysystem.settings.invoice.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1151,9 +1129,7 @@ pub mod sale {
 					Get { req field "PAYMENT_ID" payment_id, num field "PAY_SYSTEM_ID"
 					pay_system_id, }
 				);
-				/// Types of `sale.paysystem.settings.payment.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-payment-get.html>
+				/// Types of [`sale.paysystem.settings.payment.get`](super::Get).
 				pub mod get {
 					/// Error codes of `sale.paysystem.settings.payment.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1200,9 +1176,7 @@ pub mod sale {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of `sale.paysystem.settings.update`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html>
+			/// Types of [`sale.paysystem.settings.update`](super::Update).
 			pub mod update {
 				/// Error codes of `sale.paysystem.settings.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1254,9 +1228,7 @@ pub mod sale {
 				method!(super::Update, "sale.paysystem.settings.update", V2, false);
 			}
 		}
-		/// Types of `sale.paysystem.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html>
+		/// Types of [`sale.paysystem.update`](super::Update).
 		pub mod update {
 			/// Error codes of `sale.paysystem.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

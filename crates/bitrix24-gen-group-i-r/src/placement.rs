@@ -36,12 +36,12 @@ impl Bind {
 		Self {
 			placement: placement.into(),
 			handler: handler.into(),
-			title: Default::default(),
-			description: Default::default(),
-			group_name: Default::default(),
-			lang_all: Default::default(),
-			options: Default::default(),
-			user_id: Default::default(),
+			title: None,
+			description: None,
+			group_name: None,
+			lang_all: None,
+			options: None,
+			user_id: None,
 			extra: Default::default(),
 		}
 	}
@@ -129,8 +129,8 @@ impl Unbind {
 	pub fn new(placement: impl Into<String>) -> Self {
 		Self {
 			placement: placement.into(),
-			handler: Default::default(),
-			user_id: Default::default(),
+			handler: None,
+			user_id: None,
 			extra: Default::default(),
 		}
 	}
@@ -143,9 +143,7 @@ params_impls!(
 	Unbind { req field "PLACEMENT" placement, opt exact "HANDLER" handler, opt exact
 	"USER_ID" user_id, }
 );
-/// Types of `placement.bind`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-bind.html>
+/// Types of [`placement.bind`](super::Bind).
 pub mod bind {
 	/// Error codes of `placement.bind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,9 +184,7 @@ pub mod bind {
 	method!(super::Bind, "placement.bind", V2, false);
 	deserialize_via_from_value!(Output);
 }
-/// Types of `placement.get`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-get.html>
+/// Types of [`placement.get`](super::Get).
 pub mod get {
 	/// Error codes of `placement.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,9 +201,7 @@ pub mod get {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Get, "placement.get", V2, true);
 }
-/// Types of `placement.list`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-list.html>
+/// Types of [`placement.list`](super::List).
 pub mod list {
 	/// Error codes of `placement.list`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,9 +218,7 @@ pub mod list {
 	pub type Output = crate::List<::bitrix24_runtime::lenient::Str>;
 	method!(super::List, "placement.list", V2, true);
 }
-/// Types of `placement.unbind`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-unbind.html>
+/// Types of [`placement.unbind`](super::Unbind).
 pub mod unbind {
 	/// Error codes of `placement.unbind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -292,9 +284,9 @@ pub mod userfieldtype {
 			Self {
 				user_type_id: user_type_id.into(),
 				handler: handler.into(),
-				title: Default::default(),
-				description: Default::default(),
-				options: Default::default(),
+				title: None,
+				description: None,
+				options: None,
 				extra: Default::default(),
 			}
 		}
@@ -390,8 +382,8 @@ pub mod userfieldtype {
 				user_type_id: user_type_id.into(),
 				handler: handler.into(),
 				title: title.into(),
-				description: Default::default(),
-				options: Default::default(),
+				description: None,
+				options: None,
 				extra: Default::default(),
 			}
 		}
@@ -405,9 +397,7 @@ pub mod userfieldtype {
 		field "TITLE" title, opt exact "DESCRIPTION" description, opt exact "OPTIONS"
 		options, }
 	);
-	/// Types of `userfieldtype.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-add.html>
+	/// Types of [`userfieldtype.add`](super::Add).
 	pub mod add {
 		/// Error codes of `userfieldtype.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -428,9 +418,7 @@ pub mod userfieldtype {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Add, "userfieldtype.add", V2, false);
 	}
-	/// Types of `userfieldtype.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-delete.html>
+	/// Types of [`userfieldtype.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `userfieldtype.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -451,9 +439,7 @@ pub mod userfieldtype {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "userfieldtype.delete", V2, false);
 	}
-	/// Types of `userfieldtype.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html>
+	/// Types of [`userfieldtype.list`](super::List).
 	pub mod list {
 		/// Error codes of `userfieldtype.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -490,9 +476,7 @@ pub mod userfieldtype {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `userfieldtype.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-update.html>
+	/// Types of [`userfieldtype.update`](super::Update).
 	pub mod update {
 		/// Error codes of `userfieldtype.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

@@ -37,9 +37,7 @@ pub mod application {
 			: bool, }
 		);
 		params_impls!(Get { opt_yn exact "CACHE" cache, opt_yn exact "REOPEN" reopen, });
-		/// Types of `pull.application.config.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+		/// Types of [`pull.application.config.get`](super::Get).
 		pub mod get {
 			/// Error codes of `pull.application.config.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,13 +99,13 @@ pub mod application {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputApi {
-				/// `revision_web`: `integer`, only in the example response.
+				/// `revision_web`: `integer`, example only.
 				pub revision_web: Option<i64>,
-				/// `revision_mobile`: `integer`, only in the example response.
+				/// `revision_mobile`: `integer`, example only.
 				pub revision_mobile: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -157,19 +155,19 @@ pub mod application {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputPublicChannelsEmpty {
-				/// `user_id`: `integer`, only in the example response.
+				/// `user_id`: `integer`, example only.
 				pub user_id: Option<i64>,
-				/// `public_id`: `string`, only in the example response.
+				/// `public_id`: `string`, example only.
 				pub public_id: Option<String>,
-				/// `signature`: `string`, only in the example response.
+				/// `signature`: `string`, example only.
 				pub signature: Option<String>,
-				/// `start`: `string`, only in the example response.
+				/// `start`: `string`, example only.
 				pub start: Option<String>,
-				/// `end`: `string`, only in the example response.
+				/// `end`: `string`, example only.
 				pub end: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -183,11 +181,11 @@ pub mod application {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputPublicChannels {
-				/// `...`: `object`, only in the example response.
+				/// `...`: `object`, example only.
 				///
 				/// Stands for every key matching `*`: one entry per key.
 				pub empty: ::std::collections::BTreeMap<
@@ -260,9 +258,9 @@ pub mod application {
 			pub fn new(command: impl Into<String>) -> Self {
 				Self {
 					command: command.into(),
-					params: Default::default(),
-					module_id: Default::default(),
-					user_id: Default::default(),
+					params: None,
+					module_id: None,
+					user_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -276,9 +274,7 @@ pub mod application {
 			Add { req field "COMMAND" command, opt exact "PARAMS" params, opt exact
 			"MODULE_ID" module_id, opt exact "USER_ID" user_id, }
 		);
-		/// Types of `pull.application.event.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-event-add.html>
+		/// Types of [`pull.application.event.add`](super::Add).
 		pub mod add {
 			/// Error codes of `pull.application.event.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -338,7 +334,7 @@ pub mod application {
 				Self {
 					user_id: user_id.into(),
 					text: text.into(),
-					avatar: Default::default(),
+					avatar: None,
 					extra: Default::default(),
 				}
 			}
@@ -348,9 +344,7 @@ pub mod application {
 			Add { req field "USER_ID" user_id, req field "TEXT" text, opt exact "AVATAR"
 			avatar, }
 		);
-		/// Types of `pull.application.push.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-push-add.html>
+		/// Types of [`pull.application.push.add`](super::Add).
 		pub mod add {
 			/// Error codes of `pull.application.push.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

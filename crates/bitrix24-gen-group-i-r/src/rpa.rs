@@ -95,9 +95,7 @@ pub mod comment {
 		update::Fields, }
 	);
 	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-	/// Types of `rpa.comment.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-add.html>
+	/// Types of [`rpa.comment.add`](super::Add).
 	pub mod add {
 		/// Error codes of `rpa.comment.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -131,9 +129,7 @@ pub mod comment {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "rpa.comment.add", V2, false);
 	}
-	/// Types of `rpa.comment.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-delete.html>
+	/// Types of [`rpa.comment.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `rpa.comment.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -141,9 +137,7 @@ pub mod comment {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.comment.delete", V2, false);
 	}
-	/// Types of `rpa.comment.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-update.html>
+	/// Types of [`rpa.comment.update`](super::Update).
 	pub mod update {
 		/// Error codes of `rpa.comment.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -204,7 +198,7 @@ pub mod fields {
 		pub fn new(type_id: impl Into<i64>) -> Self {
 			Self {
 				type_id: type_id.into(),
-				stage_id: Default::default(),
+				stage_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -242,7 +236,7 @@ pub mod fields {
 		) -> Self {
 			Self {
 				type_id: type_id.into(),
-				stage_id: Default::default(),
+				stage_id: None,
 				fields: fields.into(),
 				extra: Default::default(),
 			}
@@ -286,7 +280,7 @@ pub mod fields {
 			Self {
 				type_id: type_id.into(),
 				visibility: visibility.into(),
-				stage_id: Default::default(),
+				stage_id: None,
 				fields: fields.into(),
 				extra: Default::default(),
 			}
@@ -297,9 +291,7 @@ pub mod fields {
 		SetVisibilitySettings { req field "typeId" type_id, req field "visibility"
 		visibility, opt exact "stageId" stage_id, req field "fields" fields, }
 	);
-	/// Types of `rpa.fields.getSettings`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-get-settings.html>
+	/// Types of [`rpa.fields.getSettings`](super::GetSettings).
 	pub mod get_settings {
 		/// Error codes of `rpa.fields.getSettings`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -307,9 +299,7 @@ pub mod fields {
 		pub type Output = ::serde_json::Value;
 		method!(super::GetSettings, "rpa.fields.getSettings", V2, true);
 	}
-	/// Types of `rpa.fields.setSettings`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-settings.html>
+	/// Types of [`rpa.fields.setSettings`](super::SetSettings).
 	pub mod set_settings {
 		/// Error codes of `rpa.fields.setSettings`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -317,9 +307,7 @@ pub mod fields {
 		pub type Output = ::serde_json::Value;
 		method!(super::SetSettings, "rpa.fields.setSettings", V2, false);
 	}
-	/// Types of `rpa.fields.setVisibilitySettings`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-visibility-settings.html>
+	/// Types of [`rpa.fields.setVisibilitySettings`](super::SetVisibilitySettings).
 	pub mod set_visibility_settings {
 		/// Error codes of `rpa.fields.setVisibilitySettings`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -356,7 +344,7 @@ pub mod item {
 		pub fn new(type_id: impl Into<i64>) -> Self {
 			Self {
 				type_id: type_id.into(),
-				fields: Default::default(),
+				fields: None,
 				extra: Default::default(),
 			}
 		}
@@ -519,8 +507,8 @@ pub mod item {
 		/// The call with its required parameters: `fields`.
 		pub fn new(fields: impl Into<update::Fields>) -> Self {
 			Self {
-				type_id: Default::default(),
-				id: Default::default(),
+				type_id: None,
+				id: None,
 				fields: fields.into(),
 				extra: Default::default(),
 			}
@@ -533,9 +521,7 @@ pub mod item {
 		Update { opt exact "typeId" type_id, opt exact "id" id, req field "fields"
 		fields, }
 	);
-	/// Types of `rpa.item.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-add.html>
+	/// Types of [`rpa.item.add`](super::Add).
 	pub mod add {
 		/// Error codes of `rpa.item.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -543,9 +529,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "rpa.item.add", V2, false);
 	}
-	/// Types of `rpa.item.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-delete.html>
+	/// Types of [`rpa.item.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `rpa.item.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -553,9 +537,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.item.delete", V2, false);
 	}
-	/// Types of `rpa.item.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get.html>
+	/// Types of [`rpa.item.get`](super::Get).
 	pub mod get {
 		/// Error codes of `rpa.item.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -615,9 +597,7 @@ pub mod item {
 		method!(super::Get, "rpa.item.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `rpa.item.getTasks`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get-tasks.html>
+	/// Types of [`rpa.item.getTasks`](super::GetTasks).
 	pub mod get_tasks {
 		/// Error codes of `rpa.item.getTasks`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -625,9 +605,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::GetTasks, "rpa.item.getTasks", V2, true);
 	}
-	/// Types of `rpa.item.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
+	/// Types of [`rpa.item.list`](super::List).
 	pub mod list {
 		/// Error codes of `rpa.item.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -677,9 +655,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::List, "rpa.item.list", V2, true);
 	}
-	/// Types of `rpa.item.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html>
+	/// Types of [`rpa.item.update`](super::Update).
 	pub mod update {
 		/// Error codes of `rpa.item.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -820,7 +796,7 @@ pub mod stage {
 		pub fn new(type_id: impl Into<i64>) -> Self {
 			Self {
 				type_id: type_id.into(),
-				start: Default::default(),
+				start: None,
 				extra: Default::default(),
 			}
 		}
@@ -857,9 +833,7 @@ pub mod stage {
 		update::Fields, }
 	);
 	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-	/// Types of `rpa.stage.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-add.html>
+	/// Types of [`rpa.stage.add`](super::Add).
 	pub mod add {
 		/// Error codes of `rpa.stage.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -893,10 +867,10 @@ pub mod stage {
 				Self {
 					name: name.into(),
 					type_id: type_id.into(),
-					code: Default::default(),
-					color: Default::default(),
-					sort: Default::default(),
-					semantic: Default::default(),
+					code: None,
+					color: None,
+					sort: None,
+					semantic: None,
 					extra: Default::default(),
 				}
 			}
@@ -916,9 +890,7 @@ pub mod stage {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "rpa.stage.add", V2, false);
 	}
-	/// Types of `rpa.stage.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-delete.html>
+	/// Types of [`rpa.stage.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `rpa.stage.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -926,9 +898,7 @@ pub mod stage {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.stage.delete", V2, false);
 	}
-	/// Types of `rpa.stage.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-get.html>
+	/// Types of [`rpa.stage.get`](super::Get).
 	pub mod get {
 		/// Error codes of `rpa.stage.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -980,9 +950,7 @@ pub mod stage {
 		method!(super::Get, "rpa.stage.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `rpa.stage.listForType`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-list-for-type.html>
+	/// Types of [`rpa.stage.listForType`](super::ListForType).
 	pub mod list_for_type {
 		/// Error codes of `rpa.stage.listForType`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -990,9 +958,7 @@ pub mod stage {
 		pub type Output = ::serde_json::Value;
 		method!(super::ListForType, "rpa.stage.listForType", V2, true);
 	}
-	/// Types of `rpa.stage.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html>
+	/// Types of [`rpa.stage.update`](super::Update).
 	pub mod update {
 		/// Error codes of `rpa.stage.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1134,9 +1100,7 @@ pub mod task {
 		}
 	}
 	params_impls!(Do {});
-	/// Types of `rpa.task.addUser`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-add-user.html>
+	/// Types of [`rpa.task.addUser`](super::AddUser).
 	pub mod add_user {
 		/// Error codes of `rpa.task.addUser`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1144,9 +1108,7 @@ pub mod task {
 		pub type Output = ::serde_json::Value;
 		method!(super::AddUser, "rpa.task.addUser", V2, false);
 	}
-	/// Types of `rpa.task.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-delete.html>
+	/// Types of [`rpa.task.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `rpa.task.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1154,9 +1116,7 @@ pub mod task {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.task.delete", V2, false);
 	}
-	/// Types of `rpa.task.do`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-do.html>
+	/// Types of [`rpa.task.do`](super::Do).
 	pub mod do_ {
 		/// Error codes of `rpa.task.do`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1328,9 +1288,7 @@ pub mod timeline {
 		: bool, }
 	);
 	params_impls!(UpdateIsFixed { opt exact "id" id, opt_yn exact "isFixed" is_fixed, });
-	/// Types of `rpa.timeline.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-add.html>
+	/// Types of [`rpa.timeline.add`](super::Add).
 	pub mod add {
 		/// Error codes of `rpa.timeline.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1364,9 +1322,7 @@ pub mod timeline {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "rpa.timeline.add", V2, false);
 	}
-	/// Types of `rpa.timeline.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-delete.html>
+	/// Types of [`rpa.timeline.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `rpa.timeline.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1374,9 +1330,7 @@ pub mod timeline {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.timeline.delete", V2, false);
 	}
-	/// Types of `rpa.timeline.listForItem`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-list-for-item.html>
+	/// Types of [`rpa.timeline.listForItem`](super::ListForItem).
 	pub mod list_for_item {
 		/// Error codes of `rpa.timeline.listForItem`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1420,9 +1374,7 @@ pub mod timeline {
 		method!(super::ListForItem, "rpa.timeline.listForItem", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `rpa.timeline.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update.html>
+	/// Types of [`rpa.timeline.update`](super::Update).
 	pub mod update {
 		/// Error codes of `rpa.timeline.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1456,9 +1408,7 @@ pub mod timeline {
 		pub type Output = ::serde_json::Value;
 		method!(super::Update, "rpa.timeline.update", V2, false);
 	}
-	/// Types of `rpa.timeline.updateIsFixed`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update-is-fixed.html>
+	/// Types of [`rpa.timeline.updateIsFixed`](super::UpdateIsFixed).
 	pub mod update_is_fixed {
 		/// Error codes of `rpa.timeline.updateIsFixed`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1622,9 +1572,7 @@ pub mod type_ {
 		::serde_json::Value, }
 	);
 	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-	/// Types of `rpa.type.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html>
+	/// Types of [`rpa.type.add`](super::Add).
 	pub mod add {
 		/// Error codes of `rpa.type.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1650,9 +1598,9 @@ pub mod type_ {
 			pub fn new(title: impl Into<String>) -> Self {
 				Self {
 					title: title.into(),
-					image: Default::default(),
-					settings: Default::default(),
-					permissions: Default::default(),
+					image: None,
+					settings: None,
+					permissions: None,
 					extra: Default::default(),
 				}
 			}
@@ -1670,9 +1618,7 @@ pub mod type_ {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "rpa.type.add", V2, false);
 	}
-	/// Types of `rpa.type.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-delete.html>
+	/// Types of [`rpa.type.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `rpa.type.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1680,9 +1626,7 @@ pub mod type_ {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.type.delete", V2, false);
 	}
-	/// Types of `rpa.type.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-get.html>
+	/// Types of [`rpa.type.get`](super::Get).
 	pub mod get {
 		/// Error codes of `rpa.type.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1716,9 +1660,7 @@ pub mod type_ {
 		method!(super::Get, "rpa.type.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `rpa.type.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
+	/// Types of [`rpa.type.list`](super::List).
 	pub mod list {
 		/// Error codes of `rpa.type.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1768,9 +1710,7 @@ pub mod type_ {
 		pub type Output = ::serde_json::Value;
 		method!(super::List, "rpa.type.list", V2, true);
 	}
-	/// Types of `rpa.type.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-update.html>
+	/// Types of [`rpa.type.update`](super::Update).
 	pub mod update {
 		/// Error codes of `rpa.type.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;

@@ -28,9 +28,7 @@ pub mod payment {
 		}
 	}
 	params_impls!(GetPublicUrl { req field "id" id, });
-	/// Types of `salescenter.payment.getPublicUrl`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
+	/// Types of [`salescenter.payment.getPublicUrl`](super::GetPublicUrl).
 	pub mod get_public_url {
 		/// Error codes of `salescenter.payment.getPublicUrl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

@@ -133,9 +133,9 @@ pub mod sign {
 						Self {
 							company_uuid: company_uuid.into(),
 							company_crm_id: company_crm_id.into(),
-							language: Default::default(),
-							limit: Default::default(),
-							offset: Default::default(),
+							language: None,
+							limit: None,
+							offset: None,
 							extra: Default::default(),
 						}
 					}
@@ -149,9 +149,7 @@ pub mod sign {
 					company_crm_id, opt exact "language" language, opt exact "limit"
 					limit, opt exact "offset" offset, }
 				);
-				/// Types of `sign.b2e.company.provider.list`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
+				/// Types of [`sign.b2e.company.provider.list`](super::List).
 				pub mod list {
 					/// Error codes of `sign.b2e.company.provider.list`; see also [`crate::SystemError`].
 					///
@@ -177,19 +175,19 @@ pub mod sign {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Item {
-						/// `code`: `string`, only in the example response.
+						/// `code`: `string`, example only.
 						pub code: Option<String>,
-						/// `uid`: `string`, only in the example response.
+						/// `uid`: `string`, example only.
 						pub uid: Option<String>,
-						/// `name`: `string`, only in the example response.
+						/// `name`: `string`, example only.
 						pub name: Option<String>,
-						/// `date`: `string`, only in the example response.
+						/// `date`: `string`, example only.
 						pub date: Option<String>,
-						/// `expires`: `string`, only in the example response.
+						/// `expires`: `string`, example only.
 						pub expires: Option<String>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -257,7 +255,7 @@ pub mod sign {
 				pub fn new(fields: impl Into<send::Fields>) -> Self {
 					Self {
 						fields: fields.into(),
-						language: Default::default(),
+						language: None,
 						extra: Default::default(),
 					}
 				}
@@ -266,9 +264,7 @@ pub mod sign {
 			params_impls!(
 				Send { req field "fields" fields, opt exact "language" language, }
 			);
-			/// Types of `sign.b2e.document.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+			/// Types of [`sign.b2e.document.get`](super::Get).
 			pub mod get {
 				/// Error codes of `sign.b2e.document.get`; see also [`crate::SystemError`].
 				///
@@ -294,13 +290,13 @@ pub mod sign {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputState {
-					/// `code`: `string`, only in the example response.
+					/// `code`: `string`, example only.
 					pub code: Option<String>,
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -312,15 +308,15 @@ pub mod sign {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembersUser {
-					/// `employeeCode`: `string`, only in the example response.
+					/// `employeeCode`: `string`, example only.
 					pub employee_code: Option<String>,
-					/// `employeeId`: `integer`, only in the example response.
+					/// `employeeId`: `integer`, example only.
 					pub employee_id: Option<i64>,
-					/// `userId`: `integer`, only in the example response.
+					/// `userId`: `integer`, example only.
 					pub user_id: Option<i64>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -333,13 +329,13 @@ pub mod sign {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembersState {
-					/// `code`: `string`, only in the example response.
+					/// `code`: `string`, example only.
 					pub code: Option<String>,
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -351,19 +347,19 @@ pub mod sign {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembers {
-					/// `uid`: `string`, only in the example response.
+					/// `uid`: `string`, example only.
 					pub uid: Option<String>,
-					/// `role`: `string`, only in the example response.
+					/// `role`: `string`, example only.
 					pub role: Option<String>,
-					/// `party`: `integer`, only in the example response.
+					/// `party`: `integer`, example only.
 					pub party: Option<i64>,
-					/// `user`: `object`, only in the example response.
+					/// `user`: `object`, example only.
 					pub user: Option<OutputMembersUser>,
-					/// `state`: `object`, only in the example response.
+					/// `state`: `object`, example only.
 					pub state: Option<OutputMembersState>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -394,9 +390,7 @@ pub mod sign {
 				method!(super::Get, "sign.b2e.document.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `sign.b2e.document.send`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+			/// Types of [`sign.b2e.document.send`](super::Send).
 			pub mod send {
 				/// Error codes of `sign.b2e.document.send`; see also [`crate::SystemError`].
 				///
@@ -556,7 +550,7 @@ pub mod sign {
 							employee_code: employee_code.into(),
 							employee_id: employee_id.into(),
 							user_id: user_id.into(),
-							role: Default::default(),
+							role: None,
 							extra: Default::default(),
 						}
 					}
@@ -678,7 +672,7 @@ pub mod sign {
 							files: files.into_iter().map(Into::into).collect(),
 							region_document_type: region_document_type.into(),
 							external_settings: external_settings.into(),
-							language: Default::default(),
+							language: None,
 							extra: Default::default(),
 						}
 					}
@@ -696,13 +690,13 @@ pub mod sign {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputState {
-					/// `code`: `string`, only in the example response.
+					/// `code`: `string`, example only.
 					pub code: Option<String>,
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -714,15 +708,15 @@ pub mod sign {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembersUser {
-					/// `employeeCode`: `string`, only in the example response.
+					/// `employeeCode`: `string`, example only.
 					pub employee_code: Option<String>,
-					/// `employeeId`: `integer`, only in the example response.
+					/// `employeeId`: `integer`, example only.
 					pub employee_id: Option<i64>,
-					/// `userId`: `integer`, only in the example response.
+					/// `userId`: `integer`, example only.
 					pub user_id: Option<i64>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -735,13 +729,13 @@ pub mod sign {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembersState {
-					/// `code`: `string`, only in the example response.
+					/// `code`: `string`, example only.
 					pub code: Option<String>,
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -753,19 +747,19 @@ pub mod sign {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputMembers {
-					/// `uid`: `string`, only in the example response.
+					/// `uid`: `string`, example only.
 					pub uid: Option<String>,
-					/// `role`: `string`, only in the example response.
+					/// `role`: `string`, example only.
 					pub role: Option<String>,
-					/// `party`: `integer`, only in the example response.
+					/// `party`: `integer`, example only.
 					pub party: Option<i64>,
-					/// `user`: `object`, only in the example response.
+					/// `user`: `object`, example only.
 					pub user: Option<OutputMembersUser>,
-					/// `state`: `object`, only in the example response.
+					/// `state`: `object`, example only.
 					pub state: Option<OutputMembersState>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -826,9 +820,7 @@ pub mod sign {
 					}
 				}
 				params_impls!(Get { req field "id" id, });
-				/// Types of `sign.b2e.hcmlink.document.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
+				/// Types of [`sign.b2e.hcmlink.document.get`](super::Get).
 				pub mod get {
 					/// Error codes of `sign.b2e.hcmlink.document.get`; see also [`crate::SystemError`].
 					///
@@ -938,9 +930,7 @@ pub mod sign {
 				"offset" : i64, }
 			);
 			params_impls!(Tail { opt exact "limit" limit, opt exact "offset" offset, });
-			/// Types of `sign.b2e.mysafe.tail`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-mysafe-tail.html>
+			/// Types of [`sign.b2e.mysafe.tail`](super::Tail).
 			pub mod tail {
 				/// Error codes of `sign.b2e.mysafe.tail`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -948,25 +938,25 @@ pub mod sign {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-mysafe-tail.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `create_date`: `string`, only in the example response.
+					/// `create_date`: `string`, example only.
 					pub create_date: Option<String>,
-					/// `signed_date`: `string`, only in the example response.
+					/// `signed_date`: `string`, example only.
 					pub signed_date: Option<String>,
-					/// `creator_id`: `integer`, only in the example response.
+					/// `creator_id`: `integer`, example only.
 					pub creator_id: Option<i64>,
-					/// `member_id`: `integer`, only in the example response.
+					/// `member_id`: `integer`, example only.
 					pub member_id: Option<i64>,
-					/// `role`: `string`, only in the example response.
+					/// `role`: `string`, example only.
 					pub role: Option<String>,
-					/// `file_url`: `string`, only in the example response.
+					/// `file_url`: `string`, example only.
 					pub file_url: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1013,9 +1003,7 @@ pub mod sign {
 				"offset" : i64, }
 			);
 			params_impls!(Tail { opt exact "limit" limit, opt exact "offset" offset, });
-			/// Types of `sign.b2e.personal.tail`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-personal-tail.html>
+			/// Types of [`sign.b2e.personal.tail`](super::Tail).
 			pub mod tail {
 				/// Error codes of `sign.b2e.personal.tail`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -1023,17 +1011,17 @@ pub mod sign {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-personal-tail.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `signed_date`: `string`, only in the example response.
+					/// `signed_date`: `string`, example only.
 					pub signed_date: Option<String>,
-					/// `file_url`: `string`, only in the example response.
+					/// `file_url`: `string`, example only.
 					pub file_url: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,

@@ -73,9 +73,7 @@ pub mod api {
 			List { opt exact "filter" filter, opt exact "select" select, opt exact
 			"order" order, opt exact "params" params, opt exact "start" start, }
 		);
-		/// Types of `socialnetwork.api.workgroup.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+		/// Types of [`socialnetwork.api.workgroup.get`](super::Get).
 		pub mod get {
 			/// Error codes of `socialnetwork.api.workgroup.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,8 +193,8 @@ pub mod api {
 				pub fn new(group_id: impl Into<i64>) -> Self {
 					Self {
 						group_id: group_id.into(),
-						select: Default::default(),
-						mode: Default::default(),
+						select: None,
+						mode: None,
 						extra: Default::default(),
 					}
 				}
@@ -469,7 +467,7 @@ pub mod api {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
@@ -593,9 +591,9 @@ pub mod api {
 				pub efficiency: Option<i64>,
 				/// `ADDITIONAL_DATA`: `object`.
 				pub additional_data: Option<OutputAdditionalData>,
-				/// `SCRUM_OWNER_ID`: `integer`, only in the example response.
+				/// `SCRUM_OWNER_ID`: `integer`, example only.
 				pub scrum_owner_id: Option<i64>,
-				/// `NUMBER_OF_MEMBERS_PLURAL`: `integer`, only in the example response.
+				/// `NUMBER_OF_MEMBERS_PLURAL`: `integer`, example only.
 				pub number_of_members_plural: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -648,9 +646,7 @@ pub mod api {
 			method!(super::Get, "socialnetwork.api.workgroup.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `socialnetwork.api.workgroup.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+		/// Types of [`socialnetwork.api.workgroup.list`](super::List).
 		pub mod list {
 			/// Error codes of `socialnetwork.api.workgroup.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -972,13 +968,13 @@ pub mod api {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputWorkgroupsAdditionalData {
-				/// `role`: `string`, only in the example response.
+				/// `role`: `string`, example only.
 				pub role: Option<String>,
-				/// `initiatedByType`: `string`, only in the example response.
+				/// `initiatedByType`: `string`, example only.
 				pub initiated_by_type: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -991,25 +987,25 @@ pub mod api {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputWorkgroups {
-				/// `id`: `string`, only in the example response.
+				/// `id`: `string`, example only.
 				pub id: Option<String>,
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `type`: `string`, only in the example response.
+				/// `type`: `string`, example only.
 				pub type_: Option<String>,
-				/// `imageId`: `string`, only in the example response.
+				/// `imageId`: `string`, example only.
 				pub image_id: Option<String>,
-				/// `avatarType`: `any`, only in the example response.
+				/// `avatarType`: `any`, example only.
 				pub avatar_type: ::serde_json::Value,
-				/// `avatar`: `string`, only in the example response.
+				/// `avatar`: `string`, example only.
 				pub avatar: Option<String>,
-				/// `additionalData`: `object`, only in the example response.
+				/// `additionalData`: `object`, example only.
 				pub additional_data: Option<OutputWorkgroupsAdditionalData>,
-				/// `dialogId`: `string`, only in the example response.
+				/// `dialogId`: `string`, example only.
 				pub dialog_id: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,

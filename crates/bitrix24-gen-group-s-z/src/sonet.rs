@@ -226,21 +226,21 @@ pub mod sonet_group {
 		pub fn new(name: impl Into<String>) -> Self {
 			Self {
 				name: name.into(),
-				description: Default::default(),
-				visible: Default::default(),
-				opened: Default::default(),
-				closed: Default::default(),
-				keywords: Default::default(),
-				initiate_perms: Default::default(),
-				project: Default::default(),
-				project_date_start: Default::default(),
-				project_date_finish: Default::default(),
-				scrum_master_id: Default::default(),
-				owner_id: Default::default(),
-				image: Default::default(),
-				image_file_id: Default::default(),
-				site_id: Default::default(),
-				subject_id: Default::default(),
+				description: None,
+				visible: None,
+				opened: None,
+				closed: None,
+				keywords: None,
+				initiate_perms: None,
+				project: None,
+				project_date_start: None,
+				project_date_finish: None,
+				scrum_master_id: None,
+				owner_id: None,
+				image: None,
+				image_file_id: None,
+				site_id: None,
+				subject_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -423,19 +423,19 @@ pub mod sonet_group {
 		pub fn new(group_id: impl Into<i64>) -> Self {
 			Self {
 				group_id: group_id.into(),
-				name: Default::default(),
-				description: Default::default(),
-				visible: Default::default(),
-				opened: Default::default(),
-				closed: Default::default(),
-				keywords: Default::default(),
-				initiate_perms: Default::default(),
-				project_date_start: Default::default(),
-				project_date_finish: Default::default(),
-				owner_id: Default::default(),
-				image: Default::default(),
-				image_file_id: Default::default(),
-				site_id: Default::default(),
+				name: None,
+				description: None,
+				visible: None,
+				opened: None,
+				closed: None,
+				keywords: None,
+				initiate_perms: None,
+				project_date_start: None,
+				project_date_finish: None,
+				owner_id: None,
+				image: None,
+				image_file_id: None,
+				site_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -462,9 +462,7 @@ pub mod sonet_group {
 		exact "OWNER_ID" owner_id, opt exact "IMAGE" image, opt exact "IMAGE_FILE_ID"
 		image_file_id, opt exact "SITE_ID" site_id, }
 	);
-	/// Types of `sonet_group.create`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-create.html>
+	/// Types of [`sonet_group.create`](super::Create).
 	pub mod create {
 		/// Error codes of `sonet_group.create`; see also [`crate::SystemError`].
 		///
@@ -497,9 +495,7 @@ pub mod sonet_group {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Create, "sonet_group.create", V2, false);
 	}
-	/// Types of `sonet_group.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-delete.html>
+	/// Types of [`sonet_group.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sonet_group.delete`; see also [`crate::SystemError`].
 		///
@@ -551,9 +547,7 @@ pub mod sonet_group {
 			Access { req field "GROUP_ID" group_id, req field "FEATURE" feature, req
 			field "OPERATION" operation, }
 		);
-		/// Types of `sonet_group.feature.access`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-feature-access.html>
+		/// Types of [`sonet_group.feature.access`](super::Access).
 		pub mod access {
 			/// Error codes of `sonet_group.feature.access`; see also [`crate::SystemError`].
 			///
@@ -574,9 +568,7 @@ pub mod sonet_group {
 			method!(super::Access, "sonet_group.feature.access", V2, false);
 		}
 	}
-	/// Types of `sonet_group.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
+	/// Types of [`sonet_group.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sonet_group.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -659,7 +651,7 @@ pub mod sonet_group {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
@@ -699,7 +691,7 @@ pub mod sonet_group {
 			pub image: Option<String>,
 			/// `IS_EXTRANET`: `string`.
 			pub is_extranet: Option<String>,
-			/// `PROJECT`: `string`, only in the example response.
+			/// `PROJECT`: `string`, example only.
 			pub project: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -729,9 +721,7 @@ pub mod sonet_group {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `sonet_group.setowner`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-setowner.html>
+	/// Types of [`sonet_group.setowner`](super::Setowner).
 	pub mod setowner {
 		/// Error codes of `sonet_group.setowner`; see also [`crate::SystemError`].
 		///
@@ -741,9 +731,7 @@ pub mod sonet_group {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Setowner, "sonet_group.setowner", V2, false);
 	}
-	/// Types of `sonet_group.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-update.html>
+	/// Types of [`sonet_group.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sonet_group.update`; see also [`crate::SystemError`].
 		///
@@ -917,7 +905,7 @@ pub mod sonet_group {
 				Self {
 					group_id: group_id.into(),
 					user_id: user_id.into(),
-					message: Default::default(),
+					message: None,
 					extra: Default::default(),
 				}
 			}
@@ -949,7 +937,7 @@ pub mod sonet_group {
 			pub fn new(group_id: impl Into<i64>) -> Self {
 				Self {
 					group_id: group_id.into(),
-					message: Default::default(),
+					message: None,
 					extra: Default::default(),
 				}
 			}
@@ -998,9 +986,7 @@ pub mod sonet_group {
 			Update { req field "GROUP_ID" group_id, req field "USER_ID" user_id, req
 			field "ROLE" role, }
 		);
-		/// Types of `sonet_group.user.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-add.html>
+		/// Types of [`sonet_group.user.add`](super::Add).
 		pub mod add {
 			/// Error codes of `sonet_group.user.add`; see also [`crate::SystemError`].
 			///
@@ -1010,9 +996,7 @@ pub mod sonet_group {
 			pub type Output = crate::List<::serde_json::Value>;
 			method!(super::Add, "sonet_group.user.add", V2, false);
 		}
-		/// Types of `sonet_group.user.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-delete.html>
+		/// Types of [`sonet_group.user.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `sonet_group.user.delete`; see also [`crate::SystemError`].
 			///
@@ -1022,9 +1006,7 @@ pub mod sonet_group {
 			pub type Output = crate::List<::serde_json::Value>;
 			method!(super::Delete, "sonet_group.user.delete", V2, false);
 		}
-		/// Types of `sonet_group.user.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
+		/// Types of [`sonet_group.user.get`](super::Get).
 		pub mod get {
 			/// Error codes of `sonet_group.user.get`; see also [`crate::SystemError`].
 			///
@@ -1034,13 +1016,13 @@ pub mod sonet_group {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `USER_ID`: `string`, only in the example response.
+				/// `USER_ID`: `string`, example only.
 				pub user_id: Option<String>,
-				/// `ROLE`: `string`, only in the example response.
+				/// `ROLE`: `string`, example only.
 				pub role: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1051,9 +1033,7 @@ pub mod sonet_group {
 			method!(super::Get, "sonet_group.user.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `sonet_group.user.groups`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
+		/// Types of [`sonet_group.user.groups`](super::Groups).
 		pub mod groups {
 			/// Error codes of `sonet_group.user.groups`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1061,19 +1041,19 @@ pub mod sonet_group {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `GROUP_ID`: `string`, only in the example response.
+				/// `GROUP_ID`: `string`, example only.
 				pub group_id: Option<String>,
-				/// `GROUP_NAME`: `string`, only in the example response.
+				/// `GROUP_NAME`: `string`, example only.
 				pub group_name: Option<String>,
-				/// `ROLE`: `string`, only in the example response.
+				/// `ROLE`: `string`, example only.
 				pub role: Option<String>,
-				/// `GROUP_IMAGE_ID`: `any`, only in the example response.
+				/// `GROUP_IMAGE_ID`: `any`, example only.
 				pub group_image_id: ::serde_json::Value,
-				/// `GROUP_IMAGE`: `string`, only in the example response.
+				/// `GROUP_IMAGE`: `string`, example only.
 				pub group_image: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1088,9 +1068,7 @@ pub mod sonet_group {
 			method!(super::Groups, "sonet_group.user.groups", V2, false);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `sonet_group.user.invite`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-invite.html>
+		/// Types of [`sonet_group.user.invite`](super::Invite).
 		pub mod invite {
 			/// Error codes of `sonet_group.user.invite`; see also [`crate::SystemError`].
 			///
@@ -1100,9 +1078,7 @@ pub mod sonet_group {
 			pub type Output = crate::List<::serde_json::Value>;
 			method!(super::Invite, "sonet_group.user.invite", V2, false);
 		}
-		/// Types of `sonet_group.user.request`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-request.html>
+		/// Types of [`sonet_group.user.request`](super::Request).
 		pub mod request {
 			/// Error codes of `sonet_group.user.request`; see also [`crate::SystemError`].
 			///
@@ -1112,9 +1088,7 @@ pub mod sonet_group {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Request, "sonet_group.user.request", V2, false);
 		}
-		/// Types of `sonet_group.user.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-update.html>
+		/// Types of [`sonet_group.user.update`](super::Update).
 		pub mod update {
 			/// Error codes of `sonet_group.user.update`; see also [`crate::SystemError`].
 			///

@@ -77,7 +77,7 @@ pub mod v3 {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					select: Default::default(),
+					select: None,
 					extra: Default::default(),
 				}
 			}
@@ -204,7 +204,7 @@ pub mod v3 {
 					pub fn new(name: impl Into<String>) -> Self {
 						Self {
 							name: name.into(),
-							select: Default::default(),
+							select: None,
 							extra: Default::default(),
 						}
 					}
@@ -234,9 +234,7 @@ pub mod v3 {
 				}
 				setters!(List { some iter select select "select" : String, });
 				params_impls!(List { opt exact "select" select, });
-				/// Types of `tasks.task.access.field.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
+				/// Types of [`tasks.task.access.field.get`](super::Get).
 				pub mod get {
 					/// Error codes of `tasks.task.access.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,31 +270,31 @@ pub mod v3 {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItem {
-						/// `name`: `string`, only in the example response.
+						/// `name`: `string`, example only.
 						pub name: Option<String>,
-						/// `type`: `string`, only in the example response.
+						/// `type`: `string`, example only.
 						pub type_: Option<String>,
-						/// `title`: `string`, only in the example response.
+						/// `title`: `string`, example only.
 						pub title: Option<String>,
-						/// `description`: `string`, only in the example response.
+						/// `description`: `string`, example only.
 						pub description: Option<String>,
-						/// `validationRules`: `array`, only in the example response.
+						/// `validationRules`: `array`, example only.
 						pub validation_rules: Vec<::serde_json::Value>,
-						/// `requiredGroups`: `any`, only in the example response.
+						/// `requiredGroups`: `any`, example only.
 						pub required_groups: ::serde_json::Value,
-						/// `filterable`: `boolean`, only in the example response.
+						/// `filterable`: `boolean`, example only.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, only in the example response.
+						/// `sortable`: `boolean`, example only.
 						pub sortable: Option<bool>,
-						/// `editable`: `boolean`, only in the example response.
+						/// `editable`: `boolean`, example only.
 						pub editable: Option<bool>,
-						/// `multiple`: `boolean`, only in the example response.
+						/// `multiple`: `boolean`, example only.
 						pub multiple: Option<bool>,
-						/// `elementType`: `any`, only in the example response.
+						/// `elementType`: `any`, example only.
 						pub element_type: ::serde_json::Value,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -324,9 +322,7 @@ pub mod v3 {
 					method!(super::Get, "tasks.task.access.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.task.access.field.list`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
+				/// Types of [`tasks.task.access.field.list`](super::List).
 				pub mod list {
 					/// Error codes of `tasks.task.access.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -354,31 +350,31 @@ pub mod v3 {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItems {
-						/// `name`: `string`, only in the example response.
+						/// `name`: `string`, example only.
 						pub name: Option<String>,
-						/// `type`: `string`, only in the example response.
+						/// `type`: `string`, example only.
 						pub type_: Option<String>,
-						/// `title`: `string`, only in the example response.
+						/// `title`: `string`, example only.
 						pub title: Option<String>,
-						/// `description`: `string`, only in the example response.
+						/// `description`: `string`, example only.
 						pub description: Option<String>,
-						/// `validationRules`: `array`, only in the example response.
+						/// `validationRules`: `array`, example only.
 						pub validation_rules: Vec<::serde_json::Value>,
-						/// `requiredGroups`: `any`, only in the example response.
+						/// `requiredGroups`: `any`, example only.
 						pub required_groups: ::serde_json::Value,
-						/// `filterable`: `boolean`, only in the example response.
+						/// `filterable`: `boolean`, example only.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, only in the example response.
+						/// `sortable`: `boolean`, example only.
 						pub sortable: Option<bool>,
-						/// `editable`: `boolean`, only in the example response.
+						/// `editable`: `boolean`, example only.
 						pub editable: Option<bool>,
-						/// `multiple`: `boolean`, only in the example response.
+						/// `multiple`: `boolean`, example only.
 						pub multiple: Option<bool>,
-						/// `elementType`: `any`, only in the example response.
+						/// `elementType`: `any`, example only.
 						pub element_type: ::serde_json::Value,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -407,9 +403,7 @@ pub mod v3 {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of `tasks.task.access.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-get.html>
+			/// Types of [`tasks.task.access.get`](super::Get).
 			pub mod get {
 				/// Error codes of `tasks.task.access.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -564,9 +558,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `tasks.task.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
+		/// Types of [`tasks.task.add`](super::Add).
 		pub mod add {
 			/// Error codes of `tasks.task.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -620,99 +612,99 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemRights {
-				/// `read`: `boolean`, only in the example response.
+				/// `read`: `boolean`, example only.
 				pub read: Option<bool>,
-				/// `watch`: `boolean`, only in the example response.
+				/// `watch`: `boolean`, example only.
 				pub watch: Option<bool>,
-				/// `mute`: `boolean`, only in the example response.
+				/// `mute`: `boolean`, example only.
 				pub mute: Option<bool>,
-				/// `createResult`: `boolean`, only in the example response.
+				/// `createResult`: `boolean`, example only.
 				pub create_result: Option<bool>,
-				/// `edit`: `boolean`, only in the example response.
+				/// `edit`: `boolean`, example only.
 				pub edit: Option<bool>,
-				/// `remove`: `boolean`, only in the example response.
+				/// `remove`: `boolean`, example only.
 				pub remove: Option<bool>,
-				/// `complete`: `boolean`, only in the example response.
+				/// `complete`: `boolean`, example only.
 				pub complete: Option<bool>,
-				/// `approve`: `boolean`, only in the example response.
+				/// `approve`: `boolean`, example only.
 				pub approve: Option<bool>,
-				/// `disapprove`: `boolean`, only in the example response.
+				/// `disapprove`: `boolean`, example only.
 				pub disapprove: Option<bool>,
-				/// `start`: `boolean`, only in the example response.
+				/// `start`: `boolean`, example only.
 				pub start: Option<bool>,
-				/// `take`: `boolean`, only in the example response.
+				/// `take`: `boolean`, example only.
 				pub take: Option<bool>,
-				/// `delegate`: `boolean`, only in the example response.
+				/// `delegate`: `boolean`, example only.
 				pub delegate: Option<bool>,
-				/// `defer`: `boolean`, only in the example response.
+				/// `defer`: `boolean`, example only.
 				pub defer: Option<bool>,
-				/// `renew`: `boolean`, only in the example response.
+				/// `renew`: `boolean`, example only.
 				pub renew: Option<bool>,
-				/// `deadline`: `boolean`, only in the example response.
+				/// `deadline`: `boolean`, example only.
 				pub deadline: Option<bool>,
-				/// `datePlan`: `boolean`, only in the example response.
+				/// `datePlan`: `boolean`, example only.
 				pub date_plan: Option<bool>,
-				/// `changeDirector`: `boolean`, only in the example response.
+				/// `changeDirector`: `boolean`, example only.
 				pub change_director: Option<bool>,
-				/// `changeResponsible`: `boolean`, only in the example response.
+				/// `changeResponsible`: `boolean`, example only.
 				pub change_responsible: Option<bool>,
-				/// `changeAccomplices`: `boolean`, only in the example response.
+				/// `changeAccomplices`: `boolean`, example only.
 				pub change_accomplices: Option<bool>,
-				/// `pause`: `boolean`, only in the example response.
+				/// `pause`: `boolean`, example only.
 				pub pause: Option<bool>,
-				/// `timeTracking`: `boolean`, only in the example response.
+				/// `timeTracking`: `boolean`, example only.
 				pub time_tracking: Option<bool>,
-				/// `mark`: `boolean`, only in the example response.
+				/// `mark`: `boolean`, example only.
 				pub mark: Option<bool>,
-				/// `changeStatus`: `boolean`, only in the example response.
+				/// `changeStatus`: `boolean`, example only.
 				pub change_status: Option<bool>,
-				/// `reminder`: `boolean`, only in the example response.
+				/// `reminder`: `boolean`, example only.
 				pub reminder: Option<bool>,
-				/// `addAuditors`: `boolean`, only in the example response.
+				/// `addAuditors`: `boolean`, example only.
 				pub add_auditors: Option<bool>,
-				/// `elapsedTime`: `boolean`, only in the example response.
+				/// `elapsedTime`: `boolean`, example only.
 				pub elapsed_time: Option<bool>,
-				/// `favorite`: `boolean`, only in the example response.
+				/// `favorite`: `boolean`, example only.
 				pub favorite: Option<bool>,
-				/// `checklistAdd`: `boolean`, only in the example response.
+				/// `checklistAdd`: `boolean`, example only.
 				pub checklist_add: Option<bool>,
-				/// `checklistEdit`: `boolean`, only in the example response.
+				/// `checklistEdit`: `boolean`, example only.
 				pub checklist_edit: Option<bool>,
-				/// `checklistSave`: `boolean`, only in the example response.
+				/// `checklistSave`: `boolean`, example only.
 				pub checklist_save: Option<bool>,
-				/// `checklistToggle`: `boolean`, only in the example response.
+				/// `checklistToggle`: `boolean`, example only.
 				pub checklist_toggle: Option<bool>,
-				/// `automate`: `boolean`, only in the example response.
+				/// `automate`: `boolean`, example only.
 				pub automate: Option<bool>,
-				/// `resultEdit`: `boolean`, only in the example response.
+				/// `resultEdit`: `boolean`, example only.
 				pub result_edit: Option<bool>,
-				/// `completeResult`: `boolean`, only in the example response.
+				/// `completeResult`: `boolean`, example only.
 				pub complete_result: Option<bool>,
-				/// `removeResult`: `boolean`, only in the example response.
+				/// `removeResult`: `boolean`, example only.
 				pub remove_result: Option<bool>,
-				/// `resultRead`: `boolean`, only in the example response.
+				/// `resultRead`: `boolean`, example only.
 				pub result_read: Option<bool>,
-				/// `admin`: `boolean`, only in the example response.
+				/// `admin`: `boolean`, example only.
 				pub admin: Option<bool>,
-				/// `createSubtask`: `boolean`, only in the example response.
+				/// `createSubtask`: `boolean`, example only.
 				pub create_subtask: Option<bool>,
-				/// `copy`: `boolean`, only in the example response.
+				/// `copy`: `boolean`, example only.
 				pub copy: Option<bool>,
-				/// `saveAsTemplate`: `boolean`, only in the example response.
+				/// `saveAsTemplate`: `boolean`, example only.
 				pub save_as_template: Option<bool>,
-				/// `attachFile`: `boolean`, only in the example response.
+				/// `attachFile`: `boolean`, example only.
 				pub attach_file: Option<bool>,
-				/// `detachFile`: `boolean`, only in the example response.
+				/// `detachFile`: `boolean`, example only.
 				pub detach_file: Option<bool>,
-				/// `detachParent`: `boolean`, only in the example response.
+				/// `detachParent`: `boolean`, example only.
 				pub detach_parent: Option<bool>,
-				/// `createGanttDependence`: `boolean`, only in the example response.
+				/// `createGanttDependence`: `boolean`, example only.
 				pub create_gantt_dependence: Option<bool>,
-				/// `sort`: `boolean`, only in the example response.
+				/// `sort`: `boolean`, example only.
 				pub sort: Option<bool>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -745,137 +737,137 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `title`: `string`, only in the example response.
+				/// `title`: `string`, example only.
 				pub title: Option<String>,
-				/// `description`: `string`, only in the example response.
+				/// `description`: `string`, example only.
 				pub description: Option<String>,
-				/// `deadline`: `string`, only in the example response.
+				/// `deadline`: `string`, example only.
 				pub deadline: Option<String>,
-				/// `needsControl`: `boolean`, only in the example response.
+				/// `needsControl`: `boolean`, example only.
 				pub needs_control: Option<bool>,
-				/// `startPlan`: `any`, only in the example response.
+				/// `startPlan`: `any`, example only.
 				pub start_plan: ::serde_json::Value,
-				/// `endPlan`: `any`, only in the example response.
+				/// `endPlan`: `any`, example only.
 				pub end_plan: ::serde_json::Value,
-				/// `fileIds`: `any`, only in the example response.
+				/// `fileIds`: `any`, example only.
 				pub file_ids: ::serde_json::Value,
-				/// `checklist`: `array`, only in the example response.
+				/// `checklist`: `array`, example only.
 				pub checklist: Vec<::serde_json::Value>,
-				/// `epicId`: `any`, only in the example response.
+				/// `epicId`: `any`, example only.
 				pub epic_id: ::serde_json::Value,
-				/// `storyPoints`: `any`, only in the example response.
+				/// `storyPoints`: `any`, example only.
 				pub story_points: ::serde_json::Value,
-				/// `priority`: `string`, only in the example response.
+				/// `priority`: `string`, example only.
 				pub priority: Option<String>,
-				/// `status`: `string`, only in the example response.
+				/// `status`: `string`, example only.
 				pub status: Option<String>,
-				/// `statusChanged`: `any`, only in the example response.
+				/// `statusChanged`: `any`, example only.
 				pub status_changed: ::serde_json::Value,
-				/// `parentId`: `any`, only in the example response.
+				/// `parentId`: `any`, example only.
 				pub parent_id: ::serde_json::Value,
-				/// `containsChecklist`: `boolean`, only in the example response.
+				/// `containsChecklist`: `boolean`, example only.
 				pub contains_checklist: Option<bool>,
-				/// `containsSubTasks`: `boolean`, only in the example response.
+				/// `containsSubTasks`: `boolean`, example only.
 				pub contains_sub_tasks: Option<bool>,
-				/// `containsRelatedTasks`: `boolean`, only in the example response.
+				/// `containsRelatedTasks`: `boolean`, example only.
 				pub contains_related_tasks: Option<bool>,
-				/// `containsGanttLinks`: `boolean`, only in the example response.
+				/// `containsGanttLinks`: `boolean`, example only.
 				pub contains_gantt_links: Option<bool>,
-				/// `containsPlacements`: `boolean`, only in the example response.
+				/// `containsPlacements`: `boolean`, example only.
 				pub contains_placements: Option<bool>,
-				/// `containsResults`: `boolean`, only in the example response.
+				/// `containsResults`: `boolean`, example only.
 				pub contains_results: Option<bool>,
-				/// `numberOfReminders`: `integer`, only in the example response.
+				/// `numberOfReminders`: `integer`, example only.
 				pub number_of_reminders: Option<i64>,
-				/// `chatId`: `integer`, only in the example response.
+				/// `chatId`: `integer`, example only.
 				pub chat_id: Option<i64>,
-				/// `plannedDuration`: `integer`, only in the example response.
+				/// `plannedDuration`: `integer`, example only.
 				pub planned_duration: Option<i64>,
-				/// `actualDuration`: `integer`, only in the example response.
+				/// `actualDuration`: `integer`, example only.
 				pub actual_duration: Option<i64>,
-				/// `durationType`: `string`, only in the example response.
+				/// `durationType`: `string`, example only.
 				pub duration_type: Option<String>,
-				/// `started`: `any`, only in the example response.
+				/// `started`: `any`, example only.
 				pub started: ::serde_json::Value,
-				/// `estimatedTime`: `integer`, only in the example response.
+				/// `estimatedTime`: `integer`, example only.
 				pub estimated_time: Option<i64>,
-				/// `replicate`: `boolean`, only in the example response.
+				/// `replicate`: `boolean`, example only.
 				pub replicate: Option<bool>,
-				/// `changed`: `string`, only in the example response.
+				/// `changed`: `string`, example only.
 				pub changed: Option<String>,
-				/// `closed`: `any`, only in the example response.
+				/// `closed`: `any`, example only.
 				pub closed: ::serde_json::Value,
-				/// `activity`: `string`, only in the example response.
+				/// `activity`: `string`, example only.
 				pub activity: Option<String>,
-				/// `guid`: `string`, only in the example response.
+				/// `guid`: `string`, example only.
 				pub guid: Option<String>,
-				/// `xmlId`: `any`, only in the example response.
+				/// `xmlId`: `any`, example only.
 				pub xml_id: ::serde_json::Value,
-				/// `exchangeId`: `any`, only in the example response.
+				/// `exchangeId`: `any`, example only.
 				pub exchange_id: ::serde_json::Value,
-				/// `exchangeModified`: `any`, only in the example response.
+				/// `exchangeModified`: `any`, example only.
 				pub exchange_modified: ::serde_json::Value,
-				/// `outlookVersion`: `integer`, only in the example response.
+				/// `outlookVersion`: `integer`, example only.
 				pub outlook_version: Option<i64>,
-				/// `mark`: `string`, only in the example response.
+				/// `mark`: `string`, example only.
 				pub mark: Option<String>,
-				/// `allowsChangeDeadline`: `boolean`, only in the example response.
+				/// `allowsChangeDeadline`: `boolean`, example only.
 				pub allows_change_deadline: Option<bool>,
-				/// `allowsTimeTracking`: `boolean`, only in the example response.
+				/// `allowsTimeTracking`: `boolean`, example only.
 				pub allows_time_tracking: Option<bool>,
-				/// `matchesWorkTime`: `boolean`, only in the example response.
+				/// `matchesWorkTime`: `boolean`, example only.
 				pub matches_work_time: Option<bool>,
-				/// `addInReport`: `any`, only in the example response.
+				/// `addInReport`: `any`, example only.
 				pub add_in_report: ::serde_json::Value,
-				/// `isMultitask`: `boolean`, only in the example response.
+				/// `isMultitask`: `boolean`, example only.
 				pub is_multitask: Option<bool>,
-				/// `siteId`: `string`, only in the example response.
+				/// `siteId`: `string`, example only.
 				pub site_id: Option<String>,
-				/// `deadlineCount`: `any`, only in the example response.
+				/// `deadlineCount`: `any`, example only.
 				pub deadline_count: ::serde_json::Value,
-				/// `declineReason`: `any`, only in the example response.
+				/// `declineReason`: `any`, example only.
 				pub decline_reason: ::serde_json::Value,
-				/// `forumTopicId`: `any`, only in the example response.
+				/// `forumTopicId`: `any`, example only.
 				pub forum_topic_id: ::serde_json::Value,
-				/// `link`: `string`, only in the example response.
+				/// `link`: `string`, example only.
 				pub link: Option<String>,
-				/// `rights`: `object`, only in the example response.
+				/// `rights`: `object`, example only.
 				pub rights: Option<OutputItemRights>,
-				/// `archiveLink`: `string`, only in the example response.
+				/// `archiveLink`: `string`, example only.
 				pub archive_link: Option<String>,
-				/// `crmItemIds`: `string[]`, only in the example response.
+				/// `crmItemIds`: `string[]`, example only.
 				pub crm_item_ids: Vec<String>,
-				/// `requireResult`: `boolean`, only in the example response.
+				/// `requireResult`: `boolean`, example only.
 				pub require_result: Option<bool>,
-				/// `matchesSubTasksTime`: `boolean`, only in the example response.
+				/// `matchesSubTasksTime`: `boolean`, example only.
 				pub matches_sub_tasks_time: Option<bool>,
-				/// `autocompleteSubTasks`: `boolean`, only in the example response.
+				/// `autocompleteSubTasks`: `boolean`, example only.
 				pub autocomplete_sub_tasks: Option<bool>,
-				/// `allowsChangeDatePlan`: `boolean`, only in the example response.
+				/// `allowsChangeDatePlan`: `boolean`, example only.
 				pub allows_change_date_plan: Option<bool>,
-				/// `maxDeadlineChangeDate`: `any`, only in the example response.
+				/// `maxDeadlineChangeDate`: `any`, example only.
 				pub max_deadline_change_date: ::serde_json::Value,
-				/// `maxDeadlineChanges`: `any`, only in the example response.
+				/// `maxDeadlineChanges`: `any`, example only.
 				pub max_deadline_changes: ::serde_json::Value,
-				/// `requireDeadlineChangeReason`: `boolean`, only in the example response.
+				/// `requireDeadlineChangeReason`: `boolean`, example only.
 				pub require_deadline_change_reason: Option<bool>,
-				/// `inFavorite`: `array`, only in the example response.
+				/// `inFavorite`: `array`, example only.
 				pub in_favorite: Vec<::serde_json::Value>,
-				/// `inPin`: `array`, only in the example response.
+				/// `inPin`: `array`, example only.
 				pub in_pin: Vec<::serde_json::Value>,
-				/// `inGroupPin`: `array`, only in the example response.
+				/// `inGroupPin`: `array`, example only.
 				pub in_group_pin: Vec<::serde_json::Value>,
-				/// `inMute`: `array`, only in the example response.
+				/// `inMute`: `array`, example only.
 				pub in_mute: Vec<::serde_json::Value>,
-				/// `dependsOn`: `array`, only in the example response.
+				/// `dependsOn`: `array`, example only.
 				pub depends_on: Vec<::serde_json::Value>,
-				/// `scenarios`: `string[]`, only in the example response.
+				/// `scenarios`: `string[]`, example only.
 				pub scenarios: Vec<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -988,7 +980,7 @@ pub mod v3 {
 						pub fn new(name: impl Into<String>) -> Self {
 							Self {
 								name: name.into(),
-								select: Default::default(),
+								select: None,
 								extra: Default::default(),
 							}
 						}
@@ -1020,9 +1012,7 @@ pub mod v3 {
 					}
 					setters!(List { some iter select select "select" : String, });
 					params_impls!(List { opt exact "select" select, });
-					/// Types of `tasks.task.chat.message.field.get`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
+					/// Types of [`tasks.task.chat.message.field.get`](super::Get).
 					pub mod get {
 						/// Error codes of `tasks.task.chat.message.field.get`; see also [`crate::SystemError`].
 						#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1058,23 +1048,23 @@ pub mod v3 {
 						///
 						/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
 						///
-						/// A field only in the example response keeps a value of another type in `extra`.
+						/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 						#[derive(Debug, Clone)]
 						#[non_exhaustive]
 						pub struct OutputItem {
-							/// `name`: `string`, only in the example response.
+							/// `name`: `string`, example only.
 							pub name: Option<String>,
-							/// `type`: `string`, only in the example response.
+							/// `type`: `string`, example only.
 							pub type_: Option<String>,
-							/// `title`: `string`, only in the example response.
+							/// `title`: `string`, example only.
 							pub title: Option<String>,
-							/// `description`: `any`, only in the example response.
+							/// `description`: `any`, example only.
 							pub description: ::serde_json::Value,
-							/// `filterable`: `boolean`, only in the example response.
+							/// `filterable`: `boolean`, example only.
 							pub filterable: Option<bool>,
-							/// `sortable`: `boolean`, only in the example response.
+							/// `sortable`: `boolean`, example only.
 							pub sortable: Option<bool>,
-							/// `multiple`: `boolean`, only in the example response.
+							/// `multiple`: `boolean`, example only.
 							pub multiple: Option<bool>,
 							/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 							pub extra: crate::Extra,
@@ -1102,9 +1092,7 @@ pub mod v3 {
 						);
 						deserialize_via_from_value!(Output);
 					}
-					/// Types of `tasks.task.chat.message.field.list`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
+					/// Types of [`tasks.task.chat.message.field.list`](super::List).
 					pub mod list {
 						/// Error codes of `tasks.task.chat.message.field.list`; see also [`crate::SystemError`].
 						#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1132,23 +1120,23 @@ pub mod v3 {
 						///
 						/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
 						///
-						/// A field only in the example response keeps a value of another type in `extra`.
+						/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 						#[derive(Debug, Clone)]
 						#[non_exhaustive]
 						pub struct OutputItems {
-							/// `name`: `string`, only in the example response.
+							/// `name`: `string`, example only.
 							pub name: Option<String>,
-							/// `type`: `string`, only in the example response.
+							/// `type`: `string`, example only.
 							pub type_: Option<String>,
-							/// `title`: `string`, only in the example response.
+							/// `title`: `string`, example only.
 							pub title: Option<String>,
-							/// `description`: `any`, only in the example response.
+							/// `description`: `any`, example only.
 							pub description: ::serde_json::Value,
-							/// `filterable`: `boolean`, only in the example response.
+							/// `filterable`: `boolean`, example only.
 							pub filterable: Option<bool>,
-							/// `sortable`: `boolean`, only in the example response.
+							/// `sortable`: `boolean`, example only.
 							pub sortable: Option<bool>,
-							/// `multiple`: `boolean`, only in the example response.
+							/// `multiple`: `boolean`, example only.
 							pub multiple: Option<bool>,
 							/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 							pub extra: crate::Extra,
@@ -1179,9 +1167,7 @@ pub mod v3 {
 						deserialize_via_from_value!(Output);
 					}
 				}
-				/// Types of `tasks.task.chat.message.send`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
+				/// Types of [`tasks.task.chat.message.send`](super::Send).
 				pub mod send {
 					/// Error codes of `tasks.task.chat.message.send`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1250,9 +1236,7 @@ pub mod v3 {
 				}
 			}
 		}
-		/// Types of `tasks.task.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delete-rest-v3.html>
+		/// Types of [`tasks.task.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `tasks.task.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1300,7 +1284,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -1330,9 +1314,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `tasks.task.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
+			/// Types of [`tasks.task.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `tasks.task.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1368,31 +1350,31 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `description`: `string`, only in the example response.
+					/// `description`: `string`, example only.
 					pub description: Option<String>,
-					/// `validationRules`: `array`, only in the example response.
+					/// `validationRules`: `array`, example only.
 					pub validation_rules: Vec<::serde_json::Value>,
-					/// `requiredGroups`: `any`, only in the example response.
+					/// `requiredGroups`: `any`, example only.
 					pub required_groups: ::serde_json::Value,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
-					/// `editable`: `boolean`, only in the example response.
+					/// `editable`: `boolean`, example only.
 					pub editable: Option<bool>,
-					/// `multiple`: `boolean`, only in the example response.
+					/// `multiple`: `boolean`, example only.
 					pub multiple: Option<bool>,
-					/// `elementType`: `any`, only in the example response.
+					/// `elementType`: `any`, example only.
 					pub element_type: ::serde_json::Value,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1420,9 +1402,7 @@ pub mod v3 {
 				method!(super::Get, "tasks.task.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.task.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
+			/// Types of [`tasks.task.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `tasks.task.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1497,9 +1477,7 @@ pub mod v3 {
 			params_impls!(
 				Attach { req field "taskId" task_id, req field "fileIds" file_ids, }
 			);
-			/// Types of `tasks.task.file.attach`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-attach.html>
+			/// Types of [`tasks.task.file.attach`](super::Attach).
 			pub mod attach {
 				/// Error codes of `tasks.task.file.attach`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1543,7 +1521,7 @@ pub mod v3 {
 					pub fn new(name: impl Into<String>) -> Self {
 						Self {
 							name: name.into(),
-							select: Default::default(),
+							select: None,
 							extra: Default::default(),
 						}
 					}
@@ -1573,9 +1551,7 @@ pub mod v3 {
 				}
 				setters!(List { some iter select select "select" : String, });
 				params_impls!(List { opt exact "select" select, });
-				/// Types of `tasks.task.file.field.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
+				/// Types of [`tasks.task.file.field.get`](super::Get).
 				pub mod get {
 					/// Error codes of `tasks.task.file.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1611,23 +1587,23 @@ pub mod v3 {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItem {
-						/// `name`: `string`, only in the example response.
+						/// `name`: `string`, example only.
 						pub name: Option<String>,
-						/// `type`: `string`, only in the example response.
+						/// `type`: `string`, example only.
 						pub type_: Option<String>,
-						/// `title`: `string`, only in the example response.
+						/// `title`: `string`, example only.
 						pub title: Option<String>,
-						/// `description`: `any`, only in the example response.
+						/// `description`: `any`, example only.
 						pub description: ::serde_json::Value,
-						/// `filterable`: `boolean`, only in the example response.
+						/// `filterable`: `boolean`, example only.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, only in the example response.
+						/// `sortable`: `boolean`, example only.
 						pub sortable: Option<bool>,
-						/// `multiple`: `boolean`, only in the example response.
+						/// `multiple`: `boolean`, example only.
 						pub multiple: Option<bool>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -1653,9 +1629,7 @@ pub mod v3 {
 					method!(super::Get, "tasks.task.file.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.task.file.field.list`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
+				/// Types of [`tasks.task.file.field.list`](super::List).
 				pub mod list {
 					/// Error codes of `tasks.task.file.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1683,23 +1657,23 @@ pub mod v3 {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputItems {
-						/// `name`: `string`, only in the example response.
+						/// `name`: `string`, example only.
 						pub name: Option<String>,
-						/// `type`: `string`, only in the example response.
+						/// `type`: `string`, example only.
 						pub type_: Option<String>,
-						/// `title`: `string`, only in the example response.
+						/// `title`: `string`, example only.
 						pub title: Option<String>,
-						/// `description`: `any`, only in the example response.
+						/// `description`: `any`, example only.
 						pub description: ::serde_json::Value,
-						/// `filterable`: `boolean`, only in the example response.
+						/// `filterable`: `boolean`, example only.
 						pub filterable: Option<bool>,
-						/// `sortable`: `boolean`, only in the example response.
+						/// `sortable`: `boolean`, example only.
 						pub sortable: Option<bool>,
-						/// `multiple`: `boolean`, only in the example response.
+						/// `multiple`: `boolean`, example only.
 						pub multiple: Option<bool>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -1727,9 +1701,7 @@ pub mod v3 {
 				}
 			}
 		}
-		/// Types of `tasks.task.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+		/// Types of [`tasks.task.get`](super::Get).
 		pub mod get {
 			/// Error codes of `tasks.task.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1757,13 +1729,13 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemResponsible {
-				/// `name`: `string`, only in the example response.
+				/// `name`: `string`, example only.
 				pub name: Option<String>,
-				/// `email`: `string`, only in the example response.
+				/// `email`: `string`, example only.
 				pub email: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1775,99 +1747,99 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItemRights {
-				/// `read`: `boolean`, only in the example response.
+				/// `read`: `boolean`, example only.
 				pub read: Option<bool>,
-				/// `watch`: `boolean`, only in the example response.
+				/// `watch`: `boolean`, example only.
 				pub watch: Option<bool>,
-				/// `mute`: `boolean`, only in the example response.
+				/// `mute`: `boolean`, example only.
 				pub mute: Option<bool>,
-				/// `createResult`: `boolean`, only in the example response.
+				/// `createResult`: `boolean`, example only.
 				pub create_result: Option<bool>,
-				/// `edit`: `boolean`, only in the example response.
+				/// `edit`: `boolean`, example only.
 				pub edit: Option<bool>,
-				/// `remove`: `boolean`, only in the example response.
+				/// `remove`: `boolean`, example only.
 				pub remove: Option<bool>,
-				/// `complete`: `boolean`, only in the example response.
+				/// `complete`: `boolean`, example only.
 				pub complete: Option<bool>,
-				/// `approve`: `boolean`, only in the example response.
+				/// `approve`: `boolean`, example only.
 				pub approve: Option<bool>,
-				/// `disapprove`: `boolean`, only in the example response.
+				/// `disapprove`: `boolean`, example only.
 				pub disapprove: Option<bool>,
-				/// `start`: `boolean`, only in the example response.
+				/// `start`: `boolean`, example only.
 				pub start: Option<bool>,
-				/// `take`: `boolean`, only in the example response.
+				/// `take`: `boolean`, example only.
 				pub take: Option<bool>,
-				/// `delegate`: `boolean`, only in the example response.
+				/// `delegate`: `boolean`, example only.
 				pub delegate: Option<bool>,
-				/// `defer`: `boolean`, only in the example response.
+				/// `defer`: `boolean`, example only.
 				pub defer: Option<bool>,
-				/// `renew`: `boolean`, only in the example response.
+				/// `renew`: `boolean`, example only.
 				pub renew: Option<bool>,
-				/// `deadline`: `boolean`, only in the example response.
+				/// `deadline`: `boolean`, example only.
 				pub deadline: Option<bool>,
-				/// `datePlan`: `boolean`, only in the example response.
+				/// `datePlan`: `boolean`, example only.
 				pub date_plan: Option<bool>,
-				/// `changeDirector`: `boolean`, only in the example response.
+				/// `changeDirector`: `boolean`, example only.
 				pub change_director: Option<bool>,
-				/// `changeResponsible`: `boolean`, only in the example response.
+				/// `changeResponsible`: `boolean`, example only.
 				pub change_responsible: Option<bool>,
-				/// `changeAccomplices`: `boolean`, only in the example response.
+				/// `changeAccomplices`: `boolean`, example only.
 				pub change_accomplices: Option<bool>,
-				/// `pause`: `boolean`, only in the example response.
+				/// `pause`: `boolean`, example only.
 				pub pause: Option<bool>,
-				/// `timeTracking`: `boolean`, only in the example response.
+				/// `timeTracking`: `boolean`, example only.
 				pub time_tracking: Option<bool>,
-				/// `mark`: `boolean`, only in the example response.
+				/// `mark`: `boolean`, example only.
 				pub mark: Option<bool>,
-				/// `changeStatus`: `boolean`, only in the example response.
+				/// `changeStatus`: `boolean`, example only.
 				pub change_status: Option<bool>,
-				/// `reminder`: `boolean`, only in the example response.
+				/// `reminder`: `boolean`, example only.
 				pub reminder: Option<bool>,
-				/// `addAuditors`: `boolean`, only in the example response.
+				/// `addAuditors`: `boolean`, example only.
 				pub add_auditors: Option<bool>,
-				/// `elapsedTime`: `boolean`, only in the example response.
+				/// `elapsedTime`: `boolean`, example only.
 				pub elapsed_time: Option<bool>,
-				/// `favorite`: `boolean`, only in the example response.
+				/// `favorite`: `boolean`, example only.
 				pub favorite: Option<bool>,
-				/// `checklistAdd`: `boolean`, only in the example response.
+				/// `checklistAdd`: `boolean`, example only.
 				pub checklist_add: Option<bool>,
-				/// `checklistEdit`: `boolean`, only in the example response.
+				/// `checklistEdit`: `boolean`, example only.
 				pub checklist_edit: Option<bool>,
-				/// `checklistSave`: `boolean`, only in the example response.
+				/// `checklistSave`: `boolean`, example only.
 				pub checklist_save: Option<bool>,
-				/// `checklistToggle`: `boolean`, only in the example response.
+				/// `checklistToggle`: `boolean`, example only.
 				pub checklist_toggle: Option<bool>,
-				/// `automate`: `boolean`, only in the example response.
+				/// `automate`: `boolean`, example only.
 				pub automate: Option<bool>,
-				/// `resultEdit`: `boolean`, only in the example response.
+				/// `resultEdit`: `boolean`, example only.
 				pub result_edit: Option<bool>,
-				/// `completeResult`: `boolean`, only in the example response.
+				/// `completeResult`: `boolean`, example only.
 				pub complete_result: Option<bool>,
-				/// `removeResult`: `boolean`, only in the example response.
+				/// `removeResult`: `boolean`, example only.
 				pub remove_result: Option<bool>,
-				/// `resultRead`: `boolean`, only in the example response.
+				/// `resultRead`: `boolean`, example only.
 				pub result_read: Option<bool>,
-				/// `admin`: `boolean`, only in the example response.
+				/// `admin`: `boolean`, example only.
 				pub admin: Option<bool>,
-				/// `createSubtask`: `boolean`, only in the example response.
+				/// `createSubtask`: `boolean`, example only.
 				pub create_subtask: Option<bool>,
-				/// `copy`: `boolean`, only in the example response.
+				/// `copy`: `boolean`, example only.
 				pub copy: Option<bool>,
-				/// `saveAsTemplate`: `boolean`, only in the example response.
+				/// `saveAsTemplate`: `boolean`, example only.
 				pub save_as_template: Option<bool>,
-				/// `attachFile`: `boolean`, only in the example response.
+				/// `attachFile`: `boolean`, example only.
 				pub attach_file: Option<bool>,
-				/// `detachFile`: `boolean`, only in the example response.
+				/// `detachFile`: `boolean`, example only.
 				pub detach_file: Option<bool>,
-				/// `detachParent`: `boolean`, only in the example response.
+				/// `detachParent`: `boolean`, example only.
 				pub detach_parent: Option<bool>,
-				/// `createGanttDependence`: `boolean`, only in the example response.
+				/// `createGanttDependence`: `boolean`, example only.
 				pub create_gantt_dependence: Option<bool>,
-				/// `sort`: `boolean`, only in the example response.
+				/// `sort`: `boolean`, example only.
 				pub sort: Option<bool>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -1900,139 +1872,139 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItem {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `title`: `string`, only in the example response.
+				/// `title`: `string`, example only.
 				pub title: Option<String>,
-				/// `description`: `string`, only in the example response.
+				/// `description`: `string`, example only.
 				pub description: Option<String>,
-				/// `responsible`: `object`, only in the example response.
+				/// `responsible`: `object`, example only.
 				pub responsible: Option<OutputItemResponsible>,
-				/// `deadline`: `string`, only in the example response.
+				/// `deadline`: `string`, example only.
 				pub deadline: Option<String>,
-				/// `needsControl`: `boolean`, only in the example response.
+				/// `needsControl`: `boolean`, example only.
 				pub needs_control: Option<bool>,
-				/// `startPlan`: `any`, only in the example response.
+				/// `startPlan`: `any`, example only.
 				pub start_plan: ::serde_json::Value,
-				/// `endPlan`: `any`, only in the example response.
+				/// `endPlan`: `any`, example only.
 				pub end_plan: ::serde_json::Value,
-				/// `fileIds`: `any`, only in the example response.
+				/// `fileIds`: `any`, example only.
 				pub file_ids: ::serde_json::Value,
-				/// `checklist`: `integer[]`, only in the example response.
+				/// `checklist`: `integer[]`, example only.
 				pub checklist: Vec<i64>,
-				/// `epicId`: `any`, only in the example response.
+				/// `epicId`: `any`, example only.
 				pub epic_id: ::serde_json::Value,
-				/// `storyPoints`: `any`, only in the example response.
+				/// `storyPoints`: `any`, example only.
 				pub story_points: ::serde_json::Value,
-				/// `priority`: `string`, only in the example response.
+				/// `priority`: `string`, example only.
 				pub priority: Option<String>,
-				/// `status`: `string`, only in the example response.
+				/// `status`: `string`, example only.
 				pub status: Option<String>,
-				/// `statusChanged`: `string`, only in the example response.
+				/// `statusChanged`: `string`, example only.
 				pub status_changed: Option<String>,
-				/// `parentId`: `any`, only in the example response.
+				/// `parentId`: `any`, example only.
 				pub parent_id: ::serde_json::Value,
-				/// `containsChecklist`: `boolean`, only in the example response.
+				/// `containsChecklist`: `boolean`, example only.
 				pub contains_checklist: Option<bool>,
-				/// `containsSubTasks`: `boolean`, only in the example response.
+				/// `containsSubTasks`: `boolean`, example only.
 				pub contains_sub_tasks: Option<bool>,
-				/// `containsRelatedTasks`: `boolean`, only in the example response.
+				/// `containsRelatedTasks`: `boolean`, example only.
 				pub contains_related_tasks: Option<bool>,
-				/// `containsGanttLinks`: `boolean`, only in the example response.
+				/// `containsGanttLinks`: `boolean`, example only.
 				pub contains_gantt_links: Option<bool>,
-				/// `containsPlacements`: `boolean`, only in the example response.
+				/// `containsPlacements`: `boolean`, example only.
 				pub contains_placements: Option<bool>,
-				/// `containsResults`: `boolean`, only in the example response.
+				/// `containsResults`: `boolean`, example only.
 				pub contains_results: Option<bool>,
-				/// `numberOfReminders`: `integer`, only in the example response.
+				/// `numberOfReminders`: `integer`, example only.
 				pub number_of_reminders: Option<i64>,
-				/// `chatId`: `integer`, only in the example response.
+				/// `chatId`: `integer`, example only.
 				pub chat_id: Option<i64>,
-				/// `plannedDuration`: `integer`, only in the example response.
+				/// `plannedDuration`: `integer`, example only.
 				pub planned_duration: Option<i64>,
-				/// `actualDuration`: `integer`, only in the example response.
+				/// `actualDuration`: `integer`, example only.
 				pub actual_duration: Option<i64>,
-				/// `durationType`: `string`, only in the example response.
+				/// `durationType`: `string`, example only.
 				pub duration_type: Option<String>,
-				/// `started`: `any`, only in the example response.
+				/// `started`: `any`, example only.
 				pub started: ::serde_json::Value,
-				/// `estimatedTime`: `integer`, only in the example response.
+				/// `estimatedTime`: `integer`, example only.
 				pub estimated_time: Option<i64>,
-				/// `replicate`: `boolean`, only in the example response.
+				/// `replicate`: `boolean`, example only.
 				pub replicate: Option<bool>,
-				/// `changed`: `string`, only in the example response.
+				/// `changed`: `string`, example only.
 				pub changed: Option<String>,
-				/// `closed`: `any`, only in the example response.
+				/// `closed`: `any`, example only.
 				pub closed: ::serde_json::Value,
-				/// `activity`: `string`, only in the example response.
+				/// `activity`: `string`, example only.
 				pub activity: Option<String>,
-				/// `guid`: `string`, only in the example response.
+				/// `guid`: `string`, example only.
 				pub guid: Option<String>,
-				/// `xmlId`: `any`, only in the example response.
+				/// `xmlId`: `any`, example only.
 				pub xml_id: ::serde_json::Value,
-				/// `exchangeId`: `any`, only in the example response.
+				/// `exchangeId`: `any`, example only.
 				pub exchange_id: ::serde_json::Value,
-				/// `exchangeModified`: `any`, only in the example response.
+				/// `exchangeModified`: `any`, example only.
 				pub exchange_modified: ::serde_json::Value,
-				/// `outlookVersion`: `integer`, only in the example response.
+				/// `outlookVersion`: `integer`, example only.
 				pub outlook_version: Option<i64>,
-				/// `mark`: `string`, only in the example response.
+				/// `mark`: `string`, example only.
 				pub mark: Option<String>,
-				/// `allowsChangeDeadline`: `boolean`, only in the example response.
+				/// `allowsChangeDeadline`: `boolean`, example only.
 				pub allows_change_deadline: Option<bool>,
-				/// `allowsTimeTracking`: `boolean`, only in the example response.
+				/// `allowsTimeTracking`: `boolean`, example only.
 				pub allows_time_tracking: Option<bool>,
-				/// `matchesWorkTime`: `boolean`, only in the example response.
+				/// `matchesWorkTime`: `boolean`, example only.
 				pub matches_work_time: Option<bool>,
-				/// `addInReport`: `any`, only in the example response.
+				/// `addInReport`: `any`, example only.
 				pub add_in_report: ::serde_json::Value,
-				/// `isMultitask`: `boolean`, only in the example response.
+				/// `isMultitask`: `boolean`, example only.
 				pub is_multitask: Option<bool>,
-				/// `siteId`: `string`, only in the example response.
+				/// `siteId`: `string`, example only.
 				pub site_id: Option<String>,
-				/// `deadlineCount`: `any`, only in the example response.
+				/// `deadlineCount`: `any`, example only.
 				pub deadline_count: ::serde_json::Value,
-				/// `declineReason`: `any`, only in the example response.
+				/// `declineReason`: `any`, example only.
 				pub decline_reason: ::serde_json::Value,
-				/// `forumTopicId`: `any`, only in the example response.
+				/// `forumTopicId`: `any`, example only.
 				pub forum_topic_id: ::serde_json::Value,
-				/// `link`: `string`, only in the example response.
+				/// `link`: `string`, example only.
 				pub link: Option<String>,
-				/// `rights`: `object`, only in the example response.
+				/// `rights`: `object`, example only.
 				pub rights: Option<OutputItemRights>,
-				/// `archiveLink`: `string`, only in the example response.
+				/// `archiveLink`: `string`, example only.
 				pub archive_link: Option<String>,
-				/// `crmItemIds`: `string[]`, only in the example response.
+				/// `crmItemIds`: `string[]`, example only.
 				pub crm_item_ids: Vec<String>,
-				/// `requireResult`: `boolean`, only in the example response.
+				/// `requireResult`: `boolean`, example only.
 				pub require_result: Option<bool>,
-				/// `matchesSubTasksTime`: `boolean`, only in the example response.
+				/// `matchesSubTasksTime`: `boolean`, example only.
 				pub matches_sub_tasks_time: Option<bool>,
-				/// `autocompleteSubTasks`: `boolean`, only in the example response.
+				/// `autocompleteSubTasks`: `boolean`, example only.
 				pub autocomplete_sub_tasks: Option<bool>,
-				/// `allowsChangeDatePlan`: `boolean`, only in the example response.
+				/// `allowsChangeDatePlan`: `boolean`, example only.
 				pub allows_change_date_plan: Option<bool>,
-				/// `maxDeadlineChangeDate`: `any`, only in the example response.
+				/// `maxDeadlineChangeDate`: `any`, example only.
 				pub max_deadline_change_date: ::serde_json::Value,
-				/// `maxDeadlineChanges`: `any`, only in the example response.
+				/// `maxDeadlineChanges`: `any`, example only.
 				pub max_deadline_changes: ::serde_json::Value,
-				/// `requireDeadlineChangeReason`: `boolean`, only in the example response.
+				/// `requireDeadlineChangeReason`: `boolean`, example only.
 				pub require_deadline_change_reason: Option<bool>,
-				/// `inFavorite`: `array`, only in the example response.
+				/// `inFavorite`: `array`, example only.
 				pub in_favorite: Vec<::serde_json::Value>,
-				/// `inPin`: `array`, only in the example response.
+				/// `inPin`: `array`, example only.
 				pub in_pin: Vec<::serde_json::Value>,
-				/// `inGroupPin`: `array`, only in the example response.
+				/// `inGroupPin`: `array`, example only.
 				pub in_group_pin: Vec<::serde_json::Value>,
-				/// `inMute`: `array`, only in the example response.
+				/// `inMute`: `array`, example only.
 				pub in_mute: Vec<::serde_json::Value>,
-				/// `dependsOn`: `array`, only in the example response.
+				/// `dependsOn`: `array`, example only.
 				pub depends_on: Vec<::serde_json::Value>,
-				/// `scenarios`: `string[]`, only in the example response.
+				/// `scenarios`: `string[]`, example only.
 				pub scenarios: Vec<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2092,9 +2064,7 @@ pub mod v3 {
 			method!(super::Get, "tasks.task.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
+		/// Types of [`tasks.task.list`](super::List).
 		pub mod list {
 			/// Error codes of `tasks.task.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2147,19 +2117,19 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `title`: `string`, only in the example response.
+				/// `title`: `string`, example only.
 				pub title: Option<String>,
-				/// `responsibleId`: `integer`, only in the example response.
+				/// `responsibleId`: `integer`, example only.
 				pub responsible_id: Option<i64>,
-				/// `deadline`: `string`, only in the example response.
+				/// `deadline`: `string`, example only.
 				pub deadline: Option<String>,
-				/// `status`: `string`, only in the example response.
+				/// `status`: `string`, example only.
 				pub status: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2288,10 +2258,10 @@ pub mod v3 {
 				/// The call with its required parameters: `filter`.
 				pub fn new(filter: impl Into<list::Filter>) -> Self {
 					Self {
-						order: Default::default(),
+						order: None,
 						filter: filter.into(),
-						select: Default::default(),
-						pagination: Default::default(),
+						select: None,
+						pagination: None,
 						extra: Default::default(),
 					}
 				}
@@ -2336,9 +2306,7 @@ pub mod v3 {
 				}
 			}
 			params_impls!(Update { req field "id" id, req field "fields" fields, });
-			/// Types of `tasks.task.result.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
+			/// Types of [`tasks.task.result.add`](super::Add).
 			pub mod add {
 				/// Error codes of `tasks.task.result.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2473,9 +2441,7 @@ pub mod v3 {
 				method!(super::Add, "tasks.task.result.add", V3, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.task.result.addfromchatmessage`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
+			/// Types of [`tasks.task.result.addfromchatmessage`](super::Addfromchatmessage).
 			pub mod addfromchatmessage {
 				/// Error codes of `tasks.task.result.addfromchatmessage`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2528,13 +2494,13 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItemRights {
-					/// `edit`: `boolean`, only in the example response.
+					/// `edit`: `boolean`, example only.
 					pub edit: Option<bool>,
-					/// `remove`: `boolean`, only in the example response.
+					/// `remove`: `boolean`, example only.
 					pub remove: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2546,29 +2512,29 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `taskId`: `integer`, only in the example response.
+					/// `taskId`: `integer`, example only.
 					pub task_id: Option<i64>,
-					/// `text`: `string`, only in the example response.
+					/// `text`: `string`, example only.
 					pub text: Option<String>,
-					/// `authorId`: `integer`, only in the example response.
+					/// `authorId`: `integer`, example only.
 					pub author_id: Option<i64>,
-					/// `createdAt`: `string`, only in the example response.
+					/// `createdAt`: `string`, example only.
 					pub created_at: Option<String>,
-					/// `updatedAt`: `any`, only in the example response.
+					/// `updatedAt`: `any`, example only.
 					pub updated_at: ::serde_json::Value,
-					/// `status`: `string`, only in the example response.
+					/// `status`: `string`, example only.
 					pub status: Option<String>,
-					/// `fileIds`: `array`, only in the example response.
+					/// `fileIds`: `array`, example only.
 					pub file_ids: Vec<::serde_json::Value>,
-					/// `rights`: `object`, only in the example response.
+					/// `rights`: `object`, example only.
 					pub rights: Option<OutputItemRights>,
-					/// `messageId`: `integer`, only in the example response.
+					/// `messageId`: `integer`, example only.
 					pub message_id: Option<i64>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2598,9 +2564,7 @@ pub mod v3 {
 				);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.task.result.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete.html>
+			/// Types of [`tasks.task.result.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `tasks.task.result.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2635,9 +2599,7 @@ pub mod v3 {
 				method!(super::Delete, "tasks.task.result.delete", V3, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.task.result.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
+			/// Types of [`tasks.task.result.list`](super::List).
 			pub mod list {
 				/// Error codes of `tasks.task.result.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2722,23 +2684,23 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `taskId`: `integer`, only in the example response.
+					/// `taskId`: `integer`, example only.
 					pub task_id: Option<i64>,
-					/// `text`: `string`, only in the example response.
+					/// `text`: `string`, example only.
 					pub text: Option<String>,
-					/// `authorId`: `integer`, only in the example response.
+					/// `authorId`: `integer`, example only.
 					pub author_id: Option<i64>,
-					/// `createdAt`: `string`, only in the example response.
+					/// `createdAt`: `string`, example only.
 					pub created_at: Option<String>,
-					/// `status`: `string`, only in the example response.
+					/// `status`: `string`, example only.
 					pub status: Option<String>,
-					/// `messageId`: `any`, only in the example response.
+					/// `messageId`: `any`, example only.
 					pub message_id: ::serde_json::Value,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2764,9 +2726,7 @@ pub mod v3 {
 				method!(super::List, "tasks.task.result.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.task.result.update`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
+			/// Types of [`tasks.task.result.update`](super::Update).
 			pub mod update {
 				/// Error codes of `tasks.task.result.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2819,13 +2779,13 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItemRights {
-					/// `edit`: `boolean`, only in the example response.
+					/// `edit`: `boolean`, example only.
 					pub edit: Option<bool>,
-					/// `remove`: `boolean`, only in the example response.
+					/// `remove`: `boolean`, example only.
 					pub remove: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2837,29 +2797,29 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `taskId`: `integer`, only in the example response.
+					/// `taskId`: `integer`, example only.
 					pub task_id: Option<i64>,
-					/// `text`: `string`, only in the example response.
+					/// `text`: `string`, example only.
 					pub text: Option<String>,
-					/// `authorId`: `integer`, only in the example response.
+					/// `authorId`: `integer`, example only.
 					pub author_id: Option<i64>,
-					/// `createdAt`: `string`, only in the example response.
+					/// `createdAt`: `string`, example only.
 					pub created_at: Option<String>,
-					/// `updatedAt`: `string`, only in the example response.
+					/// `updatedAt`: `string`, example only.
 					pub updated_at: Option<String>,
-					/// `status`: `string`, only in the example response.
+					/// `status`: `string`, example only.
 					pub status: Option<String>,
-					/// `fileIds`: `array`, only in the example response.
+					/// `fileIds`: `array`, example only.
 					pub file_ids: Vec<::serde_json::Value>,
-					/// `rights`: `object`, only in the example response.
+					/// `rights`: `object`, example only.
 					pub rights: Option<OutputItemRights>,
-					/// `messageId`: `any`, only in the example response.
+					/// `messageId`: `any`, example only.
 					pub message_id: ::serde_json::Value,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2887,9 +2847,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `tasks.task.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update-rest-v3.html>
+		/// Types of [`tasks.task.update`](super::Update).
 		pub mod update {
 			/// Error codes of `tasks.task.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

@@ -33,8 +33,8 @@ pub mod call {
 			Self {
 				call_id: call_id.into(),
 				messages: messages.into_iter().map(Into::into).collect(),
-				cost: Default::default(),
-				cost_currency: Default::default(),
+				cost: None,
+				cost_currency: None,
 				extra: Default::default(),
 			}
 		}
@@ -47,9 +47,7 @@ pub mod call {
 		AttachTranscription { req field "CALL_ID" call_id, req field "MESSAGES" messages,
 		opt exact "COST" cost, opt exact "COST_CURRENCY" cost_currency, }
 	);
-	/// Types of `telephony.call.attachTranscription`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
+	/// Types of [`telephony.call.attachTranscription`](super::AttachTranscription).
 	pub mod attach_transcription {
 		/// Error codes of `telephony.call.attachTranscription`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -441,9 +439,9 @@ pub mod external_call {
 		pub fn new(call_id: impl Into<String>) -> Self {
 			Self {
 				call_id: call_id.into(),
-				record_url: Default::default(),
-				filename: Default::default(),
-				file_content: Default::default(),
+				record_url: None,
+				filename: None,
+				file_content: None,
 				extra: Default::default(),
 			}
 		}
@@ -509,14 +507,14 @@ pub mod external_call {
 				call_id: call_id.into(),
 				user_id: user_id.into(),
 				user_phone_inner: user_phone_inner.into(),
-				duration: Default::default(),
-				cost: Default::default(),
-				cost_currency: Default::default(),
-				status_code: Default::default(),
-				failed_reason: Default::default(),
-				record_url: Default::default(),
-				vote: Default::default(),
-				add_to_chat: Default::default(),
+				duration: None,
+				cost: None,
+				cost_currency: None,
+				status_code: None,
+				failed_reason: None,
+				record_url: None,
+				vote: None,
+				add_to_chat: None,
 				extra: Default::default(),
 			}
 		}
@@ -558,7 +556,7 @@ pub mod external_call {
 		pub fn new(call_id: impl Into<String>) -> Self {
 			Self {
 				call_id: call_id.into(),
-				user_id: Default::default(),
+				user_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -629,16 +627,16 @@ pub mod external_call {
 				user_phone_inner: user_phone_inner.into(),
 				phone_number: phone_number.into(),
 				type_: type_.into(),
-				call_start_date: Default::default(),
-				crm_create: Default::default(),
-				crm_source: Default::default(),
-				crm_entity_type: Default::default(),
-				crm_entity_id: Default::default(),
-				show: Default::default(),
-				add_to_chat: Default::default(),
-				call_list_id: Default::default(),
-				line_number: Default::default(),
-				external_call_id: Default::default(),
+				call_start_date: None,
+				crm_create: None,
+				crm_source: None,
+				crm_entity_type: None,
+				crm_entity_id: None,
+				show: None,
+				add_to_chat: None,
+				call_list_id: None,
+				line_number: None,
+				external_call_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -709,16 +707,14 @@ pub mod external_call {
 		pub fn new(call_id: impl Into<String>) -> Self {
 			Self {
 				call_id: call_id.into(),
-				user_id: Default::default(),
+				user_id: None,
 				extra: Default::default(),
 			}
 		}
 	}
 	setters!(Show { some into user_id user_id "USER_ID" : ::serde_json::Value, });
 	params_impls!(Show { req field "CALL_ID" call_id, opt exact "USER_ID" user_id, });
-	/// Types of `telephony.externalCall.attachRecord`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-attach-record.html>
+	/// Types of [`telephony.externalCall.attachRecord`](super::AttachRecord).
 	pub mod attach_record {
 		/// Error codes of `telephony.externalCall.attachRecord`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -753,9 +749,7 @@ pub mod external_call {
 		method!(super::AttachRecord, "telephony.externalCall.attachRecord", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `telephony.externalCall.finish`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
+	/// Types of [`telephony.externalCall.finish`](super::Finish).
 	pub mod finish {
 		/// Error codes of `telephony.externalCall.finish`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -952,9 +946,7 @@ pub mod external_call {
 		method!(super::Finish, "telephony.externalCall.finish", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `telephony.externalCall.hide`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-hide.html>
+	/// Types of [`telephony.externalCall.hide`](super::Hide).
 	pub mod hide {
 		/// Error codes of `telephony.externalCall.hide`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -962,9 +954,7 @@ pub mod external_call {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Hide, "telephony.externalCall.hide", V2, false);
 	}
-	/// Types of `telephony.externalCall.register`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
+	/// Types of [`telephony.externalCall.register`](super::Register).
 	pub mod register {
 		/// Error codes of `telephony.externalCall.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1046,9 +1036,7 @@ pub mod external_call {
 		method!(super::Register, "telephony.externalCall.register", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `telephony.externalCall.searchCrmEntities`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
+	/// Types of [`telephony.externalCall.searchCrmEntities`](super::SearchCrmEntities).
 	pub mod search_crm_entities {
 		/// Error codes of `telephony.externalCall.searchCrmEntities`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1065,21 +1053,21 @@ pub mod external_call {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemAssignedBy {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `TIMEMAN_STATUS`: `string`, only in the example response.
+			/// `TIMEMAN_STATUS`: `string`, example only.
 			pub timeman_status: Option<String>,
-			/// `USER_PHONE_INNER`: `any`, only in the example response.
+			/// `USER_PHONE_INNER`: `any`, example only.
 			pub user_phone_inner: ::serde_json::Value,
-			/// `WORK_PHONE`: `any`, only in the example response.
+			/// `WORK_PHONE`: `any`, example only.
 			pub work_phone: ::serde_json::Value,
-			/// `PERSONAL_PHONE`: `any`, only in the example response.
+			/// `PERSONAL_PHONE`: `any`, example only.
 			pub personal_phone: ::serde_json::Value,
-			/// `PERSONAL_MOBILE`: `string`, only in the example response.
+			/// `PERSONAL_MOBILE`: `string`, example only.
 			pub personal_mobile: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1094,19 +1082,19 @@ pub mod external_call {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `CRM_ENTITY_TYPE`: `string`, only in the example response.
+			/// `CRM_ENTITY_TYPE`: `string`, example only.
 			pub crm_entity_type: Option<String>,
-			/// `CRM_ENTITY_ID`: `integer`, only in the example response.
+			/// `CRM_ENTITY_ID`: `integer`, example only.
 			pub crm_entity_id: Option<i64>,
-			/// `ASSIGNED_BY_ID`: `integer`, only in the example response.
+			/// `ASSIGNED_BY_ID`: `integer`, example only.
 			pub assigned_by_id: Option<i64>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `ASSIGNED_BY`: `object`, only in the example response.
+			/// `ASSIGNED_BY`: `object`, example only.
 			pub assigned_by: Option<ItemAssignedBy>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1124,9 +1112,7 @@ pub mod external_call {
 		);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `telephony.externalCall.show`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-show.html>
+	/// Types of [`telephony.externalCall.show`](super::Show).
 	pub mod show {
 		/// Error codes of `telephony.externalCall.show`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1163,8 +1149,8 @@ pub mod external_line {
 		pub fn new(number: impl Into<String>) -> Self {
 			Self {
 				number: number.into(),
-				name: Default::default(),
-				crm_auto_create: Default::default(),
+				name: None,
+				crm_auto_create: None,
 				extra: Default::default(),
 			}
 		}
@@ -1248,8 +1234,8 @@ pub mod external_line {
 		pub fn new(number: impl Into<String>) -> Self {
 			Self {
 				number: number.into(),
-				name: Default::default(),
-				crm_auto_create: Default::default(),
+				name: None,
+				crm_auto_create: None,
 				extra: Default::default(),
 			}
 		}
@@ -1262,9 +1248,7 @@ pub mod external_line {
 		Update { req field "NUMBER" number, opt exact "NAME" name, opt_yn exact
 		"CRM_AUTO_CREATE" crm_auto_create, }
 	);
-	/// Types of `telephony.externalLine.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-add.html>
+	/// Types of [`telephony.externalLine.add`](super::Add).
 	pub mod add {
 		/// Error codes of `telephony.externalLine.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1296,9 +1280,7 @@ pub mod external_line {
 		method!(super::Add, "telephony.externalLine.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `telephony.externalLine.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-delete.html>
+	/// Types of [`telephony.externalLine.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `telephony.externalLine.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1319,9 +1301,7 @@ pub mod external_line {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::Delete, "telephony.externalLine.delete", V2, false);
 	}
-	/// Types of `telephony.externalLine.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
+	/// Types of [`telephony.externalLine.get`](super::Get).
 	pub mod get {
 		/// Error codes of `telephony.externalLine.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1338,15 +1318,15 @@ pub mod external_line {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `NUMBER`: `string`, only in the example response.
+			/// `NUMBER`: `string`, example only.
 			pub number: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `CRM_AUTO_CREATE`: `string`, only in the example response.
+			/// `CRM_AUTO_CREATE`: `string`, example only.
 			pub crm_auto_create: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1360,9 +1340,7 @@ pub mod external_line {
 		method!(super::Get, "telephony.externalLine.get", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `telephony.externalLine.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-update.html>
+	/// Types of [`telephony.externalLine.update`](super::Update).
 	pub mod update {
 		/// Error codes of `telephony.externalLine.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1431,7 +1409,7 @@ pub mod voximplant {
 					from_line: from_line.into(),
 					to_number: to_number.into(),
 					text_to_pronounce: text_to_pronounce.into(),
-					voice: Default::default(),
+					voice: None,
 					extra: Default::default(),
 				}
 			}
@@ -1441,9 +1419,7 @@ pub mod voximplant {
 			Start { req field "FROM_LINE" from_line, req field "TO_NUMBER" to_number, req
 			field "TEXT_TO_PRONOUNCE" text_to_pronounce, opt exact "VOICE" voice, }
 		);
-		/// Types of `voximplant.callback.start`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-callback-start.html>
+		/// Types of [`voximplant.callback.start`](super::Start).
 		pub mod start {
 			/// Error codes of `voximplant.callback.start`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1553,7 +1529,7 @@ pub mod voximplant {
 					from_line: from_line.into(),
 					to_number: to_number.into(),
 					text_to_pronounce: text_to_pronounce.into(),
-					voice: Default::default(),
+					voice: None,
 					extra: Default::default(),
 				}
 			}
@@ -1564,9 +1540,7 @@ pub mod voximplant {
 			to_number, req field "TEXT_TO_PRONOUNCE" text_to_pronounce, opt exact "VOICE"
 			voice, }
 		);
-		/// Types of `voximplant.infocall.startwithsound`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-sound.html>
+		/// Types of [`voximplant.infocall.startwithsound`](super::Startwithsound).
 		pub mod startwithsound {
 			/// Error codes of `voximplant.infocall.startwithsound`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1605,9 +1579,7 @@ pub mod voximplant {
 			);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `voximplant.infocall.startwithtext`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-text.html>
+		/// Types of [`voximplant.infocall.startwithtext`](super::Startwithtext).
 		pub mod startwithtext {
 			/// Error codes of `voximplant.infocall.startwithtext`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1669,9 +1641,7 @@ pub mod voximplant {
 			}
 		}
 		params_impls!(Get {});
-		/// Types of `voximplant.line.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-get.html>
+		/// Types of [`voximplant.line.get`](super::Get).
 		pub mod get {
 			/// Error codes of `voximplant.line.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1755,9 +1725,7 @@ pub mod voximplant {
 				}
 			}
 			params_impls!(Set { req field "LINE_ID" line_id, });
-			/// Types of `voximplant.line.outgoing.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-get.html>
+			/// Types of [`voximplant.line.outgoing.get`](super::Get).
 			pub mod get {
 				/// Error codes of `voximplant.line.outgoing.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1774,9 +1742,7 @@ pub mod voximplant {
 				pub type Output = ::bitrix24_runtime::lenient::Str;
 				method!(super::Get, "voximplant.line.outgoing.get", V2, true);
 			}
-			/// Types of `voximplant.line.outgoing.set`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-set.html>
+			/// Types of [`voximplant.line.outgoing.set`](super::Set).
 			pub mod set {
 				/// Error codes of `voximplant.line.outgoing.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1820,9 +1786,7 @@ pub mod voximplant {
 					}
 				}
 				params_impls!(Set { req field "CONFIG_ID" config_id, });
-				/// Types of `voximplant.line.outgoing.sip.set`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-sip-set.html>
+				/// Types of [`voximplant.line.outgoing.sip.set`](super::Set).
 				pub mod set {
 					/// Error codes of `voximplant.line.outgoing.sip.set`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1880,9 +1844,9 @@ pub mod voximplant {
 				Self {
 					server: server.into(),
 					login: login.into(),
-					password: Default::default(),
-					type_: Default::default(),
-					title: Default::default(),
+					password: None,
+					type_: None,
+					title: None,
 					extra: Default::default(),
 				}
 			}
@@ -2013,10 +1977,10 @@ pub mod voximplant {
 			pub fn new(config_id: impl Into<i64>) -> Self {
 				Self {
 					config_id: config_id.into(),
-					title: Default::default(),
-					server: Default::default(),
-					login: Default::default(),
-					password: Default::default(),
+					title: None,
+					server: None,
+					login: None,
+					password: None,
 					extra: Default::default(),
 				}
 			}
@@ -2030,9 +1994,7 @@ pub mod voximplant {
 			Update { req field "CONFIG_ID" config_id, opt exact "TITLE" title, opt exact
 			"SERVER" server, opt exact "LOGIN" login, opt exact "PASSWORD" password, }
 		);
-		/// Types of `voximplant.sip.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-add.html>
+		/// Types of [`voximplant.sip.add`](super::Add).
 		pub mod add {
 			/// Error codes of `voximplant.sip.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2154,9 +2116,7 @@ pub mod voximplant {
 				}
 			}
 			params_impls!(Status {});
-			/// Types of `voximplant.sip.connector.status`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-connector-status.html>
+			/// Types of [`voximplant.sip.connector.status`](super::Status).
 			pub mod status {
 				/// Error codes of `voximplant.sip.connector.status`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2193,9 +2153,7 @@ pub mod voximplant {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `voximplant.sip.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-delete.html>
+		/// Types of [`voximplant.sip.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `voximplant.sip.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2219,9 +2177,7 @@ pub mod voximplant {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Delete, "voximplant.sip.delete", V2, false);
 		}
-		/// Types of `voximplant.sip.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
+		/// Types of [`voximplant.sip.get`](super::Get).
 		pub mod get {
 			/// Error codes of `voximplant.sip.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2348,7 +2304,7 @@ pub mod voximplant {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
@@ -2378,11 +2334,11 @@ pub mod voximplant {
 				pub registration_error_message: Option<String>,
 				/// `TITLE`: `string`.
 				pub title: Option<String>,
-				/// `INCOMING_SERVER`: `string`, only in the example response.
+				/// `INCOMING_SERVER`: `string`, example only.
 				pub incoming_server: Option<String>,
-				/// `INCOMING_LOGIN`: `string`, only in the example response.
+				/// `INCOMING_LOGIN`: `string`, example only.
 				pub incoming_login: Option<String>,
-				/// `INCOMING_PASSWORD`: `string`, only in the example response.
+				/// `INCOMING_PASSWORD`: `string`, example only.
 				pub incoming_password: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2415,9 +2371,7 @@ pub mod voximplant {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `voximplant.sip.status`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-status.html>
+		/// Types of [`voximplant.sip.status`](super::Status).
 		pub mod status {
 			/// Error codes of `voximplant.sip.status`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2485,9 +2439,7 @@ pub mod voximplant {
 			method!(super::Status, "voximplant.sip.status", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `voximplant.sip.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-update.html>
+		/// Types of [`voximplant.sip.update`](super::Update).
 		pub mod update {
 			/// Error codes of `voximplant.sip.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2557,9 +2509,7 @@ pub mod voximplant {
 			Get { opt exact "FILTER" filter, opt exact "SORT" sort, opt exact "ORDER"
 			order, opt exact "start" start, }
 		);
-		/// Types of `voximplant.statistic.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
+		/// Types of [`voximplant.statistic.get`](super::Get).
 		pub mod get {
 			/// Error codes of `voximplant.statistic.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2771,67 +2721,67 @@ pub mod voximplant {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `ID`: `string`, only in the example response.
+				/// `ID`: `string`, example only.
 				pub id: Option<String>,
-				/// `PORTAL_USER_ID`: `string`, only in the example response.
+				/// `PORTAL_USER_ID`: `string`, example only.
 				pub portal_user_id: Option<String>,
-				/// `PORTAL_NUMBER`: `string`, only in the example response.
+				/// `PORTAL_NUMBER`: `string`, example only.
 				pub portal_number: Option<String>,
-				/// `PHONE_NUMBER`: `string`, only in the example response.
+				/// `PHONE_NUMBER`: `string`, example only.
 				pub phone_number: Option<String>,
-				/// `CALL_ID`: `string`, only in the example response.
+				/// `CALL_ID`: `string`, example only.
 				pub call_id: Option<String>,
-				/// `EXTERNAL_CALL_ID`: `any`, only in the example response.
+				/// `EXTERNAL_CALL_ID`: `any`, example only.
 				pub external_call_id: ::serde_json::Value,
-				/// `CALL_CATEGORY`: `string`, only in the example response.
+				/// `CALL_CATEGORY`: `string`, example only.
 				pub call_category: Option<String>,
-				/// `CALL_LOG`: `string`, only in the example response.
+				/// `CALL_LOG`: `string`, example only.
 				pub call_log: Option<String>,
-				/// `CALL_DURATION`: `string`, only in the example response.
+				/// `CALL_DURATION`: `string`, example only.
 				pub call_duration: Option<String>,
-				/// `CALL_START_DATE`: `string`, only in the example response.
+				/// `CALL_START_DATE`: `string`, example only.
 				pub call_start_date: Option<String>,
-				/// `CALL_RECORD_URL`: `string`, only in the example response.
+				/// `CALL_RECORD_URL`: `string`, example only.
 				pub call_record_url: Option<String>,
-				/// `CALL_VOTE`: `string`, only in the example response.
+				/// `CALL_VOTE`: `string`, example only.
 				pub call_vote: Option<String>,
-				/// `COST`: `string`, only in the example response.
+				/// `COST`: `string`, example only.
 				pub cost: Option<String>,
-				/// `COST_CURRENCY`: `string`, only in the example response.
+				/// `COST_CURRENCY`: `string`, example only.
 				pub cost_currency: Option<String>,
-				/// `CALL_FAILED_CODE`: `string`, only in the example response.
+				/// `CALL_FAILED_CODE`: `string`, example only.
 				pub call_failed_code: Option<String>,
-				/// `CALL_FAILED_REASON`: `string`, only in the example response.
+				/// `CALL_FAILED_REASON`: `string`, example only.
 				pub call_failed_reason: Option<String>,
-				/// `CRM_ENTITY_TYPE`: `string`, only in the example response.
+				/// `CRM_ENTITY_TYPE`: `string`, example only.
 				pub crm_entity_type: Option<String>,
-				/// `CRM_ENTITY_ID`: `string`, only in the example response.
+				/// `CRM_ENTITY_ID`: `string`, example only.
 				pub crm_entity_id: Option<String>,
-				/// `CRM_ACTIVITY_ID`: `string`, only in the example response.
+				/// `CRM_ACTIVITY_ID`: `string`, example only.
 				pub crm_activity_id: Option<String>,
-				/// `REST_APP_ID`: `string`, only in the example response.
+				/// `REST_APP_ID`: `string`, example only.
 				pub rest_app_id: Option<String>,
-				/// `REST_APP_NAME`: `string`, only in the example response.
+				/// `REST_APP_NAME`: `string`, example only.
 				pub rest_app_name: Option<String>,
-				/// `TRANSCRIPT_ID`: `string`, only in the example response.
+				/// `TRANSCRIPT_ID`: `string`, example only.
 				pub transcript_id: Option<String>,
-				/// `TRANSCRIPT_PENDING`: `string`, only in the example response.
+				/// `TRANSCRIPT_PENDING`: `string`, example only.
 				pub transcript_pending: Option<String>,
-				/// `SESSION_ID`: `string`, only in the example response.
+				/// `SESSION_ID`: `string`, example only.
 				pub session_id: Option<String>,
-				/// `REDIAL_ATTEMPT`: `any`, only in the example response.
+				/// `REDIAL_ATTEMPT`: `any`, example only.
 				pub redial_attempt: ::serde_json::Value,
-				/// `COMMENT`: `any`, only in the example response.
+				/// `COMMENT`: `any`, example only.
 				pub comment: ::serde_json::Value,
-				/// `RECORD_DURATION`: `any`, only in the example response.
+				/// `RECORD_DURATION`: `any`, example only.
 				pub record_duration: ::serde_json::Value,
-				/// `RECORD_FILE_ID`: `integer`, only in the example response.
+				/// `RECORD_FILE_ID`: `integer`, example only.
 				pub record_file_id: Option<i64>,
-				/// `CALL_TYPE`: `string`, only in the example response.
+				/// `CALL_TYPE`: `string`, example only.
 				pub call_type: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -2890,9 +2840,7 @@ pub mod voximplant {
 				}
 			}
 			params_impls!(Get {});
-			/// Types of `voximplant.tts.voices.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-tts-voices-get.html>
+			/// Types of [`voximplant.tts.voices.get`](super::Get).
 			pub mod get {
 				/// Error codes of `voximplant.tts.voices.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -3062,9 +3010,7 @@ pub mod voximplant {
 			}
 		}
 		params_impls!(Get {});
-		/// Types of `voximplant.url.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-url-get.html>
+		/// Types of [`voximplant.url.get`](super::Get).
 		pub mod get {
 			/// Error codes of `voximplant.url.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -3172,9 +3118,7 @@ pub mod voximplant {
 			}
 		}
 		params_impls!(Get { req field "USER_ID" user_id, });
-		/// Types of `voximplant.user.activatePhone`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-activate-phone.html>
+		/// Types of [`voximplant.user.activatePhone`](super::ActivatePhone).
 		pub mod activate_phone {
 			/// Error codes of `voximplant.user.activatePhone`; see also [`crate::SystemError`].
 			///
@@ -3184,9 +3128,7 @@ pub mod voximplant {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::ActivatePhone, "voximplant.user.activatePhone", V2, false);
 		}
-		/// Types of `voximplant.user.deactivatePhone`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-deactivate-phone.html>
+		/// Types of [`voximplant.user.deactivatePhone`](super::DeactivatePhone).
 		pub mod deactivate_phone {
 			/// Error codes of `voximplant.user.deactivatePhone`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -3196,9 +3138,7 @@ pub mod voximplant {
 				super::DeactivatePhone, "voximplant.user.deactivatePhone", V2, false
 			);
 		}
-		/// Types of `voximplant.user.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
+		/// Types of [`voximplant.user.get`](super::Get).
 		pub mod get {
 			/// Error codes of `voximplant.user.get`; see also [`crate::SystemError`].
 			///

@@ -148,9 +148,7 @@ impl Status {
 }
 setters!(Status { some into user_id user_id "USER_ID" : i64, });
 params_impls!(Status { opt exact "USER_ID" user_id, });
-/// Types of `timeman.close`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-close.html>
+/// Types of [`timeman.close`](super::Close).
 pub mod close {
 	/// Error codes of `timeman.close`; see also [`crate::SystemError`].
 	///
@@ -307,9 +305,7 @@ pub mod networkrange {
 		}
 	}
 	params_impls!(Set { req field "RANGES" ranges, });
-	/// Types of `timeman.networkrange.check`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-check.html>
+	/// Types of [`timeman.networkrange.check`](super::Check).
 	pub mod check {
 		/// Error codes of `timeman.networkrange.check`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,9 +340,7 @@ pub mod networkrange {
 		method!(super::Check, "timeman.networkrange.check", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `timeman.networkrange.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-get.html>
+	/// Types of [`timeman.networkrange.get`](super::Get).
 	pub mod get {
 		/// Error codes of `timeman.networkrange.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -381,9 +375,7 @@ pub mod networkrange {
 		method!(super::Get, "timeman.networkrange.get", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `timeman.networkrange.set`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html>
+	/// Types of [`timeman.networkrange.set`](super::Set).
 	pub mod set {
 		/// Error codes of `timeman.networkrange.set`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -405,9 +397,7 @@ pub mod networkrange {
 		method!(super::Set, "timeman.networkrange.set", V2, false);
 	}
 }
-/// Types of `timeman.open`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-open.html>
+/// Types of [`timeman.open`](super::Open).
 pub mod open {
 	/// Error codes of `timeman.open`; see also [`crate::SystemError`].
 	///
@@ -496,9 +486,7 @@ pub mod open {
 	method!(super::Open, "timeman.open", V2, false);
 	deserialize_via_from_value!(Output);
 }
-/// Types of `timeman.pause`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-pause.html>
+/// Types of [`timeman.pause`](super::Pause).
 pub mod pause {
 	/// Error codes of `timeman.pause`; see also [`crate::SystemError`].
 	///
@@ -601,9 +589,7 @@ pub mod schedule {
 	}
 	setters!(Get { some into id id "id" : i64, });
 	params_impls!(Get { opt exact "id" id, });
-	/// Types of `timeman.schedule.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+	/// Types of [`timeman.schedule.get`](super::Get).
 	pub mod get {
 		/// Error codes of `timeman.schedule.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -886,9 +872,7 @@ pub mod schedule {
 		deserialize_via_from_value!(Output);
 	}
 }
-/// Types of `timeman.settings`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-settings.html>
+/// Types of [`timeman.settings`](super::Settings).
 pub mod settings {
 	/// Error codes of `timeman.settings`; see also [`crate::SystemError`].
 	///
@@ -928,9 +912,7 @@ pub mod settings {
 	method!(super::Settings, "timeman.settings", V2, false);
 	deserialize_via_from_value!(Output);
 }
-/// Types of `timeman.status`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-status.html>
+/// Types of [`timeman.status`](super::Status).
 pub mod status {
 	/// Error codes of `timeman.status`; see also [`crate::SystemError`].
 	///
@@ -1042,10 +1024,10 @@ pub mod timecontrol {
 			pub fn new(report_id: impl Into<i64>, text: impl Into<String>) -> Self {
 				Self {
 					report_id: report_id.into(),
-					user_id: Default::default(),
+					user_id: None,
 					text: text.into(),
-					type_: Default::default(),
-					calendar: Default::default(),
+					type_: None,
+					calendar: None,
 					extra: Default::default(),
 				}
 			}
@@ -1058,9 +1040,7 @@ pub mod timecontrol {
 			Add { req field "REPORT_ID" report_id, opt exact "USER_ID" user_id, req field
 			"TEXT" text, opt exact "TYPE" type_, opt_yn exact "CALENDAR" calendar, }
 		);
-		/// Types of `timeman.timecontrol.report.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-report-add.html>
+		/// Types of [`timeman.timecontrol.report.add`](super::Add).
 		pub mod add {
 			/// Error codes of `timeman.timecontrol.report.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1118,8 +1098,8 @@ pub mod timecontrol {
 					user_id: user_id.into(),
 					month: month.into(),
 					year: year.into(),
-					idle_minutes: Default::default(),
-					workday_hours: Default::default(),
+					idle_minutes: None,
+					workday_hours: None,
 					extra: Default::default(),
 				}
 			}
@@ -1133,9 +1113,7 @@ pub mod timecontrol {
 			year, opt exact "IDLE_MINUTES" idle_minutes, opt exact "WORKDAY_HOURS"
 			workday_hours, }
 		);
-		/// Types of `timeman.timecontrol.reports.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+		/// Types of [`timeman.timecontrol.reports.get`](super::Get).
 		pub mod get {
 			/// Error codes of `timeman.timecontrol.reports.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1448,9 +1426,7 @@ pub mod timecontrol {
 				}
 			}
 			params_impls!(Get {});
-			/// Types of `timeman.timecontrol.reports.settings.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
+			/// Types of [`timeman.timecontrol.reports.settings.get`](super::Get).
 			pub mod get {
 				/// Error codes of `timeman.timecontrol.reports.settings.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -1556,9 +1532,7 @@ pub mod timecontrol {
 				Get { some into department_id department_id "DEPARTMENT_ID" : i64, }
 			);
 			params_impls!(Get { opt exact "DEPARTMENT_ID" department_id, });
-			/// Types of `timeman.timecontrol.reports.users.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-users-get.html>
+			/// Types of [`timeman.timecontrol.reports.users.get`](super::Get).
 			pub mod get {
 				/// Error codes of `timeman.timecontrol.reports.users.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -1566,25 +1540,25 @@ pub mod timecontrol {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-users-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `first_name`: `string`, only in the example response.
+					/// `first_name`: `string`, example only.
 					pub first_name: Option<String>,
-					/// `last_name`: `string`, only in the example response.
+					/// `last_name`: `string`, example only.
 					pub last_name: Option<String>,
-					/// `work_position`: `string`, only in the example response.
+					/// `work_position`: `string`, example only.
 					pub work_position: Option<String>,
-					/// `avatar`: `string`, only in the example response.
+					/// `avatar`: `string`, example only.
 					pub avatar: Option<String>,
-					/// `personal_gender`: `string`, only in the example response.
+					/// `personal_gender`: `string`, example only.
 					pub personal_gender: Option<String>,
-					/// `last_activity_date`: `string`, only in the example response.
+					/// `last_activity_date`: `string`, example only.
 					pub last_activity_date: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -1700,9 +1674,7 @@ pub mod timecontrol {
 			report_simple_users, opt exact "REPORT_FULL_TYPE" report_full_type, opt exact
 			"REPORT_FULL_USERS" report_full_users, }
 		);
-		/// Types of `timeman.timecontrol.settings.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
+		/// Types of [`timeman.timecontrol.settings.get`](super::Get).
 		pub mod get {
 			/// Error codes of `timeman.timecontrol.settings.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1817,9 +1789,7 @@ pub mod timecontrol {
 			method!(super::Get, "timeman.timecontrol.settings.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `timeman.timecontrol.settings.set`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-set.html>
+		/// Types of [`timeman.timecontrol.settings.set`](super::Set).
 		pub mod set {
 			/// Error codes of `timeman.timecontrol.settings.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1914,9 +1884,9 @@ pub mod v3 {
 			pub fn new(filter: impl Into<::serde_json::Value>) -> Self {
 				Self {
 					filter: filter.into(),
-					select: Default::default(),
-					order: Default::default(),
-					pagination: Default::default(),
+					select: None,
+					order: None,
+					pagination: None,
 					extra: Default::default(),
 				}
 			}
@@ -1954,7 +1924,7 @@ pub mod v3 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						select: Default::default(),
+						select: None,
 						extra: Default::default(),
 					}
 				}
@@ -1984,9 +1954,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of `timeman.record.field.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
+			/// Types of [`timeman.record.field.get`](super::Get).
 			pub mod get {
 				/// Error codes of `timeman.record.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2022,19 +1990,19 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItem {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2059,9 +2027,7 @@ pub mod v3 {
 				method!(super::Get, "timeman.record.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `timeman.record.field.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
+			/// Types of [`timeman.record.field.list`](super::List).
 			pub mod list {
 				/// Error codes of `timeman.record.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2089,19 +2055,19 @@ pub mod v3 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputItems {
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
-					/// `title`: `string`, only in the example response.
+					/// `title`: `string`, example only.
 					pub title: Option<String>,
-					/// `filterable`: `boolean`, only in the example response.
+					/// `filterable`: `boolean`, example only.
 					pub filterable: Option<bool>,
-					/// `sortable`: `boolean`, only in the example response.
+					/// `sortable`: `boolean`, example only.
 					pub sortable: Option<bool>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -2127,9 +2093,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `timeman.record.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
+		/// Types of [`timeman.record.list`](super::List).
 		pub mod list {
 			/// Error codes of `timeman.record.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2182,17 +2146,17 @@ pub mod v3 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputItems {
-				/// `id`: `integer`, only in the example response.
+				/// `id`: `integer`, example only.
 				pub id: Option<i64>,
-				/// `startTime`: `string`, only in the example response.
+				/// `startTime`: `string`, example only.
 				pub start_time: Option<String>,
-				/// `endTime`: `string`, only in the example response.
+				/// `endTime`: `string`, example only.
 				pub end_time: Option<String>,
-				/// `duration`: `integer`, only in the example response.
+				/// `duration`: `integer`, example only.
 				pub duration: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,

@@ -119,55 +119,55 @@ impl Add {
 	pub fn new(email: impl Into<String>) -> Self {
 		Self {
 			email: email.into(),
-			name: Default::default(),
-			last_name: Default::default(),
-			second_name: Default::default(),
-			personal_gender: Default::default(),
-			personal_profession: Default::default(),
-			personal_www: Default::default(),
-			personal_birthday: Default::default(),
-			personal_photo: Default::default(),
-			personal_icq: Default::default(),
-			personal_phone: Default::default(),
-			personal_fax: Default::default(),
-			personal_mobile: Default::default(),
-			personal_pager: Default::default(),
-			personal_street: Default::default(),
-			personal_city: Default::default(),
-			personal_state: Default::default(),
-			personal_zip: Default::default(),
-			personal_country: Default::default(),
-			personal_mailbox: Default::default(),
-			personal_notes: Default::default(),
-			work_phone: Default::default(),
-			work_company: Default::default(),
-			work_position: Default::default(),
-			work_department: Default::default(),
-			work_www: Default::default(),
-			work_fax: Default::default(),
-			work_pager: Default::default(),
-			work_street: Default::default(),
-			work_mailbox: Default::default(),
-			work_city: Default::default(),
-			work_state: Default::default(),
-			work_zip: Default::default(),
-			work_country: Default::default(),
-			work_profile: Default::default(),
-			work_logo: Default::default(),
-			work_notes: Default::default(),
-			uf_skype_link: Default::default(),
-			uf_zoom: Default::default(),
-			uf_department: Default::default(),
-			uf_interests: Default::default(),
-			uf_skills: Default::default(),
-			uf_web_sites: Default::default(),
-			uf_xing: Default::default(),
-			uf_linkedin: Default::default(),
-			uf_facebook: Default::default(),
-			uf_twitter: Default::default(),
-			uf_skype: Default::default(),
-			uf_district: Default::default(),
-			uf_phone_inner: Default::default(),
+			name: None,
+			last_name: None,
+			second_name: None,
+			personal_gender: None,
+			personal_profession: None,
+			personal_www: None,
+			personal_birthday: None,
+			personal_photo: None,
+			personal_icq: None,
+			personal_phone: None,
+			personal_fax: None,
+			personal_mobile: None,
+			personal_pager: None,
+			personal_street: None,
+			personal_city: None,
+			personal_state: None,
+			personal_zip: None,
+			personal_country: None,
+			personal_mailbox: None,
+			personal_notes: None,
+			work_phone: None,
+			work_company: None,
+			work_position: None,
+			work_department: None,
+			work_www: None,
+			work_fax: None,
+			work_pager: None,
+			work_street: None,
+			work_mailbox: None,
+			work_city: None,
+			work_state: None,
+			work_zip: None,
+			work_country: None,
+			work_profile: None,
+			work_logo: None,
+			work_notes: None,
+			uf_skype_link: None,
+			uf_zoom: None,
+			uf_department: None,
+			uf_interests: None,
+			uf_skills: None,
+			uf_web_sites: None,
+			uf_xing: None,
+			uf_linkedin: None,
+			uf_facebook: None,
+			uf_twitter: None,
+			uf_skype: None,
+			uf_district: None,
+			uf_phone_inner: None,
 			extra: Default::default(),
 		}
 	}
@@ -496,57 +496,57 @@ impl Update {
 	pub fn new(id: impl Into<i64>) -> Self {
 		Self {
 			id: id.into(),
-			active: Default::default(),
-			email: Default::default(),
-			name: Default::default(),
-			last_name: Default::default(),
-			second_name: Default::default(),
-			personal_gender: Default::default(),
-			personal_profession: Default::default(),
-			personal_www: Default::default(),
-			personal_birthday: Default::default(),
-			personal_photo: Default::default(),
-			personal_icq: Default::default(),
-			personal_phone: Default::default(),
-			personal_fax: Default::default(),
-			personal_mobile: Default::default(),
-			personal_pager: Default::default(),
-			personal_street: Default::default(),
-			personal_city: Default::default(),
-			personal_state: Default::default(),
-			personal_zip: Default::default(),
-			personal_country: Default::default(),
-			personal_mailbox: Default::default(),
-			personal_notes: Default::default(),
-			work_phone: Default::default(),
-			work_company: Default::default(),
-			work_position: Default::default(),
-			work_department: Default::default(),
-			work_www: Default::default(),
-			work_fax: Default::default(),
-			work_pager: Default::default(),
-			work_street: Default::default(),
-			work_mailbox: Default::default(),
-			work_city: Default::default(),
-			work_state: Default::default(),
-			work_zip: Default::default(),
-			work_country: Default::default(),
-			work_profile: Default::default(),
-			work_logo: Default::default(),
-			work_notes: Default::default(),
-			uf_skype_link: Default::default(),
-			uf_zoom: Default::default(),
-			uf_department: Default::default(),
-			uf_interests: Default::default(),
-			uf_skills: Default::default(),
-			uf_web_sites: Default::default(),
-			uf_xing: Default::default(),
-			uf_linkedin: Default::default(),
-			uf_facebook: Default::default(),
-			uf_twitter: Default::default(),
-			uf_skype: Default::default(),
-			uf_district: Default::default(),
-			uf_phone_inner: Default::default(),
+			active: None,
+			email: None,
+			name: None,
+			last_name: None,
+			second_name: None,
+			personal_gender: None,
+			personal_profession: None,
+			personal_www: None,
+			personal_birthday: None,
+			personal_photo: None,
+			personal_icq: None,
+			personal_phone: None,
+			personal_fax: None,
+			personal_mobile: None,
+			personal_pager: None,
+			personal_street: None,
+			personal_city: None,
+			personal_state: None,
+			personal_zip: None,
+			personal_country: None,
+			personal_mailbox: None,
+			personal_notes: None,
+			work_phone: None,
+			work_company: None,
+			work_position: None,
+			work_department: None,
+			work_www: None,
+			work_fax: None,
+			work_pager: None,
+			work_street: None,
+			work_mailbox: None,
+			work_city: None,
+			work_state: None,
+			work_zip: None,
+			work_country: None,
+			work_profile: None,
+			work_logo: None,
+			work_notes: None,
+			uf_skype_link: None,
+			uf_zoom: None,
+			uf_department: None,
+			uf_interests: None,
+			uf_skills: None,
+			uf_web_sites: None,
+			uf_xing: None,
+			uf_linkedin: None,
+			uf_facebook: None,
+			uf_twitter: None,
+			uf_skype: None,
+			uf_district: None,
+			uf_phone_inner: None,
 			extra: Default::default(),
 		}
 	}
@@ -618,9 +618,7 @@ params_impls!(
 	opt exact "UF_SKYPE" uf_skype, opt exact "UF_DISTRICT" uf_district, opt exact
 	"UF_PHONE_INNER" uf_phone_inner, }
 );
-/// Types of `user.add`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-add.html>
+/// Types of [`user.add`](super::Add).
 pub mod add {
 	/// Error codes of `user.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -646,9 +644,7 @@ pub mod add {
 	pub type Output = ::bitrix24_runtime::lenient::Int;
 	method!(super::Add, "user.add", V2, false);
 }
-/// Types of `user.current`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-current.html>
+/// Types of [`user.current`](super::Current).
 pub mod current {
 	/// Error codes of `user.current`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -758,9 +754,7 @@ pub mod events {
 		event_payload!(OnUserAdd, "ONUSERADD");
 	}
 }
-/// Types of `user.fields`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-fields.html>
+/// Types of [`user.fields`](super::Fields).
 pub mod fields {
 	/// Error codes of `user.fields`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -781,9 +775,7 @@ pub mod fields {
 	method!(super::Fields, "user.fields", V2, true);
 	deserialize_via_from_value!(Output);
 }
-/// Types of `user.get`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-get.html>
+/// Types of [`user.get`](super::Get).
 pub mod get {
 	/// Error codes of `user.get`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -881,9 +873,7 @@ pub mod get {
 	}
 	deserialize_via_from_value!(Item);
 }
-/// Types of `user.search`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-search.html>
+/// Types of [`user.search`](super::Search).
 pub mod search {
 	/// Error codes of `user.search`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -981,9 +971,7 @@ pub mod search {
 	}
 	deserialize_via_from_value!(Item);
 }
-/// Types of `user.update`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-update.html>
+/// Types of [`user.update`](super::Update).
 pub mod update {
 	/// Error codes of `user.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]

@@ -111,16 +111,14 @@ pub mod user {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					fields: Default::default(),
+					fields: None,
 					extra: Default::default(),
 				}
 			}
 		}
 		setters!(Update { some into fields fields "fields" : update::Fields, });
 		params_impls!(Update { req field "id" id, opt exact "fields" fields, });
-		/// Types of `user.userfield.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
+		/// Types of [`user.userfield.add`](super::Add).
 		pub mod add {
 			/// Error codes of `user.userfield.add`; see also [`crate::SystemError`].
 			///
@@ -279,21 +277,21 @@ pub mod user {
 					Self {
 						field_name: field_name.into(),
 						user_type_id: user_type_id.into(),
-						xml_id: Default::default(),
-						sort: Default::default(),
-						multiple: Default::default(),
-						mandatory: Default::default(),
-						show_filter: Default::default(),
-						show_in_list: Default::default(),
-						edit_in_list: Default::default(),
-						is_searchable: Default::default(),
-						settings: Default::default(),
-						edit_form_label: Default::default(),
-						list_column_label: Default::default(),
-						list_filter_label: Default::default(),
-						error_message: Default::default(),
-						help_message: Default::default(),
-						label: Default::default(),
+						xml_id: None,
+						sort: None,
+						multiple: None,
+						mandatory: None,
+						show_filter: None,
+						show_in_list: None,
+						edit_in_list: None,
+						is_searchable: None,
+						settings: None,
+						edit_form_label: None,
+						list_column_label: None,
+						list_filter_label: None,
+						error_message: None,
+						help_message: None,
+						label: None,
 						extra: Default::default(),
 					}
 				}
@@ -329,9 +327,7 @@ pub mod user {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "user.userfield.add", V2, false);
 		}
-		/// Types of `user.userfield.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-delete.html>
+		/// Types of [`user.userfield.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `user.userfield.delete`; see also [`crate::SystemError`].
 			///
@@ -363,9 +359,7 @@ pub mod user {
 				}
 			}
 			params_impls!(Get {});
-			/// Types of `user.userfield.file.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-file-get.html>
+			/// Types of [`user.userfield.file.get`](super::Get).
 			pub mod get {
 				/// Error codes of `user.userfield.file.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -374,9 +368,7 @@ pub mod user {
 				method!(super::Get, "user.userfield.file.get", V2, true);
 			}
 		}
-		/// Types of `user.userfield.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
+		/// Types of [`user.userfield.list`](super::List).
 		pub mod list {
 			/// Error codes of `user.userfield.list`; see also [`crate::SystemError`].
 			///
@@ -428,7 +420,7 @@ pub mod user {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct ItemSettings {
@@ -440,7 +432,7 @@ pub mod user {
 				pub caption_no_value: Option<String>,
 				/// `SHOW_NO_VALUE`: `string`.
 				pub show_no_value: Option<String>,
-				/// `DEFAULT_VALUE`: `string`, only in the example response.
+				/// `DEFAULT_VALUE`: `string`, example only.
 				pub default_value: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -532,9 +524,7 @@ pub mod user {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `user.userfield.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
+		/// Types of [`user.userfield.update`](super::Update).
 		pub mod update {
 			/// Error codes of `user.userfield.update`; see also [`crate::SystemError`].
 			///

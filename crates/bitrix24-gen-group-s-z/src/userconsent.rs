@@ -45,16 +45,14 @@ pub mod agreement {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				replace: Default::default(),
+				replace: None,
 				extra: Default::default(),
 			}
 		}
 	}
 	setters!(Text { some into replace replace "replace" : text::Replace, });
 	params_impls!(Text { req field "id" id, opt exact "replace" replace, });
-	/// Types of `userconsent.agreement.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html>
+	/// Types of [`userconsent.agreement.list`](super::List).
 	pub mod list {
 		/// Error codes of `userconsent.agreement.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -62,17 +60,17 @@ pub mod agreement {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `ACTIVE`: `string`, only in the example response.
+			/// `ACTIVE`: `string`, example only.
 			pub active: Option<String>,
-			/// `LANGUAGE_ID`: `string`, only in the example response.
+			/// `LANGUAGE_ID`: `string`, example only.
 			pub language_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -86,9 +84,7 @@ pub mod agreement {
 		method!(super::List, "userconsent.agreement.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `userconsent.agreement.text`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
+	/// Types of [`userconsent.agreement.text`](super::Text).
 	pub mod text {
 		/// Error codes of `userconsent.agreement.text`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,13 +137,13 @@ pub mod agreement {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `LABEL`: `string`, only in the example response.
+			/// `LABEL`: `string`, example only.
 			pub label: Option<String>,
-			/// `TEXT`: `string`, only in the example response.
+			/// `TEXT`: `string`, example only.
 			pub text: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -190,10 +186,10 @@ pub mod consent {
 			Self {
 				agreement_id: agreement_id.into(),
 				ip: ip.into(),
-				user_id: Default::default(),
-				url: Default::default(),
-				origin_id: Default::default(),
-				originator_id: Default::default(),
+				user_id: None,
+				url: None,
+				origin_id: None,
+				originator_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -208,9 +204,7 @@ pub mod consent {
 		"USER_ID" user_id, opt exact "URL" url, opt exact "ORIGIN_ID" origin_id, opt
 		exact "ORIGINATOR_ID" originator_id, }
 	);
-	/// Types of `userconsent.consent.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-consent-add.html>
+	/// Types of [`userconsent.consent.add`](super::Add).
 	pub mod add {
 		/// Error codes of `userconsent.consent.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

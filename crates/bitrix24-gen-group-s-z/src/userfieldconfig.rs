@@ -140,10 +140,10 @@ impl List {
 	pub fn new(module_id: impl Into<String>) -> Self {
 		Self {
 			module_id: module_id.into(),
-			select: Default::default(),
-			order: Default::default(),
-			filter: Default::default(),
-			start: Default::default(),
+			select: None,
+			order: None,
+			filter: None,
+			start: None,
 			extra: Default::default(),
 		}
 	}
@@ -182,7 +182,7 @@ impl Update {
 		Self {
 			module_id: module_id.into(),
 			id: id.into(),
-			field: Default::default(),
+			field: None,
 			extra: Default::default(),
 		}
 	}
@@ -192,9 +192,7 @@ params_impls!(
 	Update { req field "moduleId" module_id, req field "id" id, opt exact "field" field,
 	}
 );
-/// Types of `userfieldconfig.add`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+/// Types of [`userfieldconfig.add`](super::Add).
 pub mod add {
 	/// Error codes of `userfieldconfig.add`; see also [`crate::SystemError`].
 	///
@@ -262,9 +260,9 @@ pub mod add {
 		pub fn new(value: impl Into<String>) -> Self {
 			Self {
 				value: value.into(),
-				def: Default::default(),
-				sort: Default::default(),
-				xml_id: Default::default(),
+				def: None,
+				sort: None,
+				xml_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -335,17 +333,17 @@ pub mod add {
 				entity_id: entity_id.into(),
 				field_name: field_name.into(),
 				user_type_id: user_type_id.into(),
-				xml_id: Default::default(),
-				sort: Default::default(),
-				multiple: Default::default(),
-				mandatory: Default::default(),
-				show_filter: Default::default(),
-				edit_in_list: Default::default(),
-				is_searchable: Default::default(),
-				settings: Default::default(),
-				edit_form_label: Default::default(),
-				help_message: Default::default(),
-				enum_: Default::default(),
+				xml_id: None,
+				sort: None,
+				multiple: None,
+				mandatory: None,
+				show_filter: None,
+				edit_in_list: None,
+				is_searchable: None,
+				settings: None,
+				edit_form_label: None,
+				help_message: None,
+				enum_: None,
 				extra: Default::default(),
 			}
 		}
@@ -373,7 +371,7 @@ pub mod add {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldSettings {
@@ -389,13 +387,13 @@ pub mod add {
 		pub min_length: Option<i64>,
 		/// `MAX_LENGTH`: `integer`.
 		pub max_length: Option<i64>,
-		/// `DISPLAY`: `string`, only in the example response.
+		/// `DISPLAY`: `string`, example only.
 		pub display: Option<String>,
-		/// `LIST_HEIGHT`: `integer`, only in the example response.
+		/// `LIST_HEIGHT`: `integer`, example only.
 		pub list_height: Option<i64>,
-		/// `CAPTION_NO_VALUE`: `string`, only in the example response.
+		/// `CAPTION_NO_VALUE`: `string`, example only.
 		pub caption_no_value: Option<String>,
-		/// `SHOW_NO_VALUE`: `string`, only in the example response.
+		/// `SHOW_NO_VALUE`: `string`, example only.
 		pub show_no_value: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -411,13 +409,13 @@ pub mod add {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldLanguageId {
-		/// `en`: `string`, only in the example response.
+		/// `en`: `string`, example only.
 		pub en: Option<String>,
-		/// `ru`: `string`, only in the example response.
+		/// `ru`: `string`, example only.
 		pub ru: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -427,11 +425,11 @@ pub mod add {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEditFormLabel {
-		/// `en`: `string`, only in the example response.
+		/// `en`: `string`, example only.
 		pub en: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -441,13 +439,13 @@ pub mod add {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListColumnLabel {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
-		/// `ru`: `any`, only in the example response.
+		/// `ru`: `any`, example only.
 		pub ru: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -457,13 +455,13 @@ pub mod add {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListFilterLabel {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
-		/// `ru`: `any`, only in the example response.
+		/// `ru`: `any`, example only.
 		pub ru: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -473,13 +471,13 @@ pub mod add {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldErrorMessage {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
-		/// `ru`: `any`, only in the example response.
+		/// `ru`: `any`, example only.
 		pub ru: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -489,13 +487,13 @@ pub mod add {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldHelpMessage {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
-		/// `ru`: `any`, only in the example response.
+		/// `ru`: `any`, example only.
 		pub ru: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -505,21 +503,21 @@ pub mod add {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEnum {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `userFieldId`: `string`, only in the example response.
+		/// `userFieldId`: `string`, example only.
 		pub user_field_id: Option<String>,
-		/// `value`: `string`, only in the example response.
+		/// `value`: `string`, example only.
 		pub value: Option<String>,
-		/// `def`: `string`, only in the example response.
+		/// `def`: `string`, example only.
 		pub def: Option<String>,
-		/// `sort`: `string`, only in the example response.
+		/// `sort`: `string`, example only.
 		pub sort: Option<String>,
-		/// `xmlId`: `string`, only in the example response.
+		/// `xmlId`: `string`, example only.
 		pub xml_id: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -609,9 +607,7 @@ pub mod add {
 	method!(super::Add, "userfieldconfig.add", V2, false);
 	deserialize_via_from_value!(Output);
 }
-/// Types of `userfieldconfig.delete`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-delete.html>
+/// Types of [`userfieldconfig.delete`](super::Delete).
 pub mod delete {
 	/// Error codes of `userfieldconfig.delete`; see also [`crate::SystemError`].
 	///
@@ -621,9 +617,7 @@ pub mod delete {
 	pub type Output = ::serde_json::Value;
 	method!(super::Delete, "userfieldconfig.delete", V2, false);
 }
-/// Types of `userfieldconfig.get`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+/// Types of [`userfieldconfig.get`](super::Get).
 pub mod get {
 	/// Error codes of `userfieldconfig.get`; see also [`crate::SystemError`].
 	///
@@ -633,17 +627,17 @@ pub mod get {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldSettings {
-		/// `DISPLAY`: `string`, only in the example response.
+		/// `DISPLAY`: `string`, example only.
 		pub display: Option<String>,
-		/// `LIST_HEIGHT`: `integer`, only in the example response.
+		/// `LIST_HEIGHT`: `integer`, example only.
 		pub list_height: Option<i64>,
-		/// `CAPTION_NO_VALUE`: `string`, only in the example response.
+		/// `CAPTION_NO_VALUE`: `string`, example only.
 		pub caption_no_value: Option<String>,
-		/// `SHOW_NO_VALUE`: `string`, only in the example response.
+		/// `SHOW_NO_VALUE`: `string`, example only.
 		pub show_no_value: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -657,13 +651,13 @@ pub mod get {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldLanguageId {
-		/// `en`: `string`, only in the example response.
+		/// `en`: `string`, example only.
 		pub en: Option<String>,
-		/// `de`: `string`, only in the example response.
+		/// `de`: `string`, example only.
 		pub de: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -673,13 +667,13 @@ pub mod get {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEditFormLabel {
-		/// `en`: `string`, only in the example response.
+		/// `en`: `string`, example only.
 		pub en: Option<String>,
-		/// `de`: `string`, only in the example response.
+		/// `de`: `string`, example only.
 		pub de: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -689,13 +683,13 @@ pub mod get {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListColumnLabel {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
-		/// `de`: `any`, only in the example response.
+		/// `de`: `any`, example only.
 		pub de: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -705,13 +699,13 @@ pub mod get {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListFilterLabel {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
-		/// `de`: `any`, only in the example response.
+		/// `de`: `any`, example only.
 		pub de: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -721,13 +715,13 @@ pub mod get {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldErrorMessage {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
-		/// `de`: `any`, only in the example response.
+		/// `de`: `any`, example only.
 		pub de: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -737,13 +731,13 @@ pub mod get {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldHelpMessage {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
-		/// `de`: `any`, only in the example response.
+		/// `de`: `any`, example only.
 		pub de: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -753,21 +747,21 @@ pub mod get {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEnum {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `userFieldId`: `string`, only in the example response.
+		/// `userFieldId`: `string`, example only.
 		pub user_field_id: Option<String>,
-		/// `value`: `string`, only in the example response.
+		/// `value`: `string`, example only.
 		pub value: Option<String>,
-		/// `def`: `string`, only in the example response.
+		/// `def`: `string`, example only.
 		pub def: Option<String>,
-		/// `sort`: `string`, only in the example response.
+		/// `sort`: `string`, example only.
 		pub sort: Option<String>,
-		/// `xmlId`: `string`, only in the example response.
+		/// `xmlId`: `string`, example only.
 		pub xml_id: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -857,9 +851,7 @@ pub mod get {
 	method!(super::Get, "userfieldconfig.get", V2, true);
 	deserialize_via_from_value!(Output);
 }
-/// Types of `userfieldconfig.getTypes`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+/// Types of [`userfieldconfig.getTypes`](super::GetTypes).
 pub mod get_types {
 	/// Error codes of `userfieldconfig.getTypes`; see also [`crate::SystemError`].
 	///
@@ -869,13 +861,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesCrm {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -888,13 +880,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesCrmStatus {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -907,13 +899,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesMoney {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -926,13 +918,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesEmployee {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -945,13 +937,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesRest219Test {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -964,13 +956,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesString {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -983,13 +975,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesInteger {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1002,13 +994,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesDouble {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1021,13 +1013,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesDatetime {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1040,13 +1032,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesDate {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1059,13 +1051,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesBoolean {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1078,13 +1070,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesAddress {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1097,13 +1089,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesUrl {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1116,13 +1108,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesFile {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1135,13 +1127,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesEnumeration {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1154,13 +1146,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesIblockSection {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1173,13 +1165,13 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypesIblockElement {
-		/// `userTypeId`: `string`, only in the example response.
+		/// `userTypeId`: `string`, example only.
 		pub user_type_id: Option<String>,
-		/// `description`: `string`, only in the example response.
+		/// `description`: `string`, example only.
 		pub description: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1192,43 +1184,43 @@ pub mod get_types {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputTypes {
-		/// `crm`: `object`, only in the example response.
+		/// `crm`: `object`, example only.
 		pub crm: Option<OutputTypesCrm>,
-		/// `crm_status`: `object`, only in the example response.
+		/// `crm_status`: `object`, example only.
 		pub crm_status: Option<OutputTypesCrmStatus>,
-		/// `money`: `object`, only in the example response.
+		/// `money`: `object`, example only.
 		pub money: Option<OutputTypesMoney>,
-		/// `employee`: `object`, only in the example response.
+		/// `employee`: `object`, example only.
 		pub employee: Option<OutputTypesEmployee>,
-		/// `rest_219_test`: `object`, only in the example response.
+		/// `rest_219_test`: `object`, example only.
 		pub rest_219_test: Option<OutputTypesRest219Test>,
-		/// `string`: `object`, only in the example response.
+		/// `string`: `object`, example only.
 		pub string: Option<OutputTypesString>,
-		/// `integer`: `object`, only in the example response.
+		/// `integer`: `object`, example only.
 		pub integer: Option<OutputTypesInteger>,
-		/// `double`: `object`, only in the example response.
+		/// `double`: `object`, example only.
 		pub double: Option<OutputTypesDouble>,
-		/// `datetime`: `object`, only in the example response.
+		/// `datetime`: `object`, example only.
 		pub datetime: Option<OutputTypesDatetime>,
-		/// `date`: `object`, only in the example response.
+		/// `date`: `object`, example only.
 		pub date: Option<OutputTypesDate>,
-		/// `boolean`: `object`, only in the example response.
+		/// `boolean`: `object`, example only.
 		pub boolean: Option<OutputTypesBoolean>,
-		/// `address`: `object`, only in the example response.
+		/// `address`: `object`, example only.
 		pub address: Option<OutputTypesAddress>,
-		/// `url`: `object`, only in the example response.
+		/// `url`: `object`, example only.
 		pub url: Option<OutputTypesUrl>,
-		/// `file`: `object`, only in the example response.
+		/// `file`: `object`, example only.
 		pub file: Option<OutputTypesFile>,
-		/// `enumeration`: `object`, only in the example response.
+		/// `enumeration`: `object`, example only.
 		pub enumeration: Option<OutputTypesEnumeration>,
-		/// `iblock_section`: `object`, only in the example response.
+		/// `iblock_section`: `object`, example only.
 		pub iblock_section: Option<OutputTypesIblockSection>,
-		/// `iblock_element`: `object`, only in the example response.
+		/// `iblock_element`: `object`, example only.
 		pub iblock_element: Option<OutputTypesIblockElement>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1257,9 +1249,7 @@ pub mod get_types {
 	method!(super::GetTypes, "userfieldconfig.getTypes", V2, true);
 	deserialize_via_from_value!(Output);
 }
-/// Types of `userfieldconfig.list`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+/// Types of [`userfieldconfig.list`](super::List).
 pub mod list {
 	/// Error codes of `userfieldconfig.list`; see also [`crate::SystemError`].
 	///
@@ -1482,17 +1472,17 @@ pub mod list {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldsSettings {
-		/// `DISPLAY`: `string`, only in the example response.
+		/// `DISPLAY`: `string`, example only.
 		pub display: Option<String>,
-		/// `LIST_HEIGHT`: `integer`, only in the example response.
+		/// `LIST_HEIGHT`: `integer`, example only.
 		pub list_height: Option<i64>,
-		/// `CAPTION_NO_VALUE`: `string`, only in the example response.
+		/// `CAPTION_NO_VALUE`: `string`, example only.
 		pub caption_no_value: Option<String>,
-		/// `SHOW_NO_VALUE`: `string`, only in the example response.
+		/// `SHOW_NO_VALUE`: `string`, example only.
 		pub show_no_value: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1506,11 +1496,11 @@ pub mod list {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldsLanguageId {
-		/// `de`: `string`, only in the example response.
+		/// `de`: `string`, example only.
 		pub de: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1520,11 +1510,11 @@ pub mod list {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldsEditFormLabel {
-		/// `de`: `string`, only in the example response.
+		/// `de`: `string`, example only.
 		pub de: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1625,9 +1615,7 @@ pub mod list {
 	deserialize_via_from_value!(Output);
 	deserialize_via_from_value!(OutputFields);
 }
-/// Types of `userfieldconfig.update`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+/// Types of [`userfieldconfig.update`](super::Update).
 pub mod update {
 	/// Error codes of `userfieldconfig.update`; see also [`crate::SystemError`].
 	///
@@ -1773,7 +1761,7 @@ pub mod update {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldSettings {
@@ -1789,13 +1777,13 @@ pub mod update {
 		pub min_length: Option<i64>,
 		/// `MAX_LENGTH`: `integer`.
 		pub max_length: Option<i64>,
-		/// `DISPLAY`: `string`, only in the example response.
+		/// `DISPLAY`: `string`, example only.
 		pub display: Option<String>,
-		/// `LIST_HEIGHT`: `integer`, only in the example response.
+		/// `LIST_HEIGHT`: `integer`, example only.
 		pub list_height: Option<i64>,
-		/// `CAPTION_NO_VALUE`: `string`, only in the example response.
+		/// `CAPTION_NO_VALUE`: `string`, example only.
 		pub caption_no_value: Option<String>,
-		/// `SHOW_NO_VALUE`: `string`, only in the example response.
+		/// `SHOW_NO_VALUE`: `string`, example only.
 		pub show_no_value: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1811,11 +1799,11 @@ pub mod update {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldLanguageId {
-		/// `en`: `string`, only in the example response.
+		/// `en`: `string`, example only.
 		pub en: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1825,11 +1813,11 @@ pub mod update {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEditFormLabel {
-		/// `en`: `string`, only in the example response.
+		/// `en`: `string`, example only.
 		pub en: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1839,11 +1827,11 @@ pub mod update {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListColumnLabel {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1853,11 +1841,11 @@ pub mod update {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldListFilterLabel {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1867,11 +1855,11 @@ pub mod update {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldErrorMessage {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1881,11 +1869,11 @@ pub mod update {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldHelpMessage {
-		/// `en`: `any`, only in the example response.
+		/// `en`: `any`, example only.
 		pub en: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
@@ -1895,21 +1883,21 @@ pub mod update {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
 	///
-	/// A field only in the example response keeps a value of another type in `extra`.
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct OutputFieldEnum {
-		/// `id`: `string`, only in the example response.
+		/// `id`: `string`, example only.
 		pub id: Option<String>,
-		/// `userFieldId`: `string`, only in the example response.
+		/// `userFieldId`: `string`, example only.
 		pub user_field_id: Option<String>,
-		/// `value`: `string`, only in the example response.
+		/// `value`: `string`, example only.
 		pub value: Option<String>,
-		/// `def`: `string`, only in the example response.
+		/// `def`: `string`, example only.
 		pub def: Option<String>,
-		/// `sort`: `string`, only in the example response.
+		/// `sort`: `string`, example only.
 		pub sort: Option<String>,
-		/// `xmlId`: `string`, only in the example response.
+		/// `xmlId`: `string`, example only.
 		pub xml_id: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,

@@ -82,8 +82,8 @@ pub mod attached_vote {
 			Self {
 				attach_id: attach_id.into(),
 				answer_id: answer_id.into(),
-				page_navigation: Default::default(),
-				user_for_mobile_format: Default::default(),
+				page_navigation: None,
+				user_for_mobile_format: None,
 				extra: Default::default(),
 			}
 		}
@@ -166,8 +166,8 @@ pub mod attached_vote {
 		pub fn new(attach_id: impl Into<i64>) -> Self {
 			Self {
 				attach_id: attach_id.into(),
-				page_size: Default::default(),
-				user_for_mobile_format: Default::default(),
+				page_size: None,
+				user_for_mobile_format: None,
 				extra: Default::default(),
 			}
 		}
@@ -286,9 +286,7 @@ pub mod attached_vote {
 		}
 	}
 	params_impls!(Vote { req field "attachId" attach_id, req field "ballot" ballot, });
-	/// Types of `vote.AttachedVote.download`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.download.html>
+	/// Types of [`vote.AttachedVote.download`](super::Download).
 	pub mod download {
 		/// Error codes of `vote.AttachedVote.download`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,9 +308,7 @@ pub mod attached_vote {
 		pub type Output = ::serde_json::Value;
 		method!(super::Download, "vote.AttachedVote.download", V2, false);
 	}
-	/// Types of `vote.AttachedVote.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
+	/// Types of [`vote.AttachedVote.get`](super::Get).
 	pub mod get {
 		/// Error codes of `vote.AttachedVote.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -386,9 +382,7 @@ pub mod attached_vote {
 		method!(super::Get, "vote.AttachedVote.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `vote.AttachedVote.getAnswerVoted`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
+	/// Types of [`vote.AttachedVote.getAnswerVoted`](super::GetAnswerVoted).
 	pub mod get_answer_voted {
 		/// Error codes of `vote.AttachedVote.getAnswerVoted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -449,9 +443,7 @@ pub mod attached_vote {
 		deserialize_via_from_value!(Output);
 		deserialize_via_from_value!(OutputItems);
 	}
-	/// Types of `vote.AttachedVote.getMany`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+	/// Types of [`vote.AttachedVote.getMany`](super::GetMany).
 	pub mod get_many {
 		/// Error codes of `vote.AttachedVote.getMany`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -488,49 +480,49 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemsQuestionsAnswersKey {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, only in the example response.
+			/// `ACTIVE`: `string`, example only.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, only in the example response.
+			/// `TIMESTAMP_X`: `string`, example only.
 			pub timestamp_x: Option<String>,
-			/// `QUESTION_ID`: `string`, only in the example response.
+			/// `QUESTION_ID`: `string`, example only.
 			pub question_id: Option<String>,
-			/// `C_SORT`: `string`, only in the example response.
+			/// `C_SORT`: `string`, example only.
 			pub c_sort: Option<String>,
-			/// `IMAGE_ID`: `any`, only in the example response.
+			/// `IMAGE_ID`: `any`, example only.
 			pub image_id: ::serde_json::Value,
-			/// `MESSAGE`: `string`, only in the example response.
+			/// `MESSAGE`: `string`, example only.
 			pub message: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, only in the example response.
+			/// `MESSAGE_TYPE`: `string`, example only.
 			pub message_type: Option<String>,
-			/// `COUNTER`: `string`, only in the example response.
+			/// `COUNTER`: `string`, example only.
 			pub counter: Option<String>,
-			/// `FIELD_TYPE`: `string`, only in the example response.
+			/// `FIELD_TYPE`: `string`, example only.
 			pub field_type: Option<String>,
-			/// `FIELD_WIDTH`: `string`, only in the example response.
+			/// `FIELD_WIDTH`: `string`, example only.
 			pub field_width: Option<String>,
-			/// `FIELD_HEIGHT`: `string`, only in the example response.
+			/// `FIELD_HEIGHT`: `string`, example only.
 			pub field_height: Option<String>,
-			/// `FIELD_PARAM`: `any`, only in the example response.
+			/// `FIELD_PARAM`: `any`, example only.
 			pub field_param: ::serde_json::Value,
-			/// `COLOR`: `string`, only in the example response.
+			/// `COLOR`: `string`, example only.
 			pub color: Option<String>,
-			/// `REACTION`: `string`, only in the example response.
+			/// `REACTION`: `string`, example only.
 			pub reaction: Option<String>,
-			/// `~FIELD_NAME`: `string`, only in the example response.
+			/// `~FIELD_NAME`: `string`, example only.
 			pub tilde_field_name: Option<String>,
-			/// `FIELD_NAME`: `string`, only in the example response.
+			/// `FIELD_NAME`: `string`, example only.
 			pub field_name: Option<String>,
-			/// `MESSAGE_FIELD_NAME`: `string`, only in the example response.
+			/// `MESSAGE_FIELD_NAME`: `string`, example only.
 			pub message_field_name: Option<String>,
-			/// `~PERCENT`: `integer`, only in the example response.
+			/// `~PERCENT`: `integer`, example only.
 			pub tilde_percent: Option<i64>,
-			/// `PERCENT`: `integer`, only in the example response.
+			/// `PERCENT`: `integer`, example only.
 			pub percent: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -551,11 +543,11 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemsQuestionsAnswers {
-			/// `<key>`: `object`, only in the example response.
+			/// `<key>`: `object`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<
@@ -570,41 +562,41 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemsQuestions {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, only in the example response.
+			/// `ACTIVE`: `string`, example only.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, only in the example response.
+			/// `TIMESTAMP_X`: `string`, example only.
 			pub timestamp_x: Option<String>,
-			/// `VOTE_ID`: `string`, only in the example response.
+			/// `VOTE_ID`: `string`, example only.
 			pub vote_id: Option<String>,
-			/// `C_SORT`: `string`, only in the example response.
+			/// `C_SORT`: `string`, example only.
 			pub c_sort: Option<String>,
-			/// `COUNTER`: `string`, only in the example response.
+			/// `COUNTER`: `string`, example only.
 			pub counter: Option<String>,
-			/// `QUESTION`: `string`, only in the example response.
+			/// `QUESTION`: `string`, example only.
 			pub question: Option<String>,
-			/// `QUESTION_TYPE`: `string`, only in the example response.
+			/// `QUESTION_TYPE`: `string`, example only.
 			pub question_type: Option<String>,
-			/// `IMAGE_ID`: `any`, only in the example response.
+			/// `IMAGE_ID`: `any`, example only.
 			pub image_id: ::serde_json::Value,
-			/// `DIAGRAM`: `string`, only in the example response.
+			/// `DIAGRAM`: `string`, example only.
 			pub diagram: Option<String>,
-			/// `DIAGRAM_TYPE`: `string`, only in the example response.
+			/// `DIAGRAM_TYPE`: `string`, example only.
 			pub diagram_type: Option<String>,
-			/// `REQUIRED`: `string`, only in the example response.
+			/// `REQUIRED`: `string`, example only.
 			pub required: Option<String>,
-			/// `FIELD_TYPE`: `string`, only in the example response.
+			/// `FIELD_TYPE`: `string`, example only.
 			pub field_type: Option<String>,
-			/// `FIELD_NAME`: `string`, only in the example response.
+			/// `FIELD_NAME`: `string`, example only.
 			pub field_name: Option<String>,
-			/// `IMAGE`: `any`, only in the example response.
+			/// `IMAGE`: `any`, example only.
 			pub image: ::serde_json::Value,
-			/// `ANSWERS`: `object`, only in the example response.
+			/// `ANSWERS`: `object`, example only.
 			pub answers: Option<OutputItemsQuestionsAnswers>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -622,19 +614,19 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemsUserAnswerMapKey {
-			/// `EVENT_ID`: `string`, only in the example response.
+			/// `EVENT_ID`: `string`, example only.
 			pub event_id: Option<String>,
-			/// `EVENT_QUESTION_ID`: `string`, only in the example response.
+			/// `EVENT_QUESTION_ID`: `string`, example only.
 			pub event_question_id: Option<String>,
-			/// `ANSWER_ID`: `string`, only in the example response.
+			/// `ANSWER_ID`: `string`, example only.
 			pub answer_id: Option<String>,
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `MESSAGE`: `string`, only in the example response.
+			/// `MESSAGE`: `string`, example only.
 			pub message: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -648,11 +640,11 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputItemsUserAnswerMap {
-			/// `<key>`: `object`, only in the example response.
+			/// `<key>`: `object`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, OutputItemsUserAnswerMapKey>,
@@ -726,9 +718,7 @@ pub mod attached_vote {
 		method!(super::GetMany, "vote.AttachedVote.getMany", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `vote.AttachedVote.getWithVoted`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+	/// Types of [`vote.AttachedVote.getWithVoted`](super::GetWithVoted).
 	pub mod get_with_voted {
 		/// Error codes of `vote.AttachedVote.getWithVoted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -750,49 +740,49 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswersKey {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, only in the example response.
+			/// `ACTIVE`: `string`, example only.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, only in the example response.
+			/// `TIMESTAMP_X`: `string`, example only.
 			pub timestamp_x: Option<String>,
-			/// `QUESTION_ID`: `string`, only in the example response.
+			/// `QUESTION_ID`: `string`, example only.
 			pub question_id: Option<String>,
-			/// `C_SORT`: `string`, only in the example response.
+			/// `C_SORT`: `string`, example only.
 			pub c_sort: Option<String>,
-			/// `IMAGE_ID`: `any`, only in the example response.
+			/// `IMAGE_ID`: `any`, example only.
 			pub image_id: ::serde_json::Value,
-			/// `MESSAGE`: `string`, only in the example response.
+			/// `MESSAGE`: `string`, example only.
 			pub message: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, only in the example response.
+			/// `MESSAGE_TYPE`: `string`, example only.
 			pub message_type: Option<String>,
-			/// `COUNTER`: `string`, only in the example response.
+			/// `COUNTER`: `string`, example only.
 			pub counter: Option<String>,
-			/// `FIELD_TYPE`: `string`, only in the example response.
+			/// `FIELD_TYPE`: `string`, example only.
 			pub field_type: Option<String>,
-			/// `FIELD_WIDTH`: `string`, only in the example response.
+			/// `FIELD_WIDTH`: `string`, example only.
 			pub field_width: Option<String>,
-			/// `FIELD_HEIGHT`: `string`, only in the example response.
+			/// `FIELD_HEIGHT`: `string`, example only.
 			pub field_height: Option<String>,
-			/// `FIELD_PARAM`: `any`, only in the example response.
+			/// `FIELD_PARAM`: `any`, example only.
 			pub field_param: ::serde_json::Value,
-			/// `COLOR`: `string`, only in the example response.
+			/// `COLOR`: `string`, example only.
 			pub color: Option<String>,
-			/// `REACTION`: `string`, only in the example response.
+			/// `REACTION`: `string`, example only.
 			pub reaction: Option<String>,
-			/// `~FIELD_NAME`: `string`, only in the example response.
+			/// `~FIELD_NAME`: `string`, example only.
 			pub tilde_field_name: Option<String>,
-			/// `FIELD_NAME`: `string`, only in the example response.
+			/// `FIELD_NAME`: `string`, example only.
 			pub field_name: Option<String>,
-			/// `MESSAGE_FIELD_NAME`: `string`, only in the example response.
+			/// `MESSAGE_FIELD_NAME`: `string`, example only.
 			pub message_field_name: Option<String>,
-			/// `~PERCENT`: `integer`, only in the example response.
+			/// `~PERCENT`: `integer`, example only.
 			pub tilde_percent: Option<i64>,
-			/// `PERCENT`: `integer`, only in the example response.
+			/// `PERCENT`: `integer`, example only.
 			pub percent: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -813,11 +803,11 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswers {
-			/// `<key>`: `object`, only in the example response.
+			/// `<key>`: `object`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<
@@ -832,41 +822,41 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestions {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, only in the example response.
+			/// `ACTIVE`: `string`, example only.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, only in the example response.
+			/// `TIMESTAMP_X`: `string`, example only.
 			pub timestamp_x: Option<String>,
-			/// `VOTE_ID`: `string`, only in the example response.
+			/// `VOTE_ID`: `string`, example only.
 			pub vote_id: Option<String>,
-			/// `C_SORT`: `string`, only in the example response.
+			/// `C_SORT`: `string`, example only.
 			pub c_sort: Option<String>,
-			/// `COUNTER`: `string`, only in the example response.
+			/// `COUNTER`: `string`, example only.
 			pub counter: Option<String>,
-			/// `QUESTION`: `string`, only in the example response.
+			/// `QUESTION`: `string`, example only.
 			pub question: Option<String>,
-			/// `QUESTION_TYPE`: `string`, only in the example response.
+			/// `QUESTION_TYPE`: `string`, example only.
 			pub question_type: Option<String>,
-			/// `IMAGE_ID`: `any`, only in the example response.
+			/// `IMAGE_ID`: `any`, example only.
 			pub image_id: ::serde_json::Value,
-			/// `DIAGRAM`: `string`, only in the example response.
+			/// `DIAGRAM`: `string`, example only.
 			pub diagram: Option<String>,
-			/// `DIAGRAM_TYPE`: `string`, only in the example response.
+			/// `DIAGRAM_TYPE`: `string`, example only.
 			pub diagram_type: Option<String>,
-			/// `REQUIRED`: `string`, only in the example response.
+			/// `REQUIRED`: `string`, example only.
 			pub required: Option<String>,
-			/// `FIELD_TYPE`: `string`, only in the example response.
+			/// `FIELD_TYPE`: `string`, example only.
 			pub field_type: Option<String>,
-			/// `FIELD_NAME`: `string`, only in the example response.
+			/// `FIELD_NAME`: `string`, example only.
 			pub field_name: Option<String>,
-			/// `IMAGE`: `any`, only in the example response.
+			/// `IMAGE`: `any`, example only.
 			pub image: ::serde_json::Value,
-			/// `ANSWERS`: `object`, only in the example response.
+			/// `ANSWERS`: `object`, example only.
 			pub answers: Option<OutputAttachQuestionsAnswers>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -884,19 +874,19 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachUserAnswerMapKey {
-			/// `EVENT_ID`: `string`, only in the example response.
+			/// `EVENT_ID`: `string`, example only.
 			pub event_id: Option<String>,
-			/// `EVENT_QUESTION_ID`: `string`, only in the example response.
+			/// `EVENT_QUESTION_ID`: `string`, example only.
 			pub event_question_id: Option<String>,
-			/// `ANSWER_ID`: `string`, only in the example response.
+			/// `ANSWER_ID`: `string`, example only.
 			pub answer_id: Option<String>,
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `MESSAGE`: `string`, only in the example response.
+			/// `MESSAGE`: `string`, example only.
 			pub message: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -910,11 +900,11 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachUserAnswerMap {
-			/// `<key>`: `object`, only in the example response.
+			/// `<key>`: `object`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, OutputAttachUserAnswerMapKey>,
@@ -1028,9 +1018,7 @@ pub mod attached_vote {
 		method!(super::GetWithVoted, "vote.AttachedVote.getWithVoted", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `vote.AttachedVote.recall`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+	/// Types of [`vote.AttachedVote.recall`](super::Recall).
 	pub mod recall {
 		/// Error codes of `vote.AttachedVote.recall`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1052,49 +1040,49 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswersKey {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, only in the example response.
+			/// `ACTIVE`: `string`, example only.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, only in the example response.
+			/// `TIMESTAMP_X`: `string`, example only.
 			pub timestamp_x: Option<String>,
-			/// `QUESTION_ID`: `string`, only in the example response.
+			/// `QUESTION_ID`: `string`, example only.
 			pub question_id: Option<String>,
-			/// `C_SORT`: `string`, only in the example response.
+			/// `C_SORT`: `string`, example only.
 			pub c_sort: Option<String>,
-			/// `IMAGE_ID`: `any`, only in the example response.
+			/// `IMAGE_ID`: `any`, example only.
 			pub image_id: ::serde_json::Value,
-			/// `MESSAGE`: `string`, only in the example response.
+			/// `MESSAGE`: `string`, example only.
 			pub message: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, only in the example response.
+			/// `MESSAGE_TYPE`: `string`, example only.
 			pub message_type: Option<String>,
-			/// `COUNTER`: `string`, only in the example response.
+			/// `COUNTER`: `string`, example only.
 			pub counter: Option<String>,
-			/// `FIELD_TYPE`: `string`, only in the example response.
+			/// `FIELD_TYPE`: `string`, example only.
 			pub field_type: Option<String>,
-			/// `FIELD_WIDTH`: `string`, only in the example response.
+			/// `FIELD_WIDTH`: `string`, example only.
 			pub field_width: Option<String>,
-			/// `FIELD_HEIGHT`: `string`, only in the example response.
+			/// `FIELD_HEIGHT`: `string`, example only.
 			pub field_height: Option<String>,
-			/// `FIELD_PARAM`: `any`, only in the example response.
+			/// `FIELD_PARAM`: `any`, example only.
 			pub field_param: ::serde_json::Value,
-			/// `COLOR`: `string`, only in the example response.
+			/// `COLOR`: `string`, example only.
 			pub color: Option<String>,
-			/// `REACTION`: `string`, only in the example response.
+			/// `REACTION`: `string`, example only.
 			pub reaction: Option<String>,
-			/// `~FIELD_NAME`: `string`, only in the example response.
+			/// `~FIELD_NAME`: `string`, example only.
 			pub tilde_field_name: Option<String>,
-			/// `FIELD_NAME`: `string`, only in the example response.
+			/// `FIELD_NAME`: `string`, example only.
 			pub field_name: Option<String>,
-			/// `MESSAGE_FIELD_NAME`: `string`, only in the example response.
+			/// `MESSAGE_FIELD_NAME`: `string`, example only.
 			pub message_field_name: Option<String>,
-			/// `~PERCENT`: `integer`, only in the example response.
+			/// `~PERCENT`: `integer`, example only.
 			pub tilde_percent: Option<i64>,
-			/// `PERCENT`: `integer`, only in the example response.
+			/// `PERCENT`: `integer`, example only.
 			pub percent: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1115,11 +1103,11 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswers {
-			/// `<key>`: `object`, only in the example response.
+			/// `<key>`: `object`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<
@@ -1134,41 +1122,41 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestions {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, only in the example response.
+			/// `ACTIVE`: `string`, example only.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, only in the example response.
+			/// `TIMESTAMP_X`: `string`, example only.
 			pub timestamp_x: Option<String>,
-			/// `VOTE_ID`: `string`, only in the example response.
+			/// `VOTE_ID`: `string`, example only.
 			pub vote_id: Option<String>,
-			/// `C_SORT`: `string`, only in the example response.
+			/// `C_SORT`: `string`, example only.
 			pub c_sort: Option<String>,
-			/// `COUNTER`: `integer`, only in the example response.
+			/// `COUNTER`: `integer`, example only.
 			pub counter: Option<i64>,
-			/// `QUESTION`: `string`, only in the example response.
+			/// `QUESTION`: `string`, example only.
 			pub question: Option<String>,
-			/// `QUESTION_TYPE`: `string`, only in the example response.
+			/// `QUESTION_TYPE`: `string`, example only.
 			pub question_type: Option<String>,
-			/// `IMAGE_ID`: `any`, only in the example response.
+			/// `IMAGE_ID`: `any`, example only.
 			pub image_id: ::serde_json::Value,
-			/// `DIAGRAM`: `string`, only in the example response.
+			/// `DIAGRAM`: `string`, example only.
 			pub diagram: Option<String>,
-			/// `DIAGRAM_TYPE`: `string`, only in the example response.
+			/// `DIAGRAM_TYPE`: `string`, example only.
 			pub diagram_type: Option<String>,
-			/// `REQUIRED`: `string`, only in the example response.
+			/// `REQUIRED`: `string`, example only.
 			pub required: Option<String>,
-			/// `FIELD_TYPE`: `string`, only in the example response.
+			/// `FIELD_TYPE`: `string`, example only.
 			pub field_type: Option<String>,
-			/// `FIELD_NAME`: `string`, only in the example response.
+			/// `FIELD_NAME`: `string`, example only.
 			pub field_name: Option<String>,
-			/// `IMAGE`: `any`, only in the example response.
+			/// `IMAGE`: `any`, example only.
 			pub image: ::serde_json::Value,
-			/// `ANSWERS`: `object`, only in the example response.
+			/// `ANSWERS`: `object`, example only.
 			pub answers: Option<OutputAttachQuestionsAnswers>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1248,9 +1236,7 @@ pub mod attached_vote {
 		method!(super::Recall, "vote.AttachedVote.recall", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `vote.AttachedVote.resume`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.resume.html>
+	/// Types of [`vote.AttachedVote.resume`](super::Resume).
 	pub mod resume {
 		/// Error codes of `vote.AttachedVote.resume`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1272,9 +1258,7 @@ pub mod attached_vote {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::Resume, "vote.AttachedVote.resume", V2, false);
 	}
-	/// Types of `vote.AttachedVote.stop`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.stop.html>
+	/// Types of [`vote.AttachedVote.stop`](super::Stop).
 	pub mod stop {
 		/// Error codes of `vote.AttachedVote.stop`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1296,9 +1280,7 @@ pub mod attached_vote {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::Stop, "vote.AttachedVote.stop", V2, false);
 	}
-	/// Types of `vote.AttachedVote.vote`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+	/// Types of [`vote.AttachedVote.vote`](super::Vote).
 	pub mod vote {
 		/// Error codes of `vote.AttachedVote.vote`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1322,49 +1304,49 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswersKey {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, only in the example response.
+			/// `ACTIVE`: `string`, example only.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, only in the example response.
+			/// `TIMESTAMP_X`: `string`, example only.
 			pub timestamp_x: Option<String>,
-			/// `QUESTION_ID`: `string`, only in the example response.
+			/// `QUESTION_ID`: `string`, example only.
 			pub question_id: Option<String>,
-			/// `C_SORT`: `string`, only in the example response.
+			/// `C_SORT`: `string`, example only.
 			pub c_sort: Option<String>,
-			/// `IMAGE_ID`: `any`, only in the example response.
+			/// `IMAGE_ID`: `any`, example only.
 			pub image_id: ::serde_json::Value,
-			/// `MESSAGE`: `string`, only in the example response.
+			/// `MESSAGE`: `string`, example only.
 			pub message: Option<String>,
-			/// `MESSAGE_TYPE`: `string`, only in the example response.
+			/// `MESSAGE_TYPE`: `string`, example only.
 			pub message_type: Option<String>,
-			/// `COUNTER`: `string`, only in the example response.
+			/// `COUNTER`: `string`, example only.
 			pub counter: Option<String>,
-			/// `FIELD_TYPE`: `string`, only in the example response.
+			/// `FIELD_TYPE`: `string`, example only.
 			pub field_type: Option<String>,
-			/// `FIELD_WIDTH`: `string`, only in the example response.
+			/// `FIELD_WIDTH`: `string`, example only.
 			pub field_width: Option<String>,
-			/// `FIELD_HEIGHT`: `string`, only in the example response.
+			/// `FIELD_HEIGHT`: `string`, example only.
 			pub field_height: Option<String>,
-			/// `FIELD_PARAM`: `any`, only in the example response.
+			/// `FIELD_PARAM`: `any`, example only.
 			pub field_param: ::serde_json::Value,
-			/// `COLOR`: `string`, only in the example response.
+			/// `COLOR`: `string`, example only.
 			pub color: Option<String>,
-			/// `REACTION`: `string`, only in the example response.
+			/// `REACTION`: `string`, example only.
 			pub reaction: Option<String>,
-			/// `~FIELD_NAME`: `string`, only in the example response.
+			/// `~FIELD_NAME`: `string`, example only.
 			pub tilde_field_name: Option<String>,
-			/// `FIELD_NAME`: `string`, only in the example response.
+			/// `FIELD_NAME`: `string`, example only.
 			pub field_name: Option<String>,
-			/// `MESSAGE_FIELD_NAME`: `string`, only in the example response.
+			/// `MESSAGE_FIELD_NAME`: `string`, example only.
 			pub message_field_name: Option<String>,
-			/// `~PERCENT`: `integer`, only in the example response.
+			/// `~PERCENT`: `integer`, example only.
 			pub tilde_percent: Option<i64>,
-			/// `PERCENT`: `integer`, only in the example response.
+			/// `PERCENT`: `integer`, example only.
 			pub percent: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1385,11 +1367,11 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestionsAnswers {
-			/// `<key>`: `object`, only in the example response.
+			/// `<key>`: `object`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<
@@ -1404,41 +1386,41 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachQuestions {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `ACTIVE`: `string`, only in the example response.
+			/// `ACTIVE`: `string`, example only.
 			pub active: Option<String>,
-			/// `TIMESTAMP_X`: `string`, only in the example response.
+			/// `TIMESTAMP_X`: `string`, example only.
 			pub timestamp_x: Option<String>,
-			/// `VOTE_ID`: `string`, only in the example response.
+			/// `VOTE_ID`: `string`, example only.
 			pub vote_id: Option<String>,
-			/// `C_SORT`: `string`, only in the example response.
+			/// `C_SORT`: `string`, example only.
 			pub c_sort: Option<String>,
-			/// `COUNTER`: `integer`, only in the example response.
+			/// `COUNTER`: `integer`, example only.
 			pub counter: Option<i64>,
-			/// `QUESTION`: `string`, only in the example response.
+			/// `QUESTION`: `string`, example only.
 			pub question: Option<String>,
-			/// `QUESTION_TYPE`: `string`, only in the example response.
+			/// `QUESTION_TYPE`: `string`, example only.
 			pub question_type: Option<String>,
-			/// `IMAGE_ID`: `any`, only in the example response.
+			/// `IMAGE_ID`: `any`, example only.
 			pub image_id: ::serde_json::Value,
-			/// `DIAGRAM`: `string`, only in the example response.
+			/// `DIAGRAM`: `string`, example only.
 			pub diagram: Option<String>,
-			/// `DIAGRAM_TYPE`: `string`, only in the example response.
+			/// `DIAGRAM_TYPE`: `string`, example only.
 			pub diagram_type: Option<String>,
-			/// `REQUIRED`: `string`, only in the example response.
+			/// `REQUIRED`: `string`, example only.
 			pub required: Option<String>,
-			/// `FIELD_TYPE`: `string`, only in the example response.
+			/// `FIELD_TYPE`: `string`, example only.
 			pub field_type: Option<String>,
-			/// `FIELD_NAME`: `string`, only in the example response.
+			/// `FIELD_NAME`: `string`, example only.
 			pub field_name: Option<String>,
-			/// `IMAGE`: `any`, only in the example response.
+			/// `IMAGE`: `any`, example only.
 			pub image: ::serde_json::Value,
-			/// `ANSWERS`: `object`, only in the example response.
+			/// `ANSWERS`: `object`, example only.
 			pub answers: Option<OutputAttachQuestionsAnswers>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1456,19 +1438,19 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachUserAnswerMapKey {
-			/// `EVENT_ID`: `string`, only in the example response.
+			/// `EVENT_ID`: `string`, example only.
 			pub event_id: Option<String>,
-			/// `EVENT_QUESTION_ID`: `string`, only in the example response.
+			/// `EVENT_QUESTION_ID`: `string`, example only.
 			pub event_question_id: Option<String>,
-			/// `ANSWER_ID`: `string`, only in the example response.
+			/// `ANSWER_ID`: `string`, example only.
 			pub answer_id: Option<String>,
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `MESSAGE`: `string`, only in the example response.
+			/// `MESSAGE`: `string`, example only.
 			pub message: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1482,11 +1464,11 @@ pub mod attached_vote {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttachUserAnswerMap {
-			/// `<key>`: `object`, only in the example response.
+			/// `<key>`: `object`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, OutputAttachUserAnswerMapKey>,
@@ -1593,7 +1575,7 @@ pub mod integration {
 				Self {
 					chat_id: chat_id.into(),
 					im_message_vote_data: im_message_vote_data.into(),
-					template_id: Default::default(),
+					template_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -1603,9 +1585,7 @@ pub mod integration {
 			Send { req field "chatId" chat_id, req field "IM_MESSAGE_VOTE_DATA"
 			im_message_vote_data, opt exact "templateId" template_id, }
 		);
-		/// Types of `vote.Integration.Im.send`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
+		/// Types of [`vote.Integration.Im.send`](super::Send).
 		pub mod send {
 			/// Error codes of `vote.Integration.Im.send`; see also [`crate::SystemError`].
 			///
@@ -1691,8 +1671,8 @@ pub mod integration {
 				pub fn new(questions: impl Into<ImMessageVoteDataQuestions>) -> Self {
 					Self {
 						questions: questions.into(),
-						anonymity: Default::default(),
-						options: Default::default(),
+						anonymity: None,
+						options: None,
 						extra: Default::default(),
 					}
 				}

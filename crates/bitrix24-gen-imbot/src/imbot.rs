@@ -53,15 +53,15 @@ impl Register {
 	) -> Self {
 		Self {
 			code: code.into(),
-			type_: Default::default(),
-			openline: Default::default(),
-			event_handler: Default::default(),
+			type_: None,
+			openline: None,
+			event_handler: None,
 			event_message_add: event_message_add.into(),
-			event_message_update: Default::default(),
-			event_message_delete: Default::default(),
+			event_message_update: None,
+			event_message_delete: None,
 			event_welcome_message: event_welcome_message.into(),
 			event_bot_delete: event_bot_delete.into(),
-			client_id: Default::default(),
+			client_id: None,
 			properties: properties.into(),
 			extra: Default::default(),
 		}
@@ -106,7 +106,7 @@ impl Unregister {
 	pub fn new(bot_id: impl Into<i64>) -> Self {
 		Self {
 			bot_id: bot_id.into(),
-			client_id: Default::default(),
+			client_id: None,
 			extra: Default::default(),
 		}
 	}
@@ -142,7 +142,7 @@ impl Update {
 		Self {
 			bot_id: bot_id.into(),
 			fields: fields.into(),
-			client_id: Default::default(),
+			client_id: None,
 			extra: Default::default(),
 		}
 	}
@@ -255,22 +255,22 @@ pub mod app {
 		pub fn new(app_id: impl Into<::serde_json::Value>) -> Self {
 			Self {
 				app_id: app_id.into(),
-				iframe: Default::default(),
-				iframe_width: Default::default(),
-				iframe_height: Default::default(),
-				js_method: Default::default(),
-				js_param: Default::default(),
-				hash: Default::default(),
-				icon_file: Default::default(),
-				context: Default::default(),
-				extranet_support: Default::default(),
-				livechat_support: Default::default(),
-				iframe_popup: Default::default(),
-				lang: Default::default(),
-				language_id_lang: Default::default(),
-				title_lang: Default::default(),
-				description_lang: Default::default(),
-				copyright_lang: Default::default(),
+				iframe: None,
+				iframe_width: None,
+				iframe_height: None,
+				js_method: None,
+				js_param: None,
+				hash: None,
+				icon_file: None,
+				context: None,
+				extranet_support: None,
+				livechat_support: None,
+				iframe_popup: None,
+				lang: None,
+				language_id_lang: None,
+				title_lang: None,
+				description_lang: None,
+				copyright_lang: None,
 				extra: Default::default(),
 			}
 		}
@@ -304,9 +304,7 @@ pub mod app {
 		title_lang, opt exact "DESCRIPTION (LANG)" description_lang, opt exact
 		"COPYRIGHT (LANG)" copyright_lang, }
 	);
-	/// Types of `imbot.app.register`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/outdated/create-app/imbot-app-register.html>
+	/// Types of [`imbot.app.register`](super::Register).
 	pub mod register {
 		/// Error codes of `imbot.app.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -339,9 +337,7 @@ pub mod app {
 		pub type Output = ::serde_json::Value;
 		method!(super::Register, "imbot.app.register", V2, false);
 	}
-	/// Types of `imbot.app.unregister`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/outdated/create-app/imbot-app-unregister.html>
+	/// Types of [`imbot.app.unregister`](super::Unregister).
 	pub mod unregister {
 		/// Error codes of `imbot.app.unregister`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -365,9 +361,7 @@ pub mod app {
 		pub type Output = ::serde_json::Value;
 		method!(super::Unregister, "imbot.app.unregister", V2, false);
 	}
-	/// Types of `imbot.app.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/outdated/create-app/imbot-app-update.html>
+	/// Types of [`imbot.app.update`](super::Update).
 	pub mod update {
 		/// Error codes of `imbot.app.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -418,9 +412,7 @@ pub mod bot {
 		}
 	}
 	params_impls!(List {});
-	/// Types of `imbot.bot.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html>
+	/// Types of [`imbot.bot.list`](super::List).
 	pub mod list {
 		/// Error codes of `imbot.bot.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -600,8 +592,8 @@ pub mod chat {
 		pub fn new(chat_id: impl Into<i64>) -> Self {
 			Self {
 				chat_id: chat_id.into(),
-				bot_id: Default::default(),
-				client_id: Default::default(),
+				bot_id: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -639,9 +631,9 @@ pub mod chat {
 		/// The call with its required parameters: `DIALOG_ID`.
 		pub fn new(dialog_id: impl Into<String>) -> Self {
 			Self {
-				bot_id: Default::default(),
+				bot_id: None,
 				dialog_id: dialog_id.into(),
-				client_id: Default::default(),
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -687,9 +679,9 @@ pub mod chat {
 			Self {
 				chat_id: chat_id.into(),
 				user_id: user_id.into(),
-				is_manager: Default::default(),
-				bot_id: Default::default(),
-				client_id: Default::default(),
+				is_manager: None,
+				bot_id: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -733,8 +725,8 @@ pub mod chat {
 			Self {
 				chat_id: chat_id.into(),
 				user_id: user_id.into(),
-				bot_id: Default::default(),
-				client_id: Default::default(),
+				bot_id: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -776,8 +768,8 @@ pub mod chat {
 			Self {
 				chat_id: chat_id.into(),
 				avatar: avatar.into(),
-				bot_id: Default::default(),
-				client_id: Default::default(),
+				bot_id: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -824,8 +816,8 @@ pub mod chat {
 			Self {
 				chat_id: chat_id.into(),
 				color: color.into(),
-				bot_id: Default::default(),
-				client_id: Default::default(),
+				bot_id: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -867,8 +859,8 @@ pub mod chat {
 			Self {
 				chat_id: chat_id.into(),
 				title: title.into(),
-				bot_id: Default::default(),
-				client_id: Default::default(),
+				bot_id: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -881,9 +873,7 @@ pub mod chat {
 		UpdateTitle { req field "CHAT_ID" chat_id, req field "TITLE" title, opt exact
 		"BOT_ID" bot_id, opt exact "CLIENT_ID" client_id, }
 	);
-	/// Types of `imbot.chat.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-add.html>
+	/// Types of [`imbot.chat.add`](super::Add).
 	pub mod add {
 		/// Error codes of `imbot.chat.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -966,9 +956,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "imbot.chat.add", V2, false);
 	}
-	/// Types of `imbot.chat.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-get.html>
+	/// Types of [`imbot.chat.get`](super::Get).
 	pub mod get {
 		/// Error codes of `imbot.chat.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1000,9 +988,7 @@ pub mod chat {
 		method!(super::Get, "imbot.chat.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `imbot.chat.leave`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-leave.html>
+	/// Types of [`imbot.chat.leave`](super::Leave).
 	pub mod leave {
 		/// Error codes of `imbot.chat.leave`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1031,9 +1017,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Leave, "imbot.chat.leave", V2, false);
 	}
-	/// Types of `imbot.chat.sendTyping`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-send-typing.html>
+	/// Types of [`imbot.chat.sendTyping`](super::SendTyping).
 	pub mod send_typing {
 		/// Error codes of `imbot.chat.sendTyping`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1057,9 +1041,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::SendTyping, "imbot.chat.sendTyping", V2, false);
 	}
-	/// Types of `imbot.chat.setManager`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-set-manager.html>
+	/// Types of [`imbot.chat.setManager`](super::SetManager).
 	pub mod set_manager {
 		/// Error codes of `imbot.chat.setManager`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1088,9 +1070,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::SetManager, "imbot.chat.setManager", V2, false);
 	}
-	/// Types of `imbot.chat.setOwner`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-set-owner.html>
+	/// Types of [`imbot.chat.setOwner`](super::SetOwner).
 	pub mod set_owner {
 		/// Error codes of `imbot.chat.setOwner`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1121,9 +1101,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::SetOwner, "imbot.chat.setOwner", V2, false);
 	}
-	/// Types of `imbot.chat.updateAvatar`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.html>
+	/// Types of [`imbot.chat.updateAvatar`](super::UpdateAvatar).
 	pub mod update_avatar {
 		/// Error codes of `imbot.chat.updateAvatar`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1156,9 +1134,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UpdateAvatar, "imbot.chat.updateAvatar", V2, false);
 	}
-	/// Types of `imbot.chat.updateColor`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-color.html>
+	/// Types of [`imbot.chat.updateColor`](super::UpdateColor).
 	pub mod update_color {
 		/// Error codes of `imbot.chat.updateColor`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1234,9 +1210,7 @@ pub mod chat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UpdateColor, "imbot.chat.updateColor", V2, false);
 	}
-	/// Types of `imbot.chat.updateTitle`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-title.html>
+	/// Types of [`imbot.chat.updateTitle`](super::UpdateTitle).
 	pub mod update_title {
 		/// Error codes of `imbot.chat.updateTitle`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1303,9 +1277,9 @@ pub mod chat {
 				Self {
 					chat_id: chat_id.into(),
 					users: users.into(),
-					hide_history: Default::default(),
-					bot_id: Default::default(),
-					client_id: Default::default(),
+					hide_history: None,
+					bot_id: None,
+					client_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -1349,8 +1323,8 @@ pub mod chat {
 				Self {
 					chat_id: chat_id.into(),
 					user_id: user_id.into(),
-					bot_id: Default::default(),
-					client_id: Default::default(),
+					bot_id: None,
+					client_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -1389,8 +1363,8 @@ pub mod chat {
 			pub fn new(chat_id: impl Into<i64>) -> Self {
 				Self {
 					chat_id: chat_id.into(),
-					bot_id: Default::default(),
-					client_id: Default::default(),
+					bot_id: None,
+					client_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -1403,9 +1377,7 @@ pub mod chat {
 			List { req field "CHAT_ID" chat_id, opt exact "BOT_ID" bot_id, opt exact
 			"CLIENT_ID" client_id, }
 		);
-		/// Types of `imbot.chat.user.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-add.html>
+		/// Types of [`imbot.chat.user.add`](super::Add).
 		pub mod add {
 			/// Error codes of `imbot.chat.user.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1434,9 +1406,7 @@ pub mod chat {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Add, "imbot.chat.user.add", V2, false);
 		}
-		/// Types of `imbot.chat.user.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-delete.html>
+		/// Types of [`imbot.chat.user.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `imbot.chat.user.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1467,9 +1437,7 @@ pub mod chat {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "imbot.chat.user.delete", V2, false);
 		}
-		/// Types of `imbot.chat.user.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-list.html>
+		/// Types of [`imbot.chat.user.list`](super::List).
 		pub mod list {
 			/// Error codes of `imbot.chat.user.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1547,13 +1515,13 @@ pub mod command {
 				command_id: command_id.into(),
 				command: command.into(),
 				message_id: message_id.into(),
-				message: Default::default(),
-				attach: Default::default(),
-				keyboard: Default::default(),
-				menu: Default::default(),
-				system: Default::default(),
-				url_preview: Default::default(),
-				client_id: Default::default(),
+				message: None,
+				attach: None,
+				keyboard: None,
+				menu: None,
+				system: None,
+				url_preview: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -1622,10 +1590,10 @@ pub mod command {
 				command: command.into(),
 				event_command_add: event_command_add.into(),
 				lang: lang.into_iter().map(Into::into).collect(),
-				common: Default::default(),
-				hidden: Default::default(),
-				extranet_support: Default::default(),
-				client_id: Default::default(),
+				common: None,
+				hidden: None,
+				extranet_support: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -1665,7 +1633,7 @@ pub mod command {
 		pub fn new(command_id: impl Into<i64>) -> Self {
 			Self {
 				command_id: command_id.into(),
-				client_id: Default::default(),
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -1705,7 +1673,7 @@ pub mod command {
 			Self {
 				command_id: command_id.into(),
 				fields: fields.into(),
-				client_id: Default::default(),
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -1715,9 +1683,7 @@ pub mod command {
 		Update { req field "COMMAND_ID" command_id, req field "FIELDS" fields, opt exact
 		"CLIENT_ID" client_id, }
 	);
-	/// Types of `imbot.command.answer`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-answer.html>
+	/// Types of [`imbot.command.answer`](super::Answer).
 	pub mod answer {
 		/// Error codes of `imbot.command.answer`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1758,9 +1724,7 @@ pub mod command {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Answer, "imbot.command.answer", V2, false);
 	}
-	/// Types of `imbot.command.register`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-register.html>
+	/// Types of [`imbot.command.register`](super::Register).
 	pub mod register {
 		/// Error codes of `imbot.command.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1811,7 +1775,7 @@ pub mod command {
 				Self {
 					language_id: language_id.into(),
 					title: title.into(),
-					params: Default::default(),
+					params: None,
 					extra: Default::default(),
 				}
 			}
@@ -1825,9 +1789,7 @@ pub mod command {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Register, "imbot.command.register", V2, false);
 	}
-	/// Types of `imbot.command.unregister`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-unregister.html>
+	/// Types of [`imbot.command.unregister`](super::Unregister).
 	pub mod unregister {
 		/// Error codes of `imbot.command.unregister`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1851,9 +1813,7 @@ pub mod command {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Unregister, "imbot.command.unregister", V2, false);
 	}
-	/// Types of `imbot.command.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-update.html>
+	/// Types of [`imbot.command.update`](super::Update).
 	pub mod update {
 		/// Error codes of `imbot.command.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1900,7 +1860,7 @@ pub mod command {
 				Self {
 					language_id: language_id.into(),
 					title: title.into(),
-					params: Default::default(),
+					params: None,
 					extra: Default::default(),
 				}
 			}
@@ -1984,9 +1944,7 @@ pub mod dialog {
 		}
 	}
 	params_impls!(Get { req field "DIALOG_ID" dialog_id, });
-	/// Types of `imbot.dialog.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
+	/// Types of [`imbot.dialog.get`](super::Get).
 	pub mod get {
 		/// Error codes of `imbot.dialog.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2364,7 +2322,7 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddCommand {
@@ -2375,9 +2333,9 @@ pub mod events {
 				String,
 				OnImCommandAddCommandCommandId,
 			>,
-			/// `103`: `object`, only in the example response.
+			/// `103`: `object`, example only.
 			pub n103: Option<OnImCommandAddCommandN103>,
-			/// `99`: `object`, only in the example response.
+			/// `99`: `object`, example only.
 			pub n99: Option<OnImCommandAddCommandN99>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2456,7 +2414,7 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImCommandAddParamsBotInChat {
@@ -2464,7 +2422,7 @@ pub mod events {
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub bot_id: ::std::collections::BTreeMap<String, i64>,
-			/// `1291`: `string`, only in the example response.
+			/// `1291`: `string`, example only.
 			pub n1291: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2895,7 +2853,7 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/events/on-imbot-join-chat.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotJoinChatBot {
@@ -2903,7 +2861,7 @@ pub mod events {
 			///
 			/// Stands for every key matching `/*`: one entry per key.
 			pub bot_id: ::std::collections::BTreeMap<String, OnImbotJoinChatBotBotId>,
-			/// `571`: `object`, only in the example response.
+			/// `571`: `object`, example only.
 			pub n571: Option<OnImbotJoinChatBotN571>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3269,7 +3227,7 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageAddBot {
@@ -3277,7 +3235,7 @@ pub mod events {
 			///
 			/// Stands for every key matching `/*`: one entry per key.
 			pub bot_id: ::std::collections::BTreeMap<String, OnImbotMessageAddBotBotId>,
-			/// `567`: `object`, only in the example response.
+			/// `567`: `object`, example only.
 			pub n567: Option<OnImbotMessageAddBotN567>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3355,7 +3313,7 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageAddParamsMentionedList {
@@ -3363,7 +3321,7 @@ pub mod events {
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub user_id: ::std::collections::BTreeMap<String, i64>,
-			/// `567`: `string`, only in the example response.
+			/// `567`: `string`, example only.
 			pub n567: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3787,7 +3745,7 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-delete.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageDeleteBot {
@@ -3798,7 +3756,7 @@ pub mod events {
 				String,
 				OnImbotMessageDeleteBotBotId,
 			>,
-			/// `571`: `object`, only in the example response.
+			/// `571`: `object`, example only.
 			pub n571: Option<OnImbotMessageDeleteBotN571>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3876,7 +3834,7 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-delete.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageDeleteParams {
@@ -3914,9 +3872,9 @@ pub mod events {
 			pub chat_type: Option<OnImbotMessageDeleteParamsChatType>,
 			/// `LANGUAGE`: `string`.
 			pub language: Option<String>,
-			/// `FROM_USER_ID`: `string`, only in the example response.
+			/// `FROM_USER_ID`: `string`, example only.
 			pub from_user_id: Option<String>,
-			/// `TO_USER_ID`: `string`, only in the example response.
+			/// `TO_USER_ID`: `string`, example only.
 			pub to_user_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4189,7 +4147,7 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageUpdateBot {
@@ -4200,7 +4158,7 @@ pub mod events {
 				String,
 				OnImbotMessageUpdateBotBotId,
 			>,
-			/// `571`: `object`, only in the example response.
+			/// `571`: `object`, example only.
 			pub n571: Option<OnImbotMessageUpdateBotN571>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4245,7 +4203,7 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotMessageUpdateParamsMentionedList {
@@ -4253,7 +4211,7 @@ pub mod events {
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub user_id: ::std::collections::BTreeMap<String, i64>,
-			/// `571`: `string`, only in the example response.
+			/// `571`: `string`, example only.
 			pub n571: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4438,37 +4396,37 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2CommandAddBot {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, only in the example response.
+			/// `isHidden`: `boolean`, example only.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, only in the example response.
+			/// `isSupportOpenline`: `boolean`, example only.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, only in the example response.
+			/// `isReactionsEnabled`: `boolean`, example only.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, only in the example response.
+			/// `backgroundId`: `any`, example only.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, only in the example response.
+			/// `language`: `string`, example only.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, only in the example response.
+			/// `moduleId`: `string`, example only.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, only in the example response.
+			/// `eventMode`: `string`, example only.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, only in the example response.
+			/// `countMessage`: `integer`, example only.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, only in the example response.
+			/// `countCommand`: `integer`, example only.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, only in the example response.
+			/// `countChat`: `integer`, example only.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, only in the example response.
+			/// `countUser`: `integer`, example only.
 			pub count_user: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4507,29 +4465,29 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2CommandAddMessage {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `chatId`: `integer`, only in the example response.
+			/// `chatId`: `integer`, example only.
 			pub chat_id: Option<i64>,
-			/// `authorId`: `integer`, only in the example response.
+			/// `authorId`: `integer`, example only.
 			pub author_id: Option<i64>,
-			/// `date`: `string`, only in the example response.
+			/// `date`: `string`, example only.
 			pub date: Option<String>,
-			/// `text`: `string`, only in the example response.
+			/// `text`: `string`, example only.
 			pub text: Option<String>,
-			/// `isSystem`: `boolean`, only in the example response.
+			/// `isSystem`: `boolean`, example only.
 			pub is_system: Option<bool>,
-			/// `uuid`: `string`, only in the example response.
+			/// `uuid`: `string`, example only.
 			pub uuid: Option<String>,
-			/// `forward`: `any`, only in the example response.
+			/// `forward`: `any`, example only.
 			pub forward: ::serde_json::Value,
-			/// `params`: `object`, only in the example response.
+			/// `params`: `object`, example only.
 			pub params: ::serde_json::Value,
-			/// `viewedByOthers`: `boolean`, only in the example response.
+			/// `viewedByOthers`: `boolean`, example only.
 			pub viewed_by_others: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4544,25 +4502,25 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2CommandAddChat {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `dialogId`: `string`, only in the example response.
+			/// `dialogId`: `string`, example only.
 			pub dialog_id: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `entityType`: `string`, only in the example response.
+			/// `entityType`: `string`, example only.
 			pub entity_type: Option<String>,
-			/// `owner`: `integer`, only in the example response.
+			/// `owner`: `integer`, example only.
 			pub owner: Option<i64>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4577,51 +4535,51 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2CommandAddUser {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `active`: `boolean`, only in the example response.
+			/// `active`: `boolean`, example only.
 			pub active: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `firstName`: `string`, only in the example response.
+			/// `firstName`: `string`, example only.
 			pub first_name: Option<String>,
-			/// `lastName`: `string`, only in the example response.
+			/// `lastName`: `string`, example only.
 			pub last_name: Option<String>,
-			/// `workPosition`: `string`, only in the example response.
+			/// `workPosition`: `string`, example only.
 			pub work_position: Option<String>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `gender`: `string`, only in the example response.
+			/// `gender`: `string`, example only.
 			pub gender: Option<String>,
-			/// `birthday`: `string`, only in the example response.
+			/// `birthday`: `string`, example only.
 			pub birthday: Option<String>,
-			/// `extranet`: `boolean`, only in the example response.
+			/// `extranet`: `boolean`, example only.
 			pub extranet: Option<bool>,
-			/// `bot`: `boolean`, only in the example response.
+			/// `bot`: `boolean`, example only.
 			pub bot: Option<bool>,
-			/// `connector`: `boolean`, only in the example response.
+			/// `connector`: `boolean`, example only.
 			pub connector: Option<bool>,
-			/// `externalAuthId`: `string`, only in the example response.
+			/// `externalAuthId`: `string`, example only.
 			pub external_auth_id: Option<String>,
-			/// `status`: `string`, only in the example response.
+			/// `status`: `string`, example only.
 			pub status: Option<String>,
-			/// `idle`: `boolean`, only in the example response.
+			/// `idle`: `boolean`, example only.
 			pub idle: Option<bool>,
-			/// `lastActivityDate`: `string`, only in the example response.
+			/// `lastActivityDate`: `string`, example only.
 			pub last_activity_date: Option<String>,
-			/// `absent`: `boolean`, only in the example response.
+			/// `absent`: `boolean`, example only.
 			pub absent: Option<bool>,
-			/// `departments`: `integer[]`, only in the example response.
+			/// `departments`: `integer[]`, example only.
 			pub departments: Vec<i64>,
-			/// `phones`: `boolean`, only in the example response.
+			/// `phones`: `boolean`, example only.
 			pub phones: Option<bool>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4675,37 +4633,37 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2contextget>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ContextGetBot {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, only in the example response.
+			/// `isHidden`: `boolean`, example only.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, only in the example response.
+			/// `isSupportOpenline`: `boolean`, example only.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, only in the example response.
+			/// `isReactionsEnabled`: `boolean`, example only.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, only in the example response.
+			/// `backgroundId`: `any`, example only.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, only in the example response.
+			/// `language`: `string`, example only.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, only in the example response.
+			/// `moduleId`: `string`, example only.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, only in the example response.
+			/// `eventMode`: `string`, example only.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, only in the example response.
+			/// `countMessage`: `integer`, example only.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, only in the example response.
+			/// `countCommand`: `integer`, example only.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, only in the example response.
+			/// `countChat`: `integer`, example only.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, only in the example response.
+			/// `countUser`: `integer`, example only.
 			pub count_user: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4723,15 +4681,15 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2contextget>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ContextGetContext {
-			/// `entityId`: `integer`, only in the example response.
+			/// `entityId`: `integer`, example only.
 			pub entity_id: Option<i64>,
-			/// `entityType`: `string`, only in the example response.
+			/// `entityType`: `string`, example only.
 			pub entity_type: Option<String>,
-			/// `source`: `string`, only in the example response.
+			/// `source`: `string`, example only.
 			pub source: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4744,25 +4702,25 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2contextget>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ContextGetChat {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `dialogId`: `string`, only in the example response.
+			/// `dialogId`: `string`, example only.
 			pub dialog_id: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `entityType`: `string`, only in the example response.
+			/// `entityType`: `string`, example only.
 			pub entity_type: Option<String>,
-			/// `owner`: `integer`, only in the example response.
+			/// `owner`: `integer`, example only.
 			pub owner: Option<i64>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4777,51 +4735,51 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2contextget>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ContextGetUser {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `active`: `boolean`, only in the example response.
+			/// `active`: `boolean`, example only.
 			pub active: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `firstName`: `string`, only in the example response.
+			/// `firstName`: `string`, example only.
 			pub first_name: Option<String>,
-			/// `lastName`: `string`, only in the example response.
+			/// `lastName`: `string`, example only.
 			pub last_name: Option<String>,
-			/// `workPosition`: `string`, only in the example response.
+			/// `workPosition`: `string`, example only.
 			pub work_position: Option<String>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `gender`: `string`, only in the example response.
+			/// `gender`: `string`, example only.
 			pub gender: Option<String>,
-			/// `birthday`: `string`, only in the example response.
+			/// `birthday`: `string`, example only.
 			pub birthday: Option<String>,
-			/// `extranet`: `boolean`, only in the example response.
+			/// `extranet`: `boolean`, example only.
 			pub extranet: Option<bool>,
-			/// `bot`: `boolean`, only in the example response.
+			/// `bot`: `boolean`, example only.
 			pub bot: Option<bool>,
-			/// `connector`: `boolean`, only in the example response.
+			/// `connector`: `boolean`, example only.
 			pub connector: Option<bool>,
-			/// `externalAuthId`: `string`, only in the example response.
+			/// `externalAuthId`: `string`, example only.
 			pub external_auth_id: Option<String>,
-			/// `status`: `string`, only in the example response.
+			/// `status`: `string`, example only.
 			pub status: Option<String>,
-			/// `idle`: `boolean`, only in the example response.
+			/// `idle`: `boolean`, example only.
 			pub idle: Option<bool>,
-			/// `lastActivityDate`: `string`, only in the example response.
+			/// `lastActivityDate`: `string`, example only.
 			pub last_activity_date: Option<String>,
-			/// `absent`: `boolean`, only in the example response.
+			/// `absent`: `boolean`, example only.
 			pub absent: Option<bool>,
-			/// `departments`: `integer[]`, only in the example response.
+			/// `departments`: `integer[]`, example only.
 			pub departments: Vec<i64>,
-			/// `phones`: `boolean`, only in the example response.
+			/// `phones`: `boolean`, example only.
 			pub phones: Option<bool>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4875,37 +4833,37 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2delete>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2DeleteBot {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, only in the example response.
+			/// `isHidden`: `boolean`, example only.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, only in the example response.
+			/// `isSupportOpenline`: `boolean`, example only.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, only in the example response.
+			/// `isReactionsEnabled`: `boolean`, example only.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, only in the example response.
+			/// `backgroundId`: `any`, example only.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, only in the example response.
+			/// `language`: `string`, example only.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, only in the example response.
+			/// `moduleId`: `string`, example only.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, only in the example response.
+			/// `eventMode`: `string`, example only.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, only in the example response.
+			/// `countMessage`: `integer`, example only.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, only in the example response.
+			/// `countCommand`: `integer`, example only.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, only in the example response.
+			/// `countChat`: `integer`, example only.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, only in the example response.
+			/// `countUser`: `integer`, example only.
 			pub count_user: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4942,37 +4900,37 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2joinchat>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2JoinChatBot {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, only in the example response.
+			/// `isHidden`: `boolean`, example only.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, only in the example response.
+			/// `isSupportOpenline`: `boolean`, example only.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, only in the example response.
+			/// `isReactionsEnabled`: `boolean`, example only.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, only in the example response.
+			/// `backgroundId`: `any`, example only.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, only in the example response.
+			/// `language`: `string`, example only.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, only in the example response.
+			/// `moduleId`: `string`, example only.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, only in the example response.
+			/// `eventMode`: `string`, example only.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, only in the example response.
+			/// `countMessage`: `integer`, example only.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, only in the example response.
+			/// `countCommand`: `integer`, example only.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, only in the example response.
+			/// `countChat`: `integer`, example only.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, only in the example response.
+			/// `countUser`: `integer`, example only.
 			pub count_user: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -4990,25 +4948,25 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2joinchat>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2JoinChatChat {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `dialogId`: `string`, only in the example response.
+			/// `dialogId`: `string`, example only.
 			pub dialog_id: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `entityType`: `string`, only in the example response.
+			/// `entityType`: `string`, example only.
 			pub entity_type: Option<String>,
-			/// `owner`: `integer`, only in the example response.
+			/// `owner`: `integer`, example only.
 			pub owner: Option<i64>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5022,51 +4980,51 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2joinchat>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2JoinChatUser {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `active`: `boolean`, only in the example response.
+			/// `active`: `boolean`, example only.
 			pub active: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `firstName`: `string`, only in the example response.
+			/// `firstName`: `string`, example only.
 			pub first_name: Option<String>,
-			/// `lastName`: `string`, only in the example response.
+			/// `lastName`: `string`, example only.
 			pub last_name: Option<String>,
-			/// `workPosition`: `string`, only in the example response.
+			/// `workPosition`: `string`, example only.
 			pub work_position: Option<String>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `gender`: `string`, only in the example response.
+			/// `gender`: `string`, example only.
 			pub gender: Option<String>,
-			/// `birthday`: `string`, only in the example response.
+			/// `birthday`: `string`, example only.
 			pub birthday: Option<String>,
-			/// `extranet`: `boolean`, only in the example response.
+			/// `extranet`: `boolean`, example only.
 			pub extranet: Option<bool>,
-			/// `bot`: `boolean`, only in the example response.
+			/// `bot`: `boolean`, example only.
 			pub bot: Option<bool>,
-			/// `connector`: `boolean`, only in the example response.
+			/// `connector`: `boolean`, example only.
 			pub connector: Option<bool>,
-			/// `externalAuthId`: `string`, only in the example response.
+			/// `externalAuthId`: `string`, example only.
 			pub external_auth_id: Option<String>,
-			/// `status`: `string`, only in the example response.
+			/// `status`: `string`, example only.
 			pub status: Option<String>,
-			/// `idle`: `boolean`, only in the example response.
+			/// `idle`: `boolean`, example only.
 			pub idle: Option<bool>,
-			/// `lastActivityDate`: `string`, only in the example response.
+			/// `lastActivityDate`: `string`, example only.
 			pub last_activity_date: Option<String>,
-			/// `absent`: `boolean`, only in the example response.
+			/// `absent`: `boolean`, example only.
 			pub absent: Option<bool>,
-			/// `departments`: `integer[]`, only in the example response.
+			/// `departments`: `integer[]`, example only.
 			pub departments: Vec<i64>,
-			/// `phones`: `boolean`, only in the example response.
+			/// `phones`: `boolean`, example only.
 			pub phones: Option<bool>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5117,37 +5075,37 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2MessageAddBot {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, only in the example response.
+			/// `isHidden`: `boolean`, example only.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, only in the example response.
+			/// `isSupportOpenline`: `boolean`, example only.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, only in the example response.
+			/// `isReactionsEnabled`: `boolean`, example only.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, only in the example response.
+			/// `backgroundId`: `any`, example only.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, only in the example response.
+			/// `language`: `string`, example only.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, only in the example response.
+			/// `moduleId`: `string`, example only.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, only in the example response.
+			/// `eventMode`: `string`, example only.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, only in the example response.
+			/// `countMessage`: `integer`, example only.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, only in the example response.
+			/// `countCommand`: `integer`, example only.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, only in the example response.
+			/// `countChat`: `integer`, example only.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, only in the example response.
+			/// `countUser`: `integer`, example only.
 			pub count_user: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5165,29 +5123,29 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2MessageAddMessage {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `chatId`: `integer`, only in the example response.
+			/// `chatId`: `integer`, example only.
 			pub chat_id: Option<i64>,
-			/// `authorId`: `integer`, only in the example response.
+			/// `authorId`: `integer`, example only.
 			pub author_id: Option<i64>,
-			/// `date`: `string`, only in the example response.
+			/// `date`: `string`, example only.
 			pub date: Option<String>,
-			/// `text`: `string`, only in the example response.
+			/// `text`: `string`, example only.
 			pub text: Option<String>,
-			/// `isSystem`: `boolean`, only in the example response.
+			/// `isSystem`: `boolean`, example only.
 			pub is_system: Option<bool>,
-			/// `uuid`: `string`, only in the example response.
+			/// `uuid`: `string`, example only.
 			pub uuid: Option<String>,
-			/// `forward`: `any`, only in the example response.
+			/// `forward`: `any`, example only.
 			pub forward: ::serde_json::Value,
-			/// `params`: `object`, only in the example response.
+			/// `params`: `object`, example only.
 			pub params: ::serde_json::Value,
-			/// `viewedByOthers`: `boolean`, only in the example response.
+			/// `viewedByOthers`: `boolean`, example only.
 			pub viewed_by_others: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5202,25 +5160,25 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2MessageAddChat {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `dialogId`: `string`, only in the example response.
+			/// `dialogId`: `string`, example only.
 			pub dialog_id: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `entityType`: `string`, only in the example response.
+			/// `entityType`: `string`, example only.
 			pub entity_type: Option<String>,
-			/// `owner`: `integer`, only in the example response.
+			/// `owner`: `integer`, example only.
 			pub owner: Option<i64>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5235,51 +5193,51 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2MessageAddUser {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `active`: `boolean`, only in the example response.
+			/// `active`: `boolean`, example only.
 			pub active: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `firstName`: `string`, only in the example response.
+			/// `firstName`: `string`, example only.
 			pub first_name: Option<String>,
-			/// `lastName`: `string`, only in the example response.
+			/// `lastName`: `string`, example only.
 			pub last_name: Option<String>,
-			/// `workPosition`: `string`, only in the example response.
+			/// `workPosition`: `string`, example only.
 			pub work_position: Option<String>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `gender`: `string`, only in the example response.
+			/// `gender`: `string`, example only.
 			pub gender: Option<String>,
-			/// `birthday`: `string`, only in the example response.
+			/// `birthday`: `string`, example only.
 			pub birthday: Option<String>,
-			/// `extranet`: `boolean`, only in the example response.
+			/// `extranet`: `boolean`, example only.
 			pub extranet: Option<bool>,
-			/// `bot`: `boolean`, only in the example response.
+			/// `bot`: `boolean`, example only.
 			pub bot: Option<bool>,
-			/// `connector`: `boolean`, only in the example response.
+			/// `connector`: `boolean`, example only.
 			pub connector: Option<bool>,
-			/// `externalAuthId`: `string`, only in the example response.
+			/// `externalAuthId`: `string`, example only.
 			pub external_auth_id: Option<String>,
-			/// `status`: `string`, only in the example response.
+			/// `status`: `string`, example only.
 			pub status: Option<String>,
-			/// `idle`: `boolean`, only in the example response.
+			/// `idle`: `boolean`, example only.
 			pub idle: Option<bool>,
-			/// `lastActivityDate`: `string`, only in the example response.
+			/// `lastActivityDate`: `string`, example only.
 			pub last_activity_date: Option<String>,
-			/// `absent`: `boolean`, only in the example response.
+			/// `absent`: `boolean`, example only.
 			pub absent: Option<bool>,
-			/// `departments`: `integer[]`, only in the example response.
+			/// `departments`: `integer[]`, example only.
 			pub departments: Vec<i64>,
-			/// `phones`: `boolean`, only in the example response.
+			/// `phones`: `boolean`, example only.
 			pub phones: Option<bool>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5393,37 +5351,37 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2reactionchange>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ReactionChangeBot {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `isHidden`: `boolean`, only in the example response.
+			/// `isHidden`: `boolean`, example only.
 			pub is_hidden: Option<bool>,
-			/// `isSupportOpenline`: `boolean`, only in the example response.
+			/// `isSupportOpenline`: `boolean`, example only.
 			pub is_support_openline: Option<bool>,
-			/// `isReactionsEnabled`: `boolean`, only in the example response.
+			/// `isReactionsEnabled`: `boolean`, example only.
 			pub is_reactions_enabled: Option<bool>,
-			/// `backgroundId`: `any`, only in the example response.
+			/// `backgroundId`: `any`, example only.
 			pub background_id: ::serde_json::Value,
-			/// `language`: `string`, only in the example response.
+			/// `language`: `string`, example only.
 			pub language: Option<String>,
-			/// `moduleId`: `string`, only in the example response.
+			/// `moduleId`: `string`, example only.
 			pub module_id: Option<String>,
-			/// `eventMode`: `string`, only in the example response.
+			/// `eventMode`: `string`, example only.
 			pub event_mode: Option<String>,
-			/// `countMessage`: `integer`, only in the example response.
+			/// `countMessage`: `integer`, example only.
 			pub count_message: Option<i64>,
-			/// `countCommand`: `integer`, only in the example response.
+			/// `countCommand`: `integer`, example only.
 			pub count_command: Option<i64>,
-			/// `countChat`: `integer`, only in the example response.
+			/// `countChat`: `integer`, example only.
 			pub count_chat: Option<i64>,
-			/// `countUser`: `integer`, only in the example response.
+			/// `countUser`: `integer`, example only.
 			pub count_user: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5441,29 +5399,29 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2reactionchange>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ReactionChangeMessage {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `chatId`: `integer`, only in the example response.
+			/// `chatId`: `integer`, example only.
 			pub chat_id: Option<i64>,
-			/// `authorId`: `integer`, only in the example response.
+			/// `authorId`: `integer`, example only.
 			pub author_id: Option<i64>,
-			/// `date`: `string`, only in the example response.
+			/// `date`: `string`, example only.
 			pub date: Option<String>,
-			/// `text`: `string`, only in the example response.
+			/// `text`: `string`, example only.
 			pub text: Option<String>,
-			/// `isSystem`: `boolean`, only in the example response.
+			/// `isSystem`: `boolean`, example only.
 			pub is_system: Option<bool>,
-			/// `uuid`: `string`, only in the example response.
+			/// `uuid`: `string`, example only.
 			pub uuid: Option<String>,
-			/// `forward`: `any`, only in the example response.
+			/// `forward`: `any`, example only.
 			pub forward: ::serde_json::Value,
-			/// `params`: `object`, only in the example response.
+			/// `params`: `object`, example only.
 			pub params: ::serde_json::Value,
-			/// `viewedByOthers`: `boolean`, only in the example response.
+			/// `viewedByOthers`: `boolean`, example only.
 			pub viewed_by_others: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5479,25 +5437,25 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2reactionchange>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ReactionChangeChat {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `dialogId`: `string`, only in the example response.
+			/// `dialogId`: `string`, example only.
 			pub dialog_id: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `entityType`: `string`, only in the example response.
+			/// `entityType`: `string`, example only.
 			pub entity_type: Option<String>,
-			/// `owner`: `integer`, only in the example response.
+			/// `owner`: `integer`, example only.
 			pub owner: Option<i64>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5512,51 +5470,51 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2reactionchange>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OnImbotV2ReactionChangeUser {
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `active`: `boolean`, only in the example response.
+			/// `active`: `boolean`, example only.
 			pub active: Option<bool>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `firstName`: `string`, only in the example response.
+			/// `firstName`: `string`, example only.
 			pub first_name: Option<String>,
-			/// `lastName`: `string`, only in the example response.
+			/// `lastName`: `string`, example only.
 			pub last_name: Option<String>,
-			/// `workPosition`: `string`, only in the example response.
+			/// `workPosition`: `string`, example only.
 			pub work_position: Option<String>,
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
-			/// `avatar`: `string`, only in the example response.
+			/// `avatar`: `string`, example only.
 			pub avatar: Option<String>,
-			/// `gender`: `string`, only in the example response.
+			/// `gender`: `string`, example only.
 			pub gender: Option<String>,
-			/// `birthday`: `string`, only in the example response.
+			/// `birthday`: `string`, example only.
 			pub birthday: Option<String>,
-			/// `extranet`: `boolean`, only in the example response.
+			/// `extranet`: `boolean`, example only.
 			pub extranet: Option<bool>,
-			/// `bot`: `boolean`, only in the example response.
+			/// `bot`: `boolean`, example only.
 			pub bot: Option<bool>,
-			/// `connector`: `boolean`, only in the example response.
+			/// `connector`: `boolean`, example only.
 			pub connector: Option<bool>,
-			/// `externalAuthId`: `string`, only in the example response.
+			/// `externalAuthId`: `string`, example only.
 			pub external_auth_id: Option<String>,
-			/// `status`: `string`, only in the example response.
+			/// `status`: `string`, example only.
 			pub status: Option<String>,
-			/// `idle`: `boolean`, only in the example response.
+			/// `idle`: `boolean`, example only.
 			pub idle: Option<bool>,
-			/// `lastActivityDate`: `string`, only in the example response.
+			/// `lastActivityDate`: `string`, example only.
 			pub last_activity_date: Option<String>,
-			/// `absent`: `boolean`, only in the example response.
+			/// `absent`: `boolean`, example only.
 			pub absent: Option<bool>,
-			/// `departments`: `integer[]`, only in the example response.
+			/// `departments`: `integer[]`, example only.
 			pub departments: Vec<i64>,
-			/// `phones`: `boolean`, only in the example response.
+			/// `phones`: `boolean`, example only.
 			pub phones: Option<bool>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5658,18 +5616,18 @@ pub mod message {
 		/// The call with its required parameters: `MESSAGE`.
 		pub fn new(message: impl Into<String>) -> Self {
 			Self {
-				bot_id: Default::default(),
-				dialog_id: Default::default(),
-				from_user_id: Default::default(),
-				to_user_id: Default::default(),
+				bot_id: None,
+				dialog_id: None,
+				from_user_id: None,
+				to_user_id: None,
 				message: message.into(),
-				attach: Default::default(),
-				keyboard: Default::default(),
-				menu: Default::default(),
-				system: Default::default(),
-				url_preview: Default::default(),
-				skip_connector: Default::default(),
-				client_id: Default::default(),
+				attach: None,
+				keyboard: None,
+				menu: None,
+				system: None,
+				url_preview: None,
+				skip_connector: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -5721,10 +5679,10 @@ pub mod message {
 		/// The call with its required parameters: `MESSAGE_ID`.
 		pub fn new(message_id: impl Into<i64>) -> Self {
 			Self {
-				bot_id: Default::default(),
+				bot_id: None,
 				message_id: message_id.into(),
-				complete: Default::default(),
-				client_id: Default::default(),
+				complete: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -5766,10 +5724,10 @@ pub mod message {
 		/// The call with its required parameters: `MESSAGE_ID`.
 		pub fn new(message_id: impl Into<i64>) -> Self {
 			Self {
-				bot_id: Default::default(),
+				bot_id: None,
 				message_id: message_id.into(),
-				action: Default::default(),
-				client_id: Default::default(),
+				action: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -5823,15 +5781,15 @@ pub mod message {
 		/// The call with its required parameters: `MESSAGE_ID`.
 		pub fn new(message_id: impl Into<i64>) -> Self {
 			Self {
-				bot_id: Default::default(),
+				bot_id: None,
 				message_id: message_id.into(),
-				message: Default::default(),
-				attach: Default::default(),
-				keyboard: Default::default(),
-				menu: Default::default(),
-				url_preview: Default::default(),
-				skip_connector: Default::default(),
-				client_id: Default::default(),
+				message: None,
+				attach: None,
+				keyboard: None,
+				menu: None,
+				url_preview: None,
+				skip_connector: None,
+				client_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -5850,9 +5808,7 @@ pub mod message {
 		exact "MENU" menu, opt_yn exact "URL_PREVIEW" url_preview, opt_yn exact
 		"SKIP_CONNECTOR" skip_connector, opt exact "CLIENT_ID" client_id, }
 	);
-	/// Types of `imbot.message.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-add.html>
+	/// Types of [`imbot.message.add`](super::Add).
 	pub mod add {
 		/// Error codes of `imbot.message.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5896,9 +5852,7 @@ pub mod message {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "imbot.message.add", V2, false);
 	}
-	/// Types of `imbot.message.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-delete.html>
+	/// Types of [`imbot.message.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `imbot.message.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5924,9 +5878,7 @@ pub mod message {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "imbot.message.delete", V2, false);
 	}
-	/// Types of `imbot.message.like`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-like.html>
+	/// Types of [`imbot.message.like`](super::Like).
 	pub mod like {
 		/// Error codes of `imbot.message.like`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5966,9 +5918,7 @@ pub mod message {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Like, "imbot.message.like", V2, false);
 	}
-	/// Types of `imbot.message.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-update.html>
+	/// Types of [`imbot.message.update`](super::Update).
 	pub mod update {
 		/// Error codes of `imbot.message.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6010,9 +5960,7 @@ pub mod message {
 		method!(super::Update, "imbot.message.update", V2, false);
 	}
 }
-/// Types of `imbot.register`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-register.html>
+/// Types of [`imbot.register`](super::Register).
 pub mod register {
 	/// Error codes of `imbot.register`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6116,13 +6064,13 @@ pub mod register {
 			Self {
 				name: name.into(),
 				last_name: last_name.into(),
-				color: Default::default(),
-				email: Default::default(),
-				personal_birthday: Default::default(),
-				work_position: Default::default(),
-				personal_www: Default::default(),
-				personal_gender: Default::default(),
-				personal_photo: Default::default(),
+				color: None,
+				email: None,
+				personal_birthday: None,
+				work_position: None,
+				personal_www: None,
+				personal_gender: None,
+				personal_photo: None,
 				extra: Default::default(),
 			}
 		}
@@ -6147,9 +6095,7 @@ pub mod register {
 	pub type Output = ::bitrix24_runtime::lenient::Int;
 	method!(super::Register, "imbot.register", V2, false);
 }
-/// Types of `imbot.unregister`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-unregister.html>
+/// Types of [`imbot.unregister`](super::Unregister).
 pub mod unregister {
 	/// Error codes of `imbot.unregister`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6178,9 +6124,7 @@ pub mod unregister {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Unregister, "imbot.unregister", V2, false);
 }
-/// Types of `imbot.update`.
-///
-/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-update.html>
+/// Types of [`imbot.update`](super::Update).
 pub mod update {
 	/// Error codes of `imbot.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6457,7 +6401,7 @@ pub mod v2 {
 			pub fn new(bot_id: impl Into<i64>) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					extra: Default::default(),
 				}
 			}
@@ -6493,7 +6437,7 @@ pub mod v2 {
 			) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					fields: fields.into(),
 					extra: Default::default(),
 				}
@@ -6504,9 +6448,7 @@ pub mod v2 {
 			Update { req field "botId" bot_id, opt exact "botToken" bot_token, req field
 			"fields" fields, }
 		);
-		/// Types of `imbot.v2.Bot.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-get.html>
+		/// Types of [`imbot.v2.Bot.get`](super::Get).
 		pub mod get {
 			/// Error codes of `imbot.v2.Bot.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6616,9 +6558,7 @@ pub mod v2 {
 			method!(super::Get, "imbot.v2.Bot.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `imbot.v2.Bot.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
+		/// Types of [`imbot.v2.Bot.list`](super::List).
 		pub mod list {
 			/// Error codes of `imbot.v2.Bot.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6744,9 +6684,7 @@ pub mod v2 {
 			method!(super::List, "imbot.v2.Bot.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `imbot.v2.Bot.register`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html>
+		/// Types of [`imbot.v2.Bot.register`](super::Register).
 		pub mod register {
 			/// Error codes of `imbot.v2.Bot.register`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6831,11 +6769,11 @@ pub mod v2 {
 				pub fn new(name: impl Into<String>) -> Self {
 					Self {
 						name: name.into(),
-						last_name: Default::default(),
-						work_position: Default::default(),
-						color: Default::default(),
-						gender: Default::default(),
-						avatar: Default::default(),
+						last_name: None,
+						work_position: None,
+						color: None,
+						gender: None,
+						avatar: None,
 						extra: Default::default(),
 					}
 				}
@@ -6915,15 +6853,15 @@ pub mod v2 {
 				) -> Self {
 					Self {
 						code: code.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						properties: properties.into(),
-						type_: Default::default(),
-						event_mode: Default::default(),
-						webhook_url: Default::default(),
-						is_hidden: Default::default(),
-						is_reactions_enabled: Default::default(),
-						is_support_openline: Default::default(),
-						background_id: Default::default(),
+						type_: None,
+						event_mode: None,
+						webhook_url: None,
+						is_hidden: None,
+						is_reactions_enabled: None,
+						is_support_openline: None,
+						background_id: None,
 						extra: Default::default(),
 					}
 				}
@@ -7076,9 +7014,7 @@ pub mod v2 {
 			method!(super::Register, "imbot.v2.Bot.register", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `imbot.v2.Bot.unregister`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-unregister.html>
+		/// Types of [`imbot.v2.Bot.unregister`](super::Unregister).
 		pub mod unregister {
 			/// Error codes of `imbot.v2.Bot.unregister`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7118,9 +7054,7 @@ pub mod v2 {
 			method!(super::Unregister, "imbot.v2.Bot.unregister", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `imbot.v2.Bot.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html>
+		/// Types of [`imbot.v2.Bot.update`](super::Update).
 		pub mod update {
 			/// Error codes of `imbot.v2.Bot.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7387,8 +7321,8 @@ pub mod v2 {
 			pub fn new(bot_id: impl Into<i64>) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
-					fields: Default::default(),
+					bot_token: None,
+					fields: None,
 					extra: Default::default(),
 				}
 			}
@@ -7425,7 +7359,7 @@ pub mod v2 {
 			pub fn new(bot_id: impl Into<i64>, dialog_id: impl Into<String>) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					dialog_id: dialog_id.into(),
 					extra: Default::default(),
 				}
@@ -7460,7 +7394,7 @@ pub mod v2 {
 			pub fn new(bot_id: impl Into<i64>, dialog_id: impl Into<String>) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					dialog_id: dialog_id.into(),
 					extra: Default::default(),
 				}
@@ -7501,7 +7435,7 @@ pub mod v2 {
 			) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					dialog_id: dialog_id.into(),
 					user_id: user_id.into(),
 					extra: Default::default(),
@@ -7543,7 +7477,7 @@ pub mod v2 {
 			) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					dialog_id: dialog_id.into(),
 					fields: fields.into(),
 					extra: Default::default(),
@@ -7555,9 +7489,7 @@ pub mod v2 {
 			Update { req field "botId" bot_id, opt exact "botToken" bot_token, req field
 			"dialogId" dialog_id, req field "fields" fields, }
 		);
-		/// Types of `imbot.v2.Chat.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
+		/// Types of [`imbot.v2.Chat.add`](super::Add).
 		pub mod add {
 			/// Error codes of `imbot.v2.Chat.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7673,7 +7605,7 @@ pub mod v2 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputChat {
@@ -7703,51 +7635,51 @@ pub mod v2 {
 				pub mute_list: Vec<::serde_json::Value>,
 				/// `managerList`: `array`.
 				pub manager_list: Vec<::serde_json::Value>,
-				/// `messageType`: `string`, only in the example response.
+				/// `messageType`: `string`, example only.
 				pub message_type: Option<String>,
-				/// `extranet`: `boolean`, only in the example response.
+				/// `extranet`: `boolean`, example only.
 				pub extranet: Option<bool>,
-				/// `containsCollaber`: `boolean`, only in the example response.
+				/// `containsCollaber`: `boolean`, example only.
 				pub contains_collaber: Option<bool>,
-				/// `entityType`: `string`, only in the example response.
+				/// `entityType`: `string`, example only.
 				pub entity_type: Option<String>,
-				/// `entityId`: `string`, only in the example response.
+				/// `entityId`: `string`, example only.
 				pub entity_id: Option<String>,
-				/// `entityData1`: `string`, only in the example response.
+				/// `entityData1`: `string`, example only.
 				pub entity_data1: Option<String>,
-				/// `entityData2`: `string`, only in the example response.
+				/// `entityData2`: `string`, example only.
 				pub entity_data2: Option<String>,
-				/// `entityData3`: `string`, only in the example response.
+				/// `entityData3`: `string`, example only.
 				pub entity_data3: Option<String>,
-				/// `entityLink`: `any`, only in the example response.
+				/// `entityLink`: `any`, example only.
 				pub entity_link: ::serde_json::Value,
-				/// `diskFolderId`: `integer`, only in the example response.
+				/// `diskFolderId`: `integer`, example only.
 				pub disk_folder_id: Option<i64>,
-				/// `permissions`: `any`, only in the example response.
+				/// `permissions`: `any`, example only.
 				pub permissions: ::serde_json::Value,
-				/// `parentChatId`: `any`, only in the example response.
+				/// `parentChatId`: `any`, example only.
 				pub parent_chat_id: ::serde_json::Value,
-				/// `parentMessageId`: `any`, only in the example response.
+				/// `parentMessageId`: `any`, example only.
 				pub parent_message_id: ::serde_json::Value,
-				/// `isNew`: `boolean`, only in the example response.
+				/// `isNew`: `boolean`, example only.
 				pub is_new: Option<bool>,
-				/// `textFieldEnabled`: `string`, only in the example response.
+				/// `textFieldEnabled`: `string`, example only.
 				pub text_field_enabled: Option<String>,
-				/// `backgroundId`: `any`, only in the example response.
+				/// `backgroundId`: `any`, example only.
 				pub background_id: ::serde_json::Value,
-				/// `lastMessageViews`: `string`, only in the example response.
+				/// `lastMessageViews`: `string`, example only.
 				pub last_message_views: Option<String>,
-				/// `lastId`: `any`, only in the example response.
+				/// `lastId`: `any`, example only.
 				pub last_id: ::serde_json::Value,
-				/// `markedId`: `any`, only in the example response.
+				/// `markedId`: `any`, example only.
 				pub marked_id: ::serde_json::Value,
-				/// `messageCount`: `integer`, only in the example response.
+				/// `messageCount`: `integer`, example only.
 				pub message_count: Option<i64>,
-				/// `public`: `string`, only in the example response.
+				/// `public`: `string`, example only.
 				pub public: Option<String>,
-				/// `unreadId`: `any`, only in the example response.
+				/// `unreadId`: `any`, example only.
 				pub unread_id: ::serde_json::Value,
-				/// `userCounter`: `integer`, only in the example response.
+				/// `userCounter`: `integer`, example only.
 				pub user_counter: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -7776,7 +7708,7 @@ pub mod v2 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputUsers {
@@ -7788,39 +7720,39 @@ pub mod v2 {
 				pub name: Option<String>,
 				/// `type`: `string`.
 				pub type_: Option<String>,
-				/// `firstName`: `string`, only in the example response.
+				/// `firstName`: `string`, example only.
 				pub first_name: Option<String>,
-				/// `lastName`: `string`, only in the example response.
+				/// `lastName`: `string`, example only.
 				pub last_name: Option<String>,
-				/// `workPosition`: `string`, only in the example response.
+				/// `workPosition`: `string`, example only.
 				pub work_position: Option<String>,
-				/// `color`: `string`, only in the example response.
+				/// `color`: `string`, example only.
 				pub color: Option<String>,
-				/// `avatar`: `string`, only in the example response.
+				/// `avatar`: `string`, example only.
 				pub avatar: Option<String>,
-				/// `gender`: `string`, only in the example response.
+				/// `gender`: `string`, example only.
 				pub gender: Option<String>,
-				/// `birthday`: `string`, only in the example response.
+				/// `birthday`: `string`, example only.
 				pub birthday: Option<String>,
-				/// `extranet`: `boolean`, only in the example response.
+				/// `extranet`: `boolean`, example only.
 				pub extranet: Option<bool>,
-				/// `bot`: `boolean`, only in the example response.
+				/// `bot`: `boolean`, example only.
 				pub bot: Option<bool>,
-				/// `connector`: `boolean`, only in the example response.
+				/// `connector`: `boolean`, example only.
 				pub connector: Option<bool>,
-				/// `externalAuthId`: `string`, only in the example response.
+				/// `externalAuthId`: `string`, example only.
 				pub external_auth_id: Option<String>,
-				/// `status`: `string`, only in the example response.
+				/// `status`: `string`, example only.
 				pub status: Option<String>,
-				/// `idle`: `boolean`, only in the example response.
+				/// `idle`: `boolean`, example only.
 				pub idle: Option<bool>,
-				/// `lastActivityDate`: `string`, only in the example response.
+				/// `lastActivityDate`: `string`, example only.
 				pub last_activity_date: Option<String>,
-				/// `absent`: `boolean`, only in the example response.
+				/// `absent`: `boolean`, example only.
 				pub absent: Option<bool>,
-				/// `departments`: `integer[]`, only in the example response.
+				/// `departments`: `integer[]`, example only.
 				pub departments: Vec<i64>,
-				/// `phones`: `boolean`, only in the example response.
+				/// `phones`: `boolean`, example only.
 				pub phones: Option<bool>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -7856,9 +7788,7 @@ pub mod v2 {
 			method!(super::Add, "imbot.v2.Chat.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `imbot.v2.Chat.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
+		/// Types of [`imbot.v2.Chat.get`](super::Get).
 		pub mod get {
 			/// Error codes of `imbot.v2.Chat.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7887,7 +7817,7 @@ pub mod v2 {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputChat {
@@ -7917,51 +7847,51 @@ pub mod v2 {
 				pub mute_list: Vec<::serde_json::Value>,
 				/// `managerList`: `array`.
 				pub manager_list: Vec<::serde_json::Value>,
-				/// `messageType`: `string`, only in the example response.
+				/// `messageType`: `string`, example only.
 				pub message_type: Option<String>,
-				/// `extranet`: `boolean`, only in the example response.
+				/// `extranet`: `boolean`, example only.
 				pub extranet: Option<bool>,
-				/// `containsCollaber`: `boolean`, only in the example response.
+				/// `containsCollaber`: `boolean`, example only.
 				pub contains_collaber: Option<bool>,
-				/// `entityType`: `string`, only in the example response.
+				/// `entityType`: `string`, example only.
 				pub entity_type: Option<String>,
-				/// `entityId`: `string`, only in the example response.
+				/// `entityId`: `string`, example only.
 				pub entity_id: Option<String>,
-				/// `entityData1`: `string`, only in the example response.
+				/// `entityData1`: `string`, example only.
 				pub entity_data1: Option<String>,
-				/// `entityData2`: `string`, only in the example response.
+				/// `entityData2`: `string`, example only.
 				pub entity_data2: Option<String>,
-				/// `entityData3`: `string`, only in the example response.
+				/// `entityData3`: `string`, example only.
 				pub entity_data3: Option<String>,
-				/// `entityLink`: `any`, only in the example response.
+				/// `entityLink`: `any`, example only.
 				pub entity_link: ::serde_json::Value,
-				/// `diskFolderId`: `integer`, only in the example response.
+				/// `diskFolderId`: `integer`, example only.
 				pub disk_folder_id: Option<i64>,
-				/// `permissions`: `any`, only in the example response.
+				/// `permissions`: `any`, example only.
 				pub permissions: ::serde_json::Value,
-				/// `parentChatId`: `any`, only in the example response.
+				/// `parentChatId`: `any`, example only.
 				pub parent_chat_id: ::serde_json::Value,
-				/// `parentMessageId`: `any`, only in the example response.
+				/// `parentMessageId`: `any`, example only.
 				pub parent_message_id: ::serde_json::Value,
-				/// `isNew`: `boolean`, only in the example response.
+				/// `isNew`: `boolean`, example only.
 				pub is_new: Option<bool>,
-				/// `textFieldEnabled`: `string`, only in the example response.
+				/// `textFieldEnabled`: `string`, example only.
 				pub text_field_enabled: Option<String>,
-				/// `backgroundId`: `any`, only in the example response.
+				/// `backgroundId`: `any`, example only.
 				pub background_id: ::serde_json::Value,
-				/// `lastMessageViews`: `string`, only in the example response.
+				/// `lastMessageViews`: `string`, example only.
 				pub last_message_views: Option<String>,
-				/// `lastId`: `integer`, only in the example response.
+				/// `lastId`: `integer`, example only.
 				pub last_id: Option<i64>,
-				/// `markedId`: `any`, only in the example response.
+				/// `markedId`: `any`, example only.
 				pub marked_id: ::serde_json::Value,
-				/// `messageCount`: `integer`, only in the example response.
+				/// `messageCount`: `integer`, example only.
 				pub message_count: Option<i64>,
-				/// `public`: `string`, only in the example response.
+				/// `public`: `string`, example only.
 				pub public: Option<String>,
-				/// `unreadId`: `any`, only in the example response.
+				/// `unreadId`: `any`, example only.
 				pub unread_id: ::serde_json::Value,
-				/// `userCounter`: `integer`, only in the example response.
+				/// `userCounter`: `integer`, example only.
 				pub user_counter: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -8036,10 +7966,10 @@ pub mod v2 {
 				) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						dialog_id: dialog_id.into(),
-						status_message_code: Default::default(),
-						duration: Default::default(),
+						status_message_code: None,
+						duration: None,
 						extra: Default::default(),
 					}
 				}
@@ -8055,9 +7985,7 @@ pub mod v2 {
 				field "dialogId" dialog_id, opt exact "statusMessageCode"
 				status_message_code, opt exact "duration" duration, }
 			);
-			/// Types of `imbot.v2.Chat.InputAction.notify`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-input-action-notify.html>
+			/// Types of [`imbot.v2.Chat.InputAction.notify`](super::Notify).
 			pub mod notify {
 				/// Error codes of `imbot.v2.Chat.InputAction.notify`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8142,9 +8070,7 @@ pub mod v2 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `imbot.v2.Chat.leave`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-leave.html>
+		/// Types of [`imbot.v2.Chat.leave`](super::Leave).
 		pub mod leave {
 			/// Error codes of `imbot.v2.Chat.leave`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8216,7 +8142,7 @@ pub mod v2 {
 				) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						dialog_id: dialog_id.into(),
 						user_ids: user_ids.into_iter().map(Into::into).collect(),
 						extra: Default::default(),
@@ -8258,7 +8184,7 @@ pub mod v2 {
 				) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						dialog_id: dialog_id.into(),
 						user_ids: user_ids.into_iter().map(Into::into).collect(),
 						extra: Default::default(),
@@ -8270,9 +8196,7 @@ pub mod v2 {
 				Delete { req field "botId" bot_id, opt exact "botToken" bot_token, req
 				field "dialogId" dialog_id, req field "userIds" user_ids, }
 			);
-			/// Types of `imbot.v2.Chat.Manager.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-manager-add.html>
+			/// Types of [`imbot.v2.Chat.Manager.add`](super::Add).
 			pub mod add {
 				/// Error codes of `imbot.v2.Chat.Manager.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8315,9 +8239,7 @@ pub mod v2 {
 				method!(super::Add, "imbot.v2.Chat.Manager.add", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `imbot.v2.Chat.Manager.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-manager-delete.html>
+			/// Types of [`imbot.v2.Chat.Manager.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `imbot.v2.Chat.Manager.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8389,9 +8311,9 @@ pub mod v2 {
 				pub fn new(bot_id: impl Into<i64>, message_id: impl Into<i64>) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						message_id: message_id.into(),
-						complete: Default::default(),
+						complete: None,
 						extra: Default::default(),
 					}
 				}
@@ -8428,7 +8350,7 @@ pub mod v2 {
 				pub fn new(bot_id: impl Into<i64>, message_id: impl Into<i64>) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						message_id: message_id.into(),
 						extra: Default::default(),
 					}
@@ -8465,9 +8387,9 @@ pub mod v2 {
 				pub fn new(bot_id: impl Into<i64>, message_id: impl Into<i64>) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						message_id: message_id.into(),
-						range: Default::default(),
+						range: None,
 						extra: Default::default(),
 					}
 				}
@@ -8509,9 +8431,9 @@ pub mod v2 {
 				) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						dialog_id: dialog_id.into(),
-						message_id: Default::default(),
+						message_id: None,
 						extra: Default::default(),
 					}
 				}
@@ -8553,9 +8475,9 @@ pub mod v2 {
 				) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						dialog_id: dialog_id.into(),
-						fields: Default::default(),
+						fields: None,
 						extra: Default::default(),
 					}
 				}
@@ -8598,7 +8520,7 @@ pub mod v2 {
 				) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						message_id: message_id.into(),
 						fields: fields.into(),
 						extra: Default::default(),
@@ -8610,9 +8532,7 @@ pub mod v2 {
 				Update { req field "botId" bot_id, opt exact "botToken" bot_token, req
 				field "messageId" message_id, req field "fields" fields, }
 			);
-			/// Types of `imbot.v2.Chat.Message.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-delete.html>
+			/// Types of [`imbot.v2.Chat.Message.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `imbot.v2.Chat.Message.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8653,9 +8573,7 @@ pub mod v2 {
 				method!(super::Delete, "imbot.v2.Chat.Message.delete", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `imbot.v2.Chat.Message.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get.html>
+			/// Types of [`imbot.v2.Chat.Message.get`](super::Get).
 			pub mod get {
 				/// Error codes of `imbot.v2.Chat.Message.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8760,9 +8678,7 @@ pub mod v2 {
 				method!(super::Get, "imbot.v2.Chat.Message.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `imbot.v2.Chat.Message.getContext`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get-context.html>
+			/// Types of [`imbot.v2.Chat.Message.getContext`](super::GetContext).
 			pub mod get_context {
 				/// Error codes of `imbot.v2.Chat.Message.getContext`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8912,7 +8828,7 @@ pub mod v2 {
 					) -> Self {
 						Self {
 							bot_id: bot_id.into(),
-							bot_token: Default::default(),
+							bot_token: None,
 							message_id: message_id.into(),
 							reaction: reaction.into(),
 							extra: Default::default(),
@@ -8954,7 +8870,7 @@ pub mod v2 {
 					) -> Self {
 						Self {
 							bot_id: bot_id.into(),
-							bot_token: Default::default(),
+							bot_token: None,
 							message_id: message_id.into(),
 							reaction: reaction.into(),
 							extra: Default::default(),
@@ -8966,9 +8882,7 @@ pub mod v2 {
 					Delete { req field "botId" bot_id, opt exact "botToken" bot_token,
 					req field "messageId" message_id, req field "reaction" reaction, }
 				);
-				/// Types of `imbot.v2.Chat.Message.Reaction.add`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.html>
+				/// Types of [`imbot.v2.Chat.Message.Reaction.add`](super::Add).
 				pub mod add {
 					/// Error codes of `imbot.v2.Chat.Message.Reaction.add`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9147,9 +9061,7 @@ pub mod v2 {
 					method!(super::Add, "imbot.v2.Chat.Message.Reaction.add", V2, false);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `imbot.v2.Chat.Message.Reaction.delete`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-delete.html>
+				/// Types of [`imbot.v2.Chat.Message.Reaction.delete`](super::Delete).
 				pub mod delete {
 					/// Error codes of `imbot.v2.Chat.Message.Reaction.delete`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9197,9 +9109,7 @@ pub mod v2 {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of `imbot.v2.Chat.Message.read`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-read.html>
+			/// Types of [`imbot.v2.Chat.Message.read`](super::Read).
 			pub mod read {
 				/// Error codes of `imbot.v2.Chat.Message.read`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9252,9 +9162,7 @@ pub mod v2 {
 				method!(super::Read, "imbot.v2.Chat.Message.read", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `imbot.v2.Chat.Message.send`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-send.html>
+			/// Types of [`imbot.v2.Chat.Message.send`](super::Send).
 			pub mod send {
 				/// Error codes of `imbot.v2.Chat.Message.send`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9351,9 +9259,7 @@ pub mod v2 {
 				method!(super::Send, "imbot.v2.Chat.Message.send", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `imbot.v2.Chat.Message.update`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-update.html>
+			/// Types of [`imbot.v2.Chat.Message.update`](super::Update).
 			pub mod update {
 				/// Error codes of `imbot.v2.Chat.Message.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9430,9 +9336,7 @@ pub mod v2 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `imbot.v2.Chat.setOwner`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-set-owner.html>
+		/// Types of [`imbot.v2.Chat.setOwner`](super::SetOwner).
 		pub mod set_owner {
 			/// Error codes of `imbot.v2.Chat.setOwner`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9503,9 +9407,9 @@ pub mod v2 {
 				) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						dialog_id: dialog_id.into(),
-						enabled: Default::default(),
+						enabled: None,
 						extra: Default::default(),
 					}
 				}
@@ -9518,9 +9422,7 @@ pub mod v2 {
 				Enabled { req field "botId" bot_id, opt exact "botToken" bot_token, req
 				field "dialogId" dialog_id, opt exact "enabled" enabled, }
 			);
-			/// Types of `imbot.v2.Chat.TextField.enabled`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-text-field-enabled.html>
+			/// Types of [`imbot.v2.Chat.TextField.enabled`](super::Enabled).
 			pub mod enabled {
 				/// Error codes of `imbot.v2.Chat.TextField.enabled`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9562,9 +9464,7 @@ pub mod v2 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `imbot.v2.Chat.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-update.html>
+		/// Types of [`imbot.v2.Chat.update`](super::Update).
 		pub mod update {
 			/// Error codes of `imbot.v2.Chat.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9716,7 +9616,7 @@ pub mod v2 {
 				) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						dialog_id: dialog_id.into(),
 						user_ids: user_ids.into_iter().map(Into::into).collect(),
 						extra: Default::default(),
@@ -9758,7 +9658,7 @@ pub mod v2 {
 				) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						dialog_id: dialog_id.into(),
 						user_id: user_id.into(),
 						extra: Default::default(),
@@ -9801,10 +9701,10 @@ pub mod v2 {
 				) -> Self {
 					Self {
 						bot_id: bot_id.into(),
-						bot_token: Default::default(),
+						bot_token: None,
 						dialog_id: dialog_id.into(),
-						order: Default::default(),
-						limit: Default::default(),
+						order: None,
+						limit: None,
 						extra: Default::default(),
 					}
 				}
@@ -9818,9 +9718,7 @@ pub mod v2 {
 				field "dialogId" dialog_id, opt exact "order" order, opt exact "limit"
 				limit, }
 			);
-			/// Types of `imbot.v2.Chat.User.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-add.html>
+			/// Types of [`imbot.v2.Chat.User.add`](super::Add).
 			pub mod add {
 				/// Error codes of `imbot.v2.Chat.User.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9861,9 +9759,7 @@ pub mod v2 {
 				method!(super::Add, "imbot.v2.Chat.User.add", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `imbot.v2.Chat.User.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-delete.html>
+			/// Types of [`imbot.v2.Chat.User.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `imbot.v2.Chat.User.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9904,9 +9800,7 @@ pub mod v2 {
 				method!(super::Delete, "imbot.v2.Chat.User.delete", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `imbot.v2.Chat.User.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-list.html>
+			/// Types of [`imbot.v2.Chat.User.list`](super::List).
 			pub mod list {
 				/// Error codes of `imbot.v2.Chat.User.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9957,51 +9851,51 @@ pub mod v2 {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `active`: `boolean`, only in the example response.
+					/// `active`: `boolean`, example only.
 					pub active: Option<bool>,
-					/// `name`: `string`, only in the example response.
+					/// `name`: `string`, example only.
 					pub name: Option<String>,
-					/// `firstName`: `string`, only in the example response.
+					/// `firstName`: `string`, example only.
 					pub first_name: Option<String>,
-					/// `lastName`: `string`, only in the example response.
+					/// `lastName`: `string`, example only.
 					pub last_name: Option<String>,
-					/// `workPosition`: `string`, only in the example response.
+					/// `workPosition`: `string`, example only.
 					pub work_position: Option<String>,
-					/// `color`: `string`, only in the example response.
+					/// `color`: `string`, example only.
 					pub color: Option<String>,
-					/// `avatar`: `string`, only in the example response.
+					/// `avatar`: `string`, example only.
 					pub avatar: Option<String>,
-					/// `gender`: `string`, only in the example response.
+					/// `gender`: `string`, example only.
 					pub gender: Option<String>,
-					/// `birthday`: `string`, only in the example response.
+					/// `birthday`: `string`, example only.
 					pub birthday: Option<String>,
-					/// `extranet`: `boolean`, only in the example response.
+					/// `extranet`: `boolean`, example only.
 					pub extranet: Option<bool>,
-					/// `bot`: `boolean`, only in the example response.
+					/// `bot`: `boolean`, example only.
 					pub bot: Option<bool>,
-					/// `connector`: `boolean`, only in the example response.
+					/// `connector`: `boolean`, example only.
 					pub connector: Option<bool>,
-					/// `externalAuthId`: `string`, only in the example response.
+					/// `externalAuthId`: `string`, example only.
 					pub external_auth_id: Option<String>,
-					/// `status`: `string`, only in the example response.
+					/// `status`: `string`, example only.
 					pub status: Option<String>,
-					/// `idle`: `boolean`, only in the example response.
+					/// `idle`: `boolean`, example only.
 					pub idle: Option<bool>,
-					/// `lastActivityDate`: `string`, only in the example response.
+					/// `lastActivityDate`: `string`, example only.
 					pub last_activity_date: Option<String>,
-					/// `absent`: `boolean`, only in the example response.
+					/// `absent`: `boolean`, example only.
 					pub absent: Option<bool>,
-					/// `departments`: `integer[]`, only in the example response.
+					/// `departments`: `integer[]`, example only.
 					pub departments: Vec<i64>,
-					/// `phones`: `boolean`, only in the example response.
+					/// `phones`: `boolean`, example only.
 					pub phones: Option<bool>,
-					/// `type`: `string`, only in the example response.
+					/// `type`: `string`, example only.
 					pub type_: Option<String>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -10062,11 +9956,11 @@ pub mod v2 {
 			) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					command_id: command_id.into(),
 					message_id: message_id.into(),
 					dialog_id: dialog_id.into(),
-					fields: Default::default(),
+					fields: None,
 					extra: Default::default(),
 				}
 			}
@@ -10102,7 +9996,7 @@ pub mod v2 {
 			pub fn new(bot_id: impl Into<i64>) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					extra: Default::default(),
 				}
 			}
@@ -10138,7 +10032,7 @@ pub mod v2 {
 			) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					fields: fields.into(),
 					extra: Default::default(),
 				}
@@ -10173,7 +10067,7 @@ pub mod v2 {
 			pub fn new(bot_id: impl Into<i64>, command_id: impl Into<i64>) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					command_id: command_id.into(),
 					extra: Default::default(),
 				}
@@ -10214,7 +10108,7 @@ pub mod v2 {
 			) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					command_id: command_id.into(),
 					fields: fields.into(),
 					extra: Default::default(),
@@ -10226,9 +10120,7 @@ pub mod v2 {
 			Update { req field "botId" bot_id, opt exact "botToken" bot_token, req field
 			"commandId" command_id, req field "fields" fields, }
 		);
-		/// Types of `imbot.v2.Command.answer`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-answer.html>
+		/// Types of [`imbot.v2.Command.answer`](super::Answer).
 		pub mod answer {
 			/// Error codes of `imbot.v2.Command.answer`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10304,9 +10196,7 @@ pub mod v2 {
 			method!(super::Answer, "imbot.v2.Command.answer", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `imbot.v2.Command.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-list.html>
+		/// Types of [`imbot.v2.Command.list`](super::List).
 		pub mod list {
 			/// Error codes of `imbot.v2.Command.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10380,9 +10270,7 @@ pub mod v2 {
 			method!(super::List, "imbot.v2.Command.list", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `imbot.v2.Command.register`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html>
+		/// Types of [`imbot.v2.Command.register`](super::Register).
 		pub mod register {
 			/// Error codes of `imbot.v2.Command.register`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10442,11 +10330,11 @@ pub mod v2 {
 				pub fn new(command: impl Into<String>) -> Self {
 					Self {
 						command: command.into(),
-						title: Default::default(),
-						params: Default::default(),
-						common: Default::default(),
-						hidden: Default::default(),
-						extranet_support: Default::default(),
+						title: None,
+						params: None,
+						common: None,
+						hidden: None,
+						extranet_support: None,
 						extra: Default::default(),
 					}
 				}
@@ -10503,9 +10391,7 @@ pub mod v2 {
 			method!(super::Register, "imbot.v2.Command.register", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `imbot.v2.Command.unregister`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-unregister.html>
+		/// Types of [`imbot.v2.Command.unregister`](super::Unregister).
 		pub mod unregister {
 			/// Error codes of `imbot.v2.Command.unregister`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10545,9 +10431,7 @@ pub mod v2 {
 			method!(super::Unregister, "imbot.v2.Command.unregister", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `imbot.v2.Command.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-update.html>
+		/// Types of [`imbot.v2.Command.update`](super::Update).
 		pub mod update {
 			/// Error codes of `imbot.v2.Command.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10691,10 +10575,10 @@ pub mod v2 {
 			pub fn new(bot_id: impl Into<i64>) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
-					offset: Default::default(),
-					limit: Default::default(),
-					with_user_events: Default::default(),
+					bot_token: None,
+					offset: None,
+					limit: None,
+					with_user_events: None,
 					extra: Default::default(),
 				}
 			}
@@ -10709,9 +10593,7 @@ pub mod v2 {
 			"offset" offset, opt exact "limit" limit, opt exact "withUserEvents"
 			with_user_events, }
 		);
-		/// Types of `imbot.v2.Event.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html>
+		/// Types of [`imbot.v2.Event.get`](super::Get).
 		pub mod get {
 			/// Error codes of `imbot.v2.Event.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10812,7 +10694,7 @@ pub mod v2 {
 			pub fn new(bot_id: impl Into<i64>, file_id: impl Into<i64>) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					file_id: file_id.into(),
 					extra: Default::default(),
 				}
@@ -10853,7 +10735,7 @@ pub mod v2 {
 			) -> Self {
 				Self {
 					bot_id: bot_id.into(),
-					bot_token: Default::default(),
+					bot_token: None,
 					dialog_id: dialog_id.into(),
 					fields: fields.into(),
 					extra: Default::default(),
@@ -10865,9 +10747,7 @@ pub mod v2 {
 			Upload { req field "botId" bot_id, opt exact "botToken" bot_token, req field
 			"dialogId" dialog_id, req field "fields" fields, }
 		);
-		/// Types of `imbot.v2.File.download`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-download.html>
+		/// Types of [`imbot.v2.File.download`](super::Download).
 		pub mod download {
 			/// Error codes of `imbot.v2.File.download`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10912,9 +10792,7 @@ pub mod v2 {
 			method!(super::Download, "imbot.v2.File.download", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `imbot.v2.File.upload`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.html>
+		/// Types of [`imbot.v2.File.upload`](super::Upload).
 		pub mod upload {
 			/// Error codes of `imbot.v2.File.upload`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10973,7 +10851,7 @@ pub mod v2 {
 					Self {
 						name: name.into(),
 						content: content.into(),
-						message: Default::default(),
+						message: None,
 						extra: Default::default(),
 					}
 				}
@@ -11031,9 +10909,7 @@ pub mod v2 {
 			}
 		}
 		params_impls!(Get {});
-		/// Types of `imbot.v2.Revision.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/revision-get.html>
+		/// Types of [`imbot.v2.Revision.get`](super::Get).
 		pub mod get {
 			/// Error codes of `imbot.v2.Revision.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;

@@ -37,12 +37,12 @@ pub mod block {
 			content: impl Into<String>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				selector: selector.into(),
 				content: content.into(),
-				prevent_history: Default::default(),
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -89,11 +89,11 @@ pub mod block {
 			data: impl Into<change_anchor::DataParam>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				data: data.into(),
-				prevent_history: Default::default(),
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -137,11 +137,11 @@ pub mod block {
 			data: impl Into<change_node_name::DataParam>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				data: data.into(),
-				prevent_history: Default::default(),
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -185,11 +185,11 @@ pub mod block {
 			selector: impl Into<String>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				selector: selector.into(),
-				prevent_history: Default::default(),
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -251,9 +251,9 @@ pub mod block {
 		/// The call with its required parameters: `block`.
 		pub fn new(block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				block: block.into(),
-				params: Default::default(),
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -293,11 +293,11 @@ pub mod block {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
-				edit_mode: Default::default(),
-				params: Default::default(),
+				edit_mode: None,
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -334,9 +334,9 @@ pub mod block {
 		/// The call with its required parameters: `lid`.
 		pub fn new(lid: impl Into<::serde_json::Value>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
-				params: Default::default(),
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -374,10 +374,10 @@ pub mod block {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
-				params: Default::default(),
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -476,11 +476,11 @@ pub mod block {
 			selector: impl Into<String>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				selector: selector.into(),
-				prevent_history: Default::default(),
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -523,7 +523,7 @@ pub mod block {
 			data: impl Into<update_cards::DataParam>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				data: data.into(),
@@ -567,11 +567,11 @@ pub mod block {
 			data: impl Into<update_styles::DataParam>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				data: data.into(),
-				prevent_history: Default::default(),
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -613,7 +613,7 @@ pub mod block {
 			data: impl Into<updateattrs::DataParam>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				data: data.into(),
@@ -659,12 +659,12 @@ pub mod block {
 			content: impl Into<String>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				content: content.into(),
-				designed: Default::default(),
-				prevent_history: Default::default(),
+				designed: None,
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -712,12 +712,12 @@ pub mod block {
 			data: impl Into<updatenodes::DataParam>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				data: data.into(),
-				additional: Default::default(),
-				prevent_history: Default::default(),
+				additional: None,
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -766,12 +766,12 @@ pub mod block {
 			picture: impl Into<::serde_json::Value>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				block: block.into(),
 				picture: picture.into(),
-				ext: Default::default(),
-				params: Default::default(),
-				temp: Default::default(),
+				ext: None,
+				params: None,
+				temp: None,
 				extra: Default::default(),
 			}
 		}
@@ -786,9 +786,7 @@ pub mod block {
 		"picture" picture, opt exact "ext" ext, opt exact "params" params, opt exact
 		"temp" temp, }
 	);
-	/// Types of `landing.block.addcard`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-add-card.html>
+	/// Types of [`landing.block.addcard`](super::Addcard).
 	pub mod addcard {
 		/// Error codes of `landing.block.addcard`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -817,9 +815,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Addcard, "landing.block.addcard", V2, false);
 	}
-	/// Types of `landing.block.changeAnchor`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-change-anchor.html>
+	/// Types of [`landing.block.changeAnchor`](super::ChangeAnchor).
 	pub mod change_anchor {
 		/// Error codes of `landing.block.changeAnchor`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -869,9 +865,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::ChangeAnchor, "landing.block.changeAnchor", V2, false);
 	}
-	/// Types of `landing.block.changeNodeName`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-change-node-name.html>
+	/// Types of [`landing.block.changeNodeName`](super::ChangeNodeName).
 	pub mod change_node_name {
 		/// Error codes of `landing.block.changeNodeName`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -924,9 +918,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::ChangeNodeName, "landing.block.changeNodeName", V2, false);
 	}
-	/// Types of `landing.block.clonecard`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-clone-card.html>
+	/// Types of [`landing.block.clonecard`](super::Clonecard).
 	pub mod clonecard {
 		/// Error codes of `landing.block.clonecard`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -955,9 +947,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Clonecard, "landing.block.clonecard", V2, false);
 	}
-	/// Types of `landing.block.getContentFromRepository`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content-from-repository.html>
+	/// Types of [`landing.block.getContentFromRepository`](super::GetContentFromRepository).
 	pub mod get_content_from_repository {
 		/// Error codes of `landing.block.getContentFromRepository`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -981,9 +971,7 @@ pub mod block {
 			V2, true
 		);
 	}
-	/// Types of `landing.block.getbyid`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-by-id.html>
+	/// Types of [`landing.block.getbyid`](super::Getbyid).
 	pub mod getbyid {
 		/// Error codes of `landing.block.getbyid`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1118,9 +1106,7 @@ pub mod block {
 		method!(super::Getbyid, "landing.block.getbyid", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `landing.block.getcontent`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
+	/// Types of [`landing.block.getcontent`](super::Getcontent).
 	pub mod getcontent {
 		/// Error codes of `landing.block.getcontent`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1192,13 +1178,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputManifestBlock {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `section`: `string[]`, only in the example response.
+			/// `section`: `string[]`, example only.
 			pub section: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1210,13 +1196,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputManifestCardsLandingBlockCard {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `label`: `string[]`, only in the example response.
+			/// `label`: `string[]`, example only.
 			pub label: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1229,11 +1215,11 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputManifestCards {
-			/// `.landing-block-card`: `object`, only in the example response.
+			/// `.landing-block-card`: `object`, example only.
 			pub landing_block_card: Option<OutputManifestCardsLandingBlockCard>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1245,13 +1231,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputManifest {
-			/// `block`: `object`, only in the example response.
+			/// `block`: `object`, example only.
 			pub block: Option<OutputManifestBlock>,
-			/// `cards`: `object`, only in the example response.
+			/// `cards`: `object`, example only.
 			pub cards: Option<OutputManifestCards>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1319,9 +1305,7 @@ pub mod block {
 		method!(super::Getcontent, "landing.block.getcontent", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `landing.block.getlist`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-list.html>
+	/// Types of [`landing.block.getlist`](super::Getlist).
 	pub mod getlist {
 		/// Error codes of `landing.block.getlist`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1382,7 +1366,7 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemMeta {
@@ -1406,9 +1390,9 @@ pub mod block {
 			pub site_tpl_code: Option<String>,
 			/// `XML_ID`: `string`.
 			pub xml_id: Option<String>,
-			/// `FAVORITE_META`: `string`, only in the example response.
+			/// `FAVORITE_META`: `string`, example only.
 			pub favorite_meta: Option<String>,
-			/// `DESIGNER_MODE`: `string`, only in the example response.
+			/// `DESIGNER_MODE`: `string`, example only.
 			pub designer_mode: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1460,9 +1444,7 @@ pub mod block {
 		method!(super::Getlist, "landing.block.getlist", V2, false);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `landing.block.getmanifest`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+	/// Types of [`landing.block.getmanifest`](super::Getmanifest).
 	pub mod getmanifest {
 		/// Error codes of `landing.block.getmanifest`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1511,7 +1493,7 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputBlock {
@@ -1523,7 +1505,7 @@ pub mod block {
 			pub dynamic: Option<bool>,
 			/// `subtype`: `string | string[]`.
 			pub subtype: ::serde_json::Value,
-			/// `attrsFormDescription`: `string`, only in the example response.
+			/// `attrsFormDescription`: `string`, example only.
 			pub attrs_form_description: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1537,13 +1519,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNodesHashWrapper {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1555,11 +1537,11 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputNodes {
-			/// `#wrapper`: `object`, only in the example response.
+			/// `#wrapper`: `object`, example only.
 			pub hash_wrapper: Option<OutputNodesHashWrapper>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1569,13 +1551,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttrsBitrix24formsItems {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `value`: `string`, only in the example response.
+			/// `value`: `string`, example only.
 			pub value: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1588,19 +1570,19 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttrsBitrix24forms {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `attribute`: `string`, only in the example response.
+			/// `attribute`: `string`, example only.
 			pub attribute: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `hidden`: `boolean`, only in the example response.
+			/// `hidden`: `boolean`, example only.
 			pub hidden: Option<bool>,
-			/// `items`: `object[]`, only in the example response.
+			/// `items`: `object[]`, example only.
 			pub items: Vec<OutputAttrsBitrix24formsItems>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1614,11 +1596,11 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputAttrs {
-			/// `.bitrix24forms`: `object[]`, only in the example response.
+			/// `.bitrix24forms`: `object[]`, example only.
 			pub bitrix24forms: Vec<OutputAttrsBitrix24forms>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1628,11 +1610,11 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStyleBlock {
-			/// `type`: `string[]`, only in the example response.
+			/// `type`: `string[]`, example only.
 			pub type_: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1642,11 +1624,11 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStyleNodesBitrix24forms {
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1656,11 +1638,11 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStyleNodes {
-			/// `.bitrix24forms`: `object`, only in the example response.
+			/// `.bitrix24forms`: `object`, example only.
 			pub bitrix24forms: Option<OutputStyleNodesBitrix24forms>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1670,13 +1652,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStyle {
-			/// `block`: `object`, only in the example response.
+			/// `block`: `object`, example only.
 			pub block: Option<OutputStyleBlock>,
-			/// `nodes`: `object`, only in the example response.
+			/// `nodes`: `object`, example only.
 			pub nodes: Option<OutputStyleNodes>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1709,11 +1691,11 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputCallbacks {
-			/// `afteradd`: `any`, only in the example response.
+			/// `afteradd`: `any`, example only.
 			pub afteradd: ::serde_json::Value,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1764,9 +1746,7 @@ pub mod block {
 		method!(super::Getmanifest, "landing.block.getmanifest", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `landing.block.getmanifestfile`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+	/// Types of [`landing.block.getmanifestfile`](super::Getmanifestfile).
 	pub mod getmanifestfile {
 		/// Error codes of `landing.block.getmanifestfile`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1787,15 +1767,15 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataBlock {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `section`: `string[]`, only in the example response.
+			/// `section`: `string[]`, example only.
 			pub section: Vec<String>,
-			/// `dynamic`: `boolean`, only in the example response.
+			/// `dynamic`: `boolean`, example only.
 			pub dynamic: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1808,13 +1788,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataCardsLandingBlockCardImg {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `label`: `string[]`, only in the example response.
+			/// `label`: `string[]`, example only.
 			pub label: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1827,11 +1807,11 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataCards {
-			/// `.landing-block-card-img`: `object`, only in the example response.
+			/// `.landing-block-card-img`: `object`, example only.
 			pub landing_block_card_img: Option<DataCardsLandingBlockCardImg>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1843,13 +1823,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockNodeSmallTitle {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1862,13 +1842,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockNodeTitle {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1881,13 +1861,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockNodeText {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1900,13 +1880,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockNodeButton {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1919,13 +1899,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockCardImgDimensions {
-			/// `width`: `integer`, only in the example response.
+			/// `width`: `integer`, example only.
 			pub width: Option<i64>,
-			/// `height`: `integer`, only in the example response.
+			/// `height`: `integer`, example only.
 			pub height: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1938,21 +1918,21 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodesLandingBlockCardImg {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `dimensions`: `object`, only in the example response.
+			/// `dimensions`: `object`, example only.
 			pub dimensions: Option<DataNodesLandingBlockCardImgDimensions>,
-			/// `allowInlineEdit`: `boolean`, only in the example response.
+			/// `allowInlineEdit`: `boolean`, example only.
 			pub allow_inline_edit: Option<bool>,
-			/// `useInDesigner`: `boolean`, only in the example response.
+			/// `useInDesigner`: `boolean`, example only.
 			pub use_in_designer: Option<bool>,
-			/// `create2xByDefault`: `boolean`, only in the example response.
+			/// `create2xByDefault`: `boolean`, example only.
 			pub create2x_by_default: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1967,21 +1947,21 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataNodes {
-			/// `.landing-block-node-small-title`: `object`, only in the example response.
+			/// `.landing-block-node-small-title`: `object`, example only.
 			pub landing_block_node_small_title: Option<
 				DataNodesLandingBlockNodeSmallTitle,
 			>,
-			/// `.landing-block-node-title`: `object`, only in the example response.
+			/// `.landing-block-node-title`: `object`, example only.
 			pub landing_block_node_title: Option<DataNodesLandingBlockNodeTitle>,
-			/// `.landing-block-node-text`: `object`, only in the example response.
+			/// `.landing-block-node-text`: `object`, example only.
 			pub landing_block_node_text: Option<DataNodesLandingBlockNodeText>,
-			/// `.landing-block-node-button`: `object`, only in the example response.
+			/// `.landing-block-node-button`: `object`, example only.
 			pub landing_block_node_button: Option<DataNodesLandingBlockNodeButton>,
-			/// `.landing-block-card-img`: `object`, only in the example response.
+			/// `.landing-block-card-img`: `object`, example only.
 			pub landing_block_card_img: Option<DataNodesLandingBlockCardImg>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1998,13 +1978,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleBlockAdditional {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `attrsType`: `string[]`, only in the example response.
+			/// `attrsType`: `string[]`, example only.
 			pub attrs_type: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2017,13 +1997,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleBlock {
-			/// `type`: `string[]`, only in the example response.
+			/// `type`: `string[]`, example only.
 			pub type_: Vec<String>,
-			/// `additional`: `object`, only in the example response.
+			/// `additional`: `object`, example only.
 			pub additional: Option<DataStyleBlockAdditional>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2035,13 +2015,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockNodeTextContainer {
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `type`: `string[]`, only in the example response.
+			/// `type`: `string[]`, example only.
 			pub type_: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2054,13 +2034,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockNodeSmallTitle {
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `type`: `string[]`, only in the example response.
+			/// `type`: `string[]`, example only.
 			pub type_: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2073,13 +2053,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockNodeTitle {
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `type`: `string[]`, only in the example response.
+			/// `type`: `string[]`, example only.
 			pub type_: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2092,13 +2072,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockNodeText {
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2111,13 +2091,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockNodeButton {
-			/// `title`: `string`, only in the example response.
+			/// `title`: `string`, example only.
 			pub title: Option<String>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2130,13 +2110,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodesLandingBlockCardImg {
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `type`: `string[]`, only in the example response.
+			/// `type`: `string[]`, example only.
 			pub type_: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2149,25 +2129,25 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyleNodes {
-			/// `.landing-block-node-text-container`: `object`, only in the example response.
+			/// `.landing-block-node-text-container`: `object`, example only.
 			pub landing_block_node_text_container: Option<
 				DataStyleNodesLandingBlockNodeTextContainer,
 			>,
-			/// `.landing-block-node-small-title`: `object`, only in the example response.
+			/// `.landing-block-node-small-title`: `object`, example only.
 			pub landing_block_node_small_title: Option<
 				DataStyleNodesLandingBlockNodeSmallTitle,
 			>,
-			/// `.landing-block-node-title`: `object`, only in the example response.
+			/// `.landing-block-node-title`: `object`, example only.
 			pub landing_block_node_title: Option<DataStyleNodesLandingBlockNodeTitle>,
-			/// `.landing-block-node-text`: `object`, only in the example response.
+			/// `.landing-block-node-text`: `object`, example only.
 			pub landing_block_node_text: Option<DataStyleNodesLandingBlockNodeText>,
-			/// `.landing-block-node-button`: `object`, only in the example response.
+			/// `.landing-block-node-button`: `object`, example only.
 			pub landing_block_node_button: Option<DataStyleNodesLandingBlockNodeButton>,
-			/// `.landing-block-card-img`: `object`, only in the example response.
+			/// `.landing-block-card-img`: `object`, example only.
 			pub landing_block_card_img: Option<DataStyleNodesLandingBlockCardImg>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2185,13 +2165,13 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataStyle {
-			/// `block`: `object`, only in the example response.
+			/// `block`: `object`, example only.
 			pub block: Option<DataStyleBlock>,
-			/// `nodes`: `object`, only in the example response.
+			/// `nodes`: `object`, example only.
 			pub nodes: Option<DataStyleNodes>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2201,11 +2181,11 @@ pub mod block {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataAssets {
-			/// `ext`: `string[]`, only in the example response.
+			/// `ext`: `string[]`, example only.
 			pub ext: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2245,9 +2225,7 @@ pub mod block {
 		method!(super::Getmanifestfile, "landing.block.getmanifestfile", V2, false);
 		deserialize_via_from_value!(Data);
 	}
-	/// Types of `landing.block.getrepository`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-repository.html>
+	/// Types of [`landing.block.getrepository`](super::Getrepository).
 	pub mod getrepository {
 		/// Error codes of `landing.block.getrepository`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2264,9 +2242,7 @@ pub mod block {
 		pub type Output = ::serde_json::Value;
 		method!(super::Getrepository, "landing.block.getrepository", V2, false);
 	}
-	/// Types of `landing.block.removecard`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-remove-card.html>
+	/// Types of [`landing.block.removecard`](super::Removecard).
 	pub mod removecard {
 		/// Error codes of `landing.block.removecard`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2295,9 +2271,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Removecard, "landing.block.removecard", V2, false);
 	}
-	/// Types of `landing.block.updateCards`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
+	/// Types of [`landing.block.updateCards`](super::UpdateCards).
 	pub mod update_cards {
 		/// Error codes of `landing.block.updateCards`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2458,9 +2432,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UpdateCards, "landing.block.updateCards", V2, false);
 	}
-	/// Types of `landing.block.updateStyles`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-styles.html>
+	/// Types of [`landing.block.updateStyles`](super::UpdateStyles).
 	pub mod update_styles {
 		/// Error codes of `landing.block.updateStyles`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2519,9 +2491,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UpdateStyles, "landing.block.updateStyles", V2, false);
 	}
-	/// Types of `landing.block.updateattrs`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-attrs.html>
+	/// Types of [`landing.block.updateattrs`](super::Updateattrs).
 	pub mod updateattrs {
 		/// Error codes of `landing.block.updateattrs`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2570,9 +2540,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Updateattrs, "landing.block.updateattrs", V2, false);
 	}
-	/// Types of `landing.block.updatecontent`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-content.html>
+	/// Types of [`landing.block.updatecontent`](super::Updatecontent).
 	pub mod updatecontent {
 		/// Error codes of `landing.block.updatecontent`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2599,9 +2567,7 @@ pub mod block {
 		pub type Output = Option<::bitrix24_runtime::lenient::Bool>;
 		method!(super::Updatecontent, "landing.block.updatecontent", V2, false);
 	}
-	/// Types of `landing.block.updatenodes`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html>
+	/// Types of [`landing.block.updatenodes`](super::Updatenodes).
 	pub mod updatenodes {
 		/// Error codes of `landing.block.updatenodes`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2677,9 +2643,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Updatenodes, "landing.block.updatenodes", V2, false);
 	}
-	/// Types of `landing.block.uploadfile`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-upload-file.html>
+	/// Types of [`landing.block.uploadfile`](super::Uploadfile).
 	pub mod uploadfile {
 		/// Error codes of `landing.block.uploadfile`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2799,7 +2763,7 @@ pub mod demos {
 		pub fn new(type_: impl Into<get_page_list::Type>) -> Self {
 			Self {
 				type_: type_.into(),
-				filter: Default::default(),
+				filter: None,
 				extra: Default::default(),
 			}
 		}
@@ -2830,7 +2794,7 @@ pub mod demos {
 		pub fn new(type_: impl Into<get_site_list::Type>) -> Self {
 			Self {
 				type_: type_.into(),
-				filter: Default::default(),
+				filter: None,
 				extra: Default::default(),
 			}
 		}
@@ -2859,7 +2823,7 @@ pub mod demos {
 		pub fn new(data: impl Into<register::DataParam>) -> Self {
 			Self {
 				data: data.into(),
-				params: Default::default(),
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -2891,9 +2855,7 @@ pub mod demos {
 		}
 	}
 	params_impls!(Unregister { req field "code" code, });
-	/// Types of `landing.demos.getList`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-list.html>
+	/// Types of [`landing.demos.getList`](super::GetList).
 	pub mod get_list {
 		/// Error codes of `landing.demos.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3438,9 +3400,7 @@ pub mod demos {
 		method!(super::GetList, "landing.demos.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `landing.demos.getPageList`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	/// Types of [`landing.demos.getPageList`](super::GetPageList).
 	pub mod get_page_list {
 		/// Error codes of `landing.demos.getPageList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3715,11 +3675,11 @@ pub mod demos {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputKeyDataItemsHashBlock {
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3729,11 +3689,11 @@ pub mod demos {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputKeyDataItems {
-			/// `#block...`: `object`, only in the example response.
+			/// `#block...`: `object`, example only.
 			///
 			/// Stands for every key matching `#block*`: one entry per key.
 			pub hash_block: ::std::collections::BTreeMap<
@@ -3897,9 +3857,7 @@ pub mod demos {
 		method!(super::GetPageList, "landing.demos.getPageList", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `landing.demos.getSiteList`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
+	/// Types of [`landing.demos.getSiteList`](super::GetSiteList).
 	pub mod get_site_list {
 		/// Error codes of `landing.demos.getSiteList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4292,9 +4250,7 @@ pub mod demos {
 		method!(super::GetSiteList, "landing.demos.getSiteList", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `landing.demos.register`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+	/// Types of [`landing.demos.register`](super::Register).
 	pub mod register {
 		/// Error codes of `landing.demos.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4619,21 +4575,21 @@ pub mod demos {
 			/// The object with its required parameters: `code`.
 			pub fn new(code: impl Into<String>) -> Self {
 				Self {
-					old_id: Default::default(),
+					old_id: None,
 					code: code.into(),
-					name: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					tpl_type: Default::default(),
-					version: Default::default(),
-					fields: Default::default(),
-					layout: Default::default(),
-					items: Default::default(),
-					preview: Default::default(),
-					preview2x: Default::default(),
-					preview3x: Default::default(),
-					preview_url: Default::default(),
-					show_in_list: Default::default(),
+					name: None,
+					description: None,
+					type_: None,
+					tpl_type: None,
+					version: None,
+					fields: None,
+					layout: None,
+					items: None,
+					preview: None,
+					preview2x: None,
+					preview3x: None,
+					preview_url: None,
+					show_in_list: None,
 					extra: Default::default(),
 				}
 			}
@@ -4715,24 +4671,24 @@ pub mod demos {
 			/// The object with its required parameters: `code`.
 			pub fn new(code: impl Into<String>) -> Self {
 				Self {
-					charset: Default::default(),
+					charset: None,
 					code: code.into(),
-					site_code: Default::default(),
-					name: Default::default(),
-					description: Default::default(),
-					type_: Default::default(),
-					tpl_type: Default::default(),
-					fields: Default::default(),
-					folders: Default::default(),
-					items: Default::default(),
-					layout: Default::default(),
-					preview: Default::default(),
-					preview2x: Default::default(),
-					preview3x: Default::default(),
-					preview_url: Default::default(),
-					show_in_list: Default::default(),
-					syspages: Default::default(),
-					version: Default::default(),
+					site_code: None,
+					name: None,
+					description: None,
+					type_: None,
+					tpl_type: None,
+					fields: None,
+					folders: None,
+					items: None,
+					layout: None,
+					preview: None,
+					preview2x: None,
+					preview3x: None,
+					preview_url: None,
+					show_in_list: None,
+					syspages: None,
+					version: None,
 					extra: Default::default(),
 				}
 			}
@@ -4796,9 +4752,7 @@ pub mod demos {
 		pub type Output = crate::List<::bitrix24_runtime::lenient::Int>;
 		method!(super::Register, "landing.demos.register", V2, false);
 	}
-	/// Types of `landing.demos.unregister`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-unregister.html>
+	/// Types of [`landing.demos.unregister`](super::Unregister).
 	pub mod unregister {
 		/// Error codes of `landing.demos.unregister`; see also [`crate::SystemError`].
 		///
@@ -4845,7 +4799,7 @@ pub mod landing {
 		/// The call with its required parameters: `fields`.
 		pub fn new(fields: impl Into<add::Fields>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				fields: fields.into(),
 				extra: Default::default(),
 			}
@@ -4878,10 +4832,10 @@ pub mod landing {
 		/// The call with its required parameters: `siteId`, `code`.
 		pub fn new(site_id: impl Into<i64>, code: impl Into<String>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				site_id: site_id.into(),
 				code: code.into(),
-				fields: Default::default(),
+				fields: None,
 				extra: Default::default(),
 			}
 		}
@@ -4919,10 +4873,10 @@ pub mod landing {
 		/// The call with its required parameters: `lid`, `fields`.
 		pub fn new(lid: impl Into<i64>, fields: impl Into<addblock::Fields>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				fields: fields.into(),
-				prevent_history: Default::default(),
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -4962,11 +4916,11 @@ pub mod landing {
 		/// The call with its required parameters: `lid`.
 		pub fn new(lid: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
-				to_site_id: Default::default(),
-				to_folder_id: Default::default(),
-				skip_system: Default::default(),
+				to_site_id: None,
+				to_folder_id: None,
+				skip_system: None,
 				extra: Default::default(),
 			}
 		}
@@ -5006,10 +4960,10 @@ pub mod landing {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
-				params: Default::default(),
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -5043,7 +4997,7 @@ pub mod landing {
 		/// The call with its required parameters: `lid`.
 		pub fn new(lid: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				extra: Default::default(),
 			}
@@ -5074,7 +5028,7 @@ pub mod landing {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				extra: Default::default(),
@@ -5111,10 +5065,10 @@ pub mod landing {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
-				prevent_history: Default::default(),
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -5152,10 +5106,10 @@ pub mod landing {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
-				meta: Default::default(),
+				meta: None,
 				extra: Default::default(),
 			}
 		}
@@ -5217,7 +5171,7 @@ pub mod landing {
 		/// The call with its required parameters: `lid`.
 		pub fn new(lid: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				extra: Default::default(),
 			}
@@ -5246,7 +5200,7 @@ pub mod landing {
 		/// The call with its required parameters: `lid`.
 		pub fn new(lid: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				extra: Default::default(),
 			}
@@ -5275,7 +5229,7 @@ pub mod landing {
 		/// The call with its required parameters: `lid`.
 		pub fn new(lid: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				extra: Default::default(),
 			}
@@ -5306,7 +5260,7 @@ pub mod landing {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				extra: Default::default(),
@@ -5341,9 +5295,9 @@ pub mod landing {
 		/// The call with its required parameters: `lid`.
 		pub fn new(lid: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
-				mark: Default::default(),
+				mark: None,
 				extra: Default::default(),
 			}
 		}
@@ -5408,11 +5362,11 @@ pub mod landing {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
-				mark: Default::default(),
-				prevent_history: Default::default(),
+				mark: None,
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -5452,10 +5406,10 @@ pub mod landing {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
-				prevent_history: Default::default(),
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -5493,10 +5447,10 @@ pub mod landing {
 		/// The call with its required parameters: `lid`.
 		pub fn new(lid: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
-				to_site_id: Default::default(),
-				to_folder_id: Default::default(),
+				to_site_id: None,
+				to_folder_id: None,
 				extra: Default::default(),
 			}
 		}
@@ -5534,10 +5488,10 @@ pub mod landing {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
-				params: Default::default(),
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -5571,7 +5525,7 @@ pub mod landing {
 		/// The call with its required parameters: `lid`.
 		pub fn new(lid: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				extra: Default::default(),
 			}
@@ -5605,7 +5559,7 @@ pub mod landing {
 			data: impl Into<remove_entities::DataParam>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				data: data.into(),
 				extra: Default::default(),
@@ -5640,7 +5594,7 @@ pub mod landing {
 		/// The call with its required parameters: `landingUrl`, `siteId`.
 		pub fn new(landing_url: impl Into<String>, site_id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				landing_url: landing_url.into(),
 				site_id: site_id.into(),
 				extra: Default::default(),
@@ -5675,7 +5629,7 @@ pub mod landing {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
 				extra: Default::default(),
@@ -5733,7 +5687,7 @@ pub mod landing {
 		/// The call with its required parameters: `lid`.
 		pub fn new(lid: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				extra: Default::default(),
 			}
@@ -5766,10 +5720,10 @@ pub mod landing {
 		/// The call with its required parameters: `lid`, `block`.
 		pub fn new(lid: impl Into<i64>, block: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				lid: lid.into(),
 				block: block.into(),
-				prevent_history: Default::default(),
+				prevent_history: None,
 				extra: Default::default(),
 			}
 		}
@@ -5810,9 +5764,7 @@ pub mod landing {
 		}
 	}
 	params_impls!(Update { req field "lid" lid, req field "fields" fields, });
-	/// Types of `landing.landing.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add.html>
+	/// Types of [`landing.landing.add`](super::Add).
 	pub mod add {
 		/// Error codes of `landing.landing.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6032,16 +5984,16 @@ pub mod landing {
 				Self {
 					title: title.into(),
 					site_id: site_id.into(),
-					code: Default::default(),
-					description: Default::default(),
-					xml_id: Default::default(),
-					sitemap: Default::default(),
-					folder: Default::default(),
-					folder_id: Default::default(),
-					tpl_id: Default::default(),
-					additional_fields: Default::default(),
-					block_id: Default::default(),
-					menu_code: Default::default(),
+					code: None,
+					description: None,
+					xml_id: None,
+					sitemap: None,
+					folder: None,
+					folder_id: None,
+					tpl_id: None,
+					additional_fields: None,
+					block_id: None,
+					menu_code: None,
 					extra: Default::default(),
 				}
 			}
@@ -6067,9 +6019,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "landing.landing.add", V2, false);
 	}
-	/// Types of `landing.landing.addByTemplate`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add-by-template.html>
+	/// Types of [`landing.landing.addByTemplate`](super::AddByTemplate).
 	pub mod add_by_template {
 		/// Error codes of `landing.landing.addByTemplate`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6190,9 +6140,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::AddByTemplate, "landing.landing.addByTemplate", V2, false);
 	}
-	/// Types of `landing.landing.addblock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-add-block.html>
+	/// Types of [`landing.landing.addblock`](super::Addblock).
 	pub mod addblock {
 		/// Error codes of `landing.landing.addblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6246,10 +6194,10 @@ pub mod landing {
 			pub fn new(code: impl Into<String>) -> Self {
 				Self {
 					code: code.into(),
-					after_id: Default::default(),
-					active: Default::default(),
-					content: Default::default(),
-					return_content: Default::default(),
+					after_id: None,
+					active: None,
+					content: None,
+					return_content: None,
 					extra: Default::default(),
 				}
 			}
@@ -6268,9 +6216,7 @@ pub mod landing {
 		pub type Output = ::serde_json::Value;
 		method!(super::Addblock, "landing.landing.addblock", V2, false);
 	}
-	/// Types of `landing.landing.copy`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-copy.html>
+	/// Types of [`landing.landing.copy`](super::Copy).
 	pub mod copy {
 		/// Error codes of `landing.landing.copy`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6294,9 +6240,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Copy, "landing.landing.copy", V2, false);
 	}
-	/// Types of `landing.landing.copyblock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-copy-block.html>
+	/// Types of [`landing.landing.copyblock`](super::Copyblock).
 	pub mod copyblock {
 		/// Error codes of `landing.landing.copyblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6350,9 +6294,7 @@ pub mod landing {
 		pub type Output = ::serde_json::Value;
 		method!(super::Copyblock, "landing.landing.copyblock", V2, false);
 	}
-	/// Types of `landing.landing.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-delete.html>
+	/// Types of [`landing.landing.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `landing.landing.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6383,9 +6325,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "landing.landing.delete", V2, false);
 	}
-	/// Types of `landing.landing.deleteblock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-delete-block.html>
+	/// Types of [`landing.landing.deleteblock`](super::Deleteblock).
 	pub mod deleteblock {
 		/// Error codes of `landing.landing.deleteblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6412,9 +6352,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Deleteblock, "landing.landing.deleteblock", V2, false);
 	}
-	/// Types of `landing.landing.downblock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-down-block.html>
+	/// Types of [`landing.landing.downblock`](super::Downblock).
 	pub mod downblock {
 		/// Error codes of `landing.landing.downblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6446,9 +6384,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Downblock, "landing.landing.downblock", V2, false);
 	}
-	/// Types of `landing.landing.favoriteBlock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-favorite-block.html>
+	/// Types of [`landing.landing.favoriteBlock`](super::FavoriteBlock).
 	pub mod favorite_block {
 		/// Error codes of `landing.landing.favoriteBlock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6514,9 +6450,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::FavoriteBlock, "landing.landing.favoriteBlock", V2, false);
 	}
-	/// Types of `landing.landing.getList`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html>
+	/// Types of [`landing.landing.getList`](super::GetList).
 	pub mod get_list {
 		/// Error codes of `landing.landing.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6672,7 +6606,7 @@ pub mod landing {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
@@ -6686,13 +6620,13 @@ pub mod landing {
 			pub preview: Option<String>,
 			/// `IS_AREA`: `boolean`.
 			pub is_area: Option<bool>,
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `TITLE`: `string`, only in the example response.
+			/// `TITLE`: `string`, example only.
 			pub title: Option<String>,
-			/// `SITE_ID`: `string`, only in the example response.
+			/// `SITE_ID`: `string`, example only.
 			pub site_id: Option<String>,
-			/// `DATE_MODIFY`: `string`, only in the example response.
+			/// `DATE_MODIFY`: `string`, example only.
 			pub date_modify: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6710,9 +6644,7 @@ pub mod landing {
 		method!(super::GetList, "landing.landing.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `landing.landing.getadditionalfields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-additional-fields.html>
+	/// Types of [`landing.landing.getadditionalfields`](super::Getadditionalfields).
 	pub mod getadditionalfields {
 		/// Error codes of `landing.landing.getadditionalfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6753,9 +6685,7 @@ pub mod landing {
 		);
 		deserialize_via_from_value!(Data);
 	}
-	/// Types of `landing.landing.getpreview`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-preview.html>
+	/// Types of [`landing.landing.getpreview`](super::Getpreview).
 	pub mod getpreview {
 		/// Error codes of `landing.landing.getpreview`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6777,9 +6707,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::Getpreview, "landing.landing.getpreview", V2, false);
 	}
-	/// Types of `landing.landing.getpublicurl`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-public-url.html>
+	/// Types of [`landing.landing.getpublicurl`](super::Getpublicurl).
 	pub mod getpublicurl {
 		/// Error codes of `landing.landing.getpublicurl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6808,9 +6736,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::Getpublicurl, "landing.landing.getpublicurl", V2, false);
 	}
-	/// Types of `landing.landing.hideblock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-hide-block.html>
+	/// Types of [`landing.landing.hideblock`](super::Hideblock).
 	pub mod hideblock {
 		/// Error codes of `landing.landing.hideblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6837,9 +6763,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Hideblock, "landing.landing.hideblock", V2, false);
 	}
-	/// Types of `landing.landing.markDelete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-mark-delete.html>
+	/// Types of [`landing.landing.markDelete`](super::MarkDelete).
 	pub mod mark_delete {
 		/// Error codes of `landing.landing.markDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6871,9 +6795,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::MarkDelete, "landing.landing.markDelete", V2, false);
 	}
-	/// Types of `landing.landing.markUnDelete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-mark-undelete.html>
+	/// Types of [`landing.landing.markUnDelete`](super::MarkUnDelete).
 	pub mod mark_un_delete {
 		/// Error codes of `landing.landing.markUnDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6899,9 +6821,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::MarkUnDelete, "landing.landing.markUnDelete", V2, false);
 	}
-	/// Types of `landing.landing.markdeletedblock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-mark-deleted-block.html>
+	/// Types of [`landing.landing.markdeletedblock`](super::Markdeletedblock).
 	pub mod markdeletedblock {
 		/// Error codes of `landing.landing.markdeletedblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6930,9 +6850,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Markdeletedblock, "landing.landing.markdeletedblock", V2, false);
 	}
-	/// Types of `landing.landing.markundeletedblock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-mark-undeleted-block.html>
+	/// Types of [`landing.landing.markundeletedblock`](super::Markundeletedblock).
 	pub mod markundeletedblock {
 		/// Error codes of `landing.landing.markundeletedblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6963,9 +6881,7 @@ pub mod landing {
 			super::Markundeletedblock, "landing.landing.markundeletedblock", V2, false
 		);
 	}
-	/// Types of `landing.landing.move`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-move.html>
+	/// Types of [`landing.landing.move`](super::Move).
 	pub mod move_ {
 		/// Error codes of `landing.landing.move`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6999,9 +6915,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Move, "landing.landing.move", V2, false);
 	}
-	/// Types of `landing.landing.moveblock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-move-block.html>
+	/// Types of [`landing.landing.moveblock`](super::Moveblock).
 	pub mod moveblock {
 		/// Error codes of `landing.landing.moveblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7055,9 +6969,7 @@ pub mod landing {
 		pub type Output = ::serde_json::Value;
 		method!(super::Moveblock, "landing.landing.moveblock", V2, false);
 	}
-	/// Types of `landing.landing.publication`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-publication.html>
+	/// Types of [`landing.landing.publication`](super::Publication).
 	pub mod publication {
 		/// Error codes of `landing.landing.publication`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7110,9 +7022,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Publication, "landing.landing.publication", V2, false);
 	}
-	/// Types of `landing.landing.removeEntities`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-remove-entities.html>
+	/// Types of [`landing.landing.removeEntities`](super::RemoveEntities).
 	pub mod remove_entities {
 		/// Error codes of `landing.landing.removeEntities`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7190,9 +7100,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::RemoveEntities, "landing.landing.removeEntities", V2, false);
 	}
-	/// Types of `landing.landing.resolveIdByPublicUrl`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-resolve-id-by-public-url.html>
+	/// Types of [`landing.landing.resolveIdByPublicUrl`](super::ResolveIdByPublicUrl).
 	pub mod resolve_id_by_public_url {
 		/// Error codes of `landing.landing.resolveIdByPublicUrl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7221,9 +7129,7 @@ pub mod landing {
 			false
 		);
 	}
-	/// Types of `landing.landing.showblock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-show-block.html>
+	/// Types of [`landing.landing.showblock`](super::Showblock).
 	pub mod showblock {
 		/// Error codes of `landing.landing.showblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7250,9 +7156,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Showblock, "landing.landing.showblock", V2, false);
 	}
-	/// Types of `landing.landing.unFavoriteBlock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-unfavorite-block.html>
+	/// Types of [`landing.landing.unFavoriteBlock`](super::UnFavoriteBlock).
 	pub mod un_favorite_block {
 		/// Error codes of `landing.landing.unFavoriteBlock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7278,9 +7182,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UnFavoriteBlock, "landing.landing.unFavoriteBlock", V2, false);
 	}
-	/// Types of `landing.landing.unpublic`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-unpublic.html>
+	/// Types of [`landing.landing.unpublic`](super::Unpublic).
 	pub mod unpublic {
 		/// Error codes of `landing.landing.unpublic`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7309,9 +7211,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Unpublic, "landing.landing.unpublic", V2, false);
 	}
-	/// Types of `landing.landing.upblock`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-up-block.html>
+	/// Types of [`landing.landing.upblock`](super::Upblock).
 	pub mod upblock {
 		/// Error codes of `landing.landing.upblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7343,9 +7243,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Upblock, "landing.landing.upblock", V2, false);
 	}
-	/// Types of `landing.landing.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-update.html>
+	/// Types of [`landing.landing.update`](super::Update).
 	pub mod update {
 		/// Error codes of `landing.landing.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7620,7 +7518,7 @@ pub mod repo {
 		pub fn new(content: impl Into<String>) -> Self {
 			Self {
 				content: content.into(),
-				splitter: Default::default(),
+				splitter: None,
 				extra: Default::default(),
 			}
 		}
@@ -7680,7 +7578,7 @@ pub mod repo {
 			Self {
 				code: code.into(),
 				fields: fields.into(),
-				manifest: Default::default(),
+				manifest: None,
 				extra: Default::default(),
 			}
 		}
@@ -7712,7 +7610,7 @@ pub mod repo {
 		pub fn new(code: impl Into<String>) -> Self {
 			Self {
 				code: code.into(),
-				handler: Default::default(),
+				handler: None,
 				extra: Default::default(),
 			}
 		}
@@ -7744,9 +7642,7 @@ pub mod repo {
 		}
 	}
 	params_impls!(Unregister { req field "code" code, });
-	/// Types of `landing.repo.checkContent`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-check-content.html>
+	/// Types of [`landing.repo.checkContent`](super::CheckContent).
 	pub mod check_content {
 		/// Error codes of `landing.repo.checkContent`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7788,9 +7684,7 @@ pub mod repo {
 		method!(super::CheckContent, "landing.repo.checkContent", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `landing.repo.getList`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html>
+	/// Types of [`landing.repo.getList`](super::GetList).
 	pub mod get_list {
 		/// Error codes of `landing.repo.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8115,9 +8009,7 @@ pub mod repo {
 		method!(super::GetList, "landing.repo.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `landing.repo.register`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-register.html>
+	/// Types of [`landing.repo.register`](super::Register).
 	pub mod register {
 		/// Error codes of `landing.repo.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8198,10 +8090,10 @@ pub mod repo {
 					content: content.into(),
 					sections: sections.into(),
 					preview: preview.into(),
-					description: Default::default(),
-					active: Default::default(),
-					site_template_id: Default::default(),
-					reset: Default::default(),
+					description: None,
+					active: None,
+					site_template_id: None,
+					reset: None,
 					extra: Default::default(),
 				}
 			}
@@ -8221,9 +8113,7 @@ pub mod repo {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Register, "landing.repo.register", V2, false);
 	}
-	/// Types of `landing.repo.unbind`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/landing-repo-unbind.html>
+	/// Types of [`landing.repo.unbind`](super::Unbind).
 	pub mod unbind {
 		/// Error codes of `landing.repo.unbind`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8247,9 +8137,7 @@ pub mod repo {
 		pub type Output = Option<::bitrix24_runtime::lenient::Bool>;
 		method!(super::Unbind, "landing.repo.unbind", V2, false);
 	}
-	/// Types of `landing.repo.unregister`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-unregister.html>
+	/// Types of [`landing.repo.unregister`](super::Unregister).
 	pub mod unregister {
 		/// Error codes of `landing.repo.unregister`; see also [`crate::SystemError`].
 		///
@@ -8384,9 +8272,7 @@ pub mod repowidget {
 		}
 	}
 	params_impls!(Unregister { req field "code" code, });
-	/// Types of `landing.repowidget.debug`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-debug.html>
+	/// Types of [`landing.repowidget.debug`](super::Debug).
 	pub mod debug {
 		/// Error codes of `landing.repowidget.debug`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8403,9 +8289,7 @@ pub mod repowidget {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Debug, "landing.repowidget.debug", V2, false);
 	}
-	/// Types of `landing.repowidget.getlist`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+	/// Types of [`landing.repowidget.getlist`](super::Getlist).
 	pub mod getlist {
 		/// Error codes of `landing.repowidget.getlist`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -8745,13 +8629,13 @@ pub mod repowidget {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlockSubtypeParamsDemoData {
-			/// `desc`: `string`, only in the example response.
+			/// `desc`: `string`, example only.
 			pub desc: Option<String>,
-			/// `count`: `string`, only in the example response.
+			/// `count`: `string`, example only.
 			pub count: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -8764,13 +8648,13 @@ pub mod repowidget {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlockSubtypeParamsLangDe {
-			/// `W_TITLE`: `string`, only in the example response.
+			/// `W_TITLE`: `string`, example only.
 			pub w_title: Option<String>,
-			/// `W_EMPTY`: `string`, only in the example response.
+			/// `W_EMPTY`: `string`, example only.
 			pub w_empty: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -8783,13 +8667,13 @@ pub mod repowidget {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlockSubtypeParamsLangEn {
-			/// `W_TITLE`: `string`, only in the example response.
+			/// `W_TITLE`: `string`, example only.
 			pub w_title: Option<String>,
-			/// `W_EMPTY`: `string`, only in the example response.
+			/// `W_EMPTY`: `string`, example only.
 			pub w_empty: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -8802,13 +8686,13 @@ pub mod repowidget {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlockSubtypeParamsLang {
-			/// `de`: `object`, only in the example response.
+			/// `de`: `object`, example only.
 			pub de: Option<ItemManifestBlockSubtypeParamsLangDe>,
-			/// `en`: `object`, only in the example response.
+			/// `en`: `object`, example only.
 			pub en: Option<ItemManifestBlockSubtypeParamsLangEn>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -8820,19 +8704,19 @@ pub mod repowidget {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlockSubtypeParams {
-			/// `rootNode`: `string`, only in the example response.
+			/// `rootNode`: `string`, example only.
 			pub root_node: Option<String>,
-			/// `demoData`: `object`, only in the example response.
+			/// `demoData`: `object`, example only.
 			pub demo_data: Option<ItemManifestBlockSubtypeParamsDemoData>,
-			/// `handler`: `string`, only in the example response.
+			/// `handler`: `string`, example only.
 			pub handler: Option<String>,
-			/// `style`: `string`, only in the example response.
+			/// `style`: `string`, example only.
 			pub style: Option<String>,
-			/// `lang`: `object`, only in the example response.
+			/// `lang`: `object`, example only.
 			pub lang: Option<ItemManifestBlockSubtypeParamsLang>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -8846,15 +8730,15 @@ pub mod repowidget {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifestBlock {
-			/// `type`: `string[]`, only in the example response.
+			/// `type`: `string[]`, example only.
 			pub type_: Vec<String>,
-			/// `subtype`: `string[]`, only in the example response.
+			/// `subtype`: `string[]`, example only.
 			pub subtype: Vec<String>,
-			/// `subtype_params`: `object`, only in the example response.
+			/// `subtype_params`: `object`, example only.
 			pub subtype_params: Option<ItemManifestBlockSubtypeParams>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -8867,11 +8751,11 @@ pub mod repowidget {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemManifest {
-			/// `block`: `object`, only in the example response.
+			/// `block`: `object`, example only.
 			pub block: Option<ItemManifestBlock>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -8938,9 +8822,7 @@ pub mod repowidget {
 		method!(super::Getlist, "landing.repowidget.getlist", V2, false);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `landing.repowidget.register`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-register.html>
+	/// Types of [`landing.repowidget.register`](super::Register).
 	pub mod register {
 		/// Error codes of `landing.repowidget.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8986,9 +8868,9 @@ pub mod repowidget {
 			) -> Self {
 				Self {
 					root_node: root_node.into(),
-					lang: Default::default(),
+					lang: None,
 					handler: handler.into(),
-					style: Default::default(),
+					style: None,
 					demo_data: demo_data.into(),
 					extra: Default::default(),
 				}
@@ -9042,12 +8924,12 @@ pub mod repowidget {
 				Self {
 					name: name.into(),
 					preview: preview.into(),
-					description: Default::default(),
+					description: None,
 					content: content.into(),
 					sections: sections.into(),
 					widget_params: widget_params.into(),
-					active: Default::default(),
-					site_template_id: Default::default(),
+					active: None,
+					site_template_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -9067,9 +8949,7 @@ pub mod repowidget {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Register, "landing.repowidget.register", V2, false);
 	}
-	/// Types of `landing.repowidget.unregister`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-unregister.html>
+	/// Types of [`landing.repowidget.unregister`](super::Unregister).
 	pub mod unregister {
 		/// Error codes of `landing.repowidget.unregister`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9105,7 +8985,7 @@ pub mod role {
 		/// The call with its required parameters: `mode`.
 		pub fn new(mode: impl Into<::serde_json::Value>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				mode: mode.into(),
 				extra: Default::default(),
 			}
@@ -9161,7 +9041,7 @@ pub mod role {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				extra: Default::default(),
 			}
@@ -9214,9 +9094,9 @@ pub mod role {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
-				codes: Default::default(),
+				codes: None,
 				extra: Default::default(),
 			}
 		}
@@ -9258,10 +9138,10 @@ pub mod role {
 		/// The call with its required parameters: `id`, `rights`.
 		pub fn new(id: impl Into<i64>, rights: impl Into<set_rights::Rights>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				rights: rights.into(),
-				additional: Default::default(),
+				additional: None,
 				extra: Default::default(),
 			}
 		}
@@ -9274,9 +9154,7 @@ pub mod role {
 		SetRights { opt exact "scope" scope, req field "id" id, req field "rights"
 		rights, opt exact "additional" additional, }
 	);
-	/// Types of `landing.role.enable`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/landing-role-enable.html>
+	/// Types of [`landing.role.enable`](super::Enable).
 	pub mod enable {
 		/// Error codes of `landing.role.enable`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9318,9 +9196,7 @@ pub mod role {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Enable, "landing.role.enable", V2, false);
 	}
-	/// Types of `landing.role.getList`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-list.html>
+	/// Types of [`landing.role.getList`](super::GetList).
 	pub mod get_list {
 		/// Error codes of `landing.role.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9394,9 +9270,7 @@ pub mod role {
 		method!(super::GetList, "landing.role.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `landing.role.getRights`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-rights.html>
+	/// Types of [`landing.role.getRights`](super::GetRights).
 	pub mod get_rights {
 		/// Error codes of `landing.role.getRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9508,9 +9382,7 @@ pub mod role {
 		method!(super::GetRights, "landing.role.getRights", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `landing.role.isEnabled`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/landing-role-is-enabled.html>
+	/// Types of [`landing.role.isEnabled`](super::IsEnabled).
 	pub mod is_enabled {
 		/// Error codes of `landing.role.isEnabled`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9534,9 +9406,7 @@ pub mod role {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::IsEnabled, "landing.role.isEnabled", V2, true);
 	}
-	/// Types of `landing.role.setAccessCodes`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-set-access-codes.html>
+	/// Types of [`landing.role.setAccessCodes`](super::SetAccessCodes).
 	pub mod set_access_codes {
 		/// Error codes of `landing.role.setAccessCodes`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9583,9 +9453,7 @@ pub mod role {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::SetAccessCodes, "landing.role.setAccessCodes", V2, false);
 	}
-	/// Types of `landing.role.setRights`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-set-rights.html>
+	/// Types of [`landing.role.setRights`](super::SetRights).
 	pub mod set_rights {
 		/// Error codes of `landing.role.setRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9717,7 +9585,7 @@ pub mod site {
 		/// The call with its required parameters: `fields`.
 		pub fn new(fields: impl Into<add::Fields>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				fields: fields.into(),
 				extra: Default::default(),
 			}
@@ -9751,7 +9619,7 @@ pub mod site {
 			fields: impl Into<add_folder::Fields>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				site_id: site_id.into(),
 				fields: fields.into(),
 				extra: Default::default(),
@@ -9840,7 +9708,7 @@ pub mod site {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				extra: Default::default(),
 			}
@@ -9870,7 +9738,7 @@ pub mod site {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				params: Default::default(),
+				params: None,
 				extra: Default::default(),
 			}
 		}
@@ -9900,9 +9768,9 @@ pub mod site {
 		/// The call with its required parameters: `siteId`.
 		pub fn new(site_id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				site_id: site_id.into(),
-				filter: Default::default(),
+				filter: None,
 				extra: Default::default(),
 			}
 		}
@@ -10010,7 +9878,7 @@ pub mod site {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				extra: Default::default(),
 			}
@@ -10039,7 +9907,7 @@ pub mod site {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<::serde_json::Value>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				extra: Default::default(),
 			}
@@ -10093,7 +9961,7 @@ pub mod site {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				extra: Default::default(),
 			}
@@ -10124,9 +9992,9 @@ pub mod site {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
-				mark: Default::default(),
+				mark: None,
 				extra: Default::default(),
 			}
 		}
@@ -10161,9 +10029,9 @@ pub mod site {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
-				mark: Default::default(),
+				mark: None,
 				extra: Default::default(),
 			}
 		}
@@ -10197,7 +10065,7 @@ pub mod site {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				extra: Default::default(),
 			}
@@ -10226,7 +10094,7 @@ pub mod site {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				extra: Default::default(),
 			}
@@ -10255,7 +10123,7 @@ pub mod site {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				extra: Default::default(),
 			}
@@ -10286,9 +10154,9 @@ pub mod site {
 		/// The call with its required parameters: `folderId`.
 		pub fn new(folder_id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				folder_id: folder_id.into(),
-				mark: Default::default(),
+				mark: None,
 				extra: Default::default(),
 			}
 		}
@@ -10323,7 +10191,7 @@ pub mod site {
 		pub fn new(id: impl Into<::bitrix24_runtime::IntOrString>) -> Self {
 			Self {
 				id: id.into(),
-				rights: Default::default(),
+				rights: None,
 				extra: Default::default(),
 			}
 		}
@@ -10351,7 +10219,7 @@ pub mod site {
 		/// The call with its required parameters: `folderId`.
 		pub fn new(folder_id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				folder_id: folder_id.into(),
 				extra: Default::default(),
 			}
@@ -10442,7 +10310,7 @@ pub mod site {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				extra: Default::default(),
 			}
@@ -10473,7 +10341,7 @@ pub mod site {
 		/// The call with its required parameters: `id`, `fields`.
 		pub fn new(id: impl Into<i64>, fields: impl Into<update::Fields>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				fields: fields.into(),
 				extra: Default::default(),
@@ -10513,7 +10381,7 @@ pub mod site {
 			fields: impl Into<update_folder::Fields>,
 		) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				site_id: site_id.into(),
 				folder_id: folder_id.into(),
 				fields: fields.into(),
@@ -10526,9 +10394,7 @@ pub mod site {
 		UpdateFolder { opt exact "scope" scope, req field "siteId" site_id, req field
 		"folderId" folder_id, req field "fields" fields, }
 	);
-	/// Types of `landing.site.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-add.html>
+	/// Types of [`landing.site.add`](super::Add).
 	pub mod add {
 		/// Error codes of `landing.site.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10599,11 +10465,11 @@ pub mod site {
 				Self {
 					title: title.into(),
 					code: code.into(),
-					type_: Default::default(),
-					domain_id: Default::default(),
-					description: Default::default(),
-					xml_id: Default::default(),
-					additional_fields: Default::default(),
+					type_: None,
+					domain_id: None,
+					description: None,
+					xml_id: None,
+					additional_fields: None,
 					extra: Default::default(),
 				}
 			}
@@ -10624,9 +10490,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "landing.site.add", V2, false);
 	}
-	/// Types of `landing.site.addFolder`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-add-folder.html>
+	/// Types of [`landing.site.addFolder`](super::AddFolder).
 	pub mod add_folder {
 		/// Error codes of `landing.site.addFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10671,9 +10535,9 @@ pub mod site {
 			pub fn new(title: impl Into<String>) -> Self {
 				Self {
 					title: title.into(),
-					code: Default::default(),
-					parent_id: Default::default(),
-					active: Default::default(),
+					code: None,
+					parent_id: None,
+					active: None,
 					extra: Default::default(),
 				}
 			}
@@ -10690,9 +10554,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::AddFolder, "landing.site.addFolder", V2, false);
 	}
-	/// Types of `landing.site.bindingToGroup`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-binding-to-group.html>
+	/// Types of [`landing.site.bindingToGroup`](super::BindingToGroup).
 	pub mod binding_to_group {
 		/// Error codes of `landing.site.bindingToGroup`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10716,9 +10578,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::BindingToGroup, "landing.site.bindingToGroup", V2, false);
 	}
-	/// Types of `landing.site.bindingToMenu`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-binding-to-menu.html>
+	/// Types of [`landing.site.bindingToMenu`](super::BindingToMenu).
 	pub mod binding_to_menu {
 		/// Error codes of `landing.site.bindingToMenu`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10742,9 +10602,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::BindingToMenu, "landing.site.bindingToMenu", V2, false);
 	}
-	/// Types of `landing.site.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-delete.html>
+	/// Types of [`landing.site.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `landing.site.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10778,9 +10636,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "landing.site.delete", V2, false);
 	}
-	/// Types of `landing.site.fullExport`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+	/// Types of [`landing.site.fullExport`](super::FullExport).
 	pub mod full_export {
 		/// Error codes of `landing.site.fullExport`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10860,17 +10716,17 @@ pub mod site {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataFieldsAdditionalFields {
-			/// `COOKIES_USE`: `string`, only in the example response.
+			/// `COOKIES_USE`: `string`, example only.
 			pub cookies_use: Option<String>,
-			/// `B24BUTTON_COLOR`: `string`, only in the example response.
+			/// `B24BUTTON_COLOR`: `string`, example only.
 			pub b24_button_color: Option<String>,
-			/// `BACKGROUND_PICTURE`: `string`, only in the example response.
+			/// `BACKGROUND_PICTURE`: `string`, example only.
 			pub background_picture: Option<String>,
-			/// `THEME_USE`: `string`, only in the example response.
+			/// `THEME_USE`: `string`, example only.
 			pub theme_use: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -10920,15 +10776,15 @@ pub mod site {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeFieldsAdditionalFields {
-			/// `B24BUTTON_USE`: `string`, only in the example response.
+			/// `B24BUTTON_USE`: `string`, example only.
 			pub b24_button_use: Option<String>,
-			/// `METAOG_TITLE`: `string`, only in the example response.
+			/// `METAOG_TITLE`: `string`, example only.
 			pub metaog_title: Option<String>,
-			/// `THEME_USE`: `string`, only in the example response.
+			/// `THEME_USE`: `string`, example only.
 			pub theme_use: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -10994,15 +10850,15 @@ pub mod site {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink {
-			/// `href`: `string`, only in the example response.
+			/// `href`: `string`, example only.
 			pub href: Option<String>,
-			/// `target`: `string`, only in the example response.
+			/// `target`: `string`, example only.
 			pub target: Option<String>,
-			/// `text`: `string`, only in the example response.
+			/// `text`: `string`, example only.
 			pub text: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -11015,11 +10871,11 @@ pub mod site {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockIdNodes {
-			/// `.landing-block-node-menu-list-item-link`: `object[]`, only in the example response.
+			/// `.landing-block-node-menu-list-item-link`: `object[]`, example only.
 			pub landing_block_node_menu_list_item_link: Vec<
 				DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink,
 			>,
@@ -11035,11 +10891,11 @@ pub mod site {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockIdStyle {
-			/// `.navbar`: `string[]`, only in the example response.
+			/// `.navbar`: `string[]`, example only.
 			pub navbar: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -11051,11 +10907,11 @@ pub mod site {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse {
-			/// `id`: `string`, only in the example response.
+			/// `id`: `string`, example only.
 			pub id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -11067,11 +10923,11 @@ pub mod site {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct DataItemsPageCodeItemsHashBlockIdAttrs {
-			/// `.navbar-collapse`: `object[]`, only in the example response.
+			/// `.navbar-collapse`: `object[]`, example only.
 			pub navbar_collapse: Vec<
 				DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse,
 			>,
@@ -11256,9 +11112,7 @@ pub mod site {
 		method!(super::FullExport, "landing.site.fullExport", V2, false);
 		deserialize_via_from_value!(Data);
 	}
-	/// Types of `landing.site.getFolders`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-folders.html>
+	/// Types of [`landing.site.getFolders`](super::GetFolders).
 	pub mod get_folders {
 		/// Error codes of `landing.site.getFolders`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11386,9 +11240,7 @@ pub mod site {
 		method!(super::GetFolders, "landing.site.getFolders", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `landing.site.getGroupBindings`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-get-group-bindings.html>
+	/// Types of [`landing.site.getGroupBindings`](super::GetGroupBindings).
 	pub mod get_group_bindings {
 		/// Error codes of `landing.site.getGroupBindings`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11433,9 +11285,7 @@ pub mod site {
 		method!(super::GetGroupBindings, "landing.site.getGroupBindings", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `landing.site.getList`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html>
+	/// Types of [`landing.site.getList`](super::GetList).
 	pub mod get_list {
 		/// Error codes of `landing.site.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11604,7 +11454,7 @@ pub mod site {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
@@ -11626,7 +11476,7 @@ pub mod site {
 			pub date_modify: Option<String>,
 			/// `LANDING_ID_INDEX`: `string | null`.
 			pub landing_id_index: Option<String>,
-			/// `TITLE`: `string`, only in the example response.
+			/// `TITLE`: `string`, example only.
 			pub title: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -11645,9 +11495,7 @@ pub mod site {
 		method!(super::GetList, "landing.site.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `landing.site.getMenuBindings`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-get-menu-bindings.html>
+	/// Types of [`landing.site.getMenuBindings`](super::GetMenuBindings).
 	pub mod get_menu_bindings {
 		/// Error codes of `landing.site.getMenuBindings`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11692,9 +11540,7 @@ pub mod site {
 		method!(super::GetMenuBindings, "landing.site.getMenuBindings", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `landing.site.getPreview`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-preview.html>
+	/// Types of [`landing.site.getPreview`](super::GetPreview).
 	pub mod get_preview {
 		/// Error codes of `landing.site.getPreview`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11715,9 +11561,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::GetPreview, "landing.site.getPreview", V2, true);
 	}
-	/// Types of `landing.site.getPublicUrl`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-public-url.html>
+	/// Types of [`landing.site.getPublicUrl`](super::GetPublicUrl).
 	pub mod get_public_url {
 		/// Error codes of `landing.site.getPublicUrl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11743,9 +11587,7 @@ pub mod site {
 		pub type Output = ::serde_json::Value;
 		method!(super::GetPublicUrl, "landing.site.getPublicUrl", V2, true);
 	}
-	/// Types of `landing.site.getRights`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/extended-model/landing-site-get-rights.html>
+	/// Types of [`landing.site.getRights`](super::GetRights).
 	pub mod get_rights {
 		/// Error codes of `landing.site.getRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11769,9 +11611,7 @@ pub mod site {
 		pub type Output = crate::List<::bitrix24_runtime::lenient::Str>;
 		method!(super::GetRights, "landing.site.getRights", V2, true);
 	}
-	/// Types of `landing.site.getadditionalfields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-additional-fields.html>
+	/// Types of [`landing.site.getadditionalfields`](super::Getadditionalfields).
 	pub mod getadditionalfields {
 		/// Error codes of `landing.site.getadditionalfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11814,9 +11654,7 @@ pub mod site {
 		);
 		deserialize_via_from_value!(Data);
 	}
-	/// Types of `landing.site.markDelete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-delete.html>
+	/// Types of [`landing.site.markDelete`](super::MarkDelete).
 	pub mod mark_delete {
 		/// Error codes of `landing.site.markDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11845,9 +11683,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::MarkDelete, "landing.site.markDelete", V2, false);
 	}
-	/// Types of `landing.site.markFolderDelete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-folder-delete.html>
+	/// Types of [`landing.site.markFolderDelete`](super::MarkFolderDelete).
 	pub mod mark_folder_delete {
 		/// Error codes of `landing.site.markFolderDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11876,9 +11712,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::MarkFolderDelete, "landing.site.markFolderDelete", V2, false);
 	}
-	/// Types of `landing.site.markFolderUnDelete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-folder-undelete.html>
+	/// Types of [`landing.site.markFolderUnDelete`](super::MarkFolderUnDelete).
 	pub mod mark_folder_un_delete {
 		/// Error codes of `landing.site.markFolderUnDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11904,9 +11738,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::MarkFolderUnDelete, "landing.site.markFolderUnDelete", V2, false);
 	}
-	/// Types of `landing.site.markUnDelete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-undelete.html>
+	/// Types of [`landing.site.markUnDelete`](super::MarkUnDelete).
 	pub mod mark_un_delete {
 		/// Error codes of `landing.site.markUnDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11935,9 +11767,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::MarkUnDelete, "landing.site.markUnDelete", V2, false);
 	}
-	/// Types of `landing.site.publication`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-publication.html>
+	/// Types of [`landing.site.publication`](super::Publication).
 	pub mod publication {
 		/// Error codes of `landing.site.publication`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11989,9 +11819,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Publication, "landing.site.publication", V2, false);
 	}
-	/// Types of `landing.site.publicationFolder`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-publication-folder.html>
+	/// Types of [`landing.site.publicationFolder`](super::PublicationFolder).
 	pub mod publication_folder {
 		/// Error codes of `landing.site.publicationFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12017,9 +11845,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::PublicationFolder, "landing.site.publicationFolder", V2, false);
 	}
-	/// Types of `landing.site.setRights`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/extended-model/landing-site-set-rights.html>
+	/// Types of [`landing.site.setRights`](super::SetRights).
 	pub mod set_rights {
 		/// Error codes of `landing.site.setRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12094,9 +11920,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::SetRights, "landing.site.setRights", V2, false);
 	}
-	/// Types of `landing.site.unPublicFolder`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-unpublic-folder.html>
+	/// Types of [`landing.site.unPublicFolder`](super::UnPublicFolder).
 	pub mod un_public_folder {
 		/// Error codes of `landing.site.unPublicFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12122,9 +11946,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UnPublicFolder, "landing.site.unPublicFolder", V2, false);
 	}
-	/// Types of `landing.site.unbindingFromGroup`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-unbinding-from-group.html>
+	/// Types of [`landing.site.unbindingFromGroup`](super::UnbindingFromGroup).
 	pub mod unbinding_from_group {
 		/// Error codes of `landing.site.unbindingFromGroup`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12148,9 +11970,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UnbindingFromGroup, "landing.site.unbindingFromGroup", V2, false);
 	}
-	/// Types of `landing.site.unbindingFromMenu`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-unbinding-from-menu.html>
+	/// Types of [`landing.site.unbindingFromMenu`](super::UnbindingFromMenu).
 	pub mod unbinding_from_menu {
 		/// Error codes of `landing.site.unbindingFromMenu`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12174,9 +11994,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UnbindingFromMenu, "landing.site.unbindingFromMenu", V2, false);
 	}
-	/// Types of `landing.site.unpublic`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-unpublic.html>
+	/// Types of [`landing.site.unpublic`](super::Unpublic).
 	pub mod unpublic {
 		/// Error codes of `landing.site.unpublic`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12202,9 +12020,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Unpublic, "landing.site.unpublic", V2, false);
 	}
-	/// Types of `landing.site.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-update.html>
+	/// Types of [`landing.site.update`](super::Update).
 	pub mod update {
 		/// Error codes of `landing.site.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12301,9 +12117,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Update, "landing.site.update", V2, false);
 	}
-	/// Types of `landing.site.updateFolder`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-update-folder.html>
+	/// Types of [`landing.site.updateFolder`](super::UpdateFolder).
 	pub mod update_folder {
 		/// Error codes of `landing.site.updateFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12389,7 +12203,7 @@ pub mod syspage {
 		/// The call with its required parameters: `id`.
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
-				scope: Default::default(),
+				scope: None,
 				id: id.into(),
 				extra: Default::default(),
 			}
@@ -12444,7 +12258,7 @@ pub mod syspage {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				active: Default::default(),
+				active: None,
 				extra: Default::default(),
 			}
 		}
@@ -12481,7 +12295,7 @@ pub mod syspage {
 			Self {
 				site_id: site_id.into(),
 				type_: type_.into(),
-				additional: Default::default(),
+				additional: None,
 				extra: Default::default(),
 			}
 		}
@@ -12521,7 +12335,7 @@ pub mod syspage {
 			Self {
 				id: id.into(),
 				type_: type_.into(),
-				lid: Default::default(),
+				lid: None,
 				extra: Default::default(),
 			}
 		}
@@ -12530,9 +12344,7 @@ pub mod syspage {
 	params_impls!(
 		Set { req field "id" id, req field "type" type_, opt exact "lid" lid, }
 	);
-	/// Types of `landing.syspage.deleteForLanding`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-delete-for-landing.html>
+	/// Types of [`landing.syspage.deleteForLanding`](super::DeleteForLanding).
 	pub mod delete_for_landing {
 		/// Error codes of `landing.syspage.deleteForLanding`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12553,9 +12365,7 @@ pub mod syspage {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::DeleteForLanding, "landing.syspage.deleteForLanding", V2, false);
 	}
-	/// Types of `landing.syspage.deleteForSite`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-delete-for-site.html>
+	/// Types of [`landing.syspage.deleteForSite`](super::DeleteForSite).
 	pub mod delete_for_site {
 		/// Error codes of `landing.syspage.deleteForSite`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12576,9 +12386,7 @@ pub mod syspage {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::DeleteForSite, "landing.syspage.deleteForSite", V2, false);
 	}
-	/// Types of `landing.syspage.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-get.html>
+	/// Types of [`landing.syspage.get`](super::Get).
 	pub mod get {
 		/// Error codes of `landing.syspage.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12604,9 +12412,7 @@ pub mod syspage {
 		pub type Output = ::serde_json::Value;
 		method!(super::Get, "landing.syspage.get", V2, true);
 	}
-	/// Types of `landing.syspage.getSpecialPage`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-get-special-page.html>
+	/// Types of [`landing.syspage.getSpecialPage`](super::GetSpecialPage).
 	pub mod get_special_page {
 		/// Error codes of `landing.syspage.getSpecialPage`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12660,9 +12466,7 @@ pub mod syspage {
 		pub type Output = Option<::bitrix24_runtime::lenient::Str>;
 		method!(super::GetSpecialPage, "landing.syspage.getSpecialPage", V2, true);
 	}
-	/// Types of `landing.syspage.set`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-set.html>
+	/// Types of [`landing.syspage.set`](super::Set).
 	pub mod set {
 		/// Error codes of `landing.syspage.set`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12812,7 +12616,7 @@ pub mod template {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				data: Default::default(),
+				data: None,
 				extra: Default::default(),
 			}
 		}
@@ -12841,16 +12645,14 @@ pub mod template {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				data: Default::default(),
+				data: None,
 				extra: Default::default(),
 			}
 		}
 	}
 	setters!(SetSiteRef { some into data data "data" : set_site_ref::DataParam, });
 	params_impls!(SetSiteRef { req field "id" id, opt exact "data" data, });
-	/// Types of `landing.template.getLandingRef`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-landing-ref.html>
+	/// Types of [`landing.template.getLandingRef`](super::GetLandingRef).
 	pub mod get_landing_ref {
 		/// Error codes of `landing.template.getLandingRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12874,9 +12676,7 @@ pub mod template {
 		pub type Output = ::serde_json::Value;
 		method!(super::GetLandingRef, "landing.template.getLandingRef", V2, true);
 	}
-	/// Types of `landing.template.getSiteRef`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-site-ref.html>
+	/// Types of [`landing.template.getSiteRef`](super::GetSiteRef).
 	pub mod get_site_ref {
 		/// Error codes of `landing.template.getSiteRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12900,9 +12700,7 @@ pub mod template {
 		pub type Output = ::serde_json::Value;
 		method!(super::GetSiteRef, "landing.template.getSiteRef", V2, true);
 	}
-	/// Types of `landing.template.getlist`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-list.html>
+	/// Types of [`landing.template.getlist`](super::Getlist).
 	pub mod getlist {
 		/// Error codes of `landing.template.getlist`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13020,23 +12818,23 @@ pub mod template {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
 			/// `FIELD`: `string | integer | null`.
 			pub field: Option<String>,
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `TITLE`: `string`, only in the example response.
+			/// `TITLE`: `string`, example only.
 			pub title: Option<String>,
-			/// `XML_ID`: `string`, only in the example response.
+			/// `XML_ID`: `string`, example only.
 			pub xml_id: Option<String>,
-			/// `SORT`: `string`, only in the example response.
+			/// `SORT`: `string`, example only.
 			pub sort: Option<String>,
-			/// `ACTIVE`: `string`, only in the example response.
+			/// `ACTIVE`: `string`, example only.
 			pub active: Option<String>,
-			/// `DATE_MODIFY`: `string`, only in the example response.
+			/// `DATE_MODIFY`: `string`, example only.
 			pub date_modify: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -13052,9 +12850,7 @@ pub mod template {
 		method!(super::Getlist, "landing.template.getlist", V2, false);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `landing.template.setLandingRef`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-set-landing-ref.html>
+	/// Types of [`landing.template.setLandingRef`](super::SetLandingRef).
 	pub mod set_landing_ref {
 		/// Error codes of `landing.template.setLandingRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13099,9 +12895,7 @@ pub mod template {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::SetLandingRef, "landing.template.setLandingRef", V2, false);
 	}
-	/// Types of `landing.template.setSiteRef`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-set-site-ref.html>
+	/// Types of [`landing.template.setSiteRef`](super::SetSiteRef).
 	pub mod set_site_ref {
 		/// Error codes of `landing.template.setSiteRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

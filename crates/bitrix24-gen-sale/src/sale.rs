@@ -254,9 +254,7 @@ pub mod basketitem {
 	params_impls!(
 		UpdateCatalogProduct { req field "id" id, req field "fields" fields, }
 	);
-	/// Types of `sale.basketitem.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add.html>
+	/// Types of [`sale.basketitem.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.basketitem.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -361,15 +359,15 @@ pub mod basketitem {
 			) -> Self {
 				Self {
 					order_id: order_id.into(),
-					sort: Default::default(),
+					sort: None,
 					productid: productid.into(),
-					price: Default::default(),
-					base_price: Default::default(),
-					discount_price: Default::default(),
+					price: None,
+					base_price: None,
+					discount_price: None,
 					currency: currency.into(),
-					custom_price: Default::default(),
+					custom_price: None,
 					quantity: quantity.into(),
-					xml_id: Default::default(),
+					xml_id: None,
 					name: name.into(),
 					weight: weight.into(),
 					dimensions: dimensions.into(),
@@ -421,9 +419,7 @@ pub mod basketitem {
 		method!(super::Add, "sale.basketitem.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.basketitem.addCatalogProduct`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add-catalog-product.html>
+	/// Types of [`sale.basketitem.addCatalogProduct`](super::AddCatalogProduct).
 	pub mod add_catalog_product {
 		/// Error codes of `sale.basketitem.addCatalogProduct`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -496,15 +492,15 @@ pub mod basketitem {
 			) -> Self {
 				Self {
 					order_id: order_id.into(),
-					sort: Default::default(),
+					sort: None,
 					productid: productid.into(),
-					price: Default::default(),
-					base_price: Default::default(),
-					discount_price: Default::default(),
+					price: None,
+					base_price: None,
+					discount_price: None,
 					currency: currency.into(),
-					custom_price: Default::default(),
+					custom_price: None,
 					quantity: quantity.into(),
-					xml_id: Default::default(),
+					xml_id: None,
 					name: name.into(),
 					extra: Default::default(),
 				}
@@ -544,9 +540,7 @@ pub mod basketitem {
 		);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.basketitem.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-delete.html>
+	/// Types of [`sale.basketitem.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.basketitem.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -572,9 +566,7 @@ pub mod basketitem {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.basketitem.delete", V2, false);
 	}
-	/// Types of `sale.basketitem.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get.html>
+	/// Types of [`sale.basketitem.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.basketitem.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -613,9 +605,7 @@ pub mod basketitem {
 		method!(super::Get, "sale.basketitem.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.basketitem.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-fields.html>
+	/// Types of [`sale.basketitem.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.basketitem.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -647,9 +637,7 @@ pub mod basketitem {
 		method!(super::GetFields, "sale.basketitem.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.basketitem.getFieldsCatalogProduct`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-catalog-product-fields.html>
+	/// Types of [`sale.basketitem.getFieldsCatalogProduct`](super::GetFieldsCatalogProduct).
 	pub mod get_fields_catalog_product {
 		/// Error codes of `sale.basketitem.getFieldsCatalogProduct`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -684,9 +672,7 @@ pub mod basketitem {
 		);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.basketitem.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-list.html>
+	/// Types of [`sale.basketitem.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.basketitem.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -766,9 +752,7 @@ pub mod basketitem {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.basketitem.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update.html>
+	/// Types of [`sale.basketitem.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.basketitem.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -890,9 +874,7 @@ pub mod basketitem {
 		method!(super::Update, "sale.basketitem.update", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.basketitem.updateCatalogProduct`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update-catalog-product.html>
+	/// Types of [`sale.basketitem.updateCatalogProduct`](super::UpdateCatalogProduct).
 	pub mod update_catalog_product {
 		/// Error codes of `sale.basketitem.updateCatalogProduct`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -942,9 +924,9 @@ pub mod basketitem {
 			/// The object with its required parameters: `quantity`.
 			pub fn new(quantity: impl Into<::bitrix24_runtime::Decimal>) -> Self {
 				Self {
-					sort: Default::default(),
+					sort: None,
 					quantity: quantity.into(),
-					xml_id: Default::default(),
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -1147,9 +1129,7 @@ pub mod basketproperties {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `sale.basketproperties.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-add.html>
+	/// Types of [`sale.basketproperties.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.basketproperties.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1210,8 +1190,8 @@ pub mod basketproperties {
 					name: name.into(),
 					value: value.into(),
 					code: code.into(),
-					sort: Default::default(),
-					xml_id: Default::default(),
+					sort: None,
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -1243,9 +1223,7 @@ pub mod basketproperties {
 		method!(super::Add, "sale.basketproperties.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.basketproperties.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-delete.html>
+	/// Types of [`sale.basketproperties.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.basketproperties.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1271,9 +1249,7 @@ pub mod basketproperties {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.basketproperties.delete", V2, false);
 	}
-	/// Types of `sale.basketproperties.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get.html>
+	/// Types of [`sale.basketproperties.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.basketproperties.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1313,9 +1289,7 @@ pub mod basketproperties {
 		method!(super::Get, "sale.basketproperties.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.basketproperties.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
+	/// Types of [`sale.basketproperties.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.basketproperties.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1384,9 +1358,7 @@ pub mod basketproperties {
 		method!(super::GetFields, "sale.basketproperties.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.basketproperties.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-list.html>
+	/// Types of [`sale.basketproperties.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.basketproperties.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1469,9 +1441,7 @@ pub mod basketproperties {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.basketproperties.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-update.html>
+	/// Types of [`sale.basketproperties.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.basketproperties.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1657,9 +1627,7 @@ pub mod business_value_person_domain {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `sale.businessValuePersonDomain.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-add.html>
+	/// Types of [`sale.businessValuePersonDomain.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.businessValuePersonDomain.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1733,9 +1701,7 @@ pub mod business_value_person_domain {
 		method!(super::Add, "sale.businessValuePersonDomain.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.businessValuePersonDomain.deleteByFilter`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-delete-by-filter.html>
+	/// Types of [`sale.businessValuePersonDomain.deleteByFilter`](super::DeleteByFilter).
 	pub mod delete_by_filter {
 		/// Error codes of `sale.businessValuePersonDomain.deleteByFilter`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1799,9 +1765,7 @@ pub mod business_value_person_domain {
 			false
 		);
 	}
-	/// Types of `sale.businessValuePersonDomain.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
+	/// Types of [`sale.businessValuePersonDomain.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.businessValuePersonDomain.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1873,9 +1837,7 @@ pub mod business_value_person_domain {
 		method!(super::GetFields, "sale.businessValuePersonDomain.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.businessValuePersonDomain.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-list.html>
+	/// Types of [`sale.businessValuePersonDomain.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.businessValuePersonDomain.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2019,11 +1981,11 @@ pub mod delivery {
 				rest_code: rest_code.into(),
 				name: name.into(),
 				currency: currency.into(),
-				description: Default::default(),
-				sort: Default::default(),
-				active: Default::default(),
-				config: Default::default(),
-				logotype: Default::default(),
+				description: None,
+				sort: None,
+				active: None,
+				config: None,
+				logotype: None,
 				extra: Default::default(),
 			}
 		}
@@ -2136,12 +2098,12 @@ pub mod delivery {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				name: Default::default(),
-				currency: Default::default(),
-				description: Default::default(),
-				sort: Default::default(),
-				active: Default::default(),
-				logotype: Default::default(),
+				name: None,
+				currency: None,
+				description: None,
+				sort: None,
+				active: None,
+				logotype: None,
 				extra: Default::default(),
 			}
 		}
@@ -2157,9 +2119,7 @@ pub mod delivery {
 		opt exact "DESCRIPTION" description, opt exact "SORT" sort, opt_yn exact "ACTIVE"
 		active, opt exact "LOGOTYPE" logotype, }
 	);
-	/// Types of `sale.delivery.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-add.html>
+	/// Types of [`sale.delivery.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.delivery.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2278,16 +2238,14 @@ pub mod delivery {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					config: Default::default(),
+					config: None,
 					extra: Default::default(),
 				}
 			}
 		}
 		setters!(Update { some iter config config "CONFIG" : update::Config, });
 		params_impls!(Update { req field "ID" id, opt exact "CONFIG" config, });
-		/// Types of `sale.delivery.config.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-config-get.html>
+		/// Types of [`sale.delivery.config.get`](super::Get).
 		pub mod get {
 			/// Error codes of `sale.delivery.config.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2330,9 +2288,7 @@ pub mod delivery {
 			method!(super::Get, "sale.delivery.config.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `sale.delivery.config.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-config-update.html>
+		/// Types of [`sale.delivery.config.update`](super::Update).
 		pub mod update {
 			/// Error codes of `sale.delivery.config.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2387,9 +2343,7 @@ pub mod delivery {
 			method!(super::Update, "sale.delivery.config.update", V2, false);
 		}
 	}
-	/// Types of `sale.delivery.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-delete.html>
+	/// Types of [`sale.delivery.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.delivery.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2416,9 +2370,7 @@ pub mod delivery {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.delivery.delete", V2, false);
 	}
-	/// Types of `sale.delivery.getlist`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html>
+	/// Types of [`sale.delivery.getlist`](super::Getlist).
 	pub mod getlist {
 		/// Error codes of `sale.delivery.getlist`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2478,8 +2430,8 @@ pub mod delivery {
 				Self {
 					name: name.into(),
 					code: code.into(),
-					sort: Default::default(),
-					description: Default::default(),
+					sort: None,
+					description: None,
 					settings: settings.into(),
 					profiles: profiles.into_iter().map(Into::into).collect(),
 					extra: Default::default(),
@@ -2572,12 +2524,12 @@ pub mod delivery {
 			pub fn new(id: impl Into<i64>) -> Self {
 				Self {
 					id: id.into(),
-					name: Default::default(),
-					code: Default::default(),
-					sort: Default::default(),
-					description: Default::default(),
-					settings: Default::default(),
-					profiles: Default::default(),
+					name: None,
+					code: None,
+					sort: None,
+					description: None,
+					settings: None,
+					profiles: None,
 					extra: Default::default(),
 				}
 			}
@@ -2594,9 +2546,7 @@ pub mod delivery {
 			exact "SORT" sort, opt exact "DESCRIPTION" description, opt exact "SETTINGS"
 			settings, opt exact "PROFILES" profiles, }
 		);
-		/// Types of `sale.delivery.handler.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html>
+		/// Types of [`sale.delivery.handler.add`](super::Add).
 		pub mod add {
 			/// Error codes of `sale.delivery.handler.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2672,7 +2622,7 @@ pub mod delivery {
 						type_: type_.into(),
 						code: code.into(),
 						name: name.into(),
-						options: Default::default(),
+						options: None,
 						extra: Default::default(),
 					}
 				}
@@ -2711,10 +2661,10 @@ pub mod delivery {
 				pub fn new(calculate_url: impl Into<String>) -> Self {
 					Self {
 						calculate_url: calculate_url.into(),
-						create_delivery_request_url: Default::default(),
-						cancel_delivery_request_url: Default::default(),
-						has_callback_tracking_support: Default::default(),
-						config: Default::default(),
+						create_delivery_request_url: None,
+						cancel_delivery_request_url: None,
+						has_callback_tracking_support: None,
+						config: None,
 						extra: Default::default(),
 					}
 				}
@@ -2756,7 +2706,7 @@ pub mod delivery {
 					Self {
 						name: name.into(),
 						code: code.into(),
-						description: Default::default(),
+						description: None,
 						extra: Default::default(),
 					}
 				}
@@ -2772,9 +2722,7 @@ pub mod delivery {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "sale.delivery.handler.add", V2, false);
 		}
-		/// Types of `sale.delivery.handler.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-delete.html>
+		/// Types of [`sale.delivery.handler.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `sale.delivery.handler.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2801,9 +2749,7 @@ pub mod delivery {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "sale.delivery.handler.delete", V2, false);
 		}
-		/// Types of `sale.delivery.handler.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
+		/// Types of [`sale.delivery.handler.list`](super::List).
 		pub mod list {
 			/// Error codes of `sale.delivery.handler.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2820,9 +2766,7 @@ pub mod delivery {
 			pub type Output = crate::List<crate::entities::SaleDeliveryHandler>;
 			method!(super::List, "sale.delivery.handler.list", V2, true);
 		}
-		/// Types of `sale.delivery.handler.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html>
+		/// Types of [`sale.delivery.handler.update`](super::Update).
 		pub mod update {
 			/// Error codes of `sale.delivery.handler.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2901,7 +2845,7 @@ pub mod delivery {
 						type_: type_.into(),
 						code: code.into(),
 						name: name.into(),
-						options: Default::default(),
+						options: None,
 						extra: Default::default(),
 					}
 				}
@@ -2940,10 +2884,10 @@ pub mod delivery {
 				pub fn new(calculate_url: impl Into<String>) -> Self {
 					Self {
 						calculate_url: calculate_url.into(),
-						create_delivery_request_url: Default::default(),
-						cancel_delivery_request_url: Default::default(),
-						has_callback_tracking_support: Default::default(),
-						config: Default::default(),
+						create_delivery_request_url: None,
+						cancel_delivery_request_url: None,
+						has_callback_tracking_support: None,
+						config: None,
 						extra: Default::default(),
 					}
 				}
@@ -2985,7 +2929,7 @@ pub mod delivery {
 					Self {
 						name: name.into(),
 						code: code.into(),
-						description: Default::default(),
+						description: None,
 						extra: Default::default(),
 					}
 				}
@@ -3002,9 +2946,7 @@ pub mod delivery {
 			method!(super::Update, "sale.delivery.handler.update", V2, false);
 		}
 	}
-	/// Types of `sale.delivery.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-update.html>
+	/// Types of [`sale.delivery.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.delivery.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3550,9 +3492,7 @@ pub mod order {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `sale.order.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
+	/// Types of [`sale.order.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.order.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3657,32 +3597,32 @@ pub mod order {
 					lid: lid.into(),
 					person_type_id: person_type_id.into(),
 					currency: currency.into(),
-					price: Default::default(),
-					discount_value: Default::default(),
-					status_id: Default::default(),
-					emp_status_id: Default::default(),
-					date_insert: Default::default(),
-					marked: Default::default(),
-					emp_marked_id: Default::default(),
-					reason_marked: Default::default(),
-					user_description: Default::default(),
-					additional_info: Default::default(),
-					comments: Default::default(),
-					responsible_id: Default::default(),
-					recurring_id: Default::default(),
-					locked_by: Default::default(),
-					recount_flag: Default::default(),
-					affiliate_id: Default::default(),
-					updated1c: Default::default(),
-					order_topic: Default::default(),
-					xml_id: Default::default(),
-					id1c: Default::default(),
-					version1c: Default::default(),
-					external_order: Default::default(),
-					canceled: Default::default(),
-					emp_canceled_id: Default::default(),
-					reason_canceled: Default::default(),
-					user_id: Default::default(),
+					price: None,
+					discount_value: None,
+					status_id: None,
+					emp_status_id: None,
+					date_insert: None,
+					marked: None,
+					emp_marked_id: None,
+					reason_marked: None,
+					user_description: None,
+					additional_info: None,
+					comments: None,
+					responsible_id: None,
+					recurring_id: None,
+					locked_by: None,
+					recount_flag: None,
+					affiliate_id: None,
+					updated1c: None,
+					order_topic: None,
+					xml_id: None,
+					id1c: None,
+					version1c: None,
+					external_order: None,
+					canceled: None,
+					emp_canceled_id: None,
+					reason_canceled: None,
+					user_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -3742,9 +3682,7 @@ pub mod order {
 		method!(super::Add, "sale.order.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.order.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-delete.html>
+	/// Types of [`sale.order.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.order.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3773,9 +3711,7 @@ pub mod order {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.order.delete", V2, false);
 	}
-	/// Types of `sale.order.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
+	/// Types of [`sale.order.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.order.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3812,9 +3748,7 @@ pub mod order {
 		method!(super::Get, "sale.order.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.order.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
+	/// Types of [`sale.order.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.order.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3880,9 +3814,7 @@ pub mod order {
 		method!(super::GetFields, "sale.order.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.order.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-list.html>
+	/// Types of [`sale.order.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.order.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3960,9 +3892,7 @@ pub mod order {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.order.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-update.html>
+	/// Types of [`sale.order.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.order.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4279,9 +4209,7 @@ pub mod payment {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `sale.payment.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-add.html>
+	/// Types of [`sale.payment.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.payment.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4400,40 +4328,40 @@ pub mod payment {
 				Self {
 					order_id: order_id.into(),
 					pay_system_id: pay_system_id.into(),
-					paid: Default::default(),
-					date_paid: Default::default(),
-					emp_paid_id: Default::default(),
-					ps_status: Default::default(),
-					ps_status_code: Default::default(),
-					ps_status_description: Default::default(),
-					ps_status_message: Default::default(),
-					ps_sum: Default::default(),
-					ps_currency: Default::default(),
-					ps_response_date: Default::default(),
-					pay_voucher_num: Default::default(),
-					pay_voucher_date: Default::default(),
-					date_pay_before: Default::default(),
-					date_bill: Default::default(),
-					xml_id: Default::default(),
-					sum: Default::default(),
-					company_id: Default::default(),
-					pay_return_num: Default::default(),
-					price_cod: Default::default(),
-					pay_return_date: Default::default(),
-					emp_return_id: Default::default(),
-					pay_return_comment: Default::default(),
-					responsible_id: Default::default(),
-					emp_responsible_id: Default::default(),
-					is_return: Default::default(),
-					comments: Default::default(),
-					updated1c: Default::default(),
-					id1c: Default::default(),
-					version1c: Default::default(),
-					external_payment: Default::default(),
-					ps_invoice_id: Default::default(),
-					marked: Default::default(),
-					reason_marked: Default::default(),
-					emp_marked_id: Default::default(),
+					paid: None,
+					date_paid: None,
+					emp_paid_id: None,
+					ps_status: None,
+					ps_status_code: None,
+					ps_status_description: None,
+					ps_status_message: None,
+					ps_sum: None,
+					ps_currency: None,
+					ps_response_date: None,
+					pay_voucher_num: None,
+					pay_voucher_date: None,
+					date_pay_before: None,
+					date_bill: None,
+					xml_id: None,
+					sum: None,
+					company_id: None,
+					pay_return_num: None,
+					price_cod: None,
+					pay_return_date: None,
+					emp_return_id: None,
+					pay_return_comment: None,
+					responsible_id: None,
+					emp_responsible_id: None,
+					is_return: None,
+					comments: None,
+					updated1c: None,
+					id1c: None,
+					version1c: None,
+					external_payment: None,
+					ps_invoice_id: None,
+					marked: None,
+					reason_marked: None,
+					emp_marked_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -4506,9 +4434,7 @@ pub mod payment {
 		method!(super::Add, "sale.payment.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.payment.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-delete.html>
+	/// Types of [`sale.payment.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.payment.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4534,9 +4460,7 @@ pub mod payment {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.payment.delete", V2, false);
 	}
-	/// Types of `sale.payment.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get.html>
+	/// Types of [`sale.payment.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.payment.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4573,9 +4497,7 @@ pub mod payment {
 		method!(super::Get, "sale.payment.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.payment.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
+	/// Types of [`sale.payment.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.payment.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4639,9 +4561,7 @@ pub mod payment {
 		method!(super::GetFields, "sale.payment.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.payment.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html>
+	/// Types of [`sale.payment.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.payment.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4719,9 +4639,7 @@ pub mod payment {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.payment.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-update.html>
+	/// Types of [`sale.payment.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.payment.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4839,40 +4757,40 @@ pub mod payment {
 			pub fn new(pay_system_id: impl Into<String>) -> Self {
 				Self {
 					pay_system_id: pay_system_id.into(),
-					paid: Default::default(),
-					date_paid: Default::default(),
-					emp_paid_id: Default::default(),
-					ps_status: Default::default(),
-					ps_status_code: Default::default(),
-					ps_status_description: Default::default(),
-					ps_status_message: Default::default(),
-					ps_sum: Default::default(),
-					ps_currency: Default::default(),
-					ps_response_date: Default::default(),
-					pay_voucher_num: Default::default(),
-					pay_voucher_date: Default::default(),
-					date_pay_before: Default::default(),
-					date_bill: Default::default(),
-					xml_id: Default::default(),
-					sum: Default::default(),
-					company_id: Default::default(),
-					pay_return_num: Default::default(),
-					price_cod: Default::default(),
-					pay_return_date: Default::default(),
-					emp_return_id: Default::default(),
-					pay_return_comment: Default::default(),
-					responsible_id: Default::default(),
-					emp_responsible_id: Default::default(),
-					is_return: Default::default(),
-					comments: Default::default(),
-					updated1c: Default::default(),
-					id1c: Default::default(),
-					version1c: Default::default(),
-					external_payment: Default::default(),
-					ps_invoice_id: Default::default(),
-					marked: Default::default(),
-					reason_marked: Default::default(),
-					emp_marked_id: Default::default(),
+					paid: None,
+					date_paid: None,
+					emp_paid_id: None,
+					ps_status: None,
+					ps_status_code: None,
+					ps_status_description: None,
+					ps_status_message: None,
+					ps_sum: None,
+					ps_currency: None,
+					ps_response_date: None,
+					pay_voucher_num: None,
+					pay_voucher_date: None,
+					date_pay_before: None,
+					date_bill: None,
+					xml_id: None,
+					sum: None,
+					company_id: None,
+					pay_return_num: None,
+					price_cod: None,
+					pay_return_date: None,
+					emp_return_id: None,
+					pay_return_comment: None,
+					responsible_id: None,
+					emp_responsible_id: None,
+					is_return: None,
+					comments: None,
+					updated1c: None,
+					id1c: None,
+					version1c: None,
+					external_payment: None,
+					ps_invoice_id: None,
+					marked: None,
+					reason_marked: None,
+					emp_marked_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -5112,9 +5030,7 @@ pub mod payment_item_shipment {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `sale.paymentItemShipment.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-add.html>
+	/// Types of [`sale.paymentItemShipment.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.paymentItemShipment.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5167,7 +5083,7 @@ pub mod payment_item_shipment {
 				Self {
 					shipment_id: shipment_id.into(),
 					payment_id: payment_id.into(),
-					xml_id: Default::default(),
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -5195,9 +5111,7 @@ pub mod payment_item_shipment {
 		method!(super::Add, "sale.paymentItemShipment.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.paymentItemShipment.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-delete.html>
+	/// Types of [`sale.paymentItemShipment.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.paymentItemShipment.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5223,9 +5137,7 @@ pub mod payment_item_shipment {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.paymentItemShipment.delete", V2, false);
 	}
-	/// Types of `sale.paymentItemShipment.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get.html>
+	/// Types of [`sale.paymentItemShipment.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.paymentItemShipment.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5265,9 +5177,7 @@ pub mod payment_item_shipment {
 		method!(super::Get, "sale.paymentItemShipment.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.paymentItemShipment.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
+	/// Types of [`sale.paymentItemShipment.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.paymentItemShipment.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5339,9 +5249,7 @@ pub mod payment_item_shipment {
 		method!(super::GetFields, "sale.paymentItemShipment.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.paymentItemShipment.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-list.html>
+	/// Types of [`sale.paymentItemShipment.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.paymentItemShipment.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5424,9 +5332,7 @@ pub mod payment_item_shipment {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.paymentItemShipment.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-update.html>
+	/// Types of [`sale.paymentItemShipment.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.paymentItemShipment.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5653,9 +5559,7 @@ pub mod paymentitembasket {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `sale.paymentitembasket.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-add.html>
+	/// Types of [`sale.paymentitembasket.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.paymentitembasket.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5705,8 +5609,8 @@ pub mod paymentitembasket {
 				Self {
 					payment_id: payment_id.into(),
 					basket_id: basket_id.into(),
-					quantity: Default::default(),
-					xml_id: Default::default(),
+					quantity: None,
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -5737,9 +5641,7 @@ pub mod paymentitembasket {
 		method!(super::Add, "sale.paymentitembasket.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.paymentitembasket.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-delete.html>
+	/// Types of [`sale.paymentitembasket.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.paymentitembasket.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5765,9 +5667,7 @@ pub mod paymentitembasket {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.paymentitembasket.delete", V2, false);
 	}
-	/// Types of `sale.paymentitembasket.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get.html>
+	/// Types of [`sale.paymentitembasket.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.paymentitembasket.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5807,9 +5707,7 @@ pub mod paymentitembasket {
 		method!(super::Get, "sale.paymentitembasket.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.paymentitembasket.getfields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
+	/// Types of [`sale.paymentitembasket.getfields`](super::Getfields).
 	pub mod getfields {
 		/// Error codes of `sale.paymentitembasket.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5881,9 +5779,7 @@ pub mod paymentitembasket {
 		method!(super::Getfields, "sale.paymentitembasket.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.paymentitembasket.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
+	/// Types of [`sale.paymentitembasket.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.paymentitembasket.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5944,21 +5840,21 @@ pub mod paymentitembasket {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPaymentItemsBasket {
-			/// `basketId`: `integer`, only in the example response.
+			/// `basketId`: `integer`, example only.
 			pub basket_id: Option<i64>,
-			/// `dateInsert`: `string`, only in the example response.
+			/// `dateInsert`: `string`, example only.
 			pub date_insert: Option<String>,
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `paymentId`: `integer`, only in the example response.
+			/// `paymentId`: `integer`, example only.
 			pub payment_id: Option<i64>,
-			/// `quantity`: `integer`, only in the example response.
+			/// `quantity`: `integer`, example only.
 			pub quantity: Option<i64>,
-			/// `xmlId`: `string`, only in the example response.
+			/// `xmlId`: `string`, example only.
 			pub xml_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5972,13 +5868,13 @@ pub mod paymentitembasket {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
 			/// `paymentItemBasket`: `sale_payment_item_basket[]`.
 			pub payment_item_basket: Vec<crate::entities::SalePaymentItemBasket>,
-			/// `paymentItemsBasket`: `object[]`, only in the example response.
+			/// `paymentItemsBasket`: `object[]`, example only.
 			pub payment_items_basket: Vec<OutputPaymentItemsBasket>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -5991,9 +5887,7 @@ pub mod paymentitembasket {
 		method!(super::List, "sale.paymentitembasket.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.paymentitembasket.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-update.html>
+	/// Types of [`sale.paymentitembasket.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.paymentitembasket.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6033,7 +5927,7 @@ pub mod paymentitembasket {
 			pub fn new(quantity: impl Into<::bitrix24_runtime::Decimal>) -> Self {
 				Self {
 					quantity: quantity.into(),
-					xml_id: Default::default(),
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -6228,9 +6122,7 @@ pub mod persontype {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `sale.persontype.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-add.html>
+	/// Types of [`sale.persontype.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.persontype.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6280,10 +6172,10 @@ pub mod persontype {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					code: Default::default(),
-					sort: Default::default(),
-					active: Default::default(),
-					xml_id: Default::default(),
+					code: None,
+					sort: None,
+					active: None,
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -6314,9 +6206,7 @@ pub mod persontype {
 		method!(super::Add, "sale.persontype.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.persontype.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-delete.html>
+	/// Types of [`sale.persontype.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.persontype.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6347,9 +6237,7 @@ pub mod persontype {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.persontype.delete", V2, false);
 	}
-	/// Types of `sale.persontype.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get.html>
+	/// Types of [`sale.persontype.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.persontype.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6388,9 +6276,7 @@ pub mod persontype {
 		method!(super::Get, "sale.persontype.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.persontype.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
+	/// Types of [`sale.persontype.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.persontype.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6458,9 +6344,7 @@ pub mod persontype {
 		method!(super::GetFields, "sale.persontype.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.persontype.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-list.html>
+	/// Types of [`sale.persontype.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.persontype.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6540,9 +6424,7 @@ pub mod persontype {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.persontype.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-update.html>
+	/// Types of [`sale.persontype.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.persontype.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6592,10 +6474,10 @@ pub mod persontype {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					code: Default::default(),
-					sort: Default::default(),
-					active: Default::default(),
-					xml_id: Default::default(),
+					code: None,
+					sort: None,
+					active: None,
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -6801,9 +6683,7 @@ pub mod property {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `sale.property.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html>
+	/// Types of [`sale.property.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.property.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6985,18 +6865,18 @@ pub mod property {
 					props_group_id: props_group_id.into(),
 					name: name.into(),
 					type_: type_.into(),
-					code: Default::default(),
-					active: Default::default(),
-					util: Default::default(),
-					user_props: Default::default(),
-					is_filtered: Default::default(),
-					sort: Default::default(),
-					description: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					xml_id: Default::default(),
-					default_value: Default::default(),
-					settings: Default::default(),
+					code: None,
+					active: None,
+					util: None,
+					user_props: None,
+					is_filtered: None,
+					sort: None,
+					description: None,
+					required: None,
+					multiple: None,
+					xml_id: None,
+					default_value: None,
+					settings: None,
 					extra: Default::default(),
 				}
 			}
@@ -7037,9 +6917,7 @@ pub mod property {
 		method!(super::Add, "sale.property.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.property.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-delete.html>
+	/// Types of [`sale.property.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.property.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7070,9 +6948,7 @@ pub mod property {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.property.delete", V2, false);
 	}
-	/// Types of `sale.property.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get.html>
+	/// Types of [`sale.property.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.property.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7109,9 +6985,7 @@ pub mod property {
 		method!(super::Get, "sale.property.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.property.getfieldsbytype`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
+	/// Types of [`sale.property.getfieldsbytype`](super::Getfieldsbytype).
 	pub mod getfieldsbytype {
 		/// Error codes of `sale.property.getfieldsbytype`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7681,9 +7555,7 @@ pub mod property {
 		method!(super::Getfieldsbytype, "sale.property.getfieldsbytype", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.property.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-list.html>
+	/// Types of [`sale.property.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.property.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7763,9 +7635,7 @@ pub mod property {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.property.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-update.html>
+	/// Types of [`sale.property.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.property.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7861,18 +7731,18 @@ pub mod property {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					code: Default::default(),
-					active: Default::default(),
-					util: Default::default(),
-					user_props: Default::default(),
-					is_filtered: Default::default(),
-					sort: Default::default(),
-					description: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					xml_id: Default::default(),
-					default_value: Default::default(),
-					settings: Default::default(),
+					code: None,
+					active: None,
+					util: None,
+					user_props: None,
+					is_filtered: None,
+					sort: None,
+					description: None,
+					required: None,
+					multiple: None,
+					xml_id: None,
+					default_value: None,
+					settings: None,
 					extra: Default::default(),
 				}
 			}
@@ -8026,9 +7896,7 @@ pub mod property_relation {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `sale.propertyRelation.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-add.html>
+	/// Types of [`sale.propertyRelation.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.propertyRelation.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8104,9 +7972,7 @@ pub mod property_relation {
 		method!(super::Add, "sale.propertyRelation.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertyRelation.deleteByFilter`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-delete-by-filter.html>
+	/// Types of [`sale.propertyRelation.deleteByFilter`](super::DeleteByFilter).
 	pub mod delete_by_filter {
 		/// Error codes of `sale.propertyRelation.deleteByFilter`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8168,9 +8034,7 @@ pub mod property_relation {
 			super::DeleteByFilter, "sale.propertyRelation.deleteByFilter", V2, false
 		);
 	}
-	/// Types of `sale.propertyRelation.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
+	/// Types of [`sale.propertyRelation.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.propertyRelation.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8239,9 +8103,7 @@ pub mod property_relation {
 		method!(super::GetFields, "sale.propertyRelation.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertyRelation.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-list.html>
+	/// Types of [`sale.propertyRelation.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.propertyRelation.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8481,9 +8343,7 @@ pub mod propertygroup {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `sale.propertygroup.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-add.html>
+	/// Types of [`sale.propertygroup.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.propertygroup.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8526,7 +8386,7 @@ pub mod propertygroup {
 				Self {
 					person_type_id: person_type_id.into(),
 					name: name.into(),
-					sort: Default::default(),
+					sort: None,
 					extra: Default::default(),
 				}
 			}
@@ -8553,9 +8413,7 @@ pub mod propertygroup {
 		method!(super::Add, "sale.propertygroup.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertygroup.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-delete.html>
+	/// Types of [`sale.propertygroup.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.propertygroup.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8581,9 +8439,7 @@ pub mod propertygroup {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.propertygroup.delete", V2, false);
 	}
-	/// Types of `sale.propertygroup.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get.html>
+	/// Types of [`sale.propertygroup.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.propertygroup.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8622,9 +8478,7 @@ pub mod propertygroup {
 		method!(super::Get, "sale.propertygroup.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertygroup.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
+	/// Types of [`sale.propertygroup.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.propertygroup.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8692,9 +8546,7 @@ pub mod propertygroup {
 		method!(super::GetFields, "sale.propertygroup.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertygroup.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-list.html>
+	/// Types of [`sale.propertygroup.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.propertygroup.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8777,9 +8629,7 @@ pub mod propertygroup {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertygroup.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-update.html>
+	/// Types of [`sale.propertygroup.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.propertygroup.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8824,7 +8674,7 @@ pub mod propertygroup {
 				Self {
 					person_type_id: person_type_id.into(),
 					name: name.into(),
-					sort: Default::default(),
+					sort: None,
 					extra: Default::default(),
 				}
 			}
@@ -8991,9 +8841,7 @@ pub mod propertyvalue {
 		}
 	}
 	params_impls!(Modify { req field "fields" fields, });
-	/// Types of `sale.propertyvalue.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-delete.html>
+	/// Types of [`sale.propertyvalue.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.propertyvalue.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9019,9 +8867,7 @@ pub mod propertyvalue {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.propertyvalue.delete", V2, false);
 	}
-	/// Types of `sale.propertyvalue.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get.html>
+	/// Types of [`sale.propertyvalue.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.propertyvalue.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9060,9 +8906,7 @@ pub mod propertyvalue {
 		method!(super::Get, "sale.propertyvalue.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertyvalue.getfields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
+	/// Types of [`sale.propertyvalue.getfields`](super::Getfields).
 	pub mod getfields {
 		/// Error codes of `sale.propertyvalue.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9130,9 +8974,7 @@ pub mod propertyvalue {
 		method!(super::Getfields, "sale.propertyvalue.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertyvalue.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-list.html>
+	/// Types of [`sale.propertyvalue.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.propertyvalue.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9215,9 +9057,7 @@ pub mod propertyvalue {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertyvalue.modify`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-modify.html>
+	/// Types of [`sale.propertyvalue.modify`](super::Modify).
 	pub mod modify {
 		/// Error codes of `sale.propertyvalue.modify`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9503,9 +9343,7 @@ pub mod propertyvariant {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `sale.propertyvariant.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-add.html>
+	/// Types of [`sale.propertyvariant.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.propertyvariant.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9562,8 +9400,8 @@ pub mod propertyvariant {
 					order_props_id: order_props_id.into(),
 					name: name.into(),
 					value: value.into(),
-					sort: Default::default(),
-					description: Default::default(),
+					sort: None,
+					description: None,
 					extra: Default::default(),
 				}
 			}
@@ -9595,9 +9433,7 @@ pub mod propertyvariant {
 		method!(super::Add, "sale.propertyvariant.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertyvariant.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-delete.html>
+	/// Types of [`sale.propertyvariant.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.propertyvariant.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9623,9 +9459,7 @@ pub mod propertyvariant {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.propertyvariant.delete", V2, false);
 	}
-	/// Types of `sale.propertyvariant.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get.html>
+	/// Types of [`sale.propertyvariant.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.propertyvariant.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9665,9 +9499,7 @@ pub mod propertyvariant {
 		method!(super::Get, "sale.propertyvariant.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertyvariant.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
+	/// Types of [`sale.propertyvariant.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.propertyvariant.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9736,9 +9568,7 @@ pub mod propertyvariant {
 		method!(super::GetFields, "sale.propertyvariant.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertyvariant.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-list.html>
+	/// Types of [`sale.propertyvariant.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.propertyvariant.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9821,9 +9651,7 @@ pub mod propertyvariant {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.propertyvariant.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-update.html>
+	/// Types of [`sale.propertyvariant.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.propertyvariant.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9873,8 +9701,8 @@ pub mod propertyvariant {
 				Self {
 					name: name.into(),
 					value: value.into(),
-					sort: Default::default(),
-					description: Default::default(),
+					sort: None,
+					description: None,
 					extra: Default::default(),
 				}
 			}
@@ -10079,9 +9907,7 @@ pub mod shipment {
 		}
 	}
 	params_impls!(Update { num field "id" id, req field "fields" fields, });
-	/// Types of `sale.shipment.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-add.html>
+	/// Types of [`sale.shipment.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.shipment.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10158,15 +9984,15 @@ pub mod shipment {
 					allow_delivery: allow_delivery.into(),
 					deducted: deducted.into(),
 					delivery_id: delivery_id.into(),
-					status_id: Default::default(),
-					delivery_doc_date: Default::default(),
-					delivery_doc_num: Default::default(),
-					tracking_number: Default::default(),
-					base_price_delivery: Default::default(),
-					comments: Default::default(),
-					company_id: Default::default(),
-					responsible_id: Default::default(),
-					xml_id: Default::default(),
+					status_id: None,
+					delivery_doc_date: None,
+					delivery_doc_num: None,
+					tracking_number: None,
+					base_price_delivery: None,
+					comments: None,
+					company_id: None,
+					responsible_id: None,
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -10207,9 +10033,7 @@ pub mod shipment {
 		method!(super::Add, "sale.shipment.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipment.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-delete.html>
+	/// Types of [`sale.shipment.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.shipment.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10238,9 +10062,7 @@ pub mod shipment {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.shipment.delete", V2, false);
 	}
-	/// Types of `sale.shipment.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
+	/// Types of [`sale.shipment.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.shipment.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10266,23 +10088,23 @@ pub mod shipment {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputShipmentShipmentItems {
-			/// `basketId`: `integer`, only in the example response.
+			/// `basketId`: `integer`, example only.
 			pub basket_id: Option<i64>,
-			/// `dateInsert`: `string`, only in the example response.
+			/// `dateInsert`: `string`, example only.
 			pub date_insert: Option<String>,
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `orderDeliveryId`: `integer`, only in the example response.
+			/// `orderDeliveryId`: `integer`, example only.
 			pub order_delivery_id: Option<i64>,
-			/// `quantity`: `integer`, only in the example response.
+			/// `quantity`: `integer`, example only.
 			pub quantity: Option<i64>,
-			/// `reservedQuantity`: `integer`, only in the example response.
+			/// `reservedQuantity`: `integer`, example only.
 			pub reserved_quantity: Option<i64>,
-			/// `xmlId`: `string`, only in the example response.
+			/// `xmlId`: `string`, example only.
 			pub xml_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -10297,101 +10119,101 @@ pub mod shipment {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputShipment {
-			/// `accountNumber`: `string`, only in the example response.
+			/// `accountNumber`: `string`, example only.
 			pub account_number: Option<String>,
-			/// `allowDelivery`: `string`, only in the example response.
+			/// `allowDelivery`: `string`, example only.
 			pub allow_delivery: Option<String>,
-			/// `basePriceDelivery`: `integer`, only in the example response.
+			/// `basePriceDelivery`: `integer`, example only.
 			pub base_price_delivery: Option<i64>,
-			/// `canceled`: `string`, only in the example response.
+			/// `canceled`: `string`, example only.
 			pub canceled: Option<String>,
-			/// `comments`: `string`, only in the example response.
+			/// `comments`: `string`, example only.
 			pub comments: Option<String>,
-			/// `companyId`: `integer`, only in the example response.
+			/// `companyId`: `integer`, example only.
 			pub company_id: Option<i64>,
-			/// `currency`: `string`, only in the example response.
+			/// `currency`: `string`, example only.
 			pub currency: Option<String>,
-			/// `customPriceDelivery`: `string`, only in the example response.
+			/// `customPriceDelivery`: `string`, example only.
 			pub custom_price_delivery: Option<String>,
-			/// `dateAllowDelivery`: `any`, only in the example response.
+			/// `dateAllowDelivery`: `any`, example only.
 			pub date_allow_delivery: ::serde_json::Value,
-			/// `dateCanceled`: `any`, only in the example response.
+			/// `dateCanceled`: `any`, example only.
 			pub date_canceled: ::serde_json::Value,
-			/// `dateDeducted`: `any`, only in the example response.
+			/// `dateDeducted`: `any`, example only.
 			pub date_deducted: ::serde_json::Value,
-			/// `dateInsert`: `string`, only in the example response.
+			/// `dateInsert`: `string`, example only.
 			pub date_insert: Option<String>,
-			/// `dateMarked`: `any`, only in the example response.
+			/// `dateMarked`: `any`, example only.
 			pub date_marked: ::serde_json::Value,
-			/// `dateResponsibleId`: `string`, only in the example response.
+			/// `dateResponsibleId`: `string`, example only.
 			pub date_responsible_id: Option<String>,
-			/// `deducted`: `string`, only in the example response.
+			/// `deducted`: `string`, example only.
 			pub deducted: Option<String>,
-			/// `deliveryDocDate`: `any`, only in the example response.
+			/// `deliveryDocDate`: `any`, example only.
 			pub delivery_doc_date: ::serde_json::Value,
-			/// `deliveryDocNum`: `string`, only in the example response.
+			/// `deliveryDocNum`: `string`, example only.
 			pub delivery_doc_num: Option<String>,
-			/// `deliveryId`: `integer`, only in the example response.
+			/// `deliveryId`: `integer`, example only.
 			pub delivery_id: Option<i64>,
-			/// `deliveryName`: `string`, only in the example response.
+			/// `deliveryName`: `string`, example only.
 			pub delivery_name: Option<String>,
-			/// `deliveryXmlId`: `string`, only in the example response.
+			/// `deliveryXmlId`: `string`, example only.
 			pub delivery_xml_id: Option<String>,
-			/// `discountPrice`: `integer`, only in the example response.
+			/// `discountPrice`: `integer`, example only.
 			pub discount_price: Option<i64>,
-			/// `empAllowDeliveryId`: `any`, only in the example response.
+			/// `empAllowDeliveryId`: `any`, example only.
 			pub emp_allow_delivery_id: ::serde_json::Value,
-			/// `empCanceledId`: `any`, only in the example response.
+			/// `empCanceledId`: `any`, example only.
 			pub emp_canceled_id: ::serde_json::Value,
-			/// `empDeductedId`: `any`, only in the example response.
+			/// `empDeductedId`: `any`, example only.
 			pub emp_deducted_id: ::serde_json::Value,
-			/// `empMarkedId`: `any`, only in the example response.
+			/// `empMarkedId`: `any`, example only.
 			pub emp_marked_id: ::serde_json::Value,
-			/// `empResponsibleId`: `any`, only in the example response.
+			/// `empResponsibleId`: `any`, example only.
 			pub emp_responsible_id: ::serde_json::Value,
-			/// `externalDelivery`: `string`, only in the example response.
+			/// `externalDelivery`: `string`, example only.
 			pub external_delivery: Option<String>,
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `id1c`: `string`, only in the example response.
+			/// `id1c`: `string`, example only.
 			pub id1c: Option<String>,
-			/// `marked`: `string`, only in the example response.
+			/// `marked`: `string`, example only.
 			pub marked: Option<String>,
-			/// `orderId`: `integer`, only in the example response.
+			/// `orderId`: `integer`, example only.
 			pub order_id: Option<i64>,
-			/// `priceDelivery`: `integer`, only in the example response.
+			/// `priceDelivery`: `integer`, example only.
 			pub price_delivery: Option<i64>,
-			/// `reasonMarked`: `string`, only in the example response.
+			/// `reasonMarked`: `string`, example only.
 			pub reason_marked: Option<String>,
-			/// `reasonUndoDeducted`: `string`, only in the example response.
+			/// `reasonUndoDeducted`: `string`, example only.
 			pub reason_undo_deducted: Option<String>,
-			/// `responsibleId`: `integer`, only in the example response.
+			/// `responsibleId`: `integer`, example only.
 			pub responsible_id: Option<i64>,
-			/// `shipmentItems`: `object[]`, only in the example response.
+			/// `shipmentItems`: `object[]`, example only.
 			pub shipment_items: Vec<OutputShipmentShipmentItems>,
-			/// `statusId`: `string`, only in the example response.
+			/// `statusId`: `string`, example only.
 			pub status_id: Option<String>,
-			/// `statusXmlId`: `string`, only in the example response.
+			/// `statusXmlId`: `string`, example only.
 			pub status_xml_id: Option<String>,
-			/// `system`: `string`, only in the example response.
+			/// `system`: `string`, example only.
 			pub system: Option<String>,
-			/// `trackingDescription`: `string`, only in the example response.
+			/// `trackingDescription`: `string`, example only.
 			pub tracking_description: Option<String>,
-			/// `trackingLastCheck`: `string`, only in the example response.
+			/// `trackingLastCheck`: `string`, example only.
 			pub tracking_last_check: Option<String>,
-			/// `trackingNumber`: `string`, only in the example response.
+			/// `trackingNumber`: `string`, example only.
 			pub tracking_number: Option<String>,
-			/// `trackingStatus`: `string`, only in the example response.
+			/// `trackingStatus`: `string`, example only.
 			pub tracking_status: Option<String>,
-			/// `updated1c`: `string`, only in the example response.
+			/// `updated1c`: `string`, example only.
 			pub updated1c: Option<String>,
-			/// `version1c`: `string`, only in the example response.
+			/// `version1c`: `string`, example only.
 			pub version1c: Option<String>,
-			/// `xmlId`: `string`, only in the example response.
+			/// `xmlId`: `string`, example only.
 			pub xml_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -10428,13 +10250,13 @@ pub mod shipment {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
 			/// `property`: `sale_order_shipment`.
 			pub property: Option<crate::entities::SaleOrderShipment>,
-			/// `shipment`: `object`, only in the example response.
+			/// `shipment`: `object`, example only.
 			pub shipment: Option<OutputShipment>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -10446,9 +10268,7 @@ pub mod shipment {
 		method!(super::Get, "sale.shipment.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipment.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
+	/// Types of [`sale.shipment.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.shipment.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10514,9 +10334,7 @@ pub mod shipment {
 		method!(super::GetFields, "sale.shipment.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipment.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html>
+	/// Types of [`sale.shipment.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.shipment.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10594,9 +10412,7 @@ pub mod shipment {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipment.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-update.html>
+	/// Types of [`sale.shipment.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.shipment.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10670,16 +10486,16 @@ pub mod shipment {
 					allow_delivery: allow_delivery.into(),
 					deducted: deducted.into(),
 					delivery_id: delivery_id.into(),
-					status_id: Default::default(),
-					delivery_doc_date: Default::default(),
-					delivery_doc_num: Default::default(),
-					tracking_number: Default::default(),
-					base_price_delivery: Default::default(),
-					price_delivery: Default::default(),
-					comments: Default::default(),
-					company_id: Default::default(),
-					responsible_id: Default::default(),
-					xml_id: Default::default(),
+					status_id: None,
+					delivery_doc_date: None,
+					delivery_doc_num: None,
+					tracking_number: None,
+					base_price_delivery: None,
+					price_delivery: None,
+					comments: None,
+					company_id: None,
+					responsible_id: None,
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -10895,9 +10711,7 @@ pub mod shipmentitem {
 		}
 	}
 	params_impls!(Update { num field "id" id, req field "fields" fields, });
-	/// Types of `sale.shipmentitem.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-add.html>
+	/// Types of [`sale.shipmentitem.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.shipmentitem.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10954,7 +10768,7 @@ pub mod shipmentitem {
 					order_delivery_id: order_delivery_id.into(),
 					basket_id: basket_id.into(),
 					quantity: quantity.into(),
-					xml_id: Default::default(),
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -10981,9 +10795,7 @@ pub mod shipmentitem {
 		method!(super::Add, "sale.shipmentitem.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipmentitem.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-delete.html>
+	/// Types of [`sale.shipmentitem.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.shipmentitem.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11009,9 +10821,7 @@ pub mod shipmentitem {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.shipmentitem.delete", V2, false);
 	}
-	/// Types of `sale.shipmentitem.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get.html>
+	/// Types of [`sale.shipmentitem.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.shipmentitem.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11050,9 +10860,7 @@ pub mod shipmentitem {
 		method!(super::Get, "sale.shipmentitem.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipmentitem.getfields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
+	/// Types of [`sale.shipmentitem.getfields`](super::Getfields).
 	pub mod getfields {
 		/// Error codes of `sale.shipmentitem.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11120,9 +10928,7 @@ pub mod shipmentitem {
 		method!(super::Getfields, "sale.shipmentitem.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipmentitem.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-list.html>
+	/// Types of [`sale.shipmentitem.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.shipmentitem.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11204,9 +11010,7 @@ pub mod shipmentitem {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipmentitem.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-update.html>
+	/// Types of [`sale.shipmentitem.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.shipmentitem.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11246,7 +11050,7 @@ pub mod shipmentitem {
 			pub fn new(quantity: impl Into<::bitrix24_runtime::Decimal>) -> Self {
 				Self {
 					quantity: quantity.into(),
-					xml_id: Default::default(),
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -11447,9 +11251,7 @@ pub mod shipmentproperty {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `sale.shipmentproperty.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
+	/// Types of [`sale.shipmentproperty.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.shipmentproperty.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11631,18 +11433,18 @@ pub mod shipmentproperty {
 					props_group_id: props_group_id.into(),
 					name: name.into(),
 					type_: type_.into(),
-					code: Default::default(),
-					active: Default::default(),
-					util: Default::default(),
-					user_props: Default::default(),
-					is_filtered: Default::default(),
-					sort: Default::default(),
-					description: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					xml_id: Default::default(),
-					default_value: Default::default(),
-					settings: Default::default(),
+					code: None,
+					active: None,
+					util: None,
+					user_props: None,
+					is_filtered: None,
+					sort: None,
+					description: None,
+					required: None,
+					multiple: None,
+					xml_id: None,
+					default_value: None,
+					settings: None,
 					extra: Default::default(),
 				}
 			}
@@ -11672,13 +11474,13 @@ pub mod shipmentproperty {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettings {
-			/// `maxlength`: `string`, only in the example response.
+			/// `maxlength`: `string`, example only.
 			pub maxlength: Option<String>,
-			/// `multiline`: `string`, only in the example response.
+			/// `multiline`: `string`, example only.
 			pub multiline: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -11691,65 +11493,65 @@ pub mod shipmentproperty {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProperty {
-			/// `active`: `string`, only in the example response.
+			/// `active`: `string`, example only.
 			pub active: Option<String>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `defaultValue`: `string`, only in the example response.
+			/// `defaultValue`: `string`, example only.
 			pub default_value: Option<String>,
-			/// `description`: `string`, only in the example response.
+			/// `description`: `string`, example only.
 			pub description: Option<String>,
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `inputFieldLocation`: `string`, only in the example response.
+			/// `inputFieldLocation`: `string`, example only.
 			pub input_field_location: Option<String>,
-			/// `isAddress`: `string`, only in the example response.
+			/// `isAddress`: `string`, example only.
 			pub is_address: Option<String>,
-			/// `isAddressFrom`: `string`, only in the example response.
+			/// `isAddressFrom`: `string`, example only.
 			pub is_address_from: Option<String>,
-			/// `isAddressTo`: `string`, only in the example response.
+			/// `isAddressTo`: `string`, example only.
 			pub is_address_to: Option<String>,
-			/// `isEmail`: `string`, only in the example response.
+			/// `isEmail`: `string`, example only.
 			pub is_email: Option<String>,
-			/// `isFiltered`: `string`, only in the example response.
+			/// `isFiltered`: `string`, example only.
 			pub is_filtered: Option<String>,
-			/// `isLocation`: `string`, only in the example response.
+			/// `isLocation`: `string`, example only.
 			pub is_location: Option<String>,
-			/// `isLocation4tax`: `string`, only in the example response.
+			/// `isLocation4tax`: `string`, example only.
 			pub is_location4tax: Option<String>,
-			/// `isPayer`: `string`, only in the example response.
+			/// `isPayer`: `string`, example only.
 			pub is_payer: Option<String>,
-			/// `isPhone`: `string`, only in the example response.
+			/// `isPhone`: `string`, example only.
 			pub is_phone: Option<String>,
-			/// `isProfileName`: `string`, only in the example response.
+			/// `isProfileName`: `string`, example only.
 			pub is_profile_name: Option<String>,
-			/// `isZip`: `string`, only in the example response.
+			/// `isZip`: `string`, example only.
 			pub is_zip: Option<String>,
-			/// `multiple`: `string`, only in the example response.
+			/// `multiple`: `string`, example only.
 			pub multiple: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `personTypeId`: `integer`, only in the example response.
+			/// `personTypeId`: `integer`, example only.
 			pub person_type_id: Option<i64>,
-			/// `propsGroupId`: `integer`, only in the example response.
+			/// `propsGroupId`: `integer`, example only.
 			pub props_group_id: Option<i64>,
-			/// `required`: `string`, only in the example response.
+			/// `required`: `string`, example only.
 			pub required: Option<String>,
-			/// `settings`: `object`, only in the example response.
+			/// `settings`: `object`, example only.
 			pub settings: Option<OutputPropertySettings>,
-			/// `sort`: `integer`, only in the example response.
+			/// `sort`: `integer`, example only.
 			pub sort: Option<i64>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `userProps`: `string`, only in the example response.
+			/// `userProps`: `string`, example only.
 			pub user_props: Option<String>,
-			/// `util`: `string`, only in the example response.
+			/// `util`: `string`, example only.
 			pub util: Option<String>,
-			/// `xmlId`: `string`, only in the example response.
+			/// `xmlId`: `string`, example only.
 			pub xml_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -11784,9 +11586,7 @@ pub mod shipmentproperty {
 		method!(super::Add, "sale.shipmentproperty.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipmentproperty.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-delete.html>
+	/// Types of [`sale.shipmentproperty.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.shipmentproperty.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11817,9 +11617,7 @@ pub mod shipmentproperty {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.shipmentproperty.delete", V2, false);
 	}
-	/// Types of `sale.shipmentproperty.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get.html>
+	/// Types of [`sale.shipmentproperty.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.shipmentproperty.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11845,65 +11643,65 @@ pub mod shipmentproperty {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProperty {
-			/// `active`: `string`, only in the example response.
+			/// `active`: `string`, example only.
 			pub active: Option<String>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `defaultValue`: `string`, only in the example response.
+			/// `defaultValue`: `string`, example only.
 			pub default_value: Option<String>,
-			/// `description`: `string`, only in the example response.
+			/// `description`: `string`, example only.
 			pub description: Option<String>,
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `inputFieldLocation`: `string`, only in the example response.
+			/// `inputFieldLocation`: `string`, example only.
 			pub input_field_location: Option<String>,
-			/// `isAddress`: `string`, only in the example response.
+			/// `isAddress`: `string`, example only.
 			pub is_address: Option<String>,
-			/// `isAddressFrom`: `string`, only in the example response.
+			/// `isAddressFrom`: `string`, example only.
 			pub is_address_from: Option<String>,
-			/// `isAddressTo`: `string`, only in the example response.
+			/// `isAddressTo`: `string`, example only.
 			pub is_address_to: Option<String>,
-			/// `isEmail`: `string`, only in the example response.
+			/// `isEmail`: `string`, example only.
 			pub is_email: Option<String>,
-			/// `isFiltered`: `string`, only in the example response.
+			/// `isFiltered`: `string`, example only.
 			pub is_filtered: Option<String>,
-			/// `isLocation`: `string`, only in the example response.
+			/// `isLocation`: `string`, example only.
 			pub is_location: Option<String>,
-			/// `isLocation4tax`: `string`, only in the example response.
+			/// `isLocation4tax`: `string`, example only.
 			pub is_location4tax: Option<String>,
-			/// `isPayer`: `string`, only in the example response.
+			/// `isPayer`: `string`, example only.
 			pub is_payer: Option<String>,
-			/// `isPhone`: `string`, only in the example response.
+			/// `isPhone`: `string`, example only.
 			pub is_phone: Option<String>,
-			/// `isProfileName`: `string`, only in the example response.
+			/// `isProfileName`: `string`, example only.
 			pub is_profile_name: Option<String>,
-			/// `isZip`: `string`, only in the example response.
+			/// `isZip`: `string`, example only.
 			pub is_zip: Option<String>,
-			/// `multiple`: `string`, only in the example response.
+			/// `multiple`: `string`, example only.
 			pub multiple: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `personTypeId`: `integer`, only in the example response.
+			/// `personTypeId`: `integer`, example only.
 			pub person_type_id: Option<i64>,
-			/// `propsGroupId`: `integer`, only in the example response.
+			/// `propsGroupId`: `integer`, example only.
 			pub props_group_id: Option<i64>,
-			/// `required`: `string`, only in the example response.
+			/// `required`: `string`, example only.
 			pub required: Option<String>,
-			/// `settings`: `array`, only in the example response.
+			/// `settings`: `array`, example only.
 			pub settings: Vec<::serde_json::Value>,
-			/// `sort`: `integer`, only in the example response.
+			/// `sort`: `integer`, example only.
 			pub sort: Option<i64>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `userProps`: `string`, only in the example response.
+			/// `userProps`: `string`, example only.
 			pub user_props: Option<String>,
-			/// `util`: `string`, only in the example response.
+			/// `util`: `string`, example only.
 			pub util: Option<String>,
-			/// `xmlId`: `string`, only in the example response.
+			/// `xmlId`: `string`, example only.
 			pub xml_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -11938,9 +11736,7 @@ pub mod shipmentproperty {
 		method!(super::Get, "sale.shipmentproperty.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipmentproperty.getfieldsbytype`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
+	/// Types of [`sale.shipmentproperty.getfieldsbytype`](super::Getfieldsbytype).
 	pub mod getfieldsbytype {
 		/// Error codes of `sale.shipmentproperty.getfieldsbytype`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12512,9 +12308,7 @@ pub mod shipmentproperty {
 		);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipmentproperty.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
+	/// Types of [`sale.shipmentproperty.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.shipmentproperty.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12575,11 +12369,11 @@ pub mod shipmentproperty {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertiesSettings {
-			/// `size`: `integer`, only in the example response.
+			/// `size`: `integer`, example only.
 			pub size: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -12589,63 +12383,63 @@ pub mod shipmentproperty {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProperties {
-			/// `active`: `string`, only in the example response.
+			/// `active`: `string`, example only.
 			pub active: Option<String>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `defaultValue`: `string`, only in the example response.
+			/// `defaultValue`: `string`, example only.
 			pub default_value: Option<String>,
-			/// `description`: `string`, only in the example response.
+			/// `description`: `string`, example only.
 			pub description: Option<String>,
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `inputFieldLocation`: `string`, only in the example response.
+			/// `inputFieldLocation`: `string`, example only.
 			pub input_field_location: Option<String>,
-			/// `isAddress`: `string`, only in the example response.
+			/// `isAddress`: `string`, example only.
 			pub is_address: Option<String>,
-			/// `isAddressFrom`: `string`, only in the example response.
+			/// `isAddressFrom`: `string`, example only.
 			pub is_address_from: Option<String>,
-			/// `isAddressTo`: `string`, only in the example response.
+			/// `isAddressTo`: `string`, example only.
 			pub is_address_to: Option<String>,
-			/// `isEmail`: `string`, only in the example response.
+			/// `isEmail`: `string`, example only.
 			pub is_email: Option<String>,
-			/// `isFiltered`: `string`, only in the example response.
+			/// `isFiltered`: `string`, example only.
 			pub is_filtered: Option<String>,
-			/// `isLocation`: `string`, only in the example response.
+			/// `isLocation`: `string`, example only.
 			pub is_location: Option<String>,
-			/// `isPayer`: `string`, only in the example response.
+			/// `isPayer`: `string`, example only.
 			pub is_payer: Option<String>,
-			/// `isPhone`: `string`, only in the example response.
+			/// `isPhone`: `string`, example only.
 			pub is_phone: Option<String>,
-			/// `isProfileName`: `string`, only in the example response.
+			/// `isProfileName`: `string`, example only.
 			pub is_profile_name: Option<String>,
-			/// `isZip`: `string`, only in the example response.
+			/// `isZip`: `string`, example only.
 			pub is_zip: Option<String>,
-			/// `multiple`: `string`, only in the example response.
+			/// `multiple`: `string`, example only.
 			pub multiple: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `personTypeId`: `integer`, only in the example response.
+			/// `personTypeId`: `integer`, example only.
 			pub person_type_id: Option<i64>,
-			/// `propsGroupId`: `integer`, only in the example response.
+			/// `propsGroupId`: `integer`, example only.
 			pub props_group_id: Option<i64>,
-			/// `required`: `string`, only in the example response.
+			/// `required`: `string`, example only.
 			pub required: Option<String>,
-			/// `settings`: `object`, only in the example response.
+			/// `settings`: `object`, example only.
 			pub settings: Option<OutputPropertiesSettings>,
-			/// `sort`: `integer`, only in the example response.
+			/// `sort`: `integer`, example only.
 			pub sort: Option<i64>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `userProps`: `string`, only in the example response.
+			/// `userProps`: `string`, example only.
 			pub user_props: Option<String>,
-			/// `util`: `string`, only in the example response.
+			/// `util`: `string`, example only.
 			pub util: Option<String>,
-			/// `xmlId`: `string`, only in the example response.
+			/// `xmlId`: `string`, example only.
 			pub xml_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -12688,9 +12482,7 @@ pub mod shipmentproperty {
 		deserialize_via_from_value!(Output);
 		deserialize_via_from_value!(OutputProperties);
 	}
-	/// Types of `sale.shipmentproperty.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
+	/// Types of [`sale.shipmentproperty.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.shipmentproperty.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12786,18 +12578,18 @@ pub mod shipmentproperty {
 			pub fn new(name: impl Into<String>) -> Self {
 				Self {
 					name: name.into(),
-					code: Default::default(),
-					active: Default::default(),
-					util: Default::default(),
-					user_props: Default::default(),
-					is_filtered: Default::default(),
-					sort: Default::default(),
-					description: Default::default(),
-					required: Default::default(),
-					multiple: Default::default(),
-					xml_id: Default::default(),
-					default_value: Default::default(),
-					settings: Default::default(),
+					code: None,
+					active: None,
+					util: None,
+					user_props: None,
+					is_filtered: None,
+					sort: None,
+					description: None,
+					required: None,
+					multiple: None,
+					xml_id: None,
+					default_value: None,
+					settings: None,
 					extra: Default::default(),
 				}
 			}
@@ -12825,13 +12617,13 @@ pub mod shipmentproperty {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputPropertySettings {
-			/// `maxlength`: `string`, only in the example response.
+			/// `maxlength`: `string`, example only.
 			pub maxlength: Option<String>,
-			/// `multiline`: `string`, only in the example response.
+			/// `multiline`: `string`, example only.
 			pub multiline: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -12844,65 +12636,65 @@ pub mod shipmentproperty {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputProperty {
-			/// `active`: `string`, only in the example response.
+			/// `active`: `string`, example only.
 			pub active: Option<String>,
-			/// `code`: `string`, only in the example response.
+			/// `code`: `string`, example only.
 			pub code: Option<String>,
-			/// `defaultValue`: `string`, only in the example response.
+			/// `defaultValue`: `string`, example only.
 			pub default_value: Option<String>,
-			/// `description`: `string`, only in the example response.
+			/// `description`: `string`, example only.
 			pub description: Option<String>,
-			/// `id`: `integer`, only in the example response.
+			/// `id`: `integer`, example only.
 			pub id: Option<i64>,
-			/// `inputFieldLocation`: `string`, only in the example response.
+			/// `inputFieldLocation`: `string`, example only.
 			pub input_field_location: Option<String>,
-			/// `isAddress`: `string`, only in the example response.
+			/// `isAddress`: `string`, example only.
 			pub is_address: Option<String>,
-			/// `isAddressFrom`: `string`, only in the example response.
+			/// `isAddressFrom`: `string`, example only.
 			pub is_address_from: Option<String>,
-			/// `isAddressTo`: `string`, only in the example response.
+			/// `isAddressTo`: `string`, example only.
 			pub is_address_to: Option<String>,
-			/// `isEmail`: `string`, only in the example response.
+			/// `isEmail`: `string`, example only.
 			pub is_email: Option<String>,
-			/// `isFiltered`: `string`, only in the example response.
+			/// `isFiltered`: `string`, example only.
 			pub is_filtered: Option<String>,
-			/// `isLocation`: `string`, only in the example response.
+			/// `isLocation`: `string`, example only.
 			pub is_location: Option<String>,
-			/// `isLocation4tax`: `string`, only in the example response.
+			/// `isLocation4tax`: `string`, example only.
 			pub is_location4tax: Option<String>,
-			/// `isPayer`: `string`, only in the example response.
+			/// `isPayer`: `string`, example only.
 			pub is_payer: Option<String>,
-			/// `isPhone`: `string`, only in the example response.
+			/// `isPhone`: `string`, example only.
 			pub is_phone: Option<String>,
-			/// `isProfileName`: `string`, only in the example response.
+			/// `isProfileName`: `string`, example only.
 			pub is_profile_name: Option<String>,
-			/// `isZip`: `string`, only in the example response.
+			/// `isZip`: `string`, example only.
 			pub is_zip: Option<String>,
-			/// `multiple`: `string`, only in the example response.
+			/// `multiple`: `string`, example only.
 			pub multiple: Option<String>,
-			/// `name`: `string`, only in the example response.
+			/// `name`: `string`, example only.
 			pub name: Option<String>,
-			/// `personTypeId`: `integer`, only in the example response.
+			/// `personTypeId`: `integer`, example only.
 			pub person_type_id: Option<i64>,
-			/// `propsGroupId`: `integer`, only in the example response.
+			/// `propsGroupId`: `integer`, example only.
 			pub props_group_id: Option<i64>,
-			/// `required`: `string`, only in the example response.
+			/// `required`: `string`, example only.
 			pub required: Option<String>,
-			/// `settings`: `object`, only in the example response.
+			/// `settings`: `object`, example only.
 			pub settings: Option<OutputPropertySettings>,
-			/// `sort`: `integer`, only in the example response.
+			/// `sort`: `integer`, example only.
 			pub sort: Option<i64>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `userProps`: `string`, only in the example response.
+			/// `userProps`: `string`, example only.
 			pub user_props: Option<String>,
-			/// `util`: `string`, only in the example response.
+			/// `util`: `string`, example only.
 			pub util: Option<String>,
-			/// `xmlId`: `string`, only in the example response.
+			/// `xmlId`: `string`, example only.
 			pub xml_id: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -13077,9 +12869,7 @@ pub mod shipmentpropertyvalue {
 		}
 	}
 	params_impls!(Modify { req field "fields" fields, });
-	/// Types of `sale.shipmentpropertyvalue.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-propertyvalue-delete.html>
+	/// Types of [`sale.shipmentpropertyvalue.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.shipmentpropertyvalue.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13105,9 +12895,7 @@ pub mod shipmentpropertyvalue {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.shipmentpropertyvalue.delete", V2, false);
 	}
-	/// Types of `sale.shipmentpropertyvalue.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get.html>
+	/// Types of [`sale.shipmentpropertyvalue.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.shipmentpropertyvalue.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13146,9 +12934,7 @@ pub mod shipmentpropertyvalue {
 		method!(super::Get, "sale.shipmentpropertyvalue.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipmentpropertyvalue.getfields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
+	/// Types of [`sale.shipmentpropertyvalue.getfields`](super::Getfields).
 	pub mod getfields {
 		/// Error codes of `sale.shipmentpropertyvalue.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13216,9 +13002,7 @@ pub mod shipmentpropertyvalue {
 		method!(super::Getfields, "sale.shipmentpropertyvalue.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipmentpropertyvalue.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-list.html>
+	/// Types of [`sale.shipmentpropertyvalue.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.shipmentpropertyvalue.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13301,9 +13085,7 @@ pub mod shipmentpropertyvalue {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.shipmentpropertyvalue.modify`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-modify.html>
+	/// Types of [`sale.shipmentpropertyvalue.modify`](super::Modify).
 	pub mod modify {
 		/// Error codes of `sale.shipmentpropertyvalue.modify`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13604,9 +13386,7 @@ pub mod status {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of `sale.status.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-add.html>
+	/// Types of [`sale.status.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.status.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13664,10 +13444,10 @@ pub mod status {
 				Self {
 					id: id.into(),
 					type_: type_.into(),
-					notify: Default::default(),
-					sort: Default::default(),
-					color: Default::default(),
-					xml_id: Default::default(),
+					notify: None,
+					sort: None,
+					color: None,
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -13697,9 +13477,7 @@ pub mod status {
 		method!(super::Add, "sale.status.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.status.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-delete.html>
+	/// Types of [`sale.status.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `sale.status.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13727,9 +13505,7 @@ pub mod status {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "sale.status.delete", V2, false);
 	}
-	/// Types of `sale.status.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get.html>
+	/// Types of [`sale.status.get`](super::Get).
 	pub mod get {
 		/// Error codes of `sale.status.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13766,9 +13542,7 @@ pub mod status {
 		method!(super::Get, "sale.status.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.status.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
+	/// Types of [`sale.status.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.status.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13834,9 +13608,7 @@ pub mod status {
 		method!(super::GetFields, "sale.status.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.status.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
+	/// Types of [`sale.status.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.status.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13897,21 +13669,21 @@ pub mod status {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputStatuses {
-			/// `color`: `string`, only in the example response.
+			/// `color`: `string`, example only.
 			pub color: Option<String>,
-			/// `id`: `string`, only in the example response.
+			/// `id`: `string`, example only.
 			pub id: Option<String>,
-			/// `notify`: `string`, only in the example response.
+			/// `notify`: `string`, example only.
 			pub notify: Option<String>,
-			/// `sort`: `integer`, only in the example response.
+			/// `sort`: `integer`, example only.
 			pub sort: Option<i64>,
-			/// `type`: `string`, only in the example response.
+			/// `type`: `string`, example only.
 			pub type_: Option<String>,
-			/// `xmlId`: `any`, only in the example response.
+			/// `xmlId`: `any`, example only.
 			pub xml_id: ::serde_json::Value,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -13925,13 +13697,13 @@ pub mod status {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
 			/// `status`: `sale_status[]`.
 			pub status: Vec<crate::entities::SaleStatus>,
-			/// `statuses`: `object[]`, only in the example response.
+			/// `statuses`: `object[]`, example only.
 			pub statuses: Vec<OutputStatuses>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -13943,9 +13715,7 @@ pub mod status {
 		method!(super::List, "sale.status.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.status.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-update.html>
+	/// Types of [`sale.status.update`](super::Update).
 	pub mod update {
 		/// Error codes of `sale.status.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14002,10 +13772,10 @@ pub mod status {
 			pub fn new(type_: impl Into<String>) -> Self {
 				Self {
 					type_: type_.into(),
-					notify: Default::default(),
-					sort: Default::default(),
-					color: Default::default(),
-					xml_id: Default::default(),
+					notify: None,
+					sort: None,
+					color: None,
+					xml_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -14171,9 +13941,7 @@ pub mod status_lang {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `sale.statusLang.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-add.html>
+	/// Types of [`sale.statusLang.add`](super::Add).
 	pub mod add {
 		/// Error codes of `sale.statusLang.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14225,7 +13993,7 @@ pub mod status_lang {
 					status_id: status_id.into(),
 					lid: lid.into(),
 					name: name.into(),
-					description: Default::default(),
+					description: None,
 					extra: Default::default(),
 				}
 			}
@@ -14252,9 +14020,7 @@ pub mod status_lang {
 		method!(super::Add, "sale.statusLang.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.statusLang.deleteByFilter`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-delete-by-filter.html>
+	/// Types of [`sale.statusLang.deleteByFilter`](super::DeleteByFilter).
 	pub mod delete_by_filter {
 		/// Error codes of `sale.statusLang.deleteByFilter`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14316,9 +14082,7 @@ pub mod status_lang {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::DeleteByFilter, "sale.statusLang.deleteByFilter", V2, false);
 	}
-	/// Types of `sale.statusLang.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
+	/// Types of [`sale.statusLang.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.statusLang.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14386,9 +14150,7 @@ pub mod status_lang {
 		method!(super::GetFields, "sale.statusLang.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.statusLang.getListLangs`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-list-langs.html>
+	/// Types of [`sale.statusLang.getListLangs`](super::GetListLangs).
 	pub mod get_list_langs {
 		/// Error codes of `sale.statusLang.getListLangs`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14424,9 +14186,7 @@ pub mod status_lang {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.statusLang.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-list.html>
+	/// Types of [`sale.statusLang.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.statusLang.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14571,9 +14331,7 @@ pub mod trade_binding {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `sale.tradeBinding.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-get-fields.html>
+	/// Types of [`sale.tradeBinding.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.tradeBinding.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14605,9 +14363,7 @@ pub mod trade_binding {
 		method!(super::GetFields, "sale.tradeBinding.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.tradeBinding.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-list.html>
+	/// Types of [`sale.tradeBinding.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.tradeBinding.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14750,9 +14506,7 @@ pub mod trade_platform {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of `sale.tradePlatform.getFields`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-get-fields.html>
+	/// Types of [`sale.tradePlatform.getFields`](super::GetFields).
 	pub mod get_fields {
 		/// Error codes of `sale.tradePlatform.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14782,9 +14536,7 @@ pub mod trade_platform {
 		method!(super::GetFields, "sale.tradePlatform.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `sale.tradePlatform.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-list.html>
+	/// Types of [`sale.tradePlatform.list`](super::List).
 	pub mod list {
 		/// Error codes of `sale.tradePlatform.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

@@ -137,7 +137,7 @@ pub mod checklistitem {
 		pub fn new(taskid: impl Into<i64>) -> Self {
 			Self {
 				taskid: taskid.into(),
-				order: Default::default(),
+				order: None,
 				extra: Default::default(),
 			}
 		}
@@ -306,9 +306,7 @@ pub mod checklistitem {
 		Update { req field "TASKID" taskid, req field "ITEMID" itemid, req field "FIELDS"
 		fields, }
 	);
-	/// Types of `task.checklistitem.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-add.html>
+	/// Types of [`task.checklistitem.add`](super::Add).
 	pub mod add {
 		/// Error codes of `task.checklistitem.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,11 +349,11 @@ pub mod checklistitem {
 			pub fn new(title: impl Into<String>) -> Self {
 				Self {
 					title: title.into(),
-					sort_index: Default::default(),
-					is_complete: Default::default(),
-					is_important: Default::default(),
-					members: Default::default(),
-					parent_id: Default::default(),
+					sort_index: None,
+					is_complete: None,
+					is_important: None,
+					members: None,
+					parent_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -375,9 +373,7 @@ pub mod checklistitem {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "task.checklistitem.add", V2, false);
 	}
-	/// Types of `task.checklistitem.complete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-complete.html>
+	/// Types of [`task.checklistitem.complete`](super::Complete).
 	pub mod complete {
 		/// Error codes of `task.checklistitem.complete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -394,9 +390,7 @@ pub mod checklistitem {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Complete, "task.checklistitem.complete", V2, false);
 	}
-	/// Types of `task.checklistitem.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-delete.html>
+	/// Types of [`task.checklistitem.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `task.checklistitem.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -413,9 +407,7 @@ pub mod checklistitem {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "task.checklistitem.delete", V2, false);
 	}
-	/// Types of `task.checklistitem.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
+	/// Types of [`task.checklistitem.get`](super::Get).
 	pub mod get {
 		/// Error codes of `task.checklistitem.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -575,9 +567,7 @@ pub mod checklistitem {
 		method!(super::Get, "task.checklistitem.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `task.checklistitem.getlist`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-list.html>
+	/// Types of [`task.checklistitem.getlist`](super::Getlist).
 	pub mod getlist {
 		/// Error codes of `task.checklistitem.getlist`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -739,9 +729,7 @@ pub mod checklistitem {
 		method!(super::Getlist, "task.checklistitem.getlist", V2, false);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `task.checklistitem.getmanifest`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
+	/// Types of [`task.checklistitem.getmanifest`](super::Getmanifest).
 	pub mod getmanifest {
 		/// Error codes of `task.checklistitem.getmanifest`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -803,7 +791,7 @@ pub mod checklistitem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRestAvailableMethodsGetlistParams {
@@ -811,7 +799,7 @@ pub mod checklistitem {
 			pub description: Option<String>,
 			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `allowedKeys`: `string[]`, only in the example response.
+			/// `allowedKeys`: `string[]`, example only.
 			pub allowed_keys: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -849,7 +837,7 @@ pub mod checklistitem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRestAvailableMethodsAddParams {
@@ -857,7 +845,7 @@ pub mod checklistitem {
 			pub description: Option<String>,
 			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `allowedKeys`: `string[]`, only in the example response.
+			/// `allowedKeys`: `string[]`, example only.
 			pub allowed_keys: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -890,7 +878,7 @@ pub mod checklistitem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRestAvailableMethodsUpdateParams {
@@ -898,7 +886,7 @@ pub mod checklistitem {
 			pub description: Option<String>,
 			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `allowedKeys`: `string[]`, only in the example response.
+			/// `allowedKeys`: `string[]`, example only.
 			pub allowed_keys: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1193,9 +1181,7 @@ pub mod checklistitem {
 		method!(super::Getmanifest, "task.checklistitem.getmanifest", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `task.checklistitem.isactionallowed`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-is-action-allowed.html>
+	/// Types of [`task.checklistitem.isactionallowed`](super::Isactionallowed).
 	pub mod isactionallowed {
 		/// Error codes of `task.checklistitem.isactionallowed`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1212,9 +1198,7 @@ pub mod checklistitem {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Isactionallowed, "task.checklistitem.isactionallowed", V2, false);
 	}
-	/// Types of `task.checklistitem.moveafteritem`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-move-after-item.html>
+	/// Types of [`task.checklistitem.moveafteritem`](super::Moveafteritem).
 	pub mod moveafteritem {
 		/// Error codes of `task.checklistitem.moveafteritem`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1231,9 +1215,7 @@ pub mod checklistitem {
 		pub type Output = ::serde_json::Value;
 		method!(super::Moveafteritem, "task.checklistitem.moveafteritem", V2, false);
 	}
-	/// Types of `task.checklistitem.renew`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-renew.html>
+	/// Types of [`task.checklistitem.renew`](super::Renew).
 	pub mod renew {
 		/// Error codes of `task.checklistitem.renew`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1250,9 +1232,7 @@ pub mod checklistitem {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Renew, "task.checklistitem.renew", V2, false);
 	}
-	/// Types of `task.checklistitem.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-update.html>
+	/// Types of [`task.checklistitem.update`](super::Update).
 	pub mod update {
 		/// Error codes of `task.checklistitem.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1347,9 +1327,7 @@ pub mod comment {
 	params_impls!(
 		Add { opt exact "TASKID" taskid, opt exact "COMMENTTEXT" commenttext, }
 	);
-	/// Types of `task.comment.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-comment-add.html>
+	/// Types of [`task.comment.add`](super::Add).
 	pub mod add {
 		/// Error codes of `task.comment.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1476,8 +1454,8 @@ pub mod commentitem {
 		pub fn new(taskid: impl Into<i64>) -> Self {
 			Self {
 				taskid: taskid.into(),
-				order: Default::default(),
-				filter: Default::default(),
+				order: None,
+				filter: None,
 				extra: Default::default(),
 			}
 		}
@@ -1588,9 +1566,7 @@ pub mod commentitem {
 		Update { req field "TASKID" taskid, req field "ITEMID" itemid, req field "FIELDS"
 		fields, }
 	);
-	/// Types of `task.commentitem.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-add.html>
+	/// Types of [`task.commentitem.add`](super::Add).
 	pub mod add {
 		/// Error codes of `task.commentitem.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1625,9 +1601,9 @@ pub mod commentitem {
 			pub fn new(post_message: impl Into<String>) -> Self {
 				Self {
 					post_message: post_message.into(),
-					author_id: Default::default(),
-					post_date: Default::default(),
-					uf_forum_message_doc: Default::default(),
+					author_id: None,
+					post_date: None,
+					uf_forum_message_doc: None,
 					extra: Default::default(),
 				}
 			}
@@ -1646,9 +1622,7 @@ pub mod commentitem {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "task.commentitem.add", V2, false);
 	}
-	/// Types of `task.commentitem.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-delete.html>
+	/// Types of [`task.commentitem.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `task.commentitem.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1665,9 +1639,7 @@ pub mod commentitem {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "task.commentitem.delete", V2, false);
 	}
-	/// Types of `task.commentitem.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
+	/// Types of [`task.commentitem.get`](super::Get).
 	pub mod get {
 		/// Error codes of `task.commentitem.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1756,9 +1728,7 @@ pub mod commentitem {
 		method!(super::Get, "task.commentitem.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `task.commentitem.getlist`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
+	/// Types of [`task.commentitem.getlist`](super::Getlist).
 	pub mod getlist {
 		/// Error codes of `task.commentitem.getlist`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1775,21 +1745,21 @@ pub mod commentitem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemAttachedObjectsKey {
-			/// `ATTACHMENT_ID`: `string`, only in the example response.
+			/// `ATTACHMENT_ID`: `string`, example only.
 			pub attachment_id: Option<String>,
-			/// `NAME`: `string`, only in the example response.
+			/// `NAME`: `string`, example only.
 			pub name: Option<String>,
-			/// `SIZE`: `string`, only in the example response.
+			/// `SIZE`: `string`, example only.
 			pub size: Option<String>,
-			/// `FILE_ID`: `string`, only in the example response.
+			/// `FILE_ID`: `string`, example only.
 			pub file_id: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, only in the example response.
+			/// `DOWNLOAD_URL`: `string`, example only.
 			pub download_url: Option<String>,
-			/// `VIEW_URL`: `string`, only in the example response.
+			/// `VIEW_URL`: `string`, example only.
 			pub view_url: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1803,11 +1773,11 @@ pub mod commentitem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ItemAttachedObjects {
-			/// `<key>`: `object`, only in the example response.
+			/// `<key>`: `object`, example only.
 			///
 			/// Stands for every key matching `*`: one entry per key.
 			pub key: ::std::collections::BTreeMap<String, ItemAttachedObjectsKey>,
@@ -1819,25 +1789,25 @@ pub mod commentitem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `POST_MESSAGE_HTML`: `any`, only in the example response.
+			/// `POST_MESSAGE_HTML`: `any`, example only.
 			pub post_message_html: ::serde_json::Value,
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `AUTHOR_ID`: `string`, only in the example response.
+			/// `AUTHOR_ID`: `string`, example only.
 			pub author_id: Option<String>,
-			/// `AUTHOR_NAME`: `string`, only in the example response.
+			/// `AUTHOR_NAME`: `string`, example only.
 			pub author_name: Option<String>,
-			/// `AUTHOR_EMAIL`: `string`, only in the example response.
+			/// `AUTHOR_EMAIL`: `string`, example only.
 			pub author_email: Option<String>,
-			/// `POST_DATE`: `string`, only in the example response.
+			/// `POST_DATE`: `string`, example only.
 			pub post_date: Option<String>,
-			/// `POST_MESSAGE`: `string`, only in the example response.
+			/// `POST_MESSAGE`: `string`, example only.
 			pub post_message: Option<String>,
-			/// `ATTACHED_OBJECTS`: `object`, only in the example response.
+			/// `ATTACHED_OBJECTS`: `object`, example only.
 			pub attached_objects: Option<ItemAttachedObjects>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1853,9 +1823,7 @@ pub mod commentitem {
 		method!(super::Getlist, "task.commentitem.getlist", V2, false);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `task.commentitem.getmanifest`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
+	/// Types of [`task.commentitem.getmanifest`](super::Getmanifest).
 	pub mod getmanifest {
 		/// Error codes of `task.commentitem.getmanifest`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1880,7 +1848,7 @@ pub mod commentitem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRestAvailableMethodsGetlistParams {
@@ -1888,9 +1856,9 @@ pub mod commentitem {
 			pub description: Option<String>,
 			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `allowedKeys`: `string[]`, only in the example response.
+			/// `allowedKeys`: `string[]`, example only.
 			pub allowed_keys: Vec<String>,
-			/// `allowedKeyPrefixes`: `string[]`, only in the example response.
+			/// `allowedKeyPrefixes`: `string[]`, example only.
 			pub allowed_key_prefixes: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1966,7 +1934,7 @@ pub mod commentitem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRestAvailableMethodsAddParams {
@@ -1974,7 +1942,7 @@ pub mod commentitem {
 			pub description: Option<String>,
 			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `allowedKeys`: `string[]`, only in the example response.
+			/// `allowedKeys`: `string[]`, example only.
 			pub allowed_keys: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2007,7 +1975,7 @@ pub mod commentitem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRestAvailableMethodsUpdateParams {
@@ -2015,7 +1983,7 @@ pub mod commentitem {
 			pub description: Option<String>,
 			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `allowedKeys`: `string[]`, only in the example response.
+			/// `allowedKeys`: `string[]`, example only.
 			pub allowed_keys: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2197,9 +2165,7 @@ pub mod commentitem {
 		method!(super::Getmanifest, "task.commentitem.getmanifest", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `task.commentitem.isactionallowed`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-is-action-allowed.html>
+	/// Types of [`task.commentitem.isactionallowed`](super::Isactionallowed).
 	pub mod isactionallowed {
 		/// Error codes of `task.commentitem.isactionallowed`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2216,9 +2182,7 @@ pub mod commentitem {
 		pub type Output = ::serde_json::Value;
 		method!(super::Isactionallowed, "task.commentitem.isactionallowed", V2, false);
 	}
-	/// Types of `task.commentitem.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-update.html>
+	/// Types of [`task.commentitem.update`](super::Update).
 	pub mod update {
 		/// Error codes of `task.commentitem.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2249,7 +2213,7 @@ pub mod commentitem {
 			pub fn new(post_message: impl Into<String>) -> Self {
 				Self {
 					post_message: post_message.into(),
-					uf_forum_message_doc: Default::default(),
+					uf_forum_message_doc: None,
 					extra: Default::default(),
 				}
 			}
@@ -2337,9 +2301,7 @@ pub mod dependence {
 	params_impls!(
 		Delete { req field "taskIdFrom" task_id_from, req field "taskIdTo" task_id_to, }
 	);
-	/// Types of `task.dependence.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/task-dependence-add.html>
+	/// Types of [`task.dependence.add`](super::Add).
 	pub mod add {
 		/// Error codes of `task.dependence.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2361,9 +2323,7 @@ pub mod dependence {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "task.dependence.add", V2, false);
 	}
-	/// Types of `task.dependence.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/task-dependence-delete.html>
+	/// Types of [`task.dependence.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `task.dependence.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2609,9 +2569,7 @@ pub mod elapseditem {
 		Update { req field "TASKID" taskid, req field "ITEMID" itemid, req field
 		"ARFIELDS" arfields, }
 	);
-	/// Types of `task.elapseditem.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-add.html>
+	/// Types of [`task.elapseditem.add`](super::Add).
 	pub mod add {
 		/// Error codes of `task.elapseditem.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2657,7 +2615,7 @@ pub mod elapseditem {
 				Self {
 					seconds: seconds.into(),
 					comment_text: comment_text.into(),
-					user_id: Default::default(),
+					user_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -2671,9 +2629,7 @@ pub mod elapseditem {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "task.elapseditem.add", V2, false);
 	}
-	/// Types of `task.elapseditem.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-delete.html>
+	/// Types of [`task.elapseditem.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `task.elapseditem.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2699,9 +2655,7 @@ pub mod elapseditem {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "task.elapseditem.delete", V2, false);
 	}
-	/// Types of `task.elapseditem.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get.html>
+	/// Types of [`task.elapseditem.get`](super::Get).
 	pub mod get {
 		/// Error codes of `task.elapseditem.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2765,9 +2719,7 @@ pub mod elapseditem {
 		method!(super::Get, "task.elapseditem.get", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `task.elapseditem.getlist`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-list.html>
+	/// Types of [`task.elapseditem.getlist`](super::Getlist).
 	pub mod getlist {
 		/// Error codes of `task.elapseditem.getlist`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2963,29 +2915,29 @@ pub mod elapseditem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-list.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `ID`: `string`, only in the example response.
+			/// `ID`: `string`, example only.
 			pub id: Option<String>,
-			/// `TASK_ID`: `string`, only in the example response.
+			/// `TASK_ID`: `string`, example only.
 			pub task_id: Option<String>,
-			/// `USER_ID`: `string`, only in the example response.
+			/// `USER_ID`: `string`, example only.
 			pub user_id: Option<String>,
-			/// `COMMENT_TEXT`: `string`, only in the example response.
+			/// `COMMENT_TEXT`: `string`, example only.
 			pub comment_text: Option<String>,
-			/// `SECONDS`: `string`, only in the example response.
+			/// `SECONDS`: `string`, example only.
 			pub seconds: Option<String>,
-			/// `MINUTES`: `string`, only in the example response.
+			/// `MINUTES`: `string`, example only.
 			pub minutes: Option<String>,
-			/// `SOURCE`: `string`, only in the example response.
+			/// `SOURCE`: `string`, example only.
 			pub source: Option<String>,
-			/// `CREATED_DATE`: `string`, only in the example response.
+			/// `CREATED_DATE`: `string`, example only.
 			pub created_date: Option<String>,
-			/// `DATE_START`: `string`, only in the example response.
+			/// `DATE_START`: `string`, example only.
 			pub date_start: Option<String>,
-			/// `DATE_STOP`: `string`, only in the example response.
+			/// `DATE_STOP`: `string`, example only.
 			pub date_stop: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3008,9 +2960,7 @@ pub mod elapseditem {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of `task.elapseditem.getmanifest`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
+	/// Types of [`task.elapseditem.getmanifest`](super::Getmanifest).
 	pub mod getmanifest {
 		/// Error codes of `task.elapseditem.getmanifest`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -3035,7 +2985,7 @@ pub mod elapseditem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRestAvailableMethodsGetlistParams {
@@ -3043,15 +2993,15 @@ pub mod elapseditem {
 			pub description: Option<String>,
 			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `allowedKeys`: `string[]`, only in the example response.
+			/// `allowedKeys`: `string[]`, example only.
 			pub allowed_keys: Vec<String>,
-			/// `allowedKeyPrefixes`: `string[]`, only in the example response.
+			/// `allowedKeyPrefixes`: `string[]`, example only.
 			pub allowed_key_prefixes: Vec<String>,
-			/// `allowedValues`: `string[]`, only in the example response.
+			/// `allowedValues`: `string[]`, example only.
 			pub allowed_values: Vec<String>,
-			/// `allowedAggregations`: `string[]`, only in the example response.
+			/// `allowedAggregations`: `string[]`, example only.
 			pub allowed_aggregations: Vec<String>,
-			/// `allowedValuesInAggregation`: `string[]`, only in the example response.
+			/// `allowedValuesInAggregation`: `string[]`, example only.
 			pub allowed_values_in_aggregation: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3130,7 +3080,7 @@ pub mod elapseditem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRestAvailableMethodsAddParams {
@@ -3138,7 +3088,7 @@ pub mod elapseditem {
 			pub description: Option<String>,
 			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `allowedKeys`: `string[]`, only in the example response.
+			/// `allowedKeys`: `string[]`, example only.
 			pub allowed_keys: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3171,7 +3121,7 @@ pub mod elapseditem {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
 		///
-		/// A field only in the example response keeps a value of another type in `extra`.
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct OutputRestAvailableMethodsUpdateParams {
@@ -3179,7 +3129,7 @@ pub mod elapseditem {
 			pub description: Option<String>,
 			/// `type`: `string`.
 			pub type_: Option<String>,
-			/// `allowedKeys`: `string[]`, only in the example response.
+			/// `allowedKeys`: `string[]`, example only.
 			pub allowed_keys: Vec<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -3363,9 +3313,7 @@ pub mod elapseditem {
 		method!(super::Getmanifest, "task.elapseditem.getmanifest", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `task.elapseditem.isActionAllowed`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-is-action-allowed.html>
+	/// Types of [`task.elapseditem.isActionAllowed`](super::IsActionAllowed).
 	pub mod is_action_allowed {
 		/// Error codes of `task.elapseditem.isActionAllowed`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -3373,9 +3321,7 @@ pub mod elapseditem {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::IsActionAllowed, "task.elapseditem.isActionAllowed", V2, true);
 	}
-	/// Types of `task.elapseditem.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-update.html>
+	/// Types of [`task.elapseditem.update`](super::Update).
 	pub mod update {
 		/// Error codes of `task.elapseditem.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3421,7 +3367,7 @@ pub mod elapseditem {
 				Self {
 					seconds: seconds.into(),
 					comment_text: comment_text.into(),
-					user_id: Default::default(),
+					user_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -4474,9 +4420,7 @@ pub mod item {
 		taskdata taskdata "TASKDATA" : ::serde_json::Value, }
 	);
 	params_impls!(Update { opt exact "TASKID" taskid, opt exact "TASKDATA" taskdata, });
-	/// Types of `task.item.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-add.html>
+	/// Types of [`task.item.add`](super::Add).
 	pub mod add {
 		/// Error codes of `task.item.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4484,9 +4428,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "task.item.add", V2, false);
 	}
-	/// Types of `task.item.addfile`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-add-file.html>
+	/// Types of [`task.item.addfile`](super::Addfile).
 	pub mod addfile {
 		/// Error codes of `task.item.addfile`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4494,9 +4436,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Addfile, "task.item.addfile", V2, false);
 	}
-	/// Types of `task.item.addtofavorite`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-add-to-favourite.html>
+	/// Types of [`task.item.addtofavorite`](super::Addtofavorite).
 	pub mod addtofavorite {
 		/// Error codes of `task.item.addtofavorite`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4504,9 +4444,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Addtofavorite, "task.item.addtofavorite", V2, false);
 	}
-	/// Types of `task.item.approve`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-approve.html>
+	/// Types of [`task.item.approve`](super::Approve).
 	pub mod approve {
 		/// Error codes of `task.item.approve`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4514,9 +4452,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Approve, "task.item.approve", V2, false);
 	}
-	/// Types of `task.item.complete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-complete.html>
+	/// Types of [`task.item.complete`](super::Complete).
 	pub mod complete {
 		/// Error codes of `task.item.complete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4524,9 +4460,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Complete, "task.item.complete", V2, false);
 	}
-	/// Types of `task.item.defer`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-defer.html>
+	/// Types of [`task.item.defer`](super::Defer).
 	pub mod defer {
 		/// Error codes of `task.item.defer`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4534,9 +4468,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Defer, "task.item.defer", V2, false);
 	}
-	/// Types of `task.item.delegate`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-delegate.html>
+	/// Types of [`task.item.delegate`](super::Delegate).
 	pub mod delegate {
 		/// Error codes of `task.item.delegate`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4544,9 +4476,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delegate, "task.item.delegate", V2, false);
 	}
-	/// Types of `task.item.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-delete.html>
+	/// Types of [`task.item.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `task.item.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4554,9 +4484,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "task.item.delete", V2, false);
 	}
-	/// Types of `task.item.deletefile`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-delete-file.html>
+	/// Types of [`task.item.deletefile`](super::Deletefile).
 	pub mod deletefile {
 		/// Error codes of `task.item.deletefile`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4564,9 +4492,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Deletefile, "task.item.deletefile", V2, false);
 	}
-	/// Types of `task.item.deletefromfavorite`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-delete-from-favorite.html>
+	/// Types of [`task.item.deletefromfavorite`](super::Deletefromfavorite).
 	pub mod deletefromfavorite {
 		/// Error codes of `task.item.deletefromfavorite`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4574,9 +4500,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Deletefromfavorite, "task.item.deletefromfavorite", V2, false);
 	}
-	/// Types of `task.item.disapprove`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-disapprove.html>
+	/// Types of [`task.item.disapprove`](super::Disapprove).
 	pub mod disapprove {
 		/// Error codes of `task.item.disapprove`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4584,9 +4508,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Disapprove, "task.item.disapprove", V2, false);
 	}
-	/// Types of `task.item.getallowedactions`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-get-allowed-actions.html>
+	/// Types of [`task.item.getallowedactions`](super::Getallowedactions).
 	pub mod getallowedactions {
 		/// Error codes of `task.item.getallowedactions`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4594,9 +4516,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Getallowedactions, "task.item.getallowedactions", V2, false);
 	}
-	/// Types of `task.item.getallowedtaskactionsasstrings`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-get-allowed-task-actions-as-strings.html>
+	/// Types of [`task.item.getallowedtaskactionsasstrings`](super::Getallowedtaskactionsasstrings).
 	pub mod getallowedtaskactionsasstrings {
 		/// Error codes of `task.item.getallowedtaskactionsasstrings`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4607,9 +4527,7 @@ pub mod item {
 			"task.item.getallowedtaskactionsasstrings", V2, false
 		);
 	}
-	/// Types of `task.item.getdata`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-get-data.html>
+	/// Types of [`task.item.getdata`](super::Getdata).
 	pub mod getdata {
 		/// Error codes of `task.item.getdata`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4617,9 +4535,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Getdata, "task.item.getdata", V2, false);
 	}
-	/// Types of `task.item.getdependson`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-get-dependson.html>
+	/// Types of [`task.item.getdependson`](super::Getdependson).
 	pub mod getdependson {
 		/// Error codes of `task.item.getdependson`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4627,9 +4543,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Getdependson, "task.item.getdependson", V2, false);
 	}
-	/// Types of `task.item.getdescription`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-get-description.html>
+	/// Types of [`task.item.getdescription`](super::Getdescription).
 	pub mod getdescription {
 		/// Error codes of `task.item.getdescription`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4651,9 +4565,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Getdescription, "task.item.getdescription", V2, false);
 	}
-	/// Types of `task.item.getfiles`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-get-files.html>
+	/// Types of [`task.item.getfiles`](super::Getfiles).
 	pub mod getfiles {
 		/// Error codes of `task.item.getfiles`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4661,9 +4573,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Getfiles, "task.item.getfiles", V2, false);
 	}
-	/// Types of `task.item.getmanifest`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-get-manifest.html>
+	/// Types of [`task.item.getmanifest`](super::Getmanifest).
 	pub mod getmanifest {
 		/// Error codes of `task.item.getmanifest`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4671,9 +4581,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Getmanifest, "task.item.getmanifest", V2, false);
 	}
-	/// Types of `task.item.isactionallowed`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-is-action-allowed.html>
+	/// Types of [`task.item.isactionallowed`](super::Isactionallowed).
 	pub mod isactionallowed {
 		/// Error codes of `task.item.isactionallowed`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4681,9 +4589,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Isactionallowed, "task.item.isactionallowed", V2, false);
 	}
-	/// Types of `task.item.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-list.html>
+	/// Types of [`task.item.list`](super::List).
 	pub mod list {
 		/// Error codes of `task.item.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4691,9 +4597,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::List, "task.item.list", V2, true);
 	}
-	/// Types of `task.item.renew`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-renew.html>
+	/// Types of [`task.item.renew`](super::Renew).
 	pub mod renew {
 		/// Error codes of `task.item.renew`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4701,9 +4605,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Renew, "task.item.renew", V2, false);
 	}
-	/// Types of `task.item.startexecution`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-start-execution.html>
+	/// Types of [`task.item.startexecution`](super::Startexecution).
 	pub mod startexecution {
 		/// Error codes of `task.item.startexecution`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4711,9 +4613,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Startexecution, "task.item.startexecution", V2, false);
 	}
-	/// Types of `task.item.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-update.html>
+	/// Types of [`task.item.update`](super::Update).
 	pub mod update {
 		/// Error codes of `task.item.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4902,9 +4802,7 @@ pub mod item {
 			}
 		}
 		params_impls!(Update { req field "ID" id, req field "DATA" data, });
-		/// Types of `task.item.userfield.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-add.html>
+		/// Types of [`task.item.userfield.add`](super::Add).
 		pub mod add {
 			/// Error codes of `task.item.userfield.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5029,13 +4927,13 @@ pub mod item {
 					Self {
 						user_type_id: user_type_id.into(),
 						field_name: field_name.into(),
-						xml_id: Default::default(),
-						edit_form_label: Default::default(),
-						label: Default::default(),
-						sort: Default::default(),
-						multiple: Default::default(),
-						mandatory: Default::default(),
-						settings: Default::default(),
+						xml_id: None,
+						edit_form_label: None,
+						label: None,
+						sort: None,
+						multiple: None,
+						mandatory: None,
+						settings: None,
 						extra: Default::default(),
 					}
 				}
@@ -5059,9 +4957,7 @@ pub mod item {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "task.item.userfield.add", V2, false);
 		}
-		/// Types of `task.item.userfield.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-delete.html>
+		/// Types of [`task.item.userfield.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `task.item.userfield.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5082,9 +4978,7 @@ pub mod item {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "task.item.userfield.delete", V2, false);
 		}
-		/// Types of `task.item.userfield.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
+		/// Types of [`task.item.userfield.get`](super::Get).
 		pub mod get {
 			/// Error codes of `task.item.userfield.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5195,9 +5089,7 @@ pub mod item {
 			method!(super::Get, "task.item.userfield.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `task.item.userfield.getfields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get-fields.html>
+		/// Types of [`task.item.userfield.getfields`](super::Getfields).
 		pub mod getfields {
 			/// Error codes of `task.item.userfield.getfields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -5205,7 +5097,7 @@ pub mod item {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get-fields.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputField {
@@ -5215,9 +5107,9 @@ pub mod item {
 				pub title: Option<String>,
 				/// `isReadOnly`: `boolean`.
 				pub is_read_only: Option<bool>,
-				/// `isImmutable`: `boolean`, only in the example response.
+				/// `isImmutable`: `boolean`, example only.
 				pub is_immutable: Option<bool>,
-				/// `isMultiple`: `boolean`, only in the example response.
+				/// `isMultiple`: `boolean`, example only.
 				pub is_multiple: Option<bool>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -5244,9 +5136,7 @@ pub mod item {
 			method!(super::Getfields, "task.item.userfield.getfields", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `task.item.userfield.getlist`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get-list.html>
+		/// Types of [`task.item.userfield.getlist`](super::Getlist).
 		pub mod getlist {
 			/// Error codes of `task.item.userfield.getlist`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -5311,9 +5201,7 @@ pub mod item {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `task.item.userfield.gettypes`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get-types.html>
+		/// Types of [`task.item.userfield.gettypes`](super::Gettypes).
 		pub mod gettypes {
 			/// Error codes of `task.item.userfield.gettypes`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -5345,9 +5233,7 @@ pub mod item {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of `task.item.userfield.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-update.html>
+		/// Types of [`task.item.userfield.update`](super::Update).
 		pub mod update {
 			/// Error codes of `task.item.userfield.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5513,9 +5399,7 @@ pub mod items {
 		Getlist { opt exact "ORDER" order, opt exact "FILTER" filter, opt exact
 		"TASKDATA" taskdata, opt exact "NAV_PARAMS" nav_params, }
 	);
-	/// Types of `task.items.getlist`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-items-get-list.html>
+	/// Types of [`task.items.getlist`](super::Getlist).
 	pub mod getlist {
 		/// Error codes of `task.items.getlist`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -5553,9 +5437,7 @@ pub mod logitem {
 		}
 	}
 	params_impls!(List { req field "ID" id, });
-	/// Types of `task.logitem.list`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-log-item-list.html>
+	/// Types of [`task.logitem.list`](super::List).
 	pub mod list {
 		/// Error codes of `task.logitem.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -5586,9 +5468,7 @@ pub mod planner {
 		}
 	}
 	params_impls!(Getlist {});
-	/// Types of `task.planner.getlist`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/planner/task-planner-get-list.html>
+	/// Types of [`task.planner.getlist`](super::Getlist).
 	pub mod getlist {
 		/// Error codes of `task.planner.getlist`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -5621,7 +5501,7 @@ pub mod stages {
 		pub fn new(fields: impl Into<add::Fields>) -> Self {
 			Self {
 				fields: fields.into(),
-				is_admin: Default::default(),
+				is_admin: None,
 				extra: Default::default(),
 			}
 		}
@@ -5681,7 +5561,7 @@ pub mod stages {
 		pub fn new(id: impl Into<i64>) -> Self {
 			Self {
 				id: id.into(),
-				is_admin: Default::default(),
+				is_admin: None,
 				extra: Default::default(),
 			}
 		}
@@ -5712,7 +5592,7 @@ pub mod stages {
 		pub fn new(entity_id: impl Into<i64>) -> Self {
 			Self {
 				entity_id: entity_id.into(),
-				is_admin: Default::default(),
+				is_admin: None,
 				extra: Default::default(),
 			}
 		}
@@ -5746,8 +5626,8 @@ pub mod stages {
 			Self {
 				id: id.into(),
 				stage_id: stage_id.into(),
-				before: Default::default(),
-				after: Default::default(),
+				before: None,
+				after: None,
 				extra: Default::default(),
 			}
 		}
@@ -5785,7 +5665,7 @@ pub mod stages {
 			Self {
 				id: id.into(),
 				fields: fields.into(),
-				is_admin: Default::default(),
+				is_admin: None,
 				extra: Default::default(),
 			}
 		}
@@ -5795,9 +5675,7 @@ pub mod stages {
 		Update { req field "id" id, req field "fields" fields, opt exact "isAdmin"
 		is_admin, }
 	);
-	/// Types of `task.stages.add`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-add.html>
+	/// Types of [`task.stages.add`](super::Add).
 	pub mod add {
 		/// Error codes of `task.stages.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5836,9 +5714,9 @@ pub mod stages {
 			pub fn new(title: impl Into<String>) -> Self {
 				Self {
 					title: title.into(),
-					color: Default::default(),
-					after_id: Default::default(),
-					entity_id: Default::default(),
+					color: None,
+					after_id: None,
+					entity_id: None,
 					extra: Default::default(),
 				}
 			}
@@ -5855,9 +5733,7 @@ pub mod stages {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "task.stages.add", V2, false);
 	}
-	/// Types of `task.stages.canmovetask`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-can-move-task.html>
+	/// Types of [`task.stages.canmovetask`](super::Canmovetask).
 	pub mod canmovetask {
 		/// Error codes of `task.stages.canmovetask`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -5865,9 +5741,7 @@ pub mod stages {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Canmovetask, "task.stages.canmovetask", V2, false);
 	}
-	/// Types of `task.stages.delete`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-delete.html>
+	/// Types of [`task.stages.delete`](super::Delete).
 	pub mod delete {
 		/// Error codes of `task.stages.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5893,9 +5767,7 @@ pub mod stages {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "task.stages.delete", V2, false);
 	}
-	/// Types of `task.stages.get`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-get.html>
+	/// Types of [`task.stages.get`](super::Get).
 	pub mod get {
 		/// Error codes of `task.stages.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5984,9 +5856,7 @@ pub mod stages {
 		method!(super::Get, "task.stages.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of `task.stages.movetask`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-move-task.html>
+	/// Types of [`task.stages.movetask`](super::Movetask).
 	pub mod movetask {
 		/// Error codes of `task.stages.movetask`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6010,9 +5880,7 @@ pub mod stages {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Movetask, "task.stages.movetask", V2, false);
 	}
-	/// Types of `task.stages.update`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-update.html>
+	/// Types of [`task.stages.update`](super::Update).
 	pub mod update {
 		/// Error codes of `task.stages.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6166,9 +6034,7 @@ pub mod tasks {
 					}
 				}
 				params_impls!(Update { req field "id" id, req field "fields" fields, });
-				/// Types of `tasks.api.scrum.backlog.add`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-add.html>
+				/// Types of [`tasks.api.scrum.backlog.add`](super::Add).
 				pub mod add {
 					/// Error codes of `tasks.api.scrum.backlog.add`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6205,7 +6071,7 @@ pub mod tasks {
 							Self {
 								group_id: group_id.into(),
 								created_by: created_by.into(),
-								modified_by: Default::default(),
+								modified_by: None,
 								extra: Default::default(),
 							}
 						}
@@ -6242,9 +6108,7 @@ pub mod tasks {
 					method!(super::Add, "tasks.api.scrum.backlog.add", V2, false);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.backlog.delete`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-delete.html>
+				/// Types of [`tasks.api.scrum.backlog.delete`](super::Delete).
 				pub mod delete {
 					/// Error codes of `tasks.api.scrum.backlog.delete`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6261,9 +6125,7 @@ pub mod tasks {
 					pub type Output = crate::List<::serde_json::Value>;
 					method!(super::Delete, "tasks.api.scrum.backlog.delete", V2, false);
 				}
-				/// Types of `tasks.api.scrum.backlog.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get.html>
+				/// Types of [`tasks.api.scrum.backlog.get`](super::Get).
 				pub mod get {
 					/// Error codes of `tasks.api.scrum.backlog.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6301,9 +6163,7 @@ pub mod tasks {
 					method!(super::Get, "tasks.api.scrum.backlog.get", V2, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.backlog.getFields`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get-fields.html>
+				/// Types of [`tasks.api.scrum.backlog.getFields`](super::GetFields).
 				pub mod get_fields {
 					/// Error codes of `tasks.api.scrum.backlog.getFields`; see also [`crate::SystemError`].
 					pub type Error = crate::SystemError;
@@ -6345,9 +6205,7 @@ pub mod tasks {
 					);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.backlog.update`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-update.html>
+				/// Types of [`tasks.api.scrum.backlog.update`](super::Update).
 				pub mod update {
 					/// Error codes of `tasks.api.scrum.backlog.update`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6584,9 +6442,7 @@ pub mod tasks {
 					}
 				}
 				params_impls!(Update { req field "id" id, req field "fields" fields, });
-				/// Types of `tasks.api.scrum.epic.add`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-add.html>
+				/// Types of [`tasks.api.scrum.epic.add`](super::Add).
 				pub mod add {
 					/// Error codes of `tasks.api.scrum.epic.add`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6630,12 +6486,12 @@ pub mod tasks {
 						) -> Self {
 							Self {
 								name: name.into(),
-								description: Default::default(),
+								description: None,
 								group_id: group_id.into(),
-								color: Default::default(),
-								files: Default::default(),
-								created_by: Default::default(),
-								modified_by: Default::default(),
+								color: None,
+								files: None,
+								created_by: None,
+								modified_by: None,
 								extra: Default::default(),
 							}
 						}
@@ -6686,9 +6542,7 @@ pub mod tasks {
 					method!(super::Add, "tasks.api.scrum.epic.add", V2, false);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.epic.delete`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-delete.html>
+				/// Types of [`tasks.api.scrum.epic.delete`](super::Delete).
 				pub mod delete {
 					/// Error codes of `tasks.api.scrum.epic.delete`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6707,9 +6561,7 @@ pub mod tasks {
 					pub type Output = ::serde_json::Value;
 					method!(super::Delete, "tasks.api.scrum.epic.delete", V2, false);
 				}
-				/// Types of `tasks.api.scrum.epic.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-get.html>
+				/// Types of [`tasks.api.scrum.epic.get`](super::Get).
 				pub mod get {
 					/// Error codes of `tasks.api.scrum.epic.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6760,9 +6612,7 @@ pub mod tasks {
 					method!(super::Get, "tasks.api.scrum.epic.get", V2, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.epic.getFields`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-get-fields.html>
+				/// Types of [`tasks.api.scrum.epic.getFields`](super::GetFields).
 				pub mod get_fields {
 					/// Error codes of `tasks.api.scrum.epic.getFields`; see also [`crate::SystemError`].
 					pub type Error = crate::SystemError;
@@ -6801,9 +6651,7 @@ pub mod tasks {
 					);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.epic.list`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-list.html>
+				/// Types of [`tasks.api.scrum.epic.list`](super::List).
 				pub mod list {
 					/// Error codes of `tasks.api.scrum.epic.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6896,9 +6744,7 @@ pub mod tasks {
 					method!(super::List, "tasks.api.scrum.epic.list", V2, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.epic.update`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-update.html>
+				/// Types of [`tasks.api.scrum.epic.update`](super::Update).
 				pub mod update {
 					/// Error codes of `tasks.api.scrum.epic.update`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7150,9 +6996,7 @@ pub mod tasks {
 					UpdateStage { req field "stageId" stage_id, req field "fields"
 					fields, }
 				);
-				/// Types of `tasks.api.scrum.kanban.addStage`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-add-stage.html>
+				/// Types of [`tasks.api.scrum.kanban.addStage`](super::AddStage).
 				pub mod add_stage {
 					/// Error codes of `tasks.api.scrum.kanban.addStage`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7211,9 +7055,9 @@ pub mod tasks {
 							Self {
 								sprint_id: sprint_id.into(),
 								name: name.into(),
-								type_: Default::default(),
-								sort: Default::default(),
-								color: Default::default(),
+								type_: None,
+								sort: None,
+								color: None,
 								extra: Default::default(),
 							}
 						}
@@ -7233,9 +7077,7 @@ pub mod tasks {
 						super::AddStage, "tasks.api.scrum.kanban.addStage", V2, false
 					);
 				}
-				/// Types of `tasks.api.scrum.kanban.addTask`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-add-task.html>
+				/// Types of [`tasks.api.scrum.kanban.addTask`](super::AddTask).
 				pub mod add_task {
 					/// Error codes of `tasks.api.scrum.kanban.addTask`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7252,9 +7094,7 @@ pub mod tasks {
 					pub type Output = ::bitrix24_runtime::lenient::Bool;
 					method!(super::AddTask, "tasks.api.scrum.kanban.addTask", V2, false);
 				}
-				/// Types of `tasks.api.scrum.kanban.deleteStage`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-delete-stage.html>
+				/// Types of [`tasks.api.scrum.kanban.deleteStage`](super::DeleteStage).
 				pub mod delete_stage {
 					/// Error codes of `tasks.api.scrum.kanban.deleteStage`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7274,9 +7114,7 @@ pub mod tasks {
 						false
 					);
 				}
-				/// Types of `tasks.api.scrum.kanban.deleteTask`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-delete-task.html>
+				/// Types of [`tasks.api.scrum.kanban.deleteTask`](super::DeleteTask).
 				pub mod delete_task {
 					/// Error codes of `tasks.api.scrum.kanban.deleteTask`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7295,9 +7133,7 @@ pub mod tasks {
 						super::DeleteTask, "tasks.api.scrum.kanban.deleteTask", V2, false
 					);
 				}
-				/// Types of `tasks.api.scrum.kanban.getFields`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
+				/// Types of [`tasks.api.scrum.kanban.getFields`](super::GetFields).
 				pub mod get_fields {
 					/// Error codes of `tasks.api.scrum.kanban.getFields`; see also [`crate::SystemError`].
 					pub type Error = crate::SystemError;
@@ -7404,9 +7240,7 @@ pub mod tasks {
 					);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.kanban.getStages`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-stages.html>
+				/// Types of [`tasks.api.scrum.kanban.getStages`](super::GetStages).
 				pub mod get_stages {
 					/// Error codes of `tasks.api.scrum.kanban.getStages`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7439,7 +7273,7 @@ pub mod tasks {
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-stages.html>
 					///
-					/// A field only in the example response keeps a value of another type in `extra`.
+					/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Item {
@@ -7455,7 +7289,7 @@ pub mod tasks {
 						pub sort: Option<i64>,
 						/// `color`: `string`.
 						pub color: Option<String>,
-						/// `sprintId`: `string`, only in the example response.
+						/// `sprintId`: `string`, example only.
 						pub sprint_id: Option<String>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -7473,9 +7307,7 @@ pub mod tasks {
 					);
 					deserialize_via_from_value!(Item);
 				}
-				/// Types of `tasks.api.scrum.kanban.updateStage`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-update-stage.html>
+				/// Types of [`tasks.api.scrum.kanban.updateStage`](super::UpdateStage).
 				pub mod update_stage {
 					/// Error codes of `tasks.api.scrum.kanban.updateStage`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7766,9 +7598,7 @@ pub mod tasks {
 					}
 				}
 				params_impls!(Update { req field "id" id, req field "fields" fields, });
-				/// Types of `tasks.api.scrum.sprint.add`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-add.html>
+				/// Types of [`tasks.api.scrum.sprint.add`](super::Add).
 				pub mod add {
 					/// Error codes of `tasks.api.scrum.sprint.add`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7832,10 +7662,10 @@ pub mod tasks {
 							Self {
 								group_id: group_id.into(),
 								name: name.into(),
-								sort: Default::default(),
-								date_start: Default::default(),
-								date_end: Default::default(),
-								status: Default::default(),
+								sort: None,
+								date_start: None,
+								date_end: None,
+								status: None,
 								extra: Default::default(),
 							}
 						}
@@ -7895,9 +7725,7 @@ pub mod tasks {
 					method!(super::Add, "tasks.api.scrum.sprint.add", V2, false);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.sprint.complete`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-complete.html>
+				/// Types of [`tasks.api.scrum.sprint.complete`](super::Complete).
 				pub mod complete {
 					/// Error codes of `tasks.api.scrum.sprint.complete`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7958,9 +7786,7 @@ pub mod tasks {
 					);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.sprint.delete`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-delete.html>
+				/// Types of [`tasks.api.scrum.sprint.delete`](super::Delete).
 				pub mod delete {
 					/// Error codes of `tasks.api.scrum.sprint.delete`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7979,9 +7805,7 @@ pub mod tasks {
 					pub type Output = crate::List<::serde_json::Value>;
 					method!(super::Delete, "tasks.api.scrum.sprint.delete", V2, false);
 				}
-				/// Types of `tasks.api.scrum.sprint.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get.html>
+				/// Types of [`tasks.api.scrum.sprint.get`](super::Get).
 				pub mod get {
 					/// Error codes of `tasks.api.scrum.sprint.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8040,9 +7864,7 @@ pub mod tasks {
 					method!(super::Get, "tasks.api.scrum.sprint.get", V2, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.sprint.getFields`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get-fields.html>
+				/// Types of [`tasks.api.scrum.sprint.getFields`](super::GetFields).
 				pub mod get_fields {
 					/// Error codes of `tasks.api.scrum.sprint.getFields`; see also [`crate::SystemError`].
 					pub type Error = crate::SystemError;
@@ -8097,9 +7919,7 @@ pub mod tasks {
 					);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.sprint.list`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-list.html>
+				/// Types of [`tasks.api.scrum.sprint.list`](super::List).
 				pub mod list {
 					/// Error codes of `tasks.api.scrum.sprint.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8268,9 +8088,7 @@ pub mod tasks {
 					method!(super::List, "tasks.api.scrum.sprint.list", V2, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.sprint.start`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-start.html>
+				/// Types of [`tasks.api.scrum.sprint.start`](super::Start).
 				pub mod start {
 					/// Error codes of `tasks.api.scrum.sprint.start`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8329,9 +8147,7 @@ pub mod tasks {
 					method!(super::Start, "tasks.api.scrum.sprint.start", V2, false);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.sprint.update`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-update.html>
+				/// Types of [`tasks.api.scrum.sprint.update`](super::Update).
 				pub mod update {
 					/// Error codes of `tasks.api.scrum.sprint.update`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8527,9 +8343,7 @@ pub mod tasks {
 					}
 				}
 				params_impls!(Update { req field "id" id, req field "fields" fields, });
-				/// Types of `tasks.api.scrum.task.get`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/task/tasks-api-scrum-task-get.html>
+				/// Types of [`tasks.api.scrum.task.get`](super::Get).
 				pub mod get {
 					/// Error codes of `tasks.api.scrum.task.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8575,9 +8389,7 @@ pub mod tasks {
 					method!(super::Get, "tasks.api.scrum.task.get", V2, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.task.getFields`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/task/tasks-api-scrum-task-get-fields.html>
+				/// Types of [`tasks.api.scrum.task.getFields`](super::GetFields).
 				pub mod get_fields {
 					/// Error codes of `tasks.api.scrum.task.getFields`; see also [`crate::SystemError`].
 					pub type Error = crate::SystemError;
@@ -8614,9 +8426,7 @@ pub mod tasks {
 					);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of `tasks.api.scrum.task.update`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/task/tasks-api-scrum-task-update.html>
+				/// Types of [`tasks.api.scrum.task.update`](super::Update).
 				pub mod update {
 					/// Error codes of `tasks.api.scrum.task.update`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8834,7 +8644,7 @@ pub mod tasks {
 					Self {
 						flow_data: flow_data.into(),
 						name: name.into(),
-						id: Default::default(),
+						id: None,
 						extra: Default::default(),
 					}
 				}
@@ -8894,9 +8704,7 @@ pub mod tasks {
 				}
 			}
 			params_impls!(Update { req field "flowData" flow_data, });
-			/// Types of `tasks.flow.Flow.activate`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-activate.html>
+			/// Types of [`tasks.flow.Flow.activate`](super::Activate).
 			pub mod activate {
 				/// Error codes of `tasks.flow.Flow.activate`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8913,9 +8721,7 @@ pub mod tasks {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Activate, "tasks.flow.Flow.activate", V2, false);
 			}
-			/// Types of `tasks.flow.Flow.create`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-create.html>
+			/// Types of [`tasks.flow.Flow.create`](super::Create).
 			pub mod create {
 				/// Error codes of `tasks.flow.Flow.create`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8979,21 +8785,21 @@ pub mod tasks {
 					) -> Self {
 						Self {
 							name: name.into(),
-							description: Default::default(),
-							group_id: Default::default(),
-							owner_id: Default::default(),
-							template_id: Default::default(),
+							description: None,
+							group_id: None,
+							owner_id: None,
+							template_id: None,
 							planned_completion_time: planned_completion_time.into(),
 							distribution_type: distribution_type.into(),
 							responsible_list: responsible_list.into(),
-							task_creators: Default::default(),
-							match_work_time: Default::default(),
-							responsible_can_change_deadline: Default::default(),
-							notify_at_half_time: Default::default(),
-							task_control: Default::default(),
-							notify_on_queue_overflow: Default::default(),
-							notify_on_tasks_in_progress_overflow: Default::default(),
-							notify_when_efficiency_decreases: Default::default(),
+							task_creators: None,
+							match_work_time: None,
+							responsible_can_change_deadline: None,
+							notify_at_half_time: None,
+							task_control: None,
+							notify_on_queue_overflow: None,
+							notify_on_tasks_in_progress_overflow: None,
+							notify_when_efficiency_decreases: None,
 							extra: Default::default(),
 						}
 					}
@@ -9117,9 +8923,7 @@ pub mod tasks {
 				method!(super::Create, "tasks.flow.Flow.create", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.flow.Flow.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-delete.html>
+			/// Types of [`tasks.flow.Flow.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `tasks.flow.Flow.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9170,9 +8974,7 @@ pub mod tasks {
 				method!(super::Delete, "tasks.flow.Flow.delete", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.flow.Flow.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-get.html>
+			/// Types of [`tasks.flow.Flow.get`](super::Get).
 			pub mod get {
 				/// Error codes of `tasks.flow.Flow.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9271,9 +9073,7 @@ pub mod tasks {
 				method!(super::Get, "tasks.flow.Flow.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.flow.Flow.isExists`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-is-exists.html>
+			/// Types of [`tasks.flow.Flow.isExists`](super::IsExists).
 			pub mod is_exists {
 				/// Error codes of `tasks.flow.Flow.isExists`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9301,9 +9101,7 @@ pub mod tasks {
 				method!(super::IsExists, "tasks.flow.Flow.isExists", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.flow.Flow.pin`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-pin.html>
+			/// Types of [`tasks.flow.Flow.pin`](super::Pin).
 			pub mod pin {
 				/// Error codes of `tasks.flow.Flow.pin`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9320,9 +9118,7 @@ pub mod tasks {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Pin, "tasks.flow.Flow.pin", V2, false);
 			}
-			/// Types of `tasks.flow.Flow.update`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-update.html>
+			/// Types of [`tasks.flow.Flow.update`](super::Update).
 			pub mod update {
 				/// Error codes of `tasks.flow.Flow.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9388,22 +9184,22 @@ pub mod tasks {
 					) -> Self {
 						Self {
 							id: id.into(),
-							name: Default::default(),
-							description: Default::default(),
-							group_id: Default::default(),
-							owner_id: Default::default(),
-							template_id: Default::default(),
+							name: None,
+							description: None,
+							group_id: None,
+							owner_id: None,
+							template_id: None,
 							planned_completion_time: planned_completion_time.into(),
 							distribution_type: distribution_type.into(),
 							responsible_list: responsible_list.into(),
-							task_creators: Default::default(),
-							match_work_time: Default::default(),
-							responsible_can_change_deadline: Default::default(),
-							notify_at_half_time: Default::default(),
-							task_control: Default::default(),
-							notify_on_queue_overflow: Default::default(),
-							notify_on_tasks_in_progress_overflow: Default::default(),
-							notify_when_efficiency_decreases: Default::default(),
+							task_creators: None,
+							match_work_time: None,
+							responsible_can_change_deadline: None,
+							notify_at_half_time: None,
+							task_control: None,
+							notify_on_queue_overflow: None,
+							notify_on_tasks_in_progress_overflow: None,
+							notify_when_efficiency_decreases: None,
 							extra: Default::default(),
 						}
 					}
@@ -9783,7 +9579,7 @@ pub mod tasks {
 			pub fn new(task_id: impl Into<i64>) -> Self {
 				Self {
 					task_id: task_id.into(),
-					users: Default::default(),
+					users: None,
 					extra: Default::default(),
 				}
 			}
@@ -10091,9 +9887,7 @@ pub mod tasks {
 			}
 		}
 		params_impls!(Update { req field "taskId" task_id, req field "fields" fields, });
-		/// Types of `tasks.task.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+		/// Types of [`tasks.task.add`](super::Add).
 		pub mod add {
 			/// Error codes of `tasks.task.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11014,9 +10808,7 @@ pub mod tasks {
 			method!(super::Add, "tasks.task.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.approve`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
+		/// Types of [`tasks.task.approve`](super::Approve).
 		pub mod approve {
 			/// Error codes of `tasks.task.approve`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11037,25 +10829,25 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTime {
-				/// `start`: `double`, only in the example response.
+				/// `start`: `double`, example only.
 				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, only in the example response.
+				/// `finish`: `double`, example only.
 				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, only in the example response.
+				/// `duration`: `double`, example only.
 				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, only in the example response.
+				/// `processing`: `double`, example only.
 				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, only in the example response.
+				/// `date_start`: `string`, example only.
 				pub date_start: Option<String>,
-				/// `date_finish`: `string`, only in the example response.
+				/// `date_finish`: `string`, example only.
 				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, only in the example response.
+				/// `operating_reset_at`: `integer`, example only.
 				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, only in the example response.
+				/// `operating`: `double`, example only.
 				pub operating: Option<::bitrix24_runtime::Decimal>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11071,13 +10863,13 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, only in the example response.
+				/// `time`: `object`, example only.
 				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11089,9 +10881,7 @@ pub mod tasks {
 			method!(super::Approve, "tasks.task.approve", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.complete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
+		/// Types of [`tasks.task.complete`](super::Complete).
 		pub mod complete {
 			/// Error codes of `tasks.task.complete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11156,9 +10946,7 @@ pub mod tasks {
 				Get { opt exact "userId" user_id, opt exact "groupId" group_id, opt exact
 				"type" type_, }
 			);
-			/// Types of `tasks.task.counters.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-counters-get.html>
+			/// Types of [`tasks.task.counters.get`](super::Get).
 			pub mod get {
 				/// Error codes of `tasks.task.counters.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11205,9 +10993,7 @@ pub mod tasks {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `tasks.task.defer`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
+		/// Types of [`tasks.task.defer`](super::Defer).
 		pub mod defer {
 			/// Error codes of `tasks.task.defer`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11226,25 +11012,25 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTime {
-				/// `start`: `double`, only in the example response.
+				/// `start`: `double`, example only.
 				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, only in the example response.
+				/// `finish`: `double`, example only.
 				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, only in the example response.
+				/// `duration`: `double`, example only.
 				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, only in the example response.
+				/// `processing`: `double`, example only.
 				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, only in the example response.
+				/// `date_start`: `string`, example only.
 				pub date_start: Option<String>,
-				/// `date_finish`: `string`, only in the example response.
+				/// `date_finish`: `string`, example only.
 				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, only in the example response.
+				/// `operating_reset_at`: `integer`, example only.
 				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, only in the example response.
+				/// `operating`: `double`, example only.
 				pub operating: Option<::bitrix24_runtime::Decimal>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11260,13 +11046,13 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, only in the example response.
+				/// `time`: `object`, example only.
 				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11278,9 +11064,7 @@ pub mod tasks {
 			method!(super::Defer, "tasks.task.defer", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.delegate`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
+		/// Types of [`tasks.task.delegate`](super::Delegate).
 		pub mod delegate {
 			/// Error codes of `tasks.task.delegate`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11299,25 +11083,25 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTime {
-				/// `start`: `double`, only in the example response.
+				/// `start`: `double`, example only.
 				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, only in the example response.
+				/// `finish`: `double`, example only.
 				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, only in the example response.
+				/// `duration`: `double`, example only.
 				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, only in the example response.
+				/// `processing`: `double`, example only.
 				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, only in the example response.
+				/// `date_start`: `string`, example only.
 				pub date_start: Option<String>,
-				/// `date_finish`: `string`, only in the example response.
+				/// `date_finish`: `string`, example only.
 				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, only in the example response.
+				/// `operating_reset_at`: `integer`, example only.
 				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, only in the example response.
+				/// `operating`: `double`, example only.
 				pub operating: Option<::bitrix24_runtime::Decimal>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11333,13 +11117,13 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, only in the example response.
+				/// `time`: `object`, example only.
 				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11351,9 +11135,7 @@ pub mod tasks {
 			method!(super::Delegate, "tasks.task.delegate", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delete.html>
+		/// Types of [`tasks.task.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `tasks.task.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11374,9 +11156,7 @@ pub mod tasks {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "tasks.task.delete", V2, false);
 		}
-		/// Types of `tasks.task.disapprove`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
+		/// Types of [`tasks.task.disapprove`](super::Disapprove).
 		pub mod disapprove {
 			/// Error codes of `tasks.task.disapprove`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11397,25 +11177,25 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTime {
-				/// `start`: `double`, only in the example response.
+				/// `start`: `double`, example only.
 				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, only in the example response.
+				/// `finish`: `double`, example only.
 				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, only in the example response.
+				/// `duration`: `double`, example only.
 				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, only in the example response.
+				/// `processing`: `double`, example only.
 				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, only in the example response.
+				/// `date_start`: `string`, example only.
 				pub date_start: Option<String>,
-				/// `date_finish`: `string`, only in the example response.
+				/// `date_finish`: `string`, example only.
 				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, only in the example response.
+				/// `operating_reset_at`: `integer`, example only.
 				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, only in the example response.
+				/// `operating`: `double`, example only.
 				pub operating: Option<::bitrix24_runtime::Decimal>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11431,13 +11211,13 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, only in the example response.
+				/// `time`: `object`, example only.
 				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -11501,9 +11281,7 @@ pub mod tasks {
 				}
 			}
 			params_impls!(Remove { req field "taskId" task_id, });
-			/// Types of `tasks.task.favorite.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-favorite-add.html>
+			/// Types of [`tasks.task.favorite.add`](super::Add).
 			pub mod add {
 				/// Error codes of `tasks.task.favorite.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11524,9 +11302,7 @@ pub mod tasks {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Add, "tasks.task.favorite.add", V2, false);
 			}
-			/// Types of `tasks.task.favorite.remove`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-favorite-remove.html>
+			/// Types of [`tasks.task.favorite.remove`](super::Remove).
 			pub mod remove {
 				/// Error codes of `tasks.task.favorite.remove`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11580,9 +11356,7 @@ pub mod tasks {
 			params_impls!(
 				Attach { req field "taskId" task_id, req field "fileId" file_id, }
 			);
-			/// Types of `tasks.task.files.attach`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-files-attach.html>
+			/// Types of [`tasks.task.files.attach`](super::Attach).
 			pub mod attach {
 				/// Error codes of `tasks.task.files.attach`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11618,9 +11392,7 @@ pub mod tasks {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `tasks.task.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get.html>
+		/// Types of [`tasks.task.get`](super::Get).
 		pub mod get {
 			/// Error codes of `tasks.task.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11650,9 +11422,7 @@ pub mod tasks {
 			method!(super::Get, "tasks.task.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.getFields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
+		/// Types of [`tasks.task.getFields`](super::GetFields).
 		pub mod get_fields {
 			/// Error codes of `tasks.task.getFields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -11660,9 +11430,7 @@ pub mod tasks {
 			pub type Output = crate::entities::TasksFields;
 			method!(super::GetFields, "tasks.task.getFields", V2, true);
 		}
-		/// Types of `tasks.task.getaccess`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-access.html>
+		/// Types of [`tasks.task.getaccess`](super::Getaccess).
 		pub mod getaccess {
 			/// Error codes of `tasks.task.getaccess`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11723,8 +11491,8 @@ pub mod tasks {
 				pub fn new(task_id: impl Into<i64>) -> Self {
 					Self {
 						task_id: task_id.into(),
-						filter: Default::default(),
-						order: Default::default(),
+						filter: None,
+						order: None,
 						extra: Default::default(),
 					}
 				}
@@ -11737,9 +11505,7 @@ pub mod tasks {
 				List { req field "taskId" task_id, opt exact "filter" filter, opt exact
 				"order" order, }
 			);
-			/// Types of `tasks.task.history.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-history-list.html>
+			/// Types of [`tasks.task.history.list`](super::List).
 			pub mod list {
 				/// Error codes of `tasks.task.history.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12131,9 +11897,7 @@ pub mod tasks {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `tasks.task.list`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html>
+		/// Types of [`tasks.task.list`](super::List).
 		pub mod list {
 			/// Error codes of `tasks.task.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12209,9 +11973,7 @@ pub mod tasks {
 			}
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.mute`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
+		/// Types of [`tasks.task.mute`](super::Mute).
 		pub mod mute {
 			/// Error codes of `tasks.task.mute`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12228,25 +11990,25 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTime {
-				/// `start`: `double`, only in the example response.
+				/// `start`: `double`, example only.
 				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, only in the example response.
+				/// `finish`: `double`, example only.
 				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, only in the example response.
+				/// `duration`: `double`, example only.
 				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, only in the example response.
+				/// `processing`: `double`, example only.
 				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, only in the example response.
+				/// `date_start`: `string`, example only.
 				pub date_start: Option<String>,
-				/// `date_finish`: `string`, only in the example response.
+				/// `date_finish`: `string`, example only.
 				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, only in the example response.
+				/// `operating_reset_at`: `integer`, example only.
 				pub operating_reset_at: Option<i64>,
-				/// `operating`: `integer`, only in the example response.
+				/// `operating`: `integer`, example only.
 				pub operating: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12262,13 +12024,13 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, only in the example response.
+				/// `time`: `object`, example only.
 				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12280,9 +12042,7 @@ pub mod tasks {
 			method!(super::Mute, "tasks.task.mute", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.pause`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
+		/// Types of [`tasks.task.pause`](super::Pause).
 		pub mod pause {
 			/// Error codes of `tasks.task.pause`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12301,25 +12061,25 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTime {
-				/// `start`: `double`, only in the example response.
+				/// `start`: `double`, example only.
 				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, only in the example response.
+				/// `finish`: `double`, example only.
 				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, only in the example response.
+				/// `duration`: `double`, example only.
 				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, only in the example response.
+				/// `processing`: `double`, example only.
 				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, only in the example response.
+				/// `date_start`: `string`, example only.
 				pub date_start: Option<String>,
-				/// `date_finish`: `string`, only in the example response.
+				/// `date_finish`: `string`, example only.
 				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, only in the example response.
+				/// `operating_reset_at`: `integer`, example only.
 				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, only in the example response.
+				/// `operating`: `double`, example only.
 				pub operating: Option<::bitrix24_runtime::Decimal>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12335,13 +12095,13 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, only in the example response.
+				/// `time`: `object`, example only.
 				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12353,9 +12113,7 @@ pub mod tasks {
 			method!(super::Pause, "tasks.task.pause", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.pin`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-pin.html>
+		/// Types of [`tasks.task.pin`](super::Pin).
 		pub mod pin {
 			/// Error codes of `tasks.task.pin`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12385,9 +12143,7 @@ pub mod tasks {
 			method!(super::Pin, "tasks.task.pin", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.renew`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
+		/// Types of [`tasks.task.renew`](super::Renew).
 		pub mod renew {
 			/// Error codes of `tasks.task.renew`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12406,25 +12162,25 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTime {
-				/// `start`: `double`, only in the example response.
+				/// `start`: `double`, example only.
 				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, only in the example response.
+				/// `finish`: `double`, example only.
 				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, only in the example response.
+				/// `duration`: `double`, example only.
 				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, only in the example response.
+				/// `processing`: `double`, example only.
 				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, only in the example response.
+				/// `date_start`: `string`, example only.
 				pub date_start: Option<String>,
-				/// `date_finish`: `string`, only in the example response.
+				/// `date_finish`: `string`, example only.
 				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, only in the example response.
+				/// `operating_reset_at`: `integer`, example only.
 				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, only in the example response.
+				/// `operating`: `double`, example only.
 				pub operating: Option<::bitrix24_runtime::Decimal>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12440,13 +12196,13 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, only in the example response.
+				/// `time`: `object`, example only.
 				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12535,9 +12291,7 @@ pub mod tasks {
 				}
 			}
 			params_impls!(List { req field "taskId" task_id, });
-			/// Types of `tasks.task.result.addFromComment`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add-from-comment.html>
+			/// Types of [`tasks.task.result.addFromComment`](super::AddFromComment).
 			pub mod add_from_comment {
 				/// Error codes of `tasks.task.result.addFromComment`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12597,9 +12351,7 @@ pub mod tasks {
 				);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.task.result.deleteFromComment`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete-from-comment.html>
+			/// Types of [`tasks.task.result.deleteFromComment`](super::DeleteFromComment).
 			pub mod delete_from_comment {
 				/// Error codes of `tasks.task.result.deleteFromComment`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12621,9 +12373,7 @@ pub mod tasks {
 					false
 				);
 			}
-			/// Types of `tasks.task.result.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list.html>
+			/// Types of [`tasks.task.result.list`](super::List).
 			pub mod list {
 				/// Error codes of `tasks.task.result.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12642,29 +12392,29 @@ pub mod tasks {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Item {
-					/// `id`: `integer`, only in the example response.
+					/// `id`: `integer`, example only.
 					pub id: Option<i64>,
-					/// `taskId`: `integer`, only in the example response.
+					/// `taskId`: `integer`, example only.
 					pub task_id: Option<i64>,
-					/// `commentId`: `integer`, only in the example response.
+					/// `commentId`: `integer`, example only.
 					pub comment_id: Option<i64>,
-					/// `createdBy`: `integer`, only in the example response.
+					/// `createdBy`: `integer`, example only.
 					pub created_by: Option<i64>,
-					/// `createdAt`: `string`, only in the example response.
+					/// `createdAt`: `string`, example only.
 					pub created_at: Option<String>,
-					/// `updatedAt`: `string`, only in the example response.
+					/// `updatedAt`: `string`, example only.
 					pub updated_at: Option<String>,
-					/// `status`: `integer`, only in the example response.
+					/// `status`: `integer`, example only.
 					pub status: Option<i64>,
-					/// `text`: `string`, only in the example response.
+					/// `text`: `string`, example only.
 					pub text: Option<String>,
-					/// `formattedText`: `string`, only in the example response.
+					/// `formattedText`: `string`, example only.
 					pub formatted_text: Option<String>,
-					/// `files`: `integer[]`, only in the example response.
+					/// `files`: `integer[]`, example only.
 					pub files: Vec<i64>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
@@ -12682,9 +12432,7 @@ pub mod tasks {
 				deserialize_via_from_value!(Item);
 			}
 		}
-		/// Types of `tasks.task.start`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
+		/// Types of [`tasks.task.start`](super::Start).
 		pub mod start {
 			/// Error codes of `tasks.task.start`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12701,25 +12449,25 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTime {
-				/// `start`: `double`, only in the example response.
+				/// `start`: `double`, example only.
 				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, only in the example response.
+				/// `finish`: `double`, example only.
 				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, only in the example response.
+				/// `duration`: `double`, example only.
 				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, only in the example response.
+				/// `processing`: `double`, example only.
 				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, only in the example response.
+				/// `date_start`: `string`, example only.
 				pub date_start: Option<String>,
-				/// `date_finish`: `string`, only in the example response.
+				/// `date_finish`: `string`, example only.
 				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, only in the example response.
+				/// `operating_reset_at`: `integer`, example only.
 				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, only in the example response.
+				/// `operating`: `double`, example only.
 				pub operating: Option<::bitrix24_runtime::Decimal>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12735,13 +12483,13 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, only in the example response.
+				/// `time`: `object`, example only.
 				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12753,9 +12501,7 @@ pub mod tasks {
 			method!(super::Start, "tasks.task.start", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.startwatch`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
+		/// Types of [`tasks.task.startwatch`](super::Startwatch).
 		pub mod startwatch {
 			/// Error codes of `tasks.task.startwatch`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12774,25 +12520,25 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTime {
-				/// `start`: `double`, only in the example response.
+				/// `start`: `double`, example only.
 				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, only in the example response.
+				/// `finish`: `double`, example only.
 				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, only in the example response.
+				/// `duration`: `double`, example only.
 				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, only in the example response.
+				/// `processing`: `double`, example only.
 				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, only in the example response.
+				/// `date_start`: `string`, example only.
 				pub date_start: Option<String>,
-				/// `date_finish`: `string`, only in the example response.
+				/// `date_finish`: `string`, example only.
 				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, only in the example response.
+				/// `operating_reset_at`: `integer`, example only.
 				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, only in the example response.
+				/// `operating`: `double`, example only.
 				pub operating: Option<::bitrix24_runtime::Decimal>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12808,13 +12554,13 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, only in the example response.
+				/// `time`: `object`, example only.
 				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12826,9 +12572,7 @@ pub mod tasks {
 			method!(super::Startwatch, "tasks.task.startwatch", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.stopwatch`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
+		/// Types of [`tasks.task.stopwatch`](super::Stopwatch).
 		pub mod stopwatch {
 			/// Error codes of `tasks.task.stopwatch`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12847,25 +12591,25 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTime {
-				/// `start`: `double`, only in the example response.
+				/// `start`: `double`, example only.
 				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, only in the example response.
+				/// `finish`: `double`, example only.
 				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, only in the example response.
+				/// `duration`: `double`, example only.
 				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, only in the example response.
+				/// `processing`: `double`, example only.
 				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, only in the example response.
+				/// `date_start`: `string`, example only.
 				pub date_start: Option<String>,
-				/// `date_finish`: `string`, only in the example response.
+				/// `date_finish`: `string`, example only.
 				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, only in the example response.
+				/// `operating_reset_at`: `integer`, example only.
 				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, only in the example response.
+				/// `operating`: `double`, example only.
 				pub operating: Option<::bitrix24_runtime::Decimal>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12881,13 +12625,13 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, only in the example response.
+				/// `time`: `object`, example only.
 				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12899,9 +12643,7 @@ pub mod tasks {
 			method!(super::Stopwatch, "tasks.task.stopwatch", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.unmute`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
+		/// Types of [`tasks.task.unmute`](super::Unmute).
 		pub mod unmute {
 			/// Error codes of `tasks.task.unmute`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12918,25 +12660,25 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputTime {
-				/// `start`: `double`, only in the example response.
+				/// `start`: `double`, example only.
 				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, only in the example response.
+				/// `finish`: `double`, example only.
 				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, only in the example response.
+				/// `duration`: `double`, example only.
 				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, only in the example response.
+				/// `processing`: `double`, example only.
 				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, only in the example response.
+				/// `date_start`: `string`, example only.
 				pub date_start: Option<String>,
-				/// `date_finish`: `string`, only in the example response.
+				/// `date_finish`: `string`, example only.
 				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, only in the example response.
+				/// `operating_reset_at`: `integer`, example only.
 				pub operating_reset_at: Option<i64>,
-				/// `operating`: `integer`, only in the example response.
+				/// `operating`: `integer`, example only.
 				pub operating: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12952,13 +12694,13 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, only in the example response.
+				/// `time`: `object`, example only.
 				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
@@ -12970,9 +12712,7 @@ pub mod tasks {
 			method!(super::Unmute, "tasks.task.unmute", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.unpin`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unpin.html>
+		/// Types of [`tasks.task.unpin`](super::Unpin).
 		pub mod unpin {
 			/// Error codes of `tasks.task.unpin`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13000,9 +12740,7 @@ pub mod tasks {
 			method!(super::Unpin, "tasks.task.unpin", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.task.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html>
+		/// Types of [`tasks.task.update`](super::Update).
 		pub mod update {
 			/// Error codes of `tasks.task.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14020,7 +13758,7 @@ pub mod tasks {
 			pub fn new(template_id: impl Into<i64>) -> Self {
 				Self {
 					template_id: template_id.into(),
-					params: Default::default(),
+					params: None,
 					extra: Default::default(),
 				}
 			}
@@ -14062,9 +13800,7 @@ pub mod tasks {
 		params_impls!(
 			Update { req field "templateId" template_id, req field "fields" fields, }
 		);
-		/// Types of `tasks.template.add`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-add.html>
+		/// Types of [`tasks.template.add`](super::Add).
 		pub mod add {
 			/// Error codes of `tasks.template.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14458,9 +14194,9 @@ pub mod tasks {
 				pub fn new(template_id: impl Into<i64>) -> Self {
 					Self {
 						template_id: template_id.into(),
-						filter: Default::default(),
-						select: Default::default(),
-						order: Default::default(),
+						filter: None,
+						select: None,
+						order: None,
 						extra: Default::default(),
 					}
 				}
@@ -14662,9 +14398,7 @@ pub mod tasks {
 				Update { req field "templateId" template_id, req field "checkListItemId"
 				check_list_item_id, req field "fields" fields, }
 			);
-			/// Types of `tasks.template.checklist.add`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add.html>
+			/// Types of [`tasks.template.checklist.add`](super::Add).
 			pub mod add {
 				/// Error codes of `tasks.template.checklist.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14784,10 +14518,10 @@ pub mod tasks {
 						Self {
 							title: title.into(),
 							parent_id: parent_id.into(),
-							sort_index: Default::default(),
-							is_complete: Default::default(),
-							is_important: Default::default(),
-							members: Default::default(),
+							sort_index: None,
+							is_complete: None,
+							is_important: None,
+							members: None,
 							extra: Default::default(),
 						}
 					}
@@ -14948,9 +14682,7 @@ pub mod tasks {
 				method!(super::Add, "tasks.template.checklist.add", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.template.checklist.addAttachmentByContent`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachment-by-content.html>
+			/// Types of [`tasks.template.checklist.addAttachmentByContent`](super::AddAttachmentByContent).
 			pub mod add_attachment_by_content {
 				/// Error codes of `tasks.template.checklist.addAttachmentByContent`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15139,9 +14871,7 @@ pub mod tasks {
 				);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.template.checklist.addAttachmentsFromDisk`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachments-from-disk.html>
+			/// Types of [`tasks.template.checklist.addAttachmentsFromDisk`](super::AddAttachmentsFromDisk).
 			pub mod add_attachments_from_disk {
 				/// Error codes of `tasks.template.checklist.addAttachmentsFromDisk`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15221,13 +14951,13 @@ pub mod tasks {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachments-from-disk.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputCheckListItemAttachments {
 					/// `attachmentId`: `string`.
 					pub attachment_id: Option<String>,
-					/// `<key>`: `string`, only in the example response.
+					/// `<key>`: `string`, example only.
 					///
 					/// Stands for every key matching `*`: one entry per key.
 					pub key: ::std::collections::BTreeMap<String, String>,
@@ -15309,9 +15039,7 @@ pub mod tasks {
 				);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.template.checklist.complete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-complete.html>
+			/// Types of [`tasks.template.checklist.complete`](super::Complete).
 			pub mod complete {
 				/// Error codes of `tasks.template.checklist.complete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15470,9 +15198,7 @@ pub mod tasks {
 				method!(super::Complete, "tasks.template.checklist.complete", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.template.checklist.delete`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-delete.html>
+			/// Types of [`tasks.template.checklist.delete`](super::Delete).
 			pub mod delete {
 				/// Error codes of `tasks.template.checklist.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15491,9 +15217,7 @@ pub mod tasks {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "tasks.template.checklist.delete", V2, false);
 			}
-			/// Types of `tasks.template.checklist.get`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
+			/// Types of [`tasks.template.checklist.get`](super::Get).
 			pub mod get {
 				/// Error codes of `tasks.template.checklist.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15573,13 +15297,13 @@ pub mod tasks {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputCheckListItemAttachments {
 					/// `attachmentId`: `string`.
 					pub attachment_id: Option<String>,
-					/// `<key>`: `string`, only in the example response.
+					/// `<key>`: `string`, example only.
 					///
 					/// Stands for every key matching `*`: one entry per key.
 					pub key: ::std::collections::BTreeMap<String, String>,
@@ -15658,9 +15382,7 @@ pub mod tasks {
 				method!(super::Get, "tasks.template.checklist.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.template.checklist.list`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
+			/// Types of [`tasks.template.checklist.list`](super::List).
 			pub mod list {
 				/// Error codes of `tasks.template.checklist.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15880,9 +15602,7 @@ pub mod tasks {
 				method!(super::List, "tasks.template.checklist.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.template.checklist.moveAfter`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-after.html>
+			/// Types of [`tasks.template.checklist.moveAfter`](super::MoveAfter).
 			pub mod move_after {
 				/// Error codes of `tasks.template.checklist.moveAfter`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16043,9 +15763,7 @@ pub mod tasks {
 				);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.template.checklist.moveBefore`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-before.html>
+			/// Types of [`tasks.template.checklist.moveBefore`](super::MoveBefore).
 			pub mod move_before {
 				/// Error codes of `tasks.template.checklist.moveBefore`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16125,13 +15843,13 @@ pub mod tasks {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-before.html>
 				///
-				/// A field only in the example response keeps a value of another type in `extra`.
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct OutputCheckListItemAttachments {
 					/// `attachmentId`: `string`.
 					pub attachment_id: Option<String>,
-					/// `<key>`: `string`, only in the example response.
+					/// `<key>`: `string`, example only.
 					///
 					/// Stands for every key matching `*`: one entry per key.
 					pub key: ::std::collections::BTreeMap<String, String>,
@@ -16212,9 +15930,7 @@ pub mod tasks {
 				);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.template.checklist.removeAttachments`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-remove-attachments.html>
+			/// Types of [`tasks.template.checklist.removeAttachments`](super::RemoveAttachments).
 			pub mod remove_attachments {
 				/// Error codes of `tasks.template.checklist.removeAttachments`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16376,9 +16092,7 @@ pub mod tasks {
 				);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.template.checklist.renew`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-renew.html>
+			/// Types of [`tasks.template.checklist.renew`](super::Renew).
 			pub mod renew {
 				/// Error codes of `tasks.template.checklist.renew`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16537,9 +16251,7 @@ pub mod tasks {
 				method!(super::Renew, "tasks.template.checklist.renew", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of `tasks.template.checklist.update`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-update.html>
+			/// Types of [`tasks.template.checklist.update`](super::Update).
 			pub mod update {
 				/// Error codes of `tasks.template.checklist.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16814,9 +16526,7 @@ pub mod tasks {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of `tasks.template.delete`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-delete.html>
+		/// Types of [`tasks.template.delete`](super::Delete).
 		pub mod delete {
 			/// Error codes of `tasks.template.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16833,9 +16543,7 @@ pub mod tasks {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "tasks.template.delete", V2, false);
 		}
-		/// Types of `tasks.template.fields`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-fields.html>
+		/// Types of [`tasks.template.fields`](super::Fields).
 		pub mod fields {
 			/// Error codes of `tasks.template.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -16843,11 +16551,11 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-fields.html>
 			///
-			/// A field only in the example response keeps a value of another type in `extra`.
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct OutputKeyValues {
-				/// `<key>`: `string`, only in the example response.
+				/// `<key>`: `string`, example only.
 				///
 				/// Stands for every key matching `*`: one entry per key.
 				pub key: ::std::collections::BTreeMap<String, String>,
@@ -16900,9 +16608,7 @@ pub mod tasks {
 			method!(super::Fields, "tasks.template.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.template.get`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-get.html>
+		/// Types of [`tasks.template.get`](super::Get).
 		pub mod get {
 			/// Error codes of `tasks.template.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -17094,9 +16800,7 @@ pub mod tasks {
 			method!(super::Get, "tasks.template.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of `tasks.template.update`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-update.html>
+		/// Types of [`tasks.template.update`](super::Update).
 		pub mod update {
 			/// Error codes of `tasks.template.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

@@ -158,7 +158,7 @@ pub fn method(spec: &MethodSpec, entities: &EntityNames) -> Result<MethodItems> 
 
     let head = docs::method_head(spec);
     let type_ident = format_ident!("{}", type_name);
-    let mut doc = head.clone();
+    let mut doc = head;
     doc.push(String::new());
     doc.push(params_summary(&spec.params));
     doc.push(String::new());
@@ -214,8 +214,11 @@ pub fn method(spec: &MethodSpec, entities: &EntityNames) -> Result<MethodItems> 
         module_items.push(quote!(deserialize_via_from_value!(#ident);));
     }
 
-    let mut module_doc = vec![format!("Types of {}.", docs::code(&spec.method))];
-    module_doc.extend(head.into_iter().skip(1));
+    // The method type beside the module has the docs link.
+    let module_doc = vec![format!(
+        "Types of [{}](super::{type_ident}).",
+        docs::code(&spec.method)
+    )];
     Ok(MethodItems {
         method: spec.method.clone(),
         namespace,
@@ -1147,6 +1150,8 @@ fn params_struct(
             if f.ctor {
                 let (_, conv) = arg(&f.ty, prefix, &f.ident);
                 quote!(#i: #conv)
+            } else if matches!(f.ty, Ty::Option(_)) {
+                quote!(#i: None)
             } else {
                 quote!(#i: Default::default())
             }
@@ -1294,7 +1299,8 @@ fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef], root: bool)
     if fields.iter().any(|f| f.soft) {
         doc.push(String::new());
         doc.push(format!(
-            "A field {EXAMPLE_ONLY} keeps a value of another type in `extra`."
+            "A field marked \"{EXAMPLE_ONLY}\" is in the docs' example response \
+             but in no table: it keeps a value of another type in `extra`."
         ));
     }
     let doc = docs::attrs(&doc);
@@ -1334,7 +1340,7 @@ fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef], root: bool)
 }
 
 /// How a result field's doc marks a field only the example response shows.
-const EXAMPLE_ONLY: &str = "only in the example response";
+const EXAMPLE_ONLY: &str = "example only";
 
 #[cfg(test)]
 mod event_name_tests {
