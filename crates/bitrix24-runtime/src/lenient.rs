@@ -274,8 +274,10 @@ where
 }
 
 /// A `Vec<T>` from a list; `null`, `""` and `false` give an empty list, and an
-/// object gives its values in document order (PHP arrays with non-sequential
-/// keys arrive as objects).
+/// object keyed by indexes or IDs (`"0"`, `"17"`: a PHP array with
+/// non-sequential keys) gives its values in document order. An object with
+/// any other key is an error naming that key: a list has nowhere to keep
+/// it, and dropping it would be silent.
 pub fn vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -296,8 +298,14 @@ where
         }
         fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
             let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-            while let Some((IgnoredAny, x)) = map.next_entry()? {
-                out.push(x);
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key.is_empty() || !key.bytes().all(|b| b.is_ascii_digit()) {
+                    let shown: String = key.chars().take(64).collect();
+                    return Err(de::Error::custom(format_args!(
+                        "expected a list (or an object keyed by index); got an object with the key `{shown}`"
+                    )));
+                }
+                out.push(map.next_value()?);
             }
             Ok(out)
         }
@@ -623,6 +631,9 @@ mod tests {
         }
         assert!(from_str::<PVec>(&with("\"x\"")).is_err());
         assert!(from_str::<PVec>(&with("[\"x\"]")).is_err());
+        // Named keys have nowhere to go in a list: an error naming one.
+        let e = from_str::<PVec>(&with(r#"{"5": 3, "total": 4}"#)).unwrap_err();
+        assert!(e.to_string().contains("`total`"), "{e}");
     }
 
     #[test]
