@@ -187,7 +187,7 @@ pub mod invoice {
 		::serde_json::Value, }
 	);
 	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-	/// Types of [`crm.invoice.add`](super::Add).
+	/// Types of [`crm.invoice.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.invoice.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -195,7 +195,7 @@ pub mod invoice {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "crm.invoice.add", V2, false);
 	}
-	/// Types of [`crm.invoice.delete`](super::Delete).
+	/// Types of [`crm.invoice.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `crm.invoice.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -203,7 +203,7 @@ pub mod invoice {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "crm.invoice.delete", V2, false);
 	}
-	/// Types of [`crm.invoice.fields`](super::Fields).
+	/// Types of [`crm.invoice.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.invoice.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -339,7 +339,7 @@ pub mod invoice {
 		method!(super::Fields, "crm.invoice.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.invoice.get`](super::Get).
+	/// Types of [`crm.invoice.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `crm.invoice.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -347,7 +347,7 @@ pub mod invoice {
 		pub type Output = ::serde_json::Value;
 		method!(super::Get, "crm.invoice.get", V2, true);
 	}
-	/// Types of [`crm.invoice.getexternallink`](super::Getexternallink).
+	/// Types of [`crm.invoice.getexternallink`](struct@Getexternallink).
 	pub mod getexternallink {
 		/// Error codes of `crm.invoice.getexternallink`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -355,7 +355,7 @@ pub mod invoice {
 		pub type Output = ::serde_json::Value;
 		method!(super::Getexternallink, "crm.invoice.getexternallink", V2, false);
 	}
-	/// Types of [`crm.invoice.list`](super::List).
+	/// Types of [`crm.invoice.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.invoice.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -581,7 +581,7 @@ pub mod invoice {
 			::serde_json::Value, }
 		);
 		params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-		/// Types of [`crm.invoice.recurring.add`](super::Add).
+		/// Types of [`crm.invoice.recurring.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.invoice.recurring.add`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -589,7 +589,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Add, "crm.invoice.recurring.add", V2, false);
 		}
-		/// Types of [`crm.invoice.recurring.delete`](super::Delete).
+		/// Types of [`crm.invoice.recurring.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.invoice.recurring.delete`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -597,7 +597,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "crm.invoice.recurring.delete", V2, false);
 		}
-		/// Types of [`crm.invoice.recurring.expose`](super::Expose).
+		/// Types of [`crm.invoice.recurring.expose`](struct@Expose).
 		pub mod expose {
 			/// Error codes of `crm.invoice.recurring.expose`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -605,7 +605,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Expose, "crm.invoice.recurring.expose", V2, false);
 		}
-		/// Types of [`crm.invoice.recurring.fields`](super::Fields).
+		/// Types of [`crm.invoice.recurring.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.invoice.recurring.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -659,7 +659,7 @@ pub mod invoice {
 			method!(super::Fields, "crm.invoice.recurring.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.invoice.recurring.get`](super::Get).
+		/// Types of [`crm.invoice.recurring.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.invoice.recurring.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -667,7 +667,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Get, "crm.invoice.recurring.get", V2, true);
 		}
-		/// Types of [`crm.invoice.recurring.list`](super::List).
+		/// Types of [`crm.invoice.recurring.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.invoice.recurring.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -675,7 +675,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::List, "crm.invoice.recurring.list", V2, true);
 		}
-		/// Types of [`crm.invoice.recurring.update`](super::Update).
+		/// Types of [`crm.invoice.recurring.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.invoice.recurring.update`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -844,7 +844,7 @@ pub mod invoice {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of [`crm.invoice.status.add`](super::Add).
+		/// Types of [`crm.invoice.status.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.invoice.status.add`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -852,7 +852,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Add, "crm.invoice.status.add", V2, false);
 		}
-		/// Types of [`crm.invoice.status.delete`](super::Delete).
+		/// Types of [`crm.invoice.status.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.invoice.status.delete`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -860,7 +860,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "crm.invoice.status.delete", V2, false);
 		}
-		/// Types of [`crm.invoice.status.fields`](super::Fields).
+		/// Types of [`crm.invoice.status.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.invoice.status.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -897,7 +897,7 @@ pub mod invoice {
 			method!(super::Fields, "crm.invoice.status.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.invoice.status.get`](super::Get).
+		/// Types of [`crm.invoice.status.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.invoice.status.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -905,7 +905,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Get, "crm.invoice.status.get", V2, true);
 		}
-		/// Types of [`crm.invoice.status.list`](super::List).
+		/// Types of [`crm.invoice.status.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.invoice.status.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -913,7 +913,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::List, "crm.invoice.status.list", V2, true);
 		}
-		/// Types of [`crm.invoice.status.update`](super::Update).
+		/// Types of [`crm.invoice.status.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.invoice.status.update`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -922,7 +922,7 @@ pub mod invoice {
 			method!(super::Update, "crm.invoice.status.update", V2, false);
 		}
 	}
-	/// Types of [`crm.invoice.update`](super::Update).
+	/// Types of [`crm.invoice.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `crm.invoice.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1078,7 +1078,7 @@ pub mod invoice {
 			Update { opt exact "id" id, opt exact "fields" fields, opt exact "LIST" list,
 			}
 		);
-		/// Types of [`crm.invoice.userfield.add`](super::Add).
+		/// Types of [`crm.invoice.userfield.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.invoice.userfield.add`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1205,7 +1205,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Add, "crm.invoice.userfield.add", V2, false);
 		}
-		/// Types of [`crm.invoice.userfield.delete`](super::Delete).
+		/// Types of [`crm.invoice.userfield.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.invoice.userfield.delete`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1213,7 +1213,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "crm.invoice.userfield.delete", V2, false);
 		}
-		/// Types of [`crm.invoice.userfield.get`](super::Get).
+		/// Types of [`crm.invoice.userfield.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.invoice.userfield.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1221,7 +1221,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::Get, "crm.invoice.userfield.get", V2, true);
 		}
-		/// Types of [`crm.invoice.userfield.list`](super::List).
+		/// Types of [`crm.invoice.userfield.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.invoice.userfield.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1271,7 +1271,7 @@ pub mod invoice {
 			pub type Output = ::serde_json::Value;
 			method!(super::List, "crm.invoice.userfield.list", V2, true);
 		}
-		/// Types of [`crm.invoice.userfield.update`](super::Update).
+		/// Types of [`crm.invoice.userfield.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.invoice.userfield.update`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -1739,7 +1739,7 @@ pub mod item {
 		Update { req field "entityTypeId" entity_type_id, req field "id" id, req field
 		"fields" fields, opt_yn exact "useOriginalUfNames" use_original_uf_names, }
 	);
-	/// Types of [`crm.item.add`](super::Add).
+	/// Types of [`crm.item.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.item.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1950,7 +1950,7 @@ pub mod item {
 		method!(super::Add, "crm.item.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.item.batchImport`](super::BatchImport).
+	/// Types of [`crm.item.batchImport`](struct@BatchImport).
 	pub mod batch_import {
 		/// Error codes of `crm.item.batchImport`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2041,7 +2041,7 @@ pub mod item {
 		method!(super::BatchImport, "crm.item.batchImport", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.item.delete`](super::Delete).
+	/// Types of [`crm.item.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `crm.item.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2138,7 +2138,7 @@ pub mod item {
 			List { req field "entityId" entity_id, req field "entityTypeId"
 			entity_type_id, opt exact "filter" filter, opt exact "order" order, }
 		);
-		/// Types of [`crm.item.delivery.get`](super::Get).
+		/// Types of [`crm.item.delivery.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.item.delivery.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2191,7 +2191,7 @@ pub mod item {
 			method!(super::Get, "crm.item.delivery.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.item.delivery.list`](super::List).
+		/// Types of [`crm.item.delivery.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.item.delivery.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2465,7 +2465,7 @@ pub mod item {
 				exact "userId" user_id, opt exact "scope" scope, opt exact "extras"
 				extras, }
 			);
-			/// Types of [`crm.item.details.configuration.forceCommonScopeForAll`](super::ForceCommonScopeForAll).
+			/// Types of [`crm.item.details.configuration.forceCommonScopeForAll`](struct@ForceCommonScopeForAll).
 			pub mod force_common_scope_for_all {
 				/// Error codes of `crm.item.details.configuration.forceCommonScopeForAll`; see also [`crate::SystemError`].
 				///
@@ -2478,7 +2478,7 @@ pub mod item {
 					"crm.item.details.configuration.forceCommonScopeForAll", V2, false
 				);
 			}
-			/// Types of [`crm.item.details.configuration.get`](super::Get).
+			/// Types of [`crm.item.details.configuration.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `crm.item.details.configuration.get`; see also [`crate::SystemError`].
 				///
@@ -2558,7 +2558,7 @@ pub mod item {
 				method!(super::Get, "crm.item.details.configuration.get", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of [`crm.item.details.configuration.reset`](super::Reset).
+			/// Types of [`crm.item.details.configuration.reset`](struct@Reset).
 			pub mod reset {
 				/// Error codes of `crm.item.details.configuration.reset`; see also [`crate::SystemError`].
 				///
@@ -2580,7 +2580,7 @@ pub mod item {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Reset, "crm.item.details.configuration.reset", V2, false);
 			}
-			/// Types of [`crm.item.details.configuration.set`](super::Set).
+			/// Types of [`crm.item.details.configuration.set`](struct@Set).
 			pub mod set {
 				/// Error codes of `crm.item.details.configuration.set`; see also [`crate::SystemError`].
 				///
@@ -2717,7 +2717,7 @@ pub mod item {
 			}
 		}
 	}
-	/// Types of [`crm.item.fields`](super::Fields).
+	/// Types of [`crm.item.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.item.fields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2829,7 +2829,7 @@ pub mod item {
 		method!(super::Fields, "crm.item.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.item.get`](super::Get).
+	/// Types of [`crm.item.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `crm.item.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2864,7 +2864,7 @@ pub mod item {
 		method!(super::Get, "crm.item.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.item.import`](super::Import).
+	/// Types of [`crm.item.import`](struct@Import).
 	pub mod import {
 		/// Error codes of `crm.item.import`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3060,7 +3060,7 @@ pub mod item {
 		method!(super::Import, "crm.item.import", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.item.list`](super::List).
+	/// Types of [`crm.item.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.item.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3353,7 +3353,7 @@ pub mod item {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of [`crm.item.payment.add`](super::Add).
+		/// Types of [`crm.item.payment.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.item.payment.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3372,7 +3372,7 @@ pub mod item {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.item.payment.add", V2, false);
 		}
-		/// Types of [`crm.item.payment.delete`](super::Delete).
+		/// Types of [`crm.item.payment.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.item.payment.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3528,7 +3528,7 @@ pub mod item {
 			params_impls!(
 				SetDelivery { req field "id" id, num field "deliveryId" delivery_id, }
 			);
-			/// Types of [`crm.item.payment.delivery.add`](super::Add).
+			/// Types of [`crm.item.payment.delivery.add`](struct@Add).
 			pub mod add {
 				/// Error codes of `crm.item.payment.delivery.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3547,7 +3547,7 @@ pub mod item {
 				pub type Output = ::bitrix24_runtime::lenient::Int;
 				method!(super::Add, "crm.item.payment.delivery.add", V2, false);
 			}
-			/// Types of [`crm.item.payment.delivery.delete`](super::Delete).
+			/// Types of [`crm.item.payment.delivery.delete`](struct@Delete).
 			pub mod delete {
 				/// Error codes of `crm.item.payment.delivery.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3566,7 +3566,7 @@ pub mod item {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "crm.item.payment.delivery.delete", V2, false);
 			}
-			/// Types of [`crm.item.payment.delivery.list`](super::List).
+			/// Types of [`crm.item.payment.delivery.list`](struct@List).
 			pub mod list {
 				/// Error codes of `crm.item.payment.delivery.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3653,7 +3653,7 @@ pub mod item {
 				method!(super::List, "crm.item.payment.delivery.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of [`crm.item.payment.delivery.setDelivery`](super::SetDelivery).
+			/// Types of [`crm.item.payment.delivery.setDelivery`](struct@SetDelivery).
 			pub mod set_delivery {
 				/// Error codes of `crm.item.payment.delivery.setDelivery`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3676,7 +3676,7 @@ pub mod item {
 				);
 			}
 		}
-		/// Types of [`crm.item.payment.get`](super::Get).
+		/// Types of [`crm.item.payment.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.item.payment.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3729,7 +3729,7 @@ pub mod item {
 			method!(super::Get, "crm.item.payment.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.item.payment.list`](super::List).
+		/// Types of [`crm.item.payment.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.item.payment.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3826,7 +3826,7 @@ pub mod item {
 			method!(super::List, "crm.item.payment.list", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.item.payment.pay`](super::Pay).
+		/// Types of [`crm.item.payment.pay`](struct@Pay).
 		pub mod pay {
 			/// Error codes of `crm.item.payment.pay`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3985,7 +3985,7 @@ pub mod item {
 			params_impls!(
 				SetQuantity { req field "id" id, req field "quantity" quantity, }
 			);
-			/// Types of [`crm.item.payment.product.add`](super::Add).
+			/// Types of [`crm.item.payment.product.add`](struct@Add).
 			pub mod add {
 				/// Error codes of `crm.item.payment.product.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4004,7 +4004,7 @@ pub mod item {
 				pub type Output = ::bitrix24_runtime::lenient::Int;
 				method!(super::Add, "crm.item.payment.product.add", V2, false);
 			}
-			/// Types of [`crm.item.payment.product.delete`](super::Delete).
+			/// Types of [`crm.item.payment.product.delete`](struct@Delete).
 			pub mod delete {
 				/// Error codes of `crm.item.payment.product.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4023,7 +4023,7 @@ pub mod item {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "crm.item.payment.product.delete", V2, false);
 			}
-			/// Types of [`crm.item.payment.product.list`](super::List).
+			/// Types of [`crm.item.payment.product.list`](struct@List).
 			pub mod list {
 				/// Error codes of `crm.item.payment.product.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4110,7 +4110,7 @@ pub mod item {
 				method!(super::List, "crm.item.payment.product.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of [`crm.item.payment.product.setQuantity`](super::SetQuantity).
+			/// Types of [`crm.item.payment.product.setQuantity`](struct@SetQuantity).
 			pub mod set_quantity {
 				/// Error codes of `crm.item.payment.product.setQuantity`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4132,7 +4132,7 @@ pub mod item {
 				);
 			}
 		}
-		/// Types of [`crm.item.payment.unpay`](super::Unpay).
+		/// Types of [`crm.item.payment.unpay`](struct@Unpay).
 		pub mod unpay {
 			/// Error codes of `crm.item.payment.unpay`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4151,7 +4151,7 @@ pub mod item {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Unpay, "crm.item.payment.unpay", V2, false);
 		}
-		/// Types of [`crm.item.payment.update`](super::Update).
+		/// Types of [`crm.item.payment.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.item.payment.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4440,7 +4440,7 @@ pub mod item {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of [`crm.item.productrow.add`](super::Add).
+		/// Types of [`crm.item.productrow.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.item.productrow.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4567,7 +4567,7 @@ pub mod item {
 			method!(super::Add, "crm.item.productrow.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.item.productrow.delete`](super::Delete).
+		/// Types of [`crm.item.productrow.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.item.productrow.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4596,7 +4596,7 @@ pub mod item {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "crm.item.productrow.delete", V2, false);
 		}
-		/// Types of [`crm.item.productrow.fields`](super::Fields).
+		/// Types of [`crm.item.productrow.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.item.productrow.fields`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4667,7 +4667,7 @@ pub mod item {
 			method!(super::Fields, "crm.item.productrow.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.item.productrow.get`](super::Get).
+		/// Types of [`crm.item.productrow.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.item.productrow.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4709,7 +4709,7 @@ pub mod item {
 			method!(super::Get, "crm.item.productrow.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.item.productrow.getAvailableForPayment`](super::GetAvailableForPayment).
+		/// Types of [`crm.item.productrow.getAvailableForPayment`](struct@GetAvailableForPayment).
 		pub mod get_available_for_payment {
 			/// Error codes of `crm.item.productrow.getAvailableForPayment`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4748,7 +4748,7 @@ pub mod item {
 			);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.item.productrow.list`](super::List).
+		/// Types of [`crm.item.productrow.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.item.productrow.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4837,7 +4837,7 @@ pub mod item {
 			}
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.item.productrow.set`](super::Set).
+		/// Types of [`crm.item.productrow.set`](struct@Set).
 		pub mod set {
 			/// Error codes of `crm.item.productrow.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5014,7 +5014,7 @@ pub mod item {
 			method!(super::Set, "crm.item.productrow.set", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.item.productrow.update`](super::Update).
+		/// Types of [`crm.item.productrow.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.item.productrow.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -5121,7 +5121,7 @@ pub mod item {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of [`crm.item.update`](super::Update).
+	/// Types of [`crm.item.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `crm.item.update`; see also [`crate::SystemError`].
 		///
@@ -5712,7 +5712,7 @@ pub mod lead {
 		Update { req field "id" id, opt exact "fields" fields, opt exact "params" params,
 		}
 	);
-	/// Types of [`crm.lead.add`](super::Add).
+	/// Types of [`crm.lead.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.lead.add`; see also [`crate::SystemError`].
 		///
@@ -6148,7 +6148,7 @@ pub mod lead {
 			}
 		}
 		params_impls!(Fields {});
-		/// Types of [`crm.lead.contact.add`](super::Add).
+		/// Types of [`crm.lead.contact.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.lead.contact.add`; see also [`crate::SystemError`].
 			///
@@ -6207,7 +6207,7 @@ pub mod lead {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Add, "crm.lead.contact.add", V2, false);
 		}
-		/// Types of [`crm.lead.contact.delete`](super::Delete).
+		/// Types of [`crm.lead.contact.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.lead.contact.delete`; see also [`crate::SystemError`].
 			///
@@ -6251,7 +6251,7 @@ pub mod lead {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.lead.contact.delete", V2, false);
 		}
-		/// Types of [`crm.lead.contact.fields`](super::Fields).
+		/// Types of [`crm.lead.contact.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.lead.contact.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -6384,7 +6384,7 @@ pub mod lead {
 				}
 			}
 			params_impls!(Set { req field "id" id, req field "items" items, });
-			/// Types of [`crm.lead.contact.items.delete`](super::Delete).
+			/// Types of [`crm.lead.contact.items.delete`](struct@Delete).
 			pub mod delete {
 				/// Error codes of `crm.lead.contact.items.delete`; see also [`crate::SystemError`].
 				///
@@ -6407,7 +6407,7 @@ pub mod lead {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "crm.lead.contact.items.delete", V2, false);
 			}
-			/// Types of [`crm.lead.contact.items.get`](super::Get).
+			/// Types of [`crm.lead.contact.items.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `crm.lead.contact.items.get`; see also [`crate::SystemError`].
 				///
@@ -6454,7 +6454,7 @@ pub mod lead {
 				method!(super::Get, "crm.lead.contact.items.get", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of [`crm.lead.contact.items.set`](super::Set).
+			/// Types of [`crm.lead.contact.items.set`](struct@Set).
 			pub mod set {
 				/// Error codes of `crm.lead.contact.items.set`; see also [`crate::SystemError`].
 				///
@@ -6479,7 +6479,7 @@ pub mod lead {
 			}
 		}
 	}
-	/// Types of [`crm.lead.delete`](super::Delete).
+	/// Types of [`crm.lead.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `crm.lead.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -6641,7 +6641,7 @@ pub mod lead {
 				Set { req field "data" data, opt exact "userId" user_id, opt exact
 				"scope" scope, opt exact "extras" extras, }
 			);
-			/// Types of [`crm.lead.details.configuration.forceCommonScopeForAll`](super::ForceCommonScopeForAll).
+			/// Types of [`crm.lead.details.configuration.forceCommonScopeForAll`](struct@ForceCommonScopeForAll).
 			pub mod force_common_scope_for_all {
 				/// Error codes of `crm.lead.details.configuration.forceCommonScopeForAll`; see also [`crate::SystemError`].
 				///
@@ -6680,7 +6680,7 @@ pub mod lead {
 					"crm.lead.details.configuration.forceCommonScopeForAll", V2, false
 				);
 			}
-			/// Types of [`crm.lead.details.configuration.get`](super::Get).
+			/// Types of [`crm.lead.details.configuration.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `crm.lead.details.configuration.get`; see also [`crate::SystemError`].
 				///
@@ -6770,7 +6770,7 @@ pub mod lead {
 				method!(super::Get, "crm.lead.details.configuration.get", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of [`crm.lead.details.configuration.reset`](super::Reset).
+			/// Types of [`crm.lead.details.configuration.reset`](struct@Reset).
 			pub mod reset {
 				/// Error codes of `crm.lead.details.configuration.reset`; see also [`crate::SystemError`].
 				///
@@ -6818,7 +6818,7 @@ pub mod lead {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Reset, "crm.lead.details.configuration.reset", V2, false);
 			}
-			/// Types of [`crm.lead.details.configuration.set`](super::Set).
+			/// Types of [`crm.lead.details.configuration.set`](struct@Set).
 			pub mod set {
 				/// Error codes of `crm.lead.details.configuration.set`; see also [`crate::SystemError`].
 				///
@@ -6943,7 +6943,7 @@ pub mod lead {
 			}
 		}
 	}
-	/// Types of [`crm.lead.fields`](super::Fields).
+	/// Types of [`crm.lead.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.lead.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -7018,7 +7018,7 @@ pub mod lead {
 		method!(super::Fields, "crm.lead.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.lead.get`](super::Get).
+	/// Types of [`crm.lead.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `crm.lead.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -7186,7 +7186,7 @@ pub mod lead {
 		method!(super::Get, "crm.lead.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.lead.list`](super::List).
+	/// Types of [`crm.lead.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.lead.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -7281,7 +7281,7 @@ pub mod lead {
 		}
 		setters!(Set { some iter rows rows "rows" : set::Rows, });
 		params_impls!(Set { req field "id" id, opt exact "rows" rows, });
-		/// Types of [`crm.lead.productrows.get`](super::Get).
+		/// Types of [`crm.lead.productrows.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.lead.productrows.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -7385,7 +7385,7 @@ pub mod lead {
 			method!(super::Get, "crm.lead.productrows.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.lead.productrows.set`](super::Set).
+		/// Types of [`crm.lead.productrows.set`](struct@Set).
 		pub mod set {
 			/// Error codes of `crm.lead.productrows.set`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -7469,7 +7469,7 @@ pub mod lead {
 			method!(super::Set, "crm.lead.productrows.set", V2, false);
 		}
 	}
-	/// Types of [`crm.lead.update`](super::Update).
+	/// Types of [`crm.lead.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `crm.lead.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -7958,7 +7958,7 @@ pub mod lead {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of [`crm.lead.userfield.add`](super::Add).
+		/// Types of [`crm.lead.userfield.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.lead.userfield.add`; see also [`crate::SystemError`].
 			///
@@ -8203,7 +8203,7 @@ pub mod lead {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.lead.userfield.add", V2, false);
 		}
-		/// Types of [`crm.lead.userfield.delete`](super::Delete).
+		/// Types of [`crm.lead.userfield.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.lead.userfield.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8226,7 +8226,7 @@ pub mod lead {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.lead.userfield.delete", V2, false);
 		}
-		/// Types of [`crm.lead.userfield.get`](super::Get).
+		/// Types of [`crm.lead.userfield.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.lead.userfield.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8630,7 +8630,7 @@ pub mod lead {
 			method!(super::Get, "crm.lead.userfield.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.lead.userfield.list`](super::List).
+		/// Types of [`crm.lead.userfield.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.lead.userfield.list`; see also [`crate::SystemError`].
 			///
@@ -9073,7 +9073,7 @@ pub mod lead {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.lead.userfield.update`](super::Update).
+		/// Types of [`crm.lead.userfield.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.lead.userfield.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9400,7 +9400,7 @@ pub mod measure {
 	}
 	setters!(Update { some into fields fields "fields" : ::serde_json::Value, });
 	params_impls!(Update { req field "id" id, opt exact "fields" fields, });
-	/// Types of [`crm.measure.add`](super::Add).
+	/// Types of [`crm.measure.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.measure.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9408,7 +9408,7 @@ pub mod measure {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "crm.measure.add", V2, false);
 	}
-	/// Types of [`crm.measure.delete`](super::Delete).
+	/// Types of [`crm.measure.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `crm.measure.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9416,7 +9416,7 @@ pub mod measure {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "crm.measure.delete", V2, false);
 	}
-	/// Types of [`crm.measure.fields`](super::Fields).
+	/// Types of [`crm.measure.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.measure.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9424,7 +9424,7 @@ pub mod measure {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fields, "crm.measure.fields", V2, true);
 	}
-	/// Types of [`crm.measure.get`](super::Get).
+	/// Types of [`crm.measure.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `crm.measure.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9432,7 +9432,7 @@ pub mod measure {
 		pub type Output = ::serde_json::Value;
 		method!(super::Get, "crm.measure.get", V2, true);
 	}
-	/// Types of [`crm.measure.list`](super::List).
+	/// Types of [`crm.measure.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.measure.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9440,7 +9440,7 @@ pub mod measure {
 		pub type Output = ::serde_json::Value;
 		method!(super::List, "crm.measure.list", V2, true);
 	}
-	/// Types of [`crm.measure.update`](super::Update).
+	/// Types of [`crm.measure.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `crm.measure.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9471,7 +9471,7 @@ pub mod multifield {
 		}
 	}
 	params_impls!(Fields {});
-	/// Types of [`crm.multifield.fields`](super::Fields).
+	/// Types of [`crm.multifield.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.multifield.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9636,7 +9636,7 @@ pub mod orderentity {
 		List { opt exact "select" select, opt exact "filter" filter, opt exact "order"
 		order, opt exact "start" start, }
 	);
-	/// Types of [`crm.orderentity.add`](super::Add).
+	/// Types of [`crm.orderentity.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.orderentity.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9707,7 +9707,7 @@ pub mod orderentity {
 		method!(super::Add, "crm.orderentity.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.orderentity.deleteByFilter`](super::DeleteByFilter).
+	/// Types of [`crm.orderentity.deleteByFilter`](struct@DeleteByFilter).
 	pub mod delete_by_filter {
 		/// Error codes of `crm.orderentity.deleteByFilter`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9767,7 +9767,7 @@ pub mod orderentity {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::DeleteByFilter, "crm.orderentity.deleteByFilter", V2, false);
 	}
-	/// Types of [`crm.orderentity.getFields`](super::GetFields).
+	/// Types of [`crm.orderentity.getFields`](struct@GetFields).
 	pub mod get_fields {
 		/// Error codes of `crm.orderentity.getFields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9833,7 +9833,7 @@ pub mod orderentity {
 		method!(super::GetFields, "crm.orderentity.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.orderentity.list`](super::List).
+	/// Types of [`crm.orderentity.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.orderentity.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9970,7 +9970,7 @@ pub mod paysystem {
 		"filter" : list::Filter, }
 	);
 	params_impls!(List { opt exact "order" order, opt exact "filter" filter, });
-	/// Types of [`crm.paysystem.fields`](super::Fields).
+	/// Types of [`crm.paysystem.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.paysystem.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9978,7 +9978,7 @@ pub mod paysystem {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fields, "crm.paysystem.fields", V2, true);
 	}
-	/// Types of [`crm.paysystem.list`](super::List).
+	/// Types of [`crm.paysystem.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.paysystem.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10083,7 +10083,7 @@ pub mod persontype {
 		"filter" : list::Filter, }
 	);
 	params_impls!(List { opt exact "order" order, opt exact "filter" filter, });
-	/// Types of [`crm.persontype.fields`](super::Fields).
+	/// Types of [`crm.persontype.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.persontype.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10091,7 +10091,7 @@ pub mod persontype {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fields, "crm.persontype.fields", V2, true);
 	}
-	/// Types of [`crm.persontype.list`](super::List).
+	/// Types of [`crm.persontype.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.persontype.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10293,7 +10293,7 @@ pub mod product {
 		::serde_json::Value, }
 	);
 	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-	/// Types of [`crm.product.add`](super::Add).
+	/// Types of [`crm.product.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.product.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10301,7 +10301,7 @@ pub mod product {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "crm.product.add", V2, false);
 	}
-	/// Types of [`crm.product.delete`](super::Delete).
+	/// Types of [`crm.product.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `crm.product.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10309,7 +10309,7 @@ pub mod product {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "crm.product.delete", V2, false);
 	}
-	/// Types of [`crm.product.fields`](super::Fields).
+	/// Types of [`crm.product.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.product.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10380,7 +10380,7 @@ pub mod product {
 		method!(super::Fields, "crm.product.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.product.get`](super::Get).
+	/// Types of [`crm.product.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `crm.product.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10388,7 +10388,7 @@ pub mod product {
 		pub type Output = ::serde_json::Value;
 		method!(super::Get, "crm.product.get", V2, true);
 	}
-	/// Types of [`crm.product.list`](super::List).
+	/// Types of [`crm.product.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.product.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10577,7 +10577,7 @@ pub mod product {
 			::serde_json::Value, }
 		);
 		params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-		/// Types of [`crm.product.property.add`](super::Add).
+		/// Types of [`crm.product.property.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.product.property.add`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10585,7 +10585,7 @@ pub mod product {
 			pub type Output = ::serde_json::Value;
 			method!(super::Add, "crm.product.property.add", V2, false);
 		}
-		/// Types of [`crm.product.property.delete`](super::Delete).
+		/// Types of [`crm.product.property.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.product.property.delete`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10617,7 +10617,7 @@ pub mod product {
 				}
 			}
 			params_impls!(Fields {});
-			/// Types of [`crm.product.property.enumeration.fields`](super::Fields).
+			/// Types of [`crm.product.property.enumeration.fields`](struct@Fields).
 			pub mod fields {
 				/// Error codes of `crm.product.property.enumeration.fields`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -10628,7 +10628,7 @@ pub mod product {
 				);
 			}
 		}
-		/// Types of [`crm.product.property.fields`](super::Fields).
+		/// Types of [`crm.product.property.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.product.property.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10636,7 +10636,7 @@ pub mod product {
 			pub type Output = ::serde_json::Value;
 			method!(super::Fields, "crm.product.property.fields", V2, true);
 		}
-		/// Types of [`crm.product.property.get`](super::Get).
+		/// Types of [`crm.product.property.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.product.property.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10644,7 +10644,7 @@ pub mod product {
 			pub type Output = ::serde_json::Value;
 			method!(super::Get, "crm.product.property.get", V2, true);
 		}
-		/// Types of [`crm.product.property.list`](super::List).
+		/// Types of [`crm.product.property.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.product.property.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10730,7 +10730,7 @@ pub mod product {
 				Fields { opt exact "propertyType" property_type, opt exact "userType"
 				user_type, }
 			);
-			/// Types of [`crm.product.property.settings.fields`](super::Fields).
+			/// Types of [`crm.product.property.settings.fields`](struct@Fields).
 			pub mod fields {
 				/// Error codes of `crm.product.property.settings.fields`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -10739,7 +10739,7 @@ pub mod product {
 				method!(super::Fields, "crm.product.property.settings.fields", V2, true);
 			}
 		}
-		/// Types of [`crm.product.property.types`](super::Types).
+		/// Types of [`crm.product.property.types`](struct@Types).
 		pub mod types {
 			/// Error codes of `crm.product.property.types`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10747,7 +10747,7 @@ pub mod product {
 			pub type Output = ::serde_json::Value;
 			method!(super::Types, "crm.product.property.types", V2, false);
 		}
-		/// Types of [`crm.product.property.update`](super::Update).
+		/// Types of [`crm.product.property.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.product.property.update`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -10756,7 +10756,7 @@ pub mod product {
 			method!(super::Update, "crm.product.property.update", V2, false);
 		}
 	}
-	/// Types of [`crm.product.update`](super::Update).
+	/// Types of [`crm.product.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `crm.product.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10811,7 +10811,7 @@ pub mod productrow {
 		}
 	}
 	params_impls!(List {});
-	/// Types of [`crm.productrow.fields`](super::Fields).
+	/// Types of [`crm.productrow.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.productrow.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10819,7 +10819,7 @@ pub mod productrow {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fields, "crm.productrow.fields", V2, true);
 	}
-	/// Types of [`crm.productrow.list`](super::List).
+	/// Types of [`crm.productrow.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.productrow.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -10999,7 +10999,7 @@ pub mod productsection {
 	}
 	setters!(Update { some into fields fields "fields" : ::serde_json::Value, });
 	params_impls!(Update { req field "id" id, opt exact "fields" fields, });
-	/// Types of [`crm.productsection.add`](super::Add).
+	/// Types of [`crm.productsection.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.productsection.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11007,7 +11007,7 @@ pub mod productsection {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "crm.productsection.add", V2, false);
 	}
-	/// Types of [`crm.productsection.delete`](super::Delete).
+	/// Types of [`crm.productsection.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `crm.productsection.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11015,7 +11015,7 @@ pub mod productsection {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "crm.productsection.delete", V2, false);
 	}
-	/// Types of [`crm.productsection.fields`](super::Fields).
+	/// Types of [`crm.productsection.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.productsection.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11023,7 +11023,7 @@ pub mod productsection {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fields, "crm.productsection.fields", V2, true);
 	}
-	/// Types of [`crm.productsection.get`](super::Get).
+	/// Types of [`crm.productsection.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `crm.productsection.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11031,7 +11031,7 @@ pub mod productsection {
 		pub type Output = ::serde_json::Value;
 		method!(super::Get, "crm.productsection.get", V2, true);
 	}
-	/// Types of [`crm.productsection.list`](super::List).
+	/// Types of [`crm.productsection.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.productsection.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11081,7 +11081,7 @@ pub mod productsection {
 		pub type Output = ::serde_json::Value;
 		method!(super::List, "crm.productsection.list", V2, true);
 	}
-	/// Types of [`crm.productsection.update`](super::Update).
+	/// Types of [`crm.productsection.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `crm.productsection.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11279,7 +11279,7 @@ pub mod quote {
 		Update { req field "id" id, opt exact "fields" fields, opt exact "params" params,
 		}
 	);
-	/// Types of [`crm.quote.add`](super::Add).
+	/// Types of [`crm.quote.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.quote.add`; see also [`crate::SystemError`].
 		///
@@ -11485,7 +11485,7 @@ pub mod quote {
 			}
 		}
 		params_impls!(Fields {});
-		/// Types of [`crm.quote.contact.add`](super::Add).
+		/// Types of [`crm.quote.contact.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.quote.contact.add`; see also [`crate::SystemError`].
 			///
@@ -11540,7 +11540,7 @@ pub mod quote {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Add, "crm.quote.contact.add", V2, false);
 		}
-		/// Types of [`crm.quote.contact.delete`](super::Delete).
+		/// Types of [`crm.quote.contact.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.quote.contact.delete`; see also [`crate::SystemError`].
 			///
@@ -11580,7 +11580,7 @@ pub mod quote {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.quote.contact.delete", V2, false);
 		}
-		/// Types of [`crm.quote.contact.fields`](super::Fields).
+		/// Types of [`crm.quote.contact.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.quote.contact.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -11713,7 +11713,7 @@ pub mod quote {
 				}
 			}
 			params_impls!(Set { req field "id" id, req field "items" items, });
-			/// Types of [`crm.quote.contact.items.delete`](super::Delete).
+			/// Types of [`crm.quote.contact.items.delete`](struct@Delete).
 			pub mod delete {
 				/// Error codes of `crm.quote.contact.items.delete`; see also [`crate::SystemError`].
 				///
@@ -11732,7 +11732,7 @@ pub mod quote {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "crm.quote.contact.items.delete", V2, false);
 			}
-			/// Types of [`crm.quote.contact.items.get`](super::Get).
+			/// Types of [`crm.quote.contact.items.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `crm.quote.contact.items.get`; see also [`crate::SystemError`].
 				///
@@ -11776,7 +11776,7 @@ pub mod quote {
 				method!(super::Get, "crm.quote.contact.items.get", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of [`crm.quote.contact.items.set`](super::Set).
+			/// Types of [`crm.quote.contact.items.set`](struct@Set).
 			pub mod set {
 				/// Error codes of `crm.quote.contact.items.set`; see also [`crate::SystemError`].
 				///
@@ -11837,7 +11837,7 @@ pub mod quote {
 			}
 		}
 	}
-	/// Types of [`crm.quote.delete`](super::Delete).
+	/// Types of [`crm.quote.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `crm.quote.delete`; see also [`crate::SystemError`].
 		///
@@ -11856,7 +11856,7 @@ pub mod quote {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "crm.quote.delete", V2, false);
 	}
-	/// Types of [`crm.quote.fields`](super::Fields).
+	/// Types of [`crm.quote.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.quote.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -11956,7 +11956,7 @@ pub mod quote {
 		method!(super::Fields, "crm.quote.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.quote.get`](super::Get).
+	/// Types of [`crm.quote.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `crm.quote.get`; see also [`crate::SystemError`].
 		///
@@ -12100,7 +12100,7 @@ pub mod quote {
 		method!(super::Get, "crm.quote.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.quote.list`](super::List).
+	/// Types of [`crm.quote.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.quote.list`; see also [`crate::SystemError`].
 		///
@@ -12246,7 +12246,7 @@ pub mod quote {
 		}
 		setters!(Set { some iter rows rows "rows" : set::Rows, });
 		params_impls!(Set { req field "id" id, opt exact "rows" rows, });
-		/// Types of [`crm.quote.productrows.get`](super::Get).
+		/// Types of [`crm.quote.productrows.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.quote.productrows.get`; see also [`crate::SystemError`].
 			///
@@ -12350,7 +12350,7 @@ pub mod quote {
 			method!(super::Get, "crm.quote.productrows.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.quote.productrows.set`](super::Set).
+		/// Types of [`crm.quote.productrows.set`](struct@Set).
 		pub mod set {
 			/// Error codes of `crm.quote.productrows.set`; see also [`crate::SystemError`].
 			///
@@ -12429,7 +12429,7 @@ pub mod quote {
 			method!(super::Set, "crm.quote.productrows.set", V2, false);
 		}
 	}
-	/// Types of [`crm.quote.update`](super::Update).
+	/// Types of [`crm.quote.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `crm.quote.update`; see also [`crate::SystemError`].
 		///
@@ -12683,7 +12683,7 @@ pub mod quote {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of [`crm.quote.userfield.add`](super::Add).
+		/// Types of [`crm.quote.userfield.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.quote.userfield.add`; see also [`crate::SystemError`].
 			///
@@ -12928,7 +12928,7 @@ pub mod quote {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.quote.userfield.add", V2, false);
 		}
-		/// Types of [`crm.quote.userfield.delete`](super::Delete).
+		/// Types of [`crm.quote.userfield.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.quote.userfield.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12951,7 +12951,7 @@ pub mod quote {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.quote.userfield.delete", V2, false);
 		}
-		/// Types of [`crm.quote.userfield.get`](super::Get).
+		/// Types of [`crm.quote.userfield.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.quote.userfield.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -13345,7 +13345,7 @@ pub mod quote {
 			method!(super::Get, "crm.quote.userfield.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.quote.userfield.list`](super::List).
+		/// Types of [`crm.quote.userfield.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.quote.userfield.list`; see also [`crate::SystemError`].
 			///
@@ -13788,7 +13788,7 @@ pub mod quote {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.quote.userfield.update`](super::Update).
+		/// Types of [`crm.quote.userfield.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.quote.userfield.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -14124,7 +14124,7 @@ pub mod requisite {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of [`crm.requisite.add`](super::Add).
+	/// Types of [`crm.requisite.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.requisite.add`; see also [`crate::SystemError`].
 		///
@@ -14638,7 +14638,7 @@ pub mod requisite {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of [`crm.requisite.bankdetail.add`](super::Add).
+		/// Types of [`crm.requisite.bankdetail.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.requisite.bankdetail.add`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -14787,7 +14787,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.requisite.bankdetail.add", V2, false);
 		}
-		/// Types of [`crm.requisite.bankdetail.delete`](super::Delete).
+		/// Types of [`crm.requisite.bankdetail.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.requisite.bankdetail.delete`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -14795,7 +14795,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.requisite.bankdetail.delete", V2, false);
 		}
-		/// Types of [`crm.requisite.bankdetail.fields`](super::Fields).
+		/// Types of [`crm.requisite.bankdetail.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.requisite.bankdetail.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -14845,7 +14845,7 @@ pub mod requisite {
 			method!(super::Fields, "crm.requisite.bankdetail.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.requisite.bankdetail.get`](super::Get).
+		/// Types of [`crm.requisite.bankdetail.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.requisite.bankdetail.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -14952,7 +14952,7 @@ pub mod requisite {
 			method!(super::Get, "crm.requisite.bankdetail.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.requisite.bankdetail.list`](super::List).
+		/// Types of [`crm.requisite.bankdetail.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.requisite.bankdetail.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -15458,7 +15458,7 @@ pub mod requisite {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.requisite.bankdetail.update`](super::Update).
+		/// Types of [`crm.requisite.bankdetail.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.requisite.bankdetail.update`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -15573,7 +15573,7 @@ pub mod requisite {
 			method!(super::Update, "crm.requisite.bankdetail.update", V2, false);
 		}
 	}
-	/// Types of [`crm.requisite.delete`](super::Delete).
+	/// Types of [`crm.requisite.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `crm.requisite.delete`; see also [`crate::SystemError`].
 		///
@@ -15583,7 +15583,7 @@ pub mod requisite {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "crm.requisite.delete", V2, false);
 	}
-	/// Types of [`crm.requisite.fields`](super::Fields).
+	/// Types of [`crm.requisite.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.requisite.fields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -15743,7 +15743,7 @@ pub mod requisite {
 		method!(super::Fields, "crm.requisite.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.requisite.get`](super::Get).
+	/// Types of [`crm.requisite.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `crm.requisite.get`; see also [`crate::SystemError`].
 		///
@@ -15910,7 +15910,7 @@ pub mod requisite {
 			Unregister { req field "entityTypeId" entity_type_id, req field "entityId"
 			entity_id, }
 		);
-		/// Types of [`crm.requisite.link.fields`](super::Fields).
+		/// Types of [`crm.requisite.link.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.requisite.link.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -15960,7 +15960,7 @@ pub mod requisite {
 			method!(super::Fields, "crm.requisite.link.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.requisite.link.get`](super::Get).
+		/// Types of [`crm.requisite.link.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.requisite.link.get`; see also [`crate::SystemError`].
 			///
@@ -15998,7 +15998,7 @@ pub mod requisite {
 			method!(super::Get, "crm.requisite.link.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.requisite.link.list`](super::List).
+		/// Types of [`crm.requisite.link.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.requisite.link.list`; see also [`crate::SystemError`].
 			///
@@ -16167,7 +16167,7 @@ pub mod requisite {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.requisite.link.register`](super::Register).
+		/// Types of [`crm.requisite.link.register`](struct@Register).
 		pub mod register {
 			/// Error codes of `crm.requisite.link.register`; see also [`crate::SystemError`].
 			///
@@ -16225,7 +16225,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Register, "crm.requisite.link.register", V2, false);
 		}
-		/// Types of [`crm.requisite.link.unregister`](super::Unregister).
+		/// Types of [`crm.requisite.link.unregister`](struct@Unregister).
 		pub mod unregister {
 			/// Error codes of `crm.requisite.link.unregister`; see also [`crate::SystemError`].
 			///
@@ -16236,7 +16236,7 @@ pub mod requisite {
 			method!(super::Unregister, "crm.requisite.link.unregister", V2, false);
 		}
 	}
-	/// Types of [`crm.requisite.list`](super::List).
+	/// Types of [`crm.requisite.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.requisite.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -16520,7 +16520,7 @@ pub mod requisite {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of [`crm.requisite.preset.add`](super::Add).
+		/// Types of [`crm.requisite.preset.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.requisite.preset.add`; see also [`crate::SystemError`].
 			///
@@ -16580,7 +16580,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.requisite.preset.add", V2, false);
 		}
-		/// Types of [`crm.requisite.preset.countries`](super::Countries).
+		/// Types of [`crm.requisite.preset.countries`](struct@Countries).
 		pub mod countries {
 			/// Error codes of `crm.requisite.preset.countries`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -16609,7 +16609,7 @@ pub mod requisite {
 			method!(super::Countries, "crm.requisite.preset.countries", V2, false);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.requisite.preset.delete`](super::Delete).
+		/// Types of [`crm.requisite.preset.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.requisite.preset.delete`; see also [`crate::SystemError`].
 			///
@@ -16824,7 +16824,7 @@ pub mod requisite {
 				Update { req field "id" id, req field "preset" preset, req field "fields"
 				fields, }
 			);
-			/// Types of [`crm.requisite.preset.field.add`](super::Add).
+			/// Types of [`crm.requisite.preset.field.add`](struct@Add).
 			pub mod add {
 				/// Error codes of `crm.requisite.preset.field.add`; see also [`crate::SystemError`].
 				///
@@ -16875,7 +16875,7 @@ pub mod requisite {
 				pub type Output = ::bitrix24_runtime::lenient::Int;
 				method!(super::Add, "crm.requisite.preset.field.add", V2, false);
 			}
-			/// Types of [`crm.requisite.preset.field.availabletoadd`](super::Availabletoadd).
+			/// Types of [`crm.requisite.preset.field.availabletoadd`](struct@Availabletoadd).
 			pub mod availabletoadd {
 				/// Error codes of `crm.requisite.preset.field.availabletoadd`; see also [`crate::SystemError`].
 				///
@@ -16888,7 +16888,7 @@ pub mod requisite {
 					V2, false
 				);
 			}
-			/// Types of [`crm.requisite.preset.field.delete`](super::Delete).
+			/// Types of [`crm.requisite.preset.field.delete`](struct@Delete).
 			pub mod delete {
 				/// Error codes of `crm.requisite.preset.field.delete`; see also [`crate::SystemError`].
 				///
@@ -16898,7 +16898,7 @@ pub mod requisite {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "crm.requisite.preset.field.delete", V2, false);
 			}
-			/// Types of [`crm.requisite.preset.field.fields`](super::Fields).
+			/// Types of [`crm.requisite.preset.field.fields`](struct@Fields).
 			pub mod fields {
 				/// Error codes of `crm.requisite.preset.field.fields`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -16948,7 +16948,7 @@ pub mod requisite {
 				method!(super::Fields, "crm.requisite.preset.field.fields", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`crm.requisite.preset.field.get`](super::Get).
+			/// Types of [`crm.requisite.preset.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `crm.requisite.preset.field.get`; see also [`crate::SystemError`].
 				///
@@ -16982,7 +16982,7 @@ pub mod requisite {
 				method!(super::Get, "crm.requisite.preset.field.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`crm.requisite.preset.field.list`](super::List).
+			/// Types of [`crm.requisite.preset.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `crm.requisite.preset.field.list`; see also [`crate::SystemError`].
 				///
@@ -17025,7 +17025,7 @@ pub mod requisite {
 				}
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of [`crm.requisite.preset.field.update`](super::Update).
+			/// Types of [`crm.requisite.preset.field.update`](struct@Update).
 			pub mod update {
 				/// Error codes of `crm.requisite.preset.field.update`; see also [`crate::SystemError`].
 				///
@@ -17077,7 +17077,7 @@ pub mod requisite {
 				method!(super::Update, "crm.requisite.preset.field.update", V2, false);
 			}
 		}
-		/// Types of [`crm.requisite.preset.fields`](super::Fields).
+		/// Types of [`crm.requisite.preset.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.requisite.preset.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -17127,7 +17127,7 @@ pub mod requisite {
 			method!(super::Fields, "crm.requisite.preset.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.requisite.preset.get`](super::Get).
+		/// Types of [`crm.requisite.preset.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.requisite.preset.get`; see also [`crate::SystemError`].
 			///
@@ -17177,7 +17177,7 @@ pub mod requisite {
 			method!(super::Get, "crm.requisite.preset.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.requisite.preset.list`](super::List).
+		/// Types of [`crm.requisite.preset.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.requisite.preset.list`; see also [`crate::SystemError`].
 			///
@@ -17411,7 +17411,7 @@ pub mod requisite {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.requisite.preset.update`](super::Update).
+		/// Types of [`crm.requisite.preset.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.requisite.preset.update`; see also [`crate::SystemError`].
 			///
@@ -17422,7 +17422,7 @@ pub mod requisite {
 			method!(super::Update, "crm.requisite.preset.update", V2, false);
 		}
 	}
-	/// Types of [`crm.requisite.update`](super::Update).
+	/// Types of [`crm.requisite.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `crm.requisite.update`; see also [`crate::SystemError`].
 		///
@@ -17892,7 +17892,7 @@ pub mod requisite {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of [`crm.requisite.userfield.add`](super::Add).
+		/// Types of [`crm.requisite.userfield.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.requisite.userfield.add`; see also [`crate::SystemError`].
 			///
@@ -18075,7 +18075,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.requisite.userfield.add", V2, false);
 		}
-		/// Types of [`crm.requisite.userfield.delete`](super::Delete).
+		/// Types of [`crm.requisite.userfield.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.requisite.userfield.delete`; see also [`crate::SystemError`].
 			///
@@ -18094,7 +18094,7 @@ pub mod requisite {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.requisite.userfield.delete", V2, false);
 		}
-		/// Types of [`crm.requisite.userfield.get`](super::Get).
+		/// Types of [`crm.requisite.userfield.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.requisite.userfield.get`; see also [`crate::SystemError`].
 			///
@@ -18273,7 +18273,7 @@ pub mod requisite {
 			method!(super::Get, "crm.requisite.userfield.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.requisite.userfield.list`](super::List).
+		/// Types of [`crm.requisite.userfield.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.requisite.userfield.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -18535,7 +18535,7 @@ pub mod requisite {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.requisite.userfield.update`](super::Update).
+		/// Types of [`crm.requisite.userfield.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.requisite.userfield.update`; see also [`crate::SystemError`].
 			///
@@ -18713,7 +18713,7 @@ pub mod settings {
 			}
 		}
 		params_impls!(Get {});
-		/// Types of [`crm.settings.mode.get`](super::Get).
+		/// Types of [`crm.settings.mode.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.settings.mode.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -18768,7 +18768,7 @@ pub mod stagehistory {
 		List { opt exact "entityTypeId" entity_type_id, opt exact "order" order, opt
 		exact "filter" filter, opt exact "select" select, opt exact "start" start, }
 	);
-	/// Types of [`crm.stagehistory.list`](super::List).
+	/// Types of [`crm.stagehistory.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.stagehistory.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -19044,7 +19044,7 @@ pub mod status {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of [`crm.status.add`](super::Add).
+	/// Types of [`crm.status.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.status.add`; see also [`crate::SystemError`].
 		///
@@ -19111,7 +19111,7 @@ pub mod status {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "crm.status.add", V2, false);
 	}
-	/// Types of [`crm.status.delete`](super::Delete).
+	/// Types of [`crm.status.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `crm.status.delete`; see also [`crate::SystemError`].
 		///
@@ -19168,7 +19168,7 @@ pub mod status {
 			}
 		}
 		params_impls!(Types {});
-		/// Types of [`crm.status.entity.items`](super::Items).
+		/// Types of [`crm.status.entity.items`](struct@Items).
 		pub mod items {
 			/// Error codes of `crm.status.entity.items`; see also [`crate::SystemError`].
 			///
@@ -19200,7 +19200,7 @@ pub mod status {
 			method!(super::Items, "crm.status.entity.items", V2, false);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.status.entity.types`](super::Types).
+		/// Types of [`crm.status.entity.types`](struct@Types).
 		pub mod types {
 			/// Error codes of `crm.status.entity.types`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -19255,7 +19255,7 @@ pub mod status {
 			deserialize_via_from_value!(Item);
 		}
 	}
-	/// Types of [`crm.status.fields`](super::Fields).
+	/// Types of [`crm.status.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.status.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -19305,7 +19305,7 @@ pub mod status {
 		method!(super::Fields, "crm.status.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.status.get`](super::Get).
+	/// Types of [`crm.status.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `crm.status.get`; see also [`crate::SystemError`].
 		///
@@ -19351,7 +19351,7 @@ pub mod status {
 		method!(super::Get, "crm.status.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.status.list`](super::List).
+	/// Types of [`crm.status.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.status.list`; see also [`crate::SystemError`].
 		///
@@ -19470,7 +19470,7 @@ pub mod status {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`crm.status.update`](super::Update).
+	/// Types of [`crm.status.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `crm.status.update`; see also [`crate::SystemError`].
 		///
@@ -19611,7 +19611,7 @@ pub mod timeline {
 			}
 		}
 		params_impls!(Unbind { req field "fields" fields, });
-		/// Types of [`crm.timeline.bindings.bind`](super::Bind).
+		/// Types of [`crm.timeline.bindings.bind`](struct@Bind).
 		pub mod bind {
 			/// Error codes of `crm.timeline.bindings.bind`; see also [`crate::SystemError`].
 			///
@@ -19678,7 +19678,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Bind, "crm.timeline.bindings.bind", V2, false);
 		}
-		/// Types of [`crm.timeline.bindings.fields`](super::Fields).
+		/// Types of [`crm.timeline.bindings.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.timeline.bindings.fields`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -19737,7 +19737,7 @@ pub mod timeline {
 			method!(super::Fields, "crm.timeline.bindings.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.timeline.bindings.list`](super::List).
+		/// Types of [`crm.timeline.bindings.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.timeline.bindings.list`; see also [`crate::SystemError`].
 			///
@@ -19818,7 +19818,7 @@ pub mod timeline {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.timeline.bindings.unbind`](super::Unbind).
+		/// Types of [`crm.timeline.bindings.unbind`](struct@Unbind).
 		pub mod unbind {
 			/// Error codes of `crm.timeline.bindings.unbind`; see also [`crate::SystemError`].
 			///
@@ -20082,7 +20082,7 @@ pub mod timeline {
 			Update { req field "id" id, req field "fields" fields, opt exact
 			"ownerTypeId" owner_type_id, opt exact "ownerId" owner_id, }
 		);
-		/// Types of [`crm.timeline.comment.add`](super::Add).
+		/// Types of [`crm.timeline.comment.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.timeline.comment.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20149,7 +20149,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.timeline.comment.add", V2, false);
 		}
-		/// Types of [`crm.timeline.comment.delete`](super::Delete).
+		/// Types of [`crm.timeline.comment.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.timeline.comment.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20178,7 +20178,7 @@ pub mod timeline {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "crm.timeline.comment.delete", V2, false);
 		}
-		/// Types of [`crm.timeline.comment.fields`](super::Fields).
+		/// Types of [`crm.timeline.comment.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.timeline.comment.fields`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20237,7 +20237,7 @@ pub mod timeline {
 			method!(super::Fields, "crm.timeline.comment.fields", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.timeline.comment.get`](super::Get).
+		/// Types of [`crm.timeline.comment.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.timeline.comment.get`; see also [`crate::SystemError`].
 			///
@@ -20247,7 +20247,7 @@ pub mod timeline {
 			pub type Output = crate::entities::CrmTimelineComment;
 			method!(super::Get, "crm.timeline.comment.get", V2, true);
 		}
-		/// Types of [`crm.timeline.comment.list`](super::List).
+		/// Types of [`crm.timeline.comment.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.timeline.comment.list`; see also [`crate::SystemError`].
 			///
@@ -20410,7 +20410,7 @@ pub mod timeline {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`crm.timeline.comment.update`](super::Update).
+		/// Types of [`crm.timeline.comment.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `crm.timeline.comment.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20573,7 +20573,7 @@ pub mod timeline {
 			}
 		}
 		params_impls!(List {});
-		/// Types of [`crm.timeline.icon.add`](super::Add).
+		/// Types of [`crm.timeline.icon.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.timeline.icon.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20632,7 +20632,7 @@ pub mod timeline {
 			method!(super::Add, "crm.timeline.icon.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.timeline.icon.delete`](super::Delete).
+		/// Types of [`crm.timeline.icon.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.timeline.icon.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20658,7 +20658,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.timeline.icon.delete", V2, false);
 		}
-		/// Types of [`crm.timeline.icon.get`](super::Get).
+		/// Types of [`crm.timeline.icon.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.timeline.icon.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20709,7 +20709,7 @@ pub mod timeline {
 			method!(super::Get, "crm.timeline.icon.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.timeline.icon.list`](super::List).
+		/// Types of [`crm.timeline.icon.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.timeline.icon.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20842,7 +20842,7 @@ pub mod timeline {
 			Unpin { req field "id" id, req field "ownerTypeId" owner_type_id, req field
 			"ownerId" owner_id, }
 		);
-		/// Types of [`crm.timeline.item.pin`](super::Pin).
+		/// Types of [`crm.timeline.item.pin`](struct@Pin).
 		pub mod pin {
 			/// Error codes of `crm.timeline.item.pin`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -20873,7 +20873,7 @@ pub mod timeline {
 			pub type Output = ::serde_json::Value;
 			method!(super::Pin, "crm.timeline.item.pin", V2, false);
 		}
-		/// Types of [`crm.timeline.item.unpin`](super::Unpin).
+		/// Types of [`crm.timeline.item.unpin`](struct@Unpin).
 		pub mod unpin {
 			/// Error codes of `crm.timeline.item.unpin`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21026,7 +21026,7 @@ pub mod timeline {
 				entity_id, req field "timelineId" timeline_id, req field "layout" layout,
 				}
 			);
-			/// Types of [`crm.timeline.layout.blocks.delete`](super::Delete).
+			/// Types of [`crm.timeline.layout.blocks.delete`](struct@Delete).
 			pub mod delete {
 				/// Error codes of `crm.timeline.layout.blocks.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21066,7 +21066,7 @@ pub mod timeline {
 				method!(super::Delete, "crm.timeline.layout.blocks.delete", V2, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`crm.timeline.layout.blocks.get`](super::Get).
+			/// Types of [`crm.timeline.layout.blocks.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `crm.timeline.layout.blocks.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21354,7 +21354,7 @@ pub mod timeline {
 				method!(super::Get, "crm.timeline.layout.blocks.get", V2, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`crm.timeline.layout.blocks.set`](super::Set).
+			/// Types of [`crm.timeline.layout.blocks.set`](struct@Set).
 			pub mod set {
 				/// Error codes of `crm.timeline.layout.blocks.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21526,7 +21526,7 @@ pub mod timeline {
 			List { req field "entityTypeId" entity_type_id, req field "entityId"
 			entity_id, opt exact "order" order, opt exact "start" start, }
 		);
-		/// Types of [`crm.timeline.logmessage.add`](super::Add).
+		/// Types of [`crm.timeline.logmessage.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.timeline.logmessage.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21634,7 +21634,7 @@ pub mod timeline {
 			method!(super::Add, "crm.timeline.logmessage.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.timeline.logmessage.delete`](super::Delete).
+		/// Types of [`crm.timeline.logmessage.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.timeline.logmessage.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21662,7 +21662,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.timeline.logmessage.delete", V2, false);
 		}
-		/// Types of [`crm.timeline.logmessage.get`](super::Get).
+		/// Types of [`crm.timeline.logmessage.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.timeline.logmessage.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21722,7 +21722,7 @@ pub mod timeline {
 			method!(super::Get, "crm.timeline.logmessage.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.timeline.logmessage.list`](super::List).
+		/// Types of [`crm.timeline.logmessage.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.timeline.logmessage.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21905,7 +21905,7 @@ pub mod timeline {
 			}
 		}
 		params_impls!(List {});
-		/// Types of [`crm.timeline.logo.add`](super::Add).
+		/// Types of [`crm.timeline.logo.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.timeline.logo.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21964,7 +21964,7 @@ pub mod timeline {
 			method!(super::Add, "crm.timeline.logo.add", V2, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.timeline.logo.delete`](super::Delete).
+		/// Types of [`crm.timeline.logo.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.timeline.logo.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -21990,7 +21990,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.timeline.logo.delete", V2, false);
 		}
-		/// Types of [`crm.timeline.logo.get`](super::Get).
+		/// Types of [`crm.timeline.logo.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.timeline.logo.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22041,7 +22041,7 @@ pub mod timeline {
 			method!(super::Get, "crm.timeline.logo.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.timeline.logo.list`](super::List).
+		/// Types of [`crm.timeline.logo.list`](struct@List).
 		pub mod list {
 			/// Error codes of `crm.timeline.logo.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22229,7 +22229,7 @@ pub mod timeline {
 			req field "itemType" item_type, req field "itemId" item_id, req field "text"
 			text, }
 		);
-		/// Types of [`crm.timeline.note.delete`](super::Delete).
+		/// Types of [`crm.timeline.note.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.timeline.note.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22255,7 +22255,7 @@ pub mod timeline {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "crm.timeline.note.delete", V2, false);
 		}
-		/// Types of [`crm.timeline.note.get`](super::Get).
+		/// Types of [`crm.timeline.note.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `crm.timeline.note.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22305,7 +22305,7 @@ pub mod timeline {
 			method!(super::Get, "crm.timeline.note.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`crm.timeline.note.save`](super::Save).
+		/// Types of [`crm.timeline.note.save`](struct@Save).
 		pub mod save {
 			/// Error codes of `crm.timeline.note.save`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22391,7 +22391,7 @@ pub mod tracking {
 			}
 		}
 		params_impls!(Delete { req field "id" id, });
-		/// Types of [`crm.tracking.trace.add`](super::Add).
+		/// Types of [`crm.tracking.trace.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `crm.tracking.trace.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22455,7 +22455,7 @@ pub mod tracking {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "crm.tracking.trace.add", V2, false);
 		}
-		/// Types of [`crm.tracking.trace.delete`](super::Delete).
+		/// Types of [`crm.tracking.trace.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `crm.tracking.trace.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -22664,7 +22664,7 @@ pub mod type_ {
 	}
 	setters!(Update { some into fields fields "fields" : update::Fields, });
 	params_impls!(Update { req field "id" id, opt exact "fields" fields, });
-	/// Types of [`crm.type.add`](super::Add).
+	/// Types of [`crm.type.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.type.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -23121,7 +23121,7 @@ pub mod type_ {
 		method!(super::Add, "crm.type.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.type.delete`](super::Delete).
+	/// Types of [`crm.type.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `crm.type.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -23147,7 +23147,7 @@ pub mod type_ {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::Delete, "crm.type.delete", V2, false);
 	}
-	/// Types of [`crm.type.fields`](super::Fields).
+	/// Types of [`crm.type.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.type.fields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -24030,7 +24030,7 @@ pub mod type_ {
 		method!(super::Fields, "crm.type.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.type.get`](super::Get).
+	/// Types of [`crm.type.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `crm.type.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -24228,7 +24228,7 @@ pub mod type_ {
 		method!(super::Get, "crm.type.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.type.getByEntityTypeId`](super::GetByEntityTypeId).
+	/// Types of [`crm.type.getByEntityTypeId`](struct@GetByEntityTypeId).
 	pub mod get_by_entity_type_id {
 		/// Error codes of `crm.type.getByEntityTypeId`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -24426,7 +24426,7 @@ pub mod type_ {
 		method!(super::GetByEntityTypeId, "crm.type.getByEntityTypeId", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.type.list`](super::List).
+	/// Types of [`crm.type.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.type.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -24590,7 +24590,7 @@ pub mod type_ {
 		deserialize_via_from_value!(Output);
 		deserialize_via_from_value!(OutputTypes);
 	}
-	/// Types of [`crm.type.update`](super::Update).
+	/// Types of [`crm.type.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `crm.type.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -24956,7 +24956,7 @@ pub mod userfield {
 			}
 		}
 		params_impls!(Fields {});
-		/// Types of [`crm.userfield.enumeration.fields`](super::Fields).
+		/// Types of [`crm.userfield.enumeration.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.userfield.enumeration.fields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -24997,7 +24997,7 @@ pub mod userfield {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of [`crm.userfield.fields`](super::Fields).
+	/// Types of [`crm.userfield.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.userfield.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -25071,7 +25071,7 @@ pub mod userfield {
 			}
 		}
 		params_impls!(Fields { req field "type" type_, });
-		/// Types of [`crm.userfield.settings.fields`](super::Fields).
+		/// Types of [`crm.userfield.settings.fields`](struct@Fields).
 		pub mod fields {
 			/// Error codes of `crm.userfield.settings.fields`; see also [`crate::SystemError`].
 			///
@@ -25130,7 +25130,7 @@ pub mod userfield {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of [`crm.userfield.types`](super::Types).
+	/// Types of [`crm.userfield.types`](struct@Types).
 	pub mod types {
 		/// Error codes of `crm.userfield.types`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -25328,7 +25328,7 @@ pub mod vat {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of [`crm.vat.add`](super::Add).
+	/// Types of [`crm.vat.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `crm.vat.add`; see also [`crate::SystemError`].
 		///
@@ -25380,7 +25380,7 @@ pub mod vat {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "crm.vat.add", V2, false);
 	}
-	/// Types of [`crm.vat.delete`](super::Delete).
+	/// Types of [`crm.vat.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `crm.vat.delete`; see also [`crate::SystemError`].
 		///
@@ -25390,7 +25390,7 @@ pub mod vat {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "crm.vat.delete", V2, false);
 	}
-	/// Types of [`crm.vat.fields`](super::Fields).
+	/// Types of [`crm.vat.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `crm.vat.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -25435,7 +25435,7 @@ pub mod vat {
 		method!(super::Fields, "crm.vat.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.vat.get`](super::Get).
+	/// Types of [`crm.vat.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `crm.vat.get`; see also [`crate::SystemError`].
 		///
@@ -25468,7 +25468,7 @@ pub mod vat {
 		method!(super::Get, "crm.vat.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`crm.vat.list`](super::List).
+	/// Types of [`crm.vat.list`](struct@List).
 	pub mod list {
 		/// Error codes of `crm.vat.list`; see also [`crate::SystemError`].
 		///
@@ -25546,7 +25546,7 @@ pub mod vat {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`crm.vat.update`](super::Update).
+	/// Types of [`crm.vat.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `crm.vat.update`; see also [`crate::SystemError`].
 		///

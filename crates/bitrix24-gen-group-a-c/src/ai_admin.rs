@@ -107,7 +107,7 @@ pub mod ai {
 		}
 		setters!(Unregister { some into code code "code" : String, });
 		params_impls!(Unregister { opt exact "code" code, });
-		/// Types of [`ai.engine.list`](super::List).
+		/// Types of [`ai.engine.list`](struct@List).
 		pub mod list {
 			/// Error codes of `ai.engine.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
@@ -191,7 +191,7 @@ pub mod ai {
 			method!(super::List, "ai.engine.list", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`ai.engine.register`](super::Register).
+		/// Types of [`ai.engine.register`](struct@Register).
 		pub mod register {
 			/// Error codes of `ai.engine.register`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,7 +305,7 @@ pub mod ai {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Register, "ai.engine.register", V2, false);
 		}
-		/// Types of [`ai.engine.unregister`](super::Unregister).
+		/// Types of [`ai.engine.unregister`](struct@Unregister).
 		pub mod unregister {
 			/// Error codes of `ai.engine.unregister`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;

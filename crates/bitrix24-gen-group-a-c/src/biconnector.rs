@@ -162,7 +162,7 @@ pub mod connector {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of [`biconnector.connector.add`](super::Add).
+	/// Types of [`biconnector.connector.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `biconnector.connector.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,7 +283,7 @@ pub mod connector {
 		method!(super::Add, "biconnector.connector.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`biconnector.connector.delete`](super::Delete).
+	/// Types of [`biconnector.connector.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `biconnector.connector.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,7 +311,7 @@ pub mod connector {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "biconnector.connector.delete", V2, false);
 	}
-	/// Types of [`biconnector.connector.fields`](super::Fields).
+	/// Types of [`biconnector.connector.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `biconnector.connector.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -360,7 +360,7 @@ pub mod connector {
 		method!(super::Fields, "biconnector.connector.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`biconnector.connector.get`](super::Get).
+	/// Types of [`biconnector.connector.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `biconnector.connector.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -453,7 +453,7 @@ pub mod connector {
 		method!(super::Get, "biconnector.connector.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`biconnector.connector.list`](super::List).
+	/// Types of [`biconnector.connector.list`](struct@List).
 	pub mod list {
 		/// Error codes of `biconnector.connector.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -555,7 +555,7 @@ pub mod connector {
 		method!(super::List, "biconnector.connector.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`biconnector.connector.update`](super::Update).
+	/// Types of [`biconnector.connector.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `biconnector.connector.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -819,7 +819,7 @@ pub mod dataset {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of [`biconnector.dataset.add`](super::Add).
+	/// Types of [`biconnector.dataset.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `biconnector.dataset.add`; see also [`crate::SystemError`].
 		///
@@ -983,7 +983,7 @@ pub mod dataset {
 		method!(super::Add, "biconnector.dataset.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`biconnector.dataset.delete`](super::Delete).
+	/// Types of [`biconnector.dataset.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `biconnector.dataset.delete`; see also [`crate::SystemError`].
 		///
@@ -1010,7 +1010,7 @@ pub mod dataset {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "biconnector.dataset.delete", V2, false);
 	}
-	/// Types of [`biconnector.dataset.fields`](super::Fields).
+	/// Types of [`biconnector.dataset.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `biconnector.dataset.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1100,7 +1100,7 @@ pub mod dataset {
 			Update { req field "id" id, opt exact "add" add, opt exact "update" update,
 			opt exact "delete" delete, }
 		);
-		/// Types of [`biconnector.dataset.fields.update`](super::Update).
+		/// Types of [`biconnector.dataset.fields.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `biconnector.dataset.fields.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1161,7 +1161,7 @@ pub mod dataset {
 			method!(super::Update, "biconnector.dataset.fields.update", V2, false);
 		}
 	}
-	/// Types of [`biconnector.dataset.get`](super::Get).
+	/// Types of [`biconnector.dataset.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `biconnector.dataset.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1264,7 +1264,7 @@ pub mod dataset {
 		method!(super::Get, "biconnector.dataset.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`biconnector.dataset.list`](super::List).
+	/// Types of [`biconnector.dataset.list`](struct@List).
 	pub mod list {
 		/// Error codes of `biconnector.dataset.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1361,7 +1361,7 @@ pub mod dataset {
 		method!(super::List, "biconnector.dataset.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`biconnector.dataset.update`](super::Update).
+	/// Types of [`biconnector.dataset.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `biconnector.dataset.update`; see also [`crate::SystemError`].
 		///
@@ -1589,7 +1589,7 @@ pub mod source {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of [`biconnector.source.add`](super::Add).
+	/// Types of [`biconnector.source.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `biconnector.source.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1690,7 +1690,7 @@ pub mod source {
 		method!(super::Add, "biconnector.source.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`biconnector.source.delete`](super::Delete).
+	/// Types of [`biconnector.source.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `biconnector.source.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1717,7 +1717,7 @@ pub mod source {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "biconnector.source.delete", V2, false);
 	}
-	/// Types of [`biconnector.source.fields`](super::Fields).
+	/// Types of [`biconnector.source.fields`](struct@Fields).
 	pub mod fields {
 		/// Error codes of `biconnector.source.fields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1766,7 +1766,7 @@ pub mod source {
 		method!(super::Fields, "biconnector.source.fields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`biconnector.source.get`](super::Get).
+	/// Types of [`biconnector.source.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `biconnector.source.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1880,7 +1880,7 @@ pub mod source {
 		method!(super::Get, "biconnector.source.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`biconnector.source.list`](super::List).
+	/// Types of [`biconnector.source.list`](struct@List).
 	pub mod list {
 		/// Error codes of `biconnector.source.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1979,7 +1979,7 @@ pub mod source {
 		method!(super::List, "biconnector.source.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`biconnector.source.update`](super::Update).
+	/// Types of [`biconnector.source.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `biconnector.source.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

@@ -193,7 +193,7 @@ pub mod activity {
 		}
 	}
 	params_impls!(Update { req field "CODE" code, req field "FIELDS" fields, });
-	/// Types of [`bizproc.activity.add`](super::Add).
+	/// Types of [`bizproc.activity.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `bizproc.activity.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,7 +320,7 @@ pub mod activity {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Add, "bizproc.activity.add", V2, false);
 	}
-	/// Types of [`bizproc.activity.delete`](super::Delete).
+	/// Types of [`bizproc.activity.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `bizproc.activity.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -345,7 +345,7 @@ pub mod activity {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "bizproc.activity.delete", V2, false);
 	}
-	/// Types of [`bizproc.activity.list`](super::List).
+	/// Types of [`bizproc.activity.list`](struct@List).
 	pub mod list {
 		/// Error codes of `bizproc.activity.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,7 +362,7 @@ pub mod activity {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::List, "bizproc.activity.list", V2, true);
 	}
-	/// Types of [`bizproc.activity.log`](super::Log).
+	/// Types of [`bizproc.activity.log`](struct@Log).
 	pub mod log {
 		/// Error codes of `bizproc.activity.log`; see also [`crate::SystemError`].
 		///
@@ -386,7 +386,7 @@ pub mod activity {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Log, "bizproc.activity.log", V2, false);
 	}
-	/// Types of [`bizproc.activity.update`](super::Update).
+	/// Types of [`bizproc.activity.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `bizproc.activity.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -614,7 +614,7 @@ pub mod event {
 		Send { req field "EVENT_TOKEN" event_token, opt exact "RETURN_VALUES"
 		return_values, opt exact "LOG_MESSAGE" log_message, }
 	);
-	/// Types of [`bizproc.event.send`](super::Send).
+	/// Types of [`bizproc.event.send`](struct@Send).
 	pub mod send {
 		/// Error codes of `bizproc.event.send`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -791,7 +791,7 @@ pub mod robot {
 		}
 	}
 	params_impls!(Update { req field "CODE" code, req field "FIELDS" fields, });
-	/// Types of [`bizproc.robot.add`](super::Add).
+	/// Types of [`bizproc.robot.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `bizproc.robot.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -918,7 +918,7 @@ pub mod robot {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Add, "bizproc.robot.add", V2, false);
 	}
-	/// Types of [`bizproc.robot.delete`](super::Delete).
+	/// Types of [`bizproc.robot.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `bizproc.robot.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -943,7 +943,7 @@ pub mod robot {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "bizproc.robot.delete", V2, false);
 	}
-	/// Types of [`bizproc.robot.list`](super::List).
+	/// Types of [`bizproc.robot.list`](struct@List).
 	pub mod list {
 		/// Error codes of `bizproc.robot.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -960,7 +960,7 @@ pub mod robot {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::List, "bizproc.robot.list", V2, true);
 	}
-	/// Types of [`bizproc.robot.update`](super::Update).
+	/// Types of [`bizproc.robot.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `bizproc.robot.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1272,7 +1272,7 @@ pub mod task {
 		List { opt exact "SELECT" select, opt exact "FILTER" filter, opt exact "ORDER"
 		order, opt exact "START" start, }
 	);
-	/// Types of [`bizproc.task.complete`](super::Complete).
+	/// Types of [`bizproc.task.complete`](struct@Complete).
 	pub mod complete {
 		/// Error codes of `bizproc.task.complete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1302,7 +1302,7 @@ pub mod task {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Complete, "bizproc.task.complete", V2, false);
 	}
-	/// Types of [`bizproc.task.delegate`](super::Delegate).
+	/// Types of [`bizproc.task.delegate`](struct@Delegate).
 	pub mod delegate {
 		/// Error codes of `bizproc.task.delegate`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1327,7 +1327,7 @@ pub mod task {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delegate, "bizproc.task.delegate", V2, false);
 	}
-	/// Types of [`bizproc.task.list`](super::List).
+	/// Types of [`bizproc.task.list`](struct@List).
 	pub mod list {
 		/// Error codes of `bizproc.task.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2381,7 +2381,7 @@ pub mod workflow {
 	}
 	setters!(Terminate { some into status status "STATUS" : String, });
 	params_impls!(Terminate { req field "ID" id, opt exact "STATUS" status, });
-	/// Types of [`bizproc.workflow.instances`](super::Instances).
+	/// Types of [`bizproc.workflow.instances`](struct@Instances).
 	pub mod instances {
 		/// Error codes of `bizproc.workflow.instances`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2437,7 +2437,7 @@ pub mod workflow {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`bizproc.workflow.kill`](super::Kill).
+	/// Types of [`bizproc.workflow.kill`](struct@Kill).
 	pub mod kill {
 		/// Error codes of `bizproc.workflow.kill`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2459,7 +2459,7 @@ pub mod workflow {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Kill, "bizproc.workflow.kill", V2, false);
 	}
-	/// Types of [`bizproc.workflow.start`](super::Start).
+	/// Types of [`bizproc.workflow.start`](struct@Start).
 	pub mod start {
 		/// Error codes of `bizproc.workflow.start`; see also [`crate::SystemError`].
 		///
@@ -2630,7 +2630,7 @@ pub mod workflow {
 			}
 		}
 		params_impls!(Update { num field "ID" id, req field "FIELDS" fields, });
-		/// Types of [`bizproc.workflow.template.add`](super::Add).
+		/// Types of [`bizproc.workflow.template.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `bizproc.workflow.template.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2652,7 +2652,7 @@ pub mod workflow {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "bizproc.workflow.template.add", V2, false);
 		}
-		/// Types of [`bizproc.workflow.template.delete`](super::Delete).
+		/// Types of [`bizproc.workflow.template.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `bizproc.workflow.template.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2674,7 +2674,7 @@ pub mod workflow {
 			pub type Output = ::serde_json::Value;
 			method!(super::Delete, "bizproc.workflow.template.delete", V2, false);
 		}
-		/// Types of [`bizproc.workflow.template.list`](super::List).
+		/// Types of [`bizproc.workflow.template.list`](struct@List).
 		pub mod list {
 			/// Error codes of `bizproc.workflow.template.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3017,7 +3017,7 @@ pub mod workflow {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`bizproc.workflow.template.update`](super::Update).
+		/// Types of [`bizproc.workflow.template.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `bizproc.workflow.template.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3080,7 +3080,7 @@ pub mod workflow {
 			method!(super::Update, "bizproc.workflow.template.update", V2, false);
 		}
 	}
-	/// Types of [`bizproc.workflow.terminate`](super::Terminate).
+	/// Types of [`bizproc.workflow.terminate`](struct@Terminate).
 	pub mod terminate {
 		/// Error codes of `bizproc.workflow.terminate`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

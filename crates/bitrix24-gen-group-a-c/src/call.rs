@@ -148,7 +148,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`call.followup.field.get`](super::Get).
+			/// Types of [`call.followup.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `call.followup.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,7 +230,7 @@ pub mod v3 {
 				method!(super::Get, "call.followup.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`call.followup.field.list`](super::List).
+			/// Types of [`call.followup.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `call.followup.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,7 +295,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`call.followup.get`](super::Get).
+		/// Types of [`call.followup.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `call.followup.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -353,7 +353,7 @@ pub mod v3 {
 			method!(super::Get, "call.followup.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`call.followup.list`](super::List).
+		/// Types of [`call.followup.list`](struct@List).
 		pub mod list {
 			/// Error codes of `call.followup.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

@@ -169,7 +169,7 @@ pub mod sale {
 			}
 		}
 		params_impls!(Update { req field "ID" id, req field "FIELDS" fields, });
-		/// Types of [`sale.cashbox.add`](super::Add).
+		/// Types of [`sale.cashbox.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `sale.cashbox.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,7 +302,7 @@ pub mod sale {
 				exact "FISCAL_RECEIPT_NUMBER" fiscal_receipt_number, opt exact
 				"FN_NUMBER" fn_number, opt exact "SHIFT_NUMBER" shift_number, }
 			);
-			/// Types of [`sale.cashbox.check.apply`](super::Apply).
+			/// Types of [`sale.cashbox.check.apply`](struct@Apply).
 			pub mod apply {
 				/// Error codes of `sale.cashbox.check.apply`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -330,7 +330,7 @@ pub mod sale {
 				method!(super::Apply, "sale.cashbox.check.apply", V2, false);
 			}
 		}
-		/// Types of [`sale.cashbox.delete`](super::Delete).
+		/// Types of [`sale.cashbox.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `sale.cashbox.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -486,7 +486,7 @@ pub mod sale {
 				}
 			}
 			params_impls!(Update { req field "ID" id, req field "FIELDS" fields, });
-			/// Types of [`sale.cashbox.handler.add`](super::Add).
+			/// Types of [`sale.cashbox.handler.add`](struct@Add).
 			pub mod add {
 				/// Error codes of `sale.cashbox.handler.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -691,7 +691,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Int;
 				method!(super::Add, "sale.cashbox.handler.add", V2, false);
 			}
-			/// Types of [`sale.cashbox.handler.delete`](super::Delete).
+			/// Types of [`sale.cashbox.handler.delete`](struct@Delete).
 			pub mod delete {
 				/// Error codes of `sale.cashbox.handler.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -719,7 +719,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "sale.cashbox.handler.delete", V2, false);
 			}
-			/// Types of [`sale.cashbox.handler.list`](super::List).
+			/// Types of [`sale.cashbox.handler.list`](struct@List).
 			pub mod list {
 				/// Error codes of `sale.cashbox.handler.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1024,7 +1024,7 @@ pub mod sale {
 				method!(super::List, "sale.cashbox.handler.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of [`sale.cashbox.handler.update`](super::Update).
+			/// Types of [`sale.cashbox.handler.update`](struct@Update).
 			pub mod update {
 				/// Error codes of `sale.cashbox.handler.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1053,7 +1053,7 @@ pub mod sale {
 				method!(super::Update, "sale.cashbox.handler.update", V2, false);
 			}
 		}
-		/// Types of [`sale.cashbox.list`](super::List).
+		/// Types of [`sale.cashbox.list`](struct@List).
 		pub mod list {
 			/// Error codes of `sale.cashbox.list`; see also [`crate::SystemError`].
 			///
@@ -1115,7 +1115,7 @@ pub mod sale {
 			method!(super::List, "sale.cashbox.list", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`sale.cashbox.update`](super::Update).
+		/// Types of [`sale.cashbox.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `sale.cashbox.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

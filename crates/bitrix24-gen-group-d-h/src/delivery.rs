@@ -188,7 +188,7 @@ pub mod sale {
 					exact "DESCRIPTION" description, opt exact "PRICE" price, opt exact
 					"ITEMS" items, }
 				);
-				/// Types of [`sale.delivery.extra.service.add`](super::Add).
+				/// Types of [`sale.delivery.extra.service.add`](struct@Add).
 				pub mod add {
 					/// Error codes of `sale.delivery.extra.service.add`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,7 +270,7 @@ pub mod sale {
 					pub type Output = ::bitrix24_runtime::lenient::Int;
 					method!(super::Add, "sale.delivery.extra.service.add", V2, false);
 				}
-				/// Types of [`sale.delivery.extra.service.delete`](super::Delete).
+				/// Types of [`sale.delivery.extra.service.delete`](struct@Delete).
 				pub mod delete {
 					/// Error codes of `sale.delivery.extra.service.delete`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,7 +300,7 @@ pub mod sale {
 						super::Delete, "sale.delivery.extra.service.delete", V2, false
 					);
 				}
-				/// Types of [`sale.delivery.extra.service.get`](super::Get).
+				/// Types of [`sale.delivery.extra.service.get`](struct@Get).
 				pub mod get {
 					/// Error codes of `sale.delivery.extra.service.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -327,7 +327,7 @@ pub mod sale {
 					>;
 					method!(super::Get, "sale.delivery.extra.service.get", V2, true);
 				}
-				/// Types of [`sale.delivery.extra.service.update`](super::Update).
+				/// Types of [`sale.delivery.extra.service.update`](struct@Update).
 				pub mod update {
 					/// Error codes of `sale.delivery.extra.service.update`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -535,7 +535,7 @@ pub mod sale {
 				opt exact "PROPERTIES" properties, opt_yn exact "OVERWRITE_PROPERTIES"
 				overwrite_properties, }
 			);
-			/// Types of [`sale.delivery.request.delete`](super::Delete).
+			/// Types of [`sale.delivery.request.delete`](struct@Delete).
 			pub mod delete {
 				/// Error codes of `sale.delivery.request.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -568,7 +568,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "sale.delivery.request.delete", V2, false);
 			}
-			/// Types of [`sale.delivery.request.sendmessage`](super::Sendmessage).
+			/// Types of [`sale.delivery.request.sendmessage`](struct@Sendmessage).
 			pub mod sendmessage {
 				/// Error codes of `sale.delivery.request.sendmessage`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -723,7 +723,7 @@ pub mod sale {
 					super::Sendmessage, "sale.delivery.request.sendmessage", V2, false
 				);
 			}
-			/// Types of [`sale.delivery.request.update`](super::Update).
+			/// Types of [`sale.delivery.request.update`](struct@Update).
 			pub mod update {
 				/// Error codes of `sale.delivery.request.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]

@@ -182,7 +182,7 @@ params_impls!(
 	Update { req field "ID" id, opt exact "NAME" name, opt exact "SORT" sort, opt exact
 	"PARENT" parent, opt exact "UF_HEAD" uf_head, }
 );
-/// Types of [`department.add`](super::Add).
+/// Types of [`department.add`](struct@Add).
 pub mod add {
 	/// Error codes of `department.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,7 +199,7 @@ pub mod add {
 	pub type Output = ::bitrix24_runtime::lenient::Int;
 	method!(super::Add, "department.add", V2, false);
 }
-/// Types of [`department.delete`](super::Delete).
+/// Types of [`department.delete`](struct@Delete).
 pub mod delete {
 	/// Error codes of `department.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,7 +216,7 @@ pub mod delete {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Delete, "department.delete", V2, false);
 }
-/// Types of [`department.fields`](super::Fields).
+/// Types of [`department.fields`](struct@Fields).
 pub mod fields {
 	/// Error codes of `department.fields`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -237,7 +237,7 @@ pub mod fields {
 	method!(super::Fields, "department.fields", V2, true);
 	deserialize_via_from_value!(Output);
 }
-/// Types of [`department.get`](super::Get).
+/// Types of [`department.get`](struct@Get).
 pub mod get {
 	/// Error codes of `department.get`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -285,7 +285,7 @@ pub mod get {
 	}
 	deserialize_via_from_value!(Item);
 }
-/// Types of [`department.update`](super::Update).
+/// Types of [`department.update`](struct@Update).
 pub mod update {
 	/// Error codes of `department.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,7 +28,7 @@ pub mod attached_object {
 		}
 	}
 	params_impls!(Get { req field "id" id, });
-	/// Types of [`disk.attachedObject.get`](super::Get).
+	/// Types of [`disk.attachedObject.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `disk.attachedObject.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -468,7 +468,7 @@ pub mod file {
 	params_impls!(
 		UploadVersion { req field "id" id, req field "fileContent" file_content, }
 	);
-	/// Types of [`disk.file.copyTo`](super::CopyTo).
+	/// Types of [`disk.file.copyTo`](struct@CopyTo).
 	pub mod copy_to {
 		/// Error codes of `disk.file.copyTo`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -554,7 +554,7 @@ pub mod file {
 		method!(super::CopyTo, "disk.file.copyTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.file.delete`](super::Delete).
+	/// Types of [`disk.file.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `disk.file.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -580,7 +580,7 @@ pub mod file {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "disk.file.delete", V2, false);
 	}
-	/// Types of [`disk.file.get`](super::Get).
+	/// Types of [`disk.file.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `disk.file.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -661,7 +661,7 @@ pub mod file {
 		method!(super::Get, "disk.file.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.file.getExternalLink`](super::GetExternalLink).
+	/// Types of [`disk.file.getExternalLink`](struct@GetExternalLink).
 	pub mod get_external_link {
 		/// Error codes of `disk.file.getExternalLink`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -685,7 +685,7 @@ pub mod file {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::GetExternalLink, "disk.file.getExternalLink", V2, true);
 	}
-	/// Types of [`disk.file.getFields`](super::GetFields).
+	/// Types of [`disk.file.getFields`](struct@GetFields).
 	pub mod get_fields {
 		/// Error codes of `disk.file.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1081,7 +1081,7 @@ pub mod file {
 		method!(super::GetFields, "disk.file.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.file.getVersions`](super::GetVersions).
+	/// Types of [`disk.file.getVersions`](struct@GetVersions).
 	pub mod get_versions {
 		/// Error codes of `disk.file.getVersions`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1166,7 +1166,7 @@ pub mod file {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`disk.file.markDeleted`](super::MarkDeleted).
+	/// Types of [`disk.file.markDeleted`](struct@MarkDeleted).
 	pub mod mark_deleted {
 		/// Error codes of `disk.file.markDeleted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1247,7 +1247,7 @@ pub mod file {
 		method!(super::MarkDeleted, "disk.file.markDeleted", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.file.moveTo`](super::MoveTo).
+	/// Types of [`disk.file.moveTo`](struct@MoveTo).
 	pub mod move_to {
 		/// Error codes of `disk.file.moveTo`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1333,7 +1333,7 @@ pub mod file {
 		method!(super::MoveTo, "disk.file.moveTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.file.rename`](super::Rename).
+	/// Types of [`disk.file.rename`](struct@Rename).
 	pub mod rename {
 		/// Error codes of `disk.file.rename`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1418,7 +1418,7 @@ pub mod file {
 		method!(super::Rename, "disk.file.rename", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.file.restore`](super::Restore).
+	/// Types of [`disk.file.restore`](struct@Restore).
 	pub mod restore {
 		/// Error codes of `disk.file.restore`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1499,7 +1499,7 @@ pub mod file {
 		method!(super::Restore, "disk.file.restore", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.file.restoreFromVersion`](super::RestoreFromVersion).
+	/// Types of [`disk.file.restoreFromVersion`](struct@RestoreFromVersion).
 	pub mod restore_from_version {
 		/// Error codes of `disk.file.restoreFromVersion`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1585,7 +1585,7 @@ pub mod file {
 		method!(super::RestoreFromVersion, "disk.file.restoreFromVersion", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.file.search`](super::Search).
+	/// Types of [`disk.file.search`](struct@Search).
 	pub mod search {
 		/// Error codes of `disk.file.search`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1712,7 +1712,7 @@ pub mod file {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`disk.file.uploadVersion`](super::UploadVersion).
+	/// Types of [`disk.file.uploadVersion`](struct@UploadVersion).
 	pub mod upload_version {
 		/// Error codes of `disk.file.uploadVersion`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2193,7 +2193,7 @@ pub mod folder {
 		file_content, opt exact "rights" rights, opt exact "generateUniqueName"
 		generate_unique_name, }
 	);
-	/// Types of [`disk.folder.addSubFolder`](super::AddSubFolder).
+	/// Types of [`disk.folder.addSubFolder`](struct@AddSubFolder).
 	pub mod add_sub_folder {
 		/// Error codes of `disk.folder.addSubFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2268,7 +2268,7 @@ pub mod folder {
 		method!(super::AddSubFolder, "disk.folder.addSubFolder", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.folder.copyTo`](super::CopyTo).
+	/// Types of [`disk.folder.copyTo`](struct@CopyTo).
 	pub mod copy_to {
 		/// Error codes of `disk.folder.copyTo`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2343,7 +2343,7 @@ pub mod folder {
 		method!(super::CopyTo, "disk.folder.copyTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.folder.deleteTree`](super::DeleteTree).
+	/// Types of [`disk.folder.deleteTree`](struct@DeleteTree).
 	pub mod delete_tree {
 		/// Error codes of `disk.folder.deleteTree`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2369,7 +2369,7 @@ pub mod folder {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::DeleteTree, "disk.folder.deleteTree", V2, false);
 	}
-	/// Types of [`disk.folder.get`](super::Get).
+	/// Types of [`disk.folder.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `disk.folder.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2442,7 +2442,7 @@ pub mod folder {
 		method!(super::Get, "disk.folder.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.folder.getChildren`](super::GetChildren).
+	/// Types of [`disk.folder.getChildren`](struct@GetChildren).
 	pub mod get_children {
 		/// Error codes of `disk.folder.getChildren`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2572,7 +2572,7 @@ pub mod folder {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`disk.folder.getExternalLink`](super::GetExternalLink).
+	/// Types of [`disk.folder.getExternalLink`](struct@GetExternalLink).
 	pub mod get_external_link {
 		/// Error codes of `disk.folder.getExternalLink`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2596,7 +2596,7 @@ pub mod folder {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::GetExternalLink, "disk.folder.getExternalLink", V2, true);
 	}
-	/// Types of [`disk.folder.getFields`](super::GetFields).
+	/// Types of [`disk.folder.getFields`](struct@GetFields).
 	pub mod get_fields {
 		/// Error codes of `disk.folder.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -2945,7 +2945,7 @@ pub mod folder {
 		method!(super::GetFields, "disk.folder.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.folder.markDeleted`](super::MarkDeleted).
+	/// Types of [`disk.folder.markDeleted`](struct@MarkDeleted).
 	pub mod mark_deleted {
 		/// Error codes of `disk.folder.markDeleted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3020,7 +3020,7 @@ pub mod folder {
 		method!(super::MarkDeleted, "disk.folder.markDeleted", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.folder.moveTo`](super::MoveTo).
+	/// Types of [`disk.folder.moveTo`](struct@MoveTo).
 	pub mod move_to {
 		/// Error codes of `disk.folder.moveTo`; see also [`crate::SystemError`].
 		///
@@ -3097,7 +3097,7 @@ pub mod folder {
 		method!(super::MoveTo, "disk.folder.moveTo", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.folder.rename`](super::Rename).
+	/// Types of [`disk.folder.rename`](struct@Rename).
 	pub mod rename {
 		/// Error codes of `disk.folder.rename`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3170,7 +3170,7 @@ pub mod folder {
 		method!(super::Rename, "disk.folder.rename", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.folder.restore`](super::Restore).
+	/// Types of [`disk.folder.restore`](struct@Restore).
 	pub mod restore {
 		/// Error codes of `disk.folder.restore`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3243,7 +3243,7 @@ pub mod folder {
 		method!(super::Restore, "disk.folder.restore", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.folder.shareToUser`](super::ShareToUser).
+	/// Types of [`disk.folder.shareToUser`](struct@ShareToUser).
 	pub mod share_to_user {
 		/// Error codes of `disk.folder.shareToUser`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3287,7 +3287,7 @@ pub mod folder {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::ShareToUser, "disk.folder.shareToUser", V2, false);
 	}
-	/// Types of [`disk.folder.uploadFile`](super::UploadFile).
+	/// Types of [`disk.folder.uploadFile`](struct@UploadFile).
 	pub mod upload_file {
 		/// Error codes of `disk.folder.uploadFile`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3396,7 +3396,7 @@ pub mod rights {
 		}
 	}
 	params_impls!(GetTasks {});
-	/// Types of [`disk.rights.getTasks`](super::GetTasks).
+	/// Types of [`disk.rights.getTasks`](struct@GetTasks).
 	pub mod get_tasks {
 		/// Error codes of `disk.rights.getTasks`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -3703,7 +3703,7 @@ pub mod storage {
 		file_content, opt exact "rights" rights, opt exact "generateUniqueName"
 		generate_unique_name, }
 	);
-	/// Types of [`disk.storage.addFolder`](super::AddFolder).
+	/// Types of [`disk.storage.addFolder`](struct@AddFolder).
 	pub mod add_folder {
 		/// Error codes of `disk.storage.addFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3778,7 +3778,7 @@ pub mod storage {
 		method!(super::AddFolder, "disk.storage.addFolder", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.storage.get`](super::Get).
+	/// Types of [`disk.storage.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `disk.storage.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3831,7 +3831,7 @@ pub mod storage {
 		method!(super::Get, "disk.storage.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.storage.getChildren`](super::GetChildren).
+	/// Types of [`disk.storage.getChildren`](struct@GetChildren).
 	pub mod get_children {
 		/// Error codes of `disk.storage.getChildren`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3951,7 +3951,7 @@ pub mod storage {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`disk.storage.getFields`](super::GetFields).
+	/// Types of [`disk.storage.getFields`](struct@GetFields).
 	pub mod get_fields {
 		/// Error codes of `disk.storage.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4135,7 +4135,7 @@ pub mod storage {
 		method!(super::GetFields, "disk.storage.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.storage.getForApp`](super::GetForApp).
+	/// Types of [`disk.storage.getForApp`](struct@GetForApp).
 	pub mod get_for_app {
 		/// Error codes of `disk.storage.getForApp`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4185,7 +4185,7 @@ pub mod storage {
 		method!(super::GetForApp, "disk.storage.getForApp", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.storage.getList`](super::GetList).
+	/// Types of [`disk.storage.getList`](struct@GetList).
 	pub mod get_list {
 		/// Error codes of `disk.storage.getList`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4272,7 +4272,7 @@ pub mod storage {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`disk.storage.getTypes`](super::GetTypes).
+	/// Types of [`disk.storage.getTypes`](struct@GetTypes).
 	pub mod get_types {
 		/// Error codes of `disk.storage.getTypes`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -4280,7 +4280,7 @@ pub mod storage {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::GetTypes, "disk.storage.getTypes", V2, true);
 	}
-	/// Types of [`disk.storage.rename`](super::Rename).
+	/// Types of [`disk.storage.rename`](struct@Rename).
 	pub mod rename {
 		/// Error codes of `disk.storage.rename`; see also [`crate::SystemError`].
 		///
@@ -4332,7 +4332,7 @@ pub mod storage {
 		method!(super::Rename, "disk.storage.rename", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`disk.storage.uploadFile`](super::UploadFile).
+	/// Types of [`disk.storage.uploadFile`](struct@UploadFile).
 	pub mod upload_file {
 		/// Error codes of `disk.storage.uploadFile`; see also [`crate::SystemError`].
 		///
@@ -4448,7 +4448,7 @@ pub mod version {
 		}
 	}
 	params_impls!(Get { req field "id" id, });
-	/// Types of [`disk.version.get`](super::Get).
+	/// Types of [`disk.version.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `disk.version.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

@@ -241,7 +241,7 @@ pub mod document {
 		Update { req field "id" id, opt exact "values" values, opt exact "stampsEnabled"
 		stamps_enabled, opt exact "fields" fields, }
 	);
-	/// Types of [`documentgenerator.document.add`](super::Add).
+	/// Types of [`documentgenerator.document.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `documentgenerator.document.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -416,7 +416,7 @@ pub mod document {
 		method!(super::Add, "documentgenerator.document.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.document.delete`](super::Delete).
+	/// Types of [`documentgenerator.document.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `documentgenerator.document.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -435,7 +435,7 @@ pub mod document {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "documentgenerator.document.delete", V2, false);
 	}
-	/// Types of [`documentgenerator.document.enablepublicurl`](super::Enablepublicurl).
+	/// Types of [`documentgenerator.document.enablepublicurl`](struct@Enablepublicurl).
 	pub mod enablepublicurl {
 		/// Error codes of `documentgenerator.document.enablepublicurl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -468,7 +468,7 @@ pub mod document {
 		);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.document.get`](super::Get).
+	/// Types of [`documentgenerator.document.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `documentgenerator.document.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -621,7 +621,7 @@ pub mod document {
 		method!(super::Get, "documentgenerator.document.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.document.getfields`](super::Getfields).
+	/// Types of [`documentgenerator.document.getfields`](struct@Getfields).
 	pub mod getfields {
 		/// Error codes of `documentgenerator.document.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -698,7 +698,7 @@ pub mod document {
 		method!(super::Getfields, "documentgenerator.document.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.document.list`](super::List).
+	/// Types of [`documentgenerator.document.list`](struct@List).
 	pub mod list {
 		/// Error codes of `documentgenerator.document.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1017,7 +1017,7 @@ pub mod document {
 		}
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.document.update`](super::Update).
+	/// Types of [`documentgenerator.document.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `documentgenerator.document.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1364,7 +1364,7 @@ pub mod numerator {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of [`documentgenerator.numerator.add`](super::Add).
+	/// Types of [`documentgenerator.numerator.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `documentgenerator.numerator.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1575,7 +1575,7 @@ pub mod numerator {
 		method!(super::Add, "documentgenerator.numerator.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.numerator.delete`](super::Delete).
+	/// Types of [`documentgenerator.numerator.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `documentgenerator.numerator.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1598,7 +1598,7 @@ pub mod numerator {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "documentgenerator.numerator.delete", V2, false);
 	}
-	/// Types of [`documentgenerator.numerator.get`](super::Get).
+	/// Types of [`documentgenerator.numerator.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `documentgenerator.numerator.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1699,7 +1699,7 @@ pub mod numerator {
 		method!(super::Get, "documentgenerator.numerator.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.numerator.list`](super::List).
+	/// Types of [`documentgenerator.numerator.list`](struct@List).
 	pub mod list {
 		/// Error codes of `documentgenerator.numerator.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1807,7 +1807,7 @@ pub mod numerator {
 		deserialize_via_from_value!(Output);
 		deserialize_via_from_value!(OutputNumerators);
 	}
-	/// Types of [`documentgenerator.numerator.update`](super::Update).
+	/// Types of [`documentgenerator.numerator.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `documentgenerator.numerator.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2135,7 +2135,7 @@ pub mod region {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of [`documentgenerator.region.add`](super::Add).
+	/// Types of [`documentgenerator.region.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `documentgenerator.region.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2264,7 +2264,7 @@ pub mod region {
 		method!(super::Add, "documentgenerator.region.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.region.delete`](super::Delete).
+	/// Types of [`documentgenerator.region.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `documentgenerator.region.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2285,7 +2285,7 @@ pub mod region {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "documentgenerator.region.delete", V2, false);
 	}
-	/// Types of [`documentgenerator.region.get`](super::Get).
+	/// Types of [`documentgenerator.region.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `documentgenerator.region.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2363,7 +2363,7 @@ pub mod region {
 		method!(super::Get, "documentgenerator.region.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.region.list`](super::List).
+	/// Types of [`documentgenerator.region.list`](struct@List).
 	pub mod list {
 		/// Error codes of `documentgenerator.region.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2434,7 +2434,7 @@ pub mod region {
 		method!(super::List, "documentgenerator.region.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.region.update`](super::Update).
+	/// Types of [`documentgenerator.region.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `documentgenerator.region.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2707,7 +2707,7 @@ pub mod role {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of [`documentgenerator.role.add`](super::Add).
+	/// Types of [`documentgenerator.role.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `documentgenerator.role.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3087,7 +3087,7 @@ pub mod role {
 		method!(super::Add, "documentgenerator.role.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.role.delete`](super::Delete).
+	/// Types of [`documentgenerator.role.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `documentgenerator.role.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3110,7 +3110,7 @@ pub mod role {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "documentgenerator.role.delete", V2, false);
 	}
-	/// Types of [`documentgenerator.role.fillaccesses`](super::Fillaccesses).
+	/// Types of [`documentgenerator.role.fillaccesses`](struct@Fillaccesses).
 	pub mod fillaccesses {
 		/// Error codes of `documentgenerator.role.fillaccesses`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3177,7 +3177,7 @@ pub mod role {
 		pub type Output = ::serde_json::Value;
 		method!(super::Fillaccesses, "documentgenerator.role.fillaccesses", V2, false);
 	}
-	/// Types of [`documentgenerator.role.get`](super::Get).
+	/// Types of [`documentgenerator.role.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `documentgenerator.role.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3355,7 +3355,7 @@ pub mod role {
 		method!(super::Get, "documentgenerator.role.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.role.list`](super::List).
+	/// Types of [`documentgenerator.role.list`](struct@List).
 	pub mod list {
 		/// Error codes of `documentgenerator.role.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3411,7 +3411,7 @@ pub mod role {
 		deserialize_via_from_value!(Output);
 		deserialize_via_from_value!(OutputRoles);
 	}
-	/// Types of [`documentgenerator.role.update`](super::Update).
+	/// Types of [`documentgenerator.role.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `documentgenerator.role.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3953,7 +3953,7 @@ pub mod template {
 		}
 	}
 	params_impls!(Update { req field "id" id, req field "fields" fields, });
-	/// Types of [`documentgenerator.template.add`](super::Add).
+	/// Types of [`documentgenerator.template.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `documentgenerator.template.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4142,7 +4142,7 @@ pub mod template {
 		method!(super::Add, "documentgenerator.template.add", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.template.delete`](super::Delete).
+	/// Types of [`documentgenerator.template.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `documentgenerator.template.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4161,7 +4161,7 @@ pub mod template {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "documentgenerator.template.delete", V2, false);
 	}
-	/// Types of [`documentgenerator.template.get`](super::Get).
+	/// Types of [`documentgenerator.template.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `documentgenerator.template.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4281,7 +4281,7 @@ pub mod template {
 		method!(super::Get, "documentgenerator.template.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.template.getfields`](super::Getfields).
+	/// Types of [`documentgenerator.template.getfields`](struct@Getfields).
 	pub mod getfields {
 		/// Error codes of `documentgenerator.template.getfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4358,7 +4358,7 @@ pub mod template {
 		method!(super::Getfields, "documentgenerator.template.getfields", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.template.list`](super::List).
+	/// Types of [`documentgenerator.template.list`](struct@List).
 	pub mod list {
 		/// Error codes of `documentgenerator.template.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4643,7 +4643,7 @@ pub mod template {
 		method!(super::List, "documentgenerator.template.list", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`documentgenerator.template.update`](super::Update).
+	/// Types of [`documentgenerator.template.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `documentgenerator.template.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

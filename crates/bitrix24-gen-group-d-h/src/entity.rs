@@ -153,7 +153,7 @@ params_impls!(
 	Update { req field "ENTITY" entity, opt exact "NAME" name, opt exact "ENTITY_NEW"
 	entity_new, opt exact "ACCESS" access, }
 );
-/// Types of [`entity.add`](super::Add).
+/// Types of [`entity.add`](struct@Add).
 pub mod add {
 	/// Error codes of `entity.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,7 +179,7 @@ pub mod add {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Add, "entity.add", V2, false);
 }
-/// Types of [`entity.delete`](super::Delete).
+/// Types of [`entity.delete`](struct@Delete).
 pub mod delete {
 	/// Error codes of `entity.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,7 +206,7 @@ pub mod delete {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Delete, "entity.delete", V2, false);
 }
-/// Types of [`entity.get`](super::Get).
+/// Types of [`entity.get`](struct@Get).
 pub mod get {
 	/// Error codes of `entity.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -462,7 +462,7 @@ pub mod item {
 		opt exact "PREVIEW_PICTURE" preview_picture, opt exact "DETAIL_PICTURE"
 		detail_picture, rest pattern "UF_*" uf, }
 	);
-	/// Types of [`entity.item.add`](super::Add).
+	/// Types of [`entity.item.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `entity.item.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -489,7 +489,7 @@ pub mod item {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "entity.item.add", V2, false);
 	}
-	/// Types of [`entity.item.delete`](super::Delete).
+	/// Types of [`entity.item.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `entity.item.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -518,7 +518,7 @@ pub mod item {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "entity.item.delete", V2, false);
 	}
-	/// Types of [`entity.item.get`](super::Get).
+	/// Types of [`entity.item.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `entity.item.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -925,7 +925,7 @@ pub mod item {
 			"PROPERTY_NEW" property_new, opt exact "NAME" name, opt exact "TYPE" type_,
 			opt exact "SORT" sort, }
 		);
-		/// Types of [`entity.item.property.add`](super::Add).
+		/// Types of [`entity.item.property.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `entity.item.property.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -958,7 +958,7 @@ pub mod item {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Add, "entity.item.property.add", V2, false);
 		}
-		/// Types of [`entity.item.property.delete`](super::Delete).
+		/// Types of [`entity.item.property.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `entity.item.property.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -988,7 +988,7 @@ pub mod item {
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Delete, "entity.item.property.delete", V2, false);
 		}
-		/// Types of [`entity.item.property.get`](super::Get).
+		/// Types of [`entity.item.property.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `entity.item.property.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1039,7 +1039,7 @@ pub mod item {
 			method!(super::Get, "entity.item.property.get", V2, true);
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`entity.item.property.update`](super::Update).
+		/// Types of [`entity.item.property.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `entity.item.property.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1073,7 +1073,7 @@ pub mod item {
 			method!(super::Update, "entity.item.property.update", V2, false);
 		}
 	}
-	/// Types of [`entity.item.update`](super::Update).
+	/// Types of [`entity.item.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `entity.item.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1103,7 +1103,7 @@ pub mod item {
 		method!(super::Update, "entity.item.update", V2, false);
 	}
 }
-/// Types of [`entity.rights`](super::Rights).
+/// Types of [`entity.rights`](struct@Rights).
 pub mod rights {
 	/// Error codes of `entity.rights`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1355,7 +1355,7 @@ pub mod section {
 		exact "CODE" code, opt exact "DESCRIPTION" description, opt exact "PICTURE"
 		picture, opt exact "DETAIL_PICTURE" detail_picture, rest pattern "UF_*" uf, }
 	);
-	/// Types of [`entity.section.add`](super::Add).
+	/// Types of [`entity.section.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `entity.section.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1382,7 +1382,7 @@ pub mod section {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "entity.section.add", V2, false);
 	}
-	/// Types of [`entity.section.delete`](super::Delete).
+	/// Types of [`entity.section.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `entity.section.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1411,7 +1411,7 @@ pub mod section {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "entity.section.delete", V2, false);
 	}
-	/// Types of [`entity.section.get`](super::Get).
+	/// Types of [`entity.section.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `entity.section.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1650,7 +1650,7 @@ pub mod section {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`entity.section.update`](super::Update).
+	/// Types of [`entity.section.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `entity.section.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1680,7 +1680,7 @@ pub mod section {
 		method!(super::Update, "entity.section.update", V2, false);
 	}
 }
-/// Types of [`entity.update`](super::Update).
+/// Types of [`entity.update`](struct@Update).
 pub mod update {
 	/// Error codes of `entity.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]

@@ -128,7 +128,7 @@ impl Unbind {
 		Self::new(E::NAME, handler)
 	}
 }
-/// Types of [`event.bind`](super::Bind).
+/// Types of [`event.bind`](struct@Bind).
 pub mod bind {
 	/// Error codes of `event.bind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +150,7 @@ pub mod bind {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Bind, "event.bind", V2, false);
 }
-/// Types of [`event.get`](super::Get).
+/// Types of [`event.get`](struct@Get).
 pub mod get {
 	/// Error codes of `event.get`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -325,7 +325,7 @@ pub mod offline {
 		List { opt exact "filter" filter, opt exact "order" order, opt exact "start"
 		start, opt exact "auth_connector" auth_connector, }
 	);
-	/// Types of [`event.offline.clear`](super::Clear).
+	/// Types of [`event.offline.clear`](struct@Clear).
 	pub mod clear {
 		/// Error codes of `event.offline.clear`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,7 +342,7 @@ pub mod offline {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Clear, "event.offline.clear", V2, false);
 	}
-	/// Types of [`event.offline.error`](super::Error).
+	/// Types of [`event.offline.error`](struct@Error).
 	pub mod error {
 		/// Error codes of `event.offline.error`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -359,7 +359,7 @@ pub mod offline {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Error, "event.offline.error", V2, false);
 	}
-	/// Types of [`event.offline.get`](super::Get).
+	/// Types of [`event.offline.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `event.offline.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -460,7 +460,7 @@ pub mod offline {
 		method!(super::Get, "event.offline.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`event.offline.list`](super::List).
+	/// Types of [`event.offline.list`](struct@List).
 	pub mod list {
 		/// Error codes of `event.offline.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -560,7 +560,7 @@ pub mod offline {
 		deserialize_via_from_value!(Item);
 	}
 }
-/// Types of [`event.unbind`](super::Unbind).
+/// Types of [`event.unbind`](struct@Unbind).
 pub mod unbind {
 	/// Error codes of `event.unbind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]

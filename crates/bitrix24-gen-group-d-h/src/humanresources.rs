@@ -112,7 +112,7 @@ pub mod v3 {
 			}
 		}
 		params_impls!(Subordinates { req field "id" id, });
-		/// Types of [`humanresources.employee.count`](super::Count).
+		/// Types of [`humanresources.employee.count`](struct@Count).
 		pub mod count {
 			/// Error codes of `humanresources.employee.count`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,7 +197,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`humanresources.employee.field.get`](super::Get).
+			/// Types of [`humanresources.employee.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `humanresources.employee.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,7 +281,7 @@ pub mod v3 {
 				method!(super::Get, "humanresources.employee.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`humanresources.employee.field.list`](super::List).
+			/// Types of [`humanresources.employee.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `humanresources.employee.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -358,7 +358,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`humanresources.employee.multidepartment`](super::Multidepartment).
+		/// Types of [`humanresources.employee.multidepartment`](struct@Multidepartment).
 		pub mod multidepartment {
 			/// Error codes of `humanresources.employee.multidepartment`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -444,7 +444,7 @@ pub mod v3 {
 			deserialize_via_from_value!(Output);
 			deserialize_via_from_value!(OutputEmployees);
 		}
-		/// Types of [`humanresources.employee.search`](super::Search).
+		/// Types of [`humanresources.employee.search`](struct@Search).
 		pub mod search {
 			/// Error codes of `humanresources.employee.search`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -535,7 +535,7 @@ pub mod v3 {
 			method!(super::Search, "humanresources.employee.search", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`humanresources.employee.subordinates`](super::Subordinates).
+		/// Types of [`humanresources.employee.subordinates`](struct@Subordinates).
 		pub mod subordinates {
 			/// Error codes of `humanresources.employee.subordinates`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -930,7 +930,7 @@ pub mod v3 {
 			Search { req field "type" type_, req field "name" name, opt exact "parentId"
 			parent_id, opt exact "pagination" pagination, }
 		);
-		/// Types of [`humanresources.node.add`](super::Add).
+		/// Types of [`humanresources.node.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `humanresources.node.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1156,7 +1156,7 @@ pub mod v3 {
 			method!(super::Add, "humanresources.node.add", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`humanresources.node.children`](super::Children).
+		/// Types of [`humanresources.node.children`](struct@Children).
 		pub mod children {
 			/// Error codes of `humanresources.node.children`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1321,7 +1321,7 @@ pub mod v3 {
 				}
 			}
 			params_impls!(List { req field "id" id, });
-			/// Types of [`humanresources.node.communication.edit`](super::Edit).
+			/// Types of [`humanresources.node.communication.edit`](struct@Edit).
 			pub mod edit {
 				/// Error codes of `humanresources.node.communication.edit`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1381,7 +1381,7 @@ pub mod v3 {
 				);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`humanresources.node.communication.list`](super::List).
+			/// Types of [`humanresources.node.communication.list`](struct@List).
 			pub mod list {
 				/// Error codes of `humanresources.node.communication.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1603,7 +1603,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`humanresources.node.count`](super::Count).
+		/// Types of [`humanresources.node.count`](struct@Count).
 		pub mod count {
 			/// Error codes of `humanresources.node.count`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1643,7 +1643,7 @@ pub mod v3 {
 			method!(super::Count, "humanresources.node.count", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`humanresources.node.edit`](super::Edit).
+		/// Types of [`humanresources.node.edit`](struct@Edit).
 		pub mod edit {
 			/// Error codes of `humanresources.node.edit`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1790,7 +1790,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`humanresources.node.field.get`](super::Get).
+			/// Types of [`humanresources.node.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `humanresources.node.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1858,7 +1858,7 @@ pub mod v3 {
 				method!(super::Get, "humanresources.node.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`humanresources.node.field.list`](super::List).
+			/// Types of [`humanresources.node.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `humanresources.node.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1924,7 +1924,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`humanresources.node.get`](super::Get).
+		/// Types of [`humanresources.node.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `humanresources.node.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2048,7 +2048,7 @@ pub mod v3 {
 			method!(super::Get, "humanresources.node.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`humanresources.node.list`](super::List).
+		/// Types of [`humanresources.node.list`](struct@List).
 		pub mod list {
 			/// Error codes of `humanresources.node.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2302,7 +2302,7 @@ pub mod v3 {
 			params_impls!(
 				Set { req field "nodeId" node_id, req field "userIds" user_ids, }
 			);
-			/// Types of [`humanresources.node.member.add`](super::Add).
+			/// Types of [`humanresources.node.member.add`](struct@Add).
 			pub mod add {
 				/// Error codes of `humanresources.node.member.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2418,7 +2418,7 @@ pub mod v3 {
 				}
 				setters!(List { some iter select select "select" : String, });
 				params_impls!(List { opt exact "select" select, });
-				/// Types of [`humanresources.node.member.field.get`](super::Get).
+				/// Types of [`humanresources.node.member.field.get`](struct@Get).
 				pub mod get {
 					/// Error codes of `humanresources.node.member.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2485,7 +2485,7 @@ pub mod v3 {
 					);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of [`humanresources.node.member.field.list`](super::List).
+				/// Types of [`humanresources.node.member.field.list`](struct@List).
 				pub mod list {
 					/// Error codes of `humanresources.node.member.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2552,7 +2552,7 @@ pub mod v3 {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of [`humanresources.node.member.move`](super::Move).
+			/// Types of [`humanresources.node.member.move`](struct@Move).
 			pub mod move_ {
 				/// Error codes of `humanresources.node.member.move`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2614,7 +2614,7 @@ pub mod v3 {
 				method!(super::Move, "humanresources.node.member.move", V3, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`humanresources.node.member.remove`](super::Remove).
+			/// Types of [`humanresources.node.member.remove`](struct@Remove).
 			pub mod remove {
 				/// Error codes of `humanresources.node.member.remove`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2685,7 +2685,7 @@ pub mod v3 {
 				method!(super::Remove, "humanresources.node.member.remove", V3, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`humanresources.node.member.set`](super::Set).
+			/// Types of [`humanresources.node.member.set`](struct@Set).
 			pub mod set {
 				/// Error codes of `humanresources.node.member.set`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2776,7 +2776,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`humanresources.node.move`](super::Move).
+		/// Types of [`humanresources.node.move`](struct@Move).
 		pub mod move_ {
 			/// Error codes of `humanresources.node.move`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2846,7 +2846,7 @@ pub mod v3 {
 			method!(super::Move, "humanresources.node.move", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`humanresources.node.search`](super::Search).
+		/// Types of [`humanresources.node.search`](struct@Search).
 		pub mod search {
 			/// Error codes of `humanresources.node.search`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

@@ -121,7 +121,7 @@ pub mod humanresources {
 				}
 			}
 			params_impls!(Update { req field "id" id, req field "fields" fields, });
-			/// Types of [`humanresources.hcmlink.company.add`](super::Add).
+			/// Types of [`humanresources.hcmlink.company.add`](struct@Add).
 			pub mod add {
 				/// Error codes of `humanresources.hcmlink.company.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,7 +297,7 @@ pub mod humanresources {
 				pub type Output = ::bitrix24_runtime::lenient::Int;
 				method!(super::Add, "humanresources.hcmlink.company.add", V2, false);
 			}
-			/// Types of [`humanresources.hcmlink.company.delete`](super::Delete).
+			/// Types of [`humanresources.hcmlink.company.delete`](struct@Delete).
 			pub mod delete {
 				/// Error codes of `humanresources.hcmlink.company.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,7 +323,7 @@ pub mod humanresources {
 					super::Delete, "humanresources.hcmlink.company.delete", V2, false
 				);
 			}
-			/// Types of [`humanresources.hcmlink.company.list`](super::List).
+			/// Types of [`humanresources.hcmlink.company.list`](struct@List).
 			pub mod list {
 				/// Error codes of `humanresources.hcmlink.company.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -444,7 +444,7 @@ pub mod humanresources {
 				method!(super::List, "humanresources.hcmlink.company.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of [`humanresources.hcmlink.company.update`](super::Update).
+			/// Types of [`humanresources.hcmlink.company.update`](struct@Update).
 			pub mod update {
 				/// Error codes of `humanresources.hcmlink.company.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -652,7 +652,7 @@ pub mod humanresources {
 				params_impls!(
 					List { opt exact "limit" limit, opt exact "offset" offset, }
 				);
-				/// Types of [`humanresources.hcmlink.company.user.list`](super::List).
+				/// Types of [`humanresources.hcmlink.company.user.list`](struct@List).
 				pub mod list {
 					/// Error codes of `humanresources.hcmlink.company.user.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -787,7 +787,7 @@ pub mod humanresources {
 				Set { req field "company" company, req field "data" data, opt exact "job"
 				job, }
 			);
-			/// Types of [`humanresources.hcmlink.employee.list`](super::List).
+			/// Types of [`humanresources.hcmlink.employee.list`](struct@List).
 			pub mod list {
 				/// Error codes of `humanresources.hcmlink.employee.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -865,7 +865,7 @@ pub mod humanresources {
 				method!(super::List, "humanresources.hcmlink.employee.list", V2, true);
 				deserialize_via_from_value!(Item);
 			}
-			/// Types of [`humanresources.hcmlink.employee.set`](super::Set).
+			/// Types of [`humanresources.hcmlink.employee.set`](struct@Set).
 			pub mod set {
 				/// Error codes of `humanresources.hcmlink.employee.set`; see also [`crate::SystemError`].
 				///
@@ -1115,7 +1115,7 @@ pub mod humanresources {
 					Set { req field "company" company, req field "data" data, opt exact
 					"job" job, }
 				);
-				/// Types of [`humanresources.hcmlink.field.value.set`](super::Set).
+				/// Types of [`humanresources.hcmlink.field.value.set`](struct@Set).
 				pub mod set {
 					/// Error codes of `humanresources.hcmlink.field.value.set`; see also [`crate::SystemError`].
 					///
@@ -1353,7 +1353,7 @@ pub mod humanresources {
 					}
 				}
 				params_impls!(Get { req field "id" id, });
-				/// Types of [`humanresources.hcmlink.job.status.get`](super::Get).
+				/// Types of [`humanresources.hcmlink.job.status.get`](struct@Get).
 				pub mod get {
 					/// Error codes of `humanresources.hcmlink.job.status.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1391,7 +1391,7 @@ pub mod humanresources {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of [`humanresources.hcmlink.job.update`](super::Update).
+			/// Types of [`humanresources.hcmlink.job.update`](struct@Update).
 			pub mod update {
 				/// Error codes of `humanresources.hcmlink.job.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]

@@ -213,7 +213,7 @@ params_impls!(
 	req field "IBLOCK_CODE" iblock_code, opt exact "SOCNET_GROUP_ID" socnet_group_id, req
 	field "FIELDS" fields, opt exact "MESSAGES" messages, opt exact "RIGHTS" rights, }
 );
-/// Types of [`lists.add`](super::Add).
+/// Types of [`lists.add`](struct@Add).
 pub mod add {
 	/// Error codes of `lists.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,7 +300,7 @@ pub mod add {
 	pub type Output = ::bitrix24_runtime::lenient::Int;
 	method!(super::Add, "lists.add", V2, false);
 }
-/// Types of [`lists.delete`](super::Delete).
+/// Types of [`lists.delete`](struct@Delete).
 pub mod delete {
 	/// Error codes of `lists.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -574,7 +574,7 @@ pub mod element {
 		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "ELEMENT_ID"
 		element_id, req field "ELEMENT_CODE" element_code, req field "FIELDS" fields, }
 	);
-	/// Types of [`lists.element.add`](super::Add).
+	/// Types of [`lists.element.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `lists.element.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -655,7 +655,7 @@ pub mod element {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "lists.element.add", V2, false);
 	}
-	/// Types of [`lists.element.delete`](super::Delete).
+	/// Types of [`lists.element.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `lists.element.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -702,7 +702,7 @@ pub mod element {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "lists.element.delete", V2, false);
 	}
-	/// Types of [`lists.element.get`](super::Get).
+	/// Types of [`lists.element.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `lists.element.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -852,7 +852,7 @@ pub mod element {
 				element_id, req field "ELEMENT_CODE" element_code, req field "FIELD_ID"
 				field_id, }
 			);
-			/// Types of [`lists.element.get.file.url`](super::Url).
+			/// Types of [`lists.element.get.file.url`](struct@Url).
 			pub mod url {
 				/// Error codes of `lists.element.get.file.url`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -899,7 +899,7 @@ pub mod element {
 			}
 		}
 	}
-	/// Types of [`lists.element.update`](super::Update).
+	/// Types of [`lists.element.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `lists.element.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1172,7 +1172,7 @@ pub mod field {
 		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "FIELDS" fields, req
 		field "FIELD_ID" field_id, }
 	);
-	/// Types of [`lists.field.add`](super::Add).
+	/// Types of [`lists.field.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `lists.field.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1308,7 +1308,7 @@ pub mod field {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::Add, "lists.field.add", V2, false);
 	}
-	/// Types of [`lists.field.delete`](super::Delete).
+	/// Types of [`lists.field.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `lists.field.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1350,7 +1350,7 @@ pub mod field {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "lists.field.delete", V2, false);
 	}
-	/// Types of [`lists.field.get`](super::Get).
+	/// Types of [`lists.field.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `lists.field.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1553,7 +1553,7 @@ pub mod field {
 			iblock_id, req field "IBLOCK_CODE" iblock_code, opt exact "FIELD_ID"
 			field_id, }
 		);
-		/// Types of [`lists.field.type.get`](super::Get).
+		/// Types of [`lists.field.type.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `lists.field.type.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1669,7 +1669,7 @@ pub mod field {
 			deserialize_via_from_value!(Output);
 		}
 	}
-	/// Types of [`lists.field.update`](super::Update).
+	/// Types of [`lists.field.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `lists.field.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1806,7 +1806,7 @@ pub mod field {
 		method!(super::Update, "lists.field.update", V2, false);
 	}
 }
-/// Types of [`lists.get`](super::Get).
+/// Types of [`lists.get`](struct@Get).
 pub mod get {
 	/// Error codes of `lists.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2019,7 +2019,7 @@ pub mod get {
 				Id { req field "IBLOCK_ID" iblock_id, req field "IBLOCK_CODE"
 				iblock_code, }
 			);
-			/// Types of [`lists.get.iblock.type.id`](super::Id).
+			/// Types of [`lists.get.iblock.type.id`](struct@Id).
 			pub mod id {
 				/// Error codes of `lists.get.iblock.type.id`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -2243,7 +2243,7 @@ pub mod section {
 		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "SECTION_ID"
 		section_id, req field "SECTION_CODE" section_code, req field "FIELDS" fields, }
 	);
-	/// Types of [`lists.section.add`](super::Add).
+	/// Types of [`lists.section.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `lists.section.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2364,7 +2364,7 @@ pub mod section {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "lists.section.add", V2, false);
 	}
-	/// Types of [`lists.section.delete`](super::Delete).
+	/// Types of [`lists.section.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `lists.section.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2408,7 +2408,7 @@ pub mod section {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "lists.section.delete", V2, false);
 	}
-	/// Types of [`lists.section.get`](super::Get).
+	/// Types of [`lists.section.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `lists.section.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2509,7 +2509,7 @@ pub mod section {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`lists.section.update`](super::Update).
+	/// Types of [`lists.section.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `lists.section.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2634,7 +2634,7 @@ pub mod section {
 		method!(super::Update, "lists.section.update", V2, false);
 	}
 }
-/// Types of [`lists.update`](super::Update).
+/// Types of [`lists.update`](struct@Update).
 pub mod update {
 	/// Error codes of `lists.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]

@@ -147,7 +147,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`mail.mailbox.field.get`](super::Get).
+			/// Types of [`mail.mailbox.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `mail.mailbox.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,7 +215,7 @@ pub mod v3 {
 				method!(super::Get, "mail.mailbox.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`mail.mailbox.field.list`](super::List).
+			/// Types of [`mail.mailbox.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `mail.mailbox.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,7 +281,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`mail.mailbox.get`](super::Get).
+		/// Types of [`mail.mailbox.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `mail.mailbox.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,7 +343,7 @@ pub mod v3 {
 			method!(super::Get, "mail.mailbox.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.mailbox.list`](super::List).
+		/// Types of [`mail.mailbox.list`](struct@List).
 		pub mod list {
 			/// Error codes of `mail.mailbox.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -413,7 +413,7 @@ pub mod v3 {
 			method!(super::List, "mail.mailbox.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.mailbox.senders`](super::Senders).
+		/// Types of [`mail.mailbox.senders`](struct@Senders).
 		pub mod senders {
 			/// Error codes of `mail.mailbox.senders`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -990,7 +990,7 @@ pub mod v3 {
 		}
 		setters!(Thread { some into limit limit "limit" : i64, });
 		params_impls!(Thread { req field "id" id, opt exact "limit" limit, });
-		/// Types of [`mail.message.createcalendarevent`](super::Createcalendarevent).
+		/// Types of [`mail.message.createcalendarevent`](struct@Createcalendarevent).
 		pub mod createcalendarevent {
 			/// Error codes of `mail.message.createcalendarevent`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1035,7 +1035,7 @@ pub mod v3 {
 			);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.message.createchat`](super::Createchat).
+		/// Types of [`mail.message.createchat`](struct@Createchat).
 		pub mod createchat {
 			/// Error codes of `mail.message.createchat`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1080,7 +1080,7 @@ pub mod v3 {
 			method!(super::Createchat, "mail.message.createchat", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.message.createcrmactivity`](super::Createcrmactivity).
+		/// Types of [`mail.message.createcrmactivity`](struct@Createcrmactivity).
 		pub mod createcrmactivity {
 			/// Error codes of `mail.message.createcrmactivity`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1106,7 +1106,7 @@ pub mod v3 {
 				super::Createcrmactivity, "mail.message.createcrmactivity", V3, false
 			);
 		}
-		/// Types of [`mail.message.createfeedpost`](super::Createfeedpost).
+		/// Types of [`mail.message.createfeedpost`](struct@Createfeedpost).
 		pub mod createfeedpost {
 			/// Error codes of `mail.message.createfeedpost`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1148,7 +1148,7 @@ pub mod v3 {
 			method!(super::Createfeedpost, "mail.message.createfeedpost", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.message.createtask`](super::Createtask).
+		/// Types of [`mail.message.createtask`](struct@Createtask).
 		pub mod createtask {
 			/// Error codes of `mail.message.createtask`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1244,7 +1244,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`mail.message.field.get`](super::Get).
+			/// Types of [`mail.message.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `mail.message.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1312,7 +1312,7 @@ pub mod v3 {
 				method!(super::Get, "mail.message.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`mail.message.field.list`](super::List).
+			/// Types of [`mail.message.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `mail.message.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1378,7 +1378,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`mail.message.forward`](super::Forward).
+		/// Types of [`mail.message.forward`](struct@Forward).
 		pub mod forward {
 			/// Error codes of `mail.message.forward`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1418,7 +1418,7 @@ pub mod v3 {
 			method!(super::Forward, "mail.message.forward", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.message.get`](super::Get).
+		/// Types of [`mail.message.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `mail.message.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1501,7 +1501,7 @@ pub mod v3 {
 			method!(super::Get, "mail.message.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.message.list`](super::List).
+		/// Types of [`mail.message.list`](struct@List).
 		pub mod list {
 			/// Error codes of `mail.message.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1619,7 +1619,7 @@ pub mod v3 {
 			method!(super::List, "mail.message.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.message.movetofolder`](super::Movetofolder).
+		/// Types of [`mail.message.movetofolder`](struct@Movetofolder).
 		pub mod movetofolder {
 			/// Error codes of `mail.message.movetofolder`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1661,7 +1661,7 @@ pub mod v3 {
 			method!(super::Movetofolder, "mail.message.movetofolder", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.message.removecrmactivity`](super::Removecrmactivity).
+		/// Types of [`mail.message.removecrmactivity`](struct@Removecrmactivity).
 		pub mod removecrmactivity {
 			/// Error codes of `mail.message.removecrmactivity`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1687,7 +1687,7 @@ pub mod v3 {
 				super::Removecrmactivity, "mail.message.removecrmactivity", V3, false
 			);
 		}
-		/// Types of [`mail.message.reply`](super::Reply).
+		/// Types of [`mail.message.reply`](struct@Reply).
 		pub mod reply {
 			/// Error codes of `mail.message.reply`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1727,7 +1727,7 @@ pub mod v3 {
 			method!(super::Reply, "mail.message.reply", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.message.send`](super::Send).
+		/// Types of [`mail.message.send`](struct@Send).
 		pub mod send {
 			/// Error codes of `mail.message.send`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1767,7 +1767,7 @@ pub mod v3 {
 			method!(super::Send, "mail.message.send", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.message.thread`](super::Thread).
+		/// Types of [`mail.message.thread`](struct@Thread).
 		pub mod thread {
 			/// Error codes of `mail.message.thread`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1947,7 +1947,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`mail.recipient.field.get`](super::Get).
+			/// Types of [`mail.recipient.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `mail.recipient.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2015,7 +2015,7 @@ pub mod v3 {
 				method!(super::Get, "mail.recipient.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`mail.recipient.field.list`](super::List).
+			/// Types of [`mail.recipient.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `mail.recipient.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2081,7 +2081,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`mail.recipient.listcontacts`](super::Listcontacts).
+		/// Types of [`mail.recipient.listcontacts`](struct@Listcontacts).
 		pub mod listcontacts {
 			/// Error codes of `mail.recipient.listcontacts`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2146,7 +2146,7 @@ pub mod v3 {
 			method!(super::Listcontacts, "mail.recipient.listcontacts", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`mail.recipient.listemployees`](super::Listemployees).
+		/// Types of [`mail.recipient.listemployees`](struct@Listemployees).
 		pub mod listemployees {
 			/// Error codes of `mail.recipient.listemployees`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

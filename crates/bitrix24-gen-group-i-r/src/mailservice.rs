@@ -215,7 +215,7 @@ params_impls!(
 	exact "SERVER" server, opt exact "PORT" port, opt_yn exact "ENCRYPTION" encryption,
 	opt exact "LINK" link, opt exact "ICON" icon, opt exact "SORT" sort, }
 );
-/// Types of [`mailservice.add`](super::Add).
+/// Types of [`mailservice.add`](struct@Add).
 pub mod add {
 	/// Error codes of `mailservice.add`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,7 +232,7 @@ pub mod add {
 	pub type Output = ::bitrix24_runtime::lenient::Int;
 	method!(super::Add, "mailservice.add", V2, false);
 }
-/// Types of [`mailservice.delete`](super::Delete).
+/// Types of [`mailservice.delete`](struct@Delete).
 pub mod delete {
 	/// Error codes of `mailservice.delete`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,7 +249,7 @@ pub mod delete {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Delete, "mailservice.delete", V2, false);
 }
-/// Types of [`mailservice.fields`](super::Fields).
+/// Types of [`mailservice.fields`](struct@Fields).
 pub mod fields {
 	/// Error codes of `mailservice.fields`; see also [`crate::SystemError`].
 	pub type Error = crate::SystemError;
@@ -270,7 +270,7 @@ pub mod fields {
 	method!(super::Fields, "mailservice.fields", V2, true);
 	deserialize_via_from_value!(Output);
 }
-/// Types of [`mailservice.get`](super::Get).
+/// Types of [`mailservice.get`](struct@Get).
 pub mod get {
 	/// Error codes of `mailservice.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -352,7 +352,7 @@ pub mod get {
 	method!(super::Get, "mailservice.get", V2, true);
 	deserialize_via_from_value!(Output);
 }
-/// Types of [`mailservice.list`](super::List).
+/// Types of [`mailservice.list`](struct@List).
 pub mod list {
 	/// Error codes of `mailservice.list`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -436,7 +436,7 @@ pub mod list {
 	method!(super::List, "mailservice.list", V2, true);
 	deserialize_via_from_value!(Item);
 }
-/// Types of [`mailservice.update`](super::Update).
+/// Types of [`mailservice.update`](struct@Update).
 pub mod update {
 	/// Error codes of `mailservice.update`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]

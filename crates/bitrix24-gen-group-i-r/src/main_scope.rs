@@ -160,7 +160,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`main.eventlog.field.get`](super::Get).
+			/// Types of [`main.eventlog.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `main.eventlog.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,7 +248,7 @@ pub mod v3 {
 				method!(super::Get, "main.eventlog.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`main.eventlog.field.list`](super::List).
+			/// Types of [`main.eventlog.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `main.eventlog.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,7 +319,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`main.eventlog.get`](super::Get).
+		/// Types of [`main.eventlog.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `main.eventlog.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -436,7 +436,7 @@ pub mod v3 {
 			method!(super::Get, "main.eventlog.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`main.eventlog.list`](super::List).
+		/// Types of [`main.eventlog.list`](struct@List).
 		pub mod list {
 			/// Error codes of `main.eventlog.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -529,7 +529,7 @@ pub mod v3 {
 			method!(super::List, "main.eventlog.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`main.eventlog.tail`](super::Tail).
+		/// Types of [`main.eventlog.tail`](struct@Tail).
 		pub mod tail {
 			/// Error codes of `main.eventlog.tail`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

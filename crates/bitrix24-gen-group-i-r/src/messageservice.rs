@@ -45,7 +45,7 @@ pub mod message {
 			Update { req field "CODE" code, req field "MESSAGE_ID" message_id, req field
 			"STATUS" status, }
 		);
-		/// Types of [`messageservice.message.status.update`](super::Update).
+		/// Types of [`messageservice.message.status.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `messageservice.message.status.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,7 +233,7 @@ pub mod sender {
 		Update { req field "CODE" code, opt exact "HANDLER" handler, opt exact "NAME"
 		name, opt exact "DESCRIPTION" description, }
 	);
-	/// Types of [`messageservice.sender.add`](super::Add).
+	/// Types of [`messageservice.sender.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `messageservice.sender.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,7 +261,7 @@ pub mod sender {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Add, "messageservice.sender.add", V2, false);
 	}
-	/// Types of [`messageservice.sender.delete`](super::Delete).
+	/// Types of [`messageservice.sender.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `messageservice.sender.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,7 +286,7 @@ pub mod sender {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "messageservice.sender.delete", V2, false);
 	}
-	/// Types of [`messageservice.sender.list`](super::List).
+	/// Types of [`messageservice.sender.list`](struct@List).
 	pub mod list {
 		/// Error codes of `messageservice.sender.list`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -303,7 +303,7 @@ pub mod sender {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::List, "messageservice.sender.list", V2, true);
 	}
-	/// Types of [`messageservice.sender.update`](super::Update).
+	/// Types of [`messageservice.sender.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `messageservice.sender.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

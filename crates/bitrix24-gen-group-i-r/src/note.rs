@@ -158,7 +158,7 @@ pub mod v3 {
 			}
 		}
 		params_impls!(Update { req field "id" id, req field "fields" fields, });
-		/// Types of [`note.collection.add`](super::Add).
+		/// Types of [`note.collection.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `note.collection.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,7 +280,7 @@ pub mod v3 {
 			method!(super::Add, "note.collection.add", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`note.collection.archive`](super::Archive).
+		/// Types of [`note.collection.archive`](struct@Archive).
 		pub mod archive {
 			/// Error codes of `note.collection.archive`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,7 +319,7 @@ pub mod v3 {
 			method!(super::Archive, "note.collection.archive", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`note.collection.delete`](super::Delete).
+		/// Types of [`note.collection.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `note.collection.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -415,7 +415,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`note.collection.field.get`](super::Get).
+			/// Types of [`note.collection.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `note.collection.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -483,7 +483,7 @@ pub mod v3 {
 				method!(super::Get, "note.collection.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`note.collection.field.list`](super::List).
+			/// Types of [`note.collection.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `note.collection.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -549,7 +549,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`note.collection.get`](super::Get).
+		/// Types of [`note.collection.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `note.collection.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -661,7 +661,7 @@ pub mod v3 {
 			method!(super::Get, "note.collection.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`note.collection.list`](super::List).
+		/// Types of [`note.collection.list`](struct@List).
 		pub mod list {
 			/// Error codes of `note.collection.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -846,7 +846,7 @@ pub mod v3 {
 			method!(super::List, "note.collection.list", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`note.collection.update`](super::Update).
+		/// Types of [`note.collection.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `note.collection.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1104,7 +1104,7 @@ pub mod v3 {
 			Update { req field "id" id, req field "fields" fields, opt exact "overwrite"
 			overwrite, }
 		);
-		/// Types of [`note.document.add`](super::Add).
+		/// Types of [`note.document.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `note.document.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1221,7 +1221,7 @@ pub mod v3 {
 			method!(super::Add, "note.document.add", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`note.document.archive`](super::Archive).
+		/// Types of [`note.document.archive`](struct@Archive).
 		pub mod archive {
 			/// Error codes of `note.document.archive`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1260,7 +1260,7 @@ pub mod v3 {
 			method!(super::Archive, "note.document.archive", V3, false);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`note.document.delete`](super::Delete).
+		/// Types of [`note.document.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `note.document.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1353,7 +1353,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`note.document.field.get`](super::Get).
+			/// Types of [`note.document.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `note.document.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1421,7 +1421,7 @@ pub mod v3 {
 				method!(super::Get, "note.document.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`note.document.field.list`](super::List).
+			/// Types of [`note.document.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `note.document.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1487,7 +1487,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`note.document.get`](super::Get).
+		/// Types of [`note.document.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `note.document.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1644,7 +1644,7 @@ pub mod v3 {
 				}
 				setters!(List { some iter select select "select" : String, });
 				params_impls!(List { opt exact "select" select, });
-				/// Types of [`note.document.search.field.get`](super::Get).
+				/// Types of [`note.document.search.field.get`](struct@Get).
 				pub mod get {
 					/// Error codes of `note.document.search.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1712,7 +1712,7 @@ pub mod v3 {
 					method!(super::Get, "note.document.search.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of [`note.document.search.field.list`](super::List).
+				/// Types of [`note.document.search.field.list`](struct@List).
 				pub mod list {
 					/// Error codes of `note.document.search.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1778,7 +1778,7 @@ pub mod v3 {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of [`note.document.search.list`](super::List).
+			/// Types of [`note.document.search.list`](struct@List).
 			pub mod list {
 				/// Error codes of `note.document.search.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1972,7 +1972,7 @@ pub mod v3 {
 				}
 				setters!(List { some iter select select "select" : String, });
 				params_impls!(List { opt exact "select" select, });
-				/// Types of [`note.document.tree.field.get`](super::Get).
+				/// Types of [`note.document.tree.field.get`](struct@Get).
 				pub mod get {
 					/// Error codes of `note.document.tree.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2040,7 +2040,7 @@ pub mod v3 {
 					method!(super::Get, "note.document.tree.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of [`note.document.tree.field.list`](super::List).
+				/// Types of [`note.document.tree.field.list`](struct@List).
 				pub mod list {
 					/// Error codes of `note.document.tree.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2106,7 +2106,7 @@ pub mod v3 {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of [`note.document.tree.list`](super::List).
+			/// Types of [`note.document.tree.list`](struct@List).
 			pub mod list {
 				/// Error codes of `note.document.tree.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2223,7 +2223,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`note.document.update`](super::Update).
+		/// Types of [`note.document.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `note.document.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2458,7 +2458,7 @@ pub mod v3 {
 			}
 		}
 		params_impls!(Get { req field "id" id, req field "documentId" document_id, });
-		/// Types of [`note.file.add`](super::Add).
+		/// Types of [`note.file.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `note.file.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2607,7 +2607,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`note.file.field.get`](super::Get).
+			/// Types of [`note.file.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `note.file.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2675,7 +2675,7 @@ pub mod v3 {
 				method!(super::Get, "note.file.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`note.file.field.list`](super::List).
+			/// Types of [`note.file.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `note.file.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2741,7 +2741,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`note.file.get`](super::Get).
+		/// Types of [`note.file.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `note.file.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

@@ -175,7 +175,7 @@ pub mod sale {
 		}
 		setters!(Update { some into fields fields "FIELDS" : update::Fields, });
 		params_impls!(Update { num field "ID" id, opt exact "FIELDS" fields, });
-		/// Types of [`sale.paysystem.add`](super::Add).
+		/// Types of [`sale.paysystem.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `sale.paysystem.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,7 +205,7 @@ pub mod sale {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "sale.paysystem.add", V2, false);
 		}
-		/// Types of [`sale.paysystem.delete`](super::Delete).
+		/// Types of [`sale.paysystem.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `sale.paysystem.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,7 +351,7 @@ pub mod sale {
 				}
 			}
 			params_impls!(Update { req field "ID" id, req field "FIELDS" fields, });
-			/// Types of [`sale.paysystem.handler.add`](super::Add).
+			/// Types of [`sale.paysystem.handler.add`](struct@Add).
 			pub mod add {
 				/// Error codes of `sale.paysystem.handler.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -606,7 +606,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Str;
 				method!(super::Add, "sale.paysystem.handler.add", V2, false);
 			}
-			/// Types of [`sale.paysystem.handler.delete`](super::Delete).
+			/// Types of [`sale.paysystem.handler.delete`](struct@Delete).
 			pub mod delete {
 				/// Error codes of `sale.paysystem.handler.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -634,7 +634,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Delete, "sale.paysystem.handler.delete", V2, false);
 			}
-			/// Types of [`sale.paysystem.handler.list`](super::List).
+			/// Types of [`sale.paysystem.handler.list`](struct@List).
 			pub mod list {
 				/// Error codes of `sale.paysystem.handler.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -651,7 +651,7 @@ pub mod sale {
 				pub type Output = crate::List<crate::entities::SalePaysystemHandler>;
 				method!(super::List, "sale.paysystem.handler.list", V2, true);
 			}
-			/// Types of [`sale.paysystem.handler.update`](super::Update).
+			/// Types of [`sale.paysystem.handler.update`](struct@Update).
 			pub mod update {
 				/// Error codes of `sale.paysystem.handler.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -715,7 +715,7 @@ pub mod sale {
 				method!(super::Update, "sale.paysystem.handler.update", V2, false);
 			}
 		}
-		/// Types of [`sale.paysystem.list`](super::List).
+		/// Types of [`sale.paysystem.list`](struct@List).
 		pub mod list {
 			/// Error codes of `sale.paysystem.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -818,7 +818,7 @@ pub mod sale {
 				Payment { req field "PAYMENT_ID" payment_id, num field "PAY_SYSTEM_ID"
 				pay_system_id, }
 			);
-			/// Types of [`sale.paysystem.pay.invoice`](super::Invoice).
+			/// Types of [`sale.paysystem.pay.invoice`](struct@Invoice).
 			pub mod invoice {
 				/// Error codes of `sale.paysystem.pay.invoice`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -849,7 +849,7 @@ pub mod sale {
 				pub type Output = ::bitrix24_runtime::lenient::Bool;
 				method!(super::Invoice, "sale.paysystem.pay.invoice", V2, false);
 			}
-			/// Types of [`sale.paysystem.pay.payment`](super::Payment).
+			/// Types of [`sale.paysystem.pay.payment`](struct@Payment).
 			pub mod payment {
 				/// Error codes of `sale.paysystem.pay.payment`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -955,7 +955,7 @@ pub mod sale {
 				Update { num field "ID" id, opt exact "PERSON_TYPE_ID" person_type_id,
 				req field "SETTINGS" settings, }
 			);
-			/// Types of [`sale.paysystem.settings.get`](super::Get).
+			/// Types of [`sale.paysystem.settings.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `sale.paysystem.settings.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1044,7 +1044,7 @@ pub mod sale {
 					"PAY_SYSTEM_ID" pay_system_id, opt exact "BX_REST_HANDLER"
 					bx_rest_handler, }
 				);
-				/// Types of [`sale.paysystem.settings.invoice.get`](super::Get).
+				/// Types of [`sale.paysystem.settings.invoice.get`](struct@Get).
 				pub mod get {
 					/// Error codes of `sale.paysystem.settings.invoice.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1129,7 +1129,7 @@ pub mod sale {
 					Get { req field "PAYMENT_ID" payment_id, num field "PAY_SYSTEM_ID"
 					pay_system_id, }
 				);
-				/// Types of [`sale.paysystem.settings.payment.get`](super::Get).
+				/// Types of [`sale.paysystem.settings.payment.get`](struct@Get).
 				pub mod get {
 					/// Error codes of `sale.paysystem.settings.payment.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1176,7 +1176,7 @@ pub mod sale {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of [`sale.paysystem.settings.update`](super::Update).
+			/// Types of [`sale.paysystem.settings.update`](struct@Update).
 			pub mod update {
 				/// Error codes of `sale.paysystem.settings.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1228,7 +1228,7 @@ pub mod sale {
 				method!(super::Update, "sale.paysystem.settings.update", V2, false);
 			}
 		}
-		/// Types of [`sale.paysystem.update`](super::Update).
+		/// Types of [`sale.paysystem.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `sale.paysystem.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

@@ -143,7 +143,7 @@ params_impls!(
 	Unbind { req field "PLACEMENT" placement, opt exact "HANDLER" handler, opt exact
 	"USER_ID" user_id, }
 );
-/// Types of [`placement.bind`](super::Bind).
+/// Types of [`placement.bind`](struct@Bind).
 pub mod bind {
 	/// Error codes of `placement.bind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,7 +184,7 @@ pub mod bind {
 	method!(super::Bind, "placement.bind", V2, false);
 	deserialize_via_from_value!(Output);
 }
-/// Types of [`placement.get`](super::Get).
+/// Types of [`placement.get`](struct@Get).
 pub mod get {
 	/// Error codes of `placement.get`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,7 +201,7 @@ pub mod get {
 	pub type Output = ::bitrix24_runtime::lenient::Bool;
 	method!(super::Get, "placement.get", V2, true);
 }
-/// Types of [`placement.list`](super::List).
+/// Types of [`placement.list`](struct@List).
 pub mod list {
 	/// Error codes of `placement.list`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,7 +218,7 @@ pub mod list {
 	pub type Output = crate::List<::bitrix24_runtime::lenient::Str>;
 	method!(super::List, "placement.list", V2, true);
 }
-/// Types of [`placement.unbind`](super::Unbind).
+/// Types of [`placement.unbind`](struct@Unbind).
 pub mod unbind {
 	/// Error codes of `placement.unbind`; see also [`crate::SystemError`].
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -397,7 +397,7 @@ pub mod userfieldtype {
 		field "TITLE" title, opt exact "DESCRIPTION" description, opt exact "OPTIONS"
 		options, }
 	);
-	/// Types of [`userfieldtype.add`](super::Add).
+	/// Types of [`userfieldtype.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `userfieldtype.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -418,7 +418,7 @@ pub mod userfieldtype {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Add, "userfieldtype.add", V2, false);
 	}
-	/// Types of [`userfieldtype.delete`](super::Delete).
+	/// Types of [`userfieldtype.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `userfieldtype.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -439,7 +439,7 @@ pub mod userfieldtype {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "userfieldtype.delete", V2, false);
 	}
-	/// Types of [`userfieldtype.list`](super::List).
+	/// Types of [`userfieldtype.list`](struct@List).
 	pub mod list {
 		/// Error codes of `userfieldtype.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -476,7 +476,7 @@ pub mod userfieldtype {
 		}
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`userfieldtype.update`](super::Update).
+	/// Types of [`userfieldtype.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `userfieldtype.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

@@ -37,7 +37,7 @@ pub mod application {
 			: bool, }
 		);
 		params_impls!(Get { opt_yn exact "CACHE" cache, opt_yn exact "REOPEN" reopen, });
-		/// Types of [`pull.application.config.get`](super::Get).
+		/// Types of [`pull.application.config.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `pull.application.config.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -274,7 +274,7 @@ pub mod application {
 			Add { req field "COMMAND" command, opt exact "PARAMS" params, opt exact
 			"MODULE_ID" module_id, opt exact "USER_ID" user_id, }
 		);
-		/// Types of [`pull.application.event.add`](super::Add).
+		/// Types of [`pull.application.event.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `pull.application.event.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,7 +344,7 @@ pub mod application {
 			Add { req field "USER_ID" user_id, req field "TEXT" text, opt exact "AVATAR"
 			avatar, }
 		);
-		/// Types of [`pull.application.push.add`](super::Add).
+		/// Types of [`pull.application.push.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `pull.application.push.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

@@ -95,7 +95,7 @@ pub mod comment {
 		update::Fields, }
 	);
 	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-	/// Types of [`rpa.comment.add`](super::Add).
+	/// Types of [`rpa.comment.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `rpa.comment.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -129,7 +129,7 @@ pub mod comment {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "rpa.comment.add", V2, false);
 	}
-	/// Types of [`rpa.comment.delete`](super::Delete).
+	/// Types of [`rpa.comment.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `rpa.comment.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -137,7 +137,7 @@ pub mod comment {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.comment.delete", V2, false);
 	}
-	/// Types of [`rpa.comment.update`](super::Update).
+	/// Types of [`rpa.comment.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `rpa.comment.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -291,7 +291,7 @@ pub mod fields {
 		SetVisibilitySettings { req field "typeId" type_id, req field "visibility"
 		visibility, opt exact "stageId" stage_id, req field "fields" fields, }
 	);
-	/// Types of [`rpa.fields.getSettings`](super::GetSettings).
+	/// Types of [`rpa.fields.getSettings`](struct@GetSettings).
 	pub mod get_settings {
 		/// Error codes of `rpa.fields.getSettings`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -299,7 +299,7 @@ pub mod fields {
 		pub type Output = ::serde_json::Value;
 		method!(super::GetSettings, "rpa.fields.getSettings", V2, true);
 	}
-	/// Types of [`rpa.fields.setSettings`](super::SetSettings).
+	/// Types of [`rpa.fields.setSettings`](struct@SetSettings).
 	pub mod set_settings {
 		/// Error codes of `rpa.fields.setSettings`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -307,7 +307,7 @@ pub mod fields {
 		pub type Output = ::serde_json::Value;
 		method!(super::SetSettings, "rpa.fields.setSettings", V2, false);
 	}
-	/// Types of [`rpa.fields.setVisibilitySettings`](super::SetVisibilitySettings).
+	/// Types of [`rpa.fields.setVisibilitySettings`](struct@SetVisibilitySettings).
 	pub mod set_visibility_settings {
 		/// Error codes of `rpa.fields.setVisibilitySettings`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -521,7 +521,7 @@ pub mod item {
 		Update { opt exact "typeId" type_id, opt exact "id" id, req field "fields"
 		fields, }
 	);
-	/// Types of [`rpa.item.add`](super::Add).
+	/// Types of [`rpa.item.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `rpa.item.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -529,7 +529,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "rpa.item.add", V2, false);
 	}
-	/// Types of [`rpa.item.delete`](super::Delete).
+	/// Types of [`rpa.item.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `rpa.item.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -537,7 +537,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.item.delete", V2, false);
 	}
-	/// Types of [`rpa.item.get`](super::Get).
+	/// Types of [`rpa.item.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `rpa.item.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -597,7 +597,7 @@ pub mod item {
 		method!(super::Get, "rpa.item.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`rpa.item.getTasks`](super::GetTasks).
+	/// Types of [`rpa.item.getTasks`](struct@GetTasks).
 	pub mod get_tasks {
 		/// Error codes of `rpa.item.getTasks`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -605,7 +605,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::GetTasks, "rpa.item.getTasks", V2, true);
 	}
-	/// Types of [`rpa.item.list`](super::List).
+	/// Types of [`rpa.item.list`](struct@List).
 	pub mod list {
 		/// Error codes of `rpa.item.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -655,7 +655,7 @@ pub mod item {
 		pub type Output = ::serde_json::Value;
 		method!(super::List, "rpa.item.list", V2, true);
 	}
-	/// Types of [`rpa.item.update`](super::Update).
+	/// Types of [`rpa.item.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `rpa.item.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -833,7 +833,7 @@ pub mod stage {
 		update::Fields, }
 	);
 	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-	/// Types of [`rpa.stage.add`](super::Add).
+	/// Types of [`rpa.stage.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `rpa.stage.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -890,7 +890,7 @@ pub mod stage {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "rpa.stage.add", V2, false);
 	}
-	/// Types of [`rpa.stage.delete`](super::Delete).
+	/// Types of [`rpa.stage.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `rpa.stage.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -898,7 +898,7 @@ pub mod stage {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.stage.delete", V2, false);
 	}
-	/// Types of [`rpa.stage.get`](super::Get).
+	/// Types of [`rpa.stage.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `rpa.stage.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -950,7 +950,7 @@ pub mod stage {
 		method!(super::Get, "rpa.stage.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`rpa.stage.listForType`](super::ListForType).
+	/// Types of [`rpa.stage.listForType`](struct@ListForType).
 	pub mod list_for_type {
 		/// Error codes of `rpa.stage.listForType`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -958,7 +958,7 @@ pub mod stage {
 		pub type Output = ::serde_json::Value;
 		method!(super::ListForType, "rpa.stage.listForType", V2, true);
 	}
-	/// Types of [`rpa.stage.update`](super::Update).
+	/// Types of [`rpa.stage.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `rpa.stage.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1100,7 +1100,7 @@ pub mod task {
 		}
 	}
 	params_impls!(Do {});
-	/// Types of [`rpa.task.addUser`](super::AddUser).
+	/// Types of [`rpa.task.addUser`](struct@AddUser).
 	pub mod add_user {
 		/// Error codes of `rpa.task.addUser`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1108,7 +1108,7 @@ pub mod task {
 		pub type Output = ::serde_json::Value;
 		method!(super::AddUser, "rpa.task.addUser", V2, false);
 	}
-	/// Types of [`rpa.task.delete`](super::Delete).
+	/// Types of [`rpa.task.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `rpa.task.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1116,7 +1116,7 @@ pub mod task {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.task.delete", V2, false);
 	}
-	/// Types of [`rpa.task.do`](super::Do).
+	/// Types of [`rpa.task.do`](struct@Do).
 	pub mod do_ {
 		/// Error codes of `rpa.task.do`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1288,7 +1288,7 @@ pub mod timeline {
 		: bool, }
 	);
 	params_impls!(UpdateIsFixed { opt exact "id" id, opt_yn exact "isFixed" is_fixed, });
-	/// Types of [`rpa.timeline.add`](super::Add).
+	/// Types of [`rpa.timeline.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `rpa.timeline.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1322,7 +1322,7 @@ pub mod timeline {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "rpa.timeline.add", V2, false);
 	}
-	/// Types of [`rpa.timeline.delete`](super::Delete).
+	/// Types of [`rpa.timeline.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `rpa.timeline.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1330,7 +1330,7 @@ pub mod timeline {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.timeline.delete", V2, false);
 	}
-	/// Types of [`rpa.timeline.listForItem`](super::ListForItem).
+	/// Types of [`rpa.timeline.listForItem`](struct@ListForItem).
 	pub mod list_for_item {
 		/// Error codes of `rpa.timeline.listForItem`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1374,7 +1374,7 @@ pub mod timeline {
 		method!(super::ListForItem, "rpa.timeline.listForItem", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`rpa.timeline.update`](super::Update).
+	/// Types of [`rpa.timeline.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `rpa.timeline.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1408,7 +1408,7 @@ pub mod timeline {
 		pub type Output = ::serde_json::Value;
 		method!(super::Update, "rpa.timeline.update", V2, false);
 	}
-	/// Types of [`rpa.timeline.updateIsFixed`](super::UpdateIsFixed).
+	/// Types of [`rpa.timeline.updateIsFixed`](struct@UpdateIsFixed).
 	pub mod update_is_fixed {
 		/// Error codes of `rpa.timeline.updateIsFixed`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1572,7 +1572,7 @@ pub mod type_ {
 		::serde_json::Value, }
 	);
 	params_impls!(Update { opt exact "id" id, opt exact "fields" fields, });
-	/// Types of [`rpa.type.add`](super::Add).
+	/// Types of [`rpa.type.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `rpa.type.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1618,7 +1618,7 @@ pub mod type_ {
 		pub type Output = ::serde_json::Value;
 		method!(super::Add, "rpa.type.add", V2, false);
 	}
-	/// Types of [`rpa.type.delete`](super::Delete).
+	/// Types of [`rpa.type.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `rpa.type.delete`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1626,7 +1626,7 @@ pub mod type_ {
 		pub type Output = ::serde_json::Value;
 		method!(super::Delete, "rpa.type.delete", V2, false);
 	}
-	/// Types of [`rpa.type.get`](super::Get).
+	/// Types of [`rpa.type.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `rpa.type.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1660,7 +1660,7 @@ pub mod type_ {
 		method!(super::Get, "rpa.type.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`rpa.type.list`](super::List).
+	/// Types of [`rpa.type.list`](struct@List).
 	pub mod list {
 		/// Error codes of `rpa.type.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -1710,7 +1710,7 @@ pub mod type_ {
 		pub type Output = ::serde_json::Value;
 		method!(super::List, "rpa.type.list", V2, true);
 	}
-	/// Types of [`rpa.type.update`](super::Update).
+	/// Types of [`rpa.type.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `rpa.type.update`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;

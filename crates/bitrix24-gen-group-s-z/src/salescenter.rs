@@ -28,7 +28,7 @@ pub mod payment {
 		}
 	}
 	params_impls!(GetPublicUrl { req field "id" id, });
-	/// Types of [`salescenter.payment.getPublicUrl`](super::GetPublicUrl).
+	/// Types of [`salescenter.payment.getPublicUrl`](struct@GetPublicUrl).
 	pub mod get_public_url {
 		/// Error codes of `salescenter.payment.getPublicUrl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

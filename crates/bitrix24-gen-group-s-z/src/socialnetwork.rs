@@ -73,7 +73,7 @@ pub mod api {
 			List { opt exact "filter" filter, opt exact "select" select, opt exact
 			"order" order, opt exact "params" params, opt exact "start" start, }
 		);
-		/// Types of [`socialnetwork.api.workgroup.get`](super::Get).
+		/// Types of [`socialnetwork.api.workgroup.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `socialnetwork.api.workgroup.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -646,7 +646,7 @@ pub mod api {
 			method!(super::Get, "socialnetwork.api.workgroup.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`socialnetwork.api.workgroup.list`](super::List).
+		/// Types of [`socialnetwork.api.workgroup.list`](struct@List).
 		pub mod list {
 			/// Error codes of `socialnetwork.api.workgroup.list`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;

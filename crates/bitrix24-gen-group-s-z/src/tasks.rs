@@ -234,7 +234,7 @@ pub mod v3 {
 				}
 				setters!(List { some iter select select "select" : String, });
 				params_impls!(List { opt exact "select" select, });
-				/// Types of [`tasks.task.access.field.get`](super::Get).
+				/// Types of [`tasks.task.access.field.get`](struct@Get).
 				pub mod get {
 					/// Error codes of `tasks.task.access.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -322,7 +322,7 @@ pub mod v3 {
 					method!(super::Get, "tasks.task.access.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of [`tasks.task.access.field.list`](super::List).
+				/// Types of [`tasks.task.access.field.list`](struct@List).
 				pub mod list {
 					/// Error codes of `tasks.task.access.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -403,7 +403,7 @@ pub mod v3 {
 					deserialize_via_from_value!(Output);
 				}
 			}
-			/// Types of [`tasks.task.access.get`](super::Get).
+			/// Types of [`tasks.task.access.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `tasks.task.access.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -558,7 +558,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`tasks.task.add`](super::Add).
+		/// Types of [`tasks.task.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `tasks.task.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1012,7 +1012,7 @@ pub mod v3 {
 					}
 					setters!(List { some iter select select "select" : String, });
 					params_impls!(List { opt exact "select" select, });
-					/// Types of [`tasks.task.chat.message.field.get`](super::Get).
+					/// Types of [`tasks.task.chat.message.field.get`](struct@Get).
 					pub mod get {
 						/// Error codes of `tasks.task.chat.message.field.get`; see also [`crate::SystemError`].
 						#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1092,7 +1092,7 @@ pub mod v3 {
 						);
 						deserialize_via_from_value!(Output);
 					}
-					/// Types of [`tasks.task.chat.message.field.list`](super::List).
+					/// Types of [`tasks.task.chat.message.field.list`](struct@List).
 					pub mod list {
 						/// Error codes of `tasks.task.chat.message.field.list`; see also [`crate::SystemError`].
 						#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1167,7 +1167,7 @@ pub mod v3 {
 						deserialize_via_from_value!(Output);
 					}
 				}
-				/// Types of [`tasks.task.chat.message.send`](super::Send).
+				/// Types of [`tasks.task.chat.message.send`](struct@Send).
 				pub mod send {
 					/// Error codes of `tasks.task.chat.message.send`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1236,7 +1236,7 @@ pub mod v3 {
 				}
 			}
 		}
-		/// Types of [`tasks.task.delete`](super::Delete).
+		/// Types of [`tasks.task.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `tasks.task.delete`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1314,7 +1314,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`tasks.task.field.get`](super::Get).
+			/// Types of [`tasks.task.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `tasks.task.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1402,7 +1402,7 @@ pub mod v3 {
 				method!(super::Get, "tasks.task.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`tasks.task.field.list`](super::List).
+			/// Types of [`tasks.task.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `tasks.task.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1477,7 +1477,7 @@ pub mod v3 {
 			params_impls!(
 				Attach { req field "taskId" task_id, req field "fileIds" file_ids, }
 			);
-			/// Types of [`tasks.task.file.attach`](super::Attach).
+			/// Types of [`tasks.task.file.attach`](struct@Attach).
 			pub mod attach {
 				/// Error codes of `tasks.task.file.attach`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1551,7 +1551,7 @@ pub mod v3 {
 				}
 				setters!(List { some iter select select "select" : String, });
 				params_impls!(List { opt exact "select" select, });
-				/// Types of [`tasks.task.file.field.get`](super::Get).
+				/// Types of [`tasks.task.file.field.get`](struct@Get).
 				pub mod get {
 					/// Error codes of `tasks.task.file.field.get`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1629,7 +1629,7 @@ pub mod v3 {
 					method!(super::Get, "tasks.task.file.field.get", V3, true);
 					deserialize_via_from_value!(Output);
 				}
-				/// Types of [`tasks.task.file.field.list`](super::List).
+				/// Types of [`tasks.task.file.field.list`](struct@List).
 				pub mod list {
 					/// Error codes of `tasks.task.file.field.list`; see also [`crate::SystemError`].
 					#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1701,7 +1701,7 @@ pub mod v3 {
 				}
 			}
 		}
-		/// Types of [`tasks.task.get`](super::Get).
+		/// Types of [`tasks.task.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `tasks.task.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2064,7 +2064,7 @@ pub mod v3 {
 			method!(super::Get, "tasks.task.get", V3, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`tasks.task.list`](super::List).
+		/// Types of [`tasks.task.list`](struct@List).
 		pub mod list {
 			/// Error codes of `tasks.task.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2306,7 +2306,7 @@ pub mod v3 {
 				}
 			}
 			params_impls!(Update { req field "id" id, req field "fields" fields, });
-			/// Types of [`tasks.task.result.add`](super::Add).
+			/// Types of [`tasks.task.result.add`](struct@Add).
 			pub mod add {
 				/// Error codes of `tasks.task.result.add`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2441,7 +2441,7 @@ pub mod v3 {
 				method!(super::Add, "tasks.task.result.add", V3, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`tasks.task.result.addfromchatmessage`](super::Addfromchatmessage).
+			/// Types of [`tasks.task.result.addfromchatmessage`](struct@Addfromchatmessage).
 			pub mod addfromchatmessage {
 				/// Error codes of `tasks.task.result.addfromchatmessage`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2564,7 +2564,7 @@ pub mod v3 {
 				);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`tasks.task.result.delete`](super::Delete).
+			/// Types of [`tasks.task.result.delete`](struct@Delete).
 			pub mod delete {
 				/// Error codes of `tasks.task.result.delete`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2599,7 +2599,7 @@ pub mod v3 {
 				method!(super::Delete, "tasks.task.result.delete", V3, false);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`tasks.task.result.list`](super::List).
+			/// Types of [`tasks.task.result.list`](struct@List).
 			pub mod list {
 				/// Error codes of `tasks.task.result.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2726,7 +2726,7 @@ pub mod v3 {
 				method!(super::List, "tasks.task.result.list", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`tasks.task.result.update`](super::Update).
+			/// Types of [`tasks.task.result.update`](struct@Update).
 			pub mod update {
 				/// Error codes of `tasks.task.result.update`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2847,7 +2847,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`tasks.task.update`](super::Update).
+		/// Types of [`tasks.task.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `tasks.task.update`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

@@ -148,7 +148,7 @@ impl Status {
 }
 setters!(Status { some into user_id user_id "USER_ID" : i64, });
 params_impls!(Status { opt exact "USER_ID" user_id, });
-/// Types of [`timeman.close`](super::Close).
+/// Types of [`timeman.close`](struct@Close).
 pub mod close {
 	/// Error codes of `timeman.close`; see also [`crate::SystemError`].
 	///
@@ -305,7 +305,7 @@ pub mod networkrange {
 		}
 	}
 	params_impls!(Set { req field "RANGES" ranges, });
-	/// Types of [`timeman.networkrange.check`](super::Check).
+	/// Types of [`timeman.networkrange.check`](struct@Check).
 	pub mod check {
 		/// Error codes of `timeman.networkrange.check`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -340,7 +340,7 @@ pub mod networkrange {
 		method!(super::Check, "timeman.networkrange.check", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`timeman.networkrange.get`](super::Get).
+	/// Types of [`timeman.networkrange.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `timeman.networkrange.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -375,7 +375,7 @@ pub mod networkrange {
 		method!(super::Get, "timeman.networkrange.get", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`timeman.networkrange.set`](super::Set).
+	/// Types of [`timeman.networkrange.set`](struct@Set).
 	pub mod set {
 		/// Error codes of `timeman.networkrange.set`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -397,7 +397,7 @@ pub mod networkrange {
 		method!(super::Set, "timeman.networkrange.set", V2, false);
 	}
 }
-/// Types of [`timeman.open`](super::Open).
+/// Types of [`timeman.open`](struct@Open).
 pub mod open {
 	/// Error codes of `timeman.open`; see also [`crate::SystemError`].
 	///
@@ -486,7 +486,7 @@ pub mod open {
 	method!(super::Open, "timeman.open", V2, false);
 	deserialize_via_from_value!(Output);
 }
-/// Types of [`timeman.pause`](super::Pause).
+/// Types of [`timeman.pause`](struct@Pause).
 pub mod pause {
 	/// Error codes of `timeman.pause`; see also [`crate::SystemError`].
 	///
@@ -589,7 +589,7 @@ pub mod schedule {
 	}
 	setters!(Get { some into id id "id" : i64, });
 	params_impls!(Get { opt exact "id" id, });
-	/// Types of [`timeman.schedule.get`](super::Get).
+	/// Types of [`timeman.schedule.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `timeman.schedule.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -872,7 +872,7 @@ pub mod schedule {
 		deserialize_via_from_value!(Output);
 	}
 }
-/// Types of [`timeman.settings`](super::Settings).
+/// Types of [`timeman.settings`](struct@Settings).
 pub mod settings {
 	/// Error codes of `timeman.settings`; see also [`crate::SystemError`].
 	///
@@ -912,7 +912,7 @@ pub mod settings {
 	method!(super::Settings, "timeman.settings", V2, false);
 	deserialize_via_from_value!(Output);
 }
-/// Types of [`timeman.status`](super::Status).
+/// Types of [`timeman.status`](struct@Status).
 pub mod status {
 	/// Error codes of `timeman.status`; see also [`crate::SystemError`].
 	///
@@ -1040,7 +1040,7 @@ pub mod timecontrol {
 			Add { req field "REPORT_ID" report_id, opt exact "USER_ID" user_id, req field
 			"TEXT" text, opt exact "TYPE" type_, opt_yn exact "CALENDAR" calendar, }
 		);
-		/// Types of [`timeman.timecontrol.report.add`](super::Add).
+		/// Types of [`timeman.timecontrol.report.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `timeman.timecontrol.report.add`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1113,7 +1113,7 @@ pub mod timecontrol {
 			year, opt exact "IDLE_MINUTES" idle_minutes, opt exact "WORKDAY_HOURS"
 			workday_hours, }
 		);
-		/// Types of [`timeman.timecontrol.reports.get`](super::Get).
+		/// Types of [`timeman.timecontrol.reports.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `timeman.timecontrol.reports.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1426,7 +1426,7 @@ pub mod timecontrol {
 				}
 			}
 			params_impls!(Get {});
-			/// Types of [`timeman.timecontrol.reports.settings.get`](super::Get).
+			/// Types of [`timeman.timecontrol.reports.settings.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `timeman.timecontrol.reports.settings.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -1532,7 +1532,7 @@ pub mod timecontrol {
 				Get { some into department_id department_id "DEPARTMENT_ID" : i64, }
 			);
 			params_impls!(Get { opt exact "DEPARTMENT_ID" department_id, });
-			/// Types of [`timeman.timecontrol.reports.users.get`](super::Get).
+			/// Types of [`timeman.timecontrol.reports.users.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `timeman.timecontrol.reports.users.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -1674,7 +1674,7 @@ pub mod timecontrol {
 			report_simple_users, opt exact "REPORT_FULL_TYPE" report_full_type, opt exact
 			"REPORT_FULL_USERS" report_full_users, }
 		);
-		/// Types of [`timeman.timecontrol.settings.get`](super::Get).
+		/// Types of [`timeman.timecontrol.settings.get`](struct@Get).
 		pub mod get {
 			/// Error codes of `timeman.timecontrol.settings.get`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1789,7 +1789,7 @@ pub mod timecontrol {
 			method!(super::Get, "timeman.timecontrol.settings.get", V2, true);
 			deserialize_via_from_value!(Output);
 		}
-		/// Types of [`timeman.timecontrol.settings.set`](super::Set).
+		/// Types of [`timeman.timecontrol.settings.set`](struct@Set).
 		pub mod set {
 			/// Error codes of `timeman.timecontrol.settings.set`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1954,7 +1954,7 @@ pub mod v3 {
 			}
 			setters!(List { some iter select select "select" : String, });
 			params_impls!(List { opt exact "select" select, });
-			/// Types of [`timeman.record.field.get`](super::Get).
+			/// Types of [`timeman.record.field.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `timeman.record.field.get`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2027,7 +2027,7 @@ pub mod v3 {
 				method!(super::Get, "timeman.record.field.get", V3, true);
 				deserialize_via_from_value!(Output);
 			}
-			/// Types of [`timeman.record.field.list`](super::List).
+			/// Types of [`timeman.record.field.list`](struct@List).
 			pub mod list {
 				/// Error codes of `timeman.record.field.list`; see also [`crate::SystemError`].
 				#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2093,7 +2093,7 @@ pub mod v3 {
 				deserialize_via_from_value!(Output);
 			}
 		}
-		/// Types of [`timeman.record.list`](super::List).
+		/// Types of [`timeman.record.list`](struct@List).
 		pub mod list {
 			/// Error codes of `timeman.record.list`; see also [`crate::SystemError`].
 			#[derive(Debug, Clone, PartialEq, Eq)]

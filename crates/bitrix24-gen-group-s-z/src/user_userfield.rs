@@ -118,7 +118,7 @@ pub mod user {
 		}
 		setters!(Update { some into fields fields "fields" : update::Fields, });
 		params_impls!(Update { req field "id" id, opt exact "fields" fields, });
-		/// Types of [`user.userfield.add`](super::Add).
+		/// Types of [`user.userfield.add`](struct@Add).
 		pub mod add {
 			/// Error codes of `user.userfield.add`; see also [`crate::SystemError`].
 			///
@@ -327,7 +327,7 @@ pub mod user {
 			pub type Output = ::bitrix24_runtime::lenient::Int;
 			method!(super::Add, "user.userfield.add", V2, false);
 		}
-		/// Types of [`user.userfield.delete`](super::Delete).
+		/// Types of [`user.userfield.delete`](struct@Delete).
 		pub mod delete {
 			/// Error codes of `user.userfield.delete`; see also [`crate::SystemError`].
 			///
@@ -359,7 +359,7 @@ pub mod user {
 				}
 			}
 			params_impls!(Get {});
-			/// Types of [`user.userfield.file.get`](super::Get).
+			/// Types of [`user.userfield.file.get`](struct@Get).
 			pub mod get {
 				/// Error codes of `user.userfield.file.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
@@ -368,7 +368,7 @@ pub mod user {
 				method!(super::Get, "user.userfield.file.get", V2, true);
 			}
 		}
-		/// Types of [`user.userfield.list`](super::List).
+		/// Types of [`user.userfield.list`](struct@List).
 		pub mod list {
 			/// Error codes of `user.userfield.list`; see also [`crate::SystemError`].
 			///
@@ -524,7 +524,7 @@ pub mod user {
 			}
 			deserialize_via_from_value!(Item);
 		}
-		/// Types of [`user.userfield.update`](super::Update).
+		/// Types of [`user.userfield.update`](struct@Update).
 		pub mod update {
 			/// Error codes of `user.userfield.update`; see also [`crate::SystemError`].
 			///

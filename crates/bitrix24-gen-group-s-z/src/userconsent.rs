@@ -52,7 +52,7 @@ pub mod agreement {
 	}
 	setters!(Text { some into replace replace "replace" : text::Replace, });
 	params_impls!(Text { req field "id" id, opt exact "replace" replace, });
-	/// Types of [`userconsent.agreement.list`](super::List).
+	/// Types of [`userconsent.agreement.list`](struct@List).
 	pub mod list {
 		/// Error codes of `userconsent.agreement.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -84,7 +84,7 @@ pub mod agreement {
 		method!(super::List, "userconsent.agreement.list", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`userconsent.agreement.text`](super::Text).
+	/// Types of [`userconsent.agreement.text`](struct@Text).
 	pub mod text {
 		/// Error codes of `userconsent.agreement.text`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,7 +204,7 @@ pub mod consent {
 		"USER_ID" user_id, opt exact "URL" url, opt exact "ORIGIN_ID" origin_id, opt
 		exact "ORIGINATOR_ID" originator_id, }
 	);
-	/// Types of [`userconsent.consent.add`](super::Add).
+	/// Types of [`userconsent.consent.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `userconsent.consent.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

@@ -192,7 +192,7 @@ params_impls!(
 	Update { req field "moduleId" module_id, req field "id" id, opt exact "field" field,
 	}
 );
-/// Types of [`userfieldconfig.add`](super::Add).
+/// Types of [`userfieldconfig.add`](struct@Add).
 pub mod add {
 	/// Error codes of `userfieldconfig.add`; see also [`crate::SystemError`].
 	///
@@ -607,7 +607,7 @@ pub mod add {
 	method!(super::Add, "userfieldconfig.add", V2, false);
 	deserialize_via_from_value!(Output);
 }
-/// Types of [`userfieldconfig.delete`](super::Delete).
+/// Types of [`userfieldconfig.delete`](struct@Delete).
 pub mod delete {
 	/// Error codes of `userfieldconfig.delete`; see also [`crate::SystemError`].
 	///
@@ -617,7 +617,7 @@ pub mod delete {
 	pub type Output = ::serde_json::Value;
 	method!(super::Delete, "userfieldconfig.delete", V2, false);
 }
-/// Types of [`userfieldconfig.get`](super::Get).
+/// Types of [`userfieldconfig.get`](struct@Get).
 pub mod get {
 	/// Error codes of `userfieldconfig.get`; see also [`crate::SystemError`].
 	///
@@ -851,7 +851,7 @@ pub mod get {
 	method!(super::Get, "userfieldconfig.get", V2, true);
 	deserialize_via_from_value!(Output);
 }
-/// Types of [`userfieldconfig.getTypes`](super::GetTypes).
+/// Types of [`userfieldconfig.getTypes`](struct@GetTypes).
 pub mod get_types {
 	/// Error codes of `userfieldconfig.getTypes`; see also [`crate::SystemError`].
 	///
@@ -1249,7 +1249,7 @@ pub mod get_types {
 	method!(super::GetTypes, "userfieldconfig.getTypes", V2, true);
 	deserialize_via_from_value!(Output);
 }
-/// Types of [`userfieldconfig.list`](super::List).
+/// Types of [`userfieldconfig.list`](struct@List).
 pub mod list {
 	/// Error codes of `userfieldconfig.list`; see also [`crate::SystemError`].
 	///
@@ -1615,7 +1615,7 @@ pub mod list {
 	deserialize_via_from_value!(Output);
 	deserialize_via_from_value!(OutputFields);
 }
-/// Types of [`userfieldconfig.update`](super::Update).
+/// Types of [`userfieldconfig.update`](struct@Update).
 pub mod update {
 	/// Error codes of `userfieldconfig.update`; see also [`crate::SystemError`].
 	///

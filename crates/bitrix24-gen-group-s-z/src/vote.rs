@@ -286,7 +286,7 @@ pub mod attached_vote {
 		}
 	}
 	params_impls!(Vote { req field "attachId" attach_id, req field "ballot" ballot, });
-	/// Types of [`vote.AttachedVote.download`](super::Download).
+	/// Types of [`vote.AttachedVote.download`](struct@Download).
 	pub mod download {
 		/// Error codes of `vote.AttachedVote.download`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,7 +308,7 @@ pub mod attached_vote {
 		pub type Output = ::serde_json::Value;
 		method!(super::Download, "vote.AttachedVote.download", V2, false);
 	}
-	/// Types of [`vote.AttachedVote.get`](super::Get).
+	/// Types of [`vote.AttachedVote.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `vote.AttachedVote.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,7 +382,7 @@ pub mod attached_vote {
 		method!(super::Get, "vote.AttachedVote.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`vote.AttachedVote.getAnswerVoted`](super::GetAnswerVoted).
+	/// Types of [`vote.AttachedVote.getAnswerVoted`](struct@GetAnswerVoted).
 	pub mod get_answer_voted {
 		/// Error codes of `vote.AttachedVote.getAnswerVoted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -443,7 +443,7 @@ pub mod attached_vote {
 		deserialize_via_from_value!(Output);
 		deserialize_via_from_value!(OutputItems);
 	}
-	/// Types of [`vote.AttachedVote.getMany`](super::GetMany).
+	/// Types of [`vote.AttachedVote.getMany`](struct@GetMany).
 	pub mod get_many {
 		/// Error codes of `vote.AttachedVote.getMany`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -718,7 +718,7 @@ pub mod attached_vote {
 		method!(super::GetMany, "vote.AttachedVote.getMany", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`vote.AttachedVote.getWithVoted`](super::GetWithVoted).
+	/// Types of [`vote.AttachedVote.getWithVoted`](struct@GetWithVoted).
 	pub mod get_with_voted {
 		/// Error codes of `vote.AttachedVote.getWithVoted`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1018,7 +1018,7 @@ pub mod attached_vote {
 		method!(super::GetWithVoted, "vote.AttachedVote.getWithVoted", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`vote.AttachedVote.recall`](super::Recall).
+	/// Types of [`vote.AttachedVote.recall`](struct@Recall).
 	pub mod recall {
 		/// Error codes of `vote.AttachedVote.recall`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1236,7 +1236,7 @@ pub mod attached_vote {
 		method!(super::Recall, "vote.AttachedVote.recall", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`vote.AttachedVote.resume`](super::Resume).
+	/// Types of [`vote.AttachedVote.resume`](struct@Resume).
 	pub mod resume {
 		/// Error codes of `vote.AttachedVote.resume`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1258,7 +1258,7 @@ pub mod attached_vote {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::Resume, "vote.AttachedVote.resume", V2, false);
 	}
-	/// Types of [`vote.AttachedVote.stop`](super::Stop).
+	/// Types of [`vote.AttachedVote.stop`](struct@Stop).
 	pub mod stop {
 		/// Error codes of `vote.AttachedVote.stop`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1280,7 +1280,7 @@ pub mod attached_vote {
 		pub type Output = crate::List<::serde_json::Value>;
 		method!(super::Stop, "vote.AttachedVote.stop", V2, false);
 	}
-	/// Types of [`vote.AttachedVote.vote`](super::Vote).
+	/// Types of [`vote.AttachedVote.vote`](struct@Vote).
 	pub mod vote {
 		/// Error codes of `vote.AttachedVote.vote`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1585,7 +1585,7 @@ pub mod integration {
 			Send { req field "chatId" chat_id, req field "IM_MESSAGE_VOTE_DATA"
 			im_message_vote_data, opt exact "templateId" template_id, }
 		);
-		/// Types of [`vote.Integration.Im.send`](super::Send).
+		/// Types of [`vote.Integration.Im.send`](struct@Send).
 		pub mod send {
 			/// Error codes of `vote.Integration.Im.send`; see also [`crate::SystemError`].
 			///

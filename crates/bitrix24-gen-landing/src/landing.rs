@@ -786,7 +786,7 @@ pub mod block {
 		"picture" picture, opt exact "ext" ext, opt exact "params" params, opt exact
 		"temp" temp, }
 	);
-	/// Types of [`landing.block.addcard`](super::Addcard).
+	/// Types of [`landing.block.addcard`](struct@Addcard).
 	pub mod addcard {
 		/// Error codes of `landing.block.addcard`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -815,7 +815,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Addcard, "landing.block.addcard", V2, false);
 	}
-	/// Types of [`landing.block.changeAnchor`](super::ChangeAnchor).
+	/// Types of [`landing.block.changeAnchor`](struct@ChangeAnchor).
 	pub mod change_anchor {
 		/// Error codes of `landing.block.changeAnchor`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -865,7 +865,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::ChangeAnchor, "landing.block.changeAnchor", V2, false);
 	}
-	/// Types of [`landing.block.changeNodeName`](super::ChangeNodeName).
+	/// Types of [`landing.block.changeNodeName`](struct@ChangeNodeName).
 	pub mod change_node_name {
 		/// Error codes of `landing.block.changeNodeName`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -918,7 +918,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::ChangeNodeName, "landing.block.changeNodeName", V2, false);
 	}
-	/// Types of [`landing.block.clonecard`](super::Clonecard).
+	/// Types of [`landing.block.clonecard`](struct@Clonecard).
 	pub mod clonecard {
 		/// Error codes of `landing.block.clonecard`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -947,7 +947,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Clonecard, "landing.block.clonecard", V2, false);
 	}
-	/// Types of [`landing.block.getContentFromRepository`](super::GetContentFromRepository).
+	/// Types of [`landing.block.getContentFromRepository`](struct@GetContentFromRepository).
 	pub mod get_content_from_repository {
 		/// Error codes of `landing.block.getContentFromRepository`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -971,7 +971,7 @@ pub mod block {
 			V2, true
 		);
 	}
-	/// Types of [`landing.block.getbyid`](super::Getbyid).
+	/// Types of [`landing.block.getbyid`](struct@Getbyid).
 	pub mod getbyid {
 		/// Error codes of `landing.block.getbyid`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1106,7 +1106,7 @@ pub mod block {
 		method!(super::Getbyid, "landing.block.getbyid", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`landing.block.getcontent`](super::Getcontent).
+	/// Types of [`landing.block.getcontent`](struct@Getcontent).
 	pub mod getcontent {
 		/// Error codes of `landing.block.getcontent`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1305,7 +1305,7 @@ pub mod block {
 		method!(super::Getcontent, "landing.block.getcontent", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`landing.block.getlist`](super::Getlist).
+	/// Types of [`landing.block.getlist`](struct@Getlist).
 	pub mod getlist {
 		/// Error codes of `landing.block.getlist`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1444,7 +1444,7 @@ pub mod block {
 		method!(super::Getlist, "landing.block.getlist", V2, false);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`landing.block.getmanifest`](super::Getmanifest).
+	/// Types of [`landing.block.getmanifest`](struct@Getmanifest).
 	pub mod getmanifest {
 		/// Error codes of `landing.block.getmanifest`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1746,7 +1746,7 @@ pub mod block {
 		method!(super::Getmanifest, "landing.block.getmanifest", V2, false);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`landing.block.getmanifestfile`](super::Getmanifestfile).
+	/// Types of [`landing.block.getmanifestfile`](struct@Getmanifestfile).
 	pub mod getmanifestfile {
 		/// Error codes of `landing.block.getmanifestfile`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2225,7 +2225,7 @@ pub mod block {
 		method!(super::Getmanifestfile, "landing.block.getmanifestfile", V2, false);
 		deserialize_via_from_value!(Data);
 	}
-	/// Types of [`landing.block.getrepository`](super::Getrepository).
+	/// Types of [`landing.block.getrepository`](struct@Getrepository).
 	pub mod getrepository {
 		/// Error codes of `landing.block.getrepository`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2242,7 +2242,7 @@ pub mod block {
 		pub type Output = ::serde_json::Value;
 		method!(super::Getrepository, "landing.block.getrepository", V2, false);
 	}
-	/// Types of [`landing.block.removecard`](super::Removecard).
+	/// Types of [`landing.block.removecard`](struct@Removecard).
 	pub mod removecard {
 		/// Error codes of `landing.block.removecard`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2271,7 +2271,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Removecard, "landing.block.removecard", V2, false);
 	}
-	/// Types of [`landing.block.updateCards`](super::UpdateCards).
+	/// Types of [`landing.block.updateCards`](struct@UpdateCards).
 	pub mod update_cards {
 		/// Error codes of `landing.block.updateCards`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2432,7 +2432,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UpdateCards, "landing.block.updateCards", V2, false);
 	}
-	/// Types of [`landing.block.updateStyles`](super::UpdateStyles).
+	/// Types of [`landing.block.updateStyles`](struct@UpdateStyles).
 	pub mod update_styles {
 		/// Error codes of `landing.block.updateStyles`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2491,7 +2491,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UpdateStyles, "landing.block.updateStyles", V2, false);
 	}
-	/// Types of [`landing.block.updateattrs`](super::Updateattrs).
+	/// Types of [`landing.block.updateattrs`](struct@Updateattrs).
 	pub mod updateattrs {
 		/// Error codes of `landing.block.updateattrs`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2540,7 +2540,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Updateattrs, "landing.block.updateattrs", V2, false);
 	}
-	/// Types of [`landing.block.updatecontent`](super::Updatecontent).
+	/// Types of [`landing.block.updatecontent`](struct@Updatecontent).
 	pub mod updatecontent {
 		/// Error codes of `landing.block.updatecontent`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2567,7 +2567,7 @@ pub mod block {
 		pub type Output = Option<::bitrix24_runtime::lenient::Bool>;
 		method!(super::Updatecontent, "landing.block.updatecontent", V2, false);
 	}
-	/// Types of [`landing.block.updatenodes`](super::Updatenodes).
+	/// Types of [`landing.block.updatenodes`](struct@Updatenodes).
 	pub mod updatenodes {
 		/// Error codes of `landing.block.updatenodes`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2643,7 +2643,7 @@ pub mod block {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Updatenodes, "landing.block.updatenodes", V2, false);
 	}
-	/// Types of [`landing.block.uploadfile`](super::Uploadfile).
+	/// Types of [`landing.block.uploadfile`](struct@Uploadfile).
 	pub mod uploadfile {
 		/// Error codes of `landing.block.uploadfile`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2855,7 +2855,7 @@ pub mod demos {
 		}
 	}
 	params_impls!(Unregister { req field "code" code, });
-	/// Types of [`landing.demos.getList`](super::GetList).
+	/// Types of [`landing.demos.getList`](struct@GetList).
 	pub mod get_list {
 		/// Error codes of `landing.demos.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3400,7 +3400,7 @@ pub mod demos {
 		method!(super::GetList, "landing.demos.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`landing.demos.getPageList`](super::GetPageList).
+	/// Types of [`landing.demos.getPageList`](struct@GetPageList).
 	pub mod get_page_list {
 		/// Error codes of `landing.demos.getPageList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -3857,7 +3857,7 @@ pub mod demos {
 		method!(super::GetPageList, "landing.demos.getPageList", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`landing.demos.getSiteList`](super::GetSiteList).
+	/// Types of [`landing.demos.getSiteList`](struct@GetSiteList).
 	pub mod get_site_list {
 		/// Error codes of `landing.demos.getSiteList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4250,7 +4250,7 @@ pub mod demos {
 		method!(super::GetSiteList, "landing.demos.getSiteList", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`landing.demos.register`](super::Register).
+	/// Types of [`landing.demos.register`](struct@Register).
 	pub mod register {
 		/// Error codes of `landing.demos.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -4752,7 +4752,7 @@ pub mod demos {
 		pub type Output = crate::List<::bitrix24_runtime::lenient::Int>;
 		method!(super::Register, "landing.demos.register", V2, false);
 	}
-	/// Types of [`landing.demos.unregister`](super::Unregister).
+	/// Types of [`landing.demos.unregister`](struct@Unregister).
 	pub mod unregister {
 		/// Error codes of `landing.demos.unregister`; see also [`crate::SystemError`].
 		///
@@ -5764,7 +5764,7 @@ pub mod landing {
 		}
 	}
 	params_impls!(Update { req field "lid" lid, req field "fields" fields, });
-	/// Types of [`landing.landing.add`](super::Add).
+	/// Types of [`landing.landing.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `landing.landing.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6019,7 +6019,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "landing.landing.add", V2, false);
 	}
-	/// Types of [`landing.landing.addByTemplate`](super::AddByTemplate).
+	/// Types of [`landing.landing.addByTemplate`](struct@AddByTemplate).
 	pub mod add_by_template {
 		/// Error codes of `landing.landing.addByTemplate`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6140,7 +6140,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::AddByTemplate, "landing.landing.addByTemplate", V2, false);
 	}
-	/// Types of [`landing.landing.addblock`](super::Addblock).
+	/// Types of [`landing.landing.addblock`](struct@Addblock).
 	pub mod addblock {
 		/// Error codes of `landing.landing.addblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6216,7 +6216,7 @@ pub mod landing {
 		pub type Output = ::serde_json::Value;
 		method!(super::Addblock, "landing.landing.addblock", V2, false);
 	}
-	/// Types of [`landing.landing.copy`](super::Copy).
+	/// Types of [`landing.landing.copy`](struct@Copy).
 	pub mod copy {
 		/// Error codes of `landing.landing.copy`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6240,7 +6240,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Copy, "landing.landing.copy", V2, false);
 	}
-	/// Types of [`landing.landing.copyblock`](super::Copyblock).
+	/// Types of [`landing.landing.copyblock`](struct@Copyblock).
 	pub mod copyblock {
 		/// Error codes of `landing.landing.copyblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6294,7 +6294,7 @@ pub mod landing {
 		pub type Output = ::serde_json::Value;
 		method!(super::Copyblock, "landing.landing.copyblock", V2, false);
 	}
-	/// Types of [`landing.landing.delete`](super::Delete).
+	/// Types of [`landing.landing.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `landing.landing.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6325,7 +6325,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "landing.landing.delete", V2, false);
 	}
-	/// Types of [`landing.landing.deleteblock`](super::Deleteblock).
+	/// Types of [`landing.landing.deleteblock`](struct@Deleteblock).
 	pub mod deleteblock {
 		/// Error codes of `landing.landing.deleteblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6352,7 +6352,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Deleteblock, "landing.landing.deleteblock", V2, false);
 	}
-	/// Types of [`landing.landing.downblock`](super::Downblock).
+	/// Types of [`landing.landing.downblock`](struct@Downblock).
 	pub mod downblock {
 		/// Error codes of `landing.landing.downblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6384,7 +6384,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Downblock, "landing.landing.downblock", V2, false);
 	}
-	/// Types of [`landing.landing.favoriteBlock`](super::FavoriteBlock).
+	/// Types of [`landing.landing.favoriteBlock`](struct@FavoriteBlock).
 	pub mod favorite_block {
 		/// Error codes of `landing.landing.favoriteBlock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6450,7 +6450,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::FavoriteBlock, "landing.landing.favoriteBlock", V2, false);
 	}
-	/// Types of [`landing.landing.getList`](super::GetList).
+	/// Types of [`landing.landing.getList`](struct@GetList).
 	pub mod get_list {
 		/// Error codes of `landing.landing.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6644,7 +6644,7 @@ pub mod landing {
 		method!(super::GetList, "landing.landing.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`landing.landing.getadditionalfields`](super::Getadditionalfields).
+	/// Types of [`landing.landing.getadditionalfields`](struct@Getadditionalfields).
 	pub mod getadditionalfields {
 		/// Error codes of `landing.landing.getadditionalfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6685,7 +6685,7 @@ pub mod landing {
 		);
 		deserialize_via_from_value!(Data);
 	}
-	/// Types of [`landing.landing.getpreview`](super::Getpreview).
+	/// Types of [`landing.landing.getpreview`](struct@Getpreview).
 	pub mod getpreview {
 		/// Error codes of `landing.landing.getpreview`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6707,7 +6707,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::Getpreview, "landing.landing.getpreview", V2, false);
 	}
-	/// Types of [`landing.landing.getpublicurl`](super::Getpublicurl).
+	/// Types of [`landing.landing.getpublicurl`](struct@Getpublicurl).
 	pub mod getpublicurl {
 		/// Error codes of `landing.landing.getpublicurl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6736,7 +6736,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::Getpublicurl, "landing.landing.getpublicurl", V2, false);
 	}
-	/// Types of [`landing.landing.hideblock`](super::Hideblock).
+	/// Types of [`landing.landing.hideblock`](struct@Hideblock).
 	pub mod hideblock {
 		/// Error codes of `landing.landing.hideblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6763,7 +6763,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Hideblock, "landing.landing.hideblock", V2, false);
 	}
-	/// Types of [`landing.landing.markDelete`](super::MarkDelete).
+	/// Types of [`landing.landing.markDelete`](struct@MarkDelete).
 	pub mod mark_delete {
 		/// Error codes of `landing.landing.markDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6795,7 +6795,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::MarkDelete, "landing.landing.markDelete", V2, false);
 	}
-	/// Types of [`landing.landing.markUnDelete`](super::MarkUnDelete).
+	/// Types of [`landing.landing.markUnDelete`](struct@MarkUnDelete).
 	pub mod mark_un_delete {
 		/// Error codes of `landing.landing.markUnDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6821,7 +6821,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::MarkUnDelete, "landing.landing.markUnDelete", V2, false);
 	}
-	/// Types of [`landing.landing.markdeletedblock`](super::Markdeletedblock).
+	/// Types of [`landing.landing.markdeletedblock`](struct@Markdeletedblock).
 	pub mod markdeletedblock {
 		/// Error codes of `landing.landing.markdeletedblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6850,7 +6850,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Markdeletedblock, "landing.landing.markdeletedblock", V2, false);
 	}
-	/// Types of [`landing.landing.markundeletedblock`](super::Markundeletedblock).
+	/// Types of [`landing.landing.markundeletedblock`](struct@Markundeletedblock).
 	pub mod markundeletedblock {
 		/// Error codes of `landing.landing.markundeletedblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6881,7 +6881,7 @@ pub mod landing {
 			super::Markundeletedblock, "landing.landing.markundeletedblock", V2, false
 		);
 	}
-	/// Types of [`landing.landing.move`](super::Move).
+	/// Types of [`landing.landing.move`](struct@Move).
 	pub mod move_ {
 		/// Error codes of `landing.landing.move`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6915,7 +6915,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Move, "landing.landing.move", V2, false);
 	}
-	/// Types of [`landing.landing.moveblock`](super::Moveblock).
+	/// Types of [`landing.landing.moveblock`](struct@Moveblock).
 	pub mod moveblock {
 		/// Error codes of `landing.landing.moveblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -6969,7 +6969,7 @@ pub mod landing {
 		pub type Output = ::serde_json::Value;
 		method!(super::Moveblock, "landing.landing.moveblock", V2, false);
 	}
-	/// Types of [`landing.landing.publication`](super::Publication).
+	/// Types of [`landing.landing.publication`](struct@Publication).
 	pub mod publication {
 		/// Error codes of `landing.landing.publication`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7022,7 +7022,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Publication, "landing.landing.publication", V2, false);
 	}
-	/// Types of [`landing.landing.removeEntities`](super::RemoveEntities).
+	/// Types of [`landing.landing.removeEntities`](struct@RemoveEntities).
 	pub mod remove_entities {
 		/// Error codes of `landing.landing.removeEntities`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7100,7 +7100,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::RemoveEntities, "landing.landing.removeEntities", V2, false);
 	}
-	/// Types of [`landing.landing.resolveIdByPublicUrl`](super::ResolveIdByPublicUrl).
+	/// Types of [`landing.landing.resolveIdByPublicUrl`](struct@ResolveIdByPublicUrl).
 	pub mod resolve_id_by_public_url {
 		/// Error codes of `landing.landing.resolveIdByPublicUrl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7129,7 +7129,7 @@ pub mod landing {
 			false
 		);
 	}
-	/// Types of [`landing.landing.showblock`](super::Showblock).
+	/// Types of [`landing.landing.showblock`](struct@Showblock).
 	pub mod showblock {
 		/// Error codes of `landing.landing.showblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7156,7 +7156,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Showblock, "landing.landing.showblock", V2, false);
 	}
-	/// Types of [`landing.landing.unFavoriteBlock`](super::UnFavoriteBlock).
+	/// Types of [`landing.landing.unFavoriteBlock`](struct@UnFavoriteBlock).
 	pub mod un_favorite_block {
 		/// Error codes of `landing.landing.unFavoriteBlock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7182,7 +7182,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UnFavoriteBlock, "landing.landing.unFavoriteBlock", V2, false);
 	}
-	/// Types of [`landing.landing.unpublic`](super::Unpublic).
+	/// Types of [`landing.landing.unpublic`](struct@Unpublic).
 	pub mod unpublic {
 		/// Error codes of `landing.landing.unpublic`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7211,7 +7211,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Unpublic, "landing.landing.unpublic", V2, false);
 	}
-	/// Types of [`landing.landing.upblock`](super::Upblock).
+	/// Types of [`landing.landing.upblock`](struct@Upblock).
 	pub mod upblock {
 		/// Error codes of `landing.landing.upblock`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7243,7 +7243,7 @@ pub mod landing {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Upblock, "landing.landing.upblock", V2, false);
 	}
-	/// Types of [`landing.landing.update`](super::Update).
+	/// Types of [`landing.landing.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `landing.landing.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7642,7 +7642,7 @@ pub mod repo {
 		}
 	}
 	params_impls!(Unregister { req field "code" code, });
-	/// Types of [`landing.repo.checkContent`](super::CheckContent).
+	/// Types of [`landing.repo.checkContent`](struct@CheckContent).
 	pub mod check_content {
 		/// Error codes of `landing.repo.checkContent`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -7684,7 +7684,7 @@ pub mod repo {
 		method!(super::CheckContent, "landing.repo.checkContent", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`landing.repo.getList`](super::GetList).
+	/// Types of [`landing.repo.getList`](struct@GetList).
 	pub mod get_list {
 		/// Error codes of `landing.repo.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8009,7 +8009,7 @@ pub mod repo {
 		method!(super::GetList, "landing.repo.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`landing.repo.register`](super::Register).
+	/// Types of [`landing.repo.register`](struct@Register).
 	pub mod register {
 		/// Error codes of `landing.repo.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8113,7 +8113,7 @@ pub mod repo {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Register, "landing.repo.register", V2, false);
 	}
-	/// Types of [`landing.repo.unbind`](super::Unbind).
+	/// Types of [`landing.repo.unbind`](struct@Unbind).
 	pub mod unbind {
 		/// Error codes of `landing.repo.unbind`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8137,7 +8137,7 @@ pub mod repo {
 		pub type Output = Option<::bitrix24_runtime::lenient::Bool>;
 		method!(super::Unbind, "landing.repo.unbind", V2, false);
 	}
-	/// Types of [`landing.repo.unregister`](super::Unregister).
+	/// Types of [`landing.repo.unregister`](struct@Unregister).
 	pub mod unregister {
 		/// Error codes of `landing.repo.unregister`; see also [`crate::SystemError`].
 		///
@@ -8272,7 +8272,7 @@ pub mod repowidget {
 		}
 	}
 	params_impls!(Unregister { req field "code" code, });
-	/// Types of [`landing.repowidget.debug`](super::Debug).
+	/// Types of [`landing.repowidget.debug`](struct@Debug).
 	pub mod debug {
 		/// Error codes of `landing.repowidget.debug`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8289,7 +8289,7 @@ pub mod repowidget {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Debug, "landing.repowidget.debug", V2, false);
 	}
-	/// Types of [`landing.repowidget.getlist`](super::Getlist).
+	/// Types of [`landing.repowidget.getlist`](struct@Getlist).
 	pub mod getlist {
 		/// Error codes of `landing.repowidget.getlist`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -8822,7 +8822,7 @@ pub mod repowidget {
 		method!(super::Getlist, "landing.repowidget.getlist", V2, false);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`landing.repowidget.register`](super::Register).
+	/// Types of [`landing.repowidget.register`](struct@Register).
 	pub mod register {
 		/// Error codes of `landing.repowidget.register`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -8949,7 +8949,7 @@ pub mod repowidget {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Register, "landing.repowidget.register", V2, false);
 	}
-	/// Types of [`landing.repowidget.unregister`](super::Unregister).
+	/// Types of [`landing.repowidget.unregister`](struct@Unregister).
 	pub mod unregister {
 		/// Error codes of `landing.repowidget.unregister`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
@@ -9154,7 +9154,7 @@ pub mod role {
 		SetRights { opt exact "scope" scope, req field "id" id, req field "rights"
 		rights, opt exact "additional" additional, }
 	);
-	/// Types of [`landing.role.enable`](super::Enable).
+	/// Types of [`landing.role.enable`](struct@Enable).
 	pub mod enable {
 		/// Error codes of `landing.role.enable`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9196,7 +9196,7 @@ pub mod role {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Enable, "landing.role.enable", V2, false);
 	}
-	/// Types of [`landing.role.getList`](super::GetList).
+	/// Types of [`landing.role.getList`](struct@GetList).
 	pub mod get_list {
 		/// Error codes of `landing.role.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9270,7 +9270,7 @@ pub mod role {
 		method!(super::GetList, "landing.role.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`landing.role.getRights`](super::GetRights).
+	/// Types of [`landing.role.getRights`](struct@GetRights).
 	pub mod get_rights {
 		/// Error codes of `landing.role.getRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9382,7 +9382,7 @@ pub mod role {
 		method!(super::GetRights, "landing.role.getRights", V2, true);
 		deserialize_via_from_value!(Output);
 	}
-	/// Types of [`landing.role.isEnabled`](super::IsEnabled).
+	/// Types of [`landing.role.isEnabled`](struct@IsEnabled).
 	pub mod is_enabled {
 		/// Error codes of `landing.role.isEnabled`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9406,7 +9406,7 @@ pub mod role {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::IsEnabled, "landing.role.isEnabled", V2, true);
 	}
-	/// Types of [`landing.role.setAccessCodes`](super::SetAccessCodes).
+	/// Types of [`landing.role.setAccessCodes`](struct@SetAccessCodes).
 	pub mod set_access_codes {
 		/// Error codes of `landing.role.setAccessCodes`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -9453,7 +9453,7 @@ pub mod role {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::SetAccessCodes, "landing.role.setAccessCodes", V2, false);
 	}
-	/// Types of [`landing.role.setRights`](super::SetRights).
+	/// Types of [`landing.role.setRights`](struct@SetRights).
 	pub mod set_rights {
 		/// Error codes of `landing.role.setRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10394,7 +10394,7 @@ pub mod site {
 		UpdateFolder { opt exact "scope" scope, req field "siteId" site_id, req field
 		"folderId" folder_id, req field "fields" fields, }
 	);
-	/// Types of [`landing.site.add`](super::Add).
+	/// Types of [`landing.site.add`](struct@Add).
 	pub mod add {
 		/// Error codes of `landing.site.add`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10490,7 +10490,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Add, "landing.site.add", V2, false);
 	}
-	/// Types of [`landing.site.addFolder`](super::AddFolder).
+	/// Types of [`landing.site.addFolder`](struct@AddFolder).
 	pub mod add_folder {
 		/// Error codes of `landing.site.addFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10554,7 +10554,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::AddFolder, "landing.site.addFolder", V2, false);
 	}
-	/// Types of [`landing.site.bindingToGroup`](super::BindingToGroup).
+	/// Types of [`landing.site.bindingToGroup`](struct@BindingToGroup).
 	pub mod binding_to_group {
 		/// Error codes of `landing.site.bindingToGroup`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10578,7 +10578,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::BindingToGroup, "landing.site.bindingToGroup", V2, false);
 	}
-	/// Types of [`landing.site.bindingToMenu`](super::BindingToMenu).
+	/// Types of [`landing.site.bindingToMenu`](struct@BindingToMenu).
 	pub mod binding_to_menu {
 		/// Error codes of `landing.site.bindingToMenu`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10602,7 +10602,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::BindingToMenu, "landing.site.bindingToMenu", V2, false);
 	}
-	/// Types of [`landing.site.delete`](super::Delete).
+	/// Types of [`landing.site.delete`](struct@Delete).
 	pub mod delete {
 		/// Error codes of `landing.site.delete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -10636,7 +10636,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "landing.site.delete", V2, false);
 	}
-	/// Types of [`landing.site.fullExport`](super::FullExport).
+	/// Types of [`landing.site.fullExport`](struct@FullExport).
 	pub mod full_export {
 		/// Error codes of `landing.site.fullExport`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11112,7 +11112,7 @@ pub mod site {
 		method!(super::FullExport, "landing.site.fullExport", V2, false);
 		deserialize_via_from_value!(Data);
 	}
-	/// Types of [`landing.site.getFolders`](super::GetFolders).
+	/// Types of [`landing.site.getFolders`](struct@GetFolders).
 	pub mod get_folders {
 		/// Error codes of `landing.site.getFolders`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11240,7 +11240,7 @@ pub mod site {
 		method!(super::GetFolders, "landing.site.getFolders", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`landing.site.getGroupBindings`](super::GetGroupBindings).
+	/// Types of [`landing.site.getGroupBindings`](struct@GetGroupBindings).
 	pub mod get_group_bindings {
 		/// Error codes of `landing.site.getGroupBindings`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11285,7 +11285,7 @@ pub mod site {
 		method!(super::GetGroupBindings, "landing.site.getGroupBindings", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`landing.site.getList`](super::GetList).
+	/// Types of [`landing.site.getList`](struct@GetList).
 	pub mod get_list {
 		/// Error codes of `landing.site.getList`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11495,7 +11495,7 @@ pub mod site {
 		method!(super::GetList, "landing.site.getList", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`landing.site.getMenuBindings`](super::GetMenuBindings).
+	/// Types of [`landing.site.getMenuBindings`](struct@GetMenuBindings).
 	pub mod get_menu_bindings {
 		/// Error codes of `landing.site.getMenuBindings`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11540,7 +11540,7 @@ pub mod site {
 		method!(super::GetMenuBindings, "landing.site.getMenuBindings", V2, true);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`landing.site.getPreview`](super::GetPreview).
+	/// Types of [`landing.site.getPreview`](struct@GetPreview).
 	pub mod get_preview {
 		/// Error codes of `landing.site.getPreview`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11561,7 +11561,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Str;
 		method!(super::GetPreview, "landing.site.getPreview", V2, true);
 	}
-	/// Types of [`landing.site.getPublicUrl`](super::GetPublicUrl).
+	/// Types of [`landing.site.getPublicUrl`](struct@GetPublicUrl).
 	pub mod get_public_url {
 		/// Error codes of `landing.site.getPublicUrl`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11587,7 +11587,7 @@ pub mod site {
 		pub type Output = ::serde_json::Value;
 		method!(super::GetPublicUrl, "landing.site.getPublicUrl", V2, true);
 	}
-	/// Types of [`landing.site.getRights`](super::GetRights).
+	/// Types of [`landing.site.getRights`](struct@GetRights).
 	pub mod get_rights {
 		/// Error codes of `landing.site.getRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11611,7 +11611,7 @@ pub mod site {
 		pub type Output = crate::List<::bitrix24_runtime::lenient::Str>;
 		method!(super::GetRights, "landing.site.getRights", V2, true);
 	}
-	/// Types of [`landing.site.getadditionalfields`](super::Getadditionalfields).
+	/// Types of [`landing.site.getadditionalfields`](struct@Getadditionalfields).
 	pub mod getadditionalfields {
 		/// Error codes of `landing.site.getadditionalfields`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11654,7 +11654,7 @@ pub mod site {
 		);
 		deserialize_via_from_value!(Data);
 	}
-	/// Types of [`landing.site.markDelete`](super::MarkDelete).
+	/// Types of [`landing.site.markDelete`](struct@MarkDelete).
 	pub mod mark_delete {
 		/// Error codes of `landing.site.markDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11683,7 +11683,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::MarkDelete, "landing.site.markDelete", V2, false);
 	}
-	/// Types of [`landing.site.markFolderDelete`](super::MarkFolderDelete).
+	/// Types of [`landing.site.markFolderDelete`](struct@MarkFolderDelete).
 	pub mod mark_folder_delete {
 		/// Error codes of `landing.site.markFolderDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11712,7 +11712,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::MarkFolderDelete, "landing.site.markFolderDelete", V2, false);
 	}
-	/// Types of [`landing.site.markFolderUnDelete`](super::MarkFolderUnDelete).
+	/// Types of [`landing.site.markFolderUnDelete`](struct@MarkFolderUnDelete).
 	pub mod mark_folder_un_delete {
 		/// Error codes of `landing.site.markFolderUnDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11738,7 +11738,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::MarkFolderUnDelete, "landing.site.markFolderUnDelete", V2, false);
 	}
-	/// Types of [`landing.site.markUnDelete`](super::MarkUnDelete).
+	/// Types of [`landing.site.markUnDelete`](struct@MarkUnDelete).
 	pub mod mark_un_delete {
 		/// Error codes of `landing.site.markUnDelete`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11767,7 +11767,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::MarkUnDelete, "landing.site.markUnDelete", V2, false);
 	}
-	/// Types of [`landing.site.publication`](super::Publication).
+	/// Types of [`landing.site.publication`](struct@Publication).
 	pub mod publication {
 		/// Error codes of `landing.site.publication`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11819,7 +11819,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Publication, "landing.site.publication", V2, false);
 	}
-	/// Types of [`landing.site.publicationFolder`](super::PublicationFolder).
+	/// Types of [`landing.site.publicationFolder`](struct@PublicationFolder).
 	pub mod publication_folder {
 		/// Error codes of `landing.site.publicationFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11845,7 +11845,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::PublicationFolder, "landing.site.publicationFolder", V2, false);
 	}
-	/// Types of [`landing.site.setRights`](super::SetRights).
+	/// Types of [`landing.site.setRights`](struct@SetRights).
 	pub mod set_rights {
 		/// Error codes of `landing.site.setRights`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11920,7 +11920,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::SetRights, "landing.site.setRights", V2, false);
 	}
-	/// Types of [`landing.site.unPublicFolder`](super::UnPublicFolder).
+	/// Types of [`landing.site.unPublicFolder`](struct@UnPublicFolder).
 	pub mod un_public_folder {
 		/// Error codes of `landing.site.unPublicFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11946,7 +11946,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UnPublicFolder, "landing.site.unPublicFolder", V2, false);
 	}
-	/// Types of [`landing.site.unbindingFromGroup`](super::UnbindingFromGroup).
+	/// Types of [`landing.site.unbindingFromGroup`](struct@UnbindingFromGroup).
 	pub mod unbinding_from_group {
 		/// Error codes of `landing.site.unbindingFromGroup`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11970,7 +11970,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UnbindingFromGroup, "landing.site.unbindingFromGroup", V2, false);
 	}
-	/// Types of [`landing.site.unbindingFromMenu`](super::UnbindingFromMenu).
+	/// Types of [`landing.site.unbindingFromMenu`](struct@UnbindingFromMenu).
 	pub mod unbinding_from_menu {
 		/// Error codes of `landing.site.unbindingFromMenu`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -11994,7 +11994,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::UnbindingFromMenu, "landing.site.unbindingFromMenu", V2, false);
 	}
-	/// Types of [`landing.site.unpublic`](super::Unpublic).
+	/// Types of [`landing.site.unpublic`](struct@Unpublic).
 	pub mod unpublic {
 		/// Error codes of `landing.site.unpublic`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12020,7 +12020,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Int;
 		method!(super::Unpublic, "landing.site.unpublic", V2, false);
 	}
-	/// Types of [`landing.site.update`](super::Update).
+	/// Types of [`landing.site.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `landing.site.update`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12117,7 +12117,7 @@ pub mod site {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Update, "landing.site.update", V2, false);
 	}
-	/// Types of [`landing.site.updateFolder`](super::UpdateFolder).
+	/// Types of [`landing.site.updateFolder`](struct@UpdateFolder).
 	pub mod update_folder {
 		/// Error codes of `landing.site.updateFolder`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12344,7 +12344,7 @@ pub mod syspage {
 	params_impls!(
 		Set { req field "id" id, req field "type" type_, opt exact "lid" lid, }
 	);
-	/// Types of [`landing.syspage.deleteForLanding`](super::DeleteForLanding).
+	/// Types of [`landing.syspage.deleteForLanding`](struct@DeleteForLanding).
 	pub mod delete_for_landing {
 		/// Error codes of `landing.syspage.deleteForLanding`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12365,7 +12365,7 @@ pub mod syspage {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::DeleteForLanding, "landing.syspage.deleteForLanding", V2, false);
 	}
-	/// Types of [`landing.syspage.deleteForSite`](super::DeleteForSite).
+	/// Types of [`landing.syspage.deleteForSite`](struct@DeleteForSite).
 	pub mod delete_for_site {
 		/// Error codes of `landing.syspage.deleteForSite`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12386,7 +12386,7 @@ pub mod syspage {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::DeleteForSite, "landing.syspage.deleteForSite", V2, false);
 	}
-	/// Types of [`landing.syspage.get`](super::Get).
+	/// Types of [`landing.syspage.get`](struct@Get).
 	pub mod get {
 		/// Error codes of `landing.syspage.get`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12412,7 +12412,7 @@ pub mod syspage {
 		pub type Output = ::serde_json::Value;
 		method!(super::Get, "landing.syspage.get", V2, true);
 	}
-	/// Types of [`landing.syspage.getSpecialPage`](super::GetSpecialPage).
+	/// Types of [`landing.syspage.getSpecialPage`](struct@GetSpecialPage).
 	pub mod get_special_page {
 		/// Error codes of `landing.syspage.getSpecialPage`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12466,7 +12466,7 @@ pub mod syspage {
 		pub type Output = Option<::bitrix24_runtime::lenient::Str>;
 		method!(super::GetSpecialPage, "landing.syspage.getSpecialPage", V2, true);
 	}
-	/// Types of [`landing.syspage.set`](super::Set).
+	/// Types of [`landing.syspage.set`](struct@Set).
 	pub mod set {
 		/// Error codes of `landing.syspage.set`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12652,7 +12652,7 @@ pub mod template {
 	}
 	setters!(SetSiteRef { some into data data "data" : set_site_ref::DataParam, });
 	params_impls!(SetSiteRef { req field "id" id, opt exact "data" data, });
-	/// Types of [`landing.template.getLandingRef`](super::GetLandingRef).
+	/// Types of [`landing.template.getLandingRef`](struct@GetLandingRef).
 	pub mod get_landing_ref {
 		/// Error codes of `landing.template.getLandingRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12676,7 +12676,7 @@ pub mod template {
 		pub type Output = ::serde_json::Value;
 		method!(super::GetLandingRef, "landing.template.getLandingRef", V2, true);
 	}
-	/// Types of [`landing.template.getSiteRef`](super::GetSiteRef).
+	/// Types of [`landing.template.getSiteRef`](struct@GetSiteRef).
 	pub mod get_site_ref {
 		/// Error codes of `landing.template.getSiteRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12700,7 +12700,7 @@ pub mod template {
 		pub type Output = ::serde_json::Value;
 		method!(super::GetSiteRef, "landing.template.getSiteRef", V2, true);
 	}
-	/// Types of [`landing.template.getlist`](super::Getlist).
+	/// Types of [`landing.template.getlist`](struct@Getlist).
 	pub mod getlist {
 		/// Error codes of `landing.template.getlist`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12850,7 +12850,7 @@ pub mod template {
 		method!(super::Getlist, "landing.template.getlist", V2, false);
 		deserialize_via_from_value!(Item);
 	}
-	/// Types of [`landing.template.setLandingRef`](super::SetLandingRef).
+	/// Types of [`landing.template.setLandingRef`](struct@SetLandingRef).
 	pub mod set_landing_ref {
 		/// Error codes of `landing.template.setLandingRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]
@@ -12895,7 +12895,7 @@ pub mod template {
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::SetLandingRef, "landing.template.setLandingRef", V2, false);
 	}
-	/// Types of [`landing.template.setSiteRef`](super::SetSiteRef).
+	/// Types of [`landing.template.setSiteRef`](struct@SetSiteRef).
 	pub mod set_site_ref {
 		/// Error codes of `landing.template.setSiteRef`; see also [`crate::SystemError`].
 		#[derive(Debug, Clone, PartialEq, Eq)]

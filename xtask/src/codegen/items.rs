@@ -214,9 +214,10 @@ pub fn method(spec: &MethodSpec, entities: &EntityNames) -> Result<MethodItems> 
         module_items.push(quote!(deserialize_via_from_value!(#ident);));
     }
 
-    // The method type beside the module has the docs link.
+    // The method type beside the module has the docs link. (Links in a
+    // module's outer doc resolve in the module's parent, where that type is.)
     let module_doc = vec![format!(
-        "Types of [{}](super::{type_ident}).",
+        "Types of [{}](struct@{type_ident}).",
         docs::code(&spec.method)
     )];
     Ok(MethodItems {
