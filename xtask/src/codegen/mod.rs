@@ -267,7 +267,10 @@ fn scope_file(
     let events_line = if refs.is_empty() {
         String::new()
     } else {
-        format!(" Event payload types: {}, in the module `events`.", refs.len())
+        format!(
+            " Event payload types: {}, in the module `events`.",
+            refs.len()
+        )
     };
     let path = format!("src/{ident}.rs");
     let attrs = inner_doc(&[format!("{line}{events_line}")]);
