@@ -22,6 +22,12 @@ pub fn attrs(lines: &[String]) -> TokenStream {
 /// A wire name or type as inline code; backticks and line breaks are
 /// replaced so the span stays one span.
 pub fn code(s: &str) -> String {
+    format!("`{}`", code_text(s))
+}
+
+/// The text [`code`] puts between backticks: backticks made quotes,
+/// whitespace made spaces, trimmed.
+pub fn code_text(s: &str) -> String {
     let s: String = s
         .chars()
         .map(|c| match c {
@@ -30,7 +36,7 @@ pub fn code(s: &str) -> String {
             c => c,
         })
         .collect();
-    format!("`{}`", s.trim())
+    s.trim().to_string()
 }
 
 /// A list of inline-code names: `` `a`, `b` ``.

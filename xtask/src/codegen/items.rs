@@ -1098,21 +1098,42 @@ pub(super) fn string_enum(
     })
 }
 
-/// The argument type and conversion for a value set through `new` or a
-/// setter: `impl Into<T>`, or any iterable of `impl Into<E>` for lists.
-fn arg(ty: &Ty, prefix: Option<&Ident>, value: &Ident) -> (TokenStream, TokenStream) {
+/// How a value set through `new` or a setter converts: a list takes any
+/// iterable of `impl Into<E>` (`Conv::Iter`, `E` the element type), any
+/// other type `impl Into<T>` (`Conv::Into`).
+fn conversion(ty: &Ty) -> (Conv, &Ty) {
     match ty {
-        Ty::Vec(inner) => {
-            let inner = inner.tokens(prefix);
-            (
-                quote!(impl IntoIterator<Item = impl Into<#inner>>),
-                quote!(#value.into_iter().map(Into::into).collect()),
-            )
+        Ty::Vec(inner) => (Conv::Iter, inner),
+        other => (Conv::Into, other),
+    }
+}
+
+/// See [`conversion`]; the names are those of the `setter!` macro arms.
+#[derive(Clone, Copy)]
+enum Conv {
+    Iter,
+    Into,
+}
+
+impl Conv {
+    fn name(self) -> &'static str {
+        match self {
+            Conv::Iter => "iter",
+            Conv::Into => "into",
         }
-        other => {
-            let t = other.tokens(prefix);
-            (quote!(impl Into<#t>), quote!(#value.into()))
-        }
+    }
+}
+
+/// The argument type and conversion for a value set through `new`.
+fn arg(ty: &Ty, prefix: Option<&Ident>, value: &Ident) -> (TokenStream, TokenStream) {
+    let (conv, t) = conversion(ty);
+    let t = t.tokens(prefix);
+    match conv {
+        Conv::Iter => (
+            quote!(impl IntoIterator<Item = impl Into<#t>>),
+            quote!(#value.into_iter().map(Into::into).collect()),
+        ),
+        Conv::Into => (quote!(impl Into<#t>), quote!(#value.into())),
     }
 }
 
@@ -1189,18 +1210,16 @@ fn params_struct(
             } else {
                 i.clone()
             };
-            let name = docs::code(&f.wire).trim_matches('`').to_string();
+            let name = docs::code_text(&f.wire);
             let (how, ty) = match &f.ty {
                 Ty::Map(inner) => ("map", &**inner),
                 Ty::Option(inner) => ("some", &**inner),
                 other => ("set", other),
             };
-            let (conv, t) = match ty {
-                Ty::Vec(inner) => ("iter", inner.tokens(prefix)),
-                other => ("into", other.tokens(prefix)),
-            };
+            let (conv, t) = conversion(ty);
+            let t = t.tokens(prefix);
             let how = format_ident!("{}", how);
-            let conv = format_ident!("{}", conv);
+            let conv = format_ident!("{}", conv.name());
             quote!(#how #conv #setter #i #name: #t,)
         })
         .collect();
