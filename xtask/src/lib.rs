@@ -3,15 +3,16 @@
 //! Each stage is a pure function of its input, so `regen` is parallel and
 //! deterministic, and each stage is tested on its own.
 
-pub mod complete;
+pub mod bench;
+pub mod codegen;
+pub mod diff;
 pub mod extract;
-pub mod link;
-pub mod naming;
 pub mod output;
+pub mod progress;
 pub mod regen;
+pub mod resolve;
 pub mod source;
 pub mod spec;
-pub mod types;
 
 use std::path::{Path, PathBuf};
 
@@ -69,5 +70,3 @@ pub fn docs_root() -> PathBuf {
         _ => workspace_root().join("../shared/bitrix24-docs"),
     }
 }
-pub mod codegen;
-pub mod diff;

@@ -1,60 +1,44 @@
-//! `cargo xtask regen`: the docs → `specs/` (→ the generated crate).
+//! `cargo xtask regen`: the pipeline driver. It runs the stages in order
+//! (source → extract → resolve → the written specs → codegen) and writes
+//! the trees only when every stage succeeded.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::IsTerminal as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
 
-use anyhow::{bail, Context as _, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use anyhow::{bail, Result};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 
-use crate::extract::{self, Lang, SITE};
-use crate::output::Tree;
+use crate::extract::{self, Lang};
+use crate::output::{self, Tree};
+use crate::resolve;
+use crate::source::choose::{self, SourceArgs};
+use crate::source::pin;
+use crate::source::Page;
+use crate::spec::io::{self as spec_io, is_spec_file};
 use crate::spec::{
-    is_event_path, to_pretty_json, Diagnostic, DiagnosticKind, EventSpec, Field, MethodSpec,
-    SystemErrors,
+    count_concrete, count_fields, DiagnosticKind, Entity, EventSpec, MethodSpec, SystemErrors,
 };
 
-/// The file under `specs/` that holds the errors every method can return.
-pub const SYSTEM_ERRORS_FILE: &str = "system-errors.json";
-
-/// One docs page: its path below the docs root (`/`-separated) and its HTML.
-#[derive(Debug, Clone)]
-pub struct Page {
-    /// e.g. `api-reference/landing/role/landing-role-enable.html`
-    pub rel: String,
-    /// The page's HTML.
-    pub html: String,
-}
-
-/// Read every `.html` page below `root`, sorted by path.
-///
-/// A missing folder or an unreadable file is an error naming the path.
-pub fn read_html_dir(root: &Path) -> Result<Vec<Page>> {
-    if !root.is_dir() {
-        bail!(
-            "docs folder {} does not exist or is not a folder (set --html or BITRIX24_DOCS)",
-            root.display()
-        );
-    }
-    let files =
-        crate::output::list_files(root, &|p: &Path| p.extension().is_some_and(|e| e == "html"))?;
-    let files: Vec<PathBuf> = files.into_iter().collect();
-    files
-        .par_iter()
-        .map(|rel| {
-            let path = root.join(rel);
-            let html = fs::read_to_string(&path)
-                .with_context(|| format!("reading docs page {}", path.display()))?;
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            Ok(Page { rel, html })
-        })
-        .collect()
+/// What `cargo xtask regen` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct RegenOptions {
+    /// Where the docs come from.
+    pub source: SourceArgs,
+    /// Where specs are written [default: `<workspace>/specs`].
+    pub specs: Option<PathBuf>,
+    /// Where the generated crates are written [default: `<workspace>/crates`].
+    pub out: Option<PathBuf>,
+    /// Write nothing; fail and list the files that would change.
+    pub check: bool,
+    /// Only docs → specs.
+    pub specs_only: bool,
+    /// Only specs → code.
+    pub code_only: bool,
+    /// Print no summary.
+    pub quiet: bool,
 }
 
 /// Everything extraction produced from a set of pages.
@@ -106,17 +90,8 @@ pub struct Stats {
     pub diagnostics: BTreeMap<&'static str, usize>,
 }
 
-impl Default for SystemErrors {
-    fn default() -> Self {
-        SystemErrors {
-            url: format!("{SITE}error-codes.html"),
-            errors: Vec::new(),
-        }
-    }
-}
-
-/// Extract every page, in parallel; the result does not depend on thread
-/// scheduling.
+/// Extract every page, in parallel, then resolve what needs several pages;
+/// the result does not depend on thread scheduling.
 ///
 /// The docs' language is that of most page titles ([`Lang::detect`]); it
 /// gives every spec's URL the site of that language.
@@ -135,9 +110,11 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
         url: format!("{}error-codes.html", lang.site()),
         errors: Vec::new(),
     };
-    let mut entities: Vec<extract::page::Entity> = Vec::new();
-    let mut by_key: BTreeMap<(String, crate::spec::RestVersion), Vec<MethodSpec>> = BTreeMap::new();
-    let mut events_by_name: BTreeMap<String, Vec<EventSpec>> = BTreeMap::new();
+    // Pages arrive in path order, so the first entity of a name wins
+    // whatever the thread schedule was.
+    let mut entities: Vec<Entity> = Vec::new();
+    let mut specs = Vec::new();
+    let mut events = Vec::new();
     let mut stats = Stats {
         lang,
         pages: pages.len(),
@@ -148,9 +125,7 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
         if !out.events.is_empty() {
             stats.event_pages += 1;
         }
-        for ev in out.events {
-            events_by_name.entry(ev.event.clone()).or_default().push(ev);
-        }
+        events.extend(out.events);
         for e in out.system_errors {
             if !system.errors.contains(&e) {
                 system.errors.push(e);
@@ -158,147 +133,46 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
         }
         if let Some(spec) = out.spec {
             stats.method_pages += 1;
-            by_key
-                .entry((spec.method.clone(), spec.version))
-                .or_default()
-                .push(spec);
+            specs.push(spec);
         }
     }
-    let mut specs: Vec<MethodSpec> = Vec::with_capacity(by_key.len());
-    for (_, mut candidates) in by_key {
-        // Prefer the current page over a deprecated copy, a page under
-        // api-reference/ over others, then the first path.
-        candidates.sort_by_key(|s| {
-            (
-                s.deprecated,
-                !s.url.contains("/api-reference/"),
-                s.url.clone(),
-            )
-        });
-        let mut kept = candidates.remove(0);
-        for other in &candidates {
-            stats.duplicate_pages += 1;
-            kept.diagnostics.push(Diagnostic {
-                kind: DiagnosticKind::DuplicatePage,
-                at: String::new(),
-                detail: other.url.trim_start_matches(lang.site()).to_string(),
-            });
-        }
-        kept.diagnostics.sort();
-        specs.push(kept);
-    }
-    specs.sort_by_key(MethodSpec::rel_path);
-    let mut events = dedup_events(events_by_name, lang, &mut stats);
-    scope_from_folder(&mut events, &specs);
-    // Pages arrive in path order, so the first entity of a name wins
-    // whatever the thread schedule was.
-    let index = crate::link::Index::new(&entities);
-    index.link(&mut specs);
-    crate::complete::complete(&mut specs);
-    for s in &specs {
-        stats.params += s.params.len();
-        stats.concrete_params += s.params.iter().filter(|p| p.ty.is_concrete()).count();
-        if let Some(r) = &s.result {
-            stats.results += 1;
-            stats.concrete_results += usize::from(r.ty.is_concrete());
-        }
-        stats.errors += s.errors.len();
-        for d in &s.diagnostics {
-            *stats.diagnostics.entry(d.kind.as_str()).or_default() += 1;
-        }
-    }
-    stats.events = events.len();
-    for e in &events {
-        stats.event_fields.0 += count_fields(&e.data);
-        stats.event_fields.1 += count_concrete(&e.data);
-        for d in &e.diagnostics {
-            *stats.diagnostics.entry(d.kind.as_str()).or_default() += 1;
-        }
-    }
+    let resolved = resolve::resolve(specs, events, &entities, lang.site());
+    stats.duplicate_pages = resolved.duplicate_pages;
+    stats.event_duplicates = resolved.event_duplicates;
+    stats.count(&resolved.specs, &resolved.events);
     Extraction {
-        specs,
-        events,
+        specs: resolved.specs,
+        events: resolved.events,
         system,
         stats,
         lang,
     }
 }
 
-/// One spec per event name: the current page over a deprecated copy, a
-/// page under `api-reference/` over others, then the first path; the others
-/// are `duplicate_page` diagnostics of the kept one.
-fn dedup_events(
-    by_name: BTreeMap<String, Vec<EventSpec>>,
-    lang: Lang,
-    stats: &mut Stats,
-) -> Vec<EventSpec> {
-    let mut events = Vec::with_capacity(by_name.len());
-    for (_, mut candidates) in by_name {
-        candidates.sort_by_key(|s| {
-            (
-                s.deprecated,
-                !s.url.contains("/api-reference/"),
-                s.url.clone(),
-            )
-        });
-        let mut kept = candidates.remove(0);
-        for other in &candidates {
-            stats.event_duplicates += 1;
-            kept.diagnostics.push(Diagnostic {
-                kind: DiagnosticKind::DuplicatePage,
-                at: String::new(),
-                detail: other.url.trim_start_matches(lang.site()).to_string(),
-            });
+impl Stats {
+    /// Adds the figures of the resolved specs and events.
+    fn count(&mut self, specs: &[MethodSpec], events: &[EventSpec]) {
+        for s in specs {
+            self.params += s.params.len();
+            self.concrete_params += s.params.iter().filter(|p| p.ty.is_concrete()).count();
+            if let Some(r) = &s.result {
+                self.results += 1;
+                self.concrete_results += usize::from(r.ty.is_concrete());
+            }
+            self.errors += s.errors.len();
+            for d in &s.diagnostics {
+                *self.diagnostics.entry(d.kind.as_str()).or_default() += 1;
+            }
         }
-        kept.diagnostics.sort();
-        events.push(kept);
-    }
-    events.sort_by_key(EventSpec::rel_path);
-    events
-}
-
-/// An event whose page lists no scope takes the one scope that every
-/// method page in the same docs folder lists (the event formats page of
-/// `imbot.v2` beside `imbot.v2.Event.get`), with a `scope_from_folder`
-/// diagnostic; where the folder has no method page or its pages disagree,
-/// the event keeps none (its folder is then the docs folder).
-fn scope_from_folder(events: &mut [EventSpec], specs: &[MethodSpec]) {
-    fn dir(url: &str) -> &str {
-        let page = url.split('#').next().unwrap_or(url);
-        page.rsplit_once('/').map_or("", |(d, _)| d)
-    }
-    let mut by_dir: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
-    for s in specs {
-        let scope = s.scopes.first().map_or("", String::as_str);
-        by_dir.entry(dir(&s.url)).or_default().insert(scope);
-    }
-    for e in events.iter_mut().filter(|e| e.scopes.is_empty()) {
-        let Some(scopes) = by_dir.get(dir(&e.url)) else {
-            continue;
-        };
-        let [scope] = scopes.iter().collect::<Vec<_>>()[..] else {
-            continue;
-        };
-        if scope.is_empty() {
-            continue;
+        self.events = events.len();
+        for e in events {
+            self.event_fields.0 += count_fields(&e.data);
+            self.event_fields.1 += count_concrete(&e.data);
+            for d in &e.diagnostics {
+                *self.diagnostics.entry(d.kind.as_str()).or_default() += 1;
+            }
         }
-        e.scopes = vec![scope.to_string()];
-        e.diagnostics.push(Diagnostic {
-            kind: DiagnosticKind::ScopeFromFolder,
-            at: "scopes".to_string(),
-            detail: scope.to_string(),
-        });
-        e.diagnostics.sort();
     }
-    events.sort_by_key(EventSpec::rel_path);
-}
-
-/// Fields at every depth whose type is concrete (not `any`).
-fn count_concrete(fields: &[Field]) -> usize {
-    fields
-        .iter()
-        .map(|f| usize::from(f.ty.is_concrete()) + count_concrete(&f.fields))
-        .sum()
 }
 
 /// Below this many method pages, a corpus is too small to say that it
@@ -354,89 +228,9 @@ impl Extraction {
     }
 }
 
-/// The files of `specs/`: one per method plus the shared system errors.
+/// The files of `specs/` for an extraction.
 pub fn spec_tree(ex: &Extraction) -> Tree {
-    let mut tree = Tree::new();
-    for s in &ex.specs {
-        tree.insert(PathBuf::from(s.rel_path()), to_pretty_json(s));
-    }
-    for e in &ex.events {
-        tree.insert(PathBuf::from(e.rel_path()), to_pretty_json(e));
-    }
-    tree.insert(
-        PathBuf::from(SYSTEM_ERRORS_FILE),
-        to_pretty_json(&ex.system),
-    );
-    tree
-}
-
-/// Load a spec tree back from disk (for code generation from `specs/`).
-pub fn load_specs(root: &Path) -> Result<(Vec<MethodSpec>, SystemErrors)> {
-    let files =
-        crate::output::list_files(root, &|p: &Path| p.extension().is_some_and(|e| e == "json"))?;
-    let mut specs = Vec::new();
-    let mut system = None;
-    for rel in files {
-        let path = root.join(&rel);
-        let text =
-            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        if rel == Path::new(SYSTEM_ERRORS_FILE) {
-            system = Some(
-                serde_json::from_str(&text)
-                    .with_context(|| format!("parsing {}", path.display()))?,
-            );
-        } else if is_event_path(&slashed(&rel)) {
-            continue;
-        } else if rel.components().count() > 1 {
-            let spec: MethodSpec = serde_json::from_str(&text)
-                .with_context(|| format!("parsing spec {}", path.display()))?;
-            specs.push(spec);
-        }
-    }
-    specs.sort_by_key(MethodSpec::rel_path);
-    Ok((specs, system.unwrap_or_default()))
-}
-
-/// Load the event specs of a spec tree (`<scope>/events/<EVENT>.json`),
-/// sorted by path.
-pub fn load_events(root: &Path) -> Result<Vec<EventSpec>> {
-    let files =
-        crate::output::list_files(root, &|p: &Path| p.extension().is_some_and(|e| e == "json"))?;
-    let mut events = Vec::new();
-    for rel in files {
-        if !is_event_path(&slashed(&rel)) {
-            continue;
-        }
-        let path = root.join(&rel);
-        let text =
-            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let spec: EventSpec = serde_json::from_str(&text)
-            .with_context(|| format!("parsing event spec {}", path.display()))?;
-        events.push(spec);
-    }
-    events.sort_by_key(EventSpec::rel_path);
-    Ok(events)
-}
-
-/// A relative path with `/` separators.
-fn slashed(rel: &Path) -> String {
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// A progress bar on stderr when it is a terminal, else a hidden one.
-pub fn progress(len: usize, what: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len as u64);
-    if let Ok(style) = ProgressStyle::with_template("{prefix:>10} [{bar:40}] {pos}/{len}") {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_prefix(what.to_string());
-    bar
+    spec_io::tree(&ex.specs, &ex.events, &ex.system)
 }
 
 impl Stats {
@@ -482,12 +276,97 @@ impl Stats {
     }
 }
 
-/// Count fields at every depth (for tests and summaries).
-pub fn count_fields(fields: &[Field]) -> usize {
-    fields.iter().map(|f| 1 + count_fields(&f.fields)).sum()
+/// Runs regen as `opts` say; exit 1 when `--check` finds stale files.
+pub fn run(opts: &RegenOptions) -> Result<ExitCode> {
+    let started = Instant::now();
+    let root = crate::try_workspace_root()?;
+    let specs_dir = opts.specs.clone().unwrap_or_else(|| root.join("specs"));
+    let crate_dir = opts.out.clone().unwrap_or_else(|| root.join("crates"));
+    let mut changes: Vec<(String, output::Change)> = Vec::new();
+
+    // Stage 1: docs → specs (in memory, then synced).
+    let (specs, system) = if opts.code_only {
+        spec_io::load_specs(&specs_dir)?
+    } else {
+        let (pages, pin) = choose::read_source(&opts.source, &root, &specs_dir)?;
+        let bar = crate::progress::progress(pages.len(), "extract");
+        let ex = extract_pages(&pages, &bar);
+        bar.finish_and_clear();
+        ex.check_understood()?;
+        let tree = spec_tree(&ex);
+        // Generate the code before writing anything, so that a spec that
+        // cannot become Rust leaves both trees untouched.
+        let code = if opts.specs_only {
+            None
+        } else {
+            Some(crate::codegen::generate(&ex.specs, &ex.events, &ex.system)?)
+        };
+        for c in output::sync(&specs_dir, &tree, is_spec_file, opts.check)? {
+            changes.push(("specs".into(), c));
+        }
+        let pin_text = pin.to_toml();
+        let pin_path = specs_dir.join(pin::PIN_FILE);
+        if std::fs::read_to_string(&pin_path).ok().as_deref() != Some(pin_text.as_str()) {
+            let rel = PathBuf::from(pin::PIN_FILE);
+            changes.push(("specs".into(), output::Change::Changed(rel)));
+            if !opts.check {
+                output::write_atomic(&pin_path, pin_text.as_bytes())?;
+            }
+        }
+        if !opts.quiet {
+            eprint!("{}", ex.stats.summary(ex.specs.len()));
+        }
+        if let Some(code) = code {
+            for c in output::sync(
+                &crate_dir,
+                &code,
+                crate::codegen::layout::generated_file(&crate_dir),
+                opts.check,
+            )? {
+                changes.push(("crates".into(), c));
+            }
+        }
+        return finish(opts, &changes, started);
+    };
+    // Stage 2 alone: specs → code.
+    let events = spec_io::load_events(&specs_dir)?;
+    let code = crate::codegen::generate(&specs, &events, &system)?;
+    for c in output::sync(
+        &crate_dir,
+        &code,
+        crate::codegen::layout::generated_file(&crate_dir),
+        opts.check,
+    )? {
+        changes.push(("crates".into(), c));
+    }
+    finish(opts, &changes, started)
 }
 
-/// Whether `rel` is a file regen manages under `specs/`.
-pub fn is_spec_file(rel: &Path) -> bool {
-    rel.extension().is_some_and(|e| e == "json")
+/// Reports the changes; with `--check`, fails when there are any.
+fn finish(
+    opts: &RegenOptions,
+    changes: &[(String, output::Change)],
+    started: Instant,
+) -> Result<ExitCode> {
+    if !opts.quiet {
+        eprintln!("took {:.2}s", started.elapsed().as_secs_f64());
+    }
+    if opts.check {
+        if changes.is_empty() {
+            eprintln!("specs/ and the generated crate are up to date");
+            return Ok(ExitCode::SUCCESS);
+        }
+        for (tree, c) in changes {
+            eprintln!("{tree}: {c}");
+        }
+        eprintln!(
+            "{} generated files are stale: run `cargo xtask regen` and commit the result",
+            changes.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if !opts.quiet {
+        eprintln!("{} files changed", changes.len());
+    }
+    Ok(ExitCode::SUCCESS)
 }

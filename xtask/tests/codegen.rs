@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use xtask::codegen;
+use xtask::spec::types::{Scalar, Type};
 use xtask::spec::{Field, MethodSpec, RestVersion};
-use xtask::types::{Scalar, Type};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/specs")
@@ -18,8 +18,8 @@ fn fixtures() -> PathBuf {
 
 #[test]
 fn fixture_snapshots() {
-    let (specs, system) = xtask::regen::load_specs(&fixtures()).expect("fixtures load");
-    let events = xtask::regen::load_events(&fixtures()).expect("fixture events load");
+    let (specs, system) = xtask::spec::io::load_specs(&fixtures()).expect("fixtures load");
+    let events = xtask::spec::io::load_events(&fixtures()).expect("fixture events load");
     assert_eq!(events.len(), 2, "the fixture events");
     let files = codegen::generate(&specs, &events, &system).expect("fixtures generate");
     for (path, text) in &files {
@@ -30,8 +30,8 @@ fn fixture_snapshots() {
 
 #[test]
 fn generation_is_deterministic() {
-    let (mut specs, system) = xtask::regen::load_specs(&fixtures()).expect("fixtures load");
-    let mut events = xtask::regen::load_events(&fixtures()).expect("fixture events load");
+    let (mut specs, system) = xtask::spec::io::load_specs(&fixtures()).expect("fixtures load");
+    let mut events = xtask::spec::io::load_events(&fixtures()).expect("fixture events load");
     let a = codegen::generate(&specs, &events, &system).expect("generate");
     specs.reverse();
     events.reverse();
@@ -62,7 +62,7 @@ fn field(name: &str) -> Field {
 
 #[test]
 fn name_clashes_are_numbered_in_docs_order() {
-    let (_, system) = xtask::regen::load_specs(&fixtures()).expect("fixtures load");
+    let (_, system) = xtask::spec::io::load_specs(&fixtures()).expect("fixtures load");
     let mut values = field("mode");
     values.values = vec!["Y".into(), "y".into()];
     let spec = spec_with_params(vec![field("ID"), field("id"), values]);
@@ -81,7 +81,7 @@ fn name_clashes_are_numbered_in_docs_order() {
 
 #[test]
 fn type_collisions_fail_with_the_method_names() {
-    let (_, system) = xtask::regen::load_specs(&fixtures()).expect("fixtures load");
+    let (_, system) = xtask::spec::io::load_specs(&fixtures()).expect("fixtures load");
     let twice = spec_with_params(vec![]);
     let mut other = twice.clone();
     other.method = "demo.thing.ADD".into();
@@ -103,7 +103,7 @@ fn write_generated_crate() {
     } else {
         fixtures()
     };
-    let (specs, system) = xtask::regen::load_specs(&dir).expect("specs load");
+    let (specs, system) = xtask::spec::io::load_specs(&dir).expect("specs load");
     let files = codegen::generate(&specs, &[], &system).expect("generate");
     let out = root.join("crates");
     for (path, text) in &files {

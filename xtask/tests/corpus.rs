@@ -11,7 +11,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use xtask::extract;
-use xtask::regen::{self, Extraction, Page};
+use xtask::regen::{self, Extraction};
+use xtask::source::{self, Page};
 use xtask::spec::{Field, MethodSpec, RestVersion};
 
 /// The corpus pages, or `None` (after saying why) when it is absent.
@@ -25,7 +26,7 @@ fn corpus() -> Option<Vec<Page>> {
         );
         return None;
     }
-    Some(regen::read_html_dir(&html).expect("reading the corpus"))
+    Some(source::read_html_dir(&html).expect("reading the corpus"))
 }
 
 /// Extract every page on its own, catching panics; returns the pages that

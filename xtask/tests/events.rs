@@ -117,10 +117,10 @@ fn diff_reports_event_changes() {
     let del = event("on-gadget-delete.html");
     let gizmo = event("on-gizmo-add.html");
     let mut changed = add.clone();
-    changed.data[0].fields[0].ty = xtask::types::Type::parse("string").ty;
+    changed.data[0].fields[0].ty = xtask::spec::types::Type::parse("string").ty;
     changed.data.push(xtask::spec::Field::new(
         "EXTRA_KEY",
-        xtask::types::Type::Object,
+        xtask::spec::types::Type::Object,
     ));
     let old = tree("old", &[&add, &del]);
     let new = tree("new", &[&changed, &gizmo]);
@@ -166,7 +166,7 @@ fn undescribed(fields: &[xtask::spec::Field], value: &serde_json::Value, at: &st
     };
     for (k, v) in map {
         let path = format!("{at}.{k}");
-        match xtask::complete::describing_index(fields, k) {
+        match xtask::spec::describing_index(fields, k) {
             None => out.push(path),
             Some(i) if !fields[i].fields.is_empty() => {
                 out.extend(undescribed(&fields[i].fields, v, &path));
@@ -191,7 +191,7 @@ fn corpus_example_payloads_are_described() {
         );
         return;
     }
-    let pages = xtask::regen::read_html_dir(&root).expect("docs pages");
+    let pages = xtask::source::read_html_dir(&root).expect("docs pages");
     let ex = xtask::regen::extract_pages(&pages, &indicatif::ProgressBar::hidden());
     let (mut total, mut ok) = (0usize, 0usize);
     let mut failures = Vec::new();
@@ -277,11 +277,11 @@ fn a_page_of_several_events_gives_one_spec_per_section() {
 fn an_event_page_without_scope_takes_its_folders_method_scope() {
     let read = |p: &Path| fs::read_to_string(p).expect("fixture page");
     let pages = vec![
-        xtask::regen::Page {
+        xtask::source::Page {
             rel: "api-reference/widgets/events/gadget-v2-events.html".into(),
             html: read(&dir().join("gadget-v2-events.html")),
         },
-        xtask::regen::Page {
+        xtask::source::Page {
             rel: "api-reference/widgets/events/landing-role-enable.html".into(),
             html: read(
                 &Path::new(env!("CARGO_MANIFEST_DIR"))

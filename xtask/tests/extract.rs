@@ -13,9 +13,11 @@ use std::path::{Path, PathBuf};
 use indicatif::ProgressBar;
 use xtask::extract::{self, PageOutcome};
 use xtask::output::{self, Change};
-use xtask::regen::{self, Page};
+use xtask::regen;
+use xtask::source::{self, Page};
+use xtask::spec::io as spec_io;
+use xtask::spec::types::{Scalar, Type};
 use xtask::spec::{to_pretty_json, DiagnosticKind, ErrorSpec, Field, MethodSpec, RestVersion};
-use xtask::types::{Scalar, Type};
 
 fn pages_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pages")
@@ -512,7 +514,7 @@ fn nested_sub_tables_three_levels() {
     let result = s.result.as_ref().expect("result");
     assert_eq!(names(&result.fields), ["items", "hasMore"]);
     assert_eq!(names(&result.fields[0].fields), ["callId"]);
-    assert_eq!(regen::count_fields(&s.params), 12);
+    assert_eq!(xtask::spec::count_fields(&s.params), 12);
 }
 
 #[test]
@@ -793,7 +795,7 @@ fn odd_input_never_panics() {
 // ------------------------------------------------------------- determinism
 
 fn fixture_pages() -> Vec<Page> {
-    regen::read_html_dir(&pages_dir()).expect("fixture pages")
+    source::read_html_dir(&pages_dir()).expect("fixture pages")
 }
 
 #[test]
@@ -828,7 +830,8 @@ fn extraction_is_deterministic() {
         .filter_map(|p| extract::extract(&p.rel, &p.html).spec)
         .collect();
     one_by_one.sort_by_key(MethodSpec::rel_path);
-    xtask::complete::complete(&mut one_by_one);
+    xtask::resolve::params::shape(&mut one_by_one);
+    xtask::resolve::complete::complete(&mut one_by_one);
     assert_eq!(one_by_one, ex1.specs);
     // The system errors come from the pages that carry the table.
     assert_eq!(
@@ -852,7 +855,7 @@ fn regen_to_tempdir() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
 
-    let first = output::sync(root, &tree, regen::is_spec_file, false).expect("first sync");
+    let first = output::sync(root, &tree, spec_io::is_spec_file, false).expect("first sync");
     assert_eq!(first.len(), tree.len());
     assert!(first.iter().all(|c| matches!(c, Change::Added(_))));
     for (rel, content) in &tree {
@@ -862,17 +865,17 @@ fn regen_to_tempdir() {
     }
     assert!(root.join("landing/landing.role.setRights.json").is_file());
     assert!(root.join("tasks/tasks.task.get@v3.json").is_file());
-    assert!(root.join(regen::SYSTEM_ERRORS_FILE).is_file());
+    assert!(root.join(spec_io::SYSTEM_ERRORS_FILE).is_file());
 
     // A second run changes nothing.
-    let second = output::sync(root, &tree, regen::is_spec_file, false).expect("second sync");
+    let second = output::sync(root, &tree, spec_io::is_spec_file, false).expect("second sync");
     assert!(second.is_empty(), "{second:?}");
 
     // A stale spec is removed with its empty folder; other files stay.
     fs::create_dir_all(root.join("gone")).expect("mkdir");
     fs::write(root.join("gone/gone.method.json"), "{}\n").expect("write");
     fs::write(root.join("README.md"), "not a spec\n").expect("write");
-    let third = output::sync(root, &tree, regen::is_spec_file, false).expect("third sync");
+    let third = output::sync(root, &tree, spec_io::is_spec_file, false).expect("third sync");
     assert_eq!(
         third,
         [Change::Removed(PathBuf::from("gone/gone.method.json"))]
@@ -886,7 +889,7 @@ fn regen_to_tempdir() {
     let removed = root.join("crm/crm.deal.list.json");
     fs::remove_file(&removed).expect("remove");
     fs::write(root.join("stale.json"), "{}\n").expect("write");
-    let check = output::sync(root, &tree, regen::is_spec_file, true).expect("check");
+    let check = output::sync(root, &tree, spec_io::is_spec_file, true).expect("check");
     assert_eq!(
         check,
         [
@@ -908,7 +911,7 @@ fn regen_to_tempdir() {
 fn missing_docs_folder_is_an_error_naming_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("no-such-docs/html");
-    let err = regen::read_html_dir(&missing).expect_err("missing folder");
+    let err = source::read_html_dir(&missing).expect_err("missing folder");
     let msg = format!("{err:#}");
     assert!(
         msg.contains(&missing.display().to_string()),
@@ -921,7 +924,7 @@ fn unreadable_page_is_an_error_naming_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad.html");
     fs::write(&bad, [0xff, 0xfe, 0x00, 0xc3]).expect("write");
-    let err = regen::read_html_dir(dir.path()).expect_err("invalid UTF-8");
+    let err = source::read_html_dir(dir.path()).expect_err("invalid UTF-8");
     let msg = format!("{err:#}");
     assert!(msg.contains(&bad.display().to_string()), "{msg}");
 }

@@ -18,8 +18,10 @@ use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 use xtask::extract::Lang;
-use xtask::regen::{self, Page};
+use xtask::regen;
 use xtask::source::markdown::render_page;
+use xtask::source::Page;
+use xtask::spec::io as spec_io;
 use xtask::spec::{to_pretty_json, MethodSpec};
 
 fn fixtures() -> PathBuf {
@@ -168,7 +170,7 @@ fn russian_corpus_agrees_with_english_specs() {
     assert_eq!(ru.lang, Lang::Ru);
     ru.check_understood()
         .expect("the Russian docs are understood");
-    let (en, _) = regen::load_specs(&xtask::workspace_root().join("specs")).expect("specs/");
+    let (en, _) = spec_io::load_specs(&xtask::workspace_root().join("specs")).expect("specs/");
     let (en, ru_by) = (by_id(&en), by_id(&ru.specs));
     let shared: Vec<&Id> = en.keys().filter(|k| ru_by.contains_key(*k)).collect();
     let params = |s: &MethodSpec| {

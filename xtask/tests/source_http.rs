@@ -17,8 +17,9 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use indicatif::ProgressBar;
-use xtask::regen::{extract_pages, read_html_dir, spec_tree};
+use xtask::regen::{extract_pages, spec_tree};
 use xtask::source::http::{fetch_pages_async, FetchOptions};
+use xtask::source::read_html_dir;
 
 /// A static site with faults on demand, counting requests per path.
 #[derive(Default)]

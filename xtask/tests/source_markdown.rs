@@ -12,8 +12,9 @@
 use std::path::PathBuf;
 
 use indicatif::ProgressBar;
-use xtask::regen::{extract_pages, read_html_dir, spec_tree};
+use xtask::regen::{extract_pages, spec_tree};
 use xtask::source::markdown::read_markdown_dir;
+use xtask::source::read_html_dir;
 
 /// Least share of identical spec files per corpus.
 const MIN_IDENTICAL: f64 = 0.998;

@@ -3,8 +3,21 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::spec::types::{Scalar, Type};
 use crate::spec::{Field, MethodSpec, RestVersion, Wire};
-use crate::types::{Scalar, Type};
+
+/// `#![doc]` attributes, one per line: a module's or crate's own docs.
+pub fn inner(lines: &[String]) -> TokenStream {
+    let lines = lines.iter().map(|l| {
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#![doc = #l])
+    });
+    quote!(#(#lines)*)
+}
 
 /// `#[doc]` attributes, one per line, so they print as `///` comments.
 pub fn attrs(lines: &[String]) -> TokenStream {

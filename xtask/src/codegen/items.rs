@@ -9,9 +9,11 @@ use quote::{format_ident, quote};
 
 use super::docs;
 use super::rust_type::{self, Ty};
-use crate::naming::{camel_ident, is_placeholder_key as is_placeholder, key_pattern, snake_ident};
+use crate::spec::naming::{
+    camel_ident, is_placeholder_key as is_placeholder, key_pattern, snake_ident,
+};
+use crate::spec::types::{Scalar, Type};
 use crate::spec::{EventSpec, Field, MethodSpec, RestVersion, Wire};
-use crate::types::{Scalar, Type};
 
 /// Which way a type travels: parameters are written, results are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +128,7 @@ pub(super) fn place(spec: &MethodSpec) -> (Vec<String>, String, String) {
     if segs.len() > 1
         && segs
             .first()
-            .is_some_and(|f| crate::naming::folder_name(f) == folder)
+            .is_some_and(|f| crate::spec::naming::folder_name(f) == folder)
     {
         segs.remove(0);
     }
@@ -194,7 +196,7 @@ pub fn method(spec: &MethodSpec, entities: &EntityNames) -> Result<MethodItems> 
         RestVersion::V2 => quote!(V2),
         RestVersion::V3 => quote!(V3),
     };
-    let first_word = crate::naming::words(&module)
+    let first_word = crate::spec::naming::words(&module)
         .into_iter()
         .next()
         .unwrap_or_default();
@@ -880,7 +882,7 @@ pub fn event_words<'a>(
 ) -> BTreeSet<String> {
     let from_methods = methods
         .into_iter()
-        .flat_map(|m| crate::naming::words(&m.method.replace('.', "_")));
+        .flat_map(|m| crate::spec::naming::words(&m.method.replace('.', "_")));
     events
         .into_iter()
         .filter_map(slug_words)

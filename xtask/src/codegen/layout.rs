@@ -170,6 +170,34 @@ pub fn is_generated_name(dir: &str) -> bool {
     dir == FACADE || dir.starts_with(PREFIX)
 }
 
+/// Files regen owns under `crates/` (paths relative to it): in each
+/// generated crate (this module: named like one, and its
+/// manifest written by regen), its manifest, rustfmt.toml, `src/` and
+/// `tests/`. Nothing in a hand-written crate is ever listed, so never
+/// removed; a generated crate the plan no longer has is emptied.
+pub fn generated_file(crates: &std::path::Path) -> impl Fn(&std::path::Path) -> bool + '_ {
+    move |rel| {
+        let mut parts = rel.components();
+        let Some(name) = parts.next().and_then(|c| c.as_os_str().to_str()) else {
+            return false;
+        };
+        is_generated_name(name)
+            && is_generated_file(parts.as_path())
+            && std::fs::read_to_string(crates.join(name).join("Cargo.toml"))
+                .is_ok_and(|m| m.starts_with(MANIFEST_HEADER))
+    }
+}
+
+/// Files regen owns in one generated crate: its manifest, rustfmt.toml,
+/// `src/` and `tests/`.
+fn is_generated_file(rel: &std::path::Path) -> bool {
+    ["Cargo.toml", "rustfmt.toml"]
+        .iter()
+        .any(|f| rel == std::path::Path::new(f))
+        || rel.starts_with("src")
+        || rel.starts_with("tests")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use rayon::prelude::*;
 
-use crate::naming::snake_ident;
+use crate::spec::naming::snake_ident;
 use crate::spec::{EventSpec, MethodSpec, SystemErrors};
 
 /// The first line of every generated Rust file.
@@ -273,7 +273,7 @@ fn scope_file(
         )
     };
     let path = format!("src/{ident}.rs");
-    let attrs = inner_doc(&[format!("{line}{events_line}")]);
+    let attrs = docs::inner(&[format!("{line}{events_line}")]);
     let body = scope.root.tokens();
     let print = |tokens: TokenStream| -> Result<String, Vec<String>> {
         render(tokens, &path).map_err(|e| vec![format!("{path}: {e:#}")])
@@ -321,7 +321,7 @@ fn scope_file(
         } else {
             ""
         };
-        let doc = inner_doc(&[
+        let doc = docs::inner(&[
             format!("{line}{here}"),
             String::new(),
             format!(
@@ -392,7 +392,7 @@ fn collect_entities(specs: &[&MethodSpec]) -> BTreeMap<String, SharedEntity> {
     }
     let mut taken: BTreeMap<String, &str> = BTreeMap::new();
     for (name, e) in out.iter_mut() {
-        let mut base = crate::naming::camel_ident(name);
+        let mut base = crate::spec::naming::camel_ident(name);
         if rust_type::PRELUDE.contains(&base.as_str()) {
             base.push_str("Entity");
         }
@@ -449,7 +449,7 @@ fn entities_file(
     if !errors.is_empty() {
         bail!("entities cannot become Rust code:\n{}", errors.join("\n"));
     }
-    let doc = inner_doc(&[
+    let doc = docs::inner(&[
         "Entities documented once (a data-types entry or a fields page) and held by the"
             .to_string(),
         "results of several methods: one type each, shared by all of them.".to_string(),
@@ -645,18 +645,6 @@ impl Module {
             })
             .collect()
     }
-}
-
-fn inner_doc(lines: &[String]) -> TokenStream {
-    let lines = lines.iter().map(|l| {
-        let l = if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        };
-        quote!(#![doc = #l])
-    });
-    quote!(#(#lines)*)
 }
 
 /// Prints generated tokens as a formatted file with the header, indented

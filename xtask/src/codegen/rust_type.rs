@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::types::{Reference, Scalar};
+use crate::spec::types::{Reference, Scalar};
 
 /// Names of the standard prelude that generated code writes unqualified
 /// (`Option<String>`, `Some`, `Default::default()`): no generated type may
@@ -160,43 +160,13 @@ pub fn enum_like(s: Scalar) -> bool {
     )
 }
 
-/// CRM objects whose references are integer identifiers.
-const ID_REFERENCES: &[&str] = &[
-    "user",
-    "crm_company",
-    "crm_contact",
-    "crm_deal",
-    "crm_lead",
-    "crm_quote",
-    "crm_invoice",
-    "crm_smart_invoice",
-    "crm_item",
-    "crm_activity",
-    "crm_category",
-    "department",
-    "sonet_group",
-    "task",
-];
-
-/// Directories whose references are string codes (`STATUS_ID`, currency).
-const CODE_REFERENCES: &[&str] = &["crm", "crm_status", "crm_currency", "crm_entity_type"];
-
-/// The one table for references: a field named `id` (`sale_order.id`) or a
-/// known identifier type is an integer, a directory code a string, anything
-/// else (a whole documented object) stays `serde_json::Value`.
+/// A reference's Rust type, from the one table of references
+/// ([`Reference::scalar`]): an integer id, a string code, else the whole
+/// documented object as `serde_json::Value`.
 pub fn reference(r: &Reference) -> Ty {
-    if let Some(field) = &r.field {
-        let f = field.to_ascii_lowercase();
-        if f == "id" || f.ends_with("_id") {
-            return Ty::Int;
-        }
-        return Ty::Value;
-    }
-    if ID_REFERENCES.contains(&r.name.as_str()) {
-        Ty::Int
-    } else if CODE_REFERENCES.contains(&r.name.as_str()) {
-        Ty::Str
-    } else {
-        Ty::Value
+    match r.scalar() {
+        Some(Scalar::Integer) => Ty::Int,
+        Some(_) => Ty::Str,
+        None => Ty::Value,
     }
 }

@@ -21,10 +21,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::spec::types::Type;
 use crate::spec::{
     Diagnostic, DiagnosticKind, ErrorSpec, EventSpec, Field, MethodSpec, RestVersion, SystemErrors,
 };
-use crate::types::Type;
 
 use super::tree::{version_name, SpecTree};
 

@@ -14,13 +14,14 @@ use serde_json::Value;
 
 use super::dom::{Block, RawPage};
 use super::page::{self, Context, TableKind};
+use super::title;
 use super::words::{self as vocab, Lang};
+use crate::spec::types::Type;
 use crate::spec::{DiagnosticKind, EventSpec, Field};
-use crate::types::Type;
 
 /// A cheap look at the raw HTML: could this be an event page?
 pub fn is_candidate(html: &str) -> bool {
-    let title = page::raw_title(html).unwrap_or_default();
+    let title = title::raw_title(html).unwrap_or_default();
     if title
         .split_whitespace()
         .any(|w| is_event_name(title_word(w)))
@@ -142,7 +143,7 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage) -> Option<EventSpec>
     }
     let words: Vec<&str> = raw.title.split_whitespace().map(title_word).collect();
     // A method page (`event.bind`) shows payloads too; it is no event.
-    if words.last().is_some_and(|w| page::is_method_name(w)) {
+    if words.last().is_some_and(|w| title::is_method_name(w)) {
         return None;
     }
     let title_event = words.iter().rev().find(|w| is_event_name(w)).copied();
@@ -338,7 +339,7 @@ fn complete_from_example(fields: &mut Vec<Field>, example: &Value) -> Vec<String
         return added;
     };
     for (key, value) in map {
-        if let Some(i) = crate::complete::describing_index(fields, key) {
+        if let Some(i) = crate::spec::describing_index(fields, key) {
             let f = &mut fields[i];
             // An object, or a named type the docs link elsewhere
             // (`Message`): the example's keys are its fields, as for
@@ -352,7 +353,7 @@ fn complete_from_example(fields: &mut Vec<Field>, example: &Value) -> Vec<String
         }
         // A numbered key (`UF_CRM_1700000001`) is one sample of its family:
         // the field is the family's pattern, as for results.
-        let pattern = crate::naming::key_pattern(key);
+        let pattern = crate::spec::naming::key_pattern(key);
         let name = pattern.clone().unwrap_or_else(|| key.clone());
         let (ty, sub) = super::infer::infer(value);
         fields.push(Field {

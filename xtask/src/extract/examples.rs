@@ -7,8 +7,8 @@
 
 use serde_json::Value;
 
+use crate::spec::types::{Scalar, Type};
 use crate::spec::{Diagnostic, DiagnosticKind, Field};
-use crate::types::{Scalar, Type};
 
 /// How many array items of an example are checked.
 const ITEMS_CHECKED: usize = 3;
@@ -58,7 +58,7 @@ pub fn called_methods(html: &str) -> Vec<Call> {
         let v3 = url.starts_with("api/");
         let last = url.rsplit('/').next().unwrap_or_default();
         let method = last.strip_suffix(".json").unwrap_or(last);
-        let ok = crate::extract::page::is_method_name(method) || is_single_word_method(method);
+        let ok = crate::extract::title::is_method_name(method) || is_single_word_method(method);
         if ok && !out.iter().any(|c| c.method == method && c.v3 == v3) {
             out.push(Call {
                 method: method.to_string(),
@@ -153,12 +153,12 @@ fn check_fields(
 
 /// `<siteId>`, `{id}`, `UF_*`, `0`: keys that stand for others.
 fn is_placeholder(name: &str) -> bool {
-    crate::naming::is_placeholder_key(name) || name.chars().all(|c| c.is_ascii_digit())
+    crate::spec::naming::is_placeholder_key(name) || name.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The type as the generated code reads it: a documented type with a
 /// sub-table of fields is an object (a list of them for a bare `array`),
-/// a reference is what the codegen's one table makes of it.
+/// a reference is what the one table of references makes of it.
 fn effective(f: &Field, ty: &Type) -> Type {
     let described = !f.fields.is_empty();
     match ty {
@@ -170,11 +170,7 @@ fn effective(f: &Field, ty: &Type) -> Type {
                 Type::Array(Box::new(Type::Object))
             }
         }
-        Type::Ref(r) => match crate::codegen::rust_type::reference(r) {
-            crate::codegen::rust_type::Ty::Int => Type::Scalar(Scalar::Integer),
-            crate::codegen::rust_type::Ty::Str => Type::Scalar(Scalar::String),
-            _ => Type::Any,
-        },
+        Type::Ref(r) => r.scalar().map_or(Type::Any, Type::Scalar),
         Type::Array(inner) => Type::Array(Box::new(effective(f, inner))),
         Type::Union(vs) => {
             if described

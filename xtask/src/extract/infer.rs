@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
+use crate::spec::types::{Scalar, Type};
 use crate::spec::Field;
-use crate::types::{Scalar, Type};
 
 /// Nesting depth past which inferred objects are left as `object`.
 const MAX_DEPTH: usize = 6;

@@ -13,9 +13,9 @@
 
 use serde_json::Value;
 
-use crate::naming::key_pattern;
+use crate::spec::naming::key_pattern;
+use crate::spec::types::{Scalar, Type};
 use crate::spec::{Diagnostic, DiagnosticKind, Field};
-use crate::types::{Scalar, Type};
 
 /// Refines a method's parameters and result in place.
 pub fn refine(params: &mut Vec<Field>, result: Option<&mut Field>) {

@@ -9,30 +9,17 @@ pub mod event;
 pub mod examples;
 pub mod infer;
 pub mod meaning;
+mod outcome;
 pub mod page;
+pub mod title;
 pub mod words;
-
-use crate::spec::{ErrorSpec, EventSpec, MethodSpec};
 
 /// The base of the published English docs site; a page `X.html` is at
 /// `SITE/X.html` ([`Lang::site`] for each language).
 pub const SITE: &str = "https://apidocs.bitrix24.com/";
 
+pub use outcome::PageOutcome;
 pub use words::Lang;
-
-/// What one page gave.
-#[derive(Debug, Clone, Default)]
-pub struct PageOutcome {
-    /// The method spec, if this is a REST method page.
-    pub spec: Option<MethodSpec>,
-    /// Rows of the page's shared system-error table, if it has one.
-    pub system_errors: Vec<ErrorSpec>,
-    /// Entities the page documents (data types, a fields page).
-    pub entities: Vec<page::Entity>,
-    /// The event specs: one for an event page, one per event section on a
-    /// page of several events, none otherwise.
-    pub events: Vec<EventSpec>,
-}
 
 /// Extract one page, in the language its title is written in
 /// ([`Lang::of_page`]). `rel_path` is the page's path below the docs root with
@@ -46,7 +33,7 @@ pub fn extract(rel_path: &str, html: &str) -> PageOutcome {
 /// site; headings and tables are read in either language).
 pub fn extract_in(lang: Lang, rel_path: &str, html: &str) -> PageOutcome {
     let event_candidate = event::is_candidate(html);
-    if !page::is_candidate(html) && !page::is_entity_page(rel_path) {
+    if !title::is_candidate(html) && !title::is_entity_page(rel_path) {
         if !event_candidate {
             return PageOutcome::default();
         }
@@ -62,7 +49,7 @@ pub fn extract_in(lang: Lang, rel_path: &str, html: &str) -> PageOutcome {
         calls: examples::called_methods(html),
     };
     let mut out = page::interpret(lang, rel_path, &raw, &examples);
-    if out.spec.is_none() && page::is_entity_page(rel_path) {
+    if out.spec.is_none() && title::is_entity_page(rel_path) {
         out.entities = page::entities(rel_path, &raw);
     }
     if out.spec.is_none() && event_candidate {
@@ -79,7 +66,7 @@ pub fn extract_in(lang: Lang, rel_path: &str, html: &str) -> PageOutcome {
 fn without_code_examples(html: &str) -> std::borrow::Cow<'_, str> {
     // The section's anchor in English and in Russian ("Примеры кода").
     const STARTS: [&str; 2] = ["<h2 id=\"code-examples\"", "<h2 id=\"primery-koda\""];
-    if !page::title_names_method(html) {
+    if !title::title_names_method(html) {
         return html.into();
     }
     let Some((start, marker)) = STARTS

@@ -7,66 +7,14 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use super::dom::{Block, Cell, Line, RawPage};
+use super::outcome::PageOutcome;
+use super::title::{is_method_name, title_token};
 use super::words::{self as vocab, lower, Lang};
-use super::PageOutcome;
-use crate::spec::{Diagnostic, DiagnosticKind, ErrorSpec, Field, MethodSpec, RestVersion};
-use crate::types::Type;
+use crate::spec::types::Type;
+use crate::spec::{Diagnostic, DiagnosticKind, Entity, ErrorSpec, Field, MethodSpec, RestVersion};
 
 /// How deep linked sub-tables are followed.
 const MAX_NESTING: usize = 8;
-
-/// A cheap look at the raw HTML: could this be a method page? Pages that
-/// cannot are not parsed at all, which keeps regen fast.
-pub fn is_candidate(html: &str) -> bool {
-    raw_title(html).is_some_and(|t| t.split_whitespace().map(title_token).any(is_method_name))
-        || html.contains("/rest/")
-}
-
-/// The raw `<title>` text.
-pub(crate) fn raw_title(html: &str) -> Option<&str> {
-    html.find("<title>").and_then(|start| {
-        let rest = &html[start + 7..];
-        rest.find("</title>").map(|end| &rest[..end])
-    })
-}
-
-/// A page that may document entities: a `data-types` page or one whose
-/// name ends in `fields`.
-pub fn is_entity_page(rel_path: &str) -> bool {
-    let stem = rel_path
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches(".html");
-    stem == "data-types" || stem.ends_with("fields")
-}
-
-/// Whether the raw `<title>` ends in a method name.
-pub fn title_names_method(html: &str) -> bool {
-    raw_title(html)
-        .and_then(|t| t.split_whitespace().last())
-        .is_some_and(is_method_name)
-}
-
-/// A REST method name: dotted, starting with a lowercase letter
-/// (`crm.deal.list`, `tasks.task.get`). Event (`ONCRMDEALADD`) and JS SDK
-/// (`BX24.getLang`) names do not match.
-pub fn is_method_name(s: &str) -> bool {
-    let mut parts = s.split('.');
-    let Some(first) = parts.next() else {
-        return false;
-    };
-    let first_ok = first.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let mut rest = 0;
-    for p in parts {
-        if p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return false;
-        }
-        rest += 1;
-    }
-    first_ok && rest > 0
-}
 
 /// What the page's examples show, read from the raw HTML (also from the
 /// code sections that are not parsed).
@@ -129,7 +77,7 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage, examples: &Examples)
     let (mut result, paged_by_result) = cx.result();
     super::meaning::refine(&mut params, result.as_mut());
     let mut entities = Vec::new();
-    if crate::link::is_fields_method(&method) {
+    if crate::spec::is_fields_method(&method) {
         if let (Some(r), Some(example)) = (result.as_mut(), cx.example.as_ref()) {
             if let Some(entity) = fields_answer(&method, rel_path, r, example) {
                 cx.diag(DiagnosticKind::DescriptorMap, "result", entity.name.clone());
@@ -202,7 +150,7 @@ fn undescribed_descriptors(r: &mut Field, example: &Value) -> Option<String> {
     let first = map.values().find(|v| !v.is_null())?;
     let all_objects = map.values().all(|v| v.is_null() || v.is_object());
     let (_, fields) = super::infer::infer(first);
-    if !all_objects || !crate::link::are_descriptors(&fields) {
+    if !all_objects || !crate::spec::are_descriptors(&fields) {
         return None;
     }
     target.ty = Type::Object;
@@ -227,7 +175,7 @@ fn fields_answer(method: &str, rel_path: &str, r: &mut Field, example: &Value) -
         .filter(|f| f.pattern.is_none())
         .map(|f| f.name.as_str())
         .collect();
-    if named.is_empty() || crate::link::are_descriptors(&r.fields) {
+    if named.is_empty() || crate::spec::are_descriptors(&r.fields) {
         return None;
     }
     let body = example.get("result")?;
@@ -258,7 +206,7 @@ fn fields_answer(method: &str, rel_path: &str, r: &mut Field, example: &Value) -
         }
         other => (super::infer::infer(other).0, Vec::new()),
     };
-    if ty == Type::Object && !crate::link::are_descriptors(&fields) {
+    if ty == Type::Object && !crate::spec::are_descriptors(&fields) {
         return None;
     }
     let entity = Entity {
@@ -284,15 +232,6 @@ fn fields_answer(method: &str, rel_path: &str, r: &mut Field, example: &Value) -
         None => vec![item],
     };
     Some(entity)
-}
-
-/// A word of a title with quotes, backticks and punctuation around it cut;
-/// a wildcard (`user.option.*`, a family of methods) is no name at all.
-fn title_token(word: &str) -> &str {
-    if word.contains('*') {
-        return "";
-    }
-    word.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
 }
 
 /// A family of methods rather than one (`imbot.v2`, `im.v2`): the last
@@ -471,19 +410,6 @@ pub fn resolve_link(rel_path: &str, href: &str) -> Option<String> {
         Some(stem) => format!("{stem}.html"),
         None => joined,
     })
-}
-
-/// An entity documented once: a data-types entry or a fields page that is
-/// not a method page.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entity {
-    /// Its name: the data type (`sale_basket_item`) or the page path
-    /// (`api-reference/tasks/fields.html`).
-    pub name: String,
-    /// The page it is documented on, below the docs root.
-    pub page: String,
-    /// Its fields.
-    pub fields: Vec<Field>,
 }
 
 /// The entities a page documents: on a `data-types` page every heading

@@ -45,7 +45,7 @@ impl Lang {
     /// The language of one page: Russian when its `<title>` has Cyrillic
     /// letters, else English.
     pub fn of_page(html: &str) -> Lang {
-        match super::page::raw_title(html) {
+        match super::title::raw_title(html) {
             Some(t) if has_cyrillic(t) => Lang::Ru,
             _ => Lang::En,
         }
@@ -57,7 +57,7 @@ impl Lang {
     pub fn detect<'a>(pages: impl IntoIterator<Item = &'a str>) -> Lang {
         let (mut ru, mut en) = (0usize, 0usize);
         for html in pages {
-            match super::page::raw_title(html) {
+            match super::title::raw_title(html) {
                 Some(t) if has_cyrillic(t) => ru += 1,
                 Some(t) if t.chars().any(|c| c.is_ascii_alphabetic()) => en += 1,
                 _ => {}

@@ -26,7 +26,7 @@ use bitrix24_runtime::retry::Backoff;
 use futures::stream::{self, StreamExt as _};
 use indicatif::ProgressBar;
 
-use crate::regen::Page;
+use crate::source::Page;
 
 /// How to fetch.
 #[derive(Debug, Clone)]
@@ -162,7 +162,7 @@ pub async fn fetch_pages_async(opts: &FetchOptions) -> Result<(Vec<Page>, FetchR
     frontier.extend(fetcher.tocs().await?);
 
     let bar = if opts.progress {
-        crate::regen::progress(frontier.len(), "fetch")
+        crate::progress::progress(frontier.len(), "fetch")
     } else {
         ProgressBar::hidden()
     };

@@ -4,7 +4,7 @@
 //! the docs root ending in `.html`, and the page's HTML), so all of them feed
 //! the same extractor:
 //!
-//! - a folder of rendered HTML pages: [`crate::regen::read_html_dir`];
+//! - a folder of rendered HTML pages: [`read_html_dir`];
 //! - the docs' Markdown source (YFM): [`markdown::read_markdown_dir`];
 //! - the published pages over HTTP: [`http::fetch_pages`];
 //! - the docs repository's archive at a revision, from its git host
@@ -14,10 +14,12 @@
 //! [`pin`] records which source and revision made `specs/`.
 
 pub mod archive;
+pub mod choose;
 pub mod githost;
 pub mod http;
 pub mod markdown;
+mod page;
 pub mod pin;
 pub mod refs;
 
-pub use crate::regen::Page;
+pub use page::{read_html_dir, Page};

@@ -19,7 +19,7 @@ use std::path::Path;
 use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
 
-use crate::regen::Page;
+use crate::source::Page;
 
 /// Read every `.md` page below `root` and render it to HTML, sorted by path.
 ///

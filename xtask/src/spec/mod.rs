@@ -7,7 +7,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::types::Type;
+pub mod io;
+pub mod naming;
+pub mod types;
+
+use types::Type;
+
+/// The base of the published English docs site; a page `X.html` is at
+/// `SITE/X.html` (`extract::Lang::site` for each language).
+pub const SITE: &str = "https://apidocs.bitrix24.com/";
 
 /// REST API generation a method belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -301,7 +309,7 @@ impl MethodSpec {
             .first()
             .map(String::as_str)
             .unwrap_or_else(|| self.method.split('.').next().unwrap_or("misc"));
-        crate::naming::folder_name(raw)
+        crate::spec::naming::folder_name(raw)
     }
 }
 
@@ -385,10 +393,10 @@ impl EventSpec {
     /// documented scope, else the docs folder below `api-reference/`.
     pub fn folder(&self) -> String {
         if let Some(s) = self.scopes.first() {
-            return crate::naming::folder_name(s);
+            return crate::spec::naming::folder_name(s);
         }
         let path = self.url.split("/api-reference/").nth(1).unwrap_or("misc");
-        crate::naming::folder_name(path.split('/').next().unwrap_or("misc"))
+        crate::spec::naming::folder_name(path.split('/').next().unwrap_or("misc"))
     }
 }
 
@@ -396,4 +404,87 @@ impl EventSpec {
 pub fn is_event_path(rel: &str) -> bool {
     let parts: Vec<&str> = rel.split('/').collect();
     parts.len() == 3 && parts[1] == EVENTS_FOLDER && rel.ends_with(".json")
+}
+
+impl Default for SystemErrors {
+    fn default() -> Self {
+        SystemErrors {
+            url: format!("{SITE}error-codes.html"),
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// Count fields at every depth (for tests and summaries).
+pub fn count_fields(fields: &[Field]) -> usize {
+    fields.iter().map(|f| 1 + count_fields(&f.fields)).sum()
+}
+
+/// Fields at every depth whose type is concrete (not `any`).
+pub fn count_concrete(fields: &[Field]) -> usize {
+    fields
+        .iter()
+        .map(|f| usize::from(f.ty.is_concrete()) + count_concrete(&f.fields))
+        .sum()
+}
+
+/// An entity documented once: a data-types entry or a fields page that is
+/// not a method page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entity {
+    /// Its name: the data type (`sale_basket_item`) or the page path
+    /// (`api-reference/tasks/fields.html`).
+    pub name: String,
+    /// The page it is documented on, below the docs root.
+    pub page: String,
+    /// Its fields.
+    pub fields: Vec<Field>,
+}
+
+/// Keys of a field descriptor in a `*.fields` answer.
+const DESCRIPTOR_KEYS: &[&str] = &["type", "isRequired", "isReadOnly", "title"];
+
+/// Whether a method lists the fields of an entity (`crm.deal.fields`,
+/// `sale.order.getFields`).
+pub fn is_fields_method(method: &str) -> bool {
+    let last = method.rsplit('.').next().unwrap_or_default();
+    last == "fields" || last.eq_ignore_ascii_case("getfields")
+}
+
+/// The documented fields of a result are descriptors (`type`,
+/// `isRequired`, ...), not the entity's own fields.
+pub fn are_descriptors(fields: &[Field]) -> bool {
+    DESCRIPTOR_KEYS
+        .iter()
+        .filter(|k| fields.iter().any(|f| f.name == **k))
+        .count()
+        >= 3
+}
+
+/// The field that describes key `k`: the one of that name, else the first
+/// whose key pattern matches it (a named pattern before a bare `*`).
+pub fn describing<'f>(fields: &'f [Field], k: &str) -> Option<&'f Field> {
+    let i = describing_index(fields, k)?;
+    Some(&fields[i])
+}
+
+/// The field that describes key `k` of an object: the one of that literal
+/// name, else the first whose key pattern matches (`*` last).
+pub fn describing_index(fields: &[Field], k: &str) -> Option<usize> {
+    if let Some(i) = fields
+        .iter()
+        .position(|f| f.pattern.is_none() && f.name == k)
+    {
+        return Some(i);
+    }
+    let mut patterned: Vec<(usize, &String)> = fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.pattern.as_ref().map(|p| (i, p)))
+        .collect();
+    patterned.sort_by_key(|(_, p)| p.as_str() == "*");
+    patterned
+        .into_iter()
+        .find(|(_, p)| bitrix24_runtime::lenient::key_matches(p, k))
+        .map(|(i, _)| i)
 }

@@ -12,35 +12,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::extract::page::Entity;
-use crate::spec::{DiagnosticKind, Field, MethodSpec};
-use crate::types::Type;
-
-/// Keys of a field descriptor in a `*.fields` answer.
-const DESCRIPTOR_KEYS: &[&str] = &["type", "isRequired", "isReadOnly", "title"];
+use crate::spec::types::Type;
+use crate::spec::{DiagnosticKind, Entity, Field, MethodSpec};
 
 /// Entities by the page that documents them and by data-type name.
 #[derive(Debug, Default)]
 pub struct Index {
     by_page: BTreeMap<String, (String, Vec<Field>)>,
     by_type: BTreeMap<String, Vec<Field>>,
-}
-
-/// Whether a method lists the fields of an entity (`crm.deal.fields`,
-/// `sale.order.getFields`).
-pub fn is_fields_method(method: &str) -> bool {
-    let last = method.rsplit('.').next().unwrap_or_default();
-    last == "fields" || last.eq_ignore_ascii_case("getfields")
-}
-
-/// The documented fields of a result are descriptors (`type`,
-/// `isRequired`, ...), not the entity's own fields.
-pub fn are_descriptors(fields: &[Field]) -> bool {
-    DESCRIPTOR_KEYS
-        .iter()
-        .filter(|k| fields.iter().any(|f| f.name == **k))
-        .count()
-        >= 3
 }
 
 /// Whether the result's fields were read off the example response.

@@ -37,6 +37,47 @@ pub struct Reference {
     pub field: Option<String>,
 }
 
+impl Reference {
+    /// The one table for references, shared by extraction and codegen: a
+    /// field named `id` (`sale_order.id`) or a known identifier type is an
+    /// integer, a directory code a string; anything else (a whole
+    /// documented object) is `None`.
+    pub fn scalar(&self) -> Option<Scalar> {
+        if let Some(field) = &self.field {
+            let f = field.to_ascii_lowercase();
+            return (f == "id" || f.ends_with("_id")).then_some(Scalar::Integer);
+        }
+        if ID_REFERENCES.contains(&self.name.as_str()) {
+            Some(Scalar::Integer)
+        } else if CODE_REFERENCES.contains(&self.name.as_str()) {
+            Some(Scalar::String)
+        } else {
+            None
+        }
+    }
+}
+
+/// CRM objects whose references are integer identifiers.
+const ID_REFERENCES: &[&str] = &[
+    "user",
+    "crm_company",
+    "crm_contact",
+    "crm_deal",
+    "crm_lead",
+    "crm_quote",
+    "crm_invoice",
+    "crm_smart_invoice",
+    "crm_item",
+    "crm_activity",
+    "crm_category",
+    "department",
+    "sonet_group",
+    "task",
+];
+
+/// Directories whose references are string codes (`STATUS_ID`, currency).
+const CODE_REFERENCES: &[&str] = &["crm", "crm_status", "crm_currency", "crm_entity_type"];
+
 /// The docs' basic types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
