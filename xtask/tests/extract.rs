@@ -823,16 +823,16 @@ fn extraction_is_deterministic() {
     assert_eq!(ex1.stats.method_pages, METHOD_PAGES.len());
     assert_eq!(ex1.stats.duplicate_pages, 0);
 
-    // Page by page (then completed from their examples, the whole run's
-    // last step), the same specs as the whole run.
-    let mut one_by_one: Vec<MethodSpec> = pages
+    // Page by page, then resolved across pages (the whole run's last
+    // stage), the same specs as the whole run.
+    let outcomes: Vec<_> = pages
         .iter()
-        .filter_map(|p| extract::extract(&p.rel, &p.html).spec)
+        .map(|p| extract::extract(&p.rel, &p.html))
         .collect();
-    one_by_one.sort_by_key(MethodSpec::rel_path);
-    xtask::resolve::params::shape(&mut one_by_one);
-    xtask::resolve::complete::complete(&mut one_by_one);
-    assert_eq!(one_by_one, ex1.specs);
+    let entities: Vec<_> = outcomes.iter().flat_map(|o| o.entities.clone()).collect();
+    let one_by_one: Vec<MethodSpec> = outcomes.into_iter().filter_map(|o| o.spec).collect();
+    let resolved = xtask::resolve::resolve(one_by_one, Vec::new(), &entities, xtask::spec::SITE);
+    assert_eq!(resolved.specs, ex1.specs);
     // The system errors come from the pages that carry the table.
     assert_eq!(
         codes(&ex1.system.errors),
@@ -935,8 +935,11 @@ fn unreadable_page_is_an_error_naming_it() {
 fn linked_pages() -> Vec<Page> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/linked");
     [
+        "crm-gadget-get.html",
+        "crm-gadget-list.html",
         "crm-thing-fields.html",
         "crm-thing-get.html",
+        "crm-thing-list.html",
         "data-types.html",
     ]
     .iter()
@@ -984,4 +987,61 @@ fn entities_are_linked_across_pages() {
         ["type", "isRequired", "isReadOnly", "title"]
     );
     assert!(has_diag(fields, DiagnosticKind::DescriptorMap, "result"));
+}
+
+fn spec_of<'e>(ex: &'e regen::Extraction, method: &str) -> &'e MethodSpec {
+    ex.specs
+        .iter()
+        .find(|s| s.method == method)
+        .unwrap_or_else(|| panic!("no spec for {method}"))
+}
+
+#[test]
+fn a_list_takes_the_entity_its_get_documents() {
+    let ex = regen::extract_pages(&linked_pages(), &ProgressBar::hidden());
+    // `gadget[]` linked to the table on the get page: one entity for both.
+    let get = spec_of(&ex, "crm.gadget.get");
+    let list = spec_of(&ex, "crm.gadget.list");
+    let one = get.result.as_ref().expect("get result");
+    let many = list.result.as_ref().expect("list result");
+    assert_eq!(one.entity.as_deref(), Some("crm.gadget"));
+    assert_eq!(many.entity.as_deref(), Some("crm.gadget"));
+    assert!(many.ty.is_array_like());
+    assert_eq!(
+        names(&many.fields),
+        ["ID", "TITLE", "OPENED", "DATE_CREATE"]
+    );
+    assert_eq!(one.fields, many.fields);
+    // The table types them, not the example's strings.
+    assert_eq!(many.fields[0].ty, Type::parse("integer").ty);
+    assert!(!has_diag(
+        list,
+        DiagnosticKind::ResultFromExample,
+        "result.fields"
+    ));
+    // A key the example shows and the table does not is named, not added.
+    let outside: Vec<&str> = get
+        .diagnostics
+        .iter()
+        .filter(|d| d.kind == DiagnosticKind::ExampleKeysOutsideTable)
+        .map(|d| d.detail.as_str())
+        .collect();
+    assert_eq!(outside, ["LEGACY_CODE"]);
+
+    // A list whose page types it by its example only takes the entity its
+    // namespace documents (`crm.thing.get`, linked to the fields page).
+    let things = spec_of(&ex, "crm.thing.list");
+    let r = things.result.as_ref().expect("list result");
+    assert_eq!(r.entity.as_deref(), Some("crm.thing"));
+    assert_eq!(names(&r.fields), ["ID", "TITLE", "ROWS"]);
+    assert!(has_diag(
+        things,
+        DiagnosticKind::EntityFromNamespace,
+        "result"
+    ));
+    assert!(!has_diag(
+        things,
+        DiagnosticKind::ResultFromExample,
+        "result.fields"
+    ));
 }

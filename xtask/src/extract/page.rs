@@ -391,6 +391,35 @@ fn fields_page_link(rel_path: &str, name: &Cell, desc: Option<&Cell>) -> Option<
     None
 }
 
+/// A link of a row's type or description to a table on another page
+/// (`crm-deal-get.md#deal` for `deal[]`), for a field that holds objects:
+/// `page.html#anchor` below the docs root. The type cell's link wins; a link
+/// of the description counts only when the type names no scalar.
+fn entity_anchor_link(
+    rel_path: &str,
+    name: &Cell,
+    desc: Option<&Cell>,
+    ty: &Type,
+) -> Option<String> {
+    if !admits_fields(ty) {
+        return None;
+    }
+    name.links
+        .iter()
+        .chain(desc.into_iter().flat_map(|d| d.links.iter()))
+        .find_map(|href| {
+            let (path, anchor) = href.split_once('#')?;
+            let path = path.trim();
+            if anchor.is_empty()
+                || path.is_empty()
+                || !(path.ends_with(".md") || path.ends_with(".html"))
+            {
+                return None;
+            }
+            Some(format!("{}#{anchor}", resolve_link(rel_path, path)?))
+        })
+}
+
 /// `href` relative to the page at `rel_path`, as a path below the docs
 /// root with `.html`; `None` when it climbs above the root.
 pub fn resolve_link(rel_path: &str, href: &str) -> Option<String> {
@@ -425,15 +454,21 @@ pub fn entities(rel_path: &str, raw: &RawPage) -> Vec<Entity> {
     let mut cx = Context::new(raw, rel_path);
     let mut out = Vec::new();
     if stem == "data-types" {
+        // Headings by their anchors, so that a link to `data-types.md#type`
+        // finds the table under that heading.
+        let mut anchor_of: Vec<(usize, &str)> = cx.anchors.iter().map(|(a, i)| (*i, *a)).collect();
+        anchor_of.sort();
         for (i, _, text) in cx.headings() {
             let name = text.trim();
-            let type_like = name.contains('_')
+            let word = !name.is_empty()
                 && name
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !type_like {
+            if !word {
                 continue;
             }
+            let type_like = name.contains('_');
+            let anchor = anchor_of.iter().find(|(h, _)| *h == i).map(|(_, a)| *a);
             let Some((tidx, rows)) = cx.anchor_table(i) else {
                 continue;
             };
@@ -443,10 +478,59 @@ pub fn entities(rel_path: &str, raw: &RawPage) -> Vec<Entity> {
             let mut visited = vec![tidx];
             let mut fields = cx.param_rows(rows, name, &mut visited);
             super::meaning::refine(&mut fields, None);
-            if !fields.is_empty() {
+            if fields.is_empty() {
+                continue;
+            }
+            if let Some(anchor) = anchor.filter(|_| !type_like) {
+                // Reached by its anchor: named by the folder of the page
+                // (`crm/data-types.html#type` → `crm.type`).
+                let folder = rel_path
+                    .trim_start_matches("api-reference/")
+                    .rsplit_once('/')
+                    .map_or("", |(d, _)| d)
+                    .replace('/', ".");
+                out.push(Entity {
+                    name: if folder.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{folder}.{name}")
+                    },
+                    page: format!("{rel_path}#{anchor}"),
+                    fields: fields.clone(),
+                });
+            }
+            if type_like {
                 out.push(Entity {
                     name: name.to_string(),
                     page: rel_path.to_string(),
+                    fields,
+                });
+            }
+        }
+    } else if stem == "index" {
+        // A section's overview page: its anchored tables, for the method
+        // pages that link to one (`./index.md#fields`).
+        let mut anchored: Vec<(&str, usize)> = cx.anchors.iter().map(|(a, i)| (*a, *i)).collect();
+        anchored.sort();
+        let folder = rel_path
+            .trim_start_matches("api-reference/")
+            .rsplit_once('/')
+            .map_or("", |(d, _)| d)
+            .replace('/', ".");
+        for (anchor, heading) in anchored {
+            let Some((tidx, rows)) = cx.anchor_table(heading) else {
+                continue;
+            };
+            if !matches!(classify(rows), TableKind::Params { .. }) {
+                continue;
+            }
+            let mut visited = vec![tidx];
+            let mut fields = cx.param_rows(rows, anchor, &mut visited);
+            super::meaning::refine(&mut fields, None);
+            if !fields.is_empty() {
+                out.push(Entity {
+                    name: format!("{folder}.{}", anchor.replace('-', "_")),
+                    page: format!("{rel_path}#{anchor}"),
                     fields,
                 });
             }
@@ -840,6 +924,9 @@ impl<'a> Context<'a> {
             if let Some(d) = desc {
                 anchors.extend(d.anchors.iter().map(String::as_str));
             }
+            // The table the fields were read from, as `page#anchor`: the
+            // entity's identity when other pages link to the same table.
+            let mut from_anchor: Option<String> = None;
             for anchor in anchors {
                 let Some(&heading) = self.anchors.get(anchor) else {
                     self.diag(DiagnosticKind::UnresolvedAnchor, &path, anchor);
@@ -859,6 +946,9 @@ impl<'a> Context<'a> {
                         visited.push(tidx);
                         fields = self.param_rows(trows, &path, visited);
                         visited.pop();
+                        if !fields.is_empty() {
+                            from_anchor = Some(format!("{}#{anchor}", self.rel_path));
+                        }
                     }
                     TableKind::Values if values.is_empty() && !parsed.ty.has_object() => {
                         values = table_values(trows);
@@ -881,8 +971,9 @@ impl<'a> Context<'a> {
             }
             let link = if fields.is_empty() {
                 fields_page_link(self.rel_path, name_cell, desc)
+                    .or_else(|| entity_anchor_link(self.rel_path, name_cell, desc, &parsed.ty))
             } else {
-                None
+                from_anchor
             };
             out.push(Field {
                 required,

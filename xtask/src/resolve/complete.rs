@@ -24,7 +24,14 @@ use super::keys::{is_id, keyed_by_id, MAX_DEPTH};
 use crate::spec::types::{Scalar, Type};
 use crate::spec::{describing, describing_index, Diagnostic, DiagnosticKind, Field, MethodSpec};
 
-/// Completes the results of `specs` from their example responses.
+/// The mark of a note about keys outside a documented entity's table (a
+/// path never begins with it).
+const OUTSIDE: &str = "\u{0}";
+
+/// Completes the results of `specs` from their example responses. An
+/// object typed by a documented entity (`Field::entity`) is not completed:
+/// its table says what it holds, and the keys of an example it leaves out are
+/// named in an `example_keys_outside_table` diagnostic instead.
 pub fn complete(specs: &mut [MethodSpec]) {
     // Entities first: their canonical fields, completed from every example
     // that holds them, in spec order.
@@ -46,8 +53,12 @@ pub fn complete(specs: &mut [MethodSpec]) {
             complete_field(r, v, "result", &mut added, 0);
         }
         for (at, keys) in added {
+            let (kind, at) = match at.strip_prefix(OUTSIDE) {
+                Some(at) => (DiagnosticKind::ExampleKeysOutsideTable, at.to_string()),
+                None => (DiagnosticKind::FieldsFromExample, at),
+            };
             spec.diagnostics.push(Diagnostic {
-                kind: DiagnosticKind::FieldsFromExample,
+                kind,
                 at,
                 detail: keys.join(", "),
             });
@@ -218,11 +229,13 @@ fn complete_field(
     }
     // An entity is completed once for all its uses (`collect_entities`);
     // here only the keys this example added to it are noted.
+    // Its table is closed: a key it does not list is named in an
+    // `example_keys_outside_table` note (it decodes into `extra`).
     if f.entity.is_some() && !f.fields.is_empty() && !path.is_empty() {
         for m in objects(f, v) {
             for k in m.keys() {
-                if describing(&f.fields, k).is_some_and(|d| d.from_example && d.pattern.is_none()) {
-                    note(added, path, k);
+                if describing(&f.fields, k).is_none() {
+                    note(added, &format!("{OUTSIDE}{path}"), k);
                 }
             }
         }
@@ -253,6 +266,9 @@ fn complete_field(
         for (k, x) in m {
             let i = match describing_index(&f.fields, k) {
                 Some(i) => i,
+                // A documented entity's table is closed (`collect_entities`
+                // completes only what lies below its fields).
+                None if f.entity.is_some() && !f.fields.is_empty() => continue,
                 // A number is never a field name: an entry of a map by ID.
                 None if is_id(k) => {
                     f.fields.push(Field {
@@ -400,7 +416,7 @@ mod tests {
     }
 
     #[test]
-    fn an_entity_is_completed_alike_everywhere() {
+    fn an_entity_is_closed_and_alike_everywhere() {
         let task = |name: &str| Field {
             entity: Some("task".into()),
             ..object(name, vec![string("id")])
@@ -426,7 +442,24 @@ mod tests {
             .iter()
             .map(|f| f.name.clone())
             .collect();
-        assert_eq!(keys, ["id", "mark", "group"]);
+        // The table says what the entity holds; the example's other keys
+        // are named, not added.
+        assert_eq!(keys, ["id"]);
+        let outside = |s: &MethodSpec| -> Vec<(String, String)> {
+            s.diagnostics
+                .iter()
+                .filter(|d| d.kind == DiagnosticKind::ExampleKeysOutsideTable)
+                .map(|d| (d.at.clone(), d.detail.clone()))
+                .collect()
+        };
+        assert_eq!(
+            outside(&specs[0]),
+            [("result.task".to_string(), "mark".to_string())]
+        );
+        assert_eq!(
+            outside(&specs[1]),
+            [("result.tasks".to_string(), "group".to_string())]
+        );
         // The list the example shows makes the second use a list.
         assert!(fields(&specs[1]).ty.is_array_like());
     }

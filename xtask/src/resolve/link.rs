@@ -10,7 +10,7 @@
 //! Runs after every page is extracted; its output depends only on the set
 //! of pages, never on the order they were read in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::spec::types::Type;
 use crate::spec::{DiagnosticKind, Entity, Field, MethodSpec};
@@ -34,7 +34,12 @@ impl Index {
     pub fn new(entities: &[Entity]) -> Index {
         let mut index = Index::default();
         for e in entities {
-            if e.page.ends_with("data-types.html") {
+            if e.page.contains('#') {
+                index
+                    .by_page
+                    .entry(e.page.clone())
+                    .or_insert_with(|| (e.name.clone(), e.fields.clone()));
+            } else if e.page.ends_with("data-types.html") {
                 index
                     .by_type
                     .entry(e.name.clone())
@@ -54,6 +59,40 @@ impl Index {
         index
     }
 
+    /// Registers the tables on method pages that a field of another page
+    /// links to by anchor (`deal[]` → `crm-deal-get.html#deal`): the field
+    /// that owns the table on its page (its `link` is that same
+    /// `page#anchor`) gives the entity's fields, and the entity's name is
+    /// the owning method's namespace (`crm.deal`), with the anchor when it
+    /// names something else (`department.st_department`). `site` is the
+    /// docs site the specs' URLs begin with.
+    pub fn add_anchored(&mut self, specs: &[MethodSpec], site: &str) {
+        let mut targets: BTreeSet<String> = BTreeSet::new();
+        for s in specs {
+            let own = own_page(s, site);
+            for_each_field(s, &mut |f| {
+                if let Some(l) = f.link.as_deref().filter(|l| l.contains('#')) {
+                    if page_of(l) != own {
+                        targets.insert(l.to_string());
+                    }
+                }
+            });
+        }
+        for s in specs {
+            let own = own_page(s, site);
+            for_each_field(s, &mut |f| {
+                let Some(l) = f.link.as_deref() else { return };
+                if f.fields.is_empty() || page_of(l) != own || !targets.contains(l) {
+                    return;
+                }
+                let anchor = l.rsplit_once('#').map_or("", |(_, a)| a);
+                self.by_page
+                    .entry(l.to_string())
+                    .or_insert_with(|| (anchored_name(&s.method, anchor), f.fields.clone()));
+            });
+        }
+    }
+
     /// Links every spec in place.
     pub fn link(&self, specs: &mut [MethodSpec]) {
         for spec in specs.iter_mut() {
@@ -65,7 +104,10 @@ impl Index {
                 self.link_field(p, false, 0);
             }
             let mut linked_result = false;
-            if let Some(r) = &mut spec.result {
+            // A `*.fields` method answers with descriptors of the entity's
+            // fields, never with the entity its page links to.
+            let describes_fields = crate::spec::is_fields_method(&spec.method);
+            if let Some(r) = spec.result.as_mut().filter(|_| !describes_fields) {
                 linked_result = self.link_field(r, inferred_result, 0);
             }
             if linked_result {
@@ -102,13 +144,12 @@ impl Index {
                         .map(|fields| (n.to_string(), fields.clone()))
                 });
             if let Some((name, fields)) = by_link.or(by_type) {
-                f.fields = fields;
-                f.entity = Some(name);
-                if f.ty == Type::Any {
-                    f.ty = Type::Object;
-                }
+                apply(f, name, fields);
                 linked = true;
             }
+        } else if let Some((name, _)) = f.link.as_ref().and_then(|l| self.by_page.get(l)) {
+            // The table this field was read from, which other pages link to.
+            f.entity.get_or_insert_with(|| name.clone());
         }
         for sub in f.fields.iter_mut() {
             linked |= self.link_field(sub, false, depth + 1);
@@ -118,6 +159,12 @@ impl Index {
 }
 
 impl Index {
+    /// The entity a page (`crm/quote/crm-quote-fields.html`) or a table on
+    /// one (`…#deal`) documents: its name and fields.
+    pub fn entity_of_page(&self, page: &str) -> Option<(&String, &Vec<Field>)> {
+        self.by_page.get(page).map(|(n, f)| (n, f))
+    }
+
     /// `sale_status.id` as the type of that field of the entity, where the
     /// data-types page gives it a scalar type (a status ID is a string, a
     /// product ID an integer); through lists and unions.
@@ -183,4 +230,88 @@ fn entity_name_of_page(page: &str) -> String {
         .trim_end_matches(".html")
         .replace('/', ".")
         .replace('-', "_")
+}
+
+/// Gives a field an entity's fields and name: the field itself, or, where
+/// its fields so far (read off the example) are a wrapper around one object
+/// (`{"category": {...}}`) whose key the entity does not list, that object.
+pub(crate) fn apply(f: &mut Field, name: String, fields: Vec<Field>) {
+    let target = wrapped(f, &fields);
+    target.fields = fields;
+    target.entity = Some(name);
+    target.ty = match std::mem::replace(&mut target.ty, Type::Any) {
+        Type::Any => Type::Object,
+        Type::Array(inner) if *inner == Type::Any => Type::Array(Box::new(Type::Object)),
+        t => t,
+    };
+}
+
+/// The object in `f` that an entity of `fields` describes: through one
+/// wrapper key the entity does not list.
+fn wrapped<'f>(f: &'f mut Field, fields: &[Field]) -> &'f mut Field {
+    let concrete: Vec<usize> = (0..f.fields.len())
+        .filter(|&i| f.fields[i].pattern.is_none())
+        .collect();
+    let wrapper = match concrete.as_slice() {
+        [i] if f.fields.len() == 1 => {
+            let w = &f.fields[*i];
+            let holds = w.ty.has_object() || !w.fields.is_empty();
+            let listed = fields.iter().any(|e| e.name.eq_ignore_ascii_case(&w.name));
+            (holds && !listed).then_some(*i)
+        }
+        _ => None,
+    };
+    match wrapper {
+        Some(i) => &mut f.fields[i],
+        None => f,
+    }
+}
+
+/// Every field of a spec, at every depth (params and result).
+fn for_each_field(s: &MethodSpec, visit: &mut dyn FnMut(&Field)) {
+    fn walk(f: &Field, visit: &mut dyn FnMut(&Field), depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        visit(f);
+        for sub in &f.fields {
+            walk(sub, visit, depth + 1);
+        }
+    }
+    for p in &s.params {
+        walk(p, visit, 0);
+    }
+    if let Some(r) = &s.result {
+        walk(r, visit, 0);
+    }
+}
+
+/// A spec's page below the docs root (`crm/deals/crm-deal-get.html`).
+pub(crate) fn own_page<'s>(s: &'s MethodSpec, site: &str) -> &'s str {
+    let url = s.url.strip_prefix(site).unwrap_or(&s.url);
+    url.split('#').next().unwrap_or(url)
+}
+
+/// The page of a `page#anchor` link.
+fn page_of(link: &str) -> &str {
+    link.split('#').next().unwrap_or(link)
+}
+
+/// An anchored entity's name: the owning method's namespace
+/// (`crm.deal.get` → `crm.deal`), followed by the anchor when the anchor
+/// does not name the namespace's last word (`department.st_department`).
+fn anchored_name(method: &str, anchor: &str) -> String {
+    let ns = method.rsplit_once('.').map_or(method, |(ns, _)| ns);
+    let last = ns.rsplit('.').next().unwrap_or(ns);
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    if squash(anchor) == squash(last) || anchor.is_empty() {
+        ns.to_string()
+    } else {
+        format!("{ns}.{}", anchor.replace('-', "_"))
+    }
 }

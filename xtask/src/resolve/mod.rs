@@ -8,6 +8,8 @@
 //! - [`events`]: an event page without a scope takes its folder's;
 //! - [`link`]: a field described by a fields page or a data-types entry gets
 //!   that entity's fields;
+//! - [`namespace`]: a `get`/`list` result typed only by its example takes
+//!   the entity its namespace documents (`crm.deal.get`, `crm.deal.fields`);
 //! - [`complete`]: result fields the tables leave out, from the examples;
 //! - [`params`]: parameter shapes and wire spellings, from the request
 //!   examples.
@@ -19,6 +21,7 @@ pub mod events;
 mod fixtures;
 mod keys;
 pub mod link;
+pub mod namespace;
 pub mod params;
 
 use crate::spec::{Entity, EventSpec, MethodSpec};
@@ -49,7 +52,10 @@ pub fn resolve(
     let (mut specs, duplicate_pages) = dedup::keep_one_each(specs, site);
     let (mut events, event_duplicates) = dedup::keep_one_each(events, site);
     events::scope_from_folder(&mut events, &specs);
-    link::Index::new(entities).link(&mut specs);
+    let mut index = link::Index::new(entities);
+    index.add_anchored(&specs, site);
+    index.link(&mut specs);
+    namespace::by_namespace(&mut specs, &index, site);
     params::shape(&mut specs);
     complete::complete(&mut specs);
     Resolved {

@@ -248,6 +248,14 @@ pub enum DiagnosticKind {
     /// without them (or without any fields): they were added as fields with
     /// `from_example`, their types read off the example. The detail lists them.
     FieldsFromExample,
+    /// A `get`/`list` result whose item the page types only by its example
+    /// takes the entity that its namespace's `get` result or `*.fields`
+    /// table documents; the detail names the method that documents it.
+    EntityFromNamespace,
+    /// Keys an example response shows inside an object that a documented
+    /// entity table types, which the table does not list: not added as
+    /// fields (they decode into `extra`), named here.
+    ExampleKeysOutsideTable,
     /// A `*.fields` result: a map from field name to a descriptor (or a
     /// title) whose keys are read off the example; where the page's table
     /// lists the entity's own fields, they became the entity named in
@@ -281,6 +289,8 @@ impl DiagnosticKind {
             Self::TitleContradicted => "title_contradicted",
             Self::ShapeFromExample => "shape_from_example",
             Self::FieldsFromExample => "fields_from_example",
+            Self::EntityFromNamespace => "entity_from_namespace",
+            Self::ExampleKeysOutsideTable => "example_keys_outside_table",
             Self::DescriptorMap => "descriptor_map",
             Self::HeaderlessTable => "headerless_table",
             Self::ExampleContradicts => "example_contradicts",
