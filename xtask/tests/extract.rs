@@ -940,6 +940,8 @@ fn linked_pages() -> Vec<Page> {
         "crm-thing-fields.html",
         "crm-thing-get.html",
         "crm-thing-list.html",
+        "crm-widget-fields.html",
+        "crm-widget-get.html",
         "data-types.html",
     ]
     .iter()

@@ -84,6 +84,19 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage, examples: &Examples)
                 entities.push(entity);
             } else if let Some(at) = undescribed_descriptors(r, example) {
                 cx.diag(DiagnosticKind::DescriptorMap, at, "");
+                // The entity's own fields, in tables of their own under the
+                // returned data ("Main fields", "Deprecated fields").
+                let fields = cx.returned_entity_tables();
+                if !fields.is_empty() {
+                    entities.push(Entity {
+                        name: method
+                            .rsplit_once('.')
+                            .map_or(method.as_str(), |(ns, _)| ns)
+                            .to_string(),
+                        page: rel_path.to_string(),
+                        fields,
+                    });
+                }
             }
         }
     }
@@ -1035,6 +1048,33 @@ impl<'a> Context<'a> {
             }
         }
         None
+    }
+
+    /// The parameter tables under the returned-data heading after the first
+    /// (the response's own), as one list of fields: on a `*.fields` page,
+    /// the entity's fields.
+    fn returned_entity_tables(&mut self) -> Vec<Field> {
+        let Some(h) = self.find_heading(|level, t| level <= 4 && vocab::is_returned_heading(t))
+        else {
+            return Vec::new();
+        };
+        let tables: Vec<(usize, &'a Vec<Vec<Cell>>)> = self
+            .tables_in(self.section(h))
+            .into_iter()
+            .filter(|(_, rows)| matches!(classify(rows), TableKind::Params { .. }))
+            .skip(1)
+            .collect();
+        let mut out: Vec<Field> = Vec::new();
+        for (tidx, rows) in tables {
+            let mut visited = vec![tidx];
+            for f in self.param_rows(rows, "entity", &mut visited) {
+                if !out.iter().any(|o| o.name == f.name) {
+                    out.push(f);
+                }
+            }
+        }
+        super::meaning::refine(&mut out, None);
+        out
     }
 
     /// The result field and whether the response is a paged list.
