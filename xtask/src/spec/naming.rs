@@ -250,6 +250,14 @@ pub fn key_pattern(name: &str) -> Option<String> {
             }
         }
     }
+    // `propertyN`, `fieldN`: a word of four letters or more and a capital
+    // `N` for "any number" (shorter stems are real names: `gpsN` beside
+    // `gpsS`).
+    if let Some(stem) = n.strip_suffix('N') {
+        if stem.len() >= 4 && stem.chars().all(|c| c.is_ascii_lowercase()) {
+            return Some(format!("{stem}*"));
+        }
+    }
     let digits = n.len() - n.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     let stem = &n[..n.len() - digits];
     if digits >= 4 && stem.chars().any(|c| c.is_ascii_alphabetic()) {
@@ -300,6 +308,8 @@ mod ident_tests {
         assert_eq!(p("parentId1220").as_deref(), Some("parentId*"));
         assert_eq!(p("property259").as_deref(), Some("property*"));
         assert_eq!(p("reg151085").as_deref(), Some("reg*"));
+        assert_eq!(p("propertyN").as_deref(), Some("property*"));
+        assert_eq!(p("fieldN").as_deref(), Some("field*"));
         for literal in [
             "UF_CRM_TASK",
             "UF_DEPARTMENT",
@@ -310,6 +320,8 @@ mod ident_tests {
             "sip7",
             "PROPERTY_VALUES",
             "parentId",
+            "gpsN",
+            "ORIGIN",
             "",
         ] {
             assert_eq!(p(literal), None, "{literal}");
