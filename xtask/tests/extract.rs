@@ -119,6 +119,7 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("rest3_by_endpoint", "rest3-by-endpoint.html"),
     ("status_in_code_column", "status-in-code-column.html"),
     ("errors_codeless", "errors-codeless.html"),
+    ("placeholder_values", "placeholder-values.html"),
 ];
 
 /// Pages that are not REST method pages, or not pages at all.
@@ -172,6 +173,7 @@ snapshot_tests! {
     rest3_by_endpoint => "rest3-by-endpoint.html",
     status_in_code_column => "status-in-code-column.html",
     errors_codeless => "errors-codeless.html",
+    placeholder_values => "placeholder-values.html",
 }
 
 #[test]
@@ -284,6 +286,35 @@ fn codeless_error_rows_keep_message_and_status() {
             "row 5: message is prose, row dropped",
         ]
     );
+}
+
+#[test]
+fn values_for_a_placeholder_are_not_the_fields_values() {
+    let s = spec("placeholder-values.html");
+    let filter = param(&s, "filter");
+    assert!(filter.values.is_empty(), "`field` names the keys");
+    assert!(filter.fields.iter().all(|f| f.values.is_empty()));
+    let order = param(&s, "order");
+    assert!(order.values.is_empty(), "the keys ID, NAME are no values");
+    assert_eq!(order.fields.len(), 1);
+    assert_eq!(order.fields[0].pattern.as_deref(), Some("*"));
+    assert_eq!(
+        order.fields[0].values,
+        ["asc", "desc"],
+        "directions of the map's values"
+    );
+    assert!(has_diag(
+        &s,
+        DiagnosticKind::ValuesOfPlaceholder,
+        "params.filter"
+    ));
+    assert!(has_diag(
+        &s,
+        DiagnosticKind::ValuesOfPlaceholder,
+        "params.order"
+    ));
+    // Values "for" the field itself are its own, the subject not among them.
+    assert_eq!(param(&s, "kind").values, ["big", "small"]);
 }
 
 #[test]

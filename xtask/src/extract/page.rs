@@ -834,7 +834,20 @@ impl<'a> Context<'a> {
                 self.diag(DiagnosticKind::UnknownType, &path, u.clone());
             }
             let desc = if row.len() > 1 { row.last() } else { None };
-            let mut values = desc.map(allowed_values).unwrap_or_default();
+            let (mut values, foreign) = desc.map(|d| allowed_values(d, &name)).unwrap_or_default();
+            for (subject, listed) in foreign {
+                // Directions listed for the value placeholder of a map
+                // (`order_N`) are the values of the map's values; the
+                // entry takes them (`meaning::query_shape`).
+                if !listed.is_empty()
+                    && values.is_empty()
+                    && listed.iter().all(|v| is_sort_direction(v))
+                {
+                    values = listed;
+                } else {
+                    self.diag(DiagnosticKind::ValuesOfPlaceholder, &path, subject);
+                }
+            }
             let mut fields = Vec::new();
             let mut anchors: Vec<&str> = name_cell.anchors.iter().map(String::as_str).collect();
             if let Some(d) = desc {
@@ -1257,10 +1270,16 @@ fn name_and_mark(cell: &Cell) -> Option<(String, bool, String)> {
     Some((name, required, rest))
 }
 
-/// Values listed after a "possible values" style marker in a description.
-fn allowed_values(cell: &Cell) -> Vec<String> {
+/// Values listed after a "possible values" style marker in a description,
+/// and the lists the description gives for something else: "Possible
+/// values for `field`: ..." names its subject in code right after
+/// "for"/"для"; unless that is the field itself, the list is the subject's
+/// (a placeholder of a documented format such as `{"field_1": "order_1"}`),
+/// never the field's, and the scan goes on to the next marker.
+fn allowed_values(cell: &Cell, own: &str) -> (Vec<String>, Vec<(String, Vec<String>)>) {
     let mut out: Vec<String> = Vec::new();
-    let mut lines = cell.lines.iter();
+    let mut foreign: Vec<(String, Vec<String>)> = Vec::new();
+    let mut lines = cell.lines.iter().peekable();
     while let Some(line) = lines.next() {
         let folded = lower(&line.text);
         let Some(pos) = vocab::values_marker_end(&folded) else {
@@ -1269,29 +1288,66 @@ fn allowed_values(cell: &Cell) -> Vec<String> {
         // Values on the marker line itself, after the colon (lowercasing
         // keeps the byte length of the marker's letters, Cyrillic included).
         let tail = line.text.get(pos..).unwrap_or_default();
+        // The subject is never a value, even when it is the field itself.
+        let named = subject_of(tail, &line.codes);
+        let subject = named.clone().filter(|s| s != own);
+        let mut found: Vec<String> = Vec::new();
         if !tail.trim_start_matches(':').trim().is_empty() {
             for c in &line.codes {
-                if tail.contains(c.as_str()) && !out.contains(c) {
-                    out.push(c.clone());
+                if named.as_deref() == Some(c.as_str()) {
+                    continue;
+                }
+                if tail.contains(c.as_str()) && !found.contains(c) {
+                    found.push(c.clone());
                 }
             }
         }
-        for next in lines.by_ref() {
+        while let Some(next) = lines.peek() {
             match &next.leading_code {
                 Some(c) => {
-                    if !out.contains(c) {
-                        out.push(c.clone());
+                    if !found.contains(c) {
+                        found.push(c.clone());
                     }
+                    lines.next();
                 }
                 None => break,
             }
         }
-        break;
+        match subject {
+            Some(subject) => foreign.push((subject, found)),
+            None => {
+                out = found;
+                break;
+            }
+        }
     }
-    if out.is_empty() {
+    if out.is_empty() && foreign.is_empty() {
         out = prose_pair(cell);
     }
-    out
+    (out, foreign)
+}
+
+/// The code span a values marker is "for" (`for `field_N``, `для
+/// `order``), or names right before its colon (the Russian genitive:
+/// "значения `field`:").
+fn subject_of(tail: &str, codes: &[String]) -> Option<String> {
+    let t = tail.trim_start();
+    if let Some(rest) = t.strip_prefix("for ").or_else(|| t.strip_prefix("для ")) {
+        let rest = rest.trim_start();
+        return codes.iter().find(|c| rest.starts_with(c.as_str())).cloned();
+    }
+    codes
+        .iter()
+        .find(|c| {
+            t.strip_prefix(c.as_str())
+                .is_some_and(|after| after.trim_start().starts_with(':'))
+        })
+        .cloned()
+}
+
+/// A sort direction (`asc`, `DESC`): the values of an `order` map.
+fn is_sort_direction(v: &str) -> bool {
+    v.eq_ignore_ascii_case("asc") || v.eq_ignore_ascii_case("desc")
 }
 
 /// A description whose only code spans are the two values of a well-known
