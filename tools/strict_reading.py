@@ -119,6 +119,12 @@ for name in sorted(names):
         # A Code column of HTTP statuses only is read by the specs as the
         # status (with no code); the strict reading keeps the column's text.
         codes += [str(e["status"]) for e in best["errors"] if e["code"] is None and e.get("status")]
+        # A row with no code is an entry with no code (told apart by its
+        # message or status), or a row the specs drop and say so (nothing
+        # but prose beside the empty code).
+        if any(e["code"] is None for e in best["errors"]) or any(
+                d.get("kind") == "error_without_code" for d in best.get("diagnostics", [])):
+            codes.append(None)
         for e in errors:
             e_total += 1
             if e in codes: e_ok += 1

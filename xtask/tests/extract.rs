@@ -118,6 +118,8 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("errors_by_message", "errors-by-message.html"),
     ("rest3_by_endpoint", "rest3-by-endpoint.html"),
     ("status_in_code_column", "status-in-code-column.html"),
+    ("errors_codeless", "errors-codeless.html"),
+    ("placeholder_values", "placeholder-values.html"),
 ];
 
 /// Pages that are not REST method pages, or not pages at all.
@@ -170,6 +172,8 @@ snapshot_tests! {
     errors_by_message => "errors-by-message.html",
     rest3_by_endpoint => "rest3-by-endpoint.html",
     status_in_code_column => "status-in-code-column.html",
+    errors_codeless => "errors-codeless.html",
+    placeholder_values => "placeholder-values.html",
 }
 
 #[test]
@@ -237,6 +241,80 @@ fn errors_without_code_keep_their_messages() {
         ]
     );
     assert!(!has_diag(&s, DiagnosticKind::ErrorWithoutCode, "errors"));
+}
+
+#[test]
+fn codeless_error_rows_keep_message_and_status() {
+    let s = spec("errors-codeless.html");
+    let got: Vec<(Option<&str>, Option<&str>, Option<u16>)> = s
+        .errors
+        .iter()
+        .map(|e| (e.code.as_deref(), e.message.as_deref(), e.status))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // Code | Description | Value: the description is the message.
+            (None, Some("Widget is gone"), None),
+            (None, Some("No rights to archive"), None),
+            (None, Some("Widget is locked"), None),
+            (Some("WIDGET_NOT_FOUND"), None, None),
+            // A Code column of statuses.
+            (None, Some("Parameter 'id' must be integer"), Some(400)),
+            (None, Some("Archive is read-only"), Some(403)),
+            // Code | Description: only a literal is a message.
+            (Some("LIMIT"), None, None),
+            (None, Some("Quota exceeded"), None),
+            // Two literals in one cell, then a status alone.
+            (None, Some("Widget is busy"), Some(409)),
+            (None, Some("Try again later"), Some(409)),
+            (None, None, Some(500)),
+        ]
+    );
+    let details: Vec<&str> = s
+        .diagnostics
+        .iter()
+        .filter(|d| d.kind == DiagnosticKind::ErrorWithoutCode)
+        .map(|d| d.detail.as_str())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "row 2: no message, status kept",
+            "row 3: message is prose, row dropped",
+            "row 4: empty row dropped",
+            "row 5: message is prose, row dropped",
+        ]
+    );
+}
+
+#[test]
+fn values_for_a_placeholder_are_not_the_fields_values() {
+    let s = spec("placeholder-values.html");
+    let filter = param(&s, "filter");
+    assert!(filter.values.is_empty(), "`field` names the keys");
+    assert!(filter.fields.iter().all(|f| f.values.is_empty()));
+    let order = param(&s, "order");
+    assert!(order.values.is_empty(), "the keys ID, NAME are no values");
+    assert_eq!(order.fields.len(), 1);
+    assert_eq!(order.fields[0].pattern.as_deref(), Some("*"));
+    assert_eq!(
+        order.fields[0].values,
+        ["asc", "desc"],
+        "directions of the map's values"
+    );
+    assert!(has_diag(
+        &s,
+        DiagnosticKind::ValuesOfPlaceholder,
+        "params.filter"
+    ));
+    assert!(has_diag(
+        &s,
+        DiagnosticKind::ValuesOfPlaceholder,
+        "params.order"
+    ));
+    // Values "for" the field itself are its own, the subject not among them.
+    assert_eq!(param(&s, "kind").values, ["big", "small"]);
 }
 
 #[test]
@@ -626,12 +704,12 @@ fn error_table_layouts() {
         got,
         [
             (Some("ERROR_NOT_FOUND"), None, None),
-            (None, None, None),
             (None, Some("File is locked"), None),
             (Some("ACCESS_DENIED"), None, None),
             (Some("WRONG_ID"), None, None),
         ],
-        "Code | Description with a `-` row and a message row, then Code | Error Message | Description"
+        "Code | Description with a `-` row (its prose description is no message: dropped) \
+         and a message row, then Code | Error Message | Description"
     );
     assert!(has_diag(&two, DiagnosticKind::ErrorWithoutCode, "errors"));
 
@@ -651,7 +729,12 @@ fn error_table_layouts() {
         ],
         "Status | Code | Description | Value with an \"Empty value\" code"
     );
-    assert!(has_diag(&four, DiagnosticKind::ErrorWithoutCode, "errors"));
+    // The description beside an "Empty value" code is the server's message.
+    assert_eq!(
+        four.errors[0].message.as_deref(),
+        Some("productProperty does not exist")
+    );
+    assert!(!has_diag(&four, DiagnosticKind::ErrorWithoutCode, "errors"));
 }
 
 #[test]

@@ -285,7 +285,15 @@ fn query_shape(p: &mut Field) {
         }
         "order" if listy => {
             p.ty = Type::Object;
-            p.fields = vec![entry("<field>", Type::Scalar(Scalar::String))];
+            // Sort directions listed for the map are its entries' values.
+            let directions: Vec<String> = std::mem::take(&mut p.values)
+                .into_iter()
+                .filter(|v| v.eq_ignore_ascii_case("asc") || v.eq_ignore_ascii_case("desc"))
+                .collect();
+            p.fields = vec![Field {
+                values: directions,
+                ..entry("<field>", Type::Scalar(Scalar::String))
+            }];
         }
         _ => {}
     }

@@ -931,7 +931,20 @@ impl<'a> Context<'a> {
                 self.diag(DiagnosticKind::UnknownType, &path, u.clone());
             }
             let desc = if row.len() > 1 { row.last() } else { None };
-            let mut values = desc.map(allowed_values).unwrap_or_default();
+            let (mut values, foreign) = desc.map(|d| allowed_values(d, &name)).unwrap_or_default();
+            for (subject, listed) in foreign {
+                // Directions listed for the value placeholder of a map
+                // (`order_N`) are the values of the map's values; the
+                // entry takes them (`meaning::query_shape`).
+                if !listed.is_empty()
+                    && values.is_empty()
+                    && listed.iter().all(|v| is_sort_direction(v))
+                {
+                    values = listed;
+                } else {
+                    self.diag(DiagnosticKind::ValuesOfPlaceholder, &path, subject);
+                }
+            }
             let mut fields = Vec::new();
             let mut anchors: Vec<&str> = name_cell.anchors.iter().map(String::as_str).collect();
             if let Some(d) = desc {
@@ -1281,9 +1294,11 @@ impl<'a> Context<'a> {
                         }
                     }
                     Block::Table(rows) => {
-                        let Some((code_col, status_col, message_col)) = error_columns(rows) else {
+                        let Some(cols) = error_columns(rows) else {
                             continue;
                         };
+                        let code_col = cols.code;
+                        let status_col = cols.status;
                         if !seen.insert(i) {
                             continue;
                         }
@@ -1301,23 +1316,40 @@ impl<'a> Context<'a> {
                                     .and_then(|t| t.trim().parse::<u16>().ok())
                                     .is_some_and(|n| (400..600).contains(&n))
                             });
-                        for row in rows.iter().skip(1) {
-                            let spec = if statuses_only {
-                                status_row(row, code_col)
+                        for (n, row) in rows.iter().enumerate().skip(1) {
+                            let (specs, prose) = if statuses_only {
+                                status_row(row, cols)
                             } else {
-                                error_row(row, code_col, status_col, message_col)
+                                error_row(row, cols)
                             };
-                            if in_system {
-                                if spec.code.is_some() && !system.contains(&spec) {
-                                    system.push(spec);
+                            for spec in specs {
+                                if in_system {
+                                    if spec.code.is_some() && !system.contains(&spec) {
+                                        system.push(spec);
+                                    }
+                                    continue;
                                 }
-                                continue;
-                            }
-                            if spec.code.is_none() && spec.message.is_none() {
-                                self.diag(DiagnosticKind::ErrorWithoutCode, "errors", "");
-                            }
-                            if !method_errors.contains(&spec) {
-                                method_errors.push(spec);
+                                if spec.code.is_none() && spec.message.is_none() {
+                                    // Neither code nor message: kept for its
+                                    // status, else dropped; said either way.
+                                    let detail = match (prose, spec.status) {
+                                        (true, Some(_)) => "message is prose, status kept",
+                                        (true, None) => "message is prose, row dropped",
+                                        (false, Some(_)) => "no message, status kept",
+                                        (false, None) => "empty row dropped",
+                                    };
+                                    self.diag(
+                                        DiagnosticKind::ErrorWithoutCode,
+                                        "errors",
+                                        format!("row {n}: {detail}"),
+                                    );
+                                    if spec.status.is_none() {
+                                        continue;
+                                    }
+                                }
+                                if !method_errors.contains(&spec) {
+                                    method_errors.push(spec);
+                                }
                             }
                         }
                     }
@@ -1369,10 +1401,16 @@ fn name_and_mark(cell: &Cell) -> Option<(String, bool, String)> {
     Some((name, required, rest))
 }
 
-/// Values listed after a "possible values" style marker in a description.
-fn allowed_values(cell: &Cell) -> Vec<String> {
+/// Values listed after a "possible values" style marker in a description,
+/// and the lists the description gives for something else: "Possible
+/// values for `field`: ..." names its subject in code right after
+/// "for"/"для"; unless that is the field itself, the list is the subject's
+/// (a placeholder of a documented format such as `{"field_1": "order_1"}`),
+/// never the field's, and the scan goes on to the next marker.
+fn allowed_values(cell: &Cell, own: &str) -> (Vec<String>, Vec<(String, Vec<String>)>) {
     let mut out: Vec<String> = Vec::new();
-    let mut lines = cell.lines.iter();
+    let mut foreign: Vec<(String, Vec<String>)> = Vec::new();
+    let mut lines = cell.lines.iter().peekable();
     while let Some(line) = lines.next() {
         let folded = lower(&line.text);
         let Some(pos) = vocab::values_marker_end(&folded) else {
@@ -1381,29 +1419,66 @@ fn allowed_values(cell: &Cell) -> Vec<String> {
         // Values on the marker line itself, after the colon (lowercasing
         // keeps the byte length of the marker's letters, Cyrillic included).
         let tail = line.text.get(pos..).unwrap_or_default();
+        // The subject is never a value, even when it is the field itself.
+        let named = subject_of(tail, &line.codes);
+        let subject = named.clone().filter(|s| s != own);
+        let mut found: Vec<String> = Vec::new();
         if !tail.trim_start_matches(':').trim().is_empty() {
             for c in &line.codes {
-                if tail.contains(c.as_str()) && !out.contains(c) {
-                    out.push(c.clone());
+                if named.as_deref() == Some(c.as_str()) {
+                    continue;
+                }
+                if tail.contains(c.as_str()) && !found.contains(c) {
+                    found.push(c.clone());
                 }
             }
         }
-        for next in lines.by_ref() {
+        while let Some(next) = lines.peek() {
             match &next.leading_code {
                 Some(c) => {
-                    if !out.contains(c) {
-                        out.push(c.clone());
+                    if !found.contains(c) {
+                        found.push(c.clone());
                     }
+                    lines.next();
                 }
                 None => break,
             }
         }
-        break;
+        match subject {
+            Some(subject) => foreign.push((subject, found)),
+            None => {
+                out = found;
+                break;
+            }
+        }
     }
-    if out.is_empty() {
+    if out.is_empty() && foreign.is_empty() {
         out = prose_pair(cell);
     }
-    out
+    (out, foreign)
+}
+
+/// The code span a values marker is "for" (`for `field_N``, `для
+/// `order``), or names right before its colon (the Russian genitive:
+/// "значения `field`:").
+fn subject_of(tail: &str, codes: &[String]) -> Option<String> {
+    let t = tail.trim_start();
+    if let Some(rest) = t.strip_prefix("for ").or_else(|| t.strip_prefix("для ")) {
+        let rest = rest.trim_start();
+        return codes.iter().find(|c| rest.starts_with(c.as_str())).cloned();
+    }
+    codes
+        .iter()
+        .find(|c| {
+            t.strip_prefix(c.as_str())
+                .is_some_and(|after| after.trim_start().starts_with(':'))
+        })
+        .cloned()
+}
+
+/// A sort direction (`asc`, `DESC`): the values of an `order` map.
+fn is_sort_direction(v: &str) -> bool {
+    v.eq_ignore_ascii_case("asc") || v.eq_ignore_ascii_case("desc")
 }
 
 /// A description whose only code spans are the two values of a well-known
@@ -1452,10 +1527,25 @@ fn table_values(rows: &[Vec<Cell>]) -> Vec<String> {
     out
 }
 
-/// The code, status and message columns of an error table: any table with
-/// a `Code` column inside an error section. The message column is one whose
-/// header names the server's message ("Error Message", "Message").
-fn error_columns(rows: &[Vec<Cell>]) -> Option<(usize, Option<usize>, Option<usize>)> {
+/// The columns of an error table: the code, the status and where the
+/// server's message is written.
+#[derive(Debug, Clone, Copy)]
+struct ErrorColumns {
+    code: usize,
+    status: Option<usize>,
+    /// The message column, and whether its plain text may be read as the
+    /// message (`false`: only a literal, in code or quotes, is).
+    message: Option<(usize, bool)>,
+}
+
+/// The columns of an error table: any table with a `Code` column inside an
+/// error section. The message is in a column whose header names it ("Error
+/// Message", "Error text", "Текст ошибки"); else in the Description column
+/// right after the code when another column (Value, When it occurs) follows
+/// to explain it (the description is then the server's text); else, in a
+/// two-column Code | Description table, only a literal description (one
+/// code span or a quoted string) is a message, plain text there is prose.
+fn error_columns(rows: &[Vec<Cell>]) -> Option<ErrorColumns> {
     let (code_col, status_col) = match classify(rows) {
         TableKind::Errors {
             code_col,
@@ -1472,43 +1562,127 @@ fn error_columns(rows: &[Vec<Cell>]) -> Option<(usize, Option<usize>, Option<usi
         _ => return None,
     };
     let words = header_words(rows.first()?);
-    let message_col = words
+    let named = words
         .iter()
         .enumerate()
         .position(|(i, w)| i != code_col && vocab::is_message_header(w));
-    Some((code_col, status_col, message_col))
+    let message = match named {
+        Some(i) => Some((i, true)),
+        None => {
+            // The columns after the code, the status column aside.
+            let after: Vec<usize> = (code_col + 1..words.len())
+                .filter(|i| Some(*i) != status_col)
+                .collect();
+            match after.as_slice() {
+                [d, _, ..] if vocab::is_description_header(&words[*d]) => Some((*d, true)),
+                [d] if vocab::is_description_header(&words[*d]) => Some((*d, false)),
+                _ => None,
+            }
+        }
+    };
+    Some(ErrorColumns {
+        code: code_col,
+        status: status_col,
+        message,
+    })
+}
+
+/// What a message cell says.
+#[derive(Debug, PartialEq)]
+enum MessageCell {
+    /// Nothing, or a dash.
+    Empty,
+    /// The server's message(s), as written: the cell is one code span or a
+    /// quoted string (or several, one message each: "`A`, `B`"), or, where
+    /// `plain` allows, one short line of plain text.
+    Messages(Vec<String>),
+    /// Explanatory prose: a list, several lines, a long sentence, or a
+    /// sentence that introduces something (ends with `:`).
+    Prose,
+}
+
+/// The longest plain-text line read as a server message.
+const MAX_MESSAGE_LEN: usize = 160;
+
+fn message_cell(cell: &Cell, plain: bool) -> MessageCell {
+    let text = cell.text();
+    let t = text.trim();
+    if t.is_empty() || t == "-" || t == "—" || t == ">" {
+        return MessageCell::Empty;
+    }
+    if cell.lines.len() == 1 {
+        let line = &cell.lines[0];
+        // Literals only: every code span, with nothing but separators
+        // between them.
+        let mut rest = t.to_string();
+        for c in &line.codes {
+            rest = rest.replacen(c.as_str(), "", 1);
+        }
+        let separators = rest
+            .chars()
+            .all(|ch| ch.is_whitespace() || matches!(ch, ',' | ';' | '`'));
+        if !line.codes.is_empty() && line.leading_code.is_some() && separators {
+            let found: Vec<String> = line
+                .codes
+                .iter()
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect();
+            if !found.is_empty() {
+                return MessageCell::Messages(found);
+            }
+        }
+        let quoted = t.len() >= 2
+            && ((t.starts_with('"') && t.ends_with('"'))
+                || (t.starts_with('«') && t.ends_with('»')));
+        if quoted {
+            let inner = t.trim_matches(|c| matches!(c, '"' | '«' | '»')).trim();
+            if !inner.is_empty() && !inner.contains('"') {
+                return MessageCell::Messages(vec![inner.to_string()]);
+            }
+        }
+        let reads_as_message = plain
+            && !line.item
+            && t.chars().count() <= MAX_MESSAGE_LEN
+            && !t.ends_with(':')
+            && cell.links.is_empty();
+        if reads_as_message {
+            return MessageCell::Messages(vec![t.to_string()]);
+        }
+    }
+    MessageCell::Prose
 }
 
 /// A row whose Code column holds an HTTP status: the status, and the
-/// message of the next column when it is written as a literal (in code).
-fn status_row(row: &[Cell], status_col: usize) -> ErrorSpec {
+/// message read as in [`error_row`] (the next column, a literal only, when
+/// the table names no message column).
+fn status_row(row: &[Cell], cols: ErrorColumns) -> (Vec<ErrorSpec>, bool) {
     let status = row
-        .get(status_col)
+        .get(cols.code)
         .and_then(|c| c.lines.first())
         .map(|l| l.leading_code.clone().unwrap_or_else(|| l.text.clone()))
         .and_then(|t| t.trim().parse::<u16>().ok());
-    let message = row.get(status_col + 1).and_then(|c| {
-        let first = c.lines.first()?;
-        let code = first.leading_code.as_ref()?;
-        (c.lines.len() == 1 && first.text.trim().trim_matches('`') == code.trim())
-            .then(|| code.trim().to_string())
-    });
-    ErrorSpec {
+    let (col, plain) = cols.message.unwrap_or((cols.code + 1, false));
+    let entry = |message: Option<String>| ErrorSpec {
         code: None,
         message,
         status,
         field: None,
+    };
+    match row.get(col).map(|c| message_cell(c, plain)) {
+        Some(MessageCell::Messages(ms)) => {
+            (ms.into_iter().map(|m| entry(Some(m))).collect(), false)
+        }
+        Some(MessageCell::Prose) => (vec![entry(None)], true),
+        _ => (vec![entry(None)], false),
     }
 }
 
-fn error_row(
-    row: &[Cell],
-    code_col: usize,
-    status_col: Option<usize>,
-    message_col: Option<usize>,
-) -> ErrorSpec {
+/// One error row: its entries (one per message the row lists) and whether
+/// a message cell was prose, not read.
+fn error_row(row: &[Cell], cols: ErrorColumns) -> (Vec<ErrorSpec>, bool) {
     let raw = row
-        .get(code_col)
+        .get(cols.code)
         .and_then(|cell| {
             let first = cell.lines.first()?;
             Some(
@@ -1522,35 +1696,35 @@ fn error_row(
         .unwrap_or_default();
     let raw = raw.trim();
     let empty = raw.is_empty() || vocab::says_empty(&lower(raw)) || raw == "-" || raw == "—";
-    // The literal message the server sends, where the table has a column
-    // for it: code-less rows are told apart by it.
-    let listed_message = message_col
-        .and_then(|i| row.get(i))
-        .map(|c| {
-            c.text()
-                .trim()
-                .trim_matches('`')
-                .trim_matches('"')
-                .to_string()
-        })
-        .filter(|m| !m.is_empty());
-    let (code, message) = if empty {
-        (None, listed_message)
-    } else if raw.contains(char::is_whitespace) {
-        // A message in the code column: the server sends an empty `error`.
-        (None, Some(raw.to_string()))
-    } else {
-        (Some(raw.to_string()), None)
-    };
-    let status = status_col.and_then(|i| row.get(i)).and_then(|c| {
+    let status = cols.status.and_then(|i| row.get(i)).and_then(|c| {
         c.text()
             .split(|ch: char| !ch.is_ascii_digit())
             .find_map(|w| w.parse::<u16>().ok().filter(|n| (100..600).contains(n)))
     });
-    ErrorSpec {
+    let entry = |code: Option<String>, message: Option<String>| ErrorSpec {
         code,
         message,
         status,
         field: None,
+    };
+    if !empty && raw.contains(char::is_whitespace) {
+        // A message in the code column: the server sends an empty `error`.
+        return (vec![entry(None, Some(raw.to_string()))], false);
+    }
+    if !empty {
+        return (vec![entry(Some(raw.to_string()), None)], false);
+    }
+    // Code-less: told apart by the message the server sends.
+    let read = cols
+        .message
+        .and_then(|(i, plain)| row.get(i).map(|c| message_cell(c, plain)))
+        .unwrap_or(MessageCell::Empty);
+    match read {
+        MessageCell::Messages(ms) => (
+            ms.into_iter().map(|m| entry(None, Some(m))).collect(),
+            false,
+        ),
+        MessageCell::Empty => (vec![entry(None, None)], false),
+        MessageCell::Prose => (vec![entry(None, None)], true),
     }
 }

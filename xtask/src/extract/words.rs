@@ -220,10 +220,20 @@ pub fn mentions_error(w: &str) -> bool {
     w.contains("error") || w.contains("ошиб")
 }
 
-/// A column of the server's message ("Error Message", "Сообщение об
-/// ошибке"; one Russian page spells it with a Latin `C`).
+/// A column of the server's message ("Error Message", "Error text",
+/// "Сообщение об ошибке", "Текст ошибки"; one Russian page spells it with
+/// a Latin `C`).
 pub fn is_message_header(w: &str) -> bool {
-    w.contains("message") || w.contains("сообщ") || w.contains("cообщ")
+    w.contains("message")
+        || w.contains("сообщ")
+        || w.contains("cообщ")
+        || w.contains("error text")
+        || w.contains("текст ошибки")
+}
+
+/// A "Description" column ("Description", "Описание").
+pub fn is_description_header(w: &str) -> bool {
+    w.starts_with("description") || w.starts_with("описание")
 }
 
 /// A heading over the shared system-error table.

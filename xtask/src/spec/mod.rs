@@ -224,6 +224,11 @@ pub enum DiagnosticKind {
     UnresolvedAnchor,
     /// A documented error with an empty code.
     ErrorWithoutCode,
+    /// A value list the docs give for a placeholder of a documented format
+    /// ("possible values for `field`": keys, or the values of a map's
+    /// entries), not for the field itself: not read as its values. The
+    /// detail names the placeholder.
+    ValuesOfPlaceholder,
     /// An example response that is not valid JSON.
     InvalidExampleJson,
     /// A table row that could not be read.
@@ -282,6 +287,7 @@ impl DiagnosticKind {
             Self::NoResult => "no_result",
             Self::UnresolvedAnchor => "unresolved_anchor",
             Self::ErrorWithoutCode => "error_without_code",
+            Self::ValuesOfPlaceholder => "values_of_placeholder",
             Self::InvalidExampleJson => "invalid_example_json",
             Self::UnreadableRow => "unreadable_row",
             Self::RecursiveType => "recursive_type",
