@@ -118,6 +118,7 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("errors_by_message", "errors-by-message.html"),
     ("rest3_by_endpoint", "rest3-by-endpoint.html"),
     ("status_in_code_column", "status-in-code-column.html"),
+    ("example_repaired", "example-repaired.html"),
 ];
 
 /// Pages that are not REST method pages, or not pages at all.
@@ -170,6 +171,7 @@ snapshot_tests! {
     errors_by_message => "errors-by-message.html",
     rest3_by_endpoint => "rest3-by-endpoint.html",
     status_in_code_column => "status-in-code-column.html",
+    example_repaired => "example-repaired.html",
 }
 
 #[test]
@@ -706,6 +708,29 @@ fn result_inferred_from_example() {
         ]
     );
     assert_eq!(names(&result.fields[4].fields), ["x"]);
+}
+
+/// An example that is not valid JSON (an unescaped backslash, `...` in
+/// place of a value and of an element, a comment, a line of words, trailing
+/// and missing commas) is still read, and says what was repaired.
+#[test]
+fn invalid_example_json_is_repaired() {
+    let s = spec("example-repaired.html");
+    assert!(!has_diag(&s, DiagnosticKind::InvalidExampleJson, "result"));
+    let d = s
+        .diagnostics
+        .iter()
+        .find(|d| d.kind == DiagnosticKind::RepairedExampleJson)
+        .expect("repaired_example_json");
+    assert_eq!(d.at, "result");
+    assert_eq!(
+        d.detail,
+        "bad_escape, comment, elision, missing_comma, trailing_comma"
+    );
+    let result = s.result.as_ref().expect("result");
+    assert_eq!(result.ty, Type::Array(Box::new(Type::Object)));
+    assert_eq!(names(&result.fields), ["ID", "HANDLER", "TAGS"]);
+    assert!(s.paged);
 }
 
 #[test]

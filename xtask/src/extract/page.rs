@@ -1040,6 +1040,7 @@ impl<'a> Context<'a> {
         let blocks = self.blocks();
         let range = section.map_or(0..blocks.len(), |h| self.section(h));
         let mut invalid = false;
+        let mut repairs: BTreeSet<&'static str> = BTreeSet::new();
         let mut found: Vec<Value> = Vec::new();
         for i in range {
             if let Block::Code { lang, text } = &blocks[i] {
@@ -1049,15 +1050,26 @@ impl<'a> Context<'a> {
                 if !text.contains("\"result\"") {
                     continue;
                 }
-                match serde_json::from_str::<Value>(text) {
-                    Ok(v) if v.get("result").is_some() => found.push(v),
-                    Ok(_) => {}
-                    Err(_) => invalid = true,
+                match super::lenient::parse(text) {
+                    Some(l) if l.value.get("result").is_some() => {
+                        repairs.extend(l.repairs);
+                        found.push(l.value);
+                    }
+                    Some(_) => {}
+                    None => invalid = true,
                 }
             }
         }
         if found.is_empty() && invalid {
             self.diag(DiagnosticKind::InvalidExampleJson, "result", "");
+        }
+        if !repairs.is_empty() {
+            let named: Vec<&str> = repairs.into_iter().collect();
+            self.diag(
+                DiagnosticKind::RepairedExampleJson,
+                "result",
+                named.join(", "),
+            );
         }
         self.example = found.first().cloned();
         self.examples = found;

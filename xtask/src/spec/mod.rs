@@ -226,6 +226,10 @@ pub enum DiagnosticKind {
     ErrorWithoutCode,
     /// An example response that is not valid JSON.
     InvalidExampleJson,
+    /// An example response that is not valid JSON but was read after a
+    /// repair (`extract::lenient`); `detail` names the repairs made
+    /// (`comment`, `elision`, `trailing_comma`, ...).
+    RepairedExampleJson,
     /// A table row that could not be read.
     UnreadableRow,
     /// A sub-table linked in a cycle; nesting stopped there.
@@ -275,6 +279,7 @@ impl DiagnosticKind {
             Self::UnresolvedAnchor => "unresolved_anchor",
             Self::ErrorWithoutCode => "error_without_code",
             Self::InvalidExampleJson => "invalid_example_json",
+            Self::RepairedExampleJson => "repaired_example_json",
             Self::UnreadableRow => "unreadable_row",
             Self::RecursiveType => "recursive_type",
             Self::DuplicatePage => "duplicate_page",
