@@ -119,6 +119,7 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("rest3_by_endpoint", "rest3-by-endpoint.html"),
     ("status_in_code_column", "status-in-code-column.html"),
     ("example_repaired", "example-repaired.html"),
+    ("fields_no_example", "fields-no-example.html"),
 ];
 
 /// Pages that are not REST method pages, or not pages at all.
@@ -172,6 +173,7 @@ snapshot_tests! {
     rest3_by_endpoint => "rest3-by-endpoint.html",
     status_in_code_column => "status-in-code-column.html",
     example_repaired => "example-repaired.html",
+    fields_no_example => "fields-no-example.html",
 }
 
 #[test]
@@ -731,6 +733,44 @@ fn invalid_example_json_is_repaired() {
     assert_eq!(result.ty, Type::Array(Box::new(Type::Object)));
     assert_eq!(names(&result.fields), ["ID", "HANDLER", "TAGS"]);
     assert!(s.paged);
+}
+
+/// A `*.fields` method with no example answers with a map from field name
+/// to descriptor by rule; its table ("Title `type`" header, under "Returned
+/// Fields") lists the entity's own fields and registers the entity.
+#[test]
+fn fields_method_without_example_is_a_descriptor_map() {
+    let out = outcome("fields-no-example.html");
+    let s = out.spec.as_ref().expect("spec");
+    let result = s.result.as_ref().expect("result");
+    assert_eq!(result.ty, Type::Object);
+    let [item] = result.fields.as_slice() else {
+        panic!("one pattern field: {:?}", result.fields)
+    };
+    assert_eq!(item.pattern.as_deref(), Some("*"));
+    assert_eq!(
+        names(&item.fields),
+        [
+            "type",
+            "isRequired",
+            "isReadOnly",
+            "isImmutable",
+            "isMultiple",
+            "isDynamic",
+            "title"
+        ]
+    );
+    let [entity] = out.entities.as_slice() else {
+        panic!("one entity: {:?}", out.entities)
+    };
+    assert_eq!(entity.name, "gadget.item");
+    assert_eq!(names(&entity.fields), ["ID", "NAME"]);
+    assert!(
+        s.diagnostics
+            .iter()
+            .any(|d| d.kind == DiagnosticKind::DescriptorMap
+                && d.detail == "standard descriptor keys")
+    );
 }
 
 #[test]
