@@ -44,7 +44,8 @@ English docs (/tmp/base-bitrix24-docs with ../shared/bitrix24-docs).
    (any case) [113]. fields_methods_without_descriptor_map: those whose
    result is not a map of descriptors: neither the result nor its only
    (wrapper) field has a pattern-keyed field holding an object with a
-   `type` or `title` field, or a string (a title) [34].
+   `type` or `title` field (any case: disk answers `TYPE`), or a string
+   (a title) [34].
    fields_methods_without_example [docs]: those whose page has no fenced
    block holding a JSON object with "result" [16];
    fields_methods_without_example_or_map [docs]: of those, no map [16].
@@ -372,7 +373,7 @@ def is_descriptor_map(result):
     levels = [(result or {}).get("fields") or []]
     if len(levels[0]) == 1 and not levels[0][0].get("pattern"):
         levels.append(levels[0][0].get("fields") or [])
-    return any(f.get("pattern") and ({x["name"] for x in f.get("fields") or []} & {"type", "title"}
+    return any(f.get("pattern") and ({x["name"].lower() for x in f.get("fields") or []} & {"type", "title"}
                                      or f.get("type") == {"scalar": "string"})
                for fields in levels for f in fields)
 

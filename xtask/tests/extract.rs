@@ -120,6 +120,8 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("status_in_code_column", "status-in-code-column.html"),
     ("errors_codeless", "errors-codeless.html"),
     ("placeholder_values", "placeholder-values.html"),
+    ("example_repaired", "example-repaired.html"),
+    ("fields_no_example", "fields-no-example.html"),
 ];
 
 /// Pages that are not REST method pages, or not pages at all.
@@ -174,6 +176,8 @@ snapshot_tests! {
     status_in_code_column => "status-in-code-column.html",
     errors_codeless => "errors-codeless.html",
     placeholder_values => "placeholder-values.html",
+    example_repaired => "example-repaired.html",
+    fields_no_example => "fields-no-example.html",
 }
 
 #[test]
@@ -789,6 +793,67 @@ fn result_inferred_from_example() {
         ]
     );
     assert_eq!(names(&result.fields[4].fields), ["x"]);
+}
+
+/// An example that is not valid JSON (an unescaped backslash, `...` in
+/// place of a value and of an element, a comment, a line of words, trailing
+/// and missing commas) is still read, and says what was repaired.
+#[test]
+fn invalid_example_json_is_repaired() {
+    let s = spec("example-repaired.html");
+    assert!(!has_diag(&s, DiagnosticKind::InvalidExampleJson, "result"));
+    let d = s
+        .diagnostics
+        .iter()
+        .find(|d| d.kind == DiagnosticKind::RepairedExampleJson)
+        .expect("repaired_example_json");
+    assert_eq!(d.at, "result");
+    assert_eq!(
+        d.detail,
+        "bad_escape, comment, elision, missing_comma, trailing_comma"
+    );
+    let result = s.result.as_ref().expect("result");
+    assert_eq!(result.ty, Type::Array(Box::new(Type::Object)));
+    assert_eq!(names(&result.fields), ["ID", "HANDLER", "TAGS"]);
+    assert!(s.paged);
+}
+
+/// A `*.fields` method with no example answers with a map from field name
+/// to descriptor by rule; its table ("Title `type`" header, under "Returned
+/// Fields") lists the entity's own fields and registers the entity.
+#[test]
+fn fields_method_without_example_is_a_descriptor_map() {
+    let out = outcome("fields-no-example.html");
+    let s = out.spec.as_ref().expect("spec");
+    let result = s.result.as_ref().expect("result");
+    assert_eq!(result.ty, Type::Object);
+    let [item] = result.fields.as_slice() else {
+        panic!("one pattern field: {:?}", result.fields)
+    };
+    assert_eq!(item.pattern.as_deref(), Some("*"));
+    assert_eq!(
+        names(&item.fields),
+        [
+            "type",
+            "isRequired",
+            "isReadOnly",
+            "isImmutable",
+            "isMultiple",
+            "isDynamic",
+            "title"
+        ]
+    );
+    let [entity] = out.entities.as_slice() else {
+        panic!("one entity: {:?}", out.entities)
+    };
+    assert_eq!(entity.name, "gadget.item");
+    assert_eq!(names(&entity.fields), ["ID", "NAME"]);
+    assert!(
+        s.diagnostics
+            .iter()
+            .any(|d| d.kind == DiagnosticKind::DescriptorMap
+                && d.detail == "standard descriptor keys")
+    );
 }
 
 #[test]

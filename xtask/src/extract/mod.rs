@@ -8,6 +8,7 @@ pub mod dom;
 pub mod event;
 pub mod examples;
 pub mod infer;
+pub mod lenient;
 pub mod meaning;
 mod outcome;
 pub mod page;

@@ -77,7 +77,11 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage, examples: &Examples)
     let (mut result, paged_by_result) = cx.result();
     super::meaning::refine(&mut params, result.as_mut());
     let mut entities = Vec::new();
-    if crate::spec::is_fields_method(&method) {
+    let describes_fields = crate::spec::is_fields_method(&method)
+        || result
+            .as_ref()
+            .is_some_and(|r| crate::spec::are_descriptors(&r.fields));
+    if describes_fields {
         if let (Some(r), Some(example)) = (result.as_mut(), cx.example.as_ref()) {
             if let Some(entity) = fields_answer(&method, rel_path, r, example) {
                 cx.diag(DiagnosticKind::DescriptorMap, "result", entity.name.clone());
@@ -98,6 +102,38 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage, examples: &Examples)
                     });
                 }
             }
+        }
+        // A `*.fields` page with neither a result table nor an example.
+        if result.is_none() && crate::spec::is_fields_method(&method) {
+            result = Some(Field {
+                required: true,
+                ..Field::new("result".to_string(), Type::Object)
+            });
+        }
+        let inferred = cx.diagnostics.iter().any(|d| {
+            d.kind == DiagnosticKind::ResultFromExample
+                && (d.at == "result" || d.at == "result.fields")
+        });
+        if let Some(r) = result.as_mut().filter(|r| !is_descriptor_map(r)) {
+            if let Some((entity, standard)) =
+                descriptor_map_by_rule(&method, rel_path, r, cx.example.as_ref(), inferred)
+            {
+                let name = entity.as_ref().map(|e| e.name.clone()).unwrap_or_default();
+                cx.diag(DiagnosticKind::DescriptorMap, "result", name);
+                if standard {
+                    cx.diag(
+                        DiagnosticKind::DescriptorMap,
+                        "result",
+                        "standard descriptor keys",
+                    );
+                }
+                entities.extend(entity);
+            }
+        }
+        // A link to the entity's fields page names what the map's keys
+        // are, not the result: the map is not replaced by the entity.
+        if let Some(r) = result.as_mut().filter(|r| is_descriptor_map(r)) {
+            r.link = None;
         }
     }
     let paged = paged_by_result || params.iter().any(|p| p.name == "start");
@@ -142,6 +178,150 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage, examples: &Examples)
         entities,
         events: Vec::new(),
     }
+}
+
+/// The result, or its one wrapper field, is a map keyed by a pattern.
+fn is_descriptor_map(r: &Field) -> bool {
+    let keyed = |fs: &[Field]| fs.iter().any(|f| f.pattern.is_some());
+    keyed(&r.fields)
+        || matches!(r.fields.as_slice(), [w] if w.pattern.is_none() && keyed(&w.fields))
+}
+
+/// The keys of a field descriptor where neither the page's table nor its
+/// example gives them: the descriptor every `*.fields` map of the REST API
+/// answers with.
+fn standard_descriptor() -> Vec<Field> {
+    use crate::spec::types::Scalar;
+    let string = || Type::Scalar(Scalar::String);
+    let boolean = || Type::Scalar(Scalar::Boolean);
+    vec![
+        Field::new("type".to_string(), string()),
+        Field::new("isRequired".to_string(), boolean()),
+        Field::new("isReadOnly".to_string(), boolean()),
+        Field::new("isImmutable".to_string(), boolean()),
+        Field::new("isMultiple".to_string(), boolean()),
+        Field::new("isDynamic".to_string(), boolean()),
+        Field::new("title".to_string(), string()),
+    ]
+}
+
+/// A method that describes fields (`*.fields`, `*.getFields`, or a result
+/// table of descriptors) whose result is not yet a map: it answers with a
+/// map from field name to descriptor, by rule. The table's rows are the
+/// descriptor when they are descriptors, else the entity's own fields (the
+/// entity, named by the method without its last segment). The descriptor's
+/// keys: the table's, else those of the example's first map value, else
+/// [`standard_descriptor`] (the `bool` says so). A wrapper is kept where
+/// the table or the example shows one (`fields: object`, `{"fields": {..}}`).
+/// A list result (an array) is not a map and is left as it is.
+fn descriptor_map_by_rule(
+    method: &str,
+    rel_path: &str,
+    r: &mut Field,
+    example: Option<&Value>,
+    inferred: bool,
+) -> Option<(Option<Entity>, bool)> {
+    let body = example.and_then(|e| e.get("result"));
+    // A list around one map (`[{"id": {..}, "title": {..}}]`): the list is a
+    // wrapper the example shows, kept; the map is its item.
+    let is_map = |v: &Value| {
+        v.as_object()
+            .is_some_and(|m| !m.is_empty() && m.values().all(Value::is_object))
+    };
+    let (body, in_list) = match body {
+        Some(Value::Array(items)) => match items.first() {
+            Some(first) if is_map(first) => (Some(first), true),
+            _ => return None,
+        },
+        other => (other, false),
+    };
+    // A list stays a list, unless the example answers with an object (a
+    // map the table calls an `array`).
+    let listed = matches!(r.ty, Type::Array(_)) && body.is_none_or(|b| !b.is_object());
+    if listed
+        || matches!(r.ty, Type::Scalar(_) | Type::Null)
+        || body.is_some_and(|b| !b.is_object())
+    {
+        return None;
+    }
+    let named = |fs: &[Field]| -> Vec<String> {
+        fs.iter()
+            .filter(|f| f.pattern.is_none())
+            .map(|f| f.name.clone())
+            .collect()
+    };
+    // The wrapper: the table's one object row, or the example's one key
+    // that the table does not name.
+    let (wrapper, rows) = match r.fields.as_slice() {
+        [w] if !in_list
+            && w.ty.has_object()
+            && !matches!(w.ty, Type::Array(_))
+            && !crate::spec::are_descriptors(&w.fields)
+            && body.is_none_or(|b| b.get(&w.name).is_some_and(is_map)) =>
+        {
+            (Some(w.name.clone()), w.fields.clone())
+        }
+        _ => {
+            let table = named(&r.fields);
+            let key = body
+                .and_then(Value::as_object)
+                .filter(|m| m.len() == 1)
+                .and_then(|m| m.iter().next())
+                .filter(|(k, v)| is_map(v) && !table.contains(k))
+                .map(|(k, _)| k.clone());
+            (key, r.fields.clone())
+        }
+    };
+    // The map as the example shows it.
+    let map = body.and_then(|b| match &wrapper {
+        Some(k) => b.get(k).and_then(Value::as_object),
+        None => b.as_object(),
+    });
+    let from_example = map
+        .and_then(|m| m.values().find(|v| v.is_object()))
+        .map(|v| super::infer::infer(v).1)
+        .filter(|fs| !fs.is_empty());
+    // Rows read off the example are not the entity's own fields.
+    let rows = if inferred && !crate::spec::are_descriptors(&rows) {
+        Vec::new()
+    } else {
+        rows
+    };
+    let (descriptor, entity_fields, standard) = if crate::spec::are_descriptors(&rows) {
+        (rows, Vec::new(), false)
+    } else {
+        match from_example {
+            Some(fs) => (fs, rows, false),
+            None => (standard_descriptor(), rows, true),
+        }
+    };
+    let entity = (!entity_fields.is_empty()).then(|| Entity {
+        name: method
+            .rsplit_once('.')
+            .map_or(method, |(head, _)| head)
+            .to_string(),
+        page: rel_path.to_string(),
+        fields: entity_fields,
+    });
+    let item = Field {
+        pattern: Some("*".to_string()),
+        fields: descriptor,
+        ..Field::new("<field>".to_string(), Type::Object)
+    };
+    r.ty = if in_list {
+        Type::Array(Box::new(Type::Object))
+    } else {
+        Type::Object
+    };
+    r.fields = match wrapper {
+        Some(key) => vec![Field {
+            required: true,
+            fields: vec![item],
+            ..Field::new(key, Type::Object)
+        }],
+        None => vec![item],
+    };
+    Some((entity, standard))
 }
 
 /// A `*.fields` result the page leaves without fields (`object`, or one
@@ -860,6 +1040,40 @@ impl<'a> Context<'a> {
             let mut visited = vec![idx];
             return self.param_rows(rows, "params", &mut visited);
         }
+        // A table under the parameters heading is a parameter table
+        // whatever its header row says ("Method" on older pages).
+        let other = section.and_then(|h| {
+            self.tables_in(self.section(h))
+                .into_iter()
+                .find(|(_, rows)| {
+                    rows.len() >= 2 && rows[0].len() >= 2 && classify(rows) == TableKind::Other
+                })
+        });
+        if let Some((idx, rows)) = other {
+            let words = header_words(&rows[0]);
+            let type_col = words
+                .iter()
+                .skip(1)
+                .position(|w| vocab::is_type_word(w))
+                .map(|i| i + 1);
+            let first = words[0]
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            self.diag(
+                DiagnosticKind::GuessedParamsTable,
+                "params",
+                format!("header {first}"),
+            );
+            let mut visited = vec![idx];
+            return self.param_rows_as(
+                rows,
+                TableKind::Params { type_col, skip: 1 },
+                "params",
+                &mut visited,
+            );
+        }
         if section.is_some() || self.says_no_params() {
             return Vec::new();
         }
@@ -889,7 +1103,19 @@ impl<'a> Context<'a> {
         at: &str,
         visited: &mut Vec<usize>,
     ) -> Vec<Field> {
-        let TableKind::Params { type_col, skip } = classify(rows) else {
+        self.param_rows_as(rows, classify(rows), at, visited)
+    }
+
+    /// [`Self::param_rows`] with the table's kind given (a table read as a
+    /// parameter table whatever its header says).
+    fn param_rows_as(
+        &mut self,
+        rows: &'a [Vec<Cell>],
+        kind: TableKind,
+        at: &str,
+        visited: &mut Vec<usize>,
+    ) -> Vec<Field> {
+        let TableKind::Params { type_col, skip } = kind else {
             return Vec::new();
         };
         if skip == 0 {
@@ -1184,6 +1410,7 @@ impl<'a> Context<'a> {
         let blocks = self.blocks();
         let range = section.map_or(0..blocks.len(), |h| self.section(h));
         let mut invalid = false;
+        let mut repairs: BTreeSet<&'static str> = BTreeSet::new();
         let mut found: Vec<Value> = Vec::new();
         for i in range {
             if let Block::Code { lang, text } = &blocks[i] {
@@ -1193,15 +1420,26 @@ impl<'a> Context<'a> {
                 if !text.contains("\"result\"") {
                     continue;
                 }
-                match serde_json::from_str::<Value>(text) {
-                    Ok(v) if v.get("result").is_some() => found.push(v),
-                    Ok(_) => {}
-                    Err(_) => invalid = true,
+                match super::lenient::parse(text) {
+                    Some(l) if l.value.get("result").is_some() => {
+                        repairs.extend(l.repairs);
+                        found.push(l.value);
+                    }
+                    Some(_) => {}
+                    None => invalid = true,
                 }
             }
         }
         if found.is_empty() && invalid {
             self.diag(DiagnosticKind::InvalidExampleJson, "result", "");
+        }
+        if !repairs.is_empty() {
+            let named: Vec<&str> = repairs.into_iter().collect();
+            self.diag(
+                DiagnosticKind::RepairedExampleJson,
+                "result",
+                named.join(", "),
+            );
         }
         self.example = found.first().cloned();
         self.examples = found;

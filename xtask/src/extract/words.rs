@@ -188,6 +188,15 @@ pub fn is_field_header(first: &str) -> bool {
     .iter()
     .any(|w| first.starts_with(w));
     lead || (is_value_header(first) && first.split_whitespace().any(is_type_word))
+        || over_type(first)
+}
+
+/// "Title `type`" over a field table (older CRM `*.fields` pages): a name
+/// over a type, as "Name `type`" is. ("Node Type" heads a values table: only
+/// these words.)
+fn over_type(first: &str) -> bool {
+    let words: Vec<&str> = first.split_whitespace().collect();
+    matches!(words.as_slice(), ["title" | "заголовок" | "method" | "метод", t] if is_type_word(t))
 }
 
 /// The word "type" of a header (`Name` `type`, a "Type" column).
@@ -253,6 +262,8 @@ pub fn is_returned_heading(t: &str) -> bool {
     t.contains("returned data")
         || t == "response fields"
         || t == "result fields"
+        || t == "returned fields"
+        || t == "поля, возвращаемые методом"
         || t.contains("возвращаемые данные")
         || t == "поля ответа"
         || t == "поля результата"

@@ -130,9 +130,12 @@ impl Index {
             f.ty = t;
         }
         if f.fields.is_empty() || replace {
+            // A scalar (`isDefault: boolean` whose description links the
+            // fields page) is not the entity that page lists.
             let by_link = f
                 .link
                 .as_ref()
+                .filter(|_| !matches!(f.ty, Type::Scalar(_)))
                 .and_then(|l| self.by_page.get(l))
                 .map(|(name, fields)| (name.clone(), fields.clone()));
             // `CURRENCY_ID: crm_currency` is the code of a currency, not one.

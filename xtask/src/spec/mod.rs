@@ -231,6 +231,10 @@ pub enum DiagnosticKind {
     ValuesOfPlaceholder,
     /// An example response that is not valid JSON.
     InvalidExampleJson,
+    /// An example response that is not valid JSON but was read after a
+    /// repair (`extract::lenient`); `detail` names the repairs made
+    /// (`comment`, `elision`, `trailing_comma`, ...).
+    RepairedExampleJson,
     /// A table row that could not be read.
     UnreadableRow,
     /// A sub-table linked in a cycle; nesting stopped there.
@@ -289,6 +293,7 @@ impl DiagnosticKind {
             Self::ErrorWithoutCode => "error_without_code",
             Self::ValuesOfPlaceholder => "values_of_placeholder",
             Self::InvalidExampleJson => "invalid_example_json",
+            Self::RepairedExampleJson => "repaired_example_json",
             Self::UnreadableRow => "unreadable_row",
             Self::RecursiveType => "recursive_type",
             Self::DuplicatePage => "duplicate_page",
